@@ -1,0 +1,91 @@
+"""Kill a writer at random moments and check no acknowledged unit is lost or partial."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from viveka_pos.store import open_store
+
+WORKER = Path(__file__).with_name("crash_worker.py")
+
+
+def run_once(data_dir: Path, rng: random.Random) -> int:
+    """Start the worker, SIGKILL it at a random moment, return its last acknowledged unit."""
+    proc = subprocess.Popen([sys.executable, str(WORKER), str(data_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    acked = [0]
+    ready = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("ready"):
+                ready.set()
+            elif line.startswith("ack "):
+                acked[0] = int(line.split()[1])
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    if not ready.wait(30):
+        proc.kill()
+        raise AssertionError(f"worker did not start: {proc.stderr.read() if proc.stderr else ''}")
+    time.sleep(rng.uniform(0.0, 0.25))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    reader.join(5)
+    return acked[0]
+
+
+def check_store(data_dir: Path, acknowledged: int) -> int:
+    """Every acknowledged unit is complete, no unit is partial. Returns units present."""
+    store = open_store(data_dir, sweep=False)
+    try:
+        db = store.db
+        units = db.counters.find_one({"_id": "crash"})["units"]
+        invoices = {d["unit"] for d in store.iter_docs("invoices")}
+        movements = {d["unit"] for d in store.iter_docs("stockmovements")}
+        payments: dict[int, int] = {}
+        for payment in store.iter_docs("payments"):
+            payments[payment["unit"]] = payments.get(payment["unit"], 0) + 1
+        assert units >= acknowledged, f"acknowledged unit {acknowledged} lost (have {units})"
+        expected = set(range(1, units + 1))
+        assert invoices == expected, "invoices do not match committed units"
+        assert movements == expected, "stock movements do not match committed units"
+        assert payments == {n: 3 for n in expected}, "a unit has partial payments"
+        return units
+    finally:
+        store.close()
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="crash test, run by hand for long runs")
+    parser.add_argument("--kills", type=int, default=1000)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    import tempfile
+
+    rng = random.Random(args.seed)
+    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="viveka-crash-"))
+    start = time.monotonic()
+    for kill in range(1, args.kills + 1):
+        acked = run_once(data_dir, rng)
+        units = check_store(data_dir, acked)
+        if kill % 50 == 0 or kill == args.kills:
+            print(f"{kill} kills, {units} units committed, all acknowledged units intact "
+                  f"({time.monotonic() - start:.0f} s)", flush=True)
+    print(f"crash test passed: {args.kills}/{args.kills}")
+
+
+if __name__ == "__main__":
+    main()

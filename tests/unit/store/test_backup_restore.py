@@ -1,0 +1,76 @@
+"""Backups are consistent and verified; restores are checked and reversible."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from viveka_pos.store import Store, StoreCorruptError, StoreError, StoreVersionError
+
+
+def _fill(store: Store, n: int) -> None:
+    with store.unit_of_work() as db:
+        db.items.insert_many([{"name": f"item {i}", "stock": i} for i in range(n)])
+
+
+def test_backup_while_running_then_restore(store: Store, tmp_path: Path) -> None:
+    _fill(store, 20)
+    manifest = store.backup(tmp_path / "b1")
+    assert manifest.counts["items"] == 20 and len(manifest.sha256) == 64
+    assert json.loads((tmp_path / "b1" / "manifest.json").read_text())["counts"]["items"] == 20
+    # the app keeps working after the backup, and then the backup is restored live
+    _fill(store, 5)
+    store.db.items.delete_one({"name": "item 0"})
+    assert store.db.items.count_documents({}) == 24
+    restored = store.restore(tmp_path / "b1", safety_copy_dir=tmp_path / "safety")
+    assert restored.counts["items"] == 20
+    assert store.db.items.count_documents({}) == 20
+    assert store.db.items.find_one({"name": "item 0"}) is not None
+    # indexes and writes work on the restored data
+    store.db.items.insert_one({"name": "after restore"})
+    assert store.db.items.count_documents({"name": "after restore"}) == 1
+    # the safety copy holds what was there before the restore
+    safety = json.loads((tmp_path / "safety" / "manifest.json").read_text())
+    assert safety["counts"]["items"] == 24
+
+
+def test_backup_refuses_a_folder_that_already_has_one(store: Store, tmp_path: Path) -> None:
+    store.backup(tmp_path / "b")
+    with pytest.raises(StoreError, match="already holds a backup"):
+        store.backup(tmp_path / "b")
+
+
+def test_damaged_backup_is_refused_and_nothing_changes(store: Store, tmp_path: Path) -> None:
+    _fill(store, 3)
+    store.backup(tmp_path / "b")
+    db_file = tmp_path / "b" / "viveka.sqlite3"
+    data = bytearray(db_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    db_file.write_bytes(bytes(data))
+    _fill(store, 2)
+    with pytest.raises(StoreCorruptError, match="checksum"):
+        store.restore(tmp_path / "b")
+    assert store.db.items.count_documents({}) == 5
+
+
+def test_not_a_backup_folder(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StoreError, match="not a Viveka POS backup"):
+        store.restore(tmp_path / "empty")
+
+
+def test_backup_from_newer_version_is_refused(store: Store, tmp_path: Path) -> None:
+    store.backup(tmp_path / "b")
+    manifest_path = tmp_path / "b" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["schema_version"] = 99
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(StoreVersionError):
+        store.restore(tmp_path / "b")
+
+
+def test_backup_inside_a_unit_of_work_is_refused(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="unit of work"), store.unit_of_work():
+        store.backup(tmp_path / "b")

@@ -1,0 +1,135 @@
+"""Reopening, the data-dir lock, schema version and TTL sweeping."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from viveka_pos.store import (
+    StoreLockedError,
+    StoreVersionError,
+    open_store,
+)
+from viveka_pos.store.engine import utcnow
+
+
+def test_reopen_rebuilds_indexes_and_keeps_definitions(data_dir: Path) -> None:
+    store = open_store(data_dir)
+    store.db.gadgets.create_index("colour")
+    store.db.gadgets.insert_many([{"colour": c, "n": i} for i, c in enumerate("rgbrg")])
+    store.close()
+    store = open_store(data_dir)
+    try:
+        assert "colour_1" in store.db.gadgets.index_information()
+        meta = store.engine.get_metadata("vivekaDB.gadgets")
+        assert meta is not None
+        idx = meta["indexes"]["colour_1"]["idx"]
+        assert sum(len(ids) for ids in idx.values()) == 5
+        assert store.db.gadgets.count_documents({"colour": "r"}) == 2
+    finally:
+        store.close()
+
+
+def test_second_open_in_this_process_is_refused(data_dir: Path) -> None:
+    store = open_store(data_dir)
+    try:
+        with pytest.raises(StoreLockedError, match="already running"):
+            open_store(data_dir)
+    finally:
+        store.close()
+    open_store(data_dir).close()  # free again after close
+
+
+def _child(data_dir: Path, body: str) -> subprocess.Popen[str]:
+    code = textwrap.dedent(
+        f"""
+        import sys, time
+        from viveka_pos.store import open_store
+        store = open_store({str(data_dir)!r})
+        print("open", flush=True)
+        {body}
+        """
+    )
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_other_process_is_refused_and_lock_dies_with_it(data_dir: Path) -> None:
+    child = _child(data_dir, "time.sleep(60)")
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "open"
+        with pytest.raises(StoreLockedError, match=str(child.pid)):
+            open_store(data_dir)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    open_store(data_dir).close()  # a killed owner leaves no stale lock
+
+
+def test_newer_data_version_is_refused_without_damage(data_dir: Path) -> None:
+    store = open_store(data_dir)
+    store.db.items.insert_one({"name": "kept"})
+    store.engine.set_info("schema_version", "999")
+    store.close()
+    with pytest.raises(StoreVersionError, match="newer version"):
+        open_store(data_dir)
+    store = open_store.__wrapped__(data_dir) if hasattr(open_store, "__wrapped__") else None
+    assert store is None
+    # the data is untouched: put the version back and read it
+    import sqlite3
+
+    conn = sqlite3.connect(data_dir / "viveka.sqlite3")
+    conn.execute("UPDATE store_info SET value='1' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    store = open_store(data_dir)
+    try:
+        assert store.db.items.find_one({})["name"] == "kept"
+    finally:
+        store.close()
+
+
+def test_ttl_sweep_removes_expired_otp_sessions_and_stale_carts(store) -> None:
+    db = store.db
+    now = utcnow()
+    db.otpsessions.insert_one({"phoneNumber": "9890000000", "purpose": "login",
+                               "expiresAt": now - timedelta(seconds=1)})
+    db.otpsessions.insert_one({"phoneNumber": "9890000000", "purpose": "register",
+                               "expiresAt": now + timedelta(minutes=10)})
+    stale = db.carts.insert_one({"isFinalized": False, "expiresAt": now - timedelta(hours=1)})
+    done = db.carts.insert_one({"isFinalized": True, "expiresAt": now - timedelta(hours=1)})
+    fresh = db.carts.insert_one({"isFinalized": False, "expiresAt": now + timedelta(hours=23)})
+    db.cartitems.insert_one({"cartId": stale.inserted_id, "quantity": 1})
+    db.cartitems.insert_one({"cartId": fresh.inserted_id, "quantity": 1})
+    removed = store.sweep_expired()
+    assert removed == {"otpsessions": 1, "carts": 1, "cartitems": 1}
+    assert [d["purpose"] for d in db.otpsessions.find({})] == ["register"]
+    assert {d["_id"] for d in db.carts.find({})} == {done.inserted_id, fresh.inserted_id}
+    assert db.cartitems.count_documents({}) == 1
+    later = store.sweep_expired(now + timedelta(days=2))
+    assert later["otpsessions"] == 1 and later["carts"] == 1
+
+
+def test_ttl_sweeper_thread_runs(store) -> None:
+    from viveka_pos.store import TtlSweeper
+
+    store.db.otpsessions.insert_one({"phoneNumber": "1", "purpose": "login",
+                                     "expiresAt": utcnow() - timedelta(seconds=1)})
+    sweeper = TtlSweeper(store, interval=0.05)
+    sweeper.start()
+    try:
+        deadline = time.monotonic() + 5
+        while store.db.otpsessions.count_documents({}) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        sweeper.stop()
+    assert store.db.otpsessions.count_documents({}) == 0

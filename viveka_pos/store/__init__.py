@@ -1,0 +1,33 @@
+"""The durable, transactional Mongita store. Entry point: :func:`open_store`."""
+
+from mongita.errors import MongitaError
+
+from .errors import (
+    DuplicateKeyError,
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    StoreVersionError,
+    StoreWriteError,
+    UnsupportedQueryError,
+)
+from .schema import DATABASE_NAME, SCHEMA_VERSION
+from .store import DB_FILE, Store, open_store
+from .ttl import TtlSweeper
+
+__all__ = [
+    "DATABASE_NAME",
+    "DB_FILE",
+    "SCHEMA_VERSION",
+    "DuplicateKeyError",
+    "MongitaError",
+    "Store",
+    "StoreCorruptError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreVersionError",
+    "StoreWriteError",
+    "TtlSweeper",
+    "UnsupportedQueryError",
+    "open_store",
+]

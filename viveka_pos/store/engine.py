@@ -1,0 +1,470 @@
+"""A durable, transactional storage engine for Mongita, on SQLite in WAL mode.
+
+Documents live in one SQLite table and, decoded, in memory (Mongita's query layer reads
+them from there). Every write goes to SQLite first and to memory second, inside a
+transaction; an undo journal lets a failed unit of work put memory back exactly as it was.
+Index *contents* are never written to disk: only index definitions are, and the contents
+are rebuilt from the documents at open.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import itertools
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import bson
+import sortedcontainers
+from bson.codec_options import CodecOptions
+from mongita.common import MetaStorageObject
+from mongita.engines.engine_common import Engine
+
+from .errors import DuplicateKeyError, StoreCorruptError, StoreWriteError
+from .indexes import FieldIndex, UniqueConstraint
+
+# Datetimes come back naive and in UTC (pymongo's default). Decoding them tz-aware costs
+# twice the time at open; filters are normalised to naive UTC instead (collection.py).
+CODEC = CodecOptions()
+
+_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS docs (
+    coll TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (coll, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (location TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open a SQLite database with the durability settings the store relies on."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: the WAL is fsync'd at every commit, so a returned write survives power loss.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.executescript(_SCHEMA_SQL)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreCorruptError(
+            f"The database file {path} is damaged or is not a Viveka POS store ({exc})."
+        ) from exc
+    return conn
+
+
+class _CollectionState:
+    """Indexes and unique constraints of one collection."""
+
+    def __init__(self) -> None:
+        self.field_indexes: dict[str, FieldIndex] = {}
+        self.uniques: list[UniqueConstraint] = []
+
+
+def _definitions(meta: dict[str, Any]) -> dict[str, Any]:
+    """A metadata document without index contents (what is persisted)."""
+    defs = {k: copy.deepcopy(v) for k, v in meta.items() if k != "indexes"}
+    if "indexes" in meta:
+        defs["indexes"] = {
+            name: {k: v for k, v in idx.items() if k != "idx"}
+            for name, idx in meta["indexes"].items()
+        }
+    return defs
+
+
+OutboxHook = Callable[[str, Any, dict[str, Any] | None], None]
+
+
+class SqliteEngine(Engine):
+    """Mongita ``Engine`` backed by SQLite, with units of work and an undo journal."""
+
+    def __init__(self, db_path: Path):
+        self.db_path = db_path
+        self.lock = threading.RLock()
+        self._conn = connect(db_path)
+        self._docs: dict[str, dict[str, dict[str, Any]]] = {}
+        self._meta: dict[str, MetaStorageObject] = {}
+        self._meta_defs: dict[str, dict[str, Any]] = {}
+        self._states: dict[str, _CollectionState] = {}
+        self._depth = 0
+        self._marks: list[int] = []
+        self._journal: list[tuple[Any, ...]] = []
+        self.on_write: OutboxHook | None = None
+        #: Told about every document put back by a rollback (same shape as on_write).
+        self.on_undo: OutboxHook | None = None
+        #: Increases with every top-level transaction (lets callers scope per-commit caches).
+        self.tx_serial = 0
+        self._load()
+
+    # ----------------------------------------------------------------- loading
+    def _load(self) -> None:
+        # Decoding builds hundreds of thousands of dicts; the cyclic GC would rescan them
+        # again and again meanwhile (documents hold no cycles), so pause it.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._load_all()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        # Loaded documents live until close: keep them out of future GC passes.
+        gc.freeze()
+
+    def _load_all(self) -> None:
+        conn = self._conn
+        try:
+            for location, body in conn.execute("SELECT location, body FROM meta"):
+                self._meta_defs[location] = bson.decode(body, codec_options=CODEC)
+            rows = conn.execute("SELECT coll, id, body FROM docs ORDER BY coll")
+            for coll, group in itertools.groupby(rows, key=lambda row: row[0]):
+                group_rows = list(group)
+                decoded = bson.decode_all(b"".join(r[2] for r in group_rows), CODEC)
+                self._docs[coll] = {r[1]: doc for r, doc in zip(group_rows, decoded, strict=True)}
+        except (sqlite3.DatabaseError, bson.errors.BSONError) as exc:
+            raise StoreCorruptError(
+                f"The database file {self.db_path} could not be read ({exc}). "
+                "Restore the newest good backup."
+            ) from exc
+        for location, defs in self._meta_defs.items():
+            duplicates = self._install_meta(location, defs)
+            if duplicates:
+                raise StoreCorruptError(
+                    f"{location} holds documents that break its unique keys: {duplicates[:3]}"
+                )
+
+    def reload(self) -> None:
+        """Drop every cache and read the database file again (after a restore)."""
+        self._docs.clear()
+        self._meta.clear()
+        self._meta_defs.clear()
+        self._states.clear()
+        self._load()
+
+    # ---------------------------------------------------------- transactions
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def begin(self) -> None:
+        self.lock.acquire()
+        try:
+            if self._depth == 0:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self.tx_serial += 1
+            else:
+                self._conn.execute(f"SAVEPOINT sp{self._depth}")
+        except sqlite3.Error as exc:
+            self.lock.release()
+            raise StoreWriteError(_describe_sqlite_error(exc)) from exc
+        self._marks.append(len(self._journal))
+        self._depth += 1
+
+    def commit(self) -> None:
+        try:
+            if self._depth == 1:
+                try:
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    self._undo_to(0)
+                    _quiet_rollback(self._conn)
+                    self._marks.clear()
+                    self._depth = 0
+                    raise StoreWriteError(_describe_sqlite_error(exc)) from exc
+                self._journal.clear()
+                self._marks.clear()
+            else:
+                self._conn.execute(f"RELEASE sp{self._depth - 1}")
+                self._marks.pop()
+            self._depth -= 1
+        finally:
+            self.lock.release()
+
+    def rollback(self) -> None:
+        try:
+            mark = self._marks.pop()
+            self._undo_to(mark)
+            if self._depth == 1:
+                _quiet_rollback(self._conn)
+            else:
+                name = f"sp{self._depth - 1}"
+                try:
+                    self._conn.execute(f"ROLLBACK TO {name}")
+                    self._conn.execute(f"RELEASE {name}")
+                except sqlite3.Error:
+                    pass
+            self._depth -= 1
+        finally:
+            self.lock.release()
+
+    @contextmanager
+    def _ensure_transaction(self) -> Iterator[None]:
+        """Join the open transaction, or make a single write its own transaction."""
+        if self._depth:
+            with self.lock:
+                yield
+            return
+        with self.transaction():
+            yield
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.begin()
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
+    def _undo_to(self, mark: int) -> None:
+        while len(self._journal) > mark:
+            entry = self._journal.pop()
+            kind = entry[0]
+            if kind == "doc":
+                _, coll, key, old = entry
+                current = self._docs.get(coll, {}).get(key)
+                self._apply_doc(coll, key, old)
+                if self.on_undo is not None:
+                    restored_id = (old or current or {}).get("_id")
+                    self.on_undo(coll, restored_id, old)
+            elif kind == "meta":
+                _, location, old_defs = entry
+                self._restore_meta(location, old_defs)
+            elif kind == "call":
+                entry[1]()
+
+    def journal_undo(self, undo: Callable[[], None]) -> None:
+        """Register an in-memory change made by a layer above, to undo on rollback."""
+        if self._depth:
+            self._journal.append(("call", undo))
+
+    def _execute(self, sql: str, params: tuple[Any, ...]) -> None:
+        try:
+            self._conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreWriteError(_describe_sqlite_error(exc)) from exc
+
+    # ----------------------------------------------------------- documents
+    def _apply_doc(self, coll: str, key: str, doc: dict[str, Any] | None) -> None:
+        """Put ``doc`` (or its absence) into memory, keeping indexes and uniques in step."""
+        docs = self._docs.setdefault(coll, {})
+        old = docs.get(key)
+        state = self._states.get(coll)
+        if state is not None:
+            for index in state.field_indexes.values():
+                if old is not None:
+                    index.remove(old)
+                if doc is not None:
+                    index.add(doc)
+            for unique in state.uniques:
+                if old is not None:
+                    unique.remove(key, old)
+                if doc is not None:
+                    unique.add(key, doc)
+        if doc is None:
+            docs.pop(key, None)
+        else:
+            docs[key] = doc
+
+    def put_doc(self, collection: str, doc: dict[str, Any], no_overwrite: bool = False) -> bool:
+        key = str(doc["_id"])
+        with self._ensure_transaction():
+            old = self._docs.get(collection, {}).get(key)
+            if no_overwrite and old is not None:
+                return False
+            body = bson.encode(doc)
+            # What is cached is exactly what a reopen would read back.
+            stored = bson.decode(body, codec_options=CODEC)
+            state = self._states.get(collection)
+            if state is not None:
+                for unique in state.uniques:
+                    taken = unique.conflict(key, stored)
+                    if taken is not None:
+                        raise DuplicateKeyError(collection, unique.fields, taken)
+            self._execute(
+                "INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
+                (collection, key, body),
+            )
+            self._journal.append(("doc", collection, key, old))
+            self._apply_doc(collection, key, stored)
+            if self.on_write is not None:
+                self.on_write(collection, stored["_id"], stored)
+        return True
+
+    def get_doc(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
+        return self._docs.get(collection, {}).get(str(doc_id))
+
+    def doc_exists(self, collection: str, doc_id: Any) -> bool:
+        return str(doc_id) in self._docs.get(collection, {})
+
+    def list_ids(self, collection: str, limit: int | None = None) -> list[str]:
+        keys = self._docs.get(collection, {}).keys()
+        if limit is None:
+            return list(keys)
+        return list(itertools.islice(keys, limit))
+
+    def iter_docs(self, collection: str) -> Iterator[dict[str, Any]]:
+        """All cached documents of a collection (read-only views: never mutate them)."""
+        return iter(list(self._docs.get(collection, {}).values()))
+
+    def count(self, collection: str) -> int:
+        return len(self._docs.get(collection, {}))
+
+    def delete_doc(self, collection: str, doc_id: Any) -> bool:
+        key = str(doc_id)
+        with self._ensure_transaction():
+            old = self._docs.get(collection, {}).get(key)
+            if old is None:
+                return False
+            self._execute("DELETE FROM docs WHERE coll = ? AND id = ?", (collection, key))
+            self._journal.append(("doc", collection, key, old))
+            self._apply_doc(collection, key, None)
+            if self.on_write is not None:
+                self.on_write(collection, old["_id"], None)
+        return True
+
+    def delete_dir(self, location: str) -> bool:
+        with self.transaction():
+            for key in list(self._docs.get(location, {})):
+                self.delete_doc(location, key)
+            if location in self._meta_defs:
+                self._execute("DELETE FROM meta WHERE location = ?", (location,))
+                self._journal.append(("meta", location, self._meta_defs[location]))
+                self._restore_meta(location, None)
+        return True
+
+    def create_path(self, location: str) -> None:
+        return None
+
+    # ------------------------------------------------------------ metadata
+    def get_metadata(self, location: str) -> MetaStorageObject | None:
+        return self._meta.get(location)
+
+    def put_metadata(self, location: str, doc: dict[str, Any]) -> bool:
+        new_defs = _definitions(doc)
+        old_defs = self._meta_defs.get(location)
+        if new_defs == old_defs:
+            self._meta[location] = self._live_meta(location, doc)
+            return True
+        with self.transaction():
+            duplicates = self._install_meta(location, new_defs)
+            if duplicates:
+                self._restore_meta(location, old_defs)
+                fields, taken = duplicates[0]
+                raise DuplicateKeyError(location, fields, taken)
+            self._execute(
+                "INSERT OR REPLACE INTO meta (location, body) VALUES (?, ?)",
+                (location, bson.encode(new_defs)),
+            )
+            self._journal.append(("meta", location, old_defs))
+        return True
+
+    def _live_meta(self, location: str, doc: dict[str, Any]) -> MetaStorageObject:
+        """Point the metadata's index entries at our maintained index objects."""
+        meta = doc if isinstance(doc, MetaStorageObject) else MetaStorageObject(doc)
+        state = self._states.get(location)
+        if state is not None:
+            for name, idx_doc in meta.get("indexes", {}).items():
+                index = state.field_indexes.get(name)
+                if index is not None:
+                    idx_doc["idx"] = index.idx
+        return meta
+
+    def _install_meta(self, location: str, defs: dict[str, Any]) -> list[Any]:
+        """Make ``defs`` the live metadata; build any new index. Returns unique violations."""
+        self._meta_defs[location] = copy.deepcopy(defs)
+        meta = MetaStorageObject(copy.deepcopy(defs))
+        self._meta[location] = meta
+        if "indexes" not in defs and "constraints" not in defs:
+            return []
+        previous = self._states.get(location) or _CollectionState()
+        state = _CollectionState()
+        docs = self._docs.get(location, {})
+        for name, idx_doc in meta.get("indexes", {}).items():
+            index = previous.field_indexes.get(name)
+            if index is None or index.key_str != idx_doc["key_str"]:
+                index = FieldIndex(idx_doc["key_str"], sortedcontainers.SortedDict())
+                index.rebuild(docs.values())
+            state.field_indexes[name] = index
+            idx_doc["idx"] = index.idx
+        duplicates: list[Any] = []
+        for name, spec in (defs.get("constraints") or {}).items():
+            if not spec.get("unique"):
+                continue
+            fields = tuple(spec["fields"])
+            existing = next(
+                (u for u in previous.uniques if u.name == name and u.fields == fields), None
+            )
+            if existing is None:
+                existing = UniqueConstraint(name, fields)
+                duplicates.extend((fields, key) for key in existing.rebuild(docs.items()))
+            state.uniques.append(existing)
+        self._states[location] = state
+        return duplicates
+
+    def _restore_meta(self, location: str, defs: dict[str, Any] | None) -> None:
+        if defs is None:
+            self._meta.pop(location, None)
+            self._meta_defs.pop(location, None)
+            self._states.pop(location, None)
+            return
+        self._install_meta(location, defs)
+
+    # ------------------------------------------------------------ info
+    def get_info(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM store_info WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_info(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._execute(
+                "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)", (key, value)
+            )
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._conn
+
+    def close(self) -> None:
+        with self.lock:
+            if self._depth:
+                raise StoreWriteError("cannot close the store inside a unit of work")
+            with suppress(sqlite3.Error):
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.close()
+            self._docs.clear()
+            self._meta.clear()
+
+
+def _quiet_rollback(conn: sqlite3.Connection) -> None:
+    with suppress(sqlite3.Error):
+        conn.execute("ROLLBACK")
+
+
+def _describe_sqlite_error(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if "full" in lowered:
+        return "The disk is full: the change was not saved. Free some space and try again."
+    if "readonly" in lowered or "read-only" in lowered:
+        return "The data folder is read-only: the change was not saved."
+    if "locked" in lowered or "busy" in lowered:
+        return "The database is busy: the change was not saved. Try again."
+    if "disk i/o" in lowered:
+        return "The disk reported an input/output error: the change was not saved."
+    return f"The change was not saved: {text}"
+
+
+def utcnow() -> datetime:
+    """Now, as the store keeps datetimes: naive, in UTC, to the millisecond (BSON)."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

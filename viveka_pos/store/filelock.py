@@ -1,0 +1,80 @@
+"""One process per data directory, enforced with an OS file lock.
+
+The lock is tied to an open file handle, so the operating system releases it when the
+process ends for any reason (including a crash or SIGKILL): a stale lock never blocks the
+shop the next morning.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import StoreLockedError
+
+LOCK_NAME = "viveka.lock"
+
+
+class DataDirLock:
+    def __init__(self, data_dir: Path):
+        self.path = data_dir / LOCK_NAME
+        self._handle: int | None = None
+
+    def acquire(self) -> None:
+        handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _lock_exclusive(handle)
+        except OSError:
+            holder = _read_holder(handle)
+            os.close(handle)
+            who = f" (process {holder})" if holder else ""
+            raise StoreLockedError(
+                f"Viveka POS is already running on the data folder {self.path.parent}{who}. "
+                "Close the other window first, or start with a different --data-dir."
+            ) from None
+        os.ftruncate(handle, 0)
+        os.write(handle, str(os.getpid()).encode())
+        os.fsync(handle)
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is None:
+            return
+        try:
+            _unlock(self._handle)
+        finally:
+            os.close(self._handle)
+            self._handle = None
+
+    @property
+    def held(self) -> bool:
+        return self._handle is not None
+
+
+def _read_holder(handle: int) -> str:
+    try:
+        os.lseek(handle, 0, os.SEEK_SET)
+        return os.read(handle, 32).decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows builds only
+    import msvcrt
+
+    def _lock_exclusive(handle: int) -> None:
+        os.lseek(handle, 0, os.SEEK_SET)
+        msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
+
+    def _unlock(handle: int) -> None:
+        os.lseek(handle, 0, os.SEEK_SET)
+        msvcrt.locking(handle, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock_exclusive(handle: int) -> None:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(handle: int) -> None:
+        fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,167 @@
+"""Incremental index maintenance for Mongita's in-memory indexes.
+
+Mongita keeps, per indexed field, a ``SortedDict`` mapping an index key to the set of
+document ids having it, and its query planner reads that structure. Mongita itself rebuilds
+and re-sorts the whole index on every write (O(n)); here a write removes the old version's
+keys and adds the new version's keys only (O(log n)).
+
+Unique constraints (single or compound fields) live beside the indexes as plain dicts from
+the key tuple to the owning document id; they are checked before a write touches anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import bson
+import sortedcontainers
+from mongita.collection import SORT_ORDER, _get_item_from_doc, _make_idx_key
+
+_SORT_ORDER = SORT_ORDER
+
+
+def index_keys(doc: dict[str, Any], key_str: str) -> list[Any]:
+    """The index keys Mongita would file ``doc`` under (multikey for arrays)."""
+    value = _get_item_from_doc(doc, key_str) if "." in key_str else doc.get(key_str)
+    if isinstance(value, list):
+        keys = [_make_idx_key(element) for element in value]
+        keys.append(_make_idx_key(value))
+        return keys
+    order = _SORT_ORDER.get(type(value))
+    if order is not None and not isinstance(value, (list, dict)):
+        return [(order, value)]
+    return [_make_idx_key(value)]
+
+
+@dataclass
+class FieldIndex:
+    """One Mongita single-field index, maintained per document.
+
+    Removal needs the keys a document was filed under; they are recomputed from the old
+    version of the document (cached documents are never mutated), so no reverse map is kept.
+    """
+
+    key_str: str
+    idx: sortedcontainers.SortedDict
+
+    def add(self, doc: dict[str, Any]) -> None:
+        doc_id = doc["_id"]
+        for key in index_keys(doc, self.key_str):
+            bucket = self.idx.get(key)
+            if bucket is None:
+                self.idx[key] = {doc_id}
+            else:
+                bucket.add(doc_id)
+
+    def remove(self, doc: dict[str, Any]) -> None:
+        doc_id = doc["_id"]
+        for key in index_keys(doc, self.key_str):
+            bucket = self.idx.get(key)
+            if bucket is None:
+                continue
+            bucket.discard(doc_id)
+            if not bucket:
+                del self.idx[key]
+
+    def rebuild(self, docs: Iterable[dict[str, Any]]) -> None:
+        """Build from scratch in one pass (used at open): collect, then sort once."""
+        buckets: dict[Any, set[Any]] = {}
+        key_str = self.key_str
+        simple = "." not in key_str
+        for doc in docs:
+            value = doc.get(key_str) if simple else None
+            order = _SORT_ORDER.get(type(value)) if simple else None
+            if order is not None and type(value) is not list:
+                key = (order, value)
+                bucket = buckets.get(key)
+                if bucket is None:
+                    buckets[key] = {doc["_id"]}
+                else:
+                    bucket.add(doc["_id"])
+                continue
+            for key in index_keys(doc, key_str):
+                buckets.setdefault(key, set()).add(doc["_id"])
+        self.idx.clear()
+        self.idx.update(buckets)
+
+
+_KNOWN_HASHABLE = (str, int, bson.ObjectId, bool, float)
+
+
+def _hashable(value: Any) -> Any:
+    if type(value) in _KNOWN_HASHABLE:
+        return value
+    try:
+        hash(value)
+    except TypeError:
+        return bson.encode({"v": value})
+    return value
+
+
+@dataclass
+class UniqueConstraint:
+    """A unique key over one or more fields.
+
+    Documents missing any of the fields (None or empty string) are not constrained, like a
+    sparse/partial unique index: an item without a barcode does not collide with another.
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    owners: dict[tuple[Any, ...], str] = field(default_factory=dict)
+
+    def key_of(self, doc: dict[str, Any]) -> tuple[Any, ...] | None:
+        values = []
+        for name in self.fields:
+            value = doc.get(name) if "." not in name else _get_item_from_doc(doc, name)
+            if value is None or value == "":
+                return None
+            values.append(_hashable(value))
+        return tuple(values)
+
+    def conflict(self, doc_key: str, doc: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The taken key if ``doc`` would violate the constraint, else None."""
+        key = self.key_of(doc)
+        if key is None:
+            return None
+        owner = self.owners.get(key)
+        if owner is not None and owner != doc_key:
+            return key
+        return None
+
+    def add(self, doc_key: str, doc: dict[str, Any]) -> None:
+        key = self.key_of(doc)
+        if key is not None:
+            self.owners[key] = doc_key
+
+    def remove(self, doc_key: str, doc: dict[str, Any]) -> None:
+        key = self.key_of(doc)
+        if key is not None and self.owners.get(key) == doc_key:
+            del self.owners[key]
+
+    def rebuild(self, docs: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[Any, ...]]:
+        """Build from scratch; returns keys found more than once (existing violations)."""
+        owners: dict[tuple[Any, ...], str] = {}
+        duplicates = []
+        fields = self.fields
+        simple = all("." not in name for name in fields)
+        for doc_key, doc in docs:
+            if simple:
+                values = tuple(doc.get(name) for name in fields)
+                if None in values or "" in values:
+                    continue
+                if not all(type(v) in _KNOWN_HASHABLE for v in values):
+                    values = tuple(_hashable(v) for v in values)
+                key: tuple[Any, ...] | None = values
+            else:
+                key = self.key_of(doc)
+                if key is None:
+                    continue
+            if key in owners:
+                duplicates.append(key)
+                continue
+            owners[key] = doc_key
+        self.owners = owners
+        return duplicates

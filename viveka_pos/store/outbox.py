@@ -1,0 +1,83 @@
+"""The outbox: which synced documents changed, committed together with each change.
+
+A record names the collection, document id and operation; it does not copy the document.
+Sync pushes the document as it is *now*, so there is at most one pending record per
+document: a later write bumps the record's ``rev`` (and ``op``) instead of adding another.
+Sync removes a record only if its ``rev`` is still the one it pushed, so a write that lands
+while a push is in flight is never lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bson
+
+from .engine import SqliteEngine, utcnow
+from .schema import DATABASE_NAME, SYNCED
+
+OUTBOX = f"{DATABASE_NAME}.outbox"
+_SYNCED_FULL = {f"{DATABASE_NAME}.{name}": name for name in SYNCED}
+
+
+class OutboxWriter:
+    """The engine's write hook that records synced writes in the outbox."""
+
+    def __init__(self, engine: SqliteEngine):
+        self._engine = engine
+        self.enabled = True
+        self._by_doc: dict[tuple[str, str], Any] = {}
+        self._doc_of_record: dict[str, tuple[str, str]] = {}
+        last_seq = 0
+        for record in engine.iter_docs(OUTBOX):
+            self._track_outbox_change(record["_id"], record)
+            last_seq = max(last_seq, record["seq"])
+        self._next_seq = last_seq + 1
+
+    def __call__(self, collection: str, doc_id: Any, doc: dict[str, Any] | None) -> None:
+        if collection == OUTBOX:
+            self._track_outbox_change(doc_id, doc)
+            return
+        short = _SYNCED_FULL.get(collection)
+        if short is None or not self.enabled:
+            return
+        engine = self._engine
+        record_id = self._by_doc.get((short, str(doc_id)))
+        existing = engine.get_doc(OUTBOX, record_id) if record_id is not None else None
+        now = utcnow()
+        if existing is None:
+            record = {
+                "_id": bson.ObjectId(),
+                "seq": self._next_seq,
+                "collection": short,
+                "docId": doc_id,
+                "op": "delete" if doc is None else "upsert",
+                "rev": 1,
+                "createdAt": now,
+                "updatedAt": now,
+            }
+            self._next_seq += 1
+        else:
+            record = {
+                **existing,
+                "op": "delete" if doc is None else "upsert",
+                "rev": existing["rev"] + 1,
+                "updatedAt": now,
+            }
+        engine.put_doc(OUTBOX, record)
+
+    def undo(self, collection: str, doc_id: Any, doc: dict[str, Any] | None) -> None:
+        """The engine's rollback hook."""
+        if collection == OUTBOX:
+            self._track_outbox_change(doc_id, doc)
+
+    def _track_outbox_change(self, record_id: Any, record: dict[str, Any] | None) -> None:
+        """Keep the doc -> record map in step with every outbox write, rollbacks included."""
+        record_key = str(record_id)
+        previous = self._doc_of_record.pop(record_key, None)
+        if previous is not None and self._by_doc.get(previous) == record_id:
+            del self._by_doc[previous]
+        if record is not None:
+            doc_key = (record["collection"], str(record["docId"]))
+            self._by_doc[doc_key] = record_id
+            self._doc_of_record[record_key] = doc_key

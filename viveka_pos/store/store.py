@@ -1,0 +1,285 @@
+"""The store: open a data directory, run units of work, back up and restore."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mongita.database import Database
+
+from ..config import resolve_data_dir
+from .backup import BackupManifest, read_backup, restore_into, write_backup
+from .collection import DurableClient, DurableCollection
+from .engine import SqliteEngine, utcnow
+from .errors import StoreError, StoreVersionError
+from .filelock import DataDirLock
+from .outbox import OUTBOX, OutboxWriter
+from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, SCHEMA_VERSION
+
+DB_FILE = "viveka.sqlite3"
+log = logging.getLogger("viveka_pos.store")
+
+
+class Store:
+    """An open data directory. Create with :func:`open_store`; close when done."""
+
+    def __init__(self, data_dir: Path, engine: SqliteEngine, lock: DataDirLock):
+        self.data_dir = data_dir
+        self._engine = engine
+        self._lock = lock
+        self._client = DurableClient(engine)
+        self._outbox = OutboxWriter(engine)
+        engine.on_write = self._outbox
+        engine.on_undo = self._outbox.undo
+        self._closed = False
+
+    # ---------------------------------------------------------------- access
+    @property
+    def db(self) -> Database:
+        """The Mongita database (pymongo-style collections: ``store.db.items``)."""
+        return self._client[DATABASE_NAME]
+
+    def collection(self, name: str) -> DurableCollection:
+        return self.db[name]
+
+    @property
+    def engine(self) -> SqliteEngine:
+        return self._engine
+
+    @property
+    def db_path(self) -> Path:
+        return self._engine.db_path
+
+    @property
+    def store_id(self) -> str:
+        return self._engine.get_info("store_id") or ""
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._engine.get_info("schema_version") or 0)
+
+    def count(self, collection: str) -> int:
+        return self._engine.count(f"{DATABASE_NAME}.{collection}")
+
+    def counts(self) -> dict[str, int]:
+        return {spec.name: self.count(spec.name) for spec in COLLECTIONS}
+
+    def iter_docs(self, collection: str) -> Iterator[dict[str, Any]]:
+        """Every document of a collection without copying: read-only, never mutate them.
+
+        For scans in services and reports where Mongita's per-document deep copy would
+        dominate the cost.
+        """
+        return self._engine.iter_docs(f"{DATABASE_NAME}.{collection}")
+
+    def get(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
+        """One document by ``_id`` without copying (read-only)."""
+        return self._engine.get_doc(f"{DATABASE_NAME}.{collection}", doc_id)
+
+    # ------------------------------------------------------------ writing
+    @contextmanager
+    def unit_of_work(self, *, record_outbox: bool = True) -> Iterator[Database]:
+        """Writes inside commit together, durably, or not at all.
+
+        On any exception every write of the block is undone on disk and in memory and the
+        exception propagates. Nested blocks are savepoints. ``record_outbox=False`` is for
+        applying changes that came *from* the remote (they must not be pushed back).
+        """
+        self._check_open()
+        engine = self._engine
+        engine.begin()
+        previous = self._outbox.enabled
+        if not record_outbox:
+            self._outbox.enabled = False
+        try:
+            yield self.db
+        except BaseException:
+            self._outbox.enabled = previous
+            engine.rollback()
+            self._forget_collection_existence()
+            raise
+        self._outbox.enabled = previous
+        try:
+            engine.commit()
+        except BaseException:
+            self._forget_collection_existence()
+            raise
+
+    @contextmanager
+    def read_lock(self) -> Iterator[None]:
+        """Hold off writers while a background thread reads several documents."""
+        with self._engine.lock:
+            yield
+
+    def _forget_collection_existence(self) -> None:
+        # Mongita caches "this collection exists" on collection objects; after a rollback a
+        # collection created inside the block may be gone again.
+        for coll in self.db._cache.values():
+            coll._existence_verified = False
+
+    # ------------------------------------------------------------ outbox
+    def outbox_batch(self, limit: int = 500) -> list[dict[str, Any]]:
+        """The oldest outbox records, in order (for sync)."""
+        with self._engine.lock:
+            docs = sorted(self._engine.iter_docs(OUTBOX), key=lambda d: d["seq"])
+        return docs[:limit]
+
+    def outbox_size(self) -> int:
+        return self._engine.count(OUTBOX)
+
+    # ------------------------------------------------------------- TTL
+    def sweep_expired(self, now: datetime | None = None) -> dict[str, int]:
+        """Delete what the spec's TTL indexes would: OTP sessions and stale carts.
+
+        Mongita has no TTL indexes, so this runs at open and from :class:`TtlSweeper`.
+        Finalized carts are kept (the spec expires only unfinished ones).
+        """
+        now = now or utcnow()
+        removed = {"otpsessions": 0, "carts": 0, "cartitems": 0}
+        with self.unit_of_work(record_outbox=False) as db:
+            removed["otpsessions"] = db.otpsessions.delete_many(
+                {"expiresAt": {"$lte": now}}
+            ).deleted_count
+            for cart in db.carts.find({"expiresAt": {"$lte": now}}):
+                if cart.get("isFinalized"):
+                    continue
+                removed["cartitems"] += db.cartitems.delete_many(
+                    {"cartId": cart["_id"]}
+                ).deleted_count
+                removed["carts"] += db.carts.delete_one({"_id": cart["_id"]}).deleted_count
+        return removed
+
+    # ----------------------------------------------------- backup, restore
+    def backup(self, target_dir: str | os.PathLike[str]) -> BackupManifest:
+        """A consistent, verified copy of the whole store in ``target_dir`` (made while
+        the app runs: writers wait for the copy, which takes milliseconds to seconds)."""
+        self._check_open()
+        with self._engine.lock:
+            if self._engine.in_transaction:
+                raise StoreError("A backup cannot be taken inside a unit of work.")
+            shops = [
+                {"_id": str(c["_id"]), "phoneNumber": c.get("phoneNumber", ""),
+                 "businessName": c.get("businessName", "")}
+                for c in self.iter_docs("clients")
+            ]
+            return write_backup(
+                self._engine.connection,
+                Path(target_dir),
+                counts=self.counts(),
+                store_id=self.store_id,
+                schema_version=self.schema_version,
+                shops=shops,
+            )
+
+    def restore(self, source_dir: str | os.PathLike[str], *,
+                safety_copy_dir: str | os.PathLike[str] | None = None) -> BackupManifest:
+        """Replace the store's contents with a backup, while the app runs.
+
+        The backup is verified first (checksum, integrity, schema version); a safety copy of
+        the current data is written before anything is replaced. The replacement itself is
+        one SQLite transaction: a crash during it leaves the old data in place.
+        """
+        self._check_open()
+        manifest = read_backup(Path(source_dir))
+        if manifest.schema_version > SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"That backup was made by a newer version of Viveka POS (data version "
+                f"{manifest.schema_version}; this program reads up to {SCHEMA_VERSION})."
+            )
+        with self._engine.lock:
+            if self._engine.in_transaction:
+                raise StoreError("A restore cannot run inside a unit of work.")
+            stamp = utcnow().strftime("%Y%m%d-%H%M%S-%f")
+            safety = Path(safety_copy_dir) if safety_copy_dir else (
+                self.data_dir / "backups" / f"before-restore-{stamp}"
+            )
+            self.backup(safety)
+            restore_into(Path(source_dir), self._engine.connection)
+            self._engine.reload()
+            self._client = DurableClient(self._engine)
+            self._outbox = OutboxWriter(self._engine)
+            self._engine.on_write = self._outbox
+            self._engine.on_undo = self._outbox.undo
+            self._prepare()
+        log.info("restored backup from %s (safety copy in %s)", source_dir, safety)
+        return manifest
+
+    # --------------------------------------------------------------- open
+    def _prepare(self) -> None:
+        """Check the data version, create missing collections and indexes."""
+        engine = self._engine
+        version = engine.get_info("schema_version")
+        if version is not None and int(version) > SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"The data in {self.data_dir} was written by a newer version of Viveka POS "
+                f"(data version {version}; this program reads up to {SCHEMA_VERSION}). "
+                "Install the newer version; nothing was changed."
+            )
+        with self.unit_of_work(record_outbox=False) as db:
+            for spec in COLLECTIONS:
+                coll = db[spec.name]
+                have = coll.index_information()
+                for index in spec.indexes:
+                    name = "_".join(f"{k}_{d}" for k, d in index.keys)
+                    if name not in have:
+                        coll.create_index(index.keys, unique=index.unique, name=name)
+                if spec.name not in db.list_collection_names():
+                    coll._Collection__create()
+            if version is None:
+                engine.set_info("schema_version", str(SCHEMA_VERSION))
+                engine.set_info("store_id", uuid.uuid4().hex)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("The store is closed.")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._engine.close()
+        finally:
+            self._lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(data_dir: str | os.PathLike[str] | None = None, *,
+               sweep: bool = True) -> Store:
+    """Open (creating if needed) the store in ``data_dir``.
+
+    ``data_dir`` defaults to ``VIVEKA_DATA_DIR`` or the user's data folder. Raises
+    :class:`StoreLockedError` when another process has it open.
+    """
+    path = resolve_data_dir(data_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    lock = DataDirLock(path)
+    lock.acquire()
+    try:
+        engine = SqliteEngine(path / DB_FILE)
+        try:
+            store = Store(path, engine, lock)
+            store._prepare()
+            if sweep:
+                store.sweep_expired()
+        except BaseException:
+            engine.close()
+            raise
+    except BaseException:
+        lock.release()
+        raise
+    return store
+
+
+__all__ = ["BY_NAME", "DB_FILE", "Store", "open_store"]

@@ -1,0 +1,1 @@
+"""PySide6 screens. Talks only to services."""
