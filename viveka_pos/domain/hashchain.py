@@ -1,0 +1,189 @@
+"""Tamper evidence for invoices: each invoice's hash covers its contents and the hash of the
+invoice before it in the same series, so editing, removing or re-ordering invoices shows.
+
+The hash covers every field except those that legitimately change after the invoice is made
+(``paidAmount``, ``isFinalized``), the chain fields themselves (``hash``; ``prevHash`` is
+passed in explicitly) and metadata whose name starts with '_' (``_id`` and sync fields), so
+the hash can be computed before the document has an id or a sync stamp.
+
+The serialisation is canonical so that a document that went to MongoDB and back hashes the
+same: keys sorted, numbers written as plain decimals whatever their type (5000, 5000.0 and
+Decimal("5000.00") are equal), datetimes in UTC at millisecond precision (BSON keeps no
+more), naive datetimes read as UTC, ObjectIds as hex.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from bson import Decimal128, ObjectId
+
+from viveka_pos.domain.errors import ValidationError
+from viveka_pos.domain.numbering import format_invoice_number, parse_invoice_number
+
+GENESIS_HASH = "0" * 64
+"""``prevHash`` of the first invoice of a series."""
+
+MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "hash", "prevHash"})
+
+
+def _number_text(value: Decimal) -> str:
+    if value.is_nan():
+        return "NaN"
+    if value.is_infinite():
+        return "-Infinity" if value < 0 else "Infinity"
+    if value == 0:
+        return "0"
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _datetime_text(moment: datetime) -> str:
+    if moment.tzinfo is not None and moment.utcoffset() is not None:
+        moment = moment.astimezone(UTC)
+    moment = moment.replace(tzinfo=None, microsecond=moment.microsecond // 1000 * 1000)
+    return moment.isoformat(timespec="milliseconds") + "Z"
+
+
+def canonical(value: object) -> Any:
+    """A JSON-ready form of a stored value with one spelling per meaning."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return {"$num": str(value)}
+    if isinstance(value, float):
+        return {"$num": _number_text(Decimal(repr(value)))}
+    if isinstance(value, Decimal):
+        return {"$num": _number_text(value)}
+    if isinstance(value, Decimal128):
+        return {"$num": _number_text(value.to_decimal())}
+    if isinstance(value, ObjectId):
+        return {"$oid": str(value)}
+    if isinstance(value, datetime):
+        return {"$date": _datetime_text(value)}
+    if isinstance(value, date):
+        return {"$day": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"$bytes": value.hex()}
+    if isinstance(value, list | tuple):
+        return [canonical(item) for item in value]
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"document keys must be text, not {type(key).__name__}")
+            result[key] = canonical(item)
+        return result
+    raise TypeError(f"cannot hash a value of type {type(value).__name__}")
+
+
+def hashed_fields(invoice_doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of an invoice document that the hash covers."""
+    return {
+        key: value
+        for key, value in invoice_doc.items()
+        if key not in MUTABLE_FIELDS and not key.startswith("_")
+    }
+
+
+def invoice_hash(invoice_doc: Mapping[str, Any], prev_hash: str) -> str:
+    """sha256 hex of the invoice's immutable fields chained to ``prev_hash``."""
+    if not isinstance(prev_hash, str):
+        raise TypeError("prev_hash must be text")
+    payload = {"invoice": canonical(hashed_fields(invoice_doc)), "prevHash": prev_hash}
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _position(doc: Mapping[str, Any]) -> tuple[str, str, int] | None:
+    """(series, financial year, sequence) from the stored fields, else from the number."""
+    series, fy, seq = doc.get("series"), doc.get("financialYear"), doc.get("sequence")
+    if (
+        isinstance(series, str)
+        and isinstance(fy, str)
+        and isinstance(seq, int)
+        and not isinstance(seq, bool)
+    ):
+        return series, fy, seq
+    try:
+        parts = parse_invoice_number(doc.get("invoiceNumber"))
+    except ValidationError:
+        return None
+    return parts.series, parts.financial_year, parts.sequence
+
+
+def _label(doc: Mapping[str, Any]) -> str:
+    number = doc.get("invoiceNumber")
+    return f"invoice {number}" if number else f"invoice with id {doc.get('_id')}"
+
+
+def _number(series: str, fy: str, seq: int) -> str:
+    try:
+        return format_invoice_number(series, fy, seq)
+    except ValidationError:
+        return f"{series} {fy} #{seq}"
+
+
+def _missing(series: str, fy: str, first: int, last: int) -> str:
+    if first == last:
+        return f"invoice {_number(series, fy, first)} is missing"
+    return (
+        f"invoices {_number(series, fy, first)} to {_number(series, fy, last)} are missing "
+        f"({last - first + 1} invoices)"
+    )
+
+
+def verify_chain(
+    invoices_in_series_order: Iterable[Mapping[str, Any]], *, genesis: str = GENESIS_HASH
+) -> list[str]:
+    """Problems found in one series, oldest invoice first; an empty list means intact.
+
+    Reports invoices whose contents no longer match their hash (edited), links that do not
+    point at the previous invoice's hash (removed, inserted or re-ordered), and gaps or
+    repeats in the sequence numbers, which restart at 1 each financial year. Invoices cut off
+    the end of a series leave no trace here; compare the count with another record for that.
+    """
+    problems: list[str] = []
+    prev_hash = genesis
+    previous: tuple[str, str, int] | None = None
+    for doc in invoices_in_series_order:
+        label = _label(doc)
+        stored = doc.get("hash")
+        link = doc.get("prevHash")
+        if link != prev_hash:
+            problems.append(f"{label} is not linked to the invoice before it")
+        if not isinstance(stored, str) or not stored:
+            problems.append(f"{label} has no hash")
+        elif invoice_hash(doc, link if isinstance(link, str) else "") != stored:
+            problems.append(f"{label} was changed after it was made")
+        prev_hash = stored if isinstance(stored, str) else ""
+
+        position = _position(doc)
+        if position is None:
+            problems.append(f"{label} has no series, financial year and sequence number")
+            continue
+        series, fy, seq = position
+        # An invoice out of place is reported once and does not move the expected position.
+        if previous is not None and series != previous[0]:
+            problems.append(f"{label} belongs to series {series}, not {previous[0]}")
+            continue
+        if previous is not None and fy == previous[1]:
+            if seq <= previous[2]:
+                problems.append(f"{label} repeats or goes back in the sequence")
+                continue
+            if seq > previous[2] + 1:
+                problems.append(_missing(series, fy, previous[2] + 1, seq - 1))
+        elif previous is not None and fy < previous[1]:
+            problems.append(f"{label} goes back to an earlier financial year")
+            continue
+        elif seq > 1:
+            problems.append(_missing(series, fy, 1, seq - 1))
+        previous = position
+    return problems

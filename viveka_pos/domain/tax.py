@@ -1,0 +1,249 @@
+"""GST invoice arithmetic, exact to the paisa.
+
+Every figure is computed per line, rounded half-up once, and the invoice totals are plain sums
+of the lines, so what is printed always adds up:
+
+    gross − discount = taxable          (per line)
+    taxable + cgst + sgst + igst = line_total
+    total_amount = subtotal − total_discount + total_tax = Σ line_total
+
+A bill-level discount is spread over the lines with :func:`money.allocate`, in proportion to
+each line's value after its own discount, so the line discounts add up to exactly what was
+entered.
+
+With ``prices_include_tax`` the entered prices (and discounts) include GST. The customer pays
+exactly the entered amount after discounts; its taxable value is ``amount × 100 / (100 +
+rate)`` rounded half-up and the tax is the remainder. ``gross`` and ``discount`` of such a line
+are then reported *without* tax (gross rounded the same way, discount = gross − taxable), as a
+tax invoice shows values before tax; ``unit_price`` keeps the price as entered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from bson import ObjectId
+
+from viveka_pos.domain import validation
+from viveka_pos.domain.errors import ValidationError
+from viveka_pos.domain.money import allocate, format_inr, percent_of, round_half_up
+from viveka_pos.domain.states import require_state_code
+
+SupplyType = Literal["intra", "inter"]
+SUPPLY_TYPES: tuple[str, ...] = ("intra", "inter")
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    """One bill line as entered: snapshot fields, quantity, price and discount in paise."""
+
+    item_id: ObjectId | str | None
+    name: str
+    group: str
+    unit: str
+    hsn_code: str
+    gst_rate: int
+    quantity: Decimal
+    unit_price: int
+    line_discount: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LineTotals:
+    """One computed line; every amount is in paise."""
+
+    item_id: ObjectId | str | None
+    name: str
+    group: str
+    unit: str
+    hsn_code: str
+    gst_rate: int
+    quantity: Decimal
+    unit_price: int
+    gross: int
+    discount: int
+    taxable: int
+    cgst: int
+    sgst: int
+    igst: int
+    line_total: int
+
+    @property
+    def tax(self) -> int:
+        return self.cgst + self.sgst + self.igst
+
+
+@dataclass(frozen=True, slots=True)
+class TaxSummaryRow:
+    """Taxable value and tax of all lines sharing an HSN code and rate (paise)."""
+
+    hsn_code: str
+    gst_rate: int
+    taxable: int
+    cgst: int
+    sgst: int
+    igst: int
+
+    @property
+    def tax(self) -> int:
+        return self.cgst + self.sgst + self.igst
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceTotals:
+    lines: list[LineTotals]
+    subtotal: int
+    total_discount: int
+    total_taxable: int
+    total_cgst: int
+    total_sgst: int
+    total_igst: int
+    total_tax: int
+    total_amount: int
+    tax_summary: list[TaxSummaryRow]
+    bill_discount: int
+    prices_include_tax: bool
+    supply_type: SupplyType
+
+
+def supply_type_for(shop_state_code: str, customer_state_code: str | None) -> SupplyType:
+    """'intra' when the customer is in the shop's state or their state is unknown, else 'inter'."""
+    shop = require_state_code(shop_state_code, "stateCode")
+    if customer_state_code is None or (
+        isinstance(customer_state_code, str) and not customer_state_code.strip()
+    ):
+        return "intra"
+    customer = require_state_code(customer_state_code, "placeOfSupply")
+    return "intra" if customer == shop else "inter"
+
+
+def _paise(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, "must be a whole number of paise")
+    if value < 0:
+        raise ValidationError(field, "cannot be negative")
+    return value
+
+
+def _split_tax(tax: int, supply_type: SupplyType) -> tuple[int, int, int]:
+    """(cgst, sgst, igst) adding up to ``tax``; CGST takes the odd paisa."""
+    if supply_type == "inter":
+        return 0, 0, tax
+    sgst = tax // 2
+    return tax - sgst, sgst, 0
+
+
+def _without_tax(amount: int, rate: int) -> int:
+    return round_half_up(Decimal(amount) * 100 / (100 + rate))
+
+
+def compute_invoice(
+    lines: Sequence[LineInput],
+    *,
+    bill_discount: int = 0,
+    prices_include_tax: bool = False,
+    supply_type: str = "intra",
+) -> InvoiceTotals:
+    """Totals of a bill. Raises ValidationError for a bad quantity, price, rate or discount."""
+    if supply_type not in SUPPLY_TYPES:
+        raise ValidationError("supplyType", "must be intra or inter")
+    kind: SupplyType = "inter" if supply_type == "inter" else "intra"
+    bill_discount = _paise(bill_discount, "discount")
+
+    checked: list[tuple[LineInput, str, Decimal, int, int]] = []
+    for line in lines:
+        rate = validation.gst_rate(line.gst_rate)
+        unit = validation.unit(line.unit)
+        quantity = validation.quantity(line.quantity, unit)
+        price = _paise(line.unit_price, "price")
+        line_discount = _paise(line.line_discount, "discount")
+        gross = round_half_up(quantity * price)
+        if line_discount > gross:
+            raise ValidationError(
+                "discount",
+                f"the discount on {line.name} ({format_inr(line_discount)}) cannot be more "
+                f"than its amount ({format_inr(gross)})",
+            )
+        checked.append((line, unit, quantity, rate, gross))
+
+    after_line_discounts = [gross - line.line_discount for line, _, _, _, gross in checked]
+    if bill_discount > sum(after_line_discounts):
+        raise ValidationError(
+            "discount",
+            f"the bill discount ({format_inr(bill_discount)}) cannot be more than the bill "
+            f"amount ({format_inr(sum(after_line_discounts))})",
+        )
+    shares = allocate(bill_discount, after_line_discounts)
+
+    results: list[LineTotals] = []
+    for (line, unit, quantity, rate, gross), net, share in zip(
+        checked, after_line_discounts, shares, strict=True
+    ):
+        net -= share
+        if prices_include_tax:
+            taxable = _without_tax(net, rate)
+            cgst, sgst, igst = _split_tax(net - taxable, kind)
+            shown_gross = _without_tax(gross, rate)
+        else:
+            taxable = net
+            shown_gross = gross
+            if kind == "inter":
+                cgst, sgst, igst = 0, 0, percent_of(taxable, rate)
+            else:
+                half = percent_of(taxable, Decimal(rate) / 2)
+                cgst, sgst, igst = half, half, 0
+        results.append(
+            LineTotals(
+                item_id=line.item_id,
+                name=line.name,
+                group=line.group,
+                unit=unit,
+                hsn_code=line.hsn_code,
+                gst_rate=rate,
+                quantity=quantity,
+                unit_price=line.unit_price,
+                gross=shown_gross,
+                discount=shown_gross - taxable,
+                taxable=taxable,
+                cgst=cgst,
+                sgst=sgst,
+                igst=igst,
+                line_total=taxable + cgst + sgst + igst,
+            )
+        )
+    return _totals(results, bill_discount, prices_include_tax, kind)
+
+
+def _totals(
+    lines: list[LineTotals], bill_discount: int, prices_include_tax: bool, kind: SupplyType
+) -> InvoiceTotals:
+    summary: dict[tuple[str, int], list[int]] = {}
+    for line in lines:
+        row = summary.setdefault((line.hsn_code, line.gst_rate), [0, 0, 0, 0])
+        row[0] += line.taxable
+        row[1] += line.cgst
+        row[2] += line.sgst
+        row[3] += line.igst
+    total_cgst = sum(line.cgst for line in lines)
+    total_sgst = sum(line.sgst for line in lines)
+    total_igst = sum(line.igst for line in lines)
+    return InvoiceTotals(
+        lines=lines,
+        subtotal=sum(line.gross for line in lines),
+        total_discount=sum(line.discount for line in lines),
+        total_taxable=sum(line.taxable for line in lines),
+        total_cgst=total_cgst,
+        total_sgst=total_sgst,
+        total_igst=total_igst,
+        total_tax=total_cgst + total_sgst + total_igst,
+        total_amount=sum(line.line_total for line in lines),
+        tax_summary=[
+            TaxSummaryRow(hsn, rate, *values) for (hsn, rate), values in sorted(summary.items())
+        ],
+        bill_discount=bill_discount,
+        prices_include_tax=prices_include_tax,
+        supply_type=kind,
+    )
