@@ -1,0 +1,1 @@
+"""Tools for tests and local development; never used by the running application."""
