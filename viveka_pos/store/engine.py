@@ -103,6 +103,8 @@ class SqliteEngine(Engine):
         self.on_undo: OutboxHook | None = None
         #: Increases with every top-level transaction (lets callers scope per-commit caches).
         self.tx_serial = 0
+        self._changed: dict[str, set[str]] = {}
+        self._listeners: dict[str, list[Callable[[list[tuple[str, Any]]], None]]] = {}
         self._load()
 
     # ----------------------------------------------------------------- loading
@@ -169,6 +171,7 @@ class SqliteEngine(Engine):
         self._depth += 1
 
     def commit(self) -> None:
+        changed: dict[str, set[str]] = {}
         try:
             if self._depth == 1:
                 try:
@@ -177,16 +180,20 @@ class SqliteEngine(Engine):
                     self._undo_to(0)
                     _quiet_rollback(self._conn)
                     self._marks.clear()
+                    self._changed = {}
                     self._depth = 0
                     raise StoreWriteError(_describe_sqlite_error(exc)) from exc
                 self._journal.clear()
                 self._marks.clear()
+                changed, self._changed = self._changed, {}
             else:
                 self._conn.execute(f"RELEASE sp{self._depth - 1}")
                 self._marks.pop()
             self._depth -= 1
         finally:
             self.lock.release()
+        if changed:
+            self._notify(changed)
 
     def rollback(self) -> None:
         try:
@@ -194,6 +201,7 @@ class SqliteEngine(Engine):
             self._undo_to(mark)
             if self._depth == 1:
                 _quiet_rollback(self._conn)
+                self._changed = {}
             else:
                 name = f"sp{self._depth - 1}"
                 try:
@@ -241,6 +249,25 @@ class SqliteEngine(Engine):
                 self._restore_meta(location, old_defs)
             elif kind == "call":
                 entry[1]()
+
+    def add_listener(self, collection: str,
+                     listener: Callable[[list[tuple[str, Any]]], None]) -> None:
+        """Call ``listener`` after each commit that changed ``collection``.
+
+        It gets ``[(doc_key, current_doc_or_None), ...]`` and runs after the commit, outside
+        the transaction: it sees only committed data and cannot undo it.
+        """
+        self._listeners.setdefault(collection, []).append(listener)
+
+    def _notify(self, changed: dict[str, set[str]]) -> None:
+        for collection, keys in changed.items():
+            listeners = self._listeners.get(collection)
+            if not listeners:
+                continue
+            docs = self._docs.get(collection, {})
+            batch = [(key, docs.get(key)) for key in keys]
+            for listener in listeners:
+                listener(batch)
 
     def journal_undo(self, undo: Callable[[], None]) -> None:
         """Register an in-memory change made by a layer above, to undo on rollback."""
@@ -296,6 +323,7 @@ class SqliteEngine(Engine):
             )
             self._journal.append(("doc", collection, key, old))
             self._apply_doc(collection, key, stored)
+            self._changed.setdefault(collection, set()).add(key)
             if self.on_write is not None:
                 self.on_write(collection, stored["_id"], stored)
         return True
@@ -328,6 +356,7 @@ class SqliteEngine(Engine):
             self._execute("DELETE FROM docs WHERE coll = ? AND id = ?", (collection, key))
             self._journal.append(("doc", collection, key, old))
             self._apply_doc(collection, key, None)
+            self._changed.setdefault(collection, set()).add(key)
             if self.on_write is not None:
                 self.on_write(collection, old["_id"], None)
         return True

@@ -99,6 +99,8 @@ COLLECTIONS: list[CollectionSpec] = [
     CollectionSpec("stockmovements", [_ix("itemId"), _ix("createdAt")]),
     # (ours) counters for invoice/order series, per device: never reused numbers.
     CollectionSpec("counters", [], synced=False),
+    # (ours) settings of this PC only (series prefix, printer, remote, SMS): never synced.
+    CollectionSpec("localsettings", [], synced=False),
     # (ours) the sync outbox, written in the same commit as each synced write.
     CollectionSpec("outbox", [_ix("seq")], synced=False),
 ]

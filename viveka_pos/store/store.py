@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -122,6 +122,15 @@ class Store:
         # collection created inside the block may be gone again.
         for coll in self.db._cache.values():
             coll._existence_verified = False
+
+    def on_commit(self, collection: str,
+                  listener: Callable[[list[tuple[str, dict[str, Any] | None]]], None]) -> None:
+        """Be told, after each commit, which documents of ``collection`` changed.
+
+        The listener gets ``[(doc_key, current_doc_or_None)]`` (read-only documents).
+        Used by in-memory indexes such as item search, whatever wrote the change.
+        """
+        self._engine.add_listener(f"{DATABASE_NAME}.{collection}", listener)
 
     # ------------------------------------------------------------ outbox
     def outbox_batch(self, limit: int = 500) -> list[dict[str, Any]]:

@@ -1,11 +1,19 @@
-"""The ``viveka-pos`` command: the desktop app, or headless commands over the services."""
+"""The ``viveka-pos`` command: the desktop app, or headless commands over the services.
+
+Each module in :data:`COMMAND_MODULES` adds its subcommands with ``register(subparsers)``;
+a subcommand's handler is ``func(args) -> int`` set with ``set_defaults(func=...)``.
+Handlers print one clear line to stderr and return non-zero on bad input.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from . import __version__
+from .. import __version__
+
+COMMAND_MODULES: list[str] = []
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         help="folder holding the shop's data (default: VIVEKA_DATA_DIR or your user data folder)",
     )
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(subparsers)
     return parser
 
 
@@ -26,11 +36,10 @@ def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from .app import run_gui
+        from ..app import run_gui
 
         return run_gui(args.data_dir)
-    parser.error(f"unknown command {args.command}")
-    return 2
+    return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":

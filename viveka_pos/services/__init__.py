@@ -1,0 +1,1 @@
+"""Use cases over the store: validate input, run one unit of work, return documents."""

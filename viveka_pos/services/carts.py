@@ -1,0 +1,320 @@
+"""Carts (bills being made): lines with snapshots, discounts, live totals, parked bills.
+
+A cart lives 24 hours after its last change (the spec's TTL, swept by the store); several
+can be open at once — a parked bill is simply a cart that is not on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from bson import ObjectId
+
+from ..domain import validation as v
+from ..domain.errors import ValidationError
+from ..domain.money import round_half_up
+from ..domain.tax import InvoiceTotals, LineInput, compute_invoice, supply_type_for
+from .catalog import CatalogService
+from .context import ShopScope
+from .convert import paise_of, quantity_of, rupees, stored_quantity
+from .customers import CustomerService
+
+CART_LIFETIME = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class CartView:
+    cart: dict[str, Any]
+    lines: list[dict[str, Any]]
+    customer: dict[str, Any] | None
+    totals: InvoiceTotals
+
+    @property
+    def cart_id(self) -> ObjectId:
+        return self.cart["_id"]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
+def line_input(line: dict[str, Any]) -> LineInput:
+    return LineInput(
+        item_id=line["itemId"],
+        name=line["itemNameSnapshot"],
+        group=line.get("itemGroupSnapshot", ""),
+        unit=line.get("unit", "nos"),
+        hsn_code=line.get("hsnCode", ""),
+        gst_rate=int(line.get("gstRate", 0)),
+        quantity=quantity_of(line["quantity"]),
+        unit_price=paise_of(line["unitPriceSnapshot"]),
+        line_discount=paise_of(line.get("lineDiscount", 0)),
+    )
+
+
+class CartService:
+    def __init__(self, scope: ShopScope):
+        self.scope = scope
+        self.catalog = CatalogService(scope)
+        self.customers = CustomerService(scope)
+
+    # ----------------------------------------------------------------- reading
+    def _cart(self, cart_id: Any) -> dict[str, Any]:
+        cart = self.scope.db.carts.find_one(
+            {"_id": v.object_id(cart_id, "cartId"), "clientId": self.scope.client_id})
+        if cart is None:
+            raise ValidationError("cartId", "this bill no longer exists (it may have expired)")
+        if cart.get("isFinalized"):
+            raise ValidationError("cartId", "this bill was already saved as an invoice")
+        return cart
+
+    def _lines(self, cart_id: ObjectId) -> list[dict[str, Any]]:
+        lines = list(self.scope.db.cartitems.find({"cartId": cart_id}))
+        lines.sort(key=lambda line: (line.get("position", 0), line["createdAt"]))
+        return lines
+
+    def supply_type(self, customer: dict[str, Any] | None) -> str:
+        shop_state = self.scope.settings().get("stateCode") or ""
+        customer_state = (customer or {}).get("stateCode") or None
+        if not shop_state:
+            return "intra"
+        return supply_type_for(shop_state, customer_state)
+
+    def totals_for(self, lines: list[dict[str, Any]], bill_discount: int,
+                   customer: dict[str, Any] | None) -> InvoiceTotals:
+        return compute_invoice(
+            [line_input(line) for line in lines],
+            bill_discount=bill_discount,
+            prices_include_tax=bool(self.scope.settings().get("pricesIncludeTax", False)),
+            supply_type=self.supply_type(customer),
+        )
+
+    def view(self, cart_id: Any) -> CartView:
+        cart = self._cart(cart_id)
+        lines = self._lines(cart["_id"])
+        customer = None
+        if cart.get("clientCustomerId") is not None:
+            customer = self.scope.db.clientCustomers.find_one({"_id": cart["clientCustomerId"]})
+        totals = self.totals_for(lines, paise_of(cart.get("billDiscount", 0)), customer)
+        return CartView(cart, lines, customer, totals)
+
+    def open_carts(self) -> list[dict[str, Any]]:
+        """Bills in progress on this shop, newest first (parked bills included)."""
+        carts = [c for c in self.scope.db.carts.find({"clientId": self.scope.client_id})
+                 if not c.get("isFinalized")]
+        carts.sort(key=lambda c: c.get("updatedAt", c["createdAt"]), reverse=True)
+        return carts
+
+    # ----------------------------------------------------------------- writing
+    def create(self, *, customer: Any = None, label: Any = "") -> CartView:
+        customer_doc = self._resolve_customer(customer)
+        now = self.scope.now()
+        cart = {
+            "_id": ObjectId(),
+            "clientId": self.scope.client_id,
+            "clientCustomerId": customer_doc["_id"] if customer_doc else None,
+            "clientCustomerPhone": customer_doc["phoneNumber"] if customer_doc else None,
+            "totalAmount": 0,
+            "itemCount": 0,
+            "isFinalized": False,
+            "createdAt": now,
+            "updatedAt": now,
+            "expiresAt": now + CART_LIFETIME,
+            "label": v.optional_text(label, "label", max_length=60),
+            "billDiscount": 0,
+            "notes": "",
+            "deviceId": self.scope.ctx.device_id,
+        }
+        with self.scope.store.unit_of_work() as db:
+            db.carts.insert_one(cart)
+        return self.view(cart["_id"])
+
+    def _resolve_customer(self, customer: Any) -> dict[str, Any] | None:
+        if customer in (None, ""):
+            return None
+        if isinstance(customer, dict):
+            return self.customers.get(customer["_id"])
+        if isinstance(customer, ObjectId) or (isinstance(customer, str)
+                                               and ObjectId.is_valid(customer)):
+            return self.customers.get(customer)
+        found = self.customers.by_phone(customer)
+        if found is None:
+            raise ValidationError("phoneNumber", f"no customer with phone {customer}; add them "
+                                  "first")
+        return found
+
+    def _refresh(self, db: Any, cart: dict[str, Any], changes: dict[str, Any] | None = None
+                 ) -> None:
+        """Recompute the cart's stored totals after a change (inside the unit of work)."""
+        merged = {**cart, **(changes or {})}
+        lines = self._lines(cart["_id"])
+        customer = None
+        if merged.get("clientCustomerId") is not None:
+            customer = db.clientCustomers.find_one({"_id": merged["clientCustomerId"]})
+        totals = self.totals_for(lines, paise_of(merged.get("billDiscount", 0)), customer)
+        now = self.scope.now()
+        db.carts.update_one({"_id": cart["_id"]}, {"$set": {
+            **(changes or {}),
+            "totalAmount": rupees(totals.total_amount),
+            "itemCount": len(lines),
+            "updatedAt": now,
+            "expiresAt": now + CART_LIFETIME,
+        }})
+
+    def add_item(self, cart_id: Any, item: Any, quantity: Any = 1) -> CartView:
+        """Add an item by id, code or barcode; adding it again raises its quantity."""
+        cart = self._cart(cart_id)
+        item_doc = self._resolve_item(item)
+        unit = item_doc.get("unit", "nos")
+        qty = v.quantity(quantity, unit, "quantity")
+        existing = next((line for line in self._lines(cart["_id"])
+                         if line["itemId"] == item_doc["_id"]), None)
+        with self.scope.store.unit_of_work() as db:
+            if existing is not None:
+                new_qty = quantity_of(existing["quantity"]) + qty
+                db.cartitems.update_one({"_id": existing["_id"]}, {"$set": self._qty_fields(
+                    existing, new_qty)})
+            else:
+                price = paise_of(item_doc.get("price"))
+                group = ""
+                if item_doc.get("groupId") is not None:
+                    group_doc = db.itemgroups.find_one({"_id": item_doc["groupId"]})
+                    group = group_doc["name"] if group_doc else ""
+                db.cartitems.insert_one({
+                    "_id": ObjectId(),
+                    "cartId": cart["_id"],
+                    "itemId": item_doc["_id"],
+                    "itemNameSnapshot": item_doc["name"],
+                    "itemGroupSnapshot": group,
+                    "unitPriceSnapshot": rupees(price),
+                    "quantity": stored_quantity(qty),
+                    "lineTotal": rupees(_gross(qty, price)),
+                    "unit": unit,
+                    "hsnCode": item_doc.get("hsnCode", ""),
+                    "gstRate": int(item_doc.get("gstRate", 0)),
+                    "lineDiscount": 0,
+                    "position": self._next_position(cart["_id"]),
+                    "createdAt": self.scope.now(),
+                })
+            self._check_totals(cart)
+            self._refresh(db, cart)
+        return self.view(cart["_id"])
+
+    def _resolve_item(self, item: Any) -> dict[str, Any]:
+        if isinstance(item, dict):
+            item = item["_id"]
+        if isinstance(item, ObjectId) or (isinstance(item, str) and ObjectId.is_valid(item)
+                                          and self.scope.store.get("items", ObjectId(item))):
+            doc = self.catalog.item(item)
+        else:
+            doc = self.catalog.item_by_code(item)
+        if not doc.get("isActive", True):
+            raise ValidationError("itemId", f"{doc['name']} is no longer sold (inactive)")
+        return doc
+
+    def _next_position(self, cart_id: ObjectId) -> int:
+        lines = self._lines(cart_id)
+        return (max(line.get("position", 0) for line in lines) + 1) if lines else 1
+
+    @staticmethod
+    def _qty_fields(line: dict[str, Any], qty: Decimal) -> dict[str, Any]:
+        return {"quantity": stored_quantity(qty),
+                "lineTotal": rupees(_gross(qty, paise_of(line["unitPriceSnapshot"])))}
+
+    def _line(self, cart: dict[str, Any], line_id: Any) -> dict[str, Any]:
+        line = self.scope.db.cartitems.find_one(
+            {"_id": v.object_id(line_id, "lineId"), "cartId": cart["_id"]})
+        if line is None:
+            raise ValidationError("lineId", "that line is not on this bill")
+        return line
+
+    def _check_totals(self, cart: dict[str, Any]) -> None:
+        """Compute totals of the (uncommitted) cart state; raises if discounts no longer fit."""
+        fresh = self.scope.db.carts.find_one({"_id": cart["_id"]}) or cart
+        customer = None
+        if fresh.get("clientCustomerId") is not None:
+            customer = self.scope.db.clientCustomers.find_one({"_id": fresh["clientCustomerId"]})
+        self.totals_for(self._lines(cart["_id"]), paise_of(fresh.get("billDiscount", 0)),
+                        customer)
+
+    def set_quantity(self, cart_id: Any, line_id: Any, quantity: Any) -> CartView:
+        cart = self._cart(cart_id)
+        line = self._line(cart, line_id)
+        qty = v.quantity(quantity, line.get("unit", "nos"), "quantity")
+        with self.scope.store.unit_of_work() as db:
+            db.cartitems.update_one({"_id": line["_id"]}, {"$set": self._qty_fields(line, qty)})
+            self._check_totals(cart)
+            self._refresh(db, cart)
+        return self.view(cart["_id"])
+
+    def change_quantity(self, cart_id: Any, line_id: Any, step: int) -> CartView:
+        """+1 / −1 from the keyboard; going below the minimum removes nothing (say so)."""
+        cart = self._cart(cart_id)
+        line = self._line(cart, line_id)
+        new_qty = quantity_of(line["quantity"]) + step
+        if new_qty <= 0:
+            raise ValidationError("quantity", "must be more than zero (press Delete to remove "
+                                  "the line)")
+        return self.set_quantity(cart_id, line_id, new_qty)
+
+    def remove_line(self, cart_id: Any, line_id: Any) -> CartView:
+        cart = self._cart(cart_id)
+        line = self._line(cart, line_id)
+        with self.scope.store.unit_of_work() as db:
+            db.cartitems.delete_one({"_id": line["_id"]})
+            self._check_totals(cart)
+            self._refresh(db, cart)
+        return self.view(cart["_id"])
+
+    def set_line_discount(self, cart_id: Any, line_id: Any, amount: Any) -> CartView:
+        cart = self._cart(cart_id)
+        line = self._line(cart, line_id)
+        discount = v.amount(amount, "discount")
+        gross = _gross(quantity_of(line["quantity"]), paise_of(line["unitPriceSnapshot"]))
+        if discount > gross:
+            raise ValidationError("discount", "cannot be more than the line amount")
+        with self.scope.store.unit_of_work() as db:
+            db.cartitems.update_one({"_id": line["_id"]},
+                                    {"$set": {"lineDiscount": rupees(discount)}})
+            self._check_totals(cart)
+            self._refresh(db, cart)
+        return self.view(cart["_id"])
+
+    def set_bill_discount(self, cart_id: Any, amount: Any) -> CartView:
+        cart = self._cart(cart_id)
+        discount = v.amount(amount, "discount")
+        with self.scope.store.unit_of_work() as db:
+            db.carts.update_one({"_id": cart["_id"]},
+                                {"$set": {"billDiscount": rupees(discount)}})
+            self._check_totals(cart)
+            self._refresh(db, cart)
+        return self.view(cart["_id"])
+
+    def set_customer(self, cart_id: Any, customer: Any) -> CartView:
+        cart = self._cart(cart_id)
+        customer_doc = self._resolve_customer(customer)
+        with self.scope.store.unit_of_work() as db:
+            self._refresh(db, cart, {
+                "clientCustomerId": customer_doc["_id"] if customer_doc else None,
+                "clientCustomerPhone": customer_doc["phoneNumber"] if customer_doc else None,
+            })
+        return self.view(cart["_id"])
+
+    def set_label(self, cart_id: Any, label: Any) -> CartView:
+        cart = self._cart(cart_id)
+        with self.scope.store.unit_of_work() as db:
+            self._refresh(db, cart, {"label": v.optional_text(label, "label", max_length=60)})
+        return self.view(cart["_id"])
+
+    def discard(self, cart_id: Any) -> None:
+        cart = self._cart(cart_id)
+        with self.scope.store.unit_of_work() as db:
+            db.cartitems.delete_many({"cartId": cart["_id"]})
+            db.carts.delete_one({"_id": cart["_id"]})
+
+
+def _gross(quantity: Decimal, price_paise: int) -> int:
+    return round_half_up(quantity * price_paise)

@@ -1,0 +1,255 @@
+"""Item groups and items (the spec's ``itemgroups`` and ``items``), with stock moves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from bson import ObjectId
+
+from ..domain import validation as v
+from ..domain.errors import ValidationError
+from ..store import DuplicateKeyError
+from .context import ShopScope
+from .convert import paise_of, quantity_of, rupees, stored_quantity
+from .stock import ensure_opening, record_movement
+
+ITEM_FIELDS = ("name", "price", "code", "unit", "gstRate", "hsnCode", "groupId",
+               "lowStockQuantity", "description", "dealerIds")
+
+
+class CatalogService:
+    def __init__(self, scope: ShopScope):
+        self.scope = scope
+
+    # ----------------------------------------------------------------- groups
+    def create_group(self, name: Any, description: Any = "") -> dict[str, Any]:
+        group_name = v.name(name, "name", max_length=100)
+        if self._group_by_name(group_name) is not None:
+            raise ValidationError("name", f"a group named {group_name!r} already exists")
+        now = self.scope.now()
+        doc = {"_id": ObjectId(), "clientId": self.scope.client_id, "name": group_name,
+               "description": v.optional_text(description, "description", max_length=500),
+               "createdAt": now, "updatedAt": now}
+        with self.scope.store.unit_of_work() as db:
+            db.itemgroups.insert_one(doc)
+        return doc
+
+    def _group_by_name(self, name: str) -> dict[str, Any] | None:
+        wanted = name.casefold()
+        for group in self.scope.store.iter_docs("itemgroups"):
+            if group["clientId"] == self.scope.client_id and group["name"].casefold() == wanted:
+                return dict(group)
+        return None
+
+    def group(self, group_id: Any) -> dict[str, Any]:
+        doc = self.scope.db.itemgroups.find_one(
+            {"_id": v.object_id(group_id, "groupId"), "clientId": self.scope.client_id})
+        if doc is None:
+            raise ValidationError("groupId", "no such item group")
+        return doc
+
+    def group_named(self, name: Any, *, create: bool = False) -> dict[str, Any]:
+        group_name = v.name(name, "group", max_length=100)
+        found = self._group_by_name(group_name)
+        if found is not None:
+            return found
+        if not create:
+            raise ValidationError("group", f"no item group named {group_name!r}")
+        return self.create_group(group_name)
+
+    def groups(self) -> list[dict[str, Any]]:
+        return sorted(self.scope.db.itemgroups.find({"clientId": self.scope.client_id}),
+                      key=lambda g: g["name"].casefold())
+
+    def update_group(self, group_id: Any, *, name: Any = None,
+                     description: Any = None) -> dict[str, Any]:
+        group = self.group(group_id)
+        changes: dict[str, Any] = {"updatedAt": self.scope.now()}
+        if name is not None:
+            new_name = v.name(name, "name", max_length=100)
+            other = self._group_by_name(new_name)
+            if other is not None and other["_id"] != group["_id"]:
+                raise ValidationError("name", f"a group named {new_name!r} already exists")
+            changes["name"] = new_name
+        if description is not None:
+            changes["description"] = v.optional_text(description, "description", max_length=500)
+        with self.scope.store.unit_of_work() as db:
+            db.itemgroups.update_one({"_id": group["_id"]}, {"$set": changes})
+        return self.group(group["_id"])
+
+    def delete_group(self, group_id: Any) -> None:
+        group = self.group(group_id)
+        used = self.scope.db.items.count_documents({"groupId": group["_id"]})
+        if used:
+            raise ValidationError("groupId", f"{group['name']} still has {used} item(s); "
+                                  "move them to another group first")
+        with self.scope.store.unit_of_work() as db:
+            db.itemgroups.delete_one({"_id": group["_id"]})
+
+    # ------------------------------------------------------------------ items
+    def _clean_item_fields(self, fields: dict[str, Any], unit_hint: str) -> dict[str, Any]:
+        clean: dict[str, Any] = {}
+        for key, value in fields.items():
+            if key == "name":
+                clean[key] = v.name(value, "name", max_length=200)
+            elif key == "price":
+                clean[key] = rupees(v.amount(value, "price"))
+            elif key == "code":
+                code = v.optional_text(value, "code", max_length=48)
+                if any(ch.isspace() for ch in code):
+                    raise ValidationError("code", "cannot contain spaces")
+                clean[key] = code
+            elif key == "unit":
+                clean[key] = v.unit(value, "unit")
+            elif key == "gstRate":
+                clean[key] = v.gst_rate(value, "gstRate")
+            elif key == "hsnCode":
+                clean[key] = v.hsn_code(value, "hsnCode")
+            elif key == "groupId":
+                clean[key] = None if value in (None, "") else self.group(value)["_id"]
+            elif key == "lowStockQuantity":
+                clean[key] = stored_quantity(v.quantity(
+                    value, "kg" if unit_hint not in ("nos", "pcs") else unit_hint,
+                    "lowStockQuantity", allow_zero=True))
+            elif key == "description":
+                clean[key] = v.optional_text(value, "description", max_length=500)
+            elif key == "dealerIds":
+                if not isinstance(value, (list, tuple)):
+                    raise ValidationError("dealerIds", "must be a list of dealer ids")
+                clean[key] = [v.object_id(d, "dealerIds") for d in value]
+            else:
+                raise ValidationError(key, "is not an item field")
+        return clean
+
+    def create_item(self, *, name: Any, price: Any, code: Any = "", stock: Any = 0,
+                    unit: Any = "nos", gst_rate: Any = None, hsn_code: Any = "",
+                    group_id: Any = None, low_stock_quantity: Any = 5, description: Any = "",
+                    dealer_ids: Any = ()) -> dict[str, Any]:
+        unit_name = v.unit(unit, "unit")
+        if gst_rate is None:
+            gst_rate = self.scope.settings().get("defaultGstRate", 0)
+        clean = self._clean_item_fields({
+            "name": name, "price": price, "code": code, "unit": unit_name, "gstRate": gst_rate,
+            "hsnCode": hsn_code, "groupId": group_id, "lowStockQuantity": low_stock_quantity,
+            "description": description, "dealerIds": list(dealer_ids)}, unit_name)
+        opening = v.quantity(stock, unit_name, "stock", allow_zero=True)
+        now = self.scope.now()
+        doc = {"_id": ObjectId(), "clientId": self.scope.client_id, **clean,
+               "stock": stored_quantity(opening), "isActive": True,
+               "createdAt": now, "updatedAt": now}
+        with self._unique_code(clean.get("code", "")), self.scope.store.unit_of_work() as db:
+            db.items.insert_one(doc)
+            ensure_opening(self.scope, doc)
+        return self.item(doc["_id"])
+
+    @contextmanager
+    def _unique_code(self, code: str) -> Iterator[None]:
+        """Report a taken item code as a validation error naming the item that has it."""
+        try:
+            yield
+        except DuplicateKeyError:
+            owner = self.find_by_code(code, include_inactive=True)
+            name = owner["name"] if owner else "another item"
+            raise ValidationError("code", f"{code!r} is already used by {name}") from None
+
+    def item(self, item_id: Any) -> dict[str, Any]:
+        doc = self.scope.db.items.find_one(
+            {"_id": v.object_id(item_id, "itemId"), "clientId": self.scope.client_id})
+        if doc is None:
+            raise ValidationError("itemId", "no such item")
+        return doc
+
+    def find_by_code(self, code: Any, *, include_inactive: bool = False) -> dict[str, Any] | None:
+        text = str(code or "").strip()
+        if not text:
+            return None
+        for doc in self.scope.db.items.find({"code": text, "clientId": self.scope.client_id}):
+            if include_inactive or doc.get("isActive", True):
+                return doc
+        return None
+
+    def item_by_code(self, code: Any) -> dict[str, Any]:
+        doc = self.find_by_code(code)
+        if doc is None:
+            raise ValidationError("code", f"no active item with code {str(code).strip()!r}")
+        return doc
+
+    def items(self, *, include_inactive: bool = False, group_id: Any = None) -> list[dict]:
+        group = None if group_id in (None, "") else v.object_id(group_id, "groupId")
+        result = []
+        for doc in self.scope.store.iter_docs("items"):
+            if doc.get("clientId") != self.scope.client_id:
+                continue
+            if not include_inactive and not doc.get("isActive", True):
+                continue
+            if group is not None and doc.get("groupId") != group:
+                continue
+            result.append(dict(doc))
+        result.sort(key=lambda d: d["name"].casefold())
+        return result
+
+    def update_item(self, item_id: Any, **fields: Any) -> dict[str, Any]:
+        if "stock" in fields:
+            raise ValidationError("stock", "change stock with a stock adjustment, not an edit")
+        if "isActive" in fields:
+            raise ValidationError("isActive", "use deactivate or reactivate")
+        item = self.item(item_id)
+        unit_name = v.unit(fields.get("unit", item.get("unit", "nos")), "unit")
+        clean = self._clean_item_fields(fields, unit_name)
+        if "unit" in clean and clean["unit"] in ("nos", "pcs"):
+            stock = quantity_of(item.get("stock"))
+            if stock != stock.to_integral_value():
+                raise ValidationError("unit", f"stock {stock} is not a whole number of "
+                                      f"{clean['unit']}; adjust it first")
+        clean["updatedAt"] = self.scope.now()
+        with self._unique_code(clean.get("code", "")), self.scope.store.unit_of_work() as db:
+            db.items.update_one({"_id": item["_id"]}, {"$set": clean})
+        return self.item(item["_id"])
+
+    def set_active(self, item_id: Any, active: bool) -> dict[str, Any]:
+        """Soft delete (``active=False``) or bring an item back; items are never removed."""
+        item = self.item(item_id)
+        with self.scope.store.unit_of_work() as db:
+            db.items.update_one({"_id": item["_id"]}, {"$set": {
+                "isActive": bool(active), "updatedAt": self.scope.now()}})
+        return self.item(item["_id"])
+
+    def adjust_stock(self, item_id: Any, *, new_stock: Any = None, delta: Any = None,
+                     reason: str = "adjustment", note: Any = "") -> dict[str, Any]:
+        """Correct stock after a count (``new_stock``) or by a signed ``delta``."""
+        item = self.item(item_id)
+        unit_name = item.get("unit", "nos")
+        note_text = v.optional_text(note, "note", max_length=500)
+        if (new_stock is None) == (delta is None):
+            raise ValidationError("stock", "give either the new stock or the change")
+        if new_stock is not None:
+            target = v.quantity(new_stock, unit_name, "stock", allow_zero=True)
+            change = target - quantity_of(item.get("stock"))
+        else:
+            change = _signed_quantity(delta, unit_name)
+        if change == 0:
+            return item
+        with self.scope.store.unit_of_work():
+            record_movement(self.scope, item, change, reason, note=note_text,
+                            allow_negative=False)
+        return self.item(item["_id"])
+
+    def low_stock(self) -> list[dict[str, Any]]:
+        """Active items at or below their low-stock threshold, lowest first."""
+        low = [d for d in self.items()
+               if quantity_of(d.get("stock")) <= quantity_of(d.get("lowStockQuantity", 5))]
+        low.sort(key=lambda d: (quantity_of(d.get("stock")), d["name"].casefold()))
+        return low
+
+    def price_paise(self, item: dict[str, Any]) -> int:
+        return paise_of(item.get("price"))
+
+
+def _signed_quantity(value: Any, unit_name: str) -> Decimal:
+    text = str(value).strip()
+    negative = text.startswith("-")
+    magnitude = v.quantity(text.lstrip("+-"), unit_name, "quantity")
+    return -magnitude if negative else magnitude

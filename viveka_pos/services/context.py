@@ -1,0 +1,71 @@
+"""What every service needs: the store, a clock, this device, and the current shop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bson import ObjectId
+
+from ..domain.clock import Clock, SystemClock, shop_today
+from ..domain.errors import ValidationError
+from ..store import Store
+
+
+def store_time(moment: datetime) -> datetime:
+    """A datetime as the store keeps it: naive UTC, millisecond precision (BSON)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+@dataclass
+class ServiceContext:
+    store: Store
+    device_id: str
+    clock: Clock = field(default_factory=SystemClock)
+
+    def now(self) -> datetime:
+        """Now, ready to store and to compare with stored datetimes (naive UTC)."""
+        return store_time(self.clock.now())
+
+    def today(self, time_zone: str = "Asia/Kolkata") -> date:
+        return shop_today(self.clock, time_zone)
+
+
+@dataclass
+class ShopScope:
+    """A context bound to one shop (``clientId``); business services take this."""
+
+    ctx: ServiceContext
+    client_id: ObjectId
+
+    @property
+    def store(self) -> Store:
+        return self.ctx.store
+
+    @property
+    def db(self) -> Any:
+        return self.ctx.store.db
+
+    def now(self) -> datetime:
+        return self.ctx.now()
+
+    def shop(self) -> dict[str, Any]:
+        doc = self.ctx.store.get("clients", self.client_id)
+        if doc is None:
+            raise ValidationError("clientId", "this shop does not exist on this computer")
+        return doc
+
+    def settings(self) -> dict[str, Any]:
+        return self.shop().get("clientSettings") or {}
+
+    def today(self) -> date:
+        return self.ctx.today(self.settings().get("timeZone") or "Asia/Kolkata")
+
+    def require_active(self) -> dict[str, Any]:
+        shop = self.shop()
+        if not shop.get("isActive", True):
+            raise ValidationError("isActive", "this shop is deactivated and cannot bill")
+        return shop

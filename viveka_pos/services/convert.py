@@ -1,0 +1,35 @@
+"""Conversions at the store boundary: paise <-> stored rupees, Decimal quantities."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..domain.money import to_paise, to_rupees
+
+__all__ = ["paise_of", "quantity_of", "rupees", "stored_quantity"]
+
+rupees = to_rupees
+
+
+def paise_of(stored: Any) -> int:
+    """Paise of a stored rupee amount (None counts as zero)."""
+    if stored is None:
+        return 0
+    return to_paise(stored, exact=False)
+
+
+def quantity_of(stored: Any) -> Decimal:
+    """A stored quantity (int or float with ≤ 3 decimals) as an exact Decimal."""
+    if stored is None:
+        return Decimal(0)
+    if isinstance(stored, float):
+        return Decimal(repr(stored)).quantize(Decimal("0.001")).normalize()
+    return Decimal(stored)
+
+
+def stored_quantity(quantity: Decimal) -> int | float:
+    """A Decimal quantity as stored: int when whole, else a float of ≤ 3 decimals."""
+    if quantity == quantity.to_integral_value():
+        return int(quantity)
+    return float(quantity.quantize(Decimal("0.001")))

@@ -1,0 +1,139 @@
+"""The shop's customers (the spec's ``clientCustomers``), found by phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from ..domain import validation as v
+from ..domain.errors import ValidationError
+from ..domain.states import require_state_code, state_code_of_gstin
+from ..store import DuplicateKeyError
+from .context import ShopScope
+from .convert import paise_of
+
+#: optional field -> the clientSettings.customerFields switch that allows it
+OPTIONAL_FIELDS = {"address": "address", "emailId": "emailId", "gstNo": "gstNo"}
+
+
+class CustomerService:
+    def __init__(self, scope: ShopScope):
+        self.scope = scope
+
+    def enabled_fields(self) -> dict[str, bool]:
+        switches = self.scope.settings().get("customerFields") or {}
+        return {field: bool(switches.get(switch)) for field, switch in OPTIONAL_FIELDS.items()}
+
+    def _clean(self, fields: dict[str, Any]) -> dict[str, Any]:
+        enabled = self.enabled_fields()
+        clean: dict[str, Any] = {}
+        for key, value in fields.items():
+            if key in OPTIONAL_FIELDS and not enabled[key]:
+                if value in (None, ""):
+                    continue
+                raise ValidationError(key, "is not collected by this shop (turn it on in "
+                                      "Settings → Customer fields)")
+            if key == "name":
+                clean[key] = v.optional_name(value, "name", max_length=100)
+            elif key == "address":
+                clean[key] = v.optional_text(value, "address", max_length=500)
+            elif key == "emailId":
+                clean[key] = v.email(value, "emailId")
+            elif key == "gstNo":
+                clean[key] = v.gstin(value, "gstNo")
+            elif key == "stateCode":
+                clean[key] = "" if value in (None, "") else require_state_code(value)
+            else:
+                raise ValidationError(key, "is not a customer field")
+        if clean.get("gstNo") and not clean.get("stateCode"):
+            clean["stateCode"] = state_code_of_gstin(clean["gstNo"])
+        return clean
+
+    def create(self, phone: Any, *, name: Any = "", address: Any = "", email: Any = "",
+               gst_no: Any = "", state_code: Any = "") -> dict[str, Any]:
+        phone_number = v.phone(phone, "phoneNumber")
+        clean = self._clean({"name": name, "address": address, "emailId": email,
+                             "gstNo": gst_no, "stateCode": state_code})
+        now = self.scope.now()
+        doc = {
+            "_id": ObjectId(),
+            "clientId": self.scope.client_id,
+            "phoneNumber": phone_number,
+            "name": clean.get("name", ""),
+            "address": clean.get("address", ""),
+            "emailId": clean.get("emailId", ""),
+            "gstNo": clean.get("gstNo", ""),
+            "stateCode": clean.get("stateCode", ""),
+            "firstSeenAt": now,
+            "lastPurchaseAt": None,
+            "updatedAt": now,
+        }
+        try:
+            with self.scope.store.unit_of_work() as db:
+                db.clientCustomers.insert_one(doc)
+        except DuplicateKeyError:
+            raise ValidationError("phoneNumber",
+                                  f"a customer with phone {phone_number} already exists") from None
+        return doc
+
+    def by_phone(self, phone: Any) -> dict[str, Any] | None:
+        return self.scope.db.clientCustomers.find_one(
+            {"clientId": self.scope.client_id, "phoneNumber": v.phone(phone, "phoneNumber")})
+
+    def get(self, customer_id: Any) -> dict[str, Any]:
+        doc = self.scope.db.clientCustomers.find_one(
+            {"_id": v.object_id(customer_id, "clientCustomerId"),
+             "clientId": self.scope.client_id})
+        if doc is None:
+            raise ValidationError("clientCustomerId", "no such customer")
+        return doc
+
+    def find_or_create(self, phone: Any, **fields: Any) -> dict[str, Any]:
+        found = self.by_phone(phone)
+        return found if found is not None else self.create(phone, **fields)
+
+    def update(self, customer_id: Any, **fields: Any) -> dict[str, Any]:
+        if "phoneNumber" in fields or "phone" in fields:
+            raise ValidationError("phoneNumber", "is how the customer is found; add a new "
+                                  "customer for a new number")
+        customer = self.get(customer_id)
+        renamed = {"email": "emailId", "gst_no": "gstNo", "state_code": "stateCode"}
+        clean = self._clean({renamed.get(k, k): val for k, val in fields.items()})
+        clean["updatedAt"] = self.scope.now()
+        with self.scope.store.unit_of_work() as db:
+            db.clientCustomers.update_one({"_id": customer["_id"]}, {"$set": clean})
+        return self.get(customer["_id"])
+
+    def search(self, query: Any, limit: int = 50) -> list[dict[str, Any]]:
+        """Customers whose phone contains the digits typed or whose name contains the text."""
+        text = str(query or "").strip().casefold()
+        digits = "".join(ch for ch in text if ch.isdigit())
+        found = []
+        for doc in self.scope.store.iter_docs("clientCustomers"):
+            if doc.get("clientId") != self.scope.client_id:
+                continue
+            if not text or (digits and digits in doc.get("phoneNumber", "")) or (
+                    not digits and text in str(doc.get("name", "")).casefold()):
+                found.append(doc)
+        found.sort(key=lambda d: (str(d.get("name", "")).casefold(), d.get("phoneNumber", "")))
+        return [dict(d) for d in found[:limit]]
+
+    def invoices(self, customer_id: Any) -> list[dict[str, Any]]:
+        customer = self.get(customer_id)
+        return sorted(self.scope.db.invoices.find({"clientCustomerId": customer["_id"]}),
+                      key=lambda d: d["generatedAt"], reverse=True)
+
+    def purchase_history(self, customer_id: Any) -> list[dict[str, Any]]:
+        customer = self.get(customer_id)
+        return sorted(self.scope.db.purchasehistories.find({"clientCustomerId": customer["_id"]}),
+                      key=lambda d: d["purchasedAt"], reverse=True)
+
+    def pending_invoices(self, customer_id: Any) -> list[dict[str, Any]]:
+        return sorted((d for d in self.invoices(customer_id) if not d.get("isFinalized")),
+                      key=lambda d: d["generatedAt"])
+
+    def dues_paise(self, customer_id: Any) -> int:
+        """Outstanding amount: the sum of unpaid balances of the customer's invoices."""
+        return sum(paise_of(d.get("totalAmount")) - paise_of(d.get("paidAmount"))
+                   for d in self.pending_invoices(customer_id))

@@ -1,0 +1,144 @@
+"""Payments against invoices. ``paidAmount`` and ``isFinalized`` derive from them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from ..domain import validation as v
+from ..domain.errors import ValidationError
+from ..domain.money import format_inr
+from ..store import Store
+from .context import ShopScope, store_time
+from .convert import paise_of, rupees
+from .ids import derived_id
+
+
+def purchase_history_id(invoice_id: ObjectId) -> ObjectId:
+    return derived_id("purchase-history", invoice_id)
+
+
+def apply_payments(db: Any, invoice: dict[str, Any], now: Any) -> dict[str, Any]:
+    """Re-derive an invoice's paid amount and finalization from its payments.
+
+    Call inside a unit of work. On first finalization the purchase history is created
+    (with an id derived from the invoice, so two devices never make two) and the customer's
+    ``lastPurchaseAt`` is set. Returns the invoice as it now is.
+    """
+    paid = sum(paise_of(p.get("amount")) for p in db.payments.find({"invoiceId": invoice["_id"]}))
+    total = paise_of(invoice.get("totalAmount"))
+    finalized = paid >= total
+    changes: dict[str, Any] = {}
+    if paise_of(invoice.get("paidAmount")) != paid or type(invoice.get("paidAmount")) is not type(
+            rupees(paid)):
+        changes["paidAmount"] = rupees(paid)
+    if bool(invoice.get("isFinalized")) != finalized:
+        changes["isFinalized"] = finalized
+    if changes:
+        db.invoices.update_one({"_id": invoice["_id"]}, {"$set": changes})
+        invoice = {**invoice, **changes}
+    if finalized:
+        _ensure_purchase_history(db, invoice, now)
+    return invoice
+
+
+def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any) -> None:
+    customer_id = invoice.get("clientCustomerId")
+    if customer_id is None:
+        return  # walk-in sale: no customer to keep a history for
+    history_id = purchase_history_id(invoice["_id"])
+    if db.purchasehistories.find_one({"_id": history_id}) is not None:
+        return
+    db.purchasehistories.insert_one({
+        "_id": history_id,
+        "clientId": invoice["clientId"],
+        "clientCustomerId": customer_id,
+        "clientCustomerPhone": invoice.get("clientCustomerPhone") or "",
+        "invoiceId": invoice["_id"],
+        "totalAmount": invoice.get("totalAmount", 0),
+        "purchasedAt": now,
+    })
+    customer = db.clientCustomers.find_one({"_id": customer_id})
+    if customer is not None:
+        last = customer.get("lastPurchaseAt")
+        if last is None or last < now:
+            db.clientCustomers.update_one({"_id": customer_id}, {"$set": {"lastPurchaseAt": now}})
+
+
+def recompute_invoice(store: Store, invoice_id: Any) -> bool:
+    """Re-derive one invoice after payments arrived by sync. Returns whether it changed."""
+    with store.unit_of_work() as db:
+        invoice = db.invoices.find_one({"_id": invoice_id})
+        if invoice is None:
+            return False
+        now = store_time(_latest_payment_time(db, invoice_id) or invoice["generatedAt"])
+        after = apply_payments(db, invoice, now)
+        return after is not invoice
+
+
+def _latest_payment_time(db: Any, invoice_id: Any) -> Any:
+    times = [p.get("paidAt") for p in db.payments.find({"invoiceId": invoice_id})]
+    times = [t for t in times if t is not None]
+    return max(times) if times else None
+
+
+class PaymentService:
+    def __init__(self, scope: ShopScope):
+        self.scope = scope
+
+    def invoice_by_number(self, invoice_number: Any) -> dict[str, Any]:
+        number = v.optional_text(invoice_number, "invoiceNumber", max_length=32)
+        invoice = self.scope.db.invoices.find_one(
+            {"clientId": self.scope.client_id, "invoiceNumber": number})
+        if invoice is None:
+            raise ValidationError("invoiceNumber", f"no invoice {number!r} in this shop")
+        return invoice
+
+    def _invoice(self, invoice: Any) -> dict[str, Any]:
+        if isinstance(invoice, dict):
+            invoice = invoice["_id"]
+        if isinstance(invoice, str) and not ObjectId.is_valid(invoice):
+            return self.invoice_by_number(invoice)
+        invoice_id = v.object_id(invoice, "invoiceId")
+        doc = self.scope.db.invoices.find_one({"_id": invoice_id,
+                                               "clientId": self.scope.client_id})
+        if doc is None:
+            raise ValidationError("invoiceId", "no such invoice in this shop")
+        return doc
+
+    def record(self, invoice: Any, amount: Any, *, method: Any = "cash",
+               note: Any = "") -> dict[str, Any]:
+        """Take a payment against an invoice. Returns the invoice after it."""
+        doc = self._invoice(invoice)
+        paise = v.amount(amount, "amount", allow_zero=False)
+        method_name = v.payment_method(method, "method")
+        note_text = v.optional_text(note, "note", max_length=500)
+        balance = paise_of(doc.get("totalAmount")) - paise_of(doc.get("paidAmount"))
+        if balance <= 0:
+            raise ValidationError("amount", f"invoice {doc['invoiceNumber']} is already paid")
+        if paise > balance:
+            raise ValidationError(
+                "amount",
+                f"{format_inr(paise)} is more than the balance {format_inr(balance)} "
+                f"of invoice {doc['invoiceNumber']}",
+            )
+        now = self.scope.now()
+        with self.scope.store.unit_of_work() as db:
+            db.payments.insert_one({
+                "_id": ObjectId(),
+                "clientId": self.scope.client_id,
+                "invoiceId": doc["_id"],
+                "amount": rupees(paise),
+                "method": method_name,
+                "note": note_text,
+                "paidAt": now,
+                "deviceId": self.scope.ctx.device_id,
+            })
+            fresh = db.invoices.find_one({"_id": doc["_id"]})
+            return apply_payments(db, fresh, now)
+
+    def for_invoice(self, invoice: Any) -> list[dict[str, Any]]:
+        doc = self._invoice(invoice)
+        return list(self.scope.db.payments.find({"invoiceId": doc["_id"]},
+                                                sort=[("paidAt", 1)]))

@@ -1,0 +1,204 @@
+"""The shop (the spec's *client*): registration, profile and settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from ..domain import validation as v
+from ..domain.errors import ValidationError
+from ..domain.states import state_by_code, state_by_name, state_code_of_gstin
+from ..store import DuplicateKeyError
+from .context import ServiceContext
+
+PAPER_SIZES = ("a4", "80mm", "58mm")
+DEFAULT_TERMS = (
+    "Goods once sold will be exchanged only with the bill. Subject to local jurisdiction."
+)
+
+PROFILE_FIELDS = ("ownerName", "businessName", "shopName", "location", "city", "state", "gstin",
+                  "profileUrl")
+
+
+def default_settings() -> dict[str, Any]:
+    return {
+        "customerFields": {"address": False, "gstNo": False, "emailId": False},
+        "stateCode": "",
+        "defaultGstRate": 0,
+        "pricesIncludeTax": False,
+        "paperSize": "a4",
+        "termsText": DEFAULT_TERMS,
+        "upiId": "",
+        "logoPath": "",
+        "timeZone": "Asia/Kolkata",
+        "allowNegativeStock": False,
+    }
+
+
+def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key == "ownerName":
+            clean[key] = v.name(value, "ownerName")
+        elif key == "businessName":
+            clean[key] = v.name(value, "businessName", max_length=200)
+        elif key == "shopName":
+            clean[key] = v.optional_name(value, "shopName", max_length=200)
+        elif key == "location":
+            clean[key] = v.optional_text(value, "location", max_length=500)
+        elif key in ("city", "state"):
+            clean[key] = v.optional_text(value, key, max_length=100)
+        elif key == "gstin":
+            clean[key] = v.gstin(value, "gstin")
+        elif key == "profileUrl":
+            clean[key] = v.optional_text(value, "profileUrl", max_length=500)
+        else:
+            raise ValidationError(key, "is not a shop profile field")
+    return clean
+
+
+def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "customerFields":
+            if not isinstance(value, dict) or set(value) - {"address", "gstNo", "emailId"}:
+                raise ValidationError("customerFields", "must set only address, gstNo, emailId")
+            clean[key] = {k: bool(value.get(k, False)) for k in ("address", "gstNo", "emailId")}
+        elif key == "stateCode":
+            clean[key] = "" if value in ("", None) else _state_code(value)
+        elif key == "defaultGstRate":
+            clean[key] = v.gst_rate(value, "defaultGstRate")
+        elif key in ("pricesIncludeTax", "allowNegativeStock"):
+            if not isinstance(value, bool):
+                raise ValidationError(key, "must be true or false")
+            clean[key] = value
+        elif key == "paperSize":
+            if value not in PAPER_SIZES:
+                raise ValidationError("paperSize", f"must be one of {', '.join(PAPER_SIZES)}")
+            clean[key] = value
+        elif key == "termsText":
+            clean[key] = v.optional_text(value, "termsText", max_length=1000)
+        elif key == "upiId":
+            text = v.optional_text(value, "upiId", max_length=100)
+            if text and ("@" not in text or " " in text):
+                raise ValidationError("upiId", "must look like name@bank")
+            clean[key] = text
+        elif key in ("logoPath", "timeZone"):
+            clean[key] = v.optional_text(value, key, max_length=500)
+        else:
+            raise ValidationError(key, "is not a shop setting")
+    return clean
+
+
+def _state_code(value: Any) -> str:
+    state = state_by_code(value) or (state_by_name(str(value)) if value else None)
+    if state is None:
+        raise ValidationError("stateCode", "is not an Indian state or its GST code")
+    return state.code
+
+
+def _derive_state_code(profile: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Fill the GST state code from the GSTIN or the state name when not given."""
+    if settings.get("stateCode"):
+        return
+    if profile.get("gstin"):
+        settings["stateCode"] = state_code_of_gstin(profile["gstin"])
+    elif profile.get("state"):
+        state = state_by_name(profile["state"])
+        if state is not None:
+            settings["stateCode"] = state.code
+
+
+class ShopService:
+    def __init__(self, ctx: ServiceContext):
+        self.ctx = ctx
+
+    @property
+    def _db(self) -> Any:
+        return self.ctx.store.db
+
+    def register(self, *, phone: Any, owner_name: Any, business_name: Any,
+                 settings: dict[str, Any] | None = None, **profile: Any) -> dict[str, Any]:
+        """Create the shop. The phone number is its identity and can never change."""
+        phone_number = v.phone(phone, "phoneNumber")
+        clean = _clean_profile({"ownerName": owner_name, "businessName": business_name,
+                                **profile})
+        merged_settings = {**default_settings(), **_clean_settings(settings or {})}
+        _derive_state_code(clean, merged_settings)
+        doc = {
+            "_id": ObjectId(),
+            "phoneNumber": phone_number,
+            "ownerName": clean["ownerName"],
+            "businessName": clean["businessName"],
+            "shopName": clean.get("shopName", ""),
+            "location": clean.get("location", ""),
+            "city": clean.get("city", ""),
+            "state": clean.get("state", ""),
+            "gstin": clean.get("gstin", ""),
+            "profileUrl": clean.get("profileUrl", ""),
+            "clientSettings": merged_settings,
+            "isActive": True,
+            "createdAt": self.ctx.now(),
+            "lastLoginAt": None,
+            "updatedAt": self.ctx.now(),
+        }
+        try:
+            with self.ctx.store.unit_of_work() as db:
+                db.clients.insert_one(doc)
+        except DuplicateKeyError:
+            raise ValidationError(
+                "phoneNumber", "a shop is already registered with this number"
+            ) from None
+        return self.get(doc["_id"])
+
+    def get(self, client_id: Any) -> dict[str, Any]:
+        doc = self._db.clients.find_one({"_id": v.object_id(client_id, "clientId")})
+        if doc is None:
+            raise ValidationError("clientId", "no such shop")
+        return doc
+
+    def find_by_phone(self, phone: Any) -> dict[str, Any] | None:
+        return self._db.clients.find_one({"phoneNumber": v.phone(phone, "phoneNumber")})
+
+    def local_shop(self) -> dict[str, Any] | None:
+        """The shop kept on this computer (the first registered one), if any."""
+        shops = sorted(self.ctx.store.iter_docs("clients"), key=lambda d: d["createdAt"])
+        return dict(shops[0]) if shops else None
+
+    def update_profile(self, client_id: Any, **fields: Any) -> dict[str, Any]:
+        if "phoneNumber" in fields:
+            raise ValidationError("phoneNumber", "cannot be changed after registration")
+        clean = _clean_profile(fields)
+        shop = self.get(client_id)
+        settings = dict(shop.get("clientSettings") or {})
+        if "gstin" in clean or "state" in clean:
+            settings["stateCode"] = ""
+            _derive_state_code({**shop, **clean}, settings)
+            if not settings["stateCode"]:
+                settings["stateCode"] = (shop.get("clientSettings") or {}).get("stateCode", "")
+        with self.ctx.store.unit_of_work() as db:
+            db.clients.update_one({"_id": shop["_id"]}, {"$set": {
+                **clean, "clientSettings": settings, "updatedAt": self.ctx.now()}})
+        return self.get(shop["_id"])
+
+    def update_settings(self, client_id: Any, **values: Any) -> dict[str, Any]:
+        shop = self.get(client_id)
+        clean = _clean_settings(values)
+        settings = {**default_settings(), **(shop.get("clientSettings") or {}), **clean}
+        with self.ctx.store.unit_of_work() as db:
+            db.clients.update_one({"_id": shop["_id"]}, {"$set": {
+                "clientSettings": settings, "updatedAt": self.ctx.now()}})
+        return self.get(shop["_id"])
+
+    def set_active(self, client_id: Any, active: bool) -> dict[str, Any]:
+        shop = self.get(client_id)
+        with self.ctx.store.unit_of_work() as db:
+            db.clients.update_one({"_id": shop["_id"]}, {"$set": {
+                "isActive": bool(active), "updatedAt": self.ctx.now()}})
+        return self.get(shop["_id"])
+
+    def record_login(self, client_id: Any) -> None:
+        with self.ctx.store.unit_of_work() as db:
+            db.clients.update_one({"_id": v.object_id(client_id, "clientId")},
+                                  {"$set": {"lastLoginAt": self.ctx.now()}})
