@@ -136,7 +136,7 @@ class CartService:
         if customer in (None, ""):
             return None
         if isinstance(customer, dict):
-            return self.customers.get(customer["_id"])
+            return self.customers.get(customer.get("_id"))
         if isinstance(customer, ObjectId) or (isinstance(customer, str)
                                                and ObjectId.is_valid(customer)):
             return self.customers.get(customer)
@@ -189,6 +189,7 @@ class CartService:
                     "itemId": item_doc["_id"],
                     "itemNameSnapshot": item_doc["name"],
                     "itemGroupSnapshot": group,
+                    "itemCode": item_doc.get("code", ""),
                     "unitPriceSnapshot": rupees(price),
                     "quantity": stored_quantity(qty),
                     "lineTotal": rupees(_gross(qty, price)),
@@ -205,7 +206,7 @@ class CartService:
 
     def _resolve_item(self, item: Any) -> dict[str, Any]:
         if isinstance(item, dict):
-            item = item["_id"]
+            item = item.get("_id")
         if isinstance(item, ObjectId) or (isinstance(item, str) and ObjectId.is_valid(item)
                                           and self.scope.store.get("items", ObjectId(item))):
             doc = self.catalog.item(item)

@@ -110,6 +110,7 @@ class InvoiceService:
                 "productId": line["itemId"],
                 "itemName": line["itemNameSnapshot"],
                 "itemGroup": line.get("itemGroupSnapshot", ""),
+                "itemCode": line.get("itemCode", ""),
                 "quantity": stored_quantity(computed.quantity),
                 "costPerUnit": rupees(computed.unit_price),
                 "unit": computed.unit,

@@ -97,7 +97,7 @@ class PaymentService:
 
     def _invoice(self, invoice: Any) -> dict[str, Any]:
         if isinstance(invoice, dict):
-            invoice = invoice["_id"]
+            invoice = invoice.get("_id")
         if isinstance(invoice, str) and not ObjectId.is_valid(invoice):
             return self.invoice_by_number(invoice)
         invoice_id = v.object_id(invoice, "invoiceId")

@@ -36,9 +36,15 @@ def default_settings() -> dict[str, Any]:
     }
 
 
+_PYTHON_NAMES = {"owner_name": "ownerName", "business_name": "businessName",
+                 "shop_name": "shopName", "profile_url": "profileUrl"}
+
+
 def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate profile fields, given by spec name (shopName) or Python name (shop_name)."""
     clean: dict[str, Any] = {}
-    for key, value in fields.items():
+    for raw_key, value in fields.items():
+        key = _PYTHON_NAMES.get(raw_key, raw_key)
         if key == "ownerName":
             clean[key] = v.name(value, "ownerName")
         elif key == "businessName":

@@ -1,0 +1,261 @@
+"""Headless shop commands: demo, items, customers, bills, payments, import/export,
+backup/restore and the tamper check."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..domain.money import format_inr, to_rupees
+from ..services.context import ServiceContext
+from ..services.convert import paise_of
+from ..services.csv_io import export_items, import_items
+from ..services.demo import create_demo_shop
+from ..services.facade import ShopServices
+from ..services.shop import ShopService
+from ..store import Store
+from .common import CommandError, context_for, opened_store, print_json, run_command
+
+
+def shop_services(store: Store, ctx: ServiceContext | None = None) -> ShopServices:
+    ctx = ctx or context_for(store)
+    shop = ShopService(ctx).local_shop()
+    if shop is None:
+        raise CommandError("there is no shop on this computer yet: run `viveka-pos demo` or "
+                           "`viveka-pos register`")
+    return ShopServices(ctx, shop["_id"])
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("demo", help="create a demo shop with sample data")
+    p.add_argument("--empty", action="store_true", help="create the shop only, no data")
+    p.set_defaults(func=cmd_demo)
+
+    item = subparsers.add_parser("item", help="manage items").add_subparsers(
+        dest="item_command", metavar="ACTION", required=True)
+    p = item.add_parser("add", help="add an item")
+    p.add_argument("--name", required=True)
+    p.add_argument("--price", required=True, help="unit price in rupees, e.g. 250.50")
+    p.add_argument("--code", default="", help="shop code or barcode (unique)")
+    p.add_argument("--stock", default="0")
+    p.add_argument("--unit", default="nos", help="nos, pcs, kg, litre or meter")
+    p.add_argument("--gst", default=None, help="GST rate: 0, 5, 12, 18 or 28")
+    p.add_argument("--hsn", default="")
+    p.add_argument("--group", default="", help="item group name (created if new)")
+    p.set_defaults(func=cmd_item_add)
+
+    customer = subparsers.add_parser("customer", help="manage customers").add_subparsers(
+        dest="customer_command", metavar="ACTION", required=True)
+    p = customer.add_parser("add", help="add a customer")
+    p.add_argument("--phone", required=True)
+    p.add_argument("--name", default="")
+    p.add_argument("--state", default="", help="state name or GST state code")
+    p.add_argument("--gstin", default="")
+    p.add_argument("--address", default="")
+    p.add_argument("--email", default="")
+    p.set_defaults(func=cmd_customer_add)
+
+    p = subparsers.add_parser("bill", help="make a bill and print its invoice number")
+    p.add_argument("--customer", default=None, help="customer phone (omit for walk-in)")
+    p.add_argument("--item", action="append", required=True, metavar="CODE=QTY",
+                   help="item code and quantity; repeat for more lines")
+    p.add_argument("--discount", default="0", help="bill discount in rupees")
+    p.add_argument("--pay", default="0", help="amount paid now in rupees (default 0)")
+    p.add_argument("--method", default="cash", help="cash, card, upi, bank or other")
+    p.add_argument("--note", default="", help="invoice notes")
+    p.add_argument("--json", action="store_true", help="print the invoice as JSON")
+    p.set_defaults(func=cmd_bill)
+
+    p = subparsers.add_parser("pay", help="record a payment against an invoice")
+    p.add_argument("invoice_number")
+    p.add_argument("amount")
+    p.add_argument("--method", default="cash")
+    p.add_argument("--note", default="")
+    p.set_defaults(func=cmd_pay)
+
+    p = subparsers.add_parser("import-items", help="import items from a CSV file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_import)
+    p = subparsers.add_parser("export-items", help="export items to a CSV file")
+    p.add_argument("file")
+    p.add_argument("--all", action="store_true", help="include inactive items")
+    p.set_defaults(func=cmd_export)
+
+    p = subparsers.add_parser("backup", help="write a verified backup into an empty folder")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_backup)
+    p = subparsers.add_parser("restore", help="replace this computer's data with a backup")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_restore)
+    p = subparsers.add_parser("verify", help="check every invoice against its hash chain")
+    p.set_defaults(func=cmd_verify)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            shop = create_demo_shop(context_for(store), empty=args.empty)
+            print(shop["phoneNumber"])
+        return 0
+    return run_command(body)
+
+
+def cmd_item_add(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            svc = shop_services(store)
+            group_id = None
+            if args.group:
+                group_id = svc.catalog.group_named(args.group, create=True)["_id"]
+            item = svc.catalog.create_item(
+                name=args.name, price=args.price, code=args.code, stock=args.stock,
+                unit=args.unit, gst_rate=args.gst, hsn_code=args.hsn, group_id=group_id)
+            print(f"added {item['name']} ({item.get('code') or item['_id']})")
+        return 0
+    return run_command(body)
+
+
+def cmd_customer_add(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            svc = shop_services(store)
+            customer = svc.customers.create(args.phone, name=args.name, address=args.address,
+                                            email=args.email, gst_no=args.gstin,
+                                            state_code=args.state)
+            print(f"added customer {customer['phoneNumber']} {customer['name']}".rstrip())
+        return 0
+    return run_command(body)
+
+
+def _parse_line(text: str) -> tuple[str, str]:
+    code, sep, qty = text.partition("=")
+    if not sep or not code.strip() or not qty.strip():
+        raise CommandError(f"--item {text!r}: write it as CODE=QUANTITY, e.g. 8901001=2")
+    return code.strip(), qty.strip()
+
+
+def balance_paise(invoice: dict[str, Any]) -> int:
+    return paise_of(invoice["totalAmount"]) - paise_of(invoice["paidAmount"])
+
+
+def invoice_json(invoice: dict[str, Any]) -> dict[str, Any]:
+    """The stable JSON shape of an invoice (amounts in rupees as numbers)."""
+    return {
+        "invoiceNumber": invoice["invoiceNumber"],
+        "invoiceDate": invoice["invoiceDate"],
+        "dueDate": invoice["dueDate"],
+        "customerPhone": invoice.get("clientCustomerPhone", ""),
+        "customerName": invoice.get("clientCustomerName", ""),
+        "subtotal": invoice["subtotal"],
+        "totalDiscount": invoice["totalDiscount"],
+        "totalTax": invoice["totalTax"],
+        "totalAmount": invoice["totalAmount"],
+        "paidAmount": invoice["paidAmount"],
+        "balance": to_rupees(balance_paise(invoice)),
+        "isFinalized": invoice["isFinalized"],
+        "supplyType": invoice.get("supplyType", ""),
+        "lines": [
+            {"code": p.get("itemCode", ""), "name": p["itemName"], "quantity": p["quantity"],
+             "rate": p["costPerUnit"], "taxableValue": p.get("taxableValue"),
+             "gstRate": p.get("gstRate"), "lineTotal": p.get("lineTotal")}
+            for p in invoice.get("products", [])
+        ],
+    }
+
+
+def cmd_bill(args: argparse.Namespace) -> int:
+    def body() -> int:
+        lines = [_parse_line(text) for text in args.item]
+        with opened_store(args) as store:
+            svc = shop_services(store)
+            cart = svc.carts.create(customer=args.customer)
+            try:
+                for code, qty in lines:
+                    svc.carts.add_item(cart.cart_id, code, qty)
+                if args.discount not in ("", "0"):
+                    svc.carts.set_bill_discount(cart.cart_id, args.discount)
+                invoice = svc.invoices.generate(cart.cart_id, paid_amount=args.pay,
+                                                method=args.method, notes=args.note)
+            except BaseException:
+                svc.carts.discard(cart.cart_id)
+                raise
+            if args.json:
+                print_json(invoice_json(invoice))
+            else:
+                print(invoice["invoiceNumber"])
+        return 0
+    return run_command(body)
+
+
+def cmd_pay(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            svc = shop_services(store)
+            invoice = svc.payments.record(svc.payments.invoice_by_number(args.invoice_number),
+                                          args.amount, method=args.method, note=args.note)
+            balance = balance_paise(invoice)
+            state = "paid in full" if invoice["isFinalized"] else f"balance {format_inr(balance)}"
+            print(f"{invoice['invoiceNumber']}: {state}")
+        return 0
+    return run_command(body)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    def body() -> int:
+        path = Path(args.file)
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        with opened_store(args) as store:
+            report = import_items(shop_services(store).scope, path)
+        if not report.ok:
+            for row in report.rejected:
+                print(f"rejected {row}", file=sys.stderr)
+            raise CommandError(f"{len(report.rejected)} row(s) rejected; nothing was imported")
+        print(f"imported: {report.created} new, {report.updated} updated")
+        return 0
+    return run_command(body)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            count = export_items(shop_services(store).scope, Path(args.file),
+                                 include_inactive=args.all)
+        print(f"exported {count} items to {args.file}")
+        return 0
+    return run_command(body)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            manifest = store.backup(args.dir)
+        print(f"backup written to {args.dir}: {manifest.total_documents} documents, "
+              f"verified")
+        return 0
+    return run_command(body)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            manifest = store.restore(args.dir)
+        print(f"restored backup of {manifest.created_at}: {manifest.total_documents} documents")
+        return 0
+    return run_command(body)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            problems = shop_services(store).invoices.verify()
+            count = store.count("invoices")
+        if problems:
+            for problem in problems:
+                print(problem)
+            raise CommandError(f"{len(problems)} problem(s) found in {count} invoices")
+        print(f"all {count} invoices intact")
+        return 0
+    return run_command(body)

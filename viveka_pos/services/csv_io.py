@@ -1,0 +1,208 @@
+"""Items to and from CSV. An import is all or nothing: every row is checked first, and
+if any row is rejected nothing is imported and the report says which rows and why.
+
+Columns (header names are case-insensitive; only ``name`` and ``price`` are required):
+code, name, price, stock, unit, gstRate, hsnCode, group, lowStockQuantity, description.
+A row whose code matches an existing item updates that item (stock is then adjusted to the
+given value with a stock movement); other rows create items.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bson import ObjectId
+
+from ..domain import validation as v
+from ..domain.errors import ValidationError
+from ..domain.money import to_decimal
+from .catalog import CatalogService
+from .context import ShopScope
+from .convert import paise_of, quantity_of, stored_quantity
+from .stock import ensure_opening, record_movement
+
+COLUMNS = ["code", "name", "price", "stock", "unit", "gstRate", "hsnCode", "group",
+           "lowStockQuantity", "description"]
+_LOWER = {c.lower(): c for c in COLUMNS}
+MAX_ROWS = 200_000
+
+
+@dataclass
+class RejectedRow:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, Any]
+    existing: dict[str, Any] | None
+    stock: Decimal | None
+    group: str
+
+
+def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[RejectedRow]]:
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None:
+        return [], [RejectedRow(1, "file", "is empty")]
+    headers = {}
+    problems = []
+    for name in reader.fieldnames:
+        key = _LOWER.get((name or "").strip().lower())
+        if key is None:
+            problems.append(RejectedRow(1, name or "(blank)", "is not a known column "
+                                        f"(known: {', '.join(COLUMNS)})"))
+        else:
+            headers[name] = key
+    for required in ("name", "price"):
+        if required not in headers.values():
+            problems.append(RejectedRow(1, required, "column is missing"))
+    rows = []
+    for number, raw in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            problems.append(RejectedRow(number, "file", f"has more than {MAX_ROWS} rows"))
+            break
+        row = {headers[k]: (val or "").strip() for k, val in raw.items() if k in headers}
+        if any(row.values()):
+            rows.append((number, row))
+    return rows, problems
+
+
+def import_items(scope: ShopScope, path: str | Path, *,
+                 progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Import items from a CSV file (UTF-8, with or without a byte-order mark)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return ImportReport(rejected=[RejectedRow(1, "file", "is not UTF-8 text; save the "
+                                                  "sheet as 'CSV UTF-8'")])
+    return import_items_text(scope, text, progress=progress)
+
+
+def import_items_text(scope: ShopScope, text: str, *,
+                      progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Import items from CSV text."""
+    catalog = CatalogService(scope)
+    report = ImportReport()
+    rows, report.rejected = _read_rows(text)
+    checked: list[_Row] = []
+    seen_codes: dict[str, int] = {}
+    for number, raw in rows:
+        try:
+            checked.append(_check_row(catalog, number, raw, seen_codes))
+        except ValidationError as exc:
+            report.rejected.append(RejectedRow(number, exc.field, exc.message))
+    if report.rejected:
+        return report
+    groups = {g["name"].casefold(): g["_id"] for g in catalog.groups()}
+    total = len(checked)
+    with scope.store.unit_of_work() as db:
+        for done, row in enumerate(checked, start=1):
+            group_id = _group_id(catalog, groups, row.group)
+            if row.existing is None:
+                doc = {"_id": ObjectId(), "clientId": scope.client_id, **row.values,
+                       "groupId": group_id, "stock": stored_quantity(row.stock or Decimal(0)),
+                       "isActive": True, "dealerIds": [], "createdAt": scope.now(),
+                       "updatedAt": scope.now()}
+                db.items.insert_one(doc)
+                ensure_opening(scope, doc)
+                report.created += 1
+            else:
+                changes = {**row.values, "updatedAt": scope.now()}
+                if row.group:
+                    changes["groupId"] = group_id
+                db.items.update_one({"_id": row.existing["_id"]}, {"$set": changes})
+                if row.stock is not None:
+                    item = db.items.find_one({"_id": row.existing["_id"]})
+                    change = row.stock - quantity_of(item.get("stock"))
+                    if change:
+                        record_movement(scope, item, change, "adjustment",
+                                        note="CSV import", allow_negative=False)
+                report.updated += 1
+            if progress is not None and (done % 500 == 0 or done == total):
+                progress(done, total)
+    return report
+
+
+def _group_id(catalog: CatalogService, groups: dict[str, Any], name: str) -> Any:
+    if not name:
+        return None
+    key = name.casefold()
+    if key not in groups:
+        groups[key] = catalog.create_group(name)["_id"]
+    return groups[key]
+
+
+def _check_row(catalog: CatalogService, number: int, raw: dict[str, str],
+               seen_codes: dict[str, int]) -> _Row:
+    code = raw.get("code", "")
+    existing = catalog.find_by_code(code, include_inactive=True) if code else None
+    if code:
+        if code.casefold() in seen_codes:
+            raise ValidationError("code", f"{code!r} also appears on line "
+                                  f"{seen_codes[code.casefold()]}")
+        seen_codes[code.casefold()] = number
+    unit = v.unit(raw.get("unit") or (existing or {}).get("unit", "nos"), "unit")
+    fields: dict[str, Any] = {"name": raw.get("name", ""), "price": raw.get("price", "")}
+    for key in ("code", "unit", "gstRate", "hsnCode", "lowStockQuantity", "description"):
+        if raw.get(key, "") != "" or (key in ("code", "unit") and existing is None):
+            fields[key] = raw.get(key, "") if key != "unit" else unit
+    if "gstRate" not in fields and existing is None:
+        fields["gstRate"] = catalog.scope.settings().get("defaultGstRate", 0)
+    if "lowStockQuantity" not in fields and existing is None:
+        fields["lowStockQuantity"] = 5
+    values = catalog._clean_item_fields(fields, unit)
+    stock = None
+    if raw.get("stock", "") != "":
+        stock = v.quantity(raw["stock"], unit, "stock", allow_zero=True)
+    elif existing is None:
+        stock = Decimal(0)
+    group = raw.get("group", "")
+    if group:
+        group = v.name(group, "group", max_length=100)
+    return _Row(number, values, existing, stock, group)
+
+
+def export_items(scope: ShopScope, target: str | Path, *, include_inactive: bool = False) -> int:
+    """Write the shop's items as CSV (same columns the import reads). Returns the row count."""
+    catalog = CatalogService(scope)
+    groups = {g["_id"]: g["name"] for g in catalog.groups()}
+    items = catalog.items(include_inactive=include_inactive)
+    path = Path(target)
+    tmp = path.with_name(path.name + ".partial")
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for item in items:
+            writer.writerow([
+                item.get("code", ""), item["name"], f"{to_decimal(paise_of(item['price']))}",
+                f"{quantity_of(item.get('stock')):f}", item.get("unit", "nos"),
+                item.get("gstRate", 0), item.get("hsnCode", ""),
+                groups.get(item.get("groupId"), ""),
+                f"{quantity_of(item.get('lowStockQuantity', 5)):f}", item.get("description", ""),
+            ])
+    tmp.replace(path)
+    return len(items)
+
