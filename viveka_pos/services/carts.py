@@ -109,6 +109,11 @@ class CartService:
         return carts
 
     # ----------------------------------------------------------------- writing
+    def _scratch(self) -> Any:
+        """Cart edits are scratch work: committed at once, without waiting for the disk
+        (the invoice that ends the cart is saved durably)."""
+        return self.scope.store.unit_of_work(durable=False)
+
     def create(self, *, customer: Any = None, label: Any = "") -> CartView:
         customer_doc = self._resolve_customer(customer)
         now = self.scope.now()
@@ -128,7 +133,7 @@ class CartService:
             "notes": "",
             "deviceId": self.scope.ctx.device_id,
         }
-        with self.scope.store.unit_of_work() as db:
+        with self._scratch() as db:
             db.carts.insert_one(cart)
         return self.view(cart["_id"])
 
@@ -147,22 +152,29 @@ class CartService:
         return found
 
     def _refresh(self, db: Any, cart: dict[str, Any], changes: dict[str, Any] | None = None
-                 ) -> None:
-        """Recompute the cart's stored totals after a change (inside the unit of work)."""
-        merged = {**cart, **(changes or {})}
+                 ) -> CartView:
+        """Recompute the cart's stored totals after a change (inside the unit of work) and
+        return the cart as it now is.
+
+        Raises ValidationError (rolling the change back) when the discounts no longer fit.
+        """
+        current = self.scope.store.get("carts", cart["_id"]) or cart
+        merged = {**current, **(changes or {})}
         lines = self._lines(cart["_id"])
         customer = None
         if merged.get("clientCustomerId") is not None:
             customer = db.clientCustomers.find_one({"_id": merged["clientCustomerId"]})
         totals = self.totals_for(lines, paise_of(merged.get("billDiscount", 0)), customer)
         now = self.scope.now()
-        db.carts.update_one({"_id": cart["_id"]}, {"$set": {
+        update = {
             **(changes or {}),
             "totalAmount": rupees(totals.total_amount),
             "itemCount": len(lines),
             "updatedAt": now,
             "expiresAt": now + CART_LIFETIME,
-        }})
+        }
+        db.carts.update_one({"_id": cart["_id"]}, {"$set": update})
+        return CartView({**merged, **update}, lines, customer, totals)
 
     def add_item(self, cart_id: Any, item: Any, quantity: Any = 1) -> CartView:
         """Add an item by id, code or barcode; adding it again raises its quantity."""
@@ -170,9 +182,9 @@ class CartService:
         item_doc = self._resolve_item(item)
         unit = item_doc.get("unit", "nos")
         qty = v.quantity(quantity, unit, "quantity")
-        existing = next((line for line in self._lines(cart["_id"])
-                         if line["itemId"] == item_doc["_id"]), None)
-        with self.scope.store.unit_of_work() as db:
+        lines = self._lines(cart["_id"])
+        existing = next((line for line in lines if line["itemId"] == item_doc["_id"]), None)
+        with self._scratch() as db:
             if existing is not None:
                 new_qty = quantity_of(existing["quantity"]) + qty
                 db.cartitems.update_one({"_id": existing["_id"]}, {"$set": self._qty_fields(
@@ -197,12 +209,12 @@ class CartService:
                     "hsnCode": item_doc.get("hsnCode", ""),
                     "gstRate": int(item_doc.get("gstRate", 0)),
                     "lineDiscount": 0,
-                    "position": self._next_position(cart["_id"]),
+                    "position": max((line.get("position", 0) for line in lines),
+                                    default=0) + 1,
                     "createdAt": self.scope.now(),
                 })
-            self._check_totals(cart)
-            self._refresh(db, cart)
-        return self.view(cart["_id"])
+            view = self._refresh(db, cart)
+        return view
 
     def _resolve_item(self, item: Any) -> dict[str, Any]:
         if isinstance(item, dict):
@@ -216,10 +228,6 @@ class CartService:
             raise ValidationError("itemId", f"{doc['name']} is no longer sold (inactive)")
         return doc
 
-    def _next_position(self, cart_id: ObjectId) -> int:
-        lines = self._lines(cart_id)
-        return (max(line.get("position", 0) for line in lines) + 1) if lines else 1
-
     @staticmethod
     def _qty_fields(line: dict[str, Any], qty: Decimal) -> dict[str, Any]:
         return {"quantity": stored_quantity(qty),
@@ -232,24 +240,14 @@ class CartService:
             raise ValidationError("lineId", "that line is not on this bill")
         return line
 
-    def _check_totals(self, cart: dict[str, Any]) -> None:
-        """Compute totals of the (uncommitted) cart state; raises if discounts no longer fit."""
-        fresh = self.scope.db.carts.find_one({"_id": cart["_id"]}) or cart
-        customer = None
-        if fresh.get("clientCustomerId") is not None:
-            customer = self.scope.db.clientCustomers.find_one({"_id": fresh["clientCustomerId"]})
-        self.totals_for(self._lines(cart["_id"]), paise_of(fresh.get("billDiscount", 0)),
-                        customer)
-
     def set_quantity(self, cart_id: Any, line_id: Any, quantity: Any) -> CartView:
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
         qty = v.quantity(quantity, line.get("unit", "nos"), "quantity")
-        with self.scope.store.unit_of_work() as db:
+        with self._scratch() as db:
             db.cartitems.update_one({"_id": line["_id"]}, {"$set": self._qty_fields(line, qty)})
-            self._check_totals(cart)
-            self._refresh(db, cart)
-        return self.view(cart["_id"])
+            view = self._refresh(db, cart)
+        return view
 
     def change_quantity(self, cart_id: Any, line_id: Any, step: int) -> CartView:
         """+1 / −1 from the keyboard; going below the minimum removes nothing (say so)."""
@@ -264,11 +262,10 @@ class CartService:
     def remove_line(self, cart_id: Any, line_id: Any) -> CartView:
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
-        with self.scope.store.unit_of_work() as db:
+        with self._scratch() as db:
             db.cartitems.delete_one({"_id": line["_id"]})
-            self._check_totals(cart)
-            self._refresh(db, cart)
-        return self.view(cart["_id"])
+            view = self._refresh(db, cart)
+        return view
 
     def set_line_discount(self, cart_id: Any, line_id: Any, amount: Any) -> CartView:
         cart = self._cart(cart_id)
@@ -277,42 +274,41 @@ class CartService:
         gross = _gross(quantity_of(line["quantity"]), paise_of(line["unitPriceSnapshot"]))
         if discount > gross:
             raise ValidationError("discount", "cannot be more than the line amount")
-        with self.scope.store.unit_of_work() as db:
+        with self._scratch() as db:
             db.cartitems.update_one({"_id": line["_id"]},
                                     {"$set": {"lineDiscount": rupees(discount)}})
-            self._check_totals(cart)
-            self._refresh(db, cart)
-        return self.view(cart["_id"])
+            view = self._refresh(db, cart)
+        return view
 
     def set_bill_discount(self, cart_id: Any, amount: Any) -> CartView:
         cart = self._cart(cart_id)
         discount = v.amount(amount, "discount")
-        with self.scope.store.unit_of_work() as db:
+        with self._scratch() as db:
             db.carts.update_one({"_id": cart["_id"]},
                                 {"$set": {"billDiscount": rupees(discount)}})
-            self._check_totals(cart)
-            self._refresh(db, cart)
-        return self.view(cart["_id"])
+            view = self._refresh(db, cart)
+        return view
 
     def set_customer(self, cart_id: Any, customer: Any) -> CartView:
         cart = self._cart(cart_id)
         customer_doc = self._resolve_customer(customer)
-        with self.scope.store.unit_of_work() as db:
-            self._refresh(db, cart, {
+        with self._scratch() as db:
+            view = self._refresh(db, cart, {
                 "clientCustomerId": customer_doc["_id"] if customer_doc else None,
                 "clientCustomerPhone": customer_doc["phoneNumber"] if customer_doc else None,
             })
-        return self.view(cart["_id"])
+        return view
 
     def set_label(self, cart_id: Any, label: Any) -> CartView:
         cart = self._cart(cart_id)
-        with self.scope.store.unit_of_work() as db:
-            self._refresh(db, cart, {"label": v.optional_text(label, "label", max_length=60)})
-        return self.view(cart["_id"])
+        with self._scratch() as db:
+            label_text = v.optional_text(label, "label", max_length=60)
+            view = self._refresh(db, cart, {"label": label_text})
+        return view
 
     def discard(self, cart_id: Any) -> None:
         cart = self._cart(cart_id)
-        with self.scope.store.unit_of_work() as db:
+        with self._scratch() as db:
             db.cartitems.delete_many({"cartId": cart["_id"]})
             db.carts.delete_one({"_id": cart["_id"]})
 

@@ -103,6 +103,7 @@ class SqliteEngine(Engine):
         self.on_undo: OutboxHook | None = None
         #: Increases with every top-level transaction (lets callers scope per-commit caches).
         self.tx_serial = 0
+        self._durable = True
         self._changed: dict[str, set[str]] = {}
         self._listeners: dict[str, list[Callable[[list[tuple[str, Any]]], None]]] = {}
         self._load()
@@ -156,17 +157,34 @@ class SqliteEngine(Engine):
     def in_transaction(self) -> bool:
         return self._depth > 0
 
-    def begin(self) -> None:
+    def begin(self, durable: bool | None = None) -> None:
+        """Open a transaction, or a savepoint inside the open one.
+
+        ``durable=False`` (top level only) commits without waiting for the disk: for
+        scratch data such as a cart being filled, where a power cut may lose the last few
+        edits but never corrupts anything. Any durable commit after it flushes it too.
+        ``None`` joins the open transaction as it is (durable at top level).
+        """
         self.lock.acquire()
         try:
             if self._depth == 0:
+                durable = True if durable is None else durable
+                if durable != self._durable:
+                    self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+                    self._durable = durable
                 self._conn.execute("BEGIN IMMEDIATE")
                 self.tx_serial += 1
+            elif durable is True and not self._durable:
+                raise StoreWriteError("a durable unit of work cannot run inside a non-durable "
+                                      "one")
             else:
                 self._conn.execute(f"SAVEPOINT sp{self._depth}")
         except sqlite3.Error as exc:
             self.lock.release()
             raise StoreWriteError(_describe_sqlite_error(exc)) from exc
+        except BaseException:
+            self.lock.release()
+            raise
         self._marks.append(len(self._journal))
         self._depth += 1
 

@@ -84,16 +84,19 @@ class Store:
 
     # ------------------------------------------------------------ writing
     @contextmanager
-    def unit_of_work(self, *, record_outbox: bool = True) -> Iterator[Database]:
+    def unit_of_work(self, *, record_outbox: bool = True,
+                     durable: bool = True) -> Iterator[Database]:
         """Writes inside commit together, durably, or not at all.
 
         On any exception every write of the block is undone on disk and in memory and the
         exception propagates. Nested blocks are savepoints. ``record_outbox=False`` is for
         applying changes that came *from* the remote (they must not be pushed back).
+        ``durable=False`` is for scratch data only (carts): the commit does not wait for the
+        disk, so a power cut may lose it, but the next durable commit makes it safe too.
         """
         self._check_open()
         engine = self._engine
-        engine.begin()
+        engine.begin(durable)
         previous = self._outbox.enabled
         if not record_outbox:
             self._outbox.enabled = False

@@ -1,0 +1,148 @@
+"""Billing benchmark on a built data set (see bench/dataset.py).
+
+    .venv/bin/python bench/billing_bench.py /tmp/viveka-s5 [--checkouts 200]
+
+Prints: store open time, search index build, search latency p50/p99 over mixed queries,
+checkout (10 lines + payment, through the services) p50/p99, each report's time (when the
+report service is present), and RSS. It bills into the given data set (adds invoices).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from viveka_pos.services.context import ServiceContext
+from viveka_pos.services.facade import ShopServices
+from viveka_pos.services.shop import ShopService
+from viveka_pos.store import open_store
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--checkouts", type=int, default=200)
+    parser.add_argument("--queries", type=int, default=2000)
+    args = parser.parse_args()
+    rng = random.Random(11)
+
+    open_s, store = _timed(lambda: open_store(args.data_dir, sweep=False))
+    ctx = ServiceContext(store, "pc-bench")
+    shop = ShopService(ctx).local_shop()
+    assert shop is not None, "no shop in that data dir"
+    svc = ShopServices(ctx, shop["_id"])
+    index_s, search = _timed(lambda: svc.search)
+    print(f"data set: { {k: v for k, v in store.counts().items() if v} }")
+    print(f"open store: {open_s * 1000:.0f} ms; build item search index: {index_s * 1000:.0f} ms "
+          f"({len(search)} active items)")
+
+    items = [d for d in store.iter_docs("items") if d.get("isActive", True)]
+    queries = []
+    for _ in range(args.queries):
+        item = rng.choice(items)
+        kind = rng.random()
+        words = item["name"].split()
+        if kind < 0.4:
+            queries.append(item["name"][: rng.randint(1, 8)])
+        elif kind < 0.6:
+            queries.append(item["code"])
+        elif kind < 0.8:
+            queries.append(rng.choice(words)[: rng.randint(2, 6)])
+        else:
+            queries.append(" ".join(w[:4] for w in rng.sample(words, 2)))
+    timings = []
+    for query in queries:
+        start = time.perf_counter()
+        search.search(query, 20)
+        timings.append(time.perf_counter() - start)
+    print(f"search ({len(queries)} queries, top 20): p50 {_pct(timings, 0.5):.3f} ms, "
+          f"p99 {_pct(timings, 0.99):.3f} ms, max {max(timings) * 1000:.3f} ms")
+
+    stocked = [d for d in items if float(d.get("stock", 0)) >= 20 and d["unit"] == "nos"]
+    customers = [c["phoneNumber"] for c in store.iter_docs("clientCustomers")]
+    checkout = []
+    for _ in range(args.checkouts):
+        lines = rng.sample(stocked, 10)
+        start = time.perf_counter()
+        cart = svc.carts.create(customer=rng.choice(customers))
+        for item in lines:
+            svc.carts.add_item(cart.cart_id, item["code"], 1)
+        total = svc.carts.view(cart.cart_id).totals.total_amount
+        svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="upi")
+        checkout.append(time.perf_counter() - start)
+    print(f"checkout (10 lines + payment, {args.checkouts} bills): "
+          f"p50 {_pct(checkout, 0.5):.1f} ms, p99 {_pct(checkout, 0.99):.1f} ms")
+    generate_only = []
+    for _ in range(min(50, args.checkouts)):
+        cart = svc.carts.create(customer=rng.choice(customers))
+        for item in rng.sample(stocked, 10):
+            svc.carts.add_item(cart.cart_id, item["code"], 1)
+        total = svc.carts.view(cart.cart_id).totals.total_amount
+        start = time.perf_counter()
+        svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="cash")
+        generate_only.append(time.perf_counter() - start)
+    print(f"  of which saving the invoice: p50 {_pct(generate_only, 0.5):.1f} ms, "
+          f"p99 {_pct(generate_only, 0.99):.1f} ms")
+
+    reports = getattr(svc, "reports", None)
+    if reports is not None:
+        _bench_reports(reports, customers[0])
+    else:
+        print("reports: report service not present")
+    print(f"RSS: {_rss_mb():.0f} MB")
+    store.close()
+
+
+def _bench_reports(reports: Any, phone: str) -> None:
+    from datetime import date
+
+    calls: dict[str, Callable[[], Any]] = {}
+    for name, kwargs in [
+        ("pending_invoices", {}),
+        ("payments", {"date_from": date(2025, 1, 1), "date_to": date(2025, 3, 31)}),
+        ("purchase_history", {"phone": phone}),
+        ("day_book", {"date_from": date(2025, 1, 1), "date_to": date(2025, 1, 31)}),
+        ("stock", {}),
+        ("dealer_dues", {}),
+        ("gst_summary", {"date_from": date(2025, 1, 1), "date_to": date(2025, 3, 31)}),
+        ("dashboard", {}),
+    ]:
+        method = getattr(reports, name, None)
+        if method is not None:
+            calls[name] = (lambda m=method, k=kwargs: m(**k))
+    for name, call in calls.items():
+        samples = []
+        for _ in range(5):
+            start = time.perf_counter()
+            call()
+            samples.append(time.perf_counter() - start)
+        print(f"report {name}: median {statistics.median(samples) * 1000:.0f} ms, "
+              f"max {max(samples) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
