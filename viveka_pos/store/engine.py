@@ -488,8 +488,17 @@ class SqliteEngine(Engine):
             with suppress(sqlite3.Error):
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()
+            # Drop everything and break reference cycles (hooks point back at the store),
+            # and let the collector see what the open froze (see _load).
             self._docs.clear()
             self._meta.clear()
+            self._meta_defs.clear()
+            self._states.clear()
+            self._listeners.clear()
+            self._journal.clear()
+            self.on_write = None
+            self.on_undo = None
+            gc.unfreeze()
 
 
 def _quiet_rollback(conn: sqlite3.Connection) -> None:
