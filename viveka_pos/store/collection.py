@@ -324,7 +324,7 @@ class DurableCollection(Collection):
 
     def index_information(self) -> dict[str, dict[str, Any]]:
         """pymongo-shaped: ``{name: {"key": [(field, dir), ...], "unique": bool}}``."""
-        meta = self._engine.get_metadata(self.full_name) or {}
+        meta = self._engine.definitions(self.full_name) or {}
         info: dict[str, dict[str, Any]] = {"_id_": {"key": [("_id", 1)]}}
         for name, idx in meta.get("indexes", {}).items():
             info[name] = {"key": [(idx["key_str"], idx["direction"])]}

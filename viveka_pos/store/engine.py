@@ -103,46 +103,105 @@ class SqliteEngine(Engine):
         self.on_undo: OutboxHook | None = None
         #: Increases with every top-level transaction (lets callers scope per-commit caches).
         self.tx_serial = 0
+        self._unloaded: set[str] = set()
         self._durable = True
         self._changed: dict[str, set[str]] = {}
         self._listeners: dict[str, list[Callable[[list[tuple[str, Any]]], None]]] = {}
         self._load()
 
     # ----------------------------------------------------------------- loading
-    def _load(self) -> None:
-        # Decoding builds hundreds of thousands of dicts; the cyclic GC would rescan them
-        # again and again meanwhile (documents hold no cycles), so pause it.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self._load_all()
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-        # Loaded documents live until close: keep them out of future GC passes.
-        gc.freeze()
+    # At open only the metadata is read. A collection's documents are decoded, and its
+    # indexes built, the first time anything touches it (or earlier, by ``preload`` on a
+    # background thread): the billing screen does not wait for years of invoices.
 
-    def _load_all(self) -> None:
-        conn = self._conn
+    def _load(self) -> None:
         try:
-            for location, body in conn.execute("SELECT location, body FROM meta"):
+            rows = self._conn.execute("SELECT location, body FROM meta").fetchall()
+            for location, body in rows:
                 self._meta_defs[location] = bson.decode(body, codec_options=CODEC)
-            rows = conn.execute("SELECT coll, id, body FROM docs ORDER BY coll")
-            for coll, group in itertools.groupby(rows, key=lambda row: row[0]):
-                group_rows = list(group)
-                decoded = bson.decode_all(b"".join(r[2] for r in group_rows), CODEC)
-                self._docs[coll] = {r[1]: doc for r, doc in zip(group_rows, decoded, strict=True)}
         except (sqlite3.DatabaseError, bson.errors.BSONError) as exc:
             raise StoreCorruptError(
                 f"The database file {self.db_path} could not be read ({exc}). "
                 "Restore the newest good backup."
             ) from exc
         for location, defs in self._meta_defs.items():
-            duplicates = self._install_meta(location, defs)
-            if duplicates:
-                raise StoreCorruptError(
-                    f"{location} holds documents that break its unique keys: {duplicates[:3]}"
-                )
+            if "." in location:
+                self._unloaded.add(location)
+            else:
+                self._install_meta(location, defs)
+
+    def _read_docs(self, conn: sqlite3.Connection, location: str) -> dict[str, dict[str, Any]]:
+        # Decoding builds many thousands of dicts; the cyclic GC would rescan them again and
+        # again meanwhile (documents hold no cycles), so pause it.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            rows = conn.execute("SELECT id, body FROM docs WHERE coll = ?", (location,)).fetchall()
+            decoded = bson.decode_all(b"".join(row[1] for row in rows), CODEC)
+            return {row[0]: doc for row, doc in zip(rows, decoded, strict=True)}
+        except (sqlite3.DatabaseError, bson.errors.BSONError) as exc:
+            raise StoreCorruptError(
+                f"The database file {self.db_path} could not be read ({exc}). "
+                "Restore the newest good backup."
+            ) from exc
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _ensure(self, location: str) -> None:
+        """Load a collection's documents and indexes if this is its first use."""
+        if location not in self._unloaded:
+            return
+        with self.lock:
+            if location in self._unloaded:
+                docs = self._read_docs(self._conn, location)
+                meta, state, duplicates = self._build_state(
+                    location, self._meta_defs[location], docs, _CollectionState())
+                self._install_loaded(location, docs, meta, state, duplicates)
+
+    def _install_loaded(self, location: str, docs: dict[str, dict[str, Any]],
+                        meta: MetaStorageObject, state: _CollectionState | None,
+                        duplicates: list[Any]) -> None:
+        if duplicates:
+            raise StoreCorruptError(
+                f"{location} holds documents that break its unique keys: {duplicates[:3]}")
+        self._docs[location] = docs
+        self._meta[location] = meta
+        if state is not None:
+            self._states[location] = state
+        self._unloaded.discard(location)
+        # Loaded documents live until close: keep them out of future GC passes.
+        gc.freeze()
+
+    def preload(self, order: list[str] | None = None) -> None:
+        """Load every collection not loaded yet; safe to run on a background thread.
+
+        Reading and decoding happen on a separate read-only connection without holding the
+        store lock. That is exact: a collection is written only after it is loaded, so one
+        still unloaded when the work is done has not changed since the store was opened.
+        """
+        pending = [loc for loc in (order or []) if loc in self._unloaded]
+        pending += sorted(self._unloaded - set(pending))
+        if not pending:
+            return
+        reader = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
+                                 check_same_thread=False)
+        try:
+            for location in pending:
+                if location not in self._unloaded:
+                    continue
+                docs = self._read_docs(reader, location)
+                meta, state, duplicates = self._build_state(
+                    location, self._meta_defs[location], docs, _CollectionState())
+                with self.lock:
+                    if location in self._unloaded:
+                        self._install_loaded(location, docs, meta, state, duplicates)
+        finally:
+            reader.close()
+
+    @property
+    def unloaded(self) -> frozenset[str]:
+        return frozenset(self._unloaded)
 
     def reload(self) -> None:
         """Drop every cache and read the database file again (after a restore)."""
@@ -150,6 +209,7 @@ class SqliteEngine(Engine):
         self._meta.clear()
         self._meta_defs.clear()
         self._states.clear()
+        self._unloaded.clear()
         self._load()
 
     # ---------------------------------------------------------- transactions
@@ -321,6 +381,7 @@ class SqliteEngine(Engine):
             docs[key] = doc
 
     def put_doc(self, collection: str, doc: dict[str, Any], no_overwrite: bool = False) -> bool:
+        self._ensure(collection)
         key = str(doc["_id"])
         with self._ensure_transaction():
             old = self._docs.get(collection, {}).get(key)
@@ -347,12 +408,15 @@ class SqliteEngine(Engine):
         return True
 
     def get_doc(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
+        self._ensure(collection)
         return self._docs.get(collection, {}).get(str(doc_id))
 
     def doc_exists(self, collection: str, doc_id: Any) -> bool:
+        self._ensure(collection)
         return str(doc_id) in self._docs.get(collection, {})
 
     def list_ids(self, collection: str, limit: int | None = None) -> list[str]:
+        self._ensure(collection)
         keys = self._docs.get(collection, {}).keys()
         if limit is None:
             return list(keys)
@@ -360,12 +424,20 @@ class SqliteEngine(Engine):
 
     def iter_docs(self, collection: str) -> Iterator[dict[str, Any]]:
         """All cached documents of a collection (read-only views: never mutate them)."""
+        self._ensure(collection)
         return iter(list(self._docs.get(collection, {}).values()))
 
     def count(self, collection: str) -> int:
+        if collection in self._unloaded:
+            with self.lock:
+                if collection in self._unloaded:
+                    row = self._conn.execute("SELECT COUNT(*) FROM docs WHERE coll = ?",
+                                             (collection,)).fetchone()
+                    return int(row[0])
         return len(self._docs.get(collection, {}))
 
     def delete_doc(self, collection: str, doc_id: Any) -> bool:
+        self._ensure(collection)
         key = str(doc_id)
         with self._ensure_transaction():
             old = self._docs.get(collection, {}).get(key)
@@ -380,6 +452,7 @@ class SqliteEngine(Engine):
         return True
 
     def delete_dir(self, location: str) -> bool:
+        self._ensure(location)
         with self.transaction():
             for key in list(self._docs.get(location, {})):
                 self.delete_doc(location, key)
@@ -394,9 +467,15 @@ class SqliteEngine(Engine):
 
     # ------------------------------------------------------------ metadata
     def get_metadata(self, location: str) -> MetaStorageObject | None:
+        self._ensure(location)
         return self._meta.get(location)
 
+    def definitions(self, location: str) -> dict[str, Any] | None:
+        """Persisted metadata (index definitions, names) without loading the collection."""
+        return self._meta_defs.get(location)
+
     def put_metadata(self, location: str, doc: dict[str, Any]) -> bool:
+        self._ensure(location)
         new_defs = _definitions(doc)
         old_defs = self._meta_defs.get(location)
         if new_defs == old_defs:
@@ -426,16 +505,16 @@ class SqliteEngine(Engine):
                     idx_doc["idx"] = index.idx
         return meta
 
-    def _install_meta(self, location: str, defs: dict[str, Any]) -> list[Any]:
-        """Make ``defs`` the live metadata; build any new index. Returns unique violations."""
-        self._meta_defs[location] = copy.deepcopy(defs)
+    def _build_state(self, location: str, defs: dict[str, Any], docs: dict[str, dict[str, Any]],
+                     previous: _CollectionState) -> tuple[MetaStorageObject,
+                                                         _CollectionState | None, list[Any]]:
+        """Live metadata and index structures for ``defs`` over ``docs`` (no shared state
+        is touched, so this may run outside the lock). Reuses unchanged indexes of
+        ``previous``. Returns (meta, state or None, unique-key violations)."""
         meta = MetaStorageObject(copy.deepcopy(defs))
-        self._meta[location] = meta
         if "indexes" not in defs and "constraints" not in defs:
-            return []
-        previous = self._states.get(location) or _CollectionState()
+            return meta, None, []
         state = _CollectionState()
-        docs = self._docs.get(location, {})
         for name, idx_doc in meta.get("indexes", {}).items():
             index = previous.field_indexes.get(name)
             if index is None or index.key_str != idx_doc["key_str"]:
@@ -455,7 +534,19 @@ class SqliteEngine(Engine):
                 existing = UniqueConstraint(name, fields)
                 duplicates.extend((fields, key) for key in existing.rebuild(docs.items()))
             state.uniques.append(existing)
-        self._states[location] = state
+        return meta, state, duplicates
+
+    def _install_meta(self, location: str, defs: dict[str, Any]) -> list[Any]:
+        """Make ``defs`` the live metadata; build any new index. Returns unique violations."""
+        self._meta_defs[location] = copy.deepcopy(defs)
+        previous = self._states.get(location) or _CollectionState()
+        meta, state, duplicates = self._build_state(
+            location, defs, self._docs.get(location, {}), previous)
+        self._meta[location] = meta
+        if state is not None:
+            self._states[location] = state
+        else:
+            self._states.pop(location, None)
         return duplicates
 
     def _restore_meta(self, location: str, defs: dict[str, Any] | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -113,6 +114,23 @@ class Store:
         except BaseException:
             self._forget_collection_existence()
             raise
+
+    def preload(self, first: list[str] | None = None) -> None:
+        """Load every collection's documents now (call from a background thread after
+        start-up; ``first`` names collections to load before the others)."""
+        self._engine.preload([f"{DATABASE_NAME}.{name}" for name in first or []])
+
+    def start_preload(self, first: list[str] | None = None) -> threading.Thread:
+        thread = threading.Thread(target=self._preload_quietly, args=(first,),
+                                  name="store-preload", daemon=True)
+        thread.start()
+        return thread
+
+    def _preload_quietly(self, first: list[str] | None) -> None:
+        try:
+            self.preload(first)
+        except Exception:  # a failed preload costs only speed: first use loads again
+            log.exception("background loading of the store failed")
 
     @contextmanager
     def read_lock(self) -> Iterator[None]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from viveka_pos.store import (
+    DuplicateKeyError,
     StoreLockedError,
     StoreVersionError,
     open_store,
@@ -133,3 +134,27 @@ def test_ttl_sweeper_thread_runs(store) -> None:
     finally:
         sweeper.stop()
     assert store.db.otpsessions.count_documents({}) == 0
+
+
+def test_collections_load_on_first_use_and_by_preload(data_dir: Path) -> None:
+    store = open_store(data_dir)
+    with store.unit_of_work() as db:
+        db.invoices.insert_many([{"clientId": 1, "invoiceNumber": f"A/{n}"} for n in range(50)])
+        db.payments.insert_many([{"invoiceId": n, "amount": 1} for n in range(30)])
+    store.close()
+    store = open_store(data_dir)
+    try:
+        unloaded = store.engine.unloaded
+        assert {"vivekaDB.invoices", "vivekaDB.payments"} <= unloaded
+        assert store.count("invoices") == 50  # counted without loading
+        assert "vivekaDB.invoices" in store.engine.unloaded
+        # a write to a collection not loaded yet still sees its unique keys
+        with pytest.raises(DuplicateKeyError):
+            store.db.invoices.insert_one({"clientId": 1, "invoiceNumber": "A/7"})
+        assert "vivekaDB.invoices" not in store.engine.unloaded
+        assert store.db.invoices.count_documents({"invoiceNumber": "A/7"}) == 1
+        store.start_preload(["payments"]).join(10)
+        assert store.engine.unloaded == frozenset()
+        assert store.db.payments.count_documents({"amount": 1}) == 30
+    finally:
+        store.close()
