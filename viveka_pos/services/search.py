@@ -5,10 +5,10 @@ active items are kept in an in-memory index that follows every committed write t
 ``items`` (``store.on_commit``), whoever made it (this screen, an import, a sync pull).
 
 Matching is case-insensitive. A query is split into terms; an item matches when every term
-is found in its name or code. Results are ranked: exact code/barcode, then names starting
-with the query, then items where every term starts a word, then substring matches; ties by
-name. The vocabulary of distinct words is small next to the item count, so word-prefix and
-substring lookups run over words, and postings map words to items.
+is found in its name. Results are ranked: exact code/barcode, codes starting with the query,
+names starting with the query, items where every term starts a word, then substring matches
+inside words; ties by name. The vocabulary of distinct words is small next to the item
+count, so word-prefix and substring lookups run over words, and postings map words to items.
 """
 
 from __future__ import annotations
@@ -29,6 +29,16 @@ _WORD = re.compile(r"[0-9a-z\u0900-\u097f]+")
 
 def _words(text: str) -> set[str]:
     return set(_WORD.findall(text))
+
+
+#: above this many candidates, ranking walks the sorted names instead of sorting them
+_SCAN_ABOVE = 2000
+
+
+def _wants_trigrams(word: str) -> bool:
+    """Substring search inside words is for names ('rak' in 'brake'); numbers are found by
+    prefix, so all-digit words are left out of the trigram index (it stays small)."""
+    return len(word) >= 3 and not word.isdigit()
 
 
 def _trigrams(word: str) -> set[str]:
@@ -52,6 +62,7 @@ class ItemSearchIndex:
         self._lock = threading.RLock()
         self._entries: dict[str, _Entry] = {}
         self._by_code: dict[str, set[str]] = {}
+        self._codes = SortedList()  # (code, key), for code prefixes
         self._names = SortedList()  # (name, key)
         self._postings: dict[str, set[str]] = {}  # word -> item keys
         self._vocabulary = SortedList()  # distinct words
@@ -61,15 +72,37 @@ class ItemSearchIndex:
 
     # ------------------------------------------------------------- upkeep
     def rebuild(self) -> None:
+        """Index every active item of the shop, building each sorted structure in bulk."""
+        entries: dict[str, _Entry] = {}
+        by_code: dict[str, set[str]] = {}
+        postings: dict[str, set[str]] = {}
+        for doc in self._store.iter_docs("items"):
+            entry = self._entry_for(str(doc["_id"]), doc)
+            if entry is None:
+                continue
+            entries[entry.key] = entry
+            if entry.code:
+                by_code.setdefault(entry.code, set()).add(entry.key)
+            for word in entry.words:
+                posting = postings.get(word)
+                if posting is None:
+                    postings[word] = {entry.key}
+                else:
+                    posting.add(entry.key)
+        word_trigrams: dict[str, set[str]] = {}
+        for word in postings:
+            if _wants_trigrams(word):
+                for gram in _trigrams(word):
+                    word_trigrams.setdefault(gram, set()).add(word)
         with self._lock:
-            self._entries.clear()
-            self._by_code.clear()
-            self._names.clear()
-            self._postings.clear()
-            self._vocabulary.clear()
-            self._word_trigrams.clear()
-            for doc in self._store.iter_docs("items"):
-                self._add(str(doc["_id"]), doc)
+            self._entries = entries
+            self._by_code = by_code
+            self._codes = SortedList((code, key) for code, keys in by_code.items()
+                                     for key in keys)
+            self._names = SortedList((e.name, e.key) for e in entries.values())
+            self._postings = postings
+            self._vocabulary = SortedList(postings)
+            self._word_trigrams = word_trigrams
 
     def _on_commit(self, changes: list[tuple[str, dict[str, Any] | None]]) -> None:
         with self._lock:
@@ -78,24 +111,30 @@ class ItemSearchIndex:
                 if doc is not None:
                     self._add(key, doc)
 
-    def _add(self, key: str, doc: dict[str, Any]) -> None:
+    def _entry_for(self, key: str, doc: dict[str, Any]) -> _Entry | None:
         if doc.get("clientId") != self._client_id or not doc.get("isActive", True):
-            return
+            return None
         name = str(doc.get("name", "")).casefold()
         code = str(doc.get("code") or "").casefold()
-        words = frozenset(_words(name) | _words(code))
-        entry = _Entry(key, name, code, words)
+        return _Entry(key, name, code, frozenset(_words(name)))
+
+    def _add(self, key: str, doc: dict[str, Any]) -> None:
+        entry = self._entry_for(key, doc)
+        if entry is None:
+            return
         self._entries[key] = entry
-        if code:
-            self._by_code.setdefault(code, set()).add(key)
-        self._names.add((name, key))
-        for word in words:
+        if entry.code:
+            self._by_code.setdefault(entry.code, set()).add(key)
+            self._codes.add((entry.code, key))
+        self._names.add((entry.name, key))
+        for word in entry.words:
             posting = self._postings.get(word)
             if posting is None:
                 self._postings[word] = {key}
                 self._vocabulary.add(word)
-                for gram in _trigrams(word):
-                    self._word_trigrams.setdefault(gram, set()).add(word)
+                if _wants_trigrams(word):
+                    for gram in _trigrams(word):
+                        self._word_trigrams.setdefault(gram, set()).add(word)
             else:
                 posting.add(key)
 
@@ -104,6 +143,7 @@ class ItemSearchIndex:
         if entry is None:
             return
         if entry.code:
+            self._codes.discard((entry.code, key))
             owners = self._by_code.get(entry.code)
             if owners is not None:
                 owners.discard(key)
@@ -118,7 +158,7 @@ class ItemSearchIndex:
             if not posting:
                 del self._postings[word]
                 self._vocabulary.discard(word)
-                for gram in _trigrams(word):
+                for gram in _trigrams(word) if _wants_trigrams(word) else ():
                     words = self._word_trigrams.get(gram)
                     if words is not None:
                         words.discard(word)
@@ -167,6 +207,9 @@ class ItemSearchIndex:
             return False
 
         if take(sorted(self._by_code.get(text, ()))):
+            return chosen
+        if " " not in text and take(
+                key for _, key in self._codes.irange((text, ""), (text + "\uffff", ""))):
             return chosen
         prefix_hits = (key for _, key in self._names.irange((text, ""), (text + "\uffff", "")))
         if take(prefix_hits):
@@ -238,6 +281,15 @@ class ItemSearchIndex:
     def _first_by_name(self, keys: set[str], count: int) -> list[str]:
         if count <= 0 or not keys:
             return []
+        if len(keys) > _SCAN_ABOVE:
+            # Many matches: walking the names in order finds the first ones quickly.
+            found = []
+            for _, key in self._names:
+                if key in keys:
+                    found.append(key)
+                    if len(found) >= count:
+                        break
+            return found
         entries = self._entries
         return heapq.nsmallest(count, keys, key=lambda k: (entries[k].name, k))
 
