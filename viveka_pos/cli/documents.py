@@ -1,0 +1,51 @@
+"""PDF commands: an invoice (A4 or thermal roll) and a dealer purchase order."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..printing.invoice_a4 import render_invoice_a4
+from ..printing.printer import save_pdf
+from ..printing.receipt_thermal import render_receipt
+from .common import CommandError, opened_store, run_command
+from .core import shop_services
+
+FORMATS = ("a4", "80mm", "58mm")
+
+
+def register(subparsers: Any) -> None:
+    invoice = subparsers.add_parser("invoice", help="invoice documents").add_subparsers(
+        dest="invoice_command", metavar="ACTION", required=True)
+    p = invoice.add_parser("pdf", help="write an invoice as PDF (the same every time)")
+    p.add_argument("invoice_number")
+    p.add_argument("out", help="PDF file to write")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="a4 tax invoice or a thermal receipt (default: the shop's paper size)")
+    p.set_defaults(func=cmd_invoice_pdf)
+
+
+def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None) -> bytes:
+    """The invoice as PDF bytes in the shop's (or the given) paper size."""
+    shop = svc.scope.shop()
+    paper = paper or (shop.get("clientSettings") or {}).get("paperSize") or "a4"
+    payments = svc.payments.for_invoice(invoice["_id"])
+    if paper == "a4":
+        return render_invoice_a4(invoice, shop, payments)
+    return render_receipt(invoice, shop, payments, width_mm=int(paper.removesuffix("mm")))
+
+
+def cmd_invoice_pdf(args: argparse.Namespace) -> int:
+    def body() -> int:
+        out = Path(args.out)
+        if not out.parent.exists():
+            raise CommandError(f"{out.parent}: no such folder")
+        with opened_store(args) as store:
+            svc = shop_services(store)
+            invoice = svc.invoices.get(args.invoice_number)
+            pdf = render_invoice(svc, invoice, args.format)
+        save_pdf(pdf, out)
+        print(f"wrote {out}")
+        return 0
+    return run_command(body)
