@@ -6,6 +6,11 @@ The hash covers every field except those that legitimately change after the invo
 passed in explicitly) and metadata whose name starts with '_' (``_id`` and sync fields), so
 the hash can be computed before the document has an id or a sync stamp.
 
+``clientCustomerId`` is left out too: when two PCs create the same customer (same phone)
+offline, sync merges them into one and re-points the invoices of the duplicate at the kept
+customer. The customer's name and phone as printed (``clientCustomerName``,
+``clientCustomerPhone``) stay covered, so what the bill says about the buyer cannot change.
+
 The serialisation is canonical so that a document that went to MongoDB and back hashes the
 same: keys sorted, numbers written as plain decimals whatever their type (5000, 5000.0 and
 Decimal("5000.00") are equal), datetimes in UTC at millisecond precision (BSON keeps no
@@ -30,6 +35,9 @@ GENESIS_HASH = "0" * 64
 """``prevHash`` of the first invoice of a series."""
 
 MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "hash", "prevHash"})
+REPOINTED_FIELDS = frozenset({"clientCustomerId"})
+"""References that a customer merge may re-point after the invoice is made."""
+_UNHASHED = MUTABLE_FIELDS | REPOINTED_FIELDS
 
 
 def _number_text(value: Decimal) -> str:
@@ -89,7 +97,7 @@ def hashed_fields(invoice_doc: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: value
         for key, value in invoice_doc.items()
-        if key not in MUTABLE_FIELDS and not key.startswith("_")
+        if key not in _UNHASHED and not key.startswith("_")
     }
 
 

@@ -5,10 +5,17 @@ Sync pushes the document as it is *now*, so there is at most one pending record 
 document: a later write bumps the record's ``rev`` (and ``op``) instead of adding another.
 Sync removes a record only if its ``rev`` is still the one it pushed, so a write that lands
 while a push is in flight is never lost.
+
+Each record also carries ``hlc``: the hybrid-logical-clock time of the latest write it stands
+for (microseconds; see :class:`HybridClock`). Sync compares these stamps to decide which of two
+concurrent edits of a document wins, so they must not trust the PC's wall clock alone.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import bson
@@ -18,6 +25,40 @@ from .schema import DATABASE_NAME, SYNCED
 
 OUTBOX = f"{DATABASE_NAME}.outbox"
 _SYNCED_FULL = {f"{DATABASE_NAME}.{name}": name for name in SYNCED}
+#: store_info key keeping the clock's high-water mark across restarts.
+HLC_INFO_KEY = "hlc"
+
+
+def _wall_micros() -> int:
+    return time.time_ns() // 1000
+
+
+class HybridClock:
+    """A hybrid logical clock: ``max(wall clock, last value + 1)`` in microseconds.
+
+    It never goes back and never repeats, even when the PC's clock is set back, and it moves
+    past every stamp it is shown (:meth:`observe`), so a write made after seeing another
+    device's write always carries a larger stamp than that write.
+    """
+
+    def __init__(self, floor: int = 0, wall: Callable[[], int] = _wall_micros):
+        self._last = floor
+        self._wall = wall
+        self._lock = threading.Lock()
+
+    @property
+    def last(self) -> int:
+        return self._last
+
+    def tick(self) -> int:
+        with self._lock:
+            self._last = max(self._wall(), self._last + 1)
+            return self._last
+
+    def observe(self, value: int) -> None:
+        with self._lock:
+            if value > self._last:
+                self._last = value
 
 
 class OutboxWriter:
@@ -29,10 +70,13 @@ class OutboxWriter:
         self._by_doc: dict[tuple[str, str], Any] = {}
         self._doc_of_record: dict[str, tuple[str, str]] = {}
         last_seq = 0
+        floor = int(engine.get_info(HLC_INFO_KEY) or 0)
         for record in engine.iter_docs(OUTBOX):
             self._track_outbox_change(record["_id"], record)
             last_seq = max(last_seq, record["seq"])
+            floor = max(floor, record.get("hlc", 0))
         self._next_seq = last_seq + 1
+        self.clock = HybridClock(floor)
 
     def __call__(self, collection: str, doc_id: Any, doc: dict[str, Any] | None) -> None:
         if collection == OUTBOX:
@@ -53,6 +97,7 @@ class OutboxWriter:
                 "docId": doc_id,
                 "op": "delete" if doc is None else "upsert",
                 "rev": 1,
+                "hlc": self.clock.tick(),
                 "createdAt": now,
                 "updatedAt": now,
             }
@@ -62,9 +107,19 @@ class OutboxWriter:
                 **existing,
                 "op": "delete" if doc is None else "upsert",
                 "rev": existing["rev"] + 1,
+                "hlc": self.clock.tick(),
                 "updatedAt": now,
             }
         engine.put_doc(OUTBOX, record)
+
+    def pending(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
+        """The outbox record waiting for a document, if any (read-only)."""
+        record_id = self._by_doc.get((collection, str(doc_id)))
+        return None if record_id is None else self._engine.get_doc(OUTBOX, record_id)
+
+    def save_clock(self) -> None:
+        """Keep the clock's high-water mark (stamps seen from other devices included)."""
+        self._engine.set_info(HLC_INFO_KEY, str(self.clock.last))
 
     def undo(self, collection: str, doc_id: Any, doc: dict[str, Any] | None) -> None:
         """The engine's rollback hook."""

@@ -103,6 +103,10 @@ COLLECTIONS: list[CollectionSpec] = [
     CollectionSpec("localsettings", [], synced=False),
     # (ours) the sync outbox, written in the same commit as each synced write.
     CollectionSpec("outbox", [_ix("seq")], synced=False),
+    # (ours) documents the remote refused (or that could not be applied here), with the reason.
+    CollectionSpec("deadletters", [_ix("collection")], synced=False),
+    # (ours) sync bookkeeping of this PC: pull cursors, customer merges, last results.
+    CollectionSpec("syncstate", [], synced=False),
 ]
 
 BY_NAME = {spec.name: spec for spec in COLLECTIONS}

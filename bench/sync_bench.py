@@ -1,0 +1,135 @@
+"""Sync throughput: push and pull of N documents against a raw ``insert_many`` of the same
+documents, on the same local MongoDB-wire-protocol server, in the same run.
+
+    .venv/bin/python bench/sync_bench.py            # 10,000 invoices
+    .venv/bin/python bench/sync_bench.py -n 2000
+    .venv/bin/python bench/sync_bench.py --kills 150   # the fault-injection run, long
+
+Ratio = raw insert_many time / sync time (1.0 = as fast as a bare bulk insert; goal >= 0.5).
+Push includes reading the outbox, stamping, sending and removing the confirmed records here
+(new bills: inserts; "push of edits": the same documents edited, conditional replaces); pull
+is a second PC's first (full) pull, applying to its store and recomputing paid amounts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bson import ObjectId  # noqa: E402
+
+from tests.integration.mongo_server import running_server  # noqa: E402
+from tests.integration.sync_shop import FY, Device, now  # noqa: E402
+from viveka_pos.domain.numbering import format_invoice_number  # noqa: E402
+from viveka_pos.gateways.remote import connect  # noqa: E402
+from viveka_pos.sync.stamps import SYNC_FIELDS  # noqa: E402
+
+
+def invoice_doc(client_id: ObjectId, seq: int, item_id: ObjectId) -> dict[str, Any]:
+    line = {"productId": item_id, "itemName": "Tea 250g", "itemGroup": "Grocery",
+            "quantity": 2, "costPerUnit": 120, "unit": "nos", "hsnCode": "0902",
+            "gstRate": 5, "grossAmount": 240, "discount": 0, "taxableValue": 240,
+            "cgst": 6, "sgst": 6, "igst": 0, "lineTotal": 252}
+    return {
+        "_id": ObjectId(), "clientId": client_id, "clientCustomerId": None,
+        "clientCustomerName": "", "clientCustomerPhone": "",
+        "invoiceNumber": format_invoice_number("A1", FY, seq), "invoiceDate": "2025-06-01",
+        "dueDate": "2025-07-01", "subtotal": 720, "totalTax": 36, "totalDiscount": 0,
+        "totalAmount": 756, "paidAmount": 0, "isFinalized": False, "notes": "",
+        "products": [line, dict(line), dict(line)], "generatedAt": now(), "deviceId": "pc-a",
+        "series": "A1", "financialYear": FY, "sequence": seq, "supplyType": "intra",
+        "prevHash": "0" * 64, "hash": "f" * 64,
+    }
+
+
+def run(count: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp) / "remote") as server:
+        a = Device(Path(tmp) / "a", "pc-a", "A1")
+        a.register("9876500099")
+        item = a.add_item("Tea 250g", 120, 10)
+        remote = connect(server.url, "bench")
+        engine = a.engine(remote)
+        engine.sync_once()  # indexes, the shop, the item: not part of the measurement
+        docs = [invoice_doc(a.client_id, i + 1, item) for i in range(count)]
+        for start in range(0, count, 500):  # as bills are saved: one outbox record each
+            with a.store.unit_of_work() as db:
+                db.invoices.insert_many(docs[start:start + 500])
+
+        raw_db = connect(server.url, "bench_raw")
+        raw_db.ensure_indexes()  # the same indexes as the synced collection: a fair race
+        raw = raw_db.collection("invoices")
+        started = time.perf_counter()
+        for start in range(0, count, 1000):
+            raw.insert_many([dict(d) for d in docs[start:start + 1000]], ordered=False)
+        raw_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        pushed = engine.pusher.push()
+        push_seconds = time.perf_counter() - started
+        assert pushed.pushed == count and a.store.outbox_size() == 0, pushed
+
+        # Pushing the same documents again after an edit takes the conditional replace.
+        for start in range(0, count, 500):
+            with a.store.unit_of_work() as db:
+                for doc in docs[start:start + 500]:
+                    db.invoices.update_one({"_id": doc["_id"]}, {"$set": {"notes": "x"}})
+        started = time.perf_counter()
+        repushed = engine.pusher.push()
+        repush_seconds = time.perf_counter() - started
+        assert repushed.pushed == count, repushed
+
+        b = Device(Path(tmp) / "b", "pc-b", "B1")
+        b.client_id = a.client_id
+        started = time.perf_counter()
+        pulled = b.engine(remote).puller.pull(full=True)
+        pull_seconds = time.perf_counter() - started
+        assert pulled.applied >= count, pulled
+        sample = remote.collection("invoices").find_one({"_id": docs[0]["_id"]})
+        assert {k: v for k, v in sample.items() if k not in SYNC_FIELDS}["notes"] == "x"
+
+        print(f"documents: {count} invoices (3 lines each)")
+        print(f"raw insert_many: {raw_seconds:7.2f} s  ({count / raw_seconds:8.0f} docs/s)")
+        print(f"sync push:       {push_seconds:7.2f} s  ({count / push_seconds:8.0f} docs/s)"
+              f"  ratio {raw_seconds / push_seconds:.2f}")
+        print(f"push of edits:   {repush_seconds:7.2f} s  ({count / repush_seconds:8.0f} docs/s)"
+              f"  ratio {raw_seconds / repush_seconds:.2f}")
+        print(f"sync pull:       {pull_seconds:7.2f} s  ({count / pull_seconds:8.0f} docs/s)"
+              f"  ratio {raw_seconds / pull_seconds:.2f}")
+        remote.close()
+        a.close()
+        b.close()
+
+
+def run_kills(kills: int) -> None:
+    from tests.integration import test_sync_faults
+
+    test_sync_faults.KILLS = kills
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        test_sync_faults.test_server_killed_during_push_and_pull_loses_and_duplicates_nothing(
+            Path(tmp))
+    print(f"{kills} server kills during push and pull: no loss, no duplicate, converged "
+          f"({time.perf_counter() - started:.0f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", "--count", type=int, default=10_000)
+    parser.add_argument("--kills", type=int, default=0,
+                        help="run the fault-injection scenario with this many server kills")
+    args = parser.parse_args()
+    if args.kills:
+        run_kills(args.kills)
+    else:
+        run(args.count)
+
+
+if __name__ == "__main__":
+    main()

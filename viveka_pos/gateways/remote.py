@@ -1,0 +1,307 @@
+"""The remote MongoDB: connect from a URL, check it answers, create the spec's indexes.
+
+Every failure to reach the server becomes :class:`RemoteUnavailableError`, whose message names
+the server with its password masked; nothing in this module logs or raises the full URL. Short
+timeouts keep a shop that is offline from waiting: the sync worker simply tries again later.
+
+Quirks of servers met in practice are handled here or by the caller:
+
+- some MongoDB-compatible servers (the SQLite-backed test server among them) ignore index
+  names, ``partialFilterExpression`` and TTL options; creating an index that the server refuses
+  is logged as a warning and never stops sync;
+- a unique index that already exists with other options is left as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+from pymongo import MongoClient
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidURI, PyMongoError
+from pymongo.monitoring import CommandListener
+
+from ..store.schema import COLLECTIONS, IndexSpec
+
+logger = logging.getLogger("viveka_pos.remote")
+
+DEFAULT_DATABASE: Final = "vivekaDB"
+DEFAULT_TIMEOUT_MS: Final = 3000
+SCHEMES: Final = ("mongodb://", "mongodb+srv://")
+
+#: Errors meaning "the server cannot be reached right now" (try again later).
+NETWORK_ERRORS: Final = (ConnectionFailure,)
+
+#: Indexes of our own that sync relies on: pull by change stamp within one shop, and the
+#: tombstones of deleted documents.
+SYNC_STAMP_FIELD: Final = "_syncedAt"
+TOMBSTONES: Final = "synctombstones"
+
+#: Unique keys over a field that may be empty: only non-empty strings are constrained, as the
+#: local store does (an item without a barcode does not collide with another).
+_SPARSE_UNIQUE_FIELDS: Final = frozenset({"code"})
+
+
+class RemoteError(Exception):
+    """Base class of remote database failures; ``str()`` is fit to show a person."""
+
+
+class RemoteConfigError(RemoteError):
+    """The remote URL or database name is not usable."""
+
+
+class RemoteUnavailableError(RemoteError):
+    """The remote database cannot be reached (offline, wrong address, server down)."""
+
+
+class RemoteRefusedError(RemoteError):
+    """The server answered but refused a whole request (permissions, server state)."""
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ``****`` (safe for logs and messages)."""
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return "<unreadable address>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hosts = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:****@{hosts}" if ":" in userinfo else f"{user}@{hosts}"
+    query = "&".join(_mask_option(pair) for pair in parts.query.split("&") if pair)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+_SECRET_OPTIONS: Final = frozenset(
+    {"password", "authmechanismproperties", "tlscertificatekeyfilepassword"})
+
+
+def _mask_option(pair: str) -> str:
+    key, sep, _ = pair.partition("=")
+    return f"{key}=****" if sep and key.lower() in _SECRET_OPTIONS else pair
+
+
+def check_url(url: str) -> str:
+    """The URL stripped, or :class:`RemoteConfigError` saying what is wrong with it."""
+    text = (url or "").strip()
+    if not text:
+        raise RemoteConfigError("no remote database address is set (Settings → Sync)")
+    if not text.startswith(SCHEMES):
+        raise RemoteConfigError(
+            f"the remote database address must start with mongodb:// or mongodb+srv:// "
+            f"(got {mask_url(text)!r})"
+        )
+    return text
+
+
+def check_database_name(name: str) -> str:
+    text = (name or DEFAULT_DATABASE).strip()
+    if not text or any(ch in text for ch in '/\\. "$') or len(text) > 63:
+        raise RemoteConfigError(f"{text!r} is not a valid database name")
+    return text
+
+
+def unreachable(masked_url: str, exc: BaseException | None = None) -> RemoteUnavailableError:
+    """The one error for "cannot reach the remote database", with the masked address.
+
+    pymongo's own message lists hosts and timeouts only (never credentials); it is added in
+    a shortened form because "connection refused" and "timed out" help a person decide what
+    to check.
+    """
+    detail = ""
+    if exc is not None:
+        first = str(exc).split(",")[0].split("Timeout:")[0].strip()
+        if first:
+            detail = f" ({first[:120]})"
+    return RemoteUnavailableError(f"cannot reach the remote database at {masked_url}{detail}")
+
+
+def remote_failure(masked_url: str, exc: PyMongoError) -> RemoteError:
+    """The error to raise for a failed request: unreachable, or refused with its reason."""
+    if isinstance(exc, NETWORK_ERRORS):
+        return unreachable(masked_url, exc)
+    code = getattr(exc, "code", None)
+    reason = str(exc).split(", full error")[0][:200]
+    return RemoteRefusedError(
+        f"the remote database at {masked_url} refused the request"
+        f"{f' (code {code})' if code is not None else ''}: {reason}"
+    )
+
+
+@dataclass
+class RemoteDatabase:
+    """An open connection to the remote database (thread-safe, reconnects by itself)."""
+
+    client: MongoClient[dict[str, Any]]
+    db: Database[dict[str, Any]]
+    masked_url: str
+
+    @property
+    def name(self) -> str:
+        return self.db.name
+
+    def collection(self, name: str) -> Collection[dict[str, Any]]:
+        return self.db[name]
+
+    def ping(self) -> None:
+        """Raise :class:`RemoteUnavailableError` unless the server answers now."""
+        try:
+            self.client.admin.command("ping")
+        except NETWORK_ERRORS as exc:
+            raise unreachable(self.masked_url, exc) from None
+        except PyMongoError as exc:
+            raise RemoteUnavailableError(
+                f"the remote database at {self.masked_url} refused the connection "
+                f"({type(exc).__name__})"
+            ) from None
+
+    def ensure_indexes(self) -> list[str]:
+        """Create the spec's indexes (and sync's own) where missing. Returns warnings."""
+        warnings: list[str] = []
+        for collection, specs in remote_indexes().items():
+            warnings.extend(self._ensure(collection, specs))
+        for warning in warnings:
+            logger.warning("remote index: %s", warning)
+        return warnings
+
+    def _ensure(self, collection: str, specs: Sequence[RemoteIndex]) -> list[str]:
+        coll = self.db[collection]
+        try:
+            existing = {
+                tuple((k, int(d)) for k, d in info.get("key", []))
+                for info in coll.index_information().values()
+            }
+        except NETWORK_ERRORS as exc:
+            raise unreachable(self.masked_url, exc) from None
+        except PyMongoError as exc:
+            return [f"{collection}: cannot list indexes ({exc})"]
+        # Some servers report every key as ascending; an index on the same fields counts.
+        existing_fields = {tuple(k for k, _ in keys) for keys in existing}
+        warnings = []
+        for spec in specs:
+            if spec.keys in existing or tuple(k for k, _ in spec.keys) in existing_fields:
+                continue
+            try:
+                coll.create_index(list(spec.keys), **spec.options)
+                if "partialFilterExpression" in spec.options:
+                    warnings.extend(self._check_partial(coll, spec))
+            except NETWORK_ERRORS as exc:
+                raise unreachable(self.masked_url, exc) from None
+            except PyMongoError as exc:
+                warnings.append(f"{collection} {spec.name}: {exc}")
+        return warnings
+
+    def _check_partial(self, coll: Collection[dict[str, Any]], spec: RemoteIndex) -> list[str]:
+        """Drop a partial unique index that the server made total.
+
+        A server that ignores ``partialFilterExpression`` would refuse every second item
+        without a barcode; uniqueness of non-empty codes is then kept by each PC only.
+        """
+        for name, info in coll.index_information().items():
+            keys = tuple((k, int(d)) for k, d in info.get("key", []))
+            if keys == spec.keys and "partialFilterExpression" not in info:
+                coll.drop_index(name)
+                return [f"{coll.name} {spec.name}: the server ignores partial indexes, so "
+                        "this unique key is not kept on the remote"]
+        return []
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@dataclass(frozen=True)
+class RemoteIndex:
+    keys: tuple[tuple[str, int], ...]
+    options: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.options.get("name", ""))
+
+
+def _index_name(keys: Iterable[tuple[str, int]]) -> str:
+    return "_".join(f"{k}_{d}" for k, d in keys)
+
+
+def remote_indexes() -> dict[str, list[RemoteIndex]]:
+    """The indexes the remote should have, per collection (from the store's schema).
+
+    Unique keys are kept unique; the TTL collections get ``expireAfterSeconds=0`` on
+    ``expiresAt`` (documents expire at that time, as the spec describes); every synced
+    collection gets ``{clientId, _syncedAt}`` for pulling changes (``clients`` by ``_syncedAt``
+    alone, being scoped by ``_id``).
+    """
+    result: dict[str, list[RemoteIndex]] = {}
+    for spec in COLLECTIONS:
+        if spec.name in ("outbox", "counters", "localsettings", "deadletters", "syncstate"):
+            continue
+        indexes: list[RemoteIndex] = []
+        for index in spec.indexes:
+            indexes.append(_remote_index(index, spec.ttl_field))
+        if spec.synced:
+            stamp_keys = ((SYNC_STAMP_FIELD, 1),) if spec.name == "clients" else (
+                ("clientId", 1), (SYNC_STAMP_FIELD, 1))
+            indexes.append(RemoteIndex(stamp_keys, {"name": _index_name(stamp_keys)}))
+        result[spec.name] = indexes
+    tomb_keys = (("clientId", 1), (SYNC_STAMP_FIELD, 1))
+    result[TOMBSTONES] = [RemoteIndex(tomb_keys, {"name": _index_name(tomb_keys)})]
+    return result
+
+
+def _remote_index(index: IndexSpec, ttl_field: str | None) -> RemoteIndex:
+    keys = tuple((k, int(d)) for k, d in index.keys)
+    options: dict[str, Any] = {"name": _index_name(keys)}
+    if index.unique:
+        options["unique"] = True
+        sparse = [k for k, _ in keys if k in _SPARSE_UNIQUE_FIELDS]
+        if sparse:
+            options["partialFilterExpression"] = {k: {"$gt": ""} for k in sparse}
+    if ttl_field is not None and keys == ((ttl_field, 1),):
+        options["expireAfterSeconds"] = 0
+    return RemoteIndex(keys, options)
+
+
+def connect(url: str, database: str = DEFAULT_DATABASE, *,
+            timeout_ms: int = DEFAULT_TIMEOUT_MS,
+            event_listeners: Sequence[CommandListener] = (),
+            check: bool = True) -> RemoteDatabase:
+    """Open the remote database; with ``check`` (default) make sure it answers now.
+
+    Raises :class:`RemoteConfigError` for an unusable URL and
+    :class:`RemoteUnavailableError` when the server cannot be reached.
+    """
+    text = check_url(url)
+    name = check_database_name(database)
+    masked = mask_url(text)
+    try:
+        client: MongoClient[dict[str, Any]] = MongoClient(
+            text,
+            serverSelectionTimeoutMS=timeout_ms,
+            connectTimeoutMS=timeout_ms,
+            socketTimeoutMS=max(timeout_ms * 5, 10_000),
+            appname="viveka-pos",
+            event_listeners=list(event_listeners),
+            tz_aware=False,
+        )
+    except (InvalidURI, ConfigurationError, ValueError) as exc:
+        # The message of these errors quotes the option at fault, not the password.
+        reason = str(exc).replace(text, masked)
+        raise RemoteConfigError(f"the remote database address {masked} is not usable: "
+                                f"{reason}") from None
+    except NETWORK_ERRORS as exc:  # mongodb+srv resolves DNS while constructing
+        raise unreachable(masked, exc) from None
+    remote = RemoteDatabase(client=client, db=client[name], masked_url=masked)
+    if check:
+        try:
+            remote.ping()
+        except RemoteError:
+            client.close()
+            raise
+    return remote

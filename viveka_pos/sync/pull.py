@@ -1,0 +1,422 @@
+"""Pull: bring this shop's documents that other devices pushed, and apply them here.
+
+Per collection, documents with ``_syncedAt`` after the saved cursor (less a safety overlap,
+since pushes of two devices can land out of stamp order) are read page by page. A *full* pull
+reads every document of the shop by ``_id`` instead: on first sync, and now and then to pick up
+documents written by other tools (they carry no stamp) and anything an overlap missed.
+
+Applying a pulled document (without recording it in the outbox, so it is not pushed back):
+
+- the local copy wins only if it has an unpushed write with a newer stamp; otherwise the
+  pulled version replaces it and any older unpushed write of it is dropped;
+- an item keeps its local ``stock`` (derived from stock movements, recomputed afterwards);
+- a version equal to the local document is not written at all, so pulling what this device
+  pushed changes nothing;
+- a customer whose phone belongs to another local customer is merged with it;
+- a document that cannot be applied (a unique key taken here) goes to the dead letters.
+
+Afterwards, invoices whose payments arrived get ``paidAmount``/``isFinalized`` recomputed and
+items whose movements arrived get ``stock`` recomputed; those writes are pushed like any other.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import PyMongoError
+
+from ..gateways.remote import TOMBSTONES, RemoteDatabase, remote_failure
+from ..services.convert import paise_of, quantity_of, rupees
+from ..services.payments import purchase_history_id, recompute_invoice
+from ..services.stock import recompute_item_stock
+from ..store import DuplicateKeyError, Store
+from ..store.schema import DATABASE_NAME, SYNCED
+from .deadletters import DeadLetters
+from .merge import CustomerMerger
+from .prefetch import prefetch
+from .rules import LOCAL_DERIVED, PARENT_SCOPED, PULL_ORDER, owner_of, shop_filter
+from .stamps import (
+    HLC_FIELD,
+    SYNC_FIELDS,
+    SYNCED_AT_FIELD,
+    floor_stamp,
+    format_stamp,
+    observe,
+    outbox_writer,
+    stamp_value,
+)
+from .state import SyncState
+
+log = logging.getLogger("viveka_pos.sync")
+
+_RECOMPUTE_CHUNK = 500
+
+
+@dataclass
+class PullResult:
+    received: int = 0
+    applied: int = 0
+    unchanged: int = 0
+    kept_local: int = 0
+    """Pulled versions older than an unpushed local write (the local one is pushed)."""
+    deleted: int = 0
+    merged: int = 0
+    dead_lettered: int = 0
+    refused: int = 0
+    """Documents of another shop the server returned anyway (never applied)."""
+    recomputed: int = 0
+    session_revoked: bool = False
+    full: bool = False
+
+
+@dataclass
+class _Touched:
+    invoices: set[Any] = field(default_factory=set)
+    items: set[Any] = field(default_factory=set)
+    customer_twins: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    repoints: list[tuple[str, Any, Any]] = field(default_factory=list)
+    remote_merges: list[tuple[Any, Any]] = field(default_factory=list)
+
+
+class Puller:
+    def __init__(self, store: Store, remote: RemoteDatabase, client_id: ObjectId,
+                 device_id: str, state: SyncState, letters: DeadLetters,
+                 merger: CustomerMerger, now: Callable[[], datetime], *,
+                 page_size: int = 1000, overlap_micros: int = 10 * 60 * 1_000_000):
+        self.store = store
+        self.remote = remote
+        self.client_id = client_id
+        self.device_id = device_id
+        self.state = state
+        self.letters = letters
+        self.merger = merger
+        self.now = now
+        self.page_size = page_size
+        self.overlap_micros = overlap_micros
+
+    # ------------------------------------------------------------------ entry
+    def pull(self, *, full: bool = False) -> PullResult:
+        result = PullResult(full=full)
+        touched = _Touched()
+        self._pull_tombstones(full, result, touched)
+        self._settle(touched, result)
+        for collection in PULL_ORDER:
+            self._pull_collection(collection, full, result, touched)
+            self._settle(touched, result)
+        self._recompute(touched, result)
+        if full:
+            with self.store.unit_of_work(record_outbox=False) as db:
+                self.state.save_full_pull(db, self.now())
+        outbox_writer(self.store).save_clock()
+        return result
+
+    # ---------------------------------------------------------------- reading
+    def _pages(self, collection: str, full: bool) -> Iterator[list[dict[str, Any]]]:
+        """Pages of the shop's documents: all of them (by ``_id``), or those pushed after
+        the cursor (by ``_syncedAt``)."""
+        coll = self.remote.collection(collection)
+        base = shop_filter(collection, self.client_id)
+        cursor = self.state.cursor(collection)
+        try:
+            if full or not cursor:
+                if collection == "clients":
+                    yield list(coll.find(base))
+                    return
+                after: Any = None
+                while True:
+                    query = dict(base) if after is None else {**base, "_id": {"$gt": after}}
+                    page = list(coll.find(query).sort("_id", 1).limit(self.page_size))
+                    if page:
+                        yield page
+                    if len(page) < self.page_size:
+                        break
+                    after = page[-1]["_id"]
+                if collection in PARENT_SCOPED:
+                    yield from self._pages_by_parent(collection)
+                return
+            since = floor_stamp((stamp_value(cursor) or 0) - self.overlap_micros)
+            while True:
+                query = {**base, SYNCED_AT_FIELD: {"$gt": since}}
+                page = list(coll.find(query).sort(SYNCED_AT_FIELD, 1).limit(self.page_size))
+                if page:
+                    yield page
+                if len(page) < self.page_size:
+                    break
+                since = page[-1][SYNCED_AT_FIELD]
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+
+    def _pages_by_parent(self, collection: str) -> Iterator[list[dict[str, Any]]]:
+        """Documents without ``clientId`` (written by other tools), found by parent id."""
+        scope = PARENT_SCOPED[collection]
+        parents = [d["_id"] for d in self.store.iter_docs(scope.parent)
+                   if d.get("clientId") == self.client_id]
+        coll = self.remote.collection(collection)
+        for start in range(0, len(parents), self.page_size):
+            chunk = parents[start:start + self.page_size]
+            page = [d for d in coll.find({scope.field: {"$in": chunk}})
+                    if d.get("clientId") is None]
+            if page:
+                yield page
+
+    def _newest_stamp(self, collection: str) -> str:
+        coll = self.remote.collection(collection)
+        try:
+            newest = list(coll.find(shop_filter(collection, self.client_id),
+                                    {SYNCED_AT_FIELD: 1}).sort(SYNCED_AT_FIELD, -1).limit(1))
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+        stamp = newest[0].get(SYNCED_AT_FIELD) if newest else None
+        return stamp if isinstance(stamp, str) else ""
+
+    # ------------------------------------------------------------- applying
+    def _pull_collection(self, collection: str, full: bool, result: PullResult,
+                         touched: _Touched) -> None:
+        full_pass = full or not self.state.cursor(collection)
+        mark = self._newest_stamp(collection) if full_pass else ""
+        merges = self.state.merges() if collection in ("clientCustomers", "invoices",
+                                                       "purchasehistories") else {}
+        for page in prefetch(self._pages(collection, full)):
+            self._apply_page(collection, page, merges, result, touched,
+                             advance_cursor=not full_pass)
+        if full_pass:
+            self._finish_full_pass(collection, mark)
+
+    def _finish_full_pass(self, collection: str, mark: str) -> None:
+        """After reading everything, continue from the newest stamp seen before the pass.
+
+        Cursors move only once the whole pass is read: a pass in ``_id`` order that stops
+        half way must not leave a cursor that skips what it did not reach. A shop with no
+        stamped documents yet still gets a cursor, so later pulls are incremental.
+        """
+        with self.store.unit_of_work(record_outbox=False) as db:
+            self.state.save_cursor(db, collection, mark or floor_stamp(0))
+
+    def _owned(self, collection: str, doc: dict[str, Any]) -> bool:
+        if collection == "clients":
+            return bool(doc.get("_id") == self.client_id)
+        owner = doc.get("clientId")
+        if owner is None and collection in PARENT_SCOPED:
+            owner = owner_of(collection, doc, self.store.get)
+        return bool(owner == self.client_id)
+
+    def _apply_page(self, collection: str, page: list[dict[str, Any]],
+                    merges: dict[Any, Any], result: PullResult, touched: _Touched, *,
+                    advance_cursor: bool) -> None:
+        writer = outbox_writer(self.store)
+        clock = writer.clock
+        newest = ""
+        now = self.now()
+        with self.store.unit_of_work(record_outbox=False) as db:
+            for remote in page:
+                result.received += 1
+                synced_at = remote.get(SYNCED_AT_FIELD)
+                observe(clock, remote.get(HLC_FIELD), synced_at)
+                if isinstance(synced_at, str) and synced_at > newest:
+                    newest = synced_at
+                if not self._owned(collection, remote):
+                    result.refused += 1
+                    continue
+                self._apply_one(db, collection, remote, merges, result, touched, now)
+            if newest and advance_cursor:
+                self.state.save_cursor(db, collection, newest)
+
+    def _apply_one(self, db: Any, collection: str, remote: dict[str, Any],
+                   merges: dict[Any, Any], result: PullResult, touched: _Touched,
+                   now: datetime) -> None:
+        doc_id = remote["_id"]
+        if collection == "clientCustomers" and doc_id in merges:
+            # A device that had not heard of the merge pushed the duplicate again.
+            self.state.mark_merge_pushed(db, doc_id, pushed=False)
+            return
+        clean = {k: v for k, v in remote.items() if k not in SYNC_FIELDS}
+        writer = outbox_writer(self.store)
+        pending = writer.pending(collection, doc_id)
+        if pending is not None:
+            mine = format_stamp(int(pending.get("hlc") or 0), self.device_id)
+            if mine > str(remote.get(HLC_FIELD) or ""):
+                result.kept_local += 1
+                return
+        local = self.store.get(collection, doc_id)
+        if local is not None:
+            for name in LOCAL_DERIVED.get(collection, ()):
+                if name in local:
+                    clean[name] = local[name]
+            if collection in PARENT_SCOPED and "clientId" not in local:
+                clean.pop("clientId", None)
+        if collection == "clientCustomers":
+            twin = db.clientCustomers.find_one({"clientId": self.client_id,
+                                                "phoneNumber": clean.get("phoneNumber")})
+            if twin is not None and twin["_id"] != doc_id:
+                touched.customer_twins.append((twin, clean))
+                return
+        if local is not None and dict(local) == clean:
+            result.unchanged += 1
+        else:
+            problem = _unstorable(clean)
+            try:
+                if problem:
+                    raise ValueError(problem)
+                # Straight to the store's engine (inside this unit of work): the same durable,
+                # indexed, unique-checked write Mongita's replace_one ends in, without its
+                # per-document deep copy and lookup, which dominate the cost of a large pull.
+                self.store.engine.put_doc(f"{DATABASE_NAME}.{collection}", clean)
+            except (DuplicateKeyError, ValueError) as exc:
+                self.letters.add(db, client_id=self.client_id, direction="pull",
+                                 collection=collection, doc_id=doc_id, op="upsert",
+                                 reason=f"cannot be saved on this computer: {exc}", code=None,
+                                 now=now)
+                result.dead_lettered += 1
+                return
+            result.applied += 1
+            self.letters.clear(db, "pull", collection, doc_id)
+            self._track(collection, clean, local, merges, result, touched)
+        if pending is not None:
+            db.outbox.delete_one({"_id": pending["_id"]})
+
+    def _track(self, collection: str, doc: dict[str, Any], local: dict[str, Any] | None,
+               merges: dict[Any, Any], result: PullResult, touched: _Touched) -> None:
+        if collection == "invoices":
+            touched.invoices.add(doc["_id"])
+        elif collection == "payments":
+            touched.invoices.add(doc.get("invoiceId"))
+        elif collection == "items":
+            touched.items.add(doc["_id"])
+        elif collection == "stockmovements":
+            touched.items.add(doc.get("itemId"))
+        elif collection == "devicesessions" and self._ends_my_session(doc, local):
+            result.session_revoked = True
+        if collection in ("invoices", "purchasehistories"):
+            customer = doc.get("clientCustomerId")
+            if customer in merges:
+                touched.repoints.append((collection, doc["_id"], merges[customer]))
+
+    def _ends_my_session(self, doc: dict[str, Any], local: dict[str, Any] | None) -> bool:
+        return (doc.get("deviceId") == self.device_id and doc.get("clientId") == self.client_id
+                and not doc.get("isActive", True)
+                and (local is None or bool(local.get("isActive", True))))
+
+    # ----------------------------------------------------------- tombstones
+    def _pull_tombstones(self, full: bool, result: PullResult, touched: _Touched) -> None:
+        full_pass = full or not self.state.cursor(TOMBSTONES)
+        mark = self._newest_stamp(TOMBSTONES) if full_pass else ""
+        writer = outbox_writer(self.store)
+        for page in prefetch(self._pages(TOMBSTONES, full)):
+            newest = ""
+            with self.store.unit_of_work(record_outbox=False) as db:
+                for tomb in page:
+                    result.received += 1
+                    stamp = tomb.get(HLC_FIELD)
+                    synced_at = tomb.get(SYNCED_AT_FIELD)
+                    observe(writer.clock, stamp, synced_at)
+                    if isinstance(synced_at, str) and synced_at > newest:
+                        newest = synced_at
+                    if tomb.get("clientId") != self.client_id:
+                        result.refused += 1
+                        continue
+                    self._apply_tombstone(db, tomb, result, touched)
+                if newest and not full_pass:
+                    self.state.save_cursor(db, TOMBSTONES, newest)
+        if full_pass:
+            self._finish_full_pass(TOMBSTONES, mark)
+
+    def _apply_tombstone(self, db: Any, tomb: dict[str, Any], result: PullResult,
+                         touched: _Touched) -> None:
+        collection, doc_id = tomb.get("collection"), tomb.get("docId")
+        if collection not in SYNCED:
+            return
+        if collection == "clientCustomers" and tomb.get("mergedInto") is not None:
+            if doc_id not in self.state.merges():
+                touched.remote_merges.append((doc_id, tomb["mergedInto"]))
+            return
+        local = self.store.get(collection, doc_id)
+        if local is None or owner_of(collection, local, self.store.get) != self.client_id:
+            return
+        pending = outbox_writer(self.store).pending(collection, doc_id)
+        if pending is not None and format_stamp(int(pending.get("hlc") or 0),
+                                                self.device_id) > str(tomb.get(HLC_FIELD)):
+            return
+        db[collection].delete_one({"_id": doc_id})
+        if pending is not None:
+            db.outbox.delete_one({"_id": pending["_id"]})
+        result.deleted += 1
+
+    # ------------------------------------------------------ follow-up writes
+    def _settle(self, touched: _Touched, result: PullResult) -> None:
+        """Merges and re-points found while applying (they write through the outbox)."""
+        for drop, keep in touched.remote_merges:
+            self.merger.apply_remote(drop, keep)
+            result.merged += 1
+        touched.remote_merges.clear()
+        for local_twin, pulled in touched.customer_twins:
+            self.merger.merge(dict(local_twin), pulled)
+            result.merged += 1
+        touched.customer_twins.clear()
+        if touched.repoints:
+            with self.store.unit_of_work() as db:
+                for collection, doc_id, keep in touched.repoints:
+                    db[collection].update_one({"_id": doc_id},
+                                              {"$set": {"clientCustomerId": keep}})
+            touched.repoints.clear()
+
+    def _recompute(self, touched: _Touched, result: PullResult) -> None:
+        """Derived values of what arrived: invoice payments, item stock (pushed after).
+
+        Only documents whose stored value disagrees with their payments or movements are
+        recomputed (one scan of each collection finds them).
+        """
+        jobs: list[tuple[Callable[[Store, Any], bool], Any]] = []
+        if touched.invoices:
+            paid: dict[Any, int] = defaultdict(int)
+            for payment in self.store.iter_docs("payments"):
+                paid[payment.get("invoiceId")] += paise_of(payment.get("amount"))
+            jobs += [(recompute_invoice, i) for i in touched.invoices
+                     if i is not None and not self._invoice_settled(i, paid[i])]
+        if touched.items:
+            stock: dict[Any, Decimal] = defaultdict(Decimal)
+            for movement in self.store.iter_docs("stockmovements"):
+                stock[movement.get("itemId")] += quantity_of(movement.get("quantity"))
+            jobs += [(recompute_item_stock, i) for i in touched.items
+                     if i is not None and not self._stock_settled(i, stock.get(i))]
+        for start in range(0, len(jobs), _RECOMPUTE_CHUNK):
+            with self.store.unit_of_work():
+                for job, doc_id in jobs[start:start + _RECOMPUTE_CHUNK]:
+                    if job(self.store, doc_id):
+                        result.recomputed += 1
+
+    def _invoice_settled(self, invoice_id: Any, paid: int) -> bool:
+        invoice = self.store.get("invoices", invoice_id)
+        if invoice is None:
+            return True
+        stored = invoice.get("paidAmount")
+        if paise_of(stored) != paid or type(stored) is not type(rupees(paid)):
+            return False
+        finalized = paid >= paise_of(invoice.get("totalAmount"))
+        if bool(invoice.get("isFinalized")) != finalized:
+            return False
+        return not (finalized and invoice.get("clientCustomerId") is not None
+                    and self.store.get("purchasehistories",
+                                       purchase_history_id(invoice_id)) is None)
+
+    def _stock_settled(self, item_id: Any, total: Decimal | None) -> bool:
+        item = self.store.get("items", item_id)
+        if item is None or total is None:
+            return True
+        return quantity_of(item.get("stock")) == total
+
+
+def _unstorable(doc: dict[str, Any]) -> str:
+    """Why the local store would refuse a document ('' when it takes it)."""
+    for key in doc:
+        if not key or key.startswith("$"):
+            return f"field name {key!r} is not allowed here"
+    if not isinstance(doc.get("_id"), (ObjectId, str)):
+        return "its _id is neither an ObjectId nor text"
+    return ""

@@ -1,0 +1,83 @@
+"""What syncs, in which order, how each collection is scoped to one shop, and how it merges.
+
+Conflict rules (ARCHITECTURE.md):
+
+- *append-only* collections (invoices, payments, stock movements, dealer payments, purchase
+  histories) merge by union on ``_id``: documents are only ever added. An invoice's
+  ``paidAmount``/``isFinalized`` are derived from its payments and recomputed locally after a
+  pull; the only other field that changes is ``clientCustomerId`` (customer merge);
+- *master data* is last-writer-wins per document, by the ``_hlc`` stamp of the write;
+- an item's ``stock`` is derived from its stock movements: a pulled item never overwrites the
+  local value, which is recomputed from the movements instead.
+
+Both kinds travel the same way (a pulled document replaces the local one unless the local one
+has a newer unpushed write); for append-only documents that can only add or re-point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bson import ObjectId
+
+APPEND_ONLY: Final = frozenset(
+    {"invoices", "payments", "stockmovements", "dealerpayments", "purchasehistories"})
+MASTER: Final = frozenset({"clients", "clientCustomers", "itemgroups", "items", "dealers",
+                           "dealerorders", "dealerorderitems", "devicesessions"})
+
+#: Pull order: a document's parents arrive before it (orders before their lines, invoices
+#: before payments), so references resolve and derived values are recomputed once.
+PULL_ORDER: Final = (
+    "clients", "devicesessions", "clientCustomers", "itemgroups", "items", "dealers",
+    "dealerorders", "dealerorderitems", "invoices", "payments", "purchasehistories",
+    "stockmovements", "dealerpayments",
+)
+
+#: Fields kept from the local document when a pulled version is applied (derived here).
+LOCAL_DERIVED: Final[dict[str, tuple[str, ...]]] = {"items": ("stock",)}
+
+
+@dataclass(frozen=True)
+class ParentScope:
+    """A collection without ``clientId`` whose shop is its parent's (spec: dealerorderitems).
+
+    We add ``clientId`` to such documents when pushing them (an additive field), so remote
+    reads and writes can be filtered by shop like every other collection; documents written
+    by other tools without it are found through their parent instead.
+    """
+
+    field: str
+    parent: str
+
+
+PARENT_SCOPED: Final[dict[str, ParentScope]] = {
+    "dealerorderitems": ParentScope("orderId", "dealerorders"),
+}
+
+#: Collections holding a customer reference that a customer merge re-points.
+CUSTOMER_REFERENCES: Final = ("invoices", "purchasehistories", "carts")
+
+
+def shop_filter(collection: str, client_id: ObjectId) -> dict[str, Any]:
+    """The remote filter restricting ``collection`` to one shop.
+
+    ``{"$in": [id]}`` instead of plain equality: some MongoDB-compatible servers (the test
+    server among them) do not match an ObjectId field by equality, while ``$in`` works on
+    every server and means the same.
+    """
+    if collection == "clients":
+        return {"_id": client_id}
+    return {"clientId": {"$in": [client_id]}}
+
+
+def owner_of(collection: str, doc: dict[str, Any], lookup: Any) -> Any:
+    """The shop a local document belongs to (``lookup(coll, id)`` reads its parent)."""
+    if collection == "clients":
+        return doc.get("_id")
+    owner = doc.get("clientId")
+    scope = PARENT_SCOPED.get(collection)
+    if owner is None and scope is not None:
+        parent = lookup(scope.parent, doc.get(scope.field))
+        owner = parent.get("clientId") if parent is not None else None
+    return owner

@@ -1,0 +1,99 @@
+"""What sync remembers on this PC (collection ``syncstate``, never synced).
+
+- pull cursors per shop and collection (the highest ``_syncedAt`` applied);
+- customer merges (duplicate id -> kept id), so that documents still pointing at a merged
+  duplicate are re-pointed when they arrive, and so the remote deletion of the duplicate is
+  pushed until it is confirmed;
+- the outcome of the last sync, shown in the status bar after a restart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+from ..store import Store
+
+
+class SyncState:
+    def __init__(self, store: Store, client_id: ObjectId):
+        self.store = store
+        self.client_id = client_id
+        self._cursor_id = f"cursors:{client_id}"
+        self._result_id = f"result:{client_id}"
+
+    # ------------------------------------------------------------- cursors
+    def cursors(self) -> dict[str, str]:
+        doc = self.store.get("syncstate", self._cursor_id) or {}
+        return dict(doc.get("cursors") or {})
+
+    def cursor(self, collection: str) -> str:
+        return self.cursors().get(collection, "")
+
+    def save_cursor(self, db: Any, collection: str, stamp: str) -> None:
+        """Advance one cursor (call inside the unit of work that applied the documents)."""
+        doc = db.syncstate.find_one({"_id": self._cursor_id}) or {
+            "_id": self._cursor_id, "clientId": self.client_id, "cursors": {}}
+        cursors = dict(doc.get("cursors") or {})
+        if stamp <= cursors.get(collection, ""):
+            return
+        cursors[collection] = stamp
+        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "cursors": cursors},
+                                 upsert=True)
+
+    def full_pull_at(self) -> datetime | None:
+        doc = self.store.get("syncstate", self._cursor_id) or {}
+        return doc.get("fullPullAt")
+
+    def save_full_pull(self, db: Any, when: datetime) -> None:
+        doc = db.syncstate.find_one({"_id": self._cursor_id}) or {
+            "_id": self._cursor_id, "clientId": self.client_id, "cursors": {}}
+        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "fullPullAt": when},
+                                 upsert=True)
+
+    # -------------------------------------------------------------- merges
+    def merges(self) -> dict[ObjectId, ObjectId]:
+        """Merged customer ids -> the id kept, followed to the end of any chain."""
+        direct = {
+            doc["drop"]: doc["keep"] for doc in self.store.iter_docs("syncstate")
+            if doc.get("kind") == "merge" and doc.get("clientId") == self.client_id
+        }
+        resolved = {}
+        for drop in direct:
+            keep, seen = direct[drop], {drop}
+            while keep in direct and keep not in seen:
+                seen.add(keep)
+                keep = direct[keep]
+            resolved[drop] = keep
+        return resolved
+
+    def unpushed_merges(self) -> list[dict[str, Any]]:
+        return [
+            dict(doc) for doc in self.store.iter_docs("syncstate")
+            if doc.get("kind") == "merge" and doc.get("clientId") == self.client_id
+            and not doc.get("pushed")
+        ]
+
+    def record_merge(self, db: Any, drop: ObjectId, keep: ObjectId, when: datetime, *,
+                     pushed: bool = False) -> None:
+        db.syncstate.replace_one({"_id": f"merge:{drop}"}, {
+            "_id": f"merge:{drop}", "kind": "merge", "clientId": self.client_id,
+            "collection": "clientCustomers", "drop": drop, "keep": keep, "at": when,
+            "pushed": pushed,
+        }, upsert=True)
+
+    def mark_merge_pushed(self, db: Any, drop: ObjectId, pushed: bool = True) -> None:
+        db.syncstate.update_one({"_id": f"merge:{drop}"}, {"$set": {"pushed": pushed}})
+
+    # -------------------------------------------------------------- result
+    def last_result(self) -> dict[str, Any]:
+        doc = self.store.get("syncstate", self._result_id) or {}
+        return {k: v for k, v in doc.items() if k != "_id"}
+
+    def save_result(self, **fields: Any) -> None:
+        with self.store.unit_of_work(record_outbox=False) as db:
+            doc = db.syncstate.find_one({"_id": self._result_id}) or {
+                "_id": self._result_id, "clientId": self.client_id}
+            db.syncstate.replace_one({"_id": self._result_id}, {**doc, **fields}, upsert=True)
