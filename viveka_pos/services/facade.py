@@ -9,9 +9,11 @@ from .carts import CartService
 from .catalog import CatalogService
 from .context import ServiceContext, ShopScope
 from .customers import CustomerService
+from .dealers import DealerService
 from .device import DeviceSettings
 from .invoices import InvoiceService
 from .payments import PaymentService
+from .reports import ReportService
 from .search import ItemSearchIndex
 from .shop import ShopService
 
@@ -27,6 +29,8 @@ class ShopServices:
         self.carts = CartService(self.scope)
         self.invoices = InvoiceService(self.scope)
         self.payments = PaymentService(self.scope)
+        self.dealers = DealerService(self.scope)
+        self.reports = ReportService(self.scope)
 
     @property
     def client_id(self) -> Any:

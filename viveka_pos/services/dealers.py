@@ -1,0 +1,416 @@
+"""Dealers (suppliers), purchase orders to them, payments to them, and what the shop owes.
+
+Collections: the spec's ``dealers``, ``dealerorders``, ``dealerorderitems`` and
+``dealerpayments``. A delivered order adds its quantities to stock as ``purchase``
+movements; what the shop owes a dealer is the sum of the bills of delivered orders less
+everything paid to that dealer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bson import ObjectId
+
+from ..domain import validation as v
+from ..domain.errors import ValidationError
+from ..domain.money import Paise
+from ..domain.numbering import financial_year
+from .catalog import CatalogService
+from .context import ShopScope
+from .convert import paise_of, quantity_of, rupees, stored_quantity
+from .dealer_orders import clean_lines, next_order_number, order_counter_id, require_transition
+from .device import DeviceSettings
+from .stock import record_movement
+
+#: accepted spellings of the dealer fields -> the spec's field name
+DEALER_FIELDS = {
+    "name": "name", "contactPerson": "contactPerson", "contact_person": "contactPerson",
+    "phoneNumber": "phoneNumber", "phone_number": "phoneNumber", "phone": "phoneNumber",
+    "email": "email", "address": "address", "logoUrl": "logoUrl", "logo_url": "logoUrl",
+}
+ORDER_STATUSES = v.DEALER_ORDER_STATUSES
+
+
+@dataclass(frozen=True)
+class DealerDues:
+    """What the shop owes one dealer (paise).
+
+    ``billed`` sums the bill amounts of delivered orders; delivered orders without a bill
+    yet are counted in ``unbilled_orders``. ``due`` never goes below zero: money paid beyond
+    the bills is shown as ``advance``.
+    """
+
+    dealer_id: ObjectId
+    name: str
+    is_active: bool
+    billed: Paise
+    paid: Paise
+    pending_orders: int
+    unbilled_orders: int
+
+    @property
+    def balance(self) -> Paise:
+        """Signed: positive is owed to the dealer, negative is the shop's credit with them."""
+        return self.billed - self.paid
+
+    @property
+    def due(self) -> Paise:
+        return max(self.balance, 0)
+
+    @property
+    def advance(self) -> Paise:
+        return max(-self.balance, 0)
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    """An order with its lines and dealer, as the purchase-order printout needs them."""
+
+    order: dict[str, Any]
+    lines: list[dict[str, Any]]
+    dealer: dict[str, Any]
+
+
+class DealerService:
+    def __init__(self, scope: ShopScope):
+        self.scope = scope
+        self.catalog = CatalogService(scope)
+
+    # ---------------------------------------------------------------- dealers
+    def _clean(self, fields: dict[str, Any]) -> dict[str, Any]:
+        clean: dict[str, Any] = {}
+        for raw_key, value in fields.items():
+            key = DEALER_FIELDS.get(raw_key)
+            if key is None:
+                raise ValidationError(raw_key, "is not a dealer field")
+            if key == "name":
+                clean[key] = v.name(value, "name", max_length=100)
+            elif key == "contactPerson":
+                clean[key] = v.optional_name(value, "contactPerson", max_length=100)
+            elif key == "phoneNumber":
+                clean[key] = v.phone(value, "phoneNumber", required=False)
+            elif key == "email":
+                clean[key] = v.email(value, "email")
+            elif key == "address":
+                clean[key] = v.optional_text(value, "address", max_length=500)
+            else:
+                clean[key] = v.optional_text(value, "logoUrl", max_length=500)
+        return clean
+
+    def _check_name_free(self, name: str, own_id: ObjectId | None = None) -> None:
+        wanted = name.casefold()
+        for doc in self.scope.store.iter_docs("dealers"):
+            if (doc.get("clientId") == self.scope.client_id and doc["_id"] != own_id
+                    and str(doc.get("name", "")).casefold() == wanted):
+                state = "" if doc.get("isActive", True) else " (inactive: reactivate it)"
+                raise ValidationError("name", f"a dealer named {doc['name']!r} already "
+                                      f"exists{state}")
+
+    def create(self, name: Any, *, contact_person: Any = "", phone: Any = "", email: Any = "",
+               address: Any = "", logo_url: Any = "") -> dict[str, Any]:
+        clean = self._clean({"name": name, "contactPerson": contact_person,
+                             "phoneNumber": phone, "email": email, "address": address,
+                             "logoUrl": logo_url})
+        self._check_name_free(clean["name"])
+        now = self.scope.now()
+        doc = {"_id": ObjectId(), "clientId": self.scope.client_id, **clean, "isActive": True,
+               "createdAt": now, "updatedAt": now}
+        with self.scope.store.unit_of_work() as db:
+            db.dealers.insert_one(doc)
+        return self.get(doc["_id"])
+
+    def get(self, dealer: Any) -> dict[str, Any]:
+        """A dealer of this shop by id (or its document); text that is no id is a name."""
+        if isinstance(dealer, dict):
+            dealer = dealer.get("_id")
+        if isinstance(dealer, str) and dealer.strip() and not ObjectId.is_valid(dealer.strip()):
+            return self._by_name(dealer)
+        doc = self.scope.db.dealers.find_one(
+            {"_id": v.object_id(dealer, "dealerId"), "clientId": self.scope.client_id})
+        if doc is None:
+            raise ValidationError("dealerId", "no such dealer in this shop")
+        return doc
+
+    def _by_name(self, name: str) -> dict[str, Any]:
+        wanted = " ".join(name.split()).casefold()
+        for doc in self.scope.store.iter_docs("dealers"):
+            if (doc.get("clientId") == self.scope.client_id
+                    and str(doc.get("name", "")).casefold() == wanted):
+                return dict(doc)
+        raise ValidationError("dealerId", f"no dealer named {name.strip()!r}")
+
+    def dealers(self, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+        """The shop's dealers by name; inactive (soft-deleted) ones only when asked."""
+        docs = [dict(d) for d in self.scope.store.iter_docs("dealers")
+                if d.get("clientId") == self.scope.client_id
+                and (include_inactive or d.get("isActive", True))]
+        docs.sort(key=lambda d: (str(d.get("name", "")).casefold(), str(d["_id"])))
+        return docs
+
+    def update(self, dealer: Any, **fields: Any) -> dict[str, Any]:
+        if "isActive" in fields:
+            raise ValidationError("isActive", "use set_active to deactivate or reactivate")
+        doc = self.get(dealer)
+        clean = self._clean(fields)
+        if "name" in clean:
+            self._check_name_free(clean["name"], doc["_id"])
+        clean["updatedAt"] = self.scope.now()
+        with self.scope.store.unit_of_work() as db:
+            db.dealers.update_one({"_id": doc["_id"]}, {"$set": clean})
+        return self.get(doc["_id"])
+
+    def set_active(self, dealer: Any, active: Any) -> dict[str, Any]:
+        """Soft delete (``active=False``) or bring a dealer back; dealers are never removed."""
+        if not isinstance(active, bool):
+            raise ValidationError("isActive", "must be true or false")
+        doc = self.get(dealer)
+        with self.scope.store.unit_of_work() as db:
+            db.dealers.update_one({"_id": doc["_id"]}, {"$set": {
+                "isActive": active, "updatedAt": self.scope.now()}})
+        return self.get(doc["_id"])
+
+    # ----------------------------------------------------------------- orders
+    def create_order(self, dealer: Any, items: Any, *, is_urgent: Any = False,
+                     delivery_instructions: Any = "", notes: Any = "",
+                     total_amount: Any = None, due_date: Any = None) -> dict[str, Any]:
+        """Place a purchase order; ``total_amount`` is the dealer's bill, when already known."""
+        dealer_doc = self.get(dealer)
+        if not dealer_doc.get("isActive", True):
+            raise ValidationError("dealerId", f"{dealer_doc['name']} is inactive; reactivate "
+                                  "the dealer before ordering")
+        lines = clean_lines(self.catalog, items)
+        if not isinstance(is_urgent, bool):
+            raise ValidationError("isUrgent", "must be true or false")
+        instructions = v.optional_text(delivery_instructions, "deliveryInstructions")
+        notes_text = v.optional_text(notes, "notes")
+        bill = _optional_bill(total_amount)
+        due = _optional_due_date(due_date)
+        series = DeviceSettings(self.scope.store).get("invoicePrefix")
+        fy = financial_year(self.scope.today())
+        now = self.scope.now()
+        with self.scope.store.unit_of_work() as db:
+            number, seq = next_order_number(db, self.scope.client_id, series, fy)
+            order = {
+                "_id": ObjectId(), "clientId": self.scope.client_id,
+                "dealerId": dealer_doc["_id"], "orderNumber": number, "status": "pending",
+                "isUrgent": is_urgent, "deliveryInstructions": instructions,
+                "notes": notes_text, "pdfUrl": "",
+                "totalAmount": None if bill is None else rupees(bill),
+                "dueDate": due, "deliveredAt": None, "cancelledAt": None,
+                "deliveryAudit": None, "createdAt": now, "updatedAt": now,
+                "deviceId": self.scope.ctx.device_id, "series": series,
+                "financialYear": fy, "sequence": seq,
+            }
+            db.dealerorders.insert_one(order)
+            db.dealerorderitems.insert_many([{
+                "_id": ObjectId(), "clientId": self.scope.client_id, "orderId": order["_id"],
+                "itemId": line.item_id, "itemNameSnapshot": line.item["name"],
+                "quantity": stored_quantity(line.quantity), "createdAt": now,
+            } for line in lines])
+            counter_id = order_counter_id(series, fy)
+            db.counters.replace_one({"_id": counter_id}, {"_id": counter_id, "next": seq + 1},
+                                    upsert=True)
+        return self.order(order["_id"])
+
+    def order(self, order: Any) -> dict[str, Any]:
+        """An order of this shop by id, document or order number (``PO-A/2526/0007``)."""
+        if isinstance(order, dict):
+            order = order.get("_id")
+        if isinstance(order, str) and order.strip() and not ObjectId.is_valid(order.strip()):
+            doc = self.scope.db.dealerorders.find_one(
+                {"clientId": self.scope.client_id, "orderNumber": order.strip()})
+            if doc is None:
+                raise ValidationError("orderNumber", f"no order {order.strip()!r} in this shop")
+            return doc
+        doc = self.scope.db.dealerorders.find_one(
+            {"_id": v.object_id(order, "orderId"), "clientId": self.scope.client_id})
+        if doc is None:
+            raise ValidationError("orderId", "no such order in this shop")
+        return doc
+
+    def order_lines(self, order: Any) -> list[dict[str, Any]]:
+        doc = self.order(order)
+        lines = list(self.scope.db.dealerorderitems.find({"orderId": doc["_id"]}))
+        lines.sort(key=lambda line: (str(line.get("itemNameSnapshot", "")).casefold(),
+                                     str(line["itemId"])))
+        return lines
+
+    def order_detail(self, order: Any) -> OrderDetail:
+        doc = self.order(order)
+        return OrderDetail(doc, self.order_lines(doc), self.get(doc["dealerId"]))
+
+    def orders(self, dealer: Any = None, *, status: Any = None) -> list[dict[str, Any]]:
+        """Orders newest first, of one dealer or of all; optionally of one status."""
+        wanted_status = None
+        if status is not None:
+            wanted_status = v.dealer_order_status(status)
+        if dealer is not None:
+            dealer_id = self.get(dealer)["_id"]
+            docs = list(self.scope.db.dealerorders.find(
+                {"dealerId": dealer_id, "clientId": self.scope.client_id}))
+        else:
+            docs = [dict(d) for d in self.scope.store.iter_docs("dealerorders")
+                    if d.get("clientId") == self.scope.client_id]
+        if wanted_status is not None:
+            docs = [d for d in docs if (d.get("status") or "pending") == wanted_status]
+        docs.sort(key=lambda d: (d["createdAt"], d.get("sequence", 0), d["orderNumber"]),
+                  reverse=True)
+        return docs
+
+    def mark_delivered(self, order: Any, *, received_by: Any = "",
+                       note: Any = "") -> dict[str, Any]:
+        """Receive the goods: stock goes up by every line, and who received them is kept."""
+        doc = self.order(order)
+        receiver = v.optional_name(received_by, "receivedBy", max_length=100)
+        note_text = v.optional_text(note, "note")
+        now = self.scope.now()
+        with self.scope.store.unit_of_work() as db:
+            require_transition(db.dealerorders.find_one({"_id": doc["_id"]}), "delivered")
+            audit_lines = []
+            for line in db.dealerorderitems.find({"orderId": doc["_id"]}):
+                item = db.items.find_one({"_id": line["itemId"],
+                                          "clientId": self.scope.client_id})
+                if item is None:
+                    raise ValidationError("itemId", f"{line['itemNameSnapshot']} is no longer "
+                                          "in the catalogue")
+                quantity = quantity_of(line["quantity"])
+                record_movement(self.scope, item, quantity, "purchase",
+                                ref_collection="dealerorders", ref_id=doc["_id"],
+                                note=doc["orderNumber"])
+                audit_lines.append({"itemId": item["_id"],
+                                    "quantity": stored_quantity(quantity)})
+            db.dealerorders.update_one({"_id": doc["_id"]}, {"$set": {
+                "status": "delivered", "deliveredAt": now, "updatedAt": now,
+                "deliveryAudit": {"deliveredAt": now, "receivedBy": receiver,
+                                  "note": note_text, "deviceId": self.scope.ctx.device_id,
+                                  "lines": audit_lines},
+            }})
+        return self.order(doc["_id"])
+
+    def cancel_order(self, order: Any) -> dict[str, Any]:
+        doc = self.order(order)
+        now = self.scope.now()
+        with self.scope.store.unit_of_work() as db:
+            require_transition(db.dealerorders.find_one({"_id": doc["_id"]}), "cancelled")
+            db.dealerorders.update_one({"_id": doc["_id"]}, {"$set": {
+                "status": "cancelled", "cancelledAt": now, "updatedAt": now}})
+        return self.order(doc["_id"])
+
+    def set_order_bill(self, order: Any, total_amount: Any, due_date: Any = None
+                       ) -> dict[str, Any]:
+        """Record (or correct) the dealer's bill for an order, before or after delivery.
+
+        ``due_date`` None keeps the due date the order has; ``""`` removes it.
+        """
+        doc = self.order(order)
+        if (doc.get("status") or "pending") == "cancelled":
+            raise ValidationError("status", f"order {doc['orderNumber']} is cancelled; it has "
+                                  "no bill to record")
+        changes: dict[str, Any] = {
+            "totalAmount": rupees(v.amount(total_amount, "totalAmount")),
+            "updatedAt": self.scope.now(),
+        }
+        if isinstance(due_date, str) and not due_date.strip():
+            changes["dueDate"] = None
+        elif due_date is not None:
+            changes["dueDate"] = _optional_due_date(due_date)
+        with self.scope.store.unit_of_work() as db:
+            db.dealerorders.update_one({"_id": doc["_id"]}, {"$set": changes})
+        return self.order(doc["_id"])
+
+    # --------------------------------------------------------------- payments
+    def pay_dealer(self, dealer: Any, amount: Any, *, method: Any = "cash", note: Any = "",
+                   proof_url: Any = "", order: Any = None) -> dict[str, Any]:
+        """Record money paid to a dealer, optionally against one of that dealer's orders.
+
+        Paying more than is billed is allowed: it shows as an advance with the dealer.
+        """
+        dealer_doc = self.get(dealer)
+        paise = v.amount(amount, "amount", allow_zero=False)
+        method_name = v.payment_method(method, "method")
+        note_text = v.optional_text(note, "note")
+        proof = v.optional_text(proof_url, "proofUrl")
+        order_id = None
+        if order is not None and order != "":
+            order_doc = self.order(order)
+            if order_doc["dealerId"] != dealer_doc["_id"]:
+                raise ValidationError("orderId", f"order {order_doc['orderNumber']} was placed "
+                                      f"with another dealer, not {dealer_doc['name']}")
+            if order_doc.get("status") == "cancelled":
+                raise ValidationError("orderId", f"order {order_doc['orderNumber']} is "
+                                      "cancelled")
+            order_id = order_doc["_id"]
+        payment = {
+            "_id": ObjectId(), "clientId": self.scope.client_id,
+            "dealerId": dealer_doc["_id"], "orderId": order_id, "amount": rupees(paise),
+            "method": method_name, "note": note_text, "proofUrl": proof,
+            "paidAt": self.scope.now(), "deviceId": self.scope.ctx.device_id,
+        }
+        with self.scope.store.unit_of_work() as db:
+            db.dealerpayments.insert_one(payment)
+        return self.scope.db.dealerpayments.find_one({"_id": payment["_id"]})
+
+    def payments(self, dealer: Any = None) -> list[dict[str, Any]]:
+        """Payments to one dealer (or to all), newest first."""
+        if dealer is not None:
+            dealer_id = self.get(dealer)["_id"]
+            docs = list(self.scope.db.dealerpayments.find(
+                {"dealerId": dealer_id, "clientId": self.scope.client_id}))
+        else:
+            docs = [dict(d) for d in self.scope.store.iter_docs("dealerpayments")
+                    if d.get("clientId") == self.scope.client_id]
+        docs.sort(key=lambda d: (d["paidAt"], str(d["_id"])), reverse=True)
+        return docs
+
+    # ------------------------------------------------------------------- dues
+    def dues(self, dealer: Any) -> DealerDues:
+        doc = self.get(dealer)
+        return self._dues_of([doc])[0]
+
+    def all_dues(self, *, include_inactive: bool = False) -> list[DealerDues]:
+        """Dues of every dealer by name; an inactive dealer is listed while money is open."""
+        dues = self._dues_of(self.dealers(include_inactive=True))
+        return [d for d in dues if include_inactive or d.is_active or d.balance != 0]
+
+    def _dues_of(self, dealers: list[dict[str, Any]]) -> list[DealerDues]:
+        wanted = {d["_id"]: d for d in dealers}
+        billed = dict.fromkeys(wanted, 0)
+        paid = dict.fromkeys(wanted, 0)
+        pending = dict.fromkeys(wanted, 0)
+        unbilled = dict.fromkeys(wanted, 0)
+        for order in self.scope.store.iter_docs("dealerorders"):
+            dealer_id = order.get("dealerId")
+            if dealer_id not in wanted or order.get("clientId") != self.scope.client_id:
+                continue
+            status = order.get("status") or "pending"
+            if status == "pending":
+                pending[dealer_id] += 1
+            elif status == "delivered":
+                if order.get("totalAmount") is None:
+                    unbilled[dealer_id] += 1
+                else:
+                    billed[dealer_id] += paise_of(order["totalAmount"])
+        for payment in self.scope.store.iter_docs("dealerpayments"):
+            dealer_id = payment.get("dealerId")
+            if dealer_id in wanted and payment.get("clientId") == self.scope.client_id:
+                paid[dealer_id] += paise_of(payment.get("amount"))
+        return [DealerDues(dealer_id, str(doc.get("name", "")), bool(doc.get("isActive", True)),
+                           billed[dealer_id], paid[dealer_id], pending[dealer_id],
+                           unbilled[dealer_id])
+                for dealer_id, doc in wanted.items()]
+
+
+def _optional_bill(value: Any) -> Paise | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return v.amount(value, "totalAmount")
+
+
+def _optional_due_date(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    day: date = v.parse_date(value, "dueDate")
+    return day.isoformat()
