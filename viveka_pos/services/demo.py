@@ -122,6 +122,39 @@ def _fill(ctx: ServiceContext, shop: dict[str, Any], rng: random.Random) -> None
         customers.append(services.customers.create(phone, name=name, address=address,
                                                    gst_no=gst_no))
     _past_bills(ctx, shop, items, customers, rng)
+    _dealers(ctx, shop, items)
+
+
+DEALERS = [
+    ("Bharath Auto Distributors", "Manjunath S", "9844012345", "orders@bharathauto.in",
+     "Kalasipalya, Bengaluru"),
+    ("Sri Sai Electricals", "Ramesh", "9880567890", "", "SP Road, Bengaluru"),
+    ("Deccan Tyres", "Imran Pasha", "9741122334", "sales@deccantyres.in",
+     "Mysore Road, Bengaluru"),
+]
+
+
+def _dealers(ctx: ServiceContext, shop: dict[str, Any], items: list[dict[str, Any]]) -> None:
+    """Three suppliers: one order delivered and billed (part paid), one urgent order open."""
+    zone = shop_zone()
+    week_ago = datetime.combine(ctx.today() - timedelta(days=7), time(11, 0), zone)
+    past = ShopServices(ServiceContext(ctx.store, ctx.device_id, FixedClock(week_ago)),
+                        shop["_id"])
+    dealers = [past.dealers.create(name, contact_person=person, phone=phone, email=email,
+                                   address=address)
+               for name, person, phone, email, address in DEALERS]
+    by_code = {item["code"]: item for item in items}
+    delivered = past.dealers.create_order(
+        dealers[0], [(by_code["8902001"]["_id"], 20), (by_code["8901002"]["_id"], 50)],
+        delivery_instructions="Deliver before 10 am", notes="Monthly brake and plug stock")
+    past.dealers.mark_delivered(delivered, received_by="Prakash", note="All boxes sealed")
+    past.dealers.set_order_bill(delivered, "17650", "")
+    past.dealers.pay_dealer(dealers[0], "10000", method="bank", note="NEFT part payment",
+                            order=delivered)
+    today = ShopServices(ctx, shop["_id"])
+    today.dealers.create_order(
+        dealers[1], [(by_code["8903006"]["_id"], 10), (by_code["8902004"]["_id"], 15)],
+        is_urgent=True, notes="Running out of tail lamps and brake cables")
 
 
 def _past_bills(ctx: ServiceContext, shop: dict[str, Any], items: list[dict[str, Any]],
