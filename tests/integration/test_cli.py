@@ -90,3 +90,24 @@ def test_import_export_and_backup_restore(shop_dir: Path, tmp_path: Path) -> Non
 def test_no_shop_yet(tmp_path: Path) -> None:
     result = cli(tmp_path / "fresh", "verify")
     assert result.returncode == 1 and "no shop on this computer" in result.stderr
+
+
+def test_full_demo_and_order_pdf(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    assert cli(data, "demo").returncode == 0
+    pdf = tmp_path / "po.pdf"
+    made = cli(data, "order", "pdf", "PO-A/" + _fy_of_demo(data) + "/0001", str(pdf))
+    assert made.returncode == 0, made.stderr
+    text = PdfReader(pdf).pages[0].extract_text()
+    assert "Bharath Auto Distributors" in text and "Brake pad set front (Pulsar)" in text
+    missing = cli(data, "order", "pdf", "PO-X/1", str(pdf))
+    assert missing.returncode == 1 and "no order" in missing.stderr
+
+
+def _fy_of_demo(data: Path) -> str:
+    """The financial year the demo's first order was numbered in (a week ago)."""
+    from datetime import date, timedelta
+
+    from viveka_pos.domain.numbering import financial_year
+
+    return financial_year(date.today() - timedelta(days=7))

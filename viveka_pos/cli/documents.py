@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..printing.dealer_order import render_dealer_order
 from ..printing.invoice_a4 import render_invoice_a4
 from ..printing.printer import save_pdf
 from ..printing.receipt_thermal import render_receipt
@@ -24,6 +25,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="a4 tax invoice or a thermal receipt (default: the shop's paper size)")
     p.set_defaults(func=cmd_invoice_pdf)
+
+    order = subparsers.add_parser("order", help="dealer purchase orders").add_subparsers(
+        dest="order_command", metavar="ACTION", required=True)
+    p = order.add_parser("pdf", help="write a purchase order as PDF")
+    p.add_argument("order_number")
+    p.add_argument("out", help="PDF file to write")
+    p.set_defaults(func=cmd_order_pdf)
 
 
 def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None) -> bytes:
@@ -45,6 +53,22 @@ def cmd_invoice_pdf(args: argparse.Namespace) -> int:
             svc = shop_services(store)
             invoice = svc.invoices.get(args.invoice_number)
             pdf = render_invoice(svc, invoice, args.format)
+        save_pdf(pdf, out)
+        print(f"wrote {out}")
+        return 0
+    return run_command(body)
+
+
+def cmd_order_pdf(args: argparse.Namespace) -> int:
+    def body() -> int:
+        out = Path(args.out)
+        if not out.parent.exists():
+            raise CommandError(f"{out.parent}: no such folder")
+        with opened_store(args) as store:
+            svc = shop_services(store)
+            detail = svc.dealers.order_detail(args.order_number)
+            pdf = render_dealer_order(detail.order, detail.lines, detail.dealer,
+                                      svc.scope.shop())
         save_pdf(pdf, out)
         print(f"wrote {out}")
         return 0
