@@ -105,9 +105,10 @@ def test_full_demo_and_order_pdf(tmp_path: Path) -> None:
 
 
 def _fy_of_demo(data: Path) -> str:
-    """The financial year the demo's first order was numbered in (a week ago)."""
-    from datetime import date, timedelta
+    """The financial year the demo's first order was numbered in (a week ago, shop time)."""
+    from datetime import timedelta
 
+    from viveka_pos.domain.clock import SystemClock, shop_today
     from viveka_pos.domain.numbering import financial_year
 
-    return financial_year(date.today() - timedelta(days=7))
+    return financial_year(shop_today(SystemClock()) - timedelta(days=7))
