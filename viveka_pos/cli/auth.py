@@ -1,0 +1,209 @@
+"""``register``, ``login``, ``logout``, ``whoami`` and ``send-otp``: OTP sign-in from a terminal.
+
+Without ``--otp`` the command sends the OTP and asks for it on stdin, again after a wrong
+one while tries are left. ``--otp CODE`` uses an OTP already sent (by ``send-otp`` or an
+earlier run); in demo mode, where the OTP is always 1234, it is issued on the spot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ..gateways.sms import SmsError
+from ..services.auth import AuthService
+from ..services.otp import MOCK_OTP, OtpChallenge, OtpCooldownError, OtpError, OtpService
+from .common import CommandError, context_for, opened_store, run_command
+
+T = TypeVar("T")
+
+
+def register(subparsers: Any) -> None:
+    reg = subparsers.add_parser("register", help="register this shop (an OTP is sent by SMS)")
+    reg.add_argument("--phone", required=True, help="the shop's mobile number")
+    reg.add_argument("--owner", required=True, help="owner's full name")
+    reg.add_argument("--business", required=True, help="business (legal) name")
+    reg.add_argument("--shop-name", default="", help="name shown on bills, if different")
+    reg.add_argument("--gstin", default="", help="the shop's GSTIN, if registered for GST")
+    reg.add_argument("--otp", help="an OTP already received (skips sending and the prompt)")
+    reg.set_defaults(func=_register)
+
+    login = subparsers.add_parser("login", help="log in on this computer with an OTP")
+    login.add_argument("--phone", required=True, help="the shop's mobile number")
+    login.add_argument("--otp", help="an OTP already received (skips sending and the prompt)")
+    login.set_defaults(func=_login)
+
+    logout = subparsers.add_parser("logout", help="end the login of this computer")
+    logout.set_defaults(func=_logout)
+
+    whoami = subparsers.add_parser("whoami", help="show the shop logged in on this computer")
+    whoami.set_defaults(func=_whoami)
+
+    send = subparsers.add_parser("send-otp", help="send an OTP, to use later with --otp")
+    send.add_argument("--phone", required=True, help="the shop's mobile number")
+    send.add_argument("--purpose", choices=("register", "login"), required=True)
+    send.set_defaults(func=_send_otp)
+
+
+def _keep_log_records_off_the_terminal() -> None:
+    """With no logging configured, Python prints warnings to stderr, which would add a second
+    line (e.g. the SMS gateway's own warning) before the one-line error. Records go nowhere
+    instead, unless a handler was set up (the app's log file, or a test's capture)."""
+    package = logging.getLogger("viveka_pos")
+    if not logging.getLogger().handlers and not package.handlers:
+        package.addHandler(logging.NullHandler())
+
+
+def _services(store: Any) -> tuple[OtpService, AuthService]:
+    _keep_log_records_off_the_terminal()
+    ctx = context_for(store)
+    otp = OtpService(ctx)
+    return otp, AuthService(ctx, otp)
+
+
+def _sms_guard(body: Callable[[], T]) -> T:
+    """SMS failures carry a user-facing message; report it as a command error."""
+    try:
+        return body()
+    except SmsError as exc:
+        message = str(exc)
+    raise CommandError(message)
+
+
+def _announce(challenge: OtpChallenge) -> None:
+    if challenge.mock:
+        print(f"Demo mode — OTP is {MOCK_OTP}", file=sys.stderr)
+
+
+def _send_or_reuse(
+    otp: OtpService, purpose: str, phone: str, start: Callable[[str], OtpChallenge]
+) -> OtpChallenge:
+    """Send an OTP; within the cool-down, keep using the one just sent."""
+    try:
+        challenge = _sms_guard(lambda: start(phone))
+    except OtpCooldownError:
+        pending = otp.pending(phone, purpose)
+        if pending is None:
+            raise
+        print("An OTP was sent to this number moments ago; enter that one.", file=sys.stderr)
+        challenge = pending
+    _announce(challenge)
+    return challenge
+
+
+def _with_otp(
+    args: argparse.Namespace,
+    otp: OtpService,
+    purpose: str,
+    start: Callable[[str], OtpChallenge],
+    use: Callable[[str], T],
+) -> T:
+    """Get an OTP (given, or sent and typed in) and call ``use`` with it."""
+    phone = args.phone
+    if args.otp is not None:
+        if otp.pending(phone, purpose) is None:
+            if not otp.is_mock():
+                raise CommandError(
+                    "no OTP is waiting for this number — run without --otp, or use send-otp"
+                )
+            _announce(_sms_guard(lambda: start(phone)))
+        return use(args.otp)
+    challenge = _send_or_reuse(otp, purpose, phone, start)
+    while True:
+        code = _prompt(f"Enter the OTP sent to {challenge.masked_phone}: ")
+        try:
+            return use(code)
+        except OtpError as exc:
+            if not exc.retry:
+                raise
+            print(exc.message, file=sys.stderr)
+
+
+def _prompt(text: str) -> str:
+    print(text, end="", file=sys.stderr, flush=True)
+    line = sys.stdin.readline()
+    if not sys.stdin.isatty():
+        print(file=sys.stderr)  # the typed line was not echoed: end the prompt's line
+    if not line:
+        raise CommandError("no OTP entered")
+    return line.strip()
+
+
+def _register(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            otp, auth = _services(store)
+            shop = _with_otp(
+                args, otp, "register", auth.start_register,
+                lambda code: auth.register(
+                    args.phone, code, args.owner, args.business,
+                    shopName=args.shop_name, gstin=args.gstin,
+                ),
+            )
+        print(f"Registered {shop['businessName']} ({shop['phoneNumber']}).")
+        print(f"Log in with: viveka-pos login --phone {shop['phoneNumber']}")
+        return 0
+
+    return run_command(body)
+
+
+def _login(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            otp, auth = _services(store)
+            session = _with_otp(
+                args, otp, "login", auth.start_login, lambda code: auth.login(args.phone, code)
+            )
+        shop = session.shop
+        print(
+            f"Logged in: {shop['businessName']} ({shop['phoneNumber']}); "
+            f"valid until {session.expires_at:%Y-%m-%d} (UTC)."
+        )
+        return 0
+
+    return run_command(body)
+
+
+def _logout(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            _, auth = _services(store)
+            ended = auth.logout()
+        print("Logged out." if ended else "Not logged in.")
+        return 0
+
+    return run_command(body)
+
+
+def _whoami(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            _, auth = _services(store)
+            check = auth.check_session()
+        if check.session is None:
+            raise CommandError(f"not logged in: {check.reason}")
+        shop = check.session.shop
+        print(
+            f"{shop['businessName']} ({shop['phoneNumber']}), device "
+            f"{check.session.device_id}; valid until {check.session.expires_at:%Y-%m-%d} (UTC)."
+        )
+        return 0
+
+    return run_command(body)
+
+
+def _send_otp(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            _, auth = _services(store)
+            start = auth.start_register if args.purpose == "register" else auth.start_login
+            challenge = _sms_guard(lambda: start(args.phone))
+        _announce(challenge)
+        minutes = (challenge.expires_at - challenge.created_at).seconds // 60
+        print(f"OTP sent to {challenge.masked_phone}; it is valid for {minutes} minutes.")
+        return 0
+
+    return run_command(body)
