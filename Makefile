@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean system-deps
+.PHONY: run test lint bench clean system-deps package
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,package]'
 	touch $(STAMP)
 
 ## Start the app on the embedded store (no remote, no SMS key needed).
@@ -25,6 +25,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+## Build the Linux bundle, .tar.gz and .deb into dist/ (docs/install.md).
+package: $(STAMP)
+	installer/linux/build.sh --python $(BIN)/python
+
 bench: $(STAMP)
 	$(BIN)/python bench/store_bench.py
 
@@ -32,7 +36,8 @@ bench: $(STAMP)
 system-deps:
 	apt-get update
 	apt-get install -y --no-install-recommends python3-venv libegl1 libgl1 libxkbcommon0 \
-		libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core poppler-utils
+		libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-icccm4 libxcb-keysyms1 \
+		fonts-dejavu-core poppler-utils binutils
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

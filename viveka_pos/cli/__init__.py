@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Viveka POS: billing, stock and GST invoices for your shop.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation on a throw-away shop, then exit")
     parser.add_argument(
         "--data-dir",
         help="folder holding the shop's data (default: VIVEKA_DATA_DIR or your user data folder)",
@@ -35,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from ..selftest import run as run_self_test
+
+        return run_self_test()
     if args.command is None:
         from ..app import run_gui
 
