@@ -193,8 +193,8 @@ def cmd_pay(args: argparse.Namespace) -> int:
     def body() -> int:
         with opened_store(args) as store:
             svc = shop_services(store)
-            invoice = svc.payments.record(svc.payments.invoice_by_number(args.invoice_number),
-                                          args.amount, method=args.method, note=args.note)
+            invoice = svc.payments.record(args.invoice_number, args.amount,
+                                          method=args.method, note=args.note)
             balance = balance_paise(invoice)
             state = "paid in full" if invoice["isFinalized"] else f"balance {format_inr(balance)}"
             print(f"{invoice['invoiceNumber']}: {state}")

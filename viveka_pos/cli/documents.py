@@ -34,6 +34,13 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_order_pdf)
 
 
+def _target(path: str) -> Path:
+    out = Path(path)
+    if not out.parent.exists():
+        raise CommandError(f"{out.parent}: no such folder")
+    return out
+
+
 def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None) -> bytes:
     """The invoice as PDF bytes in the shop's (or the given) paper size."""
     shop = svc.scope.shop()
@@ -46,9 +53,7 @@ def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None) 
 
 def cmd_invoice_pdf(args: argparse.Namespace) -> int:
     def body() -> int:
-        out = Path(args.out)
-        if not out.parent.exists():
-            raise CommandError(f"{out.parent}: no such folder")
+        out = _target(args.out)
         with opened_store(args) as store:
             svc = shop_services(store)
             invoice = svc.invoices.get(args.invoice_number)
@@ -61,9 +66,7 @@ def cmd_invoice_pdf(args: argparse.Namespace) -> int:
 
 def cmd_order_pdf(args: argparse.Namespace) -> int:
     def body() -> int:
-        out = Path(args.out)
-        if not out.parent.exists():
-            raise CommandError(f"{out.parent}: no such folder")
+        out = _target(args.out)
         with opened_store(args) as store:
             svc = shop_services(store)
             detail = svc.dealers.order_detail(args.order_number)

@@ -217,19 +217,8 @@ class DealerService:
 
     def order(self, order: Any) -> dict[str, Any]:
         """An order of this shop by id, document or order number (``PO-A/2526/0007``)."""
-        if isinstance(order, dict):
-            order = order.get("_id")
-        if isinstance(order, str) and order.strip() and not ObjectId.is_valid(order.strip()):
-            doc = self.scope.db.dealerorders.find_one(
-                {"clientId": self.scope.client_id, "orderNumber": order.strip()})
-            if doc is None:
-                raise ValidationError("orderNumber", f"no order {order.strip()!r} in this shop")
-            return doc
-        doc = self.scope.db.dealerorders.find_one(
-            {"_id": v.object_id(order, "orderId"), "clientId": self.scope.client_id})
-        if doc is None:
-            raise ValidationError("orderId", "no such order in this shop")
-        return doc
+        return self.scope.lookup("dealerorders", order, number_field="orderNumber",
+                                 id_field="orderId", what="order")
 
     def order_lines(self, order: Any) -> list[dict[str, Any]]:
         doc = self.order(order)

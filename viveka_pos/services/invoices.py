@@ -183,17 +183,9 @@ class InvoiceService:
 
     # ---------------------------------------------------------------- reading
     def get(self, invoice: Any) -> dict[str, Any]:
-        if isinstance(invoice, str) and not ObjectId.is_valid(invoice):
-            doc = self.scope.db.invoices.find_one(
-                {"clientId": self.scope.client_id, "invoiceNumber": invoice.strip()})
-            if doc is None:
-                raise ValidationError("invoiceNumber", f"no invoice {invoice.strip()!r}")
-            return doc
-        doc = self.scope.db.invoices.find_one(
-            {"_id": v.object_id(invoice, "invoiceId"), "clientId": self.scope.client_id})
-        if doc is None:
-            raise ValidationError("invoiceId", "no such invoice")
-        return doc
+        """An invoice of this shop by id, document or invoice number."""
+        return self.scope.lookup("invoices", invoice, number_field="invoiceNumber",
+                                 id_field="invoiceId", what="invoice")
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         docs = [d for d in self.scope.store.iter_docs("invoices")

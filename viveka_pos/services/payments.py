@@ -87,25 +87,9 @@ class PaymentService:
     def __init__(self, scope: ShopScope):
         self.scope = scope
 
-    def invoice_by_number(self, invoice_number: Any) -> dict[str, Any]:
-        number = v.optional_text(invoice_number, "invoiceNumber", max_length=32)
-        invoice = self.scope.db.invoices.find_one(
-            {"clientId": self.scope.client_id, "invoiceNumber": number})
-        if invoice is None:
-            raise ValidationError("invoiceNumber", f"no invoice {number!r} in this shop")
-        return invoice
-
     def _invoice(self, invoice: Any) -> dict[str, Any]:
-        if isinstance(invoice, dict):
-            invoice = invoice.get("_id")
-        if isinstance(invoice, str) and not ObjectId.is_valid(invoice):
-            return self.invoice_by_number(invoice)
-        invoice_id = v.object_id(invoice, "invoiceId")
-        doc = self.scope.db.invoices.find_one({"_id": invoice_id,
-                                               "clientId": self.scope.client_id})
-        if doc is None:
-            raise ValidationError("invoiceId", "no such invoice in this shop")
-        return doc
+        return self.scope.lookup("invoices", invoice, number_field="invoiceNumber",
+                                 id_field="invoiceId", what="invoice")
 
     def record(self, invoice: Any, amount: Any, *, method: Any = "cash",
                note: Any = "") -> dict[str, Any]:
