@@ -126,8 +126,10 @@ class DurableCollection(Collection):
         indexes = metadata.get("indexes", {})
 
         def index_of(key: str) -> Any:
-            found = indexes.get(key + "_1") or indexes.get(key + "_-1")
-            return None if found is None else found["idx"]
+            for name in (key + "_1", key + "_-1"):
+                if name in indexes:
+                    return self._engine.index_for_query(self.full_name, name)
+            return None
 
         best_key, best_bucket = None, None
         for key, value in rest.items():

@@ -367,9 +367,9 @@ class SqliteEngine(Engine):
         if state is not None:
             for index in state.field_indexes.values():
                 if old is not None:
-                    index.remove(old)
+                    index.remove(key, old)
                 if doc is not None:
-                    index.add(doc)
+                    index.add(key, doc)
             for unique in state.uniques:
                 if old is not None:
                     unique.remove(key, old)
@@ -470,6 +470,20 @@ class SqliteEngine(Engine):
         self._ensure(location)
         return self._meta.get(location)
 
+    def index_for_query(self, location: str, name: str) -> Any:
+        """The index ``name`` of a collection, built now if this is its first use; None if
+        there is no such index. (Indexes are built lazily: see ``FieldIndex``.)"""
+        self._ensure(location)
+        state = self._states.get(location)
+        index = state.field_indexes.get(name) if state is not None else None
+        if index is None:
+            return None
+        if not index.built:
+            with self.lock:
+                if not index.built:
+                    index.rebuild(self._docs.get(location, {}).items())
+        return index.idx
+
     def definitions(self, location: str) -> dict[str, Any] | None:
         """Persisted metadata (index definitions, names) without loading the collection."""
         return self._meta_defs.get(location)
@@ -519,7 +533,6 @@ class SqliteEngine(Engine):
             index = previous.field_indexes.get(name)
             if index is None or index.key_str != idx_doc["key_str"]:
                 index = FieldIndex(idx_doc["key_str"], sortedcontainers.SortedDict())
-                index.rebuild(docs.values())
             state.field_indexes[name] = index
             idx_doc["idx"] = index.idx
         duplicates: list[Any] = []

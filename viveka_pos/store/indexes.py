@@ -35,56 +35,67 @@ def index_keys(doc: dict[str, Any], key_str: str) -> list[Any]:
     return [_make_idx_key(value)]
 
 
-@dataclass
 class FieldIndex:
-    """One Mongita single-field index, maintained per document.
+    """One Mongita single-field index, maintained per document, built on first use.
 
-    Removal needs the keys a document was filed under; they are recomputed from the old
-    version of the document (cached documents are never mutated), so no reverse map is kept.
+    Buckets hold the engine's document keys (the ``_id`` as text), which hash and look up
+    faster than ObjectIds. Removal recomputes the keys from the old version of the document
+    (cached documents are never mutated), so no reverse map is kept. Until a query first
+    needs the index it is not built and writes skip it: opening a large collection does not
+    pay for indexes nothing asks for.
     """
 
-    key_str: str
-    idx: sortedcontainers.SortedDict
+    __slots__ = ("built", "idx", "key_str")
 
-    def add(self, doc: dict[str, Any]) -> None:
-        doc_id = doc["_id"]
+    def __init__(self, key_str: str, idx: sortedcontainers.SortedDict):
+        self.key_str = key_str
+        self.idx = idx
+        self.built = False
+
+    def add(self, doc_key: str, doc: dict[str, Any]) -> None:
+        if not self.built:
+            return
         for key in index_keys(doc, self.key_str):
             bucket = self.idx.get(key)
             if bucket is None:
-                self.idx[key] = {doc_id}
+                self.idx[key] = {doc_key}
             else:
-                bucket.add(doc_id)
+                bucket.add(doc_key)
 
-    def remove(self, doc: dict[str, Any]) -> None:
-        doc_id = doc["_id"]
+    def remove(self, doc_key: str, doc: dict[str, Any]) -> None:
+        if not self.built:
+            return
         for key in index_keys(doc, self.key_str):
             bucket = self.idx.get(key)
             if bucket is None:
                 continue
-            bucket.discard(doc_id)
+            bucket.discard(doc_key)
             if not bucket:
                 del self.idx[key]
 
-    def rebuild(self, docs: Iterable[dict[str, Any]]) -> None:
-        """Build from scratch in one pass (used at open): collect, then sort once."""
-        buckets: dict[Any, set[Any]] = {}
+    def rebuild(self, docs: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Build from scratch in one pass: collect, then sort once."""
+        buckets: dict[Any, set[str]] = {}
         key_str = self.key_str
         simple = "." not in key_str
-        for doc in docs:
-            value = doc.get(key_str) if simple else None
-            order = _SORT_ORDER.get(type(value)) if simple else None
-            if order is not None and type(value) is not list:
-                key = (order, value)
-                bucket = buckets.get(key)
-                if bucket is None:
-                    buckets[key] = {doc["_id"]}
-                else:
-                    bucket.add(doc["_id"])
-                continue
+        order_of = _SORT_ORDER.get
+        for doc_key, doc in docs:
+            if simple:
+                value = doc.get(key_str)
+                order = order_of(type(value))
+                if order is not None and type(value) is not list:
+                    key = (order, value)
+                    bucket = buckets.get(key)
+                    if bucket is None:
+                        buckets[key] = {doc_key}
+                    else:
+                        bucket.add(doc_key)
+                    continue
             for key in index_keys(doc, key_str):
-                buckets.setdefault(key, set()).add(doc["_id"])
+                buckets.setdefault(key, set()).add(doc_key)
         self.idx.clear()
         self.idx.update(buckets)
+        self.built = True
 
 
 _KNOWN_HASHABLE = (str, int, bson.ObjectId, bool, float)
@@ -147,14 +158,24 @@ class UniqueConstraint:
         duplicates = []
         fields = self.fields
         simple = all("." not in name for name in fields)
+        two = simple and len(fields) == 2
+        first, second = (fields[0], fields[1]) if two else ("", "")
+        known = _KNOWN_HASHABLE
         for doc_key, doc in docs:
-            if simple:
+            if two:
+                a, b = doc.get(first), doc.get(second)
+                if a is None or b is None or a == "" or b == "":
+                    continue
+                key: tuple[Any, ...] | None = (
+                    (a, b) if type(a) in known and type(b) in known
+                    else (_hashable(a), _hashable(b)))
+            elif simple:
                 values = tuple(doc.get(name) for name in fields)
                 if None in values or "" in values:
                     continue
-                if not all(type(v) in _KNOWN_HASHABLE for v in values):
+                if not all(type(v) in known for v in values):
                     values = tuple(_hashable(v) for v in values)
-                key: tuple[Any, ...] | None = values
+                key = values
             else:
                 key = self.key_of(doc)
                 if key is None:

@@ -30,11 +30,11 @@ def test_reopen_rebuilds_indexes_and_keeps_definitions(data_dir: Path) -> None:
     store = open_store(data_dir)
     try:
         assert "colour_1" in store.db.gadgets.index_information()
-        meta = store.engine.get_metadata("vivekaDB.gadgets")
-        assert meta is not None
-        idx = meta["indexes"]["colour_1"]["idx"]
+        assert store.db.gadgets.count_documents({"colour": "r"}) == 2  # builds the index
+        idx = store.engine.index_for_query("vivekaDB.gadgets", "colour_1")
         assert sum(len(ids) for ids in idx.values()) == 5
-        assert store.db.gadgets.count_documents({"colour": "r"}) == 2
+        store.db.gadgets.insert_one({"colour": "r"})  # kept up to date once built
+        assert sum(len(ids) for ids in idx.values()) == 6
     finally:
         store.close()
 
