@@ -112,3 +112,25 @@ def _fy_of_demo(data: Path) -> str:
     from viveka_pos.domain.numbering import financial_year
 
     return financial_year(shop_today(SystemClock()) - timedelta(days=7))
+
+
+def test_reports_as_table_json_csv_and_pdf(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    assert cli(data, "demo").returncode == 0
+    table = cli(data, "report", "pending")
+    assert table.returncode == 0 and "Pending invoices" in table.stdout
+    as_json = json.loads(cli(data, "report", "gst", "--json").stdout)
+    assert as_json["report"] == "gst" and as_json["columns"][0] == "gst_rate"
+    for row in as_json["rows"]:
+        assert round(row["cgst"] + row["sgst"] + row["igst"], 2) == row["total_tax"]
+    history = json.loads(cli(data, "report", "history", "--customer", "9845012345",
+                             "--json").stdout)
+    assert all(isinstance(r["total"], float) for r in history["rows"])
+    csv_file = tmp_path / "stock.csv"
+    assert cli(data, "report", "stock", "--csv", str(csv_file)).returncode == 0
+    assert csv_file.read_text().startswith("item,code")
+    pdf = tmp_path / "daybook.pdf"
+    assert cli(data, "report", "daybook", "--pdf", str(pdf)).returncode == 0
+    assert "Day book" in PdfReader(pdf).pages[0].extract_text()
+    missing = cli(data, "report", "history")
+    assert missing.returncode == 1 and "--customer" in missing.stderr

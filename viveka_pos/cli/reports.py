@@ -1,0 +1,141 @@
+"""``viveka-pos report NAME``: every report as a table, CSV, JSON or PDF.
+
+JSON output is stable: ``{"report", "title", "subtitle", "columns", "rows", "totals"}``
+where each row maps the CSV column names to values; amounts are numbers in rupees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..domain import validation as v
+from ..printing.printer import save_pdf
+from ..printing.report_pdf import render_report
+from ..services.report_tables import (
+    BuiltReport,
+    ReportRequest,
+    day_book,
+    dealer_dues,
+    gst_by_hsn,
+    gst_by_rate,
+    payments,
+    pending,
+    purchase_history,
+    stock,
+)
+from .common import CommandError, opened_store, print_json, run_command
+from .core import shop_services
+
+BUILDERS = {
+    "pending": pending,
+    "payments": payments,
+    "history": purchase_history,
+    "daybook": day_book,
+    "stock": stock,
+    "dealer-dues": dealer_dues,
+    "gst": gst_by_rate,
+    "gst-hsn": gst_by_hsn,
+}
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("report", help="print a report (table, CSV, JSON or PDF)")
+    p.add_argument("name", choices=sorted(BUILDERS))
+    p.add_argument("--from", dest="date_from", default=None, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", default=None, metavar="YYYY-MM-DD")
+    p.add_argument("--customer", default="", metavar="PHONE",
+                   help="history: whose; pending: only this customer's invoices")
+    p.add_argument("--method", default="", help="payments: one method only")
+    p.add_argument("--low-first", action="store_true", help="stock: low stock first")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", metavar="FILE", help="write CSV to FILE")
+    out.add_argument("--json", action="store_true", help="print JSON")
+    out.add_argument("--pdf", metavar="FILE", help="write a PDF to FILE")
+    p.set_defaults(func=cmd_report)
+
+
+def _request(args: argparse.Namespace) -> ReportRequest:
+    date_from = v.parse_date(args.date_from, "from") if args.date_from else None
+    date_to = v.parse_date(args.date_to, "to") if args.date_to else None
+    if args.name == "history" and not args.customer:
+        raise CommandError("report history needs --customer PHONE")
+    if (date_from is None) != (date_to is None):
+        today = date.today()
+        date_from, date_to = date_from or date_to or today, date_to or date_from or today
+    return ReportRequest(date_from=date_from, date_to=date_to,
+                         method=v.payment_method(args.method) if args.method else "",
+                         low_stock_first=args.low_first, customer=args.customer)
+
+
+_AMOUNT = re.compile(r"-?\d+\.\d{2}")
+_COUNT = re.compile(r"-?\d{1,6}")
+
+
+def _number_or_text(value: str) -> Any:
+    """CSV cell -> JSON value: amounts (``1234.50``) and small counts become numbers;
+    phones, codes and everything else stay text."""
+    if _AMOUNT.fullmatch(value):
+        return float(Decimal(value))
+    if _COUNT.fullmatch(value):
+        return int(value)
+    return value
+
+
+def report_json(name: str, built: BuiltReport) -> dict[str, Any]:
+    rows = [dict(zip(built.csv_header, (_number_or_text(c) for c in row), strict=True))
+            for row in built.csv_rows]
+    return {"report": name, "title": built.table.title, "subtitle": built.table.subtitle,
+            "columns": built.csv_header, "rows": rows,
+            "totals": [_number_or_text(c) for c in built.csv_totals] if built.csv_totals
+            else None}
+
+
+def _print_table(built: BuiltReport) -> None:
+    table = built.table
+    header = [c.name for c in table.columns]
+    lines = [header, *table.rows, *([table.totals] if table.totals else [])]
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    aligns = [c.align for c in table.columns]
+    print(f"{table.title}  {table.subtitle}".rstrip())
+    for number, line in enumerate(lines):
+        cells = [str(cell).rjust(w) if a == "right" else str(cell).ljust(w)
+                 for cell, w, a in zip(line, widths, aligns, strict=True)]
+        print("  ".join(cells).rstrip())
+        if number == 0 or (table.totals and number == len(lines) - 2):
+            print("  ".join("-" * w for w in widths))
+    if built.summary:
+        print(built.summary)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    def body() -> int:
+        request = _request(args)
+        with opened_store(args) as store:
+            svc = shop_services(store)
+            built = BUILDERS[args.name](svc, request)
+            shop = svc.scope.shop()
+        if args.json:
+            print_json(report_json(args.name, built))
+        elif args.csv:
+            target = Path(args.csv)
+            with target.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(built.csv_header)
+                writer.writerows(built.csv_rows)
+                if built.csv_totals:
+                    writer.writerow(built.csv_totals)
+            print(f"wrote {len(built.csv_rows)} rows to {target}", file=sys.stderr)
+        elif args.pdf:
+            save_pdf(render_report(built.table, shop), Path(args.pdf))
+            print(f"wrote {args.pdf}", file=sys.stderr)
+        else:
+            _print_table(built)
+        return 0
+    return run_command(body)

@@ -1,0 +1,240 @@
+"""Turn the report service's results into tables for the screen, the PDF and CSV.
+
+The screen and the PDF show formatted text (₹ with Indian grouping); CSV gets plain numbers
+(``1234.50``) so a spreadsheet can add them up. Each builder runs on a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..domain import validation as v
+from ..domain.money import to_decimal
+from ..printing.report_pdf import Column, ReportTable
+from .facade import ShopServices
+from .formatting import day, moment, money, quantity
+
+METHODS = v.PAYMENT_METHODS
+METHOD_TITLES = {"cash": "Cash", "upi": "UPI", "card": "Card", "bank": "Bank", "other": "Other"}
+
+
+@dataclass
+class BuiltReport:
+    table: ReportTable
+    csv_header: list[str]
+    csv_rows: list[list[str]]
+    summary: str = ""
+    csv_totals: list[str] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    date_from: date | None = None
+    date_to: date | None = None
+    method: str = ""
+    low_stock_first: bool = False
+    #: a customer's phone: pending invoices of that customer only, or whose history
+    customer: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    key: str
+    title: str
+    uses_period: bool
+    build: Callable[[ShopServices, ReportRequest], BuiltReport]
+    uses_method: bool = False
+    uses_low_first: bool = False
+
+
+def plain(paise: int) -> str:
+    return f"{to_decimal(paise)}"
+
+
+def _period(request: ReportRequest) -> str:
+    if request.date_from is None or request.date_to is None:
+        return ""
+    if request.date_from == request.date_to:
+        return day(request.date_from)
+    return f"{day(request.date_from)} – {day(request.date_to)}"
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# ------------------------------------------------------------------------- day book
+def day_book(services: ShopServices, request: ReportRequest) -> BuiltReport:
+    book = services.reports.day_book(_iso(request.date_from), _iso(request.date_to))
+    columns = [Column("Day", width=1.3), Column("Bills", "right", 0.6),
+               Column("Sales", "right", 1.3), Column("GST", "right", 1.1)]
+    columns += [Column(METHOD_TITLES[m], "right", 1.1) for m in METHODS]
+    columns += [Column("Collected", "right", 1.3), Column("Credit given", "right", 1.2)]
+
+    def cells(row: Any, text: Callable[[int], str], first: str) -> list[str]:
+        return [first, str(row.bills), text(row.sales), text(row.tax),
+                *[text(row.collections.get(m, 0)) for m in METHODS],
+                text(row.collected), text(row.dues_created)]
+
+    rows = [cells(r, money, day(r.day)) for r in book.rows]
+    table = ReportTable("Day book", _period(request), columns, rows,
+                        cells(book.totals, money, "Total"))
+    header = ["day", "bills", "sales", "gst", *METHODS, "collected", "credit_given"]
+    return BuiltReport(table, header, [cells(r, plain, r.day) for r in book.rows],
+                       f"{book.totals.bills} bill(s) · sales {money(book.totals.sales)} · "
+                       f"collected {money(book.totals.collected)}",
+                       cells(book.totals, plain, "total"))
+
+
+# ------------------------------------------------------------------------- payments
+def payments(services: ShopServices, request: ReportRequest) -> BuiltReport:
+    report = services.reports.payment_report(_iso(request.date_from), _iso(request.date_to),
+                                             request.method or None)
+    zone = services.scope.settings().get("timeZone") or "Asia/Kolkata"
+    columns = [Column("When", width=1.5), Column("Invoice", width=1.3),
+               Column("Customer", width=1.6), Column("Phone", width=1.1),
+               Column("Method", width=0.7), Column("Amount", "right", 1.1),
+               Column("Note", width=1.4)]
+    rows = [[moment(r.paid_at, zone), r.invoice_number, r.customer_name, r.customer_phone,
+             METHOD_TITLES.get(r.method, r.method), money(r.amount), r.note]
+            for r in report.rows]
+    split = " · ".join(f"{METHOD_TITLES.get(m, m)} {money(a)}"
+                       for m, a in report.by_method.items() if a)
+    title = "Payments received" + (f" — {METHOD_TITLES.get(report.method, '')}"
+                                   if report.method else "")
+    table = ReportTable(title, _period(request), columns, rows,
+                        ["Total", "", "", "", "", money(report.total), ""])
+    csv_rows = [[r.paid_at.isoformat(), r.invoice_number, r.customer_name, r.customer_phone,
+                 r.method, plain(r.amount), r.note] for r in report.rows]
+    return BuiltReport(table, ["paid_at_utc", "invoice", "customer", "phone", "method",
+                               "amount", "note"], csv_rows,
+                       f"{len(rows)} payment(s) · {money(report.total)}"
+                       + (f" ({split})" if split else ""))
+
+
+# ------------------------------------------------------------------------- pending
+def pending(services: ShopServices, request: ReportRequest) -> BuiltReport:
+    report = services.reports.pending_invoices(request.customer or None)
+    columns = [Column("Invoice", width=1.3), Column("Date", width=1.0),
+               Column("Due", width=1.0), Column("Customer", width=1.6),
+               Column("Phone", width=1.1), Column("Total", "right", 1.1),
+               Column("Paid", "right", 1.1), Column("Balance", "right", 1.1),
+               Column("Days overdue", "right", 0.8)]
+    rows = [[r.invoice_number, day(r.invoice_date), day(r.due_date), r.customer_name,
+             r.customer_phone, money(r.total), money(r.paid), money(r.balance),
+             str(r.overdue_days) if r.overdue_days else ""] for r in report.rows]
+    table = ReportTable("Pending invoices (dues)", f"as of {day(services.scope.today())}",
+                        columns, rows, ["Total", "", "", "", "", "", "",
+                                        money(report.total_balance), ""])
+    csv_rows = [[r.invoice_number, r.invoice_date, r.due_date, r.customer_name,
+                 r.customer_phone, plain(r.total), plain(r.paid), plain(r.balance),
+                 str(r.overdue_days)] for r in report.rows]
+    return BuiltReport(table, ["invoice", "date", "due_date", "customer", "phone", "total",
+                               "paid", "balance", "overdue_days"], csv_rows,
+                       f"{report.count} unpaid invoice(s) · {money(report.total_balance)} due")
+
+
+# ----------------------------------------------------------------------------- GST
+def _gst(services: ShopServices, request: ReportRequest, by_hsn: bool) -> BuiltReport:
+    summary = services.reports.gst_summary(_iso(request.date_from), _iso(request.date_to))
+    lines = summary.by_hsn if by_hsn else summary.by_rate
+    lead = [Column("HSN", width=1.2)] if by_hsn else []
+    columns = [*lead, Column("GST rate", "right", 0.8), Column("Taxable value", "right", 1.3),
+               Column("CGST", "right", 1.1), Column("SGST", "right", 1.1),
+               Column("IGST", "right", 1.1), Column("Total tax", "right", 1.1)]
+
+    def cells(row: Any, text: Callable[[int], str]) -> list[str]:
+        first = [row.hsn_code or "—"] if by_hsn else []
+        rate = "" if row.gst_rate is None else f"{row.gst_rate}%"
+        return [*first, rate, text(row.taxable), text(row.cgst), text(row.sgst),
+                text(row.igst), text(row.total_tax)]
+
+    totals = cells(summary.totals, money)
+    totals[0] = "Total"
+    title = "GST summary by HSN" if by_hsn else "GST summary by rate"
+    table = ReportTable(title, _period(request), columns, [cells(r, money) for r in lines],
+                        totals)
+    header = [*(["hsn"] if by_hsn else []), "gst_rate", "taxable", "cgst", "sgst", "igst",
+              "total_tax"]
+    return BuiltReport(table, header, [cells(r, plain) for r in lines],
+                       f"{summary.invoices} invoice(s) · taxable "
+                       f"{money(summary.totals.taxable)} · tax "
+                       f"{money(summary.totals.total_tax)}")
+
+
+def gst_by_rate(services: ShopServices, request: ReportRequest) -> BuiltReport:
+    return _gst(services, request, by_hsn=False)
+
+
+def gst_by_hsn(services: ShopServices, request: ReportRequest) -> BuiltReport:
+    return _gst(services, request, by_hsn=True)
+
+
+# --------------------------------------------------------------------------- stock
+def stock(services: ShopServices, request: ReportRequest) -> BuiltReport:
+    report = services.reports.stock_report(low_stock_first=request.low_stock_first)
+    columns = [Column("Item", width=2.6), Column("Code", width=1.1), Column("Unit", width=0.6),
+               Column("Stock", "right", 0.8), Column("Low at", "right", 0.7),
+               Column("Price", "right", 1.0), Column("Value", "right", 1.2),
+               Column("", width=0.5)]
+    rows = [[r.name, r.code, r.unit, quantity(r.stock), quantity(r.low_stock_quantity),
+             money(r.price), money(r.value), "LOW" if r.is_low else ""] for r in report.rows]
+    table = ReportTable("Stock", f"as of {day(services.scope.today())}", columns, rows,
+                        ["Total", "", "", "", "", "", money(report.total_value), ""])
+    csv_rows = [[r.name, r.code, r.unit, quantity(r.stock), quantity(r.low_stock_quantity),
+                 plain(r.price), plain(r.value), "yes" if r.is_low else "no"]
+                for r in report.rows]
+    return BuiltReport(table, ["item", "code", "unit", "stock", "low_stock_quantity",
+                               "price", "value", "is_low"], csv_rows,
+                       f"{report.items} item(s) · {report.low_stock_items} low on stock · "
+                       f"value at selling price {money(report.total_value)}")
+
+
+# --------------------------------------------------------------------------- dealers
+def dealer_dues(services: ShopServices, request: ReportRequest) -> BuiltReport:
+    report = services.reports.dealer_dues()
+    columns = [Column("Dealer", width=2.2), Column("Billed", "right", 1.1),
+               Column("Paid", "right", 1.1), Column("Owed", "right", 1.1),
+               Column("Advance", "right", 1.1), Column("Pending orders", "right", 0.8),
+               Column("Delivered, no bill", "right", 0.9)]
+    rows = [[r.name, money(r.billed), money(r.paid), money(r.due), money(r.advance),
+             str(r.pending_orders), str(r.unbilled_orders)] for r in report.rows]
+    table = ReportTable("Dealer dues", f"as of {day(services.scope.today())}", columns, rows,
+                        ["Total", "", "", money(report.total_due), money(report.total_advance),
+                         "", ""])
+    csv_rows = [[r.name, plain(r.billed), plain(r.paid), plain(r.due), plain(r.advance),
+                 str(r.pending_orders), str(r.unbilled_orders)] for r in report.rows]
+    return BuiltReport(table, ["dealer", "billed", "paid", "owed", "advance",
+                               "pending_orders", "unbilled_orders"], csv_rows,
+                       f"{len(rows)} dealer(s) · owed {money(report.total_due)}")
+
+
+def purchase_history(services: ShopServices, request: ReportRequest) -> BuiltReport:
+    report = services.reports.purchase_history(request.customer)
+    columns = [Column("Invoice", width=1.3), Column("Date", width=1.0),
+               Column("Total", "right", 1.1), Column("Paid", "right", 1.1),
+               Column("Balance", "right", 1.1), Column("Status", width=0.9)]
+    rows = [[r.invoice_number, day(r.invoice_date), money(r.total), money(r.paid),
+             money(r.balance), "Paid" if r.is_finalized else "Due"] for r in report.rows]
+    who = " · ".join(part for part in (report.name, report.phone) if part)
+    table = ReportTable("Purchase history", who, columns, rows,
+                        ["Total", "", money(report.purchased), money(report.paid),
+                         money(report.due), ""])
+    csv_rows = [[r.invoice_number, r.invoice_date, plain(r.total), plain(r.paid),
+                 plain(r.balance), "paid" if r.is_finalized else "due"] for r in report.rows]
+    return BuiltReport(table, ["invoice", "date", "total", "paid", "balance", "status"],
+                       csv_rows, f"{len(rows)} bill(s) · {money(report.due)} due")
+
+
+REPORTS: tuple[ReportSpec, ...] = (
+    ReportSpec("daybook", "Day book", True, day_book),
+    ReportSpec("payments", "Payments received", True, payments, uses_method=True),
+    ReportSpec("pending", "Pending invoices", False, pending),
+    ReportSpec("gst_rate", "GST by rate", True, gst_by_rate),
+    ReportSpec("gst_hsn", "GST by HSN", True, gst_by_hsn),
+    ReportSpec("stock", "Stock", False, stock, uses_low_first=True),
+    ReportSpec("dealers", "Dealer dues", False, dealer_dues),
+)
