@@ -1,110 +1,81 @@
-"""Render the sample documents to PNG (80 dpi) beside this script.
+"""Render sample documents of the demo shop to PNG (80 dpi) beside this script.
 
     .venv/bin/python docs/samples/make_samples.py
 
-Needs ``pdftoppm`` (Debian/Ubuntu: poppler-utils). The documents come from the printing
-tests' builders (tests/unit/printing/documents.py).
+Needs ``pdftoppm`` (Debian/Ubuntu: poppler-utils). The demo shop is made in a temporary
+folder on a fixed date, so the samples come out the same every time.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
-from decimal import Decimal
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+
+from viveka_pos.domain.clock import FixedClock
+from viveka_pos.printing.dealer_order import render_dealer_order
+from viveka_pos.printing.invoice_a4 import render_invoice_a4
+from viveka_pos.printing.receipt_thermal import render_receipt
+from viveka_pos.printing.report_pdf import render_report
+from viveka_pos.services.context import ServiceContext
+from viveka_pos.services.demo import create_demo_shop
+from viveka_pos.services.facade import ShopServices
+from viveka_pos.services.report_tables import ReportRequest, day_book
+from viveka_pos.store import open_store
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1]))
-
-from tests.unit.printing.documents import (  # noqa: E402 - needs the path above
-    LONG_NAME,
-    STANDARD_LINES,
-    LineSpec,
-    make_dealer,
-    make_dealer_order,
-    make_invoice,
-    make_payments,
-    make_shop,
-)
-from viveka_pos.domain.money import format_inr, to_paise  # noqa: E402
-from viveka_pos.printing.dealer_order import render_dealer_order  # noqa: E402
-from viveka_pos.printing.invoice_a4 import render_invoice_a4  # noqa: E402
-from viveka_pos.printing.receipt_thermal import render_receipt  # noqa: E402
-from viveka_pos.printing.report_pdf import Column, ReportTable, render_report  # noqa: E402
-
 DPI = 80
+TODAY = datetime(2025, 7, 31, 12, 30, tzinfo=UTC)
 
 
-def money(rupees: float) -> str:
-    return format_inr(to_paise(rupees), symbol=False)
+def _pick(invoices: list[dict[str, Any]], test: Any) -> dict[str, Any]:
+    return next(doc for doc in invoices if test(doc))
 
 
-def sales_register() -> ReportTable:
-    """A month's GST sales register from a few sample bills (nine columns: landscape)."""
-    invoices = [
-        make_invoice(STANDARD_LINES[: 2 + n % 6], inter=n % 4 == 3, number=f"A1/2526/{n:05d}",
-                     paid=0)
-        for n in range(1, 25)
-    ]
-    rows = [
-        [f"{n:02d} Jul 2025", doc["invoiceNumber"], doc["clientCustomerName"],
-         doc["customerGstin"] or "—", money(doc["subtotal"] - doc["totalDiscount"]),
-         money(doc["totalCgst"]), money(doc["totalSgst"]), money(doc["totalIgst"]),
-         money(doc["totalAmount"])]
-        for n, doc in enumerate(invoices, 1)
-    ]
+def documents(svc: ShopServices) -> dict[str, bytes]:
+    shop = svc.scope.shop()
+    invoices = sorted(svc.ctx.store.iter_docs("invoices"), key=lambda d: d["invoiceNumber"])
+    part_paid = _pick(invoices, lambda d: d["clientCustomerId"] and not d["isFinalized"]
+                      and d["paidAmount"] > 0 and d["supplyType"] == "intra")
+    inter = _pick(invoices, lambda d: d["supplyType"] == "inter")
+    walk_in = _pick(invoices, lambda d: d["clientCustomerId"] is None)
 
-    def total(field: str) -> str:
-        return format_inr(sum(to_paise(doc[field]) for doc in invoices), symbol=False)
+    def payments(doc: dict[str, Any]) -> list[dict[str, Any]]:
+        return svc.payments.for_invoice(doc["_id"])
 
-    taxable = sum(to_paise(d["subtotal"]) - to_paise(d["totalDiscount"]) for d in invoices)
-    return ReportTable(
-        title="GST sales register",
-        subtitle="1 Jul 2025 – 31 Jul 2025",
-        columns=[Column("Date"), Column("Invoice"), Column("Customer", width=2),
-                 Column("Customer GSTIN", width=1.5), Column("Taxable (₹)", "right"),
-                 Column("CGST (₹)", "right"), Column("SGST (₹)", "right"),
-                 Column("IGST (₹)", "right"), Column("Total (₹)", "right")],
-        rows=rows,
-        totals=["Total", f"{len(rows)} bills", "", "", format_inr(taxable, symbol=False),
-                total("totalCgst"), total("totalSgst"), total("totalIgst"),
-                total("totalAmount")],
-    )
-
-
-def documents() -> dict[str, bytes]:
-    shop = make_shop()
-    invoice = make_invoice(paid=1_000_00)
-    receipt_lines = (*STANDARD_LINES[:4],
-                     LineSpec(LONG_NAME, Decimal(1), "coil", 5_210_00, 18, "85444920"))
-    receipt = make_invoice(receipt_lines, paid=1_000_00)
-    order, items = make_dealer_order(items=9)
+    order = next(o for o in svc.dealers.orders() if o["status"] == "delivered")
+    detail = svc.dealers.order_detail(order)
+    report = day_book(svc, ReportRequest(date(2025, 7, 1), date(2025, 7, 31)))
     return {
-        "invoice-a4": render_invoice_a4(invoice, shop, make_payments(invoice, 600_00, 400_00)),
-        "invoice-a4-inter": render_invoice_a4(make_invoice(inter=True), shop),
-        "receipt-80mm": render_receipt(receipt, shop, width_mm=80),
-        "receipt-58mm": render_receipt(receipt, shop, width_mm=58),
-        "dealer-order": render_dealer_order(order, items, make_dealer(), shop),
-        "report": render_report(sales_register(), shop),
+        "invoice-a4": render_invoice_a4(part_paid, shop, payments(part_paid)),
+        "invoice-a4-inter": render_invoice_a4(inter, shop, payments(inter)),
+        "receipt-80mm": render_receipt(walk_in, shop, payments(walk_in), width_mm=80),
+        "receipt-58mm": render_receipt(walk_in, shop, payments(walk_in), width_mm=58),
+        "dealer-order": render_dealer_order(detail.order, detail.lines, detail.dealer, shop),
+        "report": render_report(report.table, shop),
     }
 
 
 def main() -> None:
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        sys.exit("pdftoppm is needed: apt-get install poppler-utils")
-    with tempfile.TemporaryDirectory() as folder:
-        for name, pdf in documents().items():
-            source = Path(folder) / f"{name}.pdf"
+    if shutil.which("pdftoppm") is None:
+        raise SystemExit("pdftoppm is missing: apt-get install poppler-utils")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "data")
+        try:
+            ctx = ServiceContext(store, "pc-demo", FixedClock(TODAY))
+            shop = create_demo_shop(ctx)
+            rendered = documents(ShopServices(ctx, shop["_id"]))
+        finally:
+            store.close()
+        for name, pdf in rendered.items():
+            source = Path(tmp) / f"{name}.pdf"
             source.write_bytes(pdf)
-            subprocess.run(
-                [pdftoppm, "-r", str(DPI), "-png", "-f", "1", "-l", "1", "-singlefile",
-                 str(source), str(HERE / name)],
-                check=True,
-            )
-            print(f"{name}.png  {(HERE / f'{name}.png').stat().st_size // 1024} KB")
+            subprocess.run(["pdftoppm", "-r", str(DPI), "-png", "-singlefile", str(source),
+                            str(HERE / name)], check=True)
+            print(f"docs/samples/{name}.png")
 
 
 if __name__ == "__main__":
