@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from .carts import CartService
@@ -29,6 +28,7 @@ class ShopServices:
         self.carts = CartService(self.scope)
         self.invoices = InvoiceService(self.scope)
         self.payments = PaymentService(self.scope)
+        self._search: ItemSearchIndex | None = None
         self.dealers = DealerService(self.scope)
         self.reports = ReportService(self.scope)
 
@@ -36,7 +36,24 @@ class ShopServices:
     def client_id(self) -> Any:
         return self.scope.client_id
 
-    @cached_property
+    @property
     def search(self) -> ItemSearchIndex:
-        """Built on first use: it reads every item once, then follows each commit."""
-        return ItemSearchIndex(self.ctx.store, self.scope.client_id)
+        """The item search index, built on first use (see :meth:`build_search`)."""
+        return self._search or self.build_search()
+
+    @property
+    def search_is_ready(self) -> bool:
+        """Whether the item search index has been built (see :meth:`build_search`)."""
+        return self._search is not None
+
+    def build_search(self) -> ItemSearchIndex:
+        """Build the item search index once; safe from any thread.
+
+        It reads every item, then follows each commit. The store's read lock is held while
+        it reads, so no commit slips between the read and the following; no other lock is
+        taken (two locks in opposite orders on two threads could deadlock).
+        """
+        with self.ctx.store.read_lock():
+            if self._search is None:
+                self._search = ItemSearchIndex(self.ctx.store, self.scope.client_id)
+            return self._search

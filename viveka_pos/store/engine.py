@@ -81,6 +81,8 @@ def _definitions(meta: dict[str, Any]) -> dict[str, Any]:
     return defs
 
 
+_DECODE_CHUNK = 2000
+
 OutboxHook = Callable[[str, Any, dict[str, Any] | None], None]
 
 
@@ -104,6 +106,7 @@ class SqliteEngine(Engine):
         #: Increases with every top-level transaction (lets callers scope per-commit caches).
         self.tx_serial = 0
         self._unloaded: set[str] = set()
+        self._closed = False
         self._durable = True
         self._changed: dict[str, set[str]] = {}
         self._listeners: dict[str, list[Callable[[list[tuple[str, Any]]], None]]] = {}
@@ -136,9 +139,14 @@ class SqliteEngine(Engine):
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            rows = conn.execute("SELECT id, body FROM docs WHERE coll = ?", (location,)).fetchall()
-            decoded = bson.decode_all(b"".join(row[1] for row in rows), CODEC)
-            return {row[0]: doc for row, doc in zip(rows, decoded, strict=True)}
+            docs: dict[str, dict[str, Any]] = {}
+            cursor = conn.execute("SELECT id, body FROM docs WHERE coll = ?", (location,))
+            # In chunks: one decode call holds the GIL throughout, and a background preload
+            # must not freeze the screen for seconds.
+            while rows := cursor.fetchmany(_DECODE_CHUNK):
+                decoded = bson.decode_all(b"".join(row[1] for row in rows), CODEC)
+                docs.update(zip((row[0] for row in rows), decoded, strict=True))
+            return docs
         except (sqlite3.DatabaseError, bson.errors.BSONError) as exc:
             raise StoreCorruptError(
                 f"The database file {self.db_path} could not be read ({exc}). "
@@ -188,13 +196,15 @@ class SqliteEngine(Engine):
                                  check_same_thread=False)
         try:
             for location in pending:
+                if self._closed:
+                    return  # the store was closed meanwhile: nothing left to do
                 if location not in self._unloaded:
                     continue
                 docs = self._read_docs(reader, location)
                 meta, state, duplicates = self._build_state(
                     location, self._meta_defs[location], docs, _CollectionState())
                 with self.lock:
-                    if location in self._unloaded:
+                    if location in self._unloaded and not self._closed:
                         self._install_loaded(location, docs, meta, state, duplicates)
         finally:
             reader.close()
@@ -592,6 +602,7 @@ class SqliteEngine(Engine):
             with suppress(sqlite3.Error):
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()
+            self._closed = True
             # Drop everything and break reference cycles (hooks point back at the store),
             # and let the collector see what the open froze (see _load).
             self._docs.clear()
