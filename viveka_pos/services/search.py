@@ -13,6 +13,7 @@ count, so word-prefix and substring lookups run over words, and postings map wor
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import re
 import threading
@@ -31,8 +32,10 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(text))
 
 
-#: above this many candidates, ranking walks the sorted names instead of sorting them
-_SCAN_ABOVE = 2000
+#: merge at most this many words' postings in name order (else intersect sets)
+_MERGE_WORDS = 40
+#: candidates read in name order before falling back to intersecting sets
+_STREAM_STEPS = 400
 
 
 def _wants_trigrams(word: str) -> bool:
@@ -64,7 +67,8 @@ class ItemSearchIndex:
         self._by_code: dict[str, set[str]] = {}
         self._codes = SortedList()  # (code, key), for code prefixes
         self._names = SortedList()  # (name, key)
-        self._postings: dict[str, set[str]] = {}  # word -> item keys
+        # word -> its items as (name, key), sorted: matches come out already in name order
+        self._postings: dict[str, list[tuple[str, str]]] = {}
         self._vocabulary = SortedList()  # distinct words
         self._word_trigrams: dict[str, set[str]] = {}  # trigram -> words
         self.rebuild()
@@ -75,7 +79,7 @@ class ItemSearchIndex:
         """Index every active item of the shop, building each sorted structure in bulk."""
         entries: dict[str, _Entry] = {}
         by_code: dict[str, set[str]] = {}
-        postings: dict[str, set[str]] = {}
+        postings: dict[str, list[tuple[str, str]]] = {}
         for doc in self._store.iter_docs("items"):
             entry = self._entry_for(str(doc["_id"]), doc)
             if entry is None:
@@ -86,9 +90,11 @@ class ItemSearchIndex:
             for word in entry.words:
                 posting = postings.get(word)
                 if posting is None:
-                    postings[word] = {entry.key}
+                    postings[word] = [(entry.name, entry.key)]
                 else:
-                    posting.add(entry.key)
+                    posting.append((entry.name, entry.key))
+        for posting in postings.values():
+            posting.sort()
         word_trigrams: dict[str, set[str]] = {}
         for word in postings:
             if _wants_trigrams(word):
@@ -130,13 +136,13 @@ class ItemSearchIndex:
         for word in entry.words:
             posting = self._postings.get(word)
             if posting is None:
-                self._postings[word] = {key}
+                self._postings[word] = [(entry.name, key)]
                 self._vocabulary.add(word)
                 if _wants_trigrams(word):
                     for gram in _trigrams(word):
                         self._word_trigrams.setdefault(gram, set()).add(word)
             else:
-                posting.add(key)
+                bisect.insort(posting, (entry.name, key))
 
     def _remove(self, key: str) -> None:
         entry = self._entries.pop(key, None)
@@ -154,7 +160,9 @@ class ItemSearchIndex:
             posting = self._postings.get(word)
             if posting is None:
                 continue
-            posting.discard(key)
+            at = bisect.bisect_left(posting, (entry.name, key))
+            if at < len(posting) and posting[at] == (entry.name, key):
+                del posting[at]
             if not posting:
                 del self._postings[word]
                 self._vocabulary.discard(word)
@@ -214,84 +222,67 @@ class ItemSearchIndex:
         prefix_hits = (key for _, key in self._names.irange((text, ""), (text + "\uffff", "")))
         if take(prefix_hits):
             return chosen
-        terms = text.split()
-        word_terms = [t for t in (" ".join(_WORD.findall(term)) for term in terms) if t]
-        if not word_terms:
+        parts = " ".join(_WORD.findall(text)).split()
+        if not parts:
             return chosen
-        needed = limit - len(chosen)
-        by_word_prefix = self._match_all(word_terms, self._keys_with_word_prefix)
-        if take(self._first_by_name(by_word_prefix - seen, needed)):
+        take(self._matching(parts, self._prefix_words, limit - len(chosen), seen))
+        if len(chosen) >= limit:
             return chosen
-        needed = limit - len(chosen)
-        by_substring = self._match_all(word_terms, self._keys_with_substring)
-        take(self._first_by_name(by_substring - seen, needed))
+        take(self._matching(parts, self._substring_words, limit - len(chosen), seen))
         return chosen
 
-    @staticmethod
-    def _match_all(terms: list[str], lookup: Any) -> set[str]:
-        sets = sorted((lookup(term) for term in terms), key=len)
-        if not sets:
-            return set()
-        result = set(sets[0])
-        for other in sets[1:]:
-            result &= other
-            if not result:
-                break
-        return result
+    def _matching(self, parts: list[str], words_for: Any, needed: int,
+                  seen: set[str]) -> list[str]:
+        """The first ``needed`` items (by name) in which every part matches some word.
 
-    def _union_postings(self, words: Iterable[str]) -> set[str]:
-        keys: set[str] = set()
-        for word in words:
-            keys |= self._postings.get(word, set())
-        return keys
-
-    def _keys_with_word_prefix(self, term: str) -> set[str]:
-        # a term may hold several words after splitting on punctuation ("m-10" -> "m 10")
-        parts = term.split()
-        sets = [self._union_postings(self._vocabulary.irange(p, p + "\uffff")) for p in parts]
-        return self._intersect(sets)
-
-    def _keys_with_substring(self, term: str) -> set[str]:
-        parts = term.split()
-        sets = []
-        for part in parts:
-            if len(part) < 3:
-                # one or two letters inside words would match nearly everything: prefix only
-                words: Iterable[str] = self._vocabulary.irange(part, part + "\uffff")
-            else:
-                grams = sorted((self._word_trigrams.get(g, set()) for g in _trigrams(part)),
-                               key=len)
-                candidates = set(grams[0]) if grams else set()
-                for other in grams[1:]:
-                    candidates &= other
-                words = [w for w in candidates if part in w]
-            sets.append(self._union_postings(words))
-        return self._intersect(sets)
-
-    @staticmethod
-    def _intersect(sets: list[set[str]]) -> set[str]:
-        if not sets:
-            return set()
-        sets.sort(key=len)
-        result = set(sets[0])
-        for other in sets[1:]:
-            result &= other
-        return result
-
-    def _first_by_name(self, keys: set[str], count: int) -> list[str]:
-        if count <= 0 or not keys:
-            return []
-        if len(keys) > _SCAN_ABOVE:
-            # Many matches: walking the names in order finds the first ones quickly.
-            found = []
-            for _, key in self._names:
-                if key in keys:
-                    found.append(key)
-                    if len(found) >= count:
-                        break
-            return found
+        Postings are kept sorted by name, so merging the driving part's postings yields
+        candidates in name order: when matches are common this finds them in about
+        ``needed`` steps whatever the posting sizes. When the first few hundred candidates
+        do not fill the answer, the parts' item sets are intersected and sorted instead.
+        """
+        word_lists = [list(words_for(part)) for part in parts]
+        sizes = [sum(len(self._postings[w]) for w in words) for words in word_lists]
+        drive = min(range(len(parts)), key=sizes.__getitem__)
+        others = [set(words) for i, words in enumerate(word_lists) if i != drive]
         entries = self._entries
-        return heapq.nsmallest(count, keys, key=lambda k: (entries[k].name, k))
+        if len(word_lists[drive]) <= _MERGE_WORDS:
+            found: list[str] = []
+            for steps, (_, key) in enumerate(
+                    heapq.merge(*(self._postings[w] for w in word_lists[drive]))):
+                if steps >= _STREAM_STEPS:
+                    break
+                if key in seen or key in found:
+                    continue
+                words = entries[key].words
+                if all(not words.isdisjoint(other) for other in others):
+                    found.append(key)
+                    if len(found) >= needed:
+                        return found
+            else:
+                return found  # the whole stream was read: that is every match
+        sets = sorted(({key for w in words for _, key in self._postings[w]}
+                       for words in word_lists), key=len)
+        keys = sets[0]
+        for other in sets[1:]:
+            keys = keys & other
+            if not keys:
+                return []
+        return heapq.nsmallest(needed, keys - seen, key=lambda k: (entries[k].name, k))
+
+    def _prefix_words(self, part: str) -> Iterable[str]:
+        return self._vocabulary.irange(part, part + "\uffff")
+
+    def _substring_words(self, part: str) -> Iterable[str]:
+        if len(part) < 3:
+            # one or two letters inside words would match nearly everything: prefix only
+            return self._prefix_words(part)
+        grams = sorted((self._word_trigrams.get(g, set()) for g in _trigrams(part)), key=len)
+        if not grams:
+            return []
+        candidates = set(grams[0])
+        for other in grams[1:]:
+            candidates &= other
+        return [w for w in candidates if part in w]
 
 
 def key_to_id(key: str) -> Any:
