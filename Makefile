@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean system-deps package
+.PHONY: run test lint bench clean system-deps package screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -28,6 +28,10 @@ lint: $(STAMP)
 ## Build the Linux bundle, .tar.gz and .deb into dist/ (docs/install.md).
 package: $(STAMP)
 	installer/linux/build.sh --python $(BIN)/python
+
+## PNGs of every screen with the demo shop, into docs/screenshots/.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/screenshots/make_screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/store_bench.py

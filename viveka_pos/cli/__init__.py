@@ -13,7 +13,7 @@ import sys
 
 from .. import __version__
 
-COMMAND_MODULES: list[str] = ["core", "documents", "reports", "auth", "sync"]
+COMMAND_MODULES: list[str] = ["core", "documents", "reports", "auth", "sync", "safety"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DATABASE_NAME = "vivekaDB"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # data versions and their upgrades: store/migrations.py
 
 Keys = list[tuple[str, int]]
 

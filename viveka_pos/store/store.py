@@ -20,6 +20,8 @@ from .collection import DurableClient, DurableCollection
 from .engine import SqliteEngine, utcnow
 from .errors import StoreError, StoreVersionError
 from .filelock import DataDirLock
+from .migrations import upgrade
+from .opening import check_data_dir, remember_store
 from .outbox import OUTBOX, OutboxWriter
 from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, SCHEMA_VERSION
 
@@ -251,6 +253,8 @@ class Store:
                 f"(data version {version}; this program reads up to {SCHEMA_VERSION}). "
                 "Install the newer version; nothing was changed."
             )
+        if version is not None and int(version) < SCHEMA_VERSION:
+            upgrade(self, int(version))  # a verified backup first, then one unit of work
         with self.unit_of_work(record_outbox=False) as db:
             for spec in COLLECTIONS:
                 coll = db[spec.name]
@@ -264,6 +268,7 @@ class Store:
             if version is None:
                 engine.set_info("schema_version", str(SCHEMA_VERSION))
                 engine.set_info("store_id", uuid.uuid4().hex)
+        remember_store(self.data_dir, self.store_id)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -293,7 +298,7 @@ def open_store(data_dir: str | os.PathLike[str] | None = None, *,
     :class:`StoreLockedError` when another process has it open.
     """
     path = resolve_data_dir(data_dir)
-    path.mkdir(parents=True, exist_ok=True)
+    check_data_dir(path, DB_FILE)  # creates it; says in words what keeps a store from opening
     lock = DataDirLock(path)
     lock.acquire()
     try:

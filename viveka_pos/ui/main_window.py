@@ -1,30 +1,317 @@
-"""The main window (a first version: the shop's store, opened and shown)."""
+"""The main window: a sidebar of screens, the screens, and an honest status bar.
+
+Screens are built the first time they are opened, so the billing screen is ready as soon
+as possible after start. Every screen has ``refresh(changed)``; when data changes
+(``DataEvents``) the screen on view refreshes at once and the others when next shown.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from ..store import Store
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from ..services.backups import AutoBackup, BackupOutcome
+from ..services.facade import ShopServices
+from .events import DataEvents
+from .theme import icon
+
+log = logging.getLogger("viveka_pos.ui")
+
+NOT_LOGGED_IN = "Not logged in"
+SYNC_NOT_CONFIGURED = "Offline — not configured"
+SYNC_NOT_RUNNING = "Sync configured — not running"
+DEFAULT_SIZE = QSize(1366, 768)
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    key: str
+    title: str
+    icon: str
+    build: Callable[[ShopServices], QWidget]
+
+
+def _billing(services: ShopServices) -> QWidget:
+    from .screens.billing import BillingScreen
+
+    return BillingScreen(services)
+
+
+def _inventory(services: ShopServices) -> QWidget:
+    from .screens.inventory import InventoryScreen
+
+    return InventoryScreen(services)
+
+
+def _customers(services: ShopServices) -> QWidget:
+    from .screens.customers import CustomersScreen
+
+    return CustomersScreen(services)
+
+
+def _dealers(services: ShopServices) -> QWidget:
+    from .screens.dealers import DealersScreen
+
+    return DealersScreen(services)
+
+
+def _reports(services: ShopServices) -> QWidget:
+    from .screens.reports import ReportsScreen
+
+    return ReportsScreen(services)
+
+
+def _settings(services: ShopServices) -> QWidget:
+    from .screens.settings import SettingsScreen
+
+    return SettingsScreen(services)
+
+
+SCREENS: tuple[ScreenSpec, ...] = (
+    ScreenSpec("billing", "Billing", "billing", _billing),
+    ScreenSpec("inventory", "Inventory", "inventory", _inventory),
+    ScreenSpec("customers", "Customers", "customers", _customers),
+    ScreenSpec("dealers", "Dealers", "dealers", _dealers),
+    ScreenSpec("reports", "Reports", "reports", _reports),
+    ScreenSpec("settings", "Settings", "settings", _settings),
+)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store):
+    #: an automatic backup finished (emitted from the backup thread; handled on the UI's)
+    backup_finished = Signal(object)
+
+    def __init__(self, services: ShopServices, *, settings: QSettings | None = None,
+                 auto_backup: AutoBackup | None = None):
         super().__init__()
+        self.services = services
+        self.settings = settings
+        self.auto_backup = auto_backup
+        self.screens: dict[str, QWidget] = {}
+        self._sync_override = ""
+        self._dirty: dict[str, set[str] | None] = {}
         self.setWindowTitle("Viveka POS")
-        self.resize(1280, 720)
-        counts = store.counts()
+        self.setMinimumSize(1024, 640)
+
         body = QWidget()
-        layout = QVBoxLayout(body)
-        title = QLabel("Viveka POS")
-        title.setStyleSheet("font-size: 28px; font-weight: 600;")
-        detail = QLabel(
-            f"Data folder: {store.data_dir}\n"
-            f"Items: {counts['items']}   Customers: {counts['clientCustomers']}   "
-            f"Invoices: {counts['invoices']}"
-        )
-        for label in (title, detail):
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            layout.addWidget(label)
+        layout = QHBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setIconSize(QSize(22, 22))
+        self.sidebar.setFixedWidth(176)
+        self.sidebar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("screenStack")
+        for number, spec in enumerate(SCREENS, 1):
+            entry = QListWidgetItem(icon(spec.icon), spec.title)
+            entry.setData(Qt.ItemDataRole.UserRole, spec.key)
+            entry.setToolTip(f"{spec.title} (Alt+{number})")
+            entry.setSizeHint(QSize(160, 48))
+            self.sidebar.addItem(entry)
+            QShortcut(QKeySequence(f"Alt+{number}"), self,
+                      lambda key=spec.key: self.show_screen(key))
+        self.sidebar.currentRowChanged.connect(self._sidebar_changed)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
         self.setCentralWidget(body)
-        self.statusBar().showMessage("Offline — not configured")
+        self._build_status_bar()
+
+        self.events = DataEvents(services.ctx.store, parent=self)
+        self.events.changed.connect(self.data_changed)
+        self.backup_finished.connect(self._backup_finished)
+        self._restore_geometry()
+        self.show_screen("billing")
+        self.refresh_status(sales=False)  # today's sales follow the search index (below)
+        QTimer.singleShot(0, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Build the item search index on a worker right after start (seconds on a big
+        store), then today's sales; the billing screen is usable meanwhile and searches as
+        soon as the index is ready. Writers are held off while the index reads the items,
+        so no change slips between the read and following the commits."""
+        from .workers import start_job
+
+        services = self.services
+
+        def build(_progress: Any) -> None:
+            services.build_search()
+
+        start_job(build, on_done=self._search_ready,
+                  on_failed=lambda exc: log.warning("item search not prepared: %s", exc))
+
+    def _search_ready(self, _result: Any = None) -> None:
+        from .workers import start_job
+
+        billing = self.screens.get("billing")
+        if billing is not None:
+            billing.search_ready()  # type: ignore[attr-defined]
+        self._refresh_sales()
+        # Then the rest of the data, off the UI thread and without holding up writers
+        # (Store.preload), so the first saved bill or report does not wait for it.
+        store = self.services.ctx.store
+        start_job(lambda _progress: store.preload(["clientCustomers", "invoices", "payments"]),
+                  on_failed=lambda exc: log.warning("background loading failed: %s", exc))
+
+    # ------------------------------------------------------------- status bar
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("statusBar")
+        bar.setSizeGripEnabled(False)
+        self.shop_label = QLabel()
+        self.shop_label.setObjectName("statusShop")
+        self.login_label = QLabel(NOT_LOGGED_IN)
+        self.sync_label = QLabel(SYNC_NOT_CONFIGURED)
+        self.sales_label = QLabel()
+        self.sales_label.setObjectName("statusSales")
+        bar.addWidget(self.shop_label, 1)
+        for label in (self.login_label, self.sync_label, self.sales_label):
+            label.setObjectName(label.objectName() or "statusItem")
+            bar.addPermanentWidget(label)
+
+    def set_login_state(self, text: str) -> None:
+        """For the login flow to report who is logged in (or that nobody is)."""
+        self.login_label.setText(text or NOT_LOGGED_IN)
+
+    def set_sync_state(self, text: str) -> None:
+        """For the sync worker to report its real state; never set a state it is not in."""
+        self._sync_override = text
+        self.sync_label.setText(text)
+
+    def refresh_status(self, *, sales: bool = True) -> None:
+        shop = self.services.scope.shop()
+        name = shop.get("shopName") or shop.get("businessName") or "Shop"
+        self.shop_label.setText(f"{name} · {shop.get('phoneNumber', '')}")
+        if not self._sync_override:
+            configured = bool(self.services.device.get("remoteUrl"))
+            self.sync_label.setText(SYNC_NOT_RUNNING if configured else SYNC_NOT_CONFIGURED)
+        if sales:
+            self._refresh_sales()
+
+    def _refresh_sales(self) -> None:
+        """Today's sales, computed on a worker (the first time reads every invoice)."""
+        from .status import today_sales_text
+        from .workers import start_job
+
+        services = self.services
+        label = self.sales_label
+
+        def show(text: str) -> None:
+            with contextlib.suppress(RuntimeError):  # the window may have closed meanwhile
+                label.setText(text)
+
+        start_job(lambda _progress: today_sales_text(services), on_done=show,
+                  on_failed=lambda exc: log.warning("today's sales unavailable: %s", exc))
+
+    # ---------------------------------------------------------------- screens
+    def screen(self, key: str) -> QWidget:
+        """The screen for ``key``, built on first use."""
+        widget = self.screens.get(key)
+        if widget is None:
+            spec = next(s for s in SCREENS if s.key == key)
+            widget = spec.build(self.services)
+            self.screens[key] = widget
+            self.stack.addWidget(widget)
+            replaced = getattr(widget, "data_replaced", None)
+            if replaced is not None:
+                replaced.connect(self.data_replaced)
+        return widget
+
+    def show_screen(self, key: str) -> QWidget:
+        widget = self.screen(key)
+        if key in self._dirty:
+            changed = self._dirty.pop(key)
+            widget.refresh(changed)  # type: ignore[attr-defined]
+        self.stack.setCurrentWidget(widget)
+        row = next(n for n, s in enumerate(SCREENS) if s.key == key)
+        if self.sidebar.currentRow() != row:
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(row)
+            self.sidebar.blockSignals(False)
+        return widget
+
+    def current_key(self) -> str:
+        current = self.stack.currentWidget()
+        return next((k for k, w in self.screens.items() if w is current), "")
+
+    def _sidebar_changed(self, row: int) -> None:
+        if 0 <= row < len(SCREENS):
+            self.show_screen(SCREENS[row].key)
+
+    def data_changed(self, changed: set[str]) -> None:
+        current = self.current_key()
+        for key, widget in self.screens.items():
+            if key == current:
+                widget.refresh(changed)  # type: ignore[attr-defined]
+            elif key in self._dirty:
+                pending = self._dirty[key]
+                self._dirty[key] = None if pending is None else pending | changed
+            else:
+                self._dirty[key] = set(changed)
+        if changed & {"invoices", "payments", "clients", "localsettings"}:
+            self.refresh_status()
+        if "invoices" in changed and self.auto_backup is not None:
+            self.auto_backup.note_bill_saved()  # every N bills (a device setting)
+
+    def _backup_finished(self, outcome: BackupOutcome) -> None:
+        if outcome.ok:
+            self.statusBar().showMessage("Automatic backup written.", 8000)
+        else:
+            log.warning("automatic backup failed: %s", outcome.error)
+            self.statusBar().showMessage(f"Automatic backup FAILED: {outcome.error} "
+                                         "(Settings → Backup)", 60000)
+
+    def data_replaced(self) -> None:
+        """After a restore every cache is stale: rebuild the search and re-read all."""
+        self.services.search.rebuild()
+        local = self.services.shop.local_shop()
+        if local is None or local["_id"] != self.services.client_id:
+            QMessageBox.information(
+                self, "Restart needed", "The restored data belongs to another shop. Viveka "
+                "POS will close now; start it again to open that shop.")
+            self.close()
+            return
+        for key in self.screens:
+            if key == self.current_key():
+                self.screens[key].refresh(None)  # type: ignore[attr-defined]
+            else:
+                self._dirty[key] = None
+        self.refresh_status()
+
+    # --------------------------------------------------------------- geometry
+    def _restore_geometry(self) -> None:
+        saved = self.settings.value("window/geometry") if self.settings is not None else None
+        if isinstance(saved, QByteArray | bytes) and self.restoreGeometry(QByteArray(saved)):
+            return
+        self.resize(DEFAULT_SIZE)
+
+    def save_geometry(self) -> None:
+        if self.settings is not None:
+            self.settings.setValue("window/geometry", self.saveGeometry())
+            self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_geometry()
+        self.events.stop()
+        billing = self.screens.get("billing")
+        scanner = getattr(billing, "scanner", None)
+        if scanner is not None:
+            scanner.uninstall()
+        super().closeEvent(event)

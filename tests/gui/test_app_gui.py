@@ -1,0 +1,281 @@
+"""The main window, settings, reports, first run, backups and the error hook."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtWidgets import QMessageBox
+
+from tests.gui.conftest import on_dialog, type_text
+from viveka_pos.logging_setup import setup_logging, stop_logging
+from viveka_pos.services import backup
+from viveka_pos.services.context import ServiceContext
+from viveka_pos.services.shop import ShopService
+from viveka_pos.ui import errors
+from viveka_pos.ui.dialogs.first_run import FirstRunDialog
+from viveka_pos.ui.main_window import (
+    DEFAULT_SIZE,
+    NOT_LOGGED_IN,
+    SYNC_NOT_CONFIGURED,
+    MainWindow,
+)
+from viveka_pos.ui.screens.reports import preset_range
+from viveka_pos.ui.workers import running_jobs
+
+
+def sell(services, code: str, quantity: int = 1, paid: str | None = None) -> dict:
+    cart = services.carts.create()
+    services.carts.add_item(cart.cart_id, code, quantity)
+    total = services.carts.view(cart.cart_id).totals.total_amount
+    return services.invoices.generate(cart.cart_id,
+                                      paid_amount=paid if paid is not None else total / 100)
+
+
+def test_status_bar_is_honest(window, services, qtbot):
+    assert window.login_label.text() == NOT_LOGGED_IN == "Not logged in"
+    assert window.sync_label.text() == SYNC_NOT_CONFIGURED == "Offline — not configured"
+    assert "Asha Auto" in window.shop_label.text()
+    qtbot.waitUntil(lambda: window.sales_label.text() == "Today: ₹0.00 · 0 bills")
+    sell(services, "PEN01", 2)
+    window.events.flush_now()
+    qtbot.waitUntil(lambda: window.sales_label.text() == "Today: ₹23.60 · 1 bill")
+
+
+def test_window_geometry_is_remembered(qtbot, services, tmp_path: Path):
+    settings = QSettings(str(tmp_path / "geometry.ini"), QSettings.Format.IniFormat)
+    first = MainWindow(services, settings=settings)
+    qtbot.addWidget(first)
+    first.resize(1100, 700)
+    first.show()
+    qtbot.waitExposed(first)
+    first.close()
+    assert settings.value("window/geometry")
+    second = MainWindow(services, settings=settings)
+    qtbot.addWidget(second)
+    # restored (the small offscreen test screen may clamp it), not the 1366 × 768 default
+    assert second.height() == 700 and second.width() != DEFAULT_SIZE.width()
+    second.close()
+    QThreadPool.globalInstance().waitForDone(5000)
+
+
+def test_settings_keep_secrets_masked_and_check_the_series(window, services):
+    screen = window.show_screen("settings")
+    key = "a1b2c3d4-e5f6-7788-99aa-bbccddeeff00"
+    screen.api_key.edit.setText(key)
+    screen.remote_url.edit.setText("mongodb://shop:s3cret-pw@db.example.com:27017/")
+    screen.save_sync()
+    device = services.device.all()
+    assert device["twoFactorApiKey"] == key
+    assert screen.api_key.edit.text() == ""  # never shown again
+    assert key not in screen.api_key.edit.placeholderText()
+    assert "s3cret-pw" not in screen.remote_url.edit.placeholderText()
+    assert "shop:****@db.example.com" in screen.remote_url.edit.placeholderText()
+    screen.save_sync()  # saving again without typing keeps the key
+    assert services.device.get("twoFactorApiKey") == key
+    window.events.flush_now()
+    assert window.sync_label.text() == "Sync configured — not running"
+
+    screen.prefix.setText("1A")
+    screen.save_device()
+    assert "start with a letter" in screen.device_errors.message("invoicePrefix")
+    screen.prefix.setText("b2")
+    screen.save_device()
+    assert services.device.get("invoicePrefix") == "B2"
+
+
+def test_settings_profile_and_customer_fields(window, services):
+    screen = window.show_screen("settings")
+    screen.gstin.setText("29ABCDE1234F1Z0")  # wrong check character
+    screen.save_profile()
+    assert screen.shop_errors.message("gstin")
+    screen.gstin.setText("")
+    screen.business.setText("Asha Auto Spares & Tyres")
+    screen.save_profile()
+    assert services.scope.shop()["businessName"] == "Asha Auto Spares & Tyres"
+    screen.field_email.setChecked(True)
+    screen.include_tax.setChecked(True)
+    screen.save_billing()
+    settings = services.scope.settings()
+    assert settings["customerFields"]["emailId"] is True
+    assert settings["pricesIncludeTax"] is True
+
+
+def test_backup_and_restore_from_settings(window, services, qtbot, tmp_path: Path):
+    screen = window.show_screen("settings")
+    folder = tmp_path / "backups"
+    screen.backup_now(str(folder))
+    qtbot.waitUntil(lambda: running_jobs() == 0 and "Backup written" in screen.last_message,
+                    timeout=10000)
+    assert backup.latest_backup(folder) is not None
+    sell(services, "PEN01")
+    assert len(services.invoices.recent()) == 1
+    screen.restore(str(folder), confirm=False)
+    qtbot.waitUntil(lambda: running_jobs() == 0 and "Restored" in screen.last_message,
+                    timeout=10000)
+    assert services.invoices.recent() == []
+    billing = window.screen("billing")
+    billing.search.setText("pen")  # the search index was rebuilt from the restored data
+    assert billing.results_model.row_at(0)["name"] == "Pen refill blue"
+
+
+def test_reports_run_and_export(window, services, qtbot, tmp_path: Path):
+    sell(services, "8902001", 2, paid="500")
+    sell(services, "PEN01", 1)
+    reports = window.show_screen("reports")
+    qtbot.waitUntil(lambda: reports.dashboard.sales.value.text() == "₹1,087.00", timeout=5000)
+    assert reports.dashboard.chart.points[-1] == ("2025-06-16", 108700)
+    assert reports.dashboard.dues.value.text() == "₹575.20"
+
+    reports.list.setCurrentRow(1)  # day book
+    qtbot.waitUntil(lambda: running_jobs() == 0 and reports.built is not None, timeout=5000)
+    assert reports.built.table.title == "Day book"
+    assert reports.model.rowCount() == 2  # the day, then the totals row
+    assert reports.model.row_at(1)[:3] == ["Total", "2", "₹1,087.00"]
+
+    reports.list.setCurrentRow(4)  # GST by rate
+    qtbot.waitUntil(lambda: running_jobs() == 0 and reports.built.table.title.startswith(
+        "GST summary by rate"), timeout=5000)
+    rates = [row[0] for row in reports.model.rows()]
+    assert rates == ["18%", "28%", "Total"]
+    csv_path = tmp_path / "gst.csv"
+    reports.export_csv(str(csv_path))
+    qtbot.waitUntil(lambda: running_jobs() == 0 and csv_path.exists(), timeout=5000)
+    lines = csv_path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "gst_rate,taxable,cgst,sgst,igst,total_tax"
+    assert lines[2] == "28%,840.00,117.60,117.60,0.00,235.20"
+    pdf_path = tmp_path / "gst.pdf"
+    reports.export_pdf(str(pdf_path))
+    qtbot.waitUntil(lambda: running_jobs() == 0 and pdf_path.exists(), timeout=10000)
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+
+
+def test_report_date_presets():
+    today = date(2025, 6, 16)
+    assert preset_range("Last month", today) == (date(2025, 5, 1), date(2025, 5, 31))
+    assert preset_range("This financial year", today) == (date(2025, 4, 1), today)
+    assert preset_range("This financial year", date(2026, 2, 3))[0] == date(2025, 4, 1)
+    assert preset_range("Last 7 days", today) == (date(2025, 6, 10), today)
+
+
+def test_first_run_creates_the_shop(qtbot, ctx: ServiceContext):
+    dialog = FirstRunDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.owner.setText("Meena Shah")
+    dialog.business.setText("Shah Stationers")
+    dialog.phone.setText("9811122233")
+    dialog.accept()
+    assert "state" in dialog.errors.message("state")
+    assert dialog.shop is None
+    dialog.state.setCurrentIndex(dialog.state.findData("24"))
+    dialog.gstin.setText("not-a-gstin")
+    dialog.accept()
+    assert dialog.errors.message("gstin")
+    dialog.gstin.clear()
+    dialog.accept()
+    assert dialog.shop is not None
+    shop = ShopService(ctx).local_shop()
+    assert (shop["businessName"], shop["clientSettings"]["stateCode"]) == ("Shah Stationers",
+                                                                           "24")
+
+
+def test_first_run_loads_the_demo_shop(qtbot, ctx: ServiceContext):
+    dialog = FirstRunDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.load_demo()
+    qtbot.waitUntil(lambda: dialog.shop is not None, timeout=20000)
+    assert dialog.result() == FirstRunDialog.DialogCode.Accepted
+    assert ShopService(ctx).local_shop()["_id"] == dialog.shop["_id"]
+
+
+def test_unexpected_error_is_logged_and_only_an_apology_is_shown(qtbot, tmp_path: Path):
+    log_path = setup_logging(tmp_path)
+    errors.set_log_file(log_path)
+    shown: list[str] = []
+
+    def read_and_close(box: QMessageBox) -> None:
+        shown.append(f"{box.text()}\n{box.informativeText()}")
+        box.accept()
+
+    on_dialog(QMessageBox, read_and_close)
+    try:
+        raise KeyError("engine-internal-detail")
+    except KeyError:
+        errors.report_unexpected(*sys.exc_info())
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert shown and shown[0].startswith("Sorry — something went wrong")
+    assert "Traceback" not in shown[0] and "engine-internal-detail" not in shown[0]
+    logged = log_path.read_text(encoding="utf-8")
+    assert "Traceback" in logged and "engine-internal-detail" in logged
+    errors.set_log_file(None)
+    stop_logging(tmp_path)
+
+
+def test_user_errors_read_as_words():
+    from viveka_pos.domain.errors import ValidationError
+
+    assert errors.user_message(ValidationError("paidAmount", "cannot be negative")) == (
+        "Amount paid: cannot be negative")
+    assert errors.is_user_error(ValidationError("x", "y"))
+    assert not errors.is_user_error(KeyError("x"))
+
+
+def test_typing_in_dialog_fields_is_not_taken_for_a_scan(window, services):
+    from viveka_pos.ui.dialogs.customer_lookup import CustomerLookupDialog
+
+    billing = window.screen("billing")
+    names: list[str] = []
+
+    def scan_into_phone(dialog: CustomerLookupDialog) -> None:
+        type_text("98450", dialog.query)
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        QTest.keyClicks(dialog.query, "8901002")  # a scan while the dialog is open
+        QTest.keyClick(dialog.query, Qt.Key.Key_Return)
+        names.append(dialog.query.text())
+        dialog.reject()
+
+    on_dialog(CustomerLookupDialog, scan_into_phone)
+    billing.choose_customer()
+    assert names == ["98450"]  # the phone box got back what was typed
+    assert billing.cart_model.rowCount() == 0  # and nothing was added behind the dialog
+    assert "not added" in billing.last_message
+
+
+def test_automatic_backup_after_bills_is_reported(qtbot, services, tmp_path: Path):
+    from viveka_pos.services.backups import AutoBackup, find_backups
+
+    folder = tmp_path / "auto"
+    services.device.update(backupDir=str(folder), backupEveryBills=1)
+    auto = AutoBackup(services.ctx.store)
+    main = MainWindow(services, auto_backup=auto)
+    auto.on_finished = main.backup_finished.emit
+    qtbot.addWidget(main)
+    main.show()
+    sell(services, "PEN01")
+    main.events.flush_now()
+    qtbot.waitUntil(lambda: "Automatic backup written" in main.statusBar().currentMessage(),
+                    timeout=10000)
+    assert [e.counts.get("invoices") for e in find_backups([folder])] == [1]
+    auto.wait(10)
+    main.close()
+    QThreadPool.globalInstance().waitForDone(5000)
+
+
+def test_invoice_renders_for_the_chosen_paper(services):
+    from viveka_pos.ui.print_jobs import paper_for, render_invoice
+
+    invoice = sell(services, "8902001", 1)
+    payments = services.payments.for_invoice(invoice["_id"])
+    shop = dict(services.scope.shop())
+    assert paper_for(services) == "a4"
+    services.device.update(paperSize="58mm")
+    assert paper_for(services) == "58mm"
+    for paper in ("a4", "80mm", "58mm"):
+        assert render_invoice(invoice, shop, payments, paper).startswith(b"%PDF")

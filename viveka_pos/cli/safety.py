@@ -1,0 +1,124 @@
+"""Data safety commands: ``doctor`` (is the data safe?) and ``backups`` (list, or take one)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import resolve_data_dir
+from ..services import backups
+from ..services.backup_check import verify_copy, write_result
+from ..services.health import check_health
+from ..store import StoreError
+from ..store.backup import read_backup
+from .common import opened_store, print_json, run_command
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "doctor", help="check the data: integrity, invoice chain, backups, disk space")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=cmd_doctor)
+
+    p = subparsers.add_parser("backups", help="list this computer's backups (or take one now)")
+    p.add_argument("--now", action="store_true",
+                   help="take an automatic backup now (verified, old ones pruned)")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.set_defaults(func=cmd_backups)
+
+    p = subparsers.add_parser(
+        "verify-backup", help="check a backup folder: checksum, integrity, invoice chains")
+    p.add_argument("dir")
+    p.add_argument("--chains-only", action="store_true",
+                   help="check only the invoice hash chains (the copy was checked already)")
+    p.add_argument("--result", metavar="FILE",
+                   help="also write the result as JSON to FILE (used by automatic backups)")
+    p.set_defaults(func=cmd_verify_backup)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    try:
+        with opened_store(args) as store:
+            report = check_health(store)
+    except StoreError as exc:
+        # The worst finding of all: say it the same way as the other checks.
+        folder = resolve_data_dir(args.data_dir)
+        if args.json:
+            print_json({"ok": False, "checks": [{"name": "open", "title": "Open the data",
+                                                 "ok": False, "detail": str(exc)}]})
+        else:
+            print(f"FAIL  {'Open the data':<20} {exc}")
+            found = backups.newest_good(backups.find_backups(backups.known_backup_dirs(folder)))
+            if found is not None:
+                print(f"      newest backup: {found.folder} "
+                      f"({found.created_at.strftime('%Y-%m-%d %H:%M')} UTC)")
+        return 1
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        for check in report.checks:
+            print(f"{'ok' if check.ok else 'FAIL':<5} {check.title:<20} {check.detail}")
+        if not report.ok:
+            print(f"{len(report.problems)} problem(s) found", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _age(moment: datetime) -> str:
+    hours = (datetime.now(UTC) - moment).total_seconds() / 3600
+    return f"{hours:.1f} h ago" if hours < 48 else f"{hours / 24:.1f} days ago"
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    def body() -> int:
+        with opened_store(args) as store:
+            if args.now:
+                outcome = backups.AutoBackup(store).run()
+                if not outcome.ok:
+                    print(f"error: the backup failed: {outcome.error}", file=sys.stderr)
+                    return 1
+                assert outcome.entry is not None
+                print(f"backup written to {outcome.entry.folder} in {outcome.seconds:.1f} s "
+                      f"({outcome.entry.total} documents, verified)")
+            folders = [backups.backup_dir(store), *backups.known_backup_dirs(store.data_dir)]
+            entries = backups.find_backups(folders, store_id=store.store_id)
+        if args.json:
+            print_json([backups.as_dict(entry) for entry in entries])
+            return 0
+        if not entries:
+            print("no backups of this data yet")
+        for entry in entries:
+            state = {True: "good", False: "BAD", None: "unchecked"}[entry.verified]
+            print(f"{entry.created_at.strftime('%Y-%m-%d %H:%M')} UTC  {_age(entry.created_at):>14}"
+                  f"  {state:<9} {entry.counts.get('invoices', 0):>7} invoices  {entry.folder}")
+        return 0
+    return run_command(body)
+
+
+CHAIN_PROBLEMS = 3
+"""Exit status of ``verify-backup`` when the copy is sound but an invoice chain is not."""
+
+
+def cmd_verify_backup(args: argparse.Namespace) -> int:
+    def body() -> int:
+        folder = Path(args.dir)
+        if args.result and hasattr(os, "nice"):
+            os.nice(10)  # a helper of the running app: let billing have the CPU first
+        if not args.chains_only:
+            manifest = read_backup(folder)
+            print(f"backup of {manifest.created_at}: checksum, integrity and counts ok "
+                  f"({manifest.total_documents} documents)")
+        problems, invoices = verify_copy(folder)
+        if args.result:
+            write_result(Path(args.result), problems, invoices)
+        for problem in problems:
+            print(problem)
+        if problems:
+            print(f"{len(problems)} problem(s) in the invoice chains", file=sys.stderr)
+            return CHAIN_PROBLEMS
+        print(f"invoice chains intact ({invoices} invoices)")
+        return 0
+    return run_command(body)

@@ -1,0 +1,192 @@
+"""The health check behind ``viveka-pos doctor``: is this PC's data safe right now?
+
+Each check answers one question and never raises: a check that cannot run is reported as a
+failed check with the reason. A problem is something that can cost the shop its bills:
+
+* the database fails SQLite's ``PRAGMA integrity_check``;
+* an invoice hash chain does not verify (an invoice was changed, removed or re-ordered);
+* the data version is not the one this program writes;
+* no good backup in the last 7 days;
+* less than 200 MB free on the disk holding the data folder.
+
+Pending sync records and dead letters are reported for information only: being offline is
+normal for a shop, and sync shows its own state.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..domain.clock import Clock, SystemClock
+from ..store import SCHEMA_VERSION, Store
+from .backups import backup_dir, find_backups, known_backup_dirs, last_good_backup
+from .chains import chain_problems, count_chained
+
+MIN_FREE_BYTES = 200 * 1024 * 1024
+MAX_BACKUP_AGE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    title: str
+    ok: bool
+    detail: str
+    value: Any = None
+    """A machine-readable figure (count, bytes, seconds) for the JSON output."""
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    checks: list[Check] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def problems(self) -> list[Check]:
+        return [check for check in self.checks if not check.ok]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
+            "checks": [{"name": c.name, "title": c.title, "ok": c.ok, "detail": c.detail,
+                        "value": c.value} for c in self.checks],
+        }
+
+
+def _size(count: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TB"  # pragma: no cover
+
+
+def _age(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{max(0, int(seconds // 60))} minutes"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 86400:.1f} days"
+
+
+# ---------------------------------------------------------------------- checks
+def check_version(store: Store) -> Check:
+    version = store.schema_version
+    ok = version == SCHEMA_VERSION
+    detail = (f"data version {version}" if ok else
+              f"data version {version}, but this program writes version {SCHEMA_VERSION}")
+    return Check("version", "Data version", ok, detail, version)
+
+
+def check_integrity(store: Store) -> Check:
+    """SQLite's full integrity check, on a separate read-only connection (billing is not
+    held up: WAL lets it read while the store writes)."""
+    conn = sqlite3.connect(f"file:{store.db_path}?mode=ro", uri=True)
+    try:
+        rows = [row[0] for row in conn.execute("PRAGMA integrity_check(20)")]
+    except sqlite3.DatabaseError as exc:  # damage bad enough to stop the check itself
+        rows = [str(exc)]
+    finally:
+        conn.close()
+    ok = rows == ["ok"]
+    detail = "the database file is sound" if ok else \
+        "the database file is damaged: " + "; ".join(rows[:5]) + \
+        " — restore the newest good backup"
+    return Check("integrity", "Store integrity", ok, detail, rows[:20])
+
+
+def check_chains(store: Store) -> Check:
+    invoices = list(store.iter_docs("invoices"))
+    problems = chain_problems(invoices)
+    chained = count_chained(invoices)
+    if not problems:
+        return Check("chain", "Invoice hash chain", True,
+                     f"all {chained} invoices intact", chained)
+    shown = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)"
+                                        if len(problems) > 5 else "")
+    return Check("chain", "Invoice hash chain", False,
+                 f"{len(problems)} problem(s) in {chained} invoices: {shown}", problems)
+
+
+def check_outbox(store: Store, now: datetime) -> Check:
+    pending = store.outbox_size()
+    dead = store.count("deadletters")
+    detail = "nothing waiting to sync" if not pending else f"{pending} change(s) waiting to sync"
+    if pending:
+        oldest = store.outbox_batch(1)
+        created = oldest[0].get("createdAt") if oldest else None
+        if isinstance(created, datetime):
+            seconds = (now - created.replace(tzinfo=UTC)).total_seconds()
+            detail += f", oldest {_age(seconds)} old"
+    if dead:
+        detail += f"; {dead} refused by the remote (see Settings → Sync)"
+    return Check("outbox", "Sync outbox", True, detail, {"pending": pending, "dead": dead})
+
+
+def check_backup(store: Store, now: datetime, max_age: timedelta = MAX_BACKUP_AGE) -> Check:
+    """The newest good backup of this store: recorded by the automatic backups, or found in
+    the backup folders (manual backups and safety copies count too)."""
+    moments: list[tuple[datetime, str]] = []
+    last = last_good_backup(store)
+    if last is not None:
+        moments.append((last.at, str(last.folder)))
+    folders = [backup_dir(store), *known_backup_dirs(store.data_dir)]
+    for entry in find_backups(folders, store_id=store.store_id):
+        if entry.good:
+            moments.append((entry.created_at, str(entry.folder)))
+            break
+    if not moments:
+        return Check("backup", "Last backup", False,
+                     "no backup of this data was found — make one now (viveka-pos backup DIR)",
+                     None)
+    at, folder = max(moments)
+    seconds = (now - at).total_seconds()
+    ok = seconds <= max_age.total_seconds()
+    detail = f"{_age(seconds)} ago, in {folder}"
+    if not ok:
+        detail += f" — older than {max_age.days} days: make a backup now"
+    return Check("backup", "Last backup", ok, detail, round(seconds))
+
+
+def check_disk(store: Store, min_free: int = MIN_FREE_BYTES) -> Check:
+    usage = shutil.disk_usage(store.data_dir)
+    ok = usage.free >= min_free
+    detail = f"{_size(usage.free)} free in {store.data_dir}"
+    if not ok:
+        detail += f" — less than {_size(min_free)}: free some space before bills fail to save"
+    return Check("disk", "Free disk space", ok, detail, usage.free)
+
+
+def check_health(store: Store, *, clock: Clock | None = None,
+                 min_free_bytes: int = MIN_FREE_BYTES,
+                 max_backup_age: timedelta = MAX_BACKUP_AGE) -> HealthReport:
+    """Run every check; see the module docstring for what counts as a problem."""
+    started = time.perf_counter()
+    now = (clock or SystemClock()).now().astimezone(UTC)
+    runs: list[tuple[str, str, Callable[[], Check]]] = [
+        ("version", "Data version", lambda: check_version(store)),
+        ("integrity", "Store integrity", lambda: check_integrity(store)),
+        ("chain", "Invoice hash chain", lambda: check_chains(store)),
+        ("outbox", "Sync outbox", lambda: check_outbox(store, now)),
+        ("backup", "Last backup", lambda: check_backup(store, now, max_backup_age)),
+        ("disk", "Free disk space", lambda: check_disk(store, min_free_bytes)),
+    ]
+    checks = []
+    for name, title, run in runs:
+        try:
+            checks.append(run())
+        except Exception as exc:  # a check that cannot run is a failed check, never a crash
+            checks.append(Check(name, title, False, f"could not be checked: {exc}"))
+    return HealthReport(checks, time.perf_counter() - started)
+

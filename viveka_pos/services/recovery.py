@@ -1,0 +1,107 @@
+"""When the data cannot be opened: what went wrong, in words, and putting a backup back.
+
+Used by the "cannot open your data" screen (``ui/recovery.py``) before any store exists, so
+nothing here needs an open store.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..store import (
+    DB_FILE,
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    StoreVersionError,
+    StoreWriteError,
+)
+from ..store.migrations import StoreMigrationError
+from ..store.opening import StoreAccessError, StoreDiskFullError, remembered_store_id
+from ..store.rescue import RescueResult, replace_with_backup
+from .backups import BackupEntry, find_backups, known_backup_dirs
+
+log = logging.getLogger("viveka_pos.recovery")
+
+
+@dataclass(frozen=True)
+class OpenFailure:
+    """An open failure explained: a title, what to do, and whether a backup would help."""
+
+    title: str
+    advice: str
+    detail: str
+    can_restore: bool
+
+
+def explain(error: BaseException) -> OpenFailure:
+    detail = str(error) or type(error).__name__
+    if isinstance(error, StoreLockedError):
+        return OpenFailure("Viveka POS is already open", "Switch to the window that is "
+                           "already open, or close it, then try again.", detail, False)
+    if isinstance(error, StoreDiskFullError):
+        return OpenFailure("The disk is full", "Delete or move some files to make room "
+                           "(at least a few hundred MB), then try again. Your data is "
+                           "intact.", detail, False)
+    if isinstance(error, StoreAccessError | StoreWriteError):
+        return OpenFailure("The data folder cannot be written", "Make the folder writable "
+                           "(or put the pen drive's write-protect switch off), then try "
+                           "again. Your data is intact.", detail, False)
+    if isinstance(error, StoreVersionError):
+        return OpenFailure("The data is from a newer Viveka POS", "Install the newer "
+                           "version of Viveka POS. Nothing was changed.", detail, False)
+    if isinstance(error, StoreMigrationError):
+        return OpenFailure("The data could not be upgraded", "Nothing was changed. Try "
+                           "again; if it fails again, restore the newest good backup and "
+                           "contact support with the log file.", detail, True)
+    if isinstance(error, StoreCorruptError):
+        return OpenFailure("Your data file is damaged or missing", "Restore the newest good "
+                           "backup. The damaged file is kept aside, never deleted.",
+                           detail, True)
+    if isinstance(error, StoreError | OSError):
+        return OpenFailure("Your data cannot be opened", "Try again. If it fails again, "
+                           "restore the newest good backup.", detail, True)
+    return OpenFailure("Your data cannot be opened", "Try again, or restore the newest good "
+                       "backup.", detail, True)
+
+
+def candidates(data_dir: Path, extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[
+        BackupEntry]:
+    """Backups to offer, newest first: those of the store this folder held first (when it
+    is known), then any others found in the same places."""
+    folders = [Path(p) for p in extra_dirs] + known_backup_dirs(data_dir)
+    entries = find_backups(folders)
+    mine = remembered_store_id(data_dir)
+    if not mine:
+        return entries
+    return [e for e in entries if e.store_id == mine] + \
+        [e for e in entries if e.store_id != mine]
+
+
+def newest_restorable(data_dir: Path, entries: Iterable[BackupEntry]) -> BackupEntry | None:
+    """The newest good backup of this folder's own store (of any store if unknown)."""
+    mine = remembered_store_id(data_dir)
+    good = [e for e in entries if e.good and (not mine or e.store_id == mine)]
+    return max(good, key=lambda e: e.order) if good else None
+
+
+def is_foreign(data_dir: Path, entry: BackupEntry) -> bool:
+    """True when ``entry`` is known to be another store's backup."""
+    mine = remembered_store_id(data_dir)
+    return bool(mine) and entry.store_id != mine
+
+
+def restore_closed(data_dir: Path, folder: str | os.PathLike[str]) -> RescueResult:
+    """Put the backup in ``folder`` in place of the data that cannot be opened.
+
+    The backup is verified first; the files it replaces move to ``<data dir>/damaged/``.
+    Open the store again afterwards.
+    """
+    result = replace_with_backup(Path(data_dir), Path(folder), DB_FILE)
+    log.warning("data in %s replaced by the backup %s made %s (old files kept in %s)",
+                data_dir, folder, result.manifest.created_at, result.moved_to)
+    return result

@@ -1,0 +1,169 @@
+"""Checks made before the store is opened, so that a sick data folder is reported in words.
+
+Left to itself SQLite explains these cases badly or not at all: a read-only folder surfaces
+as "attempt to write a readonly database" (which reads like damage), a read-only lock file as
+a bare ``PermissionError``, and a missing or emptied data file is silently re-created as a new,
+empty store, so the shop would start again from nothing and the first-run screen would offer
+to register the shop afresh.
+
+To tell "a new installation" from "the data file went missing", the store leaves a small
+marker file (:data:`MARKER`) beside its database once it has been opened successfully. A
+``device.json`` (written by the app after every successful open) counts as the same evidence
+for folders made before the marker existed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+from pathlib import Path
+
+from .errors import StoreCorruptError, StoreError
+
+log = logging.getLogger("viveka_pos.store")
+
+MARKER = "viveka.store"
+"""Written beside the database after a successful open: ``{"storeId": ...}``."""
+_EVIDENCE = (MARKER, "device.json")
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_SIDE_FILES = ("-wal", "-shm")
+
+
+class StoreAccessError(StoreError):
+    """The data folder or one of its files cannot be written (read-only, permissions)."""
+
+
+class StoreDiskFullError(StoreAccessError):
+    """The disk holding the data folder has no room left."""
+
+
+class StoreMissingError(StoreCorruptError):
+    """The data file of a folder that held a store is gone (moved, deleted, not copied)."""
+
+
+def describe_os_error(exc: OSError, path: Path, noun: str = "data folder") -> StoreError:
+    """The store error, in words, for an ``OSError`` met using ``path`` (a ``noun``)."""
+    if exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", None):
+        return StoreDiskFullError(
+            f"The disk holding the {noun} {path} is full. Viveka POS needs some free space "
+            "to save bills: delete or move other files, then start again.")
+    what = f"The {noun} {path}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return StoreAccessError(
+            f"{what} cannot be written ({exc.strerror}). Viveka POS must save every bill "
+            "there: if it is on a pen drive, check that the drive is not write-protected; "
+            "otherwise make the folder writable for this user (or start with --data-dir "
+            "pointing to a folder you can write).")
+    return StoreAccessError(f"{what} cannot be used ({exc.strerror or exc}).")
+
+
+def had_store(data_dir: Path) -> bool:
+    """True when this folder has held an opened store before."""
+    return any((data_dir / name).exists() for name in _EVIDENCE)
+
+
+def check_data_dir(data_dir: Path, db_file: str) -> None:
+    """Create the data folder if needed and make sure a store can be opened in it.
+
+    Raises :class:`StoreAccessError` (read-only, permissions), :class:`StoreDiskFullError`,
+    :class:`StoreMissingError` (the data file of an existing store is gone) or
+    :class:`StoreCorruptError` (the data file is empty or is not a database), each with a
+    message that says what to do. Changes nothing but a short-lived probe file.
+    """
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StoreAccessError(f"{data_dir} is a file, not a folder: choose another data "
+                               "folder.") from None
+    except OSError as exc:
+        raise describe_os_error(exc, data_dir) from None
+    _probe_folder(data_dir)
+    db_path = data_dir / db_file
+    if not db_path.exists():
+        if had_store(data_dir):
+            raise StoreMissingError(
+                f"The shop's data file {db_file} is missing from {data_dir}, which held "
+                "Viveka POS data before. It may have been moved or deleted, or the folder "
+                "was copied without it. Restore the newest good backup, or put the file "
+                "back and start again.")
+        return
+    _check_database_file(db_path)
+    for name in [db_file + suffix for suffix in _SIDE_FILES] + ["viveka.lock"]:
+        path = data_dir / name
+        if path.exists():
+            _probe_file(path)
+
+
+def _probe_folder(data_dir: Path) -> None:
+    probe = data_dir / f".write-test-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, b"ok")  # a full disk refuses even this (space is reserved at write)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise describe_os_error(exc, data_dir) from None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)
+
+
+def _probe_file(path: Path, noun: str = "file") -> None:
+    try:
+        with path.open("r+b"):
+            pass
+    except OSError as exc:
+        raise describe_os_error(exc, path, noun) from None
+
+
+def _check_database_file(db_path: Path) -> None:
+    try:
+        size = db_path.stat().st_size
+        with db_path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise describe_os_error(exc, db_path, "data file") from None
+    if size == 0:
+        if had_store(db_path.parent):
+            raise StoreCorruptError(
+                f"The data file {db_path} is empty: its contents were lost (often a copy or "
+                "a power cut that did not finish). Restore the newest good backup.")
+        return
+    if header != _SQLITE_HEADER:
+        raise StoreCorruptError(
+            f"The data file {db_path} is damaged: it does not start like a database file. "
+            "Restore the newest good backup.")
+    _probe_file(db_path, "data file")
+
+
+def remember_store(data_dir: Path, store_id: str) -> None:
+    """Leave (or update) the marker that says this folder holds a store.
+
+    A failure here is logged, never raised: the store is open and works without it.
+    """
+    path = data_dir / MARKER
+    wanted = {"storeId": store_id}
+    try:
+        if path.is_file() and json.loads(path.read_text(encoding="utf-8")) == wanted:
+            return
+    except (OSError, ValueError):
+        pass
+    tmp = path.with_name(MARKER + ".tmp")
+    try:
+        tmp.write_text(json.dumps(wanted), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not write %s: %s", path, exc)
+
+
+def remembered_store_id(data_dir: Path) -> str:
+    """The id of the store this folder held when it was last opened ('' if unknown)."""
+    try:
+        value = json.loads((data_dir / MARKER).read_text(encoding="utf-8")).get("storeId", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,88 @@
+"""Add a customer, or edit one (the phone number is how a customer is found: fixed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.errors import ValidationError
+from ...services.customers import CustomerService
+from ..widgets.fields import FormErrors, phone_edit, select_data, state_combo
+
+
+class CustomerDialog(QDialog):
+    def __init__(self, parent: QWidget | None, customers: CustomerService,
+                 customer: dict[str, Any] | None = None):
+        super().__init__(parent)
+        self.customers = customers
+        self.customer = customer
+        self.saved: dict[str, Any] | None = None
+        self.setWindowTitle("Edit customer" if customer else "Add customer")
+        self.setMinimumWidth(480)
+        enabled = customers.enabled_fields()
+
+        layout = QVBoxLayout(self)
+        general = QLabel()
+        self.errors = FormErrors(general)
+        form = QFormLayout()
+        self.phone = phone_edit()
+        self.name = QLineEdit()
+        self.address = QLineEdit()
+        self.email = QLineEdit()
+        self.gst_no = QLineEdit()
+        self.state = state_combo("Same as shop")
+        if customer is not None:
+            self.phone.setText(customer.get("phoneNumber", ""))
+            self.phone.setReadOnly(True)
+            self.name.setText(customer.get("name", ""))
+            self.address.setText(customer.get("address", ""))
+            self.email.setText(customer.get("emailId", ""))
+            self.gst_no.setText(customer.get("gstNo", ""))
+            select_data(self.state, customer.get("stateCode", ""))
+        self.errors.add_row(form, "Phone *", "phoneNumber", self.phone)
+        self.errors.add_row(form, "Name", "name", self.name)
+        self.optional = {"address": enabled["address"], "emailId": enabled["emailId"],
+                         "gstNo": enabled["gstNo"]}
+        if enabled["address"]:
+            self.errors.add_row(form, "Address", "address", self.address)
+        if enabled["emailId"]:
+            self.errors.add_row(form, "Email", "emailId", self.email)
+        if enabled["gstNo"]:
+            self.errors.add_row(form, "GSTIN", "gstNo", self.gst_no)
+        self.errors.add_row(form, "State", "stateCode", self.state)
+        layout.addLayout(form)
+        layout.addWidget(general)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        (self.name if customer else self.phone).setFocus()
+
+    def accept(self) -> None:
+        fields: dict[str, Any] = {"name": self.name.text(),
+                                  "state_code": self.state.currentData() or ""}
+        if self.optional["address"]:
+            fields["address"] = self.address.text()
+        if self.optional["emailId"]:
+            fields["email"] = self.email.text()
+        if self.optional["gstNo"]:
+            fields["gst_no"] = self.gst_no.text()
+        try:
+            if self.customer is None:
+                self.saved = self.customers.create(self.phone.text(), **fields)
+            else:
+                self.saved = self.customers.update(self.customer["_id"], **fields)
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        super().accept()

@@ -1,0 +1,121 @@
+"""First start on a PC with no shop: set up the shop, or load the demo shop in one click."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.errors import ValidationError
+from ...services.context import ServiceContext
+from ...services.shop import ShopService
+from ..errors import show_error
+from ..widgets.fields import FormErrors, phone_edit, state_combo
+from ..workers import run_with_progress
+
+
+def load_demo(ctx: ServiceContext) -> dict[str, Any]:
+    from ...services.demo import create_demo_shop
+
+    return create_demo_shop(ctx)
+
+
+class FirstRunDialog(QDialog):
+    def __init__(self, ctx: ServiceContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.shop: dict[str, Any] | None = None
+        self.setWindowTitle("Welcome to Viveka POS")
+        self.setMinimumWidth(560)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        title = QLabel("Set up your shop")
+        title.setObjectName("welcomeTitle")
+        layout.addWidget(title)
+        intro = QLabel("These details are printed on your GST invoices; you can change them "
+                       "later in Settings. The phone number identifies your shop and cannot "
+                       "be changed.")
+        intro.setWordWrap(True)
+        intro.setObjectName("hint")
+        layout.addWidget(intro)
+
+        general = QLabel()
+        self.errors = FormErrors(general)
+        form = QFormLayout()
+        self.owner = QLineEdit()
+        self.business = QLineEdit()
+        self.phone = phone_edit()
+        self.state = state_combo("Choose your state")
+        self.city = QLineEdit()
+        self.gstin = QLineEdit()
+        self.gstin.setPlaceholderText("Optional — 15 characters")
+        self.errors.add_row(form, "Owner name *", "ownerName", self.owner)
+        self.errors.add_row(form, "Business name *", "businessName", self.business)
+        self.errors.add_row(form, "Shop phone *", "phoneNumber", self.phone)
+        self.errors.add_row(form, "State *", ("state", "stateCode"), self.state)
+        self.errors.add_row(form, "City", "city", self.city)
+        self.errors.add_row(form, "GSTIN", "gstin", self.gstin)
+        layout.addLayout(form)
+        layout.addWidget(general)
+
+        row = QHBoxLayout()
+        self.demo_button = QPushButton("Load demo shop")
+        self.demo_button.setToolTip("A ready-made auto-spares shop with items, customers and "
+                                    "a month of bills, to try everything out.")
+        self.demo_button.clicked.connect(self.load_demo)
+        row.addWidget(self.demo_button)
+        row.addStretch(1)
+        cancel = QPushButton("Quit")
+        cancel.clicked.connect(self.reject)
+        create = QPushButton("Create shop")
+        create.setObjectName("primary")
+        create.setDefault(True)
+        create.clicked.connect(self.accept)
+        for button in (self.demo_button, cancel):
+            button.setAutoDefault(False)
+        row.addWidget(cancel)
+        row.addWidget(create)
+        layout.addLayout(row)
+        self.owner.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def accept(self) -> None:
+        state_code = self.state.currentData() or ""
+        try:
+            if not state_code and not self.gstin.text().strip():
+                raise ValidationError("state", "choose the state of your shop (it decides "
+                                      "CGST + SGST or IGST on your bills)")
+            state_name = self.state.currentText().rsplit(" (", 1)[0] if state_code else ""
+            self.shop = ShopService(self.ctx).register(
+                phone=self.phone.text(), owner_name=self.owner.text(),
+                business_name=self.business.text(), city=self.city.text(), state=state_name,
+                gstin=self.gstin.text(),
+                settings={"stateCode": state_code} if state_code else None)
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        super().accept()
+
+    def load_demo(self) -> None:
+        self.demo_button.setEnabled(False)
+        run_with_progress(self, "Demo shop", "Creating the demo shop (items, customers, "
+                          "a month of bills)…", lambda _progress: load_demo(self.ctx),
+                          on_done=self._demo_loaded, on_failed=self._demo_failed)
+
+    def _demo_loaded(self, shop: dict[str, Any]) -> None:
+        self.shop = shop
+        super().accept()
+
+    def _demo_failed(self, exc: BaseException) -> None:
+        self.demo_button.setEnabled(True)
+        show_error(self, exc, "Demo shop")

@@ -1,0 +1,73 @@
+"""Take a payment against an earlier invoice (dues), up to its balance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.errors import ValidationError
+from ...services.convert import paise_of
+from ...services.formatting import day, money, rupees_text
+from ...services.payments import PaymentService
+from ..widgets.fields import FormErrors, amount_edit
+from .payment import method_combo
+
+
+class RecordPaymentDialog(QDialog):
+    def __init__(self, parent: QWidget | None, payments: PaymentService,
+                 invoice: dict[str, Any]):
+        super().__init__(parent)
+        self.payments = payments
+        self.invoice = invoice
+        self.updated: dict[str, Any] | None = None
+        self.setWindowTitle("Record payment")
+        self.setMinimumWidth(440)
+        total = paise_of(invoice.get("totalAmount"))
+        paid = paise_of(invoice.get("paidAmount"))
+        self.balance = total - paid
+
+        layout = QVBoxLayout(self)
+        title = QLabel(f"Invoice {invoice.get('invoiceNumber', '')} of "
+                       f"{day(invoice.get('invoiceDate'))}\n"
+                       f"Total {money(total)} · paid {money(paid)} · "
+                       f"balance {money(self.balance)}")
+        title.setObjectName("dialogTitle")
+        layout.addWidget(title)
+        general = QLabel()
+        self.errors = FormErrors(general)
+        self.amount = amount_edit()
+        self.amount.setText(rupees_text(self.balance))
+        self.amount.selectAll()
+        self.method = method_combo()
+        self.note = QLineEdit()
+        form = QFormLayout()
+        self.errors.add_row(form, "Amount (₹)", "amount", self.amount)
+        self.errors.add_row(form, "Method", "method", self.method)
+        self.errors.add_row(form, "Note", "note", self.note)
+        layout.addLayout(form)
+        layout.addWidget(general)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.amount.setFocus()
+
+    def accept(self) -> None:
+        try:
+            self.updated = self.payments.record(
+                self.invoice["_id"], self.amount.text().strip() or "0",
+                method=self.method.currentData(), note=self.note.text())
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        super().accept()

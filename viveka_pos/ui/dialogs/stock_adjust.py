@@ -1,0 +1,105 @@
+"""Correct an item's stock after a count, or add/remove some, always with a reason.
+
+The change is recorded as a stock movement (never an overwrite), so two counters' changes
+merge after sync.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.errors import ValidationError
+from ...services.catalog import CatalogService
+from ...services.formatting import quantity_with_unit
+from ..widgets.fields import FormErrors, quantity_edit
+
+REASONS = (
+    ("adjustment", "Correction (stock count, damage, loss)"),
+    ("purchase", "Received from a supplier"),
+    ("return", "Returned by a customer"),
+)
+
+
+class StockDialog(QDialog):
+    def __init__(self, parent: QWidget | None, catalog: CatalogService, item: dict[str, Any]):
+        super().__init__(parent)
+        self.catalog = catalog
+        self.item = item
+        self.saved: dict[str, Any] | None = None
+        self.setWindowTitle("Adjust stock")
+        self.setMinimumWidth(480)
+        unit = item.get("unit", "nos")
+
+        layout = QVBoxLayout(self)
+        title = QLabel(f"{item.get('name', '')}\nIn stock now: "
+                       f"{quantity_with_unit(item.get('stock'), unit)}")
+        title.setObjectName("dialogTitle")
+        layout.addWidget(title)
+
+        general = QLabel()
+        self.errors = FormErrors(general)
+        self.set_mode = QRadioButton("Set to the counted stock")
+        self.change_mode = QRadioButton("Add or remove (use − to remove)")
+        self.set_mode.setChecked(True)
+        modes = QButtonGroup(self)
+        modes.addButton(self.set_mode)
+        modes.addButton(self.change_mode)
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(self.set_mode)
+        mode_row.addWidget(self.change_mode)
+        layout.addLayout(mode_row)
+
+        self.amount = quantity_edit(signed=True)
+        self.amount.setPlaceholderText(f"quantity in {unit}")
+        self.reason = QComboBox()
+        for key, label in REASONS:
+            self.reason.addItem(label, key)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("e.g. counted on 1 April; 2 broken in transit")
+        form = QFormLayout()
+        self.errors.add_row(form, "Quantity", ("stock", "quantity"), self.amount)
+        self.errors.add_row(form, "Reason", "reason", self.reason)
+        self.errors.add_row(form, "Note", "note", self.note)
+        layout.addLayout(form)
+        layout.addWidget(general)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.amount.setFocus()
+
+    def accept(self) -> None:
+        text = self.amount.text().strip()
+        if not text or text in ("+", "-"):
+            self.errors.show(ValidationError("stock", "type a quantity"))
+            return
+        reason = str(self.reason.currentData())
+        try:
+            if self.set_mode.isChecked():
+                if text.startswith(("+", "-")):
+                    raise ValidationError("stock", "the counted stock cannot have a sign; "
+                                          "choose “Add or remove” to change it by an amount")
+                self.saved = self.catalog.adjust_stock(self.item["_id"], new_stock=text,
+                                                       reason=reason, note=self.note.text())
+            else:
+                self.saved = self.catalog.adjust_stock(self.item["_id"], delta=text,
+                                                       reason=reason, note=self.note.text())
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        super().accept()

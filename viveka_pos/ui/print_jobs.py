@@ -1,0 +1,96 @@
+"""Printing from the screens: render the PDF on a worker, print it on the UI thread.
+
+The paper comes from this PC's setting (``paperSize``) or else the shop's; A4 gets the tax
+invoice, 80/58 mm rolls the thermal receipt. When a printer was chosen in Settings the job
+goes straight to it; otherwise the print dialog opens. If printing fails, the PDF can be
+saved instead, so a bill is never lost for want of a printer.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from ..services.facade import ShopServices
+from .errors import show_error
+from .workers import start_job
+
+log = logging.getLogger("viveka_pos.ui.print")
+
+
+def paper_for(services: ShopServices) -> str:
+    chosen = services.device.get("paperSize") or services.scope.settings().get("paperSize")
+    return chosen if chosen in ("a4", "80mm", "58mm") else "a4"
+
+
+def render_invoice(invoice: dict[str, Any], shop: dict[str, Any],
+                   payments: list[dict[str, Any]], paper: str) -> bytes:
+    from ..printing import render_invoice_a4, render_receipt
+
+    if paper == "a4":
+        return render_invoice_a4(invoice, shop, payments)
+    return render_receipt(invoice, shop, payments, int(paper.removesuffix("mm")))
+
+
+def print_invoice(parent: QWidget, services: ShopServices, invoice: dict[str, Any], *,
+                  ask: bool = False, on_finished: Callable[[str], None] | None = None) -> None:
+    """Render and print one invoice; ``on_finished`` gets a line saying what happened."""
+    paper = paper_for(services)
+    shop = copy.deepcopy(dict(services.scope.shop()))
+    payments = services.payments.for_invoice(invoice["_id"])
+    number = str(invoice.get("invoiceNumber", ""))
+
+    def done(pdf: bytes) -> None:
+        message = send_to_printer(parent, services, pdf, paper=paper, ask=ask,
+                                  suggested_name=f"{number.replace('/', '-')}.pdf")
+        if on_finished is not None:
+            on_finished(message)
+
+    start_job(lambda _progress: render_invoice(invoice, shop, payments, paper),
+              on_done=done, on_failed=lambda exc: show_error(parent, exc, "Printing"))
+
+
+def send_to_printer(parent: QWidget, services: ShopServices, pdf: bytes, *, paper: str,
+                    ask: bool, suggested_name: str) -> str:
+    from ..printing.printer import PrintError, print_pdf
+
+    printer = str(services.device.get("printerName") or "")
+    try:
+        result = print_pdf(pdf, parent, printer_name=printer or None, paper=paper,
+                           show_dialog=ask or not printer)
+    except PrintError as exc:
+        log.warning("printing failed: %s", exc)
+        return offer_save(parent, pdf, suggested_name, reason=str(exc))
+    if not result.printed:
+        return "Printing cancelled."
+    if result.printer_name and result.printer_name != printer:
+        services.device.update(printerName=result.printer_name)
+    return f"Sent to {result.printer_name or 'the printer'}."
+
+
+def offer_save(parent: QWidget, pdf: bytes, suggested_name: str, *, reason: str) -> str:
+    answer = QMessageBox.question(
+        parent, "Could not print", f"{reason}\n\nSave the document as a PDF file instead?")
+    if answer != QMessageBox.StandardButton.Yes:
+        return "Not printed."
+    return save_pdf_as(parent, pdf, suggested_name)
+
+
+def save_pdf_as(parent: QWidget, pdf: bytes, suggested_name: str) -> str:
+    from ..printing.printer import save_pdf
+
+    path, _ = QFileDialog.getSaveFileName(parent, "Save PDF", str(Path.home() / suggested_name),
+                                          "PDF files (*.pdf)")
+    if not path:
+        return "Not saved."
+    try:
+        save_pdf(pdf, path)
+    except OSError as exc:
+        show_error(parent, exc, "Saving PDF")
+        return "Not saved."
+    return f"Saved {path}."

@@ -1,0 +1,1 @@
+"""The main screens: billing, inventory, customers, dealers, reports, settings."""
