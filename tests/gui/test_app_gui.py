@@ -279,3 +279,29 @@ def test_invoice_renders_for_the_chosen_paper(services):
     assert paper_for(services) == "58mm"
     for paper in ("a4", "80mm", "58mm"):
         assert render_invoice(invoice, shop, payments, paper).startswith(b"%PDF")
+
+
+def test_log_in_and_out_from_settings(window, services, qtbot, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from viveka_pos.ui.dialogs.auth import LoginDialog
+
+    monkeypatch.setenv("VIVEKA_OTP_MODE", "mock")
+    screen = window.show_screen("settings")
+    assert screen.account_state.text() == "Not logged in"
+    assert not screen.logout_button.isEnabled()
+
+    def log_in(dialog):
+        qtbot.keyClick(dialog.phone_edit, Qt.Key.Key_Return)  # send the (demo) OTP
+        qtbot.waitUntil(dialog.otp_box.isVisible, timeout=10_000)
+        qtbot.keyClicks(dialog.otp_edit, "1234")
+        qtbot.keyClick(dialog.otp_edit, Qt.Key.Key_Return)
+
+    seen = on_dialog(LoginDialog, log_in, timeout_ms=15_000)
+    screen.login_button.click()
+    assert seen and seen[0].session is not None
+    assert screen.account_state.text().startswith("Logged in · 9890000000")
+    assert window.login_label.text() == "Logged in · 9890000000"
+    screen.logout_button.click()
+    assert screen.account_state.text() == "Not logged in"
+    assert window.login_label.text() == "Not logged in"

@@ -465,13 +465,64 @@ class SettingsScreen(QWidget):
         self.sync_errors.add_row(sms_form, "Service URL", "twoFactorBaseUrl", self.base_url)
         self.sync_errors.add_row(sms_form, "Template", "twoFactorTemplate", self.template)
         sms_form.addRow("In effect", self.otp_effect)
+        account = self._account_box()
         self.sync_status = QLabel()
         holder = QWidget()
         holder_layout = QVBoxLayout(holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
         holder_layout.addWidget(general)
         holder_layout.addLayout(_save_row("Save", self.save_sync, self.sync_status))
-        return _page(sync, sms, holder)
+        return _page(sync, sms, account, holder)
+
+    # ----------------------------------------------------------------- login
+    def _auth(self) -> Any:
+        from ...services.auth import AuthService
+        from ...services.otp import OtpService
+
+        otp = OtpService(self.services.ctx)
+        return AuthService(self.services.ctx, otp), otp
+
+    def _account_box(self) -> QGroupBox:
+        box = QGroupBox("Login on this PC")
+        row = QHBoxLayout(box)
+        self.account_state = QLabel()
+        self.account_state.setWordWrap(True)
+        self.login_button = QPushButton("Log in…")
+        self.login_button.clicked.connect(self.log_in)
+        self.logout_button = QPushButton("Log out")
+        self.logout_button.clicked.connect(self.log_out)
+        row.addWidget(self.account_state, 1)
+        row.addWidget(self.login_button)
+        row.addWidget(self.logout_button)
+        self._show_account()
+        return box
+
+    def _show_account(self) -> str:
+        auth, _ = self._auth()
+        session = auth.current_session()
+        text = (f"Logged in · {session.shop.get('phoneNumber', '')}" if session is not None
+                else "Not logged in")
+        self.account_state.setText(
+            text if session is None else f"{text} — valid until "
+            f"{session.expires_at.astimezone().strftime('%d %b %Y')}, offline too.")
+        self.logout_button.setEnabled(session is not None)
+        window = self.window()
+        if hasattr(window, "set_login_state"):
+            window.set_login_state(text)
+        return text
+
+    def log_in(self) -> None:
+        from ..dialogs.auth import LoginDialog
+
+        auth, otp = self._auth()
+        phone = self.services.scope.shop().get("phoneNumber", "")
+        LoginDialog(auth, otp, phone=phone, parent=self).exec()
+        self._show_account()
+
+    def log_out(self) -> None:
+        auth, _ = self._auth()
+        auth.logout()
+        self._show_account()
 
     def save_sync(self) -> None:
         values: dict[str, Any] = {
