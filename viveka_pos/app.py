@@ -95,6 +95,27 @@ def sign_in(ctx: Any, shop: dict[str, Any], *, just_created: bool) -> str:
     return f"Logged in · {session.shop.get('phoneNumber', phone)}"
 
 
+def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
+    """Start background sync when this PC has a remote database set (Settings or
+    ``VIVEKA_MONGO_URL``); the status bar then shows its real state. None otherwise."""
+    from .services.device import DeviceSettings
+
+    device = DeviceSettings(ctx.store)
+    url = os.environ.get("VIVEKA_MONGO_URL", "").strip() or device.get("remoteUrl")
+    if not url:
+        return None
+    from .gateways.remote import connect
+    from .sync.worker import SyncWorker
+
+    database = device.get("remoteDatabase") or "vivekaDB"
+    worker = SyncWorker(
+        ctx.store, lambda: connect(url, database), shop["_id"], ctx.device_id,
+        on_status=lambda status: window.sync_status_changed.emit(f"Sync: {status.message}"))
+    window.attach_sync(worker)
+    worker.start()
+    return worker
+
+
 def run_gui(data_dir: str | os.PathLike[str] | None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QDialog
@@ -120,6 +141,7 @@ def run_gui(data_dir: str | os.PathLike[str] | None) -> int:
     if store is None:
         return 1
     auto_backup: Any = None
+    sync_worker: Any = None
     try:
         ctx = ServiceContext(store=store, device_id=load_device_id(folder))
         shop = ShopService(ctx).local_shop()
@@ -141,6 +163,7 @@ def run_gui(data_dir: str | os.PathLike[str] | None) -> int:
                             auto_backup=auto_backup)
         auto_backup.on_finished = window.backup_finished.emit
         window.set_login_state(login_text)
+        sync_worker = start_sync(ctx, shop, window) if login_text != "Not logged in" else None
         window.show()
         auto_backup.start_up()  # once a day, on its own thread
         return int(app.exec())
@@ -148,6 +171,8 @@ def run_gui(data_dir: str | os.PathLike[str] | None) -> int:
         from PySide6.QtCore import QThreadPool
 
         QThreadPool.globalInstance().waitForDone(10_000)
+        if sync_worker is not None:
+            sync_worker.stop()
         if auto_backup is not None:
             auto_backup.on_finished = None
             auto_backup.wait(60)

@@ -305,3 +305,25 @@ def test_log_in_and_out_from_settings(window, services, qtbot, monkeypatch):
     screen.logout_button.click()
     assert screen.account_state.text() == "Not logged in"
     assert window.login_label.text() == "Not logged in"
+
+
+def test_app_starts_sync_and_shows_its_state(window, services, qtbot, tmp_path: Path,
+                                             monkeypatch):
+    from tests.integration.mongo_server import running_server
+    from viveka_pos.app import start_sync
+
+    with running_server(tmp_path / "remote") as server:
+        monkeypatch.setenv("VIVEKA_MONGO_URL", server.url)
+        shop = services.scope.shop()
+        worker = start_sync(services.ctx, shop, window)
+        try:
+            assert worker is not None and window.sync_worker is worker
+            qtbot.waitUntil(lambda: window.sync_label.text() == "Sync: synced",
+                            timeout=30_000)
+            remote = server.client()["vivekaDB"]
+            assert remote.clients.count_documents({"phoneNumber": "9890000000"}) == 1
+        finally:
+            worker.stop()
+    monkeypatch.delenv("VIVEKA_MONGO_URL")
+    services.device.update(remoteUrl="")
+    assert start_sync(services.ctx, services.scope.shop(), window) is None

@@ -96,6 +96,8 @@ SCREENS: tuple[ScreenSpec, ...] = (
 class MainWindow(QMainWindow):
     #: an automatic backup finished (emitted from the backup thread; handled on the UI's)
     backup_finished = Signal(object)
+    #: text for the sync part of the status bar, from the sync worker's thread
+    sync_status_changed = Signal(str)
 
     def __init__(self, services: ShopServices, *, settings: QSettings | None = None,
                  auto_backup: AutoBackup | None = None):
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.settings = settings
         self.auto_backup = auto_backup
+        self.sync_worker: Any = None
         self.screens: dict[str, QWidget] = {}
         self._sync_override = ""
         self._dirty: dict[str, set[str] | None] = {}
@@ -190,6 +193,13 @@ class MainWindow(QMainWindow):
         """For the login flow to report who is logged in (or that nobody is)."""
         self.login_label.setText(text or NOT_LOGGED_IN)
 
+    def attach_sync(self, worker: Any) -> None:
+        """Show a running sync worker's state and nudge it after each saved bill. Its
+        status callback runs on the worker's thread; a queued signal brings it here."""
+        self.sync_worker = worker
+        self.sync_status_changed.connect(self.set_sync_state)
+        self.set_sync_state(f"Sync: {worker.status.message}")
+
     def set_sync_state(self, text: str) -> None:
         """For the sync worker to report its real state; never set a state it is not in."""
         self._sync_override = text
@@ -269,6 +279,8 @@ class MainWindow(QMainWindow):
             self.refresh_status()
         if "invoices" in changed and self.auto_backup is not None:
             self.auto_backup.note_bill_saved()  # every N bills (a device setting)
+        if "invoices" in changed and self.sync_worker is not None:
+            self.sync_worker.poke()
 
     def _backup_finished(self, outcome: BackupOutcome) -> None:
         if outcome.ok:
