@@ -86,6 +86,7 @@ def build(out: Path, scale: str, seed: int = 5) -> None:
 
     invoices, payments, histories = [], [], []
     prev_hash = GENESIS_HASH
+    sequence_in_year: dict[str, int] = {}
     per_payment = sizes["payments"] / sizes["invoices"]
     payment_budget = 0.0
     span = timedelta(days=730)
@@ -101,12 +102,13 @@ def build(out: Path, scale: str, seed: int = 5) -> None:
         supply = "inter" if customer and customer["stateCode"] != "29" else "intra"
         totals = compute_invoice(lines, supply_type=supply)
         fy = financial_year(day)
+        seq = sequence_in_year[fy] = sequence_in_year.get(fy, 0) + 1  # restarts each April
         invoice = {
             "_id": _oid(rng), "clientId": client_id,
             "clientCustomerId": customer["_id"] if customer else None,
             "clientCustomerName": customer["name"] if customer else "",
             "clientCustomerPhone": customer["phoneNumber"] if customer else "",
-            "invoiceNumber": format_invoice_number("A", fy, n),
+            "invoiceNumber": format_invoice_number("A", fy, seq),
             "invoiceDate": day.isoformat(), "dueDate": (day + timedelta(days=30)).isoformat(),
             "subtotal": totals.subtotal / 100, "totalTax": totals.total_tax / 100,
             "totalDiscount": 0, "totalAmount": totals.total_amount / 100,
@@ -121,7 +123,7 @@ def build(out: Path, scale: str, seed: int = 5) -> None:
                 "sgst": line.sgst / 100, "igst": line.igst / 100,
                 "lineTotal": line.line_total / 100} for line in totals.lines],
             "generatedAt": when.replace(tzinfo=None), "deviceId": "pc-bench", "series": "A",
-            "financialYear": fy, "sequence": n, "supplyType": supply, "shopStateCode": "29",
+            "financialYear": fy, "sequence": seq, "supplyType": supply, "shopStateCode": "29",
             "placeOfSupply": customer["stateCode"] if customer else "29",
             "customerGstin": "", "customerAddress": "", "customerState": "",
             "billDiscount": 0, "pricesIncludeTax": False,
@@ -170,7 +172,7 @@ def build(out: Path, scale: str, seed: int = 5) -> None:
     _insert(store, "purchasehistories", histories)
     with store.unit_of_work(record_outbox=False) as db:
         db.counters.insert_one({"_id": f"invoice:A:{financial_year(day)}",
-                                "next": sizes["invoices"] + 1})
+                                "next": sequence_in_year[financial_year(day)] + 1})
         db.counters.insert_one({"_id": "chain:A", "lastHash": prev_hash})
         db.outbox.delete_many({})  # as after a completed sync
     counts = store.counts()

@@ -23,7 +23,14 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.safety_shop import file_rows, fixed_clock, make_shop, sell, snapshot
+from tests.fixtures.safety_shop import (
+    damage_invoice_page,
+    file_rows,
+    fixed_clock,
+    make_shop,
+    sell,
+    snapshot,
+)
 from viveka_pos.services import recovery
 from viveka_pos.services.backups import AutoBackup
 from viveka_pos.services.context import ServiceContext
@@ -282,10 +289,7 @@ def _scramble_header(path: Path) -> None:
 
 
 def _scramble_pages(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    middle = len(data) // 2 // 4096 * 4096
-    data[middle:middle + 8192] = bytes((i * 7 + 3) % 256 for i in range(8192))
-    path.write_bytes(bytes(data))
+    damage_invoice_page(path, [f"A/2526/{n:05d}" for n in range(12, 20)])  # mid-table
 
 
 DAMAGE: dict[str, tuple[Callable[[Path], None], type[StoreError], str]] = {

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.money import format_inr, to_rupees
+from ..services.backups import restore as restore_backup
 from ..services.context import ServiceContext
 from ..services.convert import paise_of
 from ..services.csv_io import export_items, import_items
@@ -88,6 +89,8 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_backup)
     p = subparsers.add_parser("restore", help="replace this computer's data with a backup")
     p.add_argument("dir")
+    p.add_argument("--other-shop", action="store_true",
+                   help="allow restoring a backup of a different shop over this one")
     p.set_defaults(func=cmd_restore)
     p = subparsers.add_parser("verify", help="check every invoice against its hash chain")
     p.set_defaults(func=cmd_verify)
@@ -241,8 +244,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     def body() -> int:
         with opened_store(args) as store:
-            manifest = store.restore(args.dir)
-        print(f"restored backup of {manifest.created_at}: {manifest.total_documents} documents")
+            restored = restore_backup(store, args.dir, allow_other_shop=args.other_shop)
+        print(f"restored backup of {restored.created_at:%Y-%m-%d %H:%M} UTC "
+              f"({restored.shop_name}): {restored.total} documents")
         return 0
     return run_command(body)
 

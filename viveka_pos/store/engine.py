@@ -441,8 +441,13 @@ class SqliteEngine(Engine):
         if collection in self._unloaded:
             with self.lock:
                 if collection in self._unloaded:
-                    row = self._conn.execute("SELECT COUNT(*) FROM docs WHERE coll = ?",
-                                             (collection,)).fetchone()
+                    try:
+                        row = self._conn.execute("SELECT COUNT(*) FROM docs WHERE coll = ?",
+                                                 (collection,)).fetchone()
+                    except sqlite3.DatabaseError as exc:
+                        raise StoreCorruptError(
+                            f"The database file {self.db_path} could not be read ({exc}). "
+                            "Restore the newest good backup.") from exc
                     return int(row[0])
         return len(self._docs.get(collection, {}))
 
