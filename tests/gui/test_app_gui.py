@@ -327,3 +327,30 @@ def test_app_starts_sync_and_shows_its_state(window, services, qtbot, tmp_path: 
     monkeypatch.delenv("VIVEKA_MONGO_URL")
     services.device.update(remoteUrl="")
     assert start_sync(services.ctx, services.scope.shop(), window) is None
+
+
+def test_first_run_registers_with_an_otp(qtbot, ctx: ServiceContext, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from viveka_pos.ui.dialogs.auth import RegisterDialog
+
+    monkeypatch.setenv("VIVEKA_OTP_MODE", "mock")
+    dialog = FirstRunDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.phone.setText("9811122299")
+
+    def register(reg):
+        qtbot.keyClicks(reg.owner_edit, "Meena Shah")
+        qtbot.keyClicks(reg.business_edit, "Shah Stationers")
+        qtbot.keyClick(reg.phone_edit, Qt.Key.Key_Return)  # phone came from the wizard
+        qtbot.waitUntil(reg.otp_box.isVisible, timeout=10_000)
+        qtbot.keyClicks(reg.otp_edit, "1234")
+        qtbot.keyClick(reg.otp_edit, Qt.Key.Key_Return)
+
+    seen = on_dialog(RegisterDialog, register, timeout_ms=15_000)
+    dialog.register_button.click()
+    assert seen and seen[0].shop is not None
+    assert dialog.shop is not None and dialog.result() == FirstRunDialog.DialogCode.Accepted
+    shop = ShopService(ctx).local_shop()
+    assert (shop["phoneNumber"], shop["businessName"]) == ("9811122299", "Shah Stationers")
+    assert ctx.store.count("otpsessions") == 0  # the OTP was used up

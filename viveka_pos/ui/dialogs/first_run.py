@@ -75,6 +75,11 @@ class FirstRunDialog(QDialog):
                                     "a month of bills, to try everything out.")
         self.demo_button.clicked.connect(self.load_demo)
         row.addWidget(self.demo_button)
+        self.register_button = QPushButton("Register with SMS code…")
+        self.register_button.setToolTip("Register the shop with a one-time code sent to the "
+                                        "shop phone (needs the SMS settings or demo mode).")
+        self.register_button.clicked.connect(self.register_with_otp)
+        row.addWidget(self.register_button)
         row.addStretch(1)
         cancel = QPushButton("Quit")
         cancel.clicked.connect(self.reject)
@@ -82,7 +87,7 @@ class FirstRunDialog(QDialog):
         create.setObjectName("primary")
         create.setDefault(True)
         create.clicked.connect(self.accept)
-        for button in (self.demo_button, cancel):
+        for button in (self.demo_button, self.register_button, cancel):
             button.setAutoDefault(False)
         row.addWidget(cancel)
         row.addWidget(create)
@@ -105,6 +110,21 @@ class FirstRunDialog(QDialog):
             self.errors.show(exc)
             return
         super().accept()
+
+    def register_with_otp(self) -> None:
+        """Register through the OTP flow (the spec's registration); on success the new shop
+        is this wizard's result."""
+        from ...services.auth import AuthService
+        from ...services.otp import OtpService
+        from .auth import RegisterDialog
+
+        otp = OtpService(self.ctx)
+        dialog = RegisterDialog(AuthService(self.ctx, otp), otp, phone=self.phone.text(),
+                                parent=self)
+        dialog.exec()
+        if dialog.shop is not None:
+            self.shop = dialog.shop
+            super().accept()
 
     def load_demo(self) -> None:
         self.demo_button.setEnabled(False)
