@@ -214,13 +214,21 @@ class SqliteEngine(Engine):
         return frozenset(self._unloaded)
 
     def reload(self) -> None:
-        """Drop every cache and read the database file again (after a restore)."""
-        self._docs.clear()
-        self._meta.clear()
-        self._meta_defs.clear()
-        self._states.clear()
-        self._unloaded.clear()
-        self._load()
+        """Drop every cache and read the database file again (after a restore).
+
+        Call with the lock held. Every collection is marked unloaded *before* the caches
+        are replaced, so a reader on another thread either sees the old data or waits for
+        the lock and loads the new data; it never sees a half-cleared cache.
+        """
+        old_collections = {loc for loc in self._meta_defs if "." in loc}
+        self._unloaded = set(old_collections)
+        self._docs = {}
+        self._meta = {}
+        self._states = {}
+        self._meta_defs = {}
+        self._load()  # marks the restored file's collections unloaded
+        # collections the restored file does not have: nothing to load, they are empty
+        self._unloaded -= old_collections - set(self._meta_defs)
 
     # ---------------------------------------------------------- transactions
     @property
@@ -417,25 +425,32 @@ class SqliteEngine(Engine):
                 self.on_write(collection, stored["_id"], stored)
         return True
 
-    def get_doc(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
+    def _collection_docs(self, collection: str) -> dict[str, dict[str, Any]]:
+        """The cached documents of a collection, loading it first if needed."""
         self._ensure(collection)
-        return self._docs.get(collection, {}).get(str(doc_id))
+        docs = self._docs.get(collection)
+        if docs is None:
+            # A reload (restore) may have replaced the caches between the check and the
+            # read: the collection is then unloaded again, and loading waits for the lock.
+            self._ensure(collection)
+            docs = self._docs.get(collection)
+        return docs if docs is not None else {}
+
+    def get_doc(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
+        return self._collection_docs(collection).get(str(doc_id))
 
     def doc_exists(self, collection: str, doc_id: Any) -> bool:
-        self._ensure(collection)
-        return str(doc_id) in self._docs.get(collection, {})
+        return str(doc_id) in self._collection_docs(collection)
 
     def list_ids(self, collection: str, limit: int | None = None) -> list[str]:
-        self._ensure(collection)
-        keys = self._docs.get(collection, {}).keys()
+        keys = self._collection_docs(collection).keys()
         if limit is None:
             return list(keys)
         return list(itertools.islice(keys, limit))
 
     def iter_docs(self, collection: str) -> Iterator[dict[str, Any]]:
         """All cached documents of a collection (read-only views: never mutate them)."""
-        self._ensure(collection)
-        return iter(list(self._docs.get(collection, {}).values()))
+        return iter(list(self._collection_docs(collection).values()))
 
     def count(self, collection: str) -> int:
         if collection in self._unloaded:
