@@ -43,13 +43,6 @@ PHONE = "9876543210"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy_for_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A proxy configured on the machine must not intercept requests to 127.0.0.1."""
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeTwoFactorServer]:
     with FakeTwoFactorServer(valid_keys={KEY}) as server:
