@@ -26,6 +26,7 @@ from bson.codec_options import CodecOptions
 from mongita.common import MetaStorageObject
 from mongita.engines.engine_common import Engine
 
+from .checkpoint import AUTOCHECKPOINT_PAGES, WalCheckpointer
 from .errors import DuplicateKeyError, StoreCorruptError, StoreWriteError
 from .indexes import FieldIndex, UniqueConstraint
 
@@ -93,6 +94,11 @@ class SqliteEngine(Engine):
         self.db_path = db_path
         self.lock = threading.RLock()
         self._conn = connect(db_path)
+        # Checkpoints run on a background thread (see checkpoint.py), started by the first
+        # commit: a store only read never starts one.
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer: WalCheckpointer | None = None
+        self._checkpoint_in_commits = False
         self._docs: dict[str, dict[str, dict[str, Any]]] = {}
         self._meta: dict[str, MetaStorageObject] = {}
         self._meta_defs: dict[str, dict[str, Any]] = {}
@@ -282,6 +288,7 @@ class SqliteEngine(Engine):
                 self._journal.clear()
                 self._marks.clear()
                 changed, self._changed = self._changed, {}
+                self._after_commit()
             else:
                 self._conn.execute(f"RELEASE sp{self._depth - 1}")
                 self._marks.pop()
@@ -290,6 +297,22 @@ class SqliteEngine(Engine):
             self.lock.release()
         if changed:
             self._notify(changed)
+
+    def _after_commit(self) -> None:
+        checkpointer = self._checkpointer
+        if checkpointer is None:
+            if not self._checkpoint_in_commits:
+                self._checkpointer = WalCheckpointer(self.db_path)
+                self._checkpointer.nudge()
+        elif checkpointer.failed:
+            # The background thread could not work: let SQLite checkpoint inside commits
+            # again, so the WAL never grows without bound.
+            self._checkpointer = None
+            self._checkpoint_in_commits = True
+            with suppress(sqlite3.Error):
+                self._conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+        else:
+            checkpointer.nudge()
 
     def rollback(self) -> None:
         try:
@@ -619,6 +642,8 @@ class SqliteEngine(Engine):
         with self.lock:
             if self._depth:
                 raise StoreWriteError("cannot close the store inside a unit of work")
+            if self._checkpointer is not None:
+                self._checkpointer.stop()
             with suppress(sqlite3.Error):
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()

@@ -1,0 +1,94 @@
+"""Copying the write-ahead log into the database file, away from the counter.
+
+SQLite's automatic checkpoint runs inside whichever commit crosses the WAL size threshold:
+that one commit then writes and fsyncs the pages of the last thousand writes, and a bill
+that normally saves in a few milliseconds takes ten times longer. The store's connection
+therefore has automatic checkpoints off, and this thread does them on its own connection
+after commits (``PASSIVE``: it never waits for, nor blocks, the writer or the readers).
+
+Checkpoints are crash-safe by SQLite's design; a kill in the middle leaves the WAL to be
+replayed at the next open. If this thread cannot do its work (the folder became read-only,
+the disk is full), ``failed`` is set and the store turns automatic checkpoints back on, so
+the WAL never grows without bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Final
+
+logger = logging.getLogger("viveka_pos.store")
+
+#: checkpoint at most this often while writes keep coming (seconds)
+MIN_INTERVAL: Final = 1.0
+#: SQLite's own default threshold for the fallback automatic checkpoint (pages)
+AUTOCHECKPOINT_PAGES: Final = 1000
+
+
+class WalCheckpointer:
+    """A daemon thread that checkpoints ``db_path`` after it is nudged."""
+
+    def __init__(self, db_path: Path, *, min_interval: float = MIN_INTERVAL):
+        self._db_path = db_path
+        self._min_interval = min_interval
+        self._wake = threading.Event()
+        self._stopping = False
+        self.failed = False
+        #: checkpoints done (frames were waiting), for tests and diagnostics
+        self.runs = 0
+        self._thread = threading.Thread(target=self._run, name="viveka-wal-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def nudge(self) -> None:
+        """Something was committed: checkpoint soon."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the checkpoint in progress, if any, and end the thread."""
+        self._stopping = True
+        self._wake.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(str(self._db_path), isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            self._give_up(exc)
+            return
+        try:
+            while True:
+                self._wake.wait()
+                if self._stopping:
+                    return
+                self._wake.clear()
+                self._checkpoint(conn)
+                if self.failed:
+                    return
+                # Let writes gather: one checkpoint per burst, not one per commit.
+                deadline = time.monotonic() + self._min_interval
+                while not self._stopping and (left := deadline - time.monotonic()) > 0:
+                    time.sleep(min(left, 0.05))
+        finally:
+            conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        try:
+            busy, log_frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
+            return
+        if log_frames > 0 and done > 0:
+            self.runs += 1
+        if busy or done < log_frames:
+            self._wake.set()  # a reader held frames back: try again after the interval
+
+    def _give_up(self, exc: BaseException) -> None:
+        logger.warning("background checkpoint stopped (%s); the store checkpoints at commit "
+                       "instead", exc)
+        self.failed = True
