@@ -27,6 +27,7 @@ from mongita.collection import (
     _update_item_in_doc,
     _validate_doc,
     _validate_filter,
+    _validate_update,
 )
 from mongita.common import ASCENDING, DESCENDING
 from mongita.database import Database
@@ -35,10 +36,13 @@ from mongita.errors import MongitaError
 from mongita.mongita_client import MongitaClient
 from mongita.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
-from .engine import CODEC, SqliteEngine
+from .engine import SqliteEngine
 from .errors import DuplicateKeyError, UnsupportedQueryError
 
 IndexKeys = str | list[tuple[str, int]]
+
+#: "this filter does not name one document by its plain _id"
+_NO_ID: Any = object()
 
 
 def _naive_utc(value: Any) -> Any:
@@ -75,9 +79,26 @@ def _is_plain(value: Any) -> bool:
 
 
 def copy_doc(doc: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of a stored document; a BSON round trip is several times faster than
-    ``copy.deepcopy`` and gives exactly what a reopen would read."""
-    return bson.decode(bson.encode(doc), codec_options=CODEC)
+    """A deep copy of a stored document.
+
+    Stored documents hold what a BSON decode gives: dicts, lists and immutable leaves
+    (str, numbers, ObjectId, datetime, Decimal128, bytes...), so only dicts and lists need
+    copying; that is about five times faster than a BSON round trip.
+    """
+    copied = {}
+    for key, value in doc.items():
+        kind = type(value)
+        if kind is dict:
+            value = copy_doc(value)
+        elif kind is list:
+            value = _copy_list(value)
+        copied[key] = value
+    return copied
+
+
+def _copy_list(values: list[Any]) -> list[Any]:
+    return [copy_doc(v) if type(v) is dict else _copy_list(v) if type(v) is list else v
+            for v in values]
 
 
 class DurableCollection(Collection):
@@ -99,6 +120,26 @@ class DurableCollection(Collection):
         doc_id = self._Collection__find_one_id(filter, sort, skip)
         if doc_id is None:
             return None
+        doc = self._engine.get_doc(self.full_name, doc_id)
+        return None if doc is None else copy_doc(doc)
+
+    def _plain_id(self, filter: Any) -> Any:
+        """The ``_id`` of a filter that is exactly ``{"_id": value}``, else ``_NO_ID``.
+
+        Most reads and writes of the services name one document by id; answering those
+        straight from the engine skips Mongita's general query path (about 40 µs a write).
+        """
+        if type(filter) is dict and len(filter) == 1:
+            value = filter.get("_id", _NO_ID)
+            if value is not _NO_ID and _is_plain(value) and not isinstance(value, datetime):
+                return value
+        return _NO_ID
+
+    def find_one(self, filter: Any = None, sort: Any = None,  # type: ignore[override]
+                 skip: Any = None) -> dict[str, Any] | None:
+        doc_id = self._plain_id(filter) if sort is None and not skip else _NO_ID
+        if doc_id is _NO_ID:
+            return super().find_one(filter, sort=sort, skip=skip)
         doc = self._engine.get_doc(self.full_name, doc_id)
         return None if doc is None else copy_doc(doc)
 
@@ -252,8 +293,16 @@ class DurableCollection(Collection):
 
     def update_one(self, filter: dict[str, Any], update: dict[str, Any],
                    upsert: bool = False) -> UpdateResult:
+        doc_id = _NO_ID if upsert else self._plain_id(filter)
+        if doc_id is _NO_ID:
+            with self._engine.transaction():
+                return super().update_one(filter, update, upsert=upsert)
+        _validate_update(update)
         with self._engine.transaction():
-            return super().update_one(filter, update, upsert=upsert)
+            if not self._engine.doc_exists(self.full_name, doc_id):
+                return UpdateResult(0, 0)
+            self._Collection__update_doc(doc_id, update)
+        return UpdateResult(1, 1)
 
     def update_many(self, filter: dict[str, Any], update: dict[str, Any],
                     upsert: bool = False) -> UpdateResult:

@@ -177,6 +177,28 @@ def test_datetimes_round_trip_as_naive_utc(store: Store) -> None:
 
 
 # --------------------------------------------------------------------------------------
+def test_by_id_reads_and_writes_behave_like_the_general_path(store: Store) -> None:
+    """``{"_id": x}`` alone takes a shortcut past the query planner; same answers."""
+    db = store.db
+    item = db.items.insert_one({"name": "Bolt", "tags": ["a"], "sizes": {"m": 8}}).inserted_id
+    doc = db.items.find_one({"_id": item})
+    doc["tags"].append("mutated")
+    doc["sizes"]["m"] = 10
+    assert db.items.find_one({"_id": item}) == {"_id": item, "name": "Bolt", "tags": ["a"],
+                                                "sizes": {"m": 8}}
+    assert db.items.find_one({"_id": bson.ObjectId()}) is None
+    missing = db.items.update_one({"_id": bson.ObjectId()}, {"$set": {"name": "x"}})
+    assert (missing.matched_count, missing.modified_count) == (0, 0)
+    with pytest.raises(MongitaError):
+        db.items.update_one({"_id": item}, {"name": "no operator"})
+    assert db.items.update_one({"_id": item}, {"$inc": {"sizes.m": 2}}).modified_count == 1
+    assert db.items.find_one({"_id": item})["sizes"] == {"m": 10}
+    pending = store.outbox_size()
+    db.items.update_one({"_id": item}, {"$set": {"name": "Bolt M8"}})
+    assert store.outbox_size() == pending  # the same document: its outbox record moves on
+    assert db.items.find_one({"name": "Bolt M8"})["_id"] == item
+
+
 # Model-based: random operations give the same answers as stock Mongita (memory client).
 
 values = st.one_of(st.integers(-3, 3), st.sampled_from(["a", "b", "c"]), st.none(),
