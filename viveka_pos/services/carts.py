@@ -151,16 +151,18 @@ class CartService:
                                   "first")
         return found
 
-    def _refresh(self, db: Any, cart: dict[str, Any], changes: dict[str, Any] | None = None
-                 ) -> CartView:
+    def _refresh(self, db: Any, cart: dict[str, Any], changes: dict[str, Any] | None = None,
+                 lines: list[dict[str, Any]] | None = None) -> CartView:
         """Recompute the cart's stored totals after a change (inside the unit of work) and
-        return the cart as it now is.
+        return the cart as it now is. ``lines``: the cart's lines after the change, when the
+        caller has them already (else they are read).
 
         Raises ValidationError (rolling the change back) when the discounts no longer fit.
         """
         current = self.scope.store.get("carts", cart["_id"]) or cart
         merged = {**current, **(changes or {})}
-        lines = self._lines(cart["_id"])
+        if lines is None:
+            lines = self._lines(cart["_id"])
         customer = None
         if merged.get("clientCustomerId") is not None:
             customer = db.clientCustomers.find_one({"_id": merged["clientCustomerId"]})
@@ -183,19 +185,22 @@ class CartService:
         unit = item_doc.get("unit", "nos")
         qty = v.quantity(quantity, unit, "quantity")
         lines = self._lines(cart["_id"])
-        existing = next((line for line in lines if line["itemId"] == item_doc["_id"]), None)
+        at = next((i for i, line in enumerate(lines) if line["itemId"] == item_doc["_id"]),
+                  None)
         with self._scratch() as db:
-            if existing is not None:
+            if at is not None:
+                existing = lines[at]
                 new_qty = quantity_of(existing["quantity"]) + qty
                 db.cartitems.update_one({"_id": existing["_id"]}, {"$set": self._qty_fields(
                     existing, new_qty)})
+                line_id = existing["_id"]
             else:
                 price = paise_of(item_doc.get("price"))
                 group = ""
                 if item_doc.get("groupId") is not None:
                     group_doc = db.itemgroups.find_one({"_id": item_doc["groupId"]})
                     group = group_doc["name"] if group_doc else ""
-                db.cartitems.insert_one({
+                line_id = db.cartitems.insert_one({
                     "_id": ObjectId(),
                     "cartId": cart["_id"],
                     "itemId": item_doc["_id"],
@@ -212,8 +217,14 @@ class CartService:
                     "position": max((line.get("position", 0) for line in lines),
                                     default=0) + 1,
                     "createdAt": self.scope.now(),
-                })
-            view = self._refresh(db, cart)
+                }).inserted_id
+            # the line as stored, in its place (lines stay in position order)
+            stored = db.cartitems.find_one({"_id": line_id})
+            if at is not None:
+                lines[at] = stored
+            else:
+                lines.append(stored)
+            view = self._refresh(db, cart, lines=lines)
         return view
 
     def _resolve_item(self, item: Any) -> dict[str, Any]:
