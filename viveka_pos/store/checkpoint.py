@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Final
 
@@ -36,7 +35,7 @@ class WalCheckpointer:
         self._db_path = db_path
         self._min_interval = min_interval
         self._wake = threading.Event()
-        self._stopping = False
+        self._stopping = threading.Event()
         self.failed = False
         #: checkpoints done (frames were waiting), for tests and diagnostics
         self.runs = 0
@@ -50,7 +49,7 @@ class WalCheckpointer:
 
     def stop(self) -> None:
         """Finish the checkpoint in progress, if any, and end the thread."""
-        self._stopping = True
+        self._stopping.set()
         self._wake.set()
         self._thread.join()
 
@@ -64,16 +63,13 @@ class WalCheckpointer:
         try:
             while True:
                 self._wake.wait()
-                if self._stopping:
+                if self._stopping.is_set():
                     return
                 self._wake.clear()
                 self._checkpoint(conn)
-                if self.failed:
-                    return
                 # Let writes gather: one checkpoint per burst, not one per commit.
-                deadline = time.monotonic() + self._min_interval
-                while not self._stopping and (left := deadline - time.monotonic()) > 0:
-                    time.sleep(min(left, 0.05))
+                if self.failed or self._stopping.wait(self._min_interval):
+                    return
         finally:
             conn.close()
 
