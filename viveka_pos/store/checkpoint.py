@@ -3,8 +3,9 @@
 SQLite's automatic checkpoint runs inside whichever commit crosses the WAL size threshold:
 that one commit then writes and fsyncs the pages of the last thousand writes, and a bill
 that normally saves in a few milliseconds takes ten times longer. The store's connection
-therefore has automatic checkpoints off, and this thread does them on its own connection
-after commits (``PASSIVE``: it never waits for, nor blocks, the writer or the readers).
+therefore checkpoints itself only as a safety net, at a much larger size, and this thread
+does the work on its own connection after commits (``PASSIVE``: it never waits for, nor
+blocks, the writer or the readers).
 
 Checkpoints are crash-safe by SQLite's design; a kill in the middle leaves the WAL to be
 replayed at the next open. If this thread cannot do its work (the folder became read-only,
@@ -24,6 +25,9 @@ logger = logging.getLogger("viveka_pos.store")
 
 #: checkpoint at most this often while writes keep coming (seconds)
 MIN_INTERVAL: Final = 1.0
+#: the writer's own automatic checkpoint stays on at this size (pages, about 64 MB): see
+#: ``WalCheckpointer._checkpoint``
+SAFETY_NET_PAGES = 16384
 #: SQLite's own default threshold for the fallback automatic checkpoint (pages)
 AUTOCHECKPOINT_PAGES: Final = 1000
 
@@ -31,9 +35,9 @@ AUTOCHECKPOINT_PAGES: Final = 1000
 class WalCheckpointer:
     """A daemon thread that checkpoints ``db_path`` after it is nudged."""
 
-    def __init__(self, db_path: Path, *, min_interval: float = MIN_INTERVAL):
+    def __init__(self, db_path: Path, *, min_interval: float | None = None):
         self._db_path = db_path
-        self._min_interval = min_interval
+        self._min_interval = MIN_INTERVAL if min_interval is None else min_interval
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self.failed = False
@@ -74,6 +78,14 @@ class WalCheckpointer:
             conn.close()
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        """Copy what the log holds into the database file, never waiting for anyone.
+
+        The writer starts the log again from its beginning only when, at the start of a
+        write, everything in it has been copied. While writes keep coming faster than this
+        thread copies them (a sync pull, an import), that never happens, so the writer keeps
+        SQLite's automatic checkpoint as a safety net at ``SAFETY_NET_PAGES``: past that, one
+        commit copies what is left (most of it is copied here already) and the log restarts.
+        """
         try:
             busy, log_frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         except sqlite3.Error as exc:

@@ -15,7 +15,7 @@ import itertools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from bson.codec_options import CodecOptions
 from mongita.common import MetaStorageObject
 from mongita.engines.engine_common import Engine
 
+from . import checkpoint
 from .checkpoint import AUTOCHECKPOINT_PAGES, WalCheckpointer
 from .errors import DuplicateKeyError, StoreCorruptError, StoreWriteError
 from .indexes import FieldIndex, UniqueConstraint
@@ -96,7 +97,7 @@ class SqliteEngine(Engine):
         self._conn = connect(db_path)
         # Checkpoints run on a background thread (see checkpoint.py), started by the first
         # commit: a store only read never starts one.
-        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_NET_PAGES}")
         self._checkpointer: WalCheckpointer | None = None
         self._checkpoint_in_commits = False
         self._docs: dict[str, dict[str, dict[str, Any]]] = {}
@@ -332,25 +333,12 @@ class SqliteEngine(Engine):
         finally:
             self.lock.release()
 
-    @contextmanager
-    def _ensure_transaction(self) -> Iterator[None]:
+    def _ensure_transaction(self) -> AbstractContextManager[Any]:
         """Join the open transaction, or make a single write its own transaction."""
-        if self._depth:
-            with self.lock:
-                yield
-            return
-        with self.transaction():
-            yield
+        return self.lock if self._depth else _Transaction(self)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self.begin()
-        try:
-            yield
-        except BaseException:
-            self.rollback()
-            raise
-        self.commit()
+    def transaction(self) -> AbstractContextManager[None]:
+        return _Transaction(self)
 
     def _undo_to(self, mark: int) -> None:
         while len(self._journal) > mark:
@@ -659,6 +647,25 @@ class SqliteEngine(Engine):
             self.on_write = None
             self.on_undo = None
             gc.unfreeze()
+
+
+class _Transaction:
+    """``with engine.transaction():`` — a class, not a generator: every write of a unit of
+    work opens one (as a savepoint), so its few microseconds count."""
+
+    __slots__ = ("_engine",)
+
+    def __init__(self, engine: SqliteEngine):
+        self._engine = engine
+
+    def __enter__(self) -> None:
+        self._engine.begin()
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self._engine.commit()
+        else:
+            self._engine.rollback()
 
 
 def _quiet_rollback(conn: sqlite3.Connection) -> None:
