@@ -3,6 +3,13 @@
 Without ``--otp`` the command sends the OTP and asks for it on stdin, again after a wrong
 one while tries are left. ``--otp CODE`` uses an OTP already sent (by ``send-otp`` or an
 earlier run); in demo mode, where the OTP is always 1234, it is issued on the spot.
+
+``login`` joins a shop kept on the remote database (a second PC of the shop; ``sync/join.py``)
+when a remote is given (``--remote`` or ``VIVEKA_MONGO_URL``), or when the shop is not on
+this PC and Settings has a remote address: the shop's document comes first, then the OTP,
+then the first full sync. A remote given on the command line is reached before the data
+folder is touched, so an unreachable one changes nothing here. Without a remote, and with
+the shop on this PC, login needs no network but the SMS.
 """
 
 from __future__ import annotations
@@ -11,12 +18,26 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack, closing
 from typing import Any, TypeVar
 
+from ..gateways.remote import DEFAULT_DATABASE, RemoteDatabase, RemoteError, connect
 from ..gateways.sms import SmsError
-from ..services.auth import AuthService
+from ..services.auth import AuthService, Session
+from ..services.context import ServiceContext
+from ..services.device import DeviceSettings
 from ..services.otp import MOCK_OTP, OtpChallenge, OtpCooldownError, OtpError, OtpService
-from .common import CommandError, context_for, opened_store, run_command
+from ..services.shop import ShopService
+from ..sync.join import bring_shop, describe_counts, first_sync, forget_shop
+from .common import (
+    CommandError,
+    add_remote_options,
+    context_for,
+    opened_store,
+    remote_database,
+    remote_url,
+    run_command,
+)
 
 T = TypeVar("T")
 
@@ -31,9 +52,12 @@ def register(subparsers: Any) -> None:
     reg.add_argument("--otp", help="an OTP already received (skips sending and the prompt)")
     reg.set_defaults(func=_register)
 
-    login = subparsers.add_parser("login", help="log in on this computer with an OTP")
+    login = subparsers.add_parser(
+        "login", help="log in on this computer with an OTP; with a remote database, join a "
+                      "shop kept there (a second PC of the shop)")
     login.add_argument("--phone", required=True, help="the shop's mobile number")
     login.add_argument("--otp", help="an OTP already received (skips sending and the prompt)")
+    add_remote_options(login)
     login.set_defaults(func=_login)
 
     logout = subparsers.add_parser("logout", help="end the login of this computer")
@@ -57,11 +81,16 @@ def _keep_log_records_off_the_terminal() -> None:
         package.addHandler(logging.NullHandler())
 
 
-def _services(store: Any) -> tuple[OtpService, AuthService]:
+def _context_services(store: Any) -> tuple[ServiceContext, OtpService, AuthService]:
     _keep_log_records_off_the_terminal()
     ctx = context_for(store)
     otp = OtpService(ctx)
-    return otp, AuthService(ctx, otp)
+    return ctx, otp, AuthService(ctx, otp)
+
+
+def _services(store: Any) -> tuple[OtpService, AuthService]:
+    _, otp, auth = _context_services(store)
+    return otp, auth
 
 
 def _sms_guard(body: Callable[[], T]) -> T:
@@ -152,19 +181,83 @@ def _register(args: argparse.Namespace) -> int:
 
 def _login(args: argparse.Namespace) -> int:
     def body() -> int:
-        with opened_store(args) as store:
-            otp, auth = _services(store)
-            session = _with_otp(
-                args, otp, "login", auth.start_login, lambda code: auth.login(args.phone, code)
-            )
-        shop = session.shop
-        print(
-            f"Logged in: {shop['businessName']} ({shop['phoneNumber']}); "
-            f"valid until {session.expires_at:%Y-%m-%d} (UTC)."
-        )
-        return 0
+        with ExitStack() as stack:
+            given = remote_url(args.remote)  # --remote, else VIVEKA_MONGO_URL
+            remote = (stack.enter_context(closing(_connect(
+                given, args.database or DEFAULT_DATABASE, args))) if given else None)
+            with opened_store(args) as store:
+                ctx, otp, auth = _context_services(store)
+                settings = DeviceSettings(store).all()
+                url = given
+                if remote is None and ShopService(ctx).find_by_phone(args.phone) is None:
+                    url = remote_url(None, settings)
+                if remote is None and not url:
+                    return _login_here(args, otp, auth)
+                database = remote_database(args.database, settings)
+                if remote is None or remote.name != database:
+                    remote = stack.enter_context(closing(_connect(url, database, args)))
+                return _join(args, ctx, otp, auth, remote, url)
 
     return run_command(body)
+
+
+def _connect(url: str, database: str, args: argparse.Namespace) -> RemoteDatabase:
+    try:
+        return connect(url, database, timeout_ms=int(args.timeout * 1000))
+    except RemoteError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _login_here(args: argparse.Namespace, otp: OtpService, auth: AuthService) -> int:
+    """Log in to a shop kept on this PC (no remote database involved)."""
+    session = _with_otp(
+        args, otp, "login", auth.start_login, lambda code: auth.login(args.phone, code)
+    )
+    _print_login(session)
+    return 0
+
+
+def _join(args: argparse.Namespace, ctx: ServiceContext, otp: OtpService, auth: AuthService,
+          remote: RemoteDatabase, url: str) -> int:
+    """Join the shop kept on ``remote``: its document, the OTP, then the first full sync."""
+    prepared = bring_shop(ctx, remote, args.phone)
+    try:
+        session = _with_otp(
+            args, otp, "login", auth.start_login, lambda code: auth.login(args.phone, code)
+        )
+    except BaseException:
+        forget_shop(ctx.store, prepared)  # no login: leave no shop behind
+        raise
+    _print_login(session)
+    print(f"Bringing the shop's data from {remote.masked_url} (database {remote.name})…",
+          file=sys.stderr, flush=True)
+    before = str(DeviceSettings(ctx.store).get("invoicePrefix"))
+    result = first_sync(ctx, remote, prepared, session, url=url)
+    if result.report is not None:
+        pull = result.report.pull
+        print(f"Joined from {remote.masked_url} (database {remote.name}): pulled "
+              f"{pull.received} documents ({pull.applied} applied).")
+    print(f"On this computer now: {describe_counts(result.counts)}.")
+    if result.series_changed:
+        print(f"Invoice series of this computer: {result.series} (series {before} may be "
+              "another computer's; change it in Settings).")
+    else:
+        print(f"Invoice series of this computer: {result.series}.")
+    if result.report is not None and result.report.dead_letters:
+        print(f"warning: {result.report.dead_letters} document(s) could not be synced; "
+              "see Settings → Sync", file=sys.stderr)
+    if not result.complete:
+        raise CommandError(f"the first sync stopped: {result.error} — you stay logged in; "
+                           "run `viveka-pos sync` to bring the rest")
+    return 0
+
+
+def _print_login(session: Session) -> None:
+    shop = session.shop
+    print(
+        f"Logged in: {shop['businessName']} ({shop['phoneNumber']}); "
+        f"valid until {session.expires_at:%Y-%m-%d} (UTC)."
+    )
 
 
 def _logout(args: argparse.Namespace) -> int:

@@ -1,15 +1,18 @@
-"""Helpers shared by CLI commands: open the store, report errors in one line."""
+"""Helpers shared by CLI commands: open the store, report errors in one line, and find the
+remote database (``sync`` and ``login`` take the same options)."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
 from ..config import load_device_id
 from ..domain.errors import ValidationError
+from ..gateways.remote import DEFAULT_DATABASE
 from ..services.context import ServiceContext
 from ..store import Store, StoreError, open_store
 
@@ -44,3 +47,32 @@ def run_command(body: Callable[[], int | None]) -> int:
 
 def print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+URL_ENV: Final = "VIVEKA_MONGO_URL"
+NO_REMOTE: Final = (f"no remote database address: use --remote, set {URL_ENV}, or save it "
+                    "in Settings")
+
+
+def add_remote_options(cmd: Any) -> None:
+    """``--remote``, ``--database`` and ``--timeout``, as ``sync`` and ``login`` take them."""
+    cmd.add_argument("--remote", help=f"mongodb:// or mongodb+srv:// address (default: "
+                                      f"{URL_ENV}, then Settings)")
+    cmd.add_argument("--database", help="remote database name (default: Settings, then "
+                                        f"{DEFAULT_DATABASE})")
+    cmd.add_argument("--timeout", type=float, default=5.0,
+                     help="seconds to wait for the remote (default: 5)")
+
+
+def remote_url(option: str | None, settings: Mapping[str, Any] | None = None) -> str:
+    """The remote database address: ``--remote``, else ``VIVEKA_MONGO_URL``, else the one
+    saved in Settings (when ``settings``, i.e. ``DeviceSettings.all()``, is given); '' when
+    there is none."""
+    return ((option or "").strip() or os.environ.get(URL_ENV, "").strip()
+            or str((settings or {}).get("remoteUrl") or "").strip())
+
+
+def remote_database(option: str | None, settings: Mapping[str, Any] | None = None) -> str:
+    """``--database``, else the one saved in Settings, else the default (vivekaDB)."""
+    return ((option or "").strip() or str((settings or {}).get("remoteDatabase") or "").strip()
+            or DEFAULT_DATABASE)

@@ -2,41 +2,45 @@
 
 The remote address comes from ``--remote``, else ``VIVEKA_MONGO_URL``, else Settings
 (``remoteUrl``); the database from ``--database``, else Settings (``remoteDatabase``, default
-``vivekaDB``). The address is never printed with its password.
+``vivekaDB``) — :func:`.common.remote_url` and :func:`.common.remote_database`, shared with
+``login``. The address is never printed with its password.
 
-Joining a second PC to an existing shop (``login --remote``) is not done here yet: it needs
-the OTP login to look the shop up on the remote by phone when it is not on this PC, save the
-remote address in the device settings, and then run a first (full) sync for that shop — the
-sync itself already handles an empty PC (see ``SyncEngine``, whose first pull is a full one).
+A second PC joins an existing shop with ``login --phone P --remote URL`` (see
+``sync/join.py``): it brings the shop's document, logs in with the OTP, saves the address in
+Settings and runs the first (full) sync. If that sync stops half way (the network dropped),
+the login stands and a plain ``sync`` here finishes it: a shop's first pull stays a full one
+until one has finished.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
-from ..gateways.remote import DEFAULT_DATABASE, RemoteError, connect
+from ..gateways.remote import RemoteError, connect
 from ..services.device import DeviceSettings
 from ..services.shop import ShopService
 from ..sync.engine import REVOKED_MESSAGE, SyncEngine
-from .common import CommandError, context_for, opened_store, print_json, run_command
-
-URL_ENV = "VIVEKA_MONGO_URL"
+from .common import (
+    NO_REMOTE,
+    CommandError,
+    add_remote_options,
+    context_for,
+    opened_store,
+    print_json,
+    remote_database,
+    remote_url,
+    run_command,
+)
 
 
 def register(subparsers: Any) -> None:
     cmd = subparsers.add_parser(
         "sync", help="sync this shop with the remote database (push, then pull)")
-    cmd.add_argument("--remote", help=f"mongodb:// or mongodb+srv:// address (default: "
-                                      f"{URL_ENV}, then Settings)")
-    cmd.add_argument("--database", help="remote database name (default: Settings, then "
-                                        f"{DEFAULT_DATABASE})")
+    add_remote_options(cmd)
     cmd.add_argument("--shop", help="phone number of the shop to sync (default: this PC's shop)")
     cmd.add_argument("--full", action="store_true",
                      help="read every document of the shop, not only recent changes")
-    cmd.add_argument("--timeout", type=float, default=5.0,
-                     help="seconds to wait for the remote (default: 5)")
     cmd.add_argument("--json", action="store_true", help="print the full report as JSON")
     cmd.set_defaults(func=_sync)
 
@@ -46,17 +50,16 @@ def _sync(args: Any) -> int:
         with opened_store(args) as store:
             ctx = context_for(store)
             settings = DeviceSettings(store).all()
-            url = args.remote or os.environ.get(URL_ENV, "").strip() or settings["remoteUrl"]
+            url = remote_url(args.remote, settings)
             if not url:
-                raise CommandError(
-                    f"no remote database address: use --remote, set {URL_ENV}, or save it "
-                    "in Settings")
-            database = args.database or settings.get("remoteDatabase") or DEFAULT_DATABASE
+                raise CommandError(NO_REMOTE)
+            database = remote_database(args.database, settings)
             shops = ShopService(ctx)
             shop = shops.find_by_phone(args.shop) if args.shop else shops.local_shop()
             if shop is None:
-                raise CommandError("no shop on this computer to sync: register or log in "
-                                   "first" if not args.shop else f"no shop {args.shop} here")
+                raise CommandError("no shop on this computer to sync: register one, or join "
+                                   "one with login --phone P --remote URL" if not args.shop
+                                   else f"no shop {args.shop} here")
             try:
                 remote = connect(url, database, timeout_ms=int(args.timeout * 1000))
                 try:

@@ -117,6 +117,19 @@ class Puller:
         outbox_writer(self.store).save_clock()
         return result
 
+    def apply_documents(self, collection: str, docs: list[dict[str, Any]]) -> PullResult:
+        """Apply documents the caller read from the remote exactly as a pull applies them
+        (ownership check, sync fields dropped, no outbox record); no cursor moves, so the
+        next pull still reads them (and finds them unchanged). Used to bring in a shop's own
+        document, found by phone, before logging in on a new PC."""
+        result = PullResult()
+        touched = _Touched()
+        self._apply_page(collection, docs, {}, result, touched, advance_cursor=False)
+        self._settle(touched, result)
+        self._recompute(touched, result)
+        outbox_writer(self.store).save_clock()
+        return result
+
     # ---------------------------------------------------------------- reading
     def _pages(self, collection: str, full: bool) -> Iterator[list[dict[str, Any]]]:
         """Pages of the shop's documents: all of them (by ``_id``), or those pushed after

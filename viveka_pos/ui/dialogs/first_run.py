@@ -1,4 +1,5 @@
-"""First start on a PC with no shop: set up the shop, or load the demo shop in one click."""
+"""First start on a PC with no shop: set up the shop, load the demo shop in one click, or join
+a shop that another PC keeps on the online database."""
 
 from __future__ import annotations
 
@@ -80,6 +81,14 @@ class FirstRunDialog(QDialog):
                                         "shop phone (needs the SMS settings or demo mode).")
         self.register_button.clicked.connect(self.register_with_otp)
         row.addWidget(self.register_button)
+        self.join_button = QPushButton("Join a shop…")
+        self.join_button.setToolTip("Another counter of a shop that already syncs: find it on "
+                                    "its online database, log in with an OTP, bring its data.")
+        self.join_button.clicked.connect(self.join_shop)
+        row.addWidget(self.join_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        row = QHBoxLayout()  # the wizard's own answer on a line of its own, never squeezed
         row.addStretch(1)
         cancel = QPushButton("Quit")
         cancel.clicked.connect(self.reject)
@@ -87,7 +96,7 @@ class FirstRunDialog(QDialog):
         create.setObjectName("primary")
         create.setDefault(True)
         create.clicked.connect(self.accept)
-        for button in (self.demo_button, self.register_button, cancel):
+        for button in (self.demo_button, self.register_button, self.join_button, cancel):
             button.setAutoDefault(False)
         row.addWidget(cancel)
         row.addWidget(create)
@@ -121,6 +130,16 @@ class FirstRunDialog(QDialog):
         otp = OtpService(self.ctx)
         dialog = RegisterDialog(AuthService(self.ctx, otp), otp, phone=self.phone.text(),
                                 parent=self)
+        dialog.exec()
+        if dialog.shop is not None:
+            self.shop = dialog.shop
+            super().accept()
+
+    def join_shop(self) -> None:
+        """Join a shop kept on the online database; on success it is this wizard's result."""
+        from .join import JoinDialog
+
+        dialog = JoinDialog(self.ctx, parent=self)
         dialog.exec()
         if dialog.shop is not None:
             self.shop = dialog.shop

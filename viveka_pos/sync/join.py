@@ -1,0 +1,249 @@
+"""Joining a shop from another PC: the shop is on the remote database but not on this PC yet.
+
+The steps, in this order (the CLI's ``login --remote`` and the first-run "Join a shop…"
+dialog both follow them):
+
+1. :func:`bring_shop` finds the shop on the remote by its phone number and, when this PC does
+   not have it, applies its one document here the way a pull does (no outbox record). That is
+   all that is read before the OTP: the login needs the shop known on this PC, nothing else.
+2. The caller logs in with the OTP (``AuthService``). The OTP is made and checked on this PC
+   in this PC's OTP mode (its own settings or the environment; never synced), so demo mode
+   works here without an SMS key, whatever the first PC uses.
+3. :func:`first_sync` — given the session that login returned — saves the remote address in
+   this PC's settings, runs the first (full) sync, and gives this PC an invoice series that no
+   other PC of the shop uses. The sync pushes this PC's new session, and the remote ends the
+   shop's older sessions on other PCs (the single-device policy, see ``sync/push.py``): the
+   first PC is asked to log in again after its next sync.
+
+A login that does not happen (wrong OTP given up on, dialog closed) should leave no shop
+behind: :func:`forget_shop` removes a document brought in by step 1 while this PC holds no
+login for it, so the PC is as it was and can join again (or set up a shop of its own).
+
+If the network drops during the first sync, the login stands and the address is saved: the
+next ``viveka-pos sync`` or the app's background sync brings the rest (a shop's first pull is
+a full one until one finishes; what was applied before the drop stays).
+
+One PC keeps one shop: a PC that holds another shop refuses to join.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bson import ObjectId
+from pymongo.errors import PyMongoError
+
+from ..domain import validation as v
+from ..domain.errors import ValidationError
+from ..domain.numbering import parse_invoice_number, parse_order_number
+from ..gateways.remote import RemoteDatabase, RemoteError, remote_failure
+from ..services.auth import DEACTIVATED, Session
+from ..services.context import ServiceContext
+from ..services.device import DEFAULTS as DEVICE_DEFAULTS
+from ..services.device import DeviceSettings
+from ..services.shop import ShopService
+from ..store import Store
+from .engine import SyncEngine, SyncReport
+
+Progress = Callable[[str], None]
+
+#: Every PC starts with this series, so a PC joining a shop never takes it.
+FIRST_PC_SERIES: Final = str(DEVICE_DEFAULTS["invoicePrefix"])
+
+#: Series a joining PC picks from, in order: B … Z, then A1 … Z9.
+SERIES_CHOICES: Final = tuple(
+    [c for c in string.ascii_uppercase if c != FIRST_PC_SERIES]
+    + [f"{c}{d}" for c in string.ascii_uppercase for d in "123456789"]
+)
+
+#: What the join reports having brought, by collection, with the word to print.
+COUNTED: Final = (("items", "items"), ("clientCustomers", "customers"),
+                  ("invoices", "invoices"), ("payments", "payments"),
+                  ("dealers", "dealers"), ("dealerorders", "dealer orders"))
+
+
+@dataclass(frozen=True)
+class PreparedShop:
+    """The shop found on the remote, now on this PC. ``brought_in``: its document was
+    applied by this join (it was not here before)."""
+
+    shop: dict[str, Any]
+    brought_in: bool
+
+    @property
+    def client_id(self) -> ObjectId:
+        client_id: ObjectId = self.shop["_id"]
+        return client_id
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    shop: dict[str, Any]
+    report: SyncReport | None
+    """The first sync's report; None when it stopped (see ``error``)."""
+    counts: dict[str, int]
+    """The shop's documents on this PC after the first sync, by collection."""
+    series: str
+    series_changed: bool
+    error: str = ""
+    """Why the first sync stopped ('' when it finished); the login stands either way."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.error
+
+
+def find_remote_shop(remote: RemoteDatabase, phone: object) -> dict[str, Any] | None:
+    """The shop with this phone on the remote database, if there is one."""
+    phone_number = v.phone(phone, "phoneNumber")
+    try:
+        doc = remote.collection("clients").find_one({"phoneNumber": phone_number})
+    except PyMongoError as exc:
+        raise remote_failure(remote.masked_url, exc) from None
+    return dict(doc) if doc is not None else None
+
+
+def bring_shop(ctx: ServiceContext, remote: RemoteDatabase, phone: object) -> PreparedShop:
+    """Step 1: find the shop on the remote and make sure its document is on this PC.
+
+    ``ValidationError`` on ``phoneNumber`` when the remote has no such shop, when it is
+    deactivated, and when this PC keeps another shop (one PC keeps one shop). A shop already
+    on this PC needs no document from the remote (its first PC may not have synced yet), but
+    must not be a different shop with the same number.
+    """
+    phone_number = v.phone(phone, "phoneNumber")
+    found = find_remote_shop(remote, phone_number)
+    local = ShopService(ctx).local_shop()
+    if found is not None and not found.get("isActive", True):
+        raise ValidationError("phoneNumber", DEACTIVATED)
+    if local is not None and local.get("phoneNumber") == phone_number and (
+            found is None or found["_id"] == local["_id"]):
+        return PreparedShop(shop=local, brought_in=False)
+    if found is None:
+        raise ValidationError(
+            "phoneNumber",
+            f"no shop with this number on the remote database {remote.masked_url} (database "
+            f"{remote.name}) — check the number and the database, or sync the shop's first "
+            "computer once")
+    if local is not None:
+        raise ValidationError("phoneNumber", _other_shop_message(local, found))
+    engine = SyncEngine(ctx.store, remote, found["_id"], ctx.device_id, clock=ctx.clock,
+                        ensure_indexes=False)
+    result = engine.puller.apply_documents("clients", [found])
+    shop = ctx.store.get("clients", found["_id"])
+    if result.applied != 1 or shop is None:
+        reasons = [letter.reason for letter in engine.letters.list()
+                   if letter.collection == "clients" and letter.doc_id == found["_id"]]
+        raise ValidationError("phoneNumber", "the shop's record on the remote database "
+                              + (reasons[0] if reasons else "cannot be saved on this computer"))
+    return PreparedShop(shop=dict(shop), brought_in=True)
+
+
+def _other_shop_message(local: dict[str, Any], found: dict[str, Any]) -> str:
+    if local.get("phoneNumber") == found.get("phoneNumber"):
+        return ("this computer has its own shop with this number, made here and not the one "
+                "on the remote database — they cannot be joined")
+    return (f"this computer already keeps the shop {local.get('businessName', '')} "
+            f"({local.get('phoneNumber', '')}); one computer keeps one shop — join from "
+            "another computer or another data folder")
+
+
+def forget_shop(store: Store, prepared: PreparedShop) -> bool:
+    """Undo step 1 when no login followed: remove the shop document it brought in, unless
+    this PC has a login (a device session) for the shop. Returns True when removed."""
+    if not prepared.brought_in:
+        return False
+    client_id = prepared.client_id
+    if any(doc.get("clientId") == client_id for doc in store.iter_docs("devicesessions")):
+        return False
+    with store.unit_of_work(record_outbox=False) as db:
+        db.clients.delete_one({"_id": client_id})
+    return True
+
+
+def first_sync(ctx: ServiceContext, remote: RemoteDatabase, prepared: PreparedShop,
+               session: Session, *, url: str, progress: Progress | None = None) -> JoinResult:
+    """Step 3, after the OTP login: save the remote address, pull the shop, choose the series.
+
+    A remote failure during the sync does not raise: the result says why it stopped.
+    """
+    if session.client_id != prepared.client_id:
+        raise ValueError("the login is for another shop than the one being joined")
+    say = progress or (lambda _text: None)
+    store = ctx.store
+    client_id = prepared.client_id
+    device = DeviceSettings(store)
+    device.update(remoteUrl=url, remoteDatabase=remote.name)
+    say("Bringing the shop's items, customers and bills…")
+    engine = SyncEngine(store, remote, client_id, ctx.device_id, clock=ctx.clock)
+    report: SyncReport | None = None
+    error = ""
+    try:
+        report = engine.sync_once(full=True)
+    except RemoteError as exc:
+        error = str(exc)
+        engine.record_failure(error)
+    current = str(device.get("invoicePrefix"))
+    series = current
+    if prepared.brought_in:
+        say("Choosing this computer's invoice series…")
+        numbered_here, taken = _series_in_use(store, client_id, ctx.device_id)
+        if not numbered_here:
+            series = choose_series(current, taken)
+        if series != current:
+            device.update(invoicePrefix=series)
+    shop = store.get("clients", client_id)
+    return JoinResult(shop=dict(shop) if shop is not None else prepared.shop, report=report,
+                      counts=shop_counts(store, client_id), series=series,
+                      series_changed=series != current, error=error)
+
+
+def choose_series(current: str, taken: Iterable[str]) -> str:
+    """This PC's series on joining: its own if set and unused elsewhere, else the first free
+    choice. Never the first PC's series, which any PC of the shop may be using unseen (a PC
+    that has not billed yet leaves no trace of its series)."""
+    used = {*taken, FIRST_PC_SERIES}
+    if current not in used:
+        return current
+    for choice in SERIES_CHOICES:
+        if choice not in used:
+            return choice
+    raise ValidationError("invoicePrefix", "every series is in use; set one in Settings")
+
+
+def _shop_docs(store: Store, collection: str, client_id: ObjectId) -> Iterable[dict[str, Any]]:
+    return (doc for doc in store.iter_docs(collection) if doc.get("clientId") == client_id)
+
+
+def _series_in_use(store: Store, client_id: ObjectId,
+                   device_id: str) -> tuple[bool, set[str]]:
+    """Whether this PC has numbered any invoice or dealer order of the shop, and the series
+    of those numbered on other PCs."""
+    here = False
+    taken: set[str] = set()
+    for name, parse, field in (("invoices", parse_invoice_number, "invoiceNumber"),
+                               ("dealerorders", parse_order_number, "orderNumber")):
+        for doc in _shop_docs(store, name, client_id):
+            if doc.get("deviceId") == device_id:
+                here = True
+                continue
+            series = doc.get("series")
+            if not isinstance(series, str) or not series:
+                try:
+                    series = parse(doc.get(field)).series
+                except ValidationError:
+                    continue  # numbered by another tool in its own way: no series to avoid
+            taken.add(series)
+    return here, taken
+
+
+def shop_counts(store: Store, client_id: ObjectId) -> dict[str, int]:
+    return {name: sum(1 for _ in _shop_docs(store, name, client_id)) for name, _ in COUNTED}
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """"items 3, customers 2, invoices 5, …" in :data:`COUNTED` order."""
+    return ", ".join(f"{word} {counts.get(name, 0)}" for name, word in COUNTED)

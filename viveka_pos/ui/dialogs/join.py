@@ -1,0 +1,294 @@
+"""Join a shop kept on the online database (a second counter of the shop), from the first run.
+
+The steps of ``sync/join.py``, each off the UI thread: find the shop and bring its document
+(progress dialog), log in with the OTP (the login dialog), then the first full sync (progress
+dialog). On success :attr:`JoinDialog.shop` is the joined shop. Closing the login dialog
+without logging in takes the shop's document away again, so nothing is left half joined.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain import validation as v
+from ...domain.errors import ValidationError
+from ...gateways.remote import (
+    DEFAULT_DATABASE,
+    DEFAULT_TIMEOUT_MS,
+    RemoteConfigError,
+    RemoteDatabase,
+    RemoteError,
+    RemoteUnavailableError,
+    check_database_name,
+    check_url,
+    connect,
+    mask_url,
+)
+from ...services.auth import AuthService
+from ...services.context import ServiceContext
+from ...services.device import DeviceSettings
+from ...services.otp import MOCK_OTP, OtpService
+from ...sync.join import JoinResult, PreparedShop, bring_shop, first_sync, forget_shop
+from ..errors import is_user_error, report_unexpected
+from ..widgets.fields import FormErrors, phone_edit
+from ..workers import run_with_progress
+
+log = logging.getLogger("viveka_pos.ui.join")
+
+URL_ENV = "VIVEKA_MONGO_URL"
+TITLE = "Join a shop"
+
+
+def _as_field_error(exc: BaseException) -> BaseException:
+    """Remote failures that the address causes, shown beside the address."""
+    if isinstance(exc, RemoteConfigError | RemoteUnavailableError):
+        return ValidationError("remoteUrl", str(exc))
+    return exc
+
+
+class JoinDialog(QDialog):
+    """Asks for the online database and the shop phone, then joins; :attr:`shop` on success.
+
+    ``timeout_ms`` bounds each wait for the remote (a short one suits tests).
+    """
+
+    def __init__(self, ctx: ServiceContext, parent: QWidget | None = None, *,
+                 timeout_ms: int = DEFAULT_TIMEOUT_MS, otp: OtpService | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.otp = otp or OtpService(ctx)
+        self.auth = AuthService(ctx, self.otp)
+        self.timeout_ms = timeout_ms
+        self.shop: dict[str, Any] | None = None
+        self.result_info: JoinResult | None = None
+        self._prepared: PreparedShop | None = None
+        self._remote: RemoteDatabase | None = None
+        self._url = ""
+        self._busy = False
+        self.setWindowTitle(f"{TITLE} — Viveka POS")
+        self.setMinimumWidth(560)
+
+        device = DeviceSettings(ctx.store).all()
+        self._saved_url = (os.environ.get(URL_ENV, "").strip()
+                           or str(device.get("remoteUrl") or "").strip())
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        title = QLabel("Join a shop from another computer")
+        title.setObjectName("welcomeTitle")
+        layout.addWidget(title)
+        intro = QLabel("For another counter of a shop that already syncs with its online "
+                       "database: this computer finds the shop there, you log in with the "
+                       "OTP sent to the shop phone, and then its items, customers and bills "
+                       "come over.")
+        intro.setWordWrap(True)
+        intro.setObjectName("hint")
+        layout.addWidget(intro)
+
+        general = QLabel()
+        self.errors = FormErrors(general)
+        form = QFormLayout()
+        self.url_edit = QLineEdit()
+        self.url_edit.setObjectName("remoteUrlEdit")
+        if self._saved_url and mask_url(self._saved_url) == self._saved_url:
+            self.url_edit.setText(self._saved_url)
+        elif self._saved_url:  # it has a password: never shown, used unless replaced
+            self.url_edit.setPlaceholderText(
+                f"{mask_url(self._saved_url)} — type to use another")
+        else:
+            self.url_edit.setPlaceholderText("mongodb+srv://user:password@cluster…/")
+        self.database_edit = QLineEdit(str(device.get("remoteDatabase") or DEFAULT_DATABASE))
+        self.database_edit.setObjectName("remoteDatabaseEdit")
+        self.phone = phone_edit()
+        self.phone.setObjectName("phoneEdit")
+        self.errors.add_row(form, "MongoDB URL *", "remoteUrl", self.url_edit)
+        self.errors.add_row(form, "Database name", "remoteDatabase", self.database_edit)
+        self.errors.add_row(form, "Shop phone *", "phoneNumber", self.phone)
+        settings = self.otp.settings()
+        self.api_key: QLineEdit | None = None
+        if not settings.mock and not settings.api_key:
+            self.api_key = QLineEdit()
+            self.api_key.setObjectName("apiKeyEdit")
+            self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+            self.api_key.setPlaceholderText("needed to send the OTP by SMS")
+            self.errors.add_row(form, "2factor.in API key", "twoFactorApiKey", self.api_key)
+        layout.addLayout(form)
+
+        self.otp_note = QLabel(
+            f"Demo mode — the OTP is {MOCK_OTP}" if settings.mock else
+            "The OTP goes by SMS to the shop phone.")
+        self.otp_note.setObjectName("hint")
+        self.otp_note.setWordWrap(True)
+        layout.addWidget(self.otp_note)
+        layout.addWidget(general)
+        self.status = QLabel()
+        self.status.setObjectName("hint")
+        self.status.setWordWrap(True)
+        self.status.hide()
+        layout.addWidget(self.status)
+
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        self.join_button = QPushButton("Find the shop and log in…")
+        self.join_button.setObjectName("primary")
+        self.join_button.setDefault(True)
+        self.join_button.clicked.connect(self.start)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.join_button)
+        layout.addLayout(row)
+        first_empty = next((w for w in (self.url_edit, self.phone)
+                            if not w.text() and not (w is self.url_edit and self._saved_url)),
+                           self.phone)
+        first_empty.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ------------------------------------------------------------------ step 1
+    def start(self) -> None:
+        """Check the inputs here, then find the shop and bring its document (worker)."""
+        try:
+            url, database, phone = self._inputs()
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        self.errors.clear()
+        self._set_busy(True, "Looking for the shop…")
+        self._close_remote()
+        ctx, timeout = self.ctx, self.timeout_ms
+
+        def find(_progress: Any) -> tuple[PreparedShop, RemoteDatabase]:
+            remote = connect(url, database, timeout_ms=timeout)
+            try:
+                return bring_shop(ctx, remote, phone), remote
+            except BaseException:
+                remote.close()
+                raise
+
+        self._url = url
+        run_with_progress(self, TITLE, "Looking for the shop on the online database…", find,
+                          on_done=self._found, on_failed=self._failed)
+
+    def _inputs(self) -> tuple[str, str, str]:
+        typed = self.url_edit.text().strip()
+        try:
+            url = check_url(typed or self._saved_url)
+        except RemoteConfigError as exc:
+            raise ValidationError("remoteUrl", str(exc)) from None
+        try:
+            database = check_database_name(self.database_edit.text())
+        except RemoteConfigError as exc:
+            raise ValidationError("remoteDatabase", str(exc)) from None
+        phone = v.phone(self.phone.text(), "phoneNumber")
+        if self.api_key is not None:
+            key = self.api_key.text().strip()
+            if not key:
+                raise ValidationError("twoFactorApiKey", "is needed to send the OTP by SMS "
+                                      "(or start the app in demo mode)")
+            DeviceSettings(self.ctx.store).update(twoFactorApiKey=key)
+        return url, database, phone
+
+    def _found(self, found: tuple[PreparedShop, RemoteDatabase]) -> None:
+        self._prepared, self._remote = found
+        from .auth import LoginDialog
+
+        self._set_busy(True, "Log in with the OTP to bring the shop's data.")
+        login = LoginDialog(self.auth, self.otp, phone=self.phone.text(), parent=self)
+        login.finished.connect(lambda _code: self._logged_in(login))
+        login.open()
+
+    # ------------------------------------------------------------------ step 2
+    def _logged_in(self, login: Any) -> None:
+        session, prepared, remote = login.session, self._prepared, self._remote
+        login.deleteLater()
+        if prepared is None or remote is None:
+            return
+        if session is None or session.client_id != prepared.client_id:
+            self._undo("Not logged in: nothing was brought to this computer.")
+            return
+        self._set_busy(True, "Bringing the shop's data…")
+        ctx, url = self.ctx, self._url
+
+        def pull(progress: Any) -> JoinResult:
+            return first_sync(ctx, remote, prepared, session, url=url,
+                              progress=lambda text: progress(0, 0, text))
+
+        run_with_progress(self, TITLE, "Bringing the shop's items, customers and bills…",
+                          pull, on_done=self._joined, on_failed=self._failed)
+
+    # ------------------------------------------------------------------ step 3
+    def _joined(self, result: JoinResult) -> None:
+        self.result_info = result
+        self.shop = result.shop
+        self._close_remote()
+        if not result.complete:
+            QMessageBox.information(
+                self, TITLE,
+                f"You are logged in, but bringing the shop's data stopped:\n{result.error}\n\n"
+                "Viveka POS finishes it in the background once the online database can be "
+                "reached.")
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False, "")
+        if self._prepared is not None and self.shop is None:
+            self._undo("")
+        shown = _as_field_error(exc)
+        if not is_user_error(shown) and not isinstance(shown, RemoteError):
+            report_unexpected(type(exc), exc, exc.__traceback__)
+            return
+        self.errors.show(shown)
+
+    def _undo(self, message: str) -> None:
+        """No login followed: take the shop's document away again."""
+        prepared, self._prepared = self._prepared, None
+        self._close_remote()
+        if prepared is not None:
+            forget_shop(self.ctx.store, prepared)
+        self._set_busy(False, message)
+
+    # ------------------------------------------------------------------ helpers
+    def _set_busy(self, busy: bool, text: str) -> None:
+        """While a step runs, nothing here can change or close the dialog (a step that
+        finishes always finds the dialog it reports to)."""
+        self._busy = busy
+        for widget in (self.join_button, self.cancel_button, self.url_edit,
+                       self.database_edit, self.phone, self.api_key):
+            if widget is not None:
+                widget.setEnabled(not busy)
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
+    def _close_remote(self) -> None:
+        remote, self._remote = self._remote, None
+        if remote is not None:
+            remote.close()
+
+    def error_text(self, field: str) -> str:
+        """The message shown beside ``field`` ('' when none), for tests and screen readers."""
+        return self.errors.message(field)
+
+    def reject(self) -> None:
+        if not self._busy:  # Escape too
+            super().reject()
+
+    def done(self, result: int) -> None:
+        if self.shop is None and self._prepared is not None:
+            self._undo("")
+        self._close_remote()
+        super().done(result)
