@@ -32,6 +32,7 @@ from viveka_pos.services.facade import ShopServices  # noqa: E402
 from viveka_pos.store import open_store  # noqa: E402
 from viveka_pos.ui.dialogs.customer_lookup import CustomerLookupDialog  # noqa: E402
 from viveka_pos.ui.dialogs.first_run import FirstRunDialog  # noqa: E402
+from viveka_pos.ui.dialogs.join import JoinDialog  # noqa: E402
 from viveka_pos.ui.dialogs.item_editor import ItemDialog  # noqa: E402
 from viveka_pos.ui.dialogs.payment import PaymentDialog  # noqa: E402
 from viveka_pos.ui.main_window import MainWindow  # noqa: E402
@@ -106,6 +107,14 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     settle(app, 0.1)
     save(first_run.grab(), "first-run")
     first_run.close()
+
+    join = JoinDialog(ctx)
+    join.phone.setText("9876500001")
+    join.resize(620, join.sizeHint().height())
+    join.show()
+    settle(app, 0.1)
+    save(join.grab(), "first-run-join")
+    join.close()
 
     shop = create_demo_shop(ctx)
     services = ShopServices(ctx, shop["_id"])
