@@ -4,8 +4,8 @@ SQLite's automatic checkpoint runs inside whichever commit crosses the WAL size 
 that one commit then writes and fsyncs the pages of the last thousand writes, and a bill
 that normally saves in a few milliseconds takes ten times longer. The store's connection
 therefore checkpoints itself only as a safety net, at a much larger size, and this thread
-does the work on its own connection after commits (``PASSIVE``: it never waits for, nor
-blocks, the writer or the readers).
+does the work on its own connection once the writer has been quiet for a moment (between
+bills), with ``PASSIVE``: it never waits for, nor blocks, the writer or the readers.
 
 Checkpoints are crash-safe by SQLite's design; a kill in the middle leaves the WAL to be
 replayed at the next open. If this thread cannot do its work (the folder became read-only,
@@ -18,13 +18,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Final
 
 logger = logging.getLogger("viveka_pos.store")
 
-#: checkpoint at most this often while writes keep coming (seconds)
-MIN_INTERVAL: Final = 1.0
+#: checkpoint once the writer has been quiet this long (seconds): never during a bill
+QUIET_SECONDS = 0.3
 #: the writer's own automatic checkpoint stays on at this size (pages, about 64 MB): see
 #: ``WalCheckpointer._checkpoint``
 SAFETY_NET_PAGES = 16384
@@ -35,9 +36,10 @@ AUTOCHECKPOINT_PAGES: Final = 1000
 class WalCheckpointer:
     """A daemon thread that checkpoints ``db_path`` after it is nudged."""
 
-    def __init__(self, db_path: Path, *, min_interval: float | None = None):
+    def __init__(self, db_path: Path, *, quiet_seconds: float | None = None):
         self._db_path = db_path
-        self._min_interval = MIN_INTERVAL if min_interval is None else min_interval
+        self._quiet = QUIET_SECONDS if quiet_seconds is None else quiet_seconds
+        self._last_commit = time.monotonic()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self.failed = False
@@ -48,7 +50,8 @@ class WalCheckpointer:
         self._thread.start()
 
     def nudge(self) -> None:
-        """Something was committed: checkpoint soon."""
+        """Something was committed: checkpoint once the writer is quiet."""
+        self._last_commit = time.monotonic()
         self._wake.set()
 
     def stop(self) -> None:
@@ -67,15 +70,23 @@ class WalCheckpointer:
         try:
             while True:
                 self._wake.wait()
-                if self._stopping.is_set():
+                if self._stopping.is_set() or not self._wait_until_quiet():
                     return
                 self._wake.clear()
                 self._checkpoint(conn)
-                # Let writes gather: one checkpoint per burst, not one per commit.
-                if self.failed or self._stopping.wait(self._min_interval):
+                if self.failed:
                     return
         finally:
             conn.close()
+
+    def _wait_until_quiet(self) -> bool:
+        """Wait until no commit came for ``QUIET_SECONDS``: copying pages and syncing the
+        database file while a bill is saved would slow that bill down (the same disk). False
+        when the store is closing meanwhile."""
+        while (left := self._quiet - (time.monotonic() - self._last_commit)) > 0:
+            if self._stopping.wait(left):
+                return False
+        return True
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
         """Copy what the log holds into the database file, never waiting for anyone.
