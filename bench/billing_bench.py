@@ -51,14 +51,19 @@ def main() -> None:
     rng = random.Random(11)
 
     open_s, store = _timed(lambda: open_store(args.data_dir, sweep=False))
+    # The app reads the other collections in the background while the billing screen is
+    # already up (Store.start_preload); here it is done first, so that the first bill below
+    # does not pay for reading years of invoices.
+    preload_s, _ = _timed(store.preload)
     ctx = ServiceContext(store, "pc-bench")
     shop = ShopService(ctx).local_shop()
     assert shop is not None, "no shop in that data dir"
     svc = ShopServices(ctx, shop["_id"])
     index_s, search = _timed(lambda: svc.search)
     print(f"data set: { {k: v for k, v in store.counts().items() if v} }")
-    print(f"open store: {open_s * 1000:.0f} ms; build item search index: {index_s * 1000:.0f} ms "
-          f"({len(search)} active items)")
+    print(f"open store: {open_s * 1000:.0f} ms; read every collection (the app does this in "
+          f"the background): {preload_s:.1f} s; build item search index: "
+          f"{index_s * 1000:.0f} ms ({len(search)} active items)")
 
     items = [d for d in store.iter_docs("items") if d.get("isActive", True)]
     queries = []
@@ -94,8 +99,9 @@ def main() -> None:
         total = svc.carts.view(cart.cart_id).totals.total_amount
         svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="upi")
         checkout.append(time.perf_counter() - start)
-    print(f"checkout (10 lines + payment, {args.checkouts} bills): "
-          f"p50 {_pct(checkout, 0.5):.1f} ms, p99 {_pct(checkout, 0.99):.1f} ms")
+    print(f"checkout (10 lines + payment, {args.checkouts} bills back to back): "
+          f"p50 {_pct(checkout, 0.5):.1f} ms, p99 {_pct(checkout, 0.99):.1f} ms, "
+          f"max {max(checkout) * 1000:.1f} ms, {sum(t > 0.015 for t in checkout)} over 15 ms")
     generate_only = []
     for _ in range(min(50, args.checkouts)):
         cart = svc.carts.create(customer=rng.choice(customers))
