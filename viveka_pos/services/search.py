@@ -21,7 +21,6 @@ merge thousands of postings.
 from __future__ import annotations
 
 import bisect
-import gc
 import heapq
 import re
 import threading
@@ -33,6 +32,7 @@ from bson import ObjectId
 from sortedcontainers import SortedList
 
 from ..store import Store
+from ..store.heap import keep_out_of_collections
 
 _WORD = re.compile(r"[0-9a-z\u0900-\u097f]+")
 
@@ -194,7 +194,7 @@ class ItemSearchIndex:
             self._ready = ready
         # The index lives as long as the screen: keep its million small objects out of the
         # collector's full passes (each would otherwise stall a keystroke for ~10 ms).
-        gc.freeze()
+        keep_out_of_collections(len(entries))
 
     def _on_commit(self, changes: list[tuple[str, dict[str, Any] | None]]) -> None:
         with self._lock:

@@ -29,6 +29,7 @@ from mongita.engines.engine_common import Engine
 from . import checkpoint
 from .checkpoint import AUTOCHECKPOINT_PAGES, WalCheckpointer
 from .errors import DuplicateKeyError, StoreCorruptError, StoreWriteError
+from .heap import keep_out_of_collections
 from .indexes import FieldIndex, UniqueConstraint
 
 # Datetimes come back naive and in UTC (pymongo's default). Decoding them tz-aware costs
@@ -186,7 +187,7 @@ class SqliteEngine(Engine):
             self._states[location] = state
         self._unloaded.discard(location)
         # Loaded documents live until close: keep them out of future GC passes.
-        gc.freeze()
+        keep_out_of_collections(len(docs))
 
     def preload(self, order: list[str] | None = None) -> None:
         """Load every collection not loaded yet; safe to run on a background thread.
