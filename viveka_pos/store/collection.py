@@ -164,6 +164,9 @@ class DurableCollection(Collection):
                 ids = [i for i in wanted["$in"] if self._engine.doc_exists(self.full_name, i)]
                 return ids, rest
             rest["_id"] = wanted
+        unique = self._engine.unique_match(self.full_name, rest)
+        if unique is not None:
+            return unique, rest  # the fields stay in ``rest``: checked again on the document
         indexes = metadata.get("indexes", {})
 
         def index_of(key: str) -> Any:

@@ -526,6 +526,20 @@ class SqliteEngine(Engine):
                     index.rebuild(self._docs.get(location, {}).items())
         return index.idx
 
+    def unique_match(self, location: str, filter: dict[str, Any]) -> list[str] | None:
+        """The keys of the documents an equality ``filter`` can match, found through a
+        unique key whose every field it names (at most one document); None when no unique
+        key covers the filter. Needs no index built: unique keys are always kept."""
+        self._ensure(location)
+        state = self._states.get(location)
+        if state is None:
+            return None
+        for unique in state.uniques:
+            found = unique.owner_for(filter)
+            if found is not None:
+                return found
+        return None
+
     def definitions(self, location: str) -> dict[str, Any] | None:
         """Persisted metadata (index definitions, names) without loading the collection."""
         return self._meta_defs.get(location)

@@ -94,8 +94,20 @@ class FieldIndex:
             for key in index_keys(doc, key_str):
                 buckets.setdefault(key, set()).add(doc_key)
         self.idx.clear()
-        self.idx.update(buckets)
+        self.idx.update((key, buckets[key]) for key in _presorted(buckets))
         self.built = True
+
+
+def _presorted(keys: Iterable[Any]) -> list[Any]:
+    """Index keys in the index's order, fast: sorting ``(order, ObjectId)`` keys compares
+    ObjectIds in Python, about 1.5 s for 300k of them; their bytes compare in C, in the same
+    order. (The sorted index then checks the order in one linear pass.)"""
+    oid = bson.ObjectId
+    try:
+        return sorted(keys, key=lambda k: (k[0], k[1].binary)
+                      if type(k) is tuple and len(k) == 2 and type(k[1]) is oid else k)
+    except TypeError:  # keys of a shape the fast order does not cover
+        return sorted(keys)
 
 
 _KNOWN_HASHABLE = (str, int, bson.ObjectId, bool, float)
@@ -122,6 +134,9 @@ class UniqueConstraint:
     name: str
     fields: tuple[str, ...]
     owners: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    #: some document holds a value that is not a plain scalar (an array, a sub-document)
+    #: in one of the fields: then an equality filter may match it without naming its key
+    mixed: bool = False
 
     def key_of(self, doc: dict[str, Any]) -> tuple[Any, ...] | None:
         values = []
@@ -129,8 +144,25 @@ class UniqueConstraint:
             value = doc.get(name) if "." not in name else _get_item_from_doc(doc, name)
             if value is None or value == "":
                 return None
+            if type(value) not in _KNOWN_HASHABLE:
+                self.mixed = True
             values.append(_hashable(value))
         return tuple(values)
+
+    def owner_for(self, values: dict[str, Any]) -> list[str] | None:
+        """The keys of the documents an equality filter on ``values`` can match, through
+        this unique key: at most one. None when the filter does not name every field with
+        a plain scalar (or when documents hold other values in them)."""
+        if self.mixed:
+            return None
+        key = []
+        for name in self.fields:
+            value = values.get(name)
+            if type(value) not in _KNOWN_HASHABLE or value == "":
+                return None
+            key.append(value)
+        owner = self.owners.get(tuple(key))
+        return [] if owner is None else [owner]
 
     def conflict(self, doc_key: str, doc: dict[str, Any]) -> tuple[Any, ...] | None:
         """The taken key if ``doc`` would violate the constraint, else None."""
@@ -156,6 +188,7 @@ class UniqueConstraint:
         """Build from scratch; returns keys found more than once (existing violations)."""
         owners: dict[tuple[Any, ...], str] = {}
         duplicates = []
+        self.mixed = False
         fields = self.fields
         simple = all("." not in name for name in fields)
         two = simple and len(fields) == 2
@@ -166,15 +199,18 @@ class UniqueConstraint:
                 a, b = doc.get(first), doc.get(second)
                 if a is None or b is None or a == "" or b == "":
                     continue
-                key: tuple[Any, ...] | None = (
-                    (a, b) if type(a) in known and type(b) in known
-                    else (_hashable(a), _hashable(b)))
+                if type(a) in known and type(b) in known:
+                    key: tuple[Any, ...] | None = (a, b)
+                else:
+                    key = (_hashable(a), _hashable(b))
+                    self.mixed = True
             elif simple:
                 values = tuple(doc.get(name) for name in fields)
                 if None in values or "" in values:
                     continue
                 if not all(type(v) in known for v in values):
                     values = tuple(_hashable(v) for v in values)
+                    self.mixed = True
                 key = values
             else:
                 key = self.key_of(doc)
