@@ -167,10 +167,12 @@ class MainWindow(QMainWindow):
         if billing is not None:
             billing.search_ready()  # type: ignore[attr-defined]
         self._refresh_sales()
-        # Then the rest of the data, off the UI thread and without holding up writers
-        # (Store.preload), so the first saved bill or report does not wait for it.
+        # Then the rest of the data and billing's indexes, off the UI thread, so the first
+        # saved bill or report does not wait for them (services/warmup.py).
+        from ..services.warmup import prepare_for_billing
+
         store = self.services.ctx.store
-        start_job(lambda _progress: store.preload(["clientCustomers", "invoices", "payments"]),
+        start_job(lambda _progress: prepare_for_billing(store),
                   on_failed=lambda exc: log.warning("background loading failed: %s", exc))
 
     # ------------------------------------------------------------- status bar
