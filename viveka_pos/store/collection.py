@@ -267,7 +267,7 @@ class DurableCollection(Collection):
         _validate_doc(document)
         doc = dict(document)
         doc["_id"] = doc.get("_id") or bson.ObjectId()
-        with self._engine.transaction():
+        with self._engine.single_write():
             self._Collection__create()
             if not self._engine.put_doc(self.full_name, doc, no_overwrite=True):
                 raise MongitaDuplicateKeyError(f"Document {doc['_id']!r} already exists")
@@ -291,17 +291,17 @@ class DurableCollection(Collection):
         check_filter(filter)
         if upsert and "_id" in filter and _is_plain(filter["_id"]) and "_id" not in replacement:
             replacement = {"_id": filter["_id"], **replacement}  # as pymongo upserts
-        with self._engine.transaction():
+        with self._engine.single_write():
             return super().replace_one(filter, replacement, upsert=upsert)
 
     def update_one(self, filter: dict[str, Any], update: dict[str, Any],
                    upsert: bool = False) -> UpdateResult:
         doc_id = _NO_ID if upsert else self._plain_id(filter)
         if doc_id is _NO_ID:
-            with self._engine.transaction():
+            with self._engine.single_write():
                 return super().update_one(filter, update, upsert=upsert)
         _validate_update(update)
-        with self._engine.transaction():
+        with self._engine.single_write():
             if not self._engine.doc_exists(self.full_name, doc_id):
                 return UpdateResult(0, 0)
             self._Collection__update_doc(doc_id, update)
@@ -314,7 +314,7 @@ class DurableCollection(Collection):
 
     def delete_one(self, filter: dict[str, Any]) -> DeleteResult:
         check_filter(filter)
-        with self._engine.transaction():
+        with self._engine.single_write():
             return super().delete_one(filter)
 
     def delete_many(self, filter: dict[str, Any]) -> DeleteResult:

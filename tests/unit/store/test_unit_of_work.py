@@ -141,3 +141,45 @@ def test_closed_store_refuses_work(data_dir: Path) -> None:
     opened.close()
     with pytest.raises(Exception, match="closed"), opened.unit_of_work():
         pass
+
+
+def test_a_write_failing_half_way_inside_a_unit_lets_nothing_of_the_unit_commit(
+        store: Store) -> None:
+    """Writes of one document take no savepoint inside a unit of work. If one fails after
+    its document was saved (here its outbox record breaks a unique key made for the test),
+    catching the error must not let the unit commit a document without its outbox record:
+    the whole unit rolls back instead."""
+    from viveka_pos.store import StoreWriteError
+
+    store.db.outbox.create_index("seq", unique=True)
+    store.db.items.insert_one({"name": "Existing"})
+    next_seq = store._outbox._next_seq + 1  # the seq the second insert below will take
+    store.db.outbox.insert_one({"seq": next_seq, "collection": "test", "docId": "blocker",
+                                "op": "upsert", "rev": 1})
+    outbox_before = store.outbox_size()
+    with pytest.raises(StoreWriteError, match="failed part-way"):
+        with store.unit_of_work() as db:
+            db.items.insert_one({"name": "First"})
+            with pytest.raises(DuplicateKeyError):
+                db.items.insert_one({"name": "Second"})  # saved, then its outbox record fails
+            db.items.insert_one({"name": "Third"})
+    assert [d["name"] for d in store.db.items.find({})] == ["Existing"]
+    assert store.outbox_size() == outbox_before
+    reopened = _reopen(store)
+    try:
+        assert [d["name"] for d in reopened.db.items.find({})] == ["Existing"]
+        reopened.db.items.insert_one({"name": "Later"})  # the store works on
+    finally:
+        reopened.close()
+
+
+def test_a_write_refused_before_it_changes_anything_leaves_the_unit_usable(
+        store: Store) -> None:
+    shop = bson.ObjectId()
+    store.db.items.insert_one({"clientId": shop, "code": "CARB", "name": "Carburetor"})
+    with store.unit_of_work() as db:
+        db.items.insert_one({"clientId": shop, "code": "PLUG", "name": "Spark plug"})
+        with pytest.raises(DuplicateKeyError):
+            db.items.insert_one({"clientId": shop, "code": "CARB", "name": "Twin"})
+        db.items.insert_one({"clientId": shop, "code": "OIL", "name": "Engine oil"})
+    assert sorted(d["code"] for d in store.db.items.find({})) == ["CARB", "OIL", "PLUG"]
