@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from bson import ObjectId
@@ -140,6 +141,42 @@ def _without_tax(amount: int, rate: int) -> int:
     return round_half_up(Decimal(amount) * 100 / (100 + rate))
 
 
+# A bill is recomputed after every change to it, each time over all its lines: the checks
+# and tax of a line that did not change come from these caches (pure functions of their
+# arguments; ``typed`` keeps ``True`` apart from ``1``).
+@lru_cache(maxsize=4096, typed=True)
+def _checked_line(gst_rate: object, unit: object, quantity: object, unit_price: object,
+                  line_discount: object, name: str) -> tuple[str, Decimal, int, int]:
+    """(unit, quantity, rate, gross) of a line, or ValidationError."""
+    rate = validation.gst_rate(gst_rate)
+    checked_unit = validation.unit(unit)
+    checked_quantity = validation.quantity(quantity, checked_unit)
+    price = _paise(unit_price, "price")
+    discount = _paise(line_discount, "discount")
+    gross = round_half_up(checked_quantity * price)
+    if discount > gross:
+        raise ValidationError(
+            "discount",
+            f"the discount on {name} ({format_inr(discount)}) cannot be more "
+            f"than its amount ({format_inr(gross)})",
+        )
+    return checked_unit, checked_quantity, rate, gross
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _line_tax(net: int, gross: int, rate: int, kind: SupplyType,
+              prices_include_tax: bool) -> tuple[int, int, int, int, int]:
+    """(taxable, shown gross, cgst, sgst, igst) of a line worth ``net`` after discounts."""
+    if prices_include_tax:
+        taxable = _without_tax(net, rate)
+        cgst, sgst, igst = _split_tax(net - taxable, kind)
+        return taxable, _without_tax(gross, rate), cgst, sgst, igst
+    if kind == "inter":
+        return net, gross, 0, 0, percent_of(net, rate)
+    half = percent_of(net, Decimal(rate) / 2)
+    return net, gross, half, half, 0
+
+
 def compute_invoice(
     lines: Sequence[LineInput],
     *,
@@ -155,18 +192,12 @@ def compute_invoice(
 
     checked: list[tuple[LineInput, str, Decimal, int, int]] = []
     for line in lines:
-        rate = validation.gst_rate(line.gst_rate)
-        unit = validation.unit(line.unit)
-        quantity = validation.quantity(line.quantity, unit)
-        price = _paise(line.unit_price, "price")
-        line_discount = _paise(line.line_discount, "discount")
-        gross = round_half_up(quantity * price)
-        if line_discount > gross:
-            raise ValidationError(
-                "discount",
-                f"the discount on {line.name} ({format_inr(line_discount)}) cannot be more "
-                f"than its amount ({format_inr(gross)})",
-            )
+        values = (line.gst_rate, line.unit, line.quantity, line.unit_price,
+                  line.line_discount, line.name)
+        try:
+            unit, quantity, rate, gross = _checked_line(*values)
+        except TypeError:  # unhashable (malformed) input: check it without the cache
+            unit, quantity, rate, gross = _checked_line.__wrapped__(*values)
         checked.append((line, unit, quantity, rate, gross))
 
     after_line_discounts = [gross - line.line_discount for line, _, _, _, gross in checked]
@@ -183,18 +214,8 @@ def compute_invoice(
         checked, after_line_discounts, shares, strict=True
     ):
         net -= share
-        if prices_include_tax:
-            taxable = _without_tax(net, rate)
-            cgst, sgst, igst = _split_tax(net - taxable, kind)
-            shown_gross = _without_tax(gross, rate)
-        else:
-            taxable = net
-            shown_gross = gross
-            if kind == "inter":
-                cgst, sgst, igst = 0, 0, percent_of(taxable, rate)
-            else:
-                half = percent_of(taxable, Decimal(rate) / 2)
-                cgst, sgst, igst = half, half, 0
+        taxable, shown_gross, cgst, sgst, igst = _line_tax(net, gross, rate, kind,
+                                                           prices_include_tax)
         results.append(
             LineTotals(
                 item_id=line.item_id,

@@ -200,3 +200,19 @@ def test_lines_keep_snapshots_and_a_clean_unit() -> None:
     assert (only.name, only.group, only.hsn_code, only.unit) == (
         "Grease", "Engine Parts", "3403", "kg")
     assert (only.quantity, only.unit_price, only.gst_rate) == (Decimal("0.5"), 3333, 5)
+def test_cached_line_checks_keep_types_apart_and_take_unhashable_input() -> None:
+    """Line checks are cached (a bill is recomputed after every change); a cached good
+    line must not let an equal-but-wrong value through, nor an unhashable one crash."""
+    from bson import ObjectId
+
+    item = ObjectId()
+
+    def line(price: object, quantity: object = Decimal(1)) -> LineInput:
+        return LineInput(item, "Bolt", "", "nos", "7318", 18,
+                         quantity, price, 0)  # type: ignore[arg-type]
+
+    assert compute_invoice([line(1)]).total_amount == 1  # 1 paisa + 18% rounds to 1
+    with pytest.raises(ValidationError, match="price"):
+        compute_invoice([line(True)])  # equal to 1, but not paise
+    with pytest.raises(ValidationError, match="quantity"):
+        compute_invoice([line(100, [1])])
