@@ -1,14 +1,17 @@
 """Push: drain the outbox to the remote, oldest first, in batches.
 
 Each pending document is sent as it is now, with ``_hlc`` (when it was written) and
-``_syncedAt`` (when it was pushed), as a ``ReplaceOne`` keyed by ``_id`` and the shop, and
-*conditional* on the remote copy being older (``_hlc`` less than ours). (Append-only
-documents are first tried as plain inserts, which cannot touch an existing document; those
-that exist already take the same conditional path.) So:
+``_syncedAt`` (when it was pushed). The batch first reads the remote stamps of this shop's
+copies (one query, through the shop filter). A copy already at our stamp or newer is left
+alone; an older one is replaced on the condition that it still carries the stamp just read;
+a missing one is upserted keyed by ``_id`` and the shop, conditional on no copy being there
+at our stamp or newer. (Missing append-only documents are sent as plain inserts, which
+cannot touch an existing document; those that turn out to exist take the same path.) So:
 
-- a retried batch changes nothing (the remote already has our stamp: not older, no match);
-- an older write never overwrites a newer one (no match either);
-- a document of another shop is never touched (the filter names our ``clientId``).
+- a retried batch changes nothing (the remote already has our stamp);
+- an older write never overwrites a newer one (the stamp condition does not match);
+- a document of another shop is never touched (stamps are read through our ``clientId``,
+  and a missing document's upsert names it).
 
 When the condition fails the upsert collides with the existing ``_id`` (duplicate key); the
 remote copy is then read to tell "already there or newer" (done: the outbox record goes) from a
@@ -48,6 +51,9 @@ log = logging.getLogger("viveka_pos.sync")
 
 DUPLICATE_KEY = 11000
 WriteOp = InsertOne[Any] | ReplaceOne[Any] | DeleteOne | UpdateOne
+
+#: "no such document of this shop on the remote" (None is an unstamped one)
+_ABSENT: Any = object()
 
 
 @dataclass
@@ -215,14 +221,23 @@ class Pusher:
 
     def _push_collection(self, collection: str, items: list[_Item], outcome: _Outcome,
                          result: PushResult) -> None:
-        upserts = self._prepare(collection, [i for i in items if not i.is_delete], outcome)
-        if collection in APPEND_ONLY:
-            upserts = self._insert_new(collection, upserts, outcome)
+        prepared = self._prepare(collection, [i for i in items if not i.is_delete], outcome)
+        stamps = self._remote_stamps(collection, prepared)
+        fresh, upserts = [], []
+        for item in prepared:
+            stamp = stamps.get(item.doc_id, _ABSENT)
+            if isinstance(stamp, str) and stamp >= item.stamp:
+                outcome.superseded += 1  # the remote has this write, or a newer one
+                outcome.done.append(item)
+            elif stamp is _ABSENT and collection in APPEND_ONLY:
+                fresh.append(item)
+            else:
+                upserts.append(item)
+        # those inserted elsewhere since the stamps were read come back, to the replace
+        upserts += self._insert_new(collection, fresh, outcome)
         ops: list[WriteOp] = [
-            ReplaceOne(self._doc_filter(collection, item.doc_id, HLC_FIELD,
-                                        {"$lt": item.stamp}), item.body, upsert=True)
-            for item in upserts
-        ]
+            self._upsert_op(collection, item, stamps.get(item.doc_id, _ABSENT))
+            for item in upserts]
         errors = self._bulk(collection, ops)
         conflicts = []
         for index, item in enumerate(upserts):
@@ -262,10 +277,10 @@ class Pusher:
 
     def _insert_new(self, collection: str, upserts: list[_Item],
                     outcome: _Outcome) -> list[_Item]:
-        """Append-only documents are nearly always new on the remote: insert them (the
-        cheapest write, and one that cannot change any existing document). Those that
-        already exist (a retried batch, a re-pointed invoice) go on to the conditional
-        replace; returns them."""
+        """Append-only documents not on the remote: insert them (the cheapest write, and one
+        that cannot change any existing document). Those that exist after all (pushed by a
+        retried batch since the stamps were read) go on to the conditional replace; returns
+        them."""
         ops: list[WriteOp] = [InsertOne(item.body) for item in upserts if item.body is not None]
         errors = self._bulk(collection, ops)
         existing = []
@@ -278,6 +293,34 @@ class Pusher:
             else:
                 outcome.dead.append((item, _reason(error), error.get("code")))
         return existing
+
+    def _remote_stamps(self, collection: str, items: list[_Item]) -> dict[Any, Any]:
+        """The remote stamps (``_hlc``; None when unstamped) of this shop's documents among
+        ``items``, by ``_id``: one query per batch."""
+        if not items:
+            return {}
+        query = ({"_id": self.client_id} if collection == "clients"
+                 else {"_id": {"$in": [i.doc_id for i in items]},
+                       **shop_filter(collection, self.client_id)})
+        try:
+            return {d["_id"]: d.get(HLC_FIELD)
+                    for d in self.remote.collection(collection).find(query, {HLC_FIELD: 1})}
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+
+    def _upsert_op(self, collection: str, item: _Item, stamp: Any) -> WriteOp:
+        """The write of one document, given its remote stamp (``_ABSENT``: not there).
+
+        A stamped document of this shop is replaced on the condition that it still carries
+        the stamp just read: that pins it to this shop (the stamp was read through the shop
+        filter) and to that version, without the shop filter in the write, which some
+        servers evaluate slowly. A missing document is upserted under the full condition,
+        and an unstamped one (another tool's) fails it and goes on to conflict handling.
+        """
+        if isinstance(stamp, str):
+            return ReplaceOne({"_id": item.doc_id, HLC_FIELD: stamp}, item.body, upsert=True)
+        return ReplaceOne(self._doc_filter(collection, item.doc_id, HLC_FIELD,
+                                           {"$lt": item.stamp}), item.body, upsert=True)
 
     def _doc_filter(self, collection: str, doc_id: Any, *extra: Any) -> dict[str, Any]:
         filt: dict[str, Any] = {"_id": doc_id}
