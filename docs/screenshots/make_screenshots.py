@@ -32,8 +32,8 @@ from viveka_pos.services.facade import ShopServices  # noqa: E402
 from viveka_pos.store import open_store  # noqa: E402
 from viveka_pos.ui.dialogs.customer_lookup import CustomerLookupDialog  # noqa: E402
 from viveka_pos.ui.dialogs.first_run import FirstRunDialog  # noqa: E402
-from viveka_pos.ui.dialogs.join import JoinDialog  # noqa: E402
 from viveka_pos.ui.dialogs.item_editor import ItemDialog  # noqa: E402
+from viveka_pos.ui.dialogs.join import JoinDialog  # noqa: E402
 from viveka_pos.ui.dialogs.payment import PaymentDialog  # noqa: E402
 from viveka_pos.ui.main_window import MainWindow  # noqa: E402
 from viveka_pos.ui.theme import apply_theme  # noqa: E402

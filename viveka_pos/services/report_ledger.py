@@ -20,7 +20,7 @@ second by the zone, and either rebuilds the ledger.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -158,6 +158,9 @@ class SalesLedger:
         self._invoice_home: dict[str, tuple[_ShopDays | None, str]] = {}
         self._payment_home: dict[str, tuple[_ShopDays | None, str]] = {}
         self._zone_names: dict[ObjectId, str] = {}
+        #: changes told while a rebuild files the documents, applied after it (see rebuild)
+        self._queued: list[tuple[Callable[[Changes], None], Changes]] | None = None
+        self._rebuild_lock = threading.Lock()
 
     # -------------------------------------------------------------- upkeep
     def attach(self, store: Store) -> None:
@@ -168,26 +171,42 @@ class SalesLedger:
         self.rebuild(store)
 
     def rebuild(self, store: Store) -> None:
-        # The engine lock first (no unit of work half-applied while reading), then ours:
-        # the same order as a commit notifying us, so the two cannot deadlock.
-        with store.read_lock(), self._lock:
-            self._shops.clear()
-            self._by_raw_id.clear()
-            self._invoice_home.clear()
-            self._payment_home.clear()
-            self._zone_names = {c["_id"]: zone_of(c)[0] for c in store.iter_docs("clients")}
-            for doc in store.iter_docs("invoices"):
-                self._add_invoice(str(doc["_id"]), doc)
-            for doc in store.iter_docs("payments"):
-                self._add_payment(str(doc["_id"]), doc)
+        """File every invoice and payment again.
+
+        Only listing the documents holds the store's lock (a moment, even at 500k of them);
+        filing them, the slow part (seconds at that size), happens outside it. Commits made
+        meanwhile are queued by the listeners and applied after, so a bill being saved never
+        waits for a rebuild, and readers see the old ledger until the new one is complete.
+        """
+        with self._rebuild_lock:
+            with store.read_lock():
+                clients = list(store.iter_docs("clients"))
+                invoices = list(store.iter_docs("invoices"))
+                payments = list(store.iter_docs("payments"))
+                with self._lock:
+                    # From here on (the store is still locked: no commit in between) the
+                    # listeners queue what they are told.
+                    self._queued = []
+            fresh = type(self)()
+            fresh._zone_names = {c["_id"]: zone_of(c)[0] for c in clients}
+            for doc in invoices:
+                fresh._add_invoice(str(doc["_id"]), doc)
+            for doc in payments:
+                fresh._add_payment(str(doc["_id"]), doc)
+            with self._lock:
+                self._shops = fresh._shops
+                self._by_raw_id = fresh._by_raw_id
+                self._invoice_home = fresh._invoice_home
+                self._payment_home = fresh._payment_home
+                self._zone_names = fresh._zone_names
+                queued, self._queued = self._queued or [], None
+                for apply, changes in queued:  # idempotent: a change may be in both
+                    apply(changes)
 
     def ensure_current(self, store: Store, client_id: ObjectId) -> None:
         """Rebuild if the store changed behind the ledger's back (restore, time zone)."""
-        if self._is_current(store, client_id):
-            return
-        with store.read_lock(), self._lock:
-            if not self._is_current(store, client_id):
-                self.rebuild(store)
+        if not self._is_current(store, client_id):
+            self.rebuild(store)
 
     def _is_current(self, store: Store, client_id: ObjectId) -> bool:
         # Ask the store first: it may take its own lock, which must never be taken while
@@ -266,26 +285,39 @@ class SalesLedger:
         shop.forget(day)
 
     def _on_invoices(self, changes: Changes) -> None:
-        with self._lock:
-            for key, doc in changes:
-                self._remove_invoice(key)
-                if doc is not None:
-                    self._add_invoice(key, doc)
+        self._told(self._apply_invoices, changes)
 
     def _on_payments(self, changes: Changes) -> None:
-        with self._lock:
-            for key, doc in changes:
-                self._remove_payment(key)
-                if doc is not None:
-                    self._add_payment(key, doc)
+        self._told(self._apply_payments, changes)
 
     def _on_clients(self, changes: Changes) -> None:
+        self._told(self._apply_clients, changes)
+
+    def _told(self, apply: Callable[[Changes], None], changes: Changes) -> None:
+        with self._lock:
+            if self._queued is not None:
+                self._queued.append((apply, changes))
+            else:
+                apply(changes)
+
+    def _apply_invoices(self, changes: Changes) -> None:
+        for key, doc in changes:
+            self._remove_invoice(key)
+            if doc is not None:
+                self._add_invoice(key, doc)
+
+    def _apply_payments(self, changes: Changes) -> None:
+        for key, doc in changes:
+            self._remove_payment(key)
+            if doc is not None:
+                self._add_payment(key, doc)
+
+    def _apply_clients(self, changes: Changes) -> None:
         # A new time zone moves payments between days; ensure_current notices the mismatch
         # and rebuilds (it needs the payment documents, which this listener is not given).
-        with self._lock:
-            for _key, doc in changes:
-                if doc is not None:
-                    self._zone_names[doc["_id"]] = zone_of(doc)[0]
+        for _key, doc in changes:
+            if doc is not None:
+                self._zone_names[doc["_id"]] = zone_of(doc)[0]
 
     # ------------------------------------------------------------- reading
     def zone(self, client_id: ObjectId) -> tzinfo:

@@ -392,3 +392,49 @@ def test_writes_are_followed_without_rebuilding(svc: ShopServices, data: dict[st
     assert (odd.method, odd.amount, odd.invoice_number) == ("other", 200, "")
     assert svc.reports.dashboard().pending_dues == 108000
     assert rebuilds == []
+
+
+def test_a_rebuild_never_holds_up_a_bill_and_misses_nothing_saved_meanwhile(
+        svc: ShopServices, data: dict[str, Any], store: Store) -> None:
+    """The ledger files documents outside the store's lock: a bill saved while it does so
+    is saved at once, and the finished ledger includes it."""
+    import threading
+
+    from viveka_pos.services.report_ledger import SalesLedger
+
+    pause, filing, release = threading.Event(), threading.Event(), threading.Event()
+
+    class SlowLedger(SalesLedger):
+        def _add_invoice(self, key: str, doc: dict[str, Any]) -> None:
+            if pause.is_set() and not filing.is_set():
+                filing.set()
+                assert release.wait(10)
+            super()._add_invoice(key, doc)
+
+    ledger = SlowLedger()
+    ledger.attach(store)  # the first build files at full speed
+    pause.set()
+    rebuilding = threading.Thread(target=ledger.rebuild, args=(store,))
+    rebuilding.start()
+    assert filing.wait(10)  # the rebuild is filing, paused
+    saved: list[dict[str, Any]] = []
+
+    def save_a_bill() -> None:
+        cart = svc.carts.create()
+        svc.carts.add_item(cart.cart_id, "BOLT", 5)
+        saved.append(svc.invoices.generate(cart.cart_id, paid_amount=0))
+
+    billing = threading.Thread(target=save_a_bill)
+    billing.start()
+    billing.join(5)
+    finished = not billing.is_alive()
+    release.set()  # (a held-up bill would finish now: let both threads end either way)
+    billing.join(10)
+    assert finished, "the bill waited for the ledger's rebuild"
+    unpaid = saved[0]
+    rebuilding.join(10)
+    assert not rebuilding.is_alive()
+    pending, _total = ledger.pending(svc.scope.client_id)
+    assert str(unpaid["_id"]) in pending
+    assert set(pending) == {str(d["_id"]) for d in store.iter_docs("invoices")
+                            if not d.get("isFinalized")}

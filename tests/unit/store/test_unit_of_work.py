@@ -157,12 +157,11 @@ def test_a_write_failing_half_way_inside_a_unit_lets_nothing_of_the_unit_commit(
     store.db.outbox.insert_one({"seq": next_seq, "collection": "test", "docId": "blocker",
                                 "op": "upsert", "rev": 1})
     outbox_before = store.outbox_size()
-    with pytest.raises(StoreWriteError, match="failed part-way"):
-        with store.unit_of_work() as db:
-            db.items.insert_one({"name": "First"})
-            with pytest.raises(DuplicateKeyError):
-                db.items.insert_one({"name": "Second"})  # saved, then its outbox record fails
-            db.items.insert_one({"name": "Third"})
+    with pytest.raises(StoreWriteError, match="failed part-way"), store.unit_of_work() as db:
+        db.items.insert_one({"name": "First"})
+        with pytest.raises(DuplicateKeyError):
+            db.items.insert_one({"name": "Second"})  # saved, then its outbox record fails
+        db.items.insert_one({"name": "Third"})
     assert [d["name"] for d in store.db.items.find({})] == ["Existing"]
     assert store.outbox_size() == outbox_before
     reopened = _reopen(store)
