@@ -166,14 +166,20 @@ class MainWindow(QMainWindow):
         billing = self.screens.get("billing")
         if billing is not None:
             billing.search_ready()  # type: ignore[attr-defined]
-        self._refresh_sales()
         # Then the rest of the data and billing's indexes, off the UI thread, so the first
-        # saved bill or report does not wait for them (services/warmup.py).
+        # saved bill or report does not wait for them (services/warmup.py); today's sales
+        # after that, as they read every invoice (read first by the warm-up, that holds up
+        # no bill; read on demand, it would).
         from ..services.warmup import prepare_for_billing
 
         store = self.services.ctx.store
+
+        def loading_failed(exc: BaseException) -> None:
+            log.warning("background loading failed: %s", exc)
+            self._refresh_sales()
+
         start_job(lambda _progress: prepare_for_billing(store),
-                  on_failed=lambda exc: log.warning("background loading failed: %s", exc))
+                  on_done=lambda _result: self._refresh_sales(), on_failed=loading_failed)
 
     # ------------------------------------------------------------- status bar
     def _build_status_bar(self) -> None:
