@@ -3,7 +3,9 @@
 The store decodes collections and builds indexes on first use. At a shop with years of
 bills the first bill after start would wait for them (about 1.5 s for the payments' index
 alone at 300k payments), so the app does that work in the background right after the
-billing screen is up: ``prepare_for_billing`` on a worker thread.
+billing screen is up: ``prepare_for_billing`` on a worker thread. None of it holds up a bill
+being saved for long: documents are decoded without the store's lock, and the reports'
+ledger files them without it (each index build does hold it, about a second at most).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from ..store import Store
+from .report_ledger import sales_ledger
 
 #: Collections read first: billing and the status bar's sales need them.
 BILLING_COLLECTIONS: Final = ["clientCustomers", "invoices", "payments"]
@@ -24,6 +27,8 @@ BILLING_INDEXES: Final = {
 
 
 def prepare_for_billing(store: Store) -> None:
-    """Load every collection (billing's first) and build billing's indexes."""
+    """Load every collection (billing's first), build billing's indexes, then the reports'
+    sales ledger (today's sales in the status bar read it at once)."""
     store.preload(BILLING_COLLECTIONS)
     store.build_indexes(BILLING_INDEXES)
+    sales_ledger(store)

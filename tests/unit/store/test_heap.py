@@ -13,6 +13,10 @@ from viveka_pos.store import heap
 @pytest.fixture
 def clean_callbacks() -> Iterator[None]:
     saved, thresholds = list(gc.callbacks), gc.get_threshold()
+    # an earlier test may have opened a large store in this process: start clean
+    while heap._freeze_after_full_pass in gc.callbacks:
+        gc.callbacks.remove(heap._freeze_after_full_pass)
+    gc.set_threshold(700, 10, 10)
     yield
     gc.callbacks[:] = saved
     gc.set_threshold(*thresholds)
