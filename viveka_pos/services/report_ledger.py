@@ -382,6 +382,19 @@ class SalesLedger:
                 return []
             return [(day, key) for day in days for key in shop.payments.get(day, ())]
 
+    def compute_every_day(self, store: Store) -> int:
+        """Compute every day's totals and GST rows now (at start-up, in the background), so
+        that a report's first call only reads them. One day at a time: the lock that commits
+        wait for is held for one day's documents at most. Returns the days computed."""
+        with self._lock:
+            work = [(client_id, sorted(set(shop.invoices) | set(shop.payments)))
+                    for client_id, shop in self._shops.items()]
+        for client_id, days in work:
+            for day in days:
+                self.day_totals(store, client_id, [day])
+                self.gst_rows(store, client_id, [day])
+        return sum(len(days) for _, days in work)
+
     def pending(self, client_id: ObjectId) -> tuple[dict[str, Paise], Paise]:
         """A copy of the unpaid invoices' balances by key, and their total."""
         with self._lock:

@@ -14,6 +14,7 @@ from typing import Final
 
 from ..store import Store
 from .report_ledger import sales_ledger
+from .report_stock import stock_book
 
 #: Collections read first: billing and the status bar's sales need them.
 BILLING_COLLECTIONS: Final = ["clientCustomers", "invoices", "payments"]
@@ -26,9 +27,17 @@ BILLING_INDEXES: Final = {
 }
 
 
+#: Indexes the reports use (a customer's purchase history)
+REPORT_INDEXES: Final = {"purchasehistories": ["clientCustomerId"]}
+
+
 def prepare_for_billing(store: Store) -> None:
-    """Load every collection (billing's first), build billing's indexes, then the reports'
-    sales ledger (today's sales in the status bar read it at once)."""
+    """Load every collection (billing's first), build billing's indexes, then what the
+    reports read: the sales ledger (today's sales in the status bar read it at once) with
+    every day's totals, the stock book and the reports' indexes."""
     store.preload(BILLING_COLLECTIONS)
     store.build_indexes(BILLING_INDEXES)
-    sales_ledger(store)
+    ledger = sales_ledger(store)
+    stock_book(store)
+    store.build_indexes(REPORT_INDEXES)
+    ledger.compute_every_day(store)

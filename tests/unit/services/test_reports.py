@@ -438,3 +438,20 @@ def test_a_rebuild_never_holds_up_a_bill_and_misses_nothing_saved_meanwhile(
     assert str(unpaid["_id"]) in pending
     assert set(pending) == {str(d["_id"]) for d in store.iter_docs("invoices")
                             if not d.get("isFinalized")}
+
+
+def test_days_computed_ahead_give_the_same_answers_and_follow_new_bills(
+        svc: ShopServices, data: dict[str, Any], store: Store, clock: FixedClock) -> None:
+    ledger = sales_ledger(store)
+    before = svc.reports.day_book(DAY1, DAY3)
+    ledger.rebuild(store)  # forget every computed day
+    assert ledger.compute_every_day(store) == 3
+    assert svc.reports.day_book(DAY1, DAY3) == before
+    gst_before = svc.reports.gst_summary(DAY1, DAY3)
+    clock.set(at(DAY2, 7))
+    cart = svc.carts.create()
+    svc.carts.add_item(cart.cart_id, "BOLT", 10)  # ₹100, 0 % GST
+    svc.invoices.generate(cart.cart_id, paid_amount=0)
+    after = {r.day: r for r in svc.reports.day_book(DAY1, DAY3).rows}
+    assert (after[DAY2].bills, after[DAY2].sales) == (2, 187000 + 10000)
+    assert svc.reports.gst_summary(DAY1, DAY3) != gst_before
