@@ -27,8 +27,10 @@ BILLING_INDEXES: Final = {
 }
 
 
-#: Indexes the reports use (a customer's purchase history)
-REPORT_INDEXES: Final = {"purchasehistories": ["clientCustomerId"]}
+#: Indexes a customer's history uses (the report reads invoices, the customer screen the
+#: purchase history)
+REPORT_INDEXES: Final = {"invoices": ["clientCustomerId"],
+                         "purchasehistories": ["clientCustomerId"]}
 
 
 def prepare_for_billing(store: Store) -> None:
