@@ -543,6 +543,40 @@ class SqliteEngine(Engine):
                     index.rebuild(self._docs.get(location, {}).items())
         return index.idx
 
+    def build_index(self, location: str, name: str) -> None:
+        """Build an index now, holding the store's lock only for moments: the documents are
+        listed under it, sorted into the index outside it, and the result installed under
+        it, with the documents written meanwhile filed again. (A query needing the index
+        meanwhile builds it the usual way, under the lock, and this build is dropped.)"""
+        self._ensure(location)
+        state = self._states.get(location)
+        index = state.field_indexes.get(name) if state is not None else None
+        if index is None:
+            return
+        with self.lock:
+            if index.built or index.written is not None:
+                return
+            snapshot = dict(self._docs.get(location, {}))
+            index.written = set()
+        try:
+            buckets, ordered = index.collect(snapshot.items())
+        except BaseException:
+            with self.lock:
+                index.written = None
+            raise
+        with self.lock:
+            written, index.written = index.written, None
+            if index.built or written is None:
+                return
+            index.install(buckets, ordered)
+            docs = self._docs.get(location, {})
+            for key in written:
+                old, new = snapshot.get(key), docs.get(key)
+                if old is not None:
+                    index.remove(key, old)
+                if new is not None:
+                    index.add(key, new)
+
     def unique_match(self, location: str, filter: dict[str, Any]) -> list[str] | None:
         """The keys of the documents an equality ``filter`` can match, found through a
         unique key whose every field it names (at most one document); None when no unique

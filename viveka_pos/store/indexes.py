@@ -45,15 +45,19 @@ class FieldIndex:
     pay for indexes nothing asks for.
     """
 
-    __slots__ = ("built", "idx", "key_str")
+    __slots__ = ("built", "idx", "key_str", "written")
 
     def __init__(self, key_str: str, idx: sortedcontainers.SortedDict):
         self.key_str = key_str
         self.idx = idx
         self.built = False
+        #: while a build runs outside the store's lock: the documents written meanwhile
+        self.written: set[str] | None = None
 
     def add(self, doc_key: str, doc: dict[str, Any]) -> None:
         if not self.built:
+            if self.written is not None:
+                self.written.add(doc_key)
             return
         for key in index_keys(doc, self.key_str):
             bucket = self.idx.get(key)
@@ -64,6 +68,8 @@ class FieldIndex:
 
     def remove(self, doc_key: str, doc: dict[str, Any]) -> None:
         if not self.built:
+            if self.written is not None:
+                self.written.add(doc_key)
             return
         for key in index_keys(doc, self.key_str):
             bucket = self.idx.get(key)
@@ -75,6 +81,18 @@ class FieldIndex:
 
     def rebuild(self, docs: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Build from scratch in one pass: collect, then sort once."""
+        self.install(*self.collect(docs))
+
+    def install(self, buckets: dict[Any, set[str]], ordered: list[Any]) -> None:
+        """Take the result of ``collect``: the index is built."""
+        self.idx.clear()
+        self.idx.update((key, buckets[key]) for key in ordered)
+        self.built = True
+
+    def collect(self, docs: Iterable[tuple[str, dict[str, Any]]]
+                ) -> tuple[dict[Any, set[str]], list[Any]]:
+        """The buckets of ``docs`` and their keys in order (the slow part of a build; it
+        touches nothing shared, so it can run without the store's lock)."""
         buckets: dict[Any, set[str]] = {}
         key_str = self.key_str
         simple = "." not in key_str
@@ -93,9 +111,7 @@ class FieldIndex:
                     continue
             for key in index_keys(doc, key_str):
                 buckets.setdefault(key, set()).add(doc_key)
-        self.idx.clear()
-        self.idx.update((key, buckets[key]) for key in _presorted(buckets))
-        self.built = True
+        return buckets, _presorted(buckets)
 
 
 def _presorted(keys: Iterable[Any]) -> list[Any]:

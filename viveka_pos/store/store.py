@@ -124,12 +124,11 @@ class Store:
 
     def build_indexes(self, wanted: dict[str, list[str]]) -> None:
         """Build now the indexes on these fields (by collection) that are built on first use
-        otherwise, so that use does not wait for them. Each build holds the store's lock
-        (a save waits for it: about a second for 300k documents); call from a background
-        thread, after ``preload``."""
+        otherwise, so that use does not wait for them. Call from a background thread, after
+        ``preload``: the work is done outside the store's lock (see ``build_index``)."""
         for collection, fields in wanted.items():
             for field_name in fields:
-                self._engine.index_for_query(f"{DATABASE_NAME}.{collection}", f"{field_name}_1")
+                self._engine.build_index(f"{DATABASE_NAME}.{collection}", f"{field_name}_1")
 
     def start_preload(self, first: list[str] | None = None) -> threading.Thread:
         thread = threading.Thread(target=self._preload_quietly, args=(first,),

@@ -284,3 +284,33 @@ def test_same_answers_as_stock_mongita(tmp_path_factory, ops, probes) -> None:
             assert ours.count_documents(probe) == stock.count_documents(probe)
     finally:
         ours_store.close()
+
+
+def test_an_index_built_beside_writes_ends_exactly_as_one_built_after_them(
+        store: Store) -> None:
+    """``build_index`` sorts the documents into the index outside the store's lock while
+    other threads write; whatever the interleaving, the result must be the index of the
+    documents as they end up."""
+    import threading
+
+    from viveka_pos.store.indexes import FieldIndex
+
+    db = store.db
+    ids = db.payments.insert_many([{"invoiceId": bson.ObjectId(), "amount": n}
+                                   for n in range(30_000)]).inserted_ids
+    location = "vivekaDB.payments"
+    building = threading.Thread(target=store.engine.build_index,
+                                args=(location, "invoiceId_1"))
+    building.start()
+    moved = bson.ObjectId()
+    for n in range(300):  # re-point, add and delete while the build runs
+        db.payments.update_one({"_id": ids[n]}, {"$set": {"invoiceId": moved}})
+        db.payments.insert_one({"invoiceId": moved, "amount": -n})
+        db.payments.delete_one({"_id": ids[-1 - n]})
+    building.join(30)
+    index = store.engine._states[location].field_indexes["invoiceId_1"]
+    assert index.built and index.written is None
+    fresh = FieldIndex("invoiceId", type(index.idx)())
+    fresh.rebuild(store.engine._docs[location].items())
+    assert dict(index.idx) == dict(fresh.idx)
+    assert db.payments.count_documents({"invoiceId": moved}) == 600
