@@ -31,6 +31,7 @@ from ..domain.clock import DEFAULT_TIME_ZONE, shop_zone
 from ..domain.errors import ValidationError
 from ..domain.money import MoneyError, Paise
 from ..store import Store
+from ..store.heap import building
 from .convert import paise_of
 from .per_store import shared
 
@@ -188,11 +189,13 @@ class SalesLedger:
                     # listeners queue what they are told.
                     self._queued = []
             fresh = type(self)()
-            fresh._zone_names = {c["_id"]: zone_of(c)[0] for c in clients}
-            for doc in invoices:
-                fresh._add_invoice(str(doc["_id"]), doc)
-            for doc in payments:
-                fresh._add_payment(str(doc["_id"]), doc)
+            with building() as built:
+                built.count = len(invoices) + len(payments)
+                fresh._zone_names = {c["_id"]: zone_of(c)[0] for c in clients}
+                for doc in invoices:
+                    fresh._add_invoice(str(doc["_id"]), doc)
+                for doc in payments:
+                    fresh._add_payment(str(doc["_id"]), doc)
             with self._lock:
                 self._shops = fresh._shops
                 self._by_raw_id = fresh._by_raw_id
@@ -389,11 +392,13 @@ class SalesLedger:
         with self._lock:
             work = [(client_id, sorted(set(shop.invoices) | set(shop.payments)))
                     for client_id, shop in self._shops.items()]
-        for client_id, days in work:
-            for day in days:
-                self.day_totals(store, client_id, [day])
-                self.gst_rows(store, client_id, [day])
-        return sum(len(days) for _, days in work)
+        with building() as built:
+            built.count = sum(len(days) for _, days in work)
+            for client_id, days in work:
+                for day in days:
+                    self.day_totals(store, client_id, [day])
+                    self.gst_rows(store, client_id, [day])
+        return built.count
 
     def pending(self, client_id: ObjectId) -> tuple[dict[str, Paise], Paise]:
         """A copy of the unpaid invoices' balances by key, and their total."""

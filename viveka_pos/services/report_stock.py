@@ -16,6 +16,7 @@ from sortedcontainers import SortedList
 
 from ..domain.money import MoneyError, Paise, round_half_up
 from ..store import Store
+from ..store.heap import building
 from .convert import quantity_of
 from .per_store import shared
 from .report_ledger import Changes, amount_paise
@@ -83,7 +84,7 @@ class StockBook:
         self.rebuild(store)
 
     def rebuild(self, store: Store) -> None:
-        with store.read_lock(), self._lock:
+        with store.read_lock(), self._lock, building() as built:
             self._shops.clear()
             self._home.clear()
             # Sorting once at the end is several times cheaper than 100k sorted inserts.
@@ -92,6 +93,7 @@ class StockBook:
                 self._add(str(doc["_id"]), doc, positions)
             for client_id, shop_positions in positions.items():
                 self._shops[client_id].order.update(shop_positions)
+            built.count = len(self._home)
 
     def ensure_current(self, store: Store) -> None:
         """Rebuild if items changed without a commit notice (a restored backup)."""

@@ -32,7 +32,7 @@ from bson import ObjectId
 from sortedcontainers import SortedList
 
 from ..store import Store
-from ..store.heap import keep_out_of_collections
+from ..store.heap import building
 
 _WORD = re.compile(r"[0-9a-z\u0900-\u097f]+")
 
@@ -150,6 +150,13 @@ class ItemSearchIndex:
     # ------------------------------------------------------------- upkeep
     def rebuild(self) -> None:
         """Index every active item of the shop, building each sorted structure in bulk."""
+        # The index lives as long as the screen: built with the collector paused, then kept
+        # out of its passes (heap.building), which would otherwise stall keystrokes.
+        with building() as built:
+            self._build()
+            built.count = len(self._entries)
+
+    def _build(self) -> None:
         entries: dict[str, _Entry] = {}
         by_code: dict[str, set[str]] = {}
         postings: dict[str, set[NameKey]] = {}
@@ -192,9 +199,6 @@ class ItemSearchIndex:
             self._vocabulary = SortedList(postings)
             self._word_trigrams = word_trigrams
             self._ready = ready
-        # The index lives as long as the screen: keep its million small objects out of the
-        # collector's full passes (each would otherwise stall a keystroke for ~10 ms).
-        keep_out_of_collections(len(entries))
 
     def _on_commit(self, changes: list[tuple[str, dict[str, Any] | None]]) -> None:
         with self._lock:

@@ -29,7 +29,7 @@ from mongita.engines.engine_common import Engine
 from . import checkpoint
 from .checkpoint import AUTOCHECKPOINT_PAGES, WalCheckpointer
 from .errors import DuplicateKeyError, StoreCorruptError, StoreWriteError
-from .heap import keep_out_of_collections
+from .heap import building
 from .indexes import FieldIndex, UniqueConstraint
 
 # Datetimes come back naive and in UTC (pymongo's default). Decoding them tz-aware costs
@@ -144,10 +144,8 @@ class SqliteEngine(Engine):
                 self._install_meta(location, defs)
 
     def _read_docs(self, conn: sqlite3.Connection, location: str) -> dict[str, dict[str, Any]]:
-        # Decoding builds many thousands of dicts; the cyclic GC would rescan them again and
-        # again meanwhile (documents hold no cycles), so pause it.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
+        # Callers run this inside ``heap.building``: decoding makes many thousands of
+        # dicts, which the cyclic collector would otherwise rescan (they hold no cycles).
         try:
             docs: dict[str, dict[str, Any]] = {}
             cursor = conn.execute("SELECT id, body FROM docs WHERE coll = ?", (location,))
@@ -162,9 +160,6 @@ class SqliteEngine(Engine):
                 f"The database file {self.db_path} could not be read ({exc}). "
                 "Restore the newest good backup."
             ) from exc
-        finally:
-            if gc_was_enabled:
-                gc.enable()
 
     def _ensure(self, location: str) -> None:
         """Load a collection's documents and indexes if this is its first use."""
@@ -172,10 +167,12 @@ class SqliteEngine(Engine):
             return
         with self.lock:
             if location in self._unloaded:
-                docs = self._read_docs(self._conn, location)
-                meta, state, duplicates = self._build_state(
-                    location, self._meta_defs[location], docs, _CollectionState())
-                self._install_loaded(location, docs, meta, state, duplicates)
+                with building() as built:
+                    docs = self._read_docs(self._conn, location)
+                    built.count = len(docs)
+                    meta, state, duplicates = self._build_state(
+                        location, self._meta_defs[location], docs, _CollectionState())
+                    self._install_loaded(location, docs, meta, state, duplicates)
 
     def _install_loaded(self, location: str, docs: dict[str, dict[str, Any]],
                         meta: MetaStorageObject, state: _CollectionState | None,
@@ -188,8 +185,6 @@ class SqliteEngine(Engine):
         if state is not None:
             self._states[location] = state
         self._unloaded.discard(location)
-        # Loaded documents live until close: keep them out of future GC passes.
-        keep_out_of_collections(len(docs))
 
     def preload(self, order: list[str] | None = None) -> None:
         """Load every collection not loaded yet; safe to run on a background thread.
@@ -210,12 +205,14 @@ class SqliteEngine(Engine):
                     return  # the store was closed meanwhile: nothing left to do
                 if location not in self._unloaded:
                     continue
-                docs = self._read_docs(reader, location)
-                meta, state, duplicates = self._build_state(
-                    location, self._meta_defs[location], docs, _CollectionState())
-                with self.lock:
-                    if location in self._unloaded and not self._closed:
-                        self._install_loaded(location, docs, meta, state, duplicates)
+                with building() as built:
+                    docs = self._read_docs(reader, location)
+                    built.count = len(docs)
+                    meta, state, duplicates = self._build_state(
+                        location, self._meta_defs[location], docs, _CollectionState())
+                    with self.lock:
+                        if location in self._unloaded and not self._closed:
+                            self._install_loaded(location, docs, meta, state, duplicates)
         finally:
             reader.close()
 
@@ -559,7 +556,9 @@ class SqliteEngine(Engine):
             snapshot = dict(self._docs.get(location, {}))
             index.written = set()
         try:
-            buckets, ordered = index.collect(snapshot.items())
+            with building() as built:
+                built.count = len(snapshot)
+                buckets, ordered = index.collect(snapshot.items())
         except BaseException:
             with self.lock:
                 index.written = None

@@ -53,3 +53,17 @@ def test_frozen_documents_are_still_freed_when_dropped(clean_callbacks: None) ->
     heap.keep_out_of_collections(heap.LARGE)
     del doc  # reference counting frees it; no collector pass needed
     assert probe() is None
+
+
+def test_building_pauses_the_collector_and_freezes_what_it_made(clean_callbacks: None) -> None:
+    gc.unfreeze()
+    assert gc.isenabled()
+    with heap.building() as built:
+        assert not gc.isenabled()
+        made = [[n] for n in range(1000)]
+        built.count = len(made)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(made)
+    with pytest.raises(ValueError), heap.building():
+        raise ValueError("a failed build")
+    assert gc.isenabled()  # resumed even so
