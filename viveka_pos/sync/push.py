@@ -371,25 +371,17 @@ class Pusher:
     # ---------------------------------------------------------- conflicts
     def _resolve_conflicts(self, collection: str, items: list[_Item], outcome: _Outcome,
                            result: PushResult) -> None:
-        coll = self.remote.collection(collection)
-        ids = [i.doc_id for i in items]
-        query = ({"_id": self.client_id} if collection == "clients"
-                 else {"_id": {"$in": ids}, **shop_filter(collection, self.client_id)})
-        try:
-            remote_docs = {d["_id"]: d for d in coll.find(query, {HLC_FIELD: 1})}
-        except PyMongoError as exc:
-            raise remote_failure(self.remote.masked_url, exc) from None
+        stamps = self._remote_stamps(collection, items)
         for item in items:
             assert item.body is not None and item.error is not None
-            remote = remote_docs.get(item.doc_id)
-            remote_stamp = remote.get(HLC_FIELD) if remote is not None else None
+            remote_stamp = stamps.get(item.doc_id, _ABSENT)
             if isinstance(remote_stamp, str) and remote_stamp >= item.stamp:
                 outcome.superseded += 1
                 outcome.done.append(item)
-            elif remote is not None and remote_stamp is None:
+            elif remote_stamp is None:
                 # Written by another tool (no stamp): ours is the newer write.
                 self._replace_unstamped(collection, item, {HLC_FIELD: None}, outcome)
-            elif remote is None and collection in PARENT_SCOPED:
+            elif remote_stamp is _ABSENT and collection in PARENT_SCOPED:
                 # Possibly written by another tool without clientId: adopt it through its
                 # parent, which this PC knows belongs to this shop.
                 scope = PARENT_SCOPED[collection]
