@@ -143,9 +143,18 @@ class SqliteEngine(Engine):
             else:
                 self._install_meta(location, defs)
 
+    def _decode(self, conn: sqlite3.Connection, location: str) -> tuple[
+            dict[str, dict[str, Any]], MetaStorageObject, _CollectionState | None, list[Any]]:
+        """A collection's documents, read through ``conn``, with their indexes and unique
+        keys built (not installed yet). Decoding makes many thousands of dicts: that is done
+        with the collector paused, and they are frozen after (``heap.building``)."""
+        with building() as built:
+            docs = self._read_docs(conn, location)
+            built.count = len(docs)
+            return (docs, *self._build_state(location, self._meta_defs[location], docs,
+                                             _CollectionState()))
+
     def _read_docs(self, conn: sqlite3.Connection, location: str) -> dict[str, dict[str, Any]]:
-        # Callers run this inside ``heap.building``: decoding makes many thousands of
-        # dicts, which the cyclic collector would otherwise rescan (they hold no cycles).
         try:
             docs: dict[str, dict[str, Any]] = {}
             cursor = conn.execute("SELECT id, body FROM docs WHERE coll = ?", (location,))
@@ -167,12 +176,7 @@ class SqliteEngine(Engine):
             return
         with self.lock:
             if location in self._unloaded:
-                with building() as built:
-                    docs = self._read_docs(self._conn, location)
-                    built.count = len(docs)
-                    meta, state, duplicates = self._build_state(
-                        location, self._meta_defs[location], docs, _CollectionState())
-                    self._install_loaded(location, docs, meta, state, duplicates)
+                self._install_loaded(location, *self._decode(self._conn, location))
 
     def _install_loaded(self, location: str, docs: dict[str, dict[str, Any]],
                         meta: MetaStorageObject, state: _CollectionState | None,
@@ -205,14 +209,10 @@ class SqliteEngine(Engine):
                     return  # the store was closed meanwhile: nothing left to do
                 if location not in self._unloaded:
                     continue
-                with building() as built:
-                    docs = self._read_docs(reader, location)
-                    built.count = len(docs)
-                    meta, state, duplicates = self._build_state(
-                        location, self._meta_defs[location], docs, _CollectionState())
-                    with self.lock:
-                        if location in self._unloaded and not self._closed:
-                            self._install_loaded(location, docs, meta, state, duplicates)
+                decoded = self._decode(reader, location)
+                with self.lock:
+                    if location in self._unloaded and not self._closed:
+                        self._install_loaded(location, *decoded)
         finally:
             reader.close()
 
