@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -21,7 +20,7 @@ from ...domain.errors import ValidationError
 from ...services.context import ServiceContext
 from ...services.shop import ShopService
 from ..errors import show_error
-from ..widgets.fields import FormErrors, phone_edit, state_combo
+from ..widgets.fields import FormErrors, headed_layout, phone_edit, state_combo
 from ..workers import run_with_progress
 
 
@@ -39,17 +38,10 @@ class FirstRunDialog(QDialog):
         self.setWindowTitle("Welcome to Viveka POS")
         self.setMinimumWidth(560)
 
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        title = QLabel("Set up your shop")
-        title.setObjectName("welcomeTitle")
-        layout.addWidget(title)
-        intro = QLabel("These details are printed on your GST invoices; you can change them "
-                       "later in Settings. The phone number identifies your shop and cannot "
-                       "be changed.")
-        intro.setWordWrap(True)
-        intro.setObjectName("hint")
-        layout.addWidget(intro)
+        layout = headed_layout(
+            self, "Set up your shop",
+            "These details are printed on your GST invoices; you can change them later in "
+            "Settings. The phone number identifies your shop and cannot be changed.")
 
         general = QLabel()
         self.errors = FormErrors(general)

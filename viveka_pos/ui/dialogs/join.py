@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -45,7 +44,7 @@ from ...services.device import DeviceSettings
 from ...services.otp import MOCK_OTP, OtpService
 from ...sync.join import JoinResult, PreparedShop, bring_shop, first_sync, forget_shop
 from ..errors import is_user_error, report_unexpected
-from ..widgets.fields import FormErrors, phone_edit
+from ..widgets.fields import FormErrors, headed_layout, phone_edit
 from ..workers import run_with_progress
 
 log = logging.getLogger("viveka_pos.ui.join")
@@ -87,18 +86,11 @@ class JoinDialog(QDialog):
         self._saved_url = (os.environ.get(URL_ENV, "").strip()
                            or str(device.get("remoteUrl") or "").strip())
 
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        title = QLabel("Join a shop from another computer")
-        title.setObjectName("welcomeTitle")
-        layout.addWidget(title)
-        intro = QLabel("For another counter of a shop that already syncs with its online "
-                       "database: this computer finds the shop there, you log in with the "
-                       "OTP sent to the shop phone, and then its items, customers and bills "
-                       "come over.")
-        intro.setWordWrap(True)
-        intro.setObjectName("hint")
-        layout.addWidget(intro)
+        layout = headed_layout(
+            self, "Join a shop from another computer",
+            "For another counter of a shop that already syncs with its online database: this "
+            "computer finds the shop there, you log in with the OTP sent to the shop phone, and "
+            "then its items, customers and bills come over.")
 
         general = QLabel()
         self.errors = FormErrors(general)

@@ -25,6 +25,20 @@ SIGNED_QUANTITY_PATTERN = r"[+-]?[0-9]{0,7}(\.[0-9]{0,3})?"
 PHONE_PATTERN = r"[0-9 +-]{0,16}"
 
 
+def headed_layout(dialog: QWidget, title: str, intro: str) -> QVBoxLayout:
+    """A dialog's layout opened with its big title and a wrapped line of explanation."""
+    layout = QVBoxLayout(dialog)
+    layout.setSpacing(10)
+    heading = QLabel(title)
+    heading.setObjectName("welcomeTitle")
+    layout.addWidget(heading)
+    hint = QLabel(intro)
+    hint.setWordWrap(True)
+    hint.setObjectName("hint")
+    layout.addWidget(hint)
+    return layout
+
+
 def _validated(edit: QLineEdit, pattern: str) -> QLineEdit:
     edit.setValidator(QRegularExpressionValidator(QRegularExpression(pattern), edit))
     return edit
