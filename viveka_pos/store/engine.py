@@ -31,6 +31,7 @@ from .checkpoint import AUTOCHECKPOINT_PAGES, WalCheckpointer
 from .errors import DuplicateKeyError, StoreCorruptError, StoreWriteError
 from .heap import building
 from .indexes import FieldIndex, UniqueConstraint
+from .wal_space import WalSpaceReserver, wal_bytes, worth_reserving
 
 # Datetimes come back naive and in UTC (pymongo's default). Decoding them tz-aware costs
 # twice the time at open; filters are normalised to naive UTC instead (collection.py).
@@ -101,6 +102,7 @@ class SqliteEngine(Engine):
         self._conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_NET_PAGES}")
         self._checkpointer: WalCheckpointer | None = None
         self._checkpoint_in_commits = False
+        self._wal_space = self._reserve_wal_space()
         self._docs: dict[str, dict[str, dict[str, Any]]] = {}
         self._meta: dict[str, MetaStorageObject] = {}
         self._meta_defs: dict[str, dict[str, Any]] = {}
@@ -121,6 +123,14 @@ class SqliteEngine(Engine):
         self._changed: dict[str, set[str]] = {}
         self._listeners: dict[str, list[Callable[[list[tuple[str, Any]]], None]]] = {}
         self._load()
+
+    def _reserve_wal_space(self) -> WalSpaceReserver | None:
+        """Start making room for the write-ahead log in the background (wal_space.py)."""
+        page_size = int(self._conn.execute("PRAGMA page_size").fetchone()[0])
+        target = wal_bytes(checkpoint.SAFETY_NET_PAGES, page_size)
+        if not worth_reserving(self.db_path, target):
+            return None
+        return WalSpaceReserver(Path(f"{self.db_path}-wal"), target, self.lock)
 
     # ----------------------------------------------------------------- loading
     # At open only the metadata is read. A collection's documents are decoded, and its
@@ -409,16 +419,22 @@ class SqliteEngine(Engine):
         old = docs.get(key)
         state = self._states.get(coll)
         if state is not None:
-            for index in state.field_indexes.values():
-                if old is not None:
-                    index.remove(key, old)
-                if doc is not None:
-                    index.add(key, doc)
-            for unique in state.uniques:
-                if old is not None:
-                    unique.remove(key, old)
-                if doc is not None:
-                    unique.add(key, doc)
+            if old is not None and doc is not None:
+                for index in state.field_indexes.values():
+                    index.replace(key, old, doc)
+                for unique in state.uniques:
+                    unique.replace(key, old, doc)
+            else:
+                for index in state.field_indexes.values():
+                    if old is not None:
+                        index.remove(key, old)
+                    if doc is not None:
+                        index.add(key, doc)
+                for unique in state.uniques:
+                    if old is not None:
+                        unique.remove(key, old)
+                    if doc is not None:
+                        unique.add(key, doc)
         if doc is None:
             docs.pop(key, None)
         else:
@@ -695,6 +711,8 @@ class SqliteEngine(Engine):
         with self.lock:
             if self._depth:
                 raise StoreWriteError("cannot close the store inside a unit of work")
+            if self._wal_space is not None:
+                self._wal_space.stop()
             if self._checkpointer is not None:
                 self._checkpointer.stop()
             with suppress(sqlite3.Error):

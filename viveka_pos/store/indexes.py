@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import bson
@@ -79,6 +80,17 @@ class FieldIndex:
             if not bucket:
                 del self.idx[key]
 
+    def replace(self, doc_key: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """File a new version of a document: nothing to do when the indexed field kept its
+        value (an item's stock changes on every sale; its code, name and group do not)."""
+        if self.built and "." not in self.key_str:
+            before, after = old.get(self.key_str), new.get(self.key_str)
+            if type(before) is type(after) and type(after) in _UNCHANGED_CHECKABLE and (
+                    before == after):
+                return
+        self.remove(doc_key, old)
+        self.add(doc_key, new)
+
     def rebuild(self, docs: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Build from scratch in one pass: collect, then sort once."""
         self.install(*self.collect(docs))
@@ -127,6 +139,8 @@ def _presorted(keys: Iterable[Any]) -> list[Any]:
 
 
 _KNOWN_HASHABLE = (str, int, bson.ObjectId, bool, float)
+#: scalar types whose equal values always give equal index keys
+_UNCHANGED_CHECKABLE = frozenset({str, int, bson.ObjectId, bool, type(None), datetime})
 
 
 def _hashable(value: Any) -> Any:
@@ -199,6 +213,16 @@ class UniqueConstraint:
         key = self.key_of(doc)
         if key is not None and self.owners.get(key) == doc_key:
             del self.owners[key]
+
+    def replace(self, doc_key: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """File a new version of a document (a no-op when its key is unchanged)."""
+        old_key, new_key = self.key_of(old), self.key_of(new)
+        if old_key == new_key and (new_key is None or self.owners.get(new_key) == doc_key):
+            return
+        if old_key is not None and self.owners.get(old_key) == doc_key:
+            del self.owners[old_key]
+        if new_key is not None:
+            self.owners[new_key] = doc_key
 
     def rebuild(self, docs: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[Any, ...]]:
         """Build from scratch; returns keys found more than once (existing violations)."""
