@@ -61,6 +61,10 @@ class InvoiceService:
             prev_hash = chain.get("lastHash") or GENESIS_HASH
             invoice = self._invoice_doc(shop, view, number, series, fy, seq, today, now,
                                         notes_text)
+            # What apply_payments would derive from the first payment below, set before the
+            # first write: the invoice is saved once instead of being rewritten at once.
+            invoice["paidAmount"] = rupees(paid)
+            invoice["isFinalized"] = paid >= total
             invoice["prevHash"] = prev_hash
             invoice["hash"] = invoice_hash(invoice, prev_hash)
             db.invoices.insert_one(invoice)
