@@ -60,8 +60,67 @@ def _datetime_text(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds") + "Z"
 
 
-def canonical(value: object) -> Any:
-    """A JSON-ready form of a stored value with one spelling per meaning."""
+def _plain(value: Any) -> Any:
+    return value
+
+
+def _object_id(value: ObjectId) -> dict[str, str]:
+    return {"$oid": str(value)}
+
+
+def _float_text(value: float) -> str:
+    """``_number_text(Decimal(repr(value)))`` without the Decimal for the usual spellings
+    ("1250.5", "100.0"): an invoice holds dozens of float amounts."""
+    text = repr(value)
+    if "e" in text or "n" in text:  # exponent, inf, nan
+        return _number_text(Decimal(text))
+    text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("0", "-0") else text
+
+
+def _mapping(value: Mapping[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    by_type = _BY_TYPE
+    for key, item in value.items():
+        if type(key) is not str and not isinstance(key, str):
+            raise TypeError(f"document keys must be text, not {type(key).__name__}")
+        kind = type(item)
+        if kind is str:
+            result[key] = item
+        elif kind is float:
+            result[key] = {"$num": _float_text(item)}
+        else:
+            convert = by_type.get(kind)
+            result[key] = convert(item) if convert is not None else _by_kind(item)
+    return result
+
+
+def _sequence(value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    by_type = _BY_TYPE
+    return [convert(item) if (convert := by_type.get(type(item))) is not None
+            else _by_kind(item) for item in value]
+
+
+#: the converter of each common exact type (an invoice holds a few hundred values, and this
+#: runs inside every bill's unit of work); other types go through ``_by_kind``
+_BY_TYPE: dict[type, Any] = {
+    type(None): _plain,
+    bool: _plain,
+    str: _plain,
+    int: lambda value: {"$num": str(value)},
+    float: lambda value: {"$num": _float_text(value)},
+    Decimal: lambda value: {"$num": _number_text(value)},
+    Decimal128: lambda value: {"$num": _number_text(value.to_decimal())},
+    ObjectId: _object_id,
+    datetime: lambda value: {"$date": _datetime_text(value)},
+    date: lambda value: {"$day": value.isoformat()},
+    dict: _mapping,
+    list: _sequence,
+}
+
+
+def _by_kind(value: object) -> Any:
+    """``canonical`` for subclasses and other types, by what the value is."""
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):
@@ -81,15 +140,16 @@ def canonical(value: object) -> Any:
     if isinstance(value, bytes):
         return {"$bytes": value.hex()}
     if isinstance(value, list | tuple):
-        return [canonical(item) for item in value]
+        return _sequence(value)
     if isinstance(value, Mapping):
-        result: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"document keys must be text, not {type(key).__name__}")
-            result[key] = canonical(item)
-        return result
+        return _mapping(value)
     raise TypeError(f"cannot hash a value of type {type(value).__name__}")
+
+
+def canonical(value: object) -> Any:
+    """A JSON-ready form of a stored value with one spelling per meaning."""
+    convert = _BY_TYPE.get(type(value))
+    return convert(value) if convert is not None else _by_kind(value)
 
 
 def hashed_fields(invoice_doc: Mapping[str, Any]) -> dict[str, Any]:

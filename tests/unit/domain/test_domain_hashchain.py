@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from bson import Decimal128, ObjectId
+from bson import Decimal128, Int64, ObjectId
+from hypothesis import given
+from hypothesis import strategies as st
 
 from viveka_pos.domain.hashchain import (
     GENESIS_HASH,
@@ -104,6 +106,23 @@ def test_canonical_forms() -> None:
         canonical({1: "x"})
     with pytest.raises(TypeError):
         canonical(object())
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_a_float_is_spelled_as_the_decimal_it_shows(value: float) -> None:
+    """Floats take a shortcut past Decimal; it must spell every float the same way."""
+    decimal_form = canonical(Decimal(repr(value)))
+    assert canonical(value) == decimal_form
+    assert canonical({"amount": value}) == {"amount": decimal_form}
+    assert canonical([value]) == [decimal_form]
+
+
+def test_subclasses_are_spelled_like_their_base_types() -> None:
+    class Text(str):
+        pass
+
+    assert canonical(Int64(7)) == canonical(7) == {"$num": "7"}
+    assert canonical({"a": Text("x"), "b": [Int64(2)]}) == {"a": "x", "b": [{"$num": "2"}]}
 
 
 def test_intact_chain_has_no_problems() -> None:
