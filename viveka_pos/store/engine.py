@@ -97,6 +97,10 @@ class SqliteEngine(Engine):
         self.db_path = db_path
         self.lock = threading.RLock()
         self._conn = connect(db_path)
+        # Writes go through one long-lived cursor: ``Connection.execute`` makes a cursor per
+        # statement and keeps a weak reference to each, about a hundred objects a bill for
+        # the garbage collector to visit.
+        self._writer = self._conn.cursor()
         # Checkpoints run on a background thread (see checkpoint.py), started by the first
         # commit: a store only read never starts one.
         self._conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_NET_PAGES}")
@@ -265,15 +269,15 @@ class SqliteEngine(Engine):
             if self._depth == 0:
                 durable = True if durable is None else durable
                 if durable != self._durable:
-                    self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+                    self._writer.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
                     self._durable = durable
-                self._conn.execute("BEGIN IMMEDIATE")
+                self._writer.execute("BEGIN IMMEDIATE")
                 self.tx_serial += 1
             elif durable is True and not self._durable:
                 raise StoreWriteError("a durable unit of work cannot run inside a non-durable "
                                       "one")
             else:
-                self._conn.execute(f"SAVEPOINT sp{self._depth}")
+                self._writer.execute(f"SAVEPOINT sp{self._depth}")
         except sqlite3.Error as exc:
             self.lock.release()
             raise StoreWriteError(_describe_sqlite_error(exc)) from exc
@@ -290,7 +294,7 @@ class SqliteEngine(Engine):
                 try:
                     if self._broken_at is not None:
                         raise StoreWriteError(BROKEN_UNIT)
-                    self._conn.execute("COMMIT")
+                    self._writer.execute("COMMIT")
                 except (sqlite3.Error, StoreWriteError) as exc:
                     self._undo_to(0)
                     _quiet_rollback(self._conn)
@@ -306,7 +310,7 @@ class SqliteEngine(Engine):
                 changed, self._changed = self._changed, {}
                 self._after_commit()
             else:
-                self._conn.execute(f"RELEASE sp{self._depth - 1}")
+                self._writer.execute(f"RELEASE sp{self._depth - 1}")
                 self._marks.pop()
             self._depth -= 1
         finally:
@@ -342,8 +346,8 @@ class SqliteEngine(Engine):
             else:
                 name = f"sp{self._depth - 1}"
                 try:
-                    self._conn.execute(f"ROLLBACK TO {name}")
-                    self._conn.execute(f"RELEASE {name}")
+                    self._writer.execute(f"ROLLBACK TO {name}")
+                    self._writer.execute(f"RELEASE {name}")
                 except sqlite3.Error:
                     pass
             self._depth -= 1
@@ -408,7 +412,7 @@ class SqliteEngine(Engine):
 
     def _execute(self, sql: str, params: tuple[Any, ...]) -> None:
         try:
-            self._conn.execute(sql, params)
+            self._writer.execute(sql, params)
         except sqlite3.Error as exc:
             raise StoreWriteError(_describe_sqlite_error(exc)) from exc
 
@@ -440,7 +444,10 @@ class SqliteEngine(Engine):
         else:
             docs[key] = doc
 
-    def put_doc(self, collection: str, doc: dict[str, Any], no_overwrite: bool = False) -> bool:
+    def put_doc(self, collection: str, doc: dict[str, Any], no_overwrite: bool = False, *,
+                as_decoded: bool = False) -> bool:
+        """Write ``doc``. ``as_decoded``: the store built it with exactly the types a decode
+        of its BSON gives back (an outbox record), so it is cached as it is, not re-read."""
         self._ensure(collection)
         key = str(doc["_id"])
         with self._ensure_transaction():
@@ -449,7 +456,7 @@ class SqliteEngine(Engine):
                 return False
             body = bson.encode(doc)
             # What is cached is exactly what a reopen would read back.
-            stored = bson.decode(body, codec_options=CODEC)
+            stored = doc if as_decoded else bson.decode(body, codec_options=CODEC)
             state = self._states.get(collection)
             if state is not None:
                 for unique in state.uniques:

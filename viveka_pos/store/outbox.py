@@ -89,6 +89,8 @@ class OutboxWriter:
         record_id = self._by_doc.get((short, str(doc_id)))
         existing = engine.get_doc(OUTBOX, record_id) if record_id is not None else None
         now = utcnow()
+        # Int64: what decoding gives for a stamp this large (the record is cached as built).
+        stamp = bson.Int64(self.clock.tick())
         if existing is None:
             record = {
                 "_id": bson.ObjectId(),
@@ -97,7 +99,7 @@ class OutboxWriter:
                 "docId": doc_id,
                 "op": "delete" if doc is None else "upsert",
                 "rev": 1,
-                "hlc": self.clock.tick(),
+                "hlc": stamp,
                 "createdAt": now,
                 "updatedAt": now,
             }
@@ -107,10 +109,10 @@ class OutboxWriter:
                 **existing,
                 "op": "delete" if doc is None else "upsert",
                 "rev": existing["rev"] + 1,
-                "hlc": self.clock.tick(),
+                "hlc": stamp,
                 "updatedAt": now,
             }
-        engine.put_doc(OUTBOX, record)
+        engine.put_doc(OUTBOX, record, as_decoded=True)
 
     def pending(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
         """The outbox record waiting for a document, if any (read-only)."""

@@ -99,6 +99,32 @@ def test_outbox_records_each_synced_write_once_per_document(store: Store) -> Non
     assert record["op"] == "delete" and record["seq"] == records[0]["seq"]
 
 
+def _typed(value: object) -> object:
+    """A value with the exact type of every part spelled out (Int64 and int compare equal)."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+def test_cached_outbox_records_are_what_the_file_holds(store: Store) -> None:
+    """Records are cached as built (no decode of their BSON): the types must match a read."""
+    db = store.db
+    item = db.items.insert_one({"name": "Bolt", "stock": 1}).inserted_id
+    db.items.update_one({"_id": item}, {"$set": {"stock": 2}})
+    db.clientCustomers.insert_one({"_id": "text-id", "name": "Ravi"})
+    db.items.delete_one({"_id": item})
+    outbox = "vivekaDB.outbox"
+    rows = store.engine.connection.execute(
+        "SELECT id, body FROM docs WHERE coll = ?", (outbox,)).fetchall()
+    assert rows
+    for key, body in rows:
+        cached = store.engine.get_doc(outbox, bson.ObjectId(key))
+        assert cached is not None
+        assert _typed(cached) == _typed(bson.decode(body))
+
+
 def test_outbox_sequence_keeps_order_and_survives_reopen(store: Store) -> None:
     db = store.db
     ids = [db.items.insert_one({"name": f"i{n}"}).inserted_id for n in range(3)]
