@@ -213,29 +213,37 @@ def compute_invoice(
     for (line, unit, quantity, rate, gross), net, share in zip(
         checked, after_line_discounts, shares, strict=True
     ):
-        net -= share
-        taxable, shown_gross, cgst, sgst, igst = _line_tax(net, gross, rate, kind,
-                                                           prices_include_tax)
-        results.append(
-            LineTotals(
-                item_id=line.item_id,
-                name=line.name,
-                group=line.group,
-                unit=unit,
-                hsn_code=line.hsn_code,
-                gst_rate=rate,
-                quantity=quantity,
-                unit_price=line.unit_price,
-                gross=shown_gross,
-                discount=shown_gross - taxable,
-                taxable=taxable,
-                cgst=cgst,
-                sgst=sgst,
-                igst=igst,
-                line_total=taxable + cgst + sgst + igst,
-            )
-        )
+        values = (line, unit, quantity, rate, gross, net - share, kind, prices_include_tax)
+        try:
+            results.append(_line_totals(*values))
+        except TypeError:  # an unhashable item id: compute it without the cache
+            results.append(_line_totals.__wrapped__(*values))
     return _totals(results, bill_discount, prices_include_tax, kind)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _line_totals(line: LineInput, unit: str, quantity: Decimal, rate: int, gross: int, net: int,
+                 kind: SupplyType, prices_include_tax: bool) -> LineTotals:
+    """A checked line worth ``net`` after its discounts, with its tax (immutable: shared)."""
+    taxable, shown_gross, cgst, sgst, igst = _line_tax(net, gross, rate, kind,
+                                                       prices_include_tax)
+    return LineTotals(
+        item_id=line.item_id,
+        name=line.name,
+        group=line.group,
+        unit=unit,
+        hsn_code=line.hsn_code,
+        gst_rate=rate,
+        quantity=quantity,
+        unit_price=line.unit_price,
+        gross=shown_gross,
+        discount=shown_gross - taxable,
+        taxable=taxable,
+        cgst=cgst,
+        sgst=sgst,
+        igst=igst,
+        line_total=taxable + cgst + sgst + igst,
+    )
 
 
 def _totals(

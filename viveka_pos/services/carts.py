@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from bson import ObjectId
@@ -42,16 +43,30 @@ class CartView:
 
 
 def line_input(line: dict[str, Any]) -> LineInput:
+    raw = (line["itemId"], line["itemNameSnapshot"], line.get("itemGroupSnapshot", ""),
+           line.get("unit", "nos"), line.get("hsnCode", ""), line.get("gstRate", 0),
+           line["quantity"], line["unitPriceSnapshot"], line.get("lineDiscount", 0))
+    try:
+        return _line_input(*raw)
+    except TypeError:  # an unhashable (malformed) value: convert it without the cache
+        return _line_input.__wrapped__(*raw)
+
+
+# A cart's totals are recomputed over all its lines after every change; the stored form of
+# a line that did not change converts to the same input (``typed``: 1, 1.0 and True differ).
+@lru_cache(maxsize=4096, typed=True)
+def _line_input(item_id: Any, name: Any, group: Any, unit: Any, hsn_code: Any, gst_rate: Any,
+                quantity: Any, unit_price: Any, line_discount: Any) -> LineInput:
     return LineInput(
-        item_id=line["itemId"],
-        name=line["itemNameSnapshot"],
-        group=line.get("itemGroupSnapshot", ""),
-        unit=line.get("unit", "nos"),
-        hsn_code=line.get("hsnCode", ""),
-        gst_rate=int(line.get("gstRate", 0)),
-        quantity=quantity_of(line["quantity"]),
-        unit_price=paise_of(line["unitPriceSnapshot"]),
-        line_discount=paise_of(line.get("lineDiscount", 0)),
+        item_id=item_id,
+        name=name,
+        group=group,
+        unit=unit,
+        hsn_code=hsn_code,
+        gst_rate=int(gst_rate),
+        quantity=quantity_of(quantity),
+        unit_price=paise_of(unit_price),
+        line_discount=paise_of(line_discount),
     )
 
 

@@ -16,6 +16,8 @@ from ..store import Store
 
 def store_time(moment: datetime) -> datetime:
     """A datetime as the store keeps it: naive UTC, millisecond precision (BSON)."""
+    if moment.tzinfo is UTC:  # the usual case (the system clock): one step
+        return moment.replace(tzinfo=None, microsecond=moment.microsecond // 1000 * 1000)
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

@@ -16,6 +16,8 @@ def paise_of(stored: Any) -> int:
     """Paise of a stored rupee amount (None counts as zero)."""
     if stored is None:
         return 0
+    if type(stored) is int:  # whole rupees, the commonest stored amount (not bool)
+        return stored * 100
     return to_paise(stored, exact=False)
 
 
