@@ -142,9 +142,31 @@ class StockBook:
     def _on_items(self, changes: Changes) -> None:
         with self._lock:
             for key, doc in changes:
+                if doc is not None and self._replace_row(key, doc):
+                    continue
                 self._remove(key)
                 if doc is not None:
                     self._add(key, doc)
+
+    def _replace_row(self, key: str, doc: dict[str, Any]) -> bool:
+        """Refresh an active item's row in place when it keeps its shop and its place in
+        the name order (a sale changes the stock only). False: nothing done."""
+        home = self._home.get(key)
+        if home is None or home[1] is None or not doc.get("isActive", True):
+            return False
+        if doc.get("clientId") != home[0]:
+            return False
+        row = stock_row(doc)
+        if (row.name.casefold(), key) != home[1]:
+            return False
+        shop = self._shops[home[0]]
+        shop.value += row.value - shop.rows[key].value
+        shop.rows[key] = row
+        if row.is_low:
+            shop.low.add(key)
+        else:
+            shop.low.discard(key)
+        return True
 
     def rows(self, client_id: ObjectId, *, low_first: bool = False) -> list[StockRow]:
         """Active items by name; with ``low_first`` the low-stock ones come first."""

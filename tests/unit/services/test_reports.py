@@ -239,6 +239,30 @@ def test_stock_report(svc: ShopServices, data: dict[str, Any]) -> None:
     assert svc.reports.dashboard().low_stock_items == 2
 
 
+def test_the_stock_book_followed_write_by_write_equals_a_fresh_one(
+        svc: ShopServices, data: dict[str, Any]) -> None:
+    """Sales refresh rows in place; renames, deactivation and reactivation move them."""
+    from viveka_pos.services.report_stock import StockBook, stock_book
+
+    store = svc.scope.store
+    followed = stock_book(store)
+    bolt = svc.catalog.item_by_code("BOLT")["_id"]
+    pad = svc.catalog.item_by_code("PAD")["_id"]
+    svc.catalog.adjust_stock(bolt, new_stock=2)  # now low
+    svc.catalog.adjust_stock(bolt, delta=40)  # not low again
+    svc.catalog.update_item(pad, name="aardvark pad")  # moves to the front
+    # low without a stock change
+    svc.catalog.update_item(pad, lowStockQuantity=100)
+    store.db.items.update_one({"_id": bolt}, {"$set": {"isActive": False}})
+    store.db.items.update_one({"_id": bolt}, {"$set": {"isActive": True, "stock": 7}})
+    fresh = StockBook()
+    fresh.rebuild(store)
+    client = svc.scope.client_id
+    assert followed.rows(client, low_first=True) == fresh.rows(client, low_first=True)
+    assert followed.summary(client) == fresh.summary(client)
+    assert [row.name for row in fresh.rows(client)] == ["aardvark pad", "Bolt", "Engine Oil"]
+
+
 # -------------------------------------------------------------- dealer dues
 
 def test_dealer_dues_report(svc: ShopServices, data: dict[str, Any]) -> None:
