@@ -20,6 +20,7 @@ from bson.errors import InvalidId
 from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..gateways.sms import mask_phone
+from ..store import new_id
 from .context import ServiceContext
 from .otp import OtpChallenge, OtpService
 from .session import (
@@ -180,7 +181,7 @@ class AuthService:
         now = self._ctx.now()
         mine = db.devicesessions.find_one({"clientId": client_id, "deviceId": device_id})
         if mine is None:
-            session_id = ObjectId()
+            session_id = new_id()
             db.devicesessions.insert_one({
                 "_id": session_id,
                 "clientId": client_id,

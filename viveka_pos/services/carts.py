@@ -18,6 +18,7 @@ from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.money import round_half_up
 from ..domain.tax import InvoiceTotals, LineInput, compute_invoice, supply_type_for
+from ..store import new_id
 from .catalog import CatalogService
 from .context import ShopScope
 from .convert import paise_of, quantity_of, rupees, stored_quantity
@@ -133,7 +134,7 @@ class CartService:
         customer_doc = self._resolve_customer(customer)
         now = self.scope.now()
         cart = {
-            "_id": ObjectId(),
+            "_id": new_id(),
             "clientId": self.scope.client_id,
             "clientCustomerId": customer_doc["_id"] if customer_doc else None,
             "clientCustomerPhone": customer_doc["phoneNumber"] if customer_doc else None,
@@ -216,7 +217,7 @@ class CartService:
                     group_doc = db.itemgroups.find_one({"_id": item_doc["groupId"]})
                     group = group_doc["name"] if group_doc else ""
                 line_id = db.cartitems.insert_one({
-                    "_id": ObjectId(),
+                    "_id": new_id(),
                     "cartId": cart["_id"],
                     "itemId": item_doc["_id"],
                     "itemNameSnapshot": item_doc["name"],

@@ -7,11 +7,9 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from bson import ObjectId
-
 from ..domain import validation as v
 from ..domain.errors import ValidationError
-from ..store import DuplicateKeyError
+from ..store import DuplicateKeyError, new_id
 from .context import ShopScope
 from .convert import paise_of, quantity_of, rupees, stored_quantity
 from .stock import ensure_opening, record_movement
@@ -30,7 +28,7 @@ class CatalogService:
         if self._group_by_name(group_name) is not None:
             raise ValidationError("name", f"a group named {group_name!r} already exists")
         now = self.scope.now()
-        doc = {"_id": ObjectId(), "clientId": self.scope.client_id, "name": group_name,
+        doc = {"_id": new_id(), "clientId": self.scope.client_id, "name": group_name,
                "description": v.optional_text(description, "description", max_length=500),
                "createdAt": now, "updatedAt": now}
         with self.scope.store.unit_of_work() as db:
@@ -137,7 +135,7 @@ class CatalogService:
             "description": description, "dealerIds": list(dealer_ids)}, unit_name)
         opening = v.quantity(stock, unit_name, "stock", allow_zero=True)
         now = self.scope.now()
-        doc = {"_id": ObjectId(), "clientId": self.scope.client_id, **clean,
+        doc = {"_id": new_id(), "clientId": self.scope.client_id, **clean,
                "stock": stored_quantity(opening), "isActive": True,
                "createdAt": now, "updatedAt": now}
         with self._unique_code(clean.get("code", "")), self.scope.store.unit_of_work() as db:

@@ -17,11 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bson import ObjectId
-
 from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.money import to_decimal
+from ..store import new_id
 from .catalog import CatalogService
 from .context import ShopScope
 from .convert import paise_of, quantity_of, stored_quantity
@@ -122,7 +121,7 @@ def import_items_text(scope: ShopScope, text: str, *,
         for done, row in enumerate(checked, start=1):
             group_id = _group_id(catalog, groups, row.group)
             if row.existing is None:
-                doc = {"_id": ObjectId(), "clientId": scope.client_id, **row.values,
+                doc = {"_id": new_id(), "clientId": scope.client_id, **row.values,
                        "groupId": group_id, "stock": stored_quantity(row.stock or Decimal(0)),
                        "isActive": True, "dealerIds": [], "createdAt": scope.now(),
                        "updatedAt": scope.now()}

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bson import ObjectId
-
 from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.states import require_state_code, state_code_of_gstin
-from ..store import DuplicateKeyError
+from ..store import DuplicateKeyError, new_id
 from .context import ShopScope
 from .convert import paise_of
 
@@ -57,7 +55,7 @@ class CustomerService:
                              "gstNo": gst_no, "stateCode": state_code})
         now = self.scope.now()
         doc = {
-            "_id": ObjectId(),
+            "_id": new_id(),
             "clientId": self.scope.client_id,
             "phoneNumber": phone_number,
             "name": clean.get("name", ""),

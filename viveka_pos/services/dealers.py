@@ -18,6 +18,7 @@ from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.money import Paise
 from ..domain.numbering import financial_year
+from ..store import new_id
 from .catalog import CatalogService
 from .context import ShopScope
 from .convert import paise_of, quantity_of, rupees, stored_quantity
@@ -116,7 +117,7 @@ class DealerService:
                              "logoUrl": logo_url})
         self._check_name_free(clean["name"])
         now = self.scope.now()
-        doc = {"_id": ObjectId(), "clientId": self.scope.client_id, **clean, "isActive": True,
+        doc = {"_id": new_id(), "clientId": self.scope.client_id, **clean, "isActive": True,
                "createdAt": now, "updatedAt": now}
         with self.scope.store.unit_of_work() as db:
             db.dealers.insert_one(doc)
@@ -194,7 +195,7 @@ class DealerService:
         with self.scope.store.unit_of_work() as db:
             number, seq = next_order_number(db, self.scope.client_id, series, fy)
             order = {
-                "_id": ObjectId(), "clientId": self.scope.client_id,
+                "_id": new_id(), "clientId": self.scope.client_id,
                 "dealerId": dealer_doc["_id"], "orderNumber": number, "status": "pending",
                 "isUrgent": is_urgent, "deliveryInstructions": instructions,
                 "notes": notes_text, "pdfUrl": "",
@@ -206,7 +207,7 @@ class DealerService:
             }
             db.dealerorders.insert_one(order)
             db.dealerorderitems.insert_many([{
-                "_id": ObjectId(), "clientId": self.scope.client_id, "orderId": order["_id"],
+                "_id": new_id(), "clientId": self.scope.client_id, "orderId": order["_id"],
                 "itemId": line.item_id, "itemNameSnapshot": line.item["name"],
                 "quantity": stored_quantity(line.quantity), "createdAt": now,
             } for line in lines])
@@ -333,7 +334,7 @@ class DealerService:
                                       "cancelled")
             order_id = order_doc["_id"]
         payment = {
-            "_id": ObjectId(), "clientId": self.scope.client_id,
+            "_id": new_id(), "clientId": self.scope.client_id,
             "dealerId": dealer_doc["_id"], "orderId": order_id, "amount": rupees(paise),
             "method": method_name, "note": note_text, "proofUrl": proof,
             "paidAt": self.scope.now(), "deviceId": self.scope.ctx.device_id,

@@ -16,6 +16,7 @@ from ..domain.money import format_inr
 from ..domain.numbering import check_invoice_number, financial_year, format_invoice_number
 from ..domain.states import state_by_code
 from ..domain.words import amount_in_words
+from ..store import new_id
 from .carts import CartService, CartView
 from .context import ShopScope
 from .convert import quantity_of, rupees, stored_quantity
@@ -77,7 +78,7 @@ class InvoiceService:
             self._take_stock(db, view, invoice)
             if paid > 0:
                 db.payments.insert_one({
-                    "_id": ObjectId(),
+                    "_id": new_id(),
                     "clientId": self.scope.client_id,
                     "invoiceId": invoice["_id"],
                     "amount": rupees(paid),
@@ -129,7 +130,7 @@ class InvoiceService:
                 "lineTotal": rupees(computed.line_total),
             })
         return {
-            "_id": ObjectId(),
+            "_id": new_id(),
             "clientId": self.scope.client_id,
             "clientCustomerId": customer.get("_id"),
             "clientCustomerName": customer.get("name", ""),

@@ -29,11 +29,11 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 import bcrypt
-from bson import ObjectId
 
 from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..gateways.sms import SmsConfigError, TwoFactorClient, mask_phone
+from ..store import new_id
 from .context import ServiceContext
 from .device import DeviceSettings
 from .otp_config import OtpSettings, resolve_otp_settings
@@ -255,7 +255,7 @@ class OtpService:
     ) -> dict[str, Any]:
         now = self._ctx.now()
         doc: dict[str, Any] = {
-            "_id": ObjectId(),
+            "_id": new_id(),
             "phoneNumber": phone,
             "purpose": purpose,
             "otpHash": otp_hash.decode("ascii"),

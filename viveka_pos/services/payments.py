@@ -9,7 +9,7 @@ from bson import ObjectId
 from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.money import format_inr
-from ..store import Store
+from ..store import Store, new_id
 from .context import ShopScope, store_time
 from .convert import paise_of, rupees
 from .ids import derived_id
@@ -110,7 +110,7 @@ class PaymentService:
         now = self.scope.now()
         with self.scope.store.unit_of_work() as db:
             db.payments.insert_one({
-                "_id": ObjectId(),
+                "_id": new_id(),
                 "clientId": self.scope.client_id,
                 "invoiceId": doc["_id"],
                 "amount": rupees(paise),

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bson import ObjectId
-
 from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.states import state_by_code, state_by_name, state_code_of_gstin
-from ..store import DuplicateKeyError
+from ..store import DuplicateKeyError, new_id
 from .context import ServiceContext
 
 PAPER_SIZES = ("a4", "80mm", "58mm")
@@ -133,7 +131,7 @@ class ShopService:
         merged_settings = {**default_settings(), **_clean_settings(settings or {})}
         _derive_state_code(clean, merged_settings)
         doc = {
-            "_id": ObjectId(),
+            "_id": new_id(),
             "phoneNumber": phone_number,
             "ownerName": clean["ownerName"],
             "businessName": clean["businessName"],

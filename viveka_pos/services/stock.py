@@ -12,7 +12,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..domain.errors import ValidationError
-from ..store import Store
+from ..store import Store, new_id
 from .context import ShopScope
 from .convert import quantity_of, stored_quantity
 from .ids import derived_id
@@ -67,7 +67,7 @@ def record_movement(scope: ShopScope, item: dict[str, Any], delta: Decimal, reas
             f"(needs {(-delta).normalize():f})",
         )
     movement = {
-        "_id": ObjectId(),
+        "_id": new_id(),
         "clientId": scope.client_id,
         "itemId": item["_id"],
         "quantity": stored_quantity(delta),

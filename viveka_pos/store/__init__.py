@@ -11,6 +11,7 @@ from .errors import (
     StoreWriteError,
     UnsupportedQueryError,
 )
+from .object_ids import new_id
 from .schema import DATABASE_NAME, SCHEMA_VERSION
 from .store import DB_FILE, Store, open_store
 from .ttl import TtlSweeper
@@ -29,5 +30,6 @@ __all__ = [
     "StoreWriteError",
     "TtlSweeper",
     "UnsupportedQueryError",
+    "new_id",
     "open_store",
 ]

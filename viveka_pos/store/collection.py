@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import bson
 from mongita.collection import (
     _SUPPORTED_FILTER_OPERATORS,
     Collection,
@@ -38,6 +37,7 @@ from mongita.results import DeleteResult, InsertManyResult, InsertOneResult, Upd
 
 from .engine import SqliteEngine
 from .errors import DuplicateKeyError, UnsupportedQueryError
+from .object_ids import new_id
 
 IndexKeys = str | list[tuple[str, int]]
 
@@ -266,7 +266,7 @@ class DurableCollection(Collection):
         # anyway, so a shallow copy (to add the _id) is enough here.
         _validate_doc(document)
         doc = dict(document)
-        doc["_id"] = doc.get("_id") or bson.ObjectId()
+        doc["_id"] = doc.get("_id") or new_id()
         with self._engine.single_write():
             self._Collection__create()
             if not self._engine.put_doc(self.full_name, doc, no_overwrite=True):

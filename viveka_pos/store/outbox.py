@@ -21,6 +21,7 @@ from typing import Any
 import bson
 
 from .engine import SqliteEngine, utcnow
+from .object_ids import new_id
 from .schema import DATABASE_NAME, SYNCED
 
 OUTBOX = f"{DATABASE_NAME}.outbox"
@@ -93,7 +94,7 @@ class OutboxWriter:
         stamp = bson.Int64(self.clock.tick())
         if existing is None:
             record = {
-                "_id": bson.ObjectId(),
+                "_id": new_id(),
                 "seq": self._next_seq,
                 "collection": short,
                 "docId": doc_id,
