@@ -106,7 +106,7 @@ class SqliteEngine(Engine):
         self._conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_NET_PAGES}")
         self._checkpointer: WalCheckpointer | None = None
         self._checkpoint_in_commits = False
-        self._wal_space = self._reserve_wal_space()
+        self._wal_space: WalSpaceReserver | None = None
         self._docs: dict[str, dict[str, dict[str, Any]]] = {}
         self._meta: dict[str, MetaStorageObject] = {}
         self._meta_defs: dict[str, dict[str, Any]] = {}
@@ -127,6 +127,7 @@ class SqliteEngine(Engine):
         self._changed: dict[str, set[str]] = {}
         self._listeners: dict[str, list[Callable[[list[tuple[str, Any]]], None]]] = {}
         self._load()
+        self._wal_space = self._reserve_wal_space()  # once the file has proved readable
 
     def _reserve_wal_space(self) -> WalSpaceReserver | None:
         """Start making room for the write-ahead log in the background (wal_space.py)."""
