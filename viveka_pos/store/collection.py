@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import bson
 from mongita.collection import (
     _SUPPORTED_FILTER_OPERATORS,
     Collection,
@@ -43,6 +44,8 @@ IndexKeys = str | list[tuple[str, int]]
 
 #: "this filter does not name one document by its plain _id"
 _NO_ID: Any = object()
+#: filter values that mean plain equality and that ``check_filter`` leaves as they are
+_PLAIN_SCALARS = frozenset({str, int, bool, bson.ObjectId})
 
 
 def _naive_utc(value: Any) -> Any:
@@ -135,13 +138,39 @@ class DurableCollection(Collection):
                 return value
         return _NO_ID
 
+    def _id_and_fields(self, filter: Any) -> tuple[Any, dict[str, Any]] | None:
+        """``(_id, other fields)`` of a filter naming one document by its plain ``_id`` plus
+        plain equality on scalar fields (``{"_id": cart_id, "clientId": shop}``, the
+        services' usual tenant-safe read); None for any other filter."""
+        if type(filter) is not dict:
+            return None
+        doc_id = filter.get("_id", _NO_ID)
+        if doc_id is _NO_ID:
+            return None
+        if len(filter) == 1:
+            return (doc_id, {}) if self._plain_id(filter) is not _NO_ID else None
+        if self._plain_id({"_id": doc_id}) is _NO_ID:
+            return None
+        rest = {}
+        for key, value in filter.items():
+            if key == "_id":
+                continue
+            if type(key) is not str or key.startswith("$") or (
+                    type(value) not in _PLAIN_SCALARS):
+                return None
+            rest[key] = value
+        return doc_id, rest
+
     def find_one(self, filter: Any = None, sort: Any = None,  # type: ignore[override]
                  skip: Any = None) -> dict[str, Any] | None:
-        doc_id = self._plain_id(filter) if sort is None and not skip else _NO_ID
-        if doc_id is _NO_ID:
+        found = self._id_and_fields(filter) if sort is None and not skip else None
+        if found is None:
             return super().find_one(filter, sort=sort, skip=skip)
+        doc_id, rest = found
         doc = self._engine.get_doc(self.full_name, doc_id)
-        return None if doc is None else copy_doc(doc)
+        if doc is None or (rest and not _doc_matches_slow_filters(doc, rest)):
+            return None
+        return copy_doc(doc)
 
     def __getattr__(self, attr: str) -> Any:
         # Stock Mongita turns any unknown attribute into a sub-collection, so a typo like

@@ -286,6 +286,26 @@ def test_same_answers_as_stock_mongita(tmp_path_factory, ops, probes) -> None:
         ours_store.close()
 
 
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(doc_strategy, min_size=1, max_size=6),
+       probes=st.lists(st.tuples(st.integers(0, 6), st.dictionaries(
+           st.sampled_from(["k", "n", "s", "missing"]),
+           st.one_of(st.integers(-3, 5), st.sampled_from(["a", "b"]), st.booleans(),
+                     st.none(), st.lists(st.integers(0, 3), max_size=2)),
+           max_size=2)), max_size=8))
+def test_find_one_by_id_and_fields_answers_like_the_general_path(store: Store, docs,
+                                                                   probes) -> None:
+    """``{"_id": x, "field": v}`` takes a shortcut; ``find`` takes the planner's path."""
+    things = store.db.things
+    ids = [things.insert_one(dict(doc)).inserted_id for doc in docs]
+    ids.append(bson.ObjectId())  # never stored
+    for position, fields in probes:
+        probe = {"_id": ids[min(position, len(ids) - 1)], **fields}
+        assert things.find_one(probe) == next(iter(things.find(probe)), None)
+    things.delete_many({})
+
+
 def test_an_index_built_beside_writes_ends_exactly_as_one_built_after_them(
         store: Store) -> None:
     """``build_index`` sorts the documents into the index outside the store's lock while
