@@ -33,10 +33,12 @@ logger = logging.getLogger("viveka_pos.store")
 
 #: databases smaller than this are not worth the disk writes at every open
 RESERVE_FROM_DATABASE_BYTES: Final = 32 << 20
-#: written per hold of the store's lock (about a millisecond of a commit's wait)
-CHUNK_BYTES: Final = 1 << 20
-#: synced every so many bytes, outside the lock
-SYNC_EVERY_BYTES: Final = 16 << 20
+#: written per hold of the store's lock (well under a millisecond of a commit's wait)
+CHUNK_BYTES: Final = 256 << 10
+#: synced every so many bytes, outside the lock. A commit's own sync also flushes whatever
+#: zeros are still unsynced in the file: with 16 MB between syncs, commits made during the
+#: reservation took 8-9 ms instead of under 1 ms.
+SYNC_EVERY_BYTES: Final = CHUNK_BYTES
 #: the disk must keep this many times the reserved size free besides
 FREE_SPACE_FACTOR: Final = 8
 _WAL_HEADER_BYTES: Final = 32
