@@ -16,9 +16,9 @@ from viveka_pos.store import open_store
 WORKER = Path(__file__).with_name("crash_worker.py")
 
 
-def run_once(data_dir: Path, rng: random.Random) -> int:
+def run_once(data_dir: Path, rng: random.Random, extra: tuple[str, ...] = ()) -> int:
     """Start the worker, SIGKILL it at a random moment, return its last acknowledged unit."""
-    proc = subprocess.Popen([sys.executable, str(WORKER), str(data_dir)],
+    proc = subprocess.Popen([sys.executable, str(WORKER), str(data_dir), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     acked = [0]
@@ -72,14 +72,18 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=1000)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--reserve-log-space", action="store_true",
+                        help="the worker reserves the log's room meanwhile (needs a store "
+                             "over 32 MB in --data-dir to do anything)")
     args = parser.parse_args()
+    extra = ("--reserve-log-space",) if args.reserve_log_space else ()
     import tempfile
 
     rng = random.Random(args.seed)
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="viveka-crash-"))
     start = time.monotonic()
     for kill in range(1, args.kills + 1):
-        acked = run_once(data_dir, rng)
+        acked = run_once(data_dir, rng, extra)
         units = check_store(data_dir, acked)
         if kill % 50 == 0 or kill == args.kills:
             print(f"{kill} kills, {units} units committed, all acknowledged units intact "

@@ -127,15 +127,20 @@ class SqliteEngine(Engine):
         self._changed: dict[str, set[str]] = {}
         self._listeners: dict[str, list[Callable[[list[tuple[str, Any]]], None]]] = {}
         self._load()
-        self._wal_space = self._reserve_wal_space()  # once the file has proved readable
 
-    def _reserve_wal_space(self) -> WalSpaceReserver | None:
-        """Start making room for the write-ahead log in the background (wal_space.py)."""
-        page_size = int(self._conn.execute("PRAGMA page_size").fetchone()[0])
-        target = wal_bytes(checkpoint.SAFETY_NET_PAGES, page_size)
-        if not worth_reserving(self.db_path, target):
-            return None
-        return WalSpaceReserver(Path(f"{self.db_path}-wal"), target, self.lock)
+    def reserve_log_space(self) -> int:
+        """Make room for the write-ahead log of a large store, on the caller's thread
+        (wal_space.py); returns the bytes added. Stopped early by ``close``."""
+        with self.lock:
+            if self._closed or self._wal_space is not None:
+                return 0
+            page_size = int(self._conn.execute("PRAGMA page_size").fetchone()[0])
+            target = wal_bytes(checkpoint.SAFETY_NET_PAGES, page_size)
+            if not worth_reserving(self.db_path, target):
+                return 0
+            reserver = self._wal_space = WalSpaceReserver(
+                Path(f"{self.db_path}-wal"), target, self.lock)
+        return reserver.reserve()
 
     # ----------------------------------------------------------------- loading
     # At open only the metadata is read. A collection's documents are decoded, and its

@@ -117,6 +117,11 @@ class Store:
             self._forget_collection_existence()
             raise
 
+    def reserve_log_space(self) -> int:
+        """Make room ahead for the write-ahead log of a large shop (store/wal_space.py),
+        on this thread, in about two seconds; returns the bytes added."""
+        return self._engine.reserve_log_space()
+
     def preload(self, first: list[str] | None = None) -> None:
         """Load every collection's documents now (call from a background thread after
         start-up; ``first`` names collections to load before the others)."""

@@ -28,12 +28,21 @@ def _names(data_dir: Path) -> set[str]:
         store.close()
 
 
+def _big_shop(data_dir: Path) -> None:
+    store = open_store(data_dir)
+    big = "x" * (1 << 20)
+    with store.unit_of_work() as db:
+        for i in range(RESERVE_FROM_DATABASE_BYTES // len(big) + 2):
+            db.items.insert_one({"name": f"bulky {i}", "note": big})
+    store.close()
+
+
 def test_zeros_go_past_the_log_while_commits_continue(tmp_path: Path) -> None:
     data_dir = tmp_path / "shop"
     store = open_store(data_dir)
-    assert store.engine._wal_space is None  # a new shop's store is too small to bother
+    assert store.reserve_log_space() == 0  # a new shop's store is too small to bother
     store.db.items.insert_one({"name": "first"})
-    target = 6 << 20
+    target = 3 << 20
     reserver = WalSpaceReserver(_wal(data_dir), target, store.engine.lock)
     written = ["first"]
 
@@ -45,9 +54,9 @@ def test_zeros_go_past_the_log_while_commits_continue(tmp_path: Path) -> None:
 
     seller = threading.Thread(target=sell)
     seller.start()
-    reserver.join(30)
+    added = reserver.reserve()
     seller.join(30)
-    assert reserver.added > 0
+    assert added > 0
     assert _wal(data_dir).stat().st_size >= target
 
     # A power cut now: the files as they are, without the shared-memory index.
@@ -61,31 +70,31 @@ def test_zeros_go_past_the_log_while_commits_continue(tmp_path: Path) -> None:
     assert _names(data_dir) == set(written)
 
 
-def test_a_large_shop_reserves_at_open_and_closing_at_once_is_safe(tmp_path: Path) -> None:
+def test_a_large_shop_reserves_once_and_keeps_its_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "shop"
+    _big_shop(data_dir)
     store = open_store(data_dir)
-    big = "x" * (1 << 20)
-    with store.unit_of_work() as db:
-        for i in range(RESERVE_FROM_DATABASE_BYTES // len(big) + 2):
-            db.items.insert_one({"name": f"bulky {i}", "note": big})
-    store.close()
-
-    store = open_store(data_dir)  # closed again straight away, mid-reservation
-    reserver = store.engine._wal_space
-    assert reserver is not None
-    store.close()
-    assert not reserver._thread.is_alive()
-
-    store = open_store(data_dir)
-    reserver = store.engine._wal_space
-    assert reserver is not None
-    reserver.join(60)
-    target = wal_bytes(SAFETY_NET_PAGES, 4096)
-    assert _wal(data_dir).stat().st_size >= target
+    assert store.reserve_log_space() > 0
+    assert store.reserve_log_space() == 0  # once per open
+    assert _wal(data_dir).stat().st_size >= wal_bytes(SAFETY_NET_PAGES, 4096)
     store.db.items.insert_one({"name": "after the zeros"})
     store.close()
     names = _names(data_dir)
     assert "after the zeros" in names and "bulky 0" in names
+
+
+def test_closing_the_store_stops_a_reservation_at_once(tmp_path: Path) -> None:
+    data_dir = tmp_path / "shop"
+    _big_shop(data_dir)
+    store = open_store(data_dir)
+    added: list[int] = []
+    worker = threading.Thread(target=lambda: added.append(store.reserve_log_space()))
+    worker.start()
+    store.close()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert added[0] < wal_bytes(SAFETY_NET_PAGES, 4096)
+    assert "bulky 0" in _names(data_dir)
 
 
 def test_no_reservation_on_a_disk_without_room(tmp_path: Path) -> None:
