@@ -36,12 +36,10 @@ REPORT_INDEXES: Final = {"invoices": ["clientCustomerId"],
 def prepare_for_billing(store: Store) -> None:
     """Load every collection (billing's first), build billing's indexes, then what the
     reports read: the sales ledger (today's sales in the status bar read it at once) with
-    every day's totals, the stock book and the reports' indexes. Last, with the start-up's
-    reading done, room for the write-ahead log (store/wal_space.py)."""
+    every day's totals, the stock book and the reports' indexes."""
     store.preload(BILLING_COLLECTIONS)
     store.build_indexes(BILLING_INDEXES)
     ledger = sales_ledger(store)
     stock_book(store)
     store.build_indexes(REPORT_INDEXES)
     ledger.compute_every_day(store)
-    store.reserve_log_space()

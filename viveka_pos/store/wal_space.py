@@ -7,9 +7,9 @@ the log start over) took 1.6 ms to commit instead of 0.6 ms. The log file keeps 
 when it starts over, so growth happens only until it is as large as the longest burst —
 from zero again after every restart of the app, because closing the store removes it.
 
-So, once the app has loaded a large shop's data after start (``services/warmup.py``, on its
-worker thread), the store extends the WAL file with zeros up to the size the writer's own
-safety-net checkpoint allows (``SAFETY_NET_PAGES``), and syncs them, a little at a time.
+So, once the app has loaded a large shop's data after start (``services/warmup.py``), a
+worker thread has the store extend the WAL file with zeros up to the size the writer's own
+safety-net checkpoint allows (``SAFETY_NET_PAGES``), and sync them, a little at a time.
 
 This is safe by SQLite's design: the log holds a header and checksummed frames salted per
 generation, and SQLite reads frames only up to the first one that does not check out, so

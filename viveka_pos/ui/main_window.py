@@ -185,8 +185,15 @@ class MainWindow(QMainWindow):
             log.warning("background loading failed: %s", exc)
             self._refresh_sales()
 
-        start_job(lambda _progress: prepare_for_billing(store),
-                  on_done=lambda _result: self._refresh_sales(), on_failed=loading_failed)
+        def loaded(_result: Any) -> None:
+            self._refresh_sales()
+            # With the start-up's reading done: room for the write-ahead log, so bills in a
+            # rush do not wait for the file to grow (store/wal_space.py).
+            start_job(lambda _progress: store.reserve_log_space(),
+                      on_failed=lambda exc: log.info("log space not reserved: %s", exc))
+
+        start_job(lambda _progress: prepare_for_billing(store), on_done=loaded,
+                  on_failed=loading_failed)
 
     # ------------------------------------------------------------- status bar
     def _build_status_bar(self) -> None:
