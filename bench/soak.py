@@ -189,6 +189,9 @@ class Ledger:
     events: list[tuple[str, ...]] = field(default_factory=list)
     backups: list[tuple[Path, int]] = field(default_factory=list)
     in_flight: tuple[str, ...] | None = None
+    #: price edits a child was killed in the middle of: (events before it, item, price).
+    #: Saved or not, both are right: the kill may fall after the commit, before the "ack".
+    unconfirmed_edits: list[tuple[int, str, int]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -216,12 +219,21 @@ class Ledger:
                 self.in_flight = None
                 self.counts["refused by a rule"] += 1
 
+    def killed(self) -> None:
+        """The child was killed: keep an edit it was making as possibly saved."""
+        with self.lock:
+            if self.in_flight and self.in_flight[0] == "edit" and len(self.in_flight) >= 3:
+                self.unconfirmed_edits.append(
+                    (len(self.events), self.in_flight[1], int(self.in_flight[2])))
+            self.in_flight = None
+
     def cut(self, position: int) -> list[tuple[str, ...]]:
         """Forget everything after ``position`` (a restore took it away); returns it."""
         with self.lock:
             lost = self.events[position:]
             del self.events[position:]
             self.backups = [(f, p) for f, p in self.backups if p <= position]
+            self.unconfirmed_edits = [e for e in self.unconfirmed_edits if e[0] <= position]
             self.in_flight = None
             return lost
 
@@ -251,6 +263,7 @@ def run_child(data_dir: Path, seed: int, ledger: Ledger, lifetime: float) -> boo
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     reader.join(10)
+    ledger.killed()
     if not started:
         print(proc.stderr.read() if proc.stderr else "", file=sys.stderr)
     if proc.stderr is not None:
@@ -290,9 +303,11 @@ def check_invariants(data_dir: Path, ledger: Ledger, lost: list[tuple[str, ...]]
         with ledger.lock:
             events = list(ledger.events)
             in_flight = ledger.in_flight
+            unconfirmed = list(ledger.unconfirmed_edits)
         paid_at_least: dict[str, int] = {}
         prices: dict[str, int] = {}
-        for event in events:
+        edited_at: dict[str, int] = {}  # item -> position of its last acknowledged edit
+        for position, event in enumerate(events):
             if event[0] == "bill":
                 _, doc_id, number, digest, total, paid = event
                 doc = invoices.get(doc_id)
@@ -306,6 +321,11 @@ def check_invariants(data_dir: Path, ledger: Ledger, lost: list[tuple[str, ...]]
                 paid_at_least[event[1]] = max(paid_at_least.get(event[1], 0), int(event[2]))
             elif event[0] == "edit":
                 prices[event[1]] = int(event[2])
+                edited_at[event[1]] = position
+        maybe_prices: dict[str, set[int]] = defaultdict(set)
+        for position, item_id, price in unconfirmed:
+            if position > edited_at.get(item_id, -1):  # not superseded by a later "ack"
+                maybe_prices[item_id].add(price)
         for event in lost:
             if event[0] == "bill":
                 findings.check(event[1] not in invoices,
@@ -347,6 +367,8 @@ def check_invariants(data_dir: Path, ledger: Ledger, lost: list[tuple[str, ...]]
             allowed = {prices[key]} if key in prices else None
             if in_flight and in_flight[0] == "edit" and in_flight[1] == key:
                 allowed = (allowed or {paise_of(item["price"])}) | {int(in_flight[2])}
+            if maybe_prices.get(key) and allowed is not None:
+                allowed |= maybe_prices[key]
             if allowed is not None:
                 findings.check(paise_of(item["price"]) in allowed,
                                f"item {item['code']}: price {item['price']} not acknowledged")

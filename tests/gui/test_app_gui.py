@@ -282,7 +282,6 @@ def test_invoice_renders_for_the_chosen_paper(services):
 
 
 def test_log_in_and_out_from_settings(window, services, qtbot, monkeypatch):
-    from PySide6.QtCore import Qt
 
     from viveka_pos.ui.dialogs.auth import LoginDialog
 
@@ -291,13 +290,8 @@ def test_log_in_and_out_from_settings(window, services, qtbot, monkeypatch):
     assert screen.account_state.text() == "Not logged in"
     assert not screen.logout_button.isEnabled()
 
-    def log_in(dialog):
-        qtbot.keyClick(dialog.phone_edit, Qt.Key.Key_Return)  # send the (demo) OTP
-        qtbot.waitUntil(dialog.otp_box.isVisible, timeout=10_000)
-        qtbot.keyClicks(dialog.otp_edit, "1234")
-        qtbot.keyClick(dialog.otp_edit, Qt.Key.Key_Return)
-
-    seen = on_dialog(LoginDialog, log_in, timeout_ms=15_000)
+    seen = on_dialog(LoginDialog, lambda dialog: _send_and_enter_demo_otp(qtbot, dialog),
+                     timeout_ms=15_000)
     screen.login_button.click()
     assert seen and seen[0].session is not None
     assert screen.account_state.text().startswith("Logged in · 9890000000")
@@ -305,6 +299,16 @@ def test_log_in_and_out_from_settings(window, services, qtbot, monkeypatch):
     screen.logout_button.click()
     assert screen.account_state.text() == "Not logged in"
     assert window.login_label.text() == "Not logged in"
+
+
+def _send_and_enter_demo_otp(qtbot, dialog) -> None:
+    """In an OTP dialog: Enter on the phone sends the (demo) OTP; type it and confirm."""
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(dialog.phone_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(dialog.otp_box.isVisible, timeout=10_000)
+    qtbot.keyClicks(dialog.otp_edit, "1234")
+    qtbot.keyClick(dialog.otp_edit, Qt.Key.Key_Return)
 
 
 def test_app_starts_sync_and_shows_its_state(window, services, qtbot, tmp_path: Path,
@@ -330,7 +334,6 @@ def test_app_starts_sync_and_shows_its_state(window, services, qtbot, tmp_path: 
 
 
 def test_first_run_registers_with_an_otp(qtbot, ctx: ServiceContext, monkeypatch):
-    from PySide6.QtCore import Qt
 
     from viveka_pos.ui.dialogs.auth import RegisterDialog
 
@@ -342,10 +345,7 @@ def test_first_run_registers_with_an_otp(qtbot, ctx: ServiceContext, monkeypatch
     def register(reg):
         qtbot.keyClicks(reg.owner_edit, "Meena Shah")
         qtbot.keyClicks(reg.business_edit, "Shah Stationers")
-        qtbot.keyClick(reg.phone_edit, Qt.Key.Key_Return)  # phone came from the wizard
-        qtbot.waitUntil(reg.otp_box.isVisible, timeout=10_000)
-        qtbot.keyClicks(reg.otp_edit, "1234")
-        qtbot.keyClick(reg.otp_edit, Qt.Key.Key_Return)
+        _send_and_enter_demo_otp(qtbot, reg)  # the phone came from the wizard
 
     seen = on_dialog(RegisterDialog, register, timeout_ms=15_000)
     dialog.register_button.click()

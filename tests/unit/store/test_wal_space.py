@@ -42,12 +42,13 @@ def test_zeros_go_past_the_log_while_commits_continue(tmp_path: Path) -> None:
     store = open_store(data_dir)
     assert store.reserve_log_space() == 0  # a new shop's store is too small to bother
     store.db.items.insert_one({"name": "first"})
-    target = 3 << 20
+    # Well past what the sales below append themselves (about 1.5 MB).
+    target = _wal(data_dir).stat().st_size + (8 << 20)
     reserver = WalSpaceReserver(_wal(data_dir), target, store.engine.lock)
     written = ["first"]
 
     def sell() -> None:
-        for i in range(300):
+        for i in range(150):
             with store.unit_of_work() as db:
                 db.items.insert_one({"name": f"item {i}", "note": "x" * 300})
             written.append(f"item {i}")
