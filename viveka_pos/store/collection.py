@@ -81,6 +81,12 @@ def _is_plain(value: Any) -> bool:
     return not (isinstance(value, dict) and any(k.startswith("$") for k in value))
 
 
+def _is_plain_id(value: Any) -> bool:
+    """An ``_id`` filter value the engine can look up directly (datetimes need the
+    filter's normalisation first)."""
+    return _is_plain(value) and not isinstance(value, datetime)
+
+
 def copy_doc(doc: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of a stored document.
 
@@ -134,7 +140,7 @@ class DurableCollection(Collection):
         """
         if type(filter) is dict and len(filter) == 1:
             value = filter.get("_id", _NO_ID)
-            if value is not _NO_ID and _is_plain(value) and not isinstance(value, datetime):
+            if value is not _NO_ID and _is_plain_id(value):
                 return value
         return _NO_ID
 
@@ -145,11 +151,7 @@ class DurableCollection(Collection):
         if type(filter) is not dict:
             return None
         doc_id = filter.get("_id", _NO_ID)
-        if doc_id is _NO_ID:
-            return None
-        if len(filter) == 1:
-            return (doc_id, {}) if self._plain_id(filter) is not _NO_ID else None
-        if self._plain_id({"_id": doc_id}) is _NO_ID:
+        if doc_id is _NO_ID or not _is_plain_id(doc_id):
             return None
         rest = {}
         for key, value in filter.items():

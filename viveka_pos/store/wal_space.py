@@ -7,16 +7,17 @@ the log start over) took 1.6 ms to commit instead of 0.6 ms. The log file keeps 
 when it starts over, so growth happens only until it is as large as the longest burst —
 from zero again after every restart of the app, because closing the store removes it.
 
-So, once the app has loaded a large shop's data after start (``services/warmup.py``), a
-worker thread has the store extend the WAL file with zeros up to the size the writer's own
-safety-net checkpoint allows (``SAFETY_NET_PAGES``), and sync them, a little at a time.
+So, once the app has loaded a large shop's data after start (``services/warmup.py``), the
+main window has a worker thread make the store extend the WAL file with zeros up to the
+size the writer's own safety-net checkpoint allows (``SAFETY_NET_PAGES``), and sync them,
+a little at a time.
 
 This is safe by SQLite's design: the log holds a header and checksummed frames salted per
 generation, and SQLite reads frames only up to the first one that does not check out, so
 bytes past the last frame are ignored, zeros as much as the stale frames SQLite itself
-leaves there after starting the log over. The zeros are only ever appended
-past the file's current end, with the store's write lock held, so they never overwrite a
-frame and never race a commit.
+leaves there after starting the log over. The zeros are only ever appended past the file's
+current end, with the store's write lock held, so they never overwrite a frame and never
+race a commit.
 
 Small stores (tests, a new shop) and disks with little room are left alone; any error just
 ends the work early, which leaves a shorter run of zeros and nothing else.
@@ -103,7 +104,7 @@ class WalSpaceReserver:
         return True
 
     def _extend(self) -> None:
-        zeros = bytes(CHUNK_BYTES)
+        zeros = memoryview(bytes(CHUNK_BYTES))
         # Opened under the lock: ``close`` (which holds it) is then either over (stopping
         # is set) or waits for ``stop`` to see the file closed again.
         if not self._hold_write_lock():
