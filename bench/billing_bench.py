@@ -18,10 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from viveka_pos.services.warmup import prepare_for_billing
+
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.services.shop import ShopService
-from viveka_pos.services.warmup import prepare_for_billing
 from viveka_pos.store import open_store
 
 

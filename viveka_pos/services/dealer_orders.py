@@ -78,8 +78,10 @@ def resolve_item(catalog: CatalogService, ref: Any, number: int) -> dict[str, An
     if isinstance(ref, bool) or not isinstance(ref, (str, int, ObjectId)):
         raise ValidationError("items", f"line {number}: give the item's id or code")
     try:
-        if isinstance(ref, ObjectId) or (isinstance(ref, str) and ObjectId.is_valid(ref.strip())
-                                         and catalog.scope.store.get("items", ref.strip())):
+        as_id = ObjectId(ref.strip()) if isinstance(ref, str) and ObjectId.is_valid(
+            ref.strip()) else None
+        if isinstance(ref, ObjectId) or (as_id is not None
+                                         and catalog.scope.store.get("items", as_id)):
             item = catalog.item(ref)
         else:
             item = catalog.item_by_code(str(ref))

@@ -38,22 +38,12 @@ class ShopServices:
 
     @property
     def search(self) -> ItemSearchIndex:
-        """The item search index, built on first use (see :meth:`build_search`)."""
-        return self._search or self.build_search()
+        """Item search (the store keeps its tables current: nothing to build)."""
+        if self._search is None:
+            self._search = ItemSearchIndex(self.ctx.store, self.scope.client_id)
+        return self._search
 
     @property
     def search_is_ready(self) -> bool:
-        """Whether the item search index has been built (see :meth:`build_search`)."""
-        return self._search is not None
-
-    def build_search(self) -> ItemSearchIndex:
-        """Build the item search index once; safe from any thread.
-
-        It reads every item, then follows each commit. The store's read lock is held while
-        it reads, so no commit slips between the read and the following; no other lock is
-        taken (two locks in opposite orders on two threads could deadlock).
-        """
-        with self.ctx.store.read_lock():
-            if self._search is None:
-                self._search = ItemSearchIndex(self.ctx.store, self.scope.client_id)
-            return self._search
+        """Always: search needs no preparation (kept for the screens that ask)."""
+        return True

@@ -11,13 +11,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import NamedTuple
 
 from bson import ObjectId
 
 from ..domain.money import Paise
 from .dealers import DealerDues
-from .report_stock import StockRow
+
+
+class StockRow(NamedTuple):
+    """One item's stock; ``value`` is stock × selling price, in paise, rounded half-up."""
+
+    item_id: ObjectId
+    name: str
+    code: str
+    unit: str
+    stock: Decimal
+    low_stock_quantity: Decimal
+    price: Paise
+    value: Paise
+    is_low: bool
 
 
 class PendingInvoiceRow(NamedTuple):

@@ -1,15 +1,15 @@
 """The shop's reports: pending bills, payments, customer history, day book, stock, dealer
 dues, GST summary and the dashboard.
 
-Period reports read the shop's day-grouped ledger (:mod:`.report_ledger`) and the stock
-book (:mod:`.report_stock`), both built on first use and kept current by commits, so a
-report costs what its period holds, not what the whole store holds. Call :meth:`warm_up`
-from a background thread after start-up to pay the one-time build before anyone waits.
+Period reports read the store's ledger tables (``store.ledger``: rows per invoice, payment,
+GST line and item, written in the same unit of work as the documents), so a report costs
+what its period holds, not what the whole store holds, and its first call what its tenth.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from bson import ObjectId
@@ -17,11 +17,11 @@ from bson import ObjectId
 from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.money import Paise
+from ..store.ledger import LedgerQueries, amount_paise, moment_of
+from ..store.values import key_to_id
 from .context import ShopScope
 from .customers import CustomerService
 from .dealers import DealerService
-from .report_ledger import SalesLedger, amount_paise, method_of, sales_ledger
-from .report_stock import StockBook, stock_book
 from .report_types import (
     CustomerInvoiceRow,
     Dashboard,
@@ -36,10 +36,10 @@ from .report_types import (
     PendingReport,
     PurchaseHistoryReport,
     StockReport,
+    StockRow,
 )
 
 DASHBOARD_DAYS = 30
-_NO_INVOICE: dict[str, Any] = {}
 
 
 class ReportService:
@@ -47,23 +47,8 @@ class ReportService:
         self.scope = scope
 
     # --------------------------------------------------------------- plumbing
-    def _ledger(self) -> SalesLedger:
-        ledger = sales_ledger(self.scope.store)
-        ledger.ensure_current(self.scope.store, self.scope.client_id)
-        return ledger
-
-    def _stock(self) -> StockBook:
-        book = stock_book(self.scope.store)
-        book.ensure_current(self.scope.store)
-        return book
-
-    def warm_up(self) -> None:
-        """Build the ledger and stock book and every day's totals (seconds on a big store)."""
-        ledger = self._ledger()
-        self._stock()
-        days = ledger.all_days(self.scope.client_id)
-        ledger.day_totals(self.scope.store, self.scope.client_id, days)
-        ledger.gst_rows(self.scope.store, self.scope.client_id, days)
+    def _ledger(self) -> LedgerQueries:
+        return self.scope.store.ledger
 
     def _period(self, date_from: Any, date_to: Any) -> tuple[str, str]:
         """Both days included; a missing one is today."""
@@ -77,19 +62,21 @@ class ReportService:
     # ---------------------------------------------------------------- reports
     def pending_invoices(self, customer: Any = None) -> PendingReport:
         """Invoices not fully paid, oldest first; of one customer (id or phone) if given."""
-        store = self.scope.store
-        if customer is None or customer == "":
-            balances, _ = self._ledger().pending(self.scope.client_id)
-            docs = [doc for doc in (store.get("invoices", key) for key in balances)
-                    if doc is not None]
-        else:
-            customer_id = self._customer(customer)["_id"]
-            docs = [doc for doc in self.scope.db.invoices.find({"clientCustomerId": customer_id})
-                    if doc.get("clientId") == self.scope.client_id
-                    and not doc.get("isFinalized")]
-        docs.sort(key=lambda d: (_moment(d), str(d.get("invoiceNumber", ""))))
         today = self.scope.today()
         rows = []
+        if customer is None or customer == "":
+            for key, number, day, due, name, phone, total, paid in self._ledger().unpaid(
+                    self.scope.client_id):
+                rows.append(PendingInvoiceRow(
+                    invoice_id=key_to_id(key), invoice_number=number, invoice_date=day,
+                    due_date=due, customer_name=name, customer_phone=phone, total=total,
+                    paid=paid, balance=total - paid, overdue_days=_days_after(today, due)))
+            return PendingReport(rows, sum(r.balance for r in rows))
+        customer_id = self._customer(customer)["_id"]
+        docs = list(self.scope.db.invoices.find({
+            "clientCustomerId": customer_id, "clientId": self.scope.client_id,
+            "isFinalized": {"$ne": True}}))
+        docs.sort(key=lambda d: (_moment(d), str(d.get("invoiceNumber", ""))))
         for doc in docs:
             total = amount_paise(doc.get("totalAmount"))
             paid = amount_paise(doc.get("paidAmount"))
@@ -120,27 +107,13 @@ class ReportService:
         """Payments received from ``date_from`` to ``date_to`` (shop days, both included)."""
         first, last = self._period(date_from, date_to)
         wanted = None if method is None or method == "" else v.payment_method(method)
-        ledger = self._ledger()
-        days = ledger.days(self.scope.client_id, first, last)
-        get = self.scope.store.get
         by_method: dict[str, Paise] = dict.fromkeys(v.PAYMENT_METHODS, 0)
-        keyed = []
-        for day, key in ledger.payment_keys(self.scope.client_id, days):
-            payment = get("payments", key)
-            if payment is None:
-                continue
-            payment_method = method_of(payment)
-            if wanted is not None and payment_method != wanted:
-                continue
-            amount = amount_paise(payment.get("amount"))
+        rows = []
+        for (key, moment, day, payment_method, amount, note, number, name,
+             phone) in self._ledger().payments(self.scope.client_id, first, last, wanted):
             by_method[payment_method] = by_method.get(payment_method, 0) + amount
-            invoice = get("invoices", payment.get("invoiceId")) or _NO_INVOICE
-            keyed.append(((payment["paidAt"], key), PaymentRow(
-                payment["_id"], payment["paidAt"], day, invoice.get("invoiceNumber", ""),
-                invoice.get("clientCustomerName") or "", invoice.get("clientCustomerPhone") or "",
-                payment_method, amount, payment.get("note") or "")))
-        keyed.sort(key=_first)
-        rows = [row for _, row in keyed]
+            rows.append(PaymentRow(key_to_id(key), moment_of(moment), day, number, name,
+                                   phone, payment_method, amount, note))
         if wanted is not None:
             by_method = {wanted: by_method[wanted]}
         return PaymentReport(first, last, wanted, rows, by_method, sum(by_method.values()))
@@ -150,8 +123,8 @@ class ReportService:
         customer = CustomerService(self.scope).by_phone(phone)
         if customer is None:
             raise ValidationError("phoneNumber", f"no customer with phone {phone}")
-        docs = [d for d in self.scope.db.invoices.find({"clientCustomerId": customer["_id"]})
-                if d.get("clientId") == self.scope.client_id]
+        docs = list(self.scope.db.invoices.find({"clientCustomerId": customer["_id"],
+                                                  "clientId": self.scope.client_id}))
         docs.sort(key=lambda d: (_moment(d), str(d.get("invoiceNumber", ""))), reverse=True)
         rows = []
         for doc in docs:
@@ -168,14 +141,22 @@ class ReportService:
             due=sum(max(r.balance, 0) for r in rows),
             last_purchase_at=customer.get("lastPurchaseAt"))
 
+    def _day_rows(self, first: str, last: str, days: list[str]) -> list[DayBookRow]:
+        ledger, client_id = self._ledger(), self.scope.client_id
+        sales = ledger.day_sales(client_id, first, last)
+        collections = ledger.day_collections(client_id, first, last)
+        rows = []
+        for day in days:
+            bills, sold, tax, dues = sales.get(day, (0, 0, 0, 0))
+            rows.append(DayBookRow(day, bills, sold, tax, dict(collections.get(day, {})), dues))
+        return rows
+
     def day_book(self, date_from: Any = None, date_to: Any = None) -> DayBook:
         """Per day of the period with any bill or payment: bills, sales, tax, collections by
         method and dues created; with the period's totals."""
         first, last = self._period(date_from, date_to)
-        ledger = self._ledger()
-        days = ledger.days(self.scope.client_id, first, last)
-        rows = [DayBookRow(t.day, t.bills, t.sales, t.tax, dict(t.collections), t.dues_created)
-                for t in ledger.day_totals(self.scope.store, self.scope.client_id, days)]
+        rows = self._day_rows(first, last, self._ledger().days(self.scope.client_id, first,
+                                                                 last))
         collections: dict[str, Paise] = dict.fromkeys(v.PAYMENT_METHODS, 0)
         for row in rows:
             for method_name, amount in row.collections.items():
@@ -187,10 +168,13 @@ class ReportService:
 
     def stock_report(self, *, low_stock_first: bool = False) -> StockReport:
         """Every active item with its stock and its value at the selling price."""
-        book = self._stock()
-        rows = book.rows(self.scope.client_id, low_first=bool(low_stock_first))
-        items, low, value = book.summary(self.scope.client_id)
-        return StockReport(rows, items, low, value)
+        ledger, client_id = self._ledger(), self.scope.client_id
+        rows = [StockRow(key_to_id(key), name, code, unit, Decimal(stock), Decimal(low),
+                         price, value, bool(is_low))
+                for key, name, code, unit, stock, low, price, value, is_low
+                in ledger.stock(client_id, bool(low_stock_first))]
+        items, low_count, value = ledger.stock_summary(client_id)
+        return StockReport(rows, items, low_count, value)
 
     def dealer_dues(self) -> DealerDuesReport:
         rows = DealerService(self.scope).all_dues()
@@ -199,27 +183,18 @@ class ReportService:
     def gst_summary(self, date_from: Any = None, date_to: Any = None) -> GstSummary:
         """Taxable value and CGST/SGST/IGST of the period's invoices, by rate and by HSN."""
         first, last = self._period(date_from, date_to)
-        ledger = self._ledger()
-        store, client_id = self.scope.store, self.scope.client_id
-        days = ledger.days(client_id, first, last)
-        invoices = sum(t.bills for t in ledger.day_totals(store, client_id, days))
-        by_hsn: dict[tuple[int, str], list[Paise]] = {}
-        for day_rows in ledger.gst_rows(store, client_id, days):
-            for group, amounts in day_rows.items():
-                sums = by_hsn.get(group)
-                if sums is None:
-                    by_hsn[group] = list(amounts)
-                else:
-                    for i in range(4):
-                        sums[i] += amounts[i]
-        by_rate: dict[int, list[Paise]] = {}
+        ledger, client_id = self._ledger(), self.scope.client_id
+        by_hsn: dict[tuple[Any, str], list[Paise]] = {}
+        for rate, hsn, *amounts in ledger.gst(client_id, first, last):
+            by_hsn[(_rate(rate), hsn)] = list(amounts)
+        by_rate: dict[Any, list[Paise]] = {}
         for (rate, _hsn), amounts in by_hsn.items():
             sums = by_rate.setdefault(rate, [0, 0, 0, 0])
             for i in range(4):
                 sums[i] += amounts[i]
         totals = [sum(amounts[i] for amounts in by_rate.values()) for i in range(4)]
         return GstSummary(
-            first, last, invoices,
+            first, last, ledger.bills(client_id, first, last),
             by_rate=[GstRow(rate, "", *by_rate[rate]) for rate in sorted(by_rate)],
             by_hsn=[GstRow(rate, hsn, *by_hsn[(rate, hsn)])
                     for rate, hsn in sorted(by_hsn, key=lambda g: (g[1], g[0]))],
@@ -227,12 +202,12 @@ class ReportService:
 
     def dashboard(self) -> Dashboard:
         today = self.scope.today()
-        ledger = self._ledger()
+        ledger, client_id = self._ledger(), self.scope.client_id
         days = [(today - timedelta(days=back)).isoformat()
                 for back in range(DASHBOARD_DAYS - 1, -1, -1)]
-        totals = ledger.day_totals(self.scope.store, self.scope.client_id, days)
-        pending_count, pending_total = ledger.pending_total(self.scope.client_id)
-        _, low, _ = self._stock().summary(self.scope.client_id)
+        totals = self._day_rows(days[0], days[-1], days)
+        pending_count, pending_total = ledger.unpaid_total(client_id)
+        _, low, _ = ledger.stock_summary(client_id)
         return Dashboard(
             day=today.isoformat(), bills_today=totals[-1].bills, sales_today=totals[-1].sales,
             collections_today=totals[-1].collected, pending_invoices=pending_count,
@@ -240,15 +215,16 @@ class ReportService:
             sales_by_day=[(t.day, t.sales) for t in totals])
 
 
+def _rate(value: float) -> int | float:
+    """A GST rate as the reports show it: whole rates as int (18), others as they are."""
+    return int(value) if float(value).is_integer() else value
+
+
 def _days_after(today: date, due: str) -> int:
     try:
         return max((today - date.fromisoformat(due)).days, 0)
     except ValueError:
         return 0
-
-
-def _first(pair: tuple[Any, Any]) -> Any:
-    return pair[0]
 
 
 def _moment(doc: dict[str, Any]) -> datetime:

@@ -3,6 +3,7 @@
 from mongita.errors import MongitaError
 
 from .errors import (
+    BulkWriteError,
     DuplicateKeyError,
     StoreCorruptError,
     StoreError,
@@ -11,15 +12,16 @@ from .errors import (
     StoreWriteError,
     UnsupportedQueryError,
 )
-from .object_ids import new_id
 from .schema import DATABASE_NAME, SCHEMA_VERSION
 from .store import DB_FILE, Store, open_store
 from .ttl import TtlSweeper
+from .values import new_id
 
 __all__ = [
     "DATABASE_NAME",
     "DB_FILE",
     "SCHEMA_VERSION",
+    "BulkWriteError",
     "DuplicateKeyError",
     "MongitaError",
     "Store",

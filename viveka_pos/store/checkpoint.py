@@ -33,17 +33,25 @@ QUIET_SECONDS = 0.3
 SAFETY_NET_PAGES = 32768
 #: SQLite's own default threshold for the fallback automatic checkpoint (pages)
 AUTOCHECKPOINT_PAGES: Final = 1000
+#: how long closing the store waits for a checkpoint in progress (seconds)
+STOP_SECONDS = 10.0
 
 
 class WalCheckpointer:
-    """A daemon thread that checkpoints ``db_path`` after it is nudged."""
+    """A daemon thread that checkpoints ``db_path`` after it is nudged.
+
+    One condition variable guards the thread's whole state (last commit, pending nudge,
+    stopping), and the thread looks at ``_stopping`` every time it wakes: a stop can never
+    be lost between two waits, whatever the thread was doing when it came.
+    """
 
     def __init__(self, db_path: Path, *, quiet_seconds: float | None = None):
         self._db_path = db_path
         self._quiet = QUIET_SECONDS if quiet_seconds is None else quiet_seconds
+        self._state = threading.Condition()
         self._last_commit = time.monotonic()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
+        self._nudged = False
+        self._stopping = False
         self.failed = False
         #: checkpoints done (frames were waiting), for tests and diagnostics
         self.runs = 0
@@ -53,14 +61,25 @@ class WalCheckpointer:
 
     def nudge(self) -> None:
         """Something was committed: checkpoint once the writer is quiet."""
-        self._last_commit = time.monotonic()
-        self._wake.set()
+        with self._state:
+            self._last_commit = time.monotonic()
+            self._nudged = True
+            self._state.notify()
 
-    def stop(self) -> None:
-        """Finish the checkpoint in progress, if any, and end the thread."""
-        self._stopping.set()
-        self._wake.set()
-        self._thread.join()
+    def stop(self, timeout: float = STOP_SECONDS) -> bool:
+        """End the thread (a checkpoint in progress finishes first). Waits ``timeout``
+        seconds at most: a checkpoint stuck on a sick disk must not hang the app's exit.
+        Returns False (and logs it) when the thread was still busy then."""
+        with self._state:
+            self._stopping = True
+            self._state.notify()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            logger.warning("the background checkpoint did not end within %.0f s; the store "
+                           "closes without waiting for it (SQLite finishes or replays the "
+                           "log at the next open)", timeout)
+            return False
+        return True
 
     def _run(self) -> None:
         try:
@@ -70,25 +89,30 @@ class WalCheckpointer:
             self._give_up(exc)
             return
         try:
-            while True:
-                self._wake.wait()
-                if self._stopping.is_set() or not self._wait_until_quiet():
-                    return
-                self._wake.clear()
+            while self._next_turn():
                 self._checkpoint(conn)
                 if self.failed:
                     return
         finally:
             conn.close()
 
-    def _wait_until_quiet(self) -> bool:
-        """Wait until no commit came for ``QUIET_SECONDS``: copying pages and syncing the
-        database file while a bill is saved would slow that bill down (the same disk). False
-        when the store is closing meanwhile."""
-        while (left := self._quiet - (time.monotonic() - self._last_commit)) > 0:
-            if self._stopping.wait(left):
-                return False
-        return True
+    def _next_turn(self) -> bool:
+        """Wait for a nudge, then for the writer to be quiet; False when stopping."""
+        with self._state:
+            while True:
+                if self._stopping:
+                    return False
+                if not self._nudged:
+                    self._state.wait()
+                    continue
+                left = self._quiet - (time.monotonic() - self._last_commit)
+                if left > 0:
+                    # Copying pages and syncing the database file while a bill is saved
+                    # would slow that bill down (the same disk): wait for a pause.
+                    self._state.wait(left)
+                    continue
+                self._nudged = False
+                return True
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
         """Copy what the log holds into the database file, never waiting for anyone.
@@ -107,7 +131,8 @@ class WalCheckpointer:
         if log_frames > 0 and done > 0:
             self.runs += 1
         if busy or done < log_frames:
-            self._wake.set()  # a reader held frames back: try again after the interval
+            with self._state:  # a reader held frames back: try again after the interval
+                self._nudged = True
 
     def _give_up(self, exc: BaseException) -> None:
         logger.warning("background checkpoint stopped (%s); the store checkpoints at commit "

@@ -1,450 +1,545 @@
-"""Mongita's pymongo-style collection API on the durable engine.
+"""Mongita's pymongo-style collection API, answered by SQLite.
 
-What changes against stock Mongita:
-- every write call is atomic (a savepoint, or its own transaction outside a unit of work);
-- index upkeep is done by the engine per document (stock Mongita re-sorts whole indexes);
-- lookups by ``_id`` are direct, and when several indexed fields are filtered on, the
-  smallest matching bucket is used instead of intersecting large sets;
-- top-level ``$or``/``$and``/``$nor`` (which Mongita silently answers with nothing) and
-  other unsupported operators are refused with :class:`UnsupportedQueryError`;
-- ``create_index`` accepts compound keys and ``unique=True``: unique keys are enforced.
+``store.db.<name>`` is a :class:`DurableCollection`. A query is planned here: the cheapest
+way in (an ``_id``, a unique key, an index on an equality, a list or a range, else the whole
+collection read a chunk at a time), then every candidate is checked against the whole
+filter (:func:`~.query.matches`), so an index narrows the search and never changes an answer.
+Sorted queries read an index in order when one serves the sort, else sort what matched.
+
+Behaves as pymongo does, or refuses loudly: ``_id`` keeps its type, 64-bit integers compare
+by value, ``$set`` on ``_id`` is refused, ``$inc`` of a missing field starts from 0, upserts,
+``insert_many(ordered=False)`` keeps the valid documents and reports the rest, reads on a
+closed store raise. Every document handed out is the caller's own copy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
-import bson
-from mongita.collection import (
-    _SUPPORTED_FILTER_OPERATORS,
-    Collection,
-    _doc_matches_slow_filters,
-    _get_ids_from_idx,
-    _make_idx_key,
-    _sort_docs,
-    _update_item_in_doc,
-    _validate_doc,
-    _validate_filter,
-    _validate_update,
-)
 from mongita.common import ASCENDING, DESCENDING
-from mongita.database import Database
+from mongita.cursor import Cursor
 from mongita.errors import DuplicateKeyError as MongitaDuplicateKeyError
 from mongita.errors import MongitaError
-from mongita.mongita_client import MongitaClient
 from mongita.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
-from .engine import SqliteEngine
-from .errors import DuplicateKeyError, UnsupportedQueryError
-from .object_ids import new_id
+from .engine import SqliteEngine, copy_doc, unique_token
+from .errors import BulkWriteError, DuplicateKeyError
+from .query import (
+    MISSING,
+    RANGE_OPERATORS,
+    apply_update,
+    check_filter,
+    check_update,
+    is_operator_doc,
+    matches,
+    sorter,
+    upsert_seed,
+)
+from .values import RANK_ARRAY, RANK_OBJECT, doc_key, new_id, order_key, rank_of, sort_key
 
 IndexKeys = str | list[tuple[str, int]]
 
-#: "this filter does not name one document by its plain _id"
-_NO_ID: Any = object()
-#: filter values that mean plain equality and that ``check_filter`` leaves as they are
-_PLAIN_SCALARS = frozenset({str, int, bool, bson.ObjectId})
+#: an equality index lookup of more rows than this is "not selective": counting stops here
+_SELECTIVE = 256
+
+__all__ = ["DurableClient", "DurableCollection", "DurableDatabase", "copy_doc"]
 
 
-def _naive_utc(value: Any) -> Any:
-    """Stored datetimes are naive UTC; make filter values comparable with them."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    if isinstance(value, dict):
-        return {k: _naive_utc(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_naive_utc(v) for v in value)
-    return value
+def _stored(value: Any) -> tuple[int, Any]:
+    rank, plain = order_key(value)
+    return rank, 0 if plain is None else plain
 
 
-def check_filter(filter: dict[str, Any] | None) -> dict[str, Any]:
-    """Refuse filters the store would otherwise answer wrongly; normalise datetimes."""
-    filter = {k: _naive_utc(v) for k, v in (filter or {}).items()}
-    _validate_filter(filter)
-    for key, value in filter.items():
-        if key.startswith("$"):
-            raise UnsupportedQueryError(
-                f"The store does not support the {key!r} operator; "
-                "run separate queries and combine the results."
-            )
-        if isinstance(value, dict):
-            for op in value:
-                if op.startswith("$") and op not in _SUPPORTED_FILTER_OPERATORS:
-                    raise UnsupportedQueryError(f"The store does not support {op!r} on {key!r}.")
-    return filter
+def _indexable(value: Any) -> bool:
+    """A value an index row can stand for exactly (sub-documents and arrays are not)."""
+    return rank_of(value) not in (RANK_OBJECT, RANK_ARRAY)
 
 
-def _is_plain(value: Any) -> bool:
-    """A filter value that means plain equality (no operators)."""
-    return not (isinstance(value, dict) and any(k.startswith("$") for k in value))
+class _Plan:
+    """How to find candidates: by keys (``keys``), by an index walk, or by a full scan."""
+
+    def __init__(self, keys: list[str] | None = None, field: str | None = None,
+                 walk: dict[str, Any] | None = None, cost: int = 0):
+        self.keys = keys
+        self.field = field
+        self.walk = walk or {}
+        self.cost = cost
 
 
-def _is_plain_id(value: Any) -> bool:
-    """An ``_id`` filter value the engine can look up directly (datetimes need the
-    filter's normalisation first)."""
-    return _is_plain(value) and not isinstance(value, datetime)
+class DurableCollection:
+    """One collection of the store (create through the database: ``store.db.items``)."""
 
+    def __init__(self, name: str, database: DurableDatabase):
+        self.name = name
+        self.database = database
+        self._engine: SqliteEngine = database._engine
+        self.full_name = f"{database.name}.{name}"
 
-def copy_doc(doc: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of a stored document.
-
-    Stored documents hold what a BSON decode gives: dicts, lists and immutable leaves
-    (str, numbers, ObjectId, datetime, Decimal128, bytes...), so only dicts and lists need
-    copying; that is about five times faster than a BSON round trip.
-    """
-    copied = {}
-    for key, value in doc.items():
-        kind = type(value)
-        if kind is dict:
-            value = copy_doc(value)
-        elif kind is list:
-            value = _copy_list(value)
-        copied[key] = value
-    return copied
-
-
-def _copy_list(values: list[Any]) -> list[Any]:
-    return [copy_doc(v) if type(v) is dict else _copy_list(v) if type(v) is list else v
-            for v in values]
-
-
-class DurableCollection(Collection):
-    """A Mongita collection whose writes are atomic and durable."""
-
-    _engine: SqliteEngine
-
-    def _Collection__find(self, filter: dict[str, Any], sort: Any = None, limit: Any = None,
-                          skip: Any = None, metadata: Any = None,
-                          shallow: bool = False) -> Iterator[dict[str, Any]]:
-        get_doc = self._engine.get_doc
-        for doc_id in self._Collection__find_ids(filter, sort, limit, skip, metadata=metadata):
-            doc = get_doc(self.full_name, doc_id)
-            if doc is not None:
-                yield doc if shallow else copy_doc(doc)
-
-    def _Collection__find_one(self, filter: dict[str, Any], sort: Any,
-                              skip: Any) -> dict[str, Any] | None:
-        doc_id = self._Collection__find_one_id(filter, sort, skip)
-        if doc_id is None:
-            return None
-        doc = self._engine.get_doc(self.full_name, doc_id)
-        return None if doc is None else copy_doc(doc)
-
-    def _plain_id(self, filter: Any) -> Any:
-        """The ``_id`` of a filter that is exactly ``{"_id": value}``, else ``_NO_ID``.
-
-        Most reads and writes of the services name one document by id; answering those
-        straight from the engine skips Mongita's general query path (about 40 µs a write).
-        """
-        if type(filter) is dict and len(filter) == 1:
-            value = filter.get("_id", _NO_ID)
-            if value is not _NO_ID and _is_plain_id(value):
-                return value
-        return _NO_ID
-
-    def _id_and_fields(self, filter: Any) -> tuple[Any, dict[str, Any]] | None:
-        """``(_id, other fields)`` of a filter naming one document by its plain ``_id`` plus
-        plain equality on scalar fields (``{"_id": cart_id, "clientId": shop}``, the
-        services' usual tenant-safe read); None for any other filter."""
-        if type(filter) is not dict:
-            return None
-        doc_id = filter.get("_id", _NO_ID)
-        if doc_id is _NO_ID or not _is_plain_id(doc_id):
-            return None
-        rest = {}
-        for key, value in filter.items():
-            if key == "_id":
-                continue
-            if type(key) is not str or key.startswith("$") or (
-                    type(value) not in _PLAIN_SCALARS):
-                return None
-            rest[key] = value
-        return doc_id, rest
-
-    def find_one(self, filter: Any = None, sort: Any = None,  # type: ignore[override]
-                 skip: Any = None) -> dict[str, Any] | None:
-        found = self._id_and_fields(filter) if sort is None and not skip else None
-        if found is None:
-            return super().find_one(filter, sort=sort, skip=skip)
-        doc_id, rest = found
-        doc = self._engine.get_doc(self.full_name, doc_id)
-        if doc is None or (rest and not _doc_matches_slow_filters(doc, rest)):
-            return None
-        return copy_doc(doc)
+    def __repr__(self) -> str:
+        return f"DurableCollection({self.full_name!r})"
 
     def __getattr__(self, attr: str) -> Any:
-        # Stock Mongita turns any unknown attribute into a sub-collection, so a typo like
-        # ``db.items.fnd`` silently creates data. Refuse instead.
-        if attr.startswith("__") or attr in self.UNIMPLEMENTED or attr in self.DEPRECATED:
-            return super().__getattr__(attr)
+        # Mongita turns an unknown attribute into a sub-collection, so a typo like
+        # ``db.items.fnd`` would silently create data. Refuse instead.
         raise AttributeError(f"Collection {self.name!r} has no attribute {attr!r}")
 
-    # ----------------------------------------------------------------- reads
-    def _candidates(self, filter: dict[str, Any], metadata: dict[str, Any]) -> tuple[
-        list[Any] | None, dict[str, Any]
-    ]:
-        """Pick the cheapest way in: (candidate ids or None for all, filters left to check)."""
-        rest = dict(filter)
-        if "_id" in rest:
-            wanted = rest.pop("_id")
-            if _is_plain(wanted):
-                return ([wanted] if self._engine.doc_exists(self.full_name, wanted) else []), rest
-            if set(wanted) == {"$in"}:
-                ids = [i for i in wanted["$in"] if self._engine.doc_exists(self.full_name, i)]
-                return ids, rest
-            rest["_id"] = wanted
-        unique = self._engine.unique_match(self.full_name, rest)
-        if unique is not None:
-            return unique, rest  # the fields stay in ``rest``: checked again on the document
-        indexes = metadata.get("indexes", {})
-
-        def index_of(key: str) -> Any:
-            for name in (key + "_1", key + "_-1"):
-                if name in indexes:
-                    return self._engine.index_for_query(self.full_name, name)
-            return None
-
-        best_key, best_bucket = None, None
-        for key, value in rest.items():
-            idx = index_of(key)
-            if idx is None or not _is_plain(value):
+    # ------------------------------------------------------------ planning
+    def _plan(self, filter: dict[str, Any]) -> _Plan:
+        engine, name = self._engine, self.full_name
+        wanted = filter.get("_id", MISSING)
+        if wanted is not MISSING:
+            if not is_operator_doc(wanted) and _indexable(wanted):
+                return _Plan(keys=[doc_key(wanted)])
+            if is_operator_doc(wanted) and set(wanted) == {"$in"} and all(
+                    _indexable(v) for v in wanted["$in"]):
+                return _Plan(keys=list(dict.fromkeys(doc_key(v) for v in wanted["$in"])))
+        for unique_name, fields in engine.unique_keys(name):
+            values = [filter.get(f, MISSING) for f in fields]
+            if all(v is not MISSING and not is_operator_doc(v) and _indexable(v)
+                   and v is not None and v != "" for v in values):
+                token = unique_token(dict(zip(fields, values, strict=True)), fields)
+                owner = engine.unique_owner(name, unique_name, token) if token else None
+                return _Plan(keys=[] if owner is None else [owner])
+        indexed = engine.index_fields(name)
+        best: _Plan | None = None
+        for field, condition in filter.items():
+            if field not in indexed or field == "_id":
                 continue
-            bucket = idx.get(_make_idx_key(value), ())
-            if best_bucket is None or len(bucket) < len(best_bucket):
-                best_key, best_bucket = key, bucket
-        if best_key is not None:
-            rest.pop(best_key)
-            return list(best_bucket), rest
-        for key, value in rest.items():
-            idx = index_of(key)
-            if idx is not None:
-                ids = _get_ids_from_idx(idx, value)
-                rest.pop(key)
-                return list(ids), rest
-        return None, rest
+            plan = self._field_plan(field, condition)
+            if plan is not None and (best is None or plan.cost < best.cost):
+                best = plan
+        return best or _Plan()
 
-    def _Collection__find_ids(
-        self,
-        filter: dict[str, Any] | None,
-        sort: list[tuple[str, int]] | None = None,
-        limit: int | None = None,
-        skip: int | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> Iterator[Any]:
-        filter = check_filter(filter)
-        if limit == 0:
+    def _field_plan(self, field: str, condition: Any) -> _Plan | None:
+        engine, name = self._engine, self.full_name
+        if not is_operator_doc(condition):
+            if not _indexable(condition):
+                return None
+            rank, val = _stored(condition)
+            cost = engine.index_count(name, field, rank, val, _SELECTIVE)
+            return _Plan(field=field, walk={"rank": rank, "eq": val}, cost=cost)
+        if "$eq" in condition and _indexable(condition["$eq"]):
+            return self._field_plan(field, condition["$eq"])
+        if "$in" in condition:
+            choices = list(condition["$in"])
+            if not all(_indexable(c) for c in choices):
+                return None
+            keys: list[str] = []
+            for choice in choices:
+                rank, val = _stored(choice)
+                keys.extend(engine.index_keys(name, field, rank=rank, eq=val))
+            return _Plan(keys=list(dict.fromkeys(keys)), cost=len(keys))
+        bounds = {op: v for op, v in condition.items() if op in RANGE_OPERATORS}
+        if bounds and all(_indexable(v) and v is not None for v in bounds.values()):
+            ranks = {rank_of(v) for v in bounds.values()}
+            if len(ranks) != 1:
+                return _Plan(keys=[], cost=0)  # bounds of two types: nothing matches both
+            rank = ranks.pop()
+            walk: dict[str, Any] = {"rank": rank}
+            for op, value in bounds.items():
+                plain = _stored(value)[1]
+                if op in ("$gt", "$gte"):
+                    walk["low"] = (plain, op == "$gte")
+                else:
+                    walk["high"] = (plain, op == "$lte")
+            return _Plan(field=field, walk=walk, cost=_SELECTIVE * 4)
+        return None
+
+    def _candidate_keys(self, plan: _Plan, descending: bool = False) -> Iterator[str] | None:
+        if plan.keys is not None:
+            return iter(plan.keys)
+        if plan.field is not None:
+            return self._engine.index_keys(self.full_name, plan.field, descending=descending,
+                                           **plan.walk)
+        return None
+
+    def _matching(self, filter: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(key, document)`` of every match, unordered (documents are the caller's)."""
+        plan = self._plan(filter)
+        keys = self._candidate_keys(plan)
+        engine, name = self._engine, self.full_name
+        if keys is None:
+            for key, doc in engine._scan(name):
+                if matches(doc, filter):
+                    yield key, doc
             return
-        metadata = metadata or self._engine.get_metadata(self.full_name) or {}
-        ids, rest = self._candidates(filter, metadata)
-        get_doc = self._engine.get_doc
-        name = self.full_name
-        if ids is None:
-            ids = self._engine.list_ids(name)
-        matched = (
-            doc
-            for doc in (get_doc(name, i) for i in ids)
-            if doc is not None and (not rest or _doc_matches_slow_filters(doc, rest))
-        )
-        if sort:
-            docs = list(matched)
-            _sort_docs(docs, sort)
-            matched = iter(docs)
-        count = 0
-        for position, doc in enumerate(matched):
-            if skip and position < skip:
+        seen: set[str] = set()
+        chunk: list[str] = []
+        for key in keys:
+            if key in seen:
                 continue
-            yield doc["_id"]
-            count += 1
-            if limit is not None and count >= limit:
+            seen.add(key)
+            chunk.append(key)
+            if len(chunk) >= 200:
+                yield from self._checked(chunk, filter)
+                chunk = []
+        if chunk:
+            yield from self._checked(chunk, filter)
+
+    def _checked(self, keys: list[str], filter: dict[str, Any]
+                 ) -> Iterator[tuple[str, dict[str, Any]]]:
+        engine, name = self._engine, self.full_name
+        with engine.lock:
+            found = []
+            for key in keys:
+                doc = engine.get_by_key(name, key)
+                if doc is not None and matches(doc, filter):
+                    found.append((key, doc))
+        yield from found
+
+    def _find(self, filter: Any = None, sort: Any = None, limit: Any = None,
+              skip: Any = None) -> Iterator[dict[str, Any]]:
+        checked = check_filter(filter)
+        self._engine._check_open()
+        return self._generate(checked, sort or [], limit, skip or 0)
+
+    def _generate(self, filter: dict[str, Any], sort: list[tuple[str, int]],
+                  limit: int | None, skip: int) -> Iterator[dict[str, Any]]:
+        if limit is not None and limit < 0:
+            limit = -limit
+        if limit == 0:
+            limit = None
+        docs = self._ordered(filter, sort)
+        produced = 0
+        for position, doc in enumerate(docs):
+            if position < skip:
+                continue
+            yield doc
+            produced += 1
+            if limit is not None and produced >= limit:
                 return
 
-    def _Collection__find_one_id(
-        self,
-        filter: dict[str, Any],
-        sort: list[tuple[str, int]] | None = None,
-        skip: int | None = None,
-        upsert: bool = False,
-    ) -> Any:
-        # Stock Mongita returns the filter's _id without checking the other fields.
-        return next(iter(self._Collection__find_ids(filter, sort, limit=1, skip=skip)), None)
+    def _ordered(self, filter: dict[str, Any], sort: list[tuple[str, int]]
+                 ) -> Iterator[dict[str, Any]]:
+        if not sort:
+            return (doc for _key, doc in self._matching(filter))
+        field, direction = sort[0]
+        indexed = self._engine.index_fields(self.full_name)
+        if len(sort) == 1 and field in indexed and field != "_id":
+            plan = self._plan(filter)
+            if plan.keys is None and (plan.field is None or plan.field == field):
+                return self._walk_sorted(filter, field, plan, direction == DESCENDING)
+        docs = [doc for _key, doc in self._matching(filter)]
+        sorter(sort)(docs)
+        return iter(docs)
 
-    def _Collection__update_doc(self, doc_id: Any, update: dict[str, Any]) -> dict[str, Any]:
-        # Work on a copy: the cached document must stay untouched until the engine accepts
-        # the new version (stock Mongita edits the cached object in place).
-        doc = copy_doc(self._engine.get_doc(self.full_name, doc_id))
-        for update_op, update_op_dict in update.items():
-            _update_item_in_doc(update_op, update_op_dict, doc)
-        self._engine.put_doc(self.full_name, doc)
-        return doc
+    def _walk_sorted(self, filter: dict[str, Any], field: str, plan: _Plan,
+                     descending: bool) -> Iterator[dict[str, Any]]:
+        """Documents in the order of the index of ``field``: the first few of a large
+        collection are read without reading the rest."""
+        walk = plan.walk if plan.field == field else {}
+        keys = self._engine.index_keys(self.full_name, field, descending=descending, **walk)
+        seen: set[str] = set()
+        # An array is filed under each element: in MongoDB's sort it counts once, by its
+        # smallest element ascending (largest descending), which is where it is met first.
+        for key in keys:
+            if key in seen:
+                continue
+            seen.add(key)
+            doc = self._engine.get_by_key(self.full_name, key)
+            if doc is not None and matches(doc, filter):
+                yield doc
 
-    def _Collection__update_indicies(self, documents: Any, metadata: Any) -> Any:
-        return metadata  # the engine maintains indexes per written document
+    # ------------------------------------------------------------ reading
+    def find(self, filter: Any = None, sort: Any = None, limit: Any = None,
+             skip: Any = None) -> Cursor:
+        check_filter(filter)
+        if sort is not None and isinstance(sort, str):
+            sort = [(sort, ASCENDING)]
+        return Cursor(self._find, filter, sort, limit, skip)
 
-    def _Collection__update_indicies_deletes(self, doc_ids: Any, metadata: Any) -> Any:
-        return metadata
+    def find_one(self, filter: Any = None, sort: Any = None, skip: Any = None
+                 ) -> dict[str, Any] | None:
+        if isinstance(sort, str):
+            sort = [(sort, ASCENDING)]
+        return next(iter(self._find(filter, sort=sort, limit=1, skip=skip)), None)
 
-    def count_documents(self, filter: dict[str, Any]) -> int:
-        filter = check_filter(filter)
-        if not filter:
-            return self._engine.count(self.full_name)
-        return sum(1 for _ in self._Collection__find_ids(filter))
+    def count_documents(self, filter: Any) -> int:
+        checked = check_filter(filter)
+        engine, name = self._engine, self.full_name
+        if not checked:
+            return engine.count(name)
+        if len(checked) == 1:
+            ((field, value),) = checked.items()
+            if (field in engine.index_fields(name) and not is_operator_doc(value)
+                    and _indexable(value) and value is not None):
+                rank, val = _stored(value)
+                return engine.index_count(name, field, rank, val, 2**62)
+        return sum(1 for _ in self._matching(checked))
 
-    # ---------------------------------------------------------------- writes
+    def estimated_document_count(self) -> int:
+        return self._engine.count(self.full_name)
+
+    def distinct(self, key: str, filter: Any = None) -> list[Any]:
+        """Distinct values of ``key`` (array elements one by one), in MongoDB's order."""
+        from .query import values_at
+        seen: dict[tuple[int, Any], Any] = {}
+        for _doc_key, doc in self._matching(check_filter(filter)):
+            for value in values_at(doc, key):
+                if value is MISSING:
+                    continue
+                for element in (value if isinstance(value, list) else [value]):
+                    seen.setdefault(order_key(element), element)
+        return [seen[k] for k in sorted(seen, key=lambda k: sort_key(seen[k]))]
+
+    # ------------------------------------------------------------ writing
+    def _ensure_created(self) -> None:
+        if self._engine.definitions(self.full_name) is None:
+            self._engine.put_definitions(self.full_name, {"indexes": {}, "constraints": {}})
+
     def insert_one(self, document: dict[str, Any]) -> InsertOneResult:
-        # Mongita deep-copies the document first; the engine stores its own decoded copy
-        # anyway, so a shallow copy (to add the _id) is enough here.
-        _validate_doc(document)
-        doc = dict(document)
-        doc["_id"] = doc.get("_id") or new_id()
+        doc = _checked_doc(document)
         with self._engine.single_write():
-            self._Collection__create()
+            self._ensure_created()
             if not self._engine.put_doc(self.full_name, doc, no_overwrite=True):
-                raise MongitaDuplicateKeyError(f"Document {doc['_id']!r} already exists")
+                raise DuplicateKeyError(self.full_name, ("_id",), (doc["_id"],))
+        if "_id" not in document:
+            document["_id"] = doc["_id"]  # as pymongo does
         return InsertOneResult(doc["_id"])
 
-    def insert_many(self, documents: list[dict[str, Any]], ordered: bool = True) -> (
-        InsertManyResult
-    ):
-        """Insert all documents or, if any fails, none of them."""
-        try:
-            with self._engine.transaction():
-                return super().insert_many(documents, ordered=ordered)
-        except MongitaError as exc:
-            # Mongita wraps the real cause; callers need to see the duplicate key itself.
-            if isinstance(exc.__cause__, DuplicateKeyError):
-                raise exc.__cause__ from None
-            raise
+    def insert_many(self, documents: list[dict[str, Any]], ordered: bool = True
+                    ) -> InsertManyResult:
+        """Insert in order. ``ordered``: stop at the first failure (those before it stay);
+        else go on past failures. Either way failures raise :class:`BulkWriteError` listing
+        them, after the others were written (as pymongo does)."""
+        if not isinstance(documents, list) or not documents:
+            raise MongitaError("insert_many needs a non-empty list of documents")
+        docs = [_checked_doc(d) for d in documents]
+        inserted: list[Any] = []
+        errors: list[dict[str, Any]] = []
+        with self._engine.transaction():
+            self._ensure_created()
+            for position, doc in enumerate(docs):
+                try:
+                    with self._engine.transaction():
+                        if not self._engine.put_doc(self.full_name, doc, no_overwrite=True):
+                            raise DuplicateKeyError(self.full_name, ("_id",), (doc["_id"],))
+                except MongitaDuplicateKeyError as exc:
+                    errors.append({"index": position, "code": 11000, "errmsg": str(exc),
+                                   "op": doc})
+                    if ordered:
+                        break
+                    continue
+                inserted.append(doc["_id"])
+        for original, doc in zip(documents, docs, strict=True):
+            original.setdefault("_id", doc["_id"])
+        if errors:
+            raise BulkWriteError(errors, inserted)
+        return InsertManyResult([{"_id": doc_id} for doc_id in inserted])
 
-    def replace_one(self, filter: dict[str, Any], replacement: dict[str, Any],
-                    upsert: bool = False) -> UpdateResult:
-        check_filter(filter)
-        if upsert and "_id" in filter and _is_plain(filter["_id"]) and "_id" not in replacement:
-            replacement = {"_id": filter["_id"], **replacement}  # as pymongo upserts
+    def replace_one(self, filter: Any, replacement: dict[str, Any], upsert: bool = False
+                    ) -> UpdateResult:
+        checked = check_filter(filter)
+        if not isinstance(replacement, dict) or any(
+                isinstance(k, str) and k.startswith("$") for k in replacement):
+            raise MongitaError("A replacement document cannot hold update operators")
         with self._engine.single_write():
-            return super().replace_one(filter, replacement, upsert=upsert)
-
-    def update_one(self, filter: dict[str, Any], update: dict[str, Any],
-                   upsert: bool = False) -> UpdateResult:
-        doc_id = _NO_ID if upsert else self._plain_id(filter)
-        if doc_id is _NO_ID:
-            with self._engine.single_write():
-                return super().update_one(filter, update, upsert=upsert)
-        _validate_update(update)
-        with self._engine.single_write():
-            if not self._engine.doc_exists(self.full_name, doc_id):
-                return UpdateResult(0, 0)
-            self._Collection__update_doc(doc_id, update)
+            found = next(self._matching(checked), None)
+            if found is None:
+                if not upsert:
+                    return UpdateResult(0, 0)
+                doc = {**upsert_seed(checked), **replacement}
+                doc.setdefault("_id", new_id())
+                self._ensure_created()
+                self._engine.put_doc(self.full_name, _checked_doc(doc))
+                return UpdateResult(0, 0, upserted_id=doc["_id"])
+            _key, current = found
+            if "_id" in replacement and doc_key(replacement["_id"]) != doc_key(current["_id"]):
+                raise MongitaError("The _id of a document cannot change")
+            doc = {"_id": current["_id"], **{k: v for k, v in replacement.items()
+                                             if k != "_id"}}
+            self._engine.put_doc(self.full_name, _checked_doc(doc))
         return UpdateResult(1, 1)
 
-    def update_many(self, filter: dict[str, Any], update: dict[str, Any],
-                    upsert: bool = False) -> UpdateResult:
-        with self._engine.transaction():
-            return super().update_many(filter, update, upsert=upsert)
+    def update_one(self, filter: Any, update: dict[str, Any], upsert: bool = False
+                   ) -> UpdateResult:
+        return self._update(filter, update, upsert, many=False)
 
-    def delete_one(self, filter: dict[str, Any]) -> DeleteResult:
-        check_filter(filter)
+    def update_many(self, filter: Any, update: dict[str, Any], upsert: bool = False
+                    ) -> UpdateResult:
+        return self._update(filter, update, upsert, many=True)
+
+    def _update(self, filter: Any, update: dict[str, Any], upsert: bool, many: bool
+                ) -> UpdateResult:
+        checked = check_filter(filter)
+        check_update(update)
+        engine = self._engine
+        context = engine.transaction() if many else engine.single_write()
+        with context:
+            matched = modified = 0
+            targets = list(self._matching(checked)) if many else [
+                x for x in [next(self._matching(checked), None)] if x is not None]
+            for _key, doc in targets:
+                before = copy_doc(doc)
+                apply_update(doc, update)
+                matched += 1
+                if doc != before:
+                    engine.put_doc(self.full_name, doc)
+                    modified += 1
+            if matched or not upsert:
+                return UpdateResult(matched, modified)
+            doc = upsert_seed(checked)
+            apply_update(doc, update, inserting=True)
+            doc.setdefault("_id", new_id())
+            self._ensure_created()
+            engine.put_doc(self.full_name, _checked_doc(doc))
+            return UpdateResult(0, 0, upserted_id=doc["_id"])
+
+    def delete_one(self, filter: Any) -> DeleteResult:
+        checked = check_filter(filter)
         with self._engine.single_write():
-            return super().delete_one(filter)
+            found = next(self._matching(checked), None)
+            if found is None:
+                return DeleteResult(0)
+            self._engine.delete_by_key(self.full_name, found[0])
+        return DeleteResult(1)
 
-    def delete_many(self, filter: dict[str, Any]) -> DeleteResult:
+    def delete_many(self, filter: Any) -> DeleteResult:
+        checked = check_filter(filter)
         with self._engine.transaction():
-            return super().delete_many(filter)
+            keys = [key for key, _doc in self._matching(checked)]
+            for key in keys:
+                self._engine.delete_by_key(self.full_name, key)
+        return DeleteResult(len(keys))
 
-    # --------------------------------------------------------------- indexes
-    def create_index(self, keys: IndexKeys, unique: bool = False,  # type: ignore[override]
-                     name: str | None = None) -> str:
-        """Create an index; compound keys are recorded, ``unique`` keys enforced.
+    def bulk_write(self, requests: list[Any], ordered: bool = True) -> Any:
+        raise MongitaError("bulk_write is not supported by the local store")
 
-        Mongita's planner only uses single-field indexes, so a compound index also gets a
-        single-field index on its first field for lookups.
+    # ------------------------------------------------------------ indexes
+    def create_index(self, keys: IndexKeys, unique: bool = False, name: str | None = None,
+                     **_options: Any) -> str:
+        """Create an index; compound keys are recorded, ``unique`` keys enforced (a
+        document missing a field of the key is not constrained).
+
+        Queries use single-field indexes, so a compound index also gets a single-field
+        index on its first field.
         """
-        if isinstance(keys, str):
-            keys = [(keys, ASCENDING)]
-        if not isinstance(keys, list) or not keys:
-            raise MongitaError(f"Unsupported index keys {keys!r}")
-        for key, direction in keys:
-            if not key or not isinstance(key, str):
-                raise MongitaError(f"Index keys must be strings, not {key!r}")
-            if direction not in (ASCENDING, DESCENDING):
-                raise MongitaError(f"Index direction must be 1 or -1, not {direction!r}")
-        fields = [k for k, _ in keys]
+        keys = _index_keys(keys)
         index_name = name or "_".join(f"{k}_{d}" for k, d in keys)
         with self._engine.transaction():
-            self._Collection__create()
-            meta = self._engine.get_metadata(self.full_name)
-            assert meta is not None
-            new_meta = {k: v for k, v in meta.items()}
-            indexes = dict(new_meta.get("indexes", {}))
+            defs = self._engine.definitions(self.full_name) or {}
+            indexes = dict(defs.get("indexes") or {})
+            constraints = dict(defs.get("constraints") or {})
             first, direction = keys[0]
             single_name = f"{first}_{direction}"
             if single_name not in indexes and f"{first}_{-direction}" not in indexes:
                 indexes[single_name] = {"_id": single_name, "key_str": first,
                                         "direction": direction}
-            new_meta["indexes"] = indexes
             if unique or len(keys) > 1:
-                constraints = dict(new_meta.get("constraints") or {})
-                constraints[index_name] = {"fields": fields, "unique": bool(unique),
+                constraints[index_name] = {"fields": [k for k, _ in keys], "unique": bool(unique),
                                            "keys": [list(k) for k in keys]}
-                new_meta["constraints"] = constraints
-            self._engine.put_metadata(self.full_name, new_meta)
+            self._engine.put_definitions(self.full_name, {
+                **defs, "indexes": indexes, "constraints": constraints})
         return index_name
 
-    def drop_index(self, index_or_name: str) -> None:
+    def drop_index(self, index_or_name: IndexKeys) -> None:
+        """Drop an index by name or by its key list (as pymongo accepts both)."""
+        name = (index_or_name if isinstance(index_or_name, str)
+                else "_".join(f"{k}_{d}" for k, d in _index_keys(index_or_name)))
         with self._engine.transaction():
-            meta = self._engine.get_metadata(self.full_name) or {}
-            new_meta = {k: v for k, v in meta.items()}
-            indexes = dict(new_meta.get("indexes", {}))
-            constraints = dict(new_meta.get("constraints") or {})
-            if index_or_name in constraints:
-                del constraints[index_or_name]
-            elif index_or_name in indexes:
-                del indexes[index_or_name]
+            defs = self._engine.definitions(self.full_name) or {}
+            indexes = dict(defs.get("indexes") or {})
+            constraints = dict(defs.get("constraints") or {})
+            if name in constraints:
+                del constraints[name]
+            elif name in indexes:
+                del indexes[name]
             else:
-                raise MongitaError(f"Index not found with name {index_or_name!r}")
-            new_meta["indexes"] = indexes
-            new_meta["constraints"] = constraints
-            self._engine.put_metadata(self.full_name, new_meta)
+                raise MongitaError(f"Index not found with name {name!r}")
+            self._engine.put_definitions(self.full_name, {
+                **defs, "indexes": indexes, "constraints": constraints})
 
     def index_information(self) -> dict[str, dict[str, Any]]:
         """pymongo-shaped: ``{name: {"key": [(field, dir), ...], "unique": bool}}``."""
-        meta = self._engine.definitions(self.full_name) or {}
+        defs = self._engine.definitions(self.full_name) or {}
         info: dict[str, dict[str, Any]] = {"_id_": {"key": [("_id", 1)]}}
-        for name, idx in meta.get("indexes", {}).items():
+        for name, idx in (defs.get("indexes") or {}).items():
             info[name] = {"key": [(idx["key_str"], idx["direction"])]}
-        for name, spec in (meta.get("constraints") or {}).items():
+        for name, spec in (defs.get("constraints") or {}).items():
             info[name] = {"key": [tuple(k) for k in spec["keys"]], "unique": spec["unique"]}
         return info
 
 
-class DurableDatabase(Database):
+def _index_keys(keys: IndexKeys) -> list[tuple[str, int]]:
+    if isinstance(keys, str):
+        keys = [(keys, ASCENDING)]
+    if not isinstance(keys, list) or not keys:
+        raise MongitaError(f"Unsupported index keys {keys!r}")
+    checked = []
+    for entry in keys:
+        key, direction = entry
+        if not key or not isinstance(key, str):
+            raise MongitaError(f"Index keys must be strings, not {key!r}")
+        if direction not in (ASCENDING, DESCENDING):
+            raise MongitaError(f"Index direction must be 1 or -1, not {direction!r}")
+        checked.append((key, direction))
+    return checked
+
+
+def _checked_doc(document: Any) -> dict[str, Any]:
+    """A shallow copy of a document to write, with an ``_id``; refuses what BSON cannot
+    hold in a collection (operator keys, non-string keys)."""
+    if not isinstance(document, dict):
+        raise MongitaError(f"A document must be a dict, not {type(document).__name__}")
+    for key in document:
+        if not isinstance(key, str):
+            raise MongitaError(f"Document keys must be strings, not {key!r}")
+        if key.startswith("$"):
+            raise MongitaError(f"Document keys cannot start with '$' ({key!r})")
+    doc = dict(document)
+    if doc.get("_id") is None:
+        doc["_id"] = new_id()
+    if isinstance(doc["_id"], (dict, list)):
+        raise MongitaError("An _id cannot be a sub-document or an array")
+    return doc
+
+
+class DurableDatabase:
+    """``store.db``: collections by attribute or by name."""
+
+    def __init__(self, name: str, engine: SqliteEngine):
+        self.name = name
+        self._engine = engine
+        self._cache: dict[str, DurableCollection] = {}
+
+    def __getattr__(self, attr: str) -> DurableCollection:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return self[attr]
+
     def __getitem__(self, collection_name: str) -> DurableCollection:
-        try:
-            return self._cache[collection_name]
-        except KeyError:
-            super().__getitem__(collection_name)  # validates the name
-            coll = DurableCollection(collection_name, self)
-            self._cache[collection_name] = coll
-            return coll
+        coll = self._cache.get(collection_name)
+        if coll is None:
+            if not collection_name or "$" in collection_name or collection_name.startswith(
+                    "system."):
+                raise MongitaError(f"Invalid collection name {collection_name!r}")
+            coll = self._cache[collection_name] = DurableCollection(collection_name, self)
+        return coll
+
+    def list_collection_names(self) -> list[str]:
+        prefix = self.name + "."
+        return [loc[len(prefix):] for loc in self._engine.collections()
+                if loc.startswith(prefix)]
+
+    def drop_collection(self, name_or_collection: str | DurableCollection) -> None:
+        name = (name_or_collection.name if isinstance(name_or_collection, DurableCollection)
+                else name_or_collection)
+        self._engine.drop_collection(f"{self.name}.{name}")
 
 
-class DurableClient(MongitaClient):
-    """A Mongita client over :class:`SqliteEngine`."""
+class DurableClient:
+    """The databases of one engine (the store uses one)."""
 
     def __init__(self, engine: SqliteEngine):
         self.engine = engine
-        self.is_primary = True
-        super().__init__()
+        self._cache: dict[str, DurableDatabase] = {}
 
     def __getitem__(self, db_name: str) -> DurableDatabase:
-        try:
-            return self._cache[db_name]
-        except KeyError:
-            super().__getitem__(db_name)
-            db = DurableDatabase(db_name, self)
-            self._cache[db_name] = db
-            return db
+        db = self._cache.get(db_name)
+        if db is None:
+            db = self._cache[db_name] = DurableDatabase(db_name, self.engine)
+        return db
 
     def __repr__(self) -> str:
         return f"DurableClient({self.engine.db_path})"

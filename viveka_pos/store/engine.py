@@ -1,41 +1,49 @@
-"""A durable, transactional storage engine for Mongita, on SQLite in WAL mode.
+"""The storage engine: documents, indexes and derived tables in one SQLite file.
 
-Documents live in one SQLite table and, decoded, in memory (Mongita's query layer reads
-them from there). Every write goes to SQLite first and to memory second, inside a
-transaction; an undo journal lets a failed unit of work put memory back exactly as it was.
-Index *contents* are never written to disk: only index definitions are, and the contents
-are rebuilt from the documents at open.
+SQLite is the truth and the query engine. A document is one row of ``docs`` (its BSON);
+each indexed field of it has rows in ``idx``, each unique key a row in ``uniq``, and the
+derived tables (report ledgers, item search: :class:`Projection`) their rows — all written
+in the same transaction as the document. Memory holds only a small, capped cache of
+decoded documents (:data:`CACHE_DOCS`); every reader gets its own copy.
+
+Transactions nest (savepoints). A write that fails half-way inside a unit of work leaves
+the unit unable to commit (it rolls back instead), because a document may be written while
+its index rows or outbox record are not. See ``docs/design/store.md``.
 """
 
 from __future__ import annotations
 
-import copy
-import gc
 import itertools
+import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import bson
-import sortedcontainers
 from bson.codec_options import CodecOptions
-from mongita.common import MetaStorageObject
-from mongita.engines.engine_common import Engine
 
 from . import checkpoint
 from .checkpoint import AUTOCHECKPOINT_PAGES, WalCheckpointer
-from .errors import DuplicateKeyError, StoreCorruptError, StoreWriteError
-from .heap import building
-from .indexes import FieldIndex, UniqueConstraint
-from .wal_space import WalSpaceReserver, wal_bytes, worth_reserving
+from .errors import DuplicateKeyError, StoreCorruptError, StoreError, StoreWriteError
+from .query import MISSING, values_at
+from .values import RANK_ARRAY, doc_key, order_key
 
-# Datetimes come back naive and in UTC (pymongo's default). Decoding them tz-aware costs
-# twice the time at open; filters are normalised to naive UTC instead (collection.py).
+log = logging.getLogger("viveka_pos.store")
+
+# Datetimes come back naive and in UTC (pymongo's default); filters are normalised to match.
 CODEC = CodecOptions()
+
+#: decoded documents kept in memory at most (a few MB), whatever the size of the shop
+CACHE_DOCS = 4096
+#: rows read per statement when a collection or an index range is scanned
+SCAN_CHUNK = 500
+#: the on-disk layout of ``idx``/``uniq`` and the derived tables (store_info key)
+STORAGE_FORMAT = "2"
 
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -46,18 +54,61 @@ CREATE TABLE IF NOT EXISTS docs (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (location TEXT PRIMARY KEY, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idx (
+    coll TEXT NOT NULL,
+    field TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    val NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (coll, field, rank, val, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uniq (
+    coll TEXT NOT NULL,
+    name TEXT NOT NULL,
+    token BLOB NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (coll, name, token)
+) WITHOUT ROWID;
 """
 
 
-def connect(path: Path) -> sqlite3.Connection:
+class Projection(Protocol):
+    """A derived table kept in step with some collections, inside each write's transaction.
+
+    ``write`` gets the document's old and new versions (None when absent) and must only
+    touch its own tables; ``rebuild`` fills them again from the documents.
+    """
+
+    name: str
+    follows: frozenset[str]
+
+    def create(self, cursor: sqlite3.Cursor) -> None: ...
+
+    def write(self, engine: SqliteEngine, collection: str, key: str,
+              old: dict[str, Any] | None, new: dict[str, Any] | None) -> None: ...
+
+    def rebuild(self, engine: SqliteEngine) -> None: ...
+
+
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     """Open a SQLite database with the durability settings the store relies on."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: the WAL is fsync'd at every commit, so a returned write survives power loss.
-        conn.execute("PRAGMA synchronous=FULL")
+        if read_only:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                                   check_same_thread=False)
+        else:
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreCorruptError(f"The database file {path} cannot be opened ({exc}).") from exc
+    try:
         conn.execute("PRAGMA busy_timeout=5000")
-        conn.executescript(_SCHEMA_SQL)
+        if not read_only:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: the WAL is fsync'd at every commit, so a returned write survives power loss.
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.executescript(_SCHEMA_SQL)
+        else:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreCorruptError(
@@ -66,196 +117,220 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-class _CollectionState:
-    """Indexes and unique constraints of one collection."""
-
-    def __init__(self) -> None:
-        self.field_indexes: dict[str, FieldIndex] = {}
-        self.uniques: list[UniqueConstraint] = []
-
-
-def _definitions(meta: dict[str, Any]) -> dict[str, Any]:
-    """A metadata document without index contents (what is persisted)."""
-    defs = {k: copy.deepcopy(v) for k, v in meta.items() if k != "indexes"}
-    if "indexes" in meta:
-        defs["indexes"] = {
-            name: {k: v for k, v in idx.items() if k != "idx"}
-            for name, idx in meta["indexes"].items()
-        }
-    return defs
-
-
-_DECODE_CHUNK = 2000
-
-OutboxHook = Callable[[str, Any, dict[str, Any] | None], None]
+def index_rows(doc: dict[str, Any], field: str) -> set[tuple[int, Any]]:
+    """The ``(rank, val)`` pairs a document is filed under in the index of ``field``:
+    each value reached (null for a missing field), and each element of an array as well as
+    the whole array, as MongoDB's multikey indexes do."""
+    found = [doc.get(field, MISSING)] if "." not in field else values_at(doc, field)
+    rows: set[tuple[int, Any]] = set()
+    for value in found:
+        if value is MISSING:
+            value = None
+        if isinstance(value, list):
+            for element in value:
+                rows.add(_stored(order_key(element)))
+            rows.add((RANK_ARRAY, bson.encode({"": value})))
+            if not value:
+                rows.add(_stored(order_key(None)))
+        else:
+            rows.add(_stored(order_key(value)))
+    return rows
 
 
-class SqliteEngine(Engine):
-    """Mongita ``Engine`` backed by SQLite, with units of work and an undo journal."""
+def _stored(pair: tuple[int, Any]) -> tuple[int, Any]:
+    rank, plain = pair
+    return rank, 0 if plain is None else plain
 
-    def __init__(self, db_path: Path):
+
+def unique_tokens(doc: dict[str, Any], fields: tuple[str, ...]) -> set[bytes]:
+    """The values of a unique key in ``doc``, one per combination of array elements (as
+    MongoDB's multikey unique indexes); none when a field is missing, null or empty (such
+    documents are not constrained, like a partial unique index: an item without a barcode
+    does not collide with another)."""
+    choices: list[list[list[Any]]] = []
+    for field in fields:
+        found = [doc.get(field, MISSING)] if "." not in field else values_at(doc, field)
+        values: list[Any] = []
+        for value in found:
+            values.extend(value if isinstance(value, list) else [value])
+        parts = []
+        for value in values:
+            if value is MISSING or value is None or value == "":
+                continue
+            rank, plain = order_key(value)
+            if isinstance(plain, float) and plain.is_integer():
+                plain = int(plain)
+            parts.append([rank, plain])
+        if not parts:
+            return set()
+        choices.append(parts)
+    return {bson.encode({"k": list(combo)}) for combo in itertools.product(*choices)}
+
+
+def unique_token(values: dict[str, Any], fields: tuple[str, ...]) -> bytes | None:
+    """The one token of an equality filter on every field of a unique key (scalars)."""
+    tokens = unique_tokens(values, fields)
+    return next(iter(tokens)) if len(tokens) == 1 else None
+
+
+class SqliteEngine:
+    """Documents, indexes and derived tables in one SQLite file, with nested transactions."""
+
+    def __init__(self, db_path: Path, *, read_only: bool = False,
+                 projections: Iterable[Projection] = ()):
         self.db_path = db_path
+        self.read_only = read_only
         self.lock = threading.RLock()
-        self._conn = connect(db_path)
-        # Writes go through one long-lived cursor: ``Connection.execute`` makes a cursor per
-        # statement and keeps a weak reference to each, about a hundred objects a bill for
-        # the garbage collector to visit.
+        self._conn = connect(db_path, read_only=read_only)
         self._writer = self._conn.cursor()
-        # Checkpoints run on a background thread (see checkpoint.py), started by the first
-        # commit: a store only read never starts one.
-        self._conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_NET_PAGES}")
+        self._projections: list[Projection] = list(projections)
+        if not read_only:
+            # Checkpoints run on a background thread (checkpoint.py), started by the first
+            # commit: a store only read never starts one.
+            self._conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_NET_PAGES}")
+            try:
+                for projection in self._projections:
+                    projection.create(self._writer)
+            except sqlite3.DatabaseError as exc:
+                self._conn.close()
+                raise StoreCorruptError(
+                    f"The database file {db_path} could not be prepared ({exc}).") from exc
         self._checkpointer: WalCheckpointer | None = None
         self._checkpoint_in_commits = False
-        self._wal_space: WalSpaceReserver | None = None
-        self._docs: dict[str, dict[str, dict[str, Any]]] = {}
-        self._meta: dict[str, MetaStorageObject] = {}
-        self._meta_defs: dict[str, dict[str, Any]] = {}
-        self._states: dict[str, _CollectionState] = {}
+        self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._defs: dict[str, dict[str, Any]] = {}
         self._depth = 0
-        self._marks: list[int] = []
-        #: journal length before a single write that failed half-way (see single_write)
-        self._broken_at: int | None = None
-        self._journal: list[tuple[Any, ...]] = []
-        self.on_write: OutboxHook | None = None
-        #: Told about every document put back by a rollback (same shape as on_write).
-        self.on_undo: OutboxHook | None = None
-        #: Increases with every top-level transaction (lets callers scope per-commit caches).
-        self.tx_serial = 0
-        self._unloaded: set[str] = set()
-        self._closed = False
         self._durable = True
+        self._writes = 0
+        #: a write failed part-way inside the open unit of work: it cannot commit
+        self._broken = False
+        self.on_write: Callable[[str, Any, dict[str, Any] | None], None] | None = None
+        #: increases with every top-level transaction (lets callers scope per-commit caches)
+        self.tx_serial = 0
+        self._closed = False
         self._changed: dict[str, set[str]] = {}
-        self._listeners: dict[str, list[Callable[[list[tuple[str, Any]]], None]]] = {}
-        self._load()
+        self._listeners: dict[str, list[Callable[[list[str]], None]]] = {}
+        self._load_definitions()
 
-    def reserve_log_space(self) -> int:
-        """Make room for the write-ahead log of a large store, on the caller's thread
-        (wal_space.py); returns the bytes added. Stopped early by ``close``."""
-        with self.lock:
-            if self._closed or self._wal_space is not None:
-                return 0
-            page_size = int(self._conn.execute("PRAGMA page_size").fetchone()[0])
-            target = wal_bytes(checkpoint.SAFETY_NET_PAGES, page_size)
-            if not worth_reserving(self.db_path, target):
-                return 0
-            reserver = self._wal_space = WalSpaceReserver(
-                Path(f"{self.db_path}-wal"), target, self.lock)
-        return reserver.reserve()
+    # ------------------------------------------------------------- plumbing
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("The store is closed.")
 
-    # ----------------------------------------------------------------- loading
-    # At open only the metadata is read. A collection's documents are decoded, and its
-    # indexes built, the first time anything touches it (or earlier, by ``preload`` on a
-    # background thread): the billing screen does not wait for years of invoices.
-
-    def _load(self) -> None:
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        self._check_open()
         try:
-            rows = self._conn.execute("SELECT location, body FROM meta").fetchall()
-            for location, body in rows:
-                self._meta_defs[location] = bson.decode(body, codec_options=CODEC)
-        except (sqlite3.DatabaseError, bson.errors.BSONError) as exc:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
             raise StoreCorruptError(
                 f"The database file {self.db_path} could not be read ({exc}). "
-                "Restore the newest good backup."
-            ) from exc
-        for location, defs in self._meta_defs.items():
+                "Restore the newest good backup.") from exc
+
+    def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        if self.read_only:
+            raise StoreWriteError("The data folder was opened read-only: nothing can be saved.")
+        try:
+            self._writer.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreWriteError(_describe_sqlite_error(exc)) from exc
+        self._writes += 1
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        """Run a write statement of a derived table inside the current transaction."""
+        self._execute(sql, params)
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows of a read statement (derived tables; call with the lock held or accept a
+        snapshot)."""
+        with self.lock:
+            return self._read(sql, params)
+
+    def _decode(self, body: bytes) -> dict[str, Any]:
+        try:
+            return bson.decode(body, codec_options=CODEC)
+        except bson.errors.BSONError as exc:
+            raise StoreCorruptError(
+                f"A document in {self.db_path} could not be read ({exc}). "
+                "Restore the newest good backup.") from exc
+
+    # --------------------------------------------------------- definitions
+    def _load_definitions(self) -> None:
+        rows = self._read("SELECT location, body FROM meta")
+        self._defs = {}
+        for location, body in rows:
             if "." in location:
-                self._unloaded.add(location)
-            else:
-                self._install_meta(location, defs)
+                self._defs[location] = self._decode(body)
 
-    def _decode(self, conn: sqlite3.Connection, location: str) -> tuple[
-            dict[str, dict[str, Any]], MetaStorageObject, _CollectionState | None, list[Any]]:
-        """A collection's documents, read through ``conn``, with their indexes and unique
-        keys built (not installed yet). Decoding makes many thousands of dicts: that is done
-        with the collector paused, and they are frozen after (``heap.building``)."""
-        with building() as built:
-            docs = self._read_docs(conn, location)
-            built.count = len(docs)
-            return (docs, *self._build_state(location, self._meta_defs[location], docs,
-                                             _CollectionState()))
-
-    def _read_docs(self, conn: sqlite3.Connection, location: str) -> dict[str, dict[str, Any]]:
-        try:
-            docs: dict[str, dict[str, Any]] = {}
-            cursor = conn.execute("SELECT id, body FROM docs WHERE coll = ?", (location,))
-            # In chunks: one decode call holds the GIL throughout, and a background preload
-            # must not freeze the screen for seconds.
-            while rows := cursor.fetchmany(_DECODE_CHUNK):
-                decoded = bson.decode_all(b"".join(row[1] for row in rows), CODEC)
-                docs.update(zip((row[0] for row in rows), decoded, strict=True))
-            return docs
-        except (sqlite3.DatabaseError, bson.errors.BSONError) as exc:
-            raise StoreCorruptError(
-                f"The database file {self.db_path} could not be read ({exc}). "
-                "Restore the newest good backup."
-            ) from exc
-
-    def _ensure(self, location: str) -> None:
-        """Load a collection's documents and indexes if this is its first use."""
-        if location not in self._unloaded:
-            return
+    def definitions(self, location: str) -> dict[str, Any] | None:
+        """A collection's index and unique-key definitions (None: not created)."""
         with self.lock:
-            if location in self._unloaded:
-                self._install_loaded(location, *self._decode(self._conn, location))
+            self._check_open()
+            defs = self._defs.get(location)
+            return None if defs is None else _deep_copy(defs)
 
-    def _install_loaded(self, location: str, docs: dict[str, dict[str, Any]],
-                        meta: MetaStorageObject, state: _CollectionState | None,
-                        duplicates: list[Any]) -> None:
-        if duplicates:
-            raise StoreCorruptError(
-                f"{location} holds documents that break its unique keys: {duplicates[:3]}")
-        self._docs[location] = docs
-        self._meta[location] = meta
-        if state is not None:
-            self._states[location] = state
-        self._unloaded.discard(location)
+    def collections(self) -> list[str]:
+        with self.lock:
+            self._check_open()
+            return sorted(self._defs)
 
-    def preload(self, order: list[str] | None = None) -> None:
-        """Load every collection not loaded yet; safe to run on a background thread.
+    def index_fields(self, location: str) -> dict[str, int]:
+        """Fields with a single-field index: field -> direction."""
+        defs = self._defs.get(location) or {}
+        return {spec["key_str"]: spec.get("direction", 1)
+                for spec in (defs.get("indexes") or {}).values()}
 
-        Reading and decoding happen on a separate read-only connection without holding the
-        store lock. That is exact: a collection is written only after it is loaded, so one
-        still unloaded when the work is done has not changed since the store was opened.
-        """
-        pending = [loc for loc in (order or []) if loc in self._unloaded]
-        pending += sorted(self._unloaded - set(pending))
-        if not pending:
-            return
-        reader = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
-                                 check_same_thread=False)
-        try:
-            for location in pending:
-                if self._closed:
-                    return  # the store was closed meanwhile: nothing left to do
-                if location not in self._unloaded:
-                    continue
-                decoded = self._decode(reader, location)
-                with self.lock:
-                    if location in self._unloaded and not self._closed:
-                        self._install_loaded(location, *decoded)
-        finally:
-            reader.close()
+    def unique_keys(self, location: str) -> list[tuple[str, tuple[str, ...]]]:
+        defs = self._defs.get(location) or {}
+        return [(name, tuple(spec["fields"]))
+                for name, spec in (defs.get("constraints") or {}).items() if spec.get("unique")]
 
-    @property
-    def unloaded(self) -> frozenset[str]:
-        return frozenset(self._unloaded)
+    def put_definitions(self, location: str, defs: dict[str, Any]) -> None:
+        """Save new definitions; index rows of new fields and new unique keys are built
+        from the documents now, in the same transaction (a duplicate refuses the change)."""
+        with self.transaction():
+            old_fields = set(self.index_fields(location))
+            old_uniques = dict(self.unique_keys(location))
+            previous = self._defs.get(location)
+            self._defs[location] = _deep_copy(defs)
+            try:
+                new_fields = set(self.index_fields(location))
+                new_uniques = dict(self.unique_keys(location))
+                for field in old_fields - new_fields:
+                    self._execute("DELETE FROM idx WHERE coll = ? AND field = ?",
+                                  (location, field))
+                for name, fields in old_uniques.items():
+                    if new_uniques.get(name) != fields:
+                        self._execute("DELETE FROM uniq WHERE coll = ? AND name = ?",
+                                      (location, name))
+                added_fields = new_fields - old_fields
+                added_uniques = {n: f for n, f in new_uniques.items()
+                                 if old_uniques.get(n) != f}
+                if added_fields or added_uniques:
+                    for key, doc in self._scan(location):
+                        for field in added_fields:
+                            for rank, val in index_rows(doc, field):
+                                self._execute(
+                                    "INSERT OR IGNORE INTO idx (coll, field, rank, val, id) "
+                                    "VALUES (?, ?, ?, ?, ?)", (location, field, rank, val, key))
+                        for name, fields in added_uniques.items():
+                            self._claim_unique(location, name, fields, key, doc)
+                self._execute("INSERT OR REPLACE INTO meta (location, body) VALUES (?, ?)",
+                              (location, bson.encode(defs)))
+            except BaseException:
+                if previous is None:
+                    self._defs.pop(location, None)
+                else:
+                    self._defs[location] = previous
+                raise
 
-    def reload(self) -> None:
-        """Drop every cache and read the database file again (after a restore).
-
-        Call with the lock held. Every collection is marked unloaded *before* the caches
-        are replaced, so a reader on another thread either sees the old data or waits for
-        the lock and loads the new data; it never sees a half-cleared cache.
-        """
-        old_collections = {loc for loc in self._meta_defs if "." in loc}
-        self._unloaded = set(old_collections)
-        self._docs = {}
-        self._meta = {}
-        self._states = {}
-        self._meta_defs = {}
-        self._load()  # marks the restored file's collections unloaded
-        # collections the restored file does not have: nothing to load, they are empty
-        self._unloaded -= old_collections - set(self._meta_defs)
+    def drop_collection(self, location: str) -> None:
+        with self.transaction():
+            for key, _doc in list(self._scan(location)):
+                self.delete_by_key(location, key)
+            self._execute("DELETE FROM idx WHERE coll = ?", (location,))
+            self._execute("DELETE FROM uniq WHERE coll = ?", (location,))
+            self._execute("DELETE FROM meta WHERE location = ?", (location,))
+            self._defs.pop(location, None)
 
     # ---------------------------------------------------------- transactions
     @property
@@ -268,10 +343,13 @@ class SqliteEngine(Engine):
         ``durable=False`` (top level only) commits without waiting for the disk: for
         scratch data such as a cart being filled, where a power cut may lose the last few
         edits but never corrupts anything. Any durable commit after it flushes it too.
-        ``None`` joins the open transaction as it is (durable at top level).
         """
         self.lock.acquire()
         try:
+            self._check_open()
+            if self.read_only:
+                raise StoreWriteError(
+                    "The data folder was opened read-only: nothing can be saved.")
             if self._depth == 0:
                 durable = True if durable is None else durable
                 if durable != self._durable:
@@ -279,6 +357,7 @@ class SqliteEngine(Engine):
                     self._durable = durable
                 self._writer.execute("BEGIN IMMEDIATE")
                 self.tx_serial += 1
+                self._broken = False
             elif durable is True and not self._durable:
                 raise StoreWriteError("a durable unit of work cannot run inside a non-durable "
                                       "one")
@@ -290,7 +369,6 @@ class SqliteEngine(Engine):
         except BaseException:
             self.lock.release()
             raise
-        self._marks.append(len(self._journal))
         self._depth += 1
 
     def commit(self) -> None:
@@ -298,31 +376,47 @@ class SqliteEngine(Engine):
         try:
             if self._depth == 1:
                 try:
-                    if self._broken_at is not None:
+                    if self._broken:
                         raise StoreWriteError(BROKEN_UNIT)
                     self._writer.execute("COMMIT")
                 except (sqlite3.Error, StoreWriteError) as exc:
-                    self._undo_to(0)
                     _quiet_rollback(self._conn)
-                    self._marks.clear()
-                    self._changed = {}
+                    self._after_rollback()
                     self._depth = 0
-                    self._broken_at = None
                     if isinstance(exc, StoreWriteError):
                         raise
                     raise StoreWriteError(_describe_sqlite_error(exc)) from exc
-                self._journal.clear()
-                self._marks.clear()
                 changed, self._changed = self._changed, {}
                 self._after_commit()
             else:
                 self._writer.execute(f"RELEASE sp{self._depth - 1}")
-                self._marks.pop()
             self._depth -= 1
         finally:
             self.lock.release()
         if changed:
             self._notify(changed)
+
+    def rollback(self) -> None:
+        try:
+            if self._depth == 1:
+                _quiet_rollback(self._conn)
+                self._after_rollback()
+            else:
+                name = f"sp{self._depth - 1}"
+                with suppress(sqlite3.Error):
+                    self._writer.execute(f"ROLLBACK TO {name}")
+                    self._writer.execute(f"RELEASE {name}")
+                # cached documents may show what was just undone
+                self._cache.clear()
+            self._depth -= 1
+        finally:
+            self.lock.release()
+
+    def _after_rollback(self) -> None:
+        self._cache.clear()
+        self._changed = {}
+        self._broken = False
+        self._load_definitions()
 
     def _after_commit(self) -> None:
         checkpointer = self._checkpointer
@@ -340,414 +434,343 @@ class SqliteEngine(Engine):
         else:
             checkpointer.nudge()
 
-    def rollback(self) -> None:
-        try:
-            mark = self._marks.pop()
-            self._undo_to(mark)
-            if self._broken_at is not None and mark <= self._broken_at:
-                self._broken_at = None  # the half-done write is undone with the rest
-            if self._depth == 1:
-                _quiet_rollback(self._conn)
-                self._changed = {}
-            else:
-                name = f"sp{self._depth - 1}"
-                try:
-                    self._writer.execute(f"ROLLBACK TO {name}")
-                    self._writer.execute(f"RELEASE {name}")
-                except sqlite3.Error:
-                    pass
-            self._depth -= 1
-        finally:
-            self.lock.release()
-
-    def single_write(self) -> AbstractContextManager[Any]:
-        """Around a write of one document: its own transaction outside a unit of work;
-        inside one, no savepoint (two SQL statements and their bookkeeping per write, about
-        a tenth of a bill's saving time), because the unit is all or nothing already. A
-        write that fails half-way there (its document saved, its outbox record not) leaves
-        the unit unable to commit: it rolls back instead (``StoreWriteError``)."""
-        return _SingleWrite(self) if self._depth else _Transaction(self)
-
-    def _ensure_transaction(self) -> AbstractContextManager[Any]:
-        """Join the open transaction, or make a single write its own transaction."""
-        return self.lock if self._depth else _Transaction(self)
-
     def transaction(self) -> AbstractContextManager[None]:
         return _Transaction(self)
 
-    def _undo_to(self, mark: int) -> None:
-        while len(self._journal) > mark:
-            entry = self._journal.pop()
-            kind = entry[0]
-            if kind == "doc":
-                _, coll, key, old = entry
-                current = self._docs.get(coll, {}).get(key)
-                self._apply_doc(coll, key, old)
-                if self.on_undo is not None:
-                    restored_id = (old or current or {}).get("_id")
-                    self.on_undo(coll, restored_id, old)
-            elif kind == "meta":
-                _, location, old_defs = entry
-                self._restore_meta(location, old_defs)
-            elif kind == "call":
-                entry[1]()
+    def single_write(self) -> AbstractContextManager[Any]:
+        """Around a write of one document: its own transaction outside a unit of work;
+        inside one, no savepoint (the unit is all or nothing already). A write that fails
+        after changing anything there leaves the unit unable to commit."""
+        return _SingleWrite(self) if self._depth else _Transaction(self)
 
-    def add_listener(self, collection: str,
-                     listener: Callable[[list[tuple[str, Any]]], None]) -> None:
-        """Call ``listener`` after each commit that changed ``collection``.
-
-        It gets ``[(doc_key, current_doc_or_None), ...]`` and runs after the commit, outside
-        the transaction: it sees only committed data and cannot undo it.
-        """
+    # ------------------------------------------------------------ listeners
+    def add_listener(self, collection: str, listener: Callable[[list[str]], None]) -> None:
+        """Call ``listener`` after each commit that changed ``collection``, with the keys
+        of the changed documents (outside the transaction: it cannot undo it)."""
         self._listeners.setdefault(collection, []).append(listener)
 
     def _notify(self, changed: dict[str, set[str]]) -> None:
         for collection, keys in changed.items():
-            listeners = self._listeners.get(collection)
-            if not listeners:
-                continue
-            docs = self._docs.get(collection, {})
-            batch = [(key, docs.get(key)) for key in keys]
-            for listener in listeners:
-                listener(batch)
+            for listener in self._listeners.get(collection, ()):
+                try:
+                    listener(sorted(keys))
+                except Exception:  # a listener's failure must not look like a failed save
+                    log.exception("commit listener of %s failed", collection)
 
-    def journal_undo(self, undo: Callable[[], None]) -> None:
-        """Register an in-memory change made by a layer above, to undo on rollback."""
-        if self._depth:
-            self._journal.append(("call", undo))
+    # ------------------------------------------------------------- reading
+    def _load(self, location: str, key: str) -> dict[str, Any] | None:
+        """The cached decoded document (never handed out: callers copy it)."""
+        cached = self._cache.get((location, key))
+        if cached is not None:
+            self._cache.move_to_end((location, key))
+            return cached
+        rows = self._read("SELECT body FROM docs WHERE coll = ? AND id = ?", (location, key))
+        if not rows:
+            return None
+        doc = self._decode(rows[0][0])
+        self._cache[(location, key)] = doc
+        if len(self._cache) > CACHE_DOCS:
+            self._cache.popitem(last=False)
+        return doc
 
-    def _execute(self, sql: str, params: tuple[Any, ...]) -> None:
-        try:
-            self._writer.execute(sql, params)
-        except sqlite3.Error as exc:
-            raise StoreWriteError(_describe_sqlite_error(exc)) from exc
+    def get_by_key(self, location: str, key: str) -> dict[str, Any] | None:
+        """A copy of the document stored under ``key`` (see :func:`~.values.doc_key`)."""
+        with self.lock:
+            doc = self._load(location, key)
+            return None if doc is None else _deep_copy(doc)
 
-    # ----------------------------------------------------------- documents
-    def _apply_doc(self, coll: str, key: str, doc: dict[str, Any] | None) -> None:
-        """Put ``doc`` (or its absence) into memory, keeping indexes and uniques in step."""
-        docs = self._docs.setdefault(coll, {})
-        old = docs.get(key)
-        state = self._states.get(coll)
-        if state is not None:
-            if old is not None and doc is not None:
-                for index in state.field_indexes.values():
-                    index.replace(key, old, doc)
-                for unique in state.uniques:
-                    unique.replace(key, old, doc)
-            else:
-                for index in state.field_indexes.values():
-                    if old is not None:
-                        index.remove(key, old)
-                    if doc is not None:
-                        index.add(key, doc)
-                for unique in state.uniques:
-                    if old is not None:
-                        unique.remove(key, old)
-                    if doc is not None:
-                        unique.add(key, doc)
-        if doc is None:
-            docs.pop(key, None)
-        else:
-            docs[key] = doc
+    def get_doc(self, location: str, doc_id: Any) -> dict[str, Any] | None:
+        """A copy of the document whose ``_id`` is ``doc_id`` (type included)."""
+        return self.get_by_key(location, doc_key(doc_id))
 
-    def put_doc(self, collection: str, doc: dict[str, Any], no_overwrite: bool = False, *,
+    def get_many(self, location: str, keys: Iterable[str]) -> list[dict[str, Any]]:
+        """Copies of the documents under ``keys`` that exist, in that order."""
+        with self.lock:
+            found = []
+            for key in keys:
+                doc = self._load(location, key)
+                if doc is not None:
+                    found.append(_deep_copy(doc))
+            return found
+
+    def doc_exists(self, location: str, doc_id: Any) -> bool:
+        key = doc_key(doc_id)
+        with self.lock:
+            if (location, key) in self._cache:
+                return True
+            return bool(self._read("SELECT 1 FROM docs WHERE coll = ? AND id = ?",
+                                   (location, key)))
+
+    def count(self, location: str) -> int:
+        with self.lock:
+            return int(self._read("SELECT COUNT(*) FROM docs WHERE coll = ?",
+                                  (location,))[0][0])
+
+    def _scan(self, location: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every document of a collection, in key order, read a chunk at a time (the lock
+        is held per chunk only; a document written meanwhile is seen or not)."""
+        after = ""
+        while True:
+            with self.lock:
+                rows = self._read(
+                    "SELECT id, body FROM docs WHERE coll = ? AND id > ? ORDER BY id LIMIT ?",
+                    (location, after, SCAN_CHUNK))
+            if not rows:
+                return
+            for key, body in rows:
+                yield key, self._decode(body)
+            after = rows[-1][0]
+
+    def iter_docs(self, location: str) -> Iterator[dict[str, Any]]:
+        """Copies of every document of a collection, streamed (never all in memory)."""
+        for _key, doc in self._scan(location):
+            yield doc
+
+    def index_keys(self, location: str, field: str, *, rank: int | None = None,
+                   low: tuple[Any, bool] | None = None, high: tuple[Any, bool] | None = None,
+                   descending: bool = False, eq: Any = MISSING) -> Iterator[str]:
+        """Document keys from the index of ``field``, in index order, a chunk at a time.
+
+        ``eq`` (a stored value of ``rank``) or ``low``/``high`` ((value, inclusive)) bound
+        the values; ``rank`` alone gives every value of that type; nothing gives all rows.
+        A document may come more than once (arrays); callers de-duplicate.
+        """
+        where = ["coll = ?", "field = ?"]
+        params: list[Any] = [location, field]
+        if rank is not None:
+            where.append("rank = ?")
+            params.append(rank)
+        if eq is not MISSING:
+            where.append("val = ?")
+            params.append(eq)
+        if low is not None:
+            where.append("val >= ?" if low[1] else "val > ?")
+            params.append(low[0])
+        if high is not None:
+            where.append("val <= ?" if high[1] else "val < ?")
+            params.append(high[0])
+        order = "DESC" if descending else "ASC"
+        base = " AND ".join(where)
+        cursor: tuple[Any, Any, str] | None = None
+        while True:
+            clause = base
+            args = list(params)
+            if cursor is not None:
+                op = "<" if descending else ">"
+                clause += f" AND (rank, val, id) {op} (?, ?, ?)"
+                args.extend(cursor)
+            with self.lock:
+                rows = self._read(
+                    f"SELECT rank, val, id FROM idx WHERE {clause} "
+                    f"ORDER BY rank {order}, val {order}, id {order} LIMIT ?",
+                    (*args, SCAN_CHUNK))
+            for row in rows:
+                yield row[2]
+            if len(rows) < SCAN_CHUNK:
+                return
+            cursor = rows[-1]
+
+    def index_count(self, location: str, field: str, rank: int, val: Any,
+                    at_most: int) -> int:
+        """How many index rows hold one value, counting no further than ``at_most``."""
+        with self.lock:
+            return int(self._read(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM idx WHERE coll = ? AND field = ? "
+                "AND rank = ? AND val = ? LIMIT ?)",
+                (location, field, rank, val, at_most))[0][0])
+
+    def unique_owner(self, location: str, name: str, token: bytes) -> str | None:
+        with self.lock:
+            rows = self._read("SELECT id FROM uniq WHERE coll = ? AND name = ? AND token = ?",
+                              (location, name, token))
+        return rows[0][0] if rows else None
+
+    # ------------------------------------------------------------- writing
+    def put_doc(self, location: str, doc: dict[str, Any], no_overwrite: bool = False, *,
                 as_decoded: bool = False) -> bool:
-        """Write ``doc``. ``as_decoded``: the store built it with exactly the types a decode
-        of its BSON gives back (an outbox record), so it is cached as it is, not re-read."""
-        self._ensure(collection)
-        key = str(doc["_id"])
-        with self._ensure_transaction():
-            old = self._docs.get(collection, {}).get(key)
+        """Write ``doc`` (insert or replace by ``_id``); False when ``no_overwrite`` and it
+        exists. Index rows, unique keys, derived tables and the outbox follow in the same
+        transaction. ``as_decoded`` is accepted for callers of the first store."""
+        key = doc_key(doc["_id"])
+        body = bson.encode(doc)
+        with self.single_write():
+            old = self._load(location, key)
             if no_overwrite and old is not None:
                 return False
-            body = bson.encode(doc)
-            # What is cached is exactly what a reopen would read back.
-            stored = doc if as_decoded else bson.decode(body, codec_options=CODEC)
-            state = self._states.get(collection)
-            if state is not None:
-                for unique in state.uniques:
-                    taken = unique.conflict(key, stored)
-                    if taken is not None:
-                        raise DuplicateKeyError(collection, unique.fields, taken)
-            self._execute(
-                "INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
-                (collection, key, body),
-            )
-            self._journal.append(("doc", collection, key, old))
-            self._apply_doc(collection, key, stored)
-            self._changed.setdefault(collection, set()).add(key)
+            stored = self._decode(body)
+            for name, fields in self.unique_keys(location):
+                for token in unique_tokens(stored, fields):
+                    owner = self.unique_owner(location, name, token)
+                    if owner is not None and owner != key:
+                        raise DuplicateKeyError(location, fields, tuple(
+                            stored.get(f) for f in fields))
+            self._execute("INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
+                          (location, key, body))
+            self._cache[(location, key)] = stored
+            self._cache.move_to_end((location, key))
+            if len(self._cache) > CACHE_DOCS:
+                self._cache.popitem(last=False)
+            self._file(location, key, old, stored)
+            self._changed.setdefault(location, set()).add(key)
             if self.on_write is not None:
-                self.on_write(collection, stored["_id"], stored)
+                self.on_write(location, stored["_id"], stored)
         return True
 
-    def _collection_docs(self, collection: str) -> dict[str, dict[str, Any]]:
-        """The cached documents of a collection, loading it first if needed."""
-        self._ensure(collection)
-        docs = self._docs.get(collection)
-        if docs is None:
-            # A reload (restore) may have replaced the caches between the check and the
-            # read: the collection is then unloaded again, and loading waits for the lock.
-            self._ensure(collection)
-            docs = self._docs.get(collection)
-        return docs if docs is not None else {}
+    def delete_doc(self, location: str, doc_id: Any) -> bool:
+        return self.delete_by_key(location, doc_key(doc_id))
 
-    def get_doc(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
-        return self._collection_docs(collection).get(str(doc_id))
-
-    def doc_exists(self, collection: str, doc_id: Any) -> bool:
-        return str(doc_id) in self._collection_docs(collection)
-
-    def list_ids(self, collection: str, limit: int | None = None) -> list[str]:
-        keys = self._collection_docs(collection).keys()
-        if limit is None:
-            return list(keys)
-        return list(itertools.islice(keys, limit))
-
-    def iter_docs(self, collection: str) -> Iterator[dict[str, Any]]:
-        """All cached documents of a collection (read-only views: never mutate them)."""
-        return iter(list(self._collection_docs(collection).values()))
-
-    def count(self, collection: str) -> int:
-        if collection in self._unloaded:
-            with self.lock:
-                if collection in self._unloaded:
-                    try:
-                        row = self._conn.execute("SELECT COUNT(*) FROM docs WHERE coll = ?",
-                                                 (collection,)).fetchone()
-                    except sqlite3.DatabaseError as exc:
-                        raise StoreCorruptError(
-                            f"The database file {self.db_path} could not be read ({exc}). "
-                            "Restore the newest good backup.") from exc
-                    return int(row[0])
-        return len(self._docs.get(collection, {}))
-
-    def delete_doc(self, collection: str, doc_id: Any) -> bool:
-        self._ensure(collection)
-        key = str(doc_id)
-        with self._ensure_transaction():
-            old = self._docs.get(collection, {}).get(key)
+    def delete_by_key(self, location: str, key: str) -> bool:
+        with self.single_write():
+            old = self._load(location, key)
             if old is None:
                 return False
-            self._execute("DELETE FROM docs WHERE coll = ? AND id = ?", (collection, key))
-            self._journal.append(("doc", collection, key, old))
-            self._apply_doc(collection, key, None)
-            self._changed.setdefault(collection, set()).add(key)
+            self._execute("DELETE FROM docs WHERE coll = ? AND id = ?", (location, key))
+            self._cache.pop((location, key), None)
+            self._file(location, key, old, None)
+            self._changed.setdefault(location, set()).add(key)
             if self.on_write is not None:
-                self.on_write(collection, old["_id"], None)
+                self.on_write(location, old["_id"], None)
         return True
 
-    def delete_dir(self, location: str) -> bool:
-        self._ensure(location)
+    def _file(self, location: str, key: str, old: dict[str, Any] | None,
+              new: dict[str, Any] | None) -> None:
+        """Index rows, unique keys and derived tables of one document's change."""
+        for field in self.index_fields(location):
+            before = index_rows(old, field) if old is not None else set()
+            after = index_rows(new, field) if new is not None else set()
+            for rank, val in before - after:
+                self._execute("DELETE FROM idx WHERE coll = ? AND field = ? AND rank = ? "
+                              "AND val = ? AND id = ?", (location, field, rank, val, key))
+            for rank, val in after - before:
+                self._execute("INSERT OR IGNORE INTO idx (coll, field, rank, val, id) "
+                              "VALUES (?, ?, ?, ?, ?)", (location, field, rank, val, key))
+        for name, fields in self.unique_keys(location):
+            before = unique_tokens(old, fields) if old is not None else set()
+            after = unique_tokens(new, fields) if new is not None else set()
+            for token in before - after:
+                self._execute("DELETE FROM uniq WHERE coll = ? AND name = ? AND token = ? "
+                              "AND id = ?", (location, name, token, key))
+            for token in after - before:
+                self._execute("INSERT OR REPLACE INTO uniq (coll, name, token, id) "
+                              "VALUES (?, ?, ?, ?)", (location, name, token, key))
+        for projection in self._projections:
+            if location in projection.follows:
+                projection.write(self, location, key, old, new)
+
+    def _claim_unique(self, location: str, name: str, fields: tuple[str, ...], key: str,
+                      doc: dict[str, Any]) -> None:
+        for token in unique_tokens(doc, fields):
+            owner = self.unique_owner(location, name, token)
+            if owner is not None and owner != key:
+                raise DuplicateKeyError(location, fields, tuple(doc.get(f) for f in fields))
+            self._execute("INSERT OR REPLACE INTO uniq (coll, name, token, id) "
+                          "VALUES (?, ?, ?, ?)", (location, name, token, key))
+
+    # ------------------------------------------------------- rebuilding
+    def rebuild_storage(self, rekey: bool = False) -> dict[str, int]:
+        """File every document again: index rows, unique keys and derived tables; with
+        ``rekey``, first move documents stored under the first store's ``str(_id)`` keys to
+        their typed keys. For upgrades and ``doctor --rebuild``; inside one transaction."""
+        counts: dict[str, int] = {}
         with self.transaction():
-            for key in list(self._docs.get(location, {})):
-                self.delete_doc(location, key)
-            if location in self._meta_defs:
-                self._execute("DELETE FROM meta WHERE location = ?", (location,))
-                self._journal.append(("meta", location, self._meta_defs[location]))
-                self._restore_meta(location, None)
-        return True
+            if rekey:
+                self._rekey()
+            self._execute("DELETE FROM idx")
+            self._execute("DELETE FROM uniq")
+            self._cache.clear()
+            for location in self.collections():
+                fields = list(self.index_fields(location))
+                uniques = self.unique_keys(location)
+                count = 0
+                for key, doc in self._scan(location):
+                    count += 1
+                    for field in fields:
+                        for rank, val in index_rows(doc, field):
+                            self._execute("INSERT OR IGNORE INTO idx (coll, field, rank, val, "
+                                          "id) VALUES (?, ?, ?, ?, ?)",
+                                          (location, field, rank, val, key))
+                    for name, unique_fields in uniques:
+                        try:
+                            self._claim_unique(location, name, unique_fields, key, doc)
+                        except DuplicateKeyError:
+                            log.warning("%s: %s breaks the unique key %s", location, key, name)
+                counts[location] = count
+            self.rebuild_projections()
+            self._execute("INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
+                          ("storage_format", STORAGE_FORMAT))
+        return counts
 
-    def create_path(self, location: str) -> None:
-        return None
-
-    # ------------------------------------------------------------ metadata
-    def get_metadata(self, location: str) -> MetaStorageObject | None:
-        self._ensure(location)
-        return self._meta.get(location)
-
-    def index_for_query(self, location: str, name: str) -> Any:
-        """The index ``name`` of a collection, built now if this is its first use; None if
-        there is no such index. (Indexes are built lazily: see ``FieldIndex``.)"""
-        self._ensure(location)
-        state = self._states.get(location)
-        index = state.field_indexes.get(name) if state is not None else None
-        if index is None:
-            return None
-        if not index.built:
-            with self.lock:
-                if not index.built:
-                    index.rebuild(self._docs.get(location, {}).items())
-        return index.idx
-
-    def build_index(self, location: str, name: str) -> None:
-        """Build an index now, holding the store's lock only for moments: the documents are
-        listed under it, sorted into the index outside it, and the result installed under
-        it, with the documents written meanwhile filed again. (A query needing the index
-        meanwhile builds it the usual way, under the lock, and this build is dropped.)"""
-        self._ensure(location)
-        state = self._states.get(location)
-        index = state.field_indexes.get(name) if state is not None else None
-        if index is None:
-            return
-        with self.lock:
-            if index.built or index.written is not None:
-                return
-            snapshot = dict(self._docs.get(location, {}))
-            index.written = set()
-        try:
-            with building() as built:
-                built.count = len(snapshot)
-                buckets, ordered = index.collect(snapshot.items())
-        except BaseException:
-            with self.lock:
-                index.written = None
-            raise
-        with self.lock:
-            written, index.written = index.written, None
-            if index.built or written is None:
-                return
-            index.install(buckets, ordered)
-            docs = self._docs.get(location, {})
-            for key in written:
-                old, new = snapshot.get(key), docs.get(key)
-                if old is not None:
-                    index.remove(key, old)
-                if new is not None:
-                    index.add(key, new)
-
-    def unique_match(self, location: str, filter: dict[str, Any]) -> list[str] | None:
-        """The keys of the documents an equality ``filter`` can match, found through a
-        unique key whose every field it names (at most one document); None when no unique
-        key covers the filter. Needs no index built: unique keys are always kept."""
-        self._ensure(location)
-        state = self._states.get(location)
-        if state is None:
-            return None
-        for unique in state.uniques:
-            found = unique.owner_for(filter)
-            if found is not None:
-                return found
-        return None
-
-    def definitions(self, location: str) -> dict[str, Any] | None:
-        """Persisted metadata (index definitions, names) without loading the collection."""
-        return self._meta_defs.get(location)
-
-    def put_metadata(self, location: str, doc: dict[str, Any]) -> bool:
-        self._ensure(location)
-        new_defs = _definitions(doc)
-        old_defs = self._meta_defs.get(location)
-        if new_defs == old_defs:
-            self._meta[location] = self._live_meta(location, doc)
-            return True
+    def rebuild_projections(self) -> None:
         with self.transaction():
-            duplicates = self._install_meta(location, new_defs)
-            if duplicates:
-                self._restore_meta(location, old_defs)
-                fields, taken = duplicates[0]
-                raise DuplicateKeyError(location, fields, taken)
-            self._execute(
-                "INSERT OR REPLACE INTO meta (location, body) VALUES (?, ?)",
-                (location, bson.encode(new_defs)),
-            )
-            self._journal.append(("meta", location, old_defs))
-        return True
+            for projection in self._projections:
+                projection.rebuild(self)
 
-    def _live_meta(self, location: str, doc: dict[str, Any]) -> MetaStorageObject:
-        """Point the metadata's index entries at our maintained index objects."""
-        meta = doc if isinstance(doc, MetaStorageObject) else MetaStorageObject(doc)
-        state = self._states.get(location)
-        if state is not None:
-            for name, idx_doc in meta.get("indexes", {}).items():
-                index = state.field_indexes.get(name)
-                if index is not None:
-                    idx_doc["idx"] = index.idx
-        return meta
-
-    def _build_state(self, location: str, defs: dict[str, Any], docs: dict[str, dict[str, Any]],
-                     previous: _CollectionState) -> tuple[MetaStorageObject,
-                                                         _CollectionState | None, list[Any]]:
-        """Live metadata and index structures for ``defs`` over ``docs`` (no shared state
-        is touched, so this may run outside the lock). Reuses unchanged indexes of
-        ``previous``. Returns (meta, state or None, unique-key violations)."""
-        meta = MetaStorageObject(copy.deepcopy(defs))
-        if "indexes" not in defs and "constraints" not in defs:
-            return meta, None, []
-        state = _CollectionState()
-        for name, idx_doc in meta.get("indexes", {}).items():
-            index = previous.field_indexes.get(name)
-            if index is None or index.key_str != idx_doc["key_str"]:
-                index = FieldIndex(idx_doc["key_str"], sortedcontainers.SortedDict())
-            state.field_indexes[name] = index
-            idx_doc["idx"] = index.idx
-        duplicates: list[Any] = []
-        for name, spec in (defs.get("constraints") or {}).items():
-            if not spec.get("unique"):
+    def _rekey(self) -> None:
+        rows = self._read("SELECT coll, id FROM docs")
+        for location, key in rows:
+            if len(key) == 24 and all(c in "0123456789abcdef" for c in key):
                 continue
-            fields = tuple(spec["fields"])
-            existing = next(
-                (u for u in previous.uniques if u.name == name and u.fields == fields), None
-            )
-            if existing is None:
-                existing = UniqueConstraint(name, fields)
-                duplicates.extend((fields, key) for key in existing.rebuild(docs.items()))
-            state.uniques.append(existing)
-        return meta, state, duplicates
+            body = self._read("SELECT body FROM docs WHERE coll = ? AND id = ?",
+                              (location, key))[0][0]
+            typed = doc_key(self._decode(body)["_id"])
+            if typed != key:
+                self._execute("UPDATE docs SET id = ? WHERE coll = ? AND id = ?",
+                              (typed, location, key))
 
-    def _install_meta(self, location: str, defs: dict[str, Any]) -> list[Any]:
-        """Make ``defs`` the live metadata; build any new index. Returns unique violations."""
-        self._meta_defs[location] = copy.deepcopy(defs)
-        previous = self._states.get(location) or _CollectionState()
-        meta, state, duplicates = self._build_state(
-            location, defs, self._docs.get(location, {}), previous)
-        self._meta[location] = meta
-        if state is not None:
-            self._states[location] = state
-        else:
-            self._states.pop(location, None)
-        return duplicates
+    def needs_rebuild(self) -> bool:
+        """True when the file was written by the first store (no index rows yet)."""
+        return self.get_info("storage_format") != STORAGE_FORMAT
 
-    def _restore_meta(self, location: str, defs: dict[str, Any] | None) -> None:
-        if defs is None:
-            self._meta.pop(location, None)
-            self._meta_defs.pop(location, None)
-            self._states.pop(location, None)
-            return
-        self._install_meta(location, defs)
+    def reload(self) -> None:
+        """Forget what is in memory and read the file again (after a restore)."""
+        with self.lock:
+            self._cache.clear()
+            self._load_definitions()
 
     # ------------------------------------------------------------ info
     def get_info(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT value FROM store_info WHERE key = ?", (key,)).fetchone()
-        return None if row is None else row[0]
+        with self.lock:
+            rows = self._read("SELECT value FROM store_info WHERE key = ?", (key,))
+        return None if not rows else rows[0][0]
 
     def set_info(self, key: str, value: str) -> None:
         with self.transaction():
-            self._execute(
-                "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)", (key, value)
-            )
+            self._execute("INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
+                          (key, value))
 
     @property
     def connection(self) -> sqlite3.Connection:
         return self._conn
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         with self.lock:
+            if self._closed:
+                return
             if self._depth:
                 raise StoreWriteError("cannot close the store inside a unit of work")
-            if self._wal_space is not None:
-                self._wal_space.stop()
-            if self._checkpointer is not None:
-                self._checkpointer.stop()
-            with suppress(sqlite3.Error):
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self._conn.close()
+            checkpointer, self._checkpointer = self._checkpointer, None
             self._closed = True
-            # Drop everything and break reference cycles (hooks point back at the store),
-            # and let the collector see what the open froze (see _load).
-            self._docs.clear()
-            self._meta.clear()
-            self._meta_defs.clear()
-            self._states.clear()
+        # The checkpointer is stopped without the lock: it never takes it, and a stop that
+        # overran its time must not keep other threads waiting for the store.
+        if checkpointer is not None:
+            checkpointer.stop()
+        with self.lock:
+            if not self.read_only:
+                with suppress(sqlite3.Error):
+                    self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.close()
+            self._cache.clear()
             self._listeners.clear()
-            self._journal.clear()
             self.on_write = None
-            self.on_undo = None
-            gc.unfreeze()
 
 
 class _Transaction:
-    """``with engine.transaction():`` — a class, not a generator: every write of a unit of
-    work opens one (as a savepoint), so its few microseconds count."""
+    """``with engine.transaction():`` — a class, not a generator: every write outside a
+    unit of work opens one, so its few microseconds count."""
 
     __slots__ = ("_engine",)
 
@@ -767,29 +790,41 @@ class _Transaction:
 class _SingleWrite:
     """See ``SqliteEngine.single_write``."""
 
-    __slots__ = ("_engine", "_mark")
+    __slots__ = ("_engine", "_writes")
 
     def __init__(self, engine: SqliteEngine):
         self._engine = engine
-        self._mark = 0
+        self._writes = 0
 
     def __enter__(self) -> None:
-        engine = self._engine
-        engine.lock.acquire()
-        self._mark = len(engine._journal)
+        self._engine.lock.acquire()
+        self._writes = self._engine._writes
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         engine = self._engine
         try:
-            if kind is not None and engine._broken_at is None and any(
-                    entry[0] == "doc" for entry in engine._journal[self._mark:]):
-                engine._broken_at = self._mark  # a document changed before the failure
+            if kind is not None and engine._writes != self._writes:
+                engine._broken = True  # something was written before the failure
+                engine._cache.clear()
         finally:
             engine.lock.release()
 
 
 BROKEN_UNIT = ("A write inside this unit of work failed part-way, so none of it was saved; "
                "try again.")
+
+
+def _deep_copy(value: Any) -> Any:
+    """A copy of a decoded document: only dicts and lists are mutable in what BSON gives."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _deep_copy(v) if type(v) in (dict, list) else v for k, v in value.items()}
+    if kind is list:
+        return [_deep_copy(v) if type(v) in (dict, list) else v for v in value]
+    return value
+
+
+copy_doc = _deep_copy
 
 
 def _quiet_rollback(conn: sqlite3.Connection) -> None:

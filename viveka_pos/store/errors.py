@@ -42,3 +42,17 @@ class DuplicateKeyError(MongitaDuplicateKeyError):
         self.values = values
         shown = ", ".join(f"{f}={v!r}" for f, v in zip(fields, values, strict=True))
         super().__init__(f"{collection}: another document already has {shown}")
+
+
+class BulkWriteError(StoreError):
+    """Some documents of an ``insert_many`` were refused; the others were written.
+
+    ``details`` is shaped like pymongo's: ``{"writeErrors": [{"index", "code", "errmsg",
+    "op"}], "nInserted": n}``.
+    """
+
+    def __init__(self, errors: list[dict[str, object]], inserted: list[object]):
+        self.details = {"writeErrors": errors, "nInserted": len(inserted)}
+        self.inserted_ids = inserted
+        shown = "; ".join(str(e["errmsg"]) for e in errors[:3])
+        super().__init__(f"{len(errors)} document(s) were not inserted: {shown}")

@@ -30,14 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mongita.database import Database
-
 from ..domain.states import state_by_code, state_by_name
 from .engine import utcnow
 from .errors import StoreError
 from .schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from .collection import DurableDatabase as Database
     from .store import Store
 
 log = logging.getLogger("viveka_pos.store")
@@ -50,7 +49,7 @@ class StoreMigrationError(StoreError):
     """The data could not be upgraded; nothing was changed."""
 
 
-Step = Callable[["Store", Database], dict[str, int]]
+Step = Callable[["Store", "Database"], dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -173,9 +172,18 @@ def fill_defaults_v2(store: Store, db: Database) -> dict[str, int]:
     }
 
 
+def file_in_sql_v3(store: Store, db: Database) -> dict[str, int]:
+    """Version 2 -> 3: nothing in the documents changes. The storage itself is filed anew
+    before any step runs (see :func:`upgrade`): documents keyed by their typed ``_id``,
+    index rows and unique keys in SQLite, the report ledgers and the item search tables."""
+    return {}
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: Migration(1, "fill shop, customer and item fields older versions did not write",
                  fill_defaults_v2),
+    2: Migration(2, "file documents in SQLite indexes, report ledgers and item search",
+                 file_in_sql_v3),
 }
 
 
@@ -221,6 +229,10 @@ def upgrade(store: Store, version: int) -> UpgradeReport:
     current = version
     try:
         with store.unit_of_work(record_outbox=False) as db:
+            if store.engine.needs_rebuild():
+                # Before any step: the steps read and write through the indexes.
+                filed = store.engine.rebuild_storage(rekey=True)
+                log.info("filed the documents in the new storage: %s", filed)
             for step in steps:
                 current = step.source
                 for name, count in step.apply(store, db).items():

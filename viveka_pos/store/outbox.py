@@ -21,8 +21,8 @@ from typing import Any
 import bson
 
 from .engine import SqliteEngine, utcnow
-from .object_ids import new_id
 from .schema import DATABASE_NAME, SYNCED
+from .values import RANK_NUMBER, new_id, order_key, same_value
 
 OUTBOX = f"{DATABASE_NAME}.outbox"
 _SYNCED_FULL = {f"{DATABASE_NAME}.{name}": name for name in SYNCED}
@@ -63,39 +63,50 @@ class HybridClock:
 
 
 class OutboxWriter:
-    """The engine's write hook that records synced writes in the outbox."""
+    """The engine's write hook that records synced writes in the outbox.
+
+    Holds nothing but the clock: the pending record of a document is found through the
+    outbox's ``docId`` index, the next sequence number through its ``seq`` index, so an
+    outbox of any length costs no memory and a rollback leaves nothing to put back.
+    """
 
     def __init__(self, engine: SqliteEngine):
         self._engine = engine
         self.enabled = True
-        self._by_doc: dict[tuple[str, str], Any] = {}
-        self._doc_of_record: dict[str, tuple[str, str]] = {}
-        last_seq = 0
         floor = int(engine.get_info(HLC_INFO_KEY) or 0)
-        for record in engine.iter_docs(OUTBOX):
-            self._track_outbox_change(record["_id"], record)
-            last_seq = max(last_seq, record["seq"])
-            floor = max(floor, record.get("hlc", 0))
-        self._next_seq = last_seq + 1
+        newest = self._first(OUTBOX, "hlc")
+        if newest is not None:
+            floor = max(floor, int(newest.get("hlc") or 0))
         self.clock = HybridClock(floor)
+
+    def refresh_floor(self) -> None:
+        """Move the clock past every stamp in the outbox (once its index exists)."""
+        newest = self._first(OUTBOX, "hlc")
+        if newest is not None:
+            self.clock.observe(int(newest.get("hlc") or 0))
+
+    def _first(self, location: str, field: str) -> dict[str, Any] | None:
+        """The record with the largest ``field`` (through its index)."""
+        for key in self._engine.index_keys(location, field, rank=RANK_NUMBER,
+                                           descending=True):
+            return self._engine.get_by_key(location, key)
+        return None
 
     def __call__(self, collection: str, doc_id: Any, doc: dict[str, Any] | None) -> None:
         if collection == OUTBOX:
-            self._track_outbox_change(doc_id, doc)
             return
         short = _SYNCED_FULL.get(collection)
         if short is None or not self.enabled:
             return
         engine = self._engine
-        record_id = self._by_doc.get((short, str(doc_id)))
-        existing = engine.get_doc(OUTBOX, record_id) if record_id is not None else None
+        existing = self.pending(short, doc_id)
         now = utcnow()
-        # Int64: what decoding gives for a stamp this large (the record is cached as built).
         stamp = bson.Int64(self.clock.tick())
         if existing is None:
+            last = self._first(OUTBOX, "seq")
             record = {
                 "_id": new_id(),
-                "seq": self._next_seq,
+                "seq": (last["seq"] + 1) if last is not None else 1,
                 "collection": short,
                 "docId": doc_id,
                 "op": "delete" if doc is None else "upsert",
@@ -104,7 +115,6 @@ class OutboxWriter:
                 "createdAt": now,
                 "updatedAt": now,
             }
-            self._next_seq += 1
         else:
             record = {
                 **existing,
@@ -113,29 +123,19 @@ class OutboxWriter:
                 "hlc": stamp,
                 "updatedAt": now,
             }
-        engine.put_doc(OUTBOX, record, as_decoded=True)
+        engine.put_doc(OUTBOX, record)
 
     def pending(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
-        """The outbox record waiting for a document, if any (read-only)."""
-        record_id = self._by_doc.get((collection, str(doc_id)))
-        return None if record_id is None else self._engine.get_doc(OUTBOX, record_id)
+        """The outbox record waiting for a document, if any (a copy)."""
+        engine = self._engine
+        rank, val = order_key(doc_id)
+        for key in engine.index_keys(OUTBOX, "docId", rank=rank, eq=0 if val is None else val):
+            record = engine.get_by_key(OUTBOX, key)
+            if (record is not None and record.get("collection") == collection
+                    and same_value(record.get("docId"), doc_id)):
+                return record
+        return None
 
     def save_clock(self) -> None:
         """Keep the clock's high-water mark (stamps seen from other devices included)."""
         self._engine.set_info(HLC_INFO_KEY, str(self.clock.last))
-
-    def undo(self, collection: str, doc_id: Any, doc: dict[str, Any] | None) -> None:
-        """The engine's rollback hook."""
-        if collection == OUTBOX:
-            self._track_outbox_change(doc_id, doc)
-
-    def _track_outbox_change(self, record_id: Any, record: dict[str, Any] | None) -> None:
-        """Keep the doc -> record map in step with every outbox write, rollbacks included."""
-        record_key = str(record_id)
-        previous = self._doc_of_record.pop(record_key, None)
-        if previous is not None and self._by_doc.get(previous) == record_id:
-            del self._by_doc[previous]
-        if record is not None:
-            doc_key = (record["collection"], str(record["docId"]))
-            self._by_doc[doc_key] = record_id
-            self._doc_of_record[record_key] = doc_key

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DATABASE_NAME = "vivekaDB"
-SCHEMA_VERSION = 2  # data versions and their upgrades: store/migrations.py
+SCHEMA_VERSION = 3  # data versions and their upgrades: store/migrations.py
 
 Keys = list[tuple[str, int]]
 
@@ -102,7 +102,7 @@ COLLECTIONS: list[CollectionSpec] = [
     # (ours) settings of this PC only (series prefix, printer, remote, SMS): never synced.
     CollectionSpec("localsettings", [], synced=False),
     # (ours) the sync outbox, written in the same commit as each synced write.
-    CollectionSpec("outbox", [_ix("seq")], synced=False),
+    CollectionSpec("outbox", [_ix("seq"), _ix("docId"), _ix("hlc")], synced=False),
     # (ours) documents the remote refused (or that could not be applied here), with the reason.
     CollectionSpec("deadletters", [_ix("collection")], synced=False),
     # (ours) sync bookkeeping of this PC: pull cursors, customer merges, last results.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,17 +11,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mongita.database import Database
-
 from ..config import resolve_data_dir
 from .backup import BackupManifest, read_backup, restore_into, write_backup
-from .collection import DurableClient, DurableCollection
-from .engine import SqliteEngine, utcnow
+from .collection import DurableClient, DurableCollection, DurableDatabase
+from .engine import STORAGE_FORMAT, SqliteEngine, utcnow
 from .errors import StoreError, StoreVersionError
 from .filelock import DataDirLock
+from .item_search import SearchQueries
+from .ledger import LedgerQueries
 from .migrations import upgrade
 from .opening import check_data_dir, remember_store
 from .outbox import OUTBOX, OutboxWriter
+from .projections import default_projections
 from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, SCHEMA_VERSION
 
 DB_FILE = "viveka.sqlite3"
@@ -39,17 +39,37 @@ class Store:
         self._client = DurableClient(engine)
         self._outbox = OutboxWriter(engine)
         engine.on_write = self._outbox
-        engine.on_undo = self._outbox.undo
         self._closed = False
 
     # ---------------------------------------------------------------- access
     @property
-    def db(self) -> Database:
+    def db(self) -> DurableDatabase:
         """The Mongita database (pymongo-style collections: ``store.db.items``)."""
         return self._client[DATABASE_NAME]
 
     def collection(self, name: str) -> DurableCollection:
         return self.db[name]
+
+    @property
+    def ledger(self) -> LedgerQueries:
+        """The reports' ledger tables (store/ledger.py)."""
+        self._check_open()
+        return LedgerQueries(self._engine)
+
+    @property
+    def item_search(self) -> SearchQueries:
+        """The item search tables (store/item_search.py)."""
+        self._check_open()
+        return SearchQueries(self._engine)
+
+    def rebuild_derived(self) -> dict[str, int]:
+        """File every document again: indexes, unique keys, report ledgers and item search
+        (``doctor --rebuild``). Returns the documents filed per collection."""
+        self._check_open()
+        with self._engine.lock:
+            if self._engine.in_transaction:
+                raise StoreError("The store cannot be rebuilt inside a unit of work.")
+            return self._engine.rebuild_storage()
 
     @property
     def engine(self) -> SqliteEngine:
@@ -74,21 +94,20 @@ class Store:
         return {spec.name: self.count(spec.name) for spec in COLLECTIONS}
 
     def iter_docs(self, collection: str) -> Iterator[dict[str, Any]]:
-        """Every document of a collection without copying: read-only, never mutate them.
-
-        For scans in services and reports where Mongita's per-document deep copy would
-        dominate the cost.
-        """
+        """Copies of every document of a collection, streamed a chunk at a time (never the
+        whole collection in memory). For scans that no index serves: prefer ``find``."""
+        self._check_open()
         return self._engine.iter_docs(f"{DATABASE_NAME}.{collection}")
 
     def get(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
-        """One document by ``_id`` without copying (read-only)."""
+        """A copy of one document by ``_id`` (its type included), or None."""
+        self._check_open()
         return self._engine.get_doc(f"{DATABASE_NAME}.{collection}", doc_id)
 
     # ------------------------------------------------------------ writing
     @contextmanager
     def unit_of_work(self, *, record_outbox: bool = True,
-                     durable: bool = True) -> Iterator[Database]:
+                     durable: bool = True) -> Iterator[DurableDatabase]:
         """Writes inside commit together, durably, or not at all.
 
         On any exception every write of the block is undone on disk and in memory and the
@@ -108,44 +127,9 @@ class Store:
         except BaseException:
             self._outbox.enabled = previous
             engine.rollback()
-            self._forget_collection_existence()
             raise
         self._outbox.enabled = previous
-        try:
-            engine.commit()
-        except BaseException:
-            self._forget_collection_existence()
-            raise
-
-    def reserve_log_space(self) -> int:
-        """Make room ahead for the write-ahead log of a large shop (store/wal_space.py),
-        on this thread, in about two seconds; returns the bytes added."""
-        return self._engine.reserve_log_space()
-
-    def preload(self, first: list[str] | None = None) -> None:
-        """Load every collection's documents now (call from a background thread after
-        start-up; ``first`` names collections to load before the others)."""
-        self._engine.preload([f"{DATABASE_NAME}.{name}" for name in first or []])
-
-    def build_indexes(self, wanted: dict[str, list[str]]) -> None:
-        """Build now the indexes on these fields (by collection) that are built on first use
-        otherwise, so that use does not wait for them. Call from a background thread, after
-        ``preload``: the work is done outside the store's lock (see ``build_index``)."""
-        for collection, fields in wanted.items():
-            for field_name in fields:
-                self._engine.build_index(f"{DATABASE_NAME}.{collection}", f"{field_name}_1")
-
-    def start_preload(self, first: list[str] | None = None) -> threading.Thread:
-        thread = threading.Thread(target=self._preload_quietly, args=(first,),
-                                  name="store-preload", daemon=True)
-        thread.start()
-        return thread
-
-    def _preload_quietly(self, first: list[str] | None) -> None:
-        try:
-            self.preload(first)
-        except Exception:  # a failed preload costs only speed: first use loads again
-            log.exception("background loading of the store failed")
+        engine.commit()
 
     @contextmanager
     def read_lock(self) -> Iterator[None]:
@@ -153,27 +137,17 @@ class Store:
         with self._engine.lock:
             yield
 
-    def _forget_collection_existence(self) -> None:
-        # Mongita caches "this collection exists" on collection objects; after a rollback a
-        # collection created inside the block may be gone again.
-        for coll in self.db._cache.values():
-            coll._existence_verified = False
-
     def on_commit(self, collection: str,
-                  listener: Callable[[list[tuple[str, dict[str, Any] | None]]], None]) -> None:
-        """Be told, after each commit, which documents of ``collection`` changed.
-
-        The listener gets ``[(doc_key, current_doc_or_None)]`` (read-only documents).
-        Used by in-memory indexes such as item search, whatever wrote the change.
-        """
+                  listener: Callable[[list[str]], None]) -> None:
+        """Be told, after each commit, which documents of ``collection`` changed (their
+        keys), whoever wrote them: screens refresh without polling."""
         self._engine.add_listener(f"{DATABASE_NAME}.{collection}", listener)
 
     # ------------------------------------------------------------ outbox
     def outbox_batch(self, limit: int = 500) -> list[dict[str, Any]]:
         """The oldest outbox records, in order (for sync)."""
-        with self._engine.lock:
-            docs = sorted(self._engine.iter_docs(OUTBOX), key=lambda d: d["seq"])
-        return docs[:limit]
+        self._check_open()
+        return list(self.db.outbox.find({}, sort=[("seq", 1)], limit=limit))
 
     def outbox_size(self) -> int:
         return self._engine.count(OUTBOX)
@@ -250,7 +224,6 @@ class Store:
             self._client = DurableClient(self._engine)
             self._outbox = OutboxWriter(self._engine)
             self._engine.on_write = self._outbox
-            self._engine.on_undo = self._outbox.undo
             self._prepare()
         log.info("restored backup from %s (safety copy in %s)", source_dir, safety)
         return manifest
@@ -266,7 +239,7 @@ class Store:
                 f"(data version {version}; this program reads up to {SCHEMA_VERSION}). "
                 "Install the newer version; nothing was changed."
             )
-        if version is not None and int(version) < SCHEMA_VERSION:
+        if version is not None and (int(version) < SCHEMA_VERSION or engine.needs_rebuild()):
             upgrade(self, int(version))  # a verified backup first, then one unit of work
         with self.unit_of_work(record_outbox=False) as db:
             for spec in COLLECTIONS:
@@ -276,11 +249,12 @@ class Store:
                     name = "_".join(f"{k}_{d}" for k, d in index.keys)
                     if name not in have:
                         coll.create_index(index.keys, unique=index.unique, name=name)
-                if spec.name not in db.list_collection_names():
-                    coll._Collection__create()
+                coll._ensure_created()
             if version is None:
                 engine.set_info("schema_version", str(SCHEMA_VERSION))
                 engine.set_info("store_id", uuid.uuid4().hex)
+                engine.set_info("storage_format", STORAGE_FORMAT)
+        self._outbox.refresh_floor()
         remember_store(self.data_dir, self.store_id)
 
     def _check_open(self) -> None:
@@ -315,7 +289,7 @@ def open_store(data_dir: str | os.PathLike[str] | None = None, *,
     lock = DataDirLock(path)
     lock.acquire()
     try:
-        engine = SqliteEngine(path / DB_FILE)
+        engine = SqliteEngine(path / DB_FILE, projections=default_projections())
         try:
             store = Store(path, engine, lock)
             store._prepare()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -149,51 +149,8 @@ class MainWindow(QMainWindow):
         self.backup_finished.connect(self._backup_finished)
         self._restore_geometry()
         self.show_screen("billing")
-        self.refresh_status(sales=False)  # today's sales follow the search index (below)
-        QTimer.singleShot(0, self._warm_up)
-
-    def _warm_up(self) -> None:
-        """Build the item search index on a worker right after start (seconds on a big
-        store), then today's sales; the billing screen is usable meanwhile and searches as
-        soon as the index is ready. Writers are held off while the index reads the items,
-        so no change slips between the read and following the commits."""
-        from .workers import start_job
-
-        services = self.services
-
-        def build(_progress: Any) -> None:
-            services.build_search()
-
-        start_job(build, on_done=self._search_ready,
-                  on_failed=lambda exc: log.warning("item search not prepared: %s", exc))
-
-    def _search_ready(self, _result: Any = None) -> None:
-        from .workers import start_job
-
-        billing = self.screens.get("billing")
-        if billing is not None:
-            billing.search_ready()  # type: ignore[attr-defined]
-        # Then the rest of the data and billing's indexes, off the UI thread, so the first
-        # saved bill or report does not wait for them (services/warmup.py); today's sales
-        # after that, as they read every invoice (read first by the warm-up, that holds up
-        # no bill; read on demand, it would).
-        from ..services.warmup import prepare_for_billing
-
-        store = self.services.ctx.store
-
-        def loading_failed(exc: BaseException) -> None:
-            log.warning("background loading failed: %s", exc)
-            self._refresh_sales()
-
-        def loaded(_result: Any) -> None:
-            self._refresh_sales()
-            # With the start-up's reading done: room for the write-ahead log, so bills in a
-            # rush do not wait for the file to grow (store/wal_space.py).
-            start_job(lambda _progress: store.reserve_log_space(),
-                      on_failed=lambda exc: log.info("log space not reserved: %s", exc))
-
-        start_job(lambda _progress: prepare_for_billing(store), on_done=loaded,
-                  on_failed=loading_failed)
+        # Nothing to warm up: search and reports read tables the store keeps current.
+        self.refresh_status()
 
     # ------------------------------------------------------------- status bar
     def _build_status_bar(self) -> None:

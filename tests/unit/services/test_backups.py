@@ -18,7 +18,7 @@ from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services import backup_check, backups
 from viveka_pos.services.backups import AutoBackup, BackupEntry, plan_retention
 from viveka_pos.services.facade import ShopServices
-from viveka_pos.store import Store, StoreCorruptError, open_store
+from viveka_pos.store import SCHEMA_VERSION, Store, StoreCorruptError, open_store
 from viveka_pos.store.backup import read_backup
 
 IST = shop_zone("Asia/Kolkata")
@@ -261,7 +261,7 @@ def test_preview_and_restore_of_this_shops_backup(
     assert (seen.shop_name, seen.shop_phone) == ("Asha Auto Spares", "9890000000")
     assert seen.counts["invoices"] == 1 and seen.total == outcome.entry.total
     assert seen.is_this_shop is True and seen.same_store and seen.readable
-    assert seen.schema_version == 2 and seen.verified is True
+    assert seen.schema_version == SCHEMA_VERSION and seen.verified is True
     backups.restore(store, outcome.entry.folder)
     assert store.count("invoices") == 1
     assert store.db.invoices.find_one({"_id": later["_id"]}) is None

@@ -3,7 +3,6 @@ UPI and card (one of them after midnight in India but not in UTC)."""
 
 from __future__ import annotations
 
-import gc
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,10 +15,10 @@ from viveka_pos.domain.clock import FixedClock
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
-from viveka_pos.services.report_ledger import amount_paise, sales_ledger
 from viveka_pos.services.reports import ReportService
 from viveka_pos.services.shop import ShopService
 from viveka_pos.store import Store
+from viveka_pos.store.ledger import amount_paise
 
 DAY1, DAY2, DAY3 = "2025-06-16", "2025-06-17", "2025-06-18"
 
@@ -239,21 +238,17 @@ def test_stock_report(svc: ShopServices, data: dict[str, Any]) -> None:
     assert svc.reports.dashboard().low_stock_items == 2
 
 
-def test_the_stock_book_followed_write_by_write_equals_a_fresh_one(
+def test_the_stock_ledger_followed_write_by_write_equals_a_fresh_one(
         svc: ShopServices, data: dict[str, Any]) -> None:
     """Sales refresh rows in place; renames, deactivation and reactivation move them."""
-    from viveka_pos.services.report_stock import StockBook, stock_book
-
     store = svc.scope.store
-    client = svc.scope.client_id
-    followed = stock_book(store)
 
     def same_as_fresh() -> list[str]:
-        fresh = StockBook()
-        fresh.rebuild(store)
-        assert followed.rows(client, low_first=True) == fresh.rows(client, low_first=True)
-        assert followed.summary(client) == fresh.summary(client)
-        return [row.name for row in fresh.rows(client)]
+        followed = svc.reports.stock_report(low_stock_first=True)
+        store.rebuild_derived()
+        fresh = svc.reports.stock_report(low_stock_first=True)
+        assert followed == fresh
+        return [row.name for row in svc.reports.stock_report().rows]
 
     bolt = svc.catalog.item_by_code("BOLT")["_id"]
     pad = svc.catalog.item_by_code("PAD")["_id"]
@@ -362,20 +357,6 @@ def test_shops_are_kept_apart(svc: ShopServices, data: dict[str, Any], ctx: Serv
     assert svc2.reports.payment_report(DAY1, DAY3).rows == []
 
 
-def test_a_ledger_does_not_keep_a_closed_store_alive(tmp_path: Path) -> None:
-    import weakref
-
-    from viveka_pos.store import open_store
-
-    opened = open_store(tmp_path / "d")
-    sales_ledger(opened)
-    ref = weakref.ref(opened)
-    opened.close()
-    del opened
-    gc.collect()
-    assert ref() is None
-
-
 def test_amounts_that_are_not_numbers_count_as_zero() -> None:
     assert [amount_paise(x) for x in (12, 12.5, 0.1, "7.25", None, True, "abc", 1.005)] == [
         1200, 1250, 10, 725, 0, 0, 0, 101]
@@ -389,16 +370,6 @@ def test_unknown_customer_id_is_refused(svc: ShopServices, data: dict[str, Any])
 
 def test_writes_are_followed_without_rebuilding(svc: ShopServices, data: dict[str, Any],
                                                 store: Store, clock: FixedClock) -> None:
-    svc.reports.warm_up()
-    ledger = sales_ledger(store)
-    rebuilds: list[int] = []
-    original = ledger.rebuild
-
-    def counting_rebuild(target: Store) -> None:
-        rebuilds.append(1)
-        original(target)
-
-    ledger.rebuild = counting_rebuild  # type: ignore[method-assign]
     # a document another tool wrote without a shop, and one with unreadable amounts
     with store.unit_of_work() as db:
         db.invoices.insert_one({"_id": ObjectId(), "invoiceNumber": "X-1", "totalAmount": 5,
@@ -421,62 +392,16 @@ def test_writes_are_followed_without_rebuilding(svc: ShopServices, data: dict[st
     odd = svc.reports.payment_report(DAY3, DAY3).rows[1]
     assert (odd.method, odd.amount, odd.invoice_number) == ("other", 200, "")
     assert svc.reports.dashboard().pending_dues == 108000
-    assert rebuilds == []
 
 
-def test_a_rebuild_never_holds_up_a_bill_and_misses_nothing_saved_meanwhile(
-        svc: ShopServices, data: dict[str, Any], store: Store) -> None:
-    """The ledger files documents outside the store's lock: a bill saved while it does so
-    is saved at once, and the finished ledger includes it."""
-    import threading
-
-    from viveka_pos.services.report_ledger import SalesLedger
-
-    pause, filing, release = threading.Event(), threading.Event(), threading.Event()
-
-    class SlowLedger(SalesLedger):
-        def _add_invoice(self, key: str, doc: dict[str, Any]) -> None:
-            if pause.is_set() and not filing.is_set():
-                filing.set()
-                assert release.wait(10)
-            super()._add_invoice(key, doc)
-
-    ledger = SlowLedger()
-    ledger.attach(store)  # the first build files at full speed
-    pause.set()
-    rebuilding = threading.Thread(target=ledger.rebuild, args=(store,))
-    rebuilding.start()
-    assert filing.wait(10)  # the rebuild is filing, paused
-    saved: list[dict[str, Any]] = []
-
-    def save_a_bill() -> None:
-        cart = svc.carts.create()
-        svc.carts.add_item(cart.cart_id, "BOLT", 5)
-        saved.append(svc.invoices.generate(cart.cart_id, paid_amount=0))
-
-    billing = threading.Thread(target=save_a_bill)
-    billing.start()
-    billing.join(5)
-    finished = not billing.is_alive()
-    release.set()  # (a held-up bill would finish now: let both threads end either way)
-    billing.join(10)
-    assert finished, "the bill waited for the ledger's rebuild"
-    unpaid = saved[0]
-    rebuilding.join(10)
-    assert not rebuilding.is_alive()
-    pending, _total = ledger.pending(svc.scope.client_id)
-    assert str(unpaid["_id"]) in pending
-    assert set(pending) == {str(d["_id"]) for d in store.iter_docs("invoices")
-                            if not d.get("isFinalized")}
-
-
-def test_days_computed_ahead_give_the_same_answers_and_follow_new_bills(
+def test_a_rebuilt_ledger_gives_the_same_answers_and_follows_new_bills(
         svc: ShopServices, data: dict[str, Any], store: Store, clock: FixedClock) -> None:
-    ledger = sales_ledger(store)
     before = svc.reports.day_book(DAY1, DAY3)
-    ledger.rebuild(store)  # forget every computed day
-    assert ledger.compute_every_day(store) == 3
+    pending = svc.reports.pending_invoices()
+    counts = store.rebuild_derived()
+    assert counts["vivekaDB.invoices"] == 3
     assert svc.reports.day_book(DAY1, DAY3) == before
+    assert svc.reports.pending_invoices() == pending
     gst_before = svc.reports.gst_summary(DAY1, DAY3)
     clock.set(at(DAY2, 7))
     cart = svc.carts.create()

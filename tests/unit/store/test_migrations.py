@@ -72,7 +72,7 @@ def test_a_version_1_store_is_backed_up_then_upgraded(data_dir: Path) -> None:
     before = made["before"]
     store = open_store(data_dir)
     try:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         after = snapshot(store)
         # The backup holds the data exactly as it was, at version 1.
         backup = data_dir / "backups" / "before-migration-v1"
@@ -154,7 +154,7 @@ def test_a_failed_upgrade_changes_nothing(data_dir: Path,
     monkeypatch.undo()
     store = open_store(data_dir)  # the real step now runs; the first backup is kept
     try:
-        assert store.schema_version == 2
+        assert store.schema_version == SCHEMA_VERSION
         assert store.db.items.count_documents({"name": "half-written"}) == 0
     finally:
         store.close()
@@ -198,7 +198,7 @@ def test_restoring_a_version_1_backup_upgrades_it(tmp_path: Path) -> None:
     live = open_store(tmp_path / "live")
     try:
         live.restore(tmp_path / "v1-backup")
-        assert live.schema_version == 2
+        assert live.schema_version == SCHEMA_VERSION
         customer = live.db.clientCustomers.find_one({"_id": made["customer"]})
         assert customer["stateCode"] == "27"
         assert (tmp_path / "live" / "backups" / "before-migration-v1").is_dir()

@@ -7,7 +7,7 @@ from pathlib import Path
 import bson
 import pytest
 
-from viveka_pos.store import DuplicateKeyError, Store, open_store
+from viveka_pos.store import BulkWriteError, DuplicateKeyError, Store, open_store
 
 
 def _reopen(store: Store) -> Store:
@@ -77,10 +77,14 @@ def test_failed_single_write_inside_a_unit_leaves_the_rest(store: Store) -> None
     db.clients.insert_one({"phoneNumber": "9890000000"})
     with store.unit_of_work():
         db.items.insert_one({"name": "kept"})
-        with pytest.raises(DuplicateKeyError):
-            db.clients.insert_many([{"phoneNumber": "9890000001"}, {"phoneNumber": "9890000000"}])
+        with pytest.raises(BulkWriteError) as caught:
+            db.clients.insert_many([{"phoneNumber": "9890000001"}, {"phoneNumber": "9890000000"},
+                                    {"phoneNumber": "9890000002"}])
     assert db.items.count_documents({}) == 1
-    assert db.clients.count_documents({}) == 1  # insert_many is all-or-nothing
+    # as pymongo: an ordered insert_many keeps what came before the failure, then stops
+    assert caught.value.details["nInserted"] == 1
+    assert [e["index"] for e in caught.value.details["writeErrors"]] == [1]
+    assert db.clients.count_documents({}) == 2
 
 
 def test_outbox_records_each_synced_write_once_per_document(store: Store) -> None:
@@ -177,16 +181,17 @@ def test_a_write_failing_half_way_inside_a_unit_lets_nothing_of_the_unit_commit(
     the whole unit rolls back instead."""
     from viveka_pos.store import StoreWriteError
 
-    store.db.outbox.create_index("seq", unique=True)
+    store.db.outbox.create_index("docId", unique=True)
     store.db.items.insert_one({"name": "Existing"})
-    next_seq = store._outbox._next_seq + 1  # the seq the second insert below will take
-    store.db.outbox.insert_one({"seq": next_seq, "collection": "test", "docId": "blocker",
+    second = bson.ObjectId()
+    store.db.outbox.insert_one({"seq": 10**9, "collection": "test", "docId": second,
                                 "op": "upsert", "rev": 1})
     outbox_before = store.outbox_size()
     with pytest.raises(StoreWriteError, match="failed part-way"), store.unit_of_work() as db:
         db.items.insert_one({"name": "First"})
         with pytest.raises(DuplicateKeyError):
-            db.items.insert_one({"name": "Second"})  # saved, then its outbox record fails
+            # saved, then its outbox record fails
+            db.items.insert_one({"_id": second, "name": "Second"})
         db.items.insert_one({"name": "Third"})
     assert [d["name"] for d in store.db.items.find({})] == ["Existing"]
     assert store.outbox_size() == outbox_before

@@ -1,0 +1,442 @@
+"""The report ledgers: narrow rows derived from invoices, payments and items, kept in SQLite.
+
+Every write of an invoice, a payment or an item rewrites that document's rows here in the
+same transaction (a :class:`~.engine.Projection`), whoever wrote it — the billing screen,
+an import, a sync pull. Reports then read a period's rows with one indexed query, and a
+report's first call in a fresh process costs what its tenth does. ``rebuild`` fills every
+table again from the documents (upgrades, ``doctor --rebuild``).
+
+Tables (amounts in paise; ``client`` and ``key`` are document keys, see ``values.doc_key``):
+
+- ``ledger_invoices``: one row per invoice: its shop day, number, customer, total, tax,
+  paid amount, what was paid on its own day, and whether it is still unpaid;
+- ``ledger_gst``: per invoice and (GST rate, HSN): taxable value, CGST, SGST, IGST;
+- ``ledger_payments``: one row per payment: shop day, method, amount, invoice;
+- ``ledger_stock``: one row per item: name, code, unit, stock, price, value, low or not.
+
+A stored amount that is not a number (a document written by another tool) counts as 0, as
+the reports always did: a report must not fail over one bad document.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from ..domain.clock import DEFAULT_TIME_ZONE, shop_zone
+from ..domain.errors import ValidationError
+from ..domain.money import MoneyError, round_half_up, to_paise
+from .values import doc_key, millis
+
+if TYPE_CHECKING:
+    from .engine import SqliteEngine
+
+DB = "vivekaDB"
+INVOICES, PAYMENTS, ITEMS, CLIENTS = (f"{DB}.{name}" for name in
+                                      ("invoices", "payments", "items", "clients"))
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS ledger_invoices (
+    key TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    day TEXT NOT NULL,
+    invoice_date TEXT NOT NULL,
+    moment INTEGER NOT NULL,
+    number TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    customer TEXT NOT NULL,
+    customer_name TEXT NOT NULL,
+    customer_phone TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    tax INTEGER NOT NULL,
+    paid INTEGER NOT NULL,
+    paid_same_day INTEGER NOT NULL,
+    unpaid INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_invoices_day ON ledger_invoices (client, day);
+CREATE INDEX IF NOT EXISTS ledger_invoices_unpaid ON ledger_invoices (client, moment, number)
+    WHERE unpaid = 1;
+CREATE TABLE IF NOT EXISTS ledger_gst (
+    invoice TEXT NOT NULL,
+    client TEXT NOT NULL,
+    day TEXT NOT NULL,
+    rate REAL NOT NULL,
+    hsn TEXT NOT NULL,
+    taxable INTEGER NOT NULL,
+    cgst INTEGER NOT NULL,
+    sgst INTEGER NOT NULL,
+    igst INTEGER NOT NULL,
+    PRIMARY KEY (invoice, rate, hsn)
+);
+CREATE INDEX IF NOT EXISTS ledger_gst_day ON ledger_gst (client, day);
+CREATE TABLE IF NOT EXISTS ledger_payments (
+    key TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    day TEXT NOT NULL,
+    moment INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    invoice TEXT NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_payments_day ON ledger_payments (client, day);
+CREATE INDEX IF NOT EXISTS ledger_payments_invoice ON ledger_payments (invoice, day);
+CREATE TABLE IF NOT EXISTS ledger_stock (
+    key TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    sort_name TEXT NOT NULL,
+    name TEXT NOT NULL,
+    code TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    stock TEXT NOT NULL,
+    low_quantity TEXT NOT NULL,
+    price INTEGER NOT NULL,
+    value INTEGER NOT NULL,
+    is_low INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_stock_name ON ledger_stock (client, sort_name, key);
+"""
+
+DEFAULT_LOW_STOCK = Decimal(5)
+
+
+# ------------------------------------------------------------------ reading values
+def amount_paise(value: Any) -> int:
+    """Paise of a stored rupee amount; a value that is not a number counts as 0."""
+    if type(value) is int:
+        return value * 100
+    if value is None or isinstance(value, bool):
+        return 0
+    try:
+        return to_paise(value, exact=False)
+    except (MoneyError, ValueError, TypeError, ArithmeticError):
+        return 0
+
+
+def quantity(value: Any, default: Decimal) -> Decimal:
+    """A stored quantity as a Decimal (int, or float of ≤ 3 decimals); else ``default``."""
+    if type(value) is int:
+        return Decimal(value)
+    if isinstance(value, float):
+        try:
+            number = Decimal(repr(value)).quantize(Decimal("0.001")).normalize()
+        except InvalidOperation:
+            return default
+        return number if number.is_finite() else default
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    return default
+
+
+def method_of(payment: dict[str, Any]) -> str:
+    """A payment's method; missing means the spec's default 'cash', garbage 'other'."""
+    method = payment.get("method")
+    if not method:
+        return "cash"
+    return method if type(method) is str else "other"
+
+
+def zone_named(name: Any) -> tzinfo:
+    try:
+        return shop_zone(name if isinstance(name, str) and name else DEFAULT_TIME_ZONE)
+    except ValidationError:
+        return shop_zone(DEFAULT_TIME_ZONE)
+
+
+def zone_of(client: dict[str, Any] | None) -> tzinfo:
+    return zone_named(((client or {}).get("clientSettings") or {}).get("timeZone"))
+
+
+def local_day(moment: Any, zone: tzinfo) -> str:
+    """``YYYY-MM-DD`` of a stored (naive UTC) datetime on the shop's calendar ('' if none)."""
+    if not isinstance(moment, datetime):
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).date().isoformat()
+
+
+def _moment(value: Any) -> int:
+    return millis(value) if isinstance(value, datetime) else -(2**62)
+
+
+def moment_of(stored: int) -> datetime | None:
+    """The naive UTC datetime of a stored moment (None for 'no date')."""
+    if stored <= -(2**61):
+        return None
+    return datetime(1970, 1, 1) + timedelta(milliseconds=stored)
+
+
+def _ref(value: Any) -> str:
+    """The document key a reference field points to ('' when it cannot point anywhere)."""
+    if value is None:
+        return ""
+    try:
+        return doc_key(value)
+    except TypeError:
+        return ""
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _rate(value: Any) -> float:
+    try:
+        rate = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    return rate if rate == rate else 0.0
+
+
+def stock_values(doc: dict[str, Any]) -> tuple[Decimal, Decimal, int, int, bool]:
+    """(stock, low-stock quantity, price, value, is low) of an item; value is stock ×
+    price in paise, rounded half-up."""
+    raw_stock, raw_low = doc.get("stock"), doc.get("lowStockQuantity", 5)
+    price = amount_paise(doc.get("price"))
+    stock = quantity(raw_stock, Decimal(0))
+    low = quantity(raw_low, DEFAULT_LOW_STOCK)
+    return stock, low, price, round_half_up(stock * price), stock <= low
+
+
+class ReportLedger:
+    """The :class:`~.engine.Projection` of the report tables, and the queries on them."""
+
+    name = "report-ledger"
+    follows = frozenset({INVOICES, PAYMENTS, ITEMS, CLIENTS})
+
+    def create(self, cursor: sqlite3.Cursor) -> None:
+        cursor.executescript(_TABLES)
+
+    # --------------------------------------------------------------- upkeep
+    def write(self, engine: SqliteEngine, collection: str, key: str,
+              old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        if collection == INVOICES:
+            self._invoice(engine, key, new)
+        elif collection == PAYMENTS:
+            self._payment(engine, key, old, new)
+        elif collection == ITEMS:
+            self._item(engine, key, new)
+        elif collection == CLIENTS:
+            before = zone_of(old) if old is not None else None
+            if new is not None and before is not None and zone_of(new) != before:
+                self._redate(engine, key, new)
+
+    def _zone(self, engine: SqliteEngine, client_id: Any) -> tzinfo:
+        client = _ref(client_id)
+        return zone_of(engine.get_by_key(CLIENTS, client)) if client else zone_named(None)
+
+    def _invoice(self, engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
+        engine.execute("DELETE FROM ledger_invoices WHERE key = ?", (key,))
+        engine.execute("DELETE FROM ledger_gst WHERE invoice = ?", (key,))
+        client = _ref(None if doc is None else doc.get("clientId"))
+        if not client:
+            return
+        invoice_date = doc.get("invoiceDate")
+        day = invoice_date if isinstance(invoice_date, str) and invoice_date else local_day(
+            doc.get("generatedAt"), self._zone(engine, doc["clientId"]))
+        total = amount_paise(doc.get("totalAmount"))
+        tax = amount_paise(doc.get("totalTax"))
+        customer = doc.get("clientCustomerId")
+        engine.execute(
+            "INSERT INTO ledger_invoices (key, client, day, invoice_date, moment, number, "
+            "due_date, customer, customer_name, customer_phone, total, tax, paid, "
+            "paid_same_day, unpaid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "(SELECT COALESCE(SUM(amount), 0) FROM ledger_payments WHERE invoice = ? "
+            "AND day = ?), ?)",
+            (key, client, day, _text(invoice_date), _moment(doc.get("generatedAt")),
+             _text(doc.get("invoiceNumber")), _text(doc.get("dueDate")),
+             _ref(customer),
+             _text(doc.get("clientCustomerName")), _text(doc.get("clientCustomerPhone")),
+             total, tax, amount_paise(doc.get("paidAmount")), key, day,
+             0 if doc.get("isFinalized") else 1))
+        summary = doc.get("taxSummary")
+        if not isinstance(summary, list) or not summary:
+            # an invoice without a tax summary (written by a tool that knows only the
+            # spec's fields) counts as one untaxed row of its amount less its tax
+            self._gst_row(engine, key, client, day, 0.0, "", [total - tax, 0, 0, 0])
+            return
+        for entry in summary:
+            if isinstance(entry, dict):
+                self._gst_row(engine, key, client, day, _rate(entry.get("gstRate")),
+                              _text(entry.get("hsnCode")),
+                              [amount_paise(entry.get(f)) for f in
+                               ("taxableValue", "cgst", "sgst", "igst")])
+
+    @staticmethod
+    def _gst_row(engine: SqliteEngine, invoice: str, client: str, day: str, rate: float,
+                 hsn: str, amounts: list[int]) -> None:
+        engine.execute(
+            "INSERT INTO ledger_gst (invoice, client, day, rate, hsn, taxable, cgst, sgst, "
+            "igst) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (invoice, rate, hsn) DO "
+            "UPDATE SET taxable = taxable + excluded.taxable, cgst = cgst + excluded.cgst, "
+            "sgst = sgst + excluded.sgst, igst = igst + excluded.igst",
+            (invoice, client, day, rate, hsn, *amounts))
+
+    def _payment(self, engine: SqliteEngine, key: str, old: dict[str, Any] | None,
+                 doc: dict[str, Any] | None) -> None:
+        engine.execute("DELETE FROM ledger_payments WHERE key = ?", (key,))
+        invoices = set()
+        if old is not None and _ref(old.get("invoiceId")):
+            invoices.add(_ref(old["invoiceId"]))
+        if doc is not None and _ref(doc.get("clientId")):
+            invoice = _ref(doc.get("invoiceId"))
+            day = local_day(doc.get("paidAt"), self._zone(engine, doc["clientId"]))
+            engine.execute(
+                "INSERT INTO ledger_payments (key, client, day, moment, method, amount, "
+                "invoice, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, doc_key(doc["clientId"]), day, _moment(doc.get("paidAt")),
+                 method_of(doc), amount_paise(doc.get("amount")), invoice,
+                 _text(doc.get("note"))))
+            if invoice:
+                invoices.add(invoice)
+        for invoice in invoices:
+            self._paid_same_day(engine, invoice)
+
+    @staticmethod
+    def _paid_same_day(engine: SqliteEngine, invoice: str) -> None:
+        engine.execute(
+            "UPDATE ledger_invoices SET paid_same_day = (SELECT COALESCE(SUM(amount), 0) "
+            "FROM ledger_payments WHERE invoice = ledger_invoices.key AND day = "
+            "ledger_invoices.day) WHERE key = ?", (invoice,))
+
+    def _item(self, engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
+        engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
+        if doc is None or not _ref(doc.get("clientId")) or not doc.get("isActive", True):
+            return
+        stock, low, price, value, is_low = stock_values(doc)
+        name = _text(doc.get("name"))
+        engine.execute(
+            "INSERT INTO ledger_stock (key, client, sort_name, name, code, unit, stock, "
+            "low_quantity, price, value, is_low) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, doc_key(doc["clientId"]), name.casefold(), name, _text(doc.get("code")),
+             _text(doc.get("unit") or "nos"), str(stock), str(low), price, value,
+             int(is_low)))
+
+    def _redate(self, engine: SqliteEngine, client: str, doc: dict[str, Any]) -> None:
+        """A shop's time zone changed: its payments (and invoices dated by their time of
+        making) move to other days."""
+        zone = zone_of(doc)
+        for key, moment in engine.query(
+                "SELECT key, moment FROM ledger_payments WHERE client = ?", (client,)):
+            engine.execute("UPDATE ledger_payments SET day = ? WHERE key = ?",
+                           (local_day(moment_of(moment), zone), key))
+        for key, moment in engine.query(
+                "SELECT key, moment FROM ledger_invoices WHERE client = ? AND invoice_date = ''",
+                (client,)):
+            day = local_day(moment_of(moment), zone)
+            engine.execute("UPDATE ledger_invoices SET day = ? WHERE key = ?", (day, key))
+            engine.execute("UPDATE ledger_gst SET day = ? WHERE invoice = ?", (day, key))
+        for (key,) in engine.query("SELECT key FROM ledger_invoices WHERE client = ?",
+                                   (client,)):
+            self._paid_same_day(engine, key)
+
+    def rebuild(self, engine: SqliteEngine) -> None:
+        for table in ("ledger_invoices", "ledger_gst", "ledger_payments", "ledger_stock"):
+            engine.execute(f"DELETE FROM {table}")
+        # payments first: an invoice's row reads what was paid on its own day
+        for location in (PAYMENTS, INVOICES, ITEMS):
+            for key, doc in engine._scan(location):
+                self.write(engine, location, key, None, doc)
+
+
+class LedgerQueries:
+    """Report queries on the ledger tables of one store (``store.ledger``)."""
+
+    def __init__(self, engine: SqliteEngine):
+        self._engine = engine
+
+    def days(self, client_id: Any, first: str, last: str) -> list[str]:
+        """Days from ``first`` to ``last`` with a bill or a payment, in order."""
+        client = doc_key(client_id)
+        rows = self._engine.query(
+            "SELECT day FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ? "
+            "UNION SELECT day FROM ledger_payments WHERE client = ? AND day BETWEEN ? AND ? "
+            "ORDER BY day", (client, first, last, client, first, last))
+        return [row[0] for row in rows]
+
+    def day_sales(self, client_id: Any, first: str, last: str
+                  ) -> dict[str, tuple[int, int, int, int]]:
+        """day -> (bills, sales, tax, dues created) for the days with bills."""
+        client = doc_key(client_id)
+        rows = self._engine.query(
+            "SELECT day, COUNT(*), SUM(total), SUM(tax), SUM(MAX(total - paid_same_day, 0)) "
+            "FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ? GROUP BY day",
+            (client, first, last))
+        return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
+
+    def day_collections(self, client_id: Any, first: str, last: str
+                        ) -> dict[str, dict[str, int]]:
+        """day -> {method: amount} for the days with payments."""
+        client = doc_key(client_id)
+        found: dict[str, dict[str, int]] = {}
+        for day, method, amount in self._engine.query(
+                "SELECT day, method, SUM(amount) FROM ledger_payments WHERE client = ? AND "
+                "day BETWEEN ? AND ? GROUP BY day, method", (client, first, last)):
+            found.setdefault(day, {})[method] = amount
+        return found
+
+    def gst(self, client_id: Any, first: str, last: str
+            ) -> list[tuple[float, str, int, int, int, int]]:
+        """(rate, HSN, taxable, CGST, SGST, IGST) summed over the period."""
+        client = doc_key(client_id)
+        return [tuple(row) for row in self._engine.query(
+            "SELECT rate, hsn, SUM(taxable), SUM(cgst), SUM(sgst), SUM(igst) FROM ledger_gst "
+            "WHERE client = ? AND day BETWEEN ? AND ? GROUP BY rate, hsn",
+            (client, first, last))]
+
+    def bills(self, client_id: Any, first: str, last: str) -> int:
+        client = doc_key(client_id)
+        return int(self._engine.query(
+            "SELECT COUNT(*) FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ?",
+            (client, first, last))[0][0])
+
+    def payments(self, client_id: Any, first: str, last: str,
+                 method: str | None) -> list[tuple[Any, ...]]:
+        """(key, moment, day, method, amount, note, invoice number, customer name,
+        customer phone) of the period's payments, in time order."""
+        client = doc_key(client_id)
+        where = "p.client = ? AND p.day BETWEEN ? AND ?"
+        params: list[Any] = [client, first, last]
+        if method is not None:
+            where += " AND p.method = ?"
+            params.append(method)
+        return [tuple(row) for row in self._engine.query(
+            "SELECT p.key, p.moment, p.day, p.method, p.amount, p.note, "
+            "COALESCE(i.number, ''), COALESCE(i.customer_name, ''), "
+            "COALESCE(i.customer_phone, '') FROM ledger_payments p LEFT JOIN ledger_invoices i "
+            f"ON i.key = p.invoice WHERE {where} ORDER BY p.moment, p.key", tuple(params))]
+
+    def unpaid(self, client_id: Any) -> list[tuple[Any, ...]]:
+        """(key, number, invoice date, due date, customer name, phone, total, paid) of the
+        unpaid invoices, oldest first."""
+        client = doc_key(client_id)
+        return [tuple(row) for row in self._engine.query(
+            "SELECT key, number, invoice_date, due_date, customer_name, customer_phone, "
+            "total, paid FROM ledger_invoices WHERE client = ? AND unpaid = 1 "
+            "ORDER BY moment, number", (client,))]
+
+    def unpaid_total(self, client_id: Any) -> tuple[int, int]:
+        client = doc_key(client_id)
+        row = self._engine.query(
+            "SELECT COUNT(*), COALESCE(SUM(total - paid), 0) FROM ledger_invoices "
+            "WHERE client = ? AND unpaid = 1", (client,))[0]
+        return int(row[0]), int(row[1])
+
+    def stock(self, client_id: Any, low_first: bool) -> list[tuple[Any, ...]]:
+        """(key, name, code, unit, stock, low quantity, price, value, is low) of the active
+        items by name (the low ones first if asked)."""
+        client = doc_key(client_id)
+        order = "is_low DESC, sort_name, key" if low_first else "sort_name, key"
+        return [tuple(row) for row in self._engine.query(
+            "SELECT key, name, code, unit, stock, low_quantity, price, value, is_low "
+            f"FROM ledger_stock WHERE client = ? ORDER BY {order}", (client,))]
+
+    def stock_summary(self, client_id: Any) -> tuple[int, int, int]:
+        client = doc_key(client_id)
+        row = self._engine.query(
+            "SELECT COUNT(*), COALESCE(SUM(is_low), 0), COALESCE(SUM(value), 0) "
+            "FROM ledger_stock WHERE client = ?", (client,))[0]
+        return int(row[0]), int(row[1]), int(row[2])

@@ -1,0 +1,12 @@
+"""The derived tables every store keeps in step with its documents (engine.Projection)."""
+
+from __future__ import annotations
+
+from .engine import Projection
+from .item_search import ItemSearch
+from .ledger import ReportLedger
+
+
+def default_projections() -> list[Projection]:
+    """Report ledgers and item search: written in the same transaction as the documents."""
+    return [ReportLedger(), ItemSearch()]
