@@ -17,7 +17,7 @@ from tests.fixtures.safety_shop import damage_invoice_page, make_shop, sell
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.services.backups import AutoBackup
 from viveka_pos.services.health import check_health
-from viveka_pos.store import open_store
+from viveka_pos.store import SCHEMA_VERSION, open_store
 
 CHECKS = ["version", "integrity", "chain", "outbox", "backup", "disk"]
 
@@ -54,7 +54,7 @@ def test_a_healthy_shop_passes_every_check(data_dir: Path) -> None:
     lines = done.stdout.strip().splitlines()
     assert len(lines) == len(CHECKS) and all(line.startswith("ok") for line in lines)
     text = done.stdout
-    assert "data version 2" in text and "the database file is sound" in text
+    assert f"data version {SCHEMA_VERSION}" in text and "the database file is sound" in text
     assert "all 2 invoices intact" in text and "waiting to sync" in text
     assert "minutes ago" in text and "free in" in text
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..domain.errors import ValidationError
-from ..domain.hashchain import verify_chain
+from ..domain.hashchain import ChainEntry, chain_entry, verify_entries
 from ..domain.numbering import parse_invoice_number
 
 
@@ -43,21 +43,36 @@ def _order(doc: Mapping[str, Any]) -> tuple[str, int, str]:
 def chain_problems(invoices: Iterable[Mapping[str, Any]]) -> list[str]:
     """Problems in every hash chain; an empty list means every chain is intact.
 
-    Each message names the shop only when there is more than one.
+    Reads ``invoices`` once, keeping a small entry per invoice (``ChainEntry``), never the
+    documents: a stream of years of invoices is checked in little memory. Each message
+    names the shop only when there is more than one.
     """
-    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    return chain_report(invoices)[0]
+
+
+def chain_report(invoices: Iterable[Mapping[str, Any]], *, name_series: bool = True
+                 ) -> tuple[list[str], int]:
+    """(problems, how many invoices belong to a chain), in one pass over ``invoices``;
+    messages start with their series unless ``name_series`` is false."""
+    groups: dict[tuple[str, str], list[tuple[tuple[str, int, str], ChainEntry]]] = \
+        defaultdict(list)
     for doc in invoices:
         series = _series_of(doc)
         if series is not None:
-            groups[(str(doc.get("clientId")), series)].append(doc)
+            groups[(str(doc.get("clientId")), series)].append((_order(doc), chain_entry(doc)))
     shops = {client for client, _ in groups}
     problems: list[str] = []
+    chained = 0
     for client, series in sorted(groups):
-        docs = sorted(groups[(client, series)], key=_order)
-        found = verify_chain(docs)
+        entries = groups.pop((client, series))
+        chained += len(entries)
+        entries.sort(key=lambda pair: pair[0])
+        found = verify_entries(entry for _order_key, entry in entries)
         prefix = f"shop {client}: " if len(shops) > 1 else ""
-        problems.extend(f"{prefix}series {series}: {text}" for text in found)
-    return problems
+        if name_series:
+            prefix += f"series {series}: "
+        problems.extend(prefix + text for text in found)
+    return problems, chained
 
 
 def count_chained(invoices: Iterable[Mapping[str, Any]]) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,13 +11,14 @@ from bson import ObjectId
 
 from ..domain import validation as v
 from ..domain.errors import ValidationError
-from ..domain.hashchain import GENESIS_HASH, invoice_hash, verify_chain
+from ..domain.hashchain import GENESIS_HASH, invoice_hash
 from ..domain.money import format_inr
 from ..domain.numbering import check_invoice_number, financial_year, format_invoice_number
 from ..domain.states import state_by_code
 from ..domain.words import amount_in_words
 from ..store import new_id
 from .carts import CartService, CartView
+from .chains import chain_report
 from .context import ShopScope
 from .convert import quantity_of, rupees, stored_quantity
 from .device import DeviceSettings
@@ -193,20 +194,21 @@ class InvoiceService:
                                  id_field="invoiceId", what="invoice")
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
-        docs = [d for d in self.scope.store.iter_docs("invoices")
-                if d.get("clientId") == self.scope.client_id]
-        docs.sort(key=lambda d: d["generatedAt"], reverse=True)
-        return [dict(d) for d in docs[:limit]]
+        """The shop's newest invoices, newest first (read through the invoiceDate index:
+        the newest days only, never the whole history)."""
+        found: list[dict[str, Any]] = []
+        for doc in self.scope.db.invoices.find({"clientId": self.scope.client_id},
+                                               sort=[("invoiceDate", -1)]):
+            if len(found) >= limit and doc.get("invoiceDate") != found[-1].get("invoiceDate"):
+                break  # every invoice of the last day read is in: the order is complete
+            found.append(doc)
+        found.sort(key=lambda d: d.get("generatedAt") or datetime.min, reverse=True)
+        return found[:limit]
 
     def verify(self) -> list[str]:
-        """Tamper check: every series' hash chain, in order. Empty list: all intact."""
-        by_series: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for doc in self.scope.store.iter_docs("invoices"):
-            if doc.get("clientId") == self.scope.client_id and doc.get("series"):
-                by_series[doc["series"]].append(doc)
-        problems: list[str] = []
-        for series in sorted(by_series):
-            docs = sorted(by_series[series],
-                          key=lambda d: (d.get("financialYear", ""), d.get("sequence", 0)))
-            problems.extend(verify_chain(docs))
-        return problems
+        """Tamper check: every series' hash chain of this shop, in order. Empty list: all
+        intact. Streams the invoices (see ``chains.chain_report``)."""
+        shop = self.scope.client_id
+        invoices = (doc for doc in self.scope.store.iter_docs("invoices")
+                    if doc.get("clientId") == shop and doc.get("series"))
+        return chain_report(invoices, name_series=False)[0]

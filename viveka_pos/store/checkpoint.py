@@ -63,8 +63,12 @@ class WalCheckpointer:
         """Something was committed: checkpoint once the writer is quiet."""
         with self._state:
             self._last_commit = time.monotonic()
-            self._nudged = True
-            self._state.notify()
+            if not self._nudged:
+                # Already nudged: the thread is waiting for a pause and reads the time of
+                # this commit when its wait ends; waking it on every commit of a bill would
+                # only hand the interpreter over to it and back.
+                self._nudged = True
+                self._state.notify()
 
     def stop(self, timeout: float = STOP_SECONDS) -> bool:
         """End the thread (a checkpoint in progress finishes first). Waits ``timeout``

@@ -102,25 +102,26 @@ class DurableCollection:
                 owner = engine.unique_owner(name, unique_name, token) if token else None
                 return _Plan(keys=[] if owner is None else [owner])
         indexed = engine.index_fields(name)
+        fields = [f for f in filter if f in indexed and f != "_id"]
         best: _Plan | None = None
-        for field, condition in filter.items():
-            if field not in indexed or field == "_id":
-                continue
-            plan = self._field_plan(field, condition)
+        for field in fields:
+            plan = self._field_plan(field, filter[field], count=len(fields) > 1)
             if plan is not None and (best is None or plan.cost < best.cost):
                 best = plan
         return best or _Plan()
 
-    def _field_plan(self, field: str, condition: Any) -> _Plan | None:
+    def _field_plan(self, field: str, condition: Any, count: bool) -> _Plan | None:
+        """How to read the candidates of one indexed field; with ``count``, the cost of an
+        equality is counted (up to a bound) to choose between several fields."""
         engine, name = self._engine, self.full_name
         if not is_operator_doc(condition):
             if not _indexable(condition):
                 return None
             rank, val = _stored(condition)
-            cost = engine.index_count(name, field, rank, val, _SELECTIVE)
+            cost = engine.index_count(name, field, rank, val, _SELECTIVE) if count else 0
             return _Plan(field=field, walk={"rank": rank, "eq": val}, cost=cost)
         if "$eq" in condition and _indexable(condition["$eq"]):
-            return self._field_plan(field, condition["$eq"])
+            return self._field_plan(field, condition["$eq"], count)
         if "$in" in condition:
             choices = list(condition["$in"])
             if not all(_indexable(c) for c in choices):
@@ -146,25 +147,25 @@ class DurableCollection:
             return _Plan(field=field, walk=walk, cost=_SELECTIVE * 4)
         return None
 
-    def _candidate_keys(self, plan: _Plan, descending: bool = False) -> Iterator[str] | None:
-        if plan.keys is not None:
-            return iter(plan.keys)
-        if plan.field is not None:
-            return self._engine.index_keys(self.full_name, plan.field, descending=descending,
-                                           **plan.walk)
-        return None
-
     def _matching(self, filter: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(key, document)`` of every match, unordered (documents are the caller's)."""
         plan = self._plan(filter)
-        keys = self._candidate_keys(plan)
         engine, name = self._engine, self.full_name
-        if keys is None:
-            for key, doc in engine._scan(name):
+        if plan.keys is None:
+            rows = (engine._scan(name) if plan.field is None
+                    else engine.index_docs(name, plan.field, **plan.walk))
+            once = "eq" in plan.walk  # an equality meets each document once
+            seen: set[str] = set()
+            for key, doc in rows:
+                if not once:
+                    if key in seen:
+                        continue
+                    seen.add(key)
                 if matches(doc, filter):
                     yield key, doc
             return
-        seen: set[str] = set()
+        keys = iter(plan.keys)
+        seen = set()
         chunk: list[str] = []
         for key in keys:
             if key in seen:
@@ -218,27 +219,37 @@ class DurableCollection:
         indexed = self._engine.index_fields(self.full_name)
         if len(sort) == 1 and field in indexed and field != "_id":
             plan = self._plan(filter)
-            if plan.keys is None and (plan.field is None or plan.field == field):
+            if plan.keys is None and (plan.field is None or plan.field == field
+                                      or not self._few(plan)):
+                # read in the sort's index order: the first few of many matches come
+                # without reading (or sorting) the rest
                 return self._walk_sorted(filter, field, plan, direction == DESCENDING)
         docs = [doc for _key, doc in self._matching(filter)]
         sorter(sort)(docs)
         return iter(docs)
+
+    def _few(self, plan: _Plan) -> bool:
+        """Whether an equality plan reads few documents (then sorting them is cheap)."""
+        walk = plan.walk
+        if "eq" not in walk:
+            return False
+        return self._engine.index_count(self.full_name, plan.field or "", walk["rank"],
+                                        walk["eq"], _SELECTIVE) < _SELECTIVE
 
     def _walk_sorted(self, filter: dict[str, Any], field: str, plan: _Plan,
                      descending: bool) -> Iterator[dict[str, Any]]:
         """Documents in the order of the index of ``field``: the first few of a large
         collection are read without reading the rest."""
         walk = plan.walk if plan.field == field else {}
-        keys = self._engine.index_keys(self.full_name, field, descending=descending, **walk)
+        rows = self._engine.index_docs(self.full_name, field, descending=descending, **walk)
         seen: set[str] = set()
         # An array is filed under each element: in MongoDB's sort it counts once, by its
         # smallest element ascending (largest descending), which is where it is met first.
-        for key in keys:
+        for key, doc in rows:
             if key in seen:
                 continue
             seen.add(key)
-            doc = self._engine.get_by_key(self.full_name, key)
-            if doc is not None and matches(doc, filter):
+            if matches(doc, filter):
                 yield doc
 
     # ------------------------------------------------------------ reading
@@ -251,6 +262,13 @@ class DurableCollection:
 
     def find_one(self, filter: Any = None, sort: Any = None, skip: Any = None
                  ) -> dict[str, Any] | None:
+        if sort is None and not skip and type(filter) is dict and "_id" in filter:
+            # the services' usual read: one document by its _id (and its shop)
+            checked = check_filter(filter)
+            wanted = checked["_id"]
+            if not is_operator_doc(wanted) and _indexable(wanted):
+                doc = self._engine.get_by_key(self.full_name, doc_key(wanted))
+                return doc if doc is not None and matches(doc, checked) else None
         if isinstance(sort, str):
             sort = [(sort, ASCENDING)]
         return next(iter(self._find(filter, sort=sort, limit=1, skip=skip)), None)

@@ -199,12 +199,19 @@ class SqliteEngine:
         self._checkpoint_in_commits = False
         self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._defs: dict[str, dict[str, Any]] = {}
+        self._fields_of: dict[str, dict[str, int]] = {}
+        self._uniques_of: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         self._depth = 0
         self._durable = True
         self._writes = 0
         #: a write failed part-way inside the open unit of work: it cannot commit
         self._broken = False
         self.on_write: Callable[[str, Any, dict[str, Any] | None], None] | None = None
+        #: called after any rollback (of a savepoint too): memory derived from writes of
+        #: the undone part must be dropped
+        self.on_rollback: list[Callable[[], None]] = []
+        #: called inside a top-level transaction just before it commits (may write)
+        self.before_commit: list[Callable[[], None]] = []
         #: increases with every top-level transaction (lets callers scope per-commit caches)
         self.tx_serial = 0
         self._closed = False
@@ -257,6 +264,8 @@ class SqliteEngine:
     def _load_definitions(self) -> None:
         rows = self._read("SELECT location, body FROM meta")
         self._defs = {}
+        self._fields_of.clear()
+        self._uniques_of.clear()
         for location, body in rows:
             if "." in location:
                 self._defs[location] = self._decode(body)
@@ -274,15 +283,24 @@ class SqliteEngine:
             return sorted(self._defs)
 
     def index_fields(self, location: str) -> dict[str, int]:
-        """Fields with a single-field index: field -> direction."""
-        defs = self._defs.get(location) or {}
-        return {spec["key_str"]: spec.get("direction", 1)
+        """Fields with a single-field index: field -> direction (do not change it)."""
+        known = self._fields_of.get(location)
+        if known is None:
+            defs = self._defs.get(location) or {}
+            known = self._fields_of[location] = {
+                spec["key_str"]: spec.get("direction", 1)
                 for spec in (defs.get("indexes") or {}).values()}
+        return known
 
     def unique_keys(self, location: str) -> list[tuple[str, tuple[str, ...]]]:
-        defs = self._defs.get(location) or {}
-        return [(name, tuple(spec["fields"]))
-                for name, spec in (defs.get("constraints") or {}).items() if spec.get("unique")]
+        known = self._uniques_of.get(location)
+        if known is None:
+            defs = self._defs.get(location) or {}
+            known = self._uniques_of[location] = [
+                (name, tuple(spec["fields"]))
+                for name, spec in (defs.get("constraints") or {}).items()
+                if spec.get("unique")]
+        return known
 
     def put_definitions(self, location: str, defs: dict[str, Any]) -> None:
         """Save new definitions; index rows of new fields and new unique keys are built
@@ -292,6 +310,8 @@ class SqliteEngine:
             old_uniques = dict(self.unique_keys(location))
             previous = self._defs.get(location)
             self._defs[location] = _deep_copy(defs)
+            self._fields_of.pop(location, None)
+            self._uniques_of.pop(location, None)
             try:
                 new_fields = set(self.index_fields(location))
                 new_uniques = dict(self.unique_keys(location))
@@ -321,6 +341,8 @@ class SqliteEngine:
                     self._defs.pop(location, None)
                 else:
                     self._defs[location] = previous
+                self._fields_of.pop(location, None)
+                self._uniques_of.pop(location, None)
                 raise
 
     def drop_collection(self, location: str) -> None:
@@ -331,6 +353,8 @@ class SqliteEngine:
             self._execute("DELETE FROM uniq WHERE coll = ?", (location,))
             self._execute("DELETE FROM meta WHERE location = ?", (location,))
             self._defs.pop(location, None)
+            self._fields_of.pop(location, None)
+            self._uniques_of.pop(location, None)
 
     # ---------------------------------------------------------- transactions
     @property
@@ -378,6 +402,8 @@ class SqliteEngine:
                 try:
                     if self._broken:
                         raise StoreWriteError(BROKEN_UNIT)
+                    for hook in self.before_commit:
+                        hook()
                     self._writer.execute("COMMIT")
                 except (sqlite3.Error, StoreWriteError) as exc:
                     _quiet_rollback(self._conn)
@@ -408,6 +434,8 @@ class SqliteEngine:
                     self._writer.execute(f"RELEASE {name}")
                 # cached documents may show what was just undone
                 self._cache.clear()
+                for hook in self.on_rollback:
+                    hook()
             self._depth -= 1
         finally:
             self.lock.release()
@@ -417,6 +445,8 @@ class SqliteEngine:
         self._changed = {}
         self._broken = False
         self._load_definitions()
+        for hook in self.on_rollback:
+            hook()
 
     def _after_commit(self) -> None:
         checkpointer = self._checkpointer
@@ -535,40 +565,63 @@ class SqliteEngine:
         the values; ``rank`` alone gives every value of that type; nothing gives all rows.
         A document may come more than once (arrays); callers de-duplicate.
         """
-        where = ["coll = ?", "field = ?"]
+        for key, _body in self._index_walk(location, field, rank, low, high, descending, eq,
+                                           with_docs=False):
+            yield key
+
+    def index_docs(self, location: str, field: str, *, rank: int | None = None,
+                   low: tuple[Any, bool] | None = None, high: tuple[Any, bool] | None = None,
+                   descending: bool = False, eq: Any = MISSING
+                   ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """As :meth:`index_keys`, with each document (a fresh copy) read in the same query."""
+        for key, body in self._index_walk(location, field, rank, low, high, descending, eq,
+                                          with_docs=True):
+            yield key, self._decode(body)
+
+    def _index_walk(self, location: str, field: str, rank: int | None,
+                    low: tuple[Any, bool] | None, high: tuple[Any, bool] | None,
+                    descending: bool, eq: Any, with_docs: bool) -> Iterator[tuple[str, Any]]:
+        where = ["i.coll = ?", "i.field = ?"]
         params: list[Any] = [location, field]
         if rank is not None:
-            where.append("rank = ?")
+            where.append("i.rank = ?")
             params.append(rank)
         if eq is not MISSING:
-            where.append("val = ?")
+            where.append("i.val = ?")
             params.append(eq)
         if low is not None:
-            where.append("val >= ?" if low[1] else "val > ?")
+            where.append("i.val >= ?" if low[1] else "i.val > ?")
             params.append(low[0])
         if high is not None:
-            where.append("val <= ?" if high[1] else "val < ?")
+            where.append("i.val <= ?" if high[1] else "i.val < ?")
             params.append(high[0])
         order = "DESC" if descending else "ASC"
         base = " AND ".join(where)
+        columns = "i.rank, i.val, i.id, d.body" if with_docs else "i.rank, i.val, i.id, NULL"
+        source = ("idx i JOIN docs d ON d.coll = i.coll AND d.id = i.id" if with_docs
+                  else "idx i")
         cursor: tuple[Any, Any, str] | None = None
+        # Most callers want the first few (find_one, a first page): start with a small chunk
+        # and grow it for callers that read on.
+        chunk = 8
         while True:
             clause = base
             args = list(params)
             if cursor is not None:
                 op = "<" if descending else ">"
-                clause += f" AND (rank, val, id) {op} (?, ?, ?)"
+                clause += f" AND (i.rank, i.val, i.id) {op} (?, ?, ?)"
                 args.extend(cursor)
             with self.lock:
                 rows = self._read(
-                    f"SELECT rank, val, id FROM idx WHERE {clause} "
-                    f"ORDER BY rank {order}, val {order}, id {order} LIMIT ?",
-                    (*args, SCAN_CHUNK))
+                    f"SELECT {columns} FROM {source} WHERE {clause} "
+                    f"ORDER BY i.rank {order}, i.val {order}, i.id {order} LIMIT ?",
+                    (*args, chunk))
             for row in rows:
-                yield row[2]
-            if len(rows) < SCAN_CHUNK:
+                yield row[2], row[3]
+            if len(rows) < chunk:
                 return
-            cursor = rows[-1]
+            cursor = rows[-1][:3]
+            chunk = min(chunk * 4, SCAN_CHUNK)
 
     def index_count(self, location: str, field: str, rank: int, val: Any,
                     at_most: int) -> int:
@@ -594,7 +647,10 @@ class SqliteEngine:
         key = doc_key(doc["_id"])
         body = bson.encode(doc)
         with self.single_write():
-            old = self._load(location, key)
+            # An insert of a document not in memory skips reading it first: the database
+            # itself refuses a second document under the same key.
+            inserting = no_overwrite and (location, key) not in self._cache
+            old = None if inserting else self._load(location, key)
             if no_overwrite and old is not None:
                 return False
             stored = self._decode(body)
@@ -604,8 +660,12 @@ class SqliteEngine:
                     if owner is not None and owner != key:
                         raise DuplicateKeyError(location, fields, tuple(
                             stored.get(f) for f in fields))
-            self._execute("INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
-                          (location, key, body))
+            if inserting:
+                if not self._insert_new(location, key, body):
+                    return False
+            else:
+                self._execute("INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
+                              (location, key, body))
             self._cache[(location, key)] = stored
             self._cache.move_to_end((location, key))
             if len(self._cache) > CACHE_DOCS:
@@ -615,6 +675,31 @@ class SqliteEngine:
             if self.on_write is not None:
                 self.on_write(location, stored["_id"], stored)
         return True
+
+    def _insert_new(self, location: str, key: str, body: bytes) -> bool:
+        """Insert a document row; False (nothing written) when the key is taken."""
+        if self.read_only:
+            raise StoreWriteError("The data folder was opened read-only: nothing can be saved.")
+        try:
+            self._writer.execute("INSERT INTO docs (coll, id, body) VALUES (?, ?, ?)",
+                                 (location, key, body))
+        except sqlite3.IntegrityError:
+            return False
+        except sqlite3.Error as exc:
+            raise StoreWriteError(_describe_sqlite_error(exc)) from exc
+        self._writes += 1
+        return True
+
+    def _execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self.read_only:
+            raise StoreWriteError("The data folder was opened read-only: nothing can be saved.")
+        try:
+            self._writer.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise StoreWriteError(_describe_sqlite_error(exc)) from exc
+        self._writes += 1
 
     def delete_doc(self, location: str, doc_id: Any) -> bool:
         return self.delete_by_key(location, doc_key(doc_id))
@@ -635,15 +720,17 @@ class SqliteEngine:
     def _file(self, location: str, key: str, old: dict[str, Any] | None,
               new: dict[str, Any] | None) -> None:
         """Index rows, unique keys and derived tables of one document's change."""
+        gone: list[tuple[Any, ...]] = []
+        added: list[tuple[Any, ...]] = []
         for field in self.index_fields(location):
             before = index_rows(old, field) if old is not None else set()
             after = index_rows(new, field) if new is not None else set()
-            for rank, val in before - after:
-                self._execute("DELETE FROM idx WHERE coll = ? AND field = ? AND rank = ? "
-                              "AND val = ? AND id = ?", (location, field, rank, val, key))
-            for rank, val in after - before:
-                self._execute("INSERT OR IGNORE INTO idx (coll, field, rank, val, id) "
-                              "VALUES (?, ?, ?, ?, ?)", (location, field, rank, val, key))
+            gone.extend((location, field, rank, val, key) for rank, val in before - after)
+            added.extend((location, field, rank, val, key) for rank, val in after - before)
+        self._execute_many("DELETE FROM idx WHERE coll = ? AND field = ? AND rank = ? "
+                           "AND val = ? AND id = ?", gone)
+        self._execute_many("INSERT OR IGNORE INTO idx (coll, field, rank, val, id) "
+                           "VALUES (?, ?, ?, ?, ?)", added)
         for name, fields in self.unique_keys(location):
             before = unique_tokens(old, fields) if old is not None else set()
             after = unique_tokens(new, fields) if new is not None else set()
@@ -766,6 +853,8 @@ class SqliteEngine:
             self._cache.clear()
             self._listeners.clear()
             self.on_write = None
+            self.on_rollback.clear()
+            self.before_commit.clear()
 
 
 class _Transaction:

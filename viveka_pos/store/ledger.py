@@ -277,7 +277,8 @@ class ReportLedger:
 
     def _payment(self, engine: SqliteEngine, key: str, old: dict[str, Any] | None,
                  doc: dict[str, Any] | None) -> None:
-        engine.execute("DELETE FROM ledger_payments WHERE key = ?", (key,))
+        if doc is None or not _ref(doc.get("clientId")):
+            engine.execute("DELETE FROM ledger_payments WHERE key = ?", (key,))
         invoices = set()
         if old is not None and _ref(old.get("invoiceId")):
             invoices.add(_ref(old["invoiceId"]))
@@ -285,7 +286,7 @@ class ReportLedger:
             invoice = _ref(doc.get("invoiceId"))
             day = local_day(doc.get("paidAt"), self._zone(engine, doc["clientId"]))
             engine.execute(
-                "INSERT INTO ledger_payments (key, client, day, moment, method, amount, "
+                "INSERT OR REPLACE INTO ledger_payments (key, client, day, moment, method, amount, "
                 "invoice, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (key, doc_key(doc["clientId"]), day, _moment(doc.get("paidAt")),
                  method_of(doc), amount_paise(doc.get("amount")), invoice,
@@ -303,13 +304,13 @@ class ReportLedger:
             "ledger_invoices.day) WHERE key = ?", (invoice,))
 
     def _item(self, engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
-        engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
         if doc is None or not _ref(doc.get("clientId")) or not doc.get("isActive", True):
+            engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
             return
         stock, low, price, value, is_low = stock_values(doc)
         name = _text(doc.get("name"))
         engine.execute(
-            "INSERT INTO ledger_stock (key, client, sort_name, name, code, unit, stock, "
+            "INSERT OR REPLACE INTO ledger_stock (key, client, sort_name, name, code, unit, stock, "
             "low_quantity, price, value, is_low) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key, doc_key(doc["clientId"]), name.casefold(), name, _text(doc.get("code")),
              _text(doc.get("unit") or "nos"), str(stock), str(low), price, value,

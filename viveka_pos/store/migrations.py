@@ -173,10 +173,26 @@ def fill_defaults_v2(store: Store, db: Database) -> dict[str, int]:
 
 
 def file_in_sql_v3(store: Store, db: Database) -> dict[str, int]:
-    """Version 2 -> 3: nothing in the documents changes. The storage itself is filed anew
-    before any step runs (see :func:`upgrade`): documents keyed by their typed ``_id``,
-    index rows and unique keys in SQLite, the report ledgers and the item search tables."""
-    return {}
+    """Version 2 -> 3: the storage itself is filed anew before any step runs (see
+    :func:`upgrade`): documents keyed by their typed ``_id``, index rows and unique keys in
+    SQLite, the report ledgers and the item search tables. Here, outbox records move to the
+    ids derived from their documents (``outbox.record_id``); nothing else changes."""
+    from .outbox import HLC_INFO_KEY, record_id
+
+    moved = 0
+    newest = int(store.engine.get_info(HLC_INFO_KEY) or 0)
+    for record in list(store.iter_docs("outbox")):
+        newest = max(newest, int(record.get("hlc") or 0))
+        wanted = record_id(record["collection"], record["docId"])
+        if record["_id"] != wanted:
+            db.outbox.delete_one({"_id": record["_id"]})
+            db.outbox.insert_one({**record, "_id": wanted})
+            moved += 1
+    # the clock's floor is now kept in the info table (the first store read it from every
+    # record at each open)
+    store.engine.execute("INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
+                         (HLC_INFO_KEY, str(newest)))
+    return {"outbox": moved}
 
 
 MIGRATIONS: dict[int, Migration] = {

@@ -13,6 +13,7 @@ concurrent edits of a document wins, so they must not trust the PC's wall clock 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +23,7 @@ import bson
 
 from .engine import SqliteEngine, utcnow
 from .schema import DATABASE_NAME, SYNCED
-from .values import RANK_NUMBER, new_id, order_key, same_value
+from .values import RANK_NUMBER, doc_key
 
 OUTBOX = f"{DATABASE_NAME}.outbox"
 _SYNCED_FULL = {f"{DATABASE_NAME}.{name}": name for name in SYNCED}
@@ -62,35 +63,42 @@ class HybridClock:
                 self._last = value
 
 
+def record_id(collection: str, doc_id: Any) -> bson.ObjectId:
+    """The id of the outbox record of a document: derived from the document, so its
+    pending record is found by key (at most one per document, by construction)."""
+    digest = hashlib.sha1(f"outbox\0{collection}\0{doc_key(doc_id)}".encode()).digest()
+    return bson.ObjectId(digest[:12])
+
+
 class OutboxWriter:
     """The engine's write hook that records synced writes in the outbox.
 
-    Holds nothing but the clock: the pending record of a document is found through the
-    outbox's ``docId`` index, the next sequence number through its ``seq`` index, so an
-    outbox of any length costs no memory and a rollback leaves nothing to put back.
+    Holds nothing but the clock and the next sequence number: a document's pending record
+    is found by its derived id (:func:`record_id`), the next sequence number once through
+    the ``seq`` index and then counted (forgotten at any rollback). The clock's high-water
+    mark is saved in the store's info once per unit of work, before it commits, so a
+    restart never stamps below a record it made.
     """
 
     def __init__(self, engine: SqliteEngine):
         self._engine = engine
         self.enabled = True
-        floor = int(engine.get_info(HLC_INFO_KEY) or 0)
-        newest = self._first(OUTBOX, "hlc")
-        if newest is not None:
-            floor = max(floor, int(newest.get("hlc") or 0))
-        self.clock = HybridClock(floor)
+        self._next_seq: int | None = None
+        self._clock_saved = True
+        engine.on_rollback.append(self._forget_seq)
+        engine.before_commit.append(self._save_clock_in_unit)
+        self.clock = HybridClock(int(engine.get_info(HLC_INFO_KEY) or 0))
 
     def refresh_floor(self) -> None:
-        """Move the clock past every stamp in the outbox (once its index exists)."""
-        newest = self._first(OUTBOX, "hlc")
-        if newest is not None:
-            self.clock.observe(int(newest.get("hlc") or 0))
+        """Move the clock past the saved high-water mark again (after an upgrade or a
+        restore wrote a new one)."""
+        self.clock.observe(int(self._engine.get_info(HLC_INFO_KEY) or 0))
 
-    def _first(self, location: str, field: str) -> dict[str, Any] | None:
-        """The record with the largest ``field`` (through its index)."""
-        for key in self._engine.index_keys(location, field, rank=RANK_NUMBER,
-                                           descending=True):
-            return self._engine.get_by_key(location, key)
-        return None
+    def _last_seq(self) -> int:
+        for _key, record in self._engine.index_docs(OUTBOX, "seq", rank=RANK_NUMBER,
+                                                    descending=True):
+            return int(record["seq"])
+        return 0
 
     def __call__(self, collection: str, doc_id: Any, doc: dict[str, Any] | None) -> None:
         if collection == OUTBOX:
@@ -99,14 +107,17 @@ class OutboxWriter:
         if short is None or not self.enabled:
             return
         engine = self._engine
-        existing = self.pending(short, doc_id)
+        rid = record_id(short, doc_id)
+        existing = engine.get_by_key(OUTBOX, str(rid))
         now = utcnow()
         stamp = bson.Int64(self.clock.tick())
+        self._clock_saved = False
         if existing is None:
-            last = self._first(OUTBOX, "seq")
+            if self._next_seq is None:
+                self._next_seq = self._last_seq() + 1
             record = {
-                "_id": new_id(),
-                "seq": (last["seq"] + 1) if last is not None else 1,
+                "_id": rid,
+                "seq": self._next_seq,
                 "collection": short,
                 "docId": doc_id,
                 "op": "delete" if doc is None else "upsert",
@@ -124,17 +135,21 @@ class OutboxWriter:
                 "updatedAt": now,
             }
         engine.put_doc(OUTBOX, record)
+        if existing is None:
+            self._next_seq = record["seq"] + 1
+
+    def _forget_seq(self) -> None:
+        self._next_seq = None
+
+    def _save_clock_in_unit(self) -> None:
+        if not self._clock_saved:
+            self._engine.execute("INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
+                                 (HLC_INFO_KEY, str(self.clock.last)))
+            self._clock_saved = True
 
     def pending(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
         """The outbox record waiting for a document, if any (a copy)."""
-        engine = self._engine
-        rank, val = order_key(doc_id)
-        for key in engine.index_keys(OUTBOX, "docId", rank=rank, eq=0 if val is None else val):
-            record = engine.get_by_key(OUTBOX, key)
-            if (record is not None and record.get("collection") == collection
-                    and same_value(record.get("docId"), doc_id)):
-                return record
-        return None
+        return self._engine.get_by_key(OUTBOX, str(record_id(collection, doc_id)))
 
     def save_clock(self) -> None:
         """Keep the clock's high-water mark (stamps seen from other devices included)."""

@@ -102,7 +102,7 @@ COLLECTIONS: list[CollectionSpec] = [
     # (ours) settings of this PC only (series prefix, printer, remote, SMS): never synced.
     CollectionSpec("localsettings", [], synced=False),
     # (ours) the sync outbox, written in the same commit as each synced write.
-    CollectionSpec("outbox", [_ix("seq"), _ix("docId"), _ix("hlc")], synced=False),
+    CollectionSpec("outbox", [_ix("seq")], synced=False),
     # (ours) documents the remote refused (or that could not be applied here), with the reason.
     CollectionSpec("deadletters", [_ix("collection")], synced=False),
     # (ours) sync bookkeeping of this PC: pull cursors, customer merges, last results.

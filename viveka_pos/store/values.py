@@ -37,6 +37,12 @@ RANK_BOOL = 8
 RANK_DATE = 9
 RANK_REGEX = 11
 
+_RANK_OF_TYPE: dict[type, int] = {
+    str: RANK_STRING, int: RANK_NUMBER, bson.Int64: RANK_NUMBER, float: RANK_NUMBER,
+    bool: RANK_BOOL, bson.ObjectId: RANK_OBJECTID, _dt.datetime: RANK_DATE,
+    type(None): RANK_NULL, dict: RANK_OBJECT, list: RANK_ARRAY, bytes: RANK_BINARY,
+}
+
 _EPOCH = _dt.datetime(1970, 1, 1)
 _EPOCH_AWARE = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
@@ -44,6 +50,9 @@ _EPOCH_AWARE = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 def rank_of(value: Any) -> int:
     """The value's place in MongoDB's order of types."""
     kind = type(value)
+    rank = _RANK_OF_TYPE.get(kind)
+    if rank is not None:
+        return rank
     if value is None:
         return RANK_NULL
     if kind is bool:
@@ -75,6 +84,15 @@ def millis(moment: _dt.datetime) -> int:
 
 def order_key(value: Any) -> tuple[int, Any]:
     """``(rank, sqlite_value)`` ordering like MongoDB orders ``value``."""
+    kind = type(value)
+    if kind is str:
+        return RANK_STRING, value
+    if kind is bson.ObjectId:
+        return RANK_OBJECTID, value.binary
+    if kind is int or kind is bson.Int64:
+        return RANK_NUMBER, int(value)
+    if kind is bool:
+        return RANK_BOOL, int(value)
     rank = rank_of(value)
     if rank == RANK_NUMBER:
         if isinstance(value, Decimal128):
