@@ -2,22 +2,18 @@
 
 Each unit n writes an invoice, three payments and a stock movement, and bumps a counter,
 all in one unit of work. After ``commit`` returns it prints ``ack n``: from then on unit n
-must survive anything, including SIGKILL a microsecond later. With ``--reserve-log-space``
-the log's room is reserved meanwhile, as the app does after start.
+must survive anything, including SIGKILL a microsecond later.
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 
 from viveka_pos.store import open_store
 
 
 def main() -> None:
     store = open_store(sys.argv[1], sweep=False)
-    if "--reserve-log-space" in sys.argv[2:]:  # as the app does after start (wal_space.py)
-        threading.Thread(target=store.reserve_log_space, daemon=True).start()
     db = store.db
     counter = db.counters.find_one({"_id": "crash"})
     if counter is None:

@@ -150,7 +150,7 @@ def test_backups_listing_and_verify_backup(data_dir: Path) -> None:
     assert missing.returncode == 1 and "is not a Viveka POS backup folder" in missing.stderr
 
 
-@pytest.mark.parametrize("newer", [3])
+@pytest.mark.parametrize("newer", [SCHEMA_VERSION + 1])
 def test_data_from_a_newer_program_is_refused(data_dir: Path, newer: int) -> None:
     make_data(data_dir)
     store = open_store(data_dir)

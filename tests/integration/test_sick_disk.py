@@ -44,6 +44,7 @@ from viveka_pos.store import (
     open_store,
 )
 from viveka_pos.store.opening import StoreAccessError, StoreDiskFullError, StoreMissingError
+from viveka_pos.store.schema import COLLECTIONS
 
 POSIX = os.name == "posix"
 ROOT = POSIX and os.geteuid() == 0
@@ -329,7 +330,9 @@ def open_and_use(data_dir: Path) -> Store:
     """Open the store and touch all its data, as the app does within seconds of starting."""
     store = open_store(data_dir)
     try:
-        store.preload()
+        for spec in COLLECTIONS:  # read every document, as a day of billing and reports may
+            for _doc in store.iter_docs(spec.name):
+                pass
     except BaseException:
         store.close()
         raise

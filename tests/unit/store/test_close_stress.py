@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from viveka_pos.store import open_store
+from viveka_pos.store import Store, open_store
 from viveka_pos.store.checkpoint import WalCheckpointer
 
 #: a stop that takes longer than this counts as a hang
@@ -61,9 +61,9 @@ def test_a_store_opened_written_and_closed_at_random_moments_always_closes(
         store = open_store(folder, sweep=False)
         writers = []
         for _ in range(rng.randint(0, 2)):
-            def write(count: int = rng.randint(1, 5)) -> None:
+            def write(target: Store = store, count: int = rng.randint(1, 5)) -> None:
                 for n in range(count):
-                    store.db.things.insert_one({"n": n})
+                    target.db.things.insert_one({"n": n})
             writer = threading.Thread(target=write)
             writer.start()
             writers.append(writer)
