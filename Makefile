@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean system-deps package screenshots
+.PHONY: run test lint bench bench-check clean system-deps package screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -35,6 +35,13 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/store_bench.py
+
+## Build the S1 data set (a year of a small shop) and fail when a CLI command breaks its
+## budget: peak RSS <= 200 MB, wall <= 2x `viveka-pos --help` measured in the same run.
+BENCH_S1 ?= bench/out/s1
+bench-check: $(STAMP)
+	test -f $(BENCH_S1)/viveka.sqlite3 || $(BIN)/python bench/dataset.py --out $(BENCH_S1) --scale S1
+	$(BIN)/python bench/cli_bench.py $(BENCH_S1) --runs 3 --check
 
 ## Debian/Ubuntu libraries Qt needs (run as root or with sudo).
 system-deps:

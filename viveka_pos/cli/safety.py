@@ -22,6 +22,8 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "doctor", help="check the data: integrity, invoice chain, backups, disk space")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--rebuild", action="store_true",
+                   help="first file every document again: indexes, report ledgers, item search")
     p.set_defaults(func=cmd_doctor)
 
     p = subparsers.add_parser("backups", help="list this computer's backups (or take one now)")
@@ -43,6 +45,11 @@ def register(subparsers: Any) -> None:
 def cmd_doctor(args: argparse.Namespace) -> int:
     try:
         with opened_store(args) as store:
+            if args.rebuild:
+                filed = store.rebuild_derived()
+                if not args.json:
+                    print(f"{'ok':<5} {'Rebuild':<20} filed {sum(filed.values())} documents "
+                          "again (indexes, report ledgers, item search)")
             report = check_health(store)
     except StoreError as exc:
         # The worst finding of all: say it the same way as the other checks.

@@ -199,6 +199,32 @@ def _missing(series: str, fy: str, first: int, last: int) -> str:
     )
 
 
+def series_of(doc: Mapping[str, Any]) -> str | None:
+    """The hash chain an invoice belongs to: its series (from the field, else its number);
+    None for an invoice without a hash (made by another program: no chain)."""
+    series = doc.get("series")
+    if isinstance(series, str) and series:
+        return series
+    if not doc.get("hash"):
+        return None
+    try:
+        return parse_invoice_number(doc.get("invoiceNumber")).series
+    except ValidationError:
+        return "?"
+
+
+def chain_order(doc: Mapping[str, Any]) -> tuple[str, int, str]:
+    """(financial year, sequence, number): an invoice's place in its chain."""
+    fy, seq = doc.get("financialYear"), doc.get("sequence")
+    if not isinstance(fy, str) or not isinstance(seq, int) or isinstance(seq, bool):
+        try:
+            parts = parse_invoice_number(doc.get("invoiceNumber"))
+            fy, seq = parts.financial_year, parts.sequence
+        except ValidationError:
+            fy, seq = "", 0
+    return fy, seq, str(doc.get("invoiceNumber", ""))
+
+
 class ChainEntry(NamedTuple):
     """What the chain check needs of one invoice, made as the invoice is read (a few
     hundred bytes instead of the whole document, so years of invoices can be checked in

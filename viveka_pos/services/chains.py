@@ -9,35 +9,20 @@ of invoice documents.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
 
-from ..domain.errors import ValidationError
-from ..domain.hashchain import ChainEntry, chain_entry, verify_entries
-from ..domain.numbering import parse_invoice_number
+from ..domain.hashchain import (
+    ChainEntry,
+    chain_entry,
+    chain_order,
+    series_of,
+    verify_entries,
+)
 
-
-def _series_of(doc: Mapping[str, Any]) -> str | None:
-    series = doc.get("series")
-    if isinstance(series, str) and series:
-        return series
-    if not doc.get("hash"):
-        return None  # not made by this program (e.g. the old backend's numbers): no chain
-    try:
-        return parse_invoice_number(doc.get("invoiceNumber")).series
-    except ValidationError:
-        return "?"
-
-
-def _order(doc: Mapping[str, Any]) -> tuple[str, int, str]:
-    fy, seq = doc.get("financialYear"), doc.get("sequence")
-    if not isinstance(fy, str) or not isinstance(seq, int):
-        try:
-            parts = parse_invoice_number(doc.get("invoiceNumber"))
-            fy, seq = parts.financial_year, parts.sequence
-        except ValidationError:
-            fy, seq = "", 0
-    return fy, seq, str(doc.get("invoiceNumber", ""))
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 def chain_problems(invoices: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -57,9 +42,9 @@ def chain_report(invoices: Iterable[Mapping[str, Any]], *, name_series: bool = T
     groups: dict[tuple[str, str], list[tuple[tuple[str, int, str], ChainEntry]]] = \
         defaultdict(list)
     for doc in invoices:
-        series = _series_of(doc)
+        series = series_of(doc)
         if series is not None:
-            groups[(str(doc.get("clientId")), series)].append((_order(doc), chain_entry(doc)))
+            groups[(str(doc.get("clientId")), series)].append((chain_order(doc), chain_entry(doc)))
     shops = {client for client, _ in groups}
     problems: list[str] = []
     chained = 0
@@ -77,4 +62,40 @@ def chain_report(invoices: Iterable[Mapping[str, Any]], *, name_series: bool = T
 
 def count_chained(invoices: Iterable[Mapping[str, Any]]) -> int:
     """How many of ``invoices`` belong to a hash chain."""
-    return sum(1 for doc in invoices if _series_of(doc) is not None)
+    return sum(1 for doc in invoices if series_of(doc) is not None)
+
+
+def store_chain_report(store: Store, client_id: Any = None, *, name_series: bool = True
+                       ) -> tuple[list[str], int]:
+    """(problems, invoices in a chain) of an open store's chains (one shop's, or all),
+    from the chain table the store keeps (``store.chains``): no invoice is hashed again
+    unless its stored bytes changed, and one chain entry at a time is in memory."""
+    several = client_id is None and len(store.chains.shops()) > 1
+    problems: list[str] = []
+    chained = 0
+    for (client, series), group in groupby(store.chains.entries(client_id),
+                                           key=lambda placed: (placed[0], placed[1])):
+        counted = _Counted(entry for _client, _series, _place, entry in group)
+        found = verify_entries(counted)
+        chained += counted.count
+        prefix = f"shop {client}: " if several else ""
+        if name_series:
+            prefix += f"series {series}: "
+        problems.extend(prefix + text for text in found)
+    return problems, chained
+
+
+class _Counted:
+    """An iterator that counts what passes through it."""
+
+    def __init__(self, items: Iterator[ChainEntry]):
+        self._items = items
+        self.count = 0
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> ChainEntry:
+        item = next(self._items)
+        self.count += 1
+        return item

@@ -26,7 +26,7 @@ from typing import Any
 from ..domain.clock import Clock, SystemClock
 from ..store import SCHEMA_VERSION, Store
 from .backups import backup_dir, find_backups, known_backup_dirs, last_good_backup
-from .chains import chain_report
+from .chains import store_chain_report
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
 MAX_BACKUP_AGE = timedelta(days=7)
@@ -107,7 +107,7 @@ def check_integrity(store: Store) -> Check:
 
 
 def check_chains(store: Store) -> Check:
-    problems, chained = chain_report(store.iter_docs("invoices"))
+    problems, chained = store_chain_report(store)
     if not problems:
         return Check("chain", "Invoice hash chain", True,
                      f"all {chained} invoices intact", chained)

@@ -18,7 +18,7 @@ from ..domain.states import state_by_code
 from ..domain.words import amount_in_words
 from ..store import new_id
 from .carts import CartService, CartView
-from .chains import chain_report
+from .chains import store_chain_report
 from .context import ShopScope
 from .convert import quantity_of, rupees, stored_quantity
 from .device import DeviceSettings
@@ -207,8 +207,6 @@ class InvoiceService:
 
     def verify(self) -> list[str]:
         """Tamper check: every series' hash chain of this shop, in order. Empty list: all
-        intact. Streams the invoices (see ``chains.chain_report``)."""
-        shop = self.scope.client_id
-        invoices = (doc for doc in self.scope.store.iter_docs("invoices")
-                    if doc.get("clientId") == shop and doc.get("series"))
-        return chain_report(invoices, name_series=False)[0]
+        intact. Reads the chain table the store keeps (``chains.store_chain_report``)."""
+        return store_chain_report(self.scope.store, self.scope.client_id,
+                                  name_series=False)[0]

@@ -43,7 +43,7 @@ CACHE_DOCS = 4096
 #: rows read per statement when a collection or an index range is scanned
 SCAN_CHUNK = 500
 #: the on-disk layout of ``idx``/``uniq`` and the derived tables (store_info key)
-STORAGE_FORMAT = "2"
+STORAGE_FORMAT = "3"
 
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -75,8 +75,9 @@ CREATE TABLE IF NOT EXISTS uniq (
 class Projection(Protocol):
     """A derived table kept in step with some collections, inside each write's transaction.
 
-    ``write`` gets the document's old and new versions (None when absent) and must only
-    touch its own tables; ``rebuild`` fills them again from the documents.
+    ``write`` gets the document's old and new versions (None when absent), and the new
+    version's stored bytes, and must only touch its own tables; ``rebuild`` fills them
+    again from the documents.
     """
 
     name: str
@@ -85,7 +86,8 @@ class Projection(Protocol):
     def create(self, cursor: sqlite3.Cursor) -> None: ...
 
     def write(self, engine: SqliteEngine, collection: str, key: str,
-              old: dict[str, Any] | None, new: dict[str, Any] | None) -> None: ...
+              old: dict[str, Any] | None, new: dict[str, Any] | None,
+              body: bytes | None = None) -> None: ...
 
     def rebuild(self, engine: SqliteEngine) -> None: ...
 
@@ -539,6 +541,11 @@ class SqliteEngine:
     def _scan(self, location: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every document of a collection, in key order, read a chunk at a time (the lock
         is held per chunk only; a document written meanwhile is seen or not)."""
+        for key, body in self.bodies(location):
+            yield key, self._decode(body)
+
+    def bodies(self, location: str) -> Iterator[tuple[str, bytes]]:
+        """(key, stored BSON) of every document of a collection, a chunk at a time."""
         after = ""
         while True:
             with self.lock:
@@ -547,8 +554,7 @@ class SqliteEngine:
                     (location, after, SCAN_CHUNK))
             if not rows:
                 return
-            for key, body in rows:
-                yield key, self._decode(body)
+            yield from rows
             after = rows[-1][0]
 
     def iter_docs(self, location: str) -> Iterator[dict[str, Any]]:
@@ -670,7 +676,7 @@ class SqliteEngine:
             self._cache.move_to_end((location, key))
             if len(self._cache) > CACHE_DOCS:
                 self._cache.popitem(last=False)
-            self._file(location, key, old, stored)
+            self._file(location, key, old, stored, body)
             self._changed.setdefault(location, set()).add(key)
             if self.on_write is not None:
                 self.on_write(location, stored["_id"], stored)
@@ -718,7 +724,7 @@ class SqliteEngine:
         return True
 
     def _file(self, location: str, key: str, old: dict[str, Any] | None,
-              new: dict[str, Any] | None) -> None:
+              new: dict[str, Any] | None, body: bytes | None = None) -> None:
         """Index rows, unique keys and derived tables of one document's change."""
         gone: list[tuple[Any, ...]] = []
         added: list[tuple[Any, ...]] = []
@@ -742,7 +748,7 @@ class SqliteEngine:
                               "VALUES (?, ?, ?, ?)", (location, name, token, key))
         for projection in self._projections:
             if location in projection.follows:
-                projection.write(self, location, key, old, new)
+                projection.write(self, location, key, old, new, body)
 
     def _claim_unique(self, location: str, name: str, fields: tuple[str, ...], key: str,
                       doc: dict[str, Any]) -> None:

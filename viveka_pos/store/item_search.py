@@ -70,7 +70,8 @@ class ItemSearch:
         cursor.executescript(_TABLES)
 
     def write(self, engine: SqliteEngine, collection: str, key: str,
-              old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+              old: dict[str, Any] | None, new: dict[str, Any] | None,
+              body: bytes | None = None) -> None:
         entry = _entry(new)
         if old is not None and new is not None and _entry(old) == entry:
             return  # a sale changed the stock: nothing searchable changed

@@ -212,7 +212,8 @@ class ReportLedger:
 
     # --------------------------------------------------------------- upkeep
     def write(self, engine: SqliteEngine, collection: str, key: str,
-              old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+              old: dict[str, Any] | None, new: dict[str, Any] | None,
+              body: bytes | None = None) -> None:
         if collection == INVOICES:
             self._invoice(engine, key, new)
         elif collection == PAYMENTS:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from .chain_ledger import InvoiceChains
 from .engine import Projection
 from .item_search import ItemSearch
 from .ledger import ReportLedger
 
 
 def default_projections() -> list[Projection]:
-    """Report ledgers and item search: written in the same transaction as the documents."""
-    return [ReportLedger(), ItemSearch()]
+    """Report ledgers, item search and invoice chains: written in the same transaction as
+    the documents."""
+    return [ReportLedger(), ItemSearch(), InvoiceChains()]

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config import resolve_data_dir
 from .backup import BackupManifest, read_backup, restore_into, write_backup
+from .chain_ledger import ChainQueries
 from .collection import DurableClient, DurableCollection, DurableDatabase
 from .engine import STORAGE_FORMAT, SqliteEngine, utcnow
 from .errors import StoreError, StoreVersionError
@@ -55,6 +56,13 @@ class Store:
         """The reports' ledger tables (store/ledger.py)."""
         self._check_open()
         return LedgerQueries(self._engine)
+
+    @property
+    def chains(self) -> ChainQueries:
+        """The invoice hash chains, checked against the stored invoices
+        (store/chain_ledger.py)."""
+        self._check_open()
+        return ChainQueries(self._engine)
 
     @property
     def item_search(self) -> SearchQueries:
