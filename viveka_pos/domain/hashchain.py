@@ -1,8 +1,11 @@
 """Tamper evidence for invoices: each invoice's hash covers its contents and the hash of the
 invoice before it in the same series, so editing, removing or re-ordering invoices shows.
+Credit notes are chained the same way in their own series (:data:`CREDIT_NOTES`).
 
 The hash covers every field except those that legitimately change after the invoice is made
-(``paidAmount``, ``isFinalized``), the chain fields themselves (``hash``; ``prevHash`` is
+(``paidAmount``, ``isFinalized``, and the cancellation mark of an invoice cancelled later:
+``isCancelled``, ``cancelledAt``, ``cancelReason``, ``cancelRefund``, ``cancelRefundMethod``),
+the chain fields themselves (``hash``; ``prevHash`` is
 passed in explicitly) and metadata whose name starts with '_' (``_id`` and sync fields), so
 the hash can be computed before the document has an id or a sync stamp.
 
@@ -24,17 +27,26 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from bson import Decimal128, ObjectId
 
 from viveka_pos.domain.errors import ValidationError
-from viveka_pos.domain.numbering import format_invoice_number, parse_invoice_number
+from viveka_pos.domain.numbering import (
+    DocumentNumber,
+    format_credit_note_number,
+    format_invoice_number,
+    parse_credit_note_number,
+    parse_invoice_number,
+)
 
 GENESIS_HASH = "0" * 64
 """``prevHash`` of the first invoice of a series."""
 
-MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "hash", "prevHash"})
+CANCELLATION_FIELDS = frozenset(
+    {"isCancelled", "cancelledAt", "cancelReason", "cancelRefund", "cancelRefundMethod"})
+"""Set once when an invoice is cancelled (its number and contents stay as they were)."""
+MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "hash", "prevHash"}) | CANCELLATION_FIELDS
 REPOINTED_FIELDS = frozenset({"clientCustomerId"})
 """References that a customer merge may re-point after the invoice is made."""
 _UNHASHED = MUTABLE_FIELDS | REPOINTED_FIELDS
@@ -161,7 +173,21 @@ def invoice_hash(invoice_doc: Mapping[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _position(doc: Mapping[str, Any]) -> tuple[str, str, int] | None:
+class ChainKind(NamedTuple):
+    """What a chain holds: how its documents are named, numbered and written."""
+
+    noun: str
+    number_field: str
+    parse: Any  # text -> DocumentNumber, or ValidationError
+    format: Any  # (series, fy, seq) -> text
+
+
+INVOICES = ChainKind("invoice", "invoiceNumber", parse_invoice_number, format_invoice_number)
+CREDIT_NOTES = ChainKind("credit note", "creditNoteNumber", parse_credit_note_number,
+                         format_credit_note_number)
+
+
+def _position(doc: Mapping[str, Any], kind: ChainKind) -> tuple[str, str, int] | None:
     """(series, financial year, sequence) from the stored fields, else from the number."""
     series, fy, seq = doc.get("series"), doc.get("financialYear"), doc.get("sequence")
     if (
@@ -172,35 +198,36 @@ def _position(doc: Mapping[str, Any]) -> tuple[str, str, int] | None:
     ):
         return series, fy, seq
     try:
-        parts = parse_invoice_number(doc.get("invoiceNumber"))
+        parts: DocumentNumber = kind.parse(doc.get(kind.number_field))
     except ValidationError:
         return None
     return parts.series, parts.financial_year, parts.sequence
 
 
-def _label(doc: Mapping[str, Any]) -> str:
-    number = doc.get("invoiceNumber")
-    return f"invoice {number}" if number else f"invoice with id {doc.get('_id')}"
+def _label(doc: Mapping[str, Any], kind: ChainKind) -> str:
+    number = doc.get(kind.number_field)
+    return f"{kind.noun} {number}" if number else f"{kind.noun} with id {doc.get('_id')}"
 
 
-def _number(series: str, fy: str, seq: int) -> str:
+def _number(series: str, fy: str, seq: int, kind: ChainKind) -> str:
     try:
-        return format_invoice_number(series, fy, seq)
+        return str(kind.format(series, fy, seq))
     except ValidationError:
         return f"{series} {fy} #{seq}"
 
 
-def _missing(series: str, fy: str, first: int, last: int) -> str:
+def _missing(series: str, fy: str, first: int, last: int, kind: ChainKind) -> str:
     if first == last:
-        return f"invoice {_number(series, fy, first)} is missing"
+        return f"{kind.noun} {_number(series, fy, first, kind)} is missing"
     return (
-        f"invoices {_number(series, fy, first)} to {_number(series, fy, last)} are missing "
-        f"({last - first + 1} invoices)"
+        f"{kind.noun}s {_number(series, fy, first, kind)} to {_number(series, fy, last, kind)}"
+        f" are missing ({last - first + 1} {kind.noun}s)"
     )
 
 
 def verify_chain(
-    invoices_in_series_order: Iterable[Mapping[str, Any]], *, genesis: str = GENESIS_HASH
+    invoices_in_series_order: Iterable[Mapping[str, Any]], *, genesis: str = GENESIS_HASH,
+    kind: ChainKind = INVOICES,
 ) -> list[str]:
     """Problems found in one series, oldest invoice first; an empty list means intact.
 
@@ -213,18 +240,18 @@ def verify_chain(
     prev_hash = genesis
     previous: tuple[str, str, int] | None = None
     for doc in invoices_in_series_order:
-        label = _label(doc)
+        label = _label(doc, kind)
         stored = doc.get("hash")
         link = doc.get("prevHash")
         if link != prev_hash:
-            problems.append(f"{label} is not linked to the invoice before it")
+            problems.append(f"{label} is not linked to the {kind.noun} before it")
         if not isinstance(stored, str) or not stored:
             problems.append(f"{label} has no hash")
         elif invoice_hash(doc, link if isinstance(link, str) else "") != stored:
             problems.append(f"{label} was changed after it was made")
         prev_hash = stored if isinstance(stored, str) else ""
 
-        position = _position(doc)
+        position = _position(doc, kind)
         if position is None:
             problems.append(f"{label} has no series, financial year and sequence number")
             continue
@@ -238,11 +265,11 @@ def verify_chain(
                 problems.append(f"{label} repeats or goes back in the sequence")
                 continue
             if seq > previous[2] + 1:
-                problems.append(_missing(series, fy, previous[2] + 1, seq - 1))
+                problems.append(_missing(series, fy, previous[2] + 1, seq - 1, kind))
         elif previous is not None and fy < previous[1]:
             problems.append(f"{label} goes back to an earlier financial year")
             continue
         elif seq > 1:
-            problems.append(_missing(series, fy, 1, seq - 1))
+            problems.append(_missing(series, fy, 1, seq - 1, kind))
         previous = position
     return problems

@@ -19,7 +19,7 @@ from ..domain.words import amount_in_words
 from ..store import new_id
 from .carts import CartService, CartView
 from .context import ShopScope
-from .convert import quantity_of, rupees, stored_quantity
+from .convert import quantity_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
 from .payments import apply_payments
 from .stock import record_movement
@@ -120,7 +120,7 @@ class InvoiceService:
                 "costPerUnit": rupees(computed.unit_price),
                 "unit": computed.unit,
                 "hsnCode": computed.hsn_code,
-                "gstRate": computed.gst_rate,
+                "gstRate": stored_rate(computed.gst_rate),
                 "grossAmount": rupees(computed.gross),
                 "discount": rupees(computed.discount),
                 "taxableValue": rupees(computed.taxable),
@@ -167,7 +167,7 @@ class InvoiceService:
             "totalSgst": rupees(totals.total_sgst),
             "totalIgst": rupees(totals.total_igst),
             "taxSummary": [
-                {"hsnCode": row.hsn_code, "gstRate": row.gst_rate,
+                {"hsnCode": row.hsn_code, "gstRate": stored_rate(row.gst_rate),
                  "taxableValue": rupees(row.taxable), "cgst": rupees(row.cgst),
                  "sgst": rupees(row.sgst), "igst": rupees(row.igst)}
                 for row in totals.tax_summary
