@@ -13,6 +13,7 @@ from .device import DeviceSettings
 from .invoices import InvoiceService
 from .payments import PaymentService
 from .reports import ReportService
+from .returns import ReturnService
 from .search import ItemSearchIndex
 from .shop import ShopService
 
@@ -28,6 +29,7 @@ class ShopServices:
         self.carts = CartService(self.scope)
         self.invoices = InvoiceService(self.scope)
         self.payments = PaymentService(self.scope)
+        self.returns = ReturnService(self.scope)
         self._search: ItemSearchIndex | None = None
         self.dealers = DealerService(self.scope)
         self.reports = ReportService(self.scope)
