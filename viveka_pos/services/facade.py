@@ -10,6 +10,7 @@ from .context import ServiceContext, ShopScope
 from .customers import CustomerService
 from .dealers import DealerService
 from .device import DeviceSettings
+from .gstr1 import Gstr1Service
 from .invoices import InvoiceService
 from .payments import PaymentService
 from .reports import ReportService
@@ -30,6 +31,7 @@ class ShopServices:
         self.invoices = InvoiceService(self.scope)
         self.payments = PaymentService(self.scope)
         self.returns = ReturnService(self.scope)
+        self.gstr1 = Gstr1Service(self.scope)
         self._search: ItemSearchIndex | None = None
         self.dealers = DealerService(self.scope)
         self.reports = ReportService(self.scope)
