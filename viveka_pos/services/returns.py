@@ -63,6 +63,18 @@ class ReturnableLine:
         return self.sold - self.returned
 
 
+@dataclass(frozen=True)
+class ReturnPreview:
+    """What a return would make, before it is saved (paise)."""
+
+    lines: list[dict[str, Any]]
+    taxable: int
+    tax: int
+    total: int
+    refund: int
+    adjusted: int
+
+
 def _fmt(quantity: Decimal) -> str:
     return f"{quantity.normalize():f}"
 
@@ -149,6 +161,24 @@ class ReturnService:
                     qty -= take
         return wanted
 
+    def preview(self, invoice: Any, lines: Mapping[int, Any], *,
+                refund: Any = None) -> ReturnPreview:
+        """The credit note ``create`` would make now, and how it would be settled; nothing
+        is saved. Raises the same ValidationErrors."""
+        doc = self.invoice(invoice)
+        self._check_returnable(doc)
+        if not lines:
+            raise ValidationError("quantity", "choose at least one item and quantity to return")
+        products = self._credit_lines(doc, lines)
+        taxable = sum(paise_of(line["taxableValue"]) for line in products)
+        total = sum(paise_of(line["lineTotal"]) for line in products)
+        paid_out, adjusted = self._refund_split(total, self._balance(doc), refund)
+        return ReturnPreview(products, taxable, total - taxable, total, paid_out, adjusted)
+
+    @staticmethod
+    def _balance(invoice: dict[str, Any]) -> int:
+        return max(0, paise_of(invoice.get("totalAmount")) - paise_of(invoice.get("paidAmount")))
+
     def create(self, invoice: Any, lines: Mapping[int, Any], *, refund: Any = None,
                method: Any = "cash", reason: Any = "") -> dict[str, Any]:
         """Take back ``lines`` ({invoice line index: quantity}) of an invoice.
@@ -172,9 +202,7 @@ class ReturnService:
             self._check_returnable(fresh)
             products = self._credit_lines(fresh, lines)
             total = sum(paise_of(line["lineTotal"]) for line in products)
-            balance = max(0, paise_of(fresh.get("totalAmount")) - paise_of(
-                fresh.get("paidAmount")))
-            refund_paise, adjusted = self._refund_split(total, balance, refund)
+            refund_paise, adjusted = self._refund_split(total, self._balance(fresh), refund)
             slot = next_slot(db, self.scope.client_id, CREDIT_NOTE_SERIES, series, fy)
             note = self._note_doc(fresh, products, slot.number, series, fy, slot.sequence,
                                   today, now, reason_text)

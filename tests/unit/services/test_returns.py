@@ -234,3 +234,15 @@ def test_tampered_credit_note_is_found(svc: ShopServices, parts) -> None:
     svc.ctx.store.db.creditnotes.update_one({"_id": note["_id"]}, {"$set": {"totalAmount": 1}})
     problems = svc.returns.verify()
     assert problems == [f"credit note {note['creditNoteNumber']} was changed after it was made"]
+
+
+def test_preview_matches_what_is_saved_and_saves_nothing(svc: ShopServices, parts) -> None:
+    invoice = _bill(svc, {"BP": 3, "HL": 4}, discount=500, paid=3000)
+    before = _state(svc)
+    preview = svc.returns.preview(invoice["_id"], {0: 1, 1: 3})
+    assert _state(svc) == before
+    assert (preview.taxable, preview.tax, preview.total) == (225000, 22950, 247950)
+    assert (preview.adjusted, preview.refund) == (207600, 40350)  # ₹2,076 due, rest paid out
+    note = svc.returns.create(invoice["_id"], {0: 1, 1: 3})
+    assert _paise(note, "totalAmount", "adjustedAmount", "refundAmount") == (
+        preview.total, preview.adjusted, preview.refund)

@@ -246,6 +246,7 @@ class BillingScreen(QWidget):
             (Qt.Key.Key_F12, lambda: self.pay(print_after=True)),
             (QKeySequence("Ctrl+S"), lambda: self.pay(print_after=False)),
             (QKeySequence("Ctrl+P"), self.reprint_last),
+            (QKeySequence("Ctrl+R"), self.take_back),
         ]
         for key, action in keys:
             sequence = key if isinstance(key, QKeySequence) else QKeySequence(key)
@@ -663,6 +664,17 @@ class BillingScreen(QWidget):
     def _print(self, invoice: dict[str, Any], *, prefix: str) -> None:
         print_invoice(self, self.services, invoice,
                       on_finished=lambda result: self.say(f"{prefix} · {result}", "success"))
+
+    def take_back(self) -> None:
+        """Ctrl+R: goods taken back on a bill (credit note) or a bill of today cancelled;
+        the last bill's number is offered."""
+        from ..dialogs.sales_return import run_return
+
+        last = str((self.last_invoice or {}).get("invoiceNumber", ""))
+        message = run_return(self, self.services, number=last, on_message=self.say)
+        if message:
+            self.say(message)
+        self.focus_search()
 
     def reprint_last(self) -> None:
         if self.last_invoice is None:
