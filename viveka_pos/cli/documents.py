@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from ..printing.dealer_order import render_dealer_order
-from ..printing.invoice_a4 import render_invoice_a4
 from ..printing.invoice_view import COPIES
+from ..printing.paper import PAPERS, invoice_on, paper_of
 from ..printing.printer import save_pdf
-from ..printing.receipt_thermal import render_receipt
 from .common import CommandError, opened_store, run_command
 from .core import shop_services
 
-FORMATS = ("a4", "80mm", "58mm")
+FORMATS = PAPERS
 
 
 def register(subparsers: Any) -> None:
@@ -48,12 +47,8 @@ def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None,
                    copy: str | None = "original") -> bytes:
     """The invoice as PDF bytes in the shop's (or the given) paper size."""
     shop = svc.scope.shop()
-    paper = paper or (shop.get("clientSettings") or {}).get("paperSize") or "a4"
     payments = svc.payments.for_invoice(invoice["_id"])
-    if paper == "a4":
-        return render_invoice_a4(invoice, shop, payments, copy=copy)
-    return render_receipt(invoice, shop, payments, width_mm=int(paper.removesuffix("mm")),
-                          copy=copy)
+    return invoice_on(paper_of(shop, paper), invoice, shop, payments, copy=copy)
 
 
 def cmd_invoice_pdf(args: argparse.Namespace) -> int:

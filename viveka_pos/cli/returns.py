@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.money import format_inr
-from ..printing.invoice_a4 import render_credit_note_a4
 from ..printing.invoice_view import COPIES
+from ..printing.paper import credit_note_on, paper_of
 from ..printing.printer import save_pdf
-from ..printing.receipt_thermal import render_credit_note_receipt
 from ..services.convert import paise_of
 from ..services.gstr1 import portal_json
 from ..services.gstr1_sheets import write_csv
@@ -113,13 +112,7 @@ def cmd_credit_note_pdf(args: argparse.Namespace) -> int:
             svc = shop_services(store)
             note = svc.returns.get(args.number)
             shop = svc.scope.shop()
-        paper = args.format or (shop.get("clientSettings") or {}).get("paperSize") or "a4"
-        if paper == "a4":
-            pdf = render_credit_note_a4(note, shop, copy=args.copy)
-        else:
-            pdf = render_credit_note_receipt(note, shop, int(paper.removesuffix("mm")),
-                                             copy=args.copy)
-        save_pdf(pdf, out)
+        save_pdf(credit_note_on(paper_of(shop, args.format), note, shop, copy=args.copy), out)
         print(f"wrote {out}")
         return 0
     return run_command(body)

@@ -30,20 +30,15 @@ def paper_for(services: ShopServices) -> str:
 
 def render_invoice(invoice: dict[str, Any], shop: dict[str, Any],
                    payments: list[dict[str, Any]], paper: str) -> bytes:
-    from ..printing import render_invoice_a4, render_receipt
+    from ..printing.paper import invoice_on
 
-    if paper == "a4":
-        return render_invoice_a4(invoice, shop, payments)
-    return render_receipt(invoice, shop, payments, int(paper.removesuffix("mm")))
+    return invoice_on(paper, invoice, shop, payments)
 
 
 def render_credit_note(note: dict[str, Any], shop: dict[str, Any], paper: str) -> bytes:
-    from ..printing.invoice_a4 import render_credit_note_a4
-    from ..printing.receipt_thermal import render_credit_note_receipt
+    from ..printing.paper import credit_note_on
 
-    if paper == "a4":
-        return render_credit_note_a4(note, shop)
-    return render_credit_note_receipt(note, shop, int(paper.removesuffix("mm")))
+    return credit_note_on(paper, note, shop)
 
 
 def print_invoice(parent: QWidget, services: ShopServices, invoice: dict[str, Any], *,

@@ -36,7 +36,7 @@ from ...services.convert import paise_of
 from ...services.facade import ShopServices
 from ...services.formatting import day, money, stored_money
 from ...services.returns import ReturnableLine
-from ..widgets.fields import FormErrors, amount_edit
+from ..widgets.fields import FormErrors, amount_edit, headed_layout
 from .payment import method_combo
 
 _COLUMNS = ("#", "Item", "Code", "Sold", "Returned", "Can return", "Return now")
@@ -281,13 +281,10 @@ class CancelBillDialog(QDialog):
         self.cancelled: dict[str, Any] | None = None
         self.setWindowTitle("Cancel a bill")
         self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
         paid = paise_of(invoice.get("paidAmount"))
-        title = QLabel(f"Cancel invoice {invoice['invoiceNumber']}?\nIts number stays in "
-                       "the books, marked cancelled; the goods go back into stock.")
-        title.setObjectName("dialogTitle")
-        title.setWordWrap(True)
-        layout.addWidget(title)
+        layout = headed_layout(self, f"Cancel invoice {invoice['invoiceNumber']}?",
+                               "Its number stays in the books, marked cancelled; the goods "
+                               "go back into stock.")
         general = QLabel()
         self.errors = FormErrors(general)
         form = QFormLayout()
