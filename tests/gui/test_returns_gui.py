@@ -49,6 +49,9 @@ def test_return_from_billing_by_keyboard(window, services, qtbot):
         type_text("1")
         _key(Key.Key_Return)
         results["summary"] = dialog.summary.text()
+        type_text("damaged", dialog.reason)       # "a" is a letter here, not "take all"
+        results["reason"] = dialog.reason.text()
+        results["second line"] = dialog.table.item(1, 6).text()
         dialog.print_after.setChecked(False)
         _key(Key.Key_Return, CTRL)                # make the credit note
 
@@ -57,8 +60,10 @@ def test_return_from_billing_by_keyboard(window, services, qtbot):
     assert seen, "Ctrl+R did not open the return dialog"
     assert "only 2 left to return" in results["error"]
     assert results["summary"].startswith("Credit ₹537.60")  # 420 + 28 %, set against dues
+    assert (results["reason"], results["second line"]) == ("damaged", "")
     notes = services.returns.for_invoice(invoice["_id"])
     assert [paise_of(n["totalAmount"]) for n in notes] == [53760]
+    assert notes[0]["reason"] == "damaged"
     assert services.catalog.item_by_code("8902001")["stock"] == 19
     assert "Credit note CN-A/2526/00001" in window.screen("billing").last_message
 

@@ -165,8 +165,13 @@ def _line_tax(line: dict[str, Any]) -> Tax:
     return Tax(*(paise_of(line.get(key)) for key in _AMOUNTS))
 
 
-def _rate_key(rate: Any) -> Any:
-    return rate_of(rate)
+TaxedLine = tuple[dict[str, Any], Any, Tax]
+"""A stored line, its rate and its tax in paise (converted once, used by several tables)."""
+
+
+def _taxed_lines(doc: dict[str, Any]) -> list[TaxedLine]:
+    return [(line, rate_of(line.get("gstRate")), _line_tax(line))
+            for line in doc.get("products") or []]
 
 
 class Gstr1Service:
@@ -220,8 +225,9 @@ class Gstr1Service:
                      invoice: dict[str, Any], shop_state: str) -> None:
         registered = bool(invoice.get("customerGstin"))
         place = self._place(invoice, shop_state)
-        by_rate = self._by_rate(report, invoice, registered, 1)
-        _add_hsn(hsn["B2B" if registered else "B2C"], invoice.get("products") or [], 1)
+        lines = _taxed_lines(invoice)
+        by_rate = self._by_rate(report, invoice, lines, registered, 1)
+        _add_hsn(hsn["B2B" if registered else "B2C"], lines, 1)
         if not by_rate:
             return  # only 0 % lines: reported in nil alone
         if registered or self._is_b2cl(invoice):
@@ -237,8 +243,9 @@ class Gstr1Service:
                   note: dict[str, Any], shop_state: str) -> None:
         registered = bool(note.get("customerGstin"))
         place = self._place(note, shop_state)
-        by_rate = self._by_rate(report, note, registered, -1)
-        _add_hsn(hsn["B2B" if registered else "B2C"], note.get("products") or [], -1)
+        lines = _taxed_lines(note)
+        by_rate = self._by_rate(report, note, lines, registered, -1)
+        _add_hsn(hsn["B2B" if registered else "B2C"], lines, -1)
         if not by_rate:
             return
         original = self.scope.db.invoices.find_one({"_id": note.get("invoiceId")}) or {}
@@ -254,13 +261,11 @@ class Gstr1Service:
             return
         self._add_b2cs(report, note, place, by_rate, -1)
 
-    def _by_rate(self, report: Gstr1, doc: dict[str, Any], registered: bool,
-                 sign: int) -> dict[Any, Tax]:
+    def _by_rate(self, report: Gstr1, doc: dict[str, Any], lines: list[TaxedLine],
+                 registered: bool, sign: int) -> dict[Any, Tax]:
         """Taxable lines by rate; 0 % lines go to the nil table (with ``sign``)."""
         by_rate: dict[Any, Tax] = {}
-        for line in doc.get("products") or []:
-            rate = _rate_key(line.get("gstRate"))
-            tax = _line_tax(line)
+        for _line, rate, tax in lines:
             if rate == 0:
                 key = ("INTR" if self._is_inter(doc) else "INTRA") + (
                     "B2B" if registered else "B2C")
@@ -281,16 +286,14 @@ def _hsn_order(entry: tuple[tuple[str, Any, str], HsnRow]) -> tuple[str, Decimal
     return hsn, Decimal(rate), uqc
 
 
-def _add_hsn(rows: dict[tuple[str, Any, str], HsnRow], lines: Iterable[dict[str, Any]],
+def _add_hsn(rows: dict[tuple[str, Any, str], HsnRow], lines: Iterable[TaxedLine],
              sign: int) -> None:
-    for line in lines:
+    for line, rate, tax in lines:
         uqc = UQC.get(str(line.get("unit") or "nos"), "OTH")
-        rate = _rate_key(line.get("gstRate"))
         key = (str(line.get("hsnCode") or ""), rate, uqc)
         row = rows.get(key)
         if row is None:
             row = rows[key] = HsnRow(key[0], str(line.get("itemName") or "")[:30], uqc, rate)
-        tax = _line_tax(line)
         row.quantity += sign * quantity_of(line.get("quantity"))
         row.value += sign * (tax.taxable + tax.tax)
         row.tax.add(tax, sign)
