@@ -8,6 +8,7 @@ Keys (shown in the row at the bottom):
   Delete       remove the highlighted line
   F2 customer · F6 line discount · F7 bill discount · F8 park · F9 resume parked bill
   F10 pay · F12 save and print · Ctrl+S save · Ctrl+P print the last bill again
+  Ctrl+R       goods taken back on a bill (credit note), or cancel a bill of today
 """
 
 from __future__ import annotations
