@@ -202,8 +202,13 @@ class Gstr1Service:
                 self._add_invoice(report, hsn, invoice, shop_state)
         for note in notes:
             self._add_note(report, hsn, note, shop_state)
-        report.hsn_b2b = [row for _, row in sorted(hsn["B2B"].items(), key=_hsn_order)]
-        report.hsn_b2c = [row for _, row in sorted(hsn["B2C"].items(), key=_hsn_order)]
+        # what returns cancelled out entirely is left out, not reported as zeros
+        report.b2cs = {key: tax for key, tax in report.b2cs.items() if tax != Tax()}
+        report.nil = {key: amount for key, amount in report.nil.items() if amount}
+        report.hsn_b2b, report.hsn_b2c = (
+            [row for _, row in sorted(hsn[kind].items(), key=_hsn_order)
+             if row.quantity or row.value or row.tax != Tax()]
+            for kind in ("B2B", "B2C"))
         report.documents = _series_ranges(invoices, "invoiceNumber", 1) + _series_ranges(
             notes, "creditNoteNumber", 5)
         return report

@@ -222,3 +222,36 @@ def test_only_the_months_documents_are_read(svc: ShopServices, june: dict,
         doc = original(f"vivekaDB.{name}", doc_id)
         months.add((doc.get("invoiceDate") if name == "invoices" else doc["creditNoteDate"])[:7])
     assert read and months <= {"2025-06", "2025-05"}  # May: the invoice a June note names
+
+
+def test_fractional_rates_with_prices_including_tax(svc: ShopServices) -> None:
+    """Gold at 3 % and a cut diamond at 0.25 %, prices including tax: halves equal on the bill,
+    the credit note and in the return (rt 3 and 0.25, numbered 301 and 26)."""
+    svc.shop.update_settings(svc.client_id, pricesIncludeTax=True)
+    svc.catalog.create_item(name="Gold chain 22K", price=61800, code="GC", stock=3,
+                            gst_rate=3, hsn_code="71131910")
+    svc.catalog.create_item(name="Diamond 0.5 ct", price=100250, code="DM", stock=3,
+                            gst_rate="0.25", hsn_code="71023910")
+    buyer = svc.customers.create("9800000009", name="Meera", address="1 Temple St",
+                                 state_code="29")
+    cart = svc.carts.create(customer=buyer["_id"])
+    svc.carts.add_item(cart.cart_id, "GC", 1)
+    svc.carts.add_item(cart.cart_id, "DM", 1)
+    invoice = svc.invoices.generate(cart.cart_id, paid_amount=162050)
+    gold, diamond = invoice["products"]
+    # gold: half = 61800 × 1.5 / 103 = 900.00; diamond: half = 100250 × 0.125 / 100.25 = 125.00
+    assert (gold["cgst"], gold["sgst"], gold["taxableValue"]) == (900, 900, 60000)
+    assert (diamond["cgst"], diamond["sgst"], diamond["taxableValue"]) == (125, 125, 100000)
+    assert diamond["gstRate"] == 0.25
+    note = svc.returns.create(invoice["_id"], {1: 1})
+    assert (note["totalCgst"], note["totalSgst"], note["totalTaxable"]) == (125, 125, 100000)
+    data = portal_json(svc.gstr1.build("2025-06"))
+    assert data["b2cs"] == [  # the diamond came back: its row nets to nothing, left out
+        {"sply_ty": "INTRA", "pos": "29", "typ": "OE", "rt": 3, "txval": 60000.0,
+         "camt": 900.0, "samt": 900.0, "csamt": 0}]
+    assert [h["rt"] for h in data["hsn"]["hsn_b2c"]] == [3]
+    cart = svc.carts.create(customer=buyer["_id"])  # over ₹50,000: Rule 46 wants the buyer
+    svc.carts.add_item(cart.cart_id, "DM", 1)
+    svc.invoices.generate(cart.cart_id, paid_amount=100250)
+    assert [(r["rt"], r["txval"]) for r in portal_json(svc.gstr1.build("2025-06"))["b2cs"]] == [
+        (0.25, 100000.0), (3, 60000.0)]
