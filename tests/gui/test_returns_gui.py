@@ -80,7 +80,8 @@ def test_return_everything_from_customers(window, services, qtbot):
         assert dialog.invoice is not None and dialog.invoice["_id"] == invoice["_id"]
         press(Key.Key_A)                          # take everything back
         assert dialog.table.item(0, 6).text() == "2"
-        assert "₹575.20 set against the dues" in dialog.summary.text()
+        assert f"₹575.20 set against dues ({invoice['invoiceNumber']} ₹575.20)" in (
+            dialog.summary.text())
         assert "₹500.00 to pay back" in dialog.summary.text()
         dialog.print_after.setChecked(False)
         press(Key.Key_Return, CTRL)

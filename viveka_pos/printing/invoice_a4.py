@@ -453,8 +453,10 @@ def _credit_block(view: InvoiceView) -> Flowable:
         parts.append(f"Refunded: <b>{esc(format_inr(view.refund))}</b>"
                      + (f" by {esc(view.refund_method)}" if view.refund_method else ""))
     if view.adjusted:
-        parts.append(f"Set against the dues of invoice {esc(view.reference_number)}: "
-                     f"<b>{esc(format_inr(view.adjusted))}</b>")
+        against = ", ".join(f"{esc(number)} ({esc(format_inr(amount))})"
+                            for number, amount in view.adjustments) or esc(
+                                view.reference_number)
+        parts.append(f"Set against dues: <b>{esc(format_inr(view.adjusted))}</b> — {against}")
     cell: list[Flowable] = [Paragraph("SETTLEMENT", s.label),
                             Paragraph(" &nbsp;&nbsp; ".join(parts) or "—", s.body)]
     if view.reason:

@@ -145,6 +145,8 @@ class InvoiceView:
     refund: Paise = 0
     refund_method: str = ""
     adjusted: Paise = 0
+    #: (invoice number, paise) the credit was set against
+    adjustments: tuple[tuple[str, Paise], ...] = ()
 
     @property
     def is_credit_note(self) -> bool:
@@ -253,6 +255,8 @@ class InvoiceView:
             refund=paise(note.get("refundAmount")),
             refund_method=_METHODS.get(method, method.title()),
             adjusted=paise(note.get("adjustedAmount")),
+            adjustments=tuple((str(a.get("invoiceNumber") or ""), paise(a.get("amount")))
+                              for a in note.get("adjustments") or ()),
         )
 
 

@@ -266,6 +266,8 @@ def _layout(view: InvoiceView, shop_view: ShopView, width_mm: int) -> ReceiptLay
             b.pair(f"Refunded ({view.refund_method})", format_inr(view.refund))
         if view.adjusted:
             b.pair("Set against dues", format_inr(view.adjusted))
+            for number, amount in view.adjustments:
+                b.pair(number, money(amount), size=small, indent=indent)
         if view.reason:
             b.pair("Reason", view.reason, size=small)
     else:

@@ -3,10 +3,11 @@
 A return never edits the invoice. It makes a credit note in a series of its own (per device
 and financial year, ``CN-A/2627/00001``), hash-chained like invoices, naming the invoice and
 its date, with the tax reversed line by line and summed per HSN and rate. The goods come back
-into stock as ``return`` movements. The credit note's value is first set against what is
-still due on the invoice (a payment with method ``other`` that names the credit note, so
-``paidAmount`` stays the sum of payments), and the rest is paid out to the customer
-(``refundAmount``/``refundMethod`` on the credit note).
+into stock as ``return`` movements. The credit note's value is first set against the
+customer's dues — what is still due on this invoice, then on their other unpaid bills, oldest
+first — each as a payment with method ``other`` that names the credit note (so ``paidAmount``
+stays the sum of payments), and the rest is paid out to the customer (``refundAmount``/
+``refundMethod`` on the credit note).
 
 The value of a returned quantity is the line's value in proportion, computed on the
 *cumulative* quantity returned: ``round(value × returned_so_far / sold) − round(value ×
@@ -73,6 +74,8 @@ class ReturnPreview:
     total: int
     refund: int
     adjusted: int
+    #: (invoice number, paise) the credit is set against, in order
+    adjustments: list[tuple[str, int]]
 
 
 def _fmt(quantity: Decimal) -> str:
@@ -172,8 +175,35 @@ class ReturnService:
         products = self._credit_lines(doc, lines)
         taxable = sum(paise_of(line["taxableValue"]) for line in products)
         total = sum(paise_of(line["lineTotal"]) for line in products)
-        paid_out, adjusted = self._refund_split(total, self._balance(doc), refund)
-        return ReturnPreview(products, taxable, total - taxable, total, paid_out, adjusted)
+        paid_out, shares = self._settle(total, self._open_dues(self.scope.db, doc), refund)
+        return ReturnPreview(products, taxable, total - taxable, total, paid_out,
+                             sum(amount for _, amount in shares),
+                             [(str(d["invoiceNumber"]), amount) for d, amount in shares])
+
+    def _open_dues(self, db: Any, invoice: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
+        """(invoice, balance) the credit may be set against: this invoice, then the
+        customer's other unpaid, uncancelled bills, oldest first."""
+        dues = [(invoice, self._balance(invoice))]
+        customer = invoice.get("clientCustomerId")
+        if customer is not None:
+            others = [d for d in db.invoices.find({"clientCustomerId": customer})
+                      if d.get("clientId") == self.scope.client_id and d["_id"] != invoice["_id"]
+                      and not d.get("isFinalized") and not d.get("isCancelled")]
+            others.sort(key=lambda d: (d.get("generatedAt"), str(d.get("invoiceNumber"))))
+            dues += [(d, self._balance(d)) for d in others]
+        return [(d, due) for d, due in dues if due > 0]
+
+    def _settle(self, total: int, dues: list[tuple[dict[str, Any], int]],
+                refund: Any) -> tuple[int, list[tuple[dict[str, Any], int]]]:
+        """(paid out, [(invoice, paise set against its dues)]) of a credit worth ``total``."""
+        paid_out, adjusted = self._refund_split(total, sum(due for _, due in dues), refund)
+        shares = []
+        for doc, due in dues:
+            take = min(due, adjusted)
+            if take:
+                shares.append((doc, take))
+                adjusted -= take
+        return paid_out, shares
 
     @staticmethod
     def _balance(invoice: dict[str, Any]) -> int:
@@ -183,7 +213,7 @@ class ReturnService:
                method: Any = "cash", reason: Any = "") -> dict[str, Any]:
         """Take back ``lines`` ({invoice line index: quantity}) of an invoice.
 
-        ``refund`` is what is paid out to the customer; by default whatever the invoice's
+        ``refund`` is what is paid out to the customer; by default whatever the customer's
         dues do not absorb. Returns the saved credit note.
         """
         doc = self.invoice(invoice)
@@ -202,29 +232,31 @@ class ReturnService:
             self._check_returnable(fresh)
             products = self._credit_lines(fresh, lines)
             total = sum(paise_of(line["lineTotal"]) for line in products)
-            refund_paise, adjusted = self._refund_split(total, self._balance(fresh), refund)
+            refund_paise, shares = self._settle(total, self._open_dues(db, fresh), refund)
             slot = next_slot(db, self.scope.client_id, CREDIT_NOTE_SERIES, series, fy)
             note = self._note_doc(fresh, products, slot.number, series, fy, slot.sequence,
                                   today, now, reason_text)
             note["refundAmount"] = rupees(refund_paise)
             note["refundMethod"] = method_name if refund_paise else ""
-            note["adjustedAmount"] = rupees(adjusted)
+            note["adjustedAmount"] = rupees(sum(amount for _, amount in shares))
+            note["adjustments"] = [{"invoiceId": d["_id"], "invoiceNumber": d["invoiceNumber"],
+                                    "amount": rupees(amount)} for d, amount in shares]
             seal_and_insert(db, CREDIT_NOTE_SERIES, slot, note)
             for line in products:
                 self._restock(db, line, note["_id"], "return", "creditnotes")
-            if adjusted:
+            for target, amount in shares:
                 db.payments.insert_one({
                     "_id": new_id(),
                     "clientId": self.scope.client_id,
-                    "invoiceId": fresh["_id"],
-                    "amount": rupees(adjusted),
+                    "invoiceId": target["_id"],
+                    "amount": rupees(amount),
                     "method": "other",
                     "note": f"Set against credit note {slot.number}",
                     "paidAt": now,
                     "deviceId": self.scope.ctx.device_id,
                     "creditNoteId": note["_id"],
                 })
-                apply_payments(db, fresh, now)
+                apply_payments(db, target, now)
         return self.get(note["_id"])
 
     def _check_returnable(self, invoice: dict[str, Any]) -> None:
@@ -281,7 +313,8 @@ class ReturnService:
 
     @staticmethod
     def _refund_split(total: int, balance: int, refund: Any) -> tuple[int, int]:
-        """(paid out, set against the invoice's dues) of a credit note worth ``total``."""
+        """(paid out, set against dues) of a credit note worth ``total``; ``balance`` is
+        what the dues can take."""
         if refund is None or refund == "":
             adjusted = min(total, balance)
             return total - adjusted, adjusted
@@ -293,7 +326,7 @@ class ReturnService:
         if adjusted > balance:
             raise ValidationError(
                 "refundAmount", f"refund at least {format_inr(total - balance)}: only "
-                f"{format_inr(balance)} is due on the invoice to set the rest against")
+                f"{format_inr(balance)} is due from the customer to set the rest against")
         return paid_out, adjusted
 
     def _note_doc(self, invoice: dict[str, Any], products: list[dict[str, Any]], number: str,

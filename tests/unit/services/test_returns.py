@@ -246,3 +246,29 @@ def test_preview_matches_what_is_saved_and_saves_nothing(svc: ShopServices, part
     note = svc.returns.create(invoice["_id"], {0: 1, 1: 3})
     assert _paise(note, "totalAmount", "adjustedAmount", "refundAmount") == (
         preview.total, preview.adjusted, preview.refund)
+
+
+def test_credit_goes_against_the_customers_other_dues_before_a_refund(
+        svc: ShopServices, parts, clock: FixedClock) -> None:
+    """A paid bill's return first clears the customer's older unpaid bills, then is refunded."""
+    customer = svc.customers.create("9891112222", name="Ravi")
+    older = _bill(svc, {"HL": 1}, paid=0, customer=customer["_id"])          # ₹525 due
+    clock.advance(timedelta(hours=1))
+    newer = _bill(svc, {"HL": 2}, paid=500, customer=customer["_id"])        # ₹550 due
+    clock.advance(timedelta(hours=1))
+    paid = _bill(svc, {"BP": 2}, paid=2360, customer=customer["_id"])        # nothing due
+    walk_in = _bill(svc, {"HL": 1}, paid=0)                                  # not theirs
+    assert svc.customers.dues_paise(customer["_id"]) == 107500
+    preview = svc.returns.preview(paid["_id"], {0: 1})                       # ₹1,180 back
+    assert preview.adjustments == [(older["invoiceNumber"], 52500),
+                                   (newer["invoiceNumber"], 55000)]
+    assert (preview.adjusted, preview.refund) == (107500, 10500)
+    note = svc.returns.create(paid["_id"], {0: 1})
+    assert [(a["invoiceNumber"], a["amount"]) for a in note["adjustments"]] == [
+        (older["invoiceNumber"], 525), (newer["invoiceNumber"], 550)]
+    assert _paise(note, "adjustedAmount", "refundAmount") == (107500, 10500)
+    assert svc.customers.dues_paise(customer["_id"]) == 0
+    assert svc.returns.invoice(walk_in["_id"])["isFinalized"] is False
+    with pytest.raises(ValidationError) as err:  # the dues are gone: all of it is refunded
+        svc.returns.create(paid["_id"], {0: 1}, refund=0)
+    assert err.value.field == "refundAmount" and "only ₹0.00 is due" in err.value.message

@@ -240,7 +240,9 @@ class ReturnDialog(QDialog):
         parts = [f"Credit {money(preview.total)} (taxable {money(preview.taxable)} + GST "
                  f"{money(preview.tax)})"]
         if preview.adjusted:
-            parts.append(f"{money(preview.adjusted)} set against the dues of this invoice")
+            against = ", ".join(f"{number} {money(amount)}"
+                                for number, amount in preview.adjustments)
+            parts.append(f"{money(preview.adjusted)} set against dues ({against})")
         if preview.refund:
             parts.append(f"{money(preview.refund)} to pay back to the customer")
         self.summary.setText(" · ".join(parts))
