@@ -38,7 +38,18 @@ LIST_LIMIT = 500
 
 
 def balance(invoice: dict[str, Any]) -> int:
+    """What is still due on an invoice (nothing on a cancelled one)."""
+    if invoice.get("isCancelled"):
+        return 0
     return paise_of(invoice.get("totalAmount")) - paise_of(invoice.get("paidAmount"))
+
+
+def status(invoice: dict[str, Any]) -> str:
+    if invoice.get("isCancelled"):
+        return "Cancelled"
+    if balance(invoice) <= 0:
+        return "Paid"
+    return "Unpaid" if paise_of(invoice.get("paidAmount")) == 0 else "Part paid"
 
 
 def _table(model: RowTableModel[Any], stretch: int = 0) -> QTableView:
@@ -168,8 +179,7 @@ class CustomersScreen(QWidget):
         history_layout = QVBoxLayout(history_page)
         self.history_model: RowTableModel[dict[str, Any]] = RowTableModel(
             [*invoice_columns()[:5],
-             Column("Status", lambda d: "Paid" if balance(d) <= 0 else
-                    ("Unpaid" if paise_of(d.get("paidAmount")) == 0 else "Part paid"))],
+             Column("Status", status)],
             style=lambda d: RowStyle(foreground="#9a3412") if balance(d) > 0 else None)
         self.history = _table(self.history_model)
         history_layout.addWidget(self.history, 1)
