@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..domain.clock import Clock, SystemClock
+from ..domain.hashchain import CREDIT_NOTES
 from ..store import SCHEMA_VERSION, Store
 from .backups import backup_dir, find_backups, known_backup_dirs, last_good_backup
 from .chains import chain_problems, count_chained
@@ -108,11 +109,14 @@ def check_integrity(store: Store) -> Check:
 
 def check_chains(store: Store) -> Check:
     invoices = list(store.iter_docs("invoices"))
-    problems = chain_problems(invoices)
+    notes = list(store.iter_docs("creditnotes"))
+    problems = chain_problems(invoices) + chain_problems(notes, CREDIT_NOTES)
     chained = count_chained(invoices)
     if not problems:
+        credit = count_chained(notes, CREDIT_NOTES)
         return Check("chain", "Invoice hash chain", True,
-                     f"all {chained} invoices intact", chained)
+                     f"all {chained} invoices intact"
+                     + (f"; all {credit} credit notes intact" if credit else ""), chained)
     shown = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)"
                                         if len(problems) > 5 else "")
     return Check("chain", "Invoice hash chain", False,

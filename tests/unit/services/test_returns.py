@@ -272,3 +272,15 @@ def test_credit_goes_against_the_customers_other_dues_before_a_refund(
     with pytest.raises(ValidationError) as err:  # the dues are gone: all of it is refunded
         svc.returns.create(paid["_id"], {0: 1}, refund=0)
     assert err.value.field == "refundAmount" and "only ₹0.00 is due" in err.value.message
+
+
+def test_health_check_covers_credit_note_chains(svc: ShopServices, parts) -> None:
+    from viveka_pos.services.health import check_chains
+    invoice = _bill(svc, {"HL": 2})
+    note = svc.returns.create(invoice["_id"], {0: 1})
+    healthy = check_chains(svc.ctx.store)
+    assert healthy.ok and "all 1 credit notes intact" in healthy.detail
+    svc.ctx.store.db.creditnotes.update_one({"_id": note["_id"]}, {"$set": {"reason": "x"}})
+    broken = check_chains(svc.ctx.store)
+    assert not broken.ok and f"credit note {note['creditNoteNumber']} was changed" in (
+        broken.detail)
