@@ -89,3 +89,29 @@ def test_credit_note_lists_the_dues_it_was_set_against(svc: ShopServices, b2b: d
             and "Refunded: ₹655.00 by Cash" in text)
     roll = text_of(render_credit_note_receipt(note, svc.scope.shop()))
     assert "Set against dues ₹525.00" in roll and f"{unpaid['invoiceNumber']} 525.00" in roll
+
+
+@pytest.mark.parametrize("width_mm", [80, 58])
+def test_credit_note_and_b2b_rolls_stay_inside_the_paper(svc: ShopServices, b2b: dict,
+                                                         width_mm: int) -> None:
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from tests.unit.printing.documents import text_runs
+    from viveka_pos.printing.fonts import register_fonts
+
+    register_fonts()
+    cart = svc.carts.create(customer=b2b["clientCustomerId"])
+    svc.carts.add_item(cart.cart_id, "HL", 1)
+    svc.invoices.generate(cart.cart_id)
+    note = svc.returns.create(b2b["_id"], {0: 2, 1: 1},
+                              reason="Customer ordered the wrong model for the Pulsar 150")
+    margin = (4 if width_mm >= 70 else 5) * mm
+    for pdf in (render_credit_note_receipt(note, svc.scope.shop(), width_mm),
+                render_receipt(b2b, svc.scope.shop(), width_mm=width_mm)):
+        runs = text_runs(pdf)
+        assert len(runs) > 30
+        for run in runs:
+            assert run.x >= margin - 0.01, run
+            assert run.x + stringWidth(run.text, run.font, run.size) <= (
+                width_mm * mm - margin + 0.01), run
