@@ -17,8 +17,8 @@ from typing import Any
 
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.printing.dealer_order import render_dealer_order
-from viveka_pos.printing.invoice_a4 import render_invoice_a4
-from viveka_pos.printing.receipt_thermal import render_receipt
+from viveka_pos.printing.invoice_a4 import render_credit_note_a4, render_invoice_a4
+from viveka_pos.printing.receipt_thermal import render_credit_note_receipt, render_receipt
 from viveka_pos.printing.report_pdf import render_report
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.demo import create_demo_shop
@@ -28,7 +28,7 @@ from viveka_pos.store import open_store
 
 HERE = Path(__file__).resolve().parent
 DPI = 80
-TODAY = datetime(2025, 7, 31, 12, 30, tzinfo=UTC)
+TODAY = datetime(2026, 7, 31, 12, 30, tzinfo=UTC)
 
 
 def _pick(invoices: list[dict[str, Any]], test: Any) -> dict[str, Any]:
@@ -42,18 +42,26 @@ def documents(svc: ShopServices) -> dict[str, bytes]:
                       and d["paidAmount"] > 0 and d["supplyType"] == "intra")
     inter = _pick(invoices, lambda d: d["supplyType"] == "inter")
     walk_in = _pick(invoices, lambda d: d["clientCustomerId"] is None)
+    b2b = _pick(invoices, lambda d: d["customerGstin"] and len(d["products"]) >= 2
+                and d["supplyType"] == "intra")
+    returned = _pick(invoices, lambda d: d["customerGstin"] and len(d["products"]) >= 2
+                     and d is not b2b)
+    note = svc.returns.create(returned["_id"], {0: 1, 1: 1}, reason="Wrong model supplied")
 
     def payments(doc: dict[str, Any]) -> list[dict[str, Any]]:
         return svc.payments.for_invoice(doc["_id"])
 
     order = next(o for o in svc.dealers.orders() if o["status"] == "delivered")
     detail = svc.dealers.order_detail(order)
-    report = day_book(svc, ReportRequest(date(2025, 7, 1), date(2025, 7, 31)))
+    report = day_book(svc, ReportRequest(date(2026, 7, 1), date(2026, 7, 31)))
     return {
         "invoice-a4": render_invoice_a4(part_paid, shop, payments(part_paid)),
         "invoice-a4-inter": render_invoice_a4(inter, shop, payments(inter)),
         "receipt-80mm": render_receipt(walk_in, shop, payments(walk_in), width_mm=80),
         "receipt-58mm": render_receipt(walk_in, shop, payments(walk_in), width_mm=58),
+        "receipt-80mm-b2b": render_receipt(b2b, shop, payments(b2b), width_mm=80),
+        "credit-note-a4": render_credit_note_a4(note, shop),
+        "credit-note-80mm": render_credit_note_receipt(note, shop, width_mm=80),
         "dealer-order": render_dealer_order(detail.order, detail.lines, detail.dealer, shop),
         "report": render_report(report.table, shop),
     }

@@ -35,6 +35,7 @@ from viveka_pos.ui.dialogs.first_run import FirstRunDialog  # noqa: E402
 from viveka_pos.ui.dialogs.item_editor import ItemDialog  # noqa: E402
 from viveka_pos.ui.dialogs.join import JoinDialog  # noqa: E402
 from viveka_pos.ui.dialogs.payment import PaymentDialog  # noqa: E402
+from viveka_pos.ui.dialogs.sales_return import ReturnDialog  # noqa: E402
 from viveka_pos.ui.main_window import MainWindow  # noqa: E402
 from viveka_pos.ui.theme import apply_theme  # noqa: E402
 from viveka_pos.ui.workers import running_jobs  # noqa: E402
@@ -163,6 +164,24 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     settle(app)
     save(window.grab(), "customers")
 
+    invoices = sorted(services.customers.invoices(customer["_id"]),
+                      key=lambda d: d["invoiceNumber"])
+    returned = next(d for d in invoices if len(d["products"]) >= 2)
+    back = ReturnDialog(window, services, returned)
+
+    def take_back(dialog: QDialog) -> None:
+        assert isinstance(dialog, ReturnDialog)
+        dialog.table.item(0, 6).setText("1")
+        dialog.reason.setText("Wrong size")
+        dialog.table.setCurrentCell(0, 6)
+
+    save(with_dialog(window, back, take_back), "customers-return")
+    services.returns.create(returned["_id"], {0: 1}, reason="Wrong size")
+    today = [d for d in ctx.store.iter_docs("invoices")
+             if d["invoiceDate"] == ctx.today().isoformat() and not d["isFinalized"]]
+    if today:
+        services.returns.cancel(today[0]["_id"], reason="Billed twice")
+
     dealers = window.show_screen("dealers")
     dealers_list = services.dealers.dealers()
     if dealers_list:
@@ -180,6 +199,13 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     reports.list.setCurrentRow(4)
     settle(app, 0.6)
     save(window.grab(), "reports-gst")
+    reports.list.setCurrentRow(reports.list.count() - 1)
+    reports.gstr1.month.setDate(reports.gstr1.month.date().addMonths(1))  # this month
+    reports.gstr1.run()
+    settle(app, 0.8)
+    reports.gstr1.tabs.setCurrentIndex(2)  # B2CS
+    settle(app, 0.2)
+    save(window.grab(), "reports-gstr1")
 
     settings = window.show_screen("settings")
     settle(app)

@@ -13,7 +13,8 @@ import sys
 
 from .. import __version__
 
-COMMAND_MODULES: list[str] = ["core", "documents", "reports", "auth", "sync", "safety"]
+COMMAND_MODULES: list[str] = ["core", "documents", "reports", "auth", "sync", "safety",
+                               "returns"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -42,7 +42,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--code", default="", help="shop code or barcode (unique)")
     p.add_argument("--stock", default="0")
     p.add_argument("--unit", default="nos", help="nos, pcs, kg, litre or meter")
-    p.add_argument("--gst", default=None, help="GST rate: 0, 5, 12, 18 or 28")
+    p.add_argument("--gst", default=None,
+                   help="GST rate in %%: 0, 0.1, 0.25, 1.5, 3, 5, 6, 7.5, 12, 18, 28 or 40")
     p.add_argument("--hsn", default="")
     p.add_argument("--group", default="", help="item group name (created if new)")
     p.set_defaults(func=cmd_item_add)
@@ -254,12 +255,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     def body() -> int:
         with opened_store(args) as store:
-            problems = shop_services(store).invoices.verify()
-            count = store.count("invoices")
+            svc = shop_services(store)
+            problems = svc.invoices.verify() + svc.returns.verify()
+            count, notes = store.count("invoices"), store.count("creditnotes")
         if problems:
             for problem in problems:
                 print(problem)
-            raise CommandError(f"{len(problems)} problem(s) found in {count} invoices")
-        print(f"all {count} invoices intact")
+            raise CommandError(f"{len(problems)} problem(s) found in {count} invoices and "
+                               f"{notes} credit notes")
+        print(f"all {count} invoices intact"
+              + (f"; all {notes} credit notes intact" if notes else ""))
         return 0
     return run_command(body)

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from ..printing.dealer_order import render_dealer_order
-from ..printing.invoice_a4 import render_invoice_a4
+from ..printing.invoice_view import COPIES
+from ..printing.paper import PAPERS, invoice_on, paper_of
 from ..printing.printer import save_pdf
-from ..printing.receipt_thermal import render_receipt
 from .common import CommandError, opened_store, run_command
 from .core import shop_services
 
-FORMATS = ("a4", "80mm", "58mm")
+FORMATS = PAPERS
 
 
 def register(subparsers: Any) -> None:
@@ -24,6 +24,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("out", help="PDF file to write")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="a4 tax invoice or a thermal receipt (default: the shop's paper size)")
+    p.add_argument("--copy", choices=sorted(COPIES), default="original",
+                   help="which copy to mark (GST Rule 48)")
     p.set_defaults(func=cmd_invoice_pdf)
 
     order = subparsers.add_parser("order", help="dealer purchase orders").add_subparsers(
@@ -41,14 +43,12 @@ def _target(path: str) -> Path:
     return out
 
 
-def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None) -> bytes:
+def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None,
+                   copy: str | None = "original") -> bytes:
     """The invoice as PDF bytes in the shop's (or the given) paper size."""
     shop = svc.scope.shop()
-    paper = paper or (shop.get("clientSettings") or {}).get("paperSize") or "a4"
     payments = svc.payments.for_invoice(invoice["_id"])
-    if paper == "a4":
-        return render_invoice_a4(invoice, shop, payments)
-    return render_receipt(invoice, shop, payments, width_mm=int(paper.removesuffix("mm")))
+    return invoice_on(paper_of(shop, paper), invoice, shop, payments, copy=copy)
 
 
 def cmd_invoice_pdf(args: argparse.Namespace) -> int:
@@ -57,7 +57,7 @@ def cmd_invoice_pdf(args: argparse.Namespace) -> int:
         with opened_store(args) as store:
             svc = shop_services(store)
             invoice = svc.invoices.get(args.invoice_number)
-            pdf = render_invoice(svc, invoice, args.format)
+            pdf = render_invoice(svc, invoice, args.format, args.copy)
         save_pdf(pdf, out)
         print(f"wrote {out}")
         return 0

@@ -32,6 +32,7 @@ from ..services.report_tables import (
 )
 from .common import CommandError, opened_store, print_json, run_command
 from .core import shop_services
+from .returns import gstr1_export
 
 BUILDERS = {
     "pending": pending,
@@ -47,7 +48,8 @@ BUILDERS = {
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("report", help="print a report (table, CSV, JSON or PDF)")
-    p.add_argument("name", choices=sorted(BUILDERS))
+    p.add_argument("name", choices=sorted([*BUILDERS, "gstr1"]))
+    p.add_argument("--month", default="", metavar="YYYY-MM", help="gstr1: the return's month")
     p.add_argument("--from", dest="date_from", default=None, metavar="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", default=None, metavar="YYYY-MM-DD")
     p.add_argument("--customer", default="", metavar="PHONE",
@@ -55,8 +57,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--method", default="", help="payments: one method only")
     p.add_argument("--low-first", action="store_true", help="stock: low stock first")
     out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", metavar="FILE", help="write CSV to FILE")
-    out.add_argument("--json", action="store_true", help="print JSON")
+    out.add_argument("--csv", metavar="FILE", help="write CSV to FILE (gstr1: a folder)")
+    out.add_argument("--json", nargs="?", const=True, default=False, metavar="FILE",
+                     help="print JSON (gstr1: or write the portal's JSON to FILE)")
     out.add_argument("--pdf", metavar="FILE", help="write a PDF to FILE")
     p.set_defaults(func=cmd_report)
 
@@ -115,6 +118,9 @@ def _print_table(built: BuiltReport) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.name == "gstr1":
+        return gstr1_export(args)
+
     def body() -> int:
         request = _request(args)
         with opened_store(args) as store:

@@ -1,8 +1,11 @@
 """Tamper evidence for invoices: each invoice's hash covers its contents and the hash of the
 invoice before it in the same series, so editing, removing or re-ordering invoices shows.
+Credit notes are chained the same way in their own series (:data:`CREDIT_NOTES`).
 
 The hash covers every field except those that legitimately change after the invoice is made
-(``paidAmount``, ``isFinalized``), the chain fields themselves (``hash``; ``prevHash`` is
+(``paidAmount``, ``isFinalized``, and the cancellation mark of an invoice cancelled later:
+``isCancelled``, ``cancelledAt``, ``cancelReason``, ``cancelRefund``, ``cancelRefundMethod``),
+the chain fields themselves (``hash``; ``prevHash`` is
 passed in explicitly) and metadata whose name starts with '_' (``_id`` and sync fields), so
 the hash can be computed before the document has an id or a sync stamp.
 
@@ -29,12 +32,21 @@ from typing import Any, NamedTuple
 from bson import Decimal128, ObjectId
 
 from viveka_pos.domain.errors import ValidationError
-from viveka_pos.domain.numbering import format_invoice_number, parse_invoice_number
+from viveka_pos.domain.numbering import (
+    DocumentNumber,
+    format_credit_note_number,
+    format_invoice_number,
+    parse_credit_note_number,
+    parse_invoice_number,
+)
 
 GENESIS_HASH = "0" * 64
 """``prevHash`` of the first invoice of a series."""
 
-MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "hash", "prevHash"})
+CANCELLATION_FIELDS = frozenset(
+    {"isCancelled", "cancelledAt", "cancelReason", "cancelRefund", "cancelRefundMethod"})
+"""Set once when an invoice is cancelled (its number and contents stay as they were)."""
+MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "hash", "prevHash"}) | CANCELLATION_FIELDS
 REPOINTED_FIELDS = frozenset({"clientCustomerId"})
 """References that a customer merge may re-point after the invoice is made."""
 _UNHASHED = MUTABLE_FIELDS | REPOINTED_FIELDS
@@ -161,7 +173,21 @@ def invoice_hash(invoice_doc: Mapping[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _position(doc: Mapping[str, Any]) -> tuple[str, str, int] | None:
+class ChainKind(NamedTuple):
+    """What a chain holds: how its documents are named, numbered and written."""
+
+    noun: str
+    number_field: str
+    parse: Any  # text -> DocumentNumber, or ValidationError
+    format: Any  # (series, fy, seq) -> text
+
+
+INVOICES = ChainKind("invoice", "invoiceNumber", parse_invoice_number, format_invoice_number)
+CREDIT_NOTES = ChainKind("credit note", "creditNoteNumber", parse_credit_note_number,
+                         format_credit_note_number)
+
+
+def _position(doc: Mapping[str, Any], kind: ChainKind) -> tuple[str, str, int] | None:
     """(series, financial year, sequence) from the stored fields, else from the number."""
     series, fy, seq = doc.get("series"), doc.get("financialYear"), doc.get("sequence")
     if (
@@ -172,63 +198,63 @@ def _position(doc: Mapping[str, Any]) -> tuple[str, str, int] | None:
     ):
         return series, fy, seq
     try:
-        parts = parse_invoice_number(doc.get("invoiceNumber"))
+        parts: DocumentNumber = kind.parse(doc.get(kind.number_field))
     except ValidationError:
         return None
     return parts.series, parts.financial_year, parts.sequence
 
 
-def _label(doc: Mapping[str, Any]) -> str:
-    number = doc.get("invoiceNumber")
-    return f"invoice {number}" if number else f"invoice with id {doc.get('_id')}"
+def _label(doc: Mapping[str, Any], kind: ChainKind) -> str:
+    number = doc.get(kind.number_field)
+    return f"{kind.noun} {number}" if number else f"{kind.noun} with id {doc.get('_id')}"
 
 
-def _number(series: str, fy: str, seq: int) -> str:
+def _number(series: str, fy: str, seq: int, kind: ChainKind) -> str:
     try:
-        return format_invoice_number(series, fy, seq)
+        return str(kind.format(series, fy, seq))
     except ValidationError:
         return f"{series} {fy} #{seq}"
 
 
-def _missing(series: str, fy: str, first: int, last: int) -> str:
+def _missing(series: str, fy: str, first: int, last: int, kind: ChainKind) -> str:
     if first == last:
-        return f"invoice {_number(series, fy, first)} is missing"
+        return f"{kind.noun} {_number(series, fy, first, kind)} is missing"
     return (
-        f"invoices {_number(series, fy, first)} to {_number(series, fy, last)} are missing "
-        f"({last - first + 1} invoices)"
+        f"{kind.noun}s {_number(series, fy, first, kind)} to {_number(series, fy, last, kind)}"
+        f" are missing ({last - first + 1} {kind.noun}s)"
     )
 
 
-def series_of(doc: Mapping[str, Any]) -> str | None:
-    """The hash chain an invoice belongs to: its series (from the field, else its number);
-    None for an invoice without a hash (made by another program: no chain)."""
+def series_of(doc: Mapping[str, Any], kind: ChainKind = INVOICES) -> str | None:
+    """The hash chain a document belongs to: its series (from the field, else its number);
+    None for one without a hash (made by another program: no chain)."""
     series = doc.get("series")
     if isinstance(series, str) and series:
         return series
     if not doc.get("hash"):
         return None
     try:
-        return parse_invoice_number(doc.get("invoiceNumber")).series
+        return str(kind.parse(doc.get(kind.number_field)).series)
     except ValidationError:
         return "?"
 
 
-def chain_order(doc: Mapping[str, Any]) -> tuple[str, int, str]:
-    """(financial year, sequence, number): an invoice's place in its chain."""
+def chain_order(doc: Mapping[str, Any], kind: ChainKind = INVOICES) -> tuple[str, int, str]:
+    """(financial year, sequence, number): a document's place in its chain."""
     fy, seq = doc.get("financialYear"), doc.get("sequence")
     if not isinstance(fy, str) or not isinstance(seq, int) or isinstance(seq, bool):
         try:
-            parts = parse_invoice_number(doc.get("invoiceNumber"))
+            parts = kind.parse(doc.get(kind.number_field))
             fy, seq = parts.financial_year, parts.sequence
         except ValidationError:
             fy, seq = "", 0
-    return fy, seq, str(doc.get("invoiceNumber", ""))
+    return fy, seq, str(doc.get(kind.number_field, ""))
 
 
 class ChainEntry(NamedTuple):
-    """What the chain check needs of one invoice, made as the invoice is read (a few
-    hundred bytes instead of the whole document, so years of invoices can be checked in
-    little memory). ``intact`` says whether its contents still match its hash."""
+    """What the chain check needs of one document, made as it is read (a few hundred bytes
+    instead of the whole document, so years of invoices can be checked in little memory).
+    ``intact`` says whether its contents still match its hash."""
 
     label: str
     stored: Any
@@ -237,15 +263,16 @@ class ChainEntry(NamedTuple):
     position: tuple[str, str, int] | None
 
 
-def chain_entry(doc: Mapping[str, Any]) -> ChainEntry:
+def chain_entry(doc: Mapping[str, Any], kind: ChainKind = INVOICES) -> ChainEntry:
     stored, link = doc.get("hash"), doc.get("prevHash")
     intact = isinstance(stored, str) and bool(stored) and invoice_hash(
         doc, link if isinstance(link, str) else "") == stored
-    return ChainEntry(_label(doc), stored, link, intact, _position(doc))
+    return ChainEntry(_label(doc, kind), stored, link, intact, _position(doc, kind))
 
 
 def verify_chain(
-    invoices_in_series_order: Iterable[Mapping[str, Any]], *, genesis: str = GENESIS_HASH
+    invoices_in_series_order: Iterable[Mapping[str, Any]], *, genesis: str = GENESIS_HASH,
+    kind: ChainKind = INVOICES,
 ) -> list[str]:
     """Problems found in one series, oldest invoice first; an empty list means intact.
 
@@ -254,12 +281,12 @@ def verify_chain(
     repeats in the sequence numbers, which restart at 1 each financial year. Invoices cut off
     the end of a series leave no trace here; compare the count with another record for that.
     """
-    return verify_entries((chain_entry(doc) for doc in invoices_in_series_order),
-                          genesis=genesis)
+    return verify_entries((chain_entry(doc, kind) for doc in invoices_in_series_order),
+                          genesis=genesis, kind=kind)
 
 
 def verify_entries(entries_in_series_order: Iterable[ChainEntry], *,
-                   genesis: str = GENESIS_HASH) -> list[str]:
+                   genesis: str = GENESIS_HASH, kind: ChainKind = INVOICES) -> list[str]:
     """:func:`verify_chain` on entries made by :func:`chain_entry`."""
     problems: list[str] = []
     prev_hash = genesis
@@ -267,7 +294,7 @@ def verify_entries(entries_in_series_order: Iterable[ChainEntry], *,
     for entry in entries_in_series_order:
         label, stored, link = entry.label, entry.stored, entry.link
         if link != prev_hash:
-            problems.append(f"{label} is not linked to the invoice before it")
+            problems.append(f"{label} is not linked to the {kind.noun} before it")
         if not isinstance(stored, str) or not stored:
             problems.append(f"{label} has no hash")
         elif not entry.intact:
@@ -288,11 +315,11 @@ def verify_entries(entries_in_series_order: Iterable[ChainEntry], *,
                 problems.append(f"{label} repeats or goes back in the sequence")
                 continue
             if seq > previous[2] + 1:
-                problems.append(_missing(series, fy, previous[2] + 1, seq - 1))
+                problems.append(_missing(series, fy, previous[2] + 1, seq - 1, kind))
         elif previous is not None and fy < previous[1]:
             problems.append(f"{label} goes back to an earlier financial year")
             continue
         elif seq > 1:
-            problems.append(_missing(series, fy, 1, seq - 1))
+            problems.append(_missing(series, fy, 1, seq - 1, kind))
         previous = position
     return problems

@@ -3,7 +3,9 @@
 Invoice numbers are a series per device and financial year: ``A1/2526/00042`` is the 42nd
 invoice of series A1 in FY 2025-26. GST Rule 46 allows at most 16 characters of letters,
 digits, '/' and '-'; we also require the first to be a letter so numbers never look like
-amounts or dates. Dealer (purchase) orders use ``PO-A1/2526/0007``.
+amounts or dates. Dealer (purchase) orders use ``PO-A1/2526/0007``; credit notes (sales
+returns) have a series of their own per device and year, ``CN-A1/2526/00007``, its sequence
+written with as many digits as the 16 characters leave room for.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ INVOICE_NUMBER_MAX_LENGTH = 16
 INVOICE_SEQUENCE_DIGITS = 5
 ORDER_SEQUENCE_DIGITS = 4
 ORDER_PREFIX = "PO-"
+CREDIT_NOTE_PREFIX = "CN-"
 
 _SERIES = re.compile(r"[A-Z][A-Z0-9]{0,3}")
 _FINANCIAL_YEAR = re.compile(r"[0-9]{4}")
@@ -118,6 +121,33 @@ def parse_order_number(text: object) -> DocumentNumber:
     if not isinstance(text, str) or not text.startswith(ORDER_PREFIX):
         raise ValidationError("orderNumber", f"must look like {ORDER_PREFIX}A1/2526/0001")
     return _parse(text[len(ORDER_PREFIX) :], text, "orderNumber", format_order_number)
+
+
+def format_credit_note_number(series: str, fy: str, seq: int) -> str:
+    """"A1", "2526", 7 -> "CN-A1/2526/00007"; at most 16 characters (GST Rule 46).
+
+    A four-letter series leaves room for three digits; a sequence that outgrows the room
+    is refused rather than cut.
+    """
+    head = f"{CREDIT_NOTE_PREFIX}{validate_series_prefix(series)}/{validate_financial_year(fy)}/"
+    digits = max(1, min(INVOICE_SEQUENCE_DIGITS, INVOICE_NUMBER_MAX_LENGTH - len(head)))
+    number = f"{head}{_sequence(seq):0{digits}d}"
+    if len(number) > INVOICE_NUMBER_MAX_LENGTH:
+        raise ValidationError(
+            "creditNoteNumber",
+            f"credit note {seq} of series {series} would be longer than "
+            f"{INVOICE_NUMBER_MAX_LENGTH} characters; use a shorter invoice prefix",
+        )
+    return number
+
+
+def parse_credit_note_number(text: object) -> DocumentNumber:
+    """"CN-A1/2526/00007" -> DocumentNumber("A1", "2526", 7)."""
+    if not isinstance(text, str) or not text.startswith(CREDIT_NOTE_PREFIX):
+        raise ValidationError("creditNoteNumber",
+                              f"must look like {CREDIT_NOTE_PREFIX}A/2526/00001")
+    return _parse(text[len(CREDIT_NOTE_PREFIX):], text, "creditNoteNumber",
+                  format_credit_note_number)
 
 
 def _parse(

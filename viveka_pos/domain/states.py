@@ -141,6 +141,16 @@ def require_state_code(value: object, field: str = "stateCode") -> str:
     return state.code
 
 
+def state_code_from_text(value: object, field: str = "stateCode") -> str:
+    """A state given by its GST code ("27", 27) or its name ("Maharashtra", "orissa")."""
+    state = state_by_code(value)
+    if state is None and isinstance(value, str):
+        state = state_by_name(value)
+    if state is None:
+        raise ValidationError(field, "is not an Indian state name or its two-digit GST code")
+    return state.code
+
+
 def state_code_of_gstin(gstin: str) -> str:
     """The state code a GSTIN was issued in (its first two digits).
 

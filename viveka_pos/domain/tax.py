@@ -12,8 +12,9 @@ each line's value after its own discount, so the line discounts add up to exactl
 entered.
 
 With ``prices_include_tax`` the entered prices (and discounts) include GST. The customer pays
-exactly the entered amount after discounts; its taxable value is ``amount × 100 / (100 +
-rate)`` rounded half-up and the tax is the remainder. ``gross`` and ``discount`` of such a line
+exactly the entered amount after discounts. One half of the tax, ``amount × (rate / 2) / (100 +
+rate)``, is rounded half-up once and doubled: CGST and SGST are always equal (IGST is the same
+total), and the taxable value is the amount less the tax. ``gross`` and ``discount`` of such a line
 are then reported *without* tax (gross rounded the same way, discount = gross − taxable), as a
 tax invoice shows values before tax; ``unit_price`` keeps the price as entered.
 """
@@ -34,6 +35,8 @@ from viveka_pos.domain.money import allocate, format_inr, percent_of, round_half
 from viveka_pos.domain.states import require_state_code
 
 SupplyType = Literal["intra", "inter"]
+Rate = int | Decimal
+"""A GST rate in percent: ``int`` when whole, else an exact ``Decimal`` (0.25, 1.5)."""
 SUPPLY_TYPES: tuple[str, ...] = ("intra", "inter")
 
 
@@ -46,7 +49,7 @@ class LineInput:
     group: str
     unit: str
     hsn_code: str
-    gst_rate: int
+    gst_rate: Rate
     quantity: Decimal
     unit_price: int
     line_discount: int = 0
@@ -61,7 +64,7 @@ class LineTotals:
     group: str
     unit: str
     hsn_code: str
-    gst_rate: int
+    gst_rate: Rate
     quantity: Decimal
     unit_price: int
     gross: int
@@ -82,7 +85,7 @@ class TaxSummaryRow:
     """Taxable value and tax of all lines sharing an HSN code and rate (paise)."""
 
     hsn_code: str
-    gst_rate: int
+    gst_rate: Rate
     taxable: int
     cgst: int
     sgst: int
@@ -129,16 +132,14 @@ def _paise(value: object, field: str) -> int:
     return value
 
 
-def _split_tax(tax: int, supply_type: SupplyType) -> tuple[int, int, int]:
-    """(cgst, sgst, igst) adding up to ``tax``; CGST takes the odd paisa."""
-    if supply_type == "inter":
-        return 0, 0, tax
-    sgst = tax // 2
-    return tax - sgst, sgst, 0
+def _included_tax(amount: int, rate: Rate) -> tuple[int, int]:
+    """(taxable, one half of the tax) of an amount that includes tax at ``rate``.
 
-
-def _without_tax(amount: int, rate: int) -> int:
-    return round_half_up(Decimal(amount) * 100 / (100 + rate))
+    The half is rounded once and doubled, so CGST = SGST always; the taxable value is the
+    amount less the whole tax.
+    """
+    half = round_half_up(Decimal(amount) * Decimal(rate) / 2 / (100 + Decimal(rate)))
+    return amount - 2 * half, half
 
 
 # A bill is recomputed after every change to it, each time over all its lines: the checks
@@ -146,7 +147,7 @@ def _without_tax(amount: int, rate: int) -> int:
 # arguments; ``typed`` keeps ``True`` apart from ``1``).
 @lru_cache(maxsize=4096, typed=True)
 def _checked_line(gst_rate: object, unit: object, quantity: object, unit_price: object,
-                  line_discount: object, name: str) -> tuple[str, Decimal, int, int]:
+                  line_discount: object, name: str) -> tuple[str, Decimal, Rate, int]:
     """(unit, quantity, rate, gross) of a line, or ValidationError."""
     rate = validation.gst_rate(gst_rate)
     checked_unit = validation.unit(unit)
@@ -164,13 +165,17 @@ def _checked_line(gst_rate: object, unit: object, quantity: object, unit_price: 
 
 
 @lru_cache(maxsize=4096, typed=True)
-def _line_tax(net: int, gross: int, rate: int, kind: SupplyType,
+def _line_tax(net: int, gross: int, rate: Rate, kind: SupplyType,
               prices_include_tax: bool) -> tuple[int, int, int, int, int]:
     """(taxable, shown gross, cgst, sgst, igst) of a line worth ``net`` after discounts."""
     if prices_include_tax:
-        taxable = _without_tax(net, rate)
-        cgst, sgst, igst = _split_tax(net - taxable, kind)
-        return taxable, _without_tax(gross, rate), cgst, sgst, igst
+        taxable, half = _included_tax(net, rate)
+        # Rounding each half can make a smaller amount's taxable value larger by a paisa
+        # (3 paise at 40 % has no tax, 4 paise has 2): the shown gross is never below it.
+        shown_gross = max(_included_tax(gross, rate)[0], taxable)
+        if kind == "inter":
+            return taxable, shown_gross, 0, 0, 2 * half
+        return taxable, shown_gross, half, half, 0
     if kind == "inter":
         return net, gross, 0, 0, percent_of(net, rate)
     half = percent_of(net, Decimal(rate) / 2)
@@ -190,7 +195,7 @@ def compute_invoice(
     kind: SupplyType = "inter" if supply_type == "inter" else "intra"
     bill_discount = _paise(bill_discount, "discount")
 
-    checked: list[tuple[LineInput, str, Decimal, int, int]] = []
+    checked: list[tuple[LineInput, str, Decimal, Rate, int]] = []
     for line in lines:
         values = (line.gst_rate, line.unit, line.quantity, line.unit_price,
                   line.line_discount, line.name)
@@ -222,7 +227,7 @@ def compute_invoice(
 
 
 @lru_cache(maxsize=4096, typed=True)
-def _line_totals(line: LineInput, unit: str, quantity: Decimal, rate: int, gross: int, net: int,
+def _line_totals(line: LineInput, unit: str, quantity: Decimal, rate: Rate, gross: int, net: int,
                  kind: SupplyType, prices_include_tax: bool) -> LineTotals:
     """A checked line worth ``net`` after its discounts, with its tax (immutable: shared)."""
     taxable, shown_gross, cgst, sgst, igst = _line_tax(net, gross, rate, kind,
@@ -249,7 +254,7 @@ def _line_totals(line: LineInput, unit: str, quantity: Decimal, rate: int, gross
 def _totals(
     lines: list[LineTotals], bill_discount: int, prices_include_tax: bool, kind: SupplyType
 ) -> InvoiceTotals:
-    summary: dict[tuple[str, int], list[int]] = {}
+    summary: dict[tuple[str, Rate], list[int]] = {}
     for line in lines:
         row = summary.setdefault((line.hsn_code, line.gst_rate), [0, 0, 0, 0])
         row[0] += line.taxable

@@ -25,7 +25,10 @@ WHOLE_UNITS: frozenset[str] = frozenset({"nos", "pcs"})
 PAYMENT_METHODS: tuple[str, ...] = ("cash", "card", "upi", "bank", "other")
 OTP_PURPOSES: tuple[str, ...] = ("register", "login", "generic")
 DEALER_ORDER_STATUSES: tuple[str, ...] = ("pending", "delivered", "cancelled")
-GST_RATES: tuple[int, ...] = (0, 5, 12, 18, 28)
+#: GST rates as notified, in percent (GST 2.0 since 22 Sep 2025: mainly 5, 18 and 40; the
+#: others for special goods such as gold 3, diamonds 0.25, rough stones 1.5, and older bills).
+GST_RATES: tuple[int | Decimal, ...] = (
+    0, Decimal("0.1"), Decimal("0.25"), Decimal("1.5"), 3, 5, 6, Decimal("7.5"), 12, 18, 28, 40)
 
 TEXT_MAX_LENGTH = 500
 NAME_MAX_LENGTH = 100
@@ -343,16 +346,20 @@ def dealer_order_status(value: object, field: str = "status") -> str:
 # --- numbers ---------------------------------------------------------------------------------
 
 
-def gst_rate(value: object, field: str = "gstRate") -> int:
-    """A GST rate in percent: one of 0, 5, 12, 18, 28 (int, "18", "18%", Decimal, 18.0)."""
+def gst_rate(value: object, field: str = "gstRate") -> int | Decimal:
+    """A notified GST rate in percent (int, "18", "18%", Decimal, 0.25, "1.5 %").
+
+    Whole rates come back as ``int`` (as the store has always kept them), the fractional ones
+    (0.1, 0.25, 1.5, 7.5) as an exact ``Decimal``.
+    """
     if isinstance(value, str):
-        value = value.strip().removesuffix("%")
+        value = value.strip().removesuffix("%").strip()
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal | float):
         raise ValidationError(field, "must be a number")
     rate = _number(value, field, "a number")
-    if _decimal_places(rate) or int(rate) not in GST_RATES:
-        raise ValidationError(field, f"must be one of {', '.join(map(str, GST_RATES))}")
-    return int(rate)
+    if rate not in GST_RATES:
+        raise ValidationError(field, f"must be one of {', '.join(map(str, GST_RATES))} (%)")
+    return int(rate) if rate == rate.to_integral_value() else rate.normalize()
 
 
 def amount(

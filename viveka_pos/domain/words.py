@@ -51,11 +51,12 @@ def _indian_words(number: int) -> list[str]:
 
 def amount_in_words(paise: int) -> str:
     """520000 -> "Rupees Five Thousand Two Hundred Only"; 75 -> "Rupees Zero and Seventy Five
-    Paise Only"."""
+    Paise Only"; one paisa is "One Paisa"."""
     if isinstance(paise, bool) or not isinstance(paise, int) or paise < 0:
         raise ValidationError("amount", "must be a whole number of paise that is not negative")
     rupees, fraction = divmod(paise, 100)
     text = f"Rupees {number_in_words(rupees)}"
     if fraction:
-        text += f" and {number_in_words(fraction)} Paise"
+        unit = "Paisa" if fraction == 1 else "Paise"
+        text += f" and {number_in_words(fraction)} {unit}"
     return f"{text} Only"

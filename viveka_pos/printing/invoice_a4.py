@@ -5,10 +5,17 @@ line table (its header row repeats on every page), then — kept together — th
 summary with the totals, the amount in words, payment status with a UPI QR code for the
 balance, notes, terms and the signatory box. Every page is footed with "Page X of Y" and,
 when the invoice goes on, "Continued on next page"; later pages carry a "continued" header.
+The copy is marked under the title (Rule 48: original for recipient, duplicate for
+transporter, triplicate for supplier).
+
+A credit note (:func:`render_credit_note_a4`) has the same layout: it names the invoice it
+is issued against and its date, lists the goods taken back with the tax reversed per line
+and per HSN and rate, and says how it was settled (paid out, set against dues).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -21,7 +28,7 @@ from viveka_pos.domain.money import format_inr
 from viveka_pos.printing.dates import shop_zone
 from viveka_pos.printing.fonts import BOLD, REGULAR, text_width
 from viveka_pos.printing.furniture import ContinuedPages
-from viveka_pos.printing.invoice_view import PAID, InvoiceView, half_rate
+from viveka_pos.printing.invoice_view import PAID, InvoiceView, copy_label, half_rate
 from viveka_pos.printing.paging import DocumentInfo, Margins, build_pdf, frame_width
 from viveka_pos.printing.shop import ShopView, state_label
 from viveka_pos.printing.styles import HAIRLINE, INK, RULE, SHADE, styles
@@ -35,7 +42,6 @@ from viveka_pos.printing.tables import (
 from viveka_pos.printing.text import esc, multiline
 from viveka_pos.printing.upi import QrCode, upi_payment_uri
 
-TITLE = "Tax Invoice"
 MARGINS = Margins(left=12 * mm, right=12 * mm, top=15 * mm, bottom=16 * mm)
 _WIDTH = frame_width(A4, MARGINS)
 _MIN_ITEM_WIDTH = 42 * mm
@@ -48,16 +54,30 @@ _LOGO_BOX = (30 * mm, 22 * mm)
 
 
 def render_invoice_a4(
-    invoice: dict[str, Any], shop: dict[str, Any], payments: list[dict[str, Any]] | None = None
+    invoice: dict[str, Any], shop: dict[str, Any], payments: list[dict[str, Any]] | None = None,
+    *, copy: str | None = "original",
 ) -> bytes:
     """The tax invoice as PDF bytes; the same documents always give the same bytes.
 
     ``invoice`` and ``shop`` are stored documents (an ``invoices`` and a ``clients``
     document); ``payments``, when given, are the invoice's payment documents and decide the
-    paid amount and the balance printed.
+    paid amount and the balance printed. ``copy``: "original", "duplicate", "triplicate" or
+    None (no marking).
     """
     shop_view = ShopView.from_document(shop)
     view = InvoiceView.from_documents(invoice, payments, shop_zone(shop_view.time_zone))
+    return _render(replace(view, copy_label=copy_label(copy)), shop_view)
+
+
+def render_credit_note_a4(note: dict[str, Any], shop: dict[str, Any], *,
+                          copy: str | None = "original") -> bytes:
+    """A credit note (a ``creditnotes`` document) as PDF bytes."""
+    shop_view = ShopView.from_document(shop)
+    view = InvoiceView.from_credit_note(note, shop_zone(shop_view.time_zone))
+    return _render(replace(view, copy_label=copy_label(copy)), shop_view)
+
+
+def _render(view: InvoiceView, shop_view: ShopView) -> bytes:
     story: list[Flowable] = [
         _header(view, shop_view),
         Spacer(1, 3 * mm),
@@ -71,8 +91,8 @@ def render_invoice_a4(
         story,
         pagesize=A4,
         margins=MARGINS,
-        info=DocumentInfo(title=view.number, subject=TITLE, author=shop_view.name),
-        decorate=ContinuedPages(A4, MARGINS, label=f"{TITLE} {view.number}",
+        info=DocumentInfo(title=view.number, subject=view.title, author=shop_view.name),
+        decorate=ContinuedPages(A4, MARGINS, label=f"{view.title} {view.number}",
                                 note=f"{shop_view.name} · {view.date}"),
     )
 
@@ -111,8 +131,12 @@ def _header(view: InvoiceView, shop: ShopView) -> Table:
             ]),
         )
 
-    meta_rows = [["Invoice No.", view.number], ["Invoice date", view.date]]
-    if view.due_date:
+    meta_rows = [[view.number_label, view.number],
+                 ["Date" if view.is_credit_note else "Invoice date", view.date]]
+    if view.reference_number:
+        meta_rows += [["Against invoice", view.reference_number],
+                      ["Invoice date", view.reference_date]]
+    if view.due_date and not view.cancelled:
         meta_rows.append(["Due date", view.due_date])
     meta = Table(
         [[Paragraph(label, s.small), Paragraph(f"<b>{esc(value)}</b>", s.right)]
@@ -126,7 +150,13 @@ def _header(view: InvoiceView, shop: ShopView) -> Table:
             ("LINEBELOW", (0, 0), (-1, -2), 0.25, HAIRLINE),
         ]),
     )
-    right = [Paragraph(TITLE, s.title_right), Spacer(1, 2 * mm), meta]
+    right: list[Flowable] = [Paragraph(view.title, s.title_right)]
+    if view.copy_label:
+        right.append(Paragraph(esc(view.copy_label.upper()), s.small_right))
+    if view.cancelled:
+        right.append(Paragraph(f'<font color="#b00020"><b>CANCELLED</b> — '
+                               f'{esc(view.cancelled)}</font>', s.small_right))
+    right += [Spacer(1, 2 * mm), meta]
     return Table(
         [[left, right]],
         colWidths=[left_width, _WIDTH - left_width],
@@ -212,16 +242,20 @@ def _customer_state(view: InvoiceView) -> str:
 def _line_table(view: InvoiceView) -> Table:
     """The item lines; numbers are never wrapped, the item column takes what is left."""
     money = partial(format_inr, symbol=False)
-    headers = ["#", "Item", "HSN", "Qty", "Rate (₹)", "Discount (₹)", "Taxable value (₹)",
-               "GST %"]
+    # a credit note reverses taxable values: the price and discount of the sale are the
+    # invoice's business
+    priced = not view.is_credit_note
+    headers = ["#", "Item", "HSN", "Qty", *(["Rate (₹)", "Discount (₹)"] if priced else []),
+               "Taxable value (₹)", "GST %"]
     headers += ["IGST (₹)"] if view.inter_state else ["CGST (₹)", "SGST (₹)"]
     headers.append("Amount (₹)")
     rows: list[list[str]] = []
     for line in view.lines:
         taxes = [money(line.igst)] if view.inter_state else [money(line.cgst), money(line.sgst)]
+        prices = [money(line.rate), money(line.discount)] if priced else []
         rows.append([
-            str(line.number), line.name, line.hsn, line.quantity_with_unit, money(line.rate),
-            money(line.discount), money(line.taxable), line.gst_rate, *taxes, money(line.total),
+            str(line.number), line.name, line.hsn, line.quantity_with_unit, *prices,
+            money(line.taxable), line.gst_rate, *taxes, money(line.total),
         ])
 
     item_col, hsn_col = 1, 2
@@ -276,7 +310,8 @@ def _closing(view: InvoiceView, shop: ShopView) -> list[Flowable]:
             Spacer(1, 2 * mm),
             Paragraph(f"<b>Amount in words:</b> {esc(view.amount_in_words)}", s.body),
         ]
-    blocks += [Spacer(1, 3 * mm), _payment_block(view, shop)]
+    settled = _credit_block(view) if view.is_credit_note else _payment_block(view, shop)
+    blocks += [Spacer(1, 3 * mm), settled]
     blocks += [Spacer(1, 3 * mm), _sign_off(view, shop)]
     return [KeepTogether(blocks)]
 
@@ -316,7 +351,9 @@ def _tax_summary(view: InvoiceView) -> tuple[Table, float]:
 
 def _totals(view: InvoiceView) -> tuple[Table, float]:
     """The totals box and its width."""
-    rows: list[tuple[str, str]] = [("Subtotal", format_inr(view.subtotal))]
+    rows: list[tuple[str, str]] = []
+    if not view.is_credit_note:
+        rows.append(("Subtotal", format_inr(view.subtotal)))
     if view.discount:
         rows.append(("Discount", "-" + format_inr(view.discount)))
     rows.append(("Taxable value", format_inr(view.taxable)))
@@ -324,7 +361,7 @@ def _totals(view: InvoiceView) -> tuple[Table, float]:
         rows.append(("IGST", format_inr(view.igst)))
     else:
         rows += [("CGST", format_inr(view.cgst)), ("SGST", format_inr(view.sgst))]
-    rows.append(("Total", format_inr(view.total)))
+    rows.append(("Total credit" if view.is_credit_note else "Total", format_inr(view.total)))
     pad = 4 * mm + 1
     label_width = max(text_width(label, size=8.5) for label, _ in rows[:-1]) + pad
     value_width = max(
@@ -406,6 +443,27 @@ def _payment_block(view: InvoiceView, shop: ShopView) -> Table:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
         ]),
     )
+
+
+def _credit_block(view: InvoiceView) -> Flowable:
+    """How a credit note was settled: paid out, and/or set against the invoice's dues."""
+    s = styles()
+    parts = []
+    if view.refund:
+        parts.append(f"Refunded: <b>{esc(format_inr(view.refund))}</b>"
+                     + (f" by {esc(view.refund_method)}" if view.refund_method else ""))
+    if view.adjusted:
+        against = ", ".join(f"{esc(number)} ({esc(format_inr(amount))})"
+                            for number, amount in view.adjustments) or esc(
+                                view.reference_number)
+        parts.append(f"Set against dues: <b>{esc(format_inr(view.adjusted))}</b> — {against}")
+    cell: list[Flowable] = [Paragraph("SETTLEMENT", s.label),
+                            Paragraph(" &nbsp;&nbsp; ".join(parts) or "—", s.body)]
+    if view.reason:
+        cell.append(Paragraph(f"Reason: {esc(view.reason)}", s.body))
+    return Table([[cell]], colWidths=[_WIDTH], style=TableStyle([
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
 
 
 def _payments_table(view: InvoiceView) -> Table:

@@ -2,13 +2,14 @@
 
 Both the A4 invoice and the thermal receipt print from this one view, so they always agree.
 Nothing is recomputed except what the document does not store: the paid amount (from the
-payments when they are given), the balance and the payment status.
+payments when they are given), the balance and the payment status. A credit note prints from
+the same view (:meth:`InvoiceView.from_credit_note`), naming the invoice it reverses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,26 @@ PARTLY_PAID = "Partly paid"
 UNPAID = "Unpaid"
 
 _METHODS = {"cash": "Cash", "card": "Card", "upi": "UPI", "bank": "Bank", "other": "Other"}
+
+INVOICE = "invoice"
+CREDIT_NOTE = "credit_note"
+
+#: GST Rule 48: the copies of an invoice for goods, and what each copy says on top
+COPIES = {
+    "original": "Original for Recipient",
+    "duplicate": "Duplicate for Transporter",
+    "triplicate": "Triplicate for Supplier",
+}
+
+
+def copy_label(copy: str | None) -> str:
+    """The Rule 48 marking of a copy ("original" -> "Original for Recipient"); "" for none."""
+    if not copy:
+        return ""
+    try:
+        return COPIES[copy]
+    except KeyError:
+        raise ValueError(f"copy must be one of {', '.join(COPIES)}, not {copy!r}") from None
 
 
 def paise(value: object) -> Paise:
@@ -113,6 +134,31 @@ class InvoiceView:
     payments: tuple[PaymentLine, ...]
     amount_in_words: str
     notes: str
+    kind: str = INVOICE
+    copy_label: str = ""
+    #: an invoice cancelled later: why (printed across it)
+    cancelled: str = ""
+    #: a credit note: the invoice it is issued against, why, and how it was settled
+    reference_number: str = ""
+    reference_date: str = ""
+    reason: str = ""
+    refund: Paise = 0
+    refund_method: str = ""
+    adjusted: Paise = 0
+    #: (invoice number, paise) the credit was set against
+    adjustments: tuple[tuple[str, Paise], ...] = ()
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == CREDIT_NOTE
+
+    @property
+    def title(self) -> str:
+        return "Credit Note" if self.is_credit_note else "Tax Invoice"
+
+    @property
+    def number_label(self) -> str:
+        return "Credit note No." if self.is_credit_note else "Invoice No."
 
     @property
     def taxable(self) -> Paise:
@@ -178,6 +224,39 @@ class InvoiceView:
             payments=payment_lines,
             amount_in_words=str(invoice.get("amountInWords") or "").strip(),
             notes=str(invoice.get("notes") or "").strip(),
+            cancelled=(str(invoice.get("cancelReason") or "cancelled").strip()
+                       if invoice.get("isCancelled") else ""),
+        )
+
+    @classmethod
+    def from_credit_note(cls, note: dict[str, Any], zone: tzinfo | None = None) -> InvoiceView:
+        """Read a credit note document: its lines carry taxable values and the tax reversed."""
+        as_invoice = {
+            **note,
+            "invoiceNumber": note.get("creditNoteNumber"),
+            "invoiceDate": note.get("creditNoteDate"),
+            "dueDate": None,
+            "subtotal": note.get("totalTaxable"),
+            "totalDiscount": 0,
+            "notes": "",
+            "isCancelled": False,
+            "products": [{**line, "discount": 0, "grossAmount": line.get("taxableValue")}
+                         for line in note.get("products") or []],
+        }
+        view = cls.from_documents(as_invoice, None, zone)
+        method = str(note.get("refundMethod") or "").lower()
+        return replace(
+            view,
+            kind=CREDIT_NOTE,
+            paid=view.total,
+            reference_number=str(note.get("invoiceNumber") or ""),
+            reference_date=format_document_date(note.get("invoiceDate"), zone),
+            reason=str(note.get("reason") or "").strip(),
+            refund=paise(note.get("refundAmount")),
+            refund_method=_METHODS.get(method, method.title()),
+            adjusted=paise(note.get("adjustedAmount")),
+            adjustments=tuple((str(a.get("invoiceNumber") or ""), paise(a.get("amount")))
+                              for a in note.get("adjustments") or ()),
         )
 
 

@@ -4,12 +4,17 @@ The receipt is laid out line by line first (:func:`layout_receipt`): every text 
 measured with the font metrics and wrapped to the printable width of the roll, so nothing can
 run off the paper, and the page height is simply the sum of the lines. Drawing is then a
 plain walk over the lines.
+
+A bill to a buyer with GSTIN is a full tax invoice on the roll (Rule 46): HSN, rate and
+taxable value per line, the buyer's address and state, reverse charge and the signatory. Every
+receipt is marked with its copy (Rule 48). Credit notes print on the roll the same way
+(:func:`render_credit_note_receipt`).
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from reportlab.lib.units import mm
@@ -18,7 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from viveka_pos.domain.money import format_inr
 from viveka_pos.printing.dates import shop_zone
 from viveka_pos.printing.fonts import BOLD, REGULAR, register_fonts, text_width
-from viveka_pos.printing.invoice_view import InvoiceView
+from viveka_pos.printing.invoice_view import InvoiceView, copy_label
 from viveka_pos.printing.paging import CREATOR
 from viveka_pos.printing.shop import ShopView
 from viveka_pos.printing.text import wrap
@@ -168,11 +173,26 @@ def layout_receipt(
     shop: dict[str, Any],
     payments: list[dict[str, Any]] | None = None,
     width_mm: int = 80,
+    *,
+    copy: str | None = "original",
 ) -> ReceiptLayout:
     """Every line of the receipt, measured and positioned for a ``width_mm`` roll."""
-    paper = Paper.for_width(width_mm)
     shop_view = ShopView.from_document(shop)
     view = InvoiceView.from_documents(invoice, payments, shop_zone(shop_view.time_zone))
+    return _layout(replace(view, copy_label=copy_label(copy)), shop_view, width_mm)
+
+
+def layout_credit_note_receipt(note: dict[str, Any], shop: dict[str, Any], width_mm: int = 80,
+                               *, copy: str | None = "original") -> ReceiptLayout:
+    """A credit note on the roll."""
+    shop_view = ShopView.from_document(shop)
+    view = InvoiceView.from_credit_note(note, shop_zone(shop_view.time_zone))
+    return _layout(replace(view, copy_label=copy_label(copy)), shop_view, width_mm)
+
+
+def _layout(view: InvoiceView, shop_view: ShopView, width_mm: int) -> ReceiptLayout:
+    paper = Paper.for_width(width_mm)
+    full = bool(view.customer_gstin) or view.is_credit_note  # a B2B tax invoice in full
     b = _Builder(paper)
     size = paper.size
     small = size - 1
@@ -186,30 +206,51 @@ def layout_receipt(
     if shop_view.gstin:
         b.text(f"GSTIN: {shop_view.gstin}", size=small, align="center")
     b.space(2)
-    b.text("TAX INVOICE", bold=True, align="center")
+    b.text(view.title.upper(), bold=True, align="center")
+    if view.copy_label:
+        b.text(view.copy_label, size=small, align="center")
+    if view.cancelled:
+        b.text(f"*** CANCELLED: {view.cancelled} ***", bold=True, align="center")
     b.rule()
-    b.pair("Bill No.", view.number)
+    b.pair("Credit note No." if view.is_credit_note else "Bill No.", view.number)
     b.pair("Date", view.date)
+    if view.reference_number:
+        b.pair("Against invoice", view.reference_number)
+        b.pair("Invoice date", view.reference_date)
     if view.customer_name:
         b.pair("Customer", view.customer_name)
     if view.customer_phone:
         b.pair("Phone", view.customer_phone)
+    if full and view.customer_address:
+        b.text(" ".join(view.customer_address.split()), size=small)
     if view.customer_gstin:
         b.pair("GSTIN", view.customer_gstin)
+    if full and view.customer_state:
+        b.pair("State", view.customer_state)
     if view.place_of_supply:
         b.pair("Place of supply", view.place_of_supply)
+    if full:
+        b.pair("Reverse charge", "No")
     b.rule()
     b.pair("Item", "Amount", bold=True)
     b.rule()
     indent = text_width("00. ", size=size)
     for line in view.lines:
         b.numbered(f"{line.number}.", line.name, indent=indent, bold=True)
-        b.pair(f"{line.quantity_with_unit} × {money(line.rate)}", money(line.gross),
-               indent=indent)
+        if view.is_credit_note:
+            b.pair(f"{line.quantity_with_unit} returned", money(line.taxable), indent=indent)
+        else:
+            b.pair(f"{line.quantity_with_unit} × {money(line.rate)}", money(line.gross),
+                   indent=indent)
         if line.discount:
             b.pair("Discount", "-" + money(line.discount), size=small, indent=indent)
+        if full:
+            b.text(f"HSN {line.hsn or '—'} · GST {line.gst_rate}%", size=small, indent=indent)
+            if not view.is_credit_note:
+                b.pair("Taxable value", money(line.taxable), size=small, indent=indent)
     b.rule()
-    b.pair("Subtotal", money(view.subtotal))
+    if not view.is_credit_note:
+        b.pair("Subtotal", money(view.subtotal))
     if view.discount:
         b.pair("Discount", "-" + money(view.discount))
     b.pair("Taxable value", money(view.taxable))
@@ -219,19 +260,35 @@ def layout_receipt(
         b.pair("CGST", money(view.cgst))
         b.pair("SGST", money(view.sgst))
     b.rule()
-    b.pair("TOTAL", format_inr(view.total), size=size + 2, bold=True)
-    b.pair("Paid", format_inr(view.paid))
-    b.pair("Balance", format_inr(view.balance), bold=view.balance > 0)
-    b.pair("Status", view.status)
+    if view.is_credit_note:
+        b.pair("TOTAL CREDIT", format_inr(view.total), size=size + 2, bold=True)
+        if view.refund:
+            b.pair(f"Refunded ({view.refund_method})", format_inr(view.refund))
+        if view.adjusted:
+            b.pair("Set against dues", format_inr(view.adjusted))
+            for number, amount in view.adjustments:
+                b.pair(number, money(amount), size=small, indent=indent)
+        if view.reason:
+            b.pair("Reason", view.reason, size=small)
+    else:
+        b.pair("TOTAL", format_inr(view.total), size=size + 2, bold=True)
+        b.pair("Paid", format_inr(view.paid))
+        b.pair("Balance", format_inr(view.balance), bold=view.balance > 0)
+        b.pair("Status", view.status)
     if view.amount_in_words:
         b.space(2)
         b.text(view.amount_in_words, size=small)
     if view.tax_rows:
         b.rule()
         b.text("GST summary", size=small, bold=True)
-        for rate, taxable, tax in _by_rate(view):
-            b.pair(f"GST {rate}% on {money(taxable)}", money(tax), size=small)
-    if shop_view.upi_id and view.balance > 0:
+        if full:  # per HSN and rate, as a tax invoice to a registered buyer needs
+            for row in view.tax_rows:
+                b.pair(f"{row.hsn or '—'} @ {row.gst_rate}% on {money(row.taxable)}",
+                       money(row.tax), size=small)
+        else:
+            for rate, taxable, tax in _by_rate(view):
+                b.pair(f"GST {rate}% on {money(taxable)}", money(tax), size=small)
+    if shop_view.upi_id and view.balance > 0 and not view.is_credit_note:
         b.rule()
         payload = upi_payment_uri(shop_view.upi_id, shop_view.name, view.balance, view.number)
         b.picture(QrCode(payload, min(paper.room, 32 * mm)))
@@ -240,6 +297,11 @@ def layout_receipt(
     if view.notes:
         b.rule()
         b.text(view.notes, size=small)
+    if full:
+        b.rule()
+        b.text(f"For {shop_view.name}", size=small, align="right")
+        b.space(9 * mm)
+        b.text("Authorised signatory", size=small, align="right")
     b.rule()
     b.text(THANKS, bold=True, align="center")
     return ReceiptLayout(paper, tuple(b.lines))
@@ -263,10 +325,20 @@ def render_receipt(
     shop: dict[str, Any],
     payments: list[dict[str, Any]] | None = None,
     width_mm: int = 80,
+    *,
+    copy: str | None = "original",
 ) -> bytes:
     """The receipt as a one-page PDF exactly as wide as the roll and as long as its content."""
-    layout = layout_receipt(invoice, shop, payments, width_mm)
+    layout = layout_receipt(invoice, shop, payments, width_mm, copy=copy)
     return draw_receipt(layout, title=str(invoice.get("invoiceNumber") or ""),
+                        author=ShopView.from_document(shop).name)
+
+
+def render_credit_note_receipt(note: dict[str, Any], shop: dict[str, Any],
+                               width_mm: int = 80, *, copy: str | None = "original") -> bytes:
+    """A credit note as a roll receipt (PDF)."""
+    layout = layout_credit_note_receipt(note, shop, width_mm, copy=copy)
+    return draw_receipt(layout, title=str(note.get("creditNoteNumber") or ""),
                         author=ShopView.from_document(shop).name)
 
 

@@ -21,7 +21,7 @@ from ..domain.tax import InvoiceTotals, LineInput, compute_invoice, supply_type_
 from ..store import new_id
 from .catalog import CatalogService
 from .context import ShopScope
-from .convert import paise_of, quantity_of, rupees, stored_quantity
+from .convert import paise_of, quantity_of, rate_of, rupees, stored_quantity, stored_rate
 from .customers import CustomerService
 
 CART_LIFETIME = timedelta(hours=24)
@@ -64,7 +64,7 @@ def _line_input(item_id: Any, name: Any, group: Any, unit: Any, hsn_code: Any, g
         group=group,
         unit=unit,
         hsn_code=hsn_code,
-        gst_rate=int(gst_rate),
+        gst_rate=rate_of(gst_rate),
         quantity=quantity_of(quantity),
         unit_price=paise_of(unit_price),
         line_discount=paise_of(line_discount),
@@ -228,7 +228,7 @@ class CartService:
                     "lineTotal": rupees(_gross(qty, price)),
                     "unit": unit,
                     "hsnCode": item_doc.get("hsnCode", ""),
-                    "gstRate": int(item_doc.get("gstRate", 0)),
+                    "gstRate": stored_rate(rate_of(item_doc.get("gstRate", 0))),
                     "lineDiscount": 0,
                     "position": max((line.get("position", 0) for line in lines),
                                     default=0) + 1,

@@ -11,7 +11,7 @@ from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..store import DuplicateKeyError, new_id
 from .context import ShopScope
-from .convert import paise_of, quantity_of, rupees, stored_quantity
+from .convert import paise_of, quantity_of, rupees, stored_quantity, stored_rate
 from .stock import ensure_opening, record_movement
 
 ITEM_FIELDS = ("name", "price", "code", "unit", "gstRate", "hsnCode", "groupId",
@@ -103,7 +103,7 @@ class CatalogService:
             elif key == "unit":
                 clean[key] = v.unit(value, "unit")
             elif key == "gstRate":
-                clean[key] = v.gst_rate(value, "gstRate")
+                clean[key] = stored_rate(v.gst_rate(value, "gstRate"))
             elif key == "hsnCode":
                 clean[key] = v.hsn_code(value, "hsnCode")
             elif key == "groupId":

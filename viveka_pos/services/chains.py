@@ -1,9 +1,11 @@
-"""The invoice hash chains of a whole store (every shop, every series), from any documents.
+"""The hash chains of a whole store (every shop, every series), from any documents.
 
 :meth:`InvoiceService.verify` checks one shop of an open store. Backups and the health check
 need the same answer for all shops, and for documents read straight out of a backup file
 (which must not be opened as a store: opening writes to it), so this works on any iterable
-of invoice documents.
+of invoice (or credit note) documents, keeping a small entry per document, never the
+documents. An open store's invoices are checked from the chain table the store keeps
+(:func:`store_chain_report`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from ..domain.hashchain import (
+    INVOICES,
     ChainEntry,
+    ChainKind,
     chain_entry,
     chain_order,
     series_of,
@@ -25,26 +29,27 @@ if TYPE_CHECKING:
     from ..store import Store
 
 
-def chain_problems(invoices: Iterable[Mapping[str, Any]]) -> list[str]:
+def chain_problems(invoices: Iterable[Mapping[str, Any]],
+                   kind: ChainKind = INVOICES) -> list[str]:
     """Problems in every hash chain; an empty list means every chain is intact.
 
-    Reads ``invoices`` once, keeping a small entry per invoice (``ChainEntry``), never the
-    documents: a stream of years of invoices is checked in little memory. Each message
-    names the shop only when there is more than one.
+    Each message names the shop only when there is more than one. ``kind``: invoices, or
+    credit notes (``hashchain.CREDIT_NOTES``).
     """
-    return chain_report(invoices)[0]
+    return chain_report(invoices, kind)[0]
 
 
-def chain_report(invoices: Iterable[Mapping[str, Any]], *, name_series: bool = True
-                 ) -> tuple[list[str], int]:
-    """(problems, how many invoices belong to a chain), in one pass over ``invoices``;
+def chain_report(invoices: Iterable[Mapping[str, Any]], kind: ChainKind = INVOICES, *,
+                 name_series: bool = True) -> tuple[list[str], int]:
+    """(problems, how many documents belong to a chain), in one pass over ``invoices``;
     messages start with their series unless ``name_series`` is false."""
     groups: dict[tuple[str, str], list[tuple[tuple[str, int, str], ChainEntry]]] = \
         defaultdict(list)
     for doc in invoices:
-        series = series_of(doc)
+        series = series_of(doc, kind)
         if series is not None:
-            groups[(str(doc.get("clientId")), series)].append((chain_order(doc), chain_entry(doc)))
+            groups[(str(doc.get("clientId")), series)].append(
+                (chain_order(doc, kind), chain_entry(doc, kind)))
     shops = {client for client, _ in groups}
     problems: list[str] = []
     chained = 0
@@ -52,24 +57,22 @@ def chain_report(invoices: Iterable[Mapping[str, Any]], *, name_series: bool = T
         entries = groups.pop((client, series))
         chained += len(entries)
         entries.sort(key=lambda pair: pair[0])
-        found = verify_entries(entry for _order_key, entry in entries)
-        prefix = f"shop {client}: " if len(shops) > 1 else ""
-        if name_series:
-            prefix += f"series {series}: "
-        problems.extend(prefix + text for text in found)
+        found = verify_entries((entry for _order, entry in entries), kind=kind)
+        problems.extend(_prefix(client if len(shops) > 1 else None,
+                                series if name_series else None) + text for text in found)
     return problems, chained
 
 
-def count_chained(invoices: Iterable[Mapping[str, Any]]) -> int:
-    """How many of ``invoices`` belong to a hash chain."""
-    return sum(1 for doc in invoices if series_of(doc) is not None)
+def count_chained(invoices: Iterable[Mapping[str, Any]], kind: ChainKind = INVOICES) -> int:
+    """How many of ``invoices`` (or credit notes) belong to a hash chain."""
+    return sum(1 for doc in invoices if series_of(doc, kind) is not None)
 
 
 def store_chain_report(store: Store, client_id: Any = None, *, name_series: bool = True
                        ) -> tuple[list[str], int]:
-    """(problems, invoices in a chain) of an open store's chains (one shop's, or all),
-    from the chain table the store keeps (``store.chains``): no invoice is hashed again
-    unless its stored bytes changed, and one chain entry at a time is in memory."""
+    """(problems, invoices in a chain) of an open store's invoice chains (one shop's, or
+    all), from the chain table the store keeps (``store.chains``): no invoice is hashed
+    again unless its stored bytes changed, and one chain entry at a time is in memory."""
     several = client_id is None and len(store.chains.shops()) > 1
     problems: list[str] = []
     chained = 0
@@ -78,11 +81,14 @@ def store_chain_report(store: Store, client_id: Any = None, *, name_series: bool
         counted = _Counted(entry for _client, _series, _place, entry in group)
         found = verify_entries(counted)
         chained += counted.count
-        prefix = f"shop {client}: " if several else ""
-        if name_series:
-            prefix += f"series {series}: "
-        problems.extend(prefix + text for text in found)
+        problems.extend(_prefix(client if several else None,
+                                series if name_series else None) + text for text in found)
     return problems, chained
+
+
+def _prefix(shop: str | None, series: str | None) -> str:
+    return (f"shop {shop}: " if shop is not None else "") + (
+        f"series {series}: " if series is not None else "")
 
 
 class _Counted:

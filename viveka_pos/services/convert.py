@@ -7,7 +7,7 @@ from typing import Any
 
 from ..domain.money import to_paise, to_rupees
 
-__all__ = ["paise_of", "quantity_of", "rupees", "stored_quantity"]
+__all__ = ["paise_of", "quantity_of", "rate_of", "rupees", "stored_quantity", "stored_rate"]
 
 rupees = to_rupees
 
@@ -28,6 +28,23 @@ def quantity_of(stored: Any) -> Decimal:
     if isinstance(stored, float):
         return Decimal(repr(stored)).quantize(Decimal("0.001")).normalize()
     return Decimal(stored)
+
+
+def rate_of(stored: Any) -> int | Decimal:
+    """A stored GST rate as the domain uses it: int when whole (18), else Decimal (0.25)."""
+    if stored is None:
+        return 0
+    if type(stored) is int:
+        return stored
+    rate = Decimal(repr(stored)) if isinstance(stored, float) else Decimal(stored)
+    return int(rate) if rate == rate.to_integral_value() else rate.normalize()
+
+
+def stored_rate(rate: int | Decimal) -> int | float:
+    """A GST rate as stored: int when whole, else a float (0.25, 1.5, 7.5: exact in repr)."""
+    if isinstance(rate, int):
+        return rate
+    return int(rate) if rate == rate.to_integral_value() else float(rate)
 
 
 def stored_quantity(quantity: Decimal) -> int | float:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..domain import validation as v
 from ..domain.errors import ValidationError
-from ..domain.states import require_state_code, state_code_of_gstin
+from ..domain.states import state_code_from_text, state_code_of_gstin
 from ..store import DuplicateKeyError, new_id
 from .context import ShopScope
 from .convert import paise_of
@@ -41,7 +41,7 @@ class CustomerService:
             elif key == "gstNo":
                 clean[key] = v.gstin(value, "gstNo")
             elif key == "stateCode":
-                clean[key] = "" if value in (None, "") else require_state_code(value)
+                clean[key] = "" if value in (None, "") else state_code_from_text(value)
             else:
                 raise ValidationError(key, "is not a customer field")
         if clean.get("gstNo") and not clean.get("stateCode"):

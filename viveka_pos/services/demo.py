@@ -25,26 +25,27 @@ def _gstin(state: str, pan: str) -> str:
     return first14 + gstin_check_char(first14)
 
 
-# group -> [(name, code, price, gst rate, hsn, unit, stock)]
+# group -> [(name, code, price, gst rate, hsn, unit, stock)]; rates as of GST 2.0 (22 Sep 2025):
+# motor-vehicle parts, tyres, tubes and batteries moved from 28 % to 18 %.
 CATALOG: dict[str, list[tuple[str, str, str, int, str, str, str]]] = {
     "Engine Parts": [
-        ("Carburetor assembly (Pulsar 150)", "8901001", "2500", 28, "84099199", "nos", "40"),
-        ("Spark plug NGK CR8E", "8901002", "185", 28, "85111000", "nos", "120"),
-        ("Piston kit std (Splendor)", "8901003", "1450", 28, "84099199", "nos", "15"),
-        ("Air filter element (Activa)", "8901004", "240", 28, "84213100", "nos", "60"),
+        ("Carburetor assembly (Pulsar 150)", "8901001", "2500", 18, "84099199", "nos", "40"),
+        ("Spark plug NGK CR8E", "8901002", "185", 18, "85111000", "nos", "120"),
+        ("Piston kit std (Splendor)", "8901003", "1450", 18, "84099199", "nos", "15"),
+        ("Air filter element (Activa)", "8901004", "240", 18, "84213100", "nos", "60"),
         ("Engine oil 20W40 1 L", "8901005", "390", 18, "27101980", "litre", "80"),
-        ("Clutch plate set (Apache)", "8901006", "980", 28, "87089300", "nos", "22"),
-        ("Timing chain kit (Pulsar)", "8901007", "1320", 28, "84099199", "nos", "4"),
+        ("Clutch plate set (Apache)", "8901006", "980", 18, "87089300", "nos", "22"),
+        ("Timing chain kit (Pulsar)", "8901007", "1320", 18, "84099199", "nos", "4"),
     ],
     "Brake Parts": [
-        ("Brake pad set front (Pulsar)", "8902001", "420", 28, "87083000", "nos", "55"),
-        ("Brake shoe rear (Splendor)", "8902002", "260", 28, "87083000", "nos", "70"),
-        ("Disc brake rotor 240 mm", "8902003", "1650", 28, "87083000", "nos", "9"),
-        ("Brake cable rear (Activa)", "8902004", "145", 28, "87083000", "nos", "3"),
+        ("Brake pad set front (Pulsar)", "8902001", "420", 18, "87083000", "nos", "55"),
+        ("Brake shoe rear (Splendor)", "8902002", "260", 18, "87083000", "nos", "70"),
+        ("Disc brake rotor 240 mm", "8902003", "1650", 18, "87083000", "nos", "9"),
+        ("Brake cable rear (Activa)", "8902004", "145", 18, "87083000", "nos", "3"),
         ("DOT 4 brake fluid 250 ml", "8902005", "210", 18, "38190010", "nos", "40"),
     ],
     "Electricals": [
-        ("Battery 12V 5Ah (Exide)", "8903001", "1850", 28, "85071000", "nos", "12"),
+        ("Battery 12V 5Ah (Exide)", "8903001", "1850", 18, "85071000", "nos", "12"),
         ("Headlight bulb 12V 35/35W", "8903002", "95", 18, "85392190", "nos", "150"),
         ("Indicator assembly (universal)", "8903003", "175", 18, "85122010", "nos", "45"),
         ("Copper wire 1.5 sq mm", "8903004", "28", 18, "85444999", "meter", "500"),
@@ -59,8 +60,8 @@ CATALOG: dict[str, list[tuple[str, str, str, int, str, str, str]]] = {
         ("Insulation tape black", "8904005", "20", 18, "39191000", "nos", "300"),
     ],
     "Tyres & Tubes": [
-        ("Tyre 2.75-18 rear (MRF)", "8905001", "1780", 28, "40114090", "nos", "14"),
-        ("Tube 3.00-18 (Ceat)", "8905002", "320", 28, "40131020", "nos", "30"),
+        ("Tyre 2.75-18 rear (MRF)", "8905001", "1780", 18, "40114090", "nos", "14"),
+        ("Tube 3.00-18 (Ceat)", "8905002", "320", 18, "40131020", "nos", "30"),
         ("Tubeless puncture kit", "8905003", "199", 18, "40169990", "nos", "25"),
     ],
 }

@@ -10,9 +10,11 @@ from .context import ServiceContext, ShopScope
 from .customers import CustomerService
 from .dealers import DealerService
 from .device import DeviceSettings
+from .gstr1 import Gstr1Service
 from .invoices import InvoiceService
 from .payments import PaymentService
 from .reports import ReportService
+from .returns import ReturnService
 from .search import ItemSearchIndex
 from .shop import ShopService
 
@@ -28,6 +30,8 @@ class ShopServices:
         self.carts = CartService(self.scope)
         self.invoices = InvoiceService(self.scope)
         self.payments = PaymentService(self.scope)
+        self.returns = ReturnService(self.scope)
+        self.gstr1 = Gstr1Service(self.scope)
         self._search: ItemSearchIndex | None = None
         self.dealers = DealerService(self.scope)
         self.reports = ReportService(self.scope)

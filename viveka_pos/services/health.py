@@ -24,9 +24,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..domain.clock import Clock, SystemClock
+from ..domain.hashchain import CREDIT_NOTES
 from ..store import SCHEMA_VERSION, Store
 from .backups import backup_dir, find_backups, known_backup_dirs, last_good_backup
-from .chains import store_chain_report
+from .chains import chain_report, store_chain_report
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
 MAX_BACKUP_AGE = timedelta(days=7)
@@ -108,9 +109,12 @@ def check_integrity(store: Store) -> Check:
 
 def check_chains(store: Store) -> Check:
     problems, chained = store_chain_report(store)
+    notes, credit = chain_report(store.iter_docs("creditnotes"), CREDIT_NOTES)
+    problems += notes
     if not problems:
         return Check("chain", "Invoice hash chain", True,
-                     f"all {chained} invoices intact", chained)
+                     f"all {chained} invoices intact"
+                     + (f"; all {credit} credit notes intact" if credit else ""), chained)
     shown = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)"
                                         if len(problems) > 5 else "")
     return Check("chain", "Invoice hash chain", False,

@@ -11,21 +11,38 @@ from bson import ObjectId
 
 from ..domain import validation as v
 from ..domain.errors import ValidationError
-from ..domain.hashchain import GENESIS_HASH, invoice_hash
 from ..domain.money import format_inr
-from ..domain.numbering import check_invoice_number, financial_year, format_invoice_number
+from ..domain.numbering import financial_year
 from ..domain.states import state_by_code
 from ..domain.words import amount_in_words
 from ..store import new_id
 from .carts import CartService, CartView
 from .chains import store_chain_report
 from .context import ShopScope
-from .convert import quantity_of, rupees, stored_quantity
+from .convert import quantity_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
 from .payments import apply_payments
+from .series import INVOICE_SERIES, next_slot, seal_and_insert
 from .stock import record_movement
 
 DUE_DAYS = 30
+RULE_46_UNREGISTERED_LIMIT = 50_000_00
+"""Paise from which a bill to a buyer without GSTIN must name the buyer, address and state."""
+
+
+def check_rule_46(customer: dict[str, Any] | None, total: int) -> None:
+    """GST Rule 46(e): a bill of ₹50,000 or more to an unregistered buyer names the buyer,
+    their address and their state. ValidationError naming the missing field otherwise."""
+    customer = customer or {}
+    if total < RULE_46_UNREGISTERED_LIMIT or customer.get("gstNo"):
+        return
+    why = (f"a bill of {format_inr(RULE_46_UNREGISTERED_LIMIT)} or more to a buyer without "
+           "GSTIN must show the buyer's name, address and state (GST Rule 46)")
+    if not customer.get("_id"):
+        raise ValidationError("clientCustomerId", f"choose the customer: {why}")
+    for field, label in (("name", "name"), ("address", "address"), ("stateCode", "state")):
+        if not str(customer.get(field) or "").strip():
+            raise ValidationError(field, f"the customer's {label} is missing: {why}")
 
 
 class InvoiceService:
@@ -57,26 +74,16 @@ class InvoiceService:
         fy = financial_year(today)
         now = self.scope.now()
         with self.scope.store.unit_of_work() as db:
-            seq = self._next_sequence(db, series, fy)
-            number = check_invoice_number(format_invoice_number(series, fy, seq))
-            chain = db.counters.find_one({"_id": f"chain:{series}"}) or {}
-            prev_hash = chain.get("lastHash") or GENESIS_HASH
-            invoice = self._invoice_doc(shop, view, number, series, fy, seq, today, now,
-                                        notes_text)
+            slot = next_slot(db, self.scope.client_id, INVOICE_SERIES, series, fy)
+            invoice = self._invoice_doc(shop, view, slot.number, series, fy, slot.sequence,
+                                        today, now, notes_text)
             # What apply_payments would derive from the first payment below, set before the
             # first write: the invoice is saved once instead of being rewritten at once.
             invoice["paidAmount"] = rupees(paid)
             invoice["isFinalized"] = paid >= total
-            invoice["prevHash"] = prev_hash
-            invoice["hash"] = invoice_hash(invoice, prev_hash)
-            db.invoices.insert_one(invoice)
-            db.counters.replace_one({"_id": f"invoice:{series}:{fy}"},
-                                    {"_id": f"invoice:{series}:{fy}", "next": seq + 1},
-                                    upsert=True)
-            db.counters.replace_one({"_id": f"chain:{series}"},
-                                    {"_id": f"chain:{series}", "lastHash": invoice["hash"],
-                                     "lastNumber": number}, upsert=True)
+            seal_and_insert(db, INVOICE_SERIES, slot, invoice)
             self._take_stock(db, view, invoice)
+            check_rule_46(view.customer, total)  # after the stock check: that one comes first
             if paid > 0:
                 db.payments.insert_one({
                     "_id": new_id(),
@@ -92,16 +99,6 @@ class InvoiceService:
             db.cartitems.delete_many({"cartId": view.cart_id})
             db.carts.delete_one({"_id": view.cart_id})
         return self.get(invoice["_id"])
-
-    def _next_sequence(self, db: Any, series: str, fy: str) -> int:
-        counter = db.counters.find_one({"_id": f"invoice:{series}:{fy}"}) or {}
-        seq = int(counter.get("next", 1))
-        # Never reuse a number, even if the counter was lost (restore of an older backup
-        # while invoices made later came back by sync).
-        while db.invoices.find_one({"clientId": self.scope.client_id,
-                                    "invoiceNumber": format_invoice_number(series, fy, seq)}):
-            seq += 1
-        return seq
 
     def _invoice_doc(self, shop: dict[str, Any], view: CartView, number: str, series: str,
                      fy: str, seq: int, today: Any, now: Any, notes: str) -> dict[str, Any]:
@@ -121,7 +118,7 @@ class InvoiceService:
                 "costPerUnit": rupees(computed.unit_price),
                 "unit": computed.unit,
                 "hsnCode": computed.hsn_code,
-                "gstRate": computed.gst_rate,
+                "gstRate": stored_rate(computed.gst_rate),
                 "grossAmount": rupees(computed.gross),
                 "discount": rupees(computed.discount),
                 "taxableValue": rupees(computed.taxable),
@@ -168,7 +165,7 @@ class InvoiceService:
             "totalSgst": rupees(totals.total_sgst),
             "totalIgst": rupees(totals.total_igst),
             "taxSummary": [
-                {"hsnCode": row.hsn_code, "gstRate": row.gst_rate,
+                {"hsnCode": row.hsn_code, "gstRate": stored_rate(row.gst_rate),
                  "taxableValue": rupees(row.taxable), "cgst": rupees(row.cgst),
                  "sgst": rupees(row.sgst), "igst": rupees(row.igst)}
                 for row in totals.tax_summary

@@ -24,11 +24,13 @@ def apply_payments(db: Any, invoice: dict[str, Any], now: Any) -> dict[str, Any]
 
     Call inside a unit of work. On first finalization the purchase history is created
     (with an id derived from the invoice, so two devices never make two) and the customer's
-    ``lastPurchaseAt`` is set. Returns the invoice as it now is.
+    ``lastPurchaseAt`` is set. A cancelled invoice is finalized (nothing is due on it) and
+    makes no purchase history. Returns the invoice as it now is.
     """
     paid = sum(paise_of(p.get("amount")) for p in db.payments.find({"invoiceId": invoice["_id"]}))
     total = paise_of(invoice.get("totalAmount"))
-    finalized = paid >= total
+    cancelled = bool(invoice.get("isCancelled"))
+    finalized = paid >= total or cancelled
     changes: dict[str, Any] = {}
     if paise_of(invoice.get("paidAmount")) != paid or type(invoice.get("paidAmount")) is not type(
             rupees(paid)):
@@ -38,7 +40,7 @@ def apply_payments(db: Any, invoice: dict[str, Any], now: Any) -> dict[str, Any]
     if changes:
         db.invoices.update_one({"_id": invoice["_id"]}, {"$set": changes})
         invoice = {**invoice, **changes}
-    if finalized:
+    if finalized and not cancelled:
         _ensure_purchase_history(db, invoice, now)
     return invoice
 

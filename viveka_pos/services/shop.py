@@ -6,9 +6,10 @@ from typing import Any
 
 from ..domain import validation as v
 from ..domain.errors import ValidationError
-from ..domain.states import state_by_code, state_by_name, state_code_of_gstin
+from ..domain.states import state_by_name, state_code_from_text, state_code_of_gstin
 from ..store import DuplicateKeyError, new_id
 from .context import ServiceContext
+from .convert import stored_rate
 
 PAPER_SIZES = ("a4", "80mm", "58mm")
 DEFAULT_TERMS = (
@@ -70,9 +71,9 @@ def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationError("customerFields", "must set only address, gstNo, emailId")
             clean[key] = {k: bool(value.get(k, False)) for k in ("address", "gstNo", "emailId")}
         elif key == "stateCode":
-            clean[key] = "" if value in ("", None) else _state_code(value)
+            clean[key] = "" if value in ("", None) else state_code_from_text(value)
         elif key == "defaultGstRate":
-            clean[key] = v.gst_rate(value, "defaultGstRate")
+            clean[key] = stored_rate(v.gst_rate(value, "defaultGstRate"))
         elif key in ("pricesIncludeTax", "allowNegativeStock"):
             if not isinstance(value, bool):
                 raise ValidationError(key, "must be true or false")
@@ -93,13 +94,6 @@ def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
         else:
             raise ValidationError(key, "is not a shop setting")
     return clean
-
-
-def _state_code(value: Any) -> str:
-    state = state_by_code(value) or (state_by_name(str(value)) if value else None)
-    if state is None:
-        raise ValidationError("stateCode", "is not an Indian state or its GST code")
-    return state.code
 
 
 def _derive_state_code(profile: dict[str, Any], settings: dict[str, Any]) -> None:

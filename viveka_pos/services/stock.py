@@ -17,7 +17,8 @@ from .context import ShopScope
 from .convert import quantity_of, stored_quantity
 from .ids import derived_id
 
-REASONS = ("sale", "purchase", "adjustment", "return", "opening")
+#: "return": goods taken back on a credit note; "cancel": the goods of a cancelled bill
+REASONS = ("sale", "purchase", "adjustment", "return", "opening", "cancel")
 
 
 def opening_movement_id(item_id: ObjectId) -> ObjectId:

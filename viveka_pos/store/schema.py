@@ -75,6 +75,19 @@ COLLECTIONS: list[CollectionSpec] = [
         ],
     ),
     CollectionSpec("payments", [_ix("clientId"), _ix("invoiceId"), _ix("paidAt")]),
+    # (ours) credit notes for sales returns (Sec. 34 CGST Act): their own series per device
+    # and financial year, hash-chained like invoices, append-only; they name the invoice.
+    CollectionSpec(
+        "creditnotes",
+        [
+            _ix("clientId", "creditNoteNumber", unique=True),
+            _ix("clientId"),
+            _ix("creditNoteNumber"),
+            _ix("invoiceId"),
+            _ix("clientCustomerId"),
+            _ix("creditNoteDate"),
+        ],
+    ),
     CollectionSpec(
         "purchasehistories",
         [_ix("clientId"), _ix("clientCustomerId"), _ix(("purchasedAt", -1))],

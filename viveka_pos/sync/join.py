@@ -38,7 +38,11 @@ from pymongo.errors import PyMongoError
 
 from ..domain import validation as v
 from ..domain.errors import ValidationError
-from ..domain.numbering import parse_invoice_number, parse_order_number
+from ..domain.numbering import (
+    parse_credit_note_number,
+    parse_invoice_number,
+    parse_order_number,
+)
 from ..gateways.remote import RemoteDatabase, RemoteError, remote_failure
 from ..services.auth import DEACTIVATED, Session
 from ..services.context import ServiceContext
@@ -220,11 +224,12 @@ def _shop_docs(store: Store, collection: str, client_id: ObjectId) -> Iterable[d
 
 def _series_in_use(store: Store, client_id: ObjectId,
                    device_id: str) -> tuple[bool, set[str]]:
-    """Whether this PC has numbered any invoice or dealer order of the shop, and the series
-    of those numbered on other PCs."""
+    """Whether this PC has numbered any invoice, credit note or dealer order of the shop, and
+    the series of those numbered on other PCs."""
     here = False
     taken: set[str] = set()
     for name, parse, field in (("invoices", parse_invoice_number, "invoiceNumber"),
+                               ("creditnotes", parse_credit_note_number, "creditNoteNumber"),
                                ("dealerorders", parse_order_number, "orderNumber")):
         for doc in _shop_docs(store, name, client_id):
             if doc.get("deviceId") == device_id:

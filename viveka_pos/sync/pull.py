@@ -195,6 +195,7 @@ class Puller:
         full_pass = full or not self.state.cursor(collection)
         mark = self._newest_stamp(collection) if full_pass else ""
         merges = self.state.merges() if collection in ("clientCustomers", "invoices",
+                                                       "creditnotes",
                                                        "purchasehistories") else {}
         for page in prefetch(self._pages(collection, full)):
             self._apply_page(collection, page, merges, result, touched,
@@ -306,7 +307,7 @@ class Puller:
             touched.items.add(doc.get("itemId"))
         elif collection == "devicesessions" and self._ends_my_session(doc, local):
             result.session_revoked = True
-        if collection in ("invoices", "purchasehistories"):
+        if collection in ("invoices", "creditnotes", "purchasehistories"):
             customer = doc.get("clientCustomerId")
             if customer in merges:
                 touched.repoints.append((collection, doc["_id"], merges[customer]))

@@ -2,10 +2,11 @@
 
 Conflict rules (ARCHITECTURE.md):
 
-- *append-only* collections (invoices, payments, stock movements, dealer payments, purchase
-  histories) merge by union on ``_id``: documents are only ever added. An invoice's
-  ``paidAmount``/``isFinalized`` are derived from its payments and recomputed locally after a
-  pull; the only other field that changes is ``clientCustomerId`` (customer merge);
+- *append-only* collections (invoices, credit notes, payments, stock movements, dealer
+  payments, purchase histories) merge by union on ``_id``: documents are only ever added. An
+  invoice's ``paidAmount``/``isFinalized`` are derived from its payments and recomputed
+  locally after a pull; the only other fields that change are ``clientCustomerId`` (customer
+  merge) and, once, the cancellation mark (``isCancelled`` and its details);
 - *master data* is last-writer-wins per document, by the ``_hlc`` stamp of the write;
 - an item's ``stock`` is derived from its stock movements: a pulled item never overwrites the
   local value, which is recomputed from the movements instead.
@@ -22,7 +23,8 @@ from typing import Any, Final
 from bson import ObjectId
 
 APPEND_ONLY: Final = frozenset(
-    {"invoices", "payments", "stockmovements", "dealerpayments", "purchasehistories"})
+    {"invoices", "creditnotes", "payments", "stockmovements", "dealerpayments",
+     "purchasehistories"})
 MASTER: Final = frozenset({"clients", "clientCustomers", "itemgroups", "items", "dealers",
                            "dealerorders", "dealerorderitems", "devicesessions"})
 
@@ -30,7 +32,8 @@ MASTER: Final = frozenset({"clients", "clientCustomers", "itemgroups", "items", 
 #: before payments), so references resolve and derived values are recomputed once.
 PULL_ORDER: Final = (
     "clients", "devicesessions", "clientCustomers", "itemgroups", "items", "dealers",
-    "dealerorders", "dealerorderitems", "invoices", "payments", "purchasehistories",
+    "dealerorders", "dealerorderitems", "invoices", "creditnotes", "payments",
+    "purchasehistories",
     "stockmovements", "dealerpayments",
 )
 
@@ -56,7 +59,7 @@ PARENT_SCOPED: Final[dict[str, ParentScope]] = {
 }
 
 #: Collections holding a customer reference that a customer merge re-points.
-CUSTOMER_REFERENCES: Final = ("invoices", "purchasehistories", "carts")
+CUSTOMER_REFERENCES: Final = ("invoices", "creditnotes", "purchasehistories", "carts")
 
 
 def shop_filter(collection: str, client_id: ObjectId) -> dict[str, Any]:

@@ -30,20 +30,38 @@ def paper_for(services: ShopServices) -> str:
 
 def render_invoice(invoice: dict[str, Any], shop: dict[str, Any],
                    payments: list[dict[str, Any]], paper: str) -> bytes:
-    from ..printing import render_invoice_a4, render_receipt
+    from ..printing.paper import invoice_on
 
-    if paper == "a4":
-        return render_invoice_a4(invoice, shop, payments)
-    return render_receipt(invoice, shop, payments, int(paper.removesuffix("mm")))
+    return invoice_on(paper, invoice, shop, payments)
+
+
+def render_credit_note(note: dict[str, Any], shop: dict[str, Any], paper: str) -> bytes:
+    from ..printing.paper import credit_note_on
+
+    return credit_note_on(paper, note, shop)
 
 
 def print_invoice(parent: QWidget, services: ShopServices, invoice: dict[str, Any], *,
                   ask: bool = False, on_finished: Callable[[str], None] | None = None) -> None:
     """Render and print one invoice; ``on_finished`` gets a line saying what happened."""
+    payments = services.payments.for_invoice(invoice["_id"])
+    _print(parent, services, lambda shop, paper: render_invoice(invoice, shop, payments, paper),
+           str(invoice.get("invoiceNumber", "")), ask, on_finished)
+
+
+def print_credit_note(parent: QWidget, services: ShopServices, note: dict[str, Any], *,
+                      ask: bool = False,
+                      on_finished: Callable[[str], None] | None = None) -> None:
+    """Render and print one credit note, like an invoice."""
+    _print(parent, services, lambda shop, paper: render_credit_note(note, shop, paper),
+           str(note.get("creditNoteNumber", "")), ask, on_finished)
+
+
+def _print(parent: QWidget, services: ShopServices,
+           render: Callable[[dict[str, Any], str], bytes], number: str, ask: bool,
+           on_finished: Callable[[str], None] | None) -> None:
     paper = paper_for(services)
     shop = copy.deepcopy(dict(services.scope.shop()))
-    payments = services.payments.for_invoice(invoice["_id"])
-    number = str(invoice.get("invoiceNumber", ""))
 
     def done(pdf: bytes) -> None:
         message = send_to_printer(parent, services, pdf, paper=paper, ask=ask,
@@ -51,7 +69,7 @@ def print_invoice(parent: QWidget, services: ShopServices, invoice: dict[str, An
         if on_finished is not None:
             on_finished(message)
 
-    start_job(lambda _progress: render_invoice(invoice, shop, payments, paper),
+    start_job(lambda _progress: render(shop, paper),
               on_done=done, on_failed=lambda exc: show_error(parent, exc, "Printing"))
 
 

@@ -118,3 +118,32 @@ def test_order_numbers() -> None:
         with pytest.raises(ValidationError) as info:
             parse_order_number(bad)
         assert info.value.field == "orderNumber"
+
+
+@pytest.mark.parametrize(("series", "seq", "number"), [
+    ("A", 1, "CN-A/2627/00001"),
+    ("A1", 42, "CN-A1/2627/00042"),
+    ("ABC", 7, "CN-ABC/2627/0007"),
+    ("ABCD", 7, "CN-ABCD/2627/007"),
+    ("ABCD", 1000, None),
+])
+def test_credit_note_numbers_fit_rule_46(series: str, seq: int, number: str | None) -> None:
+    from viveka_pos.domain.numbering import (
+        format_credit_note_number,
+        parse_credit_note_number,
+    )
+    if number is None:  # the series has run out of room: refused, never cut
+        with pytest.raises(ValidationError) as info:
+            format_credit_note_number(series, "2627", seq)
+        assert info.value.field == "creditNoteNumber"
+        return
+    assert format_credit_note_number(series, "2627", seq) == number
+    assert len(number) <= 16
+    assert parse_credit_note_number(number) == (series, "2627", seq)
+
+
+def test_credit_note_number_parse_refuses_invoice_numbers() -> None:
+    from viveka_pos.domain.numbering import parse_credit_note_number
+    with pytest.raises(ValidationError) as info:
+        parse_credit_note_number("A/2627/00001")
+    assert info.value.field == "creditNoteNumber"

@@ -90,7 +90,7 @@ def test_invoice_identities(bill: tuple[list[LineInput], int, bool, str]) -> Non
             assert line.cgst == line.sgst == 0
         else:
             assert line.igst == 0
-            assert 0 <= line.cgst - line.sgst <= 1
+            assert 0 <= line.cgst - line.sgst <= (0 if totals.prices_include_tax else 1)
 
 
 @settings(max_examples=300)
@@ -163,5 +163,37 @@ def test_helpers_return_or_raise_validation_error(
 def test_amount_in_words_is_plain_words(paise: int) -> None:
     text = amount_in_words(paise)
     assert text.startswith("Rupees ") and text.endswith(" Only")
-    assert ("Paise" in text) == bool(paise % 100)
+    assert ("Paise" in text) == (paise % 100 > 1)
+    assert ("One Paisa" in text) == (paise % 100 == 1)
     assert all(word.isalpha() for word in text.split())
+
+
+@settings(max_examples=400, deadline=None)
+@given(rupees=st.integers(min_value=1, max_value=10_000), rate=st.sampled_from(v.GST_RATES),
+       paise=st.sampled_from([0, 0, 50, 99, 1]))
+def test_price_including_tax_splits_cgst_and_sgst_equally(rupees: int, rate: object,
+                                                          paise: int) -> None:
+    """Every price from ₹1 to ₹10,000 at every notified rate: CGST = SGST, the halves and the
+    taxable value add up to the price, and IGST is the same total as CGST + SGST."""
+    price = rupees * 100 + (paise if rupees < 10_000 else 0)
+    entry = LineInput(item_id=None, name="Part", group="", unit="nos", hsn_code="8708",
+                      gst_rate=rate, quantity=Decimal(1), unit_price=price)
+    intra = compute_invoice([entry], prices_include_tax=True).lines[0]
+    inter = compute_invoice([entry], prices_include_tax=True, supply_type="inter").lines[0]
+    assert intra.cgst == intra.sgst
+    assert intra.taxable + intra.cgst + intra.sgst == price
+    assert inter.igst == intra.cgst + intra.sgst and inter.taxable == intra.taxable
+    # each half is the exact half-tax rounded once: off by at most half a paisa
+    exact_half = Decimal(price) * Decimal(rate) / 2 / (100 + Decimal(rate))
+    assert abs(intra.cgst - exact_half) <= Decimal("0.5")
+
+
+def test_every_rupee_price_to_ten_thousand_splits_equally_at_every_rate() -> None:
+    """The same rule checked exhaustively on whole-rupee prices (the MRPs shops enter)."""
+    for rate in v.GST_RATES:
+        for rupees in range(1, 10_001):
+            entry = LineInput(item_id=None, name="Part", group="", unit="nos", hsn_code="",
+                              gst_rate=rate, quantity=Decimal(1), unit_price=rupees * 100)
+            only = compute_invoice([entry], prices_include_tax=True).lines[0]
+            assert only.cgst == only.sgst, (rate, rupees)
+            assert only.taxable + 2 * only.cgst == rupees * 100

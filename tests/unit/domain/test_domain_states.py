@@ -93,3 +93,17 @@ def test_state_code_of_gstin() -> None:
         with pytest.raises(ValidationError) as info:
             state_code_of_gstin(bad)
         assert info.value.field == "gstin"
+
+
+@pytest.mark.parametrize(("raw", "code"), [("Maharashtra", "27"), ("27", "27"), (27, "27"),
+                                           (" tamil nadu ", "33"), ("Orissa", "21")])
+def test_state_given_by_name_or_code(raw: object, code: str) -> None:
+    from viveka_pos.domain.states import state_code_from_text
+    assert state_code_from_text(raw) == code
+
+
+def test_unknown_state_names_the_field() -> None:
+    from viveka_pos.domain.states import state_code_from_text
+    with pytest.raises(ValidationError) as info:
+        state_code_from_text("Atlantis", "stateCode")
+    assert info.value.field == "stateCode" and "state name" in info.value.message

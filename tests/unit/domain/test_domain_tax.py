@@ -81,12 +81,12 @@ def test_prices_including_tax() -> None:
         10000, 10000, 900, 900, 11800)
 
 
-def test_prices_including_tax_odd_paisa_goes_to_cgst() -> None:
-    # ₹100 including 18%: taxable ₹84.745... -> ₹84.75, tax ₹15.25 = 7.63 + 7.62
+def test_prices_including_tax_split_into_equal_halves() -> None:
+    # ₹100 including 18%: each half 100 × 9 / 118 = ₹7.627... -> ₹7.63; taxable ₹100 − ₹15.26
     totals = compute_invoice([line(10000, 1, 18)], prices_include_tax=True)
     (only,) = totals.lines
-    assert only.taxable == 8475
-    assert (only.cgst, only.sgst) == (763, 762)
+    assert only.taxable == 8474
+    assert (only.cgst, only.sgst) == (763, 763)
     assert only.line_total == 10000
     assert totals.total_amount == 10000
     assert totals.total_amount == totals.subtotal - totals.total_discount + totals.total_tax

@@ -248,13 +248,15 @@ def test_enum_rejections_list_the_choices() -> None:
 @pytest.mark.parametrize(
     ("raw", "rate"),
     [(0, 0), (5, 5), ("12", 12), (" 18% ", 18), (Decimal("28"), 28), (Decimal("18.00"), 18),
-     (18.0, 18)],
+     (18.0, 18), ("40", 40), (3, 3), ("0.25%", Decimal("0.25")), (0.1, Decimal("0.1")),
+     ("1.5", Decimal("1.5")), (Decimal("7.50"), Decimal("7.5")), (6, 6)],
 )
 def test_gst_rate_accepts(raw: object, rate: int) -> None:
     assert v.gst_rate(raw) == rate
+    assert type(v.gst_rate(raw)) is type(rate)
 
 
-@pytest.mark.parametrize("raw", [7, "40", Decimal("2.5"), "18.5", -5, "abc", True, None,
+@pytest.mark.parametrize("raw", [7, "41", Decimal("2.5"), "18.5", "0.2", -5, "abc", True, None,
                                  float("nan"), [18]])
 def test_gst_rate_rejects(raw: object) -> None:
     assert error_of(v.gst_rate, raw).field == "gstRate"

@@ -21,7 +21,7 @@ from viveka_pos.domain.words import amount_in_words, number_in_words
         (0, "Rupees Zero Only"),
         (75, "Rupees Zero and Seventy Five Paise Only"),
         (100, "Rupees One Only"),
-        (1101, "Rupees Eleven and One Paise Only"),
+        (1101, "Rupees Eleven and One Paisa Only"),
         (590000, "Rupees Five Thousand Nine Hundred Only"),
         (10000000, "Rupees One Lakh Only"),
         (1000000000, "Rupees One Crore Only"),

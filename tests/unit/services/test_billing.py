@@ -166,7 +166,10 @@ def test_parked_bills_and_expiry(svc: ShopServices, carb: dict, clock) -> None:
 
 
 def test_stock_is_checked_and_decremented_by_movements(svc: ShopServices, carb: dict) -> None:
-    cart = svc.carts.create()
+    # ₹1.25 lakh: the buyer is named with address and state (GST Rule 46)
+    buyer = svc.customers.create("9891112222", name="Bob Smith", address="4 Station Road",
+                                 state_code="Maharashtra")
+    cart = svc.carts.create(customer=buyer["_id"])
     svc.carts.add_item(cart.cart_id, "CARB", 51)
     before = svc.ctx.store.counts()
     with pytest.raises(ValidationError, match="only 50 in stock"):
@@ -267,3 +270,31 @@ def test_outbox_gets_every_business_write_of_a_bill(svc: ShopServices, carb: dic
     assert {"invoices", "payments", "stockmovements"} <= kinds
     assert ("invoices", str(invoice["_id"])) in new
     assert not any(c in ("carts", "cartitems") for c, _ in after)
+
+
+def test_rule_46_big_bill_to_unregistered_buyer_needs_name_address_state(
+        svc: ShopServices, carb: dict) -> None:
+    """₹50,000 or more without GSTIN: the buyer, the address and the state are required."""
+    cart = svc.carts.create()
+    svc.carts.add_item(cart.cart_id, "CARB", 20)  # ₹50,000 exactly, walk-in
+    before = svc.ctx.store.counts()
+    with pytest.raises(ValidationError) as err:
+        svc.invoices.generate(cart.cart_id, paid_amount=50000)
+    assert err.value.field == "clientCustomerId" and "Rule 46" in err.value.message
+    assert svc.ctx.store.counts() == before
+    named = svc.customers.create("9891112222", name="Bob Smith")
+    svc.carts.set_customer(cart.cart_id, named["_id"])
+    with pytest.raises(ValidationError) as err:
+        svc.invoices.generate(cart.cart_id)
+    assert err.value.field == "address"
+    svc.customers.update(named["_id"], address="4 Station Road, Pune")
+    with pytest.raises(ValidationError) as err:
+        svc.invoices.generate(cart.cart_id)
+    assert err.value.field == "stateCode"
+    svc.customers.update(named["_id"], state_code="Maharashtra")  # a state name is accepted
+    invoice = svc.invoices.generate(cart.cart_id)
+    assert invoice["customerState"] == "Maharashtra" and invoice["totalAmount"] == 50000
+    # a smaller bill to a walk-in buyer needs none of it
+    small = svc.carts.create()
+    svc.carts.add_item(small.cart_id, "CARB", 19)
+    assert svc.invoices.generate(small.cart_id)["totalAmount"] == 47500

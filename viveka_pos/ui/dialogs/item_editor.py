@@ -22,7 +22,14 @@ from ...domain.money import MoneyError
 from ...services.catalog import CatalogService
 from ...services.convert import paise_of
 from ...services.formatting import quantity, rupees_text
-from ..widgets.fields import FormErrors, amount_edit, quantity_edit, select_data
+from ..widgets.fields import (
+    FormErrors,
+    amount_edit,
+    gst_rate_combo,
+    quantity_edit,
+    select_data,
+    select_gst_rate,
+)
 
 UNIT_LABELS = {"nos": "nos (numbers)", "pcs": "pcs (pieces)", "kg": "kg", "litre": "litre",
                "meter": "meter"}
@@ -53,9 +60,7 @@ class ItemDialog(QDialog):
         for unit in v.UNITS:
             self.unit.addItem(UNIT_LABELS.get(unit, unit), unit)
         self.price = amount_edit()
-        self.gst_rate = QComboBox()
-        for rate in v.GST_RATES:
-            self.gst_rate.addItem(f"{rate}%", rate)
+        self.gst_rate = gst_rate_combo()
         self.hsn = QLineEdit()
         self.hsn.setPlaceholderText("4, 6 or 8 digits")
         self.low_stock = quantity_edit()
@@ -90,7 +95,7 @@ class ItemDialog(QDialog):
             settings = self.catalog.scope.settings()
             select_data(self.group, group_id)
             select_data(self.unit, "nos")
-            select_data(self.gst_rate, int(settings.get("defaultGstRate", 0)))
+            select_gst_rate(self.gst_rate, settings.get("defaultGstRate", 0))
             self.low_stock.setText("5")
             self.stock.setText("0")
             return
@@ -99,7 +104,7 @@ class ItemDialog(QDialog):
         select_data(self.group, item.get("groupId"))
         select_data(self.unit, item.get("unit", "nos"))
         self.price.setText(rupees_text(paise_of(item.get("price"))))
-        select_data(self.gst_rate, int(item.get("gstRate", 0)))
+        select_gst_rate(self.gst_rate, item.get("gstRate", 0))
         self.hsn.setText(item.get("hsnCode", ""))
         self.low_stock.setText(quantity(item.get("lowStockQuantity", 5)))
         self.description.setPlainText(item.get("description", ""))

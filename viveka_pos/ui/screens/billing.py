@@ -8,6 +8,7 @@ Keys (shown in the row at the bottom):
   Delete       remove the highlighted line
   F2 customer · F6 line discount · F7 bill discount · F8 park · F9 resume parked bill
   F10 pay · F12 save and print · Ctrl+S save · Ctrl+P print the last bill again
+  Ctrl+R       goods taken back on a bill (credit note), or cancel a bill of today
 """
 
 from __future__ import annotations
@@ -246,6 +247,7 @@ class BillingScreen(QWidget):
             (Qt.Key.Key_F12, lambda: self.pay(print_after=True)),
             (QKeySequence("Ctrl+S"), lambda: self.pay(print_after=False)),
             (QKeySequence("Ctrl+P"), self.reprint_last),
+            (QKeySequence("Ctrl+R"), self.take_back),
         ]
         for key, action in keys:
             sequence = key if isinstance(key, QKeySequence) else QKeySequence(key)
@@ -663,6 +665,17 @@ class BillingScreen(QWidget):
     def _print(self, invoice: dict[str, Any], *, prefix: str) -> None:
         print_invoice(self, self.services, invoice,
                       on_finished=lambda result: self.say(f"{prefix} · {result}", "success"))
+
+    def take_back(self) -> None:
+        """Ctrl+R: goods taken back on a bill (credit note) or a bill of today cancelled;
+        the last bill's number is offered."""
+        from ..dialogs.sales_return import run_return
+
+        last = str((self.last_invoice or {}).get("invoiceNumber", ""))
+        message = run_return(self, self.services, number=last, on_message=self.say)
+        if message:
+            self.say(message)
+        self.focus_search()
 
     def reprint_last(self) -> None:
         if self.last_invoice is None:

@@ -1,10 +1,12 @@
-"""Customers: find by phone or name, see details, purchases and dues, take payments."""
+"""Customers: find by phone or name, see details, purchases and dues, take payments, take
+goods back on an invoice (Ctrl+R: credit note, or cancel a bill of today)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -26,6 +28,7 @@ from ...services.facade import ShopServices
 from ...services.formatting import day, moment, money, stored_money
 from ..dialogs.customer_editor import CustomerDialog
 from ..dialogs.record_payment import RecordPaymentDialog
+from ..dialogs.sales_return import run_return
 from ..errors import show_error
 from ..models.rows import Column, RowStyle, RowTableModel
 from ..print_jobs import print_invoice
@@ -35,7 +38,18 @@ LIST_LIMIT = 500
 
 
 def balance(invoice: dict[str, Any]) -> int:
+    """What is still due on an invoice (nothing on a cancelled one)."""
+    if invoice.get("isCancelled"):
+        return 0
     return paise_of(invoice.get("totalAmount")) - paise_of(invoice.get("paidAmount"))
+
+
+def status(invoice: dict[str, Any]) -> str:
+    if invoice.get("isCancelled"):
+        return "Cancelled"
+    if balance(invoice) <= 0:
+        return "Paid"
+    return "Unpaid" if paise_of(invoice.get("paidAmount")) == 0 else "Part paid"
 
 
 def _table(model: RowTableModel[Any], stretch: int = 0) -> QTableView:
@@ -165,13 +179,15 @@ class CustomersScreen(QWidget):
         history_layout = QVBoxLayout(history_page)
         self.history_model: RowTableModel[dict[str, Any]] = RowTableModel(
             [*invoice_columns()[:5],
-             Column("Status", lambda d: "Paid" if balance(d) <= 0 else
-                    ("Unpaid" if paise_of(d.get("paidAmount")) == 0 else "Part paid"))],
+             Column("Status", status)],
             style=lambda d: RowStyle(foreground="#9a3412") if balance(d) > 0 else None)
         self.history = _table(self.history_model)
         history_layout.addWidget(self.history, 1)
         history_buttons = QHBoxLayout()
         history_buttons.addStretch(1)
+        self.return_button = QPushButton("Return / cancel…  Ctrl+R")
+        self.return_button.clicked.connect(self.take_back)
+        history_buttons.addWidget(self.return_button)
         print_history = QPushButton("Print invoice")
         print_history.clicked.connect(lambda: self.print_selected(self.history,
                                                                   self.history_model))
@@ -184,11 +200,14 @@ class CustomersScreen(QWidget):
         right.addWidget(self.message)
         outer.addLayout(right, 1)
         self._show_customer(None)
+        shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.take_back)
 
     # ------------------------------------------------------------------ data
     def refresh(self, changed: set[str] | None = None) -> None:
         if changed is not None and not changed & {"clientCustomers", "invoices", "payments",
-                                                  "clients"}:
+                                                  "clients", "creditnotes"}:
             return
         self._search()
 
@@ -288,6 +307,20 @@ class CustomersScreen(QWidget):
             self.message.setText(self.last_message)
             if self.current is not None:
                 self._show_customer(self.customers.get(self.current["_id"]))
+
+    def take_back(self) -> None:
+        """Return goods on (or cancel) the invoice selected in the open tab."""
+        if self.current is None:
+            return
+        view, model = ((self.pending, self.pending_model) if self.tabs.currentIndex() == 0
+                       else (self.history, self.history_model))
+        invoice = model.row_at(view.currentIndex().row())
+        message = run_return(self, self.services, invoice=invoice,
+                             on_message=self.message.setText)
+        if message:
+            self.last_message = message
+            self.message.setText(message)
+            self._show_customer(self.customers.get(self.current["_id"]))
 
     def print_selected(self, view: QTableView, model: RowTableModel[dict[str, Any]]) -> None:
         invoice = model.row_at(view.currentIndex().row())

@@ -1,5 +1,6 @@
 """Reports: a dashboard (today, dues, low stock, 30 days of sales) and tabular reports with
-date filters, exported to CSV or PDF. Reports are computed on a worker thread."""
+date filters, exported to CSV or PDF, and the month's GSTR-1. Reports are computed on a
+worker thread."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from ..errors import show_error, user_message
 from ..models.rows import Column, RowStyle, RowTableModel
 from ..widgets.sales_chart import SalesChart
 from ..workers import run_with_progress, start_job
+from .gstr1_view import Gstr1View
 
 TOTAL_STYLE = RowStyle(background="#eef1f5", bold=True)
 PRESETS = ("Today", "Yesterday", "Last 7 days", "This month", "Last month",
@@ -146,6 +148,7 @@ class ReportsScreen(QWidget):
         self.list.addItem("Dashboard")
         for spec in REPORTS:
             self.list.addItem(spec.title)
+        self.list.addItem("GSTR-1 (monthly return)")
         for n in range(self.list.count()):
             self.list.item(n).setSizeHint(QSize(0, 32))
         self.list.currentRowChanged.connect(self._picked)
@@ -156,6 +159,8 @@ class ReportsScreen(QWidget):
         self.stack.addWidget(self.dashboard)
         self.viewer = QWidget()
         self.stack.addWidget(self.viewer)
+        self.gstr1 = Gstr1View(self.services)
+        self.stack.addWidget(self.gstr1)
         outer.addWidget(self.stack, 1)
 
         layout = QVBoxLayout(self.viewer)
@@ -218,12 +223,15 @@ class ReportsScreen(QWidget):
     # ------------------------------------------------------------------ events
     def current_spec(self) -> Any:
         row = self.list.currentRow()
-        return REPORTS[row - 1] if row >= 1 else None
+        return REPORTS[row - 1] if 1 <= row <= len(REPORTS) else None
 
     def _picked(self, row: int) -> None:
         if row <= 0:
             self.stack.setCurrentWidget(self.dashboard)
             self.refresh_dashboard()
+            return
+        if row > len(REPORTS):
+            self.stack.setCurrentWidget(self.gstr1)
             return
         spec = REPORTS[row - 1]
         self.stack.setCurrentWidget(self.viewer)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain import validation as v
 from ...domain.errors import ValidationError
 from ...domain.states import state_by_name
 from ...services import backup, backups
@@ -34,7 +33,13 @@ from ...services.facade import ShopServices
 from ...services.formatting import moment
 from ...services.otp_config import resolve_otp_settings
 from ..errors import show_error, user_message
-from ..widgets.fields import FormErrors, select_data, state_combo
+from ..widgets.fields import (
+    FormErrors,
+    gst_rate_combo,
+    select_data,
+    select_gst_rate,
+    state_combo,
+)
 from ..widgets.secret import SecretField
 from ..workers import run_with_progress
 
@@ -144,9 +149,7 @@ class SettingsScreen(QWidget):
         general = QLabel()
         self.billing_errors = FormErrors(general)
         form = QFormLayout(tax)
-        self.default_rate = QComboBox()
-        for rate in v.GST_RATES:
-            self.default_rate.addItem(f"{rate}%", rate)
+        self.default_rate = gst_rate_combo()
         self.include_tax = QCheckBox("Prices I enter include GST")
         self.negative_stock = QCheckBox("Allow billing more than the stock on hand")
         self.shop_paper = QComboBox()
@@ -571,7 +574,7 @@ class SettingsScreen(QWidget):
         select_data(self.state, state.code if state else settings.get("stateCode", ""))
         self.gstin.setText(shop.get("gstin", ""))
 
-        select_data(self.default_rate, int(settings.get("defaultGstRate", 0)))
+        select_gst_rate(self.default_rate, settings.get("defaultGstRate", 0))
         self.include_tax.setChecked(bool(settings.get("pricesIncludeTax")))
         self.negative_stock.setChecked(bool(settings.get("allowNegativeStock")))
         select_data(self.shop_paper, settings.get("paperSize", "a4"))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLa
 
 from ...domain.errors import ValidationError
 from ...domain.states import STATES
+from ...domain.validation import GST_RATES, gst_rate
 from ..errors import user_message
 from ..theme import polish
 
@@ -73,6 +74,22 @@ def state_combo(blank: str = "—") -> QComboBox:
 def select_data(combo: QComboBox, value: object) -> None:
     index = combo.findData(value)
     combo.setCurrentIndex(max(index, 0))
+
+
+def gst_rate_combo() -> QComboBox:
+    """The notified GST rates; each item's data is the rate as text ("18", "0.25")."""
+    combo = QComboBox()
+    for rate in GST_RATES:
+        combo.addItem(f"{rate}%", str(rate))
+    return combo
+
+
+def select_gst_rate(combo: QComboBox, stored: object) -> None:
+    """Select a stored rate (18, 0.25, "18") in a :func:`gst_rate_combo`; unknown: the first."""
+    try:
+        select_data(combo, str(gst_rate(stored)))
+    except ValidationError:
+        combo.setCurrentIndex(0)
 
 
 class FormErrors:
