@@ -12,7 +12,15 @@ Tables (amounts in paise; ``client`` and ``key`` are document keys, see ``values
   paid amount, what was paid on its own day, and whether it is still unpaid;
 - ``ledger_gst``: per invoice and (GST rate, HSN): taxable value, CGST, SGST, IGST;
 - ``ledger_payments``: one row per payment: shop day, method, amount, invoice;
-- ``ledger_stock``: one row per item: name, code, unit, stock, price, value, low or not.
+- ``ledger_stock``: one row per item: name, code, unit, stock, price, value, low or not;
+- ``ledger_credits``: one row per credit note (a sales return): its day, amount and tax; its
+  GST lines go into ``ledger_gst`` with negative amounts and its refund into
+  ``ledger_payments`` as money paid out (a negative amount).
+
+Reports are net: a cancelled invoice (``isCancelled``) leaves no sales, GST or dues rows
+(only the refund paid out when it was cancelled); a credit note subtracts its amount, tax
+and GST lines on its own day; a payment that only sets a credit note against dues
+(``creditNoteId``) is not money received.
 
 A stored amount that is not a number (a document written by another tool) counts as 0, as
 the reports always did: a report must not fail over one bad document.
@@ -34,8 +42,8 @@ if TYPE_CHECKING:
     from .engine import SqliteEngine
 
 DB = "vivekaDB"
-INVOICES, PAYMENTS, ITEMS, CLIENTS = (f"{DB}.{name}" for name in
-                                      ("invoices", "payments", "items", "clients"))
+INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES = (
+    f"{DB}.{name}" for name in ("invoices", "payments", "items", "clients", "creditnotes"))
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS ledger_invoices (
@@ -97,6 +105,14 @@ CREATE TABLE IF NOT EXISTS ledger_stock (
     is_low INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_stock_name ON ledger_stock (client, sort_name, key);
+CREATE TABLE IF NOT EXISTS ledger_credits (
+    key TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    day TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    tax INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_credits_day ON ledger_credits (client, day);
 """
 
 DEFAULT_LOW_STOCK = Decimal(5)
@@ -205,7 +221,7 @@ class ReportLedger:
     """The :class:`~.engine.Projection` of the report tables, and the queries on them."""
 
     name = "report-ledger"
-    follows = frozenset({INVOICES, PAYMENTS, ITEMS, CLIENTS})
+    follows = frozenset({INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES})
 
     def create(self, cursor: sqlite3.Cursor) -> None:
         cursor.executescript(_TABLES)
@@ -220,20 +236,31 @@ class ReportLedger:
             self._payment(engine, key, old, new)
         elif collection == ITEMS:
             self._item(engine, key, new)
+        elif collection == CREDIT_NOTES:
+            self._credit_note(engine, key, new)
         elif collection == CLIENTS:
             before = zone_of(old) if old is not None else None
             if new is not None and before is not None and zone_of(new) != before:
                 self._redate(engine, key, new)
 
     def _zone(self, engine: SqliteEngine, client_id: Any) -> tzinfo:
-        client = _ref(client_id)
+        return self._zone_of_key(engine, _ref(client_id))
+
+    @staticmethod
+    def _zone_of_key(engine: SqliteEngine, client: str) -> tzinfo:
         return zone_of(engine.get_by_key(CLIENTS, client)) if client else zone_named(None)
 
     def _invoice(self, engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
         engine.execute("DELETE FROM ledger_invoices WHERE key = ?", (key,))
         engine.execute("DELETE FROM ledger_gst WHERE invoice = ?", (key,))
+        engine.execute("DELETE FROM ledger_payments WHERE key = ?", (key + ":refund",))
         client = _ref(None if doc is None else doc.get("clientId"))
-        if not client:
+        if not client or doc is None:
+            return
+        if doc.get("isCancelled"):
+            # no sale: only what was paid back when it was cancelled
+            self._paid_out(engine, key, client, doc.get("cancelledAt"),
+                           doc.get("cancelRefund"), doc.get("cancelRefundMethod"))
             return
         invoice_date = doc.get("invoiceDate")
         day = invoice_date if isinstance(invoice_date, str) and invoice_date else local_day(
@@ -276,8 +303,46 @@ class ReportLedger:
             "sgst = sgst + excluded.sgst, igst = igst + excluded.igst",
             (invoice, client, day, rate, hsn, *amounts))
 
+    def _credit_note(self, engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
+        engine.execute("DELETE FROM ledger_credits WHERE key = ?", (key,))
+        engine.execute("DELETE FROM ledger_gst WHERE invoice = ?", (key,))
+        engine.execute("DELETE FROM ledger_payments WHERE key = ?", (key + ":refund",))
+        client = _ref(None if doc is None else doc.get("clientId"))
+        if not client or doc is None:
+            return
+        day = _text(doc.get("creditNoteDate")) or local_day(
+            doc.get("generatedAt"), self._zone(engine, doc.get("clientId")))
+        engine.execute("INSERT INTO ledger_credits (key, client, day, amount, tax) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       (key, client, day, amount_paise(doc.get("totalAmount")),
+                        amount_paise(doc.get("totalTax"))))
+        for entry in doc.get("taxSummary") or []:
+            if isinstance(entry, dict):
+                self._gst_row(engine, key, client, day, _rate(entry.get("gstRate")),
+                              _text(entry.get("hsnCode")),
+                              [-amount_paise(entry.get(f)) for f in
+                               ("taxableValue", "cgst", "sgst", "igst")])
+        self._paid_out(engine, key, client, doc.get("generatedAt"), doc.get("refundAmount"),
+                       doc.get("refundMethod"), day=day)
+
+    def _paid_out(self, engine: SqliteEngine, key: str, client: str, moment: Any,
+                  amount: Any, method: Any, day: str = "") -> None:
+        """Money paid back to a customer: a negative collection on its day."""
+        paid = amount_paise(amount)
+        if not paid:
+            return
+        if not day:
+            day = local_day(moment, self._zone_of_key(engine, client))
+        engine.execute(
+            "INSERT OR REPLACE INTO ledger_payments (key, client, day, moment, method, "
+            "amount, invoice, note) VALUES (?, ?, ?, ?, ?, ?, '', ?)",
+            (key + ":refund", client, day, _moment(moment),
+             method if isinstance(method, str) and method else "cash", -paid, "refund"))
+
     def _payment(self, engine: SqliteEngine, key: str, old: dict[str, Any] | None,
                  doc: dict[str, Any] | None) -> None:
+        if doc is not None and doc.get("creditNoteId") is not None:
+            doc = None  # a credit set against dues: not money received
         if doc is None or not _ref(doc.get("clientId")):
             engine.execute("DELETE FROM ledger_payments WHERE key = ?", (key,))
         invoices = set()
@@ -336,10 +401,11 @@ class ReportLedger:
             self._paid_same_day(engine, key)
 
     def rebuild(self, engine: SqliteEngine) -> None:
-        for table in ("ledger_invoices", "ledger_gst", "ledger_payments", "ledger_stock"):
+        for table in ("ledger_invoices", "ledger_gst", "ledger_payments", "ledger_stock",
+                      "ledger_credits"):
             engine.execute(f"DELETE FROM {table}")
         # payments first: an invoice's row reads what was paid on its own day
-        for location in (PAYMENTS, INVOICES, ITEMS):
+        for location in (PAYMENTS, INVOICES, ITEMS, CREDIT_NOTES):
             for key, doc in engine._scan(location):
                 self.write(engine, location, key, None, doc)
 
@@ -356,17 +422,21 @@ class LedgerQueries:
         rows = self._engine.query(
             "SELECT day FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ? "
             "UNION SELECT day FROM ledger_payments WHERE client = ? AND day BETWEEN ? AND ? "
-            "ORDER BY day", (client, first, last, client, first, last))
+            "UNION SELECT day FROM ledger_credits WHERE client = ? AND day BETWEEN ? AND ? "
+            "ORDER BY day", (client, first, last) * 3)
         return [row[0] for row in rows]
 
     def day_sales(self, client_id: Any, first: str, last: str
                   ) -> dict[str, tuple[int, int, int, int]]:
-        """day -> (bills, sales, tax, dues created) for the days with bills."""
+        """day -> (bills, sales, tax, dues created) for the days with bills or returns
+        (sales and tax net of the day's credit notes)."""
         client = doc_key(client_id)
         rows = self._engine.query(
-            "SELECT day, COUNT(*), SUM(total), SUM(tax), SUM(MAX(total - paid_same_day, 0)) "
-            "FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ? GROUP BY day",
-            (client, first, last))
+            "SELECT day, SUM(bills), SUM(sales), SUM(tax), SUM(dues) FROM ("
+            "SELECT day, 1 AS bills, total AS sales, tax, MAX(total - paid_same_day, 0) AS dues "
+            "FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ? UNION ALL "
+            "SELECT day, 0, -amount, -tax, 0 FROM ledger_credits WHERE client = ? AND "
+            "day BETWEEN ? AND ?) GROUP BY day", (client, first, last) * 2)
         return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
 
     def day_collections(self, client_id: Any, first: str, last: str
