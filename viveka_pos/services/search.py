@@ -80,24 +80,12 @@ class ItemSearchIndex:
         parts = list(dict.fromkeys(WORD.findall(text)))
         if not parts:
             return chosen
-        found = search.matching(client, parts, inside=False, limit=limit - len(chosen),
-                                skip=seen)
-        if take(key for key, _words in found):
+        if take(key for key, _words in search.matching(client, parts, inside=False)):
             return chosen
-        long_parts = [p for p in parts if len(p) >= 3]
-        if not long_parts:
+        if not any(len(part) >= 3 for part in parts):
             return chosen  # one or two letters inside words would match nearly everything
-        wanted = limit - len(chosen)
-        skip = set(seen)
-        while wanted > 0:
-            found = search.matching(client, long_parts, inside=True, limit=wanted, skip=skip)
-            if not found:
-                break
-            for key, words in found:
-                skip.add(key)
-                if all(_inside_a_word(part, words.split()) for part in parts) and take([key]):
-                    return chosen
-            wanted = limit - len(chosen)
+        take(key for key, words in search.matching(client, parts, inside=True)
+             if all(_inside_a_word(part, words.split()) for part in parts))
         return chosen
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .values import doc_key
@@ -186,31 +187,31 @@ class SearchQueries:
             "SELECT key FROM search_items WHERE client = ? AND name >= ? AND name < ? "
             "ORDER BY name, key LIMIT ?", (client, text, text + "\uffff", limit))]
 
-    def matching(self, client_id: Any, terms: list[str], *, inside: bool,
-                 limit: int, skip: set[str]) -> list[tuple[str, str]]:
-        """(key, words) of the first items in name order where every term starts a word
-        (``inside``: is found in the words; the caller checks within which word), leaving
-        out ``skip``."""
+    def matching(self, client_id: Any, terms: list[str], *, inside: bool
+                 ) -> Iterator[tuple[str, str]]:
+        """(key, words) of the items in name order where every term starts a word, or
+        (``inside``) where every term of three letters or more is found in the words (the
+        caller checks within which word, and the shorter terms). Read a chunk at a time, as
+        far as the caller goes."""
         client = doc_key(client_id)
-        if inside:
+        long_terms = [t for t in terms if len(t) >= 3]
+        if inside and long_terms:
             table = "search_grams"
-            query = " AND ".join(f'"{t}"' for t in terms)
+            query = " AND ".join(f'"{t}"' for t in long_terms)
         else:
             table = "search_words"
             query = " AND ".join(f'"{t}"*' for t in terms)
-        found: list[tuple[str, str]] = []
         after = -1
-        while len(found) < limit:
+        chunk = 32
+        while True:
             rows = self._engine.query(
                 f"SELECT s.id, s.key, s.client, s.words FROM {table} f "
-                f"JOIN search_items s ON s.id = f.rowid WHERE {table} MATCH ? AND f.rowid > ? "
-                "ORDER BY f.rowid LIMIT ?", (query, after, max(limit * 2, 50)))
-            if not rows:
-                break
-            for row_id, key, owner, words in rows:
-                after = row_id
-                if owner == client and key not in skip:
-                    found.append((key, words))
-                    if len(found) >= limit:
-                        break
-        return found
+                f"JOIN search_items s ON s.id = f.rowid WHERE {table} MATCH ? "
+                "AND f.rowid > ? ORDER BY f.rowid LIMIT ?", (query, after, chunk))
+            for _row_id, key, owner, words in rows:
+                if owner == client:
+                    yield key, words
+            if len(rows) < chunk:
+                return
+            after = rows[-1][0]
+            chunk = min(chunk * 4, 1000)
