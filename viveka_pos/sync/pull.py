@@ -216,9 +216,12 @@ class Puller:
     def _set_aside_invalid(self, db: Any, collection: str, doc: dict[str, Any],
                            result: PullResult, now: datetime) -> bool:
         """Refuse a document that breaks the schema (``sync/validate.py``): it becomes a
-        dead letter with the reason and is not used at all. True when refused."""
+        dead letter with the reason and is not used at all. True when refused; a good
+        version of a document refused before clears its dead letter."""
         problem = problem_of(collection, doc)
         if not problem:
+            if self.letters.count():
+                self.letters.clear(db, "pull", collection, doc["_id"])
             return False
         set_aside(db, client_id=self.client_id, collection=collection, doc=doc,
                   reason=problem, now=now)

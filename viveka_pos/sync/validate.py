@@ -148,12 +148,13 @@ def money(value: Any) -> str:
     """A stored rupee amount: a finite number from 0 up to the largest bill we take."""
     if not _is_number(value):
         return f"must be a number of rupees (got {_type_name(value)})"
+    largest = MAX_AMOUNT_PAISE // 100
+    if not 0 <= value <= largest:  # before converting: 1e300 rupees overflows the paise
+        return f"must be from 0 to {largest} rupees"
     try:
-        paise = to_paise(value, exact=False)
+        to_paise(value, exact=False)
     except MoneyError as exc:
         return f"must be an amount in rupees ({exc})"
-    if not 0 <= paise <= MAX_AMOUNT_PAISE:
-        return f"must be from 0 to {MAX_AMOUNT_PAISE // 100} rupees"
     return ""
 
 
