@@ -105,12 +105,16 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
     if not url:
         return None
     from .gateways.remote import connect
+    from .services.auth import AuthService
+    from .services.otp import OtpService
+    from .sync.login import login_gate
     from .sync.worker import SyncWorker
 
     database = device.get("remoteDatabase") or "vivekaDB"
     worker = SyncWorker(
         ctx.store, lambda: connect(url, database), shop["_id"], ctx.device_id,
-        on_status=lambda status: window.sync_status_changed.emit(f"Sync: {status.message}"))
+        on_status=lambda status: window.sync_status_changed.emit(f"Sync: {status.message}"),
+        gate=login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"]))
     window.attach_sync(worker)
     worker.start()
     return worker

@@ -74,6 +74,7 @@ def first_pc(tmp_path: Path, server: MongoServer, database: str,
     ok(capsys, pc1, "bill", "--customer", CUSTOMER, "--item", "HAM1=2", "--item", "NAIL1=1.5",
        "--pay", "200")
     ok(capsys, pc1, "bill", "--item", "NAIL1=3", "--pay", "338.07")
+    ok(capsys, pc1, "login", "--phone", PHONE, "--otp", MOCK_OTP)
     ok(capsys, pc1, "sync", "--remote", server.url, "--database", database)
     return pc1
 
@@ -141,15 +142,22 @@ def test_second_pc_joins_bills_and_both_converge(
     assert second.startswith("B/") and second.endswith("/00001")
     assert first.startswith("A/") and first.endswith("/00003")
     by_option = ("--remote", server.url, "--database", database)
-    for folder, options in ((pc2, ()), (first_pc, by_option)) * 2:
-        ok(capsys, folder, "sync", *options)  # the joined PC from its saved settings
+    ok(capsys, pc2, "sync")  # the joined PC from its saved settings
+    # The first PC delivers the bill it made before hearing that its login ended ...
+    code, _, err = cli(capsys, first_pc, "sync", *by_option)
+    assert code == 0 and "syncs no more until you log in again" in err
+    ok(capsys, pc2, "sync")
+    # ... and then syncs no more until it logs in again.
+    code, _, err = cli(capsys, first_pc, "sync", *by_option)
+    assert code == 1 and "not syncing: this login has ended" in err
     with opened(first_pc) as one, opened(pc2) as two:
         client_id = shop_id(one)
         assert shop_snapshot(two, client_id) == shop_snapshot(one, client_id)
         numbers = invoice_numbers(one)
         assert len(numbers) == 4 and {first, second} <= numbers
         assert stock_by_code(one) == {"HAM1": 13, "NAIL1": 35.5, "LVL1": 4}
-        assert one.outbox_size() == two.outbox_size() == 0
+        # What the first PC's last pull rewrote (derived values) waits for its next login.
+        assert two.outbox_size() == 0
         # One login per shop (the spec's single-device policy): joining ended the first
         # PC's session, and both PCs know it.
         for store in (one, two):
@@ -330,6 +338,7 @@ def test_a_drop_during_the_first_pull_keeps_the_login_and_sync_finishes_it(
         ok(capsys, pc1, "item", "add", "--name", "Claw hammer", "--price", "250", "--code",
            "HAM1", "--stock", "20")
         ok(capsys, pc1, "bill", "--item", "HAM1=2", "--pay", "500")
+        ok(capsys, pc1, "login", "--phone", PHONE, "--otp", MOCK_OTP)
         ok(capsys, pc1, "sync", "--remote", own.url, "--database", database)
 
         pc2 = tmp_path / "pc2"
