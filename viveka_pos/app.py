@@ -107,10 +107,12 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
     from .gateways.remote import connect
     from .services.auth import AuthService
     from .services.otp import OtpService
+    from .sync.join import shop_remote_database
     from .sync.login import login_gate
     from .sync.worker import SyncWorker
 
-    database = device.get("remoteDatabase") or "vivekaDB"
+    database = shop_remote_database(str(device.get("remoteDatabase") or ""), url,
+                                    shop.get("phoneNumber", ""))
     worker = SyncWorker(
         ctx.store, lambda: connect(url, database), shop["_id"], ctx.device_id,
         on_status=lambda status: window.sync_status_changed.emit(f"Sync: {status.message}"),

@@ -1,8 +1,9 @@
 """``sync``: push this PC's changes to the remote MongoDB and pull the other PCs' changes.
 
 The remote address comes from ``--remote``, else ``VIVEKA_MONGO_URL``, else Settings
-(``remoteUrl``); the database from ``--database``, else Settings (``remoteDatabase``, default
-``vivekaDB``) — :func:`.common.remote_url` and :func:`.common.remote_database`, shared with
+(``remoteUrl``); the database from ``--database``, else Settings (``remoteDatabase``), else the
+one the address names, else the shop's own (``viveka_<phone>``) — :func:`.common.remote_url`
+and :func:`.common.remote_database`, shared with
 ``login``. The address is never printed with its password.
 
 Syncing needs this PC's login for the shop (``login --phone P``): without a valid one the
@@ -61,13 +62,14 @@ def _sync(args: Any) -> int:
             url = remote_url(args.remote, settings)
             if not url:
                 raise CommandError(NO_REMOTE)
-            database = remote_database(args.database, settings)
             shops = ShopService(ctx)
             shop = shops.find_by_phone(args.shop) if args.shop else shops.local_shop()
             if shop is None:
                 raise CommandError("no shop on this computer to sync: register one, or join "
                                    "one with login --phone P --remote URL" if not args.shop
                                    else f"no shop {args.shop} here")
+            database = remote_database(args.database, settings, url=url,
+                                       phone=shop["phoneNumber"])
             gate = login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"])
             refusal = gate()
             if refusal:

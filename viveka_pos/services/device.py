@@ -30,7 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "printerName": "",
     "paperSize": "",
     "remoteUrl": "",
-    "remoteDatabase": "vivekaDB",
+    # '' = the one the address names, else the shop's own (sync/join.py shop_remote_database)
+    "remoteDatabase": "",
     "otpMode": "",
     "twoFactorApiKey": "",
     "twoFactorBaseUrl": "",
@@ -132,6 +133,9 @@ class DeviceSettings:
                 hints[key] = _hint(key, secret)
         doc[_HINTS] = hints
         doc["_id"] = _DOC_ID
+        # Data files of that version synced with the shared default database unless told
+        # otherwise: keep them on it (the per-shop default is for new set-ups).
+        doc.setdefault("remoteDatabase", "vivekaDB")
         self._store.db.localsettings.replace_one({"_id": _DOC_ID}, doc, upsert=True)
         logger.info("moved the saved secrets out of the data file into %s", self.vault.where)
         return doc
