@@ -128,6 +128,8 @@ def test_an_operator_shaped_phone_neither_merges_nor_crashes_sync(
     ("payments", "method", "cheque", "must be one of"),
     ("stockmovements", "quantity", "5", "must be a number"),
     ("items", "unit", "boxes", "must be one of"),
+    ("items", "_hlc", {"$gt": ""}, "field name '$gt' is not allowed"),
+    ("payments", "_hlc", "99999999999999999999", "must be a sync stamp"),
 ])
 def test_a_pulled_document_of_the_wrong_type_is_set_aside_and_billing_goes_on(
         shop: tuple[Device, RemoteDatabase], collection: str, field: str, value: Any,

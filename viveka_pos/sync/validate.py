@@ -263,7 +263,17 @@ _WHEN_OR_NONE = nullable(moment)
 _SHORT = text(500)
 _NAME = text(500, required=True)
 _URL = text(2000)
-_STAMP = text(MAX_ID_TEXT)
+_STAMP_SHAPE = re.compile(r"[0-9]{17}@[^\x00]{1,180}")
+
+
+def _stamp(value: Any) -> str:
+    """A sync stamp of ours (``sync/stamps.py``): 17 digits, ``@``, a device id."""
+    if isinstance(value, str) and _STAMP_SHAPE.fullmatch(value):
+        return ""
+    return "must be a sync stamp (17 digits, @, a device id)"
+
+
+_STAMP = _stamp
 _DATE_RULES: Final = (moment, _WHEN_OR_NONE)
 _COUNT = quantity(minimum=Decimal(0))
 
