@@ -30,14 +30,19 @@ def _service(data: Path, clock: FixedClock) -> tuple[OtpService, object]:
     return OtpService(ctx, environ=MOCK, bcrypt_rounds=4), store
 
 
+def _send_the_hours_allowance(otp: OtpService, clock: FixedClock) -> None:
+    """Five OTPs, alternating purposes, each after the 30 s cool-down."""
+    for round_ in range(MAX_SENDS_PER_HOUR):
+        otp.send(PHONE, "login" if round_ % 2 else "register")
+        clock.advance(RESEND_COOLDOWN + timedelta(seconds=1))
+
+
 def test_the_sixth_otp_within_the_hour_is_refused_even_after_a_restart(
         tmp_path: Path) -> None:
     clock = FixedClock(datetime(2025, 6, 16, 5, 0, tzinfo=UTC))
     otp, store = _service(tmp_path / "data", clock)
     try:
-        for round_ in range(MAX_SENDS_PER_HOUR):
-            otp.send(PHONE, "login" if round_ % 2 else "register")
-            clock.advance(RESEND_COOLDOWN + timedelta(seconds=1))
+        _send_the_hours_allowance(otp, clock)
         with pytest.raises(OtpRateError) as refused:
             otp.send(PHONE, "login")
         assert refused.value.field == "otp"
@@ -61,9 +66,7 @@ def test_setting_the_clock_back_does_not_clear_the_count(tmp_path: Path) -> None
     clock = FixedClock(datetime(2025, 6, 16, 5, 0, tzinfo=UTC))
     otp, store = _service(tmp_path / "data", clock)
     try:
-        for _ in range(MAX_SENDS_PER_HOUR):
-            otp.send(PHONE, "login")
-            clock.advance(RESEND_COOLDOWN + timedelta(seconds=1))
+        _send_the_hours_allowance(otp, clock)
         clock.advance(timedelta(days=-1))
         with pytest.raises(OtpRateError):
             otp.send(PHONE, "register")
