@@ -119,7 +119,11 @@ class KeyringVault:
         return self.backend.get_password(SERVICE, self._user(name)) or ""
 
     def put(self, name: str, value: str) -> None:
-        self.backend.set_password(SERVICE, self._user(name), value)
+        try:
+            self.backend.set_password(SERVICE, self._user(name), value)
+        except Exception as exc:  # a locked keyring, a refused prompt, a D-Bus failure
+            raise CredentialError(f"the system's credential store refused to save it "
+                                  f"({type(exc).__name__}); unlock it and try again") from None
 
     def remove(self, name: str) -> None:
         from keyring.errors import PasswordDeleteError

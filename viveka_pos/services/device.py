@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
+from ..domain.errors import ValidationError
 from ..domain.numbering import validate_series_prefix
 from ..gateways.remote import mask_url
 from ..gateways.sms import mask_secret
 from ..store import Store
-from .credentials import Vault, open_vault
+from .credentials import CredentialError, Vault, open_vault
 
 logger = logging.getLogger("viveka_pos.device")
 
@@ -97,7 +98,10 @@ class DeviceSettings:
                 continue
             secret = str(values.pop(key) or "").strip()
             if secret:
-                self.vault.put(key, secret)  # first: a failure leaves the settings as they were
+                try:  # first: a failure leaves the settings as they were
+                    self.vault.put(key, secret)
+                except CredentialError as exc:
+                    raise ValidationError(key, f"cannot be saved: {exc}") from None
                 hints[key] = _hint(key, secret)
             else:
                 self.vault.remove(key)

@@ -203,3 +203,28 @@ def test_the_app_in_a_clean_process_picks_the_file_on_a_headless_machine(
     saved = list((tmp_path / "xdg").rglob("s1.json"))
     assert len(saved) == 1 and _mode(saved[0]) == 0o600
     shutil.rmtree(tmp_path / "xdg")
+
+
+class LockedKeyring(MemoryKeyring):
+    """A credential store that refuses to save (locked, or its prompt was dismissed)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        from keyring.errors import PasswordSetError
+
+        raise PasswordSetError("locked")
+
+
+def test_a_credential_store_that_refuses_is_reported_on_the_field(
+        system_keyring: None, tmp_path: Path) -> None:
+    from viveka_pos.domain.errors import ValidationError
+
+    keyring.set_keyring(LockedKeyring())
+    store = open_store(tmp_path / "data")
+    try:
+        with pytest.raises(ValidationError) as refused:
+            DeviceSettings(store).update(remoteUrl=URL, invoicePrefix="B")
+        assert refused.value.field == "remoteUrl"
+        assert "refused to save it" in refused.value.message
+        assert DeviceSettings(store).get("invoicePrefix") == "A"  # nothing half saved
+    finally:
+        store.close()
