@@ -103,6 +103,9 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
     device = DeviceSettings(ctx.store)
     url = os.environ.get("VIVEKA_MONGO_URL", "").strip() or device.get("remoteUrl")
     if not url:
+        if "remoteUrl" in device.missing_secrets():  # a restored backup: ask for it again
+            window.sync_status_changed.emit(
+                "Sync: enter the remote database address again (Settings → Sync)")
         return None
     from .gateways.remote import connect
     from .services.auth import AuthService

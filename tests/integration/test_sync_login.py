@@ -101,3 +101,20 @@ def test_a_revoked_pc_pushes_what_it_recorded_then_stops_until_it_logs_in(
         a.close()
         b.close()
         remote.close()
+
+
+def test_cli_sync_asks_again_for_an_address_a_restored_backup_lacks(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from viveka_pos.services import credentials
+    from viveka_pos.services.device import DeviceSettings
+
+    dev = Device(tmp_path / "shop", "pc-cli", "C1")
+    dev.register("9876500063")
+    DeviceSettings(dev.store).update(remoteUrl="mongodb://shop:pw@db.example.in/x")
+    dev.close()
+    monkeypatch.setenv(credentials.DIR_ENV, str(tmp_path / "another-pc"))
+    monkeypatch.delenv("VIVEKA_MONGO_URL", raising=False)
+    assert main(["--data-dir", str(tmp_path / "shop"), "sync"]) == 1
+    err = capsys.readouterr().err
+    assert "is not saved on this computer" in err and "enter it again" in err

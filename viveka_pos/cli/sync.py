@@ -42,6 +42,10 @@ from .common import (
     run_command,
 )
 
+NOT_ON_THIS_PC = ("the remote database address was set for this shop but is not saved on "
+                  "this computer (a restored backup or a copied data folder never carries "
+                  "it): enter it again in Settings → Sync, or use --remote")
+
 
 def register(subparsers: Any) -> None:
     cmd = subparsers.add_parser(
@@ -58,8 +62,11 @@ def _sync(args: Any) -> int:
     def body() -> int:
         with opened_store(args) as store:
             ctx = context_for(store)
-            settings = DeviceSettings(store).all()
+            device = DeviceSettings(store)
+            settings = device.all()
             url = remote_url(args.remote, settings)
+            if not url and "remoteUrl" in device.missing_secrets():
+                raise CommandError(NOT_ON_THIS_PC)
             if not url:
                 raise CommandError(NO_REMOTE)
             shops = ShopService(ctx)
