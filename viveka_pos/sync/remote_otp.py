@@ -21,9 +21,11 @@ from pymongo.errors import PyMongoError
 
 from ..domain.errors import ValidationError
 from ..gateways.remote import RemoteDatabase
+from ..services.otp import SEND_WINDOW
 
 SESSIONS: Final = "otpsessions"
 SENDS: Final = "otpsends"
+SEND_RECORD_SECONDS: Final = int(2 * SEND_WINDOW.total_seconds())
 
 T = TypeVar("T")
 
@@ -70,6 +72,9 @@ class RemoteOtpSessions:
         stored = {**doc, "clientId": self._client_id, "deviceId": self._device_id}
 
         def write() -> None:
+            # The record of sends needs keeping for the cap's hour only: the server drops it.
+            sends.create_index("sentAt", expireAfterSeconds=SEND_RECORD_SECONDS,
+                               name="sentAt_ttl")
             sessions.delete_many(self._scope(phoneNumber=phone, purpose=purpose))
             sessions.insert_one(stored)
             sends.insert_one({"_id": ObjectId(), "clientId": self._client_id,
