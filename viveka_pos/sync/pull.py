@@ -247,11 +247,11 @@ class Puller:
         with self.store.unit_of_work(record_outbox=False) as db:
             for remote in page:
                 result.received += 1
+                if self._set_aside_invalid(db, collection, remote, result, now):
+                    continue  # (its stamps move neither the clock nor the cursor)
                 synced_at = remote.get(SYNCED_AT_FIELD)
                 if isinstance(synced_at, str) and synced_at > newest:
                     newest = synced_at
-                if self._set_aside_invalid(db, collection, remote, result, now):
-                    continue
                 observe(clock, remote.get(HLC_FIELD), synced_at)
                 if not self._owned(collection, remote):
                     result.refused += 1
@@ -348,12 +348,12 @@ class Puller:
             with self.store.unit_of_work(record_outbox=False) as db:
                 for tomb in page:
                     result.received += 1
+                    if self._set_aside_invalid(db, TOMBSTONES, tomb, result, self.now()):
+                        continue
                     stamp = tomb.get(HLC_FIELD)
                     synced_at = tomb.get(SYNCED_AT_FIELD)
                     if isinstance(synced_at, str) and synced_at > newest:
                         newest = synced_at
-                    if self._set_aside_invalid(db, TOMBSTONES, tomb, result, self.now()):
-                        continue
                     observe(writer.clock, stamp, synced_at)
                     if tomb.get("clientId") != self.client_id:
                         result.refused += 1
