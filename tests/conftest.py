@@ -13,6 +13,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from viveka_pos.store import Store, open_store
 
 
+@pytest.fixture(autouse=True)
+def _credentials_in_temp(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saved secrets go to an owner-only file in a temp folder (the fallback a PC without a
+    credential store uses), never to the keyring or the config folder of whoever runs the
+    tests. Child processes inherit it."""
+    monkeypatch.setenv("VIVEKA_CREDENTIALS_DIR", str(tmp_path_factory.mktemp("credentials")))
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"

@@ -103,14 +103,23 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
     device = DeviceSettings(ctx.store)
     url = os.environ.get("VIVEKA_MONGO_URL", "").strip() or device.get("remoteUrl")
     if not url:
+        if "remoteUrl" in device.missing_secrets():  # a restored backup: ask for it again
+            window.sync_status_changed.emit(
+                "Sync: enter the remote database address again (Settings → Sync)")
         return None
     from .gateways.remote import connect
+    from .services.auth import AuthService
+    from .services.otp import OtpService
+    from .sync.join import shop_remote_database
+    from .sync.login import login_gate
     from .sync.worker import SyncWorker
 
-    database = device.get("remoteDatabase") or "vivekaDB"
+    database = shop_remote_database(str(device.get("remoteDatabase") or ""), url,
+                                    shop.get("phoneNumber", ""))
     worker = SyncWorker(
         ctx.store, lambda: connect(url, database), shop["_id"], ctx.device_id,
-        on_status=lambda status: window.sync_status_changed.emit(f"Sync: {status.message}"))
+        on_status=lambda status: window.sync_status_changed.emit(f"Sync: {status.message}"),
+        gate=login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"]))
     window.attach_sync(worker)
     worker.start()
     return worker

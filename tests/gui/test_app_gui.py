@@ -315,16 +315,31 @@ def test_app_starts_sync_and_shows_its_state(window, services, qtbot, tmp_path: 
                                              monkeypatch):
     from tests.integration.mongo_server import running_server
     from viveka_pos.app import start_sync
+    from viveka_pos.services.auth import AuthService
+    from viveka_pos.services.otp import MOCK_OTP, OtpService
 
+    auth = AuthService(services.ctx, OtpService(services.ctx, environ={
+        "VIVEKA_OTP_MODE": "mock"}, bcrypt_rounds=4))
     with running_server(tmp_path / "remote") as server:
         monkeypatch.setenv("VIVEKA_MONGO_URL", server.url)
         shop = services.scope.shop()
+        worker = start_sync(services.ctx, shop, window)
+        try:  # not logged in: nothing is sent, and the status bar says why
+            qtbot.waitUntil(lambda: "log in again" in window.sync_label.text(),
+                            timeout=30_000)
+            assert worker.status.state == "login"
+        finally:
+            worker.stop()
+        monkeypatch.delenv("VIVEKA_MONGO_URL")  # (demo logins are refused with a remote)
+        auth.start_login("9890000000")
+        auth.login("9890000000", MOCK_OTP)
+        monkeypatch.setenv("VIVEKA_MONGO_URL", server.url)
         worker = start_sync(services.ctx, shop, window)
         try:
             assert worker is not None and window.sync_worker is worker
             qtbot.waitUntil(lambda: window.sync_label.text() == "Sync: synced",
                             timeout=30_000)
-            remote = server.client()["vivekaDB"]
+            remote = server.client()["viveka_9890000000"]  # the shop's own database
             assert remote.clients.count_documents({"phoneNumber": "9890000000"}) == 1
         finally:
             worker.stop()

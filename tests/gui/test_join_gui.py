@@ -1,5 +1,6 @@
 """First run → "Join a shop…": find the shop on a real MongoDB-wire server on 127.0.0.1, log
-in with the (demo) OTP, bring its data — driven from the keyboard (pytest-qt)."""
+in with the OTP sent by SMS (the fake 2factor.in server on 127.0.0.1) and kept on the remote,
+bring its data — driven from the keyboard (pytest-qt)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QDialog
 from tests.gui.conftest import on_dialog
 from tests.integration.mongo_server import MongoServer, free_port, running_server
 from tests.integration.sync_shop import Device
+from viveka_pos.devtools.fake_twofactor import FakeTwoFactorServer
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.device import DeviceSettings
 from viveka_pos.services.shop import ShopService
@@ -24,6 +26,7 @@ from viveka_pos.ui.dialogs.first_run import FirstRunDialog
 from viveka_pos.ui.dialogs.join import JoinDialog
 
 PHONE = "9876500070"
+SMS_KEY = "gui-join-key-0123456789"
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +53,17 @@ def ctx(store: Store) -> Iterator[ServiceContext]:
     QThreadPool.globalInstance().waitForDone(10_000)  # no worker outlives its store
 
 
+@pytest.fixture(scope="module")
+def sms() -> Iterator[FakeTwoFactorServer]:
+    with FakeTwoFactorServer(valid_keys={SMS_KEY}) as fake:
+        yield fake
+
+
 @pytest.fixture(autouse=True)
-def _demo_otp(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VIVEKA_OTP_MODE", "mock")
+def _sms_otp(monkeypatch: pytest.MonkeyPatch, sms: FakeTwoFactorServer) -> None:
+    monkeypatch.setenv("VIVEKA_OTP_MODE", "sms")
+    monkeypatch.setenv("VIVEKA_2FACTOR_API_KEY", SMS_KEY)
+    monkeypatch.setenv("VIVEKA_2FACTOR_BASE_URL", sms.base_url)
     monkeypatch.delenv("VIVEKA_MONGO_URL", raising=False)
 
 
@@ -72,12 +83,12 @@ def fill(qtbot: Any, dialog: JoinDialog, url: str, database: str, phone: str) ->
     qtbot.keyClicks(dialog.phone, phone)
 
 
-def log_in_with_demo_otp(qtbot: Any) -> Any:
+def log_in_with_sms_otp(qtbot: Any, sms: FakeTwoFactorServer) -> Any:
     def steps(login: LoginDialog) -> None:
         assert login.phone_edit.text() == PHONE
-        qtbot.keyClick(login.phone_edit, Qt.Key.Key_Return)  # send the demo OTP
+        qtbot.keyClick(login.phone_edit, Qt.Key.Key_Return)  # send the OTP by SMS
         qtbot.waitUntil(login.otp_box.isVisible, timeout=10_000)
-        qtbot.keyClicks(login.otp_edit, "1234")
+        qtbot.keyClicks(login.otp_edit, sms.last_otp(PHONE))
         qtbot.keyClick(login.otp_edit, Qt.Key.Key_Return)
 
     return on_dialog(LoginDialog, steps, timeout_ms=20_000)
@@ -85,7 +96,7 @@ def log_in_with_demo_otp(qtbot: Any) -> Any:
 
 def test_first_run_joins_a_shop_from_the_keyboard(
         qtbot: Any, ctx: ServiceContext, remote_shop: tuple[MongoServer, str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, sms: FakeTwoFactorServer) -> None:
     server, database = remote_shop
     monkeypatch.setenv("VIVEKA_MONGO_URL", server.url)  # the address comes prefilled
     wizard = FirstRunDialog(ctx)
@@ -94,9 +105,9 @@ def test_first_run_joins_a_shop_from_the_keyboard(
 
     def join(dialog: JoinDialog) -> None:
         assert dialog.url_edit.text() == server.url
-        assert dialog.otp_note.text() == "Demo mode — the OTP is 1234"
+        assert dialog.otp_note.text() == "The OTP goes by SMS to the shop phone."
         fill(qtbot, dialog, "", database, PHONE)
-        logins.extend([log_in_with_demo_otp(qtbot)])
+        logins.extend([log_in_with_sms_otp(qtbot, sms)])
         qtbot.keyClick(dialog.phone, Qt.Key.Key_Return)
 
     seen = on_dialog(JoinDialog, join, timeout_ms=30_000)
@@ -151,7 +162,8 @@ def test_an_unreachable_or_bad_address_is_shown_beside_the_address(
 
 
 def test_closing_the_login_leaves_no_shop_and_allows_a_retry(
-        qtbot: Any, ctx: ServiceContext, remote_shop: tuple[MongoServer, str]) -> None:
+        qtbot: Any, ctx: ServiceContext, remote_shop: tuple[MongoServer, str],
+        sms: FakeTwoFactorServer) -> None:
     server, database = remote_shop
     dialog = open_join(qtbot, ctx)
     fill(qtbot, dialog, server.url, database, PHONE)
@@ -162,7 +174,7 @@ def test_closing_the_login_leaves_no_shop_and_allows_a_retry(
     assert ctx.store.count("clients") == 0  # the shop's document went away again
     assert dialog.join_button.isEnabled() and dialog.shop is None
 
-    logins = log_in_with_demo_otp(qtbot)
+    logins = log_in_with_sms_otp(qtbot, sms)
     with qtbot.waitSignal(dialog.accepted, timeout=30_000):
         qtbot.keyClick(dialog.phone, Qt.Key.Key_Return)
     assert logins and dialog.shop is not None
@@ -185,3 +197,13 @@ def test_without_sms_or_demo_mode_the_api_key_is_asked_for(
     qtbot.keyClick(dialog.api_key, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.error_text("phoneNumber") != "", timeout=10_000)
     assert DeviceSettings(ctx.store).get("twoFactorApiKey") == "gui-2f-key-123"
+
+
+def test_demo_mode_cannot_join_and_asks_for_the_sms_key(
+        qtbot: Any, ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIVEKA_OTP_MODE", "mock")
+    monkeypatch.delenv("VIVEKA_2FACTOR_API_KEY")
+    dialog = open_join(qtbot, ctx)
+    assert dialog.api_key is not None
+    assert "demo mode cannot join a shop" in dialog.otp_note.text()
+    assert "viveka_<phone>" in dialog.database_edit.placeholderText()

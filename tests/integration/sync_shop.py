@@ -74,6 +74,18 @@ class Device:
         self.client_id = shop["_id"]
         return self.client_id
 
+    def log_in(self) -> Any:
+        """Log this PC in to its shop (demo OTP, checked here), as the CLI and app need."""
+        from viveka_pos.services.auth import AuthService
+        from viveka_pos.services.otp import MOCK_OTP, OtpService
+
+        auth = AuthService(self.ctx, OtpService(self.ctx, environ={"VIVEKA_OTP_MODE": "mock"},
+                                                bcrypt_rounds=4))
+        shop = self.store.get("clients", self.client_id)
+        assert shop is not None
+        auth.start_login(shop["phoneNumber"])
+        return auth.login(shop["phoneNumber"], MOCK_OTP)
+
     def engine(self, remote: RemoteDatabase, **options: Any) -> SyncEngine:
         assert self.client_id is not None
         return SyncEngine(self.store, remote, self.client_id, self.device_id, **options)

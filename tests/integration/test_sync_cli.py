@@ -11,6 +11,7 @@ import pytest
 from tests.integration.mongo_server import MongoServer, free_port, running_server
 from tests.integration.sync_shop import Device
 from viveka_pos.cli import main
+from viveka_pos.config import DEVICE_FILE
 from viveka_pos.services.device import DeviceSettings
 
 
@@ -23,9 +24,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServer]:
 @pytest.fixture
 def data_dir_with_shop(tmp_path: Path) -> Path:
     dev = Device(tmp_path / "shop", "pc-cli", "C1")
+    (tmp_path / "shop" / DEVICE_FILE).write_text('{"deviceId": "pc-cli"}')
     dev.register("9876500050")
     item = dev.add_item("Broom", 70, 9)
     dev.sell(item, 2)
+    dev.log_in()
     dev.close()
     return tmp_path / "shop"
 
@@ -38,7 +41,8 @@ def test_sync_prints_counts_and_a_second_run_moves_nothing(
             "--database", "cli"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "pushed: 6 " in out  # shop, item, opening + sale movements, invoice, payment
+    assert "pushed: 7 " in out  # shop, item, opening + sale movements, invoice, payment,
+    # and the login (device session)
     assert "pending: 0" in out and "dead letters: 0" in out
     assert main([*args, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -51,7 +55,7 @@ def test_remote_from_environment_then_settings(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VIVEKA_MONGO_URL", server.url)
     assert main(["--data-dir", str(data_dir_with_shop), "sync", "--database", "env"]) == 0
-    assert "pushed: 6 " in capsys.readouterr().out
+    assert "pushed: 7 " in capsys.readouterr().out
     monkeypatch.delenv("VIVEKA_MONGO_URL")
     from viveka_pos.store import open_store
 

@@ -16,6 +16,7 @@ from tests.integration.sync_shop import Device, now
 from viveka_pos.gateways.remote import RemoteDatabase, connect
 from viveka_pos.store.outbox import HybridClock
 from viveka_pos.store.schema import SYNCED
+from viveka_pos.sync.login import LoginRequiredError
 from viveka_pos.sync.rules import APPEND_ONLY, MASTER, PULL_ORDER
 from viveka_pos.sync.stamps import HLC_FIELD, format_stamp, outbox_writer, stamp_value
 
@@ -203,7 +204,8 @@ def test_a_pc_logged_out_elsewhere_still_pushes_then_is_told(
     assert remote.collection("invoices").find_one({"_id": bill["_id"]}) is not None
     assert report.pending == 0
     assert not a.store.get("devicesessions", session_a)["isActive"]
-    assert _sync(a, remote).session_revoked  # until A logs in again
+    with pytest.raises(LoginRequiredError):  # no more syncing until A logs in again
+        _sync(a, remote)
     with a.store.unit_of_work() as db:
         db.devicesessions.update_one({"_id": session_a}, {"$set": {"isActive": True}})
     assert not _sync(a, remote).session_revoked
@@ -230,6 +232,8 @@ def test_a_session_the_other_pc_never_saw_is_ended_on_the_remote(
         {"clientId": {"$in": [a.client_id]}}) if s["isActive"]]
     assert active == ["pc-b"]
     assert _sync(a, remote).session_revoked
+    with pytest.raises(LoginRequiredError):
+        _sync(a, remote)
 
 
 def test_invoice_hash_survives_a_customer_merge_but_not_a_changed_buyer() -> None:

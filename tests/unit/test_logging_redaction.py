@@ -138,6 +138,18 @@ def test_no_secret_reaches_the_log_file(store: Store, log_file: Path,
     ctx = ServiceContext(store, "pc-logs", clock)
     api_key = str(uuid.uuid4())
     secrets: list[str] = [api_key, PASSWORD]
+    # Demo mode: the fixed OTP (before a remote is set: demo mode is refused after).
+    demo = AuthService(ctx, OtpService(ctx, settings=OtpSettings(mode="mock"),
+                                       bcrypt_rounds=4))
+    demo.start_register("9876500002")
+    demo.register("9876500002", "1234", "Ravi", "Ravi Tyres")
+    clock.advance(seconds=5)
+    demo.start_login("9876500002")
+    demo_session = demo.login("9876500002", "1234")
+    secrets.append(demo_session.token)
+    log.info("demo login with otp 1234 for %s", "9876500002")
+    clock.advance(seconds=5)
+
     with FakeTwoFactorServer(valid_keys={api_key}) as fake:
         DeviceSettings(store).update(twoFactorApiKey=api_key, twoFactorBaseUrl=fake.base_url,
                                      remoteUrl=REMOTE_URL)
@@ -155,17 +167,6 @@ def test_no_secret_reaches_the_log_file(store: Store, log_file: Path,
         log.debug("2factor request /API/V1/%s/SMS/9876543210/%s", api_key, login_otp)
         log.info("login ok, token=%s", session.token)
         log.warning("settings now %s", DeviceSettings(store).all())
-
-    # Demo mode: the fixed OTP.
-    demo = AuthService(ctx, OtpService(ctx, settings=OtpSettings(mode="mock"),
-                                       bcrypt_rounds=4))
-    demo.start_register("9876500002")
-    demo.register("9876500002", "1234", "Ravi", "Ravi Tyres")
-    clock.advance(seconds=5)
-    demo.start_login("9876500002")
-    demo_session = demo.login("9876500002", "1234")
-    secrets.append(demo_session.token)
-    log.info("demo login with otp 1234 for %s", "9876500002")
 
     # A bill.
     svc = ShopServices(ctx, shop["_id"])

@@ -21,14 +21,22 @@ from collections.abc import Callable
 from contextlib import ExitStack, closing
 from typing import Any, TypeVar
 
-from ..gateways.remote import DEFAULT_DATABASE, RemoteDatabase, RemoteError, connect
+from ..gateways.remote import RemoteDatabase, RemoteError, connect
 from ..gateways.sms import SmsError
 from ..services.auth import AuthService, Session
 from ..services.context import ServiceContext
 from ..services.device import DeviceSettings
 from ..services.otp import MOCK_OTP, OtpChallenge, OtpCooldownError, OtpError, OtpService
 from ..services.shop import ShopService
-from ..sync.join import bring_shop, describe_counts, first_sync, forget_shop
+from ..sync.join import (
+    bring_shop,
+    describe_counts,
+    first_sync,
+    forget_shop,
+    isolation_warnings,
+    join_login,
+    shop_remote_database,
+)
 from .common import (
     CommandError,
     add_remote_options,
@@ -184,7 +192,8 @@ def _login(args: argparse.Namespace) -> int:
         with ExitStack() as stack:
             given = remote_url(args.remote)  # --remote, else VIVEKA_MONGO_URL
             remote = (stack.enter_context(closing(_connect(
-                given, args.database or DEFAULT_DATABASE, args))) if given else None)
+                given, shop_remote_database(args.database or "", given, args.phone), args)))
+                if given else None)
             with opened_store(args) as store:
                 ctx, otp, auth = _context_services(store)
                 settings = DeviceSettings(store).all()
@@ -193,7 +202,8 @@ def _login(args: argparse.Namespace) -> int:
                     url = remote_url(None, settings)
                 if remote is None and not url:
                     return _login_here(args, otp, auth)
-                database = remote_database(args.database, settings)
+                database = remote_database(args.database, settings, url=url,
+                                           phone=args.phone)
                 if remote is None or remote.name != database:
                     remote = stack.enter_context(closing(_connect(url, database, args)))
                 return _join(args, ctx, otp, auth, remote, url)
@@ -220,7 +230,10 @@ def _login_here(args: argparse.Namespace, otp: OtpService, auth: AuthService) ->
 def _join(args: argparse.Namespace, ctx: ServiceContext, otp: OtpService, auth: AuthService,
           remote: RemoteDatabase, url: str) -> int:
     """Join the shop kept on ``remote``: its document, the OTP, then the first full sync."""
+    for warning in isolation_warnings(url, remote.name, args.phone):
+        print(f"warning: {warning}", file=sys.stderr)
     prepared = bring_shop(ctx, remote, args.phone)
+    otp, auth = join_login(ctx, remote, prepared)
     try:
         session = _with_otp(
             args, otp, "login", auth.start_login, lambda code: auth.login(args.phone, code)

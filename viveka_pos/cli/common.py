@@ -15,6 +15,7 @@ from ..domain.errors import ValidationError
 from ..gateways.remote import DEFAULT_DATABASE
 from ..services.context import ServiceContext
 from ..store import Store, StoreError, open_store
+from ..sync.join import shop_remote_database, url_parts
 
 
 class CommandError(Exception):
@@ -58,8 +59,9 @@ def add_remote_options(cmd: Any) -> None:
     """``--remote``, ``--database`` and ``--timeout``, as ``sync`` and ``login`` take them."""
     cmd.add_argument("--remote", help=f"mongodb:// or mongodb+srv:// address (default: "
                                       f"{URL_ENV}, then Settings)")
-    cmd.add_argument("--database", help="remote database name (default: Settings, then "
-                                        f"{DEFAULT_DATABASE})")
+    cmd.add_argument("--database", help="remote database name (default: Settings, then the "
+                                        "one in the address, then the shop's own, "
+                                        "viveka_<phone>)")
     cmd.add_argument("--timeout", type=float, default=5.0,
                      help="seconds to wait for the remote (default: 5)")
 
@@ -72,7 +74,11 @@ def remote_url(option: str | None, settings: Mapping[str, Any] | None = None) ->
             or str((settings or {}).get("remoteUrl") or "").strip())
 
 
-def remote_database(option: str | None, settings: Mapping[str, Any] | None = None) -> str:
-    """``--database``, else the one saved in Settings, else the default (vivekaDB)."""
-    return ((option or "").strip() or str((settings or {}).get("remoteDatabase") or "").strip()
-            or DEFAULT_DATABASE)
+def remote_database(option: str | None, settings: Mapping[str, Any] | None = None, *,
+                    url: str = "", phone: object = None) -> str:
+    """``--database``, else the one saved in Settings, else the one the address names, else
+    the shop's own database (``viveka_<phone>``; ``vivekaDB`` when no shop is known)."""
+    chosen = (option or "").strip() or str((settings or {}).get("remoteDatabase") or "").strip()
+    if phone is None:
+        return chosen or url_parts(url)[1] or DEFAULT_DATABASE
+    return shop_remote_database(chosen, url, phone)

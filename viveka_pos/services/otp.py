@@ -2,8 +2,18 @@
 
 The OTP is made here with :mod:`secrets`, kept only as a bcrypt hash, and checked locally;
 the SMS provider just delivers it. Rules: one session per phone + purpose (a new OTP replaces
-the old one), valid 10 minutes, 5 wrong tries and it is dead, deleted once used, and a new OTP
-for the same phone + purpose at most every 30 seconds.
+the old one), valid 10 minutes, 5 wrong tries and it is dead, deleted once used, a new OTP
+for the same phone + purpose at most every 30 seconds, and at most
+:data:`MAX_SENDS_PER_HOUR` (5) SMS to one phone in any hour. Five: the spec allows 5 tries
+per OTP and an OTP lives 10 minutes, so five sends are a generous hour for a person who
+mistypes (25 tries at a 6-digit code: one chance in 40,000), while a script can no longer
+drain the shop's SMS credit (it could send one every 30 s, ~120 an hour) or make ~600 guesses.
+
+Where sessions and sends are kept (:class:`OtpSessions`): in this PC's store for a login on
+this PC (so a restart resets nothing), or in the shop's remote database for joining a shop
+from a new PC (``sync/remote_otp.py``), so the PC that joins cannot reset or skip the count
+and the shop's other clients see the same OTP session. Demo mode (fixed OTP 1234) is refused
+for a shop that has a remote database: anyone could use it to log in to the shop's data.
 
 Sending order. The OTP and its hash are prepared first, the SMS goes out, and only when the
 provider has accepted it is the session stored (replacing the previous one in one unit of
@@ -20,13 +30,14 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import bcrypt
 
@@ -42,6 +53,8 @@ logger = logging.getLogger("viveka_pos.otp")
 
 OTP_LIFETIME: Final = timedelta(minutes=10)
 RESEND_COOLDOWN: Final = timedelta(seconds=30)
+MAX_SENDS_PER_HOUR: Final = 5
+SEND_WINDOW: Final = timedelta(hours=1)
 MAX_ATTEMPTS: Final = 5
 MOCK_OTP: Final = "1234"
 DEFAULT_DIGITS: Final = 6
@@ -54,6 +67,11 @@ NOT_SET_UP: Final = (
 EXPIRED: Final = "OTP expired — request a new one"
 TOO_MANY: Final = "Too many wrong attempts — request a new OTP"
 NONE_PENDING: Final = "No OTP was sent to this number — request one first"
+MOCK_WITH_REMOTE: Final = (
+    "demo mode (fixed OTP 1234) cannot be used for a shop that has a remote database: "
+    "anyone could log in to its data with it. Set the 2factor.in API key in Settings → Sync "
+    "(OTPs then go by SMS to the shop's phone)"
+)
 
 
 class OtpError(ValidationError):
@@ -82,6 +100,78 @@ class OtpCooldownError(ValidationError):
 
     def __reduce__(self) -> Any:
         return (OtpCooldownError, (self.seconds_left,))
+
+
+class OtpRateError(ValidationError):
+    """Too many OTPs for one phone within the hour (field ``otp``)."""
+
+    def __init__(self, minutes_left: int):
+        super().__init__("otp", f"At most {MAX_SENDS_PER_HOUR} OTPs an hour can be sent to "
+                                f"this number: try again in {minutes_left} min")
+        self.minutes_left = minutes_left
+
+    def __reduce__(self) -> Any:
+        return (OtpRateError, (self.minutes_left,))
+
+
+class OtpSessions(Protocol):
+    """Where OTP sessions and the record of sends are kept. ``db`` is the unit of work the
+    check runs in (a store keeps the session there; a remote ignores it)."""
+
+    remote: bool
+
+    def find(self, db: Any, phone: str, purpose: str) -> dict[str, Any] | None: ...
+
+    def replace(self, phone: str, purpose: str, doc: dict[str, Any]) -> None:
+        """Store a new session (dropping the older one) and count it as a send."""
+
+    def count_wrong(self, db: Any, session: dict[str, Any]) -> None: ...
+
+    def consume(self, db: Any, session: dict[str, Any]) -> None: ...
+
+    def sends_since(self, phone: str, since: datetime) -> list[datetime]:
+        """When OTPs were sent to ``phone`` after ``since`` (and any dated later than now:
+        a clock set back must not clear the count)."""
+
+
+_SENDS_PREFIX: Final = "otp-sends:"
+
+
+class LocalOtpSessions:
+    """Sessions in this PC's store (``otpsessions``); sends in ``counters``, one document per
+    phone listing the send times of the last hour, so a restart forgets nothing."""
+
+    remote = False
+
+    def __init__(self, ctx: ServiceContext):
+        self._ctx = ctx
+
+    def find(self, db: Any, phone: str, purpose: str) -> dict[str, Any] | None:
+        found = (db or self._ctx.store.db).otpsessions.find_one(
+            {"phoneNumber": phone, "purpose": purpose})
+        return dict(found) if found is not None else None
+
+    def replace(self, phone: str, purpose: str, doc: dict[str, Any]) -> None:
+        key = _SENDS_PREFIX + phone
+        with self._ctx.store.unit_of_work() as db:
+            db.otpsessions.delete_many({"phoneNumber": phone, "purpose": purpose})
+            db.otpsessions.insert_one(doc)
+            sent = db.counters.find_one({"_id": key}) or {}
+            since = doc["createdAt"] - SEND_WINDOW
+            recent = [t for t in sent.get("sentAt", []) if t > since]
+            db.counters.replace_one({"_id": key},
+                                    {"_id": key, "sentAt": [*recent, doc["createdAt"]]},
+                                    upsert=True)
+
+    def count_wrong(self, db: Any, session: dict[str, Any]) -> None:
+        db.otpsessions.update_one({"_id": session["_id"]}, {"$inc": {"attempts": 1}})
+
+    def consume(self, db: Any, session: dict[str, Any]) -> None:
+        db.otpsessions.delete_one({"_id": session["_id"]})
+
+    def sends_since(self, phone: str, since: datetime) -> list[datetime]:
+        doc = self._ctx.store.get("counters", _SENDS_PREFIX + phone) or {}
+        return [t for t in doc.get("sentAt", []) if isinstance(t, datetime) and t > since]
 
 
 @dataclass(frozen=True)
@@ -164,6 +254,7 @@ class OtpService:
         digits: int = DEFAULT_DIGITS,
         bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS,
         sms_timeout: float = MAX_SMS_TIMEOUT,
+        sessions: OtpSessions | None = None,
     ) -> None:
         if not 4 <= digits <= 6:
             raise ValueError("an OTP has 4 to 6 digits")
@@ -177,6 +268,7 @@ class OtpService:
         self._digits = digits
         self._rounds = bcrypt_rounds
         self._sms_timeout = sms_timeout
+        self._sessions: OtpSessions = sessions or LocalOtpSessions(ctx)
         # Serialises sends from this service, so a double click cannot deliver two SMS of
         # which only the later one works. One OtpService serves the whole app.
         self._send_lock = threading.Lock()
@@ -207,11 +299,15 @@ class OtpService:
         phone_number = v.phone(phone, "phoneNumber")
         purpose_name = v.otp_purpose(purpose)
         settings = self.settings()
+        if settings.mock and self._shop_has_remote():
+            logger.warning("demo-mode OTP refused: the shop has a remote database")
+            raise SmsConfigError(MOCK_WITH_REMOTE)
         if not settings.mock and not settings.api_key:
             logger.info("OTP requested but SMS is not configured and demo mode is off")
             raise SmsConfigError(NOT_SET_UP)
         with self._send_lock:
             self._check_cooldown(phone_number, purpose_name)
+            self._check_hourly_cap(phone_number)
             code = MOCK_OTP if settings.mock else self._new_code()
             otp_hash = bcrypt.hashpw(code.encode("ascii"), bcrypt.gensalt(self._rounds))
             if not settings.mock:
@@ -229,10 +325,25 @@ class OtpService:
     def _new_code(self) -> str:
         return f"{secrets.randbelow(10**self._digits):0{self._digits}d}"
 
+    def _shop_has_remote(self) -> bool:
+        """A remote database is (or was) set for this PC's shop, or this OTP is kept there."""
+        if self._sessions.remote or os.environ.get("VIVEKA_MONGO_URL", "").strip():
+            return True
+        return "remoteUrl" in DeviceSettings(self._ctx.store).saved_hints()
+
+    def _check_hourly_cap(self, phone: str) -> None:
+        now = self._ctx.now()
+        recent = sorted(self._sessions.sends_since(phone, now - SEND_WINDOW))
+        if len(recent) < MAX_SENDS_PER_HOUR:
+            return
+        oldest = recent[-MAX_SENDS_PER_HOUR]
+        wait = min(SEND_WINDOW, oldest + SEND_WINDOW - now)
+        logger.warning("OTP for %s refused: %d sent within the hour", mask_phone(phone),
+                       len(recent))
+        raise OtpRateError(max(1, math.ceil(wait.total_seconds() / 60)))
+
     def _check_cooldown(self, phone: str, purpose: str) -> None:
-        previous = self._ctx.store.db.otpsessions.find_one(
-            {"phoneNumber": phone, "purpose": purpose}
-        )
+        previous = self._sessions.find(None, phone, purpose)
         if previous is None:
             return
         elapsed = self._ctx.now() - previous["createdAt"]
@@ -266,18 +377,14 @@ class OtpService:
             "otpLength": length,  # (ours) lets a mistyped length be refused without a try
             "delivery": delivery,  # (ours) "sms" or "mock"
         }
-        with self._ctx.store.unit_of_work() as db:
-            db.otpsessions.delete_many({"phoneNumber": phone, "purpose": purpose})
-            db.otpsessions.insert_one(doc)
+        self._sessions.replace(phone, purpose, doc)
         return doc
 
     # ------------------------------------------------------------------ checking
 
     def pending(self, phone: object, purpose: object = "generic") -> OtpChallenge | None:
         """The OTP that can still be entered for this phone + purpose, if any."""
-        doc = self._ctx.store.db.otpsessions.find_one(
-            {"phoneNumber": v.phone(phone, "phoneNumber"), "purpose": v.otp_purpose(purpose)}
-        )
+        doc = self._sessions.find(None, v.phone(phone, "phoneNumber"), v.otp_purpose(purpose))
         if doc is None or self._ctx.now() >= doc["expiresAt"]:
             return None
         challenge = _challenge(doc)
@@ -303,11 +410,12 @@ class OtpService:
         store = self._ctx.store
         refusal: OtpError | None = None
         with store.unit_of_work() as db:
-            session = db.otpsessions.find_one({"phoneNumber": phone_number,
-                                               "purpose": purpose_name})
+            session = self._sessions.find(db, phone_number, purpose_name)
             refusal = self._judge(db, session, code)
             if refusal is None and session is not None:
-                db.otpsessions.delete_one({"_id": session["_id"]})
+                # Kept in the store: used up in this unit of work (a failed block keeps it).
+                # Kept on a remote: used up now, so it can serve one login only.
+                self._sessions.consume(db, session)
                 with store.unit_of_work() as inner:
                     yield inner
         if refusal is not None:
@@ -340,7 +448,7 @@ class OtpService:
         if matched:
             return None
         attempts += 1
-        db.otpsessions.update_one({"_id": session["_id"]}, {"$inc": {"attempts": 1}})
+        self._sessions.count_wrong(db, session)
         left = MAX_ATTEMPTS - attempts
         if left <= 0:
             return OtpError(TOO_MANY, retry=False, attempts_left=0)

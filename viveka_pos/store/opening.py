@@ -19,6 +19,7 @@ import errno
 import json
 import logging
 import os
+import stat
 from pathlib import Path
 
 from .errors import StoreCorruptError, StoreError
@@ -74,13 +75,14 @@ def check_data_dir(data_dir: Path, db_file: str) -> None:
     message that says what to do. Changes nothing but a short-lived probe file.
     """
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=OWNER_ONLY_FOLDER, parents=True, exist_ok=True)
     except FileExistsError:
         raise StoreAccessError(f"{data_dir} is a file, not a folder: choose another data "
                                "folder.") from None
     except OSError as exc:
         raise describe_os_error(exc, data_dir) from None
     _probe_folder(data_dir)
+    keep_private(data_dir)
     db_path = data_dir / db_file
     if not db_path.exists():
         if had_store(data_dir):
@@ -89,12 +91,58 @@ def check_data_dir(data_dir: Path, db_file: str) -> None:
                 "Viveka POS data before. It may have been moved or deleted, or the folder "
                 "was copied without it. Restore the newest good backup, or put the file "
                 "back and start again.")
+        _create_private(db_path)
         return
     _check_database_file(db_path)
     for name in [db_file + suffix for suffix in _SIDE_FILES] + ["viveka.lock"]:
         path = data_dir / name
         if path.exists():
             _probe_file(path)
+
+
+OWNER_ONLY_FOLDER = 0o700
+OWNER_ONLY_FILE = 0o600
+
+
+def keep_private(data_dir: Path) -> None:
+    """Make the data folder, and what is directly in it, readable by its owner only.
+
+    The shop's customers, bills and login live there: other users of the PC have no
+    business reading them. New folders are made 0700; a folder from an older version (or
+    made by hand) is tightened at each open, its files to 0600 and its subfolders (logs,
+    backups) to 0700. SQLite gives its ``-wal`` and ``-shm`` files the database file's own
+    permissions, and the database file is created 0600 (:func:`_create_private`). On Windows
+    the folder is in the user's own profile, whose permissions already keep others out.
+    Failures are logged, never raised: a folder on a pen drive (FAT) has no permissions.
+    """
+    if os.name == "nt":
+        return
+    try:
+        entries = [data_dir, *data_dir.iterdir()]
+    except OSError as exc:
+        log.warning("cannot list %s to restrict its permissions: %s", data_dir, exc)
+        return
+    for path in entries:
+        try:
+            if path.is_symlink():
+                continue
+            wanted = OWNER_ONLY_FOLDER if path.is_dir() else OWNER_ONLY_FILE
+            if stat.S_IMODE(path.stat().st_mode) & ~wanted:
+                os.chmod(path, stat.S_IMODE(path.stat().st_mode) & wanted)
+        except OSError as exc:
+            log.warning("cannot make %s private: %s", path, exc)
+
+
+def _create_private(db_path: Path) -> None:
+    """Create the empty database file owner-only (SQLite then makes its side files alike)."""
+    if os.name == "nt":
+        return
+    try:
+        os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise describe_os_error(exc, db_path, "data file") from None
 
 
 def _probe_folder(data_dir: Path) -> None:
@@ -154,7 +202,9 @@ def remember_store(data_dir: Path, store_id: str) -> None:
         pass
     tmp = path.with_name(MARKER + ".tmp")
     try:
-        tmp.write_text(json.dumps(wanted), encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY_FILE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(wanted))
         os.replace(tmp, path)
     except OSError as exc:
         log.warning("could not write %s: %s", path, exc)

@@ -9,14 +9,18 @@ The remote connection itself is :mod:`viveka_pos.gateways.remote`.
 
 from .deadletters import DeadLetter, DeadLetters
 from .engine import REVOKED_MESSAGE, SyncEngine, SyncReport
+from .login import LoginGate, LoginRequiredError, login_gate
 from .worker import SyncStatus, SyncWorker
 
 __all__ = [
     "REVOKED_MESSAGE",
     "DeadLetter",
     "DeadLetters",
+    "LoginGate",
+    "LoginRequiredError",
     "SyncEngine",
     "SyncReport",
     "SyncStatus",
     "SyncWorker",
+    "login_gate",
 ]

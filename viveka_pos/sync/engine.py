@@ -3,7 +3,12 @@
 Push comes first, so a PC whose login was ended elsewhere still delivers everything it
 recorded before; the pull then tells it (``session_revoked``) and the app asks for a new
 login. Writes that the pull causes here (recomputed stock and paid amounts, customer merges)
-are pushed in the same sync.
+are pushed in the same sync, unless that pull ended this PC's login.
+
+Before anything, the engine asks its login gate (``sync/login.py``; the app and the CLI give
+one that checks the saved login): no valid login, no sync (:class:`LoginRequiredError`).
+Without a gate it still refuses once a pull has shown this PC's session ended, until a login
+here makes it active again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from ..gateways.remote import RemoteDatabase
 from ..services.context import store_time
 from ..store import Store
 from .deadletters import DeadLetters
+from .login import LOG_IN_AGAIN, LoginGate, LoginRequiredError
 from .merge import CustomerMerger
 from .pull import Puller, PullResult
 from .push import Pusher, PushResult
@@ -75,13 +81,14 @@ class SyncEngine:
                  device_id: str, *, clock: Clock | None = None, batch_size: int = 500,
                  page_size: int = 1000, overlap: timedelta = timedelta(minutes=10),
                  full_every: timedelta | None = timedelta(hours=6),
-                 ensure_indexes: bool = True):
+                 ensure_indexes: bool = True, gate: LoginGate | None = None):
         self.store = store
         self.remote = remote
         self.client_id = client_id
         self.device_id = device_id
         self.clock = clock or SystemClock()
         self.full_every = full_every
+        self.gate = gate
         self.state = SyncState(store, client_id)
         self.letters = DeadLetters(store)
         self.merger = CustomerMerger(store, client_id, self.state, self.now)
@@ -106,6 +113,11 @@ class SyncEngine:
         """Push, pull, push what the pull changed. Raises ``RemoteUnavailableError`` when
         the remote cannot be reached (nothing is lost: unconfirmed records stay queued)."""
         started = time.perf_counter()
+        refusal = self.login_problem()
+        if refusal:
+            self.state.save_result(lastError=refusal, lastErrorAt=self.now(),
+                                   sessionRevoked=True)
+            raise LoginRequiredError(f"{refusal} — {LOG_IN_AGAIN}")
         report = SyncReport()
         if not self._indexes_checked:
             self._index_warnings = self.remote.ensure_indexes()
@@ -113,7 +125,7 @@ class SyncEngine:
         report.index_warnings = list(self._index_warnings)
         report.push = self.pusher.push()
         report.pull = self.puller.pull(full=self.full_pull_due() if full is None else full)
-        if self.store.outbox_size():
+        if self.store.outbox_size() and not report.pull.session_revoked:
             report.second_push = self.pusher.push()
         report.pending = self.store.outbox_size()
         report.dead_letters = self.letters.count()
@@ -124,6 +136,14 @@ class SyncEngine:
                                lastReport=report.as_dict())
         log.info("sync: %s in %.2fs", report.summary(), report.seconds)
         return report
+
+    def login_problem(self) -> str:
+        """Why this PC may not sync now ('' when it may)."""
+        if self.gate is not None:
+            return self.gate()
+        if self._session_revoked(False):
+            return "this computer's login was ended (the shop logged in on another computer)"
+        return ""
 
     def _session_revoked(self, revoked_now: bool) -> bool:
         """Whether this PC's login was ended elsewhere and not renewed since."""

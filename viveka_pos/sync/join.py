@@ -6,9 +6,11 @@ dialog both follow them):
 1. :func:`bring_shop` finds the shop on the remote by its phone number and, when this PC does
    not have it, applies its one document here the way a pull does (no outbox record). That is
    all that is read before the OTP: the login needs the shop known on this PC, nothing else.
-2. The caller logs in with the OTP (``AuthService``). The OTP is made and checked on this PC
-   in this PC's OTP mode (its own settings or the environment; never synced), so demo mode
-   works here without an SMS key, whatever the first PC uses.
+2. The caller logs in with the OTP through :func:`join_login`: the OTP goes by SMS to the
+   shop's phone and its session is kept in the remote's ``otpsessions``
+   (``sync/remote_otp.py``), so its tries and the hourly cap on sends are counted on the
+   shop's side, not on the PC asking to join. Demo mode (fixed OTP) is refused: a shop that
+   has a remote database is joined only by someone who receives its SMS.
 3. :func:`first_sync` — given the session that login returned — saves the remote address in
    this PC's settings, runs the first (full) sync, and gives this PC an invoice series that no
    other PC of the shop uses. The sync pushes this PC's new session, and the remote ends the
@@ -24,6 +26,13 @@ next ``viveka-pos sync`` or the app's background sync brings the rest (a shop's 
 a full one until one finishes; what was applied before the drop stays).
 
 One PC keeps one shop: a PC that holds another shop refuses to join.
+
+Isolation between shops is the remote's job (docs/install.md, "One database per shop"):
+each shop gets its own database, ``viveka_<phone>`` (:func:`shop_database`), and its own
+MongoDB user allowed only that database. The address then names the database and its user
+(``mongodb://shop_<phone>:…@host/viveka_<phone>``); :func:`shop_remote_database` takes it
+from it, and :func:`isolation_warnings` says when an address would share one database, or
+an administrator's user, between shops.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import unquote
 
 from bson import ObjectId
 from pymongo.errors import PyMongoError
@@ -44,13 +54,15 @@ from ..domain.numbering import (
     parse_order_number,
 )
 from ..gateways.remote import RemoteDatabase, RemoteError, remote_failure
-from ..services.auth import DEACTIVATED, Session
+from ..services.auth import DEACTIVATED, AuthService, Session
 from ..services.context import ServiceContext
 from ..services.device import DEFAULTS as DEVICE_DEFAULTS
 from ..services.device import DeviceSettings
+from ..services.otp import DEFAULT_BCRYPT_ROUNDS, OtpService
 from ..services.shop import ShopService
 from ..store import Store
 from .engine import SyncEngine, SyncReport
+from .remote_otp import RemoteOtpSessions
 
 Progress = Callable[[str], None]
 
@@ -98,6 +110,49 @@ class JoinResult:
     @property
     def complete(self) -> bool:
         return not self.error
+
+
+def shop_database(phone: object) -> str:
+    """The shop's own database on the remote: ``viveka_<phone digits>``."""
+    return f"viveka_{v.phone(phone, 'phoneNumber')}"
+
+
+def url_parts(url: str) -> tuple[str, str]:
+    """The user and the database an address names ('' for each it does not name)."""
+    rest = url.split("://", 1)[-1]
+    hosts, _, path = rest.partition("/")
+    user = unquote(hosts.rpartition("@")[0].partition(":")[0]) if "@" in hosts else ""
+    return user, unquote(path.partition("?")[0])
+
+
+def shop_remote_database(chosen: str, url: str, phone: object) -> str:
+    """The shop's database on the remote: the one chosen (typed, or saved in Settings), else
+    the one the address names (a shop user's address does), else the shop's own
+    (:func:`shop_database`) — the default for every new set-up."""
+    return chosen.strip() or url_parts(url)[1] or shop_database(phone)
+
+
+def isolation_warnings(url: str, database: str, phone: object) -> list[str]:
+    """What in this address lets other shops' users read this shop, or this PC read theirs."""
+    user, _ = url_parts(url)
+    warnings = []
+    if database != shop_database(phone):
+        warnings.append(f"the database {database} is not the shop's own "
+                        f"({shop_database(phone)}): shops sharing a database can read each "
+                        "other's bills")
+    if not user:
+        warnings.append("the address names no user: use the shop's own MongoDB user, "
+                        "allowed only the shop's database (docs/install.md)")
+    return warnings
+
+
+def join_login(ctx: ServiceContext, remote: RemoteDatabase, prepared: PreparedShop, *,
+               bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS) -> tuple[OtpService, AuthService]:
+    """Step 2's services: OTPs by SMS, kept in the shop's remote database (demo mode is
+    refused by the OTP service for such sessions)."""
+    sessions = RemoteOtpSessions(remote, prepared.client_id, ctx.device_id)
+    otp = OtpService(ctx, sessions=sessions, bcrypt_rounds=bcrypt_rounds)
+    return otp, AuthService(ctx, otp)
 
 
 def find_remote_shop(remote: RemoteDatabase, phone: object) -> dict[str, Any] | None:

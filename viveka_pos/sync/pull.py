@@ -53,6 +53,7 @@ from .stamps import (
     stamp_value,
 )
 from .state import SyncState
+from .validate import problem_of, set_aside
 
 log = logging.getLogger("viveka_pos.sync")
 
@@ -213,6 +214,22 @@ class Puller:
         with self.store.unit_of_work(record_outbox=False) as db:
             self.state.save_cursor(db, collection, mark or floor_stamp(0))
 
+    def _set_aside_invalid(self, db: Any, collection: str, doc: dict[str, Any],
+                           result: PullResult, now: datetime) -> bool:
+        """Refuse a document that breaks the schema (``sync/validate.py``): it becomes a
+        dead letter with the reason and is not used at all. True when refused; a good
+        version of a document refused before clears its dead letter."""
+        problem = problem_of(collection, doc)
+        if not problem:
+            if self.letters.count():
+                self.letters.clear(db, "pull", collection, doc["_id"])
+            return False
+        set_aside(db, client_id=self.client_id, collection=collection, doc=doc,
+                  reason=problem, now=now)
+        result.dead_lettered += 1
+        log.warning("pull: refused a %s document: %s", collection, problem)
+        return True
+
     def _owned(self, collection: str, doc: dict[str, Any]) -> bool:
         if collection == "clients":
             return bool(doc.get("_id") == self.client_id)
@@ -231,10 +248,12 @@ class Puller:
         with self.store.unit_of_work(record_outbox=False) as db:
             for remote in page:
                 result.received += 1
+                if self._set_aside_invalid(db, collection, remote, result, now):
+                    continue  # (its stamps move neither the clock nor the cursor)
                 synced_at = remote.get(SYNCED_AT_FIELD)
-                observe(clock, remote.get(HLC_FIELD), synced_at)
                 if isinstance(synced_at, str) and synced_at > newest:
                     newest = synced_at
+                observe(clock, remote.get(HLC_FIELD), synced_at)
                 if not self._owned(collection, remote):
                     result.refused += 1
                     continue
@@ -266,8 +285,11 @@ class Puller:
             if collection in PARENT_SCOPED and "clientId" not in local:
                 clean.pop("clientId", None)
         if collection == "clientCustomers":
-            twin = db.clientCustomers.find_one({"clientId": self.client_id,
-                                                "phoneNumber": clean.get("phoneNumber")})
+            # Looked up by the exact text only: a pulled value is never used as a query.
+            phone_number = clean.get("phoneNumber")
+            twin = db.clientCustomers.find_one(
+                {"clientId": self.client_id, "phoneNumber": phone_number}
+            ) if isinstance(phone_number, str) else None
             if twin is not None and twin["_id"] != doc_id:
                 touched.customer_twins.append((twin, clean))
                 return
@@ -327,11 +349,13 @@ class Puller:
             with self.store.unit_of_work(record_outbox=False) as db:
                 for tomb in page:
                     result.received += 1
+                    if self._set_aside_invalid(db, TOMBSTONES, tomb, result, self.now()):
+                        continue
                     stamp = tomb.get(HLC_FIELD)
                     synced_at = tomb.get(SYNCED_AT_FIELD)
-                    observe(writer.clock, stamp, synced_at)
                     if isinstance(synced_at, str) and synced_at > newest:
                         newest = synced_at
+                    observe(writer.clock, stamp, synced_at)
                     if tomb.get("clientId") != self.client_id:
                         result.refused += 1
                         continue

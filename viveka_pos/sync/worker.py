@@ -27,6 +27,7 @@ from ..services.context import store_time
 from ..store import Store
 from .deadletters import DeadLetters
 from .engine import REVOKED_MESSAGE, SyncEngine, SyncReport
+from .login import LoginGate, LoginRequiredError
 from .state import SyncState
 
 log = logging.getLogger("viveka_pos.sync")
@@ -36,7 +37,7 @@ log = logging.getLogger("viveka_pos.sync")
 class SyncStatus:
     """What the status bar shows. ``online`` is None until the first attempt ends."""
 
-    state: str = "starting"  # starting | syncing | idle | offline | error | stopped
+    state: str = "starting"  # starting | syncing | idle | offline | error | login | stopped
     online: bool | None = None
     pending: int = 0
     last_success: datetime | None = None
@@ -70,7 +71,8 @@ class SyncWorker(threading.Thread):
                  client_id: ObjectId, device_id: str, *, interval: float = 60.0,
                  backoff_base: float = 2.0, backoff_max: float = 300.0,
                  on_status: Callable[[SyncStatus], None] | None = None,
-                 clock: Clock | None = None, engine_options: dict[str, Any] | None = None):
+                 clock: Clock | None = None, engine_options: dict[str, Any] | None = None,
+                 gate: LoginGate | None = None):
         super().__init__(name="viveka-sync", daemon=True)
         self.store = store
         self._connect = connect
@@ -81,7 +83,7 @@ class SyncWorker(threading.Thread):
         self.backoff_max = backoff_max
         self._on_status = on_status
         self._clock = clock or SystemClock()
-        self._engine_options = engine_options or {}
+        self._engine_options = {**(engine_options or {}), "gate": gate}
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -139,6 +141,11 @@ class SyncWorker(threading.Thread):
         try:
             engine = self._engine_for_use()
             report = engine.sync_once()
+        except LoginRequiredError as exc:
+            # Not a failure to back off from: nothing is tried until the login is back.
+            self._publish(state="login", session_revoked=True, last_error=str(exc),
+                          pending=self.store.outbox_size(), failures=0)
+            return self.interval
         except RemoteUnavailableError as exc:
             self._drop_connection()
             return self._failed("offline", str(exc))

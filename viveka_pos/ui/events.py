@@ -17,7 +17,8 @@ from ..store import Store
 
 WATCHED = ("clients", "items", "itemgroups", "clientCustomers", "carts", "cartitems",
            "invoices", "payments", "purchasehistories", "dealers", "dealerorders",
-           "dealerorderitems", "dealerpayments", "stockmovements", "localsettings")
+           "dealerorderitems", "dealerpayments", "stockmovements", "localsettings",
+           "deadletters")
 DELAY_MS = 60
 
 

@@ -4,6 +4,11 @@ The steps of ``sync/join.py``, each off the UI thread: find the shop and bring i
 (progress dialog), log in with the OTP (the login dialog), then the first full sync (progress
 dialog). On success :attr:`JoinDialog.shop` is the joined shop. Closing the login dialog
 without logging in takes the shop's document away again, so nothing is left half joined.
+
+The OTP goes by SMS to the shop's phone and is checked against the session kept in the
+shop's remote database, so the 2factor.in key is asked for when this PC has none; demo mode
+cannot join. The database defaults to the shop's own (``viveka_<phone>``, or the one the
+address names), and the dialog says when the address would share a database between shops.
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ from PySide6.QtWidgets import (
 from ...domain import validation as v
 from ...domain.errors import ValidationError
 from ...gateways.remote import (
-    DEFAULT_DATABASE,
     DEFAULT_TIMEOUT_MS,
     RemoteConfigError,
     RemoteDatabase,
@@ -41,8 +45,17 @@ from ...gateways.remote import (
 from ...services.auth import AuthService
 from ...services.context import ServiceContext
 from ...services.device import DeviceSettings
-from ...services.otp import MOCK_OTP, OtpService
-from ...sync.join import JoinResult, PreparedShop, bring_shop, first_sync, forget_shop
+from ...services.otp import OtpService
+from ...sync.join import (
+    JoinResult,
+    PreparedShop,
+    bring_shop,
+    first_sync,
+    forget_shop,
+    isolation_warnings,
+    join_login,
+    shop_remote_database,
+)
 from ..errors import is_user_error, report_unexpected
 from ..widgets.fields import FormErrors, headed_layout, phone_edit
 from ..workers import run_with_progress
@@ -78,6 +91,7 @@ class JoinDialog(QDialog):
         self._prepared: PreparedShop | None = None
         self._remote: RemoteDatabase | None = None
         self._url = ""
+        self._warnings: list[str] = []
         self._busy = False
         self.setWindowTitle(f"{TITLE} — Viveka POS")
         self.setMinimumWidth(560)
@@ -104,8 +118,10 @@ class JoinDialog(QDialog):
                 f"{mask_url(self._saved_url)} — type to use another")
         else:
             self.url_edit.setPlaceholderText("mongodb+srv://user:password@cluster…/")
-        self.database_edit = QLineEdit(str(device.get("remoteDatabase") or DEFAULT_DATABASE))
+        self.database_edit = QLineEdit(str(device.get("remoteDatabase") or ""))
         self.database_edit.setObjectName("remoteDatabaseEdit")
+        self.database_edit.setPlaceholderText(
+            "the shop's own: viveka_<phone>, or the one named in the address")
         self.phone = phone_edit()
         self.phone.setObjectName("phoneEdit")
         self.errors.add_row(form, "MongoDB URL *", "remoteUrl", self.url_edit)
@@ -113,7 +129,7 @@ class JoinDialog(QDialog):
         self.errors.add_row(form, "Shop phone *", "phoneNumber", self.phone)
         settings = self.otp.settings()
         self.api_key: QLineEdit | None = None
-        if not settings.mock and not settings.api_key:
+        if not settings.api_key:
             self.api_key = QLineEdit()
             self.api_key.setObjectName("apiKeyEdit")
             self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -122,8 +138,8 @@ class JoinDialog(QDialog):
         layout.addLayout(form)
 
         self.otp_note = QLabel(
-            f"Demo mode — the OTP is {MOCK_OTP}" if settings.mock else
-            "The OTP goes by SMS to the shop phone.")
+            "The OTP goes by SMS to the shop phone (demo mode cannot join a shop)."
+            if settings.mock else "The OTP goes by SMS to the shop phone.")
         self.otp_note.setObjectName("hint")
         self.otp_note.setWordWrap(True)
         layout.addWidget(self.otp_note)
@@ -182,24 +198,28 @@ class JoinDialog(QDialog):
             url = check_url(typed or self._saved_url)
         except RemoteConfigError as exc:
             raise ValidationError("remoteUrl", str(exc)) from None
+        phone = v.phone(self.phone.text(), "phoneNumber")
         try:
-            database = check_database_name(self.database_edit.text())
+            database = check_database_name(
+                shop_remote_database(self.database_edit.text(), url, phone))
         except RemoteConfigError as exc:
             raise ValidationError("remoteDatabase", str(exc)) from None
-        phone = v.phone(self.phone.text(), "phoneNumber")
         if self.api_key is not None:
             key = self.api_key.text().strip()
             if not key:
                 raise ValidationError("twoFactorApiKey", "is needed to send the OTP by SMS "
-                                      "(or start the app in demo mode)")
+                                      "to the shop phone")
             DeviceSettings(self.ctx.store).update(twoFactorApiKey=key)
+        self._warnings = isolation_warnings(url, database, phone)
         return url, database, phone
 
     def _found(self, found: tuple[PreparedShop, RemoteDatabase]) -> None:
         self._prepared, self._remote = found
         from .auth import LoginDialog
 
-        self._set_busy(True, "Log in with the OTP to bring the shop's data.")
+        self.otp, self.auth = join_login(self.ctx, self._remote, self._prepared)
+        notes = "".join(f"\nNote: {w}." for w in self._warnings)
+        self._set_busy(True, f"Log in with the OTP to bring the shop's data.{notes}")
         login = LoginDialog(self.auth, self.otp, phone=self.phone.text(), parent=self)
         login.finished.connect(lambda _code: self._logged_in(login))
         login.open()

@@ -29,10 +29,13 @@ from PySide6.QtWidgets import (
 from ...domain.errors import ValidationError
 from ...domain.states import state_by_name
 from ...services import backup, backups
+from ...services.device import SECRET_LABELS
 from ...services.facade import ShopServices
 from ...services.formatting import moment
 from ...services.otp_config import resolve_otp_settings
+from ...sync.deadletters import DeadLetters
 from ..errors import show_error, user_message
+from ..widgets.dead_letters import DeadLettersBox
 from ..widgets.fields import (
     FormErrors,
     gst_rate_combo,
@@ -447,8 +450,14 @@ class SettingsScreen(QWidget):
         form = QFormLayout(sync)
         self.remote_url = SecretField(password=False, url=True)
         self.remote_db = QLineEdit()
+        self.remote_db.setPlaceholderText(
+            "the shop's own: viveka_<phone>, or the one named in the address")
         self.sync_errors.add_row(form, "MongoDB URL", "remoteUrl", self.remote_url)
         self.sync_errors.add_row(form, "Database name", "remoteDatabase", self.remote_db)
+        self.secrets_note = QLabel()
+        self.secrets_note.setObjectName("warning")
+        self.secrets_note.setWordWrap(True)
+        form.addRow(self.secrets_note)
 
         sms = QGroupBox("Login codes by SMS (2factor.in)")
         sms_form = QFormLayout(sms)
@@ -475,7 +484,8 @@ class SettingsScreen(QWidget):
         holder_layout.setContentsMargins(0, 0, 0, 0)
         holder_layout.addWidget(general)
         holder_layout.addLayout(_save_row("Save", self.save_sync, self.sync_status))
-        return _page(sync, sms, account, holder)
+        self.dead_letters = DeadLettersBox(DeadLetters(self.services.ctx.store))
+        return _page(sync, sms, account, holder, self.dead_letters)
 
     # ----------------------------------------------------------------- login
     def _auth(self) -> Any:
@@ -529,7 +539,7 @@ class SettingsScreen(QWidget):
 
     def save_sync(self) -> None:
         values: dict[str, Any] = {
-            "remoteDatabase": self.remote_db.text().strip() or "vivekaDB",
+            "remoteDatabase": self.remote_db.text().strip(),
             "otpMode": self.otp_mode.currentData(),
             "twoFactorBaseUrl": self.base_url.text().strip(),
             "twoFactorTemplate": self.template.text().strip(),
@@ -560,6 +570,7 @@ class SettingsScreen(QWidget):
         label.setText(text)
 
     def refresh(self, changed: set[str] | None = None) -> None:
+        self.dead_letters.refresh()
         if changed is not None and not changed & {"clients", "localsettings"}:
             return
         shop = self.services.scope.shop()
@@ -594,12 +605,25 @@ class SettingsScreen(QWidget):
         self._describe_backups()
         self._describe_auto_backups()
         self.remote_url.set_saved(str(device.get("remoteUrl") or ""))
+        self._describe_missing_secrets()
         self.remote_db.setText(device.get("remoteDatabase", ""))
         select_data(self.otp_mode, device.get("otpMode") or "sms")
         self.api_key.set_saved(str(device.get("twoFactorApiKey") or ""))
         self.base_url.setText(device.get("twoFactorBaseUrl", ""))
         self.template.setText(device.get("twoFactorTemplate", ""))
         self.otp_effect.setText(resolve_otp_settings(device).describe())
+
+
+    def _describe_missing_secrets(self) -> None:
+        """A data file restored from a backup (or copied from another PC) does not carry
+        its secrets: say which to enter again."""
+        missing = self.services.device.missing_secrets()
+        hints = self.services.device.saved_hints()
+        self.secrets_note.setText("\n".join(
+            f"Enter {SECRET_LABELS[key]} again: it was set ({hints.get(key, '')}) but is not "
+            "saved on this computer — backups and copied data folders never carry it."
+            for key in missing))
+        self.secrets_note.setVisible(bool(missing))
 
 
 def _with_suffix(edit: QWidget, suffix: str) -> QWidget:
