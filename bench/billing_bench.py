@@ -17,18 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from measure import rss_mb
+
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.services.shop import ShopService
 from viveka_pos.store import open_store
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _pct(samples: list[float], q: float) -> float:
@@ -51,7 +45,7 @@ def main() -> None:
     rng = random.Random(11)
 
     open_s, store = _timed(lambda: open_store(args.data_dir, sweep=False))
-    rss_open = _rss_mb()
+    rss_open = rss_mb()
     ctx = ServiceContext(store, "pc-bench")
     shop = ShopService(ctx).local_shop()
     assert shop is not None, "no shop in that data dir"
@@ -118,7 +112,7 @@ def main() -> None:
           f"p99 {_pct(generate_only, 0.99):.1f} ms")
 
     _bench_reports(svc.reports, customers[0])
-    print(f"RSS: {_rss_mb():.0f} MB after opening, {args.checkouts + 50} bills and every "
+    print(f"RSS: {rss_mb():.0f} MB after opening, {args.checkouts + 50} bills and every "
           "report (budget 400 MB at S5)")
     store.close()
 

@@ -24,6 +24,8 @@ import bson
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from measure import rss_mb  # noqa: E402
 
 
 def _item(i: int, client_id: bson.ObjectId) -> dict:
@@ -42,14 +44,6 @@ def _item(i: int, client_id: bson.ObjectId) -> dict:
         "description": "",
         "dealerIds": [],
     }
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -143,7 +137,7 @@ def run_engine(kind: str, n: int, data_dir: str) -> dict:
         "update_one_ms": _median_ms(updates),
         "uow10_ms": _median_ms(units),
         "reopen_s": reopen_s,
-        "rss_mb": _rss_mb(),
+        "rss_mb": rss_mb(),
         **extra,
     }
 

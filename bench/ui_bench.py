@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from measure import rss_mb  # noqa: E402
 
 
 def child(data_dir: str, queries: int, spawned_at: float, bills: int = 0) -> None:
@@ -67,7 +69,7 @@ def child(data_dir: str, queries: int, spawned_at: float, bills: int = 0) -> Non
         time.sleep(0.002)
     app.processEvents()
     marks["search_ready"] = time.time()
-    rss = {"opened": _rss_mb()}
+    rss = {"opened": rss_mb()}
     # background work after start: CPU used while the app sits idle for two seconds
     cpu_before, idle_until = time.process_time(), time.monotonic() + 2
     while time.monotonic() < idle_until:
@@ -81,21 +83,13 @@ def child(data_dir: str, queries: int, spawned_at: float, bills: int = 0) -> Non
         _bill(services, store, bills)
         _every_report(services)
         app.processEvents()
-    rss["after_bills_and_reports"] = _rss_mb()
+    rss["after_bills_and_reports"] = rss_mb()
     items = len(services.search)
     window.close()
     QThreadPool.globalInstance().waitForDone(60_000)
     store.close()
     print(json.dumps({"marks": marks, "items": items, "busy_ms": [],
                       "idle_ms": idle, "rss": rss, "background_cpu": background_cpu}))
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _sample_names(store: object, size: int = 2000) -> list[str]:
