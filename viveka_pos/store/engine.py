@@ -239,10 +239,18 @@ class SqliteEngine:
                 "Restore the newest good backup.") from exc
 
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        self._write(self._writer.execute, sql, params)
+
+    def _execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self._write(self._writer.executemany, sql, rows)
+
+    def _write(self, run: Callable[[str, Any], Any], sql: str, params: Any) -> None:
+        """Run one write statement; every failure is a ``StoreWriteError`` in words."""
         if self.read_only:
             raise StoreWriteError("The data folder was opened read-only: nothing can be saved.")
         try:
-            self._writer.execute(sql, params)
+            run(sql, params)
         except sqlite3.Error as exc:
             raise StoreWriteError(_describe_sqlite_error(exc)) from exc
         self._writes += 1
@@ -687,28 +695,14 @@ class SqliteEngine:
 
     def _insert_new(self, location: str, key: str, body: bytes) -> bool:
         """Insert a document row; False (nothing written) when the key is taken."""
-        if self.read_only:
-            raise StoreWriteError("The data folder was opened read-only: nothing can be saved.")
         try:
-            self._writer.execute("INSERT INTO docs (coll, id, body) VALUES (?, ?, ?)",
-                                 (location, key, body))
-        except sqlite3.IntegrityError:
-            return False
-        except sqlite3.Error as exc:
-            raise StoreWriteError(_describe_sqlite_error(exc)) from exc
-        self._writes += 1
+            self._execute("INSERT INTO docs (coll, id, body) VALUES (?, ?, ?)",
+                          (location, key, body))
+        except StoreWriteError as exc:
+            if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                return False
+            raise
         return True
-
-    def _execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        if self.read_only:
-            raise StoreWriteError("The data folder was opened read-only: nothing can be saved.")
-        try:
-            self._writer.executemany(sql, rows)
-        except sqlite3.Error as exc:
-            raise StoreWriteError(_describe_sqlite_error(exc)) from exc
-        self._writes += 1
 
     def delete_doc(self, location: str, doc_id: Any) -> bool:
         return self.delete_by_key(location, doc_key(doc_id))
