@@ -134,7 +134,8 @@ class OutboxWriter:
                 "hlc": stamp,
                 "updatedAt": now,
             }
-        engine.put_doc(OUTBOX, record)
+        # a new record is inserted without reading for it again (it was just missed)
+        engine.put_doc(OUTBOX, record, no_overwrite=existing is None)
         if existing is None:
             self._next_seq = record["seq"] + 1
 
