@@ -2,7 +2,8 @@
 invoice before it in the same series, so editing, removing or re-ordering invoices shows.
 
 The hash covers every field except those that legitimately change after the invoice is made
-(``paidAmount``, ``isFinalized``), the chain fields themselves (``hash``; ``prevHash`` is
+(``paidAmount``, ``isFinalized``, and the save bookkeeping every writer of the remote moves
+with them: Mongoose's ``updatedAt`` and ``__v``), the chain fields themselves (``hash``; ``prevHash`` is
 passed in explicitly) and metadata whose name starts with '_' (``_id`` and sync fields), so
 the hash can be computed before the document has an id or a sync stamp.
 
@@ -34,7 +35,7 @@ from viveka_pos.domain.numbering import format_invoice_number, parse_invoice_num
 GENESIS_HASH = "0" * 64
 """``prevHash`` of the first invoice of a series."""
 
-MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "hash", "prevHash"})
+MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "updatedAt", "__v", "hash", "prevHash"})
 REPOINTED_FIELDS = frozenset({"clientCustomerId"})
 """References that a customer merge may re-point after the invoice is made."""
 _UNHASHED = MUTABLE_FIELDS | REPOINTED_FIELDS

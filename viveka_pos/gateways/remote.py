@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
@@ -161,6 +162,19 @@ class RemoteDatabase:
                 f"the remote database at {self.masked_url} refused the connection "
                 f"({type(exc).__name__})"
             ) from None
+
+    def server_time(self) -> datetime | None:
+        """The server's clock now (``hello``'s ``localTime``), None when it does not say.
+
+        Pull windows by ``updatedAt`` start from it, not from this PC's clock, which may be
+        wrong by hours."""
+        try:
+            when = self.client.admin.command("hello").get("localTime")
+        except NETWORK_ERRORS as exc:
+            raise unreachable(self.masked_url, exc) from None
+        except PyMongoError:
+            return None
+        return when.replace(tzinfo=None) if isinstance(when, datetime) else None
 
     def ensure_indexes(self) -> list[str]:
         """Create the spec's indexes (and sync's own) where missing. Returns warnings."""

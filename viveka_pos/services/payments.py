@@ -19,12 +19,15 @@ def purchase_history_id(invoice_id: ObjectId) -> ObjectId:
     return derived_id("purchase-history", invoice_id)
 
 
-def apply_payments(db: Any, invoice: dict[str, Any], now: Any) -> dict[str, Any]:
+def apply_payments(db: Any, invoice: dict[str, Any], now: Any, *,
+                   from_sync: bool = False) -> dict[str, Any]:
     """Re-derive an invoice's paid amount and finalization from its payments.
 
     Call inside a unit of work. On first finalization the purchase history is created
     (with an id derived from the invoice, so two devices never make two) and the customer's
-    ``lastPurchaseAt`` is set. Returns the invoice as it now is.
+    ``lastPurchaseAt`` is set. ``from_sync``: the payments came from elsewhere (a pull), so
+    the spec's backend may have made the history already, under its own id; then none is
+    added. Returns the invoice as it now is.
     """
     paid = sum(paise_of(p.get("amount")) for p in db.payments.find({"invoiceId": invoice["_id"]}))
     total = paise_of(invoice.get("totalAmount"))
@@ -73,7 +76,7 @@ def recompute_invoice(store: Store, invoice_id: Any) -> bool:
         if invoice is None:
             return False
         now = store_time(_latest_payment_time(db, invoice_id) or invoice["generatedAt"])
-        after = apply_payments(db, invoice, now)
+        after = apply_payments(db, invoice, now, from_sync=True)
         return after is not invoice
 
 

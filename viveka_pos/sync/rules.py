@@ -1,17 +1,15 @@
 """What syncs, in which order, how each collection is scoped to one shop, and how it merges.
 
-Conflict rules (ARCHITECTURE.md):
+Conflict rules (ARCHITECTURE.md, docs/design/sync.md):
 
 - *append-only* collections (invoices, payments, stock movements, dealer payments, purchase
   histories) merge by union on ``_id``: documents are only ever added. An invoice's
-  ``paidAmount``/``isFinalized`` are derived from its payments and recomputed locally after a
-  pull; the only other field that changes is ``clientCustomerId`` (customer merge);
-- *master data* is last-writer-wins per document, by the ``_hlc`` stamp of the write;
-- an item's ``stock`` is derived from its stock movements: a pulled item never overwrites the
-  local value, which is recomputed from the movements instead.
-
-Both kinds travel the same way (a pulled document replaces the local one unless the local one
-has a newer unpushed write); for append-only documents that can only add or re-point.
+  ``paidAmount``/``isFinalized`` are derived from all its payments; the only other field that
+  changes is ``clientCustomerId`` (customer merge);
+- *master data* merges per field (:mod:`.fields`): a PC's push sets only the fields it changed
+  since the remote version it last saw, and only while the remote still is that version;
+- an item's ``stock`` is derived from its stock movements; an edit of it by another writer
+  becomes a movement (:mod:`.remote_stock`).
 """
 
 from __future__ import annotations
@@ -23,6 +21,12 @@ from bson import ObjectId
 
 APPEND_ONLY: Final = frozenset(
     {"invoices", "payments", "stockmovements", "dealerpayments", "purchasehistories"})
+#: The only fields of an append-only document that change after it is made (a customer
+#: merge re-points them); everything else is written once.
+APPEND_MUTABLE: Final[dict[str, tuple[str, ...]]] = {
+    "invoices": ("clientCustomerId",),
+    "purchasehistories": ("clientCustomerId",),
+}
 MASTER: Final = frozenset({"clients", "clientCustomers", "itemgroups", "items", "dealers",
                            "dealerorders", "dealerorderitems", "devicesessions"})
 

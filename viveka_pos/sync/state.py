@@ -1,6 +1,9 @@
 """What sync remembers on this PC (collection ``syncstate``, never synced).
 
-- pull cursors per shop and collection (the highest ``_syncedAt`` applied);
+- pull cursors per shop and collection: the highest ``_syncedAt`` applied (PCs' writes), and
+  the remote server's time when the last pass by ``updatedAt`` started (every writer's);
+- per master document, the remote version this PC last saw (its *base*: what a push may
+  overwrite, and what tells the fields this PC changed from the fields others changed);
 - customer merges (duplicate id -> kept id), so that documents still pointing at a merged
   duplicate are re-pointed when they arrive, and so the remote deletion of the duplicate is
   pushed until it is confirmed;
@@ -43,6 +46,44 @@ class SyncState:
         db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "cursors": cursors},
                                  upsert=True)
 
+    def updated_cursor(self, collection: str) -> datetime | None:
+        doc = self.store.get("syncstate", self._cursor_id) or {}
+        value = (doc.get("updatedCursors") or {}).get(collection)
+        return value if isinstance(value, datetime) else None
+
+    def save_updated_cursor(self, db: Any, collection: str, when: datetime) -> None:
+        doc = db.syncstate.find_one({"_id": self._cursor_id}) or {
+            "_id": self._cursor_id, "clientId": self.client_id, "cursors": {}}
+        cursors = dict(doc.get("updatedCursors") or {})
+        if collection in cursors and cursors[collection] >= when:
+            return
+        cursors[collection] = when
+        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "updatedCursors": cursors},
+                                 upsert=True)
+
+    # --------------------------------------------------------------- bases
+    @staticmethod
+    def _base_id(collection: str, doc_id: Any) -> str:
+        return f"base:{collection}:{doc_id}"
+
+    def base(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
+        """The remote version of a master document this PC last saw (None: never)."""
+        doc = self.store.get("syncstate", self._base_id(collection, doc_id))
+        return dict(doc["doc"]) if doc is not None else None
+
+    def save_base(self, db: Any, collection: str, remote: dict[str, Any]) -> None:
+        """Remember a remote version (call in the unit of work that applied or pushed it)."""
+        key = self._base_id(collection, remote["_id"])
+        current = db.syncstate.find_one({"_id": key})
+        if current is not None and current.get("doc") == remote:
+            return
+        db.syncstate.replace_one({"_id": key}, {"_id": key, "kind": "base",
+                                                "clientId": self.client_id, "doc": remote},
+                                 upsert=True)
+
+    def drop_base(self, db: Any, collection: str, doc_id: Any) -> None:
+        db.syncstate.delete_one({"_id": self._base_id(collection, doc_id)})
+
     def full_pull_at(self) -> datetime | None:
         doc = self.store.get("syncstate", self._cursor_id) or {}
         return doc.get("fullPullAt")
@@ -56,10 +97,7 @@ class SyncState:
     # -------------------------------------------------------------- merges
     def merges(self) -> dict[ObjectId, ObjectId]:
         """Merged customer ids -> the id kept, followed to the end of any chain."""
-        direct = {
-            doc["drop"]: doc["keep"] for doc in self.store.iter_docs("syncstate")
-            if doc.get("kind") == "merge" and doc.get("clientId") == self.client_id
-        }
+        direct = {doc["drop"]: doc["keep"] for doc in self._merge_records()}
         resolved = {}
         for drop in direct:
             keep, seen = direct[drop], {drop}
@@ -70,11 +108,11 @@ class SyncState:
         return resolved
 
     def unpushed_merges(self) -> list[dict[str, Any]]:
-        return [
-            dict(doc) for doc in self.store.iter_docs("syncstate")
-            if doc.get("kind") == "merge" and doc.get("clientId") == self.client_id
-            and not doc.get("pushed")
-        ]
+        return [doc for doc in self._merge_records() if not doc.get("pushed")]
+
+    def _merge_records(self) -> list[dict[str, Any]]:
+        return [dict(doc) for doc in self.store.db.syncstate.find({"kind": "merge"})
+                if doc.get("clientId") == self.client_id]
 
     def record_merge(self, db: Any, drop: ObjectId, keep: ObjectId, when: datetime, *,
                      pushed: bool = False) -> None:
