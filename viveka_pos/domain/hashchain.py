@@ -3,9 +3,9 @@ invoice before it in the same series, so editing, removing or re-ordering invoic
 
 The hash covers every field except those that legitimately change after the invoice is made
 (``paidAmount``, ``isFinalized``, and the save bookkeeping every writer of the remote moves
-with them: Mongoose's ``updatedAt`` and ``__v``), the chain fields themselves (``hash``; ``prevHash`` is
-passed in explicitly) and metadata whose name starts with '_' (``_id`` and sync fields), so
-the hash can be computed before the document has an id or a sync stamp.
+with them: Mongoose's ``updatedAt`` and ``__v``), the chain fields themselves (``hash``;
+``prevHash`` is passed in explicitly) and metadata whose name starts with '_' (``_id`` and
+sync fields), so the hash can be computed before the document has an id or a sync stamp.
 
 ``clientCustomerId`` is left out too: when two PCs create the same customer (same phone)
 offline, sync merges them into one and re-points the invoices of the duplicate at the kept

@@ -42,16 +42,19 @@ def apply_payments(db: Any, invoice: dict[str, Any], now: Any, *,
         db.invoices.update_one({"_id": invoice["_id"]}, {"$set": changes})
         invoice = {**invoice, **changes}
     if finalized:
-        _ensure_purchase_history(db, invoice, now)
+        _ensure_purchase_history(db, invoice, now, any_id=from_sync)
     return invoice
 
 
-def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any) -> None:
+def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any, *,
+                             any_id: bool) -> None:
     customer_id = invoice.get("clientCustomerId")
     if customer_id is None:
         return  # walk-in sale: no customer to keep a history for
     history_id = purchase_history_id(invoice["_id"])
     if db.purchasehistories.find_one({"_id": history_id}) is not None:
+        return
+    if any_id and db.purchasehistories.find_one({"invoiceId": invoice["_id"]}) is not None:
         return
     db.purchasehistories.insert_one({
         "_id": history_id,

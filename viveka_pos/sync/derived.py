@@ -18,7 +18,7 @@ from pymongo.errors import PyMongoError
 
 from ..gateways.remote import RemoteDatabase, remote_failure
 from ..services.convert import paise_of, rupees
-from .fields import versioned_replace
+from .fields import stamped_doc, versioned_replace
 from .rules import shop_filter
 from .stamps import HLC_FIELD
 
@@ -27,8 +27,9 @@ ROUNDS: Final = 4
 
 class RemoteInvoices:
     def __init__(self, remote: RemoteDatabase, client_id: ObjectId,
-                 stamp: Callable[[], str]):
+                 stamp: Callable[[], str], written: Callable[[str, dict[str, Any]], None]):
         self.remote = remote
+        self.written = written
         self.client_id = client_id
         self.stamp = stamp
 
@@ -55,7 +56,7 @@ class RemoteInvoices:
                 paid[payment.get("invoiceId")] += paise_of(payment.get("amount"))
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
-        ops, stamps = [], {}
+        ops, stamps, bodies = [], {}, {}
         for invoice in invoices:
             total = paid[invoice["_id"]]
             finalized = total >= paise_of(invoice.get("totalAmount"))
@@ -64,8 +65,9 @@ class RemoteInvoices:
                 continue
             stamp = self.stamp()
             stamps[invoice["_id"]] = stamp
-            ops.append(versioned_replace(
-                invoice, {"paidAmount": rupees(total), "isFinalized": finalized}, stamp, scope))
+            changes = {"paidAmount": rupees(total), "isFinalized": finalized}
+            ops.append(versioned_replace(invoice, changes, stamp, scope))
+            bodies[invoice["_id"]] = stamped_doc(invoice, changes, stamp)
         if not ops:
             return [], 0
         try:
@@ -75,4 +77,6 @@ class RemoteInvoices:
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
         missed = [i for i, stamp in stamps.items() if landed.get(i) != stamp]
+        for invoice_id in set(stamps) - set(missed):
+            self.written("invoices", bodies[invoice_id])
         return missed, len(stamps) - len(missed)

@@ -125,7 +125,8 @@ class Puller:
         self.now = now
         self.page_size = page_size
         self.overlap_micros = overlap_micros
-        self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp)
+        self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
+                                 state.record_written)
         self._server_time: datetime | None = None
 
     def _stamp(self) -> str:

@@ -156,8 +156,9 @@ class Pusher:
         self.state: SyncState = merger.state
         self.now = now
         self.batch_size = batch_size
-        self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp)
-        self.invoices = RemoteInvoices(remote, client_id, self._stamp)
+        self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
+                                 self.state.record_written)
+        self.invoices = RemoteInvoices(remote, client_id, self._stamp, self.state.record_written)
 
     # ------------------------------------------------------------------ entry
     def push(self) -> PushResult:

@@ -40,7 +40,7 @@ from ..services.convert import quantity_of, stored_quantity
 from ..services.ids import derived_id
 from ..services.stock import opening_movement_id, recompute_item_stock
 from ..store import Store
-from .fields import UPDATED_AT, versioned_replace
+from .fields import UPDATED_AT, stamped_doc, versioned_replace
 from .rules import shop_filter
 from .stamps import (
     HLC_FIELD,
@@ -70,8 +70,10 @@ def edit_movement_id(item_id: ObjectId, counted: Any, stock: Any, when: Any) -> 
 
 class RemoteStock:
     def __init__(self, store: Store, remote: RemoteDatabase, client_id: ObjectId,
-                 device_id: str, stamp: Callable[[], str]):
+                 device_id: str, stamp: Callable[[], str],
+                 written: Callable[[str, dict[str, Any]], None]):
         self.store = store
+        self.written = written
         self.remote = remote
         self.client_id = client_id
         self.device_id = device_id
@@ -105,7 +107,7 @@ class RemoteStock:
             items = list(coll.find({"_id": {"$in": item_ids}, **scope}))
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
-        ops, stamps = [], {}
+        ops, stamps, bodies = [], {}, {}
         key = device_key(self.device_id)
         for item in items:
             marks = dict(item.get(STOCK_MARKS_FIELD) or {})
@@ -118,10 +120,12 @@ class RemoteStock:
             marks[key] = max(s for s, _ in newer)
             stamp = self.stamp()
             stamps[item["_id"]] = stamp
-            ops.append(versioned_replace(item, {
+            changes = {
                 "stock": stored_quantity(quantity_of(item.get("stock")) + delta),
                 STOCK_SUM_FIELD: stored_quantity(quantity_of(counted) + delta),
-                STOCK_MARKS_FIELD: marks}, stamp, scope))
+                STOCK_MARKS_FIELD: marks}
+            ops.append(versioned_replace(item, changes, stamp, scope))
+            bodies[item["_id"]] = stamped_doc(item, changes, stamp)
         if not ops:
             return []
         try:
@@ -130,6 +134,9 @@ class RemoteStock:
                 {"_id": {"$in": list(stamps)}, **scope}, {HLC_FIELD: 1})}
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
+        for item_id, stamp in stamps.items():
+            if landed.get(item_id) == stamp:
+                self.written("items", bodies[item_id])
         return [i for i, stamp in stamps.items() if landed.get(i) != stamp]
 
     # ------------------------------------------------------------------ pull
@@ -163,8 +170,7 @@ class RemoteStock:
             if self.store.get("stockmovements", opening) is None:
                 self._record(opening, remote, quantity_of(stock), "opening", now)
                 made = 1
-            coll.bulk_write([versioned_replace(remote, {STOCK_SUM_FIELD: stock},
-                                               self.stamp(), scope)])
+            self._write(remote, {STOCK_SUM_FIELD: stock})
             return made
         delta = quantity_of(stock) - quantity_of(counted)
         movement_id = edit_movement_id(item_id, counted, stock, remote.get(UPDATED_AT))
@@ -172,16 +178,23 @@ class RemoteStock:
         if self.store.get("stockmovements", movement_id) is None:
             self._record(movement_id, remote, delta, "adjustment", now)
             made = 1
-        result = coll.bulk_write([versioned_replace(
-            remote, {STOCK_SUM_FIELD: stock, STOCK_EDIT_FIELD: movement_id}, self.stamp(),
-            scope)])
-        if result.matched_count:
+        if self._write(remote, {STOCK_SUM_FIELD: stock, STOCK_EDIT_FIELD: movement_id}):
             return made
         now_there = coll.find_one({"_id": item_id, **scope}, {STOCK_EDIT_FIELD: 1})
         if now_there is not None and now_there.get(STOCK_EDIT_FIELD) == movement_id:
             return made  # another PC converted the same edit (same movement id)
         self._withdraw(movement_id, item_id)
         return 0
+
+    def _write(self, remote: dict[str, Any], changes: dict[str, Any]) -> bool:
+        """Write ``changes`` onto the pulled version, if the remote still is that version."""
+        stamp = self.stamp()
+        result = self.remote.collection("items").bulk_write([versioned_replace(
+            remote, changes, stamp, shop_filter("items", self.client_id))])
+        if not result.matched_count:
+            return False
+        self.written("items", stamped_doc(remote, changes, stamp))
+        return True
 
     def _record(self, movement_id: ObjectId, remote: dict[str, Any], quantity: Decimal,
                 reason: str, now: datetime) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 from bson import ObjectId
 
 from ..store import Store
+from .fields import UPDATED_AT, flat
+from .rules import MASTER
 
 
 class SyncState:
@@ -80,6 +82,23 @@ class SyncState:
         db.syncstate.replace_one({"_id": key}, {"_id": key, "kind": "base",
                                                 "clientId": self.client_id, "doc": remote},
                                  upsert=True)
+
+    def record_written(self, collection: str, remote: dict[str, Any]) -> None:
+        """A write of this PC's sync bookkeeping landed on a master document (a stock count, a
+        converted stock edit). If it changed no field this PC has not seen, it becomes the
+        base (so the next push is conditional on it) and the local copy takes its
+        ``updatedAt``; otherwise the next pull brings it and merges it like any version."""
+        if collection not in MASTER:
+            return
+        base = self.base(collection, remote["_id"])
+        if base is None or flat(collection, base) != flat(collection, remote):
+            return
+        with self.store.unit_of_work(record_outbox=False) as db:
+            self.save_base(db, collection, remote)
+            local = db[collection].find_one({"_id": remote["_id"]})
+            if local is not None and local.get(UPDATED_AT) != remote.get(UPDATED_AT):
+                db[collection].update_one({"_id": remote["_id"]},
+                                          {"$set": {UPDATED_AT: remote.get(UPDATED_AT)}})
 
     def drop_base(self, db: Any, collection: str, doc_id: Any) -> None:
         db.syncstate.delete_one({"_id": self._base_id(collection, doc_id)})
