@@ -361,10 +361,8 @@ class Pusher:
                                           and self._adopt_unscoped(collection, item)):
                 existing.append(item)
             elif collection == "clientCustomers" and self._merge_customer(item):
-                outcome.done.append(item)
-                outcome.superseded += 1
+                # Stays queued: pushed once the merge has removed the twin on the remote.
                 outcome.merged += 1
-                item.target = None
             else:
                 outcome.dead.append((item, _reason(error), error.get("code")))
         return existing
