@@ -66,7 +66,7 @@ class RemoteInvoices:
             stamp = self.stamp()
             stamps[invoice["_id"]] = stamp
             changes = {"paidAmount": rupees(total), "isFinalized": finalized}
-            ops.append(versioned_replace(invoice, changes, stamp, scope))
+            ops.append(versioned_replace(invoice, changes, stamp))
             bodies[invoice["_id"]] = stamped_doc(invoice, changes, stamp)
         if not ops:
             return [], 0

@@ -24,7 +24,14 @@ from typing import Any, Final
 
 from pymongo import ReplaceOne
 
-from .stamps import HLC_FIELD, SYNC_FIELDS, SYNCED_AT_FIELD, format_stamp, stamp_value
+from .stamps import (
+    HLC_FIELD,
+    SAVED_AT_FIELD,
+    SYNC_FIELDS,
+    SYNCED_AT_FIELD,
+    format_stamp,
+    stamp_value,
+)
 
 MISSING: Final[Any] = object()
 UPDATED_AT: Final = "updatedAt"
@@ -86,13 +93,13 @@ def version_filter(doc: dict[str, Any]) -> dict[str, Any]:
 
 def writer_stamp(doc: dict[str, Any] | None) -> str:
     """When the version was written, as a stamp: ``_hlc`` when a PC wrote it last (its
-    ``updatedAt`` is then that stamp's time), else the backend's ``updatedAt``."""
+    ``updatedAt`` is still the ``_savedAt`` the PC wrote), else the backend's ``updatedAt``."""
     if doc is None:
         return ""
     stamp = doc.get(HLC_FIELD)
     updated = doc.get(UPDATED_AT)
-    value = stamp_value(stamp)
-    if value is not None and (updated is None or updated == stamp_time(value)):
+    if stamp_value(stamp) is not None and (updated is None
+                                           or updated == doc.get(SAVED_AT_FIELD)):
         return str(stamp)
     if isinstance(updated, datetime):
         return format_stamp(_micros(updated), "")
@@ -110,25 +117,34 @@ def _micros(when: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def versioned_replace(doc: dict[str, Any], changes: dict[str, Any], stamp: str,
-                      scope: dict[str, Any]) -> ReplaceOne[Any]:
+def versioned_replace(doc: dict[str, Any], changes: dict[str, Any],
+                      stamp: str) -> ReplaceOne[Any]:
     """The write of ``changes`` (top-level fields) onto the remote version ``doc``, stamped
     and timed as a PC's write, applied only while the remote still is that version.
 
     Under that condition replacing the whole document equals a ``$set`` of the changes. It
     is a replacement because some MongoDB-compatible servers (the test server among them)
     store a date given in ``$set`` or ``$currentDate`` as something that no longer equals
-    the date it was, which would break every later version check. ``scope``: the shop
-    filter (the write names the shop, as every remote write does).
+    the date it was, which would break every later version check.
     """
-    return ReplaceOne({"_id": doc["_id"], **scope, **version_filter(doc)},
-                      stamped_doc(doc, changes, stamp))
+    return ReplaceOne(version_query(doc), stamped_doc(doc, changes, stamp))
+
+
+def version_query(doc: dict[str, Any]) -> dict[str, Any]:
+    """The filter of a write conditional on the remote version ``doc`` read.
+
+    ``doc`` was read through the shop's filter, so its ``_id`` and version pin the write to
+    this shop's document: the shop filter is not repeated (with ``updatedAt`` beside it,
+    some servers, the test server among them, pick the ``{clientId, updatedAt}`` index and
+    scan the shop's whole collection for each write)."""
+    return {"_id": doc["_id"], **version_filter(doc)}
 
 
 def stamped_doc(doc: dict[str, Any], changes: dict[str, Any], stamp: str) -> dict[str, Any]:
     """``doc`` with ``changes`` as a PC writes it: ``_hlc``, ``_syncedAt``, ``updatedAt``."""
-    return {**doc, **changes, UPDATED_AT: stamp_time(stamp_value(stamp) or 0),
-            HLC_FIELD: stamp, SYNCED_AT_FIELD: stamp}
+    when = stamp_time(stamp_value(stamp) or 0)
+    return {**doc, **changes, UPDATED_AT: when, SAVED_AT_FIELD: when, HLC_FIELD: stamp,
+            SYNCED_AT_FIELD: stamp}
 
 
 def changed_keys(base: dict[str, Any], local: dict[str, Any]) -> set[str]:

@@ -61,7 +61,7 @@ from .fields import (
     unflat,
     update_of,
     version,
-    version_filter,
+    version_query,
     versioned_replace,
 )
 from .merge import CustomerMerger
@@ -69,6 +69,7 @@ from .remote_stock import RemoteStock
 from .rules import APPEND_MUTABLE, APPEND_ONLY, PARENT_SCOPED, owner_of, shop_filter
 from .stamps import (
     HLC_FIELD,
+    SAVED_AT_FIELD,
     SYNC_FIELDS,
     SYNCED_AT_FIELD,
     format_stamp,
@@ -156,6 +157,8 @@ class Pusher:
         self.state: SyncState = merger.state
         self.now = now
         self.batch_size = batch_size
+        self.last_matched = -1
+        """Documents the last bulk write matched (-1: not known)."""
         self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
                                  self.state.record_written)
         self.invoices = RemoteInvoices(remote, client_id, self._stamp, self.state.record_written)
@@ -184,11 +187,12 @@ class Pusher:
         A refusal of the whole request (a document the driver cannot encode, a message the
         server rejects) is narrowed down by sending the operations one at a time.
         """
+        self.last_matched = -1
         if not ops:
             return {}
         coll = self.remote.collection(collection)
         try:
-            coll.bulk_write(ops, ordered=False)
+            self.last_matched = coll.bulk_write(ops, ordered=False).matched_count
             return {}
         except BulkWriteError as exc:
             details = exc.details or {}
@@ -312,7 +316,11 @@ class Pusher:
             body = {k: v for k, v in item.doc.items() if k not in SYNC_FIELDS}
             if collection in PARENT_SCOPED and body.get("clientId") is None:
                 body["clientId"] = self.client_id  # additive: lets the remote filter by shop
-            body[UPDATED_AT] = stamp_time(stamp_value(item.stamp) or 0)
+            if collection not in APPEND_ONLY:
+                # A save, timed as the backend times its saves (an append-only document goes
+                # as it was made, with the time fields it was made with).
+                body[UPDATED_AT] = self._save_time(collection, item)
+            body[SAVED_AT_FIELD] = body.get(UPDATED_AT)
             body[HLC_FIELD] = item.stamp
             body[SYNCED_AT_FIELD] = self._stamp()
             if collection == "items":
@@ -326,11 +334,23 @@ class Pusher:
             ready.append(item)
         return ready
 
+    def _save_time(self, collection: str, item: _Item) -> Any:
+        """``updatedAt`` of a pushed save: the time the edit here gave it (services set it,
+        to the millisecond), else the time of the write's stamp."""
+        assert item.doc is not None
+        local = item.doc.get(UPDATED_AT)
+        base = self.state.base(collection, item.doc_id)
+        if isinstance(local, datetime) and local.microsecond % 1000 == 0 and (
+                base is None or local != base.get(UPDATED_AT)):
+            return local
+        return stamp_time(stamp_value(item.stamp) or 0)
+
     def _meta(self, item: _Item) -> dict[str, Any]:
         """What every pushed write sets besides its fields."""
         assert item.body is not None
         return {UPDATED_AT: item.body[UPDATED_AT], HLC_FIELD: item.stamp,
-                SYNCED_AT_FIELD: item.body[SYNCED_AT_FIELD]}
+                SYNCED_AT_FIELD: item.body[SYNCED_AT_FIELD],
+                SAVED_AT_FIELD: item.body[UPDATED_AT]}
 
     # -------------------------------------------------------------- inserts
     def _insert_new(self, collection: str, items: list[_Item],
@@ -345,7 +365,8 @@ class Pusher:
             error = errors.get(index)
             if error is None:
                 item.base_after = dict(item.body or {})
-                item.target = self._local_target(item, item.body or {})
+                target = self._local_target(item, item.body or {})
+                item.target = target if target != item.doc else None
                 outcome.done.append(item)
             elif error.get("code") == DUPLICATE_KEY:
                 duplicates.append((item, error))
@@ -412,8 +433,7 @@ class Pusher:
                 continue  # deleted meanwhile: the next push inserts it
             assert item.body is not None
             changes = {name: item.body[name] for name in mutable if name in item.body}
-            ops.append(versioned_replace(remote, changes, item.stamp,
-                                         shop_filter(collection, self.client_id)))
+            ops.append(versioned_replace(remote, changes, item.stamp))
             item.target = self._local_target(item, stamped_doc(remote, changes, item.stamp))
         errors = self._bulk(collection, ops)
         written = [i for i in updated if i.target is not None]
@@ -475,6 +495,9 @@ class Pusher:
                 ops.append(op)
                 written.append(item)
         errors = self._bulk(collection, ops)
+        if not errors and self.last_matched == len(ops):
+            outcome.done.extend(written)  # every condition held: all landed
+            return retry
         check = []
         for index, item in enumerate(written):
             error = errors.get(index)
@@ -513,8 +536,7 @@ class Pusher:
         # The remote version read, with this PC's changed fields applied, replaces it only if
         # it still is that version: the effect of a conditional $set of those fields (a date
         # given in $set is stored as text by some compatible servers; a whole document is not).
-        return ReplaceOne({**self._doc_filter(collection, item.doc_id),
-                           **version_filter(remote)}, item.base_after)
+        return ReplaceOne(version_query(remote), item.base_after)
 
     def _local_target(self, item: _Item, remote_view: dict[str, Any]) -> dict[str, Any]:
         """The local document once the write is confirmed: as read, with what the remote now
@@ -618,8 +640,7 @@ class Pusher:
                 if not other.get("isActive") or (isinstance(current, str) and current >= stamp):
                     continue
                 # Stamped with our session's stamp: a later login elsewhere still wins.
-                coll.bulk_write([versioned_replace(other, {"isActive": False}, stamp,
-                                                   shop_filter(collection, self.client_id))])
+                coll.bulk_write([versioned_replace(other, {"isActive": False}, stamp)])
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
@@ -654,7 +675,7 @@ class Pusher:
                 self.letters.clear(db, "push", item.collection, item.doc_id)
                 if item.base_after is not None and item.collection not in APPEND_ONLY:
                     self.state.save_base(db, item.collection, item.base_after)
-                if item.target is not None:
+                if item.target is not None and item.target != item.doc:
                     _level_local(db, item)
             for item, reason, code in outcome.dead:
                 log.warning("push refused: %s %s: %s", item.collection, item.doc_id, reason)

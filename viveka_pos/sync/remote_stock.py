@@ -124,7 +124,7 @@ class RemoteStock:
                 "stock": stored_quantity(quantity_of(item.get("stock")) + delta),
                 STOCK_SUM_FIELD: stored_quantity(quantity_of(counted) + delta),
                 STOCK_MARKS_FIELD: marks}
-            ops.append(versioned_replace(item, changes, stamp, scope))
+            ops.append(versioned_replace(item, changes, stamp))
             bodies[item["_id"]] = stamped_doc(item, changes, stamp)
         if not ops:
             return []
@@ -189,8 +189,8 @@ class RemoteStock:
     def _write(self, remote: dict[str, Any], changes: dict[str, Any]) -> bool:
         """Write ``changes`` onto the pulled version, if the remote still is that version."""
         stamp = self.stamp()
-        result = self.remote.collection("items").bulk_write([versioned_replace(
-            remote, changes, stamp, shop_filter("items", self.client_id))])
+        result = self.remote.collection("items").bulk_write(
+            [versioned_replace(remote, changes, stamp)])
         if not result.matched_count:
             return False
         self.written("items", stamped_doc(remote, changes, stamp))

@@ -76,7 +76,7 @@ class SyncState:
     def save_base(self, db: Any, collection: str, remote: dict[str, Any]) -> None:
         """Remember a remote version (call in the unit of work that applied or pushed it)."""
         key = self._base_id(collection, remote["_id"])
-        current = db.syncstate.find_one({"_id": key})
+        current = self.store.get("syncstate", key)
         if current is not None and current.get("doc") == remote:
             return
         db.syncstate.replace_one({"_id": key}, {"_id": key, "kind": "base",
