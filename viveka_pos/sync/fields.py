@@ -136,7 +136,12 @@ def version_query(doc: dict[str, Any]) -> dict[str, Any]:
     ``doc`` was read through the shop's filter, so its ``_id`` and version pin the write to
     this shop's document: the shop filter is not repeated (with ``updatedAt`` beside it,
     some servers, the test server among them, pick the ``{clientId, updatedAt}`` index and
-    scan the shop's whole collection for each write)."""
+    scan the shop's whole collection for each write).
+
+    The caller reads the remote version just before writing, and compares it here too: the
+    test server ignores a date in a filter beside ``_id`` (a backend save moves only
+    ``updatedAt``), so on such a server only that read catches it; on MongoDB the condition
+    itself does."""
     return {"_id": doc["_id"], **version_filter(doc)}
 
 
