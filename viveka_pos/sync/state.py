@@ -28,6 +28,7 @@ class SyncState:
         self.client_id = client_id
         self._cursor_id = f"cursors:{client_id}"
         self._result_id = f"result:{client_id}"
+        self._merges_id = f"merges:{client_id}"
 
     # ------------------------------------------------------------- cursors
     def cursors(self) -> dict[str, str]:
@@ -130,16 +131,39 @@ class SyncState:
         return [doc for doc in self._merge_records() if not doc.get("pushed")]
 
     def _merge_records(self) -> list[dict[str, Any]]:
-        return [dict(doc) for doc in self.store.db.syncstate.find({"kind": "merge"})
-                if doc.get("clientId") == self.client_id]
+        """The shop's merge records, found through their list (``syncstate`` also holds one
+        base per master document: it is never scanned)."""
+        index = self.store.get("syncstate", self._merges_id)
+        if index is None:
+            with self.store.unit_of_work(record_outbox=False) as db:
+                drops = self._listed_drops(db)
+        else:
+            drops = list(index.get("drops") or [])
+        records = (self.store.get("syncstate", f"merge:{drop}") for drop in drops)
+        return [dict(doc) for doc in records if doc is not None]
+
+    def _listed_drops(self, db: Any) -> list[Any]:
+        """The list of merged-away ids; made once from the records of versions before it."""
+        index = db.syncstate.find_one({"_id": self._merges_id})
+        if index is not None:
+            return list(index.get("drops") or [])
+        drops = [doc["drop"] for doc in db.syncstate.find({"kind": "merge"})
+                 if doc.get("clientId") == self.client_id]
+        db.syncstate.replace_one({"_id": self._merges_id},
+                                 {"_id": self._merges_id, "drops": drops}, upsert=True)
+        return drops
 
     def record_merge(self, db: Any, drop: ObjectId, keep: ObjectId, when: datetime, *,
                      pushed: bool = False) -> None:
+        drops = self._listed_drops(db)
         db.syncstate.replace_one({"_id": f"merge:{drop}"}, {
             "_id": f"merge:{drop}", "kind": "merge", "clientId": self.client_id,
             "collection": "clientCustomers", "drop": drop, "keep": keep, "at": when,
             "pushed": pushed,
         }, upsert=True)
+        if drop not in drops:
+            db.syncstate.replace_one({"_id": self._merges_id},
+                                     {"_id": self._merges_id, "drops": [*drops, drop]})
 
     def mark_merge_pushed(self, db: Any, drop: ObjectId, pushed: bool = True) -> None:
         db.syncstate.update_one({"_id": f"merge:{drop}"}, {"$set": {"pushed": pushed}})
