@@ -304,6 +304,9 @@ class Puller:
                 self._apply_one(db, collection, remote, merges, result, touched, now)
             if newest and advance_cursor:
                 self.state.save_cursor(db, collection, newest)
+        if touched.stock_edits:  # page by page: a first pull of a large catalogue
+            result.stock_edits += self.stock.convert(touched.stock_edits, self.now())
+            touched.stock_edits.clear()
 
     def _apply_one(self, db: Any, collection: str, remote: dict[str, Any],
                    merges: dict[Any, Any], result: PullResult, touched: _Touched,
@@ -470,10 +473,6 @@ class Puller:
             self.merger.merge(dict(local_twin), pulled)
             result.merged += 1
         touched.customer_twins.clear()
-        if touched.stock_edits:
-            made = self.stock.convert(touched.stock_edits, self.now())
-            result.stock_edits += made
-            touched.stock_edits.clear()
         if touched.restored or touched.history_twins:
             with self.store.unit_of_work() as db:
                 for collection, doc_id in touched.restored:

@@ -149,29 +149,51 @@ class RemoteStock:
     def convert(self, items: Iterable[dict[str, Any]], now: datetime) -> int:
         """Record backend edits of pulled items as movements (see the module's notes).
         Returns how many movements were made."""
-        made = 0
-        for remote in items:
-            try:
-                made += self._convert_one(remote, now)
-            except PyMongoError as exc:
-                raise remote_failure(self.remote.masked_url, exc) from None
+        made, counted_already = 0, []
+        try:
+            for remote in items:
+                if self.store.get("items", remote["_id"]) is None:
+                    continue  # not applied here (dead letter): nothing to move
+                if remote.get(STOCK_SUM_FIELD) is None and self.store.get(
+                        "stockmovements", opening_movement_id(remote["_id"])) is not None:
+                    counted_already.append(remote)
+                else:
+                    made += self._convert_one(remote, now)
+            self._start_counting(counted_already)
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
         return made
+
+    def _start_counting(self, items: list[dict[str, Any]]) -> None:
+        """Items pushed by versions before this bookkeeping: their movements are all in their
+        stock (those versions wrote the sum), so counting starts from it. One write for all
+        (a whole catalogue on the first pull after the upgrade)."""
+        if not items:
+            return
+        stamps = [self.stamp() for _ in items]
+        ops = [versioned_replace(remote, {STOCK_SUM_FIELD: remote.get("stock")}, stamp)
+               for remote, stamp in zip(items, stamps, strict=True)]
+        if self.remote.collection("items").bulk_write(ops, ordered=False).matched_count \
+                == len(ops):
+            for remote, stamp in zip(items, stamps, strict=True):
+                self.written("items", stamped_doc(
+                    remote, {STOCK_SUM_FIELD: remote.get("stock")}, stamp))
 
     def _convert_one(self, remote: dict[str, Any], now: datetime) -> int:
         item_id = remote["_id"]
-        if self.store.get("items", item_id) is None:
-            return 0  # not applied here (dead letter): nothing to move
         stock, counted = remote.get("stock"), remote.get(STOCK_SUM_FIELD)
         coll = self.remote.collection("items")
         scope = shop_filter("items", self.client_id)
-        if counted is None:
+        if counted is None:  # made by the backend: its stock is where movements start
             opening = opening_movement_id(item_id)
-            made = 0
-            if self.store.get("stockmovements", opening) is None:
-                self._record(opening, remote, quantity_of(stock), "opening", now)
-                made = 1
-            self._write(remote, {STOCK_SUM_FIELD: stock})
-            return made
+            self._record(opening, remote, quantity_of(stock), "opening", now)
+            if self._write(remote, {STOCK_SUM_FIELD: stock}):
+                return 1
+            now_there = coll.find_one({"_id": item_id, **scope}, {STOCK_SUM_FIELD: 1})
+            if now_there is not None and now_there.get(STOCK_SUM_FIELD) is None:
+                self._withdraw(opening, item_id)  # saved again: the next pull starts over
+                return 0
+            return 1  # another PC started it from the same value (the same movement id)
         delta = quantity_of(stock) - quantity_of(counted)
         movement_id = edit_movement_id(item_id, counted, stock, remote.get(UPDATED_AT))
         made = 0
