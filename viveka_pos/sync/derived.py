@@ -59,7 +59,9 @@ class RemoteInvoices:
         ops, stamps, bodies = [], {}, {}
         for invoice in invoices:
             total = paid[invoice["_id"]]
-            finalized = total >= paise_of(invoice.get("totalAmount"))
+            # nothing is due on a cancelled bill
+            finalized = total >= paise_of(invoice.get("totalAmount")) or bool(
+                invoice.get("isCancelled"))
             if paise_of(invoice.get("paidAmount")) == total and \
                     bool(invoice.get("isFinalized")) == finalized:
                 continue

@@ -24,7 +24,10 @@ APPEND_ONLY: Final = frozenset(
 #: The only fields of an append-only document that change after it is made (a customer
 #: merge re-points them); everything else is written once.
 APPEND_MUTABLE: Final[dict[str, tuple[str, ...]]] = {
-    "invoices": ("clientCustomerId",),
+    # and, set once, the cancellation of a bill (its number and contents stay as they were)
+    "invoices": ("clientCustomerId", "isCancelled", "cancelledAt", "cancelReason",
+                 "cancelRefund", "cancelRefundMethod"),
+    "creditnotes": ("clientCustomerId",),
     "purchasehistories": ("clientCustomerId",),
 }
 MASTER: Final = frozenset({"clients", "clientCustomers", "itemgroups", "items", "dealers",
