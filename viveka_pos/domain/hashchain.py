@@ -2,10 +2,9 @@
 invoice before it in the same series, so editing, removing or re-ordering invoices shows.
 
 The hash covers every field except those that legitimately change after the invoice is made
-(``paidAmount``, ``isFinalized``, and the save bookkeeping every writer of the remote moves
-with them: Mongoose's ``updatedAt`` and ``__v``), the chain fields themselves (``hash``;
-``prevHash`` is passed in explicitly) and metadata whose name starts with '_' (``_id`` and
-sync fields), so the hash can be computed before the document has an id or a sync stamp.
+(``paidAmount``, ``isFinalized``), the chain fields themselves (``hash``; ``prevHash`` is
+passed in explicitly) and metadata whose name starts with '_' (``_id`` and sync fields), so
+the hash can be computed before the document has an id or a sync stamp.
 
 ``clientCustomerId`` is left out too: when two PCs create the same customer (same phone)
 offline, sync merges them into one and re-points the invoices of the duplicate at the kept
@@ -35,10 +34,13 @@ from viveka_pos.domain.numbering import format_invoice_number, parse_invoice_num
 GENESIS_HASH = "0" * 64
 """``prevHash`` of the first invoice of a series."""
 
-MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "updatedAt", "__v", "hash", "prevHash"})
+MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "hash", "prevHash"})
 REPOINTED_FIELDS = frozenset({"clientCustomerId"})
 """References that a customer merge may re-point after the invoice is made."""
-_UNHASHED = MUTABLE_FIELDS | REPOINTED_FIELDS
+SAVE_FIELDS = frozenset({"updatedAt", "__v"})
+"""Bookkeeping of a save that every writer of the remote moves with ``paidAmount`` (the spec's
+backend sets Mongoose's ``updatedAt`` and ``__v`` when it records a payment)."""
+_UNHASHED = MUTABLE_FIELDS | REPOINTED_FIELDS | SAVE_FIELDS
 
 
 def _number_text(value: Decimal) -> str:

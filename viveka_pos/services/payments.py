@@ -25,9 +25,7 @@ def apply_payments(db: Any, invoice: dict[str, Any], now: Any, *,
 
     Call inside a unit of work. On first finalization the purchase history is created
     (with an id derived from the invoice, so two devices never make two) and the customer's
-    ``lastPurchaseAt`` is set. ``from_sync``: the payments came from elsewhere (a pull), so
-    the spec's backend may have made the history already, under its own id; then none is
-    added. Returns the invoice as it now is.
+    ``lastPurchaseAt`` is set. Returns the invoice as it now is.
     """
     paid = sum(paise_of(p.get("amount")) for p in db.payments.find({"invoiceId": invoice["_id"]}))
     total = paise_of(invoice.get("totalAmount"))
@@ -48,6 +46,8 @@ def apply_payments(db: Any, invoice: dict[str, Any], now: Any, *,
 
 def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any, *,
                              any_id: bool) -> None:
+    """``any_id``: the payments came from elsewhere (``from_sync``: a pull), so the spec's
+    backend may have made the history already, under its own id; then none is added."""
     customer_id = invoice.get("clientCustomerId")
     if customer_id is None:
         return  # walk-in sale: no customer to keep a history for

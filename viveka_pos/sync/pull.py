@@ -393,6 +393,10 @@ class Puller:
 
     def _track(self, collection: str, doc: dict[str, Any], local: dict[str, Any] | None,
                merges: dict[Any, Any], result: PullResult, touched: _Touched) -> None:
+        if collection == "purchasehistories" and doc.get("invoiceId") is not None:
+            derived = purchase_history_id(doc["invoiceId"])
+            if derived != doc["_id"] and self.store.get("purchasehistories", derived):
+                touched.history_twins.append(derived)  # the backend's own came in
         if collection == "invoices":
             touched.invoices.add(doc["_id"])
         elif collection == "payments":
@@ -403,10 +407,6 @@ class Puller:
             touched.items.add(doc.get("itemId"))
         elif collection == "devicesessions" and self._ends_my_session(doc, local):
             result.session_revoked = True
-        elif collection == "purchasehistories" and doc.get("invoiceId") is not None:
-            derived = purchase_history_id(doc["invoiceId"])
-            if derived != doc["_id"] and self.store.get("purchasehistories", derived):
-                touched.history_twins.append(derived)
         if collection in ("invoices", "purchasehistories"):
             customer = doc.get("clientCustomerId")
             if customer in merges:

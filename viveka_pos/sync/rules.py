@@ -21,15 +21,6 @@ from bson import ObjectId
 
 APPEND_ONLY: Final = frozenset(
     {"invoices", "payments", "stockmovements", "dealerpayments", "purchasehistories"})
-#: The only fields of an append-only document that change after it is made (a customer
-#: merge re-points them); everything else is written once.
-APPEND_MUTABLE: Final[dict[str, tuple[str, ...]]] = {
-    # and, set once, the cancellation of a bill (its number and contents stay as they were)
-    "invoices": ("clientCustomerId", "isCancelled", "cancelledAt", "cancelReason",
-                 "cancelRefund", "cancelRefundMethod"),
-    "creditnotes": ("clientCustomerId",),
-    "purchasehistories": ("clientCustomerId",),
-}
 MASTER: Final = frozenset({"clients", "clientCustomers", "itemgroups", "items", "dealers",
                            "dealerorders", "dealerorderitems", "devicesessions"})
 
@@ -88,3 +79,14 @@ def owner_of(collection: str, doc: dict[str, Any], lookup: Any) -> Any:
         parent = lookup(scope.parent, doc.get(scope.field))
         owner = parent.get("clientId") if parent is not None else None
     return owner
+
+
+#: The only fields of an append-only document that change after it is made (a customer
+#: merge re-points them); everything else is written once.
+APPEND_MUTABLE: Final[dict[str, tuple[str, ...]]] = {
+    # and, set once, the cancellation of a bill (its number and contents stay as they were)
+    "invoices": ("clientCustomerId", "isCancelled", "cancelledAt", "cancelReason",
+                 "cancelRefund", "cancelRefundMethod"),
+    "creditnotes": ("clientCustomerId",),
+    "purchasehistories": ("clientCustomerId",),
+}
