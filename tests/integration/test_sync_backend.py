@@ -255,3 +255,32 @@ def test_app_settings_come_back_even_without_an_edit_here(shop: Shop) -> None:
     settings = shop.remote_doc("clients", shop.client_id)["clientSettings"]
     assert settings["upiId"] == "sharma@upi" and settings["customerFields"]["gstNo"] is True
     shop.check_equal_and_verified(report)
+
+
+def test_two_pcs_and_the_backend_edit_different_fields_of_one_customer(
+        shop: Shop, tmp_path: Path) -> None:
+    customer = shop.pc.add_customer("9844455566", "Lata")
+    shop.sync()
+    other = Device(tmp_path / "pc-b", "pc-b", "B1")
+    other.client_id = shop.client_id
+    try:
+        other.engine(shop.remote).sync_once()
+        with shop.pc.store.unit_of_work() as db:
+            db.clientCustomers.update_one({"_id": customer}, {"$set": {"address": "Ward 4"}})
+        with other.store.unit_of_work() as db:
+            db.clientCustomers.update_one({"_id": customer}, {"$set": {"gstNo": "27ABCDE1234F1Z5"}})
+        shop.backend.edit("clientCustomers", customer, emailId="lata@example.com")
+        for sync in (shop.sync, other.engine(shop.remote).sync_once, shop.sync):
+            sync()
+        for doc in (shop.local_doc("clientCustomers", customer),
+                    other.store.get("clientCustomers", customer),
+                    shop.remote_doc("clientCustomers", customer)):
+            assert doc is not None
+            assert (doc["name"], doc["address"], doc["gstNo"], doc["emailId"]) == (
+                "Lata", "Ward 4", "27ABCDE1234F1Z5", "lata@example.com")
+        assert _differences(shop_snapshot(other.store, shop.client_id),
+                            remote_snapshot(shop.remote, shop.client_id)) == []
+        report = shop.sync()
+        shop.check_equal_and_verified(report)
+    finally:
+        other.close()
