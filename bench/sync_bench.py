@@ -7,8 +7,11 @@ documents, on the same local MongoDB-wire-protocol server, in the same run.
 
 Ratio = raw insert_many time / sync time (1.0 = as fast as a bare bulk insert; goal >= 0.5).
 Push includes reading the outbox, stamping, sending and removing the confirmed records here
-(new bills: inserts; "push of edits": the same documents edited, conditional replaces); pull
-is a second PC's first (full) pull, applying to its store and recomputing paid amounts.
+(new bills: inserts). "Push of edits": N items, each with its price changed here, pushed as
+this PC's changed field onto the remote version it last saw (a version check, the
+conditional write, remembering the new version), against a raw insert_many of the same
+items and against raw replaces of them by ``_id`` (what an edit costs the server at least).
+Pull is a second PC's first (full) pull, applying to its store and recomputing paid amounts.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bson import ObjectId  # noqa: E402
+from pymongo import ReplaceOne  # noqa: E402
 
 from tests.integration.mongo_server import running_server  # noqa: E402
 from tests.integration.sync_shop import FY, Device, now  # noqa: E402
 from viveka_pos.domain.numbering import format_invoice_number  # noqa: E402
 from viveka_pos.gateways.remote import connect  # noqa: E402
-from viveka_pos.sync.stamps import SYNC_FIELDS  # noqa: E402
 
 
 def invoice_doc(client_id: ObjectId, seq: int, item_id: ObjectId) -> dict[str, Any]:
@@ -47,6 +50,14 @@ def invoice_doc(client_id: ObjectId, seq: int, item_id: ObjectId) -> dict[str, A
         "series": "A1", "financialYear": FY, "sequence": seq, "supplyType": "intra",
         "prevHash": "0" * 64, "hash": "f" * 64,
     }
+
+
+def item_doc(client_id: ObjectId, index: int) -> dict[str, Any]:
+    at = now()
+    return {"_id": ObjectId(), "clientId": client_id, "groupId": None,
+            "name": f"Item {index:05d}", "price": 120, "dealerIds": [], "stock": 0,
+            "lowStockQuantity": 5, "unit": "nos", "description": "", "isActive": True,
+            "code": "", "hsnCode": "0902", "gstRate": 5, "createdAt": at, "updatedAt": at}
 
 
 def run(count: int) -> None:
@@ -75,15 +86,33 @@ def run(count: int) -> None:
         push_seconds = time.perf_counter() - started
         assert pushed.pushed == count and a.store.outbox_size() == 0, pushed
 
-        # Pushing the same documents again after an edit takes the conditional replace.
+        # Master data edited here: field-level conditional writes of what changed.
+        items = [item_doc(a.client_id, i) for i in range(count)]
         for start in range(0, count, 500):
             with a.store.unit_of_work() as db:
-                for doc in docs[start:start + 500]:
-                    db.invoices.update_one({"_id": doc["_id"]}, {"$set": {"notes": "x"}})
+                db.items.insert_many([dict(d) for d in items[start:start + 500]])
+        engine.pusher.push()  # the items reach the remote (not measured)
+        raw_items = raw_db.collection("items")
+        started = time.perf_counter()
+        for start in range(0, count, 1000):
+            raw_items.insert_many([dict(d) for d in items[start:start + 1000]], ordered=False)
+        raw_items_seconds = time.perf_counter() - started
+        started = time.perf_counter()  # the same items saved again: plain replaces by _id
+        for start in range(0, count, 1000):
+            raw_items.bulk_write([ReplaceOne({"_id": d["_id"]}, {**d, "price": 135})
+                                  for d in items[start:start + 1000]], ordered=False)
+        raw_replace_seconds = time.perf_counter() - started
+        for start in range(0, count, 500):
+            with a.store.unit_of_work() as db:
+                for doc in items[start:start + 500]:
+                    db.items.update_one({"_id": doc["_id"]}, {"$set": {
+                        "price": 135, "updatedAt": now()}})  # as the catalogue saves it
         started = time.perf_counter()
         repushed = engine.pusher.push()
         repush_seconds = time.perf_counter() - started
-        assert repushed.pushed == count, repushed
+        assert repushed.pushed == count and a.store.outbox_size() == 0, repushed
+        sample_item = remote.collection("items").find_one({"_id": items[0]["_id"]})
+        assert sample_item["price"] == 135
 
         b = Device(Path(tmp) / "b", "pc-b", "B1")
         b.client_id = a.client_id
@@ -91,15 +120,17 @@ def run(count: int) -> None:
         pulled = b.engine(remote).puller.pull(full=True)
         pull_seconds = time.perf_counter() - started
         assert pulled.applied >= count, pulled
-        sample = remote.collection("invoices").find_one({"_id": docs[0]["_id"]})
-        assert {k: v for k, v in sample.items() if k not in SYNC_FIELDS}["notes"] == "x"
 
         print(f"documents: {count} invoices (3 lines each)")
         print(f"raw insert_many: {raw_seconds:7.2f} s  ({count / raw_seconds:8.0f} docs/s)")
         print(f"sync push:       {push_seconds:7.2f} s  ({count / push_seconds:8.0f} docs/s)"
               f"  ratio {raw_seconds / push_seconds:.2f}")
+        print(f"raw insert_many: {raw_items_seconds:7.2f} s  ({count / raw_items_seconds:8.0f}"
+              f" docs/s)  of {count} items")
         print(f"push of edits:   {repush_seconds:7.2f} s  ({count / repush_seconds:8.0f} docs/s)"
-              f"  ratio {raw_seconds / repush_seconds:.2f}")
+              f"  ratio {raw_items_seconds / repush_seconds:.2f} (vs the items' insert_many), "
+              f"{raw_replace_seconds / repush_seconds:.2f} (vs raw replaces by _id,"
+              f" {raw_replace_seconds:.2f} s)")
         print(f"sync pull:       {pull_seconds:7.2f} s  ({count / pull_seconds:8.0f} docs/s)"
               f"  ratio {raw_seconds / pull_seconds:.2f}")
         remote.close()

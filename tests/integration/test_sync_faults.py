@@ -1,11 +1,14 @@
 """Fault injection: the remote server is SIGKILLed at random points of push and pull (by
-default 20 times; ``VIVEKA_SYNC_KILLS=150`` for a long run by hand). Nothing may be lost or
+default 20 times; ``VIVEKA_SYNC_KILLS=150`` for a long run by hand), and the shop's network
+is cut while its PCs and the spec's backend all go on writing. Nothing may be lost or
 duplicated, and everything converges once the server stays up."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import socket
 import threading
 from collections import Counter
 from pathlib import Path
@@ -18,9 +21,18 @@ from pymongo.monitoring import (
     CommandSucceededEvent,
 )
 
-from tests.integration.mongo_server import MongoServer
-from tests.integration.sync_shop import Device, Ledger, check_converged, offline_work, settle
+from tests.integration.backend_writer import Backend
+from tests.integration.mongo_server import MongoServer, running_server
+from tests.integration.sync_shop import (
+    PHONES,
+    Device,
+    Ledger,
+    check_converged,
+    offline_work,
+    settle,
+)
 from viveka_pos.gateways.remote import RemoteUnavailableError, connect
+from viveka_pos.services.shop import ShopService
 
 KILLS = int(os.environ.get("VIVEKA_SYNC_KILLS", "20"))
 
@@ -113,3 +125,155 @@ def test_server_killed_during_push_and_pull_loses_and_duplicates_nothing(
     assert failures >= KILLS // 2
     if KILLS >= 20:  # enough kills that both push writes and pull reads were hit
         assert kinds & {"update", "insert", "delete"} and "find" in kinds, switch.kills
+
+
+class Cable:
+    """The shop's network between its PCs and the remote: a TCP relay on 127.0.0.1 that can
+    be cut (every open connection dropped, new ones refused) and mended."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._running = True
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    def _accept(self) -> None:
+        while self._running:
+            try:
+                near, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not self.up:
+                near.close()
+                continue
+            try:
+                far = socket.create_connection(("127.0.0.1", self.target_port), timeout=2)
+            except OSError:
+                near.close()
+                continue
+            far.settimeout(None)
+            with self._lock:
+                self._open += [near, far]
+            for src, dst in ((near, far), (far, near)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self.up = False
+        with self._lock:
+            dropped, self._open = self._open, []
+        for sock in dropped:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def mend(self) -> None:
+        self.up = True
+
+    def close(self) -> None:
+        self._running = False
+        self.cut()
+        self.listener.close()
+        self._thread.join(timeout=2)
+
+
+def test_backend_and_two_pcs_write_while_the_shop_is_offline(tmp_path: Path) -> None:
+    """The shop's network is down: both counters go on billing and editing, while the
+    spec's backend (reached by the owner's phone) records payments, edits the catalogue,
+    the customers, the stock and the profile. Once the network is back, everything done on
+    every side is there, once, everywhere."""
+    rng = random.Random(int(os.environ.get("VIVEKA_SYNC_SEED", "11")))
+    ledger = Ledger()
+    with running_server(tmp_path / "remote") as server:
+        cable = Cable(server.port)
+        remote = connect(cable.url, "outage", timeout_ms=400)
+        backend = Backend(server.url, "outage")
+        a = Device(tmp_path / "a", "pc-a", "A1", ledger=ledger)
+        a.register("9876500003")
+        pen = a.add_item("Pen", 10, 1000)
+        a.add_item("Ink", 45, 1000)
+        b = Device(tmp_path / "b", "pc-b", "B1", ledger=ledger)
+        b.client_id = a.client_id
+        devices = [a, b]
+        engines = {d.device_id: d.engine(remote) for d in devices}
+        try:
+            customer = a.add_customer(PHONES[0], "Asha")
+            open_bill = a.sell(pen, 3, paid=1_000, customer_id=customer)
+            ShopService(a.ctx).update_settings(a.client_id, upiId="shop@upi",
+                                               defaultGstRate=5)
+            engines["pc-a"].sync_once()
+            engines["pc-b"].sync_once()
+
+            cable.cut()
+            failures = 0
+            for round_no in range(6):
+                for dev in devices:
+                    offline_work(dev, rng, rng.randint(3, 6))
+                    try:
+                        engines[dev.device_id].sync_once()
+                    except RemoteUnavailableError:
+                        failures += 1
+                if round_no == 1:
+                    backend.pay(open_bill["_id"], 5)
+                    ledger.paid[open_bill["_id"]] += 500
+                    backend.edit("clientCustomers", customer, emailId="asha@example.com")
+                    before = backend.db.items.find_one({"_id": pen})["stock"]
+                    backend.edit("items", pen, stock=before + 10, description="Blue, 0.7 mm")
+                    ledger.initial_stock[pen] += 10  # a delivery counted on the phone
+                if round_no == 3:
+                    new_item = backend.create_item(a.client_id, "Stapler", 120, 30)
+                    ledger.initial_stock[new_item] = 30
+                    backend.create_customer(a.client_id, "9555512345", "Walk-in regular")
+                    ledger.phones.add("9555512345")
+                    backend.save_profile(a.client_id, {"address": True, "gstNo": False,
+                                                       "emailId": True}, city="Nashik")
+            assert failures == 12  # every sync attempt failed: nothing reached the remote
+
+            cable.mend()
+            for engine in engines.values():  # as the worker does: try again shortly
+                for attempt in range(5):
+                    try:
+                        engine.sync_once()
+                        break
+                    except RemoteUnavailableError:
+                        assert attempt < 4, "the remote stays unreachable after the outage"
+            syncs: dict[str, Any] = {k: e.sync_once for k, e in engines.items()}
+            settle(devices, syncs)
+            check_converged(devices, remote, ledger)
+            for dev in devices:
+                assert dev.store.get("clientCustomers", customer)["emailId"] == \
+                    "asha@example.com"
+                assert dev.store.get("items", pen)["description"] == "Blue, 0.7 mm"
+                assert dev.store.get("items", new_item)["name"] == "Stapler"
+                shop = dev.store.get("clients", a.client_id)
+                assert shop["city"] == "Nashik"
+                assert shop["clientSettings"]["customerFields"]["emailId"] is True
+                assert shop["clientSettings"]["upiId"] == "shop@upi"
+                assert shop["clientSettings"]["defaultGstRate"] == 5
+        finally:
+            for dev in devices:
+                dev.close()
+            remote.close()
+            backend.close()
+            cable.close()

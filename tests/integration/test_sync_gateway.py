@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -66,32 +67,42 @@ def test_unreachable_server_fails_fast_with_a_masked_message(
     assert "hunter2" not in caplog.text
 
 
-def test_indexes_of_the_spec_are_created_once(server: MongoServer) -> None:
+def _present(remote: Any, collection: str) -> dict[tuple[str, ...], dict[str, Any]]:
+    # (this server records every key as ascending: compare the fields)
+    return {tuple(k for k, _ in info["key"]): info
+            for name, info in remote.collection(collection).index_information().items()
+            if name != "_id_"}
+
+
+def test_indexes_are_exactly_the_spec_s_plus_sync_s_and_created_once(
+        server: MongoServer) -> None:
     remote = connect(server.url, "indexes")
     try:
+        # An older version of the app made the OTP key unique and indexed barcodes.
+        remote.collection("otpsessions").create_index(
+            [("phoneNumber", 1), ("purpose", 1)], unique=True)
+        remote.collection("items").create_index([("code", 1)])
         warnings = remote.ensure_indexes()
-        # This server ignores partial indexes, so the barcode key is dropped with a warning.
-        assert warnings == [w for w in warnings if "partial" in w]
+        assert warnings == []
         for collection, specs in remote_indexes().items():
-            # (this server records every key as ascending: compare the fields)
-            present = {tuple(k for k, _ in info["key"]): info
-                       for info in remote.collection(collection).index_information().values()}
-            for spec in specs:
-                if "partialFilterExpression" in spec.options:
-                    continue
-                fields = tuple(k for k, _ in spec.keys)
-                assert fields in present, (collection, spec.keys)
-                if spec.options.get("unique"):
-                    assert present[fields].get("unique"), (collection, spec.keys)
+            present = _present(remote, collection)
+            wanted = {tuple(k for k, _ in spec.keys): spec for spec in specs}
+            assert set(present) == set(wanted), collection
+            for fields, spec in wanted.items():
+                assert bool(present[fields].get("unique")) == bool(spec.options.get("unique"))
                 if "expireAfterSeconds" in spec.options:
                     assert present[fields].get("expireAfterSeconds") == 0
-        keys = {s.keys: s.options for s in remote_indexes()["invoices"]}
-        assert keys[(("clientId", 1), ("invoiceNumber", 1))]["unique"] is True
-        assert (("clientId", 1), ("_syncedAt", 1)) in keys
-        assert (("_syncedAt", 1),) in {s.keys for s in remote_indexes()["clients"]}
+        otp = _present(remote, "otpsessions")
+        assert not otp[("phoneNumber", "purpose")].get("unique")  # the spec: plain compound
+        invoices = set(_present(remote, "invoices"))
+        assert invoices == {("clientId",), ("clientId", "invoiceNumber"),
+                            ("clientId", "_syncedAt"), ("clientId", "updatedAt")}
+        assert set(_present(remote, "clients")) == {("phoneNumber",), ("isActive",)}
         assert TOMBSTONES in remote_indexes()
         assert "outbox" not in remote_indexes()
-        assert remote_indexes()["otpsessions"][1].options["expireAfterSeconds"] == 0
-        assert remote.ensure_indexes() == warnings  # nothing new the second time
+        assert remote.ensure_indexes() == []  # nothing new the second time
+        assert {n: set(_present(remote, n)) for n in remote_indexes()} == {
+            n: {tuple(k for k, _ in s.keys) for s in specs}
+            for n, specs in remote_indexes().items()}
     finally:
         remote.close()

@@ -73,7 +73,8 @@ def _check_commands(recorder: Recorder, shop: ObjectId, own_orders: set[ObjectId
                 assert _scoped(collection, delete["q"], shop, own_orders), delete
         elif name == "insert":  # a plain insert cannot change an existing document
             for doc in command["documents"]:
-                assert doc.get("clientId") == shop, doc
+                owner = doc.get("_id") if collection == "clients" else doc.get("clientId")
+                assert owner == shop, doc
         else:
             continue
         checked += 1

@@ -49,7 +49,10 @@ CANCELLATION_FIELDS = frozenset(
 MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "hash", "prevHash"}) | CANCELLATION_FIELDS
 REPOINTED_FIELDS = frozenset({"clientCustomerId"})
 """References that a customer merge may re-point after the invoice is made."""
-_UNHASHED = MUTABLE_FIELDS | REPOINTED_FIELDS
+SAVE_FIELDS = frozenset({"updatedAt", "__v"})
+"""Bookkeeping of a save that every writer of the remote moves with ``paidAmount`` (the spec's
+backend sets Mongoose's ``updatedAt`` and ``__v`` when it records a payment)."""
+_UNHASHED = MUTABLE_FIELDS | REPOINTED_FIELDS | SAVE_FIELDS
 
 
 def _number_text(value: Decimal) -> str:

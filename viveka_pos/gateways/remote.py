@@ -7,9 +7,12 @@ timeouts keep a shop that is offline from waiting: the sync worker simply tries 
 Quirks of servers met in practice are handled here or by the caller:
 
 - some MongoDB-compatible servers (the SQLite-backed test server among them) ignore index
-  names, ``partialFilterExpression`` and TTL options; creating an index that the server refuses
-  is logged as a warning and never stops sync;
-- a unique index that already exists with other options is left as it is.
+  names and TTL options and report every key as ascending, so indexes are matched by their
+  fields; creating an index that the server refuses is logged as a warning and never stops
+  sync;
+- an index on the right fields with the wrong uniqueness is made again as the spec has it,
+  and indexes that earlier versions of this app made beyond the spec are dropped; indexes
+  anyone else made are left alone.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,7 +30,7 @@ from pymongo.database import Database
 from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidURI, PyMongoError
 from pymongo.monitoring import CommandListener
 
-from ..store.schema import COLLECTIONS, IndexSpec
+from ..store.schema import COLLECTIONS
 
 logger = logging.getLogger("viveka_pos.remote")
 
@@ -40,11 +44,8 @@ NETWORK_ERRORS: Final = (ConnectionFailure,)
 #: Indexes of our own that sync relies on: pull by change stamp within one shop, and the
 #: tombstones of deleted documents.
 SYNC_STAMP_FIELD: Final = "_syncedAt"
+UPDATED_FIELD: Final = "updatedAt"
 TOMBSTONES: Final = "synctombstones"
-
-#: Unique keys over a field that may be empty: only non-empty strings are constrained, as the
-#: local store does (an item without a barcode does not collide with another).
-_SPARSE_UNIQUE_FIELDS: Final = frozenset({"code"})
 
 
 class RemoteError(Exception):
@@ -162,6 +163,19 @@ class RemoteDatabase:
                 f"({type(exc).__name__})"
             ) from None
 
+    def server_time(self) -> datetime | None:
+        """The server's clock now (``hello``'s ``localTime``), None when it does not say.
+
+        Pull windows by ``updatedAt`` start from it, not from this PC's clock, which may be
+        wrong by hours."""
+        try:
+            when = self.client.admin.command("hello").get("localTime")
+        except NETWORK_ERRORS as exc:
+            raise unreachable(self.masked_url, exc) from None
+        except PyMongoError:
+            return None
+        return when.replace(tzinfo=None) if isinstance(when, datetime) else None
+
     def ensure_indexes(self) -> list[str]:
         """Create the spec's indexes (and sync's own) where missing. Returns warnings."""
         warnings: list[str] = []
@@ -174,43 +188,45 @@ class RemoteDatabase:
     def _ensure(self, collection: str, specs: Sequence[RemoteIndex]) -> list[str]:
         coll = self.db[collection]
         try:
-            existing = {
-                tuple((k, int(d)) for k, d in info.get("key", []))
-                for info in coll.index_information().values()
-            }
+            existing = {name: info for name, info in coll.index_information().items()
+                        if name != "_id_"}
         except NETWORK_ERRORS as exc:
             raise unreachable(self.masked_url, exc) from None
         except PyMongoError as exc:
             return [f"{collection}: cannot list indexes ({exc})"]
-        # Some servers report every key as ascending; an index on the same fields counts.
-        existing_fields = {tuple(k for k, _ in keys) for keys in existing}
+        # Some servers report every key as ascending: an index is known by its fields.
+        by_fields = {_fields(info): (name, info) for name, info in existing.items()}
         warnings = []
+        obsolete = OBSOLETE_INDEXES.get(collection, ())
+        for fields in obsolete:
+            if fields in by_fields:
+                warnings.extend(self._drop(coll, by_fields.pop(fields)[0]))
         for spec in specs:
-            if spec.keys in existing or tuple(k for k, _ in spec.keys) in existing_fields:
-                continue
+            fields = tuple(k for k, _ in spec.keys)
+            found = by_fields.get(fields)
+            if found is not None:
+                if bool(found[1].get("unique")) == bool(spec.options.get("unique")):
+                    continue
+                # Same fields, other uniqueness (an older version of this app made
+                # otpsessions' key unique): made again as the spec has it.
+                warnings.extend(self._drop(coll, found[0]))
             try:
                 coll.create_index(list(spec.keys), **spec.options)
-                if "partialFilterExpression" in spec.options:
-                    warnings.extend(self._check_partial(coll, spec))
             except NETWORK_ERRORS as exc:
                 raise unreachable(self.masked_url, exc) from None
             except PyMongoError as exc:
                 warnings.append(f"{collection} {spec.name}: {exc}")
         return warnings
 
-    def _check_partial(self, coll: Collection[dict[str, Any]], spec: RemoteIndex) -> list[str]:
-        """Drop a partial unique index that the server made total.
-
-        A server that ignores ``partialFilterExpression`` would refuse every second item
-        without a barcode; uniqueness of non-empty codes is then kept by each PC only.
-        """
-        for name, info in coll.index_information().items():
-            keys = tuple((k, int(d)) for k, d in info.get("key", []))
-            if keys == spec.keys and "partialFilterExpression" not in info:
-                coll.drop_index(name)
-                return [f"{coll.name} {spec.name}: the server ignores partial indexes, so "
-                        "this unique key is not kept on the remote"]
-        return []
+    def _drop(self, coll: Collection[dict[str, Any]], name: str) -> list[str]:
+        try:
+            coll.drop_index(name)
+            logger.info("remote index %s.%s dropped (not in the spec)", coll.name, name)
+            return []
+        except NETWORK_ERRORS as exc:
+            raise unreachable(self.masked_url, exc) from None
+        except PyMongoError as exc:
+            return [f"{coll.name} {name}: cannot drop ({exc})"]
 
     def close(self) -> None:
         self.client.close()
@@ -230,42 +246,72 @@ def _index_name(keys: Iterable[tuple[str, int]]) -> str:
     return "_".join(f"{k}_{d}" for k, d in keys)
 
 
-def remote_indexes() -> dict[str, list[RemoteIndex]]:
-    """The indexes the remote should have, per collection (from the store's schema).
-
-    Unique keys are kept unique; the TTL collections get ``expireAfterSeconds=0`` on
-    ``expiresAt`` (documents expire at that time, as the spec describes); every synced
-    collection gets ``{clientId, _syncedAt}`` for pulling changes (``clients`` by ``_syncedAt``
-    alone, being scoped by ``_id``).
-    """
-    result: dict[str, list[RemoteIndex]] = {}
-    for spec in COLLECTIONS:
-        if spec.name in ("outbox", "counters", "localsettings", "deadletters", "syncstate"):
-            continue
-        indexes: list[RemoteIndex] = []
-        for index in spec.indexes:
-            indexes.append(_remote_index(index, spec.ttl_field))
-        if spec.synced:
-            stamp_keys = ((SYNC_STAMP_FIELD, 1),) if spec.name == "clients" else (
-                ("clientId", 1), (SYNC_STAMP_FIELD, 1))
-            indexes.append(RemoteIndex(stamp_keys, {"name": _index_name(stamp_keys)}))
-        result[spec.name] = indexes
-    tomb_keys = (("clientId", 1), (SYNC_STAMP_FIELD, 1))
-    result[TOMBSTONES] = [RemoteIndex(tomb_keys, {"name": _index_name(tomb_keys)})]
-    return result
+def _fields(info: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(k for k, _ in info.get("key", []))
 
 
-def _remote_index(index: IndexSpec, ttl_field: str | None) -> RemoteIndex:
-    keys = tuple((k, int(d)) for k, d in index.keys)
-    options: dict[str, Any] = {"name": _index_name(keys)}
-    if index.unique:
+def _ix(*keys: str | tuple[str, int], unique: bool = False,
+        ttl: bool = False) -> RemoteIndex:
+    pairs = tuple((k, 1) if isinstance(k, str) else k for k in keys)
+    options: dict[str, Any] = {"name": _index_name(pairs)}
+    if unique:
         options["unique"] = True
-        sparse = [k for k, _ in keys if k in _SPARSE_UNIQUE_FIELDS]
-        if sparse:
-            options["partialFilterExpression"] = {k: {"$gt": ""} for k in sparse}
-    if ttl_field is not None and keys == ((ttl_field, 1),):
-        options["expireAfterSeconds"] = 0
-    return RemoteIndex(keys, options)
+    if ttl:
+        options["expireAfterSeconds"] = 0  # documents go at their expiresAt
+    return RemoteIndex(pairs, options)
+
+
+#: The spec's indexes, collection by collection: its "Indexes" lists, and the fields its
+#: tables mark "Indexed" (what Mongoose's ``index: true`` makes). Nothing else of the spec's.
+SPEC_INDEXES: Final[dict[str, tuple[RemoteIndex, ...]]] = {
+    "clients": (_ix("phoneNumber", unique=True), _ix("isActive")),
+    "otpsessions": (_ix("phoneNumber"), _ix("phoneNumber", "purpose"),
+                    _ix("expiresAt", ttl=True)),
+    "devicesessions": (_ix("clientId"), _ix("clientId", "deviceId", unique=True),
+                       _ix("isActive")),
+    "clientCustomers": (_ix("clientId"), _ix("clientId", "phoneNumber", unique=True)),
+    "itemgroups": (_ix("clientId"),),
+    "items": (_ix("clientId"), _ix("isActive")),
+    "carts": (_ix("clientId"), _ix("isFinalized"), _ix("expiresAt", ttl=True)),
+    "cartitems": (_ix("cartId"),),
+    "invoices": (_ix("clientId"), _ix("clientId", "invoiceNumber", unique=True)),
+    "payments": (_ix("clientId"), _ix("invoiceId")),
+    "purchasehistories": (_ix("clientId"), _ix("clientCustomerId"),
+                          _ix(("purchasedAt", -1))),
+    "dealers": (_ix("clientId"), _ix("clientId", "name"), _ix("isActive")),
+    "dealerorders": (_ix("clientId"), _ix("dealerId"), _ix("isUrgent"),
+                     _ix("clientId", "orderNumber", unique=True),
+                     _ix("clientId", "dealerId", ("createdAt", -1))),
+    "dealerorderitems": (_ix("orderId"), _ix("itemId"), _ix("orderId", "itemId")),
+    "dealerpayments": (_ix("clientId"), _ix("dealerId"), _ix("orderId"),
+                       _ix("clientId", "dealerId", ("paidAt", -1))),
+}
+
+#: Indexes earlier versions of this app made that neither the spec nor sync has: dropped.
+OBSOLETE_INDEXES: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
+    "clients": (("_syncedAt",),),
+    "clientCustomers": (("phoneNumber",),),
+    "items": (("clientId", "code"), ("code",)),
+    "invoices": (("invoiceNumber",), ("clientCustomerId",), ("invoiceDate",), ("isFinalized",)),
+    "stockmovements": (("itemId",), ("createdAt",)),
+}
+
+
+def remote_indexes() -> dict[str, list[RemoteIndex]]:
+    """The indexes the remote should have, per collection: exactly the spec's, plus sync's.
+
+    Sync's own: on every synced collection but ``clients`` (one document per shop, read by
+    ``_id``), ``{clientId, _syncedAt}`` (pull of what PCs pushed) and ``{clientId,
+    updatedAt}`` (pull of what any writer saved); ``{clientId, _syncedAt}`` on the tombstones
+    of deleted documents. ``stockmovements`` is ours and has no other.
+    """
+    result = {name: list(specs) for name, specs in SPEC_INDEXES.items()}
+    for spec in COLLECTIONS:
+        if spec.synced and spec.name != "clients":
+            result.setdefault(spec.name, []).extend(
+                [_ix("clientId", SYNC_STAMP_FIELD), _ix("clientId", UPDATED_FIELD)])
+    result[TOMBSTONES] = [_ix("clientId", SYNC_STAMP_FIELD)]
+    return result
 
 
 def connect(url: str, database: str = DEFAULT_DATABASE, *,

@@ -19,7 +19,8 @@ def purchase_history_id(invoice_id: ObjectId) -> ObjectId:
     return derived_id("purchase-history", invoice_id)
 
 
-def apply_payments(db: Any, invoice: dict[str, Any], now: Any) -> dict[str, Any]:
+def apply_payments(db: Any, invoice: dict[str, Any], now: Any, *,
+                   from_sync: bool = False) -> dict[str, Any]:
     """Re-derive an invoice's paid amount and finalization from its payments.
 
     Call inside a unit of work. On first finalization the purchase history is created
@@ -41,16 +42,21 @@ def apply_payments(db: Any, invoice: dict[str, Any], now: Any) -> dict[str, Any]
         db.invoices.update_one({"_id": invoice["_id"]}, {"$set": changes})
         invoice = {**invoice, **changes}
     if finalized and not cancelled:
-        _ensure_purchase_history(db, invoice, now)
+        _ensure_purchase_history(db, invoice, now, any_id=from_sync)
     return invoice
 
 
-def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any) -> None:
+def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any, *,
+                             any_id: bool) -> None:
+    """``any_id``: the payments came from elsewhere (``from_sync``: a pull), so the spec's
+    backend may have made the history already, under its own id; then none is added."""
     customer_id = invoice.get("clientCustomerId")
     if customer_id is None:
         return  # walk-in sale: no customer to keep a history for
     history_id = purchase_history_id(invoice["_id"])
     if db.purchasehistories.find_one({"_id": history_id}) is not None:
+        return
+    if any_id and db.purchasehistories.find_one({"invoiceId": invoice["_id"]}) is not None:
         return
     db.purchasehistories.insert_one({
         "_id": history_id,
@@ -75,7 +81,7 @@ def recompute_invoice(store: Store, invoice_id: Any) -> bool:
         if invoice is None:
             return False
         now = store_time(_latest_payment_time(db, invoice_id) or invoice["generatedAt"])
-        after = apply_payments(db, invoice, now)
+        after = apply_payments(db, invoice, now, from_sync=True)
         return after is not invoice
 
 

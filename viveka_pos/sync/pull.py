@@ -1,22 +1,30 @@
-"""Pull: bring this shop's documents that other devices pushed, and apply them here.
+"""Pull: bring this shop's documents that other writers changed, and apply them here.
 
-Per collection, documents with ``_syncedAt`` after the saved cursor (less a safety overlap,
-since pushes of two devices can land out of stamp order) are read page by page. A *full* pull
-reads every document of the shop by ``_id`` instead: on first sync, and now and then to pick up
-documents written by other tools (they carry no stamp) and anything an overlap missed.
+Two passes per collection find what changed since the last pull:
+
+- by ``_syncedAt`` (our push stamp, on a clock that survives a wrong PC clock): what PCs
+  pushed, from a saved cursor less an overlap (two PCs' pushes land out of stamp order);
+- by ``updatedAt`` (Mongoose's timestamp, set by the spec's backend on every save and by PCs
+  too): what *any* writer changed, from the remote server's time at the start of the last
+  pass less the same overlap (writers' clocks and in-flight saves).
+
+A *full* pull reads every document of the shop by ``_id`` instead: on first sync, and now and
+then, for documents that carry neither (other tools) and anything a window missed.
 
 Applying a pulled document (without recording it in the outbox, so it is not pushed back):
 
-- the local copy wins only if it has an unpushed write with a newer stamp; otherwise the
-  pulled version replaces it and any older unpushed write of it is dropped;
-- an item keeps its local ``stock`` (derived from stock movements, recomputed afterwards);
-- a version equal to the local document is not written at all, so pulling what this device
-  pushed changes nothing;
+- master data: without a local edit waiting, the pulled version replaces the local one;
+  with one, the two merge per field (:mod:`.fields`: this PC keeps the fields it changed
+  since the version it last saw) and the edit stays queued. The pulled version becomes the
+  base the next push is conditional on. App-only settings the remote lost are put back and
+  pushed;
+- append-only documents are added; a local re-point of their customer waits to be pushed;
+- derived values are never taken from the pulled document: an item keeps its local
+  ``stock`` (a backend's edit of it becomes a movement, :mod:`.remote_stock`); invoices whose
+  payments arrived get ``paidAmount``/``isFinalized`` recomputed from all their payments;
+- a version equal to the local document is not written at all;
 - a customer whose phone belongs to another local customer is merged with it;
 - a document that cannot be applied (a unique key taken here) goes to the dead letters.
-
-Afterwards, invoices whose payments arrived get ``paidAmount``/``isFinalized`` recomputed and
-items whose movements arrived get ``stock`` recomputed; those writes are pushed like any other.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,9 +47,19 @@ from ..services.stock import recompute_item_stock
 from ..store import DuplicateKeyError, Store
 from ..store.schema import DATABASE_NAME, SYNCED
 from .deadletters import DeadLetters
+from .fields import UPDATED_AT, flat, merge, restore_app_settings, unflat
 from .merge import CustomerMerger
 from .prefetch import prefetch
-from .rules import LOCAL_DERIVED, PARENT_SCOPED, PULL_ORDER, owner_of, shop_filter
+from .remote_stock import RemoteStock
+from .rules import (
+    APPEND_MUTABLE,
+    APPEND_ONLY,
+    LOCAL_DERIVED,
+    PARENT_SCOPED,
+    PULL_ORDER,
+    owner_of,
+    shop_filter,
+)
 from .stamps import (
     HLC_FIELD,
     SYNC_FIELDS,
@@ -73,6 +91,8 @@ class PullResult:
     refused: int = 0
     """Documents of another shop the server returned anyway (never applied)."""
     recomputed: int = 0
+    stock_edits: int = 0
+    """Stock edits by another writer, recorded here as movements."""
     session_revoked: bool = False
     full: bool = False
 
@@ -82,6 +102,11 @@ class _Touched:
     invoices: set[Any] = field(default_factory=set)
     items: set[Any] = field(default_factory=set)
     customer_twins: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    stock_edits: list[dict[str, Any]] = field(default_factory=list)
+    restored: list[tuple[str, Any]] = field(default_factory=list)
+    """Documents whose app-only settings the remote lost: pushed back."""
+    history_twins: list[Any] = field(default_factory=list)
+    """Purchase histories this PC derived for an invoice that has the backend's own."""
     repoints: list[tuple[str, Any, Any]] = field(default_factory=list)
     remote_merges: list[tuple[Any, Any]] = field(default_factory=list)
 
@@ -101,11 +126,18 @@ class Puller:
         self.now = now
         self.page_size = page_size
         self.overlap_micros = overlap_micros
+        self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
+                                 state.record_written)
+        self._server_time: datetime | None = None
+
+    def _stamp(self) -> str:
+        return format_stamp(outbox_writer(self.store).clock.tick(), self.device_id)
 
     # ------------------------------------------------------------------ entry
     def pull(self, *, full: bool = False) -> PullResult:
         result = PullResult(full=full)
         touched = _Touched()
+        self._server_time = self.remote.server_time() or self.now()
         self._pull_tombstones(full, result, touched)
         self._settle(touched, result)
         for collection in PULL_ORDER:
@@ -167,6 +199,31 @@ class Puller:
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
+    def _pages_by_update(self, collection: str) -> Iterator[list[dict[str, Any]]]:
+        """Pages of the shop's documents saved (``updatedAt``) since the last pass less the
+        overlap, in (``updatedAt``, ``_id``) order: every writer's changes."""
+        cursor = self.state.updated_cursor(collection)
+        if cursor is None:
+            return
+        coll = self.remote.collection(collection)
+        base = shop_filter(collection, self.client_id)
+        since = cursor - timedelta(microseconds=self.overlap_micros)
+        query: dict[str, Any] = {**base, UPDATED_AT: {"$gte": since}}
+        order = [(UPDATED_AT, 1), ("_id", 1)]
+        try:
+            while True:
+                page = list(coll.find(query).sort(order).limit(self.page_size))
+                if page:
+                    yield page
+                if len(page) < self.page_size:
+                    break
+                last = page[-1]
+                query = {**base, "$or": [{UPDATED_AT: {"$gt": last.get(UPDATED_AT)}},
+                                         {UPDATED_AT: last.get(UPDATED_AT),
+                                          "_id": {"$gt": last["_id"]}}]}
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+
     def _pages_by_parent(self, collection: str) -> Iterator[list[dict[str, Any]]]:
         """Documents without ``clientId`` (written by other tools), found by parent id."""
         scope = PARENT_SCOPED[collection]
@@ -201,8 +258,15 @@ class Puller:
         for page in prefetch(self._pages(collection, full)):
             self._apply_page(collection, page, merges, result, touched,
                              advance_cursor=not full_pass)
+        if not full_pass:
+            for page in prefetch(self._pages_by_update(collection)):
+                self._apply_page(collection, page, merges, result, touched,
+                                 advance_cursor=False)
         if full_pass:
             self._finish_full_pass(collection, mark)
+        if self._server_time is not None:
+            with self.store.unit_of_work(record_outbox=False) as db:
+                self.state.save_updated_cursor(db, collection, self._server_time)
 
     def _finish_full_pass(self, collection: str, mark: str) -> None:
         """After reading everything, continue from the newest stamp seen before the pass.
@@ -260,6 +324,9 @@ class Puller:
                 self._apply_one(db, collection, remote, merges, result, touched, now)
             if newest and advance_cursor:
                 self.state.save_cursor(db, collection, newest)
+        if touched.stock_edits:  # page by page: a first pull of a large catalogue
+            result.stock_edits += self.stock.convert(touched.stock_edits, self.now())
+            touched.stock_edits.clear()
 
     def _apply_one(self, db: Any, collection: str, remote: dict[str, Any],
                    merges: dict[Any, Any], result: PullResult, touched: _Touched,
@@ -272,38 +339,45 @@ class Puller:
         clean = {k: v for k, v in remote.items() if k not in SYNC_FIELDS}
         writer = outbox_writer(self.store)
         pending = writer.pending(collection, doc_id)
-        if pending is not None:
+        local = self.store.get(collection, doc_id)
+        if pending is not None and local is None:
+            # Deleted here, not pushed yet: the later of the two wins.
             mine = format_stamp(int(pending.get("hlc") or 0), self.device_id)
             if mine > str(remote.get(HLC_FIELD) or ""):
                 result.kept_local += 1
                 return
-        local = self.store.get(collection, doc_id)
+        keep_pending = pending is not None and local is not None
+        target = self._target(collection, clean, remote, local, pending, touched)
+        if collection not in APPEND_ONLY:
+            self.state.save_base(db, collection, remote)
         if local is not None:
             for name in LOCAL_DERIVED.get(collection, ()):
                 if name in local:
-                    clean[name] = local[name]
+                    target[name] = local[name]
             if collection in PARENT_SCOPED and "clientId" not in local:
-                clean.pop("clientId", None)
+                target.pop("clientId", None)
+        if collection == "items" and RemoteStock.needs_conversion(remote):
+            touched.stock_edits.append(remote)
         if collection == "clientCustomers":
             # Looked up by the exact text only: a pulled value is never used as a query.
-            phone_number = clean.get("phoneNumber")
+            phone_number = target.get("phoneNumber")
             twin = db.clientCustomers.find_one(
                 {"clientId": self.client_id, "phoneNumber": phone_number}
             ) if isinstance(phone_number, str) else None
             if twin is not None and twin["_id"] != doc_id:
-                touched.customer_twins.append((twin, clean))
+                touched.customer_twins.append((twin, target))
                 return
-        if local is not None and dict(local) == clean:
+        if local is not None and dict(local) == target:
             result.unchanged += 1
         else:
-            problem = _unstorable(clean)
+            problem = _unstorable(target)
             try:
                 if problem:
                     raise ValueError(problem)
                 # Straight to the store's engine (inside this unit of work): the same durable,
                 # indexed, unique-checked write Mongita's replace_one ends in, without its
                 # per-document deep copy and lookup, which dominate the cost of a large pull.
-                self.store.engine.put_doc(f"{DATABASE_NAME}.{collection}", clean)
+                self.store.engine.put_doc(f"{DATABASE_NAME}.{collection}", target)
             except (DuplicateKeyError, ValueError) as exc:
                 self.letters.add(db, client_id=self.client_id, direction="pull",
                                  collection=collection, doc_id=doc_id, op="upsert",
@@ -313,12 +387,39 @@ class Puller:
                 return
             result.applied += 1
             self.letters.clear(db, "pull", collection, doc_id)
-            self._track(collection, clean, local, merges, result, touched)
-        if pending is not None:
+            self._track(collection, target, local, merges, result, touched)
+        if pending is not None and not keep_pending:
             db.outbox.delete_one({"_id": pending["_id"]})
+
+    def _target(self, collection: str, clean: dict[str, Any], remote: dict[str, Any],
+                local: dict[str, Any] | None, pending: dict[str, Any] | None,
+                touched: _Touched) -> dict[str, Any]:
+        """What the local copy becomes: the pulled version, merged with a local edit that is
+        still waiting to be pushed."""
+        if local is None:
+            return dict(clean)
+        if collection in APPEND_ONLY:
+            if pending is None:
+                return dict(clean)
+            return {**clean, **{name: local[name] for name in APPEND_MUTABLE.get(collection, ())
+                                if name in local}}
+        if pending is not None:
+            mine = format_stamp(int(pending.get("hlc") or 0), self.device_id)
+            base = self.state.base(collection, clean["_id"])
+            return unflat(collection, merge(collection, base, local, remote, mine), clean)
+        fields = flat(collection, clean)
+        restored = restore_app_settings(collection, fields, flat(collection, local))
+        if restored == fields:
+            return dict(clean)
+        touched.restored.append((collection, clean["_id"]))
+        return unflat(collection, restored, clean)
 
     def _track(self, collection: str, doc: dict[str, Any], local: dict[str, Any] | None,
                merges: dict[Any, Any], result: PullResult, touched: _Touched) -> None:
+        if collection == "purchasehistories" and doc.get("invoiceId") is not None:
+            derived = purchase_history_id(doc["invoiceId"])
+            if derived != doc["_id"] and self.store.get("purchasehistories", derived):
+                touched.history_twins.append(derived)  # the backend's own came in
         if collection == "invoices":
             touched.invoices.add(doc["_id"])
         elif collection == "payments":
@@ -397,6 +498,17 @@ class Puller:
             self.merger.merge(dict(local_twin), pulled)
             result.merged += 1
         touched.customer_twins.clear()
+        if touched.restored or touched.history_twins:
+            with self.store.unit_of_work() as db:
+                for collection, doc_id in touched.restored:
+                    # A real change, so the outbox records it: the push then sets the app's
+                    # settings that the remote lost (the base lacks them).
+                    db[collection].update_one({"_id": doc_id}, {"$set": {UPDATED_AT: self.now()}})
+                for history_id in touched.history_twins:
+                    # The backend made its own history of the invoice: ours goes.
+                    db.purchasehistories.delete_one({"_id": history_id})
+            touched.restored.clear()
+            touched.history_twins.clear()
         if touched.repoints:
             with self.store.unit_of_work() as db:
                 for collection, doc_id, keep in touched.repoints:

@@ -1,25 +1,27 @@
 """Push: drain the outbox to the remote, oldest first, in batches.
 
-Each pending document is sent as it is now, with ``_hlc`` (when it was written) and
-``_syncedAt`` (when it was pushed). The batch first reads the remote stamps of this shop's
-copies (one query, through the shop filter). A copy already at our stamp or newer is left
-alone; an older one is replaced on the condition that it still carries the stamp just read;
-a missing one is upserted keyed by ``_id`` and the shop, conditional on no copy being there
-at our stamp or newer. (Missing append-only documents are sent as plain inserts, which
-cannot touch an existing document; those that turn out to exist take the same path.) So:
+Every pushed write carries ``_hlc`` (when it was written here), ``_syncedAt`` (when it was
+pushed) and ``updatedAt`` (the write's time, as the backend sets it on every save).
 
-- a retried batch changes nothing (the remote already has our stamp);
-- an older write never overwrites a newer one (the stamp condition does not match);
-- a document of another shop is never touched (stamps are read through our ``clientId``,
-  and a missing document's upsert names it).
+- **New documents** (not on the remote) are inserted whole. An item starts its remote stock
+  bookkeeping (:mod:`.remote_stock`).
+- **Append-only documents already there** (invoices, payments, movements...) never change,
+  except the customer an invoice or purchase history points at (a customer merge): that field
+  alone is ``$set``. Derived values then follow from the remote's own documents: an invoice's
+  ``paidAmount``/``isFinalized`` from all its payments on the remote (:mod:`.derived`), an
+  item's ``stock`` by this PC's new movements (:mod:`.remote_stock`).
+- **Master data already there** gets a ``$set``/``$unset`` of the fields this PC changed
+  since the remote version it last saw (its base, :mod:`.fields`), on the condition that the
+  remote still is that version (``updatedAt``, ``__v``, ``_hlc``). If another writer changed
+  it meanwhile, the remote document is read, merged per field with the local edit, the local
+  copy takes the merge, and the write is retried against the new version. A document that
+  keeps changing under us stays queued for the next sync.
 
-When the condition fails the upsert collides with the existing ``_id`` (duplicate key); the
-remote copy is then read to tell "already there or newer" (done: the outbox record goes) from a
-real refusal (another unique key, e.g. a barcode or phone taken), which goes to the dead
-letters, or, for a customer whose phone is taken, to a customer merge. A batch the server
-refuses as a whole is retried one document at a time, so one bad document never blocks the
-others. Outbox records leave only after the remote confirmed, and only if the document was
-not written again meanwhile (``rev`` unchanged).
+Whether a write landed is read back (our ``_hlc`` on the document), so a retried batch
+changes nothing twice. A document the remote refuses (another unique key taken, a value the
+driver cannot send) goes to the dead letters and never blocks the others; a customer whose
+phone is taken is merged with the remote one instead. Outbox records leave only after the
+remote confirmed, and only if the document was not written again meanwhile (``rev``).
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from bson import ObjectId
 from bson.errors import BSONError
 from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
-from pymongo.errors import BulkWriteError, PyMongoError, WriteError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from ..gateways.remote import (
     TOMBSTONES,
@@ -43,17 +45,48 @@ from ..gateways.remote import (
 )
 from ..store import Store
 from .deadletters import DeadLetters
+from .derived import RemoteInvoices
+from .fields import (
+    DERIVED,
+    MISSING,
+    UPDATED_AT,
+    VERSION_FIELDS,
+    applied,
+    changed_keys,
+    flat,
+    merge,
+    same,
+    stamp_time,
+    stamped_doc,
+    unflat,
+    update_of,
+    version,
+    version_query,
+    versioned_replace,
+)
 from .merge import CustomerMerger
-from .rules import APPEND_ONLY, PARENT_SCOPED, owner_of, shop_filter
-from .stamps import HLC_FIELD, SYNC_FIELDS, SYNCED_AT_FIELD, format_stamp, observe, outbox_writer
+from .remote_stock import RemoteStock
+from .rules import APPEND_MUTABLE, APPEND_ONLY, PARENT_SCOPED, owner_of, shop_filter
+from .stamps import (
+    HLC_FIELD,
+    SAVED_AT_FIELD,
+    SYNC_FIELDS,
+    SYNCED_AT_FIELD,
+    format_stamp,
+    observe,
+    outbox_writer,
+    stamp_value,
+)
+from .state import SyncState
 
 log = logging.getLogger("viveka_pos.sync")
 
 DUPLICATE_KEY = 11000
 WriteOp = InsertOne[Any] | ReplaceOne[Any] | DeleteOne | UpdateOne
 
-#: "no such document of this shop on the remote" (None is an unstamped one)
-_ABSENT: Any = object()
+#: Tries of a conditional master write within one push (then it waits for the next sync).
+MASTER_ROUNDS: Final = 4
+_VERSION_PROJECTION: Final = {name: 1 for name in VERSION_FIELDS}
 
 
 @dataclass
@@ -61,9 +94,14 @@ class PushResult:
     pushed: int = 0
     """Documents (and deletions) the remote confirmed."""
     superseded: int = 0
-    """Already on the remote, or the remote has a newer version (it comes back by pull)."""
+    """Already on the remote as they are here (nothing to write)."""
     dead_lettered: int = 0
     merged: int = 0
+    """Customers merged because the remote had one with the same phone."""
+    field_merges: int = 0
+    """Master documents changed on the remote meanwhile, merged per field and pushed."""
+    deferred: int = 0
+    """Master documents that kept changing under us: left queued for the next sync."""
     foreign: int = 0
     """Outbox records of another shop kept on this PC: left for that shop's sync."""
     batches: int = 0
@@ -75,7 +113,13 @@ class _Item:
     doc: dict[str, Any] | None
     body: dict[str, Any] | None = None
     stamp: str = ""
-    error: dict[str, Any] | None = None
+    stock_mark: str = ""
+    remote: dict[str, Any] | None = None
+    """The remote version the write is conditional on (None: a new document)."""
+    base_after: dict[str, Any] | None = None
+    """The remote document once the write landed (the next base of a master document)."""
+    target: dict[str, Any] | None = None
+    """What the local copy becomes once confirmed (merged fields, ``updatedAt``)."""
 
     @property
     def collection(self) -> str:
@@ -95,6 +139,9 @@ class _Outcome:
     done: list[_Item] = field(default_factory=list)
     dead: list[tuple[_Item, str, int | None]] = field(default_factory=list)
     superseded: int = 0
+    field_merges: int = 0
+    deferred: int = 0
+    merged: int = 0
 
 
 class Pusher:
@@ -107,8 +154,14 @@ class Pusher:
         self.device_id = device_id
         self.letters = letters
         self.merger = merger
+        self.state: SyncState = merger.state
         self.now = now
         self.batch_size = batch_size
+        self.last_matched = -1
+        """Documents the last bulk write matched (-1: not known)."""
+        self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
+                                 self.state.record_written)
+        self.invoices = RemoteInvoices(remote, client_id, self._stamp, self.state.record_written)
 
     # ------------------------------------------------------------------ entry
     def push(self) -> PushResult:
@@ -134,11 +187,12 @@ class Pusher:
         A refusal of the whole request (a document the driver cannot encode, a message the
         server rejects) is narrowed down by sending the operations one at a time.
         """
+        self.last_matched = -1
         if not ops:
             return {}
         coll = self.remote.collection(collection)
         try:
-            coll.bulk_write(ops, ordered=False)
+            self.last_matched = coll.bulk_write(ops, ordered=False).matched_count
             return {}
         except BulkWriteError as exc:
             details = exc.details or {}
@@ -170,6 +224,21 @@ class Pusher:
         if newest:
             observe(outbox_writer(self.store).clock, newest[0].get(SYNCED_AT_FIELD))
 
+    def _read_remote(self, collection: str, ids: Iterable[Any],
+                     projection: dict[str, int] | None = None) -> dict[Any, dict[str, Any]]:
+        """This shop's remote copies of ``ids`` (whole, or the projected fields), by ``_id``:
+        one query."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        query = ({"_id": self.client_id} if collection == "clients"
+                 else {"_id": {"$in": wanted}, **shop_filter(collection, self.client_id)})
+        try:
+            return {d["_id"]: d for d in self.remote.collection(collection).find(query,
+                                                                               projection)}
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+
     # ------------------------------------------------------------- batches
     def _read_batch(self, record_ids: Iterable[Any]) -> list[_Item]:
         items = []
@@ -181,7 +250,11 @@ class Pusher:
                 doc = None
                 if record["op"] == "upsert":
                     doc = self.store.get(record["collection"], record["docId"])
-                items.append(_Item(dict(record), doc))
+                item = _Item(dict(record), doc)
+                if record["collection"] == "items" and doc is not None:
+                    # Every movement of this PC already made counts in this stock value.
+                    item.stock_mark = self._stamp()
+                items.append(item)
         return items
 
     def _push_batch(self, record_ids: list[Any], result: PushResult) -> None:
@@ -221,42 +294,21 @@ class Pusher:
 
     def _push_collection(self, collection: str, items: list[_Item], outcome: _Outcome,
                          result: PushResult) -> None:
+        first_done = len(outcome.done)
         prepared = self._prepare(collection, [i for i in items if not i.is_delete], outcome)
-        stamps = self._remote_stamps(collection, prepared)
-        fresh, upserts = [], []
-        for item in prepared:
-            stamp = stamps.get(item.doc_id, _ABSENT)
-            if isinstance(stamp, str) and stamp >= item.stamp:
-                outcome.superseded += 1  # the remote has this write, or a newer one
-                outcome.done.append(item)
-            elif stamp is _ABSENT and collection in APPEND_ONLY:
-                fresh.append(item)
-            else:
-                upserts.append(item)
-        # those inserted elsewhere since the stamps were read come back, to the replace
-        upserts += self._insert_new(collection, fresh, outcome)
-        ops: list[WriteOp] = [
-            self._upsert_op(collection, item, stamps.get(item.doc_id, _ABSENT))
-            for item in upserts]
-        errors = self._bulk(collection, ops)
-        conflicts = []
-        for index, item in enumerate(upserts):
-            error = errors.get(index)
-            if error is None:
-                outcome.done.append(item)
-            elif error.get("code") == DUPLICATE_KEY:
-                item.error = error
-                conflicts.append(item)
-            else:
-                outcome.dead.append((item, _reason(error), error.get("code")))
-        if conflicts:
-            self._resolve_conflicts(collection, conflicts, outcome, result)
+        if collection in APPEND_ONLY:
+            self._push_appends(collection, prepared, outcome)
+        else:
+            self._push_master(collection, prepared, outcome, result)
         self._push_deletes(collection, [i for i in items if i.is_delete], outcome)
-        self._enforce_single_device(collection, outcome.done)
+        done = [i for i in outcome.done[first_done:] if not i.is_delete and i.doc is not None]
+        self._enforce_single_device(collection, done)
+        self._follow_derived(collection, done)
 
     def _prepare(self, collection: str, upserts: list[_Item],
                  outcome: _Outcome) -> list[_Item]:
-        """The documents as pushed: stamped, and with ``clientId`` where the spec has none."""
+        """The documents as pushed: stamped, timed, and with ``clientId`` where the spec has
+        none."""
         ready = []
         for item in upserts:
             assert item.doc is not None
@@ -264,8 +316,15 @@ class Pusher:
             body = {k: v for k, v in item.doc.items() if k not in SYNC_FIELDS}
             if collection in PARENT_SCOPED and body.get("clientId") is None:
                 body["clientId"] = self.client_id  # additive: lets the remote filter by shop
+            if collection not in APPEND_ONLY:
+                # A save, timed as the backend times its saves (an append-only document goes
+                # as it was made, with the time fields it was made with).
+                body[UPDATED_AT] = self._save_time(collection, item)
+            body[SAVED_AT_FIELD] = body.get(UPDATED_AT)
             body[HLC_FIELD] = item.stamp
             body[SYNCED_AT_FIELD] = self._stamp()
+            if collection == "items":
+                body.update(self.stock.fields_of_new(body, item.stock_mark))
             try:
                 ReplaceOne({"_id": item.doc_id}, body)  # the driver's own checks
             except (ValueError, TypeError) as exc:
@@ -275,59 +334,235 @@ class Pusher:
             ready.append(item)
         return ready
 
-    def _insert_new(self, collection: str, upserts: list[_Item],
+    def _save_time(self, collection: str, item: _Item) -> Any:
+        """``updatedAt`` of a pushed save: the time the edit here gave it (services set it,
+        to the millisecond), else the time of the write's stamp."""
+        assert item.doc is not None
+        local = item.doc.get(UPDATED_AT)
+        base = self.state.base(collection, item.doc_id)
+        if isinstance(local, datetime) and local.microsecond % 1000 == 0 and (
+                base is None or local != base.get(UPDATED_AT)):
+            return local
+        return stamp_time(stamp_value(item.stamp) or 0)
+
+    def _meta(self, item: _Item) -> dict[str, Any]:
+        """What every pushed write sets besides its fields."""
+        assert item.body is not None
+        return {UPDATED_AT: item.body[UPDATED_AT], HLC_FIELD: item.stamp,
+                SYNCED_AT_FIELD: item.body[SYNCED_AT_FIELD],
+                SAVED_AT_FIELD: item.body[UPDATED_AT]}
+
+    # -------------------------------------------------------------- inserts
+    def _insert_new(self, collection: str, items: list[_Item],
                     outcome: _Outcome) -> list[_Item]:
-        """Append-only documents not on the remote: insert them (the cheapest write, and one
-        that cannot change any existing document). Those that exist after all (pushed by a
-        retried batch since the stamps were read) go on to the conditional replace; returns
-        them."""
-        ops: list[WriteOp] = [InsertOne(item.body) for item in upserts if item.body is not None]
+        """Insert documents not on the remote (the cheapest write, and one that cannot change
+        an existing document). Returns those refused for a duplicate key, split into
+        those whose ``_id`` is there after all (for the caller's update path)."""
+        ops: list[WriteOp] = [InsertOne(item.body) for item in items if item.body is not None]
         errors = self._bulk(collection, ops)
-        existing = []
-        for index, item in enumerate(upserts):
+        duplicates = []
+        for index, item in enumerate(items):
             error = errors.get(index)
             if error is None:
+                item.base_after = dict(item.body or {})
+                target = self._local_target(item, item.body or {})
+                item.target = target if target != item.doc else None
                 outcome.done.append(item)
             elif error.get("code") == DUPLICATE_KEY:
+                duplicates.append((item, error))
+            else:
+                outcome.dead.append((item, _reason(error), error.get("code")))
+        if not duplicates:
+            return []
+        present = self._read_remote(collection, [i.doc_id for i, _ in duplicates],
+                                    _VERSION_PROJECTION)
+        existing = []
+        for item, error in duplicates:
+            if item.doc_id in present or (collection in PARENT_SCOPED
+                                          and self._adopt_unscoped(collection, item)):
                 existing.append(item)
+            elif collection == "clientCustomers" and self._merge_customer(item):
+                # Stays queued: pushed once the merge has removed the twin on the remote.
+                outcome.merged += 1
             else:
                 outcome.dead.append((item, _reason(error), error.get("code")))
         return existing
 
-    def _remote_stamps(self, collection: str, items: list[_Item]) -> dict[Any, Any]:
-        """The remote stamps (``_hlc``; None when unstamped) of this shop's documents among
-        ``items``, by ``_id``: one query per batch."""
-        if not items:
-            return {}
-        query = ({"_id": self.client_id} if collection == "clients"
-                 else {"_id": {"$in": [i.doc_id for i in items]},
-                       **shop_filter(collection, self.client_id)})
+    def _adopt_unscoped(self, collection: str, item: _Item) -> bool:
+        """A document another tool wrote without ``clientId`` (spec: order lines): give it our
+        shop's id when its parent is ours, so the normal conditional write can proceed."""
+        assert item.body is not None
+        scope = PARENT_SCOPED[collection]
         try:
-            return {d["_id"]: d.get(HLC_FIELD)
-                    for d in self.remote.collection(collection).find(query, {HLC_FIELD: 1})}
+            found = self.remote.collection(collection).update_one(
+                {"_id": item.doc_id, "clientId": None,
+                 scope.field: {"$in": [item.body.get(scope.field)]}},
+                {"$set": {"clientId": self.client_id}})
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
+        return bool(found.matched_count)
 
-    def _upsert_op(self, collection: str, item: _Item, stamp: Any) -> WriteOp:
-        """The write of one document, given its remote stamp (``_ABSENT``: not there).
+    # ---------------------------------------------------------- append-only
+    def _push_appends(self, collection: str, items: list[_Item], outcome: _Outcome) -> None:
+        mutable = APPEND_MUTABLE.get(collection, ())
+        projection = {HLC_FIELD: 1, UPDATED_AT: 1, **{name: 1 for name in mutable}}
+        heads = self._read_remote(collection, [i.doc_id for i in items], projection)
+        fresh = [i for i in items if i.doc_id not in heads]
+        existing = self._insert_new(collection, fresh, outcome)
+        if existing:
+            heads.update(self._read_remote(collection, [i.doc_id for i in existing],
+                                           projection))
+        ops: list[WriteOp] = []
+        updated = []
+        for item in [i for i in items if i.doc_id in heads]:
+            assert item.body is not None
+            head = heads[item.doc_id]
+            sets = {name: item.body[name] for name in mutable
+                    if name in item.body and not same(item.body[name], head.get(name, MISSING))}
+            if not sets:  # already there as it is here (a retried batch, a pulled document)
+                outcome.superseded += 1
+                outcome.done.append(item)
+                item.target = self._local_target(
+                    item, {k: v for k, v in head.items() if k == UPDATED_AT})
+                continue
+            updated.append(item)
+        whole = self._read_remote(collection, [i.doc_id for i in updated])
+        for item in updated:
+            remote = whole.get(item.doc_id)
+            if remote is None:
+                continue  # deleted meanwhile: the next push inserts it
+            assert item.body is not None
+            changes = {name: item.body[name] for name in mutable if name in item.body}
+            ops.append(versioned_replace(remote, changes, item.stamp))
+            item.target = self._local_target(item, stamped_doc(remote, changes, item.stamp))
+        errors = self._bulk(collection, ops)
+        written = [i for i in updated if i.target is not None]
+        landed = self._read_remote(collection, [i.doc_id for i in written], {HLC_FIELD: 1})
+        for index, item in enumerate(written):
+            error = errors.get(index)
+            if error is not None:
+                outcome.dead.append((item, _reason(error), error.get("code")))
+            elif landed.get(item.doc_id, {}).get(HLC_FIELD) == item.stamp:
+                outcome.done.append(item)
+            else:
+                outcome.deferred += 1  # written meanwhile: pushed again next sync
 
-        A stamped document of this shop is replaced on the condition that it still carries
-        the stamp just read: that pins it to this shop (the stamp was read through the shop
-        filter) and to that version, without the shop filter in the write, which some
-        servers evaluate slowly. A missing document is upserted under the full condition,
-        and an unstamped one (another tool's) fails it and goes on to conflict handling.
+    # --------------------------------------------------------------- master
+    def _push_master(self, collection: str, items: list[_Item], outcome: _Outcome,
+                     result: PushResult) -> None:
+        todo = items
+        for _ in range(MASTER_ROUNDS):
+            if not todo:
+                return
+            todo = self._master_round(collection, todo, outcome)
+        for item in todo:
+            log.info("%s %s kept changing on the remote: left for the next sync",
+                     collection, item.doc_id)
+        outcome.deferred += len(todo)
+
+    def _master_round(self, collection: str, items: list[_Item],
+                      outcome: _Outcome) -> list[_Item]:
+        """One try of conditional writes; returns the items to try again."""
+        heads = self._read_remote(collection, [i.doc_id for i in items], _VERSION_PROJECTION)
+        fresh, plain, unknown = [], [], []
+        for item in items:
+            head = heads.get(item.doc_id)
+            base = self.state.base(collection, item.doc_id)
+            if head is None:
+                fresh.append(item)
+            elif base is not None and version(base) == version(head):
+                item.remote = base
+                plain.append(item)
+            else:
+                unknown.append(item)
+        whole = self._read_remote(collection, [i.doc_id for i in unknown])
+        for item in unknown:
+            item.remote = whole.get(item.doc_id)
+            if item.remote is None:
+                fresh.append(item)
+            else:
+                outcome.field_merges += 1
+                plain.append(item)
+        retry = self._insert_new(collection, fresh, outcome)
+        ops: list[WriteOp] = []
+        written = []
+        for item in plain:
+            op = self._conditional_update(collection, item)
+            if op is None:
+                outcome.superseded += 1
+                outcome.done.append(item)
+            else:
+                ops.append(op)
+                written.append(item)
+        errors = self._bulk(collection, ops)
+        if not errors and self.last_matched == len(ops):
+            outcome.done.extend(written)  # every condition held: all landed
+            return retry
+        check = []
+        for index, item in enumerate(written):
+            error = errors.get(index)
+            if error is None:
+                check.append(item)
+            else:
+                outcome.dead.append((item, _reason(error), error.get("code")))
+        landed = self._read_remote(collection, [i.doc_id for i in check], {HLC_FIELD: 1})
+        for item in check:
+            if landed.get(item.doc_id, {}).get(HLC_FIELD) == item.stamp:
+                outcome.done.append(item)
+            else:
+                retry.append(item)  # another writer got there first: read, merge, again
+        return retry
+
+    def _conditional_update(self, collection: str, item: _Item) -> ReplaceOne[Any] | None:
+        """The write of this PC's changes onto ``item.remote`` (None: nothing to write).
+
+        Sets ``item.target`` (the local copy afterwards) and ``item.base_after``.
         """
-        if isinstance(stamp, str):
-            return ReplaceOne({"_id": item.doc_id, HLC_FIELD: stamp}, item.body, upsert=True)
-        return ReplaceOne(self._doc_filter(collection, item.doc_id, HLC_FIELD,
-                                           {"$lt": item.stamp}), item.body, upsert=True)
+        assert item.doc is not None and item.remote is not None
+        remote = item.remote
+        base = self.state.base(collection, item.doc_id)
+        if base is not None and version(base) == version(remote):
+            fields = flat(collection, item.doc)
+        else:
+            fields = merge(collection, base, item.doc, remote, item.stamp)
+        sets, unsets = update_of(fields, flat(collection, remote))
+        if not sets and not unsets:
+            item.base_after = dict(remote)
+            item.target = self._local_target(item, {**unflat(collection, fields, remote)})
+            return None
+        meta = self._meta(item)
+        item.base_after = applied(remote, collection, sets, unsets, meta)
+        item.target = self._local_target(item, {**unflat(collection, fields, remote), **meta})
+        # The remote version read, with this PC's changed fields applied, replaces it only if
+        # it still is that version: the effect of a conditional $set of those fields (a date
+        # given in $set is stored as text by some compatible servers; a whole document is not).
+        return ReplaceOne(version_query(remote), item.base_after)
 
-    def _doc_filter(self, collection: str, doc_id: Any, *extra: Any) -> dict[str, Any]:
+    def _local_target(self, item: _Item, remote_view: dict[str, Any]) -> dict[str, Any]:
+        """The local document once the write is confirmed: as read, with what the remote now
+        holds for the fields given (never derived values, never sync fields)."""
+        assert item.doc is not None
+        skip = SYNC_FIELDS | DERIVED.get(item.collection, frozenset()) | {"_id"}
+        if "clientId" not in item.doc:
+            skip = skip | {"clientId"}  # added for the remote only (order lines)
+        return {**item.doc, **{k: v for k, v in remote_view.items() if k not in skip}}
+
+    # ----------------------------------------------------- derived values
+    def _follow_derived(self, collection: str, done: list[_Item]) -> None:
+        """Derived values on the remote that the documents just pushed change."""
+        if collection == "stockmovements":
+            self.stock.count([i.doc for i in done if i.doc is not None],
+                             [i.stamp for i in done if i.doc is not None])
+        elif collection == "payments":
+            self.invoices.settle({i.doc.get("invoiceId") for i in done if i.doc is not None})
+        elif collection == "invoices":
+            self.invoices.settle({i.doc_id for i in done
+                                  if i.base_after is None and i.doc is not None})
+
+    def _doc_filter(self, collection: str, doc_id: Any) -> dict[str, Any]:
         filt: dict[str, Any] = {"_id": doc_id}
         if collection != "clients":
             filt.update(shop_filter(collection, self.client_id))
-        if extra:
-            filt[extra[0]] = extra[1]
         return filt
 
     def _push_deletes(self, collection: str, deletes: list[_Item], outcome: _Outcome) -> None:
@@ -369,49 +604,6 @@ class Pusher:
         }, upsert=True)
 
     # ---------------------------------------------------------- conflicts
-    def _resolve_conflicts(self, collection: str, items: list[_Item], outcome: _Outcome,
-                           result: PushResult) -> None:
-        stamps = self._remote_stamps(collection, items)
-        for item in items:
-            assert item.body is not None and item.error is not None
-            remote_stamp = stamps.get(item.doc_id, _ABSENT)
-            if isinstance(remote_stamp, str) and remote_stamp >= item.stamp:
-                outcome.superseded += 1
-                outcome.done.append(item)
-            elif remote_stamp is None:
-                # Written by another tool (no stamp): ours is the newer write.
-                self._replace_unstamped(collection, item, {HLC_FIELD: None}, outcome)
-            elif remote_stamp is _ABSENT and collection in PARENT_SCOPED:
-                # Possibly written by another tool without clientId: adopt it through its
-                # parent, which this PC knows belongs to this shop.
-                scope = PARENT_SCOPED[collection]
-                self._replace_unstamped(collection, item, {
-                    scope.field: {"$in": [item.body.get(scope.field)]}, "clientId": None,
-                }, outcome)
-            elif collection == "clientCustomers" and self._merge_customer(item):
-                result.merged += 1
-            else:
-                outcome.dead.append((item, _reason(item.error), item.error.get("code")))
-
-    def _replace_unstamped(self, collection: str, item: _Item, condition: dict[str, Any],
-                           outcome: _Outcome) -> None:
-        assert item.body is not None and item.error is not None
-        filt = {"_id": item.doc_id, **condition}
-        if collection != "clients" and "clientId" not in condition:
-            filt.update(shop_filter(collection, self.client_id))
-        try:
-            matched = self.remote.collection(collection).replace_one(filt, item.body).matched_count
-        except WriteError as exc:  # this document refused (e.g. another unique key)
-            outcome.dead.append((item, _reason({"code": exc.code, "errmsg": str(exc)}),
-                                 exc.code))
-            return
-        except PyMongoError as exc:
-            raise remote_failure(self.remote.masked_url, exc) from None
-        if matched:
-            outcome.done.append(item)
-        else:
-            outcome.dead.append((item, _reason(item.error), item.error.get("code")))
-
     def _merge_customer(self, item: _Item) -> bool:
         """Our customer's phone is taken on the remote by another customer: merge them."""
         assert item.doc is not None
@@ -442,17 +634,13 @@ class Pusher:
         coll = self.remote.collection(collection)
         try:
             others = list(coll.find({**shop_filter(collection, self.client_id),
-                                     "deviceId": {"$ne": self.device_id}}, {HLC_FIELD: 1,
-                                                                            "isActive": 1}))
+                                     "deviceId": {"$ne": self.device_id}}))
             for other in others:
                 current = other.get(HLC_FIELD)
                 if not other.get("isActive") or (isinstance(current, str) and current >= stamp):
                     continue
-                coll.update_one(
-                    self._doc_filter(collection, other["_id"], HLC_FIELD,
-                                     {"$lt": stamp} if current is not None else None),
-                    {"$set": {"isActive": False, "updatedAt": self.now(), HLC_FIELD: stamp,
-                              SYNCED_AT_FIELD: self._stamp()}})
+                # Stamped with our session's stamp: a later login elsewhere still wins.
+                coll.bulk_write([versioned_replace(other, {"isActive": False}, stamp)])
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
@@ -478,12 +666,17 @@ class Pusher:
 
     # -------------------------------------------------------------- finish
     def _finish(self, outcome: _Outcome, result: PushResult) -> None:
-        """Forget confirmed records and file refusals, in one local unit of work."""
+        """Forget confirmed records, remember the remote versions, bring local copies level
+        with what the remote now holds, and file refusals: one local unit of work."""
         now = self.now()
         with self.store.unit_of_work(record_outbox=False) as db:
             for item in outcome.done:
                 db.outbox.delete_one({"_id": item.record["_id"], "rev": item.record["rev"]})
                 self.letters.clear(db, "push", item.collection, item.doc_id)
+                if item.base_after is not None and item.collection not in APPEND_ONLY:
+                    self.state.save_base(db, item.collection, item.base_after)
+                if item.target is not None and item.target != item.doc:
+                    _level_local(db, item)
             for item, reason, code in outcome.dead:
                 log.warning("push refused: %s %s: %s", item.collection, item.doc_id, reason)
                 self.letters.add(db, client_id=self.client_id, direction="push",
@@ -493,6 +686,32 @@ class Pusher:
         result.pushed += len(outcome.done) - outcome.superseded
         result.superseded += outcome.superseded
         result.dead_lettered += len(outcome.dead)
+        result.field_merges += outcome.field_merges
+        result.deferred += outcome.deferred
+        result.merged += outcome.merged
+
+
+def _level_local(db: Any, item: _Item) -> None:
+    """Write the confirmed view locally, keeping any edit made here since the push read the
+    document (a field that changed here meanwhile keeps the newer local value)."""
+    assert item.doc is not None and item.target is not None
+    coll = item.collection
+    now_doc = db[coll].find_one({"_id": item.doc_id})
+    if now_doc is None:
+        return
+    read, target, current = flat(coll, item.doc), flat(coll, item.target), flat(coll, now_doc)
+    fields = dict(current)
+    for key in changed_keys(read, target):
+        if same(current.get(key, MISSING), read.get(key, MISSING)):
+            if key in target:
+                fields[key] = target[key]
+            else:
+                fields.pop(key, None)
+    new = unflat(coll, fields, now_doc)
+    if same(now_doc.get(UPDATED_AT), item.doc.get(UPDATED_AT)) and UPDATED_AT in item.target:
+        new[UPDATED_AT] = item.target[UPDATED_AT]
+    if new != now_doc:
+        db[coll].replace_one({"_id": item.doc_id}, new)
 
 
 def _reason(error: dict[str, Any]) -> str:

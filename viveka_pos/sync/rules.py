@@ -1,18 +1,16 @@
 """What syncs, in which order, how each collection is scoped to one shop, and how it merges.
 
-Conflict rules (ARCHITECTURE.md):
+Conflict rules (ARCHITECTURE.md, docs/design/sync.md):
 
 - *append-only* collections (invoices, credit notes, payments, stock movements, dealer
   payments, purchase histories) merge by union on ``_id``: documents are only ever added. An
-  invoice's ``paidAmount``/``isFinalized`` are derived from its payments and recomputed
-  locally after a pull; the only other fields that change are ``clientCustomerId`` (customer
-  merge) and, once, the cancellation mark (``isCancelled`` and its details);
-- *master data* is last-writer-wins per document, by the ``_hlc`` stamp of the write;
-- an item's ``stock`` is derived from its stock movements: a pulled item never overwrites the
-  local value, which is recomputed from the movements instead.
-
-Both kinds travel the same way (a pulled document replaces the local one unless the local one
-has a newer unpushed write); for append-only documents that can only add or re-point.
+  invoice's ``paidAmount``/``isFinalized`` are derived from all its payments; the only other
+  fields that change are ``clientCustomerId`` (customer merge) and, once, the cancellation
+  mark (``isCancelled`` and its details);
+- *master data* merges per field (:mod:`.fields`): a PC's push sets only the fields it changed
+  since the remote version it last saw, and only while the remote still is that version;
+- an item's ``stock`` is derived from its stock movements; an edit of it by another writer
+  becomes a movement (:mod:`.remote_stock`).
 """
 
 from __future__ import annotations
@@ -84,3 +82,14 @@ def owner_of(collection: str, doc: dict[str, Any], lookup: Any) -> Any:
         parent = lookup(scope.parent, doc.get(scope.field))
         owner = parent.get("clientId") if parent is not None else None
     return owner
+
+
+#: The only fields of an append-only document that change after it is made (a customer
+#: merge re-points them); everything else is written once.
+APPEND_MUTABLE: Final[dict[str, tuple[str, ...]]] = {
+    # and, set once, the cancellation of a bill (its number and contents stay as they were)
+    "invoices": ("clientCustomerId", "isCancelled", "cancelledAt", "cancelReason",
+                 "cancelRefund", "cancelRefundMethod"),
+    "creditnotes": ("clientCustomerId",),
+    "purchasehistories": ("clientCustomerId",),
+}

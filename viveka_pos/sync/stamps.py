@@ -6,6 +6,12 @@ hash and the spec's readers ignore them):
 - ``_hlc``: when the pushed version was *written* (on the device that wrote it). Last writer
   wins per document by comparing these.
 - ``_syncedAt``: when it was *pushed*. Pulls ask for ``_syncedAt`` greater than a saved cursor.
+- ``_savedAt``: the ``updatedAt`` the PC gave the version. While the two are equal, a PC wrote
+  the version last; a save by the backend moves ``updatedAt`` alone.
+
+Three more ride on remote items only (:mod:`viveka_pos.sync.remote_stock`): ``_stockSum``,
+``_stockMarks`` and ``_stockEdit``, the bookkeeping that turns a backend's edit of ``stock``
+into a stock movement. None of these fields is ever kept in the local store.
 
 A stamp is a string that sorts like the time it holds: 17 digits of microseconds since the
 epoch, ``@``, then the device id, so that two devices never make equal stamps.
@@ -20,7 +26,12 @@ from ..store.outbox import HybridClock, OutboxWriter
 
 HLC_FIELD = "_hlc"
 SYNCED_AT_FIELD = "_syncedAt"
-SYNC_FIELDS = frozenset({HLC_FIELD, SYNCED_AT_FIELD})
+SAVED_AT_FIELD = "_savedAt"
+STOCK_SUM_FIELD = "_stockSum"
+STOCK_MARKS_FIELD = "_stockMarks"
+STOCK_EDIT_FIELD = "_stockEdit"
+SYNC_FIELDS = frozenset({HLC_FIELD, SYNCED_AT_FIELD, SAVED_AT_FIELD, STOCK_SUM_FIELD,
+                         STOCK_MARKS_FIELD, STOCK_EDIT_FIELD})
 _DIGITS = 17
 
 

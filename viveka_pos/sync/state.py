@@ -1,6 +1,9 @@
 """What sync remembers on this PC (collection ``syncstate``, never synced).
 
-- pull cursors per shop and collection (the highest ``_syncedAt`` applied);
+- pull cursors per shop and collection: the highest ``_syncedAt`` applied (PCs' writes), and
+  the remote server's time when the last pass by ``updatedAt`` started (every writer's);
+- per master document, the remote version this PC last saw (its *base*: what a push may
+  overwrite, and what tells the fields this PC changed from the fields others changed);
 - customer merges (duplicate id -> kept id), so that documents still pointing at a merged
   duplicate are re-pointed when they arrive, and so the remote deletion of the duplicate is
   pushed until it is confirmed;
@@ -15,6 +18,8 @@ from typing import Any
 from bson import ObjectId
 
 from ..store import Store
+from .fields import UPDATED_AT, flat
+from .rules import MASTER
 
 
 class SyncState:
@@ -23,6 +28,7 @@ class SyncState:
         self.client_id = client_id
         self._cursor_id = f"cursors:{client_id}"
         self._result_id = f"result:{client_id}"
+        self._merges_id = f"merges:{client_id}"
 
     # ------------------------------------------------------------- cursors
     def cursors(self) -> dict[str, str]:
@@ -43,6 +49,61 @@ class SyncState:
         db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "cursors": cursors},
                                  upsert=True)
 
+    def updated_cursor(self, collection: str) -> datetime | None:
+        doc = self.store.get("syncstate", self._cursor_id) or {}
+        value = (doc.get("updatedCursors") or {}).get(collection)
+        return value if isinstance(value, datetime) else None
+
+    def save_updated_cursor(self, db: Any, collection: str, when: datetime) -> None:
+        doc = db.syncstate.find_one({"_id": self._cursor_id}) or {
+            "_id": self._cursor_id, "clientId": self.client_id, "cursors": {}}
+        cursors = dict(doc.get("updatedCursors") or {})
+        if collection in cursors and cursors[collection] >= when:
+            return
+        cursors[collection] = when
+        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "updatedCursors": cursors},
+                                 upsert=True)
+
+    # --------------------------------------------------------------- bases
+    @staticmethod
+    def _base_id(collection: str, doc_id: Any) -> str:
+        return f"base:{collection}:{doc_id}"
+
+    def base(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
+        """The remote version of a master document this PC last saw (None: never)."""
+        doc = self.store.get("syncstate", self._base_id(collection, doc_id))
+        return dict(doc["doc"]) if doc is not None else None
+
+    def save_base(self, db: Any, collection: str, remote: dict[str, Any]) -> None:
+        """Remember a remote version (call in the unit of work that applied or pushed it)."""
+        key = self._base_id(collection, remote["_id"])
+        current = self.store.get("syncstate", key)
+        if current is not None and current.get("doc") == remote:
+            return
+        db.syncstate.replace_one({"_id": key}, {"_id": key, "kind": "base",
+                                                "clientId": self.client_id, "doc": remote},
+                                 upsert=True)
+
+    def record_written(self, collection: str, remote: dict[str, Any]) -> None:
+        """A write of this PC's sync bookkeeping landed on a master document (a stock count, a
+        converted stock edit). If it changed no field this PC has not seen, it becomes the
+        base (so the next push is conditional on it) and the local copy takes its
+        ``updatedAt``; otherwise the next pull brings it and merges it like any version."""
+        if collection not in MASTER:
+            return
+        base = self.base(collection, remote["_id"])
+        if base is None or flat(collection, base) != flat(collection, remote):
+            return
+        with self.store.unit_of_work(record_outbox=False) as db:
+            self.save_base(db, collection, remote)
+            local = db[collection].find_one({"_id": remote["_id"]})
+            if local is not None and local.get(UPDATED_AT) != remote.get(UPDATED_AT):
+                db[collection].update_one({"_id": remote["_id"]},
+                                          {"$set": {UPDATED_AT: remote.get(UPDATED_AT)}})
+
+    def drop_base(self, db: Any, collection: str, doc_id: Any) -> None:
+        db.syncstate.delete_one({"_id": self._base_id(collection, doc_id)})
+
     def full_pull_at(self) -> datetime | None:
         doc = self.store.get("syncstate", self._cursor_id) or {}
         return doc.get("fullPullAt")
@@ -56,10 +117,7 @@ class SyncState:
     # -------------------------------------------------------------- merges
     def merges(self) -> dict[ObjectId, ObjectId]:
         """Merged customer ids -> the id kept, followed to the end of any chain."""
-        direct = {
-            doc["drop"]: doc["keep"] for doc in self.store.iter_docs("syncstate")
-            if doc.get("kind") == "merge" and doc.get("clientId") == self.client_id
-        }
+        direct = {doc["drop"]: doc["keep"] for doc in self._merge_records()}
         resolved = {}
         for drop in direct:
             keep, seen = direct[drop], {drop}
@@ -70,19 +128,42 @@ class SyncState:
         return resolved
 
     def unpushed_merges(self) -> list[dict[str, Any]]:
-        return [
-            dict(doc) for doc in self.store.iter_docs("syncstate")
-            if doc.get("kind") == "merge" and doc.get("clientId") == self.client_id
-            and not doc.get("pushed")
-        ]
+        return [doc for doc in self._merge_records() if not doc.get("pushed")]
+
+    def _merge_records(self) -> list[dict[str, Any]]:
+        """The shop's merge records, found through their list (``syncstate`` also holds one
+        base per master document: it is never scanned)."""
+        index = self.store.get("syncstate", self._merges_id)
+        if index is None:
+            with self.store.unit_of_work(record_outbox=False) as db:
+                drops = self._listed_drops(db)
+        else:
+            drops = list(index.get("drops") or [])
+        records = (self.store.get("syncstate", f"merge:{drop}") for drop in drops)
+        return [dict(doc) for doc in records if doc is not None]
+
+    def _listed_drops(self, db: Any) -> list[Any]:
+        """The list of merged-away ids; made once from the records of versions before it."""
+        index = db.syncstate.find_one({"_id": self._merges_id})
+        if index is not None:
+            return list(index.get("drops") or [])
+        drops = [doc["drop"] for doc in db.syncstate.find({"kind": "merge"})
+                 if doc.get("clientId") == self.client_id]
+        db.syncstate.replace_one({"_id": self._merges_id},
+                                 {"_id": self._merges_id, "drops": drops}, upsert=True)
+        return drops
 
     def record_merge(self, db: Any, drop: ObjectId, keep: ObjectId, when: datetime, *,
                      pushed: bool = False) -> None:
+        drops = self._listed_drops(db)
         db.syncstate.replace_one({"_id": f"merge:{drop}"}, {
             "_id": f"merge:{drop}", "kind": "merge", "clientId": self.client_id,
             "collection": "clientCustomers", "drop": drop, "keep": keep, "at": when,
             "pushed": pushed,
         }, upsert=True)
+        if drop not in drops:
+            db.syncstate.replace_one({"_id": self._merges_id},
+                                     {"_id": self._merges_id, "drops": [*drops, drop]})
 
     def mark_merge_pushed(self, db: Any, drop: ObjectId, pushed: bool = True) -> None:
         db.syncstate.update_one({"_id": f"merge:{drop}"}, {"$set": {"pushed": pushed}})

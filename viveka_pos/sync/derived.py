@@ -1,0 +1,84 @@
+"""Derived values of invoices on the remote: ``paidAmount``/``isFinalized`` from *all* the
+invoice's payments there, whoever recorded them (a PC, another PC, the backend).
+
+A PC never writes a paid amount it computed from its own payments alone: after its payments
+land, it sums the remote's payments of those invoices and sets the invoice to that, on the
+condition that the invoice is still the version it read (a payment the backend records
+meanwhile makes the write miss, and the sum is taken again).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+from bson import ObjectId
+from pymongo.errors import PyMongoError
+
+from ..gateways.remote import RemoteDatabase, remote_failure
+from ..services.convert import paise_of, rupees
+from .fields import stamped_doc, versioned_replace
+from .rules import shop_filter
+from .stamps import HLC_FIELD
+
+ROUNDS: Final = 4
+
+
+class RemoteInvoices:
+    def __init__(self, remote: RemoteDatabase, client_id: ObjectId,
+                 stamp: Callable[[], str], written: Callable[[str, dict[str, Any]], None]):
+        self.remote = remote
+        self.written = written
+        self.client_id = client_id
+        self.stamp = stamp
+
+    def settle(self, invoice_ids: Iterable[Any]) -> int:
+        """Bring the remote invoices' paid amounts level with their remote payments.
+        Returns how many were written."""
+        todo = sorted({i for i in invoice_ids if i is not None}, key=str)
+        written = 0
+        for _ in range(ROUNDS):
+            if not todo:
+                break
+            todo, count = self._round(todo)
+            written += count
+        return written
+
+    def _round(self, ids: list[Any]) -> tuple[list[Any], int]:
+        scope = shop_filter("invoices", self.client_id)
+        try:
+            invoices = list(self.remote.collection("invoices").find(
+                {"_id": {"$in": ids}, **scope}))
+            paid: dict[Any, int] = defaultdict(int)
+            for payment in self.remote.collection("payments").find(
+                    {"invoiceId": {"$in": ids}, **scope}, {"invoiceId": 1, "amount": 1}):
+                paid[payment.get("invoiceId")] += paise_of(payment.get("amount"))
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+        ops, stamps, bodies = [], {}, {}
+        for invoice in invoices:
+            total = paid[invoice["_id"]]
+            # nothing is due on a cancelled bill
+            finalized = total >= paise_of(invoice.get("totalAmount")) or bool(
+                invoice.get("isCancelled"))
+            if paise_of(invoice.get("paidAmount")) == total and \
+                    bool(invoice.get("isFinalized")) == finalized:
+                continue
+            stamp = self.stamp()
+            stamps[invoice["_id"]] = stamp
+            changes = {"paidAmount": rupees(total), "isFinalized": finalized}
+            ops.append(versioned_replace(invoice, changes, stamp))
+            bodies[invoice["_id"]] = stamped_doc(invoice, changes, stamp)
+        if not ops:
+            return [], 0
+        try:
+            self.remote.collection("invoices").bulk_write(ops, ordered=False)
+            landed = {d["_id"]: d.get(HLC_FIELD) for d in self.remote.collection(
+                "invoices").find({"_id": {"$in": list(stamps)}, **scope}, {HLC_FIELD: 1})}
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+        missed = [i for i, stamp in stamps.items() if landed.get(i) != stamp]
+        for invoice_id in set(stamps) - set(missed):
+            self.written("invoices", bodies[invoice_id])
+        return missed, len(stamps) - len(missed)
