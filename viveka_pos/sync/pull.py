@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -76,6 +76,9 @@ from .validate import problem_of, set_aside
 log = logging.getLogger("viveka_pos.sync")
 
 _RECOMPUTE_CHUNK = 500
+#: past this many invoices (items) touched by a pull, their payments (movements) are found by
+#: one scan of the collection rather than one indexed query each
+_SCAN_FROM_PARENTS = 2000
 
 
 @dataclass
@@ -525,13 +528,13 @@ class Puller:
         jobs: list[tuple[Callable[[Store, Any], bool], Any]] = []
         if touched.invoices:
             paid: dict[Any, int] = defaultdict(int)
-            for payment in self.store.iter_docs("payments"):
+            for payment in self._children("payments", "invoiceId", touched.invoices):
                 paid[payment.get("invoiceId")] += paise_of(payment.get("amount"))
             jobs += [(recompute_invoice, i) for i in touched.invoices
                      if i is not None and not self._invoice_settled(i, paid[i])]
         if touched.items:
             stock: dict[Any, Decimal] = defaultdict(Decimal)
-            for movement in self.store.iter_docs("stockmovements"):
+            for movement in self._children("stockmovements", "itemId", touched.items):
                 stock[movement.get("itemId")] += quantity_of(movement.get("quantity"))
             jobs += [(recompute_item_stock, i) for i in touched.items
                      if i is not None and not self._stock_settled(i, stock.get(i))]
@@ -540,6 +543,18 @@ class Puller:
                 for job, doc_id in jobs[start:start + _RECOMPUTE_CHUNK]:
                     if job(self.store, doc_id):
                         result.recomputed += 1
+
+    def _children(self, collection: str, field: str, parents: Iterable[Any]
+                  ) -> Iterator[dict[str, Any]]:
+        """The documents of ``collection`` whose ``field`` names one of ``parents``: through
+        the field's index for a few parents, by one streamed scan for very many."""
+        wanted = [p for p in dict.fromkeys(parents) if p is not None]
+        if len(wanted) > _SCAN_FROM_PARENTS:
+            keep = {str(p) for p in wanted}
+            return (doc for doc in self.store.iter_docs(collection)
+                    if str(doc.get(field)) in keep)
+        coll = self.store.db[collection]
+        return (doc for parent in wanted for doc in coll.find({field: parent}))
 
     def _invoice_settled(self, invoice_id: Any, paid: int) -> bool:
         invoice = self.store.get("invoices", invoice_id)
