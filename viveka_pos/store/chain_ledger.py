@@ -127,20 +127,13 @@ class ChainQueries:
         engine = self._engine
         client = None if client_id is None else doc_key(client_id)
         fresh: dict[str, Placed | None] = {}
-        after = ""
-        while True:
-            rows = engine.query(
+        for key, body, digest in engine.stream(
                 "SELECT d.id, d.body, c.digest FROM docs d LEFT JOIN chain_entries c "
-                "ON c.key = d.id WHERE d.coll = ? AND d.id > ? ORDER BY d.id LIMIT 500",
-                (INVOICES, after))
-            if not rows:
-                break
-            for key, body, digest in rows:
-                if digest != digest_of(body):
-                    doc = bson.decode(body)
-                    row = _row(key, doc, body)
-                    fresh[key] = _placed(row) if row[2] is not None else None
-            after = rows[-1][0]
+                "ON c.key = d.id WHERE d.coll = ?", (INVOICES,)):
+            if digest != digest_of(body):
+                doc = bson.decode(body)
+                row = _row(key, doc, body)
+                fresh[key] = _placed(row) if row[2] is not None else None
         for (key,) in engine.query(
                 "SELECT c.key FROM chain_entries c LEFT JOIN docs d ON d.coll = ? AND "
                 "d.id = c.key WHERE d.id IS NULL", (INVOICES,)):
@@ -154,21 +147,9 @@ class ChainQueries:
     def _filed(self, client: str | None, skip: dict[str, Placed | None]) -> Iterator[Placed]:
         where = "series IS NOT NULL" + ("" if client is None else " AND client = ?")
         params: tuple[Any, ...] = () if client is None else (client,)
-        last: tuple[Any, ...] | None = None
-        while True:
-            clause = where
-            args = params
-            if last is not None:
-                clause += " AND (client, series, fy, seq, number, key) > (?, ?, ?, ?, ?, ?)"
-                args = (*params, *last)
-            rows = self._engine.query(
+        for row in self._engine.stream(
                 "SELECT key, client, series, fy, seq, number, label, stored, link, intact, "
-                f"p_series, p_fy, p_seq FROM chain_entries WHERE {clause} "
-                "ORDER BY client, series, fy, seq, number, key LIMIT 1000", args)
-            if not rows:
-                return
-            for row in rows:
-                if row[0] not in skip:
-                    yield _placed(row)
-            last = (rows[-1][1], rows[-1][2], rows[-1][3], rows[-1][4], rows[-1][5],
-                    rows[-1][0])
+                f"p_series, p_fy, p_seq FROM chain_entries WHERE {where} "
+                "ORDER BY client, series, fy, seq, number, key", params):
+            if row[0] not in skip:
+                yield _placed(row)

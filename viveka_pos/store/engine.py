@@ -259,6 +259,23 @@ class SqliteEngine:
         """Run a write statement of a derived table inside the current transaction."""
         self._execute(sql, params)
 
+    def stream(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
+        """Rows of a long read, a chunk at a time, from a snapshot of the committed data
+        (its own read-only connection: no lock is held and writers go on meanwhile)."""
+        self._check_open()
+        reader = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
+                                 check_same_thread=False)
+        try:
+            cursor = reader.execute(sql, params)
+            while rows := cursor.fetchmany(SCAN_CHUNK * 2):
+                yield from rows
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorruptError(
+                f"The database file {self.db_path} could not be read ({exc}). "
+                "Restore the newest good backup.") from exc
+        finally:
+            reader.close()
+
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Rows of a read statement (derived tables; call with the lock held or accept a
         snapshot)."""
