@@ -158,3 +158,38 @@ def test_data_from_a_newer_program_is_refused(data_dir: Path, newer: int) -> Non
     store.close()
     done = cli(data_dir, "doctor")
     assert done.returncode == 1 and "newer version of Viveka POS" in done.stdout
+
+
+def test_an_invoice_edited_in_the_file_itself_is_found(data_dir: Path) -> None:
+    """The chain table the store keeps is trusted only while each invoice's bytes still
+    match it: an edit made with an SQLite tool (not through the store) is found too, and
+    so is an invoice removed from the file (one cut off the end of a series leaves no trace
+    in any chain; the first one is removed here)."""
+    import sqlite3
+
+    import bson
+
+    make_data(data_dir)
+    store = open_store(data_dir)
+    try:
+        first = store.db.invoices.find_one({"invoiceNumber": "A/2526/00001"})
+    finally:
+        store.close()
+    conn = sqlite3.connect(data_dir / "viveka.sqlite3")
+    with conn:
+        edited = {**first, "totalAmount": 1}
+        conn.execute("UPDATE docs SET body = ? WHERE coll = 'vivekaDB.invoices' AND id = ?",
+                     (bson.encode(edited), str(first["_id"])))
+    conn.close()
+    done = cli(data_dir, "doctor")
+    assert done.returncode == 1
+    assert "invoice A/2526/00001 was changed after it was made" in done.stdout
+    conn = sqlite3.connect(data_dir / "viveka.sqlite3")
+    with conn:
+        conn.execute("DELETE FROM docs WHERE coll = 'vivekaDB.invoices' AND id = ?",
+                     (str(first["_id"]),))
+    conn.close()
+    done = cli(data_dir, "verify")
+    assert done.returncode == 1, done.stdout
+    assert "invoice A/2526/00002 is not linked" in done.stdout
+    assert "invoice A/2526/00001 is missing" in done.stdout

@@ -72,18 +72,26 @@ def store_chain_report(store: Store, client_id: Any = None, *, name_series: bool
                        ) -> tuple[list[str], int]:
     """(problems, invoices in a chain) of an open store's invoice chains (one shop's, or
     all), from the chain table the store keeps (``store.chains``): no invoice is hashed
-    again unless its stored bytes changed, and one chain entry at a time is in memory."""
-    several = client_id is None and len(store.chains.shops()) > 1
+    again unless its stored bytes changed, chains with nothing to report are cleared by
+    one SQL pass, and the others are walked one entry at a time."""
+    chains = store.chains
+    fresh = chains.changed_outside()
+    total, suspect = chains.suspect_chains(client_id)
+    if not fresh and not suspect:
+        return [], total
+    several = client_id is None and len(chains.shops()) > 1
     problems: list[str] = []
     chained = 0
-    for (client, series), group in groupby(store.chains.entries(client_id),
+    # invoices edited outside the store: walk every chain (their rows cannot be trusted)
+    only = None if fresh else suspect
+    for (client, series), group in groupby(chains.entries(client_id, fresh, only),
                                            key=lambda placed: (placed[0], placed[1])):
         counted = _Counted(entry for _client, _series, _place, entry in group)
         found = verify_entries(counted)
         chained += counted.count
         problems.extend(_prefix(client if several else None,
                                 series if name_series else None) + text for text in found)
-    return problems, chained
+    return problems, chained if only is None else total
 
 
 def _prefix(shop: str | None, series: str | None) -> str:

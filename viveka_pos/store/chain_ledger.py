@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import bson
 
-from ..domain.hashchain import ChainEntry, chain_entry, chain_order, series_of
+from ..domain.hashchain import GENESIS_HASH, ChainEntry, chain_entry, chain_order, series_of
 from .values import doc_key
 
 if TYPE_CHECKING:
@@ -121,11 +121,37 @@ class ChainQueries:
         return [row[0] for row in self._engine.query(
             "SELECT DISTINCT client FROM chain_entries WHERE series IS NOT NULL")]
 
-    def entries(self, client_id: Any = None) -> Iterator[Placed]:
-        """Every chained invoice (of one shop, or all), in chain order: (client, series,
-        place, entry). Rows whose invoice changed outside the store are made afresh."""
+    def suspect_chains(self, client_id: Any = None) -> tuple[int, set[tuple[str, str]]]:
+        """(invoices in a chain, the chains that need a close look), in one SQL pass: a
+        chain where every invoice is intact, links to the one before it and follows it in
+        the sequence has nothing to report; only the others are walked in Python."""
+        where = "series IS NOT NULL" + ("" if client_id is None else " AND client = ?")
+        params: tuple[Any, ...] = (GENESIS_HASH,) + (
+            () if client_id is None else (doc_key(client_id),))
+        total = 0
+        suspect: set[tuple[str, str]] = set()
+        for client, series, rows, bad in self._engine.stream(
+                "SELECT client, series, COUNT(*), SUM(NOT ("
+                " intact = 1 AND p_series IS NOT NULL AND"
+                " link IS COALESCE(prev_stored, ?) AND CASE WHEN prev_key IS NULL"
+                "  THEN p_seq = 1 ELSE p_series = prev_series AND ("
+                "  (p_fy = prev_fy AND p_seq = prev_seq + 1) OR (p_fy > prev_fy AND p_seq = 1))"
+                " END)) FROM (SELECT client, series, intact, link, p_series, p_fy, p_seq,"
+                " LAG(key) OVER w AS prev_key, LAG(stored) OVER w AS prev_stored,"
+                " LAG(p_series) OVER w AS prev_series, LAG(p_fy) OVER w AS prev_fy,"
+                " LAG(p_seq) OVER w AS prev_seq"
+                f" FROM chain_entries WHERE {where}"
+                " WINDOW w AS (PARTITION BY client, series ORDER BY fy, seq, number, key))"
+                " GROUP BY client, series", params):
+            total += rows
+            if bad:
+                suspect.add((client, series))
+        return total, suspect
+
+    def changed_outside(self) -> dict[str, Placed | None]:
+        """Invoices whose stored bytes no longer match their row (edited outside the
+        store), made afresh from the bytes (None: not in a chain, or gone)."""
         engine = self._engine
-        client = None if client_id is None else doc_key(client_id)
         fresh: dict[str, Placed | None] = {}
         for key, body, digest in engine.stream(
                 "SELECT d.id, d.body, c.digest FROM docs d LEFT JOIN chain_entries c "
@@ -138,11 +164,22 @@ class ChainQueries:
                 "SELECT c.key FROM chain_entries c LEFT JOIN docs d ON d.coll = ? AND "
                 "d.id = c.key WHERE d.id IS NULL", (INVOICES,)):
             fresh[key] = None  # a row without its invoice: the invoice is gone
+        return fresh
+
+    def entries(self, client_id: Any = None, fresh: dict[str, Placed | None] | None = None,
+                only: set[tuple[str, str]] | None = None) -> Iterator[Placed]:
+        """The chained invoices (of one shop, or all; of the chains in ``only`` if given),
+        in chain order: (client, series, place, entry); ``fresh`` (from
+        :meth:`changed_outside`) replaces the rows of invoices changed outside the store."""
+        client = None if client_id is None else doc_key(client_id)
+        if fresh is None:
+            fresh = self.changed_outside()
         changed = sorted((p for p in fresh.values()
                           if p is not None and (client is None or p[0] == client)),
                          key=lambda p: (p[0], p[1], p[2]))
-        return heapq.merge(self._filed(client, fresh), iter(changed),
-                           key=lambda p: (p[0], p[1], p[2]))
+        merged = heapq.merge(self._filed(client, fresh), iter(changed),
+                             key=lambda p: (p[0], p[1], p[2]))
+        return merged if only is None else (p for p in merged if (p[0], p[1]) in only)
 
     def _filed(self, client: str | None, skip: dict[str, Placed | None]) -> Iterator[Placed]:
         where = "series IS NOT NULL" + ("" if client is None else " AND client = ?")
