@@ -54,6 +54,12 @@ def plain(paise: int) -> str:
     return f"{to_decimal(paise)}"
 
 
+def this_month(today: date) -> tuple[date, date]:
+    """The period a report shows when none is chosen: this month up to today (the GUI's
+    first choice and the CLI's default, so both answer the same question)."""
+    return today.replace(day=1), today
+
+
 def _period(request: ReportRequest) -> str:
     if request.date_from is None or request.date_to is None:
         return ""
