@@ -75,6 +75,7 @@ def window(qtbot: Any, services: ShopServices, tmp_path: Path) -> Iterator[MainW
     qtbot.waitExposed(main)
     main.activateWindow()
     yield main
+    main.ask_before_parking = False  # a bill left in progress is parked without asking
     main.close()
     QThreadPool.globalInstance().waitForDone(5000)
 

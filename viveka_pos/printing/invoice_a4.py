@@ -71,7 +71,8 @@ def render_invoice_a4(
         story,
         pagesize=A4,
         margins=MARGINS,
-        info=DocumentInfo(title=view.number, subject=TITLE, author=shop_view.name),
+        info=DocumentInfo(title=view.number, subject=TITLE, author=shop_view.name,
+                          created=invoice.get("generatedAt")),
         decorate=ContinuedPages(A4, MARGINS, label=f"{TITLE} {view.number}",
                                 note=f"{shop_view.name} · {view.date}"),
     )
