@@ -346,7 +346,9 @@ class MainWindow(QMainWindow):
         would hide the status bar or the title bar."""
         if self.isMaximized() or self.isFullScreen():
             return
-        screen = self.screen() or QGuiApplication.primaryScreen()
+        # the screen the window's middle is on (a screen unplugged since: the main one)
+        screen = (QGuiApplication.screenAt(self.frameGeometry().center())
+                  or QGuiApplication.primaryScreen())
         if screen is None:
             return
         area = screen.availableGeometry()

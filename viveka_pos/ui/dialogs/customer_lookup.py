@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain import phones
 from ...domain import validation as v
 from ...domain.errors import ValidationError
 from ...services.customers import CustomerService
@@ -40,6 +41,7 @@ class CustomerLookupDialog(QDialog):
         self.setWindowTitle("Customer")
         self.setMinimumSize(620, 480)
         self.customers = customers
+        phones.prepare()  # checked as digits are typed: no pause mid-typing (or mid-scan)
         self.chosen: dict[str, Any] | None = None
         self.walk_in = False
         enabled = customers.enabled_fields()
