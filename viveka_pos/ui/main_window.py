@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         self._sync_override = ""
         #: closing with a bill in progress asks first (tests that leave one close quietly)
         self.ask_before_parking = True
+        self._placed = False
+        self._restored = False  # a size and place saved at the last close were restored
         self._dirty: dict[str, set[str] | None] = {}
         self.setWindowTitle("Viveka POS")
         self.setMinimumSize(1024, 640)
@@ -335,10 +337,17 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         saved = self.settings.value("window/geometry") if self.settings is not None else None
         if isinstance(saved, QByteArray | bytes) and self.restoreGeometry(QByteArray(saved)):
+            self._restored = True
             self.keep_on_screen()
             return
         self.resize(DEFAULT_SIZE)
         self.keep_on_screen()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._restored and not self._placed:  # with its frame known: place it again
+            self._placed = True
+            self.keep_on_screen()
 
     def keep_on_screen(self) -> None:
         """Fit the window, frame and status bar included, inside the screen's free area
