@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -113,7 +114,7 @@ def test_out_of_stock_scan_is_refused_at_once(window, empty_horn):
     scan(billing, "8903005")
     assert billing.view is None or billing.view.is_empty
     assert billing.last_message.startswith(
-        "Quantity: Horn 12V dual tone is out of stock — not added. Receive stock in Inventory")
+        "Stock: Horn 12V dual tone is out of stock — not added. Receive stock in Inventory")
     assert billing.message.property("kind") == "error"
 
 
@@ -223,11 +224,24 @@ def demo_window(qtbot, demo_services: ShopServices, tmp_path: Path):
 
 
 def clipped(table: Any) -> list[str]:
-    """Columns whose content is wider than the column (drawn cut or with '…')."""
+    """Columns whose content or heading is wider than the column (drawn cut or with '…').
+
+    A heading is bold with 8 px padding each side (viveka.qss), plus the sort arrow on the
+    column the table is sorted by."""
     model = table.model()
+    header = table.horizontalHeader()
+    font = QFont(header.font())
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    sorted_by = header.sortIndicatorSection() if table.isSortingEnabled() else -1
+
+    def heading(column: int) -> int:
+        title = str(model.headerData(column, Qt.Orientation.Horizontal))
+        return metrics.horizontalAdvance(title) + 16 + (20 if column == sorted_by else 0)
+
     return [str(model.headerData(c, Qt.Orientation.Horizontal))
             for c in range(model.columnCount())
-            if table.sizeHintForColumn(c) > table.columnWidth(c)]
+            if max(table.sizeHintForColumn(c), heading(c)) > table.columnWidth(c)]
 
 
 def test_search_results_leave_room_between_code_and_price(demo_window, qtbot):
@@ -312,3 +326,30 @@ def test_the_print_dialog_proposes_the_invoice_number(qapp, qtbot):
     on_dialog(QPrintDialog, look)
     result = print_pdf(pdf, None, document_name="A-2627-00038")
     assert names == ["A-2627-00038"] and not result.printed
+
+
+# --------------------------------------------------- 8 and 13: numbers as they really are
+def test_this_pc_settings_show_the_real_next_bill_number(window, services):
+    sale = services.carts.create()
+    services.carts.add_item(sale.cart_id, "PEN01")
+    services.invoices.generate(sale.cart_id)  # A/2526/00001
+    settings = window.show_screen("settings")
+    assert settings.prefix_note.text().endswith("With this series the next bill is "
+                                                "A/2526/00002.")
+    settings.prefix.setText("b2")
+    assert settings.prefix_note.text().endswith("the next bill is B2/2526/00001.")
+
+
+def test_a_made_up_phone_is_named_in_the_customer_box(window, qtbot):
+    billing = billing_of(window)
+    seen: list[tuple[bool, str]] = []
+
+    def look(dialog: CustomerLookupDialog) -> None:
+        type_text("1234567890", dialog.query)
+        seen.append((dialog.new_box.isVisible(), dialog.info.text()))
+        dialog.reject()
+
+    on_dialog(CustomerLookupDialog, look)
+    billing.choose_customer()
+    assert seen == [(False, "1234567890: must be an Indian mobile number (10 digits starting "
+                            "with 6, 7, 8 or 9). Check the number.")]

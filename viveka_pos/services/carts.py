@@ -264,7 +264,7 @@ class CartService:
             text = (f"{name}: only {stock.normalize():f} {unit} in stock, the bill has "
                     f"{quantity.normalize():f}")
         if more and not self.scope.settings().get("allowNegativeStock", False):
-            raise ValidationError("quantity", f"{text} — not added. Receive stock in "
+            raise ValidationError("stock", f"{text} — not added. Receive stock in "
                                   "Inventory, or allow selling beyond stock in Settings → "
                                   "Billing")
         if not self.scope.settings().get("allowNegativeStock", False):

@@ -25,7 +25,7 @@ def test_out_of_stock_is_refused_when_added(items: ShopServices) -> None:
     cart = svc.carts.create()
     with pytest.raises(ValidationError) as err:
         svc.carts.add_item(cart.cart_id, "HORN")
-    assert err.value.field == "quantity"
+    assert err.value.field == "stock"
     assert err.value.message.startswith("Horn 12V is out of stock — not added.")
     assert "allow selling beyond stock in Settings → Billing" in err.value.message
     assert svc.carts.view(cart.cart_id).is_empty

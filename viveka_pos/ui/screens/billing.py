@@ -493,6 +493,20 @@ class BillingScreen(QWidget):
             self.say(f"{len(parked)} parked bill(s) waiting ({names}{more}) — F9 resumes "
                      "one.", "warning")
 
+    def park_notice(self, view: CartView) -> tuple[QMessageBox, QPushButton]:
+        """The question at closing with a bill in progress, and its "Park and close"."""
+        count = len(view.lines)
+        box = QMessageBox(QMessageBox.Icon.Information, "Bill in progress",
+                          f"The bill in progress ({count} line{'s' if count > 1 else ''}, "
+                          f"{money(view.totals.total_amount)}) will be kept as a parked bill "
+                          "for 24 hours. F9 brings it back after the next start.",
+                          parent=self)
+        box.setObjectName("parkOnClose")
+        keep = box.addButton("Park and close", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Go back to the bill", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        return box, keep
+
     def park_on_close(self, *, ask: bool) -> bool:
         """The window is closing: a bill in progress is kept as a parked bill (24 hours),
         saying so first; False when the person chose to go back to it."""
@@ -500,16 +514,7 @@ class BillingScreen(QWidget):
             return True
         view = self.view
         if ask:
-            count = len(view.lines)
-            box = QMessageBox(QMessageBox.Icon.Information, "Bill in progress",
-                              f"The bill in progress ({count} line{'s' if count > 1 else ''}, "
-                              f"{money(view.totals.total_amount)}) will be kept as a parked "
-                              "bill for 24 hours. F9 brings it back after the next start.",
-                              parent=self)
-            box.setObjectName("parkOnClose")
-            keep = box.addButton("Park and close", QMessageBox.ButtonRole.AcceptRole)
-            box.addButton("Go back to the bill", QMessageBox.ButtonRole.RejectRole)
-            box.setDefaultButton(keep)
+            box, keep = self.park_notice(view)
             box.exec()
             if box.clickedButton() is not keep:
                 self.focus_search()

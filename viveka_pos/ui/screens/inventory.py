@@ -159,8 +159,8 @@ class InventoryScreen(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         # Narrow number columns leave the name room at 1366×768 (the smallest screen a shop
         # PC has); a name longer still is shown whole in its tooltip.
-        for column, width in ((1, 80), (2, 104), (3, 48), (4, 84), (5, 46), (6, 78),
-                              (7, 60), (8, 56), (9, 98)):
+        for column, width in ((1, 80), (2, 98), (3, 48), (4, 84), (5, 46), (6, 74),
+                              (7, 60), (8, 70), (9, 98)):
             self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(lambda _i: self.edit_item())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
