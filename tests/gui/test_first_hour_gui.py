@@ -140,6 +140,12 @@ def test_inventory_says_out_of_stock(window, empty_horn):
 
 
 # ---------------------------------------------------------------- 5. the message line
+def replace_value(dialog: ValueDialog, text: str) -> None:
+    dialog.edit.selectAll()
+    type_text(text, dialog.edit)
+    QTest.keyClick(dialog.edit, Key.Key_Return)
+
+
 def test_the_message_line_follows_the_last_change(window):
     billing = billing_of(window)
     add("spark")
@@ -147,23 +153,11 @@ def test_the_message_line_follows_the_last_change(window):
     press(Key.Key_Plus)
     assert billing.last_message == "Spark plug NGK: quantity 3"
 
-    def four(dialog: ValueDialog) -> None:
-        dialog.edit.selectAll()
-        type_text("4", dialog.edit)
-        QTest.keyClick(dialog.edit, Key.Key_Return)
-
-    on_dialog(ValueDialog, four)
-    press(Key.Key_F4)
-    assert billing.last_message == "Spark plug NGK: quantity 4"
-
-    def ten_percent(dialog: ValueDialog) -> None:
-        dialog.edit.selectAll()
-        type_text("10%", dialog.edit)
-        QTest.keyClick(dialog.edit, Key.Key_Return)
-
-    on_dialog(ValueDialog, ten_percent)
-    press(Key.Key_F7)
-    assert billing.last_message == "Bill discount ₹74.00"
+    for key, typed, said in ((Key.Key_F4, "4", "Spark plug NGK: quantity 4"),
+                             (Key.Key_F7, "10%", "Bill discount ₹74.00")):
+        on_dialog(ValueDialog, lambda dialog, text=typed: replace_value(dialog, text))
+        press(key)
+        assert billing.last_message == said
 
 
 # ---------------------------------------------------------- 7. a bill open at closing

@@ -40,8 +40,8 @@ def test_the_demo_logs_in_like_the_app_does(demo: Path) -> None:
 def test_whoami_on_a_pc_without_a_login_says_it_once(tmp_path: Path) -> None:
     done = cli("whoami", "--data-dir", str(tmp_path))
     assert done.returncode == 1
-    assert done.stderr == ("error: not logged in: no login is saved on this computer "
-                           "(viveka-pos login --phone PHONE)\n")
+    assert done.stderr == ("error: not logged in on this computer (viveka-pos login --phone "
+                           "PHONE)\n")
 
 
 def test_doctor_is_content_with_a_brand_new_demo_shop(demo: Path) -> None:

@@ -215,8 +215,7 @@ class AuthService:
     def check_session(self) -> SessionCheck:
         token = self._file.load()
         if token is None:
-            return SessionCheck(None, "no login is saved on this computer (viveka-pos login "
-                                      "--phone PHONE)")
+            return SessionCheck(None, "not logged in on this computer")
         return self.check_token(token)
 
     def check_token(self, token: str) -> SessionCheck:
