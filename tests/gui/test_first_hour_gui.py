@@ -302,6 +302,15 @@ def test_a_window_saved_off_the_screen_comes_back_whole(qtbot, services, tmp_pat
     assert QByteArray(settings.value("window/geometry"))  # a saved place was there to fix
 
 
+def test_a_first_start_leaves_room_for_the_title_bar(qtbot, services):
+    first = MainWindow(services)  # nothing saved yet
+    first.ask_before_parking = False
+    qtbot.addWidget(first)
+    area = QApplication.primaryScreen().availableGeometry()
+    assert first.height() == max(min(768, area.height() - 48), first.minimumHeight())
+    assert first.width() == max(min(1366, area.width() - 16), first.minimumWidth())
+
+
 # -------------------------------------------------------------- 11. print file name
 def test_the_print_dialog_proposes_the_invoice_number(qapp, qtbot):
     from PySide6.QtPrintSupport import QPrintDialog

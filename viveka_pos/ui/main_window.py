@@ -38,6 +38,8 @@ NOT_LOGGED_IN = "Not logged in"
 SYNC_NOT_CONFIGURED = "Offline — not configured"
 SYNC_NOT_RUNNING = "Sync configured — not running"
 DEFAULT_SIZE = QSize(1366, 768)
+#: room for a window frame and title bar, before the window system says how big they are
+FRAME_ALLOWANCE = QSize(16, 48)
 #: seconds between hand-overs of the interpreter lock between threads (see MainWindow)
 SWITCH_INTERVAL = 0.001
 
@@ -340,8 +342,14 @@ class MainWindow(QMainWindow):
             self._restored = True
             self.keep_on_screen()
             return
-        self.resize(DEFAULT_SIZE)
-        self.keep_on_screen()
+        # First start: 1366×768 where it fits with the title bar and task bar, else smaller
+        # (the frame is not known before the window is shown: allow for a title bar).
+        screen = QGuiApplication.primaryScreen()
+        size = DEFAULT_SIZE
+        if screen is not None:
+            room = screen.availableGeometry().size() - FRAME_ALLOWANCE
+            size = size.boundedTo(room).expandedTo(self.minimumSize())
+        self.resize(size)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
