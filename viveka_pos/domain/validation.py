@@ -116,13 +116,14 @@ def _number(value: object, field: str, what: str) -> Decimal:
 
 
 def phone(value: object, field: str = "phoneNumber", *, required: bool = True,
-          mobile_only: bool = True) -> str:
+          mobile_only: bool = True, check_plan: bool = True) -> str:
     """Digits of a phone number; Indian numbers given as +91/91/0091/0 + 10 digits keep 10.
 
     Spaces, dashes, dots and brackets are ignored. Other numbers keep all their digits
     (without the '+'): at least 10, at most 15 (the E.164 limit). The number must exist in
     its country's numbering plan; an Indian one must be a mobile unless ``mobile_only`` is
-    False (domain/phones.py).
+    False (domain/phones.py). ``check_plan=False`` only cleans: for finding a shop or a
+    customer saved before the check, or by another tool, under the number they have.
     """
     if _is_blank(value):
         if required:
@@ -159,17 +160,20 @@ def phone(value: object, field: str = "phoneNumber", *, required: bool = True,
         elif len(compact) == 11 and compact.startswith("0"):
             national = compact[1:]
     if national:
-        return _real_phone(national, field, indian=True, mobile_only=mobile_only)
+        return _real_phone(national, field, indian=True, mobile_only=mobile_only,
+                           check_plan=check_plan)
     if len(compact) < 10:
         raise ValidationError(field, "must have at least 10 digits")
     if len(compact) > 15:
         raise ValidationError(field, "must have at most 15 digits")
     return _real_phone(compact, field, indian=not plus and len(compact) == 10,
-                       mobile_only=mobile_only)
+                       mobile_only=mobile_only, check_plan=check_plan)
 
 
-def _real_phone(digits: str, field: str, *, indian: bool, mobile_only: bool) -> str:
-    problem = phone_problem(digits, indian=indian, mobile_only=mobile_only)
+def _real_phone(digits: str, field: str, *, indian: bool, mobile_only: bool,
+                check_plan: bool) -> str:
+    problem = phone_problem(digits, indian=indian, mobile_only=mobile_only) if check_plan \
+        else ""
     if problem:
         raise ValidationError(field, problem)
     return digits

@@ -398,3 +398,9 @@ def test_parse_date() -> None:
     assert error_of(v.parse_date, "2025-1-12", "invoiceDate").field == "invoiceDate"
     assert error_of(v.parse_date, datetime(2025, 1, 12), "invoiceDate").field == "invoiceDate"
     assert error_of(v.parse_date, None, "invoiceDate").message == "is required"
+
+
+def test_finding_by_phone_only_cleans_the_number() -> None:
+    # a customer or shop saved before the check (or by another tool) is still found
+    assert v.phone("12345 67890", check_plan=False) == "1234567890"
+    assert v.phone("+91 00000 00000", check_plan=False) == "0000000000"
