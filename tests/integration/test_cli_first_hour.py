@@ -107,8 +107,9 @@ def test_walk_in_credit_is_refused_and_nothing_is_saved(demo: Path) -> None:
     before = cli("report", "pending", "--json", "--data-dir", str(demo)).stdout
     done = cli("bill", "--item", "8902005=1", "--pay", "0", "--data-dir", str(demo))
     assert done.returncode == 1
-    assert done.stderr.startswith("error: paidAmount: ₹")
+    assert done.stderr.startswith("error: pay: ₹")
     assert "would stay due from a walk-in customer: add the customer" in done.stderr
+    assert done.stderr.endswith("(--customer PHONE)\n")
     assert cli("report", "pending", "--json", "--data-dir", str(demo)).stdout == before
     credit = cli("bill", "--customer", "9845012345", "--item", "8902005=1", "--pay", "100",
                  "--json", "--data-dir", str(demo))

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..domain.errors import ValidationError
 from ..domain.money import format_inr, to_rupees
 from ..services.backups import restore as restore_backup
 from ..services.context import ServiceContext
@@ -201,6 +202,11 @@ def cmd_bill(args: argparse.Namespace) -> int:
                     svc.carts.set_bill_discount(cart.cart_id, args.discount)
                 invoice = svc.invoices.generate(cart.cart_id, paid_amount=args.pay,
                                                 method=args.method, notes=args.note)
+            except ValidationError as exc:
+                svc.carts.discard(cart.cart_id)
+                if exc.field == "paidAmount" and args.customer is None and args.pay:
+                    raise ValidationError("pay", f"{exc.message} (--customer PHONE)") from None
+                raise
             except BaseException:
                 svc.carts.discard(cart.cart_id)
                 raise
