@@ -1,4 +1,4 @@
-# Two commands matter: `make run` and `make test`. Everything else supports them.
+# Three commands: `make system-deps` (once per machine), `make run`, `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,package]'
 	touch $(STAMP)
 
-## Start the app on the embedded store (no remote, no SMS key needed).
+## Start the app on the embedded store (no remote, no SMS key needed);
+## `make run DATA_DIR=/path` keeps the shop's data in that folder.
 run: $(STAMP)
-	$(BIN)/viveka-pos
+	$(BIN)/viveka-pos $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
 
 ## Lint and run the whole test suite.
 test: $(STAMP)
@@ -43,12 +44,15 @@ bench-check: $(STAMP)
 	test -f $(BENCH_S1)/viveka.sqlite3 || $(BIN)/python bench/dataset.py --out $(BENCH_S1) --scale S1
 	$(BIN)/python bench/cli_bench.py $(BENCH_S1) --runs 3 --check
 
-## Debian/Ubuntu libraries Qt needs (run as root or with sudo).
+## Debian/Ubuntu packages the app and the tests need; as root it runs apt-get itself,
+## otherwise through sudo (asks for your password).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
-	apt-get update
-	apt-get install -y --no-install-recommends python3-venv libegl1 libgl1 libxkbcommon0 \
-		libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-icccm4 libxcb-keysyms1 \
-		fonts-dejavu-core poppler-utils binutils
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		python3-venv libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
+		libdbus-1-3 libxcb-icccm4 libxcb-keysyms1 fonts-dejavu-core poppler-utils \
+		zbar-tools binutils
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -101,7 +101,8 @@ def _bill(svc: ShopServices, rng: random.Random, items: list[dict[str, Any]],
                 else rng.randint(1, 4)
             svc.carts.add_item(cart.cart_id, item["_id"], qty)
         total = paise_of(svc.carts.view(cart.cart_id).cart["totalAmount"])
-        paid = rng.choice([0, total, total // 2]) / 100
+        # credit and part payments only for a customer: a walk-in pays the whole bill
+        paid = (rng.choice([0, total, total // 2]) if customer is not None else total) / 100
         _say("try", "bill")
         invoice = svc.invoices.generate(cart.cart_id, paid_amount=paid)
     except BaseException:

@@ -72,7 +72,8 @@ def sign_in(ctx: Any, shop: dict[str, Any], *, just_created: bool) -> str:
     login), because a shop without a network or an SMS key must still be able to bill.
     """
     from .services.auth import AuthService
-    from .services.otp import MOCK_OTP, OtpService
+    from .services.demo import log_in_demo
+    from .services.otp import OtpService
 
     otp = OtpService(ctx)
     auth = AuthService(ctx, otp)
@@ -80,8 +81,7 @@ def sign_in(ctx: Any, shop: dict[str, Any], *, just_created: bool) -> str:
     session = auth.current_session()
     if session is None and just_created and otp.is_mock():
         try:
-            auth.start_login(phone)
-            session = auth.login(phone, MOCK_OTP)
+            session = log_in_demo(ctx, shop)
         except Exception:  # the dialog below explains whatever went wrong
             log.exception("automatic demo login failed")
     if session is None:

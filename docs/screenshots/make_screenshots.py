@@ -34,6 +34,7 @@ from viveka_pos.ui.dialogs.customer_lookup import CustomerLookupDialog  # noqa: 
 from viveka_pos.ui.dialogs.first_run import FirstRunDialog  # noqa: E402
 from viveka_pos.ui.dialogs.item_editor import ItemDialog  # noqa: E402
 from viveka_pos.ui.dialogs.join import JoinDialog  # noqa: E402
+from viveka_pos.ui.dialogs.parked import ParkedBillsDialog  # noqa: E402
 from viveka_pos.ui.dialogs.payment import PaymentDialog  # noqa: E402
 from viveka_pos.ui.dialogs.sales_return import ReturnDialog  # noqa: E402
 from viveka_pos.ui.main_window import MainWindow  # noqa: E402
@@ -120,9 +121,13 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     shop = create_demo_shop(ctx)
     services = ShopServices(ctx, shop["_id"])
     window = MainWindow(services)
+    window.ask_before_parking = False  # the shots end with the window closed, not asked
     window.resize(SIZE)
     window.show()
     settle(app)
+
+    lamp = services.catalog.item_by_code("8903006")  # sold out: Inventory and billing say so
+    services.catalog.adjust_stock(lamp["_id"], new_stock=0, note="Sold out")
 
     billing = window.screen("billing")
     customer = services.customers.by_phone("9880123456")
@@ -143,6 +148,23 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
 
     lookup = CustomerLookupDialog(window, services.customers)
     save(with_dialog(window, lookup, lambda d: d.query.setText("9845")), "billing-customer")
+
+    walk_in = PaymentDialog(window, total, lambda *a: None, customer="Walk-in customer",
+                            walk_in=True)
+    save(with_dialog(window, walk_in, lambda d: d.amount.setText("0")), "billing-credit")
+
+    box, _keep = billing.park_notice(billing.view)
+    save(with_dialog(window, box, lambda d: None), "billing-close")
+
+    billing.park_on_close(ask=False)  # as at closing: kept, labelled "Left open …"
+    billing._forget_cart()
+    billing.scan("8903006")  # the sold-out lamp: refused when scanned, not at payment
+    billing.search.clear()
+    settle(app)
+    save(window.grab(), "billing-out-of-stock")
+    parked = ParkedBillsDialog(window, billing._parked_carts(), lambda _id: None,
+                               zone="Asia/Kolkata")
+    save(with_dialog(window, parked, lambda d: None), "billing-parked")
 
     window.show_screen("inventory")
     settle(app)
@@ -210,6 +232,9 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     settings = window.show_screen("settings")
     settle(app)
     save(window.grab(), "settings")
+    settings.tabs.setCurrentIndex(2)
+    settle(app)
+    save(window.grab(), "settings-this-pc")
     settings.tabs.setCurrentIndex(4)
     settle(app)
     save(window.grab(), "settings-sync")

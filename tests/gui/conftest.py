@@ -69,6 +69,7 @@ def themed_app(qapp: QApplication) -> QApplication:
 def window(qtbot: Any, services: ShopServices, tmp_path: Path) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
     main = MainWindow(services, settings=settings)
+    main.ask_before_parking = False  # a bill left in progress is parked without asking
     qtbot.addWidget(main)
     main.resize(1366, 768)
     main.show()

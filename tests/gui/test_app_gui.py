@@ -27,8 +27,9 @@ from viveka_pos.ui.screens.reports import preset_range
 from viveka_pos.ui.workers import running_jobs
 
 
-def sell(services, code: str, quantity: int = 1, paid: str | None = None) -> dict:
-    cart = services.carts.create()
+def sell(services, code: str, quantity: int = 1, paid: str | None = None,
+         customer: str | None = None) -> dict:
+    cart = services.carts.create(customer=customer)
     services.carts.add_item(cart.cart_id, code, quantity)
     total = services.carts.view(cart.cart_id).totals.total_amount
     return services.invoices.generate(cart.cart_id,
@@ -123,7 +124,8 @@ def test_backup_and_restore_from_settings(window, services, qtbot, tmp_path: Pat
 
 
 def test_reports_run_and_export(window, services, qtbot, tmp_path: Path):
-    sell(services, "8902001", 2, paid="500")
+    services.customers.create("9845012345", name="Ravi Kumar")
+    sell(services, "8902001", 2, paid="500", customer="9845012345")  # credit: to a customer
     sell(services, "PEN01", 1)
     reports = window.show_screen("reports")
     qtbot.waitUntil(lambda: reports.dashboard.sales.value.text() == "₹1,087.00", timeout=5000)

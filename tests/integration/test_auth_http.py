@@ -343,7 +343,8 @@ def test_cli_whoami_logout_and_a_second_registration(
     assert err.splitlines()[-1] == (
         "error: phoneNumber: a shop is already registered with this number — log in instead")
     code, _, err = call_cli(monkeypatch, capsys, data, "whoami")
-    assert (code, err) == (1, "error: not logged in: not logged in on this computer\n")
+    assert (code, err) == (1, "error: not logged in on this computer (viveka-pos login "
+                              "--phone PHONE)\n")
     assert call_cli(monkeypatch, capsys, data, "login", "--phone", PHONE, "--otp", "1234")[0] == 0
     code, out, _ = call_cli(monkeypatch, capsys, data, "whoami")
     assert code == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.safety_shop import damage_invoice_page, make_shop, sell
+from tests.fixtures.safety_shop import CUSTOMER_PHONE, damage_invoice_page, make_shop, sell
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.services.backups import AutoBackup
 from viveka_pos.services.health import check_health
@@ -39,7 +39,7 @@ def make_data(data_dir: Path, *, backup_age: timedelta | None = timedelta(0),
     try:
         svc = make_shop(store)
         for _ in range(bills):
-            sell(svc, paid=100)
+            sell(svc, paid=100, customer=CUSTOMER_PHONE)
         if backup_age is not None:
             clock = FixedClock(datetime.now(UTC) - backup_age)
             assert AutoBackup(store, clock=clock).run().ok

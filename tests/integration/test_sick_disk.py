@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.safety_shop import (
+    CUSTOMER_PHONE,
     damage_invoice_page,
     file_rows,
     fixed_clock,
@@ -115,7 +116,7 @@ def make_data(data_dir: Path, bills: int = 1) -> dict[str, dict[str, Any]]:
     try:
         svc = make_shop(store)
         for _ in range(bills):
-            sell(svc, paid=100)
+            sell(svc, paid=100, customer=CUSTOMER_PHONE)
         return snapshot(store)
     finally:
         store.close()
@@ -179,7 +180,7 @@ def fill_to(store: Store, pages: int | None) -> None:
 
 def test_a_full_disk_never_half_saves_a_bill(store: Store) -> None:
     svc = make_shop(store, clock=fixed_clock())
-    sell(svc, paid=100)
+    sell(svc, paid=100, customer=CUSTOMER_PHONE)
     cart = svc.carts.create(customer=svc.customers.by_phone("9891112222")["_id"])
     svc.carts.add_item(cart.cart_id, "CARB", 2)
     svc.carts.add_item(cart.cart_id, "OIL", "1.5")
@@ -315,7 +316,7 @@ def damaged(request: pytest.FixtureRequest, data_dir: Path) -> dict[str, Any]:
     try:
         svc = make_shop(store)
         for _ in range(30):  # enough data for the damage to land in documents
-            sell(svc, paid=10)
+            sell(svc, paid=10, customer=CUSTOMER_PHONE)
         good = AutoBackup(store).run()
         assert good.ok
         sell(svc)

@@ -32,7 +32,23 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(subparsers)
+    _data_dir_after_commands(parser)
     return parser
+
+
+def _data_dir_after_commands(parser: argparse.ArgumentParser) -> None:
+    """Let ``--data-dir`` follow the command too (``viveka-pos report stock --data-dir D``).
+
+    Given in both places, the one after the command wins; not given after it, the default
+    is suppressed so the one before the command (or none) stands."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                if not any("--data-dir" in a.option_strings for a in sub._actions):
+                    sub.add_argument("--data-dir", default=argparse.SUPPRESS,
+                                     help="folder holding the shop's data (as before the "
+                                          "command)")
+                _data_dir_after_commands(sub)
 
 
 def main(argv: list[str]) -> int:

@@ -290,7 +290,10 @@ def _whoami(args: argparse.Namespace) -> int:
             _, auth = _services(store)
             check = auth.check_session()
         if check.session is None:
-            raise CommandError(f"not logged in: {check.reason}")
+            reason = check.reason
+            raise CommandError(f"{reason} (viveka-pos login --phone PHONE)"
+                               if reason.startswith("not logged in")
+                               else f"not logged in: {reason}")
         shop = check.session.shop
         print(
             f"{shop['businessName']} ({shop['phoneNumber']}), device "

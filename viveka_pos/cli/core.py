@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..domain.errors import ValidationError
 from ..domain.money import format_inr, to_rupees
 from ..services.backups import restore as restore_backup
 from ..services.context import ServiceContext
 from ..services.convert import paise_of
 from ..services.csv_io import export_items, import_items
-from ..services.demo import create_demo_shop
+from ..services.demo import create_demo_shop, log_in_demo
 from ..services.facade import ShopServices
+from ..services.otp import MOCK_OTP
 from ..services.shop import ShopService
 from ..store import Store
 from .common import CommandError, context_for, opened_store, print_json, run_command
@@ -64,7 +66,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--item", action="append", required=True, metavar="CODE=QTY",
                    help="item code and quantity; repeat for more lines")
     p.add_argument("--discount", default="0", help="bill discount in rupees")
-    p.add_argument("--pay", default="0", help="amount paid now in rupees (default 0)")
+    p.add_argument("--pay", default=None,
+                   help="amount paid now in rupees (default: the whole bill); less than the "
+                        "total is a credit sale, which needs --customer")
     p.add_argument("--method", default="cash", help="cash, card, upi, bank or other")
     p.add_argument("--note", default="", help="invoice notes")
     p.add_argument("--json", action="store_true", help="print the invoice as JSON")
@@ -100,8 +104,16 @@ def register(subparsers: Any) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     def body() -> int:
         with opened_store(args) as store:
-            shop = create_demo_shop(context_for(store), empty=args.empty)
+            ctx = context_for(store)
+            shop = create_demo_shop(ctx, empty=args.empty)
+            session = log_in_demo(ctx, shop)
             print(shop["phoneNumber"])
+        if session is None:
+            print("not logged in: SMS mode is set, log in with viveka-pos login --phone "
+                  f"{shop['phoneNumber']}", file=sys.stderr)
+        else:
+            print(f"logged in as {shop['shopName']} (demo OTP {MOCK_OTP}); valid until "
+                  f"{session.expires_at:%Y-%m-%d} (UTC)", file=sys.stderr)
         return 0
     return run_command(body)
 
@@ -158,7 +170,9 @@ def invoice_json(invoice: dict[str, Any]) -> dict[str, Any]:
         "totalAmount": invoice["totalAmount"],
         "paidAmount": invoice["paidAmount"],
         "balance": to_rupees(balance_paise(invoice)),
+        # The spec's isFinalized means "paid in full"; "status" says it in words.
         "isFinalized": invoice["isFinalized"],
+        "status": payment_status(invoice),
         "supplyType": invoice.get("supplyType", ""),
         "lines": [
             {"code": p.get("itemCode", ""), "name": p["itemName"], "quantity": p["quantity"],
@@ -167,6 +181,13 @@ def invoice_json(invoice: dict[str, Any]) -> dict[str, Any]:
             for p in invoice.get("products", [])
         ],
     }
+
+
+def payment_status(invoice: dict[str, Any]) -> str:
+    """``paid``, ``part-paid`` or ``credit`` (nothing paid yet)."""
+    if balance_paise(invoice) <= 0:
+        return "paid"
+    return "part-paid" if paise_of(invoice["paidAmount"]) > 0 else "credit"
 
 
 def cmd_bill(args: argparse.Namespace) -> int:
@@ -182,6 +203,11 @@ def cmd_bill(args: argparse.Namespace) -> int:
                     svc.carts.set_bill_discount(cart.cart_id, args.discount)
                 invoice = svc.invoices.generate(cart.cart_id, paid_amount=args.pay,
                                                 method=args.method, notes=args.note)
+            except ValidationError as exc:
+                svc.carts.discard(cart.cart_id)
+                if exc.field == "paidAmount" and args.customer is None and args.pay:
+                    raise ValidationError("pay", f"{exc.message} (--customer PHONE)") from None
+                raise
             except BaseException:
                 svc.carts.discard(cart.cart_id)
                 raise
@@ -189,6 +215,10 @@ def cmd_bill(args: argparse.Namespace) -> int:
                 print_json(invoice_json(invoice))
             else:
                 print(invoice["invoiceNumber"])
+                if payment_status(invoice) != "paid":
+                    print(f"due {format_inr(balance_paise(invoice))} from "
+                          f"{invoice['clientCustomerName'] or invoice['clientCustomerPhone']}",
+                          file=sys.stderr)
         return 0
     return run_command(body)
 

@@ -29,6 +29,7 @@ from ..services.report_tables import (
     pending,
     purchase_history,
     stock,
+    this_month,
 )
 from .common import CommandError, opened_store, print_json, run_command
 from .core import shop_services
@@ -64,14 +65,22 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_report)
 
 
-def _request(args: argparse.Namespace) -> ReportRequest:
+#: reports over a period of days (the others show things as they stand now)
+PERIOD_REPORTS = frozenset({"payments", "daybook", "gst", "gst-hsn"})
+
+
+def _request(args: argparse.Namespace, today: date) -> ReportRequest:
+    """What to report. ``today`` is the shop's date: with neither --from nor --to a period
+    report covers this month so far, as the app's Reports screen does; with one of them,
+    that single day."""
     date_from = v.parse_date(args.date_from, "from") if args.date_from else None
     date_to = v.parse_date(args.date_to, "to") if args.date_to else None
     if args.name == "history" and not args.customer:
-        raise CommandError("report history needs --customer PHONE")
+        raise CommandError("report history needs --customer PHONE (whose purchases)")
+    if args.name in PERIOD_REPORTS and date_from is None and date_to is None:
+        date_from, date_to = this_month(today)
     if (date_from is None) != (date_to is None):
-        today = date.today()
-        date_from, date_to = date_from or date_to or today, date_to or date_from or today
+        date_from, date_to = date_from or date_to, date_to or date_from
     return ReportRequest(date_from=date_from, date_to=date_to,
                          method=v.payment_method(args.method) if args.method else "",
                          low_stock_first=args.low_first, customer=args.customer)
@@ -122,9 +131,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         return gstr1_export(args)
 
     def body() -> int:
-        request = _request(args)
+        _request(args, date.today())  # bad options are refused before the data is opened
         with opened_store(args) as store:
             svc = shop_services(store)
+            request = _request(args, svc.scope.today())
             built = BUILDERS[args.name](svc, request)
             shop = svc.scope.shop()
         if args.json:

@@ -18,6 +18,7 @@ from bson import ObjectId
 
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.domain.money import MoneyError, format_inr, parse_decimal, to_paise
+from viveka_pos.domain.phones import phone_problem
 from viveka_pos.domain.states import state_by_code
 
 UNITS: tuple[str, ...] = ("nos", "kg", "litre", "meter", "pcs")
@@ -117,11 +118,15 @@ def _number(value: object, field: str, what: str) -> Decimal:
 # --- people and text -------------------------------------------------------------------------
 
 
-def phone(value: object, field: str = "phoneNumber", *, required: bool = True) -> str:
+def phone(value: object, field: str = "phoneNumber", *, required: bool = True,
+          mobile_only: bool = True, check_plan: bool = True) -> str:
     """Digits of a phone number; Indian numbers given as +91/91/0091/0 + 10 digits keep 10.
 
     Spaces, dashes, dots and brackets are ignored. Other numbers keep all their digits
-    (without the '+'): at least 10, at most 15 (the E.164 limit).
+    (without the '+'): at least 10, at most 15 (the E.164 limit). The number must exist in
+    its country's numbering plan; an Indian one must be a mobile unless ``mobile_only`` is
+    False (domain/phones.py). ``check_plan=False`` only cleans: for finding a shop or a
+    customer saved before the check, or by another tool, under the number they have.
     """
     if _is_blank(value):
         if required:
@@ -145,22 +150,36 @@ def phone(value: object, field: str = "phoneNumber", *, required: bool = True) -
         raise ValidationError(
             field, "may contain only digits, spaces, dashes and a leading +"
         )
+    national = ""
     if plus and compact.startswith("91"):
         if len(compact) != 12:
             raise ValidationError(field, "must have 10 digits after +91")
-        return compact[2:]
-    if not plus:
+        national = compact[2:]
+    elif not plus:
         if len(compact) == 12 and compact.startswith("91"):
-            return compact[2:]
-        if len(compact) == 14 and compact.startswith("0091"):
-            return compact[4:]
-        if len(compact) == 11 and compact.startswith("0"):
-            return compact[1:]
+            national = compact[2:]
+        elif len(compact) == 14 and compact.startswith("0091"):
+            national = compact[4:]
+        elif len(compact) == 11 and compact.startswith("0"):
+            national = compact[1:]
+    if national:
+        return _real_phone(national, field, indian=True, mobile_only=mobile_only,
+                           check_plan=check_plan)
     if len(compact) < 10:
         raise ValidationError(field, "must have at least 10 digits")
     if len(compact) > 15:
         raise ValidationError(field, "must have at most 15 digits")
-    return compact
+    return _real_phone(compact, field, indian=not plus and len(compact) == 10,
+                       mobile_only=mobile_only, check_plan=check_plan)
+
+
+def _real_phone(digits: str, field: str, *, indian: bool, mobile_only: bool,
+                check_plan: bool) -> str:
+    problem = phone_problem(digits, indian=indian, mobile_only=mobile_only) if check_plan \
+        else ""
+    if problem:
+        raise ValidationError(field, problem)
+    return digits
 
 
 def name(

@@ -50,7 +50,8 @@ def render_dealer_order(
         story,
         pagesize=A4,
         margins=MARGINS,
-        info=DocumentInfo(title=number, subject=TITLE, author=shop_view.name),
+        info=DocumentInfo(title=number, subject=TITLE, author=shop_view.name,
+                          created=order.get("createdAt")),
         decorate=ContinuedPages(A4, MARGINS, label=f"{TITLE} {number}",
                                 note=f"{shop_view.name}"),
     )

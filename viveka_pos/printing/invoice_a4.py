@@ -66,7 +66,8 @@ def render_invoice_a4(
     """
     shop_view = ShopView.from_document(shop)
     view = InvoiceView.from_documents(invoice, payments, shop_zone(shop_view.time_zone))
-    return _render(replace(view, copy_label=copy_label(copy)), shop_view)
+    return _render(replace(view, copy_label=copy_label(copy)), shop_view,
+                   invoice.get("generatedAt"))
 
 
 def render_credit_note_a4(note: dict[str, Any], shop: dict[str, Any], *,
@@ -74,10 +75,12 @@ def render_credit_note_a4(note: dict[str, Any], shop: dict[str, Any], *,
     """A credit note (a ``creditnotes`` document) as PDF bytes."""
     shop_view = ShopView.from_document(shop)
     view = InvoiceView.from_credit_note(note, shop_zone(shop_view.time_zone))
-    return _render(replace(view, copy_label=copy_label(copy)), shop_view)
+    return _render(replace(view, copy_label=copy_label(copy)), shop_view,
+                   note.get("generatedAt"))
 
 
-def _render(view: InvoiceView, shop_view: ShopView) -> bytes:
+def _render(view: InvoiceView, shop_view: ShopView, made: Any) -> bytes:
+    """``made``: when the document was made (the PDF's creation date)."""
     story: list[Flowable] = [
         _header(view, shop_view),
         Spacer(1, 3 * mm),
@@ -91,7 +94,8 @@ def _render(view: InvoiceView, shop_view: ShopView) -> bytes:
         story,
         pagesize=A4,
         margins=MARGINS,
-        info=DocumentInfo(title=view.number, subject=view.title, author=shop_view.name),
+        info=DocumentInfo(title=view.number, subject=view.title, author=shop_view.name,
+                          created=made),
         decorate=ContinuedPages(A4, MARGINS, label=f"{view.title} {view.number}",
                                 note=f"{shop_view.name} · {view.date}"),
     )

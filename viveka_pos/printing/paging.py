@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from reportlab.lib.utils import TimeStamp
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
@@ -24,11 +26,36 @@ PageDecorator = Callable[[Canvas, int, int], None]
 CREATOR = "Viveka POS"
 
 
+def pin_creation_date(canvas: Canvas, created: Any) -> None:
+    """Date the PDF (its CreationDate and ModDate) at ``created``, the moment the document
+    is of (an invoice: when it was generated; a datetime or its ISO text), else now.
+
+    The canvas is made with ``invariant=1`` for its fixed document id; ReportLab would then
+    date every PDF 1 Jan 2000. A datetime without a zone is UTC, as the store keeps them.
+    """
+    if isinstance(created, str):  # as JSON carries them: 2025-07-14T06:30:00Z
+        try:
+            created = datetime.fromisoformat(created)
+        except ValueError:
+            created = None
+    moment = created if isinstance(created, datetime) else datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    stamp = TimeStamp(invariant=1)  # the UTC form ReportLab writes; then our moment in it
+    stamp.t = moment.timestamp()
+    stamp.lt = moment.utctimetuple()
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    canvas._doc._timeStamp = stamp
+
+
 class _CountingCanvas(Canvas):
     """A canvas that finishes its pages only at ``save``, when the page count is known."""
 
-    def __init__(self, *args: Any, decorate: PageDecorator, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, decorate: PageDecorator, created: Any = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        pin_creation_date(self, created)
         self._decorate = decorate
         self._pending: list[dict[str, Any]] = []
 
@@ -57,11 +84,13 @@ class Margins:
 
 @dataclass(frozen=True, slots=True)
 class DocumentInfo:
-    """PDF metadata; fixed text only, so that a re-render is byte-identical."""
+    """PDF metadata; fixed text and a given date, so that a re-render is byte-identical."""
 
     title: str
     subject: str = ""
     author: str = ""
+    #: the PDF's creation date, a datetime (see pin_creation_date); else: when rendered
+    created: Any = None
 
 
 def build_pdf(
@@ -74,8 +103,8 @@ def build_pdf(
 ) -> bytes:
     """Lay out ``story`` and return the PDF.
 
-    ``invariant=1`` pins the creation date and the document id that ReportLab would
-    otherwise take from the clock, so the same input gives the same bytes.
+    ``invariant=1`` pins the document id that ReportLab would otherwise take from the clock,
+    and the creation date is ``info.created``, so the same input gives the same bytes.
     """
     register_fonts()
     buffer = io.BytesIO()
@@ -106,7 +135,8 @@ def build_pdf(
         id="body",
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[body])])
-    doc.build(list(story), canvasmaker=partial(_CountingCanvas, decorate=decorate))
+    doc.build(list(story), canvasmaker=partial(_CountingCanvas, decorate=decorate,
+                                               created=info.created))
     return buffer.getvalue()
 
 

@@ -72,12 +72,14 @@ def print_pdf(
     printer_name: str | None = None,
     paper: str = "a4",
     show_dialog: bool = True,
+    document_name: str = "",
 ) -> PrintResult:
     """Print a PDF made by this package; ``paper`` is ``"a4"``, ``"80mm"`` or ``"58mm"``.
 
     With ``show_dialog`` the print dialog opens on ``printer_name`` (or the system default)
     and a cancel returns ``PrintResult(False, …)``. Without it the job goes straight to
-    ``printer_name``, or to the default printer when that is empty.
+    ``printer_name``, or to the default printer when that is empty. ``document_name`` names
+    the job (and the file the dialog's "Print to file" proposes): fit for a file name.
     Raises :class:`PrintError` when the document cannot be printed.
     """
     if paper not in PAPERS:
@@ -93,7 +95,8 @@ def print_pdf(
         printer.setPrinterName(printer_name)
         if not show_dialog and printer.printerName() != printer_name:
             raise PrintError(f"The printer '{printer_name}' was not found; choose another one.")
-    printer.setDocName(_JOB_NAME)
+    # The print dialog's "Print to file" proposes this name (with .pdf): the invoice number.
+    printer.setDocName(document_name or _JOB_NAME)
     document = _load(document_class, pdf_bytes) if document_class is not None else None
     _set_paper(printer, paper, _first_page_points(document))
     if show_dialog:

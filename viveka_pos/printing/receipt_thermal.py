@@ -24,7 +24,7 @@ from viveka_pos.domain.money import format_inr
 from viveka_pos.printing.dates import shop_zone
 from viveka_pos.printing.fonts import BOLD, REGULAR, register_fonts, text_width
 from viveka_pos.printing.invoice_view import InvoiceView, copy_label
-from viveka_pos.printing.paging import CREATOR
+from viveka_pos.printing.paging import CREATOR, pin_creation_date
 from viveka_pos.printing.shop import ShopView
 from viveka_pos.printing.text import wrap
 from viveka_pos.printing.upi import QrCode, upi_payment_uri
@@ -331,7 +331,8 @@ def render_receipt(
     """The receipt as a one-page PDF exactly as wide as the roll and as long as its content."""
     layout = layout_receipt(invoice, shop, payments, width_mm, copy=copy)
     return draw_receipt(layout, title=str(invoice.get("invoiceNumber") or ""),
-                        author=ShopView.from_document(shop).name)
+                        author=ShopView.from_document(shop).name,
+                        created=invoice.get("generatedAt"))
 
 
 def render_credit_note_receipt(note: dict[str, Any], shop: dict[str, Any],
@@ -339,14 +340,16 @@ def render_credit_note_receipt(note: dict[str, Any], shop: dict[str, Any],
     """A credit note as a roll receipt (PDF)."""
     layout = layout_credit_note_receipt(note, shop, width_mm, copy=copy)
     return draw_receipt(layout, title=str(note.get("creditNoteNumber") or ""),
-                        author=ShopView.from_document(shop).name)
+                        author=ShopView.from_document(shop).name,
+                        created=note.get("generatedAt"))
 
 
-def draw_receipt(layout: ReceiptLayout, *, title: str, author: str) -> bytes:
+def draw_receipt(layout: ReceiptLayout, *, title: str, author: str, created: Any = None) -> bytes:
     register_fonts()
     paper = layout.paper
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(paper.width, layout.height), invariant=1)
+    pin_creation_date(canvas, created)
     canvas.setTitle(title)
     canvas.setAuthor(author)
     canvas.setSubject("Receipt")

@@ -65,8 +65,9 @@ def page_size(report: ReportTable) -> tuple[float, float]:
     return landscape(A4) if len(report.columns) > PORTRAIT_MAX_COLUMNS else A4
 
 
-def render_report(report: ReportTable, shop: dict[str, Any]) -> bytes:
-    """The report as PDF bytes; the same report always gives the same bytes."""
+def render_report(report: ReportTable, shop: dict[str, Any], *, created: Any = None) -> bytes:
+    """The report as PDF bytes, dated ``created`` (default: now); the same report of the
+    same moment always gives the same bytes."""
     report.check()
     shop_view = ShopView.from_document(shop)
     pagesize = page_size(report)
@@ -75,7 +76,8 @@ def render_report(report: ReportTable, shop: dict[str, Any]) -> bytes:
         [table],
         pagesize=pagesize,
         margins=MARGINS,
-        info=DocumentInfo(title=report.title, subject=report.subtitle, author=shop_view.name),
+        info=DocumentInfo(title=report.title, subject=report.subtitle, author=shop_view.name,
+                          created=created),
         decorate=_Heading(pagesize, shop_view.name, report.title, report.subtitle),
     )
 

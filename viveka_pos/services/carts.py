@@ -6,7 +6,7 @@ can be open at once — a parked bill is simply a cart that is not on screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -33,6 +33,8 @@ class CartView:
     lines: list[dict[str, Any]]
     customer: dict[str, Any] | None
     totals: InvoiceTotals
+    #: said when the change asked for more than the stock and the shop allows it
+    warning: str = ""
 
     @property
     def cart_id(self) -> ObjectId:
@@ -203,6 +205,8 @@ class CartService:
         lines = self._lines(cart["_id"])
         at = next((i for i, line in enumerate(lines) if line["itemId"] == item_doc["_id"]),
                   None)
+        on_bill = quantity_of(lines[at]["quantity"]) if at is not None else Decimal(0)
+        warning = self.stock_warning(item_doc, on_bill + qty)
         with self._scratch() as db:
             if at is not None:
                 existing = lines[at]
@@ -241,7 +245,31 @@ class CartService:
             else:
                 lines.append(stored)
             view = self._refresh(db, cart, lines=lines)
-        return view
+        return replace(view, warning=warning)
+
+    def stock_warning(self, item: dict[str, Any], quantity: Decimal, *,
+                      more: bool = True) -> str:
+        """'' when ``quantity`` of ``item`` is in stock. Beyond the stock: the warning to show
+        when the shop allows selling beyond stock (Settings → Billing), else ValidationError
+        — said when the line is added, not at payment. Lowering a quantity (``more`` False)
+        is never refused."""
+        stock = quantity_of(item.get("stock"))
+        if quantity <= stock:
+            return ""
+        name = item.get("name", "item")
+        unit = item.get("unit", "nos")
+        if stock <= 0:
+            text = f"{name} is out of stock"
+        else:
+            text = (f"{name}: only {stock.normalize():f} {unit} in stock, the bill has "
+                    f"{quantity.normalize():f}")
+        if more and not self.scope.settings().get("allowNegativeStock", False):
+            raise ValidationError("stock", f"{text} — not added. Receive stock in "
+                                  "Inventory, or allow selling beyond stock in Settings → "
+                                  "Billing")
+        if not self.scope.settings().get("allowNegativeStock", False):
+            return f"{text} — lower the quantity or remove the line to save the bill"
+        return f"{text} — selling beyond stock (allowed in Settings)"
 
     def _resolve_item(self, item: Any) -> dict[str, Any]:
         if isinstance(item, dict):
@@ -271,10 +299,13 @@ class CartService:
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
         qty = v.quantity(quantity, line.get("unit", "nos"), "quantity")
+        item = self.scope.store.get("items", line["itemId"])
+        more = qty > quantity_of(line["quantity"])
+        warning = self.stock_warning(item, qty, more=more) if item is not None else ""
         with self._scratch() as db:
             db.cartitems.update_one({"_id": line["_id"]}, {"$set": self._qty_fields(line, qty)})
             view = self._refresh(db, cart)
-        return view
+        return replace(view, warning=warning)
 
     def change_quantity(self, cart_id: Any, line_id: Any, step: int) -> CartView:
         """+1 / −1 from the keyboard; going below the minimum removes nothing (say so)."""

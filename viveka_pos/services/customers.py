@@ -77,7 +77,8 @@ class CustomerService:
 
     def by_phone(self, phone: Any) -> dict[str, Any] | None:
         return self.scope.db.clientCustomers.find_one(
-            {"clientId": self.scope.client_id, "phoneNumber": v.phone(phone, "phoneNumber")})
+            {"clientId": self.scope.client_id,
+             "phoneNumber": v.phone(phone, "phoneNumber", check_plan=False)})
 
     def get(self, customer_id: Any) -> dict[str, Any]:
         doc = self.scope.db.clientCustomers.find_one(

@@ -92,7 +92,7 @@ class DealerService:
             elif key == "contactPerson":
                 clean[key] = v.optional_name(value, "contactPerson", max_length=100)
             elif key == "phoneNumber":
-                clean[key] = v.phone(value, "phoneNumber", required=False)
+                clean[key] = v.phone(value, "phoneNumber", required=False, mobile_only=False)
             elif key == "email":
                 clean[key] = v.email(value, "email")
             elif key == "address":

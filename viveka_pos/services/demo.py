@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain.clock import FixedClock, shop_zone
 from ..domain.validation import gstin_check_char
@@ -16,6 +16,9 @@ from .context import ServiceContext
 from .device import DeviceSettings
 from .facade import ShopServices
 from .shop import ShopService
+
+if TYPE_CHECKING:
+    from .auth import Session
 
 DEMO_PHONE = "9876500001"
 
@@ -106,6 +109,24 @@ def create_demo_shop(ctx: ServiceContext, *, empty: bool = False,
     if not empty:
         _fill(ctx, shop, random.Random(seed))
     return shops.get(shop["_id"])
+
+
+def log_in_demo(ctx: ServiceContext, shop: dict[str, Any]) -> Session | None:
+    """Log this PC in to the demo shop with the demo OTP (no SMS), as the app and
+    ``viveka-pos demo`` both do right after making it; a valid saved login is kept.
+    None when real SMS are configured (``VIVEKA_OTP_MODE=sms``): no OTP is sent unasked."""
+    from .auth import AuthService
+    from .otp import MOCK_OTP, OtpService
+
+    otp = OtpService(ctx)
+    auth = AuthService(ctx, otp)
+    session = auth.current_session()
+    if session is not None and session.client_id == shop["_id"]:
+        return session
+    if not otp.is_mock():
+        return None
+    auth.start_login(shop["phoneNumber"])
+    return auth.login(shop["phoneNumber"], MOCK_OTP)
 
 
 def _fill(ctx: ServiceContext, shop: dict[str, Any], rng: random.Random) -> None:

@@ -6,7 +6,7 @@ failed check with the reason. A problem is something that can cost the shop its 
 * the database fails SQLite's ``PRAGMA integrity_check``;
 * an invoice hash chain does not verify (an invoice was changed, removed or re-ordered);
 * the data version is not the one this program writes;
-* no good backup in the last 7 days;
+* no good backup in the last 7 days (a shop set up less than 7 days ago may have none yet);
 * less than 200 MB free on the disk holding the data folder.
 
 Pending sync records and dead letters are reported for information only: being offline is
@@ -149,6 +149,14 @@ def check_backup(store: Store, now: datetime, max_age: timedelta = MAX_BACKUP_AG
             moments.append((entry.created_at, str(entry.folder)))
             break
     if not moments:
+        started = _shop_started(store)
+        if started is not None and now - started <= max_age:
+            # A new shop is not yet overdue: the first backup is due a week after set-up.
+            due = started + max_age
+            return Check("backup", "Last backup", True,
+                         f"none yet (the shop was set up {_age((now - started).total_seconds())}"
+                         f" ago); the first is due by {due:%Y-%m-%d} — the app makes one at "
+                         "start, or run viveka-pos backup DIR", None)
         return Check("backup", "Last backup", False,
                      "no backup of this data was found — make one now (viveka-pos backup DIR)",
                      None)
@@ -159,6 +167,16 @@ def check_backup(store: Store, now: datetime, max_age: timedelta = MAX_BACKUP_AG
     if not ok:
         detail += f" — older than {max_age.days} days: make a backup now"
     return Check("backup", "Last backup", ok, detail, round(seconds))
+
+
+def _shop_started(store: Store) -> datetime | None:
+    """When the first shop of this store was set up (UTC), if it says."""
+    moments = [doc["createdAt"] for doc in store.iter_docs("clients")
+               if isinstance(doc.get("createdAt"), datetime)]
+    if not moments:
+        return None
+    first = min(m.replace(tzinfo=UTC) if m.tzinfo is None else m for m in moments)
+    return first.astimezone(UTC)
 
 
 def check_disk(store: Store, min_free: int = MIN_FREE_BYTES) -> Check:

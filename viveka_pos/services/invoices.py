@@ -43,6 +43,9 @@ def check_rule_46(customer: dict[str, Any] | None, total: int) -> None:
     for field, label in (("name", "name"), ("address", "address"), ("stateCode", "state")):
         if not str(customer.get(field) or "").strip():
             raise ValidationError(field, f"the customer's {label} is missing: {why}")
+#: Money owed must be owed by someone: a credit or part payment needs a customer on the bill.
+WALK_IN_CREDIT = ("{due} would stay due from a walk-in customer: add the customer (phone and "
+                  "name) to give credit, or take the full amount")
 
 
 class InvoiceService:
@@ -50,22 +53,26 @@ class InvoiceService:
         self.scope = scope
         self.carts = CartService(scope)
 
-    def generate(self, cart_id: Any, *, paid_amount: Any = 0, method: Any = "cash",
+    def generate(self, cart_id: Any, *, paid_amount: Any = None, method: Any = "cash",
                  payment_note: Any = "", notes: Any = "") -> dict[str, Any]:
         """Save the bill: invoice, first payment, stock, history — all or nothing.
 
         ``paid_amount`` may be 0 (credit), part of the total, or the total; the invoice is
-        finalized when it is fully paid.
+        finalized when it is fully paid. Credit (less than the total) needs a customer.
+        None (not given) is the whole bill, as the payment dialog proposes.
         """
         shop = self.scope.require_active()
         view = self.carts.view(cart_id)
         if view.is_empty:
             raise ValidationError("cartId", "the bill has no items")
         total = view.totals.total_amount
-        paid = v.amount(paid_amount, "paidAmount")
+        paid = total if paid_amount is None else v.amount(paid_amount, "paidAmount")
         if paid > total:
             raise ValidationError("paidAmount", f"{format_inr(paid)} is more than the bill "
                                   f"total {format_inr(total)}")
+        if paid < total and view.customer is None:
+            raise ValidationError("paidAmount", WALK_IN_CREDIT.format(
+                due=format_inr(total - paid)))
         method_name = v.payment_method(method, "method")
         note_text = v.optional_text(payment_note, "note", max_length=500)
         notes_text = v.optional_text(notes, "notes", max_length=500)
@@ -99,6 +106,13 @@ class InvoiceService:
             db.cartitems.delete_many({"cartId": view.cart_id})
             db.carts.delete_one({"_id": view.cart_id})
         return self.get(invoice["_id"])
+
+    def next_number(self, series: str | None = None) -> str:
+        """The number the next bill of ``series`` (default: this PC's) gets today."""
+        series = series or DeviceSettings(self.scope.store).get("invoicePrefix")
+        fy = financial_year(self.scope.today())
+        return next_slot(self.scope.db, self.scope.client_id, INVOICE_SERIES, series,
+                         fy).number
 
     def _invoice_doc(self, shop: dict[str, Any], view: CartView, number: str, series: str,
                      fy: str, seq: int, today: Any, now: Any, notes: str) -> dict[str, Any]:

@@ -296,7 +296,7 @@ class OtpService:
         ``gateways.sms.SmsError`` subclasses (user-facing ``str``) when delivery fails; in
         both cases nothing is stored or changed.
         """
-        phone_number = v.phone(phone, "phoneNumber")
+        phone_number = v.phone(phone, "phoneNumber", check_plan=False)
         purpose_name = v.otp_purpose(purpose)
         settings = self.settings()
         if settings.mock and self._shop_has_remote():
@@ -384,7 +384,8 @@ class OtpService:
 
     def pending(self, phone: object, purpose: object = "generic") -> OtpChallenge | None:
         """The OTP that can still be entered for this phone + purpose, if any."""
-        doc = self._sessions.find(None, v.phone(phone, "phoneNumber"), v.otp_purpose(purpose))
+        doc = self._sessions.find(None, v.phone(phone, "phoneNumber", check_plan=False),
+                                  v.otp_purpose(purpose))
         if doc is None or self._ctx.now() >= doc["expiresAt"]:
             return None
         challenge = _challenge(doc)
@@ -404,7 +405,7 @@ class OtpService:
         a profile typo does not cost the user a new SMS). A wrong OTP raises
         :class:`OtpError` before the block runs, after its counted try is committed.
         """
-        phone_number = v.phone(phone, "phoneNumber")
+        phone_number = v.phone(phone, "phoneNumber", check_plan=False)
         purpose_name = v.otp_purpose(purpose)
         code = _clean_code(otp)
         store = self._ctx.store

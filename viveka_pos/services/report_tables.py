@@ -54,6 +54,12 @@ def plain(paise: int) -> str:
     return f"{to_decimal(paise)}"
 
 
+def this_month(today: date) -> tuple[date, date]:
+    """The period a report shows when none is chosen: this month up to today (the GUI's
+    first choice and the CLI's default, so both answer the same question)."""
+    return today.replace(day=1), today
+
+
 def _period(request: ReportRequest) -> str:
     if request.date_from is None or request.date_to is None:
         return ""
@@ -116,6 +122,13 @@ def payments(services: ShopServices, request: ReportRequest) -> BuiltReport:
 
 
 # ------------------------------------------------------------------------- pending
+def _who(row: Any) -> str:
+    """The customer's name; a bill owed by nobody named (walk-in credit, which the app no
+    longer allows, or a customer saved without a name) says so instead of a blank."""
+    return row.customer_name or ("Walk-in (no customer)" if not row.customer_phone
+                                 else "(no name)")
+
+
 def pending(services: ShopServices, request: ReportRequest) -> BuiltReport:
     report = services.reports.pending_invoices(request.customer or None)
     columns = [Column("Invoice", width=1.3), Column("Date", width=1.0),
@@ -123,7 +136,7 @@ def pending(services: ShopServices, request: ReportRequest) -> BuiltReport:
                Column("Phone", width=1.1), Column("Total", "right", 1.1),
                Column("Paid", "right", 1.1), Column("Balance", "right", 1.1),
                Column("Days overdue", "right", 0.8)]
-    rows = [[r.invoice_number, day(r.invoice_date), day(r.due_date), r.customer_name,
+    rows = [[r.invoice_number, day(r.invoice_date), day(r.due_date), _who(r),
              r.customer_phone, money(r.total), money(r.paid), money(r.balance),
              str(r.overdue_days) if r.overdue_days else ""] for r in report.rows]
     table = ReportTable("Pending invoices (dues)", f"as of {day(services.scope.today())}",

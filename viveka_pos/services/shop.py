@@ -157,7 +157,8 @@ class ShopService:
         return doc
 
     def find_by_phone(self, phone: Any) -> dict[str, Any] | None:
-        return self._db.clients.find_one({"phoneNumber": v.phone(phone, "phoneNumber")})
+        return self._db.clients.find_one(
+            {"phoneNumber": v.phone(phone, "phoneNumber", check_plan=False)})
 
     def local_shop(self) -> dict[str, Any] | None:
         """The shop kept on this computer (the first registered one), if any."""

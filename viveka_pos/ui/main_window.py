@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -38,6 +38,8 @@ NOT_LOGGED_IN = "Not logged in"
 SYNC_NOT_CONFIGURED = "Offline — not configured"
 SYNC_NOT_RUNNING = "Sync configured — not running"
 DEFAULT_SIZE = QSize(1366, 768)
+#: room for a window frame and title bar, before the window system says how big they are
+FRAME_ALLOWANCE = QSize(16, 48)
 #: seconds between hand-overs of the interpreter lock between threads (see MainWindow)
 SWITCH_INTERVAL = 0.001
 
@@ -115,6 +117,10 @@ class MainWindow(QMainWindow):
         self.sync_worker: Any = None
         self.screens: dict[str, QWidget] = {}
         self._sync_override = ""
+        #: closing with a bill in progress asks first (tests that leave one close quietly)
+        self.ask_before_parking = True
+        self._placed = False
+        self._restored = False  # a size and place saved at the last close were restored
         self._dirty: dict[str, set[str] | None] = {}
         self.setWindowTitle("Viveka POS")
         self.setMinimumSize(1024, 640)
@@ -290,8 +296,48 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         saved = self.settings.value("window/geometry") if self.settings is not None else None
         if isinstance(saved, QByteArray | bytes) and self.restoreGeometry(QByteArray(saved)):
+            self._restored = True
+            self.keep_on_screen()
             return
-        self.resize(DEFAULT_SIZE)
+        # First start: 1366×768 where it fits with the title bar and task bar, else smaller
+        # (the frame is not known before the window is shown: allow for a title bar).
+        screen = QGuiApplication.primaryScreen()
+        size = DEFAULT_SIZE
+        if screen is not None:
+            room = screen.availableGeometry().size() - FRAME_ALLOWANCE
+            size = size.boundedTo(room).expandedTo(self.minimumSize())
+        self.resize(size)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._restored and not self._placed:  # with its frame known: place it again
+            self._placed = True
+            self.keep_on_screen()
+
+    def keep_on_screen(self) -> None:
+        """Fit the window, frame and status bar included, inside the screen's free area
+        (without the task bar): a size saved on a bigger screen, or a place half off it,
+        would hide the status bar or the title bar."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        # the screen the window's middle is on (a screen unplugged since: the main one)
+        screen = (QGuiApplication.screenAt(self.frameGeometry().center())
+                  or QGuiApplication.primaryScreen())
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w = max(frame.width() - self.width(), 0)
+        extra_h = max(frame.height() - self.height(), 0)
+        width = min(self.width(), area.width() - extra_w)
+        height = min(self.height(), area.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(max(width, self.minimumWidth()), max(height, self.minimumHeight()))
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+        y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(max(x, area.left()), max(y, area.top()))
 
     def save_geometry(self) -> None:
         if self.settings is not None:
@@ -299,6 +345,11 @@ class MainWindow(QMainWindow):
             self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        billing = self.screens.get("billing")
+        park = getattr(billing, "park_on_close", None)
+        if park is not None and not park(ask=self.ask_before_parking):
+            event.ignore()  # "Go back": the bill stays on screen
+            return
         self.save_geometry()
         self.events.stop()
         billing = self.screens.get("billing")

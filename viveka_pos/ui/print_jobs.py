@@ -80,7 +80,8 @@ def send_to_printer(parent: QWidget, services: ShopServices, pdf: bytes, *, pape
     printer = str(services.device.get("printerName") or "")
     try:
         result = print_pdf(pdf, parent, printer_name=printer or None, paper=paper,
-                           show_dialog=ask or not printer)
+                           show_dialog=ask or not printer,
+                           document_name=suggested_name.removesuffix(".pdf"))
     except PrintError as exc:
         log.warning("printing failed: %s", exc)
         return offer_save(parent, pdf, suggested_name, reason=str(exc))

@@ -48,10 +48,8 @@ def test_validation_error_survives_pickle() -> None:
         ("919890000000", "9890000000"),
         ("09890000000", "9890000000"),
         ("0091 98900 00000", "9890000000"),
-        ("(080) 2345 6789", "8023456789"),
         (9890000000, "9890000000"),
         ("+44 20 7946 0958", "442079460958"),
-        ("123456789012345", "123456789012345"),
     ],
 )
 def test_phone_cleans_to_digits(raw: object, clean: str) -> None:
@@ -76,6 +74,34 @@ def test_phone_rejections(raw: object, message: str) -> None:
     err = error_of(v.phone, raw)
     assert err.field == "phoneNumber"
     assert err.message == message
+
+
+MOBILE_RULE = "must be an Indian mobile number (10 digits starting with 6, 7, 8 or 9)"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("0000000000", MOBILE_RULE),
+        ("1234567890", MOBILE_RULE),
+        ("+91 12345 67890", MOBILE_RULE),
+        ("5123456789", MOBILE_RULE),
+        ("(080) 2345 6789", MOBILE_RULE),  # a Bengaluru landline: no SMS, no login
+        ("123456789012345", "is not a valid phone number (write a number from abroad with + "
+                            "and its country code)"),
+        ("+999 1234567890", "is not a valid phone number (write a number from abroad with + "
+                            "and its country code)"),
+    ],
+)
+def test_phone_must_be_a_real_indian_mobile(raw: str, message: str) -> None:
+    err = error_of(v.phone, raw)
+    assert (err.field, err.message) == ("phoneNumber", message)
+
+
+def test_a_landline_is_fine_where_a_mobile_is_not_needed() -> None:
+    assert v.phone("(080) 2345 6789", mobile_only=False) == "8023456789"
+    err = error_of(lambda raw: v.phone(raw, mobile_only=False), "0000000000")
+    assert err.message == "is not a valid Indian phone number"
 
 
 def test_optional_phone_may_be_empty_and_field_is_named() -> None:
@@ -374,3 +400,9 @@ def test_parse_date() -> None:
     assert error_of(v.parse_date, "2025-1-12", "invoiceDate").field == "invoiceDate"
     assert error_of(v.parse_date, datetime(2025, 1, 12), "invoiceDate").field == "invoiceDate"
     assert error_of(v.parse_date, None, "invoiceDate").message == "is required"
+
+
+def test_finding_by_phone_only_cleans_the_number() -> None:
+    # a customer or shop saved before the check (or by another tool) is still found
+    assert v.phone("12345 67890", check_plan=False) == "1234567890"
+    assert v.phone("+91 00000 00000", check_plan=False) == "0000000000"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -77,4 +78,14 @@ def test_rows_must_match_the_columns(shop):
 
 
 def test_report_is_reproducible(shop):
-    assert render_report(sales_report(40), shop) == render_report(sales_report(40), shop)
+    made = datetime(2025, 7, 14, 6, 30, tzinfo=UTC)
+    first = render_report(sales_report(40), shop, created=made)
+    assert first == render_report(sales_report(40), shop, created=made)
+    assert PdfReader(io.BytesIO(first)).metadata.creation_date == made
+
+
+def test_a_report_is_dated_when_it_is_made(shop):
+    before = datetime.now(UTC).replace(microsecond=0)
+    pdf = render_report(sales_report(3), shop)
+    created = PdfReader(io.BytesIO(pdf)).metadata.creation_date
+    assert before <= created <= datetime.now(UTC)

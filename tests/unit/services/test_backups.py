@@ -12,7 +12,7 @@ from pathlib import Path
 import bson
 import pytest
 
-from tests.fixtures.safety_shop import fixed_clock, make_shop, sell
+from tests.fixtures.safety_shop import CUSTOMER_PHONE, fixed_clock, make_shop, sell
 from viveka_pos.domain.clock import FixedClock, shop_zone
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services import backup_check, backups
@@ -41,7 +41,7 @@ def auto_folders(folder: Path) -> list[str]:
 # ------------------------------------------------------------------------- when and where
 def test_start_up_backup_once_a_day_into_the_default_folder(
         store: Store, svc: ShopServices, clock: FixedClock, data_dir: Path) -> None:
-    sell(svc, paid=100)
+    sell(svc, paid=100, customer=CUSTOMER_PHONE)
     auto = AutoBackup(store, clock=clock)
     thread = auto.start_up()
     assert thread is not None
@@ -254,7 +254,7 @@ def test_prune_touches_only_this_stores_automatic_backups(
 # ------------------------------------------------------------------------- restore
 def test_preview_and_restore_of_this_shops_backup(
         store: Store, svc: ShopServices, data_dir: Path) -> None:
-    sell(svc, paid=100)
+    sell(svc, paid=100, customer=CUSTOMER_PHONE)
     outcome = AutoBackup(store).run()
     later = sell(svc)
     seen = backups.preview(outcome.entry.folder, store)

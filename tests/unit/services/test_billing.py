@@ -58,7 +58,8 @@ def test_invoice_dates_and_number(svc: ShopServices, carb: dict) -> None:
     invoice = svc.invoices.generate(cart.cart_id)
     assert invoice["invoiceDate"] == "2025-06-16" and invoice["dueDate"] == "2025-07-16"
     assert invoice["invoiceNumber"] == "A/2526/00001"
-    assert invoice["paidAmount"] == 0 and invoice["isFinalized"] is False
+    # no amount given: the whole bill is paid, as the payment dialog proposes
+    assert invoice["paidAmount"] == 2500 and invoice["isFinalized"] is True
     svc.device.update(invoicePrefix="B2")
     cart = svc.carts.create()
     svc.carts.add_item(cart.cart_id, carb["_id"], 1)
@@ -170,17 +171,20 @@ def test_stock_is_checked_and_decremented_by_movements(svc: ShopServices, carb: 
     buyer = svc.customers.create("9891112222", name="Bob Smith", address="4 Station Road",
                                  state_code="Maharashtra")
     cart = svc.carts.create(customer=buyer["_id"])
-    svc.carts.add_item(cart.cart_id, "CARB", 51)
+    svc.carts.add_item(cart.cart_id, "CARB", 50)
+    other = svc.carts.create()  # the other counter sells one meanwhile
+    svc.carts.add_item(other.cart_id, "CARB", 1)
+    svc.invoices.generate(other.cart_id)
     before = svc.ctx.store.counts()
-    with pytest.raises(ValidationError, match="only 50 in stock"):
+    with pytest.raises(ValidationError, match="only 49 in stock"):
         svc.invoices.generate(cart.cart_id)
     assert svc.ctx.store.counts() == before  # nothing half-written
-    svc.carts.set_quantity(cart.cart_id, svc.carts.view(cart.cart_id).lines[0]["_id"], 50)
+    svc.carts.set_quantity(cart.cart_id, svc.carts.view(cart.cart_id).lines[0]["_id"], 49)
     invoice = svc.invoices.generate(cart.cart_id)
     assert svc.catalog.item(carb["_id"])["stock"] == 0
     moves = list(svc.ctx.store.db.stockmovements.find({"itemId": carb["_id"]}))
-    assert sorted(m["quantity"] for m in moves) == [-50, 50]
-    sale = next(m for m in moves if m["reason"] == "sale")
+    assert sorted(m["quantity"] for m in moves) == [-49, -1, 50]
+    sale = next(m for m in moves if m["reason"] == "sale" and m["quantity"] == -49)
     assert sale["refId"] == invoice["_id"]
 
 
@@ -194,7 +198,7 @@ def test_paid_more_than_total_is_refused(svc: ShopServices, carb: dict) -> None:
 
 
 def test_payment_rules(svc: ShopServices, carb: dict) -> None:
-    cart = svc.carts.create()
+    cart = svc.carts.create(customer=svc.customers.create("9891112222", name="Bob")["_id"])
     svc.carts.add_item(cart.cart_id, "CARB", 1)
     invoice = svc.invoices.generate(cart.cart_id, paid_amount=500)
     for bad, message in [(0, "more than zero"), (-5, "negative"), ("2000.01", "balance"),
@@ -230,10 +234,11 @@ def test_inactive_shop_cannot_bill(svc: ShopServices, carb: dict) -> None:
 
 def test_hash_chain_detects_edits_and_gaps(svc: ShopServices, carb: dict, clock) -> None:
     numbers = []
+    bob = svc.customers.create("9891112222", name="Bob")
     for _ in range(4):
-        cart = svc.carts.create()
+        cart = svc.carts.create(customer=bob["_id"])
         svc.carts.add_item(cart.cart_id, "CARB", 1)
-        numbers.append(svc.invoices.generate(cart.cart_id)["invoiceNumber"])
+        numbers.append(svc.invoices.generate(cart.cart_id, paid_amount=0)["invoiceNumber"])
         clock.advance(timedelta(minutes=5))
     assert svc.invoices.verify() == []
     db = svc.ctx.store.db
@@ -260,8 +265,9 @@ def test_invoice_numbers_never_reused(svc: ShopServices, carb: dict) -> None:
 
 def test_outbox_gets_every_business_write_of_a_bill(svc: ShopServices, carb: dict) -> None:
     store = svc.ctx.store
+    bob = svc.customers.create("9891112222", name="Bob")
     before = {(r["collection"], str(r["docId"])) for r in store.outbox_batch(10_000)}
-    cart = svc.carts.create()
+    cart = svc.carts.create(customer=bob["_id"])
     svc.carts.add_item(cart.cart_id, "CARB", 1)
     invoice = svc.invoices.generate(cart.cart_id, paid_amount=100)
     after = {(r["collection"], str(r["docId"])) for r in store.outbox_batch(10_000)}
@@ -298,3 +304,13 @@ def test_rule_46_big_bill_to_unregistered_buyer_needs_name_address_state(
     small = svc.carts.create()
     svc.carts.add_item(small.cart_id, "CARB", 19)
     assert svc.invoices.generate(small.cart_id)["totalAmount"] == 47500
+def test_credit_needs_a_customer_on_the_bill(svc: ShopServices, carb: dict) -> None:
+    cart = svc.carts.create()
+    svc.carts.add_item(cart.cart_id, "CARB", 1)
+    for paid in (0, "2000"):
+        with pytest.raises(ValidationError) as err:
+            svc.invoices.generate(cart.cart_id, paid_amount=paid)
+        assert err.value.field == "paidAmount"
+        assert "would stay due from a walk-in customer: add the customer" in err.value.message
+    assert svc.ctx.store.count("invoices") == 0 and svc.carts.view(cart.cart_id).lines
+    assert svc.invoices.generate(cart.cart_id, paid_amount=2500)["isFinalized"] is True

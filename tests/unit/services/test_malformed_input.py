@@ -43,7 +43,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
     customer = svc.customers.create("9891112222", name="Bob")
     cart = svc.carts.create(customer=customer["_id"])
     view = svc.carts.add_item(cart.cart_id, "CARB", 1)
-    other = svc.carts.create()
+    other = svc.carts.create(customer=customer["_id"])
     svc.carts.add_item(other.cart_id, "CARB", 1)
     invoice = svc.invoices.generate(other.cart_id, paid_amount=100)
     yield {"svc": svc, "item": item, "cart": cart.cart_id, "line": view.lines[0]["_id"],

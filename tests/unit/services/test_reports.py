@@ -204,7 +204,7 @@ def test_reports_follow_new_bills_and_default_to_today(svc: ShopServices,
                                                        clock: FixedClock) -> None:
     assert svc.reports.day_book().rows[0].day == DAY3  # clock: 00:30 on the 18th in India
     clock.set(at(DAY3, 6))
-    cart = svc.carts.create()
+    cart = svc.carts.create(customer=data["bob"]["_id"])
     svc.carts.add_item(cart.cart_id, "BOLT", 5)
     svc.invoices.generate(cart.cart_id, paid_amount=20, method="other")
     row = svc.reports.day_book(DAY3, DAY3).rows[0]
@@ -346,7 +346,7 @@ def test_shops_are_kept_apart(svc: ShopServices, data: dict[str, Any], ctx: Serv
                                       business_name="Meena Motors", state="Kerala")
     svc2 = ShopServices(ctx, other["_id"])
     svc2.catalog.create_item(name="Mirror", price=200, code="MIR", stock=2)
-    cart = svc2.carts.create()
+    cart = svc2.carts.create(customer=svc2.customers.create("9891112222", name="Bob")["_id"])
     svc2.carts.add_item(cart.cart_id, "MIR", 1)
     svc2.invoices.generate(cart.cart_id, paid_amount=0)
     assert svc2.reports.pending_invoices().total_balance == 20000
@@ -404,7 +404,7 @@ def test_a_rebuilt_ledger_gives_the_same_answers_and_follows_new_bills(
     assert svc.reports.pending_invoices() == pending
     gst_before = svc.reports.gst_summary(DAY1, DAY3)
     clock.set(at(DAY2, 7))
-    cart = svc.carts.create()
+    cart = svc.carts.create(customer=data["bob"]["_id"])
     svc.carts.add_item(cart.cart_id, "BOLT", 10)  # ₹100, 0 % GST
     svc.invoices.generate(cart.cart_id, paid_amount=0)
     after = {r.day: r for r in svc.reports.day_book(DAY1, DAY3).rows}

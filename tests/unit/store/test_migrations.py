@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.safety_shop import (
+    CUSTOMER_PHONE,
     file_info,
     file_rows,
     fixed_clock,
@@ -47,7 +48,7 @@ def make_v1_store(data_dir: Path) -> dict[str, Any]:
     try:
         svc = make_shop(store)
         customer = svc.customers.by_phone("9891112222")
-        sell(svc, paid=1000)
+        sell(svc, paid=1000, customer=CUSTOMER_PHONE)
         sell(svc, {"OIL": "1.5"}, customer=customer["_id"], paid="518.25")
         shop = store.db.clients.find_one({})
         with store.unit_of_work(record_outbox=False) as db:

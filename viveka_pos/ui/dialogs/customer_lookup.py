@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain import phones
 from ...domain import validation as v
 from ...domain.errors import ValidationError
 from ...services.customers import CustomerService
@@ -33,6 +34,8 @@ from ..widgets.fields import FormErrors, state_combo
 SEARCH_LIMIT = 30
 
 
+INFO = "Type a phone number or a name. Enter picks the highlighted customer."
+
 class CustomerLookupDialog(QDialog):
     def __init__(self, parent: QWidget | None, customers: CustomerService, *,
                  current: dict[str, Any] | None = None):
@@ -40,6 +43,7 @@ class CustomerLookupDialog(QDialog):
         self.setWindowTitle("Customer")
         self.setMinimumSize(620, 480)
         self.customers = customers
+        phones.prepare()  # checked as digits are typed: no pause mid-typing (or mid-scan)
         self.chosen: dict[str, Any] | None = None
         self.walk_in = False
         enabled = customers.enabled_fields()
@@ -89,8 +93,7 @@ class CustomerLookupDialog(QDialog):
         self.new_box.hide()
         layout.addWidget(self.new_box)
 
-        self.info = QLabel("Type a phone number or a name. Enter picks the highlighted "
-                           "customer.")
+        self.info = QLabel(INFO)
         self.info.setObjectName("hint")
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
@@ -134,15 +137,30 @@ class CustomerLookupDialog(QDialog):
         else:
             self.ok.setText("Use customer")
             self.errors.clear()
+            problem = self._phone_problem() if not self.model.rowCount() else ""
+            self.info.setText(f"{self.query.text().strip()}: {problem}. Check the number."
+                              if problem else INFO)
+
+    def _looks_like_phone(self) -> bool:
+        return sum(ch.isdigit() for ch in self.query.text()) >= 10
 
     def _typed_phone(self) -> str | None:
-        text = self.query.text().strip()
-        if sum(ch.isdigit() for ch in text) < 10:
+        if not self._looks_like_phone():
             return None
         try:
-            return v.phone(text, "phoneNumber")
+            return v.phone(self.query.text().strip(), "phoneNumber")
         except ValidationError:
             return None
+
+    def _phone_problem(self) -> str:
+        """Why the number typed cannot be a customer's (e.g. 1234567890), or ''."""
+        if not self._looks_like_phone():
+            return ""
+        try:
+            v.phone(self.query.text().strip(), "phoneNumber")
+        except ValidationError as exc:
+            return exc.message
+        return ""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.query and event.type() == QEvent.Type.KeyPress:

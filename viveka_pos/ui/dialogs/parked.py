@@ -26,7 +26,7 @@ class ParkedBillsDialog(QDialog):
                  discard: Callable[[Any], None], *, zone: str = "Asia/Kolkata"):
         super().__init__(parent)
         self.setWindowTitle("Parked bills")
-        self.setMinimumSize(640, 360)
+        self.setMinimumSize(760, 360)
         self.chosen: Any = None
         self._discard = discard
 
@@ -44,7 +44,11 @@ class ParkedBillsDialog(QDialog):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setObjectName("parkedBills")
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _index: self.accept())
         layout.addWidget(self.table, 1)
         empty = QLabel("No parked bills. F8 on the billing screen parks the bill in progress.")

@@ -1,6 +1,7 @@
 """Taking payment for a bill: amount (the total by default), method, note; then save.
 
-Zero (credit) and part payments are allowed. Cash handed over beyond the total is not an
+Zero (credit) and part payments are allowed, to a customer: for a walk-in bill, saving
+credit first asks who owes it. Cash handed over beyond the total is not an
 error at the counter: the bill is paid in full and the change to return is shown.
 """
 
@@ -45,11 +46,12 @@ def method_combo() -> QComboBox:
 
 class PaymentDialog(QDialog):
     def __init__(self, parent: QWidget | None, total: int, save: SaveFunction, *,
-                 customer: str = "", print_by_default: bool = True):
+                 customer: str = "", print_by_default: bool = True, walk_in: bool = False):
         super().__init__(parent)
         self.setWindowTitle("Payment")
         self.setMinimumWidth(540)
         self.total = total
+        self.walk_in = walk_in
         self._save = save
         self.invoice: Any = None
         self.printed_requested = False
@@ -80,7 +82,8 @@ class PaymentDialog(QDialog):
         self.summary.setObjectName("paymentSummary")
         layout.addWidget(self.summary)
         layout.addWidget(general)
-        hint = QLabel("Part payments are fine; enter 0 for a credit sale. Enter saves"
+        hint = QLabel("Part payments are fine; enter 0 for a credit sale (credit needs a "
+                      "customer on the bill). Enter saves"
                       + (" and prints." if print_by_default else "."))
         hint.setObjectName("hint")
         hint.setWordWrap(True)
@@ -132,9 +135,13 @@ class PaymentDialog(QDialog):
         elif paid >= self.total:
             self.summary.setText("Paid in full")
         elif paid == 0:
-            self.summary.setText(f"Credit sale — due {money(self.total)}")
+            self.summary.setText(f"Credit sale — due {money(self.total)}" + self._who_owes())
         else:
-            self.summary.setText(f"Part payment — due {money(self.total - paid)}")
+            self.summary.setText(f"Part payment — due {money(self.total - paid)}"
+                                 + self._who_owes())
+
+    def _who_owes(self) -> str:
+        return " · saving asks for the customer" if self.walk_in else ""
 
     # ------------------------------------------------------------------ save
     def accept(self) -> None:  # Enter: the default button's choice

@@ -14,8 +14,10 @@ Keys (shown in the row at the bottom):
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 from decimal import Decimal
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -41,6 +43,7 @@ from ...services.carts import CartView
 from ...services.convert import paise_of, quantity_of
 from ...services.facade import ShopServices
 from ...services.formatting import money, percent_or_amount, quantity, rupees_text, stored_money
+from ...services.invoices import WALK_IN_CREDIT
 from ..dialogs.customer_lookup import CustomerLookupDialog
 from ..dialogs.parked import ParkedBillsDialog
 from ..dialogs.payment import PaymentDialog
@@ -114,6 +117,7 @@ class BillingScreen(QWidget):
         self._shortcuts()
         self._show_view(None)
         self._update_parked_hint()
+        self._say_parked_at_start()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -376,7 +380,17 @@ class BillingScreen(QWidget):
         self._show_view(view, select_item=item["_id"])
         if not scanned or self.search.text().strip() == "":
             self.search.clear()
-        self.say(f"Added {item.get('name', '')}" + (" (scanned)" if scanned else ""))
+        added = f"Added {item.get('name', '')}" + (" (scanned)" if scanned else "")
+        self._say_change(view, added)
+
+    def _say_change(self, view: CartView, text: str) -> None:
+        """What a change did, or the stock warning it raised (with a beep: the eyes of the
+        person at the counter are on the customer)."""
+        if view.warning:
+            QApplication.beep()
+            self.say(view.warning, "warning")
+        else:
+            self.say(text)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.search and event.type() == QEvent.Type.KeyPress:
@@ -469,9 +483,53 @@ class BillingScreen(QWidget):
         if changed is None or "carts" in changed:
             self._update_parked_hint()
 
+    def _parked_carts(self) -> list[dict[str, Any]]:
+        return [c for c in self.services.carts.open_carts() if c["_id"] != self.cart_id
+                and c.get("itemCount")]
+
+    def _say_parked_at_start(self) -> None:
+        parked = self._parked_carts()
+        if parked:
+            names = ", ".join(c.get("label") or "no name" for c in parked[:3])
+            more = f" and {len(parked) - 3} more" if len(parked) > 3 else ""
+            self.say(f"{len(parked)} parked bill(s) waiting ({names}{more}) — F9 resumes "
+                     "one.", "warning")
+
+    def park_notice(self, view: CartView) -> tuple[QMessageBox, QPushButton]:
+        """The question at closing with a bill in progress, and its "Park and close"."""
+        count = len(view.lines)
+        box = QMessageBox(QMessageBox.Icon.Information, "Bill in progress",
+                          f"The bill in progress ({count} line{'s' if count > 1 else ''}, "
+                          f"{money(view.totals.total_amount)}) will be kept as a parked bill "
+                          "for 24 hours. F9 brings it back after the next start.",
+                          parent=self)
+        box.setObjectName("parkOnClose")
+        keep = box.addButton("Park and close", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Go back to the bill", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        return box, keep
+
+    def park_on_close(self, *, ask: bool) -> bool:
+        """The window is closing: a bill in progress is kept as a parked bill (24 hours),
+        saying so first; False when the person chose to go back to it."""
+        if self.view is None or self.view.is_empty:
+            return True
+        view = self.view
+        if ask:
+            box, keep = self.park_notice(view)
+            box.exec()
+            if box.clickedButton() is not keep:
+                self.focus_search()
+                return False
+        if not view.cart.get("label"):
+            zone = self.services.scope.settings().get("timeZone") or "Asia/Kolkata"
+            at = self.services.scope.now().replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+            self._attempt(lambda: self.services.carts.set_label(
+                view.cart_id, f"Left open {at:%d %b %H:%M}"))
+        return True
+
     def _update_parked_hint(self) -> None:
-        parked = [c for c in self.services.carts.open_carts() if c["_id"] != self.cart_id
-                  and c.get("itemCount")]
+        parked = self._parked_carts()
         self.hints.set_text("F9", f"Resume ({len(parked)})" if parked else "Resume")
 
     # ----------------------------------------------------------- line actions
@@ -484,8 +542,11 @@ class BillingScreen(QWidget):
             self.cart_id, row[0]["_id"], step))
         if view is not None:
             self._show_view(view, select_row=index)
-            self.say(f"{row[0]['itemNameSnapshot']}: quantity "
-                     f"{_quantity_text(self.cart_model.row_at(index) or row)}")
+            self._say_quantity(view, index, row)
+
+    def _say_quantity(self, view: CartView, index: int, row: CartRow) -> None:
+        self._say_change(view, f"{row[0]['itemNameSnapshot']}: quantity "
+                               f"{_quantity_text(self.cart_model.row_at(index) or row)}")
 
     def ask_quantity(self) -> None:
         row = self._selected_line()
@@ -500,6 +561,7 @@ class BillingScreen(QWidget):
             fields=("quantity",), text=quantity(line["quantity"]))
         if dialog.exec() and dialog.result_value is not None:
             self._show_view(dialog.result_value, select_row=index)
+            self._say_quantity(dialog.result_value, index, row)
         self.focus_search()
 
     def remove_line(self) -> None:
@@ -533,6 +595,10 @@ class BillingScreen(QWidget):
                  "10%.")
         if dialog.exec() and dialog.result_value is not None:
             self._show_view(dialog.result_value, select_row=index)
+            discount = paise_of(self.cart_model.row_at(index)[0].get("lineDiscount", 0)) \
+                if self.cart_model.row_at(index) else 0
+            self.say(f"{line['itemNameSnapshot']}: discount {money(discount)}"
+                     if discount else f"{line['itemNameSnapshot']}: no discount")
         self.focus_search()
 
     def ask_bill_discount(self) -> None:
@@ -555,6 +621,8 @@ class BillingScreen(QWidget):
                  "such as 5%.")
         if dialog.exec() and dialog.result_value is not None:
             self._show_view(dialog.result_value)
+            discount = paise_of(dialog.result_value.cart.get("billDiscount", 0))
+            self.say(f"Bill discount {money(discount)}" if discount else "No bill discount")
         self.focus_search()
 
     # ---------------------------------------------------------- bill actions
@@ -640,14 +708,32 @@ class BillingScreen(QWidget):
             if customer else "Walk-in customer"
 
         def save(paid: int, method: str, note: str, _print: bool) -> dict[str, Any]:
+            if paid < view.totals.total_amount and (self.view is None
+                                                    or self.view.customer is None):
+                self._customer_for_credit(dialog, view.totals.total_amount - paid)
             return self.services.invoices.generate(
                 view.cart_id, paid_amount=rupees_text(paid), method=method, payment_note=note)
 
         dialog = PaymentDialog(self, view.totals.total_amount, save, customer=who,
-                               print_by_default=print_after)
+                               print_by_default=print_after,
+                               walk_in=customer is None)
         if dialog.exec() and dialog.invoice is not None:
             self._saved(dialog.invoice, print_after=dialog.printed_requested)
         self.focus_search()
+
+    def _customer_for_credit(self, parent: QWidget, due: int) -> None:
+        """Credit is owed by someone: ask who, and put them on the bill. Raises the
+        service's own rule when no customer is given (the payment dialog shows it)."""
+        dialog = CustomerLookupDialog(parent, self.services.customers, current=None)
+        dialog.setWindowTitle(f"Who owes {money(due)}? Credit needs a customer")
+        chosen = dialog.chosen if dialog.exec() and not dialog.walk_in else None
+        if chosen is None:
+            raise ValidationError("paidAmount", WALK_IN_CREDIT.format(due=money(due)))
+        view = self._attempt(lambda: self.services.carts.set_customer(self.cart_id,
+                                                                      chosen["_id"]))
+        if view is None:
+            raise ValidationError("paidAmount", WALK_IN_CREDIT.format(due=money(due)))
+        self._show_view(view)
 
     def _saved(self, invoice: dict[str, Any], *, print_after: bool) -> None:
         self.last_invoice = invoice

@@ -40,6 +40,8 @@ from ..workers import run_with_progress
 ALL_GROUPS = "__all__"
 NO_GROUP = "__none__"
 LOW_STOCK_BACKGROUND = "#fff1cc"
+OUT_OF_STOCK_BACKGROUND = "#fde2e0"
+OUT_OF_STOCK_FOREGROUND = "#9b1c12"
 INACTIVE_FOREGROUND = "#9aa3ad"
 
 
@@ -71,7 +73,7 @@ class InventoryScreen(QWidget):
         groups_side.addWidget(caption)
         self.groups = QListWidget()
         self.groups.setObjectName("groupList")
-        self.groups.setFixedWidth(206)
+        self.groups.setFixedWidth(180)
         self.groups.currentItemChanged.connect(lambda *_: self._apply_filter())
         groups_side.addWidget(self.groups, 1)
         group_buttons = QHBoxLayout()
@@ -124,7 +126,8 @@ class InventoryScreen(QWidget):
         main.addLayout(actions)
 
         self.model: RowTableModel[dict[str, Any]] = RowTableModel([
-            Column("Name", lambda d: d.get("name", ""), searchable=True),
+            Column("Name", lambda d: d.get("name", ""), searchable=True,
+                   tooltip=lambda d: d.get("name", "")),
             Column("Code", lambda d: d.get("code", ""), searchable=True),
             Column("Group", lambda d: self.group_names.get(d.get("groupId"), ""),
                    searchable=True),
@@ -154,8 +157,10 @@ class InventoryScreen(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 90), (2, 120), (3, 58), (4, 96), (5, 52), (6, 84),
-                              (7, 64), (8, 62), (9, 84)):
+        # Narrow number columns leave the name room at 1366×768 (the smallest screen a shop
+        # PC has); a name longer still is shown whole in its tooltip.
+        for column, width in ((1, 80), (2, 98), (3, 48), (4, 84), (5, 46), (6, 74),
+                              (7, 60), (8, 70), (9, 98)):
             self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(lambda _i: self.edit_item())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
@@ -224,9 +229,11 @@ class InventoryScreen(QWidget):
         needs_predicate = low_only or group != ALL_GROUPS
         self.model.set_filter(self.filter.text(), keep if needs_predicate else None)
         shown = self.model.rows()
-        low = sum(1 for d in shown if d.get("isActive", True) and is_low(d))
-        self.summary.setText(f"{len(shown)} item(s) shown · {low} at or below their "
-                             "low-stock level (highlighted)")
+        active = [d for d in shown if d.get("isActive", True)]
+        out = sum(1 for d in active if is_out(d))
+        low = sum(1 for d in active if is_low(d) and not is_out(d))
+        self.summary.setText(f"{len(shown)} item(s) shown · {out} out of stock (red) · {low} "
+                             "at or below their low-stock level (yellow)")
         self._update_buttons()
 
     def selected_item(self) -> dict[str, Any] | None:
@@ -391,15 +398,23 @@ class InventoryScreen(QWidget):
         show_error(self, exc, "Export items")
 
 
+def is_out(item: dict[str, Any]) -> bool:
+    return quantity_of(item.get("stock")) <= 0
+
+
 def _status(item: dict[str, Any]) -> str:
     if not item.get("isActive", True):
         return "Inactive"
+    if is_out(item):
+        return "Out of stock"
     return "Low stock" if is_low(item) else ""
 
 
 def _row_style(item: dict[str, Any]) -> RowStyle | None:
     if not item.get("isActive", True):
         return RowStyle(foreground=INACTIVE_FOREGROUND)
+    if is_out(item):
+        return RowStyle(background=OUT_OF_STOCK_BACKGROUND, foreground=OUT_OF_STOCK_FOREGROUND)
     if is_low(item):
         return RowStyle(background=LOW_STOCK_BACKGROUND)
     return None

@@ -32,7 +32,14 @@ from PySide6.QtWidgets import (
 
 from ...services.facade import ShopServices
 from ...services.formatting import day, money
-from ...services.report_tables import METHOD_TITLES, METHODS, REPORTS, BuiltReport, ReportRequest
+from ...services.report_tables import (
+    METHOD_TITLES,
+    METHODS,
+    REPORTS,
+    BuiltReport,
+    ReportRequest,
+    this_month,
+)
 from ..errors import show_error, user_message
 from ..models.rows import Column, RowStyle, RowTableModel
 from ..widgets.sales_chart import SalesChart
@@ -51,7 +58,7 @@ def preset_range(name: str, today: date) -> tuple[date, date]:
     if name == "Last 7 days":
         return today - timedelta(days=6), today
     if name == "This month":
-        return today.replace(day=1), today
+        return this_month(today)
     if name == "Last month":
         end = today.replace(day=1) - timedelta(days=1)
         return end.replace(day=1), end

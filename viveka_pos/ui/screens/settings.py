@@ -213,6 +213,18 @@ class SettingsScreen(QWidget):
         self._done(self.billing_status, "Billing settings saved.")
 
     # ---------------------------------------------------------------- device
+    def _show_next_number(self, series: str = "") -> None:
+        """The series note shows what this PC's next bill number really is."""
+        text = ("Each counter needs its own series so two PCs never make the same invoice "
+                "number offline.")
+        try:
+            number = self.services.invoices.next_number(series.strip().upper() or None)
+        except ValidationError:
+            number = ""
+        if number:
+            text += f" With this series the next bill is {number}."
+        self.prefix_note.setText(text)
+
     def _device_tab(self) -> QWidget:
         box = QGroupBox("This computer (not shared with other counters)")
         general = QLabel()
@@ -221,10 +233,11 @@ class SettingsScreen(QWidget):
         self.prefix = QLineEdit()
         self.prefix.setMaxLength(4)
         self.prefix.setPlaceholderText("e.g. A1")
-        prefix_note = QLabel("Each counter needs its own series so two PCs never make the same "
-                             "invoice number offline. Bills read like A1/2526/00042.")
+        prefix_note = QLabel()
         prefix_note.setObjectName("hint")
         prefix_note.setWordWrap(True)
+        self.prefix_note = prefix_note
+        self.prefix.textChanged.connect(self._show_next_number)
         self.device_paper = QComboBox()
         self.device_paper.addItem("Same as the shop setting", "")
         for key, label in PAPERS:
@@ -598,6 +611,7 @@ class SettingsScreen(QWidget):
 
         device = self.services.device.all()
         self.prefix.setText(device.get("invoicePrefix", ""))
+        self._show_next_number(self.prefix.text())
         select_data(self.device_paper, device.get("paperSize", ""))
         self._fill_printers(str(device.get("printerName") or ""))
         self.backup_dir.setText(device.get("backupDir", ""))
