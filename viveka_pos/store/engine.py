@@ -31,6 +31,7 @@ from .checkpoint import AUTOCHECKPOINT_PAGES, WalCheckpointer
 from .errors import DuplicateKeyError, StoreCorruptError, StoreWriteError
 from .heap import building
 from .indexes import FieldIndex, UniqueConstraint
+from .opening import read_only_uri
 from .wal_space import WalSpaceReserver, wal_bytes, worth_reserving
 
 # Datetimes come back naive and in UTC (pymongo's default). Decoding them tz-aware costs
@@ -49,15 +50,25 @@ CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL
 """
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open a SQLite database with the durability settings the store relies on."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    """Open a SQLite database with the durability settings the store relies on.
+
+    ``read_only``: open it for reading only (``opening.read_only_uri``): no test write, no
+    schema, nothing written to the folder (a full disk, a write-protected pen drive)."""
+    target = read_only_uri(path) if read_only else str(path)
+    conn = sqlite3.connect(target, uri=read_only, isolation_level=None,
+                           check_same_thread=False)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: the WAL is fsync'd at every commit, so a returned write survives power loss.
-        conn.execute("PRAGMA synchronous=FULL")
+        if not read_only:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: the WAL is fsync'd at every commit, so a returned write survives power
+            # loss.
+            conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=5000")
-        conn.executescript(_SCHEMA_SQL)
+        if read_only:
+            conn.execute("SELECT COUNT(*) FROM store_info").fetchone()  # is it a store?
+        else:
+            conn.executescript(_SCHEMA_SQL)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreCorruptError(
@@ -93,10 +104,11 @@ OutboxHook = Callable[[str, Any, dict[str, Any] | None], None]
 class SqliteEngine(Engine):
     """Mongita ``Engine`` backed by SQLite, with units of work and an undo journal."""
 
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Path, read_only: bool = False):
         self.db_path = db_path
+        self.read_only = read_only
         self.lock = threading.RLock()
-        self._conn = connect(db_path)
+        self._conn = connect(db_path, read_only)
         # Writes go through one long-lived cursor: ``Connection.execute`` makes a cursor per
         # statement and keeps a weak reference to each, about a hundred objects a bill for
         # the garbage collector to visit.

@@ -18,10 +18,10 @@ from ..config import resolve_data_dir
 from .backup import BackupManifest, read_backup, restore_into, write_backup
 from .collection import DurableClient, DurableCollection
 from .engine import SqliteEngine, utcnow
-from .errors import StoreError, StoreVersionError
+from .errors import StoreError, StoreVersionError, StoreWriteError
 from .filelock import DataDirLock
 from .migrations import upgrade
-from .opening import check_data_dir, remember_store
+from .opening import check_data_dir, check_readable, remember_store
 from .outbox import OUTBOX, OutboxWriter
 from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, SCHEMA_VERSION
 
@@ -36,6 +36,7 @@ class Store:
         self.data_dir = data_dir
         self._engine = engine
         self._lock = lock
+        self.read_only = engine.read_only
         self._client = DurableClient(engine)
         self._outbox = OutboxWriter(engine)
         engine.on_write = self._outbox
@@ -98,6 +99,8 @@ class Store:
         disk, so a power cut may lose it, but the next durable commit makes it safe too.
         """
         self._check_open()
+        if self.read_only:
+            raise StoreWriteError("The data was opened for reading only: nothing was saved.")
         engine = self._engine
         engine.begin(durable)
         previous = self._outbox.enabled
@@ -266,6 +269,12 @@ class Store:
                 f"(data version {version}; this program reads up to {SCHEMA_VERSION}). "
                 "Install the newer version; nothing was changed."
             )
+        if self.read_only:
+            if version is None or int(version) < SCHEMA_VERSION:
+                raise StoreVersionError(
+                    f"The data in {self.data_dir} must be upgraded before it can be read: "
+                    "open it once normally (not read-only).")
+            return
         if version is not None and int(version) < SCHEMA_VERSION:
             upgrade(self, int(version))  # a verified backup first, then one unit of work
         with self.unit_of_work(record_outbox=False) as db:
@@ -304,22 +313,27 @@ class Store:
 
 
 def open_store(data_dir: str | os.PathLike[str] | None = None, *,
-               sweep: bool = True) -> Store:
+               sweep: bool = True, read_only: bool = False) -> Store:
     """Open (creating if needed) the store in ``data_dir``.
 
     ``data_dir`` defaults to ``VIVEKA_DATA_DIR`` or the user's data folder. Raises
-    :class:`StoreLockedError` when another process has it open.
+    :class:`StoreLockedError` when another process has it open. ``read_only``: only read
+    it (reports, backups, checks): nothing in the folder is created or written, so it
+    works on a full disk or a write-protected drive; a unit of work is refused.
     """
     path = resolve_data_dir(data_dir)
-    check_data_dir(path, DB_FILE)  # creates it; says in words what keeps a store from opening
+    if read_only:
+        check_readable(path, DB_FILE)
+    else:
+        check_data_dir(path, DB_FILE)  # creates it; says in words what keeps a store open
     lock = DataDirLock(path)
-    lock.acquire()
+    lock.acquire(required=not read_only)
     try:
-        engine = SqliteEngine(path / DB_FILE)
+        engine = SqliteEngine(path / DB_FILE, read_only)
         try:
             store = Store(path, engine, lock)
             store._prepare()
-            if sweep:
+            if sweep and not read_only:
                 store.sweep_expired()
         except BaseException:
             engine.close()

@@ -1,0 +1,96 @@
+"""Opening the store only to read it: nothing in the data folder is created or written, so
+reports, checks and backups work on a full disk or a write-protected folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.mounts import fill_disk, folder_bytes, remount, small_disk
+from tests.fixtures.safety_shop import make_shop, sell, snapshot
+from viveka_pos.store import StoreError, StoreLockedError, StoreWriteError, open_store
+from viveka_pos.store.opening import StoreDiskFullError, StoreMissingError
+
+
+def make_data(data_dir: Path, bills: int = 2) -> dict:
+    store = open_store(data_dir)
+    try:
+        svc = make_shop(store)
+        for _ in range(bills):
+            sell(svc, paid=100)
+        return snapshot(store)
+    finally:
+        store.close()
+
+
+def test_reads_everything_and_writes_nothing(data_dir: Path) -> None:
+    saved = make_data(data_dir)
+    before = folder_bytes(data_dir, skip=("viveka.lock",))
+    store = open_store(data_dir, read_only=True)
+    try:
+        assert store.read_only
+        assert snapshot(store) == saved
+        with pytest.raises(StoreWriteError, match="opened for reading only"), \
+                store.unit_of_work() as db:
+            db.items.delete_many({})
+        assert snapshot(store) == saved
+    finally:
+        store.close()
+    assert folder_bytes(data_dir, skip=("viveka.lock",)) == before
+
+
+def test_a_read_only_open_still_keeps_a_second_program_out(data_dir: Path) -> None:
+    make_data(data_dir, bills=0)
+    store = open_store(data_dir, read_only=True)
+    try:
+        with pytest.raises(StoreLockedError):
+            open_store(data_dir)
+    finally:
+        store.close()
+
+
+def test_nothing_to_read_is_said_and_nothing_is_created(tmp_path: Path) -> None:
+    folder = tmp_path / "typo"
+    with pytest.raises(StoreError, match="no Viveka POS data"):
+        open_store(folder, read_only=True)
+    assert not folder.exists()
+
+
+def test_a_missing_data_file_is_not_taken_for_a_new_folder(data_dir: Path) -> None:
+    make_data(data_dir, bills=0)
+    (data_dir / "viveka.sqlite3").unlink()
+    with pytest.raises(StoreMissingError):
+        open_store(data_dir, read_only=True)
+
+
+def test_on_a_write_protected_disk(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        data_dir = disk / "data"
+        saved = make_data(data_dir)
+        remount(disk, read_only=True)
+        with pytest.raises(StoreError, match="cannot be written"):
+            open_store(data_dir)
+        store = open_store(data_dir, read_only=True)
+        try:
+            assert snapshot(store) == saved
+        finally:
+            store.close()
+        remount(disk, read_only=False)
+
+
+def test_on_a_full_disk(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        data_dir = disk / "data"
+        saved = make_data(data_dir)
+        filler = fill_disk(disk)
+        with pytest.raises(StoreDiskFullError):
+            open_store(data_dir)
+        before = folder_bytes(data_dir, skip=("viveka.lock",))
+        store = open_store(data_dir, read_only=True)
+        try:
+            assert snapshot(store) == saved
+        finally:
+            store.close()
+        assert folder_bytes(data_dir, skip=("viveka.lock",)) == before
+        filler.unlink()
