@@ -18,7 +18,7 @@ from ..config import resolve_data_dir
 from .backup import BackupManifest, read_backup, restore_into, write_backup
 from .collection import DurableClient, DurableCollection
 from .engine import SqliteEngine, utcnow
-from .errors import StoreError, StoreVersionError, StoreWriteError
+from .errors import StoreError, StoreUpgradeNeededError, StoreVersionError, StoreWriteError
 from .filelock import DataDirLock
 from .migrations import upgrade
 from .opening import check_data_dir, check_readable, remember_store
@@ -271,7 +271,7 @@ class Store:
             )
         if self.read_only:
             if version is None or int(version) < SCHEMA_VERSION:
-                raise StoreVersionError(
+                raise StoreUpgradeNeededError(
                     f"The data in {self.data_dir} must be upgraded before it can be read: "
                     "open it once normally (not read-only).")
             return
