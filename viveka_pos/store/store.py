@@ -18,11 +18,18 @@ from ..config import resolve_data_dir
 from .backup import BackupManifest, read_backup, restore_into, write_backup
 from .collection import DurableClient, DurableCollection
 from .engine import SqliteEngine, utcnow
-from .errors import StoreError, StoreUpgradeNeededError, StoreVersionError, StoreWriteError
+from .errors import (
+    StoreCorruptError,
+    StoreError,
+    StoreUpgradeNeededError,
+    StoreVersionError,
+    StoreWriteError,
+)
 from .filelock import DataDirLock
 from .migrations import upgrade
 from .opening import check_data_dir, check_readable, remember_store
 from .outbox import OUTBOX, OutboxWriter
+from .rescue import damaged_place, keep_damaged_copy
 from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, SCHEMA_VERSION
 
 DB_FILE = "viveka.sqlite3"
@@ -230,8 +237,10 @@ class Store:
         """Replace the store's contents with a backup, while the app runs.
 
         The backup is verified first (checksum, integrity, schema version); a safety copy of
-        the current data is written before anything is replaced. The replacement itself is
-        one SQLite transaction: a crash during it leaves the old data in place.
+        the current data is written before anything is replaced (when the current data is
+        damaged, it is copied as it is into ``damaged/<the safety copy's name>``). The
+        replacement itself is one SQLite transaction: a crash during it leaves the old data
+        in place.
         """
         self._check_open()
         manifest = read_backup(Path(source_dir))
@@ -247,7 +256,11 @@ class Store:
             safety = Path(safety_copy_dir) if safety_copy_dir else (
                 self.data_dir / "backups" / f"before-restore-{stamp}"
             )
-            self.backup(safety)
+            try:
+                self.backup(safety)
+            except StoreCorruptError:  # the data here is damaged: keep it aside as it is
+                safety = keep_damaged_copy(self._engine.connection, self.db_path,
+                                           damaged_place(self.data_dir, safety.name))
             restore_into(Path(source_dir), self._engine.connection)
             self._engine.reload()
             self._client = DurableClient(self._engine)
