@@ -20,7 +20,6 @@ import json
 import logging
 import os
 from pathlib import Path
-from urllib.parse import quote
 
 from .errors import StoreCorruptError, StoreError
 
@@ -129,7 +128,7 @@ def read_only_uri(db_path: Path, *, writer_open: bool = False) -> str:
     folder or a full disk. A log left over by a crash holds saved bills, so then the file
     is read the normal way; and always while this process writes it.
     """
-    uri = f"file:{quote(str(db_path))}?mode=ro"
+    uri = f"{db_path.absolute().as_uri()}?mode=ro"  # as_uri: escapes, Windows drives
     if writer_open:
         return uri
     try:
