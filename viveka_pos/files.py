@@ -60,8 +60,8 @@ def destination(path: str | os.PathLike[str], *, example: str = "") -> Path:
     if not str(text).strip():
         raise OutputFileError("No file name was given.", text)
     given = Path(text)
-    final = Path(os.path.realpath(given)) if given.is_symlink() else given
     try:
+        final = Path(os.path.realpath(given)) if given.is_symlink() else given
         if final.is_dir():
             hint = f": give a file name, e.g. {given / example}" if example else \
                 ": give a file name"
