@@ -145,7 +145,13 @@ def _write_backup(source: sqlite3.Connection, target_dir: Path, *, counts: dict[
             raise describe_target_error(OSError(errno.ENOSPC, str(exc)), target_dir) from exc
         raise StoreError(f"The backup to {target_dir} failed: {exc}") from exc
     dest.close()
-    copied = _count_rows(partial)
+    try:
+        copied = _count_rows(partial)
+    except StoreCorruptError as exc:  # a faithful copy of damaged data fails as it does
+        raise StoreCorruptError(
+            f"The data could not be backed up: its copy failed the integrity check, so the "
+            f"data itself is damaged ({exc.__cause__ or exc}). Nothing was kept in "
+            f"{target_dir}. Restore the newest good backup.") from exc
     expected = {name: n for name, n in counts.items() if n}
     if copied != expected:
         raise StoreCorruptError(
