@@ -20,11 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.fixtures.mounts import folder_bytes
-from tests.fixtures.safety_shop import make_shop, sell
+from tests.fixtures.safety_shop import shop_folder
 from tests.integration.test_data_safety_cli import LOCK, cli
-from viveka_pos.config import load_device_id
-from viveka_pos.services.backups import AutoBackup
-from viveka_pos.store import open_store
 
 # Arguments never hold NUL (the OS cannot pass it) nor lone surrogates.
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
@@ -35,10 +32,10 @@ bad_amount = st.one_of(
     text.filter(lambda t: not any(ch.isdigit() for ch in t)),
 )
 bad_quantity = st.sampled_from(["0", "-1", "nan", "inf", "abc", "", "1.5", "1e9", "99999999"])
-bad_phone = st.one_of(st.sampled_from(["", "123", "abc", "98765 4321x", "+", "0" * 40]),
+bad_phone = st.one_of(st.sampled_from(["123", "abc", "98765 4321x", "+", "0" * 40]),
                       st.text(string.ascii_letters, min_size=1, max_size=12))
 bad_gst = st.sampled_from(["7", "-5", "100", "abc", "18%", "nan", "2.5"])
-bad_unit = st.sampled_from(["", "dozen", "KGS", "box", "ltr."])
+bad_unit = st.sampled_from(["dozen", "box", "ltr.", "10kg"])
 bad_date = st.sampled_from(["2025-13-01", "2025-02-30", "yesterday", "01/04/2025", "2025"])
 bad_invoice = st.text(string.ascii_uppercase + string.digits + "/-", min_size=1,
                       max_size=16).map(lambda t: "Z" + t)  # no series starts with Z
@@ -129,15 +126,7 @@ def bad_csv(problem: str, noise: str) -> str:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("refusals") / "data"
-    store = open_store(data)
-    try:
-        svc = make_shop(store)
-        for _ in range(3):
-            sell(svc, paid=10)
-        assert AutoBackup(store).run().ok
-    finally:
-        store.close()
-    load_device_id(data)
+    shop_folder(data, bills=3)
     return data
 
 

@@ -19,11 +19,13 @@ from typing import Any
 import pytest
 
 from tests.fixtures.mounts import fill_disk, folder_bytes, remount, small_disk
-from tests.fixtures.safety_shop import damage_invoice_page, file_rows, make_shop, sell
+from tests.fixtures.safety_shop import (
+    damage_invoice_page,
+    file_rows,
+    other_shops_backup,
+    shop_folder,
+)
 from viveka_pos.cli import main
-from viveka_pos.config import load_device_id
-from viveka_pos.services.backups import AutoBackup
-from viveka_pos.store import open_store
 from viveka_pos.store.rescue import NOTE_FILE
 
 DB = "viveka.sqlite3"
@@ -57,15 +59,7 @@ def cli(data_dir: Path, *args: str) -> Ran:
 def shop_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A shop with 30 bills and a good automatic backup of them (copied for each test)."""
     data = tmp_path_factory.mktemp("template") / "data"
-    store = open_store(data)
-    try:
-        svc = make_shop(store)
-        for _ in range(30):
-            sell(svc, paid=10)
-        assert AutoBackup(store).run().ok
-    finally:
-        store.close()
-    load_device_id(data)  # as the app or any CLI command leaves it
+    shop_folder(data)
     return data
 
 
@@ -140,19 +134,13 @@ def test_damaged_data_that_opens_is_kept_with_a_note(shop: Path) -> None:
 
 def test_restoring_another_shops_backup_over_damaged_data_asks_first(
         shop: Path, tmp_path: Path) -> None:
-    other = tmp_path / "other"
-    store = open_store(other)
-    try:
-        make_shop(store, phone="9890000099", name="Other Shop")
-        store.backup(tmp_path / "other-backup")
-    finally:
-        store.close()
+    backup = other_shops_backup(tmp_path / "other")
     truncate(shop / DB)
     before = (shop / DB).read_bytes()
-    refused = cli(shop, "restore", str(tmp_path / "other-backup"))
+    refused = cli(shop, "restore", str(backup))
     assert "another shop" in refused.one_line_error
     assert (shop / DB).read_bytes() == before
-    assert cli(shop, "restore", str(tmp_path / "other-backup"), "--other-shop").code == 0
+    assert cli(shop, "restore", str(backup), "--other-shop").code == 0
 
 
 def test_a_bad_backup_changes_nothing_even_over_damaged_data(shop: Path) -> None:

@@ -7,10 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.safety_shop import damage_invoice_page, file_rows, make_shop, sell
+from tests.fixtures.safety_shop import (
+    damage_invoice_page,
+    file_rows,
+    fixed_clock,
+    other_shops_backup,
+    sell,
+    shop_folder,
+)
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services import backup, recovery
-from viveka_pos.services.backups import AutoBackup
+from viveka_pos.services.context import ServiceContext
+from viveka_pos.services.facade import ShopServices
 from viveka_pos.store import StoreCorruptError, open_store
 from viveka_pos.store.rescue import NOTE_FILE
 
@@ -20,17 +28,15 @@ DB = "viveka.sqlite3"
 @pytest.fixture
 def shop_with_backup(data_dir: Path) -> Path:
     """30 bills, a good automatic backup, one more bill; returns the backup folder."""
+    folder = shop_folder(data_dir)
+    assert folder is not None
     store = open_store(data_dir)
     try:
-        svc = make_shop(store)
-        for _ in range(30):
-            sell(svc, paid=10)
-        made = AutoBackup(store).run()
-        assert made.ok and made.entry is not None
-        sell(svc)
+        sell(ShopServices(ServiceContext(store, "pc-safety", fixed_clock()),
+                          store.db.clients.find_one({})["_id"]))
     finally:
         store.close()
-    return made.entry.folder
+    return folder
 
 
 def damage(data_dir: Path) -> None:
@@ -95,17 +101,10 @@ def test_restore_data_dir_over_sound_data_keeps_a_checked_safety_copy(
 
 def test_another_stores_backup_over_damaged_data_needs_consent(
         data_dir: Path, shop_with_backup: Path, tmp_path: Path) -> None:
-    other = tmp_path / "other"
-    store = open_store(other)
-    try:
-        make_shop(store, phone="9890000077", name="Other")
-        store.backup(tmp_path / "other-backup")
-    finally:
-        store.close()
+    backup = other_shops_backup(tmp_path / "other")
     (data_dir / DB).write_bytes(b"")
     with pytest.raises(ValidationError, match="another shop"):
-        recovery.restore_data_dir(data_dir, tmp_path / "other-backup")
+        recovery.restore_data_dir(data_dir, backup)
     assert (data_dir / DB).read_bytes() == b""
-    done = recovery.restore_data_dir(data_dir, tmp_path / "other-backup",
-                                     allow_other_shop=True)
+    done = recovery.restore_data_dir(data_dir, backup, allow_other_shop=True)
     assert done.backup.shop_phone == "9890000077"

@@ -8,24 +8,13 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.mounts import fill_disk, folder_bytes, remount, small_disk
-from tests.fixtures.safety_shop import make_shop, sell, snapshot
+from tests.fixtures.safety_shop import make_data, snapshot
 from viveka_pos.store import StoreError, StoreLockedError, StoreWriteError, open_store
 from viveka_pos.store.opening import StoreDiskFullError, StoreMissingError
 
 
-def make_data(data_dir: Path, bills: int = 2) -> dict:
-    store = open_store(data_dir)
-    try:
-        svc = make_shop(store)
-        for _ in range(bills):
-            sell(svc, paid=100)
-        return snapshot(store)
-    finally:
-        store.close()
-
-
 def test_reads_everything_and_writes_nothing(data_dir: Path) -> None:
-    saved = make_data(data_dir)
+    saved = make_data(data_dir, bills=2)
     before = folder_bytes(data_dir, skip=("viveka.lock",))
     store = open_store(data_dir, read_only=True)
     try:
@@ -67,7 +56,7 @@ def test_a_missing_data_file_is_not_taken_for_a_new_folder(data_dir: Path) -> No
 def test_on_a_write_protected_disk(tmp_path: Path) -> None:
     with small_disk(tmp_path / "disk") as disk:
         data_dir = disk / "data"
-        saved = make_data(data_dir)
+        saved = make_data(data_dir, bills=2)
         remount(disk, read_only=True)
         with pytest.raises(StoreError, match="cannot be written"):
             open_store(data_dir)
@@ -82,7 +71,7 @@ def test_on_a_write_protected_disk(tmp_path: Path) -> None:
 def test_on_a_full_disk(tmp_path: Path) -> None:
     with small_disk(tmp_path / "disk") as disk:
         data_dir = disk / "data"
-        saved = make_data(data_dir)
+        saved = make_data(data_dir, bills=2)
         filler = fill_disk(disk)
         with pytest.raises(StoreDiskFullError):
             open_store(data_dir)
