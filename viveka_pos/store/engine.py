@@ -31,7 +31,7 @@ from .checkpoint import AUTOCHECKPOINT_PAGES, WalCheckpointer
 from .errors import DuplicateKeyError, StoreCorruptError, StoreWriteError
 from .heap import building
 from .indexes import FieldIndex, UniqueConstraint
-from .opening import read_only_uri
+from .opening import read_only_uri, unmerged_log_error
 from .wal_space import WalSpaceReserver, wal_bytes, worth_reserving
 
 # Datetimes come back naive and in UTC (pymongo's default). Decoding them tz-aware costs
@@ -71,6 +71,8 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
             conn.executescript(_SCHEMA_SQL)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if read_only and (unmerged := unmerged_log_error(path)) is not None:
+            raise unmerged from exc
         raise StoreCorruptError(
             f"The database file {path} is damaged or is not a Viveka POS store ({exc})."
         ) from exc

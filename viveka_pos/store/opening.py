@@ -138,6 +138,22 @@ def read_only_uri(db_path: Path, *, writer_open: bool = False) -> str:
     return uri if has_log else uri + "&immutable=1"
 
 
+def unmerged_log_error(db_path: Path) -> StoreError | None:
+    """Why a read-only open failed, when the reason is a write-ahead log left by a program
+    that stopped without closing, on a folder where SQLite cannot make the index it needs
+    to read that log (None for any other reason). The data is intact."""
+    try:
+        if Path(f"{db_path}-wal").stat().st_size == 0:
+            return None
+    except OSError:
+        return None
+    return StoreAccessError(
+        f"The data in {db_path.parent} holds saved changes not yet merged into its data file "
+        "(Viveka POS was stopped without closing), and the folder cannot be written to read "
+        "them. Make the folder writable once (or copy the whole folder to a disk you can "
+        "write) and open it again. Nothing was lost.")
+
+
 def _probe_folder(data_dir: Path) -> None:
     probe = data_dir / f".write-test-{os.getpid()}"
     try:

@@ -3,6 +3,8 @@ reports, checks and backups work on a full disk or a write-protected folder."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from tests.fixtures.mounts import fill_disk, folder_bytes, remount, small_disk
 from tests.fixtures.safety_shop import make_data, snapshot
 from viveka_pos.store import StoreError, StoreLockedError, StoreWriteError, open_store
-from viveka_pos.store.opening import StoreDiskFullError, StoreMissingError
+from viveka_pos.store.opening import StoreAccessError, StoreDiskFullError, StoreMissingError
 
 
 def test_reads_everything_and_writes_nothing(data_dir: Path) -> None:
@@ -83,3 +85,31 @@ def test_on_a_full_disk(tmp_path: Path) -> None:
             store.close()
         assert folder_bytes(data_dir, skip=("viveka.lock",)) == before
         filler.unlink()
+
+
+CRASH = """
+import os, sys
+from viveka_pos.store import open_store
+from tests.fixtures.safety_shop import make_shop, sell
+store = open_store(sys.argv[1])
+sell(make_shop(store))
+os._exit(0)  # stopped without closing: the last bill is only in the write-ahead log
+"""
+
+
+def test_a_log_left_by_a_stopped_program_on_a_write_protected_disk(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        data_dir = disk / "data"
+        subprocess.run([sys.executable, "-c", CRASH, str(data_dir)], check=True,
+                       cwd=Path(__file__).parents[3])
+        assert (data_dir / "viveka.sqlite3-wal").stat().st_size > 0
+        (data_dir / "viveka.sqlite3-shm").unlink()
+        remount(disk, read_only=True)
+        with pytest.raises(StoreAccessError, match=r"not yet merged.*Nothing was lost"):
+            open_store(data_dir, read_only=True)
+        remount(disk, read_only=False)
+        store = open_store(data_dir, read_only=True)
+        try:
+            assert store.count("invoices") == 1
+        finally:
+            store.close()
