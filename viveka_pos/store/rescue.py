@@ -83,6 +83,7 @@ def _move_aside(data_dir: Path, db_file: str) -> Path | None:
         target.mkdir(parents=True)
         for path in present:
             os.replace(path, target / path.name)
+        _leave_note(target, data_dir, "It could not be opened")
     except OSError as exc:
         raise describe_os_error(exc, data_dir) from None
     return target
@@ -110,6 +111,15 @@ def _copy_in(source: Path, dest: Path, sha256: str) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise describe_os_error(exc, dest.parent) from None
+
+
+def _leave_note(target: Path, data_dir: Path, why: str) -> None:
+    """Say, beside data kept aside, what it is (it is no backup, nothing reads it)."""
+    (target / NOTE_FILE).write_text(
+        f"The data of {data_dir} as it was at {utcnow():%Y-%m-%d %H:%M} UTC, when a backup "
+        f"was restored over it. {why}, so it is kept here as it was, for inspection only: "
+        "Viveka POS never reads it. Delete this folder when you no longer need it.\n",
+        encoding="utf-8")
 
 
 def damaged_place(data_dir: Path, name: str) -> Path:
@@ -142,11 +152,7 @@ def keep_damaged_copy(conn: sqlite3.Connection, db_path: Path, target: Path) -> 
                 source = Path(f"{db_path}{suffix}")
                 if source.exists():
                     shutil.copyfile(source, target / source.name)
-        (target / NOTE_FILE).write_text(
-            f"The data of {db_path.parent} as it was at {utcnow():%Y-%m-%d %H:%M} UTC, when "
-            "a backup was restored over it. It had failed its integrity check, so it is kept "
-            "here as it was, for inspection only: Viveka POS never reads it. Delete this "
-            "folder when you no longer need it.\n", encoding="utf-8")
+        _leave_note(target, db_path.parent, "It had failed its integrity check")
         for path in target.iterdir():
             with path.open("rb+") as handle:
                 os.fsync(handle.fileno())

@@ -85,6 +85,7 @@ def test_restore_data_dir_works_whatever_the_state(data_dir: Path, shop_with_bac
         assert done.kept_in is None
     else:
         assert done.kept_in is not None and (done.kept_in / DB).is_file()
+        assert "for inspection only" in (done.kept_in / NOTE_FILE).read_text()
     assert len(file_rows(db_file)["invoices"]) == 30
     store = open_store(data_dir)
     store.close()
