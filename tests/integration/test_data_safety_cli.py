@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
@@ -105,6 +106,9 @@ def test_damaged_data_is_found_named_and_restored_from_the_cli(shop: Path,
     assert doctor.code == 1 and "FAIL" in doctor.out
     assert f"newest good backup: {backup}" in doctor.out
     assert f"restore it with: viveka-pos --data-dir {shop} restore {backup}" in doctor.out
+    as_json = json.loads(cli(shop, "doctor", "--json").out)
+    assert not as_json["ok"] and as_json["restore"]["folder"] == str(backup)
+    assert as_json["restore"]["command"] == f"viveka-pos --data-dir {shop} restore {backup}"
 
     restored = cli(shop, "restore", str(backup))
     assert restored.code == 0, restored.err
