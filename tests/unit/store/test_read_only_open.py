@@ -100,7 +100,7 @@ os._exit(0)  # stopped without closing: the last bill is only in the write-ahead
 def test_a_log_left_by_a_stopped_program_on_a_write_protected_disk(tmp_path: Path) -> None:
     with small_disk(tmp_path / "disk") as disk:
         data_dir = disk / "data"
-        subprocess.run([sys.executable, "-c", CRASH, str(data_dir)], check=True,
+        subprocess.run([sys.executable, "-c", CRASH, str(data_dir)], check=True, timeout=120,
                        cwd=Path(__file__).parents[3])
         assert (data_dir / "viveka.sqlite3-wal").stat().st_size > 0
         (data_dir / "viveka.sqlite3-shm").unlink()
