@@ -27,6 +27,7 @@ from tests.fixtures.safety_shop import (
     shop_folder,
 )
 from viveka_pos.cli import main
+from viveka_pos.store import open_store
 from viveka_pos.store.rescue import NOTE_FILE
 
 DB = "viveka.sqlite3"
@@ -367,3 +368,13 @@ def test_backup_wants_a_new_or_empty_folder(shop: Path, tmp_path: Path,
     empty.mkdir()
     assert cli(shop, "backup", str(empty)).code == 0
     assert "already holds a backup" in cli(shop, "backup", str(empty)).one_line_error
+
+
+def test_doctor_advises_no_restore_when_the_data_is_only_in_use(shop: Path) -> None:
+    store = open_store(shop)  # as the running app holds it
+    try:
+        doctor = cli(shop, "doctor")
+    finally:
+        store.close()
+    assert doctor.code == 1 and "already running" in doctor.out
+    assert "newest good backup" not in doctor.out and "restore it with" not in doctor.out

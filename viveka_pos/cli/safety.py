@@ -13,7 +13,7 @@ from ..config import resolve_data_dir
 from ..services import backups, recovery
 from ..services.backup_check import verify_copy, write_result
 from ..services.health import Check, HealthReport, check_health
-from ..store import StoreError
+from ..store import StoreCorruptError, StoreError
 from ..store.backup import read_backup
 from .common import CommandError, opened_store, print_json, run_command
 
@@ -40,8 +40,9 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_verify_backup)
 
 
-RESTORE_HELPS = ("open", "integrity", "chain")
-"""Checks whose failure a backup puts right (the others: free space, make a backup...)."""
+RESTORE_HELPS = ("integrity", "chain")
+"""Checks whose failure a backup puts right (the others: free space, make a backup...);
+and an open that failed because the data is damaged or missing."""
 
 
 def restore_advice(folder: Path) -> dict[str, Any] | None:
@@ -63,15 +64,16 @@ def _quoted(path: Path) -> str:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     folder = resolve_data_dir(args.data_dir)
+    restore_helps = False
     try:
         with opened_store(args, read_only=True) as store:
             report = check_health(store)
     except (StoreError, CommandError) as exc:
         # The worst finding of all: say it the same way as the other checks.
         report = HealthReport([Check("open", "Open the data", False, str(exc))])
-    advice = None
-    if any(check.name in RESTORE_HELPS for check in report.problems):
-        advice = restore_advice(folder)
+        restore_helps = isinstance(exc, StoreCorruptError)  # not: in use, read-only, full
+    restore_helps = restore_helps or any(c.name in RESTORE_HELPS for c in report.problems)
+    advice = restore_advice(folder) if restore_helps else None
     if args.json:
         print_json({**report.as_dict(), "restore": advice})
         return 0 if report.ok else 1
@@ -81,7 +83,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"      newest good backup: {advice['folder']} ({advice['createdAt'][:16]} "
               f"UTC, {advice['invoices']} invoices)")
         print(f"      restore it with: {advice['command']}")
-    elif any(check.name in RESTORE_HELPS for check in report.problems):
+    elif restore_helps:
         print("      no backup of this data was found on this computer: look for one on a "
               "pen drive, then run: viveka-pos restore FOLDER")
     if not report.ok:
