@@ -23,6 +23,7 @@ from ..store import (
     StoreWriteError,
     open_store,
 )
+from ..store.backup import BackupManifest
 from ..store.migrations import StoreMigrationError
 from ..store.opening import StoreAccessError, StoreDiskFullError, remembered_store_id
 from ..store.rescue import RescueResult, replace_with_backup
@@ -47,6 +48,9 @@ class OpenFailure:
     advice: str
     detail: str
     can_restore: bool
+    can_back_up: bool = False
+    """The data is intact but cannot be written: a backup elsewhere can still be taken
+    (:func:`backup_read_only`), e.g. to a pen drive before making room."""
 
 
 def explain(error: BaseException) -> OpenFailure:
@@ -57,11 +61,12 @@ def explain(error: BaseException) -> OpenFailure:
     if isinstance(error, StoreDiskFullError):
         return OpenFailure("The disk is full", "Delete or move some files to make room "
                            "(at least a few hundred MB), then try again. Your data is "
-                           "intact.", detail, False)
+                           "intact; you can back it up to a pen drive first.", detail, False,
+                           can_back_up=True)
     if isinstance(error, StoreAccessError | StoreWriteError):
         return OpenFailure("The data folder cannot be written", "Make the folder writable "
                            "(or put the pen drive's write-protect switch off), then try "
-                           "again. Your data is intact.", detail, False)
+                           "again. Your data is intact.", detail, False, can_back_up=True)
     if isinstance(error, StoreVersionError):
         return OpenFailure("The data is from a newer Viveka POS", "Install the newer "
                            "version of Viveka POS. Nothing was changed.", detail, False)
@@ -104,6 +109,17 @@ def is_foreign(data_dir: Path, entry: BackupEntry) -> bool:
     """True when ``entry`` is known to be another store's backup."""
     mine = remembered_store_id(data_dir)
     return bool(mine) and entry.store_id != mine
+
+
+def backup_read_only(data_dir: str | os.PathLike[str],
+                     target: str | os.PathLike[str]) -> BackupManifest:
+    """A verified backup into the new or empty folder ``target`` of data that cannot be
+    opened for writing (a full disk, a write-protected folder): the data is only read."""
+    store = open_store(data_dir, read_only=True)
+    try:
+        return store.backup(target)
+    finally:
+        store.close()
 
 
 def restore_closed(data_dir: Path, folder: str | os.PathLike[str]) -> RescueResult:

@@ -113,3 +113,18 @@ def test_a_log_left_by_a_stopped_program_on_a_write_protected_disk(tmp_path: Pat
             assert store.count("invoices") == 1
         finally:
             store.close()
+
+
+def test_the_recovery_screen_can_offer_a_backup_of_a_full_disk(tmp_path: Path) -> None:
+    from viveka_pos.services import recovery
+
+    with small_disk(tmp_path / "disk") as disk:
+        data_dir = disk / "data"
+        saved = make_data(data_dir, bills=2)
+        filler = fill_disk(disk)
+        with pytest.raises(StoreDiskFullError) as caught:
+            open_store(data_dir)
+        assert recovery.explain(caught.value).can_back_up
+        manifest = recovery.backup_read_only(data_dir, tmp_path / "pen-drive")
+        assert manifest.counts["invoices"] == len(saved["invoices"]) == 2
+        filler.unlink()
