@@ -59,11 +59,12 @@ def from_spreadsheet(value: str) -> str:
 
 
 def write_csv(target: str | Path, header: list[str], rows: Iterable[Iterable[Any]], *,
-              example: str = "items.csv") -> Path:
-    """Write a CSV file (UTF-8) whole or not at all, formula-safe, through a link
-    (:func:`viveka_pos.files.write_file`); returns the file written."""
+              example: str = "items.csv", bom: bool = False) -> Path:
+    """Write a CSV file (UTF-8; with a byte-order mark when ``bom``, which spreadsheet
+    programs need to read ₹ and Indian scripts right) whole or not at all, formula-safe,
+    through a link (:func:`viveka_pos.files.write_file`); returns the file written."""
     def write(handle: Any) -> None:
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig" if bom else "utf-8", newline="")
         writer = csv.writer(text)
         writer.writerow([to_spreadsheet(c) for c in header])
         for row in rows:

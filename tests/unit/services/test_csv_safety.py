@@ -70,3 +70,9 @@ def test_broken_csv_records_are_refused_by_line(svc: ShopServices) -> None:
     report = import_items_text(svc.scope, "code,name,price\nA1,Nut\x00,5\n")
     assert [str(r) for r in report.rejected] == ["line 2: name: contains a control character"]
     assert svc.catalog.items() == []
+
+
+def test_a_csv_for_spreadsheets_starts_with_a_byte_order_mark(tmp_path: Path) -> None:
+    out = write_csv(tmp_path / "r.csv", ["name"], [["₹ =5"]], bom=True)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfname\r\n")
+    assert out.read_text(encoding="utf-8-sig").splitlines()[1] == "₹ =5"
