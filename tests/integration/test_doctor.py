@@ -130,7 +130,8 @@ def test_data_that_cannot_be_opened_is_reported_with_the_newest_backup(
     done = cli(data_dir, "doctor")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stdout.startswith("FAIL  Open the data")
-    assert "is empty" in done.stdout and "newest backup:" in done.stdout
+    assert "is empty" in done.stdout and "newest good backup:" in done.stdout
+    assert "restore it with: viveka-pos --data-dir" in done.stdout
     assert str(data_dir / "backups" / "auto") in done.stdout
 
 

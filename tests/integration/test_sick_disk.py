@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,11 +21,13 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.mounts import fill_disk, small_disk
 from tests.fixtures.safety_shop import (
     CUSTOMER_PHONE,
     damage_invoice_page,
     file_rows,
     fixed_clock,
+    make_data,
     make_shop,
     sell,
     snapshot,
@@ -109,17 +109,6 @@ def shared_dir() -> Iterator[Path]:
             if not path.is_symlink():
                 path.chmod(0o755 if path.is_dir() else 0o644)
         shutil.rmtree(base, ignore_errors=True)
-
-
-def make_data(data_dir: Path, bills: int = 1) -> dict[str, dict[str, Any]]:
-    store = open_store(data_dir)
-    try:
-        svc = make_shop(store)
-        for _ in range(bills):
-            sell(svc, paid=100, customer=CUSTOMER_PHONE)
-        return snapshot(store)
-    finally:
-        store.close()
 
 
 def set_tree(root: Path, *, owner: int | None = None, writable: bool) -> None:
@@ -220,45 +209,23 @@ def test_a_full_disk_leaves_the_file_as_it_was(data_dir: Path) -> None:
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 4 MB tmpfs (root only; skipped where mounting is not allowed)."""
-    if not ROOT or not sys.platform.startswith("linux"):
-        pytest.skip("mounting a tmpfs needs root on Linux")
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
-def fill_disk(folder: Path) -> Path:
-    filler = folder / "filler.bin"
-    with filler.open("wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
-        except OSError:
-            pass
-    return filler
+    with small_disk(tmp_path / "small-disk", "4m") as disk:
+        yield disk
 
 
 def _saved(snap: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {name: docs for name, docs in snap.items() if name not in ("carts", "cartitems")}
 
 
-def test_a_really_full_disk(small_disk: Path) -> None:
-    data_dir = small_disk / "data"
+def test_a_really_full_disk(tiny_disk: Path) -> None:
+    data_dir = tiny_disk / "data"
     store = open_store(data_dir)
     try:
         svc = make_shop(store)
         sell(svc)
-        filler = fill_disk(small_disk)
+        filler = fill_disk(tiny_disk)
         before = snapshot(store)
         with pytest.raises(StoreWriteError, match=r"^The disk is full: the change was not saved"):
             for _ in range(50):  # the first bills may still fit in free pages of the file

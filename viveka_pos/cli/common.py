@@ -8,13 +8,17 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Final
 
-from ..config import load_device_id
+from ..config import DEVICE_FILE, load_device_id, resolve_data_dir
 from ..domain.errors import ValidationError
+from ..files import OutputFileError, reason
 from ..gateways.remote import DEFAULT_DATABASE
 from ..services.context import ServiceContext
-from ..store import Store, StoreError, open_store
+from ..store import DB_FILE, Store, StoreCorruptError, StoreError, open_store
+from ..store.errors import StoreUpgradeNeededError
+from ..store.opening import had_store
 from ..sync.join import shop_remote_database, url_parts
 
 
@@ -22,9 +26,25 @@ class CommandError(Exception):
     """A failure to report as one line on stderr with a non-zero exit."""
 
 
+NO_SHOP: Final = ("there is no shop on this computer yet: run `viveka-pos demo` or "
+                   "`viveka-pos register`")
+
+
 @contextmanager
-def opened_store(args: Any) -> Iterator[Store]:
-    store = open_store(args.data_dir)
+def opened_store(args: Any, *, read_only: bool = False) -> Iterator[Store]:
+    """The store of ``--data-dir``. ``read_only`` for commands that only read (reports,
+    checks, exports, backups): nothing in the folder is written, so they work on a full
+    disk or a write-protected drive, and a mistyped folder is not made into a new shop."""
+    if read_only:
+        folder = resolve_data_dir(args.data_dir)
+        if not (folder / DB_FILE).exists() and not had_store(folder):
+            raise CommandError(f"{NO_SHOP} (no data in {folder})")
+        try:
+            store = open_store(folder, read_only=True)
+        except StoreUpgradeNeededError:  # older data: a normal open upgrades it (backup first)
+            store = open_store(folder)
+    else:
+        store = open_store(args.data_dir)
     try:
         yield store
     finally:
@@ -32,7 +52,14 @@ def opened_store(args: Any) -> Iterator[Store]:
 
 
 def context_for(store: Store) -> ServiceContext:
-    return ServiceContext(store=store, device_id=load_device_id(store.data_dir))
+    if store.read_only and not (store.data_dir / DEVICE_FILE).is_file():
+        device_id = "pc-read-only"  # never recorded: a read-only store saves nothing
+    else:
+        device_id = load_device_id(store.data_dir)
+    return ServiceContext(store=store, device_id=device_id)
+
+
+SEE_DOCTOR: Final = "Run `viveka-pos doctor` to see which backup to restore."
 
 
 def run_command(body: Callable[[], int | None]) -> int:
@@ -41,9 +68,25 @@ def run_command(body: Callable[[], int | None]) -> int:
         return int(body() or 0)
     except ValidationError as exc:
         print(f"error: {exc.field}: {exc.message}", file=sys.stderr)
+    except StoreCorruptError as exc:
+        print(f"error: {exc} {SEE_DOCTOR}", file=sys.stderr)
     except (StoreError, CommandError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+    except OSError as exc:  # a path the user gave: one line naming it, never a traceback
+        print(f"error: {describe_path_error(exc)}", file=sys.stderr)
     return 1
+
+
+def describe_path_error(exc: OSError) -> str:
+    if isinstance(exc, OutputFileError) or exc.filename is None:
+        return str(exc)
+    return f"{exc.filename}: {reason(exc)}"
+
+
+def link_note(given: str, written: Path) -> str:
+    """`` (through the link, into TARGET)`` when ``given`` is a link that was written
+    through (see ``viveka_pos.files``), else ''."""
+    return f" (through the link, into {written})" if Path(given).is_symlink() else ""
 
 
 def print_json(value: Any) -> None:

@@ -8,26 +8,35 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..config import resolve_data_dir
 from ..domain.errors import ValidationError
 from ..domain.money import format_inr, to_rupees
-from ..services.backups import restore as restore_backup
+from ..files import destination
 from ..services.context import ServiceContext
 from ..services.convert import paise_of
 from ..services.csv_io import export_items, import_items
 from ..services.demo import create_demo_shop, log_in_demo
 from ..services.facade import ShopServices
 from ..services.otp import MOCK_OTP
+from ..services.recovery import restore_data_dir
 from ..services.shop import ShopService
 from ..store import Store
-from .common import CommandError, context_for, opened_store, print_json, run_command
+from .common import (
+    NO_SHOP,
+    CommandError,
+    context_for,
+    link_note,
+    opened_store,
+    print_json,
+    run_command,
+)
 
 
 def shop_services(store: Store, ctx: ServiceContext | None = None) -> ShopServices:
     ctx = ctx or context_for(store)
     shop = ShopService(ctx).local_shop()
     if shop is None:
-        raise CommandError("there is no shop on this computer yet: run `viveka-pos demo` or "
-                           "`viveka-pos register`")
+        raise CommandError(NO_SHOP)
     return ShopServices(ctx, shop["_id"])
 
 
@@ -122,12 +131,9 @@ def cmd_item_add(args: argparse.Namespace) -> int:
     def body() -> int:
         with opened_store(args) as store:
             svc = shop_services(store)
-            group_id = None
-            if args.group:
-                group_id = svc.catalog.group_named(args.group, create=True)["_id"]
             item = svc.catalog.create_item(
                 name=args.name, price=args.price, code=args.code, stock=args.stock,
-                unit=args.unit, gst_rate=args.gst, hsn_code=args.hsn, group_id=group_id)
+                unit=args.unit, gst_rate=args.gst, hsn_code=args.hsn, group_name=args.group)
             print(f"added {item['name']} ({item.get('code') or item['_id']})")
         return 0
     return run_command(body)
@@ -193,7 +199,8 @@ def payment_status(invoice: dict[str, Any]) -> str:
 def cmd_bill(args: argparse.Namespace) -> int:
     def body() -> int:
         lines = [_parse_line(text) for text in args.item]
-        with opened_store(args) as store:
+        # One unit of work: a refused bill leaves no trace, not even its cart.
+        with opened_store(args) as store, store.unit_of_work():
             svc = shop_services(store)
             cart = svc.carts.create(customer=args.customer)
             try:
@@ -239,6 +246,8 @@ def cmd_pay(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     def body() -> int:
         path = Path(args.file)
+        if path.is_dir():
+            raise CommandError(f"{path} is a folder: give the CSV file to import")
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         with opened_store(args) as store:
@@ -254,17 +263,20 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     def body() -> int:
-        with opened_store(args) as store:
-            count = export_items(shop_services(store).scope, Path(args.file),
+        final = destination(args.file, example="items.csv")  # a bad path: said first
+        with opened_store(args, read_only=True) as store:
+            count = export_items(shop_services(store).scope, args.file,
                                  include_inactive=args.all)
-        print(f"exported {count} items to {args.file}")
+        print(f"exported {count} items to {args.file}{link_note(args.file, final)}")
         return 0
     return run_command(body)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     def body() -> int:
-        with opened_store(args) as store:
+        if not args.dir.strip():
+            raise CommandError("backup: name a new or empty folder for the backup")
+        with opened_store(args, read_only=True) as store:
             manifest = store.backup(args.dir)
         print(f"backup written to {args.dir}: {manifest.total_documents} documents, "
               f"verified")
@@ -274,18 +286,27 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     def body() -> int:
-        with opened_store(args) as store:
-            restored = restore_backup(store, args.dir, allow_other_shop=args.other_shop)
+        if not args.dir.strip():
+            raise CommandError("restore: name the backup folder to restore")
+        done = restore_data_dir(resolve_data_dir(args.data_dir), args.dir,
+                                allow_other_shop=args.other_shop)
+        restored = done.backup
         print(f"restored backup of {restored.created_at:%Y-%m-%d %H:%M} UTC "
               f"({restored.shop_name}): {restored.total} documents")
+        if done.damaged and done.kept_in is not None:
+            print(f"the damaged data was kept as it was in {done.kept_in}")
+        elif done.kept_in is not None:
+            print(f"a safety copy of the data it replaced is in {done.kept_in}")
         return 0
     return run_command(body)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     def body() -> int:
-        with opened_store(args) as store:
+        with opened_store(args, read_only=True) as store:
             svc = shop_services(store)
+            # Reading every invoice proves none was changed (and fails on a damaged page of
+            # them); `doctor` checks the whole data file, the tables derived from them too.
             problems = svc.invoices.verify() + svc.returns.verify()
             count, notes = store.count("invoices"), store.count("creditnotes")
         if problems:
@@ -294,6 +315,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             raise CommandError(f"{len(problems)} problem(s) found in {count} invoices and "
                                f"{notes} credit notes")
         print(f"all {count} invoices intact"
-              + (f"; all {notes} credit notes intact" if notes else ""))
+              + (f"; all {notes} credit notes intact" if notes else "")
+              + " (for a check of the whole data file: viveka-pos doctor)")
         return 0
     return run_command(body)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
+from ..files import destination
 from ..printing.dealer_order import render_dealer_order
 from ..printing.invoice_view import COPIES
 from ..printing.paper import PAPERS, invoice_on, paper_of
 from ..printing.printer import save_pdf
-from .common import CommandError, opened_store, run_command
+from .common import link_note, opened_store, run_command
 from .core import shop_services
 
 FORMATS = PAPERS
@@ -36,11 +36,9 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_order_pdf)
 
 
-def _target(path: str) -> Path:
-    out = Path(path)
-    if not out.parent.exists():
-        raise CommandError(f"{out.parent}: no such folder")
-    return out
+def _file_name(number: str) -> str:
+    """A file name for a document number (``A1/2526/00042`` -> ``A1-2526-00042.pdf``)."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in number) + ".pdf"
 
 
 def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None,
@@ -53,26 +51,28 @@ def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None,
 
 def cmd_invoice_pdf(args: argparse.Namespace) -> int:
     def body() -> int:
-        out = _target(args.out)
-        with opened_store(args) as store:
+        example = _file_name(args.invoice_number)
+        destination(args.out, example=example)  # a bad path is said before any work is done
+        with opened_store(args, read_only=True) as store:
             svc = shop_services(store)
             invoice = svc.invoices.get(args.invoice_number)
             pdf = render_invoice(svc, invoice, args.format, args.copy)
-        save_pdf(pdf, out)
-        print(f"wrote {out}")
+        written = save_pdf(pdf, args.out, example=example)
+        print(f"wrote {args.out}{link_note(args.out, written)}")
         return 0
     return run_command(body)
 
 
 def cmd_order_pdf(args: argparse.Namespace) -> int:
     def body() -> int:
-        out = _target(args.out)
-        with opened_store(args) as store:
+        example = _file_name(args.order_number)
+        destination(args.out, example=example)
+        with opened_store(args, read_only=True) as store:
             svc = shop_services(store)
             detail = svc.dealers.order_detail(args.order_number)
             pdf = render_dealer_order(detail.order, detail.lines, detail.dealer,
                                       svc.scope.shop())
-        save_pdf(pdf, out)
-        print(f"wrote {out}")
+        written = save_pdf(pdf, args.out, example=example)
+        print(f"wrote {args.out}{link_note(args.out, written)}")
         return 0
     return run_command(body)

@@ -7,7 +7,6 @@ where each row maps the CSV column names to values; amounts are numbers in rupee
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import sys
 from datetime import date
@@ -18,6 +17,7 @@ from typing import Any
 from ..domain import validation as v
 from ..printing.printer import save_pdf
 from ..printing.report_pdf import render_report
+from ..services.csv_io import write_csv
 from ..services.report_tables import (
     BuiltReport,
     ReportRequest,
@@ -132,7 +132,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     def body() -> int:
         _request(args, date.today())  # bad options are refused before the data is opened
-        with opened_store(args) as store:
+        with opened_store(args, read_only=True) as store:
             svc = shop_services(store)
             request = _request(args, svc.scope.today())
             built = BUILDERS[args.name](svc, request)
@@ -140,14 +140,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.json:
             print_json(report_json(args.name, built))
         elif args.csv:
-            target = Path(args.csv)
-            with target.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(built.csv_header)
-                writer.writerows(built.csv_rows)
-                if built.csv_totals:
-                    writer.writerow(built.csv_totals)
-            print(f"wrote {len(built.csv_rows)} rows to {target}", file=sys.stderr)
+            rows = [*built.csv_rows, *([built.csv_totals] if built.csv_totals else [])]
+            write_csv(args.csv, built.csv_header, rows, example=f"{args.name}.csv")
+            print(f"wrote {len(built.csv_rows)} rows to {args.csv}", file=sys.stderr)
         elif args.pdf:
             save_pdf(render_report(built.table, shop), Path(args.pdf))
             print(f"wrote {args.pdf}", file=sys.stderr)

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from ..config import resolve_data_dir
-from ..services import backups
+from ..services import backups, recovery
 from ..services.backup_check import verify_copy, write_result
-from ..services.health import check_health
-from ..store import StoreError
+from ..services.health import Check, HealthReport, check_health
+from ..store import StoreCorruptError, StoreError
 from ..store.backup import read_backup
-from .common import opened_store, print_json, run_command
+from .common import CommandError, opened_store, print_json, run_command
 
 
 def register(subparsers: Any) -> None:
@@ -42,35 +42,59 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_verify_backup)
 
 
+RESTORE_HELPS = ("integrity", "chain")
+"""Checks whose failure a backup puts right (the others: free space, make a backup...);
+and an open that failed because the data is damaged or missing."""
+
+
+def restore_advice(folder: Path) -> dict[str, Any] | None:
+    """The newest good backup of the data in ``folder`` and the command that restores it
+    (None when no backup is known)."""
+    found = recovery.newest_restorable(folder, recovery.candidates(folder))
+    if found is None:
+        return None
+    return {"folder": str(found.folder), "createdAt": found.created_at.isoformat(),
+            "invoices": found.counts.get("invoices", 0),
+            "command": f"viveka-pos --data-dir {_quoted(folder)} restore "
+                       f"{_quoted(found.folder)}"}
+
+
+def _quoted(path: Path) -> str:
+    text = str(path)
+    return f'"{text}"' if any(ch.isspace() or ch in "\"'&|;<>()$`" for ch in text) else text
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
+    folder = resolve_data_dir(args.data_dir)
+    restore_helps = False
     try:
-        with opened_store(args) as store:
+        with opened_store(args, read_only=not args.rebuild) as store:
             if args.rebuild:
                 filed = store.rebuild_derived()
                 if not args.json:
                     print(f"{'ok':<5} {'Rebuild':<20} filed {sum(filed.values())} documents "
                           "again (indexes, report ledgers, item search)")
             report = check_health(store)
-    except StoreError as exc:
+    except (StoreError, CommandError) as exc:
         # The worst finding of all: say it the same way as the other checks.
-        folder = resolve_data_dir(args.data_dir)
-        if args.json:
-            print_json({"ok": False, "checks": [{"name": "open", "title": "Open the data",
-                                                 "ok": False, "detail": str(exc)}]})
-        else:
-            print(f"FAIL  {'Open the data':<20} {exc}")
-            found = backups.newest_good(backups.find_backups(backups.known_backup_dirs(folder)))
-            if found is not None:
-                print(f"      newest backup: {found.folder} "
-                      f"({found.created_at.strftime('%Y-%m-%d %H:%M')} UTC)")
-        return 1
+        report = HealthReport([Check("open", "Open the data", False, str(exc))])
+        restore_helps = isinstance(exc, StoreCorruptError)  # not: in use, read-only, full
+    restore_helps = restore_helps or any(c.name in RESTORE_HELPS for c in report.problems)
+    advice = restore_advice(folder) if restore_helps else None
     if args.json:
-        print_json(report.as_dict())
-    else:
-        for check in report.checks:
-            print(f"{'ok' if check.ok else 'FAIL':<5} {check.title:<20} {check.detail}")
-        if not report.ok:
-            print(f"{len(report.problems)} problem(s) found", file=sys.stderr)
+        print_json({**report.as_dict(), "restore": advice})
+        return 0 if report.ok else 1
+    for check in report.checks:
+        print(f"{'ok' if check.ok else 'FAIL':<5} {check.title:<20} {check.detail}")
+    if advice is not None:
+        print(f"      newest good backup: {advice['folder']} ({advice['createdAt'][:16]} "
+              f"UTC, {advice['invoices']} invoices)")
+        print(f"      restore it with: {advice['command']}")
+    elif restore_helps:
+        print("      no backup of this data was found on this computer: look for one on a "
+              "pen drive, then run: viveka-pos restore FOLDER")
+    if not report.ok:
+        print(f"{len(report.problems)} problem(s) found", file=sys.stderr)
     return 0 if report.ok else 1
 
 
@@ -81,7 +105,7 @@ def _age(moment: datetime) -> str:
 
 def cmd_backups(args: argparse.Namespace) -> int:
     def body() -> int:
-        with opened_store(args) as store:
+        with opened_store(args, read_only=True) as store:
             if args.now:
                 outcome = backups.AutoBackup(store).run()
                 if not outcome.ok:

@@ -26,6 +26,8 @@ from PySide6.QtGui import QDesktopServices, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QWidget
 
+from ..files import write_file
+
 PAPERS = ("a4", "80mm", "58mm")
 _RENDER_DPI = 300  # ample for laser and thermal heads; printer DPI (1200) would need GBs
 _JOB_NAME = "Viveka POS"
@@ -240,20 +242,12 @@ def _print_on_windows(pdf_bytes: bytes, printer_name: str) -> PrintResult:
     return PrintResult(True, default_printer())
 
 
-def save_pdf(pdf_bytes: bytes, path: str | os.PathLike[str]) -> Path:
-    """Write the PDF to ``path`` atomically: a crash never leaves half a file behind."""
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=".viveka-", suffix=".pdf.part", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(pdf_bytes)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+def save_pdf(pdf_bytes: bytes, path: str | os.PathLike[str], *, example: str = "") -> Path:
+    """Write the PDF to ``path`` atomically: a crash never leaves half a file behind, a link
+    is written through (see :mod:`viveka_pos.files`). Raises ``OutputFileError`` (an
+    ``OSError``) in one line naming the path; ``example`` is a file name to suggest when
+    ``path`` is a folder."""
+    return write_file(path, pdf_bytes, example=example)
 
 
 def open_pdf(path: str | os.PathLike[str]) -> bool:

@@ -57,7 +57,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,9 @@ from ..domain.clock import Clock, SystemClock, shop_zone
 from ..domain.errors import ValidationError
 from ..store import SCHEMA_VERSION, Store, StoreError
 from ..store.backup import BACKUP_DB, MANIFEST, BackupManifest, read_backup, write_backup
+from ..store.engine import utcnow
+from ..store.opening import read_only_uri
+from ..store.rescue import damaged_place
 from ..store.schema import COLLECTIONS, DATABASE_NAME
 from .backup_check import check_chains
 from .device import DeviceSettings
@@ -316,8 +319,8 @@ def _open_snapshot(store: Store) -> tuple[sqlite3.Connection, float]:
     then lets the store go on writing while the snapshot is read and copied, and the copy
     still sees the data as it was at that moment. Returns (connection, seconds held).
     """
-    reader = sqlite3.connect(f"file:{store.db_path}?mode=ro", uri=True, isolation_level=None,
-                             check_same_thread=False)
+    reader = sqlite3.connect(read_only_uri(store.db_path, writer_open=not store.read_only),
+                             uri=True, isolation_level=None, check_same_thread=False)
     try:
         with store.read_lock():
             started = time.perf_counter()
@@ -673,6 +676,9 @@ class BackupPreview:
     """False: another shop's backup; None: nothing to compare with (no shop here yet)."""
     same_store: bool
     this_shop: dict[str, Any] | None = None
+    kept_in: Path | None = None
+    """After a restore: where the data it replaced was kept (a verified safety copy, or,
+    when that data was damaged, a copy as it was under ``damaged/``)."""
 
     @property
     def total(self) -> int:
@@ -727,16 +733,9 @@ def preview(folder: str | os.PathLike[str], store: Store | None = None) -> Backu
                          entry.verified if entry else None, is_this, same_store, this_shop)
 
 
-def restore(store: Store, folder: str | os.PathLike[str], *,
-            allow_other_shop: bool = False) -> BackupPreview:
-    """Replace this PC's data with the backup in ``folder``; returns what was restored.
-
-    A backup of another shop is refused unless ``allow_other_shop`` (the screen asks first,
-    naming both shops). The store writes a safety copy of the current data before anything
-    is replaced (``<data dir>/backups/before-restore-…``); data from an older version is
-    upgraded as it is opened.
-    """
-    found = preview(folder, store)
+def check_restorable(found: BackupPreview, *, allow_other_shop: bool = False) -> None:
+    """Refuse (``ValidationError``) a backup this program cannot read, or another shop's
+    backup unless ``allow_other_shop``."""
     if not found.readable:
         raise ValidationError(
             "backupDir", f"this backup was made by a newer version of Viveka POS (data "
@@ -747,10 +746,26 @@ def restore(store: Store, folder: str | os.PathLike[str], *,
             f"this backup is of {_label(found.shops[0] if found.shops else None)}, not of "
             f"{_label(found.this_shop)}, the shop on this computer. Restoring it would "
             f"replace all of {_label(found.this_shop)}'s data; confirm to do it anyway")
-    store.restore(found.folder)
+
+
+def restore(store: Store, folder: str | os.PathLike[str], *,
+            allow_other_shop: bool = False) -> BackupPreview:
+    """Replace this PC's data with the backup in ``folder``; returns what was restored.
+
+    A backup of another shop is refused unless ``allow_other_shop`` (the screen asks first,
+    naming both shops). The store writes a safety copy of the current data before anything
+    is replaced (``<data dir>/backups/before-restore-…``); data from an older version is
+    upgraded as it is opened.
+    """
+    found = preview(folder, store)
+    check_restorable(found, allow_other_shop=allow_other_shop)
+    safety = store.data_dir / "backups" / f"before-restore-{utcnow():%Y%m%d-%H%M%S-%f}"
+    store.restore(found.folder, safety_copy_dir=safety)
+    kept = safety if (safety / MANIFEST).is_file() else damaged_place(store.data_dir,
+                                                                      safety.name)
     log.info("restored the backup of %s made %s from %s", _label(found.shops[0] if found.shops
              else None), found.created_at.isoformat(), found.folder)
-    return found
+    return replace(found, kept_in=kept)
 
 
 def as_dict(entry: BackupEntry) -> dict[str, Any]:

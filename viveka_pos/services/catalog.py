@@ -24,16 +24,21 @@ class CatalogService:
 
     # ----------------------------------------------------------------- groups
     def create_group(self, name: Any, description: Any = "") -> dict[str, Any]:
-        group_name = v.name(name, "name", max_length=100)
-        if self._group_by_name(group_name) is not None:
-            raise ValidationError("name", f"a group named {group_name!r} already exists")
-        now = self.scope.now()
-        doc = {"_id": new_id(), "clientId": self.scope.client_id, "name": group_name,
-               "description": v.optional_text(description, "description", max_length=500),
-               "createdAt": now, "updatedAt": now}
+        doc = self._new_group(name, description)
         with self.scope.store.unit_of_work() as db:
             db.itemgroups.insert_one(doc)
         return doc
+
+    def _new_group(self, name: Any, description: Any = "", *,
+                   field: str = "name") -> dict[str, Any]:
+        """A checked, not yet saved group document."""
+        group_name = v.name(name, field, max_length=100)
+        if self._group_by_name(group_name) is not None:
+            raise ValidationError(field, f"a group named {group_name!r} already exists")
+        now = self.scope.now()
+        return {"_id": new_id(), "clientId": self.scope.client_id, "name": group_name,
+                "description": v.optional_text(description, "description", max_length=500),
+                "createdAt": now, "updatedAt": now}
 
     def _group_by_name(self, name: str) -> dict[str, Any] | None:
         wanted = name.casefold()
@@ -125,10 +130,22 @@ class CatalogService:
     def create_item(self, *, name: Any, price: Any, code: Any = "", stock: Any = 0,
                     unit: Any = "nos", gst_rate: Any = None, hsn_code: Any = "",
                     group_id: Any = None, low_stock_quantity: Any = 5, description: Any = "",
-                    dealer_ids: Any = ()) -> dict[str, Any]:
+                    dealer_ids: Any = (), group_name: Any = None) -> dict[str, Any]:
+        """Add an item. ``group_name`` (instead of ``group_id``) puts it in the group of
+        that name, created with the item when there is none: every field is checked
+        first, and the group and the item are saved in one unit of work, or neither."""
         unit_name = v.unit(unit, "unit")
         if gst_rate is None:
             gst_rate = self.scope.settings().get("defaultGstRate", 0)
+        new_group = None
+        if group_name not in (None, ""):
+            if group_id not in (None, ""):
+                raise ValidationError("group", "give the group by name or by id, not both")
+            found = self._group_by_name(v.name(group_name, "group", max_length=100))
+            if found is not None:
+                group_id = found["_id"]
+            else:
+                new_group = self._new_group(group_name, field="group")
         clean = self._clean_item_fields({
             "name": name, "price": price, "code": code, "unit": unit_name, "gstRate": gst_rate,
             "hsnCode": hsn_code, "groupId": group_id, "lowStockQuantity": low_stock_quantity,
@@ -138,7 +155,11 @@ class CatalogService:
         doc = {"_id": new_id(), "clientId": self.scope.client_id, **clean,
                "stock": stored_quantity(opening), "isActive": True,
                "createdAt": now, "updatedAt": now}
+        if new_group is not None:
+            doc["groupId"] = new_group["_id"]
         with self._unique_code(clean.get("code", "")), self.scope.store.unit_of_work() as db:
+            if new_group is not None:
+                db.itemgroups.insert_one(new_group)
             db.items.insert_one(doc)
             ensure_opening(self.scope, doc)
         return self.item(doc["_id"])

@@ -5,13 +5,20 @@ Columns (header names are case-insensitive; only ``name`` and ``price`` are requ
 code, name, price, stock, unit, gstRate, hsnCode, group, lowStockQuantity, description.
 A row whose code matches an existing item updates that item (stock is then adjusted to the
 given value with a stock movement); other rows create items.
+
+Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (an item
+named ``=cmd|' /C calc'!A0`` would start a program on the owner's PC). Every CSV written
+here therefore starts such a text with an apostrophe, which spreadsheets read as "this is
+text"; the import takes that one apostrophe off again, so an export imports back unchanged.
+Plain numbers (``-5``, ``+12.50``) are left as they are.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +27,7 @@ from typing import Any
 from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.money import to_decimal
+from ..files import write_file
 from ..store import new_id
 from .catalog import CatalogService
 from .context import ShopScope
@@ -30,6 +38,41 @@ COLUMNS = ["code", "name", "price", "stock", "unit", "gstRate", "hsnCode", "grou
            "lowStockQuantity", "description"]
 _LOWER = {c.lower(): c for c in COLUMNS}
 MAX_ROWS = 200_000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def to_spreadsheet(value: Any) -> Any:
+    """A cell value as written to CSV: texts a spreadsheet would run as a formula get an
+    apostrophe in front (see the module docstring); anything else is unchanged."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS) \
+            and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet(value: str) -> str:
+    """A CSV cell as read: undoes :func:`to_spreadsheet` (one apostrophe less)."""
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def write_csv(target: str | Path, header: list[str], rows: Iterable[Iterable[Any]], *,
+              example: str = "items.csv", bom: bool = False) -> Path:
+    """Write a CSV file (UTF-8; with a byte-order mark when ``bom``, which spreadsheet
+    programs need to read ₹ and Indian scripts right) whole or not at all, formula-safe,
+    through a link (:func:`viveka_pos.files.write_file`); returns the file written."""
+    def write(handle: Any) -> None:
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig" if bom else "utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow([to_spreadsheet(c) for c in header])
+        for row in rows:
+            writer.writerow([to_spreadsheet(c) for c in row])
+        text.flush()
+        text.detach()
+
+    return write_file(target, write, example=example)
 
 
 @dataclass
@@ -79,14 +122,32 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[Reject
         if required not in headers.values():
             problems.append(RejectedRow(1, required, "column is missing"))
     rows = []
-    for number, raw in enumerate(reader, start=2):
+    number = 1
+    while True:
+        number += 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the reader cannot go on past a broken record
+            problems.append(RejectedRow(number, "file", _csv_problem(exc)))
+            break
         if number - 1 > MAX_ROWS:
             problems.append(RejectedRow(number, "file", f"has more than {MAX_ROWS} rows"))
             break
-        row = {headers[k]: (val or "").strip() for k, val in raw.items() if k in headers}
+        row = {headers[k]: from_spreadsheet((val or "").strip()) for k, val in raw.items()
+               if k in headers and isinstance(val, str | None)}
         if any(row.values()):
             rows.append((number, row))
     return rows, problems
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (f"has a value longer than {csv.field_size_limit():,} characters (the longest "
+                "any column takes is 500): check the file; nothing was imported")
+    return f"cannot be read as CSV here ({text}); nothing was imported"
 
 
 def import_items(scope: ShopScope, path: str | Path, *,
@@ -189,19 +250,12 @@ def export_items(scope: ShopScope, target: str | Path, *, include_inactive: bool
     catalog = CatalogService(scope)
     groups = {g["_id"]: g["name"] for g in catalog.groups()}
     items = catalog.items(include_inactive=include_inactive)
-    path = Path(target)
-    tmp = path.with_name(path.name + ".partial")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for item in items:
-            writer.writerow([
-                item.get("code", ""), item["name"], f"{to_decimal(paise_of(item['price']))}",
-                f"{quantity_of(item.get('stock')):f}", item.get("unit", "nos"),
-                item.get("gstRate", 0), item.get("hsnCode", ""),
-                groups.get(item.get("groupId"), ""),
-                f"{quantity_of(item.get('lowStockQuantity', 5)):f}", item.get("description", ""),
-            ])
-    tmp.replace(path)
+    rows = ([
+        item.get("code", ""), item["name"], f"{to_decimal(paise_of(item['price']))}",
+        f"{quantity_of(item.get('stock')):f}", item.get("unit", "nos"),
+        item.get("gstRate", 0), item.get("hsnCode", ""),
+        groups.get(item.get("groupId"), ""),
+        f"{quantity_of(item.get('lowStockQuantity', 5)):f}", item.get("description", ""),
+    ] for item in items)
+    write_csv(target, COLUMNS, rows)
     return len(items)
-

@@ -26,6 +26,7 @@ from typing import Any
 from ..domain.clock import Clock, SystemClock
 from ..domain.hashchain import CREDIT_NOTES
 from ..store import SCHEMA_VERSION, Store
+from ..store.opening import read_only_uri
 from .backups import backup_dir, find_backups, known_backup_dirs, last_good_backup
 from .chains import chain_report, store_chain_report
 
@@ -93,9 +94,15 @@ def check_version(store: Store) -> Check:
 def check_integrity(store: Store) -> Check:
     """SQLite's full integrity check, on a separate read-only connection (billing is not
     held up: WAL lets it read while the store writes)."""
-    conn = sqlite3.connect(f"file:{store.db_path}?mode=ro", uri=True)
     try:
-        rows = [row[0] for row in conn.execute("PRAGMA integrity_check(20)")]
+        conn = sqlite3.connect(read_only_uri(store.db_path, writer_open=not store.read_only),
+                               uri=True)
+    except sqlite3.Error as exc:
+        return Check("integrity", "Store integrity", False,
+                     f"the database file could not be opened for the check: {exc}", [str(exc)])
+    try:
+        rows = [" ".join(str(row[0]).split())  # one line each (SQLite's may hold several)
+                for row in conn.execute("PRAGMA integrity_check(20)")]
     except sqlite3.DatabaseError as exc:  # damage bad enough to stop the check itself
         rows = [str(exc)]
     finally:

@@ -1,7 +1,8 @@
 """When the data cannot be opened: what went wrong, in words, and putting a backup back.
 
 Used by the "cannot open your data" screen (``ui/recovery.py``) before any store exists, so
-nothing here needs an open store.
+nothing here needs an open store; and by ``viveka-pos restore``, which must work whatever
+state the data is in (:func:`restore_data_dir`).
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..domain.errors import ValidationError
 from ..store import (
     DB_FILE,
     StoreCorruptError,
@@ -19,11 +21,21 @@ from ..store import (
     StoreLockedError,
     StoreVersionError,
     StoreWriteError,
+    open_store,
 )
+from ..store.backup import BackupManifest
 from ..store.migrations import StoreMigrationError
 from ..store.opening import StoreAccessError, StoreDiskFullError, remembered_store_id
 from ..store.rescue import RescueResult, replace_with_backup
-from .backups import BackupEntry, find_backups, known_backup_dirs
+from .backups import (
+    BackupEntry,
+    BackupPreview,
+    check_restorable,
+    find_backups,
+    known_backup_dirs,
+    preview,
+)
+from .backups import restore as restore_open
 
 log = logging.getLogger("viveka_pos.recovery")
 
@@ -36,6 +48,9 @@ class OpenFailure:
     advice: str
     detail: str
     can_restore: bool
+    can_back_up: bool = False
+    """The data is intact but cannot be written: a backup elsewhere can still be taken
+    (:func:`backup_read_only`), e.g. to a pen drive before making room."""
 
 
 def explain(error: BaseException) -> OpenFailure:
@@ -46,11 +61,12 @@ def explain(error: BaseException) -> OpenFailure:
     if isinstance(error, StoreDiskFullError):
         return OpenFailure("The disk is full", "Delete or move some files to make room "
                            "(at least a few hundred MB), then try again. Your data is "
-                           "intact.", detail, False)
+                           "intact; you can back it up to a pen drive first.", detail, False,
+                           can_back_up=True)
     if isinstance(error, StoreAccessError | StoreWriteError):
         return OpenFailure("The data folder cannot be written", "Make the folder writable "
                            "(or put the pen drive's write-protect switch off), then try "
-                           "again. Your data is intact.", detail, False)
+                           "again. Your data is intact.", detail, False, can_back_up=True)
     if isinstance(error, StoreVersionError):
         return OpenFailure("The data is from a newer Viveka POS", "Install the newer "
                            "version of Viveka POS. Nothing was changed.", detail, False)
@@ -95,6 +111,17 @@ def is_foreign(data_dir: Path, entry: BackupEntry) -> bool:
     return bool(mine) and entry.store_id != mine
 
 
+def backup_read_only(data_dir: str | os.PathLike[str],
+                     target: str | os.PathLike[str]) -> BackupManifest:
+    """A verified backup into the new or empty folder ``target`` of data that cannot be
+    opened for writing (a full disk, a write-protected folder): the data is only read."""
+    store = open_store(data_dir, read_only=True)
+    try:
+        return store.backup(target)
+    finally:
+        store.close()
+
+
 def restore_closed(data_dir: Path, folder: str | os.PathLike[str]) -> RescueResult:
     """Put the backup in ``folder`` in place of the data that cannot be opened.
 
@@ -105,3 +132,60 @@ def restore_closed(data_dir: Path, folder: str | os.PathLike[str]) -> RescueResu
     log.warning("data in %s replaced by the backup %s made %s (old files kept in %s)",
                 data_dir, folder, result.manifest.created_at, result.moved_to)
     return result
+
+
+@dataclass(frozen=True)
+class DataDirRestore:
+    """What :func:`restore_data_dir` did."""
+
+    backup: BackupPreview
+    kept_in: Path | None
+    """Where the data that was replaced is now (None: there was none)."""
+    damaged: bool
+    """The data replaced was damaged: kept as it was, not as a checked safety copy."""
+
+
+def restore_data_dir(data_dir: str | os.PathLike[str], folder: str | os.PathLike[str], *,
+                     allow_other_shop: bool = False) -> DataDirRestore:
+    """Make the backup in ``folder`` the data of ``data_dir``, whatever state that data is
+    in (the store must not be open; another running program holding it is refused).
+
+    The backup is checked before anything else. Data that opens is replaced through the
+    store (a verified safety copy first, or, when it proves damaged, a copy as it is); data
+    that cannot be opened because it is damaged or missing is moved into ``damaged/`` and
+    the backup copied in its place (:func:`restore_closed`), then opened once (an older
+    backup is upgraded). Another shop's backup is refused unless ``allow_other_shop``.
+    """
+    path = Path(data_dir)
+    found = preview(folder)  # checksum, integrity, counts: a bad backup changes nothing
+    check_restorable(found, allow_other_shop=allow_other_shop)
+    try:
+        store = open_store(path)
+    except StoreCorruptError:
+        return _restore_into_closed(path, found, allow_other_shop)
+    try:
+        restored = restore_open(store, found.folder, allow_other_shop=allow_other_shop)
+    except StoreCorruptError:
+        # Damage the open did not see (it reads little) broke the checks of this shop's
+        # data: put the backup in place as for data that cannot be opened.
+        store.close()
+        return _restore_into_closed(path, found, allow_other_shop)
+    finally:
+        store.close()
+    damaged = restored.kept_in is not None and restored.kept_in.parent.name == "damaged"
+    return DataDirRestore(restored, restored.kept_in, damaged)
+
+
+def _restore_into_closed(data_dir: Path, found: BackupPreview,
+                         allow_other_shop: bool) -> DataDirRestore:
+    mine = remembered_store_id(data_dir)
+    if mine and found.store_id != mine and not allow_other_shop:
+        raise ValidationError(
+            "backupDir", f"this backup is of another shop's data ({found.shop_name or '?'}, "
+            f"phone {found.shop_phone or '?'}) than the data this folder held; restoring it "
+            "would replace that shop's data: confirm to do it anyway")
+    result = replace_with_backup(data_dir, found.folder, DB_FILE)
+    log.info("data in %s replaced by the backup %s (old files kept in %s)", data_dir,
+             found.folder, result.moved_to)
+    open_store(data_dir).close()  # upgrades an older backup, records the store as here
+    return DataDirRestore(replace(found, kept_in=result.moved_to), result.moved_to, True)

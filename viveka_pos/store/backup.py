@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -66,29 +68,92 @@ def _count_rows(db_file: Path) -> dict[str, int]:
     return {coll.split(".", 1)[1]: n for coll, n in rows}
 
 
+def describe_target_error(exc: OSError, target_dir: Path) -> StoreError:
+    """An ``OSError`` met writing a backup into ``target_dir``, as one line naming it."""
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", None)):
+        return StoreError(f"The disk holding the backup folder {target_dir} is full: the "
+                          "backup was not made. Free some space there or choose another "
+                          "folder.")
+    where = exc.filename if exc.filename is not None else target_dir
+    reason = {errno.ENAMETOOLONG: "the name is too long",
+              errno.EEXIST: "a file of that name is in the way",
+              errno.ENOTDIR: "part of the path is a file, not a folder",
+              errno.EROFS: "the drive is write-protected"}.get(exc.errno or 0,
+                                                              exc.strerror or str(exc))
+    return StoreError(f"The backup folder {where} cannot be used ({reason}): the backup was "
+                      "not made.")
+
+
+def prepare_target(target_dir: Path) -> bool:
+    """Make sure ``target_dir`` is a new or empty folder for one backup; create it.
+
+    Returns True when it was created here (so a failed backup removes it again). Raises
+    ``StoreError`` as one line naming the folder: a file is in the way, the folder already
+    holds something, or it cannot be made.
+    """
+    try:
+        if target_dir.is_dir():
+            if (target_dir / MANIFEST).exists():
+                raise StoreError(f"{target_dir} already holds a backup; choose an empty "
+                                 "folder.")
+            if any(target_dir.iterdir()):
+                raise StoreError(f"The backup folder {target_dir} is not empty: choose a new "
+                                 "or empty folder (a backup never mixes with other files).")
+            return False
+        if target_dir.exists() or target_dir.is_symlink():
+            raise StoreError(f"{target_dir} is a file, not a folder: name a new or empty "
+                             "folder for the backup.")
+        target_dir.mkdir(parents=True)
+    except OSError as exc:
+        raise describe_target_error(exc, target_dir) from None
+    return True
+
+
 def write_backup(source: sqlite3.Connection, target_dir: Path, *, counts: dict[str, int],
                  store_id: str, schema_version: int,
                  shops: list[dict[str, Any]]) -> BackupManifest:
-    """Copy ``source`` into ``target_dir`` and verify the copy before declaring success."""
-    target_dir.mkdir(parents=True, exist_ok=True)
-    final = target_dir / BACKUP_DB
-    if final.exists() or (target_dir / MANIFEST).exists():
-        raise StoreError(f"{target_dir} already holds a backup; choose an empty folder.")
+    """Copy ``source`` into ``target_dir`` (a new or empty folder) and verify the copy
+    before declaring success. A failure leaves no part of the backup behind."""
+    created = prepare_target(target_dir)
+    try:
+        return _write_backup(source, target_dir, counts=counts, store_id=store_id,
+                             schema_version=schema_version, shops=shops)
+    except BaseException as exc:
+        for name in (BACKUP_DB, BACKUP_DB + ".partial", MANIFEST, MANIFEST + ".partial"):
+            with contextlib.suppress(OSError):
+                (target_dir / name).unlink(missing_ok=True)
+        if created:
+            with contextlib.suppress(OSError):
+                target_dir.rmdir()
+        if isinstance(exc, OSError):
+            raise describe_target_error(exc, target_dir) from exc
+        raise
+
+
+def _write_backup(source: sqlite3.Connection, target_dir: Path, *, counts: dict[str, int],
+                  store_id: str, schema_version: int,
+                  shops: list[dict[str, Any]]) -> BackupManifest:
     partial = target_dir / (BACKUP_DB + ".partial")
-    partial.unlink(missing_ok=True)
+    final = target_dir / BACKUP_DB
     dest = sqlite3.connect(str(partial))
     try:
         source.backup(dest)
         dest.execute("PRAGMA journal_mode=DELETE")
     except sqlite3.Error as exc:
         dest.close()
-        partial.unlink(missing_ok=True)
+        if "full" in str(exc).lower():
+            raise describe_target_error(OSError(errno.ENOSPC, str(exc)), target_dir) from exc
         raise StoreError(f"The backup to {target_dir} failed: {exc}") from exc
     dest.close()
-    copied = _count_rows(partial)
+    try:
+        copied = _count_rows(partial)
+    except StoreCorruptError as exc:  # a faithful copy of damaged data fails as it does
+        raise StoreCorruptError(
+            f"The data could not be backed up: its copy failed the integrity check, so the "
+            f"data itself is damaged ({exc.__cause__ or exc}). Nothing was kept in "
+            f"{target_dir}. Restore the newest good backup.") from exc
     expected = {name: n for name, n in counts.items() if n}
     if copied != expected:
-        partial.unlink(missing_ok=True)
         raise StoreCorruptError(
             f"The backup in {target_dir} does not match the store (copied {copied}, "
             f"expected {expected}); it was discarded."

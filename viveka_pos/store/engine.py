@@ -30,6 +30,7 @@ from bson.codec_options import CodecOptions
 from . import checkpoint
 from .checkpoint import AUTOCHECKPOINT_PAGES, WalCheckpointer
 from .errors import DuplicateKeyError, StoreCorruptError, StoreError, StoreWriteError
+from .opening import read_only_uri, unmerged_log_error
 from .query import MISSING, values_at
 from .values import RANK_ARRAY, doc_key, order_key
 
@@ -93,13 +94,14 @@ class Projection(Protocol):
 
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
-    """Open a SQLite database with the durability settings the store relies on."""
+    """Open a SQLite database with the durability settings the store relies on.
+
+    ``read_only``: open it for reading only (``opening.read_only_uri``): no test write, no
+    schema, nothing written to the folder (a full disk, a write-protected pen drive)."""
+    target = read_only_uri(path) if read_only else str(path)
     try:
-        if read_only:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
-                                   check_same_thread=False)
-        else:
-            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(target, uri=read_only, isolation_level=None,
+                               check_same_thread=False)
     except sqlite3.Error as exc:
         raise StoreCorruptError(f"The database file {path} cannot be opened ({exc}).") from exc
     try:
@@ -113,9 +115,11 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
             conn.execute("PRAGMA secure_delete=FAST")
             conn.executescript(_SCHEMA_SQL)
         else:
-            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            conn.execute("SELECT COUNT(*) FROM store_info").fetchone()  # is it a store?
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if read_only and (unmerged := unmerged_log_error(path)) is not None:
+            raise unmerged from exc
         raise StoreCorruptError(
             f"The database file {path} is damaged or is not a Viveka POS store ({exc})."
         ) from exc
@@ -263,8 +267,8 @@ class SqliteEngine:
         """Rows of a long read, a chunk at a time, from a snapshot of the committed data
         (its own read-only connection: no lock is held and writers go on meanwhile)."""
         self._check_open()
-        reader = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
-                                 check_same_thread=False)
+        reader = sqlite3.connect(read_only_uri(self.db_path, writer_open=not self.read_only),
+                                 uri=True, check_same_thread=False)
         try:
             cursor = reader.execute(sql, params)
             while rows := cursor.fetchmany(SCAN_CHUNK * 2):

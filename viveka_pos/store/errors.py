@@ -21,6 +21,10 @@ class StoreVersionError(StoreError):
     """The data was written by a newer version of the program."""
 
 
+class StoreUpgradeNeededError(StoreVersionError):
+    """Data of an older version, opened read-only: it must be upgraded (a write) first."""
+
+
 class StoreCorruptError(StoreError):
     """The database file is damaged or is not a Viveka POS store."""
 

@@ -7,12 +7,14 @@ shop the next morning.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 from .errors import StoreLockedError
 
 LOCK_NAME = "viveka.lock"
+_UNWRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC})
 
 
 class DataDirLock:
@@ -20,8 +22,19 @@ class DataDirLock:
         self.path = data_dir / LOCK_NAME
         self._handle: int | None = None
 
-    def acquire(self) -> None:
-        handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+    def acquire(self, *, required: bool = True) -> None:
+        """Take the lock, or raise :class:`StoreLockedError`.
+
+        ``required=False`` (a store opened only to read): a folder where the lock file
+        cannot be written (read-only, full) is read without it, since no one can write
+        there either.
+        """
+        try:
+            handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            if required or exc.errno not in _UNWRITABLE:
+                raise
+            return
         try:
             _lock_exclusive(handle)
         except OSError:
@@ -32,10 +45,13 @@ class DataDirLock:
                 f"Viveka POS is already running on the data folder {self.path.parent}{who}. "
                 "Close the other window first, or start with a different --data-dir."
             ) from None
-        os.ftruncate(handle, 0)
-        os.write(handle, str(os.getpid()).encode())
-        os.fsync(handle)
         self._handle = handle
+        try:  # who holds it, for the message above: nice to have, never needed
+            os.ftruncate(handle, 0)
+            os.write(handle, str(os.getpid()).encode())
+            os.fsync(handle)
+        except OSError:
+            pass
 
     def release(self) -> None:
         if self._handle is None:

@@ -66,6 +66,13 @@ def had_store(data_dir: Path) -> bool:
     return any((data_dir / name).exists() for name in _EVIDENCE)
 
 
+def missing_message(data_dir: Path, db_file: str) -> str:
+    return (f"The shop's data file {db_file} is missing from {data_dir}, which held "
+            "Viveka POS data before. It may have been moved or deleted, or the folder "
+            "was copied without it. Restore the newest good backup, or put the file "
+            "back and start again.")
+
+
 def check_data_dir(data_dir: Path, db_file: str) -> None:
     """Create the data folder if needed and make sure a store can be opened in it.
 
@@ -86,11 +93,7 @@ def check_data_dir(data_dir: Path, db_file: str) -> None:
     db_path = data_dir / db_file
     if not db_path.exists():
         if had_store(data_dir):
-            raise StoreMissingError(
-                f"The shop's data file {db_file} is missing from {data_dir}, which held "
-                "Viveka POS data before. It may have been moved or deleted, or the folder "
-                "was copied without it. Restore the newest good backup, or put the file "
-                "back and start again.")
+            raise StoreMissingError(missing_message(data_dir, db_file))
         _create_private(db_path)
         return
     _check_database_file(db_path)
@@ -143,6 +146,58 @@ def _create_private(db_path: Path) -> None:
         pass
     except OSError as exc:
         raise describe_os_error(exc, db_path, "data file") from None
+def check_readable(data_dir: Path, db_file: str) -> None:
+    """What :func:`check_data_dir` checks, for a store opened only to be read: nothing is
+    created or written (a full disk or a read-only folder must still let the owner read
+    reports and take a backup)."""
+    db_path = data_dir / db_file
+    try:
+        empty = db_path.stat().st_size == 0
+    except FileNotFoundError:
+        empty = True
+    except OSError as exc:
+        raise describe_os_error(exc, db_path, "data file") from None
+    if empty and not had_store(data_dir):
+        raise StoreError(f"There is no Viveka POS data in {data_dir} yet.")
+    if not db_path.exists():
+        raise StoreMissingError(missing_message(data_dir, db_file))
+    _check_database_file(db_path, probe=False)
+
+
+def read_only_uri(db_path: Path, *, writer_open: bool = False) -> str:
+    """The SQLite URI that reads the store without writing anything beside it.
+
+    With no writer (``writer_open`` False: the store itself is open read-only, so the
+    caller holds the data folder's lock or the folder cannot be written at all) a store
+    closed cleanly, which has no write-ahead log, is opened ``immutable``: that needs no
+    ``-shm`` file either, which SQLite would otherwise create, and cannot on a read-only
+    folder or a full disk. A log left over by a crash holds saved bills, so then the file
+    is read the normal way; and always while this process writes it.
+    """
+    uri = f"{db_path.absolute().as_uri()}?mode=ro"  # as_uri: escapes, Windows drives
+    if writer_open:
+        return uri
+    try:
+        has_log = Path(f"{db_path}-wal").stat().st_size > 0
+    except OSError:
+        has_log = False
+    return uri if has_log else uri + "&immutable=1"
+
+
+def unmerged_log_error(db_path: Path) -> StoreError | None:
+    """Why a read-only open failed, when the reason is a write-ahead log left by a program
+    that stopped without closing, on a folder where SQLite cannot make the index it needs
+    to read that log (None for any other reason). The data is intact."""
+    try:
+        if Path(f"{db_path}-wal").stat().st_size == 0:
+            return None
+    except OSError:
+        return None
+    return StoreAccessError(
+        f"The data in {db_path.parent} holds saved changes not yet merged into its data file "
+        "(Viveka POS was stopped without closing), and the folder cannot be written to read "
+        "them. Make the folder writable once (or copy the whole folder to a disk you can "
+        "write) and open it again. Nothing was lost.")
 
 
 def _probe_folder(data_dir: Path) -> None:
@@ -168,7 +223,7 @@ def _probe_file(path: Path, noun: str = "file") -> None:
         raise describe_os_error(exc, path, noun) from None
 
 
-def _check_database_file(db_path: Path) -> None:
+def _check_database_file(db_path: Path, *, probe: bool = True) -> None:
     try:
         size = db_path.stat().st_size
         with db_path.open("rb") as handle:
@@ -185,7 +240,8 @@ def _check_database_file(db_path: Path) -> None:
         raise StoreCorruptError(
             f"The data file {db_path} is damaged: it does not start like a database file. "
             "Restore the newest good backup.")
-    _probe_file(db_path, "data file")
+    if probe:
+        _probe_file(db_path, "data file")
 
 
 def remember_store(data_dir: Path, store_id: str) -> None:

@@ -9,9 +9,11 @@ came from an older version.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from .schema import SCHEMA_VERSION
 
 DAMAGED_DIR = "damaged"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
+NOTE_FILE = "WHAT-IS-THIS.txt"
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ def _move_aside(data_dir: Path, db_file: str) -> Path | None:
         target.mkdir(parents=True)
         for path in present:
             os.replace(path, target / path.name)
+        _leave_note(target, data_dir, "It could not be opened")
     except OSError as exc:
         raise describe_os_error(exc, data_dir) from None
     return target
@@ -107,3 +111,53 @@ def _copy_in(source: Path, dest: Path, sha256: str) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise describe_os_error(exc, dest.parent) from None
+
+
+def _leave_note(target: Path, data_dir: Path, why: str) -> None:
+    """Say, beside data kept aside, what it is (it is no backup, nothing reads it)."""
+    (target / NOTE_FILE).write_text(
+        f"The data of {data_dir} as it was at {utcnow():%Y-%m-%d %H:%M} UTC, when a backup "
+        f"was restored over it. {why}, so it is kept here as it was, for inspection only: "
+        "Viveka POS never reads it. Delete this folder when you no longer need it.\n",
+        encoding="utf-8")
+
+
+def damaged_place(data_dir: Path, name: str) -> Path:
+    """Where data that failed its checks is kept aside (never a backup folder: it has no
+    manifest, so nothing lists it as one or restores from it)."""
+    return data_dir / DAMAGED_DIR / name
+
+
+def keep_damaged_copy(conn: sqlite3.Connection, db_path: Path, target: Path) -> Path:
+    """Copy the open, damaged data of ``conn`` (file ``db_path``) into the new folder
+    ``target`` as it is, before a restore replaces it; returns ``target``.
+
+    A verified safety copy is impossible (the copy fails the same checks), and checking it
+    as if it were a backup is pointless. SQLite copies the pages as they are; if even that
+    fails, the file's bytes are copied. Raises ``StoreError`` in words when the folder
+    cannot be written (then nothing is replaced).
+    """
+    try:
+        target.mkdir(parents=True)
+        dest_file = target / db_path.name
+        try:
+            dest = sqlite3.connect(str(dest_file))
+            try:
+                conn.backup(dest)
+            finally:
+                dest.close()
+        except sqlite3.Error:
+            dest_file.unlink(missing_ok=True)
+            for suffix in ("", "-wal"):
+                source = Path(f"{db_path}{suffix}")
+                if source.exists():
+                    shutil.copyfile(source, target / source.name)
+        _leave_note(target, db_path.parent, "It had failed its integrity check")
+        for path in target.iterdir():
+            with path.open("rb+") as handle:
+                os.fsync(handle.fileno())
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(target)
+        raise describe_os_error(exc, target, "folder for the damaged data") from None
+    return target

@@ -16,14 +16,21 @@ from .backup import BackupManifest, read_backup, restore_into, write_backup
 from .chain_ledger import ChainQueries
 from .collection import DurableClient, DurableCollection, DurableDatabase
 from .engine import STORAGE_FORMAT, SqliteEngine, utcnow
-from .errors import StoreError, StoreVersionError
+from .errors import (
+    StoreCorruptError,
+    StoreError,
+    StoreUpgradeNeededError,
+    StoreVersionError,
+    StoreWriteError,
+)
 from .filelock import DataDirLock
 from .item_search import SearchQueries
 from .ledger import LedgerQueries
 from .migrations import upgrade
-from .opening import check_data_dir, remember_store
+from .opening import check_data_dir, check_readable, remember_store
 from .outbox import OUTBOX, OutboxWriter
 from .projections import default_projections
+from .rescue import damaged_place, keep_damaged_copy
 from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, SCHEMA_VERSION
 
 DB_FILE = "viveka.sqlite3"
@@ -37,6 +44,7 @@ class Store:
         self.data_dir = data_dir
         self._engine = engine
         self._lock = lock
+        self.read_only = engine.read_only
         self._client = DurableClient(engine)
         self._outbox = OutboxWriter(engine)
         engine.on_write = self._outbox
@@ -125,6 +133,8 @@ class Store:
         disk, so a power cut may lose it, but the next durable commit makes it safe too.
         """
         self._check_open()
+        if self.read_only:
+            raise StoreWriteError("The data was opened for reading only: nothing was saved.")
         engine = self._engine
         engine.begin(durable)
         previous = self._outbox.enabled
@@ -209,8 +219,10 @@ class Store:
         """Replace the store's contents with a backup, while the app runs.
 
         The backup is verified first (checksum, integrity, schema version); a safety copy of
-        the current data is written before anything is replaced. The replacement itself is
-        one SQLite transaction: a crash during it leaves the old data in place.
+        the current data is written before anything is replaced (when the current data is
+        damaged, it is copied as it is into ``damaged/<the safety copy's name>``). The
+        replacement itself is one SQLite transaction: a crash during it leaves the old data
+        in place.
         """
         self._check_open()
         manifest = read_backup(Path(source_dir))
@@ -226,7 +238,11 @@ class Store:
             safety = Path(safety_copy_dir) if safety_copy_dir else (
                 self.data_dir / "backups" / f"before-restore-{stamp}"
             )
-            self.backup(safety)
+            try:
+                self.backup(safety)
+            except StoreCorruptError:  # the data here is damaged: keep it aside as it is
+                safety = keep_damaged_copy(self._engine.connection, self.db_path,
+                                           damaged_place(self.data_dir, safety.name))
             restore_into(Path(source_dir), self._engine.connection)
             self._engine.reload()
             self._client = DurableClient(self._engine)
@@ -247,6 +263,12 @@ class Store:
                 f"(data version {version}; this program reads up to {SCHEMA_VERSION}). "
                 "Install the newer version; nothing was changed."
             )
+        if self.read_only:
+            if version is None or int(version) < SCHEMA_VERSION or engine.needs_rebuild():
+                raise StoreUpgradeNeededError(
+                    f"The data in {self.data_dir} must be upgraded before it can be read: "
+                    "open it once normally (not read-only).")
+            return
         if version is not None and (int(version) < SCHEMA_VERSION or engine.needs_rebuild()):
             upgrade(self, int(version))  # a verified backup first, then one unit of work
         with self.unit_of_work(record_outbox=False) as db:
@@ -286,22 +308,28 @@ class Store:
 
 
 def open_store(data_dir: str | os.PathLike[str] | None = None, *,
-               sweep: bool = True) -> Store:
+               sweep: bool = True, read_only: bool = False) -> Store:
     """Open (creating if needed) the store in ``data_dir``.
 
     ``data_dir`` defaults to ``VIVEKA_DATA_DIR`` or the user's data folder. Raises
-    :class:`StoreLockedError` when another process has it open.
+    :class:`StoreLockedError` when another process has it open. ``read_only``: only read
+    it (reports, backups, checks): nothing in the folder is created or written, so it
+    works on a full disk or a write-protected drive; a unit of work is refused.
     """
     path = resolve_data_dir(data_dir)
-    check_data_dir(path, DB_FILE)  # creates it; says in words what keeps a store from opening
+    if read_only:
+        check_readable(path, DB_FILE)
+    else:
+        check_data_dir(path, DB_FILE)  # creates it; says in words what keeps a store open
     lock = DataDirLock(path)
-    lock.acquire()
+    lock.acquire(required=not read_only)
     try:
-        engine = SqliteEngine(path / DB_FILE, projections=default_projections())
+        engine = SqliteEngine(path / DB_FILE, read_only=read_only,
+                              projections=default_projections())
         try:
             store = Store(path, engine, lock)
             store._prepare()
-            if sweep:
+            if sweep and not read_only:
                 store.sweep_expired()
         except BaseException:
             engine.close()

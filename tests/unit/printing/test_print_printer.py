@@ -29,8 +29,9 @@ def test_save_pdf_writes_the_bytes_and_leaves_no_temporary_file(tmp_path, pdf):
 
 
 def test_save_pdf_into_a_missing_folder_fails_loudly(tmp_path, pdf):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(OSError, match="missing: no such folder; nothing was written"):
         printer.save_pdf(pdf, tmp_path / "missing" / "x.pdf")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_lp_command():

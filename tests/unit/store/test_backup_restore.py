@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from viveka_pos.store import Store, StoreCorruptError, StoreError, StoreVersionError
+from tests.fixtures.safety_shop import damage_invoice_page
+from viveka_pos.store import Store, StoreCorruptError, StoreError, StoreVersionError, open_store
+from viveka_pos.store.backup import write_backup
 
 
 def _fill(store: Store, n: int) -> None:
@@ -74,3 +77,41 @@ def test_backup_from_newer_version_is_refused(store: Store, tmp_path: Path) -> N
 def test_backup_inside_a_unit_of_work_is_refused(store: Store, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="unit of work"), store.unit_of_work():
         store.backup(tmp_path / "b")
+
+
+def test_a_backup_goes_only_into_a_new_or_empty_folder(store: Store, tmp_path: Path) -> None:
+    _fill(store, 2)
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "photo.jpg").write_bytes(b"x")
+    with pytest.raises(StoreError, match="is not empty"):
+        store.backup(busy)
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(StoreError, match="is a file, not a folder"):
+        store.backup(tmp_path / "a-file")
+    with pytest.raises(StoreError, match="part of the path is a file"):
+        store.backup(tmp_path / "a-file" / "sub")
+    with pytest.raises(StoreError, match="the name is too long"):
+        store.backup(tmp_path / ("n" * 300))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "busy", "data"]
+    assert [p.name for p in busy.iterdir()] == ["photo.jpg"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert store.backup(empty).counts["items"] == 2
+    assert store.backup(tmp_path / "new" / "deeper").counts["items"] == 2
+
+
+def test_a_backup_of_damaged_data_leaves_nothing_behind(tmp_path: Path) -> None:
+    data_dir = tmp_path / "shop"
+    store = open_store(data_dir)
+    _fill(store, 300)
+    store.close()
+    damage_invoice_page(data_dir / "viveka.sqlite3", ["item 150", "item 200", "item 250"])
+    source = sqlite3.connect(data_dir / "viveka.sqlite3")
+    try:
+        with pytest.raises(StoreCorruptError, match="the data itself is damaged"):
+            write_backup(source, tmp_path / "b", counts={"items": 300}, store_id="s",
+                         schema_version=2, shops=[])
+    finally:
+        source.close()
+    assert not (tmp_path / "b").exists()  # no .partial, and not the folder it made

@@ -5,7 +5,6 @@ worker thread."""
 from __future__ import annotations
 
 import copy
-import csv
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...services import csv_io
 from ...services.facade import ShopServices
 from ...services.formatting import day, money
 from ...services.report_tables import (
@@ -378,14 +378,10 @@ class ReportsScreen(QWidget):
 
 
 def write_csv(path: Path, built: BuiltReport) -> int:
-    """The report as CSV (UTF-8 with BOM so spreadsheet programs read ₹ and names right)."""
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(built.csv_header)
-        writer.writerows(built.csv_rows)
-        if built.csv_totals is not None:
-            writer.writerow(built.csv_totals)
-    partial.replace(path)
+    """The report as CSV (UTF-8 with BOM so spreadsheet programs read ₹ and names right;
+    formula-safe and through a link: ``csv_io.write_csv``)."""
+    totals = [built.csv_totals] if built.csv_totals is not None else []
+    csv_io.write_csv(path, built.csv_header, [*built.csv_rows, *totals], bom=True,
+                     example=path.name)
     return len(built.csv_rows)
 

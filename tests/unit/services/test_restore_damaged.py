@@ -1,0 +1,111 @@
+"""Restoring over damaged data, as the Settings screen does it (the store open) and as the
+``restore`` command does it (the store closed, whatever state the data is in)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.safety_shop import (
+    damage_invoice_page,
+    file_rows,
+    fixed_clock,
+    other_shops_backup,
+    sell,
+    shop_folder,
+)
+from viveka_pos.domain.errors import ValidationError
+from viveka_pos.services import backup, recovery
+from viveka_pos.services.context import ServiceContext
+from viveka_pos.services.facade import ShopServices
+from viveka_pos.store import StoreCorruptError, open_store
+from viveka_pos.store.rescue import NOTE_FILE
+
+DB = "viveka.sqlite3"
+
+
+@pytest.fixture
+def shop_with_backup(data_dir: Path) -> Path:
+    """30 bills, a good automatic backup, one more bill; returns the backup folder."""
+    folder = shop_folder(data_dir)
+    assert folder is not None
+    store = open_store(data_dir)
+    try:
+        sell(ShopServices(ServiceContext(store, "pc-safety", fixed_clock()),
+                          store.db.clients.find_one({})["_id"]))
+    finally:
+        store.close()
+    return folder
+
+
+def damage(data_dir: Path) -> None:
+    damage_invoice_page(data_dir / DB, [f"A/2526/{n:05d}" for n in range(10, 20)])
+
+
+def test_the_settings_screen_restores_over_damaged_data(data_dir: Path,
+                                                        shop_with_backup: Path) -> None:
+    damage(data_dir)
+    damaged_bytes = (data_dir / DB).read_bytes()
+    store = open_store(data_dir)  # opens: the damage is in invoice pages, read later
+    try:
+        with pytest.raises(StoreCorruptError):
+            store.count("invoices")
+            list(store.iter_docs("invoices"))
+        manifest = backup.restore_from(store, shop_with_backup)
+        assert manifest.counts["invoices"] == 30
+        assert store.count("invoices") == 30 and len(list(store.iter_docs("invoices"))) == 30
+    finally:
+        store.close()
+    kept = next((data_dir / "damaged").iterdir())
+    assert kept.name.startswith("before-restore-")
+    assert (kept / DB).read_bytes()[100:] == damaged_bytes[100:]  # page for page (the
+    # 100-byte file header counts changes)
+    assert "for inspection only" in (kept / NOTE_FILE).read_text()
+    assert not list(data_dir.rglob("*.partial"))
+    assert not (data_dir / "backups").exists() or not any(
+        p.name.startswith("before-restore") for p in (data_dir / "backups").iterdir())
+
+
+@pytest.mark.parametrize("how", ["truncated", "emptied", "missing", "pages"])
+def test_restore_data_dir_works_whatever_the_state(data_dir: Path, shop_with_backup: Path,
+                                                   how: str) -> None:
+    db_file = data_dir / DB
+    if how == "truncated":
+        db_file.write_bytes(db_file.read_bytes()[: db_file.stat().st_size // 2 // 4096 * 4096])
+    elif how == "emptied":
+        db_file.write_bytes(b"")
+    elif how == "missing":
+        db_file.unlink()
+    else:
+        damage(data_dir)
+    done = recovery.restore_data_dir(data_dir, shop_with_backup)
+    assert done.damaged and done.backup.counts["invoices"] == 30
+    if how == "missing":
+        assert done.kept_in is None
+    else:
+        assert done.kept_in is not None and (done.kept_in / DB).is_file()
+        assert "for inspection only" in (done.kept_in / NOTE_FILE).read_text()
+    assert len(file_rows(db_file)["invoices"]) == 30
+    store = open_store(data_dir)
+    store.close()
+
+
+def test_restore_data_dir_over_sound_data_keeps_a_checked_safety_copy(
+        data_dir: Path, shop_with_backup: Path) -> None:
+    done = recovery.restore_data_dir(data_dir, shop_with_backup)
+    assert not done.damaged and done.kept_in is not None
+    assert (done.kept_in / "manifest.json").is_file()
+    assert len(file_rows(done.kept_in / DB)["invoices"]) == 31
+    assert len(file_rows(data_dir / DB)["invoices"]) == 30
+
+
+def test_another_stores_backup_over_damaged_data_needs_consent(
+        data_dir: Path, shop_with_backup: Path, tmp_path: Path) -> None:
+    backup = other_shops_backup(tmp_path / "other")
+    (data_dir / DB).write_bytes(b"")
+    with pytest.raises(ValidationError, match="another shop"):
+        recovery.restore_data_dir(data_dir, backup)
+    assert (data_dir / DB).read_bytes() == b""
+    done = recovery.restore_data_dir(data_dir, backup, allow_other_shop=True)
+    assert done.backup.shop_phone == "9890000077"
