@@ -59,7 +59,8 @@ def test_return_cancel_and_gstr1(shop: Path, tmp_path: Path) -> None:
         assert refused.returncode == 1 and message in refused.stderr, refused.stderr
     assert cli(shop, "report", "stock", "--json").stdout == before
 
-    big = _bill(shop, "--customer", "9800000003", "--item", "GR=1")  # ₹51,500 at 3 %
+    big = _bill(shop, "--customer", "9800000003", "--item", "GR=1",
+                "--pay", "0")  # ₹51,500 at 3 %, on credit
     assert big["totalAmount"] == 51500
     cancelled = cli(shop, "cancel", big["invoiceNumber"], "--reason", "wrong item")
     assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout, cancelled.stderr

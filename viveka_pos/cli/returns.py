@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.money import format_inr
+from ..files import destination, write_file
 from ..printing.invoice_view import COPIES
 from ..printing.paper import credit_note_on, paper_of
 from ..printing.printer import save_pdf
 from ..services.convert import paise_of
 from ..services.gstr1 import portal_json
 from ..services.gstr1_sheets import write_csv
-from .common import CommandError, opened_store, print_json, run_command
+from .common import CommandError, link_note, opened_store, print_json, run_command
 from .core import _parse_line, shop_services
-from .documents import FORMATS, _target
+from .documents import FORMATS, _file_name
 
 
 def register(subparsers: Any) -> None:
@@ -107,13 +108,15 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 def cmd_credit_note_pdf(args: argparse.Namespace) -> int:
     def body() -> int:
-        out = _target(args.out)
-        with opened_store(args) as store:
+        example = _file_name(args.number)
+        destination(args.out, example=example)  # a bad path is said before any work is done
+        with opened_store(args, read_only=True) as store:
             svc = shop_services(store)
             note = svc.returns.get(args.number)
             shop = svc.scope.shop()
-        save_pdf(credit_note_on(paper_of(shop, args.format), note, shop, copy=args.copy), out)
-        print(f"wrote {out}")
+        written = save_pdf(credit_note_on(paper_of(shop, args.format), note, shop,
+                                          copy=args.copy), args.out, example=example)
+        print(f"wrote {args.out}{link_note(args.out, written)}")
         return 0
     return run_command(body)
 
@@ -125,16 +128,16 @@ def gstr1_export(args: argparse.Namespace) -> int:
             raise CommandError("report gstr1 needs --month YYYY-MM")
         if args.pdf:
             raise CommandError("report gstr1 writes --json FILE or --csv DIR, not a PDF")
-        with opened_store(args) as store:
+        with opened_store(args, read_only=True) as store:
             report = shop_services(store).gstr1.build(args.month)
         data = portal_json(report)
         if args.csv:
             files = write_csv(report, Path(args.csv))
             print(f"wrote {len(files)} sheets to {args.csv}", file=sys.stderr)
         elif isinstance(args.json, str):
-            Path(args.json).write_text(json.dumps(data, ensure_ascii=False, indent=1),
-                                       encoding="utf-8")
-            print(f"wrote {args.json}", file=sys.stderr)
+            text = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+            written = write_file(args.json, text, example=f"gstr1-{args.month}.json")
+            print(f"wrote {args.json}{link_note(args.json, written)}", file=sys.stderr)
         else:
             print_json(data)
         return 0

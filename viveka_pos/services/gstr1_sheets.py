@@ -4,7 +4,6 @@ the Reports screen."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.money import to_decimal
+from ..files import OutputFileError, reason
+from . import csv_io
 from .gstr1 import (
     DOCUMENT_TYPES,
     UQC_TITLES,
@@ -132,14 +133,13 @@ def sheets(report: Gstr1) -> list[Sheet]:
 
 
 def write_csv(report: Gstr1, folder: Path) -> list[Path]:
-    """One CSV file per table in ``folder`` (made if missing); returns the files written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for sheet in sheets(report):
-        path = folder / f"gstr1_{report.period}_{sheet.name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(sheet.header)
-            writer.writerows(sheet.rows)
-        written.append(path)
-    return written
+    """One CSV file per table in ``folder`` (made if missing); returns the files written.
+    Each is written whole or not at all and formula-safe (``csv_io.write_csv``)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputFileError(f"{folder} cannot be made a folder ({reason(exc)}).",
+                              folder) from None
+    return [csv_io.write_csv(folder / f"gstr1_{report.period}_{sheet.name}.csv",
+                             list(sheet.header), sheet.rows)
+            for sheet in sheets(report)]

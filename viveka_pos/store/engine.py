@@ -870,6 +870,9 @@ class SqliteEngine:
         if checkpointer is not None:
             checkpointer.stop()
         with self.lock:
+            # the writer's cursor first: a statement it still holds would keep the database
+            # open behind a "closed" connection (and its log files with it)
+            self._writer.close()
             if not self.read_only:
                 with suppress(sqlite3.Error):
                     self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
