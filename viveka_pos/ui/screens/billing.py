@@ -108,7 +108,7 @@ class BillingScreen(QWidget):
         self.last_invoice: dict[str, Any] | None = None
         self.last_message = ""
         self._build()
-        self.scanner = ScannerFilter(self, self.search, self.scan, self._scan_blocked)
+        self.scanner = ScannerFilter(self, self.search, self.scan)
         self.scanner.install()
         self._shortcuts()
         self._show_view(None)
@@ -358,11 +358,6 @@ class BillingScreen(QWidget):
             return
         self.add_item(item, scanned=True)
 
-    def _scan_blocked(self, code: str) -> None:
-        QApplication.beep()
-        self.say(f"Scanned {code} while a window was open: not added. Close it and scan "
-                 "again.", "error")
-
     def add_item(self, item: dict[str, Any], *, scanned: bool = False) -> None:
         def add() -> CartView:
             cart_id = self._ensure_cart()
@@ -373,7 +368,7 @@ class BillingScreen(QWidget):
             return
         self._show_view(view, select_item=item["_id"])
         if not scanned or self.search.text().strip() == "":
-            self.search.clear()
+            self.search.clear()  # a scan leaves what the cashier had typed as it was
         self.say(f"Added {item.get('name', '')}" + (" (scanned)" if scanned else ""))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
