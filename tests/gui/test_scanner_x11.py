@@ -1,0 +1,85 @@
+"""Scanner bursts and typing as real X key events: Xvfb, the xcb platform, and xdotool.
+
+The offscreen tests build key events themselves; this lane lets the X server and Qt's xcb
+platform make them, with their real time stamps and auto-repeat flags (the path a
+keyboard-wedge scanner takes on a Linux till). The window runs in a child process
+(``x11_scan_driver.py``) on an Xvfb started here on a free display.
+
+``VIVEKA_X11_SCANS`` / ``VIVEKA_X11_TYPED`` / ``VIVEKA_X11_FAST`` set the number of rounds
+(defaults keep the lane under a minute; the full figures use 1000).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+XVFB = shutil.which("Xvfb")
+XDOTOOL = shutil.which("xdotool")
+
+pytestmark = pytest.mark.skipif(
+    not (XVFB and XDOTOOL),
+    reason="needs Xvfb and xdotool (apt-get install xvfb xdotool xauth; .ci/run does)")
+
+
+@pytest.fixture
+def x_display() -> Iterator[str]:
+    """An Xvfb of its own; it picks a free display number and tells it through a pipe."""
+    assert XVFB is not None
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        [XVFB, "-displayfd", str(write_end), "-screen", "0", "1366x768x24", "-nolisten",
+         "tcp"], pass_fds=(write_end,), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    try:
+        number = b""
+        while not number.endswith(b"\n"):
+            ready, _, _ = select.select([read_end], [], [], 20)
+            chunk = os.read(read_end, 16) if ready else b""
+            if not chunk:
+                pytest.fail("Xvfb did not start")
+            number += chunk
+        yield f":{number.decode().strip()}"
+    finally:
+        os.close(read_end)
+        server.terminate()
+        server.wait(10)
+
+
+def rounds(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def test_scans_and_typing_as_x_key_events(x_display: str, tmp_path: Path) -> None:
+    scans = rounds("VIVEKA_X11_SCANS", 40)
+    typed = rounds("VIVEKA_X11_TYPED", 4)
+    fast = rounds("VIVEKA_X11_FAST", 3)
+    env = dict(os.environ, DISPLAY=x_display, QT_QPA_PLATFORM="xcb")
+    env.pop("WAYLAND_DISPLAY", None)
+    out = tmp_path / "x11.json"
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.gui.x11_scan_driver", "--scans", str(scans),
+         "--typed", str(typed), "--fast", str(fast), "--out", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600 + 3 * (scans + typed * 4))
+    assert out.exists(), f"the driver did not finish:\n{child.stdout}\n{child.stderr}"
+    result = json.loads(out.read_text(encoding="utf-8"))
+    print(f"\nX11 scanner lane: {result['scans_added_once']}/{result['scans']} scans added "
+          f"exactly once ({result['scans_in_dialog']} with the customer window open), "
+          f"{result['typed_not_scans']}/{result['typed']} codes typed at 80-150 ms/key not "
+          f"taken as scans, {result['fast_not_scans']}/{result['fast']} words typed at "
+          f"12 ms/key in a dialog not taken as scans; {result['seconds']} s")
+    assert result["errors"] == []
+    assert result["failures"] == []
+    assert (result["scans_added_once"], result["typed_not_scans"], result["fast_not_scans"]
+            ) == (scans, typed, fast)
+    assert result["scans_in_dialog"] > 0 or scans < 10
