@@ -164,6 +164,7 @@ def scanner_sends(code: str) -> None:
 class Tally:
     scans: int = 0
     scans_in_dialog: int = 0
+    scans_in_cart: int = 0
     scans_added_once: int = 0
     typed: int = 0
     typed_not_scans: int = 0
@@ -270,7 +271,10 @@ def name_of(code: str) -> str:
 
 
 def scan_round(counter: Counter, rng: random.Random, code: str, tally: Tally,
-               in_dialog: bool) -> None:
+               where: str) -> None:
+    """One scan after a typed prefix; ``where`` the focus is when the scanner fires: the
+    search box, the cart table (after typing in the search box) or the customer window."""
+    in_dialog = where == "dialog"
     tally.scans += 1
     before = counter.quantities()
     routed = len(counter.gui(lambda: counter.routed))
@@ -288,6 +292,9 @@ def scan_round(counter: Counter, rng: random.Random, code: str, tally: Tally,
     person_types(rng, prefix)
     if not counter.gui.wait_until(lambda: box.text() == expected_box):
         raise AssertionError(f"typed {prefix!r} but the box holds {counter.gui(box.text)!r}")
+    if where == "cart":
+        tally.scans_in_cart += 1
+        counter.focus(counter.billing.cart_table)
     time.sleep(rng.uniform(0.05, 0.3))  # the hand moves from the keys to the scanner
     counter.gui(lambda: counter.meter.tracker.reset())
     scanner_sends(code)
@@ -318,9 +325,11 @@ def scan_round(counter: Counter, rng: random.Random, code: str, tally: Tally,
     gap = counter.gui(counter.meter.take)
     if gap is not None:
         tally.scan_median_gaps_ms.append(gap)
+    if where == "cart":
+        counter.focus(counter.billing.search)
     if problems:
-        tally.failures.append(f"scan {code} after {prefix!r}"
-                              f"{' in a dialog' if in_dialog else ''}: {'; '.join(problems)}")
+        tally.failures.append(f"scan {code} after {prefix!r}, focus in {where}: "
+                              f"{'; '.join(problems)}")
     else:
         tally.scans_added_once += 1
 
@@ -428,7 +437,9 @@ def drive(counter: Counter, args: argparse.Namespace, codes: list[str], tally: T
     for index in range(args.items):
         item_dialog_round(counter, rng, f"77{index:02d}00111", tally)
     for _ in range(args.scans):
-        scan_round(counter, rng, rng.choice(codes), tally, in_dialog=rng.random() < 0.2)
+        draw = rng.random()
+        where = "dialog" if draw < 0.2 else "cart" if draw < 0.3 else "search"
+        scan_round(counter, rng, rng.choice(codes), tally, where)
         if len(tally.failures) > 20:
             break
     for index in range(args.typed):
