@@ -19,9 +19,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from tests.gui.conftest import on_dialog
+from viveka_pos.services.convert import paise_of
 from viveka_pos.ui.dialogs.customer_lookup import CustomerLookupDialog
 from viveka_pos.ui.dialogs.item_editor import ItemDialog
-from viveka_pos.ui.scanner import BurstTracker
+from viveka_pos.ui.dialogs.payment import PaymentDialog
+from viveka_pos.ui.scanner import PENDING_POLL_MS, BurstTracker
 
 Key = Qt.Key
 CLOCK = itertools.count(1_000_000, 1_000)  # each test's keys start a second after the last
@@ -241,3 +243,24 @@ def test_scan_on_the_inventory_screen_filters_by_the_code(coded, window):
     send_keys(inventory.table, "AA-1001-BB", 1)
     assert inventory.filter.text() == "AA-1001-BB"
     assert cart(window.screen("billing")) == {}
+
+
+def test_scan_behind_the_payment_window_never_lands_in_the_amount(coded, window):
+    """The amount field would take the digits and the scanner's Enter would take the payment:
+    instead the amount stays, the bill is saved as it was and the scan starts the next bill."""
+    billing = window.screen("billing")
+    send_keys(billing.search, "8812345678905", 1)
+    amounts: list[str] = []
+
+    def scan_then_pay(dialog: PaymentDialog) -> None:
+        send_keys(dialog.amount, "8900011100055", 1)
+        amounts.append(dialog.amount.text())
+        QTest.keyClick(dialog.amount, Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+
+    on_dialog(PaymentDialog, scan_then_pay)
+    QTest.keyClick(billing.search, Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert amounts == ["59"]  # the bill's total, untouched by the scan
+    invoice = coded.invoices.recent(1)[0]
+    assert paise_of(invoice["totalAmount"]) == 5900  # one wiper blade, not the fuse
+    QTest.qWait(3 * PENDING_POLL_MS)
+    assert cart(billing) == {"Fuse 10A pack": 1}  # the next bill
