@@ -368,7 +368,7 @@ class BillingScreen(QWidget):
             return
         self._show_view(view, select_item=item["_id"])
         if not scanned or self.search.text().strip() == "":
-            self.search.clear()  # a scan leaves what the cashier had typed as it was
+            self.search.clear()
         self.say(f"Added {item.get('name', '')}" + (" (scanned)" if scanned else ""))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
