@@ -70,21 +70,24 @@ def test_scans_and_typing_as_x_key_events(x_display: str, tmp_path: Path) -> Non
     typed = rounds("VIVEKA_X11_TYPED", 4)
     fast = rounds("VIVEKA_X11_FAST", 3)
     items = rounds("VIVEKA_X11_ITEMS", 2)
+    pastes = rounds("VIVEKA_X11_PASTES", 2)
     env = dict(os.environ, DISPLAY=x_display, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
     out = tmp_path / "x11.json"
     child = subprocess.run(
         [sys.executable, "-m", "tests.gui.x11_scan_driver", "--scans", str(scans),
-         "--typed", str(typed), "--fast", str(fast), "--items", str(items), "--out", str(out)],
+         "--typed", str(typed), "--fast", str(fast), "--items", str(items), "--pastes", str(pastes),
+         "--out", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=600 + 3 * (scans + 4 * typed + fast + 3 * items))
+        timeout=600 + 3 * (scans + 4 * typed + fast + 3 * items + 2 * pastes))
     assert out.exists(), f"the driver did not finish:\n{child.stdout}\n{child.stderr}"
     result = json.loads(out.read_text(encoding="utf-8"))
     print(summary(result))
     assert result["errors"] == []
     assert result["failures"] == []
-    assert (result["scans_added_once"], result["typed_not_scans"], result["fast_not_scans"],
-            result["item_dialog_ok"]) == (scans, typed, fast, items)
+    done = ("scans_added_once", "typed_not_scans", "fast_not_scans", "item_dialog_ok",
+            "pastes_not_scans")
+    assert [result[key] for key in done] == [scans, typed, fast, items, pastes]
     assert result["scans_in_dialog"] > 0 or scans < 10
 
 
@@ -103,5 +106,7 @@ def summary(result: dict) -> str:
         f"taken as scans\n"
         f"  {result['fast_not_scans']}/{result['fast']} words typed with --delay 12 in a "
         f"dialog kept with their Enter (median gap min {fast_gaps[0]} ms)\n"
+        f"  {result['pastes_not_scans']}/{result['pastes']} pastes (Ctrl+V, Enter) in the search "
+        f"box and the customer window not taken as scans\n"
         f"  {result['item_dialog_ok']}/{result['item_dialog']} scans in the item window "
         f"landed in its code field (and on Inventory in its filter)")

@@ -170,6 +170,8 @@ class Tally:
     typed_not_scans: int = 0
     fast: int = 0
     fast_not_scans: int = 0
+    pastes: int = 0
+    pastes_not_scans: int = 0
     item_dialog: int = 0
     item_dialog_ok: int = 0
     scan_median_gaps_ms: list[float] = field(default_factory=list)
@@ -425,6 +427,38 @@ def item_dialog_round(counter: Counter, rng: random.Random, code: str, tally: Ta
         tally.item_dialog_ok += 1
 
 
+def paste_round(counter: Counter, code: str, tally: Tally) -> None:
+    """Ctrl+V then Enter: in the search box the pasted code is searched and added by Enter;
+    in the customer window the pasted name stays and the window gets the Enter."""
+    tally.pastes += 1
+    counter.clear_search()
+    before = counter.quantities()
+    routed = len(counter.gui(lambda: counter.routed))
+    counter.gui(lambda: QApplication.clipboard().setText(code))
+    xdo("key", "ctrl+v")
+    xdo("key", "Return")
+    want = dict(before)
+    want[name_of(code)] = want.get(name_of(code), 0) + 1
+    problems: list[str] = []
+    if not counter.gui.wait_until(lambda: counter.cart() == want):
+        problems.append(f"Enter after pasting {code} did not add it: {counter.quantities()}")
+    dialog = counter.open_customer_window()
+    counter.gui(lambda: QApplication.clipboard().setText("Ravi Motors"))
+    xdo("key", "ctrl+v")
+    xdo("key", "Return")
+    if not counter.gui.wait_until(lambda: dialog.query.text() == "Ravi Motors"
+                                  and "No customer matches" in dialog.info.text()):
+        problems.append(f"customer window: box {counter.gui(dialog.query.text)!r}, "
+                        f"hint {counter.gui(dialog.info.text)!r}")
+    counter.close_customer_window()
+    if counter.gui(lambda: counter.routed[routed:]):
+        problems.append("a paste was taken as a scan")
+    if problems:
+        tally.failures.append(f"paste: {'; '.join(problems)}")
+    else:
+        tally.pastes_not_scans += 1
+
+
 def drive(counter: Counter, args: argparse.Namespace, codes: list[str], tally: Tally) -> None:
     rng = random.Random(args.seed)
     start = time.monotonic()
@@ -434,6 +468,8 @@ def drive(counter: Counter, args: argparse.Namespace, codes: list[str], tally: T
         raise AssertionError("the billing screen did not get ready with the focus in search")
     for _ in range(args.fast):
         fast_round(counter, tally)
+    for index in range(args.pastes):
+        paste_round(counter, codes[index % len(codes)], tally)
     for index in range(args.items):
         item_dialog_round(counter, rng, f"77{index:02d}00111", tally)
     for _ in range(args.scans):
@@ -482,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--typed", type=int, default=5)
     parser.add_argument("--fast", type=int, default=3)
     parser.add_argument("--items", type=int, default=2)
+    parser.add_argument("--pastes", type=int, default=2)
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--log-keys", action="store_true", help="print each key Qt gets")
