@@ -272,6 +272,11 @@ def name_of(code: str) -> str:
     return f"Part {code}"
 
 
+def plus_one(cart: dict[str, float], code: str) -> dict[str, float]:
+    """The cart after the item with ``code`` was added once more."""
+    return cart | {name_of(code): cart.get(name_of(code), 0) + 1}
+
+
 def scan_round(counter: Counter, rng: random.Random, code: str, tally: Tally,
                where: str) -> None:
     """One scan after a typed prefix; ``where`` the focus is when the scanner fires: the
@@ -311,8 +316,7 @@ def scan_round(counter: Counter, rng: random.Random, code: str, tally: Tally,
             problems.append("the scan's Enter closed the customer window")
         else:
             counter.close_customer_window()
-    want = dict(before)
-    want[name_of(code)] = want.get(name_of(code), 0) + 1
+    want = plus_one(before, code)
     if not counter.gui.wait_until(lambda: counter.cart() == want):
         problems.append(f"cart {counter.quantities()} instead of {want}")
     time.sleep(0.03)  # anything late (a second add, a stray key) would show now
@@ -345,8 +349,7 @@ def typed_round(counter: Counter, rng: random.Random, code: str, tally: Tally) -
     if not counter.gui.wait_until(lambda: counter.billing.search.text() == code):
         raise AssertionError(f"typed {code!r}, box holds {counter.search_text()!r}")
     xdo("key", "Return")
-    want = dict(before)
-    want[name_of(code)] = want.get(name_of(code), 0) + 1
+    want = plus_one(before, code)
     problems: list[str] = []
     if not counter.gui.wait_until(lambda: counter.cart() == want):
         problems.append(f"Enter did not add it: cart {counter.quantities()}")
@@ -437,8 +440,7 @@ def paste_round(counter: Counter, code: str, tally: Tally) -> None:
     counter.gui(lambda: QApplication.clipboard().setText(code))
     xdo("key", "ctrl+v")
     xdo("key", "Return")
-    want = dict(before)
-    want[name_of(code)] = want.get(name_of(code), 0) + 1
+    want = plus_one(before, code)
     problems: list[str] = []
     if not counter.gui.wait_until(lambda: counter.cart() == want):
         problems.append(f"Enter after pasting {code} did not add it: {counter.quantities()}")
