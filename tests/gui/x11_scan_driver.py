@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -142,6 +143,8 @@ def person_types(rng: random.Random, text: str) -> None:
 
 def _first_that_runs(*prefixes: tuple[str, ...]) -> tuple[str, ...]:
     for prefix in prefixes:
+        if not prefix or shutil.which(prefix[0]) is None:
+            continue
         if subprocess.run([*prefix, "true"], capture_output=True).returncode == 0:
             return prefix
     return ()
