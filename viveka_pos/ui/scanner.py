@@ -6,9 +6,10 @@ before; it is a scan when Enter follows within ``enter_gap_ms``, it has at least
 ``min_length`` characters and its *median* gap is at most ``scan_gap_ms`` (5 ms). The median
 keeps a few late characters (a busy PC, a scanner's hiccup) from hiding a scan, and it keeps
 typing from being taken for one even when it is far faster than any person: keys sent by a
-tool at a "12 ms" rhythm arrive 6-7 ms apart and are still typing. Scanners send 1-3 ms per
-key; one set to a slower "inter-character delay" would not be recognised (its code then
-arrives as typing: in the billing search box Enter still finds the item by its code).
+tool at a "12 ms" rhythm arrive 6-11 ms apart and are still typing. Scanners in their usual
+keyboard mode send a key every 1-3 ms; one set to a slower "inter-character delay" would not
+be recognised (its code then arrives as typing: in the billing search box Enter still finds
+the item by its code).
 
 Timing comes from the window system's timestamps, which say when each key was pressed even
 when the screen was busy. The auto-repeat flag is ignored: on X11, Qt marks the second of two
@@ -23,7 +24,7 @@ Where the keys go while the burst arrives:
 * in any other widget of the billing screen (the cart table, a button) the characters are
   held back for a moment: a scan goes to item lookup, slower typing goes to the search box.
 
-Where a scan goes (see :meth:`ScannerFilter.route`):
+Where a scan goes (see :meth:`ScannerFilter.destination`):
 
 1. a field marked with :func:`mark_scan_field` (an item's code, Inventory's filter) that has
    the focus, or else the first visible one in the window or dialog in front: the field is
