@@ -52,7 +52,9 @@ system-deps:
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		python3-venv libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
 		libdbus-1-3 libxcb-icccm4 libxcb-keysyms1 fonts-dejavu-core poppler-utils \
-		zbar-tools binutils
+		zbar-tools binutils \
+		xvfb xdotool xauth libxcb-cursor0 libxcb-image0 libxcb-randr0 libxcb-render-util0 \
+		libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 libx11-xcb1
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -22,6 +22,7 @@ from ...domain.money import MoneyError
 from ...services.catalog import CatalogService
 from ...services.convert import paise_of
 from ...services.formatting import quantity, rupees_text
+from ..scanner import mark_scan_field
 from ..widgets.fields import (
     FormErrors,
     amount_edit,
@@ -50,7 +51,7 @@ class ItemDialog(QDialog):
         self.errors = FormErrors(general)
         form = QFormLayout()
         self.name = QLineEdit()
-        self.code = QLineEdit()
+        self.code = mark_scan_field(QLineEdit())  # a scan in this dialog lands here
         self.code.setPlaceholderText("Shop code or barcode (scan it here)")
         self.group = QComboBox()
         self.group.addItem("— No group —", None)

@@ -112,7 +112,7 @@ class BillingScreen(QWidget):
         self.last_invoice: dict[str, Any] | None = None
         self.last_message = ""
         self._build()
-        self.scanner = ScannerFilter(self, self.search, self.scan, self._scan_blocked)
+        self.scanner = ScannerFilter(self, self.search, self.scan)
         self.scanner.install()
         self._shortcuts()
         self._show_view(None)
@@ -363,11 +363,6 @@ class BillingScreen(QWidget):
             self.say(f"No item has the code {code}. Add it in Inventory first.", "error")
             return
         self.add_item(item, scanned=True)
-
-    def _scan_blocked(self, code: str) -> None:
-        QApplication.beep()
-        self.say(f"Scanned {code} while a window was open: not added. Close it and scan "
-                 "again.", "error")
 
     def add_item(self, item: dict[str, Any], *, scanned: bool = False) -> None:
         def add() -> CartView:

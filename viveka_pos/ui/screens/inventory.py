@@ -35,6 +35,7 @@ from ..dialogs.item_editor import ItemDialog
 from ..dialogs.stock_adjust import StockDialog
 from ..errors import show_error, user_message
 from ..models.rows import Column, RowStyle, RowTableModel
+from ..scanner import mark_scan_field
 from ..workers import run_with_progress
 
 ALL_GROUPS = "__all__"
@@ -91,7 +92,7 @@ class InventoryScreen(QWidget):
         main.setSpacing(8)
         outer.addLayout(main, 1)
         filters = QHBoxLayout()
-        self.filter = QLineEdit()
+        self.filter = mark_scan_field(QLineEdit())  # a scan filters by its code
         self.filter.setObjectName("searchBox")
         self.filter.setPlaceholderText("Filter by name, code, HSN or group")
         self.filter.setClearButtonEnabled(True)
