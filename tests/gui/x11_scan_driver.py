@@ -539,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         services = build_shop(data, codes)
         settings = QSettings(str(Path(tmp) / "window.ini"), QSettings.Format.IniFormat)
         window = MainWindow(services, settings=settings)
+        window.ask_before_parking = False  # quitting parks a bill in progress without asking
         window.resize(1366, 768)
         window.show()
         window.activateWindow()
