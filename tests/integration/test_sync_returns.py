@@ -55,7 +55,7 @@ def test_returns_and_cancellations_sync(server: MongoServer, tmp_path: Path) -> 
         sb = _services(b)
         note = sb.returns.create(sale["invoiceNumber"], {0: 2}, reason="two too many")
         assert note["creditNoteNumber"].startswith("CN-B/")  # B's own series
-        sa.returns.cancel(doomed["_id"], reason="billed by mistake")
+        sa.returns.cancel(doomed["_id"], reason="billed by mistake", refund=True)
         for device in (b, a, b):
             device.engine(remote).sync_once()
 

@@ -329,11 +329,25 @@ SCHEMAS: Final[dict[str, Schema]] = {
         shopStateCode=text(2), placeOfSupply=text(2), billDiscount=money, totalCgst=money,
         totalSgst=money, totalIgst=money, totalTaxable=money, prevHash=text(128),
         hash=text(128), pricesIncludeTax=flag,
+        isCancelled=flag, cancelledAt=_WHEN_OR_NONE, cancelReason=_SHORT,
+        cancelRefund=money, cancelRefundMethod=text(16),
+    ),
+    # (ours) a sales return: the credit note, chained like invoices in its own series
+    "creditnotes": _schema(
+        ("_id", "clientId", "invoiceId", "creditNoteNumber", "totalAmount"), _OWNED,
+        invoiceId=object_id, invoiceNumber=text(64), invoiceDate=day,
+        clientCustomerId=_OID_OR_NONE, creditNoteNumber=text(64, required=True),
+        creditNoteDate=day, noteType=text(32), reason=_SHORT, totalAmount=money,
+        totalTax=money, totalTaxable=money, totalCgst=money, totalSgst=money,
+        totalIgst=money, refundAmount=money, refundMethod=text(16), generatedAt=moment,
+        products=list_of(subdocument(_schema(()))), taxSummary=list_of(subdocument(_TAX_ROW)),
+        series=text(32), financialYear=text(8), sequence=whole(), prevHash=text(128),
+        hash=text(128),
     ),
     "payments": _schema(
         ("_id", "clientId", "invoiceId", "amount"), _OWNED,
         invoiceId=object_id, amount=money, method=one_of(PAYMENT_METHODS), note=_SHORT,
-        paidAt=moment,
+        paidAt=moment, creditNoteId=_OID_OR_NONE,
     ),
     "purchasehistories": _schema(
         ("_id", "clientId", "clientCustomerId", "invoiceId", "totalAmount"), _OWNED,

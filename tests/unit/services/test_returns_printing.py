@@ -82,7 +82,7 @@ def test_cancelled_invoice_prints_as_cancelled(svc: ShopServices, b2b: dict) -> 
 def test_credit_note_lists_the_dues_it_was_set_against(svc: ShopServices, b2b: dict) -> None:
     cart = svc.carts.create(customer=b2b["clientCustomerId"])
     svc.carts.add_item(cart.cart_id, "HL", 1)
-    unpaid = svc.invoices.generate(cart.cart_id)  # ₹525 due
+    unpaid = svc.invoices.generate(cart.cart_id, paid_amount=0)  # ₹525 due
     note = svc.returns.create(b2b["_id"], {0: 1})  # ₹1,180: ₹525 set off, ₹655 refunded
     text = text_of(render_credit_note_a4(note, svc.scope.shop()))
     assert (f"Set against dues: ₹525.00 — {unpaid['invoiceNumber']} (₹525.00)" in text
