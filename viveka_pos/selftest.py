@@ -69,10 +69,23 @@ class Run:
 # -- steps --------------------------------------------------------------------------------
 
 
+def system_name() -> str:
+    """The operating system and processor, e.g. ``Windows 10.0.19045 AMD64``.
+
+    On Windows this avoids ``platform.system()``/``machine()``: they ask WMI, which is slow
+    or broken on some PCs (and missing under Wine), and a self-test must not hang on it.
+    """
+    if sys.platform == "win32":
+        version = sys.getwindowsversion()
+        machine = os.environ.get("PROCESSOR_ARCHITECTURE", "")
+        return f"Windows {version.major}.{version.minor}.{version.build} {machine}".rstrip()
+    return f"{platform.system()} {platform.machine()}"
+
+
 def step_environment(run: Run) -> str:
     frozen = "frozen bundle" if getattr(sys, "frozen", False) else "Python install"
-    return (f"Python {platform.python_version()} on {platform.system()} "
-            f"{platform.machine()}, {frozen}, Qt platform {os.environ['QT_QPA_PLATFORM']}")
+    return (f"Python {platform.python_version()} on {system_name()}, {frozen}, "
+            f"Qt platform {os.environ['QT_QPA_PLATFORM']}")
 
 
 def step_resources(run: Run) -> str:

@@ -50,37 +50,36 @@ def test_saving_over_a_pdf_open_in_another_program(tmp_path: Path) -> None:
 
 @pytest.fixture
 def pdf_application(tmp_path: Path):
-    """A PDF application registered for this Windows user: its "print" verb runs a script
-    that copies the document it was given into ``printed/``."""
+    """A PDF application registered with Windows: its "print" verb runs a script that copies
+    the document it was given into ``printed/``. (Registered in HKEY_CLASSES_ROOT, which
+    needs administrator rights, as the lane's Wine user has.)"""
     import winreg
 
     printed = tmp_path / "printed"
     printed.mkdir()
     script = tmp_path / "pdf_app.py"
+    part, done = printed / "job.part", printed / "job.pdf"
     script.write_text(textwrap.dedent(f"""
-        import shutil, sys
-        shutil.copyfile(sys.argv[1], {str(printed / "job.part")!r})
-        import os
-        os.replace({str(printed / "job.part")!r}, {str(printed / "job.pdf")!r})
+        import os, shutil, sys
+        shutil.copyfile(sys.argv[1], {str(part)!r})
+        os.replace({str(part)!r}, {str(done)!r})
     """), encoding="utf-8")
-    prog_id = "VivekaPOS.TestPdfApplication"
-    classes = r"Software\Classes"
+    root, prog_id = winreg.HKEY_CLASSES_ROOT, "VivekaPOS.TestPdfApplication"
     previous = None
     with contextlib.suppress(OSError):  # no PDF application yet
-        previous = winreg.QueryValue(winreg.HKEY_CURRENT_USER, rf"{classes}\.pdf")
-    winreg.SetValue(winreg.HKEY_CURRENT_USER, rf"{classes}\.pdf", winreg.REG_SZ, prog_id)
-    winreg.SetValue(winreg.HKEY_CURRENT_USER, rf"{classes}\{prog_id}\shell\print\command",
-                    winreg.REG_SZ, f'"{sys.executable}" "{script}" "%1"')
+        previous = winreg.QueryValue(root, ".pdf")
+    winreg.SetValue(root, ".pdf", winreg.REG_SZ, prog_id)
+    winreg.SetValue(root, rf"{prog_id}\shell\print\command", winreg.REG_SZ,
+                    f'"{sys.executable}" "{script}" "%1"')
     try:
-        yield printed / "job.pdf"
+        yield done
     finally:
-        for key in (r"shell\print\command", r"shell\print", "shell", ""):
-            winreg.DeleteKey(winreg.HKEY_CURRENT_USER, rf"{classes}\{prog_id}\{key}".rstrip("\\"))
+        for key in (r"\shell\print\command", r"\shell\print", r"\shell", ""):
+            winreg.DeleteKey(root, prog_id + key)
         if previous:
-            winreg.SetValue(winreg.HKEY_CURRENT_USER, rf"{classes}\.pdf", winreg.REG_SZ,
-                            previous)
+            winreg.SetValue(root, ".pdf", winreg.REG_SZ, previous)
         else:
-            winreg.DeleteKey(winreg.HKEY_CURRENT_USER, rf"{classes}\.pdf")
+            winreg.DeleteKey(root, ".pdf")
 
 
 def test_the_print_verb_hands_the_pdf_to_the_registered_application(pdf_application: Path
