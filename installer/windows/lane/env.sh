@@ -28,7 +28,12 @@ step() {
     shift
     step_start=$(date +%s)
     echo "=== windows lane: $step_name"
-    "$@" || step_status=$?
+    # In a subshell, with errexit on: any failing command ends the step (errexit would be
+    # ignored inside a `cmd || ...` list), and the lane carries on or stops as its caller says.
+    set +e
+    ( set -e; "$@" )
+    step_status=$?
+    set -e
     printf '%-28s %5d s  %s\n' "$step_name" "$(( $(date +%s) - step_start ))" \
         "$([ $step_status = 0 ] && echo ok || echo "FAILED ($step_status)")" | tee -a "$TIMINGS"
     return $step_status

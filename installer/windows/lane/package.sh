@@ -6,6 +6,9 @@
 # dist/viveka-pos-VERSION-windows-x64-setup.exe, VERSION from pyproject.toml. That setup is
 # installed silently, the installed copy self-tested and given a shop in the user's data
 # folder, and uninstalled: the program and its shortcuts must go, the shop's data must stay.
+#
+#   package.sh            all of it
+#   package.sh STEP...    only these steps (bundle self_test setup install installed uninstall)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$PROJ"
@@ -20,7 +23,7 @@ TARGET_UNIX=$WINEPREFIX/drive_c/VivekaPOS-lane
 DRIVE_C=$WINEPREFIX/drive_c
 export QT_QPA_PLATFORM=offscreen                  # for the self-tests (no display)
 
-fail() { echo "windows lane: $*" >&2; return 1; }
+fail() { echo "windows lane: $*" >&2; exit 1; }   # steps run in a subshell (see step)
 
 bundle() {
     mkdir -p "$BUILD"
@@ -51,22 +54,43 @@ setup_exe() {
     ls -l "$SETUP"
 }
 
-# Inno's setup.exe and unins000.exe are GUI programs even when silent: give them a display.
-gui() { xvfb-run -a wine "$@" 2>&1 | cat; return "${PIPESTATUS[0]}"; }
+# Inno's setup.exe and unins000.exe make windows even when silent, so every Wine program of
+# this script gets a display: Wine's desktop process takes the display of the program that
+# starts it, so none may start without one. A Wine session left by test.sh (no display) is
+# waited for first.
+start_display() {
+    wineserver -w
+    local number_file
+    number_file=$(mktemp)
+    Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$number_file" >/dev/null 2>&1 &
+    XVFB_PID=$!
+    trap 'kill $XVFB_PID 2>/dev/null || true' EXIT
+    for _ in $(seq 50); do [ -s "$number_file" ] && break; sleep 0.1; done
+    export DISPLAY=":$(cat "$number_file")"
+    rm -f "$number_file"
+}
 
+# The shortcuts of an all-users install: Start menu (the app, the installation check, the
+# uninstaller) and the desktop icon.
+SHORTCUTS=(
+    "$DRIVE_C/ProgramData/Microsoft/Windows/Start Menu/Programs/Viveka POS/Viveka POS.lnk"
+    "$DRIVE_C/ProgramData/Microsoft/Windows/Start Menu/Programs/Viveka POS/Check Viveka POS installation.lnk"
+    "$DRIVE_C/ProgramData/Microsoft/Windows/Start Menu/Programs/Viveka POS/Uninstall Viveka POS.lnk"
+    "$DRIVE_C/users/Public/Desktop/Viveka POS.lnk"
+)
 shortcut_count() {
-    find "$DRIVE_C/ProgramData/Microsoft/Windows/Start Menu" "$DRIVE_C/users" \
-        -iname 'Viveka POS*.lnk' 2>/dev/null | wc -l
+    local count=0 link
+    for link in "${SHORTCUTS[@]}"; do [ ! -f "$link" ] || count=$((count + 1)); done
+    echo $count
 }
 
 install_silently() {
-    gui "$SETUP" /VERYSILENT /SUPPRESSMSGBOXES /NORESTART /TASKS=desktopicon "/DIR=$TARGET" \
+    w "$SETUP" /VERYSILENT /SUPPRESSMSGBOXES /NORESTART /TASKS=desktopicon "/DIR=$TARGET" \
         "/LOG=$(winpath "$BUILD/setup.log")"
     [ -f "$TARGET_UNIX/viveka-pos.exe" ] && [ -f "$TARGET_UNIX/VivekaPOS.exe" ] \
         || fail "the programs are not in $TARGET"
     [ -f "$TARGET_UNIX/unins000.exe" ] || fail "no uninstaller in $TARGET"
-    # Start menu: the app, the installation check, the uninstaller; and the desktop icon.
-    [ "$(shortcut_count)" -ge 3 ] || fail "the shortcuts are missing"
+    [ "$(shortcut_count)" = ${#SHORTCUTS[@]} ] || fail "shortcuts are missing"
 }
 
 installed_self_test() {
@@ -86,7 +110,7 @@ uninstall_keeps_data() {
     rm -rf "$data"
     w "$TARGET\\viveka-pos.exe" demo --empty           # a shop in the default data folder
     [ -f "$data/viveka.sqlite3" ] || fail "the installed app made no store in $data"
-    gui "$TARGET\\unins000.exe" /VERYSILENT /SUPPRESSMSGBOXES /NORESTART
+    w "$TARGET\\unins000.exe" /VERYSILENT /SUPPRESSMSGBOXES /NORESTART
     for _ in $(seq 30); do    # the uninstaller finishes in a copy of itself: wait for it
         [ -e "$TARGET_UNIX/viveka-pos.exe" ] || break
         sleep 1
@@ -98,10 +122,18 @@ uninstall_keeps_data() {
 }
 
 [ -f "$ISCC" ] && [ -f "$PY/python.exe" ] || { echo "run prepare.sh first" >&2; exit 2; }
-step "bundle (PyInstaller)" bundle
-step "bundle self-test" bundle_self_test
-step "setup.exe (Inno Setup)" setup_exe
-step "silent install" install_silently
-step "installed self-test" installed_self_test
-step "uninstall keeps the data" uninstall_keeps_data
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(bundle self_test setup install installed uninstall)
+start_display
+for name in "${steps[@]}"; do
+    case $name in
+        bundle) step "bundle (PyInstaller)" bundle ;;
+        self_test) step "bundle self-test" bundle_self_test ;;
+        setup) step "setup.exe (Inno Setup)" setup_exe ;;
+        install) step "silent install" install_silently ;;
+        installed) step "installed self-test" installed_self_test ;;
+        uninstall) step "uninstall keeps the data" uninstall_keeps_data ;;
+        *) echo "unknown step $name" >&2; exit 2 ;;
+    esac
+done
 echo "windows lane: $SETUP"
