@@ -50,6 +50,8 @@ OutputBaseFilename=viveka-pos-{#AppVersion}-windows-x64-setup
 Compression=lzma2/max
 SolidCompression=yes
 WizardStyle=modern
+; The welcome page says where the shop's data is kept (Inno Setup 6 hides it by default).
+DisableWelcomePage=no
 #ifdef IconFile
 SetupIconFile={#IconFile}
 #endif
