@@ -102,6 +102,17 @@ def step_resources(run: Run) -> str:
     return f"fonts, {counts['styles']} stylesheet(s), {counts['icons']} icon(s) in {folder}"
 
 
+def step_time_zone(run: Run) -> str:
+    """Shop dates need the time-zone database: Windows has none, the bundle carries tzdata."""
+    from zoneinfo import ZoneInfo
+
+    from .domain.clock import DEFAULT_TIME_ZONE, shop_zone
+
+    check(isinstance(shop_zone(DEFAULT_TIME_ZONE), ZoneInfo),
+          f"no time-zone data for {DEFAULT_TIME_ZONE}: the tzdata package is missing")
+    return f"{DEFAULT_TIME_ZONE} from the time-zone database"
+
+
 def step_store(run: Run) -> str:
     from .config import load_device_id
     from .services.context import ServiceContext
@@ -313,6 +324,7 @@ def steps() -> list[tuple[str, Callable[[Run], str]]]:
     return [
         ("environment", step_environment),
         ("resources", step_resources),
+        ("time zone", step_time_zone),
         ("store", step_store),
         ("demo shop", step_demo_shop),
         ("bill", step_bill),
