@@ -16,6 +16,7 @@ system_packages() {
     for pkg in "${APT_PACKAGES[@]}"; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
+    command -v npm >/dev/null || missing+=(npm)     # for Inno Setup (npm package innosetup)
     [ ${#missing[@]} = 0 ] && return 0
     # 32-bit Wine too: ISCC.exe and the setup.exe Inno Setup makes are 32-bit programs.
     dpkg --print-foreign-architectures | grep -qx i386 || dpkg --add-architecture i386
@@ -61,17 +62,12 @@ windows_python() {
 # as Windows wheels, installed into the Windows CPython. Redone when pyproject.toml changes.
 dependencies() {
     local stamp=$PY/.viveka-dependencies key
-    key=$(sha256sum "$PROJ/pyproject.toml" "$LANE/wheels.py" | sha256sum | cut -c1-16)
+    key=$(cat "$PROJ/pyproject.toml" "$LANE/wheels.py" | sha256sum | cut -c1-16)  # contents only
     if [ "$(cat "$stamp" 2>/dev/null)" != "$key" ]; then
         "$HOST_PYTHON" "$LANE/wheels.py" "$PROJ/pyproject.toml" "$WHEELS" test package
-        "$HOST_PYTHON" - "$PROJ/pyproject.toml" > "$CACHE/requirements.txt" <<'PYEOF'
-import sys, tomllib
-project = tomllib.load(open(sys.argv[1], "rb"))["project"]
-groups = project.get("optional-dependencies", {})
-print("\n".join(project["dependencies"] + groups.get("test", []) + groups.get("package", [])))
-PYEOF
-        w "$PY/python.exe" -m pip install --quiet --disable-pip-version-check --no-warn-script-location --no-index \
-            --find-links "$(winpath "$WHEELS")" -r "$(winpath "$CACHE/requirements.txt")"
+        w "$PY/python.exe" -m pip install --quiet --disable-pip-version-check \
+            --no-warn-script-location --no-index --find-links "$(winpath "$WHEELS")" \
+            -r "$(winpath "$WHEELS/requirements.txt")"
         echo "$key" > "$stamp"
     fi
     # The project itself runs from this clone (no install: the tests import it from there).

@@ -2,6 +2,9 @@
 
     python wheels.py PYPROJECT WHEEL_DIR [EXTRA ...]
 
+The requirements asked for (dependencies and the named optional groups) are also written to
+WHEEL_DIR/requirements.txt, for ``pip install --no-index -r`` on Windows.
+
 ``pip download --platform win_amd64`` fetches wheels for another platform, but it judges
 environment markers (``sys_platform == "win32"``) by the machine it runs on, so Windows-only
 dependencies such as colorama or pefile would be missing. This walks the requirements itself:
@@ -97,7 +100,9 @@ def main() -> None:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     wanted: dict[str, set[str]] = {}  # package -> extras asked of it
-    pending = [Requirement(text) for text in project_requirements(Path(pyproject), extras)]
+    asked = project_requirements(Path(pyproject), extras)
+    (out / "requirements.txt").write_text("\n".join(asked) + "\n", encoding="utf-8")
+    pending = [Requirement(text) for text in asked]
     while pending:
         fetch([str(r).split(";")[0] for r in pending], out)
         have = wheels_by_name(out)
