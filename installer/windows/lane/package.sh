@@ -56,7 +56,7 @@ setup_exe() {
 
 # Inno's setup.exe and unins000.exe make windows even when silent, so every Wine program of
 # this script gets a display: Wine's desktop process takes the display of the program that
-# starts it, so none may start without one. A Wine session left by test.sh (no display) is
+# starts it, so none may start without one. A wineserver left by test.sh (no display) is
 # waited for first.
 start_display() {
     wineserver -w
