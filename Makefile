@@ -58,3 +58,15 @@ system-deps:
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+
+## Windows lane under Wine (installer/windows/lane/; root, for apt-get on first use): the unit
+## and GUI suites and the crash test on Windows CPython; then the setup.exe a shop receives,
+## into dist/, installed, self-tested and uninstalled.
+.PHONY: test-windows package-windows
+test-windows: $(STAMP)
+	installer/windows/lane/prepare.sh
+	installer/windows/lane/test.sh
+
+package-windows: $(STAMP)
+	installer/windows/lane/prepare.sh
+	installer/windows/lane/package.sh

@@ -8,7 +8,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     from .cli import main as cli_main
+    from .cli.output_encoding import prepare_standard_streams
 
+    prepare_standard_streams()
     try:
         return cli_main(sys.argv[1:] if argv is None else argv)
     except BrokenPipeError:

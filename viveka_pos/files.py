@@ -99,7 +99,18 @@ def write_file(path: str | os.PathLike[str], contents: bytes | Callable[[BinaryI
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, mode)
-        os.replace(temporary, final)
+        try:
+            os.replace(temporary, final)
+        except PermissionError as exc:
+            # Windows refuses to replace a file another program has open (a PDF viewer
+            # showing the previous copy); elsewhere this is a read-only file or folder.
+            Path(temporary).unlink(missing_ok=True)
+            raise OutputFileError(
+                f"{final} could not be replaced: it may be open in another program (close "
+                "it there) or read-only; or save under another name. Nothing was written.",
+                final) from exc
+    except OutputFileError:
+        raise
     except OSError as exc:
         if temporary:
             Path(temporary).unlink(missing_ok=True)

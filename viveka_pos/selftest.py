@@ -69,10 +69,23 @@ class Run:
 # -- steps --------------------------------------------------------------------------------
 
 
+def system_name() -> str:
+    """The operating system and processor, e.g. ``Windows 10.0.19045 AMD64``.
+
+    On Windows this avoids ``platform.system()``/``machine()``: they ask WMI, which is slow
+    or broken on some PCs (and missing under Wine), and a self-test must not hang on it.
+    """
+    if sys.platform == "win32":
+        version = sys.getwindowsversion()
+        machine = os.environ.get("PROCESSOR_ARCHITECTURE", "")
+        return f"Windows {version.major}.{version.minor}.{version.build} {machine}".rstrip()
+    return f"{platform.system()} {platform.machine()}"
+
+
 def step_environment(run: Run) -> str:
     frozen = "frozen bundle" if getattr(sys, "frozen", False) else "Python install"
-    return (f"Python {platform.python_version()} on {platform.system()} "
-            f"{platform.machine()}, {frozen}, Qt platform {os.environ['QT_QPA_PLATFORM']}")
+    return (f"Python {platform.python_version()} on {system_name()}, {frozen}, "
+            f"Qt platform {os.environ['QT_QPA_PLATFORM']}")
 
 
 def step_resources(run: Run) -> str:
@@ -87,6 +100,17 @@ def step_resources(run: Run) -> str:
         counts[sub] = len(list((folder / sub).glob(pattern)))
         check(counts[sub] > 0, f"no {pattern} files in {folder / sub}")
     return f"fonts, {counts['styles']} stylesheet(s), {counts['icons']} icon(s) in {folder}"
+
+
+def step_time_zone(run: Run) -> str:
+    """Shop dates need the time-zone database: Windows has none, the bundle carries tzdata."""
+    from zoneinfo import ZoneInfo
+
+    from .domain.clock import DEFAULT_TIME_ZONE, shop_zone
+
+    check(isinstance(shop_zone(DEFAULT_TIME_ZONE), ZoneInfo),
+          f"no time-zone data for {DEFAULT_TIME_ZONE}: the tzdata package is missing")
+    return f"{DEFAULT_TIME_ZONE} from the time-zone database"
 
 
 def step_store(run: Run) -> str:
@@ -300,6 +324,7 @@ def steps() -> list[tuple[str, Callable[[Run], str]]]:
     return [
         ("environment", step_environment),
         ("resources", step_resources),
+        ("time zone", step_time_zone),
         ("store", step_store),
         ("demo shop", step_demo_shop),
         ("bill", step_bill),

@@ -50,6 +50,8 @@ OutputBaseFilename=viveka-pos-{#AppVersion}-windows-x64-setup
 Compression=lzma2/max
 SolidCompression=yes
 WizardStyle=modern
+; The welcome page says where the shop's data is kept (Inno Setup 6 hides it by default).
+DisableWelcomePage=no
 #ifdef IconFile
 SetupIconFile={#IconFile}
 #endif
@@ -61,6 +63,12 @@ RestartApplications=no
 
 [Languages]
 Name: "english"; MessagesFile: "compiler:Default.isl"
+
+[Messages]
+; Said before anything is installed and again before anything is removed: the shop's data is
+; not part of the program. (No "%" here: it is a format character in some messages.)
+WelcomeLabel2=This will install [name/ver] on your computer.%n%nYour shop's data (bills, items, customers, backups) is kept apart from the program, in C:\Users\<your name>\AppData\Local\Viveka\VivekaPOS. Installing a newer version or uninstalling never deletes it.%n%nIt is recommended that you close all other applications before continuing.
+ConfirmUninstall=Remove %1 from this computer?%n%nYour shop's data (bills, items, customers, backups) is kept: it stays in C:\Users\<your name>\AppData\Local\Viveka\VivekaPOS, ready for when you install %1 again.
 
 [Tasks]
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"

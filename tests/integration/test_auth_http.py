@@ -296,7 +296,7 @@ def run_cli(data_dir: Path, *args: str, stdin: str = "", env: dict[str, str] | N
             ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir), *args],
-        input=stdin, capture_output=True, text=True, timeout=60, cwd=REPO_ROOT,
+        input=stdin, capture_output=True, text=True, encoding="utf-8", timeout=60, cwd=REPO_ROOT,
         env={**os.environ, **(env or {})},
     )
 
@@ -412,7 +412,7 @@ def test_cli_with_sms_through_the_fake_provider(
     proc = subprocess.Popen(
         [sys.executable, "-m", "viveka_pos", "--data-dir", str(data), "login", "--phone", PHONE],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=REPO_ROOT, env={**os.environ, **env},
+        encoding="utf-8", cwd=REPO_ROOT, env={**os.environ, **env},
     )
     try:
         deadline = time.monotonic() + 30

@@ -13,7 +13,8 @@ from pypdf import PdfReader
 
 def cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir),
-                           *args], capture_output=True, text=True, input=stdin, timeout=120)
+                           *args], capture_output=True, text=True, encoding="utf-8",
+                          input=stdin, timeout=120)
 
 
 @pytest.fixture(scope="module")

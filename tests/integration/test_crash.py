@@ -1,4 +1,5 @@
-"""SIGKILL a writer 30 times; every acknowledged unit of work must survive whole."""
+"""Kill a writer 30 times (SIGKILL; TerminateProcess on Windows): every acknowledged unit
+of work must survive whole."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ KILLS = 30
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_sigkill_never_loses_or_splits_a_unit_of_work(tmp_path: Path) -> None:
     rng = random.Random(20261125)
     total_acked = 0

@@ -24,7 +24,7 @@ CHECKS = ["version", "integrity", "chain", "outbox", "backup", "disk"]
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir),
-                           *args], capture_output=True, text=True, timeout=120)
+                           *args], capture_output=True, text=True, encoding="utf-8", timeout=120)
 
 
 def doctor(data_dir: Path) -> tuple[int, dict[str, dict]]:

@@ -21,7 +21,7 @@ def run_self_test(env_changes: dict[str, str | None], cwd: Path
         else:
             env[key] = value
     return subprocess.run([sys.executable, "-m", "viveka_pos", "--self-test"], cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=180)
+                          env=env, capture_output=True, text=True, encoding="utf-8", timeout=180)
 
 
 @pytest.fixture

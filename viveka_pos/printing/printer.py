@@ -33,6 +33,12 @@ _RENDER_DPI = 300  # ample for laser and thermal heads; printer DPI (1200) would
 _JOB_NAME = "Viveka POS"
 
 
+NO_PRINTER_ON_WINDOWS = (
+    "No printer is installed on this computer. Add your printer in Windows Settings "
+    "(Printers & scanners), then print again."
+)
+
+
 class PrintError(RuntimeError):
     """The document could not be sent to the printer; the message says why."""
 
@@ -88,6 +94,10 @@ def print_pdf(
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
     if not pdf_bytes.startswith(b"%PDF"):
         raise PrintError("The document to print is not a PDF.")
+    if sys.platform == "win32" and not available_printers():
+        # Windows' print dialog cannot open without a printer (Qt returns at once, as if
+        # cancelled) and the PDF application's print verb has nowhere to send the job.
+        raise PrintError(NO_PRINTER_ON_WINDOWS)
     document_class = _pdf_document_class()
     if not show_dialog and document_class is None:
         return _print_with_os(pdf_bytes, printer_name or "", paper)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from ..domain.clock import shop_zone
 from ..domain.money import format_inr, parse_decimal
 from .convert import paise_of, quantity_of
 
@@ -53,13 +53,13 @@ def moment(value: Any, zone: str = DEFAULT_ZONE) -> str:
     if not isinstance(value, datetime):
         return "" if value is None else str(value)
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    local = aware.astimezone(ZoneInfo(zone or DEFAULT_ZONE))
+    local = aware.astimezone(shop_zone(zone or DEFAULT_ZONE))
     return f"{local.day:02d} {local.strftime('%b %Y, %H:%M')}"
 
 
 def to_local(value: datetime, zone: str = DEFAULT_ZONE) -> datetime:
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(zone or DEFAULT_ZONE))
+    return aware.astimezone(shop_zone(zone or DEFAULT_ZONE))
 
 
 def rupees_text(paise: int) -> str:

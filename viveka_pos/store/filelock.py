@@ -48,6 +48,7 @@ class DataDirLock:
         self._handle = handle
         try:  # who holds it, for the message above: nice to have, never needed
             os.ftruncate(handle, 0)
+            os.lseek(handle, 0, os.SEEK_SET)  # the lock call may have moved the position
             os.write(handle, str(os.getpid()).encode())
             os.fsync(handle)
         except OSError:
@@ -75,15 +76,20 @@ def _read_holder(handle: int) -> str:
         return ""
 
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows builds only
+if os.name == "nt":  # pragma: no cover - exercised by the Windows lane
     import msvcrt
 
+    # Windows byte-range locks are mandatory: other processes cannot read locked bytes. The
+    # lock is therefore taken on a byte past the process id written at the start of the
+    # file, so a refused second start can still say which process holds the folder.
+    _LOCKED_BYTE = 4096
+
     def _lock_exclusive(handle: int) -> None:
-        os.lseek(handle, 0, os.SEEK_SET)
+        os.lseek(handle, _LOCKED_BYTE, os.SEEK_SET)
         msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
 
     def _unlock(handle: int) -> None:
-        os.lseek(handle, 0, os.SEEK_SET)
+        os.lseek(handle, _LOCKED_BYTE, os.SEEK_SET)
         msvcrt.locking(handle, msvcrt.LK_UNLCK, 1)
 
 else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
@@ -60,3 +60,13 @@ def test_fixed_offset_fallback_without_zone_data(monkeypatch: pytest.MonkeyPatch
     assert shop_zone("Asia/Kolkata").utcoffset(None) == timedelta(hours=5, minutes=30)
     with pytest.raises(ValidationError):
         shop_zone("Europe/London")
+
+
+def test_the_shop_time_zone_comes_from_a_time_zone_database() -> None:
+    # Windows has no database of its own; the tzdata package (a dependency) is its database.
+    # Without it only the fixed +05:30 fallback was left, and any other zone failed.
+    import tzdata
+
+    assert tzdata.IANA_VERSION
+    assert isinstance(shop_zone("Asia/Kolkata"), ZoneInfo)
+    assert isinstance(shop_zone("Asia/Dubai"), ZoneInfo)

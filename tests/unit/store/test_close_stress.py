@@ -7,6 +7,7 @@ the whole store) at random moments thousands of times; every stop must end in mo
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -17,6 +18,9 @@ from viveka_pos.store.checkpoint import WalCheckpointer
 
 #: a stop that takes longer than this counts as a hang
 LIMIT_SECONDS = 5.0
+#: rounds of each test (fewer under Windows, where starting a thread costs several times more)
+ROUNDS = 3000 if os.name != "nt" else 500
+STORE_ROUNDS = 150 if os.name != "nt" else 40
 
 
 def _stopped_within(stop: object, limit: float) -> float:
@@ -37,7 +41,7 @@ def test_a_checkpointer_stopped_at_random_moments_always_stops(tmp_path: Path) -
     conn.execute("CREATE TABLE t (x)")
     rng = random.Random(23)
     slowest = 0.0
-    for round_number in range(3000):
+    for round_number in range(ROUNDS):
         checkpointer = WalCheckpointer(db, quiet_seconds=rng.choice([0.0, 0.0005, 0.002]))
         for _ in range(rng.randint(0, 3)):
             if rng.random() < 0.3:
@@ -57,7 +61,7 @@ def test_a_store_opened_written_and_closed_at_random_moments_always_closes(
         tmp_path: Path) -> None:
     rng = random.Random(5)
     folder = tmp_path / "data"
-    for round_number in range(150):
+    for round_number in range(STORE_ROUNDS):
         store = open_store(folder, sweep=False)
         writers = []
         for _ in range(rng.randint(0, 2)):
@@ -75,6 +79,6 @@ def test_a_store_opened_written_and_closed_at_random_moments_always_closes(
         assert took < LIMIT_SECONDS, f"close hung in round {round_number}"
     reopened = open_store(folder, sweep=False)
     try:
-        assert reopened.db.things.count_documents({"round": {"$gte": 0}}) == 150
+        assert reopened.db.things.count_documents({"round": {"$gte": 0}}) == STORE_ROUNDS
     finally:
         reopened.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -72,7 +70,7 @@ def test_other_process_is_refused_and_lock_dies_with_it(data_dir: Path) -> None:
         with pytest.raises(StoreLockedError, match=str(child.pid)):
             open_store(data_dir)
     finally:
-        os.kill(child.pid, signal.SIGKILL)
+        child.kill()  # SIGKILL on POSIX, TerminateProcess on Windows
         child.wait()
     open_store(data_dir).close()  # a killed owner leaves no stale lock
 
