@@ -26,12 +26,14 @@ from pathlib import Path
 try:
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name, parse_wheel_filename
+    from packaging.version import Version
 except ImportError:  # pip always carries a copy
     from pip._vendor.packaging.requirements import Requirement  # type: ignore[no-redef]
     from pip._vendor.packaging.utils import (  # type: ignore[no-redef]
         canonicalize_name,
         parse_wheel_filename,
     )
+    from pip._vendor.packaging.version import Version  # type: ignore[no-redef]
 
 PYTHON_VERSION = "3.12"
 PIP_TARGET = ["--platform", "win_amd64", "--python-version", PYTHON_VERSION,
@@ -72,11 +74,24 @@ def wheel_requirements(wheel: Path) -> list[Requirement]:
     return [Requirement(text) for text in metadata.get_all("Requires-Dist") or []]
 
 
-def wheels_by_name(folder: Path) -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for wheel in sorted(folder.glob("*.whl")):
-        found[canonicalize_name(parse_wheel_filename(wheel.name)[0])] = wheel
+def wheels_by_name(folder: Path) -> dict[str, list[tuple[Version, Path]]]:
+    """Every wheel in ``folder`` by project name, newest first (a cache kept between runs
+    may hold several versions of one project)."""
+    found: dict[str, list[tuple[Version, Path]]] = {}
+    for wheel in folder.glob("*.whl"):
+        name, version, *_ = parse_wheel_filename(wheel.name)
+        found.setdefault(canonicalize_name(name), []).append((version, wheel))
+    for versions in found.values():
+        versions.sort(reverse=True)
     return found
+
+
+def chosen(have: dict[str, list[tuple[Version, Path]]], requirement: Requirement) -> Path:
+    """The newest wheel in the folder that the requirement accepts (what pip installs)."""
+    for version, wheel in have[canonicalize_name(requirement.name)]:
+        if requirement.specifier.contains(version, prereleases=True):
+            return wheel
+    raise SystemExit(f"wheels.py: no wheel of {requirement} in the folder")
 
 
 def pip(*args: str) -> bool:
@@ -110,7 +125,7 @@ def main() -> None:
         for requirement in pending:
             name = canonicalize_name(requirement.name)
             wanted.setdefault(name, set()).update(requirement.extras)
-            for dependency in wheel_requirements(have[name]):
+            for dependency in wheel_requirements(chosen(have, requirement)):
                 dep_name = canonicalize_name(dependency.name)
                 if not applies(dependency, wanted[name]):
                     continue
