@@ -92,11 +92,12 @@ def _group_indian(whole: int) -> str:
 
 
 def format_inr(paise: Paise, *, symbol: bool = True) -> str:
-    """Indian digit grouping: 12345678 paise -> '₹1,23,456.78'."""
+    """Indian digit grouping: 12345678 paise -> '₹1,23,456.78'; a negative amount (money
+    paid back) is '-₹1,711.00', the sign before the symbol."""
     sign = "-" if paise < 0 else ""
     whole, fraction = divmod(abs(paise), 100)
-    text = f"{sign}{_group_indian(whole)}.{fraction:02d}"
-    return f"₹{text}" if symbol else text
+    text = f"{_group_indian(whole)}.{fraction:02d}"
+    return f"{sign}₹{text}" if symbol else f"{sign}{text}"
 
 
 def allocate(total: Paise, weights: list[int]) -> list[Paise]:

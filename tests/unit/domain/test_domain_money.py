@@ -26,6 +26,7 @@ def test_examples() -> None:
     assert to_rupees(590000) == 5900
     assert to_rupees(590050) == 5900.5
     assert format_inr(12345678) == "₹1,23,456.78"
+    assert format_inr(-171100) == "-₹1,711.00"  # money paid back: the sign first
     assert round_half_up(Decimal("2.5")) == 3
     assert round_half_up(Decimal("-2.5")) == -3
     assert percent_of(500000, Decimal(9)) == 45000
