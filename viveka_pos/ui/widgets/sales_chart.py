@@ -54,7 +54,9 @@ class SalesChart(QWidget):
         return QSize(640, 260)
 
     def set_points(self, points: list[tuple[str, int]]) -> None:
-        self.points = list(points)
+        """(day, net sales in paise). A day whose returns exceeded its sales is drawn at
+        zero: the bars show what was sold, the figures beside the chart stay net."""
+        self.points = [(day, max(value, 0)) for day, value in points]
         self.update()
 
     def paintEvent(self, _event: QPaintEvent) -> None:
