@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -93,7 +94,9 @@ def test_a_backup_goes_only_into_a_new_or_empty_folder(store: Store, tmp_path: P
     in_the_way = r"part of the path is a file|a file of that name is in the way"
     with pytest.raises(StoreError, match=in_the_way):
         store.backup(tmp_path / "a-file" / "sub")
-    with pytest.raises(StoreError, match="the name is too long"):
+    # (Windows reports a 300-letter name as a folder it cannot find)
+    too_long = r"the name is too long" if os.name != "nt" else r"cannot be used"
+    with pytest.raises(StoreError, match=too_long):
         store.backup(tmp_path / ("n" * 300))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "busy", "data"]
     assert [p.name for p in busy.iterdir()] == ["photo.jpg"]
