@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from ..files import destination
@@ -49,30 +50,27 @@ def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None,
     return invoice_on(paper_of(shop, paper), invoice, shop, payments, copy=copy)
 
 
-def cmd_invoice_pdf(args: argparse.Namespace) -> int:
+def pdf_command(args: argparse.Namespace, number: str, render: Callable[[Any], bytes]) -> int:
+    """``… pdf NUMBER OUT``: check the path first (before any work), render the document
+    from a read-only store (``render(services)``), write it whole, say where it went."""
     def body() -> int:
-        example = _file_name(args.invoice_number)
+        example = _file_name(number)
         destination(args.out, example=example)  # a bad path is said before any work is done
         with opened_store(args, read_only=True) as store:
-            svc = shop_services(store)
-            invoice = svc.invoices.get(args.invoice_number)
-            pdf = render_invoice(svc, invoice, args.format, args.copy)
+            pdf = render(shop_services(store))
         written = save_pdf(pdf, args.out, example=example)
         print(f"wrote {args.out}{link_note(args.out, written)}")
         return 0
     return run_command(body)
+
+
+def cmd_invoice_pdf(args: argparse.Namespace) -> int:
+    return pdf_command(args, args.invoice_number, lambda svc: render_invoice(
+        svc, svc.invoices.get(args.invoice_number), args.format, args.copy))
 
 
 def cmd_order_pdf(args: argparse.Namespace) -> int:
-    def body() -> int:
-        example = _file_name(args.order_number)
-        destination(args.out, example=example)
-        with opened_store(args, read_only=True) as store:
-            svc = shop_services(store)
-            detail = svc.dealers.order_detail(args.order_number)
-            pdf = render_dealer_order(detail.order, detail.lines, detail.dealer,
-                                      svc.scope.shop())
-        written = save_pdf(pdf, args.out, example=example)
-        print(f"wrote {args.out}{link_note(args.out, written)}")
-        return 0
-    return run_command(body)
+    def render(svc: Any) -> bytes:
+        detail = svc.dealers.order_detail(args.order_number)
+        return render_dealer_order(detail.order, detail.lines, detail.dealer, svc.scope.shop())
+    return pdf_command(args, args.order_number, render)

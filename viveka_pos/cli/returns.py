@@ -10,16 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.money import format_inr
-from ..files import destination, write_file
+from ..files import write_file
 from ..printing.invoice_view import COPIES
 from ..printing.paper import credit_note_on, paper_of
-from ..printing.printer import save_pdf
 from ..services.convert import paise_of
 from ..services.gstr1 import portal_json
 from ..services.gstr1_sheets import write_csv
 from .common import CommandError, link_note, opened_store, print_json, run_command
 from .core import _parse_line, shop_services
-from .documents import FORMATS, _file_name
+from .documents import FORMATS, pdf_command
 
 
 def register(subparsers: Any) -> None:
@@ -107,18 +106,11 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_credit_note_pdf(args: argparse.Namespace) -> int:
-    def body() -> int:
-        example = _file_name(args.number)
-        destination(args.out, example=example)  # a bad path is said before any work is done
-        with opened_store(args, read_only=True) as store:
-            svc = shop_services(store)
-            note = svc.returns.get(args.number)
-            shop = svc.scope.shop()
-        written = save_pdf(credit_note_on(paper_of(shop, args.format), note, shop,
-                                          copy=args.copy), args.out, example=example)
-        print(f"wrote {args.out}{link_note(args.out, written)}")
-        return 0
-    return run_command(body)
+    def render(svc: Any) -> bytes:
+        shop = svc.scope.shop()
+        return credit_note_on(paper_of(shop, args.format), svc.returns.get(args.number), shop,
+                              copy=args.copy)
+    return pdf_command(args, args.number, render)
 
 
 def gstr1_export(args: argparse.Namespace) -> int:
