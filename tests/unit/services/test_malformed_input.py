@@ -111,7 +111,9 @@ def test_malformed_input_is_refused_cleanly(world: dict[str, Any], entry: str) -
     @given(value=junk)
     def check(value: Any) -> None:
         if entry.startswith("generate."):
-            # a valid value saves the bill, so each example gets a bill of its own
+            # a valid value saves the bill, so each example gets a bill of its own; earlier
+            # entries (adjust_stock.*) may have left the item out of stock
+            world["svc"].catalog.adjust_stock(world["item"]["_id"], new_stock=100000)
             fresh = world["svc"].carts.create()
             world["svc"].carts.add_item(fresh.cart_id, "CARB", 1)
             world["fresh"] = fresh.cart_id
