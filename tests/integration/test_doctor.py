@@ -146,7 +146,7 @@ def test_backups_listing_and_verify_backup(data_dir: Path) -> None:
     checked = cli(data_dir, "verify-backup", listed[0]["folder"])
     assert checked.returncode == 0, checked.stderr
     assert "checksum, integrity and counts ok" in checked.stdout
-    assert "invoice chains intact (2 invoices)" in checked.stdout
+    assert "hash chains intact (2 invoices)" in checked.stdout
     missing = cli(data_dir, "verify-backup", str(data_dir / "nothing-here"))
     assert missing.returncode == 1 and "is not a Viveka POS backup folder" in missing.stderr
 

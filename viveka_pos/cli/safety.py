@@ -142,14 +142,14 @@ def cmd_verify_backup(args: argparse.Namespace) -> int:
             manifest = read_backup(folder)
             print(f"backup of {manifest.created_at}: checksum, integrity and counts ok "
                   f"({manifest.total_documents} documents)")
-        problems, invoices = verify_copy(folder)
+        check = verify_copy(folder)
         if args.result:
-            write_result(Path(args.result), problems, invoices)
-        for problem in problems:
+            write_result(Path(args.result), check)
+        for problem in check.problems:
             print(problem)
-        if problems:
-            print(f"{len(problems)} problem(s) in the invoice chains", file=sys.stderr)
+        if check.problems:
+            print(f"{len(check.problems)} problem(s) in the hash chains", file=sys.stderr)
             return CHAIN_PROBLEMS
-        print(f"invoice chains intact ({invoices} invoices)")
+        print(f"hash chains intact ({check.summary})")
         return 0
     return run_command(body)

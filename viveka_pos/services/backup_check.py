@@ -1,4 +1,5 @@
-"""Checking the invoice hash chains inside a backup copy, without slowing the counter down.
+"""Checking the hash chains inside a backup copy (invoices and credit notes, each in their
+own series), without slowing the counter down.
 
 Re-hashing every invoice is pure Python: about 0.3 ms per invoice here, a minute for the
 200,000 invoices of a large shop. Done on a thread of the running app it competes for the
@@ -19,27 +20,49 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import bson
 
+from ..domain.hashchain import CREDIT_NOTES, INVOICES, ChainKind
 from ..store.backup import BACKUP_DB
 from ..store.schema import DATABASE_NAME
-from .chains import chain_problems, count_chained
+from .chains import chain_report
 
 log = logging.getLogger("viveka_pos.backups")
 
 CHILD_THRESHOLD = 5000
-"""Copies with at least this many invoices are checked in a separate process."""
+"""Copies with at least this many invoices and credit notes are checked in a separate
+process."""
 CHILD_TIMEOUT = 3600.0
 
 
-def _invoices_in(db_file: Path) -> Iterator[dict[str, Any]]:
+CHAINED = (("invoices", INVOICES), ("creditnotes", CREDIT_NOTES))
+"""The collections whose documents are hash-chained, each with its kind of chain."""
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """What checking a copy's chains found: problems (none: every chain intact) and how many
+    documents of each kind belong to a chain."""
+
+    problems: list[str] = field(default_factory=list)
+    invoices: int = 0
+    credit_notes: int = 0
+
+    @property
+    def summary(self) -> str:
+        notes = f", {self.credit_notes} credit notes" if self.credit_notes else ""
+        return f"{self.invoices} invoices{notes}"
+
+
+def _docs_in(db_file: Path, collection: str) -> Iterator[dict[str, Any]]:
     conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     try:
         cursor = conn.execute("SELECT body FROM docs WHERE coll = ?",
-                              (f"{DATABASE_NAME}.invoices",))
+                              (f"{DATABASE_NAME}.{collection}",))
         # Small batches: decoding holds the interpreter lock for the whole batch.
         while rows := cursor.fetchmany(200):
             yield from bson.decode_all(b"".join(row[0] for row in rows))
@@ -47,23 +70,27 @@ def _invoices_in(db_file: Path) -> Iterator[dict[str, Any]]:
         conn.close()
 
 
-def verify_copy(folder: Path) -> tuple[list[str], int]:
-    """(problems, invoices checked) for every hash chain of the backup in ``folder``, here.
+def _check_kind(db_file: Path, collection: str, kind: ChainKind) -> tuple[list[str], int]:
+    try:
+        return chain_report(_docs_in(db_file, collection), kind)
+    except (sqlite3.Error, bson.errors.BSONError) as exc:
+        return [f"the {kind.noun}s in the backup could not be read ({exc})"], 0
 
-    An empty problem list means every chain is intact.
-    """
+
+def verify_copy(folder: Path) -> ChainCheck:
+    """Every hash chain of the backup in ``folder`` (invoices, credit notes), checked here."""
     # Invoices hold no reference cycles: pausing the cyclic GC spares repeated scans of the
     # many objects decoded here (each scan stops every thread).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        invoices = list(_invoices_in(folder / BACKUP_DB))
-        return chain_problems(invoices), count_chained(invoices)
-    except (sqlite3.Error, bson.errors.BSONError) as exc:
-        return [f"the invoices in the backup could not be read ({exc})"], 0
+        found = [_check_kind(folder / BACKUP_DB, collection, kind)
+                 for collection, kind in CHAINED]
     finally:
         if gc_was_enabled:
             gc.enable()
+    (invoice_problems, invoices), (note_problems, notes) = found
+    return ChainCheck(invoice_problems + note_problems, invoices, notes)
 
 
 def self_command() -> list[str]:
@@ -99,21 +126,22 @@ def _in_child(folder: Path, timeout: float) -> list[str] | None:
     return None
 
 
-def check_chains(folder: Path, invoices: int, *, child_threshold: int | None = None,
+def check_chains(folder: Path, chained: int, *, child_threshold: int | None = None,
                  timeout: float = CHILD_TIMEOUT) -> list[str]:
-    """Problems in the invoice hash chains of the backup copy in ``folder`` ([] if intact).
+    """Problems in the hash chains (invoices, credit notes) of the backup copy in ``folder``
+    ([] if intact); ``chained``: how many invoices and credit notes it holds.
 
     ``child_threshold`` defaults to :data:`CHILD_THRESHOLD` (read at each call).
     """
     threshold = CHILD_THRESHOLD if child_threshold is None else child_threshold
-    if invoices >= threshold:
+    if chained >= threshold:
         found = _in_child(folder, timeout)
         if found is not None:
             return found
-    return verify_copy(folder)[0]
+    return verify_copy(folder).problems
 
 
-def write_result(path: Path, problems: list[str], invoices: int) -> None:
+def write_result(path: Path, check: ChainCheck) -> None:
     """The answer of ``verify-backup --result``: read by :func:`_in_child`."""
-    path.write_text(json.dumps({"problems": problems, "invoices": invoices}),
-                    encoding="utf-8")
+    path.write_text(json.dumps({"problems": check.problems, "invoices": check.invoices,
+                                "creditNotes": check.credit_notes}), encoding="utf-8")

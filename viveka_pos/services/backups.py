@@ -415,7 +415,8 @@ def _make_backup(store: Store, folder: Path,
             write_backup(reader, work, **facts)
         finally:
             reader.close()
-        problems = check_chains(work, facts["counts"].get("invoices", 0))
+        counts = facts["counts"]
+        problems = check_chains(work, counts.get("invoices", 0) + counts.get("creditnotes", 0))
         _write_json(work / VERIFIED_FILE, {
             "good": not problems, "problems": problems[:50],
             "verifiedAt": datetime.now(UTC).isoformat(),
@@ -620,7 +621,7 @@ class AutoBackup:
             self._record(outcome, folder)
             return self._finish(outcome)
         removed = prune(folder, store_id, zone)
-        error = "" if entry.good else "the invoice hash chain in the copy does not verify: " + \
+        error = "" if entry.good else "a hash chain in the copy does not verify: " + \
             "; ".join(entry.problems[:3])
         outcome = BackupOutcome(bool(entry.verified), entry, error,
                                 time.perf_counter() - started, held, removed)

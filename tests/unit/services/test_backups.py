@@ -164,7 +164,7 @@ def test_large_copies_are_checked_by_a_separate_process(
     conn.close()
     problems = backup_check.check_chains(copy, 2)
     assert problems and "changed after it was made" in problems[0]
-    assert problems == backup_check.verify_copy(copy)[0]
+    assert problems == backup_check.verify_copy(copy).problems
 
 
 def test_a_broken_chain_makes_a_kept_but_not_good_backup(
@@ -183,6 +183,49 @@ def test_a_broken_chain_makes_a_kept_but_not_good_backup(
     # Both kept: the good one from before the damage, and the newest (bad) one to look at.
     assert {p.name for p in first.entry.folder.parent.iterdir()} == {
         first.entry.folder.name, second.entry.folder.name}
+
+
+def _tamper(db_file: Path, collection: str, field: str, value: object) -> None:
+    conn = sqlite3.connect(db_file)
+    row = conn.execute("SELECT id, body FROM docs WHERE coll = ?",
+                       (f"vivekaDB.{collection}",)).fetchone()
+    doc = bson.decode(row[1])
+    doc[field] = value
+    conn.execute("UPDATE docs SET body = ? WHERE id = ?", (bson.encode(doc), row[0]))
+    conn.commit()
+    conn.close()
+
+
+def test_a_tampered_credit_note_in_a_backup_is_reported(
+        store: Store, svc: ShopServices, clock: FixedClock) -> None:
+    invoice = sell(svc)
+    note = svc.returns.create(invoice["_id"], {0: 1})
+    first = AutoBackup(store, clock=clock).run()
+    assert first.ok, first.error
+    intact = backup_check.verify_copy(first.entry.folder)
+    assert (intact.problems, intact.invoices, intact.credit_notes) == ([], 1, 1)
+    # The copy edited afterwards: its check names the credit note.
+    _tamper(first.entry.folder / "viveka.sqlite3", "creditnotes", "totalAmount", 1)
+    found = backup_check.verify_copy(first.entry.folder)
+    assert len(found.problems) == 1 and found.problems[0].endswith(
+        f"credit note {note['creditNoteNumber']} was changed after it was made")
+    assert found.invoices == 1 and found.credit_notes == 1
+
+
+def test_a_backup_of_a_tampered_credit_note_is_kept_but_not_good(
+        store: Store, svc: ShopServices, clock: FixedClock) -> None:
+    invoice = sell(svc)
+    note = svc.returns.create(invoice["_id"], {0: 1})
+    auto = AutoBackup(store, clock=clock)
+    first = auto.run()
+    assert first.ok, first.error
+    with store.unit_of_work() as db:  # a credit note edited behind the app's back
+        db.creditnotes.update_one({"_id": note["_id"]}, {"$set": {"reason": "edited"}})
+    clock.advance(hours=1)
+    second = auto.run()
+    assert not second.ok and note["creditNoteNumber"] in second.error
+    assert second.entry is not None and second.entry.verified is False
+    assert backups.last_good_backup(store).folder == first.entry.folder
 
 
 # ------------------------------------------------------------------------- retention
