@@ -66,11 +66,11 @@ import bson
 
 from ..domain.clock import Clock, SystemClock, shop_zone
 from ..domain.errors import ValidationError
-from ..store import SCHEMA_VERSION, Store, StoreError
+from ..store import SCHEMA_VERSION, Store, StoreCorruptError, StoreError
 from ..store.backup import BACKUP_DB, MANIFEST, BackupManifest, read_backup, write_backup
 from ..store.engine import utcnow
 from ..store.opening import read_only_uri
-from ..store.rescue import damaged_place
+from ..store.rescue import DAMAGED_DIR, damaged_place
 from ..store.schema import COLLECTIONS, DATABASE_NAME
 from .backup_check import check_chains
 from .device import DeviceSettings
@@ -680,6 +680,14 @@ class BackupPreview:
     kept_in: Path | None = None
     """After a restore: where the data it replaced was kept (a verified safety copy, or,
     when that data was damaged, a copy as it was under ``damaged/``)."""
+    damaged_here: bool = False
+    """The shop's records on this PC could not be read (damaged): ``is_this_shop`` then
+    compares the data's identity (the store id), not the shop."""
+
+    @property
+    def kept_damaged(self) -> bool:
+        """After a restore: the data it replaced was damaged and kept as it was."""
+        return self.kept_in is not None and self.kept_in.parent.name == DAMAGED_DIR
 
     @property
     def total(self) -> int:
@@ -721,9 +729,16 @@ def preview(folder: str | os.PathLike[str], store: Store | None = None) -> Backu
     this_shop = None
     is_this: bool | None = None
     same_store = False
+    damaged_here = False
     if store is not None:
-        here = _shops_oldest_first(store)
         same_store = bool(manifest.store_id) and manifest.store_id == store.store_id
+        try:
+            here = _shops_oldest_first(store)
+        except StoreCorruptError:
+            # The shop's own records are damaged (the reason for restoring, often): compare
+            # the data's identity instead, as a restore over data that cannot be opened does.
+            here, damaged_here = [], True
+            is_this = True if same_store else False if manifest.store_id else None
         if here:
             this_shop = {"businessName": here[0].get("businessName", ""),
                          "phoneNumber": here[0].get("phoneNumber", "")}
@@ -731,7 +746,8 @@ def preview(folder: str | os.PathLike[str], store: Store | None = None) -> Backu
             is_this = any(s.get("phoneNumber") in phones_here for s in shops)
     return BackupPreview(path, _aware(manifest.created_at), int(manifest.schema_version),
                          dict(manifest.counts), shops, manifest.store_id,
-                         entry.verified if entry else None, is_this, same_store, this_shop)
+                         entry.verified if entry else None, is_this, same_store, this_shop,
+                         damaged_here=damaged_here)
 
 
 def check_restorable(found: BackupPreview, *, allow_other_shop: bool = False) -> None:
@@ -741,6 +757,12 @@ def check_restorable(found: BackupPreview, *, allow_other_shop: bool = False) ->
         raise ValidationError(
             "backupDir", f"this backup was made by a newer version of Viveka POS (data "
             f"version {found.schema_version}); install that version to restore it")
+    if found.is_this_shop is False and found.damaged_here and not allow_other_shop:
+        raise ValidationError(
+            "backupDir", f"this backup is of {_label(found.shops[0] if found.shops else None)}"
+            ", from other data than this computer holds (whose shop records are damaged and "
+            "cannot be read to compare); restoring it would replace that data: confirm to do "
+            "it anyway")
     if found.is_this_shop is False and not allow_other_shop:
         raise ValidationError(
             "backupDir",
@@ -750,15 +772,19 @@ def check_restorable(found: BackupPreview, *, allow_other_shop: bool = False) ->
 
 
 def restore(store: Store, folder: str | os.PathLike[str], *,
-            allow_other_shop: bool = False) -> BackupPreview:
+            allow_other_shop: bool = False,
+            checked: BackupPreview | None = None) -> BackupPreview:
     """Replace this PC's data with the backup in ``folder``; returns what was restored.
 
     A backup of another shop is refused unless ``allow_other_shop`` (the screen asks first,
-    naming both shops). The store writes a safety copy of the current data before anything
-    is replaced (``<data dir>/backups/before-restore-…``); data from an older version is
-    upgraded as it is opened.
+    naming both shops). ``checked``: the :func:`preview` of that folder already shown to the
+    owner (not read again here; the store checks the backup once more before replacing).
+    The store writes a safety copy of the current data before anything is replaced
+    (``<data dir>/backups/before-restore-…``), or, when the data here is damaged, copies it
+    as it is into ``<data dir>/damaged/before-restore-…`` with a note; data from an older
+    version is upgraded as it is opened.
     """
-    found = preview(folder, store)
+    found = checked if checked is not None else preview(folder, store)
     check_restorable(found, allow_other_shop=allow_other_shop)
     safety = store.data_dir / "backups" / f"before-restore-{utcnow():%Y%m%d-%H%M%S-%f}"
     store.restore(found.folder, safety_copy_dir=safety)

@@ -172,8 +172,7 @@ def restore_data_dir(data_dir: str | os.PathLike[str], folder: str | os.PathLike
         return _restore_into_closed(path, found, allow_other_shop)
     finally:
         store.close()
-    damaged = restored.kept_in is not None and restored.kept_in.parent.name == "damaged"
-    return DataDirRestore(restored, restored.kept_in, damaged)
+    return DataDirRestore(restored, restored.kept_in, restored.kept_damaged)
 
 
 def _restore_into_closed(data_dir: Path, found: BackupPreview,

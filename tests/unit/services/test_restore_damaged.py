@@ -9,6 +9,7 @@ import pytest
 
 from tests.fixtures.safety_shop import (
     damage_invoice_page,
+    damage_shop_page,
     file_rows,
     fixed_clock,
     other_shops_backup,
@@ -16,7 +17,7 @@ from tests.fixtures.safety_shop import (
     shop_folder,
 )
 from viveka_pos.domain.errors import ValidationError
-from viveka_pos.services import backup, recovery
+from viveka_pos.services import backup, backups, recovery
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.store import StoreCorruptError, open_store
@@ -65,6 +66,38 @@ def test_the_settings_screen_restores_over_damaged_data(data_dir: Path,
     assert not list(data_dir.rglob("*.partial"))
     assert not (data_dir / "backups").exists() or not any(
         p.name.startswith("before-restore") for p in (data_dir / "backups").iterdir())
+
+
+def test_the_settings_screen_restores_over_damaged_shop_records(
+        data_dir: Path, shop_with_backup: Path, tmp_path: Path) -> None:
+    """The shop's own record is on the damaged page: whose backup it is cannot be read from
+    the data here, so the data's identity is compared (as the ``restore`` command does)."""
+    damage_shop_page(data_dir / DB)
+    store = open_store(data_dir)
+    try:
+        with pytest.raises(StoreCorruptError):
+            list(store.iter_docs("clients"))
+        found = backups.preview(shop_with_backup, store)
+        assert found.damaged_here and found.is_this_shop is True and found.this_shop is None
+        done = backups.restore(store, shop_with_backup, checked=found)
+        assert done.kept_damaged and done.kept_in is not None
+        assert done.kept_in.parent == data_dir / "damaged"
+        assert "for inspection only" in (done.kept_in / NOTE_FILE).read_text()
+        assert not (done.kept_in / "manifest.json").exists()  # kept aside, not a backup
+        assert store.count("invoices") == 30
+        assert store.db.clients.find_one({})["businessName"] == "Asha Auto Spares"
+        # Another shop's backup over such data: refused until confirmed, naming why.
+        store.close()
+        damage_shop_page(data_dir / DB)
+        store = open_store(data_dir)
+        theirs = other_shops_backup(tmp_path / "other")
+        with pytest.raises(ValidationError, match="cannot be read to compare"):
+            backups.restore(store, theirs)
+        assert backups.restore(store, theirs, allow_other_shop=True).kept_damaged
+        assert store.db.clients.find_one({})["phoneNumber"] == "9890000077"
+    finally:
+        store.close()
+    assert not list(data_dir.rglob("*.partial"))
 
 
 @pytest.mark.parametrize("how", ["truncated", "emptied", "missing", "pages"])

@@ -419,8 +419,10 @@ class SettingsScreen(QWidget):
         def checked(found: Any) -> None:
             if confirm and not self._confirm_restore(found):
                 return
+            # Asked (or told not to ask): another shop's backup was confirmed above.
             run_with_progress(self, "Restore", "Restoring the backup…",
-                              lambda _progress: backup.restore_from(store, found.folder),
+                              lambda _progress: backups.restore(
+                                  store, found.folder, allow_other_shop=True, checked=found),
                               on_done=self._restored, on_failed=self._restore_failed)
 
         run_with_progress(self, "Restore", "Checking the backup…",
@@ -436,7 +438,13 @@ class SettingsScreen(QWidget):
                 f"{found.counts.get('clientCustomers', 0)}\n\n"
                 "Bills made after that backup will be gone from this PC (a safety copy of "
                 "the current data is kept).")
-        if found.is_this_shop is False:
+        if found.damaged_here:
+            text += ("\n\nThe data on this PC is damaged: it is kept as it is in the folder "
+                     "“damaged” (not as a backup).")
+            if found.is_this_shop is False:
+                text = ("WARNING: this backup is of other data than this PC holds (its shop "
+                        "records are damaged and cannot be compared).\n\n" + text)
+        elif found.is_this_shop is False:
             text = ("WARNING: this backup is of ANOTHER shop.\n\n" + text)
         answer = QMessageBox.warning(
             self, "Restore backup", text,
@@ -444,10 +452,15 @@ class SettingsScreen(QWidget):
             QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
-    def _restored(self, manifest: Any) -> None:
+    def _restored(self, found: Any) -> None:
+        kept = ""
+        if found.kept_in is not None:
+            kept = (f" The damaged data it replaced is kept as it was in {found.kept_in}."
+                    if found.kept_damaged else
+                    f" A safety copy of the data it replaced is in {found.kept_in}.")
         self._done(self.backup_status, f"Restored the backup of "
-                   f"{moment(_parse_iso(manifest.created_at))} "
-                   f"({manifest.total_documents} records).")
+                   f"{moment(found.created_at.replace(tzinfo=None))} "
+                   f"({found.total} records).{kept}")
         self.data_replaced.emit()
 
     def _restore_failed(self, exc: BaseException) -> None:
