@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from tests.gui.conftest import on_dialog, type_text
 from viveka_pos.logging_setup import setup_logging, stop_logging
-from viveka_pos.services import backup
+from viveka_pos.services import backups
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.shop import ShopService
 from viveka_pos.ui import errors
@@ -111,7 +111,7 @@ def test_backup_and_restore_from_settings(window, services, qtbot, tmp_path: Pat
     screen.backup_now(str(folder))
     qtbot.waitUntil(lambda: running_jobs() == 0 and "Backup written" in screen.last_message,
                     timeout=10000)
-    assert backup.latest_backup(folder) is not None
+    assert backups.latest_backup(folder) is not None
     sell(services, "PEN01")
     assert len(services.invoices.recent()) == 1
     screen.restore(str(folder), confirm=False)

@@ -28,7 +28,7 @@ from tests.fixtures.safety_shop import (
 )
 from viveka_pos.cli import main
 from viveka_pos.store import open_store
-from viveka_pos.store.rescue import NOTE_FILE
+from viveka_pos.store.backup_file import NOTE_FILE
 
 DB = "viveka.sqlite3"
 LOCK = "viveka.lock"  # records which process holds the folder: not the shop's data

@@ -32,8 +32,7 @@ from tests.fixtures.safety_shop import (
     sell,
     snapshot,
 )
-from viveka_pos.services import recovery
-from viveka_pos.services.backups import AutoBackup
+from viveka_pos.services.backups import AutoBackup, recovery
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.store import (

@@ -12,13 +12,13 @@ from ..config import resolve_data_dir
 from ..domain.errors import ValidationError
 from ..domain.money import format_inr, to_rupees
 from ..files import destination
+from ..services.backups import restore_data_dir
 from ..services.context import ServiceContext
 from ..services.convert import paise_of
 from ..services.csv_io import export_items, import_items
 from ..services.demo import create_demo_shop, log_in_demo
 from ..services.facade import ShopServices
 from ..services.otp import MOCK_OTP
-from ..services.recovery import restore_data_dir
 from ..services.shop import ShopService
 from ..store import Store
 from .common import (

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from ..config import resolve_data_dir
-from ..services import backups, recovery
-from ..services.backup_check import verify_copy, write_result
+from ..services import backups
+from ..services.backups import recovery, verify_copy, write_result
 from ..services.health import Check, HealthReport, check_health
 from ..store import StoreCorruptError, StoreError
-from ..store.backup import read_backup
+from ..store.backup_file import read_backup
 from .common import CommandError, opened_store, print_json, run_command
 
 

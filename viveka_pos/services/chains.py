@@ -63,11 +63,6 @@ def chain_report(invoices: Iterable[Mapping[str, Any]], kind: ChainKind = INVOIC
     return problems, chained
 
 
-def count_chained(invoices: Iterable[Mapping[str, Any]], kind: ChainKind = INVOICES) -> int:
-    """How many of ``invoices`` (or credit notes) belong to a hash chain."""
-    return sum(1 for doc in invoices if series_of(doc, kind) is not None)
-
-
 def store_chain_report(store: Store, client_id: Any = None, *, name_series: bool = True
                        ) -> tuple[list[str], int]:
     """(problems, invoices in a chain) of an open store's invoice chains (one shop's, or

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from ..config import resolve_data_dir
-from .backup import BackupManifest, read_backup, restore_into, write_backup
+from .backup_file import (
+    BackupManifest,
+    Snapshot,
+    damaged_place,
+    keep_damaged_copy,
+    read_backup,
+    restore_into,
+    shop_summary,
+    write_backup,
+)
 from .chain_ledger import ChainQueries
 from .collection import DurableClient, DurableCollection, DurableDatabase
 from .engine import STORAGE_FORMAT, SqliteEngine, utcnow
@@ -27,10 +38,9 @@ from .filelock import DataDirLock
 from .item_search import SearchQueries
 from .ledger import LedgerQueries
 from .migrations import upgrade
-from .opening import check_data_dir, check_readable, remember_store
+from .opening import check_data_dir, check_readable, read_only_uri, remember_store
 from .outbox import OUTBOX, OutboxWriter
 from .projections import default_projections
-from .rescue import damaged_place, keep_damaged_copy
 from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, SCHEMA_VERSION
 
 DB_FILE = "viveka.sqlite3"
@@ -200,11 +210,7 @@ class Store:
         with self._engine.lock:
             if self._engine.in_transaction:
                 raise StoreError("A backup cannot be taken inside a unit of work.")
-            shops = [
-                {"_id": str(c["_id"]), "phoneNumber": c.get("phoneNumber", ""),
-                 "businessName": c.get("businessName", "")}
-                for c in self.iter_docs("clients")
-            ]
+            shops = [shop_summary(c) for c in self.iter_docs("clients")]
             return write_backup(
                 self._engine.connection,
                 Path(target_dir),
@@ -213,6 +219,33 @@ class Store:
                 schema_version=self.schema_version,
                 shops=shops,
             )
+
+    def pin_snapshot(self) -> Snapshot:
+        """The data as it is now, pinned for a backup taken while the app goes on working.
+
+        Writers are held off only to start a read transaction between two units of work;
+        WAL then lets the store go on writing while the snapshot is read and copied, and
+        the copy still sees the data as it was at that moment. Close it when done.
+        """
+        self._check_open()
+        reader = sqlite3.connect(read_only_uri(self.db_path, writer_open=not self.read_only),
+                                 uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            with self.read_lock():
+                started = time.perf_counter()
+                if self._engine.in_transaction:
+                    raise StoreError("A backup cannot be taken inside a unit of work.")
+                reader.execute("BEGIN")
+                reader.execute("SELECT COUNT(*) FROM store_info").fetchone()  # pins it
+                held = time.perf_counter() - started
+        except sqlite3.Error as exc:
+            reader.close()
+            raise StoreError(f"The database could not be read for a backup ({exc}).") \
+                from exc
+        except BaseException:
+            reader.close()
+            raise
+        return Snapshot(reader, held)
 
     def restore(self, source_dir: str | os.PathLike[str], *,
                 safety_copy_dir: str | os.PathLike[str] | None = None) -> BackupManifest:

@@ -31,8 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..services import recovery
-from ..services.backups import BackupEntry, read_entry
+from ..services.backups import BackupEntry, read_entry, recovery
 from ..store import StoreError
 
 TRY_AGAIN = 0

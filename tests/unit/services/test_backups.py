@@ -15,11 +15,11 @@ import pytest
 from tests.fixtures.safety_shop import CUSTOMER_PHONE, fixed_clock, make_shop, sell
 from viveka_pos.domain.clock import FixedClock, shop_zone
 from viveka_pos.domain.errors import ValidationError
-from viveka_pos.services import backup_check, backups
-from viveka_pos.services.backups import AutoBackup, BackupEntry, plan_retention
+from viveka_pos.services import backups
+from viveka_pos.services.backups import AutoBackup, BackupEntry, chain_check, plan_retention
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.store import SCHEMA_VERSION, Store, StoreCorruptError, open_store
-from viveka_pos.store.backup import read_backup
+from viveka_pos.store.backup_file import read_backup
 
 IST = shop_zone("Asia/Kolkata")
 
@@ -146,10 +146,10 @@ def test_large_copies_are_checked_by_a_separate_process(
         store: Store, svc: ShopServices, monkeypatch: pytest.MonkeyPatch) -> None:
     sell(svc)
     sell(svc)
-    monkeypatch.setattr(backup_check, "CHILD_THRESHOLD", 0)
+    monkeypatch.setattr(chain_check, "CHILD_THRESHOLD", 0)
     calls = []
-    original = backup_check._in_child
-    monkeypatch.setattr(backup_check, "_in_child",
+    original = chain_check._in_child
+    monkeypatch.setattr(chain_check, "_in_child",
                         lambda *a: calls.append(a) or original(*a))
     outcome = AutoBackup(store).run()
     assert outcome.ok and calls
@@ -162,9 +162,9 @@ def test_large_copies_are_checked_by_a_separate_process(
     conn.execute("UPDATE docs SET body = ? WHERE id = ?", (bson.encode(doc), row[0]))
     conn.commit()
     conn.close()
-    problems = backup_check.check_chains(copy, 2)
+    problems = chain_check.check_chains(copy, 2)
     assert problems and "changed after it was made" in problems[0]
-    assert problems == backup_check.verify_copy(copy).problems
+    assert problems == chain_check.verify_copy(copy).problems
 
 
 def test_a_broken_chain_makes_a_kept_but_not_good_backup(
@@ -202,11 +202,11 @@ def test_a_tampered_credit_note_in_a_backup_is_reported(
     note = svc.returns.create(invoice["_id"], {0: 1})
     first = AutoBackup(store, clock=clock).run()
     assert first.ok, first.error
-    intact = backup_check.verify_copy(first.entry.folder)
+    intact = chain_check.verify_copy(first.entry.folder)
     assert (intact.problems, intact.invoices, intact.credit_notes) == ([], 1, 1)
     # The copy edited afterwards: its check names the credit note.
     _tamper(first.entry.folder / "viveka.sqlite3", "creditnotes", "totalAmount", 1)
-    found = backup_check.verify_copy(first.entry.folder)
+    found = chain_check.verify_copy(first.entry.folder)
     assert len(found.problems) == 1 and found.problems[0].endswith(
         f"credit note {note['creditNoteNumber']} was changed after it was made")
     assert found.invoices == 1 and found.credit_notes == 1

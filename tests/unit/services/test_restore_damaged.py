@@ -17,11 +17,11 @@ from tests.fixtures.safety_shop import (
     shop_folder,
 )
 from viveka_pos.domain.errors import ValidationError
-from viveka_pos.services import backup, backups, recovery
+from viveka_pos.services import backups
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.store import StoreCorruptError, open_store
-from viveka_pos.store.rescue import NOTE_FILE
+from viveka_pos.store.backup_file import NOTE_FILE
 
 DB = "viveka.sqlite3"
 
@@ -53,8 +53,8 @@ def test_the_settings_screen_restores_over_damaged_data(data_dir: Path,
         with pytest.raises(StoreCorruptError):
             store.count("invoices")
             list(store.iter_docs("invoices"))
-        manifest = backup.restore_from(store, shop_with_backup)
-        assert manifest.counts["invoices"] == 30
+        restored = backups.restore(store, shop_with_backup)
+        assert restored.counts["invoices"] == 30 and restored.kept_damaged
         assert store.count("invoices") == 30 and len(list(store.iter_docs("invoices"))) == 30
     finally:
         store.close()
@@ -112,7 +112,7 @@ def test_restore_data_dir_works_whatever_the_state(data_dir: Path, shop_with_bac
         db_file.unlink()
     else:
         damage(data_dir)
-    done = recovery.restore_data_dir(data_dir, shop_with_backup)
+    done = backups.restore_data_dir(data_dir, shop_with_backup)
     assert done.damaged and done.backup.counts["invoices"] == 30
     if how == "missing":
         assert done.kept_in is None
@@ -126,7 +126,7 @@ def test_restore_data_dir_works_whatever_the_state(data_dir: Path, shop_with_bac
 
 def test_restore_data_dir_over_sound_data_keeps_a_checked_safety_copy(
         data_dir: Path, shop_with_backup: Path) -> None:
-    done = recovery.restore_data_dir(data_dir, shop_with_backup)
+    done = backups.restore_data_dir(data_dir, shop_with_backup)
     assert not done.damaged and done.kept_in is not None
     assert (done.kept_in / "manifest.json").is_file()
     assert len(file_rows(done.kept_in / DB)["invoices"]) == 31
@@ -138,7 +138,7 @@ def test_another_stores_backup_over_damaged_data_needs_consent(
     backup = other_shops_backup(tmp_path / "other")
     (data_dir / DB).write_bytes(b"")
     with pytest.raises(ValidationError, match="another shop"):
-        recovery.restore_data_dir(data_dir, backup)
+        backups.restore_data_dir(data_dir, backup)
     assert (data_dir / DB).read_bytes() == b""
-    done = recovery.restore_data_dir(data_dir, backup, allow_other_shop=True)
+    done = backups.restore_data_dir(data_dir, backup, allow_other_shop=True)
     assert done.backup.shop_phone == "9890000077"

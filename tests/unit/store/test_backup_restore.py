@@ -11,7 +11,7 @@ import pytest
 
 from tests.fixtures.safety_shop import damage_invoice_page
 from viveka_pos.store import Store, StoreCorruptError, StoreError, StoreVersionError, open_store
-from viveka_pos.store.backup import write_backup
+from viveka_pos.store.backup_file import write_backup
 
 
 def _fill(store: Store, n: int) -> None:

@@ -21,7 +21,7 @@ from tests.fixtures.safety_shop import (
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.store import SCHEMA_VERSION, StoreVersionError, migrations, open_store
-from viveka_pos.store.backup import read_backup, write_backup
+from viveka_pos.store.backup_file import read_backup, write_backup
 from viveka_pos.store.migrations import Migration, StoreMigrationError
 
 # What a version-1 program (or another tool writing the spec's fields only) left out.

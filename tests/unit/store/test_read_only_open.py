@@ -116,7 +116,7 @@ def test_a_log_left_by_a_stopped_program_on_a_write_protected_disk(tmp_path: Pat
 
 
 def test_the_recovery_screen_can_offer_a_backup_of_a_full_disk(tmp_path: Path) -> None:
-    from viveka_pos.services import recovery
+    from viveka_pos.services.backups import recovery
 
     with small_disk(tmp_path / "disk") as disk:
         data_dir = disk / "data"

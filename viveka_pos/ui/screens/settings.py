@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.errors import ValidationError
 from ...domain.states import state_by_name
-from ...services import backup, backups
+from ...services import backups
 from ...services.device import SECRET_LABELS
 from ...services.facade import ShopServices
 from ...services.formatting import moment
@@ -339,7 +339,7 @@ class SettingsScreen(QWidget):
 
     def _describe_backups(self) -> None:
         folder = self.backup_dir.text().strip()
-        found = backup.list_backups(folder) if folder else []
+        found = backups.list_backups(folder) if folder else []
         if not folder:
             self.backups_info.setText("Choose a folder, then “Back up now”.")
         elif not found:
@@ -363,7 +363,7 @@ class SettingsScreen(QWidget):
                        f"records, {moment(_parse_iso(manifest.created_at))}.")
 
         run_with_progress(self, "Backup", "Writing and checking the backup…",
-                          lambda _progress: backup.backup_now(store, target), on_done=done,
+                          lambda _progress: backups.backup_now(store, target), on_done=done,
                           on_failed=self._backup_failed)
 
     def save_backup_settings(self) -> None:
@@ -403,12 +403,12 @@ class SettingsScreen(QWidget):
         ask, then replace the data (on a worker)."""
         if folder is None:
             start = self.backup_dir.text().strip() or str(Path.home())
-            newest = backup.latest_backup(start) if self.backup_dir.text().strip() else None
+            newest = backups.latest_backup(start) if self.backup_dir.text().strip() else None
             folder = QFileDialog.getExistingDirectory(self, "Choose the backup to restore",
                                                       str(newest or start))
             if not folder:
                 return
-        chosen = backup.latest_backup(folder) if not (Path(folder) / "manifest.json"
+        chosen = backups.latest_backup(folder) if not (Path(folder) / "manifest.json"
                                                        ).is_file() else Path(folder)
         if chosen is None:
             self._restore_failed(ValidationError("backupDir",

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..domain.errors import ValidationError
-from ..store import (
+from ...domain.errors import ValidationError
+from ...store import (
     DB_FILE,
     StoreCorruptError,
     StoreError,
@@ -23,19 +23,12 @@ from ..store import (
     StoreWriteError,
     open_store,
 )
-from ..store.backup import BackupManifest
-from ..store.migrations import StoreMigrationError
-from ..store.opening import StoreAccessError, StoreDiskFullError, remembered_store_id
-from ..store.rescue import RescueResult, replace_with_backup
-from .backups import (
-    BackupEntry,
-    BackupPreview,
-    check_restorable,
-    find_backups,
-    known_backup_dirs,
-    preview,
-)
-from .backups import restore as restore_open
+from ...store.backup_file import BackupManifest, RescueResult, replace_with_backup
+from ...store.migrations import StoreMigrationError
+from ...store.opening import StoreAccessError, StoreDiskFullError, remembered_store_id
+from .on_disk import BackupEntry, find_backups, known_backup_dirs
+from .restore import BackupPreview, check_restorable, preview
+from .restore import restore as restore_open
 
 log = logging.getLogger("viveka_pos.recovery")
 

@@ -1,9 +1,9 @@
-"""Backup and restore for the screens: each manual backup in its own dated folder.
+"""Manual backups (Settings → Backup → Back up now): each in its own dated folder.
 
-The store does the real work (a consistent SQLite copy, verified; a restore that is one
-transaction after a safety copy). This module chooses where a manual backup goes, so a
+The store does the real work (a consistent SQLite copy, verified). This module chooses
+where a manual backup goes, so a
 "Backups" folder collects one sub-folder per backup, and finds backups there — manual ones
-and the automatic ``auto-…`` ones of :mod:`.backups` alike.
+and the automatic ``auto-…`` ones of :mod:`.auto` alike.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from ..domain.errors import ValidationError
-from ..store import Store
-from ..store.backup import MANIFEST, BackupManifest
-from .backups import find_backups
+from ...domain.errors import ValidationError
+from ...store import Store
+from ...store.backup_file import BackupManifest
+from .on_disk import find_backups
 
 PREFIX = "viveka-backup-"
 
@@ -45,20 +45,6 @@ def backup_now(store: Store, folder: str | os.PathLike[str], *,
         suffix += 1
         target = base / f"{backup_folder_name(moment)}-{suffix}"
     return store.backup(target)
-
-
-def restore_from(store: Store, folder: str | os.PathLike[str]) -> BackupManifest:
-    """Replace the data with the backup in ``folder`` (a folder holding a manifest).
-
-    A folder of backups is accepted too: its newest backup is used.
-    """
-    source = _folder(folder, "backupDir")
-    if not (source / MANIFEST).is_file():
-        newest = latest_backup(source)
-        if newest is None:
-            raise ValidationError("backupDir", f"{source} holds no Viveka POS backup")
-        source = newest
-    return store.restore(source)
 
 
 def list_backups(folder: str | os.PathLike[str]) -> list[Path]:

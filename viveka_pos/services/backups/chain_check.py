@@ -19,17 +19,15 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import bson
 
-from ..domain.hashchain import CREDIT_NOTES, INVOICES, ChainKind
-from ..store.backup import BACKUP_DB
-from ..store.schema import DATABASE_NAME
-from .chains import chain_report
+from ...domain.hashchain import CREDIT_NOTES, INVOICES, ChainKind
+from ...store.backup_file import backup_documents
+from ..chains import chain_report
 
 log = logging.getLogger("viveka_pos.backups")
 
@@ -58,21 +56,9 @@ class ChainCheck:
         return f"{self.invoices} invoices{notes}"
 
 
-def _docs_in(db_file: Path, collection: str) -> Iterator[dict[str, Any]]:
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+def _check_kind(folder: Path, collection: str, kind: ChainKind) -> tuple[list[str], int]:
     try:
-        cursor = conn.execute("SELECT body FROM docs WHERE coll = ?",
-                              (f"{DATABASE_NAME}.{collection}",))
-        # Small batches: decoding holds the interpreter lock for the whole batch.
-        while rows := cursor.fetchmany(200):
-            yield from bson.decode_all(b"".join(row[0] for row in rows))
-    finally:
-        conn.close()
-
-
-def _check_kind(db_file: Path, collection: str, kind: ChainKind) -> tuple[list[str], int]:
-    try:
-        return chain_report(_docs_in(db_file, collection), kind)
+        return chain_report(backup_documents(folder, collection), kind)
     except (sqlite3.Error, bson.errors.BSONError) as exc:
         return [f"the {kind.noun}s in the backup could not be read ({exc})"], 0
 
@@ -84,7 +70,7 @@ def verify_copy(folder: Path) -> ChainCheck:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        found = [_check_kind(folder / BACKUP_DB, collection, kind)
+        found = [_check_kind(folder, collection, kind)
                  for collection, kind in CHAINED]
     finally:
         if gc_was_enabled:
