@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .config import load_device_id, resolve_data_dir
 from .logging_setup import setup_logging
-from .store import Store, StoreError, StoreLockedError, open_store
+from .store import Store, StoreCorruptError, StoreError, StoreLockedError, open_store
 
 log = logging.getLogger("viveka_pos")
 
@@ -42,16 +43,21 @@ LOCKED_MESSAGE = ("Viveka POS is already open on this computer (or another progr
                   "it and start again.")
 
 
-def open_or_recover(folder: Path) -> Store | None:
+def open_or_recover(folder: Path,
+                    first_read: Callable[[Store], object] | None = None) -> Store | None:
     """Open the store; a store in use is explained in a message box, a damaged or unreadable
-    one goes to the recovery screen (restore a backup, try again, or quit)."""
+    one goes to the recovery screen (restore a backup, try again, or quit).
+
+    ``first_read`` reads what the app needs first (the shop); damage found there is as
+    good as a store that does not open: it is closed and the recovery screen shown.
+    """
     from PySide6.QtWidgets import QMessageBox
 
     from .ui.recovery import TRY_AGAIN, show_recovery
 
     while True:
         try:
-            return open_store(folder)
+            store = open_store(folder)
         except StoreLockedError as exc:
             log.warning("data folder in use: %s", exc)
             QMessageBox.critical(None, "Viveka POS is already open",
@@ -61,6 +67,17 @@ def open_or_recover(folder: Path) -> Store | None:
             log.warning("cannot open the store: %s", exc)
             if show_recovery(exc, folder) != TRY_AGAIN:
                 return None
+            continue
+        try:
+            if first_read is not None:
+                first_read(store)
+        except StoreCorruptError as exc:
+            store.close()
+            log.warning("the store opened but its shop cannot be read: %s", exc)
+            if show_recovery(exc, folder) != TRY_AGAIN:
+                return None
+            continue
+        return store
 
 
 def sign_in(ctx: Any, shop: dict[str, Any], *, just_created: bool) -> str:
@@ -146,7 +163,8 @@ def run_gui(data_dir: str | os.PathLike[str] | None) -> int:
     apply_theme(app)
     install_excepthook()
     log.info("starting Viveka POS with data folder %s", folder)
-    store = open_or_recover(folder)
+    store = open_or_recover(
+        folder, lambda opened: ShopService(ServiceContext(opened, "")).local_shop())
     if store is None:
         return 1
     auto_backup: Any = None

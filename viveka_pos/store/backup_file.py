@@ -394,13 +394,62 @@ def _copy_in(source: Path, dest: Path, sha256: str) -> None:
         raise describe_os_error(exc, dest.parent) from None
 
 
-def _leave_note(target: Path, data_dir: Path, why: str) -> None:
+def _leave_note(target: Path, data_dir: Path, why: str,
+                when: str = "when a backup was restored over it") -> None:
     """Say, beside data kept aside, what it is (it is no backup, nothing reads it)."""
     (target / NOTE_FILE).write_text(
-        f"The data of {data_dir} as it was at {utcnow():%Y-%m-%d %H:%M} UTC, when a backup "
-        f"was restored over it. {why}, so it is kept here as it was, for inspection only: "
-        "Viveka POS never reads it. Delete this folder when you no longer need it.\n",
+        f"The data of {data_dir} as it was at {utcnow():%Y-%m-%d %H:%M} UTC, {when}. "
+        f"{why}, so it is kept here as it was, for inspection only: Viveka POS never reads "
+        "it. Delete this folder when you no longer need it.\n",
         encoding="utf-8")
+
+
+def _copy_files(sources: list[Path], target: Path) -> None:
+    """Copy ``sources`` byte for byte into the folder ``target``."""
+    for source in sources:
+        shutil.copyfile(source, target / source.name)
+
+
+def _fsync_files(folder: Path) -> None:
+    for path in folder.iterdir():
+        with path.open("rb+") as handle:
+            os.fsync(handle.fileno())
+    fsync_dir(folder)
+
+
+def copy_data_aside(data_dir: Path, db_file: str, parent: Path) -> Path:
+    """Copy the data of ``data_dir`` that cannot be opened, as it is, into a new folder
+    ``damaged-data-<time>`` inside ``parent`` (a pen drive, before trying to recover it);
+    returns that folder.
+
+    Nothing is opened as a store or checked, and nothing in the data folder changes: the
+    file and its log are copied byte for byte, with a note saying what they are (no
+    manifest, so nothing lists the copy as a backup or restores from it). The folder's lock
+    is held while copying, so no running program changes the file half way. Raises
+    ``StoreError`` in words (in use, nothing to copy, the target cannot be written: then
+    no part of the copy is left).
+    """
+    present = [data_dir / name for name in [db_file] + [db_file + s for s in _SIDE_FILES]
+               if (data_dir / name).is_file()]
+    if not present:
+        raise StoreError(f"There is no data file in {data_dir} to copy.")
+    target = parent / f"damaged-data-{utcnow():%Y%m%dT%H%M%S%fZ}"
+    lock = DataDirLock(data_dir)
+    lock.acquire(required=False)  # a read-only data folder is copied all the same
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        target.mkdir()
+        _copy_files(present, target)
+        _leave_note(target, data_dir, "It could not be opened",
+                    when="copied aside before trying to recover it")
+        _fsync_files(target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(target)
+        raise describe_os_error(exc, parent, "folder for the copy of the data") from None
+    finally:
+        lock.release()
+    return target
 
 
 def damaged_place(data_dir: Path, name: str) -> Path:
@@ -429,14 +478,10 @@ def keep_damaged_copy(conn: sqlite3.Connection, db_path: Path, target: Path) -> 
                 dest.close()
         except sqlite3.Error:
             dest_file.unlink(missing_ok=True)
-            for suffix in ("", "-wal"):
-                source = Path(f"{db_path}{suffix}")
-                if source.exists():
-                    shutil.copyfile(source, target / source.name)
+            _copy_files([source for source in (db_path, Path(f"{db_path}-wal"))
+                         if source.exists()], target)
         _leave_note(target, db_path.parent, "It had failed its integrity check")
-        for path in target.iterdir():
-            with path.open("rb+") as handle:
-                os.fsync(handle.fileno())
+        _fsync_files(target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             shutil.rmtree(target)

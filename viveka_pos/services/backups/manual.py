@@ -24,11 +24,25 @@ def backup_folder_name(moment: datetime) -> str:
     return f"{PREFIX}{moment.strftime('%Y%m%d-%H%M%S')}"
 
 
-def _folder(value: str | os.PathLike[str], field: str) -> Path:
+def chosen_folder(value: str | os.PathLike[str], field: str) -> Path:
+    """The folder the owner typed or picked; ``ValidationError`` on ``field`` if none."""
     text = str(value or "").strip()
     if not text:
         raise ValidationError(field, "choose a folder")
     return Path(text).expanduser()
+
+
+def new_backup_folder(folder: str | os.PathLike[str], *,
+                      now: datetime | None = None) -> Path:
+    """A new dated sub-folder of ``folder`` (the owner's choice) for one backup."""
+    base = chosen_folder(folder, "backupDir")
+    moment = now or datetime.now()
+    target = base / backup_folder_name(moment)
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = base / f"{backup_folder_name(moment)}-{suffix}"
+    return target
 
 
 def backup_now(store: Store, folder: str | os.PathLike[str], *,
@@ -37,14 +51,7 @@ def backup_now(store: Store, folder: str | os.PathLike[str], *,
 
     Returns the manifest; :func:`latest_backup` finds the folder it went to.
     """
-    base = _folder(folder, "backupDir")
-    moment = now or datetime.now()
-    target = base / backup_folder_name(moment)
-    suffix = 1
-    while target.exists():
-        suffix += 1
-        target = base / f"{backup_folder_name(moment)}-{suffix}"
-    return store.backup(target)
+    return store.backup(new_backup_folder(folder, now=now))
 
 
 def list_backups(folder: str | os.PathLike[str]) -> list[Path]:

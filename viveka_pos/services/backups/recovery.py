@@ -23,9 +23,15 @@ from ...store import (
     StoreWriteError,
     open_store,
 )
-from ...store.backup_file import BackupManifest, RescueResult, replace_with_backup
+from ...store.backup_file import (
+    BackupManifest,
+    RescueResult,
+    copy_data_aside,
+    replace_with_backup,
+)
 from ...store.migrations import StoreMigrationError
 from ...store.opening import StoreAccessError, StoreDiskFullError, remembered_store_id
+from .manual import chosen_folder, new_backup_folder
 from .on_disk import BackupEntry, find_backups, known_backup_dirs
 from .restore import BackupPreview, check_restorable, preview
 from .restore import restore as restore_open
@@ -113,6 +119,22 @@ def backup_read_only(data_dir: str | os.PathLike[str],
         return store.backup(target)
     finally:
         store.close()
+
+
+def backup_read_only_into(data_dir: str | os.PathLike[str],
+                          folder: str | os.PathLike[str]) -> BackupManifest:
+    """:func:`backup_read_only` into a new dated sub-folder of ``folder`` (the owner's
+    choice, as a backup from Settings goes)."""
+    return backup_read_only(data_dir, new_backup_folder(folder))
+
+
+def copy_aside(data_dir: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
+    """Copy the data that cannot be opened, as it is, into a new folder inside ``folder``
+    (a pen drive, before anything is tried on it); returns that new folder."""
+    copied = copy_data_aside(Path(data_dir), DB_FILE, chosen_folder(folder, "folder"))
+    log.warning("the data of %s that could not be opened was copied as it is to %s",
+                data_dir, copied)
+    return copied
 
 
 def restore_closed(data_dir: Path, folder: str | os.PathLike[str]) -> RescueResult:
