@@ -433,11 +433,16 @@ def copy_data_aside(data_dir: Path, db_file: str, parent: Path) -> Path:
                if (data_dir / name).is_file()]
     if not present:
         raise StoreError(f"There is no data file in {data_dir} to copy.")
-    target = parent / f"damaged-data-{utcnow():%Y%m%dT%H%M%S%fZ}"
     lock = DataDirLock(data_dir)
     lock.acquire(required=False)  # a read-only data folder is copied all the same
+    stamp = f"damaged-data-{utcnow():%Y%m%d-%H%M%S}"  # UTC, as the note says
+    target = parent / stamp
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        number = 1
+        while target.exists():  # copied again within the same second
+            number += 1
+            target = parent / f"{stamp}-{number}"
         target.mkdir()
         _copy_files(present, target)
         _leave_note(target, data_dir, "It could not be opened",

@@ -136,9 +136,7 @@ class RecoveryDialog(QDialog):
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.quit_button)
         layout.addLayout(buttons)
-        layout.addWidget(KeyHints([("Enter", "restore the backup picked in the list"),
-                                   ("Alt+R", "newest good"), ("Alt+Y", "copy aside"),
-                                   ("Esc", "quit")]))
+        layout.addWidget(KeyHints(self._key_hints()))
 
         self.entries: list[BackupEntry] = []
         self.newest: BackupEntry | None = None
@@ -185,6 +183,15 @@ class RecoveryDialog(QDialog):
         self.copy_button.setVisible(can)
         self.copy_button.setEnabled(can and self._has_data())
         self.backup_button.setVisible(self.failure.can_back_up)
+
+    def _key_hints(self) -> list[tuple[str, str]]:
+        hints: list[tuple[str, str]] = []
+        if self.failure.can_restore:
+            hints += [("Enter", "restore the newest good backup, or in the list the one "
+                                "picked"), ("Alt+Y", "copy the data aside first")]
+        if self.failure.can_back_up:
+            hints += [("Enter", "back up to a folder you choose")]
+        return [*hints, ("Alt+T", "try again"), ("Esc", "quit")]
 
     def _has_data(self) -> bool:
         return any(self.data_dir.glob("viveka.sqlite3*"))

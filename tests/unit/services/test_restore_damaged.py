@@ -20,7 +20,7 @@ from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services import backups
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
-from viveka_pos.store import StoreCorruptError, open_store
+from viveka_pos.store import StoreCorruptError, StoreLockedError, open_store
 from viveka_pos.store.backup_file import NOTE_FILE
 
 DB = "viveka.sqlite3"
@@ -142,3 +142,23 @@ def test_another_stores_backup_over_damaged_data_needs_consent(
     assert (data_dir / DB).read_bytes() == b""
     done = backups.restore_data_dir(data_dir, backup, allow_other_shop=True)
     assert done.backup.shop_phone == "9890000077"
+
+
+def test_copy_aside_keeps_each_copy_and_never_runs_beside_an_open_store(
+        data_dir: Path, shop_with_backup: Path, tmp_path: Path) -> None:
+    damage(data_dir)
+    before = (data_dir / DB).read_bytes()
+    first = backups.copy_aside(data_dir, tmp_path / "pen")
+    second = backups.copy_aside(data_dir, tmp_path / "pen")
+    assert first != second and first.parent == second.parent == tmp_path / "pen"
+    assert (first / DB).read_bytes() == (second / DB).read_bytes() == before
+    assert backups.find_backups([tmp_path / "pen"]) == []  # copies, never backups
+    with pytest.raises(ValidationError, match="choose a folder"):
+        backups.copy_aside(data_dir, "  ")
+    store = open_store(data_dir)  # another program has the data open: it waits its turn
+    try:
+        with pytest.raises(StoreLockedError):
+            backups.copy_aside(data_dir, tmp_path / "pen")
+    finally:
+        store.close()
+    assert (data_dir / DB).read_bytes()[100:] == before[100:]
