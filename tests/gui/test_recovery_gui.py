@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from tests.fixtures.safety_shop import (
+    backed_up_shop,
     damage_invoice_page,
     damage_shop_page,
     fixed_clock,
-    shop_folder,
 )
 from viveka_pos.services.backups import find_backups, recovery
 from viveka_pos.services.context import ServiceContext
@@ -31,9 +31,7 @@ DB = "viveka.sqlite3"
 @pytest.fixture
 def shop(data_dir: Path) -> Path:
     """30 bills and a good automatic backup of them; returns the backup folder."""
-    folder = shop_folder(data_dir)
-    assert folder is not None
-    return folder
+    return backed_up_shop(data_dir)
 
 
 def truncate(db_file: Path) -> None:

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.safety_shop import (
+    backed_up_shop,
     damage_invoice_page,
     damage_shop_page,
     file_rows,
     fixed_clock,
     other_shops_backup,
     sell,
-    shop_folder,
 )
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services import backups
@@ -29,8 +29,7 @@ DB = "viveka.sqlite3"
 @pytest.fixture
 def shop_with_backup(data_dir: Path) -> Path:
     """30 bills, a good automatic backup, one more bill; returns the backup folder."""
-    folder = shop_folder(data_dir)
-    assert folder is not None
+    folder = backed_up_shop(data_dir)
     store = open_store(data_dir)
     try:
         sell(ShopServices(ServiceContext(store, "pc-safety", fixed_clock()),
