@@ -271,17 +271,21 @@ def backup_documents(folder: Path, collection: str) -> Iterator[dict[str, Any]]:
     """The documents of ``collection`` in the backup in ``folder``, read straight from its
     file (never opened as a store: that would write to it), decoded in small batches.
 
-    Raises ``sqlite3.Error`` or ``bson.errors.BSONError`` when the copy cannot be read.
+    Raises ``StoreCorruptError`` when the copy cannot be read.
     """
-    conn = sqlite3.connect(f"file:{folder / BACKUP_DB}?mode=ro", uri=True)
     try:
-        cursor = conn.execute("SELECT body FROM docs WHERE coll = ?",
-                              (f"{DATABASE_NAME}.{collection}",))
-        # Small batches: decoding holds the interpreter lock for the whole batch.
-        while rows := cursor.fetchmany(200):
-            yield from bson.decode_all(b"".join(row[0] for row in rows))
-    finally:
-        conn.close()
+        conn = sqlite3.connect(f"file:{folder / BACKUP_DB}?mode=ro", uri=True)
+        try:
+            cursor = conn.execute("SELECT body FROM docs WHERE coll = ?",
+                                  (f"{DATABASE_NAME}.{collection}",))
+            # Small batches: decoding holds the interpreter lock for the whole batch.
+            while rows := cursor.fetchmany(200):
+                yield from bson.decode_all(b"".join(row[0] for row in rows))
+        finally:
+            conn.close()
+    except (sqlite3.Error, bson.errors.BSONError) as exc:
+        raise StoreCorruptError(f"The {collection} in the backup {folder} cannot be read "
+                                f"({exc}).") from exc
 
 
 def read_backup(source_dir: Path) -> BackupManifest:

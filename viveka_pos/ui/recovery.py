@@ -181,7 +181,7 @@ class RecoveryDialog(QDialog):
         if not can:
             self.restore_button.setToolTip("A backup would not help with this problem.")
         self.copy_button.setVisible(can)
-        self.copy_button.setEnabled(can and self._has_data())
+        self.copy_button.setEnabled(can and recovery.has_data(self.data_dir))
         self.backup_button.setVisible(self.failure.can_back_up)
 
     def _key_hints(self) -> list[tuple[str, str]]:
@@ -192,9 +192,6 @@ class RecoveryDialog(QDialog):
         if self.failure.can_back_up:
             hints += [("Enter", "back up to a folder you choose")]
         return [*hints, ("Alt+T", "try again"), ("Esc", "quit")]
-
-    def _has_data(self) -> bool:
-        return any(self.data_dir.glob("viveka.sqlite3*"))
 
     def _arrange_keys(self) -> None:
         """Enter presses the most useful button; focus starts where Enter does that."""

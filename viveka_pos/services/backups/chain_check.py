@@ -16,16 +16,14 @@ import gc
 import json
 import logging
 import os
-import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import bson
-
 from ...domain.hashchain import CREDIT_NOTES, INVOICES, ChainKind
+from ...store import StoreCorruptError
 from ...store.backup_file import backup_documents
 from ..chains import chain_report
 
@@ -59,8 +57,8 @@ class ChainCheck:
 def _check_kind(folder: Path, collection: str, kind: ChainKind) -> tuple[list[str], int]:
     try:
         return chain_report(backup_documents(folder, collection), kind)
-    except (sqlite3.Error, bson.errors.BSONError) as exc:
-        return [f"the {kind.noun}s in the backup could not be read ({exc})"], 0
+    except StoreCorruptError as exc:
+        return [f"the {kind.noun}s in the backup could not be read ({exc.__cause__ or exc})"], 0
 
 
 def verify_copy(folder: Path) -> ChainCheck:

@@ -121,6 +121,11 @@ def backup_read_only(data_dir: str | os.PathLike[str],
         store.close()
 
 
+def has_data(data_dir: str | os.PathLike[str]) -> bool:
+    """Whether ``data_dir`` holds a data file (damaged or not) that could be copied aside."""
+    return any(Path(data_dir).glob(f"{DB_FILE}*"))
+
+
 def backup_read_only_into(data_dir: str | os.PathLike[str],
                           folder: str | os.PathLike[str]) -> BackupManifest:
     """:func:`backup_read_only` into a new dated sub-folder of ``folder`` (the owner's
