@@ -6,11 +6,13 @@ Run as a user would: the CLI in a separate process on a data folder prepared her
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import bson
 import pytest
 
 from tests.fixtures.safety_shop import CUSTOMER_PHONE, damage_invoice_page, make_shop, sell
@@ -149,6 +151,32 @@ def test_backups_listing_and_verify_backup(data_dir: Path) -> None:
     assert "hash chains intact (2 invoices)" in checked.stdout
     missing = cli(data_dir, "verify-backup", str(data_dir / "nothing-here"))
     assert missing.returncode == 1 and "is not a Viveka POS backup folder" in missing.stderr
+
+
+def test_verify_backup_finds_a_tampered_credit_note(data_dir: Path, tmp_path: Path) -> None:
+    store = open_store(data_dir)
+    try:
+        svc = make_shop(store)
+        invoice = sell(svc, paid=100, customer=CUSTOMER_PHONE)
+        note = svc.returns.create(invoice["_id"], {0: 1})
+        store.backup(tmp_path / "copy")
+    finally:
+        store.close()
+    intact = cli(data_dir, "verify-backup", str(tmp_path / "copy"))
+    assert intact.returncode == 0, intact.stderr
+    assert "hash chains intact (1 invoices, 1 credit notes)" in intact.stdout
+    db_file = tmp_path / "copy" / "viveka.sqlite3"
+    conn = sqlite3.connect(db_file)
+    row = conn.execute("SELECT id, body FROM docs WHERE coll = 'vivekaDB.creditnotes'"
+                       ).fetchone()
+    doc = bson.decode(row[1])
+    doc["totalAmount"] = 1
+    conn.execute("UPDATE docs SET body = ? WHERE id = ?", (bson.encode(doc), row[0]))
+    conn.commit()
+    conn.close()
+    checked = cli(data_dir, "verify-backup", str(tmp_path / "copy"), "--chains-only")
+    assert checked.returncode == 3 and "problem(s) in the hash chains" in checked.stderr
+    assert f"credit note {note['creditNoteNumber']} was changed" in checked.stdout
 
 
 @pytest.mark.parametrize("newer", [SCHEMA_VERSION + 1])
