@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
 
-from viveka_pos.devtools.fake_twofactor import FakeTwoFactorServer
+from tests.fixtures.fake_twofactor import FakeTwoFactorServer
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.services.auth import AuthService
 from viveka_pos.services.context import ServiceContext

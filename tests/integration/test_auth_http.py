@@ -19,8 +19,8 @@ from pathlib import Path
 import bcrypt
 import pytest
 
+from tests.fixtures.fake_twofactor import FakeTwoFactorServer
 from viveka_pos.cli import main as cli_main
-from viveka_pos.devtools.fake_twofactor import FakeTwoFactorServer
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.gateways.sms import (
     SmsAuthError,

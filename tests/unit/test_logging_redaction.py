@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.fake_twofactor import FakeTwoFactorServer
 from tests.fixtures.safety_shop import sell
-from viveka_pos.devtools.fake_twofactor import FakeTwoFactorServer
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.gateways.remote import RemoteError, connect
 from viveka_pos.logging_setup import (
