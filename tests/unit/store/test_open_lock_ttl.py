@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.waiting import wait_for
 from viveka_pos.store import (
     DuplicateKeyError,
     StoreLockedError,
@@ -128,9 +128,8 @@ def test_ttl_sweeper_thread_runs(store) -> None:
     sweeper = TtlSweeper(store, interval=0.05)
     sweeper.start()
     try:
-        deadline = time.monotonic() + 5
-        while store.db.otpsessions.count_documents({}) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(lambda: store.db.otpsessions.count_documents({}) == 0, 5,
+                 what="the expired session swept")
     finally:
         sweeper.stop()
     assert store.db.otpsessions.count_documents({}) == 0
