@@ -128,13 +128,13 @@ def _header(view: InvoiceView, shop: ShopView) -> Table:
         logo_cell = logo.drawWidth + 4 * mm
         left = side_by_side(logo, shop_block, (logo_cell, left_width - logo_cell))
 
-    meta_rows = [[view.number_label, view.number],
-                 ["Date" if view.is_credit_note else "Invoice date", view.date]]
+    meta_rows = [(view.number_label, view.number),
+                 ("Date" if view.is_credit_note else "Invoice date", view.date)]
     if view.reference_number:
-        meta_rows += [["Against invoice", view.reference_number],
-                      ["Invoice date", view.reference_date]]
+        meta_rows += [("Against invoice", view.reference_number),
+                      ("Invoice date", view.reference_date)]
     if view.due_date and not view.cancelled:
-        meta_rows.append(["Due date", view.due_date])
+        meta_rows.append(("Due date", view.due_date))
     meta = label_values(meta_rows, 22 * mm, _WIDTH - left_width)
     right: list[Flowable] = [Paragraph(view.title, s.title_right)]
     if view.copy_label:

@@ -22,6 +22,9 @@ from viveka_pos.printing.styles import (
 )
 from viveka_pos.printing.text import esc
 
+#: one command of a ReportLab ``TableStyle``: ("NAME", (col, row), (col, row), values...)
+StyleCommand = tuple[Any, ...]
+
 
 def text_cell(text: str, width: float, style: ParagraphStyle) -> str | Paragraph:
     """Plain text when it fits on one line of a ``width`` column, else a wrapping Paragraph.
@@ -78,7 +81,7 @@ def ruled_style(
     total_row: bool = False,
 ) -> TableStyle:
     """Light horizontal rules, a shaded header row and (optionally) a bold totals row."""
-    commands: list[tuple[object, ...]] = [
+    commands: list[StyleCommand] = [
         ("FONT", (0, 0), (-1, -1), REGULAR, size),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -108,7 +111,6 @@ def ruled_style(
 
 
 Cell = Flowable | Sequence[Flowable]
-StyleCommand = tuple[Any, ...]
 
 
 def side_by_side(left: Cell, right: Cell, widths: tuple[float, float], *, gap: float = 0.0,
