@@ -25,7 +25,8 @@ from ..dialogs.sales_return import run_return
 from ..errors import show_error
 from ..models.rows import Column, RowStyle, RowTableModel
 from ..print_jobs import print_invoice
-from .list_detail import ListDetailScreen, primary, record_table
+from ..widgets.tables import record_table
+from .list_detail import ListDetailScreen, primary
 
 LIST_LIMIT = 500
 

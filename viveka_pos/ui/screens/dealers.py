@@ -28,8 +28,9 @@ from ..dialogs.dealer_order import OrderDialog
 from ..errors import show_error
 from ..models.rows import Column, RowStyle, RowTableModel
 from ..print_jobs import send_to_printer
+from ..widgets.tables import record_table
 from ..workers import start_job
-from .list_detail import ListDetailScreen, primary, record_table
+from .list_detail import ListDetailScreen, primary
 
 STATUS_TEXT = {"pending": "Pending", "delivered": "Delivered", "cancelled": "Cancelled"}
 

@@ -13,10 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -29,26 +27,9 @@ from PySide6.QtWidgets import (
 from ...services.facade import ShopServices
 from ..models.rows import Column, RowStyle, RowTableModel
 from ..theme import polish
+from ..widgets.tables import record_table
 
 Record = dict[str, Any]
-ROW_HEIGHT = 28
-
-
-def record_table(model: RowTableModel[Any], stretch: int = 0) -> QTableView:
-    """A read-only table of ``model``, one row selected at a time, column ``stretch`` taking
-    the width the others leave."""
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-    view.setWordWrap(False)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
 
 
 def button_row(*items: QWidget | None) -> QHBoxLayout:
