@@ -253,7 +253,10 @@ def step_qt(run: Run) -> str:
 
     from .printing.fonts import REGULAR, font_path
 
-    app = QApplication.instance()
+    existing = QApplication.instance()
+    if existing is not None and not isinstance(existing, QApplication):
+        raise SelfTestError("a Qt application without windows is already running here")
+    app = existing
     if app is None:
         # Without its platform plugin Qt aborts the process; say so in words instead.
         plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))

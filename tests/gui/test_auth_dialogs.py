@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
 
-from viveka_pos.devtools.fake_twofactor import FakeTwoFactorServer
+from tests.fixtures.fake_twofactor import FakeTwoFactorServer
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.services.auth import AuthService
 from viveka_pos.services.context import ServiceContext
@@ -194,15 +194,18 @@ def test_a_slow_sms_does_not_freeze_the_dialog(qtbot, ctx: ServiceContext,  # ty
     auth, otp = services(ctx, data_dir, demo=False)
     dialog = open_dialog(qtbot, RegisterDialog(auth, otp))
     fill_registration(qtbot, dialog)
-    fake.delay_seconds = 0.8
-    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
-    # The event loop keeps running while the provider is slow: the busy state is painted.
-    assert dialog.status_label.text() == "Sending OTP…"
-    assert not dialog.send_button.isEnabled()
-    qtbot.wait(200)
-    assert not fake.sent and dialog.status_label.text() == "Sending OTP…"
+    fake.hold_answers()  # the provider answers only when the test says so
+    try:
+        qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+        # The click returns while the request waits at the provider: the busy state is shown.
+        assert dialog.status_label.text() == "Sending OTP…"
+        assert not dialog.send_button.isEnabled()
+        qtbot.waitUntil(lambda: fake.held_requests == 1, timeout=10_000)
+        assert not fake.sent and dialog.status_label.text() == "Sending OTP…"
+        assert not dialog.otp_box.isVisible()
+    finally:
+        fake.release_answers()
     qtbot.waitUntil(dialog.otp_box.isVisible, timeout=10_000)
-    fake.delay_seconds = 0.0
     assert not dialog.demo_banner.isVisible()
     qtbot.keyClicks(dialog.otp_edit, fake.last_otp(PHONE))
     with qtbot.waitSignal(dialog.accepted, timeout=10_000):

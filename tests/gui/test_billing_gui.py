@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import focused, on_dialog, press, type_text
+from tests.gui.keys import PERSON_GAP_MS, SCANNER_GAP_MS, send_keys
 from viveka_pos.services.convert import paise_of, quantity_of
 from viveka_pos.ui.dialogs.customer_lookup import CustomerLookupDialog
 from viveka_pos.ui.dialogs.parked import ParkedBillsDialog
@@ -114,8 +115,7 @@ def test_scanned_burst_adds_the_item_even_with_focus_in_the_cart(window, service
     billing.cart_table.setFocus()
     assert QApplication.focusWidget() is billing.cart_table
 
-    QTest.keyClicks(billing.cart_table, "8902001")  # a scanner: no pause between keys
-    QTest.keyClick(billing.cart_table, Key.Key_Return)
+    send_keys(billing.cart_table, "8902001", SCANNER_GAP_MS)
 
     assert cart_lines(billing) == [("Engine oil 1 L", 1), ("Brake pad set front", 1)]
     assert billing.search.text() == ""
@@ -124,10 +124,8 @@ def test_scanned_burst_adds_the_item_even_with_focus_in_the_cart(window, service
 
 def test_scan_mid_typing_keeps_what_was_typed(window, services, qtbot):
     billing = window.screen("billing")
-    type_text("pen")
-    qtbot.wait(60)  # the scanner's burst starts after a pause
-    QTest.keyClicks(billing.search, "8901002")
-    QTest.keyClick(billing.search, Key.Key_Return)
+    send_keys(billing.search, "pen", PERSON_GAP_MS, enter=False)
+    send_keys(billing.search, "8901002", SCANNER_GAP_MS)  # a second later: a new burst
     assert cart_lines(billing) == [("Spark plug NGK", 1)]
     assert billing.search.text() == "pen"  # the search goes on where it was
     press(Key.Key_Return)
@@ -136,8 +134,7 @@ def test_scan_mid_typing_keeps_what_was_typed(window, services, qtbot):
 
 def test_scan_of_an_unknown_code_adds_nothing(window, services):
     billing = window.screen("billing")
-    QTest.keyClicks(billing.search, "4006381333931")
-    QTest.keyClick(billing.search, Key.Key_Return)
+    send_keys(billing.search, "4006381333931", SCANNER_GAP_MS)
     assert cart_lines(billing) == []
     assert "No item has the code 4006381333931" in billing.last_message
     assert billing.search.text() == ""
@@ -148,10 +145,8 @@ def test_slow_typing_in_the_cart_goes_to_the_search_box(window, services, qtbot)
     type_text("oil")
     press(Key.Key_Return)
     billing.cart_table.setFocus()
-    for char in "spa":
-        QTest.keyClick(billing.cart_table, char)
-        qtbot.wait(80)  # a person, not a scanner
-    qtbot.waitUntil(lambda: billing.search.text() == "spa")
+    send_keys(billing.cart_table, "spa", PERSON_GAP_MS, enter=False)  # a person, not a scanner
+    qtbot.waitUntil(lambda: billing.search.text() == "spa")  # the last key, once no more come
     assert QApplication.focusWidget() is billing.search
     assert billing.results_model.row_at(0)["name"] == "Spark plug NGK"
 

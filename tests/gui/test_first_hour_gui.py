@@ -5,7 +5,6 @@ columns at 1366×768, a window restored off the screen, an anonymous print file.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.gui.conftest import on_dialog, press, type_text
+from tests.gui.keys import SCANNER_GAP_MS, send_keys
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.convert import paise_of
 from viveka_pos.services.demo import create_demo_shop
@@ -102,17 +102,14 @@ def empty_horn(services: ShopServices) -> ShopServices:
     return services
 
 
-def scan(billing: BillingScreen, code: str) -> None:
-    deadline = time.monotonic() + 10
-    while not billing.index_ready and time.monotonic() < deadline:  # as a cashier would
-        QApplication.processEvents()
-    QTest.keyClicks(billing.search, code)  # a scanner: keys a few ms apart
-    QTest.keyClick(billing.search, Key.Key_Return)
+def scan(qtbot: Any, billing: BillingScreen, code: str) -> None:
+    qtbot.waitUntil(lambda: billing.index_ready, timeout=10_000)  # as a cashier would
+    send_keys(billing.search, code, SCANNER_GAP_MS)
 
 
-def test_out_of_stock_scan_is_refused_at_once(window, empty_horn):
+def test_out_of_stock_scan_is_refused_at_once(window, empty_horn, qtbot):
     billing = billing_of(window)
-    scan(billing, "8903005")
+    scan(qtbot, billing, "8903005")
     assert billing.view is None or billing.view.is_empty
     assert billing.last_message.startswith(
         "Stock: Horn 12V dual tone is out of stock — not added. Receive stock in Inventory")
@@ -122,7 +119,7 @@ def test_out_of_stock_scan_is_refused_at_once(window, empty_horn):
 def test_beyond_stock_allowed_by_the_shop_is_added_with_a_warning(window, empty_horn, qtbot):
     empty_horn.shop.update_settings(empty_horn.client_id, allowNegativeStock=True)
     billing = billing_of(window)
-    scan(billing, "8903005")
+    scan(qtbot, billing, "8903005")
     assert [line["itemNameSnapshot"] for line in billing.view.lines] == ["Horn 12V dual tone"]
     assert billing.last_message == ("Horn 12V dual tone is out of stock — selling beyond "
                                     "stock (allowed in Settings)")

@@ -13,10 +13,10 @@ import pytest
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QDialog
 
+from tests.fixtures.fake_twofactor import FakeTwoFactorServer
 from tests.gui.conftest import on_dialog
 from tests.integration.mongo_server import MongoServer, free_port, running_server
 from tests.integration.sync_shop import Device
-from viveka_pos.devtools.fake_twofactor import FakeTwoFactorServer
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.device import DeviceSettings
 from viveka_pos.services.shop import ShopService

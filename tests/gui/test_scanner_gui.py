@@ -2,8 +2,8 @@
 
 A keyboard-wedge scanner's keys reach Qt with X11 timestamps one or two milliseconds apart,
 and two identical keys in the same millisecond come flagged as an auto-repeat (that is how
-the "00" of 8901002 used to be lost). :func:`send_keys` builds exactly such events; the
-tests with real X key events are in ``test_scanner_x11.py``.
+the "00" of 8901002 used to be lost). ``tests.gui.keys.send_keys`` builds exactly such
+events; the tests with real X key events are in ``test_scanner_x11.py``.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import on_dialog
+from tests.gui.keys import send_keys
 from viveka_pos.services.convert import paise_of
 from viveka_pos.ui.dialogs.customer_lookup import CustomerLookupDialog
 from viveka_pos.ui.dialogs.item_editor import ItemDialog
@@ -26,7 +26,6 @@ from viveka_pos.ui.dialogs.payment import PaymentDialog
 from viveka_pos.ui.scanner import PENDING_POLL_MS, BurstTracker
 
 Key = Qt.Key
-CLOCK = itertools.count(1_000_000, 1_000)  # each test's keys start a second after the last
 
 
 # ------------------------------------------------------------------ timing rule
@@ -78,36 +77,6 @@ def test_a_key_from_another_clock_starts_a_new_burst():
 
 
 # ------------------------------------------------------------- key events in Qt
-def send_keys(widget: QWidget, text: str, gap_ms: float, *, enter: bool = True) -> None:
-    """Press and release each key as the X11 platform reports them: window-system time
-    stamps, and a key equal to the one before flagged as auto-repeat."""
-    at = float(next(CLOCK))
-    previous = ""
-    for char in text:
-        repeat = char == previous
-        at += 0.0 if repeat and gap_ms <= 1 else gap_ms
-        key = Qt.Key(ord(char.upper())) if char.isalnum() else Qt.Key(ord(char))
-        modifiers = (Qt.KeyboardModifier.ShiftModifier if char.isupper()
-                     else Qt.KeyboardModifier.NoModifier)
-        _send(widget, QEvent.Type.KeyPress, key, modifiers, char, at, repeat)
-        _send(widget, QEvent.Type.KeyRelease, key, modifiers, char, at, repeat)
-        previous = char
-    if enter:
-        at += gap_ms if gap_ms > 1 else 3
-        _send(widget, QEvent.Type.KeyPress, Key.Key_Return,
-              Qt.KeyboardModifier.NoModifier, "\r", at, False)
-        _send(widget, QEvent.Type.KeyRelease, Key.Key_Return,
-              Qt.KeyboardModifier.NoModifier, "\r", at, False)
-    QApplication.processEvents()
-
-
-def _send(widget: QWidget, kind: QEvent.Type, key: Qt.Key, modifiers: Qt.KeyboardModifier,
-          text: str, at: float, repeat: bool) -> None:
-    event = QKeyEvent(kind, key, modifiers, text, repeat)
-    event.setTimestamp(int(at))
-    QApplication.sendEvent(widget, event)
-
-
 def cart(billing: Any) -> dict[str, float]:
     return {line["itemNameSnapshot"]: float(totals.quantity)
             for line, totals in billing.cart_model.rows()}

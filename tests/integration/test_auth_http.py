@@ -19,8 +19,9 @@ from pathlib import Path
 import bcrypt
 import pytest
 
+from tests.fixtures.fake_twofactor import FakeTwoFactorServer
+from tests.fixtures.waiting import wait_for
 from viveka_pos.cli import main as cli_main
-from viveka_pos.devtools.fake_twofactor import FakeTwoFactorServer
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.gateways.sms import (
     SmsAuthError,
@@ -415,9 +416,8 @@ def test_cli_with_sms_through_the_fake_provider(
         encoding="utf-8", cwd=REPO_ROOT, env={**os.environ, **env},
     )
     try:
-        deadline = time.monotonic() + 30
-        while len(fake.sent) < 2 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
+        wait_for(lambda: len(fake.sent) >= 2 or proc.poll() is not None, 30,
+                 what="the login SMS")
         out, err = proc.communicate(fake.last_otp(PHONE) + "\n", timeout=30)
     finally:
         if proc.poll() is None:

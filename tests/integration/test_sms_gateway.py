@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from viveka_pos.devtools.fake_twofactor import (
+from tests.fixtures.fake_twofactor import (
     NO_SESSION,
     OTP_LIFETIME_SECONDS,
     FakeTwoFactorServer,
@@ -442,7 +442,7 @@ def test_fake_rejects_unknown_routes_and_bad_keys(fake: FakeTwoFactorServer) -> 
 
 def test_fake_runs_standalone_and_prints_otps() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "NO_PROXY": "127.0.0.1"}
-    command = [sys.executable, "-m", "viveka_pos.devtools.fake_twofactor", "--port", "0"]
+    command = [sys.executable, "-m", "tests.fixtures.fake_twofactor", "--port", "0"]
     proc = subprocess.Popen(
         [*command, "--key", KEY],
         cwd=REPO_ROOT,

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from pymongo.monitoring import CommandListener, CommandStartedEvent
 
+from tests.fixtures.fake_twofactor import FakeTwoFactorServer
 from tests.integration.mongo_server import MongoServer, free_port, running_server
 from tests.integration.sync_shop import shop_snapshot
 from viveka_pos.cli import main
 from viveka_pos.config import load_device_id
-from viveka_pos.devtools.fake_twofactor import FakeTwoFactorServer
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.gateways.remote import connect
 from viveka_pos.services.auth import AuthService

@@ -3,12 +3,12 @@ login was ended elsewhere delivers what it recorded before, then stops until it 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.waiting import wait_for
 from tests.integration.mongo_server import MongoServer, running_server
 from tests.integration.sync_shop import Device
 from viveka_pos.cli import main
@@ -84,10 +84,7 @@ def test_a_revoked_pc_pushes_what_it_recorded_then_stops_until_it_logs_in(
                             a.device_id, interval=30.0, gate=_gate(a))
         worker.start()
         try:
-            deadline = time.monotonic() + 20
-            while worker.status.state != "login" and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert worker.status.state == "login"
+            wait_for(lambda: worker.status.state == "login", 20, what="the worker asking for login")
             assert worker.status.session_revoked and worker.status.failures == 0
             assert "log in again" in worker.status.message
         finally:

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from tests.fixtures.waiting import wait_for
 from tests.integration.mongo_server import MongoServer, free_port
 from tests.integration.sync_shop import Device
 from viveka_pos.gateways.remote import RemoteDatabase, connect
 from viveka_pos.sync import SyncStatus, SyncWorker
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not reached in time")
 
 
 def test_worker_backs_off_offline_then_syncs_and_follows_pokes(tmp_path: Path) -> None:
@@ -45,7 +35,7 @@ def test_worker_backs_off_offline_then_syncs_and_follows_pokes(tmp_path: Path) -
     assert worker.status.pending > 0
     worker.start()
     try:
-        _wait_for(lambda: worker.status.failures >= 3)
+        wait_for(lambda: worker.status.failures >= 3, 15, what="three failed tries")
         offline = worker.status
         assert offline.state == "offline" and offline.online is False
         assert "cannot reach the remote database" in offline.last_error
@@ -57,7 +47,7 @@ def test_worker_backs_off_offline_then_syncs_and_follows_pokes(tmp_path: Path) -
         assert max(delays.values()) <= 0.4 * 1.2
 
         server.start()  # back online: the next attempt (at most 0.4 s away) syncs
-        _wait_for(lambda: worker.status.state == "idle")
+        wait_for(lambda: worker.status.state == "idle", 15, what="an idle worker")
         online = worker.status
         assert online.online is True and online.pending == 0 and online.failures == 0
         assert online.last_success is not None and online.last_report is not None
@@ -66,8 +56,8 @@ def test_worker_backs_off_offline_then_syncs_and_follows_pokes(tmp_path: Path) -
         dev.sell(item, 2)  # a bill, then a poke: synced long before the 30 s interval
         assert worker.status.pending == 0
         worker.poke()
-        _wait_for(lambda: dev.store.outbox_size() == 0)
-        _wait_for(lambda: worker.status.state == "idle")
+        wait_for(lambda: dev.store.outbox_size() == 0, 15, what="an empty outbox")
+        wait_for(lambda: worker.status.state == "idle", 15, what="an idle worker")
         with server.client() as client:
             count = len(list(client["worker"]["invoices"].find({})))
         assert count == 2

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.fake_twofactor import FakeTwoFactorServer
 from tests.fixtures.safety_shop import sell
-from viveka_pos.devtools.fake_twofactor import FakeTwoFactorServer
+from tests.fixtures.waiting import wait_for
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.gateways.remote import RemoteError, connect
 from viveka_pos.logging_setup import (
@@ -179,11 +180,11 @@ def test_no_secret_reaches_the_log_file(store: Store, log_file: Path,
     worker = SyncWorker(store, lambda: connect(REMOTE_URL, timeout_ms=200), shop["_id"],
                         "pc-logs", interval=60, on_status=statuses.append)
     worker.start()
-    deadline = datetime.now(UTC).timestamp() + 20
-    while not any(s.state in ("offline", "error") for s in statuses) and \
-            datetime.now(UTC).timestamp() < deadline:
-        worker.join(0.05)
-    worker.stop()
+    try:
+        wait_for(lambda: any(s.state in ("offline", "error") for s in statuses), 20,
+                 what="a failed sync attempt")
+    finally:
+        worker.stop()
     failed = [s for s in statuses if s.state in ("offline", "error")]
     assert failed, "the sync attempt did not fail"
     log.warning("sync failed: %s (remote %s)", failed[0].last_error, REMOTE_URL)

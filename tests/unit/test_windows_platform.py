@@ -10,11 +10,11 @@ import contextlib
 import os
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.waiting import wait_for
 from viveka_pos import config
 from viveka_pos.printing import printer
 
@@ -87,8 +87,6 @@ def test_the_print_verb_hands_the_pdf_to_the_registered_application(pdf_applicat
     document = b"%PDF-1.4 a bill\n%%EOF\n"
     result = printer._print_on_windows(document, "")
     assert result.printed is True
-    deadline = time.monotonic() + 90
-    while not pdf_application.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(pdf_application.exists, 90, what="the PDF handed to the application")
     assert pdf_application.read_bytes() == document
 

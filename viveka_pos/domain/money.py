@@ -82,7 +82,7 @@ def _group_indian(whole: int) -> str:
     if len(text) <= 3:
         return text
     head, tail = text[:-3], text[-3:]
-    groups = []
+    groups: list[str] = []
     while len(head) > 2:
         groups.insert(0, head[-2:])
         head = head[:-2]

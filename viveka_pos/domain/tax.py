@@ -218,11 +218,11 @@ def compute_invoice(
     for (line, unit, quantity, rate, gross), net, share in zip(
         checked, after_line_discounts, shares, strict=True
     ):
-        values = (line, unit, quantity, rate, gross, net - share, kind, prices_include_tax)
+        totals_of = (line, unit, quantity, rate, gross, net - share, kind, prices_include_tax)
         try:
-            results.append(_line_totals(*values))
+            results.append(_line_totals(*totals_of))
         except TypeError:  # an unhashable item id: compute it without the cache
-            results.append(_line_totals.__wrapped__(*values))
+            results.append(_line_totals.__wrapped__(*totals_of))
     return _totals(results, bill_discount, prices_include_tax, kind)
 
 

@@ -316,12 +316,15 @@ class TwoFactorClient:
         """GET the endpoint, retrying only connections that were never established."""
         url = self._url(parts)
         attempts = len(_RETRY_DELAYS) + 1
-        for attempt in range(1, attempts + 1):
+        attempt = 1
+        while True:
             outcome = self._get(url)
             if isinstance(outcome, requests.Response):
                 return self._parse(outcome, secrets)
             if not outcome.retryable or attempt == attempts:
-                break
+                # Raised here, outside any except block, so no chained requests exception
+                # (whose text includes the URL, hence the key and the OTP) travels with it.
+                raise SmsNetworkError(maybe_sent=outcome.maybe_sent)
             delay = _RETRY_DELAYS[attempt - 1]
             logger.warning(
                 "SMS service not reachable (attempt %d of %d); retrying in %.2f s",
@@ -330,9 +333,7 @@ class TwoFactorClient:
                 delay,
             )
             time.sleep(delay)
-        # Raised here, outside any except block, so no chained requests exception (whose
-        # text includes the URL, hence the key and the OTP) travels with it.
-        raise SmsNetworkError(maybe_sent=outcome.maybe_sent)
+            attempt += 1
 
     def _get(self, url: str) -> requests.Response | _TransportFailure:
         """One request; transport failures are returned, not raised (see :meth:`_call`)."""

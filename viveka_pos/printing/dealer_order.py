@@ -15,8 +15,14 @@ from viveka_pos.printing.furniture import ContinuedPages
 from viveka_pos.printing.invoice_view import paise
 from viveka_pos.printing.paging import DocumentInfo, Margins, build_pdf, frame_width
 from viveka_pos.printing.shop import ShopView
-from viveka_pos.printing.styles import ALERT, HAIRLINE, INK, RULE, styles
-from viveka_pos.printing.tables import natural_width, ruled_style
+from viveka_pos.printing.styles import ALERT, INK, styles
+from viveka_pos.printing.tables import (
+    boxed_pair,
+    label_values,
+    natural_width,
+    ruled_style,
+    side_by_side,
+)
 from viveka_pos.printing.text import esc, format_number, multiline
 
 TITLE = "Purchase Order"
@@ -77,36 +83,16 @@ def _header(order: dict[str, Any], shop: ShopView, zone: Any) -> Table:
     if status == "cancelled" and order.get("cancelledAt"):
         rows.append(("Cancelled on", format_document_date(order.get("cancelledAt"), zone)))
     right_width = _WIDTH * 0.4
-    meta = Table(
-        [[Paragraph(label, s.small), Paragraph(f"<b>{esc(value)}</b>", s.right)]
-         for label, value in rows],
-        colWidths=[24 * mm, right_width - 24 * mm],
-        style=TableStyle([
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 1),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ("LINEBELOW", (0, 0), (-1, -2), 0.25, HAIRLINE),
-        ]),
-    )
+    meta = label_values(rows, 24 * mm, right_width)
     right: list[Flowable] = [Paragraph(TITLE, s.title_right)]
     if order.get("isUrgent"):
         right.append(_urgent_badge())
     right += [Spacer(1, 2 * mm), meta]
-    return Table(
-        [[left, right]],
-        colWidths=[_WIDTH - right_width, right_width],
-        style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("ALIGN", (1, 0), (1, 0), "RIGHT"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (0, 0), 6 * mm),
-            ("RIGHTPADDING", (1, 0), (1, 0), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-            ("LINEBELOW", (0, 0), (-1, -1), 1.2, INK),
-        ]),
-    )
+    return side_by_side(left, right, (_WIDTH - right_width, right_width), gap=6 * mm, style=[
+        ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+        ("LINEBELOW", (0, 0), (-1, -1), 1.2, INK),
+    ])
 
 
 def _urgent_badge() -> Table:
@@ -147,19 +133,7 @@ def _parties(order: dict[str, Any], dealer: dict[str, Any], zone: Any) -> Table:
     if due:
         delivery += [Spacer(1, 2 * mm), Paragraph(f"Payment due: <b>{esc(due)}</b>", s.body)]
     left_width = _WIDTH * 0.5
-    return Table(
-        [[to, delivery]],
-        colWidths=[left_width, _WIDTH - left_width],
-        style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-            ("LINEAFTER", (0, 0), (0, 0), 0.6, RULE),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5 * mm),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
-        ]),
-    )
+    return boxed_pair(to, delivery, (left_width, _WIDTH - left_width))
 
 
 def _item_table(items: list[dict[str, Any]]) -> Table:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
+from typing import Literal
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
@@ -60,7 +61,9 @@ def register_fonts() -> None:
             pdfmetrics.registerFont(TTFont(name, str(path)))
         # Italic entries first: the last mapping of a face decides how it reads back, and
         # REGULAR/BOLD must read back as upright regular/bold.
-        for bold, italic, face in ((0, 1, REGULAR), (1, 1, BOLD), (0, 0, REGULAR), (1, 0, BOLD)):
+        faces: tuple[tuple[Literal[0, 1], Literal[0, 1], str], ...] = (
+            (0, 1, REGULAR), (1, 1, BOLD), (0, 0, REGULAR), (1, 0, BOLD))
+        for bold, italic, face in faces:
             addMapping(REGULAR, bold, italic, face)
         _registered = True
 

@@ -33,10 +33,13 @@ from viveka_pos.printing.paging import DocumentInfo, Margins, build_pdf, frame_w
 from viveka_pos.printing.shop import ShopView, state_label
 from viveka_pos.printing.styles import HAIRLINE, INK, RULE, SHADE, styles
 from viveka_pos.printing.tables import (
+    boxed_pair,
     header_width,
+    label_values,
     natural_width,
     ruled_style,
     share_room,
+    side_by_side,
     text_cell,
 )
 from viveka_pos.printing.text import esc, multiline
@@ -123,37 +126,16 @@ def _header(view: InvoiceView, shop: ShopView) -> Table:
     left: Flowable | list[Flowable] = shop_block
     if logo is not None:
         logo_cell = logo.drawWidth + 4 * mm
-        left = Table(
-            [[logo, shop_block]],
-            colWidths=[logo_cell, left_width - logo_cell],
-            style=TableStyle([
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]),
-        )
+        left = side_by_side(logo, shop_block, (logo_cell, left_width - logo_cell))
 
-    meta_rows = [[view.number_label, view.number],
-                 ["Date" if view.is_credit_note else "Invoice date", view.date]]
+    meta_rows = [(view.number_label, view.number),
+                 ("Date" if view.is_credit_note else "Invoice date", view.date)]
     if view.reference_number:
-        meta_rows += [["Against invoice", view.reference_number],
-                      ["Invoice date", view.reference_date]]
+        meta_rows += [("Against invoice", view.reference_number),
+                      ("Invoice date", view.reference_date)]
     if view.due_date and not view.cancelled:
-        meta_rows.append(["Due date", view.due_date])
-    meta = Table(
-        [[Paragraph(label, s.small), Paragraph(f"<b>{esc(value)}</b>", s.right)]
-         for label, value in meta_rows],
-        colWidths=[22 * mm, _WIDTH - left_width - 22 * mm],
-        style=TableStyle([
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 1),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ("LINEBELOW", (0, 0), (-1, -2), 0.25, HAIRLINE),
-        ]),
-    )
+        meta_rows.append(("Due date", view.due_date))
+    meta = label_values(meta_rows, 22 * mm, _WIDTH - left_width)
     right: list[Flowable] = [Paragraph(view.title, s.title_right)]
     if view.copy_label:
         right.append(Paragraph(esc(view.copy_label.upper()), s.small_right))
@@ -161,19 +143,10 @@ def _header(view: InvoiceView, shop: ShopView) -> Table:
         right.append(Paragraph(f'<font color="#b00020"><b>CANCELLED</b> — '
                                f'{esc(view.cancelled)}</font>', s.small_right))
     right += [Spacer(1, 2 * mm), meta]
-    return Table(
-        [[left, right]],
-        colWidths=[left_width, _WIDTH - left_width],
-        style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (0, 0), 6 * mm),
-            ("RIGHTPADDING", (1, 0), (1, 0), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-            ("LINEBELOW", (0, 0), (-1, -1), 1.2, INK),
-        ]),
-    )
+    return side_by_side(left, right, (left_width, _WIDTH - left_width), gap=6 * mm, style=[
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+        ("LINEBELOW", (0, 0), (-1, -1), 1.2, INK),
+    ])
 
 
 def _state_name(shop: ShopView) -> str:
@@ -220,19 +193,7 @@ def _parties(view: InvoiceView) -> Table:
         Paragraph("Tax payable on reverse charge: No", s.body),
     ]
     left_width = _WIDTH * 0.58
-    return Table(
-        [[bill_to, supply]],
-        colWidths=[left_width, _WIDTH - left_width],
-        style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-            ("LINEAFTER", (0, 0), (0, 0), 0.6, RULE),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5 * mm),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
-        ]),
-    )
+    return boxed_pair(bill_to, supply, (left_width, _WIDTH - left_width))
 
 
 def _customer_state(view: InvoiceView) -> str:
@@ -305,7 +266,8 @@ def _closing(view: InvoiceView, shop: ShopView) -> list[Flowable]:
     blocks: list[Flowable] = []
     if (len(view.tax_rows) <= _SIDE_BY_SIDE_TAX_ROWS
             and summary_width + 6 * mm + totals_width <= _WIDTH):
-        blocks.append(_side_by_side(summary, totals, _WIDTH - totals_width))
+        left_width = _WIDTH - totals_width
+        blocks.append(side_by_side(summary, totals, (left_width, _WIDTH - left_width)))
     else:
         totals.hAlign = "RIGHT"
         blocks += [summary, Spacer(1, 3 * mm), totals]
@@ -396,20 +358,6 @@ def _totals(view: InvoiceView) -> tuple[Table, float]:
     return table, width
 
 
-def _side_by_side(left: Flowable, right: Flowable, left_width: float) -> Table:
-    return Table(
-        [[left, right]],
-        colWidths=[left_width, _WIDTH - left_width],
-        style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-        ]),
-    )
-
-
 def _payment_block(view: InvoiceView, shop: ShopView) -> Table:
     s = styles()
     status_style = "<b>" if view.status == PAID else '<b><font color="#b00020">'
@@ -434,19 +382,10 @@ def _payment_block(view: InvoiceView, shop: ShopView) -> Table:
             Paragraph(f"UPI: {esc(shop.upi_id)}", s.small_right),
         ]
     qr_width = _QR_SIZE + 16 * mm
-    return Table(
-        [[left, right]],
-        colWidths=[_WIDTH - qr_width, qr_width],
-        style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("LEFTPADDING", (1, 0), (1, 0), 6 * mm),
-            ("ALIGN", (1, 0), (1, 0), "RIGHT"),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-        ]),
-    )
+    return side_by_side(left, right, (_WIDTH - qr_width, qr_width), style=[
+        ("LEFTPADDING", (1, 0), (1, 0), 6 * mm),
+        ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+    ])
 
 
 def _credit_block(view: InvoiceView) -> Flowable:
@@ -502,17 +441,7 @@ def _sign_off(view: InvoiceView, shop: ShopView) -> Table:
         Spacer(1, 15 * mm),
         Paragraph("Authorised signatory", s.small_right),
     ]
-    return Table(
-        [[left, signature]],
-        colWidths=[_WIDTH - sign_width, sign_width],
-        style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (0, 0), 6 * mm),
-            ("RIGHTPADDING", (1, 0), (1, 0), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE),
-            ("TOPPADDING", (0, 0), (-1, 0), 2 * mm),
-        ]),
-    )
+    return side_by_side(left, signature, (_WIDTH - sign_width, sign_width), gap=6 * mm, style=[
+        ("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE),
+        ("TOPPADDING", (0, 0), (-1, 0), 2 * mm),
+    ])

@@ -46,7 +46,8 @@ def pin_creation_date(canvas: Canvas, created: Any) -> None:
     stamp.t = moment.timestamp()
     stamp.lt = moment.utctimetuple()
     stamp.YMDhms = tuple(stamp.lt)[:6]
-    canvas._doc._timeStamp = stamp
+    # ReportLab keeps the creation date on its private document object (no public setter).
+    canvas._doc._timeStamp = stamp  # type: ignore[attr-defined]
 
 
 class _CountingCanvas(Canvas):
@@ -61,7 +62,7 @@ class _CountingCanvas(Canvas):
 
     def showPage(self) -> None:
         self._pending.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # Canvas's own page reset, private
 
     def save(self) -> None:
         count = len(self._pending)

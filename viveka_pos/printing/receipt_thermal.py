@@ -132,7 +132,7 @@ class _Builder:
         size = self.paper.size
         parts = wrap(text, self.paper.room - indent, size=size, bold=bold)
         for n, part in enumerate(parts):
-            runs = (Run(part, self.paper.left + indent, size, bold),)
+            runs: tuple[Run, ...] = (Run(part, self.paper.left + indent, size, bold),)
             if n == 0:
                 runs = (Run(number, self.paper.left, size, bold), *runs)
             self.lines.append(Line(self._leading(size), runs))
@@ -199,8 +199,8 @@ def _layout(view: InvoiceView, shop_view: ShopView, width_mm: int) -> ReceiptLay
     money = _money
 
     b.text(shop_view.name, size=size + 3.5, bold=True, align="center")
-    for line in shop_view.address_lines:
-        b.text(line, size=small, align="center")
+    for address_line in shop_view.address_lines:
+        b.text(address_line, size=small, align="center")
     if shop_view.phone:
         b.text(f"Phone: {shop_view.phone}", size=small, align="center")
     if shop_view.gstin:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
@@ -38,7 +39,11 @@ class Styles:
     right: ParagraphStyle
 
 
-def _style(name: str, size: float, *, bold: bool = False, align: int = TA_LEFT,
+#: ReportLab's paragraph alignments (TA_LEFT, TA_CENTER, TA_RIGHT, TA_JUSTIFY)
+Alignment = Literal[0, 1, 2, 4]
+
+
+def _style(name: str, size: float, *, bold: bool = False, align: Alignment = TA_LEFT,
            color: colors.Color = INK, leading: float | None = None) -> ParagraphStyle:
     return ParagraphStyle(
         name,

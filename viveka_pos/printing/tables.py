@@ -1,15 +1,29 @@
-"""Column sizing and the common look of the ruled tables on A4 documents."""
+"""Column sizing, the common look of the ruled tables on A4 documents, and the two-column
+blocks (side by side, boxed pair, label and value list) their headers are made of."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph, TableStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from viveka_pos.printing.fonts import BOLD, REGULAR, text_width
-from viveka_pos.printing.styles import CELL_PAD_X, CELL_PAD_Y, HAIRLINE, INK, RULE, SHADE
+from viveka_pos.printing.styles import (
+    CELL_PAD_X,
+    CELL_PAD_Y,
+    HAIRLINE,
+    INK,
+    RULE,
+    SHADE,
+    styles,
+)
 from viveka_pos.printing.text import esc
+
+#: one command of a ReportLab ``TableStyle``: ("NAME", (col, row), (col, row), values...)
+StyleCommand = tuple[Any, ...]
 
 
 def text_cell(text: str, width: float, style: ParagraphStyle) -> str | Paragraph:
@@ -67,7 +81,7 @@ def ruled_style(
     total_row: bool = False,
 ) -> TableStyle:
     """Light horizontal rules, a shaded header row and (optionally) a bold totals row."""
-    commands: list[tuple[object, ...]] = [
+    commands: list[StyleCommand] = [
         ("FONT", (0, 0), (-1, -1), REGULAR, size),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -94,3 +108,58 @@ def ruled_style(
             ("LINEABOVE", (0, -1), (-1, -1), 0.6, RULE),
         ]
     return TableStyle(commands)
+
+
+Cell = Flowable | Sequence[Flowable]
+
+
+def side_by_side(left: Cell, right: Cell, widths: tuple[float, float], *, gap: float = 0.0,
+                 style: Sequence[StyleCommand] = ()) -> Table:
+    """Two blocks next to each other, tops aligned, with no padding but ``gap`` after the
+    left one; ``style`` adds rules, alignment or padding of its own."""
+    commands: list[StyleCommand] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]
+    if gap:
+        commands.append(("RIGHTPADDING", (0, 0), (0, 0), gap))
+    return Table([[left, right]], colWidths=list(widths),
+                 style=TableStyle([*commands, *style]))
+
+
+def boxed_pair(left: Cell, right: Cell, widths: tuple[float, float]) -> Table:
+    """Two blocks in one ruled box with a rule between them (bill to / supply)."""
+    return Table(
+        [[left, right]],
+        colWidths=list(widths),
+        style=TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+            ("LINEAFTER", (0, 0), (0, 0), 0.6, RULE),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5 * mm),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
+        ]),
+    )
+
+
+def label_values(rows: Sequence[tuple[str, str]], label_width: float, width: float) -> Table:
+    """A document's number, dates and status: small labels, bold values on the right, a
+    hairline between rows."""
+    s = styles()
+    return Table(
+        [[Paragraph(label, s.small), Paragraph(f"<b>{esc(value)}</b>", s.right)]
+         for label, value in rows],
+        colWidths=[label_width, width - label_width],
+        style=TableStyle([
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ("LINEBELOW", (0, 0), (-1, -2), 0.25, HAIRLINE),
+        ]),
+    )

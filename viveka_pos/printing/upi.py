@@ -39,7 +39,8 @@ def _qr_path(payload: str) -> tuple[int, str]:
     dark modules in a row is one rectangle. Cached: the receipt and the A4 invoice of the
     same bill encode the same link.
     """
-    encoder = QrCodeWidget(payload, barLevel="M").qr
+    # ``qr`` is made by the widget's value setter; the ReportLab stubs do not declare it.
+    encoder = QrCodeWidget(payload, barLevel="M").qr  # type: ignore[attr-defined]
     encoder.make()
     count = encoder.getModuleCount()
     side = count + 2 * QUIET_ZONE

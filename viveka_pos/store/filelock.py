@@ -1,8 +1,13 @@
-"""One process per data directory, enforced with an OS file lock.
+"""One process per data directory, enforced with an OS file lock from the ``filelock`` library.
 
-The lock is tied to an open file handle, so the operating system releases it when the
-process ends for any reason (including a crash or SIGKILL): a stale lock never blocks the
-shop the next morning.
+The lock is ``flock`` on POSIX and ``LockFileEx`` on Windows, both tied to an open handle,
+so the operating system releases it when the process ends for any reason (including a crash
+or SIGKILL): a stale lock never blocks the shop the next morning.
+
+The lock file also says which process holds the folder, so a refused second start can name
+it. On Windows the library locks byte 0 of the file, and a Windows byte-range lock is
+mandatory (no other process can read that byte), so the process id is written after it:
+the file holds one newline, then the id.
 """
 
 from __future__ import annotations
@@ -11,16 +16,29 @@ import errno
 import os
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from .errors import StoreLockedError
 
 LOCK_NAME = "viveka.lock"
+_HOLDER_OFFSET = 1  # past the byte the Windows lock makes unreadable to others
 _UNWRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC})
 
 
 class DataDirLock:
+    """The lock on one data folder, taken by :meth:`acquire` and given back by :meth:`release`."""
+
     def __init__(self, data_dir: Path):
         self.path = data_dir / LOCK_NAME
-        self._handle: int | None = None
+        self._lock = FileLock(
+            self.path,
+            timeout=0,  # a second program is refused at once, it never waits
+            mode=0o600,
+            thread_local=False,  # the store may be closed from another thread than opened it
+            fallback_to_soft=False,  # a marker-file lock would outlive a crash
+            preserve_lock_file=True,  # the file stays, as on POSIX, so it never changes name
+            on_acquired=_write_holder,
+        )
 
     def acquire(self, *, required: bool = True) -> None:
         """Take the lock, or raise :class:`StoreLockedError`.
@@ -30,73 +48,43 @@ class DataDirLock:
         there either.
         """
         try:
-            handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            if required or exc.errno not in _UNWRITABLE:
-                raise
-            return
-        try:
-            _lock_exclusive(handle)
-        except OSError:
-            holder = _read_holder(handle)
-            os.close(handle)
+            self._lock.acquire()
+        except Timeout:
+            holder = _read_holder(self.path)
             who = f" (process {holder})" if holder else ""
             raise StoreLockedError(
                 f"Viveka POS is already running on the data folder {self.path.parent}{who}. "
                 "Close the other window first, or start with a different --data-dir."
             ) from None
-        self._handle = handle
-        try:  # who holds it, for the message above: nice to have, never needed
-            os.ftruncate(handle, 0)
-            os.lseek(handle, 0, os.SEEK_SET)  # the lock call may have moved the position
-            os.write(handle, str(os.getpid()).encode())
-            os.fsync(handle)
-        except OSError:
-            pass
+        except OSError as exc:
+            if required or exc.errno not in _UNWRITABLE:
+                raise
 
     def release(self) -> None:
-        if self._handle is None:
-            return
-        try:
-            _unlock(self._handle)
-        finally:
-            os.close(self._handle)
-            self._handle = None
+        if self._lock.is_locked:
+            self._lock.release(force=True)
 
     @property
     def held(self) -> bool:
-        return self._handle is not None
+        return self._lock.is_locked
 
 
-def _read_holder(handle: int) -> str:
+def _write_holder(handle: int) -> None:
+    """Record this process's id in the lock file: nice to have for the message, never needed."""
+    record = b"\n" + str(os.getpid()).encode()
     try:
         os.lseek(handle, 0, os.SEEK_SET)
-        return os.read(handle, 32).decode(errors="replace").strip()
+        os.write(handle, record)
+        os.ftruncate(handle, len(record))
+        os.fsync(handle)
+    except OSError:
+        pass
+
+
+def _read_holder(path: Path) -> str:
+    try:
+        with path.open("rb", buffering=0) as handle:
+            handle.seek(_HOLDER_OFFSET)
+            return handle.read(32).decode(errors="replace").strip()
     except OSError:
         return ""
-
-
-if os.name == "nt":  # pragma: no cover - exercised by the Windows lane
-    import msvcrt
-
-    # Windows byte-range locks are mandatory: other processes cannot read locked bytes. The
-    # lock is therefore taken on a byte past the process id written at the start of the
-    # file, so a refused second start can still say which process holds the folder.
-    _LOCKED_BYTE = 4096
-
-    def _lock_exclusive(handle: int) -> None:
-        os.lseek(handle, _LOCKED_BYTE, os.SEEK_SET)
-        msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
-
-    def _unlock(handle: int) -> None:
-        os.lseek(handle, _LOCKED_BYTE, os.SEEK_SET)
-        msvcrt.locking(handle, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock_exclusive(handle: int) -> None:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _unlock(handle: int) -> None:
-        fcntl.flock(handle, fcntl.LOCK_UN)

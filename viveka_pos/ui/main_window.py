@@ -216,8 +216,11 @@ class MainWindow(QMainWindow):
                   on_failed=lambda exc: log.warning("today's sales unavailable: %s", exc))
 
     # ---------------------------------------------------------------- screens
-    def screen(self, key: str) -> QWidget:
-        """The screen for ``key``, built on first use."""
+    def screen(self, key: str) -> QWidget:  # type: ignore[override]
+        """The screen for ``key``, built on first use.
+
+        (It hides ``QWidget.screen()``, the monitor: ask ``windowHandle().screen()`` for that.)
+        """
         widget = self.screens.get(key)
         if widget is None:
             spec = next(s for s in SCREENS if s.key == key)

@@ -152,9 +152,16 @@ def test_resend_waits_for_the_cool_down(otp: OtpService, store: Store,
     assert doc["createdAt"] == challenge.created_at == otp.now()
 
 
-def test_another_purpose_is_not_held_by_the_cool_down(otp: OtpService) -> None:
-    otp.send(PHONE, "register")
-    otp.send(PHONE, "login")
+def test_another_purpose_is_not_held_by_the_cool_down(otp: OtpService, store: Store) -> None:
+    register = otp.send(PHONE, "register")
+    login = otp.send(PHONE, "login")  # at once: the register cool-down does not hold it
+    assert (register.purpose, login.purpose) == ("register", "login")
+    assert sorted(doc["purpose"] for doc in sessions(store)) == ["login", "register"]
+    otp.verify(PHONE, "register", "1234")  # using one purpose's OTP leaves the other's
+    assert [doc["purpose"] for doc in sessions(store)] == ["login"]
+    assert otp.pending(PHONE, "login") == login
+    with pytest.raises(OtpCooldownError):  # while its own purpose is still held
+        otp.send(PHONE, "login")
 
 
 def test_a_clock_set_back_never_asks_for_more_than_the_cool_down(

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.waiting import wait_for
 from viveka_pos.store import Store, checkpoint, open_store
 from viveka_pos.store.checkpoint import AUTOCHECKPOINT_PAGES, WalCheckpointer
-
-
-def _wait_for(condition, seconds: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def _autocheckpoint(store: Store) -> int:
@@ -31,7 +22,7 @@ def test_commits_leave_checkpoints_to_the_background_thread(store: Store) -> Non
         db.items.insert_many([{"name": f"Item {i}", "note": "x" * 500} for i in range(2000)])
     checkpointer = store.engine._checkpointer
     assert checkpointer is not None
-    assert _wait_for(lambda: checkpointer.runs >= 1)
+    wait_for(lambda: checkpointer.runs >= 1, what="a checkpoint")
     # Everything in the log has reached the database file: a reader of the file alone (no
     # WAL) would see all 2000 documents.
     probe = sqlite3.connect(str(store.db_path))
@@ -55,7 +46,7 @@ def test_close_stops_the_thread_and_leaves_no_log(store: Store) -> None:
 def test_a_checkpointer_that_cannot_work_gives_way_to_sqlite(store: Store,
                                                              tmp_path: Path) -> None:
     broken = WalCheckpointer(tmp_path / "no-such-folder" / "viveka.sqlite3")
-    assert _wait_for(lambda: broken.failed)
+    wait_for(lambda: broken.failed, what="the failure recorded")
     store.db.items.insert_one({"name": "Broom"})  # starts the real checkpointer
     store.engine._checkpointer.stop()  # type: ignore[union-attr]
     store.engine._checkpointer = broken

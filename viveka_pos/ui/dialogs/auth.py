@@ -291,7 +291,7 @@ class _OtpDialog(QDialog):
             self._set_busy(None)
             on_success(result)
 
-        def failed(error: Exception) -> None:
+        def failed(error: BaseException) -> None:
             if self._closed:
                 return
             self._set_busy(None)
@@ -315,7 +315,7 @@ class _OtpDialog(QDialog):
             label.clear()
             label.hide()
 
-    def _show_error(self, error: Exception) -> None:
+    def _show_error(self, error: BaseException) -> None:
         field, message = "general", UNEXPECTED
         if isinstance(error, ValidationError):
             field, message = error.field, error.message

@@ -16,7 +16,7 @@ from ..workers import start_job
 def run_in_background(
     fn: Callable[[], Any],
     on_success: Callable[[Any], None],
-    on_failure: Callable[[Exception], None],
+    on_failure: Callable[[BaseException], None],
 ) -> None:
     """Call ``fn`` on the global thread pool; one callback runs later on the UI thread.
 

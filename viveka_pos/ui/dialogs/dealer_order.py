@@ -10,14 +10,11 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QWidget,
 )
 
@@ -27,6 +24,7 @@ from ...services.formatting import quantity
 from ...services.search import ItemSearchIndex
 from ..models.rows import Column, RowTableModel
 from ..widgets.fields import amount_edit, quantity_edit
+from ..widgets.tables import record_table
 from .dealer_forms import DateChoice, _FormDialog
 
 #: create(items, is_urgent, delivery_instructions, notes, total_amount, due_date) -> order
@@ -81,7 +79,7 @@ class OrderDialog(_FormDialog):
             Column("Code", lambda d: d.get("code", "")),
             Column("Stock", lambda d: quantity(d.get("stock")), right=True),
         ])
-        self.found = self._table(self.found_model)
+        self.found = record_table(self.found_model, row_height=None, word_wrap=True)
         self.found.setFixedHeight(120)
         self.found.doubleClicked.connect(lambda _i: self.add_highlighted())
         self.body.addWidget(self.found)
@@ -92,7 +90,7 @@ class OrderDialog(_FormDialog):
             Column("In stock", lambda r: quantity(r[0].get("stock")), right=True),
             Column("Order qty", lambda r: r[1], right=True),
         ])
-        self.lines_view = self._table(self.lines_model)
+        self.lines_view = record_table(self.lines_model, row_height=None, word_wrap=True)
         self.lines_view.installEventFilter(self)
         self.body.addWidget(self.errors.bind("items", self.lines_view), 1)
         remove = QPushButton("Remove line")
@@ -117,19 +115,6 @@ class OrderDialog(_FormDialog):
         self.errors.add_row(self.form, "Due date", "dueDate", self.due)
         self.finish()
         self.query.setFocus()
-
-    @staticmethod
-    def _table(model: RowTableModel[Any]) -> QTableView:
-        view = QTableView()
-        view.setModel(model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.verticalHeader().hide()
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        return view
 
     # ------------------------------------------------------------------ lines
     def _find(self, text: str) -> None:

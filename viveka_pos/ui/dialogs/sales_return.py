@@ -205,8 +205,9 @@ class ReturnDialog(QDialog):
             return  # "A" typed into a text box is just a letter
         self.table.blockSignals(True)
         for row, line in enumerate(self.lines):
-            if line.left > 0:
-                self.table.item(row, _RETURN).setText(_quantity_text(line.left))
+            cell = self.table.item(row, _RETURN)
+            if line.left > 0 and cell is not None:
+                cell.setText(_quantity_text(line.left))
         self.table.blockSignals(False)
         self.update_preview()
 

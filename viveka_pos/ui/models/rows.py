@@ -33,6 +33,11 @@ class Column(Generic[Row]):
     tooltip: Callable[[Row], str] | None = None
 
 
+def text_at(index: int) -> Callable[[Sequence[str]], str]:
+    """The text of column ``index`` of a row that is a list of texts (report sheets)."""
+    return lambda row: row[index]
+
+
 @dataclass(frozen=True)
 class RowStyle:
     background: str | None = None

@@ -89,7 +89,10 @@ class CartTable(QTableView):
             super().keyPressEvent(event)
 
 
-def _table(view: QTableView) -> QTableView:
+TableView = TypeVar("TableView", bound=QTableView)
+
+
+def _table(view: TableView) -> TableView:
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -590,8 +593,8 @@ class BillingScreen(QWidget):
                  "10%.")
         if dialog.exec() and dialog.result_value is not None:
             self._show_view(dialog.result_value, select_row=index)
-            discount = paise_of(self.cart_model.row_at(index)[0].get("lineDiscount", 0)) \
-                if self.cart_model.row_at(index) else 0
+            shown = self.cart_model.row_at(index)
+            discount = paise_of(shown[0].get("lineDiscount", 0)) if shown else 0
             self.say(f"{line['itemNameSnapshot']}: discount {money(discount)}"
                      if discount else f"{line['itemNameSnapshot']}: no discount")
         self.focus_search()

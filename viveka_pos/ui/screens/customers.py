@@ -8,16 +8,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFrame,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableView,
-    QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -32,7 +25,8 @@ from ..dialogs.sales_return import run_return
 from ..errors import show_error
 from ..models.rows import Column, RowStyle, RowTableModel
 from ..print_jobs import print_invoice
-from ..theme import polish
+from ..widgets.tables import record_table
+from .list_detail import ListDetailScreen, primary
 
 LIST_LIMIT = 500
 
@@ -52,21 +46,6 @@ def status(invoice: dict[str, Any]) -> str:
     return "Unpaid" if paise_of(invoice.get("paidAmount")) == 0 else "Part paid"
 
 
-def _table(model: RowTableModel[Any], stretch: int = 0) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(28)
-    view.setWordWrap(False)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
-
-
 def invoice_columns() -> list[Column[dict[str, Any]]]:
     return [
         Column("Invoice", lambda d: d.get("invoiceNumber", "")),
@@ -80,125 +59,55 @@ def invoice_columns() -> list[Column[dict[str, Any]]]:
     ]
 
 
-class CustomersScreen(QWidget):
+class CustomersScreen(ListDetailScreen):
     title = "Customers"
 
     def __init__(self, services: ShopServices, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.services = services
+        super().__init__(services, parent)
         self.customers = services.customers
-        self.current: dict[str, Any] | None = None
-        self.last_message = ""
         self._build()
         self.refresh()
 
-    def _zone(self) -> str:
-        return self.services.scope.settings().get("timeZone") or "Asia/Kolkata"
-
     def _build(self) -> None:
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(12, 12, 12, 12)
-        outer.setSpacing(12)
-
-        left = QVBoxLayout()
-        top = QHBoxLayout()
-        self.query = QLineEdit()
-        self.query.setObjectName("searchBox")
-        self.query.setPlaceholderText("Search by phone or name")
-        self.query.setClearButtonEnabled(True)
-        self.query.textChanged.connect(lambda *_: self._search())
-        top.addWidget(self.query, 1)
-        add = QPushButton("Add customer")
-        add.setObjectName("primary")
-        add.clicked.connect(self.add_customer)
-        top.addWidget(add)
-        left.addLayout(top)
-        self.list_model: RowTableModel[dict[str, Any]] = RowTableModel([
-            Column("Name", lambda c: c.get("name") or "—"),
-            Column("Phone", lambda c: c.get("phoneNumber", "")),
-            Column("Last purchase", lambda c: moment(c.get("lastPurchaseAt"), self._zone()),
-                   sort_key=lambda c: (c.get("lastPurchaseAt") is not None,
-                                       c.get("lastPurchaseAt") or 0)),
-        ])
-        self.list = _table(self.list_model)
-        self.list.setSortingEnabled(True)
-        self.list.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.list.selectionModel().currentRowChanged.connect(lambda *_: self._selected())
-        left.addWidget(self.list, 1)
-        self.list_hint = QLabel()
-        self.list_hint.setObjectName("hint")
-        left.addWidget(self.list_hint)
-        holder = QWidget()
-        holder.setLayout(left)
-        holder.setFixedWidth(430)
-        outer.addWidget(holder)
-
-        right = QVBoxLayout()
-        right.setSpacing(8)
-        card = QFrame()
-        card.setObjectName("card")
-        card_layout = QHBoxLayout(card)
-        self.details = QLabel("Pick a customer on the left.")
-        self.details.setObjectName("customerDetails")
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        card_layout.addWidget(self.details, 1)
-        side = QVBoxLayout()
+        self.query = self._build_list(
+            placeholder="Search by phone or name", on_search=lambda *_: self._search(),
+            add_text="Add customer", on_add=self.add_customer, width=430,
+            columns=[
+                Column("Name", lambda c: c.get("name") or "—"),
+                Column("Phone", lambda c: c.get("phoneNumber", "")),
+                Column("Last purchase", lambda c: moment(c.get("lastPurchaseAt"), self._zone()),
+                       sort_key=lambda c: (c.get("lastPurchaseAt") is not None,
+                                           c.get("lastPurchaseAt") or 0)),
+            ])
         self.dues = QLabel()
-        self.dues.setObjectName("duesFigure")
-        self.dues.setAlignment(Qt.AlignmentFlag.AlignRight)
-        side.addWidget(self.dues)
         self.edit_button = QPushButton("Edit details")
         self.edit_button.clicked.connect(self.edit_customer)
-        side.addWidget(self.edit_button)
-        side.addStretch(1)
-        card_layout.addLayout(side)
-        right.addWidget(card)
+        self._build_detail(figure=self.dues, buttons=[self.edit_button],
+                           placeholder="Pick a customer on the left.")
 
-        self.tabs = QTabWidget()
-        pending_page = QWidget()
-        pending_layout = QVBoxLayout(pending_page)
         self.pending_model: RowTableModel[dict[str, Any]] = RowTableModel(
             invoice_columns())
-        self.pending = _table(self.pending_model)
-        pending_layout.addWidget(self.pending, 1)
-        buttons = QHBoxLayout()
-        self.pay_button = QPushButton("Record payment…")
-        self.pay_button.setObjectName("primary")
+        self.pending = record_table(self.pending_model)
+        self.pay_button = primary(QPushButton("Record payment…"))
         self.pay_button.clicked.connect(self.record_payment)
         self.print_pending = QPushButton("Print invoice")
         self.print_pending.clicked.connect(lambda: self.print_selected(self.pending,
                                                                        self.pending_model))
-        buttons.addStretch(1)
-        buttons.addWidget(self.print_pending)
-        buttons.addWidget(self.pay_button)
-        pending_layout.addLayout(buttons)
-        self.tabs.addTab(pending_page, "Pending invoices")
+        self.add_tab("Pending invoices", self.pending, None, self.print_pending,
+                     self.pay_button)
 
-        history_page = QWidget()
-        history_layout = QVBoxLayout(history_page)
         self.history_model: RowTableModel[dict[str, Any]] = RowTableModel(
             [*invoice_columns()[:5],
              Column("Status", status)],
             style=lambda d: RowStyle(foreground="#9a3412") if balance(d) > 0 else None)
-        self.history = _table(self.history_model)
-        history_layout.addWidget(self.history, 1)
-        history_buttons = QHBoxLayout()
-        history_buttons.addStretch(1)
+        self.history = record_table(self.history_model)
         self.return_button = QPushButton("Return / cancel…  Ctrl+R")
         self.return_button.clicked.connect(self.take_back)
-        history_buttons.addWidget(self.return_button)
         print_history = QPushButton("Print invoice")
         print_history.clicked.connect(lambda: self.print_selected(self.history,
                                                                   self.history_model))
-        history_buttons.addWidget(print_history)
-        history_layout.addLayout(history_buttons)
-        self.tabs.addTab(history_page, "Purchase history")
-        right.addWidget(self.tabs, 1)
-        self.message = QLabel()
-        self.message.setObjectName("hint")
-        right.addWidget(self.message)
-        outer.addLayout(right, 1)
+        self.add_tab("Purchase history", self.history, None, self.return_button,
+                     print_history)
         self._show_customer(None)
         shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -218,27 +127,17 @@ class CustomersScreen(QWidget):
         self.list_hint.setText(f"{len(rows)} customer(s)" + (
             f" — showing the first {LIST_LIMIT}; type to narrow" if len(rows) == LIST_LIMIT
             else ""))
-        row = self.list_model.find_row(lambda c: c["_id"] == keep) if keep else -1
-        if row < 0 and rows:
-            row = 0
-        if row >= 0:
-            self.list.selectRow(row)
-            self._selected()
-        else:
-            self._show_customer(None)
+        self._reselect(keep)
 
     def _selected(self) -> None:
-        self._show_customer(self.list_model.row_at(self.list.currentIndex().row()))
+        self._show_customer(self.selected_record())
 
     def select_customer(self, customer_id: Any) -> bool:
-        row = self.list_model.find_row(lambda c: c["_id"] == customer_id)
-        if row < 0:
-            self.query.clear()
-            row = self.list_model.find_row(lambda c: c["_id"] == customer_id)
-        if row >= 0:
-            self.list.selectRow(row)
-            self._selected()
-        return row >= 0
+        """Show this customer, clearing the search when it hides them."""
+        if self.select_record(customer_id):
+            return True
+        self.query.clear()
+        return self.select_record(customer_id)
 
     def _show_customer(self, customer: dict[str, Any] | None) -> None:
         self.current = customer
@@ -263,9 +162,8 @@ class CustomersScreen(QWidget):
         pending = sorted((d for d in invoices if not d.get("isFinalized")),
                          key=lambda d: d["generatedAt"])
         dues = sum(balance(d) for d in pending)
-        self.dues.setText(f"Dues\n{money(dues)}" if dues else "No dues")
-        self.dues.setProperty("owing", bool(dues))
-        polish(self.dues)
+        self.show_figure(self.dues, f"Dues\n{money(dues)}" if dues else "No dues",
+                         owing=bool(dues))
         self.pending_model.set_rows(pending)
         self.history_model.set_rows(invoices)
         if pending:
@@ -300,11 +198,10 @@ class CustomersScreen(QWidget):
         if dialog.exec() and dialog.updated is not None:
             updated = dialog.updated
             left = balance(updated)
-            self.last_message = (f"Invoice {updated['invoiceNumber']} is now fully paid."
-                                 if updated.get("isFinalized") else
-                                 f"Payment recorded; {money(left)} still due on "
-                                 f"{updated['invoiceNumber']}.")
-            self.message.setText(self.last_message)
+            self.say(f"Invoice {updated['invoiceNumber']} is now fully paid."
+                     if updated.get("isFinalized") else
+                     f"Payment recorded; {money(left)} still due on "
+                     f"{updated['invoiceNumber']}.")
             if self.current is not None:
                 self._show_customer(self.customers.get(self.current["_id"]))
 
@@ -318,8 +215,7 @@ class CustomersScreen(QWidget):
         message = run_return(self, self.services, invoice=invoice,
                              on_message=self.message.setText)
         if message:
-            self.last_message = message
-            self.message.setText(message)
+            self.say(message)
             self._show_customer(self.customers.get(self.current["_id"]))
 
     def print_selected(self, view: QTableView, model: RowTableModel[dict[str, Any]]) -> None:

@@ -6,20 +6,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
-    QFrame,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
-    QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -37,8 +28,9 @@ from ..dialogs.dealer_order import OrderDialog
 from ..errors import show_error
 from ..models.rows import Column, RowStyle, RowTableModel
 from ..print_jobs import send_to_printer
-from ..theme import polish
+from ..widgets.tables import record_table
 from ..workers import start_job
+from .list_detail import ListDetailScreen, primary
 
 STATUS_TEXT = {"pending": "Pending", "delivered": "Delivered", "cancelled": "Cancelled"}
 
@@ -49,107 +41,39 @@ def dealer_service(services: ShopServices) -> DealerService:
     return found if isinstance(found, DealerService) else DealerService(services.scope)
 
 
-def _table(model: RowTableModel[Any], stretch: int) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(28)
-    view.setWordWrap(False)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
-
-
-class DealersScreen(QWidget):
+class DealersScreen(ListDetailScreen):
     title = "Dealers"
 
     def __init__(self, services: ShopServices, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.services = services
+        super().__init__(services, parent)
         self.dealers = dealer_service(services)
-        self.current: dict[str, Any] | None = None
         self.dues: dict[Any, DealerDues] = {}
-        self.last_message = ""
         self._build()
         self.refresh()
 
-    def _zone(self) -> str:
-        return self.services.scope.settings().get("timeZone") or "Asia/Kolkata"
-
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(12, 12, 12, 12)
-        outer.setSpacing(12)
-
-        left = QVBoxLayout()
-        top = QHBoxLayout()
-        self.filter = QLineEdit()
-        self.filter.setObjectName("searchBox")
-        self.filter.setPlaceholderText("Filter dealers")
-        self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(lambda text: self.list_model.set_filter(text))
-        top.addWidget(self.filter, 1)
-        add = QPushButton("Add dealer")
-        add.setObjectName("primary")
-        add.clicked.connect(self.add_dealer)
-        top.addWidget(add)
-        left.addLayout(top)
         self.show_inactive = QCheckBox("Show inactive dealers")
         self.show_inactive.toggled.connect(lambda *_: self.refresh())
-        left.addWidget(self.show_inactive)
-        self.list_model: RowTableModel[dict[str, Any]] = RowTableModel([
-            Column("Dealer", lambda d: d.get("name", ""), searchable=True),
-            Column("Phone", lambda d: d.get("phoneNumber", ""), searchable=True),
-            Column("Owed", lambda d: self._owed_text(d),
-                   sort_key=lambda d: self._owed(d), right=True),
-        ], style=lambda d: None if d.get("isActive", True) else RowStyle(foreground="#9aa3ad"))
-        self.list = _table(self.list_model, 0)
-        self.list.setSortingEnabled(True)
-        self.list.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.list.selectionModel().currentRowChanged.connect(lambda *_: self._selected())
-        left.addWidget(self.list, 1)
-        self.list_hint = QLabel()
-        self.list_hint.setObjectName("hint")
-        left.addWidget(self.list_hint)
-        holder = QWidget()
-        holder.setLayout(left)
-        holder.setFixedWidth(380)
-        outer.addWidget(holder)
-
-        right = QVBoxLayout()
-        right.setSpacing(8)
-        card = QFrame()
-        card.setObjectName("card")
-        card_layout = QHBoxLayout(card)
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.details.setObjectName("customerDetails")
-        card_layout.addWidget(self.details, 1)
-        side = QVBoxLayout()
+        self.filter = self._build_list(
+            placeholder="Filter dealers", on_search=lambda text: self.list_model.set_filter(text),
+            add_text="Add dealer", on_add=self.add_dealer, width=380,
+            under_search=[self.show_inactive],
+            columns=[
+                Column("Dealer", lambda d: d.get("name", ""), searchable=True),
+                Column("Phone", lambda d: d.get("phoneNumber", ""), searchable=True),
+                Column("Owed", lambda d: self._owed_text(d),
+                       sort_key=lambda d: self._owed(d), right=True),
+            ],
+            style=lambda d: None if d.get("isActive", True) else RowStyle(foreground="#9aa3ad"))
         self.owed_label = QLabel()
-        self.owed_label.setObjectName("duesFigure")
-        self.owed_label.setAlignment(Qt.AlignmentFlag.AlignRight)
-        side.addWidget(self.owed_label)
-        buttons = QHBoxLayout()
         self.edit_button = QPushButton("Edit")
         self.edit_button.clicked.connect(self.edit_dealer)
         self.active_button = QPushButton("Deactivate")
         self.active_button.clicked.connect(self.toggle_active)
-        buttons.addWidget(self.edit_button)
-        buttons.addWidget(self.active_button)
-        side.addLayout(buttons)
-        side.addStretch(1)
-        card_layout.addLayout(side)
-        right.addWidget(card)
+        self._build_detail(figure=self.owed_label,
+                           buttons=[self.edit_button, self.active_button])
 
-        self.tabs = QTabWidget()
-        orders_page = QWidget()
-        orders_layout = QVBoxLayout(orders_page)
         self.orders_model: RowTableModel[dict[str, Any]] = RowTableModel([
             Column("Order", lambda o: o.get("orderNumber", "")),
             Column("Placed", lambda o: moment(o.get("createdAt"), self._zone()),
@@ -160,10 +84,8 @@ class DealersScreen(QWidget):
                    if o.get("totalAmount") is not None else "not yet", right=True),
             Column("Pay by", lambda o: day(o.get("dueDate")) if o.get("dueDate") else ""),
         ], style=_order_style)
-        self.orders = _table(self.orders_model, 0)
+        self.orders = record_table(self.orders_model)
         self.orders.selectionModel().currentRowChanged.connect(lambda *_: self._order_buttons())
-        orders_layout.addWidget(self.orders, 1)
-        order_buttons = QHBoxLayout()
         self.order_actions: dict[str, QPushButton] = {}
         for key, text, action in (
             ("new", "New order…", self.new_order),
@@ -174,17 +96,11 @@ class DealersScreen(QWidget):
         ):
             button = QPushButton(text)
             button.clicked.connect(action)
-            if key == "new":
-                button.setObjectName("primary")
-            order_buttons.addWidget(button)
             self.order_actions[key] = button
-            if key == "new":
-                order_buttons.addStretch(1)
-        orders_layout.addLayout(order_buttons)
-        self.tabs.addTab(orders_page, "Orders")
+        primary(self.order_actions["new"])
+        new, *others = self.order_actions.values()
+        self.add_tab("Orders", self.orders, new, None, *others)
 
-        payments_page = QWidget()
-        payments_layout = QVBoxLayout(payments_page)
         self.payments_model: RowTableModel[dict[str, Any]] = RowTableModel([
             Column("Paid on", lambda p: moment(p.get("paidAt"), self._zone()),
                    sort_key=lambda p: p.get("paidAt")),
@@ -193,21 +109,10 @@ class DealersScreen(QWidget):
             Column("Order", lambda p: self._order_number(p.get("orderId"))),
             Column("Note", lambda p: p.get("note", "")),
         ])
-        self.payments = _table(self.payments_model, 4)
-        payments_layout.addWidget(self.payments, 1)
-        pay_row = QHBoxLayout()
-        pay_row.addStretch(1)
-        self.pay_button = QPushButton("Record payment…")
-        self.pay_button.setObjectName("primary")
+        self.payments = record_table(self.payments_model, 4)
+        self.pay_button = primary(QPushButton("Record payment…"))
         self.pay_button.clicked.connect(self.pay)
-        pay_row.addWidget(self.pay_button)
-        payments_layout.addLayout(pay_row)
-        self.tabs.addTab(payments_page, "Payments")
-        right.addWidget(self.tabs, 1)
-        self.message = QLabel()
-        self.message.setObjectName("hint")
-        right.addWidget(self.message)
-        outer.addLayout(right, 1)
+        self.add_tab("Payments", self.payments, None, self.pay_button)
 
     # -------------------------------------------------------------------- data
     def _owed(self, dealer: dict[str, Any]) -> int:
@@ -238,15 +143,10 @@ class DealersScreen(QWidget):
         self.list_model.set_filter(self.filter.text())
         owed = sum(d.due for d in self.dues.values())
         self.list_hint.setText(f"{len(dealers)} dealer(s) · owed in all {money(owed)}")
-        row = self.list_model.find_row(lambda d: d["_id"] == keep) if keep is not None else -1
-        if row < 0 and self.list_model.rowCount():
-            row = 0
-        if row >= 0:
-            self.list.selectRow(row)
-        self._selected()
+        self._reselect(keep)
 
     def _selected(self) -> None:
-        dealer = self.list_model.row_at(self.list.currentIndex().row())
+        dealer = self.selected_record()
         self.current = dealer
         for widget in (self.edit_button, self.active_button, self.tabs):
             widget.setEnabled(dealer is not None)
@@ -272,10 +172,9 @@ class DealersScreen(QWidget):
             lines.append("Inactive")
         self.details.setText("\n".join(lines))
         balance = dues.balance if dues is not None else 0
-        self.owed_label.setText(f"Owed\n{money(balance)}" if balance > 0 else
-                                (f"Advance\n{money(-balance)}" if balance < 0 else "Nothing owed"))
-        self.owed_label.setProperty("owing", balance > 0)
-        polish(self.owed_label)
+        self.show_figure(self.owed_label, f"Owed\n{money(balance)}" if balance > 0 else
+                         (f"Advance\n{money(-balance)}" if balance < 0 else "Nothing owed"),
+                         owing=balance > 0)
         self.active_button.setText("Deactivate" if dealer.get("isActive", True)
                                    else "Reactivate")
         orders = self.dealers.orders(dealer["_id"])
@@ -287,11 +186,7 @@ class DealersScreen(QWidget):
         self._order_buttons()
 
     def select_dealer(self, dealer_id: Any) -> bool:
-        row = self.list_model.find_row(lambda d: d["_id"] == dealer_id)
-        if row >= 0:
-            self.list.selectRow(row)
-            self._selected()
-        return row >= 0
+        return self.select_record(dealer_id)
 
     def selected_order(self) -> dict[str, Any] | None:
         return self.orders_model.row_at(self.orders.currentIndex().row())
@@ -311,10 +206,6 @@ class DealersScreen(QWidget):
         self.order_actions["cancel"].setEnabled(order is not None and status == "pending")
         self.order_actions["bill"].setEnabled(order is not None and status != "cancelled")
         self.order_actions["print"].setEnabled(order is not None)
-
-    def say(self, text: str) -> None:
-        self.last_message = text
-        self.message.setText(text)
 
     def _after(self, text: str, order_id: Any = None) -> None:
         self.refresh()

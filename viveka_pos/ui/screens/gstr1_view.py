@@ -28,7 +28,7 @@ from ...services.formatting import money
 from ...services.gstr1 import Gstr1, portal_json
 from ...services.gstr1_sheets import Sheet, sheets, write_csv
 from ..errors import show_error, user_message
-from ..models.rows import Column, RowTableModel
+from ..models.rows import Column, RowTableModel, text_at
 from ..workers import run_with_progress
 
 
@@ -120,7 +120,7 @@ class Gstr1View(QWidget):
                                                     "Quantity", "Number", "Cancelled",
                                                     "Issued", "Supplies"))}
         columns: list[Column[list[str]]] = [
-            Column(name, (lambda row, n=n: row[n]), right=n in numeric)
+            Column(name, text_at(n), right=n in numeric)
             for n, name in enumerate(sheet.header)]
         model: RowTableModel[list[str]] = RowTableModel(columns)
         model.set_rows(sheet.rows)

@@ -41,7 +41,7 @@ from ...services.report_tables import (
     this_month,
 )
 from ..errors import show_error, user_message
-from ..models.rows import Column, RowStyle, RowTableModel
+from ..models.rows import Column, RowStyle, RowTableModel, text_at
 from ..widgets.sales_chart import SalesChart
 from ..workers import run_with_progress, start_job
 from .gstr1_view import Gstr1View
@@ -303,7 +303,7 @@ class ReportsScreen(QWidget):
         table = built.table
         totals = list(table.totals) if table.totals else None
         columns: list[Column[list[str]]] = [
-            Column(col.name, (lambda r, n=n: r[n]), right=col.align == "right")
+            Column(col.name, text_at(n), right=col.align == "right")
             for n, col in enumerate(table.columns)]
         self.model = RowTableModel(columns, style=lambda row: TOTAL_STYLE if row is totals
                                    else None)

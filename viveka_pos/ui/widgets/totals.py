@@ -29,8 +29,8 @@ class TotalsPanel(QFrame):
         grid.setVerticalSpacing(4)
         self.values: dict[str, QLabel] = {}
         self.captions: dict[str, QLabel] = {}
-        for row, (key, caption) in enumerate(ROWS):
-            name = QLabel(caption)
+        for row, (key, text) in enumerate(ROWS):
+            name = QLabel(text)
             value = QLabel()
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             value.setObjectName("totalValue")

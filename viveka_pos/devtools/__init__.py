@@ -1,1 +1,0 @@
-"""Tools for tests and local development; never used by the running application."""
