@@ -125,6 +125,12 @@ def state_by_code(code: object) -> State | None:
     return _BY_CODE.get(normalized) if normalized else None
 
 
+def state_name(code: object) -> str:
+    """The state's name for a code, or '' when the code is empty or unknown."""
+    state = state_by_code(code) if code else None
+    return state.name if state else ""
+
+
 def state_by_name(name: str) -> State | None:
     """The state with this name, ignoring case, spaces and punctuation; common spellings work."""
     if not isinstance(name, str):

@@ -196,6 +196,8 @@ def import_items_text(scope: ShopScope, text: str, *,
                 db.items.update_one({"_id": row.existing["_id"]}, {"$set": changes})
                 if row.stock is not None:
                     item = db.items.find_one({"_id": row.existing["_id"]})
+                    if item is None:  # updated a line above, in this unit of work
+                        raise RuntimeError(f"item {row.existing['_id']} vanished during import")
                     change = row.stock - quantity_of(item.get("stock"))
                     if change:
                         record_movement(scope, item, change, "adjustment",

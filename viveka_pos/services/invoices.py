@@ -13,7 +13,7 @@ from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.money import format_inr
 from ..domain.numbering import financial_year
-from ..domain.states import state_by_code
+from ..domain.states import state_by_code, state_name
 from ..domain.words import amount_in_words
 from ..store import new_id
 from .carts import CartService, CartView
@@ -169,9 +169,7 @@ class InvoiceService:
             "placeOfSupplyName": place_state.name if place_state else "",
             "customerGstin": customer.get("gstNo", ""),
             "customerAddress": customer.get("address", ""),
-            "customerState": (state_by_code(customer["stateCode"]).name
-                              if customer.get("stateCode") and state_by_code(
-                                  customer["stateCode"]) else ""),
+            "customerState": state_name(customer.get("stateCode")),
             "billDiscount": rupees(totals.bill_discount),
             "pricesIncludeTax": totals.prices_include_tax,
             "totalTaxable": rupees(totals.total_taxable),

@@ -125,7 +125,7 @@ class OtpSessions(Protocol):
     def replace(self, phone: str, purpose: str, doc: dict[str, Any]) -> None:
         """Store a new session (dropping the older one) and count it as a send."""
 
-    def count_wrong(self, db: Any, session: dict[str, Any]) -> None: ...
+    def count_wrong(self, db: Any, session: Mapping[str, Any]) -> None: ...
 
     def consume(self, db: Any, session: dict[str, Any]) -> None: ...
 
@@ -163,7 +163,7 @@ class LocalOtpSessions:
                                     {"_id": key, "sentAt": [*recent, doc["createdAt"]]},
                                     upsert=True)
 
-    def count_wrong(self, db: Any, session: dict[str, Any]) -> None:
+    def count_wrong(self, db: Any, session: Mapping[str, Any]) -> None:
         db.otpsessions.update_one({"_id": session["_id"]}, {"$inc": {"attempts": 1}})
 
     def consume(self, db: Any, session: dict[str, Any]) -> None:

@@ -128,6 +128,8 @@ class PaymentService:
                 "deviceId": self.scope.ctx.device_id,
             })
             fresh = db.invoices.find_one({"_id": doc["_id"]})
+            if fresh is None:  # read back inside the same unit of work: cannot be gone
+                raise RuntimeError(f"invoice {doc['_id']} vanished while taking a payment")
             return apply_payments(db, fresh, now)
 
     def for_invoice(self, invoice: Any) -> list[dict[str, Any]]:
