@@ -120,6 +120,9 @@ class _Item:
     """The remote document once the write landed (the next base of a master document)."""
     target: dict[str, Any] | None = None
     """What the local copy becomes once confirmed (merged fields, ``updatedAt``)."""
+    base: dict[str, Any] | None = None
+    """The remote version this PC last saw of a master document (read once, before its
+    collection's writes; saved again only when the batch finishes)."""
 
     @property
     def collection(self) -> str:
@@ -162,10 +165,12 @@ class Pusher:
         self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
                                  self.state.record_written)
         self.invoices = RemoteInvoices(remote, client_id, self._stamp, self.state.record_written)
+        self._observed: set[str] = set()
 
     # ------------------------------------------------------------------ entry
     def push(self) -> PushResult:
         result = PushResult()
+        self._observed = set()
         self.push_merges()
         records = sorted((r["seq"], r["_id"]) for r in self.store.iter_docs("outbox"))
         ids = [rid for _, rid in records]
@@ -214,7 +219,14 @@ class Pusher:
 
     def _observe_remote(self, collection: str) -> None:
         """Move our clock past the newest push of the shop, so our pushes sort after it
-        (other devices' pull cursors may already be there)."""
+        (other devices' pull cursors may already be there).
+
+        Once per collection and push: later batches are stamped later still, and a push
+        landing elsewhere meanwhile is what the pull's overlap window is for (the query sorts
+        the shop's whole collection on some servers)."""
+        if collection in self._observed:
+            return
+        self._observed.add(collection)
         coll = self.remote.collection(collection)
         try:
             newest = list(coll.find(shop_filter(collection, self.client_id),
@@ -295,7 +307,11 @@ class Pusher:
     def _push_collection(self, collection: str, items: list[_Item], outcome: _Outcome,
                          result: PushResult) -> None:
         first_done = len(outcome.done)
-        prepared = self._prepare(collection, [i for i in items if not i.is_delete], outcome)
+        upserts = [i for i in items if not i.is_delete]
+        if collection not in APPEND_ONLY:
+            for item in upserts:
+                item.base = self.state.base(collection, item.doc_id)
+        prepared = self._prepare(collection, upserts, outcome)
         if collection in APPEND_ONLY:
             self._push_appends(collection, prepared, outcome)
         else:
@@ -339,7 +355,7 @@ class Pusher:
         to the millisecond), else the time of the write's stamp."""
         assert item.doc is not None
         local = item.doc.get(UPDATED_AT)
-        base = self.state.base(collection, item.doc_id)
+        base = item.base
         if isinstance(local, datetime) and local.microsecond % 1000 == 0 and (
                 base is None or local != base.get(UPDATED_AT)):
             return local
@@ -467,7 +483,7 @@ class Pusher:
         fresh, plain, unknown = [], [], []
         for item in items:
             head = heads.get(item.doc_id)
-            base = self.state.base(collection, item.doc_id)
+            base = item.base
             if head is None:
                 fresh.append(item)
             elif base is not None and version(base) == version(head):
@@ -520,7 +536,7 @@ class Pusher:
         """
         assert item.doc is not None and item.remote is not None
         remote = item.remote
-        base = self.state.base(collection, item.doc_id)
+        base = item.base
         if base is not None and version(base) == version(remote):
             fields = flat(collection, item.doc)
         else:
@@ -669,12 +685,14 @@ class Pusher:
         """Forget confirmed records, remember the remote versions, bring local copies level
         with what the remote now holds, and file refusals: one local unit of work."""
         now = self.now()
+        any_letters = self.letters.count() > 0
         with self.store.unit_of_work(record_outbox=False) as db:
             for item in outcome.done:
                 db.outbox.delete_one({"_id": item.record["_id"], "rev": item.record["rev"]})
-                self.letters.clear(db, "push", item.collection, item.doc_id)
+                if any_letters:
+                    self.letters.clear(db, "push", item.collection, item.doc_id)
                 if item.base_after is not None and item.collection not in APPEND_ONLY:
-                    self.state.save_base(db, item.collection, item.base_after)
+                    self.state.save_base(db, item.collection, item.base_after, item.base)
                 if item.target is not None and item.target != item.doc:
                     _level_local(db, item)
             for item, reason, code in outcome.dead:
