@@ -41,13 +41,15 @@ def invoice_doc(client_id: ObjectId, seq: int, item_id: ObjectId) -> dict[str, A
             "quantity": 2, "costPerUnit": 120, "unit": "nos", "hsnCode": "0902",
             "gstRate": 5, "grossAmount": 240, "discount": 0, "taxableValue": 240,
             "cgst": 6, "sgst": 6, "igst": 0, "lineTotal": 252}
+    at = now()
     return {
         "_id": ObjectId(), "clientId": client_id, "clientCustomerId": None,
         "clientCustomerName": "", "clientCustomerPhone": "",
         "invoiceNumber": format_invoice_number("A1", FY, seq), "invoiceDate": "2025-06-01",
         "dueDate": "2025-07-01", "subtotal": 720, "totalTax": 36, "totalDiscount": 0,
         "totalAmount": 756, "paidAmount": 0, "isFinalized": False, "notes": "",
-        "products": [line, dict(line), dict(line)], "generatedAt": now(), "deviceId": "pc-a",
+        "products": [line, dict(line), dict(line)], "generatedAt": at, "updatedAt": at,
+        "deviceId": "pc-a",
         "series": "A1", "financialYear": FY, "sequence": seq, "supplyType": "intra",
         "prevHash": "0" * 64, "hash": "f" * 64,
     }

@@ -66,6 +66,7 @@ def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any, *,
         "invoiceId": invoice["_id"],
         "totalAmount": invoice.get("totalAmount", 0),
         "purchasedAt": now,
+        "updatedAt": now,
     })
     customer = db.clientCustomers.find_one({"_id": customer_id})
     if customer is not None:
@@ -125,6 +126,7 @@ class PaymentService:
                 "method": method_name,
                 "note": note_text,
                 "paidAt": now,
+                "updatedAt": now,
                 "deviceId": self.scope.ctx.device_id,
             })
             fresh = db.invoices.find_one({"_id": doc["_id"]})

@@ -66,7 +66,14 @@ from .fields import (
 )
 from .merge import CustomerMerger
 from .remote_stock import RemoteStock
-from .rules import APPEND_MUTABLE, APPEND_ONLY, PARENT_SCOPED, owner_of, shop_filter
+from .rules import (
+    APPEND_MUTABLE,
+    APPEND_ONLY,
+    MADE_AT,
+    PARENT_SCOPED,
+    owner_of,
+    shop_filter,
+)
 from .stamps import (
     HLC_FIELD,
     SAVED_AT_FIELD,
@@ -333,9 +340,13 @@ class Pusher:
             if collection in PARENT_SCOPED and body.get("clientId") is None:
                 body["clientId"] = self.client_id  # additive: lets the remote filter by shop
             if collection not in APPEND_ONLY:
-                # A save, timed as the backend times its saves (an append-only document goes
-                # as it was made, with the time fields it was made with).
+                # A save, timed as the backend times its saves.
                 body[UPDATED_AT] = self._save_time(collection, item)
+            elif body.get(UPDATED_AT) is None:
+                # Made by an older version without it: the time it was made (the local copy
+                # takes it too once the remote has it).
+                body[UPDATED_AT] = body.get(MADE_AT[collection]) or stamp_time(
+                    stamp_value(item.stamp) or 0)
             body[SAVED_AT_FIELD] = body.get(UPDATED_AT)
             body[HLC_FIELD] = item.stamp
             body[SYNCED_AT_FIELD] = self._stamp()

@@ -220,13 +220,14 @@ class RemoteStock:
 
     def _record(self, movement_id: ObjectId, remote: dict[str, Any], quantity: Decimal,
                 reason: str, now: datetime) -> None:
+        made = remote.get(UPDATED_AT) or now
         with self.store.unit_of_work() as db:
             db.stockmovements.insert_one({
                 "_id": movement_id, "clientId": self.client_id, "itemId": remote["_id"],
                 "quantity": stored_quantity(quantity), "reason": reason,
                 "refCollection": "items", "refId": remote["_id"],
                 "note": SERVER_EDIT_NOTE if reason != "opening" else "",
-                "createdAt": remote.get(UPDATED_AT) or now, "deviceId": self.device_id,
+                "createdAt": made, UPDATED_AT: made, "deviceId": self.device_id,
                 SOURCE_FIELD: SERVER_SOURCE,
             })
         recompute_item_stock(self.store, remote["_id"])
