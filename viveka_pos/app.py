@@ -109,8 +109,8 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
         return None
     from .gateways.remote import connect
     from .services.auth import AuthService
+    from .services.join import shop_remote_database
     from .services.otp import OtpService
-    from .sync.join import shop_remote_database
     from .sync.login import login_gate
     from .sync.worker import SyncWorker
 

@@ -12,7 +12,7 @@ another PC delivers what it recorded before it heard of that, then stops syncing
 logs in again; ``bill`` and the other offline commands keep working meanwhile.
 
 A second PC joins an existing shop with ``login --phone P --remote URL`` (see
-``sync/join.py``): it brings the shop's document, logs in with the OTP, saves the address in
+``services/join.py``): it brings the shop's document, logs in with the OTP, saves the address in
 Settings and runs the first (full) sync. If that sync stops half way (the network dropped),
 the login stands and a plain ``sync`` here finishes it: a shop's first pull stays a full one
 until one has finished.
