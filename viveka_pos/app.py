@@ -111,6 +111,7 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
     from .services.auth import AuthService
     from .services.join import shop_remote_database
     from .services.otp import OtpService
+    from .services.sync_rules import SHOP_RULES
     from .sync.login import login_gate
     from .sync.worker import SyncWorker
 
@@ -119,7 +120,7 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
     worker = SyncWorker(
         ctx.store, lambda: connect(url, database), shop["_id"], ctx.device_id,
         on_status=lambda status: window.sync_status_changed.emit(f"Sync: {status.message}"),
-        gate=login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"]))
+        gate=login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"]), rules=SHOP_RULES)
     window.attach_sync(worker)
     worker.start()
     return worker

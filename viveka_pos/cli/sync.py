@@ -28,6 +28,7 @@ from ..services.auth import AuthService
 from ..services.device import DeviceSettings
 from ..services.otp import OtpService
 from ..services.shop import ShopService
+from ..services.sync_rules import SHOP_RULES
 from ..sync.engine import REVOKED_MESSAGE, SyncEngine
 from ..sync.login import LoginRequiredError, login_gate
 from .common import (
@@ -87,7 +88,8 @@ def _sync(args: Any) -> int:
             try:
                 remote = connect(url, database, timeout_ms=int(args.timeout * 1000))
                 try:
-                    engine = SyncEngine(store, remote, shop["_id"], ctx.device_id, gate=gate)
+                    engine = SyncEngine(store, remote, shop["_id"], ctx.device_id, gate=gate,
+                                        rules=SHOP_RULES)
                     report = engine.sync_once(full=True if args.full else None)
                 finally:
                     remote.close()

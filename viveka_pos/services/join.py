@@ -8,7 +8,7 @@ dialog both follow them; the dialog through :class:`JoinService`):
    all that is read before the OTP: the login needs the shop known on this PC, nothing else.
 2. The caller logs in with the OTP through :func:`join_login`: the OTP goes by SMS to the
    shop's phone and its session is kept in the remote's ``otpsessions``
-   (``sync/remote_otp.py``), so its tries and the hourly cap on sends are counted on the
+   (``services/remote_otp.py``), so its tries and the hourly cap on sends are counted on the
    shop's side, not on the PC asking to join. Demo mode (fixed OTP) is refused: a shop that
    has a remote database is joined only by someone who receives its SMS.
 3. :func:`first_sync` — given the session that login returned — saves the remote address in
@@ -68,13 +68,14 @@ from ..gateways.remote import (
 )
 from ..store import Store
 from ..sync.engine import SyncEngine, SyncReport
-from ..sync.remote_otp import RemoteOtpSessions
 from .auth import DEACTIVATED, AuthService, Session
 from .context import ServiceContext
 from .device import DEFAULTS as DEVICE_DEFAULTS
 from .device import DeviceSettings
 from .otp import DEFAULT_BCRYPT_ROUNDS, OtpService
+from .remote_otp import RemoteOtpSessions
 from .shop import ShopService
+from .sync_rules import SHOP_RULES
 
 Progress = Callable[[str], None]
 
@@ -202,7 +203,7 @@ def bring_shop(ctx: ServiceContext, remote: RemoteDatabase, phone: object) -> Pr
     if local is not None:
         raise ValidationError("phoneNumber", _other_shop_message(local, found))
     engine = SyncEngine(ctx.store, remote, found["_id"], ctx.device_id, clock=ctx.clock,
-                        ensure_indexes=False)
+                        ensure_indexes=False, rules=SHOP_RULES)
     result = engine.puller.apply_documents("clients", [found])
     shop = ctx.store.get("clients", found["_id"])
     if result.applied != 1 or shop is None:
@@ -249,7 +250,8 @@ def first_sync(ctx: ServiceContext, remote: RemoteDatabase, prepared: PreparedSh
     device = DeviceSettings(store)
     device.update(remoteUrl=url, remoteDatabase=remote.name)
     say("Bringing the shop's items, customers and bills…")
-    engine = SyncEngine(store, remote, client_id, ctx.device_id, clock=ctx.clock)
+    engine = SyncEngine(store, remote, client_id, ctx.device_id, clock=ctx.clock,
+                        rules=SHOP_RULES)
     report: SyncReport | None = None
     error = ""
     try:

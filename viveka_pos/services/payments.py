@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bson import ObjectId
-
 from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.money import format_inr
 from ..store import Store, new_id
 from .context import ShopScope, store_time
 from .convert import paise_of, rupees
-from .ids import derived_id
-
-
-def purchase_history_id(invoice_id: ObjectId) -> ObjectId:
-    return derived_id("purchase-history", invoice_id)
+from .ids import purchase_history_id
 
 
 def apply_payments(db: Any, invoice: dict[str, Any], now: Any, *,

@@ -9,20 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bson import ObjectId
-
 from ..domain.errors import ValidationError
 from ..store import Store, new_id
 from .context import ShopScope
 from .convert import quantity_of, stored_quantity
-from .ids import derived_id
+from .ids import opening_movement_id
 
 #: "return": goods taken back on a credit note; "cancel": the goods of a cancelled bill
 REASONS = ("sale", "purchase", "adjustment", "return", "opening", "cancel")
-
-
-def opening_movement_id(item_id: ObjectId) -> ObjectId:
-    return derived_id("opening-stock", item_id)
 
 
 def ensure_opening(scope: ShopScope, item: dict[str, Any]) -> None:

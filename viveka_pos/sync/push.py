@@ -64,6 +64,7 @@ from .fields import (
     version_query,
     versioned_replace,
 )
+from .local import LocalRules
 from .merge import CustomerMerger
 from .remote_stock import RemoteStock
 from .rules import (
@@ -157,7 +158,7 @@ class _Outcome:
 class Pusher:
     def __init__(self, store: Store, remote: RemoteDatabase, client_id: ObjectId,
                  device_id: str, letters: DeadLetters, merger: CustomerMerger,
-                 now: Callable[[], datetime], batch_size: int = 500):
+                 now: Callable[[], datetime], *, rules: LocalRules, batch_size: int = 500):
         self.store = store
         self.remote = remote
         self.client_id = client_id
@@ -170,7 +171,7 @@ class Pusher:
         self.last_matched = -1
         """Documents the last bulk write matched (-1: not known)."""
         self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
-                                 self.state.record_written)
+                                 self.state.record_written, rules)
         self.invoices = RemoteInvoices(remote, client_id, self._stamp, self.state.record_written)
         self._observed: set[str] = set()
 
