@@ -163,6 +163,31 @@ def test_2_paid_amount_comes_from_every_payment_wherever_recorded(shop: Shop,
 
 
 @pytest.mark.parametrize("order", ORDERS)
+def test_2b_both_sides_pay_the_same_invoice_and_the_backend_s_payment_finalizes_it(
+        shop: Shop, order: str) -> None:
+    """Case 2 on one document: the backend's ₹100 settles the bill while this PC, not having
+    pulled, takes ₹60 more on it. Both payments count everywhere (₹5,377 of ₹5,317), the bill
+    is finalized, and it has one purchase history."""
+    item = shop.pc.add_item("Oil filter", 5317, 10)
+    customer = shop.pc.add_customer("9811122244", "Meena")
+    bill = shop.pc.sell(item, 1, paid=521_700, customer_id=customer)  # ₹100 short
+    shop.sync()
+    in_order(order, lambda: shop.backend.pay(bill["_id"], 100),
+             lambda: shop.pc.pay(bill["_id"], 6_000))
+    report = shop.sync()
+    for doc in (shop.local_doc("invoices", bill["_id"]), shop.remote_doc("invoices", bill["_id"])):
+        assert paise_of(doc["paidAmount"]) == 521_700 + 10_000 + 6_000
+        assert doc["isFinalized"] is True
+    histories = list(shop.remote.collection("purchasehistories").find(
+        {"invoiceId": {"$in": [bill["_id"]]}}))
+    assert len(histories) == 1
+    assert [h["_id"] for h in histories] == [
+        h["_id"] for h in shop.pc.store.iter_docs("purchasehistories")
+        if h["invoiceId"] == bill["_id"]]
+    shop.check_equal_and_verified(report)
+
+
+@pytest.mark.parametrize("order", ORDERS)
 def test_3_a_rename_or_price_change_on_the_backend_survives_a_bill_here(
         shop: Shop, order: str) -> None:
     item = shop.pc.add_item("Spark plug", 150, 40)
