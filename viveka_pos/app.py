@@ -126,8 +126,9 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
         return None
     from .gateways.remote import connect
     from .services.auth import AuthService
+    from .services.join import shop_remote_database
     from .services.otp import OtpService
-    from .sync.join import shop_remote_database
+    from .services.sync_rules import SHOP_RULES
     from .sync.login import login_gate
     from .sync.worker import SyncWorker
 
@@ -136,7 +137,7 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
     worker = SyncWorker(
         ctx.store, lambda: connect(url, database), shop["_id"], ctx.device_id,
         on_status=lambda status: window.sync_status_changed.emit(f"Sync: {status.message}"),
-        gate=login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"]))
+        gate=login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"]), rules=SHOP_RULES)
     window.attach_sync(worker)
     worker.start()
     return worker

@@ -22,6 +22,7 @@ from viveka_pos.services.convert import paise_of, quantity_of, rupees
 from viveka_pos.services.payments import apply_payments
 from viveka_pos.services.shop import ShopService
 from viveka_pos.services.stock import opening_movement_id, record_movement
+from viveka_pos.services.sync_rules import SHOP_RULES
 from viveka_pos.store import Store, open_store
 from viveka_pos.sync.engine import SyncEngine, SyncReport
 
@@ -88,7 +89,8 @@ class Device:
 
     def engine(self, remote: RemoteDatabase, **options: Any) -> SyncEngine:
         assert self.client_id is not None
-        return SyncEngine(self.store, remote, self.client_id, self.device_id, **options)
+        return SyncEngine(self.store, remote, self.client_id, self.device_id,
+                          rules=SHOP_RULES, **options)
 
     def sync(self, url: str, database: str, **options: Any) -> Any:
         remote = connect(url, database, timeout_ms=2000)

@@ -9,6 +9,7 @@ nothing either side did is lost, the PC and the remote hold the same documents, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,10 @@ from viveka_pos.cli import main
 from viveka_pos.gateways.remote import RemoteDatabase, connect
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.convert import paise_of
+from viveka_pos.services.facade import ShopServices
 from viveka_pos.services.shop import ShopService
 from viveka_pos.sync.engine import SyncReport
+from viveka_pos.sync.rules import MADE_AT
 
 ORDERS = ["backend-first", "pc-first"]
 
@@ -160,6 +163,31 @@ def test_2_paid_amount_comes_from_every_payment_wherever_recorded(shop: Shop,
 
 
 @pytest.mark.parametrize("order", ORDERS)
+def test_2b_both_sides_pay_the_same_invoice_and_the_backend_s_payment_finalizes_it(
+        shop: Shop, order: str) -> None:
+    """Case 2 on one document: the backend's ₹100 settles the bill while this PC, not having
+    pulled, takes ₹60 more on it. Both payments count everywhere (₹5,377 of ₹5,317), the bill
+    is finalized, and it has one purchase history."""
+    item = shop.pc.add_item("Oil filter", 5317, 10)
+    customer = shop.pc.add_customer("9811122244", "Meena")
+    bill = shop.pc.sell(item, 1, paid=521_700, customer_id=customer)  # ₹100 short
+    shop.sync()
+    in_order(order, lambda: shop.backend.pay(bill["_id"], 100),
+             lambda: shop.pc.pay(bill["_id"], 6_000))
+    report = shop.sync()
+    for doc in (shop.local_doc("invoices", bill["_id"]), shop.remote_doc("invoices", bill["_id"])):
+        assert paise_of(doc["paidAmount"]) == 521_700 + 10_000 + 6_000
+        assert doc["isFinalized"] is True
+    histories = list(shop.remote.collection("purchasehistories").find(
+        {"invoiceId": {"$in": [bill["_id"]]}}))
+    assert len(histories) == 1
+    assert [h["_id"] for h in histories] == [
+        h["_id"] for h in shop.pc.store.iter_docs("purchasehistories")
+        if h["invoiceId"] == bill["_id"]]
+    shop.check_equal_and_verified(report)
+
+
+@pytest.mark.parametrize("order", ORDERS)
 def test_3_a_rename_or_price_change_on_the_backend_survives_a_bill_here(
         shop: Shop, order: str) -> None:
     item = shop.pc.add_item("Spark plug", 150, 40)
@@ -284,3 +312,49 @@ def test_two_pcs_and_the_backend_edit_different_fields_of_one_customer(
         shop.check_equal_and_verified(report)
     finally:
         other.close()
+
+
+def test_every_pushed_document_carries_updated_at_as_the_backend_saves_it(
+        server: MongoServer, tmp_path: Path) -> None:
+    """Bills, payments, movements, credit notes, histories and dealer payments reach the
+    remote with ``updatedAt`` (the time they were made), as the backend's saves leave them;
+    a bill made by an older version without it gets it on its push, here too."""
+    remote = connect(server.url, "backend_updated_at", timeout_ms=2000)
+    pc = Device(tmp_path / "pc", "pc-a", "A")
+    made = ShopService(pc.ctx).register(phone="9876500002", owner_name="Owner Name",
+                                        business_name="Test Shop", state="Karnataka")
+    pc.client_id = made["_id"]
+    try:
+        pc.engine(remote).sync_once()  # the first, full pull
+        services = ShopServices(pc.ctx, pc.client_id)
+        item = services.catalog.create_item(name="Brake Pad Set", price=1000, code="BP",
+                                            stock=10, gst_rate=18)
+        customer = services.customers.create("9800000001", name="Ravi")
+        cart = services.carts.create(customer=customer["_id"])
+        services.carts.add_item(cart.cart_id, "BP", 3)
+        sale = services.invoices.generate(cart.cart_id, paid_amount=3540)  # paid in full
+        services.returns.create(sale["invoiceNumber"], {0: 1}, reason="one too many")
+        dealer = services.dealers.create("Auto Parts Co")
+        services.dealers.pay_dealer(dealer["_id"], 500)
+        older = pc.sell(item["_id"], 1)  # as older versions saved a bill: no updatedAt
+        assert "updatedAt" not in pc.store.get("invoices", older["_id"])
+
+        report = pc.engine(remote).sync_once()
+        assert not report.pull.full and report.pending == 0 and report.dead_letters == 0
+        counted = 0
+        for collection, made_at in MADE_AT.items():
+            for doc in remote.collection(collection).find({"clientId": {"$in": [pc.client_id]}}):
+                assert doc.get("updatedAt") == doc[made_at], (collection, doc)
+                counted += 1
+        assert counted >= 10  # 2 bills, 2 payments, a credit note and its set-off...
+        for collection in ("items", "clients"):  # the spec's schemas with createdAt
+            for doc in remote.collection(collection).find(
+                    {"_id": pc.client_id} if collection == "clients"
+                    else {"clientId": {"$in": [pc.client_id]}}):
+                assert isinstance(doc.get("createdAt"), datetime), (collection, doc)
+                assert isinstance(doc.get("updatedAt"), datetime), (collection, doc)
+        assert _differences(shop_snapshot(pc.store, pc.client_id),
+                            remote_snapshot(remote, pc.client_id)) == []
+    finally:
+        pc.close()
+        remote.close()

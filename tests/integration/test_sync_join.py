@@ -24,10 +24,10 @@ from viveka_pos.gateways.remote import connect
 from viveka_pos.services.auth import AuthService
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.device import DeviceSettings
+from viveka_pos.services.join import bring_shop, choose_series, first_sync, forget_shop
 from viveka_pos.services.otp import MOCK_OTP, OtpService
 from viveka_pos.services.shop import ShopService
 from viveka_pos.store import Store, open_store
-from viveka_pos.sync.join import bring_shop, choose_series, first_sync, forget_shop
 
 PHONE = "9876500060"
 SMS_KEY = "join-test-key-0123456789"
@@ -507,8 +507,8 @@ def test_the_hourly_cap_on_join_otps_is_counted_on_the_remote(
         joiner: Any) -> None:
     """New data folders (or PCs) asking in turn share one count: it is the shop's."""
     from viveka_pos.domain.clock import FixedClock
+    from viveka_pos.services.join import join_login
     from viveka_pos.services.otp import MAX_SENDS_PER_HOUR, OtpRateError
-    from viveka_pos.sync.join import join_login
 
     joiner()
     clock = FixedClock(datetime.now(UTC))
@@ -531,7 +531,7 @@ def test_the_hourly_cap_on_join_otps_is_counted_on_the_remote(
 
 
 def test_the_shop_database_and_user_the_app_asks_for() -> None:
-    from viveka_pos.sync.join import isolation_warnings, shop_database, shop_remote_database
+    from viveka_pos.services.join import isolation_warnings, shop_database, shop_remote_database
 
     own = "mongodb://shop_9876500060:pw@db.example.in:27017/viveka_9876500060?authSource=" \
           "viveka_9876500060"

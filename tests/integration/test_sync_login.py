@@ -16,6 +16,7 @@ from viveka_pos.config import DEVICE_FILE
 from viveka_pos.gateways.remote import RemoteDatabase, connect
 from viveka_pos.services.auth import AuthService
 from viveka_pos.services.otp import OtpService
+from viveka_pos.services.sync_rules import SHOP_RULES
 from viveka_pos.sync import LoginRequiredError, SyncWorker, login_gate
 
 
@@ -81,7 +82,7 @@ def test_a_revoked_pc_pushes_what_it_recorded_then_stops_until_it_logs_in(
         assert a.store.outbox_size() > 0  # kept, not dropped
 
         worker = SyncWorker(a.store, lambda: connect(server.url, "revoked"), a.client_id,
-                            a.device_id, interval=30.0, gate=_gate(a))
+                            a.device_id, interval=30.0, gate=_gate(a), rules=SHOP_RULES)
         worker.start()
         try:
             wait_for(lambda: worker.status.state == "login", 20, what="the worker asking for login")

@@ -9,6 +9,7 @@ from tests.fixtures.waiting import wait_for
 from tests.integration.mongo_server import MongoServer, free_port
 from tests.integration.sync_shop import Device
 from viveka_pos.gateways.remote import RemoteDatabase, connect
+from viveka_pos.services.sync_rules import SHOP_RULES
 from viveka_pos.sync import SyncStatus, SyncWorker
 
 
@@ -31,7 +32,8 @@ def test_worker_backs_off_offline_then_syncs_and_follows_pokes(tmp_path: Path) -
 
     assert dev.client_id is not None
     worker = SyncWorker(dev.store, open_remote, dev.client_id, dev.device_id, interval=30.0,
-                        backoff_base=0.05, backoff_max=0.4, on_status=on_status)
+                        backoff_base=0.05, backoff_max=0.4, on_status=on_status,
+                        rules=SHOP_RULES)
     assert worker.status.pending > 0
     worker.start()
     try:

@@ -37,6 +37,7 @@ from viveka_pos.services.device import DeviceSettings
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.services.otp import OtpService
 from viveka_pos.services.otp_config import OtpSettings
+from viveka_pos.services.sync_rules import SHOP_RULES
 from viveka_pos.store import Store
 from viveka_pos.sync.worker import SyncWorker
 
@@ -178,7 +179,7 @@ def test_no_secret_reaches_the_log_file(store: Store, log_file: Path,
     # A sync that cannot reach its remote (a password in the URL).
     statuses = []
     worker = SyncWorker(store, lambda: connect(REMOTE_URL, timeout_ms=200), shop["_id"],
-                        "pc-logs", interval=60, on_status=statuses.append)
+                        "pc-logs", interval=60, on_status=statuses.append, rules=SHOP_RULES)
     worker.start()
     try:
         wait_for(lambda: any(s.state in ("offline", "error") for s in statuses), 20,

@@ -4,7 +4,7 @@ Without ``--otp`` the command sends the OTP and asks for it on stdin, again afte
 one while tries are left. ``--otp CODE`` uses an OTP already sent (by ``send-otp`` or an
 earlier run); in demo mode, where the OTP is always 1234, it is issued on the spot.
 
-``login`` joins a shop kept on the remote database (a second PC of the shop; ``sync/join.py``)
+``login`` joins a shop kept on the remote database (a second PC of the shop; ``services/join.py``)
 when a remote is given (``--remote`` or ``VIVEKA_MONGO_URL``), or when the shop is not on
 this PC and Settings has a remote address: the shop's document comes first, then the OTP,
 then the first full sync. A remote given on the command line is reached before the data
@@ -26,9 +26,7 @@ from ..gateways.sms import SmsError
 from ..services.auth import AuthService, Session
 from ..services.context import ServiceContext
 from ..services.device import DeviceSettings
-from ..services.otp import MOCK_OTP, OtpChallenge, OtpCooldownError, OtpError, OtpService
-from ..services.shop import ShopService
-from ..sync.join import (
+from ..services.join import (
     bring_shop,
     describe_counts,
     first_sync,
@@ -37,6 +35,8 @@ from ..sync.join import (
     join_login,
     shop_remote_database,
 )
+from ..services.otp import MOCK_OTP, OtpChallenge, OtpCooldownError, OtpError, OtpService
+from ..services.shop import ShopService
 from .common import (
     CommandError,
     add_remote_options,

@@ -16,10 +16,10 @@ from ..domain.errors import ValidationError
 from ..files import OutputFileError, reason
 from ..gateways.remote import DEFAULT_DATABASE
 from ..services.context import ServiceContext
+from ..services.join import shop_remote_database, url_parts
 from ..store import DB_FILE, Store, StoreCorruptError, StoreError, open_store
 from ..store.errors import StoreUpgradeNeededError
 from ..store.opening import had_store
-from ..sync.join import shop_remote_database, url_parts
 
 
 class CommandError(Exception):

@@ -12,7 +12,7 @@ another PC delivers what it recorded before it heard of that, then stops syncing
 logs in again; ``bill`` and the other offline commands keep working meanwhile.
 
 A second PC joins an existing shop with ``login --phone P --remote URL`` (see
-``sync/join.py``): it brings the shop's document, logs in with the OTP, saves the address in
+``services/join.py``): it brings the shop's document, logs in with the OTP, saves the address in
 Settings and runs the first (full) sync. If that sync stops half way (the network dropped),
 the login stands and a plain ``sync`` here finishes it: a shop's first pull stays a full one
 until one has finished.
@@ -28,6 +28,7 @@ from ..services.auth import AuthService
 from ..services.device import DeviceSettings
 from ..services.otp import OtpService
 from ..services.shop import ShopService
+from ..services.sync_rules import SHOP_RULES
 from ..sync.engine import REVOKED_MESSAGE, SyncEngine
 from ..sync.login import LoginRequiredError, login_gate
 from .common import (
@@ -87,7 +88,8 @@ def _sync(args: Any) -> int:
             try:
                 remote = connect(url, database, timeout_ms=int(args.timeout * 1000))
                 try:
-                    engine = SyncEngine(store, remote, shop["_id"], ctx.device_id, gate=gate)
+                    engine = SyncEngine(store, remote, shop["_id"], ctx.device_id, gate=gate,
+                                        rules=SHOP_RULES)
                     report = engine.sync_once(full=True if args.full else None)
                 finally:
                     remote.close()

@@ -78,3 +78,12 @@ def shop_now(clock: Clock, tz: str = DEFAULT_TIME_ZONE) -> datetime:
 def shop_today(clock: Clock, tz: str = DEFAULT_TIME_ZONE) -> date:
     """Today's date in the shop's time zone (what goes into ``invoiceDate``)."""
     return shop_now(clock, tz).date()
+
+
+def store_time(moment: datetime) -> datetime:
+    """A datetime as the store keeps it: naive UTC, millisecond precision (BSON)."""
+    if moment.tzinfo is UTC:  # the usual case (the system clock): one step
+        return moment.replace(tzinfo=None, microsecond=moment.microsecond // 1000 * 1000)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from bson import ObjectId
 
 from ..domain import validation as v
-from ..domain.clock import Clock, SystemClock, shop_today
+from ..domain.clock import Clock, SystemClock, shop_today, store_time
 from ..domain.errors import ValidationError
 from ..store import Store
-
-
-def store_time(moment: datetime) -> datetime:
-    """A datetime as the store keeps it: naive UTC, millisecond precision (BSON)."""
-    if moment.tzinfo is UTC:  # the usual case (the system clock): one step
-        return moment.replace(tzinfo=None, microsecond=moment.microsecond // 1000 * 1000)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 @dataclass

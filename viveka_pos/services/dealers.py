@@ -333,11 +333,12 @@ class DealerService:
                 raise ValidationError("orderId", f"order {order_doc['orderNumber']} is "
                                       "cancelled")
             order_id = order_doc["_id"]
+        now = self.scope.now()
         payment = {
             "_id": new_id(), "clientId": self.scope.client_id,
             "dealerId": dealer_doc["_id"], "orderId": order_id, "amount": rupees(paise),
             "method": method_name, "note": note_text, "proofUrl": proof,
-            "paidAt": self.scope.now(), "deviceId": self.scope.ctx.device_id,
+            "paidAt": now, "updatedAt": now, "deviceId": self.scope.ctx.device_id,
         }
         with self.scope.store.unit_of_work() as db:
             db.dealerpayments.insert_one(payment)

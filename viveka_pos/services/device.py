@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "printerName": "",
     "paperSize": "",
     "remoteUrl": "",
-    # '' = the one the address names, else the shop's own (sync/join.py shop_remote_database)
+    # '' = the one the address names, else the shop's own (services/join.py shop_remote_database)
     "remoteDatabase": "",
     "otpMode": "",
     "twoFactorApiKey": "",

@@ -1,18 +1,7 @@
-"""Ids that every device computes alike, so records made twice offline merge into one."""
+"""Ids that every device computes alike (they live in :mod:`viveka_pos.domain.ids`)."""
 
 from __future__ import annotations
 
-import hashlib
+from ..domain.ids import derived_id, opening_movement_id, purchase_history_id
 
-from bson import ObjectId
-
-
-def derived_id(kind: str, base: ObjectId) -> ObjectId:
-    """A stable ObjectId for the ``kind`` record that belongs to ``base``.
-
-    Used for records that exist at most once per parent (an item's opening stock, an
-    invoice's purchase history): two PCs creating it offline produce the same ``_id``, and
-    the union merge of sync keeps one.
-    """
-    digest = hashlib.sha1(kind.encode() + b":" + base.binary).digest()
-    return ObjectId(digest[:12])
+__all__ = ["derived_id", "opening_movement_id", "purchase_history_id"]

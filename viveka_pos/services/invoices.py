@@ -100,6 +100,7 @@ class InvoiceService:
                     "method": method_name,
                     "note": note_text,
                     "paidAt": now,
+                    "updatedAt": now,
                     "deviceId": self.scope.ctx.device_id,
                 })
             apply_payments(db, invoice, now)
@@ -159,6 +160,7 @@ class InvoiceService:
             "notes": notes,
             "products": products,
             "generatedAt": now,
+            "updatedAt": now,
             "deviceId": self.scope.ctx.device_id,
             "series": series,
             "financialYear": fy,

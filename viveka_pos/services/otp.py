@@ -11,7 +11,7 @@ drain the shop's SMS credit (it could send one every 30 s, ~120 an hour) or make
 
 Where sessions and sends are kept (:class:`OtpSessions`): in this PC's store for a login on
 this PC (so a restart resets nothing), or in the shop's remote database for joining a shop
-from a new PC (``sync/remote_otp.py``), so the PC that joins cannot reset or skip the count
+from a new PC (``services/remote_otp.py``), so the PC that joins cannot reset or skip the count
 and the shop's other clients see the same OTP session. Demo mode (fixed OTP 1234) is refused
 for a shop that has a remote database: anyone could use it to log in to the shop's data.
 

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bson import ObjectId
-
 from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.money import format_inr
 from ..store import Store, new_id
 from .context import ShopScope, store_time
 from .convert import paise_of, rupees
-from .ids import derived_id
-
-
-def purchase_history_id(invoice_id: ObjectId) -> ObjectId:
-    return derived_id("purchase-history", invoice_id)
+from .ids import purchase_history_id
 
 
 def apply_payments(db: Any, invoice: dict[str, Any], now: Any, *,
@@ -66,6 +60,7 @@ def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any, *,
         "invoiceId": invoice["_id"],
         "totalAmount": invoice.get("totalAmount", 0),
         "purchasedAt": now,
+        "updatedAt": now,
     })
     customer = db.clientCustomers.find_one({"_id": customer_id})
     if customer is not None:
@@ -125,6 +120,7 @@ class PaymentService:
                 "method": method_name,
                 "note": note_text,
                 "paidAt": now,
+                "updatedAt": now,
                 "deviceId": self.scope.ctx.device_id,
             })
             fresh = db.invoices.find_one({"_id": doc["_id"]})

@@ -253,6 +253,7 @@ class ReturnService:
                     "method": "other",
                     "note": f"Set against credit note {slot.number}",
                     "paidAt": now,
+                    "updatedAt": now,
                     "deviceId": self.scope.ctx.device_id,
                     "creditNoteId": note["_id"],
                 })
@@ -368,6 +369,7 @@ class ReturnService:
             ],
             "amountInWords": amount_in_words(amount),
             "generatedAt": now,
+            "updatedAt": now,
             "deviceId": self.scope.ctx.device_id,
             "series": series,
             "financialYear": fy,

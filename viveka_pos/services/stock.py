@@ -9,20 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bson import ObjectId
-
 from ..domain.errors import ValidationError
 from ..store import Store, new_id
 from .context import ShopScope
 from .convert import quantity_of, stored_quantity
-from .ids import derived_id
+from .ids import opening_movement_id
 
 #: "return": goods taken back on a credit note; "cancel": the goods of a cancelled bill
 REASONS = ("sale", "purchase", "adjustment", "return", "opening", "cancel")
-
-
-def opening_movement_id(item_id: ObjectId) -> ObjectId:
-    return derived_id("opening-stock", item_id)
 
 
 def ensure_opening(scope: ShopScope, item: dict[str, Any]) -> None:
@@ -36,6 +30,7 @@ def ensure_opening(scope: ShopScope, item: dict[str, Any]) -> None:
     movement_id = opening_movement_id(item["_id"])
     if scope.db.stockmovements.find_one({"_id": movement_id}) is not None:
         return
+    now = scope.now()
     scope.db.stockmovements.insert_one({
         "_id": movement_id,
         "clientId": scope.client_id,
@@ -45,7 +40,8 @@ def ensure_opening(scope: ShopScope, item: dict[str, Any]) -> None:
         "refCollection": "",
         "refId": None,
         "note": "",
-        "createdAt": scope.now(),
+        "createdAt": now,
+        "updatedAt": now,
         "deviceId": scope.ctx.device_id,
     })
 
@@ -67,6 +63,7 @@ def record_movement(scope: ShopScope, item: dict[str, Any], delta: Decimal, reas
             f"{item.get('name', 'item')}: only {current.normalize():f} in stock "
             f"(needs {(-delta).normalize():f})",
         )
+    now = scope.now()
     movement = {
         "_id": new_id(),
         "clientId": scope.client_id,
@@ -76,13 +73,14 @@ def record_movement(scope: ShopScope, item: dict[str, Any], delta: Decimal, reas
         "refCollection": ref_collection,
         "refId": ref_id,
         "note": note,
-        "createdAt": scope.now(),
+        "createdAt": now,
+        "updatedAt": now,
         "deviceId": scope.ctx.device_id,
     }
     db = scope.db
     db.stockmovements.insert_one(movement)
     db.items.update_one({"_id": item["_id"]}, {"$set": {
-        "stock": stored_quantity(new_stock), "updatedAt": scope.now()}})
+        "stock": stored_quantity(new_stock), "updatedAt": now}})
     return movement
 
 

@@ -16,8 +16,8 @@ from typing import Any, Final
 from bson import ObjectId
 from pymongo.errors import PyMongoError
 
+from ..domain.stored import paise_of, rupees
 from ..gateways.remote import RemoteDatabase, remote_failure
-from ..services.convert import paise_of, rupees
 from .fields import stamped_doc, versioned_replace
 from .rules import shop_filter
 from .stamps import HLC_FIELD

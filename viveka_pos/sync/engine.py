@@ -21,11 +21,11 @@ from typing import Any
 
 from bson import ObjectId
 
-from ..domain.clock import Clock, SystemClock
+from ..domain.clock import Clock, SystemClock, store_time
 from ..gateways.remote import RemoteDatabase
-from ..services.context import store_time
 from ..store import Store
 from .deadletters import DeadLetters
+from .local import LocalRules
 from .login import LOG_IN_AGAIN, LoginGate, LoginRequiredError
 from .merge import CustomerMerger
 from .pull import Puller, PullResult
@@ -81,7 +81,8 @@ class SyncEngine:
                  device_id: str, *, clock: Clock | None = None, batch_size: int = 500,
                  page_size: int = 1000, overlap: timedelta = timedelta(minutes=10),
                  full_every: timedelta | None = timedelta(hours=6),
-                 ensure_indexes: bool = True, gate: LoginGate | None = None):
+                 ensure_indexes: bool = True, gate: LoginGate | None = None,
+                 rules: LocalRules):
         self.store = store
         self.remote = remote
         self.client_id = client_id
@@ -93,9 +94,9 @@ class SyncEngine:
         self.letters = DeadLetters(store)
         self.merger = CustomerMerger(store, client_id, self.state, self.now)
         self.pusher = Pusher(store, remote, client_id, device_id, self.letters, self.merger,
-                             self.now, batch_size=batch_size)
+                             self.now, rules=rules, batch_size=batch_size)
         self.puller = Puller(store, remote, client_id, device_id, self.state, self.letters,
-                             self.merger, self.now, page_size=page_size,
+                             self.merger, self.now, rules=rules, page_size=page_size,
                              overlap_micros=int(overlap.total_seconds() * 1_000_000))
         self._indexes_checked = not ensure_indexes
         self._index_warnings: list[str] = []

@@ -10,11 +10,9 @@ what it records waits in the outbox, delivered after the next login.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol
 
 from bson import ObjectId
-
-from ..services.auth import AuthService
 
 LoginGate = Callable[[], str]
 """Answers '' when this PC may sync now, else why not (in words for the user)."""
@@ -27,7 +25,26 @@ class LoginRequiredError(Exception):
     """Sync refused because this PC has no valid login for the shop; ``str()`` says why."""
 
 
-def login_gate(auth: AuthService, client_id: ObjectId) -> LoginGate:
+class _Session(Protocol):
+    @property
+    def client_id(self) -> ObjectId: ...
+
+
+class _SessionCheck(Protocol):
+    @property
+    def session(self) -> _Session | None: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+class SessionChecker(Protocol):
+    """What the gate needs of the login service (``services/auth.py``'s ``AuthService``)."""
+
+    def check_session(self) -> _SessionCheck: ...
+
+
+def login_gate(auth: SessionChecker, client_id: ObjectId) -> LoginGate:
     """The gate of the app and the CLI: the saved login must be valid and for this shop."""
 
     def check() -> str:

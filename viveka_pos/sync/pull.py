@@ -40,14 +40,14 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import PyMongoError
 
+from ..domain.ids import purchase_history_id
+from ..domain.stored import paise_of, quantity_of, rupees
 from ..gateways.remote import TOMBSTONES, RemoteDatabase, remote_failure
-from ..services.convert import paise_of, quantity_of, rupees
-from ..services.payments import purchase_history_id, recompute_invoice
-from ..services.stock import recompute_item_stock
 from ..store import DuplicateKeyError, Store
 from ..store.schema import DATABASE_NAME, SYNCED
 from .deadletters import DeadLetters
 from .fields import UPDATED_AT, flat, merge, restore_app_settings, unflat
+from .local import LocalRules
 from .merge import CustomerMerger
 from .prefetch import prefetch
 from .remote_stock import RemoteStock
@@ -117,9 +117,10 @@ class _Touched:
 class Puller:
     def __init__(self, store: Store, remote: RemoteDatabase, client_id: ObjectId,
                  device_id: str, state: SyncState, letters: DeadLetters,
-                 merger: CustomerMerger, now: Callable[[], datetime], *,
+                 merger: CustomerMerger, now: Callable[[], datetime], *, rules: LocalRules,
                  page_size: int = 1000, overlap_micros: int = 10 * 60 * 1_000_000):
         self.store = store
+        self.rules = rules
         self.remote = remote
         self.client_id = client_id
         self.device_id = device_id
@@ -130,7 +131,7 @@ class Puller:
         self.page_size = page_size
         self.overlap_micros = overlap_micros
         self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
-                                 state.record_written)
+                                 state.record_written, rules)
         self._server_time: datetime | None = None
 
     def _stamp(self) -> str:
@@ -530,13 +531,13 @@ class Puller:
             paid: dict[Any, int] = defaultdict(int)
             for payment in self._children("payments", "invoiceId", touched.invoices):
                 paid[payment.get("invoiceId")] += paise_of(payment.get("amount"))
-            jobs += [(recompute_invoice, i) for i in touched.invoices
+            jobs += [(self.rules.recompute_invoice, i) for i in touched.invoices
                      if i is not None and not self._invoice_settled(i, paid[i])]
         if touched.items:
             stock: dict[Any, Decimal] = defaultdict(Decimal)
             for movement in self._children("stockmovements", "itemId", touched.items):
                 stock[movement.get("itemId")] += quantity_of(movement.get("quantity"))
-            jobs += [(recompute_item_stock, i) for i in touched.items
+            jobs += [(self.rules.recompute_item_stock, i) for i in touched.items
                      if i is not None and not self._stock_settled(i, stock.get(i))]
         for start in range(0, len(jobs), _RECOMPUTE_CHUNK):
             with self.store.unit_of_work():

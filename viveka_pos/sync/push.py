@@ -64,9 +64,17 @@ from .fields import (
     version_query,
     versioned_replace,
 )
+from .local import LocalRules
 from .merge import CustomerMerger
 from .remote_stock import RemoteStock
-from .rules import APPEND_MUTABLE, APPEND_ONLY, PARENT_SCOPED, owner_of, shop_filter
+from .rules import (
+    APPEND_MUTABLE,
+    APPEND_ONLY,
+    MADE_AT,
+    PARENT_SCOPED,
+    owner_of,
+    shop_filter,
+)
 from .stamps import (
     HLC_FIELD,
     SAVED_AT_FIELD,
@@ -120,6 +128,9 @@ class _Item:
     """The remote document once the write landed (the next base of a master document)."""
     target: dict[str, Any] | None = None
     """What the local copy becomes once confirmed (merged fields, ``updatedAt``)."""
+    base: dict[str, Any] | None = None
+    """The remote version this PC last saw of a master document (read once, before its
+    collection's writes; saved again only when the batch finishes)."""
 
     @property
     def collection(self) -> str:
@@ -147,7 +158,7 @@ class _Outcome:
 class Pusher:
     def __init__(self, store: Store, remote: RemoteDatabase, client_id: ObjectId,
                  device_id: str, letters: DeadLetters, merger: CustomerMerger,
-                 now: Callable[[], datetime], batch_size: int = 500):
+                 now: Callable[[], datetime], *, rules: LocalRules, batch_size: int = 500):
         self.store = store
         self.remote = remote
         self.client_id = client_id
@@ -160,12 +171,14 @@ class Pusher:
         self.last_matched = -1
         """Documents the last bulk write matched (-1: not known)."""
         self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
-                                 self.state.record_written)
+                                 self.state.record_written, rules)
         self.invoices = RemoteInvoices(remote, client_id, self._stamp, self.state.record_written)
+        self._observed: set[str] = set()
 
     # ------------------------------------------------------------------ entry
     def push(self) -> PushResult:
         result = PushResult()
+        self._observed = set()
         self.push_merges()
         records = sorted((r["seq"], r["_id"]) for r in self.store.iter_docs("outbox"))
         ids = [rid for _, rid in records]
@@ -214,7 +227,14 @@ class Pusher:
 
     def _observe_remote(self, collection: str) -> None:
         """Move our clock past the newest push of the shop, so our pushes sort after it
-        (other devices' pull cursors may already be there)."""
+        (other devices' pull cursors may already be there).
+
+        Once per collection and push: later batches are stamped later still, and a push
+        landing elsewhere meanwhile is what the pull's overlap window is for (the query sorts
+        the shop's whole collection on some servers)."""
+        if collection in self._observed:
+            return
+        self._observed.add(collection)
         coll = self.remote.collection(collection)
         try:
             newest = list(coll.find(shop_filter(collection, self.client_id),
@@ -295,7 +315,11 @@ class Pusher:
     def _push_collection(self, collection: str, items: list[_Item], outcome: _Outcome,
                          result: PushResult) -> None:
         first_done = len(outcome.done)
-        prepared = self._prepare(collection, [i for i in items if not i.is_delete], outcome)
+        upserts = [i for i in items if not i.is_delete]
+        if collection not in APPEND_ONLY:
+            for item in upserts:
+                item.base = self.state.base(collection, item.doc_id)
+        prepared = self._prepare(collection, upserts, outcome)
         if collection in APPEND_ONLY:
             self._push_appends(collection, prepared, outcome)
         else:
@@ -317,9 +341,13 @@ class Pusher:
             if collection in PARENT_SCOPED and body.get("clientId") is None:
                 body["clientId"] = self.client_id  # additive: lets the remote filter by shop
             if collection not in APPEND_ONLY:
-                # A save, timed as the backend times its saves (an append-only document goes
-                # as it was made, with the time fields it was made with).
+                # A save, timed as the backend times its saves.
                 body[UPDATED_AT] = self._save_time(collection, item)
+            elif body.get(UPDATED_AT) is None:
+                # Made by an older version without it: the time it was made (the local copy
+                # takes it too once the remote has it).
+                body[UPDATED_AT] = body.get(MADE_AT[collection]) or stamp_time(
+                    stamp_value(item.stamp) or 0)
             body[SAVED_AT_FIELD] = body.get(UPDATED_AT)
             body[HLC_FIELD] = item.stamp
             body[SYNCED_AT_FIELD] = self._stamp()
@@ -339,7 +367,7 @@ class Pusher:
         to the millisecond), else the time of the write's stamp."""
         assert item.doc is not None
         local = item.doc.get(UPDATED_AT)
-        base = self.state.base(collection, item.doc_id)
+        base = item.base
         if isinstance(local, datetime) and local.microsecond % 1000 == 0 and (
                 base is None or local != base.get(UPDATED_AT)):
             return local
@@ -467,7 +495,7 @@ class Pusher:
         fresh, plain, unknown = [], [], []
         for item in items:
             head = heads.get(item.doc_id)
-            base = self.state.base(collection, item.doc_id)
+            base = item.base
             if head is None:
                 fresh.append(item)
             elif base is not None and version(base) == version(head):
@@ -520,7 +548,7 @@ class Pusher:
         """
         assert item.doc is not None and item.remote is not None
         remote = item.remote
-        base = self.state.base(collection, item.doc_id)
+        base = item.base
         if base is not None and version(base) == version(remote):
             fields = flat(collection, item.doc)
         else:
@@ -669,12 +697,14 @@ class Pusher:
         """Forget confirmed records, remember the remote versions, bring local copies level
         with what the remote now holds, and file refusals: one local unit of work."""
         now = self.now()
+        any_letters = self.letters.count() > 0
         with self.store.unit_of_work(record_outbox=False) as db:
             for item in outcome.done:
                 db.outbox.delete_one({"_id": item.record["_id"], "rev": item.record["rev"]})
-                self.letters.clear(db, "push", item.collection, item.doc_id)
+                if any_letters:
+                    self.letters.clear(db, "push", item.collection, item.doc_id)
                 if item.base_after is not None and item.collection not in APPEND_ONLY:
-                    self.state.save_base(db, item.collection, item.base_after)
+                    self.state.save_base(db, item.collection, item.base_after, item.base)
                 if item.target is not None and item.target != item.doc:
                     _level_local(db, item)
             for item, reason, code in outcome.dead:

@@ -35,12 +35,12 @@ from typing import Any, Final
 from bson import ObjectId
 from pymongo.errors import PyMongoError
 
+from ..domain.ids import derived_id, opening_movement_id
+from ..domain.stored import quantity_of, stored_quantity
 from ..gateways.remote import RemoteDatabase, remote_failure
-from ..services.convert import quantity_of, stored_quantity
-from ..services.ids import derived_id
-from ..services.stock import opening_movement_id, recompute_item_stock
 from ..store import Store
 from .fields import UPDATED_AT, stamped_doc, versioned_replace
+from .local import LocalRules
 from .rules import shop_filter
 from .stamps import (
     HLC_FIELD,
@@ -71,8 +71,9 @@ def edit_movement_id(item_id: ObjectId, counted: Any, stock: Any, when: Any) -> 
 class RemoteStock:
     def __init__(self, store: Store, remote: RemoteDatabase, client_id: ObjectId,
                  device_id: str, stamp: Callable[[], str],
-                 written: Callable[[str, dict[str, Any]], None]):
+                 written: Callable[[str, dict[str, Any]], None], rules: LocalRules):
         self.store = store
+        self.rules = rules
         self.written = written
         self.remote = remote
         self.client_id = client_id
@@ -220,16 +221,17 @@ class RemoteStock:
 
     def _record(self, movement_id: ObjectId, remote: dict[str, Any], quantity: Decimal,
                 reason: str, now: datetime) -> None:
+        made = remote.get(UPDATED_AT) or now
         with self.store.unit_of_work() as db:
             db.stockmovements.insert_one({
                 "_id": movement_id, "clientId": self.client_id, "itemId": remote["_id"],
                 "quantity": stored_quantity(quantity), "reason": reason,
                 "refCollection": "items", "refId": remote["_id"],
                 "note": SERVER_EDIT_NOTE if reason != "opening" else "",
-                "createdAt": remote.get(UPDATED_AT) or now, "deviceId": self.device_id,
+                "createdAt": made, UPDATED_AT: made, "deviceId": self.device_id,
                 SOURCE_FIELD: SERVER_SOURCE,
             })
-        recompute_item_stock(self.store, remote["_id"])
+        self.rules.recompute_item_stock(self.store, remote["_id"])
 
     def _withdraw(self, movement_id: ObjectId, item_id: ObjectId) -> None:
         """A conversion the remote no longer matches (edited again): forget it here; the next
@@ -242,4 +244,4 @@ class RemoteStock:
             pending = writer.pending("stockmovements", movement_id)
             if pending is not None:
                 quiet.outbox.delete_one({"_id": pending["_id"]})
-        recompute_item_stock(self.store, item_id)
+        self.rules.recompute_item_stock(self.store, item_id)

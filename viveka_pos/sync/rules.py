@@ -86,6 +86,13 @@ def owner_of(collection: str, doc: dict[str, Any], lookup: Any) -> Any:
 
 #: The only fields of an append-only document that change after it is made (a customer
 #: merge re-points them); everything else is written once.
+#: The field holding when an append-only document was made: its ``updatedAt`` until a later
+#: change (the app sets both at once; documents older versions made lack ``updatedAt``).
+MADE_AT: Final[dict[str, str]] = {
+    "invoices": "generatedAt", "creditnotes": "generatedAt", "payments": "paidAt",
+    "dealerpayments": "paidAt", "purchasehistories": "purchasedAt",
+    "stockmovements": "createdAt",
+}
 APPEND_MUTABLE: Final[dict[str, tuple[str, ...]]] = {
     # and, set once, the cancellation of a bill (its number and contents stay as they were)
     "invoices": ("clientCustomerId", "isCancelled", "cancelledAt", "cancelReason",

@@ -18,7 +18,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..store import Store
-from .fields import UPDATED_AT, flat
+from .fields import MISSING, UPDATED_AT, flat
 from .rules import MASTER
 
 
@@ -74,11 +74,17 @@ class SyncState:
         doc = self.store.get("syncstate", self._base_id(collection, doc_id))
         return dict(doc["doc"]) if doc is not None else None
 
-    def save_base(self, db: Any, collection: str, remote: dict[str, Any]) -> None:
-        """Remember a remote version (call in the unit of work that applied or pushed it)."""
+    def save_base(self, db: Any, collection: str, remote: dict[str, Any],
+                  known: Any = MISSING) -> None:
+        """Remember a remote version (call in the unit of work that applied or pushed it).
+
+        ``known``: the base as the caller read it earlier in this unit of work's push (saves
+        reading it again)."""
         key = self._base_id(collection, remote["_id"])
-        current = self.store.get("syncstate", key)
-        if current is not None and current.get("doc") == remote:
+        if known is MISSING:
+            current = self.store.get("syncstate", key)
+            known = current.get("doc") if current is not None else None
+        if known == remote:
             return
         db.syncstate.replace_one({"_id": key}, {"_id": key, "kind": "base",
                                                 "clientId": self.client_id, "doc": remote},

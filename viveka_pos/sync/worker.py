@@ -21,12 +21,12 @@ from typing import Any
 
 from bson import ObjectId
 
-from ..domain.clock import Clock, SystemClock
+from ..domain.clock import Clock, SystemClock, store_time
 from ..gateways.remote import RemoteDatabase, RemoteError, RemoteUnavailableError
-from ..services.context import store_time
 from ..store import Store
 from .deadletters import DeadLetters
 from .engine import REVOKED_MESSAGE, SyncEngine, SyncReport
+from .local import LocalRules
 from .login import LoginGate, LoginRequiredError
 from .state import SyncState
 
@@ -72,9 +72,10 @@ class SyncWorker(threading.Thread):
                  backoff_base: float = 2.0, backoff_max: float = 300.0,
                  on_status: Callable[[SyncStatus], None] | None = None,
                  clock: Clock | None = None, engine_options: dict[str, Any] | None = None,
-                 gate: LoginGate | None = None):
+                 gate: LoginGate | None = None, rules: LocalRules):
         super().__init__(name="viveka-sync", daemon=True)
         self.store = store
+        self._rules = rules
         self._connect = connect
         self.client_id = client_id
         self.device_id = device_id
@@ -165,7 +166,7 @@ class SyncWorker(threading.Thread):
         if self._engine is None:
             self._remote = self._connect()
             self._engine = SyncEngine(self.store, self._remote, self.client_id,
-                                      self.device_id, clock=self._clock,
+                                      self.device_id, clock=self._clock, rules=self._rules,
                                       **self._engine_options)
         return self._engine
 

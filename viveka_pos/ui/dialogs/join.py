@@ -1,9 +1,10 @@
 """Join a shop kept on the online database (a second counter of the shop), from the first run.
 
-The steps of ``sync/join.py``, each off the UI thread: find the shop and bring its document
-(progress dialog), log in with the OTP (the login dialog), then the first full sync (progress
-dialog). On success :attr:`JoinDialog.shop` is the joined shop. Closing the login dialog
-without logging in takes the shop's document away again, so nothing is left half joined.
+The steps of :class:`~viveka_pos.services.join.JoinService`, each off the UI thread: find
+the shop and bring its document (progress dialog), log in with the OTP (the login dialog),
+then the first full sync (progress dialog). On success :attr:`JoinDialog.shop` is the joined
+shop. Closing the login dialog without logging in takes the shop's document away again, so
+nothing is left half joined.
 
 The OTP goes by SMS to the shop's phone and is checked against the session kept in the
 shop's remote database, so the 2factor.in key is asked for when this PC has none; demo mode
@@ -14,7 +15,6 @@ address names), and the dialog says when the address would share a database betw
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -29,48 +29,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain import validation as v
 from ...domain.errors import ValidationError
-from ...gateways.remote import (
-    DEFAULT_TIMEOUT_MS,
-    RemoteConfigError,
-    RemoteDatabase,
-    RemoteError,
-    RemoteUnavailableError,
-    check_database_name,
-    check_url,
-    connect,
-    mask_url,
-)
 from ...services.auth import AuthService
 from ...services.context import ServiceContext
-from ...services.device import DeviceSettings
-from ...services.otp import OtpService
-from ...sync.join import (
+from ...services.join import (
+    DEFAULT_TIMEOUT_MS,
+    Joining,
     JoinResult,
-    PreparedShop,
-    bring_shop,
-    first_sync,
-    forget_shop,
-    isolation_warnings,
-    join_login,
-    shop_remote_database,
+    JoinService,
+    RemoteError,
 )
+from ...services.otp import OtpService
 from ..errors import is_user_error, report_unexpected
 from ..widgets.fields import FormErrors, headed_layout, phone_edit
 from ..workers import run_with_progress
 
 log = logging.getLogger("viveka_pos.ui.join")
 
-URL_ENV = "VIVEKA_MONGO_URL"
 TITLE = "Join a shop"
-
-
-def _as_field_error(exc: BaseException) -> BaseException:
-    """Remote failures that the address causes, shown beside the address."""
-    if isinstance(exc, RemoteConfigError | RemoteUnavailableError):
-        return ValidationError("remoteUrl", str(exc))
-    return exc
 
 
 class JoinDialog(QDialog):
@@ -83,22 +59,19 @@ class JoinDialog(QDialog):
                  timeout_ms: int = DEFAULT_TIMEOUT_MS, otp: OtpService | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.joins = JoinService(ctx, timeout_ms=timeout_ms)
         self.otp = otp or OtpService(ctx)
         self.auth = AuthService(ctx, self.otp)
         self.timeout_ms = timeout_ms
         self.shop: dict[str, Any] | None = None
         self.result_info: JoinResult | None = None
-        self._prepared: PreparedShop | None = None
-        self._remote: RemoteDatabase | None = None
-        self._url = ""
-        self._warnings: list[str] = []
+        self._joining: Joining | None = None
         self._busy = False
         self.setWindowTitle(f"{TITLE} — Viveka POS")
         self.setMinimumWidth(560)
 
-        device = DeviceSettings(ctx.store).all()
-        self._saved_url = (os.environ.get(URL_ENV, "").strip()
-                           or str(device.get("remoteUrl") or "").strip())
+        saved = self.joins.saved_address()
+        self._saved_url = saved.url
 
         layout = headed_layout(
             self, "Join a shop from another computer",
@@ -111,14 +84,13 @@ class JoinDialog(QDialog):
         form = QFormLayout()
         self.url_edit = QLineEdit()
         self.url_edit.setObjectName("remoteUrlEdit")
-        if self._saved_url and mask_url(self._saved_url) == self._saved_url:
-            self.url_edit.setText(self._saved_url)
-        elif self._saved_url:  # it has a password: never shown, used unless replaced
-            self.url_edit.setPlaceholderText(
-                f"{mask_url(self._saved_url)} — type to use another")
+        if saved.url and not saved.has_password:
+            self.url_edit.setText(saved.url)
+        elif saved.url:  # it has a password: never shown, used unless replaced
+            self.url_edit.setPlaceholderText(f"{saved.shown} — type to use another")
         else:
             self.url_edit.setPlaceholderText("mongodb+srv://user:password@cluster…/")
-        self.database_edit = QLineEdit(str(device.get("remoteDatabase") or ""))
+        self.database_edit = QLineEdit(saved.database)
         self.database_edit.setObjectName("remoteDatabaseEdit")
         self.database_edit.setPlaceholderText(
             "the shop's own: viveka_<phone>, or the one named in the address")
@@ -171,54 +143,29 @@ class JoinDialog(QDialog):
     def start(self) -> None:
         """Check the inputs here, then find the shop and bring its document (worker)."""
         try:
-            url, database, phone = self._inputs()
+            target = self.joins.target(
+                self.url_edit.text(), self.database_edit.text(), self.phone.text(),
+                api_key=self.api_key.text() if self.api_key is not None else None)
         except ValidationError as exc:
             self.errors.show(exc)
             return
         self.errors.clear()
         self._set_busy(True, "Looking for the shop…")
-        self._close_remote()
-        ctx, timeout = self.ctx, self.timeout_ms
+        self._abandon()
+        joins = self.joins
 
-        def find(_progress: Any) -> tuple[PreparedShop, RemoteDatabase]:
-            remote = connect(url, database, timeout_ms=timeout)
-            try:
-                return bring_shop(ctx, remote, phone), remote
-            except BaseException:
-                remote.close()
-                raise
+        def find(_progress: Any) -> Joining:
+            return joins.find(target)
 
-        self._url = url
         run_with_progress(self, TITLE, "Looking for the shop on the online database…", find,
                           on_done=self._found, on_failed=self._failed)
 
-    def _inputs(self) -> tuple[str, str, str]:
-        typed = self.url_edit.text().strip()
-        try:
-            url = check_url(typed or self._saved_url)
-        except RemoteConfigError as exc:
-            raise ValidationError("remoteUrl", str(exc)) from None
-        phone = v.phone(self.phone.text(), "phoneNumber")
-        try:
-            database = check_database_name(
-                shop_remote_database(self.database_edit.text(), url, phone))
-        except RemoteConfigError as exc:
-            raise ValidationError("remoteDatabase", str(exc)) from None
-        if self.api_key is not None:
-            key = self.api_key.text().strip()
-            if not key:
-                raise ValidationError("twoFactorApiKey", "is needed to send the OTP by SMS "
-                                      "to the shop phone")
-            DeviceSettings(self.ctx.store).update(twoFactorApiKey=key)
-        self._warnings = isolation_warnings(url, database, phone)
-        return url, database, phone
-
-    def _found(self, found: tuple[PreparedShop, RemoteDatabase]) -> None:
-        self._prepared, self._remote = found
+    def _found(self, joining: Joining) -> None:
+        self._joining = joining
         from .auth import LoginDialog
 
-        self.otp, self.auth = join_login(self.ctx, self._remote, self._prepared)
-        notes = "".join(f"\nNote: {w}." for w in self._warnings)
+        self.otp, self.auth = self.joins.login_services(joining)
+        notes = "".join(f"\nNote: {w}." for w in joining.target.warnings)
         self._set_busy(True, f"Log in with the OTP to bring the shop's data.{notes}")
         login = LoginDialog(self.auth, self.otp, phone=self.phone.text(), parent=self)
         login.finished.connect(lambda _code: self._logged_in(login))
@@ -226,19 +173,19 @@ class JoinDialog(QDialog):
 
     # ------------------------------------------------------------------ step 2
     def _logged_in(self, login: Any) -> None:
-        session, prepared, remote = login.session, self._prepared, self._remote
+        session, joining = login.session, self._joining
         login.deleteLater()
-        if prepared is None or remote is None:
+        if joining is None:
             return
-        if session is None or session.client_id != prepared.client_id:
+        if session is None or session.client_id != joining.client_id:
             self._undo("Not logged in: nothing was brought to this computer.")
             return
         self._set_busy(True, "Bringing the shop's data…")
-        ctx, url = self.ctx, self._url
+        joins = self.joins
 
         def pull(progress: Any) -> JoinResult:
-            return first_sync(ctx, remote, prepared, session, url=url,
-                              progress=lambda text: progress(0, 0, text))
+            return joins.finish(joining, session,
+                                progress=lambda text: progress(0, 0, text))
 
         run_with_progress(self, TITLE, "Bringing the shop's items, customers and bills…",
                           pull, on_done=self._joined, on_failed=self._failed)
@@ -247,7 +194,7 @@ class JoinDialog(QDialog):
     def _joined(self, result: JoinResult) -> None:
         self.result_info = result
         self.shop = result.shop
-        self._close_remote()
+        self._joining = None  # finished: the remote is closed
         if not result.complete:
             QMessageBox.information(
                 self, TITLE,
@@ -258,21 +205,22 @@ class JoinDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False, "")
-        if self._prepared is not None and self.shop is None:
-            self._undo("")
-        shown = _as_field_error(exc)
-        if not is_user_error(shown) and not isinstance(shown, RemoteError):
+        if self.shop is None:
+            self._abandon()
+        if not is_user_error(exc) and not isinstance(exc, RemoteError):
             report_unexpected(type(exc), exc, exc.__traceback__)
             return
-        self.errors.show(shown)
+        self.errors.show(exc)
 
     def _undo(self, message: str) -> None:
         """No login followed: take the shop's document away again."""
-        prepared, self._prepared = self._prepared, None
-        self._close_remote()
-        if prepared is not None:
-            forget_shop(self.ctx.store, prepared)
+        self._abandon()
         self._set_busy(False, message)
+
+    def _abandon(self) -> None:
+        joining, self._joining = self._joining, None
+        if joining is not None:
+            self.joins.abandon(joining)
 
     # ------------------------------------------------------------------ helpers
     def _set_busy(self, busy: bool, text: str) -> None:
@@ -286,11 +234,6 @@ class JoinDialog(QDialog):
         self.status.setText(text)
         self.status.setVisible(bool(text))
 
-    def _close_remote(self) -> None:
-        remote, self._remote = self._remote, None
-        if remote is not None:
-            remote.close()
-
     def error_text(self, field: str) -> str:
         """The message shown beside ``field`` ('' when none), for tests and screen readers."""
         return self.errors.message(field)
@@ -300,7 +243,6 @@ class JoinDialog(QDialog):
             super().reject()
 
     def done(self, result: int) -> None:
-        if self.shop is None and self._prepared is not None:
-            self._undo("")
-        self._close_remote()
+        if self.shop is None:
+            self._abandon()
         super().done(result)

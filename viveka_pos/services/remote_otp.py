@@ -7,7 +7,7 @@ collection, with the spec's fields; ``clientId``, ``deviceId``, ``otpLength`` an
 them, and the sends to the shop's phone are recorded in ``otpsends`` (ours: one small
 document per SMS, dated) so that the hourly cap (``services/otp.py``) holds whichever PC
 asks and however often it restarts. All reads and writes are scoped by the shop's id, like
-the rest of sync.
+the rest of sync. (A session store of :class:`~.otp.OtpService`, like the local one.)
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pymongo.errors import PyMongoError
 
 from ..domain.errors import ValidationError
 from ..gateways.remote import RemoteDatabase
-from ..services.otp import SEND_WINDOW
+from .otp import SEND_WINDOW
 
 SESSIONS: Final = "otpsessions"
 SENDS: Final = "otpsends"

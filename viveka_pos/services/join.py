@@ -1,14 +1,14 @@
 """Joining a shop from another PC: the shop is on the remote database but not on this PC yet.
 
 The steps, in this order (the CLI's ``login --remote`` and the first-run "Join a shop…"
-dialog both follow them):
+dialog both follow them; the dialog through :class:`JoinService`):
 
 1. :func:`bring_shop` finds the shop on the remote by its phone number and, when this PC does
    not have it, applies its one document here the way a pull does (no outbox record). That is
    all that is read before the OTP: the login needs the shop known on this PC, nothing else.
 2. The caller logs in with the OTP through :func:`join_login`: the OTP goes by SMS to the
    shop's phone and its session is kept in the remote's ``otpsessions``
-   (``sync/remote_otp.py``), so its tries and the hourly cap on sends are counted on the
+   (``services/remote_otp.py``), so its tries and the hourly cap on sends are counted on the
    shop's side, not on the PC asking to join. Demo mode (fixed OTP) is refused: a shop that
    has a remote database is joined only by someone who receives its SMS.
 3. :func:`first_sync` — given the session that login returned — saves the remote address in
@@ -37,6 +37,7 @@ an administrator's user, between shops.
 
 from __future__ import annotations
 
+import os
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -53,16 +54,28 @@ from ..domain.numbering import (
     parse_invoice_number,
     parse_order_number,
 )
-from ..gateways.remote import RemoteDatabase, RemoteError, remote_failure
-from ..services.auth import DEACTIVATED, AuthService, Session
-from ..services.context import ServiceContext
-from ..services.device import DEFAULTS as DEVICE_DEFAULTS
-from ..services.device import DeviceSettings
-from ..services.otp import DEFAULT_BCRYPT_ROUNDS, OtpService
-from ..services.shop import ShopService
+from ..gateways.remote import (
+    DEFAULT_TIMEOUT_MS,
+    RemoteConfigError,
+    RemoteDatabase,
+    RemoteError,
+    RemoteUnavailableError,
+    check_database_name,
+    check_url,
+    connect,
+    mask_url,
+    remote_failure,
+)
 from ..store import Store
-from .engine import SyncEngine, SyncReport
+from ..sync.engine import SyncEngine, SyncReport
+from .auth import DEACTIVATED, AuthService, Session
+from .context import ServiceContext
+from .device import DEFAULTS as DEVICE_DEFAULTS
+from .device import DeviceSettings
+from .otp import DEFAULT_BCRYPT_ROUNDS, OtpService
 from .remote_otp import RemoteOtpSessions
+from .shop import ShopService
+from .sync_rules import SHOP_RULES
 
 Progress = Callable[[str], None]
 
@@ -190,7 +203,7 @@ def bring_shop(ctx: ServiceContext, remote: RemoteDatabase, phone: object) -> Pr
     if local is not None:
         raise ValidationError("phoneNumber", _other_shop_message(local, found))
     engine = SyncEngine(ctx.store, remote, found["_id"], ctx.device_id, clock=ctx.clock,
-                        ensure_indexes=False)
+                        ensure_indexes=False, rules=SHOP_RULES)
     result = engine.puller.apply_documents("clients", [found])
     shop = ctx.store.get("clients", found["_id"])
     if result.applied != 1 or shop is None:
@@ -237,7 +250,8 @@ def first_sync(ctx: ServiceContext, remote: RemoteDatabase, prepared: PreparedSh
     device = DeviceSettings(store)
     device.update(remoteUrl=url, remoteDatabase=remote.name)
     say("Bringing the shop's items, customers and bills…")
-    engine = SyncEngine(store, remote, client_id, ctx.device_id, clock=ctx.clock)
+    engine = SyncEngine(store, remote, client_id, ctx.device_id, clock=ctx.clock,
+                        rules=SHOP_RULES)
     report: SyncReport | None = None
     error = ""
     try:
@@ -307,3 +321,130 @@ def shop_counts(store: Store, client_id: ObjectId) -> dict[str, int]:
 def describe_counts(counts: dict[str, int]) -> str:
     """"items 3, customers 2, invoices 5, …" in :data:`COUNTED` order."""
     return ", ".join(f"{word} {counts.get(name, 0)}" for name, word in COUNTED)
+
+
+#: An address for the join given outside the app (set-up scripts, tests).
+URL_ENV: Final = "VIVEKA_MONGO_URL"
+
+
+@dataclass(frozen=True)
+class SavedAddress:
+    """The remote address this PC already knows (``VIVEKA_MONGO_URL``, else Settings)."""
+
+    url: str
+    database: str
+
+    @property
+    def shown(self) -> str:
+        """The address as it may be shown: its password masked."""
+        return mask_url(self.url)
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.url) and self.shown != self.url
+
+
+@dataclass(frozen=True)
+class JoinTarget:
+    """What the join will use, checked: the address, the shop's database and phone, and what
+    in that address lets shops read each other's data (:func:`isolation_warnings`)."""
+
+    url: str
+    database: str
+    phone: str
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class Joining:
+    """A join under way: the shop found (and brought here) and the open remote database."""
+
+    target: JoinTarget
+    prepared: PreparedShop
+    remote: RemoteDatabase
+
+    @property
+    def client_id(self) -> ObjectId:
+        return self.prepared.client_id
+
+
+class JoinService:
+    """The join flow as the app runs it: one call per step, each safe to run off the UI
+    thread; the caller shows progress and results and never touches the remote itself.
+
+    ``find`` opens the remote and brings the shop's document; ``login_services`` gives the
+    OTP login against the shop's remote sessions; ``finish`` runs the first sync with the
+    session that login returned; ``abandon`` undoes ``find`` when no login followed. Every
+    ``Joining`` ends with ``finish`` or ``abandon`` (both close the remote).
+    """
+
+    def __init__(self, ctx: ServiceContext, *, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+        self.ctx = ctx
+        self.timeout_ms = timeout_ms
+
+    def saved_address(self) -> SavedAddress:
+        device = DeviceSettings(self.ctx.store).all()
+        url = (os.environ.get(URL_ENV, "").strip()
+               or str(device.get("remoteUrl") or "").strip())
+        return SavedAddress(url=url, database=str(device.get("remoteDatabase") or ""))
+
+    def target(self, url: str, database: str, phone: object, *,
+               api_key: str | None = None) -> JoinTarget:
+        """Check what was typed (an empty address: the saved one). ``api_key``: the
+        2factor.in key typed because this PC has none (saved here: the OTP needs it).
+        ``ValidationError`` names the field at fault."""
+        try:
+            checked_url = check_url(url.strip() or self.saved_address().url)
+        except RemoteConfigError as exc:
+            raise ValidationError("remoteUrl", str(exc)) from None
+        phone_number = v.phone(phone, "phoneNumber")
+        try:
+            checked_database = check_database_name(
+                shop_remote_database(database, checked_url, phone_number))
+        except RemoteConfigError as exc:
+            raise ValidationError("remoteDatabase", str(exc)) from None
+        if api_key is not None:
+            key = api_key.strip()
+            if not key:
+                raise ValidationError("twoFactorApiKey", "is needed to send the OTP by SMS "
+                                      "to the shop phone")
+            DeviceSettings(self.ctx.store).update(twoFactorApiKey=key)
+        return JoinTarget(url=checked_url, database=checked_database, phone=phone_number,
+                          warnings=tuple(isolation_warnings(checked_url, checked_database,
+                                                            phone_number)))
+
+    def find(self, target: JoinTarget) -> Joining:
+        """Step 1: open the remote and bring the shop's document here. An address that cannot
+        be used or reached is a ``ValidationError`` on ``remoteUrl``."""
+        try:
+            remote = connect(target.url, target.database, timeout_ms=self.timeout_ms)
+        except (RemoteConfigError, RemoteUnavailableError) as exc:
+            raise ValidationError("remoteUrl", str(exc)) from None
+        try:
+            return Joining(target, bring_shop(self.ctx, remote, target.phone), remote)
+        except (RemoteConfigError, RemoteUnavailableError) as exc:
+            remote.close()
+            raise ValidationError("remoteUrl", str(exc)) from None
+        except BaseException:
+            remote.close()
+            raise
+
+    def login_services(self, joining: Joining) -> tuple[OtpService, AuthService]:
+        """Step 2: the OTP and login services for the shop being joined."""
+        return join_login(self.ctx, joining.remote, joining.prepared)
+
+    def finish(self, joining: Joining, session: Session, *,
+               progress: Progress | None = None) -> JoinResult:
+        """Step 3, with the session the login returned: the first sync (see
+        :func:`first_sync`). Closes the remote."""
+        try:
+            return first_sync(self.ctx, joining.remote, joining.prepared, session,
+                              url=joining.target.url, progress=progress)
+        finally:
+            joining.remote.close()
+
+    def abandon(self, joining: Joining) -> bool:
+        """No login followed: take the shop's document away again (see
+        :func:`forget_shop`) and close the remote. Returns True when removed."""
+        joining.remote.close()
+        return forget_shop(self.ctx.store, joining.prepared)
