@@ -12,7 +12,7 @@ the rest of sync. (A session store of :class:`~.otp.OtpService`, like the local 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
@@ -83,7 +83,7 @@ class RemoteOtpSessions:
 
         self._call(write)
 
-    def count_wrong(self, db: Any, session: dict[str, Any]) -> None:
+    def count_wrong(self, db: Any, session: Mapping[str, Any]) -> None:
         coll = self._remote.collection(SESSIONS)
         self._call(lambda: coll.update_one(self._scope(_id=session["_id"]),
                                            {"$inc": {"attempts": 1}}))

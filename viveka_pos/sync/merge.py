@@ -33,10 +33,10 @@ def merged_customer(keep: dict[str, Any], drop: dict[str, Any]) -> dict[str, Any
             continue
         if merged.get(key) in _EMPTY and value not in _EMPTY:
             merged[key] = value
-    firsts = [d.get("firstSeenAt") for d in (keep, drop) if d.get("firstSeenAt") is not None]
+    firsts = [d["firstSeenAt"] for d in (keep, drop) if d.get("firstSeenAt") is not None]
     if firsts:
         merged["firstSeenAt"] = min(firsts)
-    lasts = [d.get("lastPurchaseAt") for d in (keep, drop) if d.get("lastPurchaseAt") is not None]
+    lasts = [d["lastPurchaseAt"] for d in (keep, drop) if d.get("lastPurchaseAt") is not None]
     if lasts:
         merged["lastPurchaseAt"] = max(lasts)
     return merged
