@@ -85,7 +85,10 @@ class ItemSearch:
         rows = engine.query("SELECT id, words FROM search_items WHERE key = ?", (key,))
         if not rows:
             return
-        row_id, words = rows[0]
+        ItemSearch._delete_row(engine, *rows[0])
+
+    @staticmethod
+    def _delete_row(engine: SqliteEngine, row_id: int, words: str) -> None:
         for table in ("search_words", "search_grams"):
             engine.execute(f"INSERT INTO {table} ({table}, rowid, words) VALUES ('delete', ?, ?)",
                            (row_id, words))
@@ -94,9 +97,7 @@ class ItemSearch:
     def _add(self, engine: SqliteEngine, key: str, client: str, name: str, code: str) -> None:
         row_id = self._free_id(engine, name, key)
         if row_id is None:
-            self._renumber(engine)
-            row_id = self._free_id(engine, name, key)
-            assert row_id is not None
+            row_id = self._make_room(engine, name, key)
         self._insert(engine, row_id, key, client, name, code)
 
     @staticmethod
@@ -124,12 +125,41 @@ class ItemSearch:
             return low + SPACING if low + SPACING < _LAST_ID else (low + high) // 2
         return (low + high) // 2
 
-    def _renumber(self, engine: SqliteEngine) -> None:
-        rows = engine.query("SELECT key, client, name, code FROM search_items "
-                            "ORDER BY name, key")
-        self._clear(engine)
-        for position, (key, client, name, code) in enumerate(rows, start=1):
-            self._insert(engine, position * SPACING, key, client, name, code)
+    def _make_room(self, engine: SqliteEngine, name: str, key: str) -> int:
+        """Deal out again, evenly, the ids of the rows around (name, key), leaving a slot for
+        it, and return the slot's id.
+
+        The window starts at a few rows each side and widens until its ids span enough room
+        (each new gap at least ``SPACING >> 8``), so a run of names added in order next to
+        one neighbour costs a few rows now and then, never the whole table each time."""
+        reach = 8
+        while True:
+            columns = "id, key, client, name, code, words"
+            before = engine.query(f"SELECT {columns} FROM search_items WHERE (name, key) < "
+                                  "(?, ?) ORDER BY name DESC, key DESC LIMIT ?",
+                                  (name, key, reach + 1))
+            after = engine.query(f"SELECT {columns} FROM search_items WHERE (name, key) > "
+                                 "(?, ?) ORDER BY name, key LIMIT ?", (name, key, reach + 1))
+            at_start, at_end = len(before) <= reach, len(after) <= reach
+            low = 0 if at_start else before.pop()[0]
+            rows = before[::-1] + (after if at_end else after[:-1])
+            if at_end:  # the window reaches the last name: the room after it is free
+                top = max((row[0] for row in rows), default=low)
+                high = min(_LAST_ID, top + SPACING * (len(rows) + 2))
+            else:
+                high = after[-1][0]
+            step = (high - low) // (len(rows) + 2)
+            if step >= max(2, SPACING >> 8) or (at_start and at_end):
+                break
+            reach *= 4
+        for row_id, _key, _client, _name, _code, words in rows:
+            self._delete_row(engine, row_id, words)
+        slot = low + step * (len(before) + 1)
+        for position, (_id, row_key, client, row_name, code, _words) in enumerate(rows):
+            shift = 2 if position >= len(before) else 1
+            self._insert(engine, low + step * (position + shift), row_key, client, row_name,
+                         code)
+        return slot
 
     @staticmethod
     def _clear(engine: SqliteEngine) -> None:

@@ -135,3 +135,27 @@ def test_search_matches_the_model(tmp_path_factory: pytest.TempPathFactory, thre
         assert [index.search(query, limit) for query in probes] == kept_up
     finally:
         store.close()
+
+
+def test_names_added_in_order_beside_one_neighbour_move_few_rows(tmp_path: Any) -> None:
+    """A sync pull or an import brings names in order, all just before one existing name:
+    each has to share that one gap. Making room moves the rows nearby, not the whole
+    table (it used to deal out every row's id again every ~32 names)."""
+    store: Store = open_store(tmp_path)
+    try:
+        db = store.db
+        db.items.insert_many([{"name": f"zz filler {n:05d}", "code": "", "isActive": True,
+                               "clientId": SHOP} for n in range(2000)])
+        written: list[str] = []  # every row written to the search table, new or moved
+        store._engine._conn.set_trace_callback(
+            lambda sql: written.append(sql) if sql.startswith("INSERT INTO search_items ")
+            else None)
+        for n in range(300):  # "m 00000" … "m 00299": every one lands below "zz filler 00000"
+            db.items.insert_one({"name": f"m {n:05d}", "code": "", "isActive": True,
+                                 "clientId": SHOP})
+        store._engine._conn.set_trace_callback(None)
+        assert len(written) < 300 * 3, f"{len(written)} rows written for 300 names"
+        index = ItemSearchIndex(store, SHOP)
+        assert [d["name"] for d in index.search("m", 5)] == [f"m {n:05d}" for n in range(5)]
+    finally:
+        store.close()
