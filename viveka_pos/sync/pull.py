@@ -191,7 +191,7 @@ class Puller:
                 if collection in PARENT_SCOPED:
                     yield from self._pages_by_parent(collection)
                 return
-            since = floor_stamp((stamp_value(cursor) or 0) - self.overlap_micros)
+            since = self._stamp_floor(cursor)
             while True:
                 query = {**base, SYNCED_AT_FIELD: {"$gt": since}}
                 page = list(coll.find(query).sort(SYNCED_AT_FIELD, 1).limit(self.page_size))
@@ -202,6 +202,10 @@ class Puller:
                 since = page[-1][SYNCED_AT_FIELD]
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
+
+    def _stamp_floor(self, cursor: str) -> str:
+        """The stamp a pass by ``_syncedAt`` reads from: the cursor less the overlap."""
+        return floor_stamp((stamp_value(cursor) or 0) - self.overlap_micros)
 
     def _pages_by_update(self, collection: str) -> Iterator[list[dict[str, Any]]]:
         """Pages of the shop's documents saved (``updatedAt``) since the last pass less the
@@ -256,6 +260,10 @@ class Puller:
                          touched: _Touched) -> None:
         full_pass = full or not self.state.cursor(collection)
         mark = self._newest_stamp(collection) if full_pass else ""
+        # what the pass by stamp is about to read is not applied again by the pass by
+        # ``updatedAt``: a document stamped after this floor is in it (or, pushed since, in
+        # the next pull's)
+        floor = "" if full_pass else self._stamp_floor(self.state.cursor(collection) or "")
         merges = self.state.merges() if collection in ("clientCustomers", "invoices",
                                                        "creditnotes",
                                                        "purchasehistories") else {}
@@ -264,8 +272,12 @@ class Puller:
                              advance_cursor=not full_pass)
         if not full_pass:
             for page in prefetch(self._pages_by_update(collection)):
-                self._apply_page(collection, page, merges, result, touched,
-                                 advance_cursor=False)
+                unseen = [doc for doc in page
+                          if not (isinstance(doc.get(SYNCED_AT_FIELD), str)
+                                  and doc[SYNCED_AT_FIELD] > floor)]
+                if unseen:
+                    self._apply_page(collection, unseen, merges, result, touched,
+                                     advance_cursor=False)
         if full_pass:
             self._finish_full_pass(collection, mark)
         if self._server_time is not None:
