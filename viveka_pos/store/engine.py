@@ -4,7 +4,9 @@ SQLite is the truth and the query engine. A document is one row of ``docs`` (its
 each indexed field of it has rows in ``idx``, each unique key a row in ``uniq``, and the
 derived tables (report ledgers, item search: :class:`Projection`) their rows — all written
 in the same transaction as the document. Memory holds only a small, capped cache of
-decoded documents (:data:`CACHE_DOCS`); every reader gets its own copy.
+decoded documents (:data:`CACHE_DOCS`), and the whole of the few collections that are
+bounded by design (``held``: the open carts), which are filed in no index (their queries
+are answered from memory); every reader gets its own copy.
 
 Transactions nest (savepoints). A write that fails half-way inside a unit of work leaves
 the unit unable to commit (it rolls back instead), because a document may be written while
@@ -186,7 +188,7 @@ class SqliteEngine:
     """Documents, indexes and derived tables in one SQLite file, with nested transactions."""
 
     def __init__(self, db_path: Path, *, read_only: bool = False,
-                 projections: Iterable[Projection] = ()):
+                 projections: Iterable[Projection] = (), held: Iterable[str] = ()):
         self.db_path = db_path
         self.read_only = read_only
         self.lock = threading.RLock()
@@ -207,6 +209,8 @@ class SqliteEngine:
         self._checkpointer: WalCheckpointer | None = None
         self._checkpoint_in_commits = False
         self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        #: collections bounded by design, whole in memory: location -> key -> document
+        self._held: dict[str, dict[str, dict[str, Any]]] = {location: {} for location in held}
         self._defs: dict[str, dict[str, Any]] = {}
         self._fields_of: dict[str, dict[str, int]] = {}
         self._uniques_of: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
@@ -227,6 +231,10 @@ class SqliteEngine:
         self._changed: dict[str, set[str]] = {}
         self._listeners: dict[str, list[Callable[[list[str]], None]]] = {}
         self._load_definitions()
+        self._load_held()
+        if not read_only:
+            for location in self._held:  # filed by an earlier version: not read any more
+                self._conn.execute("DELETE FROM idx WHERE coll = ?", (location,))
 
     # ------------------------------------------------------------- plumbing
     def _check_open(self) -> None:
@@ -317,11 +325,12 @@ class SqliteEngine:
             return sorted(self._defs)
 
     def index_fields(self, location: str) -> dict[str, int]:
-        """Fields with a single-field index: field -> direction (do not change it)."""
+        """Fields with a single-field index: field -> direction (do not change it). None
+        for a held collection: its index definitions are kept, its queries read memory."""
         known = self._fields_of.get(location)
         if known is None:
             defs = self._defs.get(location) or {}
-            known = self._fields_of[location] = {
+            known = self._fields_of[location] = {} if location in self._held else {
                 spec["key_str"]: spec.get("direction", 1)
                 for spec in (defs.get("indexes") or {}).values()}
         return known
@@ -468,6 +477,7 @@ class SqliteEngine:
                     self._writer.execute(f"RELEASE {name}")
                 # cached documents may show what was just undone
                 self._cache.clear()
+                self._load_held()
                 for hook in self.on_rollback:
                     hook()
             self._depth -= 1
@@ -479,6 +489,7 @@ class SqliteEngine:
         self._changed = {}
         self._broken = False
         self._load_definitions()
+        self._load_held()
         for hook in self.on_rollback:
             hook()
 
@@ -524,6 +535,9 @@ class SqliteEngine:
     # ------------------------------------------------------------- reading
     def _load(self, location: str, key: str) -> dict[str, Any] | None:
         """The cached decoded document (never handed out: callers copy it)."""
+        held = self._held.get(location)
+        if held is not None:
+            return held.get(key)
         cached = self._cache.get((location, key))
         if cached is not None:
             self._cache.move_to_end((location, key))
@@ -532,10 +546,45 @@ class SqliteEngine:
         if not rows:
             return None
         doc = self._decode(rows[0][0])
+        self._remember(location, key, doc)
+        return doc
+
+    def _remember(self, location: str, key: str, doc: dict[str, Any]) -> None:
+        held = self._held.get(location)
+        if held is not None:
+            held[key] = doc
+            return
         self._cache[(location, key)] = doc
+        self._cache.move_to_end((location, key))
         if len(self._cache) > CACHE_DOCS:
             self._cache.popitem(last=False)
-        return doc
+
+    def _forget(self, location: str, key: str) -> None:
+        held = self._held.get(location)
+        if held is not None:
+            held.pop(key, None)
+        else:
+            self._cache.pop((location, key), None)
+
+    def _load_held(self) -> None:
+        """Read the held collections again (at open, and after a rollback: memory must
+        not show what was undone)."""
+        for location, docs in self._held.items():
+            docs.clear()
+            for key, body in self._read("SELECT id, body FROM docs WHERE coll = ? ORDER BY id",
+                                        (location,)):
+                docs[key] = self._decode(body)
+
+    def held_matches(self, location: str, test: Callable[[dict[str, Any]], bool]
+                     ) -> list[tuple[str, dict[str, Any]]] | None:
+        """(key, copy) of the documents of a held collection that pass ``test``, in key
+        order; None when ``location`` is not held."""
+        held = self._held.get(location)
+        if held is None:
+            return None
+        with self.lock:
+            self._check_open()
+            return [(key, _deep_copy(doc)) for key, doc in sorted(held.items()) if test(doc)]
 
     def get_by_key(self, location: str, key: str) -> dict[str, Any] | None:
         """A copy of the document stored under ``key`` (see :func:`~.values.doc_key`)."""
@@ -560,13 +609,17 @@ class SqliteEngine:
     def doc_exists(self, location: str, doc_id: Any) -> bool:
         key = doc_key(doc_id)
         with self.lock:
-            if (location, key) in self._cache:
+            if (location, key) in self._cache or key in self._held.get(location, ()):
                 return True
             return bool(self._read("SELECT 1 FROM docs WHERE coll = ? AND id = ?",
                                    (location, key)))
 
     def count(self, location: str) -> int:
         with self.lock:
+            held = self._held.get(location)
+            if held is not None:
+                self._check_open()
+                return len(held)
             return int(self._read("SELECT COUNT(*) FROM docs WHERE coll = ?",
                                   (location,))[0][0])
 
@@ -687,13 +740,17 @@ class SqliteEngine:
         with self.single_write():
             # An insert of a document not in memory skips reading it first: the database
             # itself refuses a second document under the same key.
-            inserting = no_overwrite and (location, key) not in self._cache
+            inserting = (no_overwrite and (location, key) not in self._cache
+                         and location not in self._held)
             old = None if inserting else self._load(location, key)
             if no_overwrite and old is not None:
                 return False
             stored = self._decode(body)
             for name, fields in self.unique_keys(location):
-                for token in unique_tokens(stored, fields):
+                tokens = unique_tokens(stored, fields)
+                if old is not None and tokens == unique_tokens(old, fields):
+                    continue  # the document keeps its own values of the key
+                for token in tokens:
                     owner = self.unique_owner(location, name, token)
                     if owner is not None and owner != key:
                         raise DuplicateKeyError(location, fields, tuple(
@@ -704,10 +761,7 @@ class SqliteEngine:
             else:
                 self._execute("INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
                               (location, key, body))
-            self._cache[(location, key)] = stored
-            self._cache.move_to_end((location, key))
-            if len(self._cache) > CACHE_DOCS:
-                self._cache.popitem(last=False)
+            self._remember(location, key, stored)
             self._file(location, key, old, stored, body)
             self._changed.setdefault(location, set()).add(key)
             if self.on_write is not None:
@@ -734,7 +788,7 @@ class SqliteEngine:
             if old is None:
                 return False
             self._execute("DELETE FROM docs WHERE coll = ? AND id = ?", (location, key))
-            self._cache.pop((location, key), None)
+            self._forget(location, key)
             self._file(location, key, old, None)
             self._changed.setdefault(location, set()).add(key)
             if self.on_write is not None:
@@ -789,6 +843,7 @@ class SqliteEngine:
             self._execute("DELETE FROM idx")
             self._execute("DELETE FROM uniq")
             self._cache.clear()
+            self._load_held()
             for location in self.collections():
                 fields = list(self.index_fields(location))
                 uniques = self.unique_keys(location)
@@ -837,6 +892,7 @@ class SqliteEngine:
         with self.lock:
             self._cache.clear()
             self._load_definitions()
+            self._load_held()
 
     # ------------------------------------------------------------ info
     def get_info(self, key: str) -> str | None:
@@ -878,6 +934,7 @@ class SqliteEngine:
                     self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()
             self._cache.clear()
+            self._held.clear()
             self._listeners.clear()
             self.on_write = None
             self.on_rollback.clear()

@@ -31,7 +31,7 @@ from .opening import check_data_dir, check_readable, remember_store
 from .outbox import OUTBOX, OutboxWriter
 from .projections import default_projections
 from .rescue import damaged_place, keep_damaged_copy
-from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, SCHEMA_VERSION
+from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, HELD, SCHEMA_VERSION
 
 DB_FILE = "viveka.sqlite3"
 log = logging.getLogger("viveka_pos.store")
@@ -325,7 +325,7 @@ def open_store(data_dir: str | os.PathLike[str] | None = None, *,
     lock.acquire(required=not read_only)
     try:
         engine = SqliteEngine(path / DB_FILE, read_only=read_only,
-                              projections=default_projections())
+                              projections=default_projections(), held=HELD)
         try:
             store = Store(path, engine, lock)
             store._prepare()
