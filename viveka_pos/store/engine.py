@@ -21,7 +21,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -274,17 +274,31 @@ class SqliteEngine:
     def stream(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
         """Rows of a long read, a chunk at a time, from a snapshot of the committed data
         (its own read-only connection: no lock is held and writers go on meanwhile)."""
+        with self.snapshot() as rows_of:
+            yield from rows_of(sql, params)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Callable[[str, tuple[Any, ...]], Iterator[Any]]]:
+        """Several long reads of one snapshot of the committed data (a read transaction
+        on its own read-only connection): gives ``rows_of(sql, params)``, the rows of a
+        statement a chunk at a time; several may be read side by side."""
         self._check_open()
         reader = sqlite3.connect(read_only_uri(self.db_path, writer_open=not self.read_only),
-                                 uri=True, check_same_thread=False)
+                                 uri=True, check_same_thread=False, isolation_level=None)
+
+        def rows_of(sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
+            try:
+                cursor = reader.execute(sql, params)
+                while rows := cursor.fetchmany(SCAN_CHUNK * 2):
+                    yield from rows
+            except sqlite3.DatabaseError as exc:
+                raise StoreCorruptError(
+                    f"The database file {self.db_path} could not be read ({exc}). "
+                    "Restore the newest good backup.") from exc
+
         try:
-            cursor = reader.execute(sql, params)
-            while rows := cursor.fetchmany(SCAN_CHUNK * 2):
-                yield from rows
-        except sqlite3.DatabaseError as exc:
-            raise StoreCorruptError(
-                f"The database file {self.db_path} could not be read ({exc}). "
-                "Restore the newest good backup.") from exc
+            reader.execute("BEGIN")
+            yield rows_of
         finally:
             reader.close()
 
