@@ -43,6 +43,8 @@ CODEC = CodecOptions()
 
 #: decoded documents kept in memory at most (a few MB), whatever the size of the shop
 CACHE_DOCS = 4096
+#: SQLite's page cache of the writing connection (KiB; SQLite's default is 2 MB)
+PAGE_CACHE_KB = 16384
 #: rows read per statement when a collection or an index range is scanned
 SCAN_CHUNK = 500
 #: the on-disk layout of ``idx``/``uniq`` and the derived tables (store_info key)
@@ -115,6 +117,9 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
             # deleted text (an old secret, a removed customer) is zeroed where that costs
             # no extra write
             conn.execute("PRAGMA secure_delete=FAST")
+            # room for the inner pages of the large tables (a few MB at S5): a bill's
+            # hundred lookups then read only their leaf pages from the file
+            conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KB}")
             conn.executescript(_SCHEMA_SQL)
         else:
             conn.execute("SELECT COUNT(*) FROM store_info").fetchone()  # is it a store?
@@ -219,7 +224,9 @@ class SqliteEngine:
         self._writes = 0
         #: a write failed part-way inside the open unit of work: it cannot commit
         self._broken = False
-        self.on_write: Callable[[str, Any, dict[str, Any] | None], None] | None = None
+        #: called with (collection, _id, the document or None when deleted, whether it
+        #: is new) after each write, in its transaction (the outbox)
+        self.on_write: Callable[[str, Any, dict[str, Any] | None, bool], None] | None = None
         #: called after any rollback (of a savepoint too): memory derived from writes of
         #: the undone part must be dropped
         self.on_rollback: list[Callable[[], None]] = []
@@ -779,7 +786,7 @@ class SqliteEngine:
             self._file(location, key, old, stored, body)
             self._changed.setdefault(location, set()).add(key)
             if self.on_write is not None:
-                self.on_write(location, stored["_id"], stored)
+                self.on_write(location, stored["_id"], stored, old is None)
         return True
 
     def _insert_new(self, location: str, key: str, body: bytes) -> bool:
@@ -806,7 +813,7 @@ class SqliteEngine:
             self._file(location, key, old, None)
             self._changed.setdefault(location, set()).add(key)
             if self.on_write is not None:
-                self.on_write(location, old["_id"], None)
+                self.on_write(location, old["_id"], None, False)
         return True
 
     def _file(self, location: str, key: str, old: dict[str, Any] | None,
