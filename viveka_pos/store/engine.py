@@ -232,8 +232,6 @@ class SqliteEngine:
         self.on_rollback: list[Callable[[], None]] = []
         #: called inside a top-level transaction just before it commits (may write)
         self.before_commit: list[Callable[[], None]] = []
-        #: increases with every top-level transaction (lets callers scope per-commit caches)
-        self.tx_serial = 0
         self._closed = False
         self._changed: dict[str, set[str]] = {}
         self._listeners: dict[str, list[Callable[[list[str]], None]]] = {}
@@ -444,7 +442,6 @@ class SqliteEngine:
                     self._writer.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
                     self._durable = durable
                 self._writer.execute("BEGIN IMMEDIATE")
-                self.tx_serial += 1
                 self._broken = False
             elif durable is True and not self._durable:
                 raise StoreWriteError("a durable unit of work cannot run inside a non-durable "
@@ -617,24 +614,6 @@ class SqliteEngine:
         """A copy of the document whose ``_id`` is ``doc_id`` (type included)."""
         return self.get_by_key(location, doc_key(doc_id))
 
-    def get_many(self, location: str, keys: Iterable[str]) -> list[dict[str, Any]]:
-        """Copies of the documents under ``keys`` that exist, in that order."""
-        with self.lock:
-            found = []
-            for key in keys:
-                doc = self._load(location, key)
-                if doc is not None:
-                    found.append(_deep_copy(doc))
-            return found
-
-    def doc_exists(self, location: str, doc_id: Any) -> bool:
-        key = doc_key(doc_id)
-        with self.lock:
-            if (location, key) in self._cache or key in self._held.get(location, ()):
-                return True
-            return bool(self._read("SELECT 1 FROM docs WHERE coll = ? AND id = ?",
-                                   (location, key)))
-
     def count(self, location: str) -> int:
         with self.lock:
             held = self._held.get(location)
@@ -751,11 +730,10 @@ class SqliteEngine:
         return rows[0][0] if rows else None
 
     # ------------------------------------------------------------- writing
-    def put_doc(self, location: str, doc: dict[str, Any], no_overwrite: bool = False, *,
-                as_decoded: bool = False) -> bool:
+    def put_doc(self, location: str, doc: dict[str, Any], no_overwrite: bool = False) -> bool:
         """Write ``doc`` (insert or replace by ``_id``); False when ``no_overwrite`` and it
         exists. Index rows, unique keys, derived tables and the outbox follow in the same
-        transaction. ``as_decoded`` is accepted for callers of the first store."""
+        transaction."""
         key = doc_key(doc["_id"])
         body = bson.encode(doc)
         with self.single_write():
@@ -882,15 +860,11 @@ class SqliteEngine:
                         except DuplicateKeyError:
                             log.warning("%s: %s breaks the unique key %s", location, key, name)
                 counts[location] = count
-            self.rebuild_projections()
+            for projection in self._projections:
+                projection.rebuild(self)
             self._execute("INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
                           ("storage_format", STORAGE_FORMAT))
         return counts
-
-    def rebuild_projections(self) -> None:
-        with self.transaction():
-            for projection in self._projections:
-                projection.rebuild(self)
 
     def _rekey(self) -> None:
         rows = self._read("SELECT coll, id FROM docs")
