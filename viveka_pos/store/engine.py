@@ -204,9 +204,11 @@ class SqliteEngine:
             # Checkpoints run on a background thread (checkpoint.py), started by the first
             # commit: a store only read never starts one.
             self._conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_NET_PAGES}")
+        #: collections bounded by design, whole in memory: location -> key -> document
+        self._held: dict[str, dict[str, dict[str, Any]]] = {location: {} for location in held}
+        if not read_only:
             try:
-                for projection in self._projections:
-                    projection.create(self._writer)
+                self._prepare_tables()
             except sqlite3.DatabaseError as exc:
                 self._conn.close()
                 raise StoreCorruptError(
@@ -214,8 +216,6 @@ class SqliteEngine:
         self._checkpointer: WalCheckpointer | None = None
         self._checkpoint_in_commits = False
         self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
-        #: collections bounded by design, whole in memory: location -> key -> document
-        self._held: dict[str, dict[str, dict[str, Any]]] = {location: {} for location in held}
         self._defs: dict[str, dict[str, Any]] = {}
         self._fields_of: dict[str, dict[str, int]] = {}
         self._uniques_of: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
@@ -237,11 +237,16 @@ class SqliteEngine:
         self._listeners: dict[str, list[Callable[[list[str]], None]]] = {}
         self._load_definitions()
         self._load_held()
-        if not read_only:
-            for location in self._held:  # filed by an earlier version: not read any more
-                self._conn.execute("DELETE FROM idx WHERE coll = ?", (location,))
 
     # ------------------------------------------------------------- plumbing
+    def _prepare_tables(self) -> None:
+        """The derived tables as this version keeps them (at open, and after a restore of
+        a file written by an earlier version)."""
+        for projection in self._projections:
+            projection.create(self._writer)
+        for location in self._held:  # filed by an earlier version: not read any more
+            self._writer.execute("DELETE FROM idx WHERE coll = ?", (location,))
+
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("The store is closed.")
@@ -885,6 +890,8 @@ class SqliteEngine:
     def reload(self) -> None:
         """Forget what is in memory and read the file again (after a restore)."""
         with self.lock:
+            if not self.read_only:
+                self._prepare_tables()
             self._cache.clear()
             self._load_definitions()
             self._load_held()

@@ -114,3 +114,17 @@ def test_a_new_financial_year_restarts_the_sequence(store: Store, fy_order: tupl
     for fy in fy_order:
         store.db.invoices.insert_many(by_fy[fy])
     assert store.chains.suspect_chains() == (4, set())
+
+
+def test_a_backup_made_before_the_follow_flags_is_restored_and_bills_go_on(
+        store: Store, tmp_path: Path) -> None:
+    docs = _chain(3)
+    store.db.invoices.insert_many(docs[:2])
+    conn = store.engine.connection  # the file as an earlier version wrote it
+    conn.execute("DROP INDEX chain_entries_suspect")
+    conn.execute("ALTER TABLE chain_entries DROP COLUMN ok")
+    store.backup(tmp_path / "old-backup")
+    store.restore(tmp_path / "old-backup")
+    store.db.invoices.insert_one(docs[2])
+    assert store.chains.suspect_chains() == (3, set())
+    assert store_chain_report(store) == ([], 3)
