@@ -54,10 +54,12 @@ CREATE TABLE IF NOT EXISTS chain_entries (
 CREATE INDEX IF NOT EXISTS chain_entries_order
     ON chain_entries (client, series, fy, seq, number, key) WHERE series IS NOT NULL;
 """
-#: after ``ok`` exists (a table made before it gets the column, filled, at its next open)
+#: after ``ok`` exists (a table made before it gets the column, filled, at its next open);
+#: the digests in key order, read beside the invoices by ``changed_outside``
 _SUSPECT_INDEX = """
 CREATE INDEX IF NOT EXISTS chain_entries_suspect ON chain_entries (client, series)
     WHERE series IS NOT NULL AND ok IS NOT 1;
+CREATE INDEX IF NOT EXISTS chain_entries_digest ON chain_entries (key, digest);
 """
 #: ``ok`` of every row at once, by the rule of :func:`_follows`
 _FILL_OK = """
@@ -236,16 +238,17 @@ class ChainQueries:
             filed = rows_of("SELECT key, digest FROM chain_entries ORDER BY key")
             row = next(filed, None)
             for key, body in rows_of("SELECT id, body FROM docs WHERE coll = ? ORDER BY id",
-                                     (INVOICES,)):
+                                     (INVOICES,), ahead=True):
                 while row is not None and row[0] < key:
                     fresh[row[0]] = None
                     row = next(filed, None)
-                digest = None
                 if row is not None and row[0] == key:
-                    digest, row = row[1], next(filed, None)
-                if digest != digest_of(body):
-                    entry = _row(key, bson.decode(body), body)
-                    fresh[key] = _placed(entry) if entry[2] is not None else None
+                    if row[1] == digest_of(body):
+                        row = next(filed, None)
+                        continue
+                    row = next(filed, None)
+                entry = _row(key, bson.decode(body), body)
+                fresh[key] = _placed(entry) if entry[2] is not None else None
             while row is not None:
                 fresh[row[0]] = None
                 row = next(filed, None)

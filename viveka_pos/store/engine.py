@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import queue
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -288,28 +289,42 @@ class SqliteEngine:
             yield from rows_of(sql, params)
 
     @contextmanager
-    def snapshot(self) -> Iterator[Callable[[str, tuple[Any, ...]], Iterator[Any]]]:
+    def snapshot(self) -> Iterator[Callable[..., Iterator[Any]]]:
         """Several long reads of one snapshot of the committed data (a read transaction
-        on its own read-only connection): gives ``rows_of(sql, params)``, the rows of a
-        statement a chunk at a time; several may be read side by side."""
+        on its own read-only connection): gives ``rows_of(sql, params, ahead=False)``, the
+        rows of a statement a chunk at a time; several may be read side by side. With
+        ``ahead``, the next chunks are read on a helper thread while the caller works on
+        the ones before (SQLite reads pages without holding Python's lock)."""
         self._check_open()
         reader = sqlite3.connect(read_only_uri(self.db_path, writer_open=not self.read_only),
                                  uri=True, check_same_thread=False, isolation_level=None)
+        helpers: list[_ReadAhead] = []
 
-        def rows_of(sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
+        def chunks(sql: str, params: tuple[Any, ...]) -> Iterator[list[Any]]:
             try:
                 cursor = reader.execute(sql, params)
                 while rows := cursor.fetchmany(SCAN_CHUNK * 2):
-                    yield from rows
+                    yield rows
             except sqlite3.DatabaseError as exc:
                 raise StoreCorruptError(
                     f"The database file {self.db_path} could not be read ({exc}). "
                     "Restore the newest good backup.") from exc
 
+        def rows_of(sql: str, params: tuple[Any, ...] = (), *, ahead: bool = False
+                    ) -> Iterator[Any]:
+            source: Iterable[list[Any]] = chunks(sql, params)
+            if ahead:
+                helpers.append(helper := _ReadAhead(iter(source)))
+                source = helper
+            for rows in source:
+                yield from rows
+
         try:
             reader.execute("BEGIN")
             yield rows_of
         finally:
+            for helper in helpers:
+                helper.close()
             reader.close()
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
@@ -941,6 +956,49 @@ class SqliteEngine:
             self.on_write = None
             self.on_rollback.clear()
             self.before_commit.clear()
+
+
+class _ReadAhead:
+    """Chunks of rows read on a helper thread, a few ahead of the caller (``snapshot``)."""
+
+    _END = object()
+
+    def __init__(self, chunks: Iterator[list[Any]], depth: int = 4):
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(chunks,), daemon=True,
+                                        name="viveka-read-ahead")
+        self._thread.start()
+
+    def _run(self, chunks: Iterator[list[Any]]) -> None:
+        try:
+            for chunk in chunks:
+                if not self._put(chunk):
+                    return
+        except BaseException as exc:  # handed to the reader, raised there
+            self._put(exc)
+            return
+        self._put(self._END)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        while (item := self._queue.get()) is not self._END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        """Stop reading (the caller stopped early or is done) and wait for the thread."""
+        self._stop.set()
+        self._thread.join()
 
 
 class _Transaction:

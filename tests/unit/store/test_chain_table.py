@@ -128,3 +128,17 @@ def test_a_backup_made_before_the_follow_flags_is_restored_and_bills_go_on(
     store.db.invoices.insert_one(docs[2])
     assert store.chains.suspect_chains() == (3, set())
     assert store_chain_report(store) == ([], 3)
+
+
+def test_rows_read_ahead_are_the_rows_and_an_early_stop_ends_the_reading(
+        store: Store) -> None:
+    store.db.items.insert_many([{"n": n, "name": "x" * 3000} for n in range(2500)])
+    sql, params = "SELECT id, body FROM docs WHERE coll = ? ORDER BY id", ("vivekaDB.items",)
+    with store.engine.snapshot() as rows_of:
+        assert list(rows_of(sql, params, ahead=True)) == list(rows_of(sql, params))
+    with store.engine.snapshot() as rows_of:
+        first = next(rows_of(sql, params, ahead=True))  # the helper is stopped at the end
+    assert first[0]
+    with pytest.raises(Exception, match="could not be read"), \
+            store.engine.snapshot() as rows_of:
+        list(rows_of("SELECT nothing FROM nowhere", (), ahead=True))
