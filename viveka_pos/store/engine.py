@@ -798,9 +798,6 @@ class SqliteEngine:
             raise
         return True
 
-    def delete_doc(self, location: str, doc_id: Any) -> bool:
-        return self.delete_by_key(location, doc_key(doc_id))
-
     def delete_by_key(self, location: str, key: str) -> bool:
         with self.single_write():
             old = self._load(location, key)
