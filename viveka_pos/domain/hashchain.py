@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+import bson
 from bson import Decimal128, ObjectId
 
 from viveka_pos.domain.errors import ValidationError
@@ -167,13 +169,35 @@ def hashed_fields(invoice_doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: the last few hashes computed, by the BSON of what they covered: a bill's invoice is
+#: hashed when it is sealed and again when the store files it in the chain table
+_RECENT: OrderedDict[bytes, str] = OrderedDict()
+_RECENT_SIZE = 16
+
+
 def invoice_hash(invoice_doc: Mapping[str, Any], prev_hash: str) -> str:
-    """sha256 hex of the invoice's immutable fields chained to ``prev_hash``."""
+    """sha256 hex of the invoice's immutable fields chained to ``prev_hash``.
+
+    The same values always have the same BSON, and the canonical form is a function of the
+    values, so an invoice seen again as the same BSON is not serialised again (values BSON
+    cannot hold, such as ``Decimal``, are always serialised)."""
     if not isinstance(prev_hash, str):
         raise TypeError("prev_hash must be text")
-    payload = {"invoice": canonical(hashed_fields(invoice_doc)), "prevHash": prev_hash}
+    fields = hashed_fields(invoice_doc)
+    try:
+        seen: bytes | None = bson.encode({"f": fields, "p": prev_hash})
+    except Exception:  # any value BSON refuses: serialise it, and remember nothing
+        seen = None
+    if seen is not None and (known := _RECENT.get(seen)) is not None:
+        return known
+    payload = {"invoice": canonical(fields), "prevHash": prev_hash}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if seen is not None:
+        _RECENT[seen] = digest
+        if len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    return digest
 
 
 class ChainKind(NamedTuple):

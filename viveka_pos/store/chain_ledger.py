@@ -3,13 +3,16 @@
 Checking a chain means recomputing every invoice's hash (a canonical JSON of its fields):
 about 0.1 ms an invoice, 20 s for a shop with 200k invoices. This projection does it once,
 when an invoice is written, and keeps per invoice: its place in its chain, its hash and
-link, whether its contents still matched its hash, and a digest of the stored document. A
-check then reads each invoice's stored bytes and compares digests (fast: no decoding); only
-an invoice whose bytes changed outside the store (an edited file) is hashed again. The
-chain itself is then walked in order from this table, a row at a time.
+link, whether its contents still matched its hash, whether it follows the invoice before it
+in its chain (``ok``: linked to its hash, next in the sequence; kept for the invoice after
+it too when one is written), and a SHA-1 digest of the stored document.
 
-Nothing is trusted that the check does not confirm: a row is used only while the digest of
-the document it was made from matches the document's bytes now.
+A check (:func:`~viveka_pos.services.chains.store_chain_report`) reads every invoice's
+stored bytes and compares digests (no decoding); an invoice whose bytes changed outside
+the store (an edited file) is hashed again, and an invoice removed from the file shows as
+a row without its document. When every digest matches and every row is there, the rows
+are what the store made from these very documents: the chains with a row not ``ok`` are
+walked in order, the others have nothing to report.
 """
 
 from __future__ import annotations
@@ -45,11 +48,35 @@ CREATE TABLE IF NOT EXISTS chain_entries (
     p_series TEXT,
     p_fy TEXT,
     p_seq INTEGER,
-    digest BLOB NOT NULL
+    digest BLOB NOT NULL,
+    ok INTEGER
 );
 CREATE INDEX IF NOT EXISTS chain_entries_order
     ON chain_entries (client, series, fy, seq, number, key) WHERE series IS NOT NULL;
 """
+#: after ``ok`` exists (a table made before it gets the column, filled, at its next open);
+#: the digests in key order, read beside the invoices by ``changed_outside``
+_SUSPECT_INDEX = """
+CREATE INDEX IF NOT EXISTS chain_entries_suspect ON chain_entries (client, series)
+    WHERE series IS NOT NULL AND ok IS NOT 1;
+CREATE INDEX IF NOT EXISTS chain_entries_digest ON chain_entries (key, digest);
+"""
+#: ``ok`` of every row at once, by the rule of :func:`_follows`
+_FILL_OK = """
+UPDATE chain_entries SET ok = w.ok FROM (SELECT key, (
+    intact = 1 AND p_series IS NOT NULL AND link IS COALESCE(prev_stored, ?) AND CASE
+    WHEN prev_key IS NULL THEN p_seq = 1 ELSE prev_stored IS NOT NULL AND p_series = prev_series
+    AND ((p_fy = prev_fy AND p_seq = prev_seq + 1) OR (p_fy > prev_fy AND p_seq = 1)) END
+    ) AS ok FROM (SELECT key, intact, link, p_series, p_fy, p_seq,
+    LAG(key) OVER w AS prev_key, LAG(stored) OVER w AS prev_stored,
+    LAG(p_series) OVER w AS prev_series, LAG(p_fy) OVER w AS prev_fy,
+    LAG(p_seq) OVER w AS prev_seq FROM chain_entries WHERE series IS NOT NULL
+    WINDOW w AS (PARTITION BY client, series ORDER BY fy, seq, number, key))) w
+WHERE chain_entries.key = w.key
+"""
+_ORDER = "(fy, seq, number, key)"
+#: the columns :func:`_follows` reads of a row and of the one before it
+_LINK_COLUMNS = "key, stored, link, intact, p_series, p_fy, p_seq"
 
 #: (client, series, (fy, seq, number), entry): one invoice of a chain, in chain order
 Placed = tuple[str, str, tuple[str, int, str], ChainEntry]
@@ -77,6 +104,21 @@ def _row(key: str, doc: dict[str, Any], body: bytes) -> tuple[Any, ...]:
             *(position if position is not None else (None, None, None)), digest_of(body))
 
 
+def _follows(row: tuple[Any, ...], before: tuple[Any, ...] | None) -> bool:
+    """Whether a chained row (``_LINK_COLUMNS``) is intact and follows ``before``, the row
+    before it in its chain (None: it is the first): linked to its hash, and next in the
+    sequence, which restarts at 1 each financial year. Rows that all follow their
+    predecessors leave ``verify_entries`` nothing to report."""
+    _key, _stored, link, intact, p_series, p_fy, p_seq = row
+    if not intact or p_series is None:
+        return False
+    if before is None:
+        return link == GENESIS_HASH and p_seq == 1
+    _bkey, b_stored, _blink, _bintact, b_series, b_fy, b_seq = before
+    return (b_stored is not None and link == b_stored and p_series == b_series
+            and ((p_fy == b_fy and p_seq == b_seq + 1) or (p_fy > b_fy and p_seq == 1)))
+
+
 def _placed(row: tuple[Any, ...]) -> Placed:
     (_key, client, series, fy, seq, number, label, stored, link, intact,
      p_series, p_fy, p_seq) = row[:13]
@@ -93,16 +135,65 @@ class InvoiceChains:
 
     def create(self, cursor: sqlite3.Cursor) -> None:
         cursor.executescript(_TABLES)
+        columns = {row[1] for row in cursor.execute("PRAGMA table_info(chain_entries)")}
+        if "ok" not in columns:  # made before ``ok``: one pass of window functions
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.execute("ALTER TABLE chain_entries ADD COLUMN ok INTEGER")
+                cursor.execute(_FILL_OK, (GENESIS_HASH,))
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+        cursor.executescript(_SUSPECT_INDEX)
 
     def write(self, engine: SqliteEngine, collection: str, key: str,
               old: dict[str, Any] | None, new: dict[str, Any] | None,
               body: bytes | None = None) -> None:
-        if new is None:
+        was = engine.query("SELECT client, series, fy, seq, number, stored FROM chain_entries "
+                           "WHERE key = ?", (key,))
+        row = None if new is None else _row(
+            key, new, body if body is not None else bson.encode(new))
+        if row is None:
             engine.execute("DELETE FROM chain_entries WHERE key = ?", (key,))
+        else:
+            client, series, fy, seq, number = row[1:6]
+            ok = None
+            if series is not None:
+                before = self._neighbour(engine, client, series, (fy, seq, number, key), True)
+                ok = int(_follows((key, row[7], row[8], row[9], *row[10:13]), before))
+            engine.execute("INSERT OR REPLACE INTO chain_entries VALUES "
+                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*row, ok))
+            if was and tuple(was[0]) == (client, series, fy, seq, number, row[7]):
+                return  # same place, same hash: the invoice after it still follows it
+            if series is not None:
+                self._recheck_after(engine, client, series, (fy, seq, number, key))
+        if was and was[0][1] is not None:
+            client, series, fy, seq, number, _stored = was[0]
+            self._recheck_after(engine, client, series, (fy, seq, number, key))
+
+    @staticmethod
+    def _neighbour(engine: SqliteEngine, client: str, series: str, place: tuple[Any, ...],
+                   before: bool) -> tuple[Any, ...] | None:
+        """The row just before (or after) ``place`` in a chain (``_LINK_COLUMNS``)."""
+        op, order = ("<", "DESC") if before else (">", "ASC")
+        rows = engine.query(
+            f"SELECT {_LINK_COLUMNS} FROM chain_entries WHERE client = ? AND series = ? "
+            f"AND {_ORDER} {op} (?, ?, ?, ?) ORDER BY fy {order}, seq {order}, "
+            f"number {order}, key {order} LIMIT 1", (client, series, *place))
+        return tuple(rows[0]) if rows else None
+
+    def _recheck_after(self, engine: SqliteEngine, client: str, series: str,
+                       place: tuple[Any, ...]) -> None:
+        """Set ``ok`` again for the row after ``place`` (the row before it changed)."""
+        after = self._neighbour(engine, client, series, place, False)
+        if after is None:
             return
-        engine.execute("INSERT OR REPLACE INTO chain_entries VALUES "
-                       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       _row(key, new, body if body is not None else bson.encode(new)))
+        rows = engine.query("SELECT fy, seq, number FROM chain_entries WHERE key = ?",
+                            (after[0],))
+        before = self._neighbour(engine, client, series, (*rows[0], after[0]), True)
+        engine.execute("UPDATE chain_entries SET ok = ? WHERE key = ?",
+                       (int(_follows(after, before)), after[0]))
 
     def rebuild(self, engine: SqliteEngine) -> None:
         engine.execute("DELETE FROM chain_entries")
@@ -122,49 +213,51 @@ class ChainQueries:
             "SELECT DISTINCT client FROM chain_entries WHERE series IS NOT NULL")]
 
     def suspect_chains(self, client_id: Any = None) -> tuple[int, set[tuple[str, str]]]:
-        """(invoices in a chain, the chains that need a close look), in one SQL pass: a
-        chain where every invoice is intact, links to the one before it and follows it in
-        the sequence has nothing to report; only the others are walked in Python."""
+        """(invoices in a chain, the chains with an invoice that does not follow the one
+        before it): only those need a close look (``changed_outside`` first confirms that
+        the rows are the documents' own)."""
         where = "series IS NOT NULL" + ("" if client_id is None else " AND client = ?")
-        params: tuple[Any, ...] = (GENESIS_HASH,) + (
-            () if client_id is None else (doc_key(client_id),))
-        total = 0
-        suspect: set[tuple[str, str]] = set()
-        for client, series, rows, bad in self._engine.stream(
-                "SELECT client, series, COUNT(*), SUM(NOT ("
-                " intact = 1 AND p_series IS NOT NULL AND"
-                " link IS COALESCE(prev_stored, ?) AND CASE WHEN prev_key IS NULL"
-                "  THEN p_seq = 1 ELSE p_series = prev_series AND ("
-                "  (p_fy = prev_fy AND p_seq = prev_seq + 1) OR (p_fy > prev_fy AND p_seq = 1))"
-                " END)) FROM (SELECT client, series, intact, link, p_series, p_fy, p_seq,"
-                " LAG(key) OVER w AS prev_key, LAG(stored) OVER w AS prev_stored,"
-                " LAG(p_series) OVER w AS prev_series, LAG(p_fy) OVER w AS prev_fy,"
-                " LAG(p_seq) OVER w AS prev_seq"
-                f" FROM chain_entries WHERE {where}"
-                " WINDOW w AS (PARTITION BY client, series ORDER BY fy, seq, number, key))"
-                " GROUP BY client, series", params):
-            total += rows
-            if bad:
-                suspect.add((client, series))
-        return total, suspect
+        params: tuple[Any, ...] = () if client_id is None else (doc_key(client_id),)
+        engine = self._engine
+        total = engine.query(f"SELECT COUNT(*) FROM chain_entries WHERE {where}", params)[0][0]
+        if not any(row[1] == "ok" for row in engine.query("PRAGMA table_info(chain_entries)")):
+            where += " AND 1"  # read-only, not yet upgraded: every chain is walked
+        else:
+            where += " AND ok IS NOT 1"
+        suspect = {(client, series) for client, series in engine.query(
+            f"SELECT DISTINCT client, series FROM chain_entries WHERE {where}", params)}
+        return int(total), suspect
 
     def changed_outside(self) -> dict[str, Placed | None]:
         """Invoices whose stored bytes no longer match their row (edited outside the
-        store), made afresh from the bytes (None: not in a chain, or gone)."""
-        engine = self._engine
+        store), made afresh from the bytes (None: not in a chain, or gone: a row without
+        its invoice). Reads every invoice's bytes once, beside the rows in the same key
+        order (one snapshot of both)."""
         fresh: dict[str, Placed | None] = {}
-        for key, body, digest in engine.stream(
-                "SELECT d.id, d.body, c.digest FROM docs d LEFT JOIN chain_entries c "
-                "ON c.key = d.id WHERE d.coll = ?", (INVOICES,)):
-            if digest != digest_of(body):
-                doc = bson.decode(body)
-                row = _row(key, doc, body)
-                fresh[key] = _placed(row) if row[2] is not None else None
-        for (key,) in engine.query(
-                "SELECT c.key FROM chain_entries c LEFT JOIN docs d ON d.coll = ? AND "
-                "d.id = c.key WHERE d.id IS NULL", (INVOICES,)):
-            fresh[key] = None  # a row without its invoice: the invoice is gone
+        with self._engine.snapshot() as rows_of:
+            filed = rows_of("SELECT key, digest FROM chain_entries ORDER BY key")
+            row = next(filed, None)
+            for key, body in rows_of("SELECT id, body FROM docs WHERE coll = ? ORDER BY id",
+                                     (INVOICES,), ahead=True):
+                while row is not None and row[0] < key:
+                    fresh[row[0]] = None
+                    row = next(filed, None)
+                if row is not None and row[0] == key:
+                    if row[1] == digest_of(body):
+                        row = next(filed, None)
+                        continue
+                    row = next(filed, None)
+                entry = _row(key, bson.decode(body), body)
+                fresh[key] = _placed(entry) if entry[2] is not None else None
+            while row is not None:
+                fresh[row[0]] = None
+                row = next(filed, None)
         return fresh
+
+    def invoice_count(self) -> int:
+        """How many invoices the chain table holds a row for (one per invoice: checked by
+        :meth:`changed_outside`)."""
+        return int(self._engine.query("SELECT COUNT(*) FROM chain_entries")[0][0])
 
     def entries(self, client_id: Any = None, fresh: dict[str, Placed | None] | None = None,
                 only: set[tuple[str, str]] | None = None) -> Iterator[Placed]:

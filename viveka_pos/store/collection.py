@@ -151,6 +151,11 @@ class DurableCollection:
         """``(key, document)`` of every match, unordered (documents are the caller's)."""
         plan = self._plan(filter)
         engine, name = self._engine, self.full_name
+        if plan.keys is None and plan.field is None:
+            held = engine.held_matches(name, lambda doc: matches(doc, filter))
+            if held is not None:
+                yield from held
+                return
         if plan.keys is None:
             rows = (engine._scan(name) if plan.field is None
                     else engine.index_docs(name, plan.field, **plan.walk))

@@ -4,7 +4,9 @@ SQLite is the truth and the query engine. A document is one row of ``docs`` (its
 each indexed field of it has rows in ``idx``, each unique key a row in ``uniq``, and the
 derived tables (report ledgers, item search: :class:`Projection`) their rows — all written
 in the same transaction as the document. Memory holds only a small, capped cache of
-decoded documents (:data:`CACHE_DOCS`); every reader gets its own copy.
+decoded documents (:data:`CACHE_DOCS`), and the whole of the few collections that are
+bounded by design (``held``: the open carts), which are filed in no index (their queries
+are answered from memory); every reader gets its own copy.
 
 Transactions nest (savepoints). A write that fails half-way inside a unit of work leaves
 the unit unable to commit (it rolls back instead), because a document may be written while
@@ -15,11 +17,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import queue
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,6 +44,8 @@ CODEC = CodecOptions()
 
 #: decoded documents kept in memory at most (a few MB), whatever the size of the shop
 CACHE_DOCS = 4096
+#: SQLite's page cache of the writing connection (KiB; SQLite's default is 2 MB)
+PAGE_CACHE_KB = 16384
 #: rows read per statement when a collection or an index range is scanned
 SCAN_CHUNK = 500
 #: the on-disk layout of ``idx``/``uniq`` and the derived tables (store_info key)
@@ -113,6 +118,9 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
             # deleted text (an old secret, a removed customer) is zeroed where that costs
             # no extra write
             conn.execute("PRAGMA secure_delete=FAST")
+            # room for the inner pages of the large tables (a few MB at S5): a bill's
+            # hundred lookups then read only their leaf pages from the file
+            conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KB}")
             conn.executescript(_SCHEMA_SQL)
         else:
             conn.execute("SELECT COUNT(*) FROM store_info").fetchone()  # is it a store?
@@ -186,7 +194,7 @@ class SqliteEngine:
     """Documents, indexes and derived tables in one SQLite file, with nested transactions."""
 
     def __init__(self, db_path: Path, *, read_only: bool = False,
-                 projections: Iterable[Projection] = ()):
+                 projections: Iterable[Projection] = (), held: Iterable[str] = ()):
         self.db_path = db_path
         self.read_only = read_only
         self.lock = threading.RLock()
@@ -197,9 +205,11 @@ class SqliteEngine:
             # Checkpoints run on a background thread (checkpoint.py), started by the first
             # commit: a store only read never starts one.
             self._conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_NET_PAGES}")
+        #: collections bounded by design, whole in memory: location -> key -> document
+        self._held: dict[str, dict[str, dict[str, Any]]] = {location: {} for location in held}
+        if not read_only:
             try:
-                for projection in self._projections:
-                    projection.create(self._writer)
+                self._prepare_tables()
             except sqlite3.DatabaseError as exc:
                 self._conn.close()
                 raise StoreCorruptError(
@@ -215,20 +225,29 @@ class SqliteEngine:
         self._writes = 0
         #: a write failed part-way inside the open unit of work: it cannot commit
         self._broken = False
-        self.on_write: Callable[[str, Any, dict[str, Any] | None], None] | None = None
+        #: called with (collection, _id, the document or None when deleted, whether it
+        #: is new) after each write, in its transaction (the outbox)
+        self.on_write: Callable[[str, Any, dict[str, Any] | None, bool], None] | None = None
         #: called after any rollback (of a savepoint too): memory derived from writes of
         #: the undone part must be dropped
         self.on_rollback: list[Callable[[], None]] = []
         #: called inside a top-level transaction just before it commits (may write)
         self.before_commit: list[Callable[[], None]] = []
-        #: increases with every top-level transaction (lets callers scope per-commit caches)
-        self.tx_serial = 0
         self._closed = False
         self._changed: dict[str, set[str]] = {}
         self._listeners: dict[str, list[Callable[[list[str]], None]]] = {}
         self._load_definitions()
+        self._load_held()
 
     # ------------------------------------------------------------- plumbing
+    def _prepare_tables(self) -> None:
+        """The derived tables as this version keeps them (at open, and after a restore of
+        a file written by an earlier version)."""
+        for projection in self._projections:
+            projection.create(self._writer)
+        for location in self._held:  # filed by an earlier version: not read any more
+            self._writer.execute("DELETE FROM idx WHERE coll = ?", (location,))
+
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("The store is closed.")
@@ -266,18 +285,46 @@ class SqliteEngine:
     def stream(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
         """Rows of a long read, a chunk at a time, from a snapshot of the committed data
         (its own read-only connection: no lock is held and writers go on meanwhile)."""
+        with self.snapshot() as rows_of:
+            yield from rows_of(sql, params)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Callable[..., Iterator[Any]]]:
+        """Several long reads of one snapshot of the committed data (a read transaction
+        on its own read-only connection): gives ``rows_of(sql, params, ahead=False)``, the
+        rows of a statement a chunk at a time; several may be read side by side. With
+        ``ahead``, the next chunks are read on a helper thread while the caller works on
+        the ones before (SQLite reads pages without holding Python's lock)."""
         self._check_open()
         reader = sqlite3.connect(read_only_uri(self.db_path, writer_open=not self.read_only),
-                                 uri=True, check_same_thread=False)
-        try:
-            cursor = reader.execute(sql, params)
-            while rows := cursor.fetchmany(SCAN_CHUNK * 2):
+                                 uri=True, check_same_thread=False, isolation_level=None)
+        helpers: list[_ReadAhead] = []
+
+        def chunks(sql: str, params: tuple[Any, ...]) -> Iterator[list[Any]]:
+            try:
+                cursor = reader.execute(sql, params)
+                while rows := cursor.fetchmany(SCAN_CHUNK * 2):
+                    yield rows
+            except sqlite3.DatabaseError as exc:
+                raise StoreCorruptError(
+                    f"The database file {self.db_path} could not be read ({exc}). "
+                    "Restore the newest good backup.") from exc
+
+        def rows_of(sql: str, params: tuple[Any, ...] = (), *, ahead: bool = False
+                    ) -> Iterator[Any]:
+            source: Iterable[list[Any]] = chunks(sql, params)
+            if ahead:
+                helpers.append(helper := _ReadAhead(iter(source)))
+                source = helper
+            for rows in source:
                 yield from rows
-        except sqlite3.DatabaseError as exc:
-            raise StoreCorruptError(
-                f"The database file {self.db_path} could not be read ({exc}). "
-                "Restore the newest good backup.") from exc
+
+        try:
+            reader.execute("BEGIN")
+            yield rows_of
         finally:
+            for helper in helpers:
+                helper.close()
             reader.close()
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
@@ -317,11 +364,12 @@ class SqliteEngine:
             return sorted(self._defs)
 
     def index_fields(self, location: str) -> dict[str, int]:
-        """Fields with a single-field index: field -> direction (do not change it)."""
+        """Fields with a single-field index: field -> direction (do not change it). None
+        for a held collection: its index definitions are kept, its queries read memory."""
         known = self._fields_of.get(location)
         if known is None:
             defs = self._defs.get(location) or {}
-            known = self._fields_of[location] = {
+            known = self._fields_of[location] = {} if location in self._held else {
                 spec["key_str"]: spec.get("direction", 1)
                 for spec in (defs.get("indexes") or {}).values()}
         return known
@@ -414,7 +462,6 @@ class SqliteEngine:
                     self._writer.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
                     self._durable = durable
                 self._writer.execute("BEGIN IMMEDIATE")
-                self.tx_serial += 1
                 self._broken = False
             elif durable is True and not self._durable:
                 raise StoreWriteError("a durable unit of work cannot run inside a non-durable "
@@ -468,6 +515,7 @@ class SqliteEngine:
                     self._writer.execute(f"RELEASE {name}")
                 # cached documents may show what was just undone
                 self._cache.clear()
+                self._load_held()
                 for hook in self.on_rollback:
                     hook()
             self._depth -= 1
@@ -479,6 +527,7 @@ class SqliteEngine:
         self._changed = {}
         self._broken = False
         self._load_definitions()
+        self._load_held()
         for hook in self.on_rollback:
             hook()
 
@@ -524,6 +573,9 @@ class SqliteEngine:
     # ------------------------------------------------------------- reading
     def _load(self, location: str, key: str) -> dict[str, Any] | None:
         """The cached decoded document (never handed out: callers copy it)."""
+        held = self._held.get(location)
+        if held is not None:
+            return held.get(key)
         cached = self._cache.get((location, key))
         if cached is not None:
             self._cache.move_to_end((location, key))
@@ -532,10 +584,45 @@ class SqliteEngine:
         if not rows:
             return None
         doc = self._decode(rows[0][0])
+        self._remember(location, key, doc)
+        return doc
+
+    def _remember(self, location: str, key: str, doc: dict[str, Any]) -> None:
+        held = self._held.get(location)
+        if held is not None:
+            held[key] = doc
+            return
         self._cache[(location, key)] = doc
+        self._cache.move_to_end((location, key))
         if len(self._cache) > CACHE_DOCS:
             self._cache.popitem(last=False)
-        return doc
+
+    def _forget(self, location: str, key: str) -> None:
+        held = self._held.get(location)
+        if held is not None:
+            held.pop(key, None)
+        else:
+            self._cache.pop((location, key), None)
+
+    def _load_held(self) -> None:
+        """Read the held collections again (at open, and after a rollback: memory must
+        not show what was undone)."""
+        for location, docs in self._held.items():
+            docs.clear()
+            for key, body in self._read("SELECT id, body FROM docs WHERE coll = ? ORDER BY id",
+                                        (location,)):
+                docs[key] = self._decode(body)
+
+    def held_matches(self, location: str, test: Callable[[dict[str, Any]], bool]
+                     ) -> list[tuple[str, dict[str, Any]]] | None:
+        """(key, copy) of the documents of a held collection that pass ``test``, in key
+        order; None when ``location`` is not held."""
+        held = self._held.get(location)
+        if held is None:
+            return None
+        with self.lock:
+            self._check_open()
+            return [(key, _deep_copy(doc)) for key, doc in sorted(held.items()) if test(doc)]
 
     def get_by_key(self, location: str, key: str) -> dict[str, Any] | None:
         """A copy of the document stored under ``key`` (see :func:`~.values.doc_key`)."""
@@ -547,26 +634,12 @@ class SqliteEngine:
         """A copy of the document whose ``_id`` is ``doc_id`` (type included)."""
         return self.get_by_key(location, doc_key(doc_id))
 
-    def get_many(self, location: str, keys: Iterable[str]) -> list[dict[str, Any]]:
-        """Copies of the documents under ``keys`` that exist, in that order."""
-        with self.lock:
-            found = []
-            for key in keys:
-                doc = self._load(location, key)
-                if doc is not None:
-                    found.append(_deep_copy(doc))
-            return found
-
-    def doc_exists(self, location: str, doc_id: Any) -> bool:
-        key = doc_key(doc_id)
-        with self.lock:
-            if (location, key) in self._cache:
-                return True
-            return bool(self._read("SELECT 1 FROM docs WHERE coll = ? AND id = ?",
-                                   (location, key)))
-
     def count(self, location: str) -> int:
         with self.lock:
+            held = self._held.get(location)
+            if held is not None:
+                self._check_open()
+                return len(held)
             return int(self._read("SELECT COUNT(*) FROM docs WHERE coll = ?",
                                   (location,))[0][0])
 
@@ -677,23 +750,26 @@ class SqliteEngine:
         return rows[0][0] if rows else None
 
     # ------------------------------------------------------------- writing
-    def put_doc(self, location: str, doc: dict[str, Any], no_overwrite: bool = False, *,
-                as_decoded: bool = False) -> bool:
+    def put_doc(self, location: str, doc: dict[str, Any], no_overwrite: bool = False) -> bool:
         """Write ``doc`` (insert or replace by ``_id``); False when ``no_overwrite`` and it
         exists. Index rows, unique keys, derived tables and the outbox follow in the same
-        transaction. ``as_decoded`` is accepted for callers of the first store."""
+        transaction."""
         key = doc_key(doc["_id"])
         body = bson.encode(doc)
         with self.single_write():
             # An insert of a document not in memory skips reading it first: the database
             # itself refuses a second document under the same key.
-            inserting = no_overwrite and (location, key) not in self._cache
+            inserting = (no_overwrite and (location, key) not in self._cache
+                         and location not in self._held)
             old = None if inserting else self._load(location, key)
             if no_overwrite and old is not None:
                 return False
             stored = self._decode(body)
             for name, fields in self.unique_keys(location):
-                for token in unique_tokens(stored, fields):
+                tokens = unique_tokens(stored, fields)
+                if old is not None and tokens == unique_tokens(old, fields):
+                    continue  # the document keeps its own values of the key
+                for token in tokens:
                     owner = self.unique_owner(location, name, token)
                     if owner is not None and owner != key:
                         raise DuplicateKeyError(location, fields, tuple(
@@ -704,14 +780,11 @@ class SqliteEngine:
             else:
                 self._execute("INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
                               (location, key, body))
-            self._cache[(location, key)] = stored
-            self._cache.move_to_end((location, key))
-            if len(self._cache) > CACHE_DOCS:
-                self._cache.popitem(last=False)
+            self._remember(location, key, stored)
             self._file(location, key, old, stored, body)
             self._changed.setdefault(location, set()).add(key)
             if self.on_write is not None:
-                self.on_write(location, stored["_id"], stored)
+                self.on_write(location, stored["_id"], stored, old is None)
         return True
 
     def _insert_new(self, location: str, key: str, body: bytes) -> bool:
@@ -725,20 +798,17 @@ class SqliteEngine:
             raise
         return True
 
-    def delete_doc(self, location: str, doc_id: Any) -> bool:
-        return self.delete_by_key(location, doc_key(doc_id))
-
     def delete_by_key(self, location: str, key: str) -> bool:
         with self.single_write():
             old = self._load(location, key)
             if old is None:
                 return False
             self._execute("DELETE FROM docs WHERE coll = ? AND id = ?", (location, key))
-            self._cache.pop((location, key), None)
+            self._forget(location, key)
             self._file(location, key, old, None)
             self._changed.setdefault(location, set()).add(key)
             if self.on_write is not None:
-                self.on_write(location, old["_id"], None)
+                self.on_write(location, old["_id"], None, False)
         return True
 
     def _file(self, location: str, key: str, old: dict[str, Any] | None,
@@ -789,6 +859,7 @@ class SqliteEngine:
             self._execute("DELETE FROM idx")
             self._execute("DELETE FROM uniq")
             self._cache.clear()
+            self._load_held()
             for location in self.collections():
                 fields = list(self.index_fields(location))
                 uniques = self.unique_keys(location)
@@ -806,15 +877,11 @@ class SqliteEngine:
                         except DuplicateKeyError:
                             log.warning("%s: %s breaks the unique key %s", location, key, name)
                 counts[location] = count
-            self.rebuild_projections()
+            for projection in self._projections:
+                projection.rebuild(self)
             self._execute("INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
                           ("storage_format", STORAGE_FORMAT))
         return counts
-
-    def rebuild_projections(self) -> None:
-        with self.transaction():
-            for projection in self._projections:
-                projection.rebuild(self)
 
     def _rekey(self) -> None:
         rows = self._read("SELECT coll, id FROM docs")
@@ -835,8 +902,11 @@ class SqliteEngine:
     def reload(self) -> None:
         """Forget what is in memory and read the file again (after a restore)."""
         with self.lock:
+            if not self.read_only:
+                self._prepare_tables()
             self._cache.clear()
             self._load_definitions()
+            self._load_held()
 
     # ------------------------------------------------------------ info
     def get_info(self, key: str) -> str | None:
@@ -878,10 +948,54 @@ class SqliteEngine:
                     self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()
             self._cache.clear()
+            self._held.clear()
             self._listeners.clear()
             self.on_write = None
             self.on_rollback.clear()
             self.before_commit.clear()
+
+
+class _ReadAhead:
+    """Chunks of rows read on a helper thread, a few ahead of the caller (``snapshot``)."""
+
+    _END = object()
+
+    def __init__(self, chunks: Iterator[list[Any]], depth: int = 4):
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(chunks,), daemon=True,
+                                        name="viveka-read-ahead")
+        self._thread.start()
+
+    def _run(self, chunks: Iterator[list[Any]]) -> None:
+        try:
+            for chunk in chunks:
+                if not self._put(chunk):
+                    return
+        except BaseException as exc:  # handed to the reader, raised there
+            self._put(exc)
+            return
+        self._put(self._END)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        while (item := self._queue.get()) is not self._END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        """Stop reading (the caller stopped early or is done) and wait for the thread."""
+        self._stop.set()
+        self._thread.join()
 
 
 class _Transaction:

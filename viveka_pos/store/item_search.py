@@ -6,9 +6,9 @@ is searchable the moment it commits.
 
 - ``search_items``: one row per active item: its shop, casefolded name and code. Row ids
   follow the name order (an item added later is given an id between its neighbours'; when
-  no room is left the ids of the rows around it are dealt out again), so FTS5 matches, which come in row-id
-  order, come in name order: the first twenty of a broad query are read without sorting
-  the rest (bm25 ranking cost ~50 ms a query at 100k items; this ~0.1 ms).
+  no room is left the ids of the rows around it are dealt out again), so FTS5 matches,
+  which come in row-id order, come in name order: the first twenty of a broad query are
+  read without sorting the rest (bm25 ranking cost ~50 ms a query at 100k items; this ~0.1 ms).
 - ``search_words``: FTS5 over the names' words (unicode61, prefix indexes 1-3), for
   "every term starts a word".
 - ``search_grams``: FTS5 trigram index over the same words, for terms found inside words.

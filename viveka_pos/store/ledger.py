@@ -235,7 +235,7 @@ class ReportLedger:
         elif collection == PAYMENTS:
             self._payment(engine, key, old, new)
         elif collection == ITEMS:
-            self._item(engine, key, new)
+            self._item(engine, key, old, new)
         elif collection == CREDIT_NOTES:
             self._credit_note(engine, key, new)
         elif collection == CLIENTS:
@@ -369,12 +369,20 @@ class ReportLedger:
             "FROM ledger_payments WHERE invoice = ledger_invoices.key AND day = "
             "ledger_invoices.day) WHERE key = ?", (invoice,))
 
-    def _item(self, engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
+    def _item(self, engine: SqliteEngine, key: str, old: dict[str, Any] | None,
+              doc: dict[str, Any] | None) -> None:
         if doc is None or not _ref(doc.get("clientId")) or not doc.get("isActive", True):
             engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
             return
         stock, low, price, value, is_low = stock_values(doc)
         name = _text(doc.get("name"))
+        if old is not None and old.get("isActive", True) and all(
+                old.get(f) == doc.get(f) for f in ("clientId", "name", "code", "unit")):
+            # a sale: the row is updated in place, its shop and name (the index) stay
+            engine.execute("UPDATE ledger_stock SET stock = ?, low_quantity = ?, price = ?, "
+                           "value = ?, is_low = ? WHERE key = ?",
+                           (str(stock), str(low), price, value, int(is_low), key))
+            return
         engine.execute(
             "INSERT OR REPLACE INTO ledger_stock (key, client, sort_name, name, code, unit, stock, "
             "low_quantity, price, value, is_low) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

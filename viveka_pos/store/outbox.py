@@ -22,6 +22,7 @@ from typing import Any
 import bson
 
 from .engine import SqliteEngine, utcnow
+from .errors import StoreWriteError
 from .schema import DATABASE_NAME, SYNCED
 from .values import RANK_NUMBER, doc_key
 
@@ -100,7 +101,8 @@ class OutboxWriter:
             return int(record["seq"])
         return 0
 
-    def __call__(self, collection: str, doc_id: Any, doc: dict[str, Any] | None) -> None:
+    def __call__(self, collection: str, doc_id: Any, doc: dict[str, Any] | None,
+                 created: bool = False) -> None:
         if collection == OUTBOX:
             return
         short = _SYNCED_FULL.get(collection)
@@ -108,36 +110,27 @@ class OutboxWriter:
             return
         engine = self._engine
         rid = record_id(short, doc_id)
-        existing = engine.get_by_key(OUTBOX, str(rid))
         now = utcnow()
         stamp = bson.Int64(self.clock.tick())
         self._clock_saved = False
+        op = "delete" if doc is None else "upsert"
+        # A new document has a pending record only if it was deleted and made again: its
+        # record is inserted without looking for one first (the database refuses a second).
+        existing = None if created else engine.get_by_key(OUTBOX, str(rid))
         if existing is None:
             if self._next_seq is None:
                 self._next_seq = self._last_seq() + 1
-            record = {
-                "_id": rid,
-                "seq": self._next_seq,
-                "collection": short,
-                "docId": doc_id,
-                "op": "delete" if doc is None else "upsert",
-                "rev": 1,
-                "hlc": stamp,
-                "createdAt": now,
-                "updatedAt": now,
-            }
-        else:
-            record = {
-                **existing,
-                "op": "delete" if doc is None else "upsert",
-                "rev": existing["rev"] + 1,
-                "hlc": stamp,
-                "updatedAt": now,
-            }
-        # a new record is inserted without reading for it again (it was just missed)
-        engine.put_doc(OUTBOX, record, no_overwrite=existing is None)
-        if existing is None:
-            self._next_seq = record["seq"] + 1
+            record = {"_id": rid, "seq": self._next_seq, "collection": short,
+                      "docId": doc_id, "op": op, "rev": 1, "hlc": stamp,
+                      "createdAt": now, "updatedAt": now}
+            if engine.put_doc(OUTBOX, record, no_overwrite=True):
+                self._next_seq += 1
+                return
+            existing = engine.get_by_key(OUTBOX, str(rid))
+            if existing is None:  # pragma: no cover - refused, yet not there
+                raise StoreWriteError("The outbox record of a change could not be saved.")
+        engine.put_doc(OUTBOX, {**existing, "op": op, "rev": existing["rev"] + 1,
+                                "hlc": stamp, "updatedAt": now})
 
     def _forget_seq(self) -> None:
         self._next_seq = None

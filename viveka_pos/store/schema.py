@@ -26,6 +26,9 @@ class CollectionSpec:
     indexes: list[IndexSpec] = field(default_factory=list)
     synced: bool = True
     ttl_field: str | None = None
+    #: bounded by design (the open carts): kept whole in memory by the store, filed in no
+    #: index table (its queries are answered from memory)
+    held: bool = False
 
 
 def _ix(*fields: str | tuple[str, int], unique: bool = False) -> IndexSpec:
@@ -61,8 +64,9 @@ COLLECTIONS: list[CollectionSpec] = [
         [_ix("clientId"), _ix("isFinalized"), _ix("expiresAt")],
         synced=False,
         ttl_field="expiresAt",
+        held=True,
     ),
-    CollectionSpec("cartitems", [_ix("cartId")], synced=False),
+    CollectionSpec("cartitems", [_ix("cartId")], synced=False, held=True),
     CollectionSpec(
         "invoices",
         [
@@ -124,3 +128,4 @@ COLLECTIONS: list[CollectionSpec] = [
 
 BY_NAME = {spec.name: spec for spec in COLLECTIONS}
 SYNCED = frozenset(spec.name for spec in COLLECTIONS if spec.synced)
+HELD = frozenset(f"{DATABASE_NAME}.{spec.name}" for spec in COLLECTIONS if spec.held)

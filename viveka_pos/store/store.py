@@ -41,7 +41,7 @@ from .migrations import upgrade
 from .opening import check_data_dir, check_readable, read_only_uri, remember_store
 from .outbox import OUTBOX, OutboxWriter
 from .projections import default_projections
-from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, SCHEMA_VERSION
+from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, HELD, SCHEMA_VERSION
 
 DB_FILE = "viveka.sqlite3"
 log = logging.getLogger("viveka_pos.store")
@@ -358,7 +358,7 @@ def open_store(data_dir: str | os.PathLike[str] | None = None, *,
     lock.acquire(required=not read_only)
     try:
         engine = SqliteEngine(path / DB_FILE, read_only=read_only,
-                              projections=default_projections())
+                              projections=default_projections(), held=HELD)
         try:
             store = Store(path, engine, lock)
             store._prepare()

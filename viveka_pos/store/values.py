@@ -153,16 +153,6 @@ def new_id() -> bson.ObjectId:
     return bson.ObjectId()
 
 
-def legacy_key(doc_id: Any) -> str:
-    """The key the first store used (``str(_id)``), for upgrades."""
-    return str(doc_id)
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """MongoDB equality: equal values of comparable types (1 == 1.0; True != 1)."""
-    return order_key(a) == order_key(b)
-
-
 def key_to_id(key: str) -> Any:
     """The ``_id`` a document key stands for (the inverse of :func:`doc_key`)."""
     if len(key) == 24 and key[1:2] != ":":

@@ -101,6 +101,11 @@ def test_outbox_records_each_synced_write_once_per_document(store: Store) -> Non
     db.items.delete_one({"_id": item.inserted_id})
     record = next(r for r in store.outbox_batch() if r["docId"] == item.inserted_id)
     assert record["op"] == "delete" and record["seq"] == records[0]["seq"]
+    # made again under the same _id while its deletion waits: the same record, an upsert
+    db.items.insert_one({"_id": item.inserted_id, "name": "Bolt", "stock": 3})
+    again = [r for r in store.outbox_batch() if r["docId"] == item.inserted_id]
+    assert [(r["op"], r["rev"], r["seq"]) for r in again] == [("upsert", 8, records[0]["seq"])]
+    assert store.outbox_size() == start + 1
 
 
 def _typed(value: object) -> object:
