@@ -102,10 +102,10 @@ class DurableCollection:
                 owner = engine.unique_owner(name, unique_name, token) if token else None
                 return _Plan(keys=[] if owner is None else [owner])
         indexed = engine.index_fields(name)
-        fields = [f for f in filter if f in indexed and f != "_id"]
+        candidates = [f for f in filter if f in indexed and f != "_id"]
         best: _Plan | None = None
-        for field in fields:
-            plan = self._field_plan(field, filter[field], count=len(fields) > 1)
+        for field in candidates:
+            plan = self._field_plan(field, filter[field], count=len(candidates) > 1)
             if plan is not None and (best is None or plan.cost < best.cost):
                 best = plan
         return best or _Plan()

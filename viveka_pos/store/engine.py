@@ -40,7 +40,7 @@ from .values import RANK_ARRAY, doc_key, order_key
 log = logging.getLogger("viveka_pos.store")
 
 # Datetimes come back naive and in UTC (pymongo's default); filters are normalised to match.
-CODEC = CodecOptions()
+CODEC: CodecOptions[dict[str, Any]] = CodecOptions()
 
 #: decoded documents kept in memory at most (a few MB), whatever the size of the shop
 CACHE_DOCS = 4096
@@ -826,12 +826,12 @@ class SqliteEngine:
         self._execute_many("INSERT OR IGNORE INTO idx (coll, field, rank, val, id) "
                            "VALUES (?, ?, ?, ?, ?)", added)
         for name, fields in self.unique_keys(location):
-            before = unique_tokens(old, fields) if old is not None else set()
-            after = unique_tokens(new, fields) if new is not None else set()
-            for token in before - after:
+            had = unique_tokens(old, fields) if old is not None else set()
+            has = unique_tokens(new, fields) if new is not None else set()
+            for token in had - has:
                 self._execute("DELETE FROM uniq WHERE coll = ? AND name = ? AND token = ? "
                               "AND id = ?", (location, name, token, key))
-            for token in after - before:
+            for token in has - had:
                 self._execute("INSERT OR REPLACE INTO uniq (coll, name, token, id) "
                               "VALUES (?, ?, ?, ?)", (location, name, token, key))
         for projection in self._projections:
