@@ -80,7 +80,10 @@ class PaymentReport:
     date_to: str
     #: the one method asked for, or None for all
     method: str | None
+    #: the first page of the payments (``ReportService.payment_rows`` reads on)
     rows: list[PaymentRow]
+    #: how many payments the period holds
+    count: int
     by_method: dict[str, Paise]
     total: Paise
 
@@ -136,7 +139,9 @@ class DayBook:
 
 @dataclass(frozen=True)
 class StockReport:
+    #: the first page of the items by name (``ReportService.stock_rows`` reads on)
     rows: list[StockRow]
+    #: how many active items there are
     items: int
     low_stock_items: int
     total_value: Paise

@@ -66,6 +66,20 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         self._sort_rows()
         self.endResetModel()
 
+    def insert_rows(self, position: int, rows: Sequence[Row]) -> None:
+        """Show more rows at ``position`` (a page read on), without sorting or filtering
+        them: for a model that is neither."""
+        if not rows:
+            return
+        searchable = [c for c in self.columns if c.searchable]
+        self.beginInsertRows(QModelIndex(), position, position + len(rows) - 1)
+        self._rows[position:position] = rows
+        self._all[position:position] = rows
+        if searchable:
+            self._haystack[position:position] = [
+                " ".join(c.text(r) for c in searchable).casefold() for r in rows]
+        self.endInsertRows()
+
     def rows(self) -> list[Row]:
         """The rows shown, in display order."""
         return list(self._rows)
