@@ -298,21 +298,33 @@ def dealer_dues(services: ShopServices, request: ReportRequest) -> BuiltReport:
                        f"{len(rows)} dealer(s) · owed {money(report.total_due)}")
 
 
+def _history_status(row: Any) -> str:
+    if row.is_cancelled:
+        return "Cancelled"
+    return "Paid" if row.is_finalized else "Due"
+
+
 def purchase_history(services: ShopServices, request: ReportRequest) -> BuiltReport:
     report = services.reports.purchase_history(request.customer)
     columns = [Column("Invoice", width=1.3), Column("Date", width=1.0),
-               Column("Total", "right", 1.1), Column("Paid", "right", 1.1),
+               Column("Billed", "right", 1.1), Column("Returned", "right", 1.1),
+               Column("Net", "right", 1.1), Column("Paid", "right", 1.1),
                Column("Balance", "right", 1.1), Column("Status", width=0.9)]
-    rows = [[r.invoice_number, day(r.invoice_date), money(r.total), money(r.paid),
-             money(r.balance), "Paid" if r.is_finalized else "Due"] for r in report.rows]
+    rows = [[r.invoice_number, day(r.invoice_date), money(r.total),
+             money(r.returned) if r.returned else "—", money(r.net), money(r.paid),
+             money(r.balance), _history_status(r)] for r in report.rows]
     who = " · ".join(part for part in (report.name, report.phone) if part)
     table = ReportTable("Purchase history", who, columns, rows,
-                        ["Total", "", money(report.purchased), money(report.paid),
+                        ["Total", "", money(report.purchased + report.returned),
+                         money(report.returned), money(report.purchased), money(report.paid),
                          money(report.due), ""])
-    csv_rows = [[r.invoice_number, r.invoice_date, plain(r.total), plain(r.paid),
-                 plain(r.balance), "paid" if r.is_finalized else "due"] for r in report.rows]
-    return BuiltReport(table, ["invoice", "date", "total", "paid", "balance", "status"],
-                       csv_rows, f"{len(rows)} bill(s) · {money(report.due)} due")
+    csv_rows = [[r.invoice_number, r.invoice_date, plain(r.total), plain(r.returned),
+                 plain(r.net), plain(r.paid), plain(r.balance), _history_status(r).lower()]
+                for r in report.rows]
+    return BuiltReport(table, ["invoice", "date", "total", "returned", "net", "paid",
+                               "balance", "status"], csv_rows,
+                       f"{len(rows)} bill(s) · bought {money(report.purchased)} net of "
+                       f"returns · {money(report.due)} due")
 
 
 REPORTS: tuple[ReportSpec, ...] = (

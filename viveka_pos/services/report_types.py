@@ -89,24 +89,37 @@ class PaymentReport:
 
 
 class CustomerInvoiceRow(NamedTuple):
+    """One bill of a customer: its total as billed, what came back (credit notes; all of
+    a cancelled bill), the money received less what was paid back, and what is due."""
+
     invoice_id: ObjectId
     invoice_number: str
     invoice_date: str
     total: Paise
+    returned: Paise
     paid: Paise
     balance: Paise
     is_finalized: bool
+    is_cancelled: bool = False
+
+    @property
+    def net(self) -> Paise:
+        """What the customer bought on this bill, returns taken off."""
+        return self.total - self.returned
 
 
 @dataclass(frozen=True)
 class PurchaseHistoryReport:
-    """One customer's bills, newest first, with what they bought, paid and still owe."""
+    """One customer's bills, newest first, with what they bought (net of returns), paid
+    (less money paid back) and still owe."""
 
     customer_id: ObjectId
     name: str
     phone: str
     rows: list[CustomerInvoiceRow]
+    #: net of returns and cancellations
     purchased: Paise
+    returned: Paise
     paid: Paise
     due: Paise
     last_purchase_at: datetime | None

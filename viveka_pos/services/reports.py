@@ -138,26 +138,47 @@ class ReportService:
                                            self._method(method), offset=offset, limit=limit)]
 
     def purchase_history(self, phone: Any) -> PurchaseHistoryReport:
-        """A customer's bills (found by phone), newest first."""
+        """A customer's bills (found by phone), newest first, net of returns: each bill's
+        credit notes and a cancelled bill's whole amount are taken off what was bought,
+        and what was paid is money received less money paid back (a credit set against
+        dues is no payment)."""
         customer = CustomerService(self.scope).by_phone(phone)
         if customer is None:
             raise ValidationError("phoneNumber", f"no customer with phone {phone}")
-        docs = list(self.scope.db.invoices.find({"clientCustomerId": customer["_id"],
-                                                  "clientId": self.scope.client_id}))
+        owner = {"clientCustomerId": customer["_id"], "clientId": self.scope.client_id}
+        returned: dict[Any, Paise] = {}
+        paid_back: dict[Any, Paise] = {}
+        for note in self.scope.db.creditnotes.find(owner):
+            invoice_id = note.get("invoiceId")
+            returned[invoice_id] = returned.get(invoice_id, 0) + amount_paise(
+                note.get("totalAmount"))
+            paid_back[invoice_id] = paid_back.get(invoice_id, 0) + amount_paise(
+                note.get("refundAmount"))
+            for share in note.get("adjustments") or []:
+                if isinstance(share, dict):
+                    target = share.get("invoiceId")
+                    paid_back[target] = paid_back.get(target, 0) + amount_paise(
+                        share.get("amount"))
+        docs = list(self.scope.db.invoices.find(owner))
         docs.sort(key=lambda d: (_moment(d), str(d.get("invoiceNumber", ""))), reverse=True)
         rows = []
         for doc in docs:
             total = amount_paise(doc.get("totalAmount"))
             paid = amount_paise(doc.get("paidAmount"))
+            cancelled = bool(doc.get("isCancelled"))
             rows.append(CustomerInvoiceRow(
                 invoice_id=doc["_id"], invoice_number=str(doc.get("invoiceNumber", "")),
-                invoice_date=str(doc.get("invoiceDate") or ""), total=total, paid=paid,
-                balance=total - paid, is_finalized=bool(doc.get("isFinalized"))))
+                invoice_date=str(doc.get("invoiceDate") or ""), total=total,
+                returned=total if cancelled else returned.get(doc["_id"], 0),
+                paid=paid - paid_back.get(doc["_id"], 0) - (
+                    amount_paise(doc.get("cancelRefund")) if cancelled else 0),
+                balance=0 if cancelled else total - paid,
+                is_finalized=bool(doc.get("isFinalized")), is_cancelled=cancelled))
         return PurchaseHistoryReport(
             customer_id=customer["_id"], name=str(customer.get("name") or ""),
             phone=customer["phoneNumber"], rows=rows,
-            purchased=sum(r.total for r in rows), paid=sum(r.paid for r in rows),
-            due=sum(max(r.balance, 0) for r in rows),
+            purchased=sum(r.net for r in rows), returned=sum(r.returned for r in rows),
+            paid=sum(r.paid for r in rows), due=sum(max(r.balance, 0) for r in rows),
             last_purchase_at=customer.get("lastPurchaseAt"))
 
     def _day_rows(self, first: str, last: str, days: list[str]) -> list[DayBookRow]:
