@@ -8,6 +8,7 @@ from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.states import state_code_from_text, state_code_of_gstin
 from ..store import DuplicateKeyError, new_id
+from ..store.values import key_to_id
 from .context import ShopScope
 from .convert import paise_of
 
@@ -105,9 +106,20 @@ class CustomerService:
         return self.get(customer["_id"])
 
     def search(self, query: Any, limit: int = 50) -> list[dict[str, Any]]:
-        """Customers whose phone contains the digits typed or whose name contains the text."""
+        """Customers whose phone contains the digits typed or whose name contains the text,
+        by name: from the store's lookup index (a keystroke reads the rows it shows)."""
         text = str(query or "").strip().casefold()
         digits = "".join(ch for ch in text if ch.isdigit())
+        lookup = self.scope.store.customer_search
+        if not lookup.ready():  # a read-only open of a store from before the index
+            return self._scan(text, digits, limit)
+        keys = lookup.find(self.scope.client_id, digits=digits, text=text, limit=limit)
+        ids = [key_to_id(key) for key in keys]
+        found = {doc["_id"]: doc for doc in self.scope.db.clientCustomers.find(
+            {"_id": {"$in": ids}})}
+        return [found[i] for i in ids if i in found]
+
+    def _scan(self, text: str, digits: str, limit: int) -> list[dict[str, Any]]:
         found = []
         for doc in self.scope.store.iter_docs("clientCustomers"):
             if doc.get("clientId") != self.scope.client_id:

@@ -15,6 +15,7 @@ from ..config import resolve_data_dir
 from .backup import BackupManifest, read_backup, restore_into, write_backup
 from .chain_ledger import ChainQueries
 from .collection import DurableClient, DurableCollection, DurableDatabase
+from .customer_search import CustomerQueries
 from .engine import STORAGE_FORMAT, SqliteEngine, utcnow
 from .errors import (
     StoreCorruptError,
@@ -77,6 +78,12 @@ class Store:
         """The item search tables (store/item_search.py)."""
         self._check_open()
         return SearchQueries(self._engine)
+
+    @property
+    def customer_search(self) -> CustomerQueries:
+        """The customer lookup tables (store/customer_search.py)."""
+        self._check_open()
+        return CustomerQueries(self._engine)
 
     def rebuild_derived(self) -> dict[str, int]:
         """File every document again: indexes, unique keys, report ledgers and item search
