@@ -19,9 +19,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-import bson
-
-from .values import doc_key
+from .values import doc_key, stored_docs
 
 if TYPE_CHECKING:
     from .engine import SqliteEngine
@@ -66,17 +64,13 @@ class CustomerSearch:
         if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_customers'"
                           ).fetchone():
             return
-        from .engine import CODEC
-
         cursor.execute("BEGIN")  # tables and rows at once, or neither
         try:
             for statement in _TABLES.split(";"):
                 if statement.strip():
                     cursor.execute(statement)
-            rows = cursor.execute("SELECT id, body FROM docs WHERE coll = ?",
-                                  (CUSTOMERS,)).fetchall()
-            for key, body in rows:
-                entry = _entry(bson.decode(body, codec_options=CODEC))
+            for key, doc in stored_docs(cursor, CUSTOMERS):
+                entry = _entry(doc)
                 if entry is not None:
                     _insert(cursor.execute, key, *entry)
             cursor.execute("COMMIT")

@@ -13,6 +13,9 @@ Tables (amounts in paise; ``client`` and ``key`` are document keys, see ``values
 - ``ledger_gst``: per invoice and (GST rate, HSN): taxable value, CGST, SGST, IGST;
 - ``ledger_payments``: one row per payment: shop day, method, amount, invoice;
 - ``ledger_stock``: one row per item: name, code, unit, stock, price, value, low or not;
+- ``ledger_dealers``: per dealer: billed (delivered orders with a bill), paid, pending
+  orders and delivered orders without a bill, kept by adding each order's and payment's
+  share and taking off its old one;
 - ``ledger_credits``: one row per credit note (a sales return): its day, amount and tax; its
   GST lines go into ``ledger_gst`` with negative amounts and its refund into
   ``ledger_payments`` as money paid out (a negative amount).
@@ -36,14 +39,15 @@ from typing import TYPE_CHECKING, Any
 from ..domain.clock import DEFAULT_TIME_ZONE, shop_zone
 from ..domain.errors import ValidationError
 from ..domain.money import MoneyError, round_half_up, to_paise
-from .values import doc_key, millis
+from .values import doc_key, millis, stored_docs
 
 if TYPE_CHECKING:
     from .engine import SqliteEngine
 
 DB = "vivekaDB"
-INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES = (
-    f"{DB}.{name}" for name in ("invoices", "payments", "items", "clients", "creditnotes"))
+INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES, DEALER_ORDERS, DEALER_PAYMENTS = (
+    f"{DB}.{name}" for name in ("invoices", "payments", "items", "clients", "creditnotes",
+                                "dealerorders", "dealerpayments"))
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS ledger_invoices (
@@ -146,6 +150,18 @@ INSERT INTO ledger_stock_sums (client, items, low, value)
     SELECT client, COUNT(*), SUM(is_low), SUM(value) FROM ledger_stock GROUP BY client;
 """,
 }
+
+_DEALERS = """
+CREATE TABLE ledger_dealers (
+    client TEXT NOT NULL,
+    dealer TEXT NOT NULL,
+    billed INTEGER NOT NULL,
+    paid INTEGER NOT NULL,
+    pending INTEGER NOT NULL,
+    unbilled INTEGER NOT NULL,
+    PRIMARY KEY (client, dealer)
+) WITHOUT ROWID
+"""
 
 _SUM_TRIGGERS = """
 CREATE TRIGGER IF NOT EXISTS ledger_payments_added AFTER INSERT ON ledger_payments BEGIN
@@ -289,7 +305,8 @@ class ReportLedger:
     """The :class:`~.engine.Projection` of the report tables, and the queries on them."""
 
     name = "report-ledger"
-    follows = frozenset({INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES})
+    follows = frozenset({INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES, DEALER_ORDERS,
+                         DEALER_PAYMENTS})
 
     def create(self, cursor: sqlite3.Cursor) -> None:
         cursor.executescript(_TABLES)
@@ -300,6 +317,17 @@ class ReportLedger:
             cursor.executescript(f"BEGIN; {script} {_SUM_TRIGGERS} COMMIT;")
         else:
             cursor.executescript(_SUM_TRIGGERS)
+        if "ledger_dealers" not in have:
+            cursor.execute("BEGIN")  # the table and its sums at once, or neither
+            try:
+                cursor.execute(_DEALERS)
+                for location in (DEALER_ORDERS, DEALER_PAYMENTS):
+                    for _key, doc in stored_docs(cursor, location):
+                        _add_dealer_share(cursor.execute, _dealer_share(location, doc), 1)
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
 
     # --------------------------------------------------------------- upkeep
     def write(self, engine: SqliteEngine, collection: str, key: str,
@@ -313,6 +341,9 @@ class ReportLedger:
             self._item(engine, key, new)
         elif collection == CREDIT_NOTES:
             self._credit_note(engine, key, new)
+        elif collection in (DEALER_ORDERS, DEALER_PAYMENTS):
+            _add_dealer_share(engine.execute, _dealer_share(collection, old), -1)
+            _add_dealer_share(engine.execute, _dealer_share(collection, new), 1)
         elif collection == CLIENTS:
             before = zone_of(old) if old is not None else None
             if new is not None and before is not None and zone_of(new) != before:
@@ -479,10 +510,11 @@ class ReportLedger:
 
     def rebuild(self, engine: SqliteEngine) -> None:
         for table in ("ledger_invoices", "ledger_gst", "ledger_payments", "ledger_stock",
-                      "ledger_credits", *_SUMS):
+                      "ledger_credits", "ledger_dealers", *_SUMS):
             engine.execute(f"DELETE FROM {table}")
         # payments first: an invoice's row reads what was paid on its own day
-        for location in (PAYMENTS, INVOICES, ITEMS, CREDIT_NOTES):
+        for location in (PAYMENTS, INVOICES, ITEMS, CREDIT_NOTES, DEALER_ORDERS,
+                         DEALER_PAYMENTS):
             for key, doc in engine._scan(location):
                 self.write(engine, location, key, None, doc)
 
@@ -495,6 +527,40 @@ _SUMS_COMPUTED = {
     "ledger_stock_sums": "(SELECT client, COUNT(*) AS items, SUM(is_low) AS low, SUM(value) "
                          "AS value FROM ledger_stock GROUP BY client)",
 }
+
+
+def _dealer_share(collection: str, doc: dict[str, Any] | None
+                  ) -> tuple[str, str, int, int, int, int] | None:
+    """(shop, dealer, billed, paid, pending orders, unbilled orders) that one dealer order
+    or payment adds to its dealer's sums."""
+    if doc is None:
+        return None
+    client, dealer = _ref(doc.get("clientId")), _ref(doc.get("dealerId"))
+    if not client or not dealer:
+        return None
+    if collection == DEALER_PAYMENTS:
+        return client, dealer, 0, amount_paise(doc.get("amount")), 0, 0
+    status = doc.get("status") or "pending"
+    if status == "pending":
+        return client, dealer, 0, 0, 1, 0
+    if status == "delivered":
+        if doc.get("totalAmount") is None:
+            return client, dealer, 0, 0, 0, 1
+        return client, dealer, amount_paise(doc.get("totalAmount")), 0, 0, 0
+    return None
+
+
+def _add_dealer_share(execute: Any, share: tuple[str, str, int, int, int, int] | None,
+                      sign: int) -> None:
+    if share is None:
+        return
+    client, dealer, *amounts = share
+    signed = [sign * amount for amount in amounts]
+    execute("INSERT INTO ledger_dealers (client, dealer, billed, paid, pending, unbilled) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (client, dealer) DO UPDATE SET "
+            "billed = billed + excluded.billed, paid = paid + excluded.paid, "
+            "pending = pending + excluded.pending, unbilled = unbilled + excluded.unbilled",
+            (client, dealer, *signed))
 
 
 class LedgerQueries:
@@ -620,6 +686,26 @@ class LedgerQueries:
             "s.is_low FROM (SELECT key FROM ledger_stock WHERE client = ? "
             f"ORDER BY {order} LIMIT ? OFFSET ?) page JOIN ledger_stock s USING (key) "
             f"ORDER BY {order}", (client, limit, offset))]
+
+    def dealer_sums(self, client_id: Any) -> dict[str, tuple[int, int, int, int]]:
+        """dealer key -> (billed, paid, pending orders, unbilled orders). A read-only open
+        of a store from before these sums adds up its orders and payments instead."""
+        client = doc_key(client_id)
+        if self._engine.query(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_dealers'"):
+            return {row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+                    for row in self._engine.query(
+                        "SELECT dealer, billed, paid, pending, unbilled FROM ledger_dealers "
+                        "WHERE client = ?", (client,))}
+        sums: dict[str, tuple[int, int, int, int]] = {}
+        for location in (DEALER_ORDERS, DEALER_PAYMENTS):
+            for _key, doc in self._engine._scan(location):
+                share = _dealer_share(location, doc)
+                if share is not None and share[0] == client:
+                    before = sums.get(share[1], (0, 0, 0, 0))
+                    sums[share[1]] = (before[0] + share[2], before[1] + share[3],
+                                      before[2] + share[4], before[3] + share[5])
+        return sums
 
     def stock_summary(self, client_id: Any) -> tuple[int, int, int]:
         """(active items, low ones, value at the selling price), from the kept sums."""
