@@ -25,6 +25,7 @@ from .errors import (
     StoreWriteError,
 )
 from .filelock import DataDirLock
+from .item_list import ItemListQueries
 from .item_search import SearchQueries
 from .ledger import LedgerQueries
 from .migrations import upgrade
@@ -84,6 +85,12 @@ class Store:
         """The customer lookup tables (store/customer_search.py)."""
         self._check_open()
         return CustomerQueries(self._engine)
+
+    @property
+    def item_list(self) -> ItemListQueries:
+        """The Inventory screen's item list (store/item_list.py)."""
+        self._check_open()
+        return ItemListQueries(self._engine)
 
     def rebuild_derived(self) -> dict[str, int]:
         """File every document again: indexes, unique keys, report ledgers and item search

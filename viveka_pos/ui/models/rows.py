@@ -154,8 +154,12 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
-        spec = self.columns[index.column()]
+        return self.cell(self._rows[index.row()], index.column(), role)
+
+    def cell(self, row: Row, column: int, role: int) -> Any:
+        """What a cell of ``row`` shows in ``role`` (also for models that hold their rows
+        elsewhere)."""
+        spec = self.columns[column]
         if role == Qt.ItemDataRole.DisplayRole:
             return spec.text(row)
         if role == Qt.ItemDataRole.TextAlignmentRole:
