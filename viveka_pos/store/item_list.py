@@ -40,7 +40,17 @@ CREATE TABLE catalog_rows (
     low REAL NOT NULL,
     active INTEGER NOT NULL
 );
-CREATE INDEX catalog_rows_name ON catalog_rows (client, active, sort_name, key);
+"""
+#: the name order; counts per group and of low and out-of-stock items read from an index
+#: alone; the price and stock orders (the others sort the list they show)
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS catalog_rows_name ON catalog_rows (client, active, sort_name, key);
+CREATE INDEX IF NOT EXISTS catalog_rows_counts ON catalog_rows (client, active, group_key,
+    stock, low);
+CREATE INDEX IF NOT EXISTS catalog_rows_price ON catalog_rows (client, active, price,
+    sort_name, key);
+CREATE INDEX IF NOT EXISTS catalog_rows_stock ON catalog_rows (client, active, stock,
+    sort_name, key);
 """
 
 #: what a column of the list sorts by (the Inventory screen's columns, in order)
@@ -98,6 +108,7 @@ class ItemList:
 
     def create(self, cursor: sqlite3.Cursor) -> None:
         if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'catalog_rows'").fetchone():
+            cursor.executescript(_INDEXES)
             return
         cursor.execute("BEGIN")  # the table and its rows at once, or neither
         try:
@@ -106,6 +117,9 @@ class ItemList:
                     cursor.execute(statement)
             for key, doc in stored_docs(cursor, ITEMS):
                 _put(cursor.execute, key, doc)
+            for statement in _INDEXES.split(";"):
+                if statement.strip():
+                    cursor.execute(statement)
             cursor.execute("COMMIT")
         except BaseException:
             cursor.execute("ROLLBACK")
