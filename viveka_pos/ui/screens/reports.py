@@ -317,6 +317,7 @@ class ReportsScreen(QWidget):
                                        if row is totals else None)
         self.model.set_rows([*table.rows, *([totals] if totals else [])])
         self.table.setModel(self.model)
+        self.table.scrollToTop()  # a new report starts at its first row
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
