@@ -19,7 +19,8 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from .values import doc_key, stored_docs
+from .derived import create_filled, stored_docs
+from .values import doc_key
 
 if TYPE_CHECKING:
     from .engine import SqliteEngine
@@ -61,22 +62,13 @@ class CustomerSearch:
     follows = frozenset({CUSTOMERS})
 
     def create(self, cursor: sqlite3.Cursor) -> None:
-        if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_customers'"
-                          ).fetchone():
-            return
-        cursor.execute("BEGIN")  # tables and rows at once, or neither
-        try:
-            for statement in _TABLES.split(";"):
-                if statement.strip():
-                    cursor.execute(statement)
+        def fill() -> None:
             for key, doc in stored_docs(cursor, CUSTOMERS):
                 entry = _entry(doc)
                 if entry is not None:
                     _insert(cursor.execute, key, *entry)
-            cursor.execute("COMMIT")
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
+
+        create_filled(cursor, "search_customers", _TABLES, fill)
 
     def write(self, engine: SqliteEngine, collection: str, key: str,
               old: dict[str, Any] | None, new: dict[str, Any] | None,

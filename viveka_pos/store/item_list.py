@@ -16,8 +16,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .derived import create_filled, stored_docs
 from .ledger import stock_values
-from .values import doc_key, stored_docs
+from .values import doc_key
 
 if TYPE_CHECKING:
     from .engine import SqliteEngine
@@ -107,23 +108,12 @@ class ItemList:
     follows = frozenset({ITEMS})
 
     def create(self, cursor: sqlite3.Cursor) -> None:
-        if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'catalog_rows'").fetchone():
-            cursor.executescript(_INDEXES)
-            return
-        cursor.execute("BEGIN")  # the table and its rows at once, or neither
-        try:
-            for statement in _TABLES.split(";"):
-                if statement.strip():
-                    cursor.execute(statement)
+        def fill() -> None:
             for key, doc in stored_docs(cursor, ITEMS):
                 _put(cursor.execute, key, doc)
-            for statement in _INDEXES.split(";"):
-                if statement.strip():
-                    cursor.execute(statement)
-            cursor.execute("COMMIT")
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
+
+        create_filled(cursor, "catalog_rows", _TABLES, fill)
+        cursor.executescript(_INDEXES)  # made after the rows: faster
 
     def write(self, engine: SqliteEngine, collection: str, key: str,
               old: dict[str, Any] | None, new: dict[str, Any] | None,

@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 from ..domain.clock import DEFAULT_TIME_ZONE, shop_zone
 from ..domain.errors import ValidationError
 from ..domain.money import MoneyError, round_half_up, to_paise
-from .values import doc_key, millis, stored_docs
+from .derived import create_filled, stored_docs
+from .values import doc_key, millis
 
 if TYPE_CHECKING:
     from .engine import SqliteEngine
@@ -317,17 +318,13 @@ class ReportLedger:
             cursor.executescript(f"BEGIN; {script} {_SUM_TRIGGERS} COMMIT;")
         else:
             cursor.executescript(_SUM_TRIGGERS)
-        if "ledger_dealers" not in have:
-            cursor.execute("BEGIN")  # the table and its sums at once, or neither
-            try:
-                cursor.execute(_DEALERS)
-                for location in (DEALER_ORDERS, DEALER_PAYMENTS):
-                    for _key, doc in stored_docs(cursor, location):
-                        _add_dealer_share(cursor.execute, _dealer_share(location, doc), 1)
-                cursor.execute("COMMIT")
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
+
+        def fill_dealers() -> None:
+            for location in (DEALER_ORDERS, DEALER_PAYMENTS):
+                for _key, doc in stored_docs(cursor, location):
+                    _add_dealer_share(cursor.execute, _dealer_share(location, doc), 1)
+
+        create_filled(cursor, "ledger_dealers", _DEALERS, fill_dealers)
 
     # --------------------------------------------------------------- upkeep
     def write(self, engine: SqliteEngine, collection: str, key: str,

@@ -178,11 +178,3 @@ def key_to_id(key: str) -> Any:
         return None
     return bson.decode(bytes.fromhex(text))[""]
 
-
-def stored_docs(cursor: Any, location: str) -> list[tuple[str, dict[str, Any]]]:
-    """(key, document) of every document of a collection, read through ``cursor``: for a
-    derived table filling itself when it is first created (before the engine is up)."""
-    from .engine import CODEC
-
-    return [(key, bson.decode(body, codec_options=CODEC)) for key, body in cursor.execute(
-        "SELECT id, body FROM docs WHERE coll = ?", (location,)).fetchall()]
