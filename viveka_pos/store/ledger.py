@@ -164,29 +164,28 @@ CREATE TABLE ledger_dealers (
 ) WITHOUT ROWID
 """
 
-_SUM_TRIGGERS = """
-CREATE TRIGGER IF NOT EXISTS ledger_payments_added AFTER INSERT ON ledger_payments BEGIN
+_PAYMENT_IN = """
     INSERT INTO ledger_collections (client, day, method, payments, amount)
     VALUES (new.client, new.day, new.method, 1, new.amount)
     ON CONFLICT (client, day, method) DO UPDATE SET payments = payments + 1,
-        amount = amount + excluded.amount;
-END;
-CREATE TRIGGER IF NOT EXISTS ledger_payments_removed AFTER DELETE ON ledger_payments BEGIN
+        amount = amount + excluded.amount;"""
+_PAYMENT_OUT = """
     UPDATE ledger_collections SET payments = payments - 1, amount = amount - old.amount
     WHERE client = old.client AND day = old.day AND method = old.method;
     DELETE FROM ledger_collections WHERE client = old.client AND day = old.day
-        AND method = old.method AND payments = 0;
+        AND method = old.method AND payments = 0;"""
+
+_SUM_TRIGGERS = f"""
+CREATE TRIGGER IF NOT EXISTS ledger_payments_added AFTER INSERT ON ledger_payments BEGIN
+    {_PAYMENT_IN}
+END;
+CREATE TRIGGER IF NOT EXISTS ledger_payments_removed AFTER DELETE ON ledger_payments BEGIN
+    {_PAYMENT_OUT}
 END;
 CREATE TRIGGER IF NOT EXISTS ledger_payments_changed AFTER UPDATE OF client, day, method,
         amount ON ledger_payments BEGIN
-    UPDATE ledger_collections SET payments = payments - 1, amount = amount - old.amount
-    WHERE client = old.client AND day = old.day AND method = old.method;
-    DELETE FROM ledger_collections WHERE client = old.client AND day = old.day
-        AND method = old.method AND payments = 0;
-    INSERT INTO ledger_collections (client, day, method, payments, amount)
-    VALUES (new.client, new.day, new.method, 1, new.amount)
-    ON CONFLICT (client, day, method) DO UPDATE SET payments = payments + 1,
-        amount = amount + excluded.amount;
+    {_PAYMENT_OUT}
+    {_PAYMENT_IN}
 END;
 CREATE TRIGGER IF NOT EXISTS ledger_stock_added AFTER INSERT ON ledger_stock BEGIN
     INSERT INTO ledger_stock_sums (client, items, low, value)
