@@ -8,6 +8,7 @@ from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.states import state_code_from_text, state_code_of_gstin
 from ..store import DuplicateKeyError, new_id
+from ..store.ledger import amount_paise
 from ..store.values import key_to_id
 from .context import ShopScope
 from .convert import paise_of
@@ -134,6 +135,27 @@ class CustomerService:
         customer = self.get(customer_id)
         return sorted(self.scope.db.invoices.find({"clientCustomerId": customer["_id"]}),
                       key=lambda d: d["generatedAt"], reverse=True)
+
+    def returns_by_invoice(self, customer_id: Any
+                           ) -> tuple[dict[Any, int], dict[Any, int]]:
+        """Per invoice id of the customer: what came back on credit notes (paise), and what
+        was paid back for it or set against dues (which counts in ``paidAmount`` but is no
+        money received), from the customer's credit notes."""
+        returned: dict[Any, int] = {}
+        paid_back: dict[Any, int] = {}
+        for note in self.scope.db.creditnotes.find({"clientCustomerId": customer_id,
+                                                    "clientId": self.scope.client_id}):
+            invoice_id = note.get("invoiceId")
+            returned[invoice_id] = returned.get(invoice_id, 0) + amount_paise(
+                note.get("totalAmount"))
+            paid_back[invoice_id] = paid_back.get(invoice_id, 0) + amount_paise(
+                note.get("refundAmount"))
+            for share in note.get("adjustments") or []:
+                if isinstance(share, dict):
+                    target = share.get("invoiceId")
+                    paid_back[target] = paid_back.get(target, 0) + amount_paise(
+                        share.get("amount"))
+        return returned, paid_back
 
     def purchase_history(self, customer_id: Any) -> list[dict[str, Any]]:
         customer = self.get(customer_id)

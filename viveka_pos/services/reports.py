@@ -146,19 +146,7 @@ class ReportService:
         if customer is None:
             raise ValidationError("phoneNumber", f"no customer with phone {phone}")
         owner = {"clientCustomerId": customer["_id"], "clientId": self.scope.client_id}
-        returned: dict[Any, Paise] = {}
-        paid_back: dict[Any, Paise] = {}
-        for note in self.scope.db.creditnotes.find(owner):
-            invoice_id = note.get("invoiceId")
-            returned[invoice_id] = returned.get(invoice_id, 0) + amount_paise(
-                note.get("totalAmount"))
-            paid_back[invoice_id] = paid_back.get(invoice_id, 0) + amount_paise(
-                note.get("refundAmount"))
-            for share in note.get("adjustments") or []:
-                if isinstance(share, dict):
-                    target = share.get("invoiceId")
-                    paid_back[target] = paid_back.get(target, 0) + amount_paise(
-                        share.get("amount"))
+        returned, paid_back = CustomerService(self.scope).returns_by_invoice(customer["_id"])
         docs = list(self.scope.db.invoices.find(owner))
         docs.sort(key=lambda d: (_moment(d), str(d.get("invoiceNumber", ""))), reverse=True)
         rows = []

@@ -177,9 +177,12 @@ class CustomersScreen(QWidget):
 
         history_page = QWidget()
         history_layout = QVBoxLayout(history_page)
+        self.returned: dict[Any, int] = {}  # invoice id -> credit notes on it (paise)
         self.history_model: RowTableModel[dict[str, Any]] = RowTableModel(
-            [*invoice_columns()[:5],
-             Column("Status", status)],
+            [*invoice_columns()[:4],
+             Column("Returned", lambda d: money(self.returned[d["_id"]])
+                    if self.returned.get(d["_id"]) else "—", right=True),
+             invoice_columns()[4], Column("Status", status)],
             style=lambda d: RowStyle(foreground="#9a3412") if balance(d) > 0 else None)
         self.history = _table(self.history_model)
         history_layout.addWidget(self.history, 1)
@@ -267,6 +270,7 @@ class CustomersScreen(QWidget):
         self.dues.setProperty("owing", bool(dues))
         polish(self.dues)
         self.pending_model.set_rows(pending)
+        self.returned = self.customers.returns_by_invoice(customer["_id"])[0]
         self.history_model.set_rows(invoices)
         if pending:
             self.pending.selectRow(0)
