@@ -837,6 +837,9 @@ class SqliteEngine:
         with self.lock:
             self._cache.clear()
             self._load_definitions()
+            if not self.read_only:  # a backup from before a derived table: make it now
+                for projection in self._projections:
+                    projection.create(self._writer)
 
     # ------------------------------------------------------------ info
     def get_info(self, key: str) -> str | None:

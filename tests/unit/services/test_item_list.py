@@ -3,6 +3,8 @@ and filtering every item in Python answers."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -126,3 +128,32 @@ def test_the_list_follows_edits_and_fills_an_older_store(
             assert [d["name"] for d in again.page(view, 0, 50)] == _expected(svc, view)
     finally:
         older.close()
+
+
+def test_a_restored_backup_from_before_the_new_tables_gets_them(
+        svc: ShopServices, shelf: dict[str, Any], store: Store, tmp_path: Path) -> None:
+    """Restoring (while the app runs) a backup made before the item list, customer lookup
+    and dealer sums existed: they are made from its documents, and writes keep them."""
+    copy = tmp_path / "older"
+    store.backup(copy)
+    with sqlite3.connect(copy / "viveka.sqlite3") as conn:
+        for table in ("catalog_rows", "search_customer_grams", "search_customers",
+                      "ledger_dealers", "ledger_collections", "ledger_stock_sums"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("DROP TRIGGER IF EXISTS ledger_stock_added")
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["sha256"] = hashlib.sha256((copy / "viveka.sqlite3").read_bytes()).hexdigest()
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    svc.catalog.create_item(name="Made after the backup", price=5, code="NEW")
+    store.restore(copy, safety_copy_dir=tmp_path / "safety")
+    listing = ItemListing(svc.scope)
+    for view in VIEWS:
+        assert [d["name"] for d in listing.page(view, 0, 50)] == _expected(svc, view), view
+    svc.catalog.create_item(name="Bolt", price=2, code="BOLT", stock=9)
+    svc.customers.create("9845012345", name="Asha")
+    dealer = svc.dealers.create("Kumar Traders")
+    svc.dealers.pay_dealer(dealer, 100)
+    assert "Bolt" in [d["name"] for d in listing.page(ItemView(), 0, 50)]
+    assert [c["name"] for c in svc.customers.search("ash")] == ["Asha"]
+    assert svc.dealers.dues(dealer).paid == 10000
+    assert svc.reports.stock_report().items == 6
