@@ -44,6 +44,11 @@ CREATE TABLE catalog_rows (
 """
 #: the name order; counts per group and of low and out-of-stock items read from an index
 #: alone; the price and stock orders (the others sort the list they show)
+#: a trigram index over the names, codes and HSN codes, for "contains" of 3 letters or more
+_GRAMS = """
+CREATE VIRTUAL TABLE catalog_grams USING fts5 (
+    haystack, content='catalog_rows', content_rowid='rowid', tokenize='trigram')
+"""
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS catalog_rows_name ON catalog_rows (client, active, sort_name, key);
 CREATE INDEX IF NOT EXISTS catalog_rows_counts ON catalog_rows (client, active, group_key,
@@ -92,13 +97,43 @@ def _row(key: str, doc: dict[str, Any] | None) -> tuple[Any, ...] | None:
             1 if doc.get("isActive", True) else 0)
 
 
-def _put(execute: Any, key: str, doc: dict[str, Any] | None) -> None:
-    execute("DELETE FROM catalog_rows WHERE key = ?", (key,))
+_COLUMNS = ("key, client, sort_name, code, hsn, haystack, group_key, unit, price, gst, "
+            "stock, low, active")
+
+
+def _insert(execute: Any, row: tuple[Any, ...]) -> None:
+    execute(f"INSERT INTO catalog_rows ({_COLUMNS}) VALUES ({', '.join('?' * 13)})", row)
+
+
+def _grams(execute: Any, row_id: int, haystack: str, *, delete: bool = False) -> None:
+    if delete:
+        execute("INSERT INTO catalog_grams (catalog_grams, rowid, haystack) "
+                "VALUES ('delete', ?, ?)", (row_id, haystack))
+    else:
+        execute("INSERT INTO catalog_grams (rowid, haystack) VALUES (?, ?)",
+                (row_id, haystack))
+
+
+def _put(engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
+    """File an item's row; a sale changes its stock in place (the row keeps its id, and
+    the text index is touched only when the name, code or HSN changed)."""
     row = _row(key, doc)
-    if row is not None:
-        execute("INSERT INTO catalog_rows (key, client, sort_name, code, hsn, haystack, "
-                "group_key, unit, price, gst, stock, low, active) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+    found = engine.query("SELECT rowid, haystack FROM catalog_rows WHERE key = ?", (key,))
+    if found:
+        row_id, haystack = found[0]
+        if row is None or row[5] != haystack:
+            _grams(engine.execute, row_id, haystack, delete=True)
+        if row is None:
+            engine.execute("DELETE FROM catalog_rows WHERE rowid = ?", (row_id,))
+            return
+        engine.execute(f"UPDATE catalog_rows SET ({_COLUMNS}) = ({', '.join('?' * 13)}) "
+                       "WHERE rowid = ?", (*row, row_id))
+        if row[5] != haystack:
+            _grams(engine.execute, row_id, row[5])
+    elif row is not None:
+        _insert(engine.execute, row)
+        row_id = engine.query("SELECT rowid FROM catalog_rows WHERE key = ?", (key,))[0][0]
+        _grams(engine.execute, row_id, row[5])
 
 
 class ItemList:
@@ -110,20 +145,30 @@ class ItemList:
     def create(self, cursor: sqlite3.Cursor) -> None:
         def fill() -> None:
             for key, doc in stored_docs(cursor, ITEMS):
-                _put(cursor.execute, key, doc)
+                row = _row(key, doc)
+                if row is not None:
+                    _insert(cursor.execute, row)
 
-        create_filled(cursor, "catalog_rows", _TABLES, fill)
+        def index_text() -> None:
+            cursor.execute("INSERT INTO catalog_grams (catalog_grams) VALUES ('rebuild')")
+
+        made = create_filled(cursor, "catalog_rows", _TABLES, fill)
         cursor.executescript(_INDEXES)  # made after the rows: faster
+        if not create_filled(cursor, "catalog_grams", _GRAMS, index_text) and made:
+            index_text()
 
     def write(self, engine: SqliteEngine, collection: str, key: str,
               old: dict[str, Any] | None, new: dict[str, Any] | None,
               body: bytes | None = None) -> None:
-        _put(engine.execute, key, new)
+        _put(engine, key, new)
 
     def rebuild(self, engine: SqliteEngine) -> None:
         engine.execute("DELETE FROM catalog_rows")
         for key, doc in engine._scan(ITEMS):
-            _put(engine.execute, key, doc)
+            row = _row(key, doc)
+            if row is not None:
+                _insert(engine.execute, row)
+        engine.execute("INSERT INTO catalog_grams (catalog_grams) VALUES ('rebuild')")
 
 
 @dataclass(frozen=True)
@@ -156,8 +201,13 @@ class ItemFilter:
         for term, groups in zip(self.terms, self.groups_named, strict=True):
             marks = ", ".join("?" * len(groups))
             in_group = f" OR group_key IN ({marks})" if groups else ""
-            parts.append(f"(instr(haystack, ?) > 0{in_group})")
-            params += [term, *groups]
+            if len(term) >= 3:  # the trigram index holds it
+                parts.append("(rowid IN (SELECT rowid FROM catalog_grams WHERE catalog_grams "
+                             f"MATCH ?){in_group})")
+                params += ['"' + term.replace('"', '""') + '"', *groups]
+            else:
+                parts.append(f"(instr(haystack, ?) > 0{in_group})")
+                params += [term, *groups]
         return " AND ".join(parts), params
 
     def order(self) -> tuple[str, list[Any]]:
