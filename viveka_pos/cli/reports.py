@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,9 @@ def _request(args: argparse.Namespace, today: date) -> ReportRequest:
                          low_stock_first=args.low_first, customer=args.customer)
 
 
+#: rows turned into JSON text at once
+JSON_CHUNK = 1000
+
 _AMOUNT = re.compile(r"-?\d+\.\d{2}")
 _COUNT = re.compile(r"-?\d{1,6}")
 
@@ -122,20 +125,24 @@ def _json_rows(built: BuiltReport) -> Iterator[dict[str, Any]]:
         yield dict(zip(built.csv_header, (_number_or_text(c) for c in row), strict=True))
 
 
-def print_report_json(name: str, built: BuiltReport) -> None:
-    """Print :func:`report_json`'s text (as ``print_json`` would) a row at a time: a
-    report of 100k rows never holds them all."""
+def print_report_json(name: str, built: BuiltReport) -> int:
+    """Print :func:`report_json`'s text (as ``print_json`` would) a chunk of rows at a
+    time: a report of 100k rows never holds them all. Returns the rows printed."""
     head = json.dumps(_json_head(name, built), ensure_ascii=False, indent=2, sort_keys=True,
                       default=str)
     before, after = head.split('\n  "rows": [],\n', 1)
     out = sys.stdout
     out.write(before + '\n  "rows": [')
-    separator = "\n    "
-    for row in _json_rows(built):
-        text = json.dumps(row, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-        out.write(separator + text.replace("\n", "\n    "))
-        separator = ",\n    "
-    out.write(("\n  ]" if separator != "\n    " else "]") + ",\n" + after + "\n")
+    printed = 0
+    rows = _json_rows(built)
+    while chunk := list(islice(rows, JSON_CHUNK)):
+        text = json.dumps(chunk, ensure_ascii=False, indent=2, sort_keys=True,
+                          default=str)
+        # the chunk's rows, one level deeper: inside "rows" of the document
+        out.write(("," if printed else "") + "\n    " + text[4:-2].replace("\n", "\n  "))
+        printed += len(chunk)
+    out.write(("\n  ]" if printed else "]") + ",\n" + after + "\n")
+    return printed
 
 
 def _print_table(built: BuiltReport) -> None:
@@ -169,10 +176,17 @@ def cmd_report(args: argparse.Namespace) -> int:
             if args.json:
                 print_report_json(args.name, built)
             elif args.csv:
-                rows = chain(built.all_csv_rows(),
-                             [built.csv_totals] if built.csv_totals else [])
+                written = 0
+
+                def counted() -> Iterator[list[str]]:
+                    nonlocal written
+                    for row in built.all_csv_rows():
+                        written += 1
+                        yield row
+
+                rows = chain(counted(), [built.csv_totals] if built.csv_totals else [])
                 write_csv(args.csv, built.csv_header, rows, example=f"{args.name}.csv")
-                print(f"wrote {built.row_count} rows to {args.csv}", file=sys.stderr)
+                print(f"wrote {written} rows to {args.csv}", file=sys.stderr)
             elif args.pdf:
                 save_pdf(render_report(built.whole_table(), svc.scope.shop()),
                          Path(args.pdf))

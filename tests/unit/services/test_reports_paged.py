@@ -153,19 +153,23 @@ def test_a_store_from_before_the_sums_fills_them_at_its_next_open(
     shutil.rmtree(copy)
 
 
-def test_the_cli_prints_json_a_row_at_a_time_as_one_document(
-        svc: ShopServices, busy: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.parametrize("chunk", [4, 1000])
+def test_the_cli_prints_json_a_chunk_at_a_time_as_one_document(
+        svc: ShopServices, busy: list[dict[str, Any]], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     import json
 
+    import viveka_pos.cli.reports as cli_reports
     from viveka_pos.cli.reports import print_report_json, report_json
+
+    monkeypatch.setattr(cli_reports, "JSON_CHUNK", chunk)
 
     day = datetime.fromisoformat(DAY).date()
     for built, name in ((payments(svc, ReportRequest(day, day)), "payments"),
                         (stock(svc, ReportRequest()), "stock"),
                         (payments(svc, ReportRequest(day.replace(year=2020),
                                                      day.replace(year=2020))), "payments")):
-        print_report_json(name, built)
+        assert print_report_json(name, built) == built.row_count
         printed = capsys.readouterr().out
         assert printed == json.dumps(report_json(name, built), ensure_ascii=False, indent=2,
                                      sort_keys=True, default=str) + "\n"
