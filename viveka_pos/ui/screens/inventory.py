@@ -219,6 +219,7 @@ class InventoryScreen(QWidget):
                                      self.low_only.isChecked(),
                                      self.show_inactive.isChecked(), view.sort,
                                      view.descending))
+        self.table.scrollToTop()  # a new filter shows its first items
         counts = self.model.counts
         low = counts.low
         self.summary.setText(f"{counts.shown} item(s) shown · {counts.out_of_stock} out of "
