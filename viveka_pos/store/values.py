@@ -177,4 +177,3 @@ def key_to_id(key: str) -> Any:
     if kind == "n":
         return None
     return bson.decode(bytes.fromhex(text))[""]
-
