@@ -7,7 +7,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QThreadPool
+import pytest
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QThreadPool
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from tests.gui.conftest import on_dialog, type_text
@@ -153,6 +155,35 @@ def test_reports_run_and_export(window, services, qtbot, tmp_path: Path):
     reports.export_pdf(str(pdf_path))
     qtbot.waitUntil(lambda: running_jobs() == 0 and pdf_path.exists(), timeout=10000)
     assert pdf_path.read_bytes().startswith(b"%PDF")
+
+
+def test_a_long_report_reads_on_as_it_is_scrolled_and_exports_whole(
+        window, services, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import viveka_pos.services.reports as report_service
+    import viveka_pos.ui.screens.reports as report_screen
+
+    monkeypatch.setattr(report_screen, "PAGE_ROWS", 2)
+    monkeypatch.setattr(report_service.ReportService.payment_report, "__kwdefaults__",
+                        {"limit": 2})
+    for _ in range(5):
+        sell(services, "PEN01", 1)
+    reports = window.show_screen("reports")
+    reports.list.setCurrentRow(2)  # payments received
+    qtbot.waitUntil(lambda: running_jobs() == 0 and reports.built is not None
+                    and reports.built.table.title == "Payments received", timeout=5000)
+    model = reports.model
+    assert reports.built.row_count == 5 and len(reports.built.table.rows) == 2  # a page
+    assert "5 payment(s)" in reports.summary.text()
+    reports.table.setFocus()  # the table reads on as far as it shows (all 5 here)
+    while model.canFetchMore(QModelIndex()):  # what scrolling to the end asks for
+        QTest.keyClick(reports.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == 6 and model.row_at(5)[0] == "Total"
+    assert model.row_at(4)[0] != "Total"
+    csv_path = tmp_path / "payments.csv"
+    reports.export_csv(str(csv_path))
+    qtbot.waitUntil(lambda: running_jobs() == 0 and csv_path.exists(), timeout=5000)
+    assert len(csv_path.read_text(encoding="utf-8-sig").splitlines()) == 1 + 5
 
 
 def test_report_date_presets():

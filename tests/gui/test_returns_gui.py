@@ -97,6 +97,12 @@ def test_return_everything_from_customers(window, services, qtbot):
     assert (paise_of(note["adjustedAmount"]), paise_of(note["refundAmount"])) == (57520, 50000)
     assert screen.dues.text() == "No dues"
     assert note["creditNoteNumber"] in screen.last_message
+    # the purchase history shows what came back on the bill
+    titles = [screen.history_model.headerData(n, Qt.Orientation.Horizontal)
+              for n in range(screen.history_model.columnCount())]
+    returned = screen.history_model.data(screen.history_model.index(0, titles.index(
+        "Returned")))
+    assert returned == "₹1,075.20"
 
 
 def test_cancel_a_bill_of_today_by_keyboard(window, services, qtbot):

@@ -7,10 +7,13 @@ where each row maps the CSV column names to values; amounts are numbers in rupee
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,7 @@ from ..services.report_tables import (
     stock,
     this_month,
 )
-from .common import CommandError, opened_store, print_json, run_command
+from .common import CommandError, opened_store, run_command
 from .core import shop_services
 from .returns import gstr1_export
 
@@ -86,6 +89,9 @@ def _request(args: argparse.Namespace, today: date) -> ReportRequest:
                          low_stock_first=args.low_first, customer=args.customer)
 
 
+#: rows turned into JSON text at once
+JSON_CHUNK = 1000
+
 _AMOUNT = re.compile(r"-?\d+\.\d{2}")
 _COUNT = re.compile(r"-?\d{1,6}")
 
@@ -101,16 +107,46 @@ def _number_or_text(value: str) -> Any:
 
 
 def report_json(name: str, built: BuiltReport) -> dict[str, Any]:
-    rows = [dict(zip(built.csv_header, (_number_or_text(c) for c in row), strict=True))
-            for row in built.csv_rows]
+    """The report as one JSON object, every row in it."""
+    document = _json_head(name, built)
+    document["rows"] = list(_json_rows(built))
+    return document
+
+
+def _json_head(name: str, built: BuiltReport) -> dict[str, Any]:
     return {"report": name, "title": built.table.title, "subtitle": built.table.subtitle,
-            "columns": built.csv_header, "rows": rows,
+            "columns": built.csv_header, "rows": [],
             "totals": [_number_or_text(c) for c in built.csv_totals] if built.csv_totals
             else None}
 
 
+def _json_rows(built: BuiltReport) -> Iterator[dict[str, Any]]:
+    for row in built.all_csv_rows():
+        yield dict(zip(built.csv_header, (_number_or_text(c) for c in row), strict=True))
+
+
+def print_report_json(name: str, built: BuiltReport) -> int:
+    """Print :func:`report_json`'s text (as ``print_json`` would) a chunk of rows at a
+    time: a report of 100k rows never holds them all. Returns the rows printed."""
+    head = json.dumps(_json_head(name, built), ensure_ascii=False, indent=2, sort_keys=True,
+                      default=str)
+    before, after = head.split('\n  "rows": [],\n', 1)
+    out = sys.stdout
+    out.write(before + '\n  "rows": [')
+    printed = 0
+    rows = _json_rows(built)
+    while chunk := list(islice(rows, JSON_CHUNK)):
+        text = json.dumps(chunk, ensure_ascii=False, indent=2, sort_keys=True,
+                          default=str)
+        # the chunk's rows, one level deeper: inside "rows" of the document
+        out.write(("," if printed else "") + "\n    " + text[4:-2].replace("\n", "\n  "))
+        printed += len(chunk)
+    out.write(("\n  ]" if printed else "]") + ",\n" + after + "\n")
+    return printed
+
+
 def _print_table(built: BuiltReport) -> None:
-    table = built.table
+    table = built.whole_table()
     header = [c.name for c in table.columns]
     lines = [header, *table.rows, *([table.totals] if table.totals else [])]
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
@@ -136,17 +172,26 @@ def cmd_report(args: argparse.Namespace) -> int:
             svc = shop_services(store)
             request = _request(args, svc.scope.today())
             built = BUILDERS[args.name](svc, request)
-            shop = svc.scope.shop()
-        if args.json:
-            print_json(report_json(args.name, built))
-        elif args.csv:
-            rows = [*built.csv_rows, *([built.csv_totals] if built.csv_totals else [])]
-            write_csv(args.csv, built.csv_header, rows, example=f"{args.name}.csv")
-            print(f"wrote {len(built.csv_rows)} rows to {args.csv}", file=sys.stderr)
-        elif args.pdf:
-            save_pdf(render_report(built.table, shop), Path(args.pdf))
-            print(f"wrote {args.pdf}", file=sys.stderr)
-        else:
-            _print_table(built)
+            # a long report reads its rows on from the store as it is written out
+            if args.json:
+                print_report_json(args.name, built)
+            elif args.csv:
+                written = 0
+
+                def counted() -> Iterator[list[str]]:
+                    nonlocal written
+                    for row in built.all_csv_rows():
+                        written += 1
+                        yield row
+
+                rows = chain(counted(), [built.csv_totals] if built.csv_totals else [])
+                write_csv(args.csv, built.csv_header, rows, example=f"{args.name}.csv")
+                print(f"wrote {written} rows to {args.csv}", file=sys.stderr)
+            elif args.pdf:
+                save_pdf(render_report(built.whole_table(), svc.scope.shop()),
+                         Path(args.pdf))
+                print(f"wrote {args.pdf}", file=sys.stderr)
+            else:
+                _print_table(built)
         return 0
     return run_command(body)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +32,7 @@ from ..store import new_id
 from .catalog import CatalogService
 from .context import ShopScope
 from .convert import paise_of, quantity_of, stored_quantity
+from .item_list import ItemListing, ItemView
 from .stock import ensure_opening, record_movement
 
 COLUMNS = ["code", "name", "price", "stock", "unit", "gstRate", "hsnCode", "group",
@@ -247,17 +248,32 @@ def _check_row(catalog: CatalogService, number: int, raw: dict[str, str],
     return _Row(number, values, existing, stock, group)
 
 
+#: items read at once when the catalogue is exported
+EXPORT_CHUNK = 2000
+
+
 def export_items(scope: ShopScope, target: str | Path, *, include_inactive: bool = False) -> int:
-    """Write the shop's items as CSV (same columns the import reads). Returns the row count."""
+    """Write the shop's items as CSV (same columns the import reads), by name, read from
+    the store a chunk at a time. Returns the row count."""
     catalog = CatalogService(scope)
     groups = {g["_id"]: g["name"] for g in catalog.groups()}
-    items = catalog.items(include_inactive=include_inactive)
+    listing, view = ItemListing(scope), ItemView(include_inactive=include_inactive)
+    written = 0
+
+    def items() -> Iterator[dict[str, Any]]:
+        nonlocal written
+        offset = 0
+        while page := listing.page(view, offset, EXPORT_CHUNK):
+            written += len(page)
+            yield from page
+            offset += len(page)
+
     rows = ([
         item.get("code", ""), item["name"], f"{to_decimal(paise_of(item['price']))}",
         f"{quantity_of(item.get('stock')):f}", item.get("unit", "nos"),
         item.get("gstRate", 0), item.get("hsnCode", ""),
         groups.get(item.get("groupId"), ""),
         f"{quantity_of(item.get('lowStockQuantity', 5)):f}", item.get("description", ""),
-    ] for item in items)
+    ] for item in items())
     write_csv(target, COLUMNS, rows)
-    return len(items)
+    return written

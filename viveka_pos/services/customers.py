@@ -8,6 +8,8 @@ from ..domain import validation as v
 from ..domain.errors import ValidationError
 from ..domain.states import state_code_from_text, state_code_of_gstin
 from ..store import DuplicateKeyError, new_id
+from ..store.ledger import amount_paise
+from ..store.values import key_to_id
 from .context import ShopScope
 from .convert import paise_of
 
@@ -105,9 +107,20 @@ class CustomerService:
         return self.get(customer["_id"])
 
     def search(self, query: Any, limit: int = 50) -> list[dict[str, Any]]:
-        """Customers whose phone contains the digits typed or whose name contains the text."""
+        """Customers whose phone contains the digits typed or whose name contains the text,
+        by name: from the store's lookup index (a keystroke reads the rows it shows)."""
         text = str(query or "").strip().casefold()
         digits = "".join(ch for ch in text if ch.isdigit())
+        lookup = self.scope.store.customer_search
+        if not lookup.ready():  # a read-only open of a store from before the index
+            return self._scan(text, digits, limit)
+        keys = lookup.find(self.scope.client_id, digits=digits, text=text, limit=limit)
+        ids = [key_to_id(key) for key in keys]
+        found = {doc["_id"]: doc for doc in self.scope.db.clientCustomers.find(
+            {"_id": {"$in": ids}})}
+        return [found[i] for i in ids if i in found]
+
+    def _scan(self, text: str, digits: str, limit: int) -> list[dict[str, Any]]:
         found = []
         for doc in self.scope.store.iter_docs("clientCustomers"):
             if doc.get("clientId") != self.scope.client_id:
@@ -122,6 +135,27 @@ class CustomerService:
         customer = self.get(customer_id)
         return sorted(self.scope.db.invoices.find({"clientCustomerId": customer["_id"]}),
                       key=lambda d: d["generatedAt"], reverse=True)
+
+    def returns_by_invoice(self, customer_id: Any
+                           ) -> tuple[dict[Any, int], dict[Any, int]]:
+        """Per invoice id of the customer: what came back on credit notes (paise), and what
+        was paid back for it or set against dues (which counts in ``paidAmount`` but is no
+        money received), from the customer's credit notes."""
+        returned: dict[Any, int] = {}
+        paid_back: dict[Any, int] = {}
+        for note in self.scope.db.creditnotes.find({"clientCustomerId": customer_id,
+                                                    "clientId": self.scope.client_id}):
+            invoice_id = note.get("invoiceId")
+            returned[invoice_id] = returned.get(invoice_id, 0) + amount_paise(
+                note.get("totalAmount"))
+            paid_back[invoice_id] = paid_back.get(invoice_id, 0) + amount_paise(
+                note.get("refundAmount"))
+            for share in note.get("adjustments") or []:
+                if isinstance(share, dict):
+                    target = share.get("invoiceId")
+                    paid_back[target] = paid_back.get(target, 0) + amount_paise(
+                        share.get("amount"))
+        return returned, paid_back
 
     def purchase_history(self, customer_id: Any) -> list[dict[str, Any]]:
         customer = self.get(customer_id)

@@ -121,8 +121,11 @@ def order_counter_id(series: str, fy: str) -> str:
     return f"dealerorder:{series}:{fy}"
 
 
-def require_transition(order: dict[str, Any], target: str) -> None:
-    """Refuse a status change the order's life cycle does not allow."""
+def require_transition(order: dict[str, Any] | None, target: str) -> None:
+    """Refuse a status change the order's life cycle does not allow (or an order that is
+    gone: ``order`` as read again inside the unit of work)."""
+    if order is None:
+        raise ValidationError("order", "this order no longer exists — it was deleted")
     status = order.get("status") or "pending"
     if target in TRANSITIONS.get(status, ()):
         return

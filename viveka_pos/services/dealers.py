@@ -19,9 +19,10 @@ from ..domain.errors import ValidationError
 from ..domain.money import Paise
 from ..domain.numbering import financial_year
 from ..store import new_id
+from ..store.values import doc_key
 from .catalog import CatalogService
 from .context import ShopScope
-from .convert import paise_of, quantity_of, rupees, stored_quantity
+from .convert import quantity_of, rupees, stored_quantity
 from .dealer_orders import clean_lines, next_order_number, order_counter_id, require_transition
 from .device import DeviceSettings
 from .stock import record_movement
@@ -367,31 +368,11 @@ class DealerService:
         return [d for d in dues if include_inactive or d.is_active or d.balance != 0]
 
     def _dues_of(self, dealers: list[dict[str, Any]]) -> list[DealerDues]:
-        wanted = {d["_id"]: d for d in dealers}
-        billed = dict.fromkeys(wanted, 0)
-        paid = dict.fromkeys(wanted, 0)
-        pending = dict.fromkeys(wanted, 0)
-        unbilled = dict.fromkeys(wanted, 0)
-        for order in self.scope.store.iter_docs("dealerorders"):
-            dealer_id = order.get("dealerId")
-            if dealer_id not in wanted or order.get("clientId") != self.scope.client_id:
-                continue
-            status = order.get("status") or "pending"
-            if status == "pending":
-                pending[dealer_id] += 1
-            elif status == "delivered":
-                if order.get("totalAmount") is None:
-                    unbilled[dealer_id] += 1
-                else:
-                    billed[dealer_id] += paise_of(order["totalAmount"])
-        for payment in self.scope.store.iter_docs("dealerpayments"):
-            dealer_id = payment.get("dealerId")
-            if dealer_id in wanted and payment.get("clientId") == self.scope.client_id:
-                paid[dealer_id] += paise_of(payment.get("amount"))
-        return [DealerDues(dealer_id, str(doc.get("name", "")), bool(doc.get("isActive", True)),
-                           billed[dealer_id], paid[dealer_id], pending[dealer_id],
-                           unbilled[dealer_id])
-                for dealer_id, doc in wanted.items()]
+        """From the store's per-dealer sums, kept with every order and payment."""
+        sums = self.scope.store.ledger.dealer_sums(self.scope.client_id)
+        return [DealerDues(doc["_id"], str(doc.get("name", "")), bool(doc.get("isActive", True)),
+                           *sums.get(doc_key(doc["_id"]), (0, 0, 0, 0)))
+                for doc in dealers]
 
 
 def _optional_bill(value: Any) -> Paise | None:

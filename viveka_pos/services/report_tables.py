@@ -6,8 +6,8 @@ The screen and the PDF show formatted text (₹ with Indian grouping); CSV gets 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -21,13 +21,62 @@ METHODS = v.PAYMENT_METHODS
 METHOD_TITLES = {"cash": "Cash", "upi": "UPI", "card": "Card", "bank": "Bank", "other": "Other"}
 
 
+#: rows read at once when a paged report is written out whole
+CHUNK_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class ReportPages:
+    """How a long report reads on past its first page: its row count, and its display
+    and CSV rows from an offset (the report service's paged queries)."""
+
+    count: int
+    table_rows: Callable[[int, int], list[list[str]]]
+    csv_rows: Callable[[int, int], list[list[str]]]
+
+
 @dataclass
 class BuiltReport:
+    """A report's table (text as shown), CSV header and rows (plain numbers), totals and
+    a summary line. A long report (``pages``) holds only its first page of rows; the
+    ``all_*`` methods read the rest a chunk at a time."""
+
     table: ReportTable
     csv_header: list[str]
     csv_rows: list[list[str]]
     summary: str = ""
     csv_totals: list[str] | None = field(default=None)
+    pages: ReportPages | None = field(default=None)
+
+    @property
+    def row_count(self) -> int:
+        return self.pages.count if self.pages is not None else len(self.table.rows)
+
+    def all_csv_rows(self) -> Iterator[list[str]]:
+        if self.pages is None:
+            return iter(self.csv_rows)
+        return _chunks(self.pages.csv_rows)
+
+    def all_table_rows(self) -> Iterator[list[str]]:
+        if self.pages is None:
+            return iter(self.table.rows)
+        return _chunks(self.pages.table_rows)
+
+    def whole_table(self) -> ReportTable:
+        """The table with every row (a PDF prints them all)."""
+        if self.pages is None:
+            return self.table
+        return replace(self.table, rows=list(self.all_table_rows()))
+
+
+def _chunks(read: Callable[[int, int], list[list[str]]]) -> Iterator[list[str]]:
+    offset = 0
+    while True:
+        rows = read(offset, CHUNK_ROWS)
+        yield from rows
+        if len(rows) < CHUNK_ROWS:
+            return
+        offset += len(rows)
 
 
 @dataclass(frozen=True)
@@ -97,28 +146,40 @@ def day_book(services: ShopServices, request: ReportRequest) -> BuiltReport:
 
 # ------------------------------------------------------------------------- payments
 def payments(services: ShopServices, request: ReportRequest) -> BuiltReport:
-    report = services.reports.payment_report(_iso(request.date_from), _iso(request.date_to),
-                                             request.method or None)
+    reports = services.reports
+    period = (_iso(request.date_from), _iso(request.date_to), request.method or None)
+    report = reports.payment_report(*period)
     zone = services.scope.settings().get("timeZone") or "Asia/Kolkata"
     columns = [Column("When", width=1.5), Column("Invoice", width=1.3),
                Column("Customer", width=1.6), Column("Phone", width=1.1),
                Column("Method", width=0.7), Column("Amount", "right", 1.1),
                Column("Note", width=1.4)]
-    rows = [[moment(r.paid_at, zone), r.invoice_number, r.customer_name, r.customer_phone,
-             METHOD_TITLES.get(r.method, r.method), money(r.amount), r.note]
-            for r in report.rows]
+
+    def shown(rows: list[Any]) -> list[list[str]]:
+        return [[moment(r.paid_at, zone), r.invoice_number, r.customer_name, r.customer_phone,
+                 METHOD_TITLES.get(r.method, r.method), money(r.amount), r.note] for r in rows]
+
+    def plain_rows(rows: list[Any]) -> list[list[str]]:
+        return [[r.paid_at.isoformat() if r.paid_at else "", r.invoice_number,
+                 r.customer_name, r.customer_phone, r.method, plain(r.amount), r.note]
+                for r in rows]
+
+    def page(offset: int, limit: int) -> list[Any]:
+        return reports.payment_rows(*period, offset=offset, limit=limit)
+
     split = " · ".join(f"{METHOD_TITLES.get(m, m)} {money(a)}"
                        for m, a in report.by_method.items() if a)
     title = "Payments received" + (f" — {METHOD_TITLES.get(report.method, '')}"
                                    if report.method else "")
-    table = ReportTable(title, _period(request), columns, rows,
+    table = ReportTable(title, _period(request), columns, shown(report.rows),
                         ["Total", "", "", "", "", money(report.total), ""])
-    csv_rows = [[r.paid_at.isoformat(), r.invoice_number, r.customer_name, r.customer_phone,
-                 r.method, plain(r.amount), r.note] for r in report.rows]
     return BuiltReport(table, ["paid_at_utc", "invoice", "customer", "phone", "method",
-                               "amount", "note"], csv_rows,
-                       f"{len(rows)} payment(s) · {money(report.total)}"
-                       + (f" ({split})" if split else ""))
+                               "amount", "note"], plain_rows(report.rows),
+                       f"{report.count} payment(s) · {money(report.total)}"
+                       + (f" ({split})" if split else ""),
+                       pages=ReportPages(report.count,
+                                         lambda o, n: shown(page(o, n)),
+                                         lambda o, n: plain_rows(page(o, n))))
 
 
 # ------------------------------------------------------------------------- pending
@@ -188,22 +249,34 @@ def gst_by_hsn(services: ShopServices, request: ReportRequest) -> BuiltReport:
 
 # --------------------------------------------------------------------------- stock
 def stock(services: ShopServices, request: ReportRequest) -> BuiltReport:
-    report = services.reports.stock_report(low_stock_first=request.low_stock_first)
+    reports, low_first = services.reports, request.low_stock_first
+    report = reports.stock_report(low_stock_first=low_first)
     columns = [Column("Item", width=2.6), Column("Code", width=1.1), Column("Unit", width=0.6),
                Column("Stock", "right", 0.8), Column("Low at", "right", 0.7),
                Column("Price", "right", 1.0), Column("Value", "right", 1.2),
                Column("", width=0.5)]
-    rows = [[r.name, r.code, r.unit, quantity(r.stock), quantity(r.low_stock_quantity),
-             money(r.price), money(r.value), "LOW" if r.is_low else ""] for r in report.rows]
-    table = ReportTable("Stock", f"as of {day(services.scope.today())}", columns, rows,
+
+    def shown(rows: list[Any]) -> list[list[str]]:
+        return [[r.name, r.code, r.unit, quantity(r.stock), quantity(r.low_stock_quantity),
+                 money(r.price), money(r.value), "LOW" if r.is_low else ""] for r in rows]
+
+    def plain_rows(rows: list[Any]) -> list[list[str]]:
+        return [[r.name, r.code, r.unit, quantity(r.stock), quantity(r.low_stock_quantity),
+                 plain(r.price), plain(r.value), "yes" if r.is_low else "no"] for r in rows]
+
+    def page(offset: int, limit: int) -> list[Any]:
+        return reports.stock_rows(low_stock_first=low_first, offset=offset, limit=limit)
+
+    table = ReportTable("Stock", f"as of {day(services.scope.today())}", columns,
+                        shown(report.rows),
                         ["Total", "", "", "", "", "", money(report.total_value), ""])
-    csv_rows = [[r.name, r.code, r.unit, quantity(r.stock), quantity(r.low_stock_quantity),
-                 plain(r.price), plain(r.value), "yes" if r.is_low else "no"]
-                for r in report.rows]
     return BuiltReport(table, ["item", "code", "unit", "stock", "low_stock_quantity",
-                               "price", "value", "is_low"], csv_rows,
+                               "price", "value", "is_low"], plain_rows(report.rows),
                        f"{report.items} item(s) · {report.low_stock_items} low on stock · "
-                       f"value at selling price {money(report.total_value)}")
+                       f"value at selling price {money(report.total_value)}",
+                       pages=ReportPages(report.items,
+                                         lambda o, n: shown(page(o, n)),
+                                         lambda o, n: plain_rows(page(o, n))))
 
 
 # --------------------------------------------------------------------------- dealers
@@ -225,21 +298,33 @@ def dealer_dues(services: ShopServices, request: ReportRequest) -> BuiltReport:
                        f"{len(rows)} dealer(s) · owed {money(report.total_due)}")
 
 
+def _history_status(row: Any) -> str:
+    if row.is_cancelled:
+        return "Cancelled"
+    return "Paid" if row.is_finalized else "Due"
+
+
 def purchase_history(services: ShopServices, request: ReportRequest) -> BuiltReport:
     report = services.reports.purchase_history(request.customer)
     columns = [Column("Invoice", width=1.3), Column("Date", width=1.0),
-               Column("Total", "right", 1.1), Column("Paid", "right", 1.1),
+               Column("Billed", "right", 1.1), Column("Returned", "right", 1.1),
+               Column("Net", "right", 1.1), Column("Paid", "right", 1.1),
                Column("Balance", "right", 1.1), Column("Status", width=0.9)]
-    rows = [[r.invoice_number, day(r.invoice_date), money(r.total), money(r.paid),
-             money(r.balance), "Paid" if r.is_finalized else "Due"] for r in report.rows]
+    rows = [[r.invoice_number, day(r.invoice_date), money(r.total),
+             money(r.returned) if r.returned else "—", money(r.net), money(r.paid),
+             money(r.balance), _history_status(r)] for r in report.rows]
     who = " · ".join(part for part in (report.name, report.phone) if part)
     table = ReportTable("Purchase history", who, columns, rows,
-                        ["Total", "", money(report.purchased), money(report.paid),
+                        ["Total", "", money(report.purchased + report.returned),
+                         money(report.returned), money(report.purchased), money(report.paid),
                          money(report.due), ""])
-    csv_rows = [[r.invoice_number, r.invoice_date, plain(r.total), plain(r.paid),
-                 plain(r.balance), "paid" if r.is_finalized else "due"] for r in report.rows]
-    return BuiltReport(table, ["invoice", "date", "total", "paid", "balance", "status"],
-                       csv_rows, f"{len(rows)} bill(s) · {money(report.due)} due")
+    csv_rows = [[r.invoice_number, r.invoice_date, plain(r.total), plain(r.returned),
+                 plain(r.net), plain(r.paid), plain(r.balance), _history_status(r).lower()]
+                for r in report.rows]
+    return BuiltReport(table, ["invoice", "date", "total", "returned", "net", "paid",
+                               "balance", "status"], csv_rows,
+                       f"{len(rows)} bill(s) · bought {money(report.purchased)} net of "
+                       f"returns · {money(report.due)} due")
 
 
 REPORTS: tuple[ReportSpec, ...] = (

@@ -62,7 +62,7 @@ class PendingReport:
 
 class PaymentRow(NamedTuple):
     payment_id: ObjectId
-    paid_at: datetime
+    paid_at: datetime | None  # None: a payment stored without its time
     day: str
     invoice_number: str
     customer_name: str
@@ -80,30 +80,46 @@ class PaymentReport:
     date_to: str
     #: the one method asked for, or None for all
     method: str | None
+    #: the first page of the payments (``ReportService.payment_rows`` reads on)
     rows: list[PaymentRow]
+    #: how many payments the period holds
+    count: int
     by_method: dict[str, Paise]
     total: Paise
 
 
 class CustomerInvoiceRow(NamedTuple):
+    """One bill of a customer: its total as billed, what came back (credit notes; all of
+    a cancelled bill), the money received less what was paid back, and what is due."""
+
     invoice_id: ObjectId
     invoice_number: str
     invoice_date: str
     total: Paise
+    returned: Paise
     paid: Paise
     balance: Paise
     is_finalized: bool
+    is_cancelled: bool = False
+
+    @property
+    def net(self) -> Paise:
+        """What the customer bought on this bill, returns taken off."""
+        return self.total - self.returned
 
 
 @dataclass(frozen=True)
 class PurchaseHistoryReport:
-    """One customer's bills, newest first, with what they bought, paid and still owe."""
+    """One customer's bills, newest first, with what they bought (net of returns), paid
+    (less money paid back) and still owe."""
 
     customer_id: ObjectId
     name: str
     phone: str
     rows: list[CustomerInvoiceRow]
+    #: net of returns and cancellations
     purchased: Paise
+    returned: Paise
     paid: Paise
     due: Paise
     last_purchase_at: datetime | None
@@ -136,7 +152,9 @@ class DayBook:
 
 @dataclass(frozen=True)
 class StockReport:
+    #: the first page of the items by name (``ReportService.stock_rows`` reads on)
     rows: list[StockRow]
+    #: how many active items there are
     items: int
     low_stock_items: int
     total_value: Paise

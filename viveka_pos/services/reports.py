@@ -40,6 +40,8 @@ from .report_types import (
 )
 
 DASHBOARD_DAYS = 30
+#: rows of a long report read at once: what a screen shows before it is scrolled
+PAGE_ROWS = 500
 
 
 class ReportService:
@@ -103,42 +105,68 @@ class ReportService:
         return found
 
     def payment_report(self, date_from: Any = None, date_to: Any = None,
-                       method: Any = None) -> PaymentReport:
-        """Payments received from ``date_from`` to ``date_to`` (shop days, both included)."""
+                       method: Any = None, *, limit: int = PAGE_ROWS) -> PaymentReport:
+        """Payments received from ``date_from`` to ``date_to`` (shop days, both included):
+        the totals of all of them, and the first ``limit`` rows (the rest by
+        :meth:`payment_rows`)."""
         first, last = self._period(date_from, date_to)
-        wanted = None if method is None or method == "" else v.payment_method(method)
+        wanted = self._method(method)
         by_method: dict[str, Paise] = dict.fromkeys(v.PAYMENT_METHODS, 0)
-        rows = []
-        for (key, moment, day, payment_method, amount, note, number, name,
-             phone) in self._ledger().payments(self.scope.client_id, first, last, wanted):
+        count = 0
+        for payment_method, (payments, amount) in self._ledger().payment_totals(
+                self.scope.client_id, first, last, wanted).items():
             by_method[payment_method] = by_method.get(payment_method, 0) + amount
-            rows.append(PaymentRow(key_to_id(key), moment_of(moment), day, number, name,
-                                   phone, payment_method, amount, note))
+            count += payments
         if wanted is not None:
             by_method = {wanted: by_method[wanted]}
-        return PaymentReport(first, last, wanted, rows, by_method, sum(by_method.values()))
+        rows = self.payment_rows(first, last, wanted, limit=limit)
+        return PaymentReport(first, last, wanted, rows, count, by_method,
+                             sum(by_method.values()))
+
+    @staticmethod
+    def _method(method: Any) -> str | None:
+        return None if method is None or method == "" else v.payment_method(method)
+
+    def payment_rows(self, date_from: Any = None, date_to: Any = None, method: Any = None,
+                     *, offset: int = 0, limit: int = PAGE_ROWS) -> list[PaymentRow]:
+        """Rows ``offset`` to ``offset + limit`` of the period's payments, in time order."""
+        first, last = self._period(date_from, date_to)
+        return [PaymentRow(_payment_id(key), moment_of(moment), day, number, name, phone,
+                           payment_method, amount, note)
+                for (key, moment, day, payment_method, amount, note, number, name, phone)
+                in self._ledger().payments(self.scope.client_id, first, last,
+                                           self._method(method), offset=offset, limit=limit)]
 
     def purchase_history(self, phone: Any) -> PurchaseHistoryReport:
-        """A customer's bills (found by phone), newest first."""
+        """A customer's bills (found by phone), newest first, net of returns: each bill's
+        credit notes and a cancelled bill's whole amount are taken off what was bought,
+        and what was paid is money received less money paid back (a credit set against
+        dues is no payment)."""
         customer = CustomerService(self.scope).by_phone(phone)
         if customer is None:
             raise ValidationError("phoneNumber", f"no customer with phone {phone}")
-        docs = list(self.scope.db.invoices.find({"clientCustomerId": customer["_id"],
-                                                  "clientId": self.scope.client_id}))
+        owner = {"clientCustomerId": customer["_id"], "clientId": self.scope.client_id}
+        returned, paid_back = CustomerService(self.scope).returns_by_invoice(customer["_id"])
+        docs = list(self.scope.db.invoices.find(owner))
         docs.sort(key=lambda d: (_moment(d), str(d.get("invoiceNumber", ""))), reverse=True)
         rows = []
         for doc in docs:
             total = amount_paise(doc.get("totalAmount"))
             paid = amount_paise(doc.get("paidAmount"))
+            cancelled = bool(doc.get("isCancelled"))
             rows.append(CustomerInvoiceRow(
                 invoice_id=doc["_id"], invoice_number=str(doc.get("invoiceNumber", "")),
-                invoice_date=str(doc.get("invoiceDate") or ""), total=total, paid=paid,
-                balance=total - paid, is_finalized=bool(doc.get("isFinalized"))))
+                invoice_date=str(doc.get("invoiceDate") or ""), total=total,
+                returned=total if cancelled else returned.get(doc["_id"], 0),
+                paid=paid - paid_back.get(doc["_id"], 0) - (
+                    amount_paise(doc.get("cancelRefund")) if cancelled else 0),
+                balance=0 if cancelled else total - paid,
+                is_finalized=bool(doc.get("isFinalized")), is_cancelled=cancelled))
         return PurchaseHistoryReport(
             customer_id=customer["_id"], name=str(customer.get("name") or ""),
             phone=customer["phoneNumber"], rows=rows,
-            purchased=sum(r.total for r in rows), paid=sum(r.paid for r in rows),
-            due=sum(max(r.balance, 0) for r in rows),
+            purchased=sum(r.net for r in rows), returned=sum(r.returned for r in rows),
+            paid=sum(r.paid for r in rows), due=sum(max(r.balance, 0) for r in rows),
             last_purchase_at=customer.get("lastPurchaseAt"))
 
     def _day_rows(self, first: str, last: str, days: list[str]) -> list[DayBookRow]:
@@ -166,15 +194,23 @@ class ReportService:
                             sum(r.dues_created for r in rows))
         return DayBook(first, last, rows, totals)
 
-    def stock_report(self, *, low_stock_first: bool = False) -> StockReport:
-        """Every active item with its stock and its value at the selling price."""
-        ledger, client_id = self._ledger(), self.scope.client_id
-        rows = [StockRow(key_to_id(key), name, code, unit, Decimal(stock), Decimal(low),
+    def stock_report(self, *, low_stock_first: bool = False,
+                     limit: int = PAGE_ROWS) -> StockReport:
+        """The count, low count and value of the active items, and the first ``limit`` of
+        them by name (the rest by :meth:`stock_rows`)."""
+        items, low_count, value = self._ledger().stock_summary(self.scope.client_id)
+        rows = self.stock_rows(low_stock_first=low_stock_first, limit=limit)
+        return StockReport(rows, items, low_count, value)
+
+    def stock_rows(self, *, low_stock_first: bool = False, offset: int = 0,
+                   limit: int = PAGE_ROWS) -> list[StockRow]:
+        """Rows ``offset`` to ``offset + limit`` of the active items with their stock and
+        its value at the selling price, by name (the low ones first if asked)."""
+        return [StockRow(key_to_id(key), name, code, unit, Decimal(stock), Decimal(low),
                          price, value, bool(is_low))
                 for key, name, code, unit, stock, low, price, value, is_low
-                in ledger.stock(client_id, bool(low_stock_first))]
-        items, low_count, value = ledger.stock_summary(client_id)
-        return StockReport(rows, items, low_count, value)
+                in self._ledger().stock(self.scope.client_id, bool(low_stock_first),
+                                        offset=offset, limit=limit)]
 
     def dealer_dues(self) -> DealerDuesReport:
         rows = DealerService(self.scope).all_dues()
@@ -213,6 +249,12 @@ class ReportService:
             collections_today=totals[-1].collected, pending_invoices=pending_count,
             pending_dues=pending_total, low_stock_items=low,
             sales_by_day=[(t.day, t.sales) for t in totals])
+
+
+def _payment_id(key: str) -> Any:
+    """The payment's id; for money paid back (``<key>:refund``) the id of the credit note
+    or cancelled bill it was paid for."""
+    return key_to_id(key.removesuffix(":refund"))
 
 
 def _rate(value: float) -> int | float:

@@ -13,6 +13,9 @@ Tables (amounts in paise; ``client`` and ``key`` are document keys, see ``values
 - ``ledger_gst``: per invoice and (GST rate, HSN): taxable value, CGST, SGST, IGST;
 - ``ledger_payments``: one row per payment: shop day, method, amount, invoice;
 - ``ledger_stock``: one row per item: name, code, unit, stock, price, value, low or not;
+- ``ledger_dealers``: per dealer: billed (delivered orders with a bill), paid, pending
+  orders and delivered orders without a bill, kept by adding each order's and payment's
+  share and taking off its old one;
 - ``ledger_credits``: one row per credit note (a sales return): its day, amount and tax; its
   GST lines go into ``ledger_gst`` with negative amounts and its refund into
   ``ledger_payments`` as money paid out (a negative amount).
@@ -36,14 +39,16 @@ from typing import TYPE_CHECKING, Any
 from ..domain.clock import DEFAULT_TIME_ZONE, shop_zone
 from ..domain.errors import ValidationError
 from ..domain.money import MoneyError, round_half_up, to_paise
+from .derived import create_filled, stored_docs
 from .values import doc_key, millis
 
 if TYPE_CHECKING:
     from .engine import SqliteEngine
 
 DB = "vivekaDB"
-INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES = (
-    f"{DB}.{name}" for name in ("invoices", "payments", "items", "clients", "creditnotes"))
+INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES, DEALER_ORDERS, DEALER_PAYMENTS = (
+    f"{DB}.{name}" for name in ("invoices", "payments", "items", "clients", "creditnotes",
+                                "dealerorders", "dealerpayments"))
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS ledger_invoices (
@@ -89,7 +94,8 @@ CREATE TABLE IF NOT EXISTS ledger_payments (
     invoice TEXT NOT NULL,
     note TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS ledger_payments_day ON ledger_payments (client, day);
+DROP INDEX IF EXISTS ledger_payments_day;
+CREATE INDEX IF NOT EXISTS ledger_payments_order ON ledger_payments (client, day, moment, key);
 CREATE INDEX IF NOT EXISTS ledger_payments_invoice ON ledger_payments (invoice, day);
 CREATE TABLE IF NOT EXISTS ledger_stock (
     key TEXT PRIMARY KEY,
@@ -105,6 +111,7 @@ CREATE TABLE IF NOT EXISTS ledger_stock (
     is_low INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_stock_name ON ledger_stock (client, sort_name, key);
+CREATE INDEX IF NOT EXISTS ledger_stock_low ON ledger_stock (client, is_low DESC, sort_name, key);
 CREATE TABLE IF NOT EXISTS ledger_credits (
     key TEXT PRIMARY KEY,
     client TEXT NOT NULL,
@@ -113,6 +120,87 @@ CREATE TABLE IF NOT EXISTS ledger_credits (
     tax INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_credits_day ON ledger_credits (client, day);
+"""
+
+#: Sums kept by triggers on the row tables, so that every path that changes a row (a
+#: write, a time-zone change, a rebuild) keeps them right: a report's totals read a few
+#: rows, however long the period or the catalogue. Filled from the row tables when they
+#: are new (a store written before they existed).
+_SUMS = {
+    "ledger_collections": """
+CREATE TABLE ledger_collections (
+    client TEXT NOT NULL,
+    day TEXT NOT NULL,
+    method TEXT NOT NULL,
+    payments INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    PRIMARY KEY (client, day, method)
+) WITHOUT ROWID;
+INSERT INTO ledger_collections (client, day, method, payments, amount)
+    SELECT client, day, method, COUNT(*), SUM(amount) FROM ledger_payments
+    GROUP BY client, day, method;
+""",
+    "ledger_stock_sums": """
+CREATE TABLE ledger_stock_sums (
+    client TEXT PRIMARY KEY,
+    items INTEGER NOT NULL,
+    low INTEGER NOT NULL,
+    value INTEGER NOT NULL
+);
+INSERT INTO ledger_stock_sums (client, items, low, value)
+    SELECT client, COUNT(*), SUM(is_low), SUM(value) FROM ledger_stock GROUP BY client;
+""",
+}
+
+_DEALERS = """
+CREATE TABLE ledger_dealers (
+    client TEXT NOT NULL,
+    dealer TEXT NOT NULL,
+    billed INTEGER NOT NULL,
+    paid INTEGER NOT NULL,
+    pending INTEGER NOT NULL,
+    unbilled INTEGER NOT NULL,
+    PRIMARY KEY (client, dealer)
+) WITHOUT ROWID
+"""
+
+_PAYMENT_IN = """
+    INSERT INTO ledger_collections (client, day, method, payments, amount)
+    VALUES (new.client, new.day, new.method, 1, new.amount)
+    ON CONFLICT (client, day, method) DO UPDATE SET payments = payments + 1,
+        amount = amount + excluded.amount;"""
+_PAYMENT_OUT = """
+    UPDATE ledger_collections SET payments = payments - 1, amount = amount - old.amount
+    WHERE client = old.client AND day = old.day AND method = old.method;
+    DELETE FROM ledger_collections WHERE client = old.client AND day = old.day
+        AND method = old.method AND payments = 0;"""
+
+_SUM_TRIGGERS = f"""
+CREATE TRIGGER IF NOT EXISTS ledger_payments_added AFTER INSERT ON ledger_payments BEGIN
+    {_PAYMENT_IN}
+END;
+CREATE TRIGGER IF NOT EXISTS ledger_payments_removed AFTER DELETE ON ledger_payments BEGIN
+    {_PAYMENT_OUT}
+END;
+CREATE TRIGGER IF NOT EXISTS ledger_payments_changed AFTER UPDATE OF client, day, method,
+        amount ON ledger_payments BEGIN
+    {_PAYMENT_OUT}
+    {_PAYMENT_IN}
+END;
+CREATE TRIGGER IF NOT EXISTS ledger_stock_added AFTER INSERT ON ledger_stock BEGIN
+    INSERT INTO ledger_stock_sums (client, items, low, value)
+    VALUES (new.client, 1, new.is_low, new.value)
+    ON CONFLICT (client) DO UPDATE SET items = items + 1, low = low + excluded.low,
+        value = value + excluded.value;
+END;
+CREATE TRIGGER IF NOT EXISTS ledger_stock_removed AFTER DELETE ON ledger_stock BEGIN
+    UPDATE ledger_stock_sums SET items = items - 1, low = low - old.is_low,
+        value = value - old.value WHERE client = old.client;
+END;
+CREATE TRIGGER IF NOT EXISTS ledger_stock_changed AFTER UPDATE ON ledger_stock BEGIN
+    UPDATE ledger_stock_sums SET low = low - old.is_low + new.is_low,
+        value = value - old.value + new.value WHERE client = new.client;
+END;
 """
 
 DEFAULT_LOW_STOCK = Decimal(5)
@@ -221,10 +309,25 @@ class ReportLedger:
     """The :class:`~.engine.Projection` of the report tables, and the queries on them."""
 
     name = "report-ledger"
-    follows = frozenset({INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES})
+    follows = frozenset({INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES, DEALER_ORDERS,
+                         DEALER_PAYMENTS})
 
     def create(self, cursor: sqlite3.Cursor) -> None:
         cursor.executescript(_TABLES)
+        have = {row[0] for row in cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        script = "".join(sql for table, sql in _SUMS.items() if table not in have)
+        if script:
+            cursor.executescript(f"BEGIN; {script} {_SUM_TRIGGERS} COMMIT;")
+        else:
+            cursor.executescript(_SUM_TRIGGERS)
+
+        def fill_dealers() -> None:
+            for location in (DEALER_ORDERS, DEALER_PAYMENTS):
+                for _key, doc in stored_docs(cursor, location):
+                    _add_dealer_share(cursor.execute, _dealer_share(location, doc), 1)
+
+        create_filled(cursor, "ledger_dealers", _DEALERS, fill_dealers)
 
     # --------------------------------------------------------------- upkeep
     def write(self, engine: SqliteEngine, collection: str, key: str,
@@ -238,6 +341,9 @@ class ReportLedger:
             self._item(engine, key, old, new)
         elif collection == CREDIT_NOTES:
             self._credit_note(engine, key, new)
+        elif collection in (DEALER_ORDERS, DEALER_PAYMENTS):
+            _add_dealer_share(engine.execute, _dealer_share(collection, old), -1)
+            _add_dealer_share(engine.execute, _dealer_share(collection, new), 1)
         elif collection == CLIENTS:
             before = zone_of(old) if old is not None else None
             if new is not None and before is not None and zone_of(new) != before:
@@ -333,8 +439,9 @@ class ReportLedger:
             return
         if not day:
             day = local_day(moment, self._zone_of_key(engine, client))
+        engine.execute("DELETE FROM ledger_payments WHERE key = ?", (key + ":refund",))
         engine.execute(
-            "INSERT OR REPLACE INTO ledger_payments (key, client, day, moment, method, "
+            "INSERT INTO ledger_payments (key, client, day, moment, method, "
             "amount, invoice, note) VALUES (?, ?, ?, ?, ?, ?, '', ?)",
             (key + ":refund", client, day, _moment(moment),
              method if isinstance(method, str) and method else "cash", -paid, "refund"))
@@ -343,8 +450,9 @@ class ReportLedger:
                  doc: dict[str, Any] | None) -> None:
         if doc is not None and doc.get("creditNoteId") is not None:
             doc = None  # a credit set against dues: not money received
-        if doc is None or not _ref(doc.get("clientId")):
-            engine.execute("DELETE FROM ledger_payments WHERE key = ?", (key,))
+        # a row is deleted and inserted again, never replaced: the sums' triggers see
+        # both (a REPLACE fires no delete trigger)
+        engine.execute("DELETE FROM ledger_payments WHERE key = ?", (key,))
         invoices = set()
         if old is not None and _ref(old.get("invoiceId")):
             invoices.add(_ref(old["invoiceId"]))
@@ -352,7 +460,7 @@ class ReportLedger:
             invoice = _ref(doc.get("invoiceId"))
             day = local_day(doc.get("paidAt"), self._zone(engine, doc["clientId"]))
             engine.execute(
-                "INSERT OR REPLACE INTO ledger_payments (key, client, day, moment, method, amount, "
+                "INSERT INTO ledger_payments (key, client, day, moment, method, amount, "
                 "invoice, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (key, doc_key(doc["clientId"]), day, _moment(doc.get("paidAt")),
                  method_of(doc), amount_paise(doc.get("amount")), invoice,
@@ -383,8 +491,9 @@ class ReportLedger:
                            "value = ?, is_low = ? WHERE key = ?",
                            (str(stock), str(low), price, value, int(is_low), key))
             return
+        engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
         engine.execute(
-            "INSERT OR REPLACE INTO ledger_stock (key, client, sort_name, name, code, unit, stock, "
+            "INSERT INTO ledger_stock (key, client, sort_name, name, code, unit, stock, "
             "low_quantity, price, value, is_low) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key, doc_key(doc["clientId"]), name.casefold(), name, _text(doc.get("code")),
              _text(doc.get("unit") or "nos"), str(stock), str(low), price, value,
@@ -410,12 +519,57 @@ class ReportLedger:
 
     def rebuild(self, engine: SqliteEngine) -> None:
         for table in ("ledger_invoices", "ledger_gst", "ledger_payments", "ledger_stock",
-                      "ledger_credits"):
+                      "ledger_credits", "ledger_dealers", *_SUMS):
             engine.execute(f"DELETE FROM {table}")
         # payments first: an invoice's row reads what was paid on its own day
-        for location in (PAYMENTS, INVOICES, ITEMS, CREDIT_NOTES):
+        for location in (PAYMENTS, INVOICES, ITEMS, CREDIT_NOTES, DEALER_ORDERS,
+                         DEALER_PAYMENTS):
             for key, doc in engine._scan(location):
                 self.write(engine, location, key, None, doc)
+
+
+#: What a sums table holds, computed from its row table: read instead of the table by a
+#: read-only open of a store last written before the table existed.
+_SUMS_COMPUTED = {
+    "ledger_collections": "(SELECT client, day, method, COUNT(*) AS payments, SUM(amount) "
+                          "AS amount FROM ledger_payments GROUP BY client, day, method)",
+    "ledger_stock_sums": "(SELECT client, COUNT(*) AS items, SUM(is_low) AS low, SUM(value) "
+                         "AS value FROM ledger_stock GROUP BY client)",
+}
+
+
+def _dealer_share(collection: str, doc: dict[str, Any] | None
+                  ) -> tuple[str, str, int, int, int, int] | None:
+    """(shop, dealer, billed, paid, pending orders, unbilled orders) that one dealer order
+    or payment adds to its dealer's sums."""
+    if doc is None:
+        return None
+    client, dealer = _ref(doc.get("clientId")), _ref(doc.get("dealerId"))
+    if not client or not dealer:
+        return None
+    if collection == DEALER_PAYMENTS:
+        return client, dealer, 0, amount_paise(doc.get("amount")), 0, 0
+    status = doc.get("status") or "pending"
+    if status == "pending":
+        return client, dealer, 0, 0, 1, 0
+    if status == "delivered":
+        if doc.get("totalAmount") is None:
+            return client, dealer, 0, 0, 0, 1
+        return client, dealer, amount_paise(doc.get("totalAmount")), 0, 0, 0
+    return None
+
+
+def _add_dealer_share(execute: Any, share: tuple[str, str, int, int, int, int] | None,
+                      sign: int) -> None:
+    if share is None:
+        return
+    client, dealer, *amounts = share
+    signed = [sign * amount for amount in amounts]
+    execute("INSERT INTO ledger_dealers (client, dealer, billed, paid, pending, unbilled) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (client, dealer) DO UPDATE SET "
+            "billed = billed + excluded.billed, paid = paid + excluded.paid, "
+            "pending = pending + excluded.pending, unbilled = unbilled + excluded.unbilled",
+            (client, dealer, *signed))
 
 
 class LedgerQueries:
@@ -423,6 +577,13 @@ class LedgerQueries:
 
     def __init__(self, engine: SqliteEngine):
         self._engine = engine
+
+    def _sums(self, table: str) -> str:
+        """The sums table, or (a store not yet opened for writing since it was added)
+        the same sums computed."""
+        found = self._engine.query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+        return table if found else _SUMS_COMPUTED[table]
 
     def days(self, client_id: Any, first: str, last: str) -> list[str]:
         """Days from ``first`` to ``last`` with a bill or a payment, in order."""
@@ -453,8 +614,8 @@ class LedgerQueries:
         client = doc_key(client_id)
         found: dict[str, dict[str, int]] = {}
         for day, method, amount in self._engine.query(
-                "SELECT day, method, SUM(amount) FROM ledger_payments WHERE client = ? AND "
-                "day BETWEEN ? AND ? GROUP BY day, method", (client, first, last)):
+                f"SELECT day, method, amount FROM {self._sums('ledger_collections')} "
+                "WHERE client = ? AND day BETWEEN ? AND ?", (client, first, last)):
             found.setdefault(day, {})[method] = amount
         return found
 
@@ -473,21 +634,38 @@ class LedgerQueries:
             "SELECT COUNT(*) FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ?",
             (client, first, last))[0][0])
 
-    def payments(self, client_id: Any, first: str, last: str,
-                 method: str | None) -> list[tuple[Any, ...]]:
+    def payments(self, client_id: Any, first: str, last: str, method: str | None, *,
+                 offset: int = 0, limit: int = -1) -> list[tuple[Any, ...]]:
         """(key, moment, day, method, amount, note, invoice number, customer name,
-        customer phone) of the period's payments, in time order."""
-        client = doc_key(client_id)
-        where = "p.client = ? AND p.day BETWEEN ? AND ?"
-        params: list[Any] = [client, first, last]
+        customer phone) of the period's payments, in time order: ``limit`` of them (all
+        when negative) after the first ``offset``. The page is found on an index alone
+        (the rows skipped are never read), so a page costs what it holds."""
+        where = "client = ? AND day BETWEEN ? AND ?"
+        params: list[Any] = [doc_key(client_id), first, last]
         if method is not None:
-            where += " AND p.method = ?"
+            where += " AND method = ?"
             params.append(method)
         return [tuple(row) for row in self._engine.query(
             "SELECT p.key, p.moment, p.day, p.method, p.amount, p.note, "
             "COALESCE(i.number, ''), COALESCE(i.customer_name, ''), "
-            "COALESCE(i.customer_phone, '') FROM ledger_payments p LEFT JOIN ledger_invoices i "
-            f"ON i.key = p.invoice WHERE {where} ORDER BY p.moment, p.key", tuple(params))]
+            "COALESCE(i.customer_phone, '') FROM (SELECT key FROM ledger_payments "
+            f"WHERE {where} ORDER BY day, moment, key LIMIT ? OFFSET ?) page "
+            "JOIN ledger_payments p ON p.key = page.key "
+            "LEFT JOIN ledger_invoices i ON i.key = p.invoice "
+            "ORDER BY p.day, p.moment, p.key", (*params, limit, offset))]
+
+    def payment_totals(self, client_id: Any, first: str, last: str,
+                       method: str | None) -> dict[str, tuple[int, int]]:
+        """method -> (payments, amount) over the period (from the daily sums)."""
+        where = "client = ? AND day BETWEEN ? AND ?"
+        params: list[Any] = [doc_key(client_id), first, last]
+        if method is not None:
+            where += " AND method = ?"
+            params.append(method)
+        return {row[0]: (int(row[1]), int(row[2])) for row in self._engine.query(
+            f"SELECT method, SUM(payments), SUM(amount) FROM "
+            f"{self._sums('ledger_collections')} WHERE {where} "
+            "GROUP BY method HAVING SUM(payments) > 0", tuple(params))}
 
     def unpaid(self, client_id: Any) -> list[tuple[Any, ...]]:
         """(key, number, invoice date, due date, customer name, phone, total, paid) of the
@@ -505,18 +683,43 @@ class LedgerQueries:
             "WHERE client = ? AND unpaid = 1", (client,))[0]
         return int(row[0]), int(row[1])
 
-    def stock(self, client_id: Any, low_first: bool) -> list[tuple[Any, ...]]:
+    def stock(self, client_id: Any, low_first: bool, *, offset: int = 0,
+              limit: int = -1) -> list[tuple[Any, ...]]:
         """(key, name, code, unit, stock, low quantity, price, value, is low) of the active
-        items by name (the low ones first if asked)."""
+        items by name (the low ones first if asked): ``limit`` of them (all when negative)
+        after the first ``offset``, the page found on an index alone."""
         client = doc_key(client_id)
         order = "is_low DESC, sort_name, key" if low_first else "sort_name, key"
         return [tuple(row) for row in self._engine.query(
-            "SELECT key, name, code, unit, stock, low_quantity, price, value, is_low "
-            f"FROM ledger_stock WHERE client = ? ORDER BY {order}", (client,))]
+            "SELECT s.key, s.name, s.code, s.unit, s.stock, s.low_quantity, s.price, s.value, "
+            "s.is_low FROM (SELECT key FROM ledger_stock WHERE client = ? "
+            f"ORDER BY {order} LIMIT ? OFFSET ?) page JOIN ledger_stock s USING (key) "
+            f"ORDER BY {order}", (client, limit, offset))]
+
+    def dealer_sums(self, client_id: Any) -> dict[str, tuple[int, int, int, int]]:
+        """dealer key -> (billed, paid, pending orders, unbilled orders). A read-only open
+        of a store from before these sums adds up its orders and payments instead."""
+        client = doc_key(client_id)
+        if self._engine.query(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_dealers'"):
+            return {row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+                    for row in self._engine.query(
+                        "SELECT dealer, billed, paid, pending, unbilled FROM ledger_dealers "
+                        "WHERE client = ?", (client,))}
+        sums: dict[str, tuple[int, int, int, int]] = {}
+        for location in (DEALER_ORDERS, DEALER_PAYMENTS):
+            for _key, doc in self._engine._scan(location):
+                share = _dealer_share(location, doc)
+                if share is not None and share[0] == client:
+                    before = sums.get(share[1], (0, 0, 0, 0))
+                    sums[share[1]] = (before[0] + share[2], before[1] + share[3],
+                                      before[2] + share[4], before[3] + share[5])
+        return sums
 
     def stock_summary(self, client_id: Any) -> tuple[int, int, int]:
-        client = doc_key(client_id)
-        row = self._engine.query(
-            "SELECT COUNT(*), COALESCE(SUM(is_low), 0), COALESCE(SUM(value), 0) "
-            "FROM ledger_stock WHERE client = ?", (client,))[0]
-        return int(row[0]), int(row[1]), int(row[2])
+        """(active items, low ones, value at the selling price), from the kept sums."""
+        rows = self._engine.query(
+            f"SELECT items, low, value FROM {self._sums('ledger_stock_sums')} "
+            "WHERE client = ?",
+            (doc_key(client_id),))
+        return (int(rows[0][0]), int(rows[0][1]), int(rows[0][2])) if rows else (0, 0, 0)

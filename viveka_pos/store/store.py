@@ -26,6 +26,7 @@ from .backup_file import (
 )
 from .chain_ledger import ChainQueries
 from .collection import DurableClient, DurableCollection, DurableDatabase
+from .customer_search import CustomerQueries
 from .engine import STORAGE_FORMAT, SqliteEngine, utcnow
 from .errors import (
     StoreCorruptError,
@@ -35,6 +36,7 @@ from .errors import (
     StoreWriteError,
 )
 from .filelock import DataDirLock
+from .item_list import ItemListQueries
 from .item_search import SearchQueries
 from .ledger import LedgerQueries
 from .migrations import upgrade
@@ -87,6 +89,18 @@ class Store:
         """The item search tables (store/item_search.py)."""
         self._check_open()
         return SearchQueries(self._engine)
+
+    @property
+    def customer_search(self) -> CustomerQueries:
+        """The customer lookup tables (store/customer_search.py)."""
+        self._check_open()
+        return CustomerQueries(self._engine)
+
+    @property
+    def item_list(self) -> ItemListQueries:
+        """The Inventory screen's item list (store/item_list.py)."""
+        self._check_open()
+        return ItemListQueries(self._engine)
 
     def rebuild_derived(self) -> dict[str, int]:
         """File every document again: indexes, unique keys, report ledgers and item search

@@ -18,6 +18,7 @@ from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.services.shop import ShopService
 from viveka_pos.store import DuplicateKeyError, Store
+from viveka_pos.store.values import doc_key
 
 
 def refused(field: str, call: Any, *args: Any, **kwargs: Any) -> ValidationError:
@@ -335,6 +336,42 @@ def test_dealer_payments_and_dues(svc: ShopServices, carb: dict, dealer: dict,
     svc.dealers.set_active(dealer, False)  # an advance is still open: stays listed
     assert [d.name for d in svc.dealers.all_dues()] == ["Sharma Auto Parts"]
     assert len(svc.dealers.all_dues(include_inactive=True)) == 2
+
+
+def test_dues_come_from_kept_sums_equal_to_adding_up_the_documents(
+        svc: ShopServices, carb: dict, dealer: dict, store: Store, tmp_path: Any) -> None:
+    """Orders move between pending, delivered and cancelled and get bills; the sums kept
+    per dealer stay what adding up every order and payment gives (also after a rebuild,
+    and in a store from before the sums, read-only or filled at its next open)."""
+    import sqlite3
+
+    from viveka_pos.store import open_store
+
+    first = svc.dealers.create_order(dealer, [("CARB", 2)], total_amount=5000)
+    second = svc.dealers.create_order(dealer, [("CARB", 1)])
+    third = svc.dealers.create_order(dealer, [("CARB", 1)], total_amount=700)
+    svc.dealers.mark_delivered(first["_id"])
+    svc.dealers.mark_delivered(second["_id"])
+    svc.dealers.cancel_order(third["_id"])
+    svc.dealers.pay_dealer(dealer, 1200)
+    svc.dealers.set_order_bill(second["_id"], "99.50")
+    svc.dealers.set_order_bill(first["_id"], 4000)
+    expected = (400000 + 9950, 120000, 0, 0)
+    dues = svc.dealers.dues(dealer)
+    assert (dues.billed, dues.paid, dues.pending_orders, dues.unbilled_orders) == expected
+    store.rebuild_derived()
+    assert svc.dealers.dues(dealer) == dues
+    copy = tmp_path / "older"
+    store.backup(copy)
+    with sqlite3.connect(copy / "viveka.sqlite3") as conn:
+        conn.execute("DROP TABLE ledger_dealers")
+    for read_only in (True, False):
+        older = open_store(copy, read_only=read_only)
+        try:
+            assert older.ledger.dealer_sums(svc.client_id) == {
+                doc_key(dealer["_id"]): expected}
+        finally:
+            older.close()
 
 
 # ---------------------------------------------------------- malformed input

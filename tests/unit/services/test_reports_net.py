@@ -46,3 +46,55 @@ def test_a_return_and_a_cancellation_net_out_of_the_day_book_and_gst(
     kept = svc.reports.day_book(day, day)
     svc.scope.store.rebuild_derived()
     assert svc.reports.day_book(day, day) == kept
+
+
+def test_purchase_history_is_net_of_a_partial_return(svc: ShopServices) -> None:
+    """Two pads and a bolt bought on credit and a second bill paid in cash; one pad comes
+    back: set against the credit bill's dues first, the rest paid back in cash."""
+    svc.catalog.create_item(name="Brake pad", price=1000, code="PAD", gst_rate=18,
+                            hsn_code="87083000", stock=50)
+    svc.catalog.create_item(name="Bolt", price=10, code="BOLT", gst_rate=5, stock=50)
+    asha = svc.customers.create("9845012345", name="Asha")
+    cart = svc.carts.create(customer=asha["_id"])
+    svc.carts.add_item(cart.cart_id, "PAD", 2)
+    svc.carts.add_item(cart.cart_id, "BOLT", 1)
+    credit = svc.invoices.generate(cart.cart_id, paid_amount=500, method="cash")
+    cart = svc.carts.create(customer=asha["_id"])
+    svc.carts.add_item(cart.cart_id, "BOLT", 3)
+    cash = svc.invoices.generate(cart.cart_id, method="cash")
+    billed = _paise(credit["totalAmount"])
+    assert billed == 2 * 118000 + 1050
+    note = svc.returns.create(credit["invoiceNumber"], {0: 1}, method="cash")
+    returned = _paise(note["totalAmount"])
+    assert returned == 118000  # one pad with its 18 % tax
+    due_before = billed - 50000
+    refunded = _paise(note["refundAmount"])
+    assert refunded == max(0, returned - due_before) == 0  # all of it set against dues
+
+    report = svc.reports.purchase_history("9845012345")
+    rows = {r.invoice_number: r for r in report.rows}
+    first = rows[credit["invoiceNumber"]]
+    assert (first.total, first.returned, first.net) == (billed, returned, billed - returned)
+    assert first.paid == 50000  # the credit set against dues is no money received
+    assert first.balance == billed - returned - 50000 == first.net - first.paid
+    second = rows[cash["invoiceNumber"]]
+    assert (second.returned, second.net, second.paid, second.balance) == (
+        0, _paise(cash["totalAmount"]), _paise(cash["totalAmount"]), 0)
+    assert report.purchased == billed - returned + _paise(cash["totalAmount"])
+    assert report.returned == returned
+    assert report.paid == 50000 + _paise(cash["totalAmount"])
+    assert report.due == first.balance
+    assert report.purchased == report.paid + report.due
+
+    # a return on the bill paid in full while the other still owes: the credit goes to
+    # that bill's dues; the paid bill is bought less, the owing one owes less
+    back = svc.returns.create(cash["invoiceNumber"], {0: 1}, method="cash")
+    assert _paise(back["refundAmount"]) == 0
+    after = svc.reports.purchase_history("9845012345")
+    again = {r.invoice_number: r for r in after.rows}
+    paid_bill, owing = again[cash["invoiceNumber"]], again[credit["invoiceNumber"]]
+    assert (paid_bill.returned, paid_bill.paid) == (_paise(back["totalAmount"]),
+                                                    _paise(cash["totalAmount"]))
+    assert owing.paid == 50000 and owing.balance == first.balance - paid_bill.returned
+    assert after.purchased == report.purchased - paid_bill.returned
+    assert after.purchased == after.paid + after.due

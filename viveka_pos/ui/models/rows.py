@@ -71,6 +71,20 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         self._sort_rows()
         self.endResetModel()
 
+    def insert_rows(self, position: int, rows: Sequence[Row]) -> None:
+        """Show more rows at ``position`` (a page read on), without sorting or filtering
+        them: for a model that is neither."""
+        if not rows:
+            return
+        searchable = [c for c in self.columns if c.searchable]
+        self.beginInsertRows(QModelIndex(), position, position + len(rows) - 1)
+        self._rows[position:position] = rows
+        self._all[position:position] = rows
+        if searchable:
+            self._haystack[position:position] = [
+                " ".join(c.text(r) for c in searchable).casefold() for r in rows]
+        self.endInsertRows()
+
     def rows(self) -> list[Row]:
         """The rows shown, in display order."""
         return list(self._rows)
@@ -145,8 +159,12 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
-        spec = self.columns[index.column()]
+        return self.cell(self._rows[index.row()], index.column(), role)
+
+    def cell(self, row: Row, column: int, role: int) -> Any:
+        """What a cell of ``row`` shows in ``role`` (also for models that hold their rows
+        elsewhere)."""
+        spec = self.columns[column]
         if role == Qt.ItemDataRole.DisplayRole:
             return spec.text(row)
         if role == Qt.ItemDataRole.TextAlignmentRole:

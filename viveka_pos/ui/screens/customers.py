@@ -96,9 +96,12 @@ class CustomersScreen(ListDetailScreen):
         self.add_tab("Pending invoices", self.pending, None, self.print_pending,
                      self.pay_button)
 
+        self.returned: dict[Any, int] = {}  # invoice id -> credit notes on it (paise)
         self.history_model: RowTableModel[dict[str, Any]] = RowTableModel(
-            [*invoice_columns()[:5],
-             Column("Status", status)],
+            [*invoice_columns()[:4],
+             Column("Returned", lambda d: money(self.returned[d["_id"]])
+                    if self.returned.get(d["_id"]) else "—", right=True),
+             invoice_columns()[4], Column("Status", status)],
             style=lambda d: RowStyle(foreground="#9a3412") if balance(d) > 0 else None)
         self.history = record_table(self.history_model)
         self.return_button = QPushButton("Return / cancel…  Ctrl+R")
@@ -165,6 +168,7 @@ class CustomersScreen(ListDetailScreen):
         self.show_figure(self.dues, f"Dues\n{money(dues)}" if dues else "No dues",
                          owing=bool(dues))
         self.pending_model.set_rows(pending)
+        self.returned = self.customers.returns_by_invoice(customer["_id"])[0]
         self.history_model.set_rows(invoices)
         if pending:
             self.pending.selectRow(0)

@@ -31,15 +31,15 @@ from ...services import csv_io
 from ...services.convert import paise_of, quantity_of
 from ...services.facade import ShopServices
 from ...services.formatting import quantity, stored_money
+from ...services.item_list import ALL_GROUPS, NO_GROUP, ItemListing, ItemView
 from ..dialogs.item_editor import ItemDialog
 from ..dialogs.stock_adjust import StockDialog
 from ..errors import show_error, user_message
-from ..models.rows import Column, RowStyle, RowTableModel
+from ..models.item_pages import ItemPageModel
+from ..models.rows import Column, RowStyle
 from ..scanner import mark_scan_field
 from ..workers import run_with_progress
 
-ALL_GROUPS = "__all__"
-NO_GROUP = "__none__"
 LOW_STOCK_BACKGROUND = "#fff1cc"
 OUT_OF_STOCK_BACKGROUND = "#fde2e0"
 OUT_OF_STOCK_FOREGROUND = "#9b1c12"
@@ -126,7 +126,8 @@ class InventoryScreen(QWidget):
             self.buttons[key] = button
         main.addLayout(actions)
 
-        self.model: RowTableModel[dict[str, Any]] = RowTableModel([
+        self.listing = ItemListing(self.services.scope)
+        self.model = ItemPageModel(self.listing, [
             Column("Name", lambda d: d.get("name", ""), searchable=True,
                    tooltip=lambda d: d.get("name", "")),
             Column("Code", lambda d: d.get("code", ""), searchable=True),
@@ -143,7 +144,7 @@ class InventoryScreen(QWidget):
             Column("Low at", lambda d: quantity(d.get("lowStockQuantity", 5)),
                    sort_key=lambda d: quantity_of(d.get("lowStockQuantity", 5)), right=True),
             Column("Status", lambda d: _status(d)),
-        ], style=_row_style)
+        ], style=_row_style)  # sorted and filtered by the store (services/item_list.py)
         self.table = QTableView()
         self.table.setObjectName("itemsTable")
         self.table.setModel(self.model)
@@ -183,21 +184,17 @@ class InventoryScreen(QWidget):
         self.group_names = {g["_id"]: g["name"] for g in groups}
         selected_group = self._current_group()
         current = self.selected_item()
-        items = self.catalog.items(include_inactive=self.show_inactive.isChecked())
-        self._fill_groups(groups, items, selected_group)
-        self.model.set_rows(items)
+        counts = self.listing.by_group(include_inactive=self.show_inactive.isChecked())
+        self._fill_groups(groups, counts, selected_group)
         self._apply_filter()
         if current is not None:
             self.select_item(current["_id"])
 
-    def _fill_groups(self, groups: list[dict[str, Any]], items: list[dict[str, Any]],
+    def _fill_groups(self, groups: list[dict[str, Any]], counts: dict[Any, int],
                      selected: Any) -> None:
-        counts: dict[Any, int] = {}
-        for item in items:
-            counts[item.get("groupId")] = counts.get(item.get("groupId"), 0) + 1
         self.groups.blockSignals(True)
         self.groups.clear()
-        entries = [(f"All items ({len(items)})", ALL_GROUPS)]
+        entries = [(f"All items ({sum(counts.values())})", ALL_GROUPS)]
         entries += [(f"{g['name']} ({counts.get(g['_id'], 0)})", g["_id"]) for g in groups]
         if counts.get(None):
             entries.append((f"No group ({counts[None]})", NO_GROUP))
@@ -217,31 +214,23 @@ class InventoryScreen(QWidget):
         return entry.data(Qt.ItemDataRole.UserRole) if entry is not None else ALL_GROUPS
 
     def _apply_filter(self) -> None:
-        group = self._current_group()
-        low_only = self.low_only.isChecked()
-
-        def keep(item: dict[str, Any]) -> bool:
-            if group == NO_GROUP and item.get("groupId") is not None:
-                return False
-            if group not in (ALL_GROUPS, NO_GROUP) and item.get("groupId") != group:
-                return False
-            return not low_only or (item.get("isActive", True) and is_low(item))
-
-        needs_predicate = low_only or group != ALL_GROUPS
-        self.model.set_filter(self.filter.text(), keep if needs_predicate else None)
-        shown = self.model.rows()
-        active = [d for d in shown if d.get("isActive", True)]
-        out = sum(1 for d in active if is_out(d))
-        low = sum(1 for d in active if is_low(d) and not is_out(d))
-        self.summary.setText(f"{len(shown)} item(s) shown · {out} out of stock (red) · {low} "
-                             "at or below their low-stock level (yellow)")
+        view = self.model.view
+        self.model.set_view(ItemView(self.filter.text(), self._current_group(),
+                                     self.low_only.isChecked(),
+                                     self.show_inactive.isChecked(), view.sort,
+                                     view.descending))
+        self.table.scrollToTop()  # a new filter shows its first items
+        counts = self.model.counts
+        low = counts.low
+        self.summary.setText(f"{counts.shown} item(s) shown · {counts.out_of_stock} out of "
+                             f"stock (red) · {low} at or below their low-stock level (yellow)")
         self._update_buttons()
 
     def selected_item(self) -> dict[str, Any] | None:
         return self.model.row_at(self.table.currentIndex().row())
 
     def select_item(self, item_id: Any) -> bool:
-        row = self.model.find_row(lambda d: d["_id"] == item_id)
+        row = self.model.position(item_id)
         if row >= 0:
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))

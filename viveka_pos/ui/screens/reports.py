@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import copy
 from datetime import date, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QSize
+from PySide6.QtCore import QDate, QModelIndex, QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,9 +38,11 @@ from ...services.report_tables import (
     METHODS,
     REPORTS,
     BuiltReport,
+    ReportPages,
     ReportRequest,
     this_month,
 )
+from ...services.reports import PAGE_ROWS
 from ..errors import show_error, user_message
 from ..models.rows import Column, RowStyle, RowTableModel, text_at
 from ..widgets.sales_chart import SalesChart
@@ -305,14 +308,20 @@ class ReportsScreen(QWidget):
         columns: list[Column[list[str]]] = [
             Column(col.name, text_at(n), right=col.align == "right")
             for n, col in enumerate(table.columns)]
-        self.model = RowTableModel(columns, style=lambda row: TOTAL_STYLE if row is totals
-                                   else None)
+        if built.pages is not None:
+            self.model = PagedReportModel(columns, built.pages, has_totals=totals is not None,
+                                          style=lambda row: TOTAL_STYLE if row is totals
+                                          else None)
+        else:
+            self.model = RowTableModel(columns, style=lambda row: TOTAL_STYLE
+                                       if row is totals else None)
         self.model.set_rows([*table.rows, *([totals] if totals else [])])
         self.table.setModel(self.model)
+        self.table.scrollToTop()  # a new report starts at its first row
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
-        self.summary.setText(built.summary or f"{len(table.rows)} row(s)")
+        self.summary.setText(built.summary or f"{built.row_count} row(s)")
         self.last_message = self.summary.text()
 
     def _failed(self, exc: BaseException) -> None:
@@ -365,7 +374,7 @@ class ReportsScreen(QWidget):
             from ...printing import render_report
             from ...printing.printer import save_pdf
 
-            save_pdf(render_report(built.table, shop), target)
+            save_pdf(render_report(built.whole_table(), shop), target)
             return target
 
         run_with_progress(self, "Export PDF", "Making the PDF…", write,
@@ -377,11 +386,40 @@ class ReportsScreen(QWidget):
         self.summary.setText(text)
 
 
+class PagedReportModel(RowTableModel[list[str]]):
+    """A long report's rows: the first page at once, the next as the table is scrolled
+    (Qt's ``canFetchMore``/``fetchMore``), read from the store; the totals row stays
+    last."""
+
+    def __init__(self, columns: list[Column[list[str]]], pages: ReportPages, *,
+                 has_totals: bool, style: Any = None):
+        super().__init__(columns, style=style)
+        self._pages = pages
+        self._count = pages.count
+        self._has_totals = has_totals
+
+    def fetched(self) -> int:
+        return self.rowCount() - (1 if self._has_totals else 0)
+
+    def canFetchMore(self, parent: Any = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self.fetched() < self._count
+
+    def fetchMore(self, parent: Any = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        offset = self.fetched()
+        rows = self._pages.table_rows(offset, PAGE_ROWS)
+        if len(rows) < PAGE_ROWS:  # rows went since the count: nothing more to read
+            self._count = offset + len(rows)
+        self.insert_rows(offset, rows)
+
+
 def write_csv(path: Path, built: BuiltReport) -> int:
     """The report as CSV (UTF-8 with BOM so spreadsheet programs read ₹ and names right;
-    formula-safe and through a link: ``csv_io.write_csv``)."""
+    formula-safe and through a link: ``csv_io.write_csv``), every row of it, read a chunk
+    at a time."""
     totals = [built.csv_totals] if built.csv_totals is not None else []
-    csv_io.write_csv(path, built.csv_header, [*built.csv_rows, *totals], bom=True,
+    csv_io.write_csv(path, built.csv_header, chain(built.all_csv_rows(), totals), bom=True,
                      example=path.name)
-    return len(built.csv_rows)
+    return built.row_count
 

@@ -1,0 +1,263 @@
+"""The catalogue as the Inventory screen lists it: one narrow row per item (inactive ones
+too), so the screen reads the page it shows, sorted and filtered in SQLite, instead of
+holding every item.
+
+``catalog_rows`` (kept in step with ``items`` inside each write's transaction, a
+:class:`~.engine.Projection`): shop, casefolded name, code and HSN (and the three joined,
+for "contains" filters), group, unit, price (paise), GST rate, stock and low-stock level
+(numbers, for sorting and the low/out marks) and whether the item is active. Filled from
+the items when an older store is next opened for writing; a read-only open of one has no
+list (the screen is never shown read-only).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .derived import create_filled, stored_docs
+from .ledger import stock_values
+from .values import doc_key
+
+if TYPE_CHECKING:
+    from .engine import SqliteEngine
+
+ITEMS = "vivekaDB.items"
+
+_TABLES = """
+CREATE TABLE catalog_rows (
+    key TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    sort_name TEXT NOT NULL,
+    code TEXT NOT NULL,
+    hsn TEXT NOT NULL,
+    haystack TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    price INTEGER NOT NULL,
+    gst REAL NOT NULL,
+    stock REAL NOT NULL,
+    low REAL NOT NULL,
+    active INTEGER NOT NULL
+);
+"""
+#: the name order; counts per group and of low and out-of-stock items read from an index
+#: alone; the price and stock orders (the others sort the list they show)
+#: a trigram index over the names, codes and HSN codes, for "contains" of 3 letters or more
+_GRAMS = """
+CREATE VIRTUAL TABLE catalog_grams USING fts5 (
+    haystack, content='catalog_rows', content_rowid='rowid', tokenize='trigram')
+"""
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS catalog_rows_name ON catalog_rows (client, active, sort_name, key);
+CREATE INDEX IF NOT EXISTS catalog_rows_counts ON catalog_rows (client, active, group_key,
+    stock, low);
+CREATE INDEX IF NOT EXISTS catalog_rows_price ON catalog_rows (client, active, price,
+    sort_name, key);
+CREATE INDEX IF NOT EXISTS catalog_rows_stock ON catalog_rows (client, active, stock,
+    sort_name, key);
+"""
+
+#: what a column of the list sorts by (the Inventory screen's columns, in order)
+SORTS = {
+    "name": "sort_name",
+    "code": "lower(code)",
+    "group": None,  # by group name: given as the groups' order
+    "unit": "unit",
+    "price": "price",
+    "gst": "gst",
+    "hsn": "hsn",
+    "stock": "stock",
+    "low": "low",
+    # "", "Inactive", "Low stock", "Out of stock" as text sorts them
+    "status": "CASE WHEN active = 0 THEN 1 WHEN stock <= 0 THEN 3 WHEN stock <= low "
+              "THEN 2 ELSE 0 END",
+}
+
+
+def _row(key: str, doc: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    if doc is None or doc.get("clientId") is None:
+        return None
+    try:
+        client = doc_key(doc["clientId"])
+        group = "" if doc.get("groupId") is None else doc_key(doc["groupId"])
+    except TypeError:
+        return None
+    stock, low, price, _value, _low = stock_values(doc)
+    name = str(doc.get("name") or "").casefold()
+    code = str(doc.get("code") or "").casefold()
+    hsn = str(doc.get("hsnCode") or "")
+    try:
+        gst = float(doc.get("gstRate") or 0)
+    except (TypeError, ValueError):
+        gst = 0.0
+    return (key, client, name, code, hsn.casefold(), f"{name} {code} {hsn.casefold()}",
+            group, str(doc.get("unit") or "nos"), price, gst, float(stock), float(low),
+            1 if doc.get("isActive", True) else 0)
+
+
+_COLUMNS = ("key, client, sort_name, code, hsn, haystack, group_key, unit, price, gst, "
+            "stock, low, active")
+
+
+def _insert(execute: Any, row: tuple[Any, ...]) -> None:
+    execute(f"INSERT INTO catalog_rows ({_COLUMNS}) VALUES ({', '.join('?' * 13)})", row)
+
+
+def _grams(execute: Any, row_id: int, haystack: str, *, delete: bool = False) -> None:
+    if delete:
+        execute("INSERT INTO catalog_grams (catalog_grams, rowid, haystack) "
+                "VALUES ('delete', ?, ?)", (row_id, haystack))
+    else:
+        execute("INSERT INTO catalog_grams (rowid, haystack) VALUES (?, ?)",
+                (row_id, haystack))
+
+
+def _put(engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
+    """File an item's row; a sale changes its stock in place (the row keeps its id, and
+    the text index is touched only when the name, code or HSN changed)."""
+    row = _row(key, doc)
+    found = engine.query("SELECT rowid, haystack FROM catalog_rows WHERE key = ?", (key,))
+    if found:
+        row_id, haystack = found[0]
+        if row is None or row[5] != haystack:
+            _grams(engine.execute, row_id, haystack, delete=True)
+        if row is None:
+            engine.execute("DELETE FROM catalog_rows WHERE rowid = ?", (row_id,))
+            return
+        engine.execute(f"UPDATE catalog_rows SET ({_COLUMNS}) = ({', '.join('?' * 13)}) "
+                       "WHERE rowid = ?", (*row, row_id))
+        if row[5] != haystack:
+            _grams(engine.execute, row_id, row[5])
+    elif row is not None:
+        _insert(engine.execute, row)
+        row_id = engine.query("SELECT rowid FROM catalog_rows WHERE key = ?", (key,))[0][0]
+        _grams(engine.execute, row_id, row[5])
+
+
+class ItemList:
+    """The list table's :class:`~.engine.Projection`."""
+
+    name = "item-list"
+    follows = frozenset({ITEMS})
+
+    def create(self, cursor: sqlite3.Cursor) -> None:
+        def fill() -> None:
+            for key, doc in stored_docs(cursor, ITEMS):
+                row = _row(key, doc)
+                if row is not None:
+                    _insert(cursor.execute, row)
+
+        def index_text() -> None:
+            cursor.execute("INSERT INTO catalog_grams (catalog_grams) VALUES ('rebuild')")
+
+        made = create_filled(cursor, "catalog_rows", _TABLES, fill)
+        cursor.executescript(_INDEXES)  # made after the rows: faster
+        if not create_filled(cursor, "catalog_grams", _GRAMS, index_text) and made:
+            index_text()
+
+    def write(self, engine: SqliteEngine, collection: str, key: str,
+              old: dict[str, Any] | None, new: dict[str, Any] | None,
+              body: bytes | None = None) -> None:
+        _put(engine, key, new)
+
+    def rebuild(self, engine: SqliteEngine) -> None:
+        engine.execute("DELETE FROM catalog_rows")
+        for key, doc in engine._scan(ITEMS):
+            row = _row(key, doc)
+            if row is not None:
+                _insert(engine.execute, row)
+        engine.execute("INSERT INTO catalog_grams (catalog_grams) VALUES ('rebuild')")
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """Which items, in which order. ``group`` is a group's key, '' for items in no group,
+    None for all; each of ``terms`` must be in the name, code or HSN, or in the name of
+    the item's group (``groups_named`` gives, per term, the keys of the groups whose name
+    holds it)."""
+
+    client: str
+    terms: tuple[str, ...] = ()
+    groups_named: tuple[tuple[str, ...], ...] = ()
+    group: str | None = None
+    low_only: bool = False
+    include_inactive: bool = False
+    sort: str = "name"
+    descending: bool = False
+    #: group keys in the order of their names (to sort by group)
+    group_order: tuple[str, ...] = ()
+
+    def where(self) -> tuple[str, list[Any]]:
+        parts, params = ["client = ?"], [self.client]
+        if not self.include_inactive or self.low_only:
+            parts.append("active = 1")
+        if self.low_only:
+            parts.append("stock <= low")
+        if self.group is not None:
+            parts.append("group_key = ?")
+            params.append(self.group)
+        for term, groups in zip(self.terms, self.groups_named, strict=True):
+            marks = ", ".join("?" * len(groups))
+            in_group = f" OR group_key IN ({marks})" if groups else ""
+            if len(term) >= 3:  # the trigram index holds it
+                parts.append("(rowid IN (SELECT rowid FROM catalog_grams WHERE catalog_grams "
+                             f"MATCH ?){in_group})")
+                params += ['"' + term.replace('"', '""') + '"', *groups]
+            else:
+                parts.append(f"(instr(haystack, ?) > 0{in_group})")
+                params += [term, *groups]
+        return " AND ".join(parts), params
+
+    def order(self) -> tuple[str, list[Any]]:
+        direction = " DESC" if self.descending else ""
+        if self.sort == "group":
+            cases = " ".join("WHEN ? THEN ?" for _ in self.group_order)
+            rank = f"CASE group_key {cases} ELSE {len(self.group_order)} END" if cases else "0"
+            params: list[Any] = [v for n, key in enumerate(self.group_order) for v in (key, n)]
+            return f"{rank}{direction}, sort_name, key", params
+        column = SORTS.get(self.sort) or "sort_name"
+        return f"{column}{direction}, sort_name, key", []
+
+
+class ItemListQueries:
+    """Pages and counts of the item list of one store (``store.item_list``)."""
+
+    def __init__(self, engine: SqliteEngine):
+        self._engine = engine
+
+    def page(self, wanted: ItemFilter, offset: int, limit: int) -> list[str]:
+        """Keys of the items ``offset`` to ``offset + limit`` in the filter's order."""
+        where, params = wanted.where()
+        order, order_params = wanted.order()
+        return [row[0] for row in self._engine.query(
+            f"SELECT key FROM catalog_rows WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            (*params, *order_params, limit, offset))]
+
+    def position(self, wanted: ItemFilter, key: str) -> int:
+        """Where the item is in the filter's order (-1 when the filter leaves it out)."""
+        where, params = wanted.where()
+        order, order_params = wanted.order()
+        rows = self._engine.query(
+            f"SELECT n FROM (SELECT key, ROW_NUMBER() OVER (ORDER BY {order}) - 1 AS n "
+            f"FROM catalog_rows WHERE {where}) WHERE key = ?",
+            (*order_params, *params, key))
+        return int(rows[0][0]) if rows else -1
+
+    def counts(self, wanted: ItemFilter) -> tuple[int, int, int]:
+        """(items, active ones out of stock, active ones low but not out)."""
+        where, params = wanted.where()
+        row = self._engine.query(
+            "SELECT COUNT(*), COALESCE(SUM(active = 1 AND stock <= 0), 0), "
+            "COALESCE(SUM(active = 1 AND stock > 0 AND stock <= low), 0) "
+            f"FROM catalog_rows WHERE {where}", tuple(params))[0]
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def by_group(self, client: str, include_inactive: bool) -> dict[str, int]:
+        """group key ('' for none) -> items."""
+        active = "" if include_inactive else " AND active = 1"
+        return {row[0]: int(row[1]) for row in self._engine.query(
+            f"SELECT group_key, COUNT(*) FROM catalog_rows WHERE client = ?{active} "
+            "GROUP BY group_key", (client,))}
+
