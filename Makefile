@@ -18,13 +18,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/viveka-pos $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
 
-## Lint and run the whole test suite.
-test: $(STAMP)
-	$(BIN)/ruff check .
+## Lint, format check, type check, and run the whole test suite.
+test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## Build the Linux bundle, .tar.gz and .deb into dist/ (docs/install.md).
 package: $(STAMP)

@@ -80,8 +80,10 @@ def main() -> None:
         start = time.perf_counter()
         search.search(query, 20)
         timings.append(time.perf_counter() - start)
-    print(f"search ({len(queries)} queries, top 20): p50 {_pct(timings, 0.5):.3f} ms, "
-          f"p99 {_pct(timings, 0.99):.3f} ms (budget 3 ms), max {max(timings) * 1000:.3f} ms")
+    print(
+        f"search ({len(queries)} queries, top 20): p50 {_pct(timings, 0.5):.3f} ms, "
+        f"p99 {_pct(timings, 0.99):.3f} ms (budget 3 ms), max {max(timings) * 1000:.3f} ms"
+    )
 
     stocked = [d for d in items if float(d.get("stock", 0)) >= 20 and d["unit"] == "nos"]
     customers = [c["phoneNumber"] for c in store.db.clientCustomers.find({}, limit=500)]
@@ -95,10 +97,12 @@ def main() -> None:
         total = svc.carts.view(cart.cart_id).totals.total_amount
         svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="upi")
         checkout.append(time.perf_counter() - start)
-    print(f"checkout (10 lines + payment, {args.checkouts} bills back to back): "
-          f"p50 {_pct(checkout, 0.5):.1f} ms, p99 {_pct(checkout, 0.99):.1f} ms "
-          f"(budget 15 ms), "
-          f"max {max(checkout) * 1000:.1f} ms, {sum(t > 0.015 for t in checkout)} over 15 ms")
+    print(
+        f"checkout (10 lines + payment, {args.checkouts} bills back to back): "
+        f"p50 {_pct(checkout, 0.5):.1f} ms, p99 {_pct(checkout, 0.99):.1f} ms "
+        f"(budget 15 ms), "
+        f"max {max(checkout) * 1000:.1f} ms, {sum(t > 0.015 for t in checkout)} over 15 ms"
+    )
     generate_only = []
     for _ in range(min(50, args.checkouts)):
         cart = svc.carts.create(customer=rng.choice(customers))
@@ -108,12 +112,16 @@ def main() -> None:
         start = time.perf_counter()
         svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="cash")
         generate_only.append(time.perf_counter() - start)
-    print(f"  of which saving the invoice: p50 {_pct(generate_only, 0.5):.1f} ms, "
-          f"p99 {_pct(generate_only, 0.99):.1f} ms")
+    print(
+        f"  of which saving the invoice: p50 {_pct(generate_only, 0.5):.1f} ms, "
+        f"p99 {_pct(generate_only, 0.99):.1f} ms"
+    )
 
     _bench_reports(svc.reports, customers[0])
-    print(f"RSS: {rss_mb():.0f} MB after opening, {args.checkouts + 50} bills and every "
-          "report (budget 400 MB at S5)")
+    print(
+        f"RSS: {rss_mb():.0f} MB after opening, {args.checkouts + 50} bills and every "
+        "report (budget 400 MB at S5)"
+    )
     store.close()
 
 
@@ -132,16 +140,18 @@ def _bench_reports(reports: Any, phone: str) -> None:
         ("dashboard", {}),
     ]:
         method = getattr(reports, name)
-        calls[name] = (lambda m=method, k=kwargs: m(**k))
+        calls[name] = lambda m=method, k=kwargs: m(**k)
     for name, call in calls.items():
         samples = []
         for _ in range(5):
             start = time.perf_counter()
             call()
             samples.append(time.perf_counter() - start)
-        print(f"report {name}: first call {samples[0] * 1000:.0f} ms (budget 200 ms), "
-              f"median {statistics.median(samples) * 1000:.0f} ms, "
-              f"max {max(samples) * 1000:.0f} ms")
+        print(
+            f"report {name}: first call {samples[0] * 1000:.0f} ms (budget 200 ms), "
+            f"median {statistics.median(samples) * 1000:.0f} ms, "
+            f"max {max(samples) * 1000:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -43,12 +43,15 @@ def _pick(db_file: Path) -> tuple[str, str, str]:
                 code = doc["code"]
                 break
         for (body,) in conn.execute(
-                "SELECT body FROM docs WHERE coll = 'vivekaDB.clientCustomers' LIMIT 1"):
+            "SELECT body FROM docs WHERE coll = 'vivekaDB.clientCustomers' LIMIT 1"
+        ):
             phone = bson.decode(body)["phoneNumber"]
         for (body,) in conn.execute("SELECT body FROM docs WHERE coll = 'vivekaDB.invoices'"):
             doc = bson.decode(body)
-            if not doc.get("isFinalized") and doc.get("totalAmount", 0) - doc.get(
-                    "paidAmount", 0) >= 1:
+            if (
+                not doc.get("isFinalized")
+                and doc.get("totalAmount", 0) - doc.get("paidAmount", 0) >= 1
+            ):
                 number = doc["invoiceNumber"]
                 break
     finally:
@@ -58,13 +61,25 @@ def _pick(db_file: Path) -> tuple[str, str, str]:
 
 def _run(argv: list[str], data_dir: Path) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MB, exit code) of one command."""
-    command = [TIME, "-f", "%e %M", sys.executable, "-m", "viveka_pos",
-               "--data-dir", str(data_dir), *argv]
+    command = [
+        TIME,
+        "-f",
+        "%e %M",
+        sys.executable,
+        "-m",
+        "viveka_pos",
+        "--data-dir",
+        str(data_dir),
+        *argv,
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     last = done.stderr.strip().splitlines()[-1].split()
     if done.returncode != 0:
-        print(f"  ! {' '.join(argv)} exited {done.returncode}: "
-              f"{done.stderr.strip().splitlines()[:-1][-3:]}", file=sys.stderr)
+        print(
+            f"  ! {' '.join(argv)} exited {done.returncode}: "
+            f"{done.stderr.strip().splitlines()[:-1][-3:]}",
+            file=sys.stderr,
+        )
     return float(last[0]), int(last[1]) / 1024, done.returncode
 
 
@@ -96,8 +111,9 @@ def main() -> int:
                 results[name].append(_run(argv, data))
         help_wall = statistics.median(r[0] for r in results["--help"])
         broken = []
-        print(f"{'command':18} {'wall s':>7} {'x help':>7} {'budget':>7} {'RSS MB':>7} "
-              f"{'budget':>7}")
+        print(
+            f"{'command':18} {'wall s':>7} {'x help':>7} {'budget':>7} {'RSS MB':>7} {'budget':>7}"
+        )
         for name, _argv, ratio in commands:
             wall = statistics.median(r[0] for r in results[name])
             rss = max(r[1] for r in results[name])
@@ -105,10 +121,17 @@ def main() -> int:
             times = wall / help_wall if help_wall else 0
             ok_wall = not ratio or times <= ratio
             ok_rss = rss <= args.budget_rss_mb
-            mark = "" if ok_wall and ok_rss and not failed else "  <-- over budget" if (
-                not failed) else "  <-- FAILED"
-            print(f"{name:18} {wall:7.2f} {times:7.2f} {ratio or '':>7} {rss:7.0f} "
-                  f"{args.budget_rss_mb:7.0f}{mark}")
+            mark = (
+                ""
+                if ok_wall and ok_rss and not failed
+                else "  <-- over budget"
+                if (not failed)
+                else "  <-- FAILED"
+            )
+            print(
+                f"{name:18} {wall:7.2f} {times:7.2f} {ratio or '':>7} {rss:7.0f} "
+                f"{args.budget_rss_mb:7.0f}{mark}"
+            )
             if mark:
                 broken.append(name)
         if broken:

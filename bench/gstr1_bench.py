@@ -59,20 +59,29 @@ def main() -> None:
         report = services.gstr1.build(period)
         build = time.perf_counter() - started
         engine.get_doc = get_doc  # type: ignore[method-assign]
-        in_month = sum(1 for doc in store.iter_docs("invoices")
-                       if doc.get("invoiceDate", "").startswith(period))
+        in_month = sum(
+            1
+            for doc in store.iter_docs("invoices")
+            if doc.get("invoiceDate", "").startswith(period)
+        )
     finally:
         store.close()
     print(f"invoices in the shop        {count:>9}")
-    print(f"invoices in {period}        {in_month:>9}  decoded by the build {len(decoded)}"
-          f"  (budget ≤ {READ_VS_MONTH_BUDGET:.0%} of the month: "
-          f"{'ok' if len(decoded) <= in_month * READ_VS_MONTH_BUDGET else 'OVER'})")
+    print(
+        f"invoices in {period}        {in_month:>9}  decoded by the build {len(decoded)}"
+        f"  (budget ≤ {READ_VS_MONTH_BUDGET:.0%} of the month: "
+        f"{'ok' if len(decoded) <= in_month * READ_VS_MONTH_BUDGET else 'OVER'})"
+    )
     print(f"one scan of every invoice   {scan * 1000:>9.1f} ms")
-    print(f"GSTR-1 of {period}          {build * 1000:>9.1f} ms  = {build / scan:.2f} × scan "
-          f"(budget ≤ {BUILD_VS_SCAN_BUDGET}: "
-          f"{'ok' if build <= scan * BUILD_VS_SCAN_BUDGET else 'OVER'})")
-    print(f"net taxable {report.net_taxable() / 100:,.2f} in {len(report.b2b)} B2B invoices, "
-          f"{len(report.b2cs)} B2CS rows, {len(report.hsn_b2c)} HSN (B2C) rows")
+    print(
+        f"GSTR-1 of {period}          {build * 1000:>9.1f} ms  = {build / scan:.2f} × scan "
+        f"(budget ≤ {BUILD_VS_SCAN_BUDGET}: "
+        f"{'ok' if build <= scan * BUILD_VS_SCAN_BUDGET else 'OVER'})"
+    )
+    print(
+        f"net taxable {report.net_taxable() / 100:,.2f} in {len(report.b2b)} B2B invoices, "
+        f"{len(report.b2cs)} B2CS rows, {len(report.hsn_b2c)} HSN (B2C) rows"
+    )
 
 
 if __name__ == "__main__":

@@ -32,12 +32,29 @@ from viveka_pos.printing.report_pdf import Column, ReportTable, render_report
 
 
 def sales_report(rows: int) -> ReportTable:
-    columns = [Column("Date"), Column("Invoice"), Column("Customer", width=2.5),
-               Column("Taxable", "right"), Column("CGST", "right"), Column("SGST", "right"),
-               Column("Total", "right")]
-    body = [[f"{n % 28 + 1:02d} Jul 2025", f"A1/2526/{n:05d}",
-             "Anil Kumar & Sons, wholesale and retail hardware, Chickpet" if n % 9 == 0
-             else "Walk-in", "8,114.00", "791.44", "791.44", "9,696.88"] for n in range(rows)]
+    columns = [
+        Column("Date"),
+        Column("Invoice"),
+        Column("Customer", width=2.5),
+        Column("Taxable", "right"),
+        Column("CGST", "right"),
+        Column("SGST", "right"),
+        Column("Total", "right"),
+    ]
+    body = [
+        [
+            f"{n % 28 + 1:02d} Jul 2025",
+            f"A1/2526/{n:05d}",
+            "Anil Kumar & Sons, wholesale and retail hardware, Chickpet"
+            if n % 9 == 0
+            else "Walk-in",
+            "8,114.00",
+            "791.44",
+            "791.44",
+            "9,696.88",
+        ]
+        for n in range(rows)
+    ]
     return ReportTable("Sales register", "July 2025", columns, body)
 
 
@@ -59,12 +76,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     runs = parser.parse_args().runs
     shop = make_shop()
+
     # Every run prints a bill with a balance not seen before, so its UPI QR code is encoded
     # afresh (encodings are cached per payment link; a real counter prints new bills).
     def bills(series: int, lines: int = 8) -> list[dict]:
         specs = many_lines(lines) if lines > 8 else None
-        return [make_invoice(*([specs] if specs else []), paid=series * 10_000 + i)
-                for i in range(runs + 1)]
+        return [
+            make_invoice(*([specs] if specs else []), paid=series * 10_000 + i)
+            for i in range(runs + 1)
+        ]
 
     invoices, with_payments, receipts80, receipts58 = (bills(n) for n in (1, 2, 3, 4))
     payments = [make_payments(doc, 600_00, 20_000 + n) for n, doc in enumerate(with_payments)]
@@ -73,20 +93,48 @@ def main() -> None:
     dealer = make_dealer()
     report = sales_report(1000)
     cases: list[tuple[str, Callable[[int], bytes], int, float | None]] = [
-        ("A4 invoice, 8 lines (1 page)",
-         lambda i: render_invoice_a4(invoices[i + 1], shop), runs, 40.0),
-        ("  same, 2 payments listed",
-         lambda i: render_invoice_a4(with_payments[i + 1], shop, payments[i + 1]), runs, 40.0),
-        ("  same bill again (QR cached)",
-         lambda i: render_invoice_a4(invoices[0], shop), runs, None),
-        ("A4 invoice, 100 lines (4 pages)",
-         lambda i: render_invoice_a4(long_invoices[i + 1], shop), max(runs // 4, 5), 300.0),
-        ("Receipt 80 mm, 8 lines",
-         lambda i: render_receipt(receipts80[i + 1], shop, width_mm=80), runs, None),
-        ("Receipt 58 mm, 8 lines",
-         lambda i: render_receipt(receipts58[i + 1], shop, width_mm=58), runs, None),
-        ("Dealer order, 9 items",
-         lambda i: render_dealer_order(order, items, dealer, shop), runs, None),
+        (
+            "A4 invoice, 8 lines (1 page)",
+            lambda i: render_invoice_a4(invoices[i + 1], shop),
+            runs,
+            40.0,
+        ),
+        (
+            "  same, 2 payments listed",
+            lambda i: render_invoice_a4(with_payments[i + 1], shop, payments[i + 1]),
+            runs,
+            40.0,
+        ),
+        (
+            "  same bill again (QR cached)",
+            lambda i: render_invoice_a4(invoices[0], shop),
+            runs,
+            None,
+        ),
+        (
+            "A4 invoice, 100 lines (4 pages)",
+            lambda i: render_invoice_a4(long_invoices[i + 1], shop),
+            max(runs // 4, 5),
+            300.0,
+        ),
+        (
+            "Receipt 80 mm, 8 lines",
+            lambda i: render_receipt(receipts80[i + 1], shop, width_mm=80),
+            runs,
+            None,
+        ),
+        (
+            "Receipt 58 mm, 8 lines",
+            lambda i: render_receipt(receipts58[i + 1], shop, width_mm=58),
+            runs,
+            None,
+        ),
+        (
+            "Dealer order, 9 items",
+            lambda i: render_dealer_order(order, items, dealer, shop),
+            runs,
+            None,
+        ),
         ("Report, 1000 rows x 7 columns", lambda i: render_report(report, shop), 3, None),
     ]
     print(f"{'document':34} {'median ms':>10} {'p95 ms':>8} {'target':>8}")

@@ -65,15 +65,24 @@ def make_shop(data_dir: Path) -> None:
     try:
         ctx = ServiceContext(store, "pc-soak")
         shop = ShopService(ctx).register(
-            phone="9890011111", owner_name="Soak Owner", business_name="Soak Auto Spares",
-            state="Karnataka", settings={"allowNegativeStock": True, "defaultGstRate": 18})
+            phone="9890011111",
+            owner_name="Soak Owner",
+            business_name="Soak Auto Spares",
+            state="Karnataka",
+            settings={"allowNegativeStock": True, "defaultGstRate": 18},
+        )
         svc = ShopServices(ctx, shop["_id"])
         rng = random.Random(0)
         for n in range(ITEMS):
             unit = "kg" if n % 7 == 0 else "nos"
-            svc.catalog.create_item(name=f"Part {n:03d}", code=f"I{n:03d}", unit=unit,
-                                    price=f"{rng.randint(10, 5000)}.{rng.randint(0, 99):02d}",
-                                    stock=1000, gst_rate=rng.choice([0, 5, 12, 18, 28]))
+            svc.catalog.create_item(
+                name=f"Part {n:03d}",
+                code=f"I{n:03d}",
+                unit=unit,
+                price=f"{rng.randint(10, 5000)}.{rng.randint(0, 99):02d}",
+                stock=1000,
+                gst_rate=rng.choice([0, 5, 12, 18, 28]),
+            )
         for n in range(CUSTOMERS):
             svc.customers.create(f"98{n:08d}", name=f"Customer {n}")
         svc.device.update(backupEveryBills=200)
@@ -91,14 +100,21 @@ def _say(*parts: Any) -> None:
     print(" ".join(str(p) for p in parts), flush=True)
 
 
-def _bill(svc: ShopServices, rng: random.Random, items: list[dict[str, Any]],
-          customers: list[dict[str, Any]]) -> None:
+def _bill(
+    svc: ShopServices,
+    rng: random.Random,
+    items: list[dict[str, Any]],
+    customers: list[dict[str, Any]],
+) -> None:
     customer = rng.choice(customers)["_id"] if rng.random() < 0.6 else None
     cart = svc.carts.create(customer=customer)
     try:
         for item in rng.sample(items, rng.randint(1, 5)):
-            qty = f"{rng.randint(1, 3)}.{rng.randint(0, 999):03d}" if item["unit"] == "kg" \
+            qty = (
+                f"{rng.randint(1, 3)}.{rng.randint(0, 999):03d}"
+                if item["unit"] == "kg"
                 else rng.randint(1, 4)
+            )
             svc.carts.add_item(cart.cart_id, item["_id"], qty)
         total = paise_of(svc.carts.view(cart.cart_id).cart["totalAmount"])
         # credit and part payments only for a customer: a walk-in pays the whole bill
@@ -109,13 +125,21 @@ def _bill(svc: ShopServices, rng: random.Random, items: list[dict[str, Any]],
         with contextlib.suppress(Exception):  # disk still full: the cart stays as scratch
             svc.carts.discard(cart.cart_id)
         raise
-    _say("ack", "bill", invoice["_id"], invoice["invoiceNumber"], invoice["hash"],
-         paise_of(invoice["totalAmount"]), paise_of(invoice["paidAmount"]))
+    _say(
+        "ack",
+        "bill",
+        invoice["_id"],
+        invoice["invoiceNumber"],
+        invoice["hash"],
+        paise_of(invoice["totalAmount"]),
+        paise_of(invoice["paidAmount"]),
+    )
 
 
 def _pay(svc: ShopServices, rng: random.Random) -> None:
-    unpaid = [d for d in svc.invoices.recent(40)
-              if paise_of(d["totalAmount"]) > paise_of(d["paidAmount"])]
+    unpaid = [
+        d for d in svc.invoices.recent(40) if paise_of(d["totalAmount"]) > paise_of(d["paidAmount"])
+    ]
     if not unpaid:
         return
     invoice = rng.choice(unpaid)
@@ -225,7 +249,8 @@ class Ledger:
         with self.lock:
             if self.in_flight and self.in_flight[0] == "edit" and len(self.in_flight) >= 3:
                 self.unconfirmed_edits.append(
-                    (len(self.events), self.in_flight[1], int(self.in_flight[2])))
+                    (len(self.events), self.in_flight[1], int(self.in_flight[2]))
+                )
             self.in_flight = None
 
     def cut(self, position: int) -> list[tuple[str, ...]]:
@@ -243,9 +268,13 @@ def run_child(data_dir: Path, seed: int, ledger: Ledger, lifetime: float) -> boo
     """Start a child, let it work ``lifetime`` seconds, SIGKILL it. True if it got going."""
     # Its own process group, so the kill takes its helpers too (a backup's chain check):
     # like a power cut, everything stops at once.
-    proc = subprocess.Popen([sys.executable, __file__, "--worker", str(data_dir),
-                             "--seed", str(seed)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--worker", str(data_dir), "--seed", str(seed)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     ready = threading.Event()
 
     def read() -> None:
@@ -285,8 +314,9 @@ class Findings:
             self.problems.append(problem)
 
 
-def check_invariants(data_dir: Path, ledger: Ledger, lost: list[tuple[str, ...]],
-                     findings: Findings) -> dict[str, int]:
+def check_invariants(
+    data_dir: Path, ledger: Ledger, lost: list[tuple[str, ...]], findings: Findings
+) -> dict[str, int]:
     findings.rounds += 1
     store = open_store(data_dir)
     try:
@@ -316,7 +346,9 @@ def check_invariants(data_dir: Path, ledger: Ledger, lost: list[tuple[str, ...]]
                 if doc is not None:
                     findings.check(
                         (doc["invoiceNumber"], doc["hash"], paise_of(doc["totalAmount"]))
-                        == (number, digest, int(total)), f"bill {number} changed")
+                        == (number, digest, int(total)),
+                        f"bill {number} changed",
+                    )
                     paid_at_least[doc_id] = max(paid_at_least.get(doc_id, 0), int(paid))
             elif event[0] == "pay":
                 paid_at_least[event[1]] = max(paid_at_least.get(event[1], 0), int(event[2]))
@@ -329,14 +361,18 @@ def check_invariants(data_dir: Path, ledger: Ledger, lost: list[tuple[str, ...]]
                 maybe_prices[item_id].add(price)
         for event in lost:
             if event[0] == "bill":
-                findings.check(event[1] not in invoices,
-                               f"bill {event[2]} made after the restored backup is still there")
+                findings.check(
+                    event[1] not in invoices,
+                    f"bill {event[2]} made after the restored backup is still there",
+                )
 
         payments: dict[str, int] = defaultdict(int)
         for payment in store.iter_docs("payments"):
             payments[str(payment["invoiceId"])] += paise_of(payment["amount"])
-            findings.check(str(payment["invoiceId"]) in invoices,
-                           f"payment {payment['_id']} for a missing invoice")
+            findings.check(
+                str(payment["invoiceId"]) in invoices,
+                f"payment {payment['_id']} for a missing invoice",
+            )
         movements: dict[str, Decimal] = defaultdict(Decimal)
         sold: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         for movement in store.iter_docs("stockmovements"):
@@ -346,40 +382,55 @@ def check_invariants(data_dir: Path, ledger: Ledger, lost: list[tuple[str, ...]]
                 sold[(str(movement["refId"]), str(movement["itemId"]))] -= qty
         for doc_id, doc in invoices.items():
             paid = paise_of(doc["paidAmount"])
-            findings.check(paid == payments.get(doc_id, 0),
-                           f"{doc['invoiceNumber']}: paidAmount {paid} != payments "
-                           f"{payments.get(doc_id, 0)}")
-            findings.check(paid >= paid_at_least.get(doc_id, 0),
-                           f"{doc['invoiceNumber']}: paid fell below an acknowledged amount")
-            findings.check(bool(doc["isFinalized"]) == (paid >= paise_of(doc["totalAmount"])),
-                           f"{doc['invoiceNumber']}: isFinalized disagrees with payments")
+            findings.check(
+                paid == payments.get(doc_id, 0),
+                f"{doc['invoiceNumber']}: paidAmount {paid} != payments {payments.get(doc_id, 0)}",
+            )
+            findings.check(
+                paid >= paid_at_least.get(doc_id, 0),
+                f"{doc['invoiceNumber']}: paid fell below an acknowledged amount",
+            )
+            findings.check(
+                bool(doc["isFinalized"]) == (paid >= paise_of(doc["totalAmount"])),
+                f"{doc['invoiceNumber']}: isFinalized disagrees with payments",
+            )
             lines: dict[str, Decimal] = defaultdict(Decimal)
             for product in doc["products"]:
                 lines[str(product["productId"])] += quantity_of(product["quantity"])
             for item_id, qty in lines.items():
-                findings.check(sold.get((doc_id, item_id)) == qty,
-                               f"{doc['invoiceNumber']}: stock movement for {item_id} missing "
-                               "or different (a partial unit)")
+                findings.check(
+                    sold.get((doc_id, item_id)) == qty,
+                    f"{doc['invoiceNumber']}: stock movement for {item_id} missing "
+                    "or different (a partial unit)",
+                )
         for item in store.iter_docs("items"):
             key = str(item["_id"])
-            findings.check(quantity_of(item["stock"]) == movements[key],
-                           f"item {item['code']}: stock {item['stock']} != movements "
-                           f"{movements[key]}")
+            findings.check(
+                quantity_of(item["stock"]) == movements[key],
+                f"item {item['code']}: stock {item['stock']} != movements {movements[key]}",
+            )
             allowed = {prices[key]} if key in prices else None
             if in_flight and in_flight[0] == "edit" and in_flight[1] == key:
                 allowed = (allowed or {paise_of(item["price"])}) | {int(in_flight[2])}
             if maybe_prices.get(key) and allowed is not None:
                 allowed |= maybe_prices[key]
             if allowed is not None:
-                findings.check(paise_of(item["price"]) in allowed,
-                               f"item {item['code']}: price {item['price']} not acknowledged")
+                findings.check(
+                    paise_of(item["price"]) in allowed,
+                    f"item {item['code']}: price {item['price']} not acknowledged",
+                )
         recorded = {(r["collection"], str(r["docId"])) for r in store.outbox_batch(10**9)}
         for collection in ("invoices", "payments", "stockmovements"):
             for doc in store.iter_docs(collection):
-                findings.check((collection, str(doc["_id"])) in recorded,
-                               f"{collection} {doc['_id']} has no outbox record")
-        return {"invoices": len(invoices), "payments": store.count("payments"),
-                "stockmovements": store.count("stockmovements")}
+                findings.check(
+                    (collection, str(doc["_id"])) in recorded,
+                    f"{collection} {doc['_id']} has no outbox record",
+                )
+        return {
+            "invoices": len(invoices),
+            "payments": store.count("payments"),
+            "stockmovements": store.count("stockmovements"),
+        }
     finally:
         store.close()
 
@@ -400,8 +451,15 @@ def restore_newest(data_dir: Path, ledger: Ledger) -> list[tuple[str, ...]] | No
     return ledger.cut(position)
 
 
-def soak(data_dir: Path, minutes: float, seed: int, *, max_life: float = 4.0,
-         restore_every: int = 6, check_every: int = 3) -> int:
+def soak(
+    data_dir: Path,
+    minutes: float,
+    seed: int,
+    *,
+    max_life: float = 4.0,
+    restore_every: int = 6,
+    check_every: int = 3,
+) -> int:
     rng = random.Random(seed)
     make_shop(data_dir)
     ledger = Ledger()
@@ -432,18 +490,26 @@ def soak(data_dir: Path, minutes: float, seed: int, *, max_life: float = 4.0,
 
     acked = sum(1 for e in ledger.events if e[0] == "bill")
     print(f"soak: {elapsed / 60:.1f} min, seed {seed}, data in {data_dir}")
-    print(f"  child processes: {cycle}, SIGKILLs: {figures['SIGKILLs']}, "
-          f"restores: {figures['restores']}")
-    print(f"  bills acknowledged: {ledger.counts['ack bill']} "
-          f"(still expected after restores: {acked}; taken away by restores: "
-          f"{sum(1 for e in lost_total if e[0] == 'bill')})")
-    print(f"  invoices in the store at the end: {sizes.get('invoices', 0)}, payments: "
-          f"{sizes.get('payments', 0)}, stock movements: {sizes.get('stockmovements', 0)}")
+    print(
+        f"  child processes: {cycle}, SIGKILLs: {figures['SIGKILLs']}, "
+        f"restores: {figures['restores']}"
+    )
+    print(
+        f"  bills acknowledged: {ledger.counts['ack bill']} "
+        f"(still expected after restores: {acked}; taken away by restores: "
+        f"{sum(1 for e in lost_total if e[0] == 'bill')})"
+    )
+    print(
+        f"  invoices in the store at the end: {sizes.get('invoices', 0)}, payments: "
+        f"{sizes.get('payments', 0)}, stock movements: {sizes.get('stockmovements', 0)}"
+    )
     for name in sorted(ledger.counts):
         if not name.startswith("ack bill"):
             print(f"  {name}: {ledger.counts[name]}")
-    print(f"  invariant checks: {findings.rounds} rounds, {findings.facts} facts checked, "
-          f"{len(findings.problems)} problem(s)")
+    print(
+        f"  invariant checks: {findings.rounds} rounds, {findings.facts} facts checked, "
+        f"{len(findings.problems)} problem(s)"
+    )
     for problem in findings.problems[:30]:
         print(f"  PROBLEM: {problem}")
     unexpected = ledger.counts.get("failed writes (unexpected)", 0)
@@ -454,22 +520,41 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="where to make the shop (default: a new temporary folder)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where to make the shop (default: a new temporary folder)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    parser.add_argument("--max-life", type=float, default=4.0,
-                        help="longest a child lives before its SIGKILL, seconds")
-    parser.add_argument("--restore-every", type=int, default=6,
-                        help="restore the newest announced backup every N child runs")
-    parser.add_argument("--check-every", type=int, default=3,
-                        help="check every invariant every N child runs (and at the end)")
+    parser.add_argument(
+        "--max-life",
+        type=float,
+        default=4.0,
+        help="longest a child lives before its SIGKILL, seconds",
+    )
+    parser.add_argument(
+        "--restore-every",
+        type=int,
+        default=6,
+        help="restore the newest announced backup every N child runs",
+    )
+    parser.add_argument(
+        "--check-every",
+        type=int,
+        default=3,
+        help="check every invariant every N child runs (and at the end)",
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker is not None:
         worker(args.worker, args.seed)
         return 0
-    options = {"max_life": args.max_life, "restore_every": args.restore_every,
-               "check_every": args.check_every}
+    options = {
+        "max_life": args.max_life,
+        "restore_every": args.restore_every,
+        "check_every": args.check_every,
+    }
     if args.data_dir is not None:
         if args.data_dir.exists() and any(args.data_dir.iterdir()):
             parser.error(f"{args.data_dir} is not empty")

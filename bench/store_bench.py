@@ -156,7 +156,10 @@ def main() -> None:
     for kind in ["ours"] + ([] if args.skip_stock else ["stock"]):
         out = subprocess.run(
             [sys.executable, __file__, "--engine", kind, "--n", str(args.n)],
-            check=True, capture_output=True, text=True, env={**os.environ},
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ},
         )
         results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
     rows = [

@@ -38,30 +38,73 @@ from viveka_pos.gateways.remote import connect  # noqa: E402
 
 
 def invoice_doc(client_id: ObjectId, seq: int, item_id: ObjectId) -> dict[str, Any]:
-    line = {"productId": item_id, "itemName": "Tea 250g", "itemGroup": "Grocery",
-            "quantity": 2, "costPerUnit": 120, "unit": "nos", "hsnCode": "0902",
-            "gstRate": 5, "grossAmount": 240, "discount": 0, "taxableValue": 240,
-            "cgst": 6, "sgst": 6, "igst": 0, "lineTotal": 252}
+    line = {
+        "productId": item_id,
+        "itemName": "Tea 250g",
+        "itemGroup": "Grocery",
+        "quantity": 2,
+        "costPerUnit": 120,
+        "unit": "nos",
+        "hsnCode": "0902",
+        "gstRate": 5,
+        "grossAmount": 240,
+        "discount": 0,
+        "taxableValue": 240,
+        "cgst": 6,
+        "sgst": 6,
+        "igst": 0,
+        "lineTotal": 252,
+    }
     at = now()
     return {
-        "_id": ObjectId(), "clientId": client_id, "clientCustomerId": None,
-        "clientCustomerName": "", "clientCustomerPhone": "",
-        "invoiceNumber": format_invoice_number("A1", FY, seq), "invoiceDate": "2025-06-01",
-        "dueDate": "2025-07-01", "subtotal": 720, "totalTax": 36, "totalDiscount": 0,
-        "totalAmount": 756, "paidAmount": 0, "isFinalized": False, "notes": "",
-        "products": [line, dict(line), dict(line)], "generatedAt": at, "updatedAt": at,
+        "_id": ObjectId(),
+        "clientId": client_id,
+        "clientCustomerId": None,
+        "clientCustomerName": "",
+        "clientCustomerPhone": "",
+        "invoiceNumber": format_invoice_number("A1", FY, seq),
+        "invoiceDate": "2025-06-01",
+        "dueDate": "2025-07-01",
+        "subtotal": 720,
+        "totalTax": 36,
+        "totalDiscount": 0,
+        "totalAmount": 756,
+        "paidAmount": 0,
+        "isFinalized": False,
+        "notes": "",
+        "products": [line, dict(line), dict(line)],
+        "generatedAt": at,
+        "updatedAt": at,
         "deviceId": "pc-a",
-        "series": "A1", "financialYear": FY, "sequence": seq, "supplyType": "intra",
-        "prevHash": "0" * 64, "hash": "f" * 64,
+        "series": "A1",
+        "financialYear": FY,
+        "sequence": seq,
+        "supplyType": "intra",
+        "prevHash": "0" * 64,
+        "hash": "f" * 64,
     }
 
 
 def item_doc(client_id: ObjectId, index: int) -> dict[str, Any]:
     at = now()
-    return {"_id": ObjectId(), "clientId": client_id, "groupId": None,
-            "name": f"Item {index:05d}", "price": 120, "dealerIds": [], "stock": 0,
-            "lowStockQuantity": 5, "unit": "nos", "description": "", "isActive": True,
-            "code": "", "hsnCode": "0902", "gstRate": 5, "createdAt": at, "updatedAt": at}
+    return {
+        "_id": ObjectId(),
+        "clientId": client_id,
+        "groupId": None,
+        "name": f"Item {index:05d}",
+        "price": 120,
+        "dealerIds": [],
+        "stock": 0,
+        "lowStockQuantity": 5,
+        "unit": "nos",
+        "description": "",
+        "isActive": True,
+        "code": "",
+        "hsnCode": "0902",
+        "gstRate": 5,
+        "createdAt": at,
+        "updatedAt": at,
+    }
 
 
 def run(count: int) -> None:
@@ -75,14 +118,14 @@ def run(count: int) -> None:
         docs = [invoice_doc(a.client_id, i + 1, item) for i in range(count)]
         for start in range(0, count, 500):  # as bills are saved: one outbox record each
             with a.store.unit_of_work() as db:
-                db.invoices.insert_many(docs[start:start + 500])
+                db.invoices.insert_many(docs[start : start + 500])
 
         raw_db = connect(server.url, "bench_raw")
         raw_db.ensure_indexes()  # the same indexes as the synced collection: a fair race
         raw = raw_db.collection("invoices")
         started = time.perf_counter()
         for start in range(0, count, 1000):
-            raw.insert_many([dict(d) for d in docs[start:start + 1000]], ordered=False)
+            raw.insert_many([dict(d) for d in docs[start : start + 1000]], ordered=False)
         raw_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -101,23 +144,29 @@ def run(count: int) -> None:
         items = [item_doc(a.client_id, i) for i in range(count)]
         for start in range(0, count, 500):
             with a.store.unit_of_work() as db:
-                db.items.insert_many([dict(d) for d in items[start:start + 500]])
+                db.items.insert_many([dict(d) for d in items[start : start + 500]])
         engine.pusher.push()  # the items reach the remote (not measured)
         raw_items = raw_db.collection("items")
         started = time.perf_counter()
         for start in range(0, count, 1000):
-            raw_items.insert_many([dict(d) for d in items[start:start + 1000]], ordered=False)
+            raw_items.insert_many([dict(d) for d in items[start : start + 1000]], ordered=False)
         raw_items_seconds = time.perf_counter() - started
         started = time.perf_counter()  # the same items saved again: plain replaces by _id
         for start in range(0, count, 1000):
-            raw_items.bulk_write([ReplaceOne({"_id": d["_id"]}, {**d, "price": 135})
-                                  for d in items[start:start + 1000]], ordered=False)
+            raw_items.bulk_write(
+                [
+                    ReplaceOne({"_id": d["_id"]}, {**d, "price": 135})
+                    for d in items[start : start + 1000]
+                ],
+                ordered=False,
+            )
         raw_replace_seconds = time.perf_counter() - started
         for start in range(0, count, 500):
             with a.store.unit_of_work() as db:
-                for doc in items[start:start + 500]:
-                    db.items.update_one({"_id": doc["_id"]}, {"$set": {
-                        "price": 135, "updatedAt": now()}})  # as the catalogue saves it
+                for doc in items[start : start + 500]:
+                    db.items.update_one(
+                        {"_id": doc["_id"]}, {"$set": {"price": 135, "updatedAt": now()}}
+                    )  # as the catalogue saves it
         started = time.perf_counter()
         repushed = engine.pusher.push()
         repush_seconds = time.perf_counter() - started
@@ -132,19 +181,29 @@ def run(count: int) -> None:
 
         print(f"documents: {count} invoices (3 lines each)")
         print(f"raw insert_many: {raw_seconds:7.2f} s  ({count / raw_seconds:8.0f} docs/s)")
-        print(f"sync push:       {push_seconds:7.2f} s  ({count / push_seconds:8.0f} docs/s)"
-              f"  ratio {raw_seconds / push_seconds:.2f}")
-        print(f"raw insert_many: {raw_items_seconds:7.2f} s  ({count / raw_items_seconds:8.0f}"
-              f" docs/s)  of {count} items")
-        print(f"push of edits:   {repush_seconds:7.2f} s  ({count / repush_seconds:8.0f} docs/s)"
-              f"  ratio {raw_items_seconds / repush_seconds:.2f} (vs the items' insert_many), "
-              f"{raw_replace_seconds / repush_seconds:.2f} (vs raw replaces by _id,"
-              f" {raw_replace_seconds:.2f} s)")
-        print(f"sync pull:       {pull_seconds:7.2f} s  ({count / pull_seconds:8.0f} docs/s)"
-              f"  ratio {raw_seconds / pull_seconds:.2f}")
-        print(f"pull of items:   {item_pull_seconds:7.2f} s  ({count / item_pull_seconds:8.0f}"
-              f" docs/s)  ratio {raw_items_seconds / item_pull_seconds:.2f} (vs the items'"
-              " insert_many)")
+        print(
+            f"sync push:       {push_seconds:7.2f} s  ({count / push_seconds:8.0f} docs/s)"
+            f"  ratio {raw_seconds / push_seconds:.2f}"
+        )
+        print(
+            f"raw insert_many: {raw_items_seconds:7.2f} s  ({count / raw_items_seconds:8.0f}"
+            f" docs/s)  of {count} items"
+        )
+        print(
+            f"push of edits:   {repush_seconds:7.2f} s  ({count / repush_seconds:8.0f} docs/s)"
+            f"  ratio {raw_items_seconds / repush_seconds:.2f} (vs the items' insert_many), "
+            f"{raw_replace_seconds / repush_seconds:.2f} (vs raw replaces by _id,"
+            f" {raw_replace_seconds:.2f} s)"
+        )
+        print(
+            f"sync pull:       {pull_seconds:7.2f} s  ({count / pull_seconds:8.0f} docs/s)"
+            f"  ratio {raw_seconds / pull_seconds:.2f}"
+        )
+        print(
+            f"pull of items:   {item_pull_seconds:7.2f} s  ({count / item_pull_seconds:8.0f}"
+            f" docs/s)  ratio {raw_items_seconds / item_pull_seconds:.2f} (vs the items'"
+            " insert_many)"
+        )
         remote.close()
         a.close()
         b.close()
@@ -157,16 +216,23 @@ def run_kills(kills: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         test_sync_faults.test_server_killed_during_push_and_pull_loses_and_duplicates_nothing(
-            Path(tmp))
-    print(f"{kills} server kills during push and pull: no loss, no duplicate, converged "
-          f"({time.perf_counter() - started:.0f} s)")
+            Path(tmp)
+        )
+    print(
+        f"{kills} server kills during push and pull: no loss, no duplicate, converged "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--count", type=int, default=10_000)
-    parser.add_argument("--kills", type=int, default=0,
-                        help="run the fault-injection scenario with this many server kills")
+    parser.add_argument(
+        "--kills",
+        type=int,
+        default=0,
+        help="run the fault-injection scenario with this many server kills",
+    )
     args = parser.parse_args()
     if args.kills:
         run_kills(args.kills)

@@ -88,8 +88,18 @@ def child(data_dir: str, queries: int, spawned_at: float, bills: int = 0) -> Non
     window.close()
     QThreadPool.globalInstance().waitForDone(60_000)
     store.close()
-    print(json.dumps({"marks": marks, "items": items, "busy_ms": [],
-                      "idle_ms": idle, "rss": rss, "background_cpu": background_cpu}))
+    print(
+        json.dumps(
+            {
+                "marks": marks,
+                "items": items,
+                "busy_ms": [],
+                "idle_ms": idle,
+                "rss": rss,
+                "background_cpu": background_cpu,
+            }
+        )
+    )
 
 
 def _sample_names(store: object, size: int = 2000) -> list[str]:
@@ -107,18 +117,30 @@ def _sample_names(store: object, size: int = 2000) -> list[str]:
 def _bill(services: object, store: object, count: int) -> None:
     """``count`` bills of 10 lines with a UPI payment, through the services (as F10 does)."""
     rng = random.Random(5)
-    stocked = [d for d in store.db.items.find({}, limit=3000)  # type: ignore[attr-defined]
-               if d.get("isActive", True) and float(d.get("stock", 0)) >= 30
-               and d.get("unit") == "nos" and d.get("code")]
-    phones = [c["phoneNumber"] for c in store.db.clientCustomers.find(  # type: ignore
-        {}, limit=200)]
+    stocked = [
+        d
+        for d in store.db.items.find({}, limit=3000)  # type: ignore[attr-defined]
+        if d.get("isActive", True)
+        and float(d.get("stock", 0)) >= 30
+        and d.get("unit") == "nos"
+        and d.get("code")
+    ]
+    phones = [
+        c["phoneNumber"]
+        for c in store.db.clientCustomers.find(  # type: ignore
+            {}, limit=200
+        )
+    ]
     for _ in range(count):
         cart = services.carts.create(customer=rng.choice(phones))  # type: ignore[attr-defined]
         for item in rng.sample(stocked, 10):
             services.carts.add_item(cart.cart_id, item["code"], 1)  # type: ignore
         total = services.carts.view(cart.cart_id).totals.total_amount  # type: ignore
-        services.invoices.generate(cart.cart_id, paid_amount=total / 100,  # type: ignore
-                                   method="upi")
+        services.invoices.generate(
+            cart.cart_id,
+            paid_amount=total / 100,  # type: ignore
+            method="upi",
+        )
 
 
 def _every_report(services: object) -> None:
@@ -162,8 +184,12 @@ def main() -> int:
     parser.add_argument("data_dir")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--bills", type=int, default=300,
-                        help="bills made in the last run (then every report); 0: none")
+    parser.add_argument(
+        "--bills",
+        type=int,
+        default=300,
+        help="bills made in the last run (then every report); 0: none",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--spawned-at", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -180,9 +206,23 @@ def main() -> int:
         last = run == args.runs - 1
         queries = args.queries if last else 0
         done = subprocess.run(
-            [sys.executable, __file__, args.data_dir, "--child", "--queries", str(queries),
-             "--bills", str(args.bills if last else 0), "--spawned-at", repr(spawned)],
-            capture_output=True, text=True, env=env, check=False)
+            [
+                sys.executable,
+                __file__,
+                args.data_dir,
+                "--child",
+                "--queries",
+                str(queries),
+                "--bills",
+                str(args.bills if last else 0),
+                "--spawned-at",
+                repr(spawned),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         if done.returncode != 0:
             print(done.stderr, file=sys.stderr)
             return done.returncode
@@ -192,32 +232,42 @@ def main() -> int:
         return result["marks"][end] - result["marks"][start]
 
     items = results[-1]["items"]
-    print(f"data: {args.data_dir} ({items} active items), {args.runs} run(s), "
-          f"platform {env['QT_QPA_PLATFORM']}")
-    for label, start, end in (("interpreter start", "spawned", "python"),
-                              ("imports", "python", "imported"),
-                              ("open store", "imported", "store_open"),
-                              ("window + billing painted", "store_open", "billing_ready"),
-                              ("START -> BILLING READY", "spawned", "billing_ready"),
-                              ("START -> SEARCH READY", "spawned", "search_ready")):
+    print(
+        f"data: {args.data_dir} ({items} active items), {args.runs} run(s), "
+        f"platform {env['QT_QPA_PLATFORM']}"
+    )
+    for label, start, end in (
+        ("interpreter start", "spawned", "python"),
+        ("imports", "python", "imported"),
+        ("open store", "imported", "store_open"),
+        ("window + billing painted", "store_open", "billing_ready"),
+        ("START -> BILLING READY", "spawned", "billing_ready"),
+        ("START -> SEARCH READY", "spawned", "search_ready"),
+    ):
         values = [span(r, start, end) for r in results]
-        print(f"  {label:30s} median {statistics.median(values):7.3f} s   "
-              f"(runs: {', '.join(f'{v:.3f}' for v in values)})")
+        print(
+            f"  {label:30s} median {statistics.median(values):7.3f} s   "
+            f"(runs: {', '.join(f'{v:.3f}' for v in values)})"
+        )
     ready = statistics.median(span(r, "spawned", "billing_ready") for r in results)
     print(f"  open -> billing ready {ready:.2f} s (budget 1.5 s)")
     cpu = max(r["background_cpu"] for r in results)
     print(f"  background CPU in the 2 s after start: {cpu:.2f} s (budget 1 s)")
     last = results[-1]["rss"]
-    print(f"  RSS after opening {last['opened']:.0f} MB; after {args.bills} bills and every "
-          f"report {last['after_bills_and_reports']:.0f} MB (budget 400 MB at S5, and at most "
-          "1.3x the same figure at S1)")
+    print(
+        f"  RSS after opening {last['opened']:.0f} MB; after {args.bills} bills and every "
+        f"report {last['after_bills_and_reports']:.0f} MB (budget 400 MB at S5, and at most "
+        "1.3x the same figure at S1)"
+    )
     for key, label in (("idle_ms", "idle"),):
         latencies = results[-1][key]
         if latencies:
-            print(f"  keystroke -> results repainted, {label} ({len(latencies)} keys): "
-                  f"p50 {percentile(latencies, 0.5):.2f} ms, "
-                  f"p95 {percentile(latencies, 0.95):.2f} ms, "
-                  f"p99 {percentile(latencies, 0.99):.2f} ms, max {max(latencies):.2f} ms")
+            print(
+                f"  keystroke -> results repainted, {label} ({len(latencies)} keys): "
+                f"p50 {percentile(latencies, 0.5):.2f} ms, "
+                f"p95 {percentile(latencies, 0.95):.2f} ms, "
+                f"p99 {percentile(latencies, 0.99):.2f} ms, max {max(latencies):.2f} ms"
+            )
     return 0
 
 

@@ -54,12 +54,12 @@ def is_plugin(name: str) -> bool:
 def is_root(entry: Entry) -> bool:
     """Kept for its own sake: Python extensions, Qt plugins, the interpreter library."""
     name, _source, kind = entry
-    return (kind in ROOT_TYPES or is_plugin(name)
-            or _basename(name).startswith("libpython"))
+    return kind in ROOT_TYPES or is_plugin(name) or _basename(name).startswith("libpython")
 
 
-def drop_plugins(binaries: Iterable[Entry], unwanted: Iterable[str],
-                 needed_of: Callable[[str], Iterable[str]]) -> tuple[list[Entry], list[str]]:
+def drop_plugins(
+    binaries: Iterable[Entry], unwanted: Iterable[str], needed_of: Callable[[str], Iterable[str]]
+) -> tuple[list[Entry], list[str]]:
     """``binaries`` without the plugins matching ``unwanted`` and the libraries only they need.
 
     ``needed_of(source path)`` gives the library names a binary links (its ``NEEDED``
@@ -68,14 +68,20 @@ def drop_plugins(binaries: Iterable[Entry], unwanted: Iterable[str],
     """
     entries = list(binaries)
     patterns = tuple(unwanted)
-    dropped = {name for name, _source, _kind in entries
-               if any(fnmatch(name, pattern) for pattern in patterns)}
+    dropped = {
+        name
+        for name, _source, _kind in entries
+        if any(fnmatch(name, pattern) for pattern in patterns)
+    }
     libraries: dict[str, list[Entry]] = {}
     for entry in entries:
         if entry[2] in LIBRARY_TYPES and not is_root(entry) and entry[0] not in dropped:
             libraries.setdefault(_basename(entry[0]), []).append(entry)
-    pending = [entry for entry in entries
-               if entry[0] not in dropped and entry[2] != "SYMLINK" and is_root(entry)]
+    pending = [
+        entry
+        for entry in entries
+        if entry[0] not in dropped and entry[2] != "SYMLINK" and is_root(entry)
+    ]
     reached: set[str] = set()
     while pending:
         _name, source, _kind = pending.pop()
@@ -84,10 +90,13 @@ def drop_plugins(binaries: Iterable[Entry], unwanted: Iterable[str],
                 if library[0] not in reached:
                     reached.add(library[0])
                     pending.append(library)
-    dropped |= {entry[0] for same_name in libraries.values() for entry in same_name
-                if entry[0] not in reached}
-    dropped |= {name for name, source, kind in entries
-                if kind == "SYMLINK" and source in dropped}
+    dropped |= {
+        entry[0]
+        for same_name in libraries.values()
+        for entry in same_name
+        if entry[0] not in reached
+    }
+    dropped |= {name for name, source, kind in entries if kind == "SYMLINK" and source in dropped}
     return [entry for entry in entries if entry[0] not in dropped], sorted(dropped)
 
 
@@ -105,8 +114,9 @@ def has_debug_info(path: Path) -> bool:
         return False
 
 
-def strip_debug_info(binaries: Iterable[Entry], runtime_prefix: str | Path,
-                     workdir: str | Path) -> list[Entry]:
+def strip_debug_info(
+    binaries: Iterable[Entry], runtime_prefix: str | Path, workdir: str | Path
+) -> list[Entry]:
     """Entries from ``runtime_prefix`` (the Python installation) pointed at stripped copies.
 
     Binaries of third-party wheels are left alone: they are shipped as their makers built

@@ -51,9 +51,12 @@ def make_icons(output: Path, svg: Path = SOURCE) -> list[Path]:
     ico = output / "viveka-pos.ico"
     try:
         largest = renders[max(ICO_SIZES)]
-        largest.save(ico, format="ICO", sizes=[(size, size) for size in ICO_SIZES],
-                     append_images=[image for size, image in renders.items()
-                                    if size != max(ICO_SIZES)])
+        largest.save(
+            ico,
+            format="ICO",
+            sizes=[(size, size) for size in ICO_SIZES],
+            append_images=[image for size, image in renders.items() if size != max(ICO_SIZES)],
+        )
     finally:
         for image in renders.values():
             image.close()

@@ -14,8 +14,9 @@ from viveka_pos.store import Store, open_store
 
 
 @pytest.fixture(autouse=True)
-def _credentials_in_temp(tmp_path_factory: pytest.TempPathFactory,
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+def _credentials_in_temp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Saved secrets go to an owner-only file in a temp folder (the fallback a PC without a
     credential store uses), never to the keyring or the config folder of whoever runs the
     tests. Child processes inherit it."""

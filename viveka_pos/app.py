@@ -31,20 +31,24 @@ def _application() -> Any:
         return existing
     # Fractional scale factors (125 %, 150 % on Windows laptops) scale exactly.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
     app = QApplication(sys.argv)
     app.setApplicationName("Viveka POS")
     app.setOrganizationName("Viveka")
     return app
 
 
-LOCKED_MESSAGE = ("Viveka POS is already open on this computer (or another program is "
-                  "using its data folder {folder}).\n\nSwitch to the open window, or close "
-                  "it and start again.")
+LOCKED_MESSAGE = (
+    "Viveka POS is already open on this computer (or another program is "
+    "using its data folder {folder}).\n\nSwitch to the open window, or close "
+    "it and start again."
+)
 
 
-def open_or_recover(folder: Path,
-                    first_read: Callable[[Store], object] | None = None) -> Store | None:
+def open_or_recover(
+    folder: Path, first_read: Callable[[Store], object] | None = None
+) -> Store | None:
     """Open the store; a store in use is explained in a message box, a damaged or unreadable
     one goes to the recovery screen (restore a backup, try again, or quit).
 
@@ -60,8 +64,9 @@ def open_or_recover(folder: Path,
             store = open_store(folder)
         except StoreLockedError as exc:
             log.warning("data folder in use: %s", exc)
-            QMessageBox.critical(None, "Viveka POS is already open",
-                                 LOCKED_MESSAGE.format(folder=folder))
+            QMessageBox.critical(
+                None, "Viveka POS is already open", LOCKED_MESSAGE.format(folder=folder)
+            )
             return None
         except StoreError as exc:
             log.warning("cannot open the store: %s", exc)
@@ -122,7 +127,8 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
     if not url:
         if "remoteUrl" in device.missing_secrets():  # a restored backup: ask for it again
             window.sync_status_changed.emit(
-                "Sync: enter the remote database address again (Settings → Sync)")
+                "Sync: enter the remote database address again (Settings → Sync)"
+            )
         return None
     from .gateways.remote import connect
     from .services.auth import AuthService
@@ -132,12 +138,18 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
     from .sync.login import login_gate
     from .sync.worker import SyncWorker
 
-    database = shop_remote_database(str(device.get("remoteDatabase") or ""), url,
-                                    shop.get("phoneNumber", ""))
+    database = shop_remote_database(
+        str(device.get("remoteDatabase") or ""), url, shop.get("phoneNumber", "")
+    )
     worker = SyncWorker(
-        ctx.store, lambda: connect(url, database), shop["_id"], ctx.device_id,
+        ctx.store,
+        lambda: connect(url, database),
+        shop["_id"],
+        ctx.device_id,
         on_status=lambda status: window.sync_status_changed.emit(f"Sync: {status.message}"),
-        gate=login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"]), rules=SHOP_RULES)
+        gate=login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"]),
+        rules=SHOP_RULES,
+    )
     window.attach_sync(worker)
     worker.start()
     return worker
@@ -165,7 +177,8 @@ def run_gui(data_dir: str | os.PathLike[str] | None) -> int:
     install_excepthook()
     log.info("starting Viveka POS with data folder %s", folder)
     store = open_or_recover(
-        folder, lambda opened: ShopService(ServiceContext(opened, "")).local_shop())
+        folder, lambda opened: ShopService(ServiceContext(opened, "")).local_shop()
+    )
     if store is None:
         return 1
     auto_backup: Any = None
@@ -187,8 +200,9 @@ def run_gui(data_dir: str | os.PathLike[str] | None) -> int:
 
         settings = QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat)
         auto_backup = AutoBackup(store)
-        window = MainWindow(ShopServices(ctx, shop["_id"]), settings=settings,
-                            auto_backup=auto_backup)
+        window = MainWindow(
+            ShopServices(ctx, shop["_id"]), settings=settings, auto_backup=auto_backup
+        )
         auto_backup.on_finished = window.backup_finished.emit
         window.set_login_state(login_text)
         sync_worker = start_sync(ctx, shop, window) if login_text != "Not logged in" else None

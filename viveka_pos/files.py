@@ -63,8 +63,9 @@ def destination(path: str | os.PathLike[str], *, example: str = "") -> Path:
     try:
         final = Path(os.path.realpath(given)) if given.is_symlink() else given
         if final.is_dir():
-            hint = f": give a file name, e.g. {given / example}" if example else \
-                ": give a file name"
+            hint = (
+                f": give a file name, e.g. {given / example}" if example else ": give a file name"
+            )
             raise OutputFileError(f"{given} is a folder{hint}.", given)
         parent = final.parent
         if not parent.is_dir():
@@ -77,8 +78,9 @@ def destination(path: str | os.PathLike[str], *, example: str = "") -> Path:
     return final
 
 
-def write_file(path: str | os.PathLike[str], contents: bytes | Callable[[BinaryIO], None],
-               *, example: str = "") -> Path:
+def write_file(
+    path: str | os.PathLike[str], contents: bytes | Callable[[BinaryIO], None], *, example: str = ""
+) -> Path:
     """Write ``contents`` (bytes, or a function writing to a binary file) to ``path`` as
     described in the module docstring; returns the file written (the link's target for a
     link). Raises :class:`OutputFileError`; the old file, if any, is then unchanged."""
@@ -89,8 +91,7 @@ def write_file(path: str | os.PathLike[str], contents: bytes | Callable[[BinaryI
         mode = 0o644  # a new file: readable by all, as a plain save would make it
     temporary = ""
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".viveka-", suffix=".part",
-                                             dir=final.parent)
+        handle, temporary = tempfile.mkstemp(prefix=".viveka-", suffix=".part", dir=final.parent)
         with os.fdopen(handle, "wb") as file:
             if isinstance(contents, bytes):
                 file.write(contents)
@@ -108,14 +109,16 @@ def write_file(path: str | os.PathLike[str], contents: bytes | Callable[[BinaryI
             raise OutputFileError(
                 f"{final} could not be replaced: it may be open in another program (close "
                 "it there) or read-only; or save under another name. Nothing was written.",
-                final) from exc
+                final,
+            ) from exc
     except OutputFileError:
         raise
     except OSError as exc:
         if temporary:
             Path(temporary).unlink(missing_ok=True)
-        raise OutputFileError(f"{final} cannot be written ({reason(exc)}); nothing was "
-                              "written.", final) from exc
+        raise OutputFileError(
+            f"{final} cannot be written ({reason(exc)}); nothing was written.", final
+        ) from exc
     except BaseException:
         if temporary:
             Path(temporary).unlink(missing_ok=True)

@@ -50,8 +50,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)(/SMS/[^/\s]+/)\d{4,8}\b"), rf"\1{MASK}"),
     (re.compile(r"(?i)(/VERIFY3?/[^/\s]+/)\d{4,8}\b"), rf"\1{MASK}"),
     # name=value, name: value, "name": "value" for names that mean a secret.
-    (re.compile(rf"(?i)(\b{_SECRET_NAMES}\b[\"']?\s*[:=]\s*[\"']?)([^\s\"',;&)}}]+)"),
-     rf"\1{MASK}"),
+    (
+        re.compile(rf"(?i)(\b{_SECRET_NAMES}\b[\"']?\s*[:=]\s*[\"']?)([^\s\"',;&)}}]+)"),
+        rf"\1{MASK}",
+    ),
     # bcrypt hashes.
     (re.compile(r"\$2[aby]?\$\d{2}\$[./A-Za-z0-9]{53}"), MASK),
     # UUID-shaped keys (2factor.in API keys look like this).
@@ -59,8 +61,13 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # OTPs written in words: "OTP 123456", "OTP for login is 1234", "code: 4321", "PIN=0000"
     # (digits within a few words after the word, in the same sentence; a masked phone
     # such as ******3210 is not an OTP).
-    (re.compile(r"(?i)\b(otp|one[- ]time password|code|pin)\b([^\d\n.;]{0,30}?)"
-                r"(?<![*\d])\d{4,8}\b"), rf"\1\2{MASK}"),
+    (
+        re.compile(
+            r"(?i)\b(otp|one[- ]time password|code|pin)\b([^\d\n.;]{0,30}?)"
+            r"(?<![*\d])\d{4,8}\b"
+        ),
+        rf"\1\2{MASK}",
+    ),
 ]
 
 
@@ -96,8 +103,9 @@ class RedactingFilter(logging.Filter):
 
 
 def _ours(handler: logging.Handler, path: Path) -> bool:
-    return (isinstance(handler, logging.handlers.RotatingFileHandler)
-            and getattr(handler, "baseFilename", "") == str(path))
+    return isinstance(handler, logging.handlers.RotatingFileHandler) and getattr(
+        handler, "baseFilename", ""
+    ) == str(path)
 
 
 def setup_logging(data_dir: Path, *, level: int = logging.INFO) -> Path:
@@ -110,7 +118,8 @@ def setup_logging(data_dir: Path, *, level: int = logging.INFO) -> Path:
     root = logging.getLogger()
     if not any(_ours(h, path) for h in root.handlers):
         handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+            path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+        )
         handler.setFormatter(logging.Formatter(FORMAT))
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)

@@ -84,8 +84,10 @@ def system_name() -> str:
 
 def step_environment(run: Run) -> str:
     frozen = "frozen bundle" if getattr(sys, "frozen", False) else "Python install"
-    return (f"Python {platform.python_version()} on {system_name()}, {frozen}, "
-            f"Qt platform {os.environ['QT_QPA_PLATFORM']}")
+    return (
+        f"Python {platform.python_version()} on {system_name()}, {frozen}, "
+        f"Qt platform {os.environ['QT_QPA_PLATFORM']}"
+    )
 
 
 def step_resources(run: Run) -> str:
@@ -108,8 +110,10 @@ def step_time_zone(run: Run) -> str:
 
     from .domain.clock import DEFAULT_TIME_ZONE, shop_zone
 
-    check(isinstance(shop_zone(DEFAULT_TIME_ZONE), ZoneInfo),
-          f"no time-zone data for {DEFAULT_TIME_ZONE}: the tzdata package is missing")
+    check(
+        isinstance(shop_zone(DEFAULT_TIME_ZONE), ZoneInfo),
+        f"no time-zone data for {DEFAULT_TIME_ZONE}: the tzdata package is missing",
+    )
     return f"{DEFAULT_TIME_ZONE} from the time-zone database"
 
 
@@ -143,8 +147,9 @@ def step_bill(run: Run) -> str:
     db = services.ctx.store.db
     customer = db.clientCustomers.find_one({"clientId": services.client_id})
     check(customer is not None, "the demo shop has no customers")
-    items = sorted(db.items.find({"clientId": services.client_id}),
-                   key=lambda item: str(item.get("code", "")))
+    items = sorted(
+        db.items.find({"clientId": services.client_id}), key=lambda item: str(item.get("code", ""))
+    )
     picked = [item for item in items if quantity_of(item.get("stock")) >= 2][:2]
     check(len(picked) == 2, "the demo shop has fewer than two items in stock")
     sold = {picked[0]["_id"]: 2, picked[1]["_id"]: 1}
@@ -157,19 +162,23 @@ def step_bill(run: Run) -> str:
     check(total > 0, "the cart total is zero")
     part = max(total // 2 // 100 * 100, 1)
     invoice = services.invoices.generate(cart.cart_id, paid_amount=part / 100, method="cash")
-    check(paise_of(invoice["totalAmount"]) == total,
-          f"invoice total {invoice['totalAmount']} differs from the cart total {rs(total)}")
-    check(paise_of(invoice["paidAmount"]) == part,
-          f"paid amount {invoice['paidAmount']} after paying {rs(part)}")
+    check(
+        paise_of(invoice["totalAmount"]) == total,
+        f"invoice total {invoice['totalAmount']} differs from the cart total {rs(total)}",
+    )
+    check(
+        paise_of(invoice["paidAmount"]) == part,
+        f"paid amount {invoice['paidAmount']} after paying {rs(part)}",
+    )
     check(not invoice["isFinalized"], "a part-paid invoice was marked as fully paid")
     for item_id, before in stock_before.items():
         after = quantity_of(db.items.find_one({"_id": item_id})["stock"])
-        check(after == before - sold[item_id],
-              f"stock of an item went from {before} to {after}, "
-              f"expected {before - sold[item_id]}")
+        check(
+            after == before - sold[item_id],
+            f"stock of an item went from {before} to {after}, expected {before - sold[item_id]}",
+        )
     run.bill.invoice = invoice
-    return (f"invoice {invoice['invoiceNumber']} for {rs(total)}, {rs(part)} paid, "
-            "stock taken")
+    return f"invoice {invoice['invoiceNumber']} for {rs(total)}, {rs(part)} paid, stock taken"
 
 
 def step_payment(run: Run) -> str:
@@ -178,11 +187,14 @@ def step_payment(run: Run) -> str:
     services = run.services
     invoice = run.bill.invoice
     balance = paise_of(invoice["totalAmount"]) - paise_of(invoice["paidAmount"])
-    after = services.payments.record(invoice["_id"], balance / 100, method="upi",
-                                     note="self-test balance")
+    after = services.payments.record(
+        invoice["_id"], balance / 100, method="upi", note="self-test balance"
+    )
     check(bool(after["isFinalized"]), "the invoice is not finalized after the full payment")
-    check(paise_of(after["paidAmount"]) == paise_of(after["totalAmount"]),
-          f"paid {after['paidAmount']} of {after['totalAmount']}")
+    check(
+        paise_of(after["paidAmount"]) == paise_of(after["totalAmount"]),
+        f"paid {after['paidAmount']} of {after['totalAmount']}",
+    )
     run.bill.invoice = services.invoices.get(invoice["_id"])
     run.bill.payments = services.payments.for_invoice(invoice["_id"])
     check(len(run.bill.payments) == 2, f"{len(run.bill.payments)} payments, expected 2")
@@ -196,11 +208,15 @@ def step_hash_chain(run: Run) -> str:
     problems = services.invoices.verify()
     check(not problems, "hash chain broken: " + "; ".join(problems[:3]))
     invoice = run.bill.invoice
-    check(invoice_hash(invoice, invoice["prevHash"]) == invoice["hash"],
-          f"invoice {invoice['invoiceNumber']} does not match its hash")
+    check(
+        invoice_hash(invoice, invoice["prevHash"]) == invoice["hash"],
+        f"invoice {invoice['invoiceNumber']} does not match its hash",
+    )
     tampered = {**invoice, "totalAmount": invoice["totalAmount"] + 1}
-    check(bool(verify_chain([tampered], genesis=invoice["prevHash"])),
-          "an edited invoice was not detected")
+    check(
+        bool(verify_chain([tampered], genesis=invoice["prevHash"])),
+        "an edited invoice was not detected",
+    )
     count = services.ctx.store.db.invoices.count_documents({"clientId": services.client_id})
     return f"{count} invoices verified; an edit is detected"
 
@@ -261,8 +277,10 @@ def step_qt(run: Run) -> str:
         # Without its platform plugin Qt aborts the process; say so in words instead.
         plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
         name = os.environ["QT_QPA_PLATFORM"].split(":")[0]
-        check(platform_plugin(plugins, name) is not None,
-              f"the Qt platform plugin '{name}' is missing from {plugins / 'platforms'}")
+        check(
+            platform_plugin(plugins, name) is not None,
+            f"the Qt platform plugin '{name}' is missing from {plugins / 'platforms'}",
+        )
         app = QApplication([sys.argv[0]])
     font_id = QFontDatabase.addApplicationFont(str(font_path(REGULAR)))
     check(font_id >= 0, "Qt could not load the bundled DejaVu font")
@@ -272,8 +290,9 @@ def step_qt(run: Run) -> str:
     except ImportError as exc:
         if not unfinished_ui(exc):
             raise
-        raise StepSkipped(f"platform {app.platformName()} works; the main window is not "
-                          f"importable ({exc})") from exc
+        raise StepSkipped(
+            f"platform {app.platformName()} works; the main window is not importable ({exc})"
+        ) from exc
     apply_theme(app)
     window = MainWindow(run.services)
     try:
@@ -300,8 +319,10 @@ def step_qt(run: Run) -> str:
         window.deleteLater()
         app.processEvents()
     note = f"; not importable yet: {', '.join(missing)}" if missing else ""
-    return (f"platform {app.platformName()}: main window '{title}' and {opened} of "
-            f"{len(SCREENS)} screens opened and closed{note}")
+    return (
+        f"platform {app.platformName()}: main window '{title}' and {opened} of "
+        f"{len(SCREENS)} screens opened and closed{note}"
+    )
 
 
 def step_printing(run: Run) -> str:
@@ -318,8 +339,7 @@ def step_printing(run: Run) -> str:
 @contextmanager
 def temporary_folder() -> Iterator[Path]:
     # ignore_cleanup_errors: on Windows a file just closed can stay locked for a moment.
-    with tempfile.TemporaryDirectory(prefix="viveka-selftest-",
-                                     ignore_cleanup_errors=True) as name:
+    with tempfile.TemporaryDirectory(prefix="viveka-selftest-", ignore_cleanup_errors=True) as name:
         yield Path(name)
 
 

@@ -38,14 +38,24 @@ def _pick(invoices: list[dict[str, Any]], test: Any) -> dict[str, Any]:
 def documents(svc: ShopServices) -> dict[str, bytes]:
     shop = svc.scope.shop()
     invoices = sorted(svc.ctx.store.iter_docs("invoices"), key=lambda d: d["invoiceNumber"])
-    part_paid = _pick(invoices, lambda d: d["clientCustomerId"] and not d["isFinalized"]
-                      and d["paidAmount"] > 0 and d["supplyType"] == "intra")
+    part_paid = _pick(
+        invoices,
+        lambda d: (
+            d["clientCustomerId"]
+            and not d["isFinalized"]
+            and d["paidAmount"] > 0
+            and d["supplyType"] == "intra"
+        ),
+    )
     inter = _pick(invoices, lambda d: d["supplyType"] == "inter")
     walk_in = _pick(invoices, lambda d: d["clientCustomerId"] is None)
-    b2b = _pick(invoices, lambda d: d["customerGstin"] and len(d["products"]) >= 2
-                and d["supplyType"] == "intra")
-    returned = _pick(invoices, lambda d: d["customerGstin"] and len(d["products"]) >= 2
-                     and d is not b2b)
+    b2b = _pick(
+        invoices,
+        lambda d: d["customerGstin"] and len(d["products"]) >= 2 and d["supplyType"] == "intra",
+    )
+    returned = _pick(
+        invoices, lambda d: d["customerGstin"] and len(d["products"]) >= 2 and d is not b2b
+    )
     note = svc.returns.create(returned["_id"], {0: 1, 1: 1}, reason="Wrong model supplied")
 
     def payments(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,8 +91,10 @@ def main() -> None:
         for name, pdf in rendered.items():
             source = Path(tmp) / f"{name}.pdf"
             source.write_bytes(pdf)
-            subprocess.run(["pdftoppm", "-r", str(DPI), "-png", "-singlefile", str(source),
-                            str(HERE / name)], check=True)
+            subprocess.run(
+                ["pdftoppm", "-r", str(DPI), "-png", "-singlefile", str(source), str(HERE / name)],
+                check=True,
+            )
             print(f"docs/samples/{name}.png")
 
 

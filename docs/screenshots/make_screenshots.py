@@ -54,8 +54,7 @@ def settle(app: QApplication, seconds: float = 0.3) -> None:
         time.sleep(0.01)
 
 
-def with_dialog(window: QWidget, dialog: QDialog, prepare: Callable[[QDialog], None]
-                ) -> QPixmap:
+def with_dialog(window: QWidget, dialog: QDialog, prepare: Callable[[QDialog], None]) -> QPixmap:
     """The window with ``dialog`` drawn centred over it, as the user sees it."""
     dialog.show()
     prepare(dialog)
@@ -142,15 +141,15 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     save(window.grab(), "billing")
 
     total = billing.view.totals.total_amount
-    payment = PaymentDialog(window, total, lambda *a: None,
-                            customer="Sri Ganesh Motors 9880123456")
+    payment = PaymentDialog(window, total, lambda *a: None, customer="Sri Ganesh Motors 9880123456")
     save(with_dialog(window, payment, lambda d: d.amount.setText("2000")), "billing-payment")
 
     lookup = CustomerLookupDialog(window, services.customers)
     save(with_dialog(window, lookup, lambda d: d.query.setText("9845")), "billing-customer")
 
-    walk_in = PaymentDialog(window, total, lambda *a: None, customer="Walk-in customer",
-                            walk_in=True)
+    walk_in = PaymentDialog(
+        window, total, lambda *a: None, customer="Walk-in customer", walk_in=True
+    )
     save(with_dialog(window, walk_in, lambda d: d.amount.setText("0")), "billing-credit")
 
     box, _keep = billing.park_notice(billing.view)
@@ -162,8 +161,9 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     billing.search.clear()
     settle(app)
     save(window.grab(), "billing-out-of-stock")
-    parked = ParkedBillsDialog(window, billing._parked_carts(), lambda _id: None,
-                               zone="Asia/Kolkata")
+    parked = ParkedBillsDialog(
+        window, billing._parked_carts(), lambda _id: None, zone="Asia/Kolkata"
+    )
     save(with_dialog(window, parked, lambda d: None), "billing-parked")
 
     window.show_screen("inventory")
@@ -186,8 +186,9 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     settle(app)
     save(window.grab(), "customers")
 
-    invoices = sorted(services.customers.invoices(customer["_id"]),
-                      key=lambda d: d["invoiceNumber"])
+    invoices = sorted(
+        services.customers.invoices(customer["_id"]), key=lambda d: d["invoiceNumber"]
+    )
     returned = next(d for d in invoices if len(d["products"]) >= 2)
     back = ReturnDialog(window, services, returned)
 
@@ -199,8 +200,11 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
 
     save(with_dialog(window, back, take_back), "customers-return")
     services.returns.create(returned["_id"], {0: 1}, reason="Wrong size")
-    today = [d for d in ctx.store.iter_docs("invoices")
-             if d["invoiceDate"] == ctx.today().isoformat() and not d["isFinalized"]]
+    today = [
+        d
+        for d in ctx.store.iter_docs("invoices")
+        if d["invoiceDate"] == ctx.today().isoformat() and not d["isFinalized"]
+    ]
     if today:
         services.returns.cancel(today[0]["_id"], reason="Billed twice")
 

@@ -42,20 +42,46 @@ def ctx(store: Store, clock: FixedClock) -> ServiceContext:
 @pytest.fixture
 def services(ctx: ServiceContext) -> ShopServices:
     shop = ShopService(ctx).register(
-        phone="9890000000", owner_name="Asha Kulkarni", business_name="Asha Auto Spares",
-        shop_name="Asha Auto", city="Bengaluru", state="Karnataka", gstin=SHOP_GSTIN,
+        phone="9890000000",
+        owner_name="Asha Kulkarni",
+        business_name="Asha Auto Spares",
+        shop_name="Asha Auto",
+        city="Bengaluru",
+        state="Karnataka",
+        gstin=SHOP_GSTIN,
         settings={"customerFields": {"address": True, "gstNo": True, "emailId": False}},
     )
     svc = ShopServices(ctx, shop["_id"])
     brakes = svc.catalog.create_group("Brakes")
-    svc.catalog.create_item(name="Spark plug NGK", price="185", code="8901002", stock=50,
-                            gst_rate=28, hsn_code="85111000")
-    svc.catalog.create_item(name="Brake pad set front", price="420", code="8902001", stock=20,
-                            gst_rate=28, hsn_code="87083000", group_id=brakes["_id"])
-    svc.catalog.create_item(name="Engine oil 1 L", price="390", code="8901005", stock=30,
-                            unit="litre", gst_rate=18, hsn_code="27101980")
-    svc.catalog.create_item(name="Pen refill blue", price="10", code="PEN01", stock=100,
-                            gst_rate=18)
+    svc.catalog.create_item(
+        name="Spark plug NGK",
+        price="185",
+        code="8901002",
+        stock=50,
+        gst_rate=28,
+        hsn_code="85111000",
+    )
+    svc.catalog.create_item(
+        name="Brake pad set front",
+        price="420",
+        code="8902001",
+        stock=20,
+        gst_rate=28,
+        hsn_code="87083000",
+        group_id=brakes["_id"],
+    )
+    svc.catalog.create_item(
+        name="Engine oil 1 L",
+        price="390",
+        code="8901005",
+        stock=30,
+        unit="litre",
+        gst_rate=18,
+        hsn_code="27101980",
+    )
+    svc.catalog.create_item(
+        name="Pen refill blue", price="10", code="PEN01", stock=100, gst_rate=18
+    )
     return svc
 
 
@@ -93,8 +119,7 @@ def focused() -> QWidget:
         time.sleep(0.005)
 
 
-def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
-          ) -> None:
+def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     """A key pressed on the real keyboard: it goes to whatever has focus."""
     QTest.keyClick(focused(), key, modifier)
 
@@ -104,8 +129,7 @@ HUMAN_KEY_GAP_MS = 35  # a quick typist; a barcode scanner is under 30 ms per ke
 
 def type_text(text: str, widget: QWidget | None = None) -> None:
     """Typed by a person: a short pause before each key, so it is never taken for a scan."""
-    QTest.keyClicks(widget or focused(), text, Qt.KeyboardModifier.NoModifier,
-                    HUMAN_KEY_GAP_MS)
+    QTest.keyClicks(widget or focused(), text, Qt.KeyboardModifier.NoModifier, HUMAN_KEY_GAP_MS)
 
 
 def on_dialog(kind: type, steps: Callable[[Any], None], timeout_ms: int = 5000) -> list[Any]:

@@ -31,22 +31,44 @@ def send_keys(widget: QWidget, text: str, gap_ms: float, *, enter: bool = True) 
         repeat = char == previous
         at += 0.0 if repeat and gap_ms <= 1 else gap_ms
         key = Qt.Key(ord(char.upper())) if char.isalnum() else Qt.Key(ord(char))
-        modifiers = (Qt.KeyboardModifier.ShiftModifier if char.isupper()
-                     else Qt.KeyboardModifier.NoModifier)
+        modifiers = (
+            Qt.KeyboardModifier.ShiftModifier if char.isupper() else Qt.KeyboardModifier.NoModifier
+        )
         _send(widget, QEvent.Type.KeyPress, key, modifiers, char, at, repeat)
         _send(widget, QEvent.Type.KeyRelease, key, modifiers, char, at, repeat)
         previous = char
     if enter:
         at += gap_ms if gap_ms > 1 else 3
-        _send(widget, QEvent.Type.KeyPress, Key.Key_Return,
-              Qt.KeyboardModifier.NoModifier, "\r", at, False)
-        _send(widget, QEvent.Type.KeyRelease, Key.Key_Return,
-              Qt.KeyboardModifier.NoModifier, "\r", at, False)
+        _send(
+            widget,
+            QEvent.Type.KeyPress,
+            Key.Key_Return,
+            Qt.KeyboardModifier.NoModifier,
+            "\r",
+            at,
+            False,
+        )
+        _send(
+            widget,
+            QEvent.Type.KeyRelease,
+            Key.Key_Return,
+            Qt.KeyboardModifier.NoModifier,
+            "\r",
+            at,
+            False,
+        )
     QApplication.processEvents()
 
 
-def _send(widget: QWidget, kind: QEvent.Type, key: Qt.Key, modifiers: Qt.KeyboardModifier,
-          text: str, at: float, repeat: bool) -> None:
+def _send(
+    widget: QWidget,
+    kind: QEvent.Type,
+    key: Qt.Key,
+    modifiers: Qt.KeyboardModifier,
+    text: str,
+    at: float,
+    repeat: bool,
+) -> None:
     event = QKeyEvent(kind, key, modifiers, text, repeat)
     event.setTimestamp(int(at))
     QApplication.sendEvent(widget, event)

@@ -29,13 +29,15 @@ from viveka_pos.ui.screens.reports import preset_range
 from viveka_pos.ui.workers import running_jobs
 
 
-def sell(services, code: str, quantity: int = 1, paid: str | None = None,
-         customer: str | None = None) -> dict:
+def sell(
+    services, code: str, quantity: int = 1, paid: str | None = None, customer: str | None = None
+) -> dict:
     cart = services.carts.create(customer=customer)
     services.carts.add_item(cart.cart_id, code, quantity)
     total = services.carts.view(cart.cart_id).totals.total_amount
-    return services.invoices.generate(cart.cart_id,
-                                      paid_amount=paid if paid is not None else total / 100)
+    return services.invoices.generate(
+        cart.cart_id, paid_amount=paid if paid is not None else total / 100
+    )
 
 
 def test_status_bar_is_honest(window, services, qtbot):
@@ -111,14 +113,16 @@ def test_backup_and_restore_from_settings(window, services, qtbot, tmp_path: Pat
     screen = window.show_screen("settings")
     folder = tmp_path / "backups"
     screen.backup_now(str(folder))
-    qtbot.waitUntil(lambda: running_jobs() == 0 and "Backup written" in screen.last_message,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: running_jobs() == 0 and "Backup written" in screen.last_message, timeout=10000
+    )
     assert backups.latest_backup(folder) is not None
     sell(services, "PEN01")
     assert len(services.invoices.recent()) == 1
     screen.restore(str(folder), confirm=False)
-    qtbot.waitUntil(lambda: running_jobs() == 0 and "Restored" in screen.last_message,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: running_jobs() == 0 and "Restored" in screen.last_message, timeout=10000
+    )
     assert services.invoices.recent() == []
     billing = window.screen("billing")
     billing.search.setText("pen")  # the search index was rebuilt from the restored data
@@ -141,8 +145,10 @@ def test_reports_run_and_export(window, services, qtbot, tmp_path: Path):
     assert reports.model.row_at(1)[:3] == ["Total", "2", "₹1,087.00"]
 
     reports.list.setCurrentRow(4)  # GST by rate
-    qtbot.waitUntil(lambda: running_jobs() == 0 and reports.built.table.title.startswith(
-        "GST summary by rate"), timeout=5000)
+    qtbot.waitUntil(
+        lambda: running_jobs() == 0 and reports.built.table.title.startswith("GST summary by rate"),
+        timeout=5000,
+    )
     rates = [row[0] for row in reports.model.rows()]
     assert rates == ["18%", "28%", "Total"]
     csv_path = tmp_path / "gst.csv"
@@ -158,19 +164,25 @@ def test_reports_run_and_export(window, services, qtbot, tmp_path: Path):
 
 
 def test_a_long_report_reads_on_as_it_is_scrolled_and_exports_whole(
-        window, services, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    window, services, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     import viveka_pos.services.reports as report_service
     import viveka_pos.ui.screens.reports as report_screen
 
     monkeypatch.setattr(report_screen, "PAGE_ROWS", 2)
-    monkeypatch.setattr(report_service.ReportService.payment_report, "__kwdefaults__",
-                        {"limit": 2})
+    monkeypatch.setattr(report_service.ReportService.payment_report, "__kwdefaults__", {"limit": 2})
     for _ in range(5):
         sell(services, "PEN01", 1)
     reports = window.show_screen("reports")
     reports.list.setCurrentRow(2)  # payments received
-    qtbot.waitUntil(lambda: running_jobs() == 0 and reports.built is not None
-                    and reports.built.table.title == "Payments received", timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            running_jobs() == 0
+            and reports.built is not None
+            and reports.built.table.title == "Payments received"
+        ),
+        timeout=5000,
+    )
     model = reports.model
     assert reports.built.row_count == 5 and len(reports.built.table.rows) == 2  # a page
     assert "5 payment(s)" in reports.summary.text()
@@ -211,8 +223,7 @@ def test_first_run_creates_the_shop(qtbot, ctx: ServiceContext):
     dialog.accept()
     assert dialog.shop is not None
     shop = ShopService(ctx).local_shop()
-    assert (shop["businessName"], shop["clientSettings"]["stateCode"]) == ("Shah Stationers",
-                                                                           "24")
+    assert (shop["businessName"], shop["clientSettings"]["stateCode"]) == ("Shah Stationers", "24")
 
 
 def test_first_run_loads_the_demo_shop(qtbot, ctx: ServiceContext):
@@ -253,7 +264,8 @@ def test_user_errors_read_as_words():
     from viveka_pos.domain.errors import ValidationError
 
     assert errors.user_message(ValidationError("paidAmount", "cannot be negative")) == (
-        "Amount paid: cannot be negative")
+        "Amount paid: cannot be negative"
+    )
     assert errors.is_user_error(ValidationError("x", "y"))
     assert not errors.is_user_error(KeyError("x"))
 
@@ -294,8 +306,9 @@ def test_automatic_backup_after_bills_is_reported(qtbot, services, tmp_path: Pat
     main.show()
     sell(services, "PEN01")
     main.events.flush_now()
-    qtbot.waitUntil(lambda: "Automatic backup written" in main.statusBar().currentMessage(),
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: "Automatic backup written" in main.statusBar().currentMessage(), timeout=10000
+    )
     assert [e.counts.get("invoices") for e in find_backups([folder])] == [1]
     auto.wait(10)
     main.close()
@@ -324,8 +337,9 @@ def test_log_in_and_out_from_settings(window, services, qtbot, monkeypatch):
     assert screen.account_state.text() == "Not logged in"
     assert not screen.logout_button.isEnabled()
 
-    seen = on_dialog(LoginDialog, lambda dialog: _send_and_enter_demo_otp(qtbot, dialog),
-                     timeout_ms=15_000)
+    seen = on_dialog(
+        LoginDialog, lambda dialog: _send_and_enter_demo_otp(qtbot, dialog), timeout_ms=15_000
+    )
     screen.login_button.click()
     assert seen and seen[0].session is not None
     assert screen.account_state.text().startswith("Logged in · 9890000000")
@@ -345,22 +359,21 @@ def _send_and_enter_demo_otp(qtbot, dialog) -> None:
     qtbot.keyClick(dialog.otp_edit, Qt.Key.Key_Return)
 
 
-def test_app_starts_sync_and_shows_its_state(window, services, qtbot, tmp_path: Path,
-                                             monkeypatch):
+def test_app_starts_sync_and_shows_its_state(window, services, qtbot, tmp_path: Path, monkeypatch):
     from tests.integration.mongo_server import running_server
     from viveka_pos.app import start_sync
     from viveka_pos.services.auth import AuthService
     from viveka_pos.services.otp import MOCK_OTP, OtpService
 
-    auth = AuthService(services.ctx, OtpService(services.ctx, environ={
-        "VIVEKA_OTP_MODE": "mock"}, bcrypt_rounds=4))
+    auth = AuthService(
+        services.ctx, OtpService(services.ctx, environ={"VIVEKA_OTP_MODE": "mock"}, bcrypt_rounds=4)
+    )
     with running_server(tmp_path / "remote") as server:
         monkeypatch.setenv("VIVEKA_MONGO_URL", server.url)
         shop = services.scope.shop()
         worker = start_sync(services.ctx, shop, window)
         try:  # not logged in: nothing is sent, and the status bar says why
-            qtbot.waitUntil(lambda: "log in again" in window.sync_label.text(),
-                            timeout=30_000)
+            qtbot.waitUntil(lambda: "log in again" in window.sync_label.text(), timeout=30_000)
             assert worker.status.state == "login"
         finally:
             worker.stop()
@@ -371,8 +384,7 @@ def test_app_starts_sync_and_shows_its_state(window, services, qtbot, tmp_path: 
         worker = start_sync(services.ctx, shop, window)
         try:
             assert worker is not None and window.sync_worker is worker
-            qtbot.waitUntil(lambda: window.sync_label.text() == "Sync: synced",
-                            timeout=30_000)
+            qtbot.waitUntil(lambda: window.sync_label.text() == "Sync: synced", timeout=30_000)
             remote = server.client()["viveka_9890000000"]  # the shop's own database
             assert remote.clients.count_documents({"phoneNumber": "9890000000"}) == 1
         finally:

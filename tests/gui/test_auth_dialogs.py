@@ -34,8 +34,9 @@ def ctx(store: Store, clock: FixedClock) -> Iterator[ServiceContext]:
     QThreadPool.globalInstance().waitForDone(10_000)
 
 
-def services(ctx: ServiceContext, data_dir: Path, *, demo: bool = True,
-             **otp_options: float) -> tuple[AuthService, OtpService]:
+def services(
+    ctx: ServiceContext, data_dir: Path, *, demo: bool = True, **otp_options: float
+) -> tuple[AuthService, OtpService]:
     if demo:
         DeviceSettings(ctx.store).update(otpMode="mock")  # a demo shop
     otp = OtpService(ctx, environ={}, bcrypt_rounds=4, **otp_options)
@@ -60,8 +61,11 @@ def fill_registration(qtbot, dialog, owner: str = "Asha Kulkarni") -> None:  # t
     qtbot.keyClicks(dialog.business_edit, "Asha Auto Spares")
 
 
-def test_register_then_log_in_in_demo_mode(qtbot, ctx: ServiceContext,  # type: ignore[no-untyped-def]
-                                           data_dir: Path) -> None:
+def test_register_then_log_in_in_demo_mode(
+    qtbot,
+    ctx: ServiceContext,  # type: ignore[no-untyped-def]
+    data_dir: Path,
+) -> None:
     auth, otp = services(ctx, data_dir)
     register = open_dialog(qtbot, RegisterDialog(auth, otp))
     assert register.demo_banner.isVisible()
@@ -92,8 +96,11 @@ def test_register_then_log_in_in_demo_mode(qtbot, ctx: ServiceContext,  # type: 
     assert current is not None and current.device_id == "pc-gui"
 
 
-def test_a_wrong_otp_is_explained_next_to_the_field(qtbot, ctx: ServiceContext,  # type: ignore[no-untyped-def]
-                                                    data_dir: Path) -> None:
+def test_a_wrong_otp_is_explained_next_to_the_field(
+    qtbot,
+    ctx: ServiceContext,  # type: ignore[no-untyped-def]
+    data_dir: Path,
+) -> None:
     auth, otp = services(ctx, data_dir)
     dialog = open_dialog(qtbot, RegisterDialog(auth, otp))
     fill_registration(qtbot, dialog)
@@ -123,9 +130,12 @@ def test_a_profile_error_shows_by_its_field_and_keeps_the_otp(  # type: ignore[n
     assert dialog.shop is not None and dialog.shop["ownerName"] == "Asha"
 
 
-def test_countdown_resend_and_expiry_follow_the_clock(qtbot, ctx: ServiceContext,  # type: ignore[no-untyped-def]
-                                                      clock: FixedClock,
-                                                      data_dir: Path) -> None:
+def test_countdown_resend_and_expiry_follow_the_clock(
+    qtbot,
+    ctx: ServiceContext,  # type: ignore[no-untyped-def]
+    clock: FixedClock,
+    data_dir: Path,
+) -> None:
     auth, otp = services(ctx, data_dir)
     dialog = open_dialog(qtbot, RegisterDialog(auth, otp, phone=PHONE))
     send_otp_with_enter(qtbot, dialog)
@@ -138,8 +148,7 @@ def test_countdown_resend_and_expiry_follow_the_clock(qtbot, ctx: ServiceContext
     assert dialog.resend_button.text() == "Resend OTP"
     qtbot.mouseClick(dialog.resend_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.resend_button.isEnabled(), timeout=10_000)
-    qtbot.waitUntil(lambda: dialog.countdown_label.text() == "OTP expires in 10:00",
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.countdown_label.text() == "OTP expires in 10:00", timeout=10_000)
     clock.advance(minutes=10)
     qtbot.waitUntil(
         lambda: dialog.countdown_label.text() == "OTP expired — request a new one", timeout=3000
@@ -168,8 +177,11 @@ def test_unknown_number_and_missing_phone_are_shown_by_the_phone(  # type: ignor
     assert not dialog.otp_box.isVisible()
 
 
-def test_without_sms_setup_the_dialog_says_what_to_do(qtbot, ctx: ServiceContext,  # type: ignore[no-untyped-def]
-                                                      data_dir: Path) -> None:
+def test_without_sms_setup_the_dialog_says_what_to_do(
+    qtbot,
+    ctx: ServiceContext,  # type: ignore[no-untyped-def]
+    data_dir: Path,
+) -> None:
     auth, otp = services(ctx, data_dir, demo=False)
     dialog = open_dialog(qtbot, RegisterDialog(auth, otp, phone=PHONE))
     assert not dialog.demo_banner.isVisible()
@@ -187,9 +199,12 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwoFactorServer]:
         yield server
 
 
-def test_a_slow_sms_does_not_freeze_the_dialog(qtbot, ctx: ServiceContext,  # type: ignore[no-untyped-def]
-                                               data_dir: Path,
-                                               fake: FakeTwoFactorServer) -> None:
+def test_a_slow_sms_does_not_freeze_the_dialog(
+    qtbot,
+    ctx: ServiceContext,  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    fake: FakeTwoFactorServer,
+) -> None:
     DeviceSettings(ctx.store).update(twoFactorApiKey=KEY, twoFactorBaseUrl=fake.base_url)
     auth, otp = services(ctx, data_dir, demo=False)
     dialog = open_dialog(qtbot, RegisterDialog(auth, otp))
@@ -213,9 +228,12 @@ def test_a_slow_sms_does_not_freeze_the_dialog(qtbot, ctx: ServiceContext,  # ty
     assert dialog.shop is not None
 
 
-def test_a_provider_refusal_is_shown_in_words(qtbot, ctx: ServiceContext,  # type: ignore[no-untyped-def]
-                                              data_dir: Path,
-                                              fake: FakeTwoFactorServer) -> None:
+def test_a_provider_refusal_is_shown_in_words(
+    qtbot,
+    ctx: ServiceContext,  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    fake: FakeTwoFactorServer,
+) -> None:
     DeviceSettings(ctx.store).update(twoFactorApiKey=KEY, twoFactorBaseUrl=fake.base_url)
     auth, otp = services(ctx, data_dir, demo=False)
     dialog = open_dialog(qtbot, LoginDialog(auth, otp))

@@ -23,8 +23,9 @@ Key = Qt.Key
 
 
 def cart_lines(billing: BillingScreen) -> list[tuple[str, Decimal]]:
-    return [(line["itemNameSnapshot"], totals.quantity)
-            for line, totals in billing.cart_model.rows()]
+    return [
+        (line["itemNameSnapshot"], totals.quantity) for line, totals in billing.cart_model.rows()
+    ]
 
 
 def test_complete_bill_by_keyboard_only(window, services, qtbot):
@@ -88,7 +89,9 @@ def test_complete_bill_by_keyboard_only(window, services, qtbot):
     assert invoice["isFinalized"] is False
     assert invoice["clientCustomerName"] == "Ravi Kumar"
     assert [(p["itemName"], p["quantity"]) for p in invoice["products"]] == [
-        ("Spark plug NGK", 3), ("Brake pad set front", 1)]
+        ("Spark plug NGK", 3),
+        ("Brake pad set front", 1),
+    ]
     assert services.catalog.item_by_code("8901002")["stock"] == 47
     assert billing.cart_model.rowCount() == 0
     assert f"Saved {invoice['invoiceNumber']}" in billing.last_message

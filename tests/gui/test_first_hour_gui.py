@@ -97,8 +97,9 @@ def test_walk_in_credit_without_a_customer_is_refused_in_words(window, services,
 # ------------------------------------------------------------ 4. stock at the counter
 @pytest.fixture
 def empty_horn(services: ShopServices) -> ShopServices:
-    services.catalog.create_item(name="Horn 12V dual tone", price="540", code="8903005",
-                                 stock=0, gst_rate=18)
+    services.catalog.create_item(
+        name="Horn 12V dual tone", price="540", code="8903005", stock=0, gst_rate=18
+    )
     return services
 
 
@@ -112,7 +113,8 @@ def test_out_of_stock_scan_is_refused_at_once(window, empty_horn, qtbot):
     scan(qtbot, billing, "8903005")
     assert billing.view is None or billing.view.is_empty
     assert billing.last_message.startswith(
-        "Stock: Horn 12V dual tone is out of stock — not added. Receive stock in Inventory")
+        "Stock: Horn 12V dual tone is out of stock — not added. Receive stock in Inventory"
+    )
     assert billing.message.property("kind") == "error"
 
 
@@ -121,8 +123,9 @@ def test_beyond_stock_allowed_by_the_shop_is_added_with_a_warning(window, empty_
     billing = billing_of(window)
     scan(qtbot, billing, "8903005")
     assert [line["itemNameSnapshot"] for line in billing.view.lines] == ["Horn 12V dual tone"]
-    assert billing.last_message == ("Horn 12V dual tone is out of stock — selling beyond "
-                                    "stock (allowed in Settings)")
+    assert billing.last_message == (
+        "Horn 12V dual tone is out of stock — selling beyond stock (allowed in Settings)"
+    )
     assert billing.message.property("kind") == "warning"
 
 
@@ -130,8 +133,10 @@ def test_inventory_says_out_of_stock(window, empty_horn):
     inventory = window.show_screen("inventory")
     model = inventory.model
     status = model.columns.index(next(c for c in model.columns if c.title == "Status"))
-    rows = {model.data(model.index(r, 0)): model.data(model.index(r, status))
-            for r in range(model.rowCount())}
+    rows = {
+        model.data(model.index(r, 0)): model.data(model.index(r, status))
+        for r in range(model.rowCount())
+    }
     assert rows["Horn 12V dual tone"] == "Out of stock"
     assert rows["Spark plug NGK"] == ""
     assert "1 out of stock" in inventory.summary.text()
@@ -151,8 +156,10 @@ def test_the_message_line_follows_the_last_change(window):
     press(Key.Key_Plus)
     assert billing.last_message == "Spark plug NGK: quantity 3"
 
-    for key, typed, said in ((Key.Key_F4, "4", "Spark plug NGK: quantity 4"),
-                             (Key.Key_F7, "10%", "Bill discount ₹74.00")):
+    for key, typed, said in (
+        (Key.Key_F4, "4", "Spark plug NGK: quantity 4"),
+        (Key.Key_F7, "10%", "Bill discount ₹74.00"),
+    ):
         on_dialog(ValueDialog, lambda dialog, text=typed: replace_value(dialog, text))
         press(key)
         assert billing.last_message == said
@@ -160,7 +167,8 @@ def test_the_message_line_follows_the_last_change(window):
 
 # ---------------------------------------------------------- 7. a bill open at closing
 def test_closing_with_a_bill_parks_it_says_so_and_the_next_start_says_it_too(
-        window, services, qtbot, tmp_path: Path):
+    window, services, qtbot, tmp_path: Path
+):
     billing = billing_of(window)
     add("spark")
     window.ask_before_parking = True
@@ -183,8 +191,9 @@ def test_closing_with_a_bill_parks_it_says_so_and_the_next_start_says_it_too(
     parked = services.carts.open_carts()
     assert len(parked) == 1 and parked[0]["label"].startswith("Left open 16 Jun ")
 
-    again = MainWindow(services, settings=QSettings(str(tmp_path / "again.ini"),
-                                                    QSettings.Format.IniFormat))
+    again = MainWindow(
+        services, settings=QSettings(str(tmp_path / "again.ini"), QSettings.Format.IniFormat)
+    )
     again.ask_before_parking = False
     qtbot.addWidget(again)
     again.show()
@@ -203,8 +212,9 @@ def demo_services(store: Any) -> ShopServices:
 
 @pytest.fixture
 def demo_window(qtbot, demo_services: ShopServices, tmp_path: Path):
-    main = MainWindow(demo_services, settings=QSettings(str(tmp_path / "w.ini"),
-                                                        QSettings.Format.IniFormat))
+    main = MainWindow(
+        demo_services, settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+    )
     main.ask_before_parking = False
     qtbot.addWidget(main)
     main.resize(1366, 768)
@@ -231,9 +241,11 @@ def clipped(table: Any) -> list[str]:
         title = str(model.headerData(column, Qt.Orientation.Horizontal))
         return metrics.horizontalAdvance(title) + 16 + (20 if column == sorted_by else 0)
 
-    return [str(model.headerData(c, Qt.Orientation.Horizontal))
-            for c in range(model.columnCount())
-            if max(table.sizeHintForColumn(c), heading(c)) > table.columnWidth(c)]
+    return [
+        str(model.headerData(c, Qt.Orientation.Horizontal))
+        for c in range(model.columnCount())
+        if max(table.sizeHintForColumn(c), heading(c)) > table.columnWidth(c)
+    ]
 
 
 def test_search_results_leave_room_between_code_and_price(demo_window, qtbot):
@@ -244,10 +256,13 @@ def test_search_results_leave_room_between_code_and_price(demo_window, qtbot):
     assert demo_window.width() == 1366
     assert clipped(billing.results) == []
     code = billing.results_model.columns.index(
-        next(c for c in billing.results_model.columns if c.title == "Code"))
+        next(c for c in billing.results_model.columns if c.title == "Code")
+    )
     metrics = billing.results.fontMetrics()
-    widest = max(metrics.horizontalAdvance(billing.results_model.data(
-        billing.results_model.index(r, code))) for r in range(billing.results_model.rowCount()))
+    widest = max(
+        metrics.horizontalAdvance(billing.results_model.data(billing.results_model.index(r, code)))
+        for r in range(billing.results_model.rowCount())
+    )
     assert billing.results.columnWidth(code) >= widest + 14  # padding on both sides
 
 
@@ -336,8 +351,7 @@ def test_this_pc_settings_show_the_real_next_bill_number(window, services):
     services.carts.add_item(sale.cart_id, "PEN01")
     services.invoices.generate(sale.cart_id)  # A/2526/00001
     settings = window.show_screen("settings")
-    assert settings.prefix_note.text().endswith("With this series the next bill is "
-                                                "A/2526/00002.")
+    assert settings.prefix_note.text().endswith("With this series the next bill is A/2526/00002.")
     settings.prefix.setText("b2")
     assert settings.prefix_note.text().endswith("the next bill is B2/2526/00001.")
 
@@ -353,5 +367,10 @@ def test_a_made_up_phone_is_named_in_the_customer_box(window, qtbot):
 
     on_dialog(CustomerLookupDialog, look)
     billing.choose_customer()
-    assert seen == [(False, "1234567890: must be an Indian mobile number (10 digits starting "
-                            "with 6, 7, 8 or 9). Check the number.")]
+    assert seen == [
+        (
+            False,
+            "1234567890: must be an Indian mobile number (10 digits starting "
+            "with 6, 7, 8 or 9). Check the number.",
+        )
+    ]

@@ -95,8 +95,12 @@ def log_in_with_sms_otp(qtbot: Any, sms: FakeTwoFactorServer) -> Any:
 
 
 def test_first_run_joins_a_shop_from_the_keyboard(
-        qtbot: Any, ctx: ServiceContext, remote_shop: tuple[MongoServer, str],
-        monkeypatch: pytest.MonkeyPatch, sms: FakeTwoFactorServer) -> None:
+    qtbot: Any,
+    ctx: ServiceContext,
+    remote_shop: tuple[MongoServer, str],
+    monkeypatch: pytest.MonkeyPatch,
+    sms: FakeTwoFactorServer,
+) -> None:
     server, database = remote_shop
     monkeypatch.setenv("VIVEKA_MONGO_URL", server.url)  # the address comes prefilled
     wizard = FirstRunDialog(ctx)
@@ -121,28 +125,30 @@ def test_first_run_joins_a_shop_from_the_keyboard(
     assert info is not None and info.complete and info.series == "B"
     assert info.counts["items"] == 2 and info.counts["invoices"] == 2
     store = ctx.store
-    assert {d["code"]: d["stock"] for d in store.iter_docs("items")} == {"LED9": 36,
-                                                                        "WIRE15": 5}
+    assert {d["code"]: d["stock"] for d in store.iter_docs("items")} == {"LED9": 36, "WIRE15": 5}
     device = DeviceSettings(store).all()
     assert (device["remoteUrl"], device["remoteDatabase"]) == (server.url, database)
     assert store.outbox_size() == 0
 
 
 def test_an_unknown_phone_is_shown_beside_the_phone(
-        qtbot: Any, ctx: ServiceContext, remote_shop: tuple[MongoServer, str]) -> None:
+    qtbot: Any, ctx: ServiceContext, remote_shop: tuple[MongoServer, str]
+) -> None:
     server, database = remote_shop
     dialog = open_join(qtbot, ctx)
     fill(qtbot, dialog, server.url, database, "9876500079")
     qtbot.keyClick(dialog.phone, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.error_text("phoneNumber") != "", timeout=10_000)
-    assert dialog.error_text("phoneNumber").startswith("No shop with this number on the "
-                                                       "remote database")
+    assert dialog.error_text("phoneNumber").startswith(
+        "No shop with this number on the remote database"
+    )
     assert dialog.isVisible() and dialog.join_button.isEnabled()
     assert ShopService(ctx).local_shop() is None
 
 
 def test_an_unreachable_or_bad_address_is_shown_beside_the_address(
-        qtbot: Any, ctx: ServiceContext) -> None:
+    qtbot: Any, ctx: ServiceContext
+) -> None:
     dialog = open_join(qtbot, ctx, timeout_ms=300)
     fill(qtbot, dialog, "http://example.com", "vivekaDB", PHONE)
     qtbot.keyClick(dialog.phone, Qt.Key.Key_Return)
@@ -162,8 +168,8 @@ def test_an_unreachable_or_bad_address_is_shown_beside_the_address(
 
 
 def test_closing_the_login_leaves_no_shop_and_allows_a_retry(
-        qtbot: Any, ctx: ServiceContext, remote_shop: tuple[MongoServer, str],
-        sms: FakeTwoFactorServer) -> None:
+    qtbot: Any, ctx: ServiceContext, remote_shop: tuple[MongoServer, str], sms: FakeTwoFactorServer
+) -> None:
     server, database = remote_shop
     dialog = open_join(qtbot, ctx)
     fill(qtbot, dialog, server.url, database, PHONE)
@@ -182,8 +188,12 @@ def test_closing_the_login_leaves_no_shop_and_allows_a_retry(
 
 
 def test_without_sms_or_demo_mode_the_api_key_is_asked_for(
-        qtbot: Any, ctx: ServiceContext, remote_shop: tuple[MongoServer, str],
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    qtbot: Any,
+    ctx: ServiceContext,
+    remote_shop: tuple[MongoServer, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     server, database = remote_shop
     monkeypatch.delenv("VIVEKA_OTP_MODE")
     monkeypatch.delenv("VIVEKA_2FACTOR_API_KEY", raising=False)
@@ -200,7 +210,8 @@ def test_without_sms_or_demo_mode_the_api_key_is_asked_for(
 
 
 def test_demo_mode_cannot_join_and_asks_for_the_sms_key(
-        qtbot: Any, ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot: Any, ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("VIVEKA_OTP_MODE", "mock")
     monkeypatch.delenv("VIVEKA_2FACTOR_API_KEY")
     dialog = open_join(qtbot, ctx)

@@ -85,32 +85,40 @@ def test_stock_adjustment_with_reason(window, services):
     on_dialog(StockDialog, adjust)
     inventory.adjust_stock()
     assert quantity_of(services.catalog.item(oil["_id"])["stock"]) == quantity_of("27.5")
-    moves = list(services.scope.db.stockmovements.find({"itemId": oil["_id"],
-                                                         "reason": "adjustment"}))
+    moves = list(
+        services.scope.db.stockmovements.find({"itemId": oil["_id"], "reason": "adjustment"})
+    )
     assert [m["note"] for m in moves] == ["leaked can"]
 
 
 def test_csv_import_runs_in_the_background_and_reports(window, services, qtbot, tmp_path: Path):
     inventory = window.show_screen("inventory")
     path = tmp_path / "items.csv"
-    path.write_text("code,name,price,stock,gstRate,group\n"
-                    "H100,Hex bolt M8,6,500,18,Hardware\n"
-                    "H101,Washer M8,1.50,900,18,Hardware\n", encoding="utf-8")
+    path.write_text(
+        "code,name,price,stock,gstRate,group\n"
+        "H100,Hex bolt M8,6,500,18,Hardware\n"
+        "H101,Washer M8,1.50,900,18,Hardware\n",
+        encoding="utf-8",
+    )
     inventory.import_csv(str(path))
-    qtbot.waitUntil(lambda: running_jobs() == 0 and "Imported" in inventory.last_message,
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: running_jobs() == 0 and "Imported" in inventory.last_message, timeout=5000
+    )
     assert "Imported 2 new" in inventory.last_message
     assert services.catalog.item_by_code("H101")["name"] == "Washer M8"
-    assert "Hardware (2)" in [inventory.groups.item(n).text()
-                              for n in range(inventory.groups.count())]
+    assert "Hardware (2)" in [
+        inventory.groups.item(n).text() for n in range(inventory.groups.count())
+    ]
     box = next(w for w in inventory.findChildren(QMessageBox))
     box.close()
 
     bad = tmp_path / "bad.csv"
     bad.write_text("name,price\nWidget,-4\n", encoding="utf-8")
     inventory.import_csv(str(bad))
-    qtbot.waitUntil(lambda: running_jobs() == 0 and "Nothing was imported"
-                    in inventory.last_message, timeout=5000)
+    qtbot.waitUntil(
+        lambda: running_jobs() == 0 and "Nothing was imported" in inventory.last_message,
+        timeout=5000,
+    )
 
 
 def test_payment_of_a_pending_invoice_finalizes_it(window, services, qtbot):

@@ -58,11 +58,15 @@ def open_failure(data_dir: Path) -> BaseException:
     raise AssertionError("the damage went unnoticed")
 
 
-def screen(qtbot: Any, error: BaseException, data_dir: Path, pen: Path,
-           asked: list[str]) -> RecoveryDialog:
-    dialog = RecoveryDialog(error, data_dir,
-                            confirm=lambda title, text: asked.append(text) or True,
-                            choose_folder=lambda title, start: str(pen))
+def screen(
+    qtbot: Any, error: BaseException, data_dir: Path, pen: Path, asked: list[str]
+) -> RecoveryDialog:
+    dialog = RecoveryDialog(
+        error,
+        data_dir,
+        confirm=lambda title, text: asked.append(text) or True,
+        choose_folder=lambda title, start: str(pen),
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -80,7 +84,8 @@ def alt(qtbot: Any, dialog: RecoveryDialog, key: Qt.Key, done: Any) -> None:
 
 @pytest.mark.parametrize("damage", [truncate, shop_page_garbage])
 def test_damaged_data_is_copied_aside_then_the_newest_good_backup_restored_by_keyboard(
-        qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path, damage: Any) -> None:
+    qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path, damage: Any
+) -> None:
     damage(data_dir / DB)
     damaged = (data_dir / DB).read_bytes()
     pen = tmp_path / "pen-drive"
@@ -116,7 +121,8 @@ def test_damaged_data_is_copied_aside_then_the_newest_good_backup_restored_by_ke
 
 
 def test_enter_on_a_listed_backup_restores_that_one(
-        qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path) -> None:
+    qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path
+) -> None:
     truncate(data_dir / DB)
     asked: list[str] = []
     dialog = screen(qtbot, open_failure(data_dir), data_dir, tmp_path, asked)
@@ -129,7 +135,8 @@ def test_enter_on_a_listed_backup_restores_that_one(
 
 
 def test_choose_a_backup_from_another_folder(
-        qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path) -> None:
+    qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path
+) -> None:
     truncate(data_dir / DB)
     asked: list[str] = []
     dialog = screen(qtbot, open_failure(data_dir), data_dir, shop, asked)  # "picks" it
@@ -139,7 +146,8 @@ def test_choose_a_backup_from_another_folder(
 
 
 def test_unwritable_but_sound_data_offers_a_checked_backup_not_a_restore(
-        qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path) -> None:
+    qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path
+) -> None:
     error = StoreAccessError(f"The data folder {data_dir} cannot be written.")
     pen = tmp_path / "pen"
     dialog = screen(qtbot, error, data_dir, pen, [])
@@ -152,7 +160,8 @@ def test_unwritable_but_sound_data_offers_a_checked_backup_not_a_restore(
 
 
 def test_a_copy_aside_that_cannot_be_written_says_so_and_changes_nothing(
-        qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path) -> None:
+    qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path
+) -> None:
     truncate(data_dir / DB)
     blocker = tmp_path / "a-file"
     blocker.write_text("in the way")
@@ -163,7 +172,8 @@ def test_a_copy_aside_that_cannot_be_written_says_so_and_changes_nothing(
 
 
 def test_settings_restores_over_garbage_in_the_middle(
-        qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path) -> None:
+    qtbot: Any, data_dir: Path, shop: Path, tmp_path: Path
+) -> None:
     """The store opens (the damage is in bills, read later); Settings → Restore puts the
     backup back, the damaged data kept aside as it was."""
     from PySide6.QtCore import QSettings, QThreadPool
@@ -175,14 +185,16 @@ def test_settings_restores_over_garbage_in_the_middle(
     try:
         ctx = ServiceContext(store, "pc-safety", fixed_clock())
         services = ShopServices(ctx, store.db.clients.find_one({})["_id"])
-        window = MainWindow(services, settings=QSettings(str(tmp_path / "w.ini"),
-                                                         QSettings.Format.IniFormat))
+        window = MainWindow(
+            services, settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+        )
         qtbot.addWidget(window)
         window.show()
         settings = window.show_screen("settings")
         settings.restore(str(shop), confirm=False)
-        qtbot.waitUntil(lambda: running_jobs() == 0 and "Restored" in settings.last_message,
-                        timeout=20000)
+        qtbot.waitUntil(
+            lambda: running_jobs() == 0 and "Restored" in settings.last_message, timeout=20000
+        )
         assert "kept as it was in" in settings.last_message
         assert store.count("invoices") == 30
         assert len(list(store.iter_docs("invoices"))) == 30
@@ -195,7 +207,8 @@ def test_settings_restores_over_garbage_in_the_middle(
 
 
 def test_a_shop_that_cannot_be_read_at_start_goes_to_the_recovery_screen(
-        data_dir: Path, shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir: Path, shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The store opens, but the shop's own record is on a damaged page: the app shows the
     recovery screen (not a crash), with the store closed so a restore can replace it."""
     from viveka_pos import app
@@ -212,7 +225,8 @@ def test_a_shop_that_cannot_be_read_at_start_goes_to_the_recovery_screen(
 
     monkeypatch.setattr(screen_module, "show_recovery", show)
     store = app.open_or_recover(
-        data_dir, lambda opened: ShopService(ServiceContext(opened, "")).local_shop())
+        data_dir, lambda opened: ShopService(ServiceContext(opened, "")).local_shop()
+    )
     try:
         assert len(shown) == 1 and isinstance(shown[0], StoreCorruptError)
         assert store is not None and store.count("invoices") == 30

@@ -25,7 +25,8 @@ def _bill(services, lines: dict[str, int], customer=None, paid: str = "0") -> di
     total = services.carts.view(cart.cart_id).totals.total_amount
     if customer is None and float(paid) * 100 < total:  # credit has a name
         named = services.customers.by_phone("9800000099") or services.customers.create(
-            "9800000099", name="Counter Credit")
+            "9800000099", name="Counter Credit"
+        )
         services.carts.set_customer(cart.cart_id, named["_id"])
     return services.invoices.generate(cart.cart_id, paid_amount=paid)
 
@@ -44,9 +45,9 @@ def test_return_from_billing_by_keyboard(window, services, qtbot):
 
     def steps(dialog: ReturnDialog) -> None:
         type_text(invoice["invoiceNumber"], dialog.number)
-        _key(Key.Key_Return)                      # the invoice's lines come up
+        _key(Key.Key_Return)  # the invoice's lines come up
         assert dialog.table.hasFocus() and dialog.table.currentColumn() == 6
-        type_text("5")                            # more than the 2 sold
+        type_text("5")  # more than the 2 sold
         _key(Key.Key_Return)
         results["error"] = dialog.errors.message("quantity")
         dialog.table.setCurrentCell(0, 6)
@@ -54,11 +55,11 @@ def test_return_from_billing_by_keyboard(window, services, qtbot):
         type_text("1")
         _key(Key.Key_Return)
         results["summary"] = dialog.summary.text()
-        type_text("damaged", dialog.reason)       # "a" is a letter here, not "take all"
+        type_text("damaged", dialog.reason)  # "a" is a letter here, not "take all"
         results["reason"] = dialog.reason.text()
         results["second line"] = dialog.table.item(1, 6).text()
         dialog.print_after.setChecked(False)
-        _key(Key.Key_Return, CTRL)                # make the credit note
+        _key(Key.Key_Return, CTRL)  # make the credit note
 
     seen = on_dialog(ReturnDialog, steps)
     press(Key.Key_R, CTRL)
@@ -83,10 +84,11 @@ def test_return_everything_from_customers(window, services, qtbot):
 
     def steps(dialog: ReturnDialog) -> None:
         assert dialog.invoice is not None and dialog.invoice["_id"] == invoice["_id"]
-        press(Key.Key_A)                          # take everything back
+        press(Key.Key_A)  # take everything back
         assert dialog.table.item(0, 6).text() == "2"
         assert f"₹575.20 set against dues ({invoice['invoiceNumber']} ₹575.20)" in (
-            dialog.summary.text())
+            dialog.summary.text()
+        )
         assert "₹500.00 to pay back" in dialog.summary.text()
         dialog.print_after.setChecked(False)
         press(Key.Key_Return, CTRL)
@@ -98,10 +100,11 @@ def test_return_everything_from_customers(window, services, qtbot):
     assert screen.dues.text() == "No dues"
     assert note["creditNoteNumber"] in screen.last_message
     # the purchase history shows what came back on the bill
-    titles = [screen.history_model.headerData(n, Qt.Orientation.Horizontal)
-              for n in range(screen.history_model.columnCount())]
-    returned = screen.history_model.data(screen.history_model.index(0, titles.index(
-        "Returned")))
+    titles = [
+        screen.history_model.headerData(n, Qt.Orientation.Horizontal)
+        for n in range(screen.history_model.columnCount())
+    ]
+    returned = screen.history_model.data(screen.history_model.index(0, titles.index("Returned")))
     assert returned == "₹1,075.20"
 
 
@@ -128,8 +131,9 @@ def test_cancel_a_bill_of_today_by_keyboard(window, services, qtbot):
 
 
 def test_gstr1_view_shows_the_tables_and_exports(window, services, qtbot, tmp_path: Path):
-    customer = services.customers.create("9880123456", name="Sri Ganesh Motors",
-                                         gst_no="29AABFS1234C1ZN")
+    customer = services.customers.create(
+        "9880123456", name="Sri Ganesh Motors", gst_no="29AABFS1234C1ZN"
+    )
     invoice = _bill(services, {"8902001": 1}, customer["_id"])
     _bill(services, {"8901005": 2})
     services.returns.create(invoice["_id"], {0: 1})
@@ -150,5 +154,7 @@ def test_gstr1_view_shows_the_tables_and_exports(window, services, qtbot, tmp_pa
     data = json.loads(target.read_text(encoding="utf-8"))
     assert data["fp"] == "062025" and data["cdnr"][0]["ctin"] == "29AABFS1234C1ZN"
     view.export_csv(str(tmp_path / "sheets"))
-    qtbot.waitUntil(lambda: len(list((tmp_path / "sheets").glob("*.csv"))) == 9
-                    and not running_jobs(), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: len(list((tmp_path / "sheets").glob("*.csv"))) == 9 and not running_jobs(),
+        timeout=10_000,
+    )

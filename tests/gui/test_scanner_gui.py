@@ -29,8 +29,7 @@ Key = Qt.Key
 
 
 # ------------------------------------------------------------------ timing rule
-def burst(tracker: BurstTracker, text: str, gaps: Iterable[float], start: float = 1000.0
-          ) -> float:
+def burst(tracker: BurstTracker, text: str, gaps: Iterable[float], start: float = 1000.0) -> float:
     at = start
     for char, gap in zip(text, itertools.chain([0.0], gaps), strict=False):
         at += gap
@@ -38,24 +37,30 @@ def burst(tracker: BurstTracker, text: str, gaps: Iterable[float], start: float 
     return at
 
 
-@pytest.mark.parametrize("gaps", [
-    [1.0] * 12,                        # 1 ms per key
-    [0.0, 1.0, 0.0, 2.0] * 3,          # repeated keys in the same millisecond
-    [1.0] * 5 + [25.0] + [1.0] * 6,    # one late key on a busy PC
-    [1.0, 2.0, 1.0, 9.0] * 3,          # up to half the keys late
-])
+@pytest.mark.parametrize(
+    "gaps",
+    [
+        [1.0] * 12,  # 1 ms per key
+        [0.0, 1.0, 0.0, 2.0] * 3,  # repeated keys in the same millisecond
+        [1.0] * 5 + [25.0] + [1.0] * 6,  # one late key on a busy PC
+        [1.0, 2.0, 1.0, 9.0] * 3,  # up to half the keys late
+    ],
+)
 def test_scanner_bursts_are_scans(gaps):
     tracker = BurstTracker()
     last = burst(tracker, "8900011100055", gaps)
     assert tracker.enter(last + 4) == "8900011100055"
 
 
-@pytest.mark.parametrize("gaps", [
-    [12.0] * 12,           # typing at 12 ms per key: no person does, yet never a scan
-    [6.0, 7.0] * 6,        # what `xdotool type --delay 12` delivers
-    [80.0, 150.0] * 6,     # a person typing a code
-    [33.0] * 12,           # a key held down: the keyboard repeats it every ~33 ms
-])
+@pytest.mark.parametrize(
+    "gaps",
+    [
+        [12.0] * 12,  # typing at 12 ms per key: no person does, yet never a scan
+        [6.0, 7.0] * 6,  # what `xdotool type --delay 12` delivers
+        [80.0, 150.0] * 6,  # a person typing a code
+        [33.0] * 12,  # a key held down: the keyboard repeats it every ~33 ms
+    ],
+)
 def test_typing_is_never_a_scan(gaps):
     tracker = BurstTracker()
     last = burst(tracker, "8900011100055", gaps)
@@ -78,18 +83,23 @@ def test_a_key_from_another_clock_starts_a_new_burst():
 
 # ------------------------------------------------------------- key events in Qt
 def cart(billing: Any) -> dict[str, float]:
-    return {line["itemNameSnapshot"]: float(totals.quantity)
-            for line, totals in billing.cart_model.rows()}
+    return {
+        line["itemNameSnapshot"]: float(totals.quantity)
+        for line, totals in billing.cart_model.rows()
+    }
 
 
 @pytest.fixture
 def coded(services):
     """Items whose codes are full of repeated keys, as real barcodes are."""
-    for name, code in (("Wiper blade 14in", "8812345678905"),
-                       ("Fuse 10A pack", "8900011100055"),
-                       ("Clamp AA", "AA-1001-BB")):
-        services.catalog.create_item(name=name, price="50", code=code, stock=1000,
-                                     gst_rate=18, hsn_code="85111000")
+    for name, code in (
+        ("Wiper blade 14in", "8812345678905"),
+        ("Fuse 10A pack", "8900011100055"),
+        ("Clamp AA", "AA-1001-BB"),
+    ):
+        services.catalog.create_item(
+            name=name, price="50", code=code, stock=1000, gst_rate=18, hsn_code="85111000"
+        )
     return services
 
 
@@ -99,9 +109,14 @@ def scans(billing: Any) -> list[tuple[str, str]]:
     return seen
 
 
-@pytest.mark.parametrize("code, name", [("8812345678905", "Wiper blade 14in"),
-                                        ("8900011100055", "Fuse 10A pack"),
-                                        ("AA-1001-BB", "Clamp AA")])
+@pytest.mark.parametrize(
+    "code, name",
+    [
+        ("8812345678905", "Wiper blade 14in"),
+        ("8900011100055", "Fuse 10A pack"),
+        ("AA-1001-BB", "Clamp AA"),
+    ],
+)
 def test_scan_with_repeated_keys_after_typed_letters(coded, window, qtbot, code, name):
     billing = window.screen("billing")
     seen = scans(billing)

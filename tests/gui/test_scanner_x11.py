@@ -30,7 +30,8 @@ XDOTOOL = shutil.which("xdotool")
 
 pytestmark = pytest.mark.skipif(
     not (XVFB and XDOTOOL),
-    reason="needs Xvfb and xdotool (apt-get install xvfb xdotool xauth; .ci/run does)")
+    reason="needs Xvfb and xdotool (apt-get install xvfb xdotool xauth; .ci/run does)",
+)
 
 
 @pytest.fixture
@@ -42,9 +43,21 @@ def x_display() -> Iterator[str]:
     assert XVFB is not None
     read_end, write_end = os.pipe()
     server = subprocess.Popen(
-        [*SCANNER_PRIORITY, XVFB, "-displayfd", str(write_end), "-screen", "0", "1366x768x24",
-         "-nolisten", "tcp"],
-        pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            *SCANNER_PRIORITY,
+            XVFB,
+            "-displayfd",
+            str(write_end),
+            "-screen",
+            "0",
+            "1366x768x24",
+            "-nolisten",
+            "tcp",
+        ],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_end)
     try:
         number = b""
@@ -75,18 +88,41 @@ def test_scans_and_typing_as_x_key_events(x_display: str, tmp_path: Path) -> Non
     env.pop("WAYLAND_DISPLAY", None)
     out = tmp_path / "x11.json"
     child = subprocess.run(
-        [sys.executable, "-m", "tests.gui.x11_scan_driver", "--scans", str(scans),
-         "--typed", str(typed), "--fast", str(fast), "--items", str(items), "--pastes", str(pastes),
-         "--out", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=600 + 3 * (scans + 4 * typed + fast + 3 * items + 2 * pastes))
+        [
+            sys.executable,
+            "-m",
+            "tests.gui.x11_scan_driver",
+            "--scans",
+            str(scans),
+            "--typed",
+            str(typed),
+            "--fast",
+            str(fast),
+            "--items",
+            str(items),
+            "--pastes",
+            str(pastes),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600 + 3 * (scans + 4 * typed + fast + 3 * items + 2 * pastes),
+    )
     assert out.exists(), f"the driver did not finish:\n{child.stdout}\n{child.stderr}"
     result = json.loads(out.read_text(encoding="utf-8"))
     print(summary(result))
     assert result["errors"] == []
     assert result["failures"] == []
-    done = ("scans_added_once", "typed_not_scans", "fast_not_scans", "item_dialog_ok",
-            "pastes_not_scans")
+    done = (
+        "scans_added_once",
+        "typed_not_scans",
+        "fast_not_scans",
+        "item_dialog_ok",
+        "pastes_not_scans",
+    )
     assert [result[key] for key in done] == [scans, typed, fast, items, pastes]
     assert result["scans_in_dialog"] > 0 or scans < 10
 
@@ -109,4 +145,5 @@ def summary(result: dict) -> str:
         f"  {result['pastes_not_scans']}/{result['pastes']} pastes (Ctrl+V, Enter) in the search "
         f"box and the customer window not taken as scans\n"
         f"  {result['item_dialog_ok']}/{result['item_dialog']} scans in the item window "
-        f"landed in its code field (and on Inventory in its filter)")
+        f"landed in its code field (and on Inventory in its filter)"
+    )

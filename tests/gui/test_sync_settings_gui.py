@@ -22,13 +22,19 @@ def _sync_page(window: Any) -> Any:
 
 
 def test_refused_records_are_listed_with_their_reason_and_can_be_discarded(
-        window: Any, services: ShopServices, qtbot: Any) -> None:
+    window: Any, services: ShopServices, qtbot: Any
+) -> None:
     store = services.ctx.store
     bad = ObjectId()
     with store.unit_of_work(record_outbox=False) as db:
-        set_aside(db, client_id=services.scope.client_id, collection="items",
-                  doc={"_id": bad, "price": "2500"},
-                  reason="price: must be a number of rupees (got str)", now=services.ctx.now())
+        set_aside(
+            db,
+            client_id=services.scope.client_id,
+            collection="items",
+            doc={"_id": bad, "price": "2500"},
+            reason="price: must be a number of rupees (got str)",
+            now=services.ctx.now(),
+        )
     window.events.flush_now()
     screen = _sync_page(window)
     box = screen.dead_letters
@@ -47,7 +53,8 @@ def test_refused_records_are_listed_with_their_reason_and_can_be_discarded(
 
 
 def test_a_secret_the_data_file_had_but_this_pc_lacks_is_asked_for(
-        window: Any, services: ShopServices) -> None:
+    window: Any, services: ShopServices
+) -> None:
     services.device.update(remoteUrl=URL)
     services.device.vault.remove("remoteUrl")  # as on another PC, or after a restore
     screen = _sync_page(window)

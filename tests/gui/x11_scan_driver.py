@@ -158,8 +158,9 @@ SCANNER_PRIORITY = _first_that_runs(("chrt", "--fifo", "10"), ("nice", "-n", "-1
 
 def scanner_sends(code: str) -> None:
     """A keyboard-wedge scanner: 1 ms per key, Enter right after."""
-    subprocess.run([*SCANNER_PRIORITY, "xdotool", "type", "--delay", "1", code + "\r"],
-                   check=True, timeout=30)
+    subprocess.run(
+        [*SCANNER_PRIORITY, "xdotool", "type", "--delay", "1", code + "\r"], check=True, timeout=30
+    )
 
 
 # ---------------------------------------------------------------------- rounds
@@ -193,8 +194,11 @@ class GapMeter(QObject):
         app.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-                and type(watched) is QWindow):  # once per key, where it enters the app
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and type(watched) is QWindow
+        ):  # once per key, where it enters the app
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.last_gap = self.tracker.typical_gap()
                 self.tracker.reset()
@@ -216,13 +220,14 @@ class Counter:
         self.billing: Any = window.screen("billing")
         self.gui = on_gui
         self.routed: list[tuple[str, str]] = []
-        self.billing.scanner.scanned.connect(lambda code, where: self.routed.append((code,
-                                                                                     where)))
+        self.billing.scanner.scanned.connect(lambda code, where: self.routed.append((code, where)))
 
     def cart(self) -> dict[str, float]:
         """On the Qt thread: quantity by item name."""
-        return {line["itemNameSnapshot"]: float(totals.quantity)
-                for line, totals in self.billing.cart_model.rows()}
+        return {
+            line["itemNameSnapshot"]: float(totals.quantity)
+            for line, totals in self.billing.cart_model.rows()
+        }
 
     def quantities(self) -> dict[str, float]:
         return self.gui(self.cart)
@@ -234,14 +239,18 @@ class Counter:
         def find() -> CustomerLookupDialog | None:
             widget = QApplication.activeModalWidget()
             return widget if isinstance(widget, CustomerLookupDialog) else None
+
         return self.gui(find)
 
     def open_customer_window(self) -> CustomerLookupDialog:
         xdo("key", "F2")
+
         def ready() -> bool:
             dialog = QApplication.activeModalWidget()
-            return (isinstance(dialog, CustomerLookupDialog)
-                    and QApplication.focusWidget() is dialog.query)
+            return (
+                isinstance(dialog, CustomerLookupDialog)
+                and QApplication.focusWidget() is dialog.query
+            )
 
         if not self.gui.wait_until(ready):
             raise AssertionError("F2 did not open the customer window with its box focused")
@@ -251,8 +260,12 @@ class Counter:
 
     def close_customer_window(self) -> None:
         xdo("key", "Escape")
-        if not self.gui.wait_until(lambda: QApplication.activeModalWidget() is None
-                                   and QApplication.focusWidget() is self.billing.search):
+        if not self.gui.wait_until(
+            lambda: (
+                QApplication.activeModalWidget() is None
+                and QApplication.focusWidget() is self.billing.search
+            )
+        ):
             raise AssertionError("Escape did not close the customer window")
 
     def focus(self, widget: Any) -> None:
@@ -280,8 +293,7 @@ def plus_one(cart: dict[str, float], code: str) -> dict[str, float]:
     return cart | {name_of(code): cart.get(name_of(code), 0) + 1}
 
 
-def scan_round(counter: Counter, rng: random.Random, code: str, tally: Tally,
-               where: str) -> None:
+def scan_round(counter: Counter, rng: random.Random, code: str, tally: Tally, where: str) -> None:
     """One scan after a typed prefix; ``where`` the focus is when the scanner fires: the
     search box, the cart table (after typing in the search box) or the customer window."""
     in_dialog = where == "dialog"
@@ -313,8 +325,7 @@ def scan_round(counter: Counter, rng: random.Random, code: str, tally: Tally,
         if not counter.gui.wait_until(lambda: len(counter.routed) > routed):
             problems.append("not taken as a scan in the customer window")
         if counter.gui(box.text) != expected_box:
-            problems.append(f"customer box holds {counter.gui(box.text)!r}, "
-                            f"typed {expected_box!r}")
+            problems.append(f"customer box holds {counter.gui(box.text)!r}, typed {expected_box!r}")
         if counter.dialog() is None:
             problems.append("the scan's Enter closed the customer window")
         else:
@@ -326,8 +337,7 @@ def scan_round(counter: Counter, rng: random.Random, code: str, tally: Tally,
     if counter.quantities() != want:
         problems.append(f"cart changed again: {counter.quantities()}")
     if counter.search_text() != expected_search:
-        problems.append(f"search box holds {counter.search_text()!r}, "
-                        f"expected {expected_search!r}")
+        problems.append(f"search box holds {counter.search_text()!r}, expected {expected_search!r}")
     new_routes = counter.gui(lambda: counter.routed[routed:])
     if new_routes != [(code, "held" if in_dialog else "billing")]:
         problems.append(f"scanner saw {new_routes}")
@@ -337,8 +347,9 @@ def scan_round(counter: Counter, rng: random.Random, code: str, tally: Tally,
     if where == "cart":
         counter.focus(counter.billing.search)
     if problems:
-        tally.failures.append(f"scan {code} after {prefix!r}, focus in {where}: "
-                              f"{'; '.join(problems)}")
+        tally.failures.append(
+            f"scan {code} after {prefix!r}, focus in {where}: {'; '.join(problems)}"
+        )
     else:
         tally.scans_added_once += 1
 
@@ -373,10 +384,12 @@ def fast_round(counter: Counter, tally: Tally) -> None:
     counter.gui(lambda: counter.meter.tracker.reset())
     xdo("type", "--delay", "12", "Mechanic\r")
     problems: list[str] = []
-    if not counter.gui.wait_until(lambda: dialog.query.text() == "Mechanic"
-                                  and "No customer matches" in dialog.info.text()):
-        problems.append(f"box {counter.gui(dialog.query.text)!r}, "
-                        f"hint {counter.gui(dialog.info.text)!r}")
+    if not counter.gui.wait_until(
+        lambda: dialog.query.text() == "Mechanic" and "No customer matches" in dialog.info.text()
+    ):
+        problems.append(
+            f"box {counter.gui(dialog.query.text)!r}, hint {counter.gui(dialog.info.text)!r}"
+        )
     gap = counter.gui(counter.meter.take)
     if gap is not None:
         tally.fast_median_gaps_ms.append(gap)
@@ -418,8 +431,9 @@ def item_dialog_round(counter: Counter, rng: random.Random, code: str, tally: Ta
         problems.append("the scan's Enter closed the item window")
     xdo("key", "Escape")
     if not counter.gui.wait_until(lambda: QApplication.activeModalWidget() is None):
-        raise AssertionError(f"Escape did not close the item window "
-                             f"({counter.gui(QApplication.activeModalWidget)})")
+        raise AssertionError(
+            f"Escape did not close the item window ({counter.gui(QApplication.activeModalWidget)})"
+        )
     counter.focus(inventory.table)  # Xvfb has no window manager to hand activation back
     scanner_sends(code)
     if not counter.gui.wait_until(lambda: inventory.filter.text() == code):
@@ -451,10 +465,13 @@ def paste_round(counter: Counter, code: str, tally: Tally) -> None:
     counter.gui(lambda: QApplication.clipboard().setText("Ravi Motors"))
     xdo("key", "ctrl+v")
     xdo("key", "Return")
-    if not counter.gui.wait_until(lambda: dialog.query.text() == "Ravi Motors"
-                                  and "No customer matches" in dialog.info.text()):
-        problems.append(f"customer window: box {counter.gui(dialog.query.text)!r}, "
-                        f"hint {counter.gui(dialog.info.text)!r}")
+    if not counter.gui.wait_until(
+        lambda: dialog.query.text() == "Ravi Motors" and "No customer matches" in dialog.info.text()
+    ):
+        problems.append(
+            f"customer window: box {counter.gui(dialog.query.text)!r}, "
+            f"hint {counter.gui(dialog.info.text)!r}"
+        )
     counter.close_customer_window()
     if counter.gui(lambda: counter.routed[routed:]):
         problems.append("a paste was taken as a scan")
@@ -467,9 +484,12 @@ def paste_round(counter: Counter, code: str, tally: Tally) -> None:
 def drive(counter: Counter, args: argparse.Namespace, codes: list[str], tally: Tally) -> None:
     rng = random.Random(args.seed)
     start = time.monotonic()
-    if not counter.gui.wait_until(lambda: counter.billing.index_ready
-                                  and QApplication.focusWidget() is counter.billing.search,
-                                  timeout=30):
+    if not counter.gui.wait_until(
+        lambda: (
+            counter.billing.index_ready and QApplication.focusWidget() is counter.billing.search
+        ),
+        timeout=30,
+    ):
         raise AssertionError("the billing screen did not get ready with the focus in search")
     for _ in range(args.fast):
         fast_round(counter, tally)
@@ -499,8 +519,12 @@ class KeyLog(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            print(f"{event.timestamp()} {type(watched).__name__} {event.text()!r} "
-                  f"repeat={event.isAutoRepeat()}", file=sys.stderr, flush=True)
+            print(
+                f"{event.timestamp()} {type(watched).__name__} {event.text()!r} "
+                f"repeat={event.isAutoRepeat()}",
+                file=sys.stderr,
+                flush=True,
+            )
         return False
 
 
@@ -508,12 +532,24 @@ class KeyLog(QObject):
 def build_shop(data_dir: Path, codes: list[str]) -> ShopServices:
     ctx = ServiceContext(store=open_store(data_dir), device_id="pc-x11")
     shop = ShopService(ctx).register(
-        phone="9890000000", owner_name="Asha Kulkarni", business_name="Asha Auto Spares",
-        shop_name="Asha Auto", city="Bengaluru", state="Karnataka", gstin="29ABCDE1234F1ZW")
+        phone="9890000000",
+        owner_name="Asha Kulkarni",
+        business_name="Asha Auto Spares",
+        shop_name="Asha Auto",
+        city="Bengaluru",
+        state="Karnataka",
+        gstin="29ABCDE1234F1ZW",
+    )
     services = ShopServices(ctx, shop["_id"])
     for code in codes:
-        services.catalog.create_item(name=name_of(code), price="10", code=code,
-                                     stock=1_000_000, gst_rate=18, hsn_code="85111000")
+        services.catalog.create_item(
+            name=name_of(code),
+            price="10",
+            code=code,
+            stock=1_000_000,
+            gst_rate=18,
+            hsn_code="85111000",
+        )
     return services
 
 

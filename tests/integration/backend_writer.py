@@ -52,44 +52,75 @@ class Backend:
 
     # ------------------------------------------------------------- routes
     def create_item(self, client_id: ObjectId, name: str, price: int, stock: int) -> ObjectId:
-        return self._create("items", clientId=client_id, groupId=None, name=name, price=price,
-                            dealerIds=[], stock=stock, lowStockQuantity=5, unit="nos",
-                            description="", isActive=True)["_id"]
+        return self._create(
+            "items",
+            clientId=client_id,
+            groupId=None,
+            name=name,
+            price=price,
+            dealerIds=[],
+            stock=stock,
+            lowStockQuantity=5,
+            unit="nos",
+            description="",
+            isActive=True,
+        )["_id"]
 
     def create_customer(self, client_id: ObjectId, phone: str, name: str) -> ObjectId:
         at = backend_now()
-        return self._create("clientCustomers", clientId=client_id, phoneNumber=phone,
-                            name=name, address="", emailId="", gstNo="", firstSeenAt=at,
-                            lastPurchaseAt=None)["_id"]
+        return self._create(
+            "clientCustomers",
+            clientId=client_id,
+            phoneNumber=phone,
+            name=name,
+            address="",
+            emailId="",
+            gstNo="",
+            firstSeenAt=at,
+            lastPurchaseAt=None,
+        )["_id"]
 
     def edit(self, collection: str, doc_id: ObjectId, **changes: Any) -> dict[str, Any]:
         """PUT /<collection>/:id: the fields given, as the profile and catalogue routes do."""
         return self._save(collection, self._one(collection, doc_id), **changes)
 
-    def save_profile(self, client_id: ObjectId, customer_fields: dict[str, bool],
-                     **profile: Any) -> dict[str, Any]:
+    def save_profile(
+        self, client_id: ObjectId, customer_fields: dict[str, bool], **profile: Any
+    ) -> dict[str, Any]:
         """PUT /client/profile: ``clientSettings`` replaced by what the form holds (the spec
         knows ``customerFields`` only)."""
         shop = self._one("clients", client_id)
-        return self._save("clients", shop, clientSettings={"customerFields": customer_fields},
-                          **profile)
+        return self._save(
+            "clients", shop, clientSettings={"customerFields": customer_fields}, **profile
+        )
 
     def pay(self, invoice_id: ObjectId, amount: int | float, method: str = "upi") -> ObjectId:
         """POST /invoices/pay: a payment, the invoice's ``paidAmount`` raised by it, and on
         finalization the purchase history and the customer's ``lastPurchaseAt``."""
         invoice = self._one("invoices", invoice_id)
-        payment = self._create("payments", clientId=invoice["clientId"], invoiceId=invoice_id,
-                               amount=amount, method=method, note="", paidAt=backend_now())
+        payment = self._create(
+            "payments",
+            clientId=invoice["clientId"],
+            invoiceId=invoice_id,
+            amount=amount,
+            method=method,
+            note="",
+            paidAt=backend_now(),
+        )
         paid = round(invoice["paidAmount"] + amount, 2)
         finalized = paid >= invoice["totalAmount"]
         was_final = bool(invoice.get("isFinalized"))
         self._save("invoices", invoice, paidAmount=paid, isFinalized=finalized)
         if finalized and not was_final and invoice.get("clientCustomerId") is not None:
             at = backend_now()
-            self._create("purchasehistories", clientId=invoice["clientId"],
-                         clientCustomerId=invoice["clientCustomerId"],
-                         clientCustomerPhone=invoice.get("clientCustomerPhone") or "",
-                         invoiceId=invoice_id, totalAmount=invoice["totalAmount"],
-                         purchasedAt=at)
+            self._create(
+                "purchasehistories",
+                clientId=invoice["clientId"],
+                clientCustomerId=invoice["clientCustomerId"],
+                clientCustomerPhone=invoice.get("clientCustomerPhone") or "",
+                invoiceId=invoice_id,
+                totalAmount=invoice["totalAmount"],
+                purchasedAt=at,
+            )
             self.edit("clientCustomers", invoice["clientCustomerId"], lastPurchaseAt=at)
         return payment["_id"]

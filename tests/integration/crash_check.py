@@ -16,8 +16,12 @@ WORKER = Path(__file__).with_name("crash_worker.py")
 
 def run_once(data_dir: Path, rng: random.Random, extra: tuple[str, ...] = ()) -> int:
     """Start the worker, kill it at a random moment, return its last acknowledged unit."""
-    proc = subprocess.Popen([sys.executable, str(WORKER), str(data_dir), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(WORKER), str(data_dir), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     acked = [0]
     ready = threading.Event()
@@ -87,11 +91,16 @@ def main() -> None:
         acked = run_once(data_dir, rng)
         units = check_store(data_dir, acked, timings)
         if kill % 50 == 0 or kill == args.kills:
-            print(f"{kill} kills, {units} units committed, all acknowledged units intact "
-                  f"({time.monotonic() - start:.0f} s)", flush=True)
+            print(
+                f"{kill} kills, {units} units committed, all acknowledged units intact "
+                f"({time.monotonic() - start:.0f} s)",
+                flush=True,
+            )
     slowest = max(timings)
-    print(f"reopen or close after a kill: median {sorted(timings)[len(timings) // 2]:.3f} s, "
-          f"slowest {slowest:.3f} s (budget 5 s)")
+    print(
+        f"reopen or close after a kill: median {sorted(timings)[len(timings) // 2]:.3f} s, "
+        f"slowest {slowest:.3f} s (budget 5 s)"
+    )
     assert slowest < 5, "a reopen or close after a kill took more than 5 s"
     print(f"crash test passed: {args.kills}/{args.kills}")
 

@@ -24,11 +24,11 @@ def main() -> None:
     while True:
         n += 1
         with store.unit_of_work():
-            invoice = db.invoices.insert_one({"unit": n, "invoiceNumber": f"C/{n}",
-                                              "lines": list(range(20))})
+            invoice = db.invoices.insert_one(
+                {"unit": n, "invoiceNumber": f"C/{n}", "lines": list(range(20))}
+            )
             for part in range(3):
-                db.payments.insert_one({"unit": n, "part": part,
-                                        "invoiceId": invoice.inserted_id})
+                db.payments.insert_one({"unit": n, "part": part, "invoiceId": invoice.inserted_id})
             db.stockmovements.insert_one({"unit": n, "quantity": -1})
             db.counters.update_one({"_id": "crash"}, {"$inc": {"units": 1}})
         print(f"ack {n}", flush=True)

@@ -59,11 +59,24 @@ class MongoServer:
         log = open(self.workdir / "server.log", "ab")  # noqa: SIM115 - kept by the child
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "nx_27017.nx_27017", "--data-dir", str(self.data_dir),
-                 "--host", "127.0.0.1", "-p", str(self.port),
-                 "--pid-file", str(self.workdir / "server.pid"),
-                 "--log-file", str(self.workdir / "server-internal.log")],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    "-m",
+                    "nx_27017.nx_27017",
+                    "--data-dir",
+                    str(self.data_dir),
+                    "--host",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "--pid-file",
+                    str(self.workdir / "server.pid"),
+                    "--log-file",
+                    str(self.workdir / "server-internal.log"),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 cwd=self.workdir,
             )
         finally:
@@ -85,7 +98,8 @@ class MongoServer:
                 time.sleep(0.05)
                 continue
             client: MongoClient[dict[str, object]] = MongoClient(
-                self.url, serverSelectionTimeoutMS=2000)
+                self.url, serverSelectionTimeoutMS=2000
+            )
             try:
                 client.admin.command("ping")
                 return

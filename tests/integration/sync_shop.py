@@ -70,8 +70,9 @@ class Device:
         return ShopScope(self.ctx, self.client_id)
 
     def register(self, phone: str, name: str = "Test Shop") -> ObjectId:
-        shop = ShopService(self.ctx).register(phone=phone, owner_name="Owner Name",
-                                              business_name=name)
+        shop = ShopService(self.ctx).register(
+            phone=phone, owner_name="Owner Name", business_name=name
+        )
         self.client_id = shop["_id"]
         return self.client_id
 
@@ -80,8 +81,9 @@ class Device:
         from viveka_pos.services.auth import AuthService
         from viveka_pos.services.otp import MOCK_OTP, OtpService
 
-        auth = AuthService(self.ctx, OtpService(self.ctx, environ={"VIVEKA_OTP_MODE": "mock"},
-                                                bcrypt_rounds=4))
+        auth = AuthService(
+            self.ctx, OtpService(self.ctx, environ={"VIVEKA_OTP_MODE": "mock"}, bcrypt_rounds=4)
+        )
         shop = self.store.get("clients", self.client_id)
         assert shop is not None
         auth.start_login(shop["phoneNumber"])
@@ -89,8 +91,9 @@ class Device:
 
     def engine(self, remote: RemoteDatabase, **options: Any) -> SyncEngine:
         assert self.client_id is not None
-        return SyncEngine(self.store, remote, self.client_id, self.device_id,
-                          rules=SHOP_RULES, **options)
+        return SyncEngine(
+            self.store, remote, self.client_id, self.device_id, rules=SHOP_RULES, **options
+        )
 
     def sync(self, url: str, database: str, **options: Any) -> Any:
         remote = connect(url, database, timeout_ms=2000)
@@ -107,18 +110,40 @@ class Device:
         item_id = ObjectId()
         at = now()
         with self.store.unit_of_work() as db:
-            db.items.insert_one({
-                "_id": item_id, "clientId": self.client_id, "groupId": None, "name": name,
-                "price": price, "dealerIds": [], "stock": stock, "lowStockQuantity": 5,
-                "unit": "nos", "description": "", "isActive": True, "code": code,
-                "hsnCode": "", "gstRate": 0, "createdAt": at, "updatedAt": at,
-            })
-            db.stockmovements.insert_one({
-                "_id": opening_movement_id(item_id), "clientId": self.client_id,
-                "itemId": item_id, "quantity": stock, "reason": "opening",
-                "refCollection": "", "refId": None, "note": "", "createdAt": at,
-                "deviceId": self.device_id,
-            })
+            db.items.insert_one(
+                {
+                    "_id": item_id,
+                    "clientId": self.client_id,
+                    "groupId": None,
+                    "name": name,
+                    "price": price,
+                    "dealerIds": [],
+                    "stock": stock,
+                    "lowStockQuantity": 5,
+                    "unit": "nos",
+                    "description": "",
+                    "isActive": True,
+                    "code": code,
+                    "hsnCode": "",
+                    "gstRate": 0,
+                    "createdAt": at,
+                    "updatedAt": at,
+                }
+            )
+            db.stockmovements.insert_one(
+                {
+                    "_id": opening_movement_id(item_id),
+                    "clientId": self.client_id,
+                    "itemId": item_id,
+                    "quantity": stock,
+                    "reason": "opening",
+                    "refCollection": "",
+                    "refId": None,
+                    "note": "",
+                    "createdAt": at,
+                    "deviceId": self.device_id,
+                }
+            )
         self.ledger.initial_stock[item_id] = stock
         return item_id
 
@@ -126,19 +151,36 @@ class Device:
         customer_id = ObjectId()
         at = now()
         with self.store.unit_of_work() as db:
-            db.clientCustomers.insert_one({
-                "_id": customer_id, "clientId": self.client_id, "phoneNumber": phone,
-                "name": name, "address": "", "emailId": "", "gstNo": "", "stateCode": "",
-                "firstSeenAt": at, "lastPurchaseAt": None, "updatedAt": at, **extra,
-            })
+            db.clientCustomers.insert_one(
+                {
+                    "_id": customer_id,
+                    "clientId": self.client_id,
+                    "phoneNumber": phone,
+                    "name": name,
+                    "address": "",
+                    "emailId": "",
+                    "gstNo": "",
+                    "stateCode": "",
+                    "firstSeenAt": at,
+                    "lastPurchaseAt": None,
+                    "updatedAt": at,
+                    **extra,
+                }
+            )
         self.ledger.phones.add(phone)
         return customer_id
 
     def customer_by_phone(self, phone: str) -> dict[str, Any] | None:
         return self.store.db.clientCustomers.find_one({"phoneNumber": phone})
 
-    def sell(self, item_id: ObjectId, qty: int, *, paid: int | None = None,
-             customer_id: ObjectId | None = None) -> dict[str, Any]:
+    def sell(
+        self,
+        item_id: ObjectId,
+        qty: int,
+        *,
+        paid: int | None = None,
+        customer_id: ObjectId | None = None,
+    ) -> dict[str, Any]:
         """One bill: invoice, stock movement and item stock, payment, purchase history."""
         item = self.store.get("items", item_id)
         assert item is not None
@@ -149,31 +191,61 @@ class Device:
         number = format_invoice_number(self.series, FY, seq)
         at = now()
         invoice = {
-            "_id": ObjectId(), "clientId": self.client_id,
+            "_id": ObjectId(),
+            "clientId": self.client_id,
             "clientCustomerId": customer_id,
             "clientCustomerName": (customer or {}).get("name", ""),
             "clientCustomerPhone": (customer or {}).get("phoneNumber", ""),
-            "invoiceNumber": number, "invoiceDate": "2025-06-01", "dueDate": "2025-07-01",
-            "subtotal": rupees(total), "totalTax": 0, "totalDiscount": 0,
-            "totalAmount": rupees(total), "paidAmount": 0, "isFinalized": False, "notes": "",
-            "products": [{
-                "productId": item_id, "itemName": item["name"], "itemGroup": "",
-                "quantity": qty, "costPerUnit": item["price"], "unit": "nos", "hsnCode": "",
-                "gstRate": 0, "grossAmount": rupees(total), "discount": 0,
-                "taxableValue": rupees(total), "cgst": 0, "sgst": 0, "igst": 0,
-                "lineTotal": rupees(total),
-            }],
-            "generatedAt": at, "deviceId": self.device_id, "series": self.series,
-            "financialYear": FY, "sequence": seq, "supplyType": "intra",
+            "invoiceNumber": number,
+            "invoiceDate": "2025-06-01",
+            "dueDate": "2025-07-01",
+            "subtotal": rupees(total),
+            "totalTax": 0,
+            "totalDiscount": 0,
+            "totalAmount": rupees(total),
+            "paidAmount": 0,
+            "isFinalized": False,
+            "notes": "",
+            "products": [
+                {
+                    "productId": item_id,
+                    "itemName": item["name"],
+                    "itemGroup": "",
+                    "quantity": qty,
+                    "costPerUnit": item["price"],
+                    "unit": "nos",
+                    "hsnCode": "",
+                    "gstRate": 0,
+                    "grossAmount": rupees(total),
+                    "discount": 0,
+                    "taxableValue": rupees(total),
+                    "cgst": 0,
+                    "sgst": 0,
+                    "igst": 0,
+                    "lineTotal": rupees(total),
+                }
+            ],
+            "generatedAt": at,
+            "deviceId": self.device_id,
+            "series": self.series,
+            "financialYear": FY,
+            "sequence": seq,
+            "supplyType": "intra",
         }
         invoice["prevHash"] = self.last_hash
         invoice["hash"] = invoice_hash(invoice, self.last_hash)
         with self.store.unit_of_work() as db:
             db.invoices.insert_one(invoice)
             fresh = db.items.find_one({"_id": item_id})
-            record_movement(self.scope, fresh, Decimal(-qty), "sale",
-                            ref_collection="invoices", ref_id=invoice["_id"],
-                            allow_negative=True)
+            record_movement(
+                self.scope,
+                fresh,
+                Decimal(-qty),
+                "sale",
+                ref_collection="invoices",
+                ref_id=invoice["_id"],
+                allow_negative=True,
+            )
             if paid_paise:
                 self._payment(db, invoice, paid_paise, at)
             apply_payments(db, invoice, at)
@@ -193,11 +265,18 @@ class Device:
         self.ledger.paid[invoice_id] += paise
 
     def _payment(self, db: Any, invoice: dict[str, Any], paise: int, at: datetime) -> None:
-        db.payments.insert_one({
-            "_id": ObjectId(), "clientId": self.client_id, "invoiceId": invoice["_id"],
-            "amount": rupees(paise), "method": "cash", "note": "", "paidAt": at,
-            "deviceId": self.device_id,
-        })
+        db.payments.insert_one(
+            {
+                "_id": ObjectId(),
+                "clientId": self.client_id,
+                "invoiceId": invoice["_id"],
+                "amount": rupees(paise),
+                "method": "cash",
+                "note": "",
+                "paidAt": at,
+                "deviceId": self.device_id,
+            }
+        )
 
 
 def shop_snapshot(store: Store, client_id: ObjectId) -> dict[str, dict[Any, dict[str, Any]]]:
@@ -215,19 +294,22 @@ def shop_snapshot(store: Store, client_id: ObjectId) -> dict[str, dict[Any, dict
     return snapshot
 
 
-def remote_snapshot(remote: RemoteDatabase, client_id: ObjectId,
-                    strip: bool = True) -> dict[str, dict[Any, dict[str, Any]]]:
+def remote_snapshot(
+    remote: RemoteDatabase, client_id: ObjectId, strip: bool = True
+) -> dict[str, dict[Any, dict[str, Any]]]:
     from viveka_pos.store.schema import SYNCED
     from viveka_pos.sync.stamps import SYNC_FIELDS
 
     snapshot: dict[str, dict[Any, dict[str, Any]]] = {}
     for name in sorted(SYNCED):
-        query: dict[str, Any] = ({"_id": client_id} if name == "clients"
-                                 else {"clientId": {"$in": [client_id]}})
+        query: dict[str, Any] = (
+            {"_id": client_id} if name == "clients" else {"clientId": {"$in": [client_id]}}
+        )
         docs = {}
         for doc in remote.collection(name).find(query):
-            docs[doc["_id"]] = ({k: v for k, v in doc.items() if k not in SYNC_FIELDS}
-                                if strip else doc)
+            docs[doc["_id"]] = (
+                {k: v for k, v in doc.items() if k not in SYNC_FIELDS} if strip else doc
+            )
         snapshot[name] = docs
     return snapshot
 
@@ -246,8 +328,11 @@ def offline_work(dev: Device, rng: random.Random, steps: int) -> None:
             if rng.random() < 0.6:
                 phone = rng.choice(PHONES)
                 found = dev.customer_by_phone(phone)
-                customer = found["_id"] if found else dev.add_customer(
-                    phone, rng.choice(["", "Asha", "Ravi"]))
+                customer = (
+                    found["_id"]
+                    if found
+                    else dev.add_customer(phone, rng.choice(["", "Asha", "Ravi"]))
+                )
             item = dev.store.get("items", rng.choice(items))
             assert item is not None
             qty = rng.randint(1, 3)
@@ -255,8 +340,11 @@ def offline_work(dev: Device, rng: random.Random, steps: int) -> None:
             paid = rng.choice([total, 0, total // 2])
             dev.sell(item["_id"], qty, paid=paid, customer_id=customer)
         elif roll < 0.75:
-            open_bills = [d for d in dev.store.iter_docs("invoices")
-                          if paise_of(d["paidAmount"]) < paise_of(d["totalAmount"])]
+            open_bills = [
+                d
+                for d in dev.store.iter_docs("invoices")
+                if paise_of(d["paidAmount"]) < paise_of(d["totalAmount"])
+            ]
             if open_bills:
                 bill = rng.choice(open_bills)
                 balance = paise_of(bill["totalAmount"]) - paise_of(bill["paidAmount"])
@@ -268,12 +356,21 @@ def offline_work(dev: Device, rng: random.Random, steps: int) -> None:
                 dev.add_customer(phone, rng.choice(["Meena", "", "Kiran"]), address="Street 1")
             else:
                 with dev.store.unit_of_work() as db:
-                    db.clientCustomers.update_one({"_id": found["_id"]}, {"$set": {
-                        "name": rng.choice(["Meena K", "Kiran", "Asha R"]), "updatedAt": now()}})
+                    db.clientCustomers.update_one(
+                        {"_id": found["_id"]},
+                        {
+                            "$set": {
+                                "name": rng.choice(["Meena K", "Kiran", "Asha R"]),
+                                "updatedAt": now(),
+                            }
+                        },
+                    )
         elif items:
             with dev.store.unit_of_work() as db:
-                db.items.update_one({"_id": rng.choice(items)}, {"$set": {
-                    "price": rng.choice([100, 120, 150]), "updatedAt": now()}})
+                db.items.update_one(
+                    {"_id": rng.choice(items)},
+                    {"$set": {"price": rng.choice([100, 120, 150]), "updatedAt": now()}},
+                )
 
 
 def settle(devices: list[Device], syncs: dict[str, Any], rounds: int = 6) -> None:
@@ -282,8 +379,7 @@ def settle(devices: list[Device], syncs: dict[str, Any], rounds: int = 6) -> Non
         moved = 0
         for dev in devices:
             report: SyncReport = syncs[dev.device_id]()
-            moved += report.pushed + report.pull.applied + report.pull.deleted + \
-                report.pull.merged
+            moved += report.pushed + report.pull.applied + report.pull.deleted + report.pull.merged
         if moved == 0:
             return
     raise AssertionError("sync did not settle")
@@ -307,8 +403,11 @@ def check_converged(devices: list[Device], remote: RemoteDatabase, ledger: Ledge
     for invoice_id, doc in invoices.items():
         assert paise_of(doc["paidAmount"]) == ledger.paid[invoice_id]
         assert doc["isFinalized"] == (ledger.paid[invoice_id] >= ledger.totals[invoice_id])
-        paid = sum(paise_of(p["amount"]) for p in expected["payments"].values()
-                   if p["invoiceId"] == invoice_id)
+        paid = sum(
+            paise_of(p["amount"])
+            for p in expected["payments"].values()
+            if p["invoiceId"] == invoice_id
+        )
         assert paid == ledger.paid[invoice_id]
     for item_id, initial in ledger.initial_stock.items():
         doc = expected["items"][item_id]
@@ -318,12 +417,12 @@ def check_converged(devices: list[Device], remote: RemoteDatabase, ledger: Ledge
     assert sorted(phones) == sorted(set(phones)) == sorted(ledger.phones)
     for doc in invoices.values():
         if doc["clientCustomerId"] is not None:
-            assert customers[doc["clientCustomerId"]]["phoneNumber"] == \
-                doc["clientCustomerPhone"]
+            assert customers[doc["clientCustomerId"]]["phoneNumber"] == doc["clientCustomerPhone"]
     for history in expected["purchasehistories"].values():
         assert history["clientCustomerId"] in customers
     series = sorted({d["series"] for d in invoices.values()})
     for name in series:
-        chain = sorted((d for d in invoices.values() if d["series"] == name),
-                       key=lambda d: d["sequence"])
+        chain = sorted(
+            (d for d in invoices.values() if d["series"] == name), key=lambda d: d["sequence"]
+        )
         assert verify_chain(chain) == []

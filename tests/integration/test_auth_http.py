@@ -76,8 +76,9 @@ def wrong_code(code: str) -> str:
 # ----------------------------------------------------------------------- OTP over HTTP
 
 
-def test_send_and_verify_over_http(otp: OtpService, fake: FakeTwoFactorServer,
-                                   store: Store) -> None:
+def test_send_and_verify_over_http(
+    otp: OtpService, fake: FakeTwoFactorServer, store: Store
+) -> None:
     challenge = otp.send(PHONE, "login")
     assert not challenge.mock  # a configured key is used; demo mode is never the default
     [sms] = fake.sent
@@ -93,8 +94,9 @@ def test_send_and_verify_over_http(otp: OtpService, fake: FakeTwoFactorServer,
         otp.verify(PHONE, "login", sms.otp)  # used up
 
 
-def test_each_send_makes_a_new_random_otp(otp: OtpService, fake: FakeTwoFactorServer,
-                                          clock: FixedClock) -> None:
+def test_each_send_makes_a_new_random_otp(
+    otp: OtpService, fake: FakeTwoFactorServer, clock: FixedClock
+) -> None:
     codes = set()
     for _ in range(4):
         otp.send(PHONE, "login")
@@ -107,10 +109,12 @@ def test_each_send_makes_a_new_random_otp(otp: OtpService, fake: FakeTwoFactorSe
     otp.verify(PHONE, "login", fake.last_otp(PHONE))
 
 
-def test_template_and_digits_are_configurable(ctx: ServiceContext, fake: FakeTwoFactorServer,
-                                              store: Store) -> None:
-    DeviceSettings(store).update(twoFactorApiKey=KEY, twoFactorBaseUrl=fake.base_url,
-                                 twoFactorTemplate="VIVEKA_OTP")
+def test_template_and_digits_are_configurable(
+    ctx: ServiceContext, fake: FakeTwoFactorServer, store: Store
+) -> None:
+    DeviceSettings(store).update(
+        twoFactorApiKey=KEY, twoFactorBaseUrl=fake.base_url, twoFactorTemplate="VIVEKA_OTP"
+    )
     four = OtpService(ctx, environ={}, bcrypt_rounds=4, digits=4)
     challenge = four.send(PHONE, "register")
     assert challenge.digits == 4
@@ -138,16 +142,16 @@ def test_wrong_otps_count_and_the_sixth_try_is_refused(
     assert sessions(store)[0]["attempts"] == 5
 
 
-def test_expiry_over_http(otp: OtpService, fake: FakeTwoFactorServer,
-                          clock: FixedClock) -> None:
+def test_expiry_over_http(otp: OtpService, fake: FakeTwoFactorServer, clock: FixedClock) -> None:
     otp.send(PHONE, "login")
     clock.advance(minutes=10)
     with pytest.raises(OtpError, match="OTP expired — request a new one"):
         otp.verify(PHONE, "login", fake.last_otp(PHONE))
 
 
-def test_resend_cool_down_sends_no_sms(otp: OtpService, fake: FakeTwoFactorServer,
-                                       clock: FixedClock) -> None:
+def test_resend_cool_down_sends_no_sms(
+    otp: OtpService, fake: FakeTwoFactorServer, clock: FixedClock
+) -> None:
     otp.send(PHONE, "login")
     clock.advance(seconds=7)
     with pytest.raises(OtpCooldownError, match="Wait 23 s before asking for a new OTP"):
@@ -159,8 +163,7 @@ def test_resend_cool_down_sends_no_sms(otp: OtpService, fake: FakeTwoFactorServe
     otp.verify(PHONE, "login", fake.sent[1].otp)
 
 
-def _break(fake: FakeTwoFactorServer, failure: str, otp_service: OtpService,
-           store: Store) -> None:
+def _break(fake: FakeTwoFactorServer, failure: str, otp_service: OtpService, store: Store) -> None:
     if failure == "invalid key":
         DeviceSettings(store).update(twoFactorApiKey="revoked-key-000000000")
     elif failure == "no balance":
@@ -181,8 +184,13 @@ FAILURES = [
 
 @pytest.mark.parametrize(("failure", "error_type", "words"), FAILURES)
 def test_failed_sends_explain_and_change_no_session(
-    otp: OtpService, fake: FakeTwoFactorServer, store: Store, clock: FixedClock,
-    failure: str, error_type: type[SmsError], words: str,
+    otp: OtpService,
+    fake: FakeTwoFactorServer,
+    store: Store,
+    clock: FixedClock,
+    failure: str,
+    error_type: type[SmsError],
+    words: str,
 ) -> None:
     otp.send(PHONE, "login")
     first_code = fake.last_otp(PHONE)
@@ -202,8 +210,12 @@ def test_failed_sends_explain_and_change_no_session(
 
 @pytest.mark.parametrize(("failure", "error_type", "words"), FAILURES)
 def test_a_failed_first_send_leaves_nothing_behind(
-    otp: OtpService, fake: FakeTwoFactorServer, store: Store,
-    failure: str, error_type: type[SmsError], words: str,
+    otp: OtpService,
+    fake: FakeTwoFactorServer,
+    store: Store,
+    failure: str,
+    error_type: type[SmsError],
+    words: str,
 ) -> None:
     _break(fake, failure, otp, store)
     with pytest.raises(error_type):
@@ -215,8 +227,9 @@ def test_a_failed_first_send_leaves_nothing_behind(
     assert len(sessions(store)) == 1
 
 
-def test_no_key_and_no_demo_mode_says_so(ctx: ServiceContext, fake: FakeTwoFactorServer,
-                                         store: Store) -> None:
+def test_no_key_and_no_demo_mode_says_so(
+    ctx: ServiceContext, fake: FakeTwoFactorServer, store: Store
+) -> None:
     DeviceSettings(store).update(twoFactorBaseUrl=fake.base_url)
     service = OtpService(ctx, environ={}, bcrypt_rounds=4)
     with pytest.raises(SmsConfigError) as caught:
@@ -226,19 +239,27 @@ def test_no_key_and_no_demo_mode_says_so(ctx: ServiceContext, fake: FakeTwoFacto
     assert sessions(store) == []
 
 
-def test_environment_overrides_the_pc_settings(ctx: ServiceContext, fake: FakeTwoFactorServer,
-                                               store: Store) -> None:
-    DeviceSettings(store).update(otpMode="mock", twoFactorApiKey="stale-key-0000000000",
-                                 twoFactorBaseUrl="http://127.0.0.1:9")
-    env = {"VIVEKA_OTP_MODE": "sms", "VIVEKA_2FACTOR_API_KEY": KEY,
-           "VIVEKA_2FACTOR_BASE_URL": fake.base_url}
+def test_environment_overrides_the_pc_settings(
+    ctx: ServiceContext, fake: FakeTwoFactorServer, store: Store
+) -> None:
+    DeviceSettings(store).update(
+        otpMode="mock",
+        twoFactorApiKey="stale-key-0000000000",
+        twoFactorBaseUrl="http://127.0.0.1:9",
+    )
+    env = {
+        "VIVEKA_OTP_MODE": "sms",
+        "VIVEKA_2FACTOR_API_KEY": KEY,
+        "VIVEKA_2FACTOR_BASE_URL": fake.base_url,
+    }
     service = OtpService(ctx, environ=env, bcrypt_rounds=4)
     assert not service.send(PHONE, "login").mock
     assert len(fake.sent) == 1
 
 
-def test_demo_mode_sends_nothing(ctx: ServiceContext, fake: FakeTwoFactorServer,
-                                 store: Store) -> None:
+def test_demo_mode_sends_nothing(
+    ctx: ServiceContext, fake: FakeTwoFactorServer, store: Store
+) -> None:
     DeviceSettings(store).update(twoFactorApiKey=KEY, twoFactorBaseUrl=fake.base_url)
     service = OtpService(ctx, environ={"VIVEKA_OTP_MODE": "mock"}, bcrypt_rounds=4)
     assert service.send(PHONE, "login").mock
@@ -247,7 +268,10 @@ def test_demo_mode_sends_nothing(ctx: ServiceContext, fake: FakeTwoFactorServer,
 
 
 def test_key_and_otp_never_reach_the_logs(
-    otp: OtpService, fake: FakeTwoFactorServer, store: Store, clock: FixedClock,
+    otp: OtpService,
+    fake: FakeTwoFactorServer,
+    store: Store,
+    clock: FixedClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -275,8 +299,9 @@ def test_key_and_otp_never_reach_the_logs(
 # ----------------------------------------------------------------------- auth over HTTP
 
 
-def test_register_and_login_with_sms(ctx: ServiceContext, otp: OtpService,
-                                     fake: FakeTwoFactorServer, clock: FixedClock) -> None:
+def test_register_and_login_with_sms(
+    ctx: ServiceContext, otp: OtpService, fake: FakeTwoFactorServer, clock: FixedClock
+) -> None:
     auth = AuthService(ctx, otp)
     auth.start_register(PHONE)
     shop = auth.register(PHONE, fake.last_otp(PHONE), "Asha Kulkarni", "Asha Auto Spares")
@@ -293,17 +318,31 @@ def test_register_and_login_with_sms(ctx: ServiceContext, otp: OtpService,
 # rest call the same entry point in this process, which is much faster.
 
 
-def run_cli(data_dir: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    data_dir: Path,
+    *args: str,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir), *args],
-        input=stdin, capture_output=True, text=True, encoding="utf-8", timeout=60, cwd=REPO_ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        cwd=REPO_ROOT,
         env={**os.environ, **(env or {})},
     )
 
 
-def call_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-             data_dir: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
+def call_cli(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    data_dir: Path,
+    *args: str,
+    stdin: str = "",
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     code = cli_main(["--data-dir", str(data_dir), *args])
     out, err = capsys.readouterr()
@@ -311,8 +350,15 @@ def call_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 
 
 MOCK = {"VIVEKA_OTP_MODE": "mock"}
-REGISTER = ("register", "--phone", PHONE, "--owner", "Asha Kulkarni",
-            "--business", "Asha Auto Spares")
+REGISTER = (
+    "register",
+    "--phone",
+    PHONE,
+    "--owner",
+    "Asha Kulkarni",
+    "--business",
+    "Asha Auto Spares",
+)
 
 
 @pytest.fixture
@@ -334,7 +380,9 @@ def test_cli_register_and_login_with_otp_in_demo_mode(tmp_path: Path) -> None:
 
 
 def test_cli_whoami_logout_and_a_second_registration(
-    tmp_path: Path, demo_env: None, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    demo_env: None,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     data = tmp_path / "shop"
@@ -342,10 +390,13 @@ def test_cli_whoami_logout_and_a_second_registration(
     code, _, err = call_cli(monkeypatch, capsys, data, *REGISTER, "--otp", "1234")
     assert code == 1
     assert err.splitlines()[-1] == (
-        "error: phoneNumber: a shop is already registered with this number — log in instead")
+        "error: phoneNumber: a shop is already registered with this number — log in instead"
+    )
     code, _, err = call_cli(monkeypatch, capsys, data, "whoami")
-    assert (code, err) == (1, "error: not logged in on this computer (viveka-pos login "
-                              "--phone PHONE)\n")
+    assert (code, err) == (
+        1,
+        "error: not logged in on this computer (viveka-pos login --phone PHONE)\n",
+    )
     assert call_cli(monkeypatch, capsys, data, "login", "--phone", PHONE, "--otp", "1234")[0] == 0
     code, out, _ = call_cli(monkeypatch, capsys, data, "whoami")
     assert code == 0
@@ -356,7 +407,9 @@ def test_cli_whoami_logout_and_a_second_registration(
 
 
 def test_cli_prompts_for_the_otp_and_asks_again_after_a_wrong_one(
-    tmp_path: Path, demo_env: None, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    demo_env: None,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     data = tmp_path / "shop"
@@ -376,12 +429,15 @@ def test_cli_end_of_input_exits_with_one_line(tmp_path: Path) -> None:
 
 
 def test_cli_stops_asking_once_the_otp_is_dead(
-    tmp_path: Path, demo_env: None, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    demo_env: None,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     data = tmp_path / "shop"
-    code, out, err = call_cli(monkeypatch, capsys, data, *REGISTER,
-                              stdin="1111\n2222\n3333\n4444\n5555\n1234\n")
+    code, out, err = call_cli(
+        monkeypatch, capsys, data, *REGISTER, stdin="1111\n2222\n3333\n4444\n5555\n1234\n"
+    )
     assert code == 1
     assert out == ""
     assert err.count("Enter the OTP") == 5  # the sixth line is never read
@@ -393,16 +449,22 @@ def test_cli_stops_asking_once_the_otp_is_dead(
 
 
 def test_cli_with_sms_through_the_fake_provider(
-    tmp_path: Path, fake: FakeTwoFactorServer, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    fake: FakeTwoFactorServer,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     data = tmp_path / "shop"
-    env = {"VIVEKA_2FACTOR_API_KEY": KEY, "VIVEKA_2FACTOR_BASE_URL": fake.base_url,
-           "VIVEKA_OTP_MODE": ""}
+    env = {
+        "VIVEKA_2FACTOR_API_KEY": KEY,
+        "VIVEKA_2FACTOR_BASE_URL": fake.base_url,
+        "VIVEKA_OTP_MODE": "",
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    code, out, err = call_cli(monkeypatch, capsys, data, "send-otp", "--phone", PHONE,
-                              "--purpose", "register")
+    code, out, err = call_cli(
+        monkeypatch, capsys, data, "send-otp", "--phone", PHONE, "--purpose", "register"
+    )
     assert code == 0, err
     assert "OTP sent to ******3210; it is valid for 10 minutes." in out
     assert "Demo mode" not in err
@@ -412,12 +474,16 @@ def test_cli_with_sms_through_the_fake_provider(
     # Interactive login in a real process: the OTP is typed after the SMS has gone out.
     proc = subprocess.Popen(
         [sys.executable, "-m", "viveka_pos", "--data-dir", str(data), "login", "--phone", PHONE],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        encoding="utf-8", cwd=REPO_ROOT, env={**os.environ, **env},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
     )
     try:
-        wait_for(lambda: len(fake.sent) >= 2 or proc.poll() is not None, 30,
-                 what="the login SMS")
+        wait_for(lambda: len(fake.sent) >= 2 or proc.poll() is not None, 30, what="the login SMS")
         out, err = proc.communicate(fake.last_otp(PHONE) + "\n", timeout=30)
     finally:
         if proc.poll() is None:
@@ -428,25 +494,36 @@ def test_cli_with_sms_through_the_fake_provider(
     for secret in (KEY, *(sms.otp for sms in fake.sent)):
         assert secret not in out + err
 
-    code, _, err = call_cli(monkeypatch, capsys, data, "login", "--phone", PHONE,
-                            "--otp", "123456")
+    code, _, err = call_cli(monkeypatch, capsys, data, "login", "--phone", PHONE, "--otp", "123456")
     assert code == 1
     assert "run without --otp, or use send-otp" in err
 
 
 def test_cli_without_sms_setup_explains_in_one_line(tmp_path: Path) -> None:
-    result = run_cli(tmp_path / "shop", "send-otp", "--phone", PHONE, "--purpose", "register",
-                     env={"VIVEKA_OTP_MODE": "", "VIVEKA_2FACTOR_API_KEY": ""})
+    result = run_cli(
+        tmp_path / "shop",
+        "send-otp",
+        "--phone",
+        PHONE,
+        "--purpose",
+        "register",
+        env={"VIVEKA_OTP_MODE": "", "VIVEKA_2FACTOR_API_KEY": ""},
+    )
     assert result.returncode == 1
     assert result.stderr == f"error: {NOT_SET_UP}\n"
 
 
-def test_cli_reports_a_provider_refusal_in_one_line(tmp_path: Path,
-                                                    fake: FakeTwoFactorServer) -> None:
-    env = {"VIVEKA_2FACTOR_API_KEY": "revoked-key-123456789", "VIVEKA_OTP_MODE": "",
-           "VIVEKA_2FACTOR_BASE_URL": fake.base_url}
-    result = run_cli(tmp_path / "shop", "send-otp", "--phone", PHONE, "--purpose", "register",
-                     env=env)
+def test_cli_reports_a_provider_refusal_in_one_line(
+    tmp_path: Path, fake: FakeTwoFactorServer
+) -> None:
+    env = {
+        "VIVEKA_2FACTOR_API_KEY": "revoked-key-123456789",
+        "VIVEKA_OTP_MODE": "",
+        "VIVEKA_2FACTOR_BASE_URL": fake.base_url,
+    }
+    result = run_cli(
+        tmp_path / "shop", "send-otp", "--phone", PHONE, "--purpose", "register", env=env
+    )
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
     assert line.startswith("error: SMS provider refused the request: Invalid API Key")

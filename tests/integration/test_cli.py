@@ -12,9 +12,14 @@ from pypdf import PdfReader
 
 
 def cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir),
-                           *args], capture_output=True, text=True, encoding="utf-8",
-                          input=stdin, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        input=stdin,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +32,37 @@ def shop_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_item_customer_bill_pay_verify(shop_dir: Path, tmp_path: Path) -> None:
-    assert cli(shop_dir, "item", "add", "--name", "Carburetor", "--price", "2500", "--code",
-               "CARB", "--stock", "50", "--gst", "0").returncode == 0
+    assert (
+        cli(
+            shop_dir,
+            "item",
+            "add",
+            "--name",
+            "Carburetor",
+            "--price",
+            "2500",
+            "--code",
+            "CARB",
+            "--stock",
+            "50",
+            "--gst",
+            "0",
+        ).returncode
+        == 0
+    )
     added = cli(shop_dir, "customer", "add", "--phone", "9891112222", "--name", "Bob Smith")
     assert added.returncode == 0, added.stderr
-    bill = cli(shop_dir, "bill", "--customer", "9891112222", "--item", "CARB=2", "--pay",
-               "2000", "--json")
+    bill = cli(
+        shop_dir, "bill", "--customer", "9891112222", "--item", "CARB=2", "--pay", "2000", "--json"
+    )
     assert bill.returncode == 0, bill.stderr
     invoice = json.loads(bill.stdout)
-    assert (invoice["totalAmount"], invoice["paidAmount"], invoice["balance"],
-            invoice["isFinalized"]) == (5000, 2000, 3000, False)
+    assert (
+        invoice["totalAmount"],
+        invoice["paidAmount"],
+        invoice["balance"],
+        invoice["isFinalized"],
+    ) == (5000, 2000, 3000, False)
     assert invoice["lines"][0]["code"] == "CARB"
     number = invoice["invoiceNumber"]
     paid = cli(shop_dir, "pay", number, "3000", "--method", "upi")
@@ -50,17 +76,21 @@ def test_item_customer_bill_pay_verify(shop_dir: Path, tmp_path: Path) -> None:
     assert number in text and "Five Thousand" in text
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("item", "add", "--name", "X", "--price", "1"), "name: must have at least 2"),
-    (("item", "add", "--name", "Nut", "--price", "-3"), "price: cannot be negative"),
-    (("customer", "add", "--phone", "12345"), "phoneNumber: must have at least 10 digits"),
-    (("bill", "--item", "NOPE=1"), "code: no active item with code 'NOPE'"),
-    (("bill", "--item", "CARB"), "write it as CODE=QUANTITY"),
-    (("pay", "A/0000/00001", "10"), "no invoice"),
-    (("import-items", "/nonexistent.csv"), "no such file"),
-])
-def test_bad_input_gives_one_line_and_nonzero_exit(shop_dir: Path, args: tuple,
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("item", "add", "--name", "X", "--price", "1"), "name: must have at least 2"),
+        (("item", "add", "--name", "Nut", "--price", "-3"), "price: cannot be negative"),
+        (("customer", "add", "--phone", "12345"), "phoneNumber: must have at least 10 digits"),
+        (("bill", "--item", "NOPE=1"), "code: no active item with code 'NOPE'"),
+        (("bill", "--item", "CARB"), "write it as CODE=QUANTITY"),
+        (("pay", "A/0000/00001", "10"), "no invoice"),
+        (("import-items", "/nonexistent.csv"), "no such file"),
+    ],
+)
+def test_bad_input_gives_one_line_and_nonzero_exit(
+    shop_dir: Path, args: tuple, message: str
+) -> None:
     result = cli(shop_dir, *args)
     assert result.returncode != 0
     assert message in result.stderr
@@ -124,8 +154,9 @@ def test_reports_as_table_json_csv_and_pdf(tmp_path: Path) -> None:
     assert as_json["report"] == "gst" and as_json["columns"][0] == "gst_rate"
     for row in as_json["rows"]:
         assert round(row["cgst"] + row["sgst"] + row["igst"], 2) == row["total_tax"]
-    history = json.loads(cli(data, "report", "history", "--customer", "9845012345",
-                             "--json").stdout)
+    history = json.loads(
+        cli(data, "report", "history", "--customer", "9845012345", "--json").stdout
+    )
     assert all(isinstance(r["total"], float) for r in history["rows"])
     csv_file = tmp_path / "stock.csv"
     assert cli(data, "report", "stock", "--csv", str(csv_file)).returncode == 0

@@ -12,20 +12,64 @@ from pypdf import PdfReader
 
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir),
-                           *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("returns")
     assert cli(data, "demo", "--empty").returncode == 0
-    for args in (("item", "add", "--name", "Brake Pad Set", "--price", "1000", "--code", "BP",
-                  "--stock", "10", "--gst", "18", "--hsn", "87083000"),
-                 ("item", "add", "--name", "Gold Ring", "--price", "50000", "--code", "GR",
-                  "--stock", "5", "--gst", "3", "--hsn", "71131910"),
-                 ("customer", "add", "--phone", "9800000003", "--name", "Sunil Patil",
-                  "--address", "7 MG Road, Pune", "--state", "Maharashtra")):
+    for args in (
+        (
+            "item",
+            "add",
+            "--name",
+            "Brake Pad Set",
+            "--price",
+            "1000",
+            "--code",
+            "BP",
+            "--stock",
+            "10",
+            "--gst",
+            "18",
+            "--hsn",
+            "87083000",
+        ),
+        (
+            "item",
+            "add",
+            "--name",
+            "Gold Ring",
+            "--price",
+            "50000",
+            "--code",
+            "GR",
+            "--stock",
+            "5",
+            "--gst",
+            "3",
+            "--hsn",
+            "71131910",
+        ),
+        (
+            "customer",
+            "add",
+            "--phone",
+            "9800000003",
+            "--name",
+            "Sunil Patil",
+            "--address",
+            "7 MG Road, Pune",
+            "--state",
+            "Maharashtra",
+        ),
+    ):
         done = cli(data, *args)
         assert done.returncode == 0, done.stderr
     return data
@@ -40,12 +84,12 @@ def _bill(shop: Path, *args: str) -> dict:
 def test_return_cancel_and_gstr1(shop: Path, tmp_path: Path) -> None:
     sale = _bill(shop, "--item", "BP=3", "--pay", "3540")
     number = sale["invoiceNumber"]
-    done = cli(shop, "return", number, "--item", "BP=1", "--method", "upi", "--reason", "extra",
-               "--json")
+    done = cli(
+        shop, "return", number, "--item", "BP=1", "--method", "upi", "--reason", "extra", "--json"
+    )
     assert done.returncode == 0, done.stderr
     note = json.loads(done.stdout)
-    assert (note["totalAmount"], note["refundAmount"], note["refundMethod"]) == (1180, 1180,
-                                                                                 "upi")
+    assert (note["totalAmount"], note["refundAmount"], note["refundMethod"]) == (1180, 1180, "upi")
     assert note["creditNoteNumber"].startswith("CN-")
 
     before = cli(shop, "report", "stock", "--json").stdout
@@ -59,8 +103,9 @@ def test_return_cancel_and_gstr1(shop: Path, tmp_path: Path) -> None:
         assert refused.returncode == 1 and message in refused.stderr, refused.stderr
     assert cli(shop, "report", "stock", "--json").stdout == before
 
-    big = _bill(shop, "--customer", "9800000003", "--item", "GR=1",
-                "--pay", "0")  # ₹51,500 at 3 %, on credit
+    big = _bill(
+        shop, "--customer", "9800000003", "--item", "GR=1", "--pay", "0"
+    )  # ₹51,500 at 3 %, on credit
     assert big["totalAmount"] == 51500
     cancelled = cli(shop, "cancel", big["invoiceNumber"], "--reason", "wrong item")
     assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout, cancelled.stderr
@@ -68,8 +113,7 @@ def test_return_cancel_and_gstr1(shop: Path, tmp_path: Path) -> None:
     assert refused.returncode == 1 and "is cancelled" in refused.stderr
 
     pdf = tmp_path / "cn.pdf"
-    made = cli(shop, "creditnote", "pdf", note["creditNoteNumber"], str(pdf), "--format",
-               "80mm")
+    made = cli(shop, "creditnote", "pdf", note["creditNoteNumber"], str(pdf), "--format", "80mm")
     assert made.returncode == 0, made.stderr
     assert "CREDIT NOTE" in PdfReader(pdf).pages[0].extract_text()
 
@@ -78,8 +122,18 @@ def test_return_cancel_and_gstr1(shop: Path, tmp_path: Path) -> None:
     done = cli(shop, "report", "gstr1", "--month", month, "--json", str(out))
     assert done.returncode == 0, done.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["b2cs"] == [{"sply_ty": "INTRA", "pos": "29", "typ": "OE", "rt": 18,
-                             "txval": 2000.0, "camt": 180.0, "samt": 180.0, "csamt": 0}]
+    assert data["b2cs"] == [
+        {
+            "sply_ty": "INTRA",
+            "pos": "29",
+            "typ": "OE",
+            "rt": 18,
+            "txval": 2000.0,
+            "camt": 180.0,
+            "samt": 180.0,
+            "csamt": 0,
+        }
+    ]
     docs = data["doc_issue"]["doc_det"][0]["docs"][0]
     assert (docs["totnum"], docs["cancel"], docs["net_issue"]) == (2, 1, 1)
     sheets = tmp_path / "sheets"

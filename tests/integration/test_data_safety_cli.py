@@ -94,8 +94,7 @@ def garbage_in_the_middle(db_file: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", [truncate, garbage_in_the_middle])
-def test_damaged_data_is_found_named_and_restored_from_the_cli(shop: Path,
-                                                               damage: Any) -> None:
+def test_damaged_data_is_found_named_and_restored_from_the_cli(shop: Path, damage: Any) -> None:
     backup = newest_backup(shop)
     assert cli(shop, "bill", "--item", "CARB=1").code == 0  # one bill after the backup
     damage(shop / DB)
@@ -138,7 +137,8 @@ def test_damaged_data_that_opens_is_kept_with_a_note(shop: Path) -> None:
 
 
 def test_restoring_another_shops_backup_over_damaged_data_asks_first(
-        shop: Path, tmp_path: Path) -> None:
+    shop: Path, tmp_path: Path
+) -> None:
     backup = other_shops_backup(tmp_path / "other")
     truncate(shop / DB)
     before = (shop / DB).read_bytes()
@@ -163,10 +163,21 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(A1:A9)", "-2+3", "@SUM(1)", "'=already q
 
 
 def test_export_neutralises_formula_cells_and_imports_back_unchanged(
-        shop: Path, tmp_path: Path) -> None:
+    shop: Path, tmp_path: Path
+) -> None:
     for number, name in enumerate(FORMULAS):
-        added = cli(shop, "item", "add", f"--name={name}", "--price", "10", "--code",
-                    f"F{number}", "--group", "=HYPERLINK(1)")
+        added = cli(
+            shop,
+            "item",
+            "add",
+            f"--name={name}",
+            "--price",
+            "10",
+            "--code",
+            f"F{number}",
+            "--group",
+            "=HYPERLINK(1)",
+        )
         assert added.code == 0, added.err
     out = tmp_path / "items.csv"
     assert cli(shop, "export-items", str(out)).code == 0
@@ -184,10 +195,10 @@ def test_export_neutralises_formula_cells_and_imports_back_unchanged(
 
 
 def test_report_csv_neutralises_formula_cells(shop: Path, tmp_path: Path) -> None:
-    assert cli(shop, "customer", "add", "--phone", "9891113333", "--name",
-               "=1+1 Traders").code == 0
-    assert cli(shop, "bill", "--customer", "9891113333", "--item", "CARB=1",
-               "--pay", "0").code == 0  # on credit: the bill is pending
+    assert cli(shop, "customer", "add", "--phone", "9891113333", "--name", "=1+1 Traders").code == 0
+    assert (
+        cli(shop, "bill", "--customer", "9891113333", "--item", "CARB=1", "--pay", "0").code == 0
+    )  # on credit: the bill is pending
     out = tmp_path / "pending.csv"
     assert cli(shop, "report", "pending", "--csv", str(out)).code == 0
     text = out.read_text(encoding="utf-8")
@@ -197,7 +208,7 @@ def test_report_csv_neutralises_formula_cells(shop: Path, tmp_path: Path) -> Non
 # ------------------------------------------------- 4: oversized CSV fields
 def test_an_oversized_csv_field_is_refused_by_its_line(shop: Path, tmp_path: Path) -> None:
     big = tmp_path / "big.csv"
-    big.write_text("code,name,price\nN1,Nut,5\nN2,\"" + "x" * 200_000 + "\",5\n")
+    big.write_text('code,name,price\nN1,Nut,5\nN2,"' + "x" * 200_000 + '",5\n')
     before = folder_bytes(shop, skip=(LOCK,))
     refused = cli(shop, "import-items", str(big))
     assert refused.code == 1 and "Traceback" not in refused.err
@@ -218,14 +229,15 @@ def test_path_errors_are_one_line_naming_the_path(shop: Path, tmp_path: Path) ->
         (("backup", str(long_name)), str(long_name), "name is too long"),
         (("export-items", str(tmp_path)), str(tmp_path), "is a folder"),
         (("export-items", str(a_file / "x.csv")), str(a_file), "is not a folder"),
-        (("export-items", str(tmp_path / "no" / "x.csv")), str(tmp_path / "no"),
-         "no such folder"),
+        (("export-items", str(tmp_path / "no" / "x.csv")), str(tmp_path / "no"), "no such folder"),
         (("export-items", f"{long_name}.csv"), f"{long_name}.csv", "name is too long"),
-        (("invoice", "pdf", number, "."), ".", "is a folder: give a file name, e.g. "
-                                              "A-2526-00001.pdf"),
+        (
+            ("invoice", "pdf", number, "."),
+            ".",
+            "is a folder: give a file name, e.g. A-2526-00001.pdf",
+        ),
         (("invoice", "pdf", number, str(tmp_path)), str(tmp_path), "is a folder"),
-        (("invoice", "pdf", number, f"{long_name}.pdf"), f"{long_name}.pdf",
-         "name is too long"),
+        (("invoice", "pdf", number, f"{long_name}.pdf"), f"{long_name}.pdf", "name is too long"),
         (("report", "stock", "--csv", str(tmp_path)), str(tmp_path), "is a folder"),
         (("import-items", str(tmp_path)), str(tmp_path), "is a folder"),
         (("restore", str(a_file)), str(a_file), "not a Viveka POS backup folder"),
@@ -242,16 +254,30 @@ def test_path_errors_are_one_line_naming_the_path(shop: Path, tmp_path: Path) ->
 def test_a_refused_item_does_not_leave_its_new_group_behind(shop: Path) -> None:
     before = folder_bytes(shop, skip=(LOCK,))
     for price in ("nan", "inf", "-1", "abc"):
-        refused = cli(shop, "item", "add", "--name", "Wiper", "--price", price, "--group",
-                      "New Group")
+        refused = cli(
+            shop, "item", "add", "--name", "Wiper", "--price", price, "--group", "New Group"
+        )
         assert refused.one_line_error.startswith("error: price:")
-    refused = cli(shop, "item", "add", "--name", "Wiper", "--price", "5", "--code", "CARB",
-                  "--group", "New Group")
+    refused = cli(
+        shop,
+        "item",
+        "add",
+        "--name",
+        "Wiper",
+        "--price",
+        "5",
+        "--code",
+        "CARB",
+        "--group",
+        "New Group",
+    )
     assert "already used by Carburetor" in refused.one_line_error
     assert folder_bytes(shop, skip=(LOCK,)) == before
 
-    assert cli(shop, "item", "add", "--name", "Wiper", "--price", "5", "--group",
-               "New Group").code == 0
+    assert (
+        cli(shop, "item", "add", "--name", "Wiper", "--price", "5", "--group", "New Group").code
+        == 0
+    )
     rows = file_rows(shop / DB)
     group = next(g for g in rows["itemgroups"].values() if g["name"] == "New Group")
     wiper = next(i for i in rows["items"].values() if i["name"] == "Wiper")
@@ -261,9 +287,12 @@ def test_a_refused_item_does_not_leave_its_new_group_behind(shop: Path) -> None:
 
 def test_a_refused_bill_leaves_no_trace(shop: Path) -> None:
     before = folder_bytes(shop, skip=(LOCK,))
-    for args in (("--item", "CARB=1", "--item", "NOPE=1"), ("--item", "CARB=100000"),
-                 ("--item", "CARB=1", "--pay", "nan"), ("--customer", "123", "--item",
-                                                         "CARB=1")):
+    for args in (
+        ("--item", "CARB=1", "--item", "NOPE=1"),
+        ("--item", "CARB=100000"),
+        ("--item", "CARB=1", "--pay", "nan"),
+        ("--customer", "123", "--item", "CARB=1"),
+    ):
         assert cli(shop, "bill", *args).code == 1
     assert folder_bytes(shop, skip=(LOCK,)) == before
 
@@ -289,7 +318,10 @@ def test_exports_write_through_a_link_and_keep_it(shop: Path, tmp_path: Path) ->
 
 # ------------------------------------------------- 8: a full or write-protected disk
 READING = [
-    ("verify",), ("doctor", "--json"), ("report", "daybook"), ("report", "stock", "--json"),
+    ("verify",),
+    ("doctor", "--json"),
+    ("report", "daybook"),
+    ("report", "stock", "--json"),
     ("backups",),
 ]
 
@@ -316,8 +348,7 @@ def disk_shop(shop: Path, tmp_path: Path) -> Iterator[Path]:
         yield data
 
 
-def test_a_full_disk_still_reads_reports_and_backs_up(disk_shop: Path,
-                                                      tmp_path: Path) -> None:
+def test_a_full_disk_still_reads_reports_and_backs_up(disk_shop: Path, tmp_path: Path) -> None:
     filler = fill_disk(disk_shop.parent)
     before = folder_bytes(disk_shop, skip=(LOCK,))
     doctor = cli(disk_shop, "doctor")
@@ -331,7 +362,8 @@ def test_a_full_disk_still_reads_reports_and_backs_up(disk_shop: Path,
 
 
 def test_a_write_protected_disk_still_reads_reports_and_backs_up(
-        disk_shop: Path, tmp_path: Path) -> None:
+    disk_shop: Path, tmp_path: Path
+) -> None:
     remount(disk_shop.parent, read_only=True)
     try:
         reads_and_backs_up(disk_shop, tmp_path)
@@ -342,8 +374,7 @@ def test_a_write_protected_disk_still_reads_reports_and_backs_up(
     assert cli(disk_shop, "bill", "--item", "CARB=1").code == 0
 
 
-def test_a_full_backup_drive_is_one_line_and_leaves_nothing(shop: Path,
-                                                            tmp_path: Path) -> None:
+def test_a_full_backup_drive_is_one_line_and_leaves_nothing(shop: Path, tmp_path: Path) -> None:
     with small_disk(tmp_path / "pen", "1m") as pen:
         filler = fill_disk(pen)
         line = cli(shop, "backup", str(pen / "backup")).one_line_error
@@ -352,8 +383,9 @@ def test_a_full_backup_drive_is_one_line_and_leaves_nothing(shop: Path,
 
 
 # ------------------------------------------------- 9: backup folder checks
-def test_backup_wants_a_new_or_empty_folder(shop: Path, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backup_wants_a_new_or_empty_folder(
+    shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "holiday.jpg").write_bytes(b"photo")

@@ -25,8 +25,13 @@ CHECKS = ["version", "integrity", "chain", "outbox", "backup", "disk"]
 
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir),
-                           *args], capture_output=True, text=True, encoding="utf-8", timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
 
 
 def doctor(data_dir: Path) -> tuple[int, dict[str, dict]]:
@@ -35,8 +40,9 @@ def doctor(data_dir: Path) -> tuple[int, dict[str, dict]]:
     return done.returncode, {check["name"]: check for check in report["checks"]}
 
 
-def make_data(data_dir: Path, *, backup_age: timedelta | None = timedelta(0),
-              bills: int = 2) -> None:
+def make_data(
+    data_dir: Path, *, backup_age: timedelta | None = timedelta(0), bills: int = 2
+) -> None:
     store = open_store(data_dir)
     try:
         svc = make_shop(store)
@@ -125,8 +131,7 @@ def test_little_free_space_is_a_problem(data_dir: Path) -> None:
         store.close()
 
 
-def test_data_that_cannot_be_opened_is_reported_with_the_newest_backup(
-        data_dir: Path) -> None:
+def test_data_that_cannot_be_opened_is_reported_with_the_newest_backup(data_dir: Path) -> None:
     make_data(data_dir)
     (data_dir / "viveka.sqlite3").write_bytes(b"")
     done = cli(data_dir, "doctor")
@@ -167,8 +172,7 @@ def test_verify_backup_finds_a_tampered_credit_note(data_dir: Path, tmp_path: Pa
     assert "hash chains intact (1 invoices, 1 credit notes)" in intact.stdout
     db_file = tmp_path / "copy" / "viveka.sqlite3"
     conn = sqlite3.connect(db_file)
-    row = conn.execute("SELECT id, body FROM docs WHERE coll = 'vivekaDB.creditnotes'"
-                       ).fetchone()
+    row = conn.execute("SELECT id, body FROM docs WHERE coll = 'vivekaDB.creditnotes'").fetchone()
     doc = bson.decode(row[1])
     doc["totalAmount"] = 1
     conn.execute("UPDATE docs SET body = ? WHERE id = ?", (bson.encode(doc), row[0]))
@@ -207,16 +211,19 @@ def test_an_invoice_edited_in_the_file_itself_is_found(data_dir: Path) -> None:
     conn = sqlite3.connect(data_dir / "viveka.sqlite3")
     with conn:
         edited = {**first, "totalAmount": 1}
-        conn.execute("UPDATE docs SET body = ? WHERE coll = 'vivekaDB.invoices' AND id = ?",
-                     (bson.encode(edited), str(first["_id"])))
+        conn.execute(
+            "UPDATE docs SET body = ? WHERE coll = 'vivekaDB.invoices' AND id = ?",
+            (bson.encode(edited), str(first["_id"])),
+        )
     conn.close()
     done = cli(data_dir, "doctor")
     assert done.returncode == 1
     assert "invoice A/2526/00001 was changed after it was made" in done.stdout
     conn = sqlite3.connect(data_dir / "viveka.sqlite3")
     with conn:
-        conn.execute("DELETE FROM docs WHERE coll = 'vivekaDB.invoices' AND id = ?",
-                     (str(first["_id"]),))
+        conn.execute(
+            "DELETE FROM docs WHERE coll = 'vivekaDB.invoices' AND id = ?", (str(first["_id"]),)
+        )
     conn.close()
     done = cli(data_dir, "verify")
     assert done.returncode == 1, done.stdout

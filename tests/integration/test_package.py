@@ -28,15 +28,46 @@ ROOT = Path(__file__).resolve().parents[2]
 INSTALLER = ROOT / "installer"
 BUILD_SCRIPT = INSTALLER / "linux" / "build.sh"
 PACKAGE = "viveka-pos"
-GLIBC_PARTS = {"libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1",
-               "libresolv.so.2", "libutil.so.1", "ld-linux-x86-64.so.2",
-               "ld-linux-aarch64.so.1"}
-UNWANTED_IN_BUNDLE = ("QtWebEngine", "Qt6Qml", "Qt6Quick", "Qt63D", "Qt6Multimedia",
-                      "Qt6Charts", "tkinter", "libtk", "libtcl", "/translations/",
-                      "libqgtk3", "libqeglfs", "libqvnc")
-UNWANTED_MODULES = ("tkinter", "test", "pytest", "_pytest", "PyInstaller", "hypothesis",
-                    "pypdf", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtWebEngineCore",
-                    "PySide6.QtNetwork", "setuptools")
+GLIBC_PARTS = {
+    "libc.so.6",
+    "libm.so.6",
+    "libdl.so.2",
+    "libpthread.so.0",
+    "librt.so.1",
+    "libresolv.so.2",
+    "libutil.so.1",
+    "ld-linux-x86-64.so.2",
+    "ld-linux-aarch64.so.1",
+}
+UNWANTED_IN_BUNDLE = (
+    "QtWebEngine",
+    "Qt6Qml",
+    "Qt6Quick",
+    "Qt63D",
+    "Qt6Multimedia",
+    "Qt6Charts",
+    "tkinter",
+    "libtk",
+    "libtcl",
+    "/translations/",
+    "libqgtk3",
+    "libqeglfs",
+    "libqvnc",
+)
+UNWANTED_MODULES = (
+    "tkinter",
+    "test",
+    "pytest",
+    "_pytest",
+    "PyInstaller",
+    "hypothesis",
+    "pypdf",
+    "PySide6.QtQml",
+    "PySide6.QtQuick",
+    "PySide6.QtWebEngineCore",
+    "PySide6.QtNetwork",
+    "setuptools",
+)
 
 
 def load_installer_module(name: str) -> ModuleType:
@@ -50,16 +81,25 @@ def load_installer_module(name: str) -> ModuleType:
 bundle_filter = load_installer_module("bundle_filter")
 
 
-def run(command: list[str], *, env: dict[str, str] | None = None, timeout: float = 300,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
-                          cwd=cwd)
+def run(
+    command: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd
+    )
 
 
 def headless_env(**extra: str) -> dict[str, str]:
     """No display at all and no QT_QPA_PLATFORM: the self-test must pick offscreen itself."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}
+    }
     env.update(extra)
     return env
 
@@ -95,26 +135,42 @@ def test_drop_plugins_removes_libraries_only_the_dropped_plugins_need() -> None:
     }
 
     kept, dropped = bundle_filter.drop_plugins(
-        binaries, ["PySide6/Qt/plugins/platformthemes/libqgtk3.so",
-                   "PySide6/Qt/plugins/generic/*"],
-        lambda source: needed.get(source, []))
+        binaries,
+        ["PySide6/Qt/plugins/platformthemes/libqgtk3.so", "PySide6/Qt/plugins/generic/*"],
+        lambda source: needed.get(source, []),
+    )
 
-    assert dropped == sorted([
-        "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
-        "PySide6/Qt/plugins/generic/libqevdevmouseplugin.so",
-        "libgtk-3.so.0", "libpango.so.1", "libunused.so.1", "libgtk-link.so"])
+    assert dropped == sorted(
+        [
+            "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+            "PySide6/Qt/plugins/generic/libqevdevmouseplugin.so",
+            "libgtk-3.so.0",
+            "libpango.so.1",
+            "libunused.so.1",
+            "libgtk-link.so",
+        ]
+    )
     assert [entry[0] for entry in kept] == [
-        "PySide6/QtGui.abi3.so", "PySide6/Qt/plugins/platforms/libqxcb.so",
-        "libpython3.11.so.1.0", "libshared.so.1", "libdeep.so.2", "libcycle.so.1",
-        "pillow.libs/libjpeg-1a2b.so.62", "libjpeg-1a2b.so.62"]
+        "PySide6/QtGui.abi3.so",
+        "PySide6/Qt/plugins/platforms/libqxcb.so",
+        "libpython3.11.so.1.0",
+        "libshared.so.1",
+        "libdeep.so.2",
+        "libcycle.so.1",
+        "pillow.libs/libjpeg-1a2b.so.62",
+        "libjpeg-1a2b.so.62",
+    ]
 
 
 def test_strip_debug_info_copies_only_the_python_runtime(tmp_path: Path) -> None:
     if shutil.which("strip") is None:
         pytest.skip("no `strip` program (binutils) on this machine")
     dynload = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    candidates = [path for path in sorted((dynload / "lib-dynload").glob("*.so"))
-                  if bundle_filter.has_debug_info(path)]
+    candidates = [
+        path
+        for path in sorted((dynload / "lib-dynload").glob("*.so"))
+        if bundle_filter.has_debug_info(path)
+    ]
     if not candidates:
         pytest.skip("this Python's extension modules carry no debug information")
     runtime = tmp_path / "runtime"
@@ -123,9 +179,11 @@ def test_strip_debug_info_copies_only_the_python_runtime(tmp_path: Path) -> None
     shutil.copy2(candidates[0], original)
     outside = tmp_path / "wheel.so"
     shutil.copy2(candidates[0], outside)
-    entries = [(f"python/lib-dynload/{original.name}", str(original), "EXTENSION"),
-               ("wheel.so", str(outside), "EXTENSION"),
-               ("resources/fonts/x.ttf", str(outside), "DATA")]
+    entries = [
+        (f"python/lib-dynload/{original.name}", str(original), "EXTENSION"),
+        ("wheel.so", str(outside), "EXTENSION"),
+        ("resources/fonts/x.ttf", str(outside), "DATA"),
+    ]
 
     result = bundle_filter.strip_debug_info(entries, runtime, tmp_path / "work")
 
@@ -156,15 +214,29 @@ def deb_arch() -> str:
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     if importlib.util.find_spec("PyInstaller") is None:
-        pytest.skip("PyInstaller is not installed in this environment; install the `package` "
-                    "extra (pip install -e '.[package]') to build and test the bundle")
+        pytest.skip(
+            "PyInstaller is not installed in this environment; install the `package` "
+            "extra (pip install -e '.[package]') to build and test the bundle"
+        )
     if not sys.platform.startswith("linux") or shutil.which("dpkg-deb") is None:
         pytest.skip("the Linux packages are built on Debian/Ubuntu (dpkg-deb needed)")
     base = tmp_path_factory.mktemp("package")
     started = time.perf_counter()
-    result = run(["bash", str(BUILD_SCRIPT), "--dist", str(base / "dist"), "--work",
-                  str(base / "work"), "--python", sys.executable, "--fast"], timeout=1500,
-                 env=headless_env())
+    result = run(
+        [
+            "bash",
+            str(BUILD_SCRIPT),
+            "--dist",
+            str(base / "dist"),
+            "--work",
+            str(base / "work"),
+            "--python",
+            sys.executable,
+            "--fast",
+        ],
+        timeout=1500,
+        env=headless_env(),
+    )
     seconds = time.perf_counter() - started
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     print(f"\nbuild.sh took {seconds:.0f} s")
@@ -186,7 +258,8 @@ def test_bundle_passes_its_self_test_without_a_display(build: Build, tmp_path: P
 def test_bundled_cli_makes_a_shop_and_verifies_it(build: Build, tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert run([str(build.binary), "--version"]).stdout.strip() == (
-        f"viveka-pos {viveka_pos.__version__}")
+        f"viveka-pos {viveka_pos.__version__}"
+    )
     demo = run([str(build.binary), "--data-dir", str(data), "demo"], env=headless_env())
     assert demo.returncode == 0, demo.stderr
     verify = run([str(build.binary), "--data-dir", str(data), "verify"], env=headless_env())
@@ -203,18 +276,31 @@ def test_bundle_is_lean_and_carries_the_resources(build: Build) -> None:
         for source in sorted(p for p in folder.rglob("*") if p.is_file()):
             copy = internal / "resources" / source.relative_to(ROOT / "resources")
             assert copy.read_bytes() == source.read_bytes(), copy
-    listing = run([sys.executable, "-m", "PyInstaller.utils.cliutils.archive_viewer", "-r",
-                   "-b", str(build.binary)])
+    listing = run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller.utils.cliutils.archive_viewer",
+            "-r",
+            "-b",
+            str(build.binary),
+        ]
+    )
     assert listing.returncode == 0, listing.stderr
     modules = {line.strip() for line in listing.stdout.splitlines()}
     assert {"viveka_pos.selftest", "viveka_pos.cli.core", "viveka_pos.ui.main_window"} <= modules
-    bundled = sorted(m for m in modules for top in UNWANTED_MODULES
-                     if m == top or m.startswith(f"{top}."))
+    bundled = sorted(
+        m for m in modules for top in UNWANTED_MODULES if m == top or m.startswith(f"{top}.")
+    )
     assert bundled == []
-    size_mb = sum(p.stat().st_size for p in build.bundle.rglob("*")
-                  if p.is_file() and not p.is_symlink()) / 2**20
-    print(f"\nbundle {size_mb:.0f} MB, tar.gz {build.tarball.stat().st_size / 2**20:.0f} MB, "
-          f".deb {build.deb.stat().st_size / 2**20:.0f} MB (fast compression)")
+    size_mb = (
+        sum(p.stat().st_size for p in build.bundle.rglob("*") if p.is_file() and not p.is_symlink())
+        / 2**20
+    )
+    print(
+        f"\nbundle {size_mb:.0f} MB, tar.gz {build.tarball.stat().st_size / 2**20:.0f} MB, "
+        f".deb {build.deb.stat().st_size / 2**20:.0f} MB (fast compression)"
+    )
     assert size_mb < 180
 
 
@@ -246,11 +332,28 @@ def needed_libraries(path: Path) -> set[str]:
 
 
 def test_soname_package_follows_debian_naming() -> None:
-    assert [soname_package(s) for s in (
-        "libxcb-icccm.so.4", "libX11-xcb.so.1", "libxkbcommon-x11.so.0", "libGL.so.1",
-        "libdbus-1.so.3", "libxcb.so.1", "libwayland-egl.so.1", "libEGL.so.1.0.0")] == [
-        "libxcb-icccm4", "libx11-xcb1", "libxkbcommon-x11-0", "libgl1", "libdbus-1-3",
-        "libxcb1", "libwayland-egl1", "libegl1"]
+    assert [
+        soname_package(s)
+        for s in (
+            "libxcb-icccm.so.4",
+            "libX11-xcb.so.1",
+            "libxkbcommon-x11.so.0",
+            "libGL.so.1",
+            "libdbus-1.so.3",
+            "libxcb.so.1",
+            "libwayland-egl.so.1",
+            "libEGL.so.1.0.0",
+        )
+    ] == [
+        "libxcb-icccm4",
+        "libx11-xcb1",
+        "libxkbcommon-x11-0",
+        "libgl1",
+        "libdbus-1-3",
+        "libxcb1",
+        "libwayland-egl1",
+        "libegl1",
+    ]
 
 
 @pytest.mark.slow
@@ -264,9 +367,11 @@ def test_deb_installs_to_opt_with_launcher_menu_entry_and_icon(build: Build) -> 
     assert "/usr/share/icons/hicolor/scalable/apps/viveka-pos.svg" in entries
     assert "/usr/share/icons/hicolor/256x256/apps/viveka-pos.png" in entries
     assert "/opt/viveka-pos/_internal/resources/fonts/DejaVuSans.ttf" in entries
-    assert not [name for name in entries
-                if not name.startswith(("/opt/viveka-pos", "/usr/"))
-                and name not in ("/", "/opt/")]
+    assert not [
+        name
+        for name in entries
+        if not name.startswith(("/opt/viveka-pos", "/usr/")) and name not in ("/", "/opt/")
+    ]
     assert deb_field(build.deb, "Package") == PACKAGE
     assert deb_field(build.deb, "Version") == viveka_pos.__version__
     desktop = (INSTALLER / "linux" / "viveka-pos.desktop").read_text(encoding="utf-8")
@@ -284,8 +389,15 @@ def test_deb_depends_on_every_system_library_the_bundle_links(build: Build) -> N
     required = {part.split()[0] for part in depends.split(", ")}
     optional = {part.split()[0] for part in recommends.split(", ")}
     assert re.search(r"libc6 \(>= 2\.\d+\)", depends)
-    assert {"libegl1", "libgl1", "libxkbcommon0", "libfontconfig1", "libdbus-1-3",
-            "libxkbcommon-x11-0", "libxcb-cursor0"} <= required
+    assert {
+        "libegl1",
+        "libgl1",
+        "libxkbcommon0",
+        "libfontconfig1",
+        "libdbus-1-3",
+        "libxkbcommon-x11-0",
+        "libxcb-cursor0",
+    } <= required
     carried = {p.name for p in build.bundle.rglob("*.so*")}
     plugins = build.bundle / "_internal" / "PySide6" / "Qt" / "plugins"
     xcb = plugins / "platforms" / "libqxcb.so"
@@ -313,9 +425,11 @@ def installed_version() -> str | None:
 
 def missing_dependencies(depends: str) -> list[str]:
     names = [part.split()[0] for part in depends.split(", ")]
-    return [name for name in names
-            if "install ok installed" not in run(
-                ["dpkg-query", "-W", "-f", "${Status}", name]).stdout]
+    return [
+        name
+        for name in names
+        if "install ok installed" not in run(["dpkg-query", "-W", "-f", "${Status}", name]).stdout
+    ]
 
 
 @pytest.fixture
@@ -332,8 +446,10 @@ def system_install(build: Build) -> Iterator[Path]:
             run(["apt-get", "update", "-qq"], env=env, timeout=600)
             result = run(apt, env=env, timeout=600)
             if result.returncode != 0:
-                pytest.skip(f"cannot install the package's dependencies {missing}: "
-                            f"{result.stderr.strip()[-300:]}")
+                pytest.skip(
+                    f"cannot install the package's dependencies {missing}: "
+                    f"{result.stderr.strip()[-300:]}"
+                )
     installed = run(["dpkg", "-i", str(build.deb)])
     try:
         assert installed.returncode == 0, installed.stdout + installed.stderr
@@ -345,7 +461,8 @@ def system_install(build: Build) -> Iterator[Path]:
 
 @pytest.mark.slow
 def test_installed_deb_runs_and_removal_keeps_the_shop_data(
-        system_install: Path, tmp_path: Path) -> None:
+    system_install: Path, tmp_path: Path
+) -> None:
     assert installed_version() == viveka_pos.__version__
     checked = run(["/usr/bin/viveka-pos", "--self-test"], env=headless_env(), cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr

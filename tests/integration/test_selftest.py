@@ -12,31 +12,50 @@ import pytest
 from viveka_pos import selftest
 
 
-def run_self_test(env_changes: dict[str, str | None], cwd: Path
-                  ) -> subprocess.CompletedProcess[str]:
+def run_self_test(
+    env_changes: dict[str, str | None], cwd: Path
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     for key, value in env_changes.items():
         if value is None:
             env.pop(key, None)
         else:
             env[key] = value
-    return subprocess.run([sys.executable, "-m", "viveka_pos", "--self-test"], cwd=cwd,
-                          env=env, capture_output=True, text=True, encoding="utf-8", timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "viveka_pos", "--self-test"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=180,
+    )
 
 
 @pytest.fixture
 def user_dirs(tmp_path: Path) -> dict[str, Path]:
     """Where a real user's data would go; the self-test must leave all of it alone."""
-    dirs = {"HOME": tmp_path / "home", "XDG_DATA_HOME": tmp_path / "xdg",
-            "VIVEKA_DATA_DIR": tmp_path / "shop-data"}
+    dirs = {
+        "HOME": tmp_path / "home",
+        "XDG_DATA_HOME": tmp_path / "xdg",
+        "VIVEKA_DATA_DIR": tmp_path / "shop-data",
+    }
     dirs["HOME"].mkdir()
     return dirs
 
 
 def test_self_test_bills_prints_and_opens_the_window_offscreen(
-        tmp_path: Path, user_dirs: dict[str, Path]) -> None:
-    result = run_self_test({"QT_QPA_PLATFORM": None, "DISPLAY": None, "WAYLAND_DISPLAY": None,
-                            **{key: str(path) for key, path in user_dirs.items()}}, tmp_path)
+    tmp_path: Path, user_dirs: dict[str, Path]
+) -> None:
+    result = run_self_test(
+        {
+            "QT_QPA_PLATFORM": None,
+            "DISPLAY": None,
+            "WAYLAND_DISPLAY": None,
+            **{key: str(path) for key, path in user_dirs.items()},
+        },
+        tmp_path,
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -47,8 +66,16 @@ def test_self_test_bills_prints_and_opens_the_window_offscreen(
     assert lines[-1].startswith("self-test passed in ")
     by_name = dict(zip(names, lines, strict=False))
     assert by_name["environment"].endswith("Python install, Qt platform offscreen")
-    for name in ("store", "demo shop", "bill", "payment", "hash chain", "A4 invoice",
-                 "receipt", "printing"):
+    for name in (
+        "store",
+        "demo shop",
+        "bill",
+        "payment",
+        "hash chain",
+        "A4 invoice",
+        "receipt",
+        "printing",
+    ):
         assert by_name[name].startswith("ok"), by_name[name]
     assert "an edit is detected" in by_name["hash chain"]
     assert "fully paid" in by_name["payment"]
@@ -81,11 +108,14 @@ def test_platform_plugin_is_found_by_its_file_name(tmp_path: Path) -> None:
     assert selftest.platform_plugin(tmp_path / "nothing", "xcb") is None
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"<html>not a pdf</html>" + b"x" * 100, "does not start with %PDF-"),
-    (b"%PDF-1.4\n" + b"x" * 100, "cut short"),
-    (b"%PDF-1.4\n%%EOF\n", "is only 15 bytes"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"<html>not a pdf</html>" + b"x" * 100, "does not start with %PDF-"),
+        (b"%PDF-1.4\n" + b"x" * 100, "cut short"),
+        (b"%PDF-1.4\n%%EOF\n", "is only 15 bytes"),
+    ],
+)
 def test_pdf_checks_reject_broken_documents(data: bytes, message: str) -> None:
     with pytest.raises(selftest.SelfTestError, match=message):
         selftest._check_pdf("receipt", data, 64)

@@ -51,6 +51,7 @@ ROOT = POSIX and os.geteuid() == 0
 NOBODY = 65534
 DB = "viveka.sqlite3"
 
+
 def _attempt(data_dir: Path, action: str) -> dict[str, Any]:
     """Open the store (and maybe make a bill); report what happened as plain data."""
     try:
@@ -63,8 +64,12 @@ def _attempt(data_dir: Path, action: str) -> dict[str, Any]:
         finally:
             store.close()
     except Exception as exc:
-        return {"ok": False, "type": type(exc).__name__, "message": str(exc),
-                "mro": [c.__name__ for c in type(exc).__mro__]}
+        return {
+            "ok": False,
+            "type": type(exc).__name__,
+            "message": str(exc),
+            "mro": [c.__name__ for c in type(exc).__mro__],
+        }
 
 
 def in_child(data_dir: Path, action: str = "open") -> dict[str, Any]:
@@ -126,8 +131,7 @@ def saved(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 # ------------------------------------------------------------------ read-only
 @pytest.mark.skipif(not POSIX, reason="POSIX permissions")
-def test_a_read_only_data_folder_is_said_in_words_and_works_once_writable(
-        shared_dir: Path) -> None:
+def test_a_read_only_data_folder_is_said_in_words_and_works_once_writable(shared_dir: Path) -> None:
     data_dir = shared_dir / "data"
     before = make_data(data_dir)
     set_tree(data_dir, owner=NOBODY if ROOT else None, writable=False)
@@ -242,8 +246,9 @@ def test_a_really_full_disk(tiny_disk: Path) -> None:
     store = open_store(data_dir)
     try:
         assert snapshot(store)["invoices"] == before["invoices"]
-        svc = ShopServices(ServiceContext(store, "pc-safety", fixed_clock()),
-                           store.db.clients.find_one({})["_id"])
+        svc = ShopServices(
+            ServiceContext(store, "pc-safety", fixed_clock()), store.db.clients.find_one({})["_id"]
+        )
         sell(svc)
         assert svc.invoices.verify() == []
     finally:
@@ -308,7 +313,8 @@ def open_and_use(data_dir: Path) -> Store:
 
 @pytest.mark.parametrize("damaged", list(DAMAGE), indirect=True)
 def test_damaged_data_is_said_in_words_and_the_newest_good_backup_restores(
-        damaged: dict[str, Any], data_dir: Path) -> None:
+    damaged: dict[str, Any], data_dir: Path
+) -> None:
     with pytest.raises(damaged["error"], match=damaged["words"]) as caught:
         open_and_use(data_dir).close()
     failure = recovery.explain(caught.value)
@@ -323,8 +329,9 @@ def test_damaged_data_is_said_in_words_and_the_newest_good_backup_restores(
     store = open_and_use(data_dir)
     try:
         assert store.count("invoices") == 30
-        svc = ShopServices(ServiceContext(store, "pc-safety", fixed_clock()),
-                           store.db.clients.find_one({})["_id"])
+        svc = ShopServices(
+            ServiceContext(store, "pc-safety", fixed_clock()), store.db.clients.find_one({})["_id"]
+        )
         assert svc.invoices.verify() == []
         assert sell(svc)["invoiceNumber"].endswith("/00031")
     finally:
@@ -341,7 +348,8 @@ def test_a_new_folder_is_not_mistaken_for_missing_data(data_dir: Path) -> None:
 
 
 def test_the_newest_backup_is_damaged_then_the_next_one_is_offered(
-        data_dir: Path, tmp_path: Path) -> None:
+    data_dir: Path, tmp_path: Path
+) -> None:
     store = open_store(data_dir)
     try:
         svc = make_shop(store)
@@ -366,14 +374,16 @@ def test_the_newest_backup_is_damaged_then_the_next_one_is_offered(
 # ------------------------------------------------------------------ the recovery screen
 @pytest.mark.parametrize("damaged", ["truncated"], indirect=True)
 def test_the_recovery_screen_lists_and_restores_the_newest_good_backup(
-        damaged: dict[str, Any], data_dir: Path, qtbot: Any) -> None:
+    damaged: dict[str, Any], data_dir: Path, qtbot: Any
+) -> None:
     from viveka_pos.ui.recovery import _AGAIN_CODE, RecoveryDialog
 
     with pytest.raises(StoreCorruptError) as caught:
         open_store(data_dir)
     asked: list[str] = []
-    dialog = RecoveryDialog(caught.value, data_dir,
-                            confirm=lambda title, text: asked.append(text) or True)
+    dialog = RecoveryDialog(
+        caught.value, data_dir, confirm=lambda title, text: asked.append(text) or True
+    )
     qtbot.addWidget(dialog)
     backup = damaged["backup"]
     assert dialog.newest is not None and dialog.newest.folder == backup.folder
@@ -392,7 +402,8 @@ def test_the_recovery_screen_lists_and_restores_the_newest_good_backup(
 
 
 def test_the_recovery_screen_offers_no_restore_when_it_would_not_help(
-        data_dir: Path, qtbot: Any) -> None:
+    data_dir: Path, qtbot: Any
+) -> None:
     from viveka_pos.ui.recovery import RecoveryDialog
 
     make_data(data_dir)

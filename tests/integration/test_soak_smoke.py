@@ -17,9 +17,26 @@ SOAK = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and process groups are POSIX")
 def test_soak_smoke_run_keeps_every_invariant(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, str(SOAK), "--minutes", "0.33", "--seed", "7", "--max-life", "1.5",
-         "--restore-every", "4", "--check-every", "2", "--data-dir", str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=240)
+        [
+            sys.executable,
+            str(SOAK),
+            "--minutes",
+            "0.33",
+            "--seed",
+            "7",
+            "--max-life",
+            "1.5",
+            "--restore-every",
+            "4",
+            "--check-every",
+            "2",
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert re.search(r"invariant checks: \d+ rounds, \d+ facts checked, 0 problem\(s\)", out)

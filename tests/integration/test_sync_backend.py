@@ -92,8 +92,9 @@ def shop(server: MongoServer, tmp_path: Path, request: pytest.FixtureRequest) ->
         made.close()
 
 
-def _differences(local: dict[str, dict[Any, dict[str, Any]]],
-                 remote: dict[str, dict[Any, dict[str, Any]]]) -> list[str]:
+def _differences(
+    local: dict[str, dict[Any, dict[str, Any]]], remote: dict[str, dict[Any, dict[str, Any]]]
+) -> list[str]:
     """Where the PC's copy of the shop and the remote's differ, field by field."""
     found = []
     for name in sorted(set(local) | set(remote)):
@@ -105,13 +106,15 @@ def _differences(local: dict[str, dict[Any, dict[str, Any]]],
                 continue
             for key in sorted(set(a) | set(b)):
                 if a.get(key, "<none>") != b.get(key, "<none>"):
-                    found.append(f"{name} {doc_id} {key}: PC {a.get(key, '<none>')!r} "
-                                 f"remote {b.get(key, '<none>')!r}")
+                    found.append(
+                        f"{name} {doc_id} {key}: PC {a.get(key, '<none>')!r} "
+                        f"remote {b.get(key, '<none>')!r}"
+                    )
     return found
 
 
 def in_order(order: str, backend: Callable[[], Any], pc: Callable[[], Any]) -> None:
-    for step in ((backend, pc) if order == "backend-first" else (pc, backend)):
+    for step in (backend, pc) if order == "backend-first" else (pc, backend):
         step()
 
 
@@ -138,8 +141,7 @@ def test_1_what_the_backend_creates_arrives_with_a_plain_sync(shop: Shop, order:
 
 
 @pytest.mark.parametrize("order", ORDERS)
-def test_2_paid_amount_comes_from_every_payment_wherever_recorded(shop: Shop,
-                                                                   order: str) -> None:
+def test_2_paid_amount_comes_from_every_payment_wherever_recorded(shop: Shop, order: str) -> None:
     item = shop.pc.add_item("Oil filter", 5317, 10)
     customer = shop.pc.add_customer("9811122233", "Ravi")
     bill = shop.pc.sell(item, 1, paid=521_700, customer_id=customer)  # ₹100 short
@@ -155,8 +157,9 @@ def test_2_paid_amount_comes_from_every_payment_wherever_recorded(shop: Shop,
     for doc in (shop.local_doc("invoices", bill["_id"]), shop.remote_doc("invoices", bill["_id"])):
         assert paise_of(doc["paidAmount"]) == 531_700 and doc["isFinalized"] is True
     assert paise_of(shop.remote_doc("invoices", other["_id"])["paidAmount"]) == 100_000
-    histories = list(shop.remote.collection("purchasehistories").find(
-        {"invoiceId": {"$in": [bill["_id"]]}}))
+    histories = list(
+        shop.remote.collection("purchasehistories").find({"invoiceId": {"$in": [bill["_id"]]}})
+    )
     assert len(histories) == 1  # the backend's own, not a second one made here
     assert shop.local_doc("clientCustomers", customer)["lastPurchaseAt"] is not None
     shop.check_equal_and_verified(report)
@@ -164,7 +167,8 @@ def test_2_paid_amount_comes_from_every_payment_wherever_recorded(shop: Shop,
 
 @pytest.mark.parametrize("order", ORDERS)
 def test_2b_both_sides_pay_the_same_invoice_and_the_backend_s_payment_finalizes_it(
-        shop: Shop, order: str) -> None:
+    shop: Shop, order: str
+) -> None:
     """Case 2 on one document: the backend's ₹100 settles the bill while this PC, not having
     pulled, takes ₹60 more on it. Both payments count everywhere (₹5,377 of ₹5,317), the bill
     is finalized, and it has one purchase history."""
@@ -172,24 +176,29 @@ def test_2b_both_sides_pay_the_same_invoice_and_the_backend_s_payment_finalizes_
     customer = shop.pc.add_customer("9811122244", "Meena")
     bill = shop.pc.sell(item, 1, paid=521_700, customer_id=customer)  # ₹100 short
     shop.sync()
-    in_order(order, lambda: shop.backend.pay(bill["_id"], 100),
-             lambda: shop.pc.pay(bill["_id"], 6_000))
+    in_order(
+        order, lambda: shop.backend.pay(bill["_id"], 100), lambda: shop.pc.pay(bill["_id"], 6_000)
+    )
     report = shop.sync()
     for doc in (shop.local_doc("invoices", bill["_id"]), shop.remote_doc("invoices", bill["_id"])):
         assert paise_of(doc["paidAmount"]) == 521_700 + 10_000 + 6_000
         assert doc["isFinalized"] is True
-    histories = list(shop.remote.collection("purchasehistories").find(
-        {"invoiceId": {"$in": [bill["_id"]]}}))
+    histories = list(
+        shop.remote.collection("purchasehistories").find({"invoiceId": {"$in": [bill["_id"]]}})
+    )
     assert len(histories) == 1
     assert [h["_id"] for h in histories] == [
-        h["_id"] for h in shop.pc.store.iter_docs("purchasehistories")
-        if h["invoiceId"] == bill["_id"]]
+        h["_id"]
+        for h in shop.pc.store.iter_docs("purchasehistories")
+        if h["invoiceId"] == bill["_id"]
+    ]
     shop.check_equal_and_verified(report)
 
 
 @pytest.mark.parametrize("order", ORDERS)
 def test_3_a_rename_or_price_change_on_the_backend_survives_a_bill_here(
-        shop: Shop, order: str) -> None:
+    shop: Shop, order: str
+) -> None:
     item = shop.pc.add_item("Spark plug", 150, 40)
     customer = shop.pc.add_customer("9822233344", "Meena")
     shop.sync()
@@ -201,13 +210,16 @@ def test_3_a_rename_or_price_change_on_the_backend_survives_a_bill_here(
     def pc() -> None:
         shop.pc.sell(item, 2, customer_id=customer)  # finalized: lastPurchaseAt moves here
         with shop.pc.store.unit_of_work() as db:
-            db.clientCustomers.update_one({"_id": customer}, {"$set": {
-                "address": "12 MG Road, Pune"}})
+            db.clientCustomers.update_one(
+                {"_id": customer}, {"$set": {"address": "12 MG Road, Pune"}}
+            )
 
     in_order(order, backend, pc)
     report = shop.sync()
-    for doc in (shop.local_doc("clientCustomers", customer),
-                shop.remote_doc("clientCustomers", customer)):
+    for doc in (
+        shop.local_doc("clientCustomers", customer),
+        shop.remote_doc("clientCustomers", customer),
+    ):
         assert doc["name"] == "Meena Kulkarni"  # the backend's rename
         assert doc["address"] == "12 MG Road, Pune"  # this PC's edit
         assert doc["lastPurchaseAt"] is not None  # this PC's bill
@@ -218,7 +230,8 @@ def test_3_a_rename_or_price_change_on_the_backend_survives_a_bill_here(
 
 @pytest.mark.parametrize("order", ORDERS)
 def test_3b_the_same_field_edited_on_both_sides_goes_to_the_later_edit(
-        shop: Shop, order: str) -> None:
+    shop: Shop, order: str
+) -> None:
     customer = shop.pc.add_customer("9833344455", "Kiran")
     shop.sync()
 
@@ -226,8 +239,7 @@ def test_3b_the_same_field_edited_on_both_sides_goes_to_the_later_edit(
         with shop.pc.store.unit_of_work() as db:
             db.clientCustomers.update_one({"_id": customer}, {"$set": {"name": "Kiran (PC)"}})
 
-    in_order(order, lambda: shop.backend.edit("clientCustomers", customer,
-                                              name="Kiran (web)"), pc)
+    in_order(order, lambda: shop.backend.edit("clientCustomers", customer, name="Kiran (web)"), pc)
     report = shop.sync()
     later = "Kiran (PC)" if order == "backend-first" else "Kiran (web)"
     assert shop.local_doc("clientCustomers", customer)["name"] == later
@@ -239,14 +251,18 @@ def test_3b_the_same_field_edited_on_both_sides_goes_to_the_later_edit(
 def test_4_a_stock_edit_on_the_backend_becomes_a_movement(shop: Shop, order: str) -> None:
     item = shop.pc.add_item("Wiper blade", 300, 53)
     shop.sync()
-    in_order(order, lambda: shop.backend.edit("items", item, stock=100),
-             lambda: shop.pc.sell(item, 1))
+    in_order(
+        order, lambda: shop.backend.edit("items", item, stock=100), lambda: shop.pc.sell(item, 1)
+    )
     report = shop.sync()
     assert report.pull.stock_edits == 1
     for doc in (shop.local_doc("items", item), shop.remote_doc("items", item)):
         assert doc["stock"] == 99  # 53 -> 100 on the backend (+47), one sold here
-    edits = [m for m in shop.pc.store.db.stockmovements.find({"itemId": item})
-             if m["note"] == "edited on the server"]
+    edits = [
+        m
+        for m in shop.pc.store.db.stockmovements.find({"itemId": item})
+        if m["note"] == "edited on the server"
+    ]
     assert [m["quantity"] for m in edits] == [47]
     assert shop.remote.collection("stockmovements").find_one({"_id": edits[0]["_id"]})
     shop.check_equal_and_verified(report)
@@ -255,15 +271,24 @@ def test_4_a_stock_edit_on_the_backend_becomes_a_movement(shop: Shop, order: str
 @pytest.mark.parametrize("order", ORDERS)
 def test_5_app_settings_survive_a_backend_profile_save(shop: Shop, order: str) -> None:
     shops = ShopService(ServiceContext(shop.pc.store, shop.pc.device_id))
-    shops.update_settings(shop.client_id, upiId="sharma@upi", defaultGstRate=18,
-                          termsText="Goods once sold are not taken back.")
+    shops.update_settings(
+        shop.client_id,
+        upiId="sharma@upi",
+        defaultGstRate=18,
+        termsText="Goods once sold are not taken back.",
+    )
     shop.sync()
     fields = {"address": True, "gstNo": True, "emailId": False}
-    in_order(order, lambda: shop.backend.save_profile(shop.client_id, fields, city="Pune"),
-             lambda: shops.update_settings(shop.client_id, upiId="sharma.stores@upi"))
+    in_order(
+        order,
+        lambda: shop.backend.save_profile(shop.client_id, fields, city="Pune"),
+        lambda: shops.update_settings(shop.client_id, upiId="sharma.stores@upi"),
+    )
     report = shop.sync()
-    for doc in (shop.local_doc("clients", shop.client_id),
-                shop.remote_doc("clients", shop.client_id)):
+    for doc in (
+        shop.local_doc("clients", shop.client_id),
+        shop.remote_doc("clients", shop.client_id),
+    ):
         settings = doc["clientSettings"]
         assert settings["customerFields"] == fields  # the backend's save
         assert doc["city"] == "Pune"
@@ -277,8 +302,7 @@ def test_app_settings_come_back_even_without_an_edit_here(shop: Shop) -> None:
     shops = ShopService(ServiceContext(shop.pc.store, shop.pc.device_id))
     shops.update_settings(shop.client_id, upiId="sharma@upi")
     shop.sync()
-    shop.backend.save_profile(shop.client_id, {"address": False, "gstNo": True,
-                                               "emailId": False})
+    shop.backend.save_profile(shop.client_id, {"address": False, "gstNo": True, "emailId": False})
     report = shop.sync()
     settings = shop.remote_doc("clients", shop.client_id)["clientSettings"]
     assert settings["upiId"] == "sharma@upi" and settings["customerFields"]["gstNo"] is True
@@ -286,7 +310,8 @@ def test_app_settings_come_back_even_without_an_edit_here(shop: Shop) -> None:
 
 
 def test_two_pcs_and_the_backend_edit_different_fields_of_one_customer(
-        shop: Shop, tmp_path: Path) -> None:
+    shop: Shop, tmp_path: Path
+) -> None:
     customer = shop.pc.add_customer("9844455566", "Lata")
     shop.sync()
     other = Device(tmp_path / "pc-b", "pc-b", "B1")
@@ -300,14 +325,25 @@ def test_two_pcs_and_the_backend_edit_different_fields_of_one_customer(
         shop.backend.edit("clientCustomers", customer, emailId="lata@example.com")
         for sync in (shop.sync, other.engine(shop.remote).sync_once, shop.sync):
             sync()
-        for doc in (shop.local_doc("clientCustomers", customer),
-                    other.store.get("clientCustomers", customer),
-                    shop.remote_doc("clientCustomers", customer)):
+        for doc in (
+            shop.local_doc("clientCustomers", customer),
+            other.store.get("clientCustomers", customer),
+            shop.remote_doc("clientCustomers", customer),
+        ):
             assert doc is not None
             assert (doc["name"], doc["address"], doc["gstNo"], doc["emailId"]) == (
-                "Lata", "Ward 4", "27ABCDE1234F1Z5", "lata@example.com")
-        assert _differences(shop_snapshot(other.store, shop.client_id),
-                            remote_snapshot(shop.remote, shop.client_id)) == []
+                "Lata",
+                "Ward 4",
+                "27ABCDE1234F1Z5",
+                "lata@example.com",
+            )
+        assert (
+            _differences(
+                shop_snapshot(other.store, shop.client_id),
+                remote_snapshot(shop.remote, shop.client_id),
+            )
+            == []
+        )
         report = shop.sync()
         shop.check_equal_and_verified(report)
     finally:
@@ -315,20 +351,23 @@ def test_two_pcs_and_the_backend_edit_different_fields_of_one_customer(
 
 
 def test_every_pushed_document_carries_updated_at_as_the_backend_saves_it(
-        server: MongoServer, tmp_path: Path) -> None:
+    server: MongoServer, tmp_path: Path
+) -> None:
     """Bills, payments, movements, credit notes, histories and dealer payments reach the
     remote with ``updatedAt`` (the time they were made), as the backend's saves leave them;
     a bill made by an older version without it gets it on its push, here too."""
     remote = connect(server.url, "backend_updated_at", timeout_ms=2000)
     pc = Device(tmp_path / "pc", "pc-a", "A")
-    made = ShopService(pc.ctx).register(phone="9876500002", owner_name="Owner Name",
-                                        business_name="Test Shop", state="Karnataka")
+    made = ShopService(pc.ctx).register(
+        phone="9876500002", owner_name="Owner Name", business_name="Test Shop", state="Karnataka"
+    )
     pc.client_id = made["_id"]
     try:
         pc.engine(remote).sync_once()  # the first, full pull
         services = ShopServices(pc.ctx, pc.client_id)
-        item = services.catalog.create_item(name="Brake Pad Set", price=1000, code="BP",
-                                            stock=10, gst_rate=18)
+        item = services.catalog.create_item(
+            name="Brake Pad Set", price=1000, code="BP", stock=10, gst_rate=18
+        )
         customer = services.customers.create("9800000001", name="Ravi")
         cart = services.carts.create(customer=customer["_id"])
         services.carts.add_item(cart.cart_id, "BP", 3)
@@ -349,12 +388,18 @@ def test_every_pushed_document_carries_updated_at_as_the_backend_saves_it(
         assert counted >= 10  # 2 bills, 2 payments, a credit note and its set-off...
         for collection in ("items", "clients"):  # the spec's schemas with createdAt
             for doc in remote.collection(collection).find(
-                    {"_id": pc.client_id} if collection == "clients"
-                    else {"clientId": {"$in": [pc.client_id]}}):
+                {"_id": pc.client_id}
+                if collection == "clients"
+                else {"clientId": {"$in": [pc.client_id]}}
+            ):
                 assert isinstance(doc.get("createdAt"), datetime), (collection, doc)
                 assert isinstance(doc.get("updatedAt"), datetime), (collection, doc)
-        assert _differences(shop_snapshot(pc.store, pc.client_id),
-                            remote_snapshot(remote, pc.client_id)) == []
+        assert (
+            _differences(
+                shop_snapshot(pc.store, pc.client_id), remote_snapshot(remote, pc.client_id)
+            )
+            == []
+        )
     finally:
         pc.close()
         remote.close()

@@ -34,11 +34,21 @@ def data_dir_with_shop(tmp_path: Path) -> Path:
 
 
 def test_sync_prints_counts_and_a_second_run_moves_nothing(
-        server: MongoServer, data_dir_with_shop: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    server: MongoServer,
+    data_dir_with_shop: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("VIVEKA_MONGO_URL", raising=False)
-    args = ["--data-dir", str(data_dir_with_shop), "sync", "--remote", server.url,
-            "--database", "cli"]
+    args = [
+        "--data-dir",
+        str(data_dir_with_shop),
+        "sync",
+        "--remote",
+        server.url,
+        "--database",
+        "cli",
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "pushed: 7 " in out  # shop, item, opening + sale movements, invoice, payment,
@@ -51,8 +61,11 @@ def test_sync_prints_counts_and_a_second_run_moves_nothing(
 
 
 def test_remote_from_environment_then_settings(
-        server: MongoServer, data_dir_with_shop: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    server: MongoServer,
+    data_dir_with_shop: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("VIVEKA_MONGO_URL", server.url)
     assert main(["--data-dir", str(data_dir_with_shop), "sync", "--database", "env"]) == 0
     assert "pushed: 7 " in capsys.readouterr().out
@@ -66,12 +79,13 @@ def test_remote_from_environment_then_settings(
 
 
 def test_unreachable_remote_exits_non_zero_without_showing_the_password(
-        data_dir_with_shop: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir_with_shop: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("VIVEKA_MONGO_URL", raising=False)
     url = f"mongodb://owner:s3cret-pass@127.0.0.1:{free_port()}/?authSource=admin"
-    code = main(["--data-dir", str(data_dir_with_shop), "sync", "--remote", url,
-                 "--timeout", "0.3"])
+    code = main(
+        ["--data-dir", str(data_dir_with_shop), "sync", "--remote", url, "--timeout", "0.3"]
+    )
     captured = capsys.readouterr()
     assert code == 1
     assert "cannot reach the remote database" in captured.err
@@ -79,9 +93,9 @@ def test_unreachable_remote_exits_non_zero_without_showing_the_password(
     assert "s3cret" not in captured.err + captured.out
 
 
-def test_missing_remote_or_shop_is_a_clear_error(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_remote_or_shop_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("VIVEKA_MONGO_URL", raising=False)
     empty = tmp_path / "empty"
     assert main(["--data-dir", str(empty), "sync"]) == 1

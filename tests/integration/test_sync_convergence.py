@@ -41,7 +41,8 @@ def _two_devices(tmp_path: Path, remote: RemoteDatabase) -> tuple[Device, Device
 
 @pytest.mark.parametrize("seed", [11, 29, 2026])
 def test_offline_devices_converge_whatever_the_sync_order(
-        server: MongoServer, tmp_path: Path, seed: int) -> None:
+    server: MongoServer, tmp_path: Path, seed: int
+) -> None:
     rng = random.Random(seed)
     remote = connect(server.url, f"converge{seed}")
     a, b, syncs = _two_devices(tmp_path, remote)
@@ -63,8 +64,7 @@ def test_offline_devices_converge_whatever_the_sync_order(
         remote.close()
 
 
-def test_overlapping_phones_merge_into_the_smaller_id(server: MongoServer,
-                                                      tmp_path: Path) -> None:
+def test_overlapping_phones_merge_into_the_smaller_id(server: MongoServer, tmp_path: Path) -> None:
     remote = connect(server.url, "merge")
     a, b, syncs = _two_devices(tmp_path, remote)
     try:
@@ -81,8 +81,11 @@ def test_overlapping_phones_merge_into_the_smaller_id(server: MongoServer,
         check_converged([a, b], remote, a.ledger)
         kept = min(first, second)
         for dev in (a, b):
-            customers = [c for c in dev.store.iter_docs("clientCustomers")
-                         if c["phoneNumber"] == "9123400000"]
+            customers = [
+                c
+                for c in dev.store.iter_docs("clientCustomers")
+                if c["phoneNumber"] == "9123400000"
+            ]
             assert [c["_id"] for c in customers] == [kept]
             assert customers[0]["name"] == "Asha"
             assert customers[0]["address"] == "MG Road"

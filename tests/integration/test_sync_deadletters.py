@@ -28,35 +28,45 @@ def device(tmp_path: Path) -> Iterator[Device]:
     dev.close()
 
 
-def test_poison_record_is_dead_lettered_and_the_rest_syncs(server: MongoServer,
-                                                             device: Device) -> None:
+def test_poison_record_is_dead_lettered_and_the_rest_syncs(
+    server: MongoServer, device: Device
+) -> None:
     remote = connect(server.url, "poison")
     try:
         # Another tool already used the number this PC will give its first invoice.
         squatter = ObjectId()
-        remote.collection("invoices").insert_one({
-            "_id": squatter, "clientId": device.client_id, "invoiceNumber": "A1/2526/00001",
-            "totalAmount": 1, "paidAmount": 0,
-        })
+        remote.collection("invoices").insert_one(
+            {
+                "_id": squatter,
+                "clientId": device.client_id,
+                "invoiceNumber": "A1/2526/00001",
+                "totalAmount": 1,
+                "paidAmount": 0,
+            }
+        )
         item = device.add_item("Notebook", 50, 100)
         poison = device.sell(item, 1)
         later = [device.sell(item, 2), device.sell(item, 1)]
         report = device.engine(remote, batch_size=3).sync_once()
         assert report.pending == 0
-        letters = {(d.direction, d.collection, d.doc_id): d
-                   for d in DeadLetters(device.store).list()}
+        letters = {
+            (d.direction, d.collection, d.doc_id): d for d in DeadLetters(device.store).list()
+        }
         # Refused by the remote; and the remote's invoice cannot be kept here either.
-        assert set(letters) == {("push", "invoices", poison["_id"]),
-                                ("pull", "invoices", squatter)}
+        assert set(letters) == {("push", "invoices", poison["_id"]), ("pull", "invoices", squatter)}
         refused = letters["push", "invoices", poison["_id"]]
         assert "same unique value" in refused.reason
         assert "cannot be saved on this computer" in letters["pull", "invoices", squatter].reason
-        pushed = {d["_id"] for d in remote.collection("invoices").find(
-            {"clientId": {"$in": [device.client_id]}})}
+        pushed = {
+            d["_id"]
+            for d in remote.collection("invoices").find({"clientId": {"$in": [device.client_id]}})
+        }
         assert {d["_id"] for d in later} <= pushed
         assert poison["_id"] not in pushed
-        assert remote.collection("stockmovements").find_one(
-            {"refId": {"$in": [poison["_id"]]}}) is not None
+        assert (
+            remote.collection("stockmovements").find_one({"refId": {"$in": [poison["_id"]]}})
+            is not None
+        )
 
         # The conflict is cleared on the remote; a retry from Settings pushes it.
         remote.collection("invoices").delete_one({"_id": squatter})
@@ -71,16 +81,23 @@ def test_poison_record_is_dead_lettered_and_the_rest_syncs(server: MongoServer,
 
 
 def test_a_document_the_driver_cannot_send_does_not_block_its_batch(
-        server: MongoServer, device: Device) -> None:
+    server: MongoServer, device: Device
+) -> None:
     remote = connect(server.url, "unsendable")
     try:
         good = device.add_item("Stapler", 80, 10)
         bad = ObjectId()
         with device.store.unit_of_work() as db:
             # Bigger than a MongoDB message may be: the driver refuses the whole batch.
-            db.itemgroups.insert_one({"_id": bad, "clientId": device.client_id, "name": "Odd",
-                                      "description": "x" * (48 * 1024 * 1024),
-                                      "createdAt": now()})
+            db.itemgroups.insert_one(
+                {
+                    "_id": bad,
+                    "clientId": device.client_id,
+                    "name": "Odd",
+                    "description": "x" * (48 * 1024 * 1024),
+                    "createdAt": now(),
+                }
+            )
         report = device.engine(remote).sync_once()
         letters = DeadLetters(device.store).list()
         assert [(d.collection, d.doc_id) for d in letters] == [("itemgroups", bad)]
@@ -88,8 +105,10 @@ def test_a_document_the_driver_cannot_send_does_not_block_its_batch(
         assert remote.collection("items").find_one({"_id": good}) is not None
         # Fixing the document locally sends it and clears its dead letter.
         with device.store.unit_of_work() as db:
-            db.itemgroups.replace_one({"_id": bad}, {"_id": bad, "clientId": device.client_id,
-                                                     "name": "Odd", "createdAt": now()})
+            db.itemgroups.replace_one(
+                {"_id": bad},
+                {"_id": bad, "clientId": device.client_id, "name": "Odd", "createdAt": now()},
+            )
         report = device.engine(remote).sync_once()
         assert report.dead_letters == 0
         assert DeadLetters(device.store).count() == 0
@@ -97,8 +116,9 @@ def test_a_document_the_driver_cannot_send_does_not_block_its_batch(
         remote.close()
 
 
-def test_a_record_rewritten_during_the_push_is_not_dropped(server: MongoServer,
-                                                           device: Device) -> None:
+def test_a_record_rewritten_during_the_push_is_not_dropped(
+    server: MongoServer, device: Device
+) -> None:
     """Only records whose rev is unchanged leave the outbox after the remote confirms."""
     remote = connect(server.url, "inflight")
     try:

@@ -78,8 +78,7 @@ class KillSwitch(CommandListener):
         pass
 
 
-def test_server_killed_during_push_and_pull_loses_and_duplicates_nothing(
-        tmp_path: Path) -> None:
+def test_server_killed_during_push_and_pull_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("VIVEKA_SYNC_SEED", "7")))
     server = MongoServer(tmp_path / "remote")
     server.start()
@@ -220,8 +219,7 @@ def test_backend_and_two_pcs_write_while_the_shop_is_offline(tmp_path: Path) -> 
         try:
             customer = a.add_customer(PHONES[0], "Asha")
             open_bill = a.sell(pen, 3, paid=1_000, customer_id=customer)
-            ShopService(a.ctx).update_settings(a.client_id, upiId="shop@upi",
-                                               defaultGstRate=5)
+            ShopService(a.ctx).update_settings(a.client_id, upiId="shop@upi", defaultGstRate=5)
             engines["pc-a"].sync_once()
             engines["pc-b"].sync_once()
 
@@ -246,8 +244,11 @@ def test_backend_and_two_pcs_write_while_the_shop_is_offline(tmp_path: Path) -> 
                     ledger.initial_stock[new_item] = 30
                     backend.create_customer(a.client_id, "9555512345", "Walk-in regular")
                     ledger.phones.add("9555512345")
-                    backend.save_profile(a.client_id, {"address": True, "gstNo": False,
-                                                       "emailId": True}, city="Nashik")
+                    backend.save_profile(
+                        a.client_id,
+                        {"address": True, "gstNo": False, "emailId": True},
+                        city="Nashik",
+                    )
             assert failures == 12  # every sync attempt failed: nothing reached the remote
 
             cable.mend()
@@ -262,8 +263,7 @@ def test_backend_and_two_pcs_write_while_the_shop_is_offline(tmp_path: Path) -> 
             settle(devices, syncs)
             check_converged(devices, remote, ledger)
             for dev in devices:
-                assert dev.store.get("clientCustomers", customer)["emailId"] == \
-                    "asha@example.com"
+                assert dev.store.get("clientCustomers", customer)["emailId"] == "asha@example.com"
                 assert dev.store.get("items", pen)["description"] == "Blue, 0.7 mm"
                 assert dev.store.get("items", new_item)["name"] == "Stapler"
                 shop = dev.store.get("clients", a.client_id)

@@ -27,15 +27,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServer]:
         yield running
 
 
-@pytest.mark.parametrize(("url", "masked"), [
-    ("mongodb://u:pw@host:27017/db", "mongodb://u:****@host:27017/db"),
-    ("mongodb+srv://admin:p%40ss@cluster0.example.net/?retryWrites=true",
-     "mongodb+srv://admin:****@cluster0.example.net/?retryWrites=true"),
-    ("mongodb://host1,host2/?replicaSet=rs&password=x", "mongodb://host1,host2/?replicaSet=rs&"
-                                                         "password=****"),
-    ("mongodb://onlyuser@host/", "mongodb://onlyuser@host/"),
-    ("mongodb://127.0.0.1:27017/", "mongodb://127.0.0.1:27017/"),
-])
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("mongodb://u:pw@host:27017/db", "mongodb://u:****@host:27017/db"),
+        (
+            "mongodb+srv://admin:p%40ss@cluster0.example.net/?retryWrites=true",
+            "mongodb+srv://admin:****@cluster0.example.net/?retryWrites=true",
+        ),
+        (
+            "mongodb://host1,host2/?replicaSet=rs&password=x",
+            "mongodb://host1,host2/?replicaSet=rs&password=****",
+        ),
+        ("mongodb://onlyuser@host/", "mongodb://onlyuser@host/"),
+        ("mongodb://127.0.0.1:27017/", "mongodb://127.0.0.1:27017/"),
+    ],
+)
 def test_mask_url_hides_passwords(url: str, masked: str) -> None:
     assert mask_url(url) == masked
 
@@ -53,7 +60,8 @@ def test_check_url_refuses_other_schemes() -> None:
 
 
 def test_unreachable_server_fails_fast_with_a_masked_message(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     url = f"mongodb://shop:hunter2@127.0.0.1:{free_port()}/"
     started = time.monotonic()
@@ -69,18 +77,20 @@ def test_unreachable_server_fails_fast_with_a_masked_message(
 
 def _present(remote: Any, collection: str) -> dict[tuple[str, ...], dict[str, Any]]:
     # (this server records every key as ascending: compare the fields)
-    return {tuple(k for k, _ in info["key"]): info
-            for name, info in remote.collection(collection).index_information().items()
-            if name != "_id_"}
+    return {
+        tuple(k for k, _ in info["key"]): info
+        for name, info in remote.collection(collection).index_information().items()
+        if name != "_id_"
+    }
 
 
-def test_indexes_are_exactly_the_spec_s_plus_sync_s_and_created_once(
-        server: MongoServer) -> None:
+def test_indexes_are_exactly_the_spec_s_plus_sync_s_and_created_once(server: MongoServer) -> None:
     remote = connect(server.url, "indexes")
     try:
         # An older version of the app made the OTP key unique and indexed barcodes.
         remote.collection("otpsessions").create_index(
-            [("phoneNumber", 1), ("purpose", 1)], unique=True)
+            [("phoneNumber", 1), ("purpose", 1)], unique=True
+        )
         remote.collection("items").create_index([("code", 1)])
         warnings = remote.ensure_indexes()
         assert warnings == []
@@ -95,14 +105,18 @@ def test_indexes_are_exactly_the_spec_s_plus_sync_s_and_created_once(
         otp = _present(remote, "otpsessions")
         assert not otp[("phoneNumber", "purpose")].get("unique")  # the spec: plain compound
         invoices = set(_present(remote, "invoices"))
-        assert invoices == {("clientId",), ("clientId", "invoiceNumber"),
-                            ("clientId", "_syncedAt"), ("clientId", "updatedAt")}
+        assert invoices == {
+            ("clientId",),
+            ("clientId", "invoiceNumber"),
+            ("clientId", "_syncedAt"),
+            ("clientId", "updatedAt"),
+        }
         assert set(_present(remote, "clients")) == {("phoneNumber",), ("isActive",)}
         assert TOMBSTONES in remote_indexes()
         assert "outbox" not in remote_indexes()
         assert remote.ensure_indexes() == []  # nothing new the second time
         assert {n: set(_present(remote, n)) for n in remote_indexes()} == {
-            n: {tuple(k for k, _ in s.keys) for s in specs}
-            for n, specs in remote_indexes().items()}
+            n: {tuple(k for k, _ in s.keys) for s in specs} for n, specs in remote_indexes().items()
+        }
     finally:
         remote.close()

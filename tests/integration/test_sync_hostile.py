@@ -34,8 +34,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServer]:
 
 
 def _pulled_letters(dev: Device) -> dict[tuple[str, Any], str]:
-    return {(d.collection, d.doc_id): d.reason for d in DeadLetters(dev.store).list()
-            if d.direction == "pull"}
+    return {
+        (d.collection, d.doc_id): d.reason
+        for d in DeadLetters(dev.store).list()
+        if d.direction == "pull"
+    }
 
 
 def _seed(dev: Device) -> None:
@@ -47,30 +50,85 @@ def _seed(dev: Device) -> None:
     at = now()
     dealer, order = ObjectId(), ObjectId()
     with dev.store.unit_of_work() as db:
-        db.itemgroups.insert_one({"_id": ObjectId(), "clientId": dev.client_id,
-                                  "name": "Brakes", "description": "", "createdAt": at,
-                                  "updatedAt": at})
-        db.devicesessions.insert_one({"_id": ObjectId(), "clientId": dev.client_id,
-                                      "deviceId": dev.device_id, "isActive": True,
-                                      "lastSeenAt": at, "createdAt": at})
-        db.dealers.insert_one({"_id": dealer, "clientId": dev.client_id, "name": "Ravi Traders",
-                               "contactPerson": "", "phoneNumber": "", "email": "",
-                               "address": "", "logoUrl": "", "isActive": True,
-                               "createdAt": at, "updatedAt": at})
-        db.dealerorders.insert_one({"_id": order, "clientId": dev.client_id,
-                                    "dealerId": dealer, "orderNumber": "A1/PO/2526/00001",
-                                    "status": "pending", "isUrgent": False,
-                                    "deliveryInstructions": "", "notes": "", "pdfUrl": "",
-                                    "totalAmount": None, "dueDate": None, "deliveredAt": None,
-                                    "cancelledAt": None, "createdAt": at, "updatedAt": at})
-        db.dealerorderitems.insert_one({"_id": ObjectId(), "clientId": dev.client_id,
-                                        "orderId": order, "itemId": item,
-                                        "itemNameSnapshot": "Brake shoe", "quantity": 10,
-                                        "createdAt": at})
-        db.dealerpayments.insert_one({"_id": ObjectId(), "clientId": dev.client_id,
-                                      "dealerId": dealer, "orderId": order, "amount": 1200,
-                                      "method": "upi", "note": "", "proofUrl": "",
-                                      "paidAt": at, "deviceId": dev.device_id})
+        db.itemgroups.insert_one(
+            {
+                "_id": ObjectId(),
+                "clientId": dev.client_id,
+                "name": "Brakes",
+                "description": "",
+                "createdAt": at,
+                "updatedAt": at,
+            }
+        )
+        db.devicesessions.insert_one(
+            {
+                "_id": ObjectId(),
+                "clientId": dev.client_id,
+                "deviceId": dev.device_id,
+                "isActive": True,
+                "lastSeenAt": at,
+                "createdAt": at,
+            }
+        )
+        db.dealers.insert_one(
+            {
+                "_id": dealer,
+                "clientId": dev.client_id,
+                "name": "Ravi Traders",
+                "contactPerson": "",
+                "phoneNumber": "",
+                "email": "",
+                "address": "",
+                "logoUrl": "",
+                "isActive": True,
+                "createdAt": at,
+                "updatedAt": at,
+            }
+        )
+        db.dealerorders.insert_one(
+            {
+                "_id": order,
+                "clientId": dev.client_id,
+                "dealerId": dealer,
+                "orderNumber": "A1/PO/2526/00001",
+                "status": "pending",
+                "isUrgent": False,
+                "deliveryInstructions": "",
+                "notes": "",
+                "pdfUrl": "",
+                "totalAmount": None,
+                "dueDate": None,
+                "deliveredAt": None,
+                "cancelledAt": None,
+                "createdAt": at,
+                "updatedAt": at,
+            }
+        )
+        db.dealerorderitems.insert_one(
+            {
+                "_id": ObjectId(),
+                "clientId": dev.client_id,
+                "orderId": order,
+                "itemId": item,
+                "itemNameSnapshot": "Brake shoe",
+                "quantity": 10,
+                "createdAt": at,
+            }
+        )
+        db.dealerpayments.insert_one(
+            {
+                "_id": ObjectId(),
+                "clientId": dev.client_id,
+                "dealerId": dealer,
+                "orderId": order,
+                "amount": 1200,
+                "method": "upi",
+                "note": "",
+                "proofUrl": "",
+                "paidAt": at,
+                "deviceId": dev.device_id,
+            }
+        )
 
 
 @pytest.fixture
@@ -87,27 +145,36 @@ def shop(server: MongoServer, tmp_path: Path) -> Iterator[tuple[Device, RemoteDa
 
 # ------------------------------------------------------------------ the numbered cases
 
-@pytest.mark.parametrize("hostile_phone", [{"$ne": ""}, {"$where": "true"}, {"$regex": ".*"},
-                                           {"$gt": ""}])
+
+@pytest.mark.parametrize(
+    "hostile_phone", [{"$ne": ""}, {"$where": "true"}, {"$regex": ".*"}, {"$gt": ""}]
+)
 def test_an_operator_shaped_phone_neither_merges_nor_crashes_sync(
-        shop: tuple[Device, RemoteDatabase], hostile_phone: dict[str, Any]) -> None:
+    shop: tuple[Device, RemoteDatabase], hostile_phone: dict[str, Any]
+) -> None:
     dev, remote = shop
     real = dev.customer_by_phone("9123400001")
     assert real is not None
-    invoices_before = {d["_id"]: d.get("clientCustomerId")
-                       for d in dev.store.iter_docs("invoices")}
+    invoices_before = {d["_id"]: d.get("clientCustomerId") for d in dev.store.iter_docs("invoices")}
     bad_id = ObjectId("000000000000000000000001")  # sorts first: the merge would keep it
-    remote.collection("clientCustomers").insert_one({
-        "_id": bad_id, "clientId": dev.client_id, "phoneNumber": hostile_phone,
-        "name": "Nobody", "firstSeenAt": now()})
+    remote.collection("clientCustomers").insert_one(
+        {
+            "_id": bad_id,
+            "clientId": dev.client_id,
+            "phoneNumber": hostile_phone,
+            "name": "Nobody",
+            "firstSeenAt": now(),
+        }
+    )
     before = shop_snapshot(dev.store, dev.client_id)
 
     report = dev.engine(remote).sync_once(full=True)
 
     assert dev.store.get("clientCustomers", real["_id"]) == real
     assert dev.store.get("clientCustomers", bad_id) is None
-    assert {d["_id"]: d.get("clientCustomerId")
-            for d in dev.store.iter_docs("invoices")} == invoices_before
+    assert {
+        d["_id"]: d.get("clientCustomerId") for d in dev.store.iter_docs("invoices")
+    } == invoices_before
     assert shop_snapshot(dev.store, dev.client_id) == before
     assert report.pull.merged == 0
     reason = _pulled_letters(dev)["clientCustomers", bad_id]
@@ -118,22 +185,25 @@ def test_an_operator_shaped_phone_neither_merges_nor_crashes_sync(
     assert dev.engine(remote).sync_once().pending == 0
 
 
-@pytest.mark.parametrize(("collection", "field", "value", "rule"), [
-    ("items", "price", "2500", "must be a number of rupees"),
-    ("items", "price", -5, "must be from 0 to"),
-    ("invoices", "totalAmount", "abc", "must be a number of rupees"),
-    ("invoices", "paidAmount", {"$gt": 0}, "field name '$gt' is not allowed"),
-    ("payments", "amount", "100", "must be a number of rupees"),
-    ("payments", "amount", 1.5e300, "must be from 0 to"),
-    ("payments", "method", "cheque", "must be one of"),
-    ("stockmovements", "quantity", "5", "must be a number"),
-    ("items", "unit", "boxes", "must be one of"),
-    ("items", "_hlc", {"$gt": ""}, "field name '$gt' is not allowed"),
-    ("payments", "_hlc", "99999999999999999999", "must be a sync stamp"),
-])
+@pytest.mark.parametrize(
+    ("collection", "field", "value", "rule"),
+    [
+        ("items", "price", "2500", "must be a number of rupees"),
+        ("items", "price", -5, "must be from 0 to"),
+        ("invoices", "totalAmount", "abc", "must be a number of rupees"),
+        ("invoices", "paidAmount", {"$gt": 0}, "field name '$gt' is not allowed"),
+        ("payments", "amount", "100", "must be a number of rupees"),
+        ("payments", "amount", 1.5e300, "must be from 0 to"),
+        ("payments", "method", "cheque", "must be one of"),
+        ("stockmovements", "quantity", "5", "must be a number"),
+        ("items", "unit", "boxes", "must be one of"),
+        ("items", "_hlc", {"$gt": ""}, "field name '$gt' is not allowed"),
+        ("payments", "_hlc", "99999999999999999999", "must be a sync stamp"),
+    ],
+)
 def test_a_pulled_document_of_the_wrong_type_is_set_aside_and_billing_goes_on(
-        shop: tuple[Device, RemoteDatabase], collection: str, field: str, value: Any,
-        rule: str) -> None:
+    shop: tuple[Device, RemoteDatabase], collection: str, field: str, value: Any, rule: str
+) -> None:
     dev, remote = shop
     existing = next(iter(dev.store.iter_docs(collection)))
     coll = remote.collection(collection)
@@ -152,7 +222,8 @@ def test_a_pulled_document_of_the_wrong_type_is_set_aside_and_billing_goes_on(
     letters = _pulled_letters(dev)
     for doc_id in (existing["_id"], fresh["_id"]):
         assert letters[collection, doc_id].startswith(
-            f"refused from the remote database: {field}: {rule}")
+            f"refused from the remote database: {field}: {rule}"
+        )
     assert report.pull.dead_lettered == 2
     # The next bill and the next sync work (they used to stop on a MoneyError).
     item = next(iter(dev.store.iter_docs("items")))["_id"]
@@ -166,25 +237,35 @@ def test_a_pulled_document_of_the_wrong_type_is_set_aside_and_billing_goes_on(
 
 
 def test_a_tombstone_with_an_operator_for_an_id_deletes_nothing(
-        shop: tuple[Device, RemoteDatabase]) -> None:
+    shop: tuple[Device, RemoteDatabase],
+) -> None:
     from viveka_pos.gateways.remote import TOMBSTONES
 
     dev, remote = shop
     before = shop_snapshot(dev.store, dev.client_id)
-    remote.collection(TOMBSTONES).insert_one({
-        "_id": "clientCustomers:x", "clientId": dev.client_id, "collection": "clientCustomers",
-        "docId": {"$ne": None}, "mergedInto": ObjectId(), "deletedAt": now()})
+    remote.collection(TOMBSTONES).insert_one(
+        {
+            "_id": "clientCustomers:x",
+            "clientId": dev.client_id,
+            "collection": "clientCustomers",
+            "docId": {"$ne": None},
+            "mergedInto": ObjectId(),
+            "deletedAt": now(),
+        }
+    )
     dev.engine(remote).sync_once(full=True)
     assert shop_snapshot(dev.store, dev.client_id) == before
     assert "docId" in _pulled_letters(dev)[TOMBSTONES, "clientCustomers:x"]
 
 
 def test_an_operator_for_an_id_is_filed_under_a_stand_in(
-        shop: tuple[Device, RemoteDatabase]) -> None:
+    shop: tuple[Device, RemoteDatabase],
+) -> None:
     dev, remote = shop
     before = shop_snapshot(dev.store, dev.client_id)
-    remote.collection("items").insert_one({"_id": {"$ne": None}, "clientId": dev.client_id,
-                                           "name": "Ghost", "price": 1})
+    remote.collection("items").insert_one(
+        {"_id": {"$ne": None}, "clientId": dev.client_id, "name": "Ghost", "price": 1}
+    )
     report = dev.engine(remote).sync_once(full=True)
     assert shop_snapshot(dev.store, dev.client_id) == before
     assert report.pull.dead_lettered == 1
@@ -194,35 +275,78 @@ def test_an_operator_for_an_id_is_filed_under_a_stand_in(
 
 # ------------------------------------------------------------------ the property
 
-_NUMBERS = {"items": ["price"], "invoices": ["totalAmount", "paidAmount"],
-            "payments": ["amount"], "purchasehistories": ["totalAmount"],
-            "dealerpayments": ["amount"], "stockmovements": ["quantity"],
-            "dealerorderitems": ["quantity"]}
-_IDS = {"payments": ["invoiceId"], "stockmovements": ["itemId"],
-        "dealerorders": ["dealerId"], "dealerpayments": ["dealerId"],
-        "purchasehistories": ["clientCustomerId", "invoiceId"]}
-_TEXTS = {"clients": ["phoneNumber", "businessName"], "clientCustomers": ["phoneNumber"],
-          "items": ["name"], "itemgroups": ["name"], "dealers": ["name"],
-          "invoices": ["invoiceNumber"], "dealerorders": ["orderNumber"],
-          "devicesessions": ["deviceId"], "dealerorderitems": ["itemNameSnapshot"]}
-_FLAGS = {"clients": ["isActive"], "items": ["isActive"], "dealers": ["isActive"],
-          "devicesessions": ["isActive"], "invoices": ["isFinalized"]}
+_NUMBERS = {
+    "items": ["price"],
+    "invoices": ["totalAmount", "paidAmount"],
+    "payments": ["amount"],
+    "purchasehistories": ["totalAmount"],
+    "dealerpayments": ["amount"],
+    "stockmovements": ["quantity"],
+    "dealerorderitems": ["quantity"],
+}
+_IDS = {
+    "payments": ["invoiceId"],
+    "stockmovements": ["itemId"],
+    "dealerorders": ["dealerId"],
+    "dealerpayments": ["dealerId"],
+    "purchasehistories": ["clientCustomerId", "invoiceId"],
+}
+_TEXTS = {
+    "clients": ["phoneNumber", "businessName"],
+    "clientCustomers": ["phoneNumber"],
+    "items": ["name"],
+    "itemgroups": ["name"],
+    "dealers": ["name"],
+    "invoices": ["invoiceNumber"],
+    "dealerorders": ["orderNumber"],
+    "devicesessions": ["deviceId"],
+    "dealerorderitems": ["itemNameSnapshot"],
+}
+_FLAGS = {
+    "clients": ["isActive"],
+    "items": ["isActive"],
+    "dealers": ["isActive"],
+    "devicesessions": ["isActive"],
+    "invoices": ["isFinalized"],
+}
 
-_OPERATORS = st.sampled_from([{"$ne": ""}, {"$ne": None}, {"$gt": ""}, {"$where": "true"},
-                              {"$regex": ".*"}, {"$in": ["", None]}, {"$exists": True}])
+_OPERATORS = st.sampled_from(
+    [
+        {"$ne": ""},
+        {"$ne": None},
+        {"$gt": ""},
+        {"$where": "true"},
+        {"$regex": ".*"},
+        {"$in": ["", None]},
+        {"$exists": True},
+    ]
+)
 _HUGE = st.integers(1, 500).map(lambda extra: "x" * (MAX_TEXT + extra))
-_NOT_NUMBER = st.one_of(_OPERATORS, st.text(max_size=5), st.booleans(), st.none(),
-                        st.lists(st.integers(), max_size=2), _HUGE)
+_NOT_NUMBER = st.one_of(
+    _OPERATORS,
+    st.text(max_size=5),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+    _HUGE,
+)
 _NOT_ID = st.one_of(_OPERATORS, st.text(max_size=24), st.integers(), st.none())
-_NOT_TEXT = st.one_of(_OPERATORS, st.integers(), st.booleans(), st.none(),
-                      st.lists(st.text(max_size=3), max_size=2), _HUGE)
+_NOT_TEXT = st.one_of(
+    _OPERATORS,
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.lists(st.text(max_size=3), max_size=2),
+    _HUGE,
+)
 _NOT_FLAG = st.one_of(_OPERATORS, st.sampled_from(["yes", "true", 2, -1, [True]]))
 _BAD_KEYS = st.sampled_from(["$where", "$set", "a.b", "$ne"])
 
 
 @st.composite
-def _malformed(draw: st.DrawFn, templates: dict[str, dict[str, Any]]) -> tuple[str, dict[
-        str, Any], bool]:
+def _malformed(
+    draw: st.DrawFn, templates: dict[str, dict[str, Any]]
+) -> tuple[str, dict[str, Any], bool]:
     """(collection, broken copy of one of its documents, replaces the existing one?)."""
     collection = draw(st.sampled_from(sorted(templates)))
     doc = copy.deepcopy(templates[collection])
@@ -237,8 +361,11 @@ def _malformed(draw: st.DrawFn, templates: dict[str, dict[str, Any]]) -> tuple[s
         if collection == "clientCustomers":
             doc["phoneNumber"] = f"8{draw(st.integers(0, 10**9 - 1)):09d}"
     kinds = ["key", "nested key", "huge"]
-    kinds += [k for k, table in (("number", _NUMBERS), ("id", _IDS), ("text", _TEXTS),
-                                 ("flag", _FLAGS)) if collection in table]
+    kinds += [
+        k
+        for k, table in (("number", _NUMBERS), ("id", _IDS), ("text", _TEXTS), ("flag", _FLAGS))
+        if collection in table
+    ]
     kind = draw(st.sampled_from(kinds))
     if kind == "number":
         doc[draw(st.sampled_from(_NUMBERS[collection]))] = draw(_NOT_NUMBER)
@@ -258,7 +385,8 @@ def _malformed(draw: st.DrawFn, templates: dict[str, dict[str, Any]]) -> tuple[s
 
 
 def test_randomly_malformed_documents_of_every_collection_are_set_aside(
-        server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -> None:
+    server: MongoServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     dev = Device(tmp_path_factory.mktemp("prop") / "a", "pc-a", "A1")
     dev.register("9876500022")
     _seed(dev)
@@ -266,17 +394,31 @@ def test_randomly_malformed_documents_of_every_collection_are_set_aside(
     try:
         engine = dev.engine(remote)
         assert engine.sync_once(full=True).pending == 0
-        found = {name: next(iter(remote.collection(name).find(
-            {"clientId": {"$in": [dev.client_id]}} if name != "clients"
-            else {"_id": dev.client_id})), None) for name in PULL_ORDER}
+        found = {
+            name: next(
+                iter(
+                    remote.collection(name).find(
+                        {"clientId": {"$in": [dev.client_id]}}
+                        if name != "clients"
+                        else {"_id": dev.client_id}
+                    )
+                ),
+                None,
+            )
+            for name in PULL_ORDER
+        }
         # every synced collection the seeded shop has a document of (a shop with no sales
         # return has no credit note to spoil)
         templates = {name: dict(doc) for name, doc in found.items() if doc is not None}
         assert len(templates) >= len(PULL_ORDER) - 1
         before = shop_snapshot(dev.store, dev.client_id)
 
-        @settings(max_examples=30, deadline=None, derandomize=True,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+        @settings(
+            max_examples=30,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
         @given(st.lists(_malformed(templates), min_size=1, max_size=4))
         def pull_malformed(batch: list[tuple[str, dict[str, Any], bool]]) -> None:
             written: list[tuple[str, dict[str, Any], bool]] = []

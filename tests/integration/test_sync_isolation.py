@@ -42,8 +42,9 @@ class Recorder(CommandListener):
         pass
 
 
-def _scoped(collection: str, query: dict[str, Any], shop: ObjectId,
-            own_orders: set[ObjectId]) -> bool:
+def _scoped(
+    collection: str, query: dict[str, Any], shop: ObjectId, own_orders: set[ObjectId]
+) -> bool:
     """A filter limited to one shop: by clientId; the shop document by _id; order lines
     written by other tools (no clientId) by the shop's own order ids."""
     if collection == "clients":
@@ -65,8 +66,11 @@ def _check_commands(recorder: Recorder, shop: ObjectId, own_orders: set[ObjectId
             for update in command["updates"]:
                 assert _scoped(collection, update["q"], shop, own_orders), update
                 body = update["u"]
-                owner = body.get("_id") if collection == "clients" else body.get(
-                    "clientId", shop if "$set" in body else None)
+                owner = (
+                    body.get("_id")
+                    if collection == "clients"
+                    else body.get("clientId", shop if "$set" in body else None)
+                )
                 assert owner == shop, update
         elif name == "delete":
             for delete in command["deletes"]:
@@ -88,8 +92,9 @@ def _returned_docs(recorder: Recorder) -> Iterator[dict[str, Any]]:
         yield from cursor.get("nextBatch", [])
 
 
-def test_a_shop_never_reads_or_changes_another_shops_documents(server: MongoServer,
-                                                               tmp_path: Path) -> None:
+def test_a_shop_never_reads_or_changes_another_shops_documents(
+    server: MongoServer, tmp_path: Path
+) -> None:
     shop_b = Device(tmp_path / "b", "pc-b", "B1")
     shop_b.register("9876500010", "Shop B")
     b_item = shop_b.add_item("B's item", 10, 5)
@@ -110,21 +115,40 @@ def test_a_shop_never_reads_or_changes_another_shops_documents(server: MongoServ
         # A's store holds a document of shop B (say, a second shop once used on this PC) ...
         foreign = ObjectId()
         with shop_a.store.unit_of_work() as db:
-            db.itemgroups.insert_one({"_id": foreign, "clientId": shop_b.client_id,
-                                      "name": "B's group", "createdAt": now()})
+            db.itemgroups.insert_one(
+                {
+                    "_id": foreign,
+                    "clientId": shop_b.client_id,
+                    "name": "B's group",
+                    "createdAt": now(),
+                }
+            )
             # ... and a document of its own that reuses the _id of one of B's documents.
-            db.items.insert_one({**shop_b.store.get("items", b_item),
-                                 "clientId": shop_a.client_id, "name": "Hijack"})
+            db.items.insert_one(
+                {
+                    **shop_b.store.get("items", b_item),
+                    "clientId": shop_a.client_id,
+                    "name": "Hijack",
+                }
+            )
         order = ObjectId()
         with shop_a.store.unit_of_work() as db:
-            db.dealerorders.insert_one({"_id": order, "clientId": shop_a.client_id,
-                                        "dealerId": ObjectId(), "orderNumber": "PO-7",
-                                        "createdAt": now()})
+            db.dealerorders.insert_one(
+                {
+                    "_id": order,
+                    "clientId": shop_a.client_id,
+                    "dealerId": ObjectId(),
+                    "orderNumber": "PO-7",
+                    "createdAt": now(),
+                }
+            )
         report = shop_a.engine(remote).sync_once(full=True)
 
         assert _check_commands(recorder, shop_a.client_id, {order}) > 20
-        assert any(c.get("find") == "dealerorderitems" and "orderId" in c.get("filter", {})
-                   for c in recorder.commands)  # the by-parent read was checked too
+        assert any(
+            c.get("find") == "dealerorderitems" and "orderId" in c.get("filter", {})
+            for c in recorder.commands
+        )  # the by-parent read was checked too
         returned = list(_returned_docs(recorder))
         assert returned
         for doc in returned:
@@ -135,10 +159,10 @@ def test_a_shop_never_reads_or_changes_another_shops_documents(server: MongoServ
         local_a = shop_snapshot(shop_a.store, shop_b.client_id)
         assert local_a["clients"] == {} and local_a["invoices"] == {}
         assert report.push.foreign == 1  # B's group stays queued for B's own sync
-        assert [(d.collection, d.doc_id) for d in report_letters(shop_a)] == [
-            ("items", b_item)]
-        assert plain.collection(TOMBSTONES).find_one(
-            {"clientId": {"$in": [shop_b.client_id]}}) is None
+        assert [(d.collection, d.doc_id) for d in report_letters(shop_a)] == [("items", b_item)]
+        assert (
+            plain.collection(TOMBSTONES).find_one({"clientId": {"$in": [shop_b.client_id]}}) is None
+        )
         # Shop B's next sync sees nothing of shop A.
         shop_b.engine(plain).sync_once(full=True)
         assert shop_snapshot(shop_b.store, shop_a.client_id)["items"] == {}

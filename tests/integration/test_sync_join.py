@@ -105,19 +105,70 @@ def ok(capsys: pytest.CaptureFixture[str], folder: Path, *args: str) -> str:
 
 
 @pytest.fixture
-def first_pc(tmp_path: Path, server: MongoServer, database: str,
-             capsys: pytest.CaptureFixture[str]) -> Path:
+def first_pc(
+    tmp_path: Path, server: MongoServer, database: str, capsys: pytest.CaptureFixture[str]
+) -> Path:
     """PC1: registers the shop (demo OTP), adds items and a customer, bills twice, syncs."""
     pc1 = tmp_path / "pc1"
-    ok(capsys, pc1, "register", "--phone", PHONE, "--owner", "Ravi Kumar",
-       "--business", "Ravi Hardware", "--otp", MOCK_OTP)
-    ok(capsys, pc1, "item", "add", "--name", "Claw hammer", "--price", "250", "--code", "HAM1",
-       "--stock", "20")
-    ok(capsys, pc1, "item", "add", "--name", "Wire nails 1 kg", "--price", "95.50", "--code",
-       "NAIL1", "--stock", "40", "--unit", "kg", "--gst", "18")
+    ok(
+        capsys,
+        pc1,
+        "register",
+        "--phone",
+        PHONE,
+        "--owner",
+        "Ravi Kumar",
+        "--business",
+        "Ravi Hardware",
+        "--otp",
+        MOCK_OTP,
+    )
+    ok(
+        capsys,
+        pc1,
+        "item",
+        "add",
+        "--name",
+        "Claw hammer",
+        "--price",
+        "250",
+        "--code",
+        "HAM1",
+        "--stock",
+        "20",
+    )
+    ok(
+        capsys,
+        pc1,
+        "item",
+        "add",
+        "--name",
+        "Wire nails 1 kg",
+        "--price",
+        "95.50",
+        "--code",
+        "NAIL1",
+        "--stock",
+        "40",
+        "--unit",
+        "kg",
+        "--gst",
+        "18",
+    )
     ok(capsys, pc1, "customer", "add", "--phone", CUSTOMER, "--name", "Asha")
-    ok(capsys, pc1, "bill", "--customer", CUSTOMER, "--item", "HAM1=2", "--item", "NAIL1=1.5",
-       "--pay", "200")
+    ok(
+        capsys,
+        pc1,
+        "bill",
+        "--customer",
+        CUSTOMER,
+        "--item",
+        "HAM1=2",
+        "--item",
+        "NAIL1=1.5",
+        "--pay",
+        "200",
+    )
     ok(capsys, pc1, "bill", "--item", "NAIL1=3")  # a walk-in: paid in full
     ok(capsys, pc1, "login", "--phone", PHONE, "--otp", MOCK_OTP)
     ok(capsys, pc1, "sync", "--remote", server.url, "--database", database)
@@ -145,14 +196,22 @@ def shop_id(store: Store) -> Any:
 
 
 def folder_state(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # ---------------------------------------------------------------------- the whole join
 def test_second_pc_joins_bills_and_both_converge(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path,
-        capsys: pytest.CaptureFixture[str], joiner: Any) -> None:
+    tmp_path: Path,
+    server: MongoServer,
+    database: str,
+    first_pc: Path,
+    capsys: pytest.CaptureFixture[str],
+    joiner: Any,
+) -> None:
     ok(capsys, first_pc, "login", "--phone", PHONE, "--otp", MOCK_OTP)
     ok(capsys, first_pc, "sync", "--remote", server.url, "--database", database)
     pc2 = tmp_path / "pc2"
@@ -160,8 +219,10 @@ def test_second_pc_joins_bills_and_both_converge(
     out = ok(capsys, pc2, *join_args(server, database))
     assert "Logged in: Ravi Hardware (9876500060)" in out
     assert f"Joined from {server.url} (database {database}): pulled " in out
-    assert ("On this computer now: items 2, customers 1, invoices 2, payments 2, dealers 0, "
-            "dealer orders 0.") in out
+    assert (
+        "On this computer now: items 2, customers 1, invoices 2, payments 2, dealers 0, "
+        "dealer orders 0."
+    ) in out
     assert "Invoice series of this computer: B (series A may be another computer's" in out
 
     with opened(first_pc) as one, opened(pc2) as two:
@@ -179,10 +240,33 @@ def test_second_pc_joins_bills_and_both_converge(
     assert "Ravi Hardware (9876500060), device pc-" in ok(capsys, pc2, "whoami")
 
     # Both counters bill; their numbers never collide, and sync brings them together.
-    ok(capsys, pc2, "item", "add", "--name", "Spirit level", "--price", "480", "--code", "LVL1",
-       "--stock", "5")
-    second = ok(capsys, pc2, "bill", "--customer", CUSTOMER, "--item", "HAM1=1",
-                "--item", "LVL1=1", "--pay", "0").strip()
+    ok(
+        capsys,
+        pc2,
+        "item",
+        "add",
+        "--name",
+        "Spirit level",
+        "--price",
+        "480",
+        "--code",
+        "LVL1",
+        "--stock",
+        "5",
+    )
+    second = ok(
+        capsys,
+        pc2,
+        "bill",
+        "--customer",
+        CUSTOMER,
+        "--item",
+        "HAM1=1",
+        "--item",
+        "LVL1=1",
+        "--pay",
+        "0",
+    ).strip()
     first = ok(capsys, first_pc, "bill", "--item", "HAM1=4").strip()
     assert second.startswith("B/") and second.endswith("/00001")
     assert first.startswith("A/") and first.endswith("/00003")
@@ -215,24 +299,46 @@ def test_second_pc_joins_bills_and_both_converge(
 
 # ---------------------------------------------------------------------- refusals
 def test_unknown_phone_on_the_remote_is_a_clear_error(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path,
+    server: MongoServer,
+    database: str,
+    first_pc: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     pc2 = tmp_path / "pc2"
-    code, out, err = cli(capsys, pc2, "login", "--phone", "98765 00099", "--otp", MOCK_OTP,
-                         "--remote", server.url, "--database", database)
+    code, out, err = cli(
+        capsys,
+        pc2,
+        "login",
+        "--phone",
+        "98765 00099",
+        "--otp",
+        MOCK_OTP,
+        "--remote",
+        server.url,
+        "--database",
+        database,
+    )
     assert code == 1 and out == ""
     warnings, last = err.strip().splitlines()[:-1], err.strip().splitlines()[-1]
     assert [w.split(":")[0] for w in warnings] == ["warning", "warning"]  # shared db, no user
-    assert last == (f"error: phoneNumber: no shop with this number on the remote "
-                           f"database {server.url} (database {database}) — check the number "
-                           "and the database, or sync the shop's first computer once")
+    assert last == (
+        f"error: phoneNumber: no shop with this number on the remote "
+        f"database {server.url} (database {database}) — check the number "
+        "and the database, or sync the shop's first computer once"
+    )
     with opened(pc2) as store:
         assert store.count("clients") == 0 and store.count("otpsessions") == 0
 
 
 def test_a_deactivated_shop_cannot_be_joined(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path,
-        capsys: pytest.CaptureFixture[str], joiner: Any) -> None:
+    tmp_path: Path,
+    server: MongoServer,
+    database: str,
+    first_pc: Path,
+    capsys: pytest.CaptureFixture[str],
+    joiner: Any,
+) -> None:
     with opened(first_pc) as store:
         client_id = shop_id(store)
     client = server.client()
@@ -247,49 +353,110 @@ def test_a_deactivated_shop_cannot_be_joined(
 
 
 def test_unreachable_remote_changes_nothing_on_this_pc(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"mongodb://owner:s3cret@127.0.0.1:{free_port()}/"
     fresh = tmp_path / "fresh"
-    code, out, err = cli(capsys, fresh, "login", "--phone", PHONE, "--otp", MOCK_OTP,
-                         "--remote", url, "--timeout", "0.3")
+    code, out, err = cli(
+        capsys,
+        fresh,
+        "login",
+        "--phone",
+        PHONE,
+        "--otp",
+        MOCK_OTP,
+        "--remote",
+        url,
+        "--timeout",
+        "0.3",
+    )
     assert code == 1 and out == ""
-    assert err.startswith("error: cannot reach the remote database at "
-                          "mongodb://owner:****@127.0.0.1:") and "s3cret" not in err
+    assert (
+        err.startswith("error: cannot reach the remote database at mongodb://owner:****@127.0.0.1:")
+        and "s3cret" not in err
+    )
     assert len(err.strip().splitlines()) == 1
     assert not fresh.exists()
 
     existing = tmp_path / "existing"
     open_store(existing).close()
     before = folder_state(existing)
-    assert cli(capsys, existing, "login", "--phone", PHONE, "--otp", MOCK_OTP,
-               "--remote", url, "--timeout", "0.3")[0] == 1
+    assert (
+        cli(
+            capsys,
+            existing,
+            "login",
+            "--phone",
+            PHONE,
+            "--otp",
+            MOCK_OTP,
+            "--remote",
+            url,
+            "--timeout",
+            "0.3",
+        )[0]
+        == 1
+    )
     assert folder_state(existing) == before
 
 
 def test_a_pc_keeping_another_shop_refuses_to_join(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path,
-        capsys: pytest.CaptureFixture[str], joiner: Any) -> None:
+    tmp_path: Path,
+    server: MongoServer,
+    database: str,
+    first_pc: Path,
+    capsys: pytest.CaptureFixture[str],
+    joiner: Any,
+) -> None:
     other = tmp_path / "other"
-    ok(capsys, other, "register", "--phone", "9811100000", "--owner", "Meena Shah",
-       "--business", "Shah Stationers", "--otp", MOCK_OTP)
+    ok(
+        capsys,
+        other,
+        "register",
+        "--phone",
+        "9811100000",
+        "--owner",
+        "Meena Shah",
+        "--business",
+        "Shah Stationers",
+        "--otp",
+        MOCK_OTP,
+    )
     joiner()
     code, _, err = cli(capsys, other, *join_args(server, database))
     assert code == 1
     assert err.strip().splitlines()[-1] == (
         "error: phoneNumber: this computer already keeps the shop Shah "
-                           "Stationers (9811100000); one computer keeps one shop — join from "
-                           "another computer or another data folder")
+        "Stationers (9811100000); one computer keeps one shop — join from "
+        "another computer or another data folder"
+    )
     with opened(other) as store:
         assert [d["phoneNumber"] for d in store.iter_docs("clients")] == ["9811100000"]
         assert store.count("items") == 0 and store.count("invoices") == 0
 
 
 def test_a_shop_made_here_with_the_same_number_is_not_mixed_with_the_remote_one(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path,
-        capsys: pytest.CaptureFixture[str], joiner: Any) -> None:
+    tmp_path: Path,
+    server: MongoServer,
+    database: str,
+    first_pc: Path,
+    capsys: pytest.CaptureFixture[str],
+    joiner: Any,
+) -> None:
     twin = tmp_path / "twin"
-    ok(capsys, twin, "register", "--phone", PHONE, "--owner", "Someone Else",
-       "--business", "Other Hardware", "--otp", MOCK_OTP)
+    ok(
+        capsys,
+        twin,
+        "register",
+        "--phone",
+        PHONE,
+        "--owner",
+        "Someone Else",
+        "--business",
+        "Other Hardware",
+        "--otp",
+        MOCK_OTP,
+    )
     joiner()
     code, _, err = cli(capsys, twin, *join_args(server, database))
     assert code == 1
@@ -298,9 +465,14 @@ def test_a_shop_made_here_with_the_same_number_is_not_mixed_with_the_remote_one(
 
 # ---------------------------------------------------------------------- OTP order
 def test_a_wrong_otp_brings_nothing_and_the_retry_joins(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path,
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-        joiner: Any) -> None:
+    tmp_path: Path,
+    server: MongoServer,
+    database: str,
+    first_pc: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    joiner: Any,
+) -> None:
     pc2 = tmp_path / "pc2"
     joiner("999999", then_received=False)
     code, out, err = cli(capsys, pc2, *join_args(server, database))
@@ -310,8 +482,17 @@ def test_a_wrong_otp_brings_nothing_and_the_retry_joins(
     assert "Logged in" not in out
     with opened(pc2) as store:
         # The shop's document came for the OTP check and went again: no login, no shop.
-        for name in ("clients", "devicesessions", "items", "clientCustomers", "invoices",
-                     "payments", "stockmovements", "outbox", "otpsessions"):
+        for name in (
+            "clients",
+            "devicesessions",
+            "items",
+            "clientCustomers",
+            "invoices",
+            "payments",
+            "stockmovements",
+            "outbox",
+            "otpsessions",
+        ):
             assert store.count(name) == 0, name
         assert DeviceSettings(store).get("remoteUrl") == ""
     client = server.client()
@@ -337,11 +518,26 @@ def test_a_wrong_otp_brings_nothing_and_the_retry_joins(
 
 
 def test_joining_in_demo_mode_is_refused_and_leaves_nothing(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path,
+    server: MongoServer,
+    database: str,
+    first_pc: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     pc2 = tmp_path / "pc2"
-    code, out, err = cli(capsys, pc2, "login", "--phone", PHONE, "--otp", MOCK_OTP,
-                         "--remote", server.url, "--database", database)
+    code, out, err = cli(
+        capsys,
+        pc2,
+        "login",
+        "--phone",
+        PHONE,
+        "--otp",
+        MOCK_OTP,
+        "--remote",
+        server.url,
+        "--database",
+        database,
+    )
     assert code == 1 and "Logged in" not in out
     assert "demo mode (fixed OTP 1234) cannot be used for a shop that has a remote" in err
     with opened(pc2) as store:
@@ -349,19 +545,30 @@ def test_joining_in_demo_mode_is_refused_and_leaves_nothing(
 
 
 def test_an_otp_made_on_the_joining_pc_does_not_count(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path,
-        capsys: pytest.CaptureFixture[str], joiner: Any) -> None:
+    tmp_path: Path,
+    server: MongoServer,
+    database: str,
+    first_pc: Path,
+    capsys: pytest.CaptureFixture[str],
+    joiner: Any,
+) -> None:
     """The joining PC cannot vouch for itself: a session it keeps locally (here, forged
     straight into its store for a code of its choosing) is not the one checked."""
     import bcrypt
 
     pc2 = tmp_path / "pc2"
     with opened(pc2) as store:
-        store.db.otpsessions.insert_one({
-            "phoneNumber": PHONE, "purpose": "login", "attempts": 0, "otpLength": 6,
-            "otpHash": bcrypt.hashpw(b"111111", bcrypt.gensalt(4)).decode(),
-            "createdAt": datetime.now(UTC).replace(tzinfo=None),
-            "expiresAt": datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=10)})
+        store.db.otpsessions.insert_one(
+            {
+                "phoneNumber": PHONE,
+                "purpose": "login",
+                "attempts": 0,
+                "otpLength": 6,
+                "otpHash": bcrypt.hashpw(b"111111", bcrypt.gensalt(4)).decode(),
+                "createdAt": datetime.now(UTC).replace(tzinfo=None),
+                "expiresAt": datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=10),
+            }
+        )
     joiner("111111", then_received=False)
     code, _, err = cli(capsys, pc2, *join_args(server, database))
     assert code == 1 and "Wrong OTP" in err
@@ -370,12 +577,18 @@ def test_an_otp_made_on_the_joining_pc_does_not_count(
 
 
 def test_the_address_saved_in_settings_is_used_when_the_shop_is_not_here(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path,
-        capsys: pytest.CaptureFixture[str], joiner: Any) -> None:
+    tmp_path: Path,
+    server: MongoServer,
+    database: str,
+    first_pc: Path,
+    capsys: pytest.CaptureFixture[str],
+    joiner: Any,
+) -> None:
     pc2 = tmp_path / "pc2"
     with opened(pc2) as store:
-        DeviceSettings(store).update(remoteUrl=server.url, remoteDatabase=database,
-                                     invoicePrefix="K2")
+        DeviceSettings(store).update(
+            remoteUrl=server.url, remoteDatabase=database, invoicePrefix="K2"
+        )
     joiner()
     out = ok(capsys, pc2, "login", "--phone", PHONE)
     assert "invoices 2" in out
@@ -383,7 +596,8 @@ def test_the_address_saved_in_settings_is_used_when_the_shop_is_not_here(
 
 
 def test_without_any_remote_an_unknown_shop_is_refused_as_before(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pc = tmp_path / "pc"
     code, _, err = cli(capsys, pc, "login", "--phone", PHONE, "--otp", MOCK_OTP)
     assert code == 1
@@ -393,11 +607,26 @@ def test_without_any_remote_an_unknown_shop_is_refused_as_before(
 
 
 def test_the_first_pc_logs_in_with_a_remote_it_has_not_synced_to_yet(
-        tmp_path: Path, server: MongoServer, database: str,
-        capsys: pytest.CaptureFixture[str], joiner: Any) -> None:
+    tmp_path: Path,
+    server: MongoServer,
+    database: str,
+    capsys: pytest.CaptureFixture[str],
+    joiner: Any,
+) -> None:
     pc1 = tmp_path / "pc1"
-    ok(capsys, pc1, "register", "--phone", PHONE, "--owner", "Ravi Kumar",
-       "--business", "Ravi Hardware", "--otp", MOCK_OTP)
+    ok(
+        capsys,
+        pc1,
+        "register",
+        "--phone",
+        PHONE,
+        "--owner",
+        "Ravi Kumar",
+        "--business",
+        "Ravi Hardware",
+        "--otp",
+        MOCK_OTP,
+    )
     joiner()
     out = ok(capsys, pc1, *join_args(server, database))
     assert "Invoice series of this computer: A." in out  # its own shop: its series stays
@@ -428,13 +657,37 @@ class _CutAt(CommandListener):
 
 
 def test_a_drop_during_the_first_pull_keeps_the_login_and_sync_finishes_it(
-        tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with running_server(tmp_path / "own-remote") as own:
         pc1 = tmp_path / "pc1"
-        ok(capsys, pc1, "register", "--phone", PHONE, "--owner", "Ravi Kumar",
-           "--business", "Ravi Hardware", "--otp", MOCK_OTP)
-        ok(capsys, pc1, "item", "add", "--name", "Claw hammer", "--price", "250", "--code",
-           "HAM1", "--stock", "20")
+        ok(
+            capsys,
+            pc1,
+            "register",
+            "--phone",
+            PHONE,
+            "--owner",
+            "Ravi Kumar",
+            "--business",
+            "Ravi Hardware",
+            "--otp",
+            MOCK_OTP,
+        )
+        ok(
+            capsys,
+            pc1,
+            "item",
+            "add",
+            "--name",
+            "Claw hammer",
+            "--price",
+            "250",
+            "--code",
+            "HAM1",
+            "--stock",
+            "20",
+        )
         ok(capsys, pc1, "bill", "--item", "HAM1=2")
         ok(capsys, pc1, "login", "--phone", PHONE, "--otp", MOCK_OTP)
         ok(capsys, pc1, "sync", "--remote", own.url, "--database", database)
@@ -445,8 +698,9 @@ def test_a_drop_during_the_first_pull_keeps_the_login_and_sync_finishes_it(
             ctx = ServiceContext(store=store, device_id=load_device_id(pc2))
             otp = OtpService(ctx, bcrypt_rounds=4)
             auth = AuthService(ctx, otp)
-            remote = connect(own.url, database, timeout_ms=400,
-                             event_listeners=[_CutAt(own, "invoices")])
+            remote = connect(
+                own.url, database, timeout_ms=400, event_listeners=[_CutAt(own, "invoices")]
+            )
             try:
                 prepared = bring_shop(ctx, remote, PHONE)
                 assert prepared.brought_in
@@ -474,7 +728,8 @@ def test_a_drop_during_the_first_pull_keeps_the_login_and_sync_finishes_it(
 
 # ---------------------------------------------------------------------- the module itself
 def test_forget_removes_only_a_shop_brought_in_without_a_login(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path) -> None:
+    tmp_path: Path, server: MongoServer, database: str, first_pc: Path
+) -> None:
     with opened(tmp_path / "pc2") as store:
         ctx = ServiceContext(store=store, device_id="pc-two")
         remote = connect(server.url, database, timeout_ms=2000)
@@ -503,8 +758,8 @@ def test_series_choice() -> None:
 
 # ---------------------------------------------------------------------- the shop's side
 def test_the_hourly_cap_on_join_otps_is_counted_on_the_remote(
-        tmp_path: Path, server: MongoServer, database: str, first_pc: Path,
-        joiner: Any) -> None:
+    tmp_path: Path, server: MongoServer, database: str, first_pc: Path, joiner: Any
+) -> None:
     """New data folders (or PCs) asking in turn share one count: it is the shop's."""
     from viveka_pos.domain.clock import FixedClock
     from viveka_pos.services.join import join_login
@@ -533,8 +788,10 @@ def test_the_hourly_cap_on_join_otps_is_counted_on_the_remote(
 def test_the_shop_database_and_user_the_app_asks_for() -> None:
     from viveka_pos.services.join import isolation_warnings, shop_database, shop_remote_database
 
-    own = "mongodb://shop_9876500060:pw@db.example.in:27017/viveka_9876500060?authSource=" \
-          "viveka_9876500060"
+    own = (
+        "mongodb://shop_9876500060:pw@db.example.in:27017/viveka_9876500060?authSource="
+        "viveka_9876500060"
+    )
     assert shop_database("98765 00060") == "viveka_9876500060"
     assert shop_remote_database("", own, PHONE) == "viveka_9876500060"
     assert shop_remote_database("", "mongodb://db.example.in/", PHONE) == "viveka_9876500060"

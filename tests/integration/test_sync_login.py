@@ -35,14 +35,24 @@ def _on_remote(remote: RemoteDatabase, collection: str, doc_id: object) -> bool:
 
 
 def test_cli_sync_without_a_login_is_refused_and_sends_nothing(
-        server: MongoServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server: MongoServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     dev = Device(tmp_path / "shop", "pc-cli", "C1")
     dev.register("9876500061")
     dev.sell(dev.add_item("Broom", 70, 9), 1)
     dev.close()
     (tmp_path / "shop" / DEVICE_FILE).write_text('{"deviceId": "pc-cli"}')
-    code = main(["--data-dir", str(tmp_path / "shop"), "sync", "--remote", server.url,
-                 "--database", "nologin"])
+    code = main(
+        [
+            "--data-dir",
+            str(tmp_path / "shop"),
+            "sync",
+            "--remote",
+            server.url,
+            "--database",
+            "nologin",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "not syncing: not logged in on this computer" in err
@@ -56,7 +66,8 @@ def test_cli_sync_without_a_login_is_refused_and_sends_nothing(
 
 
 def test_a_revoked_pc_pushes_what_it_recorded_then_stops_until_it_logs_in(
-        server: MongoServer, tmp_path: Path) -> None:
+    server: MongoServer, tmp_path: Path
+) -> None:
     remote = connect(server.url, "revoked")
     a = Device(tmp_path / "a", "pc-a", "A1")
     b = Device(tmp_path / "b", "pc-b", "B1")
@@ -81,8 +92,15 @@ def test_a_revoked_pc_pushes_what_it_recorded_then_stops_until_it_logs_in(
         assert not _on_remote(remote, "invoices", after["_id"])
         assert a.store.outbox_size() > 0  # kept, not dropped
 
-        worker = SyncWorker(a.store, lambda: connect(server.url, "revoked"), a.client_id,
-                            a.device_id, interval=30.0, gate=_gate(a), rules=SHOP_RULES)
+        worker = SyncWorker(
+            a.store,
+            lambda: connect(server.url, "revoked"),
+            a.client_id,
+            a.device_id,
+            interval=30.0,
+            gate=_gate(a),
+            rules=SHOP_RULES,
+        )
         worker.start()
         try:
             wait_for(lambda: worker.status.state == "login", 20, what="the worker asking for login")
@@ -102,8 +120,8 @@ def test_a_revoked_pc_pushes_what_it_recorded_then_stops_until_it_logs_in(
 
 
 def test_cli_sync_asks_again_for_an_address_a_restored_backup_lacks(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from viveka_pos.services import credentials
     from viveka_pos.services.device import DeviceSettings
 

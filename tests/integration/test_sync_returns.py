@@ -32,16 +32,18 @@ def _services(device: Device) -> ShopServices:
 def test_returns_and_cancellations_sync(server: MongoServer, tmp_path: Path) -> None:
     remote = connect(server.url, "returns")
     a = Device(tmp_path / "a", "pc-a", "A")
-    shop = ShopService(a.ctx).register(phone="9876500001", owner_name="Owner Name",
-                                       business_name="Test Shop", state="Karnataka")
+    shop = ShopService(a.ctx).register(
+        phone="9876500001", owner_name="Owner Name", business_name="Test Shop", state="Karnataka"
+    )
     a.client_id = shop["_id"]
     b = Device(tmp_path / "b", "pc-b", "B")
     b.client_id = a.client_id
     DeviceSettings(b.store).update(invoicePrefix="B")
     try:
         sa = _services(a)
-        item = sa.catalog.create_item(name="Brake Pad Set", price=1000, code="BP", stock=10,
-                                      gst_rate=18)
+        item = sa.catalog.create_item(
+            name="Brake Pad Set", price=1000, code="BP", stock=10, gst_rate=18
+        )
         customer = sa.customers.create("9800000001", name="Ravi")
         cart = sa.carts.create(customer=customer["_id"])
         sa.carts.add_item(cart.cart_id, "BP", 3)

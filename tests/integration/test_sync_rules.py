@@ -30,8 +30,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServer]:
 
 
 @pytest.fixture
-def pair(server: MongoServer, tmp_path: Path,
-         request: pytest.FixtureRequest) -> Iterator[tuple[Device, Device, RemoteDatabase]]:
+def pair(
+    server: MongoServer, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[Device, Device, RemoteDatabase]]:
     remote = connect(server.url, request.node.name[:40].replace("[", "_").replace("]", ""))
     a = Device(tmp_path / "a", "pc-a", "A1")
     a.register("9876500030")
@@ -68,15 +69,16 @@ def test_hybrid_clock_never_goes_back_and_passes_what_it_saw() -> None:
 
 
 def test_last_writer_wins_even_when_a_pc_clock_is_hours_behind(
-        pair: tuple[Device, Device, RemoteDatabase]) -> None:
+    pair: tuple[Device, Device, RemoteDatabase],
+) -> None:
     a, b, remote = pair
     item = a.add_item("Kettle", 900, 4)
     _sync(a, remote)
     _sync(b, remote)
     # B's wall clock is 5 hours slow. It edits the item *after* seeing A's version.
     outbox_writer(b.store).clock = HybridClock(
-        outbox_writer(b.store).clock.last,
-        wall=lambda: time.time_ns() // 1000 - 5 * HOUR_US)
+        outbox_writer(b.store).clock.last, wall=lambda: time.time_ns() // 1000 - 5 * HOUR_US
+    )
     with a.store.unit_of_work() as db:
         db.items.update_one({"_id": item}, {"$set": {"price": 950}})
     _sync(a, remote)
@@ -96,13 +98,17 @@ def test_last_writer_wins_even_when_a_pc_clock_is_hours_behind(
         db.items.update_one({"_id": item}, {"$set": {"name": "Kettle (A)"}})
     for dev in (a, b, a, b):
         _sync(dev, remote)
-    names = {a.store.get("items", item)["name"], b.store.get("items", item)["name"],
-             remote.collection("items").find_one({"_id": item})["name"]}
+    names = {
+        a.store.get("items", item)["name"],
+        b.store.get("items", item)["name"],
+        remote.collection("items").find_one({"_id": item})["name"],
+    }
     assert names == {"Kettle (A)"}
 
 
 def test_pulled_items_never_overwrite_stock_it_is_recomputed(
-        pair: tuple[Device, Device, RemoteDatabase]) -> None:
+    pair: tuple[Device, Device, RemoteDatabase],
+) -> None:
     a, b, remote = pair
     item = a.add_item("Bulb", 40, 100)
     _sync(a, remote)
@@ -113,14 +119,18 @@ def test_pulled_items_never_overwrite_stock_it_is_recomputed(
         db.items.update_one({"_id": item}, {"$set": {"name": "LED bulb"}})
     for dev in (a, b, a, b):
         _sync(dev, remote)
-    for doc in (a.store.get("items", item), b.store.get("items", item),
-                remote.collection("items").find_one({"_id": item})):
+    for doc in (
+        a.store.get("items", item),
+        b.store.get("items", item),
+        remote.collection("items").find_one({"_id": item}),
+    ):
         assert doc["name"] == "LED bulb"
         assert doc["stock"] == 88
 
 
 def test_pulling_what_this_pc_pushed_changes_nothing(
-        pair: tuple[Device, Device, RemoteDatabase]) -> None:
+    pair: tuple[Device, Device, RemoteDatabase],
+) -> None:
     a, _, remote = pair
     item = a.add_item("Cable", 150, 20)
     a.sell(item, 2, paid=0)
@@ -137,18 +147,34 @@ def test_pulling_what_this_pc_pushed_changes_nothing(
 
 
 def test_deletions_travel_as_tombstones_and_lines_without_clientid_are_scoped_by_order(
-        pair: tuple[Device, Device, RemoteDatabase]) -> None:
+    pair: tuple[Device, Device, RemoteDatabase],
+) -> None:
     a, b, remote = pair
     item = a.add_item("Paint", 300, 10)
     dealer, order, line = ObjectId(), ObjectId(), ObjectId()
     with a.store.unit_of_work() as db:
-        db.dealers.insert_one({"_id": dealer, "clientId": a.client_id, "name": "Asian Traders",
-                               "isActive": True})
-        db.dealerorders.insert_one({"_id": order, "clientId": a.client_id, "dealerId": dealer,
-                                    "orderNumber": "PO-1", "status": "pending",
-                                    "createdAt": now()})
-        db.dealerorderitems.insert_one({"_id": line, "orderId": order, "itemId": item,
-                                        "itemNameSnapshot": "Paint", "quantity": 4})
+        db.dealers.insert_one(
+            {"_id": dealer, "clientId": a.client_id, "name": "Asian Traders", "isActive": True}
+        )
+        db.dealerorders.insert_one(
+            {
+                "_id": order,
+                "clientId": a.client_id,
+                "dealerId": dealer,
+                "orderNumber": "PO-1",
+                "status": "pending",
+                "createdAt": now(),
+            }
+        )
+        db.dealerorderitems.insert_one(
+            {
+                "_id": line,
+                "orderId": order,
+                "itemId": item,
+                "itemNameSnapshot": "Paint",
+                "quantity": 4,
+            }
+        )
     _sync(a, remote)
     remote_line = remote.collection("dealerorderitems").find_one({"_id": line})
     assert remote_line["clientId"] == a.client_id  # added so the remote can scope it
@@ -165,12 +191,14 @@ def test_deletions_travel_as_tombstones_and_lines_without_clientid_are_scoped_by
 
 
 def test_documents_written_by_other_tools_arrive_with_a_full_pull_and_can_be_edited(
-        pair: tuple[Device, Device, RemoteDatabase]) -> None:
+    pair: tuple[Device, Device, RemoteDatabase],
+) -> None:
     a, _, remote = pair
     _sync(a, remote)
     group = ObjectId()
-    remote.collection("itemgroups").insert_one({"_id": group, "clientId": a.client_id,
-                                                "name": "From the web app"})
+    remote.collection("itemgroups").insert_one(
+        {"_id": group, "clientId": a.client_id, "name": "From the web app"}
+    )
     assert _sync(a, remote, full=False).pull.applied == 0  # no stamp: not seen as a change
     assert _sync(a, remote, full=True).pull.applied == 1
     with a.store.unit_of_work() as db:
@@ -181,21 +209,36 @@ def test_documents_written_by_other_tools_arrive_with_a_full_pull_and_can_be_edi
 
 
 def test_a_pc_logged_out_elsewhere_still_pushes_then_is_told(
-        pair: tuple[Device, Device, RemoteDatabase]) -> None:
+    pair: tuple[Device, Device, RemoteDatabase],
+) -> None:
     a, b, remote = pair
     session_a = ObjectId()
     with a.store.unit_of_work() as db:
-        db.devicesessions.insert_one({"_id": session_a, "clientId": a.client_id,
-                                      "deviceId": "pc-a", "isActive": True,
-                                      "lastSeenAt": now(), "createdAt": now()})
+        db.devicesessions.insert_one(
+            {
+                "_id": session_a,
+                "clientId": a.client_id,
+                "deviceId": "pc-a",
+                "isActive": True,
+                "lastSeenAt": now(),
+                "createdAt": now(),
+            }
+        )
     item = a.add_item("Mop", 60, 10)
     _sync(a, remote)
     _sync(b, remote)
     bill = a.sell(item, 1)  # recorded on A before it hears of B's login
     with b.store.unit_of_work() as db:  # B logs in: its session is now the only active one
-        db.devicesessions.insert_one({"_id": ObjectId(), "clientId": b.client_id,
-                                      "deviceId": "pc-b", "isActive": True,
-                                      "lastSeenAt": now(), "createdAt": now()})
+        db.devicesessions.insert_one(
+            {
+                "_id": ObjectId(),
+                "clientId": b.client_id,
+                "deviceId": "pc-b",
+                "isActive": True,
+                "lastSeenAt": now(),
+                "createdAt": now(),
+            }
+        )
         db.devicesessions.update_one({"_id": session_a}, {"$set": {"isActive": False}})
     assert not _sync(b, remote).session_revoked
     report = _sync(a, remote)
@@ -209,27 +252,48 @@ def test_a_pc_logged_out_elsewhere_still_pushes_then_is_told(
     with a.store.unit_of_work() as db:
         db.devicesessions.update_one({"_id": session_a}, {"$set": {"isActive": True}})
     assert not _sync(a, remote).session_revoked
-    assert not [s for s in remote.collection("devicesessions").find(
-        {"clientId": {"$in": [a.client_id]}}) if s["isActive"] and s["deviceId"] == "pc-b"]
+    assert not [
+        s
+        for s in remote.collection("devicesessions").find({"clientId": {"$in": [a.client_id]}})
+        if s["isActive"] and s["deviceId"] == "pc-b"
+    ]
 
 
 def test_a_session_the_other_pc_never_saw_is_ended_on_the_remote(
-        pair: tuple[Device, Device, RemoteDatabase]) -> None:
+    pair: tuple[Device, Device, RemoteDatabase],
+) -> None:
     a, b, remote = pair
     _sync(a, remote)
     _sync(b, remote)
     with a.store.unit_of_work() as db:
-        db.devicesessions.insert_one({"_id": ObjectId(), "clientId": a.client_id,
-                                      "deviceId": "pc-a", "isActive": True,
-                                      "lastSeenAt": now(), "createdAt": now()})
+        db.devicesessions.insert_one(
+            {
+                "_id": ObjectId(),
+                "clientId": a.client_id,
+                "deviceId": "pc-a",
+                "isActive": True,
+                "lastSeenAt": now(),
+                "createdAt": now(),
+            }
+        )
     _sync(a, remote)
     with b.store.unit_of_work() as db:  # B logs in without having pulled A's session
-        db.devicesessions.insert_one({"_id": ObjectId(), "clientId": b.client_id,
-                                      "deviceId": "pc-b", "isActive": True,
-                                      "lastSeenAt": now(), "createdAt": now()})
+        db.devicesessions.insert_one(
+            {
+                "_id": ObjectId(),
+                "clientId": b.client_id,
+                "deviceId": "pc-b",
+                "isActive": True,
+                "lastSeenAt": now(),
+                "createdAt": now(),
+            }
+        )
     _sync(b, remote)
-    active = [s["deviceId"] for s in remote.collection("devicesessions").find(
-        {"clientId": {"$in": [a.client_id]}}) if s["isActive"]]
+    active = [
+        s["deviceId"]
+        for s in remote.collection("devicesessions").find({"clientId": {"$in": [a.client_id]}})
+        if s["isActive"]
+    ]
     assert active == ["pc-b"]
     assert _sync(a, remote).session_revoked
     with pytest.raises(LoginRequiredError):
@@ -239,12 +303,17 @@ def test_a_session_the_other_pc_never_saw_is_ended_on_the_remote(
 def test_invoice_hash_survives_a_customer_merge_but_not_a_changed_buyer() -> None:
     from viveka_pos.domain.hashchain import GENESIS_HASH, invoice_hash
 
-    invoice = {"invoiceNumber": "A1/2526/00001", "clientCustomerId": ObjectId(),
-               "clientCustomerName": "Asha", "clientCustomerPhone": "9123400000",
-               "totalAmount": 100, "paidAmount": 0, "isFinalized": False}
+    invoice = {
+        "invoiceNumber": "A1/2526/00001",
+        "clientCustomerId": ObjectId(),
+        "clientCustomerName": "Asha",
+        "clientCustomerPhone": "9123400000",
+        "totalAmount": 100,
+        "paidAmount": 0,
+        "isFinalized": False,
+    }
     sealed = invoice_hash(invoice, GENESIS_HASH)
     assert invoice_hash({**invoice, "clientCustomerId": ObjectId()}, GENESIS_HASH) == sealed
     assert invoice_hash({**invoice, "_hlc": "1", "_syncedAt": "2"}, GENESIS_HASH) == sealed
     assert invoice_hash({**invoice, "clientCustomerName": "Ravi"}, GENESIS_HASH) != sealed
-    assert invoice_hash({**invoice, "clientCustomerPhone": "9000000000"},
-                        GENESIS_HASH) != sealed
+    assert invoice_hash({**invoice, "clientCustomerPhone": "9000000000"}, GENESIS_HASH) != sealed

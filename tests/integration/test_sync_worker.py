@@ -31,9 +31,17 @@ def test_worker_backs_off_offline_then_syncs_and_follows_pokes(tmp_path: Path) -
         return connect(server.url, "worker", timeout_ms=300)
 
     assert dev.client_id is not None
-    worker = SyncWorker(dev.store, open_remote, dev.client_id, dev.device_id, interval=30.0,
-                        backoff_base=0.05, backoff_max=0.4, on_status=on_status,
-                        rules=SHOP_RULES)
+    worker = SyncWorker(
+        dev.store,
+        open_remote,
+        dev.client_id,
+        dev.device_id,
+        interval=30.0,
+        backoff_base=0.05,
+        backoff_max=0.4,
+        on_status=on_status,
+        rules=SHOP_RULES,
+    )
     assert worker.status.pending > 0
     worker.start()
     try:

@@ -19,8 +19,9 @@ NAME = "चाय पत्ती ₹10 पैक"
 
 
 def viveka(data_dir: Path, *args: str, **how) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir),
-                           *args], timeout=120, **how)
+    return subprocess.run(
+        [sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir), *args], timeout=120, **how
+    )
 
 
 @pytest.fixture
@@ -32,8 +33,20 @@ def shop(tmp_path: Path) -> Path:
 
 
 def test_piped_output_is_utf8(shop: Path) -> None:
-    added = viveka(shop, "item", "add", "--name", NAME, "--price", "10", "--code", "CHAI",
-                   "--gst", "5", capture_output=True)
+    added = viveka(
+        shop,
+        "item",
+        "add",
+        "--name",
+        NAME,
+        "--price",
+        "10",
+        "--code",
+        "CHAI",
+        "--gst",
+        "5",
+        capture_output=True,
+    )
     assert added.returncode == 0, added.stderr.decode("utf-8", "replace")
     assert NAME in added.stdout.decode("utf-8")
     report = viveka(shop, "report", "stock", capture_output=True)
@@ -44,8 +57,17 @@ def test_piped_output_is_utf8(shop: Path) -> None:
 def test_output_redirected_to_a_file_is_utf8(shop: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     with out.open("wb") as handle:
-        added = viveka(shop, "item", "add", "--name", NAME, "--price", "10", stdout=handle,
-                       stderr=subprocess.PIPE)
+        added = viveka(
+            shop,
+            "item",
+            "add",
+            "--name",
+            NAME,
+            "--price",
+            "10",
+            stdout=handle,
+            stderr=subprocess.PIPE,
+        )
     assert added.returncode == 0, added.stderr.decode("utf-8", "replace")
     assert NAME in out.read_text(encoding="utf-8")
 

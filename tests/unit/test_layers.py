@@ -35,7 +35,7 @@ def _imported(path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package[:len(package) - node.level + 1]
+                base = package[: len(package) - node.level + 1]
                 name = ".".join(base + ([node.module] if node.module else []))
             else:
                 name = node.module or ""
@@ -45,7 +45,7 @@ def _imported(path: Path) -> list[tuple[int, str]]:
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_no_module_imports_from_a_layer_above_its_own(layer: str) -> None:
-    above = set(LAYERS[:LAYERS.index(layer)])
+    above = set(LAYERS[: LAYERS.index(layer)])
     wrong = []
     for path in sorted((PACKAGE / layer).rglob("*.py")):
         for line, name in _imported(path):

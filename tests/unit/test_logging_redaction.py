@@ -56,50 +56,71 @@ def log_file(data_dir: Path) -> Iterator[Path]:
 
 
 # ------------------------------------------------------------------------ patterns
-@pytest.mark.parametrize(("text", "secret"), [
-    ("OTP for login is 482913", "482913"),
-    ("your otp: 4829", "4829"),
-    ("Entered code=00731 for 98******10", "00731"),
-    ("PIN 5521 accepted", "5521"),
-    ("GET https://2factor.in/API/V1/7c1d0d2e-5a4b-4f3e-9d8c-1b2a3c4d5e6f/SMS/9876543210/"
-     "381204/VIVEKA_OTP", "381204"),
-    ("GET https://2factor.in/API/V1/7c1d0d2e-5a4b-4f3e-9d8c-1b2a3c4d5e6f/SMS/9876543210/"
-     "381204/VIVEKA_OTP", "7c1d0d2e-5a4b-4f3e-9d8c-1b2a3c4d5e6f"),
-    ("/API/V1/live-2f-key-5e3c9a7b1d/SMS/VERIFY3/9876543210/118822", "live-2f-key-5e3c9a7b1d"),
-    ("/API/V1/live-2f-key-5e3c9a7b1d/SMS/VERIFY3/9876543210/118822", "118822"),
-    ("settings {'twoFactorApiKey': 'k3y-abc-123', 'printerName': 'TVS'}", "k3y-abc-123"),
-    ("api_key=abcdef0123456789&phone=1", "abcdef0123456789"),
-    ("x-api-key: Zx9Yw8Vu7", "Zx9Yw8Vu7"),
-    ("Authorization: Bearer abc.def.ghi-jkl", "abc.def.ghi-jkl"),
-    ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl issued", "eyJhbGciOiJIUzI1NiJ9"),
-    ("connecting to mongodb://viveka:s3cr3t@db.example.com:27017/vivekaDB", "s3cr3t"),
-    ("mongodb+srv://u:p%40ss@cluster0.mongodb.net/x", "p%40ss"),
-    ("password=hunter2 retry", "hunter2"),
-    ("hash $2b$04$abcdefghijklmnopqrstuuR1zCHkMD2Y4mL0VvG8P9tq3xpTQ7rJm stored",
-     "$2b$04$abcdefghijklmnopqrstuuR1zCHkMD2Y4mL0VvG8P9tq3xpTQ7rJm"),
-    ("signing_key: 9f8e7d6c5b4a", "9f8e7d6c5b4a"),
-])
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("OTP for login is 482913", "482913"),
+        ("your otp: 4829", "4829"),
+        ("Entered code=00731 for 98******10", "00731"),
+        ("PIN 5521 accepted", "5521"),
+        (
+            "GET https://2factor.in/API/V1/7c1d0d2e-5a4b-4f3e-9d8c-1b2a3c4d5e6f/SMS/9876543210/"
+            "381204/VIVEKA_OTP",
+            "381204",
+        ),
+        (
+            "GET https://2factor.in/API/V1/7c1d0d2e-5a4b-4f3e-9d8c-1b2a3c4d5e6f/SMS/9876543210/"
+            "381204/VIVEKA_OTP",
+            "7c1d0d2e-5a4b-4f3e-9d8c-1b2a3c4d5e6f",
+        ),
+        ("/API/V1/live-2f-key-5e3c9a7b1d/SMS/VERIFY3/9876543210/118822", "live-2f-key-5e3c9a7b1d"),
+        ("/API/V1/live-2f-key-5e3c9a7b1d/SMS/VERIFY3/9876543210/118822", "118822"),
+        ("settings {'twoFactorApiKey': 'k3y-abc-123', 'printerName': 'TVS'}", "k3y-abc-123"),
+        ("api_key=abcdef0123456789&phone=1", "abcdef0123456789"),
+        ("x-api-key: Zx9Yw8Vu7", "Zx9Yw8Vu7"),
+        ("Authorization: Bearer abc.def.ghi-jkl", "abc.def.ghi-jkl"),
+        ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl issued", "eyJhbGciOiJIUzI1NiJ9"),
+        ("connecting to mongodb://viveka:s3cr3t@db.example.com:27017/vivekaDB", "s3cr3t"),
+        ("mongodb+srv://u:p%40ss@cluster0.mongodb.net/x", "p%40ss"),
+        ("password=hunter2 retry", "hunter2"),
+        (
+            "hash $2b$04$abcdefghijklmnopqrstuuR1zCHkMD2Y4mL0VvG8P9tq3xpTQ7rJm stored",
+            "$2b$04$abcdefghijklmnopqrstuuR1zCHkMD2Y4mL0VvG8P9tq3xpTQ7rJm",
+        ),
+        ("signing_key: 9f8e7d6c5b4a", "9f8e7d6c5b4a"),
+    ],
+)
 def test_each_kind_of_secret_is_redacted(text: str, secret: str) -> None:
     cleaned = redact(text)
     assert secret not in cleaned and MASK in cleaned
 
 
-@pytest.mark.parametrize("text", [
-    "invoice A1/2526/00042 saved: total ₹5,250.00, paid 2000",
-    "OTP for login issued to ******3210 (demo mode (fixed OTP, no SMS))",
-    "sync: pushed 12, pulled 3 in 0.42s",
-    "remote mongodb://127.0.0.1:27017/vivekaDB unreachable",
-    "item 6b07512f1a2c3bc10964b746 stock 48",
-    "barcode 8901234567890 added",
-    "backup written to /data/backups/auto/auto-20250616T050000Z in 1.20 s",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "invoice A1/2526/00042 saved: total ₹5,250.00, paid 2000",
+        "OTP for login issued to ******3210 (demo mode (fixed OTP, no SMS))",
+        "sync: pushed 12, pulled 3 in 0.42s",
+        "remote mongodb://127.0.0.1:27017/vivekaDB unreachable",
+        "item 6b07512f1a2c3bc10964b746 stock 48",
+        "barcode 8901234567890 added",
+        "backup written to /data/backups/auto/auto-20250616T050000Z in 1.20 s",
+    ],
+)
 def test_ordinary_lines_are_left_alone(text: str) -> None:
     assert redact(text) == text
 
 
 def test_the_filter_rewrites_arguments_exceptions_and_stacks() -> None:
-    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "login with %s and %r",
-                               ("otp 918273", {"api_key": "zz-top-1"}), None)
+    record = logging.LogRecord(
+        "x",
+        logging.ERROR,
+        __file__,
+        1,
+        "login with %s and %r",
+        ("otp 918273", {"api_key": "zz-top-1"}),
+        None,
+    )
     try:
         raise RuntimeError(f"cannot reach {REMOTE_URL}")
     except RuntimeError:
@@ -115,15 +136,18 @@ def test_the_filter_rewrites_arguments_exceptions_and_stacks() -> None:
 
 
 # ------------------------------------------------------------------------ the file
-def test_the_log_file_rotates_at_one_megabyte_keeping_five(data_dir: Path,
-                                                            log_file: Path) -> None:
+def test_the_log_file_rotates_at_one_megabyte_keeping_five(data_dir: Path, log_file: Path) -> None:
     assert log_file == data_dir / "logs" / "viveka.log"
     assert setup_logging(data_dir) == log_file  # a second call adds no second handler
-    handlers = [h for h in logging.getLogger().handlers
-                if getattr(h, "baseFilename", "") == str(log_file)]
+    handlers = [
+        h for h in logging.getLogger().handlers if getattr(h, "baseFilename", "") == str(log_file)
+    ]
     assert len(handlers) == 1
-    assert (handlers[0].maxBytes, handlers[0].backupCount) == (LOG_BYTES, LOG_BACKUPS) == (
-        1_000_000, 5)
+    assert (
+        (handlers[0].maxBytes, handlers[0].backupCount)
+        == (LOG_BYTES, LOG_BACKUPS)
+        == (1_000_000, 5)
+    )
     line = "x" * 1000
     for _ in range(2500):
         logging.getLogger("viveka_pos.test").info(line)
@@ -132,8 +156,9 @@ def test_the_log_file_rotates_at_one_megabyte_keeping_five(data_dir: Path,
     assert all(p.stat().st_size <= LOG_BYTES for p in log_file.parent.iterdir())
 
 
-def test_no_secret_reaches_the_log_file(store: Store, log_file: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_secret_reaches_the_log_file(
+    store: Store, log_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     log = logging.getLogger("viveka_pos.flows")
     clock = FixedClock(datetime(2025, 6, 16, 5, 0, tzinfo=UTC))
@@ -141,8 +166,7 @@ def test_no_secret_reaches_the_log_file(store: Store, log_file: Path,
     api_key = str(uuid.uuid4())
     secrets: list[str] = [api_key, PASSWORD]
     # Demo mode: the fixed OTP (before a remote is set: demo mode is refused after).
-    demo = AuthService(ctx, OtpService(ctx, settings=OtpSettings(mode="mock"),
-                                       bcrypt_rounds=4))
+    demo = AuthService(ctx, OtpService(ctx, settings=OtpSettings(mode="mock"), bcrypt_rounds=4))
     demo.start_register("9876500002")
     demo.register("9876500002", "1234", "Ravi", "Ravi Tyres")
     clock.advance(seconds=5)
@@ -153,8 +177,9 @@ def test_no_secret_reaches_the_log_file(store: Store, log_file: Path,
     clock.advance(seconds=5)
 
     with FakeTwoFactorServer(valid_keys={api_key}) as fake:
-        DeviceSettings(store).update(twoFactorApiKey=api_key, twoFactorBaseUrl=fake.base_url,
-                                     remoteUrl=REMOTE_URL)
+        DeviceSettings(store).update(
+            twoFactorApiKey=api_key, twoFactorBaseUrl=fake.base_url, remoteUrl=REMOTE_URL
+        )
         auth = AuthService(ctx, OtpService(ctx, environ={}, bcrypt_rounds=4))
         auth.start_register("9876543210")
         register_otp = fake.last_otp("9876543210")
@@ -178,12 +203,22 @@ def test_no_secret_reaches_the_log_file(store: Store, log_file: Path,
 
     # A sync that cannot reach its remote (a password in the URL).
     statuses = []
-    worker = SyncWorker(store, lambda: connect(REMOTE_URL, timeout_ms=200), shop["_id"],
-                        "pc-logs", interval=60, on_status=statuses.append, rules=SHOP_RULES)
+    worker = SyncWorker(
+        store,
+        lambda: connect(REMOTE_URL, timeout_ms=200),
+        shop["_id"],
+        "pc-logs",
+        interval=60,
+        on_status=statuses.append,
+        rules=SHOP_RULES,
+    )
     worker.start()
     try:
-        wait_for(lambda: any(s.state in ("offline", "error") for s in statuses), 20,
-                 what="a failed sync attempt")
+        wait_for(
+            lambda: any(s.state in ("offline", "error") for s in statuses),
+            20,
+            what="a failed sync attempt",
+        )
     finally:
         worker.stop()
     failed = [s for s in statuses if s.state in ("offline", "error")]

@@ -33,23 +33,35 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_nothing(tmp_path: Path) ->
     def fails(handle: object) -> None:
         raise OSError(28, "No space left on device")
 
-    with pytest.raises(OutputFileError, match=r"items.csv cannot be written \(the disk is "
-                                              r"full\); nothing was written"):
+    with pytest.raises(
+        OutputFileError,
+        match=r"items.csv cannot be written \(the disk is "
+        r"full\); nothing was written",
+    ):
         write_file(target, fails)
     assert target.read_bytes() == b"old"
     assert sorted(os.listdir(tmp_path)) == ["items.csv"]
 
 
-@pytest.mark.parametrize(("name", "words"), [
-    ("", "No file name was given"),
-    (".", "is a folder: give a file name, e.g. x.csv"),
-    ("missing/x.csv", "missing: no such folder"),
-    ("a-file/x.csv", "a-file: is not a folder"),
-    pytest.param("n" * 300 + ".csv", "the name is too long", marks=pytest.mark.skipif(
-        os.name == "nt", reason="Windows says a 300-letter name's folder does not exist")),
-])
-def test_path_problems_are_one_line_naming_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     name: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("", "No file name was given"),
+        (".", "is a folder: give a file name, e.g. x.csv"),
+        ("missing/x.csv", "missing: no such folder"),
+        ("a-file/x.csv", "a-file: is not a folder"),
+        pytest.param(
+            "n" * 300 + ".csv",
+            "the name is too long",
+            marks=pytest.mark.skipif(
+                os.name == "nt", reason="Windows says a 300-letter name's folder does not exist"
+            ),
+        ),
+    ],
+)
+def test_path_problems_are_one_line_naming_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, words: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a-file").write_text("x")
     with pytest.raises(OutputFileError) as caught:

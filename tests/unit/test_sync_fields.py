@@ -34,16 +34,31 @@ def backend_save(doc: dict[str, Any], at: datetime, **changes: Any) -> dict[str,
     return {**doc, **changes, "updatedAt": at}
 
 
-CUSTOMER = {"_id": ObjectId(), "clientId": ObjectId(), "phoneNumber": "9811122233",
-            "name": "Meena", "address": "", "lastPurchaseAt": None}
+CUSTOMER = {
+    "_id": ObjectId(),
+    "clientId": ObjectId(),
+    "phoneNumber": "9811122233",
+    "name": "Meena",
+    "address": "",
+    "lastPurchaseAt": None,
+}
 
 
 def test_flat_spreads_client_settings_and_leaves_out_what_is_not_a_field() -> None:
-    shop = {"_id": ObjectId(), "city": "Pune", "updatedAt": T0, "__v": 0, "_hlc": "x",
-            "clientSettings": {"customerFields": {"gstNo": True}, "upiId": "a@upi"}}
+    shop = {
+        "_id": ObjectId(),
+        "city": "Pune",
+        "updatedAt": T0,
+        "__v": 0,
+        "_hlc": "x",
+        "clientSettings": {"customerFields": {"gstNo": True}, "upiId": "a@upi"},
+    }
     fields = flat("clients", shop)
-    assert fields == {"city": "Pune", "clientSettings.customerFields": {"gstNo": True},
-                      "clientSettings.upiId": "a@upi"}
+    assert fields == {
+        "city": "Pune",
+        "clientSettings.customerFields": {"gstNo": True},
+        "clientSettings.upiId": "a@upi",
+    }
     back = unflat("clients", fields, shop)
     assert back == {k: v for k, v in shop.items() if k != "_hlc"}
     assert "stock" not in flat("items", {"_id": 1, "stock": 5, "price": 10})
@@ -53,8 +68,9 @@ def test_the_remote_keeps_what_this_pc_did_not_change_and_the_pc_keeps_its_edit(
     base = pc_version(CUSTOMER, MICROS)
     local = {**CUSTOMER, "address": "12 MG Road", "lastPurchaseAt": T0}
     remote = backend_save(base, T0 + timedelta(minutes=5), name="Meena Kulkarni")
-    merged = merge("clientCustomers", base, local, remote,
-                   format_stamp(MICROS + 10_000_000, "pc-a"))
+    merged = merge(
+        "clientCustomers", base, local, remote, format_stamp(MICROS + 10_000_000, "pc-a")
+    )
     assert merged["name"] == "Meena Kulkarni"
     assert merged["address"] == "12 MG Road" and merged["lastPurchaseAt"] == T0
 
@@ -89,13 +105,23 @@ def test_never_seen_a_version_every_differing_field_counts_as_ours() -> None:
 
 
 def test_app_settings_the_backend_dropped_come_back_its_own_keys_do_not() -> None:
-    local = flat("clients", {"clientSettings": {
-        "customerFields": {"gstNo": False}, "upiId": "a@upi", "termsText": "No returns"}})
+    local = flat(
+        "clients",
+        {
+            "clientSettings": {
+                "customerFields": {"gstNo": False},
+                "upiId": "a@upi",
+                "termsText": "No returns",
+            }
+        },
+    )
     remote = flat("clients", {"clientSettings": {"customerFields": {"gstNo": True}}})
     restored = restore_app_settings("clients", remote, local)
-    assert restored == {"clientSettings.customerFields": {"gstNo": True},
-                        "clientSettings.upiId": "a@upi",
-                        "clientSettings.termsText": "No returns"}
+    assert restored == {
+        "clientSettings.customerFields": {"gstNo": True},
+        "clientSettings.upiId": "a@upi",
+        "clientSettings.termsText": "No returns",
+    }
     assert restore_app_settings("items", {"a": 1}, {"b": 2}) == {"a": 1}
 
 
@@ -105,6 +131,13 @@ def test_an_update_sets_what_differs_and_removes_what_is_gone() -> None:
     sets, unsets = update_of(target, flat("items", remote))
     assert sets == {"name": "b", "new": 0} and unsets == ["gone"]
     after = applied(remote, "items", sets, unsets, {"updatedAt": T0})
-    assert after == {"_id": 1, "name": "b", "same": True, "new": 0, "stock": 7,
-                     "_stockSum": 7, "updatedAt": T0}
+    assert after == {
+        "_id": 1,
+        "name": "b",
+        "same": True,
+        "new": 0,
+        "stock": 7,
+        "_stockSum": 7,
+        "updatedAt": T0,
+    }
     assert update_of({"flag": True}, {"flag": 1}) == ({"flag": True}, [])

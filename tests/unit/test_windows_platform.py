@@ -59,18 +59,25 @@ def pdf_application(tmp_path: Path):
     printed.mkdir()
     script = tmp_path / "pdf_app.py"
     part, done = printed / "job.part", printed / "job.pdf"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import os, shutil, sys
         shutil.copyfile(sys.argv[1], {str(part)!r})
         os.replace({str(part)!r}, {str(done)!r})
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     root, prog_id = winreg.HKEY_CLASSES_ROOT, "VivekaPOS.TestPdfApplication"
     previous = None
     with contextlib.suppress(OSError):  # no PDF application yet
         previous = winreg.QueryValue(root, ".pdf")
     winreg.SetValue(root, ".pdf", winreg.REG_SZ, prog_id)
-    winreg.SetValue(root, rf"{prog_id}\shell\print\command", winreg.REG_SZ,
-                    f'"{sys.executable}" "{script}" "%1"')
+    winreg.SetValue(
+        root,
+        rf"{prog_id}\shell\print\command",
+        winreg.REG_SZ,
+        f'"{sys.executable}" "{script}" "%1"',
+    )
     try:
         yield done
     finally:
@@ -82,11 +89,9 @@ def pdf_application(tmp_path: Path):
             winreg.DeleteKey(root, ".pdf")
 
 
-def test_the_print_verb_hands_the_pdf_to_the_registered_application(pdf_application: Path
-                                                                      ) -> None:
+def test_the_print_verb_hands_the_pdf_to_the_registered_application(pdf_application: Path) -> None:
     document = b"%PDF-1.4 a bill\n%%EOF\n"
     result = printer._print_on_windows(document, "")
     assert result.printed is True
     wait_for(pdf_application.exists, 90, what="the PDF handed to the application")
     assert pdf_application.read_bytes() == document
-

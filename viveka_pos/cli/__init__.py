@@ -13,8 +13,7 @@ import sys
 
 from .. import __version__
 
-COMMAND_MODULES: list[str] = ["core", "documents", "reports", "auth", "sync", "safety",
-                               "returns"]
+COMMAND_MODULES: list[str] = ["core", "documents", "reports", "auth", "sync", "safety", "returns"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,8 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Viveka POS: billing, stock and GST invoices for your shop.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--self-test", action="store_true",
-                        help="check this installation on a throw-away shop, then exit")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation on a throw-away shop, then exit",
+    )
     parser.add_argument(
         "--data-dir",
         help="folder holding the shop's data (default: VIVEKA_DATA_DIR or your user data folder)",
@@ -45,9 +47,11 @@ def _data_dir_after_commands(parser: argparse.ArgumentParser) -> None:
         if isinstance(action, argparse._SubParsersAction):
             for sub in dict.fromkeys(action.choices.values()):
                 if not any("--data-dir" in a.option_strings for a in sub._actions):
-                    sub.add_argument("--data-dir", default=argparse.SUPPRESS,
-                                     help="folder holding the shop's data (as before the "
-                                          "command)")
+                    sub.add_argument(
+                        "--data-dir",
+                        default=argparse.SUPPRESS,
+                        help="folder holding the shop's data (as before the command)",
+                    )
                 _data_dir_after_commands(sub)
 
 

@@ -61,8 +61,10 @@ def register(subparsers: Any) -> None:
     reg.set_defaults(func=_register)
 
     login = subparsers.add_parser(
-        "login", help="log in on this computer with an OTP; with a remote database, join a "
-                      "shop kept there (a second PC of the shop)")
+        "login",
+        help="log in on this computer with an OTP; with a remote database, join a "
+        "shop kept there (a second PC of the shop)",
+    )
     login.add_argument("--phone", required=True, help="the shop's mobile number")
     login.add_argument("--otp", help="an OTP already received (skips sending and the prompt)")
     add_remote_options(login)
@@ -174,10 +176,17 @@ def _register(args: argparse.Namespace) -> int:
         with opened_store(args) as store:
             otp, auth = _services(store)
             shop = _with_otp(
-                args, otp, "register", auth.start_register,
+                args,
+                otp,
+                "register",
+                auth.start_register,
                 lambda code: auth.register(
-                    args.phone, code, args.owner, args.business,
-                    shopName=args.shop_name, gstin=args.gstin,
+                    args.phone,
+                    code,
+                    args.owner,
+                    args.business,
+                    shopName=args.shop_name,
+                    gstin=args.gstin,
                 ),
             )
         print(f"Registered {shop['businessName']} ({shop['phoneNumber']}).")
@@ -191,9 +200,19 @@ def _login(args: argparse.Namespace) -> int:
     def body() -> int:
         with ExitStack() as stack:
             given = remote_url(args.remote)  # --remote, else VIVEKA_MONGO_URL
-            remote = (stack.enter_context(closing(_connect(
-                given, shop_remote_database(args.database or "", given, args.phone), args)))
-                if given else None)
+            remote = (
+                stack.enter_context(
+                    closing(
+                        _connect(
+                            given,
+                            shop_remote_database(args.database or "", given, args.phone),
+                            args,
+                        )
+                    )
+                )
+                if given
+                else None
+            )
             with opened_store(args) as store:
                 ctx, otp, auth = _context_services(store)
                 settings = DeviceSettings(store).all()
@@ -202,8 +221,7 @@ def _login(args: argparse.Namespace) -> int:
                     url = remote_url(None, settings)
                 if remote is None and not url:
                     return _login_here(args, otp, auth)
-                database = remote_database(args.database, settings, url=url,
-                                           phone=args.phone)
+                database = remote_database(args.database, settings, url=url, phone=args.phone)
                 if remote is None or remote.name != database:
                     remote = stack.enter_context(closing(_connect(url, database, args)))
                 return _join(args, ctx, otp, auth, remote, url)
@@ -227,8 +245,14 @@ def _login_here(args: argparse.Namespace, otp: OtpService, auth: AuthService) ->
     return 0
 
 
-def _join(args: argparse.Namespace, ctx: ServiceContext, otp: OtpService, auth: AuthService,
-          remote: RemoteDatabase, url: str) -> int:
+def _join(
+    args: argparse.Namespace,
+    ctx: ServiceContext,
+    otp: OtpService,
+    auth: AuthService,
+    remote: RemoteDatabase,
+    url: str,
+) -> int:
     """Join the shop kept on ``remote``: its document, the OTP, then the first full sync."""
     for warning in isolation_warnings(url, remote.name, args.phone):
         print(f"warning: {warning}", file=sys.stderr)
@@ -242,26 +266,38 @@ def _join(args: argparse.Namespace, ctx: ServiceContext, otp: OtpService, auth: 
         forget_shop(ctx.store, prepared)  # no login: leave no shop behind
         raise
     _print_login(session)
-    print(f"Bringing the shop's data from {remote.masked_url} (database {remote.name})…",
-          file=sys.stderr, flush=True)
+    print(
+        f"Bringing the shop's data from {remote.masked_url} (database {remote.name})…",
+        file=sys.stderr,
+        flush=True,
+    )
     before = str(DeviceSettings(ctx.store).get("invoicePrefix"))
     result = first_sync(ctx, remote, prepared, session, url=url)
     if result.report is not None:
         pull = result.report.pull
-        print(f"Joined from {remote.masked_url} (database {remote.name}): pulled "
-              f"{pull.received} documents ({pull.applied} applied).")
+        print(
+            f"Joined from {remote.masked_url} (database {remote.name}): pulled "
+            f"{pull.received} documents ({pull.applied} applied)."
+        )
     print(f"On this computer now: {describe_counts(result.counts)}.")
     if result.series_changed:
-        print(f"Invoice series of this computer: {result.series} (series {before} may be "
-              "another computer's; change it in Settings).")
+        print(
+            f"Invoice series of this computer: {result.series} (series {before} may be "
+            "another computer's; change it in Settings)."
+        )
     else:
         print(f"Invoice series of this computer: {result.series}.")
     if result.report is not None and result.report.dead_letters:
-        print(f"warning: {result.report.dead_letters} document(s) could not be synced; "
-              "see Settings → Sync", file=sys.stderr)
+        print(
+            f"warning: {result.report.dead_letters} document(s) could not be synced; "
+            "see Settings → Sync",
+            file=sys.stderr,
+        )
     if not result.complete:
-        raise CommandError(f"the first sync stopped: {result.error} — you stay logged in; "
-                           "run `viveka-pos sync` to bring the rest")
+        raise CommandError(
+            f"the first sync stopped: {result.error} — you stay logged in; "
+            "run `viveka-pos sync` to bring the rest"
+        )
     return 0
 
 
@@ -291,9 +327,11 @@ def _whoami(args: argparse.Namespace) -> int:
             check = auth.check_session()
         if check.session is None:
             reason = check.reason
-            raise CommandError(f"{reason} (viveka-pos login --phone PHONE)"
-                               if reason.startswith("not logged in")
-                               else f"not logged in: {reason}")
+            raise CommandError(
+                f"{reason} (viveka-pos login --phone PHONE)"
+                if reason.startswith("not logged in")
+                else f"not logged in: {reason}"
+            )
         shop = check.session.shop
         print(
             f"{shop['businessName']} ({shop['phoneNumber']}), device "

@@ -26,8 +26,9 @@ class CommandError(Exception):
     """A failure to report as one line on stderr with a non-zero exit."""
 
 
-NO_SHOP: Final = ("there is no shop on this computer yet: run `viveka-pos demo` or "
-                   "`viveka-pos register`")
+NO_SHOP: Final = (
+    "there is no shop on this computer yet: run `viveka-pos demo` or `viveka-pos register`"
+)
 
 
 @contextmanager
@@ -94,31 +95,45 @@ def print_json(value: Any) -> None:
 
 
 URL_ENV: Final = "VIVEKA_MONGO_URL"
-NO_REMOTE: Final = (f"no remote database address: use --remote, set {URL_ENV}, or save it "
-                    "in Settings")
+NO_REMOTE: Final = (
+    f"no remote database address: use --remote, set {URL_ENV}, or save it in Settings"
+)
 
 
 def add_remote_options(cmd: Any) -> None:
     """``--remote``, ``--database`` and ``--timeout``, as ``sync`` and ``login`` take them."""
-    cmd.add_argument("--remote", help=f"mongodb:// or mongodb+srv:// address (default: "
-                                      f"{URL_ENV}, then Settings)")
-    cmd.add_argument("--database", help="remote database name (default: Settings, then the "
-                                        "one in the address, then the shop's own, "
-                                        "viveka_<phone>)")
-    cmd.add_argument("--timeout", type=float, default=5.0,
-                     help="seconds to wait for the remote (default: 5)")
+    cmd.add_argument(
+        "--remote", help=f"mongodb:// or mongodb+srv:// address (default: {URL_ENV}, then Settings)"
+    )
+    cmd.add_argument(
+        "--database",
+        help="remote database name (default: Settings, then the "
+        "one in the address, then the shop's own, "
+        "viveka_<phone>)",
+    )
+    cmd.add_argument(
+        "--timeout", type=float, default=5.0, help="seconds to wait for the remote (default: 5)"
+    )
 
 
 def remote_url(option: str | None, settings: Mapping[str, Any] | None = None) -> str:
     """The remote database address: ``--remote``, else ``VIVEKA_MONGO_URL``, else the one
     saved in Settings (when ``settings``, i.e. ``DeviceSettings.all()``, is given); '' when
     there is none."""
-    return ((option or "").strip() or os.environ.get(URL_ENV, "").strip()
-            or str((settings or {}).get("remoteUrl") or "").strip())
+    return (
+        (option or "").strip()
+        or os.environ.get(URL_ENV, "").strip()
+        or str((settings or {}).get("remoteUrl") or "").strip()
+    )
 
 
-def remote_database(option: str | None, settings: Mapping[str, Any] | None = None, *,
-                    url: str = "", phone: object = None) -> str:
+def remote_database(
+    option: str | None,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    url: str = "",
+    phone: object = None,
+) -> str:
     """``--database``, else the one saved in Settings, else the one the address names, else
     the shop's own database (``viveka_<phone>``; ``vivekaDB`` when no shop is known)."""
     chosen = (option or "").strip() or str((settings or {}).get("remoteDatabase") or "").strip()

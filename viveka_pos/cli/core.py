@@ -46,21 +46,26 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_demo)
 
     item = subparsers.add_parser("item", help="manage items").add_subparsers(
-        dest="item_command", metavar="ACTION", required=True)
+        dest="item_command", metavar="ACTION", required=True
+    )
     p = item.add_parser("add", help="add an item")
     p.add_argument("--name", required=True)
     p.add_argument("--price", required=True, help="unit price in rupees, e.g. 250.50")
     p.add_argument("--code", default="", help="shop code or barcode (unique)")
     p.add_argument("--stock", default="0")
     p.add_argument("--unit", default="nos", help="nos, pcs, kg, litre or meter")
-    p.add_argument("--gst", default=None,
-                   help="GST rate in %%: 0, 0.1, 0.25, 1.5, 3, 5, 6, 7.5, 12, 18, 28 or 40")
+    p.add_argument(
+        "--gst",
+        default=None,
+        help="GST rate in %%: 0, 0.1, 0.25, 1.5, 3, 5, 6, 7.5, 12, 18, 28 or 40",
+    )
     p.add_argument("--hsn", default="")
     p.add_argument("--group", default="", help="item group name (created if new)")
     p.set_defaults(func=cmd_item_add)
 
     customer = subparsers.add_parser("customer", help="manage customers").add_subparsers(
-        dest="customer_command", metavar="ACTION", required=True)
+        dest="customer_command", metavar="ACTION", required=True
+    )
     p = customer.add_parser("add", help="add a customer")
     p.add_argument("--phone", required=True)
     p.add_argument("--name", default="")
@@ -72,12 +77,20 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("bill", help="make a bill and print its invoice number")
     p.add_argument("--customer", default=None, help="customer phone (omit for walk-in)")
-    p.add_argument("--item", action="append", required=True, metavar="CODE=QTY",
-                   help="item code and quantity; repeat for more lines")
+    p.add_argument(
+        "--item",
+        action="append",
+        required=True,
+        metavar="CODE=QTY",
+        help="item code and quantity; repeat for more lines",
+    )
     p.add_argument("--discount", default="0", help="bill discount in rupees")
-    p.add_argument("--pay", default=None,
-                   help="amount paid now in rupees (default: the whole bill); less than the "
-                        "total is a credit sale, which needs --customer")
+    p.add_argument(
+        "--pay",
+        default=None,
+        help="amount paid now in rupees (default: the whole bill); less than the "
+        "total is a credit sale, which needs --customer",
+    )
     p.add_argument("--method", default="cash", help="cash, card, upi, bank or other")
     p.add_argument("--note", default="", help="invoice notes")
     p.add_argument("--json", action="store_true", help="print the invoice as JSON")
@@ -103,8 +116,11 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_backup)
     p = subparsers.add_parser("restore", help="replace this computer's data with a backup")
     p.add_argument("dir")
-    p.add_argument("--other-shop", action="store_true",
-                   help="allow restoring a backup of a different shop over this one")
+    p.add_argument(
+        "--other-shop",
+        action="store_true",
+        help="allow restoring a backup of a different shop over this one",
+    )
     p.set_defaults(func=cmd_restore)
     p = subparsers.add_parser("verify", help="check every invoice against its hash chain")
     p.set_defaults(func=cmd_verify)
@@ -118,12 +134,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
             session = log_in_demo(ctx, shop)
             print(shop["phoneNumber"])
         if session is None:
-            print("not logged in: SMS mode is set, log in with viveka-pos login --phone "
-                  f"{shop['phoneNumber']}", file=sys.stderr)
+            print(
+                "not logged in: SMS mode is set, log in with viveka-pos login --phone "
+                f"{shop['phoneNumber']}",
+                file=sys.stderr,
+            )
         else:
-            print(f"logged in as {shop['shopName']} (demo OTP {MOCK_OTP}); valid until "
-                  f"{session.expires_at:%Y-%m-%d} (UTC)", file=sys.stderr)
+            print(
+                f"logged in as {shop['shopName']} (demo OTP {MOCK_OTP}); valid until "
+                f"{session.expires_at:%Y-%m-%d} (UTC)",
+                file=sys.stderr,
+            )
         return 0
+
     return run_command(body)
 
 
@@ -132,10 +155,18 @@ def cmd_item_add(args: argparse.Namespace) -> int:
         with opened_store(args) as store:
             svc = shop_services(store)
             item = svc.catalog.create_item(
-                name=args.name, price=args.price, code=args.code, stock=args.stock,
-                unit=args.unit, gst_rate=args.gst, hsn_code=args.hsn, group_name=args.group)
+                name=args.name,
+                price=args.price,
+                code=args.code,
+                stock=args.stock,
+                unit=args.unit,
+                gst_rate=args.gst,
+                hsn_code=args.hsn,
+                group_name=args.group,
+            )
             print(f"added {item['name']} ({item.get('code') or item['_id']})")
         return 0
+
     return run_command(body)
 
 
@@ -143,11 +174,17 @@ def cmd_customer_add(args: argparse.Namespace) -> int:
     def body() -> int:
         with opened_store(args) as store:
             svc = shop_services(store)
-            customer = svc.customers.create(args.phone, name=args.name, address=args.address,
-                                            email=args.email, gst_no=args.gstin,
-                                            state_code=args.state)
+            customer = svc.customers.create(
+                args.phone,
+                name=args.name,
+                address=args.address,
+                email=args.email,
+                gst_no=args.gstin,
+                state_code=args.state,
+            )
             print(f"added customer {customer['phoneNumber']} {customer['name']}".rstrip())
         return 0
+
     return run_command(body)
 
 
@@ -181,9 +218,15 @@ def invoice_json(invoice: dict[str, Any]) -> dict[str, Any]:
         "status": payment_status(invoice),
         "supplyType": invoice.get("supplyType", ""),
         "lines": [
-            {"code": p.get("itemCode", ""), "name": p["itemName"], "quantity": p["quantity"],
-             "rate": p["costPerUnit"], "taxableValue": p.get("taxableValue"),
-             "gstRate": p.get("gstRate"), "lineTotal": p.get("lineTotal")}
+            {
+                "code": p.get("itemCode", ""),
+                "name": p["itemName"],
+                "quantity": p["quantity"],
+                "rate": p["costPerUnit"],
+                "taxableValue": p.get("taxableValue"),
+                "gstRate": p.get("gstRate"),
+                "lineTotal": p.get("lineTotal"),
+            }
             for p in invoice.get("products", [])
         ],
     }
@@ -208,8 +251,9 @@ def cmd_bill(args: argparse.Namespace) -> int:
                     svc.carts.add_item(cart.cart_id, code, qty)
                 if args.discount not in ("", "0"):
                     svc.carts.set_bill_discount(cart.cart_id, args.discount)
-                invoice = svc.invoices.generate(cart.cart_id, paid_amount=args.pay,
-                                                method=args.method, notes=args.note)
+                invoice = svc.invoices.generate(
+                    cart.cart_id, paid_amount=args.pay, method=args.method, notes=args.note
+                )
             except ValidationError as exc:
                 svc.carts.discard(cart.cart_id)
                 if exc.field == "paidAmount" and args.customer is None and args.pay:
@@ -223,10 +267,13 @@ def cmd_bill(args: argparse.Namespace) -> int:
             else:
                 print(invoice["invoiceNumber"])
                 if payment_status(invoice) != "paid":
-                    print(f"due {format_inr(balance_paise(invoice))} from "
-                          f"{invoice['clientCustomerName'] or invoice['clientCustomerPhone']}",
-                          file=sys.stderr)
+                    print(
+                        f"due {format_inr(balance_paise(invoice))} from "
+                        f"{invoice['clientCustomerName'] or invoice['clientCustomerPhone']}",
+                        file=sys.stderr,
+                    )
         return 0
+
     return run_command(body)
 
 
@@ -234,12 +281,14 @@ def cmd_pay(args: argparse.Namespace) -> int:
     def body() -> int:
         with opened_store(args) as store:
             svc = shop_services(store)
-            invoice = svc.payments.record(args.invoice_number, args.amount,
-                                          method=args.method, note=args.note)
+            invoice = svc.payments.record(
+                args.invoice_number, args.amount, method=args.method, note=args.note
+            )
             balance = balance_paise(invoice)
             state = "paid in full" if invoice["isFinalized"] else f"balance {format_inr(balance)}"
             print(f"{invoice['invoiceNumber']}: {state}")
         return 0
+
     return run_command(body)
 
 
@@ -258,6 +307,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise CommandError(f"{len(report.rejected)} row(s) rejected; nothing was imported")
         print(f"imported: {report.created} new, {report.updated} updated")
         return 0
+
     return run_command(body)
 
 
@@ -265,10 +315,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     def body() -> int:
         final = destination(args.file, example="items.csv")  # a bad path: said first
         with opened_store(args, read_only=True) as store:
-            count = export_items(shop_services(store).scope, args.file,
-                                 include_inactive=args.all)
+            count = export_items(shop_services(store).scope, args.file, include_inactive=args.all)
         print(f"exported {count} items to {args.file}{link_note(args.file, final)}")
         return 0
+
     return run_command(body)
 
 
@@ -278,9 +328,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
             raise CommandError("backup: name a new or empty folder for the backup")
         with opened_store(args, read_only=True) as store:
             manifest = store.backup(args.dir)
-        print(f"backup written to {args.dir}: {manifest.total_documents} documents, "
-              f"verified")
+        print(f"backup written to {args.dir}: {manifest.total_documents} documents, verified")
         return 0
+
     return run_command(body)
 
 
@@ -288,16 +338,20 @@ def cmd_restore(args: argparse.Namespace) -> int:
     def body() -> int:
         if not args.dir.strip():
             raise CommandError("restore: name the backup folder to restore")
-        done = restore_data_dir(resolve_data_dir(args.data_dir), args.dir,
-                                allow_other_shop=args.other_shop)
+        done = restore_data_dir(
+            resolve_data_dir(args.data_dir), args.dir, allow_other_shop=args.other_shop
+        )
         restored = done.backup
-        print(f"restored backup of {restored.created_at:%Y-%m-%d %H:%M} UTC "
-              f"({restored.shop_name}): {restored.total} documents")
+        print(
+            f"restored backup of {restored.created_at:%Y-%m-%d %H:%M} UTC "
+            f"({restored.shop_name}): {restored.total} documents"
+        )
         if done.damaged and done.kept_in is not None:
             print(f"the damaged data was kept as it was in {done.kept_in}")
         elif done.kept_in is not None:
             print(f"a safety copy of the data it replaced is in {done.kept_in}")
         return 0
+
     return run_command(body)
 
 
@@ -314,10 +368,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if problems:
             for problem in problems:
                 print(problem)
-            raise CommandError(f"{len(problems)} problem(s) found in {count} invoices and "
-                               f"{notes} credit notes")
-        print(f"all {count} invoices intact"
-              + (f"; all {notes} credit notes intact" if notes else "")
-              + " (for a check of the whole data file: viveka-pos doctor)")
+            raise CommandError(
+                f"{len(problems)} problem(s) found in {count} invoices and {notes} credit notes"
+            )
+        print(
+            f"all {count} invoices intact"
+            + (f"; all {notes} credit notes intact" if notes else "")
+            + " (for a check of the whole data file: viveka-pos doctor)"
+        )
         return 0
+
     return run_command(body)

@@ -19,18 +19,28 @@ FORMATS = PAPERS
 
 def register(subparsers: Any) -> None:
     invoice = subparsers.add_parser("invoice", help="invoice documents").add_subparsers(
-        dest="invoice_command", metavar="ACTION", required=True)
+        dest="invoice_command", metavar="ACTION", required=True
+    )
     p = invoice.add_parser("pdf", help="write an invoice as PDF (the same every time)")
     p.add_argument("invoice_number")
     p.add_argument("out", help="PDF file to write")
-    p.add_argument("--format", choices=FORMATS, default=None,
-                   help="a4 tax invoice or a thermal receipt (default: the shop's paper size)")
-    p.add_argument("--copy", choices=sorted(COPIES), default="original",
-                   help="which copy to mark (GST Rule 48)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="a4 tax invoice or a thermal receipt (default: the shop's paper size)",
+    )
+    p.add_argument(
+        "--copy",
+        choices=sorted(COPIES),
+        default="original",
+        help="which copy to mark (GST Rule 48)",
+    )
     p.set_defaults(func=cmd_invoice_pdf)
 
     order = subparsers.add_parser("order", help="dealer purchase orders").add_subparsers(
-        dest="order_command", metavar="ACTION", required=True)
+        dest="order_command", metavar="ACTION", required=True
+    )
     p = order.add_parser("pdf", help="write a purchase order as PDF")
     p.add_argument("order_number")
     p.add_argument("out", help="PDF file to write")
@@ -42,8 +52,9 @@ def _file_name(number: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in number) + ".pdf"
 
 
-def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None,
-                   copy: str | None = "original") -> bytes:
+def render_invoice(
+    svc: Any, invoice: dict[str, Any], paper: str | None = None, copy: str | None = "original"
+) -> bytes:
     """The invoice as PDF bytes in the shop's (or the given) paper size."""
     shop = svc.scope.shop()
     payments = svc.payments.for_invoice(invoice["_id"])
@@ -53,6 +64,7 @@ def render_invoice(svc: Any, invoice: dict[str, Any], paper: str | None = None,
 def pdf_command(args: argparse.Namespace, number: str, render: Callable[[Any], bytes]) -> int:
     """``… pdf NUMBER OUT``: check the path first (before any work), render the document
     from a read-only store (``render(services)``), write it whole, say where it went."""
+
     def body() -> int:
         example = _file_name(number)
         destination(args.out, example=example)  # a bad path is said before any work is done
@@ -61,16 +73,23 @@ def pdf_command(args: argparse.Namespace, number: str, render: Callable[[Any], b
         written = save_pdf(pdf, args.out, example=example)
         print(f"wrote {args.out}{link_note(args.out, written)}")
         return 0
+
     return run_command(body)
 
 
 def cmd_invoice_pdf(args: argparse.Namespace) -> int:
-    return pdf_command(args, args.invoice_number, lambda svc: render_invoice(
-        svc, svc.invoices.get(args.invoice_number), args.format, args.copy))
+    return pdf_command(
+        args,
+        args.invoice_number,
+        lambda svc: render_invoice(
+            svc, svc.invoices.get(args.invoice_number), args.format, args.copy
+        ),
+    )
 
 
 def cmd_order_pdf(args: argparse.Namespace) -> int:
     def render(svc: Any) -> bytes:
         detail = svc.dealers.order_detail(args.order_number)
         return render_dealer_order(detail.order, detail.lines, detail.dealer, svc.scope.shop())
+
     return pdf_command(args, args.order_number, render)

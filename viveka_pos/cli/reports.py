@@ -56,14 +56,24 @@ def register(subparsers: Any) -> None:
     p.add_argument("--month", default="", metavar="YYYY-MM", help="gstr1: the return's month")
     p.add_argument("--from", dest="date_from", default=None, metavar="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", default=None, metavar="YYYY-MM-DD")
-    p.add_argument("--customer", default="", metavar="PHONE",
-                   help="history: whose; pending: only this customer's invoices")
+    p.add_argument(
+        "--customer",
+        default="",
+        metavar="PHONE",
+        help="history: whose; pending: only this customer's invoices",
+    )
     p.add_argument("--method", default="", help="payments: one method only")
     p.add_argument("--low-first", action="store_true", help="stock: low stock first")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--csv", metavar="FILE", help="write CSV to FILE (gstr1: a folder)")
-    out.add_argument("--json", nargs="?", const=True, default=False, metavar="FILE",
-                     help="print JSON (gstr1: or write the portal's JSON to FILE)")
+    out.add_argument(
+        "--json",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="FILE",
+        help="print JSON (gstr1: or write the portal's JSON to FILE)",
+    )
     out.add_argument("--pdf", metavar="FILE", help="write a PDF to FILE")
     p.set_defaults(func=cmd_report)
 
@@ -84,9 +94,13 @@ def _request(args: argparse.Namespace, today: date) -> ReportRequest:
         date_from, date_to = this_month(today)
     if (date_from is None) != (date_to is None):
         date_from, date_to = date_from or date_to, date_to or date_from
-    return ReportRequest(date_from=date_from, date_to=date_to,
-                         method=v.payment_method(args.method) if args.method else "",
-                         low_stock_first=args.low_first, customer=args.customer)
+    return ReportRequest(
+        date_from=date_from,
+        date_to=date_to,
+        method=v.payment_method(args.method) if args.method else "",
+        low_stock_first=args.low_first,
+        customer=args.customer,
+    )
 
 
 #: rows turned into JSON text at once
@@ -114,10 +128,14 @@ def report_json(name: str, built: BuiltReport) -> dict[str, Any]:
 
 
 def _json_head(name: str, built: BuiltReport) -> dict[str, Any]:
-    return {"report": name, "title": built.table.title, "subtitle": built.table.subtitle,
-            "columns": built.csv_header, "rows": [],
-            "totals": [_number_or_text(c) for c in built.csv_totals] if built.csv_totals
-            else None}
+    return {
+        "report": name,
+        "title": built.table.title,
+        "subtitle": built.table.subtitle,
+        "columns": built.csv_header,
+        "rows": [],
+        "totals": [_number_or_text(c) for c in built.csv_totals] if built.csv_totals else None,
+    }
 
 
 def _json_rows(built: BuiltReport) -> Iterator[dict[str, Any]]:
@@ -128,16 +146,16 @@ def _json_rows(built: BuiltReport) -> Iterator[dict[str, Any]]:
 def print_report_json(name: str, built: BuiltReport) -> int:
     """Print :func:`report_json`'s text (as ``print_json`` would) a chunk of rows at a
     time: a report of 100k rows never holds them all. Returns the rows printed."""
-    head = json.dumps(_json_head(name, built), ensure_ascii=False, indent=2, sort_keys=True,
-                      default=str)
+    head = json.dumps(
+        _json_head(name, built), ensure_ascii=False, indent=2, sort_keys=True, default=str
+    )
     before, after = head.split('\n  "rows": [],\n', 1)
     out = sys.stdout
     out.write(before + '\n  "rows": [')
     printed = 0
     rows = _json_rows(built)
     while chunk := list(islice(rows, JSON_CHUNK)):
-        text = json.dumps(chunk, ensure_ascii=False, indent=2, sort_keys=True,
-                          default=str)
+        text = json.dumps(chunk, ensure_ascii=False, indent=2, sort_keys=True, default=str)
         # the chunk's rows, one level deeper: inside "rows" of the document
         out.write(("," if printed else "") + "\n    " + text[4:-2].replace("\n", "\n  "))
         printed += len(chunk)
@@ -153,8 +171,10 @@ def _print_table(built: BuiltReport) -> None:
     aligns = [c.align for c in table.columns]
     print(f"{table.title}  {table.subtitle}".rstrip())
     for number, line in enumerate(lines):
-        cells = [str(cell).rjust(w) if a == "right" else str(cell).ljust(w)
-                 for cell, w, a in zip(line, widths, aligns, strict=True)]
+        cells = [
+            str(cell).rjust(w) if a == "right" else str(cell).ljust(w)
+            for cell, w, a in zip(line, widths, aligns, strict=True)
+        ]
         print("  ".join(cells).rstrip())
         if number == 0 or (table.totals and number == len(lines) - 2):
             print("  ".join("-" * w for w in widths))
@@ -188,10 +208,10 @@ def cmd_report(args: argparse.Namespace) -> int:
                 write_csv(args.csv, built.csv_header, rows, example=f"{args.name}.csv")
                 print(f"wrote {written} rows to {args.csv}", file=sys.stderr)
             elif args.pdf:
-                save_pdf(render_report(built.whole_table(), svc.scope.shop()),
-                         Path(args.pdf))
+                save_pdf(render_report(built.whole_table(), svc.scope.shop()), Path(args.pdf))
                 print(f"wrote {args.pdf}", file=sys.stderr)
             else:
                 _print_table(built)
         return 0
+
     return run_command(body)

@@ -23,50 +23,101 @@ from .documents import FORMATS, pdf_command
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "return", help="take goods back on an invoice: makes a credit note",
+        "return",
+        help="take goods back on an invoice: makes a credit note",
         description="Take goods back on an invoice. The credit note is first set against "
-                    "what is still due on the invoice; the rest is paid out (--refund to "
-                    "choose how much is paid out).")
+        "what is still due on the invoice; the rest is paid out (--refund to "
+        "choose how much is paid out).",
+    )
     p.add_argument("invoice", help="invoice number, e.g. A/2627/00042")
-    p.add_argument("--item", action="append", required=True, metavar="CODE=QTY",
-                   help="item code and quantity taken back; repeat for more lines")
-    p.add_argument("--refund", default=None, metavar="AMOUNT",
-                   help="rupees paid out to the customer (default: what the dues do not take)")
+    p.add_argument(
+        "--item",
+        action="append",
+        required=True,
+        metavar="CODE=QTY",
+        help="item code and quantity taken back; repeat for more lines",
+    )
+    p.add_argument(
+        "--refund",
+        default=None,
+        metavar="AMOUNT",
+        help="rupees paid out to the customer (default: what the dues do not take)",
+    )
     p.add_argument("--method", default="cash", help="how the refund is paid: cash, upi, ...")
     p.add_argument("--reason", default="", help="why the goods came back")
     p.add_argument("--json", action="store_true", help="print the credit note as JSON")
     p.set_defaults(func=cmd_return)
 
     p = subparsers.add_parser(
-        "cancel", help="cancel a bill made today (its number stays, marked cancelled)")
+        "cancel", help="cancel a bill made today (its number stays, marked cancelled)"
+    )
     p.add_argument("invoice", help="invoice number")
     p.add_argument("--reason", required=True, help="why the bill is cancelled")
-    p.add_argument("--refund", action="store_true",
-                   help="give back everything paid on it (needed when it was paid)")
+    p.add_argument(
+        "--refund",
+        action="store_true",
+        help="give back everything paid on it (needed when it was paid)",
+    )
     p.add_argument("--method", default="cash", help="how the refund is paid")
     p.set_defaults(func=cmd_cancel)
 
     note = subparsers.add_parser("creditnote", help="credit note documents").add_subparsers(
-        dest="creditnote_command", metavar="ACTION", required=True)
+        dest="creditnote_command", metavar="ACTION", required=True
+    )
     p = note.add_parser("pdf", help="write a credit note as PDF")
     p.add_argument("number", help="credit note number, e.g. CN-A/2627/00001")
     p.add_argument("out", help="PDF file to write")
-    p.add_argument("--format", choices=FORMATS, default=None,
-                   help="a4 or a thermal roll (default: the shop's paper size)")
-    p.add_argument("--copy", choices=sorted(COPIES), default="original",
-                   help="which copy to mark (GST Rule 48)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="a4 or a thermal roll (default: the shop's paper size)",
+    )
+    p.add_argument(
+        "--copy",
+        choices=sorted(COPIES),
+        default="original",
+        help="which copy to mark (GST Rule 48)",
+    )
     p.set_defaults(func=cmd_credit_note_pdf)
 
 
 def credit_note_json(note: dict[str, Any]) -> dict[str, Any]:
-    keys = ("creditNoteNumber", "creditNoteDate", "invoiceNumber", "invoiceDate",
-            "clientCustomerName", "reason", "totalTaxable", "totalCgst", "totalSgst",
-            "totalIgst", "totalTax", "totalAmount", "refundAmount", "refundMethod",
-            "adjustedAmount", "taxSummary")
-    lines = [{key: line.get(key) for key in ("itemCode", "itemName", "quantity", "gstRate",
-                                             "taxableValue", "cgst", "sgst", "igst",
-                                             "lineTotal")}
-             for line in note.get("products") or []]
+    keys = (
+        "creditNoteNumber",
+        "creditNoteDate",
+        "invoiceNumber",
+        "invoiceDate",
+        "clientCustomerName",
+        "reason",
+        "totalTaxable",
+        "totalCgst",
+        "totalSgst",
+        "totalIgst",
+        "totalTax",
+        "totalAmount",
+        "refundAmount",
+        "refundMethod",
+        "adjustedAmount",
+        "taxSummary",
+    )
+    lines = [
+        {
+            key: line.get(key)
+            for key in (
+                "itemCode",
+                "itemName",
+                "quantity",
+                "gstRate",
+                "taxableValue",
+                "cgst",
+                "sgst",
+                "igst",
+                "lineTotal",
+            )
+        }
+        for line in note.get("products") or []
+    ]
     return {**{key: note.get(key) for key in keys}, "products": lines}
 
 
@@ -76,18 +127,25 @@ def cmd_return(args: argparse.Namespace) -> int:
         with opened_store(args) as store:
             returns = shop_services(store).returns
             lines = returns.lines_by_code(args.invoice, wanted)
-            note = returns.create(args.invoice, lines, refund=args.refund,
-                                  method=args.method, reason=args.reason)
+            note = returns.create(
+                args.invoice, lines, refund=args.refund, method=args.method, reason=args.reason
+            )
         if args.json:
             print_json(credit_note_json(note))
             return 0
         refund = paise_of(note["refundAmount"])
-        print(f"{note['creditNoteNumber']}: {format_inr(paise_of(note['totalAmount']))} "
-              f"on {note['invoiceNumber']}"
-              + (f", refund {format_inr(refund)} by {note['refundMethod']}" if refund else "")
-              + (f", {format_inr(paise_of(note['adjustedAmount']))} set against dues"
-                 if paise_of(note["adjustedAmount"]) else ""))
+        print(
+            f"{note['creditNoteNumber']}: {format_inr(paise_of(note['totalAmount']))} "
+            f"on {note['invoiceNumber']}"
+            + (f", refund {format_inr(refund)} by {note['refundMethod']}" if refund else "")
+            + (
+                f", {format_inr(paise_of(note['adjustedAmount']))} set against dues"
+                if paise_of(note["adjustedAmount"])
+                else ""
+            )
+        )
         return 0
+
     return run_command(body)
 
 
@@ -95,26 +153,35 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     def body() -> int:
         with opened_store(args) as store:
             invoice = shop_services(store).returns.cancel(
-                args.invoice, reason=args.reason, refund=args.refund,
-                refund_method=args.method)
+                args.invoice, reason=args.reason, refund=args.refund, refund_method=args.method
+            )
         refund = paise_of(invoice.get("cancelRefund"))
-        print(f"{invoice['invoiceNumber']}: cancelled"
-              + (f", refund {format_inr(refund)} by {invoice['cancelRefundMethod']}"
-                 if refund else ""))
+        print(
+            f"{invoice['invoiceNumber']}: cancelled"
+            + (
+                f", refund {format_inr(refund)} by {invoice['cancelRefundMethod']}"
+                if refund
+                else ""
+            )
+        )
         return 0
+
     return run_command(body)
 
 
 def cmd_credit_note_pdf(args: argparse.Namespace) -> int:
     def render(svc: Any) -> bytes:
         shop = svc.scope.shop()
-        return credit_note_on(paper_of(shop, args.format), svc.returns.get(args.number), shop,
-                              copy=args.copy)
+        return credit_note_on(
+            paper_of(shop, args.format), svc.returns.get(args.number), shop, copy=args.copy
+        )
+
     return pdf_command(args, args.number, render)
 
 
 def gstr1_export(args: argparse.Namespace) -> int:
     """``report gstr1 --month YYYY-MM [--json [FILE] | --csv DIR]``."""
+
     def body() -> int:
         if not args.month:
             raise CommandError("report gstr1 needs --month YYYY-MM")
@@ -133,4 +200,5 @@ def gstr1_export(args: argparse.Namespace) -> int:
         else:
             print_json(data)
         return 0
+
     return run_command(body)

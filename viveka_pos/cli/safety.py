@@ -20,25 +20,39 @@ from .common import CommandError, opened_store, print_json, run_command
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "doctor", help="check the data: integrity, invoice chain, backups, disk space")
+        "doctor", help="check the data: integrity, invoice chain, backups, disk space"
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.add_argument("--rebuild", action="store_true",
-                   help="first file every document again: indexes, report ledgers, item search")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="first file every document again: indexes, report ledgers, item search",
+    )
     p.set_defaults(func=cmd_doctor)
 
     p = subparsers.add_parser("backups", help="list this computer's backups (or take one now)")
-    p.add_argument("--now", action="store_true",
-                   help="take an automatic backup now (verified, old ones pruned)")
+    p.add_argument(
+        "--now",
+        action="store_true",
+        help="take an automatic backup now (verified, old ones pruned)",
+    )
     p.add_argument("--json", action="store_true", help="print the list as JSON")
     p.set_defaults(func=cmd_backups)
 
     p = subparsers.add_parser(
-        "verify-backup", help="check a backup folder: checksum, integrity, invoice chains")
+        "verify-backup", help="check a backup folder: checksum, integrity, invoice chains"
+    )
     p.add_argument("dir")
-    p.add_argument("--chains-only", action="store_true",
-                   help="check only the invoice hash chains (the copy was checked already)")
-    p.add_argument("--result", metavar="FILE",
-                   help="also write the result as JSON to FILE (used by automatic backups)")
+    p.add_argument(
+        "--chains-only",
+        action="store_true",
+        help="check only the invoice hash chains (the copy was checked already)",
+    )
+    p.add_argument(
+        "--result",
+        metavar="FILE",
+        help="also write the result as JSON to FILE (used by automatic backups)",
+    )
     p.set_defaults(func=cmd_verify_backup)
 
 
@@ -53,10 +67,12 @@ def restore_advice(folder: Path) -> dict[str, Any] | None:
     found = recovery.newest_restorable(folder, recovery.candidates(folder))
     if found is None:
         return None
-    return {"folder": str(found.folder), "createdAt": found.created_at.isoformat(),
-            "invoices": found.counts.get("invoices", 0),
-            "command": f"viveka-pos --data-dir {_quoted(folder)} restore "
-                       f"{_quoted(found.folder)}"}
+    return {
+        "folder": str(found.folder),
+        "createdAt": found.created_at.isoformat(),
+        "invoices": found.counts.get("invoices", 0),
+        "command": f"viveka-pos --data-dir {_quoted(folder)} restore {_quoted(found.folder)}",
+    }
 
 
 def _quoted(path: Path) -> str:
@@ -72,8 +88,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             if args.rebuild:
                 filed = store.rebuild_derived()
                 if not args.json:
-                    print(f"{'ok':<5} {'Rebuild':<20} filed {sum(filed.values())} documents "
-                          "again (indexes, report ledgers, item search)")
+                    print(
+                        f"{'ok':<5} {'Rebuild':<20} filed {sum(filed.values())} documents "
+                        "again (indexes, report ledgers, item search)"
+                    )
             report = check_health(store)
     except (StoreError, CommandError) as exc:
         # The worst finding of all: say it the same way as the other checks.
@@ -87,12 +105,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for check in report.checks:
         print(f"{'ok' if check.ok else 'FAIL':<5} {check.title:<20} {check.detail}")
     if advice is not None:
-        print(f"      newest good backup: {advice['folder']} ({advice['createdAt'][:16]} "
-              f"UTC, {advice['invoices']} invoices)")
+        print(
+            f"      newest good backup: {advice['folder']} ({advice['createdAt'][:16]} "
+            f"UTC, {advice['invoices']} invoices)"
+        )
         print(f"      restore it with: {advice['command']}")
     elif restore_helps:
-        print("      no backup of this data was found on this computer: look for one on a "
-              "pen drive, then run: viveka-pos restore FOLDER")
+        print(
+            "      no backup of this data was found on this computer: look for one on a "
+            "pen drive, then run: viveka-pos restore FOLDER"
+        )
     if not report.ok:
         print(f"{len(report.problems)} problem(s) found", file=sys.stderr)
     return 0 if report.ok else 1
@@ -112,8 +134,10 @@ def cmd_backups(args: argparse.Namespace) -> int:
                     print(f"error: the backup failed: {outcome.error}", file=sys.stderr)
                     return 1
                 assert outcome.entry is not None
-                print(f"backup written to {outcome.entry.folder} in {outcome.seconds:.1f} s "
-                      f"({outcome.entry.total} documents, verified)")
+                print(
+                    f"backup written to {outcome.entry.folder} in {outcome.seconds:.1f} s "
+                    f"({outcome.entry.total} documents, verified)"
+                )
             folders = [backups.backup_dir(store), *backups.known_backup_dirs(store.data_dir)]
             entries = backups.find_backups(folders, store_id=store.store_id)
         if args.json:
@@ -123,9 +147,12 @@ def cmd_backups(args: argparse.Namespace) -> int:
             print("no backups of this data yet")
         for entry in entries:
             state = {True: "good", False: "BAD", None: "unchecked"}[entry.verified]
-            print(f"{entry.created_at.strftime('%Y-%m-%d %H:%M')} UTC  {_age(entry.created_at):>14}"
-                  f"  {state:<9} {entry.counts.get('invoices', 0):>7} invoices  {entry.folder}")
+            print(
+                f"{entry.created_at.strftime('%Y-%m-%d %H:%M')} UTC  {_age(entry.created_at):>14}"
+                f"  {state:<9} {entry.counts.get('invoices', 0):>7} invoices  {entry.folder}"
+            )
         return 0
+
     return run_command(body)
 
 
@@ -140,8 +167,10 @@ def cmd_verify_backup(args: argparse.Namespace) -> int:
             os.nice(10)  # a helper of the running app: let billing have the CPU first
         if not args.chains_only:
             manifest = read_backup(folder)
-            print(f"backup of {manifest.created_at}: checksum, integrity and counts ok "
-                  f"({manifest.total_documents} documents)")
+            print(
+                f"backup of {manifest.created_at}: checksum, integrity and counts ok "
+                f"({manifest.total_documents} documents)"
+            )
         check = verify_copy(folder)
         if args.result:
             write_result(Path(args.result), check)
@@ -152,4 +181,5 @@ def cmd_verify_backup(args: argparse.Namespace) -> int:
             return CHAIN_PROBLEMS
         print(f"hash chains intact ({check.summary})")
         return 0
+
     return run_command(body)

@@ -43,18 +43,24 @@ from .common import (
     run_command,
 )
 
-NOT_ON_THIS_PC = ("the remote database address was set for this shop but is not saved on "
-                  "this computer (a restored backup or a copied data folder never carries "
-                  "it): enter it again in Settings → Sync, or use --remote")
+NOT_ON_THIS_PC = (
+    "the remote database address was set for this shop but is not saved on "
+    "this computer (a restored backup or a copied data folder never carries "
+    "it): enter it again in Settings → Sync, or use --remote"
+)
 
 
 def register(subparsers: Any) -> None:
     cmd = subparsers.add_parser(
-        "sync", help="sync this shop with the remote database (push, then pull)")
+        "sync", help="sync this shop with the remote database (push, then pull)"
+    )
     add_remote_options(cmd)
     cmd.add_argument("--shop", help="phone number of the shop to sync (default: this PC's shop)")
-    cmd.add_argument("--full", action="store_true",
-                     help="read every document of the shop, not only recent changes")
+    cmd.add_argument(
+        "--full",
+        action="store_true",
+        help="read every document of the shop, not only recent changes",
+    )
     cmd.add_argument("--json", action="store_true", help="print the full report as JSON")
     cmd.set_defaults(func=_sync)
 
@@ -73,23 +79,27 @@ def _sync(args: Any) -> int:
             shops = ShopService(ctx)
             shop = shops.find_by_phone(args.shop) if args.shop else shops.local_shop()
             if shop is None:
-                raise CommandError("no shop on this computer to sync: register one, or join "
-                                   "one with login --phone P --remote URL" if not args.shop
-                                   else f"no shop {args.shop} here")
-            database = remote_database(args.database, settings, url=url,
-                                       phone=shop["phoneNumber"])
+                raise CommandError(
+                    "no shop on this computer to sync: register one, or join "
+                    "one with login --phone P --remote URL"
+                    if not args.shop
+                    else f"no shop {args.shop} here"
+                )
+            database = remote_database(args.database, settings, url=url, phone=shop["phoneNumber"])
             gate = login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"])
             refusal = gate()
             if refusal:
                 raise CommandError(
                     f"not syncing: {refusal}. Log in first: viveka-pos login --phone "
                     f"{shop.get('phoneNumber', 'P')} (billing works offline meanwhile; "
-                    f"{store.outbox_size()} change(s) wait to be sent)")
+                    f"{store.outbox_size()} change(s) wait to be sent)"
+                )
             try:
                 remote = connect(url, database, timeout_ms=int(args.timeout * 1000))
                 try:
-                    engine = SyncEngine(store, remote, shop["_id"], ctx.device_id, gate=gate,
-                                        rules=SHOP_RULES)
+                    engine = SyncEngine(
+                        store, remote, shop["_id"], ctx.device_id, gate=gate, rules=SHOP_RULES
+                    )
                     report = engine.sync_once(full=True if args.full else None)
                 finally:
                     remote.close()
@@ -100,10 +110,13 @@ def _sync(args: Any) -> int:
             else:
                 _print_report(report, remote.masked_url, database)
             if report.session_revoked:
-                print(f"warning: {REVOKED_MESSAGE}: this computer's login was ended on "
-                      "another computer; what it recorded until now was sent, and it syncs "
-                      "no more until you log in again (viveka-pos login --phone "
-                      f"{shop.get('phoneNumber', 'P')})", file=sys.stderr)
+                print(
+                    f"warning: {REVOKED_MESSAGE}: this computer's login was ended on "
+                    "another computer; what it recorded until now was sent, and it syncs "
+                    "no more until you log in again (viveka-pos login --phone "
+                    f"{shop.get('phoneNumber', 'P')})",
+                    file=sys.stderr,
+                )
             return 0
 
     return run_command(body)
@@ -112,11 +125,15 @@ def _sync(args: Any) -> int:
 def _print_report(report: Any, masked_url: str, database: str) -> None:
     push, pull = report.push, report.pull
     print(f"remote: {masked_url} (database {database})")
-    print(f"pushed: {report.pushed} (already there or newer on the remote: "
-          f"{push.superseded + report.second_push.superseded})")
-    print(f"pulled: {pull.received} received, {pull.applied} applied, "
-          f"{pull.unchanged} unchanged, {pull.deleted} deleted, {pull.merged} merged"
-          + (" (full)" if pull.full else ""))
+    print(
+        f"pushed: {report.pushed} (already there or newer on the remote: "
+        f"{push.superseded + report.second_push.superseded})"
+    )
+    print(
+        f"pulled: {pull.received} received, {pull.applied} applied, "
+        f"{pull.unchanged} unchanged, {pull.deleted} deleted, {pull.merged} merged"
+        + (" (full)" if pull.full else "")
+    )
     print(f"pending: {report.pending}")
     print(f"dead letters: {report.dead_letters}")
     for warning in report.index_warnings:

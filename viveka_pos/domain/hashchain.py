@@ -46,7 +46,8 @@ GENESIS_HASH = "0" * 64
 """``prevHash`` of the first invoice of a series."""
 
 CANCELLATION_FIELDS = frozenset(
-    {"isCancelled", "cancelledAt", "cancelReason", "cancelRefund", "cancelRefundMethod"})
+    {"isCancelled", "cancelledAt", "cancelReason", "cancelRefund", "cancelRefundMethod"}
+)
 """Set once when an invoice is cancelled (its number and contents stay as they were)."""
 MUTABLE_FIELDS = frozenset({"paidAmount", "isFinalized", "hash", "prevHash"}) | CANCELLATION_FIELDS
 REPOINTED_FIELDS = frozenset({"clientCustomerId"})
@@ -114,8 +115,10 @@ def _mapping(value: Mapping[str, Any]) -> dict[str, Any]:
 
 def _sequence(value: list[Any] | tuple[Any, ...]) -> list[Any]:
     by_type = _BY_TYPE
-    return [convert(item) if (convert := by_type.get(type(item))) is not None
-            else _by_kind(item) for item in value]
+    return [
+        convert(item) if (convert := by_type.get(type(item))) is not None else _by_kind(item)
+        for item in value
+    ]
 
 
 #: How each kind of value is spelled, in the order a value is matched by ``isinstance``
@@ -210,8 +213,9 @@ class ChainKind(NamedTuple):
 
 
 INVOICES = ChainKind("invoice", "invoiceNumber", parse_invoice_number, format_invoice_number)
-CREDIT_NOTES = ChainKind("credit note", "creditNoteNumber", parse_credit_note_number,
-                         format_credit_note_number)
+CREDIT_NOTES = ChainKind(
+    "credit note", "creditNoteNumber", parse_credit_note_number, format_credit_note_number
+)
 
 
 def _position(doc: Mapping[str, Any], kind: ChainKind) -> tuple[str, str, int] | None:
@@ -292,13 +296,18 @@ class ChainEntry(NamedTuple):
 
 def chain_entry(doc: Mapping[str, Any], kind: ChainKind = INVOICES) -> ChainEntry:
     stored, link = doc.get("hash"), doc.get("prevHash")
-    intact = isinstance(stored, str) and bool(stored) and invoice_hash(
-        doc, link if isinstance(link, str) else "") == stored
+    intact = (
+        isinstance(stored, str)
+        and bool(stored)
+        and invoice_hash(doc, link if isinstance(link, str) else "") == stored
+    )
     return ChainEntry(_label(doc, kind), stored, link, intact, _position(doc, kind))
 
 
 def verify_chain(
-    invoices_in_series_order: Iterable[Mapping[str, Any]], *, genesis: str = GENESIS_HASH,
+    invoices_in_series_order: Iterable[Mapping[str, Any]],
+    *,
+    genesis: str = GENESIS_HASH,
     kind: ChainKind = INVOICES,
 ) -> list[str]:
     """Problems found in one series, oldest invoice first; an empty list means intact.
@@ -308,12 +317,17 @@ def verify_chain(
     repeats in the sequence numbers, which restart at 1 each financial year. Invoices cut off
     the end of a series leave no trace here; compare the count with another record for that.
     """
-    return verify_entries((chain_entry(doc, kind) for doc in invoices_in_series_order),
-                          genesis=genesis, kind=kind)
+    return verify_entries(
+        (chain_entry(doc, kind) for doc in invoices_in_series_order), genesis=genesis, kind=kind
+    )
 
 
-def verify_entries(entries_in_series_order: Iterable[ChainEntry], *,
-                   genesis: str = GENESIS_HASH, kind: ChainKind = INVOICES) -> list[str]:
+def verify_entries(
+    entries_in_series_order: Iterable[ChainEntry],
+    *,
+    genesis: str = GENESIS_HASH,
+    kind: ChainKind = INVOICES,
+) -> list[str]:
     """:func:`verify_chain` on entries made by :func:`chain_entry`."""
     problems: list[str] = []
     prev_hash = genesis

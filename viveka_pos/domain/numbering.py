@@ -94,7 +94,7 @@ def check_invoice_number(text: object) -> str:
 
 
 def format_invoice_number(series: str, fy: str, seq: int) -> str:
-    """"A1", "2526", 42 -> "A1/2526/00042" (more digits once the sequence outgrows five)."""
+    """ "A1", "2526", 42 -> "A1/2526/00042" (more digits once the sequence outgrows five)."""
     number = (
         f"{validate_series_prefix(series)}/{validate_financial_year(fy)}/"
         f"{_sequence(seq):0{INVOICE_SEQUENCE_DIGITS}d}"
@@ -103,13 +103,13 @@ def format_invoice_number(series: str, fy: str, seq: int) -> str:
 
 
 def parse_invoice_number(text: object) -> DocumentNumber:
-    """"A1/2526/00042" -> DocumentNumber("A1", "2526", 42); only numbers this module makes."""
+    """ "A1/2526/00042" -> DocumentNumber("A1", "2526", 42); only numbers this module makes."""
     number = check_invoice_number(text)
     return _parse(number, number, "invoiceNumber", format_invoice_number)
 
 
 def format_order_number(series: str, fy: str, seq: int) -> str:
-    """"A1", "2526", 7 -> "PO-A1/2526/0007"."""
+    """ "A1", "2526", 7 -> "PO-A1/2526/0007"."""
     return (
         f"{ORDER_PREFIX}{validate_series_prefix(series)}/{validate_financial_year(fy)}/"
         f"{_sequence(seq):0{ORDER_SEQUENCE_DIGITS}d}"
@@ -117,14 +117,14 @@ def format_order_number(series: str, fy: str, seq: int) -> str:
 
 
 def parse_order_number(text: object) -> DocumentNumber:
-    """"PO-A1/2526/0007" -> DocumentNumber("A1", "2526", 7)."""
+    """ "PO-A1/2526/0007" -> DocumentNumber("A1", "2526", 7)."""
     if not isinstance(text, str) or not text.startswith(ORDER_PREFIX):
         raise ValidationError("orderNumber", f"must look like {ORDER_PREFIX}A1/2526/0001")
     return _parse(text[len(ORDER_PREFIX) :], text, "orderNumber", format_order_number)
 
 
 def format_credit_note_number(series: str, fy: str, seq: int) -> str:
-    """"A1", "2526", 7 -> "CN-A1/2526/00007"; at most 16 characters (GST Rule 46).
+    """ "A1", "2526", 7 -> "CN-A1/2526/00007"; at most 16 characters (GST Rule 46).
 
     A four-letter series leaves room for three digits; a sequence that outgrows the room
     is refused rather than cut.
@@ -142,12 +142,14 @@ def format_credit_note_number(series: str, fy: str, seq: int) -> str:
 
 
 def parse_credit_note_number(text: object) -> DocumentNumber:
-    """"CN-A1/2526/00007" -> DocumentNumber("A1", "2526", 7)."""
+    """ "CN-A1/2526/00007" -> DocumentNumber("A1", "2526", 7)."""
     if not isinstance(text, str) or not text.startswith(CREDIT_NOTE_PREFIX):
-        raise ValidationError("creditNoteNumber",
-                              f"must look like {CREDIT_NOTE_PREFIX}A/2526/00001")
-    return _parse(text[len(CREDIT_NOTE_PREFIX):], text, "creditNoteNumber",
-                  format_credit_note_number)
+        raise ValidationError(
+            "creditNoteNumber", f"must look like {CREDIT_NOTE_PREFIX}A/2526/00001"
+        )
+    return _parse(
+        text[len(CREDIT_NOTE_PREFIX) :], text, "creditNoteNumber", format_credit_note_number
+    )
 
 
 def _parse(

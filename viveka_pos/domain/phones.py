@@ -14,8 +14,9 @@ from functools import lru_cache
 INDIA = "91"
 MOBILE_RULE = "must be an Indian mobile number (10 digits starting with 6, 7, 8 or 9)"
 INDIAN_RULE = "is not a valid Indian phone number"
-FOREIGN_RULE = "is not a valid phone number (write a number from abroad with + and its " \
-               "country code)"
+FOREIGN_RULE = (
+    "is not a valid phone number (write a number from abroad with + and its country code)"
+)
 
 
 @lru_cache(maxsize=2048)
@@ -33,8 +34,12 @@ def phone_problem(digits: str, *, indian: bool, mobile_only: bool) -> str:
         if indian:
             return MOBILE_RULE if mobile_only else INDIAN_RULE
         return FOREIGN_RULE
-    if mobile_only and indian and phonenumbers.number_type(number) not in (
-            PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+    if (
+        mobile_only
+        and indian
+        and phonenumbers.number_type(number)
+        not in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    ):
         return MOBILE_RULE
     return ""
 

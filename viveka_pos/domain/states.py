@@ -93,9 +93,7 @@ def _name_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", text)
 
 
-_BY_NAME: dict[str, State] = {
-    _name_key(state.name): state for state in STATES if not state.legacy
-}
+_BY_NAME: dict[str, State] = {_name_key(state.name): state for state in STATES if not state.legacy}
 _BY_NAME.update({alias: _BY_CODE[code] for alias, code in _ALIASES.items()})
 
 

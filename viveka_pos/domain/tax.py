@@ -146,8 +146,14 @@ def _included_tax(amount: int, rate: Rate) -> tuple[int, int]:
 # and tax of a line that did not change come from these caches (pure functions of their
 # arguments; ``typed`` keeps ``True`` apart from ``1``).
 @lru_cache(maxsize=4096, typed=True)
-def _checked_line(gst_rate: object, unit: object, quantity: object, unit_price: object,
-                  line_discount: object, name: str) -> tuple[str, Decimal, Rate, int]:
+def _checked_line(
+    gst_rate: object,
+    unit: object,
+    quantity: object,
+    unit_price: object,
+    line_discount: object,
+    name: str,
+) -> tuple[str, Decimal, Rate, int]:
     """(unit, quantity, rate, gross) of a line, or ValidationError."""
     rate = validation.gst_rate(gst_rate)
     checked_unit = validation.unit(unit)
@@ -165,8 +171,9 @@ def _checked_line(gst_rate: object, unit: object, quantity: object, unit_price: 
 
 
 @lru_cache(maxsize=4096, typed=True)
-def _line_tax(net: int, gross: int, rate: Rate, kind: SupplyType,
-              prices_include_tax: bool) -> tuple[int, int, int, int, int]:
+def _line_tax(
+    net: int, gross: int, rate: Rate, kind: SupplyType, prices_include_tax: bool
+) -> tuple[int, int, int, int, int]:
     """(taxable, shown gross, cgst, sgst, igst) of a line worth ``net`` after discounts."""
     if prices_include_tax:
         taxable, half = _included_tax(net, rate)
@@ -197,8 +204,14 @@ def compute_invoice(
 
     checked: list[tuple[LineInput, str, Decimal, Rate, int]] = []
     for line in lines:
-        values = (line.gst_rate, line.unit, line.quantity, line.unit_price,
-                  line.line_discount, line.name)
+        values = (
+            line.gst_rate,
+            line.unit,
+            line.quantity,
+            line.unit_price,
+            line.line_discount,
+            line.name,
+        )
         try:
             unit, quantity, rate, gross = _checked_line(*values)
         except TypeError:  # unhashable (malformed) input: check it without the cache
@@ -227,11 +240,18 @@ def compute_invoice(
 
 
 @lru_cache(maxsize=4096, typed=True)
-def _line_totals(line: LineInput, unit: str, quantity: Decimal, rate: Rate, gross: int, net: int,
-                 kind: SupplyType, prices_include_tax: bool) -> LineTotals:
+def _line_totals(
+    line: LineInput,
+    unit: str,
+    quantity: Decimal,
+    rate: Rate,
+    gross: int,
+    net: int,
+    kind: SupplyType,
+    prices_include_tax: bool,
+) -> LineTotals:
     """A checked line worth ``net`` after its discounts, with its tax (immutable: shared)."""
-    taxable, shown_gross, cgst, sgst, igst = _line_tax(net, gross, rate, kind,
-                                                       prices_include_tax)
+    taxable, shown_gross, cgst, sgst, igst = _line_tax(net, gross, rate, kind, prices_include_tax)
     return LineTotals(
         item_id=line.item_id,
         name=line.name,

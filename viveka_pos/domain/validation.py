@@ -29,7 +29,19 @@ DEALER_ORDER_STATUSES: tuple[str, ...] = ("pending", "delivered", "cancelled")
 #: GST rates as notified, in percent (GST 2.0 since 22 Sep 2025: mainly 5, 18 and 40; the
 #: others for special goods such as gold 3, diamonds 0.25, rough stones 1.5, and older bills).
 GST_RATES: tuple[int | Decimal, ...] = (
-    0, Decimal("0.1"), Decimal("0.25"), Decimal("1.5"), 3, 5, 6, Decimal("7.5"), 12, 18, 28, 40)
+    0,
+    Decimal("0.1"),
+    Decimal("0.25"),
+    Decimal("1.5"),
+    3,
+    5,
+    6,
+    Decimal("7.5"),
+    12,
+    18,
+    28,
+    40,
+)
 
 TEXT_MAX_LENGTH = 500
 NAME_MAX_LENGTH = 100
@@ -118,8 +130,14 @@ def _number(value: object, field: str, what: str) -> Decimal:
 # --- people and text -------------------------------------------------------------------------
 
 
-def phone(value: object, field: str = "phoneNumber", *, required: bool = True,
-          mobile_only: bool = True, check_plan: bool = True) -> str:
+def phone(
+    value: object,
+    field: str = "phoneNumber",
+    *,
+    required: bool = True,
+    mobile_only: bool = True,
+    check_plan: bool = True,
+) -> str:
     """Digits of a phone number; Indian numbers given as +91/91/0091/0 + 10 digits keep 10.
 
     Spaces, dashes, dots and brackets are ignored. Other numbers keep all their digits
@@ -147,9 +165,7 @@ def phone(value: object, field: str = "phoneNumber", *, required: bool = True,
     if plus:
         compact = compact[1:]
     if not _DIGITS.fullmatch(compact):
-        raise ValidationError(
-            field, "may contain only digits, spaces, dashes and a leading +"
-        )
+        raise ValidationError(field, "may contain only digits, spaces, dashes and a leading +")
     national = ""
     if plus and compact.startswith("91"):
         if len(compact) != 12:
@@ -163,20 +179,26 @@ def phone(value: object, field: str = "phoneNumber", *, required: bool = True,
         elif len(compact) == 11 and compact.startswith("0"):
             national = compact[1:]
     if national:
-        return _real_phone(national, field, indian=True, mobile_only=mobile_only,
-                           check_plan=check_plan)
+        return _real_phone(
+            national, field, indian=True, mobile_only=mobile_only, check_plan=check_plan
+        )
     if len(compact) < 10:
         raise ValidationError(field, "must have at least 10 digits")
     if len(compact) > 15:
         raise ValidationError(field, "must have at most 15 digits")
-    return _real_phone(compact, field, indian=not plus and len(compact) == 10,
-                       mobile_only=mobile_only, check_plan=check_plan)
+    return _real_phone(
+        compact,
+        field,
+        indian=not plus and len(compact) == 10,
+        mobile_only=mobile_only,
+        check_plan=check_plan,
+    )
 
 
-def _real_phone(digits: str, field: str, *, indian: bool, mobile_only: bool,
-                check_plan: bool) -> str:
-    problem = phone_problem(digits, indian=indian, mobile_only=mobile_only) if check_plan \
-        else ""
+def _real_phone(
+    digits: str, field: str, *, indian: bool, mobile_only: bool, check_plan: bool
+) -> str:
+    problem = phone_problem(digits, indian=indian, mobile_only=mobile_only) if check_plan else ""
     if problem:
         raise ValidationError(field, problem)
     return digits
@@ -197,9 +219,7 @@ def name(
     return text
 
 
-def optional_name(
-    value: object, field: str = "name", *, max_length: int = NAME_MAX_LENGTH
-) -> str:
+def optional_name(value: object, field: str = "name", *, max_length: int = NAME_MAX_LENGTH) -> str:
     """Like :func:`name`, but empty is allowed and gives '' (e.g. a customer's name)."""
     if _is_blank(value):
         if value is not None:

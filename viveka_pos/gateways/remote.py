@@ -81,7 +81,8 @@ def mask_url(url: str) -> str:
 
 
 _SECRET_OPTIONS: Final = frozenset(
-    {"password", "authmechanismproperties", "tlscertificatekeyfilepassword"})
+    {"password", "authmechanismproperties", "tlscertificatekeyfilepassword"}
+)
 
 
 def _mask_option(pair: str) -> str:
@@ -188,8 +189,9 @@ class RemoteDatabase:
     def _ensure(self, collection: str, specs: Sequence[RemoteIndex]) -> list[str]:
         coll = self.db[collection]
         try:
-            existing = {name: info for name, info in coll.index_information().items()
-                        if name != "_id_"}
+            existing = {
+                name: info for name, info in coll.index_information().items() if name != "_id_"
+            }
         except NETWORK_ERRORS as exc:
             raise unreachable(self.masked_url, exc) from None
         except PyMongoError as exc:
@@ -250,8 +252,7 @@ def _fields(info: dict[str, Any]) -> tuple[str, ...]:
     return tuple(k for k, _ in info.get("key", []))
 
 
-def _ix(*keys: str | tuple[str, int], unique: bool = False,
-        ttl: bool = False) -> RemoteIndex:
+def _ix(*keys: str | tuple[str, int], unique: bool = False, ttl: bool = False) -> RemoteIndex:
     pairs = tuple((k, 1) if isinstance(k, str) else k for k in keys)
     options: dict[str, Any] = {"name": _index_name(pairs)}
     if unique:
@@ -265,10 +266,8 @@ def _ix(*keys: str | tuple[str, int], unique: bool = False,
 #: tables mark "Indexed" (what Mongoose's ``index: true`` makes). Nothing else of the spec's.
 SPEC_INDEXES: Final[dict[str, tuple[RemoteIndex, ...]]] = {
     "clients": (_ix("phoneNumber", unique=True), _ix("isActive")),
-    "otpsessions": (_ix("phoneNumber"), _ix("phoneNumber", "purpose"),
-                    _ix("expiresAt", ttl=True)),
-    "devicesessions": (_ix("clientId"), _ix("clientId", "deviceId", unique=True),
-                       _ix("isActive")),
+    "otpsessions": (_ix("phoneNumber"), _ix("phoneNumber", "purpose"), _ix("expiresAt", ttl=True)),
+    "devicesessions": (_ix("clientId"), _ix("clientId", "deviceId", unique=True), _ix("isActive")),
     "clientCustomers": (_ix("clientId"), _ix("clientId", "phoneNumber", unique=True)),
     "itemgroups": (_ix("clientId"),),
     "items": (_ix("clientId"), _ix("isActive")),
@@ -276,15 +275,22 @@ SPEC_INDEXES: Final[dict[str, tuple[RemoteIndex, ...]]] = {
     "cartitems": (_ix("cartId"),),
     "invoices": (_ix("clientId"), _ix("clientId", "invoiceNumber", unique=True)),
     "payments": (_ix("clientId"), _ix("invoiceId")),
-    "purchasehistories": (_ix("clientId"), _ix("clientCustomerId"),
-                          _ix(("purchasedAt", -1))),
+    "purchasehistories": (_ix("clientId"), _ix("clientCustomerId"), _ix(("purchasedAt", -1))),
     "dealers": (_ix("clientId"), _ix("clientId", "name"), _ix("isActive")),
-    "dealerorders": (_ix("clientId"), _ix("dealerId"), _ix("isUrgent"),
-                     _ix("clientId", "orderNumber", unique=True),
-                     _ix("clientId", "dealerId", ("createdAt", -1))),
+    "dealerorders": (
+        _ix("clientId"),
+        _ix("dealerId"),
+        _ix("isUrgent"),
+        _ix("clientId", "orderNumber", unique=True),
+        _ix("clientId", "dealerId", ("createdAt", -1)),
+    ),
     "dealerorderitems": (_ix("orderId"), _ix("itemId"), _ix("orderId", "itemId")),
-    "dealerpayments": (_ix("clientId"), _ix("dealerId"), _ix("orderId"),
-                       _ix("clientId", "dealerId", ("paidAt", -1))),
+    "dealerpayments": (
+        _ix("clientId"),
+        _ix("dealerId"),
+        _ix("orderId"),
+        _ix("clientId", "dealerId", ("paidAt", -1)),
+    ),
 }
 
 #: Indexes earlier versions of this app made that neither the spec nor sync has: dropped.
@@ -309,15 +315,20 @@ def remote_indexes() -> dict[str, list[RemoteIndex]]:
     for spec in COLLECTIONS:
         if spec.synced and spec.name != "clients":
             result.setdefault(spec.name, []).extend(
-                [_ix("clientId", SYNC_STAMP_FIELD), _ix("clientId", UPDATED_FIELD)])
+                [_ix("clientId", SYNC_STAMP_FIELD), _ix("clientId", UPDATED_FIELD)]
+            )
     result[TOMBSTONES] = [_ix("clientId", SYNC_STAMP_FIELD)]
     return result
 
 
-def connect(url: str, database: str = DEFAULT_DATABASE, *,
-            timeout_ms: int = DEFAULT_TIMEOUT_MS,
-            event_listeners: Sequence[CommandListener] = (),
-            check: bool = True) -> RemoteDatabase:
+def connect(
+    url: str,
+    database: str = DEFAULT_DATABASE,
+    *,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    event_listeners: Sequence[CommandListener] = (),
+    check: bool = True,
+) -> RemoteDatabase:
     """Open the remote database; with ``check`` (default) make sure it answers now.
 
     Raises :class:`RemoteConfigError` for an unusable URL and
@@ -339,8 +350,9 @@ def connect(url: str, database: str = DEFAULT_DATABASE, *,
     except (InvalidURI, ConfigurationError, ValueError) as exc:
         # The message of these errors quotes the option at fault, not the password.
         reason = str(exc).replace(text, masked)
-        raise RemoteConfigError(f"the remote database address {masked} is not usable: "
-                                f"{reason}") from None
+        raise RemoteConfigError(
+            f"the remote database address {masked} is not usable: {reason}"
+        ) from None
     except NETWORK_ERRORS as exc:  # mongodb+srv resolves DNS while constructing
         raise unreachable(masked, exc) from None
     remote = RemoteDatabase(client=client, db=client[name], masked_url=masked)

@@ -405,4 +405,3 @@ def _connection_never_opened(exc: BaseException) -> bool:
         pending.extend(current.args)
         pending.extend((getattr(current, "reason", None), current.__cause__, current.__context__))
     return False
-

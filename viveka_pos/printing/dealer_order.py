@@ -32,7 +32,9 @@ _STATUS = {"pending": "Pending", "delivered": "Delivered", "cancelled": "Cancell
 
 
 def render_dealer_order(
-    order: dict[str, Any], items: list[dict[str, Any]], dealer: dict[str, Any],
+    order: dict[str, Any],
+    items: list[dict[str, Any]],
+    dealer: dict[str, Any],
     shop: dict[str, Any],
 ) -> bytes:
     """The purchase order as PDF bytes (same documents, same bytes).
@@ -56,10 +58,10 @@ def render_dealer_order(
         story,
         pagesize=A4,
         margins=MARGINS,
-        info=DocumentInfo(title=number, subject=TITLE, author=shop_view.name,
-                          created=order.get("createdAt")),
-        decorate=ContinuedPages(A4, MARGINS, label=f"{TITLE} {number}",
-                                note=f"{shop_view.name}"),
+        info=DocumentInfo(
+            title=number, subject=TITLE, author=shop_view.name, created=order.get("createdAt")
+        ),
+        decorate=ContinuedPages(A4, MARGINS, label=f"{TITLE} {number}", note=f"{shop_view.name}"),
     )
 
 
@@ -88,24 +90,32 @@ def _header(order: dict[str, Any], shop: ShopView, zone: Any) -> Table:
     if order.get("isUrgent"):
         right.append(_urgent_badge())
     right += [Spacer(1, 2 * mm), meta]
-    return side_by_side(left, right, (_WIDTH - right_width, right_width), gap=6 * mm, style=[
-        ("ALIGN", (1, 0), (1, 0), "RIGHT"),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-        ("LINEBELOW", (0, 0), (-1, -1), 1.2, INK),
-    ])
+    return side_by_side(
+        left,
+        right,
+        (_WIDTH - right_width, right_width),
+        gap=6 * mm,
+        style=[
+            ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+            ("LINEBELOW", (0, 0), (-1, -1), 1.2, INK),
+        ],
+    )
 
 
 def _urgent_badge() -> Table:
     s = styles()
     return Table(
         [[Paragraph('<font color="white"><b>URGENT</b></font>', s.body)]],
-        style=TableStyle([
-            ("BACKGROUND", (0, 0), (-1, -1), ALERT),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("TOPPADDING", (0, 0), (-1, -1), 1),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]),
+        style=TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), ALERT),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        ),
         colWidths=[text_width("URGENT", size=8.5, bold=True) + 4 * mm + 1],
         hAlign="RIGHT",
     )
@@ -140,14 +150,19 @@ def _item_table(items: list[dict[str, Any]]) -> Table:
     size = 8.5
     s = styles(size)
     headers = ["#", "Item", "Quantity"]
-    rows = [[str(n), str(item.get("itemNameSnapshot") or ""), format_number(item.get("quantity"))]
-            for n, item in enumerate(items, 1)]
+    rows = [
+        [str(n), str(item.get("itemNameSnapshot") or ""), format_number(item.get("quantity"))]
+        for n, item in enumerate(items, 1)
+    ]
     number_width = natural_width([row[0] for row in rows], headers[0], size=size) + 4
     quantity_width = natural_width([row[2] for row in rows], headers[2], size=size) + 10 * mm
-    data: list[list[Any]] = [[
-        Paragraph("#", s.head_right), Paragraph("Item", s.head),
-        Paragraph("Quantity", s.head_right),
-    ]]
+    data: list[list[Any]] = [
+        [
+            Paragraph("#", s.head_right),
+            Paragraph("Item", s.head),
+            Paragraph("Quantity", s.head_right),
+        ]
+    ]
     data += [[row[0], Paragraph(esc(row[1]), s.cell), row[2]] for row in rows]
     if not rows:
         data.append(["", Paragraph("No items", s.cell), ""])
@@ -164,12 +179,17 @@ def _closing(order: dict[str, Any], shop: ShopView) -> list[Flowable]:
     blocks: list[Flowable] = []
     total = order.get("totalAmount")
     if total is not None:
-        blocks += [Paragraph(f"Dealer bill amount: <b>{esc(format_inr(paise(total)))}</b>",
-                             s.body), Spacer(1, 3 * mm)]
+        blocks += [
+            Paragraph(f"Dealer bill amount: <b>{esc(format_inr(paise(total)))}</b>", s.body),
+            Spacer(1, 3 * mm),
+        ]
     notes = str(order.get("notes") or "").strip()
     if notes:
-        blocks += [Paragraph("NOTES", s.label), Paragraph(multiline(notes), s.body),
-                   Spacer(1, 3 * mm)]
+        blocks += [
+            Paragraph("NOTES", s.label),
+            Paragraph(multiline(notes), s.body),
+            Spacer(1, 3 * mm),
+        ]
     blocks += [
         Spacer(1, 4 * mm),
         Paragraph(f"For <b>{esc(shop.name)}</b>", s.right),

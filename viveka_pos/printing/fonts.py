@@ -62,7 +62,11 @@ def register_fonts() -> None:
         # Italic entries first: the last mapping of a face decides how it reads back, and
         # REGULAR/BOLD must read back as upright regular/bold.
         faces: tuple[tuple[Literal[0, 1], Literal[0, 1], str], ...] = (
-            (0, 1, REGULAR), (1, 1, BOLD), (0, 0, REGULAR), (1, 0, BOLD))
+            (0, 1, REGULAR),
+            (1, 1, BOLD),
+            (0, 0, REGULAR),
+            (1, 0, BOLD),
+        )
         for bold, italic, face in faces:
             addMapping(REGULAR, bold, italic, face)
         _registered = True

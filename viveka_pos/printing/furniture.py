@@ -16,8 +16,15 @@ CONTINUED = "Continued on next page"
 _SIZE = 7.5
 
 
-def draw_footer(canvas: Canvas, page: int, count: int, *, pagesize: tuple[float, float],
-                margins: Margins, label: str) -> None:
+def draw_footer(
+    canvas: Canvas,
+    page: int,
+    count: int,
+    *,
+    pagesize: tuple[float, float],
+    margins: Margins,
+    label: str,
+) -> None:
     """A rule, ``label`` on the left, "Continued on next page" while pages follow, and
     "Page X of Y" on the right, all inside the bottom margin."""
     page_width = pagesize[0]
@@ -37,8 +44,9 @@ def draw_footer(canvas: Canvas, page: int, count: int, *, pagesize: tuple[float,
         canvas.drawCentredString(page_width / 2, y, CONTINUED)
 
 
-def draw_running_head(canvas: Canvas, *, pagesize: tuple[float, float], margins: Margins,
-                      heading: str, note: str = "") -> None:
+def draw_running_head(
+    canvas: Canvas, *, pagesize: tuple[float, float], margins: Margins, heading: str, note: str = ""
+) -> None:
     """``heading`` (bold, left) and ``note`` (right) inside the top margin."""
     page_width, page_height = pagesize
     left, right = margins.left, page_width - margins.right
@@ -64,8 +72,14 @@ class ContinuedPages:
     note: str = ""
 
     def __call__(self, canvas: Canvas, page: int, count: int) -> None:
-        draw_footer(canvas, page, count, pagesize=self.pagesize, margins=self.margins,
-                    label=self.label)
+        draw_footer(
+            canvas, page, count, pagesize=self.pagesize, margins=self.margins, label=self.label
+        )
         if page > 1:
-            draw_running_head(canvas, pagesize=self.pagesize, margins=self.margins,
-                              heading=f"{self.label} (continued)", note=self.note)
+            draw_running_head(
+                canvas,
+                pagesize=self.pagesize,
+                margins=self.margins,
+                heading=f"{self.label} (continued)",
+                note=self.note,
+            )

@@ -57,8 +57,11 @@ _LOGO_BOX = (30 * mm, 22 * mm)
 
 
 def render_invoice_a4(
-    invoice: dict[str, Any], shop: dict[str, Any], payments: list[dict[str, Any]] | None = None,
-    *, copy: str | None = "original",
+    invoice: dict[str, Any],
+    shop: dict[str, Any],
+    payments: list[dict[str, Any]] | None = None,
+    *,
+    copy: str | None = "original",
 ) -> bytes:
     """The tax invoice as PDF bytes; the same documents always give the same bytes.
 
@@ -69,17 +72,18 @@ def render_invoice_a4(
     """
     shop_view = ShopView.from_document(shop)
     view = InvoiceView.from_documents(invoice, payments, shop_zone(shop_view.time_zone))
-    return _render(replace(view, copy_label=copy_label(copy)), shop_view,
-                   invoice.get("generatedAt"))
+    return _render(
+        replace(view, copy_label=copy_label(copy)), shop_view, invoice.get("generatedAt")
+    )
 
 
-def render_credit_note_a4(note: dict[str, Any], shop: dict[str, Any], *,
-                          copy: str | None = "original") -> bytes:
+def render_credit_note_a4(
+    note: dict[str, Any], shop: dict[str, Any], *, copy: str | None = "original"
+) -> bytes:
     """A credit note (a ``creditnotes`` document) as PDF bytes."""
     shop_view = ShopView.from_document(shop)
     view = InvoiceView.from_credit_note(note, shop_zone(shop_view.time_zone))
-    return _render(replace(view, copy_label=copy_label(copy)), shop_view,
-                   note.get("generatedAt"))
+    return _render(replace(view, copy_label=copy_label(copy)), shop_view, note.get("generatedAt"))
 
 
 def _render(view: InvoiceView, shop_view: ShopView, made: Any) -> bytes:
@@ -97,10 +101,12 @@ def _render(view: InvoiceView, shop_view: ShopView, made: Any) -> bytes:
         story,
         pagesize=A4,
         margins=MARGINS,
-        info=DocumentInfo(title=view.number, subject=view.title, author=shop_view.name,
-                          created=made),
-        decorate=ContinuedPages(A4, MARGINS, label=f"{view.title} {view.number}",
-                                note=f"{shop_view.name} · {view.date}"),
+        info=DocumentInfo(
+            title=view.number, subject=view.title, author=shop_view.name, created=made
+        ),
+        decorate=ContinuedPages(
+            A4, MARGINS, label=f"{view.title} {view.number}", note=f"{shop_view.name} · {view.date}"
+        ),
     )
 
 
@@ -128,11 +134,15 @@ def _header(view: InvoiceView, shop: ShopView) -> Table:
         logo_cell = logo.drawWidth + 4 * mm
         left = side_by_side(logo, shop_block, (logo_cell, left_width - logo_cell))
 
-    meta_rows = [(view.number_label, view.number),
-                 ("Date" if view.is_credit_note else "Invoice date", view.date)]
+    meta_rows = [
+        (view.number_label, view.number),
+        ("Date" if view.is_credit_note else "Invoice date", view.date),
+    ]
     if view.reference_number:
-        meta_rows += [("Against invoice", view.reference_number),
-                      ("Invoice date", view.reference_date)]
+        meta_rows += [
+            ("Against invoice", view.reference_number),
+            ("Invoice date", view.reference_date),
+        ]
     if view.due_date and not view.cancelled:
         meta_rows.append(("Due date", view.due_date))
     meta = label_values(meta_rows, 22 * mm, _WIDTH - left_width)
@@ -140,13 +150,23 @@ def _header(view: InvoiceView, shop: ShopView) -> Table:
     if view.copy_label:
         right.append(Paragraph(esc(view.copy_label.upper()), s.small_right))
     if view.cancelled:
-        right.append(Paragraph(f'<font color="#b00020"><b>CANCELLED</b> — '
-                               f'{esc(view.cancelled)}</font>', s.small_right))
+        right.append(
+            Paragraph(
+                f'<font color="#b00020"><b>CANCELLED</b> — {esc(view.cancelled)}</font>',
+                s.small_right,
+            )
+        )
     right += [Spacer(1, 2 * mm), meta]
-    return side_by_side(left, right, (left_width, _WIDTH - left_width), gap=6 * mm, style=[
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-        ("LINEBELOW", (0, 0), (-1, -1), 1.2, INK),
-    ])
+    return side_by_side(
+        left,
+        right,
+        (left_width, _WIDTH - left_width),
+        gap=6 * mm,
+        style=[
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+            ("LINEBELOW", (0, 0), (-1, -1), 1.2, INK),
+        ],
+    )
 
 
 def _state_name(shop: ShopView) -> str:
@@ -210,18 +230,34 @@ def _line_table(view: InvoiceView) -> Table:
     # a credit note reverses taxable values: the price and discount of the sale are the
     # invoice's business
     priced = not view.is_credit_note
-    headers = ["#", "Item", "HSN", "Qty", *(["Rate (₹)", "Discount (₹)"] if priced else []),
-               "Taxable value (₹)", "GST %"]
+    headers = [
+        "#",
+        "Item",
+        "HSN",
+        "Qty",
+        *(["Rate (₹)", "Discount (₹)"] if priced else []),
+        "Taxable value (₹)",
+        "GST %",
+    ]
     headers += ["IGST (₹)"] if view.inter_state else ["CGST (₹)", "SGST (₹)"]
     headers.append("Amount (₹)")
     rows: list[list[str]] = []
     for line in view.lines:
         taxes = [money(line.igst)] if view.inter_state else [money(line.cgst), money(line.sgst)]
         prices = [money(line.rate), money(line.discount)] if priced else []
-        rows.append([
-            str(line.number), line.name, line.hsn, line.quantity_with_unit, *prices,
-            money(line.taxable), line.gst_rate, *taxes, money(line.total),
-        ])
+        rows.append(
+            [
+                str(line.number),
+                line.name,
+                line.hsn,
+                line.quantity_with_unit,
+                *prices,
+                money(line.taxable),
+                line.gst_rate,
+                *taxes,
+                money(line.total),
+            ]
+        )
 
     item_col, hsn_col = 1, 2
     for size in _CELL_SIZES:
@@ -234,17 +270,21 @@ def _line_table(view: InvoiceView) -> Table:
             break
     # Spare room goes first to air between the numbers, then to one-line headers.
     widths = share_room(widths, item_col, _COMFORTABLE_ITEM_WIDTH, [w + 5 for w in widths])
-    widths = share_room(widths, item_col, _COMFORTABLE_ITEM_WIDTH,
-                        [header_width(h, size=size) for h in headers])
+    widths = share_room(
+        widths, item_col, _COMFORTABLE_ITEM_WIDTH, [header_width(h, size=size) for h in headers]
+    )
     s = styles(size)
-    data: list[list[Any]] = [[
-        text_cell(h, widths[col], s.head if col in (item_col, hsn_col) else s.head_right)
-        for col, h in enumerate(headers)
-    ]]
+    data: list[list[Any]] = [
+        [
+            text_cell(h, widths[col], s.head if col in (item_col, hsn_col) else s.head_right)
+            for col, h in enumerate(headers)
+        ]
+    ]
     item_width = widths[item_col]
     for row in rows:
-        data.append([*row[:item_col], text_cell(row[item_col], item_width, s.cell),
-                     *row[item_col + 1:]])
+        data.append(
+            [*row[:item_col], text_cell(row[item_col], item_width, s.cell), *row[item_col + 1 :]]
+        )
     if not rows:
         data.append(["", Paragraph("No items", s.cell), *[""] * (len(headers) - 2)])
     right = [col for col in range(len(headers)) if col not in (item_col, hsn_col)]
@@ -264,8 +304,10 @@ def _closing(view: InvoiceView, shop: ShopView) -> list[Flowable]:
     summary, summary_width = _tax_summary(view)
     totals, totals_width = _totals(view)
     blocks: list[Flowable] = []
-    if (len(view.tax_rows) <= _SIDE_BY_SIDE_TAX_ROWS
-            and summary_width + 6 * mm + totals_width <= _WIDTH):
+    if (
+        len(view.tax_rows) <= _SIDE_BY_SIDE_TAX_ROWS
+        and summary_width + 6 * mm + totals_width <= _WIDTH
+    ):
         left_width = _WIDTH - totals_width
         blocks.append(side_by_side(summary, totals, (left_width, _WIDTH - left_width)))
     else:
@@ -287,24 +329,62 @@ def _tax_summary(view: InvoiceView) -> tuple[Table, float]:
     money = partial(format_inr, symbol=False)
     if view.inter_state:
         headers = ["HSN/SAC", "Taxable value (₹)", "IGST %", "IGST (₹)", "Total tax (₹)"]
-        rows = [[r.hsn or "—", money(r.taxable), r.gst_rate, money(r.igst), money(r.tax)]
-                for r in view.tax_rows]
-        total = ["Total", money(sum(r.taxable for r in view.tax_rows)), "",
-                 money(view.igst), money(sum(r.tax for r in view.tax_rows))]
+        rows = [
+            [r.hsn or "—", money(r.taxable), r.gst_rate, money(r.igst), money(r.tax)]
+            for r in view.tax_rows
+        ]
+        total = [
+            "Total",
+            money(sum(r.taxable for r in view.tax_rows)),
+            "",
+            money(view.igst),
+            money(sum(r.tax for r in view.tax_rows)),
+        ]
     else:
-        headers = ["HSN/SAC", "Taxable value (₹)", "CGST %", "CGST (₹)", "SGST %", "SGST (₹)",
-                   "Total tax (₹)"]
-        rows = [[r.hsn or "—", money(r.taxable), half_rate(r.gst_rate), money(r.cgst),
-                 half_rate(r.gst_rate), money(r.sgst), money(r.tax)] for r in view.tax_rows]
-        total = ["Total", money(sum(r.taxable for r in view.tax_rows)), "", money(view.cgst),
-                 "", money(view.sgst), money(sum(r.tax for r in view.tax_rows))]
+        headers = [
+            "HSN/SAC",
+            "Taxable value (₹)",
+            "CGST %",
+            "CGST (₹)",
+            "SGST %",
+            "SGST (₹)",
+            "Total tax (₹)",
+        ]
+        rows = [
+            [
+                r.hsn or "—",
+                money(r.taxable),
+                half_rate(r.gst_rate),
+                money(r.cgst),
+                half_rate(r.gst_rate),
+                money(r.sgst),
+                money(r.tax),
+            ]
+            for r in view.tax_rows
+        ]
+        total = [
+            "Total",
+            money(sum(r.taxable for r in view.tax_rows)),
+            "",
+            money(view.cgst),
+            "",
+            money(view.sgst),
+            money(sum(r.tax for r in view.tax_rows)),
+        ]
     size = 7.0
     s = styles(size)
     body = [*rows, total]
-    widths = [natural_width([row[col] for row in body], header, size=size) + 4
-              for col, header in enumerate(headers)]
-    data: list[list[Any]] = [[text_cell(h, widths[col], s.head if col == 0 else s.head_right)
-                              for col, h in enumerate(headers)], *body]
+    widths = [
+        natural_width([row[col] for row in body], header, size=size) + 4
+        for col, header in enumerate(headers)
+    ]
+    data: list[list[Any]] = [
+        [
+            text_cell(h, widths[col], s.head if col == 0 else s.head_right)
+            for col, h in enumerate(headers)
+        ],
+        *body,
+    ]
     table = Table(
         data,
         colWidths=widths,
@@ -330,30 +410,35 @@ def _totals(view: InvoiceView) -> tuple[Table, float]:
     rows.append(("Total credit" if view.is_credit_note else "Total", format_inr(view.total)))
     pad = 4 * mm + 1
     label_width = max(text_width(label, size=8.5) for label, _ in rows[:-1]) + pad
-    value_width = max(
-        max(text_width(value, size=8.5) for _, value in rows[:-1]),
-        text_width(rows[-1][1], size=10.5, bold=True),
-    ) + pad
+    value_width = (
+        max(
+            max(text_width(value, size=8.5) for _, value in rows[:-1]),
+            text_width(rows[-1][1], size=10.5, bold=True),
+        )
+        + pad
+    )
     width = max(_TOTALS_WIDTH, label_width + value_width)
     table = Table(
         rows,
         colWidths=[width - value_width, value_width],
-        style=TableStyle([
-            ("FONT", (0, 0), (-1, -1), REGULAR, 8.5),
-            ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-            ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-            ("LINEBELOW", (0, 0), (-1, -3), 0.25, HAIRLINE),
-            ("FONT", (0, -1), (-1, -1), BOLD, 10.5),
-            ("BACKGROUND", (0, -1), (-1, -1), SHADE),
-            ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
-            ("TOPPADDING", (0, -1), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, -1), (-1, -1), 4.5),
-            ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-        ]),
+        style=TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), REGULAR, 8.5),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                ("LINEBELOW", (0, 0), (-1, -3), 0.25, HAIRLINE),
+                ("FONT", (0, -1), (-1, -1), BOLD, 10.5),
+                ("BACKGROUND", (0, -1), (-1, -1), SHADE),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
+                ("TOPPADDING", (0, -1), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 4.5),
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+            ]
+        ),
     )
     return table, width
 
@@ -382,10 +467,15 @@ def _payment_block(view: InvoiceView, shop: ShopView) -> Table:
             Paragraph(f"UPI: {esc(shop.upi_id)}", s.small_right),
         ]
     qr_width = _QR_SIZE + 16 * mm
-    return side_by_side(left, right, (_WIDTH - qr_width, qr_width), style=[
-        ("LEFTPADDING", (1, 0), (1, 0), 6 * mm),
-        ("ALIGN", (1, 0), (1, 0), "RIGHT"),
-    ])
+    return side_by_side(
+        left,
+        right,
+        (_WIDTH - qr_width, qr_width),
+        style=[
+            ("LEFTPADDING", (1, 0), (1, 0), 6 * mm),
+            ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+        ],
+    )
 
 
 def _credit_block(view: InvoiceView) -> Flowable:
@@ -393,20 +483,33 @@ def _credit_block(view: InvoiceView) -> Flowable:
     s = styles()
     parts = []
     if view.refund:
-        parts.append(f"Refunded: <b>{esc(format_inr(view.refund))}</b>"
-                     + (f" by {esc(view.refund_method)}" if view.refund_method else ""))
+        parts.append(
+            f"Refunded: <b>{esc(format_inr(view.refund))}</b>"
+            + (f" by {esc(view.refund_method)}" if view.refund_method else "")
+        )
     if view.adjusted:
-        against = ", ".join(f"{esc(number)} ({esc(format_inr(amount))})"
-                            for number, amount in view.adjustments) or esc(
-                                view.reference_number)
+        against = ", ".join(
+            f"{esc(number)} ({esc(format_inr(amount))})" for number, amount in view.adjustments
+        ) or esc(view.reference_number)
         parts.append(f"Set against dues: <b>{esc(format_inr(view.adjusted))}</b> — {against}")
-    cell: list[Flowable] = [Paragraph("SETTLEMENT", s.label),
-                            Paragraph(" &nbsp;&nbsp; ".join(parts) or "—", s.body)]
+    cell: list[Flowable] = [
+        Paragraph("SETTLEMENT", s.label),
+        Paragraph(" &nbsp;&nbsp; ".join(parts) or "—", s.body),
+    ]
     if view.reason:
         cell.append(Paragraph(f"Reason: {esc(view.reason)}", s.body))
-    return Table([[cell]], colWidths=[_WIDTH], style=TableStyle([
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    return Table(
+        [[cell]],
+        colWidths=[_WIDTH],
+        style=TableStyle(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+    )
 
 
 def _payments_table(view: InvoiceView) -> Table:
@@ -414,34 +517,53 @@ def _payments_table(view: InvoiceView) -> Table:
     s = styles(size)
     headers = ["Date", "Method", "Amount (₹)", "Note"]
     rows = [[p.date, p.method, format_inr(p.amount, symbol=False), p.note] for p in view.payments]
-    widths = [natural_width([row[col] for row in rows], header, size=size)
-              for col, header in enumerate(headers[:3])]
+    widths = [
+        natural_width([row[col] for row in rows], header, size=size)
+        for col, header in enumerate(headers[:3])
+    ]
     note_width = max(_WIDTH - _QR_SIZE - 16 * mm - sum(widths), 20 * mm)
     data: list[list[Any]] = [
-        [text_cell(h, width, s.head_right if col == 2 else s.head)
-         for col, (h, width) in enumerate(zip(headers, [*widths, note_width], strict=True))],
+        [
+            text_cell(h, width, s.head_right if col == 2 else s.head)
+            for col, (h, width) in enumerate(zip(headers, [*widths, note_width], strict=True))
+        ],
         *[[*row[:3], text_cell(row[3], note_width, s.cell)] for row in rows],
     ]
-    return Table(data, colWidths=[*widths, note_width], hAlign="LEFT",
-                 style=ruled_style(size=size, right_columns=[2]))
+    return Table(
+        data,
+        colWidths=[*widths, note_width],
+        hAlign="LEFT",
+        style=ruled_style(size=size, right_columns=[2]),
+    )
 
 
 def _sign_off(view: InvoiceView, shop: ShopView) -> Table:
     s = styles()
     left: list[Flowable] = []
     if view.notes:
-        left += [Paragraph("NOTES", s.label), Paragraph(multiline(view.notes), s.body),
-                 Spacer(1, 2 * mm)]
+        left += [
+            Paragraph("NOTES", s.label),
+            Paragraph(multiline(view.notes), s.body),
+            Spacer(1, 2 * mm),
+        ]
     if shop.terms:
-        left += [Paragraph("TERMS AND CONDITIONS", s.label), Paragraph(multiline(shop.terms),
-                                                                       s.small)]
+        left += [
+            Paragraph("TERMS AND CONDITIONS", s.label),
+            Paragraph(multiline(shop.terms), s.small),
+        ]
     sign_width = 62 * mm
     signature = [
         Paragraph(f"For <b>{esc(shop.name)}</b>", s.right),
         Spacer(1, 15 * mm),
         Paragraph("Authorised signatory", s.small_right),
     ]
-    return side_by_side(left, signature, (_WIDTH - sign_width, sign_width), gap=6 * mm, style=[
-        ("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE),
-        ("TOPPADDING", (0, 0), (-1, 0), 2 * mm),
-    ])
+    return side_by_side(
+        left,
+        signature,
+        (_WIDTH - sign_width, sign_width),
+        gap=6 * mm,
+        style=[
+            ("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE),
+            ("TOPPADDING", (0, 0), (-1, 0), 2 * mm),
+        ],
+    )

@@ -197,9 +197,7 @@ class InvoiceView:
         supply = str(invoice.get("supplyType") or "").lower()
         inter = supply == "inter" if supply else igst > 0
         summary = invoice.get("taxSummary")
-        tax_rows = (
-            tuple(_tax_row(row) for row in summary) if summary else _summarise(lines)
-        )
+        tax_rows = tuple(_tax_row(row) for row in summary) if summary else _summarise(lines)
         return cls(
             number=str(invoice.get("invoiceNumber") or ""),
             date=format_document_date(invoice.get("invoiceDate"), zone),
@@ -224,8 +222,11 @@ class InvoiceView:
             payments=payment_lines,
             amount_in_words=str(invoice.get("amountInWords") or "").strip(),
             notes=str(invoice.get("notes") or "").strip(),
-            cancelled=(str(invoice.get("cancelReason") or "cancelled").strip()
-                       if invoice.get("isCancelled") else ""),
+            cancelled=(
+                str(invoice.get("cancelReason") or "cancelled").strip()
+                if invoice.get("isCancelled")
+                else ""
+            ),
         )
 
     @classmethod
@@ -240,8 +241,10 @@ class InvoiceView:
             "totalDiscount": 0,
             "notes": "",
             "isCancelled": False,
-            "products": [{**line, "discount": 0, "grossAmount": line.get("taxableValue")}
-                         for line in note.get("products") or []],
+            "products": [
+                {**line, "discount": 0, "grossAmount": line.get("taxableValue")}
+                for line in note.get("products") or []
+            ],
         }
         view = cls.from_documents(as_invoice, None, zone)
         method = str(note.get("refundMethod") or "").lower()
@@ -255,8 +258,10 @@ class InvoiceView:
             refund=paise(note.get("refundAmount")),
             refund_method=_METHODS.get(method, method.title()),
             adjusted=paise(note.get("adjustedAmount")),
-            adjustments=tuple((str(a.get("invoiceNumber") or ""), paise(a.get("amount")))
-                              for a in note.get("adjustments") or ()),
+            adjustments=tuple(
+                (str(a.get("invoiceNumber") or ""), paise(a.get("amount")))
+                for a in note.get("adjustments") or ()
+            ),
         )
 
 

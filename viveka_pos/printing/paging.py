@@ -53,8 +53,9 @@ def pin_creation_date(canvas: Canvas, created: Any) -> None:
 class _CountingCanvas(Canvas):
     """A canvas that finishes its pages only at ``save``, when the page count is known."""
 
-    def __init__(self, *args: Any, decorate: PageDecorator, created: Any = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, decorate: PageDecorator, created: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         pin_creation_date(self, created)
         self._decorate = decorate
@@ -136,8 +137,9 @@ def build_pdf(
         id="body",
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[body])])
-    doc.build(list(story), canvasmaker=partial(_CountingCanvas, decorate=decorate,
-                                               created=info.created))
+    doc.build(
+        list(story), canvasmaker=partial(_CountingCanvas, decorate=decorate, created=info.created)
+    )
     return buffer.getvalue()
 
 

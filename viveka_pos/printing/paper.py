@@ -22,16 +22,22 @@ def _roll_width(paper: str) -> int:
     return int(paper.removesuffix("mm"))
 
 
-def invoice_on(paper: str, invoice: dict[str, Any], shop: dict[str, Any],
-               payments: list[dict[str, Any]] | None = None, *,
-               copy: str | None = "original") -> bytes:
+def invoice_on(
+    paper: str,
+    invoice: dict[str, Any],
+    shop: dict[str, Any],
+    payments: list[dict[str, Any]] | None = None,
+    *,
+    copy: str | None = "original",
+) -> bytes:
     if paper == "a4":
         return render_invoice_a4(invoice, shop, payments, copy=copy)
     return render_receipt(invoice, shop, payments, _roll_width(paper), copy=copy)
 
 
-def credit_note_on(paper: str, note: dict[str, Any], shop: dict[str, Any], *,
-                   copy: str | None = "original") -> bytes:
+def credit_note_on(
+    paper: str, note: dict[str, Any], shop: dict[str, Any], *, copy: str | None = "original"
+) -> bytes:
     if paper == "a4":
         return render_credit_note_a4(note, shop, copy=copy)
     return render_credit_note_receipt(note, shop, _roll_width(paper), copy=copy)

@@ -158,9 +158,14 @@ def _set_paper(printer: QPrinter, paper: str, page_points: QSizeF | None) -> Non
     else:
         width_mm = float(paper.removesuffix("mm"))
         height_mm = page_points.height() * 25.4 / 72 if page_points else 297.0
-        printer.setPageSize(QPageSize(QSizeF(width_mm, height_mm),
-                                      QPageSize.Unit.Millimeter, f"Roll {paper}",
-                                      QPageSize.SizeMatchPolicy.ExactMatch))
+        printer.setPageSize(
+            QPageSize(
+                QSizeF(width_mm, height_mm),
+                QPageSize.Unit.Millimeter,
+                f"Roll {paper}",
+                QPageSize.SizeMatchPolicy.ExactMatch,
+            )
+        )
     printer.setPageOrientation(QPageLayout.Orientation.Portrait)
     printer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
     printer.setFullPage(True)
@@ -175,14 +180,18 @@ def _paint_pages(document: Any, printer: QPrinter) -> None:
             if index and not printer.newPage():
                 raise PrintError("The printer refused a new page.")
             points = document.pagePointSize(index)
-            image = document.render(index, QSize(round(points.width() * _RENDER_DPI / 72),
-                                                 round(points.height() * _RENDER_DPI / 72)))
+            image = document.render(
+                index,
+                QSize(
+                    round(points.width() * _RENDER_DPI / 72),
+                    round(points.height() * _RENDER_DPI / 72),
+                ),
+            )
             target = printer.paperRect(QPrinter.Unit.DevicePixel)
             dpi = printer.resolution()
             width, height = points.width() * dpi / 72, points.height() * dpi / 72
             scale = min(target.width() / width, target.height() / height, 1.0)
-            painter.drawImage(QRectF(target.x(), target.y(), width * scale, height * scale),
-                              image)
+            painter.drawImage(QRectF(target.x(), target.y(), width * scale, height * scale), image)
     finally:
         painter.end()
 
@@ -213,8 +222,7 @@ def _print_with_os(pdf_bytes: bytes, printer_name: str, paper: str) -> PrintResu
         command[0] = lp
         try:
             # lp has sent the whole file to the print server when it returns.
-            done = subprocess.run(command, capture_output=True, text=True, timeout=60,
-                                  check=False)
+            done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise PrintError(f"The print service did not respond: {exc}") from exc
     if done.returncode != 0:

@@ -110,8 +110,15 @@ class _Builder:
     def _leading(self, size: float) -> float:
         return round(size * 1.32, 2)
 
-    def text(self, text: str, *, size: float | None = None, bold: bool = False,
-             align: Align = "left", indent: float = 0.0) -> None:
+    def text(
+        self,
+        text: str,
+        *,
+        size: float | None = None,
+        bold: bool = False,
+        align: Align = "left",
+        indent: float = 0.0,
+    ) -> None:
         size = size or self.paper.size
         room = self.paper.room - indent
         for part in wrap(text, room, size=size, bold=bold):
@@ -137,8 +144,15 @@ class _Builder:
                 runs = (Run(number, self.paper.left, size, bold), *runs)
             self.lines.append(Line(self._leading(size), runs))
 
-    def pair(self, left: str, right: str, *, size: float | None = None, bold: bool = False,
-             indent: float = 0.0) -> None:
+    def pair(
+        self,
+        left: str,
+        right: str,
+        *,
+        size: float | None = None,
+        bold: bool = False,
+        indent: float = 0.0,
+    ) -> None:
         """``left`` and ``right`` on one line; ``left`` wraps in what ``right`` leaves free."""
         size = size or self.paper.size
         gap = size * 0.8
@@ -150,10 +164,13 @@ class _Builder:
             self.text(right, size=size, bold=bold, align="right")
             return
         parts = wrap(left, room, size=size, bold=bold)
-        first = Line(self._leading(size), (
-            Run(parts[0], self.paper.left + indent, size, bold),
-            Run(right, self.paper.right - right_width, size, bold),
-        ))
+        first = Line(
+            self._leading(size),
+            (
+                Run(parts[0], self.paper.left + indent, size, bold),
+                Run(right, self.paper.right - right_width, size, bold),
+            ),
+        )
         self.lines.append(first)
         for part in parts[1:]:
             self._add_run(part, size, bold, "left", indent)
@@ -182,8 +199,9 @@ def layout_receipt(
     return _layout(replace(view, copy_label=copy_label(copy)), shop_view, width_mm)
 
 
-def layout_credit_note_receipt(note: dict[str, Any], shop: dict[str, Any], width_mm: int = 80,
-                               *, copy: str | None = "original") -> ReceiptLayout:
+def layout_credit_note_receipt(
+    note: dict[str, Any], shop: dict[str, Any], width_mm: int = 80, *, copy: str | None = "original"
+) -> ReceiptLayout:
     """A credit note on the roll."""
     shop_view = ShopView.from_document(shop)
     view = InvoiceView.from_credit_note(note, shop_zone(shop_view.time_zone))
@@ -240,8 +258,9 @@ def _layout(view: InvoiceView, shop_view: ShopView, width_mm: int) -> ReceiptLay
         if view.is_credit_note:
             b.pair(f"{line.quantity_with_unit} returned", money(line.taxable), indent=indent)
         else:
-            b.pair(f"{line.quantity_with_unit} × {money(line.rate)}", money(line.gross),
-                   indent=indent)
+            b.pair(
+                f"{line.quantity_with_unit} × {money(line.rate)}", money(line.gross), indent=indent
+            )
         if line.discount:
             b.pair("Discount", "-" + money(line.discount), size=small, indent=indent)
         if full:
@@ -283,8 +302,11 @@ def _layout(view: InvoiceView, shop_view: ShopView, width_mm: int) -> ReceiptLay
         b.text("GST summary", size=small, bold=True)
         if full:  # per HSN and rate, as a tax invoice to a registered buyer needs
             for row in view.tax_rows:
-                b.pair(f"{row.hsn or '—'} @ {row.gst_rate}% on {money(row.taxable)}",
-                       money(row.tax), size=small)
+                b.pair(
+                    f"{row.hsn or '—'} @ {row.gst_rate}% on {money(row.taxable)}",
+                    money(row.tax),
+                    size=small,
+                )
         else:
             for rate, taxable, tax in _by_rate(view):
                 b.pair(f"GST {rate}% on {money(taxable)}", money(tax), size=small)
@@ -330,18 +352,25 @@ def render_receipt(
 ) -> bytes:
     """The receipt as a one-page PDF exactly as wide as the roll and as long as its content."""
     layout = layout_receipt(invoice, shop, payments, width_mm, copy=copy)
-    return draw_receipt(layout, title=str(invoice.get("invoiceNumber") or ""),
-                        author=ShopView.from_document(shop).name,
-                        created=invoice.get("generatedAt"))
+    return draw_receipt(
+        layout,
+        title=str(invoice.get("invoiceNumber") or ""),
+        author=ShopView.from_document(shop).name,
+        created=invoice.get("generatedAt"),
+    )
 
 
-def render_credit_note_receipt(note: dict[str, Any], shop: dict[str, Any],
-                               width_mm: int = 80, *, copy: str | None = "original") -> bytes:
+def render_credit_note_receipt(
+    note: dict[str, Any], shop: dict[str, Any], width_mm: int = 80, *, copy: str | None = "original"
+) -> bytes:
     """A credit note as a roll receipt (PDF)."""
     layout = layout_credit_note_receipt(note, shop, width_mm, copy=copy)
-    return draw_receipt(layout, title=str(note.get("creditNoteNumber") or ""),
-                        author=ShopView.from_document(shop).name,
-                        created=note.get("generatedAt"))
+    return draw_receipt(
+        layout,
+        title=str(note.get("creditNoteNumber") or ""),
+        author=ShopView.from_document(shop).name,
+        created=note.get("generatedAt"),
+    )
 
 
 def draw_receipt(layout: ReceiptLayout, *, title: str, author: str, created: Any = None) -> bytes:
@@ -370,8 +399,9 @@ def draw_receipt(layout: ReceiptLayout, *, title: str, author: str, created: Any
         for run in line.runs:
             canvas.setFont(BOLD if run.bold else REGULAR, run.size)
             # Baseline placed so the line's leading is split evenly above and below the text.
-            canvas.drawString(run.x, bottom + (line.height - run.size) / 2 + run.size * 0.22,
-                              run.text)
+            canvas.drawString(
+                run.x, bottom + (line.height - run.size) / 2 + run.size * 0.22, run.text
+            )
         top = bottom
     canvas.showPage()
     canvas.save()

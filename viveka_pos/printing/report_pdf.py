@@ -76,8 +76,9 @@ def render_report(report: ReportTable, shop: dict[str, Any], *, created: Any = N
         [table],
         pagesize=pagesize,
         margins=MARGINS,
-        info=DocumentInfo(title=report.title, subject=report.subtitle, author=shop_view.name,
-                          created=created),
+        info=DocumentInfo(
+            title=report.title, subject=report.subtitle, author=shop_view.name, created=created
+        ),
         decorate=_Heading(pagesize, shop_view.name, report.title, report.subtitle),
     )
 
@@ -95,16 +96,21 @@ def _table(report: ReportTable, width: float, size: float) -> LongTable:
             style = s.cell_right if col in right else s.cell
         return text_cell(text, widths[col], style)
 
-    data: list[list[Any]] = [[cell(column.name, n, bold=True)
-                              for n, column in enumerate(report.columns)]]
+    data: list[list[Any]] = [
+        [cell(column.name, n, bold=True) for n, column in enumerate(report.columns)]
+    ]
     data += [[cell(text, col) for col, text in enumerate(row)] for row in report.rows]
     if not report.rows:
         data.append([Paragraph(esc(NO_ROWS), s.cell), *[""] * (len(report.columns) - 1)])
     totals = report.totals is not None
     if report.totals is not None:
         data.append([cell(text, col, bold=True) for col, text in enumerate(report.totals)])
-    table = LongTable(data, colWidths=widths, repeatRows=1,
-                      style=ruled_style(size=size, right_columns=right, total_row=totals))
+    table = LongTable(
+        data,
+        colWidths=widths,
+        repeatRows=1,
+        style=ruled_style(size=size, right_columns=right, total_row=totals),
+    )
     if not report.rows:
         table.setStyle([("SPAN", (0, 1), (-1, 1))])
     return table
@@ -139,5 +145,4 @@ class _Heading:
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.8)
         canvas.line(left, top - 8.5 * mm, right, top - 8.5 * mm)
-        draw_footer(canvas, page, count, pagesize=self.pagesize, margins=MARGINS,
-                    label=self.title)
+        draw_footer(canvas, page, count, pagesize=self.pagesize, margins=MARGINS, label=self.title)

@@ -43,8 +43,15 @@ class Styles:
 Alignment = Literal[0, 1, 2, 4]
 
 
-def _style(name: str, size: float, *, bold: bool = False, align: Alignment = TA_LEFT,
-           color: colors.Color = INK, leading: float | None = None) -> ParagraphStyle:
+def _style(
+    name: str,
+    size: float,
+    *,
+    bold: bool = False,
+    align: Alignment = TA_LEFT,
+    color: colors.Color = INK,
+    leading: float | None = None,
+) -> ParagraphStyle:
     return ParagraphStyle(
         name,
         fontName=BOLD if bold else REGULAR,

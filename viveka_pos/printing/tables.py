@@ -61,8 +61,9 @@ def share_room(widths: list[float], flex: int, keep: float, wishes: list[float])
     room than it needs; when the room does not cover every wish, each gets the same share
     of what it asked for.
     """
-    extras = [0.0 if col == flex else max(wish - widths[col], 0.0)
-              for col, wish in enumerate(wishes)]
+    extras = [
+        0.0 if col == flex else max(wish - widths[col], 0.0) for col, wish in enumerate(wishes)
+    ]
     asked = sum(extras)
     if asked <= 0:
         return list(widths)
@@ -113,8 +114,14 @@ def ruled_style(
 Cell = Flowable | Sequence[Flowable]
 
 
-def side_by_side(left: Cell, right: Cell, widths: tuple[float, float], *, gap: float = 0.0,
-                 style: Sequence[StyleCommand] = ()) -> Table:
+def side_by_side(
+    left: Cell,
+    right: Cell,
+    widths: tuple[float, float],
+    *,
+    gap: float = 0.0,
+    style: Sequence[StyleCommand] = (),
+) -> Table:
     """Two blocks next to each other, tops aligned, with no padding but ``gap`` after the
     left one; ``style`` adds rules, alignment or padding of its own."""
     commands: list[StyleCommand] = [
@@ -126,8 +133,7 @@ def side_by_side(left: Cell, right: Cell, widths: tuple[float, float], *, gap: f
     ]
     if gap:
         commands.append(("RIGHTPADDING", (0, 0), (0, 0), gap))
-    return Table([[left, right]], colWidths=list(widths),
-                 style=TableStyle([*commands, *style]))
+    return Table([[left, right]], colWidths=list(widths), style=TableStyle([*commands, *style]))
 
 
 def boxed_pair(left: Cell, right: Cell, widths: tuple[float, float]) -> Table:
@@ -135,15 +141,17 @@ def boxed_pair(left: Cell, right: Cell, widths: tuple[float, float]) -> Table:
     return Table(
         [[left, right]],
         colWidths=list(widths),
-        style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-            ("LINEAFTER", (0, 0), (0, 0), 0.6, RULE),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5 * mm),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
-        ]),
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("LINEAFTER", (0, 0), (0, 0), 0.6, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5 * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
+            ]
+        ),
     )
 
 
@@ -152,14 +160,18 @@ def label_values(rows: Sequence[tuple[str, str]], label_width: float, width: flo
     hairline between rows."""
     s = styles()
     return Table(
-        [[Paragraph(label, s.small), Paragraph(f"<b>{esc(value)}</b>", s.right)]
-         for label, value in rows],
+        [
+            [Paragraph(label, s.small), Paragraph(f"<b>{esc(value)}</b>", s.right)]
+            for label, value in rows
+        ],
         colWidths=[label_width, width - label_width],
-        style=TableStyle([
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 1),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ("LINEBELOW", (0, 0), (-1, -2), 0.25, HAIRLINE),
-        ]),
+        style=TableStyle(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ("LINEBELOW", (0, 0), (-1, -2), 0.25, HAIRLINE),
+            ]
+        ),
     )

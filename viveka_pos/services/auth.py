@@ -182,19 +182,23 @@ class AuthService:
         mine = db.devicesessions.find_one({"clientId": client_id, "deviceId": device_id})
         if mine is None:
             session_id = new_id()
-            db.devicesessions.insert_one({
-                "_id": session_id,
-                "clientId": client_id,
-                "deviceId": device_id,
-                "isActive": True,
-                "lastSeenAt": now,
-                "createdAt": now,
-                "updatedAt": now,
-            })
+            db.devicesessions.insert_one(
+                {
+                    "_id": session_id,
+                    "clientId": client_id,
+                    "deviceId": device_id,
+                    "isActive": True,
+                    "lastSeenAt": now,
+                    "createdAt": now,
+                    "updatedAt": now,
+                }
+            )
         else:
             session_id = mine["_id"]
-            db.devicesessions.update_one({"_id": session_id}, {"$set": {
-                "isActive": True, "lastSeenAt": now, "updatedAt": now}})
+            db.devicesessions.update_one(
+                {"_id": session_id},
+                {"$set": {"isActive": True, "lastSeenAt": now, "updatedAt": now}},
+            )
         ended = {"$set": {"isActive": False, "updatedAt": now}}
         # Single-device policy: the shop's sessions on other devices end ...
         db.devicesessions.update_many(
@@ -239,26 +243,32 @@ class AuthService:
             return SessionCheck(None, "the shop of the saved login is not on this computer")
         if not shop.get("isActive", True):
             return SessionCheck(None, DEACTIVATED)
-        return SessionCheck(Session(
-            token=token,
-            client_id=client_id,
-            device_session_id=session_id,
-            device_id=claims.device_id,
-            expires_at=claims.expires_at,
-            shop=shop,
-        ))
+        return SessionCheck(
+            Session(
+                token=token,
+                client_id=client_id,
+                device_session_id=session_id,
+                device_id=claims.device_id,
+                expires_at=claims.expires_at,
+                shop=shop,
+            )
+        )
 
     def _session_problem(
         self, claims: TokenClaims, client_id: ObjectId, session_id: ObjectId
     ) -> str:
         doc = self._ctx.store.get("devicesessions", session_id)
-        if doc is None or doc.get("clientId") != client_id or doc.get("deviceId") != (
-            claims.device_id
+        if (
+            doc is None
+            or doc.get("clientId") != client_id
+            or doc.get("deviceId") != (claims.device_id)
         ):
             return "this login is not known on this computer — log in again"
         if not doc.get("isActive", True):
-            return ("this login has ended (logged out, or the shop logged in on another "
-                    "computer) — log in again")
+            return (
+                "this login has ended (logged out, or the shop logged in on another "
+                "computer) — log in again"
+            )
         return ""
 
     def logout(self) -> bool:

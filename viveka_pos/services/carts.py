@@ -46,9 +46,17 @@ class CartView:
 
 
 def line_input(line: dict[str, Any]) -> LineInput:
-    raw = (line["itemId"], line["itemNameSnapshot"], line.get("itemGroupSnapshot", ""),
-           line.get("unit", "nos"), line.get("hsnCode", ""), line.get("gstRate", 0),
-           line["quantity"], line["unitPriceSnapshot"], line.get("lineDiscount", 0))
+    raw = (
+        line["itemId"],
+        line["itemNameSnapshot"],
+        line.get("itemGroupSnapshot", ""),
+        line.get("unit", "nos"),
+        line.get("hsnCode", ""),
+        line.get("gstRate", 0),
+        line["quantity"],
+        line["unitPriceSnapshot"],
+        line.get("lineDiscount", 0),
+    )
     try:
         return _line_input(*raw)
     except TypeError:  # an unhashable (malformed) value: convert it without the cache
@@ -58,8 +66,17 @@ def line_input(line: dict[str, Any]) -> LineInput:
 # A cart's totals are recomputed over all its lines after every change; the stored form of
 # a line that did not change converts to the same input (``typed``: 1, 1.0 and True differ).
 @lru_cache(maxsize=4096, typed=True)
-def _line_input(item_id: Any, name: Any, group: Any, unit: Any, hsn_code: Any, gst_rate: Any,
-                quantity: Any, unit_price: Any, line_discount: Any) -> LineInput:
+def _line_input(
+    item_id: Any,
+    name: Any,
+    group: Any,
+    unit: Any,
+    hsn_code: Any,
+    gst_rate: Any,
+    quantity: Any,
+    unit_price: Any,
+    line_discount: Any,
+) -> LineInput:
     return LineInput(
         item_id=item_id,
         name=name,
@@ -82,7 +99,8 @@ class CartService:
     # ----------------------------------------------------------------- reading
     def _cart(self, cart_id: Any) -> dict[str, Any]:
         cart = self.scope.db.carts.find_one(
-            {"_id": v.object_id(cart_id, "cartId"), "clientId": self.scope.client_id})
+            {"_id": v.object_id(cart_id, "cartId"), "clientId": self.scope.client_id}
+        )
         if cart is None:
             raise ValidationError("cartId", "this bill no longer exists (it may have expired)")
         if cart.get("isFinalized"):
@@ -101,8 +119,9 @@ class CartService:
             return "intra"
         return supply_type_for(shop_state, customer_state)
 
-    def totals_for(self, lines: list[dict[str, Any]], bill_discount: int,
-                   customer: dict[str, Any] | None) -> InvoiceTotals:
+    def totals_for(
+        self, lines: list[dict[str, Any]], bill_discount: int, customer: dict[str, Any] | None
+    ) -> InvoiceTotals:
         return compute_invoice(
             [line_input(line) for line in lines],
             bill_discount=bill_discount,
@@ -121,8 +140,11 @@ class CartService:
 
     def open_carts(self) -> list[dict[str, Any]]:
         """Bills in progress on this shop, newest first (parked bills included)."""
-        carts = [c for c in self.scope.db.carts.find({"clientId": self.scope.client_id})
-                 if not c.get("isFinalized")]
+        carts = [
+            c
+            for c in self.scope.db.carts.find({"clientId": self.scope.client_id})
+            if not c.get("isFinalized")
+        ]
         carts.sort(key=lambda c: c.get("updatedAt", c["createdAt"]), reverse=True)
         return carts
 
@@ -160,17 +182,24 @@ class CartService:
             return None
         if isinstance(customer, dict):
             return self.customers.get(customer.get("_id"))
-        if isinstance(customer, ObjectId) or (isinstance(customer, str)
-                                               and ObjectId.is_valid(customer)):
+        if isinstance(customer, ObjectId) or (
+            isinstance(customer, str) and ObjectId.is_valid(customer)
+        ):
             return self.customers.get(customer)
         found = self.customers.by_phone(customer)
         if found is None:
-            raise ValidationError("phoneNumber", f"no customer with phone {customer}; add them "
-                                  "first")
+            raise ValidationError(
+                "phoneNumber", f"no customer with phone {customer}; add them first"
+            )
         return found
 
-    def _refresh(self, db: Any, cart: dict[str, Any], changes: dict[str, Any] | None = None,
-                 lines: list[dict[str, Any]] | None = None) -> CartView:
+    def _refresh(
+        self,
+        db: Any,
+        cart: dict[str, Any],
+        changes: dict[str, Any] | None = None,
+        lines: list[dict[str, Any]] | None = None,
+    ) -> CartView:
         """Recompute the cart's stored totals after a change (inside the unit of work) and
         return the cart as it now is. ``lines``: the cart's lines after the change, when the
         caller has them already (else they are read).
@@ -203,16 +232,16 @@ class CartService:
         unit = item_doc.get("unit", "nos")
         qty = v.quantity(quantity, unit, "quantity")
         lines = self._lines(cart["_id"])
-        at = next((i for i, line in enumerate(lines) if line["itemId"] == item_doc["_id"]),
-                  None)
+        at = next((i for i, line in enumerate(lines) if line["itemId"] == item_doc["_id"]), None)
         on_bill = quantity_of(lines[at]["quantity"]) if at is not None else Decimal(0)
         warning = self.stock_warning(item_doc, on_bill + qty)
         with self._scratch() as db:
             if at is not None:
                 existing = lines[at]
                 new_qty = quantity_of(existing["quantity"]) + qty
-                db.cartitems.update_one({"_id": existing["_id"]}, {"$set": self._qty_fields(
-                    existing, new_qty)})
+                db.cartitems.update_one(
+                    {"_id": existing["_id"]}, {"$set": self._qty_fields(existing, new_qty)}
+                )
                 line_id = existing["_id"]
             else:
                 price = paise_of(item_doc.get("price"))
@@ -220,24 +249,25 @@ class CartService:
                 if item_doc.get("groupId") is not None:
                     group_doc = db.itemgroups.find_one({"_id": item_doc["groupId"]})
                     group = group_doc["name"] if group_doc else ""
-                line_id = db.cartitems.insert_one({
-                    "_id": new_id(),
-                    "cartId": cart["_id"],
-                    "itemId": item_doc["_id"],
-                    "itemNameSnapshot": item_doc["name"],
-                    "itemGroupSnapshot": group,
-                    "itemCode": item_doc.get("code", ""),
-                    "unitPriceSnapshot": rupees(price),
-                    "quantity": stored_quantity(qty),
-                    "lineTotal": rupees(_gross(qty, price)),
-                    "unit": unit,
-                    "hsnCode": item_doc.get("hsnCode", ""),
-                    "gstRate": stored_rate(rate_of(item_doc.get("gstRate", 0))),
-                    "lineDiscount": 0,
-                    "position": max((line.get("position", 0) for line in lines),
-                                    default=0) + 1,
-                    "createdAt": self.scope.now(),
-                }).inserted_id
+                line_id = db.cartitems.insert_one(
+                    {
+                        "_id": new_id(),
+                        "cartId": cart["_id"],
+                        "itemId": item_doc["_id"],
+                        "itemNameSnapshot": item_doc["name"],
+                        "itemGroupSnapshot": group,
+                        "itemCode": item_doc.get("code", ""),
+                        "unitPriceSnapshot": rupees(price),
+                        "quantity": stored_quantity(qty),
+                        "lineTotal": rupees(_gross(qty, price)),
+                        "unit": unit,
+                        "hsnCode": item_doc.get("hsnCode", ""),
+                        "gstRate": stored_rate(rate_of(item_doc.get("gstRate", 0))),
+                        "lineDiscount": 0,
+                        "position": max((line.get("position", 0) for line in lines), default=0) + 1,
+                        "createdAt": self.scope.now(),
+                    }
+                ).inserted_id
             # the line as stored, in its place (lines stay in position order)
             stored = db.cartitems.find_one({"_id": line_id})
             if at is not None:
@@ -247,8 +277,7 @@ class CartService:
             view = self._refresh(db, cart, lines=lines)
         return replace(view, warning=warning)
 
-    def stock_warning(self, item: dict[str, Any], quantity: Decimal, *,
-                      more: bool = True) -> str:
+    def stock_warning(self, item: dict[str, Any], quantity: Decimal, *, more: bool = True) -> str:
         """'' when ``quantity`` of ``item`` is in stock. Beyond the stock: the warning to show
         when the shop allows selling beyond stock (Settings → Billing), else ValidationError
         — said when the line is added, not at payment. Lowering a quantity (``more`` False)
@@ -261,12 +290,17 @@ class CartService:
         if stock <= 0:
             text = f"{name} is out of stock"
         else:
-            text = (f"{name}: only {stock.normalize():f} {unit} in stock, the bill has "
-                    f"{quantity.normalize():f}")
+            text = (
+                f"{name}: only {stock.normalize():f} {unit} in stock, the bill has "
+                f"{quantity.normalize():f}"
+            )
         if more and not self.scope.settings().get("allowNegativeStock", False):
-            raise ValidationError("stock", f"{text} — not added. Receive stock in "
-                                  "Inventory, or allow selling beyond stock in Settings → "
-                                  "Billing")
+            raise ValidationError(
+                "stock",
+                f"{text} — not added. Receive stock in "
+                "Inventory, or allow selling beyond stock in Settings → "
+                "Billing",
+            )
         if not self.scope.settings().get("allowNegativeStock", False):
             return f"{text} — lower the quantity or remove the line to save the bill"
         return f"{text} — selling beyond stock (allowed in Settings)"
@@ -274,8 +308,11 @@ class CartService:
     def _resolve_item(self, item: Any) -> dict[str, Any]:
         if isinstance(item, dict):
             item = item.get("_id")
-        if isinstance(item, ObjectId) or (isinstance(item, str) and ObjectId.is_valid(item)
-                                          and self.scope.store.get("items", ObjectId(item))):
+        if isinstance(item, ObjectId) or (
+            isinstance(item, str)
+            and ObjectId.is_valid(item)
+            and self.scope.store.get("items", ObjectId(item))
+        ):
             doc = self.catalog.item(item)
         else:
             doc = self.catalog.item_by_code(item)
@@ -285,12 +322,15 @@ class CartService:
 
     @staticmethod
     def _qty_fields(line: dict[str, Any], qty: Decimal) -> dict[str, Any]:
-        return {"quantity": stored_quantity(qty),
-                "lineTotal": rupees(_gross(qty, paise_of(line["unitPriceSnapshot"])))}
+        return {
+            "quantity": stored_quantity(qty),
+            "lineTotal": rupees(_gross(qty, paise_of(line["unitPriceSnapshot"]))),
+        }
 
     def _line(self, cart: dict[str, Any], line_id: Any) -> dict[str, Any]:
         line = self.scope.db.cartitems.find_one(
-            {"_id": v.object_id(line_id, "lineId"), "cartId": cart["_id"]})
+            {"_id": v.object_id(line_id, "lineId"), "cartId": cart["_id"]}
+        )
         if line is None:
             raise ValidationError("lineId", "that line is not on this bill")
         return line
@@ -313,8 +353,9 @@ class CartService:
         line = self._line(cart, line_id)
         new_qty = quantity_of(line["quantity"]) + step
         if new_qty <= 0:
-            raise ValidationError("quantity", "must be more than zero (press Delete to remove "
-                                  "the line)")
+            raise ValidationError(
+                "quantity", "must be more than zero (press Delete to remove the line)"
+            )
         return self.set_quantity(cart_id, line_id, new_qty)
 
     def remove_line(self, cart_id: Any, line_id: Any) -> CartView:
@@ -333,8 +374,9 @@ class CartService:
         if discount > gross:
             raise ValidationError("discount", "cannot be more than the line amount")
         with self._scratch() as db:
-            db.cartitems.update_one({"_id": line["_id"]},
-                                    {"$set": {"lineDiscount": rupees(discount)}})
+            db.cartitems.update_one(
+                {"_id": line["_id"]}, {"$set": {"lineDiscount": rupees(discount)}}
+            )
             view = self._refresh(db, cart)
         return view
 
@@ -342,8 +384,7 @@ class CartService:
         cart = self._cart(cart_id)
         discount = v.amount(amount, "discount")
         with self._scratch() as db:
-            db.carts.update_one({"_id": cart["_id"]},
-                                {"$set": {"billDiscount": rupees(discount)}})
+            db.carts.update_one({"_id": cart["_id"]}, {"$set": {"billDiscount": rupees(discount)}})
             view = self._refresh(db, cart)
         return view
 
@@ -351,10 +392,14 @@ class CartService:
         cart = self._cart(cart_id)
         customer_doc = self._resolve_customer(customer)
         with self._scratch() as db:
-            view = self._refresh(db, cart, {
-                "clientCustomerId": customer_doc["_id"] if customer_doc else None,
-                "clientCustomerPhone": customer_doc["phoneNumber"] if customer_doc else None,
-            })
+            view = self._refresh(
+                db,
+                cart,
+                {
+                    "clientCustomerId": customer_doc["_id"] if customer_doc else None,
+                    "clientCustomerPhone": customer_doc["phoneNumber"] if customer_doc else None,
+                },
+            )
         return view
 
     def set_label(self, cart_id: Any, label: Any) -> CartView:

@@ -14,8 +14,18 @@ from .context import ShopScope
 from .convert import paise_of, quantity_of, rupees, stored_quantity, stored_rate
 from .stock import ensure_opening, record_movement
 
-ITEM_FIELDS = ("name", "price", "code", "unit", "gstRate", "hsnCode", "groupId",
-               "lowStockQuantity", "description", "dealerIds")
+ITEM_FIELDS = (
+    "name",
+    "price",
+    "code",
+    "unit",
+    "gstRate",
+    "hsnCode",
+    "groupId",
+    "lowStockQuantity",
+    "description",
+    "dealerIds",
+)
 
 
 class CatalogService:
@@ -29,16 +39,22 @@ class CatalogService:
             db.itemgroups.insert_one(doc)
         return doc
 
-    def _new_group(self, name: Any, description: Any = "", *,
-                   field: str = "name") -> dict[str, Any]:
+    def _new_group(
+        self, name: Any, description: Any = "", *, field: str = "name"
+    ) -> dict[str, Any]:
         """A checked, not yet saved group document."""
         group_name = v.name(name, field, max_length=100)
         if self._group_by_name(group_name) is not None:
             raise ValidationError(field, f"a group named {group_name!r} already exists")
         now = self.scope.now()
-        return {"_id": new_id(), "clientId": self.scope.client_id, "name": group_name,
-                "description": v.optional_text(description, "description", max_length=500),
-                "createdAt": now, "updatedAt": now}
+        return {
+            "_id": new_id(),
+            "clientId": self.scope.client_id,
+            "name": group_name,
+            "description": v.optional_text(description, "description", max_length=500),
+            "createdAt": now,
+            "updatedAt": now,
+        }
 
     def _group_by_name(self, name: str) -> dict[str, Any] | None:
         wanted = name.casefold()
@@ -49,7 +65,8 @@ class CatalogService:
 
     def group(self, group_id: Any) -> dict[str, Any]:
         doc = self.scope.db.itemgroups.find_one(
-            {"_id": v.object_id(group_id, "groupId"), "clientId": self.scope.client_id})
+            {"_id": v.object_id(group_id, "groupId"), "clientId": self.scope.client_id}
+        )
         if doc is None:
             raise ValidationError("groupId", "no such item group")
         return doc
@@ -64,11 +81,14 @@ class CatalogService:
         return self.create_group(group_name)
 
     def groups(self) -> list[dict[str, Any]]:
-        return sorted(self.scope.db.itemgroups.find({"clientId": self.scope.client_id}),
-                      key=lambda g: g["name"].casefold())
+        return sorted(
+            self.scope.db.itemgroups.find({"clientId": self.scope.client_id}),
+            key=lambda g: g["name"].casefold(),
+        )
 
-    def update_group(self, group_id: Any, *, name: Any = None,
-                     description: Any = None) -> dict[str, Any]:
+    def update_group(
+        self, group_id: Any, *, name: Any = None, description: Any = None
+    ) -> dict[str, Any]:
         group = self.group(group_id)
         changes: dict[str, Any] = {"updatedAt": self.scope.now()}
         if name is not None:
@@ -87,8 +107,10 @@ class CatalogService:
         group = self.group(group_id)
         used = self.scope.db.items.count_documents({"groupId": group["_id"]})
         if used:
-            raise ValidationError("groupId", f"{group['name']} still has {used} item(s); "
-                                  "move them to another group first")
+            raise ValidationError(
+                "groupId",
+                f"{group['name']} still has {used} item(s); move them to another group first",
+            )
         with self.scope.store.unit_of_work() as db:
             db.itemgroups.delete_one({"_id": group["_id"]})
 
@@ -114,9 +136,14 @@ class CatalogService:
             elif key == "groupId":
                 clean[key] = None if value in (None, "") else self.group(value)["_id"]
             elif key == "lowStockQuantity":
-                clean[key] = stored_quantity(v.quantity(
-                    value, "kg" if unit_hint not in ("nos", "pcs") else unit_hint,
-                    "lowStockQuantity", allow_zero=True))
+                clean[key] = stored_quantity(
+                    v.quantity(
+                        value,
+                        "kg" if unit_hint not in ("nos", "pcs") else unit_hint,
+                        "lowStockQuantity",
+                        allow_zero=True,
+                    )
+                )
             elif key == "description":
                 clean[key] = v.optional_text(value, "description", max_length=500)
             elif key == "dealerIds":
@@ -127,10 +154,22 @@ class CatalogService:
                 raise ValidationError(key, "is not an item field")
         return clean
 
-    def create_item(self, *, name: Any, price: Any, code: Any = "", stock: Any = 0,
-                    unit: Any = "nos", gst_rate: Any = None, hsn_code: Any = "",
-                    group_id: Any = None, low_stock_quantity: Any = 5, description: Any = "",
-                    dealer_ids: Any = (), group_name: Any = None) -> dict[str, Any]:
+    def create_item(
+        self,
+        *,
+        name: Any,
+        price: Any,
+        code: Any = "",
+        stock: Any = 0,
+        unit: Any = "nos",
+        gst_rate: Any = None,
+        hsn_code: Any = "",
+        group_id: Any = None,
+        low_stock_quantity: Any = 5,
+        description: Any = "",
+        dealer_ids: Any = (),
+        group_name: Any = None,
+    ) -> dict[str, Any]:
         """Add an item. ``group_name`` (instead of ``group_id``) puts it in the group of
         that name, created with the item when there is none: every field is checked
         first, and the group and the item are saved in one unit of work, or neither."""
@@ -146,15 +185,32 @@ class CatalogService:
                 group_id = found["_id"]
             else:
                 new_group = self._new_group(group_name, field="group")
-        clean = self._clean_item_fields({
-            "name": name, "price": price, "code": code, "unit": unit_name, "gstRate": gst_rate,
-            "hsnCode": hsn_code, "groupId": group_id, "lowStockQuantity": low_stock_quantity,
-            "description": description, "dealerIds": list(dealer_ids)}, unit_name)
+        clean = self._clean_item_fields(
+            {
+                "name": name,
+                "price": price,
+                "code": code,
+                "unit": unit_name,
+                "gstRate": gst_rate,
+                "hsnCode": hsn_code,
+                "groupId": group_id,
+                "lowStockQuantity": low_stock_quantity,
+                "description": description,
+                "dealerIds": list(dealer_ids),
+            },
+            unit_name,
+        )
         opening = v.quantity(stock, unit_name, "stock", allow_zero=True)
         now = self.scope.now()
-        doc = {"_id": new_id(), "clientId": self.scope.client_id, **clean,
-               "stock": stored_quantity(opening), "isActive": True,
-               "createdAt": now, "updatedAt": now}
+        doc = {
+            "_id": new_id(),
+            "clientId": self.scope.client_id,
+            **clean,
+            "stock": stored_quantity(opening),
+            "isActive": True,
+            "createdAt": now,
+            "updatedAt": now,
+        }
         if new_group is not None:
             doc["groupId"] = new_group["_id"]
         with self._unique_code(clean.get("code", "")), self.scope.store.unit_of_work() as db:
@@ -176,7 +232,8 @@ class CatalogService:
 
     def item(self, item_id: Any) -> dict[str, Any]:
         doc = self.scope.db.items.find_one(
-            {"_id": v.object_id(item_id, "itemId"), "clientId": self.scope.client_id})
+            {"_id": v.object_id(item_id, "itemId"), "clientId": self.scope.client_id}
+        )
         if doc is None:
             raise ValidationError("itemId", "no such item")
         return doc
@@ -221,8 +278,10 @@ class CatalogService:
         if "unit" in clean and clean["unit"] in ("nos", "pcs"):
             stock = quantity_of(item.get("stock"))
             if stock != stock.to_integral_value():
-                raise ValidationError("unit", f"stock {stock} is not a whole number of "
-                                      f"{clean['unit']}; adjust it first")
+                raise ValidationError(
+                    "unit",
+                    f"stock {stock} is not a whole number of {clean['unit']}; adjust it first",
+                )
         clean["updatedAt"] = self.scope.now()
         with self._unique_code(clean.get("code", "")), self.scope.store.unit_of_work() as db:
             db.items.update_one({"_id": item["_id"]}, {"$set": clean})
@@ -232,12 +291,21 @@ class CatalogService:
         """Soft delete (``active=False``) or bring an item back; items are never removed."""
         item = self.item(item_id)
         with self.scope.store.unit_of_work() as db:
-            db.items.update_one({"_id": item["_id"]}, {"$set": {
-                "isActive": bool(active), "updatedAt": self.scope.now()}})
+            db.items.update_one(
+                {"_id": item["_id"]},
+                {"$set": {"isActive": bool(active), "updatedAt": self.scope.now()}},
+            )
         return self.item(item["_id"])
 
-    def adjust_stock(self, item_id: Any, *, new_stock: Any = None, delta: Any = None,
-                     reason: str = "adjustment", note: Any = "") -> dict[str, Any]:
+    def adjust_stock(
+        self,
+        item_id: Any,
+        *,
+        new_stock: Any = None,
+        delta: Any = None,
+        reason: str = "adjustment",
+        note: Any = "",
+    ) -> dict[str, Any]:
         """Correct stock after a count (``new_stock``) or by a signed ``delta``."""
         item = self.item(item_id)
         unit_name = item.get("unit", "nos")
@@ -252,14 +320,16 @@ class CatalogService:
         if change == 0:
             return item
         with self.scope.store.unit_of_work():
-            record_movement(self.scope, item, change, reason, note=note_text,
-                            allow_negative=False)
+            record_movement(self.scope, item, change, reason, note=note_text, allow_negative=False)
         return self.item(item["_id"])
 
     def low_stock(self) -> list[dict[str, Any]]:
         """Active items at or below their low-stock threshold, lowest first."""
-        low = [d for d in self.items()
-               if quantity_of(d.get("stock")) <= quantity_of(d.get("lowStockQuantity", 5))]
+        low = [
+            d
+            for d in self.items()
+            if quantity_of(d.get("stock")) <= quantity_of(d.get("lowStockQuantity", 5))
+        ]
         low.sort(key=lambda d: (quantity_of(d.get("stock")), d["name"].casefold()))
         return low
 

@@ -58,8 +58,9 @@ class ShopScope:
     def today(self) -> date:
         return self.ctx.today(self.settings().get("timeZone") or "Asia/Kolkata")
 
-    def lookup(self, collection: str, ref: Any, *, number_field: str, id_field: str,
-               what: str) -> dict[str, Any]:
+    def lookup(
+        self, collection: str, ref: Any, *, number_field: str, id_field: str, what: str
+    ) -> dict[str, Any]:
         """A document of this shop given as itself, its id, or its number (``A/2526/00042``).
 
         Raises ValidationError naming ``number_field`` or ``id_field`` when there is none.
@@ -68,13 +69,13 @@ class ShopScope:
             ref = ref.get("_id")
         if isinstance(ref, str) and ref.strip() and not ObjectId.is_valid(ref.strip()):
             number = v.optional_text(ref, number_field, max_length=40)
-            doc = self.db[collection].find_one({"clientId": self.client_id,
-                                                number_field: number})
+            doc = self.db[collection].find_one({"clientId": self.client_id, number_field: number})
             if doc is None:
                 raise ValidationError(number_field, f"no {what} {number!r} in this shop")
             return doc
-        doc = self.db[collection].find_one({"_id": v.object_id(ref, id_field),
-                                            "clientId": self.client_id})
+        doc = self.db[collection].find_one(
+            {"_id": v.object_id(ref, id_field), "clientId": self.client_id}
+        )
         if doc is None:
             raise ValidationError(id_field, f"no such {what} in this shop")
         return doc

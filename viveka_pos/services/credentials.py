@@ -86,8 +86,9 @@ class FileVault:
             os.chmod(self.folder, 0o700)
             write_private(self.path, json.dumps(data, sort_keys=True) + "\n")
         except OSError as exc:
-            raise CredentialError(f"cannot save the secret in {self.path}: "
-                                  f"{exc.strerror or exc}") from None
+            raise CredentialError(
+                f"cannot save the secret in {self.path}: {exc.strerror or exc}"
+            ) from None
 
     def get(self, name: str) -> str:
         return self._read().get(name, "")
@@ -122,8 +123,10 @@ class KeyringVault:
         try:
             self.backend.set_password(SERVICE, self._user(name), value)
         except Exception as exc:  # a locked keyring, a refused prompt, a D-Bus failure
-            raise CredentialError(f"the system's credential store refused to save it "
-                                  f"({type(exc).__name__}); unlock it and try again") from None
+            raise CredentialError(
+                f"the system's credential store refused to save it "
+                f"({type(exc).__name__}); unlock it and try again"
+            ) from None
 
     def remove(self, name: str) -> None:
         from keyring.errors import PasswordDeleteError
@@ -151,8 +154,9 @@ def usable_keyring() -> Any | None:
         logger.info("no usable system credential store (%s); using the fallback file", exc)
         return None
     except Exception as exc:  # D-Bus and platform errors come in many types
-        logger.info("the system credential store failed (%s); using the fallback file",
-                    type(exc).__name__)
+        logger.info(
+            "the system credential store failed (%s); using the fallback file", type(exc).__name__
+        )
         return None
 
 

@@ -35,8 +35,18 @@ from .convert import paise_of, quantity_of, stored_quantity
 from .item_list import ItemListing, ItemView
 from .stock import ensure_opening, record_movement
 
-COLUMNS = ["code", "name", "price", "stock", "unit", "gstRate", "hsnCode", "group",
-           "lowStockQuantity", "description"]
+COLUMNS = [
+    "code",
+    "name",
+    "price",
+    "stock",
+    "unit",
+    "gstRate",
+    "hsnCode",
+    "group",
+    "lowStockQuantity",
+    "description",
+]
 _LOWER = {c.lower(): c for c in COLUMNS}
 MAX_ROWS = 200_000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -46,8 +56,11 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 def to_spreadsheet(value: Any) -> Any:
     """A cell value as written to CSV: texts a spreadsheet would run as a formula get an
     apostrophe in front (see the module docstring); anything else is unchanged."""
-    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS) \
-            and not _PLAIN_NUMBER.fullmatch(value):
+    if (
+        isinstance(value, str)
+        and value.lstrip("'").startswith(FORMULA_STARTS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 
@@ -59,11 +72,18 @@ def from_spreadsheet(value: str) -> str:
     return value
 
 
-def write_csv(target: str | Path, header: list[str], rows: Iterable[Iterable[Any]], *,
-              example: str = "items.csv", bom: bool = False) -> Path:
+def write_csv(
+    target: str | Path,
+    header: list[str],
+    rows: Iterable[Iterable[Any]],
+    *,
+    example: str = "items.csv",
+    bom: bool = False,
+) -> Path:
     """Write a CSV file (UTF-8; with a byte-order mark when ``bom``, which spreadsheet
     programs need to read ₹ and Indian scripts right) whole or not at all, formula-safe,
     through a link (:func:`viveka_pos.files.write_file`); returns the file written."""
+
     def write(handle: Any) -> None:
         text = io.TextIOWrapper(handle, encoding="utf-8-sig" if bom else "utf-8", newline="")
         writer = csv.writer(text)
@@ -115,8 +135,11 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[Reject
     for name in reader.fieldnames:
         key = _LOWER.get((name or "").strip().lower())
         if key is None:
-            problems.append(RejectedRow(1, name or "(blank)", "is not a known column "
-                                        f"(known: {', '.join(COLUMNS)})"))
+            problems.append(
+                RejectedRow(
+                    1, name or "(blank)", f"is not a known column (known: {', '.join(COLUMNS)})"
+                )
+            )
         else:
             headers[name] = key
     for required in ("name", "price"):
@@ -136,8 +159,11 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[Reject
         if number - 1 > MAX_ROWS:
             problems.append(RejectedRow(number, "file", f"has more than {MAX_ROWS} rows"))
             break
-        row = {headers[k]: from_spreadsheet((val or "").strip()) for k, val in raw.items()
-               if k in headers and isinstance(val, str | None)}
+        row = {
+            headers[k]: from_spreadsheet((val or "").strip())
+            for k, val in raw.items()
+            if k in headers and isinstance(val, str | None)
+        }
         if any(row.values()):
             rows.append((number, row))
     return rows, problems
@@ -146,24 +172,29 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[Reject
 def _csv_problem(exc: csv.Error) -> str:
     text = str(exc)
     if "field larger than field limit" in text:
-        return (f"has a value longer than {csv.field_size_limit():,} characters (the longest "
-                "any column takes is 500): check the file; nothing was imported")
+        return (
+            f"has a value longer than {csv.field_size_limit():,} characters (the longest "
+            "any column takes is 500): check the file; nothing was imported"
+        )
     return f"cannot be read as CSV here ({text}); nothing was imported"
 
 
-def import_items(scope: ShopScope, path: str | Path, *,
-                 progress: Callable[[int, int], None] | None = None) -> ImportReport:
+def import_items(
+    scope: ShopScope, path: str | Path, *, progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
     """Import items from a CSV file (UTF-8, with or without a byte-order mark)."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        return ImportReport(rejected=[RejectedRow(1, "file", "is not UTF-8 text; save the "
-                                                  "sheet as 'CSV UTF-8'")])
+        return ImportReport(
+            rejected=[RejectedRow(1, "file", "is not UTF-8 text; save the sheet as 'CSV UTF-8'")]
+        )
     return import_items_text(scope, text, progress=progress)
 
 
-def import_items_text(scope: ShopScope, text: str, *,
-                      progress: Callable[[int, int], None] | None = None) -> ImportReport:
+def import_items_text(
+    scope: ShopScope, text: str, *, progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
     """Import items from CSV text."""
     catalog = CatalogService(scope)
     report = ImportReport()
@@ -183,10 +214,17 @@ def import_items_text(scope: ShopScope, text: str, *,
         for done, row in enumerate(checked, start=1):
             group_id = _group_id(catalog, groups, row.group)
             if row.existing is None:
-                doc = {"_id": new_id(), "clientId": scope.client_id, **row.values,
-                       "groupId": group_id, "stock": stored_quantity(row.stock or Decimal(0)),
-                       "isActive": True, "dealerIds": [], "createdAt": scope.now(),
-                       "updatedAt": scope.now()}
+                doc = {
+                    "_id": new_id(),
+                    "clientId": scope.client_id,
+                    **row.values,
+                    "groupId": group_id,
+                    "stock": stored_quantity(row.stock or Decimal(0)),
+                    "isActive": True,
+                    "dealerIds": [],
+                    "createdAt": scope.now(),
+                    "updatedAt": scope.now(),
+                }
                 db.items.insert_one(doc)
                 ensure_opening(scope, doc)
                 report.created += 1
@@ -201,8 +239,14 @@ def import_items_text(scope: ShopScope, text: str, *,
                         raise RuntimeError(f"item {row.existing['_id']} vanished during import")
                     change = row.stock - quantity_of(item.get("stock"))
                     if change:
-                        record_movement(scope, item, change, "adjustment",
-                                        note="CSV import", allow_negative=False)
+                        record_movement(
+                            scope,
+                            item,
+                            change,
+                            "adjustment",
+                            note="CSV import",
+                            allow_negative=False,
+                        )
                 report.updated += 1
             if progress is not None and (done % 500 == 0 or done == total):
                 progress(done, total)
@@ -218,14 +262,16 @@ def _group_id(catalog: CatalogService, groups: dict[str, Any], name: str) -> Any
     return groups[key]
 
 
-def _check_row(catalog: CatalogService, number: int, raw: dict[str, str],
-               seen_codes: dict[str, int]) -> _Row:
+def _check_row(
+    catalog: CatalogService, number: int, raw: dict[str, str], seen_codes: dict[str, int]
+) -> _Row:
     code = raw.get("code", "")
     existing = catalog.find_by_code(code, include_inactive=True) if code else None
     if code:
         if code.casefold() in seen_codes:
-            raise ValidationError("code", f"{code!r} also appears on line "
-                                  f"{seen_codes[code.casefold()]}")
+            raise ValidationError(
+                "code", f"{code!r} also appears on line {seen_codes[code.casefold()]}"
+            )
         seen_codes[code.casefold()] = number
     unit = v.unit(raw.get("unit") or (existing or {}).get("unit", "nos"), "unit")
     fields: dict[str, Any] = {"name": raw.get("name", ""), "price": raw.get("price", "")}
@@ -268,12 +314,20 @@ def export_items(scope: ShopScope, target: str | Path, *, include_inactive: bool
             yield from page
             offset += len(page)
 
-    rows = ([
-        item.get("code", ""), item["name"], f"{to_decimal(paise_of(item['price']))}",
-        f"{quantity_of(item.get('stock')):f}", item.get("unit", "nos"),
-        item.get("gstRate", 0), item.get("hsnCode", ""),
-        groups.get(item.get("groupId"), ""),
-        f"{quantity_of(item.get('lowStockQuantity', 5)):f}", item.get("description", ""),
-    ] for item in items())
+    rows = (
+        [
+            item.get("code", ""),
+            item["name"],
+            f"{to_decimal(paise_of(item['price']))}",
+            f"{quantity_of(item.get('stock')):f}",
+            item.get("unit", "nos"),
+            item.get("gstRate", 0),
+            item.get("hsnCode", ""),
+            groups.get(item.get("groupId"), ""),
+            f"{quantity_of(item.get('lowStockQuantity', 5)):f}",
+            item.get("description", ""),
+        ]
+        for item in items()
+    )
     write_csv(target, COLUMNS, rows)
     return written

@@ -32,8 +32,9 @@ class CustomerService:
             if key in OPTIONAL_FIELDS and not enabled[key]:
                 if value in (None, ""):
                     continue
-                raise ValidationError(key, "is not collected by this shop (turn it on in "
-                                      "Settings → Customer fields)")
+                raise ValidationError(
+                    key, "is not collected by this shop (turn it on in Settings → Customer fields)"
+                )
             if key == "name":
                 clean[key] = v.optional_name(value, "name", max_length=100)
             elif key == "address":
@@ -50,11 +51,26 @@ class CustomerService:
             clean["stateCode"] = state_code_of_gstin(clean["gstNo"])
         return clean
 
-    def create(self, phone: Any, *, name: Any = "", address: Any = "", email: Any = "",
-               gst_no: Any = "", state_code: Any = "") -> dict[str, Any]:
+    def create(
+        self,
+        phone: Any,
+        *,
+        name: Any = "",
+        address: Any = "",
+        email: Any = "",
+        gst_no: Any = "",
+        state_code: Any = "",
+    ) -> dict[str, Any]:
         phone_number = v.phone(phone, "phoneNumber")
-        clean = self._clean({"name": name, "address": address, "emailId": email,
-                             "gstNo": gst_no, "stateCode": state_code})
+        clean = self._clean(
+            {
+                "name": name,
+                "address": address,
+                "emailId": email,
+                "gstNo": gst_no,
+                "stateCode": state_code,
+            }
+        )
         now = self.scope.now()
         doc = {
             "_id": new_id(),
@@ -73,19 +89,23 @@ class CustomerService:
             with self.scope.store.unit_of_work() as db:
                 db.clientCustomers.insert_one(doc)
         except DuplicateKeyError:
-            raise ValidationError("phoneNumber",
-                                  f"a customer with phone {phone_number} already exists") from None
+            raise ValidationError(
+                "phoneNumber", f"a customer with phone {phone_number} already exists"
+            ) from None
         return doc
 
     def by_phone(self, phone: Any) -> dict[str, Any] | None:
         return self.scope.db.clientCustomers.find_one(
-            {"clientId": self.scope.client_id,
-             "phoneNumber": v.phone(phone, "phoneNumber", check_plan=False)})
+            {
+                "clientId": self.scope.client_id,
+                "phoneNumber": v.phone(phone, "phoneNumber", check_plan=False),
+            }
+        )
 
     def get(self, customer_id: Any) -> dict[str, Any]:
         doc = self.scope.db.clientCustomers.find_one(
-            {"_id": v.object_id(customer_id, "clientCustomerId"),
-             "clientId": self.scope.client_id})
+            {"_id": v.object_id(customer_id, "clientCustomerId"), "clientId": self.scope.client_id}
+        )
         if doc is None:
             raise ValidationError("clientCustomerId", "no such customer")
         return doc
@@ -96,8 +116,9 @@ class CustomerService:
 
     def update(self, customer_id: Any, **fields: Any) -> dict[str, Any]:
         if "phoneNumber" in fields or "phone" in fields:
-            raise ValidationError("phoneNumber", "is how the customer is found; add a new "
-                                  "customer for a new number")
+            raise ValidationError(
+                "phoneNumber", "is how the customer is found; add a new customer for a new number"
+            )
         customer = self.get(customer_id)
         renamed = {"email": "emailId", "gst_no": "gstNo", "state_code": "stateCode"}
         clean = self._clean({renamed.get(k, k): val for k, val in fields.items()})
@@ -116,8 +137,9 @@ class CustomerService:
             return self._scan(text, digits, limit)
         keys = lookup.find(self.scope.client_id, digits=digits, text=text, limit=limit)
         ids = [key_to_id(key) for key in keys]
-        found = {doc["_id"]: doc for doc in self.scope.db.clientCustomers.find(
-            {"_id": {"$in": ids}})}
+        found = {
+            doc["_id"]: doc for doc in self.scope.db.clientCustomers.find({"_id": {"$in": ids}})
+        }
         return [found[i] for i in ids if i in found]
 
     def _scan(self, text: str, digits: str, limit: int) -> list[dict[str, Any]]:
@@ -125,48 +147,62 @@ class CustomerService:
         for doc in self.scope.store.iter_docs("clientCustomers"):
             if doc.get("clientId") != self.scope.client_id:
                 continue
-            if not text or (digits and digits in doc.get("phoneNumber", "")) or (
-                    not digits and text in str(doc.get("name", "")).casefold()):
+            if (
+                not text
+                or (digits and digits in doc.get("phoneNumber", ""))
+                or (not digits and text in str(doc.get("name", "")).casefold())
+            ):
                 found.append(doc)
         found.sort(key=lambda d: (str(d.get("name", "")).casefold(), d.get("phoneNumber", "")))
         return [dict(d) for d in found[:limit]]
 
     def invoices(self, customer_id: Any) -> list[dict[str, Any]]:
         customer = self.get(customer_id)
-        return sorted(self.scope.db.invoices.find({"clientCustomerId": customer["_id"]}),
-                      key=lambda d: d["generatedAt"], reverse=True)
+        return sorted(
+            self.scope.db.invoices.find({"clientCustomerId": customer["_id"]}),
+            key=lambda d: d["generatedAt"],
+            reverse=True,
+        )
 
-    def returns_by_invoice(self, customer_id: Any
-                           ) -> tuple[dict[Any, int], dict[Any, int]]:
+    def returns_by_invoice(self, customer_id: Any) -> tuple[dict[Any, int], dict[Any, int]]:
         """Per invoice id of the customer: what came back on credit notes (paise), and what
         was paid back for it or set against dues (which counts in ``paidAmount`` but is no
         money received), from the customer's credit notes."""
         returned: dict[Any, int] = {}
         paid_back: dict[Any, int] = {}
-        for note in self.scope.db.creditnotes.find({"clientCustomerId": customer_id,
-                                                    "clientId": self.scope.client_id}):
+        for note in self.scope.db.creditnotes.find(
+            {"clientCustomerId": customer_id, "clientId": self.scope.client_id}
+        ):
             invoice_id = note.get("invoiceId")
             returned[invoice_id] = returned.get(invoice_id, 0) + amount_paise(
-                note.get("totalAmount"))
+                note.get("totalAmount")
+            )
             paid_back[invoice_id] = paid_back.get(invoice_id, 0) + amount_paise(
-                note.get("refundAmount"))
+                note.get("refundAmount")
+            )
             for share in note.get("adjustments") or []:
                 if isinstance(share, dict):
                     target = share.get("invoiceId")
-                    paid_back[target] = paid_back.get(target, 0) + amount_paise(
-                        share.get("amount"))
+                    paid_back[target] = paid_back.get(target, 0) + amount_paise(share.get("amount"))
         return returned, paid_back
 
     def purchase_history(self, customer_id: Any) -> list[dict[str, Any]]:
         customer = self.get(customer_id)
-        return sorted(self.scope.db.purchasehistories.find({"clientCustomerId": customer["_id"]}),
-                      key=lambda d: d["purchasedAt"], reverse=True)
+        return sorted(
+            self.scope.db.purchasehistories.find({"clientCustomerId": customer["_id"]}),
+            key=lambda d: d["purchasedAt"],
+            reverse=True,
+        )
 
     def pending_invoices(self, customer_id: Any) -> list[dict[str, Any]]:
-        return sorted((d for d in self.invoices(customer_id) if not d.get("isFinalized")),
-                      key=lambda d: d["generatedAt"])
+        return sorted(
+            (d for d in self.invoices(customer_id) if not d.get("isFinalized")),
+            key=lambda d: d["generatedAt"],
+        )
 
     def dues_paise(self, customer_id: Any) -> int:
         """Outstanding amount: the sum of unpaid balances of the customer's invoices."""
-        return sum(paise_of(d.get("totalAmount")) - paise_of(d.get("paidAmount"))
-                   for d in self.pending_invoices(customer_id))
+        return sum(
+            paise_of(d.get("totalAmount")) - paise_of(d.get("paidAmount"))
+            for d in self.pending_invoices(customer_id)
+        )

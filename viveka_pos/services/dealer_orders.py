@@ -55,8 +55,11 @@ def clean_lines(catalog: CatalogService, items: Any) -> list[OrderLine]:
         raise ValidationError("items", f"an order can have at most {MAX_LINES} lines")
     merged: dict[ObjectId, OrderLine] = {}
     for number, entry in enumerate(items, 1):
-        if isinstance(entry, (str, bytes, dict)) or not isinstance(entry, Sequence) or len(
-                entry) != 2:
+        if (
+            isinstance(entry, (str, bytes, dict))
+            or not isinstance(entry, Sequence)
+            or len(entry) != 2
+        ):
             raise ValidationError("items", f"line {number}: must be an (item, quantity) pair")
         ref, raw_quantity = entry
         item = resolve_item(catalog, ref, number)
@@ -65,8 +68,10 @@ def clean_lines(catalog: CatalogService, items: Any) -> list[OrderLine]:
         if previous is not None:
             quantity += previous.quantity
             if quantity > v.MAX_QUANTITY:
-                raise ValidationError("quantity", f"line {number}: {item['name']} adds up to "
-                                      f"more than {v.MAX_QUANTITY}")
+                raise ValidationError(
+                    "quantity",
+                    f"line {number}: {item['name']} adds up to more than {v.MAX_QUANTITY}",
+                )
         merged[item["_id"]] = OrderLine(item, quantity)
     return list(merged.values())
 
@@ -78,18 +83,23 @@ def resolve_item(catalog: CatalogService, ref: Any, number: int) -> dict[str, An
     if isinstance(ref, bool) or not isinstance(ref, (str, int, ObjectId)):
         raise ValidationError("items", f"line {number}: give the item's id or code")
     try:
-        as_id = ObjectId(ref.strip()) if isinstance(ref, str) and ObjectId.is_valid(
-            ref.strip()) else None
-        if isinstance(ref, ObjectId) or (as_id is not None
-                                         and catalog.scope.store.get("items", as_id)):
+        as_id = (
+            ObjectId(ref.strip())
+            if isinstance(ref, str) and ObjectId.is_valid(ref.strip())
+            else None
+        )
+        if isinstance(ref, ObjectId) or (
+            as_id is not None and catalog.scope.store.get("items", as_id)
+        ):
             item = catalog.item(ref)
         else:
             item = catalog.item_by_code(str(ref))
     except ValidationError as exc:
         raise ValidationError(exc.field, f"line {number}: {exc.message}") from None
     if not item.get("isActive", True):
-        raise ValidationError("itemId", f"line {number}: {item['name']} is inactive; "
-                              "reactivate it before ordering")
+        raise ValidationError(
+            "itemId", f"line {number}: {item['name']} is inactive; reactivate it before ordering"
+        )
     return item
 
 
@@ -111,8 +121,9 @@ def next_order_number(db: Any, client_id: ObjectId, series: str, fy: str) -> tup
     """
     counter = db.counters.find_one({"_id": order_counter_id(series, fy)}) or {}
     seq = int(counter.get("next", 1))
-    while db.dealerorders.find_one({"clientId": client_id,
-                                    "orderNumber": format_order_number(series, fy, seq)}):
+    while db.dealerorders.find_one(
+        {"clientId": client_id, "orderNumber": format_order_number(series, fy, seq)}
+    ):
         seq += 1
     return format_order_number(series, fy, seq), seq
 
@@ -130,5 +141,6 @@ def require_transition(order: dict[str, Any] | None, target: str) -> None:
     if target in TRANSITIONS.get(status, ()):
         return
     number = order.get("orderNumber", "this order")
-    raise ValidationError("status", f"cannot {_VERBS.get(target, target)} order {number}: "
-                          f"it is already {status}")
+    raise ValidationError(
+        "status", f"cannot {_VERBS.get(target, target)} order {number}: it is already {status}"
+    )

@@ -29,9 +29,16 @@ from .stock import record_movement
 
 #: accepted spellings of the dealer fields -> the spec's field name
 DEALER_FIELDS = {
-    "name": "name", "contactPerson": "contactPerson", "contact_person": "contactPerson",
-    "phoneNumber": "phoneNumber", "phone_number": "phoneNumber", "phone": "phoneNumber",
-    "email": "email", "address": "address", "logoUrl": "logoUrl", "logo_url": "logoUrl",
+    "name": "name",
+    "contactPerson": "contactPerson",
+    "contact_person": "contactPerson",
+    "phoneNumber": "phoneNumber",
+    "phone_number": "phoneNumber",
+    "phone": "phoneNumber",
+    "email": "email",
+    "address": "address",
+    "logoUrl": "logoUrl",
+    "logo_url": "logoUrl",
 }
 ORDER_STATUSES = v.DEALER_ORDER_STATUSES
 
@@ -105,21 +112,46 @@ class DealerService:
     def _check_name_free(self, name: str, own_id: ObjectId | None = None) -> None:
         wanted = name.casefold()
         for doc in self.scope.store.iter_docs("dealers"):
-            if (doc.get("clientId") == self.scope.client_id and doc["_id"] != own_id
-                    and str(doc.get("name", "")).casefold() == wanted):
+            if (
+                doc.get("clientId") == self.scope.client_id
+                and doc["_id"] != own_id
+                and str(doc.get("name", "")).casefold() == wanted
+            ):
                 state = "" if doc.get("isActive", True) else " (inactive: reactivate it)"
-                raise ValidationError("name", f"a dealer named {doc['name']!r} already "
-                                      f"exists{state}")
+                raise ValidationError(
+                    "name", f"a dealer named {doc['name']!r} already exists{state}"
+                )
 
-    def create(self, name: Any, *, contact_person: Any = "", phone: Any = "", email: Any = "",
-               address: Any = "", logo_url: Any = "") -> dict[str, Any]:
-        clean = self._clean({"name": name, "contactPerson": contact_person,
-                             "phoneNumber": phone, "email": email, "address": address,
-                             "logoUrl": logo_url})
+    def create(
+        self,
+        name: Any,
+        *,
+        contact_person: Any = "",
+        phone: Any = "",
+        email: Any = "",
+        address: Any = "",
+        logo_url: Any = "",
+    ) -> dict[str, Any]:
+        clean = self._clean(
+            {
+                "name": name,
+                "contactPerson": contact_person,
+                "phoneNumber": phone,
+                "email": email,
+                "address": address,
+                "logoUrl": logo_url,
+            }
+        )
         self._check_name_free(clean["name"])
         now = self.scope.now()
-        doc = {"_id": new_id(), "clientId": self.scope.client_id, **clean, "isActive": True,
-               "createdAt": now, "updatedAt": now}
+        doc = {
+            "_id": new_id(),
+            "clientId": self.scope.client_id,
+            **clean,
+            "isActive": True,
+            "createdAt": now,
+            "updatedAt": now,
+        }
         with self.scope.store.unit_of_work() as db:
             db.dealers.insert_one(doc)
         return self.get(doc["_id"])
@@ -131,7 +163,8 @@ class DealerService:
         if isinstance(dealer, str) and dealer.strip() and not ObjectId.is_valid(dealer.strip()):
             return self._by_name(dealer)
         doc = self.scope.db.dealers.find_one(
-            {"_id": v.object_id(dealer, "dealerId"), "clientId": self.scope.client_id})
+            {"_id": v.object_id(dealer, "dealerId"), "clientId": self.scope.client_id}
+        )
         if doc is None:
             raise ValidationError("dealerId", "no such dealer in this shop")
         return doc
@@ -139,16 +172,21 @@ class DealerService:
     def _by_name(self, name: str) -> dict[str, Any]:
         wanted = " ".join(name.split()).casefold()
         for doc in self.scope.store.iter_docs("dealers"):
-            if (doc.get("clientId") == self.scope.client_id
-                    and str(doc.get("name", "")).casefold() == wanted):
+            if (
+                doc.get("clientId") == self.scope.client_id
+                and str(doc.get("name", "")).casefold() == wanted
+            ):
                 return dict(doc)
         raise ValidationError("dealerId", f"no dealer named {name.strip()!r}")
 
     def dealers(self, *, include_inactive: bool = False) -> list[dict[str, Any]]:
         """The shop's dealers by name; inactive (soft-deleted) ones only when asked."""
-        docs = [dict(d) for d in self.scope.store.iter_docs("dealers")
-                if d.get("clientId") == self.scope.client_id
-                and (include_inactive or d.get("isActive", True))]
+        docs = [
+            dict(d)
+            for d in self.scope.store.iter_docs("dealers")
+            if d.get("clientId") == self.scope.client_id
+            and (include_inactive or d.get("isActive", True))
+        ]
         docs.sort(key=lambda d: (str(d.get("name", "")).casefold(), str(d["_id"])))
         return docs
 
@@ -170,19 +208,30 @@ class DealerService:
             raise ValidationError("isActive", "must be true or false")
         doc = self.get(dealer)
         with self.scope.store.unit_of_work() as db:
-            db.dealers.update_one({"_id": doc["_id"]}, {"$set": {
-                "isActive": active, "updatedAt": self.scope.now()}})
+            db.dealers.update_one(
+                {"_id": doc["_id"]}, {"$set": {"isActive": active, "updatedAt": self.scope.now()}}
+            )
         return self.get(doc["_id"])
 
     # ----------------------------------------------------------------- orders
-    def create_order(self, dealer: Any, items: Any, *, is_urgent: Any = False,
-                     delivery_instructions: Any = "", notes: Any = "",
-                     total_amount: Any = None, due_date: Any = None) -> dict[str, Any]:
+    def create_order(
+        self,
+        dealer: Any,
+        items: Any,
+        *,
+        is_urgent: Any = False,
+        delivery_instructions: Any = "",
+        notes: Any = "",
+        total_amount: Any = None,
+        due_date: Any = None,
+    ) -> dict[str, Any]:
         """Place a purchase order; ``total_amount`` is the dealer's bill, when already known."""
         dealer_doc = self.get(dealer)
         if not dealer_doc.get("isActive", True):
-            raise ValidationError("dealerId", f"{dealer_doc['name']} is inactive; reactivate "
-                                  "the dealer before ordering")
+            raise ValidationError(
+                "dealerId",
+                f"{dealer_doc['name']} is inactive; reactivate the dealer before ordering",
+            )
         lines = clean_lines(self.catalog, items)
         if not isinstance(is_urgent, bool):
             raise ValidationError("isUrgent", "must be true or false")
@@ -196,37 +245,60 @@ class DealerService:
         with self.scope.store.unit_of_work() as db:
             number, seq = next_order_number(db, self.scope.client_id, series, fy)
             order = {
-                "_id": new_id(), "clientId": self.scope.client_id,
-                "dealerId": dealer_doc["_id"], "orderNumber": number, "status": "pending",
-                "isUrgent": is_urgent, "deliveryInstructions": instructions,
-                "notes": notes_text, "pdfUrl": "",
+                "_id": new_id(),
+                "clientId": self.scope.client_id,
+                "dealerId": dealer_doc["_id"],
+                "orderNumber": number,
+                "status": "pending",
+                "isUrgent": is_urgent,
+                "deliveryInstructions": instructions,
+                "notes": notes_text,
+                "pdfUrl": "",
                 "totalAmount": None if bill is None else rupees(bill),
-                "dueDate": due, "deliveredAt": None, "cancelledAt": None,
-                "deliveryAudit": None, "createdAt": now, "updatedAt": now,
-                "deviceId": self.scope.ctx.device_id, "series": series,
-                "financialYear": fy, "sequence": seq,
+                "dueDate": due,
+                "deliveredAt": None,
+                "cancelledAt": None,
+                "deliveryAudit": None,
+                "createdAt": now,
+                "updatedAt": now,
+                "deviceId": self.scope.ctx.device_id,
+                "series": series,
+                "financialYear": fy,
+                "sequence": seq,
             }
             db.dealerorders.insert_one(order)
-            db.dealerorderitems.insert_many([{
-                "_id": new_id(), "clientId": self.scope.client_id, "orderId": order["_id"],
-                "itemId": line.item_id, "itemNameSnapshot": line.item["name"],
-                "quantity": stored_quantity(line.quantity), "createdAt": now,
-            } for line in lines])
+            db.dealerorderitems.insert_many(
+                [
+                    {
+                        "_id": new_id(),
+                        "clientId": self.scope.client_id,
+                        "orderId": order["_id"],
+                        "itemId": line.item_id,
+                        "itemNameSnapshot": line.item["name"],
+                        "quantity": stored_quantity(line.quantity),
+                        "createdAt": now,
+                    }
+                    for line in lines
+                ]
+            )
             counter_id = order_counter_id(series, fy)
-            db.counters.replace_one({"_id": counter_id}, {"_id": counter_id, "next": seq + 1},
-                                    upsert=True)
+            db.counters.replace_one(
+                {"_id": counter_id}, {"_id": counter_id, "next": seq + 1}, upsert=True
+            )
         return self.order(order["_id"])
 
     def order(self, order: Any) -> dict[str, Any]:
         """An order of this shop by id, document or order number (``PO-A/2526/0007``)."""
-        return self.scope.lookup("dealerorders", order, number_field="orderNumber",
-                                 id_field="orderId", what="order")
+        return self.scope.lookup(
+            "dealerorders", order, number_field="orderNumber", id_field="orderId", what="order"
+        )
 
     def order_lines(self, order: Any) -> list[dict[str, Any]]:
         doc = self.order(order)
         lines = list(self.scope.db.dealerorderitems.find({"orderId": doc["_id"]}))
-        lines.sort(key=lambda line: (str(line.get("itemNameSnapshot", "")).casefold(),
-                                     str(line["itemId"])))
+        lines.sort(
+            key=lambda line: (str(line.get("itemNameSnapshot", "")).casefold(), str(line["itemId"]))
+        )
         return lines
 
     def order_detail(self, order: Any) -> OrderDetail:
@@ -240,19 +312,27 @@ class DealerService:
             wanted_status = v.dealer_order_status(status)
         if dealer is not None:
             dealer_id = self.get(dealer)["_id"]
-            docs = list(self.scope.db.dealerorders.find(
-                {"dealerId": dealer_id, "clientId": self.scope.client_id}))
+            docs = list(
+                self.scope.db.dealerorders.find(
+                    {"dealerId": dealer_id, "clientId": self.scope.client_id}
+                )
+            )
         else:
-            docs = [dict(d) for d in self.scope.store.iter_docs("dealerorders")
-                    if d.get("clientId") == self.scope.client_id]
+            docs = [
+                dict(d)
+                for d in self.scope.store.iter_docs("dealerorders")
+                if d.get("clientId") == self.scope.client_id
+            ]
         if wanted_status is not None:
             docs = [d for d in docs if (d.get("status") or "pending") == wanted_status]
-        docs.sort(key=lambda d: (d["createdAt"], d.get("sequence", 0), d["orderNumber"]),
-                  reverse=True)
+        docs.sort(
+            key=lambda d: (d["createdAt"], d.get("sequence", 0), d["orderNumber"]), reverse=True
+        )
         return docs
 
-    def mark_delivered(self, order: Any, *, received_by: Any = "",
-                       note: Any = "") -> dict[str, Any]:
+    def mark_delivered(
+        self, order: Any, *, received_by: Any = "", note: Any = ""
+    ) -> dict[str, Any]:
         """Receive the goods: stock goes up by every line, and who received them is kept."""
         doc = self.order(order)
         receiver = v.optional_name(received_by, "receivedBy", max_length=100)
@@ -262,23 +342,39 @@ class DealerService:
             require_transition(db.dealerorders.find_one({"_id": doc["_id"]}), "delivered")
             audit_lines = []
             for line in db.dealerorderitems.find({"orderId": doc["_id"]}):
-                item = db.items.find_one({"_id": line["itemId"],
-                                          "clientId": self.scope.client_id})
+                item = db.items.find_one({"_id": line["itemId"], "clientId": self.scope.client_id})
                 if item is None:
-                    raise ValidationError("itemId", f"{line['itemNameSnapshot']} is no longer "
-                                          "in the catalogue")
+                    raise ValidationError(
+                        "itemId", f"{line['itemNameSnapshot']} is no longer in the catalogue"
+                    )
                 quantity = quantity_of(line["quantity"])
-                record_movement(self.scope, item, quantity, "purchase",
-                                ref_collection="dealerorders", ref_id=doc["_id"],
-                                note=doc["orderNumber"])
-                audit_lines.append({"itemId": item["_id"],
-                                    "quantity": stored_quantity(quantity)})
-            db.dealerorders.update_one({"_id": doc["_id"]}, {"$set": {
-                "status": "delivered", "deliveredAt": now, "updatedAt": now,
-                "deliveryAudit": {"deliveredAt": now, "receivedBy": receiver,
-                                  "note": note_text, "deviceId": self.scope.ctx.device_id,
-                                  "lines": audit_lines},
-            }})
+                record_movement(
+                    self.scope,
+                    item,
+                    quantity,
+                    "purchase",
+                    ref_collection="dealerorders",
+                    ref_id=doc["_id"],
+                    note=doc["orderNumber"],
+                )
+                audit_lines.append({"itemId": item["_id"], "quantity": stored_quantity(quantity)})
+            db.dealerorders.update_one(
+                {"_id": doc["_id"]},
+                {
+                    "$set": {
+                        "status": "delivered",
+                        "deliveredAt": now,
+                        "updatedAt": now,
+                        "deliveryAudit": {
+                            "deliveredAt": now,
+                            "receivedBy": receiver,
+                            "note": note_text,
+                            "deviceId": self.scope.ctx.device_id,
+                            "lines": audit_lines,
+                        },
+                    }
+                },
+            )
         return self.order(doc["_id"])
 
     def cancel_order(self, order: Any) -> dict[str, Any]:
@@ -286,20 +382,22 @@ class DealerService:
         now = self.scope.now()
         with self.scope.store.unit_of_work() as db:
             require_transition(db.dealerorders.find_one({"_id": doc["_id"]}), "cancelled")
-            db.dealerorders.update_one({"_id": doc["_id"]}, {"$set": {
-                "status": "cancelled", "cancelledAt": now, "updatedAt": now}})
+            db.dealerorders.update_one(
+                {"_id": doc["_id"]},
+                {"$set": {"status": "cancelled", "cancelledAt": now, "updatedAt": now}},
+            )
         return self.order(doc["_id"])
 
-    def set_order_bill(self, order: Any, total_amount: Any, due_date: Any = None
-                       ) -> dict[str, Any]:
+    def set_order_bill(self, order: Any, total_amount: Any, due_date: Any = None) -> dict[str, Any]:
         """Record (or correct) the dealer's bill for an order, before or after delivery.
 
         ``due_date`` None keeps the due date the order has; ``""`` removes it.
         """
         doc = self.order(order)
         if (doc.get("status") or "pending") == "cancelled":
-            raise ValidationError("status", f"order {doc['orderNumber']} is cancelled; it has "
-                                  "no bill to record")
+            raise ValidationError(
+                "status", f"order {doc['orderNumber']} is cancelled; it has no bill to record"
+            )
         changes: dict[str, Any] = {
             "totalAmount": rupees(v.amount(total_amount, "totalAmount")),
             "updatedAt": self.scope.now(),
@@ -313,8 +411,16 @@ class DealerService:
         return self.order(doc["_id"])
 
     # --------------------------------------------------------------- payments
-    def pay_dealer(self, dealer: Any, amount: Any, *, method: Any = "cash", note: Any = "",
-                   proof_url: Any = "", order: Any = None) -> dict[str, Any]:
+    def pay_dealer(
+        self,
+        dealer: Any,
+        amount: Any,
+        *,
+        method: Any = "cash",
+        note: Any = "",
+        proof_url: Any = "",
+        order: Any = None,
+    ) -> dict[str, Any]:
         """Record money paid to a dealer, optionally against one of that dealer's orders.
 
         Paying more than is billed is allowed: it shows as an advance with the dealer.
@@ -328,18 +434,27 @@ class DealerService:
         if order is not None and order != "":
             order_doc = self.order(order)
             if order_doc["dealerId"] != dealer_doc["_id"]:
-                raise ValidationError("orderId", f"order {order_doc['orderNumber']} was placed "
-                                      f"with another dealer, not {dealer_doc['name']}")
+                raise ValidationError(
+                    "orderId",
+                    f"order {order_doc['orderNumber']} was placed "
+                    f"with another dealer, not {dealer_doc['name']}",
+                )
             if order_doc.get("status") == "cancelled":
-                raise ValidationError("orderId", f"order {order_doc['orderNumber']} is "
-                                      "cancelled")
+                raise ValidationError("orderId", f"order {order_doc['orderNumber']} is cancelled")
             order_id = order_doc["_id"]
         now = self.scope.now()
         payment = {
-            "_id": new_id(), "clientId": self.scope.client_id,
-            "dealerId": dealer_doc["_id"], "orderId": order_id, "amount": rupees(paise),
-            "method": method_name, "note": note_text, "proofUrl": proof,
-            "paidAt": now, "updatedAt": now, "deviceId": self.scope.ctx.device_id,
+            "_id": new_id(),
+            "clientId": self.scope.client_id,
+            "dealerId": dealer_doc["_id"],
+            "orderId": order_id,
+            "amount": rupees(paise),
+            "method": method_name,
+            "note": note_text,
+            "proofUrl": proof,
+            "paidAt": now,
+            "updatedAt": now,
+            "deviceId": self.scope.ctx.device_id,
         }
         with self.scope.store.unit_of_work() as db:
             db.dealerpayments.insert_one(payment)
@@ -349,11 +464,17 @@ class DealerService:
         """Payments to one dealer (or to all), newest first."""
         if dealer is not None:
             dealer_id = self.get(dealer)["_id"]
-            docs = list(self.scope.db.dealerpayments.find(
-                {"dealerId": dealer_id, "clientId": self.scope.client_id}))
+            docs = list(
+                self.scope.db.dealerpayments.find(
+                    {"dealerId": dealer_id, "clientId": self.scope.client_id}
+                )
+            )
         else:
-            docs = [dict(d) for d in self.scope.store.iter_docs("dealerpayments")
-                    if d.get("clientId") == self.scope.client_id]
+            docs = [
+                dict(d)
+                for d in self.scope.store.iter_docs("dealerpayments")
+                if d.get("clientId") == self.scope.client_id
+            ]
         docs.sort(key=lambda d: (d["paidAt"], str(d["_id"])), reverse=True)
         return docs
 
@@ -370,9 +491,15 @@ class DealerService:
     def _dues_of(self, dealers: list[dict[str, Any]]) -> list[DealerDues]:
         """From the store's per-dealer sums, kept with every order and payment."""
         sums = self.scope.store.ledger.dealer_sums(self.scope.client_id)
-        return [DealerDues(doc["_id"], str(doc.get("name", "")), bool(doc.get("isActive", True)),
-                           *sums.get(doc_key(doc["_id"]), (0, 0, 0, 0)))
-                for doc in dealers]
+        return [
+            DealerDues(
+                doc["_id"],
+                str(doc.get("name", "")),
+                bool(doc.get("isActive", True)),
+                *sums.get(doc_key(doc["_id"]), (0, 0, 0, 0)),
+            )
+            for doc in dealers
+        ]
 
 
 def _optional_bill(value: Any) -> Paise | None:

@@ -81,8 +81,9 @@ CUSTOMERS = [
 ]
 
 
-def create_demo_shop(ctx: ServiceContext, *, empty: bool = False,
-                     seed: int = 2025) -> dict[str, Any]:
+def create_demo_shop(
+    ctx: ServiceContext, *, empty: bool = False, seed: int = 2025
+) -> dict[str, Any]:
     """Create (or return the existing) demo shop; ``empty`` makes the shop only."""
     shops = ShopService(ctx)
     existing = shops.find_by_phone(DEMO_PHONE)
@@ -103,7 +104,7 @@ def create_demo_shop(ctx: ServiceContext, *, empty: bool = False,
             "defaultGstRate": 18,
             "upiId": "hegdeauto@okaxis",
             "termsText": "Goods once sold will be exchanged only with the bill within 7 days. "
-                         "Subject to Bengaluru jurisdiction.",
+            "Subject to Bengaluru jurisdiction.",
         },
     )
     if not empty:
@@ -135,24 +136,39 @@ def _fill(ctx: ServiceContext, shop: dict[str, Any], rng: random.Random) -> None
     for group_name, rows in CATALOG.items():
         group = services.catalog.create_group(group_name)
         for name, code, price, rate, hsn, unit, stock in rows:
-            items.append(services.catalog.create_item(
-                name=name, code=code, price=price, gst_rate=rate, hsn_code=hsn, unit=unit,
-                stock=stock, group_id=group["_id"], low_stock_quantity=5))
+            items.append(
+                services.catalog.create_item(
+                    name=name,
+                    code=code,
+                    price=price,
+                    gst_rate=rate,
+                    hsn_code=hsn,
+                    unit=unit,
+                    stock=stock,
+                    group_id=group["_id"],
+                    low_stock_quantity=5,
+                )
+            )
     customers = []
     for phone, name, address, state, pan in CUSTOMERS:
         gst_no = _gstin(state, pan) if pan else ""
-        customers.append(services.customers.create(phone, name=name, address=address,
-                                                   gst_no=gst_no))
+        customers.append(
+            services.customers.create(phone, name=name, address=address, gst_no=gst_no)
+        )
     _past_bills(ctx, shop, items, customers, rng)
     _dealers(ctx, shop, items)
 
 
 DEALERS = [
-    ("Bharath Auto Distributors", "Manjunath S", "9844012345", "orders@bharathauto.in",
-     "Kalasipalya, Bengaluru"),
+    (
+        "Bharath Auto Distributors",
+        "Manjunath S",
+        "9844012345",
+        "orders@bharathauto.in",
+        "Kalasipalya, Bengaluru",
+    ),
     ("Sri Sai Electricals", "Ramesh", "9880567890", "", "SP Road, Bengaluru"),
-    ("Deccan Tyres", "Imran Pasha", "9741122334", "sales@deccantyres.in",
-     "Mysore Road, Bengaluru"),
+    ("Deccan Tyres", "Imran Pasha", "9741122334", "sales@deccantyres.in", "Mysore Road, Bengaluru"),
 ]
 
 
@@ -160,27 +176,39 @@ def _dealers(ctx: ServiceContext, shop: dict[str, Any], items: list[dict[str, An
     """Three suppliers: one order delivered and billed (part paid), one urgent order open."""
     zone = shop_zone()
     week_ago = datetime.combine(ctx.today() - timedelta(days=7), time(11, 0), zone)
-    past = ShopServices(ServiceContext(ctx.store, ctx.device_id, FixedClock(week_ago)),
-                        shop["_id"])
-    dealers = [past.dealers.create(name, contact_person=person, phone=phone, email=email,
-                                   address=address)
-               for name, person, phone, email, address in DEALERS]
+    past = ShopServices(ServiceContext(ctx.store, ctx.device_id, FixedClock(week_ago)), shop["_id"])
+    dealers = [
+        past.dealers.create(name, contact_person=person, phone=phone, email=email, address=address)
+        for name, person, phone, email, address in DEALERS
+    ]
     by_code = {item["code"]: item for item in items}
     delivered = past.dealers.create_order(
-        dealers[0], [(by_code["8902001"]["_id"], 20), (by_code["8901002"]["_id"], 50)],
-        delivery_instructions="Deliver before 10 am", notes="Monthly brake and plug stock")
+        dealers[0],
+        [(by_code["8902001"]["_id"], 20), (by_code["8901002"]["_id"], 50)],
+        delivery_instructions="Deliver before 10 am",
+        notes="Monthly brake and plug stock",
+    )
     past.dealers.mark_delivered(delivered, received_by="Prakash", note="All boxes sealed")
     past.dealers.set_order_bill(delivered, "17650", "")
-    past.dealers.pay_dealer(dealers[0], "10000", method="bank", note="NEFT part payment",
-                            order=delivered)
+    past.dealers.pay_dealer(
+        dealers[0], "10000", method="bank", note="NEFT part payment", order=delivered
+    )
     today = ShopServices(ctx, shop["_id"])
     today.dealers.create_order(
-        dealers[1], [(by_code["8903006"]["_id"], 10), (by_code["8902004"]["_id"], 15)],
-        is_urgent=True, notes="Running out of tail lamps and brake cables")
+        dealers[1],
+        [(by_code["8903006"]["_id"], 10), (by_code["8902004"]["_id"], 15)],
+        is_urgent=True,
+        notes="Running out of tail lamps and brake cables",
+    )
 
 
-def _past_bills(ctx: ServiceContext, shop: dict[str, Any], items: list[dict[str, Any]],
-                customers: list[dict[str, Any]], rng: random.Random) -> None:
+def _past_bills(
+    ctx: ServiceContext,
+    shop: dict[str, Any],
+    items: list[dict[str, Any]],
+    customers: list[dict[str, Any]],
+    rng: random.Random,
+) -> None:
     """About a month of bills, dated in the past, with cash, UPI and credit sales."""
     zone = shop_zone()
     today = ctx.today()
@@ -212,11 +240,14 @@ def _past_bills(ctx: ServiceContext, shop: dict[str, Any], items: list[dict[str,
             else:
                 paid = rng.choice([total, total, total // 2 // 100 * 100, 0])
             method = rng.choice(["cash", "cash", "upi", "card"])
-            invoice = services.invoices.generate(cart.cart_id, paid_amount=paid / 100,
-                                                 method=method)
+            invoice = services.invoices.generate(
+                cart.cart_id, paid_amount=paid / 100, method=method
+            )
             if customer is not None and paid < total and rng.random() < 0.4:
-                later = ServiceContext(ctx.store, ctx.device_id,
-                                       FixedClock(moment + timedelta(days=1)))
+                later = ServiceContext(
+                    ctx.store, ctx.device_id, FixedClock(moment + timedelta(days=1))
+                )
                 balance = (total - paid) / 100
                 ShopServices(later, shop["_id"]).payments.record(
-                    invoice["_id"], balance, method="upi", note="balance by UPI")
+                    invoice["_id"], balance, method="upi", note="balance by UPI"
+                )

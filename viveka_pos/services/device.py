@@ -44,8 +44,10 @@ DEFAULTS: dict[str, Any] = {
 SECRET_KEYS: Final = ("remoteUrl", "twoFactorApiKey")
 
 #: What the app calls each secret when it asks for it again.
-SECRET_LABELS: Final = {"remoteUrl": "the remote database address (MongoDB URL)",
-                        "twoFactorApiKey": "the 2factor.in API key"}
+SECRET_LABELS: Final = {
+    "remoteUrl": "the remote database address (MongoDB URL)",
+    "twoFactorApiKey": "the 2factor.in API key",
+}
 
 
 def _hint(key: str, value: str) -> str:
@@ -71,8 +73,10 @@ class DeviceSettings:
 
     def all(self) -> dict[str, Any]:
         doc = self._doc()
-        values = {**DEFAULTS, **{k: v for k, v in doc.items()
-                                 if k not in ("_id", _HINTS, *SECRET_KEYS)}}
+        values = {
+            **DEFAULTS,
+            **{k: v for k, v in doc.items() if k not in ("_id", _HINTS, *SECRET_KEYS)},
+        }
         for key in SECRET_KEYS:
             values[key] = self.vault.get(key) if key in self._hints(doc) else ""
         return values
@@ -124,8 +128,7 @@ class DeviceSettings:
         """Secrets this data file was given that this PC's credential store lacks: the data
         file came from a backup or another PC. The app asks for them again."""
         doc = self._doc()
-        return [key for key in SECRET_KEYS
-                if key in self._hints(doc) and not self.vault.get(key)]
+        return [key for key in SECRET_KEYS if key in self._hints(doc) and not self.vault.get(key)]
 
     def _move_secrets_out(self, doc: dict[str, Any]) -> dict[str, Any]:
         """Move secrets an older version kept in the data file to the credential store."""

@@ -40,8 +40,14 @@ B2CL_LIMIT = 1_00_000_00
 
 #: our units -> the portal's Unit Quantity Codes
 UQC = {"nos": "NOS", "pcs": "PCS", "kg": "KGS", "litre": "LTR", "meter": "MTR"}
-UQC_TITLES = {"NOS": "NUMBERS", "PCS": "PIECES", "KGS": "KILOGRAMS", "LTR": "LITRES",
-              "MTR": "METERS", "OTH": "OTHERS"}
+UQC_TITLES = {
+    "NOS": "NUMBERS",
+    "PCS": "PIECES",
+    "KGS": "KILOGRAMS",
+    "LTR": "LITRES",
+    "MTR": "METERS",
+    "OTH": "OTHERS",
+}
 JSON_VERSION = "GST3.2.4"
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 _AMOUNTS = ("taxableValue", "igst", "cgst", "sgst")
@@ -135,8 +141,7 @@ class Gstr1:
         """Taxable value of the month net of credit notes, over every table."""
         sales = sum(t.taxable for doc in self.b2b + self.b2cl for t in doc.by_rate.values())
         notes = sum(t.taxable for doc in self.cdnr + self.cdnur for t in doc.by_rate.values())
-        return sales + sum(t.taxable for t in self.b2cs.values()) + sum(
-            self.nil.values()) - notes
+        return sales + sum(t.taxable for t in self.b2cs.values()) + sum(self.nil.values()) - notes
 
     def net_tax(self) -> Tax:
         """Tax of the month net of credit notes, over every table."""
@@ -154,7 +159,7 @@ class Gstr1:
 
 
 def parse_month(text: object) -> tuple[int, int]:
-    """"2026-04" -> (2026, 4), or ValidationError naming ``month``."""
+    """ "2026-04" -> (2026, 4), or ValidationError naming ``month``."""
     match = _MONTH.fullmatch(str(text).strip()) if isinstance(text, str) else None
     if match is None or not 1 <= int(match[2]) <= 12:
         raise ValidationError("month", "must be a month written YYYY-MM, such as 2026-04")
@@ -170,19 +175,22 @@ TaxedLine = tuple[dict[str, Any], Any, Tax]
 
 
 def _taxed_lines(doc: dict[str, Any]) -> list[TaxedLine]:
-    return [(line, rate_of(line.get("gstRate")), _line_tax(line))
-            for line in doc.get("products") or []]
+    return [
+        (line, rate_of(line.get("gstRate")), _line_tax(line)) for line in doc.get("products") or []
+    ]
 
 
 class Gstr1Service:
     def __init__(self, scope: ShopScope):
         self.scope = scope
 
-    def _month_docs(self, collection: str, date_field: str, first: date,
-                    last: date) -> list[dict[str, Any]]:
+    def _month_docs(
+        self, collection: str, date_field: str, first: date, last: date
+    ) -> list[dict[str, Any]]:
         """This shop's documents dated in [first, last], through the date index only."""
         found = self.scope.db[collection].find(
-            {date_field: {"$gte": first.isoformat(), "$lte": last.isoformat()}})
+            {date_field: {"$gte": first.isoformat(), "$lte": last.isoformat()}}
+        )
         return [doc for doc in found if doc.get("clientId") == self.scope.client_id]
 
     def build(self, month: object) -> Gstr1:
@@ -190,10 +198,14 @@ class Gstr1Service:
         first = date(year, number, 1)
         last = date(year, number, calendar.monthrange(year, number)[1])
         shop = self.scope.shop()
-        invoices = sorted(self._month_docs("invoices", "invoiceDate", first, last),
-                          key=lambda d: (d.get("invoiceDate"), d.get("invoiceNumber")))
-        notes = sorted(self._month_docs("creditnotes", "creditNoteDate", first, last),
-                       key=lambda d: (d.get("creditNoteDate"), d.get("creditNoteNumber")))
+        invoices = sorted(
+            self._month_docs("invoices", "invoiceDate", first, last),
+            key=lambda d: (d.get("invoiceDate"), d.get("invoiceNumber")),
+        )
+        notes = sorted(
+            self._month_docs("creditnotes", "creditNoteDate", first, last),
+            key=lambda d: (d.get("creditNoteDate"), d.get("creditNoteNumber")),
+        )
         shop_state = (shop.get("clientSettings") or {}).get("stateCode", "")
         report = Gstr1(str(shop.get("gstin") or ""), year, number)
         hsn: dict[str, dict[tuple[str, Any, str], HsnRow]] = {"B2B": {}, "B2C": {}}
@@ -206,11 +218,16 @@ class Gstr1Service:
         report.b2cs = {key: tax for key, tax in report.b2cs.items() if tax != Tax()}
         report.nil = {key: amount for key, amount in report.nil.items() if amount}
         report.hsn_b2b, report.hsn_b2c = (
-            [row for _, row in sorted(hsn[kind].items(), key=_hsn_order)
-             if row.quantity or row.value or row.tax != Tax()]
-            for kind in ("B2B", "B2C"))
+            [
+                row
+                for _, row in sorted(hsn[kind].items(), key=_hsn_order)
+                if row.quantity or row.value or row.tax != Tax()
+            ]
+            for kind in ("B2B", "B2C")
+        )
         report.documents = _series_ranges(invoices, "invoiceNumber", 1) + _series_ranges(
-            notes, "creditNoteNumber", 5)
+            notes, "creditNoteNumber", 5
+        )
         return report
 
     # -------------------------------------------------------------- classifying
@@ -223,11 +240,19 @@ class Gstr1Service:
         return doc.get("supplyType") == "inter"
 
     def _is_b2cl(self, invoice: dict[str, Any]) -> bool:
-        return (not invoice.get("customerGstin") and self._is_inter(invoice)
-                and paise_of(invoice.get("totalAmount")) > B2CL_LIMIT)
+        return (
+            not invoice.get("customerGstin")
+            and self._is_inter(invoice)
+            and paise_of(invoice.get("totalAmount")) > B2CL_LIMIT
+        )
 
-    def _add_invoice(self, report: Gstr1, hsn: dict[str, dict[tuple[str, Any, str], HsnRow]],
-                     invoice: dict[str, Any], shop_state: str) -> None:
+    def _add_invoice(
+        self,
+        report: Gstr1,
+        hsn: dict[str, dict[tuple[str, Any, str], HsnRow]],
+        invoice: dict[str, Any],
+        shop_state: str,
+    ) -> None:
         registered = bool(invoice.get("customerGstin"))
         place = self._place(invoice, shop_state)
         lines = _taxed_lines(invoice)
@@ -236,16 +261,27 @@ class Gstr1Service:
         if not by_rate:
             return  # only 0 % lines: reported in nil alone
         if registered or self._is_b2cl(invoice):
-            document = Document(invoice["invoiceNumber"], date.fromisoformat(
-                invoice["invoiceDate"]), paise_of(invoice.get("totalAmount")), place,
+            document = Document(
+                invoice["invoiceNumber"],
+                date.fromisoformat(invoice["invoiceDate"]),
+                paise_of(invoice.get("totalAmount")),
+                place,
                 str(invoice.get("customerGstin") or ""),
-                str(invoice.get("clientCustomerName") or ""), by_rate, self._is_inter(invoice))
+                str(invoice.get("clientCustomerName") or ""),
+                by_rate,
+                self._is_inter(invoice),
+            )
             (report.b2b if registered else report.b2cl).append(document)
             return
         self._add_b2cs(report, invoice, place, by_rate, 1)
 
-    def _add_note(self, report: Gstr1, hsn: dict[str, dict[tuple[str, Any, str], HsnRow]],
-                  note: dict[str, Any], shop_state: str) -> None:
+    def _add_note(
+        self,
+        report: Gstr1,
+        hsn: dict[str, dict[tuple[str, Any, str], HsnRow]],
+        note: dict[str, Any],
+        shop_state: str,
+    ) -> None:
         registered = bool(note.get("customerGstin"))
         place = self._place(note, shop_state)
         lines = _taxed_lines(note)
@@ -254,33 +290,48 @@ class Gstr1Service:
         if not by_rate:
             return
         original = self.scope.db.invoices.find_one({"_id": note.get("invoiceId")}) or {}
-        if registered or self._is_b2cl({**note, "totalAmount": original.get(
-                "totalAmount", note.get("totalAmount"))}):
+        if registered or self._is_b2cl(
+            {**note, "totalAmount": original.get("totalAmount", note.get("totalAmount"))}
+        ):
             document = Document(
-                note["creditNoteNumber"], date.fromisoformat(note["creditNoteDate"]),
-                paise_of(note.get("totalAmount")), place,
-                str(note.get("customerGstin") or ""), str(note.get("clientCustomerName") or ""),
-                by_rate, self._is_inter(note), str(note.get("invoiceNumber") or ""),
-                date.fromisoformat(note["invoiceDate"]) if note.get("invoiceDate") else None)
+                note["creditNoteNumber"],
+                date.fromisoformat(note["creditNoteDate"]),
+                paise_of(note.get("totalAmount")),
+                place,
+                str(note.get("customerGstin") or ""),
+                str(note.get("clientCustomerName") or ""),
+                by_rate,
+                self._is_inter(note),
+                str(note.get("invoiceNumber") or ""),
+                date.fromisoformat(note["invoiceDate"]) if note.get("invoiceDate") else None,
+            )
             (report.cdnr if registered else report.cdnur).append(document)
             return
         self._add_b2cs(report, note, place, by_rate, -1)
 
-    def _by_rate(self, report: Gstr1, doc: dict[str, Any], lines: list[TaxedLine],
-                 registered: bool, sign: int) -> dict[Any, Tax]:
+    def _by_rate(
+        self,
+        report: Gstr1,
+        doc: dict[str, Any],
+        lines: list[TaxedLine],
+        registered: bool,
+        sign: int,
+    ) -> dict[Any, Tax]:
         """Taxable lines by rate; 0 % lines go to the nil table (with ``sign``)."""
         by_rate: dict[Any, Tax] = {}
         for _line, rate, tax in lines:
             if rate == 0:
                 key = ("INTR" if self._is_inter(doc) else "INTRA") + (
-                    "B2B" if registered else "B2C")
+                    "B2B" if registered else "B2C"
+                )
                 report.nil[key] = report.nil.get(key, 0) + sign * tax.taxable
                 continue
             by_rate.setdefault(rate, Tax()).add(tax)
         return dict(sorted(by_rate.items()))
 
-    def _add_b2cs(self, report: Gstr1, doc: dict[str, Any], place: str,
-                  by_rate: dict[Any, Tax], sign: int) -> None:
+    def _add_b2cs(
+        self, report: Gstr1, doc: dict[str, Any], place: str, by_rate: dict[Any, Tax], sign: int
+    ) -> None:
         supply = "INTER" if self._is_inter(doc) else "INTRA"
         for rate, tax in by_rate.items():
             report.b2cs.setdefault((supply, place, rate), Tax()).add(tax, sign)
@@ -291,8 +342,9 @@ def _hsn_order(entry: tuple[tuple[str, Any, str], HsnRow]) -> tuple[str, Decimal
     return hsn, Decimal(rate), uqc
 
 
-def _add_hsn(rows: dict[tuple[str, Any, str], HsnRow], lines: Iterable[TaxedLine],
-             sign: int) -> None:
+def _add_hsn(
+    rows: dict[tuple[str, Any, str], HsnRow], lines: Iterable[TaxedLine], sign: int
+) -> None:
     for line, rate, tax in lines:
         uqc = UQC.get(str(line.get("unit") or "nos"), "OTH")
         key = (str(line.get("hsnCode") or ""), rate, uqc)
@@ -307,19 +359,25 @@ def _add_hsn(rows: dict[tuple[str, Any, str], HsnRow], lines: Iterable[TaxedLine
 _SERIES_OF = re.compile(r"(.*?)([0-9]+)")
 
 
-def _series_ranges(docs: list[dict[str, Any]], number_field: str,
-                   kind: int) -> list[SeriesRange]:
+def _series_ranges(docs: list[dict[str, Any]], number_field: str, kind: int) -> list[SeriesRange]:
     """Table 13: per series (prefix and year), first and last number, count and cancelled."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in docs:
         groups[f"{doc.get('series', '')}/{doc.get('financialYear', '')}"].append(doc)
     ranges = []
     for key in sorted(groups):
-        members = sorted(groups[key], key=lambda d: (d.get("sequence") or 0,
-                                                     str(d.get(number_field))))
-        ranges.append(SeriesRange(
-            kind, str(members[0][number_field]), str(members[-1][number_field]),
-            len(members), sum(1 for d in members if d.get("isCancelled"))))
+        members = sorted(
+            groups[key], key=lambda d: (d.get("sequence") or 0, str(d.get(number_field)))
+        )
+        ranges.append(
+            SeriesRange(
+                kind,
+                str(members[0][number_field]),
+                str(members[-1][number_field]),
+                len(members),
+                sum(1 for d in members if d.get("isCancelled")),
+            )
+        )
     return ranges
 
 
@@ -357,28 +415,52 @@ def portal_json(report: Gstr1) -> dict[str, Any]:
     """The month in the GSTR-1 upload format of the portal's offline tool."""
     b2b: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in report.b2b:
-        b2b[doc.gstin].append({
-            "inum": doc.number, "idt": portal_date(doc.day), "val": rupees(doc.value),
-            "pos": doc.pos, "rchrg": "N", "inv_typ": "R",
-            "itms": _items(doc.by_rate, inter=doc.inter),
-        })
+        b2b[doc.gstin].append(
+            {
+                "inum": doc.number,
+                "idt": portal_date(doc.day),
+                "val": rupees(doc.value),
+                "pos": doc.pos,
+                "rchrg": "N",
+                "inv_typ": "R",
+                "itms": _items(doc.by_rate, inter=doc.inter),
+            }
+        )
     b2cl: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in report.b2cl:
-        b2cl[doc.pos].append({"inum": doc.number, "idt": portal_date(doc.day),
-                              "val": rupees(doc.value),
-                              "itms": _items(doc.by_rate, inter=True)})
+        b2cl[doc.pos].append(
+            {
+                "inum": doc.number,
+                "idt": portal_date(doc.day),
+                "val": rupees(doc.value),
+                "itms": _items(doc.by_rate, inter=True),
+            }
+        )
     cdnr: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in report.cdnr:
-        cdnr[doc.gstin].append({
-            "ntty": "C", "nt_num": doc.number, "nt_dt": portal_date(doc.day),
-            "val": rupees(doc.value), "pos": doc.pos, "rchrg": "N", "inv_typ": "R",
-            "itms": _items(doc.by_rate, inter=doc.inter),
-        })
+        cdnr[doc.gstin].append(
+            {
+                "ntty": "C",
+                "nt_num": doc.number,
+                "nt_dt": portal_date(doc.day),
+                "val": rupees(doc.value),
+                "pos": doc.pos,
+                "rchrg": "N",
+                "inv_typ": "R",
+                "itms": _items(doc.by_rate, inter=doc.inter),
+            }
+        )
     b2cs = []
-    for (supply, place, rate), tax in sorted(report.b2cs.items(),
-                                             key=lambda e: (e[0][0], e[0][1], Decimal(e[0][2]))):
-        row: dict[str, Any] = {"sply_ty": supply, "pos": place, "typ": "OE",
-                               "rt": portal_rate(rate), "txval": rupees(tax.taxable)}
+    for (supply, place, rate), tax in sorted(
+        report.b2cs.items(), key=lambda e: (e[0][0], e[0][1], Decimal(e[0][2]))
+    ):
+        row: dict[str, Any] = {
+            "sply_ty": supply,
+            "pos": place,
+            "typ": "OE",
+            "rt": portal_rate(rate),
+            "txval": rupees(tax.taxable),
+        }
         if supply == "INTER":
             row["iamt"] = rupees(tax.igst)
         else:
@@ -395,24 +477,46 @@ def portal_json(report: Gstr1) -> dict[str, Any]:
         "b2cl": [{"pos": pos, "inv": docs} for pos, docs in sorted(b2cl.items())],
         "b2cs": b2cs,
         "cdnr": [{"ctin": gstin, "nt": docs} for gstin, docs in sorted(cdnr.items())],
-        "cdnur": [{"typ": "B2CL", "ntty": "C", "nt_num": doc.number,
-                   "nt_dt": portal_date(doc.day), "val": rupees(doc.value), "pos": doc.pos,
-                   "itms": _items(doc.by_rate, inter=True)} for doc in report.cdnur],
-        "nil": {"inv": [{"sply_ty": kind, "expt_amt": 0, "nil_amt": rupees(amount),
-                         "ngsup_amt": 0}
-                        for kind, amount in sorted(report.nil.items())]},
+        "cdnur": [
+            {
+                "typ": "B2CL",
+                "ntty": "C",
+                "nt_num": doc.number,
+                "nt_dt": portal_date(doc.day),
+                "val": rupees(doc.value),
+                "pos": doc.pos,
+                "itms": _items(doc.by_rate, inter=True),
+            }
+            for doc in report.cdnur
+        ],
+        "nil": {
+            "inv": [
+                {"sply_ty": kind, "expt_amt": 0, "nil_amt": rupees(amount), "ngsup_amt": 0}
+                for kind, amount in sorted(report.nil.items())
+            ]
+        },
         "hsn": {"hsn_b2b": _hsn_json(report.hsn_b2b), "hsn_b2c": _hsn_json(report.hsn_b2c)},
         "doc_issue": {"doc_det": _documents_json(report.documents)},
     }
 
 
 def _hsn_json(rows: list[HsnRow]) -> list[dict[str, Any]]:
-    return [{
-        "num": position, "hsn_sc": row.hsn, "desc": row.description, "uqc": row.uqc,
-        "qty": float(row.quantity), "rt": portal_rate(row.rate), "txval": rupees(row.tax.taxable),
-        "iamt": rupees(row.tax.igst), "camt": rupees(row.tax.cgst),
-        "samt": rupees(row.tax.sgst), "csamt": 0,
-    } for position, row in enumerate(rows, start=1)]
+    return [
+        {
+            "num": position,
+            "hsn_sc": row.hsn,
+            "desc": row.description,
+            "uqc": row.uqc,
+            "qty": float(row.quantity),
+            "rt": portal_rate(row.rate),
+            "txval": rupees(row.tax.taxable),
+            "iamt": rupees(row.tax.igst),
+            "camt": rupees(row.tax.cgst),
+            "samt": rupees(row.tax.sgst),
+            "csamt": 0,
+        }
+        for position, row in enumerate(rows, start=1)
+    ]
 
 
 DOCUMENT_TYPES = {1: "Invoices for outward supply", 5: "Credit Note"}
@@ -422,15 +526,27 @@ def _documents_json(ranges: list[SeriesRange]) -> list[dict[str, Any]]:
     by_kind: dict[int, list[SeriesRange]] = defaultdict(list)
     for entry in ranges:
         by_kind[entry.kind].append(entry)
-    return [{
-        "doc_num": kind, "doc_typ": DOCUMENT_TYPES[kind],
-        "docs": [{"num": position, "from": r.first, "to": r.last, "totnum": r.total,
-                  "cancel": r.cancelled, "net_issue": r.net}
-                 for position, r in enumerate(entries, start=1)],
-    } for kind, entries in sorted(by_kind.items())]
+    return [
+        {
+            "doc_num": kind,
+            "doc_typ": DOCUMENT_TYPES[kind],
+            "docs": [
+                {
+                    "num": position,
+                    "from": r.first,
+                    "to": r.last,
+                    "totnum": r.total,
+                    "cancel": r.cancelled,
+                    "net_issue": r.net,
+                }
+                for position, r in enumerate(entries, start=1)
+            ],
+        }
+        for kind, entries in sorted(by_kind.items())
+    ]
 
 
 def place_label(code: str) -> str:
-    """"29" -> "29-Karnataka", as the offline tool's sheets write a place of supply."""
+    """ "29" -> "29-Karnataka", as the offline tool's sheets write a place of supply."""
     state = state_by_code(code)
     return f"{code}-{state.name}" if state else code

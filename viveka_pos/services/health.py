@@ -61,8 +61,10 @@ class HealthReport:
         return {
             "ok": self.ok,
             "seconds": round(self.seconds, 3),
-            "checks": [{"name": c.name, "title": c.title, "ok": c.ok, "detail": c.detail,
-                        "value": c.value} for c in self.checks],
+            "checks": [
+                {"name": c.name, "title": c.title, "ok": c.ok, "detail": c.detail, "value": c.value}
+                for c in self.checks
+            ],
         }
 
 
@@ -86,8 +88,11 @@ def _age(seconds: float) -> str:
 def check_version(store: Store) -> Check:
     version = store.schema_version
     ok = version == SCHEMA_VERSION
-    detail = (f"data version {version}" if ok else
-              f"data version {version}, but this program writes version {SCHEMA_VERSION}")
+    detail = (
+        f"data version {version}"
+        if ok
+        else f"data version {version}, but this program writes version {SCHEMA_VERSION}"
+    )
     return Check("version", "Data version", ok, detail, version)
 
 
@@ -95,22 +100,34 @@ def check_integrity(store: Store) -> Check:
     """SQLite's full integrity check, on a separate read-only connection (billing is not
     held up: WAL lets it read while the store writes)."""
     try:
-        conn = sqlite3.connect(read_only_uri(store.db_path, writer_open=not store.read_only),
-                               uri=True)
+        conn = sqlite3.connect(
+            read_only_uri(store.db_path, writer_open=not store.read_only), uri=True
+        )
     except sqlite3.Error as exc:
-        return Check("integrity", "Store integrity", False,
-                     f"the database file could not be opened for the check: {exc}", [str(exc)])
+        return Check(
+            "integrity",
+            "Store integrity",
+            False,
+            f"the database file could not be opened for the check: {exc}",
+            [str(exc)],
+        )
     try:
-        rows = [" ".join(str(row[0]).split())  # one line each (SQLite's may hold several)
-                for row in conn.execute("PRAGMA integrity_check(20)")]
+        rows = [
+            " ".join(str(row[0]).split())  # one line each (SQLite's may hold several)
+            for row in conn.execute("PRAGMA integrity_check(20)")
+        ]
     except sqlite3.DatabaseError as exc:  # damage bad enough to stop the check itself
         rows = [str(exc)]
     finally:
         conn.close()
     ok = rows == ["ok"]
-    detail = "the database file is sound" if ok else \
-        "the database file is damaged: " + "; ".join(rows[:5]) + \
-        " — restore the newest good backup"
+    detail = (
+        "the database file is sound"
+        if ok
+        else "the database file is damaged: "
+        + "; ".join(rows[:5])
+        + " — restore the newest good backup"
+    )
     return Check("integrity", "Store integrity", ok, detail, rows[:20])
 
 
@@ -119,13 +136,24 @@ def check_chains(store: Store) -> Check:
     notes, credit = chain_report(store.iter_docs("creditnotes"), CREDIT_NOTES)
     problems += notes
     if not problems:
-        return Check("chain", "Invoice hash chain", True,
-                     f"all {chained} invoices intact"
-                     + (f"; all {credit} credit notes intact" if credit else ""), chained)
-    shown = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)"
-                                        if len(problems) > 5 else "")
-    return Check("chain", "Invoice hash chain", False,
-                 f"{len(problems)} problem(s) in {chained} invoices: {shown}", problems)
+        return Check(
+            "chain",
+            "Invoice hash chain",
+            True,
+            f"all {chained} invoices intact"
+            + (f"; all {credit} credit notes intact" if credit else ""),
+            chained,
+        )
+    shown = "; ".join(problems[:5]) + (
+        f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    )
+    return Check(
+        "chain",
+        "Invoice hash chain",
+        False,
+        f"{len(problems)} problem(s) in {chained} invoices: {shown}",
+        problems,
+    )
 
 
 def check_outbox(store: Store, now: datetime) -> Check:
@@ -160,13 +188,22 @@ def check_backup(store: Store, now: datetime, max_age: timedelta = MAX_BACKUP_AG
         if started is not None and now - started <= max_age:
             # A new shop is not yet overdue: the first backup is due a week after set-up.
             due = started + max_age
-            return Check("backup", "Last backup", True,
-                         f"none yet (the shop was set up {_age((now - started).total_seconds())}"
-                         f" ago); the first is due by {due:%Y-%m-%d} — the app makes one at "
-                         "start, or run viveka-pos backup DIR", None)
-        return Check("backup", "Last backup", False,
-                     "no backup of this data was found — make one now (viveka-pos backup DIR)",
-                     None)
+            return Check(
+                "backup",
+                "Last backup",
+                True,
+                f"none yet (the shop was set up {_age((now - started).total_seconds())}"
+                f" ago); the first is due by {due:%Y-%m-%d} — the app makes one at "
+                "start, or run viveka-pos backup DIR",
+                None,
+            )
+        return Check(
+            "backup",
+            "Last backup",
+            False,
+            "no backup of this data was found — make one now (viveka-pos backup DIR)",
+            None,
+        )
     at, folder = max(moments)
     seconds = (now - at).total_seconds()
     ok = seconds <= max_age.total_seconds()
@@ -178,8 +215,11 @@ def check_backup(store: Store, now: datetime, max_age: timedelta = MAX_BACKUP_AG
 
 def _shop_started(store: Store) -> datetime | None:
     """When the first shop of this store was set up (UTC), if it says."""
-    moments = [doc["createdAt"] for doc in store.iter_docs("clients")
-               if isinstance(doc.get("createdAt"), datetime)]
+    moments = [
+        doc["createdAt"]
+        for doc in store.iter_docs("clients")
+        if isinstance(doc.get("createdAt"), datetime)
+    ]
     if not moments:
         return None
     first = min(m.replace(tzinfo=UTC) if m.tzinfo is None else m for m in moments)
@@ -195,9 +235,13 @@ def check_disk(store: Store, min_free: int = MIN_FREE_BYTES) -> Check:
     return Check("disk", "Free disk space", ok, detail, usage.free)
 
 
-def check_health(store: Store, *, clock: Clock | None = None,
-                 min_free_bytes: int = MIN_FREE_BYTES,
-                 max_backup_age: timedelta = MAX_BACKUP_AGE) -> HealthReport:
+def check_health(
+    store: Store,
+    *,
+    clock: Clock | None = None,
+    min_free_bytes: int = MIN_FREE_BYTES,
+    max_backup_age: timedelta = MAX_BACKUP_AGE,
+) -> HealthReport:
     """Run every check; see the module docstring for what counts as a problem."""
     started = time.perf_counter()
     now = (clock or SystemClock()).now().astimezone(UTC)
@@ -216,4 +260,3 @@ def check_health(store: Store, *, clock: Clock | None = None,
         except Exception as exc:  # a check that cannot run is a failed check, never a crash
             checks.append(Check(name, title, False, f"could not be checked: {exc}"))
     return HealthReport(checks, time.perf_counter() - started)
-

@@ -36,16 +36,22 @@ def check_rule_46(customer: dict[str, Any] | None, total: int) -> None:
     customer = customer or {}
     if total < RULE_46_UNREGISTERED_LIMIT or customer.get("gstNo"):
         return
-    why = (f"a bill of {format_inr(RULE_46_UNREGISTERED_LIMIT)} or more to a buyer without "
-           "GSTIN must show the buyer's name, address and state (GST Rule 46)")
+    why = (
+        f"a bill of {format_inr(RULE_46_UNREGISTERED_LIMIT)} or more to a buyer without "
+        "GSTIN must show the buyer's name, address and state (GST Rule 46)"
+    )
     if not customer.get("_id"):
         raise ValidationError("clientCustomerId", f"choose the customer: {why}")
     for field, label in (("name", "name"), ("address", "address"), ("stateCode", "state")):
         if not str(customer.get(field) or "").strip():
             raise ValidationError(field, f"the customer's {label} is missing: {why}")
+
+
 #: Money owed must be owed by someone: a credit or part payment needs a customer on the bill.
-WALK_IN_CREDIT = ("{due} would stay due from a walk-in customer: add the customer (phone and "
-                  "name) to give credit, or take the full amount")
+WALK_IN_CREDIT = (
+    "{due} would stay due from a walk-in customer: add the customer (phone and "
+    "name) to give credit, or take the full amount"
+)
 
 
 class InvoiceService:
@@ -53,8 +59,15 @@ class InvoiceService:
         self.scope = scope
         self.carts = CartService(scope)
 
-    def generate(self, cart_id: Any, *, paid_amount: Any = None, method: Any = "cash",
-                 payment_note: Any = "", notes: Any = "") -> dict[str, Any]:
+    def generate(
+        self,
+        cart_id: Any,
+        *,
+        paid_amount: Any = None,
+        method: Any = "cash",
+        payment_note: Any = "",
+        notes: Any = "",
+    ) -> dict[str, Any]:
         """Save the bill: invoice, first payment, stock, history — all or nothing.
 
         ``paid_amount`` may be 0 (credit), part of the total, or the total; the invoice is
@@ -68,11 +81,11 @@ class InvoiceService:
         total = view.totals.total_amount
         paid = total if paid_amount is None else v.amount(paid_amount, "paidAmount")
         if paid > total:
-            raise ValidationError("paidAmount", f"{format_inr(paid)} is more than the bill "
-                                  f"total {format_inr(total)}")
+            raise ValidationError(
+                "paidAmount", f"{format_inr(paid)} is more than the bill total {format_inr(total)}"
+            )
         if paid < total and view.customer is None:
-            raise ValidationError("paidAmount", WALK_IN_CREDIT.format(
-                due=format_inr(total - paid)))
+            raise ValidationError("paidAmount", WALK_IN_CREDIT.format(due=format_inr(total - paid)))
         method_name = v.payment_method(method, "method")
         note_text = v.optional_text(payment_note, "note", max_length=500)
         notes_text = v.optional_text(notes, "notes", max_length=500)
@@ -82,8 +95,9 @@ class InvoiceService:
         now = self.scope.now()
         with self.scope.store.unit_of_work() as db:
             slot = next_slot(db, self.scope.client_id, INVOICE_SERIES, series, fy)
-            invoice = self._invoice_doc(shop, view, slot.number, series, fy, slot.sequence,
-                                        today, now, notes_text)
+            invoice = self._invoice_doc(
+                shop, view, slot.number, series, fy, slot.sequence, today, now, notes_text
+            )
             # What apply_payments would derive from the first payment below, set before the
             # first write: the invoice is saved once instead of being rewritten at once.
             invoice["paidAmount"] = rupees(paid)
@@ -92,17 +106,19 @@ class InvoiceService:
             self._take_stock(db, view, invoice)
             check_rule_46(view.customer, total)  # after the stock check: that one comes first
             if paid > 0:
-                db.payments.insert_one({
-                    "_id": new_id(),
-                    "clientId": self.scope.client_id,
-                    "invoiceId": invoice["_id"],
-                    "amount": rupees(paid),
-                    "method": method_name,
-                    "note": note_text,
-                    "paidAt": now,
-                    "updatedAt": now,
-                    "deviceId": self.scope.ctx.device_id,
-                })
+                db.payments.insert_one(
+                    {
+                        "_id": new_id(),
+                        "clientId": self.scope.client_id,
+                        "invoiceId": invoice["_id"],
+                        "amount": rupees(paid),
+                        "method": method_name,
+                        "note": note_text,
+                        "paidAt": now,
+                        "updatedAt": now,
+                        "deviceId": self.scope.ctx.device_id,
+                    }
+                )
             apply_payments(db, invoice, now)
             db.cartitems.delete_many({"cartId": view.cart_id})
             db.carts.delete_one({"_id": view.cart_id})
@@ -112,11 +128,20 @@ class InvoiceService:
         """The number the next bill of ``series`` (default: this PC's) gets today."""
         series = series or DeviceSettings(self.scope.store).get("invoicePrefix")
         fy = financial_year(self.scope.today())
-        return next_slot(self.scope.db, self.scope.client_id, INVOICE_SERIES, series,
-                         fy).number
+        return next_slot(self.scope.db, self.scope.client_id, INVOICE_SERIES, series, fy).number
 
-    def _invoice_doc(self, shop: dict[str, Any], view: CartView, number: str, series: str,
-                     fy: str, seq: int, today: Any, now: Any, notes: str) -> dict[str, Any]:
+    def _invoice_doc(
+        self,
+        shop: dict[str, Any],
+        view: CartView,
+        number: str,
+        series: str,
+        fy: str,
+        seq: int,
+        today: Any,
+        now: Any,
+        notes: str,
+    ) -> dict[str, Any]:
         totals = view.totals
         customer = view.customer or {}
         shop_state = (shop.get("clientSettings") or {}).get("stateCode", "")
@@ -124,24 +149,26 @@ class InvoiceService:
         place_state = state_by_code(place) if place else None
         products = []
         for line, computed in zip(view.lines, totals.lines, strict=True):
-            products.append({
-                "productId": line["itemId"],
-                "itemName": line["itemNameSnapshot"],
-                "itemGroup": line.get("itemGroupSnapshot", ""),
-                "itemCode": line.get("itemCode", ""),
-                "quantity": stored_quantity(computed.quantity),
-                "costPerUnit": rupees(computed.unit_price),
-                "unit": computed.unit,
-                "hsnCode": computed.hsn_code,
-                "gstRate": stored_rate(computed.gst_rate),
-                "grossAmount": rupees(computed.gross),
-                "discount": rupees(computed.discount),
-                "taxableValue": rupees(computed.taxable),
-                "cgst": rupees(computed.cgst),
-                "sgst": rupees(computed.sgst),
-                "igst": rupees(computed.igst),
-                "lineTotal": rupees(computed.line_total),
-            })
+            products.append(
+                {
+                    "productId": line["itemId"],
+                    "itemName": line["itemNameSnapshot"],
+                    "itemGroup": line.get("itemGroupSnapshot", ""),
+                    "itemCode": line.get("itemCode", ""),
+                    "quantity": stored_quantity(computed.quantity),
+                    "costPerUnit": rupees(computed.unit_price),
+                    "unit": computed.unit,
+                    "hsnCode": computed.hsn_code,
+                    "gstRate": stored_rate(computed.gst_rate),
+                    "grossAmount": rupees(computed.gross),
+                    "discount": rupees(computed.discount),
+                    "taxableValue": rupees(computed.taxable),
+                    "cgst": rupees(computed.cgst),
+                    "sgst": rupees(computed.sgst),
+                    "igst": rupees(computed.igst),
+                    "lineTotal": rupees(computed.line_total),
+                }
+            )
         return {
             "_id": new_id(),
             "clientId": self.scope.client_id,
@@ -179,9 +206,14 @@ class InvoiceService:
             "totalSgst": rupees(totals.total_sgst),
             "totalIgst": rupees(totals.total_igst),
             "taxSummary": [
-                {"hsnCode": row.hsn_code, "gstRate": stored_rate(row.gst_rate),
-                 "taxableValue": rupees(row.taxable), "cgst": rupees(row.cgst),
-                 "sgst": rupees(row.sgst), "igst": rupees(row.igst)}
+                {
+                    "hsnCode": row.hsn_code,
+                    "gstRate": stored_rate(row.gst_rate),
+                    "taxableValue": rupees(row.taxable),
+                    "cgst": rupees(row.cgst),
+                    "sgst": rupees(row.sgst),
+                    "igst": rupees(row.igst),
+                }
                 for row in totals.tax_summary
             ],
             "amountInWords": amount_in_words(totals.total_amount),
@@ -195,21 +227,24 @@ class InvoiceService:
             item = db.items.find_one({"_id": item_id})
             if item is None:
                 raise ValidationError("itemId", "an item on this bill was deleted")
-            record_movement(self.scope, item, -qty, "sale", ref_collection="invoices",
-                            ref_id=invoice["_id"])
+            record_movement(
+                self.scope, item, -qty, "sale", ref_collection="invoices", ref_id=invoice["_id"]
+            )
 
     # ---------------------------------------------------------------- reading
     def get(self, invoice: Any) -> dict[str, Any]:
         """An invoice of this shop by id, document or invoice number."""
-        return self.scope.lookup("invoices", invoice, number_field="invoiceNumber",
-                                 id_field="invoiceId", what="invoice")
+        return self.scope.lookup(
+            "invoices", invoice, number_field="invoiceNumber", id_field="invoiceId", what="invoice"
+        )
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         """The shop's newest invoices, newest first (read through the invoiceDate index:
         the newest days only, never the whole history)."""
         found: list[dict[str, Any]] = []
-        for doc in self.scope.db.invoices.find({"clientId": self.scope.client_id},
-                                               sort=[("invoiceDate", -1)]):
+        for doc in self.scope.db.invoices.find(
+            {"clientId": self.scope.client_id}, sort=[("invoiceDate", -1)]
+        ):
             if len(found) >= limit and doc.get("invoiceDate") != found[-1].get("invoiceDate"):
                 break  # every invoice of the last day read is in: the order is complete
             found.append(doc)
@@ -219,5 +254,4 @@ class InvoiceService:
     def verify(self) -> list[str]:
         """Tamper check: every series' hash chain of this shop, in order. Empty list: all
         intact. Reads the chain table the store keeps (``chains.store_chain_report``)."""
-        return store_chain_report(self.scope.store, self.scope.client_id,
-                                  name_series=False)[0]
+        return store_chain_report(self.scope.store, self.scope.client_id, name_series=False)[0]

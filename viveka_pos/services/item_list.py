@@ -12,8 +12,7 @@ from ..store.values import doc_key, key_to_id
 from .context import ShopScope
 
 #: the list's columns that sort, by the name the store knows them by
-SORT_COLUMNS = ("name", "code", "group", "unit", "price", "gst", "hsn", "stock", "low",
-                "status")
+SORT_COLUMNS = ("name", "code", "group", "unit", "price", "gst", "hsn", "stock", "low", "status")
 ALL_GROUPS = "__all__"
 NO_GROUP = "__none__"
 
@@ -44,17 +43,33 @@ class ItemListing:
         self.scope = scope
 
     def _filter(self, view: ItemView) -> ItemFilter:
-        groups = sorted(self.scope.db.itemgroups.find({"clientId": self.scope.client_id}),
-                        key=lambda g: str(g.get("name", "")).casefold())
+        groups = sorted(
+            self.scope.db.itemgroups.find({"clientId": self.scope.client_id}),
+            key=lambda g: str(g.get("name", "")).casefold(),
+        )
         terms = tuple(view.text.casefold().split())
-        named = tuple(tuple(doc_key(g["_id"]) for g in groups
-                            if term in str(g.get("name", "")).casefold()) for term in terms)
-        group = (None if view.group == ALL_GROUPS else "" if view.group == NO_GROUP
-                 else doc_key(view.group))
-        return ItemFilter(doc_key(self.scope.client_id), terms, named, group, view.low_only,
-                          view.include_inactive,
-                          view.sort if view.sort in SORT_COLUMNS else "name",
-                          view.descending, tuple(doc_key(g["_id"]) for g in groups))
+        named = tuple(
+            tuple(doc_key(g["_id"]) for g in groups if term in str(g.get("name", "")).casefold())
+            for term in terms
+        )
+        group = (
+            None
+            if view.group == ALL_GROUPS
+            else ""
+            if view.group == NO_GROUP
+            else doc_key(view.group)
+        )
+        return ItemFilter(
+            doc_key(self.scope.client_id),
+            terms,
+            named,
+            group,
+            view.low_only,
+            view.include_inactive,
+            view.sort if view.sort in SORT_COLUMNS else "name",
+            view.descending,
+            tuple(doc_key(g["_id"]) for g in groups),
+        )
 
     def page(self, view: ItemView, offset: int, limit: int) -> list[dict[str, Any]]:
         """Items ``offset`` to ``offset + limit`` of the list (copies of the documents)."""
@@ -72,6 +87,9 @@ class ItemListing:
 
     def by_group(self, *, include_inactive: bool) -> dict[Any, int]:
         """group id (None: no group) -> items."""
-        return {(None if key == "" else key_to_id(key)): count
-                for key, count in self.scope.store.item_list.by_group(
-                    doc_key(self.scope.client_id), include_inactive).items()}
+        return {
+            (None if key == "" else key_to_id(key)): count
+            for key, count in self.scope.store.item_list.by_group(
+                doc_key(self.scope.client_id), include_inactive
+            ).items()
+        }

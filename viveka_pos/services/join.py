@@ -89,9 +89,14 @@ SERIES_CHOICES: Final = tuple(
 )
 
 #: What the join reports having brought, by collection, with the word to print.
-COUNTED: Final = (("items", "items"), ("clientCustomers", "customers"),
-                  ("invoices", "invoices"), ("payments", "payments"),
-                  ("dealers", "dealers"), ("dealerorders", "dealer orders"))
+COUNTED: Final = (
+    ("items", "items"),
+    ("clientCustomers", "customers"),
+    ("invoices", "invoices"),
+    ("payments", "payments"),
+    ("dealers", "dealers"),
+    ("dealerorders", "dealer orders"),
+)
 
 
 @dataclass(frozen=True)
@@ -150,17 +155,26 @@ def isolation_warnings(url: str, database: str, phone: object) -> list[str]:
     user, _ = url_parts(url)
     warnings = []
     if database != shop_database(phone):
-        warnings.append(f"the database {database} is not the shop's own "
-                        f"({shop_database(phone)}): shops sharing a database can read each "
-                        "other's bills")
+        warnings.append(
+            f"the database {database} is not the shop's own "
+            f"({shop_database(phone)}): shops sharing a database can read each "
+            "other's bills"
+        )
     if not user:
-        warnings.append("the address names no user: use the shop's own MongoDB user, "
-                        "allowed only the shop's database (docs/install.md)")
+        warnings.append(
+            "the address names no user: use the shop's own MongoDB user, "
+            "allowed only the shop's database (docs/install.md)"
+        )
     return warnings
 
 
-def join_login(ctx: ServiceContext, remote: RemoteDatabase, prepared: PreparedShop, *,
-               bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS) -> tuple[OtpService, AuthService]:
+def join_login(
+    ctx: ServiceContext,
+    remote: RemoteDatabase,
+    prepared: PreparedShop,
+    *,
+    bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS,
+) -> tuple[OtpService, AuthService]:
     """Step 2's services: OTPs by SMS, kept in the shop's remote database (demo mode is
     refused by the OTP service for such sessions)."""
     sessions = RemoteOtpSessions(remote, prepared.client_id, ctx.device_id)
@@ -191,36 +205,57 @@ def bring_shop(ctx: ServiceContext, remote: RemoteDatabase, phone: object) -> Pr
     local = ShopService(ctx).local_shop()
     if found is not None and not found.get("isActive", True):
         raise ValidationError("phoneNumber", DEACTIVATED)
-    if local is not None and local.get("phoneNumber") == phone_number and (
-            found is None or found["_id"] == local["_id"]):
+    if (
+        local is not None
+        and local.get("phoneNumber") == phone_number
+        and (found is None or found["_id"] == local["_id"])
+    ):
         return PreparedShop(shop=local, brought_in=False)
     if found is None:
         raise ValidationError(
             "phoneNumber",
             f"no shop with this number on the remote database {remote.masked_url} (database "
             f"{remote.name}) — check the number and the database, or sync the shop's first "
-            "computer once")
+            "computer once",
+        )
     if local is not None:
         raise ValidationError("phoneNumber", _other_shop_message(local, found))
-    engine = SyncEngine(ctx.store, remote, found["_id"], ctx.device_id, clock=ctx.clock,
-                        ensure_indexes=False, rules=SHOP_RULES)
+    engine = SyncEngine(
+        ctx.store,
+        remote,
+        found["_id"],
+        ctx.device_id,
+        clock=ctx.clock,
+        ensure_indexes=False,
+        rules=SHOP_RULES,
+    )
     result = engine.puller.apply_documents("clients", [found])
     shop = ctx.store.get("clients", found["_id"])
     if result.applied != 1 or shop is None:
-        reasons = [letter.reason for letter in engine.letters.list()
-                   if letter.collection == "clients" and letter.doc_id == found["_id"]]
-        raise ValidationError("phoneNumber", "the shop's record on the remote database "
-                              + (reasons[0] if reasons else "cannot be saved on this computer"))
+        reasons = [
+            letter.reason
+            for letter in engine.letters.list()
+            if letter.collection == "clients" and letter.doc_id == found["_id"]
+        ]
+        raise ValidationError(
+            "phoneNumber",
+            "the shop's record on the remote database "
+            + (reasons[0] if reasons else "cannot be saved on this computer"),
+        )
     return PreparedShop(shop=dict(shop), brought_in=True)
 
 
 def _other_shop_message(local: dict[str, Any], found: dict[str, Any]) -> str:
     if local.get("phoneNumber") == found.get("phoneNumber"):
-        return ("this computer has its own shop with this number, made here and not the one "
-                "on the remote database — they cannot be joined")
-    return (f"this computer already keeps the shop {local.get('businessName', '')} "
-            f"({local.get('phoneNumber', '')}); one computer keeps one shop — join from "
-            "another computer or another data folder")
+        return (
+            "this computer has its own shop with this number, made here and not the one "
+            "on the remote database — they cannot be joined"
+        )
+    return (
+        f"this computer already keeps the shop {local.get('businessName', '')} "
+        f"({local.get('phoneNumber', '')}); one computer keeps one shop — join from "
+        "another computer or another data folder"
+    )
 
 
 def forget_shop(store: Store, prepared: PreparedShop) -> bool:
@@ -236,8 +271,15 @@ def forget_shop(store: Store, prepared: PreparedShop) -> bool:
     return True
 
 
-def first_sync(ctx: ServiceContext, remote: RemoteDatabase, prepared: PreparedShop,
-               session: Session, *, url: str, progress: Progress | None = None) -> JoinResult:
+def first_sync(
+    ctx: ServiceContext,
+    remote: RemoteDatabase,
+    prepared: PreparedShop,
+    session: Session,
+    *,
+    url: str,
+    progress: Progress | None = None,
+) -> JoinResult:
     """Step 3, after the OTP login: save the remote address, pull the shop, choose the series.
 
     A remote failure during the sync does not raise: the result says why it stopped.
@@ -250,8 +292,7 @@ def first_sync(ctx: ServiceContext, remote: RemoteDatabase, prepared: PreparedSh
     device = DeviceSettings(store)
     device.update(remoteUrl=url, remoteDatabase=remote.name)
     say("Bringing the shop's items, customers and bills…")
-    engine = SyncEngine(store, remote, client_id, ctx.device_id, clock=ctx.clock,
-                        rules=SHOP_RULES)
+    engine = SyncEngine(store, remote, client_id, ctx.device_id, clock=ctx.clock, rules=SHOP_RULES)
     report: SyncReport | None = None
     error = ""
     try:
@@ -269,9 +310,14 @@ def first_sync(ctx: ServiceContext, remote: RemoteDatabase, prepared: PreparedSh
         if series != current:
             device.update(invoicePrefix=series)
     shop = store.get("clients", client_id)
-    return JoinResult(shop=dict(shop) if shop is not None else prepared.shop, report=report,
-                      counts=shop_counts(store, client_id), series=series,
-                      series_changed=series != current, error=error)
+    return JoinResult(
+        shop=dict(shop) if shop is not None else prepared.shop,
+        report=report,
+        counts=shop_counts(store, client_id),
+        series=series,
+        series_changed=series != current,
+        error=error,
+    )
 
 
 def choose_series(current: str, taken: Iterable[str]) -> str:
@@ -291,15 +337,16 @@ def _shop_docs(store: Store, collection: str, client_id: ObjectId) -> Iterable[d
     return (doc for doc in store.iter_docs(collection) if doc.get("clientId") == client_id)
 
 
-def _series_in_use(store: Store, client_id: ObjectId,
-                   device_id: str) -> tuple[bool, set[str]]:
+def _series_in_use(store: Store, client_id: ObjectId, device_id: str) -> tuple[bool, set[str]]:
     """Whether this PC has numbered any invoice, credit note or dealer order of the shop, and
     the series of those numbered on other PCs."""
     here = False
     taken: set[str] = set()
-    for name, parse, field in (("invoices", parse_invoice_number, "invoiceNumber"),
-                               ("creditnotes", parse_credit_note_number, "creditNoteNumber"),
-                               ("dealerorders", parse_order_number, "orderNumber")):
+    for name, parse, field in (
+        ("invoices", parse_invoice_number, "invoiceNumber"),
+        ("creditnotes", parse_credit_note_number, "creditNoteNumber"),
+        ("dealerorders", parse_order_number, "orderNumber"),
+    ):
         for doc in _shop_docs(store, name, client_id):
             if doc.get("deviceId") == device_id:
                 here = True
@@ -319,7 +366,7 @@ def shop_counts(store: Store, client_id: ObjectId) -> dict[str, int]:
 
 
 def describe_counts(counts: dict[str, int]) -> str:
-    """"items 3, customers 2, invoices 5, …" in :data:`COUNTED` order."""
+    """ "items 3, customers 2, invoices 5, …" in :data:`COUNTED` order."""
     return ", ".join(f"{word} {counts.get(name, 0)}" for name, word in COUNTED)
 
 
@@ -384,12 +431,12 @@ class JoinService:
 
     def saved_address(self) -> SavedAddress:
         device = DeviceSettings(self.ctx.store).all()
-        url = (os.environ.get(URL_ENV, "").strip()
-               or str(device.get("remoteUrl") or "").strip())
+        url = os.environ.get(URL_ENV, "").strip() or str(device.get("remoteUrl") or "").strip()
         return SavedAddress(url=url, database=str(device.get("remoteDatabase") or ""))
 
-    def target(self, url: str, database: str, phone: object, *,
-               api_key: str | None = None) -> JoinTarget:
+    def target(
+        self, url: str, database: str, phone: object, *, api_key: str | None = None
+    ) -> JoinTarget:
         """Check what was typed (an empty address: the saved one). ``api_key``: the
         2factor.in key typed because this PC has none (saved here: the OTP needs it).
         ``ValidationError`` names the field at fault."""
@@ -400,18 +447,23 @@ class JoinService:
         phone_number = v.phone(phone, "phoneNumber")
         try:
             checked_database = check_database_name(
-                shop_remote_database(database, checked_url, phone_number))
+                shop_remote_database(database, checked_url, phone_number)
+            )
         except RemoteConfigError as exc:
             raise ValidationError("remoteDatabase", str(exc)) from None
         if api_key is not None:
             key = api_key.strip()
             if not key:
-                raise ValidationError("twoFactorApiKey", "is needed to send the OTP by SMS "
-                                      "to the shop phone")
+                raise ValidationError(
+                    "twoFactorApiKey", "is needed to send the OTP by SMS to the shop phone"
+                )
             DeviceSettings(self.ctx.store).update(twoFactorApiKey=key)
-        return JoinTarget(url=checked_url, database=checked_database, phone=phone_number,
-                          warnings=tuple(isolation_warnings(checked_url, checked_database,
-                                                            phone_number)))
+        return JoinTarget(
+            url=checked_url,
+            database=checked_database,
+            phone=phone_number,
+            warnings=tuple(isolation_warnings(checked_url, checked_database, phone_number)),
+        )
 
     def find(self, target: JoinTarget) -> Joining:
         """Step 1: open the remote and bring the shop's document here. An address that cannot
@@ -433,13 +485,20 @@ class JoinService:
         """Step 2: the OTP and login services for the shop being joined."""
         return join_login(self.ctx, joining.remote, joining.prepared)
 
-    def finish(self, joining: Joining, session: Session, *,
-               progress: Progress | None = None) -> JoinResult:
+    def finish(
+        self, joining: Joining, session: Session, *, progress: Progress | None = None
+    ) -> JoinResult:
         """Step 3, with the session the login returned: the first sync (see
         :func:`first_sync`). Closes the remote."""
         try:
-            return first_sync(self.ctx, joining.remote, joining.prepared, session,
-                              url=joining.target.url, progress=progress)
+            return first_sync(
+                self.ctx,
+                joining.remote,
+                joining.prepared,
+                session,
+                url=joining.target.url,
+                progress=progress,
+            )
         finally:
             joining.remote.close()
 

@@ -61,9 +61,7 @@ DEFAULT_DIGITS: Final = 6
 DEFAULT_BCRYPT_ROUNDS: Final = 10
 MAX_SMS_TIMEOUT: Final = 8.0
 
-NOT_SET_UP: Final = (
-    "SMS is not set up: add the 2factor.in API key in Settings or use demo mode"
-)
+NOT_SET_UP: Final = "SMS is not set up: add the 2factor.in API key in Settings or use demo mode"
 EXPIRED: Final = "OTP expired — request a new one"
 TOO_MANY: Final = "Too many wrong attempts — request a new OTP"
 NONE_PENDING: Final = "No OTP was sent to this number — request one first"
@@ -106,8 +104,11 @@ class OtpRateError(ValidationError):
     """Too many OTPs for one phone within the hour (field ``otp``)."""
 
     def __init__(self, minutes_left: int):
-        super().__init__("otp", f"At most {MAX_SENDS_PER_HOUR} OTPs an hour can be sent to "
-                                f"this number: try again in {minutes_left} min")
+        super().__init__(
+            "otp",
+            f"At most {MAX_SENDS_PER_HOUR} OTPs an hour can be sent to "
+            f"this number: try again in {minutes_left} min",
+        )
         self.minutes_left = minutes_left
 
     def __reduce__(self) -> Any:
@@ -148,7 +149,8 @@ class LocalOtpSessions:
 
     def find(self, db: Any, phone: str, purpose: str) -> dict[str, Any] | None:
         found = (db or self._ctx.store.db).otpsessions.find_one(
-            {"phoneNumber": phone, "purpose": purpose})
+            {"phoneNumber": phone, "purpose": purpose}
+        )
         return dict(found) if found is not None else None
 
     def replace(self, phone: str, purpose: str, doc: dict[str, Any]) -> None:
@@ -159,9 +161,9 @@ class LocalOtpSessions:
             sent = db.counters.find_one({"_id": key}) or {}
             since = doc["createdAt"] - SEND_WINDOW
             recent = [t for t in sent.get("sentAt", []) if t > since]
-            db.counters.replace_one({"_id": key},
-                                    {"_id": key, "sentAt": [*recent, doc["createdAt"]]},
-                                    upsert=True)
+            db.counters.replace_one(
+                {"_id": key}, {"_id": key, "sentAt": [*recent, doc["createdAt"]]}, upsert=True
+            )
 
     def count_wrong(self, db: Any, session: Mapping[str, Any]) -> None:
         db.otpsessions.update_one({"_id": session["_id"]}, {"$inc": {"attempts": 1}})
@@ -312,8 +314,9 @@ class OtpService:
             otp_hash = bcrypt.hashpw(code.encode("ascii"), bcrypt.gensalt(self._rounds))
             if not settings.mock:
                 self._deliver(settings, phone_number, code)
-            doc = self._store_session(phone_number, purpose_name, otp_hash, len(code),
-                                      "mock" if settings.mock else "sms")
+            doc = self._store_session(
+                phone_number, purpose_name, otp_hash, len(code), "mock" if settings.mock else "sms"
+            )
         logger.info(
             "OTP for %s issued to %s (%s)",
             purpose_name,
@@ -338,8 +341,9 @@ class OtpService:
             return
         oldest = recent[-MAX_SENDS_PER_HOUR]
         wait = min(SEND_WINDOW, oldest + SEND_WINDOW - now)
-        logger.warning("OTP for %s refused: %d sent within the hour", mask_phone(phone),
-                       len(recent))
+        logger.warning(
+            "OTP for %s refused: %d sent within the hour", mask_phone(phone), len(recent)
+        )
         raise OtpRateError(max(1, math.ceil(wait.total_seconds() / 60)))
 
     def _check_cooldown(self, phone: str, purpose: str) -> None:
@@ -384,8 +388,9 @@ class OtpService:
 
     def pending(self, phone: object, purpose: object = "generic") -> OtpChallenge | None:
         """The OTP that can still be entered for this phone + purpose, if any."""
-        doc = self._sessions.find(None, v.phone(phone, "phoneNumber", check_plan=False),
-                                  v.otp_purpose(purpose))
+        doc = self._sessions.find(
+            None, v.phone(phone, "phoneNumber", check_plan=False), v.otp_purpose(purpose)
+        )
         if doc is None or self._ctx.now() >= doc["expiresAt"]:
             return None
         challenge = _challenge(doc)
@@ -421,7 +426,9 @@ class OtpService:
                     yield inner
         if refusal is not None:
             logger.info(
-                "OTP for %s refused for %s: %s", purpose_name, mask_phone(phone_number),
+                "OTP for %s refused for %s: %s",
+                purpose_name,
+                mask_phone(phone_number),
                 refusal.message,
             )
             raise refusal
@@ -438,14 +445,14 @@ class OtpService:
             return OtpError(TOO_MANY, retry=False, attempts_left=0)
         length = int(session.get("otpLength") or 0)
         if length and len(code) != length:
-            return OtpError(f"Enter the {length}-digit OTP", retry=True,
-                            attempts_left=MAX_ATTEMPTS - attempts)
+            return OtpError(
+                f"Enter the {length}-digit OTP", retry=True, attempts_left=MAX_ATTEMPTS - attempts
+            )
         try:
             matched = bcrypt.checkpw(code.encode("ascii"), session["otpHash"].encode("ascii"))
         except (ValueError, KeyError, AttributeError):
             logger.warning("OTP session %s has an unreadable hash", session.get("_id"))
-            return OtpError("This OTP can no longer be checked — request a new one",
-                            retry=False)
+            return OtpError("This OTP can no longer be checked — request a new one", retry=False)
         if matched:
             return None
         attempts += 1

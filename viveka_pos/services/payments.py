@@ -13,8 +13,9 @@ from .convert import paise_of, rupees
 from .ids import purchase_history_id
 
 
-def apply_payments(db: Any, invoice: dict[str, Any], now: Any, *,
-                   from_sync: bool = False) -> dict[str, Any]:
+def apply_payments(
+    db: Any, invoice: dict[str, Any], now: Any, *, from_sync: bool = False
+) -> dict[str, Any]:
     """Re-derive an invoice's paid amount and finalization from its payments.
 
     Call inside a unit of work. On first finalization the purchase history is created
@@ -28,7 +29,8 @@ def apply_payments(db: Any, invoice: dict[str, Any], now: Any, *,
     finalized = paid >= total or cancelled
     changes: dict[str, Any] = {}
     if paise_of(invoice.get("paidAmount")) != paid or type(invoice.get("paidAmount")) is not type(
-            rupees(paid)):
+        rupees(paid)
+    ):
         changes["paidAmount"] = rupees(paid)
     if bool(invoice.get("isFinalized")) != finalized:
         changes["isFinalized"] = finalized
@@ -40,8 +42,7 @@ def apply_payments(db: Any, invoice: dict[str, Any], now: Any, *,
     return invoice
 
 
-def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any, *,
-                             any_id: bool) -> None:
+def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any, *, any_id: bool) -> None:
     """``any_id``: the payments came from elsewhere (``from_sync``: a pull), so the spec's
     backend may have made the history already, under its own id; then none is added."""
     customer_id = invoice.get("clientCustomerId")
@@ -52,16 +53,18 @@ def _ensure_purchase_history(db: Any, invoice: dict[str, Any], now: Any, *,
         return
     if any_id and db.purchasehistories.find_one({"invoiceId": invoice["_id"]}) is not None:
         return
-    db.purchasehistories.insert_one({
-        "_id": history_id,
-        "clientId": invoice["clientId"],
-        "clientCustomerId": customer_id,
-        "clientCustomerPhone": invoice.get("clientCustomerPhone") or "",
-        "invoiceId": invoice["_id"],
-        "totalAmount": invoice.get("totalAmount", 0),
-        "purchasedAt": now,
-        "updatedAt": now,
-    })
+    db.purchasehistories.insert_one(
+        {
+            "_id": history_id,
+            "clientId": invoice["clientId"],
+            "clientCustomerId": customer_id,
+            "clientCustomerPhone": invoice.get("clientCustomerPhone") or "",
+            "invoiceId": invoice["_id"],
+            "totalAmount": invoice.get("totalAmount", 0),
+            "purchasedAt": now,
+            "updatedAt": now,
+        }
+    )
     customer = db.clientCustomers.find_one({"_id": customer_id})
     if customer is not None:
         last = customer.get("lastPurchaseAt")
@@ -91,11 +94,13 @@ class PaymentService:
         self.scope = scope
 
     def _invoice(self, invoice: Any) -> dict[str, Any]:
-        return self.scope.lookup("invoices", invoice, number_field="invoiceNumber",
-                                 id_field="invoiceId", what="invoice")
+        return self.scope.lookup(
+            "invoices", invoice, number_field="invoiceNumber", id_field="invoiceId", what="invoice"
+        )
 
-    def record(self, invoice: Any, amount: Any, *, method: Any = "cash",
-               note: Any = "") -> dict[str, Any]:
+    def record(
+        self, invoice: Any, amount: Any, *, method: Any = "cash", note: Any = ""
+    ) -> dict[str, Any]:
         """Take a payment against an invoice. Returns the invoice after it."""
         doc = self._invoice(invoice)
         paise = v.amount(amount, "amount", allow_zero=False)
@@ -112,17 +117,19 @@ class PaymentService:
             )
         now = self.scope.now()
         with self.scope.store.unit_of_work() as db:
-            db.payments.insert_one({
-                "_id": new_id(),
-                "clientId": self.scope.client_id,
-                "invoiceId": doc["_id"],
-                "amount": rupees(paise),
-                "method": method_name,
-                "note": note_text,
-                "paidAt": now,
-                "updatedAt": now,
-                "deviceId": self.scope.ctx.device_id,
-            })
+            db.payments.insert_one(
+                {
+                    "_id": new_id(),
+                    "clientId": self.scope.client_id,
+                    "invoiceId": doc["_id"],
+                    "amount": rupees(paise),
+                    "method": method_name,
+                    "note": note_text,
+                    "paidAt": now,
+                    "updatedAt": now,
+                    "deviceId": self.scope.ctx.device_id,
+                }
+            )
             fresh = db.invoices.find_one({"_id": doc["_id"]})
             if fresh is None:  # read back inside the same unit of work: cannot be gone
                 raise RuntimeError(f"invoice {doc['_id']} vanished while taking a payment")
@@ -130,5 +137,4 @@ class PaymentService:
 
     def for_invoice(self, invoice: Any) -> list[dict[str, Any]]:
         doc = self._invoice(invoice)
-        return list(self.scope.db.payments.find({"invoiceId": doc["_id"]},
-                                                sort=[("paidAt", 1)]))
+        return list(self.scope.db.payments.find({"invoiceId": doc["_id"]}, sort=[("paidAt", 1)]))

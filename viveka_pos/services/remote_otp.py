@@ -34,8 +34,11 @@ class RemoteOtpError(ValidationError):
     """The remote database could not be used to keep or check the OTP (field ``otp``)."""
 
     def __init__(self, masked_url: str, exc: BaseException):
-        super().__init__("otp", f"cannot check the OTP on the remote database {masked_url}: "
-                                f"{type(exc).__name__} — check the network and try again")
+        super().__init__(
+            "otp",
+            f"cannot check the OTP on the remote database {masked_url}: "
+            f"{type(exc).__name__} — check the network and try again",
+        )
 
 
 class RemoteOtpSessions:
@@ -59,10 +62,12 @@ class RemoteOtpSessions:
 
     def find(self, db: Any, phone: str, purpose: str) -> dict[str, Any] | None:
         coll = self._remote.collection(SESSIONS)
-        found = self._call(lambda: coll.find_one(self._scope(phoneNumber=phone,
-                                                             purpose=purpose)))
-        if found is None or not isinstance(found.get("expiresAt"), datetime) \
-                or not isinstance(found.get("createdAt"), datetime):
+        found = self._call(lambda: coll.find_one(self._scope(phoneNumber=phone, purpose=purpose)))
+        if (
+            found is None
+            or not isinstance(found.get("expiresAt"), datetime)
+            or not isinstance(found.get("createdAt"), datetime)
+        ):
             return None
         return dict(found)
 
@@ -73,20 +78,26 @@ class RemoteOtpSessions:
 
         def write() -> None:
             # The record of sends needs keeping for the cap's hour only: the server drops it.
-            sends.create_index("sentAt", expireAfterSeconds=SEND_RECORD_SECONDS,
-                               name="sentAt_ttl")
+            sends.create_index("sentAt", expireAfterSeconds=SEND_RECORD_SECONDS, name="sentAt_ttl")
             sessions.delete_many(self._scope(phoneNumber=phone, purpose=purpose))
             sessions.insert_one(stored)
-            sends.insert_one({"_id": ObjectId(), "clientId": self._client_id,
-                              "phoneNumber": phone, "sentAt": doc["createdAt"],
-                              "deviceId": self._device_id})
+            sends.insert_one(
+                {
+                    "_id": ObjectId(),
+                    "clientId": self._client_id,
+                    "phoneNumber": phone,
+                    "sentAt": doc["createdAt"],
+                    "deviceId": self._device_id,
+                }
+            )
 
         self._call(write)
 
     def count_wrong(self, db: Any, session: Mapping[str, Any]) -> None:
         coll = self._remote.collection(SESSIONS)
-        self._call(lambda: coll.update_one(self._scope(_id=session["_id"]),
-                                           {"$inc": {"attempts": 1}}))
+        self._call(
+            lambda: coll.update_one(self._scope(_id=session["_id"]), {"$inc": {"attempts": 1}})
+        )
 
     def consume(self, db: Any, session: dict[str, Any]) -> None:
         coll = self._remote.collection(SESSIONS)
@@ -94,7 +105,13 @@ class RemoteOtpSessions:
 
     def sends_since(self, phone: str, since: datetime) -> list[datetime]:
         coll = self._remote.collection(SENDS)
-        docs = self._call(lambda: list(coll.find(
-            self._scope(phoneNumber=phone, sentAt={"$gt": since}), {"sentAt": 1})))
-        return [d["sentAt"] for d in docs
-                if isinstance(d.get("sentAt"), datetime) and d["sentAt"] > since]
+        docs = self._call(
+            lambda: list(
+                coll.find(self._scope(phoneNumber=phone, sentAt={"$gt": since}), {"sentAt": 1})
+            )
+        )
+        return [
+            d["sentAt"]
+            for d in docs
+            if isinstance(d.get("sentAt"), datetime) and d["sentAt"] > since
+        ]

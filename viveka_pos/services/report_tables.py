@@ -124,24 +124,39 @@ def _iso(value: date | None) -> str | None:
 # ------------------------------------------------------------------------- day book
 def day_book(services: ShopServices, request: ReportRequest) -> BuiltReport:
     book = services.reports.day_book(_iso(request.date_from), _iso(request.date_to))
-    columns = [Column("Day", width=1.3), Column("Bills", "right", 0.6),
-               Column("Sales", "right", 1.3), Column("GST", "right", 1.1)]
+    columns = [
+        Column("Day", width=1.3),
+        Column("Bills", "right", 0.6),
+        Column("Sales", "right", 1.3),
+        Column("GST", "right", 1.1),
+    ]
     columns += [Column(METHOD_TITLES[m], "right", 1.1) for m in METHODS]
     columns += [Column("Collected", "right", 1.3), Column("Credit given", "right", 1.2)]
 
     def cells(row: Any, text: Callable[[int], str], first: str) -> list[str]:
-        return [first, str(row.bills), text(row.sales), text(row.tax),
-                *[text(row.collections.get(m, 0)) for m in METHODS],
-                text(row.collected), text(row.dues_created)]
+        return [
+            first,
+            str(row.bills),
+            text(row.sales),
+            text(row.tax),
+            *[text(row.collections.get(m, 0)) for m in METHODS],
+            text(row.collected),
+            text(row.dues_created),
+        ]
 
     rows = [cells(r, money, day(r.day)) for r in book.rows]
-    table = ReportTable("Day book", _period(request), columns, rows,
-                        cells(book.totals, money, "Total"))
+    table = ReportTable(
+        "Day book", _period(request), columns, rows, cells(book.totals, money, "Total")
+    )
     header = ["day", "bills", "sales", "gst", *METHODS, "collected", "credit_given"]
-    return BuiltReport(table, header, [cells(r, plain, r.day) for r in book.rows],
-                       f"{book.totals.bills} bill(s) · sales {money(book.totals.sales)} · "
-                       f"collected {money(book.totals.collected)}",
-                       cells(book.totals, plain, "total"))
+    return BuiltReport(
+        table,
+        header,
+        [cells(r, plain, r.day) for r in book.rows],
+        f"{book.totals.bills} bill(s) · sales {money(book.totals.sales)} · "
+        f"collected {money(book.totals.collected)}",
+        cells(book.totals, plain, "total"),
+    )
 
 
 # ------------------------------------------------------------------------- payments
@@ -150,65 +165,142 @@ def payments(services: ShopServices, request: ReportRequest) -> BuiltReport:
     period = (_iso(request.date_from), _iso(request.date_to), request.method or None)
     report = reports.payment_report(*period)
     zone = services.scope.settings().get("timeZone") or "Asia/Kolkata"
-    columns = [Column("When", width=1.5), Column("Invoice", width=1.3),
-               Column("Customer", width=1.6), Column("Phone", width=1.1),
-               Column("Method", width=0.7), Column("Amount", "right", 1.1),
-               Column("Note", width=1.4)]
+    columns = [
+        Column("When", width=1.5),
+        Column("Invoice", width=1.3),
+        Column("Customer", width=1.6),
+        Column("Phone", width=1.1),
+        Column("Method", width=0.7),
+        Column("Amount", "right", 1.1),
+        Column("Note", width=1.4),
+    ]
 
     def shown(rows: list[Any]) -> list[list[str]]:
-        return [[moment(r.paid_at, zone), r.invoice_number, r.customer_name, r.customer_phone,
-                 METHOD_TITLES.get(r.method, r.method), money(r.amount), r.note] for r in rows]
+        return [
+            [
+                moment(r.paid_at, zone),
+                r.invoice_number,
+                r.customer_name,
+                r.customer_phone,
+                METHOD_TITLES.get(r.method, r.method),
+                money(r.amount),
+                r.note,
+            ]
+            for r in rows
+        ]
 
     def plain_rows(rows: list[Any]) -> list[list[str]]:
-        return [[r.paid_at.isoformat() if r.paid_at else "", r.invoice_number,
-                 r.customer_name, r.customer_phone, r.method, plain(r.amount), r.note]
-                for r in rows]
+        return [
+            [
+                r.paid_at.isoformat() if r.paid_at else "",
+                r.invoice_number,
+                r.customer_name,
+                r.customer_phone,
+                r.method,
+                plain(r.amount),
+                r.note,
+            ]
+            for r in rows
+        ]
 
     def page(offset: int, limit: int) -> list[Any]:
         return reports.payment_rows(*period, offset=offset, limit=limit)
 
-    split = " · ".join(f"{METHOD_TITLES.get(m, m)} {money(a)}"
-                       for m, a in report.by_method.items() if a)
-    title = "Payments received" + (f" — {METHOD_TITLES.get(report.method, '')}"
-                                   if report.method else "")
-    table = ReportTable(title, _period(request), columns, shown(report.rows),
-                        ["Total", "", "", "", "", money(report.total), ""])
-    return BuiltReport(table, ["paid_at_utc", "invoice", "customer", "phone", "method",
-                               "amount", "note"], plain_rows(report.rows),
-                       f"{report.count} payment(s) · {money(report.total)}"
-                       + (f" ({split})" if split else ""),
-                       pages=ReportPages(report.count,
-                                         lambda o, n: shown(page(o, n)),
-                                         lambda o, n: plain_rows(page(o, n))))
+    split = " · ".join(
+        f"{METHOD_TITLES.get(m, m)} {money(a)}" for m, a in report.by_method.items() if a
+    )
+    title = "Payments received" + (
+        f" — {METHOD_TITLES.get(report.method, '')}" if report.method else ""
+    )
+    table = ReportTable(
+        title,
+        _period(request),
+        columns,
+        shown(report.rows),
+        ["Total", "", "", "", "", money(report.total), ""],
+    )
+    return BuiltReport(
+        table,
+        ["paid_at_utc", "invoice", "customer", "phone", "method", "amount", "note"],
+        plain_rows(report.rows),
+        f"{report.count} payment(s) · {money(report.total)}" + (f" ({split})" if split else ""),
+        pages=ReportPages(
+            report.count, lambda o, n: shown(page(o, n)), lambda o, n: plain_rows(page(o, n))
+        ),
+    )
 
 
 # ------------------------------------------------------------------------- pending
 def _who(row: Any) -> str:
     """The customer's name; a bill owed by nobody named (walk-in credit, which the app no
     longer allows, or a customer saved without a name) says so instead of a blank."""
-    return row.customer_name or ("Walk-in (no customer)" if not row.customer_phone
-                                 else "(no name)")
+    return row.customer_name or ("Walk-in (no customer)" if not row.customer_phone else "(no name)")
 
 
 def pending(services: ShopServices, request: ReportRequest) -> BuiltReport:
     report = services.reports.pending_invoices(request.customer or None)
-    columns = [Column("Invoice", width=1.3), Column("Date", width=1.0),
-               Column("Due", width=1.0), Column("Customer", width=1.6),
-               Column("Phone", width=1.1), Column("Total", "right", 1.1),
-               Column("Paid", "right", 1.1), Column("Balance", "right", 1.1),
-               Column("Days overdue", "right", 0.8)]
-    rows = [[r.invoice_number, day(r.invoice_date), day(r.due_date), _who(r),
-             r.customer_phone, money(r.total), money(r.paid), money(r.balance),
-             str(r.overdue_days) if r.overdue_days else ""] for r in report.rows]
-    table = ReportTable("Pending invoices (dues)", f"as of {day(services.scope.today())}",
-                        columns, rows, ["Total", "", "", "", "", "", "",
-                                        money(report.total_balance), ""])
-    csv_rows = [[r.invoice_number, r.invoice_date, r.due_date, r.customer_name,
-                 r.customer_phone, plain(r.total), plain(r.paid), plain(r.balance),
-                 str(r.overdue_days)] for r in report.rows]
-    return BuiltReport(table, ["invoice", "date", "due_date", "customer", "phone", "total",
-                               "paid", "balance", "overdue_days"], csv_rows,
-                       f"{report.count} unpaid invoice(s) · {money(report.total_balance)} due")
+    columns = [
+        Column("Invoice", width=1.3),
+        Column("Date", width=1.0),
+        Column("Due", width=1.0),
+        Column("Customer", width=1.6),
+        Column("Phone", width=1.1),
+        Column("Total", "right", 1.1),
+        Column("Paid", "right", 1.1),
+        Column("Balance", "right", 1.1),
+        Column("Days overdue", "right", 0.8),
+    ]
+    rows = [
+        [
+            r.invoice_number,
+            day(r.invoice_date),
+            day(r.due_date),
+            _who(r),
+            r.customer_phone,
+            money(r.total),
+            money(r.paid),
+            money(r.balance),
+            str(r.overdue_days) if r.overdue_days else "",
+        ]
+        for r in report.rows
+    ]
+    table = ReportTable(
+        "Pending invoices (dues)",
+        f"as of {day(services.scope.today())}",
+        columns,
+        rows,
+        ["Total", "", "", "", "", "", "", money(report.total_balance), ""],
+    )
+    csv_rows = [
+        [
+            r.invoice_number,
+            r.invoice_date,
+            r.due_date,
+            r.customer_name,
+            r.customer_phone,
+            plain(r.total),
+            plain(r.paid),
+            plain(r.balance),
+            str(r.overdue_days),
+        ]
+        for r in report.rows
+    ]
+    return BuiltReport(
+        table,
+        [
+            "invoice",
+            "date",
+            "due_date",
+            "customer",
+            "phone",
+            "total",
+            "paid",
+            "balance",
+            "overdue_days",
+        ],
+        csv_rows,
+        f"{report.count} unpaid invoice(s) · {money(report.total_balance)} due",
+    )
 
 
 # ----------------------------------------------------------------------------- GST
@@ -216,27 +308,50 @@ def _gst(services: ShopServices, request: ReportRequest, by_hsn: bool) -> BuiltR
     summary = services.reports.gst_summary(_iso(request.date_from), _iso(request.date_to))
     lines = summary.by_hsn if by_hsn else summary.by_rate
     lead = [Column("HSN", width=1.2)] if by_hsn else []
-    columns = [*lead, Column("GST rate", "right", 0.8), Column("Taxable value", "right", 1.3),
-               Column("CGST", "right", 1.1), Column("SGST", "right", 1.1),
-               Column("IGST", "right", 1.1), Column("Total tax", "right", 1.1)]
+    columns = [
+        *lead,
+        Column("GST rate", "right", 0.8),
+        Column("Taxable value", "right", 1.3),
+        Column("CGST", "right", 1.1),
+        Column("SGST", "right", 1.1),
+        Column("IGST", "right", 1.1),
+        Column("Total tax", "right", 1.1),
+    ]
 
     def cells(row: Any, text: Callable[[int], str]) -> list[str]:
         first = [row.hsn_code or "—"] if by_hsn else []
         rate = "" if row.gst_rate is None else f"{row.gst_rate}%"
-        return [*first, rate, text(row.taxable), text(row.cgst), text(row.sgst),
-                text(row.igst), text(row.total_tax)]
+        return [
+            *first,
+            rate,
+            text(row.taxable),
+            text(row.cgst),
+            text(row.sgst),
+            text(row.igst),
+            text(row.total_tax),
+        ]
 
     totals = cells(summary.totals, money)
     totals[0] = "Total"
     title = "GST summary by HSN" if by_hsn else "GST summary by rate"
-    table = ReportTable(title, _period(request), columns, [cells(r, money) for r in lines],
-                        totals)
-    header = [*(["hsn"] if by_hsn else []), "gst_rate", "taxable", "cgst", "sgst", "igst",
-              "total_tax"]
-    return BuiltReport(table, header, [cells(r, plain) for r in lines],
-                       f"{summary.invoices} invoice(s) · taxable "
-                       f"{money(summary.totals.taxable)} · tax "
-                       f"{money(summary.totals.total_tax)}")
+    table = ReportTable(title, _period(request), columns, [cells(r, money) for r in lines], totals)
+    header = [
+        *(["hsn"] if by_hsn else []),
+        "gst_rate",
+        "taxable",
+        "cgst",
+        "sgst",
+        "igst",
+        "total_tax",
+    ]
+    return BuiltReport(
+        table,
+        header,
+        [cells(r, plain) for r in lines],
+        f"{summary.invoices} invoice(s) · taxable "
+        f"{money(summary.totals.taxable)} · tax "
+        f"{money(summary.totals.total_tax)}",
+    )
 
 
 def gst_by_rate(services: ShopServices, request: ReportRequest) -> BuiltReport:
@@ -251,51 +366,118 @@ def gst_by_hsn(services: ShopServices, request: ReportRequest) -> BuiltReport:
 def stock(services: ShopServices, request: ReportRequest) -> BuiltReport:
     reports, low_first = services.reports, request.low_stock_first
     report = reports.stock_report(low_stock_first=low_first)
-    columns = [Column("Item", width=2.6), Column("Code", width=1.1), Column("Unit", width=0.6),
-               Column("Stock", "right", 0.8), Column("Low at", "right", 0.7),
-               Column("Price", "right", 1.0), Column("Value", "right", 1.2),
-               Column("", width=0.5)]
+    columns = [
+        Column("Item", width=2.6),
+        Column("Code", width=1.1),
+        Column("Unit", width=0.6),
+        Column("Stock", "right", 0.8),
+        Column("Low at", "right", 0.7),
+        Column("Price", "right", 1.0),
+        Column("Value", "right", 1.2),
+        Column("", width=0.5),
+    ]
 
     def shown(rows: list[Any]) -> list[list[str]]:
-        return [[r.name, r.code, r.unit, quantity(r.stock), quantity(r.low_stock_quantity),
-                 money(r.price), money(r.value), "LOW" if r.is_low else ""] for r in rows]
+        return [
+            [
+                r.name,
+                r.code,
+                r.unit,
+                quantity(r.stock),
+                quantity(r.low_stock_quantity),
+                money(r.price),
+                money(r.value),
+                "LOW" if r.is_low else "",
+            ]
+            for r in rows
+        ]
 
     def plain_rows(rows: list[Any]) -> list[list[str]]:
-        return [[r.name, r.code, r.unit, quantity(r.stock), quantity(r.low_stock_quantity),
-                 plain(r.price), plain(r.value), "yes" if r.is_low else "no"] for r in rows]
+        return [
+            [
+                r.name,
+                r.code,
+                r.unit,
+                quantity(r.stock),
+                quantity(r.low_stock_quantity),
+                plain(r.price),
+                plain(r.value),
+                "yes" if r.is_low else "no",
+            ]
+            for r in rows
+        ]
 
     def page(offset: int, limit: int) -> list[Any]:
         return reports.stock_rows(low_stock_first=low_first, offset=offset, limit=limit)
 
-    table = ReportTable("Stock", f"as of {day(services.scope.today())}", columns,
-                        shown(report.rows),
-                        ["Total", "", "", "", "", "", money(report.total_value), ""])
-    return BuiltReport(table, ["item", "code", "unit", "stock", "low_stock_quantity",
-                               "price", "value", "is_low"], plain_rows(report.rows),
-                       f"{report.items} item(s) · {report.low_stock_items} low on stock · "
-                       f"value at selling price {money(report.total_value)}",
-                       pages=ReportPages(report.items,
-                                         lambda o, n: shown(page(o, n)),
-                                         lambda o, n: plain_rows(page(o, n))))
+    table = ReportTable(
+        "Stock",
+        f"as of {day(services.scope.today())}",
+        columns,
+        shown(report.rows),
+        ["Total", "", "", "", "", "", money(report.total_value), ""],
+    )
+    return BuiltReport(
+        table,
+        ["item", "code", "unit", "stock", "low_stock_quantity", "price", "value", "is_low"],
+        plain_rows(report.rows),
+        f"{report.items} item(s) · {report.low_stock_items} low on stock · "
+        f"value at selling price {money(report.total_value)}",
+        pages=ReportPages(
+            report.items, lambda o, n: shown(page(o, n)), lambda o, n: plain_rows(page(o, n))
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- dealers
 def dealer_dues(services: ShopServices, request: ReportRequest) -> BuiltReport:
     report = services.reports.dealer_dues()
-    columns = [Column("Dealer", width=2.2), Column("Billed", "right", 1.1),
-               Column("Paid", "right", 1.1), Column("Owed", "right", 1.1),
-               Column("Advance", "right", 1.1), Column("Pending orders", "right", 0.8),
-               Column("Delivered, no bill", "right", 0.9)]
-    rows = [[r.name, money(r.billed), money(r.paid), money(r.due), money(r.advance),
-             str(r.pending_orders), str(r.unbilled_orders)] for r in report.rows]
-    table = ReportTable("Dealer dues", f"as of {day(services.scope.today())}", columns, rows,
-                        ["Total", "", "", money(report.total_due), money(report.total_advance),
-                         "", ""])
-    csv_rows = [[r.name, plain(r.billed), plain(r.paid), plain(r.due), plain(r.advance),
-                 str(r.pending_orders), str(r.unbilled_orders)] for r in report.rows]
-    return BuiltReport(table, ["dealer", "billed", "paid", "owed", "advance",
-                               "pending_orders", "unbilled_orders"], csv_rows,
-                       f"{len(rows)} dealer(s) · owed {money(report.total_due)}")
+    columns = [
+        Column("Dealer", width=2.2),
+        Column("Billed", "right", 1.1),
+        Column("Paid", "right", 1.1),
+        Column("Owed", "right", 1.1),
+        Column("Advance", "right", 1.1),
+        Column("Pending orders", "right", 0.8),
+        Column("Delivered, no bill", "right", 0.9),
+    ]
+    rows = [
+        [
+            r.name,
+            money(r.billed),
+            money(r.paid),
+            money(r.due),
+            money(r.advance),
+            str(r.pending_orders),
+            str(r.unbilled_orders),
+        ]
+        for r in report.rows
+    ]
+    table = ReportTable(
+        "Dealer dues",
+        f"as of {day(services.scope.today())}",
+        columns,
+        rows,
+        ["Total", "", "", money(report.total_due), money(report.total_advance), "", ""],
+    )
+    csv_rows = [
+        [
+            r.name,
+            plain(r.billed),
+            plain(r.paid),
+            plain(r.due),
+            plain(r.advance),
+            str(r.pending_orders),
+            str(r.unbilled_orders),
+        ]
+        for r in report.rows
+    ]
+    return BuiltReport(
+        table,
+        ["dealer", "billed", "paid", "owed", "advance", "pending_orders", "unbilled_orders"],
+        csv_rows,
+        f"{len(rows)} dealer(s) · owed {money(report.total_due)}",
+    )
 
 
 def _history_status(row: Any) -> str:
@@ -306,25 +488,66 @@ def _history_status(row: Any) -> str:
 
 def purchase_history(services: ShopServices, request: ReportRequest) -> BuiltReport:
     report = services.reports.purchase_history(request.customer)
-    columns = [Column("Invoice", width=1.3), Column("Date", width=1.0),
-               Column("Billed", "right", 1.1), Column("Returned", "right", 1.1),
-               Column("Net", "right", 1.1), Column("Paid", "right", 1.1),
-               Column("Balance", "right", 1.1), Column("Status", width=0.9)]
-    rows = [[r.invoice_number, day(r.invoice_date), money(r.total),
-             money(r.returned) if r.returned else "—", money(r.net), money(r.paid),
-             money(r.balance), _history_status(r)] for r in report.rows]
+    columns = [
+        Column("Invoice", width=1.3),
+        Column("Date", width=1.0),
+        Column("Billed", "right", 1.1),
+        Column("Returned", "right", 1.1),
+        Column("Net", "right", 1.1),
+        Column("Paid", "right", 1.1),
+        Column("Balance", "right", 1.1),
+        Column("Status", width=0.9),
+    ]
+    rows = [
+        [
+            r.invoice_number,
+            day(r.invoice_date),
+            money(r.total),
+            money(r.returned) if r.returned else "—",
+            money(r.net),
+            money(r.paid),
+            money(r.balance),
+            _history_status(r),
+        ]
+        for r in report.rows
+    ]
     who = " · ".join(part for part in (report.name, report.phone) if part)
-    table = ReportTable("Purchase history", who, columns, rows,
-                        ["Total", "", money(report.purchased + report.returned),
-                         money(report.returned), money(report.purchased), money(report.paid),
-                         money(report.due), ""])
-    csv_rows = [[r.invoice_number, r.invoice_date, plain(r.total), plain(r.returned),
-                 plain(r.net), plain(r.paid), plain(r.balance), _history_status(r).lower()]
-                for r in report.rows]
-    return BuiltReport(table, ["invoice", "date", "total", "returned", "net", "paid",
-                               "balance", "status"], csv_rows,
-                       f"{len(rows)} bill(s) · bought {money(report.purchased)} net of "
-                       f"returns · {money(report.due)} due")
+    table = ReportTable(
+        "Purchase history",
+        who,
+        columns,
+        rows,
+        [
+            "Total",
+            "",
+            money(report.purchased + report.returned),
+            money(report.returned),
+            money(report.purchased),
+            money(report.paid),
+            money(report.due),
+            "",
+        ],
+    )
+    csv_rows = [
+        [
+            r.invoice_number,
+            r.invoice_date,
+            plain(r.total),
+            plain(r.returned),
+            plain(r.net),
+            plain(r.paid),
+            plain(r.balance),
+            _history_status(r).lower(),
+        ]
+        for r in report.rows
+    ]
+    return BuiltReport(
+        table,
+        ["invoice", "date", "total", "returned", "net", "paid", "balance", "status"],
+        csv_rows,
+        f"{len(rows)} bill(s) · bought {money(report.purchased)} net of "
+        f"returns · {money(report.due)} due",
+    )
 
 
 REPORTS: tuple[ReportSpec, ...] = (

@@ -99,18 +99,27 @@ class ReturnService:
 
     # ---------------------------------------------------------------- reading
     def invoice(self, ref: Any) -> dict[str, Any]:
-        return self.scope.lookup("invoices", ref, number_field="invoiceNumber",
-                                 id_field="invoiceId", what="invoice")
+        return self.scope.lookup(
+            "invoices", ref, number_field="invoiceNumber", id_field="invoiceId", what="invoice"
+        )
 
     def get(self, ref: Any) -> dict[str, Any]:
         """A credit note of this shop by id, document or number."""
-        return self.scope.lookup("creditnotes", ref, number_field="creditNoteNumber",
-                                 id_field="creditNoteId", what="credit note")
+        return self.scope.lookup(
+            "creditnotes",
+            ref,
+            number_field="creditNoteNumber",
+            id_field="creditNoteId",
+            what="credit note",
+        )
 
     def for_invoice(self, invoice: Any) -> list[dict[str, Any]]:
         doc = self.invoice(invoice)
-        notes = [n for n in self.scope.db.creditnotes.find({"invoiceId": doc["_id"]})
-                 if n.get("clientId") == self.scope.client_id]
+        notes = [
+            n
+            for n in self.scope.db.creditnotes.find({"invoiceId": doc["_id"]})
+            if n.get("clientId") == self.scope.client_id
+        ]
         return sorted(notes, key=lambda n: (n.get("generatedAt"), n.get("creditNoteNumber")))
 
     def returnable(self, invoice: Any) -> list[ReturnableLine]:
@@ -118,9 +127,14 @@ class ReturnService:
         doc = self.invoice(invoice)
         returned = self._returned(self.for_invoice(doc))
         return [
-            ReturnableLine(index, str(p.get("itemCode") or ""), str(p.get("itemName") or ""),
-                           str(p.get("unit") or "nos"), quantity_of(p.get("quantity")),
-                           returned.get(index, Decimal(0)))
+            ReturnableLine(
+                index,
+                str(p.get("itemCode") or ""),
+                str(p.get("itemName") or ""),
+                str(p.get("unit") or "nos"),
+                quantity_of(p.get("quantity")),
+                returned.get(index, Decimal(0)),
+            )
             for index, p in enumerate(doc.get("products") or [])
         ]
 
@@ -131,8 +145,9 @@ class ReturnService:
             by_series[str(doc.get("series"))].append(doc)
         problems: list[str] = []
         for series in sorted(by_series):
-            docs = sorted(by_series[series],
-                          key=lambda d: (d.get("financialYear", ""), d.get("sequence", 0)))
+            docs = sorted(
+                by_series[series], key=lambda d: (d.get("financialYear", ""), d.get("sequence", 0))
+            )
             problems.extend(verify_chain(docs, kind=CREDIT_NOTES))
         return problems
 
@@ -151,8 +166,9 @@ class ReturnService:
         lines = self.returnable(invoice)
         wanted: dict[int, Decimal] = {}
         for code, raw in quantities.items():
-            matches = [line for line in lines
-                       if line.item_code.casefold() == str(code).strip().casefold()]
+            matches = [
+                line for line in lines if line.item_code.casefold() == str(code).strip().casefold()
+            ]
             if not matches:
                 number = self.invoice(invoice)["invoiceNumber"]
                 raise ValidationError("itemCode", f"{code!r} is not on invoice {number}")
@@ -164,8 +180,9 @@ class ReturnService:
                     qty -= take
         return wanted
 
-    def preview(self, invoice: Any, lines: Mapping[int, Any], *,
-                refund: Any = None) -> ReturnPreview:
+    def preview(
+        self, invoice: Any, lines: Mapping[int, Any], *, refund: Any = None
+    ) -> ReturnPreview:
         """The credit note ``create`` would make now, and how it would be settled; nothing
         is saved. Raises the same ValidationErrors."""
         doc = self.invoice(invoice)
@@ -176,9 +193,15 @@ class ReturnService:
         taxable = sum(paise_of(line["taxableValue"]) for line in products)
         total = sum(paise_of(line["lineTotal"]) for line in products)
         paid_out, shares = self._settle(total, self._open_dues(self.scope.db, doc), refund)
-        return ReturnPreview(products, taxable, total - taxable, total, paid_out,
-                             sum(amount for _, amount in shares),
-                             [(str(d["invoiceNumber"]), amount) for d, amount in shares])
+        return ReturnPreview(
+            products,
+            taxable,
+            total - taxable,
+            total,
+            paid_out,
+            sum(amount for _, amount in shares),
+            [(str(d["invoiceNumber"]), amount) for d, amount in shares],
+        )
 
     def _open_dues(self, db: Any, invoice: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
         """(invoice, balance) the credit may be set against: this invoice, then the
@@ -186,15 +209,21 @@ class ReturnService:
         dues = [(invoice, self._balance(invoice))]
         customer = invoice.get("clientCustomerId")
         if customer is not None:
-            others = [d for d in db.invoices.find({"clientCustomerId": customer})
-                      if d.get("clientId") == self.scope.client_id and d["_id"] != invoice["_id"]
-                      and not d.get("isFinalized") and not d.get("isCancelled")]
+            others = [
+                d
+                for d in db.invoices.find({"clientCustomerId": customer})
+                if d.get("clientId") == self.scope.client_id
+                and d["_id"] != invoice["_id"]
+                and not d.get("isFinalized")
+                and not d.get("isCancelled")
+            ]
             others.sort(key=lambda d: (d.get("generatedAt"), str(d.get("invoiceNumber"))))
             dues += [(d, self._balance(d)) for d in others]
         return [(d, due) for d, due in dues if due > 0]
 
-    def _settle(self, total: int, dues: list[tuple[dict[str, Any], int]],
-                refund: Any) -> tuple[int, list[tuple[dict[str, Any], int]]]:
+    def _settle(
+        self, total: int, dues: list[tuple[dict[str, Any], int]], refund: Any
+    ) -> tuple[int, list[tuple[dict[str, Any], int]]]:
         """(paid out, [(invoice, paise set against its dues)]) of a credit worth ``total``."""
         paid_out, adjusted = self._refund_split(total, sum(due for _, due in dues), refund)
         shares = []
@@ -209,8 +238,15 @@ class ReturnService:
     def _balance(invoice: dict[str, Any]) -> int:
         return max(0, paise_of(invoice.get("totalAmount")) - paise_of(invoice.get("paidAmount")))
 
-    def create(self, invoice: Any, lines: Mapping[int, Any], *, refund: Any = None,
-               method: Any = "cash", reason: Any = "") -> dict[str, Any]:
+    def create(
+        self,
+        invoice: Any,
+        lines: Mapping[int, Any],
+        *,
+        refund: Any = None,
+        method: Any = "cash",
+        reason: Any = "",
+    ) -> dict[str, Any]:
         """Take back ``lines`` ({invoice line index: quantity}) of an invoice.
 
         ``refund`` is what is paid out to the customer; by default whatever the customer's
@@ -234,55 +270,77 @@ class ReturnService:
             total = sum(paise_of(line["lineTotal"]) for line in products)
             refund_paise, shares = self._settle(total, self._open_dues(db, fresh), refund)
             slot = next_slot(db, self.scope.client_id, CREDIT_NOTE_SERIES, series, fy)
-            note = self._note_doc(fresh, products, slot.number, series, fy, slot.sequence,
-                                  today, now, reason_text)
+            note = self._note_doc(
+                fresh, products, slot.number, series, fy, slot.sequence, today, now, reason_text
+            )
             note["refundAmount"] = rupees(refund_paise)
             note["refundMethod"] = method_name if refund_paise else ""
             note["adjustedAmount"] = rupees(sum(amount for _, amount in shares))
-            note["adjustments"] = [{"invoiceId": d["_id"], "invoiceNumber": d["invoiceNumber"],
-                                    "amount": rupees(amount)} for d, amount in shares]
+            note["adjustments"] = [
+                {
+                    "invoiceId": d["_id"],
+                    "invoiceNumber": d["invoiceNumber"],
+                    "amount": rupees(amount),
+                }
+                for d, amount in shares
+            ]
             seal_and_insert(db, CREDIT_NOTE_SERIES, slot, note)
             for line in products:
                 self._restock(db, line, note["_id"], "return", "creditnotes")
             for target, amount in shares:
-                db.payments.insert_one({
-                    "_id": new_id(),
-                    "clientId": self.scope.client_id,
-                    "invoiceId": target["_id"],
-                    "amount": rupees(amount),
-                    "method": "other",
-                    "note": f"Set against credit note {slot.number}",
-                    "paidAt": now,
-                    "updatedAt": now,
-                    "deviceId": self.scope.ctx.device_id,
-                    "creditNoteId": note["_id"],
-                })
+                db.payments.insert_one(
+                    {
+                        "_id": new_id(),
+                        "clientId": self.scope.client_id,
+                        "invoiceId": target["_id"],
+                        "amount": rupees(amount),
+                        "method": "other",
+                        "note": f"Set against credit note {slot.number}",
+                        "paidAt": now,
+                        "updatedAt": now,
+                        "deviceId": self.scope.ctx.device_id,
+                        "creditNoteId": note["_id"],
+                    }
+                )
                 apply_payments(db, target, now)
         return self.get(note["_id"])
 
     def _check_returnable(self, invoice: dict[str, Any]) -> None:
         number = invoice.get("invoiceNumber")
         if invoice.get("isCancelled"):
-            raise ValidationError("invoiceNumber",
-                                  f"invoice {number} is cancelled: nothing can be returned on it")
+            raise ValidationError(
+                "invoiceNumber", f"invoice {number} is cancelled: nothing can be returned on it"
+            )
         day = v.parse_date(invoice.get("invoiceDate"), "invoiceDate")
         deadline = credit_note_deadline(day)
         if self.scope.today() > deadline:
             raise ValidationError(
-                "invoiceDate", f"invoice {number} is of {day:%d %b %Y}: a credit note for it "
-                f"could be issued only until {deadline:%d %b %Y} (Sec. 34 CGST Act)")
+                "invoiceDate",
+                f"invoice {number} is of {day:%d %b %Y}: a credit note for it "
+                f"could be issued only until {deadline:%d %b %Y} (Sec. 34 CGST Act)",
+            )
 
-    def _credit_lines(self, invoice: dict[str, Any],
-                      lines: Mapping[int, Any]) -> list[dict[str, Any]]:
+    def _credit_lines(
+        self, invoice: dict[str, Any], lines: Mapping[int, Any]
+    ) -> list[dict[str, Any]]:
         products = invoice.get("products") or []
-        returned = self._returned([n for n in self.scope.db.creditnotes.find(
-            {"invoiceId": invoice["_id"]}) if n.get("clientId") == self.scope.client_id])
+        returned = self._returned(
+            [
+                n
+                for n in self.scope.db.creditnotes.find({"invoiceId": invoice["_id"]})
+                if n.get("clientId") == self.scope.client_id
+            ]
+        )
         result = []
         for index in sorted(lines):
-            if isinstance(index, bool) or not isinstance(index, int) or not (
-                    0 <= index < len(products)):
-                raise ValidationError("invoiceLine",
-                                      f"invoice {invoice['invoiceNumber']} has no line {index}")
+            if (
+                isinstance(index, bool)
+                or not isinstance(index, int)
+                or not (0 <= index < len(products))
+            ):
+                raise ValidationError(
+                    "invoiceLine", f"invoice {invoice['invoiceNumber']} has no line {index}"
+                )
             product = products[index]
             qty = v.quantity(lines[index], product.get("unit") or "nos", "quantity")
             sold = quantity_of(product.get("quantity"))
@@ -291,25 +349,28 @@ class ReturnService:
                 raise ValidationError(
                     "quantity",
                     f"{product.get('itemName')}: only {_fmt(sold - before)} left to return "
-                    f"({_fmt(sold)} sold, {_fmt(before)} returned already), not {_fmt(qty)}")
+                    f"({_fmt(sold)} sold, {_fmt(before)} returned already), not {_fmt(qty)}",
+                )
             amounts = {
                 key: _share(paise_of(product.get(key)), before + qty, sold)
                 - _share(paise_of(product.get(key)), before, sold)
                 for key in _LINE_AMOUNTS
             }
-            result.append({
-                "invoiceLine": index,
-                "productId": product.get("productId"),
-                "itemName": product.get("itemName", ""),
-                "itemCode": product.get("itemCode", ""),
-                "hsnCode": product.get("hsnCode", ""),
-                "gstRate": stored_rate(rate_of(product.get("gstRate"))),
-                "unit": product.get("unit") or "nos",
-                "quantity": stored_quantity(qty),
-                "costPerUnit": product.get("costPerUnit", 0),
-                **{key: rupees(value) for key, value in amounts.items()},
-                "lineTotal": rupees(sum(amounts.values())),
-            })
+            result.append(
+                {
+                    "invoiceLine": index,
+                    "productId": product.get("productId"),
+                    "itemName": product.get("itemName", ""),
+                    "itemCode": product.get("itemCode", ""),
+                    "hsnCode": product.get("hsnCode", ""),
+                    "gstRate": stored_rate(rate_of(product.get("gstRate"))),
+                    "unit": product.get("unit") or "nos",
+                    "quantity": stored_quantity(qty),
+                    "costPerUnit": product.get("costPerUnit", 0),
+                    **{key: rupees(value) for key, value in amounts.items()},
+                    "lineTotal": rupees(sum(amounts.values())),
+                }
+            )
         return result
 
     @staticmethod
@@ -321,18 +382,31 @@ class ReturnService:
             return total - adjusted, adjusted
         paid_out = v.amount(refund, "refundAmount")
         if paid_out > total:
-            raise ValidationError("refundAmount", f"{format_inr(paid_out)} is more than the "
-                                  f"credit note's value {format_inr(total)}")
+            raise ValidationError(
+                "refundAmount",
+                f"{format_inr(paid_out)} is more than the credit note's value {format_inr(total)}",
+            )
         adjusted = total - paid_out
         if adjusted > balance:
             raise ValidationError(
-                "refundAmount", f"refund at least {format_inr(total - balance)}: only "
-                f"{format_inr(balance)} is due from the customer to set the rest against")
+                "refundAmount",
+                f"refund at least {format_inr(total - balance)}: only "
+                f"{format_inr(balance)} is due from the customer to set the rest against",
+            )
         return paid_out, adjusted
 
-    def _note_doc(self, invoice: dict[str, Any], products: list[dict[str, Any]], number: str,
-                  series: str, fy: str, seq: int, today: date, now: Any,
-                  reason: str) -> dict[str, Any]:
+    def _note_doc(
+        self,
+        invoice: dict[str, Any],
+        products: list[dict[str, Any]],
+        number: str,
+        series: str,
+        fy: str,
+        seq: int,
+        today: date,
+        now: Any,
+        reason: str,
+    ) -> dict[str, Any]:
         summary: dict[tuple[str, Any], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         for line in products:
             row = summary[(line["hsnCode"], rate_of(line["gstRate"]))]
@@ -341,9 +415,19 @@ class ReturnService:
         totals = [sum(paise_of(line[key]) for line in products) for key in _LINE_AMOUNTS]
         taxable, cgst, sgst, igst = totals
         amount = taxable + cgst + sgst + igst
-        copied = ("clientCustomerId", "clientCustomerName", "clientCustomerPhone",
-                  "customerGstin", "customerAddress", "customerState", "supplyType",
-                  "shopStateCode", "placeOfSupply", "placeOfSupplyName", "pricesIncludeTax")
+        copied = (
+            "clientCustomerId",
+            "clientCustomerName",
+            "clientCustomerPhone",
+            "customerGstin",
+            "customerAddress",
+            "customerState",
+            "supplyType",
+            "shopStateCode",
+            "placeOfSupply",
+            "placeOfSupplyName",
+            "pricesIncludeTax",
+        )
         return {
             "_id": new_id(),
             "clientId": self.scope.client_id,
@@ -363,8 +447,14 @@ class ReturnService:
             "totalTax": rupees(cgst + sgst + igst),
             "totalAmount": rupees(amount),
             "taxSummary": [
-                {"hsnCode": hsn, "gstRate": stored_rate(rate), "taxableValue": rupees(row[0]),
-                 "cgst": rupees(row[1]), "sgst": rupees(row[2]), "igst": rupees(row[3])}
+                {
+                    "hsnCode": hsn,
+                    "gstRate": stored_rate(rate),
+                    "taxableValue": rupees(row[0]),
+                    "cgst": rupees(row[1]),
+                    "sgst": rupees(row[2]),
+                    "igst": rupees(row[3]),
+                }
                 for (hsn, rate), row in sorted(summary.items())
             ],
             "amountInWords": amount_in_words(amount),
@@ -376,19 +466,31 @@ class ReturnService:
             "sequence": seq,
         }
 
-    def _restock(self, db: Any, line: dict[str, Any], ref_id: Any, reason: str,
-                 ref_collection: str) -> None:
+    def _restock(
+        self, db: Any, line: dict[str, Any], ref_id: Any, reason: str, ref_collection: str
+    ) -> None:
         """Goods back on the shelf; an item since removed from the catalogue has no stock."""
-        item = db.items.find_one({"_id": line.get("productId")}) if line.get(
-            "productId") is not None else None
+        item = (
+            db.items.find_one({"_id": line.get("productId")})
+            if line.get("productId") is not None
+            else None
+        )
         if item is None:
             return
-        record_movement(self.scope, item, quantity_of(line.get("quantity")), reason,
-                        ref_collection=ref_collection, ref_id=ref_id, allow_negative=True)
+        record_movement(
+            self.scope,
+            item,
+            quantity_of(line.get("quantity")),
+            reason,
+            ref_collection=ref_collection,
+            ref_id=ref_id,
+            allow_negative=True,
+        )
 
     # ---------------------------------------------------------------- cancelling
-    def cancel(self, invoice: Any, *, reason: Any, refund: bool = False,
-               refund_method: Any = "cash") -> dict[str, Any]:
+    def cancel(
+        self, invoice: Any, *, reason: Any, refund: bool = False, refund_method: Any = "cash"
+    ) -> dict[str, Any]:
         """Cancel a bill of today with no return on it; its number stays, marked cancelled.
 
         A bill that was (partly) paid is cancelled only with ``refund``: everything paid on
@@ -406,20 +508,31 @@ class ReturnService:
                 raise ValidationError("invoiceNumber", f"invoice {number} is already cancelled")
             if fresh.get("invoiceDate") != self.scope.today().isoformat():
                 raise ValidationError(
-                    "invoiceDate", f"invoice {number} is of {fresh.get('invoiceDate')}: only a "
-                    "bill of today can be cancelled; take the goods back as a return instead")
+                    "invoiceDate",
+                    f"invoice {number} is of {fresh.get('invoiceDate')}: only a "
+                    "bill of today can be cancelled; take the goods back as a return instead",
+                )
             if db.creditnotes.find_one({"invoiceId": fresh["_id"]}) is not None:
-                raise ValidationError("invoiceNumber", f"invoice {number} has a return "
-                                      "(credit note) against it and cannot be cancelled")
+                raise ValidationError(
+                    "invoiceNumber",
+                    f"invoice {number} has a return "
+                    "(credit note) against it and cannot be cancelled",
+                )
             paid = paise_of(fresh.get("paidAmount"))
             if paid and not refund:
                 raise ValidationError(
-                    "refund", f"{format_inr(paid)} was paid on invoice {number}: cancel it "
-                    "only together with the refund of all of it")
+                    "refund",
+                    f"{format_inr(paid)} was paid on invoice {number}: cancel it "
+                    "only together with the refund of all of it",
+                )
             now = self.scope.now()
-            mark = {"isCancelled": True, "cancelledAt": now, "cancelReason": reason_text,
-                    "cancelRefund": rupees(paid), "cancelRefundMethod": method_name if paid
-                    else ""}
+            mark = {
+                "isCancelled": True,
+                "cancelledAt": now,
+                "cancelReason": reason_text,
+                "cancelRefund": rupees(paid),
+                "cancelRefundMethod": method_name if paid else "",
+            }
             db.invoices.update_one({"_id": fresh["_id"]}, {"$set": mark})
             cancelled = {**fresh, **mark}
             for product in cancelled.get("products") or []:

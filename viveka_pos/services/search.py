@@ -84,8 +84,11 @@ class ItemSearchIndex:
             return chosen
         if not any(len(part) >= 3 for part in parts):
             return chosen  # one or two letters inside words would match nearly everything
-        take(key for key, words in search.matching(client, parts, inside=True)
-             if all(_inside_a_word(part, words.split()) for part in parts))
+        take(
+            key
+            for key, words in search.matching(client, parts, inside=True)
+            if all(_inside_a_word(part, words.split()) for part in parts)
+        )
         return chosen
 
 
@@ -94,5 +97,4 @@ def _inside_a_word(part: str, words: list[str]) -> bool:
     the start of a word)."""
     if len(part) < 3:
         return any(word.startswith(part) for word in words)
-    return any(part in word if not word.isdigit() else word.startswith(part)
-               for word in words)
+    return any(part in word if not word.isdigit() else word.startswith(part) for word in words)

@@ -28,10 +28,10 @@ class SeriesKind:
     format: Callable[[str, str, int], str]
 
 
-INVOICE_SERIES = SeriesKind("invoices", "invoiceNumber", "invoice", "chain",
-                            format_invoice_number)
-CREDIT_NOTE_SERIES = SeriesKind("creditnotes", "creditNoteNumber", "creditnote",
-                                "creditnote-chain", format_credit_note_number)
+INVOICE_SERIES = SeriesKind("invoices", "invoiceNumber", "invoice", "chain", format_invoice_number)
+CREDIT_NOTE_SERIES = SeriesKind(
+    "creditnotes", "creditNoteNumber", "creditnote", "creditnote-chain", format_credit_note_number
+)
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,9 @@ def next_slot(db: Any, client_id: Any, kind: SeriesKind, series: str, fy: str) -
     """
     counter = db.counters.find_one({"_id": f"{kind.counter}:{series}:{fy}"}) or {}
     seq = int(counter.get("next", 1))
-    while db[kind.collection].find_one({"clientId": client_id,
-                                        kind.number_field: kind.format(series, fy, seq)}):
+    while db[kind.collection].find_one(
+        {"clientId": client_id, kind.number_field: kind.format(series, fy, seq)}
+    ):
         seq += 1
     number = check_invoice_number(kind.format(series, fy, seq))
     chain = db.counters.find_one({"_id": f"{kind.chain}:{series}"}) or {}
@@ -67,8 +68,12 @@ def seal_and_insert(db: Any, kind: SeriesKind, slot: Slot, doc: dict[str, Any]) 
     doc["hash"] = invoice_hash(doc, slot.prev_hash)
     db[kind.collection].insert_one(doc)
     counter_id = f"{kind.counter}:{slot.series}:{slot.financial_year}"
-    db.counters.replace_one({"_id": counter_id}, {"_id": counter_id, "next": slot.sequence + 1},
-                            upsert=True)
+    db.counters.replace_one(
+        {"_id": counter_id}, {"_id": counter_id, "next": slot.sequence + 1}, upsert=True
+    )
     chain_id = f"{kind.chain}:{slot.series}"
-    db.counters.replace_one({"_id": chain_id}, {"_id": chain_id, "lastHash": doc["hash"],
-                                                "lastNumber": slot.number}, upsert=True)
+    db.counters.replace_one(
+        {"_id": chain_id},
+        {"_id": chain_id, "lastHash": doc["hash"], "lastNumber": slot.number},
+        upsert=True,
+    )

@@ -16,8 +16,16 @@ DEFAULT_TERMS = (
     "Goods once sold will be exchanged only with the bill. Subject to local jurisdiction."
 )
 
-PROFILE_FIELDS = ("ownerName", "businessName", "shopName", "location", "city", "state", "gstin",
-                  "profileUrl")
+PROFILE_FIELDS = (
+    "ownerName",
+    "businessName",
+    "shopName",
+    "location",
+    "city",
+    "state",
+    "gstin",
+    "profileUrl",
+)
 
 
 def default_settings() -> dict[str, Any]:
@@ -35,8 +43,12 @@ def default_settings() -> dict[str, Any]:
     }
 
 
-_PYTHON_NAMES = {"owner_name": "ownerName", "business_name": "businessName",
-                 "shop_name": "shopName", "profile_url": "profileUrl"}
+_PYTHON_NAMES = {
+    "owner_name": "ownerName",
+    "business_name": "businessName",
+    "shop_name": "shopName",
+    "profile_url": "profileUrl",
+}
 
 
 def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
@@ -116,12 +128,18 @@ class ShopService:
     def _db(self) -> Any:
         return self.ctx.store.db
 
-    def register(self, *, phone: Any, owner_name: Any, business_name: Any,
-                 settings: dict[str, Any] | None = None, **profile: Any) -> dict[str, Any]:
+    def register(
+        self,
+        *,
+        phone: Any,
+        owner_name: Any,
+        business_name: Any,
+        settings: dict[str, Any] | None = None,
+        **profile: Any,
+    ) -> dict[str, Any]:
         """Create the shop. The phone number is its identity and can never change."""
         phone_number = v.phone(phone, "phoneNumber")
-        clean = _clean_profile({"ownerName": owner_name, "businessName": business_name,
-                                **profile})
+        clean = _clean_profile({"ownerName": owner_name, "businessName": business_name, **profile})
         merged_settings = {**default_settings(), **_clean_settings(settings or {})}
         _derive_state_code(clean, merged_settings)
         doc = {
@@ -158,7 +176,8 @@ class ShopService:
 
     def find_by_phone(self, phone: Any) -> dict[str, Any] | None:
         return self._db.clients.find_one(
-            {"phoneNumber": v.phone(phone, "phoneNumber", check_plan=False)})
+            {"phoneNumber": v.phone(phone, "phoneNumber", check_plan=False)}
+        )
 
     def local_shop(self) -> dict[str, Any] | None:
         """The shop kept on this computer (the first registered one), if any."""
@@ -177,8 +196,10 @@ class ShopService:
             if not settings["stateCode"]:
                 settings["stateCode"] = (shop.get("clientSettings") or {}).get("stateCode", "")
         with self.ctx.store.unit_of_work() as db:
-            db.clients.update_one({"_id": shop["_id"]}, {"$set": {
-                **clean, "clientSettings": settings, "updatedAt": self.ctx.now()}})
+            db.clients.update_one(
+                {"_id": shop["_id"]},
+                {"$set": {**clean, "clientSettings": settings, "updatedAt": self.ctx.now()}},
+            )
         return self.get(shop["_id"])
 
     def update_settings(self, client_id: Any, **values: Any) -> dict[str, Any]:
@@ -186,18 +207,24 @@ class ShopService:
         clean = _clean_settings(values)
         settings = {**default_settings(), **(shop.get("clientSettings") or {}), **clean}
         with self.ctx.store.unit_of_work() as db:
-            db.clients.update_one({"_id": shop["_id"]}, {"$set": {
-                "clientSettings": settings, "updatedAt": self.ctx.now()}})
+            db.clients.update_one(
+                {"_id": shop["_id"]},
+                {"$set": {"clientSettings": settings, "updatedAt": self.ctx.now()}},
+            )
         return self.get(shop["_id"])
 
     def set_active(self, client_id: Any, active: bool) -> dict[str, Any]:
         shop = self.get(client_id)
         with self.ctx.store.unit_of_work() as db:
-            db.clients.update_one({"_id": shop["_id"]}, {"$set": {
-                "isActive": bool(active), "updatedAt": self.ctx.now()}})
+            db.clients.update_one(
+                {"_id": shop["_id"]},
+                {"$set": {"isActive": bool(active), "updatedAt": self.ctx.now()}},
+            )
         return self.get(shop["_id"])
 
     def record_login(self, client_id: Any) -> None:
         with self.ctx.store.unit_of_work() as db:
-            db.clients.update_one({"_id": v.object_id(client_id, "clientId")},
-                                  {"$set": {"lastLoginAt": self.ctx.now()}})
+            db.clients.update_one(
+                {"_id": v.object_id(client_id, "clientId")},
+                {"$set": {"lastLoginAt": self.ctx.now()}},
+            )

@@ -31,24 +31,34 @@ def ensure_opening(scope: ShopScope, item: dict[str, Any]) -> None:
     if scope.db.stockmovements.find_one({"_id": movement_id}) is not None:
         return
     now = scope.now()
-    scope.db.stockmovements.insert_one({
-        "_id": movement_id,
-        "clientId": scope.client_id,
-        "itemId": item["_id"],
-        "quantity": stored_quantity(quantity_of(item.get("stock"))),
-        "reason": "opening",
-        "refCollection": "",
-        "refId": None,
-        "note": "",
-        "createdAt": now,
-        "updatedAt": now,
-        "deviceId": scope.ctx.device_id,
-    })
+    scope.db.stockmovements.insert_one(
+        {
+            "_id": movement_id,
+            "clientId": scope.client_id,
+            "itemId": item["_id"],
+            "quantity": stored_quantity(quantity_of(item.get("stock"))),
+            "reason": "opening",
+            "refCollection": "",
+            "refId": None,
+            "note": "",
+            "createdAt": now,
+            "updatedAt": now,
+            "deviceId": scope.ctx.device_id,
+        }
+    )
 
 
-def record_movement(scope: ShopScope, item: dict[str, Any], delta: Decimal, reason: str, *,
-                    ref_collection: str = "", ref_id: Any = None, note: str = "",
-                    allow_negative: bool | None = None) -> dict[str, Any]:
+def record_movement(
+    scope: ShopScope,
+    item: dict[str, Any],
+    delta: Decimal,
+    reason: str,
+    *,
+    ref_collection: str = "",
+    ref_id: Any = None,
+    note: str = "",
+    allow_negative: bool | None = None,
+) -> dict[str, Any]:
     """Append a movement and update the item's cached stock. Call inside a unit of work."""
     if reason not in REASONS:
         raise ValidationError("reason", f"must be one of {', '.join(REASONS)}")
@@ -79,8 +89,9 @@ def record_movement(scope: ShopScope, item: dict[str, Any], delta: Decimal, reas
     }
     db = scope.db
     db.stockmovements.insert_one(movement)
-    db.items.update_one({"_id": item["_id"]}, {"$set": {
-        "stock": stored_quantity(new_stock), "updatedAt": now}})
+    db.items.update_one(
+        {"_id": item["_id"]}, {"$set": {"stock": stored_quantity(new_stock), "updatedAt": now}}
+    )
     return movement
 
 
@@ -94,11 +105,15 @@ def recompute_item_stock(store: Store, item_id: Any) -> bool:
     """
     with store.unit_of_work() as db:
         item = db.items.find_one({"_id": item_id})
-        if item is None or db.stockmovements.find_one(
-                {"_id": opening_movement_id(item_id)}) is None:
+        if (
+            item is None
+            or db.stockmovements.find_one({"_id": opening_movement_id(item_id)}) is None
+        ):
             return False
-        total = sum((quantity_of(m.get("quantity")) for m in
-                     db.stockmovements.find({"itemId": item_id})), Decimal(0))
+        total = sum(
+            (quantity_of(m.get("quantity")) for m in db.stockmovements.find({"itemId": item_id})),
+            Decimal(0),
+        )
         if quantity_of(item.get("stock")) == total:
             return False
         db.items.update_one({"_id": item_id}, {"$set": {"stock": stored_quantity(total)}})

@@ -97,20 +97,25 @@ def _count_rows(db_file: Path) -> dict[str, int]:
 def describe_target_error(exc: OSError, target_dir: Path) -> StoreError:
     """An ``OSError`` met writing a backup into ``target_dir``, as one line naming it."""
     if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", None)):
-        return StoreError(f"The disk holding the backup folder {target_dir} is full: the "
-                          "backup was not made. Free some space there or choose another "
-                          "folder.")
+        return StoreError(
+            f"The disk holding the backup folder {target_dir} is full: the "
+            "backup was not made. Free some space there or choose another "
+            "folder."
+        )
     where = exc.filename if exc.filename is not None else target_dir
-    reason = {errno.ENAMETOOLONG: "the name is too long",
-              errno.EEXIST: "a file of that name is in the way",
-              errno.ENOTDIR: "part of the path is a file, not a folder",
-              errno.EROFS: "the drive is write-protected"}.get(exc.errno or 0)
+    reason = {
+        errno.ENAMETOOLONG: "the name is too long",
+        errno.EEXIST: "a file of that name is in the way",
+        errno.ENOTDIR: "part of the path is a file, not a folder",
+        errno.EROFS: "the drive is write-protected",
+    }.get(exc.errno or 0)
     hint = ""
     if reason is None:
         reason = exc.strerror or str(exc)
         hint = " Check that the drive is connected and writable, or choose another folder."
-    return StoreError(f"The backup folder {where} cannot be used ({reason}): the backup was "
-                      f"not made.{hint}")
+    return StoreError(
+        f"The backup folder {where} cannot be used ({reason}): the backup was not made.{hint}"
+    )
 
 
 def prepare_target(target_dir: Path) -> bool:
@@ -123,30 +128,44 @@ def prepare_target(target_dir: Path) -> bool:
     try:
         if target_dir.is_dir():
             if (target_dir / MANIFEST).exists():
-                raise StoreError(f"{target_dir} already holds a backup; choose an empty "
-                                 "folder.")
+                raise StoreError(f"{target_dir} already holds a backup; choose an empty folder.")
             if any(target_dir.iterdir()):
-                raise StoreError(f"The backup folder {target_dir} is not empty: choose a new "
-                                 "or empty folder (a backup never mixes with other files).")
+                raise StoreError(
+                    f"The backup folder {target_dir} is not empty: choose a new "
+                    "or empty folder (a backup never mixes with other files)."
+                )
             return False
         if target_dir.exists() or target_dir.is_symlink():
-            raise StoreError(f"{target_dir} is a file, not a folder: name a new or empty "
-                             "folder for the backup.")
+            raise StoreError(
+                f"{target_dir} is a file, not a folder: name a new or empty folder for the backup."
+            )
         target_dir.mkdir(parents=True)
     except OSError as exc:
         raise describe_target_error(exc, target_dir) from None
     return True
 
 
-def write_backup(source: sqlite3.Connection, target_dir: Path, *, counts: dict[str, int],
-                 store_id: str, schema_version: int,
-                 shops: list[dict[str, Any]]) -> BackupManifest:
+def write_backup(
+    source: sqlite3.Connection,
+    target_dir: Path,
+    *,
+    counts: dict[str, int],
+    store_id: str,
+    schema_version: int,
+    shops: list[dict[str, Any]],
+) -> BackupManifest:
     """Copy ``source`` into ``target_dir`` (a new or empty folder) and verify the copy
     before declaring success. A failure leaves no part of the backup behind."""
     created = prepare_target(target_dir)
     try:
-        return _write_backup(source, target_dir, counts=counts, store_id=store_id,
-                             schema_version=schema_version, shops=shops)
+        return _write_backup(
+            source,
+            target_dir,
+            counts=counts,
+            store_id=store_id,
+            schema_version=schema_version,
+            shops=shops,
+        )
     except BaseException as exc:
         for name in (BACKUP_DB, BACKUP_DB + ".partial", MANIFEST, MANIFEST + ".partial"):
             with contextlib.suppress(OSError):
@@ -159,9 +178,15 @@ def write_backup(source: sqlite3.Connection, target_dir: Path, *, counts: dict[s
         raise
 
 
-def _write_backup(source: sqlite3.Connection, target_dir: Path, *, counts: dict[str, int],
-                  store_id: str, schema_version: int,
-                  shops: list[dict[str, Any]]) -> BackupManifest:
+def _write_backup(
+    source: sqlite3.Connection,
+    target_dir: Path,
+    *,
+    counts: dict[str, int],
+    store_id: str,
+    schema_version: int,
+    shops: list[dict[str, Any]],
+) -> BackupManifest:
     partial = target_dir / (BACKUP_DB + ".partial")
     final = target_dir / BACKUP_DB
     dest = sqlite3.connect(str(partial))
@@ -180,7 +205,8 @@ def _write_backup(source: sqlite3.Connection, target_dir: Path, *, counts: dict[
         raise StoreCorruptError(
             f"The data could not be backed up: its copy failed the integrity check, so the "
             f"data itself is damaged ({exc.__cause__ or exc}). Nothing was kept in "
-            f"{target_dir}. Restore the newest good backup.") from exc
+            f"{target_dir}. Restore the newest good backup."
+        ) from exc
     expected = {name: n for name, n in counts.items() if n}
     if copied != expected:
         raise StoreCorruptError(
@@ -211,8 +237,11 @@ def _write_backup(source: sqlite3.Connection, target_dir: Path, *, counts: dict[
 
 def shop_summary(doc: Mapping[str, Any]) -> dict[str, Any]:
     """What a manifest records of a shop: enough to say whose backup it is."""
-    return {"_id": str(doc["_id"]), "phoneNumber": doc.get("phoneNumber", ""),
-            "businessName": doc.get("businessName", "")}
+    return {
+        "_id": str(doc["_id"]),
+        "phoneNumber": doc.get("phoneNumber", ""),
+        "businessName": doc.get("businessName", ""),
+    }
 
 
 @dataclass(frozen=True)
@@ -240,22 +269,31 @@ class Snapshot:
             info = dict(self._reader.execute("SELECT key, value FROM store_info").fetchall())
             counts = {spec.name: 0 for spec in COLLECTIONS}
             for coll, count in self._reader.execute(
-                    "SELECT coll, COUNT(*) FROM docs GROUP BY coll"):
+                "SELECT coll, COUNT(*) FROM docs GROUP BY coll"
+            ):
                 counts[coll.split(".", 1)[1]] = int(count)
-            rows = self._reader.execute("SELECT body FROM docs WHERE coll = ?",
-                                        (f"{DATABASE_NAME}.clients",)).fetchall()
+            rows = self._reader.execute(
+                "SELECT body FROM docs WHERE coll = ?", (f"{DATABASE_NAME}.clients",)
+            ).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise StoreCorruptError(f"The data could not be read for a backup ({exc}). "
-                                    "Restore the newest good backup.") from exc
+            raise StoreCorruptError(
+                f"The data could not be read for a backup ({exc}). Restore the newest good backup."
+            ) from exc
         shops = [shop_summary(bson.decode(row[0])) for row in rows]
-        return SnapshotFacts(counts, info.get("store_id", ""),
-                             int(info.get("schema_version") or 0), shops)
+        return SnapshotFacts(
+            counts, info.get("store_id", ""), int(info.get("schema_version") or 0), shops
+        )
 
     def write_backup(self, target_dir: Path, facts: SnapshotFacts) -> BackupManifest:
         """A verified backup of the snapshot in ``target_dir`` (see :func:`write_backup`)."""
-        return write_backup(self._reader, target_dir, counts=facts.counts,
-                            store_id=facts.store_id, schema_version=facts.schema_version,
-                            shops=facts.shops)
+        return write_backup(
+            self._reader,
+            target_dir,
+            counts=facts.counts,
+            store_id=facts.store_id,
+            schema_version=facts.schema_version,
+            shops=facts.shops,
+        )
 
     def close(self) -> None:
         self._reader.close()
@@ -276,16 +314,18 @@ def backup_documents(folder: Path, collection: str) -> Iterator[dict[str, Any]]:
     try:
         conn = sqlite3.connect(f"file:{folder / BACKUP_DB}?mode=ro", uri=True)
         try:
-            cursor = conn.execute("SELECT body FROM docs WHERE coll = ?",
-                                  (f"{DATABASE_NAME}.{collection}",))
+            cursor = conn.execute(
+                "SELECT body FROM docs WHERE coll = ?", (f"{DATABASE_NAME}.{collection}",)
+            )
             # Small batches: decoding holds the interpreter lock for the whole batch.
             while rows := cursor.fetchmany(200):
                 yield from bson.decode_all(b"".join(row[0] for row in rows))
         finally:
             conn.close()
     except (sqlite3.Error, bson.errors.BSONError) as exc:
-        raise StoreCorruptError(f"The {collection} in the backup {folder} cannot be read "
-                                f"({exc}).") from exc
+        raise StoreCorruptError(
+            f"The {collection} in the backup {folder} cannot be read ({exc})."
+        ) from exc
 
 
 def read_backup(source_dir: Path) -> BackupManifest:
@@ -293,14 +333,14 @@ def read_backup(source_dir: Path) -> BackupManifest:
     manifest_path = source_dir / MANIFEST
     db_file = source_dir / BACKUP_DB
     if not manifest_path.is_file() or not db_file.is_file():
-        raise StoreError(f"{source_dir} is not a Viveka POS backup folder "
-                         f"(it needs {MANIFEST} and {BACKUP_DB}).")
+        raise StoreError(
+            f"{source_dir} is not a Viveka POS backup folder (it needs {MANIFEST} and {BACKUP_DB})."
+        )
     try:
         raw = json.loads(manifest_path.read_text(encoding="utf-8"))
         manifest = BackupManifest(**raw)
     except (ValueError, TypeError) as exc:
-        raise StoreCorruptError(f"The backup manifest in {source_dir} is damaged ({exc}).") \
-            from exc
+        raise StoreCorruptError(f"The backup manifest in {source_dir} is damaged ({exc}).") from exc
     if manifest.format != FORMAT:
         raise StoreError(f"{source_dir} is not a Viveka POS backup.")
     if _sha256(db_file) != manifest.sha256:
@@ -321,8 +361,9 @@ def restore_into(source_dir: Path, dest: sqlite3.Connection) -> None:
     try:
         src.backup(dest)
     except sqlite3.Error as exc:
-        raise StoreError(f"The restore from {source_dir} failed; nothing was changed ({exc}).") \
-            from exc
+        raise StoreError(
+            f"The restore from {source_dir} failed; nothing was changed ({exc})."
+        ) from exc
     finally:
         src.close()
 
@@ -345,7 +386,8 @@ def replace_with_backup(data_dir: Path, backup_dir: Path, db_file: str) -> Rescu
     if manifest.schema_version > SCHEMA_VERSION:
         raise StoreVersionError(
             f"That backup was made by a newer version of Viveka POS (data version "
-            f"{manifest.schema_version}; this program reads up to {SCHEMA_VERSION}).")
+            f"{manifest.schema_version}; this program reads up to {SCHEMA_VERSION})."
+        )
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -364,8 +406,11 @@ def replace_with_backup(data_dir: Path, backup_dir: Path, db_file: str) -> Rescu
 
 
 def _move_aside(data_dir: Path, db_file: str) -> Path | None:
-    present = [data_dir / name for name in [db_file] + [db_file + s for s in _SIDE_FILES]
-               if (data_dir / name).exists()]
+    present = [
+        data_dir / name
+        for name in [db_file] + [db_file + s for s in _SIDE_FILES]
+        if (data_dir / name).exists()
+    ]
     if not present:
         return None
     target = data_dir / DAMAGED_DIR / utcnow().strftime("%Y%m%dT%H%M%S%fZ")
@@ -390,7 +435,8 @@ def _copy_in(source: Path, dest: Path, sha256: str) -> None:
             partial.unlink(missing_ok=True)
             raise StoreCorruptError(
                 f"The copy of the backup {source} did not match its checksum; the disk may "
-                "be failing. Nothing was restored.")
+                "be failing. Nothing was restored."
+            )
         os.replace(partial, dest)
         fsync_dir(dest.parent)
     except OSError as exc:
@@ -398,14 +444,16 @@ def _copy_in(source: Path, dest: Path, sha256: str) -> None:
         raise describe_os_error(exc, dest.parent) from None
 
 
-def _leave_note(target: Path, data_dir: Path, why: str,
-                when: str = "when a backup was restored over it") -> None:
+def _leave_note(
+    target: Path, data_dir: Path, why: str, when: str = "when a backup was restored over it"
+) -> None:
     """Say, beside data kept aside, what it is (it is no backup, nothing reads it)."""
     (target / NOTE_FILE).write_text(
         f"The data of {data_dir} as it was at {utcnow():%Y-%m-%d %H:%M} UTC, {when}. "
         f"{why}, so it is kept here as it was, for inspection only: Viveka POS never reads "
         "it. Delete this folder when you no longer need it.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
 
 def _copy_files(sources: list[Path], target: Path) -> None:
@@ -433,8 +481,11 @@ def copy_data_aside(data_dir: Path, db_file: str, parent: Path) -> Path:
     ``StoreError`` in words (in use, nothing to copy, the target cannot be written: then
     no part of the copy is left).
     """
-    present = [data_dir / name for name in [db_file] + [db_file + s for s in _SIDE_FILES]
-               if (data_dir / name).is_file()]
+    present = [
+        data_dir / name
+        for name in [db_file] + [db_file + s for s in _SIDE_FILES]
+        if (data_dir / name).is_file()
+    ]
     if not present:
         raise StoreError(f"There is no data file in {data_dir} to copy.")
     lock = DataDirLock(data_dir)
@@ -449,8 +500,12 @@ def copy_data_aside(data_dir: Path, db_file: str, parent: Path) -> Path:
             target = parent / f"{stamp}-{number}"
         target.mkdir()
         _copy_files(present, target)
-        _leave_note(target, data_dir, "It could not be opened",
-                    when="copied aside before trying to recover it")
+        _leave_note(
+            target,
+            data_dir,
+            "It could not be opened",
+            when="copied aside before trying to recover it",
+        )
         _fsync_files(target)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -487,8 +542,9 @@ def keep_damaged_copy(conn: sqlite3.Connection, db_path: Path, target: Path) -> 
                 dest.close()
         except sqlite3.Error:
             dest_file.unlink(missing_ok=True)
-            _copy_files([source for source in (db_path, Path(f"{db_path}-wal"))
-                         if source.exists()], target)
+            _copy_files(
+                [source for source in (db_path, Path(f"{db_path}-wal")) if source.exists()], target
+            )
         _leave_note(target, db_path.parent, "It had failed its integrity check")
         _fsync_files(target)
     except OSError as exc:

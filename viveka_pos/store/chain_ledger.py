@@ -94,14 +94,25 @@ def _client(doc: dict[str, Any]) -> str:
 
 
 def _row(key: str, doc: dict[str, Any], body: bytes) -> tuple[Any, ...]:
-    entry = chain_entry(doc) if series_of(doc) is not None else ChainEntry(
-        "", None, None, False, None)
+    entry = (
+        chain_entry(doc) if series_of(doc) is not None else ChainEntry("", None, None, False, None)
+    )
     fy, seq, number = chain_order(doc)
     position = entry.position
-    return (key, _client(doc), series_of(doc), fy, seq, number, entry.label,
-            entry.stored if isinstance(entry.stored, str) else None,
-            entry.link if isinstance(entry.link, str) else None, int(entry.intact),
-            *(position if position is not None else (None, None, None)), digest_of(body))
+    return (
+        key,
+        _client(doc),
+        series_of(doc),
+        fy,
+        seq,
+        number,
+        entry.label,
+        entry.stored if isinstance(entry.stored, str) else None,
+        entry.link if isinstance(entry.link, str) else None,
+        int(entry.intact),
+        *(position if position is not None else (None, None, None)),
+        digest_of(body),
+    )
 
 
 def _follows(row: tuple[Any, ...], before: tuple[Any, ...] | None) -> bool:
@@ -115,16 +126,25 @@ def _follows(row: tuple[Any, ...], before: tuple[Any, ...] | None) -> bool:
     if before is None:
         return link == GENESIS_HASH and p_seq == 1
     _bkey, b_stored, _blink, _bintact, b_series, b_fy, b_seq = before
-    return (b_stored is not None and link == b_stored and p_series == b_series
-            and ((p_fy == b_fy and p_seq == b_seq + 1) or (p_fy > b_fy and p_seq == 1)))
+    return (
+        b_stored is not None
+        and link == b_stored
+        and p_series == b_series
+        and ((p_fy == b_fy and p_seq == b_seq + 1) or (p_fy > b_fy and p_seq == 1))
+    )
 
 
 def _placed(row: tuple[Any, ...]) -> Placed:
-    (_key, client, series, fy, seq, number, label, stored, link, intact,
-     p_series, p_fy, p_seq) = row[:13]
+    (_key, client, series, fy, seq, number, label, stored, link, intact, p_series, p_fy, p_seq) = (
+        row[:13]
+    )
     position = None if p_series is None else (p_series, p_fy, p_seq)
-    return client, series, (fy, seq, number), ChainEntry(label, stored, link, bool(intact),
-                                                        position)
+    return (
+        client,
+        series,
+        (fy, seq, number),
+        ChainEntry(label, stored, link, bool(intact), position),
+    )
 
 
 class InvoiceChains:
@@ -147,13 +167,22 @@ class InvoiceChains:
             cursor.execute("COMMIT")
         cursor.executescript(_SUSPECT_INDEX)
 
-    def write(self, engine: SqliteEngine, collection: str, key: str,
-              old: dict[str, Any] | None, new: dict[str, Any] | None,
-              body: bytes | None = None) -> None:
-        was = engine.query("SELECT client, series, fy, seq, number, stored FROM chain_entries "
-                           "WHERE key = ?", (key,))
-        row = None if new is None else _row(
-            key, new, body if body is not None else bson.encode(new))
+    def write(
+        self,
+        engine: SqliteEngine,
+        collection: str,
+        key: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        body: bytes | None = None,
+    ) -> None:
+        was = engine.query(
+            "SELECT client, series, fy, seq, number, stored FROM chain_entries WHERE key = ?",
+            (key,),
+        )
+        row = (
+            None if new is None else _row(key, new, body if body is not None else bson.encode(new))
+        )
         if row is None:
             engine.execute("DELETE FROM chain_entries WHERE key = ?", (key,))
         else:
@@ -162,8 +191,11 @@ class InvoiceChains:
             if series is not None:
                 before = self._neighbour(engine, client, series, (fy, seq, number, key), True)
                 ok = int(_follows((key, row[7], row[8], row[9], *row[10:13]), before))
-            engine.execute("INSERT OR REPLACE INTO chain_entries VALUES "
-                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*row, ok))
+            engine.execute(
+                "INSERT OR REPLACE INTO chain_entries VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*row, ok),
+            )
             if was and tuple(was[0]) == (client, series, fy, seq, number, row[7]):
                 return  # same place, same hash: the invoice after it still follows it
             if series is not None:
@@ -173,27 +205,32 @@ class InvoiceChains:
             self._recheck_after(engine, client, series, (fy, seq, number, key))
 
     @staticmethod
-    def _neighbour(engine: SqliteEngine, client: str, series: str, place: tuple[Any, ...],
-                   before: bool) -> tuple[Any, ...] | None:
+    def _neighbour(
+        engine: SqliteEngine, client: str, series: str, place: tuple[Any, ...], before: bool
+    ) -> tuple[Any, ...] | None:
         """The row just before (or after) ``place`` in a chain (``_LINK_COLUMNS``)."""
         op, order = ("<", "DESC") if before else (">", "ASC")
         rows = engine.query(
             f"SELECT {_LINK_COLUMNS} FROM chain_entries WHERE client = ? AND series = ? "
             f"AND {_ORDER} {op} (?, ?, ?, ?) ORDER BY fy {order}, seq {order}, "
-            f"number {order}, key {order} LIMIT 1", (client, series, *place))
+            f"number {order}, key {order} LIMIT 1",
+            (client, series, *place),
+        )
         return tuple(rows[0]) if rows else None
 
-    def _recheck_after(self, engine: SqliteEngine, client: str, series: str,
-                       place: tuple[Any, ...]) -> None:
+    def _recheck_after(
+        self, engine: SqliteEngine, client: str, series: str, place: tuple[Any, ...]
+    ) -> None:
         """Set ``ok`` again for the row after ``place`` (the row before it changed)."""
         after = self._neighbour(engine, client, series, place, False)
         if after is None:
             return
-        rows = engine.query("SELECT fy, seq, number FROM chain_entries WHERE key = ?",
-                            (after[0],))
+        rows = engine.query("SELECT fy, seq, number FROM chain_entries WHERE key = ?", (after[0],))
         before = self._neighbour(engine, client, series, (*rows[0], after[0]), True)
-        engine.execute("UPDATE chain_entries SET ok = ? WHERE key = ?",
-                       (int(_follows(after, before)), after[0]))
+        engine.execute(
+            "UPDATE chain_entries SET ok = ? WHERE key = ?",
+            (int(_follows(after, before)), after[0]),
+        )
 
     def rebuild(self, engine: SqliteEngine) -> None:
         engine.execute("DELETE FROM chain_entries")
@@ -209,8 +246,12 @@ class ChainQueries:
 
     def shops(self) -> list[str]:
         """The shops (their keys) with invoices in a chain."""
-        return [row[0] for row in self._engine.query(
-            "SELECT DISTINCT client FROM chain_entries WHERE series IS NOT NULL")]
+        return [
+            row[0]
+            for row in self._engine.query(
+                "SELECT DISTINCT client FROM chain_entries WHERE series IS NOT NULL"
+            )
+        ]
 
     def suspect_chains(self, client_id: Any = None) -> tuple[int, set[tuple[str, str]]]:
         """(invoices in a chain, the chains with an invoice that does not follow the one
@@ -224,8 +265,12 @@ class ChainQueries:
             where += " AND 1"  # read-only, not yet upgraded: every chain is walked
         else:
             where += " AND ok IS NOT 1"
-        suspect = {(client, series) for client, series in engine.query(
-            f"SELECT DISTINCT client, series FROM chain_entries WHERE {where}", params)}
+        suspect = {
+            (client, series)
+            for client, series in engine.query(
+                f"SELECT DISTINCT client, series FROM chain_entries WHERE {where}", params
+            )
+        }
         return int(total), suspect
 
     def changed_outside(self) -> dict[str, Placed | None]:
@@ -237,8 +282,9 @@ class ChainQueries:
         with self._engine.snapshot() as rows_of:
             filed = rows_of("SELECT key, digest FROM chain_entries ORDER BY key")
             row = next(filed, None)
-            for key, body in rows_of("SELECT id, body FROM docs WHERE coll = ? ORDER BY id",
-                                     (INVOICES,), ahead=True):
+            for key, body in rows_of(
+                "SELECT id, body FROM docs WHERE coll = ? ORDER BY id", (INVOICES,), ahead=True
+            ):
                 while row is not None and row[0] < key:
                     fresh[row[0]] = None
                     row = next(filed, None)
@@ -259,27 +305,35 @@ class ChainQueries:
         :meth:`changed_outside`)."""
         return int(self._engine.query("SELECT COUNT(*) FROM chain_entries")[0][0])
 
-    def entries(self, client_id: Any = None, fresh: dict[str, Placed | None] | None = None,
-                only: set[tuple[str, str]] | None = None) -> Iterator[Placed]:
+    def entries(
+        self,
+        client_id: Any = None,
+        fresh: dict[str, Placed | None] | None = None,
+        only: set[tuple[str, str]] | None = None,
+    ) -> Iterator[Placed]:
         """The chained invoices (of one shop, or all; of the chains in ``only`` if given),
         in chain order: (client, series, place, entry); ``fresh`` (from
         :meth:`changed_outside`) replaces the rows of invoices changed outside the store."""
         client = None if client_id is None else doc_key(client_id)
         if fresh is None:
             fresh = self.changed_outside()
-        changed = sorted((p for p in fresh.values()
-                          if p is not None and (client is None or p[0] == client)),
-                         key=lambda p: (p[0], p[1], p[2]))
-        merged = heapq.merge(self._filed(client, fresh), iter(changed),
-                             key=lambda p: (p[0], p[1], p[2]))
+        changed = sorted(
+            (p for p in fresh.values() if p is not None and (client is None or p[0] == client)),
+            key=lambda p: (p[0], p[1], p[2]),
+        )
+        merged = heapq.merge(
+            self._filed(client, fresh), iter(changed), key=lambda p: (p[0], p[1], p[2])
+        )
         return merged if only is None else (p for p in merged if (p[0], p[1]) in only)
 
     def _filed(self, client: str | None, skip: dict[str, Placed | None]) -> Iterator[Placed]:
         where = "series IS NOT NULL" + ("" if client is None else " AND client = ?")
         params: tuple[Any, ...] = () if client is None else (client,)
         for row in self._engine.stream(
-                "SELECT key, client, series, fy, seq, number, label, stored, link, intact, "
-                f"p_series, p_fy, p_seq FROM chain_entries WHERE {where} "
-                "ORDER BY client, series, fy, seq, number, key", params):
+            "SELECT key, client, series, fy, seq, number, label, stored, link, intact, "
+            f"p_series, p_fy, p_seq FROM chain_entries WHERE {where} "
+            "ORDER BY client, series, fy, seq, number, key",
+            params,
+        ):
             if row[0] not in skip:
                 yield _placed(row)

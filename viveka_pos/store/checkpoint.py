@@ -55,8 +55,7 @@ class WalCheckpointer:
         self.failed = False
         #: checkpoints done (frames were waiting), for tests and diagnostics
         self.runs = 0
-        self._thread = threading.Thread(target=self._run, name="viveka-wal-checkpoint",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="viveka-wal-checkpoint", daemon=True)
         self._thread.start()
 
     def nudge(self) -> None:
@@ -79,16 +78,20 @@ class WalCheckpointer:
             self._state.notify()
         self._thread.join(timeout)
         if self._thread.is_alive():
-            logger.warning("the background checkpoint did not end within %.0f s; the store "
-                           "closes without waiting for it (SQLite finishes or replays the "
-                           "log at the next open)", timeout)
+            logger.warning(
+                "the background checkpoint did not end within %.0f s; the store "
+                "closes without waiting for it (SQLite finishes or replays the "
+                "log at the next open)",
+                timeout,
+            )
             return False
         return True
 
     def _run(self) -> None:
         try:
-            conn = sqlite3.connect(str(self._db_path), isolation_level=None,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                str(self._db_path), isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             self._give_up(exc)
             return
@@ -139,6 +142,7 @@ class WalCheckpointer:
                 self._nudged = True
 
     def _give_up(self, exc: BaseException) -> None:
-        logger.warning("background checkpoint stopped (%s); the store checkpoints at commit "
-                       "instead", exc)
+        logger.warning(
+            "background checkpoint stopped (%s); the store checkpoints at commit instead", exc
+        )
         self.failed = True

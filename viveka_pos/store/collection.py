@@ -59,8 +59,13 @@ def _indexable(value: Any) -> bool:
 class _Plan:
     """How to find candidates: by keys (``keys``), by an index walk, or by a full scan."""
 
-    def __init__(self, keys: list[str] | None = None, field: str | None = None,
-                 walk: dict[str, Any] | None = None, cost: int = 0):
+    def __init__(
+        self,
+        keys: list[str] | None = None,
+        field: str | None = None,
+        walk: dict[str, Any] | None = None,
+        cost: int = 0,
+    ):
         self.keys = keys
         self.field = field
         self.walk = walk or {}
@@ -91,13 +96,22 @@ class DurableCollection:
         if wanted is not MISSING:
             if not is_operator_doc(wanted) and _indexable(wanted):
                 return _Plan(keys=[doc_key(wanted)])
-            if is_operator_doc(wanted) and set(wanted) == {"$in"} and all(
-                    _indexable(v) for v in wanted["$in"]):
+            if (
+                is_operator_doc(wanted)
+                and set(wanted) == {"$in"}
+                and all(_indexable(v) for v in wanted["$in"])
+            ):
                 return _Plan(keys=list(dict.fromkeys(doc_key(v) for v in wanted["$in"])))
         for unique_name, fields in engine.unique_keys(name):
             values = [filter.get(f, MISSING) for f in fields]
-            if all(v is not MISSING and not is_operator_doc(v) and _indexable(v)
-                   and v is not None and v != "" for v in values):
+            if all(
+                v is not MISSING
+                and not is_operator_doc(v)
+                and _indexable(v)
+                and v is not None
+                and v != ""
+                for v in values
+            ):
                 token = unique_token(dict(zip(fields, values, strict=True)), fields)
                 owner = engine.unique_owner(name, unique_name, token) if token else None
                 return _Plan(keys=[] if owner is None else [owner])
@@ -157,8 +171,11 @@ class DurableCollection:
                 yield from held
                 return
         if plan.keys is None:
-            rows = (engine._scan(name) if plan.field is None
-                    else engine.index_docs(name, plan.field, **plan.walk))
+            rows = (
+                engine._scan(name)
+                if plan.field is None
+                else engine.index_docs(name, plan.field, **plan.walk)
+            )
             once = "eq" in plan.walk  # an equality meets each document once
             seen: set[str] = set()
             for key, doc in rows:
@@ -183,8 +200,9 @@ class DurableCollection:
         if chunk:
             yield from self._checked(chunk, filter)
 
-    def _checked(self, keys: list[str], filter: dict[str, Any]
-                 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _checked(
+        self, keys: list[str], filter: dict[str, Any]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         engine, name = self._engine, self.full_name
         with engine.lock:
             found = []
@@ -194,14 +212,16 @@ class DurableCollection:
                     found.append((key, doc))
         yield from found
 
-    def _find(self, filter: Any = None, sort: Any = None, limit: Any = None,
-              skip: Any = None) -> Iterator[dict[str, Any]]:
+    def _find(
+        self, filter: Any = None, sort: Any = None, limit: Any = None, skip: Any = None
+    ) -> Iterator[dict[str, Any]]:
         checked = check_filter(filter)
         self._engine._check_open()
         return self._generate(checked, sort or [], limit, skip or 0)
 
-    def _generate(self, filter: dict[str, Any], sort: list[tuple[str, int]],
-                  limit: int | None, skip: int) -> Iterator[dict[str, Any]]:
+    def _generate(
+        self, filter: dict[str, Any], sort: list[tuple[str, int]], limit: int | None, skip: int
+    ) -> Iterator[dict[str, Any]]:
         if limit is not None and limit < 0:
             limit = -limit
         if limit == 0:
@@ -216,16 +236,18 @@ class DurableCollection:
             if limit is not None and produced >= limit:
                 return
 
-    def _ordered(self, filter: dict[str, Any], sort: list[tuple[str, int]]
-                 ) -> Iterator[dict[str, Any]]:
+    def _ordered(
+        self, filter: dict[str, Any], sort: list[tuple[str, int]]
+    ) -> Iterator[dict[str, Any]]:
         if not sort:
             return (doc for _key, doc in self._matching(filter))
         field, direction = sort[0]
         indexed = self._engine.index_fields(self.full_name)
         if len(sort) == 1 and field in indexed and field != "_id":
             plan = self._plan(filter)
-            if plan.keys is None and (plan.field is None or plan.field == field
-                                      or not self._few(plan)):
+            if plan.keys is None and (
+                plan.field is None or plan.field == field or not self._few(plan)
+            ):
                 # read in the sort's index order: the first few of many matches come
                 # without reading (or sorting) the rest
                 return self._walk_sorted(filter, field, plan, direction == DESCENDING)
@@ -238,11 +260,16 @@ class DurableCollection:
         walk = plan.walk
         if "eq" not in walk:
             return False
-        return self._engine.index_count(self.full_name, plan.field or "", walk["rank"],
-                                        walk["eq"], _SELECTIVE) < _SELECTIVE
+        return (
+            self._engine.index_count(
+                self.full_name, plan.field or "", walk["rank"], walk["eq"], _SELECTIVE
+            )
+            < _SELECTIVE
+        )
 
-    def _walk_sorted(self, filter: dict[str, Any], field: str, plan: _Plan,
-                     descending: bool) -> Iterator[dict[str, Any]]:
+    def _walk_sorted(
+        self, filter: dict[str, Any], field: str, plan: _Plan, descending: bool
+    ) -> Iterator[dict[str, Any]]:
         """Documents in the order of the index of ``field``: the first few of a large
         collection are read without reading the rest."""
         walk = plan.walk if plan.field == field else {}
@@ -258,15 +285,17 @@ class DurableCollection:
                 yield doc
 
     # ------------------------------------------------------------ reading
-    def find(self, filter: Any = None, sort: Any = None, limit: Any = None,
-             skip: Any = None) -> Cursor:
+    def find(
+        self, filter: Any = None, sort: Any = None, limit: Any = None, skip: Any = None
+    ) -> Cursor:
         check_filter(filter)
         if sort is not None and isinstance(sort, str):
             sort = [(sort, ASCENDING)]
         return Cursor(self._find, filter, sort, limit, skip)
 
-    def find_one(self, filter: Any = None, sort: Any = None, skip: Any = None
-                 ) -> dict[str, Any] | None:
+    def find_one(
+        self, filter: Any = None, sort: Any = None, skip: Any = None
+    ) -> dict[str, Any] | None:
         if sort is None and not skip and type(filter) is dict and "_id" in filter:
             # the services' usual read: one document by its _id (and its shop)
             checked = check_filter(filter)
@@ -285,8 +314,12 @@ class DurableCollection:
             return engine.count(name)
         if len(checked) == 1:
             ((field, value),) = checked.items()
-            if (field in engine.index_fields(name) and not is_operator_doc(value)
-                    and _indexable(value) and value is not None):
+            if (
+                field in engine.index_fields(name)
+                and not is_operator_doc(value)
+                and _indexable(value)
+                and value is not None
+            ):
                 rank, val = _stored(value)
                 return engine.index_count(name, field, rank, val, 2**62)
         return sum(1 for _ in self._matching(checked))
@@ -297,12 +330,13 @@ class DurableCollection:
     def distinct(self, key: str, filter: Any = None) -> list[Any]:
         """Distinct values of ``key`` (array elements one by one), in MongoDB's order."""
         from .query import values_at
+
         seen: dict[tuple[int, Any], Any] = {}
         for _doc_key, doc in self._matching(check_filter(filter)):
             for value in values_at(doc, key):
                 if value is MISSING:
                     continue
-                for element in (value if isinstance(value, list) else [value]):
+                for element in value if isinstance(value, list) else [value]:
                     seen.setdefault(order_key(element), element)
         return [seen[k] for k in sorted(seen, key=lambda k: sort_key(seen[k]))]
 
@@ -321,8 +355,9 @@ class DurableCollection:
             document["_id"] = doc["_id"]  # as pymongo does
         return InsertOneResult(doc["_id"])
 
-    def insert_many(self, documents: list[dict[str, Any]], ordered: bool = True
-                    ) -> InsertManyResult:
+    def insert_many(
+        self, documents: list[dict[str, Any]], ordered: bool = True
+    ) -> InsertManyResult:
         """Insert in order. ``ordered``: stop at the first failure (those before it stay);
         else go on past failures. Either way failures raise :class:`BulkWriteError` listing
         them, after the others were written (as pymongo does)."""
@@ -339,8 +374,7 @@ class DurableCollection:
                         if not self._engine.put_doc(self.full_name, doc, no_overwrite=True):
                             raise DuplicateKeyError(self.full_name, ("_id",), (doc["_id"],))
                 except MongitaDuplicateKeyError as exc:
-                    errors.append({"index": position, "code": 11000, "errmsg": str(exc),
-                                   "op": doc})
+                    errors.append({"index": position, "code": 11000, "errmsg": str(exc), "op": doc})
                     if ordered:
                         break
                     continue
@@ -351,11 +385,13 @@ class DurableCollection:
             raise BulkWriteError(errors, inserted)
         return InsertManyResult([{"_id": doc_id} for doc_id in inserted])
 
-    def replace_one(self, filter: Any, replacement: dict[str, Any], upsert: bool = False
-                    ) -> UpdateResult:
+    def replace_one(
+        self, filter: Any, replacement: dict[str, Any], upsert: bool = False
+    ) -> UpdateResult:
         checked = check_filter(filter)
         if not isinstance(replacement, dict) or any(
-                isinstance(k, str) and k.startswith("$") for k in replacement):
+            isinstance(k, str) and k.startswith("$") for k in replacement
+        ):
             raise MongitaError("A replacement document cannot hold update operators")
         with self._engine.single_write():
             found = next(self._matching(checked), None)
@@ -370,29 +406,32 @@ class DurableCollection:
             _key, current = found
             if "_id" in replacement and doc_key(replacement["_id"]) != doc_key(current["_id"]):
                 raise MongitaError("The _id of a document cannot change")
-            doc = {"_id": current["_id"], **{k: v for k, v in replacement.items()
-                                             if k != "_id"}}
+            doc = {"_id": current["_id"], **{k: v for k, v in replacement.items() if k != "_id"}}
             self._engine.put_doc(self.full_name, _checked_doc(doc))
         return UpdateResult(1, 1)
 
-    def update_one(self, filter: Any, update: dict[str, Any], upsert: bool = False
-                   ) -> UpdateResult:
+    def update_one(self, filter: Any, update: dict[str, Any], upsert: bool = False) -> UpdateResult:
         return self._update(filter, update, upsert, many=False)
 
-    def update_many(self, filter: Any, update: dict[str, Any], upsert: bool = False
-                    ) -> UpdateResult:
+    def update_many(
+        self, filter: Any, update: dict[str, Any], upsert: bool = False
+    ) -> UpdateResult:
         return self._update(filter, update, upsert, many=True)
 
-    def _update(self, filter: Any, update: dict[str, Any], upsert: bool, many: bool
-                ) -> UpdateResult:
+    def _update(
+        self, filter: Any, update: dict[str, Any], upsert: bool, many: bool
+    ) -> UpdateResult:
         checked = check_filter(filter)
         check_update(update)
         engine = self._engine
         context = engine.transaction() if many else engine.single_write()
         with context:
             matched = modified = 0
-            targets = list(self._matching(checked)) if many else [
-                x for x in [next(self._matching(checked), None)] if x is not None]
+            targets = (
+                list(self._matching(checked))
+                if many
+                else [x for x in [next(self._matching(checked), None)] if x is not None]
+            )
             for _key, doc in targets:
                 before = copy_doc(doc)
                 apply_update(doc, update)
@@ -430,8 +469,9 @@ class DurableCollection:
         raise MongitaError("bulk_write is not supported by the local store")
 
     # ------------------------------------------------------------ indexes
-    def create_index(self, keys: IndexKeys, unique: bool = False, name: str | None = None,
-                     **_options: Any) -> str:
+    def create_index(
+        self, keys: IndexKeys, unique: bool = False, name: str | None = None, **_options: Any
+    ) -> str:
         """Create an index; compound keys are recorded, ``unique`` keys enforced (a
         document missing a field of the key is not constrained).
 
@@ -447,19 +487,29 @@ class DurableCollection:
             first, direction = keys[0]
             single_name = f"{first}_{direction}"
             if single_name not in indexes and f"{first}_{-direction}" not in indexes:
-                indexes[single_name] = {"_id": single_name, "key_str": first,
-                                        "direction": direction}
+                indexes[single_name] = {
+                    "_id": single_name,
+                    "key_str": first,
+                    "direction": direction,
+                }
             if unique or len(keys) > 1:
-                constraints[index_name] = {"fields": [k for k, _ in keys], "unique": bool(unique),
-                                           "keys": [list(k) for k in keys]}
-            self._engine.put_definitions(self.full_name, {
-                **defs, "indexes": indexes, "constraints": constraints})
+                constraints[index_name] = {
+                    "fields": [k for k, _ in keys],
+                    "unique": bool(unique),
+                    "keys": [list(k) for k in keys],
+                }
+            self._engine.put_definitions(
+                self.full_name, {**defs, "indexes": indexes, "constraints": constraints}
+            )
         return index_name
 
     def drop_index(self, index_or_name: IndexKeys) -> None:
         """Drop an index by name or by its key list (as pymongo accepts both)."""
-        name = (index_or_name if isinstance(index_or_name, str)
-                else "_".join(f"{k}_{d}" for k, d in _index_keys(index_or_name)))
+        name = (
+            index_or_name
+            if isinstance(index_or_name, str)
+            else "_".join(f"{k}_{d}" for k, d in _index_keys(index_or_name))
+        )
         with self._engine.transaction():
             defs = self._engine.definitions(self.full_name) or {}
             indexes = dict(defs.get("indexes") or {})
@@ -470,8 +520,9 @@ class DurableCollection:
                 del indexes[name]
             else:
                 raise MongitaError(f"Index not found with name {name!r}")
-            self._engine.put_definitions(self.full_name, {
-                **defs, "indexes": indexes, "constraints": constraints})
+            self._engine.put_definitions(
+                self.full_name, {**defs, "indexes": indexes, "constraints": constraints}
+            )
 
     def index_information(self) -> dict[str, dict[str, Any]]:
         """pymongo-shaped: ``{name: {"key": [(field, dir), ...], "unique": bool}}``."""
@@ -534,20 +585,25 @@ class DurableDatabase:
     def __getitem__(self, collection_name: str) -> DurableCollection:
         coll = self._cache.get(collection_name)
         if coll is None:
-            if not collection_name or "$" in collection_name or collection_name.startswith(
-                    "system."):
+            if (
+                not collection_name
+                or "$" in collection_name
+                or collection_name.startswith("system.")
+            ):
                 raise MongitaError(f"Invalid collection name {collection_name!r}")
             coll = self._cache[collection_name] = DurableCollection(collection_name, self)
         return coll
 
     def list_collection_names(self) -> list[str]:
         prefix = self.name + "."
-        return [loc[len(prefix):] for loc in self._engine.collections()
-                if loc.startswith(prefix)]
+        return [loc[len(prefix) :] for loc in self._engine.collections() if loc.startswith(prefix)]
 
     def drop_collection(self, name_or_collection: str | DurableCollection) -> None:
-        name = (name_or_collection.name if isinstance(name_or_collection, DurableCollection)
-                else name_or_collection)
+        name = (
+            name_or_collection.name
+            if isinstance(name_or_collection, DurableCollection)
+            else name_or_collection
+        )
         self._engine.drop_collection(f"{self.name}.{name}")
 
 

@@ -70,9 +70,15 @@ class CustomerSearch:
 
         create_filled(cursor, "search_customers", _TABLES, fill)
 
-    def write(self, engine: SqliteEngine, collection: str, key: str,
-              old: dict[str, Any] | None, new: dict[str, Any] | None,
-              body: bytes | None = None) -> None:
+    def write(
+        self,
+        engine: SqliteEngine,
+        collection: str,
+        key: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        body: bytes | None = None,
+    ) -> None:
         entry = _entry(new)
         if old is not None and new is not None and _entry(old) == entry:
             return  # a purchase moved lastPurchaseAt: nothing searchable changed
@@ -82,8 +88,9 @@ class CustomerSearch:
 
     def rebuild(self, engine: SqliteEngine) -> None:
         engine.execute("DELETE FROM search_customers")
-        engine.execute("INSERT INTO search_customer_grams (search_customer_grams) "
-                       "VALUES ('delete-all')")
+        engine.execute(
+            "INSERT INTO search_customer_grams (search_customer_grams) VALUES ('delete-all')"
+        )
         for key, doc in engine._scan(CUSTOMERS):
             entry = _entry(doc)
             if entry is not None:
@@ -91,10 +98,15 @@ class CustomerSearch:
 
 
 def _insert(execute: Any, key: str, client: str, name: str, phone: str) -> None:
-    execute("INSERT INTO search_customers (key, client, name, phone) VALUES (?, ?, ?, ?)",
-            (key, client, name, phone))
-    execute("INSERT INTO search_customer_grams (rowid, name, phone) "
-            "SELECT id, name, phone FROM search_customers WHERE key = ?", (key,))
+    execute(
+        "INSERT INTO search_customers (key, client, name, phone) VALUES (?, ?, ?, ?)",
+        (key, client, name, phone),
+    )
+    execute(
+        "INSERT INTO search_customer_grams (rowid, name, phone) "
+        "SELECT id, name, phone FROM search_customers WHERE key = ?",
+        (key,),
+    )
 
 
 def _remove(execute: Any, query: Any, key: str) -> None:
@@ -102,8 +114,11 @@ def _remove(execute: Any, query: Any, key: str) -> None:
     if not rows:
         return
     row_id, name, phone = rows[0]
-    execute("INSERT INTO search_customer_grams (search_customer_grams, rowid, name, phone) "
-            "VALUES ('delete', ?, ?, ?)", (row_id, name, phone))
+    execute(
+        "INSERT INTO search_customer_grams (search_customer_grams, rowid, name, phone) "
+        "VALUES ('delete', ?, ?, ?)",
+        (row_id, name, phone),
+    )
     execute("DELETE FROM search_customers WHERE id = ?", (row_id,))
 
 
@@ -121,11 +136,13 @@ class CustomerQueries:
 
     def ready(self) -> bool:
         """False for a store not opened for writing since the tables were added."""
-        return bool(self._engine.query(
-            "SELECT 1 FROM sqlite_master WHERE name = 'search_customers'"))
+        return bool(
+            self._engine.query("SELECT 1 FROM sqlite_master WHERE name = 'search_customers'")
+        )
 
-    def find(self, client_id: Any, *, digits: str = "", text: str = "",
-             limit: int = 50) -> list[str]:
+    def find(
+        self, client_id: Any, *, digits: str = "", text: str = "", limit: int = 50
+    ) -> list[str]:
         """Keys of the shop's customers, by (name, phone): those whose phone contains
         ``digits`` or (no digits) whose casefolded name contains ``text``; all when both
         are empty."""
@@ -139,14 +156,19 @@ class CustomerQueries:
                 "SELECT s.key FROM search_customer_grams g CROSS JOIN search_customers s "
                 "ON s.id = g.rowid WHERE search_customer_grams MATCH ? AND s.client = ? "
                 "ORDER BY s.name, s.phone, s.key LIMIT ?",
-                (f"{column} : {phrase}", client, limit))
+                (f"{column} : {phrase}", client, limit),
+            )
         elif wanted:
             rows = self._engine.query(
                 "SELECT key FROM search_customers INDEXED BY search_customers_order "
                 f"WHERE client = ? AND {column} LIKE ? ESCAPE '\\' "
-                "ORDER BY name, phone, key LIMIT ?", (client, _like(wanted), limit))
+                "ORDER BY name, phone, key LIMIT ?",
+                (client, _like(wanted), limit),
+            )
         else:
             rows = self._engine.query(
                 "SELECT key FROM search_customers WHERE client = ? "
-                "ORDER BY name, phone, key LIMIT ?", (client, limit))
+                "ORDER BY name, phone, key LIMIT ?",
+                (client, limit),
+            )
         return [row[0] for row in rows]

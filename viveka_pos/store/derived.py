@@ -15,12 +15,17 @@ def stored_docs(cursor: sqlite3.Cursor, location: str) -> list[tuple[str, dict[s
     engine is not up yet when projections create their tables)."""
     from .engine import CODEC
 
-    return [(key, bson.decode(body, codec_options=CODEC)) for key, body in cursor.execute(
-        "SELECT id, body FROM docs WHERE coll = ?", (location,)).fetchall()]
+    return [
+        (key, bson.decode(body, codec_options=CODEC))
+        for key, body in cursor.execute(
+            "SELECT id, body FROM docs WHERE coll = ?", (location,)
+        ).fetchall()
+    ]
 
 
-def create_filled(cursor: sqlite3.Cursor, table: str, schema: str,
-                  fill: Callable[[], None]) -> bool:
+def create_filled(
+    cursor: sqlite3.Cursor, table: str, schema: str, fill: Callable[[], None]
+) -> bool:
     """Create ``table`` (``schema``: statements separated by ';') and ``fill`` it, in one
     transaction, unless it exists. Returns whether it was made."""
     if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():

@@ -91,9 +91,15 @@ class Projection(Protocol):
 
     def create(self, cursor: sqlite3.Cursor) -> None: ...
 
-    def write(self, engine: SqliteEngine, collection: str, key: str,
-              old: dict[str, Any] | None, new: dict[str, Any] | None,
-              body: bytes | None = None) -> None: ...
+    def write(
+        self,
+        engine: SqliteEngine,
+        collection: str,
+        key: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        body: bytes | None = None,
+    ) -> None: ...
 
     def rebuild(self, engine: SqliteEngine) -> None: ...
 
@@ -105,8 +111,7 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     schema, nothing written to the folder (a full disk, a write-protected pen drive)."""
     target = read_only_uri(path) if read_only else str(path)
     try:
-        conn = sqlite3.connect(target, uri=read_only, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(target, uri=read_only, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise StoreCorruptError(f"The database file {path} cannot be opened ({exc}).") from exc
     try:
@@ -193,8 +198,14 @@ def unique_token(values: dict[str, Any], fields: tuple[str, ...]) -> bytes | Non
 class SqliteEngine:
     """Documents, indexes and derived tables in one SQLite file, with nested transactions."""
 
-    def __init__(self, db_path: Path, *, read_only: bool = False,
-                 projections: Iterable[Projection] = (), held: Iterable[str] = ()):
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        read_only: bool = False,
+        projections: Iterable[Projection] = (),
+        held: Iterable[str] = (),
+    ):
         self.db_path = db_path
         self.read_only = read_only
         self.lock = threading.RLock()
@@ -213,7 +224,8 @@ class SqliteEngine:
             except sqlite3.DatabaseError as exc:
                 self._conn.close()
                 raise StoreCorruptError(
-                    f"The database file {db_path} could not be prepared ({exc}).") from exc
+                    f"The database file {db_path} could not be prepared ({exc})."
+                ) from exc
         self._checkpointer: WalCheckpointer | None = None
         self._checkpoint_in_commits = False
         self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
@@ -259,7 +271,8 @@ class SqliteEngine:
         except sqlite3.DatabaseError as exc:
             raise StoreCorruptError(
                 f"The database file {self.db_path} could not be read ({exc}). "
-                "Restore the newest good backup.") from exc
+                "Restore the newest good backup."
+            ) from exc
 
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         self._write(self._writer.execute, sql, params)
@@ -296,8 +309,12 @@ class SqliteEngine:
         ``ahead``, the next chunks are read on a helper thread while the caller works on
         the ones before (SQLite reads pages without holding Python's lock)."""
         self._check_open()
-        reader = sqlite3.connect(read_only_uri(self.db_path, writer_open=not self.read_only),
-                                 uri=True, check_same_thread=False, isolation_level=None)
+        reader = sqlite3.connect(
+            read_only_uri(self.db_path, writer_open=not self.read_only),
+            uri=True,
+            check_same_thread=False,
+            isolation_level=None,
+        )
         helpers: list[_ReadAhead] = []
 
         def chunks(sql: str, params: tuple[Any, ...]) -> Iterator[list[Any]]:
@@ -308,10 +325,12 @@ class SqliteEngine:
             except sqlite3.DatabaseError as exc:
                 raise StoreCorruptError(
                     f"The database file {self.db_path} could not be read ({exc}). "
-                    "Restore the newest good backup.") from exc
+                    "Restore the newest good backup."
+                ) from exc
 
-        def rows_of(sql: str, params: tuple[Any, ...] = (), *, ahead: bool = False
-                    ) -> Iterator[Any]:
+        def rows_of(
+            sql: str, params: tuple[Any, ...] = (), *, ahead: bool = False
+        ) -> Iterator[Any]:
             source: Iterable[list[Any]] = chunks(sql, params)
             if ahead:
                 helpers.append(helper := _ReadAhead(iter(source)))
@@ -339,7 +358,8 @@ class SqliteEngine:
         except bson.errors.BSONError as exc:
             raise StoreCorruptError(
                 f"A document in {self.db_path} could not be read ({exc}). "
-                "Restore the newest good backup.") from exc
+                "Restore the newest good backup."
+            ) from exc
 
     # --------------------------------------------------------- definitions
     def _load_definitions(self) -> None:
@@ -369,9 +389,14 @@ class SqliteEngine:
         known = self._fields_of.get(location)
         if known is None:
             defs = self._defs.get(location) or {}
-            known = self._fields_of[location] = {} if location in self._held else {
-                spec["key_str"]: spec.get("direction", 1)
-                for spec in (defs.get("indexes") or {}).values()}
+            known = self._fields_of[location] = (
+                {}
+                if location in self._held
+                else {
+                    spec["key_str"]: spec.get("direction", 1)
+                    for spec in (defs.get("indexes") or {}).values()
+                }
+            )
         return known
 
     def unique_keys(self, location: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -381,7 +406,8 @@ class SqliteEngine:
             known = self._uniques_of[location] = [
                 (name, tuple(spec["fields"]))
                 for name, spec in (defs.get("constraints") or {}).items()
-                if spec.get("unique")]
+                if spec.get("unique")
+            ]
         return known
 
     def put_definitions(self, location: str, defs: dict[str, Any]) -> None:
@@ -398,26 +424,29 @@ class SqliteEngine:
                 new_fields = set(self.index_fields(location))
                 new_uniques = dict(self.unique_keys(location))
                 for field in old_fields - new_fields:
-                    self._execute("DELETE FROM idx WHERE coll = ? AND field = ?",
-                                  (location, field))
+                    self._execute("DELETE FROM idx WHERE coll = ? AND field = ?", (location, field))
                 for name, fields in old_uniques.items():
                     if new_uniques.get(name) != fields:
-                        self._execute("DELETE FROM uniq WHERE coll = ? AND name = ?",
-                                      (location, name))
+                        self._execute(
+                            "DELETE FROM uniq WHERE coll = ? AND name = ?", (location, name)
+                        )
                 added_fields = new_fields - old_fields
-                added_uniques = {n: f for n, f in new_uniques.items()
-                                 if old_uniques.get(n) != f}
+                added_uniques = {n: f for n, f in new_uniques.items() if old_uniques.get(n) != f}
                 if added_fields or added_uniques:
                     for key, doc in self._scan(location):
                         for field in added_fields:
                             for rank, val in index_rows(doc, field):
                                 self._execute(
                                     "INSERT OR IGNORE INTO idx (coll, field, rank, val, id) "
-                                    "VALUES (?, ?, ?, ?, ?)", (location, field, rank, val, key))
+                                    "VALUES (?, ?, ?, ?, ?)",
+                                    (location, field, rank, val, key),
+                                )
                         for name, fields in added_uniques.items():
                             self._claim_unique(location, name, fields, key, doc)
-                self._execute("INSERT OR REPLACE INTO meta (location, body) VALUES (?, ?)",
-                              (location, bson.encode(defs)))
+                self._execute(
+                    "INSERT OR REPLACE INTO meta (location, body) VALUES (?, ?)",
+                    (location, bson.encode(defs)),
+                )
             except BaseException:
                 if previous is None:
                     self._defs.pop(location, None)
@@ -454,8 +483,7 @@ class SqliteEngine:
         try:
             self._check_open()
             if self.read_only:
-                raise StoreWriteError(
-                    "The data folder was opened read-only: nothing can be saved.")
+                raise StoreWriteError("The data folder was opened read-only: nothing can be saved.")
             if self._depth == 0:
                 durable = True if durable is None else durable
                 if durable != self._durable:
@@ -464,8 +492,7 @@ class SqliteEngine:
                 self._writer.execute("BEGIN IMMEDIATE")
                 self._broken = False
             elif durable is True and not self._durable:
-                raise StoreWriteError("a durable unit of work cannot run inside a non-durable "
-                                      "one")
+                raise StoreWriteError("a durable unit of work cannot run inside a non-durable one")
             else:
                 self._writer.execute(f"SAVEPOINT sp{self._depth}")
         except sqlite3.Error as exc:
@@ -609,12 +636,14 @@ class SqliteEngine:
         not show what was undone)."""
         for location, docs in self._held.items():
             docs.clear()
-            for key, body in self._read("SELECT id, body FROM docs WHERE coll = ? ORDER BY id",
-                                        (location,)):
+            for key, body in self._read(
+                "SELECT id, body FROM docs WHERE coll = ? ORDER BY id", (location,)
+            ):
                 docs[key] = self._decode(body)
 
-    def held_matches(self, location: str, test: Callable[[dict[str, Any]], bool]
-                     ) -> list[tuple[str, dict[str, Any]]] | None:
+    def held_matches(
+        self, location: str, test: Callable[[dict[str, Any]], bool]
+    ) -> list[tuple[str, dict[str, Any]]] | None:
         """(key, copy) of the documents of a held collection that pass ``test``, in key
         order; None when ``location`` is not held."""
         held = self._held.get(location)
@@ -640,8 +669,7 @@ class SqliteEngine:
             if held is not None:
                 self._check_open()
                 return len(held)
-            return int(self._read("SELECT COUNT(*) FROM docs WHERE coll = ?",
-                                  (location,))[0][0])
+            return int(self._read("SELECT COUNT(*) FROM docs WHERE coll = ?", (location,))[0][0])
 
     def _scan(self, location: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every document of a collection, in key order, read a chunk at a time (the lock
@@ -656,7 +684,8 @@ class SqliteEngine:
             with self.lock:
                 rows = self._read(
                     "SELECT id, body FROM docs WHERE coll = ? AND id > ? ORDER BY id LIMIT ?",
-                    (location, after, SCAN_CHUNK))
+                    (location, after, SCAN_CHUNK),
+                )
             if not rows:
                 return
             yield from rows
@@ -667,31 +696,56 @@ class SqliteEngine:
         for _key, doc in self._scan(location):
             yield doc
 
-    def index_keys(self, location: str, field: str, *, rank: int | None = None,
-                   low: tuple[Any, bool] | None = None, high: tuple[Any, bool] | None = None,
-                   descending: bool = False, eq: Any = MISSING) -> Iterator[str]:
+    def index_keys(
+        self,
+        location: str,
+        field: str,
+        *,
+        rank: int | None = None,
+        low: tuple[Any, bool] | None = None,
+        high: tuple[Any, bool] | None = None,
+        descending: bool = False,
+        eq: Any = MISSING,
+    ) -> Iterator[str]:
         """Document keys from the index of ``field``, in index order, a chunk at a time.
 
         ``eq`` (a stored value of ``rank``) or ``low``/``high`` ((value, inclusive)) bound
         the values; ``rank`` alone gives every value of that type; nothing gives all rows.
         A document may come more than once (arrays); callers de-duplicate.
         """
-        for key, _body in self._index_walk(location, field, rank, low, high, descending, eq,
-                                           with_docs=False):
+        for key, _body in self._index_walk(
+            location, field, rank, low, high, descending, eq, with_docs=False
+        ):
             yield key
 
-    def index_docs(self, location: str, field: str, *, rank: int | None = None,
-                   low: tuple[Any, bool] | None = None, high: tuple[Any, bool] | None = None,
-                   descending: bool = False, eq: Any = MISSING
-                   ) -> Iterator[tuple[str, dict[str, Any]]]:
+    def index_docs(
+        self,
+        location: str,
+        field: str,
+        *,
+        rank: int | None = None,
+        low: tuple[Any, bool] | None = None,
+        high: tuple[Any, bool] | None = None,
+        descending: bool = False,
+        eq: Any = MISSING,
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         """As :meth:`index_keys`, with each document (a fresh copy) read in the same query."""
-        for key, body in self._index_walk(location, field, rank, low, high, descending, eq,
-                                          with_docs=True):
+        for key, body in self._index_walk(
+            location, field, rank, low, high, descending, eq, with_docs=True
+        ):
             yield key, self._decode(body)
 
-    def _index_walk(self, location: str, field: str, rank: int | None,
-                    low: tuple[Any, bool] | None, high: tuple[Any, bool] | None,
-                    descending: bool, eq: Any, with_docs: bool) -> Iterator[tuple[str, Any]]:
+    def _index_walk(
+        self,
+        location: str,
+        field: str,
+        rank: int | None,
+        low: tuple[Any, bool] | None,
+        high: tuple[Any, bool] | None,
+        descending: bool,
+        eq: Any,
+        with_docs: bool,
+    ) -> Iterator[tuple[str, Any]]:
         where = ["i.coll = ?", "i.field = ?"]
         params: list[Any] = [location, field]
         if rank is not None:
@@ -709,8 +763,7 @@ class SqliteEngine:
         order = "DESC" if descending else "ASC"
         base = " AND ".join(where)
         columns = "i.rank, i.val, i.id, d.body" if with_docs else "i.rank, i.val, i.id, NULL"
-        source = ("idx i JOIN docs d ON d.coll = i.coll AND d.id = i.id" if with_docs
-                  else "idx i")
+        source = "idx i JOIN docs d ON d.coll = i.coll AND d.id = i.id" if with_docs else "idx i"
         cursor: tuple[Any, Any, str] | None = None
         # Most callers want the first few (find_one, a first page): start with a small chunk
         # and grow it for callers that read on.
@@ -726,7 +779,8 @@ class SqliteEngine:
                 rows = self._read(
                     f"SELECT {columns} FROM {source} WHERE {clause} "
                     f"ORDER BY i.rank {order}, i.val {order}, i.id {order} LIMIT ?",
-                    (*args, chunk))
+                    (*args, chunk),
+                )
             for row in rows:
                 yield row[2], row[3]
             if len(rows) < chunk:
@@ -734,19 +788,23 @@ class SqliteEngine:
             cursor = rows[-1][:3]
             chunk = min(chunk * 4, SCAN_CHUNK)
 
-    def index_count(self, location: str, field: str, rank: int, val: Any,
-                    at_most: int) -> int:
+    def index_count(self, location: str, field: str, rank: int, val: Any, at_most: int) -> int:
         """How many index rows hold one value, counting no further than ``at_most``."""
         with self.lock:
-            return int(self._read(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM idx WHERE coll = ? AND field = ? "
-                "AND rank = ? AND val = ? LIMIT ?)",
-                (location, field, rank, val, at_most))[0][0])
+            return int(
+                self._read(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM idx WHERE coll = ? AND field = ? "
+                    "AND rank = ? AND val = ? LIMIT ?)",
+                    (location, field, rank, val, at_most),
+                )[0][0]
+            )
 
     def unique_owner(self, location: str, name: str, token: bytes) -> str | None:
         with self.lock:
-            rows = self._read("SELECT id FROM uniq WHERE coll = ? AND name = ? AND token = ?",
-                              (location, name, token))
+            rows = self._read(
+                "SELECT id FROM uniq WHERE coll = ? AND name = ? AND token = ?",
+                (location, name, token),
+            )
         return rows[0][0] if rows else None
 
     # ------------------------------------------------------------- writing
@@ -759,8 +817,9 @@ class SqliteEngine:
         with self.single_write():
             # An insert of a document not in memory skips reading it first: the database
             # itself refuses a second document under the same key.
-            inserting = (no_overwrite and (location, key) not in self._cache
-                         and location not in self._held)
+            inserting = (
+                no_overwrite and (location, key) not in self._cache and location not in self._held
+            )
             old = None if inserting else self._load(location, key)
             if no_overwrite and old is not None:
                 return False
@@ -772,14 +831,17 @@ class SqliteEngine:
                 for token in tokens:
                     owner = self.unique_owner(location, name, token)
                     if owner is not None and owner != key:
-                        raise DuplicateKeyError(location, fields, tuple(
-                            stored.get(f) for f in fields))
+                        raise DuplicateKeyError(
+                            location, fields, tuple(stored.get(f) for f in fields)
+                        )
             if inserting:
                 if not self._insert_new(location, key, body):
                     return False
             else:
-                self._execute("INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
-                              (location, key, body))
+                self._execute(
+                    "INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
+                    (location, key, body),
+                )
             self._remember(location, key, stored)
             self._file(location, key, old, stored, body)
             self._changed.setdefault(location, set()).add(key)
@@ -790,8 +852,9 @@ class SqliteEngine:
     def _insert_new(self, location: str, key: str, body: bytes) -> bool:
         """Insert a document row; False (nothing written) when the key is taken."""
         try:
-            self._execute("INSERT INTO docs (coll, id, body) VALUES (?, ?, ?)",
-                          (location, key, body))
+            self._execute(
+                "INSERT INTO docs (coll, id, body) VALUES (?, ?, ?)", (location, key, body)
+            )
         except StoreWriteError as exc:
             if isinstance(exc.__cause__, sqlite3.IntegrityError):
                 return False
@@ -811,8 +874,14 @@ class SqliteEngine:
                 self.on_write(location, old["_id"], None, False)
         return True
 
-    def _file(self, location: str, key: str, old: dict[str, Any] | None,
-              new: dict[str, Any] | None, body: bytes | None = None) -> None:
+    def _file(
+        self,
+        location: str,
+        key: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        body: bytes | None = None,
+    ) -> None:
         """Index rows, unique keys and derived tables of one document's change."""
         gone: list[tuple[Any, ...]] = []
         added: list[tuple[Any, ...]] = []
@@ -821,31 +890,40 @@ class SqliteEngine:
             after = index_rows(new, field) if new is not None else set()
             gone.extend((location, field, rank, val, key) for rank, val in before - after)
             added.extend((location, field, rank, val, key) for rank, val in after - before)
-        self._execute_many("DELETE FROM idx WHERE coll = ? AND field = ? AND rank = ? "
-                           "AND val = ? AND id = ?", gone)
-        self._execute_many("INSERT OR IGNORE INTO idx (coll, field, rank, val, id) "
-                           "VALUES (?, ?, ?, ?, ?)", added)
+        self._execute_many(
+            "DELETE FROM idx WHERE coll = ? AND field = ? AND rank = ? AND val = ? AND id = ?", gone
+        )
+        self._execute_many(
+            "INSERT OR IGNORE INTO idx (coll, field, rank, val, id) VALUES (?, ?, ?, ?, ?)", added
+        )
         for name, fields in self.unique_keys(location):
             had = unique_tokens(old, fields) if old is not None else set()
             has = unique_tokens(new, fields) if new is not None else set()
             for token in had - has:
-                self._execute("DELETE FROM uniq WHERE coll = ? AND name = ? AND token = ? "
-                              "AND id = ?", (location, name, token, key))
+                self._execute(
+                    "DELETE FROM uniq WHERE coll = ? AND name = ? AND token = ? AND id = ?",
+                    (location, name, token, key),
+                )
             for token in has - had:
-                self._execute("INSERT OR REPLACE INTO uniq (coll, name, token, id) "
-                              "VALUES (?, ?, ?, ?)", (location, name, token, key))
+                self._execute(
+                    "INSERT OR REPLACE INTO uniq (coll, name, token, id) VALUES (?, ?, ?, ?)",
+                    (location, name, token, key),
+                )
         for projection in self._projections:
             if location in projection.follows:
                 projection.write(self, location, key, old, new, body)
 
-    def _claim_unique(self, location: str, name: str, fields: tuple[str, ...], key: str,
-                      doc: dict[str, Any]) -> None:
+    def _claim_unique(
+        self, location: str, name: str, fields: tuple[str, ...], key: str, doc: dict[str, Any]
+    ) -> None:
         for token in unique_tokens(doc, fields):
             owner = self.unique_owner(location, name, token)
             if owner is not None and owner != key:
                 raise DuplicateKeyError(location, fields, tuple(doc.get(f) for f in fields))
-            self._execute("INSERT OR REPLACE INTO uniq (coll, name, token, id) "
-                          "VALUES (?, ?, ?, ?)", (location, name, token, key))
+            self._execute(
+                "INSERT OR REPLACE INTO uniq (coll, name, token, id) VALUES (?, ?, ?, ?)",
+                (location, name, token, key),
+            )
 
     # ------------------------------------------------------- rebuilding
     def rebuild_storage(self, rekey: bool = False) -> dict[str, int]:
@@ -868,9 +946,11 @@ class SqliteEngine:
                     count += 1
                     for field in fields:
                         for rank, val in index_rows(doc, field):
-                            self._execute("INSERT OR IGNORE INTO idx (coll, field, rank, val, "
-                                          "id) VALUES (?, ?, ?, ?, ?)",
-                                          (location, field, rank, val, key))
+                            self._execute(
+                                "INSERT OR IGNORE INTO idx (coll, field, rank, val, "
+                                "id) VALUES (?, ?, ?, ?, ?)",
+                                (location, field, rank, val, key),
+                            )
                     for name, unique_fields in uniques:
                         try:
                             self._claim_unique(location, name, unique_fields, key, doc)
@@ -879,8 +959,10 @@ class SqliteEngine:
                 counts[location] = count
             for projection in self._projections:
                 projection.rebuild(self)
-            self._execute("INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
-                          ("storage_format", STORAGE_FORMAT))
+            self._execute(
+                "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
+                ("storage_format", STORAGE_FORMAT),
+            )
         return counts
 
     def _rekey(self) -> None:
@@ -888,12 +970,14 @@ class SqliteEngine:
         for location, key in rows:
             if len(key) == 24 and all(c in "0123456789abcdef" for c in key):
                 continue
-            body = self._read("SELECT body FROM docs WHERE coll = ? AND id = ?",
-                              (location, key))[0][0]
+            body = self._read("SELECT body FROM docs WHERE coll = ? AND id = ?", (location, key))[
+                0
+            ][0]
             typed = doc_key(self._decode(body)["_id"])
             if typed != key:
-                self._execute("UPDATE docs SET id = ? WHERE coll = ? AND id = ?",
-                              (typed, location, key))
+                self._execute(
+                    "UPDATE docs SET id = ? WHERE coll = ? AND id = ?", (typed, location, key)
+                )
 
     def needs_rebuild(self) -> bool:
         """True when the file was written by the first store (no index rows yet)."""
@@ -916,8 +1000,9 @@ class SqliteEngine:
 
     def set_info(self, key: str, value: str) -> None:
         with self.transaction():
-            self._execute("INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
-                          (key, value))
+            self._execute(
+                "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)", (key, value)
+            )
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -963,8 +1048,9 @@ class _ReadAhead:
     def __init__(self, chunks: Iterator[list[Any]], depth: int = 4):
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(chunks,), daemon=True,
-                                        name="viveka-read-ahead")
+        self._thread = threading.Thread(
+            target=self._run, args=(chunks,), daemon=True, name="viveka-read-ahead"
+        )
         self._thread.start()
 
     def _run(self, chunks: Iterator[list[Any]]) -> None:
@@ -1040,8 +1126,9 @@ class _SingleWrite:
             engine.lock.release()
 
 
-BROKEN_UNIT = ("A write inside this unit of work failed part-way, so none of it was saved; "
-               "try again.")
+BROKEN_UNIT = (
+    "A write inside this unit of work failed part-way, so none of it was saved; try again."
+)
 
 
 def _deep_copy(value: Any) -> Any:

@@ -72,7 +72,7 @@ SORTS = {
     "low": "low",
     # "", "Inactive", "Low stock", "Out of stock" as text sorts them
     "status": "CASE WHEN active = 0 THEN 1 WHEN stock <= 0 THEN 3 WHEN stock <= low "
-              "THEN 2 ELSE 0 END",
+    "THEN 2 ELSE 0 END",
 }
 
 
@@ -92,13 +92,26 @@ def _row(key: str, doc: dict[str, Any] | None) -> tuple[Any, ...] | None:
         gst = float(doc.get("gstRate") or 0)
     except (TypeError, ValueError):
         gst = 0.0
-    return (key, client, name, code, hsn.casefold(), f"{name} {code} {hsn.casefold()}",
-            group, str(doc.get("unit") or "nos"), price, gst, float(stock), float(low),
-            1 if doc.get("isActive", True) else 0)
+    return (
+        key,
+        client,
+        name,
+        code,
+        hsn.casefold(),
+        f"{name} {code} {hsn.casefold()}",
+        group,
+        str(doc.get("unit") or "nos"),
+        price,
+        gst,
+        float(stock),
+        float(low),
+        1 if doc.get("isActive", True) else 0,
+    )
 
 
-_COLUMNS = ("key, client, sort_name, code, hsn, haystack, group_key, unit, price, gst, "
-            "stock, low, active")
+_COLUMNS = (
+    "key, client, sort_name, code, hsn, haystack, group_key, unit, price, gst, stock, low, active"
+)
 
 
 def _insert(execute: Any, row: tuple[Any, ...]) -> None:
@@ -107,11 +120,12 @@ def _insert(execute: Any, row: tuple[Any, ...]) -> None:
 
 def _grams(execute: Any, row_id: int, haystack: str, *, delete: bool = False) -> None:
     if delete:
-        execute("INSERT INTO catalog_grams (catalog_grams, rowid, haystack) "
-                "VALUES ('delete', ?, ?)", (row_id, haystack))
+        execute(
+            "INSERT INTO catalog_grams (catalog_grams, rowid, haystack) VALUES ('delete', ?, ?)",
+            (row_id, haystack),
+        )
     else:
-        execute("INSERT INTO catalog_grams (rowid, haystack) VALUES (?, ?)",
-                (row_id, haystack))
+        execute("INSERT INTO catalog_grams (rowid, haystack) VALUES (?, ?)", (row_id, haystack))
 
 
 def _put(engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
@@ -126,8 +140,10 @@ def _put(engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
         if row is None:
             engine.execute("DELETE FROM catalog_rows WHERE rowid = ?", (row_id,))
             return
-        engine.execute(f"UPDATE catalog_rows SET ({_COLUMNS}) = ({', '.join('?' * 13)}) "
-                       "WHERE rowid = ?", (*row, row_id))
+        engine.execute(
+            f"UPDATE catalog_rows SET ({_COLUMNS}) = ({', '.join('?' * 13)}) WHERE rowid = ?",
+            (*row, row_id),
+        )
         if row[5] != haystack:
             _grams(engine.execute, row_id, row[5])
     elif row is not None:
@@ -157,9 +173,15 @@ class ItemList:
         if not create_filled(cursor, "catalog_grams", _GRAMS, index_text) and made:
             index_text()
 
-    def write(self, engine: SqliteEngine, collection: str, key: str,
-              old: dict[str, Any] | None, new: dict[str, Any] | None,
-              body: bytes | None = None) -> None:
+    def write(
+        self,
+        engine: SqliteEngine,
+        collection: str,
+        key: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        body: bytes | None = None,
+    ) -> None:
         _put(engine, key, new)
 
     def rebuild(self, engine: SqliteEngine) -> None:
@@ -202,8 +224,10 @@ class ItemFilter:
             marks = ", ".join("?" * len(groups))
             in_group = f" OR group_key IN ({marks})" if groups else ""
             if len(term) >= 3:  # the trigram index holds it
-                parts.append("(rowid IN (SELECT rowid FROM catalog_grams WHERE catalog_grams "
-                             f"MATCH ?){in_group})")
+                parts.append(
+                    "(rowid IN (SELECT rowid FROM catalog_grams WHERE catalog_grams "
+                    f"MATCH ?){in_group})"
+                )
                 params += ['"' + term.replace('"', '""') + '"', *groups]
             else:
                 parts.append(f"(instr(haystack, ?) > 0{in_group})")
@@ -231,9 +255,13 @@ class ItemListQueries:
         """Keys of the items ``offset`` to ``offset + limit`` in the filter's order."""
         where, params = wanted.where()
         order, order_params = wanted.order()
-        return [row[0] for row in self._engine.query(
-            f"SELECT key FROM catalog_rows WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-            (*params, *order_params, limit, offset))]
+        return [
+            row[0]
+            for row in self._engine.query(
+                f"SELECT key FROM catalog_rows WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                (*params, *order_params, limit, offset),
+            )
+        ]
 
     def position(self, wanted: ItemFilter, key: str) -> int:
         """Where the item is in the filter's order (-1 when the filter leaves it out)."""
@@ -242,7 +270,8 @@ class ItemListQueries:
         rows = self._engine.query(
             f"SELECT n FROM (SELECT key, ROW_NUMBER() OVER (ORDER BY {order}) - 1 AS n "
             f"FROM catalog_rows WHERE {where}) WHERE key = ?",
-            (*order_params, *params, key))
+            (*order_params, *params, key),
+        )
         return int(rows[0][0]) if rows else -1
 
     def counts(self, wanted: ItemFilter) -> tuple[int, int, int]:
@@ -251,13 +280,19 @@ class ItemListQueries:
         row = self._engine.query(
             "SELECT COUNT(*), COALESCE(SUM(active = 1 AND stock <= 0), 0), "
             "COALESCE(SUM(active = 1 AND stock > 0 AND stock <= low), 0) "
-            f"FROM catalog_rows WHERE {where}", tuple(params))[0]
+            f"FROM catalog_rows WHERE {where}",
+            tuple(params),
+        )[0]
         return int(row[0]), int(row[1]), int(row[2])
 
     def by_group(self, client: str, include_inactive: bool) -> dict[str, int]:
         """group key ('' for none) -> items."""
         active = "" if include_inactive else " AND active = 1"
-        return {row[0]: int(row[1]) for row in self._engine.query(
-            f"SELECT group_key, COUNT(*) FROM catalog_rows WHERE client = ?{active} "
-            "GROUP BY group_key", (client,))}
-
+        return {
+            row[0]: int(row[1])
+            for row in self._engine.query(
+                f"SELECT group_key, COUNT(*) FROM catalog_rows WHERE client = ?{active} "
+                "GROUP BY group_key",
+                (client,),
+            )
+        }

@@ -70,9 +70,15 @@ class ItemSearch:
     def create(self, cursor: sqlite3.Cursor) -> None:
         cursor.executescript(_TABLES)
 
-    def write(self, engine: SqliteEngine, collection: str, key: str,
-              old: dict[str, Any] | None, new: dict[str, Any] | None,
-              body: bytes | None = None) -> None:
+    def write(
+        self,
+        engine: SqliteEngine,
+        collection: str,
+        key: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        body: bytes | None = None,
+    ) -> None:
         entry = _entry(new)
         if old is not None and new is not None and _entry(old) == entry:
             return  # a sale changed the stock: nothing searchable changed
@@ -90,8 +96,10 @@ class ItemSearch:
     @staticmethod
     def _delete_row(engine: SqliteEngine, row_id: int, words: str) -> None:
         for table in ("search_words", "search_grams"):
-            engine.execute(f"INSERT INTO {table} ({table}, rowid, words) VALUES ('delete', ?, ?)",
-                           (row_id, words))
+            engine.execute(
+                f"INSERT INTO {table} ({table}, rowid, words) VALUES ('delete', ?, ?)",
+                (row_id, words),
+            )
         engine.execute("DELETE FROM search_items WHERE id = ?", (row_id,))
 
     def _add(self, engine: SqliteEngine, key: str, client: str, name: str, code: str) -> None:
@@ -101,22 +109,30 @@ class ItemSearch:
         self._insert(engine, row_id, key, client, name, code)
 
     @staticmethod
-    def _insert(engine: SqliteEngine, row_id: int, key: str, client: str, name: str,
-                code: str) -> None:
+    def _insert(
+        engine: SqliteEngine, row_id: int, key: str, client: str, name: str, code: str
+    ) -> None:
         words = " ".join(words_of(name))
-        engine.execute("INSERT INTO search_items (id, key, client, name, code, words) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", (row_id, key, client, name, code, words))
+        engine.execute(
+            "INSERT INTO search_items (id, key, client, name, code, words) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (row_id, key, client, name, code, words),
+        )
         for table in ("search_words", "search_grams"):
-            engine.execute(f"INSERT INTO {table} (rowid, words) VALUES (?, ?)",
-                           (row_id, words))
+            engine.execute(f"INSERT INTO {table} (rowid, words) VALUES (?, ?)", (row_id, words))
 
     @staticmethod
     def _free_id(engine: SqliteEngine, name: str, key: str) -> int | None:
         """A row id between the ids of the items just before and just after (name, key)."""
-        before = engine.query("SELECT id FROM search_items WHERE (name, key) < (?, ?) "
-                              "ORDER BY name DESC, key DESC LIMIT 1", (name, key))
-        after = engine.query("SELECT id FROM search_items WHERE (name, key) > (?, ?) "
-                             "ORDER BY name, key LIMIT 1", (name, key))
+        before = engine.query(
+            "SELECT id FROM search_items WHERE (name, key) < (?, ?) "
+            "ORDER BY name DESC, key DESC LIMIT 1",
+            (name, key),
+        )
+        after = engine.query(
+            "SELECT id FROM search_items WHERE (name, key) > (?, ?) ORDER BY name, key LIMIT 1",
+            (name, key),
+        )
         low = before[0][0] if before else 0
         high = after[0][0] if after else _LAST_ID
         if high - low < 2:
@@ -135,11 +151,16 @@ class ItemSearch:
         reach = 8
         while True:
             columns = "id, key, client, name, code, words"
-            before = engine.query(f"SELECT {columns} FROM search_items WHERE (name, key) < "
-                                  "(?, ?) ORDER BY name DESC, key DESC LIMIT ?",
-                                  (name, key, reach + 1))
-            after = engine.query(f"SELECT {columns} FROM search_items WHERE (name, key) > "
-                                 "(?, ?) ORDER BY name, key LIMIT ?", (name, key, reach + 1))
+            before = engine.query(
+                f"SELECT {columns} FROM search_items WHERE (name, key) < "
+                "(?, ?) ORDER BY name DESC, key DESC LIMIT ?",
+                (name, key, reach + 1),
+            )
+            after = engine.query(
+                f"SELECT {columns} FROM search_items WHERE (name, key) > "
+                "(?, ?) ORDER BY name, key LIMIT ?",
+                (name, key, reach + 1),
+            )
             at_start, at_end = len(before) <= reach, len(after) <= reach
             low = 0 if at_start else before.pop()[0]
             rows = before[::-1] + (after if at_end else after[:-1])
@@ -157,8 +178,7 @@ class ItemSearch:
         slot = low + step * (len(before) + 1)
         for position, (_id, row_key, client, row_name, code, _words) in enumerate(rows):
             shift = 2 if position >= len(before) else 1
-            self._insert(engine, low + step * (position + shift), row_key, client, row_name,
-                         code)
+            self._insert(engine, low + step * (position + shift), row_key, client, row_name, code)
         return slot
 
     @staticmethod
@@ -177,7 +197,6 @@ class ItemSearch:
         entries.sort()
         for position, (name, key, client, code) in enumerate(entries, start=1):
             self._insert(engine, position * SPACING, key, client, name, code)
-
 
 
 def _entry(doc: dict[str, Any] | None) -> tuple[str, str, str] | None:
@@ -201,24 +220,39 @@ class SearchQueries:
 
     def by_code(self, client_id: Any, code: str) -> list[str]:
         client = doc_key(client_id)
-        return [row[0] for row in self._engine.query(
-            "SELECT key FROM search_items WHERE client = ? AND code = ? ORDER BY key",
-            (client, code))]
+        return [
+            row[0]
+            for row in self._engine.query(
+                "SELECT key FROM search_items WHERE client = ? AND code = ? ORDER BY key",
+                (client, code),
+            )
+        ]
 
     def code_prefix(self, client_id: Any, text: str, limit: int) -> list[str]:
         client = doc_key(client_id)
-        return [row[0] for row in self._engine.query(
-            "SELECT key FROM search_items WHERE client = ? AND code >= ? AND code < ? "
-            "ORDER BY code, key LIMIT ?", (client, text, text + "\uffff", limit))]
+        return [
+            row[0]
+            for row in self._engine.query(
+                "SELECT key FROM search_items WHERE client = ? AND code >= ? AND code < ? "
+                "ORDER BY code, key LIMIT ?",
+                (client, text, text + "\uffff", limit),
+            )
+        ]
 
     def name_prefix(self, client_id: Any, text: str, limit: int) -> list[str]:
         client = doc_key(client_id)
-        return [row[0] for row in self._engine.query(
-            "SELECT key FROM search_items WHERE client = ? AND name >= ? AND name < ? "
-            "ORDER BY name, key LIMIT ?", (client, text, text + "\uffff", limit))]
+        return [
+            row[0]
+            for row in self._engine.query(
+                "SELECT key FROM search_items WHERE client = ? AND name >= ? AND name < ? "
+                "ORDER BY name, key LIMIT ?",
+                (client, text, text + "\uffff", limit),
+            )
+        ]
 
-    def matching(self, client_id: Any, terms: list[str], *, inside: bool
-                 ) -> Iterator[tuple[str, str]]:
+    def matching(
+        self, client_id: Any, terms: list[str], *, inside: bool
+    ) -> Iterator[tuple[str, str]]:
         """(key, words) of the items in name order where every term starts a word, or
         (``inside``) where every term of three letters or more is found in the words (the
         caller checks within which word, and the shorter terms). Read a chunk at a time, as
@@ -237,7 +271,9 @@ class SearchQueries:
             rows = self._engine.query(
                 f"SELECT s.id, s.key, s.client, s.words FROM {table} f "
                 f"JOIN search_items s ON s.id = f.rowid WHERE {table} MATCH ? "
-                "AND f.rowid > ? ORDER BY f.rowid LIMIT ?", (query, after, chunk))
+                "AND f.rowid > ? ORDER BY f.rowid LIMIT ?",
+                (query, after, chunk),
+            )
             for _row_id, key, owner, words in rows:
                 if owner == client:
                     yield key, words

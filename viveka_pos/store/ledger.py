@@ -47,8 +47,17 @@ if TYPE_CHECKING:
 
 DB = "vivekaDB"
 INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES, DEALER_ORDERS, DEALER_PAYMENTS = (
-    f"{DB}.{name}" for name in ("invoices", "payments", "items", "clients", "creditnotes",
-                                "dealerorders", "dealerpayments"))
+    f"{DB}.{name}"
+    for name in (
+        "invoices",
+        "payments",
+        "items",
+        "clients",
+        "creditnotes",
+        "dealerorders",
+        "dealerpayments",
+    )
+)
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS ledger_invoices (
@@ -309,13 +318,15 @@ class ReportLedger:
     """The :class:`~.engine.Projection` of the report tables, and the queries on them."""
 
     name = "report-ledger"
-    follows = frozenset({INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES, DEALER_ORDERS,
-                         DEALER_PAYMENTS})
+    follows = frozenset(
+        {INVOICES, PAYMENTS, ITEMS, CLIENTS, CREDIT_NOTES, DEALER_ORDERS, DEALER_PAYMENTS}
+    )
 
     def create(self, cursor: sqlite3.Cursor) -> None:
         cursor.executescript(_TABLES)
-        have = {row[0] for row in cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        have = {
+            row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
         script = "".join(sql for table, sql in _SUMS.items() if table not in have)
         if script:
             cursor.executescript(f"BEGIN; {script} {_SUM_TRIGGERS} COMMIT;")
@@ -330,9 +341,15 @@ class ReportLedger:
         create_filled(cursor, "ledger_dealers", _DEALERS, fill_dealers)
 
     # --------------------------------------------------------------- upkeep
-    def write(self, engine: SqliteEngine, collection: str, key: str,
-              old: dict[str, Any] | None, new: dict[str, Any] | None,
-              body: bytes | None = None) -> None:
+    def write(
+        self,
+        engine: SqliteEngine,
+        collection: str,
+        key: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        body: bytes | None = None,
+    ) -> None:
         if collection == INVOICES:
             self._invoice(engine, key, new)
         elif collection == PAYMENTS:
@@ -365,12 +382,21 @@ class ReportLedger:
             return
         if doc.get("isCancelled"):
             # no sale: only what was paid back when it was cancelled
-            self._paid_out(engine, key, client, doc.get("cancelledAt"),
-                           doc.get("cancelRefund"), doc.get("cancelRefundMethod"))
+            self._paid_out(
+                engine,
+                key,
+                client,
+                doc.get("cancelledAt"),
+                doc.get("cancelRefund"),
+                doc.get("cancelRefundMethod"),
+            )
             return
         invoice_date = doc.get("invoiceDate")
-        day = invoice_date if isinstance(invoice_date, str) and invoice_date else local_day(
-            doc.get("generatedAt"), self._zone(engine, doc["clientId"]))
+        day = (
+            invoice_date
+            if isinstance(invoice_date, str) and invoice_date
+            else local_day(doc.get("generatedAt"), self._zone(engine, doc["clientId"]))
+        )
         total = amount_paise(doc.get("totalAmount"))
         tax = amount_paise(doc.get("totalTax"))
         customer = doc.get("clientCustomerId")
@@ -380,12 +406,25 @@ class ReportLedger:
             "paid_same_day, unpaid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "(SELECT COALESCE(SUM(amount), 0) FROM ledger_payments WHERE invoice = ? "
             "AND day = ?), ?)",
-            (key, client, day, _text(invoice_date), _moment(doc.get("generatedAt")),
-             _text(doc.get("invoiceNumber")), _text(doc.get("dueDate")),
-             _ref(customer),
-             _text(doc.get("clientCustomerName")), _text(doc.get("clientCustomerPhone")),
-             total, tax, amount_paise(doc.get("paidAmount")), key, day,
-             0 if doc.get("isFinalized") else 1))
+            (
+                key,
+                client,
+                day,
+                _text(invoice_date),
+                _moment(doc.get("generatedAt")),
+                _text(doc.get("invoiceNumber")),
+                _text(doc.get("dueDate")),
+                _ref(customer),
+                _text(doc.get("clientCustomerName")),
+                _text(doc.get("clientCustomerPhone")),
+                total,
+                tax,
+                amount_paise(doc.get("paidAmount")),
+                key,
+                day,
+                0 if doc.get("isFinalized") else 1,
+            ),
+        )
         summary = doc.get("taxSummary")
         if not isinstance(summary, list) or not summary:
             # an invoice without a tax summary (written by a tool that knows only the
@@ -394,20 +433,33 @@ class ReportLedger:
             return
         for entry in summary:
             if isinstance(entry, dict):
-                self._gst_row(engine, key, client, day, _rate(entry.get("gstRate")),
-                              _text(entry.get("hsnCode")),
-                              [amount_paise(entry.get(f)) for f in
-                               ("taxableValue", "cgst", "sgst", "igst")])
+                self._gst_row(
+                    engine,
+                    key,
+                    client,
+                    day,
+                    _rate(entry.get("gstRate")),
+                    _text(entry.get("hsnCode")),
+                    [amount_paise(entry.get(f)) for f in ("taxableValue", "cgst", "sgst", "igst")],
+                )
 
     @staticmethod
-    def _gst_row(engine: SqliteEngine, invoice: str, client: str, day: str, rate: float,
-                 hsn: str, amounts: list[int]) -> None:
+    def _gst_row(
+        engine: SqliteEngine,
+        invoice: str,
+        client: str,
+        day: str,
+        rate: float,
+        hsn: str,
+        amounts: list[int],
+    ) -> None:
         engine.execute(
             "INSERT INTO ledger_gst (invoice, client, day, rate, hsn, taxable, cgst, sgst, "
             "igst) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (invoice, rate, hsn) DO "
             "UPDATE SET taxable = taxable + excluded.taxable, cgst = cgst + excluded.cgst, "
             "sgst = sgst + excluded.sgst, igst = igst + excluded.igst",
-            (invoice, client, day, rate, hsn, *amounts))
+            (invoice, client, day, rate, hsn, *amounts),
+        )
 
     def _credit_note(self, engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
         engine.execute("DELETE FROM ledger_credits WHERE key = ?", (key,))
@@ -417,22 +469,49 @@ class ReportLedger:
         if not client or doc is None:
             return
         day = _text(doc.get("creditNoteDate")) or local_day(
-            doc.get("generatedAt"), self._zone(engine, doc.get("clientId")))
-        engine.execute("INSERT INTO ledger_credits (key, client, day, amount, tax) "
-                       "VALUES (?, ?, ?, ?, ?)",
-                       (key, client, day, amount_paise(doc.get("totalAmount")),
-                        amount_paise(doc.get("totalTax"))))
+            doc.get("generatedAt"), self._zone(engine, doc.get("clientId"))
+        )
+        engine.execute(
+            "INSERT INTO ledger_credits (key, client, day, amount, tax) VALUES (?, ?, ?, ?, ?)",
+            (
+                key,
+                client,
+                day,
+                amount_paise(doc.get("totalAmount")),
+                amount_paise(doc.get("totalTax")),
+            ),
+        )
         for entry in doc.get("taxSummary") or []:
             if isinstance(entry, dict):
-                self._gst_row(engine, key, client, day, _rate(entry.get("gstRate")),
-                              _text(entry.get("hsnCode")),
-                              [-amount_paise(entry.get(f)) for f in
-                               ("taxableValue", "cgst", "sgst", "igst")])
-        self._paid_out(engine, key, client, doc.get("generatedAt"), doc.get("refundAmount"),
-                       doc.get("refundMethod"), day=day)
+                self._gst_row(
+                    engine,
+                    key,
+                    client,
+                    day,
+                    _rate(entry.get("gstRate")),
+                    _text(entry.get("hsnCode")),
+                    [-amount_paise(entry.get(f)) for f in ("taxableValue", "cgst", "sgst", "igst")],
+                )
+        self._paid_out(
+            engine,
+            key,
+            client,
+            doc.get("generatedAt"),
+            doc.get("refundAmount"),
+            doc.get("refundMethod"),
+            day=day,
+        )
 
-    def _paid_out(self, engine: SqliteEngine, key: str, client: str, moment: Any,
-                  amount: Any, method: Any, day: str = "") -> None:
+    def _paid_out(
+        self,
+        engine: SqliteEngine,
+        key: str,
+        client: str,
+        moment: Any,
+        amount: Any,
+        method: Any,
+        day: str = "",
+    ) -> None:
         """Money paid back to a customer: a negative collection on its day."""
         paid = amount_paise(amount)
         if not paid:
@@ -443,11 +522,20 @@ class ReportLedger:
         engine.execute(
             "INSERT INTO ledger_payments (key, client, day, moment, method, "
             "amount, invoice, note) VALUES (?, ?, ?, ?, ?, ?, '', ?)",
-            (key + ":refund", client, day, _moment(moment),
-             method if isinstance(method, str) and method else "cash", -paid, "refund"))
+            (
+                key + ":refund",
+                client,
+                day,
+                _moment(moment),
+                method if isinstance(method, str) and method else "cash",
+                -paid,
+                "refund",
+            ),
+        )
 
-    def _payment(self, engine: SqliteEngine, key: str, old: dict[str, Any] | None,
-                 doc: dict[str, Any] | None) -> None:
+    def _payment(
+        self, engine: SqliteEngine, key: str, old: dict[str, Any] | None, doc: dict[str, Any] | None
+    ) -> None:
         if doc is not None and doc.get("creditNoteId") is not None:
             doc = None  # a credit set against dues: not money received
         # a row is deleted and inserted again, never replaced: the sums' triggers see
@@ -462,9 +550,17 @@ class ReportLedger:
             engine.execute(
                 "INSERT INTO ledger_payments (key, client, day, moment, method, amount, "
                 "invoice, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, doc_key(doc["clientId"]), day, _moment(doc.get("paidAt")),
-                 method_of(doc), amount_paise(doc.get("amount")), invoice,
-                 _text(doc.get("note"))))
+                (
+                    key,
+                    doc_key(doc["clientId"]),
+                    day,
+                    _moment(doc.get("paidAt")),
+                    method_of(doc),
+                    amount_paise(doc.get("amount")),
+                    invoice,
+                    _text(doc.get("note")),
+                ),
+            )
             if invoice:
                 invoices.add(invoice)
         for invoice in invoices:
@@ -475,55 +571,83 @@ class ReportLedger:
         engine.execute(
             "UPDATE ledger_invoices SET paid_same_day = (SELECT COALESCE(SUM(amount), 0) "
             "FROM ledger_payments WHERE invoice = ledger_invoices.key AND day = "
-            "ledger_invoices.day) WHERE key = ?", (invoice,))
+            "ledger_invoices.day) WHERE key = ?",
+            (invoice,),
+        )
 
-    def _item(self, engine: SqliteEngine, key: str, old: dict[str, Any] | None,
-              doc: dict[str, Any] | None) -> None:
+    def _item(
+        self, engine: SqliteEngine, key: str, old: dict[str, Any] | None, doc: dict[str, Any] | None
+    ) -> None:
         if doc is None or not _ref(doc.get("clientId")) or not doc.get("isActive", True):
             engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
             return
         stock, low, price, value, is_low = stock_values(doc)
         name = _text(doc.get("name"))
-        if old is not None and old.get("isActive", True) and all(
-                old.get(f) == doc.get(f) for f in ("clientId", "name", "code", "unit")):
+        if (
+            old is not None
+            and old.get("isActive", True)
+            and all(old.get(f) == doc.get(f) for f in ("clientId", "name", "code", "unit"))
+        ):
             # a sale: the row is updated in place, its shop and name (the index) stay
-            engine.execute("UPDATE ledger_stock SET stock = ?, low_quantity = ?, price = ?, "
-                           "value = ?, is_low = ? WHERE key = ?",
-                           (str(stock), str(low), price, value, int(is_low), key))
+            engine.execute(
+                "UPDATE ledger_stock SET stock = ?, low_quantity = ?, price = ?, "
+                "value = ?, is_low = ? WHERE key = ?",
+                (str(stock), str(low), price, value, int(is_low), key),
+            )
             return
         engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
         engine.execute(
             "INSERT INTO ledger_stock (key, client, sort_name, name, code, unit, stock, "
             "low_quantity, price, value, is_low) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, doc_key(doc["clientId"]), name.casefold(), name, _text(doc.get("code")),
-             _text(doc.get("unit") or "nos"), str(stock), str(low), price, value,
-             int(is_low)))
+            (
+                key,
+                doc_key(doc["clientId"]),
+                name.casefold(),
+                name,
+                _text(doc.get("code")),
+                _text(doc.get("unit") or "nos"),
+                str(stock),
+                str(low),
+                price,
+                value,
+                int(is_low),
+            ),
+        )
 
     def _redate(self, engine: SqliteEngine, client: str, doc: dict[str, Any]) -> None:
         """A shop's time zone changed: its payments (and invoices dated by their time of
         making) move to other days."""
         zone = zone_of(doc)
         for key, moment in engine.query(
-                "SELECT key, moment FROM ledger_payments WHERE client = ?", (client,)):
-            engine.execute("UPDATE ledger_payments SET day = ? WHERE key = ?",
-                           (local_day(moment_of(moment), zone), key))
+            "SELECT key, moment FROM ledger_payments WHERE client = ?", (client,)
+        ):
+            engine.execute(
+                "UPDATE ledger_payments SET day = ? WHERE key = ?",
+                (local_day(moment_of(moment), zone), key),
+            )
         for key, moment in engine.query(
-                "SELECT key, moment FROM ledger_invoices WHERE client = ? AND invoice_date = ''",
-                (client,)):
+            "SELECT key, moment FROM ledger_invoices WHERE client = ? AND invoice_date = ''",
+            (client,),
+        ):
             day = local_day(moment_of(moment), zone)
             engine.execute("UPDATE ledger_invoices SET day = ? WHERE key = ?", (day, key))
             engine.execute("UPDATE ledger_gst SET day = ? WHERE invoice = ?", (day, key))
-        for (key,) in engine.query("SELECT key FROM ledger_invoices WHERE client = ?",
-                                   (client,)):
+        for (key,) in engine.query("SELECT key FROM ledger_invoices WHERE client = ?", (client,)):
             self._paid_same_day(engine, key)
 
     def rebuild(self, engine: SqliteEngine) -> None:
-        for table in ("ledger_invoices", "ledger_gst", "ledger_payments", "ledger_stock",
-                      "ledger_credits", "ledger_dealers", *_SUMS):
+        for table in (
+            "ledger_invoices",
+            "ledger_gst",
+            "ledger_payments",
+            "ledger_stock",
+            "ledger_credits",
+            "ledger_dealers",
+            *_SUMS,
+        ):
             engine.execute(f"DELETE FROM {table}")
         # payments first: an invoice's row reads what was paid on its own day
-        for location in (PAYMENTS, INVOICES, ITEMS, CREDIT_NOTES, DEALER_ORDERS,
-                         DEALER_PAYMENTS):
+        for location in (PAYMENTS, INVOICES, ITEMS, CREDIT_NOTES, DEALER_ORDERS, DEALER_PAYMENTS):
             for key, doc in engine._scan(location):
                 self.write(engine, location, key, None, doc)
 
@@ -532,14 +656,15 @@ class ReportLedger:
 #: read-only open of a store last written before the table existed.
 _SUMS_COMPUTED = {
     "ledger_collections": "(SELECT client, day, method, COUNT(*) AS payments, SUM(amount) "
-                          "AS amount FROM ledger_payments GROUP BY client, day, method)",
+    "AS amount FROM ledger_payments GROUP BY client, day, method)",
     "ledger_stock_sums": "(SELECT client, COUNT(*) AS items, SUM(is_low) AS low, SUM(value) "
-                         "AS value FROM ledger_stock GROUP BY client)",
+    "AS value FROM ledger_stock GROUP BY client)",
 }
 
 
-def _dealer_share(collection: str, doc: dict[str, Any] | None
-                  ) -> tuple[str, str, int, int, int, int] | None:
+def _dealer_share(
+    collection: str, doc: dict[str, Any] | None
+) -> tuple[str, str, int, int, int, int] | None:
     """(shop, dealer, billed, paid, pending orders, unbilled orders) that one dealer order
     or payment adds to its dealer's sums."""
     if doc is None:
@@ -559,17 +684,20 @@ def _dealer_share(collection: str, doc: dict[str, Any] | None
     return None
 
 
-def _add_dealer_share(execute: Any, share: tuple[str, str, int, int, int, int] | None,
-                      sign: int) -> None:
+def _add_dealer_share(
+    execute: Any, share: tuple[str, str, int, int, int, int] | None, sign: int
+) -> None:
     if share is None:
         return
     client, dealer, *amounts = share
     signed = [sign * amount for amount in amounts]
-    execute("INSERT INTO ledger_dealers (client, dealer, billed, paid, pending, unbilled) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (client, dealer) DO UPDATE SET "
-            "billed = billed + excluded.billed, paid = paid + excluded.paid, "
-            "pending = pending + excluded.pending, unbilled = unbilled + excluded.unbilled",
-            (client, dealer, *signed))
+    execute(
+        "INSERT INTO ledger_dealers (client, dealer, billed, paid, pending, unbilled) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (client, dealer) DO UPDATE SET "
+        "billed = billed + excluded.billed, paid = paid + excluded.paid, "
+        "pending = pending + excluded.pending, unbilled = unbilled + excluded.unbilled",
+        (client, dealer, *signed),
+    )
 
 
 class LedgerQueries:
@@ -582,7 +710,8 @@ class LedgerQueries:
         """The sums table, or (a store not yet opened for writing since it was added)
         the same sums computed."""
         found = self._engine.query(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        )
         return table if found else _SUMS_COMPUTED[table]
 
     def days(self, client_id: Any, first: str, last: str) -> list[str]:
@@ -592,11 +721,14 @@ class LedgerQueries:
             "SELECT day FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ? "
             "UNION SELECT day FROM ledger_payments WHERE client = ? AND day BETWEEN ? AND ? "
             "UNION SELECT day FROM ledger_credits WHERE client = ? AND day BETWEEN ? AND ? "
-            "ORDER BY day", (client, first, last) * 3)
+            "ORDER BY day",
+            (client, first, last) * 3,
+        )
         return [row[0] for row in rows]
 
-    def day_sales(self, client_id: Any, first: str, last: str
-                  ) -> dict[str, tuple[int, int, int, int]]:
+    def day_sales(
+        self, client_id: Any, first: str, last: str
+    ) -> dict[str, tuple[int, int, int, int]]:
         """day -> (bills, sales, tax, dues created) for the days with bills or returns
         (sales and tax net of the day's credit notes)."""
         client = doc_key(client_id)
@@ -605,37 +737,56 @@ class LedgerQueries:
             "SELECT day, 1 AS bills, total AS sales, tax, MAX(total - paid_same_day, 0) AS dues "
             "FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ? UNION ALL "
             "SELECT day, 0, -amount, -tax, 0 FROM ledger_credits WHERE client = ? AND "
-            "day BETWEEN ? AND ?) GROUP BY day", (client, first, last) * 2)
+            "day BETWEEN ? AND ?) GROUP BY day",
+            (client, first, last) * 2,
+        )
         return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
 
-    def day_collections(self, client_id: Any, first: str, last: str
-                        ) -> dict[str, dict[str, int]]:
+    def day_collections(self, client_id: Any, first: str, last: str) -> dict[str, dict[str, int]]:
         """day -> {method: amount} for the days with payments."""
         client = doc_key(client_id)
         found: dict[str, dict[str, int]] = {}
         for day, method, amount in self._engine.query(
-                f"SELECT day, method, amount FROM {self._sums('ledger_collections')} "
-                "WHERE client = ? AND day BETWEEN ? AND ?", (client, first, last)):
+            f"SELECT day, method, amount FROM {self._sums('ledger_collections')} "
+            "WHERE client = ? AND day BETWEEN ? AND ?",
+            (client, first, last),
+        ):
             found.setdefault(day, {})[method] = amount
         return found
 
-    def gst(self, client_id: Any, first: str, last: str
-            ) -> list[tuple[float, str, int, int, int, int]]:
+    def gst(
+        self, client_id: Any, first: str, last: str
+    ) -> list[tuple[float, str, int, int, int, int]]:
         """(rate, HSN, taxable, CGST, SGST, IGST) summed over the period."""
         client = doc_key(client_id)
-        return [tuple(row) for row in self._engine.query(
-            "SELECT rate, hsn, SUM(taxable), SUM(cgst), SUM(sgst), SUM(igst) FROM ledger_gst "
-            "WHERE client = ? AND day BETWEEN ? AND ? GROUP BY rate, hsn",
-            (client, first, last))]
+        return [
+            tuple(row)
+            for row in self._engine.query(
+                "SELECT rate, hsn, SUM(taxable), SUM(cgst), SUM(sgst), SUM(igst) FROM ledger_gst "
+                "WHERE client = ? AND day BETWEEN ? AND ? GROUP BY rate, hsn",
+                (client, first, last),
+            )
+        ]
 
     def bills(self, client_id: Any, first: str, last: str) -> int:
         client = doc_key(client_id)
-        return int(self._engine.query(
-            "SELECT COUNT(*) FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ?",
-            (client, first, last))[0][0])
+        return int(
+            self._engine.query(
+                "SELECT COUNT(*) FROM ledger_invoices WHERE client = ? AND day BETWEEN ? AND ?",
+                (client, first, last),
+            )[0][0]
+        )
 
-    def payments(self, client_id: Any, first: str, last: str, method: str | None, *,
-                 offset: int = 0, limit: int = -1) -> list[tuple[Any, ...]]:
+    def payments(
+        self,
+        client_id: Any,
+        first: str,
+        last: str,
+        method: str | None,
+        *,
+        offset: int = 0,
+        limit: int = -1,
+    ) -> list[tuple[Any, ...]]:
         """(key, moment, day, method, amount, note, invoice number, customer name,
         customer phone) of the period's payments, in time order: ``limit`` of them (all
         when negative) after the first ``offset``. The page is found on an index alone
@@ -645,81 +796,114 @@ class LedgerQueries:
         if method is not None:
             where += " AND method = ?"
             params.append(method)
-        return [tuple(row) for row in self._engine.query(
-            "SELECT p.key, p.moment, p.day, p.method, p.amount, p.note, "
-            "COALESCE(i.number, ''), COALESCE(i.customer_name, ''), "
-            "COALESCE(i.customer_phone, '') FROM (SELECT key FROM ledger_payments "
-            f"WHERE {where} ORDER BY day, moment, key LIMIT ? OFFSET ?) page "
-            "JOIN ledger_payments p ON p.key = page.key "
-            "LEFT JOIN ledger_invoices i ON i.key = p.invoice "
-            "ORDER BY p.day, p.moment, p.key", (*params, limit, offset))]
+        return [
+            tuple(row)
+            for row in self._engine.query(
+                "SELECT p.key, p.moment, p.day, p.method, p.amount, p.note, "
+                "COALESCE(i.number, ''), COALESCE(i.customer_name, ''), "
+                "COALESCE(i.customer_phone, '') FROM (SELECT key FROM ledger_payments "
+                f"WHERE {where} ORDER BY day, moment, key LIMIT ? OFFSET ?) page "
+                "JOIN ledger_payments p ON p.key = page.key "
+                "LEFT JOIN ledger_invoices i ON i.key = p.invoice "
+                "ORDER BY p.day, p.moment, p.key",
+                (*params, limit, offset),
+            )
+        ]
 
-    def payment_totals(self, client_id: Any, first: str, last: str,
-                       method: str | None) -> dict[str, tuple[int, int]]:
+    def payment_totals(
+        self, client_id: Any, first: str, last: str, method: str | None
+    ) -> dict[str, tuple[int, int]]:
         """method -> (payments, amount) over the period (from the daily sums)."""
         where = "client = ? AND day BETWEEN ? AND ?"
         params: list[Any] = [doc_key(client_id), first, last]
         if method is not None:
             where += " AND method = ?"
             params.append(method)
-        return {row[0]: (int(row[1]), int(row[2])) for row in self._engine.query(
-            f"SELECT method, SUM(payments), SUM(amount) FROM "
-            f"{self._sums('ledger_collections')} WHERE {where} "
-            "GROUP BY method HAVING SUM(payments) > 0", tuple(params))}
+        return {
+            row[0]: (int(row[1]), int(row[2]))
+            for row in self._engine.query(
+                f"SELECT method, SUM(payments), SUM(amount) FROM "
+                f"{self._sums('ledger_collections')} WHERE {where} "
+                "GROUP BY method HAVING SUM(payments) > 0",
+                tuple(params),
+            )
+        }
 
     def unpaid(self, client_id: Any) -> list[tuple[Any, ...]]:
         """(key, number, invoice date, due date, customer name, phone, total, paid) of the
         unpaid invoices, oldest first."""
         client = doc_key(client_id)
-        return [tuple(row) for row in self._engine.query(
-            "SELECT key, number, invoice_date, due_date, customer_name, customer_phone, "
-            "total, paid FROM ledger_invoices WHERE client = ? AND unpaid = 1 "
-            "ORDER BY moment, number", (client,))]
+        return [
+            tuple(row)
+            for row in self._engine.query(
+                "SELECT key, number, invoice_date, due_date, customer_name, customer_phone, "
+                "total, paid FROM ledger_invoices WHERE client = ? AND unpaid = 1 "
+                "ORDER BY moment, number",
+                (client,),
+            )
+        ]
 
     def unpaid_total(self, client_id: Any) -> tuple[int, int]:
         client = doc_key(client_id)
         row = self._engine.query(
             "SELECT COUNT(*), COALESCE(SUM(total - paid), 0) FROM ledger_invoices "
-            "WHERE client = ? AND unpaid = 1", (client,))[0]
+            "WHERE client = ? AND unpaid = 1",
+            (client,),
+        )[0]
         return int(row[0]), int(row[1])
 
-    def stock(self, client_id: Any, low_first: bool, *, offset: int = 0,
-              limit: int = -1) -> list[tuple[Any, ...]]:
+    def stock(
+        self, client_id: Any, low_first: bool, *, offset: int = 0, limit: int = -1
+    ) -> list[tuple[Any, ...]]:
         """(key, name, code, unit, stock, low quantity, price, value, is low) of the active
         items by name (the low ones first if asked): ``limit`` of them (all when negative)
         after the first ``offset``, the page found on an index alone."""
         client = doc_key(client_id)
         order = "is_low DESC, sort_name, key" if low_first else "sort_name, key"
-        return [tuple(row) for row in self._engine.query(
-            "SELECT s.key, s.name, s.code, s.unit, s.stock, s.low_quantity, s.price, s.value, "
-            "s.is_low FROM (SELECT key FROM ledger_stock WHERE client = ? "
-            f"ORDER BY {order} LIMIT ? OFFSET ?) page JOIN ledger_stock s USING (key) "
-            f"ORDER BY {order}", (client, limit, offset))]
+        return [
+            tuple(row)
+            for row in self._engine.query(
+                "SELECT s.key, s.name, s.code, s.unit, s.stock, s.low_quantity, s.price, s.value, "
+                "s.is_low FROM (SELECT key FROM ledger_stock WHERE client = ? "
+                f"ORDER BY {order} LIMIT ? OFFSET ?) page JOIN ledger_stock s USING (key) "
+                f"ORDER BY {order}",
+                (client, limit, offset),
+            )
+        ]
 
     def dealer_sums(self, client_id: Any) -> dict[str, tuple[int, int, int, int]]:
         """dealer key -> (billed, paid, pending orders, unbilled orders). A read-only open
         of a store from before these sums adds up its orders and payments instead."""
         client = doc_key(client_id)
         if self._engine.query(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_dealers'"):
-            return {row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
-                    for row in self._engine.query(
-                        "SELECT dealer, billed, paid, pending, unbilled FROM ledger_dealers "
-                        "WHERE client = ?", (client,))}
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_dealers'"
+        ):
+            return {
+                row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+                for row in self._engine.query(
+                    "SELECT dealer, billed, paid, pending, unbilled FROM ledger_dealers "
+                    "WHERE client = ?",
+                    (client,),
+                )
+            }
         sums: dict[str, tuple[int, int, int, int]] = {}
         for location in (DEALER_ORDERS, DEALER_PAYMENTS):
             for _key, doc in self._engine._scan(location):
                 share = _dealer_share(location, doc)
                 if share is not None and share[0] == client:
                     before = sums.get(share[1], (0, 0, 0, 0))
-                    sums[share[1]] = (before[0] + share[2], before[1] + share[3],
-                                      before[2] + share[4], before[3] + share[5])
+                    sums[share[1]] = (
+                        before[0] + share[2],
+                        before[1] + share[3],
+                        before[2] + share[4],
+                        before[3] + share[5],
+                    )
         return sums
 
     def stock_summary(self, client_id: Any) -> tuple[int, int, int]:
         """(active items, low ones, value at the selling price), from the kept sums."""
         rows = self._engine.query(
-            f"SELECT items, low, value FROM {self._sums('ledger_stock_sums')} "
-            "WHERE client = ?",
-            (doc_key(client_id),))
+            f"SELECT items, low, value FROM {self._sums('ledger_stock_sums')} WHERE client = ?",
+            (doc_key(client_id),),
+        )
         return (int(rows[0][0]), int(rows[0][1]), int(rows[0][2])) if rows else (0, 0, 0)

@@ -75,17 +75,32 @@ class UpgradeReport:
 # (reports, exports and other tools reading the documents see the values the app uses).
 
 _ITEM_DEFAULTS_V2: dict[str, Any] = {
-    "code": "", "hsnCode": "", "gstRate": 0, "unit": "nos", "lowStockQuantity": 5,
-    "dealerIds": [], "description": "", "isActive": True, "stock": 0,
+    "code": "",
+    "hsnCode": "",
+    "gstRate": 0,
+    "unit": "nos",
+    "lowStockQuantity": 5,
+    "dealerIds": [],
+    "description": "",
+    "isActive": True,
+    "stock": 0,
 }
 _CUSTOMER_DEFAULTS_V2: dict[str, Any] = {"name": "", "address": "", "emailId": "", "gstNo": ""}
 _CLIENT_DEFAULTS_V2: dict[str, Any] = {
-    "shopName": "", "location": "", "city": "", "state": "", "gstin": "", "profileUrl": "",
+    "shopName": "",
+    "location": "",
+    "city": "",
+    "state": "",
+    "gstin": "",
+    "profileUrl": "",
     "isActive": True,
 }
 _CLIENT_SETTINGS_DEFAULTS_V2: dict[str, Any] = {
-    "stateCode": "", "defaultGstRate": 0, "pricesIncludeTax": False,
-    "timeZone": "Asia/Kolkata", "allowNegativeStock": False,
+    "stateCode": "",
+    "defaultGstRate": 0,
+    "pricesIncludeTax": False,
+    "timeZone": "Asia/Kolkata",
+    "allowNegativeStock": False,
 }
 _CUSTOMER_FIELDS: tuple[str, ...] = ("address", "gstNo", "emailId")
 
@@ -138,11 +153,16 @@ def _item_fixes(doc: dict[str, Any]) -> dict[str, Any]:
     return _missing(doc, _ITEM_DEFAULTS_V2)
 
 
-def _fill(store: Store, db: Database, collection: str,
-          fixes_of: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+def _fill(
+    store: Store,
+    db: Database,
+    collection: str,
+    fixes_of: Callable[[dict[str, Any]], dict[str, Any]],
+) -> int:
     # Read the cached documents without copying; write only those that need a change.
-    wanted = [(doc["_id"], fixes) for doc in store.iter_docs(collection)
-              if (fixes := fixes_of(doc))]
+    wanted = [
+        (doc["_id"], fixes) for doc in store.iter_docs(collection) if (fixes := fixes_of(doc))
+    ]
     coll = db[collection]
     for doc_id, fixes in wanted:
         coll.update_one({"_id": doc_id}, {"$set": fixes})
@@ -190,16 +210,19 @@ def file_in_sql_v3(store: Store, db: Database) -> dict[str, int]:
             moved += 1
     # the clock's floor is now kept in the info table (the first store read it from every
     # record at each open)
-    store.engine.execute("INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
-                         (HLC_INFO_KEY, str(newest)))
+    store.engine.execute(
+        "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)", (HLC_INFO_KEY, str(newest))
+    )
     return {"outbox": moved}
 
 
 MIGRATIONS: dict[int, Migration] = {
-    1: Migration(1, "fill shop, customer and item fields older versions did not write",
-                 fill_defaults_v2),
-    2: Migration(2, "file documents in SQLite indexes, report ledgers and item search",
-                 file_in_sql_v3),
+    1: Migration(
+        1, "fill shop, customer and item fields older versions did not write", fill_defaults_v2
+    ),
+    2: Migration(
+        2, "file documents in SQLite indexes, report ledgers and item search", file_in_sql_v3
+    ),
 }
 
 
@@ -212,7 +235,8 @@ def steps_from(version: int, target: int = SCHEMA_VERSION) -> list[Migration]:
         if step is None:
             raise StoreMigrationError(
                 f"This program cannot upgrade data of version {version} (no step from "
-                f"version {source} to {source + 1}); nothing was changed.")
+                f"version {source} to {source + 1}); nothing was changed."
+            )
         steps.append(step)
     return steps
 
@@ -240,7 +264,8 @@ def upgrade(store: Store, version: int) -> UpgradeReport:
         raise StoreMigrationError(
             f"The data in {store.data_dir} needs an upgrade from version {version} to "
             f"{SCHEMA_VERSION}, but the backup taken first could not be written ({exc}). "
-            "Nothing was changed.") from exc
+            "Nothing was changed."
+        ) from exc
     changed: dict[str, int] = {}
     current = version
     try:
@@ -259,9 +284,17 @@ def upgrade(store: Store, version: int) -> UpgradeReport:
         raise StoreMigrationError(
             f"The data in {store.data_dir} could not be upgraded from version {current} to "
             f"{current + 1} ({exc}). Nothing was changed; a backup taken before trying is in "
-            f"{backup_dir}.") from exc
-    report = UpgradeReport(version, SCHEMA_VERSION, backup_dir, changed,
-                           time.perf_counter() - started)
-    log.info("data upgraded from version %s to %s in %.2f s (changed %s; backup in %s)",
-             version, SCHEMA_VERSION, report.seconds, changed, backup_dir)
+            f"{backup_dir}."
+        ) from exc
+    report = UpgradeReport(
+        version, SCHEMA_VERSION, backup_dir, changed, time.perf_counter() - started
+    )
+    log.info(
+        "data upgraded from version %s to %s in %.2f s (changed %s; backup in %s)",
+        version,
+        SCHEMA_VERSION,
+        report.seconds,
+        changed,
+        backup_dir,
+    )
     return report

@@ -50,14 +50,16 @@ def describe_os_error(exc: OSError, path: Path, noun: str = "data folder") -> St
     if exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", None):
         return StoreDiskFullError(
             f"The disk holding the {noun} {path} is full. Viveka POS needs some free space "
-            "to save bills: delete or move other files, then start again.")
+            "to save bills: delete or move other files, then start again."
+        )
     what = f"The {noun} {path}"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return StoreAccessError(
             f"{what} cannot be written ({exc.strerror}). Viveka POS must save every bill "
             "there: if it is on a pen drive, check that the drive is not write-protected; "
             "otherwise make the folder writable for this user (or start with --data-dir "
-            "pointing to a folder you can write).")
+            "pointing to a folder you can write)."
+        )
     return StoreAccessError(f"{what} cannot be used ({exc.strerror or exc}).")
 
 
@@ -67,10 +69,12 @@ def had_store(data_dir: Path) -> bool:
 
 
 def missing_message(data_dir: Path, db_file: str) -> str:
-    return (f"The shop's data file {db_file} is missing from {data_dir}, which held "
-            "Viveka POS data before. It may have been moved or deleted, or the folder "
-            "was copied without it. Restore the newest good backup, or put the file "
-            "back and start again.")
+    return (
+        f"The shop's data file {db_file} is missing from {data_dir}, which held "
+        "Viveka POS data before. It may have been moved or deleted, or the folder "
+        "was copied without it. Restore the newest good backup, or put the file "
+        "back and start again."
+    )
 
 
 def check_data_dir(data_dir: Path, db_file: str) -> None:
@@ -84,8 +88,9 @@ def check_data_dir(data_dir: Path, db_file: str) -> None:
     try:
         data_dir.mkdir(mode=OWNER_ONLY_FOLDER, parents=True, exist_ok=True)
     except FileExistsError:
-        raise StoreAccessError(f"{data_dir} is a file, not a folder: choose another data "
-                               "folder.") from None
+        raise StoreAccessError(
+            f"{data_dir} is a file, not a folder: choose another data folder."
+        ) from None
     except OSError as exc:
         raise describe_os_error(exc, data_dir) from None
     _probe_folder(data_dir)
@@ -146,6 +151,8 @@ def _create_private(db_path: Path) -> None:
         pass
     except OSError as exc:
         raise describe_os_error(exc, db_path, "data file") from None
+
+
 def check_readable(data_dir: Path, db_file: str) -> None:
     """What :func:`check_data_dir` checks, for a store opened only to be read: nothing is
     created or written (a full disk or a read-only folder must still let the owner read
@@ -197,7 +204,8 @@ def unmerged_log_error(db_path: Path) -> StoreError | None:
         f"The data in {db_path.parent} holds saved changes not yet merged into its data file "
         "(Viveka POS was stopped without closing), and the folder cannot be written to read "
         "them. Make the folder writable once (or copy the whole folder to a disk you can "
-        "write) and open it again. Nothing was lost.")
+        "write) and open it again. Nothing was lost."
+    )
 
 
 def _probe_folder(data_dir: Path) -> None:
@@ -234,12 +242,14 @@ def _check_database_file(db_path: Path, *, probe: bool = True) -> None:
         if had_store(db_path.parent):
             raise StoreCorruptError(
                 f"The data file {db_path} is empty: its contents were lost (often a copy or "
-                "a power cut that did not finish). Restore the newest good backup.")
+                "a power cut that did not finish). Restore the newest good backup."
+            )
         return
     if header != _SQLITE_HEADER:
         raise StoreCorruptError(
             f"The data file {db_path} is damaged: it does not start like a database file. "
-            "Restore the newest good backup.")
+            "Restore the newest good backup."
+        )
     if probe:
         _probe_file(db_path, "data file")
 

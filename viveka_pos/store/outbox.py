@@ -96,13 +96,15 @@ class OutboxWriter:
         self.clock.observe(int(self._engine.get_info(HLC_INFO_KEY) or 0))
 
     def _last_seq(self) -> int:
-        for _key, record in self._engine.index_docs(OUTBOX, "seq", rank=RANK_NUMBER,
-                                                    descending=True):
+        for _key, record in self._engine.index_docs(
+            OUTBOX, "seq", rank=RANK_NUMBER, descending=True
+        ):
             return int(record["seq"])
         return 0
 
-    def __call__(self, collection: str, doc_id: Any, doc: dict[str, Any] | None,
-                 created: bool = False) -> None:
+    def __call__(
+        self, collection: str, doc_id: Any, doc: dict[str, Any] | None, created: bool = False
+    ) -> None:
         if collection == OUTBOX:
             return
         short = _SYNCED_FULL.get(collection)
@@ -120,25 +122,37 @@ class OutboxWriter:
         if existing is None:
             if self._next_seq is None:
                 self._next_seq = self._last_seq() + 1
-            record = {"_id": rid, "seq": self._next_seq, "collection": short,
-                      "docId": doc_id, "op": op, "rev": 1, "hlc": stamp,
-                      "createdAt": now, "updatedAt": now}
+            record = {
+                "_id": rid,
+                "seq": self._next_seq,
+                "collection": short,
+                "docId": doc_id,
+                "op": op,
+                "rev": 1,
+                "hlc": stamp,
+                "createdAt": now,
+                "updatedAt": now,
+            }
             if engine.put_doc(OUTBOX, record, no_overwrite=True):
                 self._next_seq += 1
                 return
             existing = engine.get_by_key(OUTBOX, str(rid))
             if existing is None:  # pragma: no cover - refused, yet not there
                 raise StoreWriteError("The outbox record of a change could not be saved.")
-        engine.put_doc(OUTBOX, {**existing, "op": op, "rev": existing["rev"] + 1,
-                                "hlc": stamp, "updatedAt": now})
+        engine.put_doc(
+            OUTBOX,
+            {**existing, "op": op, "rev": existing["rev"] + 1, "hlc": stamp, "updatedAt": now},
+        )
 
     def _forget_seq(self) -> None:
         self._next_seq = None
 
     def _save_clock_in_unit(self) -> None:
         if not self._clock_saved:
-            self._engine.execute("INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
-                                 (HLC_INFO_KEY, str(self.clock.last)))
+            self._engine.execute(
+                "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
+                (HLC_INFO_KEY, str(self.clock.last)),
+            )
             self._clock_saved = True
 
     def pending(self, collection: str, doc_id: Any) -> dict[str, Any] | None:

@@ -41,8 +41,11 @@ def naive_utc(value: Any) -> Any:
 
 
 def is_operator_doc(value: Any) -> bool:
-    return isinstance(value, dict) and bool(value) and all(
-        isinstance(k, str) and k.startswith("$") for k in value)
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and all(isinstance(k, str) and k.startswith("$") for k in value)
+    )
 
 
 def check_filter(filter: Any) -> dict[str, Any]:
@@ -58,15 +61,14 @@ def check_filter(filter: Any) -> dict[str, Any]:
         if key.startswith("$"):
             raise UnsupportedQueryError(
                 f"The store does not support the {key!r} operator; "
-                "run separate queries and combine the results.")
-        if isinstance(value, dict) and any(isinstance(k, str) and k.startswith("$")
-                                           for k in value):
+                "run separate queries and combine the results."
+            )
+        if isinstance(value, dict) and any(isinstance(k, str) and k.startswith("$") for k in value):
             for op, operand in value.items():
                 if not (isinstance(op, str) and op.startswith("$")):
                     raise MongitaError(f"Cannot mix operators and fields in {key!r}")
                 if op not in SUPPORTED:
-                    raise UnsupportedQueryError(
-                        f"The store does not support {op!r} on {key!r}.")
+                    raise UnsupportedQueryError(f"The store does not support {op!r} on {key!r}.")
                 if op in ("$in", "$nin") and not isinstance(operand, (list, tuple, set)):
                     raise MongitaError(f"{op!r} on {key!r} needs a list")
         checked[key] = naive_utc(value)
@@ -139,8 +141,12 @@ def _compare(found: list[Any], op: str, operand: Any) -> bool:
             if op in ("$gte", "$lte"):
                 return True
             continue
-        if ((op == "$gt" and have > plain) or (op == "$gte" and have >= plain)
-                or (op == "$lt" and have < plain) or (op == "$lte" and have <= plain)):
+        if (
+            (op == "$gt" and have > plain)
+            or (op == "$gte" and have >= plain)
+            or (op == "$lt" and have < plain)
+            or (op == "$lte" and have <= plain)
+        ):
             return True
     return False
 
@@ -149,8 +155,7 @@ def _condition(found: list[Any], condition: Any) -> bool:
     if not is_operator_doc(condition):
         if isinstance(condition, (list, dict)):
             wanted = order_key(condition)
-            return any(v is not MISSING and order_key(v) == wanted
-                       for v in _candidates(found))
+            return any(v is not MISSING and order_key(v) == wanted for v in _candidates(found))
         return _equals(found, condition)
     for op, operand in condition.items():
         if op == "$eq":
@@ -180,9 +185,11 @@ def matches(doc: dict[str, Any], filter: dict[str, Any]) -> bool:
 def sorter(sort: list[tuple[str, int]]) -> Callable[[list[dict[str, Any]]], None]:
     """Sort documents in place by ``[(field, 1 | -1), ...]``, MongoDB's order of types
     (a missing field sorts as null: first ascending, last descending)."""
+
     def apply(docs: list[dict[str, Any]]) -> None:
         for field, direction in reversed(sort):
             docs.sort(key=lambda d: sort_key(first_value(d, field)), reverse=direction == -1)
+
     return apply
 
 
@@ -198,8 +205,8 @@ def check_update(update: Any) -> None:
         for path in fields:
             if path == "_id" or path.startswith("_id."):
                 raise MongitaError(
-                    "Performing an update on the path '_id' would modify the immutable "
-                    "field '_id'")
+                    "Performing an update on the path '_id' would modify the immutable field '_id'"
+                )
 
 
 def _parent(doc: dict[str, Any], path: str, create: bool) -> tuple[Any, str]:
@@ -226,8 +233,7 @@ def _parent(doc: dict[str, Any], path: str, create: bool) -> tuple[Any, str]:
     return node, parts[-1]
 
 
-def apply_update(doc: dict[str, Any], update: dict[str, Any], *, inserting: bool = False
-                 ) -> None:
+def apply_update(doc: dict[str, Any], update: dict[str, Any], *, inserting: bool = False) -> None:
     """Apply ``$set``/``$inc``/``$push``/``$unset`` (and ``$setOnInsert`` when inserting)
     to ``doc`` in place, as MongoDB does (``$inc`` of a missing field starts from 0)."""
     for op, fields in update.items():
@@ -257,8 +263,11 @@ def apply_update(doc: dict[str, Any], update: dict[str, Any], *, inserting: bool
             elif op == "$inc":
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise MongitaError(f"Cannot increment {path!r} by a non-number")
-                current = container.get(slot, 0) if isinstance(container, dict) else (
-                    container[slot] if container[slot] is not None else 0)
+                current = (
+                    container.get(slot, 0)
+                    if isinstance(container, dict)
+                    else (container[slot] if container[slot] is not None else 0)
+                )
                 if current is None:
                     current = 0
                 if isinstance(current, bool) or not isinstance(current, (int, float)):

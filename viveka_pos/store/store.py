@@ -146,8 +146,9 @@ class Store:
 
     # ------------------------------------------------------------ writing
     @contextmanager
-    def unit_of_work(self, *, record_outbox: bool = True,
-                     durable: bool = True) -> Iterator[DurableDatabase]:
+    def unit_of_work(
+        self, *, record_outbox: bool = True, durable: bool = True
+    ) -> Iterator[DurableDatabase]:
         """Writes inside commit together, durably, or not at all.
 
         On any exception every write of the block is undone on disk and in memory and the
@@ -179,8 +180,7 @@ class Store:
         with self._engine.lock:
             yield
 
-    def on_commit(self, collection: str,
-                  listener: Callable[[list[str]], None]) -> None:
+    def on_commit(self, collection: str, listener: Callable[[list[str]], None]) -> None:
         """Be told, after each commit, which documents of ``collection`` changed (their
         keys), whoever wrote them: screens refresh without polling."""
         self._engine.add_listener(f"{DATABASE_NAME}.{collection}", listener)
@@ -242,8 +242,12 @@ class Store:
         the copy still sees the data as it was at that moment. Close it when done.
         """
         self._check_open()
-        reader = sqlite3.connect(read_only_uri(self.db_path, writer_open=not self.read_only),
-                                 uri=True, isolation_level=None, check_same_thread=False)
+        reader = sqlite3.connect(
+            read_only_uri(self.db_path, writer_open=not self.read_only),
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+        )
         try:
             with self.read_lock():
                 started = time.perf_counter()
@@ -254,15 +258,18 @@ class Store:
                 held = time.perf_counter() - started
         except sqlite3.Error as exc:
             reader.close()
-            raise StoreError(f"The database could not be read for a backup ({exc}).") \
-                from exc
+            raise StoreError(f"The database could not be read for a backup ({exc}).") from exc
         except BaseException:
             reader.close()
             raise
         return Snapshot(reader, held)
 
-    def restore(self, source_dir: str | os.PathLike[str], *,
-                safety_copy_dir: str | os.PathLike[str] | None = None) -> BackupManifest:
+    def restore(
+        self,
+        source_dir: str | os.PathLike[str],
+        *,
+        safety_copy_dir: str | os.PathLike[str] | None = None,
+    ) -> BackupManifest:
         """Replace the store's contents with a backup, while the app runs.
 
         The backup is verified first (checksum, integrity, schema version); a safety copy of
@@ -282,14 +289,17 @@ class Store:
             if self._engine.in_transaction:
                 raise StoreError("A restore cannot run inside a unit of work.")
             stamp = utcnow().strftime("%Y%m%d-%H%M%S-%f")
-            safety = Path(safety_copy_dir) if safety_copy_dir else (
-                self.data_dir / "backups" / f"before-restore-{stamp}"
+            safety = (
+                Path(safety_copy_dir)
+                if safety_copy_dir
+                else (self.data_dir / "backups" / f"before-restore-{stamp}")
             )
             try:
                 self.backup(safety)
             except StoreCorruptError:  # the data here is damaged: keep it aside as it is
-                safety = keep_damaged_copy(self._engine.connection, self.db_path,
-                                           damaged_place(self.data_dir, safety.name))
+                safety = keep_damaged_copy(
+                    self._engine.connection, self.db_path, damaged_place(self.data_dir, safety.name)
+                )
             restore_into(Path(source_dir), self._engine.connection)
             self._engine.reload()
             self._client = DurableClient(self._engine)
@@ -314,7 +324,8 @@ class Store:
             if version is None or int(version) < SCHEMA_VERSION or engine.needs_rebuild():
                 raise StoreUpgradeNeededError(
                     f"The data in {self.data_dir} must be upgraded before it can be read: "
-                    "open it once normally (not read-only).")
+                    "open it once normally (not read-only)."
+                )
             return
         if version is not None and (int(version) < SCHEMA_VERSION or engine.needs_rebuild()):
             upgrade(self, int(version))  # a verified backup first, then one unit of work
@@ -354,8 +365,9 @@ class Store:
         self.close()
 
 
-def open_store(data_dir: str | os.PathLike[str] | None = None, *,
-               sweep: bool = True, read_only: bool = False) -> Store:
+def open_store(
+    data_dir: str | os.PathLike[str] | None = None, *, sweep: bool = True, read_only: bool = False
+) -> Store:
     """Open (creating if needed) the store in ``data_dir``.
 
     ``data_dir`` defaults to ``VIVEKA_DATA_DIR`` or the user's data folder. Raises
@@ -371,8 +383,9 @@ def open_store(data_dir: str | os.PathLike[str] | None = None, *,
     lock = DataDirLock(path)
     lock.acquire(required=not read_only)
     try:
-        engine = SqliteEngine(path / DB_FILE, read_only=read_only,
-                              projections=default_projections(), held=HELD)
+        engine = SqliteEngine(
+            path / DB_FILE, read_only=read_only, projections=default_projections(), held=HELD
+        )
         try:
             store = Store(path, engine, lock)
             store._prepare()

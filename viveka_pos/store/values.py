@@ -38,9 +38,17 @@ RANK_DATE = 9
 RANK_REGEX = 11
 
 _RANK_OF_TYPE: dict[type, int] = {
-    str: RANK_STRING, int: RANK_NUMBER, bson.Int64: RANK_NUMBER, float: RANK_NUMBER,
-    bool: RANK_BOOL, bson.ObjectId: RANK_OBJECTID, _dt.datetime: RANK_DATE,
-    type(None): RANK_NULL, dict: RANK_OBJECT, list: RANK_ARRAY, bytes: RANK_BINARY,
+    str: RANK_STRING,
+    int: RANK_NUMBER,
+    bson.Int64: RANK_NUMBER,
+    float: RANK_NUMBER,
+    bool: RANK_BOOL,
+    bson.ObjectId: RANK_OBJECTID,
+    _dt.datetime: RANK_DATE,
+    type(None): RANK_NULL,
+    dict: RANK_OBJECT,
+    list: RANK_ARRAY,
+    bytes: RANK_BINARY,
 }
 
 _EPOCH = _dt.datetime(1970, 1, 1)
@@ -79,7 +87,7 @@ def rank_of(value: Any) -> int:
 def millis(moment: _dt.datetime) -> int:
     """Milliseconds since the epoch, as BSON stores a date (naive means UTC)."""
     delta = moment - _EPOCH if moment.tzinfo is None else moment - _EPOCH_AWARE
-    return (delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000)
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
 
 
 def order_key(value: Any) -> tuple[int, Any]:

@@ -50,24 +50,38 @@ class DeadLetters:
         return _letter(doc) if doc is not None else None
 
     @staticmethod
-    def add(db: Any, *, client_id: Any, direction: str, collection: str, doc_id: Any,
-            op: str, reason: str, code: int | None, now: datetime) -> None:
+    def add(
+        db: Any,
+        *,
+        client_id: Any,
+        direction: str,
+        collection: str,
+        doc_id: Any,
+        op: str,
+        reason: str,
+        code: int | None,
+        now: datetime,
+    ) -> None:
         """Record a failure (inside a unit of work)."""
         key = letter_id(direction, collection, doc_id)
         existing = db.deadletters.find_one({"_id": key})
-        db.deadletters.replace_one({"_id": key}, {
-            "_id": key,
-            "clientId": client_id,
-            "direction": direction,
-            "collection": collection,
-            "docId": doc_id,
-            "op": op,
-            "reason": reason[:1000],
-            "code": code,
-            "firstAt": existing["firstAt"] if existing else now,
-            "lastAt": now,
-            "attempts": (existing or {}).get("attempts", 0) + 1,
-        }, upsert=True)
+        db.deadletters.replace_one(
+            {"_id": key},
+            {
+                "_id": key,
+                "clientId": client_id,
+                "direction": direction,
+                "collection": collection,
+                "docId": doc_id,
+                "op": op,
+                "reason": reason[:1000],
+                "code": code,
+                "firstAt": existing["firstAt"] if existing else now,
+                "lastAt": now,
+                "attempts": (existing or {}).get("attempts", 0) + 1,
+            },
+            upsert=True,
+        )
 
     def clear(self, db: Any, direction: str, collection: str, doc_id: Any) -> None:
         """Forget the entry of a document that has now gone through (inside a unit of work)."""
@@ -98,8 +112,14 @@ class DeadLetters:
 
 def _letter(doc: dict[str, Any]) -> DeadLetter:
     return DeadLetter(
-        id=doc["_id"], direction=doc.get("direction", ""), collection=doc.get("collection", ""),
-        doc_id=doc.get("docId"), op=doc.get("op", ""), reason=doc.get("reason", ""),
-        code=doc.get("code"), first_at=doc.get("firstAt"), last_at=doc.get("lastAt"),
+        id=doc["_id"],
+        direction=doc.get("direction", ""),
+        collection=doc.get("collection", ""),
+        doc_id=doc.get("docId"),
+        op=doc.get("op", ""),
+        reason=doc.get("reason", ""),
+        code=doc.get("code"),
+        first_at=doc.get("firstAt"),
+        last_at=doc.get("lastAt"),
         attempts=int(doc.get("attempts", 0)),
     )

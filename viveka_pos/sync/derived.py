@@ -26,8 +26,13 @@ ROUNDS: Final = 4
 
 
 class RemoteInvoices:
-    def __init__(self, remote: RemoteDatabase, client_id: ObjectId,
-                 stamp: Callable[[], str], written: Callable[[str, dict[str, Any]], None]):
+    def __init__(
+        self,
+        remote: RemoteDatabase,
+        client_id: ObjectId,
+        stamp: Callable[[], str],
+        written: Callable[[str, dict[str, Any]], None],
+    ):
         self.remote = remote
         self.written = written
         self.client_id = client_id
@@ -48,11 +53,11 @@ class RemoteInvoices:
     def _round(self, ids: list[Any]) -> tuple[list[Any], int]:
         scope = shop_filter("invoices", self.client_id)
         try:
-            invoices = list(self.remote.collection("invoices").find(
-                {"_id": {"$in": ids}, **scope}))
+            invoices = list(self.remote.collection("invoices").find({"_id": {"$in": ids}, **scope}))
             paid: dict[Any, int] = defaultdict(int)
             for payment in self.remote.collection("payments").find(
-                    {"invoiceId": {"$in": ids}, **scope}, {"invoiceId": 1, "amount": 1}):
+                {"invoiceId": {"$in": ids}, **scope}, {"invoiceId": 1, "amount": 1}
+            ):
                 paid[payment.get("invoiceId")] += paise_of(payment.get("amount"))
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
@@ -61,9 +66,12 @@ class RemoteInvoices:
             total = paid[invoice["_id"]]
             # nothing is due on a cancelled bill
             finalized = total >= paise_of(invoice.get("totalAmount")) or bool(
-                invoice.get("isCancelled"))
-            if paise_of(invoice.get("paidAmount")) == total and \
-                    bool(invoice.get("isFinalized")) == finalized:
+                invoice.get("isCancelled")
+            )
+            if (
+                paise_of(invoice.get("paidAmount")) == total
+                and bool(invoice.get("isFinalized")) == finalized
+            ):
                 continue
             stamp = self.stamp()
             stamps[invoice["_id"]] = stamp
@@ -74,8 +82,12 @@ class RemoteInvoices:
             return [], 0
         try:
             self.remote.collection("invoices").bulk_write(ops, ordered=False)
-            landed = {d["_id"]: d.get(HLC_FIELD) for d in self.remote.collection(
-                "invoices").find({"_id": {"$in": list(stamps)}, **scope}, {HLC_FIELD: 1})}
+            landed = {
+                d["_id"]: d.get(HLC_FIELD)
+                for d in self.remote.collection("invoices").find(
+                    {"_id": {"$in": list(stamps)}, **scope}, {HLC_FIELD: 1}
+                )
+            }
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
         missed = [i for i, stamp in stamps.items() if landed.get(i) != stamp]

@@ -57,19 +57,26 @@ class SyncReport:
         return self.pull.applied
 
     def summary(self) -> str:
-        text = (f"pushed {self.pushed}, pulled {self.pull.received} "
-                f"(applied {self.pull.applied}, unchanged {self.pull.unchanged}), "
-                f"pending {self.pending}, dead letters {self.dead_letters}")
+        text = (
+            f"pushed {self.pushed}, pulled {self.pull.received} "
+            f"(applied {self.pull.applied}, unchanged {self.pull.unchanged}), "
+            f"pending {self.pending}, dead letters {self.dead_letters}"
+        )
         if self.session_revoked:
             text += f"; {REVOKED_MESSAGE}"
         return text
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "push": asdict(self.push), "pull": asdict(self.pull),
-            "secondPush": asdict(self.second_push), "pushed": self.pushed,
-            "pulled": self.pulled, "pending": self.pending, "deadLetters": self.dead_letters,
-            "sessionRevoked": self.session_revoked, "seconds": round(self.seconds, 3),
+            "push": asdict(self.push),
+            "pull": asdict(self.pull),
+            "secondPush": asdict(self.second_push),
+            "pushed": self.pushed,
+            "pulled": self.pulled,
+            "pending": self.pending,
+            "deadLetters": self.dead_letters,
+            "sessionRevoked": self.session_revoked,
+            "seconds": round(self.seconds, 3),
             "indexWarnings": list(self.index_warnings),
         }
 
@@ -77,12 +84,22 @@ class SyncReport:
 class SyncEngine:
     """Syncs one shop of one store with one remote database (not thread-safe: one caller)."""
 
-    def __init__(self, store: Store, remote: RemoteDatabase, client_id: ObjectId,
-                 device_id: str, *, clock: Clock | None = None, batch_size: int = 500,
-                 page_size: int = 1000, overlap: timedelta = timedelta(minutes=10),
-                 full_every: timedelta | None = timedelta(hours=6),
-                 ensure_indexes: bool = True, gate: LoginGate | None = None,
-                 rules: LocalRules):
+    def __init__(
+        self,
+        store: Store,
+        remote: RemoteDatabase,
+        client_id: ObjectId,
+        device_id: str,
+        *,
+        clock: Clock | None = None,
+        batch_size: int = 500,
+        page_size: int = 1000,
+        overlap: timedelta = timedelta(minutes=10),
+        full_every: timedelta | None = timedelta(hours=6),
+        ensure_indexes: bool = True,
+        gate: LoginGate | None = None,
+        rules: LocalRules,
+    ):
         self.store = store
         self.remote = remote
         self.client_id = client_id
@@ -93,11 +110,30 @@ class SyncEngine:
         self.state = SyncState(store, client_id)
         self.letters = DeadLetters(store)
         self.merger = CustomerMerger(store, client_id, self.state, self.now)
-        self.pusher = Pusher(store, remote, client_id, device_id, self.letters, self.merger,
-                             self.now, rules=rules, batch_size=batch_size)
-        self.puller = Puller(store, remote, client_id, device_id, self.state, self.letters,
-                             self.merger, self.now, rules=rules, page_size=page_size,
-                             overlap_micros=int(overlap.total_seconds() * 1_000_000))
+        self.pusher = Pusher(
+            store,
+            remote,
+            client_id,
+            device_id,
+            self.letters,
+            self.merger,
+            self.now,
+            rules=rules,
+            batch_size=batch_size,
+        )
+        self.puller = Puller(
+            store,
+            remote,
+            client_id,
+            device_id,
+            self.state,
+            self.letters,
+            self.merger,
+            self.now,
+            rules=rules,
+            page_size=page_size,
+            overlap_micros=int(overlap.total_seconds() * 1_000_000),
+        )
         self._indexes_checked = not ensure_indexes
         self._index_warnings: list[str] = []
 
@@ -116,8 +152,7 @@ class SyncEngine:
         started = time.perf_counter()
         refusal = self.login_problem()
         if refusal:
-            self.state.save_result(lastError=refusal, lastErrorAt=self.now(),
-                                   sessionRevoked=True)
+            self.state.save_result(lastError=refusal, lastErrorAt=self.now(), sessionRevoked=True)
             raise LoginRequiredError(f"{refusal} — {LOG_IN_AGAIN}")
         report = SyncReport()
         if not self._indexes_checked:
@@ -132,9 +167,12 @@ class SyncEngine:
         report.dead_letters = self.letters.count()
         report.session_revoked = self._session_revoked(report.pull.session_revoked)
         report.seconds = time.perf_counter() - started
-        self.state.save_result(lastSuccessAt=self.now(), lastError="",
-                               sessionRevoked=report.session_revoked,
-                               lastReport=report.as_dict())
+        self.state.save_result(
+            lastSuccessAt=self.now(),
+            lastError="",
+            sessionRevoked=report.session_revoked,
+            lastReport=report.as_dict(),
+        )
         log.info("sync: %s in %.2fs", report.summary(), report.seconds)
         return report
 
@@ -153,7 +191,8 @@ class SyncEngine:
         if not self.state.last_result().get("sessionRevoked"):
             return False
         return not any(
-            doc.get("isActive", True) for doc in self.store.iter_docs("devicesessions")
+            doc.get("isActive", True)
+            for doc in self.store.iter_docs("devicesessions")
             if doc.get("clientId") == self.client_id and doc.get("deviceId") == self.device_id
         )
 

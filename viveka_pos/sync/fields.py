@@ -68,13 +68,16 @@ def flat(collection: str, doc: dict[str, Any] | None) -> dict[str, Any]:
 def unflat(collection: str, fields: dict[str, Any], keep: dict[str, Any]) -> dict[str, Any]:
     """A whole document from merged fields plus the non-field values of ``keep``
     (``_id``, version, derived values)."""
-    doc = {k: v for k, v in keep.items() if k in _NOT_FIELDS - SYNC_FIELDS
-           or k in DERIVED.get(collection, frozenset())}
+    doc = {
+        k: v
+        for k, v in keep.items()
+        if k in _NOT_FIELDS - SYNC_FIELDS or k in DERIVED.get(collection, frozenset())
+    }
     nested = NESTED.get(collection)
     prefix = f"{nested[0]}." if nested is not None else None
     for key, value in fields.items():
         if prefix is not None and key.startswith(prefix):
-            doc.setdefault(prefix[:-1], {})[key[len(prefix):]] = value
+            doc.setdefault(prefix[:-1], {})[key[len(prefix) :]] = value
         else:
             doc[key] = value
     return doc
@@ -98,8 +101,7 @@ def writer_stamp(doc: dict[str, Any] | None) -> str:
         return ""
     stamp = doc.get(HLC_FIELD)
     updated = doc.get(UPDATED_AT)
-    if stamp_value(stamp) is not None and (updated is None
-                                           or updated == doc.get(SAVED_AT_FIELD)):
+    if stamp_value(stamp) is not None and (updated is None or updated == doc.get(SAVED_AT_FIELD)):
         return str(stamp)
     if isinstance(updated, datetime):
         return format_stamp(_micros(updated), "")
@@ -117,8 +119,7 @@ def _micros(when: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def versioned_replace(doc: dict[str, Any], changes: dict[str, Any],
-                      stamp: str) -> ReplaceOne[Any]:
+def versioned_replace(doc: dict[str, Any], changes: dict[str, Any], stamp: str) -> ReplaceOne[Any]:
     """The write of ``changes`` (top-level fields) onto the remote version ``doc``, stamped
     and timed as a PC's write, applied only while the remote still is that version.
 
@@ -148,18 +149,32 @@ def version_query(doc: dict[str, Any]) -> dict[str, Any]:
 def stamped_doc(doc: dict[str, Any], changes: dict[str, Any], stamp: str) -> dict[str, Any]:
     """``doc`` with ``changes`` as a PC writes it: ``_hlc``, ``_syncedAt``, ``updatedAt``."""
     when = stamp_time(stamp_value(stamp) or 0)
-    return {**doc, **changes, UPDATED_AT: when, SAVED_AT_FIELD: when, HLC_FIELD: stamp,
-            SYNCED_AT_FIELD: stamp}
+    return {
+        **doc,
+        **changes,
+        UPDATED_AT: when,
+        SAVED_AT_FIELD: when,
+        HLC_FIELD: stamp,
+        SYNCED_AT_FIELD: stamp,
+    }
 
 
 def changed_keys(base: dict[str, Any], local: dict[str, Any]) -> set[str]:
     """Fields (flat) where ``local`` differs from ``base``: what this PC changed."""
-    return {k for k in base.keys() | local.keys()
-            if not same(base.get(k, MISSING), local.get(k, MISSING))}
+    return {
+        k
+        for k in base.keys() | local.keys()
+        if not same(base.get(k, MISSING), local.get(k, MISSING))
+    }
 
 
-def merge(collection: str, base: dict[str, Any] | None, local: dict[str, Any],
-          remote: dict[str, Any], local_stamp: str) -> dict[str, Any]:
+def merge(
+    collection: str,
+    base: dict[str, Any] | None,
+    local: dict[str, Any],
+    remote: dict[str, Any],
+    local_stamp: str,
+) -> dict[str, Any]:
     """The flat fields after merging a local edit into a remote version.
 
     ``base`` is the version this PC last saw (None: never saw one, so every field that
@@ -183,8 +198,9 @@ def merge(collection: str, base: dict[str, Any] | None, local: dict[str, Any],
     return restore_app_settings(collection, merged, mine)
 
 
-def restore_app_settings(collection: str, remote_fields: dict[str, Any],
-                         local_fields: dict[str, Any]) -> dict[str, Any]:
+def restore_app_settings(
+    collection: str, remote_fields: dict[str, Any], local_fields: dict[str, Any]
+) -> dict[str, Any]:
     """Put back the app's own settings keys that a remote version lacks (a backend profile
     save replaced ``clientSettings`` with the spec's keys only)."""
     nested = NESTED.get(collection)
@@ -194,21 +210,25 @@ def restore_app_settings(collection: str, remote_fields: dict[str, Any],
     prefix = f"{outer}."
     out = dict(remote_fields)
     for key, value in local_fields.items():
-        if key.startswith(prefix) and key[len(prefix):] not in spec_keys and key not in out:
+        if key.startswith(prefix) and key[len(prefix) :] not in spec_keys and key not in out:
             out[key] = value
     return out
 
 
-def update_of(target: dict[str, Any], remote: dict[str, Any]) -> tuple[dict[str, Any],
-                                                                        list[str]]:
+def update_of(target: dict[str, Any], remote: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """``$set`` and ``$unset`` (flat keys) that turn the remote fields into ``target``."""
     sets = {k: v for k, v in target.items() if not same(v, remote.get(k, MISSING))}
     unsets = [k for k in remote if k not in target]
     return sets, unsets
 
 
-def applied(doc: dict[str, Any], collection: str, sets: dict[str, Any],
-            unsets: list[str], meta: dict[str, Any]) -> dict[str, Any]:
+def applied(
+    doc: dict[str, Any],
+    collection: str,
+    sets: dict[str, Any],
+    unsets: list[str],
+    meta: dict[str, Any],
+) -> dict[str, Any]:
     """``doc`` after an update of flat ``sets``/``unsets`` and top-level ``meta`` values."""
     fields = flat(collection, doc)
     fields.update(sets)

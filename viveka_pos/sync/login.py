@@ -17,8 +17,10 @@ from bson import ObjectId
 LoginGate = Callable[[], str]
 """Answers '' when this PC may sync now, else why not (in words for the user)."""
 
-LOG_IN_AGAIN: Final = ("log in on this computer to sync again; billing goes on offline, and "
-                       "what is recorded meanwhile is sent after the login")
+LOG_IN_AGAIN: Final = (
+    "log in on this computer to sync again; billing goes on offline, and "
+    "what is recorded meanwhile is sent after the login"
+)
 
 
 class LoginRequiredError(Exception):

@@ -49,15 +49,15 @@ def repoint(db: Any, client_id: ObjectId, drop_id: ObjectId, keep_id: ObjectId) 
         for doc in db[collection].find({"clientCustomerId": drop_id}):
             if doc.get("clientId") != client_id:
                 continue
-            db[collection].update_one({"_id": doc["_id"]},
-                                      {"$set": {"clientCustomerId": keep_id}})
+            db[collection].update_one({"_id": doc["_id"]}, {"$set": {"clientCustomerId": keep_id}})
             moved += 1
     return moved
 
 
 class CustomerMerger:
-    def __init__(self, store: Store, client_id: ObjectId, state: SyncState,
-                 now: Callable[[], datetime]):
+    def __init__(
+        self, store: Store, client_id: ObjectId, state: SyncState, now: Callable[[], datetime]
+    ):
         self.store = store
         self.client_id = client_id
         self.state = state

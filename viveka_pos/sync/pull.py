@@ -115,10 +115,21 @@ class _Touched:
 
 
 class Puller:
-    def __init__(self, store: Store, remote: RemoteDatabase, client_id: ObjectId,
-                 device_id: str, state: SyncState, letters: DeadLetters,
-                 merger: CustomerMerger, now: Callable[[], datetime], *, rules: LocalRules,
-                 page_size: int = 1000, overlap_micros: int = 10 * 60 * 1_000_000):
+    def __init__(
+        self,
+        store: Store,
+        remote: RemoteDatabase,
+        client_id: ObjectId,
+        device_id: str,
+        state: SyncState,
+        letters: DeadLetters,
+        merger: CustomerMerger,
+        now: Callable[[], datetime],
+        *,
+        rules: LocalRules,
+        page_size: int = 1000,
+        overlap_micros: int = 10 * 60 * 1_000_000,
+    ):
         self.store = store
         self.rules = rules
         self.remote = remote
@@ -130,8 +141,9 @@ class Puller:
         self.now = now
         self.page_size = page_size
         self.overlap_micros = overlap_micros
-        self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
-                                 state.record_written, rules)
+        self.stock = RemoteStock(
+            store, remote, client_id, device_id, self._stamp, state.record_written, rules
+        )
         self._server_time: datetime | None = None
 
     def _stamp(self) -> str:
@@ -226,58 +238,78 @@ class Puller:
                 if len(page) < self.page_size:
                     break
                 last = page[-1]
-                query = {**base, "$or": [{UPDATED_AT: {"$gt": last.get(UPDATED_AT)}},
-                                         {UPDATED_AT: last.get(UPDATED_AT),
-                                          "_id": {"$gt": last["_id"]}}]}
+                query = {
+                    **base,
+                    "$or": [
+                        {UPDATED_AT: {"$gt": last.get(UPDATED_AT)}},
+                        {UPDATED_AT: last.get(UPDATED_AT), "_id": {"$gt": last["_id"]}},
+                    ],
+                }
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
     def _pages_by_parent(self, collection: str) -> Iterator[list[dict[str, Any]]]:
         """Documents without ``clientId`` (written by other tools), found by parent id."""
         scope = PARENT_SCOPED[collection]
-        parents = [d["_id"] for d in self.store.iter_docs(scope.parent)
-                   if d.get("clientId") == self.client_id]
+        parents = [
+            d["_id"]
+            for d in self.store.iter_docs(scope.parent)
+            if d.get("clientId") == self.client_id
+        ]
         coll = self.remote.collection(collection)
         for start in range(0, len(parents), self.page_size):
-            chunk = parents[start:start + self.page_size]
-            page = [d for d in coll.find({scope.field: {"$in": chunk}})
-                    if d.get("clientId") is None]
+            chunk = parents[start : start + self.page_size]
+            page = [
+                d for d in coll.find({scope.field: {"$in": chunk}}) if d.get("clientId") is None
+            ]
             if page:
                 yield page
 
     def _newest_stamp(self, collection: str) -> str:
         coll = self.remote.collection(collection)
         try:
-            newest = list(coll.find(shop_filter(collection, self.client_id),
-                                    {SYNCED_AT_FIELD: 1}).sort(SYNCED_AT_FIELD, -1).limit(1))
+            newest = list(
+                coll.find(shop_filter(collection, self.client_id), {SYNCED_AT_FIELD: 1})
+                .sort(SYNCED_AT_FIELD, -1)
+                .limit(1)
+            )
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
         stamp = newest[0].get(SYNCED_AT_FIELD) if newest else None
         return stamp if isinstance(stamp, str) else ""
 
     # ------------------------------------------------------------- applying
-    def _pull_collection(self, collection: str, full: bool, result: PullResult,
-                         touched: _Touched) -> None:
+    def _pull_collection(
+        self, collection: str, full: bool, result: PullResult, touched: _Touched
+    ) -> None:
         full_pass = full or not self.state.cursor(collection)
         mark = self._newest_stamp(collection) if full_pass else ""
         # what the pass by stamp is about to read is not applied again by the pass by
         # ``updatedAt``: a document stamped after this floor is in it (or, pushed since, in
         # the next pull's)
         floor = "" if full_pass else self._stamp_floor(self.state.cursor(collection) or "")
-        merges = self.state.merges() if collection in ("clientCustomers", "invoices",
-                                                       "creditnotes",
-                                                       "purchasehistories") else {}
+        merges = (
+            self.state.merges()
+            if collection in ("clientCustomers", "invoices", "creditnotes", "purchasehistories")
+            else {}
+        )
         for page in prefetch(self._pages(collection, full)):
-            self._apply_page(collection, page, merges, result, touched,
-                             advance_cursor=not full_pass)
+            self._apply_page(
+                collection, page, merges, result, touched, advance_cursor=not full_pass
+            )
         if not full_pass:
             for page in prefetch(self._pages_by_update(collection)):
-                unseen = [doc for doc in page
-                          if not (isinstance(doc.get(SYNCED_AT_FIELD), str)
-                                  and doc[SYNCED_AT_FIELD] > floor)]
+                unseen = [
+                    doc
+                    for doc in page
+                    if not (
+                        isinstance(doc.get(SYNCED_AT_FIELD), str) and doc[SYNCED_AT_FIELD] > floor
+                    )
+                ]
                 if unseen:
-                    self._apply_page(collection, unseen, merges, result, touched,
-                                     advance_cursor=False)
+                    self._apply_page(
+                        collection, unseen, merges, result, touched, advance_cursor=False
+                    )
         if full_pass:
             self._finish_full_pass(collection, mark)
         if self._server_time is not None:
@@ -294,8 +326,9 @@ class Puller:
         with self.store.unit_of_work(record_outbox=False) as db:
             self.state.save_cursor(db, collection, mark or floor_stamp(0))
 
-    def _set_aside_invalid(self, db: Any, collection: str, doc: dict[str, Any],
-                           result: PullResult, now: datetime) -> bool:
+    def _set_aside_invalid(
+        self, db: Any, collection: str, doc: dict[str, Any], result: PullResult, now: datetime
+    ) -> bool:
         """Refuse a document that breaks the schema (``sync/validate.py``): it becomes a
         dead letter with the reason and is not used at all. True when refused; a good
         version of a document refused before clears its dead letter."""
@@ -304,8 +337,9 @@ class Puller:
             if self.letters.count():
                 self.letters.clear(db, "pull", collection, doc["_id"])
             return False
-        set_aside(db, client_id=self.client_id, collection=collection, doc=doc,
-                  reason=problem, now=now)
+        set_aside(
+            db, client_id=self.client_id, collection=collection, doc=doc, reason=problem, now=now
+        )
         result.dead_lettered += 1
         log.warning("pull: refused a %s document: %s", collection, problem)
         return True
@@ -318,9 +352,16 @@ class Puller:
             owner = owner_of(collection, doc, self.store.get)
         return bool(owner == self.client_id)
 
-    def _apply_page(self, collection: str, page: list[dict[str, Any]],
-                    merges: dict[Any, Any], result: PullResult, touched: _Touched, *,
-                    advance_cursor: bool) -> None:
+    def _apply_page(
+        self,
+        collection: str,
+        page: list[dict[str, Any]],
+        merges: dict[Any, Any],
+        result: PullResult,
+        touched: _Touched,
+        *,
+        advance_cursor: bool,
+    ) -> None:
         writer = outbox_writer(self.store)
         clock = writer.clock
         newest = ""
@@ -344,9 +385,16 @@ class Puller:
             result.stock_edits += self.stock.convert(touched.stock_edits, self.now())
             touched.stock_edits.clear()
 
-    def _apply_one(self, db: Any, collection: str, remote: dict[str, Any],
-                   merges: dict[Any, Any], result: PullResult, touched: _Touched,
-                   now: datetime) -> None:
+    def _apply_one(
+        self,
+        db: Any,
+        collection: str,
+        remote: dict[str, Any],
+        merges: dict[Any, Any],
+        result: PullResult,
+        touched: _Touched,
+        now: datetime,
+    ) -> None:
         doc_id = remote["_id"]
         if collection == "clientCustomers" and doc_id in merges:
             # A device that had not heard of the merge pushed the duplicate again.
@@ -377,9 +425,13 @@ class Puller:
         if collection == "clientCustomers":
             # Looked up by the exact text only: a pulled value is never used as a query.
             phone_number = target.get("phoneNumber")
-            twin = db.clientCustomers.find_one(
-                {"clientId": self.client_id, "phoneNumber": phone_number}
-            ) if isinstance(phone_number, str) else None
+            twin = (
+                db.clientCustomers.find_one(
+                    {"clientId": self.client_id, "phoneNumber": phone_number}
+                )
+                if isinstance(phone_number, str)
+                else None
+            )
             if twin is not None and twin["_id"] != doc_id:
                 touched.customer_twins.append((twin, target))
                 return
@@ -395,10 +447,17 @@ class Puller:
                 # per-document deep copy and lookup, which dominate the cost of a large pull.
                 self.store.engine.put_doc(f"{DATABASE_NAME}.{collection}", target)
             except (DuplicateKeyError, ValueError) as exc:
-                self.letters.add(db, client_id=self.client_id, direction="pull",
-                                 collection=collection, doc_id=doc_id, op="upsert",
-                                 reason=f"cannot be saved on this computer: {exc}", code=None,
-                                 now=now)
+                self.letters.add(
+                    db,
+                    client_id=self.client_id,
+                    direction="pull",
+                    collection=collection,
+                    doc_id=doc_id,
+                    op="upsert",
+                    reason=f"cannot be saved on this computer: {exc}",
+                    code=None,
+                    now=now,
+                )
                 result.dead_lettered += 1
                 return
             result.applied += 1
@@ -407,9 +466,15 @@ class Puller:
         if pending is not None and not keep_pending:
             db.outbox.delete_one({"_id": pending["_id"]})
 
-    def _target(self, collection: str, clean: dict[str, Any], remote: dict[str, Any],
-                local: dict[str, Any] | None, pending: dict[str, Any] | None,
-                touched: _Touched) -> dict[str, Any]:
+    def _target(
+        self,
+        collection: str,
+        clean: dict[str, Any],
+        remote: dict[str, Any],
+        local: dict[str, Any] | None,
+        pending: dict[str, Any] | None,
+        touched: _Touched,
+    ) -> dict[str, Any]:
         """What the local copy becomes: the pulled version, merged with a local edit that is
         still waiting to be pushed."""
         if local is None:
@@ -417,8 +482,14 @@ class Puller:
         if collection in APPEND_ONLY:
             if pending is None:
                 return dict(clean)
-            return {**clean, **{name: local[name] for name in APPEND_MUTABLE.get(collection, ())
-                                if name in local}}
+            return {
+                **clean,
+                **{
+                    name: local[name]
+                    for name in APPEND_MUTABLE.get(collection, ())
+                    if name in local
+                },
+            }
         if pending is not None:
             mine = format_stamp(int(pending.get("hlc") or 0), self.device_id)
             base = self.state.base(collection, clean["_id"])
@@ -430,8 +501,15 @@ class Puller:
         touched.restored.append((collection, clean["_id"]))
         return unflat(collection, restored, clean)
 
-    def _track(self, collection: str, doc: dict[str, Any], local: dict[str, Any] | None,
-               merges: dict[Any, Any], result: PullResult, touched: _Touched) -> None:
+    def _track(
+        self,
+        collection: str,
+        doc: dict[str, Any],
+        local: dict[str, Any] | None,
+        merges: dict[Any, Any],
+        result: PullResult,
+        touched: _Touched,
+    ) -> None:
         if collection == "purchasehistories" and doc.get("invoiceId") is not None:
             derived = purchase_history_id(doc["invoiceId"])
             if derived != doc["_id"] and self.store.get("purchasehistories", derived):
@@ -452,9 +530,12 @@ class Puller:
                 touched.repoints.append((collection, doc["_id"], merges[customer]))
 
     def _ends_my_session(self, doc: dict[str, Any], local: dict[str, Any] | None) -> bool:
-        return (doc.get("deviceId") == self.device_id and doc.get("clientId") == self.client_id
-                and not doc.get("isActive", True)
-                and (local is None or bool(local.get("isActive", True))))
+        return (
+            doc.get("deviceId") == self.device_id
+            and doc.get("clientId") == self.client_id
+            and not doc.get("isActive", True)
+            and (local is None or bool(local.get("isActive", True)))
+        )
 
     # ----------------------------------------------------------- tombstones
     def _pull_tombstones(self, full: bool, result: PullResult, touched: _Touched) -> None:
@@ -482,8 +563,9 @@ class Puller:
         if full_pass:
             self._finish_full_pass(TOMBSTONES, mark)
 
-    def _apply_tombstone(self, db: Any, tomb: dict[str, Any], result: PullResult,
-                         touched: _Touched) -> None:
+    def _apply_tombstone(
+        self, db: Any, tomb: dict[str, Any], result: PullResult, touched: _Touched
+    ) -> None:
         collection, doc_id = tomb.get("collection"), tomb.get("docId")
         if collection not in SYNCED:
             return
@@ -495,8 +577,9 @@ class Puller:
         if local is None or owner_of(collection, local, self.store.get) != self.client_id:
             return
         pending = outbox_writer(self.store).pending(collection, doc_id)
-        if pending is not None and format_stamp(int(pending.get("hlc") or 0),
-                                                self.device_id) > str(tomb.get(HLC_FIELD)):
+        if pending is not None and format_stamp(int(pending.get("hlc") or 0), self.device_id) > str(
+            tomb.get(HLC_FIELD)
+        ):
             return
         db[collection].delete_one({"_id": doc_id})
         if pending is not None:
@@ -528,8 +611,7 @@ class Puller:
         if touched.repoints:
             with self.store.unit_of_work() as db:
                 for collection, doc_id, keep in touched.repoints:
-                    db[collection].update_one({"_id": doc_id},
-                                              {"$set": {"clientCustomerId": keep}})
+                    db[collection].update_one({"_id": doc_id}, {"$set": {"clientCustomerId": keep}})
             touched.repoints.clear()
 
     def _recompute(self, touched: _Touched, result: PullResult) -> None:
@@ -543,29 +625,35 @@ class Puller:
             paid: dict[Any, int] = defaultdict(int)
             for payment in self._children("payments", "invoiceId", touched.invoices):
                 paid[payment.get("invoiceId")] += paise_of(payment.get("amount"))
-            jobs += [(self.rules.recompute_invoice, i) for i in touched.invoices
-                     if i is not None and not self._invoice_settled(i, paid[i])]
+            jobs += [
+                (self.rules.recompute_invoice, i)
+                for i in touched.invoices
+                if i is not None and not self._invoice_settled(i, paid[i])
+            ]
         if touched.items:
             stock: dict[Any, Decimal] = defaultdict(Decimal)
             for movement in self._children("stockmovements", "itemId", touched.items):
                 stock[movement.get("itemId")] += quantity_of(movement.get("quantity"))
-            jobs += [(self.rules.recompute_item_stock, i) for i in touched.items
-                     if i is not None and not self._stock_settled(i, stock.get(i))]
+            jobs += [
+                (self.rules.recompute_item_stock, i)
+                for i in touched.items
+                if i is not None and not self._stock_settled(i, stock.get(i))
+            ]
         for start in range(0, len(jobs), _RECOMPUTE_CHUNK):
             with self.store.unit_of_work():
-                for job, doc_id in jobs[start:start + _RECOMPUTE_CHUNK]:
+                for job, doc_id in jobs[start : start + _RECOMPUTE_CHUNK]:
                     if job(self.store, doc_id):
                         result.recomputed += 1
 
-    def _children(self, collection: str, field: str, parents: Iterable[Any]
-                  ) -> Iterator[dict[str, Any]]:
+    def _children(
+        self, collection: str, field: str, parents: Iterable[Any]
+    ) -> Iterator[dict[str, Any]]:
         """The documents of ``collection`` whose ``field`` names one of ``parents``: through
         the field's index for a few parents, by one streamed scan for very many."""
         wanted = [p for p in dict.fromkeys(parents) if p is not None]
         if len(wanted) > _SCAN_FROM_PARENTS:
             keep = {str(p) for p in wanted}
-            return (doc for doc in self.store.iter_docs(collection)
-                    if str(doc.get(field)) in keep)
+            return (doc for doc in self.store.iter_docs(collection) if str(doc.get(field)) in keep)
         coll = self.store.db[collection]
         return (doc for parent in wanted for doc in coll.find({field: parent}))
 
@@ -579,9 +667,11 @@ class Puller:
         finalized = paid >= paise_of(invoice.get("totalAmount"))
         if bool(invoice.get("isFinalized")) != finalized:
             return False
-        return not (finalized and invoice.get("clientCustomerId") is not None
-                    and self.store.get("purchasehistories",
-                                       purchase_history_id(invoice_id)) is None)
+        return not (
+            finalized
+            and invoice.get("clientCustomerId") is not None
+            and self.store.get("purchasehistories", purchase_history_id(invoice_id)) is None
+        )
 
     def _stock_settled(self, item_id: Any, total: Decimal | None) -> bool:
         item = self.store.get("items", item_id)

@@ -156,9 +156,19 @@ class _Outcome:
 
 
 class Pusher:
-    def __init__(self, store: Store, remote: RemoteDatabase, client_id: ObjectId,
-                 device_id: str, letters: DeadLetters, merger: CustomerMerger,
-                 now: Callable[[], datetime], *, rules: LocalRules, batch_size: int = 500):
+    def __init__(
+        self,
+        store: Store,
+        remote: RemoteDatabase,
+        client_id: ObjectId,
+        device_id: str,
+        letters: DeadLetters,
+        merger: CustomerMerger,
+        now: Callable[[], datetime],
+        *,
+        rules: LocalRules,
+        batch_size: int = 500,
+    ):
         self.store = store
         self.remote = remote
         self.client_id = client_id
@@ -170,8 +180,9 @@ class Pusher:
         self.batch_size = batch_size
         self.last_matched = -1
         """Documents the last bulk write matched (-1: not known)."""
-        self.stock = RemoteStock(store, remote, client_id, device_id, self._stamp,
-                                 self.state.record_written, rules)
+        self.stock = RemoteStock(
+            store, remote, client_id, device_id, self._stamp, self.state.record_written, rules
+        )
         self.invoices = RemoteInvoices(remote, client_id, self._stamp, self.state.record_written)
         self._observed: set[str] = set()
 
@@ -183,7 +194,7 @@ class Pusher:
         records = sorted((r["seq"], r["_id"]) for r in self.store.iter_docs("outbox"))
         ids = [rid for _, rid in records]
         for start in range(0, len(ids), self.batch_size):
-            self._push_batch(ids[start:start + self.batch_size], result)
+            self._push_batch(ids[start : start + self.batch_size], result)
         if result.merged:
             self.push_merges()
         outbox_writer(self.store).save_clock()
@@ -214,8 +225,12 @@ class Pusher:
             return {err["index"]: err for err in details.get("writeErrors", [])}
         except (BSONError, ValueError, TypeError) as exc:  # refused by the driver, here
             if len(ops) == 1:
-                return {0: {"code": getattr(exc, "code", None),
-                            "errmsg": f"{type(exc).__name__}: {exc}"[:500]}}
+                return {
+                    0: {
+                        "code": getattr(exc, "code", None),
+                        "errmsg": f"{type(exc).__name__}: {exc}"[:500],
+                    }
+                }
             errors: dict[int, dict[str, Any]] = {}
             for index, op in enumerate(ops):
                 single = self._bulk(collection, [op])
@@ -237,25 +252,31 @@ class Pusher:
         self._observed.add(collection)
         coll = self.remote.collection(collection)
         try:
-            newest = list(coll.find(shop_filter(collection, self.client_id),
-                                    {SYNCED_AT_FIELD: 1}).sort(SYNCED_AT_FIELD, -1).limit(1))
+            newest = list(
+                coll.find(shop_filter(collection, self.client_id), {SYNCED_AT_FIELD: 1})
+                .sort(SYNCED_AT_FIELD, -1)
+                .limit(1)
+            )
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
         if newest:
             observe(outbox_writer(self.store).clock, newest[0].get(SYNCED_AT_FIELD))
 
-    def _read_remote(self, collection: str, ids: Iterable[Any],
-                     projection: dict[str, int] | None = None) -> dict[Any, dict[str, Any]]:
+    def _read_remote(
+        self, collection: str, ids: Iterable[Any], projection: dict[str, int] | None = None
+    ) -> dict[Any, dict[str, Any]]:
         """This shop's remote copies of ``ids`` (whole, or the projected fields), by ``_id``:
         one query."""
         wanted = list(ids)
         if not wanted:
             return {}
-        query = ({"_id": self.client_id} if collection == "clients"
-                 else {"_id": {"$in": wanted}, **shop_filter(collection, self.client_id)})
+        query = (
+            {"_id": self.client_id}
+            if collection == "clients"
+            else {"_id": {"$in": wanted}, **shop_filter(collection, self.client_id)}
+        )
         try:
-            return {d["_id"]: d for d in self.remote.collection(collection).find(query,
-                                                                               projection)}
+            return {d["_id"]: d for d in self.remote.collection(collection).find(query, projection)}
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
@@ -312,8 +333,9 @@ class Pusher:
             return "the document names no shop (clientId)"
         return "foreign"
 
-    def _push_collection(self, collection: str, items: list[_Item], outcome: _Outcome,
-                         result: PushResult) -> None:
+    def _push_collection(
+        self, collection: str, items: list[_Item], outcome: _Outcome, result: PushResult
+    ) -> None:
         first_done = len(outcome.done)
         upserts = [i for i in items if not i.is_delete]
         if collection not in APPEND_ONLY:
@@ -329,8 +351,7 @@ class Pusher:
         self._enforce_single_device(collection, done)
         self._follow_derived(collection, done)
 
-    def _prepare(self, collection: str, upserts: list[_Item],
-                 outcome: _Outcome) -> list[_Item]:
+    def _prepare(self, collection: str, upserts: list[_Item], outcome: _Outcome) -> list[_Item]:
         """The documents as pushed: stamped, timed, and with ``clientId`` where the spec has
         none."""
         ready = []
@@ -347,7 +368,8 @@ class Pusher:
                 # Made by an older version without it: the time it was made (the local copy
                 # takes it too once the remote has it).
                 body[UPDATED_AT] = body.get(MADE_AT[collection]) or stamp_time(
-                    stamp_value(item.stamp) or 0)
+                    stamp_value(item.stamp) or 0
+                )
             body[SAVED_AT_FIELD] = body.get(UPDATED_AT)
             body[HLC_FIELD] = item.stamp
             body[SYNCED_AT_FIELD] = self._stamp()
@@ -368,21 +390,26 @@ class Pusher:
         assert item.doc is not None
         local = item.doc.get(UPDATED_AT)
         base = item.base
-        if isinstance(local, datetime) and local.microsecond % 1000 == 0 and (
-                base is None or local != base.get(UPDATED_AT)):
+        if (
+            isinstance(local, datetime)
+            and local.microsecond % 1000 == 0
+            and (base is None or local != base.get(UPDATED_AT))
+        ):
             return local
         return stamp_time(stamp_value(item.stamp) or 0)
 
     def _meta(self, item: _Item) -> dict[str, Any]:
         """What every pushed write sets besides its fields."""
         assert item.body is not None
-        return {UPDATED_AT: item.body[UPDATED_AT], HLC_FIELD: item.stamp,
-                SYNCED_AT_FIELD: item.body[SYNCED_AT_FIELD],
-                SAVED_AT_FIELD: item.body[UPDATED_AT]}
+        return {
+            UPDATED_AT: item.body[UPDATED_AT],
+            HLC_FIELD: item.stamp,
+            SYNCED_AT_FIELD: item.body[SYNCED_AT_FIELD],
+            SAVED_AT_FIELD: item.body[UPDATED_AT],
+        }
 
     # -------------------------------------------------------------- inserts
-    def _insert_new(self, collection: str, items: list[_Item],
-                    outcome: _Outcome) -> list[_Item]:
+    def _insert_new(self, collection: str, items: list[_Item], outcome: _Outcome) -> list[_Item]:
         """Insert documents not on the remote (the cheapest write, and one that cannot change
         an existing document). Returns those refused for a duplicate key, split into
         those whose ``_id`` is there after all (for the caller's update path)."""
@@ -402,12 +429,14 @@ class Pusher:
                 outcome.dead.append((item, _reason(error), error.get("code")))
         if not duplicates:
             return []
-        present = self._read_remote(collection, [i.doc_id for i, _ in duplicates],
-                                    _VERSION_PROJECTION)
+        present = self._read_remote(
+            collection, [i.doc_id for i, _ in duplicates], _VERSION_PROJECTION
+        )
         existing = []
         for item, error in duplicates:
-            if item.doc_id in present or (collection in PARENT_SCOPED
-                                          and self._adopt_unscoped(collection, item)):
+            if item.doc_id in present or (
+                collection in PARENT_SCOPED and self._adopt_unscoped(collection, item)
+            ):
                 existing.append(item)
             elif collection == "clientCustomers" and self._merge_customer(item):
                 # Stays queued: pushed once the merge has removed the twin on the remote.
@@ -423,9 +452,13 @@ class Pusher:
         scope = PARENT_SCOPED[collection]
         try:
             found = self.remote.collection(collection).update_one(
-                {"_id": item.doc_id, "clientId": None,
-                 scope.field: {"$in": [item.body.get(scope.field)]}},
-                {"$set": {"clientId": self.client_id}})
+                {
+                    "_id": item.doc_id,
+                    "clientId": None,
+                    scope.field: {"$in": [item.body.get(scope.field)]},
+                },
+                {"$set": {"clientId": self.client_id}},
+            )
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
         return bool(found.matched_count)
@@ -438,20 +471,23 @@ class Pusher:
         fresh = [i for i in items if i.doc_id not in heads]
         existing = self._insert_new(collection, fresh, outcome)
         if existing:
-            heads.update(self._read_remote(collection, [i.doc_id for i in existing],
-                                           projection))
+            heads.update(self._read_remote(collection, [i.doc_id for i in existing], projection))
         ops: list[WriteOp] = []
         updated = []
         for item in [i for i in items if i.doc_id in heads]:
             assert item.body is not None
             head = heads[item.doc_id]
-            sets = {name: item.body[name] for name in mutable
-                    if name in item.body and not same(item.body[name], head.get(name, MISSING))}
+            sets = {
+                name: item.body[name]
+                for name in mutable
+                if name in item.body and not same(item.body[name], head.get(name, MISSING))
+            }
             if not sets:  # already there as it is here (a retried batch, a pulled document)
                 outcome.superseded += 1
                 outcome.done.append(item)
                 item.target = self._local_target(
-                    item, {k: v for k, v in head.items() if k == UPDATED_AT})
+                    item, {k: v for k, v in head.items() if k == UPDATED_AT}
+                )
                 continue
             updated.append(item)
         whole = self._read_remote(collection, [i.doc_id for i in updated])
@@ -476,20 +512,21 @@ class Pusher:
                 outcome.deferred += 1  # written meanwhile: pushed again next sync
 
     # --------------------------------------------------------------- master
-    def _push_master(self, collection: str, items: list[_Item], outcome: _Outcome,
-                     result: PushResult) -> None:
+    def _push_master(
+        self, collection: str, items: list[_Item], outcome: _Outcome, result: PushResult
+    ) -> None:
         todo = items
         for _ in range(MASTER_ROUNDS):
             if not todo:
                 return
             todo = self._master_round(collection, todo, outcome)
         for item in todo:
-            log.info("%s %s kept changing on the remote: left for the next sync",
-                     collection, item.doc_id)
+            log.info(
+                "%s %s kept changing on the remote: left for the next sync", collection, item.doc_id
+            )
         outcome.deferred += len(todo)
 
-    def _master_round(self, collection: str, items: list[_Item],
-                      outcome: _Outcome) -> list[_Item]:
+    def _master_round(self, collection: str, items: list[_Item], outcome: _Outcome) -> list[_Item]:
         """One try of conditional writes; returns the items to try again."""
         heads = self._read_remote(collection, [i.doc_id for i in items], _VERSION_PROJECTION)
         fresh, plain, unknown = [], [], []
@@ -579,13 +616,16 @@ class Pusher:
     def _follow_derived(self, collection: str, done: list[_Item]) -> None:
         """Derived values on the remote that the documents just pushed change."""
         if collection == "stockmovements":
-            self.stock.count([i.doc for i in done if i.doc is not None],
-                             [i.stamp for i in done if i.doc is not None])
+            self.stock.count(
+                [i.doc for i in done if i.doc is not None],
+                [i.stamp for i in done if i.doc is not None],
+            )
         elif collection == "payments":
             self.invoices.settle({i.doc.get("invoiceId") for i in done if i.doc is not None})
         elif collection == "invoices":
-            self.invoices.settle({i.doc_id for i in done
-                                  if i.base_after is None and i.doc is not None})
+            self.invoices.settle(
+                {i.doc_id for i in done if i.base_after is None and i.doc is not None}
+            )
 
     def _doc_filter(self, collection: str, doc_id: Any) -> dict[str, Any]:
         filt: dict[str, Any] = {"_id": doc_id}
@@ -616,20 +656,25 @@ class Pusher:
             else:
                 outcome.dead.append((item, _reason(error), error.get("code")))
 
-    def _tombstone_op(self, collection: str, doc_id: Any, stamp: str,
-                      merged_into: Any) -> ReplaceOne:
+    def _tombstone_op(
+        self, collection: str, doc_id: Any, stamp: str, merged_into: Any
+    ) -> ReplaceOne:
         key = f"{collection}:{doc_id}"
-        return ReplaceOne({"_id": key, "clientId": {"$in": [self.client_id]}}, {
-            "_id": key,
-            "clientId": self.client_id,
-            "collection": collection,
-            "docId": doc_id,
-            "mergedInto": merged_into,
-            "deletedAt": self.now(),
-            "deviceId": self.device_id,
-            HLC_FIELD: stamp,
-            SYNCED_AT_FIELD: self._stamp(),
-        }, upsert=True)
+        return ReplaceOne(
+            {"_id": key, "clientId": {"$in": [self.client_id]}},
+            {
+                "_id": key,
+                "clientId": self.client_id,
+                "collection": collection,
+                "docId": doc_id,
+                "mergedInto": merged_into,
+                "deletedAt": self.now(),
+                "deviceId": self.device_id,
+                HLC_FIELD: stamp,
+                SYNCED_AT_FIELD: self._stamp(),
+            },
+            upsert=True,
+        )
 
     # ---------------------------------------------------------- conflicts
     def _merge_customer(self, item: _Item) -> bool:
@@ -638,14 +683,14 @@ class Pusher:
         phone = item.doc.get("phoneNumber")
         try:
             twin = self.remote.collection("clientCustomers").find_one(
-                {**shop_filter("clientCustomers", self.client_id), "phoneNumber": phone})
+                {**shop_filter("clientCustomers", self.client_id), "phoneNumber": phone}
+            )
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
         if twin is None or twin["_id"] == item.doc_id or twin.get("clientId") != self.client_id:
             return False
         kept = self.merger.merge(dict(item.doc), twin)
-        log.info("merged customers %s and %s (same phone) into %s", item.doc_id, twin["_id"],
-                 kept)
+        log.info("merged customers %s and %s (same phone) into %s", item.doc_id, twin["_id"], kept)
         return True
 
     # ------------------------------------------------------- device sessions
@@ -654,15 +699,23 @@ class Pusher:
         other PCs that are older (the spec's single-device policy, across PCs)."""
         if collection != "devicesessions":
             return
-        mine = [i for i in done if i.body is not None and i.body.get("isActive")
-                and i.body.get("deviceId") == self.device_id]
+        mine = [
+            i
+            for i in done
+            if i.body is not None
+            and i.body.get("isActive")
+            and i.body.get("deviceId") == self.device_id
+        ]
         if not mine:
             return
         stamp = max(i.stamp for i in mine)
         coll = self.remote.collection(collection)
         try:
-            others = list(coll.find({**shop_filter(collection, self.client_id),
-                                     "deviceId": {"$ne": self.device_id}}))
+            others = list(
+                coll.find(
+                    {**shop_filter(collection, self.client_id), "deviceId": {"$ne": self.device_id}}
+                )
+            )
             for other in others:
                 current = other.get(HLC_FIELD)
                 if not other.get("isActive") or (isinstance(current, str) and current >= stamp):
@@ -680,11 +733,13 @@ class Pusher:
         if not merges:
             return 0
         deletes: list[WriteOp] = [
-            DeleteOne(self._doc_filter("clientCustomers", m["drop"])) for m in merges]
+            DeleteOne(self._doc_filter("clientCustomers", m["drop"])) for m in merges
+        ]
         errors = self._bulk("clientCustomers", deletes)
         tombs: list[WriteOp] = [
             self._tombstone_op("clientCustomers", m["drop"], self._stamp(), m["keep"])
-            for m in merges]
+            for m in merges
+        ]
         tomb_errors = self._bulk(TOMBSTONES, tombs)
         pushed = [m for i, m in enumerate(merges) if i not in errors and i not in tomb_errors]
         with self.store.unit_of_work(record_outbox=False) as db:
@@ -709,9 +764,17 @@ class Pusher:
                     _level_local(db, item)
             for item, reason, code in outcome.dead:
                 log.warning("push refused: %s %s: %s", item.collection, item.doc_id, reason)
-                self.letters.add(db, client_id=self.client_id, direction="push",
-                                 collection=item.collection, doc_id=item.doc_id,
-                                 op=item.record["op"], reason=reason, code=code, now=now)
+                self.letters.add(
+                    db,
+                    client_id=self.client_id,
+                    direction="push",
+                    collection=item.collection,
+                    doc_id=item.doc_id,
+                    op=item.record["op"],
+                    reason=reason,
+                    code=code,
+                    now=now,
+                )
                 db.outbox.delete_one({"_id": item.record["_id"], "rev": item.record["rev"]})
         result.pushed += len(outcome.done) - outcome.superseded
         result.superseded += outcome.superseded

@@ -69,9 +69,16 @@ def edit_movement_id(item_id: ObjectId, counted: Any, stock: Any, when: Any) -> 
 
 
 class RemoteStock:
-    def __init__(self, store: Store, remote: RemoteDatabase, client_id: ObjectId,
-                 device_id: str, stamp: Callable[[], str],
-                 written: Callable[[str, dict[str, Any]], None], rules: LocalRules):
+    def __init__(
+        self,
+        store: Store,
+        remote: RemoteDatabase,
+        client_id: ObjectId,
+        device_id: str,
+        stamp: Callable[[], str],
+        written: Callable[[str, dict[str, Any]], None],
+        rules: LocalRules,
+    ):
         self.store = store
         self.rules = rules
         self.written = written
@@ -84,8 +91,10 @@ class RemoteStock:
     def fields_of_new(self, body: dict[str, Any], mark: str) -> dict[str, Any]:
         """Bookkeeping of an item this PC inserts: its stock is all movements made here up
         to ``mark`` (a stamp taken when the item was read)."""
-        return {STOCK_SUM_FIELD: body.get("stock", 0),
-                STOCK_MARKS_FIELD: {device_key(self.device_id): mark}}
+        return {
+            STOCK_SUM_FIELD: body.get("stock", 0),
+            STOCK_MARKS_FIELD: {device_key(self.device_id): mark},
+        }
 
     def count(self, movements: list[dict[str, Any]], stamps: list[str]) -> None:
         """Add this PC's movements just confirmed on the remote to their items' stock."""
@@ -100,8 +109,9 @@ class RemoteStock:
                 return
             todo = self._count_round(todo, moves)
 
-    def _count_round(self, item_ids: list[Any],
-                     moves: dict[Any, list[tuple[str, Decimal]]]) -> list[Any]:
+    def _count_round(
+        self, item_ids: list[Any], moves: dict[Any, list[tuple[str, Decimal]]]
+    ) -> list[Any]:
         coll = self.remote.collection("items")
         scope = shop_filter("items", self.client_id)
         try:
@@ -124,15 +134,18 @@ class RemoteStock:
             changes = {
                 "stock": stored_quantity(quantity_of(item.get("stock")) + delta),
                 STOCK_SUM_FIELD: stored_quantity(quantity_of(counted) + delta),
-                STOCK_MARKS_FIELD: marks}
+                STOCK_MARKS_FIELD: marks,
+            }
             ops.append(versioned_replace(item, changes, stamp))
             bodies[item["_id"]] = stamped_doc(item, changes, stamp)
         if not ops:
             return []
         try:
             coll.bulk_write(ops, ordered=False)
-            landed = {d["_id"]: d.get(HLC_FIELD) for d in coll.find(
-                {"_id": {"$in": list(stamps)}, **scope}, {HLC_FIELD: 1})}
+            landed = {
+                d["_id"]: d.get(HLC_FIELD)
+                for d in coll.find({"_id": {"$in": list(stamps)}, **scope}, {HLC_FIELD: 1})
+            }
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
         for item_id, stamp in stamps.items():
@@ -155,8 +168,11 @@ class RemoteStock:
             for remote in items:
                 if self.store.get("items", remote["_id"]) is None:
                     continue  # not applied here (dead letter): nothing to move
-                if remote.get(STOCK_SUM_FIELD) is None and self.store.get(
-                        "stockmovements", opening_movement_id(remote["_id"])) is not None:
+                if (
+                    remote.get(STOCK_SUM_FIELD) is None
+                    and self.store.get("stockmovements", opening_movement_id(remote["_id"]))
+                    is not None
+                ):
                     counted_already.append(remote)
                 else:
                     made += self._convert_one(remote, now)
@@ -172,13 +188,15 @@ class RemoteStock:
         if not items:
             return
         stamps = [self.stamp() for _ in items]
-        ops = [versioned_replace(remote, {STOCK_SUM_FIELD: remote.get("stock")}, stamp)
-               for remote, stamp in zip(items, stamps, strict=True)]
-        if self.remote.collection("items").bulk_write(ops, ordered=False).matched_count \
-                == len(ops):
+        ops = [
+            versioned_replace(remote, {STOCK_SUM_FIELD: remote.get("stock")}, stamp)
+            for remote, stamp in zip(items, stamps, strict=True)
+        ]
+        if self.remote.collection("items").bulk_write(ops, ordered=False).matched_count == len(ops):
             for remote, stamp in zip(items, stamps, strict=True):
-                self.written("items", stamped_doc(
-                    remote, {STOCK_SUM_FIELD: remote.get("stock")}, stamp))
+                self.written(
+                    "items", stamped_doc(remote, {STOCK_SUM_FIELD: remote.get("stock")}, stamp)
+                )
 
     def _convert_one(self, remote: dict[str, Any], now: datetime) -> int:
         item_id = remote["_id"]
@@ -213,31 +231,45 @@ class RemoteStock:
         """Write ``changes`` onto the pulled version, if the remote still is that version."""
         stamp = self.stamp()
         result = self.remote.collection("items").bulk_write(
-            [versioned_replace(remote, changes, stamp)])
+            [versioned_replace(remote, changes, stamp)]
+        )
         if not result.matched_count:
             return False
         self.written("items", stamped_doc(remote, changes, stamp))
         return True
 
-    def _record(self, movement_id: ObjectId, remote: dict[str, Any], quantity: Decimal,
-                reason: str, now: datetime) -> None:
+    def _record(
+        self,
+        movement_id: ObjectId,
+        remote: dict[str, Any],
+        quantity: Decimal,
+        reason: str,
+        now: datetime,
+    ) -> None:
         made = remote.get(UPDATED_AT) or now
         with self.store.unit_of_work() as db:
-            db.stockmovements.insert_one({
-                "_id": movement_id, "clientId": self.client_id, "itemId": remote["_id"],
-                "quantity": stored_quantity(quantity), "reason": reason,
-                "refCollection": "items", "refId": remote["_id"],
-                "note": SERVER_EDIT_NOTE if reason != "opening" else "",
-                "createdAt": made, UPDATED_AT: made, "deviceId": self.device_id,
-                SOURCE_FIELD: SERVER_SOURCE,
-            })
+            db.stockmovements.insert_one(
+                {
+                    "_id": movement_id,
+                    "clientId": self.client_id,
+                    "itemId": remote["_id"],
+                    "quantity": stored_quantity(quantity),
+                    "reason": reason,
+                    "refCollection": "items",
+                    "refId": remote["_id"],
+                    "note": SERVER_EDIT_NOTE if reason != "opening" else "",
+                    "createdAt": made,
+                    UPDATED_AT: made,
+                    "deviceId": self.device_id,
+                    SOURCE_FIELD: SERVER_SOURCE,
+                }
+            )
         self.rules.recompute_item_stock(self.store, remote["_id"])
 
     def _withdraw(self, movement_id: ObjectId, item_id: ObjectId) -> None:
         """A conversion the remote no longer matches (edited again): forget it here; the next
         pull converts the newer value."""
-        log.info("stock edit of item %s changed again on the remote: converting it later",
-                 item_id)
+        log.info("stock edit of item %s changed again on the remote: converting it later", item_id)
         writer = outbox_writer(self.store)
         with self.store.unit_of_work(record_outbox=False) as quiet:
             quiet.stockmovements.delete_one({"_id": movement_id})

@@ -21,18 +21,38 @@ from typing import Any, Final
 from bson import ObjectId
 
 APPEND_ONLY: Final = frozenset(
-    {"invoices", "creditnotes", "payments", "stockmovements", "dealerpayments",
-     "purchasehistories"})
-MASTER: Final = frozenset({"clients", "clientCustomers", "itemgroups", "items", "dealers",
-                           "dealerorders", "dealerorderitems", "devicesessions"})
+    {"invoices", "creditnotes", "payments", "stockmovements", "dealerpayments", "purchasehistories"}
+)
+MASTER: Final = frozenset(
+    {
+        "clients",
+        "clientCustomers",
+        "itemgroups",
+        "items",
+        "dealers",
+        "dealerorders",
+        "dealerorderitems",
+        "devicesessions",
+    }
+)
 
 #: Pull order: a document's parents arrive before it (orders before their lines, invoices
 #: before payments), so references resolve and derived values are recomputed once.
 PULL_ORDER: Final = (
-    "clients", "devicesessions", "clientCustomers", "itemgroups", "items", "dealers",
-    "dealerorders", "dealerorderitems", "invoices", "creditnotes", "payments",
+    "clients",
+    "devicesessions",
+    "clientCustomers",
+    "itemgroups",
+    "items",
+    "dealers",
+    "dealerorders",
+    "dealerorderitems",
+    "invoices",
+    "creditnotes",
+    "payments",
     "purchasehistories",
-    "stockmovements", "dealerpayments",
+    "stockmovements",
+    "dealerpayments",
 )
 
 #: Fields kept from the local document when a pulled version is applied (derived here).
@@ -89,14 +109,23 @@ def owner_of(collection: str, doc: dict[str, Any], lookup: Any) -> Any:
 #: The field holding when an append-only document was made: its ``updatedAt`` until a later
 #: change (the app sets both at once; documents older versions made lack ``updatedAt``).
 MADE_AT: Final[dict[str, str]] = {
-    "invoices": "generatedAt", "creditnotes": "generatedAt", "payments": "paidAt",
-    "dealerpayments": "paidAt", "purchasehistories": "purchasedAt",
+    "invoices": "generatedAt",
+    "creditnotes": "generatedAt",
+    "payments": "paidAt",
+    "dealerpayments": "paidAt",
+    "purchasehistories": "purchasedAt",
     "stockmovements": "createdAt",
 }
 APPEND_MUTABLE: Final[dict[str, tuple[str, ...]]] = {
     # and, set once, the cancellation of a bill (its number and contents stay as they were)
-    "invoices": ("clientCustomerId", "isCancelled", "cancelledAt", "cancelReason",
-                 "cancelRefund", "cancelRefundMethod"),
+    "invoices": (
+        "clientCustomerId",
+        "isCancelled",
+        "cancelledAt",
+        "cancelReason",
+        "cancelRefund",
+        "cancelRefundMethod",
+    ),
     "creditnotes": ("clientCustomerId",),
     "purchasehistories": ("clientCustomerId",),
 }

@@ -30,8 +30,16 @@ SAVED_AT_FIELD = "_savedAt"
 STOCK_SUM_FIELD = "_stockSum"
 STOCK_MARKS_FIELD = "_stockMarks"
 STOCK_EDIT_FIELD = "_stockEdit"
-SYNC_FIELDS = frozenset({HLC_FIELD, SYNCED_AT_FIELD, SAVED_AT_FIELD, STOCK_SUM_FIELD,
-                         STOCK_MARKS_FIELD, STOCK_EDIT_FIELD})
+SYNC_FIELDS = frozenset(
+    {
+        HLC_FIELD,
+        SYNCED_AT_FIELD,
+        SAVED_AT_FIELD,
+        STOCK_SUM_FIELD,
+        STOCK_MARKS_FIELD,
+        STOCK_EDIT_FIELD,
+    }
+)
 _DIGITS = 17
 
 
@@ -48,7 +56,7 @@ def stamp_value(stamp: Any) -> int | None:
 
 
 def stamp_device(stamp: Any) -> str:
-    return stamp[_DIGITS + 1:] if stamp_value(stamp) is not None else ""
+    return stamp[_DIGITS + 1 :] if stamp_value(stamp) is not None else ""
 
 
 def floor_stamp(value: int) -> str:

@@ -41,13 +41,15 @@ class SyncState:
     def save_cursor(self, db: Any, collection: str, stamp: str) -> None:
         """Advance one cursor (call inside the unit of work that applied the documents)."""
         doc = db.syncstate.find_one({"_id": self._cursor_id}) or {
-            "_id": self._cursor_id, "clientId": self.client_id, "cursors": {}}
+            "_id": self._cursor_id,
+            "clientId": self.client_id,
+            "cursors": {},
+        }
         cursors = dict(doc.get("cursors") or {})
         if stamp <= cursors.get(collection, ""):
             return
         cursors[collection] = stamp
-        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "cursors": cursors},
-                                 upsert=True)
+        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "cursors": cursors}, upsert=True)
 
     def updated_cursor(self, collection: str) -> datetime | None:
         doc = self.store.get("syncstate", self._cursor_id) or {}
@@ -56,13 +58,17 @@ class SyncState:
 
     def save_updated_cursor(self, db: Any, collection: str, when: datetime) -> None:
         doc = db.syncstate.find_one({"_id": self._cursor_id}) or {
-            "_id": self._cursor_id, "clientId": self.client_id, "cursors": {}}
+            "_id": self._cursor_id,
+            "clientId": self.client_id,
+            "cursors": {},
+        }
         cursors = dict(doc.get("updatedCursors") or {})
         if collection in cursors and cursors[collection] >= when:
             return
         cursors[collection] = when
-        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "updatedCursors": cursors},
-                                 upsert=True)
+        db.syncstate.replace_one(
+            {"_id": self._cursor_id}, {**doc, "updatedCursors": cursors}, upsert=True
+        )
 
     # --------------------------------------------------------------- bases
     @staticmethod
@@ -74,8 +80,9 @@ class SyncState:
         doc = self.store.get("syncstate", self._base_id(collection, doc_id))
         return dict(doc["doc"]) if doc is not None else None
 
-    def save_base(self, db: Any, collection: str, remote: dict[str, Any],
-                  known: Any = MISSING) -> None:
+    def save_base(
+        self, db: Any, collection: str, remote: dict[str, Any], known: Any = MISSING
+    ) -> None:
         """Remember a remote version (call in the unit of work that applied or pushed it).
 
         ``known``: the base as the caller read it earlier in this unit of work's push (saves
@@ -86,9 +93,11 @@ class SyncState:
             known = current.get("doc") if current is not None else None
         if known == remote:
             return
-        db.syncstate.replace_one({"_id": key}, {"_id": key, "kind": "base",
-                                                "clientId": self.client_id, "doc": remote},
-                                 upsert=True)
+        db.syncstate.replace_one(
+            {"_id": key},
+            {"_id": key, "kind": "base", "clientId": self.client_id, "doc": remote},
+            upsert=True,
+        )
 
     def record_written(self, collection: str, remote: dict[str, Any]) -> None:
         """A write of this PC's sync bookkeeping landed on a master document (a stock count, a
@@ -104,8 +113,9 @@ class SyncState:
             self.save_base(db, collection, remote)
             local = db[collection].find_one({"_id": remote["_id"]})
             if local is not None and local.get(UPDATED_AT) != remote.get(UPDATED_AT):
-                db[collection].update_one({"_id": remote["_id"]},
-                                          {"$set": {UPDATED_AT: remote.get(UPDATED_AT)}})
+                db[collection].update_one(
+                    {"_id": remote["_id"]}, {"$set": {UPDATED_AT: remote.get(UPDATED_AT)}}
+                )
 
     def drop_base(self, db: Any, collection: str, doc_id: Any) -> None:
         db.syncstate.delete_one({"_id": self._base_id(collection, doc_id)})
@@ -116,9 +126,11 @@ class SyncState:
 
     def save_full_pull(self, db: Any, when: datetime) -> None:
         doc = db.syncstate.find_one({"_id": self._cursor_id}) or {
-            "_id": self._cursor_id, "clientId": self.client_id, "cursors": {}}
-        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "fullPullAt": when},
-                                 upsert=True)
+            "_id": self._cursor_id,
+            "clientId": self.client_id,
+            "cursors": {},
+        }
+        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "fullPullAt": when}, upsert=True)
 
     # -------------------------------------------------------------- merges
     def merges(self) -> dict[ObjectId, ObjectId]:
@@ -153,23 +165,38 @@ class SyncState:
         index = db.syncstate.find_one({"_id": self._merges_id})
         if index is not None:
             return list(index.get("drops") or [])
-        drops = [doc["drop"] for doc in db.syncstate.find({"kind": "merge"})
-                 if doc.get("clientId") == self.client_id]
-        db.syncstate.replace_one({"_id": self._merges_id},
-                                 {"_id": self._merges_id, "drops": drops}, upsert=True)
+        drops = [
+            doc["drop"]
+            for doc in db.syncstate.find({"kind": "merge"})
+            if doc.get("clientId") == self.client_id
+        ]
+        db.syncstate.replace_one(
+            {"_id": self._merges_id}, {"_id": self._merges_id, "drops": drops}, upsert=True
+        )
         return drops
 
-    def record_merge(self, db: Any, drop: ObjectId, keep: ObjectId, when: datetime, *,
-                     pushed: bool = False) -> None:
+    def record_merge(
+        self, db: Any, drop: ObjectId, keep: ObjectId, when: datetime, *, pushed: bool = False
+    ) -> None:
         drops = self._listed_drops(db)
-        db.syncstate.replace_one({"_id": f"merge:{drop}"}, {
-            "_id": f"merge:{drop}", "kind": "merge", "clientId": self.client_id,
-            "collection": "clientCustomers", "drop": drop, "keep": keep, "at": when,
-            "pushed": pushed,
-        }, upsert=True)
+        db.syncstate.replace_one(
+            {"_id": f"merge:{drop}"},
+            {
+                "_id": f"merge:{drop}",
+                "kind": "merge",
+                "clientId": self.client_id,
+                "collection": "clientCustomers",
+                "drop": drop,
+                "keep": keep,
+                "at": when,
+                "pushed": pushed,
+            },
+            upsert=True,
+        )
         if drop not in drops:
-            db.syncstate.replace_one({"_id": self._merges_id},
-                                     {"_id": self._merges_id, "drops": [*drops, drop]})
+            db.syncstate.replace_one(
+                {"_id": self._merges_id}, {"_id": self._merges_id, "drops": [*drops, drop]}
+            )
 
     def mark_merge_pushed(self, db: Any, drop: ObjectId, pushed: bool = True) -> None:
         db.syncstate.update_one({"_id": f"merge:{drop}"}, {"$set": {"pushed": pushed}})
@@ -182,5 +209,7 @@ class SyncState:
     def save_result(self, **fields: Any) -> None:
         with self.store.unit_of_work(record_outbox=False) as db:
             doc = db.syncstate.find_one({"_id": self._result_id}) or {
-                "_id": self._result_id, "clientId": self.client_id}
+                "_id": self._result_id,
+                "clientId": self.client_id,
+            }
             db.syncstate.replace_one({"_id": self._result_id}, {**doc, **fields}, upsert=True)

@@ -50,8 +50,7 @@ _INT64: Final = 2**63
 
 #: GST rates as notified (GST 2.0 since 22 Sep 2025 and the special or older rates still met
 #: on goods and in old bills): a pulled document may carry any of them.
-NOTIFIED_GST_RATES: Final = frozenset(
-    (0, 0.1, 0.25, 1, 1.5, 3, 5, 6, 7.5, 12, 18, 28, 40))
+NOTIFIED_GST_RATES: Final = frozenset((0, 0.1, 0.25, 1, 1.5, 3, 5, 6, 7.5, 12, 18, 28, 40))
 
 Rule = Callable[[Any], str]
 """Checks one value: '' when it is good, else what it must be."""
@@ -63,14 +62,18 @@ class PulledDocumentError(ValueError):
 
 # ------------------------------------------------------------------------------ rules
 
+
 def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
 def _is_number(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and (not isinstance(value, float) or math.isfinite(value))
-            and (not isinstance(value, int) or -_INT64 <= value < _INT64))
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (not isinstance(value, float) or math.isfinite(value))
+        and (not isinstance(value, int) or -_INT64 <= value < _INT64)
+    )
 
 
 def object_id(value: Any) -> str:
@@ -94,6 +97,7 @@ def text(limit: int = MAX_TEXT, *, required: bool = False) -> Rule:
         if required and not value.strip():
             return "must not be empty"
         return ""
+
     return rule
 
 
@@ -156,6 +160,7 @@ def money(value: Any) -> str:
 
 def quantity(*, minimum: int | None = None, exclusive: bool = False) -> Rule:
     """A finite number within ±MAX_QUANTITY (and above ``minimum`` when given)."""
+
     def rule(value: Any) -> str:
         if not _is_number(value):
             return f"must be a number (got {_type_name(value)})"
@@ -164,6 +169,7 @@ def quantity(*, minimum: int | None = None, exclusive: bool = False) -> Rule:
         if minimum is not None and (value <= minimum if exclusive else value < minimum):
             return f"must be {'more than' if exclusive else 'at least'} {minimum}"
         return ""
+
     return rule
 
 
@@ -174,13 +180,18 @@ def whole(minimum: int = 0) -> Rule:
         if not minimum <= value < _INT64:
             return f"must be at least {minimum}"
         return ""
+
     return rule
 
 
 def one_of(choices: tuple[str, ...]) -> Rule:
     def rule(value: Any) -> str:
-        return "" if isinstance(value, str) and value in choices else (
-            f"must be one of {', '.join(choices)}")
+        return (
+            ""
+            if isinstance(value, str) and value in choices
+            else (f"must be one of {', '.join(choices)}")
+        )
+
     return rule
 
 
@@ -193,6 +204,7 @@ def gst_rate(value: Any) -> str:
 def nullable(rule: Rule) -> Rule:
     def check(value: Any) -> str:
         return "" if value is None else rule(value)
+
     return check
 
 
@@ -205,6 +217,7 @@ def list_of(rule: Rule) -> Rule:
             if problem:
                 return f"entry {index}: {problem}"
         return ""
+
     return check
 
 
@@ -213,10 +226,12 @@ def subdocument(schema: Schema) -> Rule:
         if not isinstance(value, dict):
             return f"must be an object (got {_type_name(value)})"
         return schema.problem(value)
+
     return check
 
 
 # ----------------------------------------------------------------------------- schemas
+
 
 @dataclass(frozen=True)
 class Schema:
@@ -244,8 +259,9 @@ class Schema:
         return ""
 
 
-def _schema(required: tuple[str, ...], base: Mapping[str, Rule] | None = None,
-            **fields: Rule) -> Schema:
+def _schema(
+    required: tuple[str, ...], base: Mapping[str, Rule] | None = None, **fields: Rule
+) -> Schema:
     """A schema of ``base``'s rules overridden by ``fields``."""
     return Schema({**(base or {}), **fields}, frozenset(required))
 
@@ -272,121 +288,260 @@ _COUNT = quantity(minimum=0)
 _CLIENT_SETTINGS = _schema(
     (),
     customerFields=subdocument(_schema((), address=flag, gstNo=flag, emailId=flag)),
-    defaultGstRate=gst_rate, pricesIncludeTax=flag, allowNegativeStock=flag,
-    stateCode=text(2), invoicePrefix=text(16), paperSize=text(20), timeZone=text(64),
-    upiId=text(100), termsText=text(MAX_TEXT), logoPath=text(2000),
+    defaultGstRate=gst_rate,
+    pricesIncludeTax=flag,
+    allowNegativeStock=flag,
+    stateCode=text(2),
+    invoicePrefix=text(16),
+    paperSize=text(20),
+    timeZone=text(64),
+    upiId=text(100),
+    termsText=text(MAX_TEXT),
+    logoPath=text(2000),
 )
 
 _PRODUCT = _schema(
     ("itemName", "quantity", "costPerUnit"),
-    productId=_OID_OR_NONE, itemName=text(500), itemGroup=text(500),
-    quantity=quantity(minimum=0, exclusive=True), costPerUnit=money,
-    itemCode=text(100), unit=text(20), hsnCode=text(20), gstRate=gst_rate,
-    grossAmount=money, discount=money, taxableValue=money, cgst=money, sgst=money, igst=money,
+    productId=_OID_OR_NONE,
+    itemName=text(500),
+    itemGroup=text(500),
+    quantity=quantity(minimum=0, exclusive=True),
+    costPerUnit=money,
+    itemCode=text(100),
+    unit=text(20),
+    hsnCode=text(20),
+    gstRate=gst_rate,
+    grossAmount=money,
+    discount=money,
+    taxableValue=money,
+    cgst=money,
+    sgst=money,
+    igst=money,
     lineTotal=money,
 )
 
-_TAX_ROW = _schema((), hsnCode=text(20), gstRate=gst_rate, taxableValue=money, cgst=money,
-                   sgst=money, igst=money)
+_TAX_ROW = _schema(
+    (), hsnCode=text(20), gstRate=gst_rate, taxableValue=money, cgst=money, sgst=money, igst=money
+)
 
-_OWNED = {"_id": doc_id, "clientId": object_id, "createdAt": moment, "updatedAt": moment,
-          "__v": whole(), "_hlc": _STAMP, "_syncedAt": _STAMP, "deviceId": text(MAX_ID_TEXT)}
+_OWNED = {
+    "_id": doc_id,
+    "clientId": object_id,
+    "createdAt": moment,
+    "updatedAt": moment,
+    "__v": whole(),
+    "_hlc": _STAMP,
+    "_syncedAt": _STAMP,
+    "deviceId": text(MAX_ID_TEXT),
+}
 
 SCHEMAS: Final[dict[str, Schema]] = {
     "clients": _schema(
         ("_id", "phoneNumber", "ownerName", "businessName"),
-        _OWNED, clientId=_OID_OR_NONE,
-        phoneNumber=phone, ownerName=_NAME, businessName=_NAME, shopName=_SHORT,
-        location=_SHORT, city=_SHORT, state=_SHORT, gstin=text(20), profileUrl=_URL,
-        clientSettings=subdocument(_CLIENT_SETTINGS), isActive=flag,
+        _OWNED,
+        clientId=_OID_OR_NONE,
+        phoneNumber=phone,
+        ownerName=_NAME,
+        businessName=_NAME,
+        shopName=_SHORT,
+        location=_SHORT,
+        city=_SHORT,
+        state=_SHORT,
+        gstin=text(20),
+        profileUrl=_URL,
+        clientSettings=subdocument(_CLIENT_SETTINGS),
+        isActive=flag,
         lastLoginAt=_WHEN_OR_NONE,
     ),
     "devicesessions": _schema(
-        ("_id", "clientId", "deviceId"), _OWNED,
-        deviceId=text(MAX_ID_TEXT, required=True), isActive=flag, lastSeenAt=moment,
+        ("_id", "clientId", "deviceId"),
+        _OWNED,
+        deviceId=text(MAX_ID_TEXT, required=True),
+        isActive=flag,
+        lastSeenAt=moment,
     ),
     "clientCustomers": _schema(
-        ("_id", "clientId", "phoneNumber"), _OWNED,
-        phoneNumber=phone, name=_SHORT, address=_SHORT, emailId=_SHORT, gstNo=text(20),
-        stateCode=text(2), firstSeenAt=moment, lastPurchaseAt=_WHEN_OR_NONE,
+        ("_id", "clientId", "phoneNumber"),
+        _OWNED,
+        phoneNumber=phone,
+        name=_SHORT,
+        address=_SHORT,
+        emailId=_SHORT,
+        gstNo=text(20),
+        stateCode=text(2),
+        firstSeenAt=moment,
+        lastPurchaseAt=_WHEN_OR_NONE,
     ),
-    "itemgroups": _schema(("_id", "clientId", "name"), _OWNED, name=_NAME,
-                          description=_SHORT),
+    "itemgroups": _schema(("_id", "clientId", "name"), _OWNED, name=_NAME, description=_SHORT),
     "items": _schema(
-        ("_id", "clientId", "name", "price"), _OWNED,
-        groupId=_OID_OR_NONE, name=_NAME, price=money, dealerIds=list_of(object_id),
-        stock=quantity(), lowStockQuantity=_COUNT, unit=one_of(UNITS), description=_SHORT,
-        isActive=flag, code=text(100), hsnCode=text(20), gstRate=gst_rate,
+        ("_id", "clientId", "name", "price"),
+        _OWNED,
+        groupId=_OID_OR_NONE,
+        name=_NAME,
+        price=money,
+        dealerIds=list_of(object_id),
+        stock=quantity(),
+        lowStockQuantity=_COUNT,
+        unit=one_of(UNITS),
+        description=_SHORT,
+        isActive=flag,
+        code=text(100),
+        hsnCode=text(20),
+        gstRate=gst_rate,
     ),
     "invoices": _schema(
-        ("_id", "clientId", "invoiceNumber", "totalAmount", "paidAmount"), _OWNED,
-        clientCustomerId=_OID_OR_NONE, clientCustomerName=_SHORT, clientCustomerPhone=_SHORT,
-        invoiceNumber=text(64, required=True), invoiceDate=day, dueDate=day,
-        subtotal=money, totalTax=money, totalDiscount=money, totalAmount=money,
-        paidAmount=money, isFinalized=flag, notes=_SHORT, generatedAt=moment,
-        products=list_of(subdocument(_PRODUCT)), taxSummary=list_of(subdocument(_TAX_ROW)),
-        series=text(16), financialYear=text(8), sequence=whole(), supplyType=text(10),
-        shopStateCode=text(2), placeOfSupply=text(2), billDiscount=money, totalCgst=money,
-        totalSgst=money, totalIgst=money, totalTaxable=money, prevHash=text(128),
-        hash=text(128), pricesIncludeTax=flag,
-        isCancelled=flag, cancelledAt=_WHEN_OR_NONE, cancelReason=_SHORT,
-        cancelRefund=money, cancelRefundMethod=text(16),
+        ("_id", "clientId", "invoiceNumber", "totalAmount", "paidAmount"),
+        _OWNED,
+        clientCustomerId=_OID_OR_NONE,
+        clientCustomerName=_SHORT,
+        clientCustomerPhone=_SHORT,
+        invoiceNumber=text(64, required=True),
+        invoiceDate=day,
+        dueDate=day,
+        subtotal=money,
+        totalTax=money,
+        totalDiscount=money,
+        totalAmount=money,
+        paidAmount=money,
+        isFinalized=flag,
+        notes=_SHORT,
+        generatedAt=moment,
+        products=list_of(subdocument(_PRODUCT)),
+        taxSummary=list_of(subdocument(_TAX_ROW)),
+        series=text(16),
+        financialYear=text(8),
+        sequence=whole(),
+        supplyType=text(10),
+        shopStateCode=text(2),
+        placeOfSupply=text(2),
+        billDiscount=money,
+        totalCgst=money,
+        totalSgst=money,
+        totalIgst=money,
+        totalTaxable=money,
+        prevHash=text(128),
+        hash=text(128),
+        pricesIncludeTax=flag,
+        isCancelled=flag,
+        cancelledAt=_WHEN_OR_NONE,
+        cancelReason=_SHORT,
+        cancelRefund=money,
+        cancelRefundMethod=text(16),
     ),
     # (ours) a sales return: the credit note, chained like invoices in its own series
     "creditnotes": _schema(
-        ("_id", "clientId", "invoiceId", "creditNoteNumber", "totalAmount"), _OWNED,
-        invoiceId=object_id, invoiceNumber=text(64), invoiceDate=day,
-        clientCustomerId=_OID_OR_NONE, creditNoteNumber=text(64, required=True),
-        creditNoteDate=day, noteType=text(32), reason=_SHORT, totalAmount=money,
-        totalTax=money, totalTaxable=money, totalCgst=money, totalSgst=money,
-        totalIgst=money, refundAmount=money, refundMethod=text(16), generatedAt=moment,
-        products=list_of(subdocument(_schema(()))), taxSummary=list_of(subdocument(_TAX_ROW)),
-        series=text(32), financialYear=text(8), sequence=whole(), prevHash=text(128),
+        ("_id", "clientId", "invoiceId", "creditNoteNumber", "totalAmount"),
+        _OWNED,
+        invoiceId=object_id,
+        invoiceNumber=text(64),
+        invoiceDate=day,
+        clientCustomerId=_OID_OR_NONE,
+        creditNoteNumber=text(64, required=True),
+        creditNoteDate=day,
+        noteType=text(32),
+        reason=_SHORT,
+        totalAmount=money,
+        totalTax=money,
+        totalTaxable=money,
+        totalCgst=money,
+        totalSgst=money,
+        totalIgst=money,
+        refundAmount=money,
+        refundMethod=text(16),
+        generatedAt=moment,
+        products=list_of(subdocument(_schema(()))),
+        taxSummary=list_of(subdocument(_TAX_ROW)),
+        series=text(32),
+        financialYear=text(8),
+        sequence=whole(),
+        prevHash=text(128),
         hash=text(128),
     ),
     "payments": _schema(
-        ("_id", "clientId", "invoiceId", "amount"), _OWNED,
-        invoiceId=object_id, amount=money, method=one_of(PAYMENT_METHODS), note=_SHORT,
-        paidAt=moment, creditNoteId=_OID_OR_NONE,
+        ("_id", "clientId", "invoiceId", "amount"),
+        _OWNED,
+        invoiceId=object_id,
+        amount=money,
+        method=one_of(PAYMENT_METHODS),
+        note=_SHORT,
+        paidAt=moment,
+        creditNoteId=_OID_OR_NONE,
     ),
     "purchasehistories": _schema(
-        ("_id", "clientId", "clientCustomerId", "invoiceId", "totalAmount"), _OWNED,
-        clientCustomerId=object_id, clientCustomerPhone=_SHORT, invoiceId=object_id,
-        totalAmount=money, purchasedAt=moment,
+        ("_id", "clientId", "clientCustomerId", "invoiceId", "totalAmount"),
+        _OWNED,
+        clientCustomerId=object_id,
+        clientCustomerPhone=_SHORT,
+        invoiceId=object_id,
+        totalAmount=money,
+        purchasedAt=moment,
     ),
     "dealers": _schema(
-        ("_id", "clientId", "name"), _OWNED,
-        name=_NAME, contactPerson=_SHORT, phoneNumber=text(30), email=_SHORT, address=_SHORT,
-        logoUrl=_URL, isActive=flag,
+        ("_id", "clientId", "name"),
+        _OWNED,
+        name=_NAME,
+        contactPerson=_SHORT,
+        phoneNumber=text(30),
+        email=_SHORT,
+        address=_SHORT,
+        logoUrl=_URL,
+        isActive=flag,
     ),
     "dealerorders": _schema(
-        ("_id", "clientId", "dealerId", "orderNumber"), _OWNED,
-        dealerId=object_id, orderNumber=text(64, required=True),
-        status=one_of(DEALER_ORDER_STATUSES), isUrgent=flag, deliveryInstructions=_SHORT,
-        notes=_SHORT, pdfUrl=_URL, totalAmount=nullable(money), dueDate=_WHEN_OR_NONE,
-        deliveredAt=_WHEN_OR_NONE, cancelledAt=_WHEN_OR_NONE,
-        deliveryAudit=nullable(subdocument(_schema(()))), series=text(16),
-        financialYear=text(8), sequence=whole(),
+        ("_id", "clientId", "dealerId", "orderNumber"),
+        _OWNED,
+        dealerId=object_id,
+        orderNumber=text(64, required=True),
+        status=one_of(DEALER_ORDER_STATUSES),
+        isUrgent=flag,
+        deliveryInstructions=_SHORT,
+        notes=_SHORT,
+        pdfUrl=_URL,
+        totalAmount=nullable(money),
+        dueDate=_WHEN_OR_NONE,
+        deliveredAt=_WHEN_OR_NONE,
+        cancelledAt=_WHEN_OR_NONE,
+        deliveryAudit=nullable(subdocument(_schema(()))),
+        series=text(16),
+        financialYear=text(8),
+        sequence=whole(),
     ),
     "dealerorderitems": _schema(
         ("_id", "orderId", "itemId", "itemNameSnapshot", "quantity"),
-        _OWNED, clientId=_OID_OR_NONE,
-        orderId=object_id, itemId=object_id, itemNameSnapshot=text(500),
+        _OWNED,
+        clientId=_OID_OR_NONE,
+        orderId=object_id,
+        itemId=object_id,
+        itemNameSnapshot=text(500),
         quantity=quantity(minimum=0, exclusive=True),
     ),
     "dealerpayments": _schema(
-        ("_id", "clientId", "dealerId", "amount"), _OWNED,
-        dealerId=object_id, orderId=_OID_OR_NONE, amount=money,
-        method=one_of(PAYMENT_METHODS), note=_SHORT, proofUrl=_URL, paidAt=moment,
+        ("_id", "clientId", "dealerId", "amount"),
+        _OWNED,
+        dealerId=object_id,
+        orderId=_OID_OR_NONE,
+        amount=money,
+        method=one_of(PAYMENT_METHODS),
+        note=_SHORT,
+        proofUrl=_URL,
+        paidAt=moment,
     ),
     "stockmovements": _schema(
-        ("_id", "clientId", "itemId", "quantity"), _OWNED,
-        itemId=object_id, quantity=quantity(), reason=text(100), refCollection=text(64),
-        refId=nullable(doc_id), note=_SHORT,
+        ("_id", "clientId", "itemId", "quantity"),
+        _OWNED,
+        itemId=object_id,
+        quantity=quantity(),
+        reason=text(100),
+        refCollection=text(64),
+        refId=nullable(doc_id),
+        note=_SHORT,
     ),
     TOMBSTONES: _schema(
-        ("_id", "clientId", "collection", "docId"), _OWNED,
-        collection=text(64, required=True), docId=doc_id, mergedInto=_OID_OR_NONE,
+        ("_id", "clientId", "collection", "docId"),
+        _OWNED,
+        collection=text(64, required=True),
+        docId=doc_id,
+        mergedInto=_OID_OR_NONE,
         deletedAt=moment,
     ),
 }
@@ -399,8 +554,14 @@ _LEAVES: Final = frozenset({bool, datetime, ObjectId, type(None)})
 
 
 def _bad_key(key: Any) -> bool:
-    return (type(key) is not str or not key or key[0] == "$" or "." in key or "\x00" in key
-            or len(key) > 200)
+    return (
+        type(key) is not str
+        or not key
+        or key[0] == "$"
+        or "." in key
+        or "\x00" in key
+        or len(key) > 200
+    )
 
 
 def _leaf_problem(value: Any, path: str) -> str:
@@ -449,8 +610,11 @@ def _shape_problem(value: Any, path: str, depth: int) -> str:
                 return problem
         return ""
     problem = _leaf_problem(value, path)
-    return f"{path}: values of type {_type_name(value)} are not accepted" if problem == "?" \
+    return (
+        f"{path}: values of type {_type_name(value)} are not accepted"
+        if problem == "?"
         else problem
+    )
 
 
 def problem_of(collection: str, doc: Any) -> str:
@@ -486,9 +650,18 @@ def letter_doc_id(doc: Any) -> Any:
     return f"<invalid _id {repr(raw)[:80]}>"
 
 
-def set_aside(db: Any, *, client_id: Any, collection: str, doc: Any, reason: str,
-              now: datetime) -> None:
+def set_aside(
+    db: Any, *, client_id: Any, collection: str, doc: Any, reason: str, now: datetime
+) -> None:
     """Record a refused pulled document as a dead letter (inside the pull's unit of work)."""
-    DeadLetters.add(db, client_id=client_id, direction="pull", collection=collection,
-                    doc_id=letter_doc_id(doc), op="upsert",
-                    reason=f"refused from the remote database: {reason}", code=None, now=now)
+    DeadLetters.add(
+        db,
+        client_id=client_id,
+        direction="pull",
+        collection=collection,
+        doc_id=letter_doc_id(doc),
+        op="upsert",
+        reason=f"refused from the remote database: {reason}",
+        code=None,
+        now=now,
+    )

@@ -67,12 +67,22 @@ EngineFactory = Callable[[RemoteDatabase], SyncEngine]
 
 
 class SyncWorker(threading.Thread):
-    def __init__(self, store: Store, connect: Callable[[], RemoteDatabase],
-                 client_id: ObjectId, device_id: str, *, interval: float = 60.0,
-                 backoff_base: float = 2.0, backoff_max: float = 300.0,
-                 on_status: Callable[[SyncStatus], None] | None = None,
-                 clock: Clock | None = None, engine_options: dict[str, Any] | None = None,
-                 gate: LoginGate | None = None, rules: LocalRules):
+    def __init__(
+        self,
+        store: Store,
+        connect: Callable[[], RemoteDatabase],
+        client_id: ObjectId,
+        device_id: str,
+        *,
+        interval: float = 60.0,
+        backoff_base: float = 2.0,
+        backoff_max: float = 300.0,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        clock: Clock | None = None,
+        engine_options: dict[str, Any] | None = None,
+        gate: LoginGate | None = None,
+        rules: LocalRules,
+    ):
         super().__init__(name="viveka-sync", daemon=True)
         self.store = store
         self._rules = rules
@@ -93,7 +103,8 @@ class SyncWorker(threading.Thread):
         self._rng = random.Random()
         saved = SyncState(store, client_id).last_result()
         self._status = SyncStatus(
-            pending=store.outbox_size(), last_success=saved.get("lastSuccessAt"),
+            pending=store.outbox_size(),
+            last_success=saved.get("lastSuccessAt"),
             dead_letters=DeadLetters(store).count(),
             session_revoked=bool(saved.get("sessionRevoked")),
         )
@@ -144,8 +155,13 @@ class SyncWorker(threading.Thread):
             report = engine.sync_once()
         except LoginRequiredError as exc:
             # Not a failure to back off from: nothing is tried until the login is back.
-            self._publish(state="login", session_revoked=True, last_error=str(exc),
-                          pending=self.store.outbox_size(), failures=0)
+            self._publish(
+                state="login",
+                session_revoked=True,
+                last_error=str(exc),
+                pending=self.store.outbox_size(),
+                failures=0,
+            )
             return self.interval
         except RemoteUnavailableError as exc:
             self._drop_connection()
@@ -156,18 +172,31 @@ class SyncWorker(threading.Thread):
         except Exception as exc:  # never let the thread die; the log has the traceback
             log.exception("sync failed")
             return self._failed("error", f"{type(exc).__name__}: {exc}")
-        self._publish(state="idle", online=True, pending=report.pending,
-                      last_success=store_time(self._clock.now()), last_error="",
-                      dead_letters=report.dead_letters, session_revoked=report.session_revoked,
-                      failures=0, last_report=report)
+        self._publish(
+            state="idle",
+            online=True,
+            pending=report.pending,
+            last_success=store_time(self._clock.now()),
+            last_error="",
+            dead_letters=report.dead_letters,
+            session_revoked=report.session_revoked,
+            failures=0,
+            last_report=report,
+        )
         return self.interval
 
     def _engine_for_use(self) -> SyncEngine:
         if self._engine is None:
             self._remote = self._connect()
-            self._engine = SyncEngine(self.store, self._remote, self.client_id,
-                                      self.device_id, clock=self._clock, rules=self._rules,
-                                      **self._engine_options)
+            self._engine = SyncEngine(
+                self.store,
+                self._remote,
+                self.client_id,
+                self.device_id,
+                clock=self._clock,
+                rules=self._rules,
+                **self._engine_options,
+            )
         return self._engine
 
     def _drop_connection(self) -> None:
@@ -185,8 +214,13 @@ class SyncWorker(threading.Thread):
                 self._engine.record_failure(message)
             except Exception:  # the store may be closing; the status still tells
                 log.debug("could not record the sync failure", exc_info=True)
-        self._publish(state=state, online=False if state == "offline" else self.status.online,
-                      last_error=message, failures=failures, pending=self.store.outbox_size())
+        self._publish(
+            state=state,
+            online=False if state == "offline" else self.status.online,
+            last_error=message,
+            failures=failures,
+            pending=self.store.outbox_size(),
+        )
         return delay
 
     def _publish(self, **changes: Any) -> None:

@@ -136,8 +136,9 @@ def set_log_file(path: Path | None) -> None:
     _log_file = path
 
 
-def report_unexpected(kind: type[BaseException], value: BaseException,
-                      tb: TracebackType | None) -> None:
+def report_unexpected(
+    kind: type[BaseException], value: BaseException, tb: TracebackType | None
+) -> None:
     """Log the traceback; on the UI thread, also show a short apology (never the trace)."""
     log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
     app = QApplication.instance()
@@ -146,8 +147,13 @@ def report_unexpected(kind: type[BaseException], value: BaseException,
     if not _showing.acquire(blocking=False):
         return  # one apology at a time, even if the dialog's own event loop errs again
     try:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Viveka POS", APOLOGY,
-                          QMessageBox.StandardButton.Ok, QApplication.activeWindow())
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Viveka POS",
+            APOLOGY,
+            QMessageBox.StandardButton.Ok,
+            QApplication.activeWindow(),
+        )
         if _log_file is not None:
             box.setInformativeText(f"Log file: {_log_file}")
         box.exec()

@@ -15,10 +15,24 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from ..store import Store
 
-WATCHED = ("clients", "items", "itemgroups", "clientCustomers", "carts", "cartitems",
-           "invoices", "payments", "purchasehistories", "dealers", "dealerorders",
-           "dealerorderitems", "dealerpayments", "stockmovements", "localsettings",
-           "deadletters")
+WATCHED = (
+    "clients",
+    "items",
+    "itemgroups",
+    "clientCustomers",
+    "carts",
+    "cartitems",
+    "invoices",
+    "payments",
+    "purchasehistories",
+    "dealers",
+    "dealerorders",
+    "dealerorderitems",
+    "dealerpayments",
+    "stockmovements",
+    "localsettings",
+    "deadletters",
+)
 DELAY_MS = 60
 
 
@@ -28,8 +42,9 @@ class DataEvents(QObject):
     changed = Signal(object)
     _poke = Signal()
 
-    def __init__(self, store: Store, collections: Iterable[str] = WATCHED,
-                 parent: QObject | None = None):
+    def __init__(
+        self, store: Store, collections: Iterable[str] = WATCHED, parent: QObject | None = None
+    ):
         super().__init__(parent)
         self._lock = threading.Lock()
         self._pending: set[str] = set()
@@ -52,6 +67,7 @@ class DataEvents(QObject):
                 self._poke.emit()  # queued onto the UI thread when committed elsewhere
             except RuntimeError:  # the window (and this object) is gone
                 self._active = False
+
         return heard
 
     @Slot()

@@ -104,8 +104,13 @@ class MainWindow(QMainWindow):
     #: text for the sync part of the status bar, from the sync worker's thread
     sync_status_changed = Signal(str)
 
-    def __init__(self, services: ShopServices, *, settings: QSettings | None = None,
-                 auto_backup: AutoBackup | None = None):
+    def __init__(
+        self,
+        services: ShopServices,
+        *,
+        settings: QSettings | None = None,
+        auto_backup: AutoBackup | None = None,
+    ):
         super().__init__()
         # Background work (loading, sync, reports) shares the interpreter lock with the
         # screen; Python hands it over every 5 ms by default, so each key press waited
@@ -142,8 +147,9 @@ class MainWindow(QMainWindow):
             entry.setToolTip(f"{spec.title} (Alt+{number})")
             entry.setSizeHint(QSize(160, 48))
             self.sidebar.addItem(entry)
-            QShortcut(QKeySequence(f"Alt+{number}"), self,
-                      lambda key=spec.key: self.show_screen(key))
+            QShortcut(
+                QKeySequence(f"Alt+{number}"), self, lambda key=spec.key: self.show_screen(key)
+            )
         self.sidebar.currentRowChanged.connect(self._sidebar_changed)
         layout.addWidget(self.sidebar)
         layout.addWidget(self.stack, 1)
@@ -212,8 +218,11 @@ class MainWindow(QMainWindow):
             with contextlib.suppress(RuntimeError):  # the window may have closed meanwhile
                 label.setText(text)
 
-        start_job(lambda _progress: today_sales_text(services), on_done=show,
-                  on_failed=lambda exc: log.warning("today's sales unavailable: %s", exc))
+        start_job(
+            lambda _progress: today_sales_text(services),
+            on_done=show,
+            on_failed=lambda exc: log.warning("today's sales unavailable: %s", exc),
+        )
 
     # ---------------------------------------------------------------- screens
     def screen(self, key: str) -> QWidget:  # type: ignore[override]
@@ -275,8 +284,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Automatic backup written.", 8000)
         else:
             log.warning("automatic backup failed: %s", outcome.error)
-            self.statusBar().showMessage(f"Automatic backup FAILED: {outcome.error} "
-                                         "(Settings → Backup)", 60000)
+            self.statusBar().showMessage(
+                f"Automatic backup FAILED: {outcome.error} (Settings → Backup)", 60000
+            )
 
     def data_replaced(self) -> None:
         """After a restore every cache is stale: rebuild the search and re-read all."""
@@ -284,8 +294,11 @@ class MainWindow(QMainWindow):
         local = self.services.shop.local_shop()
         if local is None or local["_id"] != self.services.client_id:
             QMessageBox.information(
-                self, "Restart needed", "The restored data belongs to another shop. Viveka "
-                "POS will close now; start it again to open that shop.")
+                self,
+                "Restart needed",
+                "The restored data belongs to another shop. Viveka "
+                "POS will close now; start it again to open that shop.",
+            )
             self.close()
             return
         for key in self.screens:
@@ -324,8 +337,10 @@ class MainWindow(QMainWindow):
         if self.isMaximized() or self.isFullScreen():
             return
         # the screen the window's middle is on (a screen unplugged since: the main one)
-        screen = (QGuiApplication.screenAt(self.frameGeometry().center())
-                  or QGuiApplication.primaryScreen())
+        screen = (
+            QGuiApplication.screenAt(self.frameGeometry().center())
+            or QGuiApplication.primaryScreen()
+        )
         if screen is None:
             return
         area = screen.availableGeometry()

@@ -28,8 +28,9 @@ def paper_for(services: ShopServices) -> str:
     return chosen if chosen in ("a4", "80mm", "58mm") else "a4"
 
 
-def render_invoice(invoice: dict[str, Any], shop: dict[str, Any],
-                   payments: list[dict[str, Any]], paper: str) -> bytes:
+def render_invoice(
+    invoice: dict[str, Any], shop: dict[str, Any], payments: list[dict[str, Any]], paper: str
+) -> bytes:
     from ..printing.paper import invoice_on
 
     return invoice_on(paper, invoice, shop, payments)
@@ -41,47 +42,96 @@ def render_credit_note(note: dict[str, Any], shop: dict[str, Any], paper: str) -
     return credit_note_on(paper, note, shop)
 
 
-def print_invoice(parent: QWidget, services: ShopServices, invoice: dict[str, Any], *,
-                  ask: bool = False, on_finished: Callable[[str], None] | None = None) -> None:
+def print_invoice(
+    parent: QWidget,
+    services: ShopServices,
+    invoice: dict[str, Any],
+    *,
+    ask: bool = False,
+    on_finished: Callable[[str], None] | None = None,
+) -> None:
     """Render and print one invoice; ``on_finished`` gets a line saying what happened."""
     payments = services.payments.for_invoice(invoice["_id"])
-    _print(parent, services, lambda shop, paper: render_invoice(invoice, shop, payments, paper),
-           str(invoice.get("invoiceNumber", "")), ask, on_finished)
+    _print(
+        parent,
+        services,
+        lambda shop, paper: render_invoice(invoice, shop, payments, paper),
+        str(invoice.get("invoiceNumber", "")),
+        ask,
+        on_finished,
+    )
 
 
-def print_credit_note(parent: QWidget, services: ShopServices, note: dict[str, Any], *,
-                      ask: bool = False,
-                      on_finished: Callable[[str], None] | None = None) -> None:
+def print_credit_note(
+    parent: QWidget,
+    services: ShopServices,
+    note: dict[str, Any],
+    *,
+    ask: bool = False,
+    on_finished: Callable[[str], None] | None = None,
+) -> None:
     """Render and print one credit note, like an invoice."""
-    _print(parent, services, lambda shop, paper: render_credit_note(note, shop, paper),
-           str(note.get("creditNoteNumber", "")), ask, on_finished)
+    _print(
+        parent,
+        services,
+        lambda shop, paper: render_credit_note(note, shop, paper),
+        str(note.get("creditNoteNumber", "")),
+        ask,
+        on_finished,
+    )
 
 
-def _print(parent: QWidget, services: ShopServices,
-           render: Callable[[dict[str, Any], str], bytes], number: str, ask: bool,
-           on_finished: Callable[[str], None] | None) -> None:
+def _print(
+    parent: QWidget,
+    services: ShopServices,
+    render: Callable[[dict[str, Any], str], bytes],
+    number: str,
+    ask: bool,
+    on_finished: Callable[[str], None] | None,
+) -> None:
     paper = paper_for(services)
     shop = copy.deepcopy(dict(services.scope.shop()))
 
     def done(pdf: bytes) -> None:
-        message = send_to_printer(parent, services, pdf, paper=paper, ask=ask,
-                                  suggested_name=f"{number.replace('/', '-')}.pdf")
+        message = send_to_printer(
+            parent,
+            services,
+            pdf,
+            paper=paper,
+            ask=ask,
+            suggested_name=f"{number.replace('/', '-')}.pdf",
+        )
         if on_finished is not None:
             on_finished(message)
 
-    start_job(lambda _progress: render(shop, paper),
-              on_done=done, on_failed=lambda exc: show_error(parent, exc, "Printing"))
+    start_job(
+        lambda _progress: render(shop, paper),
+        on_done=done,
+        on_failed=lambda exc: show_error(parent, exc, "Printing"),
+    )
 
 
-def send_to_printer(parent: QWidget, services: ShopServices, pdf: bytes, *, paper: str,
-                    ask: bool, suggested_name: str) -> str:
+def send_to_printer(
+    parent: QWidget,
+    services: ShopServices,
+    pdf: bytes,
+    *,
+    paper: str,
+    ask: bool,
+    suggested_name: str,
+) -> str:
     from ..printing.printer import PrintError, print_pdf
 
     printer = str(services.device.get("printerName") or "")
     try:
-        result = print_pdf(pdf, parent, printer_name=printer or None, paper=paper,
-                           show_dialog=ask or not printer,
-                           document_name=suggested_name.removesuffix(".pdf"))
+        result = print_pdf(
+            pdf,
+            parent,
+            printer_name=printer or None,
+            paper=paper,
+            show_dialog=ask or not printer,
+            document_name=suggested_name.removesuffix(".pdf"),
+        )
     except PrintError as exc:
         log.warning("printing failed: %s", exc)
         return offer_save(parent, pdf, suggested_name, reason=str(exc))
@@ -94,7 +144,8 @@ def send_to_printer(parent: QWidget, services: ShopServices, pdf: bytes, *, pape
 
 def offer_save(parent: QWidget, pdf: bytes, suggested_name: str, *, reason: str) -> str:
     answer = QMessageBox.question(
-        parent, "Could not print", f"{reason}\n\nSave the document as a PDF file instead?")
+        parent, "Could not print", f"{reason}\n\nSave the document as a PDF file instead?"
+    )
     if answer != QMessageBox.StandardButton.Yes:
         return "Not printed."
     return save_pdf_as(parent, pdf, suggested_name)
@@ -103,8 +154,9 @@ def offer_save(parent: QWidget, pdf: bytes, suggested_name: str, *, reason: str)
 def save_pdf_as(parent: QWidget, pdf: bytes, suggested_name: str) -> str:
     from ..printing.printer import save_pdf
 
-    path, _ = QFileDialog.getSaveFileName(parent, "Save PDF", str(Path.home() / suggested_name),
-                                          "PDF files (*.pdf)")
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Save PDF", str(Path.home() / suggested_name), "PDF files (*.pdf)"
+    )
     if not path:
         return "Not saved."
     try:

@@ -57,10 +57,16 @@ def _local(moment: datetime) -> str:
 class RecoveryDialog(QDialog):
     """``confirm(title, text) -> bool`` asks before a restore (a message box by default)."""
 
-    def __init__(self, error: BaseException, data_dir: str | os.PathLike[str],
-                 backup_dirs: Iterable[str | os.PathLike[str]] = (), *,
-                 confirm: Confirm | None = None, choose_folder: ChooseFolder | None = None,
-                 parent: QWidget | None = None):
+    def __init__(
+        self,
+        error: BaseException,
+        data_dir: str | os.PathLike[str],
+        backup_dirs: Iterable[str | os.PathLike[str]] = (),
+        *,
+        confirm: Confirm | None = None,
+        choose_folder: ChooseFolder | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.backup_dirs = [Path(p) for p in backup_dirs]
@@ -118,19 +124,26 @@ class RecoveryDialog(QDialog):
         self.choose_button = QPushButton("&Choose a backup…")
         self.choose_button.clicked.connect(self.choose_backup)
         self.copy_button = QPushButton("Cop&y the data aside…")
-        self.copy_button.setToolTip("Copy the data as it is now (damaged or not) to a pen "
-                                    "drive or another folder, before restoring over it.")
+        self.copy_button.setToolTip(
+            "Copy the data as it is now (damaged or not) to a pen "
+            "drive or another folder, before restoring over it."
+        )
         self.copy_button.clicked.connect(self.choose_copy_folder)
         self.backup_button = QPushButton("&Back up to…")
-        self.backup_button.setToolTip("The data is intact: write a checked backup of it to "
-                                      "a pen drive or another folder.")
+        self.backup_button.setToolTip(
+            "The data is intact: write a checked backup of it to a pen drive or another folder."
+        )
         self.backup_button.clicked.connect(self.choose_backup_folder)
         self.retry_button = QPushButton("&Try again")
         self.retry_button.clicked.connect(lambda: self.done(_AGAIN_CODE))
         self.quit_button = QPushButton("&Quit")
         self.quit_button.clicked.connect(self.reject)
-        for button in (self.restore_button, self.choose_button, self.copy_button,
-                       self.backup_button):
+        for button in (
+            self.restore_button,
+            self.choose_button,
+            self.copy_button,
+            self.backup_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.retry_button)
@@ -150,13 +163,18 @@ class RecoveryDialog(QDialog):
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             state = {True: "good", False: "failed its check", None: "not checked yet"}[
-                entry.verified]
+                entry.verified
+            ]
             if recovery.is_foreign(self.data_dir, entry):
                 state += " · other data"
             if entry is self.newest:
                 state = "newest good backup"
-            values = [_local(entry.created_at), entry.shop_label,
-                      str(entry.counts.get("invoices", 0)), state]
+            values = [
+                _local(entry.created_at),
+                entry.shop_label,
+                str(entry.counts.get("invoices", 0)),
+                state,
+            ]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setToolTip(str(entry.folder))
@@ -169,11 +187,14 @@ class RecoveryDialog(QDialog):
             self.table.selectRow(self.entries.index(self.newest))
             self.newest_label.setText(
                 f"Newest good backup: {_local(self.newest.created_at)}, "
-                f"{self.newest.counts.get('invoices', 0)} bills — {self.newest.folder}")
+                f"{self.newest.counts.get('invoices', 0)} bills — {self.newest.folder}"
+            )
         else:
-            self.newest_label.setText("No good backup of this data was found here. Use "
-                                      "“Choose a backup…” to pick one from a pen drive or "
-                                      "another folder.")
+            self.newest_label.setText(
+                "No good backup of this data was found here. Use "
+                "“Choose a backup…” to pick one from a pen drive or "
+                "another folder."
+            )
         can = self.failure.can_restore
         self.restore_button.setEnabled(can and self.newest is not None)
         self.choose_button.setEnabled(can)
@@ -187,19 +208,33 @@ class RecoveryDialog(QDialog):
     def _key_hints(self) -> list[tuple[str, str]]:
         hints: list[tuple[str, str]] = []
         if self.failure.can_restore:
-            hints += [("Enter", "restore the newest good backup, or in the list the one "
-                                "picked"), ("Alt+Y", "copy the data aside first")]
+            hints += [
+                ("Enter", "restore the newest good backup, or in the list the one picked"),
+                ("Alt+Y", "copy the data aside first"),
+            ]
         if self.failure.can_back_up:
             hints += [("Enter", "back up to a folder you choose")]
         return [*hints, ("Alt+T", "try again"), ("Esc", "quit")]
 
     def _arrange_keys(self) -> None:
         """Enter presses the most useful button; focus starts where Enter does that."""
-        for button in (self.restore_button, self.choose_button, self.copy_button,
-                       self.backup_button, self.retry_button, self.quit_button):
+        for button in (
+            self.restore_button,
+            self.choose_button,
+            self.copy_button,
+            self.backup_button,
+            self.retry_button,
+            self.quit_button,
+        ):
             button.setAutoDefault(False)
-        useful = next((b for b in (self.restore_button, self.backup_button, self.choose_button)
-                       if not b.isHidden() and b.isEnabled()), self.retry_button)
+        useful = next(
+            (
+                b
+                for b in (self.restore_button, self.backup_button, self.choose_button)
+                if not b.isHidden() and b.isEnabled()
+            ),
+            self.retry_button,
+        )
         useful.setDefault(True)
         self._first_focus = useful
 
@@ -240,8 +275,10 @@ class RecoveryDialog(QDialog):
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
-        self.notice.setText(f"The data as it is now was copied to {self.copied_to}. It is "
-                            "not a backup; keep it until the shop runs again.")
+        self.notice.setText(
+            f"The data as it is now was copied to {self.copied_to}. It is "
+            "not a backup; keep it until the shop runs again."
+        )
         return True
 
     def choose_backup_folder(self) -> bool:
@@ -260,27 +297,34 @@ class RecoveryDialog(QDialog):
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
-        self.notice.setText(f"Backup written and checked ({manifest.total_documents} "
-                            f"records) in {folder}.")
+        self.notice.setText(
+            f"Backup written and checked ({manifest.total_documents} records) in {folder}."
+        )
         return True
 
     def restore_from(self, folder: str | os.PathLike[str]) -> bool:
         """Restore the backup in ``folder`` (after confirmation); True when restored."""
         entry = read_entry(Path(folder))
         if entry is None:
-            self.status.setText(f"{folder} is not a Viveka POS backup folder (it needs "
-                                "manifest.json and viveka.sqlite3).")
+            self.status.setText(
+                f"{folder} is not a Viveka POS backup folder (it needs "
+                "manifest.json and viveka.sqlite3)."
+            )
             return False
         return self._restore(Path(folder), entry)
 
     def _restore(self, folder: Path, entry: BackupEntry) -> bool:
-        text = (f"Replace the data that cannot be opened with the backup made on "
-                f"{_local(entry.created_at)} ({entry.shop_label}, "
-                f"{entry.counts.get('invoices', 0)} bills)?\n\nBills made after that backup "
-                "are not in it. The old data file is kept in the folder “damaged”.")
+        text = (
+            f"Replace the data that cannot be opened with the backup made on "
+            f"{_local(entry.created_at)} ({entry.shop_label}, "
+            f"{entry.counts.get('invoices', 0)} bills)?\n\nBills made after that backup "
+            "are not in it. The old data file is kept in the folder “damaged”."
+        )
         if recovery.is_foreign(self.data_dir, entry):
-            text += ("\n\nCareful: this backup is of different data than this computer "
-                     "held (another shop, or another installation).")
+            text += (
+                "\n\nCareful: this backup is of different data than this computer "
+                "held (another shop, or another installation)."
+            )
         if not self._confirm("Restore backup", text):
             return False
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -310,8 +354,11 @@ def _message(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def show_recovery(error: BaseException, data_dir: str | os.PathLike[str],
-                  backup_dirs: Iterable[str | os.PathLike[str]] = ()) -> int:
+def show_recovery(
+    error: BaseException,
+    data_dir: str | os.PathLike[str],
+    backup_dirs: Iterable[str | os.PathLike[str]] = (),
+) -> int:
     """Show the recovery screen for an open failure; returns :data:`TRY_AGAIN` (open the
     data again: a backup was restored or the cause was fixed) or :data:`QUIT`.
 

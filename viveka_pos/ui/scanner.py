@@ -96,9 +96,11 @@ class BurstTracker:
     def scan_at(self, at_ms: float) -> str | None:
         """The code an Enter at ``at_ms`` would end, without ending the burst."""
         code = "".join(self.chars)
-        scanned = (len(code) >= self.min_length
-                   and 0 <= at_ms - self.times[-1] <= self.enter_gap_ms
-                   and self.typical_gap() <= self.scan_gap_ms)
+        scanned = (
+            len(code) >= self.min_length
+            and 0 <= at_ms - self.times[-1] <= self.enter_gap_ms
+            and self.typical_gap() <= self.scan_gap_ms
+        )
         return code if scanned else None
 
     def typical_gap(self) -> float:
@@ -129,14 +131,20 @@ def _printable(event: QKeyEvent) -> str:
     text = event.text()
     if len(text) != 1 or not text.isprintable() or text.isspace():
         return ""
-    modifiers = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier
-                                      | Qt.KeyboardModifier.KeypadModifier)
+    modifiers = event.modifiers() & ~(
+        Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+    )
     return "" if modifiers else text
 
 
 def _is_modifier(event: QKeyEvent) -> bool:
-    return event.key() in (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt,
-                           Qt.Key.Key_Meta, Qt.Key.Key_AltGr)
+    return event.key() in (
+        Qt.Key.Key_Shift,
+        Qt.Key.Key_Control,
+        Qt.Key.Key_Alt,
+        Qt.Key.Key_Meta,
+        Qt.Key.Key_AltGr,
+    )
 
 
 def _scan_field_in(root: QWidget | None) -> QLineEdit | None:
@@ -187,8 +195,14 @@ class ScannerFilter(QObject):
 
     scanned = Signal(str, str)
 
-    def __init__(self, home: QWidget, search: QLineEdit, on_scan: Callable[[str], None], *,
-                 tracker: BurstTracker | None = None):
+    def __init__(
+        self,
+        home: QWidget,
+        search: QLineEdit,
+        on_scan: Callable[[str], None],
+        *,
+        tracker: BurstTracker | None = None,
+    ):
         super().__init__(home)
         self._home = home
         self._search = search
@@ -295,8 +309,9 @@ class ScannerFilter(QObject):
         else:
             self.pending.append(code)
             self._pending_timer.start()
-            self._notice(watched, f"Scanned {code}: it is added to the bill when this window "
-                                  "closes.")
+            self._notice(
+                watched, f"Scanned {code}: it is added to the bill when this window closes."
+            )
         return True
 
     # ---------------------------------------------------------------- routing
@@ -335,8 +350,7 @@ class ScannerFilter(QObject):
 
     @staticmethod
     def _notice(near: QWidget, text: str) -> None:
-        QToolTip.showText(near.mapToGlobal(QPoint(0, near.height())), text, near, near.rect(),
-                          6000)
+        QToolTip.showText(near.mapToGlobal(QPoint(0, near.height())), text, near, near.rect(), 6000)
 
     # ------------------------------------------------------------ billing keys
     def flush_held(self) -> None:
@@ -365,9 +379,15 @@ class ScannerFilter(QObject):
         if last is None:
             return False
         key, text, at, receiver = last
-        return (key == event.key() and text == event.text() and now - at < 1.0
-                and isinstance(watched, QWidget) and isinstance(receiver, QWidget)
-                and watched is not receiver and watched.isAncestorOf(receiver))
+        return (
+            key == event.key()
+            and text == event.text()
+            and now - at < 1.0
+            and isinstance(watched, QWidget)
+            and isinstance(receiver, QWidget)
+            and watched is not receiver
+            and watched.isAncestorOf(receiver)
+        )
 
     @staticmethod
     def _time_ms(event: QKeyEvent) -> float:

@@ -56,9 +56,12 @@ class Job(QObject):
         self._signals.succeeded.connect(self._deliver_result)
         self._signals.failed.connect(self._deliver_error)
 
-    def then(self, on_done: Callable[[Any], None] | None = None,
-             on_failed: Callable[[BaseException], None] | None = None,
-             on_progress: Progress | None = None) -> Job:
+    def then(
+        self,
+        on_done: Callable[[Any], None] | None = None,
+        on_failed: Callable[[BaseException], None] | None = None,
+        on_progress: Progress | None = None,
+    ) -> Job:
         if on_done is not None:
             self._on_done.append(on_done)
         if on_failed is not None:
@@ -117,8 +120,12 @@ class _Runner(QRunnable):
             self._signals.succeeded.emit((result, fn))
 
 
-def start_job(fn: JobFunction, *, on_done: Callable[[Any], None] | None = None,
-              on_failed: Callable[[BaseException], None] | None = None) -> Job:
+def start_job(
+    fn: JobFunction,
+    *,
+    on_done: Callable[[Any], None] | None = None,
+    on_failed: Callable[[BaseException], None] | None = None,
+) -> Job:
     return Job(fn).then(on_done, on_failed).start()
 
 
@@ -126,9 +133,15 @@ def running_jobs() -> int:
     return len(_running)
 
 
-def run_with_progress(parent: QWidget | None, title: str, label: str, fn: JobFunction, *,
-                      on_done: Callable[[Any], None],
-                      on_failed: Callable[[BaseException], None]) -> Job:
+def run_with_progress(
+    parent: QWidget | None,
+    title: str,
+    label: str,
+    fn: JobFunction,
+    *,
+    on_done: Callable[[Any], None],
+    on_failed: Callable[[BaseException], None],
+) -> Job:
     """Run ``fn`` with a window-modal progress dialog; the callbacks run after it closes.
 
     The dialog appears only when the job takes longer than a moment, so quick jobs do not
@@ -156,6 +169,7 @@ def run_with_progress(parent: QWidget | None, title: str, label: str, fn: JobFun
             dialog.close()
             dialog.deleteLater()
             callback(value)
+
         return run
 
     dialog.setValue(0)

@@ -23,7 +23,7 @@ def main() -> None:
         archive = zipfile.ZipFile(io.BytesIO(data.read()))
     for name in archive.namelist():
         if name.startswith(PREFIX) and not name.endswith("/"):
-            target = dest / name[len(PREFIX):]
+            target = dest / name[len(PREFIX) :]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(archive.read(name))
     if not (dest / "python.exe").is_file():

@@ -36,13 +36,27 @@ except ImportError:  # pip always carries a copy
     from pip._vendor.packaging.version import Version  # type: ignore[no-redef]
 
 PYTHON_VERSION = "3.12"
-PIP_TARGET = ["--platform", "win_amd64", "--python-version", PYTHON_VERSION,
-              "--implementation", "cp", "--abi", f"cp{PYTHON_VERSION.replace('.', '')}"]
+PIP_TARGET = [
+    "--platform",
+    "win_amd64",
+    "--python-version",
+    PYTHON_VERSION,
+    "--implementation",
+    "cp",
+    "--abi",
+    f"cp{PYTHON_VERSION.replace('.', '')}",
+]
 WINDOWS = {
-    "os_name": "nt", "sys_platform": "win32", "platform_system": "Windows",
-    "platform_machine": "AMD64", "platform_release": "10", "platform_version": "10.0.19045",
-    "python_version": PYTHON_VERSION, "python_full_version": f"{PYTHON_VERSION}.9",
-    "implementation_name": "cpython", "implementation_version": f"{PYTHON_VERSION}.9",
+    "os_name": "nt",
+    "sys_platform": "win32",
+    "platform_system": "Windows",
+    "platform_machine": "AMD64",
+    "platform_release": "10",
+    "platform_version": "10.0.19045",
+    "python_version": PYTHON_VERSION,
+    "python_full_version": f"{PYTHON_VERSION}.9",
+    "implementation_name": "cpython",
+    "implementation_version": f"{PYTHON_VERSION}.9",
     "platform_python_implementation": "CPython",
 }
 
@@ -63,8 +77,9 @@ def applies(requirement: Requirement, extras: set[str]) -> bool:
     """Whether a requirement's marker holds on the Windows target, for any requested extra."""
     if requirement.marker is None:
         return True
-    return any(requirement.marker.evaluate({**WINDOWS, "extra": extra})
-               for extra in (extras or {""}))
+    return any(
+        requirement.marker.evaluate({**WINDOWS, "extra": extra}) for extra in (extras or {""})
+    )
 
 
 def wheel_requirements(wheel: Path) -> list[Requirement]:

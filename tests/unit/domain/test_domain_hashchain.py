@@ -83,8 +83,9 @@ def test_stable_across_a_trip_through_mongodb() -> None:
     back = {key: doc[key] for key in reversed(list(doc))}
     back["generatedAt"] = datetime(2025, 6, 1, 4, 30, 15, 123000)
     back["totalAmount"] = 5900.0
-    back["products"] = [{"costPerUnit": Decimal128("2500.00"), "quantity": 2.0,
-                         "itemName": "Carburetor"}]
+    back["products"] = [
+        {"costPerUnit": Decimal128("2500.00"), "quantity": 2.0, "itemName": "Carburetor"}
+    ]
     assert invoice_hash(back, GENESIS_HASH) == before
     ist = timezone(timedelta(hours=5, minutes=30))
     back["generatedAt"] = datetime(2025, 6, 1, 10, 0, 15, 123999, tzinfo=ist)

@@ -101,8 +101,15 @@ def test_parse_invoice_number_round_trips() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["A1/2526/0042", "A1/2526/00000", "A1/2527/00042", "INV-1704967200000",
-            "a1/2526/00042", "A1/2526/012345"],
+    "bad",
+    [
+        "A1/2526/0042",
+        "A1/2526/00000",
+        "A1/2527/00042",
+        "INV-1704967200000",
+        "a1/2526/00042",
+        "A1/2526/012345",
+    ],
 )
 def test_parse_invoice_number_refuses_other_shapes(bad: str) -> None:
     with pytest.raises(ValidationError) as info:
@@ -120,18 +127,22 @@ def test_order_numbers() -> None:
         assert info.value.field == "orderNumber"
 
 
-@pytest.mark.parametrize(("series", "seq", "number"), [
-    ("A", 1, "CN-A/2627/00001"),
-    ("A1", 42, "CN-A1/2627/00042"),
-    ("ABC", 7, "CN-ABC/2627/0007"),
-    ("ABCD", 7, "CN-ABCD/2627/007"),
-    ("ABCD", 1000, None),
-])
+@pytest.mark.parametrize(
+    ("series", "seq", "number"),
+    [
+        ("A", 1, "CN-A/2627/00001"),
+        ("A1", 42, "CN-A1/2627/00042"),
+        ("ABC", 7, "CN-ABC/2627/0007"),
+        ("ABCD", 7, "CN-ABCD/2627/007"),
+        ("ABCD", 1000, None),
+    ],
+)
 def test_credit_note_numbers_fit_rule_46(series: str, seq: int, number: str | None) -> None:
     from viveka_pos.domain.numbering import (
         format_credit_note_number,
         parse_credit_note_number,
     )
+
     if number is None:  # the series has run out of room: refused, never cut
         with pytest.raises(ValidationError) as info:
             format_credit_note_number(series, "2627", seq)
@@ -144,6 +155,7 @@ def test_credit_note_numbers_fit_rule_46(series: str, seq: int, number: str | No
 
 def test_credit_note_number_parse_refuses_invoice_numbers() -> None:
     from viveka_pos.domain.numbering import parse_credit_note_number
+
     with pytest.raises(ValidationError) as info:
         parse_credit_note_number("A/2627/00001")
     assert info.value.field == "creditNoteNumber"

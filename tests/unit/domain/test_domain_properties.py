@@ -169,15 +169,27 @@ def test_amount_in_words_is_plain_words(paise: int) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(rupees=st.integers(min_value=1, max_value=10_000), rate=st.sampled_from(v.GST_RATES),
-       paise=st.sampled_from([0, 0, 50, 99, 1]))
-def test_price_including_tax_splits_cgst_and_sgst_equally(rupees: int, rate: object,
-                                                          paise: int) -> None:
+@given(
+    rupees=st.integers(min_value=1, max_value=10_000),
+    rate=st.sampled_from(v.GST_RATES),
+    paise=st.sampled_from([0, 0, 50, 99, 1]),
+)
+def test_price_including_tax_splits_cgst_and_sgst_equally(
+    rupees: int, rate: object, paise: int
+) -> None:
     """Every price from ₹1 to ₹10,000 at every notified rate: CGST = SGST, the halves and the
     taxable value add up to the price, and IGST is the same total as CGST + SGST."""
     price = rupees * 100 + (paise if rupees < 10_000 else 0)
-    entry = LineInput(item_id=None, name="Part", group="", unit="nos", hsn_code="8708",
-                      gst_rate=rate, quantity=Decimal(1), unit_price=price)
+    entry = LineInput(
+        item_id=None,
+        name="Part",
+        group="",
+        unit="nos",
+        hsn_code="8708",
+        gst_rate=rate,
+        quantity=Decimal(1),
+        unit_price=price,
+    )
     intra = compute_invoice([entry], prices_include_tax=True).lines[0]
     inter = compute_invoice([entry], prices_include_tax=True, supply_type="inter").lines[0]
     assert intra.cgst == intra.sgst
@@ -192,8 +204,16 @@ def test_every_rupee_price_to_ten_thousand_splits_equally_at_every_rate() -> Non
     """The same rule checked exhaustively on whole-rupee prices (the MRPs shops enter)."""
     for rate in v.GST_RATES:
         for rupees in range(1, 10_001):
-            entry = LineInput(item_id=None, name="Part", group="", unit="nos", hsn_code="",
-                              gst_rate=rate, quantity=Decimal(1), unit_price=rupees * 100)
+            entry = LineInput(
+                item_id=None,
+                name="Part",
+                group="",
+                unit="nos",
+                hsn_code="",
+                gst_rate=rate,
+                quantity=Decimal(1),
+                unit_price=rupees * 100,
+            )
             only = compute_invoice([entry], prices_include_tax=True).lines[0]
             assert only.cgst == only.sgst, (rate, rupees)
             assert only.taxable + 2 * only.cgst == rupees * 100

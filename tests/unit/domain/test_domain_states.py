@@ -25,8 +25,16 @@ def test_codes_are_unique_and_two_digits() -> None:
 
 @pytest.mark.parametrize(
     ("code", "name"),
-    [("01", "Jammu and Kashmir"), ("07", "Delhi"), ("27", "Maharashtra"), ("29", "Karnataka"),
-     ("36", "Telangana"), ("37", "Andhra Pradesh"), ("38", "Ladakh"), ("97", "Other Territory")],
+    [
+        ("01", "Jammu and Kashmir"),
+        ("07", "Delhi"),
+        ("27", "Maharashtra"),
+        ("29", "Karnataka"),
+        ("36", "Telangana"),
+        ("37", "Andhra Pradesh"),
+        ("38", "Ladakh"),
+        ("97", "Other Territory"),
+    ],
 )
 def test_lookup_by_code(code: str, name: str) -> None:
     state = state_by_code(code)
@@ -95,15 +103,19 @@ def test_state_code_of_gstin() -> None:
         assert info.value.field == "gstin"
 
 
-@pytest.mark.parametrize(("raw", "code"), [("Maharashtra", "27"), ("27", "27"), (27, "27"),
-                                           (" tamil nadu ", "33"), ("Orissa", "21")])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("Maharashtra", "27"), ("27", "27"), (27, "27"), (" tamil nadu ", "33"), ("Orissa", "21")],
+)
 def test_state_given_by_name_or_code(raw: object, code: str) -> None:
     from viveka_pos.domain.states import state_code_from_text
+
     assert state_code_from_text(raw) == code
 
 
 def test_unknown_state_names_the_field() -> None:
     from viveka_pos.domain.states import state_code_from_text
+
     with pytest.raises(ValidationError) as info:
         state_code_from_text("Atlantis", "stateCode")
     assert info.value.field == "stateCode" and "state name" in info.value.message

@@ -78,7 +78,12 @@ def test_prices_including_tax() -> None:
     totals = compute_invoice([line(11800, 1, 18)], prices_include_tax=True)
     (only,) = totals.lines
     assert (only.gross, only.taxable, only.cgst, only.sgst, only.line_total) == (
-        10000, 10000, 900, 900, 11800)
+        10000,
+        10000,
+        900,
+        900,
+        11800,
+    )
 
 
 def test_prices_including_tax_split_into_equal_halves() -> None:
@@ -198,8 +203,14 @@ def test_lines_keep_snapshots_and_a_clean_unit() -> None:
     totals = compute_invoice([line(3333, "0.5", 5, unit=" KG ", name="Grease", hsn="3403")])
     (only,) = totals.lines
     assert (only.name, only.group, only.hsn_code, only.unit) == (
-        "Grease", "Engine Parts", "3403", "kg")
+        "Grease",
+        "Engine Parts",
+        "3403",
+        "kg",
+    )
     assert (only.quantity, only.unit_price, only.gst_rate) == (Decimal("0.5"), 3333, 5)
+
+
 def test_cached_line_checks_keep_types_apart_and_take_unhashable_input() -> None:
     """Line checks are cached (a bill is recomputed after every change); a cached good
     line must not let an equal-but-wrong value through, nor an unhashable one crash."""
@@ -208,8 +219,7 @@ def test_cached_line_checks_keep_types_apart_and_take_unhashable_input() -> None
     item = ObjectId()
 
     def line(price: object, quantity: object = Decimal(1)) -> LineInput:
-        return LineInput(item, "Bolt", "", "nos", "7318", 18,
-                         quantity, price, 0)  # type: ignore[arg-type]
+        return LineInput(item, "Bolt", "", "nos", "7318", 18, quantity, price, 0)  # type: ignore[arg-type]
 
     assert compute_invoice([line(1)]).total_amount == 1  # 1 paisa + 18% rounds to 1
     with pytest.raises(ValidationError, match="price"):

@@ -87,10 +87,14 @@ MOBILE_RULE = "must be an Indian mobile number (10 digits starting with 6, 7, 8 
         ("+91 12345 67890", MOBILE_RULE),
         ("5123456789", MOBILE_RULE),
         ("(080) 2345 6789", MOBILE_RULE),  # a Bengaluru landline: no SMS, no login
-        ("123456789012345", "is not a valid phone number (write a number from abroad with + "
-                            "and its country code)"),
-        ("+999 1234567890", "is not a valid phone number (write a number from abroad with + "
-                            "and its country code)"),
+        (
+            "123456789012345",
+            "is not a valid phone number (write a number from abroad with + and its country code)",
+        ),
+        (
+            "+999 1234567890",
+            "is not a valid phone number (write a number from abroad with + and its country code)",
+        ),
     ],
 )
 def test_phone_must_be_a_real_indian_mobile(raw: str, message: str) -> None:
@@ -158,8 +162,18 @@ def test_email_accepts(raw: object, clean: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["bob", "bob@", "@example.com", "bob@example", "bob@@example.com", "bob smith@example.com",
-     "bob@exa_mple.com", "bob..smith@example.com", "bob@example.c0m", "bob@-example.com"],
+    [
+        "bob",
+        "bob@",
+        "@example.com",
+        "bob@example",
+        "bob@@example.com",
+        "bob smith@example.com",
+        "bob@exa_mple.com",
+        "bob..smith@example.com",
+        "bob@example.c0m",
+        "bob@-example.com",
+    ],
 )
 def test_email_rejects(raw: str) -> None:
     err = error_of(v.email, raw)
@@ -213,8 +227,15 @@ def test_gstin_required() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("8708", "8708"), ("870899", "870899"), ("8708.99.00", "87089900"), ("0401", "0401"),
-     ("998714", "998714"), (8708, "8708"), ("", "")],
+    [
+        ("8708", "8708"),
+        ("870899", "870899"),
+        ("8708.99.00", "87089900"),
+        ("0401", "0401"),
+        ("998714", "998714"),
+        (8708, "8708"),
+        ("", ""),
+    ],
 )
 def test_hsn_code_accepts(raw: object, clean: str) -> None:
     assert v.hsn_code(raw) == clean
@@ -244,7 +265,12 @@ def test_hsn_code_rejections(raw: object, message: str) -> None:
 
 def test_enums_with_defaults_and_aliases() -> None:
     assert [v.unit(u) for u in ("nos", "KG", " Litre ", "meter", "pcs")] == [
-        "nos", "kg", "litre", "meter", "pcs"]
+        "nos",
+        "kg",
+        "litre",
+        "meter",
+        "pcs",
+    ]
     assert v.unit("liter") == "litre"
     assert v.unit("metre") == "meter"
     assert v.unit("pieces") == "pcs"
@@ -264,7 +290,8 @@ def test_enum_rejections_list_the_choices() -> None:
     assert (err.field, err.message) == ("method", "must be one of cash, card, upi, bank, other")
     assert error_of(v.otp_purpose, "reset").field == "purpose"
     assert error_of(v.dealer_order_status, "shipped").message == (
-        "must be one of pending, delivered, cancelled")
+        "must be one of pending, delivered, cancelled"
+    )
     assert error_of(v.unit, 3).message == "must be text"
 
 
@@ -273,25 +300,47 @@ def test_enum_rejections_list_the_choices() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "rate"),
-    [(0, 0), (5, 5), ("12", 12), (" 18% ", 18), (Decimal("28"), 28), (Decimal("18.00"), 18),
-     (18.0, 18), ("40", 40), (3, 3), ("0.25%", Decimal("0.25")), (0.1, Decimal("0.1")),
-     ("1.5", Decimal("1.5")), (Decimal("7.50"), Decimal("7.5")), (6, 6)],
+    [
+        (0, 0),
+        (5, 5),
+        ("12", 12),
+        (" 18% ", 18),
+        (Decimal("28"), 28),
+        (Decimal("18.00"), 18),
+        (18.0, 18),
+        ("40", 40),
+        (3, 3),
+        ("0.25%", Decimal("0.25")),
+        (0.1, Decimal("0.1")),
+        ("1.5", Decimal("1.5")),
+        (Decimal("7.50"), Decimal("7.5")),
+        (6, 6),
+    ],
 )
 def test_gst_rate_accepts(raw: object, rate: int) -> None:
     assert v.gst_rate(raw) == rate
     assert type(v.gst_rate(raw)) is type(rate)
 
 
-@pytest.mark.parametrize("raw", [7, "41", Decimal("2.5"), "18.5", "0.2", -5, "abc", True, None,
-                                 float("nan"), [18]])
+@pytest.mark.parametrize(
+    "raw", [7, "41", Decimal("2.5"), "18.5", "0.2", -5, "abc", True, None, float("nan"), [18]]
+)
 def test_gst_rate_rejects(raw: object) -> None:
     assert error_of(v.gst_rate, raw).field == "gstRate"
 
 
 @pytest.mark.parametrize(
     ("raw", "paise"),
-    [(2500, 250000), ("2,500.50", 250050), (Decimal("0.10"), 10), (0.1, 10), (19.99, 1999),
-     ("₹1,00,000", 10000000), (0, 0), ("100000000", 10_000_000_000)],
+    [
+        (2500, 250000),
+        ("2,500.50", 250050),
+        (Decimal("0.10"), 10),
+        (0.1, 10),
+        (19.99, 1999),
+        ("₹1,00,000", 10000000),
+        (0, 0),
+        ("100000000", 10_000_000_000),
+    ],
 )
 def test_amount_accepts(raw: object, paise: int) -> None:
     assert v.amount(raw, "price") == paise
@@ -325,7 +374,8 @@ def test_amount_positive_and_custom_maximum() -> None:
     assert v.amount("0.01", "amount", allow_zero=False) == 1
     assert v.amount(500, "amount", maximum=50000) == 50000
     assert error_of(v.amount, "500.01", "amount", maximum=50000).message == (
-        "cannot be more than ₹500.00")
+        "cannot be more than ₹500.00"
+    )
 
 
 def test_amount_ignores_trailing_zero_decimals() -> None:
@@ -396,7 +446,8 @@ def test_parse_date() -> None:
     assert v.parse_date(date(2024, 2, 29), "dueDate") == date(2024, 2, 29)
     assert error_of(v.parse_date, "2025-02-29", "dueDate").message == "is not a real calendar date"
     assert error_of(v.parse_date, "12/01/2025", "invoiceDate").message == (
-        "must be a date written YYYY-MM-DD")
+        "must be a date written YYYY-MM-DD"
+    )
     assert error_of(v.parse_date, "2025-1-12", "invoiceDate").field == "invoiceDate"
     assert error_of(v.parse_date, datetime(2025, 1, 12), "invoiceDate").field == "invoiceDate"
     assert error_of(v.parse_date, None, "invoiceDate").message == "is required"

@@ -26,8 +26,11 @@ from viveka_pos.domain.words import amount_in_words, number_in_words
         (10000000, "Rupees One Lakh Only"),
         (1000000000, "Rupees One Crore Only"),
         (10100500, "Rupees One Lakh One Thousand Five Only"),
-        (9999999999, "Rupees Nine Crore Ninety Nine Lakh Ninety Nine Thousand Nine Hundred "
-                     "Ninety Nine and Ninety Nine Paise Only"),
+        (
+            9999999999,
+            "Rupees Nine Crore Ninety Nine Lakh Ninety Nine Thousand Nine Hundred "
+            "Ninety Nine and Ninety Nine Paise Only",
+        ),
     ],
 )
 def test_amount_in_words(paise: int, words: str) -> None:
@@ -36,7 +39,8 @@ def test_amount_in_words(paise: int, words: str) -> None:
 
 def test_crores_above_ninety_nine_are_spelled_in_full() -> None:
     assert number_in_words(1234 * 10_000_000 + 5) == (
-        "One Thousand Two Hundred Thirty Four Crore Five")
+        "One Thousand Two Hundred Thirty Four Crore Five"
+    )
 
 
 def test_no_hyphens_or_commas() -> None:

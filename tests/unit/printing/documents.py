@@ -69,12 +69,18 @@ def make_shop(**settings: Any) -> dict[str, Any]:
 
 
 STANDARD_LINES = (
-    LineSpec("Havells 1.5 sq mm FR copper wire, 90 m coil, red", Decimal(2), "coil",
-             1_845_00, 18, "85444920", discount=50_00),
+    LineSpec(
+        "Havells 1.5 sq mm FR copper wire, 90 m coil, red",
+        Decimal(2),
+        "coil",
+        1_845_00,
+        18,
+        "85444920",
+        discount=50_00,
+    ),
     LineSpec("Anchor Roma 6A switch", Decimal(12), "pcs", 42_50, 18, "85365090"),
     LineSpec("Asian Paints Tractor Emulsion 4 L", Decimal(1), "can", 1_210_00, 18, "32091090"),
-    LineSpec("PVC insulation tape", Decimal(10), "roll", 18_00, 18, "39191000",
-             discount=5_00),
+    LineSpec("PVC insulation tape", Decimal(10), "roll", 18_00, 18, "39191000", discount=5_00),
     LineSpec("M-seal 100 g", Decimal(3), "pkt", 55_00, 18, "32149090"),
     LineSpec("Binding wire (loose)", Decimal("2.5"), "kg", 96_00, 18, "72172010"),
     LineSpec("Cement OPC 53 grade 50 kg bag", Decimal(4), "bag", 395_00, 28, "25232930"),
@@ -98,7 +104,8 @@ def make_line(spec: LineSpec, inter: bool) -> dict[str, Any]:
         cgst = sgst = percent_of(taxable, Decimal(spec.gst_rate) / 2)
         igst = 0
     quantity: int | float = (
-        int(quantity_value) if quantity_value == quantity_value.to_integral_value()
+        int(quantity_value)
+        if quantity_value == quantity_value.to_integral_value()
         else float(quantity_value)
     )
     return {
@@ -140,8 +147,10 @@ def make_invoice(
 
     summary: dict[tuple[str, int], dict[str, Paise]] = {}
     for product in products:
-        row = summary.setdefault((product["hsnCode"], product["gstRate"]),
-                                 {"taxableValue": 0, "cgst": 0, "sgst": 0, "igst": 0})
+        row = summary.setdefault(
+            (product["hsnCode"], product["gstRate"]),
+            {"taxableValue": 0, "cgst": 0, "sgst": 0, "igst": 0},
+        )
         for field in row:
             row[field] += _paise(product[field])
     total_amount = total("lineTotal")
@@ -191,8 +200,13 @@ def many_lines(count: int) -> list[LineSpec]:
     """``count`` lines cycling through the standard ones, each with a distinct name."""
     return [
         LineSpec(
-            f"{base.name} — lot {n + 1}", base.quantity, base.unit, base.rate + n, base.gst_rate,
-            base.hsn, base.discount,
+            f"{base.name} — lot {n + 1}",
+            base.quantity,
+            base.unit,
+            base.rate + n,
+            base.gst_rate,
+            base.hsn,
+            base.discount,
         )
         for n, base in ((n, STANDARD_LINES[n % len(STANDARD_LINES)]) for n in range(count))
     ]
@@ -227,8 +241,9 @@ def make_dealer() -> dict[str, Any]:
     }
 
 
-def make_dealer_order(*, urgent: bool = True, items: int = 6) -> tuple[dict[str, Any],
-                                                                     list[dict[str, Any]]]:
+def make_dealer_order(
+    *, urgent: bool = True, items: int = 6
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     order = {
         "_id": "665f1f77bcf86cd7994390e1",
         "clientId": "665f1f77bcf86cd799439011",

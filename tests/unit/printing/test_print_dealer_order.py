@@ -24,13 +24,21 @@ def test_order_prints_dealer_items_and_instructions(shop):
     assert len(pages) == 1
     text = flat(pages[0])
     for expected in (
-        "Purchase Order", "URGENT", "Order No. PO-2526-0007",
+        "Purchase Order",
+        "URGENT",
+        "Order No. PO-2526-0007",
         "Order date 15 Jul 2025",  # created 19:45 UTC on the 14th = the 15th in Bengaluru
-        "Status Pending", "Karnataka Electricals Distributors", "Attn: Suresh Gowda",
-        "Phone: 8023456789", "45, SP Road Bengaluru 560002",
+        "Status Pending",
+        "Karnataka Electricals Distributors",
+        "Attn: Suresh Gowda",
+        "Phone: 8023456789",
+        "45, SP Road Bengaluru 560002",
         "Deliver before 11 am; use the rear gate on 3rd Cross.",
-        "Call before dispatch if any item is short.", "For Sharma Hardware & Electricals",
-        "Authorised signatory", "Page 1 of 1", "GSTIN: 29AABCV1234F1Z5",
+        "Call before dispatch if any item is short.",
+        "For Sharma Hardware & Electricals",
+        "Authorised signatory",
+        "Page 1 of 1",
+        "GSTIN: 29AABCV1234F1Z5",
         "1 Havells 1.5 sq mm FR copper wire, 90 m coil, red 5",
         "2 Anchor Roma 6A switch 10",
     ):

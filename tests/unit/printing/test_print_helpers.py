@@ -53,10 +53,19 @@ def test_missing_font_files_give_a_clear_error(monkeypatch, tmp_path):
         fonts.register_fonts()
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (2, "2"), (2.0, "2"), (1.5, "1.5"), (0.125, "0.125"), ("18", "18"), (100, "100"),
-    (0.1 + 0.2, "0.30000000000000004"), (None, ""),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (2, "2"),
+        (2.0, "2"),
+        (1.5, "1.5"),
+        (0.125, "0.125"),
+        ("18", "18"),
+        (100, "100"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (None, ""),
+    ],
+)
 def test_format_number(value, text):
     assert format_number(value) == text
 
@@ -92,8 +101,9 @@ def test_dates_print_on_the_shop_calendar():
 
 
 def test_upi_link_is_encoded_and_carries_the_balance():
-    uri = upi_payment_uri("sharma.traders@okaxis", "Sharma Hardware & Electricals", 869_688,
-                          "A1/2526/00042")
+    uri = upi_payment_uri(
+        "sharma.traders@okaxis", "Sharma Hardware & Electricals", 869_688, "A1/2526/00042"
+    )
     parts = urlsplit(uri)
     assert parts.scheme == "upi" and parts.netloc == "pay"
     assert "pa=sharma.traders@okaxis&" in uri
@@ -136,11 +146,17 @@ def test_invoice_view_builds_a_tax_summary_when_none_is_stored():
 
 
 def test_shop_view():
-    shop = ShopView.from_document({
-        "businessName": "Sharma Traders Pvt Ltd", "shopName": "", "gstin": "29aabcv1234f1z5",
-        "location": "No. 14\nChickpet", "city": "Bengaluru", "state": "Karnataka",
-        "clientSettings": {"logoPath": "/no/such/logo.png"},
-    })
+    shop = ShopView.from_document(
+        {
+            "businessName": "Sharma Traders Pvt Ltd",
+            "shopName": "",
+            "gstin": "29aabcv1234f1z5",
+            "location": "No. 14\nChickpet",
+            "city": "Bengaluru",
+            "state": "Karnataka",
+            "clientSettings": {"logoPath": "/no/such/logo.png"},
+        }
+    )
     assert shop.name == "Sharma Traders Pvt Ltd" and shop.legal_name == ""
     assert shop.state == "Karnataka (29)"  # from the GSTIN when no stateCode is set
     assert shop.address_lines == ("No. 14", "Chickpet", "Bengaluru, Karnataka")
@@ -152,8 +168,11 @@ def test_shop_view():
 def test_printing_package_does_not_load_qt():
     import subprocess
 
-    code = ("import sys, viveka_pos.printing as p; "
-            "assert p.render_invoice_a4 and not any(m.startswith('PySide6') for m in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          check=False)
+    code = (
+        "import sys, viveka_pos.printing as p; "
+        "assert p.render_invoice_a4 and not any(m.startswith('PySide6') for m in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr

@@ -43,11 +43,24 @@ def test_intra_state_invoice_prints_cgst_and_sgst_on_one_page(shop, intra_invoic
     assert len(pages) == 1
     text = flat(pages[0])
     for expected in (
-        "Tax Invoice", "Sharma Hardware & Electricals", SHOP_GSTIN, "State: Karnataka",
-        "State code: 29", "A1/2526/00042", "14 Jul 2025", "13 Aug 2025", "Anil Kumar",
-        "9980011223", "Place of supply: Karnataka (29)", "CGST (₹)", "SGST (₹)",
-        "Authorised signatory", "For Sharma Hardware & Electricals", "Page 1 of 1",
-        "Goods once sold will not be taken back.", "Delivered to site, Jayanagar 4th Block.",
+        "Tax Invoice",
+        "Sharma Hardware & Electricals",
+        SHOP_GSTIN,
+        "State: Karnataka",
+        "State code: 29",
+        "A1/2526/00042",
+        "14 Jul 2025",
+        "13 Aug 2025",
+        "Anil Kumar",
+        "9980011223",
+        "Place of supply: Karnataka (29)",
+        "CGST (₹)",
+        "SGST (₹)",
+        "Authorised signatory",
+        "For Sharma Hardware & Electricals",
+        "Page 1 of 1",
+        "Goods once sold will not be taken back.",
+        "Delivered to site, Jayanagar 4th Block.",
     ):
         assert expected in text, expected
     assert "IGST" not in text
@@ -134,8 +147,9 @@ def test_hundred_lines_flow_over_pages_with_repeated_header(shop):
 
 
 def test_many_hsn_codes_stack_the_summary_above_the_totals(shop):
-    lines = [LineSpec(f"Spare part {n}", 1, "pcs", 100_00 + n, 18, f"8708{n:04d}")
-             for n in range(20)]
+    lines = [
+        LineSpec(f"Spare part {n}", 1, "pcs", 100_00 + n, 18, f"8708{n:04d}") for n in range(20)
+    ]
     invoice = make_invoice(lines)
     pdf = render_invoice_a4(invoice, shop)
     pages = [flat(page) for page in pdf_pages(pdf)]
@@ -223,21 +237,41 @@ def test_bytes_do_not_depend_on_the_process(shop, intra_invoice):
         "sys.stdout.write(hashlib.sha256(pdf).hexdigest())\n"
     )
     root = Path(__file__).resolve().parents[3]
-    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
-                          text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
     assert done.stdout == hashlib.sha256(render_invoice_a4(intra_invoice, shop)).hexdigest()
 
 
 def test_invoice_stored_without_gst_detail_still_prints(shop):
     """An invoice as the spec's example has it (made by an older client, pulled by sync)."""
     invoice = {
-        "invoiceNumber": "INV-1704967200000", "invoiceDate": "2025-01-12",
-        "dueDate": "2025-02-11", "clientCustomerName": "Bob Smith",
-        "clientCustomerPhone": "9891112222", "subtotal": 5000, "totalTax": 0,
-        "totalDiscount": 0, "totalAmount": 5000, "paidAmount": 2000, "isFinalized": False,
+        "invoiceNumber": "INV-1704967200000",
+        "invoiceDate": "2025-01-12",
+        "dueDate": "2025-02-11",
+        "clientCustomerName": "Bob Smith",
+        "clientCustomerPhone": "9891112222",
+        "subtotal": 5000,
+        "totalTax": 0,
+        "totalDiscount": 0,
+        "totalAmount": 5000,
+        "paidAmount": 2000,
+        "isFinalized": False,
         "notes": "Partial payment received in cash",
-        "products": [{"productId": "p1", "itemName": "Carburetor", "itemGroup": "Engine Parts",
-                      "quantity": 2, "costPerUnit": 2500}],
+        "products": [
+            {
+                "productId": "p1",
+                "itemName": "Carburetor",
+                "itemGroup": "Engine Parts",
+                "quantity": 2,
+                "costPerUnit": 2500,
+            }
+        ],
     }
     text = flat(pdf_pages(render_invoice_a4(invoice, shop))[0])
     assert "1 Carburetor 2 2,500.00 0.00 5,000.00 0 0.00 0.00 5,000.00" in text

@@ -37,7 +37,15 @@ def test_save_pdf_into_a_missing_folder_fails_loudly(tmp_path, pdf):
 def test_lp_command():
     path = Path("/tmp/x.pdf")  # written as the platform writes paths ("\\tmp\\x.pdf" on Windows)
     assert printer.lp_command(path, "Counter-TVS", "a4") == [
-        "lp", "-t", "Viveka POS", "-d", "Counter-TVS", "-o", "media=A4", str(path)]
+        "lp",
+        "-t",
+        "Viveka POS",
+        "-d",
+        "Counter-TVS",
+        "-o",
+        "media=A4",
+        str(path),
+    ]
     assert printer.lp_command(path, "", "58mm") == ["lp", "-t", "Viveka POS", str(path)]
 
 
@@ -58,7 +66,7 @@ def fake_lp(tmp_path, monkeypatch):
     script.write_text(
         "#!/bin/sh\n"
         f'printf "%s\\n" "$@" > "{record}"\n'
-        'for last; do :; done\n'
+        "for last; do :; done\n"
         f'cp "$last" "{tmp_path}/printed.pdf"\n'
         'case "$*" in *Broken*) echo "lp: The printer or class does not exist." >&2; exit 1;; '
         "esac\n"
@@ -173,8 +181,11 @@ def test_qt_draws_every_page_at_its_own_size(qtbot, tmp_path, paper):
     from tests.unit.printing.documents import many_lines
     from viveka_pos.printing.invoice_a4 import render_invoice_a4
 
-    source = (render_invoice_a4(make_invoice(many_lines(60)), make_shop()) if paper == "a4"
-              else render_receipt(make_invoice(), make_shop(), width_mm=58))
+    source = (
+        render_invoice_a4(make_invoice(many_lines(60)), make_shop())
+        if paper == "a4"
+        else render_receipt(make_invoice(), make_shop(), width_mm=58)
+    )
     device = QPrinter(QPrinter.PrinterMode.HighResolution)
     device.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     device.setOutputFileName(str(tmp_path / "out.pdf"))

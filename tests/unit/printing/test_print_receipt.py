@@ -46,10 +46,20 @@ def test_receipt_content(invoice, shop, width_mm):
     text = flat(pages[0])
     total = format_inr(to_paise(invoice["totalAmount"]))
     for expected in (
-        "Sharma Hardware & Electricals", "GSTIN: 29AABCV1234F1Z5", "TAX INVOICE",
-        "Bill No. A1/2526/00042", "Date 14 Jul 2025", "Customer Anil Kumar",
-        "2 coil × 1,845.00 3,690.00", "12 pcs × 42.50 510.00", f"TOTAL {total}",
-        "Paid ₹1,000.00", "Status Partly paid", "Thank you!", "CGST 967.05", "SGST 967.05",
+        "Sharma Hardware & Electricals",
+        "GSTIN: 29AABCV1234F1Z5",
+        "TAX INVOICE",
+        "Bill No. A1/2526/00042",
+        "Date 14 Jul 2025",
+        "Customer Anil Kumar",
+        "2 coil × 1,845.00 3,690.00",
+        "12 pcs × 42.50 510.00",
+        f"TOTAL {total}",
+        "Paid ₹1,000.00",
+        "Status Partly paid",
+        "Thank you!",
+        "CGST 967.05",
+        "SGST 967.05",
         "GST 18% on 10,745.00 1,934.10",
     ):
         assert expected in text, expected
@@ -70,8 +80,11 @@ def test_page_is_as_wide_as_the_roll_and_as_long_as_the_content(invoice, shop, w
         sizes.append(float(box.height))
     assert sizes[1] > sizes[0] + 29 * 2 * 8  # at least two lines more per extra item
     layout = layout_receipt(invoice, shop, width_mm=width_mm)
-    pdf_height = float(PdfReader(io.BytesIO(render_receipt(invoice, shop, width_mm=width_mm)))
-                       .pages[0].mediabox.height)
+    pdf_height = float(
+        PdfReader(io.BytesIO(render_receipt(invoice, shop, width_mm=width_mm)))
+        .pages[0]
+        .mediabox.height
+    )
     assert pdf_height == pytest.approx(layout.height)
 
 

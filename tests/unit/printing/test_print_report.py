@@ -17,13 +17,25 @@ def flat(text: str) -> str:
 
 
 def sales_report(rows: int, extra_columns: int = 0) -> ReportTable:
-    columns = [Column("Date"), Column("Invoice"), Column("Customer", width=2.5),
-               Column("Taxable", "right"), Column("Tax", "right"), Column("Total", "right")]
+    columns = [
+        Column("Date"),
+        Column("Invoice"),
+        Column("Customer", width=2.5),
+        Column("Taxable", "right"),
+        Column("Tax", "right"),
+        Column("Total", "right"),
+    ]
     columns += [Column(f"Extra {n}", "right") for n in range(extra_columns)]
     body = [
-        [f"{n % 28 + 1:02d} Jul 2025", f"A1/2526/{n + 1:05d}",
-         "Anil Kumar & Sons, wholesale and retail, Chickpet" if n % 5 == 0 else "Walk-in",
-         "1,000.00", "180.00", "1,180.00", *["0.00"] * extra_columns]
+        [
+            f"{n % 28 + 1:02d} Jul 2025",
+            f"A1/2526/{n + 1:05d}",
+            "Anil Kumar & Sons, wholesale and retail, Chickpet" if n % 5 == 0 else "Walk-in",
+            "1,000.00",
+            "180.00",
+            "1,180.00",
+            *["0.00"] * extra_columns,
+        ]
         for n in range(rows)
     ]
     return ReportTable(
@@ -31,14 +43,23 @@ def sales_report(rows: int, extra_columns: int = 0) -> ReportTable:
         subtitle="1 Jul 2025 – 31 Jul 2025",
         columns=columns,
         rows=body,
-        totals=["Total", "", f"{rows} bills", "1,00,000.00", "18,000.00", "1,18,000.00",
-                *[""] * extra_columns],
+        totals=[
+            "Total",
+            "",
+            f"{rows} bills",
+            "1,00,000.00",
+            "18,000.00",
+            "1,18,000.00",
+            *[""] * extra_columns,
+        ],
     )
 
 
 def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
-    return [(float(p.mediabox.width), float(p.mediabox.height))
-            for p in PdfReader(io.BytesIO(pdf)).pages]
+    return [
+        (float(p.mediabox.width), float(p.mediabox.height))
+        for p in PdfReader(io.BytesIO(pdf)).pages
+    ]
 
 
 def test_report_pages_carry_shop_period_header_and_numbers(shop):

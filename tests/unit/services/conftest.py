@@ -28,8 +28,13 @@ def ctx(store: Store, clock: FixedClock) -> ServiceContext:
 @pytest.fixture
 def shop(ctx: ServiceContext) -> dict:
     return ShopService(ctx).register(
-        phone="9890000000", owner_name="Asha Kulkarni", business_name="Asha Auto Spares",
-        shop_name="Asha Auto", city="Bengaluru", state="Karnataka", gstin=SHOP_GSTIN,
+        phone="9890000000",
+        owner_name="Asha Kulkarni",
+        business_name="Asha Auto Spares",
+        shop_name="Asha Auto",
+        city="Bengaluru",
+        state="Karnataka",
+        gstin=SHOP_GSTIN,
         settings={"customerFields": {"address": True, "gstNo": True, "emailId": True}},
     )
 

@@ -40,7 +40,8 @@ def auto_folders(folder: Path) -> list[str]:
 
 # ------------------------------------------------------------------------- when and where
 def test_start_up_backup_once_a_day_into_the_default_folder(
-        store: Store, svc: ShopServices, clock: FixedClock, data_dir: Path) -> None:
+    store: Store, svc: ShopServices, clock: FixedClock, data_dir: Path
+) -> None:
     sell(svc, paid=100, customer=CUSTOMER_PHONE)
     auto = AutoBackup(store, clock=clock)
     thread = auto.start_up()
@@ -67,7 +68,8 @@ def test_start_up_backup_once_a_day_into_the_default_folder(
 
 
 def test_a_backup_every_n_bills_into_the_chosen_folder(
-        store: Store, svc: ShopServices, clock: FixedClock, tmp_path: Path) -> None:
+    store: Store, svc: ShopServices, clock: FixedClock, tmp_path: Path
+) -> None:
     chosen = tmp_path / "pen-drive" / "VivekaBackups"
     svc.device.update(backupDir=str(chosen), backupEveryBills=3)
     auto = AutoBackup(store, clock=clock)
@@ -88,7 +90,8 @@ def test_a_backup_every_n_bills_into_the_chosen_folder(
 
 
 def test_a_failed_backup_is_recorded_and_not_retried_every_bill(
-        store: Store, svc: ShopServices, clock: FixedClock, tmp_path: Path) -> None:
+    store: Store, svc: ShopServices, clock: FixedClock, tmp_path: Path
+) -> None:
     good = AutoBackup(store, clock=clock).run()
     assert good.ok
     blocker = tmp_path / "not-a-folder"
@@ -116,8 +119,7 @@ def test_a_failed_backup_is_recorded_and_not_retried_every_bill(
     assert len(outcomes) == 2
 
 
-def test_backup_while_billing_is_a_consistent_snapshot(
-        store: Store, svc: ShopServices) -> None:
+def test_backup_while_billing_is_a_consistent_snapshot(store: Store, svc: ShopServices) -> None:
     for _ in range(3):
         sell(svc)
     auto = AutoBackup(store)
@@ -143,14 +145,14 @@ def test_backup_while_billing_is_a_consistent_snapshot(
 
 
 def test_large_copies_are_checked_by_a_separate_process(
-        store: Store, svc: ShopServices, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Store, svc: ShopServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sell(svc)
     sell(svc)
     monkeypatch.setattr(chain_check, "CHILD_THRESHOLD", 0)
     calls = []
     original = chain_check._in_child
-    monkeypatch.setattr(chain_check, "_in_child",
-                        lambda *a: calls.append(a) or original(*a))
+    monkeypatch.setattr(chain_check, "_in_child", lambda *a: calls.append(a) or original(*a))
     outcome = AutoBackup(store).run()
     assert outcome.ok and calls
     # Tamper with the copy: the separate process finds it too.
@@ -168,7 +170,8 @@ def test_large_copies_are_checked_by_a_separate_process(
 
 
 def test_a_broken_chain_makes_a_kept_but_not_good_backup(
-        store: Store, svc: ShopServices, clock: FixedClock) -> None:
+    store: Store, svc: ShopServices, clock: FixedClock
+) -> None:
     invoice = sell(svc)
     auto = AutoBackup(store, clock=clock)
     first = auto.run()
@@ -182,13 +185,16 @@ def test_a_broken_chain_makes_a_kept_but_not_good_backup(
     assert backups.last_good_backup(store).folder == first.entry.folder
     # Both kept: the good one from before the damage, and the newest (bad) one to look at.
     assert {p.name for p in first.entry.folder.parent.iterdir()} == {
-        first.entry.folder.name, second.entry.folder.name}
+        first.entry.folder.name,
+        second.entry.folder.name,
+    }
 
 
 def _tamper(db_file: Path, collection: str, field: str, value: object) -> None:
     conn = sqlite3.connect(db_file)
-    row = conn.execute("SELECT id, body FROM docs WHERE coll = ?",
-                       (f"vivekaDB.{collection}",)).fetchone()
+    row = conn.execute(
+        "SELECT id, body FROM docs WHERE coll = ?", (f"vivekaDB.{collection}",)
+    ).fetchone()
     doc = bson.decode(row[1])
     doc[field] = value
     conn.execute("UPDATE docs SET body = ? WHERE id = ?", (bson.encode(doc), row[0]))
@@ -197,7 +203,8 @@ def _tamper(db_file: Path, collection: str, field: str, value: object) -> None:
 
 
 def test_a_tampered_credit_note_in_a_backup_is_reported(
-        store: Store, svc: ShopServices, clock: FixedClock) -> None:
+    store: Store, svc: ShopServices, clock: FixedClock
+) -> None:
     invoice = sell(svc)
     note = svc.returns.create(invoice["_id"], {0: 1})
     first = AutoBackup(store, clock=clock).run()
@@ -208,12 +215,14 @@ def test_a_tampered_credit_note_in_a_backup_is_reported(
     _tamper(first.entry.folder / "viveka.sqlite3", "creditnotes", "totalAmount", 1)
     found = chain_check.verify_copy(first.entry.folder)
     assert len(found.problems) == 1 and found.problems[0].endswith(
-        f"credit note {note['creditNoteNumber']} was changed after it was made")
+        f"credit note {note['creditNoteNumber']} was changed after it was made"
+    )
     assert found.invoices == 1 and found.credit_notes == 1
 
 
 def test_a_backup_of_a_tampered_credit_note_is_kept_but_not_good(
-        store: Store, svc: ShopServices, clock: FixedClock) -> None:
+    store: Store, svc: ShopServices, clock: FixedClock
+) -> None:
     invoice = sell(svc)
     note = svc.returns.create(invoice["_id"], {0: 1})
     auto = AutoBackup(store, clock=clock)
@@ -268,7 +277,8 @@ def test_retention_never_drops_the_newest_good_and_keeps_one_newer_bad() -> None
 
 
 def test_prune_touches_only_this_stores_automatic_backups(
-        store: Store, svc: ShopServices, clock: FixedClock, tmp_path: Path) -> None:
+    store: Store, svc: ShopServices, clock: FixedClock, tmp_path: Path
+) -> None:
     folder = tmp_path / "shared"
     svc.device.update(backupDir=str(folder))
     auto = AutoBackup(store, clock=clock)
@@ -296,7 +306,8 @@ def test_prune_touches_only_this_stores_automatic_backups(
 
 # ------------------------------------------------------------------------- restore
 def test_preview_and_restore_of_this_shops_backup(
-        store: Store, svc: ShopServices, data_dir: Path) -> None:
+    store: Store, svc: ShopServices, data_dir: Path
+) -> None:
     sell(svc, paid=100, customer=CUSTOMER_PHONE)
     outcome = AutoBackup(store).run()
     later = sell(svc)
@@ -314,7 +325,8 @@ def test_preview_and_restore_of_this_shops_backup(
 
 
 def test_another_shops_backup_needs_explicit_confirmation(
-        store: Store, svc: ShopServices, tmp_path: Path) -> None:
+    store: Store, svc: ShopServices, tmp_path: Path
+) -> None:
     other = open_store(tmp_path / "other")
     try:
         other_svc = make_shop(other, phone="9812345678", name="Ravi Tyres")
@@ -335,7 +347,8 @@ def test_another_shops_backup_needs_explicit_confirmation(
 
 
 def test_preview_refuses_what_is_not_a_good_backup(
-        store: Store, svc: ShopServices, tmp_path: Path) -> None:
+    store: Store, svc: ShopServices, tmp_path: Path
+) -> None:
     with pytest.raises(ValidationError, match="not a Viveka POS backup"):
         backups.preview(tmp_path, store)
     folder = AutoBackup(store).run().entry.folder
@@ -350,14 +363,19 @@ def test_preview_refuses_what_is_not_a_good_backup(
 
 
 def test_backups_made_within_one_second_keep_growing_names(
-        store: Store, svc: ShopServices, clock: FixedClock, data_dir: Path) -> None:
+    store: Store, svc: ShopServices, clock: FixedClock, data_dir: Path
+) -> None:
     auto = AutoBackup(store, clock=clock)
     made = []
     for _ in range(4):  # the clock stands still: all in the same second
         sell(svc)
         made.append(auto.run().entry.folder.name)
-    assert made == ["auto-20250616T050000Z", "auto-20250616T050000Z-2",
-                    "auto-20250616T050000Z-3", "auto-20250616T050000Z-4"]
+    assert made == [
+        "auto-20250616T050000Z",
+        "auto-20250616T050000Z-2",
+        "auto-20250616T050000Z-3",
+        "auto-20250616T050000Z-4",
+    ]
     # Retention kept only the newest of the day, and it is the one with all four bills.
     assert auto_folders(data_dir / "backups" / "auto") == ["auto-20250616T050000Z-4"]
     assert backups.last_good_backup(store).counts["invoices"] == 4

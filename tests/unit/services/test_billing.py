@@ -14,8 +14,9 @@ from viveka_pos.services.facade import ShopServices
 @pytest.fixture
 def carb(svc: ShopServices) -> dict:
     group = svc.catalog.create_group("Engine Parts")
-    return svc.catalog.create_item(name="Carburetor", price=2500, code="CARB", stock=50,
-                                   group_id=group["_id"], gst_rate=0)
+    return svc.catalog.create_item(
+        name="Carburetor", price=2500, code="CARB", stock=50, group_id=group["_id"], gst_rate=0
+    )
 
 
 def test_spec_example_flow(svc: ShopServices, carb: dict) -> None:
@@ -32,16 +33,21 @@ def test_spec_example_flow(svc: ShopServices, carb: dict) -> None:
     assert invoice["isFinalized"] is False
     assert invoice["products"] == [pytest.approx(invoice["products"][0])]
     product = invoice["products"][0]
-    assert (product["itemName"], product["itemGroup"], product["quantity"],
-            product["costPerUnit"]) == ("Carburetor", "Engine Parts", 2, 2500)
+    assert (
+        product["itemName"],
+        product["itemGroup"],
+        product["quantity"],
+        product["costPerUnit"],
+    ) == ("Carburetor", "Engine Parts", 2, 2500)
     assert store.count("purchasehistories") == 0
     assert svc.customers.get(bob["_id"])["lastPurchaseAt"] is None
     assert svc.customers.dues_paise(bob["_id"]) == 300000
     assert store.count("carts") == 0 and store.count("cartitems") == 0  # cart cleared
     assert svc.catalog.item(carb["_id"])["stock"] == 48
 
-    after = svc.payments.record(invoice["invoiceNumber"], 3000, method="upi",
-                                note="Remainder payment via UPI")
+    after = svc.payments.record(
+        invoice["invoiceNumber"], 3000, method="upi", note="Remainder payment via UPI"
+    )
     assert after["paidAmount"] == 5000 and after["isFinalized"] is True
     histories = list(store.db.purchasehistories.find({}))
     assert len(histories) == 1 and histories[0]["invoiceId"] == invoice["_id"]
@@ -80,8 +86,9 @@ def test_full_payment_at_billing_finalizes(svc: ShopServices, carb: dict) -> Non
 
 
 def test_intra_state_gst_split(svc: ShopServices) -> None:
-    svc.catalog.create_item(name="Brake pad", price=500, code="BP", stock=10, gst_rate=18,
-                            hsn_code="87083000")
+    svc.catalog.create_item(
+        name="Brake pad", price=500, code="BP", stock=10, gst_rate=18, hsn_code="87083000"
+    )
     cart = svc.carts.create()
     view = svc.carts.add_item(cart.cart_id, "BP", 3)
     assert view.totals.total_cgst == 13500 and view.totals.total_sgst == 13500
@@ -90,9 +97,16 @@ def test_intra_state_gst_split(svc: ShopServices) -> None:
     assert invoice["subtotal"] == 1500 and invoice["totalTax"] == 270
     assert invoice["totalCgst"] == 135 and invoice["totalSgst"] == 135
     assert invoice["totalIgst"] == 0 and invoice["totalAmount"] == 1770
-    assert invoice["taxSummary"] == [{"hsnCode": "87083000", "gstRate": 18,
-                                      "taxableValue": 1500, "cgst": 135, "sgst": 135,
-                                      "igst": 0}]
+    assert invoice["taxSummary"] == [
+        {
+            "hsnCode": "87083000",
+            "gstRate": 18,
+            "taxableValue": 1500,
+            "cgst": 135,
+            "sgst": 135,
+            "igst": 0,
+        }
+    ]
     assert invoice["amountInWords"] == "Rupees One Thousand Seven Hundred Seventy Only"
     assert invoice["isFinalized"] is True
 
@@ -124,7 +138,8 @@ def test_discounts_and_exact_totals(svc: ShopServices) -> None:
     assert paise_of(invoice["totalAmount"]) == total
     assert paise_of(invoice["totalDiscount"]) == 1000 + 2555
     assert paise_of(invoice["subtotal"]) - paise_of(invoice["totalDiscount"]) + paise_of(
-        invoice["totalTax"]) == paise_of(invoice["totalAmount"])
+        invoice["totalTax"]
+    ) == paise_of(invoice["totalAmount"])
     with pytest.raises(ValidationError) as err:
         cart2 = svc.carts.create()
         svc.carts.add_item(cart2.cart_id, "T", 1)
@@ -168,8 +183,9 @@ def test_parked_bills_and_expiry(svc: ShopServices, carb: dict, clock) -> None:
 
 def test_stock_is_checked_and_decremented_by_movements(svc: ShopServices, carb: dict) -> None:
     # ₹1.25 lakh: the buyer is named with address and state (GST Rule 46)
-    buyer = svc.customers.create("9891112222", name="Bob Smith", address="4 Station Road",
-                                 state_code="Maharashtra")
+    buyer = svc.customers.create(
+        "9891112222", name="Bob Smith", address="4 Station Road", state_code="Maharashtra"
+    )
     cart = svc.carts.create(customer=buyer["_id"])
     svc.carts.add_item(cart.cart_id, "CARB", 50)
     other = svc.carts.create()  # the other counter sells one meanwhile
@@ -201,8 +217,12 @@ def test_payment_rules(svc: ShopServices, carb: dict) -> None:
     cart = svc.carts.create(customer=svc.customers.create("9891112222", name="Bob")["_id"])
     svc.carts.add_item(cart.cart_id, "CARB", 1)
     invoice = svc.invoices.generate(cart.cart_id, paid_amount=500)
-    for bad, message in [(0, "more than zero"), (-5, "negative"), ("2000.01", "balance"),
-                         ("1.234", "2 decimals")]:
+    for bad, message in [
+        (0, "more than zero"),
+        (-5, "negative"),
+        ("2000.01", "balance"),
+        ("1.234", "2 decimals"),
+    ]:
         with pytest.raises(ValidationError, match=message):
             svc.payments.record(invoice["_id"], bad)
     with pytest.raises(ValidationError, match="method"):
@@ -279,7 +299,8 @@ def test_outbox_gets_every_business_write_of_a_bill(svc: ShopServices, carb: dic
 
 
 def test_rule_46_big_bill_to_unregistered_buyer_needs_name_address_state(
-        svc: ShopServices, carb: dict) -> None:
+    svc: ShopServices, carb: dict
+) -> None:
     """₹50,000 or more without GSTIN: the buyer, the address and the state are required."""
     cart = svc.carts.create()
     svc.carts.add_item(cart.cart_id, "CARB", 20)  # ₹50,000 exactly, walk-in
@@ -304,6 +325,8 @@ def test_rule_46_big_bill_to_unregistered_buyer_needs_name_address_state(
     small = svc.carts.create()
     svc.carts.add_item(small.cart_id, "CARB", 19)
     assert svc.invoices.generate(small.cart_id)["totalAmount"] == 47500
+
+
 def test_credit_needs_a_customer_on_the_bill(svc: ShopServices, carb: dict) -> None:
     cart = svc.carts.create()
     svc.carts.add_item(cart.cart_id, "CARB", 1)

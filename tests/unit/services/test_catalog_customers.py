@@ -14,23 +14,30 @@ def test_item_defaults_and_fields(svc: ShopServices) -> None:
     item = svc.catalog.create_item(name="  Spark plug ", price="185", code="SP1")
     assert item["name"] == "Spark plug" and item["price"] == 185
     assert (item["stock"], item["lowStockQuantity"], item["unit"], item["gstRate"]) == (
-        0, 5, "nos", 18)
+        0,
+        5,
+        "nos",
+        18,
+    )
     assert item["isActive"] is True and item["dealerIds"] == [] and item["description"] == ""
     item = svc.catalog.update_item(item["_id"], price="190.50", description="Iridium")
     assert item["price"] == 190.5 and item["description"] == "Iridium"
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"name": "X", "price": 10}, "name"),
-    ({"name": "Nut", "price": -1}, "price"),
-    ({"name": "Nut", "price": "1.005"}, "price"),
-    ({"name": "Nut", "price": 1, "unit": "box"}, "unit"),
-    ({"name": "Nut", "price": 1, "gst_rate": 15}, "gstRate"),
-    ({"name": "Nut", "price": 1, "stock": -2}, "stock"),
-    ({"name": "Nut", "price": 1, "description": "d" * 501}, "description"),
-    ({"name": "Nut", "price": 1, "hsn_code": "12"}, "hsnCode"),
-    ({"name": "Nut", "price": 1, "code": "A B"}, "code"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"name": "X", "price": 10}, "name"),
+        ({"name": "Nut", "price": -1}, "price"),
+        ({"name": "Nut", "price": "1.005"}, "price"),
+        ({"name": "Nut", "price": 1, "unit": "box"}, "unit"),
+        ({"name": "Nut", "price": 1, "gst_rate": 15}, "gstRate"),
+        ({"name": "Nut", "price": 1, "stock": -2}, "stock"),
+        ({"name": "Nut", "price": 1, "description": "d" * 501}, "description"),
+        ({"name": "Nut", "price": 1, "hsn_code": "12"}, "hsnCode"),
+        ({"name": "Nut", "price": 1, "code": "A B"}, "code"),
+    ],
+)
 def test_item_validation_names_the_field(svc: ShopServices, fields: dict, field: str) -> None:
     with pytest.raises(ValidationError) as err:
         svc.catalog.create_item(**fields)
@@ -89,13 +96,13 @@ def test_customer_phone_unique_and_optional_fields(svc: ShopServices, ctx) -> No
     with pytest.raises(ValidationError) as err:
         svc.customers.create("98911", name="Short")
     assert err.value.field == "phoneNumber"
-    svc.shop.update_settings(svc.client_id, customerFields={"address": False, "gstNo": False,
-                                                            "emailId": False})
+    svc.shop.update_settings(
+        svc.client_id, customerFields={"address": False, "gstNo": False, "emailId": False}
+    )
     with pytest.raises(ValidationError, match="not collected by this shop") as err:
         svc.customers.create("9000000001", email="x@y.in")
     assert err.value.field == "emailId"
-    assert svc.customers.enabled_fields() == {"address": False, "emailId": False,
-                                              "gstNo": False}
+    assert svc.customers.enabled_fields() == {"address": False, "emailId": False, "gstNo": False}
     found = svc.customers.search("9891")
     assert [c["name"] for c in found] == ["Bob Smith"]
     assert [c["phoneNumber"] for c in svc.customers.search("bob")] == ["9891112222"]

@@ -14,11 +14,19 @@ def _state(svc: ShopServices) -> tuple[int, int, int]:
     return store.count("itemgroups"), store.count("items"), store.outbox_size()
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"price": "nan"}, "price"), ({"price": "1e400"}, "price"), ({"name": "x"}, "name"),
-    ({"gst_rate": 7}, "gstRate"), ({"stock": "-1"}, "stock"), ({"code": "A B"}, "code"),
-    ({"group_name": " "}, "group"), ({"group_name": "g" * 101}, "group"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"price": "nan"}, "price"),
+        ({"price": "1e400"}, "price"),
+        ({"name": "x"}, "name"),
+        ({"gst_rate": 7}, "gstRate"),
+        ({"stock": "-1"}, "stock"),
+        ({"code": "A B"}, "code"),
+        ({"group_name": " "}, "group"),
+        ({"group_name": "g" * 101}, "group"),
+    ],
+)
 def test_a_refused_item_saves_nothing(svc: ShopServices, fields: dict, field: str) -> None:
     before = _state(svc)
     values = {"name": "Wiper", "price": 5, "group_name": "New group", **fields}
@@ -43,5 +51,4 @@ def test_the_group_is_made_once_and_then_reused(svc: ShopServices) -> None:
     assert [g["name"] for g in groups] == ["Rubber parts"]
     assert first["groupId"] == second["groupId"] == groups[0]["_id"]
     with pytest.raises(ValidationError, match="not both"):
-        svc.catalog.create_item(name="Seal", price=1, group_name="X",
-                                group_id=groups[0]["_id"])
+        svc.catalog.create_item(name="Seal", price=1, group_name="X", group_id=groups[0]["_id"])

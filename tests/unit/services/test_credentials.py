@@ -51,12 +51,14 @@ def credentials_dir() -> Path:
 
 
 def test_saved_secrets_are_in_no_data_file_and_no_backup(
-        tmp_path: Path, credentials_dir: Path) -> None:
+    tmp_path: Path, credentials_dir: Path
+) -> None:
     data = tmp_path / "data"
     store = open_store(data)
     try:
-        DeviceSettings(store).update(remoteUrl=URL, twoFactorApiKey=API_KEY,
-                                     backupDir=str(tmp_path / "auto"))
+        DeviceSettings(store).update(
+            remoteUrl=URL, twoFactorApiKey=API_KEY, backupDir=str(tmp_path / "auto")
+        )
         assert DeviceSettings(store).get("remoteUrl") == URL
         assert DeviceSettings(store).all()["twoFactorApiKey"] == API_KEY
         store.backup(tmp_path / "manual")
@@ -72,8 +74,9 @@ def test_saved_secrets_are_in_no_data_file_and_no_backup(
     assert _mode(Path(kept[0]).parent) == 0o700
 
 
-def test_a_restored_backup_asks_for_its_secrets_again(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_restored_backup_asks_for_its_secrets_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = open_store(tmp_path / "first")
     try:
         DeviceSettings(store).update(remoteUrl=URL, twoFactorApiKey=API_KEY)
@@ -98,13 +101,16 @@ def test_a_restored_backup_asks_for_its_secrets_again(tmp_path: Path,
 
 
 def test_secrets_an_older_version_kept_in_the_data_file_are_moved_out(
-        tmp_path: Path, credentials_dir: Path) -> None:
+    tmp_path: Path, credentials_dir: Path
+) -> None:
     data = tmp_path / "data"
     store = open_store(data)
     try:
         store.db.localsettings.replace_one(
-            {"_id": "device"}, {"_id": "device", "invoicePrefix": "B", "remoteUrl": URL,
-                                "twoFactorApiKey": API_KEY}, upsert=True)
+            {"_id": "device"},
+            {"_id": "device", "invoicePrefix": "B", "remoteUrl": URL, "twoFactorApiKey": API_KEY},
+            upsert=True,
+        )
     finally:
         store.close()
     assert _grep(data, PASSWORD)  # the old state this test starts from
@@ -133,6 +139,7 @@ def test_clearing_a_secret_removes_it_from_the_credential_store(store: Store) ->
 
 
 # ------------------------------------------------------------- keyring or the file
+
 
 class MemoryKeyring(KeyringBackend):
     """A working credential store that keeps its entries in this process."""
@@ -166,7 +173,8 @@ def system_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_without_a_system_credential_store_the_owner_only_file_is_used(
-        system_keyring: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    system_keyring: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     keyring.set_keyring(fail.Keyring())  # what a headless Linux (CI) has
     monkeypatch.setattr(credentials, "default_folder", lambda: tmp_path / "config")
     assert credentials.usable_keyring() is None
@@ -178,7 +186,8 @@ def test_without_a_system_credential_store_the_owner_only_file_is_used(
 
 
 def test_with_a_system_credential_store_nothing_is_written_to_disk(
-        system_keyring: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    system_keyring: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     monkeypatch.setattr(credentials, "default_folder", lambda: tmp_path / "config")
@@ -194,17 +203,27 @@ def test_with_a_system_credential_store_nothing_is_written_to_disk(
 
 
 @pytest.mark.skipif(os.name == "nt", reason="Windows always has its Credential Manager")
-def test_the_app_in_a_clean_process_picks_the_file_on_a_headless_machine(
-        tmp_path: Path) -> None:
+def test_the_app_in_a_clean_process_picks_the_file_on_a_headless_machine(tmp_path: Path) -> None:
     """In a child process without any keyring configuration (as the CI machine is), the real
     choice is made: no Secret Service there, so the fallback file."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in (credentials.DIR_ENV, "DBUS_SESSION_BUS_ADDRESS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in (credentials.DIR_ENV, "DBUS_SESSION_BUS_ADDRESS")
+    }
     env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
-    code = ("from viveka_pos.services.credentials import open_vault;"
-            "v = open_vault('s1'); v.put('k', 'v'); print(type(v.inner).__name__)")
-    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True, timeout=60)
+    code = (
+        "from viveka_pos.services.credentials import open_vault;"
+        "v = open_vault('s1'); v.put('k', 'v'); print(type(v.inner).__name__)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert run.stdout.strip() == "FileVault"
     saved = list((tmp_path / "xdg").rglob("s1.json"))
     assert len(saved) == 1 and _mode(saved[0]) == 0o600
@@ -221,7 +240,8 @@ class LockedKeyring(MemoryKeyring):
 
 
 def test_a_credential_store_that_refuses_is_reported_on_the_field(
-        system_keyring: None, tmp_path: Path) -> None:
+    system_keyring: None, tmp_path: Path
+) -> None:
     from viveka_pos.domain.errors import ValidationError
 
     keyring.set_keyring(LockedKeyring())

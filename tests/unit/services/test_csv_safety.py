@@ -49,8 +49,13 @@ def test_write_csv_neutralises_every_column(tmp_path: Path) -> None:
 def test_an_export_imports_back_into_the_same_items(svc: ShopServices, tmp_path: Path) -> None:
     group = svc.catalog.create_group("+Offers")
     for number, name in enumerate(["=cmd|' /C calc'!A0", "@SUM(1)", "-1+1", "Nut"]):
-        svc.catalog.create_item(name=name, price=5, code=f"C{number}", group_id=group["_id"],
-                                description="=HYPERLINK(\"x\")")
+        svc.catalog.create_item(
+            name=name,
+            price=5,
+            code=f"C{number}",
+            group_id=group["_id"],
+            description='=HYPERLINK("x")',
+        )
     before = {i["code"]: (i["name"], i["description"]) for i in svc.catalog.items()}
     out = tmp_path / "items.csv"
     export_items(svc.scope, out)
@@ -62,11 +67,12 @@ def test_an_export_imports_back_into_the_same_items(svc: ShopServices, tmp_path:
 
 
 def test_broken_csv_records_are_refused_by_line(svc: ShopServices) -> None:
-    huge = "code,name,price\nA1,Nut,5\nA2,Bolt,6\nA3,\"" + "y" * 300_000 + "\",7\n"
+    huge = 'code,name,price\nA1,Nut,5\nA2,Bolt,6\nA3,"' + "y" * 300_000 + '",7\n'
     report = import_items_text(svc.scope, huge)
     assert [str(r) for r in report.rejected] == [
         "line 4: file: has a value longer than 131,072 characters (the longest any column "
-        "takes is 500): check the file; nothing was imported"]
+        "takes is 500): check the file; nothing was imported"
+    ]
     report = import_items_text(svc.scope, "code,name,price\nA1,Nut\x00,5\n")
     assert [str(r) for r in report.rejected] == ["line 2: name: contains a control character"]
     assert svc.catalog.items() == []

@@ -14,12 +14,38 @@ from viveka_pos.services.facade import ShopServices
 from viveka_pos.services.shop import ShopService
 from viveka_pos.store import Store, open_store
 
-PEOPLE = [("9891112222", "Bob Smith"), ("9845012345", "Asha Kulkarni"),
-          ("9000012345", "asha rao"), ("9123400000", ""), ("9876543210", "Ravi_50% Off"),
-          ("9988776655", "Zubin"), ("9445566778", "Ābha Deshpande"),
-          ("9345678912", "कमल शर्मा")]
-QUERIES = ["", "9", "98", "984", "12345", "0000", "asha", "as", "a", "sh", "RAO", "50%",
-           "_", "x", "ābh", "कमल", "+91 98450 12345", "zz", "smith 2", "bob"]
+PEOPLE = [
+    ("9891112222", "Bob Smith"),
+    ("9845012345", "Asha Kulkarni"),
+    ("9000012345", "asha rao"),
+    ("9123400000", ""),
+    ("9876543210", "Ravi_50% Off"),
+    ("9988776655", "Zubin"),
+    ("9445566778", "Ābha Deshpande"),
+    ("9345678912", "कमल शर्मा"),
+]
+QUERIES = [
+    "",
+    "9",
+    "98",
+    "984",
+    "12345",
+    "0000",
+    "asha",
+    "as",
+    "a",
+    "sh",
+    "RAO",
+    "50%",
+    "_",
+    "x",
+    "ābh",
+    "कमल",
+    "+91 98450 12345",
+    "zz",
+    "smith 2",
+    "bob",
+]
 
 
 @pytest.fixture
@@ -49,15 +75,17 @@ def test_the_index_answers_as_the_scan_does(people: ShopServices) -> None:
     assert len(_phones(customers, "", limit=3)) == 3
 
 
-def test_the_index_follows_edits_and_keeps_shops_apart(people: ShopServices,
-                                                       ctx: ServiceContext) -> None:
+def test_the_index_follows_edits_and_keeps_shops_apart(
+    people: ShopServices, ctx: ServiceContext
+) -> None:
     customers = people.customers
     bob = customers.by_phone("9891112222")
     customers.update(bob["_id"], name="Robert Smith")
     assert _phones(customers, "bob") == []
     assert _phones(customers, "robert") == ["9891112222"]
-    other = ShopService(ctx).register(phone="9890000001", owner_name="Meena Rao",
-                                      business_name="Meena Motors", state="Kerala")
+    other = ShopService(ctx).register(
+        phone="9890000001", owner_name="Meena Rao", business_name="Meena Motors", state="Kerala"
+    )
     theirs = ShopServices(ctx, other["_id"]).customers
     theirs.create("9845012345", name="Asha elsewhere")
     assert _phones(theirs, "asha") == ["9845012345"]
@@ -68,7 +96,8 @@ def test_the_index_follows_edits_and_keeps_shops_apart(people: ShopServices,
 
 
 def test_a_store_from_before_the_index_fills_it_when_opened(
-        people: ShopServices, store: Store, tmp_path: Path) -> None:
+    people: ShopServices, store: Store, tmp_path: Path
+) -> None:
     copy = tmp_path / "older"
     store.backup(copy)
     with sqlite3.connect(copy / "viveka.sqlite3") as conn:

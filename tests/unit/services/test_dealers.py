@@ -30,22 +30,30 @@ def refused(field: str, call: Any, *args: Any, **kwargs: Any) -> ValidationError
 
 @pytest.fixture
 def carb(svc: ShopServices) -> dict:
-    return svc.catalog.create_item(name="Carburetor", price=2500, code="CARB", stock=5,
-                                   gst_rate=18, hsn_code="8409")
+    return svc.catalog.create_item(
+        name="Carburetor", price=2500, code="CARB", stock=5, gst_rate=18, hsn_code="8409"
+    )
 
 
 @pytest.fixture
 def dealer(svc: ShopServices) -> dict:
-    return svc.dealers.create("Sharma Auto Parts", contact_person="Ravi Sharma",
-                              phone="+91 98450 12345")
+    return svc.dealers.create(
+        "Sharma Auto Parts", contact_person="Ravi Sharma", phone="+91 98450 12345"
+    )
 
 
 # ------------------------------------------------------------------ dealers
 
+
 def test_dealer_is_stored_with_spec_fields_and_defaults(svc: ShopServices, ctx: Any) -> None:
-    doc = svc.dealers.create("  Sharma   Auto  Parts ", contact_person="Ravi Sharma",
-                             phone="+91 98450-12345", email="Orders@Sharma.IN",
-                             address="12 MG Road\nBengaluru", logo_url="https://x.in/l.png")
+    doc = svc.dealers.create(
+        "  Sharma   Auto  Parts ",
+        contact_person="Ravi Sharma",
+        phone="+91 98450-12345",
+        email="Orders@Sharma.IN",
+        address="12 MG Road\nBengaluru",
+        logo_url="https://x.in/l.png",
+    )
     assert doc["name"] == "Sharma Auto Parts"
     assert doc["contactPerson"] == "Ravi Sharma"
     assert doc["phoneNumber"] == "9845012345"
@@ -56,8 +64,13 @@ def test_dealer_is_stored_with_spec_fields_and_defaults(svc: ShopServices, ctx: 
     assert doc["clientId"] == svc.client_id
     assert doc["createdAt"] == doc["updatedAt"] == ctx.now()
     bare = svc.dealers.create("Kumar Traders")
-    assert (bare["contactPerson"], bare["phoneNumber"], bare["email"], bare["address"],
-            bare["logoUrl"]) == ("", "", "", "", "")
+    assert (
+        bare["contactPerson"],
+        bare["phoneNumber"],
+        bare["email"],
+        bare["address"],
+        bare["logoUrl"],
+    ) == ("", "", "", "", "")
 
 
 def test_dealer_field_rules(svc: ShopServices, dealer: dict) -> None:
@@ -81,7 +94,10 @@ def test_dealers_listed_by_name_and_soft_deleted(svc: ShopServices) -> None:
     assert off["isActive"] is False
     assert [d["name"] for d in svc.dealers.dealers()] == ["alpha motors", "Zeta Spares"]
     assert [d["name"] for d in svc.dealers.dealers(include_inactive=True)] == [
-        "alpha motors", "Mango Bearings", "Zeta Spares"]
+        "alpha motors",
+        "Mango Bearings",
+        "Zeta Spares",
+    ]
     err = refused("name", svc.dealers.create, "MANGO bearings")
     assert "reactivate" in err.message
     refused("isActive", svc.dealers.set_active, mango["_id"], "no")
@@ -92,8 +108,9 @@ def test_dealers_listed_by_name_and_soft_deleted(svc: ShopServices) -> None:
 def test_dealer_update(svc: ShopServices, dealer: dict, clock: FixedClock) -> None:
     other = svc.dealers.create("Kumar Traders")
     clock.advance(minutes=5)
-    doc = svc.dealers.update(dealer["_id"], phone="080-4112-3456", email="a@b.co",
-                             contact_person="")
+    doc = svc.dealers.update(
+        dealer["_id"], phone="080-4112-3456", email="a@b.co", contact_person=""
+    )
     assert doc["phoneNumber"] == "8041123456"  # the trunk 0 is dropped
     assert doc["email"] == "a@b.co"
     assert doc["contactPerson"] == ""
@@ -108,53 +125,72 @@ def test_dealer_update(svc: ShopServices, dealer: dict, clock: FixedClock) -> No
 
 # ------------------------------------------------------------------- orders
 
-def test_spec_flow_order_ten_then_deliver_adds_stock(svc: ShopServices, carb: dict,
-                                                     dealer: dict, clock: FixedClock,
-                                                     store: Store) -> None:
-    order = svc.dealers.create_order(dealer["_id"], [(carb["_id"], 10)],
-                                     delivery_instructions="Back gate", notes="Monthly")
+
+def test_spec_flow_order_ten_then_deliver_adds_stock(
+    svc: ShopServices, carb: dict, dealer: dict, clock: FixedClock, store: Store
+) -> None:
+    order = svc.dealers.create_order(
+        dealer["_id"], [(carb["_id"], 10)], delivery_instructions="Back gate", notes="Monthly"
+    )
     assert order["orderNumber"] == "PO-A/2526/0001"
     assert order["status"] == "pending"
     assert order["dealerId"] == dealer["_id"]
     assert (order["isUrgent"], order["totalAmount"], order["dueDate"]) == (False, None, None)
     assert (order["deliveredAt"], order["cancelledAt"], order["deliveryAudit"]) == (
-        None, None, None)
+        None,
+        None,
+        None,
+    )
     assert (order["deviceId"], order["series"]) == ("pc-test", "A")
     assert order["deliveryInstructions"] == "Back gate"
     lines = svc.dealers.order_lines(order["_id"])
     assert [(ln["itemId"], ln["itemNameSnapshot"], ln["quantity"]) for ln in lines] == [
-        (carb["_id"], "Carburetor", 10)]
+        (carb["_id"], "Carburetor", 10)
+    ]
     assert svc.catalog.item(carb["_id"])["stock"] == 5  # ordering moves no stock
 
     clock.advance(days=2)
-    delivered = svc.dealers.mark_delivered(order["orderNumber"], received_by="Ravi",
-                                           note="2 boxes")
+    delivered = svc.dealers.mark_delivered(order["orderNumber"], received_by="Ravi", note="2 boxes")
     when = datetime(2025, 6, 18, 5, 0)
     assert svc.catalog.item(carb["_id"])["stock"] == 15
     assert delivered["status"] == "delivered"
     assert delivered["deliveredAt"] == when
     assert delivered["deliveryAudit"] == {
-        "deliveredAt": when, "receivedBy": "Ravi", "note": "2 boxes", "deviceId": "pc-test",
-        "lines": [{"itemId": carb["_id"], "quantity": 10}]}
-    moves = [m for m in store.db.stockmovements.find({"itemId": carb["_id"]})
-             if m["reason"] == "purchase"]
+        "deliveredAt": when,
+        "receivedBy": "Ravi",
+        "note": "2 boxes",
+        "deviceId": "pc-test",
+        "lines": [{"itemId": carb["_id"], "quantity": 10}],
+    }
+    moves = [
+        m
+        for m in store.db.stockmovements.find({"itemId": carb["_id"]})
+        if m["reason"] == "purchase"
+    ]
     assert [(m["quantity"], m["refCollection"], m["refId"], m["note"]) for m in moves] == [
-        (10, "dealerorders", order["_id"], "PO-A/2526/0001")]
+        (10, "dealerorders", order["_id"], "PO-A/2526/0001")
+    ]
 
 
-def test_order_fields_are_validated_and_stored(svc: ShopServices, carb: dict,
-                                               dealer: dict) -> None:
+def test_order_fields_are_validated_and_stored(svc: ShopServices, carb: dict, dealer: dict) -> None:
     oil = svc.catalog.create_item(name="Engine Oil", price=350, code="OIL", unit="litre")
     order = svc.dealers.create_order(
-        dealer, [("CARB", 2), (oil["_id"], "2.5"), (str(carb["_id"]), 3)], is_urgent=True,
-        total_amount="12,500.50", due_date="2025-07-15", notes="  call first ")
+        dealer,
+        [("CARB", 2), (oil["_id"], "2.5"), (str(carb["_id"]), 3)],
+        is_urgent=True,
+        total_amount="12,500.50",
+        due_date="2025-07-15",
+        notes="  call first ",
+    )
     assert order["isUrgent"] is True
     assert order["totalAmount"] == 12500.5
     assert order["dueDate"] == "2025-07-15"
     assert order["notes"] == "call first"
     lines = svc.dealers.order_lines(order)
     assert [(ln["itemNameSnapshot"], ln["quantity"]) for ln in lines] == [
-        ("Carburetor", 5), ("Engine Oil", 2.5)]  # the same item twice became one line
+        ("Carburetor", 5),
+        ("Engine Oil", 2.5),
+    ]  # the same item twice became one line
     create = svc.dealers.create_order
     refused("items", create, dealer, [])
     refused("items", create, dealer, "CARB")
@@ -180,22 +216,21 @@ def test_order_fields_are_validated_and_stored(svc: ShopServices, carb: dict,
     refused("dealerId", create, dealer, [("CARB", 1)])
 
 
-def test_order_numbers_are_unique_and_never_reused(svc: ShopServices, carb: dict,
-                                                   dealer: dict, store: Store,
-                                                   clock: FixedClock) -> None:
-    numbers = [svc.dealers.create_order(dealer, [("CARB", 1)])["orderNumber"]
-               for _ in range(3)]
+def test_order_numbers_are_unique_and_never_reused(
+    svc: ShopServices, carb: dict, dealer: dict, store: Store, clock: FixedClock
+) -> None:
+    numbers = [svc.dealers.create_order(dealer, [("CARB", 1)])["orderNumber"] for _ in range(3)]
     assert numbers == ["PO-A/2526/0001", "PO-A/2526/0002", "PO-A/2526/0003"]
     # An order numbered 0004 arrives from elsewhere (sync after a restore): it is skipped.
-    synced = {**svc.dealers.order(numbers[0]), "_id": ObjectId(),
-              "orderNumber": "PO-A/2526/0004"}
+    synced = {**svc.dealers.order(numbers[0]), "_id": ObjectId(), "orderNumber": "PO-A/2526/0004"}
     with store.unit_of_work() as db:
         db.dealerorders.insert_one(synced)
     assert svc.dealers.create_order(dealer, [("CARB", 1)])["orderNumber"] == "PO-A/2526/0005"
     # The local counter goes back (an older backup restored): numbers still are not reused.
     with store.unit_of_work() as db:
-        db.counters.replace_one({"_id": "dealerorder:A:2526"},
-                                {"_id": "dealerorder:A:2526", "next": 1}, upsert=True)
+        db.counters.replace_one(
+            {"_id": "dealerorder:A:2526"}, {"_id": "dealerorder:A:2526", "next": 1}, upsert=True
+        )
     assert svc.dealers.create_order(dealer, [("CARB", 1)])["orderNumber"] == "PO-A/2526/0006"
     # And the store itself refuses a second document with a taken number.
     with pytest.raises(DuplicateKeyError), store.unit_of_work() as db:
@@ -208,8 +243,9 @@ def test_order_numbers_are_unique_and_never_reused(svc: ShopServices, carb: dict
     assert len(all_numbers) == len(set(all_numbers)) == 8
 
 
-def test_status_transitions(svc: ShopServices, carb: dict, dealer: dict, store: Store,
-                            clock: FixedClock) -> None:
+def test_status_transitions(
+    svc: ShopServices, carb: dict, dealer: dict, store: Store, clock: FixedClock
+) -> None:
     first = svc.dealers.create_order(dealer, [("CARB", 4)])
     second = svc.dealers.create_order(dealer, [("CARB", 6)])
     clock.advance(hours=3)
@@ -229,8 +265,9 @@ def test_status_transitions(svc: ShopServices, carb: dict, dealer: dict, store: 
     assert svc.catalog.item(carb["_id"])["stock"] == 9
 
 
-def test_a_failed_delivery_changes_nothing(svc: ShopServices, carb: dict, dealer: dict,
-                                           store: Store) -> None:
+def test_a_failed_delivery_changes_nothing(
+    svc: ShopServices, carb: dict, dealer: dict, store: Store
+) -> None:
     nut = svc.catalog.create_item(name="Nut", price=2, code="NUT", stock=1)
     order = svc.dealers.create_order(dealer, [("CARB", 2), ("NUT", 50)])
     with store.unit_of_work(record_outbox=False) as db:  # damaged data: the item vanished
@@ -242,8 +279,9 @@ def test_a_failed_delivery_changes_nothing(svc: ShopServices, carb: dict, dealer
     assert svc.dealers.order(order["_id"])["status"] == "pending"
 
 
-def test_dealer_bill_can_be_recorded_before_or_after_delivery(svc: ShopServices, carb: dict,
-                                                              dealer: dict) -> None:
+def test_dealer_bill_can_be_recorded_before_or_after_delivery(
+    svc: ShopServices, carb: dict, dealer: dict
+) -> None:
     order = svc.dealers.create_order(dealer, [("CARB", 1)])
     billed = svc.dealers.set_order_bill(order["_id"], 2400, due_date="2025-07-01")
     assert (billed["totalAmount"], billed["dueDate"]) == (2400, "2025-07-01")
@@ -260,8 +298,9 @@ def test_dealer_bill_can_be_recorded_before_or_after_delivery(svc: ShopServices,
     refused("status", svc.dealers.set_order_bill, other["_id"], 100)
 
 
-def test_orders_listing_newest_first_and_detail(svc: ShopServices, carb: dict, dealer: dict,
-                                                clock: FixedClock, ctx: ServiceContext) -> None:
+def test_orders_listing_newest_first_and_detail(
+    svc: ShopServices, carb: dict, dealer: dict, clock: FixedClock, ctx: ServiceContext
+) -> None:
     other = svc.dealers.create("Kumar Traders")
     first = svc.dealers.create_order(dealer, [("CARB", 1)])
     clock.advance(hours=1)
@@ -270,20 +309,19 @@ def test_orders_listing_newest_first_and_detail(svc: ShopServices, carb: dict, d
     third = svc.dealers.create_order(dealer, [("CARB", 3)], is_urgent=True)
     svc.dealers.cancel_order(first["_id"])
     assert [o["_id"] for o in svc.dealers.orders(dealer["_id"])] == [third["_id"], first["_id"]]
-    assert [o["_id"] for o in svc.dealers.orders()] == [third["_id"], theirs["_id"],
-                                                        first["_id"]]
+    assert [o["_id"] for o in svc.dealers.orders()] == [third["_id"], theirs["_id"], first["_id"]]
     assert [o["_id"] for o in svc.dealers.orders(dealer, status="cancelled")] == [first["_id"]]
     refused("status", svc.dealers.orders, status="lost")
     detail = svc.dealers.order_detail(third["orderNumber"])
     assert detail.order["_id"] == third["_id"]
     assert detail.dealer["_id"] == dealer["_id"]
-    assert [(ln["itemNameSnapshot"], ln["quantity"]) for ln in detail.lines] == [
-        ("Carburetor", 3)]
+    assert [(ln["itemNameSnapshot"], ln["quantity"]) for ln in detail.lines] == [("Carburetor", 3)]
     refused("orderNumber", svc.dealers.order, "PO-A/2526/0099")
     refused("orderId", svc.dealers.order, ObjectId())
     # another shop on the same computer sees none of it
-    shop2 = ShopService(ctx).register(phone="9890000001", owner_name="Meena Rao",
-                                      business_name="Meena Motors", state="Kerala")
+    shop2 = ShopService(ctx).register(
+        phone="9890000001", owner_name="Meena Rao", business_name="Meena Motors", state="Kerala"
+    )
     svc2 = ShopServices(ctx, shop2["_id"])
     assert svc2.dealers.orders() == [] and svc2.dealers.dealers() == []
     refused("orderId", svc2.dealers.order, third["_id"])
@@ -292,8 +330,10 @@ def test_orders_listing_newest_first_and_detail(svc: ShopServices, carb: dict, d
 
 # ----------------------------------------------------------- payments, dues
 
-def test_dealer_payments_and_dues(svc: ShopServices, carb: dict, dealer: dict,
-                                  clock: FixedClock) -> None:
+
+def test_dealer_payments_and_dues(
+    svc: ShopServices, carb: dict, dealer: dict, clock: FixedClock
+) -> None:
     billed = svc.dealers.create_order(dealer, [("CARB", 2)], total_amount=5000)
     unbilled = svc.dealers.create_order(dealer, [("CARB", 1)])
     svc.dealers.create_order(dealer, [("CARB", 1)], total_amount=2000)  # still pending
@@ -304,8 +344,9 @@ def test_dealer_payments_and_dues(svc: ShopServices, carb: dict, dealer: dict,
     assert (dues.pending_orders, dues.unbilled_orders) == (1, 1)
 
     clock.advance(minutes=1)
-    payment = svc.dealers.pay_dealer(dealer, 3000, method="upi", note="part",
-                                     proof_url="C:/proofs/utr.png", order=billed["_id"])
+    payment = svc.dealers.pay_dealer(
+        dealer, 3000, method="upi", note="part", proof_url="C:/proofs/utr.png", order=billed["_id"]
+    )
     assert payment["amount"] == 3000 and payment["method"] == "upi"
     assert payment["orderId"] == billed["_id"] and payment["dealerId"] == dealer["_id"]
     assert payment["proofUrl"] == "C:/proofs/utr.png"
@@ -319,7 +360,12 @@ def test_dealer_payments_and_dues(svc: ShopServices, carb: dict, dealer: dict,
     svc.dealers.pay_dealer(dealer, "3500.50")
     dues = svc.dealers.dues(dealer)
     assert (dues.billed, dues.paid, dues.balance, dues.due, dues.advance) == (
-        600050, 650050, -50000, 0, 50000)
+        600050,
+        650050,
+        -50000,
+        0,
+        50000,
+    )
     assert [p["amount"] for p in svc.dealers.payments(dealer)] == [3500.5, 3000]
 
     other = svc.dealers.create("Kumar Traders")
@@ -339,7 +385,8 @@ def test_dealer_payments_and_dues(svc: ShopServices, carb: dict, dealer: dict,
 
 
 def test_dues_come_from_kept_sums_equal_to_adding_up_the_documents(
-        svc: ShopServices, carb: dict, dealer: dict, store: Store, tmp_path: Any) -> None:
+    svc: ShopServices, carb: dict, dealer: dict, store: Store, tmp_path: Any
+) -> None:
     """Orders move between pending, delivered and cancelled and get bills; the sums kept
     per dealer stay what adding up every order and payment gives (also after a rebuild,
     and in a store from before the sums, read-only or filled at its next open)."""
@@ -368,8 +415,7 @@ def test_dues_come_from_kept_sums_equal_to_adding_up_the_documents(
     for read_only in (True, False):
         older = open_store(copy, read_only=read_only)
         try:
-            assert older.ledger.dealer_sums(svc.client_id) == {
-                doc_key(dealer["_id"]): expected}
+            assert older.ledger.dealer_sums(svc.client_id) == {doc_key(dealer["_id"]): expected}
         finally:
             older.close()
 
@@ -378,42 +424,88 @@ def test_dues_come_from_kept_sums_equal_to_adding_up_the_documents(
 
 junk_text = st.text(max_size=30)
 bad_ref = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
     junk_text.filter(lambda t: t.strip() == "" or len(t.strip()) == 24),
-    st.just(str(ObjectId())), st.builds(ObjectId), st.lists(st.integers(), max_size=2))
+    st.just(str(ObjectId())),
+    st.builds(ObjectId),
+    st.lists(st.integers(), max_size=2),
+)
 bad_amount = st.one_of(
-    st.none(), st.booleans(), st.integers(max_value=-1), st.integers(min_value=10**9),
+    st.none(),
+    st.booleans(),
+    st.integers(max_value=-1),
+    st.integers(min_value=10**9),
     st.sampled_from(["", "abc", "-1", "1e12", "NaN", "inf", "12.345", "0.001", "₹-5"]),
     st.floats(allow_nan=True, allow_infinity=True).filter(
-        lambda f: f != f or f in (float("inf"), float("-inf")) or f < 0
-        or round(f, 2) != f or f > 10**8),
-    st.lists(st.integers(), max_size=2))
+        lambda f: (
+            f != f or f in (float("inf"), float("-inf")) or f < 0 or round(f, 2) != f or f > 10**8
+        )
+    ),
+    st.lists(st.integers(), max_size=2),
+)
 bad_quantity = st.one_of(
-    st.none(), st.booleans(), st.integers(max_value=0), st.integers(min_value=10**6 + 1),
+    st.none(),
+    st.booleans(),
+    st.integers(max_value=0),
+    st.integers(min_value=10**6 + 1),
     st.sampled_from(["", "x", "0.5", "1.5", "2.25", "1e9", "NaN", "-3"]),
-    st.floats().filter(lambda f: not (math.isfinite(f) and 1 <= f <= 10**6 and f == int(f))))
+    st.floats().filter(lambda f: not (math.isfinite(f) and 1 <= f <= 10**6 and f == int(f))),
+)
 bad_name = st.one_of(
-    st.none(), st.integers(), st.floats(), st.booleans(), st.sampled_from(["", " ", "A", "\x00ab"]),
-    st.text(min_size=101, max_size=120).filter(lambda t: len(" ".join(t.split())) > 100))
-bad_long_text = st.one_of(st.integers(), st.floats(), st.booleans(),
-                          st.text(min_size=501, max_size=520).filter(
-                              lambda t: len(t.strip()) > 500))
-bad_date = st.one_of(st.integers(), st.floats(), st.booleans(),
-                     st.sampled_from(["2025-02-30", "15/07/2025", "tomorrow", "2025-7-1"]),
-                     st.datetimes())
-bad_method = st.one_of(st.integers(), st.floats(), st.booleans(),
-                       junk_text.filter(lambda t: t.strip().lower() not in (
-                           "", "cash", "card", "upi", "bank", "other")))
-bad_status = st.one_of(st.integers(), st.floats(), st.booleans(),
-                       junk_text.filter(lambda t: t.strip().lower() not in (
-                           "", "pending", "delivered", "cancelled")))
+    st.none(),
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.sampled_from(["", " ", "A", "\x00ab"]),
+    st.text(min_size=101, max_size=120).filter(lambda t: len(" ".join(t.split())) > 100),
+)
+bad_long_text = st.one_of(
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.text(min_size=501, max_size=520).filter(lambda t: len(t.strip()) > 500),
+)
+bad_date = st.one_of(
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.sampled_from(["2025-02-30", "15/07/2025", "tomorrow", "2025-7-1"]),
+    st.datetimes(),
+)
+bad_method = st.one_of(
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    junk_text.filter(
+        lambda t: t.strip().lower() not in ("", "cash", "card", "upi", "bank", "other")
+    ),
+)
+bad_status = st.one_of(
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    junk_text.filter(lambda t: t.strip().lower() not in ("", "pending", "delivered", "cancelled")),
+)
 bad_items = st.one_of(
-    st.none(), st.integers(), junk_text, st.just([]), st.dictionaries(junk_text, st.integers()),
+    st.none(),
+    st.integers(),
+    junk_text,
+    st.just([]),
+    st.dictionaries(junk_text, st.integers()),
     st.lists(st.tuples(st.just("CARB")), min_size=1, max_size=2),
-    st.lists(st.tuples(bad_ref.filter(lambda r: not isinstance(r, int) or isinstance(r, bool)),
-                       st.just(1)), min_size=1, max_size=2),
+    st.lists(
+        st.tuples(
+            bad_ref.filter(lambda r: not isinstance(r, int) or isinstance(r, bool)), st.just(1)
+        ),
+        min_size=1,
+        max_size=2,
+    ),
     st.lists(st.tuples(st.just("CARB"), bad_quantity), min_size=1, max_size=2),
-    st.lists(st.tuples(st.just("GONE"), st.just(1)), min_size=1, max_size=2))
+    st.lists(st.tuples(st.just("GONE"), st.just(1)), min_size=1, max_size=2),
+)
 
 
 def _calls(w: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -422,39 +514,60 @@ def _calls(w: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     dealer, order = w["dealer"], w["pending"]
     return {
         "create.name": (bad_name, lambda x: d.create(x)),
-        "create.phone": (st.one_of(st.integers(max_value=999_999_999), st.sampled_from(
-            ["12345", "98450-abc-12", "+1", "9" * 16])), lambda x: d.create("New Co", phone=x)),
-        "create.email": (st.one_of(st.integers(), junk_text.filter(
-            lambda t: t.strip() and "@" not in t)), lambda x: d.create("New Co", email=x)),
+        "create.phone": (
+            st.one_of(
+                st.integers(max_value=999_999_999),
+                st.sampled_from(["12345", "98450-abc-12", "+1", "9" * 16]),
+            ),
+            lambda x: d.create("New Co", phone=x),
+        ),
+        "create.email": (
+            st.one_of(st.integers(), junk_text.filter(lambda t: t.strip() and "@" not in t)),
+            lambda x: d.create("New Co", email=x),
+        ),
         "create.address": (bad_long_text, lambda x: d.create("New Co", address=x)),
         "create.logo": (bad_long_text, lambda x: d.create("New Co", logo_url=x)),
-        "create.contact": (bad_name.filter(lambda x: x is not None and x != "" and x != " "),
-                           lambda x: d.create("New Co", contact_person=x)),
+        "create.contact": (
+            bad_name.filter(lambda x: x is not None and x != "" and x != " "),
+            lambda x: d.create("New Co", contact_person=x),
+        ),
         "get": (bad_ref, lambda x: d.get(x)),
         "update.ref": (bad_ref, lambda x: d.update(x, name="Renamed Co")),
         "update.name": (bad_name, lambda x: d.update(dealer, name=x)),
-        "update.field": (st.sampled_from(["rating", "gst", "_id", "clientId"]),
-                         lambda x: d.update(dealer, **{x: "1"})),
-        "set_active.flag": (st.one_of(st.none(), st.integers(), junk_text),
-                            lambda x: d.set_active(dealer, x)),
+        "update.field": (
+            st.sampled_from(["rating", "gst", "_id", "clientId"]),
+            lambda x: d.update(dealer, **{x: "1"}),
+        ),
+        "set_active.flag": (
+            st.one_of(st.none(), st.integers(), junk_text),
+            lambda x: d.set_active(dealer, x),
+        ),
         "set_active.ref": (bad_ref, lambda x: d.set_active(x, False)),
         "order.dealer": (bad_ref, lambda x: d.create_order(x, [("CARB", 1)])),
         "order.inactive": (st.just(None), lambda x: d.create_order(w["inactive"], [("CARB", 1)])),
         "order.items": (bad_items, lambda x: d.create_order(dealer, x)),
-        "order.urgent": (st.one_of(st.none(), st.integers(), junk_text),
-                         lambda x: d.create_order(dealer, [("CARB", 1)], is_urgent=x)),
-        "order.instructions": (bad_long_text, lambda x: d.create_order(
-            dealer, [("CARB", 1)], delivery_instructions=x)),
+        "order.urgent": (
+            st.one_of(st.none(), st.integers(), junk_text),
+            lambda x: d.create_order(dealer, [("CARB", 1)], is_urgent=x),
+        ),
+        "order.instructions": (
+            bad_long_text,
+            lambda x: d.create_order(dealer, [("CARB", 1)], delivery_instructions=x),
+        ),
         "order.notes": (bad_long_text, lambda x: d.create_order(dealer, [("CARB", 1)], notes=x)),
-        "order.total": (bad_amount.filter(lambda x: x is not None and x != ""),
-                        lambda x: d.create_order(dealer, [("CARB", 1)], total_amount=x)),
+        "order.total": (
+            bad_amount.filter(lambda x: x is not None and x != ""),
+            lambda x: d.create_order(dealer, [("CARB", 1)], total_amount=x),
+        ),
         "order.due": (bad_date, lambda x: d.create_order(dealer, [("CARB", 1)], due_date=x)),
         "order.get": (bad_ref, lambda x: d.order(x)),
         "orders.status": (bad_status, lambda x: d.orders(status=x)),
         "orders.dealer": (bad_ref.filter(lambda x: x is not None), lambda x: d.orders(x)),
         "deliver.ref": (bad_ref, lambda x: d.mark_delivered(x)),
-        "deliver.by": (bad_name.filter(lambda x: x is not None and x != "" and x != " "),
-                       lambda x: d.mark_delivered(order, received_by=x)),
+        "deliver.by": (
+            bad_name.filter(lambda x: x is not None and x != "" and x != " "),
+            lambda x: d.mark_delivered(order, received_by=x),
+        ),
         "deliver.note": (bad_long_text, lambda x: d.mark_delivered(order, note=x)),
         "deliver.again": (st.just(None), lambda x: d.mark_delivered(w["delivered"])),
         "deliver.cancelled": (st.just(None), lambda x: d.mark_delivered(w["cancelled"])),
@@ -469,10 +582,11 @@ def _calls(w: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
         "pay.method": (bad_method, lambda x: d.pay_dealer(dealer, 100, method=x)),
         "pay.note": (bad_long_text, lambda x: d.pay_dealer(dealer, 100, note=x)),
         "pay.proof": (bad_long_text, lambda x: d.pay_dealer(dealer, 100, proof_url=x)),
-        "pay.order": (bad_ref.filter(lambda x: x is not None and x != ""),
-                      lambda x: d.pay_dealer(dealer, 100, order=x)),
-        "pay.foreign_order": (st.just(None), lambda x: d.pay_dealer(w["other"], 100,
-                                                                    order=order)),
+        "pay.order": (
+            bad_ref.filter(lambda x: x is not None and x != ""),
+            lambda x: d.pay_dealer(dealer, 100, order=x),
+        ),
+        "pay.foreign_order": (st.just(None), lambda x: d.pay_dealer(w["other"], 100, order=order)),
         "payments.dealer": (bad_ref.filter(lambda x: x is not None), lambda x: d.payments(x)),
         "dues.dealer": (bad_ref, lambda x: d.dues(x)),
     }
@@ -489,26 +603,45 @@ def world(svc: ShopServices, carb: dict, dealer: dict) -> dict[str, Any]:
     d.mark_delivered(delivered)
     cancelled = d.create_order(dealer, [("CARB", 1)])
     d.cancel_order(cancelled)
-    return {"svc": svc, "dealer": dealer["_id"], "other": d.create("Kumar Traders")["_id"],
-            "inactive": inactive["_id"], "pending": d.create_order(dealer, [("CARB", 2)])["_id"],
-            "delivered": delivered["_id"], "cancelled": cancelled["_id"]}
+    return {
+        "svc": svc,
+        "dealer": dealer["_id"],
+        "other": d.create("Kumar Traders")["_id"],
+        "inactive": inactive["_id"],
+        "pending": d.create_order(dealer, [("CARB", 2)])["_id"],
+        "delivered": delivered["_id"],
+        "cancelled": cancelled["_id"],
+    }
 
 
 def _snapshot(store: Store) -> tuple[dict[str, int], int, list[str]]:
-    docs = sorted(str(doc) for name in ("dealers", "dealerorders", "dealerorderitems",
-                                        "dealerpayments", "items", "stockmovements", "counters")
-                  for doc in store.iter_docs(name))
+    docs = sorted(
+        str(doc)
+        for name in (
+            "dealers",
+            "dealerorders",
+            "dealerorderitems",
+            "dealerpayments",
+            "items",
+            "stockmovements",
+            "counters",
+        )
+        for doc in store.iter_docs(name)
+    )
     return store.counts(), store.outbox_size(), docs
 
 
 def test_malformed_input_to_every_entry_point_is_refused_cleanly(
-        world: dict[str, Any], store: Store) -> None:
+    world: dict[str, Any], store: Store
+) -> None:
     calls = _calls(world)
     before = _snapshot(store)
 
-    @settings(max_examples=300, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                     HealthCheck.too_slow])
+    @settings(
+        max_examples=300,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(data=st.data(), entry=st.sampled_from(sorted(calls)))
     def check(data: st.DataObject, entry: str) -> None:
         strategy, call = calls[entry]
@@ -523,8 +656,9 @@ def test_malformed_input_to_every_entry_point_is_refused_cleanly(
 
 
 def test_quantities_keep_three_decimals(svc: ShopServices, dealer: dict) -> None:
-    wire = svc.catalog.create_item(name="Copper Wire", price=90, code="WIRE", unit="meter",
-                                   stock="1.5")
+    wire = svc.catalog.create_item(
+        name="Copper Wire", price=90, code="WIRE", unit="meter", stock="1.5"
+    )
     order = svc.dealers.create_order(dealer, [("WIRE", "12.125")])
     svc.dealers.mark_delivered(order)
     assert Decimal(str(svc.catalog.item(wire["_id"])["stock"])) == Decimal("13.625")

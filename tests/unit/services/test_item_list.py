@@ -31,15 +31,25 @@ def shelf(svc: ShopServices) -> dict[str, Any]:
     cat = svc.catalog
     brakes = cat.create_group("Brakes")
     oils = cat.create_group("Engine oils")
-    rows = [("Brake pad front", 450, "BP-F", "87083000", 12, brakes, "nos", 18),
-            ("brake shoe", 300, "BS", "87083000", 3, brakes, "nos", 18),
-            ("Engine oil 1 L", 380, "OIL1", "27101980", "2.5", oils, "litre", 18),
-            ("Zinc washer", 1, "ZW", "7318", 0, None, "nos", 5),
-            ("Air filter", 220, "AF", "84213100", 5, None, "nos", 28),
-            ("Coolant", 150, "COOL", "38200000", 40, oils, "litre", 12)]
+    rows = [
+        ("Brake pad front", 450, "BP-F", "87083000", 12, brakes, "nos", 18),
+        ("brake shoe", 300, "BS", "87083000", 3, brakes, "nos", 18),
+        ("Engine oil 1 L", 380, "OIL1", "27101980", "2.5", oils, "litre", 18),
+        ("Zinc washer", 1, "ZW", "7318", 0, None, "nos", 5),
+        ("Air filter", 220, "AF", "84213100", 5, None, "nos", 28),
+        ("Coolant", 150, "COOL", "38200000", 40, oils, "litre", 12),
+    ]
     for name, price, code, hsn, stock, group, unit, rate in rows:
-        cat.create_item(name=name, price=price, code=code, hsn_code=hsn, stock=stock,
-                        group_id=group["_id"] if group else None, unit=unit, gst_rate=rate)
+        cat.create_item(
+            name=name,
+            price=price,
+            code=code,
+            hsn_code=hsn,
+            stock=stock,
+            group_id=group["_id"] if group else None,
+            unit=unit,
+            gst_rate=rate,
+        )
     cat.set_active(cat.item_by_code("COOL")["_id"], False)
     return {"brakes": brakes, "oils": oils}
 
@@ -50,8 +60,9 @@ def _expected(svc: ShopServices, view: ItemView) -> list[str]:
     items = svc.catalog.items(include_inactive=view.include_inactive or False)
 
     def keep(d: dict[str, Any]) -> bool:
-        hay = " ".join([d["name"], d.get("code", ""), names.get(d.get("groupId"), ""),
-                        d.get("hsnCode", "")]).casefold()
+        hay = " ".join(
+            [d["name"], d.get("code", ""), names.get(d.get("groupId"), ""), d.get("hsnCode", "")]
+        ).casefold()
         if not all(term in hay for term in view.text.casefold().split()):
             return False
         if view.group == NO_GROUP and d.get("groupId") is not None:
@@ -68,29 +79,47 @@ def _expected(svc: ShopServices, view: ItemView) -> list[str]:
         return 3 if stock <= 0 else 2 if stock <= Decimal(5) else 0
 
     group_rank = {g["_id"]: n for n, g in enumerate(svc.catalog.groups())}
-    sort = {"name": lambda d: d["name"].casefold(), "code": lambda d: d["code"].casefold(),
-            "group": lambda d: group_rank.get(d.get("groupId"), len(group_rank)),
-            "unit": lambda d: d["unit"], "price": lambda d: paise_of(d["price"]),
-            "gst": lambda d: d["gstRate"], "hsn": lambda d: d["hsnCode"],
-            "stock": lambda d: quantity_of(d["stock"]),
-            "low": lambda d: quantity_of(d.get("lowStockQuantity", 5)), "status": status}
+    sort = {
+        "name": lambda d: d["name"].casefold(),
+        "code": lambda d: d["code"].casefold(),
+        "group": lambda d: group_rank.get(d.get("groupId"), len(group_rank)),
+        "unit": lambda d: d["unit"],
+        "price": lambda d: paise_of(d["price"]),
+        "gst": lambda d: d["gstRate"],
+        "hsn": lambda d: d["hsnCode"],
+        "stock": lambda d: quantity_of(d["stock"]),
+        "low": lambda d: quantity_of(d.get("lowStockQuantity", 5)),
+        "status": status,
+    }
     shown = sorted((d for d in items if keep(d)), key=lambda d: d["name"].casefold())
     shown.sort(key=sort[view.sort], reverse=view.descending)  # ties stay in name order
     return [d["name"] for d in shown]
 
 
-VIEWS = [ItemView(), ItemView(text="brake"), ItemView(text="oils"), ItemView(text="8708 pad"),
-         ItemView(text="o"), ItemView(group=NO_GROUP), ItemView(low_only=True),
-         ItemView(include_inactive=True), ItemView(include_inactive=True, low_only=True),
-         ItemView(text="zzz")]
+VIEWS = [
+    ItemView(),
+    ItemView(text="brake"),
+    ItemView(text="oils"),
+    ItemView(text="8708 pad"),
+    ItemView(text="o"),
+    ItemView(group=NO_GROUP),
+    ItemView(low_only=True),
+    ItemView(include_inactive=True),
+    ItemView(include_inactive=True, low_only=True),
+    ItemView(text="zzz"),
+]
 
 
-def test_pages_counts_and_positions_agree_with_python(svc: ShopServices,
-                                                      shelf: dict[str, Any]) -> None:
+def test_pages_counts_and_positions_agree_with_python(
+    svc: ShopServices, shelf: dict[str, Any]
+) -> None:
     listing = ItemListing(svc.scope)
     views = [*VIEWS, ItemView(group=shelf["brakes"]["_id"])]
-    views += [ItemView(include_inactive=True, sort=s, descending=d)
-              for s in SORT_COLUMNS for d in (False, True)]
+    views += [
+        ItemView(include_inactive=True, sort=s, descending=d)
+        for s in SORT_COLUMNS
+        for d in (False, True)
+    ]
     for view in views:
         expected = _expected(svc, view)
         pages = [d["name"] for o in range(0, 8, 2) for d in listing.page(view, o, 2)]
@@ -98,24 +127,32 @@ def test_pages_counts_and_positions_agree_with_python(svc: ShopServices,
         counts = listing.counts(view)
         assert counts.shown == len(expected), view
         for n, name in enumerate(expected):
-            item = next(d for d in svc.catalog.items(include_inactive=True)
-                        if d["name"] == name)
+            item = next(d for d in svc.catalog.items(include_inactive=True) if d["name"] == name)
             assert listing.position(view, item["_id"]) == n
     everything = listing.counts(ItemView(include_inactive=True))
     assert (everything.shown, everything.out_of_stock, everything.low) == (6, 1, 3)
     assert listing.by_group(include_inactive=False) == {
-        shelf["brakes"]["_id"]: 2, shelf["oils"]["_id"]: 1, None: 2}
+        shelf["brakes"]["_id"]: 2,
+        shelf["oils"]["_id"]: 1,
+        None: 2,
+    }
 
 
 def test_the_list_follows_edits_and_fills_an_older_store(
-        svc: ShopServices, shelf: dict[str, Any], store: Store, tmp_path: Path) -> None:
+    svc: ShopServices, shelf: dict[str, Any], store: Store, tmp_path: Path
+) -> None:
     listing = ItemListing(svc.scope)
     zinc = svc.catalog.item_by_code("ZW")
     svc.catalog.update_item(zinc["_id"], name="Anchor washer", groupId=shelf["brakes"]["_id"])
     svc.catalog.adjust_stock(zinc["_id"], new_stock=50)
     svc.catalog.update_group(shelf["brakes"]["_id"], name="Stopping")
-    for view in [*VIEWS, ItemView(text="stopping"), ItemView(text="zinc"),
-                 ItemView(text="anchor"), ItemView(text="chor wash")]:
+    for view in [
+        *VIEWS,
+        ItemView(text="stopping"),
+        ItemView(text="zinc"),
+        ItemView(text="anchor"),
+        ItemView(text="chor wash"),
+    ]:
         assert [d["name"] for d in listing.page(view, 0, 50)] == _expected(svc, view), view
     copy = tmp_path / "older"
     store.backup(copy)
@@ -133,14 +170,22 @@ def test_the_list_follows_edits_and_fills_an_older_store(
 
 
 def test_a_restored_backup_from_before_the_new_tables_gets_them(
-        svc: ShopServices, shelf: dict[str, Any], store: Store, tmp_path: Path) -> None:
+    svc: ShopServices, shelf: dict[str, Any], store: Store, tmp_path: Path
+) -> None:
     """Restoring (while the app runs) a backup made before the item list, customer lookup
     and dealer sums existed: they are made from its documents, and writes keep them."""
     copy = tmp_path / "older"
     store.backup(copy)
     with sqlite3.connect(copy / "viveka.sqlite3") as conn:
-        for table in ("catalog_grams", "catalog_rows", "search_customer_grams", "search_customers",
-                      "ledger_dealers", "ledger_collections", "ledger_stock_sums"):
+        for table in (
+            "catalog_grams",
+            "catalog_rows",
+            "search_customer_grams",
+            "search_customers",
+            "ledger_dealers",
+            "ledger_collections",
+            "ledger_stock_sums",
+        ):
             conn.execute(f"DROP TABLE {table}")
         conn.execute("DROP TRIGGER IF EXISTS ledger_stock_added")
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))

@@ -23,8 +23,24 @@ junk = st.one_of(
     st.none(),
     st.booleans(),
     st.text(max_size=40),
-    st.sampled_from(["", " ", "-1", "1e9", "NaN", "inf", "1.2345", "0", "abc", "12,50",
-                     "9" * 30, "₹100", "２５", "\x00"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "-1",
+            "1e9",
+            "NaN",
+            "inf",
+            "1.2345",
+            "0",
+            "abc",
+            "12,50",
+            "9" * 30,
+            "₹100",
+            "２５",
+            "\x00",
+        ]
+    ),
     st.integers(min_value=-(10**15), max_value=10**15),
     st.floats(allow_nan=True, allow_infinity=True),
     st.lists(st.integers(), max_size=3),
@@ -36,8 +52,9 @@ junk = st.one_of(
 def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
     store = open_store(Path(tmp_path_factory.mktemp("malformed")))
     ctx = ServiceContext(store, "pc-test", FixedClock(datetime(2025, 6, 16, 5, tzinfo=UTC)))
-    shop = ShopService(ctx).register(phone="9890000000", owner_name="Asha K",
-                                     business_name="Asha Auto", state="Karnataka")
+    shop = ShopService(ctx).register(
+        phone="9890000000", owner_name="Asha K", business_name="Asha Auto", state="Karnataka"
+    )
     svc = ShopServices(ctx, shop["_id"])
     item = svc.catalog.create_item(name="Carburetor", price=2500, code="CARB", stock=100000)
     customer = svc.customers.create("9891112222", name="Bob")
@@ -46,15 +63,33 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
     other = svc.carts.create(customer=customer["_id"])
     svc.carts.add_item(other.cart_id, "CARB", 1)
     invoice = svc.invoices.generate(other.cart_id, paid_amount=100)
-    yield {"svc": svc, "item": item, "cart": cart.cart_id, "line": view.lines[0]["_id"],
-           "invoice": invoice["_id"], "store": store, "group": svc.catalog.create_group("Group A")}
+    yield {
+        "svc": svc,
+        "item": item,
+        "cart": cart.cart_id,
+        "line": view.lines[0]["_id"],
+        "invoice": invoice["_id"],
+        "store": store,
+        "group": svc.catalog.create_group("Group A"),
+    }
     store.close()
 
 
 def _snapshot(store: Any) -> tuple[dict[str, int], list[Any]]:
-    docs = {name: sorted(str(d) for d in store.iter_docs(name))
-            for name in ("items", "invoices", "payments", "carts", "cartitems", "clients",
-                         "clientCustomers", "stockmovements", "itemgroups")}
+    docs = {
+        name: sorted(str(d) for d in store.iter_docs(name))
+        for name in (
+            "items",
+            "invoices",
+            "payments",
+            "carts",
+            "cartitems",
+            "clients",
+            "clientCustomers",
+            "stockmovements",
+            "itemgroups",
+        )
+    }
     return store.counts(), [docs]
 
 
@@ -63,18 +98,15 @@ ENTRY_POINTS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
     "create_item.price": lambda w, x: w["svc"].catalog.create_item(name="Nut", price=x),
     "create_item.stock": lambda w, x: w["svc"].catalog.create_item(name="Nut", price=1, stock=x),
     "create_item.unit": lambda w, x: w["svc"].catalog.create_item(name="Nut", price=1, unit=x),
-    "create_item.gst": lambda w, x: w["svc"].catalog.create_item(name="Nut", price=1,
-                                                                 gst_rate=x),
-    "create_item.hsn": lambda w, x: w["svc"].catalog.create_item(name="Nut", price=1,
-                                                                 hsn_code=x),
-    "create_item.group": lambda w, x: w["svc"].catalog.create_item(name="Nut", price=1,
-                                                                   group_id=x),
-    "create_item.low": lambda w, x: w["svc"].catalog.create_item(name="Nut", price=1,
-                                                                 low_stock_quantity=x),
+    "create_item.gst": lambda w, x: w["svc"].catalog.create_item(name="Nut", price=1, gst_rate=x),
+    "create_item.hsn": lambda w, x: w["svc"].catalog.create_item(name="Nut", price=1, hsn_code=x),
+    "create_item.group": lambda w, x: w["svc"].catalog.create_item(name="Nut", price=1, group_id=x),
+    "create_item.low": lambda w, x: w["svc"].catalog.create_item(
+        name="Nut", price=1, low_stock_quantity=x
+    ),
     "update_item.price": lambda w, x: w["svc"].catalog.update_item(w["item"]["_id"], price=x),
     "update_item.id": lambda w, x: w["svc"].catalog.update_item(x, price=5),
-    "adjust_stock.new": lambda w, x: w["svc"].catalog.adjust_stock(w["item"]["_id"],
-                                                                   new_stock=x),
+    "adjust_stock.new": lambda w, x: w["svc"].catalog.adjust_stock(w["item"]["_id"], new_stock=x),
     "adjust_stock.delta": lambda w, x: w["svc"].catalog.adjust_stock(w["item"]["_id"], delta=x),
     "create_group.name": lambda w, x: w["svc"].catalog.create_group(x),
     "customer.phone": lambda w, x: w["svc"].customers.create(x),
@@ -90,12 +122,14 @@ ENTRY_POINTS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
     "generate.paid": lambda w, x: w["svc"].invoices.generate(w["fresh"], paid_amount=x),
     "generate.method": lambda w, x: w["svc"].invoices.generate(w["fresh"], method=x),
     "generate.notes": lambda w, x: w["svc"].invoices.generate(
-        w["fresh"], notes=x if not isinstance(x, str) else x * 50),
+        w["fresh"], notes=x if not isinstance(x, str) else x * 50
+    ),
     "pay.amount": lambda w, x: w["svc"].payments.record(w["invoice"], x),
     "pay.method": lambda w, x: w["svc"].payments.record(w["invoice"], 1, method=x),
     "pay.invoice": lambda w, x: w["svc"].payments.record(x, 1),
-    "shop.settings": lambda w, x: w["svc"].shop.update_settings(w["svc"].client_id,
-                                                                defaultGstRate=x),
+    "shop.settings": lambda w, x: w["svc"].shop.update_settings(
+        w["svc"].client_id, defaultGstRate=x
+    ),
     "shop.profile": lambda w, x: w["svc"].shop.update_profile(w["svc"].client_id, gstin=x),
 }
 
@@ -106,8 +140,11 @@ def test_malformed_input_is_refused_cleanly(world: dict[str, Any], entry: str) -
 
     # (too_slow: on a busy machine making 40 junk values can take longer than hypothesis
     # likes; the test is about refusals, not speed)
-    @settings(max_examples=40, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(value=junk)
     def check(value: Any) -> None:
         if entry.startswith("generate."):

@@ -64,8 +64,14 @@ def login(auth: AuthService, clock: FixedClock, phone: str = PHONE):
 
 def test_register_creates_the_shop_and_uses_up_the_otp(auth: AuthService, store: Store) -> None:
     auth.start_register("+91 98765-43210")
-    shop = auth.register("98765 43210", "1234", "Asha Kulkarni", "Asha Auto Spares",
-                         city="Pune", settings={"paperSize": "80mm"})
+    shop = auth.register(
+        "98765 43210",
+        "1234",
+        "Asha Kulkarni",
+        "Asha Auto Spares",
+        city="Pune",
+        settings={"paperSize": "80mm"},
+    )
     assert shop["phoneNumber"] == PHONE
     assert shop["ownerName"] == "Asha Kulkarni"
     assert shop["city"] == "Pune"
@@ -75,8 +81,7 @@ def test_register_creates_the_shop_and_uses_up_the_otp(auth: AuthService, store:
     assert store.db.devicesessions.count_documents({}) == 0  # registering is not logging in
 
 
-def test_a_registered_number_is_told_to_log_in(auth: AuthService, shop: dict,
-                                               store: Store) -> None:
+def test_a_registered_number_is_told_to_log_in(auth: AuthService, shop: dict, store: Store) -> None:
     with pytest.raises(ValidationError) as caught:
         auth.start_register(PHONE)
     assert (caught.value.field, caught.value.message) == ("phoneNumber", ALREADY_REGISTERED)
@@ -263,8 +268,9 @@ def test_a_deactivated_device_session_is_refused(
 ) -> None:
     session = login(auth, clock)
     with store.unit_of_work() as db:
-        db.devicesessions.update_one({"_id": session.device_session_id},
-                                     {"$set": {"isActive": False}})
+        db.devicesessions.update_one(
+            {"_id": session.device_session_id}, {"$set": {"isActive": False}}
+        )
     check = auth.check_session()
     assert check.session is None
     assert "has ended" in check.reason

@@ -31,8 +31,10 @@ def _service(data: Path, clock: FixedClock) -> Iterator[tuple[OtpService, Store]
     """The OTP service of the app opened on ``data`` (closed again after the block)."""
     store = open_store(data)
     try:
-        yield OtpService(ServiceContext(store, "pc-cap", clock), environ=MOCK,
-                         bcrypt_rounds=4), store
+        yield (
+            OtpService(ServiceContext(store, "pc-cap", clock), environ=MOCK, bcrypt_rounds=4),
+            store,
+        )
     finally:
         store.close()
 
@@ -48,8 +50,7 @@ def _send_the_hours_allowance(otp: OtpService, clock: FixedClock) -> None:
         clock.advance(RESEND_COOLDOWN + timedelta(seconds=1))
 
 
-def test_the_sixth_otp_within_the_hour_is_refused_even_after_a_restart(
-        tmp_path: Path) -> None:
+def test_the_sixth_otp_within_the_hour_is_refused_even_after_a_restart(tmp_path: Path) -> None:
     clock = _clock()
     with _service(tmp_path / "data", clock) as (otp, _):
         _send_the_hours_allowance(otp, clock)
@@ -81,7 +82,8 @@ def test_demo_mode_is_refused_for_a_shop_that_has_a_remote(tmp_path: Path) -> No
     with _service(tmp_path / "data", clock) as (otp, store):
         otp.send(PHONE, "login")  # no remote yet: the demo works
         DeviceSettings(store).update(
-            remoteUrl="mongodb://shop_9876501234:pw@db.example.in/viveka_9876501234")
+            remoteUrl="mongodb://shop_9876501234:pw@db.example.in/viveka_9876501234"
+        )
         clock.advance(RESEND_COOLDOWN + timedelta(seconds=1))
         with pytest.raises(SmsConfigError) as refused:
             otp.send(PHONE, "login")

@@ -47,8 +47,9 @@ def sessions(store: Store) -> list[dict]:
     return list(store.db.otpsessions.find({}))
 
 
-def test_demo_send_stores_only_a_bcrypt_hash(otp: OtpService, store: Store,
-                                              clock: FixedClock) -> None:
+def test_demo_send_stores_only_a_bcrypt_hash(
+    otp: OtpService, store: Store, clock: FixedClock
+) -> None:
     challenge = otp.send("+91 98765 43210", "login")
     assert challenge.mock
     assert challenge.phone == PHONE
@@ -132,8 +133,7 @@ def test_expired_otp_is_refused(otp: OtpService, clock: FixedClock) -> None:
     assert not caught.value.retry
 
 
-def test_resend_waits_for_the_cool_down(otp: OtpService, store: Store,
-                                        clock: FixedClock) -> None:
+def test_resend_waits_for_the_cool_down(otp: OtpService, store: Store, clock: FixedClock) -> None:
     otp.send(PHONE, "login")
     with pytest.raises(OtpError):
         otp.verify(PHONE, "login", "0000")
@@ -206,8 +206,10 @@ def test_redeem_commits_the_callers_writes_with_the_consumption(
 
 def test_a_failing_caller_leaves_the_otp_usable(otp: OtpService, store: Store) -> None:
     otp.send(PHONE, "login")
-    with pytest.raises(ValidationError, match="ownerName"), \
-            otp.redeem(PHONE, "login", "1234") as db:
+    with (
+        pytest.raises(ValidationError, match="ownerName"),
+        otp.redeem(PHONE, "login", "1234") as db,
+    ):
         db.localsettings.insert_one({"_id": "marker", "value": 1})
         raise ValidationError("ownerName", "must have at least 2 characters")
     assert store.db.localsettings.find_one({"_id": "marker"}) is None
@@ -218,8 +220,7 @@ def test_a_failing_caller_leaves_the_otp_usable(otp: OtpService, store: Store) -
 def test_a_wrong_otp_never_runs_the_callers_block(otp: OtpService, store: Store) -> None:
     otp.send(PHONE, "login")
     ran = []
-    with pytest.raises(OtpError, match="4 attempts left"), \
-            otp.redeem(PHONE, "login", "4321"):
+    with pytest.raises(OtpError, match="4 attempts left"), otp.redeem(PHONE, "login", "4321"):
         ran.append(True)
     assert ran == []
     assert sessions(store)[0]["attempts"] == 1
@@ -234,8 +235,7 @@ def test_invalid_phone_and_purpose_are_validation_errors(otp: OtpService) -> Non
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"digits": 3}, {"digits": 7}, {"bcrypt_rounds": 3}, {"sms_timeout": 9.0},
-     {"sms_timeout": 0}],
+    [{"digits": 3}, {"digits": 7}, {"bcrypt_rounds": 3}, {"sms_timeout": 9.0}, {"sms_timeout": 0}],
 )
 def test_unusable_options_are_refused(ctx: ServiceContext, kwargs: dict) -> None:
     with pytest.raises(ValueError):

@@ -25,8 +25,9 @@ NOW = datetime(2025, 6, 16, 5, 0, tzinfo=UTC)
 
 
 def token(key: bytes, **overrides: object) -> str:
-    return issue_token(key, client_id="c1", device_session_id="s1", device_id="pc-a",
-                       now=NOW, **overrides)  # type: ignore[arg-type]
+    return issue_token(
+        key, client_id="c1", device_session_id="s1", device_id="pc-a", now=NOW, **overrides
+    )  # type: ignore[arg-type]
 
 
 def test_signing_key_is_made_once_and_kept(tmp_path: Path) -> None:
@@ -74,13 +75,15 @@ def test_wrong_key_and_missing_claims_are_refused(tmp_path: Path) -> None:
         read_token(key, partial)
     wrong_type = jwt.encode(
         {"clientId": 5, "deviceSessionId": "s", "deviceId": "d", "iat": 1, "exp": 2},
-        key, algorithm="HS256",
+        key,
+        algorithm="HS256",
     )
     with pytest.raises(TokenError, match="damaged"):
         read_token(key, wrong_type)
     other_alg = jwt.encode(
         {"clientId": "c", "deviceSessionId": "s", "deviceId": "d", "iat": 1, "exp": 2},
-        key, algorithm="HS512",
+        key,
+        algorithm="HS512",
     )
     with pytest.raises(TokenError):
         read_token(key, other_alg)

@@ -16,7 +16,6 @@ def test_a_customer_without_a_name_is_said_so(svc: ShopServices) -> None:
     assert [row[3:5] for row in built.table.rows] == [["(no name)", "9845012345"]]
 
 
-def test_a_lookup_by_an_unreal_number_finds_nobody_instead_of_failing(
-        svc: ShopServices) -> None:
+def test_a_lookup_by_an_unreal_number_finds_nobody_instead_of_failing(svc: ShopServices) -> None:
     assert svc.customers.by_phone("1234567890") is None
     assert svc.shop.find_by_phone("0000000000") is None

@@ -18,10 +18,10 @@ def _bill(svc: ShopServices, code: str, qty: int) -> dict[str, Any]:
     return svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="cash")
 
 
-def test_a_return_and_a_cancellation_net_out_of_the_day_book_and_gst(
-        svc: ShopServices) -> None:
-    svc.catalog.create_item(name="Brake pad", price=1000, code="PAD", gst_rate=18,
-                            hsn_code="87083000", stock=50)
+def test_a_return_and_a_cancellation_net_out_of_the_day_book_and_gst(svc: ShopServices) -> None:
+    svc.catalog.create_item(
+        name="Brake pad", price=1000, code="PAD", gst_rate=18, hsn_code="87083000", stock=50
+    )
     first = _bill(svc, "PAD", 4)
     second = _bill(svc, "PAD", 1)
     day = first["invoiceDate"]
@@ -29,19 +29,21 @@ def test_a_return_and_a_cancellation_net_out_of_the_day_book_and_gst(
     gst_before = svc.reports.gst_summary(day, day).totals
     assert before.bills == 2
     note = svc.returns.create(first["invoiceNumber"], {0: 1}, method="cash", reason="damaged")
-    svc.returns.cancel(second["invoiceNumber"], reason="wrong bill", refund=True,
-                       refund_method="cash")
+    svc.returns.cancel(
+        second["invoiceNumber"], reason="wrong bill", refund=True, refund_method="cash"
+    )
     after = svc.reports.day_book(day, day).totals
     gst_after = svc.reports.gst_summary(day, day).totals
     assert after.bills == 1  # the cancelled bill is no sale
-    assert after.sales == before.sales - _paise(second["totalAmount"]) - _paise(
-        note["totalAmount"])
+    assert after.sales == before.sales - _paise(second["totalAmount"]) - _paise(note["totalAmount"])
     assert after.tax == before.tax - _paise(second["totalTax"]) - _paise(note["totalTax"])
     assert gst_after.taxable == gst_before.taxable - _paise(second["totalTaxable"]) - _paise(
-        note["totalTaxable"])
+        note["totalTaxable"]
+    )
     # money paid back counts against the day's cash
     assert after.collections["cash"] == before.collections["cash"] - _paise(
-        second["totalAmount"]) - _paise(note["refundAmount"])
+        second["totalAmount"]
+    ) - _paise(note["refundAmount"])
     assert svc.reports.pending_invoices().rows == []
     kept = svc.reports.day_book(day, day)
     svc.scope.store.rebuild_derived()
@@ -51,8 +53,9 @@ def test_a_return_and_a_cancellation_net_out_of_the_day_book_and_gst(
 def test_purchase_history_is_net_of_a_partial_return(svc: ShopServices) -> None:
     """Two pads and a bolt bought on credit and a second bill paid in cash; one pad comes
     back: set against the credit bill's dues first, the rest paid back in cash."""
-    svc.catalog.create_item(name="Brake pad", price=1000, code="PAD", gst_rate=18,
-                            hsn_code="87083000", stock=50)
+    svc.catalog.create_item(
+        name="Brake pad", price=1000, code="PAD", gst_rate=18, hsn_code="87083000", stock=50
+    )
     svc.catalog.create_item(name="Bolt", price=10, code="BOLT", gst_rate=5, stock=50)
     asha = svc.customers.create("9845012345", name="Asha")
     cart = svc.carts.create(customer=asha["_id"])
@@ -79,7 +82,11 @@ def test_purchase_history_is_net_of_a_partial_return(svc: ShopServices) -> None:
     assert first.balance == billed - returned - 50000 == first.net - first.paid
     second = rows[cash["invoiceNumber"]]
     assert (second.returned, second.net, second.paid, second.balance) == (
-        0, _paise(cash["totalAmount"]), _paise(cash["totalAmount"]), 0)
+        0,
+        _paise(cash["totalAmount"]),
+        _paise(cash["totalAmount"]),
+        0,
+    )
     assert report.purchased == billed - returned + _paise(cash["totalAmount"])
     assert report.returned == returned
     assert report.paid == 50000 + _paise(cash["totalAmount"])
@@ -93,8 +100,10 @@ def test_purchase_history_is_net_of_a_partial_return(svc: ShopServices) -> None:
     after = svc.reports.purchase_history("9845012345")
     again = {r.invoice_number: r for r in after.rows}
     paid_bill, owing = again[cash["invoiceNumber"]], again[credit["invoiceNumber"]]
-    assert (paid_bill.returned, paid_bill.paid) == (_paise(back["totalAmount"]),
-                                                    _paise(cash["totalAmount"]))
+    assert (paid_bill.returned, paid_bill.paid) == (
+        _paise(back["totalAmount"]),
+        _paise(cash["totalAmount"]),
+    )
     assert owing.paid == 50000 and owing.balance == first.balance - paid_bill.returned
     assert after.purchased == report.purchased - paid_bill.returned
     assert after.purchased == after.paid + after.due

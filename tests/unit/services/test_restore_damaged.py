@@ -32,8 +32,12 @@ def shop_with_backup(data_dir: Path) -> Path:
     folder = backed_up_shop(data_dir)
     store = open_store(data_dir)
     try:
-        sell(ShopServices(ServiceContext(store, "pc-safety", fixed_clock()),
-                          store.db.clients.find_one({})["_id"]))
+        sell(
+            ShopServices(
+                ServiceContext(store, "pc-safety", fixed_clock()),
+                store.db.clients.find_one({})["_id"],
+            )
+        )
     finally:
         store.close()
     return folder
@@ -43,8 +47,9 @@ def damage(data_dir: Path) -> None:
     damage_invoice_page(data_dir / DB, [f"A/2526/{n:05d}" for n in range(10, 20)])
 
 
-def test_the_settings_screen_restores_over_damaged_data(data_dir: Path,
-                                                        shop_with_backup: Path) -> None:
+def test_the_settings_screen_restores_over_damaged_data(
+    data_dir: Path, shop_with_backup: Path
+) -> None:
     damage(data_dir)
     damaged_bytes = (data_dir / DB).read_bytes()
     store = open_store(data_dir)  # opens: the damage is in invoice pages, read later
@@ -64,11 +69,13 @@ def test_the_settings_screen_restores_over_damaged_data(data_dir: Path,
     assert "for inspection only" in (kept / NOTE_FILE).read_text()
     assert not list(data_dir.rglob("*.partial"))
     assert not (data_dir / "backups").exists() or not any(
-        p.name.startswith("before-restore") for p in (data_dir / "backups").iterdir())
+        p.name.startswith("before-restore") for p in (data_dir / "backups").iterdir()
+    )
 
 
 def test_the_settings_screen_restores_over_damaged_shop_records(
-        data_dir: Path, shop_with_backup: Path, tmp_path: Path) -> None:
+    data_dir: Path, shop_with_backup: Path, tmp_path: Path
+) -> None:
     """The shop's own record is on the damaged page: whose backup it is cannot be read from
     the data here, so the data's identity is compared (as the ``restore`` command does)."""
     damage_shop_page(data_dir / DB)
@@ -100,8 +107,9 @@ def test_the_settings_screen_restores_over_damaged_shop_records(
 
 
 @pytest.mark.parametrize("how", ["truncated", "emptied", "missing", "pages"])
-def test_restore_data_dir_works_whatever_the_state(data_dir: Path, shop_with_backup: Path,
-                                                   how: str) -> None:
+def test_restore_data_dir_works_whatever_the_state(
+    data_dir: Path, shop_with_backup: Path, how: str
+) -> None:
     db_file = data_dir / DB
     if how == "truncated":
         db_file.write_bytes(db_file.read_bytes()[: db_file.stat().st_size // 2 // 4096 * 4096])
@@ -124,7 +132,8 @@ def test_restore_data_dir_works_whatever_the_state(data_dir: Path, shop_with_bac
 
 
 def test_restore_data_dir_over_sound_data_keeps_a_checked_safety_copy(
-        data_dir: Path, shop_with_backup: Path) -> None:
+    data_dir: Path, shop_with_backup: Path
+) -> None:
     done = backups.restore_data_dir(data_dir, shop_with_backup)
     assert not done.damaged and done.kept_in is not None
     assert (done.kept_in / "manifest.json").is_file()
@@ -133,7 +142,8 @@ def test_restore_data_dir_over_sound_data_keeps_a_checked_safety_copy(
 
 
 def test_another_stores_backup_over_damaged_data_needs_consent(
-        data_dir: Path, shop_with_backup: Path, tmp_path: Path) -> None:
+    data_dir: Path, shop_with_backup: Path, tmp_path: Path
+) -> None:
     backup = other_shops_backup(tmp_path / "other")
     (data_dir / DB).write_bytes(b"")
     with pytest.raises(ValidationError, match="another shop"):
@@ -144,7 +154,8 @@ def test_another_stores_backup_over_damaged_data_needs_consent(
 
 
 def test_copy_aside_keeps_each_copy_and_never_runs_beside_an_open_store(
-        data_dir: Path, shop_with_backup: Path, tmp_path: Path) -> None:
+    data_dir: Path, shop_with_backup: Path, tmp_path: Path
+) -> None:
     damage(data_dir)
     before = (data_dir / DB).read_bytes()
     first = backups.copy_aside(data_dir, tmp_path / "pen")

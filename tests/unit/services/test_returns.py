@@ -17,15 +17,23 @@ from viveka_pos.services.facade import ShopServices
 @pytest.fixture
 def parts(svc: ShopServices) -> dict[str, dict]:
     return {
-        "BP": svc.catalog.create_item(name="Brake Pad Set", price=1000, code="BP", stock=20,
-                                      gst_rate=18, hsn_code="87083000"),
-        "HL": svc.catalog.create_item(name="Helmet", price=500, code="HL", stock=20,
-                                      gst_rate=5, hsn_code="65061010"),
+        "BP": svc.catalog.create_item(
+            name="Brake Pad Set", price=1000, code="BP", stock=20, gst_rate=18, hsn_code="87083000"
+        ),
+        "HL": svc.catalog.create_item(
+            name="Helmet", price=500, code="HL", stock=20, gst_rate=5, hsn_code="65061010"
+        ),
     }
 
 
-def _bill(svc: ShopServices, lines: dict[str, int], *, discount: int = 0, paid: int = 0,
-          customer: Any = None) -> dict:
+def _bill(
+    svc: ShopServices,
+    lines: dict[str, int],
+    *,
+    discount: int = 0,
+    paid: int = 0,
+    customer: Any = None,
+) -> dict:
     cart = svc.carts.create(customer=customer)
     for code, qty in lines.items():
         svc.carts.add_item(cart.cart_id, code, qty)
@@ -39,14 +47,18 @@ def _bill(svc: ShopServices, lines: dict[str, int], *, discount: int = 0, paid: 
 def _on_credit(svc: ShopServices) -> dict:
     """The customer a bill on credit is made out to when a test names none."""
     return svc.customers.by_phone("9800000099") or svc.customers.create(
-        "9800000099", name="Counter Credit")
+        "9800000099", name="Counter Credit"
+    )
 
 
 def _state(svc: ShopServices) -> tuple:
     """Everything a refused request must leave as it was."""
     store = svc.ctx.store
-    return (store.counts(), [dict(d) for d in store.db.invoices.find({})],
-            [d["stock"] for d in store.db.items.find({}, sort=[("code", 1)])])
+    return (
+        store.counts(),
+        [dict(d) for d in store.db.invoices.find({})],
+        [d["stock"] for d in store.db.items.find({}, sort=[("code", 1)])],
+    )
 
 
 def _paise(doc: dict, *keys: str) -> tuple[int, ...]:
@@ -62,25 +74,41 @@ def test_partial_return_with_bill_discount_and_mixed_rates(svc: ShopServices, pa
     invoice = _bill(svc, {"BP": 3, "HL": 4}, discount=500, paid=0)
     assert paise_of(invoice["totalAmount"]) == 270000 + 2 * 24300 + 180000 + 2 * 4500
 
-    note = svc.returns.create(invoice["invoiceNumber"],
-                              svc.returns.lines_by_code(invoice["invoiceNumber"],
-                                                        {"BP": 1, "HL": 3}),
-                              reason="wrong size")
+    note = svc.returns.create(
+        invoice["invoiceNumber"],
+        svc.returns.lines_by_code(invoice["invoiceNumber"], {"BP": 1, "HL": 3}),
+        reason="wrong size",
+    )
     assert note["creditNoteNumber"] == "CN-A/2526/00001"
-    assert (note["invoiceNumber"], note["invoiceDate"]) == (invoice["invoiceNumber"],
-                                                            "2025-06-16")
+    assert (note["invoiceNumber"], note["invoiceDate"]) == (invoice["invoiceNumber"], "2025-06-16")
     pad, helmet = note["products"]
     assert _paise(pad, "taxableValue", "cgst", "sgst", "igst", "lineTotal") == (
-        90000, 8100, 8100, 0, 106200)
+        90000,
+        8100,
+        8100,
+        0,
+        106200,
+    )
     assert _paise(helmet, "taxableValue", "cgst", "sgst", "igst", "lineTotal") == (
-        135000, 3375, 3375, 0, 141750)
+        135000,
+        3375,
+        3375,
+        0,
+        141750,
+    )
     by_rate = {row["gstRate"]: row for row in note["taxSummary"]}
     assert _paise(by_rate[18], "taxableValue", "cgst", "sgst") == (90000, 8100, 8100)
     assert _paise(by_rate[5], "taxableValue", "cgst", "sgst") == (135000, 3375, 3375)
     assert _paise(note, "totalTaxable", "totalCgst", "totalSgst", "totalTax", "totalAmount") == (
-        225000, 11475, 11475, 22950, 247950)
-    assert note["amountInWords"] == ("Rupees Two Thousand Four Hundred Seventy Nine and "
-                                     "Fifty Paise Only")
+        225000,
+        11475,
+        11475,
+        22950,
+        247950,
+    )
+    assert note["amountInWords"] == (
+        "Rupees Two Thousand Four Hundred Seventy Nine and Fifty Paise Only"
+    )
     # the invoice was unpaid: the whole credit note is set against its dues, nothing paid out
     assert _paise(note, "refundAmount", "adjustedAmount") == (0, 247950)
     after = svc.returns.invoice(invoice["_id"])
@@ -111,8 +139,9 @@ def test_partial_return_with_bill_discount_and_mixed_rates(svc: ShopServices, pa
 
 def test_returns_in_parts_add_up_to_the_line(svc: ShopServices, parts) -> None:
     """Three returns of one of three: 1/3 rounded each time would not add up; cumulative does."""
-    svc.catalog.create_item(name="Wiper", price=Decimal("333.33"), code="WP", stock=9,
-                            gst_rate=18, hsn_code="85124000")
+    svc.catalog.create_item(
+        name="Wiper", price=Decimal("333.33"), code="WP", stock=9, gst_rate=18, hsn_code="85124000"
+    )
     invoice = _bill(svc, {"WP": 3}, discount=1, paid=0)  # taxable ₹998.99: not in thirds
     notes = [svc.returns.create(invoice["_id"], {0: 1}) for _ in range(3)]
     for key in ("totalTaxable", "totalCgst", "totalSgst", "totalAmount"):
@@ -152,13 +181,19 @@ def test_bad_returns_name_the_field_and_change_nothing(svc: ShopServices, parts)
     cases = [
         (lambda: svc.returns.create("A/2526/00099", {0: 1}), "invoiceNumber", "no invoice"),
         (lambda: svc.returns.create(invoice["_id"], {0: 3}), "quantity", "only 2 left"),
-        (lambda: svc.returns.lines_by_code(invoice["_id"], {"XX": 1}), "itemCode",
-         "not on invoice"),
+        (
+            lambda: svc.returns.lines_by_code(invoice["_id"], {"XX": 1}),
+            "itemCode",
+            "not on invoice",
+        ),
         (lambda: svc.returns.create(invoice["_id"], {7: 1}), "invoiceLine", "no line 7"),
         (lambda: svc.returns.create(invoice["_id"], {0: "1.5"}), "quantity", "whole number"),
         (lambda: svc.returns.create(invoice["_id"], {}), "quantity", "at least one"),
-        (lambda: svc.returns.create(invoice["_id"], {0: 1}, refund=5000), "refundAmount",
-         "more than the credit note"),
+        (
+            lambda: svc.returns.create(invoice["_id"], {0: 1}, refund=5000),
+            "refundAmount",
+            "more than the credit note",
+        ),
     ]
     for call, field, words in cases:
         with pytest.raises(ValidationError) as err:
@@ -180,14 +215,19 @@ def test_cancel_an_unpaid_bill_of_today(svc: ShopServices, parts) -> None:
     assert cancelled["isFinalized"] is True and cancelled["cancelRefund"] == 0
     assert svc.customers.dues_paise(customer["_id"]) == 0
     assert {c: svc.catalog.item(i["_id"])["stock"] for c, i in parts.items()} == {
-        "BP": 20, "HL": 20}
+        "BP": 20,
+        "HL": 20,
+    }
     assert svc.invoices.verify() == []  # the cancellation mark is not an edit
     assert svc.ctx.store.count("purchasehistories") == 0
 
     before = _state(svc)
     for call, field, words in [
-        (lambda: svc.returns.cancel(invoice["_id"], reason="again"), "invoiceNumber",
-         "already cancelled"),
+        (
+            lambda: svc.returns.cancel(invoice["_id"], reason="again"),
+            "invoiceNumber",
+            "already cancelled",
+        ),
         (lambda: svc.returns.create(invoice["_id"], {0: 1}), "invoiceNumber", "is cancelled"),
     ]:
         with pytest.raises(ValidationError) as err:
@@ -203,13 +243,15 @@ def test_cancel_a_paid_bill_only_with_its_refund(svc: ShopServices, parts) -> No
         svc.returns.cancel(invoice["_id"], reason="customer changed mind")
     assert err.value.field == "refund" and "₹1,050.00 was paid" in err.value.message
     assert _state(svc) == before
-    done = svc.returns.cancel(invoice["_id"], reason="customer changed mind", refund=True,
-                              refund_method="upi")
+    done = svc.returns.cancel(
+        invoice["_id"], reason="customer changed mind", refund=True, refund_method="upi"
+    )
     assert done["cancelRefund"] == 1050 and done["cancelRefundMethod"] == "upi"
 
 
-def test_cancel_only_today_and_never_after_a_return(svc: ShopServices, parts,
-                                                    clock: FixedClock) -> None:
+def test_cancel_only_today_and_never_after_a_return(
+    svc: ShopServices, parts, clock: FixedClock
+) -> None:
     first = _bill(svc, {"HL": 1})
     second = _bill(svc, {"BP": 1})
     svc.returns.create(second["_id"], {0: 1})
@@ -253,27 +295,32 @@ def test_preview_matches_what_is_saved_and_saves_nothing(svc: ShopServices, part
     assert (preview.adjusted, preview.refund) == (207600, 40350)  # ₹2,076 due, rest paid out
     note = svc.returns.create(invoice["_id"], {0: 1, 1: 3})
     assert _paise(note, "totalAmount", "adjustedAmount", "refundAmount") == (
-        preview.total, preview.adjusted, preview.refund)
+        preview.total,
+        preview.adjusted,
+        preview.refund,
+    )
 
 
 def test_credit_goes_against_the_customers_other_dues_before_a_refund(
-        svc: ShopServices, parts, clock: FixedClock) -> None:
+    svc: ShopServices, parts, clock: FixedClock
+) -> None:
     """A paid bill's return first clears the customer's older unpaid bills, then is refunded."""
     customer = svc.customers.create("9891112222", name="Ravi")
-    older = _bill(svc, {"HL": 1}, paid=0, customer=customer["_id"])          # ₹525 due
+    older = _bill(svc, {"HL": 1}, paid=0, customer=customer["_id"])  # ₹525 due
     clock.advance(timedelta(hours=1))
-    newer = _bill(svc, {"HL": 2}, paid=500, customer=customer["_id"])        # ₹550 due
+    newer = _bill(svc, {"HL": 2}, paid=500, customer=customer["_id"])  # ₹550 due
     clock.advance(timedelta(hours=1))
-    paid = _bill(svc, {"BP": 2}, paid=2360, customer=customer["_id"])        # nothing due
-    walk_in = _bill(svc, {"HL": 1}, paid=0)                                  # not theirs
+    paid = _bill(svc, {"BP": 2}, paid=2360, customer=customer["_id"])  # nothing due
+    walk_in = _bill(svc, {"HL": 1}, paid=0)  # not theirs
     assert svc.customers.dues_paise(customer["_id"]) == 107500
-    preview = svc.returns.preview(paid["_id"], {0: 1})                       # ₹1,180 back
-    assert preview.adjustments == [(older["invoiceNumber"], 52500),
-                                   (newer["invoiceNumber"], 55000)]
+    preview = svc.returns.preview(paid["_id"], {0: 1})  # ₹1,180 back
+    assert preview.adjustments == [(older["invoiceNumber"], 52500), (newer["invoiceNumber"], 55000)]
     assert (preview.adjusted, preview.refund) == (107500, 10500)
     note = svc.returns.create(paid["_id"], {0: 1})
     assert [(a["invoiceNumber"], a["amount"]) for a in note["adjustments"]] == [
-        (older["invoiceNumber"], 525), (newer["invoiceNumber"], 550)]
+        (older["invoiceNumber"], 525),
+        (newer["invoiceNumber"], 550),
+    ]
     assert _paise(note, "adjustedAmount", "refundAmount") == (107500, 10500)
     assert svc.customers.dues_paise(customer["_id"]) == 0
     assert svc.returns.invoice(walk_in["_id"])["isFinalized"] is False
@@ -284,6 +331,7 @@ def test_credit_goes_against_the_customers_other_dues_before_a_refund(
 
 def test_health_check_covers_credit_note_chains(svc: ShopServices, parts) -> None:
     from viveka_pos.services.health import check_chains
+
     invoice = _bill(svc, {"HL": 2})
     note = svc.returns.create(invoice["_id"], {0: 1})
     healthy = check_chains(svc.ctx.store)
@@ -291,4 +339,5 @@ def test_health_check_covers_credit_note_chains(svc: ShopServices, parts) -> Non
     svc.ctx.store.db.creditnotes.update_one({"_id": note["_id"]}, {"$set": {"reason": "x"}})
     broken = check_chains(svc.ctx.store)
     assert not broken.ok and f"credit note {note['creditNoteNumber']} was changed" in (
-        broken.detail)
+        broken.detail
+    )

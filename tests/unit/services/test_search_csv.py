@@ -19,10 +19,16 @@ def test_search_ranking_and_updates(svc: ShopServices) -> None:
     svc.catalog.create_item(name="Spark plug", price=185, code="SP")
     search = svc.search
     assert _names(search.search("8902002")) == ["Rear brake shoe"]
-    assert _names(search.search("BRAKE")) == ["Brake pad set front (Pulsar)", "Disc brake rotor",
-                                              "Rear brake shoe"]
-    assert _names(search.search("rak")) == ["Brake pad set front (Pulsar)", "Disc brake rotor",
-                                            "Rear brake shoe"]
+    assert _names(search.search("BRAKE")) == [
+        "Brake pad set front (Pulsar)",
+        "Disc brake rotor",
+        "Rear brake shoe",
+    ]
+    assert _names(search.search("rak")) == [
+        "Brake pad set front (Pulsar)",
+        "Disc brake rotor",
+        "Rear brake shoe",
+    ]
     assert _names(search.search("brake puls")) == ["Brake pad set front (Pulsar)"]
     assert _names(search.search("sp")) == ["Spark plug"]  # code, then name prefix
     assert _names(search.search("p")) == ["Brake pad set front (Pulsar)", "Spark plug"]
@@ -59,17 +65,24 @@ def test_csv_round_trip(svc: ShopServices, tmp_path: Path) -> None:
 
 def test_csv_with_bad_rows_imports_nothing(svc: ShopServices) -> None:
     before = svc.ctx.store.counts()
-    report = import_items_text(svc.scope, (
-        "code,name,price,stock,unit\n"
-        "A1,Good item,10,1,nos\n"
-        "A2,X,10,1,nos\n"
-        "A3,Bad price,-4,1,nos\n"
-        "A1,Duplicate code,1,1,nos\n"
-        "A5,Half bolt,1,1.5,pcs\n"
-    ))
+    report = import_items_text(
+        svc.scope,
+        (
+            "code,name,price,stock,unit\n"
+            "A1,Good item,10,1,nos\n"
+            "A2,X,10,1,nos\n"
+            "A3,Bad price,-4,1,nos\n"
+            "A1,Duplicate code,1,1,nos\n"
+            "A5,Half bolt,1,1.5,pcs\n"
+        ),
+    )
     assert not report.ok and report.created == 0
     assert [(r.line, r.field) for r in report.rejected] == [
-        (3, "name"), (4, "price"), (5, "code"), (6, "stock")]
+        (3, "name"),
+        (4, "price"),
+        (5, "code"),
+        (6, "stock"),
+    ]
     assert svc.ctx.store.counts() == before
     assert "line 4: price" in str(report.rejected[1])
 

@@ -22,8 +22,26 @@ from viveka_pos.store import Store, open_store
 from viveka_pos.store import item_search as item_search_module
 
 WORD = re.compile(r"[0-9a-z\u0900-\u097f]+")
-VOCABULARY = ["brake", "break", "pad", "rake", "plug", "spark", "honda", "150", "1500", "15",
-              "i20", "kit", "ki", "a150x", "x500", "y500", "cable", "ब्रेक"]
+VOCABULARY = [
+    "brake",
+    "break",
+    "pad",
+    "rake",
+    "plug",
+    "spark",
+    "honda",
+    "150",
+    "1500",
+    "15",
+    "i20",
+    "kit",
+    "ki",
+    "a150x",
+    "x500",
+    "y500",
+    "cable",
+    "ब्रेक",
+]
 SHOP = ObjectId()
 OTHER_SHOP = ObjectId()
 
@@ -33,8 +51,11 @@ def _reference(items: list[dict[str, Any]], query: str, limit: int) -> list[str]
     text = " ".join(query.casefold().split())
     if not text or limit <= 0:
         return []
-    live = [(str(d["_id"]), str(d["name"]).casefold(), str(d.get("code") or "").casefold())
-            for d in items if d["clientId"] == SHOP and d.get("isActive", True)]
+    live = [
+        (str(d["_id"]), str(d["name"]).casefold(), str(d.get("code") or "").casefold())
+        for d in items
+        if d["clientId"] == SHOP and d.get("isActive", True)
+    ]
     chosen: list[str] = []
 
     def take(keys: list[str]) -> None:
@@ -44,11 +65,18 @@ def _reference(items: list[dict[str, Any]], query: str, limit: int) -> list[str]
 
     take(sorted(k for k, _, code in live if code and code == text))
     if " " not in text:
-        take([k for code, k in sorted((code, k) for k, _, code in live
-                                      if code and code.startswith(text))])
+        take(
+            [
+                k
+                for code, k in sorted(
+                    (code, k) for k, _, code in live if code and code.startswith(text)
+                )
+            ]
+        )
     take([k for name, k in sorted((name, k) for k, name, _ in live if name.startswith(text))])
     parts = WORD.findall(text)
     if parts:
+
         def starts(part: str, words: set[str]) -> bool:
             return any(w.startswith(part) for w in words)
 
@@ -58,29 +86,45 @@ def _reference(items: list[dict[str, Any]], query: str, limit: int) -> list[str]
             return any(part in w for w in words if len(w) >= 3 and not w.isdigit())
 
         for test in (starts, inside):
-            take([k for name, k in sorted(
-                (name, k) for k, name, _ in live
-                if all(test(p, set(WORD.findall(name))) for p in parts))])
+            take(
+                [
+                    k
+                    for name, k in sorted(
+                        (name, k)
+                        for k, name, _ in live
+                        if all(test(p, set(WORD.findall(name))) for p in parts)
+                    )
+                ]
+            )
     return chosen
 
 
 names = st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=4).map(" ".join)
 codes = st.one_of(st.just(""), st.sampled_from(["89001", "89002", "SP", "sp1", "150"]))
-items = st.fixed_dictionaries({
-    "name": names, "code": codes, "isActive": st.booleans(),
-    "clientId": st.sampled_from([SHOP, SHOP, SHOP, OTHER_SHOP]),
-})
+items = st.fixed_dictionaries(
+    {
+        "name": names,
+        "code": codes,
+        "isActive": st.booleans(),
+        "clientId": st.sampled_from([SHOP, SHOP, SHOP, OTHER_SHOP]),
+    }
+)
 queries = st.one_of(
     st.sampled_from(VOCABULARY),
     st.builds(lambda w, n: w[:n], st.sampled_from(VOCABULARY), st.integers(1, 4)),
-    st.lists(st.sampled_from(["b", "br", "rak", "15", "pa", "ki", "honda", "i2", "50", "500",
-                              "ake",
-                              "ब्रे"]), min_size=1, max_size=3).map(" ".join),
+    st.lists(
+        st.sampled_from(
+            ["b", "br", "rak", "15", "pa", "ki", "honda", "i2", "50", "500", "ake", "ब्रे"]
+        ),
+        min_size=1,
+        max_size=3,
+    ).map(" ".join),
     st.sampled_from(["890010", "89001", "SP", "sp12", "  Brake  ", "x", "-", "150 150"]),
 )
-edits = st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["rename", "deactivate",
-                                                                "delete"]), names),
-                 max_size=6)
+edits = st.lists(
+    st.tuples(st.integers(0, 30), st.sampled_from(["rename", "deactivate", "delete"]), names),
+    max_size=6,
+)
 
 
 @pytest.fixture(params=[1 << 32, 2], ids=["ids-as-shipped", "ids-dealt-out-again-often"])
@@ -95,25 +139,48 @@ def thresholds(request: pytest.FixtureRequest) -> Iterator[None]:
         item_search_module.SPACING = saved
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@example(docs=[{"name": n, "code": "", "isActive": True, "clientId": SHOP}
-                for n in ("1500 kit", "x500", "y500", "brake pad", "pad brake")],
-         probes=["500", "brake", "kit 15"], changes=[], limit=2)
-@example(docs=[{"name": n, "code": "", "isActive": True, "clientId": SHOP}
-               for n in ("pad honda", "pad", "honda kit", "honda i20")],
-         probes=["pa honda", "honda pa"], changes=[], limit=5)
-@given(docs=st.lists(items, min_size=1, max_size=30), probes=st.lists(queries, max_size=8),
-       changes=edits, limit=st.integers(1, 8))
-def test_search_matches_the_model(tmp_path_factory: pytest.TempPathFactory, thresholds: None,
-                                  docs: list[dict[str, Any]], probes: list[str],
-                                  changes: list[tuple[int, str, str]], limit: int) -> None:
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@example(
+    docs=[
+        {"name": n, "code": "", "isActive": True, "clientId": SHOP}
+        for n in ("1500 kit", "x500", "y500", "brake pad", "pad brake")
+    ],
+    probes=["500", "brake", "kit 15"],
+    changes=[],
+    limit=2,
+)
+@example(
+    docs=[
+        {"name": n, "code": "", "isActive": True, "clientId": SHOP}
+        for n in ("pad honda", "pad", "honda kit", "honda i20")
+    ],
+    probes=["pa honda", "honda pa"],
+    changes=[],
+    limit=5,
+)
+@given(
+    docs=st.lists(items, min_size=1, max_size=30),
+    probes=st.lists(queries, max_size=8),
+    changes=edits,
+    limit=st.integers(1, 8),
+)
+def test_search_matches_the_model(
+    tmp_path_factory: pytest.TempPathFactory,
+    thresholds: None,
+    docs: list[dict[str, Any]],
+    probes: list[str],
+    changes: list[tuple[int, str, str]],
+    limit: int,
+) -> None:
     store: Store = open_store(tmp_path_factory.mktemp("search"))
     try:
         db = store.db
         # codes are unique per shop: number them
-        db.items.insert_many([dict(d, code=f"{d['code']}{i}" if d["code"] else "")
-                              for i, d in enumerate(docs)])
+        db.items.insert_many(
+            [dict(d, code=f"{d['code']}{i}" if d["code"] else "") for i, d in enumerate(docs)]
+        )
         index = ItemSearchIndex(store, SHOP)
         for position, change, name in changes:  # writes after the index was built
             remaining = list(db.items.find({}))
@@ -144,15 +211,20 @@ def test_names_added_in_order_beside_one_neighbour_move_few_rows(tmp_path: Any) 
     store: Store = open_store(tmp_path)
     try:
         db = store.db
-        db.items.insert_many([{"name": f"zz filler {n:05d}", "code": "", "isActive": True,
-                               "clientId": SHOP} for n in range(2000)])
+        db.items.insert_many(
+            [
+                {"name": f"zz filler {n:05d}", "code": "", "isActive": True, "clientId": SHOP}
+                for n in range(2000)
+            ]
+        )
         written: list[str] = []  # every row written to the search table, new or moved
         store._engine._conn.set_trace_callback(
-            lambda sql: written.append(sql) if sql.startswith("INSERT INTO search_items ")
-            else None)
+            lambda sql: written.append(sql) if sql.startswith("INSERT INTO search_items ") else None
+        )
         for n in range(300):  # "m 00000" … "m 00299": every one lands below "zz filler 00000"
-            db.items.insert_one({"name": f"m {n:05d}", "code": "", "isActive": True,
-                                 "clientId": SHOP})
+            db.items.insert_one(
+                {"name": f"m {n:05d}", "code": "", "isActive": True, "clientId": SHOP}
+            )
         store._engine._conn.set_trace_callback(None)
         assert len(written) < 300 * 3, f"{len(written)} rows written for 300 names"
         index = ItemSearchIndex(store, SHOP)

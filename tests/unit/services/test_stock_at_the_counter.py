@@ -51,8 +51,7 @@ def test_allowed_beyond_stock_adds_the_line_with_a_warning(items: ShopServices) 
     allow_beyond_stock(svc, True)
     cart = svc.carts.create()
     view = svc.carts.add_item(cart.cart_id, "HORN")
-    assert view.warning == ("Horn 12V is out of stock — selling beyond stock (allowed in "
-                            "Settings)")
+    assert view.warning == ("Horn 12V is out of stock — selling beyond stock (allowed in Settings)")
     view = svc.carts.add_item(cart.cart_id, "PLUG", 4)
     assert view.warning.startswith("Spark plug: only 3 nos in stock, the bill has 4")
     invoice = svc.invoices.generate(cart.cart_id)
@@ -67,7 +66,9 @@ def test_lowering_an_over_stock_line_is_never_refused(items: ShopServices) -> No
     view = svc.carts.add_item(cart.cart_id, "PLUG", 6)
     allow_beyond_stock(svc, False)  # the owner changes their mind
     view = svc.carts.change_quantity(cart.cart_id, view.lines[0]["_id"], -1)
-    assert view.warning == ("Spark plug: only 3 nos in stock, the bill has 5 — lower the "
-                            "quantity or remove the line to save the bill")
+    assert view.warning == (
+        "Spark plug: only 3 nos in stock, the bill has 5 — lower the "
+        "quantity or remove the line to save the bill"
+    )
     view = svc.carts.set_quantity(cart.cart_id, view.lines[0]["_id"], 3)
     assert view.warning == ""

@@ -115,8 +115,14 @@ def test_a_backup_of_damaged_data_leaves_nothing_behind(tmp_path: Path) -> None:
     source = sqlite3.connect(data_dir / "viveka.sqlite3")
     try:
         with pytest.raises(StoreCorruptError, match="the data itself is damaged"):
-            write_backup(source, tmp_path / "b", counts={"items": 300}, store_id="s",
-                         schema_version=2, shops=[])
+            write_backup(
+                source,
+                tmp_path / "b",
+                counts={"items": 300},
+                store_id="s",
+                schema_version=2,
+                shops=[],
+            )
     finally:
         source.close()
     assert not (tmp_path / "b").exists()  # no .partial, and not the folder it made

@@ -20,9 +20,17 @@ SHOP = bson.ObjectId()
 def _chain(count: int, fy: str = "2526") -> list[dict]:
     docs, prev = [], GENESIS_HASH
     for seq in range(1, count + 1):
-        doc = {"_id": bson.ObjectId(), "clientId": SHOP, "series": "A", "financialYear": fy,
-               "sequence": seq, "invoiceNumber": format_invoice_number("A", fy, seq),
-               "totalAmount": 100 * seq, "paidAmount": 0, "prevHash": prev}
+        doc = {
+            "_id": bson.ObjectId(),
+            "clientId": SHOP,
+            "series": "A",
+            "financialYear": fy,
+            "sequence": seq,
+            "invoiceNumber": format_invoice_number("A", fy, seq),
+            "totalAmount": 100 * seq,
+            "paidAmount": 0,
+            "prevHash": prev,
+        }
         doc["hash"] = prev = invoice_hash(doc, prev)
         docs.append(doc)
     return docs
@@ -31,8 +39,10 @@ def _chain(count: int, fy: str = "2526") -> list[dict]:
 def _edit_in_file(data_dir: Path, doc: dict, **changes: object) -> None:
     conn = sqlite3.connect(data_dir / "viveka.sqlite3")
     with conn:
-        conn.execute("UPDATE docs SET body = ? WHERE coll = 'vivekaDB.invoices' AND id = ?",
-                     (bson.encode({**doc, **changes}), str(doc["_id"])))
+        conn.execute(
+            "UPDATE docs SET body = ? WHERE coll = 'vivekaDB.invoices' AND id = ?",
+            (bson.encode({**doc, **changes}), str(doc["_id"])),
+        )
     conn.close()
 
 
@@ -117,7 +127,8 @@ def test_a_new_financial_year_restarts_the_sequence(store: Store, fy_order: tupl
 
 
 def test_a_backup_made_before_the_follow_flags_is_restored_and_bills_go_on(
-        store: Store, tmp_path: Path) -> None:
+    store: Store, tmp_path: Path
+) -> None:
     docs = _chain(3)
     store.db.invoices.insert_many(docs[:2])
     conn = store.engine.connection  # the file as an earlier version wrote it
@@ -130,8 +141,7 @@ def test_a_backup_made_before_the_follow_flags_is_restored_and_bills_go_on(
     assert store_chain_report(store) == ([], 3)
 
 
-def test_rows_read_ahead_are_the_rows_and_an_early_stop_ends_the_reading(
-        store: Store) -> None:
+def test_rows_read_ahead_are_the_rows_and_an_early_stop_ends_the_reading(store: Store) -> None:
     store.db.items.insert_many([{"n": n, "name": "x" * 3000} for n in range(2500)])
     sql, params = "SELECT id, body FROM docs WHERE coll = ? ORDER BY id", ("vivekaDB.items",)
     with store.engine.snapshot() as rows_of:
@@ -139,6 +149,5 @@ def test_rows_read_ahead_are_the_rows_and_an_early_stop_ends_the_reading(
     with store.engine.snapshot() as rows_of:
         first = next(rows_of(sql, params, ahead=True))  # the helper is stopped at the end
     assert first[0]
-    with pytest.raises(Exception, match="could not be read"), \
-            store.engine.snapshot() as rows_of:
+    with pytest.raises(Exception, match="could not be read"), store.engine.snapshot() as rows_of:
         list(rows_of("SELECT nothing FROM nowhere", (), ahead=True))

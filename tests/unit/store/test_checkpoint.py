@@ -43,8 +43,7 @@ def test_close_stops_the_thread_and_leaves_no_log(store: Store) -> None:
     assert not wal.exists() or wal.stat().st_size == 0
 
 
-def test_a_checkpointer_that_cannot_work_gives_way_to_sqlite(store: Store,
-                                                             tmp_path: Path) -> None:
+def test_a_checkpointer_that_cannot_work_gives_way_to_sqlite(store: Store, tmp_path: Path) -> None:
     broken = WalCheckpointer(tmp_path / "no-such-folder" / "viveka.sqlite3")
     wait_for(lambda: broken.failed, what="the failure recorded")
     store.db.items.insert_one({"name": "Broom"})  # starts the real checkpointer
@@ -58,7 +57,8 @@ def test_a_checkpointer_that_cannot_work_gives_way_to_sqlite(store: Store,
 
 
 def test_the_log_stays_bounded_while_writes_keep_coming(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Writes without a pause never let the log be fully copied at the start of a write, so
     without the writer's safety net it would grow by everything written (here ~60 MB)."""
     monkeypatch.setattr(checkpoint, "SAFETY_NET_PAGES", 100)

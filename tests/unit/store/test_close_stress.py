@@ -57,17 +57,18 @@ def test_a_checkpointer_stopped_at_random_moments_always_stops(tmp_path: Path) -
     assert slowest < LIMIT_SECONDS
 
 
-def test_a_store_opened_written_and_closed_at_random_moments_always_closes(
-        tmp_path: Path) -> None:
+def test_a_store_opened_written_and_closed_at_random_moments_always_closes(tmp_path: Path) -> None:
     rng = random.Random(5)
     folder = tmp_path / "data"
     for round_number in range(STORE_ROUNDS):
         store = open_store(folder, sweep=False)
         writers = []
         for _ in range(rng.randint(0, 2)):
+
             def write(target: Store = store, count: int = rng.randint(1, 5)) -> None:
                 for n in range(count):
                     target.db.things.insert_one({"n": n})
+
             writer = threading.Thread(target=write)
             writer.start()
             writers.append(writer)

@@ -10,8 +10,9 @@ from viveka_pos.store import Store, open_store
 
 
 def _idx_rows(store: Store, collection: str) -> int:
-    return store.engine.query("SELECT COUNT(*) FROM idx WHERE coll = ?",
-                              (f"vivekaDB.{collection}",))[0][0]
+    return store.engine.query(
+        "SELECT COUNT(*) FROM idx WHERE coll = ?", (f"vivekaDB.{collection}",)
+    )[0][0]
 
 
 def test_carts_are_answered_from_memory_and_filed_in_no_index(store: Store) -> None:
@@ -56,8 +57,10 @@ def test_held_documents_survive_a_reopen_and_old_index_rows_go(store: Store) -> 
     cart = db.carts.insert_one({"label": "parked", "isFinalized": False}).inserted_id
     db.cartitems.insert_one({"cartId": cart, "quantity": 2})
     # rows an earlier version filed for carts: dropped at the next open, never read
-    store.engine.execute("INSERT INTO idx (coll, field, rank, val, id) VALUES "
-                         "('vivekaDB.carts', 'label', 4, 'x', 'stale')")
+    store.engine.execute(
+        "INSERT INTO idx (coll, field, rank, val, id) VALUES "
+        "('vivekaDB.carts', 'label', 4, 'x', 'stale')"
+    )
     path = store.data_dir
     store.close()
     reopened = open_store(path)

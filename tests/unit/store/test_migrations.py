@@ -33,7 +33,8 @@ def _keeps(after: Any, before: Any) -> bool:
     """``after`` has every field of ``before`` with the same value (sub-documents too)."""
     if isinstance(before, dict):
         return isinstance(after, dict) and all(
-            key in after and _keeps(after[key], value) for key, value in before.items())
+            key in after and _keeps(after[key], value) for key, value in before.items()
+        )
     return bool(after == before)
 
 
@@ -52,12 +53,15 @@ def make_v1_store(data_dir: Path) -> dict[str, Any]:
         sell(svc, {"OIL": "1.5"}, customer=customer["_id"], paid="518.25")
         shop = store.db.clients.find_one({})
         with store.unit_of_work(record_outbox=False) as db:
-            settings = _without(shop["clientSettings"], "stateCode", "timeZone",
-                                "allowNegativeStock")
-            db.clients.replace_one({"_id": shop["_id"]},
-                                   {**_without(shop, "profileUrl"), "clientSettings": settings})
-            db.clientCustomers.replace_one({"_id": customer["_id"]},
-                                           _without(customer, "stateCode", "emailId"))
+            settings = _without(
+                shop["clientSettings"], "stateCode", "timeZone", "allowNegativeStock"
+            )
+            db.clients.replace_one(
+                {"_id": shop["_id"]}, {**_without(shop, "profileUrl"), "clientSettings": settings}
+            )
+            db.clientCustomers.replace_one(
+                {"_id": customer["_id"]}, _without(customer, "stateCode", "emailId")
+            )
             for item in db.items.find({"code": {"$in": ["PLUG", "OIL"]}}):
                 db.items.replace_one({"_id": item["_id"]}, _without(item, *ITEM_FIELDS_V2))
         store.engine.set_info("schema_version", "1")
@@ -108,9 +112,9 @@ def test_a_version_1_store_is_backed_up_then_upgraded(data_dir: Path) -> None:
                 assert _keeps(after[name][key], doc), (name, key)
             if name not in ("clients", "clientCustomers", "items"):
                 assert after[name] == docs, name
-        assert after["items"][next(k for k, i in before["items"].items()
-                                   if i.get("code") == "CARB")] == \
-            next(i for i in before["items"].values() if i.get("code") == "CARB")
+        assert after["items"][
+            next(k for k, i in before["items"].items() if i.get("code") == "CARB")
+        ] == next(i for i in before["items"].values() if i.get("code") == "CARB")
     finally:
         store.close()
 
@@ -134,8 +138,7 @@ def test_upgraded_data_keeps_its_chain_and_keeps_working(data_dir: Path) -> None
     assert sorted(p.name for p in (data_dir / "backups").iterdir()) == ["before-migration-v1"]
 
 
-def test_a_failed_upgrade_changes_nothing(data_dir: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_upgrade_changes_nothing(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made = make_v1_store(data_dir)
 
     def half_then_fail(store: Any, db: Any) -> dict[str, int]:
@@ -192,8 +195,14 @@ def test_restoring_a_version_1_backup_upgrades_it(tmp_path: Path) -> None:
     # Back up the version-1 data without opening it (opening would upgrade it).
     source = sqlite3.connect(f"file:{old_dir / DB}?mode=ro", uri=True)
     counts = {name: len(docs) for name, docs in made["before"].items()}
-    write_backup(source, tmp_path / "v1-backup", counts=counts, store_id="old-store",
-                 schema_version=1, shops=[{"phoneNumber": "9890000000"}])
+    write_backup(
+        source,
+        tmp_path / "v1-backup",
+        counts=counts,
+        store_id="old-store",
+        schema_version=1,
+        shops=[{"phoneNumber": "9890000000"}],
+    )
     source.close()
 
     live = open_store(tmp_path / "live")
@@ -214,20 +223,44 @@ def test_every_version_has_its_step() -> None:
 
 
 def test_existing_values_are_never_overwritten() -> None:
-    customer = {"_id": 1, "gstNo": "29ABCDE1234F1ZW", "stateCode": "27", "name": "X",
-                "address": "", "emailId": ""}
+    customer = {
+        "_id": 1,
+        "gstNo": "29ABCDE1234F1ZW",
+        "stateCode": "27",
+        "name": "X",
+        "address": "",
+        "emailId": "",
+    }
     assert migrations._customer_fixes(customer) == {}
-    item = {"code": "A1", "hsnCode": "1234", "gstRate": 5, "unit": "kg",
-            "lowStockQuantity": 0, "dealerIds": [], "description": "d", "isActive": False,
-            "stock": 7}
+    item = {
+        "code": "A1",
+        "hsnCode": "1234",
+        "gstRate": 5,
+        "unit": "kg",
+        "lowStockQuantity": 0,
+        "dealerIds": [],
+        "description": "d",
+        "isActive": False,
+        "stock": 7,
+    }
     assert migrations._item_fixes(item) == {}
-    shop = {"gstin": "29ABCDE1234F1ZW", "state": "Kerala", "shopName": "", "location": "",
-            "city": "", "profileUrl": "", "isActive": False,
-            "clientSettings": {"stateCode": "32", "defaultGstRate": 12,
-                               "pricesIncludeTax": True, "timeZone": "Asia/Dubai",
-                               "allowNegativeStock": True,
-                               "customerFields": {"address": True, "gstNo": True,
-                                                  "emailId": True}}}
+    shop = {
+        "gstin": "29ABCDE1234F1ZW",
+        "state": "Kerala",
+        "shopName": "",
+        "location": "",
+        "city": "",
+        "profileUrl": "",
+        "isActive": False,
+        "clientSettings": {
+            "stateCode": "32",
+            "defaultGstRate": 12,
+            "pricesIncludeTax": True,
+            "timeZone": "Asia/Dubai",
+            "allowNegativeStock": True,
+            "customerFields": {"address": True, "gstNo": True, "emailId": True},
+        },
+    }
     assert migrations._client_fixes(shop) == {}
     # A shop without a GSTIN takes its state code from the state's name.
     named = {"gstin": "", "state": "Kerala", "clientSettings": {}}

@@ -29,8 +29,9 @@ def test_reopen_rebuilds_indexes_and_keeps_definitions(data_dir: Path) -> None:
     try:
         assert "colour_1" in store.db.gadgets.index_information()
         assert store.db.gadgets.count_documents({"colour": "r"}) == 2
-        rows = store.engine.query("SELECT COUNT(*) FROM idx WHERE coll = ? AND field = ?",
-                                  ("vivekaDB.gadgets", "colour"))
+        rows = store.engine.query(
+            "SELECT COUNT(*) FROM idx WHERE coll = ? AND field = ?", ("vivekaDB.gadgets", "colour")
+        )
         assert rows[0][0] == 5  # one index row per document, kept on disk
         store.db.gadgets.insert_one({"colour": "r"})  # written with the document
         assert store.db.gadgets.count_documents({"colour": "r"}) == 3
@@ -58,8 +59,9 @@ def _child(data_dir: Path, body: str) -> subprocess.Popen[str]:
         {body}
         """
     )
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_other_process_is_refused_and_lock_dies_with_it(data_dir: Path) -> None:
@@ -102,10 +104,16 @@ def test_newer_data_version_is_refused_without_damage(data_dir: Path) -> None:
 def test_ttl_sweep_removes_expired_otp_sessions_and_stale_carts(store) -> None:
     db = store.db
     now = utcnow()
-    db.otpsessions.insert_one({"phoneNumber": "9890000000", "purpose": "login",
-                               "expiresAt": now - timedelta(seconds=1)})
-    db.otpsessions.insert_one({"phoneNumber": "9890000000", "purpose": "register",
-                               "expiresAt": now + timedelta(minutes=10)})
+    db.otpsessions.insert_one(
+        {"phoneNumber": "9890000000", "purpose": "login", "expiresAt": now - timedelta(seconds=1)}
+    )
+    db.otpsessions.insert_one(
+        {
+            "phoneNumber": "9890000000",
+            "purpose": "register",
+            "expiresAt": now + timedelta(minutes=10),
+        }
+    )
     stale = db.carts.insert_one({"isFinalized": False, "expiresAt": now - timedelta(hours=1)})
     done = db.carts.insert_one({"isFinalized": True, "expiresAt": now - timedelta(hours=1)})
     fresh = db.carts.insert_one({"isFinalized": False, "expiresAt": now + timedelta(hours=23)})
@@ -123,13 +131,17 @@ def test_ttl_sweep_removes_expired_otp_sessions_and_stale_carts(store) -> None:
 def test_ttl_sweeper_thread_runs(store) -> None:
     from viveka_pos.store import TtlSweeper
 
-    store.db.otpsessions.insert_one({"phoneNumber": "1", "purpose": "login",
-                                     "expiresAt": utcnow() - timedelta(seconds=1)})
+    store.db.otpsessions.insert_one(
+        {"phoneNumber": "1", "purpose": "login", "expiresAt": utcnow() - timedelta(seconds=1)}
+    )
     sweeper = TtlSweeper(store, interval=0.05)
     sweeper.start()
     try:
-        wait_for(lambda: store.db.otpsessions.count_documents({}) == 0, 5,
-                 what="the expired session swept")
+        wait_for(
+            lambda: store.db.otpsessions.count_documents({}) == 0,
+            5,
+            what="the expired session swept",
+        )
     finally:
         sweeper.stop()
     assert store.db.otpsessions.count_documents({}) == 0

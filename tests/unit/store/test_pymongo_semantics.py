@@ -31,7 +31,8 @@ def _reopen(store: Store) -> Store:
 
 @pytest.mark.parametrize("indexed", [False, True])
 def test_integers_past_32_bits_compare_by_value_also_after_reopen(
-        store: Store, indexed: bool) -> None:
+    store: Store, indexed: bool
+) -> None:
     if indexed:
         store.db.things.create_index("n")
     store.db.things.insert_many([{"n": v, "i": i} for i, v in enumerate(VALUES)])
@@ -59,8 +60,16 @@ def _check_big_integers(current: Store) -> None:
 
 
 def test_sorting_when_the_field_is_missing_or_of_mixed_types(store: Store) -> None:
-    store.db.things.insert_many([{"k": 1, "n": "b"}, {"k": 2}, {"k": 3, "n": 5},
-                                 {"k": 4, "n": None}, {"k": 5, "n": True}, {"k": 6, "n": "a"}])
+    store.db.things.insert_many(
+        [
+            {"k": 1, "n": "b"},
+            {"k": 2},
+            {"k": 3, "n": 5},
+            {"k": 4, "n": None},
+            {"k": 5, "n": True},
+            {"k": 6, "n": "a"},
+        ]
+    )
     ascending = [d["k"] for d in store.db.things.find({}, sort=[("n", 1), ("k", 1)])]
     # MongoDB's order: null and missing, numbers, strings, ..., booleans
     assert ascending == [2, 4, 3, 6, 1, 5]
@@ -71,8 +80,14 @@ def test_sorting_when_the_field_is_missing_or_of_mixed_types(store: Store) -> No
 def test_the_type_of_an_id_is_part_of_it(store: Store) -> None:
     things = store.db.things
     oid = bson.ObjectId()
-    things.insert_many([{"_id": 5, "t": "int"}, {"_id": "5", "t": "str"},
-                        {"_id": str(oid), "t": "hex"}, {"_id": oid, "t": "oid"}])
+    things.insert_many(
+        [
+            {"_id": 5, "t": "int"},
+            {"_id": "5", "t": "str"},
+            {"_id": str(oid), "t": "hex"},
+            {"_id": oid, "t": "oid"},
+        ]
+    )
     assert things.find_one({"_id": 5})["t"] == "int"
     assert things.find_one({"_id": "5"})["t"] == "str"
     assert things.find_one({"_id": oid})["t"] == "oid"
@@ -91,9 +106,13 @@ def test_reads_on_a_closed_store_raise(tmp_path: Path) -> None:
     store.db.things.insert_one({"a": 1})
     things = store.db.things
     store.close()
-    for read in (lambda: things.find_one({"a": 1}), lambda: list(things.find({})),
-                 lambda: things.count_documents({}), lambda: store.get("things", 1),
-                 lambda: list(store.iter_docs("things"))):
+    for read in (
+        lambda: things.find_one({"a": 1}),
+        lambda: list(things.find({})),
+        lambda: things.count_documents({}),
+        lambda: store.get("things", 1),
+        lambda: list(store.iter_docs("things")),
+    ):
         with pytest.raises(StoreError, match="closed"):
             read()
 
@@ -114,8 +133,9 @@ def test_inc_of_a_missing_field_starts_from_zero(store: Store) -> None:
 
 
 def test_distinct_counts_array_elements_one_by_one(store: Store) -> None:
-    store.db.things.insert_many([{"tags": ["a", "b"]}, {"tags": "c"}, {"tags": ["b", 1]},
-                                 {"other": 1}])
+    store.db.things.insert_many(
+        [{"tags": ["a", "b"]}, {"tags": "c"}, {"tags": ["b", 1]}, {"other": 1}]
+    )
     assert store.db.things.distinct("tags") == [1, "a", "b", "c"]
     assert store.db.things.distinct("tags", {"tags": "b"}) == [1, "a", "b"]
 
@@ -133,13 +153,21 @@ def test_drop_index_by_name_or_by_key_list(store: Store) -> None:
 
 def test_upserts_on_update_one_and_update_many(store: Store) -> None:
     things = store.db.things
-    made = things.update_one({"name": "bolt", "size": {"$gt": 3}},
-                             {"$set": {"price": 5}, "$setOnInsert": {"new": True}}, upsert=True)
+    made = things.update_one(
+        {"name": "bolt", "size": {"$gt": 3}},
+        {"$set": {"price": 5}, "$setOnInsert": {"new": True}},
+        upsert=True,
+    )
     assert made.upserted_id is not None
-    assert things.find_one({"name": "bolt"}) == {"_id": made.upserted_id, "name": "bolt",
-                                                 "price": 5, "new": True}
-    again = things.update_one({"name": "bolt"}, {"$set": {"price": 6},
-                                                 "$setOnInsert": {"new": False}}, upsert=True)
+    assert things.find_one({"name": "bolt"}) == {
+        "_id": made.upserted_id,
+        "name": "bolt",
+        "price": 5,
+        "new": True,
+    }
+    again = things.update_one(
+        {"name": "bolt"}, {"$set": {"price": 6}, "$setOnInsert": {"new": False}}, upsert=True
+    )
     assert (again.matched_count, again.modified_count, again.upserted_id) == (1, 1, None)
     assert things.find_one({"name": "bolt"})["new"] is True
     many = things.update_many({"name": "nut"}, {"$inc": {"count": 1}}, upsert=True)
@@ -155,8 +183,9 @@ def test_insert_many_ordered_and_unordered(store: Store) -> None:
     assert ordered.value.details["nInserted"] == 1
     assert sorted(d["code"] for d in things.find({})) == ["A", "B"]
     with pytest.raises(BulkWriteError) as unordered:
-        things.insert_many([{"code": "A"}, {"code": "D"}, {"code": "B"}, {"code": "E"}],
-                           ordered=False)
+        things.insert_many(
+            [{"code": "A"}, {"code": "D"}, {"code": "B"}, {"code": "E"}], ordered=False
+        )
     errors = unordered.value.details["writeErrors"]
     assert [e["index"] for e in errors] == [0, 2] and {e["code"] for e in errors} == {11000}
     assert sorted(d["code"] for d in things.find({})) == ["A", "B", "D", "E"]
@@ -179,8 +208,9 @@ def test_what_a_reader_changes_never_reaches_the_store(store: Store) -> None:
 def test_equality_on_arrays_and_sub_documents(store: Store) -> None:
     things = store.db.things
     things.create_index("tags")
-    things.insert_many([{"k": 1, "tags": ["a", "b"]}, {"k": 2, "tags": "a"},
-                        {"k": 3, "tags": {"x": 1}}, {"k": 4}])
+    things.insert_many(
+        [{"k": 1, "tags": ["a", "b"]}, {"k": 2, "tags": "a"}, {"k": 3, "tags": {"x": 1}}, {"k": 4}]
+    )
     assert sorted(d["k"] for d in things.find({"tags": "a"})) == [1, 2]
     assert [d["k"] for d in things.find({"tags": ["a", "b"]})] == [1]
     assert [d["k"] for d in things.find({"tags": {"x": 1}})] == [3]
@@ -195,5 +225,7 @@ def test_dates_compare_whatever_their_time_zone(store: Store) -> None:
     store.db.things.insert_one({"at": datetime(2025, 1, 1, 12, 0)})
     ist = timezone(timedelta(hours=5, minutes=30))
     assert store.db.things.count_documents({"at": datetime(2025, 1, 1, 17, 30, tzinfo=ist)}) == 1
-    assert store.db.things.count_documents(
-        {"at": {"$gt": datetime(2025, 1, 1, 11, 59, tzinfo=UTC)}}) == 1
+    assert (
+        store.db.things.count_documents({"at": {"$gt": datetime(2025, 1, 1, 11, 59, tzinfo=UTC)}})
+        == 1
+    )

@@ -22,8 +22,10 @@ def test_reads_everything_and_writes_nothing(data_dir: Path) -> None:
     try:
         assert store.read_only
         assert snapshot(store) == saved
-        with pytest.raises(StoreWriteError, match="opened for reading only"), \
-                store.unit_of_work() as db:
+        with (
+            pytest.raises(StoreWriteError, match="opened for reading only"),
+            store.unit_of_work() as db,
+        ):
             db.items.delete_many({})
         assert snapshot(store) == saved
     finally:
@@ -100,8 +102,12 @@ os._exit(0)  # stopped without closing: the last bill is only in the write-ahead
 def test_a_log_left_by_a_stopped_program_on_a_write_protected_disk(tmp_path: Path) -> None:
     with small_disk(tmp_path / "disk") as disk:
         data_dir = disk / "data"
-        subprocess.run([sys.executable, "-c", CRASH, str(data_dir)], check=True, timeout=120,
-                       cwd=Path(__file__).parents[3])
+        subprocess.run(
+            [sys.executable, "-c", CRASH, str(data_dir)],
+            check=True,
+            timeout=120,
+            cwd=Path(__file__).parents[3],
+        )
         assert (data_dir / "viveka.sqlite3-wal").stat().st_size > 0
         (data_dir / "viveka.sqlite3-shm").unlink()
         remount(disk, read_only=True)

@@ -19,8 +19,10 @@ def test_insert_find_update_delete(store: Store) -> None:
     result = db.items.insert_one({"name": "Carburetor", "price": 2500, "stock": 50})
     doc = db.items.find_one({"_id": result.inserted_id})
     assert doc is not None and doc["name"] == "Carburetor"
-    assert db.items.update_one({"_id": result.inserted_id}, {"$inc": {"stock": -2}}
-                               ).modified_count == 1
+    assert (
+        db.items.update_one({"_id": result.inserted_id}, {"$inc": {"stock": -2}}).modified_count
+        == 1
+    )
     assert db.items.find_one({"name": "Carburetor"})["stock"] == 48
     db.items.update_many({}, {"$set": {"unit": "nos"}, "$push": {"dealerIds": "d1"}})
     doc = db.items.find_one({})
@@ -47,8 +49,12 @@ def test_find_one_by_id_checks_the_other_fields(store: Store) -> None:
     inserted = db.invoices.insert_one({"clientId": shop_a, "invoiceNumber": "A1/2526/00001"})
     assert db.invoices.find_one({"_id": inserted.inserted_id, "clientId": shop_b}) is None
     assert db.invoices.find_one({"_id": inserted.inserted_id, "clientId": shop_a}) is not None
-    assert db.invoices.update_one({"_id": inserted.inserted_id, "clientId": shop_b},
-                                  {"$set": {"notes": "x"}}).matched_count == 0
+    assert (
+        db.invoices.update_one(
+            {"_id": inserted.inserted_id, "clientId": shop_b}, {"$set": {"notes": "x"}}
+        ).matched_count
+        == 0
+    )
 
 
 def test_unique_single_field(store: Store) -> None:
@@ -139,11 +145,16 @@ def test_unsupported_operators_are_refused_loudly(store: Store, bad_filter: dict
 
 def test_upserts_insert_from_the_filter_and_the_update(store: Store) -> None:
     db = store.db
-    result = db.items.update_one({"name": "x"}, {"$set": {"price": 1}, "$inc": {"n": 2}},
-                                 upsert=True)
+    result = db.items.update_one(
+        {"name": "x"}, {"$set": {"price": 1}, "$inc": {"n": 2}}, upsert=True
+    )
     assert result.matched_count == 0 and result.upserted_id is not None
     assert db.items.find_one({"_id": result.upserted_id}) == {
-        "_id": result.upserted_id, "name": "x", "price": 1, "n": 2}
+        "_id": result.upserted_id,
+        "name": "x",
+        "price": 1,
+        "n": 2,
+    }
     again = db.items.update_many({"name": "x"}, {"$inc": {"n": 1}}, upsert=True)
     assert (again.matched_count, again.upserted_id) == (1, None)
     assert db.items.count_documents({"name": "x"}) == 1
@@ -159,16 +170,33 @@ def test_typo_attribute_is_an_error_not_a_new_collection(store: Store) -> None:
 
 def test_spec_collections_and_indexes_exist(store: Store) -> None:
     names = set(store.db.list_collection_names())
-    for expected in ["clients", "otpsessions", "devicesessions", "clientCustomers", "itemgroups",
-                     "items", "carts", "cartitems", "invoices", "payments",
-                     "purchasehistories", "dealers", "dealerorders", "dealerorderitems",
-                     "dealerpayments", "outbox"]:
+    for expected in [
+        "clients",
+        "otpsessions",
+        "devicesessions",
+        "clientCustomers",
+        "itemgroups",
+        "items",
+        "carts",
+        "cartitems",
+        "invoices",
+        "payments",
+        "purchasehistories",
+        "dealers",
+        "dealerorders",
+        "dealerorderitems",
+        "dealerpayments",
+        "outbox",
+    ]:
         assert expected in names
     info = store.db.clients.index_information()
     assert info["phoneNumber_1"]["unique"] is True
     orders = store.db.dealerorders.index_information()
     assert orders["clientId_1_dealerId_1_createdAt_-1"]["key"] == [
-        ("clientId", 1), ("dealerId", 1), ("createdAt", -1)]
+        ("clientId", 1),
+        ("dealerId", 1),
+        ("createdAt", -1),
+    ]
 
 
 def test_datetimes_round_trip_as_naive_utc(store: Store) -> None:
@@ -190,8 +218,12 @@ def test_by_id_reads_and_writes_behave_like_the_general_path(store: Store) -> No
     doc = db.items.find_one({"_id": item})
     doc["tags"].append("mutated")
     doc["sizes"]["m"] = 10
-    assert db.items.find_one({"_id": item}) == {"_id": item, "name": "Bolt", "tags": ["a"],
-                                                "sizes": {"m": 8}}
+    assert db.items.find_one({"_id": item}) == {
+        "_id": item,
+        "name": "Bolt",
+        "tags": ["a"],
+        "sizes": {"m": 8},
+    }
     assert db.items.find_one({"_id": bson.ObjectId()}) is None
     missing = db.items.update_one({"_id": bson.ObjectId()}, {"$set": {"name": "x"}})
     assert (missing.matched_count, missing.modified_count) == (0, 0)
@@ -208,14 +240,18 @@ def test_by_id_reads_and_writes_behave_like_the_general_path(store: Store) -> No
 def test_a_filter_on_a_whole_unique_key_needs_no_index(store: Store) -> None:
     db = store.db
     shop, other = bson.ObjectId(), bson.ObjectId()
-    db.invoices.insert_many([{"clientId": c, "invoiceNumber": f"A/2526/{n:05d}", "n": n}
-                             for c in (shop, other) for n in range(50)])
+    db.invoices.insert_many(
+        [
+            {"clientId": c, "invoiceNumber": f"A/2526/{n:05d}", "n": n}
+            for c in (shop, other)
+            for n in range(50)
+        ]
+    )
     found = db.invoices.find_one({"clientId": shop, "invoiceNumber": "A/2526/00007"})
     assert found is not None and (found["clientId"], found["n"]) == (shop, 7)
     assert db.invoices.find_one({"clientId": shop, "invoiceNumber": "A/2526/00099"}) is None
     # the other fields of the filter are still checked on the document found
-    assert db.invoices.find_one({"clientId": shop, "invoiceNumber": "A/2526/00007",
-                                 "n": 8}) is None
+    assert db.invoices.find_one({"clientId": shop, "invoiceNumber": "A/2526/00007", "n": 8}) is None
     assert db.invoices.count_documents({"clientId": other, "invoiceNumber": "A/2526/00049"}) == 1
 
 
@@ -232,8 +268,12 @@ def test_unique_key_lookup_still_finds_array_values(store: Store) -> None:
 
 # Model-based: random operations give the same answers as stock Mongita (memory client).
 
-values = st.one_of(st.integers(-3, 3), st.sampled_from(["a", "b", "c"]), st.none(),
-                   st.lists(st.integers(0, 3), max_size=3))
+values = st.one_of(
+    st.integers(-3, 3),
+    st.sampled_from(["a", "b", "c"]),
+    st.none(),
+    st.lists(st.integers(0, 3), max_size=3),
+)
 doc_strategy = st.fixed_dictionaries({"k": values, "n": st.integers(0, 5), "s": values})
 filter_strategy = st.one_of(
     st.just({}),
@@ -269,8 +309,9 @@ def _snapshot(coll, flt) -> list:
     return sorted(repr(sorted((k, v) for k, v in d.items() if k != "_id")) for d in docs)
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=st.lists(operation, max_size=25), probes=st.lists(filter_strategy, max_size=5))
 def test_same_answers_as_stock_mongita(tmp_path_factory, ops, probes) -> None:
     ours_store = open_store(tmp_path_factory.mktemp("model"))
@@ -290,16 +331,32 @@ def test_same_answers_as_stock_mongita(tmp_path_factory, ops, probes) -> None:
         ours_store.close()
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(docs=st.lists(doc_strategy, min_size=1, max_size=6),
-       probes=st.lists(st.tuples(st.integers(0, 6), st.dictionaries(
-           st.sampled_from(["k", "n", "s", "missing"]),
-           st.one_of(st.integers(-3, 5), st.sampled_from(["a", "b"]), st.booleans(),
-                     st.none(), st.lists(st.integers(0, 3), max_size=2)),
-           max_size=2)), max_size=8))
-def test_find_one_by_id_and_fields_answers_like_the_general_path(store: Store, docs,
-                                                                   probes) -> None:
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    docs=st.lists(doc_strategy, min_size=1, max_size=6),
+    probes=st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            st.dictionaries(
+                st.sampled_from(["k", "n", "s", "missing"]),
+                st.one_of(
+                    st.integers(-3, 5),
+                    st.sampled_from(["a", "b"]),
+                    st.booleans(),
+                    st.none(),
+                    st.lists(st.integers(0, 3), max_size=2),
+                ),
+                max_size=2,
+            ),
+        ),
+        max_size=8,
+    ),
+)
+def test_find_one_by_id_and_fields_answers_like_the_general_path(
+    store: Store, docs, probes
+) -> None:
     """``{"_id": x, "field": v}`` takes a shortcut; ``find`` takes the planner's path."""
     things = store.db.things
     ids = [things.insert_one(dict(doc)).inserted_id for doc in docs]

@@ -33,8 +33,9 @@ def test_writes_across_collections_commit_together(store: Store) -> None:
 def test_failure_undoes_everything_on_disk_and_in_memory(store: Store) -> None:
     db = store.db
     shop = bson.ObjectId()
-    item = db.items.insert_one({"clientId": shop, "name": "Carburetor", "stock": 50,
-                                "code": "CARB"})
+    item = db.items.insert_one(
+        {"clientId": shop, "name": "Carburetor", "stock": 50, "code": "CARB"}
+    )
     db.clients.insert_one({"phoneNumber": "9890000000"})
     outbox_before = store.outbox_size()
     with pytest.raises(DuplicateKeyError), store.unit_of_work():
@@ -78,8 +79,13 @@ def test_failed_single_write_inside_a_unit_leaves_the_rest(store: Store) -> None
     with store.unit_of_work():
         db.items.insert_one({"name": "kept"})
         with pytest.raises(BulkWriteError) as caught:
-            db.clients.insert_many([{"phoneNumber": "9890000001"}, {"phoneNumber": "9890000000"},
-                                    {"phoneNumber": "9890000002"}])
+            db.clients.insert_many(
+                [
+                    {"phoneNumber": "9890000001"},
+                    {"phoneNumber": "9890000000"},
+                    {"phoneNumber": "9890000002"},
+                ]
+            )
     assert db.items.count_documents({}) == 1
     # as pymongo: an ordered insert_many keeps what came before the failure, then stops
     assert caught.value.details["nInserted"] == 1
@@ -126,7 +132,8 @@ def test_cached_outbox_records_are_what_the_file_holds(store: Store) -> None:
     db.items.delete_one({"_id": item})
     outbox = "vivekaDB.outbox"
     rows = store.engine.connection.execute(
-        "SELECT id, body FROM docs WHERE coll = ?", (outbox,)).fetchall()
+        "SELECT id, body FROM docs WHERE coll = ?", (outbox,)
+    ).fetchall()
     assert rows
     for key, body in rows:
         cached = store.engine.get_doc(outbox, bson.ObjectId(key))
@@ -179,7 +186,8 @@ def test_closed_store_refuses_work(data_dir: Path) -> None:
 
 
 def test_a_write_failing_half_way_inside_a_unit_lets_nothing_of_the_unit_commit(
-        store: Store) -> None:
+    store: Store,
+) -> None:
     """Writes of one document take no savepoint inside a unit of work. If one fails after
     its document was saved (here its outbox record breaks a unique key made for the test),
     catching the error must not let the unit commit a document without its outbox record:
@@ -189,8 +197,9 @@ def test_a_write_failing_half_way_inside_a_unit_lets_nothing_of_the_unit_commit(
     store.db.outbox.create_index("docId", unique=True)
     store.db.items.insert_one({"name": "Existing"})
     second = bson.ObjectId()
-    store.db.outbox.insert_one({"seq": 10**9, "collection": "test", "docId": second,
-                                "op": "upsert", "rev": 1})
+    store.db.outbox.insert_one(
+        {"seq": 10**9, "collection": "test", "docId": second, "op": "upsert", "rev": 1}
+    )
     outbox_before = store.outbox_size()
     with pytest.raises(StoreWriteError, match="failed part-way"), store.unit_of_work() as db:
         db.items.insert_one({"name": "First"})
@@ -208,8 +217,7 @@ def test_a_write_failing_half_way_inside_a_unit_lets_nothing_of_the_unit_commit(
         reopened.close()
 
 
-def test_a_write_refused_before_it_changes_anything_leaves_the_unit_usable(
-        store: Store) -> None:
+def test_a_write_refused_before_it_changes_anything_leaves_the_unit_usable(store: Store) -> None:
     shop = bson.ObjectId()
     store.db.items.insert_one({"clientId": shop, "code": "CARB", "name": "Carburetor"})
     with store.unit_of_work() as db:

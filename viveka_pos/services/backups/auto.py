@@ -86,8 +86,9 @@ def _write_json(path: Path, value: dict[str, Any]) -> None:
         os.fsync(handle.fileno())
 
 
-def make_backup(store: Store, folder: Path, *,
-                now: datetime | None = None) -> tuple[BackupEntry, float]:
+def make_backup(
+    store: Store, folder: Path, *, now: datetime | None = None
+) -> tuple[BackupEntry, float]:
     """Write, verify and name one automatic backup in ``folder``.
 
     Returns the backup and how long the store lock was held (billing waited that long).
@@ -102,15 +103,17 @@ def make_backup(store: Store, folder: Path, *,
         raise describe_target_error(exc, folder) from exc
 
 
-def _make_backup(store: Store, folder: Path,
-                 now: datetime | None) -> tuple[BackupEntry, float]:
+def _make_backup(store: Store, folder: Path, now: datetime | None) -> tuple[BackupEntry, float]:
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = AUTO_PREFIX + moment.strftime(STAMP)
     # Names only grow: a backup made in the same second as others gets a higher ``-N``
     # than any of them still on disk (never the name of one that retention removed).
-    same_second = [sequence_of(p.name) for p in folder.iterdir()
-                   if p.name == stamp or p.name.startswith(stamp + "-")]
+    same_second = [
+        sequence_of(p.name)
+        for p in folder.iterdir()
+        if p.name == stamp or p.name.startswith(stamp + "-")
+    ]
     name = stamp if not same_second else f"{stamp}-{max(same_second) + 1}"
     work = folder / f"{INCOMPLETE_PREFIX}{store.store_id[:12]}-{name}"
     shutil.rmtree(work, ignore_errors=True)
@@ -122,10 +125,14 @@ def _make_backup(store: Store, folder: Path,
             snapshot.write_backup(work, facts)
         counts = facts.counts
         problems = check_chains(work, counts.get("invoices", 0) + counts.get("creditnotes", 0))
-        _write_json(work / VERIFIED_FILE, {
-            "good": not problems, "problems": problems[:50],
-            "verifiedAt": datetime.now(UTC).isoformat(),
-        })
+        _write_json(
+            work / VERIFIED_FILE,
+            {
+                "good": not problems,
+                "problems": problems[:50],
+                "verifiedAt": datetime.now(UTC).isoformat(),
+            },
+        )
         os.replace(work, folder / name)
         fsync_dir(folder)
     except BaseException:
@@ -151,8 +158,13 @@ class AutoBackup:
     Call :meth:`wait` before closing the store.
     """
 
-    def __init__(self, store: Store, *, clock: Clock | None = None,
-                 on_finished: Callable[[BackupOutcome], None] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        on_finished: Callable[[BackupOutcome], None] | None = None,
+    ):
         self.store = store
         self.clock = clock or SystemClock()
         self.on_finished = on_finished
@@ -270,10 +282,14 @@ class AutoBackup:
             self._record(outcome, folder)
             return self._finish(outcome)
         removed = prune(folder, store_id, zone)
-        error = "" if entry.good else "a hash chain in the copy does not verify: " + \
-            "; ".join(entry.problems[:3])
-        outcome = BackupOutcome(bool(entry.verified), entry, error,
-                                time.perf_counter() - started, held, removed)
+        error = (
+            ""
+            if entry.good
+            else "a hash chain in the copy does not verify: " + "; ".join(entry.problems[:3])
+        )
+        outcome = BackupOutcome(
+            bool(entry.verified), entry, error, time.perf_counter() - started, held, removed
+        )
         self._attempted_at = None if outcome.ok else _COUNT_AT_NEXT_BILL
         self._record(outcome, folder)
         return self._finish(outcome)
@@ -286,8 +302,10 @@ class AutoBackup:
         if outcome.ok and outcome.entry is not None:
             entry = outcome.entry
             status["lastGood"] = {
-                "at": entry.created_at.isoformat(), "folder": str(entry.folder),
-                "counts": entry.counts, "storeId": entry.store_id,
+                "at": entry.created_at.isoformat(),
+                "folder": str(entry.folder),
+                "counts": entry.counts,
+                "storeId": entry.store_id,
                 "seconds": round(outcome.seconds, 3),
             }
             status.pop("lastError", None)
@@ -297,9 +315,13 @@ class AutoBackup:
 
     def _finish(self, outcome: BackupOutcome) -> BackupOutcome:
         if outcome.ok:
-            log.info("backup written to %s in %.2f s (store lock held %.3f s); removed %d old",
-                     outcome.entry.folder if outcome.entry else "?", outcome.seconds,
-                     outcome.lock_seconds, len(outcome.removed))
+            log.info(
+                "backup written to %s in %.2f s (store lock held %.3f s); removed %d old",
+                outcome.entry.folder if outcome.entry else "?",
+                outcome.seconds,
+                outcome.lock_seconds,
+                len(outcome.removed),
+            )
         else:
             log.warning("automatic backup failed: %s", outcome.error)
         if self.on_finished is not None:

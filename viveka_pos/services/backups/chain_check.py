@@ -68,8 +68,7 @@ def verify_copy(folder: Path) -> ChainCheck:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        found = [_check_kind(folder, collection, kind)
-                 for collection, kind in CHAINED]
+        found = [_check_kind(folder, collection, kind) for collection, kind in CHAINED]
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -89,20 +88,39 @@ def _in_child(folder: Path, timeout: float) -> list[str] | None:
     # Inside the folder being checked: if everything is killed, it goes with that folder.
     result = folder / ".chains-result.json"
     result.unlink(missing_ok=True)
-    command = [*self_command(), "verify-backup", str(folder), "--chains-only",
-               "--result", str(result)]
+    command = [
+        *self_command(),
+        "verify-backup",
+        str(folder),
+        "--chains-only",
+        "--result",
+        str(result),
+    ]
     options: dict[str, Any] = {}
     if os.name == "nt":
         options["creationflags"] = 0x00004000 | 0x08000000  # below normal; no window
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, timeout=timeout, check=False, **options)
+        done = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=timeout,
+            check=False,
+            **options,
+        )
         answer = json.loads(result.read_text(encoding="utf-8") or "null")
-        if done.returncode in (0, 3) and isinstance(answer, dict) and \
-                isinstance(answer.get("problems"), list):
+        if (
+            done.returncode in (0, 3)
+            and isinstance(answer, dict)
+            and isinstance(answer.get("problems"), list)
+        ):
             return [str(p) for p in answer["problems"]]
-        log.warning("the chain check process gave no answer (exit %s): %s", done.returncode,
-                    done.stderr.decode(errors="replace")[-500:])
+        log.warning(
+            "the chain check process gave no answer (exit %s): %s",
+            done.returncode,
+            done.stderr.decode(errors="replace")[-500:],
+        )
     except (OSError, ValueError, subprocess.SubprocessError) as exc:
         log.warning("the chain check process could not run (%s); checking here", exc)
     finally:
@@ -110,8 +128,13 @@ def _in_child(folder: Path, timeout: float) -> list[str] | None:
     return None
 
 
-def check_chains(folder: Path, chained: int, *, child_threshold: int | None = None,
-                 timeout: float = CHILD_TIMEOUT) -> list[str]:
+def check_chains(
+    folder: Path,
+    chained: int,
+    *,
+    child_threshold: int | None = None,
+    timeout: float = CHILD_TIMEOUT,
+) -> list[str]:
     """Problems in the hash chains (invoices, credit notes) of the backup copy in ``folder``
     ([] if intact); ``chained``: how many invoices and credit notes it holds.
 
@@ -127,5 +150,13 @@ def check_chains(folder: Path, chained: int, *, child_threshold: int | None = No
 
 def write_result(path: Path, check: ChainCheck) -> None:
     """The answer of ``verify-backup --result``: read by :func:`_in_child`."""
-    path.write_text(json.dumps({"problems": check.problems, "invoices": check.invoices,
-                                "creditNotes": check.credit_notes}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "problems": check.problems,
+                "invoices": check.invoices,
+                "creditNotes": check.credit_notes,
+            }
+        ),
+        encoding="utf-8",
+    )

@@ -32,8 +32,7 @@ def chosen_folder(value: str | os.PathLike[str], field: str) -> Path:
     return Path(text).expanduser()
 
 
-def new_backup_folder(folder: str | os.PathLike[str], *,
-                      now: datetime | None = None) -> Path:
+def new_backup_folder(folder: str | os.PathLike[str], *, now: datetime | None = None) -> Path:
     """A new dated sub-folder of ``folder`` (the owner's choice) for one backup."""
     base = chosen_folder(folder, "backupDir")
     moment = now or datetime.now()
@@ -45,8 +44,9 @@ def new_backup_folder(folder: str | os.PathLike[str], *,
     return target
 
 
-def backup_now(store: Store, folder: str | os.PathLike[str], *,
-               now: datetime | None = None) -> BackupManifest:
+def backup_now(
+    store: Store, folder: str | os.PathLike[str], *, now: datetime | None = None
+) -> BackupManifest:
     """Write a verified backup into a new dated sub-folder of ``folder``.
 
     Returns the manifest; :func:`latest_backup` finds the folder it went to.

@@ -84,7 +84,7 @@ def _named_time(name: str) -> datetime | None:
     if not name.startswith(AUTO_PREFIX):
         return None
     try:
-        stamp = name[len(AUTO_PREFIX):].split("-", 1)[0]
+        stamp = name[len(AUTO_PREFIX) :].split("-", 1)[0]
         return datetime.strptime(stamp, STAMP).replace(tzinfo=UTC)
     except ValueError:
         return None
@@ -93,8 +93,9 @@ def _named_time(name: str) -> datetime | None:
 def sequence_of(name: str) -> int:
     """1 for ``auto-…Z``, N for ``auto-…Z-N`` (later backups made in the same second)."""
     head, _, tail = name.rpartition("-")
-    return int(tail) if head.startswith(AUTO_PREFIX) and head.endswith("Z") and \
-        tail.isdigit() else 1
+    return (
+        int(tail) if head.startswith(AUTO_PREFIX) and head.endswith("Z") and tail.isdigit() else 1
+    )
 
 
 def read_entry(folder: Path) -> BackupEntry | None:
@@ -115,12 +116,21 @@ def read_entry(folder: Path) -> BackupEntry | None:
         problems = [str(p) for p in check.get("problems", [])]
     except (OSError, ValueError, AttributeError):
         pass
-    return BackupEntry(folder, created, manifest.store_id, int(manifest.schema_version),
-                       dict(manifest.counts), list(manifest.shops), verified, problems)
+    return BackupEntry(
+        folder,
+        created,
+        manifest.store_id,
+        int(manifest.schema_version),
+        dict(manifest.counts),
+        list(manifest.shops),
+        verified,
+        problems,
+    )
 
 
-def find_backups(folders: Iterable[str | os.PathLike[str]], *,
-                 store_id: str | None = None) -> list[BackupEntry]:
+def find_backups(
+    folders: Iterable[str | os.PathLike[str]], *, store_id: str | None = None
+) -> list[BackupEntry]:
     """Backups in ``folders`` (each folder itself and its direct sub-folders), newest first.
 
     ``store_id`` keeps only backups of that store. Unreadable folders are skipped.
@@ -131,8 +141,9 @@ def find_backups(folders: Iterable[str | os.PathLike[str]], *,
         candidates = [path]
         try:
             if path.is_dir():
-                candidates += [p for p in path.iterdir()
-                               if p.is_dir() and not p.name.startswith(".")]
+                candidates += [
+                    p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")
+                ]
         except OSError:
             continue
         for folder in candidates:
@@ -146,8 +157,7 @@ def find_backups(folders: Iterable[str | os.PathLike[str]], *,
 
 
 def newest_good(entries: Iterable[BackupEntry]) -> BackupEntry | None:
-    return next((e for e in sorted(entries, key=lambda e: e.order, reverse=True)
-                 if e.good), None)
+    return next((e for e in sorted(entries, key=lambda e: e.order, reverse=True) if e.good), None)
 
 
 @dataclass(frozen=True)
@@ -193,9 +203,13 @@ def write_status(data_dir: Path, status: dict[str, Any]) -> None:
 
 def _info_of(raw: Any) -> BackupInfo | None:
     try:
-        return BackupInfo(aware(raw["at"]), Path(raw["folder"]),
-                          {str(k): int(v) for k, v in raw["counts"].items()},
-                          str(raw.get("storeId", "")), float(raw.get("seconds", 0.0)))
+        return BackupInfo(
+            aware(raw["at"]),
+            Path(raw["folder"]),
+            {str(k): int(v) for k, v in raw["counts"].items()},
+            str(raw.get("storeId", "")),
+            float(raw.get("seconds", 0.0)),
+        )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
@@ -244,11 +258,11 @@ def backup_dir(store: Store) -> Path:
     return Path(chosen).expanduser() if chosen else default_backup_dir(store.data_dir)
 
 
-
 def shops_oldest_first(store: Store) -> list[dict[str, Any]]:
     docs = list(store.iter_docs("clients"))
-    return sorted(docs, key=lambda d: (d.get("createdAt") is None,
-                                       d.get("createdAt") or datetime.min))
+    return sorted(
+        docs, key=lambda d: (d.get("createdAt") is None, d.get("createdAt") or datetime.min)
+    )
 
 
 def as_dict(entry: BackupEntry) -> dict[str, Any]:

@@ -55,37 +55,70 @@ class OpenFailure:
 def explain(error: BaseException) -> OpenFailure:
     detail = str(error) or type(error).__name__
     if isinstance(error, StoreLockedError):
-        return OpenFailure("Viveka POS is already open", "Switch to the window that is "
-                           "already open, or close it, then try again.", detail, False)
+        return OpenFailure(
+            "Viveka POS is already open",
+            "Switch to the window that is already open, or close it, then try again.",
+            detail,
+            False,
+        )
     if isinstance(error, StoreDiskFullError):
-        return OpenFailure("The disk is full", "Delete or move some files to make room "
-                           "(at least a few hundred MB), then try again. Your data is "
-                           "intact; you can back it up to a pen drive first.", detail, False,
-                           can_back_up=True)
+        return OpenFailure(
+            "The disk is full",
+            "Delete or move some files to make room "
+            "(at least a few hundred MB), then try again. Your data is "
+            "intact; you can back it up to a pen drive first.",
+            detail,
+            False,
+            can_back_up=True,
+        )
     if isinstance(error, StoreAccessError | StoreWriteError):
-        return OpenFailure("The data folder cannot be written", "Make the folder writable "
-                           "(or put the pen drive's write-protect switch off), then try "
-                           "again. Your data is intact.", detail, False, can_back_up=True)
+        return OpenFailure(
+            "The data folder cannot be written",
+            "Make the folder writable "
+            "(or put the pen drive's write-protect switch off), then try "
+            "again. Your data is intact.",
+            detail,
+            False,
+            can_back_up=True,
+        )
     if isinstance(error, StoreVersionError):
-        return OpenFailure("The data is from a newer Viveka POS", "Install the newer "
-                           "version of Viveka POS. Nothing was changed.", detail, False)
+        return OpenFailure(
+            "The data is from a newer Viveka POS",
+            "Install the newer version of Viveka POS. Nothing was changed.",
+            detail,
+            False,
+        )
     if isinstance(error, StoreMigrationError):
-        return OpenFailure("The data could not be upgraded", "Nothing was changed. Try "
-                           "again; if it fails again, restore the newest good backup and "
-                           "contact support with the log file.", detail, True)
+        return OpenFailure(
+            "The data could not be upgraded",
+            "Nothing was changed. Try "
+            "again; if it fails again, restore the newest good backup and "
+            "contact support with the log file.",
+            detail,
+            True,
+        )
     if isinstance(error, StoreCorruptError):
-        return OpenFailure("Your data file is damaged or missing", "Restore the newest good "
-                           "backup. The damaged file is kept aside, never deleted.",
-                           detail, True)
+        return OpenFailure(
+            "Your data file is damaged or missing",
+            "Restore the newest good backup. The damaged file is kept aside, never deleted.",
+            detail,
+            True,
+        )
     if isinstance(error, StoreError | OSError):
-        return OpenFailure("Your data cannot be opened", "Try again. If it fails again, "
-                           "restore the newest good backup.", detail, True)
-    return OpenFailure("Your data cannot be opened", "Try again, or restore the newest good "
-                       "backup.", detail, True)
+        return OpenFailure(
+            "Your data cannot be opened",
+            "Try again. If it fails again, restore the newest good backup.",
+            detail,
+            True,
+        )
+    return OpenFailure(
+        "Your data cannot be opened", "Try again, or restore the newest good backup.", detail, True
+    )
 
 
-def candidates(data_dir: Path, extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[
-        BackupEntry]:
+def candidates(
+    data_dir: Path, extra_dirs: Iterable[str | os.PathLike[str]] = ()
+) -> list[BackupEntry]:
     """Backups to offer, newest first: those of the store this folder held first (when it
     is known), then any others found in the same places."""
     folders = [Path(p) for p in extra_dirs] + known_backup_dirs(data_dir)
@@ -93,8 +126,7 @@ def candidates(data_dir: Path, extra_dirs: Iterable[str | os.PathLike[str]] = ()
     mine = remembered_store_id(data_dir)
     if not mine:
         return entries
-    return [e for e in entries if e.store_id == mine] + \
-        [e for e in entries if e.store_id != mine]
+    return [e for e in entries if e.store_id == mine] + [e for e in entries if e.store_id != mine]
 
 
 def newest_restorable(data_dir: Path, entries: Iterable[BackupEntry]) -> BackupEntry | None:
@@ -110,8 +142,9 @@ def is_foreign(data_dir: Path, entry: BackupEntry) -> bool:
     return bool(mine) and entry.store_id != mine
 
 
-def backup_read_only(data_dir: str | os.PathLike[str],
-                     target: str | os.PathLike[str]) -> BackupManifest:
+def backup_read_only(
+    data_dir: str | os.PathLike[str], target: str | os.PathLike[str]
+) -> BackupManifest:
     """A verified backup into the new or empty folder ``target`` of data that cannot be
     opened for writing (a full disk, a write-protected folder): the data is only read."""
     store = open_store(data_dir, read_only=True)
@@ -126,8 +159,9 @@ def has_data(data_dir: str | os.PathLike[str]) -> bool:
     return any(Path(data_dir).glob(f"{DB_FILE}*"))
 
 
-def backup_read_only_into(data_dir: str | os.PathLike[str],
-                          folder: str | os.PathLike[str]) -> BackupManifest:
+def backup_read_only_into(
+    data_dir: str | os.PathLike[str], folder: str | os.PathLike[str]
+) -> BackupManifest:
     """:func:`backup_read_only` into a new dated sub-folder of ``folder`` (the owner's
     choice, as a backup from Settings goes)."""
     return backup_read_only(data_dir, new_backup_folder(folder))
@@ -137,8 +171,9 @@ def copy_aside(data_dir: str | os.PathLike[str], folder: str | os.PathLike[str])
     """Copy the data that cannot be opened, as it is, into a new folder inside ``folder``
     (a pen drive, before anything is tried on it); returns that new folder."""
     copied = copy_data_aside(Path(data_dir), DB_FILE, chosen_folder(folder, "folder"))
-    log.warning("the data of %s that could not be opened was copied as it is to %s",
-                data_dir, copied)
+    log.warning(
+        "the data of %s that could not be opened was copied as it is to %s", data_dir, copied
+    )
     return copied
 
 
@@ -149,8 +184,13 @@ def restore_closed(data_dir: Path, folder: str | os.PathLike[str]) -> RescueResu
     Open the store again afterwards.
     """
     result = replace_with_backup(Path(data_dir), Path(folder), DB_FILE)
-    log.warning("data in %s replaced by the backup %s made %s (old files kept in %s)",
-                data_dir, folder, result.manifest.created_at, result.moved_to)
+    log.warning(
+        "data in %s replaced by the backup %s made %s (old files kept in %s)",
+        data_dir,
+        folder,
+        result.manifest.created_at,
+        result.moved_to,
+    )
     return result
 
 
@@ -165,8 +205,12 @@ class DataDirRestore:
     """The data replaced was damaged: kept as it was, not as a checked safety copy."""
 
 
-def restore_data_dir(data_dir: str | os.PathLike[str], folder: str | os.PathLike[str], *,
-                     allow_other_shop: bool = False) -> DataDirRestore:
+def restore_data_dir(
+    data_dir: str | os.PathLike[str],
+    folder: str | os.PathLike[str],
+    *,
+    allow_other_shop: bool = False,
+) -> DataDirRestore:
     """Make the backup in ``folder`` the data of ``data_dir``, whatever state that data is
     in (the store must not be open; another running program holding it is refused).
 
@@ -195,16 +239,23 @@ def restore_data_dir(data_dir: str | os.PathLike[str], folder: str | os.PathLike
     return DataDirRestore(restored, restored.kept_in, restored.kept_damaged)
 
 
-def _restore_into_closed(data_dir: Path, found: BackupPreview,
-                         allow_other_shop: bool) -> DataDirRestore:
+def _restore_into_closed(
+    data_dir: Path, found: BackupPreview, allow_other_shop: bool
+) -> DataDirRestore:
     mine = remembered_store_id(data_dir)
     if mine and found.store_id != mine and not allow_other_shop:
         raise ValidationError(
-            "backupDir", f"this backup is of another shop's data ({found.shop_name or '?'}, "
+            "backupDir",
+            f"this backup is of another shop's data ({found.shop_name or '?'}, "
             f"phone {found.shop_phone or '?'}) than the data this folder held; restoring it "
-            "would replace that shop's data: confirm to do it anyway")
+            "would replace that shop's data: confirm to do it anyway",
+        )
     result = replace_with_backup(data_dir, found.folder, DB_FILE)
-    log.info("data in %s replaced by the backup %s (old files kept in %s)", data_dir,
-             found.folder, result.moved_to)
+    log.info(
+        "data in %s replaced by the backup %s (old files kept in %s)",
+        data_dir,
+        found.folder,
+        result.moved_to,
+    )
     open_store(data_dir).close()  # upgrades an older backup, records the store as here
     return DataDirRestore(replace(found, kept_in=result.moved_to), result.moved_to, True)

@@ -83,8 +83,9 @@ def preview(folder: str | os.PathLike[str], store: Store | None = None) -> Backu
     """
     path = Path(folder).expanduser()
     if not (path / MANIFEST).is_file():
-        raise ValidationError("backupDir", f"{path} is not a Viveka POS backup folder "
-                              f"(it has no {MANIFEST})")
+        raise ValidationError(
+            "backupDir", f"{path} is not a Viveka POS backup folder (it has no {MANIFEST})"
+        )
     manifest = read_backup(path)
     entry = read_entry(path)
     shops = list(manifest.shops)
@@ -102,14 +103,25 @@ def preview(folder: str | os.PathLike[str], store: Store | None = None) -> Backu
             here, damaged_here = [], True
             is_this = True if same_store else False if manifest.store_id else None
         if here:
-            this_shop = {"businessName": here[0].get("businessName", ""),
-                         "phoneNumber": here[0].get("phoneNumber", "")}
+            this_shop = {
+                "businessName": here[0].get("businessName", ""),
+                "phoneNumber": here[0].get("phoneNumber", ""),
+            }
             phones_here = {d.get("phoneNumber") for d in here}
             is_this = any(s.get("phoneNumber") in phones_here for s in shops)
-    return BackupPreview(path, aware(manifest.created_at), int(manifest.schema_version),
-                         dict(manifest.counts), shops, manifest.store_id,
-                         entry.verified if entry else None, is_this, same_store, this_shop,
-                         damaged_here=damaged_here)
+    return BackupPreview(
+        path,
+        aware(manifest.created_at),
+        int(manifest.schema_version),
+        dict(manifest.counts),
+        shops,
+        manifest.store_id,
+        entry.verified if entry else None,
+        is_this,
+        same_store,
+        this_shop,
+        damaged_here=damaged_here,
+    )
 
 
 def check_restorable(found: BackupPreview, *, allow_other_shop: bool = False) -> None:
@@ -117,25 +129,34 @@ def check_restorable(found: BackupPreview, *, allow_other_shop: bool = False) ->
     backup unless ``allow_other_shop``."""
     if not found.readable:
         raise ValidationError(
-            "backupDir", f"this backup was made by a newer version of Viveka POS (data "
-            f"version {found.schema_version}); install that version to restore it")
+            "backupDir",
+            f"this backup was made by a newer version of Viveka POS (data "
+            f"version {found.schema_version}); install that version to restore it",
+        )
     if found.is_this_shop is False and found.damaged_here and not allow_other_shop:
         raise ValidationError(
-            "backupDir", f"this backup is of {_label(found.shops[0] if found.shops else None)}"
+            "backupDir",
+            f"this backup is of {_label(found.shops[0] if found.shops else None)}"
             ", from other data than this computer holds (whose shop records are damaged and "
             "cannot be read to compare); restoring it would replace that data: confirm to do "
-            "it anyway")
+            "it anyway",
+        )
     if found.is_this_shop is False and not allow_other_shop:
         raise ValidationError(
             "backupDir",
             f"this backup is of {_label(found.shops[0] if found.shops else None)}, not of "
             f"{_label(found.this_shop)}, the shop on this computer. Restoring it would "
-            f"replace all of {_label(found.this_shop)}'s data; confirm to do it anyway")
+            f"replace all of {_label(found.this_shop)}'s data; confirm to do it anyway",
+        )
 
 
-def restore(store: Store, folder: str | os.PathLike[str], *,
-            allow_other_shop: bool = False,
-            checked: BackupPreview | None = None) -> BackupPreview:
+def restore(
+    store: Store,
+    folder: str | os.PathLike[str],
+    *,
+    allow_other_shop: bool = False,
+    checked: BackupPreview | None = None,
+) -> BackupPreview:
     """Replace this PC's data with the backup in ``folder``; returns what was restored.
 
     A backup of another shop is refused unless ``allow_other_shop`` (the screen asks first,
@@ -150,8 +171,11 @@ def restore(store: Store, folder: str | os.PathLike[str], *,
     check_restorable(found, allow_other_shop=allow_other_shop)
     safety = store.data_dir / "backups" / f"before-restore-{utcnow():%Y%m%d-%H%M%S-%f}"
     store.restore(found.folder, safety_copy_dir=safety)
-    kept = safety if (safety / MANIFEST).is_file() else damaged_place(store.data_dir,
-                                                                      safety.name)
-    log.info("restored the backup of %s made %s from %s", _label(found.shops[0] if found.shops
-             else None), found.created_at.isoformat(), found.folder)
+    kept = safety if (safety / MANIFEST).is_file() else damaged_place(store.data_dir, safety.name)
+    log.info(
+        "restored the backup of %s made %s from %s",
+        _label(found.shops[0] if found.shops else None),
+        found.created_at.isoformat(),
+        found.folder,
+    )
     return replace(found, kept_in=kept)

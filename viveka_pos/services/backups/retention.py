@@ -29,8 +29,13 @@ KEEP_DAILY = 7
 KEEP_WEEKLY = 4
 
 
-def plan_retention(entries: Iterable[BackupEntry], zone: tzinfo, *, daily: int = KEEP_DAILY,
-                   weekly: int = KEEP_WEEKLY) -> tuple[list[BackupEntry], list[BackupEntry]]:
+def plan_retention(
+    entries: Iterable[BackupEntry],
+    zone: tzinfo,
+    *,
+    daily: int = KEEP_DAILY,
+    weekly: int = KEEP_WEEKLY,
+) -> tuple[list[BackupEntry], list[BackupEntry]]:
     """Split automatic backups of one store into (keep, delete) by the rules in the module
     docstring. Pure: looks only at the entries."""
     ordered = sorted(entries, key=lambda e: e.order, reverse=True)
@@ -59,16 +64,20 @@ def plan_retention(entries: Iterable[BackupEntry], zone: tzinfo, *, daily: int =
 
 def prune(folder: Path, store_id: str, zone: tzinfo) -> list[Path]:
     """Apply the retention rules to ``folder``; returns the folders deleted."""
-    mine = [e for e in find_backups([folder], store_id=store_id)
-            if e.automatic and e.folder.parent == folder]
+    mine = [
+        e
+        for e in find_backups([folder], store_id=store_id)
+        if e.automatic and e.folder.parent == folder
+    ]
     _, doomed = plan_retention(mine, zone)
     removed = []
     for entry in doomed:
         shutil.rmtree(entry.folder, ignore_errors=True)
         removed.append(entry.folder)
     try:
-        leftovers = [p for p in folder.iterdir()
-                     if p.name.startswith(f"{INCOMPLETE_PREFIX}{store_id[:12]}-")]
+        leftovers = [
+            p for p in folder.iterdir() if p.name.startswith(f"{INCOMPLETE_PREFIX}{store_id[:12]}-")
+        ]
     except OSError:
         leftovers = []
     for path in leftovers:

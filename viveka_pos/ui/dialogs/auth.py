@@ -256,8 +256,7 @@ class _OtpDialog(QDialog):
     def _send_first(self) -> None:
         start, otp, purpose = self._start, self._otp, self.purpose
         phone = self.phone_edit.text()
-        self._run("Sending OTP…", lambda: _first_challenge(start, otp, purpose, phone),
-                  self._sent)
+        self._run("Sending OTP…", lambda: _first_challenge(start, otp, purpose, phone), self._sent)
 
     def _resend(self) -> None:
         start, phone = self._start, self.phone_edit.text()
@@ -278,8 +277,9 @@ class _OtpDialog(QDialog):
         self._keep_result(result)
         self.accept()
 
-    def _run(self, busy_text: str, call: Callable[[], Any],
-             on_success: Callable[[Any], None]) -> None:
+    def _run(
+        self, busy_text: str, call: Callable[[], Any], on_success: Callable[[Any], None]
+    ) -> None:
         if self._busy:
             return
         self._clear_errors()
@@ -326,8 +326,11 @@ class _OtpDialog(QDialog):
         elif isinstance(error, SmsError):
             message = str(error)
         else:
-            logger.error("Unexpected error in the %s dialog", self.purpose,
-                         exc_info=(type(error), error, error.__traceback__))
+            logger.error(
+                "Unexpected error in the %s dialog",
+                self.purpose,
+                exc_info=(type(error), error, error.__traceback__),
+            )
         label = self._errors.get(field)
         if label is None:
             label = self.general_error
@@ -353,7 +356,11 @@ class LoginDialog(_OtpDialog):
     submit_text = "Log in"
 
     def __init__(
-        self, auth: AuthService, otp: OtpService, *, phone: str = "",
+        self,
+        auth: AuthService,
+        otp: OtpService,
+        *,
+        phone: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
@@ -377,15 +384,23 @@ class RegisterDialog(_OtpDialog):
     submit_text = "Register"
 
     def __init__(
-        self, auth: AuthService, otp: OtpService, *, phone: str = "",
+        self,
+        auth: AuthService,
+        otp: OtpService,
+        *,
+        phone: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
             otp,
             start=auth.start_register,
             complete=lambda phone, code, values: auth.register(
-                phone, code, values["ownerName"], values["businessName"],
-                shopName=values["shopName"], gstin=values["gstin"],
+                phone,
+                code,
+                values["ownerName"],
+                values["businessName"],
+                shopName=values["shopName"],
+                gstin=values["gstin"],
             ),
             phone=phone,
             parent=parent,

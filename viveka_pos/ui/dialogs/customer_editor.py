@@ -20,8 +20,12 @@ from ..widgets.fields import FormErrors, phone_edit, select_data, state_combo
 
 
 class CustomerDialog(QDialog):
-    def __init__(self, parent: QWidget | None, customers: CustomerService,
-                 customer: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        customers: CustomerService,
+        customer: dict[str, Any] | None = None,
+    ):
         super().__init__(parent)
         self.customers = customers
         self.customer = customer
@@ -50,8 +54,11 @@ class CustomerDialog(QDialog):
             select_data(self.state, customer.get("stateCode", ""))
         self.errors.add_row(form, "Phone *", "phoneNumber", self.phone)
         self.errors.add_row(form, "Name", "name", self.name)
-        self.optional = {"address": enabled["address"], "emailId": enabled["emailId"],
-                         "gstNo": enabled["gstNo"]}
+        self.optional = {
+            "address": enabled["address"],
+            "emailId": enabled["emailId"],
+            "gstNo": enabled["gstNo"],
+        }
         if enabled["address"]:
             self.errors.add_row(form, "Address", "address", self.address)
         if enabled["emailId"]:
@@ -61,16 +68,19 @@ class CustomerDialog(QDialog):
         self.errors.add_row(form, "State", "stateCode", self.state)
         layout.addLayout(form)
         layout.addWidget(general)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         (self.name if customer else self.phone).setFocus()
 
     def accept(self) -> None:
-        fields: dict[str, Any] = {"name": self.name.text(),
-                                  "state_code": self.state.currentData() or ""}
+        fields: dict[str, Any] = {
+            "name": self.name.text(),
+            "state_code": self.state.currentData() or "",
+        }
         if self.optional["address"]:
             fields["address"] = self.address.text()
         if self.optional["emailId"]:

@@ -36,9 +36,15 @@ SEARCH_LIMIT = 30
 
 INFO = "Type a phone number or a name. Enter picks the highlighted customer."
 
+
 class CustomerLookupDialog(QDialog):
-    def __init__(self, parent: QWidget | None, customers: CustomerService, *,
-                 current: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        customers: CustomerService,
+        *,
+        current: dict[str, Any] | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Customer")
         self.setMinimumSize(620, 480)
@@ -54,12 +60,14 @@ class CustomerLookupDialog(QDialog):
         self.query.setObjectName("searchBox")
         layout.addWidget(self.query)
 
-        self.model: RowTableModel[dict[str, Any]] = RowTableModel([
-            Column("Name", lambda c: c.get("name") or "—"),
-            Column("Phone", lambda c: c.get("phoneNumber", "")),
-            Column("GSTIN", lambda c: c.get("gstNo", "")),
-            Column("Address", lambda c: c.get("address", "")),
-        ])
+        self.model: RowTableModel[dict[str, Any]] = RowTableModel(
+            [
+                Column("Name", lambda c: c.get("name") or "—"),
+                Column("Phone", lambda c: c.get("phoneNumber", "")),
+                Column("GSTIN", lambda c: c.get("gstNo", "")),
+                Column("Address", lambda c: c.get("address", "")),
+            ]
+        )
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -132,14 +140,17 @@ class CustomerLookupDialog(QDialog):
         if new:
             self.phone_label.setText(phone or "")
             self.ok.setText("Add customer")
-            self.info.setText("No customer has this number yet: fill in the details and "
-                              "press Enter to add them to the bill.")
+            self.info.setText(
+                "No customer has this number yet: fill in the details and "
+                "press Enter to add them to the bill."
+            )
         else:
             self.ok.setText("Use customer")
             self.errors.clear()
             problem = self._phone_problem() if not self.model.rowCount() else ""
-            self.info.setText(f"{self.query.text().strip()}: {problem}. Check the number."
-                              if problem else INFO)
+            self.info.setText(
+                f"{self.query.text().strip()}: {problem}. Check the number." if problem else INFO
+            )
 
     def _looks_like_phone(self) -> bool:
         return sum(ch.isdigit() for ch in self.query.text()) >= 10
@@ -183,8 +194,9 @@ class CustomerLookupDialog(QDialog):
     def _choose_selected(self) -> None:
         row = self.model.row_at(self.table.currentIndex().row())
         if row is None:
-            self.info.setText("No customer matches. Type the full 10-digit phone number to "
-                              "add a new one.")
+            self.info.setText(
+                "No customer matches. Type the full 10-digit phone number to add a new one."
+            )
             return
         self.chosen = row
         self.accept()
@@ -195,9 +207,13 @@ class CustomerLookupDialog(QDialog):
             return
         try:
             self.chosen = self.customers.create(
-                phone, name=self.name.text(), address=self.address.text(),
-                email=self.email.text(), gst_no=self.gst_no.text(),
-                state_code=self.state.currentData() or "")
+                phone,
+                name=self.name.text(),
+                address=self.address.text(),
+                email=self.email.text(),
+                gst_no=self.gst_no.text(),
+                state_code=self.state.currentData() or "",
+            )
         except ValidationError as exc:
             self.errors.show(exc)
             return

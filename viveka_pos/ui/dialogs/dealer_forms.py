@@ -46,8 +46,9 @@ class _FormDialog(QDialog):
     def finish(self) -> None:
         self.body.addLayout(self.form)
         self.body.addWidget(self.general)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.body.addWidget(buttons)
@@ -90,8 +91,12 @@ class DateChoice(QWidget):
 
 
 class DealerDialog(_FormDialog):
-    def __init__(self, parent: QWidget | None, save: Callable[..., dict[str, Any]],
-                 dealer: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        save: Callable[..., dict[str, Any]],
+        dealer: dict[str, Any] | None = None,
+    ):
         super().__init__(parent, "Edit dealer" if dealer else "Add dealer")
         self._save = save
         self.name = QLineEdit()
@@ -116,16 +121,24 @@ class DealerDialog(_FormDialog):
         self.name.setFocus()
 
     def submit(self) -> dict[str, Any]:
-        return self._save(name=self.name.text(), contact_person=self.contact.text(),
-                          phone=self.phone.text(), email=self.email.text(),
-                          address=self.address.toPlainText())
+        return self._save(
+            name=self.name.text(),
+            contact_person=self.contact.text(),
+            phone=self.phone.text(),
+            email=self.email.text(),
+            address=self.address.toPlainText(),
+        )
 
 
 class OrderBillDialog(_FormDialog):
     """The dealer's bill for an order: what the shop owes for it, and when."""
 
-    def __init__(self, parent: QWidget | None, order: dict[str, Any],
-                 save: Callable[[str, str], dict[str, Any]]):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        order: dict[str, Any],
+        save: Callable[[str, str], dict[str, Any]],
+    ):
         super().__init__(parent, f"Dealer bill — {order.get('orderNumber', '')}")
         self._save = save
         self.amount = amount_edit()
@@ -145,12 +158,19 @@ class OrderBillDialog(_FormDialog):
 class DeliveryDialog(_FormDialog):
     """Receiving an order: the goods listed, who received them. Stock goes up on Save."""
 
-    def __init__(self, parent: QWidget | None, order: dict[str, Any],
-                 lines: list[dict[str, Any]], save: Callable[[str, str], dict[str, Any]]):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        order: dict[str, Any],
+        lines: list[dict[str, Any]],
+        save: Callable[[str, str], dict[str, Any]],
+    ):
         super().__init__(parent, f"Receive order {order.get('orderNumber', '')}", 520)
         self._save = save
-        listing = "\n".join(f"• {line.get('itemNameSnapshot', '')} × "
-                            f"{quantity(line.get('quantity'))}" for line in lines[:25])
+        listing = "\n".join(
+            f"• {line.get('itemNameSnapshot', '')} × {quantity(line.get('quantity'))}"
+            for line in lines[:25]
+        )
         if len(lines) > 25:
             listing += f"\n… and {len(lines) - 25} more"
         summary = QLabel(f"These quantities will be added to stock:\n{listing}")
@@ -168,14 +188,21 @@ class DeliveryDialog(_FormDialog):
 
 
 class DealerPaymentDialog(_FormDialog):
-    def __init__(self, parent: QWidget | None, dealer: dict[str, Any], due: int,
-                 orders: list[dict[str, Any]],
-                 save: Callable[[str, str, str, Any], dict[str, Any]]):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        dealer: dict[str, Any],
+        due: int,
+        orders: list[dict[str, Any]],
+        save: Callable[[str, str, str, Any], dict[str, Any]],
+    ):
         super().__init__(parent, f"Pay {dealer.get('name', '')}")
         self._save = save
-        info = QLabel(f"Owed to this dealer: {money(due)}" if due else
-                      "Nothing is owed on delivered, billed orders; a payment now is an "
-                      "advance.")
+        info = QLabel(
+            f"Owed to this dealer: {money(due)}"
+            if due
+            else "Nothing is owed on delivered, billed orders; a payment now is an advance."
+        )
         info.setWordWrap(True)
         info.setObjectName("dialogTitle")
         self.body.addWidget(info)
@@ -190,8 +217,9 @@ class DealerPaymentDialog(_FormDialog):
                 continue
             bill = order.get("totalAmount")
             bill_text = f" · bill {money(paise_of(bill))}" if bill is not None else ""
-            self.order.addItem(f"{order['orderNumber']} · {day(order.get('createdAt'))}"
-                               f"{bill_text}", order["_id"])
+            self.order.addItem(
+                f"{order['orderNumber']} · {day(order.get('createdAt'))}{bill_text}", order["_id"]
+            )
         self.note = QLineEdit()
         self.errors.add_row(self.form, "Amount (₹)", "amount", self.amount)
         self.errors.add_row(self.form, "Method", "method", self.method)
@@ -202,5 +230,9 @@ class DealerPaymentDialog(_FormDialog):
         self.amount.selectAll()
 
     def submit(self) -> dict[str, Any]:
-        return self._save(self.amount.text().strip(), str(self.method.currentData()),
-                          self.note.text(), self.order.currentData())
+        return self._save(
+            self.amount.text().strip(),
+            str(self.method.currentData()),
+            self.note.text(),
+            self.order.currentData(),
+        )

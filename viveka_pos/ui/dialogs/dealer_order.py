@@ -40,9 +40,14 @@ def suggested_quantity(item: dict[str, Any]) -> Decimal:
 
 
 class OrderDialog(_FormDialog):
-    def __init__(self, parent: QWidget | None, dealer: dict[str, Any],
-                 search: ItemSearchIndex, low_stock: list[dict[str, Any]],
-                 create: CreateOrder):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        dealer: dict[str, Any],
+        search: ItemSearchIndex,
+        low_stock: list[dict[str, Any]],
+        create: CreateOrder,
+    ):
         super().__init__(parent, f"New order to {dealer.get('name', '')}", 720)
         self.setMinimumHeight(560)
         self._search = search
@@ -63,8 +68,10 @@ class OrderDialog(_FormDialog):
         add.clicked.connect(self.add_highlighted)
         add.setAutoDefault(False)
         low = QPushButton("Add low-stock items")
-        low.setToolTip("Items at or below their low-stock level (those this dealer supplies, "
-                       "when items are linked to dealers)")
+        low.setToolTip(
+            "Items at or below their low-stock level (those this dealer supplies, "
+            "when items are linked to dealers)"
+        )
         low.clicked.connect(self.add_low_stock)
         low.setAutoDefault(False)
         pick.addWidget(self.query, 1)
@@ -74,22 +81,26 @@ class OrderDialog(_FormDialog):
         pick.addWidget(low)
         self.body.addLayout(pick)
 
-        self.found_model: RowTableModel[dict[str, Any]] = RowTableModel([
-            Column("Item", lambda d: d.get("name", "")),
-            Column("Code", lambda d: d.get("code", "")),
-            Column("Stock", lambda d: quantity(d.get("stock")), right=True),
-        ])
+        self.found_model: RowTableModel[dict[str, Any]] = RowTableModel(
+            [
+                Column("Item", lambda d: d.get("name", "")),
+                Column("Code", lambda d: d.get("code", "")),
+                Column("Stock", lambda d: quantity(d.get("stock")), right=True),
+            ]
+        )
         self.found = record_table(self.found_model, row_height=None, word_wrap=True)
         self.found.setFixedHeight(120)
         self.found.doubleClicked.connect(lambda _i: self.add_highlighted())
         self.body.addWidget(self.found)
 
-        self.lines_model: RowTableModel[tuple[dict[str, Any], str]] = RowTableModel([
-            Column("Item", lambda r: r[0].get("name", "")),
-            Column("Unit", lambda r: r[0].get("unit", "nos")),
-            Column("In stock", lambda r: quantity(r[0].get("stock")), right=True),
-            Column("Order qty", lambda r: r[1], right=True),
-        ])
+        self.lines_model: RowTableModel[tuple[dict[str, Any], str]] = RowTableModel(
+            [
+                Column("Item", lambda r: r[0].get("name", "")),
+                Column("Unit", lambda r: r[0].get("unit", "nos")),
+                Column("In stock", lambda r: quantity(r[0].get("stock")), right=True),
+                Column("Order qty", lambda r: r[1], right=True),
+            ]
+        )
         self.lines_view = record_table(self.lines_model, row_height=None, word_wrap=True)
         self.lines_view.installEventFilter(self)
         self.body.addWidget(self.errors.bind("items", self.lines_view), 1)
@@ -108,8 +119,9 @@ class OrderDialog(_FormDialog):
         self.bill = amount_edit("optional — the dealer's bill amount")
         self.due = DateChoice("Pay by")
         self.errors.add_row(self.form, "", "isUrgent", self.urgent)
-        self.errors.add_row(self.form, "Delivery instructions", "deliveryInstructions",
-                            self.instructions)
+        self.errors.add_row(
+            self.form, "Delivery instructions", "deliveryInstructions", self.instructions
+        )
         self.errors.add_row(self.form, "Notes", "notes", self.notes)
         self.errors.add_row(self.form, "Dealer bill (₹)", "totalAmount", self.bill)
         self.errors.add_row(self.form, "Due date", "dueDate", self.due)
@@ -125,10 +137,12 @@ class OrderDialog(_FormDialog):
     def add_item(self, item: dict[str, Any], qty: str) -> None:
         for n, (existing, old) in enumerate(self.lines):
             if existing["_id"] == item["_id"]:
-                total = quantity_of(old) + quantity_of(qty or "0") if _number(old) and _number(
-                    qty) else None
-                self.lines[n] = (existing, f"{total.normalize():f}" if total is not None
-                                 else qty)
+                total = (
+                    quantity_of(old) + quantity_of(qty or "0")
+                    if _number(old) and _number(qty)
+                    else None
+                )
+                self.lines[n] = (existing, f"{total.normalize():f}" if total is not None else qty)
                 break
         else:
             self.lines.append((item, qty))
@@ -159,8 +173,11 @@ class OrderDialog(_FormDialog):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
-            if (watched is self.query and self.query.text().strip()
-                    and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            if (
+                watched is self.query
+                and self.query.text().strip()
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            ):
                 self.add_highlighted()
                 return True
             if watched is self.query and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
@@ -178,9 +195,14 @@ class OrderDialog(_FormDialog):
     def submit(self) -> dict[str, Any]:
         if not self.lines:
             raise ValidationError("items", "add at least one item to the order")
-        return self._create([(item["_id"], qty) for item, qty in self.lines],
-                            self.urgent.isChecked(), self.instructions.text(),
-                            self.notes.text(), self.bill.text().strip(), self.due.value())
+        return self._create(
+            [(item["_id"], qty) for item, qty in self.lines],
+            self.urgent.isChecked(),
+            self.instructions.text(),
+            self.notes.text(),
+            self.bill.text().strip(),
+            self.due.value(),
+        )
 
 
 def _number(text: str) -> bool:

@@ -39,9 +39,11 @@ class FirstRunDialog(QDialog):
         self.setMinimumWidth(560)
 
         layout = headed_layout(
-            self, "Set up your shop",
+            self,
+            "Set up your shop",
             "These details are printed on your GST invoices; you can change them later in "
-            "Settings. The phone number identifies your shop and cannot be changed.")
+            "Settings. The phone number identifies your shop and cannot be changed.",
+        )
 
         general = QLabel()
         self.errors = FormErrors(general)
@@ -64,18 +66,24 @@ class FirstRunDialog(QDialog):
 
         row = QHBoxLayout()
         self.demo_button = QPushButton("Load demo shop")
-        self.demo_button.setToolTip("A ready-made auto-spares shop with items, customers and "
-                                    "a month of bills, to try everything out.")
+        self.demo_button.setToolTip(
+            "A ready-made auto-spares shop with items, customers and "
+            "a month of bills, to try everything out."
+        )
         self.demo_button.clicked.connect(self.load_demo)
         row.addWidget(self.demo_button)
         self.register_button = QPushButton("Register with SMS code…")
-        self.register_button.setToolTip("Register the shop with a one-time code sent to the "
-                                        "shop phone (needs the SMS settings or demo mode).")
+        self.register_button.setToolTip(
+            "Register the shop with a one-time code sent to the "
+            "shop phone (needs the SMS settings or demo mode)."
+        )
         self.register_button.clicked.connect(self.register_with_otp)
         row.addWidget(self.register_button)
         self.join_button = QPushButton("Join a shop…")
-        self.join_button.setToolTip("Another counter of a shop that already syncs: find it on "
-                                    "its online database, log in with an OTP, bring its data.")
+        self.join_button.setToolTip(
+            "Another counter of a shop that already syncs: find it on "
+            "its online database, log in with an OTP, bring its data."
+        )
         self.join_button.clicked.connect(self.join_shop)
         row.addWidget(self.join_button)
         row.addStretch(1)
@@ -99,14 +107,20 @@ class FirstRunDialog(QDialog):
         state_code = self.state.currentData() or ""
         try:
             if not state_code and not self.gstin.text().strip():
-                raise ValidationError("state", "choose the state of your shop (it decides "
-                                      "CGST + SGST or IGST on your bills)")
+                raise ValidationError(
+                    "state",
+                    "choose the state of your shop (it decides CGST + SGST or IGST on your bills)",
+                )
             state_name = self.state.currentText().rsplit(" (", 1)[0] if state_code else ""
             self.shop = ShopService(self.ctx).register(
-                phone=self.phone.text(), owner_name=self.owner.text(),
-                business_name=self.business.text(), city=self.city.text(), state=state_name,
+                phone=self.phone.text(),
+                owner_name=self.owner.text(),
+                business_name=self.business.text(),
+                city=self.city.text(),
+                state=state_name,
                 gstin=self.gstin.text(),
-                settings={"stateCode": state_code} if state_code else None)
+                settings={"stateCode": state_code} if state_code else None,
+            )
         except ValidationError as exc:
             self.errors.show(exc)
             return
@@ -120,8 +134,9 @@ class FirstRunDialog(QDialog):
         from .auth import RegisterDialog
 
         otp = OtpService(self.ctx)
-        dialog = RegisterDialog(AuthService(self.ctx, otp), otp, phone=self.phone.text(),
-                                parent=self)
+        dialog = RegisterDialog(
+            AuthService(self.ctx, otp), otp, phone=self.phone.text(), parent=self
+        )
         dialog.exec()
         if dialog.shop is not None:
             self.shop = dialog.shop
@@ -139,9 +154,14 @@ class FirstRunDialog(QDialog):
 
     def load_demo(self) -> None:
         self.demo_button.setEnabled(False)
-        run_with_progress(self, "Demo shop", "Creating the demo shop (items, customers, "
-                          "a month of bills)…", lambda _progress: load_demo(self.ctx),
-                          on_done=self._demo_loaded, on_failed=self._demo_failed)
+        run_with_progress(
+            self,
+            "Demo shop",
+            "Creating the demo shop (items, customers, a month of bills)…",
+            lambda _progress: load_demo(self.ctx),
+            on_done=self._demo_loaded,
+            on_failed=self._demo_failed,
+        )
 
     def _demo_loaded(self, shop: dict[str, Any]) -> None:
         self.shop = shop

@@ -32,13 +32,24 @@ from ..widgets.fields import (
     select_gst_rate,
 )
 
-UNIT_LABELS = {"nos": "nos (numbers)", "pcs": "pcs (pieces)", "kg": "kg", "litre": "litre",
-               "meter": "meter"}
+UNIT_LABELS = {
+    "nos": "nos (numbers)",
+    "pcs": "pcs (pieces)",
+    "kg": "kg",
+    "litre": "litre",
+    "meter": "meter",
+}
 
 
 class ItemDialog(QDialog):
-    def __init__(self, parent: QWidget | None, catalog: CatalogService,
-                 item: dict[str, Any] | None = None, *, group_id: Any = None):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        catalog: CatalogService,
+        item: dict[str, Any] | None = None,
+        *,
+        group_id: Any = None,
+    ):
         super().__init__(parent)
         self.catalog = catalog
         self.item = item
@@ -83,8 +94,9 @@ class ItemDialog(QDialog):
         self.errors.add_row(form, "Description", "description", self.description)
         layout.addLayout(form)
         layout.addWidget(general)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -128,15 +140,22 @@ class ItemDialog(QDialog):
         try:
             if self.item is None:
                 self.saved = self.catalog.create_item(
-                    name=values["name"], price=values["price"], code=values["code"],
-                    stock=self.stock.text().strip() or "0", unit=values["unit"],
-                    gst_rate=values["gstRate"], hsn_code=values["hsnCode"],
-                    group_id=values["groupId"], low_stock_quantity=values["lowStockQuantity"],
-                    description=values["description"])
+                    name=values["name"],
+                    price=values["price"],
+                    code=values["code"],
+                    stock=self.stock.text().strip() or "0",
+                    unit=values["unit"],
+                    gst_rate=values["gstRate"],
+                    hsn_code=values["hsnCode"],
+                    group_id=values["groupId"],
+                    low_stock_quantity=values["lowStockQuantity"],
+                    description=values["description"],
+                )
             else:
                 self.saved = self.catalog.update_item(self.item["_id"], **values)
         except (ValidationError, MoneyError) as exc:
-            self.errors.show(exc if isinstance(exc, ValidationError)
-                             else ValidationError("price", str(exc)))
+            self.errors.show(
+                exc if isinstance(exc, ValidationError) else ValidationError("price", str(exc))
+            )
             return
         super().accept()

@@ -55,8 +55,14 @@ class JoinDialog(QDialog):
     ``timeout_ms`` bounds each wait for the remote (a short one suits tests).
     """
 
-    def __init__(self, ctx: ServiceContext, parent: QWidget | None = None, *,
-                 timeout_ms: int = DEFAULT_TIMEOUT_MS, otp: OtpService | None = None):
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        parent: QWidget | None = None,
+        *,
+        timeout_ms: int = DEFAULT_TIMEOUT_MS,
+        otp: OtpService | None = None,
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.joins = JoinService(ctx, timeout_ms=timeout_ms)
@@ -74,10 +80,12 @@ class JoinDialog(QDialog):
         self._saved_url = saved.url
 
         layout = headed_layout(
-            self, "Join a shop from another computer",
+            self,
+            "Join a shop from another computer",
             "For another counter of a shop that already syncs with its online database: this "
             "computer finds the shop there, you log in with the OTP sent to the shop phone, and "
-            "then its items, customers and bills come over.")
+            "then its items, customers and bills come over.",
+        )
 
         general = QLabel()
         self.errors = FormErrors(general)
@@ -93,7 +101,8 @@ class JoinDialog(QDialog):
         self.database_edit = QLineEdit(saved.database)
         self.database_edit.setObjectName("remoteDatabaseEdit")
         self.database_edit.setPlaceholderText(
-            "the shop's own: viveka_<phone>, or the one named in the address")
+            "the shop's own: viveka_<phone>, or the one named in the address"
+        )
         self.phone = phone_edit()
         self.phone.setObjectName("phoneEdit")
         self.errors.add_row(form, "MongoDB URL *", "remoteUrl", self.url_edit)
@@ -111,7 +120,9 @@ class JoinDialog(QDialog):
 
         self.otp_note = QLabel(
             "The OTP goes by SMS to the shop phone (demo mode cannot join a shop)."
-            if settings.mock else "The OTP goes by SMS to the shop phone.")
+            if settings.mock
+            else "The OTP goes by SMS to the shop phone."
+        )
         self.otp_note.setObjectName("hint")
         self.otp_note.setWordWrap(True)
         layout.addWidget(self.otp_note)
@@ -134,9 +145,14 @@ class JoinDialog(QDialog):
         row.addWidget(self.cancel_button)
         row.addWidget(self.join_button)
         layout.addLayout(row)
-        first_empty = next((w for w in (self.url_edit, self.phone)
-                            if not w.text() and not (w is self.url_edit and self._saved_url)),
-                           self.phone)
+        first_empty = next(
+            (
+                w
+                for w in (self.url_edit, self.phone)
+                if not w.text() and not (w is self.url_edit and self._saved_url)
+            ),
+            self.phone,
+        )
         first_empty.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # ------------------------------------------------------------------ step 1
@@ -144,8 +160,11 @@ class JoinDialog(QDialog):
         """Check the inputs here, then find the shop and bring its document (worker)."""
         try:
             target = self.joins.target(
-                self.url_edit.text(), self.database_edit.text(), self.phone.text(),
-                api_key=self.api_key.text() if self.api_key is not None else None)
+                self.url_edit.text(),
+                self.database_edit.text(),
+                self.phone.text(),
+                api_key=self.api_key.text() if self.api_key is not None else None,
+            )
         except ValidationError as exc:
             self.errors.show(exc)
             return
@@ -157,8 +176,14 @@ class JoinDialog(QDialog):
         def find(_progress: Any) -> Joining:
             return joins.find(target)
 
-        run_with_progress(self, TITLE, "Looking for the shop on the online database…", find,
-                          on_done=self._found, on_failed=self._failed)
+        run_with_progress(
+            self,
+            TITLE,
+            "Looking for the shop on the online database…",
+            find,
+            on_done=self._found,
+            on_failed=self._failed,
+        )
 
     def _found(self, joining: Joining) -> None:
         self._joining = joining
@@ -184,11 +209,16 @@ class JoinDialog(QDialog):
         joins = self.joins
 
         def pull(progress: Any) -> JoinResult:
-            return joins.finish(joining, session,
-                                progress=lambda text: progress(0, 0, text))
+            return joins.finish(joining, session, progress=lambda text: progress(0, 0, text))
 
-        run_with_progress(self, TITLE, "Bringing the shop's items, customers and bills…",
-                          pull, on_done=self._joined, on_failed=self._failed)
+        run_with_progress(
+            self,
+            TITLE,
+            "Bringing the shop's items, customers and bills…",
+            pull,
+            on_done=self._joined,
+            on_failed=self._failed,
+        )
 
     # ------------------------------------------------------------------ step 3
     def _joined(self, result: JoinResult) -> None:
@@ -197,10 +227,12 @@ class JoinDialog(QDialog):
         self._joining = None  # finished: the remote is closed
         if not result.complete:
             QMessageBox.information(
-                self, TITLE,
+                self,
+                TITLE,
                 f"You are logged in, but bringing the shop's data stopped:\n{result.error}\n\n"
                 "Viveka POS finishes it in the background once the online database can be "
-                "reached.")
+                "reached.",
+            )
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
@@ -227,8 +259,14 @@ class JoinDialog(QDialog):
         """While a step runs, nothing here can change or close the dialog (a step that
         finishes always finds the dialog it reports to)."""
         self._busy = busy
-        for widget in (self.join_button, self.cancel_button, self.url_edit,
-                       self.database_edit, self.phone, self.api_key):
+        for widget in (
+            self.join_button,
+            self.cancel_button,
+            self.url_edit,
+            self.database_edit,
+            self.phone,
+            self.api_key,
+        ):
             if widget is not None:
                 widget.setEnabled(not busy)
         self.status.setText(text)

@@ -22,8 +22,14 @@ from ..models.rows import Column, RowTableModel
 
 
 class ParkedBillsDialog(QDialog):
-    def __init__(self, parent: QWidget | None, carts: list[dict[str, Any]],
-                 discard: Callable[[Any], None], *, zone: str = "Asia/Kolkata"):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        carts: list[dict[str, Any]],
+        discard: Callable[[Any], None],
+        *,
+        zone: str = "Asia/Kolkata",
+    ):
         super().__init__(parent)
         self.setWindowTitle("Parked bills")
         self.setMinimumSize(760, 360)
@@ -31,13 +37,15 @@ class ParkedBillsDialog(QDialog):
         self._discard = discard
 
         layout = QVBoxLayout(self)
-        self.model: RowTableModel[dict[str, Any]] = RowTableModel([
-            Column("Bill", lambda c: c.get("label") or "(no name)"),
-            Column("Customer", lambda c: c.get("clientCustomerPhone") or "Walk-in"),
-            Column("Items", lambda c: str(c.get("itemCount", 0)), right=True),
-            Column("Total", lambda c: stored_money(c.get("totalAmount")), right=True),
-            Column("Last change", lambda c: moment(c.get("updatedAt"), zone)),
-        ])
+        self.model: RowTableModel[dict[str, Any]] = RowTableModel(
+            [
+                Column("Bill", lambda c: c.get("label") or "(no name)"),
+                Column("Customer", lambda c: c.get("clientCustomerPhone") or "Walk-in"),
+                Column("Items", lambda c: str(c.get("itemCount", 0)), right=True),
+                Column("Total", lambda c: stored_money(c.get("totalAmount")), right=True),
+                Column("Last change", lambda c: moment(c.get("updatedAt"), zone)),
+            ]
+        )
         self.model.set_rows(carts)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -92,8 +100,11 @@ class ParkedBillsDialog(QDialog):
         if cart is None:
             return
         answer = QMessageBox.question(
-            self, "Discard bill", f"Discard the parked bill {cart.get('label') or ''} with "
-            f"{cart.get('itemCount', 0)} item(s)? This cannot be undone.")
+            self,
+            "Discard bill",
+            f"Discard the parked bill {cart.get('label') or ''} with "
+            f"{cart.get('itemCount', 0)} item(s)? This cannot be undone.",
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return
         self._discard(cart["_id"])

@@ -30,8 +30,13 @@ from ...domain.money import MoneyError
 from ...services.formatting import money, rupees_text
 from ..widgets.fields import FormErrors, amount_edit
 
-METHOD_LABELS = {"cash": "Cash", "upi": "UPI", "card": "Card", "bank": "Bank transfer",
-                 "other": "Other"}
+METHOD_LABELS = {
+    "cash": "Cash",
+    "upi": "UPI",
+    "card": "Card",
+    "bank": "Bank transfer",
+    "other": "Other",
+}
 
 #: apply(paid_paise, method, note, print_after) -> saved invoice
 SaveFunction = Callable[[int, str, str, bool], Any]
@@ -45,8 +50,16 @@ def method_combo() -> QComboBox:
 
 
 class PaymentDialog(QDialog):
-    def __init__(self, parent: QWidget | None, total: int, save: SaveFunction, *,
-                 customer: str = "", print_by_default: bool = True, walk_in: bool = False):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        total: int,
+        save: SaveFunction,
+        *,
+        customer: str = "",
+        print_by_default: bool = True,
+        walk_in: bool = False,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Payment")
         self.setMinimumWidth(540)
@@ -82,9 +95,10 @@ class PaymentDialog(QDialog):
         self.summary.setObjectName("paymentSummary")
         layout.addWidget(self.summary)
         layout.addWidget(general)
-        hint = QLabel("Part payments are fine; enter 0 for a credit sale (credit needs a "
-                      "customer on the bill). Enter saves"
-                      + (" and prints." if print_by_default else "."))
+        hint = QLabel(
+            "Part payments are fine; enter 0 for a credit sale (credit needs a "
+            "customer on the bill). Enter saves" + (" and prints." if print_by_default else ".")
+        )
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         layout.addWidget(hint)
@@ -137,8 +151,9 @@ class PaymentDialog(QDialog):
         elif paid == 0:
             self.summary.setText(f"Credit sale — due {money(self.total)}" + self._who_owes())
         else:
-            self.summary.setText(f"Part payment — due {money(self.total - paid)}"
-                                 + self._who_owes())
+            self.summary.setText(
+                f"Part payment — due {money(self.total - paid)}" + self._who_owes()
+            )
 
     def _who_owes(self) -> str:
         return " · saving asks for the customer" if self.walk_in else ""
@@ -150,8 +165,9 @@ class PaymentDialog(QDialog):
     def submit(self, print_after: bool) -> None:
         try:
             paid, _change = self.settled()
-            self.invoice = self._save(paid, str(self.method.currentData()),
-                                      self.note.text(), print_after)
+            self.invoice = self._save(
+                paid, str(self.method.currentData()), self.note.text(), print_after
+            )
         except (ValidationError, MoneyError) as exc:
             self.errors.show(exc)
             return

@@ -23,8 +23,7 @@ from .payment import method_combo
 
 
 class RecordPaymentDialog(QDialog):
-    def __init__(self, parent: QWidget | None, payments: PaymentService,
-                 invoice: dict[str, Any]):
+    def __init__(self, parent: QWidget | None, payments: PaymentService, invoice: dict[str, Any]):
         super().__init__(parent)
         self.payments = payments
         self.invoice = invoice
@@ -36,10 +35,12 @@ class RecordPaymentDialog(QDialog):
         self.balance = total - paid
 
         layout = QVBoxLayout(self)
-        title = QLabel(f"Invoice {invoice.get('invoiceNumber', '')} of "
-                       f"{day(invoice.get('invoiceDate'))}\n"
-                       f"Total {money(total)} · paid {money(paid)} · "
-                       f"balance {money(self.balance)}")
+        title = QLabel(
+            f"Invoice {invoice.get('invoiceNumber', '')} of "
+            f"{day(invoice.get('invoiceDate'))}\n"
+            f"Total {money(total)} · paid {money(paid)} · "
+            f"balance {money(self.balance)}"
+        )
         title.setObjectName("dialogTitle")
         layout.addWidget(title)
         general = QLabel()
@@ -55,8 +56,9 @@ class RecordPaymentDialog(QDialog):
         self.errors.add_row(form, "Note", "note", self.note)
         layout.addLayout(form)
         layout.addWidget(general)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -65,8 +67,11 @@ class RecordPaymentDialog(QDialog):
     def accept(self) -> None:
         try:
             self.updated = self.payments.record(
-                self.invoice["_id"], self.amount.text().strip() or "0",
-                method=self.method.currentData(), note=self.note.text())
+                self.invoice["_id"],
+                self.amount.text().strip() or "0",
+                method=self.method.currentData(),
+                note=self.note.text(),
+            )
         except ValidationError as exc:
             self.errors.show(exc)
             return

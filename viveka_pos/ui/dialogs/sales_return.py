@@ -50,8 +50,13 @@ def _quantity_text(quantity: Decimal) -> str:
 class ReturnDialog(QDialog):
     """``saved`` is the credit note made, ``cancelled`` the invoice cancelled (or None)."""
 
-    def __init__(self, parent: QWidget | None, services: ShopServices,
-                 invoice: dict[str, Any] | None = None, number: str = ""):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        services: ShopServices,
+        invoice: dict[str, Any] | None = None,
+        number: str = "",
+    ):
         super().__init__(parent)
         self.services = services
         self.invoice: dict[str, Any] | None = None
@@ -85,8 +90,7 @@ class ReturnDialog(QDialog):
         holder = QWidget()
         holder.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
-        self.errors.add_row(top, "Invoice", ("invoiceNumber", "invoiceId", "invoiceDate"),
-                            holder)
+        self.errors.add_row(top, "Invoice", ("invoiceNumber", "invoiceId", "invoiceDate"), holder)
         layout.addLayout(top)
         self.heading = QLabel("Type the invoice number and press Enter.")
         self.heading.setObjectName("dialogTitle")
@@ -98,17 +102,20 @@ class ReturnDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed
-                                   | QAbstractItemView.EditTrigger.DoubleClicked
-                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.itemChanged.connect(lambda *_: self.update_preview())
-        layout.addWidget(self.errors.bind(("quantity", "itemCode", "invoiceLine"), self.table),
-                         1)
-        hint = QLabel("↑↓ pick a line · type the quantity · A: return everything · "
-                      "Ctrl+Enter: make the credit note · Ctrl+D: cancel the bill")
+        layout.addWidget(self.errors.bind(("quantity", "itemCode", "invoiceLine"), self.table), 1)
+        hint = QLabel(
+            "↑↓ pick a line · type the quantity · A: return everything · "
+            "Ctrl+Enter: make the credit note · Ctrl+D: cancel the bill"
+        )
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         layout.addWidget(hint)
@@ -134,27 +141,39 @@ class ReturnDialog(QDialog):
         layout.addWidget(self.general)
 
         buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("Make credit note  Ctrl+Enter",
-                                             QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_bill_button = buttons.addButton("Cancel this bill…  Ctrl+D",
-                                                    QDialogButtonBox.ButtonRole.ActionRole)
+        self.save_button = buttons.addButton(
+            "Make credit note  Ctrl+Enter", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.cancel_bill_button = buttons.addButton(
+            "Cancel this bill…  Ctrl+D", QDialogButtonBox.ButtonRole.ActionRole
+        )
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         for button in (self.save_button, self.cancel_bill_button, close):
             button.setAutoDefault(False)  # Enter loads the invoice or keeps a quantity;
-            button.setDefault(False)      # only Ctrl+Enter saves
+            button.setDefault(False)  # only Ctrl+Enter saves
         self.save_button.clicked.connect(self.accept)
         self.cancel_bill_button.clicked.connect(self.cancel_bill)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        for keys, action in (("Ctrl+Return", self.accept), ("Ctrl+Enter", self.accept),
-                             ("Ctrl+D", self.cancel_bill), ("A", self.return_all)):
+        for keys, action in (
+            ("Ctrl+Return", self.accept),
+            ("Ctrl+Enter", self.accept),
+            ("Ctrl+D", self.cancel_bill),
+            ("A", self.return_all),
+        ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(action)
         self._enable(False)
 
     def _enable(self, loaded: bool) -> None:
-        for widget in (self.table, self.refund, self.method, self.reason, self.save_button,
-                       self.cancel_bill_button):
+        for widget in (
+            self.table,
+            self.refund,
+            self.method,
+            self.reason,
+            self.save_button,
+            self.cancel_bill_button,
+        ):
             widget.setEnabled(loaded)
 
     # ------------------------------------------------------------------ loading
@@ -171,23 +190,35 @@ class ReturnDialog(QDialog):
         self.invoice, self.lines = invoice, lines
         customer = invoice.get("clientCustomerName") or "Walk-in customer"
         due = paise_of(invoice.get("totalAmount")) - paise_of(invoice.get("paidAmount"))
-        state = "CANCELLED — " + str(invoice.get("cancelReason", "")) if invoice.get(
-            "isCancelled") else (f"{money(due)} due" if due > 0 else "paid in full")
+        state = (
+            "CANCELLED — " + str(invoice.get("cancelReason", ""))
+            if invoice.get("isCancelled")
+            else (f"{money(due)} due" if due > 0 else "paid in full")
+        )
         self.heading.setText(
             f"Invoice {invoice['invoiceNumber']} of {day(invoice.get('invoiceDate'))} · "
-            f"{customer} · total {stored_money(invoice.get('totalAmount'))} · {state}")
+            f"{customer} · total {stored_money(invoice.get('totalAmount'))} · {state}"
+        )
         self.table.blockSignals(True)
         self.table.setRowCount(len(lines))
         for row, line in enumerate(lines):
-            cells = [str(line.index + 1), line.name, line.item_code, _quantity_text(line.sold),
-                     _quantity_text(line.returned), _quantity_text(line.left), ""]
+            cells = [
+                str(line.index + 1),
+                line.name,
+                line.item_code,
+                _quantity_text(line.sold),
+                _quantity_text(line.returned),
+                _quantity_text(line.left),
+                "",
+            ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column != _RETURN or line.left <= 0:
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 if column not in (1, 2):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 self.table.setItem(row, column, item)
         self.table.blockSignals(False)
         self._enable(not invoice.get("isCancelled"))
@@ -231,18 +262,22 @@ class ReturnDialog(QDialog):
             self.summary.setText("Nothing chosen to return yet.")
             return
         try:
-            preview = self.services.returns.preview(self.invoice["_id"], wanted,
-                                                    refund=self.refund.text().strip() or None)
+            preview = self.services.returns.preview(
+                self.invoice["_id"], wanted, refund=self.refund.text().strip() or None
+            )
         except ValidationError as exc:
             self.errors.show(exc)
             self.summary.setText("")
             return
         self.errors.clear()
-        parts = [f"Credit {money(preview.total)} (taxable {money(preview.taxable)} + GST "
-                 f"{money(preview.tax)})"]
+        parts = [
+            f"Credit {money(preview.total)} (taxable {money(preview.taxable)} + GST "
+            f"{money(preview.tax)})"
+        ]
         if preview.adjusted:
-            against = ", ".join(f"{number} {money(amount)}"
-                                for number, amount in preview.adjustments)
+            against = ", ".join(
+                f"{number} {money(amount)}" for number, amount in preview.adjustments
+            )
             parts.append(f"{money(preview.adjusted)} set against dues ({against})")
         if preview.refund:
             parts.append(f"{money(preview.refund)} to pay back to the customer")
@@ -257,8 +292,12 @@ class ReturnDialog(QDialog):
             self.table.setFocus()  # commit the quantity being typed first
         try:
             self.saved = self.services.returns.create(
-                self.invoice["_id"], self.wanted(), refund=self.refund.text().strip() or None,
-                method=self.method.currentData(), reason=self.reason.text())
+                self.invoice["_id"],
+                self.wanted(),
+                refund=self.refund.text().strip() or None,
+                method=self.method.currentData(),
+                reason=self.reason.text(),
+            )
         except ValidationError as exc:
             self.errors.show(exc)
             return
@@ -276,8 +315,7 @@ class ReturnDialog(QDialog):
 class CancelBillDialog(QDialog):
     """Why the bill is cancelled, and (when it was paid) the refund of all of it."""
 
-    def __init__(self, parent: QWidget | None, services: ShopServices,
-                 invoice: dict[str, Any]):
+    def __init__(self, parent: QWidget | None, services: ShopServices, invoice: dict[str, Any]):
         super().__init__(parent)
         self.services = services
         self.invoice = invoice
@@ -285,9 +323,11 @@ class CancelBillDialog(QDialog):
         self.setWindowTitle("Cancel a bill")
         self.setMinimumWidth(460)
         paid = paise_of(invoice.get("paidAmount"))
-        layout = headed_layout(self, f"Cancel invoice {invoice['invoiceNumber']}?",
-                               "Its number stays in the books, marked cancelled; the goods "
-                               "go back into stock.")
+        layout = headed_layout(
+            self,
+            f"Cancel invoice {invoice['invoiceNumber']}?",
+            "Its number stays in the books, marked cancelled; the goods go back into stock.",
+        )
         general = QLabel()
         self.errors = FormErrors(general)
         form = QFormLayout()
@@ -314,17 +354,25 @@ class CancelBillDialog(QDialog):
     def accept(self) -> None:
         try:
             self.cancelled = self.services.returns.cancel(
-                self.invoice["_id"], reason=self.reason.text(), refund=self.refund.isChecked(),
-                refund_method=self.method.currentData())
+                self.invoice["_id"],
+                reason=self.reason.text(),
+                refund=self.refund.isChecked(),
+                refund_method=self.method.currentData(),
+            )
         except ValidationError as exc:
             self.errors.show(exc)
             return
         super().accept()
 
 
-def run_return(parent: QWidget, services: ShopServices, *,
-               invoice: dict[str, Any] | None = None, number: str = "",
-               on_message: Any = None) -> str:
+def run_return(
+    parent: QWidget,
+    services: ShopServices,
+    *,
+    invoice: dict[str, Any] | None = None,
+    number: str = "",
+    on_message: Any = None,
+) -> str:
     """Open the dialog; print the credit note when asked. Returns what happened, in a line."""
     from ..print_jobs import print_credit_note
 
@@ -339,6 +387,8 @@ def run_return(parent: QWidget, services: ShopServices, *,
     if dialog.print_after.isChecked():
         print_credit_note(parent, services, note, on_finished=on_message)
     refund = paise_of(note.get("refundAmount"))
-    return (f"Credit note {note['creditNoteNumber']} for {stored_money(note['totalAmount'])}"
-            + (f"; pay back {money(refund)} by {note.get('refundMethod')}" if refund else "")
-            + ".")
+    return (
+        f"Credit note {note['creditNoteNumber']} for {stored_money(note['totalAmount'])}"
+        + (f"; pay back {money(refund)} by {note.get('refundMethod')}" if refund else "")
+        + "."
+    )

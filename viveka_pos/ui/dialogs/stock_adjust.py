@@ -45,8 +45,9 @@ class StockDialog(QDialog):
         unit = item.get("unit", "nos")
 
         layout = QVBoxLayout(self)
-        title = QLabel(f"{item.get('name', '')}\nIn stock now: "
-                       f"{quantity_with_unit(item.get('stock'), unit)}")
+        title = QLabel(
+            f"{item.get('name', '')}\nIn stock now: {quantity_with_unit(item.get('stock'), unit)}"
+        )
         title.setObjectName("dialogTitle")
         layout.addWidget(title)
 
@@ -76,8 +77,9 @@ class StockDialog(QDialog):
         self.errors.add_row(form, "Note", "note", self.note)
         layout.addLayout(form)
         layout.addWidget(general)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -92,13 +94,18 @@ class StockDialog(QDialog):
         try:
             if self.set_mode.isChecked():
                 if text.startswith(("+", "-")):
-                    raise ValidationError("stock", "the counted stock cannot have a sign; "
-                                          "choose “Add or remove” to change it by an amount")
-                self.saved = self.catalog.adjust_stock(self.item["_id"], new_stock=text,
-                                                       reason=reason, note=self.note.text())
+                    raise ValidationError(
+                        "stock",
+                        "the counted stock cannot have a sign; "
+                        "choose “Add or remove” to change it by an amount",
+                    )
+                self.saved = self.catalog.adjust_stock(
+                    self.item["_id"], new_stock=text, reason=reason, note=self.note.text()
+                )
             else:
-                self.saved = self.catalog.adjust_stock(self.item["_id"], delta=text,
-                                                       reason=reason, note=self.note.text())
+                self.saved = self.catalog.adjust_stock(
+                    self.item["_id"], delta=text, reason=reason, note=self.note.text()
+                )
         except ValidationError as exc:
             self.errors.show(exc)
             return

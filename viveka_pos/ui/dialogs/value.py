@@ -25,9 +25,18 @@ from ..widgets.fields import FormErrors
 
 
 class ValueDialog(QDialog):
-    def __init__(self, parent: QWidget | None, title: str, prompt: str, edit: QLineEdit,
-                 apply: Callable[[str], Any], *, fields: Iterable[str] = (),
-                 text: str = "", note: str = ""):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        prompt: str,
+        edit: QLineEdit,
+        apply: Callable[[str], Any],
+        *,
+        fields: Iterable[str] = (),
+        text: str = "",
+        note: str = "",
+    ):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(380)
@@ -48,8 +57,9 @@ class ValueDialog(QDialog):
         self.errors.add_row(form, prompt, tuple(fields), edit)
         layout.addLayout(form)
         layout.addWidget(general)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

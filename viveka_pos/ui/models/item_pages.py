@@ -24,8 +24,13 @@ Item = dict[str, Any]
 
 
 class ItemPageModel(QAbstractTableModel):
-    def __init__(self, listing: ItemListing, columns: Sequence[Column[Item]],
-                 style: Callable[[Item], RowStyle | None] | None = None, parent: Any = None):
+    def __init__(
+        self,
+        listing: ItemListing,
+        columns: Sequence[Column[Item]],
+        style: Callable[[Item], RowStyle | None] | None = None,
+        parent: Any = None,
+    ):
         super().__init__(parent)
         self.listing = listing
         self.columns = list(columns)
@@ -83,8 +88,16 @@ class ItemPageModel(QAbstractTableModel):
             return
         descending = order == Qt.SortOrder.DescendingOrder
         view = self.view
-        self.set_view(ItemView(view.text, view.group, view.low_only, view.include_inactive,
-                               SORT_COLUMNS[column], descending))
+        self.set_view(
+            ItemView(
+                view.text,
+                view.group,
+                view.low_only,
+                view.include_inactive,
+                SORT_COLUMNS[column],
+                descending,
+            )
+        )
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self.counts.shown
@@ -92,8 +105,9 @@ class ItemPageModel(QAbstractTableModel):
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         return self._look.headerData(section, orientation, role)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

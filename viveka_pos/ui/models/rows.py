@@ -46,9 +46,12 @@ class RowStyle:
 
 
 class RowTableModel(QAbstractTableModel, Generic[Row]):
-    def __init__(self, columns: Sequence[Column[Row]],
-                 style: Callable[[Row], RowStyle | None] | None = None,
-                 parent: Any = None):
+    def __init__(
+        self,
+        columns: Sequence[Column[Row]],
+        style: Callable[[Row], RowStyle | None] | None = None,
+        parent: Any = None,
+    ):
         super().__init__(parent)
         self.columns = list(columns)
         self._style = style
@@ -65,8 +68,11 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         self.beginResetModel()
         self._all = list(rows)
         searchable = [c for c in self.columns if c.searchable]
-        self._haystack = [" ".join(c.text(r) for c in searchable).casefold()
-                          for r in self._all] if searchable else []
+        self._haystack = (
+            [" ".join(c.text(r) for c in searchable).casefold() for r in self._all]
+            if searchable
+            else []
+        )
         self._rows = self._visible()
         self._sort_rows()
         self.endResetModel()
@@ -82,7 +88,8 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         self._all[position:position] = rows
         if searchable:
             self._haystack[position:position] = [
-                " ".join(c.text(r) for c in searchable).casefold() for r in rows]
+                " ".join(c.text(r) for c in searchable).casefold() for r in rows
+            ]
         self.endInsertRows()
 
     def rows(self) -> list[Row]:
@@ -146,8 +153,9 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
             spec = self.columns[section]
             if role == Qt.ItemDataRole.DisplayRole:
@@ -175,9 +183,11 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
             return spec.sort_key(row) if spec.sort_key else spec.text(row)
         if role == Qt.ItemDataRole.ToolTipRole and spec.tooltip is not None:
             return spec.tooltip(row)
-        if self._style is not None and role in (Qt.ItemDataRole.BackgroundRole,
-                                                 Qt.ItemDataRole.ForegroundRole,
-                                                 Qt.ItemDataRole.FontRole):
+        if self._style is not None and role in (
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.FontRole,
+        ):
             return self._styled(row, role)
         return None
 

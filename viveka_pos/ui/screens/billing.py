@@ -62,9 +62,17 @@ RESULT_LIMIT = 40
 CartRow = tuple[dict[str, Any], LineTotals]
 
 HINTS = (
-    ("F2", "Customer"), ("F4", "Qty"), ("F6", "Line disc."), ("F7", "Bill disc."),
-    ("F8", "Park"), ("F9", "Resume"), ("F10", "Pay"), ("F12", "Save & print"),
-    ("Ctrl+S", "Save"), ("Del", "Remove"), ("+/−", "Qty ±1"),
+    ("F2", "Customer"),
+    ("F4", "Qty"),
+    ("F6", "Line disc."),
+    ("F7", "Bill disc."),
+    ("F8", "Park"),
+    ("F9", "Resume"),
+    ("F10", "Pay"),
+    ("F12", "Save & print"),
+    ("Ctrl+S", "Save"),
+    ("Del", "Remove"),
+    ("+/−", "Qty ±1"),
 )
 
 
@@ -148,13 +156,15 @@ class BillingScreen(QWidget):
         top.addWidget(self.bill_label)
         left.addLayout(top)
 
-        self.results_model: RowTableModel[dict[str, Any]] = RowTableModel([
-            Column("Item", lambda d: d.get("name", "")),
-            Column("Code", lambda d: d.get("code", "")),
-            Column("Price", lambda d: stored_money(d.get("price")), right=True),
-            Column("GST", lambda d: f"{d.get('gstRate', 0)}%", right=True),
-            Column("Stock", lambda d: quantity(d.get("stock")), right=True),
-        ])
+        self.results_model: RowTableModel[dict[str, Any]] = RowTableModel(
+            [
+                Column("Item", lambda d: d.get("name", "")),
+                Column("Code", lambda d: d.get("code", "")),
+                Column("Price", lambda d: stored_money(d.get("price")), right=True),
+                Column("GST", lambda d: f"{d.get('gstRate', 0)}%", right=True),
+                Column("Stock", lambda d: quantity(d.get("stock")), right=True),
+            ]
+        )
         self.results = _table(QTableView())
         self.results.setObjectName("searchResults")
         self.results.setModel(self.results_model)
@@ -167,16 +177,19 @@ class BillingScreen(QWidget):
         left.addWidget(self.results)
         left.addWidget(self.results_hint)
 
-        self.cart_model: RowTableModel[CartRow] = RowTableModel([
-            Column("#", lambda r: str(r[0].get("position", "")), right=True),
-            Column("Item", lambda r: r[0].get("itemNameSnapshot", "")),
-            Column("Qty", lambda r: _quantity_text(r), right=True),
-            Column("Price", lambda r: money(r[1].unit_price), right=True),
-            Column("Discount", lambda r: money(r[1].discount) if r[1].discount else "",
-                   right=True),
-            Column("GST", lambda r: f"{r[1].gst_rate}%", right=True),
-            Column("Amount", lambda r: money(r[1].line_total), right=True),
-        ])
+        self.cart_model: RowTableModel[CartRow] = RowTableModel(
+            [
+                Column("#", lambda r: str(r[0].get("position", "")), right=True),
+                Column("Item", lambda r: r[0].get("itemNameSnapshot", "")),
+                Column("Qty", lambda r: _quantity_text(r), right=True),
+                Column("Price", lambda r: money(r[1].unit_price), right=True),
+                Column(
+                    "Discount", lambda r: money(r[1].discount) if r[1].discount else "", right=True
+                ),
+                Column("GST", lambda r: f"{r[1].gst_rate}%", right=True),
+                Column("Amount", lambda r: money(r[1].line_total), right=True),
+            ]
+        )
         self.cart_table = _table(CartTable())
         self.cart_table.setObjectName("cartTable")
         self.cart_table.setModel(self.cart_model)
@@ -323,15 +336,18 @@ class BillingScreen(QWidget):
     def _search_changed(self, text: str) -> None:
         if text.strip() and not self.index_ready:
             self.results_model.set_rows([])
-            self.results_hint.setText("Getting the item list ready… the matches follow in a "
-                                      "moment.")
+            self.results_hint.setText(
+                "Getting the item list ready… the matches follow in a moment."
+            )
             return
         rows = self.services.search.search(text, RESULT_LIMIT) if text.strip() else []
         self.results_model.set_rows(rows)
         if rows:
             self.results.selectRow(0)
-            self.results_hint.setText(f"{len(rows)}{'+' if len(rows) == RESULT_LIMIT else ''} "
-                                      "match(es) — Enter adds the highlighted item")
+            self.results_hint.setText(
+                f"{len(rows)}{'+' if len(rows) == RESULT_LIMIT else ''} "
+                "match(es) — Enter adds the highlighted item"
+            )
         elif text.strip():
             self.results_hint.setText(f"No item matches “{text.strip()}”.")
         else:
@@ -345,8 +361,9 @@ class BillingScreen(QWidget):
         if not self.search.text().strip():
             return
         if not self.index_ready:
-            self.say("The item list is still being prepared; press Enter again in a moment.",
-                     "error")
+            self.say(
+                "The item list is still being prepared; press Enter again in a moment.", "error"
+            )
             return
         item = self.highlighted_item()
         if item is None:
@@ -424,8 +441,9 @@ class BillingScreen(QWidget):
         return False
 
     # ------------------------------------------------------------- cart view
-    def _show_view(self, view: CartView | None, *, select_item: Any = None,
-                   select_row: int | None = None) -> None:
+    def _show_view(
+        self, view: CartView | None, *, select_item: Any = None, select_row: int | None = None
+    ) -> None:
         self.view = view
         previous = self.cart_table.currentIndex().row()
         rows: list[CartRow] = list(zip(view.lines, view.totals.lines, strict=True)) if view else []
@@ -440,12 +458,12 @@ class BillingScreen(QWidget):
             target = max(0, min(len(rows) - 1, target if target is not None else 0))
             self.cart_table.selectRow(target)
             self.cart_table.scrollTo(self.cart_model.index(target, 0))
-        self.totals.show_totals(view.totals if view else None,
-                                supply_text=self._supply_text(view))
+        self.totals.show_totals(view.totals if view else None, supply_text=self._supply_text(view))
         self._show_customer(view.customer if view else None)
         label = (view.cart.get("label") if view else "") or ""
-        self.bill_label.setText(f"Bill: {label}" if label else
-                                ("New bill" if not rows else "Bill in progress"))
+        self.bill_label.setText(
+            f"Bill: {label}" if label else ("New bill" if not rows else "Bill in progress")
+        )
 
     def _supply_text(self, view: CartView | None) -> str:
         if view is None or view.totals.supply_type == "intra":
@@ -473,8 +491,9 @@ class BillingScreen(QWidget):
         """After data changed elsewhere: matches (stock, prices) and this bill's totals."""
         if changed is None or "items" in changed:
             self._search_changed(self.search.text())
-        if self.cart_id is not None and (changed is None or changed & {"clients",
-                                                                       "clientCustomers"}):
+        if self.cart_id is not None and (
+            changed is None or changed & {"clients", "clientCustomers"}
+        ):
             view = self._attempt(lambda: self.services.carts.view(self.cart_id))
             if view is not None:
                 self._show_view(view)
@@ -482,25 +501,32 @@ class BillingScreen(QWidget):
             self._update_parked_hint()
 
     def _parked_carts(self) -> list[dict[str, Any]]:
-        return [c for c in self.services.carts.open_carts() if c["_id"] != self.cart_id
-                and c.get("itemCount")]
+        return [
+            c
+            for c in self.services.carts.open_carts()
+            if c["_id"] != self.cart_id and c.get("itemCount")
+        ]
 
     def _say_parked_at_start(self) -> None:
         parked = self._parked_carts()
         if parked:
             names = ", ".join(c.get("label") or "no name" for c in parked[:3])
             more = f" and {len(parked) - 3} more" if len(parked) > 3 else ""
-            self.say(f"{len(parked)} parked bill(s) waiting ({names}{more}) — F9 resumes "
-                     "one.", "warning")
+            self.say(
+                f"{len(parked)} parked bill(s) waiting ({names}{more}) — F9 resumes one.", "warning"
+            )
 
     def park_notice(self, view: CartView) -> tuple[QMessageBox, QPushButton]:
         """The question at closing with a bill in progress, and its "Park and close"."""
         count = len(view.lines)
-        box = QMessageBox(QMessageBox.Icon.Information, "Bill in progress",
-                          f"The bill in progress ({count} line{'s' if count > 1 else ''}, "
-                          f"{money(view.totals.total_amount)}) will be kept as a parked bill "
-                          "for 24 hours. F9 brings it back after the next start.",
-                          parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Bill in progress",
+            f"The bill in progress ({count} line{'s' if count > 1 else ''}, "
+            f"{money(view.totals.total_amount)}) will be kept as a parked bill "
+            "for 24 hours. F9 brings it back after the next start.",
+            parent=self,
+        )
         box.setObjectName("parkOnClose")
         keep = box.addButton("Park and close", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Go back to the bill", QMessageBox.ButtonRole.RejectRole)
@@ -522,8 +548,9 @@ class BillingScreen(QWidget):
         if not view.cart.get("label"):
             zone = self.services.scope.settings().get("timeZone") or "Asia/Kolkata"
             at = self.services.scope.now().replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
-            self._attempt(lambda: self.services.carts.set_label(
-                view.cart_id, f"Left open {at:%d %b %H:%M}"))
+            self._attempt(
+                lambda: self.services.carts.set_label(view.cart_id, f"Left open {at:%d %b %H:%M}")
+            )
         return True
 
     def _update_parked_hint(self) -> None:
@@ -536,15 +563,19 @@ class BillingScreen(QWidget):
         if row is None:
             return
         index = self.cart_table.currentIndex().row()
-        view = self._attempt(lambda: self.services.carts.change_quantity(
-            self.cart_id, row[0]["_id"], step))
+        view = self._attempt(
+            lambda: self.services.carts.change_quantity(self.cart_id, row[0]["_id"], step)
+        )
         if view is not None:
             self._show_view(view, select_row=index)
             self._say_quantity(view, index, row)
 
     def _say_quantity(self, view: CartView, index: int, row: CartRow) -> None:
-        self._say_change(view, f"{row[0]['itemNameSnapshot']}: quantity "
-                               f"{_quantity_text(self.cart_model.row_at(index) or row)}")
+        self._say_change(
+            view,
+            f"{row[0]['itemNameSnapshot']}: quantity "
+            f"{_quantity_text(self.cart_model.row_at(index) or row)}",
+        )
 
     def ask_quantity(self) -> None:
         row = self._selected_line()
@@ -553,10 +584,14 @@ class BillingScreen(QWidget):
         index = self.cart_table.currentIndex().row()
         line = row[0]
         dialog = ValueDialog(
-            self, "Quantity", f"{line['itemNameSnapshot']} ({line.get('unit', 'nos')})",
+            self,
+            "Quantity",
+            f"{line['itemNameSnapshot']} ({line.get('unit', 'nos')})",
             quantity_edit(),
             lambda text: self.services.carts.set_quantity(self.cart_id, line["_id"], text),
-            fields=("quantity",), text=quantity(line["quantity"]))
+            fields=("quantity",),
+            text=quantity(line["quantity"]),
+        )
         if dialog.exec() and dialog.result_value is not None:
             self._show_view(dialog.result_value, select_row=index)
             self._say_quantity(dialog.result_value, index, row)
@@ -567,8 +602,7 @@ class BillingScreen(QWidget):
         if row is None:
             return
         index = self.cart_table.currentIndex().row()
-        view = self._attempt(lambda: self.services.carts.remove_line(self.cart_id,
-                                                                      row[0]["_id"]))
+        view = self._attempt(lambda: self.services.carts.remove_line(self.cart_id, row[0]["_id"]))
         if view is not None:
             self._show_view(view, select_row=max(0, index - 1) if index else 0)
             self.say(f"Removed {row[0]['itemNameSnapshot']}")
@@ -583,40 +617,54 @@ class BillingScreen(QWidget):
 
         def apply(text: str) -> CartView:
             return self.services.carts.set_line_discount(
-                self.cart_id, line["_id"], _discount_amount(text, gross))
+                self.cart_id, line["_id"], _discount_amount(text, gross)
+            )
 
         dialog = ValueDialog(
-            self, "Line discount", f"Discount on {line['itemNameSnapshot']}",
-            amount_edit(percent=True), apply, fields=("discount",),
+            self,
+            "Line discount",
+            f"Discount on {line['itemNameSnapshot']}",
+            amount_edit(percent=True),
+            apply,
+            fields=("discount",),
             text=rupees_text(paise_of(line.get("lineDiscount", 0))),
-            note=f"Line amount {money(gross)}. Type an amount in ₹ or a percentage such as "
-                 "10%.")
+            note=f"Line amount {money(gross)}. Type an amount in ₹ or a percentage such as 10%.",
+        )
         if dialog.exec() and dialog.result_value is not None:
             self._show_view(dialog.result_value, select_row=index)
             shown = self.cart_model.row_at(index)
             discount = paise_of(shown[0].get("lineDiscount", 0)) if shown else 0
-            self.say(f"{line['itemNameSnapshot']}: discount {money(discount)}"
-                     if discount else f"{line['itemNameSnapshot']}: no discount")
+            self.say(
+                f"{line['itemNameSnapshot']}: discount {money(discount)}"
+                if discount
+                else f"{line['itemNameSnapshot']}: no discount"
+            )
         self.focus_search()
 
     def ask_bill_discount(self) -> None:
         if self.view is None or self.view.is_empty:
             self.say("Add items before giving a bill discount.", "error")
             return
-        base = sum(round_half_up(quantity_of(line["quantity"])
-                                 * paise_of(line["unitPriceSnapshot"]))
-                   - paise_of(line.get("lineDiscount", 0)) for line in self.view.lines)
+        base = sum(
+            round_half_up(quantity_of(line["quantity"]) * paise_of(line["unitPriceSnapshot"]))
+            - paise_of(line.get("lineDiscount", 0))
+            for line in self.view.lines
+        )
 
         def apply(text: str) -> CartView:
-            return self.services.carts.set_bill_discount(self.cart_id,
-                                                         _discount_amount(text, base))
+            return self.services.carts.set_bill_discount(self.cart_id, _discount_amount(text, base))
 
         dialog = ValueDialog(
-            self, "Bill discount", "Discount on the whole bill", amount_edit(percent=True),
-            apply, fields=("discount",),
+            self,
+            "Bill discount",
+            "Discount on the whole bill",
+            amount_edit(percent=True),
+            apply,
+            fields=("discount",),
             text=rupees_text(paise_of(self.view.cart.get("billDiscount", 0))),
             note=f"Bill amount before tax {money(base)}. Type an amount in ₹ or a percentage "
-                 "such as 5%.")
+            "such as 5%.",
+        )
         if dialog.exec() and dialog.result_value is not None:
             self._show_view(dialog.result_value)
             discount = paise_of(dialog.result_value.cart.get("billDiscount", 0))
@@ -629,8 +677,7 @@ class BillingScreen(QWidget):
         dialog = CustomerLookupDialog(self, self.services.customers, current=current)
         if dialog.exec():
             if dialog.walk_in:
-                view = self._attempt(lambda: self.services.carts.set_customer(self.cart_id,
-                                                                              None))
+                view = self._attempt(lambda: self.services.carts.set_customer(self.cart_id, None))
                 if view is not None:
                     self._show_view(view)
                     self.say("Walk-in customer")
@@ -653,22 +700,31 @@ class BillingScreen(QWidget):
         current = self.view
         suggestion = current.cart.get("label") or (current.customer or {}).get("name", "")
         dialog = ValueDialog(
-            self, "Park bill", "Name (optional)", QLineEdit(),
+            self,
+            "Park bill",
+            "Name (optional)",
+            QLineEdit(),
             lambda text: self.services.carts.set_label(current.cart_id, text),
-            fields=("label",), text=suggestion,
-            note="The bill is kept for 24 hours. F9 brings it back.")
+            fields=("label",),
+            text=suggestion,
+            note="The bill is kept for 24 hours. F9 brings it back.",
+        )
         if not dialog.exec():
             self.focus_search()
             return
         self._forget_cart()
         self._update_parked_hint()
-        self.say(f"Parked the bill{' ' + suggestion if suggestion else ''}. F9 resumes it.",
-                 "success")
+        self.say(
+            f"Parked the bill{' ' + suggestion if suggestion else ''}. F9 resumes it.", "success"
+        )
         self.focus_search()
 
     def resume(self) -> None:
-        carts = [c for c in self.services.carts.open_carts()
-                 if c["_id"] != self.cart_id and c.get("itemCount")]
+        carts = [
+            c
+            for c in self.services.carts.open_carts()
+            if c["_id"] != self.cart_id and c.get("itemCount")
+        ]
         zone = self.services.scope.settings().get("timeZone") or "Asia/Kolkata"
         dialog = ParkedBillsDialog(self, carts, self.services.carts.discard, zone=zone)
         if dialog.exec() and dialog.chosen is not None:
@@ -678,16 +734,20 @@ class BillingScreen(QWidget):
                 parked_now = self.view is not None and not self.view.is_empty
                 self.cart_id = view.cart_id
                 self._show_view(view, select_row=0)
-                self.say("Resumed the parked bill" + (" (the previous bill was parked)"
-                                                       if parked_now else ""), "success")
+                self.say(
+                    "Resumed the parked bill"
+                    + (" (the previous bill was parked)" if parked_now else ""),
+                    "success",
+                )
         self._update_parked_hint()
         self.focus_search()
 
     def discard(self) -> None:
         if self.view is None or self.view.is_empty:
             return
-        answer = QMessageBox.question(self, "Discard bill",
-                                      "Discard the bill in progress? This cannot be undone.")
+        answer = QMessageBox.question(
+            self, "Discard bill", "Discard the bill in progress? This cannot be undone."
+        )
         if answer == QMessageBox.StandardButton.Yes:
             cart_id = self.cart_id
             self._attempt(lambda: self.services.carts.discard(cart_id))
@@ -702,19 +762,29 @@ class BillingScreen(QWidget):
             return
         view = self.view
         customer = view.customer
-        who = f"{customer.get('name') or ''} {customer.get('phoneNumber', '')}".strip() \
-            if customer else "Walk-in customer"
+        who = (
+            f"{customer.get('name') or ''} {customer.get('phoneNumber', '')}".strip()
+            if customer
+            else "Walk-in customer"
+        )
 
         def save(paid: int, method: str, note: str, _print: bool) -> dict[str, Any]:
-            if paid < view.totals.total_amount and (self.view is None
-                                                    or self.view.customer is None):
+            if paid < view.totals.total_amount and (
+                self.view is None or self.view.customer is None
+            ):
                 self._customer_for_credit(dialog, view.totals.total_amount - paid)
             return self.services.invoices.generate(
-                view.cart_id, paid_amount=rupees_text(paid), method=method, payment_note=note)
+                view.cart_id, paid_amount=rupees_text(paid), method=method, payment_note=note
+            )
 
-        dialog = PaymentDialog(self, view.totals.total_amount, save, customer=who,
-                               print_by_default=print_after,
-                               walk_in=customer is None)
+        dialog = PaymentDialog(
+            self,
+            view.totals.total_amount,
+            save,
+            customer=who,
+            print_by_default=print_after,
+            walk_in=customer is None,
+        )
         if dialog.exec() and dialog.invoice is not None:
             self._saved(dialog.invoice, print_after=dialog.printed_requested)
         self.focus_search()
@@ -727,8 +797,7 @@ class BillingScreen(QWidget):
         chosen = dialog.chosen if dialog.exec() and not dialog.walk_in else None
         if chosen is None:
             raise ValidationError("paidAmount", WALK_IN_CREDIT.format(due=money(due)))
-        view = self._attempt(lambda: self.services.carts.set_customer(self.cart_id,
-                                                                      chosen["_id"]))
+        view = self._attempt(lambda: self.services.carts.set_customer(self.cart_id, chosen["_id"]))
         if view is None:
             raise ValidationError("paidAmount", WALK_IN_CREDIT.format(due=money(due)))
         self._show_view(view)
@@ -747,8 +816,12 @@ class BillingScreen(QWidget):
             self._print(invoice, prefix=text)
 
     def _print(self, invoice: dict[str, Any], *, prefix: str) -> None:
-        print_invoice(self, self.services, invoice,
-                      on_finished=lambda result: self.say(f"{prefix} · {result}", "success"))
+        print_invoice(
+            self,
+            self.services,
+            invoice,
+            on_finished=lambda result: self.say(f"{prefix} · {result}", "success"),
+        )
 
     def take_back(self) -> None:
         """Ctrl+R: goods taken back on a bill (credit note) or a bill of today cancelled;

@@ -49,8 +49,9 @@ def status(invoice: dict[str, Any]) -> str:
 def invoice_columns() -> list[Column[dict[str, Any]]]:
     return [
         Column("Invoice", lambda d: d.get("invoiceNumber", "")),
-        Column("Date", lambda d: day(d.get("invoiceDate")),
-               sort_key=lambda d: d.get("invoiceDate", "")),
+        Column(
+            "Date", lambda d: day(d.get("invoiceDate")), sort_key=lambda d: d.get("invoiceDate", "")
+        ),
         Column("Items", lambda d: str(len(d.get("products") or [])), right=True),
         Column("Total", lambda d: stored_money(d.get("totalAmount")), right=True),
         Column("Paid", lambda d: stored_money(d.get("paidAmount")), right=True),
@@ -70,47 +71,63 @@ class CustomersScreen(ListDetailScreen):
 
     def _build(self) -> None:
         self.query = self._build_list(
-            placeholder="Search by phone or name", on_search=lambda *_: self._search(),
-            add_text="Add customer", on_add=self.add_customer, width=430,
+            placeholder="Search by phone or name",
+            on_search=lambda *_: self._search(),
+            add_text="Add customer",
+            on_add=self.add_customer,
+            width=430,
             columns=[
                 Column("Name", lambda c: c.get("name") or "—"),
                 Column("Phone", lambda c: c.get("phoneNumber", "")),
-                Column("Last purchase", lambda c: moment(c.get("lastPurchaseAt"), self._zone()),
-                       sort_key=lambda c: (c.get("lastPurchaseAt") is not None,
-                                           c.get("lastPurchaseAt") or 0)),
-            ])
+                Column(
+                    "Last purchase",
+                    lambda c: moment(c.get("lastPurchaseAt"), self._zone()),
+                    sort_key=lambda c: (
+                        c.get("lastPurchaseAt") is not None,
+                        c.get("lastPurchaseAt") or 0,
+                    ),
+                ),
+            ],
+        )
         self.dues = QLabel()
         self.edit_button = QPushButton("Edit details")
         self.edit_button.clicked.connect(self.edit_customer)
-        self._build_detail(figure=self.dues, buttons=[self.edit_button],
-                           placeholder="Pick a customer on the left.")
+        self._build_detail(
+            figure=self.dues, buttons=[self.edit_button], placeholder="Pick a customer on the left."
+        )
 
-        self.pending_model: RowTableModel[dict[str, Any]] = RowTableModel(
-            invoice_columns())
+        self.pending_model: RowTableModel[dict[str, Any]] = RowTableModel(invoice_columns())
         self.pending = record_table(self.pending_model)
         self.pay_button = primary(QPushButton("Record payment…"))
         self.pay_button.clicked.connect(self.record_payment)
         self.print_pending = QPushButton("Print invoice")
-        self.print_pending.clicked.connect(lambda: self.print_selected(self.pending,
-                                                                       self.pending_model))
-        self.add_tab("Pending invoices", self.pending, None, self.print_pending,
-                     self.pay_button)
+        self.print_pending.clicked.connect(
+            lambda: self.print_selected(self.pending, self.pending_model)
+        )
+        self.add_tab("Pending invoices", self.pending, None, self.print_pending, self.pay_button)
 
         self.returned: dict[Any, int] = {}  # invoice id -> credit notes on it (paise)
         self.history_model: RowTableModel[dict[str, Any]] = RowTableModel(
-            [*invoice_columns()[:4],
-             Column("Returned", lambda d: money(self.returned[d["_id"]])
-                    if self.returned.get(d["_id"]) else "—", right=True),
-             invoice_columns()[4], Column("Status", status)],
-            style=lambda d: RowStyle(foreground="#9a3412") if balance(d) > 0 else None)
+            [
+                *invoice_columns()[:4],
+                Column(
+                    "Returned",
+                    lambda d: (
+                        money(self.returned[d["_id"]]) if self.returned.get(d["_id"]) else "—"
+                    ),
+                    right=True,
+                ),
+                invoice_columns()[4],
+                Column("Status", status),
+            ],
+            style=lambda d: RowStyle(foreground="#9a3412") if balance(d) > 0 else None,
+        )
         self.history = record_table(self.history_model)
         self.return_button = QPushButton("Return / cancel…  Ctrl+R")
         self.return_button.clicked.connect(self.take_back)
         print_history = QPushButton("Print invoice")
-        print_history.clicked.connect(lambda: self.print_selected(self.history,
-                                                                  self.history_model))
-        self.add_tab("Purchase history", self.history, None, self.return_button,
-                     print_history)
+        print_history.clicked.connect(lambda: self.print_selected(self.history, self.history_model))
+        self.add_tab("Purchase history", self.history, None, self.return_button, print_history)
         self._show_customer(None)
         shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -118,8 +135,13 @@ class CustomersScreen(ListDetailScreen):
 
     # ------------------------------------------------------------------ data
     def refresh(self, changed: set[str] | None = None) -> None:
-        if changed is not None and not changed & {"clientCustomers", "invoices", "payments",
-                                                  "clients", "creditnotes"}:
+        if changed is not None and not changed & {
+            "clientCustomers",
+            "invoices",
+            "payments",
+            "clients",
+            "creditnotes",
+        }:
             return
         self._search()
 
@@ -127,9 +149,14 @@ class CustomersScreen(ListDetailScreen):
         keep = self.current["_id"] if self.current else None
         rows = self.customers.search(self.query.text(), LIST_LIMIT)
         self.list_model.set_rows(rows)
-        self.list_hint.setText(f"{len(rows)} customer(s)" + (
-            f" — showing the first {LIST_LIMIT}; type to narrow" if len(rows) == LIST_LIMIT
-            else ""))
+        self.list_hint.setText(
+            f"{len(rows)} customer(s)"
+            + (
+                f" — showing the first {LIST_LIMIT}; type to narrow"
+                if len(rows) == LIST_LIMIT
+                else ""
+            )
+        )
         self._reselect(keep)
 
     def _selected(self) -> None:
@@ -162,11 +189,11 @@ class CustomersScreen(ListDetailScreen):
         lines.append(f"Customer since {moment(customer.get('firstSeenAt'), self._zone())}")
         self.details.setText("\n".join(lines))
         invoices = self.customers.invoices(customer["_id"])
-        pending = sorted((d for d in invoices if not d.get("isFinalized")),
-                         key=lambda d: d["generatedAt"])
+        pending = sorted(
+            (d for d in invoices if not d.get("isFinalized")), key=lambda d: d["generatedAt"]
+        )
         dues = sum(balance(d) for d in pending)
-        self.show_figure(self.dues, f"Dues\n{money(dues)}" if dues else "No dues",
-                         owing=bool(dues))
+        self.show_figure(self.dues, f"Dues\n{money(dues)}" if dues else "No dues", owing=bool(dues))
         self.pending_model.set_rows(pending)
         self.returned = self.customers.returns_by_invoice(customer["_id"])[0]
         self.history_model.set_rows(invoices)
@@ -202,10 +229,11 @@ class CustomersScreen(ListDetailScreen):
         if dialog.exec() and dialog.updated is not None:
             updated = dialog.updated
             left = balance(updated)
-            self.say(f"Invoice {updated['invoiceNumber']} is now fully paid."
-                     if updated.get("isFinalized") else
-                     f"Payment recorded; {money(left)} still due on "
-                     f"{updated['invoiceNumber']}.")
+            self.say(
+                f"Invoice {updated['invoiceNumber']} is now fully paid."
+                if updated.get("isFinalized")
+                else f"Payment recorded; {money(left)} still due on {updated['invoiceNumber']}."
+            )
             if self.current is not None:
                 self._show_customer(self.customers.get(self.current["_id"]))
 
@@ -213,11 +241,13 @@ class CustomersScreen(ListDetailScreen):
         """Return goods on (or cancel) the invoice selected in the open tab."""
         if self.current is None:
             return
-        view, model = ((self.pending, self.pending_model) if self.tabs.currentIndex() == 0
-                       else (self.history, self.history_model))
+        view, model = (
+            (self.pending, self.pending_model)
+            if self.tabs.currentIndex() == 0
+            else (self.history, self.history_model)
+        )
         invoice = model.row_at(view.currentIndex().row())
-        message = run_return(self, self.services, invoice=invoice,
-                             on_message=self.message.setText)
+        message = run_return(self, self.services, invoice=invoice, on_message=self.message.setText)
         if message:
             self.say(message)
             self._show_customer(self.customers.get(self.current["_id"]))
@@ -227,7 +257,6 @@ class CustomersScreen(ListDetailScreen):
         if invoice is None:
             return
         try:
-            print_invoice(self, self.services, invoice, ask=True,
-                          on_finished=self.message.setText)
+            print_invoice(self, self.services, invoice, ask=True, on_finished=self.message.setText)
         except ValidationError as exc:
             show_error(self, exc)

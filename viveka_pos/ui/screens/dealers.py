@@ -56,34 +56,54 @@ class DealersScreen(ListDetailScreen):
         self.show_inactive = QCheckBox("Show inactive dealers")
         self.show_inactive.toggled.connect(lambda *_: self.refresh())
         self.filter = self._build_list(
-            placeholder="Filter dealers", on_search=lambda text: self.list_model.set_filter(text),
-            add_text="Add dealer", on_add=self.add_dealer, width=380,
+            placeholder="Filter dealers",
+            on_search=lambda text: self.list_model.set_filter(text),
+            add_text="Add dealer",
+            on_add=self.add_dealer,
+            width=380,
             under_search=[self.show_inactive],
             columns=[
                 Column("Dealer", lambda d: d.get("name", ""), searchable=True),
                 Column("Phone", lambda d: d.get("phoneNumber", ""), searchable=True),
-                Column("Owed", lambda d: self._owed_text(d),
-                       sort_key=lambda d: self._owed(d), right=True),
+                Column(
+                    "Owed",
+                    lambda d: self._owed_text(d),
+                    sort_key=lambda d: self._owed(d),
+                    right=True,
+                ),
             ],
-            style=lambda d: None if d.get("isActive", True) else RowStyle(foreground="#9aa3ad"))
+            style=lambda d: None if d.get("isActive", True) else RowStyle(foreground="#9aa3ad"),
+        )
         self.owed_label = QLabel()
         self.edit_button = QPushButton("Edit")
         self.edit_button.clicked.connect(self.edit_dealer)
         self.active_button = QPushButton("Deactivate")
         self.active_button.clicked.connect(self.toggle_active)
-        self._build_detail(figure=self.owed_label,
-                           buttons=[self.edit_button, self.active_button])
+        self._build_detail(figure=self.owed_label, buttons=[self.edit_button, self.active_button])
 
-        self.orders_model: RowTableModel[dict[str, Any]] = RowTableModel([
-            Column("Order", lambda o: o.get("orderNumber", "")),
-            Column("Placed", lambda o: moment(o.get("createdAt"), self._zone()),
-                   sort_key=lambda o: o.get("createdAt")),
-            Column("Status", lambda o: STATUS_TEXT.get(o.get("status") or "pending", "")),
-            Column("Urgent", lambda o: "Urgent" if o.get("isUrgent") else ""),
-            Column("Dealer bill", lambda o: stored_money(o["totalAmount"])
-                   if o.get("totalAmount") is not None else "not yet", right=True),
-            Column("Pay by", lambda o: day(o.get("dueDate")) if o.get("dueDate") else ""),
-        ], style=_order_style)
+        self.orders_model: RowTableModel[dict[str, Any]] = RowTableModel(
+            [
+                Column("Order", lambda o: o.get("orderNumber", "")),
+                Column(
+                    "Placed",
+                    lambda o: moment(o.get("createdAt"), self._zone()),
+                    sort_key=lambda o: o.get("createdAt"),
+                ),
+                Column("Status", lambda o: STATUS_TEXT.get(o.get("status") or "pending", "")),
+                Column("Urgent", lambda o: "Urgent" if o.get("isUrgent") else ""),
+                Column(
+                    "Dealer bill",
+                    lambda o: (
+                        stored_money(o["totalAmount"])
+                        if o.get("totalAmount") is not None
+                        else "not yet"
+                    ),
+                    right=True,
+                ),
+                Column("Pay by", lambda o: day(o.get("dueDate")) if o.get("dueDate") else ""),
+            ],
+            style=_order_style,
+        )
         self.orders = record_table(self.orders_model)
         self.orders.selectionModel().currentRowChanged.connect(lambda *_: self._order_buttons())
         self.order_actions: dict[str, QPushButton] = {}
@@ -101,14 +121,19 @@ class DealersScreen(ListDetailScreen):
         new, *others = self.order_actions.values()
         self.add_tab("Orders", self.orders, new, None, *others)
 
-        self.payments_model: RowTableModel[dict[str, Any]] = RowTableModel([
-            Column("Paid on", lambda p: moment(p.get("paidAt"), self._zone()),
-                   sort_key=lambda p: p.get("paidAt")),
-            Column("Amount", lambda p: stored_money(p.get("amount")), right=True),
-            Column("Method", lambda p: str(p.get("method", "")).upper()),
-            Column("Order", lambda p: self._order_number(p.get("orderId"))),
-            Column("Note", lambda p: p.get("note", "")),
-        ])
+        self.payments_model: RowTableModel[dict[str, Any]] = RowTableModel(
+            [
+                Column(
+                    "Paid on",
+                    lambda p: moment(p.get("paidAt"), self._zone()),
+                    sort_key=lambda p: p.get("paidAt"),
+                ),
+                Column("Amount", lambda p: stored_money(p.get("amount")), right=True),
+                Column("Method", lambda p: str(p.get("method", "")).upper()),
+                Column("Order", lambda p: self._order_number(p.get("orderId"))),
+                Column("Note", lambda p: p.get("note", "")),
+            ]
+        )
         self.payments = record_table(self.payments_model, 4)
         self.pay_button = primary(QPushButton("Record payment…"))
         self.pay_button.clicked.connect(self.pay)
@@ -132,8 +157,13 @@ class DealersScreen(ListDetailScreen):
         return found.get("orderNumber", "") if found else ""
 
     def refresh(self, changed: set[str] | None = None) -> None:
-        if changed is not None and not changed & {"dealers", "dealerorders", "dealerpayments",
-                                                  "dealerorderitems", "clients"}:
+        if changed is not None and not changed & {
+            "dealers",
+            "dealerorders",
+            "dealerpayments",
+            "dealerorderitems",
+            "clients",
+        }:
             return
         keep = self.current["_id"] if self.current else None
         include_inactive = self.show_inactive.isChecked()
@@ -151,32 +181,45 @@ class DealersScreen(ListDetailScreen):
         for widget in (self.edit_button, self.active_button, self.tabs):
             widget.setEnabled(dealer is not None)
         if dealer is None:
-            self.details.setText("Add your suppliers here to order from them and keep track "
-                                 "of what you owe.")
+            self.details.setText(
+                "Add your suppliers here to order from them and keep track of what you owe."
+            )
             self.owed_label.setText("")
             self.orders_model.set_rows([])
             self.payments_model.set_rows([])
             return
         lines = [dealer.get("name", "")]
-        for label, key in (("Contact", "contactPerson"), ("Phone", "phoneNumber"),
-                           ("Email", "email"), ("Address", "address")):
+        for label, key in (
+            ("Contact", "contactPerson"),
+            ("Phone", "phoneNumber"),
+            ("Email", "email"),
+            ("Address", "address"),
+        ):
             if dealer.get(key):
                 lines.append(f"{label}: {dealer[key]}")
         dues = self.dues.get(dealer["_id"])
         if dues is not None:
-            lines.append(f"Billed {money(dues.billed)} · paid {money(dues.paid)} · "
-                         f"{dues.pending_orders} pending order(s)"
-                         + (f" · {dues.unbilled_orders} delivered without a bill"
-                            if dues.unbilled_orders else ""))
+            lines.append(
+                f"Billed {money(dues.billed)} · paid {money(dues.paid)} · "
+                f"{dues.pending_orders} pending order(s)"
+                + (
+                    f" · {dues.unbilled_orders} delivered without a bill"
+                    if dues.unbilled_orders
+                    else ""
+                )
+            )
         if not dealer.get("isActive", True):
             lines.append("Inactive")
         self.details.setText("\n".join(lines))
         balance = dues.balance if dues is not None else 0
-        self.show_figure(self.owed_label, f"Owed\n{money(balance)}" if balance > 0 else
-                         (f"Advance\n{money(-balance)}" if balance < 0 else "Nothing owed"),
-                         owing=balance > 0)
-        self.active_button.setText("Deactivate" if dealer.get("isActive", True)
-                                   else "Reactivate")
+        self.show_figure(
+            self.owed_label,
+            f"Owed\n{money(balance)}"
+            if balance > 0
+            else (f"Advance\n{money(-balance)}" if balance < 0 else "Nothing owed"),
+            owing=balance > 0,
+        )
+        self.active_button.setText("Deactivate" if dealer.get("isActive", True) else "Reactivate")
         orders = self.dealers.orders(dealer["_id"])
         self.orders_model.set_rows(orders)
         if orders:
@@ -200,8 +243,9 @@ class DealersScreen(ListDetailScreen):
     def _order_buttons(self) -> None:
         order = self.selected_order()
         status = (order or {}).get("status") or "pending"
-        self.order_actions["new"].setEnabled(self.current is not None
-                                             and self.current.get("isActive", True))
+        self.order_actions["new"].setEnabled(
+            self.current is not None and self.current.get("isActive", True)
+        )
         self.order_actions["deliver"].setEnabled(order is not None and status == "pending")
         self.order_actions["cancel"].setEnabled(order is not None and status == "pending")
         self.order_actions["bill"].setEnabled(order is not None and status != "cancelled")
@@ -226,8 +270,9 @@ class DealersScreen(ListDetailScreen):
         if self.current is None:
             return
         dealer_id = self.current["_id"]
-        dialog = DealerDialog(self, lambda **fields: self.dealers.update(dealer_id, **fields),
-                              self.current)
+        dialog = DealerDialog(
+            self, lambda **fields: self.dealers.update(dealer_id, **fields), self.current
+        )
         if dialog.exec() and dialog.result_doc is not None:
             self._after(f"Saved {dialog.result_doc['name']}.")
 
@@ -250,14 +295,27 @@ class DealersScreen(ListDetailScreen):
             return
         dealer = self.current
 
-        def create(items: list[tuple[Any, str]], urgent: bool, instructions: str, notes: str,
-                   bill: str, due: str) -> dict[str, Any]:
+        def create(
+            items: list[tuple[Any, str]],
+            urgent: bool,
+            instructions: str,
+            notes: str,
+            bill: str,
+            due: str,
+        ) -> dict[str, Any]:
             return self.dealers.create_order(
-                dealer["_id"], items, is_urgent=urgent, delivery_instructions=instructions,
-                notes=notes, total_amount=bill or None, due_date=due or None)
+                dealer["_id"],
+                items,
+                is_urgent=urgent,
+                delivery_instructions=instructions,
+                notes=notes,
+                total_amount=bill or None,
+                due_date=due or None,
+            )
 
-        dialog = OrderDialog(self, dealer, self.services.search,
-                             self.services.catalog.low_stock(), create)
+        dialog = OrderDialog(
+            self, dealer, self.services.search, self.services.catalog.low_stock(), create
+        )
         if dialog.exec() and dialog.result_doc is not None:
             order = dialog.result_doc
             self._after(f"Order {order['orderNumber']} placed.", order["_id"])
@@ -267,18 +325,23 @@ class DealersScreen(ListDetailScreen):
         if order is None:
             return
         lines = self.dealers.order_lines(order["_id"])
-        dialog = DeliveryDialog(self, order, lines, lambda who, note: self.dealers.mark_delivered(
-            order["_id"], received_by=who, note=note))
+        dialog = DeliveryDialog(
+            self,
+            order,
+            lines,
+            lambda who, note: self.dealers.mark_delivered(order["_id"], received_by=who, note=note),
+        )
         if dialog.exec() and dialog.result_doc is not None:
-            self._after(f"Order {order['orderNumber']} received: stock updated for "
-                        f"{len(lines)} item(s).", order["_id"])
+            self._after(
+                f"Order {order['orderNumber']} received: stock updated for {len(lines)} item(s).",
+                order["_id"],
+            )
 
     def cancel_order(self) -> None:
         order = self.selected_order()
         if order is None:
             return
-        answer = QMessageBox.question(self, "Cancel order",
-                                      f"Cancel order {order['orderNumber']}?")
+        answer = QMessageBox.question(self, "Cancel order", f"Cancel order {order['orderNumber']}?")
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
@@ -292,11 +355,15 @@ class DealersScreen(ListDetailScreen):
         order = self.selected_order()
         if order is None:
             return
-        dialog = OrderBillDialog(self, order, lambda amount, due: self.dealers.set_order_bill(
-            order["_id"], amount, due))
+        dialog = OrderBillDialog(
+            self, order, lambda amount, due: self.dealers.set_order_bill(order["_id"], amount, due)
+        )
         if dialog.exec() and dialog.result_doc is not None:
-            self._after(f"Dealer bill of {stored_money(dialog.result_doc['totalAmount'])} "
-                        f"recorded on {order['orderNumber']}.", order["_id"])
+            self._after(
+                f"Dealer bill of {stored_money(dialog.result_doc['totalAmount'])} "
+                f"recorded on {order['orderNumber']}.",
+                order["_id"],
+            )
 
     def print_order(self) -> None:
         order = self.selected_order()
@@ -311,9 +378,14 @@ class DealersScreen(ListDetailScreen):
             return render_dealer_order(detail.order, detail.lines, detail.dealer, shop)
 
         def done(pdf: bytes) -> None:
-            result = send_to_printer(self, self.services, pdf, paper="a4", ask=True,
-                                     suggested_name=f"{order['orderNumber'].replace('/', '-')}"
-                                                    ".pdf")
+            result = send_to_printer(
+                self,
+                self.services,
+                pdf,
+                paper="a4",
+                ask=True,
+                suggested_name=f"{order['orderNumber'].replace('/', '-')}.pdf",
+            )
             self.say(result)
 
         start_job(render, on_done=done, on_failed=lambda exc: show_error(self, exc, "Print"))
@@ -326,14 +398,15 @@ class DealersScreen(ListDetailScreen):
         dues = self.dues.get(dealer["_id"])
 
         def save(amount: str, method: str, note: str, order_id: Any) -> dict[str, Any]:
-            return self.dealers.pay_dealer(dealer["_id"], amount, method=method, note=note,
-                                           order=order_id)
+            return self.dealers.pay_dealer(
+                dealer["_id"], amount, method=method, note=note, order=order_id
+            )
 
-        dialog = DealerPaymentDialog(self, dealer, dues.due if dues else 0,
-                                     self.orders_model.all_rows(), save)
+        dialog = DealerPaymentDialog(
+            self, dealer, dues.due if dues else 0, self.orders_model.all_rows(), save
+        )
         if dialog.exec() and dialog.result_doc is not None:
-            self._after(f"Paid {stored_money(dialog.result_doc['amount'])} to "
-                        f"{dealer['name']}.")
+            self._after(f"Paid {stored_money(dialog.result_doc['amount'])} to {dealer['name']}.")
             self.tabs.setCurrentIndex(1)
 
 
@@ -346,4 +419,3 @@ def _order_style(order: dict[str, Any]) -> RowStyle | None:
     if status == "delivered" and order.get("totalAmount") is None:
         return RowStyle(background="#fff1cc")
     return None
-

@@ -35,8 +35,11 @@ from ..workers import run_with_progress
 def last_month(today: date) -> date:
     """The first day of the month before ``today``'s: the return usually filed."""
     first = today.replace(day=1)
-    return (first.replace(year=first.year - 1, month=12) if first.month == 1
-            else first.replace(month=first.month - 1))
+    return (
+        first.replace(year=first.year - 1, month=12)
+        if first.month == 1
+        else first.replace(month=first.month - 1)
+    )
 
 
 class Gstr1View(QWidget):
@@ -93,9 +96,14 @@ class Gstr1View(QWidget):
         month, gstr1 = self.month_text(), self.services.gstr1
         self.show_button.setEnabled(False)
         self.summary.setText("Working…")
-        self.job = run_with_progress(self, "GSTR-1", "Reading the month's invoices and credit "
-                                     "notes…", lambda _progress: gstr1.build(month),
-                                     on_done=self._show, on_failed=self._failed)
+        self.job = run_with_progress(
+            self,
+            "GSTR-1",
+            "Reading the month's invoices and credit notes…",
+            lambda _progress: gstr1.build(month),
+            on_done=self._show,
+            on_failed=self._failed,
+        )
 
     def _show(self, report: Gstr1) -> None:
         self.show_button.setEnabled(True)
@@ -110,18 +118,33 @@ class Gstr1View(QWidget):
         self.summary.setText(
             f"{report.period[:2]}/{report.period[2:]} · GSTIN {report.gstin or '—'} · taxable "
             f"{money(tax.taxable)} · IGST {money(tax.igst)} · CGST {money(tax.cgst)} · SGST "
-            f"{money(tax.sgst)} (net of credit notes)")
+            f"{money(tax.sgst)} (net of credit notes)"
+        )
         self.last_message = self.summary.text()
         self._exports(True)
 
     def _table(self, sheet: Sheet) -> QTableView:
-        numeric = {n for n, name in enumerate(sheet.header)
-                   if any(word in name for word in ("Value", "Tax", "Amount", "Rate",
-                                                    "Quantity", "Number", "Cancelled",
-                                                    "Issued", "Supplies"))}
+        numeric = {
+            n
+            for n, name in enumerate(sheet.header)
+            if any(
+                word in name
+                for word in (
+                    "Value",
+                    "Tax",
+                    "Amount",
+                    "Rate",
+                    "Quantity",
+                    "Number",
+                    "Cancelled",
+                    "Issued",
+                    "Supplies",
+                )
+            )
+        }
         columns: list[Column[list[str]]] = [
-            Column(name, text_at(n), right=n in numeric)
-            for n, name in enumerate(sheet.header)]
+            Column(name, text_at(n), right=n in numeric) for n, name in enumerate(sheet.header)
+        ]
         model: RowTableModel[list[str]] = RowTableModel(columns)
         model.set_rows(sheet.rows)
         view = QTableView()
@@ -147,38 +170,49 @@ class Gstr1View(QWidget):
             return
         if path is None:
             suggested = Path.home() / f"GSTR1_{report.gstin}_{report.period}.json"
-            path, _ = QFileDialog.getSaveFileName(self, "Export GSTR-1 JSON", str(suggested),
-                                                  "JSON files (*.json)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export GSTR-1 JSON", str(suggested), "JSON files (*.json)"
+            )
             if not path:
                 return
         target = Path(path)
 
         def write(_progress: Any) -> str:
             partial = target.with_name(target.name + ".partial")
-            partial.write_text(json.dumps(portal_json(report), ensure_ascii=False, indent=1),
-                               encoding="utf-8")
+            partial.write_text(
+                json.dumps(portal_json(report), ensure_ascii=False, indent=1), encoding="utf-8"
+            )
             partial.replace(target)
             return str(target)
 
-        run_with_progress(self, "GSTR-1", "Writing the file…", write,
-                          on_done=lambda done: self._exported(f"Saved {done}."),
-                          on_failed=self._failed)
+        run_with_progress(
+            self,
+            "GSTR-1",
+            "Writing the file…",
+            write,
+            on_done=lambda done: self._exported(f"Saved {done}."),
+            on_failed=self._failed,
+        )
 
     def export_csv(self, folder: str | None = None) -> None:
         report = self.report
         if report is None:
             return
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, "Folder for the GSTR-1 sheets",
-                                                      str(Path.home()))
+            folder = QFileDialog.getExistingDirectory(
+                self, "Folder for the GSTR-1 sheets", str(Path.home())
+            )
             if not folder:
                 return
         target = Path(folder)
-        run_with_progress(self, "GSTR-1", "Writing the sheets…",
-                          lambda _progress: write_csv(report, target),
-                          on_done=lambda files: self._exported(
-                              f"Saved {len(files)} sheets in {target}."),
-                          on_failed=self._failed)
+        run_with_progress(
+            self,
+            "GSTR-1",
+            "Writing the sheets…",
+            lambda _progress: write_csv(report, target),
+            on_done=lambda files: self._exported(f"Saved {len(files)} sheets in {target}."),
+            on_failed=self._failed,
+        )
 
     def _exported(self, text: str) -> None:
         self.last_message = text

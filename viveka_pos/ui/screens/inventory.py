@@ -79,8 +79,11 @@ class InventoryScreen(QWidget):
         groups_side.addWidget(self.groups, 1)
         group_buttons = QHBoxLayout()
         group_buttons.setSpacing(4)
-        for text, action in (("Add", self.add_group), ("Rename", self.rename_group),
-                             ("Delete", self.delete_group)):
+        for text, action in (
+            ("Add", self.add_group),
+            ("Rename", self.rename_group),
+            ("Delete", self.delete_group),
+        ):
             button = QPushButton(text)
             button.setObjectName("compact")
             button.clicked.connect(action)
@@ -127,24 +130,49 @@ class InventoryScreen(QWidget):
         main.addLayout(actions)
 
         self.listing = ItemListing(self.services.scope)
-        self.model = ItemPageModel(self.listing, [
-            Column("Name", lambda d: d.get("name", ""), searchable=True,
-                   tooltip=lambda d: d.get("name", "")),
-            Column("Code", lambda d: d.get("code", ""), searchable=True),
-            Column("Group", lambda d: self.group_names.get(d.get("groupId"), ""),
-                   searchable=True),
-            Column("Unit", lambda d: d.get("unit", "nos")),
-            Column("Price", lambda d: stored_money(d.get("price")),
-                   sort_key=lambda d: paise_of(d.get("price")), right=True),
-            Column("GST", lambda d: f"{d.get('gstRate', 0)}%",
-                   sort_key=lambda d: d.get("gstRate", 0), right=True),
-            Column("HSN", lambda d: d.get("hsnCode", ""), searchable=True),
-            Column("Stock", lambda d: quantity(d.get("stock")),
-                   sort_key=lambda d: quantity_of(d.get("stock")), right=True),
-            Column("Low at", lambda d: quantity(d.get("lowStockQuantity", 5)),
-                   sort_key=lambda d: quantity_of(d.get("lowStockQuantity", 5)), right=True),
-            Column("Status", lambda d: _status(d)),
-        ], style=_row_style)  # sorted and filtered by the store (services/item_list.py)
+        self.model = ItemPageModel(
+            self.listing,
+            [
+                Column(
+                    "Name",
+                    lambda d: d.get("name", ""),
+                    searchable=True,
+                    tooltip=lambda d: d.get("name", ""),
+                ),
+                Column("Code", lambda d: d.get("code", ""), searchable=True),
+                Column(
+                    "Group", lambda d: self.group_names.get(d.get("groupId"), ""), searchable=True
+                ),
+                Column("Unit", lambda d: d.get("unit", "nos")),
+                Column(
+                    "Price",
+                    lambda d: stored_money(d.get("price")),
+                    sort_key=lambda d: paise_of(d.get("price")),
+                    right=True,
+                ),
+                Column(
+                    "GST",
+                    lambda d: f"{d.get('gstRate', 0)}%",
+                    sort_key=lambda d: d.get("gstRate", 0),
+                    right=True,
+                ),
+                Column("HSN", lambda d: d.get("hsnCode", ""), searchable=True),
+                Column(
+                    "Stock",
+                    lambda d: quantity(d.get("stock")),
+                    sort_key=lambda d: quantity_of(d.get("stock")),
+                    right=True,
+                ),
+                Column(
+                    "Low at",
+                    lambda d: quantity(d.get("lowStockQuantity", 5)),
+                    sort_key=lambda d: quantity_of(d.get("lowStockQuantity", 5)),
+                    right=True,
+                ),
+                Column("Status", lambda d: _status(d)),
+            ],
+            style=_row_style,
+        )  # sorted and filtered by the store (services/item_list.py)
         self.table = QTableView()
         self.table.setObjectName("itemsTable")
         self.table.setModel(self.model)
@@ -161,8 +189,17 @@ class InventoryScreen(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         # Narrow number columns leave the name room at 1366×768 (the smallest screen a shop
         # PC has); a name longer still is shown whole in its tooltip.
-        for column, width in ((1, 80), (2, 98), (3, 48), (4, 84), (5, 46), (6, 74),
-                              (7, 60), (8, 70), (9, 98)):
+        for column, width in (
+            (1, 80),
+            (2, 98),
+            (3, 48),
+            (4, 84),
+            (5, 46),
+            (6, 74),
+            (7, 60),
+            (8, 70),
+            (9, 98),
+        ):
             self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(lambda _i: self.edit_item())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
@@ -172,9 +209,11 @@ class InventoryScreen(QWidget):
         main.addWidget(self.summary)
 
         QShortcut(QKeySequence("Ctrl+N"), self, self.add_item).setContext(
-            Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
         QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.edit_item).setContext(
-            Qt.ShortcutContext.WidgetShortcut)
+            Qt.ShortcutContext.WidgetShortcut
+        )
 
     # ------------------------------------------------------------------ data
     def refresh(self, changed: set[str] | None = None) -> None:
@@ -190,8 +229,9 @@ class InventoryScreen(QWidget):
         if current is not None:
             self.select_item(current["_id"])
 
-    def _fill_groups(self, groups: list[dict[str, Any]], counts: dict[Any, int],
-                     selected: Any) -> None:
+    def _fill_groups(
+        self, groups: list[dict[str, Any]], counts: dict[Any, int], selected: Any
+    ) -> None:
         self.groups.blockSignals(True)
         self.groups.clear()
         entries = [(f"All items ({sum(counts.values())})", ALL_GROUPS)]
@@ -215,15 +255,23 @@ class InventoryScreen(QWidget):
 
     def _apply_filter(self) -> None:
         view = self.model.view
-        self.model.set_view(ItemView(self.filter.text(), self._current_group(),
-                                     self.low_only.isChecked(),
-                                     self.show_inactive.isChecked(), view.sort,
-                                     view.descending))
+        self.model.set_view(
+            ItemView(
+                self.filter.text(),
+                self._current_group(),
+                self.low_only.isChecked(),
+                self.show_inactive.isChecked(),
+                view.sort,
+                view.descending,
+            )
+        )
         self.table.scrollToTop()  # a new filter shows its first items
         counts = self.model.counts
         low = counts.low
-        self.summary.setText(f"{counts.shown} item(s) shown · {counts.out_of_stock} out of "
-                             f"stock (red) · {low} at or below their low-stock level (yellow)")
+        self.summary.setText(
+            f"{counts.shown} item(s) shown · {counts.out_of_stock} out of "
+            f"stock (red) · {low} at or below their low-stock level (yellow)"
+        )
         self._update_buttons()
 
     def selected_item(self) -> dict[str, Any] | None:
@@ -286,9 +334,11 @@ class InventoryScreen(QWidget):
         active = item.get("isActive", True)
         if active:
             answer = QMessageBox.question(
-                self, "Deactivate item",
+                self,
+                "Deactivate item",
                 f"Stop selling {item['name']}? It disappears from billing and this list "
-                "(tick “Show inactive” to see it again). Its bills and stock history stay.")
+                "(tick “Show inactive” to see it again). Its bills and stock history stay.",
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         try:
@@ -309,8 +359,9 @@ class InventoryScreen(QWidget):
         group = self._current_group()
         if group in (ALL_GROUPS, NO_GROUP):
             return
-        name, ok = QInputDialog.getText(self, "Rename group", "New name",
-                                        text=self.group_names.get(group, ""))
+        name, ok = QInputDialog.getText(
+            self, "Rename group", "New name", text=self.group_names.get(group, "")
+        )
         if ok:
             self._group_action(lambda: self.catalog.update_group(group, name=name))
 
@@ -331,31 +382,46 @@ class InventoryScreen(QWidget):
     # -------------------------------------------------------------------- CSV
     def import_csv(self, path: str | None = None) -> None:
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import items", str(Path.home()),
-                                                  "CSV files (*.csv);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import items", str(Path.home()), "CSV files (*.csv);;All files (*)"
+            )
             if not path:
                 return
         scope = self.services.scope
 
         def work(progress: Any) -> csv_io.ImportReport:
-            return csv_io.import_items(scope, path, progress=lambda done, total: progress(
-                done, total, f"Importing items… {done} of {total}"))
+            return csv_io.import_items(
+                scope,
+                path,
+                progress=lambda done, total: progress(
+                    done, total, f"Importing items… {done} of {total}"
+                ),
+            )
 
-        run_with_progress(self, "Import items", "Checking the file…", work,
-                          on_done=self._imported, on_failed=lambda exc: show_error(self, exc))
+        run_with_progress(
+            self,
+            "Import items",
+            "Checking the file…",
+            work,
+            on_done=self._imported,
+            on_failed=lambda exc: show_error(self, exc),
+        )
 
     def _imported(self, report: csv_io.ImportReport) -> None:
         box = QMessageBox(self)
         box.setWindowTitle("Import items")
         if report.ok:
             box.setIcon(QMessageBox.Icon.Information)
-            box.setText(f"Imported {report.created} new and updated {report.updated} "
-                        "existing item(s).")
+            box.setText(
+                f"Imported {report.created} new and updated {report.updated} existing item(s)."
+            )
         else:
             box.setIcon(QMessageBox.Icon.Warning)
             count = len(report.rejected)
-            box.setText(f"Nothing was imported: {count} row(s) need fixing first. "
-                        "Correct the file and import it again.")
+            box.setText(
+                f"Nothing was imported: {count} row(s) need fixing first. "
+                "Correct the file and import it again."
+            )
             box.setDetailedText("\n".join(str(row) for row in report.rejected[:500]))
         self.say(box.text())
         self.refresh()
@@ -363,9 +429,9 @@ class InventoryScreen(QWidget):
 
     def export_csv(self, path: str | None = None) -> None:
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export items",
-                                                  str(Path.home() / "items.csv"),
-                                                  "CSV files (*.csv)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export items", str(Path.home() / "items.csv"), "CSV files (*.csv)"
+            )
             if not path:
                 return
         scope = self.services.scope
@@ -376,12 +442,23 @@ class InventoryScreen(QWidget):
 
         def done(count: int) -> None:
             self.say(f"Exported {count} item(s) to {path}.")
-            box = QMessageBox(QMessageBox.Icon.Information, "Export items", self.last_message,
-                              QMessageBox.StandardButton.Ok, self)
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                "Export items",
+                self.last_message,
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
             box.open()
 
-        run_with_progress(self, "Export items", "Writing the file…", work, on_done=done,
-                          on_failed=lambda exc: self._export_failed(exc))
+        run_with_progress(
+            self,
+            "Export items",
+            "Writing the file…",
+            work,
+            on_done=done,
+            on_failed=lambda exc: self._export_failed(exc),
+        )
 
     def _export_failed(self, exc: BaseException) -> None:
         self.say(f"Export failed: {user_message(exc)}")

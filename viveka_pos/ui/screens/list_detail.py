@@ -70,11 +70,18 @@ class ListDetailScreen(QWidget):
         return self.services.scope.settings().get("timeZone") or "Asia/Kolkata"
 
     # ------------------------------------------------------------------ layout
-    def _build_list(self, *, placeholder: str, on_search: Callable[[str], None],
-                    add_text: str, on_add: Callable[[], None],
-                    columns: Sequence[Column[Record]], width: int,
-                    style: Callable[[Record], RowStyle | None] | None = None,
-                    under_search: Sequence[QWidget] = ()) -> QLineEdit:
+    def _build_list(
+        self,
+        *,
+        placeholder: str,
+        on_search: Callable[[str], None],
+        add_text: str,
+        on_add: Callable[[], None],
+        columns: Sequence[Column[Record]],
+        width: int,
+        style: Callable[[Record], RowStyle | None] | None = None,
+        under_search: Sequence[QWidget] = (),
+    ) -> QLineEdit:
         """The left column: search box and Add button, ``under_search``, the list sorted by
         its first column, and ``list_hint``. Returns the search box."""
         left = QVBoxLayout()
@@ -105,8 +112,9 @@ class ListDetailScreen(QWidget):
         self._outer.addWidget(holder)
         return search
 
-    def _build_detail(self, *, figure: QLabel, buttons: Sequence[QPushButton],
-                      placeholder: str = "") -> None:
+    def _build_detail(
+        self, *, figure: QLabel, buttons: Sequence[QPushButton], placeholder: str = ""
+    ) -> None:
         """The right column: a card with ``details``, ``figure`` over ``buttons``, then
         ``tabs`` (filled with :meth:`add_tab`) and the ``message`` line."""
         right = QVBoxLayout()
@@ -161,8 +169,7 @@ class ListDetailScreen(QWidget):
     def _reselect(self, keep_id: Any) -> None:
         """After the list was filled again: the record shown before if still listed, else
         the first one, else none."""
-        row = self.list_model.find_row(lambda r: r["_id"] == keep_id) if keep_id is not None \
-            else -1
+        row = self.list_model.find_row(lambda r: r["_id"] == keep_id) if keep_id is not None else -1
         if row < 0 and self.list_model.rowCount():
             row = 0
         if row >= 0:

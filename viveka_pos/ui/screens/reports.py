@@ -50,8 +50,15 @@ from ..workers import run_with_progress, start_job
 from .gstr1_view import Gstr1View
 
 TOTAL_STYLE = RowStyle(background="#eef1f5", bold=True)
-PRESETS = ("Today", "Yesterday", "Last 7 days", "This month", "Last month",
-           "This financial year", "Custom")
+PRESETS = (
+    "Today",
+    "Yesterday",
+    "Last 7 days",
+    "This month",
+    "Last month",
+    "This financial year",
+    "Custom",
+)
 
 
 def preset_range(name: str, today: date) -> tuple[date, date]:
@@ -127,8 +134,9 @@ class Dashboard(QWidget):
         bills = "bill" if board.bills_today == 1 else "bills"
         self.sales.show_value(money(board.sales_today), f"{board.bills_today} {bills}")
         self.collections.show_value(money(board.collections_today), "payments received today")
-        self.dues.show_value(money(board.pending_dues), f"{board.pending_invoices} unpaid "
-                                                        "invoice(s)")
+        self.dues.show_value(
+            money(board.pending_dues), f"{board.pending_invoices} unpaid invoice(s)"
+        )
         self.low.show_value(str(board.low_stock_items), "at or below their low-stock level")
         self.chart.set_points(board.sales_by_day)
         total = sum(v for _, v in board.sales_by_day)
@@ -194,8 +202,14 @@ class ReportsScreen(QWidget):
         for key in METHODS:
             self.method.addItem(METHOD_TITLES[key], key)
         self.low_first = QCheckBox("Low stock first")
-        self.period_widgets = [QLabel("Period"), self.preset, QLabel("From"), self.date_from,
-                               QLabel("To"), self.date_to]
+        self.period_widgets = [
+            QLabel("Period"),
+            self.preset,
+            QLabel("From"),
+            self.date_from,
+            QLabel("To"),
+            self.date_to,
+        ]
         for widget in self.period_widgets:
             filters.addWidget(widget)
         filters.addWidget(self.method)
@@ -271,12 +285,22 @@ class ReportsScreen(QWidget):
         self.date_to.setDate(_qdate(last))
 
     def request(self) -> ReportRequest:
-        return ReportRequest(_pydate(self.date_from.date()), _pydate(self.date_to.date()),
-                             str(self.method.currentData() or ""), self.low_first.isChecked())
+        return ReportRequest(
+            _pydate(self.date_from.date()),
+            _pydate(self.date_to.date()),
+            str(self.method.currentData() or ""),
+            self.low_first.isChecked(),
+        )
 
     def refresh(self, changed: set[str] | None = None) -> None:
-        if changed is not None and not changed & {"invoices", "payments", "items",
-                                                  "dealerorders", "dealerpayments", "clients"}:
+        if changed is not None and not changed & {
+            "invoices",
+            "payments",
+            "items",
+            "dealerorders",
+            "dealerpayments",
+            "clients",
+        }:
             return
         if self.stack.currentWidget() is self.dashboard:
             self.refresh_dashboard()
@@ -284,9 +308,11 @@ class ReportsScreen(QWidget):
     # ---------------------------------------------------------------- running
     def refresh_dashboard(self) -> None:
         reports = self.services.reports
-        self.job = start_job(lambda _progress: reports.dashboard(),
-                             on_done=self.dashboard.show_dashboard,
-                             on_failed=lambda exc: show_error(self, exc, "Dashboard"))
+        self.job = start_job(
+            lambda _progress: reports.dashboard(),
+            on_done=self.dashboard.show_dashboard,
+            on_failed=lambda exc: show_error(self, exc, "Dashboard"),
+        )
 
     def run(self) -> None:
         spec = self.current_spec()
@@ -296,9 +322,14 @@ class ReportsScreen(QWidget):
         services = self.services
         self.run_button.setEnabled(False)
         self.summary.setText("Working…")
-        self.job = run_with_progress(self, spec.title, "Preparing the report…",
-                                     lambda _progress: spec.build(services, request),
-                                     on_done=self._show, on_failed=self._failed)
+        self.job = run_with_progress(
+            self,
+            spec.title,
+            "Preparing the report…",
+            lambda _progress: spec.build(services, request),
+            on_done=self._show,
+            on_failed=self._failed,
+        )
 
     def _show(self, built: BuiltReport) -> None:
         self.run_button.setEnabled(True)
@@ -307,14 +338,19 @@ class ReportsScreen(QWidget):
         totals = list(table.totals) if table.totals else None
         columns: list[Column[list[str]]] = [
             Column(col.name, text_at(n), right=col.align == "right")
-            for n, col in enumerate(table.columns)]
+            for n, col in enumerate(table.columns)
+        ]
         if built.pages is not None:
-            self.model = PagedReportModel(columns, built.pages, has_totals=totals is not None,
-                                          style=lambda row: TOTAL_STYLE if row is totals
-                                          else None)
+            self.model = PagedReportModel(
+                columns,
+                built.pages,
+                has_totals=totals is not None,
+                style=lambda row: TOTAL_STYLE if row is totals else None,
+            )
         else:
-            self.model = RowTableModel(columns, style=lambda row: TOTAL_STYLE
-                                       if row is totals else None)
+            self.model = RowTableModel(
+                columns, style=lambda row: TOTAL_STYLE if row is totals else None
+            )
         self.model.set_rows([*table.rows, *([totals] if totals else [])])
         self.table.setModel(self.model)
         self.table.scrollToTop()  # a new report starts at its first row
@@ -342,9 +378,9 @@ class ReportsScreen(QWidget):
         if built is None:
             return
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export CSV",
-                                                  str(Path.home() / self._file_name("csv")),
-                                                  "CSV files (*.csv)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export CSV", str(Path.home() / self._file_name("csv")), "CSV files (*.csv)"
+            )
             if not path:
                 return
         target = path
@@ -352,19 +388,23 @@ class ReportsScreen(QWidget):
         def write(_progress: Any) -> int:
             return write_csv(Path(target), built)
 
-        run_with_progress(self, "Export CSV", "Writing the file…", write,
-                          on_done=lambda count: self._exported(f"Exported {count} row(s) to "
-                                                               f"{target}."),
-                          on_failed=self._failed)
+        run_with_progress(
+            self,
+            "Export CSV",
+            "Writing the file…",
+            write,
+            on_done=lambda count: self._exported(f"Exported {count} row(s) to {target}."),
+            on_failed=self._failed,
+        )
 
     def export_pdf(self, path: str | None = None) -> None:
         built = self.built
         if built is None:
             return
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export PDF",
-                                                  str(Path.home() / self._file_name("pdf")),
-                                                  "PDF files (*.pdf)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export PDF", str(Path.home() / self._file_name("pdf")), "PDF files (*.pdf)"
+            )
             if not path:
                 return
         target = path
@@ -377,9 +417,14 @@ class ReportsScreen(QWidget):
             save_pdf(render_report(built.whole_table(), shop), target)
             return target
 
-        run_with_progress(self, "Export PDF", "Making the PDF…", write,
-                          on_done=lambda done: self._exported(f"Saved {done}."),
-                          on_failed=self._failed)
+        run_with_progress(
+            self,
+            "Export PDF",
+            "Making the PDF…",
+            write,
+            on_done=lambda done: self._exported(f"Saved {done}."),
+            on_failed=self._failed,
+        )
 
     def _exported(self, text: str) -> None:
         self.last_message = text
@@ -391,8 +436,14 @@ class PagedReportModel(RowTableModel[list[str]]):
     (Qt's ``canFetchMore``/``fetchMore``), read from the store; the totals row stays
     last."""
 
-    def __init__(self, columns: list[Column[list[str]]], pages: ReportPages, *,
-                 has_totals: bool, style: Any = None):
+    def __init__(
+        self,
+        columns: list[Column[list[str]]],
+        pages: ReportPages,
+        *,
+        has_totals: bool,
+        style: Any = None,
+    ):
         super().__init__(columns, style=style)
         self._pages = pages
         self._count = pages.count
@@ -419,7 +470,7 @@ def write_csv(path: Path, built: BuiltReport) -> int:
     formula-safe and through a link: ``csv_io.write_csv``), every row of it, read a chunk
     at a time."""
     totals = [built.csv_totals] if built.csv_totals is not None else []
-    csv_io.write_csv(path, built.csv_header, chain(built.all_csv_rows(), totals), bom=True,
-                     example=path.name)
+    csv_io.write_csv(
+        path, built.csv_header, chain(built.all_csv_rows(), totals), bom=True, example=path.name
+    )
     return built.row_count
-

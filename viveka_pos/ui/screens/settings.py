@@ -47,8 +47,7 @@ from ..widgets.secret import SecretField
 from ..workers import run_with_progress
 
 PAGE_WIDTH = 820
-PAPERS = (("a4", "A4 tax invoice"), ("80mm", "80 mm receipt roll"),
-          ("58mm", "58 mm receipt roll"))
+PAPERS = (("a4", "A4 tax invoice"), ("80mm", "80 mm receipt roll"), ("58mm", "58 mm receipt roll"))
 
 
 def _page(*widgets: QWidget) -> QScrollArea:
@@ -111,8 +110,9 @@ class SettingsScreen(QWidget):
         self.city = QLineEdit()
         self.state = state_combo("—")
         self.gstin = QLineEdit()
-        self.gstin.setPlaceholderText("15 characters, e.g. 29ABCDE1234F1Z5 (leave empty if "
-                                      "not registered)")
+        self.gstin.setPlaceholderText(
+            "15 characters, e.g. 29ABCDE1234F1Z5 (leave empty if not registered)"
+        )
         self.phone = QLabel()
         form.addRow("Phone", self.phone)
         self.shop_errors.add_row(form, "Owner name *", "ownerName", self.owner)
@@ -132,13 +132,17 @@ class SettingsScreen(QWidget):
         state_name = self.state.currentText().rsplit(" (", 1)[0] if state_code else ""
         try:
             self.services.shop.update_profile(
-                self.services.client_id, ownerName=self.owner.text(),
-                businessName=self.business.text(), shopName=self.shop_name.text(),
-                location=self.location.text(), city=self.city.text(), state=state_name,
-                gstin=self.gstin.text())
+                self.services.client_id,
+                ownerName=self.owner.text(),
+                businessName=self.business.text(),
+                shopName=self.shop_name.text(),
+                location=self.location.text(),
+                city=self.city.text(),
+                state=state_name,
+                gstin=self.gstin.text(),
+            )
             if state_code and not self.gstin.text().strip():
-                self.services.shop.update_settings(self.services.client_id,
-                                                   stateCode=state_code)
+                self.services.shop.update_settings(self.services.client_id, stateCode=state_code)
         except ValidationError as exc:
             self.shop_errors.show(exc)
             return
@@ -163,8 +167,9 @@ class SettingsScreen(QWidget):
         self.terms = QPlainTextEdit()
         self.terms.setFixedHeight(70)
         self.terms.setTabChangesFocus(True)
-        self.billing_errors.add_row(form, "Default GST rate for new items", "defaultGstRate",
-                                    self.default_rate)
+        self.billing_errors.add_row(
+            form, "Default GST rate for new items", "defaultGstRate", self.default_rate
+        )
         self.billing_errors.add_row(form, "", "pricesIncludeTax", self.include_tax)
         self.billing_errors.add_row(form, "", "allowNegativeStock", self.negative_stock)
         self.billing_errors.add_row(form, "Invoice paper", "paperSize", self.shop_paper)
@@ -173,8 +178,10 @@ class SettingsScreen(QWidget):
 
         fields = QGroupBox("Customer details to ask for")
         fields_layout = QVBoxLayout(fields)
-        note = QLabel("Phone and name are always asked. Turn on what else your bills need "
-                      "(GSTIN for business customers who claim tax credit).")
+        note = QLabel(
+            "Phone and name are always asked. Turn on what else your bills need "
+            "(GSTIN for business customers who claim tax credit)."
+        )
         note.setObjectName("hint")
         note.setWordWrap(True)
         fields_layout.addWidget(note)
@@ -189,8 +196,9 @@ class SettingsScreen(QWidget):
         holder_layout = QVBoxLayout(holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
         holder_layout.addWidget(general)
-        holder_layout.addLayout(_save_row("Save billing settings", self.save_billing,
-                                          self.billing_status))
+        holder_layout.addLayout(
+            _save_row("Save billing settings", self.save_billing, self.billing_status)
+        )
         return _page(tax, fields, holder)
 
     def save_billing(self) -> None:
@@ -203,9 +211,12 @@ class SettingsScreen(QWidget):
                 paperSize=self.shop_paper.currentData(),
                 upiId=self.upi.text().strip(),
                 termsText=self.terms.toPlainText(),
-                customerFields={"address": self.field_address.isChecked(),
-                                "gstNo": self.field_gst.isChecked(),
-                                "emailId": self.field_email.isChecked()})
+                customerFields={
+                    "address": self.field_address.isChecked(),
+                    "gstNo": self.field_gst.isChecked(),
+                    "emailId": self.field_email.isChecked(),
+                },
+            )
         except ValidationError as exc:
             self.billing_errors.show(exc)
             return
@@ -215,8 +226,10 @@ class SettingsScreen(QWidget):
     # ---------------------------------------------------------------- device
     def _show_next_number(self, series: str = "") -> None:
         """The series note shows what this PC's next bill number really is."""
-        text = ("Each counter needs its own series so two PCs never make the same invoice "
-                "number offline.")
+        text = (
+            "Each counter needs its own series so two PCs never make the same invoice "
+            "number offline."
+        )
         try:
             number = self.services.invoices.next_number(series.strip().upper() or None)
         except ValidationError:
@@ -267,9 +280,11 @@ class SettingsScreen(QWidget):
 
     def save_device(self) -> None:
         try:
-            self.services.device.update(invoicePrefix=self.prefix.text(),
-                                        paperSize=self.device_paper.currentData() or "",
-                                        printerName=self.printer.currentData() or "")
+            self.services.device.update(
+                invoicePrefix=self.prefix.text(),
+                paperSize=self.device_paper.currentData() or "",
+                printerName=self.printer.currentData() or "",
+            )
         except ValidationError as exc:
             self.device_errors.show(exc)
             return
@@ -300,9 +315,12 @@ class SettingsScreen(QWidget):
         self.every_bills = QLineEdit()
         self.every_bills.setMaxLength(4)
         self.every_bills.setFixedWidth(80)
-        self.backup_errors.add_row(form, "Automatic backup every", "backupEveryBills",
-                                   _with_suffix(self.every_bills, "bills (and once a day at "
-                                                "start-up)"))
+        self.backup_errors.add_row(
+            form,
+            "Automatic backup every",
+            "backupEveryBills",
+            _with_suffix(self.every_bills, "bills (and once a day at start-up)"),
+        )
         self.auto_info = QLabel()
         self.auto_info.setObjectName("hint")
         self.auto_info.setWordWrap(True)
@@ -324,16 +342,19 @@ class SettingsScreen(QWidget):
         buttons.addWidget(restore)
         buttons.addWidget(now)
         form.addRow(buttons)
-        note = QLabel("A restore replaces all data on this PC with the backup. A safety copy "
-                      "of the current data is written first (in the data folder's "
-                      "'backups').")
+        note = QLabel(
+            "A restore replaces all data on this PC with the backup. A safety copy "
+            "of the current data is written first (in the data folder's "
+            "'backups')."
+        )
         note.setObjectName("hint")
         note.setWordWrap(True)
         return _page(box, note)
 
     def _browse_backup_dir(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Backup folder",
-                                                  self.backup_dir.text() or str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self, "Backup folder", self.backup_dir.text() or str(Path.home())
+        )
         if folder:
             self.backup_dir.setText(folder)
 
@@ -359,12 +380,20 @@ class SettingsScreen(QWidget):
 
         def done(manifest: Any) -> None:
             self._describe_backups()
-            self._done(self.backup_status, f"Backup written: {manifest.total_documents} "
-                       f"records, {moment(_parse_iso(manifest.created_at))}.")
+            self._done(
+                self.backup_status,
+                f"Backup written: {manifest.total_documents} "
+                f"records, {moment(_parse_iso(manifest.created_at))}.",
+            )
 
-        run_with_progress(self, "Backup", "Writing and checking the backup…",
-                          lambda _progress: backups.backup_now(store, target), on_done=done,
-                          on_failed=self._backup_failed)
+        run_with_progress(
+            self,
+            "Backup",
+            "Writing and checking the backup…",
+            lambda _progress: backups.backup_now(store, target),
+            on_done=done,
+            on_failed=self._backup_failed,
+        )
 
     def save_backup_settings(self) -> None:
         self.backup_errors.clear()
@@ -376,8 +405,9 @@ class SettingsScreen(QWidget):
     def _save_backup_settings(self, folder: str) -> bool:
         text = self.every_bills.text().strip() or "50"
         if not text.isdigit() or not 1 <= int(text) <= 1000:
-            self.backup_errors.show(ValidationError("backupEveryBills",
-                                                    "must be a whole number from 1 to 1000"))
+            self.backup_errors.show(
+                ValidationError("backupEveryBills", "must be a whole number from 1 to 1000")
+            )
             return False
         self.services.device.update(backupDir=folder, backupEveryBills=int(text))
         return True
@@ -386,11 +416,15 @@ class SettingsScreen(QWidget):
         store = self.services.ctx.store
         good = backups.last_good_backup(store)
         failed = backups.last_failure(store)
-        lines = [f"Last automatic backup: {moment(good.at.replace(tzinfo=None))} in "
-                 f"{good.folder}" if good else "No automatic backup yet."]
+        lines = [
+            f"Last automatic backup: {moment(good.at.replace(tzinfo=None))} in {good.folder}"
+            if good
+            else "No automatic backup yet."
+        ]
         if failed is not None and (good is None or failed[0] > good.at):
-            lines.append(f"Last attempt failed {moment(failed[0].replace(tzinfo=None))}: "
-                         f"{failed[1]}")
+            lines.append(
+                f"Last attempt failed {moment(failed[0].replace(tzinfo=None))}: {failed[1]}"
+            )
         lines.append(f"Automatic backups go to {backups.backup_dir(store)}.")
         self.auto_info.setText("\n".join(lines))
 
@@ -404,15 +438,20 @@ class SettingsScreen(QWidget):
         if folder is None:
             start = self.backup_dir.text().strip() or str(Path.home())
             newest = backups.latest_backup(start) if self.backup_dir.text().strip() else None
-            folder = QFileDialog.getExistingDirectory(self, "Choose the backup to restore",
-                                                      str(newest or start))
+            folder = QFileDialog.getExistingDirectory(
+                self, "Choose the backup to restore", str(newest or start)
+            )
             if not folder:
                 return
-        chosen = backups.latest_backup(folder) if not (Path(folder) / "manifest.json"
-                                                       ).is_file() else Path(folder)
+        chosen = (
+            backups.latest_backup(folder)
+            if not (Path(folder) / "manifest.json").is_file()
+            else Path(folder)
+        )
         if chosen is None:
-            self._restore_failed(ValidationError("backupDir",
-                                                 f"{folder} holds no Viveka POS backup"))
+            self._restore_failed(
+                ValidationError("backupDir", f"{folder} holds no Viveka POS backup")
+            )
             return
         store = self.services.ctx.store
 
@@ -420,52 +459,76 @@ class SettingsScreen(QWidget):
             if confirm and not self._confirm_restore(found):
                 return
             # Asked (or told not to ask): another shop's backup was confirmed above.
-            run_with_progress(self, "Restore", "Restoring the backup…",
-                              lambda _progress: backups.restore(
-                                  store, found.folder, allow_other_shop=True, checked=found),
-                              on_done=self._restored, on_failed=self._restore_failed)
+            run_with_progress(
+                self,
+                "Restore",
+                "Restoring the backup…",
+                lambda _progress: backups.restore(
+                    store, found.folder, allow_other_shop=True, checked=found
+                ),
+                on_done=self._restored,
+                on_failed=self._restore_failed,
+            )
 
-        run_with_progress(self, "Restore", "Checking the backup…",
-                          lambda _progress: backups.preview(chosen, store), on_done=checked,
-                          on_failed=self._restore_failed)
+        run_with_progress(
+            self,
+            "Restore",
+            "Checking the backup…",
+            lambda _progress: backups.preview(chosen, store),
+            on_done=checked,
+            on_failed=self._restore_failed,
+        )
 
     def _confirm_restore(self, found: Any) -> bool:
-        text = (f"Replace ALL data on this PC with the backup of "
-                f"{moment(found.created_at.replace(tzinfo=None))}?\n\n"
-                f"Shop: {found.shop_name or '—'} ({found.shop_phone or '—'})\n"
-                f"Invoices: {found.counts.get('invoices', 0)} · items: "
-                f"{found.counts.get('items', 0)} · customers: "
-                f"{found.counts.get('clientCustomers', 0)}\n\n"
-                "Bills made after that backup will be gone from this PC (a safety copy of "
-                "the current data is kept).")
+        text = (
+            f"Replace ALL data on this PC with the backup of "
+            f"{moment(found.created_at.replace(tzinfo=None))}?\n\n"
+            f"Shop: {found.shop_name or '—'} ({found.shop_phone or '—'})\n"
+            f"Invoices: {found.counts.get('invoices', 0)} · items: "
+            f"{found.counts.get('items', 0)} · customers: "
+            f"{found.counts.get('clientCustomers', 0)}\n\n"
+            "Bills made after that backup will be gone from this PC (a safety copy of "
+            "the current data is kept)."
+        )
         if found.damaged_here:
-            text += ("\n\nThe data on this PC is damaged: it is kept as it is in the folder "
-                     "“damaged” (not as a backup).")
+            text += (
+                "\n\nThe data on this PC is damaged: it is kept as it is in the folder "
+                "“damaged” (not as a backup)."
+            )
             if found.is_this_shop is False:
-                text = ("WARNING: this backup is of other data than this PC holds (its shop "
-                        "records are damaged and cannot be compared).\n\n" + text)
+                text = (
+                    "WARNING: this backup is of other data than this PC holds (its shop "
+                    "records are damaged and cannot be compared).\n\n" + text
+                )
         elif found.is_this_shop is False:
-            text = ("WARNING: this backup is of ANOTHER shop.\n\n" + text)
+            text = "WARNING: this backup is of ANOTHER shop.\n\n" + text
         answer = QMessageBox.warning(
-            self, "Restore backup", text,
+            self,
+            "Restore backup",
+            text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.No,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     def _restored(self, found: Any) -> None:
         kept = ""
         if found.kept_in is not None:
-            kept = (f" The damaged data it replaced is kept as it was in {found.kept_in}."
-                    if found.kept_damaged else
-                    f" A safety copy of the data it replaced is in {found.kept_in}.")
-        self._done(self.backup_status, f"Restored the backup of "
-                   f"{moment(found.created_at.replace(tzinfo=None))} "
-                   f"({found.total} records).{kept}")
+            kept = (
+                f" The damaged data it replaced is kept as it was in {found.kept_in}."
+                if found.kept_damaged
+                else f" A safety copy of the data it replaced is in {found.kept_in}."
+            )
+        self._done(
+            self.backup_status,
+            f"Restored the backup of "
+            f"{moment(found.created_at.replace(tzinfo=None))} "
+            f"({found.total} records).{kept}",
+        )
         self.data_replaced.emit()
 
     def _restore_failed(self, exc: BaseException) -> None:
-        self._done(self.backup_status, f"Restore failed; nothing was changed. "
-                   f"{user_message(exc)}")
+        self._done(self.backup_status, f"Restore failed; nothing was changed. {user_message(exc)}")
         show_error(self, exc, "Restore")
 
     # ------------------------------------------------------------------ sync
@@ -477,7 +540,8 @@ class SettingsScreen(QWidget):
         self.remote_url = SecretField(password=False, url=True)
         self.remote_db = QLineEdit()
         self.remote_db.setPlaceholderText(
-            "the shop's own: viveka_<phone>, or the one named in the address")
+            "the shop's own: viveka_<phone>, or the one named in the address"
+        )
         self.sync_errors.add_row(form, "MongoDB URL", "remoteUrl", self.remote_url)
         self.sync_errors.add_row(form, "Database name", "remoteDatabase", self.remote_db)
         self.secrets_note = QLabel()
@@ -539,11 +603,17 @@ class SettingsScreen(QWidget):
     def _show_account(self) -> str:
         auth, _ = self._auth()
         session = auth.current_session()
-        text = (f"Logged in · {session.shop.get('phoneNumber', '')}" if session is not None
-                else "Not logged in")
+        text = (
+            f"Logged in · {session.shop.get('phoneNumber', '')}"
+            if session is not None
+            else "Not logged in"
+        )
         self.account_state.setText(
-            text if session is None else f"{text} — valid until "
-            f"{session.expires_at.astimezone().strftime('%d %b %Y')}, offline too.")
+            text
+            if session is None
+            else f"{text} — valid until "
+            f"{session.expires_at.astimezone().strftime('%d %b %Y')}, offline too."
+        )
         self.logout_button.setEnabled(session is not None)
         window = self.window()
         if hasattr(window, "set_login_state"):
@@ -573,8 +643,9 @@ class SettingsScreen(QWidget):
         url = self.remote_url.value_to_save()
         if url is not None:
             if url and not url.startswith(("mongodb://", "mongodb+srv://")):
-                self.sync_errors.show(ValidationError(
-                    "remoteUrl", "must start with mongodb:// or mongodb+srv://"))
+                self.sync_errors.show(
+                    ValidationError("remoteUrl", "must start with mongodb:// or mongodb+srv://")
+                )
                 return
             values["remoteUrl"] = url
         key = self.api_key.value_to_save()
@@ -582,8 +653,7 @@ class SettingsScreen(QWidget):
             values["twoFactorApiKey"] = key
         base = values["twoFactorBaseUrl"]
         if base and not base.startswith(("https://", "http://")):
-            self.sync_errors.show(ValidationError("twoFactorBaseUrl",
-                                                  "must start with https://"))
+            self.sync_errors.show(ValidationError("twoFactorBaseUrl", "must start with https://"))
             return
         self.services.device.update(**values)
         self.sync_errors.clear()
@@ -640,16 +710,18 @@ class SettingsScreen(QWidget):
         self.template.setText(device.get("twoFactorTemplate", ""))
         self.otp_effect.setText(resolve_otp_settings(device).describe())
 
-
     def _describe_missing_secrets(self) -> None:
         """A data file restored from a backup (or copied from another PC) does not carry
         its secrets: say which to enter again."""
         missing = self.services.device.missing_secrets()
         hints = self.services.device.saved_hints()
-        self.secrets_note.setText("\n".join(
-            f"Enter {SECRET_LABELS[key]} again: it was set ({hints.get(key, '')}) but is not "
-            "saved on this computer — backups and copied data folders never carry it."
-            for key in missing))
+        self.secrets_note.setText(
+            "\n".join(
+                f"Enter {SECRET_LABELS[key]} again: it was set ({hints.get(key, '')}) but is not "
+                "saved on this computer — backups and copied data folders never carry it."
+                for key in missing
+            )
+        )
         self.secrets_note.setVisible(bool(missing))
 
 

@@ -68,23 +68,29 @@ class DeadLettersBox(QGroupBox):
         self._shown = self.letters.list()
         self.table.setRowCount(len(self._shown))
         for row, letter in enumerate(self._shown):
-            cells = (moment(letter.last_at) if letter.last_at else "",
-                     DIRECTIONS.get(letter.direction, letter.direction),
-                     f"{letter.collection}\n{letter.doc_id}", letter.reason,
-                     str(letter.attempts))
+            cells = (
+                moment(letter.last_at) if letter.last_at else "",
+                DIRECTIONS.get(letter.direction, letter.direction),
+                f"{letter.collection}\n{letter.doc_id}",
+                letter.reason,
+                str(letter.attempts),
+            )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 if column == 4:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 self.table.setItem(row, column, item)
         self.table.resizeRowsToContents()
         self.summary.setText(
-            "Nothing was refused: every record synced." if not self._shown else
-            f"{len(self._shown)} record(s) were set aside by sync; the rest synced. Records "
+            "Nothing was refused: every record synced."
+            if not self._shown
+            else f"{len(self._shown)} record(s) were set aside by sync; the rest synced. Records "
             "received from the remote are read again by the next full sync once repaired "
-            "there.")
+            "there."
+        )
         self._selection_changed()
 
     def selected(self) -> DeadLetter | None:

@@ -116,8 +116,9 @@ class FormErrors:
             self._inputs[name] = widget
         return label
 
-    def add_row(self, form: QFormLayout, caption: str, fields: str | Iterable[str],
-                widget: QWidget) -> None:
+    def add_row(
+        self, form: QFormLayout, caption: str, fields: str | Iterable[str], widget: QWidget
+    ) -> None:
         """A form row for the input, and under it a row for its error (shown when needed)."""
         label = self._register(fields, widget)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -78,9 +78,11 @@ class SalesChart(QWidget):
             painter.setPen(QPen(GRID, 1))
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             painter.setPen(TEXT)
-            painter.drawText(QRectF(0, y - 8, left - 6, 16),
-                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                             compact_rupees(value))
+            painter.drawText(
+                QRectF(0, y - 8, left - 6, 16),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                compact_rupees(value),
+            )
         self._bars = []
         count = len(self.points)
         if not count:
@@ -90,23 +92,29 @@ class SalesChart(QWidget):
         width = max(2.0, slot * 0.7)
         for n, (day_text, value) in enumerate(self.points):
             height = plot.height() * value / ceiling
-            bar = QRectF(plot.left() + n * slot + (slot - width) / 2, plot.bottom() - height,
-                         width, height)
+            bar = QRectF(
+                plot.left() + n * slot + (slot - width) / 2, plot.bottom() - height, width, height
+            )
             self._bars.append(QRectF(plot.left() + n * slot, plot.top(), slot, plot.height()))
             painter.fillRect(bar, TODAY if n == count - 1 else BAR)
             if n % 5 == (count - 1) % 5:
                 painter.setPen(TEXT)
-                painter.drawText(QRectF(plot.left() + n * slot - 30, plot.bottom() + 4, slot + 60,
-                                        20), int(Qt.AlignmentFlag.AlignHCenter),
-                                 _short_day(day_text))
+                painter.drawText(
+                    QRectF(plot.left() + n * slot - 30, plot.bottom() + 4, slot + 60, 20),
+                    int(Qt.AlignmentFlag.AlignHCenter),
+                    _short_day(day_text),
+                )
         painter.end()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         position = event.position()
         for (day_text, value), area in zip(self.points, self._bars, strict=False):
             if area.contains(position):
-                QToolTip.showText(event.globalPosition().toPoint(),
-                                  f"{_short_day(day_text)}: {money(value)}", self)
+                QToolTip.showText(
+                    event.globalPosition().toPoint(),
+                    f"{_short_day(day_text)}: {money(value)}",
+                    self,
+                )
                 return
         QToolTip.hideText()
 

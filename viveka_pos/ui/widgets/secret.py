@@ -25,13 +25,13 @@ def mask_url(url: str) -> str:
     if parts.port is not None:
         host = f"{host}:{parts.port}"
     user = parts.username or ""
-    return urlunsplit((parts.scheme, f"{user}:****@{host}", parts.path, parts.query,
-                       parts.fragment))
+    return urlunsplit(
+        (parts.scheme, f"{user}:****@{host}", parts.path, parts.query, parts.fragment)
+    )
 
 
 class SecretField(QWidget):
-    def __init__(self, *, password: bool = True, url: bool = False,
-                 parent: QWidget | None = None):
+    def __init__(self, *, password: bool = True, url: bool = False, parent: QWidget | None = None):
         super().__init__(parent)
         self._url = url
         self._saved = ""

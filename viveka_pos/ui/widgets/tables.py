@@ -11,8 +11,13 @@ from ..models.rows import RowTableModel
 ROW_HEIGHT = 28
 
 
-def record_table(model: RowTableModel[Any], stretch: int = 0, *,
-                 row_height: int | None = ROW_HEIGHT, word_wrap: bool = False) -> QTableView:
+def record_table(
+    model: RowTableModel[Any],
+    stretch: int = 0,
+    *,
+    row_height: int | None = ROW_HEIGHT,
+    word_wrap: bool = False,
+) -> QTableView:
     """A read-only table of ``model``, one row selected at a time, column ``stretch`` taking
     the width the others leave. ``row_height=None`` keeps Qt's own row height."""
     view = QTableView()
