@@ -218,6 +218,9 @@ class SqliteEngine:
             self._conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_NET_PAGES}")
         #: collections bounded by design, whole in memory: location -> key -> document
         self._held: dict[str, dict[str, dict[str, Any]]] = {location: {} for location in held}
+        #: the held collections are read, whole, when next used (not at open: a damaged
+        #: page next to them must not stop a store that is opened to be restored)
+        self._held_stale = True
         if not read_only:
             try:
                 self._prepare_tables()
@@ -600,7 +603,7 @@ class SqliteEngine:
     # ------------------------------------------------------------- reading
     def _load(self, location: str, key: str) -> dict[str, Any] | None:
         """The cached decoded document (never handed out: callers copy it)."""
-        held = self._held.get(location)
+        held = self._held_docs(location)
         if held is not None:
             return held.get(key)
         cached = self._cache.get((location, key))
@@ -632,25 +635,36 @@ class SqliteEngine:
             self._cache.pop((location, key), None)
 
     def _load_held(self) -> None:
-        """Read the held collections again (at open, and after a rollback: memory must
-        not show what was undone)."""
-        for location, docs in self._held.items():
+        """Forget the held collections; they are read again when next used (at open, and
+        after a rollback: memory must not show what was undone)."""
+        for docs in self._held.values():
             docs.clear()
-            for key, body in self._read(
-                "SELECT id, body FROM docs WHERE coll = ? ORDER BY id", (location,)
-            ):
-                docs[key] = self._decode(body)
+        self._held_stale = True
+
+    def _held_docs(self, location: str) -> dict[str, dict[str, Any]] | None:
+        """The held collection's documents by key (read first if forgotten); None when
+        ``location`` is not held. Call with the lock held."""
+        held = self._held.get(location)
+        if held is not None and self._held_stale:
+            for location_held, docs in self._held.items():
+                docs.clear()
+                for key, body in self._read(
+                    "SELECT id, body FROM docs WHERE coll = ? ORDER BY id", (location_held,)
+                ):
+                    docs[key] = self._decode(body)
+            self._held_stale = False
+        return held
 
     def held_matches(
         self, location: str, test: Callable[[dict[str, Any]], bool]
     ) -> list[tuple[str, dict[str, Any]]] | None:
         """(key, copy) of the documents of a held collection that pass ``test``, in key
         order; None when ``location`` is not held."""
-        held = self._held.get(location)
-        if held is None:
+        if location not in self._held:
             return None
         with self.lock:
             self._check_open()
+            held = self._held_docs(location) or {}
             return [(key, _deep_copy(doc)) for key, doc in sorted(held.items()) if test(doc)]
 
     def get_by_key(self, location: str, key: str) -> dict[str, Any] | None:
@@ -665,10 +679,9 @@ class SqliteEngine:
 
     def count(self, location: str) -> int:
         with self.lock:
-            held = self._held.get(location)
-            if held is not None:
+            if location in self._held:
                 self._check_open()
-                return len(held)
+                return len(self._held_docs(location) or {})
             return int(self._read("SELECT COUNT(*) FROM docs WHERE coll = ?", (location,))[0][0])
 
     def _scan(self, location: str) -> Iterator[tuple[str, dict[str, Any]]]:

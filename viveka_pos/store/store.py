@@ -390,7 +390,12 @@ def open_store(
             store = Store(path, engine, lock)
             store._prepare()
             if sweep and not read_only:
-                store.sweep_expired()
+                try:
+                    store.sweep_expired()
+                except StoreCorruptError as exc:
+                    # housekeeping only: a damaged page must not stop the open that
+                    # restores over it (the health check reports the damage)
+                    log.warning("expired carts and OTPs not swept at open: %s", exc)
         except BaseException:
             engine.close()
             raise
