@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -155,7 +156,8 @@ def test_a_store_from_before_the_sums_fills_them_at_its_next_open(
     stock_before = svc.reports.stock_report()
     copy = tmp_path / "older"
     store.backup(copy)
-    with sqlite3.connect(copy / "viveka.sqlite3") as conn:
+    # (closed, not only committed: Windows cannot delete a file a connection holds)
+    with closing(sqlite3.connect(copy / "viveka.sqlite3")) as conn, conn:
         for name in ("ledger_collections", "ledger_stock_sums"):
             conn.execute(f"DROP TABLE {name}")
     for read_only in (True, False):  # computed from the rows, then kept
