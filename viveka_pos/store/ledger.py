@@ -871,6 +871,17 @@ class LedgerQueries:
             )
         ]
 
+    def low_stock_keys(self, client_id: Any) -> list[str]:
+        """Keys of the shop's active items at or below their low-stock quantity, read from
+        the stock rows' index (not by decoding the catalogue)."""
+        return [
+            row[0]
+            for row in self._engine.query(
+                "SELECT key FROM ledger_stock WHERE client = ? AND is_low = 1",
+                (doc_key(client_id),),
+            )
+        ]
+
     def dealer_sums(self, client_id: Any) -> dict[str, tuple[int, int, int, int]]:
         """dealer key -> (billed, paid, pending orders, unbilled orders). A read-only open
         of a store from before these sums adds up its orders and payments instead."""

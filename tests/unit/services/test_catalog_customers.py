@@ -62,6 +62,11 @@ def test_soft_delete_and_low_stock(svc: ShopServices) -> None:
     assert [d["name"] for d in svc.catalog.low_stock()] == ["Cable", "Fuse"]
     svc.catalog.set_active(a["_id"], False)
     assert svc.ctx.store.get("items", a["_id"]) is not None  # never removed
+    assert [d["name"] for d in svc.catalog.low_stock()] == ["Fuse"]  # inactive: not listed
+    svc.catalog.adjust_stock(b["_id"], new_stock=4, note="count")  # falls to low: listed
+    assert [d["name"] for d in svc.catalog.low_stock()] == ["Bulb", "Fuse"]
+    svc.catalog.adjust_stock(b["_id"], new_stock=150, note="count")
+    assert [d["name"] for d in svc.catalog.low_stock()] == ["Fuse"]
     assert [d["name"] for d in svc.catalog.items()] == ["Bulb", "Fuse"]
     assert len(svc.catalog.items(include_inactive=True)) == 3
     cart = svc.carts.create()
