@@ -4,23 +4,25 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import bson
 
 
-def stored_docs(cursor: sqlite3.Cursor, location: str) -> list[tuple[str, dict[str, Any]]]:
-    """(key, document) of every document of a collection, read through ``cursor`` (the
-    engine is not up yet when projections create their tables)."""
+def stored_docs(cursor: sqlite3.Cursor, location: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(key, document) of every document of a collection, one at a time (the engine is not
+    up yet when projections create their tables). Read on a cursor of its own, so the
+    caller may go on writing through ``cursor`` meanwhile; never the whole collection at
+    once (100k items at S5)."""
     from .engine import CODEC
 
-    return [
-        (key, bson.decode(body, codec_options=CODEC))
-        for key, body in cursor.execute(
-            "SELECT id, body FROM docs WHERE coll = ?", (location,)
-        ).fetchall()
-    ]
+    reader = cursor.connection.execute("SELECT id, body FROM docs WHERE coll = ?", (location,))
+    try:
+        for key, body in reader:
+            yield key, bson.decode(body, codec_options=CODEC)
+    finally:
+        reader.close()
 
 
 def create_filled(
