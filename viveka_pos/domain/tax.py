@@ -62,8 +62,9 @@ class LineInput(LineSnapshot):
     line_discount: int = 0
 
 
-class _SplitTax:
-    """The ``tax`` of anything carrying its GST as CGST, SGST and IGST (paise)."""
+class SplitTax:
+    """The ``tax`` of anything carrying its GST as CGST, SGST and IGST (paise): a bill's
+    lines, the summaries of its rates and HSN codes, a return's rows."""
 
     __slots__ = ()
     cgst: int
@@ -76,7 +77,7 @@ class _SplitTax:
 
 
 @dataclass(frozen=True, slots=True)
-class LineTotals(LineSnapshot, _SplitTax):
+class LineTotals(LineSnapshot, SplitTax):
     """One computed line; every amount is in paise."""
 
     gross: int
@@ -89,7 +90,7 @@ class LineTotals(LineSnapshot, _SplitTax):
 
 
 @dataclass(frozen=True, slots=True)
-class TaxSummaryRow(_SplitTax):
+class TaxSummaryRow(SplitTax):
     """Taxable value and tax of all lines sharing an HSN code and rate (paise)."""
 
     hsn_code: str

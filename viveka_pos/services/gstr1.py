@@ -32,6 +32,7 @@ from typing import Any
 from ..domain.errors import ValidationError
 from ..domain.money import to_decimal
 from ..domain.states import state_by_code
+from ..domain.tax import SplitTax
 from .context import ShopScope
 from .convert import paise_of, quantity_of, rate_of
 
@@ -54,7 +55,7 @@ _AMOUNTS = ("taxableValue", "igst", "cgst", "sgst")
 
 
 @dataclass
-class Tax:
+class Tax(SplitTax):
     """Taxable value and tax in paise."""
 
     taxable: int = 0
@@ -67,10 +68,6 @@ class Tax:
         self.igst += sign * other.igst
         self.cgst += sign * other.cgst
         self.sgst += sign * other.sgst
-
-    @property
-    def tax(self) -> int:
-        return self.igst + self.cgst + self.sgst
 
 
 @dataclass
