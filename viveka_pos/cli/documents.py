@@ -23,19 +23,7 @@ def register(subparsers: Any) -> None:
     )
     p = invoice.add_parser("pdf", help="write an invoice as PDF (the same every time)")
     p.add_argument("invoice_number")
-    p.add_argument("out", help="PDF file to write")
-    p.add_argument(
-        "--format",
-        choices=FORMATS,
-        default=None,
-        help="a4 tax invoice or a thermal receipt (default: the shop's paper size)",
-    )
-    p.add_argument(
-        "--copy",
-        choices=sorted(COPIES),
-        default="original",
-        help="which copy to mark (GST Rule 48)",
-    )
+    add_pdf_options(p, "a4 tax invoice or a thermal receipt")
     p.set_defaults(func=cmd_invoice_pdf)
 
     order = subparsers.add_parser("order", help="dealer purchase orders").add_subparsers(
@@ -45,6 +33,23 @@ def register(subparsers: Any) -> None:
     p.add_argument("order_number")
     p.add_argument("out", help="PDF file to write")
     p.set_defaults(func=cmd_order_pdf)
+
+
+def add_pdf_options(p: argparse.ArgumentParser, formats: str) -> None:
+    """The output file, paper (``formats`` says which) and copy of a tax document's PDF."""
+    p.add_argument("out", help="PDF file to write")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help=f"{formats} (default: the shop's paper size)",
+    )
+    p.add_argument(
+        "--copy",
+        choices=sorted(COPIES),
+        default="original",
+        help="which copy to mark (GST Rule 48)",
+    )
 
 
 def _file_name(number: str) -> str:

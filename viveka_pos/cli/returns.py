@@ -11,14 +11,13 @@ from typing import Any
 
 from ..domain.money import format_inr
 from ..files import write_file
-from ..printing.invoice_view import COPIES
 from ..printing.paper import credit_note_on, paper_of
 from ..services.convert import paise_of
 from ..services.gstr1 import portal_json
 from ..services.gstr1_sheets import write_csv
 from .common import CommandError, link_note, opened_store, print_json, run_command
 from .core import _parse_line, shop_services
-from .documents import FORMATS, pdf_command
+from .documents import add_pdf_options, pdf_command
 
 
 def register(subparsers: Any) -> None:
@@ -66,19 +65,7 @@ def register(subparsers: Any) -> None:
     )
     p = note.add_parser("pdf", help="write a credit note as PDF")
     p.add_argument("number", help="credit note number, e.g. CN-A/2627/00001")
-    p.add_argument("out", help="PDF file to write")
-    p.add_argument(
-        "--format",
-        choices=FORMATS,
-        default=None,
-        help="a4 or a thermal roll (default: the shop's paper size)",
-    )
-    p.add_argument(
-        "--copy",
-        choices=sorted(COPIES),
-        default="original",
-        help="which copy to mark (GST Rule 48)",
-    )
+    add_pdf_options(p, "a4 or a thermal roll")
     p.set_defaults(func=cmd_credit_note_pdf)
 
 

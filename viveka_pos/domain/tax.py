@@ -41,8 +41,9 @@ SUPPLY_TYPES: tuple[str, ...] = ("intra", "inter")
 
 
 @dataclass(frozen=True, slots=True)
-class LineInput:
-    """One bill line as entered: snapshot fields, quantity, price and discount in paise."""
+class LineSnapshot:
+    """What a bill line copies of its item when it is added (so later edits of the item never
+    change the bill), its quantity and its price in paise."""
 
     item_id: ObjectId | str | None
     name: str
@@ -52,21 +53,33 @@ class LineInput:
     gst_rate: Rate
     quantity: Decimal
     unit_price: int
-    line_discount: int = 0
 
 
 @dataclass(frozen=True, slots=True)
-class LineTotals:
+class LineInput(LineSnapshot):
+    """One bill line as entered: the snapshot and the line's own discount in paise."""
+
+    line_discount: int = 0
+
+
+class SplitTax:
+    """The ``tax`` of anything carrying its GST as CGST, SGST and IGST (paise): a bill's
+    lines, the summaries of its rates and HSN codes, a return's rows."""
+
+    __slots__ = ()
+    cgst: int
+    sgst: int
+    igst: int
+
+    @property
+    def tax(self) -> int:
+        return self.cgst + self.sgst + self.igst
+
+
+@dataclass(frozen=True, slots=True)
+class LineTotals(LineSnapshot, SplitTax):
     """One computed line; every amount is in paise."""
 
-    item_id: ObjectId | str | None
-    name: str
-    group: str
-    unit: str
-    hsn_code: str
-    gst_rate: Rate
-    quantity: Decimal
-    unit_price: int
     gross: int
     discount: int
     taxable: int
@@ -75,13 +88,9 @@ class LineTotals:
     igst: int
     line_total: int
 
-    @property
-    def tax(self) -> int:
-        return self.cgst + self.sgst + self.igst
-
 
 @dataclass(frozen=True, slots=True)
-class TaxSummaryRow:
+class TaxSummaryRow(SplitTax):
     """Taxable value and tax of all lines sharing an HSN code and rate (paise)."""
 
     hsn_code: str
@@ -90,10 +99,6 @@ class TaxSummaryRow:
     cgst: int
     sgst: int
     igst: int
-
-    @property
-    def tax(self) -> int:
-        return self.cgst + self.sgst + self.igst
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,20 +83,34 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _empty(value: object, field: str, *, required: bool) -> bool:
+    """True when ``value`` is blank (None, or text of only spaces) and may be; a required
+    field that is blank raises."""
+    if not _is_blank(value):
+        return False
+    if required:
+        raise ValidationError(field, "is required")
+    return True
+
+
 def _text(value: object, field: str) -> str:
     if not isinstance(value, str):
         raise ValidationError(field, "must be text")
     return value
 
 
-def _check_characters(text: str, field: str, *, allow_line_breaks: bool) -> None:
-    """Refuse control characters (and lone surrogates) that break printing and storage."""
+def _checked_text(text: str, field: str, *, allow_line_breaks: bool, max_length: int) -> str:
+    """``text`` when it has no control characters (nor lone surrogates), which break
+    printing and storage, and at most ``max_length`` characters."""
     allowed = {"\n", "\r", "\t"} if allow_line_breaks else set()
     for char in text:
         if char in allowed:
             continue
         if unicodedata.category(char) in ("Cc", "Cs"):
             raise ValidationError(field, "contains a control character")
+    if len(text) > max_length:
+        raise ValidationError(field, f"must have at most {max_length} characters")
+    return text
 
 
 def _decimal_places(value: Decimal) -> int:
@@ -146,9 +160,7 @@ def phone(
     False (domain/phones.py). ``check_plan=False`` only cleans: for finding a shop or a
     customer saved before the check, or by another tool, under the number they have.
     """
-    if _is_blank(value):
-        if required:
-            raise ValidationError(field, "is required")
+    if _empty(value, field, required=required):
         return ""
     if isinstance(value, bool):
         raise ValidationError(field, "must be text")
@@ -211,19 +223,15 @@ def name(
     if _is_blank(value):
         raise ValidationError(field, "is required")
     text = " ".join(_text(value, field).split())
-    _check_characters(text, field, allow_line_breaks=False)
+    _checked_text(text, field, allow_line_breaks=False, max_length=max_length)
     if len(text) < min_length:
         raise ValidationError(field, f"must have at least {min_length} characters")
-    if len(text) > max_length:
-        raise ValidationError(field, f"must have at most {max_length} characters")
     return text
 
 
 def optional_name(value: object, field: str = "name", *, max_length: int = NAME_MAX_LENGTH) -> str:
     """Like :func:`name`, but empty is allowed and gives '' (e.g. a customer's name)."""
-    if _is_blank(value):
-        if value is not None:
-            _text(value, field)
+    if _empty(value, field, required=False):
         return ""
     return name(value, field, max_length=max_length)
 
@@ -233,19 +241,12 @@ def optional_text(value: object, field: str, *, max_length: int = TEXT_MAX_LENGT
     if value is None:
         return ""
     text = _text(value, field).strip()
-    _check_characters(text, field, allow_line_breaks=True)
-    if len(text) > max_length:
-        raise ValidationError(field, f"must have at most {max_length} characters")
-    return text
+    return _checked_text(text, field, allow_line_breaks=True, max_length=max_length)
 
 
 def email(value: object, field: str = "emailId", *, required: bool = False) -> str:
     """A plausible e-mail address (local@domain.tld); the domain is lower-cased."""
-    if _is_blank(value):
-        if required:
-            raise ValidationError(field, "is required")
-        if value is not None:
-            _text(value, field)
+    if _empty(value, field, required=required):
         return ""
     text = _text(value, field).strip()
     if len(text) > 254 or text.count("@") != 1:
@@ -289,11 +290,7 @@ def gstin(value: object, field: str = "gstin", *, required: bool = False) -> str
     Shape: 2-digit state code, PAN (5 letters, 4 digits, 1 letter), entity number (1-9/A-Z),
     'Z', check character. Empty gives '' unless ``required``.
     """
-    if _is_blank(value):
-        if required:
-            raise ValidationError(field, "is required")
-        if value is not None:
-            _text(value, field)
+    if _empty(value, field, required=required):
         return ""
     text = _text(value, field).strip().upper()
     if len(text) != 15:
@@ -315,11 +312,7 @@ def hsn_code(value: object, field: str = "hsnCode", *, required: bool = False) -
     Dots and spaces as in "8708.99" are dropped. Chapter 00 does not exist and chapter 99 is
     used only by 6-digit SAC codes. Empty gives '' unless ``required``.
     """
-    if _is_blank(value):
-        if required:
-            raise ValidationError(field, "is required")
-        if value is not None:
-            _text(value, field)
+    if _empty(value, field, required=required):
         return ""
     if isinstance(value, bool):
         raise ValidationError(field, "must be text")
@@ -350,9 +343,7 @@ def _choice(
     default: str,
     aliases: Mapping[str, str] | None = None,
 ) -> str:
-    if _is_blank(value):
-        if value is not None:
-            _text(value, field)
+    if _empty(value, field, required=False):
         return default
     key = _text(value, field).strip().lower()
     if aliases:

@@ -15,6 +15,7 @@ and per HSN and rate, and says how it was settled (paid out, set against dues).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -28,7 +29,7 @@ from viveka_pos.domain.money import format_inr
 from viveka_pos.printing.dates import shop_zone
 from viveka_pos.printing.fonts import BOLD, REGULAR, text_width
 from viveka_pos.printing.furniture import ContinuedPages
-from viveka_pos.printing.invoice_view import PAID, InvoiceView, copy_label, half_rate
+from viveka_pos.printing.invoice_view import PAID, InvoiceView, TaxRow, copy_label, half_rate
 from viveka_pos.printing.paging import DocumentInfo, Margins, build_pdf, frame_width
 from viveka_pos.printing.shop import ShopView, state_label
 from viveka_pos.printing.styles import HAIRLINE, INK, RULE, SHADE, styles
@@ -327,50 +328,28 @@ def _closing(view: InvoiceView, shop: ShopView) -> list[Flowable]:
 def _tax_summary(view: InvoiceView) -> tuple[Table, float]:
     """The HSN/rate summary and its width."""
     money = partial(format_inr, symbol=False)
+    taxed = view.tax_rows
+    # each column: its heading, a row's cell, and the total's cell
+    columns: list[tuple[str, Callable[[TaxRow], str], str]] = [
+        ("HSN/SAC", lambda r: r.hsn or "—", "Total"),
+        ("Taxable value (₹)", lambda r: money(r.taxable), money(sum(r.taxable for r in taxed))),
+    ]
     if view.inter_state:
-        headers = ["HSN/SAC", "Taxable value (₹)", "IGST %", "IGST (₹)", "Total tax (₹)"]
-        rows = [
-            [r.hsn or "—", money(r.taxable), r.gst_rate, money(r.igst), money(r.tax)]
-            for r in view.tax_rows
-        ]
-        total = [
-            "Total",
-            money(sum(r.taxable for r in view.tax_rows)),
-            "",
-            money(view.igst),
-            money(sum(r.tax for r in view.tax_rows)),
+        columns += [
+            ("IGST %", lambda r: r.gst_rate, ""),
+            ("IGST (₹)", lambda r: money(r.igst), money(view.igst)),
         ]
     else:
-        headers = [
-            "HSN/SAC",
-            "Taxable value (₹)",
-            "CGST %",
-            "CGST (₹)",
-            "SGST %",
-            "SGST (₹)",
-            "Total tax (₹)",
+        columns += [
+            ("CGST %", lambda r: half_rate(r.gst_rate), ""),
+            ("CGST (₹)", lambda r: money(r.cgst), money(view.cgst)),
+            ("SGST %", lambda r: half_rate(r.gst_rate), ""),
+            ("SGST (₹)", lambda r: money(r.sgst), money(view.sgst)),
         ]
-        rows = [
-            [
-                r.hsn or "—",
-                money(r.taxable),
-                half_rate(r.gst_rate),
-                money(r.cgst),
-                half_rate(r.gst_rate),
-                money(r.sgst),
-                money(r.tax),
-            ]
-            for r in view.tax_rows
-        ]
-        total = [
-            "Total",
-            money(sum(r.taxable for r in view.tax_rows)),
-            "",
-            money(view.cgst),
-            "",
-            money(view.sgst),
-            money(sum(r.tax for r in view.tax_rows)),
-        ]
+    columns.append(("Total tax (₹)", lambda r: money(r.tax), money(sum(r.tax for r in taxed))))
+    headers = [heading for heading, _, _ in columns]
+    rows = [[cell(r) for _, cell, _ in columns] for r in taxed]
+    total = [last for _, _, last in columns]
     size = 7.0
     s = styles(size)
     body = [*rows, total]

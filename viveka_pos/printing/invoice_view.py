@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from viveka_pos.domain.money import Paise, round_half_up, to_paise
+from viveka_pos.domain.tax import SplitTax
 from viveka_pos.printing.dates import format_document_date
 from viveka_pos.printing.shop import state_label
 from viveka_pos.printing.text import format_number
@@ -86,7 +87,7 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True, slots=True)
-class TaxRow:
+class TaxRow(SplitTax):
     """One line of the HSN/rate summary."""
 
     hsn: str
@@ -95,10 +96,6 @@ class TaxRow:
     cgst: Paise
     sgst: Paise
     igst: Paise
-
-    @property
-    def tax(self) -> Paise:
-        return self.cgst + self.sgst + self.igst
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from typing import Any
 from ..domain.errors import ValidationError
 from ..domain.money import to_decimal
 from ..domain.states import state_by_code
+from ..domain.tax import SplitTax
 from .context import ShopScope
 from .convert import paise_of, quantity_of, rate_of
 
@@ -54,7 +55,7 @@ _AMOUNTS = ("taxableValue", "igst", "cgst", "sgst")
 
 
 @dataclass
-class Tax:
+class Tax(SplitTax):
     """Taxable value and tax in paise."""
 
     taxable: int = 0
@@ -67,10 +68,6 @@ class Tax:
         self.igst += sign * other.igst
         self.cgst += sign * other.cgst
         self.sgst += sign * other.sgst
-
-    @property
-    def tax(self) -> int:
-        return self.igst + self.cgst + self.sgst
 
 
 @dataclass
@@ -211,9 +208,9 @@ class Gstr1Service:
         hsn: dict[str, dict[tuple[str, Any, str], HsnRow]] = {"B2B": {}, "B2C": {}}
         for invoice in invoices:
             if not invoice.get("isCancelled"):
-                self._add_invoice(report, hsn, invoice, shop_state)
+                self._add_document(report, hsn, invoice, shop_state, 1)
         for note in notes:
-            self._add_note(report, hsn, note, shop_state)
+            self._add_document(report, hsn, note, shop_state, -1)
         # what returns cancelled out entirely is left out, not reported as zeros
         report.b2cs = {key: tax for key, tax in report.b2cs.items() if tax != Tax()}
         report.nil = {key: amount for key, amount in report.nil.items() if amount}
@@ -246,68 +243,53 @@ class Gstr1Service:
             and paise_of(invoice.get("totalAmount")) > B2CL_LIMIT
         )
 
-    def _add_invoice(
+    def _add_document(
         self,
         report: Gstr1,
         hsn: dict[str, dict[tuple[str, Any, str], HsnRow]],
-        invoice: dict[str, Any],
+        doc: dict[str, Any],
         shop_state: str,
+        sign: int,
     ) -> None:
-        registered = bool(invoice.get("customerGstin"))
-        place = self._place(invoice, shop_state)
-        lines = _taxed_lines(invoice)
-        by_rate = self._by_rate(report, invoice, lines, registered, 1)
-        _add_hsn(hsn["B2B" if registered else "B2C"], lines, 1)
+        """An invoice (``sign`` 1) or a credit note (-1): its lines into the nil and HSN
+        tables, then itself into b2b/b2cl (a note: cdnr/cdnur) or its sums into b2cs."""
+        registered = bool(doc.get("customerGstin"))
+        place = self._place(doc, shop_state)
+        lines = _taxed_lines(doc)
+        by_rate = self._by_rate(report, doc, lines, registered, sign)
+        _add_hsn(hsn["B2B" if registered else "B2C"], lines, sign)
         if not by_rate:
             return  # only 0 % lines: reported in nil alone
-        if registered or self._is_b2cl(invoice):
-            document = Document(
-                invoice["invoiceNumber"],
-                date.fromisoformat(invoice["invoiceDate"]),
-                paise_of(invoice.get("totalAmount")),
+        note = sign < 0
+        if note:
+            # a note is b2cl-sized when the invoice it is issued against was
+            original = self.scope.db.invoices.find_one({"_id": doc.get("invoiceId")}) or {}
+            total = original.get("totalAmount", doc.get("totalAmount"))
+            listed = registered or self._is_b2cl({**doc, "totalAmount": total})
+            documents = report.cdnr if registered else report.cdnur
+        else:
+            listed = registered or self._is_b2cl(doc)
+            documents = report.b2b if registered else report.b2cl
+        if not listed:
+            self._add_b2cs(report, doc, place, by_rate, sign)
+            return
+        keys = ("creditNoteNumber", "creditNoteDate") if note else ("invoiceNumber", "invoiceDate")
+        number, day = keys
+        against = str(doc.get("invoiceDate") or "") if note else ""
+        documents.append(
+            Document(
+                doc[number],
+                date.fromisoformat(doc[day]),
+                paise_of(doc.get("totalAmount")),
                 place,
-                str(invoice.get("customerGstin") or ""),
-                str(invoice.get("clientCustomerName") or ""),
+                str(doc.get("customerGstin") or ""),
+                str(doc.get("clientCustomerName") or ""),
                 by_rate,
-                self._is_inter(invoice),
+                self._is_inter(doc),
+                str(doc.get("invoiceNumber") or "") if note else "",
+                date.fromisoformat(against) if against else None,
             )
-            (report.b2b if registered else report.b2cl).append(document)
-            return
-        self._add_b2cs(report, invoice, place, by_rate, 1)
-
-    def _add_note(
-        self,
-        report: Gstr1,
-        hsn: dict[str, dict[tuple[str, Any, str], HsnRow]],
-        note: dict[str, Any],
-        shop_state: str,
-    ) -> None:
-        registered = bool(note.get("customerGstin"))
-        place = self._place(note, shop_state)
-        lines = _taxed_lines(note)
-        by_rate = self._by_rate(report, note, lines, registered, -1)
-        _add_hsn(hsn["B2B" if registered else "B2C"], lines, -1)
-        if not by_rate:
-            return
-        original = self.scope.db.invoices.find_one({"_id": note.get("invoiceId")}) or {}
-        if registered or self._is_b2cl(
-            {**note, "totalAmount": original.get("totalAmount", note.get("totalAmount"))}
-        ):
-            document = Document(
-                note["creditNoteNumber"],
-                date.fromisoformat(note["creditNoteDate"]),
-                paise_of(note.get("totalAmount")),
-                place,
-                str(note.get("customerGstin") or ""),
-                str(note.get("clientCustomerName") or ""),
-                by_rate,
-                self._is_inter(note),
-                str(note.get("invoiceNumber") or ""),
-                date.fromisoformat(note["invoiceDate"]) if note.get("invoiceDate") else None,
-            )
-            (report.cdnr if registered else report.cdnur).append(document)
-            return
-        self._add_b2cs(report, note, place, by_rate, -1)
+        )
 
     def _by_rate(
         self,
@@ -399,16 +381,22 @@ def portal_date(day: date) -> str:
 def _items(by_rate: dict[Any, Tax], *, inter: bool) -> list[dict[str, Any]]:
     items = []
     for rate, tax in by_rate.items():
-        detail: dict[str, Any] = {"rt": portal_rate(rate), "txval": rupees(tax.taxable)}
-        if inter:
-            detail["iamt"] = rupees(tax.igst)
-        else:
-            detail["camt"] = rupees(tax.cgst)
-            detail["samt"] = rupees(tax.sgst)
-        detail["csamt"] = 0
+        detail = {"rt": portal_rate(rate), "txval": rupees(tax.taxable), **_tax_json(tax, inter)}
         # the portal numbers an item by its rate: 1801 for 18 %, 501 for 5 %
         items.append({"num": int(Decimal(rate) * 100) + 1, "itm_det": detail})
     return items
+
+
+def _tax_json(tax: Tax, inter: bool) -> dict[str, Any]:
+    """A portal row's tax: IGST between states, else CGST and SGST; no cess."""
+    if inter:
+        return {"iamt": rupees(tax.igst), "csamt": 0}
+    return {"camt": rupees(tax.cgst), "samt": rupees(tax.sgst), "csamt": 0}
+
+
+def _invoice_json(doc: Document, **more: Any) -> dict[str, Any]:
+    """An invoice of b2b or b2cl as the portal has it: number, date, value, then ``more``."""
+    return {"inum": doc.number, "idt": portal_date(doc.day), "val": rupees(doc.value), **more}
 
 
 def portal_json(report: Gstr1) -> dict[str, Any]:
@@ -416,26 +404,13 @@ def portal_json(report: Gstr1) -> dict[str, Any]:
     b2b: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in report.b2b:
         b2b[doc.gstin].append(
-            {
-                "inum": doc.number,
-                "idt": portal_date(doc.day),
-                "val": rupees(doc.value),
-                "pos": doc.pos,
-                "rchrg": "N",
-                "inv_typ": "R",
-                "itms": _items(doc.by_rate, inter=doc.inter),
-            }
+            _invoice_json(
+                doc, pos=doc.pos, rchrg="N", inv_typ="R", itms=_items(doc.by_rate, inter=doc.inter)
+            )
         )
     b2cl: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in report.b2cl:
-        b2cl[doc.pos].append(
-            {
-                "inum": doc.number,
-                "idt": portal_date(doc.day),
-                "val": rupees(doc.value),
-                "itms": _items(doc.by_rate, inter=True),
-            }
-        )
+        b2cl[doc.pos].append(_invoice_json(doc, itms=_items(doc.by_rate, inter=True)))
     cdnr: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in report.cdnr:
         cdnr[doc.gstin].append(
@@ -454,20 +429,16 @@ def portal_json(report: Gstr1) -> dict[str, Any]:
     for (supply, place, rate), tax in sorted(
         report.b2cs.items(), key=lambda e: (e[0][0], e[0][1], Decimal(e[0][2]))
     ):
-        row: dict[str, Any] = {
-            "sply_ty": supply,
-            "pos": place,
-            "typ": "OE",
-            "rt": portal_rate(rate),
-            "txval": rupees(tax.taxable),
-        }
-        if supply == "INTER":
-            row["iamt"] = rupees(tax.igst)
-        else:
-            row["camt"] = rupees(tax.cgst)
-            row["samt"] = rupees(tax.sgst)
-        row["csamt"] = 0
-        b2cs.append(row)
+        b2cs.append(
+            {
+                "sply_ty": supply,
+                "pos": place,
+                "typ": "OE",
+                "rt": portal_rate(rate),
+                "txval": rupees(tax.taxable),
+                **_tax_json(tax, supply == "INTER"),
+            }
+        )
     return {
         "gstin": report.gstin,
         "fp": report.period,

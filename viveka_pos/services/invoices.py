@@ -22,7 +22,7 @@ from .context import ShopScope
 from .convert import quantity_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
 from .payments import apply_payments
-from .series import INVOICE_SERIES, next_slot, seal_and_insert
+from .series import INVOICE_SERIES, issued_fields, next_slot, seal_and_insert
 from .stock import record_movement
 
 DUE_DAYS = 30
@@ -186,12 +186,7 @@ class InvoiceService:
             "isFinalized": False,
             "notes": notes,
             "products": products,
-            "generatedAt": now,
-            "updatedAt": now,
-            "deviceId": self.scope.ctx.device_id,
-            "series": series,
-            "financialYear": fy,
-            "sequence": seq,
+            **issued_fields(series, fy, seq, now, self.scope.ctx.device_id),
             "supplyType": totals.supply_type,
             "shopStateCode": shop_state,
             "placeOfSupply": place,

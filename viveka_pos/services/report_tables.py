@@ -103,6 +103,24 @@ def plain(paise: int) -> str:
     return f"{to_decimal(paise)}"
 
 
+def _amounts(*titles: str) -> list[Column]:
+    """Right-aligned money columns of the usual width."""
+    return [Column(title, "right", 1.1) for title in titles]
+
+
+#: a report's cells of one row: as shown (``csv`` False) or plain for CSV (``csv`` True)
+Cells = Callable[[Any, bool], list[str]]
+
+
+def _pages(count: int, page: Callable[[int, int], list[Any]], cells: Cells) -> ReportPages:
+    """A paged report's rows past its first page, read ``page(offset, limit)`` at a time."""
+    return ReportPages(
+        count,
+        lambda o, n: [cells(r, False) for r in page(o, n)],
+        lambda o, n: [cells(r, True) for r in page(o, n)],
+    )
+
+
 def this_month(today: date) -> tuple[date, date]:
     """The period a report shows when none is chosen: this month up to today (the GUI's
     first choice and the CLI's default, so both answer the same question)."""
@@ -175,32 +193,20 @@ def payments(services: ShopServices, request: ReportRequest) -> BuiltReport:
         Column("Note", width=1.4),
     ]
 
-    def shown(rows: list[Any]) -> list[list[str]]:
+    def cells(r: Any, csv: bool) -> list[str]:
+        if csv:
+            when, method = (r.paid_at.isoformat() if r.paid_at else ""), r.method
+        else:
+            when, method = moment(r.paid_at, zone), METHOD_TITLES.get(r.method, r.method)
+        text = plain if csv else money
         return [
-            [
-                moment(r.paid_at, zone),
-                r.invoice_number,
-                r.customer_name,
-                r.customer_phone,
-                METHOD_TITLES.get(r.method, r.method),
-                money(r.amount),
-                r.note,
-            ]
-            for r in rows
-        ]
-
-    def plain_rows(rows: list[Any]) -> list[list[str]]:
-        return [
-            [
-                r.paid_at.isoformat() if r.paid_at else "",
-                r.invoice_number,
-                r.customer_name,
-                r.customer_phone,
-                r.method,
-                plain(r.amount),
-                r.note,
-            ]
-            for r in rows
+            when,
+            r.invoice_number,
+            r.customer_name,
+            r.customer_phone,
+            method,
+            text(r.amount),
+            r.note,
         ]
 
     def page(offset: int, limit: int) -> list[Any]:
@@ -216,17 +222,15 @@ def payments(services: ShopServices, request: ReportRequest) -> BuiltReport:
         title,
         _period(request),
         columns,
-        shown(report.rows),
+        [cells(r, False) for r in report.rows],
         ["Total", "", "", "", "", money(report.total), ""],
     )
     return BuiltReport(
         table,
         ["paid_at_utc", "invoice", "customer", "phone", "method", "amount", "note"],
-        plain_rows(report.rows),
+        [cells(r, True) for r in report.rows],
         f"{report.count} payment(s) · {money(report.total)}" + (f" ({split})" if split else ""),
-        pages=ReportPages(
-            report.count, lambda o, n: shown(page(o, n)), lambda o, n: plain_rows(page(o, n))
-        ),
+        pages=_pages(report.count, page, cells),
     )
 
 
@@ -245,46 +249,28 @@ def pending(services: ShopServices, request: ReportRequest) -> BuiltReport:
         Column("Due", width=1.0),
         Column("Customer", width=1.6),
         Column("Phone", width=1.1),
-        Column("Total", "right", 1.1),
-        Column("Paid", "right", 1.1),
-        Column("Balance", "right", 1.1),
+        *_amounts("Total", "Paid", "Balance"),
         Column("Days overdue", "right", 0.8),
     ]
-    rows = [
-        [
-            r.invoice_number,
-            day(r.invoice_date),
-            day(r.due_date),
-            _who(r),
-            r.customer_phone,
-            money(r.total),
-            money(r.paid),
-            money(r.balance),
-            str(r.overdue_days) if r.overdue_days else "",
-        ]
-        for r in report.rows
-    ]
+
+    def cells(r: Any, csv: bool) -> list[str]:
+        if csv:
+            dates, who, overdue = [r.invoice_date, r.due_date], r.customer_name, str(r.overdue_days)
+        else:
+            dates, who = [day(r.invoice_date), day(r.due_date)], _who(r)
+            overdue = str(r.overdue_days) if r.overdue_days else ""
+        text = plain if csv else money
+        amounts = [text(r.total), text(r.paid), text(r.balance)]
+        return [r.invoice_number, *dates, who, r.customer_phone, *amounts, overdue]
+
     table = ReportTable(
         "Pending invoices (dues)",
         f"as of {day(services.scope.today())}",
         columns,
-        rows,
+        [cells(r, False) for r in report.rows],
         ["Total", "", "", "", "", "", "", money(report.total_balance), ""],
     )
-    csv_rows = [
-        [
-            r.invoice_number,
-            r.invoice_date,
-            r.due_date,
-            r.customer_name,
-            r.customer_phone,
-            plain(r.total),
-            plain(r.paid),
-            plain(r.balance),
-            str(r.overdue_days),
-        ]
-        for r in report.rows
-    ]
+    csv_rows = [cells(r, True) for r in report.rows]
     return BuiltReport(
         table,
         [
@@ -312,10 +298,7 @@ def _gst(services: ShopServices, request: ReportRequest, by_hsn: bool) -> BuiltR
         *lead,
         Column("GST rate", "right", 0.8),
         Column("Taxable value", "right", 1.3),
-        Column("CGST", "right", 1.1),
-        Column("SGST", "right", 1.1),
-        Column("IGST", "right", 1.1),
-        Column("Total tax", "right", 1.1),
+        *_amounts("CGST", "SGST", "IGST", "Total tax"),
     ]
 
     def cells(row: Any, text: Callable[[int], str]) -> list[str]:
@@ -377,35 +360,11 @@ def stock(services: ShopServices, request: ReportRequest) -> BuiltReport:
         Column("", width=0.5),
     ]
 
-    def shown(rows: list[Any]) -> list[list[str]]:
-        return [
-            [
-                r.name,
-                r.code,
-                r.unit,
-                quantity(r.stock),
-                quantity(r.low_stock_quantity),
-                money(r.price),
-                money(r.value),
-                "LOW" if r.is_low else "",
-            ]
-            for r in rows
-        ]
-
-    def plain_rows(rows: list[Any]) -> list[list[str]]:
-        return [
-            [
-                r.name,
-                r.code,
-                r.unit,
-                quantity(r.stock),
-                quantity(r.low_stock_quantity),
-                plain(r.price),
-                plain(r.value),
-                "yes" if r.is_low else "no",
-            ]
-            for r in rows
-        ]
+    def cells(r: Any, csv: bool) -> list[str]:
+        text = plain if csv else money
+        low = ("yes" if r.is_low else "no") if csv else ("LOW" if r.is_low else "")
+        counts = [quantity(r.stock), quantity(r.low_stock_quantity)]
+        return [r.name, r.code, r.unit, *counts, text(r.price), text(r.value), low]
 
     def page(offset: int, limit: int) -> list[Any]:
         return reports.stock_rows(low_stock_first=low_first, offset=offset, limit=limit)
@@ -414,18 +373,16 @@ def stock(services: ShopServices, request: ReportRequest) -> BuiltReport:
         "Stock",
         f"as of {day(services.scope.today())}",
         columns,
-        shown(report.rows),
+        [cells(r, False) for r in report.rows],
         ["Total", "", "", "", "", "", money(report.total_value), ""],
     )
     return BuiltReport(
         table,
         ["item", "code", "unit", "stock", "low_stock_quantity", "price", "value", "is_low"],
-        plain_rows(report.rows),
+        [cells(r, True) for r in report.rows],
         f"{report.items} item(s) · {report.low_stock_items} low on stock · "
         f"value at selling price {money(report.total_value)}",
-        pages=ReportPages(
-            report.items, lambda o, n: shown(page(o, n)), lambda o, n: plain_rows(page(o, n))
-        ),
+        pages=_pages(report.items, page, cells),
     )
 
 
@@ -434,25 +391,16 @@ def dealer_dues(services: ShopServices, request: ReportRequest) -> BuiltReport:
     report = services.reports.dealer_dues()
     columns = [
         Column("Dealer", width=2.2),
-        Column("Billed", "right", 1.1),
-        Column("Paid", "right", 1.1),
-        Column("Owed", "right", 1.1),
-        Column("Advance", "right", 1.1),
+        *_amounts("Billed", "Paid", "Owed", "Advance"),
         Column("Pending orders", "right", 0.8),
         Column("Delivered, no bill", "right", 0.9),
     ]
-    rows = [
-        [
-            r.name,
-            money(r.billed),
-            money(r.paid),
-            money(r.due),
-            money(r.advance),
-            str(r.pending_orders),
-            str(r.unbilled_orders),
-        ]
-        for r in report.rows
-    ]
+
+    def cells(r: Any, text: Callable[[int], str]) -> list[str]:
+        amounts = [text(r.billed), text(r.paid), text(r.due), text(r.advance)]
+        return [r.name, *amounts, str(r.pending_orders), str(r.unbilled_orders)]
+
+    rows = [cells(r, money) for r in report.rows]
     table = ReportTable(
         "Dealer dues",
         f"as of {day(services.scope.today())}",
@@ -460,18 +408,7 @@ def dealer_dues(services: ShopServices, request: ReportRequest) -> BuiltReport:
         rows,
         ["Total", "", "", money(report.total_due), money(report.total_advance), "", ""],
     )
-    csv_rows = [
-        [
-            r.name,
-            plain(r.billed),
-            plain(r.paid),
-            plain(r.due),
-            plain(r.advance),
-            str(r.pending_orders),
-            str(r.unbilled_orders),
-        ]
-        for r in report.rows
-    ]
+    csv_rows = [cells(r, plain) for r in report.rows]
     return BuiltReport(
         table,
         ["dealer", "billed", "paid", "owed", "advance", "pending_orders", "unbilled_orders"],
@@ -491,26 +428,21 @@ def purchase_history(services: ShopServices, request: ReportRequest) -> BuiltRep
     columns = [
         Column("Invoice", width=1.3),
         Column("Date", width=1.0),
-        Column("Billed", "right", 1.1),
-        Column("Returned", "right", 1.1),
-        Column("Net", "right", 1.1),
-        Column("Paid", "right", 1.1),
-        Column("Balance", "right", 1.1),
+        *_amounts("Billed", "Returned", "Net", "Paid", "Balance"),
         Column("Status", width=0.9),
     ]
-    rows = [
-        [
-            r.invoice_number,
-            day(r.invoice_date),
-            money(r.total),
-            money(r.returned) if r.returned else "—",
-            money(r.net),
-            money(r.paid),
-            money(r.balance),
-            _history_status(r),
-        ]
-        for r in report.rows
-    ]
+
+    def cells(r: Any, csv: bool) -> list[str]:
+        text = plain if csv else money
+        if csv:
+            when, returned, status = r.invoice_date, plain(r.returned), _history_status(r).lower()
+        else:
+            when, status = day(r.invoice_date), _history_status(r)
+            returned = money(r.returned) if r.returned else "—"
+        amounts = [text(r.total), returned, text(r.net), text(r.paid), text(r.balance)]
+        return [r.invoice_number, when, *amounts, status]
+
+    rows = [cells(r, False) for r in report.rows]
     who = " · ".join(part for part in (report.name, report.phone) if part)
     table = ReportTable(
         "Purchase history",
@@ -528,19 +460,7 @@ def purchase_history(services: ShopServices, request: ReportRequest) -> BuiltRep
             "",
         ],
     )
-    csv_rows = [
-        [
-            r.invoice_number,
-            r.invoice_date,
-            plain(r.total),
-            plain(r.returned),
-            plain(r.net),
-            plain(r.paid),
-            plain(r.balance),
-            _history_status(r).lower(),
-        ]
-        for r in report.rows
-    ]
+    csv_rows = [cells(r, True) for r in report.rows]
     return BuiltReport(
         table,
         ["invoice", "date", "total", "returned", "net", "paid", "balance", "status"],

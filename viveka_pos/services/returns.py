@@ -41,7 +41,7 @@ from .context import ShopScope
 from .convert import paise_of, quantity_of, rate_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
 from .payments import apply_payments
-from .series import CREDIT_NOTE_SERIES, next_slot, seal_and_insert
+from .series import CREDIT_NOTE_SERIES, issued_fields, next_slot, seal_and_insert
 from .stock import record_movement
 
 #: invoice amounts a credit note carries back in proportion, per line
@@ -458,12 +458,7 @@ class ReturnService:
                 for (hsn, rate), row in sorted(summary.items())
             ],
             "amountInWords": amount_in_words(amount),
-            "generatedAt": now,
-            "updatedAt": now,
-            "deviceId": self.scope.ctx.device_id,
-            "series": series,
-            "financialYear": fy,
-            "sequence": seq,
+            **issued_fields(series, fy, seq, now, self.scope.ctx.device_id),
         }
 
     def _restock(

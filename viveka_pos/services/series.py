@@ -45,6 +45,18 @@ class Slot:
     prev_hash: str
 
 
+def issued_fields(series: str, fy: str, seq: int, now: Any, device_id: str) -> dict[str, Any]:
+    """When, on which device and where in its series a numbered document was made."""
+    return {
+        "generatedAt": now,
+        "updatedAt": now,
+        "deviceId": device_id,
+        "series": series,
+        "financialYear": fy,
+        "sequence": seq,
+    }
+
+
 def next_slot(db: Any, client_id: Any, kind: SeriesKind, series: str, fy: str) -> Slot:
     """Reserve nothing, just read: the number the next document of the series gets.
 

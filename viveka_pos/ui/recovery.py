@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QShowEvent
@@ -39,6 +40,8 @@ from ..domain.errors import ValidationError
 from ..services.backups import BackupEntry, read_entry, recovery
 from ..store import StoreError
 from .widgets.key_hints import KeyHints
+
+T = TypeVar("T")
 
 TRY_AGAIN = 0
 """Open the data again (a backup was restored, or the user fixed the cause)."""
@@ -266,15 +269,14 @@ class RecoveryDialog(QDialog):
 
     def copy_aside_to(self, folder: str | os.PathLike[str]) -> bool:
         """Copy the data as it is into a new folder inside ``folder``; True when copied."""
-        self.status.clear()
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.copied_to = recovery.copy_aside(self.data_dir, folder)
-        except (StoreError, ValidationError) as exc:
-            self.status.setText(f"The data could not be copied: {_message(exc)}")
+        copied = self._waiting(
+            lambda: recovery.copy_aside(self.data_dir, folder),
+            (StoreError, ValidationError),
+            "The data could not be copied",
+        )
+        if copied is None:
             return False
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        self.copied_to = copied
         self.notice.setText(
             f"The data as it is now was copied to {self.copied_to}. It is "
             "not a backup; keep it until the shop runs again."
@@ -288,15 +290,13 @@ class RecoveryDialog(QDialog):
     def back_up_to(self, folder: str | os.PathLike[str]) -> bool:
         """A checked backup of the (intact, unwritable) data in a new dated folder inside
         ``folder``, the data only read; True when written."""
-        self.status.clear()
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            manifest = recovery.backup_read_only_into(self.data_dir, folder)
-        except (StoreError, ValidationError, OSError) as exc:
-            self.status.setText(f"The backup was not made: {_message(exc)}")
+        manifest = self._waiting(
+            lambda: recovery.backup_read_only_into(self.data_dir, folder),
+            (StoreError, ValidationError, OSError),
+            "The backup was not made",
+        )
+        if manifest is None:
             return False
-        finally:
-            QGuiApplication.restoreOverrideCursor()
         self.notice.setText(
             f"Backup written and checked ({manifest.total_documents} records) in {folder}."
         )
@@ -339,6 +339,21 @@ class RecoveryDialog(QDialog):
         self.restored = result.source
         self.done(_AGAIN_CODE)
         return True
+
+    def _waiting(
+        self, work: Callable[[], T], errors: tuple[type[Exception], ...], failed: str
+    ) -> T | None:
+        """``work()`` under the wait cursor; on one of ``errors``, None and the status line
+        says ``failed`` and why."""
+        self.status.clear()
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            return work()
+        except errors as exc:
+            self.status.setText(f"{failed}: {_message(exc)}")
+            return None
+        finally:
+            QGuiApplication.restoreOverrideCursor()
 
     def _ask(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self, title, text)

@@ -33,6 +33,9 @@ from .background import run_in_background
 
 logger = logging.getLogger("viveka_pos.ui.auth")
 
+#: completes a login or registration from (phone, OTP, the dialog's own values)
+Completion = Callable[[str, str, dict[str, str]], Any]
+
 _ERROR_STYLE = "color: #b00020;"
 _BANNER_STYLE = (
     "background: #fff3cd; color: #664d03; border: 1px solid #ffe69c; padding: 6px;"
@@ -76,17 +79,15 @@ class _OtpDialog(QDialog):
 
     def __init__(
         self,
+        auth: AuthService,
         otp: OtpService,
         *,
-        start: Callable[[str], OtpChallenge],
-        complete: Callable[[str, str, dict[str, str]], Any],
         phone: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._otp = otp
-        self._start = start
-        self._complete = complete
+        self._start, self._complete = self._calls(auth)
         self._challenge: OtpChallenge | None = None
         self._busy = False
         self._closed = False
@@ -171,6 +172,11 @@ class _OtpDialog(QDialog):
         self._show_phone_step()
 
     # ------------------------------------------------------------------ subclass hooks
+
+    @staticmethod
+    def _calls(auth: AuthService) -> tuple[Callable[[str], OtpChallenge], Completion]:
+        """What sends the OTP for a phone, and what completes with (phone, code, values)."""
+        raise NotImplementedError
 
     def _add_fields(self, form: QFormLayout) -> None:
         """Add the dialog's own inputs (registration details); none by default."""
@@ -355,22 +361,11 @@ class LoginDialog(_OtpDialog):
     title = "Log in — Viveka POS"
     submit_text = "Log in"
 
-    def __init__(
-        self,
-        auth: AuthService,
-        otp: OtpService,
-        *,
-        phone: str = "",
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(
-            otp,
-            start=auth.start_login,
-            complete=lambda phone, code, _values: auth.login(phone, code),
-            phone=phone,
-            parent=parent,
-        )
-        self.session: Session | None = None
+    session: Session | None = None
+
+    @staticmethod
+    def _calls(auth: AuthService) -> tuple[Callable[[str], OtpChallenge], Completion]:
+        return auth.start_login, lambda phone, code, _values: auth.login(phone, code)
 
     def _keep_result(self, result: Any) -> None:
         self.session = result
@@ -383,29 +378,18 @@ class RegisterDialog(_OtpDialog):
     title = "Register your shop — Viveka POS"
     submit_text = "Register"
 
-    def __init__(
-        self,
-        auth: AuthService,
-        otp: OtpService,
-        *,
-        phone: str = "",
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(
-            otp,
-            start=auth.start_register,
-            complete=lambda phone, code, values: auth.register(
-                phone,
-                code,
-                values["ownerName"],
-                values["businessName"],
-                shopName=values["shopName"],
-                gstin=values["gstin"],
-            ),
-            phone=phone,
-            parent=parent,
+    shop: dict[str, Any] | None = None
+
+    @staticmethod
+    def _calls(auth: AuthService) -> tuple[Callable[[str], OtpChallenge], Completion]:
+        return auth.start_register, lambda phone, code, values: auth.register(
+            phone,
+            code,
+            values["ownerName"],
+            values["businessName"],
+            shopName=values["shopName"],
+            gstin=values["gstin"],
         )
-        self.shop: dict[str, Any] | None = None
 
     def _add_fields(self, form: QFormLayout) -> None:
         self.owner_edit = QLineEdit()

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...domain.errors import ValidationError
 from ...services.customers import CustomerService
 from ..widgets.fields import FormErrors, phone_edit, select_data, state_combo
+from .forms import add_customer_detail_rows, finish_form
 
 
 class CustomerDialog(QDialog):
@@ -59,21 +52,10 @@ class CustomerDialog(QDialog):
             "emailId": enabled["emailId"],
             "gstNo": enabled["gstNo"],
         }
-        if enabled["address"]:
-            self.errors.add_row(form, "Address", "address", self.address)
-        if enabled["emailId"]:
-            self.errors.add_row(form, "Email", "emailId", self.email)
-        if enabled["gstNo"]:
-            self.errors.add_row(form, "GSTIN", "gstNo", self.gst_no)
-        self.errors.add_row(form, "State", "stateCode", self.state)
-        layout.addLayout(form)
-        layout.addWidget(general)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        add_customer_detail_rows(
+            self.errors, form, enabled, self.address, self.email, self.gst_no, self.state
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        finish_form(self, layout, form, general)
         (self.name if customer else self.phone).setFocus()
 
     def accept(self) -> None:

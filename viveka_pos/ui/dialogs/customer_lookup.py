@@ -30,6 +30,7 @@ from ...domain.errors import ValidationError
 from ...services.customers import CustomerService
 from ..models.rows import Column, RowTableModel
 from ..widgets.fields import FormErrors, state_combo
+from .forms import add_customer_detail_rows
 
 SEARCH_LIMIT = 30
 
@@ -90,13 +91,9 @@ class CustomerLookupDialog(QDialog):
         self.gst_no = QLineEdit()
         self.gst_no.setPlaceholderText("e.g. 29ABCDE1234F1Z5")
         self.state = state_combo("Same as shop")
-        if enabled["address"]:
-            self.errors.add_row(form, "Address", "address", self.address)
-        if enabled["emailId"]:
-            self.errors.add_row(form, "Email", "emailId", self.email)
-        if enabled["gstNo"]:
-            self.errors.add_row(form, "GSTIN", "gstNo", self.gst_no)
-        self.errors.add_row(form, "State", "stateCode", self.state)
+        add_customer_detail_rows(
+            self.errors, form, enabled, self.address, self.email, self.gst_no, self.state
+        )
         form.addRow(general)
         self.new_box.hide()
         layout.addWidget(self.new_box)

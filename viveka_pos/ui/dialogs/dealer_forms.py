@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,6 +25,7 @@ from ...domain.errors import ValidationError
 from ...services.convert import paise_of
 from ...services.formatting import day, money, quantity, rupees_text
 from ..widgets.fields import FormErrors, amount_edit, phone_edit
+from .forms import finish_form
 from .payment import method_combo
 
 
@@ -44,14 +44,7 @@ class _FormDialog(QDialog):
         self.form = QFormLayout()
 
     def finish(self) -> None:
-        self.body.addLayout(self.form)
-        self.body.addWidget(self.general)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
+        finish_form(self, self.body, self.form, self.general)
 
     def submit(self) -> Any:
         raise NotImplementedError

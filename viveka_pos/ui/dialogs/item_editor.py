@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +30,7 @@ from ..widgets.fields import (
     select_data,
     select_gst_rate,
 )
+from .forms import finish_form
 
 UNIT_LABELS = {
     "nos": "nos (numbers)",
@@ -92,14 +92,7 @@ class ItemDialog(QDialog):
         if item is None:
             self.errors.add_row(form, "Opening stock", ("stock", "quantity"), self.stock)
         self.errors.add_row(form, "Description", "description", self.description)
-        layout.addLayout(form)
-        layout.addWidget(general)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        finish_form(self, layout, form, general)
         self._fill(item, group_id)
         self.name.setFocus()
 

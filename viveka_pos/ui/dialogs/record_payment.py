@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...domain.errors import ValidationError
 from ...services.convert import paise_of
 from ...services.formatting import day, money, rupees_text
 from ...services.payments import PaymentService
 from ..widgets.fields import FormErrors, amount_edit
+from .forms import finish_form
 from .payment import method_combo
 
 
@@ -54,15 +47,7 @@ class RecordPaymentDialog(QDialog):
         self.errors.add_row(form, "Amount (₹)", "amount", self.amount)
         self.errors.add_row(form, "Method", "method", self.method)
         self.errors.add_row(form, "Note", "note", self.note)
-        layout.addLayout(form)
-        layout.addWidget(general)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.amount.setFocus()
+        finish_form(self, layout, form, general, focus=self.amount)
 
     def accept(self) -> None:
         try:

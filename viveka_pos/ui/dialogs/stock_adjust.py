@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,6 +25,7 @@ from ...domain.errors import ValidationError
 from ...services.catalog import CatalogService
 from ...services.formatting import quantity_with_unit
 from ..widgets.fields import FormErrors, quantity_edit
+from .forms import finish_form
 
 REASONS = (
     ("adjustment", "Correction (stock count, damage, loss)"),
@@ -75,15 +75,7 @@ class StockDialog(QDialog):
         self.errors.add_row(form, "Quantity", ("stock", "quantity"), self.amount)
         self.errors.add_row(form, "Reason", "reason", self.reason)
         self.errors.add_row(form, "Note", "note", self.note)
-        layout.addLayout(form)
-        layout.addWidget(general)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.amount.setFocus()
+        finish_form(self, layout, form, general, focus=self.amount)
 
     def accept(self) -> None:
         text = self.amount.text().strip()

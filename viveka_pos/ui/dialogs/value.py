@@ -9,19 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...domain.errors import ValidationError
 from ...domain.money import MoneyError
 from ..widgets.fields import FormErrors
+from .forms import Buttons, finish_form
 
 
 class ValueDialog(QDialog):
@@ -55,15 +48,7 @@ class ValueDialog(QDialog):
         self.errors = FormErrors(general)
         form = QFormLayout()
         self.errors.add_row(form, prompt, tuple(fields), edit)
-        layout.addLayout(form)
-        layout.addWidget(general)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        edit.setFocus()
+        finish_form(self, layout, form, general, ok=Buttons.Ok, focus=edit)
 
     def accept(self) -> None:
         try:
