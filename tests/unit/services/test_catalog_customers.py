@@ -109,8 +109,8 @@ def test_customer_phone_unique_and_optional_fields(svc: ShopServices, ctx) -> No
     assert err.value.field == "emailId"
     assert svc.customers.enabled_fields() == {"address": False, "emailId": False, "gstNo": False}
     found = svc.customers.search("9891")
-    assert [c["name"] for c in found] == ["Bob Smith"]
-    assert [c["phoneNumber"] for c in svc.customers.search("bob")] == ["9891112222"]
+    assert [c.name for c in found] == ["Bob Smith"]
+    assert [c.phone_number for c in svc.customers.search("bob")] == ["9891112222"]
 
 
 def test_shop_profile_rules(svc: ShopServices, ctx) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -14,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.customer import Customer
 from ...domain.errors import ValidationError
 from ...services.customers import CustomerService
 from ..widgets.fields import FormErrors, phone_edit, select_data, state_combo
@@ -24,12 +23,12 @@ class CustomerDialog(QDialog):
         self,
         parent: QWidget | None,
         customers: CustomerService,
-        customer: dict[str, Any] | None = None,
+        customer: Customer | None = None,
     ):
         super().__init__(parent)
         self.customers = customers
         self.customer = customer
-        self.saved: dict[str, Any] | None = None
+        self.saved: Customer | None = None
         self.setWindowTitle("Edit customer" if customer else "Add customer")
         self.setMinimumWidth(480)
         enabled = customers.enabled_fields()
@@ -45,13 +44,13 @@ class CustomerDialog(QDialog):
         self.gst_no = QLineEdit()
         self.state = state_combo("Same as shop")
         if customer is not None:
-            self.phone.setText(customer.get("phoneNumber", ""))
+            self.phone.setText(customer.phone_number)
             self.phone.setReadOnly(True)
-            self.name.setText(customer.get("name", ""))
-            self.address.setText(customer.get("address", ""))
-            self.email.setText(customer.get("emailId", ""))
-            self.gst_no.setText(customer.get("gstNo", ""))
-            select_data(self.state, customer.get("stateCode", ""))
+            self.name.setText(customer.name)
+            self.address.setText(customer.address)
+            self.email.setText(customer.email)
+            self.gst_no.setText(customer.gst_no)
+            select_data(self.state, customer.state_code)
         self.errors.add_row(form, "Phone *", "phoneNumber", self.phone)
         self.errors.add_row(form, "Name", "name", self.name)
         self.optional = {
@@ -77,7 +76,7 @@ class CustomerDialog(QDialog):
         (self.name if customer else self.phone).setFocus()
 
     def accept(self) -> None:
-        fields: dict[str, Any] = {
+        fields: dict[str, str] = {
             "name": self.name.text(),
             "state_code": self.state.currentData() or "",
         }
@@ -91,7 +90,7 @@ class CustomerDialog(QDialog):
             if self.customer is None:
                 self.saved = self.customers.create(self.phone.text(), **fields)
             else:
-                self.saved = self.customers.update(self.customer["_id"], **fields)
+                self.saved = self.customers.update(self.customer.id, **fields)
         except ValidationError as exc:
             self.errors.show(exc)
             return
