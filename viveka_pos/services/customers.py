@@ -10,7 +10,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..domain import validation as v
-from ..domain.entities.customer import Customer, customer_from_stored
+from ..domain.entities.customer import CollectedFields, Customer, customer_from_stored
 from ..domain.errors import ValidationError
 from ..domain.states import state_code_from_text, state_code_of_gstin
 from ..store import DuplicateKeyError, new_id
@@ -27,12 +27,20 @@ class CustomerService:
     def __init__(self, scope: ShopScope):
         self.scope = scope
 
-    def enabled_fields(self) -> dict[str, bool]:
+    def enabled_fields(self) -> CollectedFields:
+        """The optional details this shop collects, for the forms that ask for them."""
+        enabled = self._enabled()
+        return CollectedFields(
+            address=enabled["address"], email=enabled["emailId"], gst_no=enabled["gstNo"]
+        )
+
+    def _enabled(self) -> dict[str, bool]:
+        """Stored field name -> whether the shop collects it."""
         switches = self.scope.settings().get("customerFields") or {}
         return {field: bool(switches.get(switch)) for field, switch in OPTIONAL_FIELDS.items()}
 
     def _clean(self, fields: dict[str, Any]) -> dict[str, Any]:
-        enabled = self.enabled_fields()
+        enabled = self._enabled()
         clean: dict[str, Any] = {}
         for key, value in fields.items():
             if key in OPTIONAL_FIELDS and not enabled[key]:

@@ -31,7 +31,8 @@ class CustomerDialog(QDialog):
         self.saved: Customer | None = None
         self.setWindowTitle("Edit customer" if customer else "Add customer")
         self.setMinimumWidth(480)
-        enabled = customers.enabled_fields()
+        self.optional = customers.enabled_fields()  # what the shop collects
+        enabled = self.optional
 
         layout = QVBoxLayout(self)
         general = QLabel()
@@ -53,16 +54,11 @@ class CustomerDialog(QDialog):
             select_data(self.state, customer.state_code)
         self.errors.add_row(form, "Phone *", "phoneNumber", self.phone)
         self.errors.add_row(form, "Name", "name", self.name)
-        self.optional = {
-            "address": enabled["address"],
-            "emailId": enabled["emailId"],
-            "gstNo": enabled["gstNo"],
-        }
-        if enabled["address"]:
+        if enabled.address:
             self.errors.add_row(form, "Address", "address", self.address)
-        if enabled["emailId"]:
+        if enabled.email:
             self.errors.add_row(form, "Email", "emailId", self.email)
-        if enabled["gstNo"]:
+        if enabled.gst_no:
             self.errors.add_row(form, "GSTIN", "gstNo", self.gst_no)
         self.errors.add_row(form, "State", "stateCode", self.state)
         layout.addLayout(form)
@@ -80,11 +76,11 @@ class CustomerDialog(QDialog):
             "name": self.name.text(),
             "state_code": self.state.currentData() or "",
         }
-        if self.optional["address"]:
+        if self.optional.address:
             fields["address"] = self.address.text()
-        if self.optional["emailId"]:
+        if self.optional.email:
             fields["email"] = self.email.text()
-        if self.optional["gstNo"]:
+        if self.optional.gst_no:
             fields["gst_no"] = self.gst_no.text()
         try:
             if self.customer is None:

@@ -89,11 +89,11 @@ class CustomerLookupDialog(QDialog):
         self.gst_no = QLineEdit()
         self.gst_no.setPlaceholderText("e.g. 29ABCDE1234F1Z5")
         self.state = state_combo("Same as shop")
-        if enabled["address"]:
+        if enabled.address:
             self.errors.add_row(form, "Address", "address", self.address)
-        if enabled["emailId"]:
+        if enabled.email:
             self.errors.add_row(form, "Email", "emailId", self.email)
-        if enabled["gstNo"]:
+        if enabled.gst_no:
             self.errors.add_row(form, "GSTIN", "gstNo", self.gst_no)
         self.errors.add_row(form, "State", "stateCode", self.state)
         form.addRow(general)
