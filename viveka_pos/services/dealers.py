@@ -12,8 +12,10 @@ gives documents, to the purchase-order printout that reads them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from bson import ObjectId
@@ -62,6 +64,8 @@ ORDER_STATUSES = v.DEALER_ORDER_STATUSES
 DealerRef = Dealer | ObjectId | str
 #: an order as callers name one: its view, its id, or its number (``PO-A/2526/0007``)
 OrderRef = DealerOrder | ObjectId | str
+#: an amount in rupees as typed or given ("1,250.50", 1250, Decimal("1250.5"))
+Rupees = str | int | Decimal
 
 
 @dataclass(frozen=True)
@@ -242,13 +246,13 @@ class DealerService:
     def create_order(
         self,
         dealer: DealerRef,
-        items: Any,
+        items: Sequence[tuple[ObjectId | str, Rupees]],
         *,
-        is_urgent: Any = False,
-        delivery_instructions: Any = "",
-        notes: Any = "",
-        total_amount: Any = None,
-        due_date: Any = None,
+        is_urgent: bool = False,
+        delivery_instructions: str = "",
+        notes: str = "",
+        total_amount: Rupees | None = None,
+        due_date: str | None = None,
     ) -> DealerOrder:
         """Place a purchase order; ``total_amount`` is the dealer's bill, when already known."""
         dealer_doc = self._document(dealer)
@@ -342,7 +346,9 @@ class DealerService:
         doc = self._order_document(order)
         return OrderDetail(doc, self._line_documents(doc["_id"]), self._document(doc["dealerId"]))
 
-    def orders(self, dealer: DealerRef | None = None, *, status: Any = None) -> list[DealerOrder]:
+    def orders(
+        self, dealer: DealerRef | None = None, *, status: str | None = None
+    ) -> list[DealerOrder]:
         """Orders newest first, of one dealer or of all; optionally of one status."""
         wanted_status = None
         if status is not None:
@@ -426,7 +432,7 @@ class DealerService:
         return self.order(doc["_id"])
 
     def set_order_bill(
-        self, order: OrderRef, total_amount: Any, due_date: Any = None
+        self, order: OrderRef, total_amount: Rupees, due_date: str | None = None
     ) -> DealerOrder:
         """Record (or correct) the dealer's bill for an order, before or after delivery.
 
@@ -453,11 +459,11 @@ class DealerService:
     def pay_dealer(
         self,
         dealer: DealerRef,
-        amount: Any,
+        amount: Rupees,
         *,
-        method: Any = "cash",
-        note: Any = "",
-        proof_url: Any = "",
+        method: str = "cash",
+        note: str = "",
+        proof_url: str = "",
         order: OrderRef | None = None,
     ) -> DealerPayment:
         """Record money paid to a dealer, optionally against one of that dealer's orders.
