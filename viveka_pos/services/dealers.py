@@ -65,7 +65,7 @@ DealerRef = Dealer | ObjectId | str
 #: an order as callers name one: its view, its id, or its number (``PO-A/2526/0007``)
 OrderRef = DealerOrder | ObjectId | str
 #: an amount in rupees as typed or given ("1,250.50", 1250, Decimal("1250.5"))
-Rupees = str | int | Decimal
+RupeeAmount = str | int | Decimal
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class DealerService:
         return self.get(doc["_id"])
 
     def get(self, dealer: DealerRef) -> Dealer:
-        """A dealer of this shop by id; text that is no id is a name."""
+        """A dealer of this shop by its view or id; text that is no id is a name."""
         return dealer_from_stored(self._document(dealer))
 
     def _document(self, dealer: DealerRef) -> dict[str, Any]:
@@ -246,12 +246,12 @@ class DealerService:
     def create_order(
         self,
         dealer: DealerRef,
-        items: Sequence[tuple[ObjectId | str, Rupees]],
+        items: Sequence[tuple[ObjectId | str, str | int | Decimal]],
         *,
         is_urgent: bool = False,
         delivery_instructions: str = "",
         notes: str = "",
-        total_amount: Rupees | None = None,
+        total_amount: RupeeAmount | None = None,
         due_date: str | None = None,
     ) -> DealerOrder:
         """Place a purchase order; ``total_amount`` is the dealer's bill, when already known."""
@@ -432,7 +432,7 @@ class DealerService:
         return self.order(doc["_id"])
 
     def set_order_bill(
-        self, order: OrderRef, total_amount: Rupees, due_date: str | None = None
+        self, order: OrderRef, total_amount: RupeeAmount, due_date: str | None = None
     ) -> DealerOrder:
         """Record (or correct) the dealer's bill for an order, before or after delivery.
 
@@ -459,7 +459,7 @@ class DealerService:
     def pay_dealer(
         self,
         dealer: DealerRef,
-        amount: Rupees,
+        amount: RupeeAmount,
         *,
         method: str = "cash",
         note: str = "",
