@@ -61,8 +61,8 @@ def documents(svc: ShopServices) -> dict[str, bytes]:
     def payments(doc: dict[str, Any]) -> list[dict[str, Any]]:
         return svc.payments.for_invoice(doc["_id"])
 
-    order = next(o for o in svc.dealers.orders() if o["status"] == "delivered")
-    detail = svc.dealers.order_detail(order)
+    order = next(o for o in svc.dealers.orders() if o.status == "delivered")
+    detail = svc.dealers.order_for_print(order)
     report = day_book(svc, ReportRequest(date(2026, 7, 1), date(2026, 7, 31)))
     return {
         "invoice-a4": render_invoice_a4(part_paid, shop, payments(part_paid)),

@@ -133,7 +133,7 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     for code in ("8901002", "8902001", "8903004", "8901005"):
         billing.scan(code)
     view = services.carts.set_quantity(billing.cart_id, billing.view.lines[2]["_id"], 10)
-    view = services.carts.set_customer(billing.cart_id, customer["_id"])
+    view = services.carts.set_customer(billing.cart_id, customer.id)
     billing._show_view(view)
     billing.search.setText("brake")
     billing.say("Added Engine oil 20W40 1 L (scanned)")
@@ -182,13 +182,11 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     save(with_dialog(window, editor, clash), "inventory-edit-error")
 
     customers = window.show_screen("customers")
-    customers.select_customer(customer["_id"])
+    customers.select_customer(customer.id)
     settle(app)
     save(window.grab(), "customers")
 
-    invoices = sorted(
-        services.customers.invoices(customer["_id"]), key=lambda d: d["invoiceNumber"]
-    )
+    invoices = sorted(services.customers.invoices(customer.id), key=lambda d: d["invoiceNumber"])
     returned = next(d for d in invoices if len(d["products"]) >= 2)
     back = ReturnDialog(window, services, returned)
 
@@ -211,7 +209,7 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     dealers = window.show_screen("dealers")
     dealers_list = services.dealers.dealers()
     if dealers_list:
-        dealers.select_dealer(dealers_list[0]["_id"])
+        dealers.select_dealer(dealers_list[0].id)
     settle(app)
     save(window.grab(), "dealers")
 

@@ -210,7 +210,7 @@ def test_discounts_and_igst_for_another_state(window, services):
     on_dialog(CustomerLookupDialog, pick)
     press(Key.Key_F2)
     totals = billing.view.totals
-    assert billing.view.customer["_id"] == customer["_id"]
+    assert billing.view.customer["_id"] == customer.id
     assert totals.supply_type == "inter"
     assert (totals.total_cgst, totals.total_sgst, totals.total_igst) == (0, 0, 10584)
     assert "IGST" in billing.totals.supply.text()

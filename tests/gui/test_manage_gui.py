@@ -123,12 +123,12 @@ def test_csv_import_runs_in_the_background_and_reports(window, services, qtbot, 
 
 def test_payment_of_a_pending_invoice_finalizes_it(window, services, qtbot):
     customer = services.customers.create("9845012345", name="Ravi Kumar")
-    cart = services.carts.create(customer=customer["_id"])
+    cart = services.carts.create(customer=customer.id)
     services.carts.add_item(cart.cart_id, "8902001", 2)
     invoice = services.invoices.generate(cart.cart_id, paid_amount="500")
     assert invoice["isFinalized"] is False
     customers = window.show_screen("customers")
-    assert customers.select_customer(customer["_id"])
+    assert customers.select_customer(customer.id)
     assert customers.pending_model.rowCount() == 1
     assert "₹575.20" in customers.dues.text()  # 2 × 420 + 28 % = 1,075.20, 500 paid
 
@@ -144,17 +144,17 @@ def test_payment_of_a_pending_invoice_finalizes_it(window, services, qtbot):
     assert "fully paid" in customers.last_message
     assert customers.pending_model.rowCount() == 0
     assert customers.dues.text() == "No dues"
-    history = services.customers.purchase_history(customer["_id"])
+    history = services.customers.purchase_history(customer.id)
     assert [h["invoiceId"] for h in history] == [invoice["_id"]]
 
 
 def test_overpaying_a_dues_invoice_is_refused_beside_the_amount(window, services):
     customer = services.customers.create("9845012345", name="Ravi Kumar")
-    cart = services.carts.create(customer=customer["_id"])
+    cart = services.carts.create(customer=customer.id)
     services.carts.add_item(cart.cart_id, "PEN01", 1)
     services.invoices.generate(cart.cart_id, paid_amount="0")
     customers = window.show_screen("customers")
-    customers.select_customer(customer["_id"])
+    customers.select_customer(customer.id)
     message: list[str] = []
 
     def overpay(dialog: RecordPaymentDialog) -> None:
@@ -172,7 +172,7 @@ def test_overpaying_a_dues_invoice_is_refused_beside_the_amount(window, services
 def test_dealer_order_delivery_adds_stock(window, services, qtbot):
     dealer = services.dealers.create("Bosch Distributors", phone="9880011223")
     dealers = window.show_screen("dealers")
-    assert dealers.select_dealer(dealer["_id"])
+    assert dealers.select_dealer(dealer.id)
 
     def order(dialog: OrderDialog) -> None:
         type_text("8902001", dialog.query)
@@ -184,9 +184,9 @@ def test_dealer_order_delivery_adds_stock(window, services, qtbot):
 
     on_dialog(OrderDialog, order)
     dealers.new_order()
-    placed = services.dealers.orders(dealer["_id"])
-    assert [(o["status"], o["isUrgent"]) for o in placed] == [("pending", True)]
-    assert dealers.selected_order()["_id"] == placed[0]["_id"]
+    placed = services.dealers.orders(dealer.id)
+    assert [(o.status, o.is_urgent) for o in placed] == [("pending", True)]
+    assert dealers.selected_order().id == placed[0].id
 
     def receive(dialog: DeliveryDialog) -> None:
         type_text("Manju", dialog.received_by)
@@ -195,8 +195,8 @@ def test_dealer_order_delivery_adds_stock(window, services, qtbot):
     on_dialog(DeliveryDialog, receive)
     dealers.deliver_order()
     assert services.catalog.item_by_code("8902001")["stock"] == 20 + 12
-    delivered = services.dealers.order(placed[0]["_id"])
-    assert delivered["status"] == "delivered"
-    assert delivered["deliveryAudit"]["receivedBy"] == "Manju"
+    assert services.dealers.order(placed[0].id).status == "delivered"
+    stored = services.scope.db.dealerorders.find_one({"_id": placed[0].id})
+    assert stored["deliveryAudit"]["receivedBy"] == "Manju"
     assert "stock updated" in dealers.last_message
     assert not dealers.order_actions["deliver"].isEnabled()  # a delivery happens once

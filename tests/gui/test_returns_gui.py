@@ -27,7 +27,7 @@ def _bill(services, lines: dict[str, int], customer=None, paid: str = "0") -> di
         named = services.customers.by_phone("9800000099") or services.customers.create(
             "9800000099", name="Counter Credit"
         )
-        services.carts.set_customer(cart.cart_id, named["_id"])
+        services.carts.set_customer(cart.cart_id, named.id)
     return services.invoices.generate(cart.cart_id, paid_amount=paid)
 
 
@@ -76,9 +76,9 @@ def test_return_from_billing_by_keyboard(window, services, qtbot):
 
 def test_return_everything_from_customers(window, services, qtbot):
     customer = services.customers.create("9845012345", name="Ravi Kumar")
-    invoice = _bill(services, {"8902001": 2}, customer["_id"], paid="500")
+    invoice = _bill(services, {"8902001": 2}, customer.id, paid="500")
     screen = window.show_screen("customers")
-    assert screen.select_customer(customer["_id"])
+    assert screen.select_customer(customer.id)
     screen.tabs.setCurrentIndex(1)
     screen.history.setFocus()
 
@@ -134,7 +134,7 @@ def test_gstr1_view_shows_the_tables_and_exports(window, services, qtbot, tmp_pa
     customer = services.customers.create(
         "9880123456", name="Sri Ganesh Motors", gst_no="29AABFS1234C1ZN"
     )
-    invoice = _bill(services, {"8902001": 1}, customer["_id"])
+    invoice = _bill(services, {"8902001": 1}, customer.id)
     _bill(services, {"8901005": 2})
     services.returns.create(invoice["_id"], {0: 1})
     reports = window.show_screen("reports")

@@ -173,7 +173,7 @@ def fill_to(store: Store, pages: int | None) -> None:
 def test_a_full_disk_never_half_saves_a_bill(store: Store) -> None:
     svc = make_shop(store, clock=fixed_clock())
     sell(svc, paid=100, customer=CUSTOMER_PHONE)
-    cart = svc.carts.create(customer=svc.customers.by_phone("9891112222")["_id"])
+    cart = svc.carts.create(customer=svc.customers.by_phone("9891112222").id)
     svc.carts.add_item(cart.cart_id, "CARB", 2)
     svc.carts.add_item(cart.cart_id, "OIL", "1.5")
     before = snapshot(store)

@@ -369,12 +369,12 @@ def test_every_pushed_document_carries_updated_at_as_the_backend_saves_it(
             name="Brake Pad Set", price=1000, code="BP", stock=10, gst_rate=18
         )
         customer = services.customers.create("9800000001", name="Ravi")
-        cart = services.carts.create(customer=customer["_id"])
+        cart = services.carts.create(customer=customer.id)
         services.carts.add_item(cart.cart_id, "BP", 3)
         sale = services.invoices.generate(cart.cart_id, paid_amount=3540)  # paid in full
         services.returns.create(sale["invoiceNumber"], {0: 1}, reason="one too many")
         dealer = services.dealers.create("Auto Parts Co")
-        services.dealers.pay_dealer(dealer["_id"], 500)
+        services.dealers.pay_dealer(dealer.id, 500)
         older = pc.sell(item["_id"], 1)  # as older versions saved a bill: no updatedAt
         assert "updatedAt" not in pc.store.get("invoices", older["_id"])
 

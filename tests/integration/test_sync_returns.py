@@ -45,7 +45,7 @@ def test_returns_and_cancellations_sync(server: MongoServer, tmp_path: Path) -> 
             name="Brake Pad Set", price=1000, code="BP", stock=10, gst_rate=18
         )
         customer = sa.customers.create("9800000001", name="Ravi")
-        cart = sa.carts.create(customer=customer["_id"])
+        cart = sa.carts.create(customer=customer.id)
         sa.carts.add_item(cart.cart_id, "BP", 3)
         sale = sa.invoices.generate(cart.cart_id, paid_amount=1180)  # ₹2,360 due
         cart = sa.carts.create()
@@ -67,7 +67,7 @@ def test_returns_and_cancellations_sync(server: MongoServer, tmp_path: Path) -> 
             assert services.returns.verify() == []
             after = services.invoices.get(sale["_id"])
             assert after["isFinalized"] is True  # ₹2,360 credit: ₹2,360 set against dues
-            assert services.customers.dues_paise(customer["_id"]) == 0
+            assert services.customers.dues_paise(customer.id) == 0
             assert services.catalog.item(item["_id"])["stock"] == 10 - 3 + 2  # cancelled: back
             assert services.invoices.get(doomed["_id"])["isCancelled"] is True
             assert services.invoices.verify() == []

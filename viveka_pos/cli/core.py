@@ -182,7 +182,7 @@ def cmd_customer_add(args: argparse.Namespace) -> int:
                 gst_no=args.gstin,
                 state_code=args.state,
             )
-            print(f"added customer {customer['phoneNumber']} {customer['name']}".rstrip())
+            print(f"added customer {customer.phone_number} {customer.name}".rstrip())
         return 0
 
     return run_command(body)

@@ -94,7 +94,7 @@ def cmd_invoice_pdf(args: argparse.Namespace) -> int:
 
 def cmd_order_pdf(args: argparse.Namespace) -> int:
     def render(svc: Any) -> bytes:
-        detail = svc.dealers.order_detail(args.order_number)
+        detail = svc.dealers.order_for_print(args.order_number)
         return render_dealer_order(detail.order, detail.lines, detail.dealer, svc.scope.shop())
 
     return pdf_command(args, args.order_number, render)

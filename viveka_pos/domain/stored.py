@@ -3,12 +3,14 @@ conversions at the store boundary, used by services and sync alike)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from .money import to_paise, to_rupees
 
 __all__ = ["paise_of", "quantity_of", "rate_of", "rupees", "stored_quantity", "stored_rate"]
+__all__ += ["moment_of", "text_of"]  # optional fields of typed views
 
 rupees = to_rupees
 
@@ -53,3 +55,13 @@ def stored_quantity(quantity: Decimal) -> int | float:
     if quantity == quantity.to_integral_value():
         return int(quantity)
     return float(quantity.quantize(Decimal("0.001")))
+
+
+def text_of(stored: Any) -> str:
+    """An optional stored text field: "" when absent or null (the spec's default)."""
+    return "" if stored is None else str(stored)
+
+
+def moment_of(stored: Any) -> datetime | None:
+    """An optional stored datetime (naive UTC), None when absent or not a datetime."""
+    return stored if isinstance(stored, datetime) else None

@@ -181,12 +181,12 @@ class CartService:
         if customer in (None, ""):
             return None
         if isinstance(customer, dict):
-            return self.customers.get(customer.get("_id"))
+            return self.customers.document(customer.get("_id"))
         if isinstance(customer, ObjectId) or (
             isinstance(customer, str) and ObjectId.is_valid(customer)
         ):
-            return self.customers.get(customer)
-        found = self.customers.by_phone(customer)
+            return self.customers.document(customer)
+        found = self.customers.document_by_phone(customer)
         if found is None:
             raise ValidationError(
                 "phoneNumber", f"no customer with phone {customer}; add them first"

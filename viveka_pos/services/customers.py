@@ -1,10 +1,16 @@
-"""The shop's customers (the spec's ``clientCustomers``), found by phone."""
+"""The shop's customers (the spec's ``clientCustomers``), found by phone.
+
+The public methods hand out :class:`Customer` views; ``document`` and ``document_by_phone``
+give other services the stored document they build on (a cart's customer, a report's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
+
 from ..domain import validation as v
+from ..domain.entities.customer import CollectedFields, Customer, customer_from_stored
 from ..domain.errors import ValidationError
 from ..domain.states import state_code_from_text, state_code_of_gstin
 from ..store import DuplicateKeyError, new_id
@@ -21,12 +27,20 @@ class CustomerService:
     def __init__(self, scope: ShopScope):
         self.scope = scope
 
-    def enabled_fields(self) -> dict[str, bool]:
+    def enabled_fields(self) -> CollectedFields:
+        """The optional details this shop collects, for the forms that ask for them."""
+        enabled = self._enabled()
+        return CollectedFields(
+            address=enabled["address"], email=enabled["emailId"], gst_no=enabled["gstNo"]
+        )
+
+    def _enabled(self) -> dict[str, bool]:
+        """Stored field name -> whether the shop collects it."""
         switches = self.scope.settings().get("customerFields") or {}
         return {field: bool(switches.get(switch)) for field, switch in OPTIONAL_FIELDS.items()}
 
     def _clean(self, fields: dict[str, Any]) -> dict[str, Any]:
-        enabled = self.enabled_fields()
+        enabled = self._enabled()
         clean: dict[str, Any] = {}
         for key, value in fields.items():
             if key in OPTIONAL_FIELDS and not enabled[key]:
@@ -53,14 +67,14 @@ class CustomerService:
 
     def create(
         self,
-        phone: Any,
+        phone: str,
         *,
-        name: Any = "",
-        address: Any = "",
-        email: Any = "",
-        gst_no: Any = "",
-        state_code: Any = "",
-    ) -> dict[str, Any]:
+        name: str = "",
+        address: str = "",
+        email: str = "",
+        gst_no: str = "",
+        state_code: str = "",
+    ) -> Customer:
         phone_number = v.phone(phone, "phoneNumber")
         clean = self._clean(
             {
@@ -92,9 +106,17 @@ class CustomerService:
             raise ValidationError(
                 "phoneNumber", f"a customer with phone {phone_number} already exists"
             ) from None
-        return doc
+        return customer_from_stored(doc)
 
-    def by_phone(self, phone: Any) -> dict[str, Any] | None:
+    def by_phone(self, phone: str) -> Customer | None:
+        doc = self.document_by_phone(phone)
+        return None if doc is None else customer_from_stored(doc)
+
+    def get(self, customer_id: ObjectId | str) -> Customer:
+        return customer_from_stored(self.document(customer_id))
+
+    def document_by_phone(self, phone: str) -> dict[str, Any] | None:
+        """The stored customer with this phone, for services that build on it."""
         return self.scope.db.clientCustomers.find_one(
             {
                 "clientId": self.scope.client_id,
@@ -102,7 +124,8 @@ class CustomerService:
             }
         )
 
-    def get(self, customer_id: Any) -> dict[str, Any]:
+    def document(self, customer_id: object) -> dict[str, Any]:
+        """The stored customer, for services that build on it."""
         doc = self.scope.db.clientCustomers.find_one(
             {"_id": v.object_id(customer_id, "clientCustomerId"), "clientId": self.scope.client_id}
         )
@@ -110,16 +133,16 @@ class CustomerService:
             raise ValidationError("clientCustomerId", "no such customer")
         return doc
 
-    def find_or_create(self, phone: Any, **fields: Any) -> dict[str, Any]:
+    def find_or_create(self, phone: str, **fields: str) -> Customer:
         found = self.by_phone(phone)
         return found if found is not None else self.create(phone, **fields)
 
-    def update(self, customer_id: Any, **fields: Any) -> dict[str, Any]:
+    def update(self, customer_id: ObjectId | str, **fields: str) -> Customer:
         if "phoneNumber" in fields or "phone" in fields:
             raise ValidationError(
                 "phoneNumber", "is how the customer is found; add a new customer for a new number"
             )
-        customer = self.get(customer_id)
+        customer = self.document(customer_id)
         renamed = {"email": "emailId", "gst_no": "gstNo", "state_code": "stateCode"}
         clean = self._clean({renamed.get(k, k): val for k, val in fields.items()})
         clean["updatedAt"] = self.scope.now()
@@ -127,20 +150,20 @@ class CustomerService:
             db.clientCustomers.update_one({"_id": customer["_id"]}, {"$set": clean})
         return self.get(customer["_id"])
 
-    def search(self, query: Any, limit: int = 50) -> list[dict[str, Any]]:
+    def search(self, query: str, limit: int = 50) -> list[Customer]:
         """Customers whose phone contains the digits typed or whose name contains the text,
         by name: from the store's lookup index (a keystroke reads the rows it shows)."""
         text = str(query or "").strip().casefold()
         digits = "".join(ch for ch in text if ch.isdigit())
         lookup = self.scope.store.customer_search
         if not lookup.ready():  # a read-only open of a store from before the index
-            return self._scan(text, digits, limit)
+            return [customer_from_stored(doc) for doc in self._scan(text, digits, limit)]
         keys = lookup.find(self.scope.client_id, digits=digits, text=text, limit=limit)
         ids = [key_to_id(key) for key in keys]
         found = {
             doc["_id"]: doc for doc in self.scope.db.clientCustomers.find({"_id": {"$in": ids}})
         }
-        return [found[i] for i in ids if i in found]
+        return [customer_from_stored(found[i]) for i in ids if i in found]
 
     def _scan(self, text: str, digits: str, limit: int) -> list[dict[str, Any]]:
         found = []
@@ -156,15 +179,17 @@ class CustomerService:
         found.sort(key=lambda d: (str(d.get("name", "")).casefold(), d.get("phoneNumber", "")))
         return [dict(d) for d in found[:limit]]
 
-    def invoices(self, customer_id: Any) -> list[dict[str, Any]]:
+    def invoices(self, customer_id: ObjectId | str) -> list[dict[str, Any]]:
         customer = self.get(customer_id)
         return sorted(
-            self.scope.db.invoices.find({"clientCustomerId": customer["_id"]}),
+            self.scope.db.invoices.find({"clientCustomerId": customer.id}),
             key=lambda d: d["generatedAt"],
             reverse=True,
         )
 
-    def returns_by_invoice(self, customer_id: Any) -> tuple[dict[Any, int], dict[Any, int]]:
+    def returns_by_invoice(
+        self, customer_id: ObjectId | str
+    ) -> tuple[dict[Any, int], dict[Any, int]]:
         """Per invoice id of the customer: what came back on credit notes (paise), and what
         was paid back for it or set against dues (which counts in ``paidAmount`` but is no
         money received), from the customer's credit notes."""
@@ -186,21 +211,21 @@ class CustomerService:
                     paid_back[target] = paid_back.get(target, 0) + amount_paise(share.get("amount"))
         return returned, paid_back
 
-    def purchase_history(self, customer_id: Any) -> list[dict[str, Any]]:
+    def purchase_history(self, customer_id: ObjectId | str) -> list[dict[str, Any]]:
         customer = self.get(customer_id)
         return sorted(
-            self.scope.db.purchasehistories.find({"clientCustomerId": customer["_id"]}),
+            self.scope.db.purchasehistories.find({"clientCustomerId": customer.id}),
             key=lambda d: d["purchasedAt"],
             reverse=True,
         )
 
-    def pending_invoices(self, customer_id: Any) -> list[dict[str, Any]]:
+    def pending_invoices(self, customer_id: ObjectId | str) -> list[dict[str, Any]]:
         return sorted(
             (d for d in self.invoices(customer_id) if not d.get("isFinalized")),
             key=lambda d: d["generatedAt"],
         )
 
-    def dues_paise(self, customer_id: Any) -> int:
+    def dues_paise(self, customer_id: ObjectId | str) -> int:
         """Outstanding amount: the sum of unpaid balances of the customer's invoices."""
         return sum(
             paise_of(d.get("totalAmount")) - paise_of(d.get("paidAmount"))

@@ -4,17 +4,35 @@ Collections: the spec's ``dealers``, ``dealerorders``, ``dealerorderitems`` and
 ``dealerpayments``. A delivered order adds its quantities to stock as ``purchase``
 movements; what the shop owes a dealer is the sum of the bills of delivered orders less
 everything paid to that dealer.
+
+The public methods hand out typed views (:class:`Dealer`, :class:`DealerOrder`,
+:class:`DealerOrderLine`, :class:`DealerPayment`); only :meth:`DealerService.order_for_print`
+gives documents, to the purchase-order printout that reads them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from bson import ObjectId
 
 from ..domain import validation as v
+from ..domain.entities.dealer import (
+    Dealer,
+    DealerPayment,
+    dealer_from_stored,
+    dealer_payment_from_stored,
+)
+from ..domain.entities.dealer_order import (
+    DealerOrder,
+    DealerOrderLine,
+    dealer_order_from_stored,
+    dealer_order_line_from_stored,
+)
 from ..domain.errors import ValidationError
 from ..domain.money import Paise
 from ..domain.numbering import financial_year
@@ -41,6 +59,13 @@ DEALER_FIELDS = {
     "logo_url": "logoUrl",
 }
 ORDER_STATUSES = v.DEALER_ORDER_STATUSES
+
+#: a dealer as callers name one: its view, its id, or its name
+DealerRef = Dealer | ObjectId | str
+#: an order as callers name one: its view, its id, or its number (``PO-A/2526/0007``)
+OrderRef = DealerOrder | ObjectId | str
+#: an amount in rupees as typed or given ("1,250.50", 1250, Decimal("1250.5"))
+RupeeAmount = str | int | Decimal
 
 
 @dataclass(frozen=True)
@@ -76,7 +101,8 @@ class DealerDues:
 
 @dataclass(frozen=True)
 class OrderDetail:
-    """An order with its lines and dealer, as the purchase-order printout needs them."""
+    """An order with its lines and dealer as stored: what the purchase-order printout
+    (``printing.render_dealer_order``) reads."""
 
     order: dict[str, Any]
     lines: list[dict[str, Any]]
@@ -124,14 +150,14 @@ class DealerService:
 
     def create(
         self,
-        name: Any,
+        name: str,
         *,
-        contact_person: Any = "",
-        phone: Any = "",
-        email: Any = "",
-        address: Any = "",
-        logo_url: Any = "",
-    ) -> dict[str, Any]:
+        contact_person: str = "",
+        phone: str = "",
+        email: str = "",
+        address: str = "",
+        logo_url: str = "",
+    ) -> Dealer:
         clean = self._clean(
             {
                 "name": name,
@@ -156,10 +182,13 @@ class DealerService:
             db.dealers.insert_one(doc)
         return self.get(doc["_id"])
 
-    def get(self, dealer: Any) -> dict[str, Any]:
-        """A dealer of this shop by id (or its document); text that is no id is a name."""
-        if isinstance(dealer, dict):
-            dealer = dealer.get("_id")
+    def get(self, dealer: DealerRef) -> Dealer:
+        """A dealer of this shop by its view or id; text that is no id is a name."""
+        return dealer_from_stored(self._document(dealer))
+
+    def _document(self, dealer: DealerRef) -> dict[str, Any]:
+        if isinstance(dealer, Dealer):
+            dealer = dealer.id
         if isinstance(dealer, str) and dealer.strip() and not ObjectId.is_valid(dealer.strip()):
             return self._by_name(dealer)
         doc = self.scope.db.dealers.find_one(
@@ -179,21 +208,21 @@ class DealerService:
                 return dict(doc)
         raise ValidationError("dealerId", f"no dealer named {name.strip()!r}")
 
-    def dealers(self, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+    def dealers(self, *, include_inactive: bool = False) -> list[Dealer]:
         """The shop's dealers by name; inactive (soft-deleted) ones only when asked."""
-        docs = [
-            dict(d)
+        found = [
+            dealer_from_stored(d)
             for d in self.scope.store.iter_docs("dealers")
             if d.get("clientId") == self.scope.client_id
             and (include_inactive or d.get("isActive", True))
         ]
-        docs.sort(key=lambda d: (str(d.get("name", "")).casefold(), str(d["_id"])))
-        return docs
+        found.sort(key=lambda d: (d.name.casefold(), str(d.id)))
+        return found
 
-    def update(self, dealer: Any, **fields: Any) -> dict[str, Any]:
+    def update(self, dealer: DealerRef, **fields: str) -> Dealer:
         if "isActive" in fields:
             raise ValidationError("isActive", "use set_active to deactivate or reactivate")
-        doc = self.get(dealer)
+        doc = self._document(dealer)
         clean = self._clean(fields)
         if "name" in clean:
             self._check_name_free(clean["name"], doc["_id"])
@@ -202,11 +231,11 @@ class DealerService:
             db.dealers.update_one({"_id": doc["_id"]}, {"$set": clean})
         return self.get(doc["_id"])
 
-    def set_active(self, dealer: Any, active: Any) -> dict[str, Any]:
+    def set_active(self, dealer: DealerRef, active: bool) -> Dealer:
         """Soft delete (``active=False``) or bring a dealer back; dealers are never removed."""
         if not isinstance(active, bool):
             raise ValidationError("isActive", "must be true or false")
-        doc = self.get(dealer)
+        doc = self._document(dealer)
         with self.scope.store.unit_of_work() as db:
             db.dealers.update_one(
                 {"_id": doc["_id"]}, {"$set": {"isActive": active, "updatedAt": self.scope.now()}}
@@ -216,17 +245,17 @@ class DealerService:
     # ----------------------------------------------------------------- orders
     def create_order(
         self,
-        dealer: Any,
-        items: Any,
+        dealer: DealerRef,
+        items: Sequence[tuple[ObjectId | str, str | int | Decimal]],
         *,
-        is_urgent: Any = False,
-        delivery_instructions: Any = "",
-        notes: Any = "",
-        total_amount: Any = None,
-        due_date: Any = None,
-    ) -> dict[str, Any]:
+        is_urgent: bool = False,
+        delivery_instructions: str = "",
+        notes: str = "",
+        total_amount: RupeeAmount | None = None,
+        due_date: str | None = None,
+    ) -> DealerOrder:
         """Place a purchase order; ``total_amount`` is the dealer's bill, when already known."""
-        dealer_doc = self.get(dealer)
+        dealer_doc = self._document(dealer)
         if not dealer_doc.get("isActive", True):
             raise ValidationError(
                 "dealerId",
@@ -287,31 +316,45 @@ class DealerService:
             )
         return self.order(order["_id"])
 
-    def order(self, order: Any) -> dict[str, Any]:
-        """An order of this shop by id, document or order number (``PO-A/2526/0007``)."""
+    def order(self, order: OrderRef) -> DealerOrder:
+        """An order of this shop by id or order number (``PO-A/2526/0007``)."""
+        return dealer_order_from_stored(self._order_document(order))
+
+    def _order_document(self, order: OrderRef) -> dict[str, Any]:
         return self.scope.lookup(
-            "dealerorders", order, number_field="orderNumber", id_field="orderId", what="order"
+            "dealerorders",
+            order.id if isinstance(order, DealerOrder) else order,
+            number_field="orderNumber",
+            id_field="orderId",
+            what="order",
         )
 
-    def order_lines(self, order: Any) -> list[dict[str, Any]]:
-        doc = self.order(order)
+    def order_lines(self, order: OrderRef) -> list[DealerOrderLine]:
+        """The order's lines by item name."""
+        return [dealer_order_line_from_stored(line) for line in self._line_documents(order)]
+
+    def _line_documents(self, order: OrderRef) -> list[dict[str, Any]]:
+        doc = self._order_document(order)
         lines = list(self.scope.db.dealerorderitems.find({"orderId": doc["_id"]}))
         lines.sort(
             key=lambda line: (str(line.get("itemNameSnapshot", "")).casefold(), str(line["itemId"]))
         )
         return lines
 
-    def order_detail(self, order: Any) -> OrderDetail:
-        doc = self.order(order)
-        return OrderDetail(doc, self.order_lines(doc), self.get(doc["dealerId"]))
+    def order_for_print(self, order: OrderRef) -> OrderDetail:
+        """The order, its lines and its dealer as stored, for the purchase-order printout."""
+        doc = self._order_document(order)
+        return OrderDetail(doc, self._line_documents(doc["_id"]), self._document(doc["dealerId"]))
 
-    def orders(self, dealer: Any = None, *, status: Any = None) -> list[dict[str, Any]]:
+    def orders(
+        self, dealer: DealerRef | None = None, *, status: str | None = None
+    ) -> list[DealerOrder]:
         """Orders newest first, of one dealer or of all; optionally of one status."""
         wanted_status = None
         if status is not None:
             wanted_status = v.dealer_order_status(status)
         if dealer is not None:
-            dealer_id = self.get(dealer)["_id"]
+            dealer_id = self.get(dealer).id
             docs = list(
                 self.scope.db.dealerorders.find(
                     {"dealerId": dealer_id, "clientId": self.scope.client_id}
@@ -328,13 +371,13 @@ class DealerService:
         docs.sort(
             key=lambda d: (d["createdAt"], d.get("sequence", 0), d["orderNumber"]), reverse=True
         )
-        return docs
+        return [dealer_order_from_stored(d) for d in docs]
 
     def mark_delivered(
-        self, order: Any, *, received_by: Any = "", note: Any = ""
-    ) -> dict[str, Any]:
+        self, order: OrderRef, *, received_by: str = "", note: str = ""
+    ) -> DealerOrder:
         """Receive the goods: stock goes up by every line, and who received them is kept."""
-        doc = self.order(order)
+        doc = self._order_document(order)
         receiver = v.optional_name(received_by, "receivedBy", max_length=100)
         note_text = v.optional_text(note, "note")
         now = self.scope.now()
@@ -377,8 +420,8 @@ class DealerService:
             )
         return self.order(doc["_id"])
 
-    def cancel_order(self, order: Any) -> dict[str, Any]:
-        doc = self.order(order)
+    def cancel_order(self, order: OrderRef) -> DealerOrder:
+        doc = self._order_document(order)
         now = self.scope.now()
         with self.scope.store.unit_of_work() as db:
             require_transition(db.dealerorders.find_one({"_id": doc["_id"]}), "cancelled")
@@ -388,12 +431,14 @@ class DealerService:
             )
         return self.order(doc["_id"])
 
-    def set_order_bill(self, order: Any, total_amount: Any, due_date: Any = None) -> dict[str, Any]:
+    def set_order_bill(
+        self, order: OrderRef, total_amount: RupeeAmount, due_date: str | None = None
+    ) -> DealerOrder:
         """Record (or correct) the dealer's bill for an order, before or after delivery.
 
         ``due_date`` None keeps the due date the order has; ``""`` removes it.
         """
-        doc = self.order(order)
+        doc = self._order_document(order)
         if (doc.get("status") or "pending") == "cancelled":
             raise ValidationError(
                 "status", f"order {doc['orderNumber']} is cancelled; it has no bill to record"
@@ -413,26 +458,26 @@ class DealerService:
     # --------------------------------------------------------------- payments
     def pay_dealer(
         self,
-        dealer: Any,
-        amount: Any,
+        dealer: DealerRef,
+        amount: RupeeAmount,
         *,
-        method: Any = "cash",
-        note: Any = "",
-        proof_url: Any = "",
-        order: Any = None,
-    ) -> dict[str, Any]:
+        method: str = "cash",
+        note: str = "",
+        proof_url: str = "",
+        order: OrderRef | None = None,
+    ) -> DealerPayment:
         """Record money paid to a dealer, optionally against one of that dealer's orders.
 
         Paying more than is billed is allowed: it shows as an advance with the dealer.
         """
-        dealer_doc = self.get(dealer)
+        dealer_doc = self._document(dealer)
         paise = v.amount(amount, "amount", allow_zero=False)
         method_name = v.payment_method(method, "method")
         note_text = v.optional_text(note, "note")
         proof = v.optional_text(proof_url, "proofUrl")
         order_id = None
         if order is not None and order != "":
-            order_doc = self.order(order)
+            order_doc = self._order_document(order)
             if order_doc["dealerId"] != dealer_doc["_id"]:
                 raise ValidationError(
                     "orderId",
@@ -458,12 +503,12 @@ class DealerService:
         }
         with self.scope.store.unit_of_work() as db:
             db.dealerpayments.insert_one(payment)
-        return self.scope.db.dealerpayments.find_one({"_id": payment["_id"]})
+        return dealer_payment_from_stored(payment)
 
-    def payments(self, dealer: Any = None) -> list[dict[str, Any]]:
+    def payments(self, dealer: DealerRef | None = None) -> list[DealerPayment]:
         """Payments to one dealer (or to all), newest first."""
         if dealer is not None:
-            dealer_id = self.get(dealer)["_id"]
+            dealer_id = self.get(dealer).id
             docs = list(
                 self.scope.db.dealerpayments.find(
                     {"dealerId": dealer_id, "clientId": self.scope.client_id}
@@ -476,29 +521,28 @@ class DealerService:
                 if d.get("clientId") == self.scope.client_id
             ]
         docs.sort(key=lambda d: (d["paidAt"], str(d["_id"])), reverse=True)
-        return docs
+        return [dealer_payment_from_stored(d) for d in docs]
 
     # ------------------------------------------------------------------- dues
-    def dues(self, dealer: Any) -> DealerDues:
-        doc = self.get(dealer)
-        return self._dues_of([doc])[0]
+    def dues(self, dealer: DealerRef) -> DealerDues:
+        return self._dues_of([self.get(dealer)])[0]
 
     def all_dues(self, *, include_inactive: bool = False) -> list[DealerDues]:
         """Dues of every dealer by name; an inactive dealer is listed while money is open."""
         dues = self._dues_of(self.dealers(include_inactive=True))
         return [d for d in dues if include_inactive or d.is_active or d.balance != 0]
 
-    def _dues_of(self, dealers: list[dict[str, Any]]) -> list[DealerDues]:
+    def _dues_of(self, dealers: list[Dealer]) -> list[DealerDues]:
         """From the store's per-dealer sums, kept with every order and payment."""
         sums = self.scope.store.ledger.dealer_sums(self.scope.client_id)
         return [
             DealerDues(
-                doc["_id"],
-                str(doc.get("name", "")),
-                bool(doc.get("isActive", True)),
-                *sums.get(doc_key(doc["_id"]), (0, 0, 0, 0)),
+                dealer.id,
+                dealer.name,
+                dealer.is_active,
+                *sums.get(doc_key(dealer.id), (0, 0, 0, 0)),
             )
-            for doc in dealers
+            for dealer in dealers
         ]
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..domain.clock import FixedClock, shop_zone
+from ..domain.entities.customer import Customer
 from ..domain.validation import gstin_check_char
 from .context import ServiceContext
 from .device import DeviceSettings
@@ -206,7 +207,7 @@ def _past_bills(
     ctx: ServiceContext,
     shop: dict[str, Any],
     items: list[dict[str, Any]],
-    customers: list[dict[str, Any]],
+    customers: list[Customer],
     rng: random.Random,
 ) -> None:
     """About a month of bills, dated in the past, with cash, UPI and credit sales."""
@@ -222,7 +223,7 @@ def _past_bills(
             past = ServiceContext(ctx.store, ctx.device_id, FixedClock(moment))
             services = ShopServices(past, shop["_id"])
             customer = rng.choice([None, *customers])
-            cart = services.carts.create(customer=customer["_id"] if customer else None)
+            cart = services.carts.create(customer=customer.id if customer else None)
             for item in rng.sample(items, rng.randint(1, 4)):
                 quantity = "1.5" if item["unit"] in ("kg", "litre") else rng.randint(1, 3)
                 if item["unit"] == "meter":

@@ -121,12 +121,12 @@ class ReportService:
     def _customer(self, customer: Any) -> dict[str, Any]:
         customers = CustomerService(self.scope)
         if isinstance(customer, dict):
-            return customers.get(customer.get("_id"))
+            return customers.document(customer.get("_id"))
         if isinstance(customer, ObjectId) or (
             isinstance(customer, str) and ObjectId.is_valid(customer.strip())
         ):
-            return customers.get(customer)
-        found = customers.by_phone(customer)
+            return customers.document(customer)
+        found = customers.document_by_phone(customer)
         if found is None:
             raise ValidationError("phoneNumber", f"no customer with phone {customer}")
         return found
@@ -203,7 +203,7 @@ class ReportService:
         credit notes and a cancelled bill's whole amount are taken off what was bought,
         and what was paid is money received less money paid back (a credit set against
         dues is no payment)."""
-        customer = CustomerService(self.scope).by_phone(phone)
+        customer = CustomerService(self.scope).document_by_phone(phone)
         if customer is None:
             raise ValidationError("phoneNumber", f"no customer with phone {phone}")
         owner = {"clientCustomerId": customer["_id"], "clientId": self.scope.client_id}

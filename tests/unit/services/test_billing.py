@@ -23,7 +23,7 @@ def test_spec_example_flow(svc: ShopServices, carb: dict) -> None:
     """Carburetor 2500 × 2 = 5000; pay 2000 → pending 3000; pay 3000 by UPI → finalized."""
     store = svc.ctx.store
     bob = svc.customers.create("9891112222", name="Bob Smith")
-    cart = svc.carts.create(customer=bob["_id"])
+    cart = svc.carts.create(customer=bob.id)
     view = svc.carts.add_item(cart.cart_id, "CARB", 2)
     assert view.cart["totalAmount"] == 5000 and view.cart["itemCount"] == 1
     assert view.lines[0]["lineTotal"] == 5000 and view.lines[0]["itemNameSnapshot"] == "Carburetor"
@@ -40,8 +40,8 @@ def test_spec_example_flow(svc: ShopServices, carb: dict) -> None:
         product["costPerUnit"],
     ) == ("Carburetor", "Engine Parts", 2, 2500)
     assert store.count("purchasehistories") == 0
-    assert svc.customers.get(bob["_id"])["lastPurchaseAt"] is None
-    assert svc.customers.dues_paise(bob["_id"]) == 300000
+    assert svc.customers.get(bob.id).last_purchase_at is None
+    assert svc.customers.dues_paise(bob.id) == 300000
     assert store.count("carts") == 0 and store.count("cartitems") == 0  # cart cleared
     assert svc.catalog.item(carb["_id"])["stock"] == 48
 
@@ -52,8 +52,8 @@ def test_spec_example_flow(svc: ShopServices, carb: dict) -> None:
     histories = list(store.db.purchasehistories.find({}))
     assert len(histories) == 1 and histories[0]["invoiceId"] == invoice["_id"]
     assert histories[0]["totalAmount"] == 5000
-    assert svc.customers.get(bob["_id"])["lastPurchaseAt"] is not None
-    assert svc.customers.dues_paise(bob["_id"]) == 0
+    assert svc.customers.get(bob.id).last_purchase_at is not None
+    assert svc.customers.dues_paise(bob.id) == 0
     methods = sorted(p["method"] for p in svc.payments.for_invoice(invoice["_id"]))
     assert methods == ["cash", "upi"]
 
@@ -82,7 +82,7 @@ def test_full_payment_at_billing_finalizes(svc: ShopServices, carb: dict) -> Non
     invoice = svc.invoices.generate(cart.cart_id, paid_amount="2500")
     assert invoice["isFinalized"] is True
     assert svc.ctx.store.count("purchasehistories") == 1
-    assert svc.customers.purchase_history(bob["_id"])[0]["invoiceId"] == invoice["_id"]
+    assert svc.customers.purchase_history(bob.id)[0]["invoiceId"] == invoice["_id"]
 
 
 def test_intra_state_gst_split(svc: ShopServices) -> None:
@@ -186,7 +186,7 @@ def test_stock_is_checked_and_decremented_by_movements(svc: ShopServices, carb: 
     buyer = svc.customers.create(
         "9891112222", name="Bob Smith", address="4 Station Road", state_code="Maharashtra"
     )
-    cart = svc.carts.create(customer=buyer["_id"])
+    cart = svc.carts.create(customer=buyer.id)
     svc.carts.add_item(cart.cart_id, "CARB", 50)
     other = svc.carts.create()  # the other counter sells one meanwhile
     svc.carts.add_item(other.cart_id, "CARB", 1)
@@ -214,7 +214,7 @@ def test_paid_more_than_total_is_refused(svc: ShopServices, carb: dict) -> None:
 
 
 def test_payment_rules(svc: ShopServices, carb: dict) -> None:
-    cart = svc.carts.create(customer=svc.customers.create("9891112222", name="Bob")["_id"])
+    cart = svc.carts.create(customer=svc.customers.create("9891112222", name="Bob").id)
     svc.carts.add_item(cart.cart_id, "CARB", 1)
     invoice = svc.invoices.generate(cart.cart_id, paid_amount=500)
     for bad, message in [
@@ -256,7 +256,7 @@ def test_hash_chain_detects_edits_and_gaps(svc: ShopServices, carb: dict, clock)
     numbers = []
     bob = svc.customers.create("9891112222", name="Bob")
     for _ in range(4):
-        cart = svc.carts.create(customer=bob["_id"])
+        cart = svc.carts.create(customer=bob.id)
         svc.carts.add_item(cart.cart_id, "CARB", 1)
         numbers.append(svc.invoices.generate(cart.cart_id, paid_amount=0)["invoiceNumber"])
         clock.advance(timedelta(minutes=5))
@@ -287,7 +287,7 @@ def test_outbox_gets_every_business_write_of_a_bill(svc: ShopServices, carb: dic
     store = svc.ctx.store
     bob = svc.customers.create("9891112222", name="Bob")
     before = {(r["collection"], str(r["docId"])) for r in store.outbox_batch(10_000)}
-    cart = svc.carts.create(customer=bob["_id"])
+    cart = svc.carts.create(customer=bob.id)
     svc.carts.add_item(cart.cart_id, "CARB", 1)
     invoice = svc.invoices.generate(cart.cart_id, paid_amount=100)
     after = {(r["collection"], str(r["docId"])) for r in store.outbox_batch(10_000)}
@@ -310,15 +310,15 @@ def test_rule_46_big_bill_to_unregistered_buyer_needs_name_address_state(
     assert err.value.field == "clientCustomerId" and "Rule 46" in err.value.message
     assert svc.ctx.store.counts() == before
     named = svc.customers.create("9891112222", name="Bob Smith")
-    svc.carts.set_customer(cart.cart_id, named["_id"])
+    svc.carts.set_customer(cart.cart_id, named.id)
     with pytest.raises(ValidationError) as err:
         svc.invoices.generate(cart.cart_id)
     assert err.value.field == "address"
-    svc.customers.update(named["_id"], address="4 Station Road, Pune")
+    svc.customers.update(named.id, address="4 Station Road, Pune")
     with pytest.raises(ValidationError) as err:
         svc.invoices.generate(cart.cart_id)
     assert err.value.field == "stateCode"
-    svc.customers.update(named["_id"], state_code="Maharashtra")  # a state name is accepted
+    svc.customers.update(named.id, state_code="Maharashtra")  # a state name is accepted
     invoice = svc.invoices.generate(cart.cart_id)
     assert invoice["customerState"] == "Maharashtra" and invoice["totalAmount"] == 50000
     # a smaller bill to a walk-in buyer needs none of it

@@ -62,7 +62,7 @@ def _scanned(customers: CustomerService, query: str, limit: int = 50) -> list[st
 
 
 def _phones(customers: CustomerService, query: str, limit: int = 50) -> list[str]:
-    return [d["phoneNumber"] for d in customers.search(query, limit)]
+    return [d.phone_number for d in customers.search(query, limit)]
 
 
 def test_the_index_answers_as_the_scan_does(people: ShopServices) -> None:
@@ -80,7 +80,7 @@ def test_the_index_follows_edits_and_keeps_shops_apart(
 ) -> None:
     customers = people.customers
     bob = customers.by_phone("9891112222")
-    customers.update(bob["_id"], name="Robert Smith")
+    customers.update(bob.id, name="Robert Smith")
     assert _phones(customers, "bob") == []
     assert _phones(customers, "robert") == ["9891112222"]
     other = ShopService(ctx).register(
@@ -89,7 +89,7 @@ def test_the_index_follows_edits_and_keeps_shops_apart(
     theirs = ShopServices(ctx, other["_id"]).customers
     theirs.create("9845012345", name="Asha elsewhere")
     assert _phones(theirs, "asha") == ["9845012345"]
-    assert [d["name"] for d in theirs.search("asha")] == ["Asha elsewhere"]
+    assert [d.name for d in theirs.search("asha")] == ["Asha elsewhere"]
     assert _phones(customers, "asha") == ["9845012345", "9000012345"]
     for query in QUERIES:
         assert _phones(customers, query) == _scanned(customers, query), query

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from viveka_pos.domain.clock import FixedClock
+from viveka_pos.domain.entities.dealer import Dealer
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
@@ -36,7 +37,7 @@ def carb(svc: ShopServices) -> dict:
 
 
 @pytest.fixture
-def dealer(svc: ShopServices) -> dict:
+def dealer(svc: ShopServices) -> Dealer:
     return svc.dealers.create(
         "Sharma Auto Parts", contact_person="Ravi Sharma", phone="+91 98450 12345"
     )
@@ -45,8 +46,10 @@ def dealer(svc: ShopServices) -> dict:
 # ------------------------------------------------------------------ dealers
 
 
-def test_dealer_is_stored_with_spec_fields_and_defaults(svc: ShopServices, ctx: Any) -> None:
-    doc = svc.dealers.create(
+def test_dealer_is_stored_with_spec_fields_and_defaults(
+    svc: ShopServices, ctx: Any, store: Store
+) -> None:
+    dealer = svc.dealers.create(
         "  Sharma   Auto  Parts ",
         contact_person="Ravi Sharma",
         phone="+91 98450-12345",
@@ -54,26 +57,38 @@ def test_dealer_is_stored_with_spec_fields_and_defaults(svc: ShopServices, ctx: 
         address="12 MG Road\nBengaluru",
         logo_url="https://x.in/l.png",
     )
-    assert doc["name"] == "Sharma Auto Parts"
-    assert doc["contactPerson"] == "Ravi Sharma"
-    assert doc["phoneNumber"] == "9845012345"
-    assert doc["email"] == "Orders@sharma.in"
-    assert doc["address"] == "12 MG Road\nBengaluru"
-    assert doc["logoUrl"] == "https://x.in/l.png"
-    assert doc["isActive"] is True
-    assert doc["clientId"] == svc.client_id
-    assert doc["createdAt"] == doc["updatedAt"] == ctx.now()
+    assert dealer.name == "Sharma Auto Parts"
+    assert dealer.contact_person == "Ravi Sharma"
+    assert dealer.phone_number == "9845012345"
+    assert dealer.email == "Orders@sharma.in"
+    assert dealer.address == "12 MG Road\nBengaluru"
+    assert dealer.logo_url == "https://x.in/l.png"
+    assert dealer.is_active is True
+    doc = store.db.dealers.find_one({"_id": dealer.id})
+    assert doc == {
+        "_id": dealer.id,
+        "clientId": svc.client_id,
+        "name": "Sharma Auto Parts",
+        "contactPerson": "Ravi Sharma",
+        "phoneNumber": "9845012345",
+        "email": "Orders@sharma.in",
+        "address": "12 MG Road\nBengaluru",
+        "logoUrl": "https://x.in/l.png",
+        "isActive": True,
+        "createdAt": ctx.now(),
+        "updatedAt": ctx.now(),
+    }
     bare = svc.dealers.create("Kumar Traders")
     assert (
-        bare["contactPerson"],
-        bare["phoneNumber"],
-        bare["email"],
-        bare["address"],
-        bare["logoUrl"],
+        bare.contact_person,
+        bare.phone_number,
+        bare.email,
+        bare.address,
+        bare.logo_url,
     ) == ("", "", "", "", "")
 
 
-def test_dealer_field_rules(svc: ShopServices, dealer: dict) -> None:
+def test_dealer_field_rules(svc: ShopServices, dealer: Dealer) -> None:
     refused("name", svc.dealers.create, "A")
     refused("name", svc.dealers.create, "   ")
     refused("name", svc.dealers.create, "x" * 101)
@@ -83,79 +98,79 @@ def test_dealer_field_rules(svc: ShopServices, dealer: dict) -> None:
     refused("address", svc.dealers.create, "Kumar Traders", address="a" * 501)
     err = refused("name", svc.dealers.create, "sharma AUTO parts")
     assert "already exists" in err.message
-    assert svc.dealers.dealers() == [dealer]
+    assert svc.dealers.dealers() == [dealer]  # views compare by value
 
 
 def test_dealers_listed_by_name_and_soft_deleted(svc: ShopServices) -> None:
     for name in ("Zeta Spares", "alpha motors", "Mango Bearings"):
         svc.dealers.create(name)
     mango = svc.dealers.get("mango bearings")
-    off = svc.dealers.set_active(mango["_id"], False)
-    assert off["isActive"] is False
-    assert [d["name"] for d in svc.dealers.dealers()] == ["alpha motors", "Zeta Spares"]
-    assert [d["name"] for d in svc.dealers.dealers(include_inactive=True)] == [
+    off = svc.dealers.set_active(mango.id, False)
+    assert off.is_active is False
+    assert [d.name for d in svc.dealers.dealers()] == ["alpha motors", "Zeta Spares"]
+    assert [d.name for d in svc.dealers.dealers(include_inactive=True)] == [
         "alpha motors",
         "Mango Bearings",
         "Zeta Spares",
     ]
     err = refused("name", svc.dealers.create, "MANGO bearings")
     assert "reactivate" in err.message
-    refused("isActive", svc.dealers.set_active, mango["_id"], "no")
-    assert svc.dealers.set_active(str(mango["_id"]), True)["isActive"] is True
+    refused("isActive", svc.dealers.set_active, mango.id, "no")
+    assert svc.dealers.set_active(str(mango.id), True).is_active is True
     assert len(svc.dealers.dealers()) == 3
 
 
-def test_dealer_update(svc: ShopServices, dealer: dict, clock: FixedClock) -> None:
+def test_dealer_update(
+    svc: ShopServices, dealer: Dealer, clock: FixedClock, store: Store, ctx: Any
+) -> None:
     other = svc.dealers.create("Kumar Traders")
+    created = ctx.now()
     clock.advance(minutes=5)
-    doc = svc.dealers.update(
-        dealer["_id"], phone="080-4112-3456", email="a@b.co", contact_person=""
-    )
-    assert doc["phoneNumber"] == "8041123456"  # the trunk 0 is dropped
-    assert doc["email"] == "a@b.co"
-    assert doc["contactPerson"] == ""
-    assert doc["updatedAt"] == dealer["createdAt"] + timedelta(minutes=5)
-    refused("name", svc.dealers.update, dealer["_id"], name="kumar traders")
-    refused("rating", svc.dealers.update, dealer["_id"], rating=5)
-    refused("isActive", svc.dealers.update, dealer["_id"], isActive=False)
+    doc = svc.dealers.update(dealer.id, phone="080-4112-3456", email="a@b.co", contact_person="")
+    assert doc.phone_number == "8041123456"  # the trunk 0 is dropped
+    assert doc.email == "a@b.co"
+    assert doc.contact_person == ""
+    stored = store.db.dealers.find_one({"_id": dealer.id})
+    assert (stored["createdAt"], stored["updatedAt"]) == (created, created + timedelta(minutes=5))
+    refused("name", svc.dealers.update, dealer.id, name="kumar traders")
+    refused("rating", svc.dealers.update, dealer.id, rating=5)
+    refused("isActive", svc.dealers.update, dealer.id, isActive=False)
     refused("dealerId", svc.dealers.update, ObjectId(), name="Nobody Here")
-    renamed = svc.dealers.update(other["_id"], name="Kumar & Sons")
-    assert svc.dealers.get("KUMAR & SONS")["_id"] == renamed["_id"]
+    renamed = svc.dealers.update(other.id, name="Kumar & Sons")
+    assert svc.dealers.get("KUMAR & SONS").id == renamed.id
 
 
 # ------------------------------------------------------------------- orders
 
 
 def test_spec_flow_order_ten_then_deliver_adds_stock(
-    svc: ShopServices, carb: dict, dealer: dict, clock: FixedClock, store: Store
+    svc: ShopServices, carb: dict, dealer: Dealer, clock: FixedClock, store: Store
 ) -> None:
     order = svc.dealers.create_order(
-        dealer["_id"], [(carb["_id"], 10)], delivery_instructions="Back gate", notes="Monthly"
+        dealer.id, [(carb["_id"], 10)], delivery_instructions="Back gate", notes="Monthly"
     )
-    assert order["orderNumber"] == "PO-A/2526/0001"
-    assert order["status"] == "pending"
-    assert order["dealerId"] == dealer["_id"]
-    assert (order["isUrgent"], order["totalAmount"], order["dueDate"]) == (False, None, None)
-    assert (order["deliveredAt"], order["cancelledAt"], order["deliveryAudit"]) == (
-        None,
-        None,
-        None,
-    )
-    assert (order["deviceId"], order["series"]) == ("pc-test", "A")
-    assert order["deliveryInstructions"] == "Back gate"
-    lines = svc.dealers.order_lines(order["_id"])
-    assert [(ln["itemId"], ln["itemNameSnapshot"], ln["quantity"]) for ln in lines] == [
+    assert order.order_number == "PO-A/2526/0001"
+    assert order.status == "pending"
+    assert order.dealer_id == dealer.id
+    assert (order.is_urgent, order.total_amount, order.due_date) == (False, None, "")
+    assert (order.delivered_at, order.cancelled_at) == (None, None)
+    stored = store.db.dealerorders.find_one({"_id": order.id})
+    assert (stored["totalAmount"], stored["dueDate"], stored["deliveryAudit"]) == (None, None, None)
+    assert (stored["deviceId"], stored["series"]) == ("pc-test", "A")
+    assert order.delivery_instructions == "Back gate"
+    lines = svc.dealers.order_lines(order.id)
+    assert [(ln.item_id, ln.item_name, ln.quantity) for ln in lines] == [
         (carb["_id"], "Carburetor", 10)
     ]
     assert svc.catalog.item(carb["_id"])["stock"] == 5  # ordering moves no stock
 
     clock.advance(days=2)
-    delivered = svc.dealers.mark_delivered(order["orderNumber"], received_by="Ravi", note="2 boxes")
+    delivered = svc.dealers.mark_delivered(order.order_number, received_by="Ravi", note="2 boxes")
     when = datetime(2025, 6, 18, 5, 0)
     assert svc.catalog.item(carb["_id"])["stock"] == 15
-    assert delivered["status"] == "delivered"
-    assert delivered["deliveredAt"] == when
-    assert delivered["deliveryAudit"] == {
+    assert delivered.status == "delivered"
+    assert delivered.delivered_at == when
+    assert store.db.dealerorders.find_one({"_id": order.id})["deliveryAudit"] == {
         "deliveredAt": when,
         "receivedBy": "Ravi",
         "note": "2 boxes",
@@ -168,11 +183,13 @@ def test_spec_flow_order_ten_then_deliver_adds_stock(
         if m["reason"] == "purchase"
     ]
     assert [(m["quantity"], m["refCollection"], m["refId"], m["note"]) for m in moves] == [
-        (10, "dealerorders", order["_id"], "PO-A/2526/0001")
+        (10, "dealerorders", order.id, "PO-A/2526/0001")
     ]
 
 
-def test_order_fields_are_validated_and_stored(svc: ShopServices, carb: dict, dealer: dict) -> None:
+def test_order_fields_are_validated_and_stored(
+    svc: ShopServices, carb: dict, dealer: Dealer, store: Store
+) -> None:
     oil = svc.catalog.create_item(name="Engine Oil", price=350, code="OIL", unit="litre")
     order = svc.dealers.create_order(
         dealer,
@@ -182,12 +199,13 @@ def test_order_fields_are_validated_and_stored(svc: ShopServices, carb: dict, de
         due_date="2025-07-15",
         notes="  call first ",
     )
-    assert order["isUrgent"] is True
-    assert order["totalAmount"] == 12500.5
-    assert order["dueDate"] == "2025-07-15"
-    assert order["notes"] == "call first"
+    assert order.is_urgent is True
+    assert order.total_amount == 1250050  # paise
+    assert store.db.dealerorders.find_one({"_id": order.id})["totalAmount"] == 12500.5
+    assert order.due_date == "2025-07-15"
+    assert order.notes == "call first"
     lines = svc.dealers.order_lines(order)
-    assert [(ln["itemNameSnapshot"], ln["quantity"]) for ln in lines] == [
+    assert [(ln.item_name, ln.quantity) for ln in lines] == [
         ("Carburetor", 5),
         ("Engine Oil", 2.5),
     ]  # the same item twice became one line
@@ -217,89 +235,92 @@ def test_order_fields_are_validated_and_stored(svc: ShopServices, carb: dict, de
 
 
 def test_order_numbers_are_unique_and_never_reused(
-    svc: ShopServices, carb: dict, dealer: dict, store: Store, clock: FixedClock
+    svc: ShopServices, carb: dict, dealer: Dealer, store: Store, clock: FixedClock
 ) -> None:
-    numbers = [svc.dealers.create_order(dealer, [("CARB", 1)])["orderNumber"] for _ in range(3)]
+    numbers = [svc.dealers.create_order(dealer, [("CARB", 1)]).order_number for _ in range(3)]
     assert numbers == ["PO-A/2526/0001", "PO-A/2526/0002", "PO-A/2526/0003"]
     # An order numbered 0004 arrives from elsewhere (sync after a restore): it is skipped.
-    synced = {**svc.dealers.order(numbers[0]), "_id": ObjectId(), "orderNumber": "PO-A/2526/0004"}
+    first = store.db.dealerorders.find_one({"orderNumber": numbers[0]})
+    synced = {**first, "_id": ObjectId(), "orderNumber": "PO-A/2526/0004"}
     with store.unit_of_work() as db:
         db.dealerorders.insert_one(synced)
-    assert svc.dealers.create_order(dealer, [("CARB", 1)])["orderNumber"] == "PO-A/2526/0005"
+    assert svc.dealers.create_order(dealer, [("CARB", 1)]).order_number == "PO-A/2526/0005"
     # The local counter goes back (an older backup restored): numbers still are not reused.
     with store.unit_of_work() as db:
         db.counters.replace_one(
             {"_id": "dealerorder:A:2526"}, {"_id": "dealerorder:A:2526", "next": 1}, upsert=True
         )
-    assert svc.dealers.create_order(dealer, [("CARB", 1)])["orderNumber"] == "PO-A/2526/0006"
+    assert svc.dealers.create_order(dealer, [("CARB", 1)]).order_number == "PO-A/2526/0006"
     # And the store itself refuses a second document with a taken number.
     with pytest.raises(DuplicateKeyError), store.unit_of_work() as db:
         db.dealerorders.insert_one({**synced, "_id": ObjectId()})
     svc.device.update(invoicePrefix="b2")
-    assert svc.dealers.create_order(dealer, [("CARB", 1)])["orderNumber"] == "PO-B2/2526/0001"
+    assert svc.dealers.create_order(dealer, [("CARB", 1)]).order_number == "PO-B2/2526/0001"
     clock.set(datetime(2026, 4, 1, 0, 0, tzinfo=UTC))  # 05:30 on 1 April in India: FY 26-27
-    assert svc.dealers.create_order(dealer, [("CARB", 1)])["orderNumber"] == "PO-B2/2627/0001"
-    all_numbers = [o["orderNumber"] for o in svc.dealers.orders()]
+    assert svc.dealers.create_order(dealer, [("CARB", 1)]).order_number == "PO-B2/2627/0001"
+    all_numbers = [o.order_number for o in svc.dealers.orders()]
     assert len(all_numbers) == len(set(all_numbers)) == 8
 
 
 def test_status_transitions(
-    svc: ShopServices, carb: dict, dealer: dict, store: Store, clock: FixedClock
+    svc: ShopServices, carb: dict, dealer: Dealer, store: Store, clock: FixedClock
 ) -> None:
     first = svc.dealers.create_order(dealer, [("CARB", 4)])
     second = svc.dealers.create_order(dealer, [("CARB", 6)])
     clock.advance(hours=3)
-    cancelled = svc.dealers.cancel_order(second["_id"])
-    assert cancelled["status"] == "cancelled"
-    assert cancelled["cancelledAt"] == datetime(2025, 6, 16, 8, 0)
-    assert cancelled["deliveredAt"] is None
-    svc.dealers.mark_delivered(first["_id"])
+    cancelled = svc.dealers.cancel_order(second.id)
+    assert cancelled.status == "cancelled"
+    assert cancelled.cancelled_at == datetime(2025, 6, 16, 8, 0)
+    assert cancelled.delivered_at is None
+    svc.dealers.mark_delivered(first.id)
     assert svc.catalog.item(carb["_id"])["stock"] == 9
     before, outbox = store.counts(), store.outbox_size()
-    err = refused("status", svc.dealers.mark_delivered, first["_id"])
+    err = refused("status", svc.dealers.mark_delivered, first.id)
     assert "already delivered" in err.message
-    refused("status", svc.dealers.cancel_order, first["_id"])
-    refused("status", svc.dealers.mark_delivered, second["_id"])
-    refused("status", svc.dealers.cancel_order, second["_id"])
+    refused("status", svc.dealers.cancel_order, first.id)
+    refused("status", svc.dealers.mark_delivered, second.id)
+    refused("status", svc.dealers.cancel_order, second.id)
     assert (store.counts(), store.outbox_size()) == (before, outbox)
     assert svc.catalog.item(carb["_id"])["stock"] == 9
 
 
 def test_a_failed_delivery_changes_nothing(
-    svc: ShopServices, carb: dict, dealer: dict, store: Store
+    svc: ShopServices, carb: dict, dealer: Dealer, store: Store
 ) -> None:
     nut = svc.catalog.create_item(name="Nut", price=2, code="NUT", stock=1)
     order = svc.dealers.create_order(dealer, [("CARB", 2), ("NUT", 50)])
     with store.unit_of_work(record_outbox=False) as db:  # damaged data: the item vanished
         db.items.delete_one({"_id": nut["_id"]})
     before, outbox = store.counts(), store.outbox_size()
-    refused("itemId", svc.dealers.mark_delivered, order["_id"])
+    refused("itemId", svc.dealers.mark_delivered, order.id)
     assert (store.counts(), store.outbox_size()) == (before, outbox)
     assert svc.catalog.item(carb["_id"])["stock"] == 5
-    assert svc.dealers.order(order["_id"])["status"] == "pending"
+    assert svc.dealers.order(order.id).status == "pending"
 
 
 def test_dealer_bill_can_be_recorded_before_or_after_delivery(
-    svc: ShopServices, carb: dict, dealer: dict
+    svc: ShopServices, carb: dict, dealer: Dealer, store: Store
 ) -> None:
     order = svc.dealers.create_order(dealer, [("CARB", 1)])
-    billed = svc.dealers.set_order_bill(order["_id"], 2400, due_date="2025-07-01")
-    assert (billed["totalAmount"], billed["dueDate"]) == (2400, "2025-07-01")
-    svc.dealers.mark_delivered(order["_id"])
-    kept = svc.dealers.set_order_bill(order["_id"], "2450.75")
-    assert (kept["totalAmount"], kept["dueDate"]) == (2450.75, "2025-07-01")
-    cleared = svc.dealers.set_order_bill(order["_id"], 0, due_date="")
-    assert (cleared["totalAmount"], cleared["dueDate"]) == (0, None)
-    refused("totalAmount", svc.dealers.set_order_bill, order["_id"], -5)
-    refused("totalAmount", svc.dealers.set_order_bill, order["_id"], None)
-    refused("dueDate", svc.dealers.set_order_bill, order["_id"], 10, due_date="July")
+    billed = svc.dealers.set_order_bill(order.id, 2400, due_date="2025-07-01")
+    assert (billed.total_amount, billed.due_date) == (240000, "2025-07-01")
+    svc.dealers.mark_delivered(order.id)
+    kept = svc.dealers.set_order_bill(order.id, "2450.75")
+    assert (kept.total_amount, kept.due_date) == (245075, "2025-07-01")
+    cleared = svc.dealers.set_order_bill(order.id, 0, due_date="")
+    assert (cleared.total_amount, cleared.due_date) == (0, "")
+    stored = store.db.dealerorders.find_one({"_id": order.id})
+    assert (stored["totalAmount"], stored["dueDate"]) == (0, None)
+    refused("totalAmount", svc.dealers.set_order_bill, order.id, -5)
+    refused("totalAmount", svc.dealers.set_order_bill, order.id, None)
+    refused("dueDate", svc.dealers.set_order_bill, order.id, 10, due_date="July")
     other = svc.dealers.create_order(dealer, [("CARB", 1)])
-    svc.dealers.cancel_order(other["_id"])
-    refused("status", svc.dealers.set_order_bill, other["_id"], 100)
+    svc.dealers.cancel_order(other.id)
+    refused("status", svc.dealers.set_order_bill, other.id, 100)
 
 
 def test_orders_listing_newest_first_and_detail(
-    svc: ShopServices, carb: dict, dealer: dict, clock: FixedClock, ctx: ServiceContext
+    svc: ShopServices, carb: dict, dealer: Dealer, clock: FixedClock, ctx: ServiceContext
 ) -> None:
     other = svc.dealers.create("Kumar Traders")
     first = svc.dealers.create_order(dealer, [("CARB", 1)])
@@ -307,14 +328,14 @@ def test_orders_listing_newest_first_and_detail(
     theirs = svc.dealers.create_order(other, [("CARB", 2)])
     clock.advance(hours=1)
     third = svc.dealers.create_order(dealer, [("CARB", 3)], is_urgent=True)
-    svc.dealers.cancel_order(first["_id"])
-    assert [o["_id"] for o in svc.dealers.orders(dealer["_id"])] == [third["_id"], first["_id"]]
-    assert [o["_id"] for o in svc.dealers.orders()] == [third["_id"], theirs["_id"], first["_id"]]
-    assert [o["_id"] for o in svc.dealers.orders(dealer, status="cancelled")] == [first["_id"]]
+    svc.dealers.cancel_order(first.id)
+    assert [o.id for o in svc.dealers.orders(dealer.id)] == [third.id, first.id]
+    assert [o.id for o in svc.dealers.orders()] == [third.id, theirs.id, first.id]
+    assert [o.id for o in svc.dealers.orders(dealer, status="cancelled")] == [first.id]
     refused("status", svc.dealers.orders, status="lost")
-    detail = svc.dealers.order_detail(third["orderNumber"])
-    assert detail.order["_id"] == third["_id"]
-    assert detail.dealer["_id"] == dealer["_id"]
+    detail = svc.dealers.order_for_print(third.order_number)
+    assert detail.order["_id"] == third.id
+    assert detail.dealer["_id"] == dealer.id
     assert [(ln["itemNameSnapshot"], ln["quantity"]) for ln in detail.lines] == [("Carburetor", 3)]
     refused("orderNumber", svc.dealers.order, "PO-A/2526/0099")
     refused("orderId", svc.dealers.order, ObjectId())
@@ -324,37 +345,37 @@ def test_orders_listing_newest_first_and_detail(
     )
     svc2 = ShopServices(ctx, shop2["_id"])
     assert svc2.dealers.orders() == [] and svc2.dealers.dealers() == []
-    refused("orderId", svc2.dealers.order, third["_id"])
-    refused("dealerId", svc2.dealers.get, dealer["_id"])
+    refused("orderId", svc2.dealers.order, third.id)
+    refused("dealerId", svc2.dealers.get, dealer.id)
 
 
 # ----------------------------------------------------------- payments, dues
 
 
 def test_dealer_payments_and_dues(
-    svc: ShopServices, carb: dict, dealer: dict, clock: FixedClock
+    svc: ShopServices, carb: dict, dealer: Dealer, clock: FixedClock
 ) -> None:
     billed = svc.dealers.create_order(dealer, [("CARB", 2)], total_amount=5000)
     unbilled = svc.dealers.create_order(dealer, [("CARB", 1)])
     svc.dealers.create_order(dealer, [("CARB", 1)], total_amount=2000)  # still pending
-    svc.dealers.mark_delivered(billed["_id"])
-    svc.dealers.mark_delivered(unbilled["_id"])
-    dues = svc.dealers.dues(dealer["_id"])
+    svc.dealers.mark_delivered(billed.id)
+    svc.dealers.mark_delivered(unbilled.id)
+    dues = svc.dealers.dues(dealer.id)
     assert (dues.billed, dues.paid, dues.due, dues.advance) == (500000, 0, 500000, 0)
     assert (dues.pending_orders, dues.unbilled_orders) == (1, 1)
 
     clock.advance(minutes=1)
     payment = svc.dealers.pay_dealer(
-        dealer, 3000, method="upi", note="part", proof_url="C:/proofs/utr.png", order=billed["_id"]
+        dealer, 3000, method="upi", note="part", proof_url="C:/proofs/utr.png", order=billed.id
     )
-    assert payment["amount"] == 3000 and payment["method"] == "upi"
-    assert payment["orderId"] == billed["_id"] and payment["dealerId"] == dealer["_id"]
-    assert payment["proofUrl"] == "C:/proofs/utr.png"
-    assert payment["paidAt"] == datetime(2025, 6, 16, 5, 1)
+    assert payment.amount == 300000 and payment.method == "upi"
+    assert payment.order_id == billed.id and payment.dealer_id == dealer.id
+    assert payment.proof_url == "C:/proofs/utr.png"
+    assert payment.paid_at == datetime(2025, 6, 16, 5, 1)
     dues = svc.dealers.dues(dealer)
     assert (dues.billed, dues.paid, dues.due, dues.advance) == (500000, 300000, 200000, 0)
 
-    svc.dealers.set_order_bill(unbilled["_id"], "1000.50")
+    svc.dealers.set_order_bill(unbilled.id, "1000.50")
     assert svc.dealers.dues(dealer).due == 300050
     clock.advance(minutes=1)
     svc.dealers.pay_dealer(dealer, "3500.50")
@@ -366,14 +387,14 @@ def test_dealer_payments_and_dues(
         0,
         50000,
     )
-    assert [p["amount"] for p in svc.dealers.payments(dealer)] == [3500.5, 3000]
+    assert [p.amount for p in svc.dealers.payments(dealer)] == [350050, 300000]
 
     other = svc.dealers.create("Kumar Traders")
     theirs = svc.dealers.create_order(other, [("CARB", 1)])
-    err = refused("orderId", svc.dealers.pay_dealer, dealer, 10, order=theirs["_id"])
+    err = refused("orderId", svc.dealers.pay_dealer, dealer, 10, order=theirs.id)
     assert "another dealer" in err.message
-    svc.dealers.cancel_order(theirs["_id"])
-    refused("orderId", svc.dealers.pay_dealer, other, 10, order=theirs["_id"])
+    svc.dealers.cancel_order(theirs.id)
+    refused("orderId", svc.dealers.pay_dealer, other, 10, order=theirs.id)
     refused("amount", svc.dealers.pay_dealer, dealer, 0)
     refused("amount", svc.dealers.pay_dealer, dealer, "12.345")
     refused("method", svc.dealers.pay_dealer, dealer, 10, method="cheque")
@@ -385,7 +406,7 @@ def test_dealer_payments_and_dues(
 
 
 def test_dues_come_from_kept_sums_equal_to_adding_up_the_documents(
-    svc: ShopServices, carb: dict, dealer: dict, store: Store, tmp_path: Any
+    svc: ShopServices, carb: dict, dealer: Dealer, store: Store, tmp_path: Any
 ) -> None:
     """Orders move between pending, delivered and cancelled and get bills; the sums kept
     per dealer stay what adding up every order and payment gives (also after a rebuild,
@@ -397,12 +418,12 @@ def test_dues_come_from_kept_sums_equal_to_adding_up_the_documents(
     first = svc.dealers.create_order(dealer, [("CARB", 2)], total_amount=5000)
     second = svc.dealers.create_order(dealer, [("CARB", 1)])
     third = svc.dealers.create_order(dealer, [("CARB", 1)], total_amount=700)
-    svc.dealers.mark_delivered(first["_id"])
-    svc.dealers.mark_delivered(second["_id"])
-    svc.dealers.cancel_order(third["_id"])
+    svc.dealers.mark_delivered(first.id)
+    svc.dealers.mark_delivered(second.id)
+    svc.dealers.cancel_order(third.id)
     svc.dealers.pay_dealer(dealer, 1200)
-    svc.dealers.set_order_bill(second["_id"], "99.50")
-    svc.dealers.set_order_bill(first["_id"], 4000)
+    svc.dealers.set_order_bill(second.id, "99.50")
+    svc.dealers.set_order_bill(first.id, 4000)
     expected = (400000 + 9950, 120000, 0, 0)
     dues = svc.dealers.dues(dealer)
     assert (dues.billed, dues.paid, dues.pending_orders, dues.unbilled_orders) == expected
@@ -415,7 +436,7 @@ def test_dues_come_from_kept_sums_equal_to_adding_up_the_documents(
     for read_only in (True, False):
         older = open_store(copy, read_only=read_only)
         try:
-            assert older.ledger.dealer_sums(svc.client_id) == {doc_key(dealer["_id"]): expected}
+            assert older.ledger.dealer_sums(svc.client_id) == {doc_key(dealer.id): expected}
         finally:
             older.close()
 
@@ -593,7 +614,7 @@ def _calls(w: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
 
 
 @pytest.fixture
-def world(svc: ShopServices, carb: dict, dealer: dict) -> dict[str, Any]:
+def world(svc: ShopServices, carb: dict, dealer: Dealer) -> dict[str, Any]:
     svc.catalog.create_item(name="Gone Item", price=1, code="GONE")
     svc.catalog.set_active(svc.catalog.item_by_code("GONE")["_id"], False)
     d = svc.dealers
@@ -605,12 +626,12 @@ def world(svc: ShopServices, carb: dict, dealer: dict) -> dict[str, Any]:
     d.cancel_order(cancelled)
     return {
         "svc": svc,
-        "dealer": dealer["_id"],
-        "other": d.create("Kumar Traders")["_id"],
-        "inactive": inactive["_id"],
-        "pending": d.create_order(dealer, [("CARB", 2)])["_id"],
-        "delivered": delivered["_id"],
-        "cancelled": cancelled["_id"],
+        "dealer": dealer.id,
+        "other": d.create("Kumar Traders").id,
+        "inactive": inactive.id,
+        "pending": d.create_order(dealer, [("CARB", 2)]).id,
+        "delivered": delivered.id,
+        "cancelled": cancelled.id,
     }
 
 
@@ -655,7 +676,7 @@ def test_malformed_input_to_every_entry_point_is_refused_cleanly(
     assert _snapshot(store) == before
 
 
-def test_quantities_keep_three_decimals(svc: ShopServices, dealer: dict) -> None:
+def test_quantities_keep_three_decimals(svc: ShopServices, dealer: Dealer) -> None:
     wire = svc.catalog.create_item(
         name="Copper Wire", price=90, code="WIRE", unit="meter", stock="1.5"
     )

@@ -45,7 +45,7 @@ def _sell(
         named = svc.customers.by_phone("9800000099") or svc.customers.create(
             "9800000099", name="Counter Credit"
         )
-        svc.carts.set_customer(cart.cart_id, named["_id"])
+        svc.carts.set_customer(cart.cart_id, named.id)
     return svc.invoices.generate(cart.cart_id, paid_amount=total / 100 if paid else 0)
 
 
@@ -74,12 +74,12 @@ def june(svc: ShopServices, clock: FixedClock) -> dict:
     _on(clock, "2025-05-20")
     docs["may"] = _sell(svc, {"HL": 1})  # A/2526/00001
     _on(clock, "2025-06-03")
-    docs["b2b_intra"] = _sell(svc, {"BP": 2, "BK": 1}, r1["_id"])  # 00002
-    docs["b2b_inter"] = _sell(svc, {"HL": 4}, r2["_id"], paid=False)  # 00003
+    docs["b2b_intra"] = _sell(svc, {"BP": 2, "BK": 1}, r1.id)  # 00002
+    docs["b2b_inter"] = _sell(svc, {"HL": 4}, r2.id, paid=False)  # 00003
     _on(clock, "2025-06-16")
-    docs["b2cl"] = _sell(svc, {"BAT": 2}, u1["_id"])  # 00004
+    docs["b2cl"] = _sell(svc, {"BAT": 2}, u1.id)  # 00004
     docs["b2cs_intra"] = _sell(svc, {"HL": 3, "OIL": "1.5"})  # 00005
-    docs["b2cs_inter"] = _sell(svc, {"BP": 1}, u1["_id"])  # 00006
+    docs["b2cs_inter"] = _sell(svc, {"BP": 1}, u1.id)  # 00006
     docs["cancelled"] = _sell(svc, {"BP": 1}, paid=False)  # 00007
     svc.returns.cancel(docs["cancelled"]["_id"], reason="billed by mistake")
     _on(clock, "2025-06-20")
@@ -89,7 +89,7 @@ def june(svc: ShopServices, clock: FixedClock) -> dict:
     docs["cn_b2cl"] = returns.create(docs["b2cl"]["_id"], {0: 1})  # CN 00003
     docs["cn_may"] = returns.create(docs["may"]["_id"], {0: 1})  # CN 00004
     _on(clock, "2025-07-01")
-    docs["july"] = _sell(svc, {"BP": 1}, r1["_id"])
+    docs["july"] = _sell(svc, {"BP": 1}, r1.id)
     returns.create(docs["july"]["_id"], {0: 1})
     return docs
 
@@ -413,7 +413,7 @@ def test_fractional_rates_with_prices_including_tax(svc: ShopServices) -> None:
         hsn_code="71023910",
     )
     buyer = svc.customers.create("9800000009", name="Meera", address="1 Temple St", state_code="29")
-    cart = svc.carts.create(customer=buyer["_id"])
+    cart = svc.carts.create(customer=buyer.id)
     svc.carts.add_item(cart.cart_id, "GC", 1)
     svc.carts.add_item(cart.cart_id, "DM", 1)
     invoice = svc.invoices.generate(cart.cart_id, paid_amount=162050)
@@ -438,7 +438,7 @@ def test_fractional_rates_with_prices_including_tax(svc: ShopServices) -> None:
         }
     ]
     assert [h["rt"] for h in data["hsn"]["hsn_b2c"]] == [3]
-    cart = svc.carts.create(customer=buyer["_id"])  # over ₹50,000: Rule 46 wants the buyer
+    cart = svc.carts.create(customer=buyer.id)  # over ₹50,000: Rule 46 wants the buyer
     svc.carts.add_item(cart.cart_id, "DM", 1)
     svc.invoices.generate(cart.cart_id, paid_amount=100250)
     assert [(r["rt"], r["txval"]) for r in portal_json(svc.gstr1.build("2025-06"))["b2cs"]] == [

@@ -201,6 +201,6 @@ def test_a_restored_backup_from_before_the_new_tables_gets_them(
     dealer = svc.dealers.create("Kumar Traders")
     svc.dealers.pay_dealer(dealer, 100)
     assert "Bolt" in [d["name"] for d in listing.page(ItemView(), 0, 50)]
-    assert [c["name"] for c in svc.customers.search("ash")] == ["Asha"]
+    assert [c.name for c in svc.customers.search("ash")] == ["Asha"]
     assert svc.dealers.dues(dealer).paid == 10000
     assert svc.reports.stock_report().items == 6

@@ -58,9 +58,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
     svc = ShopServices(ctx, shop["_id"])
     item = svc.catalog.create_item(name="Carburetor", price=2500, code="CARB", stock=100000)
     customer = svc.customers.create("9891112222", name="Bob")
-    cart = svc.carts.create(customer=customer["_id"])
+    cart = svc.carts.create(customer=customer.id)
     view = svc.carts.add_item(cart.cart_id, "CARB", 1)
-    other = svc.carts.create(customer=customer["_id"])
+    other = svc.carts.create(customer=customer.id)
     svc.carts.add_item(other.cart_id, "CARB", 1)
     invoice = svc.invoices.generate(other.cart_id, paid_amount=100)
     yield {

@@ -56,11 +56,11 @@ def data(svc: ShopServices, clock: FixedClock) -> dict[str, Any]:
         return svc.invoices.generate(cart.cart_id, paid_amount=paid, method=method)
 
     clock.set(at(DAY1, 5))  # 10:30 IST
-    inv1 = bill(bob["_id"], [("PAD", 2)], 500, "cash")
+    inv1 = bill(bob.id, [("PAD", 2)], 500, "cash")
     clock.set(at(DAY1, 9))
     inv2 = bill(None, [("OIL", 1)], 448, "upi")
     clock.set(at(DAY2, 5))
-    inv3 = bill(kumar["_id"], [("PAD", 3), ("BOLT", 10)], 1000, "cash")
+    inv3 = bill(kumar.id, [("PAD", 3), ("BOLT", 10)], 1000, "cash")
     clock.set(at(DAY2, 6))
     svc.payments.record(inv1["invoiceNumber"], 300, method="upi")
     clock.set(at(DAY2, 19))  # 00:30 on 18 June in India
@@ -102,7 +102,7 @@ def test_pending_invoices_oldest_first_with_balance(
     assert [r.overdue_days for r in svc.reports.pending_invoices().rows] == [4, 3]
     only_bob = svc.reports.pending_invoices("98911 12222")
     assert [r.invoice_number for r in only_bob.rows] == [data["inv1"]["invoiceNumber"]]
-    assert svc.reports.pending_invoices(data["kumar"]["_id"]).total_balance == 77000
+    assert svc.reports.pending_invoices(data["kumar"].id).total_balance == 77000
     with pytest.raises(ValidationError) as err:
         svc.reports.pending_invoices("9000000000")
     assert err.value.field == "phoneNumber"
@@ -190,7 +190,7 @@ def test_customer_purchase_history_by_phone(
     assert (report.name, report.phone, report.customer_id) == (
         "Bob",
         "9891112222",
-        data["bob"]["_id"],
+        data["bob"].id,
     )
     assert [
         (r.invoice_number, r.total, r.paid, r.balance, r.is_finalized) for r in report.rows
@@ -253,7 +253,7 @@ def test_reports_follow_new_bills_and_default_to_today(
 ) -> None:
     assert svc.reports.day_book().rows[0].day == DAY3  # clock: 00:30 on the 18th in India
     clock.set(at(DAY3, 6))
-    cart = svc.carts.create(customer=data["bob"]["_id"])
+    cart = svc.carts.create(customer=data["bob"].id)
     svc.carts.add_item(cart.cart_id, "BOLT", 5)
     svc.invoices.generate(cart.cart_id, paid_amount=20, method="other")
     row = svc.reports.day_book(DAY3, DAY3).rows[0]
@@ -434,7 +434,7 @@ def test_shops_are_kept_apart(
     )
     svc2 = ShopServices(ctx, other["_id"])
     svc2.catalog.create_item(name="Mirror", price=200, code="MIR", stock=2)
-    cart = svc2.carts.create(customer=svc2.customers.create("9891112222", name="Bob")["_id"])
+    cart = svc2.carts.create(customer=svc2.customers.create("9891112222", name="Bob").id)
     svc2.carts.add_item(cart.cart_id, "MIR", 1)
     svc2.invoices.generate(cart.cart_id, paid_amount=0)
     assert svc2.reports.pending_invoices().total_balance == 20000
@@ -521,7 +521,7 @@ def test_a_rebuilt_ledger_gives_the_same_answers_and_follows_new_bills(
     assert svc.reports.pending_invoices() == pending
     gst_before = svc.reports.gst_summary(DAY1, DAY3)
     clock.set(at(DAY2, 7))
-    cart = svc.carts.create(customer=data["bob"]["_id"])
+    cart = svc.carts.create(customer=data["bob"].id)
     svc.carts.add_item(cart.cart_id, "BOLT", 10)  # ₹100, 0 % GST
     svc.invoices.generate(cart.cart_id, paid_amount=0)
     after = {r.day: r for r in svc.reports.day_book(DAY1, DAY3).rows}

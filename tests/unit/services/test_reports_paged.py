@@ -35,7 +35,7 @@ def busy(svc: ShopServices, clock: FixedClock) -> list[dict[str, Any]]:
     bills = []
     for n in range(14):
         clock.set(datetime(2025, 6, 16, 4, 0, tzinfo=UTC) + timedelta(minutes=10 * n))
-        cart = svc.carts.create(customer=bob["_id"])
+        cart = svc.carts.create(customer=bob.id)
         svc.carts.add_item(cart.cart_id, f"P{(n % 17) + 6:02d}", 1)
         total = svc.carts.view(cart.cart_id).totals.total_amount
         first_part = total // 2 if n % 3 == 0 else total

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from viveka_pos.domain.clock import FixedClock
+from viveka_pos.domain.entities.customer import Customer
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.convert import paise_of
 from viveka_pos.services.facade import ShopServices
@@ -40,11 +41,11 @@ def _bill(
     if discount:
         svc.carts.set_bill_discount(cart.cart_id, discount)
     if customer is None and paid < svc.carts.view(cart.cart_id).totals.total_amount / 100:
-        svc.carts.set_customer(cart.cart_id, _on_credit(svc)["_id"])  # credit has a name
+        svc.carts.set_customer(cart.cart_id, _on_credit(svc).id)  # credit has a name
     return svc.invoices.generate(cart.cart_id, paid_amount=paid)
 
 
-def _on_credit(svc: ShopServices) -> dict:
+def _on_credit(svc: ShopServices) -> Customer:
     """The customer a bill on credit is made out to when a test names none."""
     return svc.customers.by_phone("9800000099") or svc.customers.create(
         "9800000099", name="Counter Credit"
@@ -151,17 +152,17 @@ def test_returns_in_parts_add_up_to_the_line(svc: ShopServices, parts) -> None:
 
 def test_refund_paid_out_when_the_bill_was_paid(svc: ShopServices, parts) -> None:
     customer = svc.customers.create("9891112222", name="Ravi")
-    invoice = _bill(svc, {"BP": 2}, paid=2360, customer=customer["_id"])  # 2 × 1180, paid
+    invoice = _bill(svc, {"BP": 2}, paid=2360, customer=customer.id)  # 2 × 1180, paid
     note = svc.returns.create(invoice["_id"], {0: 1}, method="upi")
     assert _paise(note, "refundAmount", "adjustedAmount") == (118000, 0)
     assert note["refundMethod"] == "upi"
     assert svc.ctx.store.db.payments.count_documents({"creditNoteId": note["_id"]}) == 0
-    assert svc.customers.dues_paise(customer["_id"]) == 0
+    assert svc.customers.dues_paise(customer.id) == 0
 
 
 def test_part_paid_bill_sets_the_credit_against_dues_first(svc: ShopServices, parts) -> None:
     customer = svc.customers.create("9891112222", name="Ravi")
-    invoice = _bill(svc, {"BP": 2}, paid=1500, customer=customer["_id"])  # ₹860 due
+    invoice = _bill(svc, {"BP": 2}, paid=1500, customer=customer.id)  # ₹860 due
     before = _state(svc)
     with pytest.raises(ValidationError) as err:  # ₹1,180 back, only ₹860 can be set off
         svc.returns.create(invoice["_id"], {0: 1}, refund=100)
@@ -171,7 +172,7 @@ def test_part_paid_bill_sets_the_credit_against_dues_first(svc: ShopServices, pa
     assert _paise(note, "refundAmount", "adjustedAmount") == (32000, 86000)
     adjustment = svc.ctx.store.db.payments.find_one({"creditNoteId": note["_id"]})
     assert adjustment["method"] == "other" and paise_of(adjustment["amount"]) == 86000
-    assert svc.customers.dues_paise(customer["_id"]) == 0
+    assert svc.customers.dues_paise(customer.id) == 0
     assert svc.returns.invoice(invoice["_id"])["isFinalized"] is True
 
 
@@ -204,8 +205,8 @@ def test_bad_returns_name_the_field_and_change_nothing(svc: ShopServices, parts)
 
 def test_cancel_an_unpaid_bill_of_today(svc: ShopServices, parts) -> None:
     customer = svc.customers.create("9891112222", name="Ravi")
-    invoice = _bill(svc, {"BP": 2, "HL": 1}, customer=customer["_id"])
-    assert svc.customers.dues_paise(customer["_id"]) == 2 * 118000 + 52500
+    invoice = _bill(svc, {"BP": 2, "HL": 1}, customer=customer.id)
+    assert svc.customers.dues_paise(customer.id) == 2 * 118000 + 52500
     with pytest.raises(ValidationError) as err:
         svc.returns.cancel(invoice["_id"], reason="  ")
     assert err.value.field == "cancelReason"
@@ -213,7 +214,7 @@ def test_cancel_an_unpaid_bill_of_today(svc: ShopServices, parts) -> None:
     assert cancelled["invoiceNumber"] == invoice["invoiceNumber"]  # the number stays
     assert cancelled["isCancelled"] is True and cancelled["cancelReason"] == "billed twice"
     assert cancelled["isFinalized"] is True and cancelled["cancelRefund"] == 0
-    assert svc.customers.dues_paise(customer["_id"]) == 0
+    assert svc.customers.dues_paise(customer.id) == 0
     assert {c: svc.catalog.item(i["_id"])["stock"] for c, i in parts.items()} == {
         "BP": 20,
         "HL": 20,
@@ -306,13 +307,13 @@ def test_credit_goes_against_the_customers_other_dues_before_a_refund(
 ) -> None:
     """A paid bill's return first clears the customer's older unpaid bills, then is refunded."""
     customer = svc.customers.create("9891112222", name="Ravi")
-    older = _bill(svc, {"HL": 1}, paid=0, customer=customer["_id"])  # ₹525 due
+    older = _bill(svc, {"HL": 1}, paid=0, customer=customer.id)  # ₹525 due
     clock.advance(timedelta(hours=1))
-    newer = _bill(svc, {"HL": 2}, paid=500, customer=customer["_id"])  # ₹550 due
+    newer = _bill(svc, {"HL": 2}, paid=500, customer=customer.id)  # ₹550 due
     clock.advance(timedelta(hours=1))
-    paid = _bill(svc, {"BP": 2}, paid=2360, customer=customer["_id"])  # nothing due
+    paid = _bill(svc, {"BP": 2}, paid=2360, customer=customer.id)  # nothing due
     walk_in = _bill(svc, {"HL": 1}, paid=0)  # not theirs
-    assert svc.customers.dues_paise(customer["_id"]) == 107500
+    assert svc.customers.dues_paise(customer.id) == 107500
     preview = svc.returns.preview(paid["_id"], {0: 1})  # ₹1,180 back
     assert preview.adjustments == [(older["invoiceNumber"], 52500), (newer["invoiceNumber"], 55000)]
     assert (preview.adjusted, preview.refund) == (107500, 10500)
@@ -322,7 +323,7 @@ def test_credit_goes_against_the_customers_other_dues_before_a_refund(
         (newer["invoiceNumber"], 550),
     ]
     assert _paise(note, "adjustedAmount", "refundAmount") == (107500, 10500)
-    assert svc.customers.dues_paise(customer["_id"]) == 0
+    assert svc.customers.dues_paise(customer.id) == 0
     assert svc.returns.invoice(walk_in["_id"])["isFinalized"] is False
     with pytest.raises(ValidationError) as err:  # the dues are gone: all of it is refunded
         svc.returns.create(paid["_id"], {0: 1}, refund=0)

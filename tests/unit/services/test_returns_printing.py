@@ -32,7 +32,7 @@ def b2b(svc: ShopServices) -> dict:
     buyer = svc.customers.create(
         "9800000001", name="Ravi Motors", gst_no=gstin, address="4 KR Road, Bengaluru"
     )
-    cart = svc.carts.create(customer=buyer["_id"])
+    cart = svc.carts.create(customer=buyer.id)
     svc.carts.add_item(cart.cart_id, "BP", 2)
     svc.carts.add_item(cart.cart_id, "HL", 1)
     return svc.invoices.generate(cart.cart_id, paid_amount=2885)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from ...domain.entities.customer import Customer
 from ...domain.errors import ValidationError
 from ...services.customers import CustomerService
 from ..widgets.fields import FormErrors, phone_edit, select_data, state_combo
@@ -17,15 +16,16 @@ class CustomerDialog(QDialog):
         self,
         parent: QWidget | None,
         customers: CustomerService,
-        customer: dict[str, Any] | None = None,
+        customer: Customer | None = None,
     ):
         super().__init__(parent)
         self.customers = customers
         self.customer = customer
-        self.saved: dict[str, Any] | None = None
+        self.saved: Customer | None = None
         self.setWindowTitle("Edit customer" if customer else "Add customer")
         self.setMinimumWidth(480)
-        enabled = customers.enabled_fields()
+        self.optional = customers.enabled_fields()  # what the shop collects
+        enabled = self.optional
 
         layout = QVBoxLayout(self)
         general = QLabel()
@@ -38,20 +38,15 @@ class CustomerDialog(QDialog):
         self.gst_no = QLineEdit()
         self.state = state_combo("Same as shop")
         if customer is not None:
-            self.phone.setText(customer.get("phoneNumber", ""))
+            self.phone.setText(customer.phone_number)
             self.phone.setReadOnly(True)
-            self.name.setText(customer.get("name", ""))
-            self.address.setText(customer.get("address", ""))
-            self.email.setText(customer.get("emailId", ""))
-            self.gst_no.setText(customer.get("gstNo", ""))
-            select_data(self.state, customer.get("stateCode", ""))
+            self.name.setText(customer.name)
+            self.address.setText(customer.address)
+            self.email.setText(customer.email)
+            self.gst_no.setText(customer.gst_no)
+            select_data(self.state, customer.state_code)
         self.errors.add_row(form, "Phone *", "phoneNumber", self.phone)
         self.errors.add_row(form, "Name", "name", self.name)
-        self.optional = {
-            "address": enabled["address"],
-            "emailId": enabled["emailId"],
-            "gstNo": enabled["gstNo"],
-        }
         add_customer_detail_rows(
             self.errors, form, enabled, self.address, self.email, self.gst_no, self.state
         )
@@ -59,21 +54,21 @@ class CustomerDialog(QDialog):
         (self.name if customer else self.phone).setFocus()
 
     def accept(self) -> None:
-        fields: dict[str, Any] = {
+        fields: dict[str, str] = {
             "name": self.name.text(),
             "state_code": self.state.currentData() or "",
         }
-        if self.optional["address"]:
+        if self.optional.address:
             fields["address"] = self.address.text()
-        if self.optional["emailId"]:
+        if self.optional.email:
             fields["email"] = self.email.text()
-        if self.optional["gstNo"]:
+        if self.optional.gst_no:
             fields["gst_no"] = self.gst_no.text()
         try:
             if self.customer is None:
                 self.saved = self.customers.create(self.phone.text(), **fields)
             else:
-                self.saved = self.customers.update(self.customer["_id"], **fields)
+                self.saved = self.customers.update(self.customer.id, **fields)
         except ValidationError as exc:
             self.errors.show(exc)
             return

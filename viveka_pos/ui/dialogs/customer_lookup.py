@@ -6,8 +6,6 @@ The new-customer form asks only for what the shop collects (Settings → Custome
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ...domain import phones
 from ...domain import validation as v
+from ...domain.entities.customer import Customer
 from ...domain.errors import ValidationError
 from ...services.customers import CustomerService
 from ..models.rows import Column, RowTableModel
@@ -44,14 +43,14 @@ class CustomerLookupDialog(QDialog):
         parent: QWidget | None,
         customers: CustomerService,
         *,
-        current: dict[str, Any] | None = None,
+        current: object | None = None,
     ):
         super().__init__(parent)
         self.setWindowTitle("Customer")
         self.setMinimumSize(620, 480)
         self.customers = customers
         phones.prepare()  # checked as digits are typed: no pause mid-typing (or mid-scan)
-        self.chosen: dict[str, Any] | None = None
+        self.chosen: Customer | None = None
         self.walk_in = False
         enabled = customers.enabled_fields()
 
@@ -61,12 +60,12 @@ class CustomerLookupDialog(QDialog):
         self.query.setObjectName("searchBox")
         layout.addWidget(self.query)
 
-        self.model: RowTableModel[dict[str, Any]] = RowTableModel(
+        self.model: RowTableModel[Customer] = RowTableModel(
             [
-                Column("Name", lambda c: c.get("name") or "—"),
-                Column("Phone", lambda c: c.get("phoneNumber", "")),
-                Column("GSTIN", lambda c: c.get("gstNo", "")),
-                Column("Address", lambda c: c.get("address", "")),
+                Column("Name", lambda c: c.name or "—"),
+                Column("Phone", lambda c: c.phone_number),
+                Column("GSTIN", lambda c: c.gst_no),
+                Column("Address", lambda c: c.address),
             ]
         )
         self.table = QTableView()

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.dealer import Dealer, DealerPayment
+from ...domain.entities.dealer_order import DealerOrder, DealerOrderLine
 from ...domain.errors import ValidationError
-from ...services.convert import paise_of
 from ...services.formatting import day, money, quantity, rupees_text
 from ..widgets.fields import FormErrors, amount_edit, phone_edit
 from .forms import finish_form
@@ -87,8 +88,8 @@ class DealerDialog(_FormDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        save: Callable[..., dict[str, Any]],
-        dealer: dict[str, Any] | None = None,
+        save: Callable[..., Dealer],
+        dealer: Dealer | None = None,
     ):
         super().__init__(parent, "Edit dealer" if dealer else "Add dealer")
         self._save = save
@@ -100,11 +101,11 @@ class DealerDialog(_FormDialog):
         self.address.setFixedHeight(60)
         self.address.setTabChangesFocus(True)
         if dealer:
-            self.name.setText(dealer.get("name", ""))
-            self.contact.setText(dealer.get("contactPerson", ""))
-            self.phone.setText(dealer.get("phoneNumber", ""))
-            self.email.setText(dealer.get("email", ""))
-            self.address.setPlainText(dealer.get("address", ""))
+            self.name.setText(dealer.name)
+            self.contact.setText(dealer.contact_person)
+            self.phone.setText(dealer.phone_number)
+            self.email.setText(dealer.email)
+            self.address.setPlainText(dealer.address)
         self.errors.add_row(self.form, "Name *", "name", self.name)
         self.errors.add_row(self.form, "Contact person", "contactPerson", self.contact)
         self.errors.add_row(self.form, "Phone", "phoneNumber", self.phone)
@@ -113,7 +114,7 @@ class DealerDialog(_FormDialog):
         self.finish()
         self.name.setFocus()
 
-    def submit(self) -> dict[str, Any]:
+    def submit(self) -> Dealer:
         return self._save(
             name=self.name.text(),
             contact_person=self.contact.text(),
@@ -129,22 +130,22 @@ class OrderBillDialog(_FormDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        order: dict[str, Any],
-        save: Callable[[str, str], dict[str, Any]],
+        order: DealerOrder,
+        save: Callable[[str, str], DealerOrder],
     ):
-        super().__init__(parent, f"Dealer bill — {order.get('orderNumber', '')}")
+        super().__init__(parent, f"Dealer bill — {order.order_number}")
         self._save = save
         self.amount = amount_edit()
-        if order.get("totalAmount") is not None:
-            self.amount.setText(rupees_text(paise_of(order["totalAmount"])))
+        if order.total_amount is not None:
+            self.amount.setText(rupees_text(order.total_amount))
         self.due = DateChoice("Pay by")
-        self.due.set_value(order.get("dueDate"))
+        self.due.set_value(order.due_date)
         self.errors.add_row(self.form, "Bill amount (₹)", "totalAmount", self.amount)
         self.errors.add_row(self.form, "Due date", "dueDate", self.due)
         self.finish()
         self.amount.setFocus()
 
-    def submit(self) -> dict[str, Any]:
+    def submit(self) -> DealerOrder:
         return self._save(self.amount.text().strip(), self.due.value())
 
 
@@ -154,15 +155,14 @@ class DeliveryDialog(_FormDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        order: dict[str, Any],
-        lines: list[dict[str, Any]],
-        save: Callable[[str, str], dict[str, Any]],
+        order: DealerOrder,
+        lines: list[DealerOrderLine],
+        save: Callable[[str, str], DealerOrder],
     ):
-        super().__init__(parent, f"Receive order {order.get('orderNumber', '')}", 520)
+        super().__init__(parent, f"Receive order {order.order_number}", 520)
         self._save = save
         listing = "\n".join(
-            f"• {line.get('itemNameSnapshot', '')} × {quantity(line.get('quantity'))}"
-            for line in lines[:25]
+            f"• {line.item_name} × {quantity(line.quantity)}" for line in lines[:25]
         )
         if len(lines) > 25:
             listing += f"\n… and {len(lines) - 25} more"
@@ -176,7 +176,7 @@ class DeliveryDialog(_FormDialog):
         self.finish()
         self.received_by.setFocus()
 
-    def submit(self) -> dict[str, Any]:
+    def submit(self) -> DealerOrder:
         return self._save(self.received_by.text(), self.note.text())
 
 
@@ -184,12 +184,12 @@ class DealerPaymentDialog(_FormDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        dealer: dict[str, Any],
+        dealer: Dealer,
         due: int,
-        orders: list[dict[str, Any]],
-        save: Callable[[str, str, str, Any], dict[str, Any]],
+        orders: list[DealerOrder],
+        save: Callable[[str, str, str, Any], DealerPayment],
     ):
-        super().__init__(parent, f"Pay {dealer.get('name', '')}")
+        super().__init__(parent, f"Pay {dealer.name}")
         self._save = save
         info = QLabel(
             f"Owed to this dealer: {money(due)}"
@@ -206,12 +206,12 @@ class DealerPaymentDialog(_FormDialog):
         self.order = QComboBox()
         self.order.addItem("— Not for one order —", None)
         for order in orders:
-            if (order.get("status") or "pending") == "cancelled":
+            if order.is_cancelled:
                 continue
-            bill = order.get("totalAmount")
-            bill_text = f" · bill {money(paise_of(bill))}" if bill is not None else ""
+            bill = order.total_amount
+            bill_text = f" · bill {money(bill)}" if bill is not None else ""
             self.order.addItem(
-                f"{order['orderNumber']} · {day(order.get('createdAt'))}{bill_text}", order["_id"]
+                f"{order.order_number} · {day(order.created_at)}{bill_text}", order.id
             )
         self.note = QLineEdit()
         self.errors.add_row(self.form, "Amount (₹)", "amount", self.amount)
@@ -222,7 +222,7 @@ class DealerPaymentDialog(_FormDialog):
         self.amount.setFocus()
         self.amount.selectAll()
 
-    def submit(self) -> dict[str, Any]:
+    def submit(self) -> DealerPayment:
         return self._save(
             self.amount.text().strip(),
             str(self.method.currentData()),

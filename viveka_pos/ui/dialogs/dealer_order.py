@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.dealer import Dealer
+from ...domain.entities.dealer_order import DealerOrder
 from ...domain.errors import ValidationError
 from ...services.convert import quantity_of
 from ...services.formatting import quantity
@@ -28,7 +30,7 @@ from ..widgets.tables import record_table
 from .dealer_forms import DateChoice, _FormDialog
 
 #: create(items, is_urgent, delivery_instructions, notes, total_amount, due_date) -> order
-CreateOrder = Callable[[list[tuple[Any, str]], bool, str, str, str, str], dict[str, Any]]
+CreateOrder = Callable[[list[tuple[Any, str]], bool, str, str, str, str], DealerOrder]
 
 
 def suggested_quantity(item: dict[str, Any]) -> Decimal:
@@ -43,17 +45,17 @@ class OrderDialog(_FormDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        dealer: dict[str, Any],
+        dealer: Dealer,
         search: ItemSearchIndex,
         low_stock: list[dict[str, Any]],
         create: CreateOrder,
     ):
-        super().__init__(parent, f"New order to {dealer.get('name', '')}", 720)
+        super().__init__(parent, f"New order to {dealer.name}", 720)
         self.setMinimumHeight(560)
         self._search = search
         self._create = create
         self._low_stock = low_stock
-        self._dealer_id = dealer["_id"]
+        self._dealer_id = dealer.id
         self.lines: list[tuple[dict[str, Any], str]] = []
 
         pick = QHBoxLayout()
@@ -192,7 +194,7 @@ class OrderDialog(_FormDialog):
                 return True
         return super().eventFilter(watched, event)
 
-    def submit(self) -> dict[str, Any]:
+    def submit(self) -> DealerOrder:
         if not self.lines:
             raise ValidationError("items", "add at least one item to the order")
         return self._create(

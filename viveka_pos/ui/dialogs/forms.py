@@ -3,8 +3,6 @@ buttons; and the customer rows a shop can switch on or off."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -14,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.customer import CollectedFields
 from ..widgets.fields import FormErrors
 
 Buttons = QDialogButtonBox.StandardButton
@@ -43,17 +42,17 @@ def finish_form(
 def add_customer_detail_rows(
     errors: FormErrors,
     form: QFormLayout,
-    enabled: Mapping[str, bool],
+    enabled: CollectedFields,
     address: QWidget,
     email: QWidget,
     gst_no: QWidget,
     state: QWidget,
 ) -> None:
     """The address, e-mail and GSTIN rows the shop has switched on, then the state row."""
-    if enabled["address"]:
+    if enabled.address:
         errors.add_row(form, "Address", "address", address)
-    if enabled["emailId"]:
+    if enabled.email:
         errors.add_row(form, "Email", "emailId", email)
-    if enabled["gstNo"]:
+    if enabled.gst_no:
         errors.add_row(form, "GSTIN", "gstNo", gst_no)
     errors.add_row(form, "State", "stateCode", state)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.customer import Customer
 from ...domain.errors import ValidationError
 from ...domain.money import MoneyError, percent_of, round_half_up
 from ...domain.states import state_by_code
@@ -459,7 +460,7 @@ class BillingScreen(QWidget):
             self.cart_table.selectRow(target)
             self.cart_table.scrollTo(self.cart_model.index(target, 0))
         self.totals.show_totals(view.totals if view else None, supply_text=self._supply_text(view))
-        self._show_customer(view.customer if view else None)
+        self._show_customer(self._bill_customer(view))
         label = (view.cart.get("label") if view else "") or ""
         self.bill_label.setText(
             f"Bill: {label}" if label else ("New bill" if not rows else "Bill in progress")
@@ -472,17 +473,24 @@ class BillingScreen(QWidget):
         where = f" to {customer_state.name}" if customer_state else ""
         return f"Inter-state supply{where}: IGST"
 
-    def _show_customer(self, customer: dict[str, Any] | None) -> None:
+    def _bill_customer(self, view: CartView | None) -> Customer | None:
+        """The customer on the bill, as the customers service has them (None: walk-in)."""
+        if view is None or view.customer is None:
+            return None
+        customer_id = view.customer["_id"]
+        return self._attempt(lambda: self.services.customers.get(customer_id))
+
+    def _show_customer(self, customer: Customer | None) -> None:
         if customer is None:
             self.customer_card.setText("Walk-in customer\nF2 to add a customer by phone")
             return
-        lines = [customer.get("name") or "Customer", customer.get("phoneNumber", "")]
-        if customer.get("gstNo"):
-            lines.append(f"GSTIN {customer['gstNo']}")
-        state = state_by_code(customer.get("stateCode") or "")
+        lines = [customer.name or "Customer", customer.phone_number]
+        if customer.gst_no:
+            lines.append(f"GSTIN {customer.gst_no}")
+        state = state_by_code(customer.state_code)
         if state is not None:
             lines.append(state.name)
-        dues = self._attempt(lambda: self.services.customers.dues_paise(customer["_id"]))
+        dues = self._attempt(lambda: self.services.customers.dues_paise(customer.id))
         if dues:
             lines.append(f"Earlier dues: {money(dues)}")
         self.customer_card.setText("\n".join(line for line in lines if line))
@@ -685,12 +693,12 @@ class BillingScreen(QWidget):
                 chosen = dialog.chosen
 
                 def attach() -> CartView:
-                    return self.services.carts.set_customer(self._ensure_cart(), chosen["_id"])
+                    return self.services.carts.set_customer(self._ensure_cart(), chosen.id)
 
                 view = self._attempt(attach)
                 if view is not None:
                     self._show_view(view)
-                    self.say(f"Customer: {chosen.get('name') or chosen['phoneNumber']}")
+                    self.say(f"Customer: {chosen.name or chosen.phone_number}")
         self.focus_search()
 
     def park(self) -> None:
@@ -797,7 +805,7 @@ class BillingScreen(QWidget):
         chosen = dialog.chosen if dialog.exec() and not dialog.walk_in else None
         if chosen is None:
             raise ValidationError("paidAmount", WALK_IN_CREDIT.format(due=money(due)))
-        view = self._attempt(lambda: self.services.carts.set_customer(self.cart_id, chosen["_id"]))
+        view = self._attempt(lambda: self.services.carts.set_customer(self.cart_id, chosen.id))
         if view is None:
             raise ValidationError("paidAmount", WALK_IN_CREDIT.format(due=money(due)))
         self._show_view(view)

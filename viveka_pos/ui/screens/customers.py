@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.customer import Customer
 from ...domain.errors import ValidationError
 from ...domain.states import state_by_code
 from ...services.convert import paise_of
@@ -60,7 +62,7 @@ def invoice_columns() -> list[Column[dict[str, Any]]]:
     ]
 
 
-class CustomersScreen(ListDetailScreen):
+class CustomersScreen(ListDetailScreen[Customer]):
     title = "Customers"
 
     def __init__(self, services: ShopServices, parent: QWidget | None = None):
@@ -77,15 +79,12 @@ class CustomersScreen(ListDetailScreen):
             on_add=self.add_customer,
             width=430,
             columns=[
-                Column("Name", lambda c: c.get("name") or "—"),
-                Column("Phone", lambda c: c.get("phoneNumber", "")),
+                Column("Name", lambda c: c.name or "—"),
+                Column("Phone", lambda c: c.phone_number),
                 Column(
                     "Last purchase",
-                    lambda c: moment(c.get("lastPurchaseAt"), self._zone()),
-                    sort_key=lambda c: (
-                        c.get("lastPurchaseAt") is not None,
-                        c.get("lastPurchaseAt") or 0,
-                    ),
+                    lambda c: moment(c.last_purchase_at, self._zone()),
+                    sort_key=lambda c: (c.last_purchase_at is not None, c.last_purchase_at or 0),
                 ),
             ],
         )
@@ -146,7 +145,7 @@ class CustomersScreen(ListDetailScreen):
         self._search()
 
     def _search(self) -> None:
-        keep = self.current["_id"] if self.current else None
+        keep = self.current.id if self.current else None
         rows = self.customers.search(self.query.text(), LIST_LIMIT)
         self.list_model.set_rows(rows)
         self.list_hint.setText(
@@ -162,14 +161,14 @@ class CustomersScreen(ListDetailScreen):
     def _selected(self) -> None:
         self._show_customer(self.selected_record())
 
-    def select_customer(self, customer_id: Any) -> bool:
+    def select_customer(self, customer_id: ObjectId) -> bool:
         """Show this customer, clearing the search when it hides them."""
         if self.select_record(customer_id):
             return True
         self.query.clear()
         return self.select_record(customer_id)
 
-    def _show_customer(self, customer: dict[str, Any] | None) -> None:
+    def _show_customer(self, customer: Customer | None) -> None:
         self.current = customer
         for widget in (self.edit_button, self.pay_button, self.print_pending, self.tabs):
             widget.setEnabled(customer is not None)
@@ -179,23 +178,27 @@ class CustomersScreen(ListDetailScreen):
             self.pending_model.set_rows([])
             self.history_model.set_rows([])
             return
-        state = state_by_code(customer.get("stateCode") or "")
-        lines = [customer.get("name") or "(no name)", f"Phone: {customer.get('phoneNumber')}"]
-        for label, key in (("Address", "address"), ("Email", "emailId"), ("GSTIN", "gstNo")):
-            if customer.get(key):
-                lines.append(f"{label}: {customer[key]}")
+        state = state_by_code(customer.state_code)
+        lines = [customer.name or "(no name)", f"Phone: {customer.phone_number}"]
+        for label, value in (
+            ("Address", customer.address),
+            ("Email", customer.email),
+            ("GSTIN", customer.gst_no),
+        ):
+            if value:
+                lines.append(f"{label}: {value}")
         if state is not None:
             lines.append(f"State: {state.name}")
-        lines.append(f"Customer since {moment(customer.get('firstSeenAt'), self._zone())}")
+        lines.append(f"Customer since {moment(customer.first_seen_at, self._zone())}")
         self.details.setText("\n".join(lines))
-        invoices = self.customers.invoices(customer["_id"])
+        invoices = self.customers.invoices(customer.id)
         pending = sorted(
             (d for d in invoices if not d.get("isFinalized")), key=lambda d: d["generatedAt"]
         )
         dues = sum(balance(d) for d in pending)
         self.show_figure(self.dues, f"Dues\n{money(dues)}" if dues else "No dues", owing=bool(dues))
         self.pending_model.set_rows(pending)
-        self.returned = self.customers.returns_by_invoice(customer["_id"])[0]
+        self.returned = self.customers.returns_by_invoice(customer.id)[0]
         self.history_model.set_rows(invoices)
         if pending:
             self.pending.selectRow(0)
@@ -210,7 +213,7 @@ class CustomersScreen(ListDetailScreen):
         if dialog.exec() and dialog.saved is not None:
             self.query.clear()
             self._search()
-            self.select_customer(dialog.saved["_id"])
+            self.select_customer(dialog.saved.id)
 
     def edit_customer(self) -> None:
         if self.current is None:
@@ -218,7 +221,7 @@ class CustomersScreen(ListDetailScreen):
         dialog = CustomerDialog(self, self.customers, self.current)
         if dialog.exec() and dialog.saved is not None:
             self._search()
-            self.select_customer(dialog.saved["_id"])
+            self.select_customer(dialog.saved.id)
 
     def record_payment(self, invoice: dict[str, Any] | None = None) -> None:
         invoice = invoice or self.pending_model.row_at(self.pending.currentIndex().row())
@@ -235,7 +238,7 @@ class CustomersScreen(ListDetailScreen):
                 else f"Payment recorded; {money(left)} still due on {updated['invoiceNumber']}."
             )
             if self.current is not None:
-                self._show_customer(self.customers.get(self.current["_id"]))
+                self._show_customer(self.customers.get(self.current.id))
 
     def take_back(self) -> None:
         """Return goods on (or cancel) the invoice selected in the open tab."""
@@ -250,7 +253,7 @@ class CustomersScreen(ListDetailScreen):
         message = run_return(self, self.services, invoice=invoice, on_message=self.message.setText)
         if message:
             self.say(message)
-            self._show_customer(self.customers.get(self.current["_id"]))
+            self._show_customer(self.customers.get(self.current.id))
 
     def print_selected(self, view: QTableView, model: RowTableModel[dict[str, Any]]) -> None:
         invoice = model.row_at(view.currentIndex().row())

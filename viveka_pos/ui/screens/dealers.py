@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from bson import ObjectId
 from PySide6.QtWidgets import (
     QCheckBox,
     QLabel,
@@ -14,10 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.dealer import Dealer, DealerPayment
+from ...domain.entities.dealer_order import DealerOrder
 from ...domain.errors import ValidationError
 from ...services.dealers import DealerDues, DealerService
 from ...services.facade import ShopServices
-from ...services.formatting import day, moment, money, stored_money
+from ...services.formatting import day, moment, money
 from ..dialogs.dealer_forms import (
     DealerDialog,
     DealerPaymentDialog,
@@ -41,13 +44,13 @@ def dealer_service(services: ShopServices) -> DealerService:
     return found if isinstance(found, DealerService) else DealerService(services.scope)
 
 
-class DealersScreen(ListDetailScreen):
+class DealersScreen(ListDetailScreen[Dealer]):
     title = "Dealers"
 
     def __init__(self, services: ShopServices, parent: QWidget | None = None):
         super().__init__(services, parent)
         self.dealers = dealer_service(services)
-        self.dues: dict[Any, DealerDues] = {}
+        self.dues: dict[ObjectId, DealerDues] = {}
         self._build()
         self.refresh()
 
@@ -63,8 +66,8 @@ class DealersScreen(ListDetailScreen):
             width=380,
             under_search=[self.show_inactive],
             columns=[
-                Column("Dealer", lambda d: d.get("name", ""), searchable=True),
-                Column("Phone", lambda d: d.get("phoneNumber", ""), searchable=True),
+                Column("Dealer", lambda d: d.name, searchable=True),
+                Column("Phone", lambda d: d.phone_number, searchable=True),
                 Column(
                     "Owed",
                     lambda d: self._owed_text(d),
@@ -72,7 +75,7 @@ class DealersScreen(ListDetailScreen):
                     right=True,
                 ),
             ],
-            style=lambda d: None if d.get("isActive", True) else RowStyle(foreground="#9aa3ad"),
+            style=lambda d: None if d.is_active else RowStyle(foreground="#9aa3ad"),
         )
         self.owed_label = QLabel()
         self.edit_button = QPushButton("Edit")
@@ -81,26 +84,22 @@ class DealersScreen(ListDetailScreen):
         self.active_button.clicked.connect(self.toggle_active)
         self._build_detail(figure=self.owed_label, buttons=[self.edit_button, self.active_button])
 
-        self.orders_model: RowTableModel[dict[str, Any]] = RowTableModel(
+        self.orders_model: RowTableModel[DealerOrder] = RowTableModel(
             [
-                Column("Order", lambda o: o.get("orderNumber", "")),
+                Column("Order", lambda o: o.order_number),
                 Column(
                     "Placed",
-                    lambda o: moment(o.get("createdAt"), self._zone()),
-                    sort_key=lambda o: o.get("createdAt"),
+                    lambda o: moment(o.created_at, self._zone()),
+                    sort_key=lambda o: o.created_at,
                 ),
-                Column("Status", lambda o: STATUS_TEXT.get(o.get("status") or "pending", "")),
-                Column("Urgent", lambda o: "Urgent" if o.get("isUrgent") else ""),
+                Column("Status", lambda o: STATUS_TEXT.get(o.status, "")),
+                Column("Urgent", lambda o: "Urgent" if o.is_urgent else ""),
                 Column(
                     "Dealer bill",
-                    lambda o: (
-                        stored_money(o["totalAmount"])
-                        if o.get("totalAmount") is not None
-                        else "not yet"
-                    ),
+                    lambda o: money(o.total_amount) if o.total_amount is not None else "not yet",
                     right=True,
                 ),
-                Column("Pay by", lambda o: day(o.get("dueDate")) if o.get("dueDate") else ""),
+                Column("Pay by", lambda o: day(o.due_date) if o.due_date else ""),
             ],
             style=_order_style,
         )
@@ -121,17 +120,17 @@ class DealersScreen(ListDetailScreen):
         new, *others = self.order_actions.values()
         self.add_tab("Orders", self.orders, new, None, *others)
 
-        self.payments_model: RowTableModel[dict[str, Any]] = RowTableModel(
+        self.payments_model: RowTableModel[DealerPayment] = RowTableModel(
             [
                 Column(
                     "Paid on",
-                    lambda p: moment(p.get("paidAt"), self._zone()),
-                    sort_key=lambda p: p.get("paidAt"),
+                    lambda p: moment(p.paid_at, self._zone()),
+                    sort_key=lambda p: p.paid_at,
                 ),
-                Column("Amount", lambda p: stored_money(p.get("amount")), right=True),
-                Column("Method", lambda p: str(p.get("method", "")).upper()),
-                Column("Order", lambda p: self._order_number(p.get("orderId"))),
-                Column("Note", lambda p: p.get("note", "")),
+                Column("Amount", lambda p: money(p.amount), right=True),
+                Column("Method", lambda p: p.method.upper()),
+                Column("Order", lambda p: self._order_number(p.order_id)),
+                Column("Note", lambda p: p.note),
             ]
         )
         self.payments = record_table(self.payments_model, 4)
@@ -140,21 +139,21 @@ class DealersScreen(ListDetailScreen):
         self.add_tab("Payments", self.payments, None, self.pay_button)
 
     # -------------------------------------------------------------------- data
-    def _owed(self, dealer: dict[str, Any]) -> int:
-        dues = self.dues.get(dealer["_id"])
+    def _owed(self, dealer: Dealer) -> int:
+        dues = self.dues.get(dealer.id)
         return dues.balance if dues is not None else 0
 
-    def _owed_text(self, dealer: dict[str, Any]) -> str:
+    def _owed_text(self, dealer: Dealer) -> str:
         balance = self._owed(dealer)
         if balance > 0:
             return money(balance)
         return f"advance {money(-balance)}" if balance < 0 else "—"
 
-    def _order_number(self, order_id: Any) -> str:
+    def _order_number(self, order_id: ObjectId | None) -> str:
         if order_id is None:
             return ""
-        found = next((o for o in self.orders_model.all_rows() if o["_id"] == order_id), None)
-        return found.get("orderNumber", "") if found else ""
+        found = next((o for o in self.orders_model.all_rows() if o.id == order_id), None)
+        return found.order_number if found else ""
 
     def refresh(self, changed: set[str] | None = None) -> None:
         if changed is not None and not changed & {
@@ -165,7 +164,7 @@ class DealersScreen(ListDetailScreen):
             "clients",
         }:
             return
-        keep = self.current["_id"] if self.current else None
+        keep = self.current.id if self.current else None
         include_inactive = self.show_inactive.isChecked()
         dealers = self.dealers.dealers(include_inactive=include_inactive)
         self.dues = {d.dealer_id: d for d in self.dealers.all_dues(include_inactive=True)}
@@ -188,16 +187,16 @@ class DealersScreen(ListDetailScreen):
             self.orders_model.set_rows([])
             self.payments_model.set_rows([])
             return
-        lines = [dealer.get("name", "")]
-        for label, key in (
-            ("Contact", "contactPerson"),
-            ("Phone", "phoneNumber"),
-            ("Email", "email"),
-            ("Address", "address"),
+        lines = [dealer.name]
+        for label, value in (
+            ("Contact", dealer.contact_person),
+            ("Phone", dealer.phone_number),
+            ("Email", dealer.email),
+            ("Address", dealer.address),
         ):
-            if dealer.get(key):
-                lines.append(f"{label}: {dealer[key]}")
-        dues = self.dues.get(dealer["_id"])
+            if value:
+                lines.append(f"{label}: {value}")
+        dues = self.dues.get(dealer.id)
         if dues is not None:
             lines.append(
                 f"Billed {money(dues.billed)} · paid {money(dues.paid)} · "
@@ -208,7 +207,7 @@ class DealersScreen(ListDetailScreen):
                     else ""
                 )
             )
-        if not dealer.get("isActive", True):
+        if not dealer.is_active:
             lines.append("Inactive")
         self.details.setText("\n".join(lines))
         balance = dues.balance if dues is not None else 0
@@ -219,39 +218,36 @@ class DealersScreen(ListDetailScreen):
             else (f"Advance\n{money(-balance)}" if balance < 0 else "Nothing owed"),
             owing=balance > 0,
         )
-        self.active_button.setText("Deactivate" if dealer.get("isActive", True) else "Reactivate")
-        orders = self.dealers.orders(dealer["_id"])
+        self.active_button.setText("Deactivate" if dealer.is_active else "Reactivate")
+        orders = self.dealers.orders(dealer.id)
         self.orders_model.set_rows(orders)
         if orders:
             self.orders.selectRow(0)
-        self.payments_model.set_rows(self.dealers.payments(dealer["_id"]))
+        self.payments_model.set_rows(self.dealers.payments(dealer.id))
         self.tabs.setTabText(0, f"Orders ({len(orders)})")
         self._order_buttons()
 
-    def select_dealer(self, dealer_id: Any) -> bool:
+    def select_dealer(self, dealer_id: ObjectId) -> bool:
         return self.select_record(dealer_id)
 
-    def selected_order(self) -> dict[str, Any] | None:
+    def selected_order(self) -> DealerOrder | None:
         return self.orders_model.row_at(self.orders.currentIndex().row())
 
-    def select_order(self, order_id: Any) -> bool:
-        row = self.orders_model.find_row(lambda o: o["_id"] == order_id)
+    def select_order(self, order_id: ObjectId) -> bool:
+        row = self.orders_model.find_row(lambda o: o.id == order_id)
         if row >= 0:
             self.orders.selectRow(row)
         return row >= 0
 
     def _order_buttons(self) -> None:
         order = self.selected_order()
-        status = (order or {}).get("status") or "pending"
-        self.order_actions["new"].setEnabled(
-            self.current is not None and self.current.get("isActive", True)
-        )
-        self.order_actions["deliver"].setEnabled(order is not None and status == "pending")
-        self.order_actions["cancel"].setEnabled(order is not None and status == "pending")
-        self.order_actions["bill"].setEnabled(order is not None and status != "cancelled")
+        self.order_actions["new"].setEnabled(self.current is not None and self.current.is_active)
+        self.order_actions["deliver"].setEnabled(order is not None and order.is_pending)
+        self.order_actions["cancel"].setEnabled(order is not None and order.is_pending)
+        self.order_actions["bill"].setEnabled(order is not None and not order.is_cancelled)
         self.order_actions["print"].setEnabled(order is not None)
 
-    def _after(self, text: str, order_id: Any = None) -> None:
+    def _after(self, text: str, order_id: ObjectId | None = None) -> None:
         self.refresh()
         if order_id is not None:
             self.select_order(order_id)
@@ -263,25 +259,25 @@ class DealersScreen(ListDetailScreen):
         dialog = DealerDialog(self, self.dealers.create)
         if dialog.exec() and dialog.result_doc is not None:
             self.refresh()
-            self.select_dealer(dialog.result_doc["_id"])
-            self.say(f"Added {dialog.result_doc['name']}.")
+            self.select_dealer(dialog.result_doc.id)
+            self.say(f"Added {dialog.result_doc.name}.")
 
     def edit_dealer(self) -> None:
         if self.current is None:
             return
-        dealer_id = self.current["_id"]
+        dealer_id = self.current.id
         dialog = DealerDialog(
             self, lambda **fields: self.dealers.update(dealer_id, **fields), self.current
         )
         if dialog.exec() and dialog.result_doc is not None:
-            self._after(f"Saved {dialog.result_doc['name']}.")
+            self._after(f"Saved {dialog.result_doc.name}.")
 
     def toggle_active(self) -> None:
         if self.current is None:
             return
-        active = self.current.get("isActive", True)
+        active = self.current.is_active
         try:
-            self.dealers.set_active(self.current["_id"], not active)
+            self.dealers.set_active(self.current.id, not active)
         except ValidationError as exc:
             show_error(self, exc)
             return
@@ -302,9 +298,9 @@ class DealersScreen(ListDetailScreen):
             notes: str,
             bill: str,
             due: str,
-        ) -> dict[str, Any]:
+        ) -> DealerOrder:
             return self.dealers.create_order(
-                dealer["_id"],
+                dealer.id,
                 items,
                 is_urgent=urgent,
                 delivery_instructions=instructions,
@@ -318,58 +314,58 @@ class DealersScreen(ListDetailScreen):
         )
         if dialog.exec() and dialog.result_doc is not None:
             order = dialog.result_doc
-            self._after(f"Order {order['orderNumber']} placed.", order["_id"])
+            self._after(f"Order {order.order_number} placed.", order.id)
 
     def deliver_order(self) -> None:
         order = self.selected_order()
         if order is None:
             return
-        lines = self.dealers.order_lines(order["_id"])
+        lines = self.dealers.order_lines(order.id)
         dialog = DeliveryDialog(
             self,
             order,
             lines,
-            lambda who, note: self.dealers.mark_delivered(order["_id"], received_by=who, note=note),
+            lambda who, note: self.dealers.mark_delivered(order.id, received_by=who, note=note),
         )
         if dialog.exec() and dialog.result_doc is not None:
             self._after(
-                f"Order {order['orderNumber']} received: stock updated for {len(lines)} item(s).",
-                order["_id"],
+                f"Order {order.order_number} received: stock updated for {len(lines)} item(s).",
+                order.id,
             )
 
     def cancel_order(self) -> None:
         order = self.selected_order()
         if order is None:
             return
-        answer = QMessageBox.question(self, "Cancel order", f"Cancel order {order['orderNumber']}?")
+        answer = QMessageBox.question(self, "Cancel order", f"Cancel order {order.order_number}?")
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            self.dealers.cancel_order(order["_id"])
+            self.dealers.cancel_order(order.id)
         except ValidationError as exc:
             show_error(self, exc)
             return
-        self._after(f"Order {order['orderNumber']} cancelled.", order["_id"])
+        self._after(f"Order {order.order_number} cancelled.", order.id)
 
     def order_bill(self) -> None:
         order = self.selected_order()
         if order is None:
             return
         dialog = OrderBillDialog(
-            self, order, lambda amount, due: self.dealers.set_order_bill(order["_id"], amount, due)
+            self, order, lambda amount, due: self.dealers.set_order_bill(order.id, amount, due)
         )
         if dialog.exec() and dialog.result_doc is not None:
             self._after(
-                f"Dealer bill of {stored_money(dialog.result_doc['totalAmount'])} "
-                f"recorded on {order['orderNumber']}.",
-                order["_id"],
+                f"Dealer bill of {money(dialog.result_doc.total_amount or 0)} "
+                f"recorded on {order.order_number}.",
+                order.id,
             )
 
     def print_order(self) -> None:
         order = self.selected_order()
         if order is None:
             return
-        detail = self.dealers.order_detail(order["_id"])
+        detail = self.dealers.order_for_print(order.id)
         shop = copy.deepcopy(dict(self.services.scope.shop()))
 
         def render(_progress: Any) -> bytes:
@@ -384,7 +380,7 @@ class DealersScreen(ListDetailScreen):
                 pdf,
                 paper="a4",
                 ask=True,
-                suggested_name=f"{order['orderNumber'].replace('/', '-')}.pdf",
+                suggested_name=f"{order.order_number.replace('/', '-')}.pdf",
             )
             self.say(result)
 
@@ -395,27 +391,26 @@ class DealersScreen(ListDetailScreen):
         if self.current is None:
             return
         dealer = self.current
-        dues = self.dues.get(dealer["_id"])
+        dues = self.dues.get(dealer.id)
 
-        def save(amount: str, method: str, note: str, order_id: Any) -> dict[str, Any]:
+        def save(amount: str, method: str, note: str, order_id: ObjectId | None) -> DealerPayment:
             return self.dealers.pay_dealer(
-                dealer["_id"], amount, method=method, note=note, order=order_id
+                dealer.id, amount, method=method, note=note, order=order_id
             )
 
         dialog = DealerPaymentDialog(
             self, dealer, dues.due if dues else 0, self.orders_model.all_rows(), save
         )
         if dialog.exec() and dialog.result_doc is not None:
-            self._after(f"Paid {stored_money(dialog.result_doc['amount'])} to {dealer['name']}.")
+            self._after(f"Paid {money(dialog.result_doc.amount)} to {dealer.name}.")
             self.tabs.setCurrentIndex(1)
 
 
-def _order_style(order: dict[str, Any]) -> RowStyle | None:
-    status = order.get("status") or "pending"
-    if status == "cancelled":
+def _order_style(order: DealerOrder) -> RowStyle | None:
+    if order.is_cancelled:
         return RowStyle(foreground="#9aa3ad")
-    if status == "pending" and order.get("isUrgent"):
+    if order.is_pending and order.is_urgent:
         return RowStyle(background="#fdecea")
-    if status == "delivered" and order.get("totalAmount") is None:
+    if order.status == "delivered" and order.total_amount is None:
         return RowStyle(background="#fff1cc")
     return None

@@ -4,13 +4,15 @@ On the left a search box with an "Add" button, the list of records and a line th
 them; on the right a card with the chosen record's details, a figure (dues, what is owed)
 and its buttons, tabs of the record's related rows, and a message line. A subclass builds
 its columns, tabs and buttons with the helpers here and shows a record in ``_selected``.
+Records are the typed views the services hand out; the layout needs only their ``id``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Generic, Protocol, TypeVar
 
+from bson import ObjectId
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
@@ -29,7 +31,15 @@ from ..models.rows import Column, RowStyle, RowTableModel
 from ..theme import polish
 from ..widgets.tables import record_table
 
-Record = dict[str, Any]
+
+class Identified(Protocol):
+    """A record the list can find again: anything with the stored ``id``."""
+
+    @property
+    def id(self) -> ObjectId: ...
+
+
+Record = TypeVar("Record", bound=Identified)
 
 
 def button_row(*items: QWidget | None) -> QHBoxLayout:
@@ -49,7 +59,7 @@ def primary(button: QPushButton) -> QPushButton:
     return button
 
 
-class ListDetailScreen(QWidget):
+class ListDetailScreen(QWidget, Generic[Record]):
     """Base of a screen listing records on the left and showing the chosen one on the right.
 
     ``current`` is the record shown (None when the list is empty). The subclass calls
@@ -158,18 +168,18 @@ class ListDetailScreen(QWidget):
     def selected_record(self) -> Record | None:
         return self.list_model.row_at(self.list.currentIndex().row())
 
-    def select_record(self, record_id: Any) -> bool:
+    def select_record(self, record_id: ObjectId) -> bool:
         """Select the listed record with this ``_id`` and show it; False when not listed."""
-        row = self.list_model.find_row(lambda r: r["_id"] == record_id)
+        row = self.list_model.find_row(lambda r: r.id == record_id)
         if row >= 0:
             self.list.selectRow(row)
             self._selected()
         return row >= 0
 
-    def _reselect(self, keep_id: Any) -> None:
+    def _reselect(self, keep_id: ObjectId | None) -> None:
         """After the list was filled again: the record shown before if still listed, else
         the first one, else none."""
-        row = self.list_model.find_row(lambda r: r["_id"] == keep_id) if keep_id is not None else -1
+        row = self.list_model.find_row(lambda r: r.id == keep_id) if keep_id is not None else -1
         if row < 0 and self.list_model.rowCount():
             row = 0
         if row >= 0:
