@@ -73,7 +73,7 @@ class Device:
         shop = ShopService(self.ctx).register(
             phone=phone, owner_name="Owner Name", business_name=name
         )
-        self.client_id = shop["_id"]
+        self.client_id = shop.id
         return self.client_id
 
     def log_in(self) -> Any:
@@ -86,8 +86,8 @@ class Device:
         )
         shop = self.store.get("clients", self.client_id)
         assert shop is not None
-        auth.start_login(shop["phoneNumber"])
-        return auth.login(shop["phoneNumber"], MOCK_OTP)
+        auth.start_login(shop.phone_number)
+        return auth.login(shop.phone_number, MOCK_OTP)
 
     def engine(self, remote: RemoteDatabase, **options: Any) -> SyncEngine:
         assert self.client_id is not None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
+from ..domain.entities.device import DeviceConfig, device_config_from_stored
 from ..domain.errors import ValidationError
 from ..domain.numbering import validate_series_prefix
 from ..gateways.remote import mask_url
@@ -71,7 +72,12 @@ class DeviceSettings:
             doc = self._move_secrets_out(doc)
         return doc
 
+    def current(self) -> DeviceConfig:
+        """This PC's settings as the UI and the CLI read them (secrets included)."""
+        return device_config_from_stored(self.all())
+
     def all(self) -> dict[str, Any]:
+        """Every setting by its stored name (for services that pass them on as a mapping)."""
         doc = self._doc()
         values = {
             **DEFAULTS,
@@ -89,7 +95,7 @@ class DeviceSettings:
             raise KeyError(key)
         return doc.get(key, DEFAULTS[key])
 
-    def update(self, **values: Any) -> dict[str, Any]:
+    def update(self, **values: Any) -> DeviceConfig:
         unknown = set(values) - set(DEFAULTS)
         if unknown:
             raise KeyError(f"unknown device settings: {sorted(unknown)}")
@@ -112,7 +118,7 @@ class DeviceSettings:
                 hints.pop(key, None)
         merged = {**(current or {"_id": _DOC_ID}), **values, _HINTS: hints, "_id": _DOC_ID}
         self._store.db.localsettings.replace_one({"_id": _DOC_ID}, merged, upsert=True)
-        return self.all()
+        return self.current()
 
     # ------------------------------------------------------------------ secrets
     @staticmethod

@@ -41,4 +41,4 @@ def shop(ctx: ServiceContext) -> dict:
 
 @pytest.fixture
 def svc(ctx: ServiceContext, shop: dict) -> ShopServices:
-    return ShopServices(ctx, shop["_id"])
+    return ShopServices(ctx, shop.id)

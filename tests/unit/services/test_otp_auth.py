@@ -72,11 +72,11 @@ def test_register_creates_the_shop_and_uses_up_the_otp(auth: AuthService, store:
         city="Pune",
         settings={"paperSize": "80mm"},
     )
-    assert shop["phoneNumber"] == PHONE
-    assert shop["ownerName"] == "Asha Kulkarni"
-    assert shop["city"] == "Pune"
-    assert shop["clientSettings"]["paperSize"] == "80mm"
-    assert shop["isActive"] is True
+    assert shop.phone_number == PHONE
+    assert shop.owner_name == "Asha Kulkarni"
+    assert shop.city == "Pune"
+    assert shop.settings.paper_size == "80mm"
+    assert shop.is_active is True
     assert store.db.otpsessions.count_documents({}) == 0
     assert store.db.devicesessions.count_documents({}) == 0  # registering is not logging in
 
@@ -104,7 +104,7 @@ def test_a_refused_profile_keeps_the_otp_usable(auth: AuthService, store: Store)
     [session] = store.db.otpsessions.find({})
     assert session["attempts"] == 0
     shop = auth.register(PHONE, "1234", "Asha", "Asha Auto Spares")
-    assert shop["ownerName"] == "Asha"
+    assert shop.owner_name == "Asha"
 
 
 def test_registering_needs_the_register_otp(auth: AuthService) -> None:
@@ -127,7 +127,7 @@ def test_login_of_an_unknown_number_says_register_first(auth: AuthService, store
 
 def test_a_deactivated_shop_cannot_log_in(auth: AuthService, shop: dict, store: Store) -> None:
     auth.start_login(PHONE)
-    ShopService(auth._ctx).set_active(shop["_id"], False)
+    ShopService(auth._ctx).set_active(shop.id, False)
     with pytest.raises(ValidationError) as caught:
         auth.login(PHONE, "1234")
     assert caught.value.message == DEACTIVATED
@@ -141,19 +141,19 @@ def test_login_records_the_device_session_and_saves_a_token(
 ) -> None:
     clock.advance(minutes=1)
     session = login(auth, clock)
-    assert session.client_id == shop["_id"]
+    assert session.client_id == shop.id
     assert session.device_id == "pc-a"
-    assert session.shop["businessName"] == "Asha Auto Spares"
+    assert session.shop.business_name == "Asha Auto Spares"
     assert session.expires_at == clock.now() + timedelta(days=30)
     assert "token" not in repr(session) and session.token not in repr(session)
 
     [doc] = store.db.devicesessions.find({})
     assert doc["_id"] == session.device_session_id
-    assert doc["clientId"] == shop["_id"]
+    assert doc["clientId"] == shop.id
     assert doc["deviceId"] == "pc-a"
     assert doc["isActive"] is True
     assert doc["createdAt"] == doc["lastSeenAt"] == auth._ctx.now()
-    assert store.db.clients.find_one({"_id": shop["_id"]})["lastLoginAt"] == auth._ctx.now()
+    assert store.db.clients.find_one({"_id": shop.id})["lastLoginAt"] == auth._ctx.now()
     assert store.db.otpsessions.count_documents({}) == 0
 
     saved = json.loads((data_dir / SESSION_FILE).read_text())
@@ -161,7 +161,7 @@ def test_login_records_the_device_session_and_saves_a_token(
     key = bytes.fromhex((data_dir / SECRET_FILE).read_text().strip())
     claims = jwt.decode(session.token, key, algorithms=["HS256"], options={"verify_exp": False})
     assert claims == {
-        "clientId": str(shop["_id"]),
+        "clientId": str(shop.id),
         "deviceSessionId": str(doc["_id"]),
         "deviceId": "pc-a",
         "iat": int(clock.now().timestamp()),
@@ -207,7 +207,7 @@ def test_the_saved_login_survives_a_restart(
     again = make_auth(store, clock, "pc-a", data_dir).current_session()
     assert again is not None
     assert again.token == session.token
-    assert again.client_id == shop["_id"]
+    assert again.client_id == shop.id
 
 
 def test_no_saved_login_means_no_session(auth: AuthService) -> None:
@@ -289,7 +289,7 @@ def test_a_deactivated_shop_loses_its_saved_login(
     auth: AuthService, shop: dict, clock: FixedClock
 ) -> None:
     login(auth, clock)
-    ShopService(auth._ctx).set_active(shop["_id"], False)
+    ShopService(auth._ctx).set_active(shop.id, False)
     assert auth.check_session().reason == DEACTIVATED
 
 

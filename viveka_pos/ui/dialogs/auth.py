@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.shop import Shop
 from ...domain.errors import ValidationError
 from ...gateways.sms import SmsError, SmsInvalidPhoneError
 from ...services.auth import AuthService, Session
@@ -377,7 +378,7 @@ class LoginDialog(_OtpDialog):
 
 
 class RegisterDialog(_OtpDialog):
-    """Register a new shop; on success :attr:`shop` holds its document."""
+    """Register a new shop; on success :attr:`shop` holds it."""
 
     purpose = "register"
     title = "Register your shop — Viveka POS"
@@ -405,7 +406,7 @@ class RegisterDialog(_OtpDialog):
             phone=phone,
             parent=parent,
         )
-        self.shop: dict[str, Any] | None = None
+        self.shop: Shop | None = None
 
     def _add_fields(self, form: QFormLayout) -> None:
         self.owner_edit = QLineEdit()

@@ -3,7 +3,6 @@ payments to them and what is still owed."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -370,7 +369,7 @@ class DealersScreen(ListDetailScreen):
         if order is None:
             return
         detail = self.dealers.order_detail(order["_id"])
-        shop = copy.deepcopy(dict(self.services.scope.shop()))
+        shop = self.services.shop.document_for_print()
 
         def render(_progress: Any) -> bytes:
             from ...printing import render_dealer_order

@@ -67,7 +67,7 @@ class ListDetailScreen(QWidget):
         self._outer.setSpacing(12)
 
     def _zone(self) -> str:
-        return self.services.scope.settings().get("timeZone") or "Asia/Kolkata"
+        return self.services.shop.settings().time_zone
 
     # ------------------------------------------------------------------ layout
     def _build_list(
