@@ -86,8 +86,8 @@ class Device:
         )
         shop = self.store.get("clients", self.client_id)
         assert shop is not None
-        auth.start_login(shop.phone_number)
-        return auth.login(shop.phone_number, MOCK_OTP)
+        auth.start_login(shop["phoneNumber"])
+        return auth.login(shop["phoneNumber"], MOCK_OTP)
 
     def engine(self, remote: RemoteDatabase, **options: Any) -> SyncEngine:
         assert self.client_id is not None

@@ -631,10 +631,11 @@ class SettingsScreen(QWidget):
         self._show_account()
 
     def save_sync(self) -> None:
+        base = self.base_url.text().strip()
         values: dict[str, Any] = {
             "remoteDatabase": self.remote_db.text().strip(),
             "otpMode": self.otp_mode.currentData(),
-            "twoFactorBaseUrl": self.base_url.text().strip(),
+            "twoFactorBaseUrl": base,
             "twoFactorTemplate": self.template.text().strip(),
         }
         url = self.remote_url.value_to_save()
@@ -644,11 +645,10 @@ class SettingsScreen(QWidget):
                     ValidationError("remoteUrl", "must start with mongodb:// or mongodb+srv://")
                 )
                 return
-            values["remoteUrl"] = url
+            values.update(remoteUrl=url)
         key = self.api_key.value_to_save()
         if key is not None:
-            values["twoFactorApiKey"] = key
-        base = values["twoFactorBaseUrl"]
+            values.update(twoFactorApiKey=key)
         if base and not base.startswith(("https://", "http://")):
             self.sync_errors.show(ValidationError("twoFactorBaseUrl", "must start with https://"))
             return
