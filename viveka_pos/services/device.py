@@ -42,6 +42,21 @@ DEFAULTS: dict[str, Any] = {
     "backupEveryBills": 50,
 }
 
+#: settings by their Python names (as :class:`DeviceConfig` spells them) -> stored names
+_SETTING_NAMES: Final = {
+    "invoice_prefix": "invoicePrefix",
+    "printer_name": "printerName",
+    "paper_size": "paperSize",
+    "remote_url": "remoteUrl",
+    "remote_database": "remoteDatabase",
+    "otp_mode": "otpMode",
+    "two_factor_api_key": "twoFactorApiKey",
+    "two_factor_base_url": "twoFactorBaseUrl",
+    "two_factor_template": "twoFactorTemplate",
+    "backup_dir": "backupDir",
+    "backup_every_bills": "backupEveryBills",
+}
+
 SECRET_KEYS: Final = ("remoteUrl", "twoFactorApiKey")
 
 #: What the app calls each secret when it asks for it again.
@@ -95,7 +110,10 @@ class DeviceSettings:
             raise KeyError(key)
         return doc.get(key, DEFAULTS[key])
 
-    def update(self, **values: Any) -> DeviceConfig:
+    def update(self, **given: Any) -> DeviceConfig:
+        """Save settings given by stored name (invoicePrefix) or Python name
+        (invoice_prefix); a secret given as '' is removed."""
+        values = {_SETTING_NAMES.get(key, key): value for key, value in given.items()}
         unknown = set(values) - set(DEFAULTS)
         if unknown:
             raise KeyError(f"unknown device settings: {sorted(unknown)}")

@@ -8,7 +8,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..domain import validation as v
-from ..domain.entities.shop import Shop, ShopSettings, shop_from_stored
+from ..domain.entities.shop import CustomerFields, Shop, ShopSettings, shop_from_stored
 from ..domain.errors import ValidationError
 from ..domain.states import state_by_name, state_code_from_text, state_code_of_gstin
 from ..store import DuplicateKeyError, new_id
@@ -79,10 +79,33 @@ def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+#: settings by their Python names (as :class:`ShopSettings` spells them) -> stored names
+_SETTING_NAMES = {
+    "customer_fields": "customerFields",
+    "state_code": "stateCode",
+    "default_gst_rate": "defaultGstRate",
+    "prices_include_tax": "pricesIncludeTax",
+    "paper_size": "paperSize",
+    "terms_text": "termsText",
+    "upi_id": "upiId",
+    "logo_path": "logoPath",
+    "time_zone": "timeZone",
+    "allow_negative_stock": "allowNegativeStock",
+}
+
+
+def _stored_customer_fields(fields: CustomerFields) -> dict[str, bool]:
+    return {"address": fields.address, "gstNo": fields.gst_no, "emailId": fields.email_id}
+
+
 def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate settings, given by stored name (upiId) or Python name (upi_id)."""
     clean: dict[str, Any] = {}
-    for key, value in values.items():
+    for raw_key, value in values.items():
+        key = _SETTING_NAMES.get(raw_key, raw_key)
         if key == "customerFields":
+            if isinstance(value, CustomerFields):
+                value = _stored_customer_fields(value)
             if not isinstance(value, dict) or set(value) - {"address", "gstNo", "emailId"}:
                 raise ValidationError("customerFields", "must set only address, gstNo, emailId")
             clean[key] = {k: bool(value.get(k, False)) for k in ("address", "gstNo", "emailId")}

@@ -137,7 +137,7 @@ def send_to_printer(
     if not result.printed:
         return "Printing cancelled."
     if result.printer_name and result.printer_name != printer:
-        services.device.update(printerName=result.printer_name)
+        services.device.update(printer_name=result.printer_name)
     return f"Sent to {result.printer_name or 'the printer'}."
 
 

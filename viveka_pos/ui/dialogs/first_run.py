@@ -118,7 +118,7 @@ class FirstRunDialog(QDialog):
                 city=self.city.text(),
                 state=state_name,
                 gstin=self.gstin.text(),
-                settings={"stateCode": state_code} if state_code else None,
+                settings={"state_code": state_code} if state_code else None,
             )
         except ValidationError as exc:
             self.errors.show(exc)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.shop import CustomerFields
 from ...domain.errors import ValidationError
 from ...domain.states import state_by_name
 from ...services import backups
@@ -132,16 +133,16 @@ class SettingsScreen(QWidget):
         try:
             self.services.shop.update_profile(
                 self.services.client_id,
-                ownerName=self.owner.text(),
-                businessName=self.business.text(),
-                shopName=self.shop_name.text(),
+                owner_name=self.owner.text(),
+                business_name=self.business.text(),
+                shop_name=self.shop_name.text(),
                 location=self.location.text(),
                 city=self.city.text(),
                 state=state_name,
                 gstin=self.gstin.text(),
             )
             if state_code and not self.gstin.text().strip():
-                self.services.shop.update_settings(self.services.client_id, stateCode=state_code)
+                self.services.shop.update_settings(self.services.client_id, state_code=state_code)
         except ValidationError as exc:
             self.shop_errors.show(exc)
             return
@@ -204,17 +205,17 @@ class SettingsScreen(QWidget):
         try:
             self.services.shop.update_settings(
                 self.services.client_id,
-                defaultGstRate=self.default_rate.currentData(),
-                pricesIncludeTax=self.include_tax.isChecked(),
-                allowNegativeStock=self.negative_stock.isChecked(),
-                paperSize=self.shop_paper.currentData(),
-                upiId=self.upi.text().strip(),
-                termsText=self.terms.toPlainText(),
-                customerFields={
-                    "address": self.field_address.isChecked(),
-                    "gstNo": self.field_gst.isChecked(),
-                    "emailId": self.field_email.isChecked(),
-                },
+                default_gst_rate=self.default_rate.currentData(),
+                prices_include_tax=self.include_tax.isChecked(),
+                allow_negative_stock=self.negative_stock.isChecked(),
+                paper_size=self.shop_paper.currentData(),
+                upi_id=self.upi.text().strip(),
+                terms_text=self.terms.toPlainText(),
+                customer_fields=CustomerFields(
+                    address=self.field_address.isChecked(),
+                    gst_no=self.field_gst.isChecked(),
+                    email_id=self.field_email.isChecked(),
+                ),
             )
         except ValidationError as exc:
             self.billing_errors.show(exc)
@@ -280,9 +281,9 @@ class SettingsScreen(QWidget):
     def save_device(self) -> None:
         try:
             self.services.device.update(
-                invoicePrefix=self.prefix.text(),
-                paperSize=self.device_paper.currentData() or "",
-                printerName=self.printer.currentData() or "",
+                invoice_prefix=self.prefix.text(),
+                paper_size=self.device_paper.currentData() or "",
+                printer_name=self.printer.currentData() or "",
             )
         except ValidationError as exc:
             self.device_errors.show(exc)
@@ -408,7 +409,7 @@ class SettingsScreen(QWidget):
                 ValidationError("backupEveryBills", "must be a whole number from 1 to 1000")
             )
             return False
-        self.services.device.update(backupDir=folder, backupEveryBills=int(text))
+        self.services.device.update(backup_dir=folder, backup_every_bills=int(text))
         return True
 
     def _describe_auto_backups(self) -> None:
@@ -633,10 +634,10 @@ class SettingsScreen(QWidget):
     def save_sync(self) -> None:
         base = self.base_url.text().strip()
         values: dict[str, Any] = {
-            "remoteDatabase": self.remote_db.text().strip(),
-            "otpMode": self.otp_mode.currentData(),
-            "twoFactorBaseUrl": base,
-            "twoFactorTemplate": self.template.text().strip(),
+            "remote_database": self.remote_db.text().strip(),
+            "otp_mode": self.otp_mode.currentData(),
+            "two_factor_base_url": base,
+            "two_factor_template": self.template.text().strip(),
         }
         url = self.remote_url.value_to_save()
         if url is not None:
@@ -645,10 +646,10 @@ class SettingsScreen(QWidget):
                     ValidationError("remoteUrl", "must start with mongodb:// or mongodb+srv://")
                 )
                 return
-            values.update(remoteUrl=url)
+            values.update(remote_url=url)
         key = self.api_key.value_to_save()
         if key is not None:
-            values.update(twoFactorApiKey=key)
+            values.update(two_factor_api_key=key)
         if base and not base.startswith(("https://", "http://")):
             self.sync_errors.show(ValidationError("twoFactorBaseUrl", "must start with https://"))
             return
