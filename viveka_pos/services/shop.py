@@ -148,8 +148,9 @@ def _derive_state_code(profile: dict[str, Any], settings: dict[str, Any]) -> Non
 
 
 class ShopService:
-    """Shops on this PC. Public methods hand out :class:`Shop` views; the ``*_document``
-    methods give services (and printing) the stored document itself.
+    """Shops on this PC. Public methods hand out :class:`Shop` views; :meth:`document`,
+    :meth:`local_document` and :meth:`document_for_print` give services (and printing) the
+    stored document itself.
 
     Bound to a shop (``client_id``, as :class:`ShopServices` binds it), :meth:`current` and
     :meth:`settings` read that shop without naming it.

@@ -16,10 +16,10 @@ from typing import Any
 
 from bson import ObjectId
 
+from ..clock import DEFAULT_TIME_ZONE
 from ..stored import rate_of
 
 __all__ = [
-    "DEFAULT_TIME_ZONE",
     "CustomerFields",
     "Shop",
     "ShopSettings",
@@ -27,8 +27,6 @@ __all__ = [
     "shop_from_stored",
     "shop_settings_from_stored",
 ]
-
-DEFAULT_TIME_ZONE = "Asia/Kolkata"
 
 
 @dataclass(frozen=True, slots=True)
