@@ -139,6 +139,10 @@ def test_settings_tolerate_odd_stored_values() -> None:
     assert settings.customer_fields == CustomerFields()
     assert settings.default_gst_rate == 18 and isinstance(settings.default_gst_rate, int)
     assert settings.time_zone == "Asia/Kolkata" and settings.paper_size == "a4"
+    for odd in ("eighteen", [18], True, float("nan")):
+        assert shop_settings_from_stored({"defaultGstRate": odd}).default_gst_rate == 0
+    assert shop_settings_from_stored({"defaultGstRate": "5"}).default_gst_rate == 5
+    assert shop_from_stored({"_id": SHOP_ID, "createdAt": "2025-01-12"}).created_at is None
 
 
 def test_views_are_read_only() -> None:

@@ -86,6 +86,22 @@ def _switch(value: Any) -> bool:
     return bool(value) if value is not None else False
 
 
+def _rate(value: Any) -> int | Decimal:
+    """A stored GST rate; one that is not a number (written by hand, or by another
+    program) reads as 0, as a missing one does, rather than stopping the app."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        return 0
+    try:
+        rate = rate_of(value)
+    except (ArithmeticError, ValueError):
+        return 0
+    return rate if isinstance(rate, int) or rate.is_finite() else 0
+
+
+def _moment(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
 def customer_fields_from_stored(stored: Any) -> CustomerFields:
     fields = stored if isinstance(stored, Mapping) else {}
     return CustomerFields(
@@ -101,7 +117,7 @@ def shop_settings_from_stored(stored: Any) -> ShopSettings:
     return ShopSettings(
         customer_fields=customer_fields_from_stored(settings.get("customerFields")),
         state_code=_text(settings.get("stateCode")),
-        default_gst_rate=rate_of(settings.get("defaultGstRate")),
+        default_gst_rate=_rate(settings.get("defaultGstRate")),
         prices_include_tax=_switch(settings.get("pricesIncludeTax")),
         paper_size=_text(settings.get("paperSize")) or "a4",
         terms_text=_text(settings.get("termsText")),
@@ -127,6 +143,6 @@ def shop_from_stored(doc: Mapping[str, Any]) -> Shop:
         profile_url=_text(doc.get("profileUrl")),
         settings=shop_settings_from_stored(doc.get("clientSettings")),
         is_active=bool(doc.get("isActive", True)),
-        created_at=doc.get("createdAt"),
-        last_login_at=doc.get("lastLoginAt"),
+        created_at=_moment(doc.get("createdAt")),
+        last_login_at=_moment(doc.get("lastLoginAt")),
     )
