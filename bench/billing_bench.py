@@ -49,7 +49,7 @@ def main() -> None:
     ctx = ServiceContext(store, "pc-bench")
     shop = ShopService(ctx).local_shop()
     assert shop is not None, "no shop in that data dir"
-    svc = ShopServices(ctx, shop["_id"])
+    svc = ShopServices(ctx, shop.id)
     search = svc.search
     print(f"data set: { {k: v for k, v in store.counts().items() if v} }")
     print(f"open store: {open_s * 1000:.0f} ms, RSS {rss_open:.0f} MB")

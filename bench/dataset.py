@@ -115,7 +115,7 @@ def build(out: Path, scale: str, seed: int = 5) -> None:
         state="Karnataka",
         gstin="29AAFPH4521M1Z" + gstin_check_char("29AAFPH4521M1Z"),
     )
-    client_id = shop["_id"]
+    client_id = shop.id
     base = datetime(2024, 4, 1, 4, 30, tzinfo=UTC)
 
     items = []

@@ -32,7 +32,7 @@ def main() -> None:
         ctx = ServiceContext(store, "pc-bench")
         shop = ShopService(ctx).local_shop()
         assert shop is not None, "no shop in this data folder: build one with bench/dataset.py"
-        services = ShopServices(ctx, shop["_id"])
+        services = ShopServices(ctx, shop.id)
 
         started = time.perf_counter()
         newest, count = "", 0

@@ -71,7 +71,7 @@ def make_shop(data_dir: Path) -> None:
             state="Karnataka",
             settings={"allowNegativeStock": True, "defaultGstRate": 18},
         )
-        svc = ShopServices(ctx, shop["_id"])
+        svc = ShopServices(ctx, shop.id)
         rng = random.Random(0)
         for n in range(ITEMS):
             unit = "kg" if n % 7 == 0 else "nos"
@@ -92,7 +92,7 @@ def make_shop(data_dir: Path) -> None:
 
 def shop_services(store: Store, device: str = "pc-soak") -> ShopServices:
     ctx = ServiceContext(store, device)
-    return ShopServices(ctx, ShopService(ctx).local_shop()["_id"])
+    return ShopServices(ctx, ShopService(ctx).local_shop().id)
 
 
 # ------------------------------------------------------------------ the child

@@ -55,7 +55,7 @@ def child(data_dir: str, queries: int, spawned_at: float, bills: int = 0) -> Non
     shop = ShopService(ctx).local_shop()
     if shop is None:
         raise SystemExit(f"{data_dir} holds no shop; make one with bench/dataset.py")
-    services = ShopServices(ctx, shop["_id"])
+    services = ShopServices(ctx, shop.id)
     window = MainWindow(services)
     window.resize(1366, 768)
     window.show()

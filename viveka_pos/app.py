@@ -12,11 +12,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import load_device_id, resolve_data_dir
 from .logging_setup import setup_logging
 from .store import Store, StoreCorruptError, StoreError, StoreLockedError, open_store
+
+if TYPE_CHECKING:
+    from .domain.entities.shop import Shop
 
 log = logging.getLogger("viveka_pos")
 
@@ -85,7 +88,7 @@ def open_or_recover(
         return store
 
 
-def sign_in(ctx: Any, shop: dict[str, Any], *, just_created: bool) -> str:
+def sign_in(ctx: Any, shop: Shop, *, just_created: bool) -> str:
     """Make sure this PC has a login for the shop; returns the status-bar text.
 
     A valid saved login (30 days, offline too) opens straight to billing. The demo shop,
@@ -99,7 +102,7 @@ def sign_in(ctx: Any, shop: dict[str, Any], *, just_created: bool) -> str:
 
     otp = OtpService(ctx)
     auth = AuthService(ctx, otp)
-    phone = shop.get("phoneNumber", "")
+    phone = shop.phone_number
     session = auth.current_session()
     if session is None and just_created and otp.is_mock():
         try:
@@ -114,16 +117,17 @@ def sign_in(ctx: Any, shop: dict[str, Any], *, just_created: bool) -> str:
         session = dialog.session
     if session is None:
         return "Not logged in"
-    return f"Logged in · {session.shop.get('phoneNumber', phone)}"
+    return f"Logged in · {session.shop.phone_number or phone}"
 
 
-def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
+def start_sync(ctx: Any, shop: Shop, window: Any) -> Any:
     """Start background sync when this PC has a remote database set (Settings or
     ``VIVEKA_MONGO_URL``); the status bar then shows its real state. None otherwise."""
     from .services.device import DeviceSettings
 
     device = DeviceSettings(ctx.store)
-    url = os.environ.get("VIVEKA_MONGO_URL", "").strip() or device.get("remoteUrl")
+    saved = device.current()
+    url = os.environ.get("VIVEKA_MONGO_URL", "").strip() or saved.remote_url
     if not url:
         if "remoteUrl" in device.missing_secrets():  # a restored backup: ask for it again
             window.sync_status_changed.emit(
@@ -138,16 +142,14 @@ def start_sync(ctx: Any, shop: dict[str, Any], window: Any) -> Any:
     from .sync.login import login_gate
     from .sync.worker import SyncWorker
 
-    database = shop_remote_database(
-        str(device.get("remoteDatabase") or ""), url, shop.get("phoneNumber", "")
-    )
+    database = shop_remote_database(saved.remote_database, url, shop.phone_number)
     worker = SyncWorker(
         ctx.store,
         lambda: connect(url, database),
-        shop["_id"],
+        shop.id,
         ctx.device_id,
         on_status=lambda status: window.sync_status_changed.emit(f"Sync: {status.message}"),
-        gate=login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"]),
+        gate=login_gate(AuthService(ctx, OtpService(ctx)), shop.id),
         rules=SHOP_RULES,
     )
     window.attach_sync(worker)
@@ -200,9 +202,7 @@ def run_gui(data_dir: str | os.PathLike[str] | None) -> int:
 
         settings = QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat)
         auto_backup = AutoBackup(store)
-        window = MainWindow(
-            ShopServices(ctx, shop["_id"]), settings=settings, auto_backup=auto_backup
-        )
+        window = MainWindow(ShopServices(ctx, shop.id), settings=settings, auto_backup=auto_backup)
         auto_backup.on_finished = window.backup_finished.emit
         window.set_login_state(login_text)
         sync_worker = start_sync(ctx, shop, window) if login_text != "Not logged in" else None

@@ -131,13 +131,14 @@ def step_demo_shop(run: Run) -> str:
     from .services.demo import create_demo_shop
     from .services.facade import ShopServices
 
-    run.shop = create_demo_shop(run.ctx)
-    run.services = ShopServices(run.ctx, run.shop["_id"])
+    shop = create_demo_shop(run.ctx)
+    run.services = ShopServices(run.ctx, shop.id)
+    run.shop = run.services.shop.document_for_print()
     db = run.store.db
-    items = db.items.count_documents({"clientId": run.shop["_id"]})
-    invoices = db.invoices.count_documents({"clientId": run.shop["_id"]})
+    items = db.items.count_documents({"clientId": shop.id})
+    invoices = db.invoices.count_documents({"clientId": shop.id})
     check(items > 0, "the demo shop has no items")
-    return f"{run.shop.get('businessName')}: {items} items, {invoices} past invoices"
+    return f"{shop.business_name}: {items} items, {invoices} past invoices"
 
 
 def step_bill(run: Run) -> str:

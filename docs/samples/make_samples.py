@@ -85,7 +85,7 @@ def main() -> None:
         try:
             ctx = ServiceContext(store, "pc-demo", FixedClock(TODAY))
             shop = create_demo_shop(ctx)
-            rendered = documents(ShopServices(ctx, shop["_id"]))
+            rendered = documents(ShopServices(ctx, shop.id))
         finally:
             store.close()
         for name, pdf in rendered.items():

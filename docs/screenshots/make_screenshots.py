@@ -118,7 +118,7 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     join.close()
 
     shop = create_demo_shop(ctx)
-    services = ShopServices(ctx, shop["_id"])
+    services = ShopServices(ctx, shop.id)
     window = MainWindow(services)
     window.ask_before_parking = False  # the shots end with the window closed, not asked
     window.resize(SIZE)

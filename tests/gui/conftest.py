@@ -51,7 +51,7 @@ def services(ctx: ServiceContext) -> ShopServices:
         gstin=SHOP_GSTIN,
         settings={"customerFields": {"address": True, "gstNo": True, "emailId": False}},
     )
-    svc = ShopServices(ctx, shop["_id"])
+    svc = ShopServices(ctx, shop.id)
     brakes = svc.catalog.create_group("Brakes")
     svc.catalog.create_item(
         name="Spark plug NGK",

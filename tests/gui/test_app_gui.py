@@ -100,7 +100,7 @@ def test_settings_profile_and_customer_fields(window, services):
     screen.gstin.setText("")
     screen.business.setText("Asha Auto Spares & Tyres")
     screen.save_profile()
-    assert services.scope.shop()["businessName"] == "Asha Auto Spares & Tyres"
+    assert services.shop.current().business_name == "Asha Auto Spares & Tyres"
     screen.field_email.setChecked(True)
     screen.include_tax.setChecked(True)
     screen.save_billing()
@@ -223,7 +223,7 @@ def test_first_run_creates_the_shop(qtbot, ctx: ServiceContext):
     dialog.accept()
     assert dialog.shop is not None
     shop = ShopService(ctx).local_shop()
-    assert (shop["businessName"], shop["clientSettings"]["stateCode"]) == ("Shah Stationers", "24")
+    assert (shop.business_name, shop.settings.state_code) == ("Shah Stationers", "24")
 
 
 def test_first_run_loads_the_demo_shop(qtbot, ctx: ServiceContext):
@@ -233,7 +233,7 @@ def test_first_run_loads_the_demo_shop(qtbot, ctx: ServiceContext):
     dialog.load_demo()
     qtbot.waitUntil(lambda: dialog.shop is not None, timeout=20000)
     assert dialog.result() == FirstRunDialog.DialogCode.Accepted
-    assert ShopService(ctx).local_shop()["_id"] == dialog.shop["_id"]
+    assert ShopService(ctx).local_shop().id == dialog.shop.id
 
 
 def test_unexpected_error_is_logged_and_only_an_apology_is_shown(qtbot, tmp_path: Path):
@@ -320,7 +320,7 @@ def test_invoice_renders_for_the_chosen_paper(services):
 
     invoice = sell(services, "8902001", 1)
     payments = services.payments.for_invoice(invoice["_id"])
-    shop = dict(services.scope.shop())
+    shop = services.shop.document_for_print()
     assert paper_for(services) == "a4"
     services.device.update(paperSize="58mm")
     assert paper_for(services) == "58mm"
@@ -370,7 +370,7 @@ def test_app_starts_sync_and_shows_its_state(window, services, qtbot, tmp_path: 
     )
     with running_server(tmp_path / "remote") as server:
         monkeypatch.setenv("VIVEKA_MONGO_URL", server.url)
-        shop = services.scope.shop()
+        shop = services.shop.current()
         worker = start_sync(services.ctx, shop, window)
         try:  # not logged in: nothing is sent, and the status bar says why
             qtbot.waitUntil(lambda: "log in again" in window.sync_label.text(), timeout=30_000)
@@ -391,7 +391,7 @@ def test_app_starts_sync_and_shows_its_state(window, services, qtbot, tmp_path: 
             worker.stop()
     monkeypatch.delenv("VIVEKA_MONGO_URL")
     services.device.update(remoteUrl="")
-    assert start_sync(services.ctx, services.scope.shop(), window) is None
+    assert start_sync(services.ctx, services.shop.current(), window) is None
 
 
 def test_first_run_registers_with_an_otp(qtbot, ctx: ServiceContext, monkeypatch):
@@ -413,5 +413,5 @@ def test_first_run_registers_with_an_otp(qtbot, ctx: ServiceContext, monkeypatch
     assert seen and seen[0].shop is not None
     assert dialog.shop is not None and dialog.result() == FirstRunDialog.DialogCode.Accepted
     shop = ShopService(ctx).local_shop()
-    assert (shop["phoneNumber"], shop["businessName"]) == ("9811122299", "Shah Stationers")
+    assert (shop.phone_number, shop.business_name) == ("9811122299", "Shah Stationers")
     assert ctx.store.count("otpsessions") == 0  # the OTP was used up

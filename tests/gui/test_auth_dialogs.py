@@ -82,7 +82,7 @@ def test_register_then_log_in_in_demo_mode(
     with qtbot.waitSignal(register.accepted, timeout=10_000):
         qtbot.keyClick(register.otp_edit, Qt.Key.Key_Return)
     assert register.shop is not None
-    assert register.shop["businessName"] == "Asha Auto Spares"
+    assert register.shop.business_name == "Asha Auto Spares"
 
     login = open_dialog(qtbot, LoginDialog(auth, otp, phone=PHONE))
     assert login.demo_banner.isVisible()
@@ -91,7 +91,7 @@ def test_register_then_log_in_in_demo_mode(
     with qtbot.waitSignal(login.accepted, timeout=10_000):
         qtbot.keyClick(login.otp_edit, Qt.Key.Key_Return)
     assert login.session is not None
-    assert login.session.client_id == register.shop["_id"]
+    assert login.session.client_id == register.shop.id
     current = auth.current_session()
     assert current is not None and current.device_id == "pc-gui"
 
@@ -127,7 +127,7 @@ def test_a_profile_error_shows_by_its_field_and_keeps_the_otp(  # type: ignore[n
     qtbot.keyClicks(dialog.owner_edit, "sha")
     with qtbot.waitSignal(dialog.accepted, timeout=10_000):
         qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
-    assert dialog.shop is not None and dialog.shop["ownerName"] == "Asha"
+    assert dialog.shop is not None and dialog.shop.owner_name == "Asha"
 
 
 def test_countdown_resend_and_expiry_follow_the_clock(

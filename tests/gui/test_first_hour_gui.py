@@ -207,7 +207,7 @@ def test_closing_with_a_bill_parks_it_says_so_and_the_next_start_says_it_too(
 def demo_services(store: Any) -> ShopServices:
     ctx = ServiceContext(store=store, device_id="pc-demo")
     shop = create_demo_shop(ctx)
-    return ShopServices(ctx, shop["_id"])
+    return ShopServices(ctx, shop.id)
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ def test_first_run_joins_a_shop_from_the_keyboard(
     joined = seen[0]
     assert joined.result() == QDialog.DialogCode.Accepted
     assert wizard.result() == QDialog.DialogCode.Accepted
-    assert wizard.shop is not None and wizard.shop["businessName"] == "Kiran Electricals"
+    assert wizard.shop is not None and wizard.shop.business_name == "Kiran Electricals"
     info = joined.result_info
     assert info is not None and info.complete and info.series == "B"
     assert info.counts["items"] == 2 and info.counts["invoices"] == 2

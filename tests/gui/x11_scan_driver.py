@@ -540,7 +540,7 @@ def build_shop(data_dir: Path, codes: list[str]) -> ShopServices:
         state="Karnataka",
         gstin="29ABCDE1234F1ZW",
     )
-    services = ShopServices(ctx, shop["_id"])
+    services = ShopServices(ctx, shop.id)
     for code in codes:
         services.catalog.create_item(
             name=name_of(code),

@@ -73,7 +73,7 @@ class Device:
         shop = ShopService(self.ctx).register(
             phone=phone, owner_name="Owner Name", business_name=name
         )
-        self.client_id = shop["_id"]
+        self.client_id = shop.id
         return self.client_id
 
     def log_in(self) -> Any:

@@ -308,7 +308,7 @@ def test_register_and_login_with_sms(
     clock.advance(seconds=5)
     auth.start_login(PHONE)
     session = auth.login(PHONE, fake.last_otp(PHONE))
-    assert session.client_id == shop["_id"]
+    assert session.client_id == shop.id
     assert auth.current_session() is not None
     assert len(fake.sent) == 2
 

@@ -19,7 +19,7 @@ def test_rebuild_gives_the_same_reports_and_search(tmp_path: Path) -> None:
     store = open_store(data_dir)
     try:
         ctx = ServiceContext(store, "pc-test")
-        shop_id = create_demo_shop(ctx)["_id"]
+        shop_id = create_demo_shop(ctx).id
         svc = ShopServices(ctx, shop_id)
         before = (
             svc.reports.day_book("2000-01-01", "2100-12-31"),

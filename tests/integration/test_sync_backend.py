@@ -361,7 +361,7 @@ def test_every_pushed_document_carries_updated_at_as_the_backend_saves_it(
     made = ShopService(pc.ctx).register(
         phone="9876500002", owner_name="Owner Name", business_name="Test Shop", state="Karnataka"
     )
-    pc.client_id = made["_id"]
+    pc.client_id = made.id
     try:
         pc.engine(remote).sync_once()  # the first, full pull
         services = ShopServices(pc.ctx, pc.client_id)

@@ -35,7 +35,7 @@ def test_returns_and_cancellations_sync(server: MongoServer, tmp_path: Path) -> 
     shop = ShopService(a.ctx).register(
         phone="9876500001", owner_name="Owner Name", business_name="Test Shop", state="Karnataka"
     )
-    a.client_id = shop["_id"]
+    a.client_id = shop.id
     b = Device(tmp_path / "b", "pc-b", "B")
     b.client_id = a.client_id
     DeviceSettings(b.store).update(invoicePrefix="B")

@@ -196,7 +196,7 @@ def test_no_secret_reaches_the_log_file(
         log.warning("settings now %s", DeviceSettings(store).all())
 
     # A bill.
-    svc = ShopServices(ctx, shop["_id"])
+    svc = ShopServices(ctx, shop.id)
     svc.catalog.create_item(name="Carburetor", price=2500, code="CARB", stock=5)
     invoice = sell(svc, {"CARB": 1})
     log.info("bill %s saved", invoice["invoiceNumber"])
@@ -206,7 +206,7 @@ def test_no_secret_reaches_the_log_file(
     worker = SyncWorker(
         store,
         lambda: connect(REMOTE_URL, timeout_ms=200),
-        shop["_id"],
+        shop.id,
         "pc-logs",
         interval=60,
         on_status=statuses.append,

@@ -189,8 +189,8 @@ def _register(args: argparse.Namespace) -> int:
                     gstin=args.gstin,
                 ),
             )
-        print(f"Registered {shop['businessName']} ({shop['phoneNumber']}).")
-        print(f"Log in with: viveka-pos login --phone {shop['phoneNumber']}")
+        print(f"Registered {shop.business_name} ({shop.phone_number}).")
+        print(f"Log in with: viveka-pos login --phone {shop.phone_number}")
         return 0
 
     return run_command(body)
@@ -215,7 +215,7 @@ def _login(args: argparse.Namespace) -> int:
             )
             with opened_store(args) as store:
                 ctx, otp, auth = _context_services(store)
-                settings = DeviceSettings(store).all()
+                settings = DeviceSettings(store).current()
                 url = given
                 if remote is None and ShopService(ctx).find_by_phone(args.phone) is None:
                     url = remote_url(None, settings)
@@ -271,7 +271,7 @@ def _join(
         file=sys.stderr,
         flush=True,
     )
-    before = str(DeviceSettings(ctx.store).get("invoicePrefix"))
+    before = DeviceSettings(ctx.store).current().invoice_prefix
     result = first_sync(ctx, remote, prepared, session, url=url)
     if result.report is not None:
         pull = result.report.pull
@@ -304,7 +304,7 @@ def _join(
 def _print_login(session: Session) -> None:
     shop = session.shop
     print(
-        f"Logged in: {shop['businessName']} ({shop['phoneNumber']}); "
+        f"Logged in: {shop.business_name} ({shop.phone_number}); "
         f"valid until {session.expires_at:%Y-%m-%d} (UTC)."
     )
 
@@ -334,7 +334,7 @@ def _whoami(args: argparse.Namespace) -> int:
             )
         shop = check.session.shop
         print(
-            f"{shop['businessName']} ({shop['phoneNumber']}), device "
+            f"{shop.business_name} ({shop.phone_number}), device "
             f"{check.session.device_id}; valid until {check.session.expires_at:%Y-%m-%d} (UTC)."
         )
         return 0

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
 from ..config import DEVICE_FILE, load_device_id, resolve_data_dir
+from ..domain.entities.device import DeviceConfig
 from ..domain.errors import ValidationError
 from ..files import OutputFileError, reason
 from ..gateways.remote import DEFAULT_DATABASE
@@ -116,27 +117,28 @@ def add_remote_options(cmd: Any) -> None:
     )
 
 
-def remote_url(option: str | None, settings: Mapping[str, Any] | None = None) -> str:
+def remote_url(option: str | None, settings: DeviceConfig | None = None) -> str:
     """The remote database address: ``--remote``, else ``VIVEKA_MONGO_URL``, else the one
-    saved in Settings (when ``settings``, i.e. ``DeviceSettings.all()``, is given); '' when
-    there is none."""
+    saved in Settings (when ``settings``, i.e. ``DeviceSettings.current()``, is given); ''
+    when there is none."""
     return (
         (option or "").strip()
         or os.environ.get(URL_ENV, "").strip()
-        or str((settings or {}).get("remoteUrl") or "").strip()
+        or (settings.remote_url.strip() if settings is not None else "")
     )
 
 
 def remote_database(
     option: str | None,
-    settings: Mapping[str, Any] | None = None,
+    settings: DeviceConfig | None = None,
     *,
     url: str = "",
     phone: object = None,
 ) -> str:
     """``--database``, else the one saved in Settings, else the one the address names, else
     the shop's own database (``viveka_<phone>``; ``vivekaDB`` when no shop is known)."""
-    chosen = (option or "").strip() or str((settings or {}).get("remoteDatabase") or "").strip()
+    saved = settings.remote_database.strip() if settings is not None else ""
+    chosen = (option or "").strip() or saved
     if phone is None:
         return chosen or url_parts(url)[1] or DEFAULT_DATABASE
     return shop_remote_database(chosen, url, phone)

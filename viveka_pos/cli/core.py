@@ -37,7 +37,7 @@ def shop_services(store: Store, ctx: ServiceContext | None = None) -> ShopServic
     shop = ShopService(ctx).local_shop()
     if shop is None:
         raise CommandError(NO_SHOP)
-    return ShopServices(ctx, shop["_id"])
+    return ShopServices(ctx, shop.id)
 
 
 def register(subparsers: Any) -> None:
@@ -132,16 +132,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             ctx = context_for(store)
             shop = create_demo_shop(ctx, empty=args.empty)
             session = log_in_demo(ctx, shop)
-            print(shop["phoneNumber"])
+            print(shop.phone_number)
         if session is None:
             print(
                 "not logged in: SMS mode is set, log in with viveka-pos login --phone "
-                f"{shop['phoneNumber']}",
+                f"{shop.phone_number}",
                 file=sys.stderr,
             )
         else:
             print(
-                f"logged in as {shop['shopName']} (demo OTP {MOCK_OTP}); valid until "
+                f"logged in as {shop.shop_name} (demo OTP {MOCK_OTP}); valid until "
                 f"{session.expires_at:%Y-%m-%d} (UTC)",
                 file=sys.stderr,
             )

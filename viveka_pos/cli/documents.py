@@ -61,7 +61,7 @@ def render_invoice(
     svc: Any, invoice: dict[str, Any], paper: str | None = None, copy: str | None = "original"
 ) -> bytes:
     """The invoice as PDF bytes in the shop's (or the given) paper size."""
-    shop = svc.scope.shop()
+    shop = svc.shop.document_for_print()
     payments = svc.payments.for_invoice(invoice["_id"])
     return invoice_on(paper_of(shop, paper), invoice, shop, payments, copy=copy)
 
@@ -95,6 +95,7 @@ def cmd_invoice_pdf(args: argparse.Namespace) -> int:
 def cmd_order_pdf(args: argparse.Namespace) -> int:
     def render(svc: Any) -> bytes:
         detail = svc.dealers.order_for_print(args.order_number)
-        return render_dealer_order(detail.order, detail.lines, detail.dealer, svc.scope.shop())
+        shop = svc.shop.document_for_print()
+        return render_dealer_order(detail.order, detail.lines, detail.dealer, shop)
 
     return pdf_command(args, args.order_number, render)

@@ -208,7 +208,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                 write_csv(args.csv, built.csv_header, rows, example=f"{args.name}.csv")
                 print(f"wrote {written} rows to {args.csv}", file=sys.stderr)
             elif args.pdf:
-                save_pdf(render_report(built.whole_table(), svc.scope.shop()), Path(args.pdf))
+                shop = svc.shop.document_for_print()
+                save_pdf(render_report(built.whole_table(), shop), Path(args.pdf))
                 print(f"wrote {args.pdf}", file=sys.stderr)
             else:
                 _print_table(built)

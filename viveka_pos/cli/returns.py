@@ -158,7 +158,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 def cmd_credit_note_pdf(args: argparse.Namespace) -> int:
     def render(svc: Any) -> bytes:
-        shop = svc.scope.shop()
+        shop = svc.shop.document_for_print()
         return credit_note_on(
             paper_of(shop, args.format), svc.returns.get(args.number), shop, copy=args.copy
         )

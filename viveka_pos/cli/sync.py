@@ -70,7 +70,7 @@ def _sync(args: Any) -> int:
         with opened_store(args) as store:
             ctx = context_for(store)
             device = DeviceSettings(store)
-            settings = device.all()
+            settings = device.current()
             url = remote_url(args.remote, settings)
             if not url and "remoteUrl" in device.missing_secrets():
                 raise CommandError(NOT_ON_THIS_PC)
@@ -85,20 +85,20 @@ def _sync(args: Any) -> int:
                     if not args.shop
                     else f"no shop {args.shop} here"
                 )
-            database = remote_database(args.database, settings, url=url, phone=shop["phoneNumber"])
-            gate = login_gate(AuthService(ctx, OtpService(ctx)), shop["_id"])
+            database = remote_database(args.database, settings, url=url, phone=shop.phone_number)
+            gate = login_gate(AuthService(ctx, OtpService(ctx)), shop.id)
             refusal = gate()
             if refusal:
                 raise CommandError(
                     f"not syncing: {refusal}. Log in first: viveka-pos login --phone "
-                    f"{shop.get('phoneNumber', 'P')} (billing works offline meanwhile; "
+                    f"{shop.phone_number or 'P'} (billing works offline meanwhile; "
                     f"{store.outbox_size()} change(s) wait to be sent)"
                 )
             try:
                 remote = connect(url, database, timeout_ms=int(args.timeout * 1000))
                 try:
                     engine = SyncEngine(
-                        store, remote, shop["_id"], ctx.device_id, gate=gate, rules=SHOP_RULES
+                        store, remote, shop.id, ctx.device_id, gate=gate, rules=SHOP_RULES
                     )
                     report = engine.sync_once(full=True if args.full else None)
                 finally:
@@ -114,7 +114,7 @@ def _sync(args: Any) -> int:
                     f"warning: {REVOKED_MESSAGE}: this computer's login was ended on "
                     "another computer; what it recorded until now was sent, and it syncs "
                     "no more until you log in again (viveka-pos login --phone "
-                    f"{shop.get('phoneNumber', 'P')})",
+                    f"{shop.phone_number or 'P'})",
                     file=sys.stderr,
                 )
             return 0

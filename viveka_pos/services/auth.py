@@ -9,8 +9,7 @@ its data; it is asked to log in again the next time it checks its session.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -18,6 +17,8 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from ..domain import validation as v
+from ..domain.entities.session import Session, SessionCheck
+from ..domain.entities.shop import Shop, shop_from_stored
 from ..domain.errors import ValidationError
 from ..gateways.sms import mask_phone
 from ..store import new_id
@@ -36,29 +37,11 @@ from .shop import ShopService
 
 logger = logging.getLogger("viveka_pos.auth")
 
+__all__ = ["AuthService", "Session", "SessionCheck"]
+
 ALREADY_REGISTERED: Final = "a shop is already registered with this number — log in instead"
 NOT_REGISTERED: Final = "no shop with this number — register first"
 DEACTIVATED: Final = "this shop is deactivated"
-
-
-@dataclass(frozen=True)
-class Session:
-    """A valid login of this PC."""
-
-    token: str = field(repr=False)
-    client_id: ObjectId
-    device_session_id: ObjectId
-    device_id: str
-    expires_at: datetime  # aware UTC
-    shop: dict[str, Any]  # the shop's document (a copy)
-
-
-@dataclass(frozen=True)
-class SessionCheck:
-    """The outcome of checking a token: the session, or why there is none."""
-
-    session: Session | None
-    reason: str = ""
 
 
 class AuthService:
@@ -110,8 +93,8 @@ class AuthService:
         *,
         settings: dict[str, Any] | None = None,
         **profile: Any,
-    ) -> dict[str, Any]:
-        """Create the shop once the registration OTP matches; returns its document.
+    ) -> Shop:
+        """Create the shop once the registration OTP matches; returns it.
 
         If the profile is refused, nothing is written and the OTP can be used again.
         """
@@ -148,11 +131,11 @@ class AuthService:
         device_id = self._ctx.device_id
         with self._otp.redeem(phone_number, "login", otp) as db:
             shop = self._login_shop(phone_number)
-            session_id = self._activate_device_session(db, shop["_id"], device_id)
-            self._shops.record_login(shop["_id"])
+            session_id = self._activate_device_session(db, shop.id, device_id)
+            self._shops.record_login(shop.id)
             token = issue_token(
                 self._signing_key(),
-                client_id=str(shop["_id"]),
+                client_id=str(shop.id),
                 device_session_id=str(session_id),
                 device_id=device_id,
                 now=self._ctx.clock.now(),
@@ -168,11 +151,11 @@ class AuthService:
             raise ValidationError("phoneNumber", check.reason)
         return check.session
 
-    def _login_shop(self, phone_number: str) -> dict[str, Any]:
+    def _login_shop(self, phone_number: str) -> Shop:
         shop = self._shops.find_by_phone(phone_number)
         if shop is None:
             raise ValidationError("phoneNumber", NOT_REGISTERED)
-        if not shop.get("isActive", True):
+        if not shop.is_active:
             raise ValidationError("phoneNumber", DEACTIVATED)
         return shop
 
@@ -250,7 +233,7 @@ class AuthService:
                 device_session_id=session_id,
                 device_id=claims.device_id,
                 expires_at=claims.expires_at,
-                shop=shop,
+                shop=shop_from_stored(shop),
             )
         )
 

@@ -10,6 +10,7 @@ from bson import ObjectId
 
 from ..domain import validation as v
 from ..domain.clock import Clock, SystemClock, shop_today, store_time
+from ..domain.entities.shop import ShopSettings, shop_settings_from_stored
 from ..domain.errors import ValidationError
 from ..store import Store
 
@@ -53,7 +54,13 @@ class ShopScope:
         return doc
 
     def settings(self) -> dict[str, Any]:
+        """The shop's stored ``clientSettings`` (for services; the UI reads
+        :meth:`shop_settings`)."""
         return self.shop().get("clientSettings") or {}
+
+    def shop_settings(self) -> ShopSettings:
+        """The shop's settings as a typed view, defaults filled in."""
+        return shop_settings_from_stored(self.shop().get("clientSettings"))
 
     def today(self) -> date:
         return self.ctx.today(self.settings().get("timeZone") or "Asia/Kolkata")

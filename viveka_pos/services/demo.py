@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.clock import FixedClock, shop_zone
 from ..domain.entities.customer import Customer
+from ..domain.entities.shop import Shop
 from ..domain.validation import gstin_check_char
 from .context import ServiceContext
 from .device import DeviceSettings
@@ -82,9 +83,7 @@ CUSTOMERS = [
 ]
 
 
-def create_demo_shop(
-    ctx: ServiceContext, *, empty: bool = False, seed: int = 2025
-) -> dict[str, Any]:
+def create_demo_shop(ctx: ServiceContext, *, empty: bool = False, seed: int = 2025) -> Shop:
     """Create (or return the existing) demo shop; ``empty`` makes the shop only."""
     shops = ShopService(ctx)
     existing = shops.find_by_phone(DEMO_PHONE)
@@ -110,10 +109,10 @@ def create_demo_shop(
     )
     if not empty:
         _fill(ctx, shop, random.Random(seed))
-    return shops.get(shop["_id"])
+    return shops.get(shop.id)
 
 
-def log_in_demo(ctx: ServiceContext, shop: dict[str, Any]) -> Session | None:
+def log_in_demo(ctx: ServiceContext, shop: Shop) -> Session | None:
     """Log this PC in to the demo shop with the demo OTP (no SMS), as the app and
     ``viveka-pos demo`` both do right after making it; a valid saved login is kept.
     None when real SMS are configured (``VIVEKA_OTP_MODE=sms``): no OTP is sent unasked."""
@@ -123,16 +122,16 @@ def log_in_demo(ctx: ServiceContext, shop: dict[str, Any]) -> Session | None:
     otp = OtpService(ctx)
     auth = AuthService(ctx, otp)
     session = auth.current_session()
-    if session is not None and session.client_id == shop["_id"]:
+    if session is not None and session.client_id == shop.id:
         return session
     if not otp.is_mock():
         return None
-    auth.start_login(shop["phoneNumber"])
-    return auth.login(shop["phoneNumber"], MOCK_OTP)
+    auth.start_login(shop.phone_number)
+    return auth.login(shop.phone_number, MOCK_OTP)
 
 
-def _fill(ctx: ServiceContext, shop: dict[str, Any], rng: random.Random) -> None:
-    services = ShopServices(ctx, shop["_id"])
+def _fill(ctx: ServiceContext, shop: Shop, rng: random.Random) -> None:
+    services = ShopServices(ctx, shop.id)
     items = []
     for group_name, rows in CATALOG.items():
         group = services.catalog.create_group(group_name)
@@ -173,11 +172,11 @@ DEALERS = [
 ]
 
 
-def _dealers(ctx: ServiceContext, shop: dict[str, Any], items: list[dict[str, Any]]) -> None:
+def _dealers(ctx: ServiceContext, shop: Shop, items: list[dict[str, Any]]) -> None:
     """Three suppliers: one order delivered and billed (part paid), one urgent order open."""
     zone = shop_zone()
     week_ago = datetime.combine(ctx.today() - timedelta(days=7), time(11, 0), zone)
-    past = ShopServices(ServiceContext(ctx.store, ctx.device_id, FixedClock(week_ago)), shop["_id"])
+    past = ShopServices(ServiceContext(ctx.store, ctx.device_id, FixedClock(week_ago)), shop.id)
     dealers = [
         past.dealers.create(name, contact_person=person, phone=phone, email=email, address=address)
         for name, person, phone, email, address in DEALERS
@@ -194,7 +193,7 @@ def _dealers(ctx: ServiceContext, shop: dict[str, Any], items: list[dict[str, An
     past.dealers.pay_dealer(
         dealers[0], "10000", method="bank", note="NEFT part payment", order=delivered
     )
-    today = ShopServices(ctx, shop["_id"])
+    today = ShopServices(ctx, shop.id)
     today.dealers.create_order(
         dealers[1],
         [(by_code["8903006"]["_id"], 10), (by_code["8902004"]["_id"], 15)],
@@ -205,7 +204,7 @@ def _dealers(ctx: ServiceContext, shop: dict[str, Any], items: list[dict[str, An
 
 def _past_bills(
     ctx: ServiceContext,
-    shop: dict[str, Any],
+    shop: Shop,
     items: list[dict[str, Any]],
     customers: list[Customer],
     rng: random.Random,
@@ -221,7 +220,7 @@ def _past_bills(
             if moment > ctx.clock.now():
                 continue
             past = ServiceContext(ctx.store, ctx.device_id, FixedClock(moment))
-            services = ShopServices(past, shop["_id"])
+            services = ShopServices(past, shop.id)
             customer = rng.choice([None, *customers])
             cart = services.carts.create(customer=customer.id if customer else None)
             for item in rng.sample(items, rng.randint(1, 4)):
@@ -249,6 +248,6 @@ def _past_bills(
                     ctx.store, ctx.device_id, FixedClock(moment + timedelta(days=1))
                 )
                 balance = (total - paid) / 100
-                ShopServices(later, shop["_id"]).payments.record(
+                ShopServices(later, shop.id).payments.record(
                     invoice["_id"], balance, method="upi", note="balance by UPI"
                 )

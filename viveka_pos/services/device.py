@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
+from ..domain.entities.device import DeviceConfig, device_config_from_stored
 from ..domain.errors import ValidationError
 from ..domain.numbering import validate_series_prefix
 from ..gateways.remote import mask_url
@@ -39,6 +40,21 @@ DEFAULTS: dict[str, Any] = {
     "twoFactorTemplate": "",
     "backupDir": "",
     "backupEveryBills": 50,
+}
+
+#: settings by their Python names (as :class:`DeviceConfig` spells them) -> stored names
+_SETTING_NAMES: Final = {
+    "invoice_prefix": "invoicePrefix",
+    "printer_name": "printerName",
+    "paper_size": "paperSize",
+    "remote_url": "remoteUrl",
+    "remote_database": "remoteDatabase",
+    "otp_mode": "otpMode",
+    "two_factor_api_key": "twoFactorApiKey",
+    "two_factor_base_url": "twoFactorBaseUrl",
+    "two_factor_template": "twoFactorTemplate",
+    "backup_dir": "backupDir",
+    "backup_every_bills": "backupEveryBills",
 }
 
 SECRET_KEYS: Final = ("remoteUrl", "twoFactorApiKey")
@@ -71,7 +87,12 @@ class DeviceSettings:
             doc = self._move_secrets_out(doc)
         return doc
 
+    def current(self) -> DeviceConfig:
+        """This PC's settings as the UI and the CLI read them (secrets included)."""
+        return device_config_from_stored(self.all())
+
     def all(self) -> dict[str, Any]:
+        """Every setting by its stored name (for services that pass them on as a mapping)."""
         doc = self._doc()
         values = {
             **DEFAULTS,
@@ -89,7 +110,10 @@ class DeviceSettings:
             raise KeyError(key)
         return doc.get(key, DEFAULTS[key])
 
-    def update(self, **values: Any) -> dict[str, Any]:
+    def update(self, **given: Any) -> DeviceConfig:
+        """Save settings given by stored name (invoicePrefix) or Python name
+        (invoice_prefix); a secret given as '' is removed."""
+        values = {_SETTING_NAMES.get(key, key): value for key, value in given.items()}
         unknown = set(values) - set(DEFAULTS)
         if unknown:
             raise KeyError(f"unknown device settings: {sorted(unknown)}")
@@ -112,7 +136,7 @@ class DeviceSettings:
                 hints.pop(key, None)
         merged = {**(current or {"_id": _DOC_ID}), **values, _HINTS: hints, "_id": _DOC_ID}
         self._store.db.localsettings.replace_one({"_id": _DOC_ID}, merged, upsert=True)
-        return self.all()
+        return self.current()
 
     # ------------------------------------------------------------------ secrets
     @staticmethod

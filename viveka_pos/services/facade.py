@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from bson import ObjectId
 
 from .carts import CartService
 from .catalog import CatalogService
@@ -20,10 +20,10 @@ from .shop import ShopService
 
 
 class ShopServices:
-    def __init__(self, ctx: ServiceContext, client_id: Any):
+    def __init__(self, ctx: ServiceContext, client_id: ObjectId):
         self.ctx = ctx
         self.scope = ShopScope(ctx, client_id)
-        self.shop = ShopService(ctx)
+        self.shop = ShopService(ctx, self.scope.client_id)
         self.device = DeviceSettings(ctx.store)
         self.catalog = CatalogService(self.scope)
         self.customers = CustomerService(self.scope)
@@ -37,7 +37,7 @@ class ShopServices:
         self.reports = ReportService(self.scope)
 
     @property
-    def client_id(self) -> Any:
+    def client_id(self) -> ObjectId:
         return self.scope.client_id
 
     @property

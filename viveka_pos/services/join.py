@@ -48,6 +48,7 @@ from bson import ObjectId
 from pymongo.errors import PyMongoError
 
 from ..domain import validation as v
+from ..domain.entities.shop import Shop, shop_from_stored
 from ..domain.errors import ValidationError
 from ..domain.numbering import (
     parse_credit_note_number,
@@ -104,18 +105,17 @@ class PreparedShop:
     """The shop found on the remote, now on this PC. ``brought_in``: its document was
     applied by this join (it was not here before)."""
 
-    shop: dict[str, Any]
+    shop: Shop
     brought_in: bool
 
     @property
     def client_id(self) -> ObjectId:
-        client_id: ObjectId = self.shop["_id"]
-        return client_id
+        return self.shop.id
 
 
 @dataclass(frozen=True)
 class JoinResult:
-    shop: dict[str, Any]
+    shop: Shop
     report: SyncReport | None
     """The first sync's report; None when it stopped (see ``error``)."""
     counts: dict[str, int]
@@ -207,8 +207,8 @@ def bring_shop(ctx: ServiceContext, remote: RemoteDatabase, phone: object) -> Pr
         raise ValidationError("phoneNumber", DEACTIVATED)
     if (
         local is not None
-        and local.get("phoneNumber") == phone_number
-        and (found is None or found["_id"] == local["_id"])
+        and local.phone_number == phone_number
+        and (found is None or found["_id"] == local.id)
     ):
         return PreparedShop(shop=local, brought_in=False)
     if found is None:
@@ -242,18 +242,18 @@ def bring_shop(ctx: ServiceContext, remote: RemoteDatabase, phone: object) -> Pr
             "the shop's record on the remote database "
             + (reasons[0] if reasons else "cannot be saved on this computer"),
         )
-    return PreparedShop(shop=dict(shop), brought_in=True)
+    return PreparedShop(shop=shop_from_stored(shop), brought_in=True)
 
 
-def _other_shop_message(local: dict[str, Any], found: dict[str, Any]) -> str:
-    if local.get("phoneNumber") == found.get("phoneNumber"):
+def _other_shop_message(local: Shop, found: dict[str, Any]) -> str:
+    if local.phone_number == found.get("phoneNumber"):
         return (
             "this computer has its own shop with this number, made here and not the one "
             "on the remote database — they cannot be joined"
         )
     return (
-        f"this computer already keeps the shop {local.get('businessName', '')} "
-        f"({local.get('phoneNumber', '')}); one computer keeps one shop — join from "
+        f"this computer already keeps the shop {local.business_name} "
+        f"({local.phone_number}); one computer keeps one shop — join from "
         "another computer or another data folder"
     )
 
@@ -311,7 +311,7 @@ def first_sync(
             device.update(invoicePrefix=series)
     shop = store.get("clients", client_id)
     return JoinResult(
-        shop=dict(shop) if shop is not None else prepared.shop,
+        shop=shop_from_stored(shop) if shop is not None else prepared.shop,
         report=report,
         counts=shop_counts(store, client_id),
         series=series,

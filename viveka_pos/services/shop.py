@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from bson import ObjectId
+
 from ..domain import validation as v
+from ..domain.entities.shop import CustomerFields, Shop, ShopSettings, shop_from_stored
 from ..domain.errors import ValidationError
 from ..domain.states import state_by_name, state_code_from_text, state_code_of_gstin
 from ..store import DuplicateKeyError, new_id
@@ -75,10 +79,33 @@ def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+#: settings by their Python names (as :class:`ShopSettings` spells them) -> stored names
+_SETTING_NAMES = {
+    "customer_fields": "customerFields",
+    "state_code": "stateCode",
+    "default_gst_rate": "defaultGstRate",
+    "prices_include_tax": "pricesIncludeTax",
+    "paper_size": "paperSize",
+    "terms_text": "termsText",
+    "upi_id": "upiId",
+    "logo_path": "logoPath",
+    "time_zone": "timeZone",
+    "allow_negative_stock": "allowNegativeStock",
+}
+
+
+def _stored_customer_fields(fields: CustomerFields) -> dict[str, bool]:
+    return {"address": fields.address, "gstNo": fields.gst_no, "emailId": fields.email_id}
+
+
 def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate settings, given by stored name (upiId) or Python name (upi_id)."""
     clean: dict[str, Any] = {}
-    for key, value in values.items():
+    for raw_key, value in values.items():
+        key = _SETTING_NAMES.get(raw_key, raw_key)
         if key == "customerFields":
+            if isinstance(value, CustomerFields):
+                value = _stored_customer_fields(value)
             if not isinstance(value, dict) or set(value) - {"address", "gstNo", "emailId"}:
                 raise ValidationError("customerFields", "must set only address, gstNo, emailId")
             clean[key] = {k: bool(value.get(k, False)) for k in ("address", "gstNo", "emailId")}
@@ -121,8 +148,34 @@ def _derive_state_code(profile: dict[str, Any], settings: dict[str, Any]) -> Non
 
 
 class ShopService:
-    def __init__(self, ctx: ServiceContext):
+    """Shops on this PC. Public methods hand out :class:`Shop` views; :meth:`document`,
+    :meth:`local_document` and :meth:`document_for_print` give services (and printing) the
+    stored document itself.
+
+    Bound to a shop (``client_id``, as :class:`ShopServices` binds it), :meth:`current` and
+    :meth:`settings` read that shop without naming it.
+    """
+
+    def __init__(self, ctx: ServiceContext, client_id: ObjectId | None = None):
         self.ctx = ctx
+        self._client_id = client_id
+
+    def _bound_id(self) -> ObjectId:
+        if self._client_id is None:
+            raise ValueError("this ShopService is not bound to a shop")
+        return self._client_id
+
+    def current(self) -> Shop:
+        """The shop this service is bound to."""
+        return self.get(self._bound_id())
+
+    def settings(self) -> ShopSettings:
+        """The settings of the shop this service is bound to."""
+        return self.current().settings
+
+    def document_for_print(self) -> dict[str, Any]:
+        """A copy of the bound shop's document, for printing (which reads documents)."""
+        return copy.deepcopy(self.document(self._bound_id()))
 
     @property
     def _db(self) -> Any:
@@ -136,7 +189,7 @@ class ShopService:
         business_name: Any,
         settings: dict[str, Any] | None = None,
         **profile: Any,
-    ) -> dict[str, Any]:
+    ) -> Shop:
         """Create the shop. The phone number is its identity and can never change."""
         phone_number = v.phone(phone, "phoneNumber")
         clean = _clean_profile({"ownerName": owner_name, "businessName": business_name, **profile})
@@ -168,27 +221,39 @@ class ShopService:
             ) from None
         return self.get(doc["_id"])
 
-    def get(self, client_id: Any) -> dict[str, Any]:
-        doc = self._db.clients.find_one({"_id": v.object_id(client_id, "clientId")})
+    def get(self, client_id: ObjectId | str) -> Shop:
+        return shop_from_stored(self.document(client_id))
+
+    def document(self, client_id: ObjectId | str) -> dict[str, Any]:
+        """The shop's stored document (ValidationError on ``clientId`` when there is none)."""
+        doc: dict[str, Any] | None = self._db.clients.find_one(
+            {"_id": v.object_id(client_id, "clientId")}
+        )
         if doc is None:
             raise ValidationError("clientId", "no such shop")
         return doc
 
-    def find_by_phone(self, phone: Any) -> dict[str, Any] | None:
-        return self._db.clients.find_one(
+    def find_by_phone(self, phone: object) -> Shop | None:
+        doc = self._db.clients.find_one(
             {"phoneNumber": v.phone(phone, "phoneNumber", check_plan=False)}
         )
+        return None if doc is None else shop_from_stored(doc)
 
-    def local_shop(self) -> dict[str, Any] | None:
+    def local_shop(self) -> Shop | None:
         """The shop kept on this computer (the first registered one), if any."""
+        doc = self.local_document()
+        return None if doc is None else shop_from_stored(doc)
+
+    def local_document(self) -> dict[str, Any] | None:
+        """The stored document of :meth:`local_shop`."""
         shops = sorted(self.ctx.store.iter_docs("clients"), key=lambda d: d["createdAt"])
         return dict(shops[0]) if shops else None
 
-    def update_profile(self, client_id: Any, **fields: Any) -> dict[str, Any]:
+    def update_profile(self, client_id: ObjectId | str, **fields: Any) -> Shop:
         if "phoneNumber" in fields:
             raise ValidationError("phoneNumber", "cannot be changed after registration")
         clean = _clean_profile(fields)
-        shop = self.get(client_id)
+        shop = self.document(client_id)
         settings = dict(shop.get("clientSettings") or {})
         if "gstin" in clean or "state" in clean:
             settings["stateCode"] = ""
@@ -202,8 +267,8 @@ class ShopService:
             )
         return self.get(shop["_id"])
 
-    def update_settings(self, client_id: Any, **values: Any) -> dict[str, Any]:
-        shop = self.get(client_id)
+    def update_settings(self, client_id: ObjectId | str, **values: Any) -> Shop:
+        shop = self.document(client_id)
         clean = _clean_settings(values)
         settings = {**default_settings(), **(shop.get("clientSettings") or {}), **clean}
         with self.ctx.store.unit_of_work() as db:
@@ -213,8 +278,8 @@ class ShopService:
             )
         return self.get(shop["_id"])
 
-    def set_active(self, client_id: Any, active: bool) -> dict[str, Any]:
-        shop = self.get(client_id)
+    def set_active(self, client_id: ObjectId | str, active: bool) -> Shop:
+        shop = self.document(client_id)
         with self.ctx.store.unit_of_work() as db:
             db.clients.update_one(
                 {"_id": shop["_id"]},
@@ -222,7 +287,7 @@ class ShopService:
             )
         return self.get(shop["_id"])
 
-    def record_login(self, client_id: Any) -> None:
+    def record_login(self, client_id: ObjectId | str) -> None:
         with self.ctx.store.unit_of_work() as db:
             db.clients.update_one(
                 {"_id": v.object_id(client_id, "clientId")},

@@ -197,11 +197,10 @@ class MainWindow(QMainWindow):
         self.sync_label.setText(text)
 
     def refresh_status(self, *, sales: bool = True) -> None:
-        shop = self.services.scope.shop()
-        name = shop.get("shopName") or shop.get("businessName") or "Shop"
-        self.shop_label.setText(f"{name} · {shop.get('phoneNumber', '')}")
+        shop = self.services.shop.current()
+        self.shop_label.setText(f"{shop.display_name or 'Shop'} · {shop.phone_number}")
         if not self._sync_override:
-            configured = bool(self.services.device.get("remoteUrl"))
+            configured = bool(self.services.device.current().remote_url)
             self.sync_label.setText(SYNC_NOT_RUNNING if configured else SYNC_NOT_CONFIGURED)
         if sales:
             self._refresh_sales()
@@ -292,7 +291,7 @@ class MainWindow(QMainWindow):
         """After a restore every cache is stale: rebuild the search and re-read all."""
         self.services.search.rebuild()
         local = self.services.shop.local_shop()
-        if local is None or local["_id"] != self.services.client_id:
+        if local is None or local.id != self.services.client_id:
             QMessageBox.information(
                 self,
                 "Restart needed",

@@ -8,7 +8,6 @@ saved instead, so a bill is never lost for want of a printer.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ log = logging.getLogger("viveka_pos.ui.print")
 
 
 def paper_for(services: ShopServices) -> str:
-    chosen = services.device.get("paperSize") or services.scope.settings().get("paperSize")
+    chosen = services.device.current().paper_size or services.shop.settings().paper_size
     return chosen if chosen in ("a4", "80mm", "58mm") else "a4"
 
 
@@ -90,7 +89,7 @@ def _print(
     on_finished: Callable[[str], None] | None,
 ) -> None:
     paper = paper_for(services)
-    shop = copy.deepcopy(dict(services.scope.shop()))
+    shop = services.shop.document_for_print()
 
     def done(pdf: bytes) -> None:
         message = send_to_printer(
@@ -122,7 +121,7 @@ def send_to_printer(
 ) -> str:
     from ..printing.printer import PrintError, print_pdf
 
-    printer = str(services.device.get("printerName") or "")
+    printer = services.device.current().printer_name
     try:
         result = print_pdf(
             pdf,
@@ -138,7 +137,7 @@ def send_to_printer(
     if not result.printed:
         return "Printing cancelled."
     if result.printer_name and result.printer_name != printer:
-        services.device.update(printerName=result.printer_name)
+        services.device.update(printer_name=result.printer_name)
     return f"Sent to {result.printer_name or 'the printer'}."
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from viveka_pos.domain.clock import FixedClock
+from viveka_pos.domain.entities.shop import Shop
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.services.shop import ShopService
@@ -26,7 +27,7 @@ def ctx(store: Store, clock: FixedClock) -> ServiceContext:
 
 
 @pytest.fixture
-def shop(ctx: ServiceContext) -> dict:
+def shop(ctx: ServiceContext) -> Shop:
     return ShopService(ctx).register(
         phone="9890000000",
         owner_name="Asha Kulkarni",
@@ -40,5 +41,5 @@ def shop(ctx: ServiceContext) -> dict:
 
 
 @pytest.fixture
-def svc(ctx: ServiceContext, shop: dict) -> ShopServices:
-    return ShopServices(ctx, shop["_id"])
+def svc(ctx: ServiceContext, shop: Shop) -> ShopServices:
+    return ShopServices(ctx, shop.id)

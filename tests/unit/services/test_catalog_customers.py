@@ -123,7 +123,7 @@ def test_shop_profile_rules(svc: ShopServices, ctx) -> None:
     with pytest.raises(ValidationError, match="already registered"):
         shops.register(phone="9890000000", owner_name="Someone", business_name="Other Shop")
     shop = shops.update_profile(svc.client_id, gstin="27AAPFU0939F1ZV")
-    assert shop["clientSettings"]["stateCode"] == "27"
+    assert shop.settings.state_code == "27"
     with pytest.raises(ValidationError) as err:
         shops.update_settings(svc.client_id, paperSize="a3")
     assert err.value.field == "paperSize"

@@ -86,7 +86,7 @@ def test_the_index_follows_edits_and_keeps_shops_apart(
     other = ShopService(ctx).register(
         phone="9890000001", owner_name="Meena Rao", business_name="Meena Motors", state="Kerala"
     )
-    theirs = ShopServices(ctx, other["_id"]).customers
+    theirs = ShopServices(ctx, other.id).customers
     theirs.create("9845012345", name="Asha elsewhere")
     assert _phones(theirs, "asha") == ["9845012345"]
     assert [d.name for d in theirs.search("asha")] == ["Asha elsewhere"]
@@ -108,7 +108,7 @@ def test_a_store_from_before_the_index_fills_it_when_opened(
         try:
             assert older.customer_search.ready() is not read_only
             ctx = ServiceContext(older, "pc-test")
-            customers = ShopServices(ctx, ShopService(ctx).local_shop()["_id"]).customers
+            customers = ShopServices(ctx, ShopService(ctx).local_shop().id).customers
             for query in QUERIES:
                 assert _phones(customers, query) == _scanned(customers, query), query
         finally:
@@ -117,7 +117,7 @@ def test_a_store_from_before_the_index_fills_it_when_opened(
     try:
         rebuilt.rebuild_derived()
         ctx = ServiceContext(rebuilt, "pc-test")
-        customers = ShopServices(ctx, ShopService(ctx).local_shop()["_id"]).customers
+        customers = ShopServices(ctx, ShopService(ctx).local_shop().id).customers
         assert _phones(customers, "asha") == ["9845012345", "9000012345"]
     finally:
         rebuilt.close()

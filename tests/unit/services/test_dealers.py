@@ -343,7 +343,7 @@ def test_orders_listing_newest_first_and_detail(
     shop2 = ShopService(ctx).register(
         phone="9890000001", owner_name="Meena Rao", business_name="Meena Motors", state="Kerala"
     )
-    svc2 = ShopServices(ctx, shop2["_id"])
+    svc2 = ShopServices(ctx, shop2.id)
     assert svc2.dealers.orders() == [] and svc2.dealers.dealers() == []
     refused("orderId", svc2.dealers.order, third.id)
     refused("dealerId", svc2.dealers.get, dealer.id)

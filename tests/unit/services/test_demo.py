@@ -14,11 +14,11 @@ from viveka_pos.services.facade import ShopServices
 
 def test_demo_shop_is_consistent(ctx: ServiceContext) -> None:
     shop = create_demo_shop(ctx)
-    assert shop["phoneNumber"] == DEMO_PHONE and shop["clientSettings"]["stateCode"] == "29"
+    assert shop.phone_number == DEMO_PHONE and shop.settings.state_code == "29"
     assert DeviceSettings(ctx.store).get("otpMode") == "mock"
-    assert create_demo_shop(ctx)["_id"] == shop["_id"]  # a second click changes nothing
+    assert create_demo_shop(ctx).id == shop.id  # a second click changes nothing
     store = ctx.store
-    svc = ShopServices(ctx, shop["_id"])
+    svc = ShopServices(ctx, shop.id)
     assert store.count("items") >= 20 and store.count("invoices") >= 10
     assert store.count("dealers") == 3 and store.count("dealerorders") == 2
     assert svc.invoices.verify() == []

@@ -162,7 +162,7 @@ def test_the_list_follows_edits_and_fills_an_older_store(
     older = open_store(copy)
     try:
         ctx = ServiceContext(older, "pc-test")
-        again = ItemListing(ShopServices(ctx, ShopService(ctx).local_shop()["_id"]).scope)
+        again = ItemListing(ShopServices(ctx, ShopService(ctx).local_shop().id).scope)
         for view in VIEWS:
             assert [d["name"] for d in again.page(view, 0, 50)] == _expected(svc, view)
     finally:

@@ -55,7 +55,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
     shop = ShopService(ctx).register(
         phone="9890000000", owner_name="Asha K", business_name="Asha Auto", state="Karnataka"
     )
-    svc = ShopServices(ctx, shop["_id"])
+    svc = ShopServices(ctx, shop.id)
     item = svc.catalog.create_item(name="Carburetor", price=2500, code="CARB", stock=100000)
     customer = svc.customers.create("9891112222", name="Bob")
     cart = svc.carts.create(customer=customer.id)

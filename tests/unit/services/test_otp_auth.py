@@ -14,6 +14,7 @@ import pytest
 from bson import ObjectId
 
 from viveka_pos.domain.clock import FixedClock
+from viveka_pos.domain.entities.shop import Shop
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.auth import (
     ALREADY_REGISTERED,
@@ -49,7 +50,7 @@ def auth(store: Store, clock: FixedClock, data_dir: Path) -> AuthService:
 
 
 @pytest.fixture
-def shop(auth: AuthService) -> dict:
+def shop(auth: AuthService) -> Shop:
     auth.start_register(PHONE)
     return auth.register(PHONE, "1234", "Asha Kulkarni", "Asha Auto Spares", city="Pune")
 
@@ -72,16 +73,16 @@ def test_register_creates_the_shop_and_uses_up_the_otp(auth: AuthService, store:
         city="Pune",
         settings={"paperSize": "80mm"},
     )
-    assert shop["phoneNumber"] == PHONE
-    assert shop["ownerName"] == "Asha Kulkarni"
-    assert shop["city"] == "Pune"
-    assert shop["clientSettings"]["paperSize"] == "80mm"
-    assert shop["isActive"] is True
+    assert shop.phone_number == PHONE
+    assert shop.owner_name == "Asha Kulkarni"
+    assert shop.city == "Pune"
+    assert shop.settings.paper_size == "80mm"
+    assert shop.is_active is True
     assert store.db.otpsessions.count_documents({}) == 0
     assert store.db.devicesessions.count_documents({}) == 0  # registering is not logging in
 
 
-def test_a_registered_number_is_told_to_log_in(auth: AuthService, shop: dict, store: Store) -> None:
+def test_a_registered_number_is_told_to_log_in(auth: AuthService, shop: Shop, store: Store) -> None:
     with pytest.raises(ValidationError) as caught:
         auth.start_register(PHONE)
     assert (caught.value.field, caught.value.message) == ("phoneNumber", ALREADY_REGISTERED)
@@ -104,7 +105,7 @@ def test_a_refused_profile_keeps_the_otp_usable(auth: AuthService, store: Store)
     [session] = store.db.otpsessions.find({})
     assert session["attempts"] == 0
     shop = auth.register(PHONE, "1234", "Asha", "Asha Auto Spares")
-    assert shop["ownerName"] == "Asha"
+    assert shop.owner_name == "Asha"
 
 
 def test_registering_needs_the_register_otp(auth: AuthService) -> None:
@@ -125,9 +126,9 @@ def test_login_of_an_unknown_number_says_register_first(auth: AuthService, store
     assert store.db.otpsessions.count_documents({}) == 0
 
 
-def test_a_deactivated_shop_cannot_log_in(auth: AuthService, shop: dict, store: Store) -> None:
+def test_a_deactivated_shop_cannot_log_in(auth: AuthService, shop: Shop, store: Store) -> None:
     auth.start_login(PHONE)
-    ShopService(auth._ctx).set_active(shop["_id"], False)
+    ShopService(auth._ctx).set_active(shop.id, False)
     with pytest.raises(ValidationError) as caught:
         auth.login(PHONE, "1234")
     assert caught.value.message == DEACTIVATED
@@ -137,23 +138,23 @@ def test_a_deactivated_shop_cannot_log_in(auth: AuthService, shop: dict, store: 
 
 
 def test_login_records_the_device_session_and_saves_a_token(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock, data_dir: Path
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock, data_dir: Path
 ) -> None:
     clock.advance(minutes=1)
     session = login(auth, clock)
-    assert session.client_id == shop["_id"]
+    assert session.client_id == shop.id
     assert session.device_id == "pc-a"
-    assert session.shop["businessName"] == "Asha Auto Spares"
+    assert session.shop.business_name == "Asha Auto Spares"
     assert session.expires_at == clock.now() + timedelta(days=30)
     assert "token" not in repr(session) and session.token not in repr(session)
 
     [doc] = store.db.devicesessions.find({})
     assert doc["_id"] == session.device_session_id
-    assert doc["clientId"] == shop["_id"]
+    assert doc["clientId"] == shop.id
     assert doc["deviceId"] == "pc-a"
     assert doc["isActive"] is True
     assert doc["createdAt"] == doc["lastSeenAt"] == auth._ctx.now()
-    assert store.db.clients.find_one({"_id": shop["_id"]})["lastLoginAt"] == auth._ctx.now()
+    assert store.db.clients.find_one({"_id": shop.id})["lastLoginAt"] == auth._ctx.now()
     assert store.db.otpsessions.count_documents({}) == 0
 
     saved = json.loads((data_dir / SESSION_FILE).read_text())
@@ -161,7 +162,7 @@ def test_login_records_the_device_session_and_saves_a_token(
     key = bytes.fromhex((data_dir / SECRET_FILE).read_text().strip())
     claims = jwt.decode(session.token, key, algorithms=["HS256"], options={"verify_exp": False})
     assert claims == {
-        "clientId": str(shop["_id"]),
+        "clientId": str(shop.id),
         "deviceSessionId": str(doc["_id"]),
         "deviceId": "pc-a",
         "iat": int(clock.now().timestamp()),
@@ -173,7 +174,7 @@ def test_login_records_the_device_session_and_saves_a_token(
 
 
 def test_login_on_the_same_device_reuses_its_session(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock
 ) -> None:
     first = login(auth, clock)
     clock.advance(minutes=5)
@@ -186,7 +187,7 @@ def test_login_on_the_same_device_reuses_its_session(
 
 
 def test_a_wrong_login_otp_changes_no_session(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock
 ) -> None:
     login(auth, clock)
     before = store.db.devicesessions.find_one({})
@@ -201,13 +202,13 @@ def test_a_wrong_login_otp_changes_no_session(
 
 
 def test_the_saved_login_survives_a_restart(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock, data_dir: Path
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock, data_dir: Path
 ) -> None:
     session = login(auth, clock)
     again = make_auth(store, clock, "pc-a", data_dir).current_session()
     assert again is not None
     assert again.token == session.token
-    assert again.client_id == shop["_id"]
+    assert again.client_id == shop.id
 
 
 def test_no_saved_login_means_no_session(auth: AuthService) -> None:
@@ -217,7 +218,7 @@ def test_no_saved_login_means_no_session(auth: AuthService) -> None:
 
 
 def test_a_tampered_token_is_refused(
-    auth: AuthService, shop: dict, clock: FixedClock, data_dir: Path
+    auth: AuthService, shop: Shop, clock: FixedClock, data_dir: Path
 ) -> None:
     token = login(auth, clock).token
     header, payload, signature = token.split(".")
@@ -232,7 +233,7 @@ def test_a_tampered_token_is_refused(
 
 
 def test_a_token_signed_with_another_key_is_refused(
-    auth: AuthService, shop: dict, clock: FixedClock, data_dir: Path
+    auth: AuthService, shop: Shop, clock: FixedClock, data_dir: Path
 ) -> None:
     real = login(auth, clock)
     claims = jwt.decode(real.token, options={"verify_signature": False})
@@ -243,7 +244,7 @@ def test_a_token_signed_with_another_key_is_refused(
     assert auth.check_token("not-a-token").reason == "the saved login is damaged"
 
 
-def test_an_expired_token_is_refused(auth: AuthService, shop: dict, clock: FixedClock) -> None:
+def test_an_expired_token_is_refused(auth: AuthService, shop: Shop, clock: FixedClock) -> None:
     login(auth, clock)
     clock.advance(days=30, seconds=-1)
     assert auth.current_session() is not None  # offline use for the whole 30 days
@@ -254,7 +255,7 @@ def test_an_expired_token_is_refused(auth: AuthService, shop: dict, clock: Fixed
 
 
 def test_a_token_of_another_device_is_refused(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock, data_dir: Path
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock, data_dir: Path
 ) -> None:
     token = login(auth, clock).token
     other = make_auth(store, clock, "pc-other", data_dir)  # same key, another device id
@@ -264,7 +265,7 @@ def test_a_token_of_another_device_is_refused(
 
 
 def test_a_deactivated_device_session_is_refused(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock
 ) -> None:
     session = login(auth, clock)
     with store.unit_of_work() as db:
@@ -277,7 +278,7 @@ def test_a_deactivated_device_session_is_refused(
 
 
 def test_a_missing_device_session_is_refused(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock
 ) -> None:
     session = login(auth, clock)
     with store.unit_of_work() as db:
@@ -286,15 +287,15 @@ def test_a_missing_device_session_is_refused(
 
 
 def test_a_deactivated_shop_loses_its_saved_login(
-    auth: AuthService, shop: dict, clock: FixedClock
+    auth: AuthService, shop: Shop, clock: FixedClock
 ) -> None:
     login(auth, clock)
-    ShopService(auth._ctx).set_active(shop["_id"], False)
+    ShopService(auth._ctx).set_active(shop.id, False)
     assert auth.check_session().reason == DEACTIVATED
 
 
 def test_an_unreadable_session_file_means_no_session(
-    auth: AuthService, shop: dict, clock: FixedClock, data_dir: Path
+    auth: AuthService, shop: Shop, clock: FixedClock, data_dir: Path
 ) -> None:
     login(auth, clock)
     (data_dir / SESSION_FILE).write_text("{broken")
@@ -305,7 +306,7 @@ def test_an_unreadable_session_file_means_no_session(
 
 
 def test_login_on_a_second_device_ends_the_first(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock, tmp_path: Path
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock, tmp_path: Path
 ) -> None:
     a_session = login(auth, clock)
     device_b = make_auth(store, clock, "pc-b", tmp_path / "pc-b")
@@ -333,7 +334,7 @@ def test_login_on_a_second_device_ends_the_first(
 
 
 def test_logging_in_another_shop_on_this_pc_ends_the_first_shops_session(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock
 ) -> None:
     login(auth, clock)
     auth.start_register("9123456780")
@@ -348,7 +349,7 @@ def test_logging_in_another_shop_on_this_pc_ends_the_first_shops_session(
 
 
 def test_logout_forgets_the_token_and_ends_the_session(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock, data_dir: Path
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock, data_dir: Path
 ) -> None:
     session = login(auth, clock)
     assert auth.logout() is True
@@ -360,7 +361,7 @@ def test_logout_forgets_the_token_and_ends_the_session(
 
 
 def test_logout_with_an_expired_token_still_ends_the_session(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock
 ) -> None:
     login(auth, clock)
     clock.advance(days=40)
@@ -369,7 +370,7 @@ def test_logout_with_an_expired_token_still_ends_the_session(
 
 
 def test_logout_does_not_touch_another_devices_session(
-    auth: AuthService, shop: dict, store: Store, clock: FixedClock, tmp_path: Path
+    auth: AuthService, shop: Shop, store: Store, clock: FixedClock, tmp_path: Path
 ) -> None:
     login(auth, clock)
     device_b = make_auth(store, clock, "pc-b", tmp_path / "pc-b")

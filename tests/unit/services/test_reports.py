@@ -432,7 +432,7 @@ def test_shops_are_kept_apart(
     other = ShopService(ctx).register(
         phone="9890000001", owner_name="Meena Rao", business_name="Meena Motors", state="Kerala"
     )
-    svc2 = ShopServices(ctx, other["_id"])
+    svc2 = ShopServices(ctx, other.id)
     svc2.catalog.create_item(name="Mirror", price=200, code="MIR", stock=2)
     cart = svc2.carts.create(customer=svc2.customers.create("9891112222", name="Bob").id)
     svc2.carts.add_item(cart.cart_id, "MIR", 1)

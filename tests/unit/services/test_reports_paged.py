@@ -165,7 +165,7 @@ def test_a_store_from_before_the_sums_fills_them_at_its_next_open(
         try:
             again = ShopServices(
                 ServiceContext(older, "pc-test", clock=ctx.clock),
-                ShopService(ServiceContext(older, "pc-test")).local_shop()["_id"],
+                ShopService(ServiceContext(older, "pc-test")).local_shop().id,
             )
             assert again.reports.payment_report(DAY, DAY) == expected
             assert again.reports.stock_report() == stock_before

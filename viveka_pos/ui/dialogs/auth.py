@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.shop import Shop
 from ...domain.errors import ValidationError
 from ...gateways.sms import SmsError, SmsInvalidPhoneError
 from ...services.auth import AuthService, Session
@@ -372,13 +373,13 @@ class LoginDialog(_OtpDialog):
 
 
 class RegisterDialog(_OtpDialog):
-    """Register a new shop; on success :attr:`shop` holds its document."""
+    """Register a new shop; on success :attr:`shop` holds it."""
 
     purpose = "register"
     title = "Register your shop — Viveka POS"
     submit_text = "Register"
 
-    shop: dict[str, Any] | None = None
+    shop: Shop | None = None
 
     @staticmethod
     def _calls(auth: AuthService) -> tuple[Callable[[str], OtpChallenge], Completion]:

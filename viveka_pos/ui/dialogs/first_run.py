@@ -3,8 +3,6 @@ a shop that another PC keeps on the online database."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -16,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.shop import Shop
 from ...domain.errors import ValidationError
 from ...services.context import ServiceContext
 from ...services.shop import ShopService
@@ -24,7 +23,7 @@ from ..widgets.fields import FormErrors, headed_layout, phone_edit, state_combo
 from ..workers import run_with_progress
 
 
-def load_demo(ctx: ServiceContext) -> dict[str, Any]:
+def load_demo(ctx: ServiceContext) -> Shop:
     from ...services.demo import create_demo_shop
 
     return create_demo_shop(ctx)
@@ -34,7 +33,7 @@ class FirstRunDialog(QDialog):
     def __init__(self, ctx: ServiceContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self.shop: dict[str, Any] | None = None
+        self.shop: Shop | None = None
         self.setWindowTitle("Welcome to Viveka POS")
         self.setMinimumWidth(560)
 
@@ -119,7 +118,7 @@ class FirstRunDialog(QDialog):
                 city=self.city.text(),
                 state=state_name,
                 gstin=self.gstin.text(),
-                settings={"stateCode": state_code} if state_code else None,
+                settings={"state_code": state_code} if state_code else None,
             )
         except ValidationError as exc:
             self.errors.show(exc)
@@ -163,7 +162,7 @@ class FirstRunDialog(QDialog):
             on_failed=self._demo_failed,
         )
 
-    def _demo_loaded(self, shop: dict[str, Any]) -> None:
+    def _demo_loaded(self, shop: Shop) -> None:
         self.shop = shop
         super().accept()
 

@@ -98,10 +98,10 @@ class ItemDialog(QDialog):
 
     def _fill(self, item: dict[str, Any] | None, group_id: Any) -> None:
         if item is None:
-            settings = self.catalog.scope.settings()
+            settings = self.catalog.scope.shop_settings()
             select_data(self.group, group_id)
             select_data(self.unit, "nos")
-            select_gst_rate(self.gst_rate, settings.get("defaultGstRate", 0))
+            select_gst_rate(self.gst_rate, settings.default_gst_rate)
             self.low_stock.setText("5")
             self.stock.setText("0")
             return

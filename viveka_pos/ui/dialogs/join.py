@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.shop import Shop
 from ...domain.errors import ValidationError
 from ...services.auth import AuthService
 from ...services.context import ServiceContext
@@ -69,7 +70,7 @@ class JoinDialog(QDialog):
         self.otp = otp or OtpService(ctx)
         self.auth = AuthService(ctx, self.otp)
         self.timeout_ms = timeout_ms
-        self.shop: dict[str, Any] | None = None
+        self.shop: Shop | None = None
         self.result_info: JoinResult | None = None
         self._joining: Joining | None = None
         self._busy = False

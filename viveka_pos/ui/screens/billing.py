@@ -554,7 +554,7 @@ class BillingScreen(QWidget):
                 self.focus_search()
                 return False
         if not view.cart.get("label"):
-            zone = self.services.scope.settings().get("timeZone") or "Asia/Kolkata"
+            zone = self.services.shop.settings().time_zone
             at = self.services.scope.now().replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
             self._attempt(
                 lambda: self.services.carts.set_label(view.cart_id, f"Left open {at:%d %b %H:%M}")
@@ -733,7 +733,7 @@ class BillingScreen(QWidget):
             for c in self.services.carts.open_carts()
             if c["_id"] != self.cart_id and c.get("itemCount")
         ]
-        zone = self.services.scope.settings().get("timeZone") or "Asia/Kolkata"
+        zone = self.services.shop.settings().time_zone
         dialog = ParkedBillsDialog(self, carts, self.services.carts.discard, zone=zone)
         if dialog.exec() and dialog.chosen is not None:
             chosen = dialog.chosen

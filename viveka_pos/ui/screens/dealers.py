@@ -3,7 +3,6 @@ payments to them and what is still owed."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from bson import ObjectId
@@ -366,7 +365,7 @@ class DealersScreen(ListDetailScreen[Dealer]):
         if order is None:
             return
         detail = self.dealers.order_for_print(order.id)
-        shop = copy.deepcopy(dict(self.services.scope.shop()))
+        shop = self.services.shop.document_for_print()
 
         def render(_progress: Any) -> bytes:
             from ...printing import render_dealer_order

@@ -77,7 +77,7 @@ class ListDetailScreen(QWidget, Generic[Record]):
         self._outer.setSpacing(12)
 
     def _zone(self) -> str:
-        return self.services.scope.settings().get("timeZone") or "Asia/Kolkata"
+        return self.services.shop.settings().time_zone
 
     # ------------------------------------------------------------------ layout
     def _build_list(

@@ -4,7 +4,6 @@ worker thread."""
 
 from __future__ import annotations
 
-import copy
 from datetime import date, timedelta
 from itertools import chain
 from pathlib import Path
@@ -408,7 +407,7 @@ class ReportsScreen(QWidget):
             if not path:
                 return
         target = path
-        shop = copy.deepcopy(dict(self.services.scope.shop()))
+        shop = self.services.shop.document_for_print()
 
         def write(_progress: Any) -> str:
             from ...printing import render_report

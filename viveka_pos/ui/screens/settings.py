@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.shop import CustomerFields
 from ...domain.errors import ValidationError
 from ...domain.states import state_by_name
 from ...services import backups
 from ...services.device import SECRET_LABELS
 from ...services.facade import ShopServices
 from ...services.formatting import moment
-from ...services.otp_config import resolve_otp_settings
 from ...sync.deadletters import DeadLetters
 from ..errors import show_error, user_message
 from ..widgets.dead_letters import DeadLettersBox
@@ -133,16 +133,16 @@ class SettingsScreen(QWidget):
         try:
             self.services.shop.update_profile(
                 self.services.client_id,
-                ownerName=self.owner.text(),
-                businessName=self.business.text(),
-                shopName=self.shop_name.text(),
+                owner_name=self.owner.text(),
+                business_name=self.business.text(),
+                shop_name=self.shop_name.text(),
                 location=self.location.text(),
                 city=self.city.text(),
                 state=state_name,
                 gstin=self.gstin.text(),
             )
             if state_code and not self.gstin.text().strip():
-                self.services.shop.update_settings(self.services.client_id, stateCode=state_code)
+                self.services.shop.update_settings(self.services.client_id, state_code=state_code)
         except ValidationError as exc:
             self.shop_errors.show(exc)
             return
@@ -205,17 +205,17 @@ class SettingsScreen(QWidget):
         try:
             self.services.shop.update_settings(
                 self.services.client_id,
-                defaultGstRate=self.default_rate.currentData(),
-                pricesIncludeTax=self.include_tax.isChecked(),
-                allowNegativeStock=self.negative_stock.isChecked(),
-                paperSize=self.shop_paper.currentData(),
-                upiId=self.upi.text().strip(),
-                termsText=self.terms.toPlainText(),
-                customerFields={
-                    "address": self.field_address.isChecked(),
-                    "gstNo": self.field_gst.isChecked(),
-                    "emailId": self.field_email.isChecked(),
-                },
+                default_gst_rate=self.default_rate.currentData(),
+                prices_include_tax=self.include_tax.isChecked(),
+                allow_negative_stock=self.negative_stock.isChecked(),
+                paper_size=self.shop_paper.currentData(),
+                upi_id=self.upi.text().strip(),
+                terms_text=self.terms.toPlainText(),
+                customer_fields=CustomerFields(
+                    address=self.field_address.isChecked(),
+                    gst_no=self.field_gst.isChecked(),
+                    email_id=self.field_email.isChecked(),
+                ),
             )
         except ValidationError as exc:
             self.billing_errors.show(exc)
@@ -281,9 +281,9 @@ class SettingsScreen(QWidget):
     def save_device(self) -> None:
         try:
             self.services.device.update(
-                invoicePrefix=self.prefix.text(),
-                paperSize=self.device_paper.currentData() or "",
-                printerName=self.printer.currentData() or "",
+                invoice_prefix=self.prefix.text(),
+                paper_size=self.device_paper.currentData() or "",
+                printer_name=self.printer.currentData() or "",
             )
         except ValidationError as exc:
             self.device_errors.show(exc)
@@ -409,7 +409,7 @@ class SettingsScreen(QWidget):
                 ValidationError("backupEveryBills", "must be a whole number from 1 to 1000")
             )
             return False
-        self.services.device.update(backupDir=folder, backupEveryBills=int(text))
+        self.services.device.update(backup_dir=folder, backup_every_bills=int(text))
         return True
 
     def _describe_auto_backups(self) -> None:
@@ -604,9 +604,7 @@ class SettingsScreen(QWidget):
         auth, _ = self._auth()
         session = auth.current_session()
         text = (
-            f"Logged in · {session.shop.get('phoneNumber', '')}"
-            if session is not None
-            else "Not logged in"
+            f"Logged in · {session.shop.phone_number}" if session is not None else "Not logged in"
         )
         self.account_state.setText(
             text
@@ -624,7 +622,7 @@ class SettingsScreen(QWidget):
         from ..dialogs.auth import LoginDialog
 
         auth, otp = self._auth()
-        phone = self.services.scope.shop().get("phoneNumber", "")
+        phone = self.services.shop.current().phone_number
         LoginDialog(auth, otp, phone=phone, parent=self).exec()
         self._show_account()
 
@@ -634,11 +632,12 @@ class SettingsScreen(QWidget):
         self._show_account()
 
     def save_sync(self) -> None:
+        base = self.base_url.text().strip()
         values: dict[str, Any] = {
-            "remoteDatabase": self.remote_db.text().strip(),
-            "otpMode": self.otp_mode.currentData(),
-            "twoFactorBaseUrl": self.base_url.text().strip(),
-            "twoFactorTemplate": self.template.text().strip(),
+            "remote_database": self.remote_db.text().strip(),
+            "otp_mode": self.otp_mode.currentData(),
+            "two_factor_base_url": base,
+            "two_factor_template": self.template.text().strip(),
         }
         url = self.remote_url.value_to_save()
         if url is not None:
@@ -647,11 +646,10 @@ class SettingsScreen(QWidget):
                     ValidationError("remoteUrl", "must start with mongodb:// or mongodb+srv://")
                 )
                 return
-            values["remoteUrl"] = url
+            values.update(remote_url=url)
         key = self.api_key.value_to_save()
         if key is not None:
-            values["twoFactorApiKey"] = key
-        base = values["twoFactorBaseUrl"]
+            values.update(two_factor_api_key=key)
         if base and not base.startswith(("https://", "http://")):
             self.sync_errors.show(ValidationError("twoFactorBaseUrl", "must start with https://"))
             return
@@ -669,46 +667,46 @@ class SettingsScreen(QWidget):
         self.dead_letters.refresh()
         if changed is not None and not changed & {"clients", "localsettings"}:
             return
-        shop = self.services.scope.shop()
-        settings = shop.get("clientSettings") or {}
-        self.phone.setText(shop.get("phoneNumber", ""))
-        self.owner.setText(shop.get("ownerName", ""))
-        self.business.setText(shop.get("businessName", ""))
-        self.shop_name.setText(shop.get("shopName", ""))
-        self.location.setText(shop.get("location", ""))
-        self.city.setText(shop.get("city", ""))
-        state = state_by_name(shop.get("state") or "") if shop.get("state") else None
-        select_data(self.state, state.code if state else settings.get("stateCode", ""))
-        self.gstin.setText(shop.get("gstin", ""))
+        shop = self.services.shop.current()
+        settings = shop.settings
+        self.phone.setText(shop.phone_number)
+        self.owner.setText(shop.owner_name)
+        self.business.setText(shop.business_name)
+        self.shop_name.setText(shop.shop_name)
+        self.location.setText(shop.location)
+        self.city.setText(shop.city)
+        state = state_by_name(shop.state) if shop.state else None
+        select_data(self.state, state.code if state else settings.state_code)
+        self.gstin.setText(shop.gstin)
 
-        select_gst_rate(self.default_rate, settings.get("defaultGstRate", 0))
-        self.include_tax.setChecked(bool(settings.get("pricesIncludeTax")))
-        self.negative_stock.setChecked(bool(settings.get("allowNegativeStock")))
-        select_data(self.shop_paper, settings.get("paperSize", "a4"))
-        self.upi.setText(settings.get("upiId", ""))
-        self.terms.setPlainText(settings.get("termsText", ""))
-        fields = settings.get("customerFields") or {}
-        self.field_address.setChecked(bool(fields.get("address")))
-        self.field_gst.setChecked(bool(fields.get("gstNo")))
-        self.field_email.setChecked(bool(fields.get("emailId")))
+        select_gst_rate(self.default_rate, settings.default_gst_rate)
+        self.include_tax.setChecked(settings.prices_include_tax)
+        self.negative_stock.setChecked(settings.allow_negative_stock)
+        select_data(self.shop_paper, settings.paper_size)
+        self.upi.setText(settings.upi_id)
+        self.terms.setPlainText(settings.terms_text)
+        fields = settings.customer_fields
+        self.field_address.setChecked(fields.address)
+        self.field_gst.setChecked(fields.gst_no)
+        self.field_email.setChecked(fields.email_id)
 
-        device = self.services.device.all()
-        self.prefix.setText(device.get("invoicePrefix", ""))
+        device = self.services.device.current()
+        self.prefix.setText(device.invoice_prefix)
         self._show_next_number(self.prefix.text())
-        select_data(self.device_paper, device.get("paperSize", ""))
-        self._fill_printers(str(device.get("printerName") or ""))
-        self.backup_dir.setText(device.get("backupDir", ""))
-        self.every_bills.setText(str(device.get("backupEveryBills", 50)))
+        select_data(self.device_paper, device.paper_size)
+        self._fill_printers(device.printer_name)
+        self.backup_dir.setText(device.backup_dir)
+        self.every_bills.setText(str(device.backup_every_bills))
         self._describe_backups()
         self._describe_auto_backups()
-        self.remote_url.set_saved(str(device.get("remoteUrl") or ""))
+        self.remote_url.set_saved(device.remote_url)
         self._describe_missing_secrets()
-        self.remote_db.setText(device.get("remoteDatabase", ""))
-        select_data(self.otp_mode, device.get("otpMode") or "sms")
-        self.api_key.set_saved(str(device.get("twoFactorApiKey") or ""))
-        self.base_url.setText(device.get("twoFactorBaseUrl", ""))
-        self.template.setText(device.get("twoFactorTemplate", ""))
-        self.otp_effect.setText(resolve_otp_settings(device).describe())
+        self.remote_db.setText(device.remote_database)
+        select_data(self.otp_mode, device.otp_mode or "sms")
+        self.api_key.set_saved(device.two_factor_api_key)
+        self.base_url.setText(device.two_factor_base_url)
+        self.template.setText(device.two_factor_template)
+        self.otp_effect.setText(self._auth()[1].settings().describe())
 
     def _describe_missing_secrets(self) -> None:
         """A data file restored from a backup (or copied from another PC) does not carry
