@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.entities.item import Item, item_from_stored
 from ..store.item_list import ItemFilter
 from ..store.values import doc_key, key_to_id
 from .context import ShopScope
@@ -71,12 +72,12 @@ class ItemListing:
             tuple(doc_key(g["_id"]) for g in groups),
         )
 
-    def page(self, view: ItemView, offset: int, limit: int) -> list[dict[str, Any]]:
-        """Items ``offset`` to ``offset + limit`` of the list (copies of the documents)."""
+    def page(self, view: ItemView, offset: int, limit: int) -> list[Item]:
+        """Items ``offset`` to ``offset + limit`` of the list."""
         keys = self.scope.store.item_list.page(self._filter(view), offset, limit)
         ids = [key_to_id(key) for key in keys]
         found = {doc["_id"]: doc for doc in self.scope.db.items.find({"_id": {"$in": ids}})}
-        return [found[i] for i in ids if i in found]
+        return [item_from_stored(found[i]) for i in ids if i in found]
 
     def position(self, view: ItemView, item_id: Any) -> int:
         """The item's row in the list, -1 when the view leaves it out."""

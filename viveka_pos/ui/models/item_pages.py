@@ -14,13 +14,12 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+from ...domain.entities.item import Item
 from ...services.item_list import SORT_COLUMNS, ItemCounts, ItemListing, ItemView
 from .rows import AnyIndex, Column, RowStyle, RowTableModel
 
 PAGE = 100
 PAGES_KEPT = 12
-
-Item = dict[str, Any]
 
 
 class ItemPageModel(QAbstractTableModel):
