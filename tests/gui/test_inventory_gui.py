@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from tests.gui.conftest import on_dialog, type_text
 from viveka_pos.ui.dialogs.dealer_order import OrderDialog
@@ -125,3 +125,27 @@ def test_a_dealer_order_takes_the_low_items_that_dealer_supplies(window, service
     on_dialog(OrderDialog, linked)
     dealers.new_order()
     assert lines["linked"] == [("Brake pad set front", "nos", "1", "9")]
+
+
+def test_groups_are_added_renamed_and_deleted_from_the_list(window, services):
+    inventory = window.show_screen("inventory")
+
+    def answer(text: str) -> Any:
+        def steps(dialog: QInputDialog) -> None:
+            dialog.setTextValue(text)
+            dialog.accept()
+
+        return steps
+
+    on_dialog(QInputDialog, answer("Lamps"))
+    inventory.add_group()
+    _select_group(inventory, "Brakes")
+    on_dialog(QInputDialog, answer("Brakes & clutch"))
+    inventory.rename_group()
+    assert [g.name for g in services.catalog.groups()] == ["Brakes & clutch", "Lamps"]
+    shown = [inventory.groups.item(n).text() for n in range(inventory.groups.count())]
+    assert shown == ["All items (4)", "Brakes & clutch (1)", "Lamps (0)", "No group (3)"]
+    assert inventory.groups.currentItem().text() == "Brakes & clutch (1)"  # still shown
+    _select_group(inventory, "Lamps")
+    inventory.delete_group()
+    assert [g.name for g in services.catalog.groups()] == ["Brakes & clutch"]

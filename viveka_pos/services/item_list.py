@@ -5,7 +5,8 @@ is never held whole."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from bson import ObjectId
 
 from ..domain.entities.item import Item, item_from_stored
 from ..store.item_list import ItemFilter
@@ -25,7 +26,7 @@ class ItemView:
     HSN or group name."""
 
     text: str = ""
-    group: Any = ALL_GROUPS
+    group: ObjectId | str = ALL_GROUPS
     low_only: bool = False
     include_inactive: bool = False
     sort: str = "name"
@@ -79,14 +80,14 @@ class ItemListing:
         found = {doc["_id"]: doc for doc in self.scope.db.items.find({"_id": {"$in": ids}})}
         return [item_from_stored(found[i]) for i in ids if i in found]
 
-    def position(self, view: ItemView, item_id: Any) -> int:
+    def position(self, view: ItemView, item_id: ObjectId) -> int:
         """The item's row in the list, -1 when the view leaves it out."""
         return self.scope.store.item_list.position(self._filter(view), doc_key(item_id))
 
     def counts(self, view: ItemView) -> ItemCounts:
         return ItemCounts(*self.scope.store.item_list.counts(self._filter(view)))
 
-    def by_group(self, *, include_inactive: bool) -> dict[Any, int]:
+    def by_group(self, *, include_inactive: bool) -> dict[ObjectId | None, int]:
         """group id (None: no group) -> items."""
         return {
             (None if key == "" else key_to_id(key)): count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -48,7 +49,7 @@ class ItemDialog(QDialog):
         catalog: CatalogService,
         item: Item | None = None,
         *,
-        group_id: Any = None,
+        group_id: ObjectId | None = None,
     ):
         super().__init__(parent)
         self.catalog = catalog
@@ -103,7 +104,7 @@ class ItemDialog(QDialog):
         self._fill(item, group_id)
         self.name.setFocus()
 
-    def _fill(self, item: Item | None, group_id: Any) -> None:
+    def _fill(self, item: Item | None, group_id: ObjectId | None) -> None:
         if item is None:
             settings = self.catalog.scope.settings()
             select_data(self.group, group_id)

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bson import ObjectId
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from ...domain.entities.item import Item
@@ -78,7 +79,7 @@ class ItemPageModel(QAbstractTableModel):
     def find_row(self, match: Callable[[Item], bool]) -> int:
         return next((n for n, r in enumerate(self.rows()) if match(r)), -1)
 
-    def position(self, item_id: Any) -> int:
+    def position(self, item_id: ObjectId) -> int:
         return self.listing.position(self.view, item_id)
 
     # ------------------------------------------------------------ Qt model

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bson import ObjectId
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -53,7 +54,7 @@ class InventoryScreen(QWidget):
         super().__init__(parent)
         self.services = services
         self.catalog = services.catalog
-        self.group_names: dict[Any, str] = {}
+        self.group_names: dict[ObjectId | None, str] = {}
         self.last_message = ""
         self._build()
         self.refresh()
@@ -207,10 +208,14 @@ class InventoryScreen(QWidget):
         if current is not None:
             self.select_item(current.id)
 
-    def _fill_groups(self, groups: list[ItemGroup], counts: dict[Any, int], selected: Any) -> None:
+    def _fill_groups(
+        self, groups: list[ItemGroup], counts: dict[ObjectId | None, int], selected: ObjectId | str
+    ) -> None:
         self.groups.blockSignals(True)
         self.groups.clear()
-        entries: list[tuple[str, Any]] = [(f"All items ({sum(counts.values())})", ALL_GROUPS)]
+        entries: list[tuple[str, ObjectId | str]] = [
+            (f"All items ({sum(counts.values())})", ALL_GROUPS)
+        ]
         entries += [(f"{g.name} ({counts.get(g.id, 0)})", g.id) for g in groups]
         if counts.get(None):
             entries.append((f"No group ({counts[None]})", NO_GROUP))
@@ -225,7 +230,8 @@ class InventoryScreen(QWidget):
             self.groups.setCurrentRow(0)
         self.groups.blockSignals(False)
 
-    def _current_group(self) -> Any:
+    def _current_group(self) -> ObjectId | str:
+        """The group id shown, or :data:`ALL_GROUPS` / :data:`NO_GROUP`."""
         entry = self.groups.currentItem()
         return entry.data(Qt.ItemDataRole.UserRole) if entry is not None else ALL_GROUPS
 
@@ -253,7 +259,7 @@ class InventoryScreen(QWidget):
     def selected_item(self) -> Item | None:
         return self.model.row_at(self.table.currentIndex().row())
 
-    def select_item(self, item_id: Any) -> bool:
+    def select_item(self, item_id: ObjectId) -> bool:
         row = self.model.position(item_id)
         if row >= 0:
             self.table.selectRow(row)
@@ -272,12 +278,13 @@ class InventoryScreen(QWidget):
         self.summary.setText(text)
 
     # --------------------------------------------------------------- actions
-    def _group_for_new(self) -> Any:
+    def _one_group(self) -> ObjectId | None:
+        """The one group shown (not all items, nor those in no group)."""
         group = self._current_group()
-        return None if group in (ALL_GROUPS, NO_GROUP) else group
+        return group if isinstance(group, ObjectId) else None
 
     def add_item(self) -> None:
-        dialog = ItemDialog(self, self.catalog, group_id=self._group_for_new())
+        dialog = ItemDialog(self, self.catalog, group_id=self._one_group())
         if dialog.exec() and dialog.saved is not None:
             self.refresh()
             self.select_item(dialog.saved.id)
@@ -332,8 +339,8 @@ class InventoryScreen(QWidget):
             self._group_action(lambda: self.catalog.create_group(name))
 
     def rename_group(self) -> None:
-        group = self._current_group()
-        if group in (ALL_GROUPS, NO_GROUP):
+        group = self._one_group()
+        if group is None:
             return
         name, ok = QInputDialog.getText(
             self, "Rename group", "New name", text=self.group_names.get(group, "")
@@ -342,8 +349,8 @@ class InventoryScreen(QWidget):
             self._group_action(lambda: self.catalog.update_group(group, name=name))
 
     def delete_group(self) -> None:
-        group = self._current_group()
-        if group in (ALL_GROUPS, NO_GROUP):
+        group = self._one_group()
+        if group is None:
             return
         self._group_action(lambda: self.catalog.delete_group(group))
 
