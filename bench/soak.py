@@ -44,6 +44,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from viveka_pos.domain.entities.item import Item
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services import backups
 from viveka_pos.services.backups import AutoBackup
@@ -103,7 +104,7 @@ def _say(*parts: Any) -> None:
 def _bill(
     svc: ShopServices,
     rng: random.Random,
-    items: list[dict[str, Any]],
+    items: list[Item],
     customers: list[dict[str, Any]],
 ) -> None:
     customer = rng.choice(customers)["_id"] if rng.random() < 0.6 else None
@@ -112,10 +113,10 @@ def _bill(
         for item in rng.sample(items, rng.randint(1, 5)):
             qty = (
                 f"{rng.randint(1, 3)}.{rng.randint(0, 999):03d}"
-                if item["unit"] == "kg"
+                if item.unit == "kg"
                 else rng.randint(1, 4)
             )
-            svc.carts.add_item(cart.cart_id, item["_id"], qty)
+            svc.carts.add_item(cart.cart_id, item.id, qty)
         total = paise_of(svc.carts.view(cart.cart_id).cart["totalAmount"])
         # credit and part payments only for a customer: a walk-in pays the whole bill
         paid = (rng.choice([0, total, total // 2]) if customer is not None else total) / 100
@@ -150,19 +151,19 @@ def _pay(svc: ShopServices, rng: random.Random) -> None:
     _say("ack", "pay", invoice["_id"], paise_of(after["paidAmount"]))
 
 
-def _edit(svc: ShopServices, rng: random.Random, items: list[dict[str, Any]]) -> None:
+def _edit(svc: ShopServices, rng: random.Random, items: list[Item]) -> None:
     item = rng.choice(items)
     price = rng.randint(100, 500000)
-    _say("try", "edit", item["_id"], price)
-    svc.catalog.update_item(item["_id"], price=price / 100)
-    _say("ack", "edit", item["_id"], price)
+    _say("try", "edit", item.id, price)
+    svc.catalog.update_item(item.id, price=price / 100)
+    _say("ack", "edit", item.id, price)
 
 
-def _stock(svc: ShopServices, rng: random.Random, items: list[dict[str, Any]]) -> None:
+def _stock(svc: ShopServices, rng: random.Random, items: list[Item]) -> None:
     item = rng.choice(items)
-    _say("try", "stock", item["_id"])
-    svc.catalog.adjust_stock(item["_id"], delta=rng.randint(1, 50), reason="purchase")
-    _say("ack", "stock", item["_id"])
+    _say("try", "stock", item.id)
+    svc.catalog.adjust_stock(item.id, delta=rng.randint(1, 50), reason="purchase")
+    _say("ack", "stock", item.id)
 
 
 def worker(data_dir: Path, seed: int) -> None:

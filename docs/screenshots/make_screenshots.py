@@ -126,7 +126,7 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     settle(app)
 
     lamp = services.catalog.item_by_code("8903006")  # sold out: Inventory and billing say so
-    services.catalog.adjust_stock(lamp["_id"], new_stock=0, note="Sold out")
+    services.catalog.adjust_stock(lamp.id, new_stock=0, note="Sold out")
 
     billing = window.screen("billing")
     customer = services.customers.by_phone("9880123456")
@@ -171,7 +171,7 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     save(window.grab(), "inventory")
     inventory = window.screen("inventory")
     item = services.catalog.item_by_code("8902001")
-    inventory.select_item(item["_id"])
+    inventory.select_item(item.id)
     editor = ItemDialog(window, services.catalog, item)
 
     def clash(dialog: QDialog) -> None:

@@ -68,7 +68,7 @@ def services(ctx: ServiceContext) -> ShopServices:
         stock=20,
         gst_rate=28,
         hsn_code="87083000",
-        group_id=brakes["_id"],
+        group_id=brakes.id,
     )
     svc.catalog.create_item(
         name="Engine oil 1 L",

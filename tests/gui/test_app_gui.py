@@ -126,7 +126,7 @@ def test_backup_and_restore_from_settings(window, services, qtbot, tmp_path: Pat
     assert services.invoices.recent() == []
     billing = window.screen("billing")
     billing.search.setText("pen")  # the search index was rebuilt from the restored data
-    assert billing.results_model.row_at(0)["name"] == "Pen refill blue"
+    assert billing.results_model.row_at(0).name == "Pen refill blue"
 
 
 def test_reports_run_and_export(window, services, qtbot, tmp_path: Path):

@@ -34,7 +34,7 @@ def test_complete_bill_by_keyboard_only(window, services, qtbot):
     assert QApplication.focusWidget() is billing.search
 
     type_text("spark")
-    assert billing.results_model.row_at(0)["name"] == "Spark plug NGK"
+    assert billing.results_model.row_at(0).name == "Spark plug NGK"
     press(Key.Key_Return)
     assert cart_lines(billing) == [("Spark plug NGK", 1)]
     assert billing.search.text() == ""
@@ -92,7 +92,7 @@ def test_complete_bill_by_keyboard_only(window, services, qtbot):
         ("Spark plug NGK", 3),
         ("Brake pad set front", 1),
     ]
-    assert services.catalog.item_by_code("8901002")["stock"] == 47
+    assert services.catalog.item_by_code("8901002").stock == 47
     assert billing.cart_model.rowCount() == 0
     assert f"Saved {invoice['invoiceNumber']}" in billing.last_message
     assert "due ₹748.00" in billing.last_message
@@ -151,7 +151,7 @@ def test_slow_typing_in_the_cart_goes_to_the_search_box(window, services, qtbot)
     send_keys(billing.cart_table, "spa", PERSON_GAP_MS, enter=False)  # a person, not a scanner
     qtbot.waitUntil(lambda: billing.search.text() == "spa")  # the last key, once no more come
     assert QApplication.focusWidget() is billing.search
-    assert billing.results_model.row_at(0)["name"] == "Spark plug NGK"
+    assert billing.results_model.row_at(0).name == "Spark plug NGK"
 
 
 def test_park_and_resume_a_bill(window, services):

@@ -23,7 +23,7 @@ Key = Qt.Key
 def test_item_edit_shows_the_rule_beside_the_field(window, services, qtbot):
     inventory = window.show_screen("inventory")
     spark = services.catalog.item_by_code("8901002")
-    assert inventory.select_item(spark["_id"])
+    assert inventory.select_item(spark.id)
     outcome: dict[str, str] = {}
 
     def edit(dialog: ItemDialog) -> None:
@@ -46,35 +46,35 @@ def test_item_edit_shows_the_rule_beside_the_field(window, services, qtbot):
     assert seen
     assert "already used by Brake pad set front" in outcome["code"]
     assert outcome["name"] == ""
-    updated = services.catalog.item(spark["_id"])
-    assert (updated["code"], paise_of(updated["price"])) == ("SP-8", 19950)
+    updated = services.catalog.item(spark.id)
+    assert (updated.code, updated.price) == ("SP-8", 19950)
     assert "Saved Spark plug NGK" in inventory.last_message
 
 
 def test_low_stock_marked_inactive_hidden_and_filter(window, services):
     inventory = window.show_screen("inventory")
     pen = services.catalog.item_by_code("PEN01")
-    services.catalog.adjust_stock(pen["_id"], new_stock=2, note="count")
-    services.catalog.set_active(services.catalog.item_by_code("8901005")["_id"], False)
+    services.catalog.adjust_stock(pen.id, new_stock=2, note="count")
+    services.catalog.set_active(services.catalog.item_by_code("8901005").id, False)
     window.events.flush_now()
-    names = [d["name"] for d in inventory.model.rows()]
+    names = [d.name for d in inventory.model.rows()]
     assert "Engine oil 1 L" not in names
-    row = inventory.model.find_row(lambda d: d["name"] == "Pen refill blue")
+    row = inventory.model.find_row(lambda d: d.name == "Pen refill blue")
     index = inventory.model.index(row, 0)
     assert inventory.model.data(index, Qt.ItemDataRole.BackgroundRole) is not None
     inventory.low_only.setChecked(True)
-    assert [d["name"] for d in inventory.model.rows()] == ["Pen refill blue"]
+    assert [d.name for d in inventory.model.rows()] == ["Pen refill blue"]
     inventory.low_only.setChecked(False)
     inventory.show_inactive.setChecked(True)
-    assert "Engine oil 1 L" in [d["name"] for d in inventory.model.rows()]
+    assert "Engine oil 1 L" in [d.name for d in inventory.model.rows()]
     inventory.filter.setText("brake")
-    assert [d["name"] for d in inventory.model.rows()] == ["Brake pad set front"]
+    assert [d.name for d in inventory.model.rows()] == ["Brake pad set front"]
 
 
 def test_stock_adjustment_with_reason(window, services):
     inventory = window.show_screen("inventory")
     oil = services.catalog.item_by_code("8901005")
-    inventory.select_item(oil["_id"])
+    inventory.select_item(oil.id)
 
     def adjust(dialog: StockDialog) -> None:
         dialog.change_mode.setChecked(True)
@@ -84,10 +84,8 @@ def test_stock_adjustment_with_reason(window, services):
 
     on_dialog(StockDialog, adjust)
     inventory.adjust_stock()
-    assert quantity_of(services.catalog.item(oil["_id"])["stock"]) == quantity_of("27.5")
-    moves = list(
-        services.scope.db.stockmovements.find({"itemId": oil["_id"], "reason": "adjustment"})
-    )
+    assert services.catalog.item(oil.id).stock == quantity_of("27.5")
+    moves = list(services.scope.db.stockmovements.find({"itemId": oil.id, "reason": "adjustment"}))
     assert [m["note"] for m in moves] == ["leaked can"]
 
 
@@ -105,7 +103,7 @@ def test_csv_import_runs_in_the_background_and_reports(window, services, qtbot, 
         lambda: running_jobs() == 0 and "Imported" in inventory.last_message, timeout=5000
     )
     assert "Imported 2 new" in inventory.last_message
-    assert services.catalog.item_by_code("H101")["name"] == "Washer M8"
+    assert services.catalog.item_by_code("H101").name == "Washer M8"
     assert "Hardware (2)" in [
         inventory.groups.item(n).text() for n in range(inventory.groups.count())
     ]
@@ -178,7 +176,7 @@ def test_dealer_order_delivery_adds_stock(window, services, qtbot):
         type_text("8902001", dialog.query)
         dialog.qty.setText("12")
         QTest.keyClick(dialog.query, Key.Key_Return)
-        assert [(i["name"], q) for i, q in dialog.lines] == [("Brake pad set front", "12")]
+        assert [(i.name, q) for i, q in dialog.lines] == [("Brake pad set front", "12")]
         dialog.urgent.setChecked(True)
         dialog.accept()
 
@@ -194,7 +192,7 @@ def test_dealer_order_delivery_adds_stock(window, services, qtbot):
 
     on_dialog(DeliveryDialog, receive)
     dealers.deliver_order()
-    assert services.catalog.item_by_code("8902001")["stock"] == 20 + 12
+    assert services.catalog.item_by_code("8902001").stock == 20 + 12
     assert services.dealers.order(placed[0].id).status == "delivered"
     stored = services.scope.db.dealerorders.find_one({"_id": placed[0].id})
     assert stored["deliveryAudit"]["receivedBy"] == "Manju"

@@ -25,7 +25,7 @@ def test_rebuild_gives_the_same_reports_and_search(tmp_path: Path) -> None:
             svc.reports.day_book("2000-01-01", "2100-12-31"),
             svc.reports.pending_invoices(),
             svc.reports.stock_report(),
-            [d["_id"] for d in svc.search.search("a", 20)],
+            [d.id for d in svc.search.search("a", 20)],
         )
         # damage the derived tables only: the documents stay
         store.engine.connection.execute("DELETE FROM ledger_invoices")
@@ -47,7 +47,7 @@ def test_rebuild_gives_the_same_reports_and_search(tmp_path: Path) -> None:
             svc.reports.day_book("2000-01-01", "2100-12-31"),
             svc.reports.pending_invoices(),
             svc.reports.stock_report(),
-            [d["_id"] for d in svc.search.search("a", 20)],
+            [d.id for d in svc.search.search("a", 20)],
         )
         assert after == before
     finally:

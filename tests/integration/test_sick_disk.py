@@ -191,7 +191,8 @@ def test_a_full_disk_never_half_saves_a_bill(store: Store) -> None:
     saved_bill = svc.invoices.generate(cart.cart_id, paid_amount=500)
     assert saved_bill["invoiceNumber"].endswith("/00002")
     assert svc.invoices.verify() == []
-    assert svc.catalog.find_by_code("CARB")["stock"] == 500 - 1 - 2
+    carb = svc.catalog.find_by_code("CARB")
+    assert carb is not None and carb.stock == 500 - 1 - 2
 
 
 def test_a_full_disk_leaves_the_file_as_it_was(data_dir: Path) -> None:

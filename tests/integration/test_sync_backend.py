@@ -375,7 +375,7 @@ def test_every_pushed_document_carries_updated_at_as_the_backend_saves_it(
         services.returns.create(sale["invoiceNumber"], {0: 1}, reason="one too many")
         dealer = services.dealers.create("Auto Parts Co")
         services.dealers.pay_dealer(dealer.id, 500)
-        older = pc.sell(item["_id"], 1)  # as older versions saved a bill: no updatedAt
+        older = pc.sell(item.id, 1)  # as older versions saved a bill: no updatedAt
         assert "updatedAt" not in pc.store.get("invoices", older["_id"])
 
         report = pc.engine(remote).sync_once()

@@ -68,7 +68,7 @@ def test_returns_and_cancellations_sync(server: MongoServer, tmp_path: Path) -> 
             after = services.invoices.get(sale["_id"])
             assert after["isFinalized"] is True  # ₹2,360 credit: ₹2,360 set against dues
             assert services.customers.dues_paise(customer.id) == 0
-            assert services.catalog.item(item["_id"])["stock"] == 10 - 3 + 2  # cancelled: back
+            assert services.catalog.item(item.id).stock == 10 - 3 + 2  # cancelled: back
             assert services.invoices.get(doomed["_id"])["isCancelled"] is True
             assert services.invoices.verify() == []
         remote_notes = list(remote.db.creditnotes.find({"clientId": {"$in": [a.client_id]}}))

@@ -164,7 +164,7 @@ def cmd_item_add(args: argparse.Namespace) -> int:
                 hsn_code=args.hsn,
                 group_name=args.group,
             )
-            print(f"added {item['name']} ({item.get('code') or item['_id']})")
+            print(f"added {item.name} ({item.code or item.id})")
         return 0
 
     return run_command(body)

@@ -313,9 +313,9 @@ class CartService:
             and ObjectId.is_valid(item)
             and self.scope.store.get("items", ObjectId(item))
         ):
-            doc = self.catalog.item(item)
+            doc = self.catalog.item_document(item)
         else:
-            doc = self.catalog.item_by_code(item)
+            doc = self.catalog.item_document_by_code(item)
         if not doc.get("isActive", True):
             raise ValidationError("itemId", f"{doc['name']} is no longer sold (inactive)")
         return doc

@@ -1,4 +1,9 @@
-"""Item groups and items (the spec's ``itemgroups`` and ``items``), with stock moves."""
+"""Item groups and items (the spec's ``itemgroups`` and ``items``), with stock moves.
+
+Public methods hand out :class:`~viveka_pos.domain.entities.item.Item` and
+:class:`~viveka_pos.domain.entities.item.ItemGroup` views; other services that write
+items (carts, dealer orders) read the documents through :meth:`CatalogService.item_document`
+and :meth:`CatalogService.item_document_by_code`."""
 
 from __future__ import annotations
 
@@ -8,25 +13,27 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain import validation as v
+from ..domain.entities.item import Item, ItemGroup, item_from_stored, item_group_from_stored
 from ..domain.errors import ValidationError
 from ..store import DuplicateKeyError, new_id
 from ..store.values import key_to_id
 from .context import ShopScope
-from .convert import paise_of, quantity_of, rupees, stored_quantity, stored_rate
+from .convert import quantity_of, rupees, stored_quantity, stored_rate
 from .stock import ensure_opening, record_movement
 
-ITEM_FIELDS = (
-    "name",
-    "price",
-    "code",
-    "unit",
-    "gstRate",
-    "hsnCode",
-    "groupId",
-    "lowStockQuantity",
-    "description",
-    "dealerIds",
-)
+#: what an edit may change: the argument of :meth:`CatalogService.update_item` -> the field
+ITEM_ARGUMENTS = {
+    "name": "name",
+    "price": "price",
+    "code": "code",
+    "unit": "unit",
+    "gst_rate": "gstRate",
+    "hsn_code": "hsnCode",
+    "group_id": "groupId",
+    "low_stock_quantity": "lowStockQuantity",
+    "description": "description",
+    "dealer_ids": "dealerIds",
+}
 
 
 class CatalogService:
@@ -34,11 +41,11 @@ class CatalogService:
         self.scope = scope
 
     # ----------------------------------------------------------------- groups
-    def create_group(self, name: Any, description: Any = "") -> dict[str, Any]:
+    def create_group(self, name: Any, description: Any = "") -> ItemGroup:
         doc = self._new_group(name, description)
         with self.scope.store.unit_of_work() as db:
             db.itemgroups.insert_one(doc)
-        return doc
+        return item_group_from_stored(doc)
 
     def _new_group(
         self, name: Any, description: Any = "", *, field: str = "name"
@@ -64,7 +71,10 @@ class CatalogService:
                 return dict(group)
         return None
 
-    def group(self, group_id: Any) -> dict[str, Any]:
+    def group(self, group_id: Any) -> ItemGroup:
+        return item_group_from_stored(self._group_doc(group_id))
+
+    def _group_doc(self, group_id: Any) -> dict[str, Any]:
         doc = self.scope.db.itemgroups.find_one(
             {"_id": v.object_id(group_id, "groupId"), "clientId": self.scope.client_id}
         )
@@ -72,25 +82,27 @@ class CatalogService:
             raise ValidationError("groupId", "no such item group")
         return doc
 
-    def group_named(self, name: Any, *, create: bool = False) -> dict[str, Any]:
+    def group_named(self, name: Any, *, create: bool = False) -> ItemGroup:
         group_name = v.name(name, "group", max_length=100)
         found = self._group_by_name(group_name)
         if found is not None:
-            return found
+            return item_group_from_stored(found)
         if not create:
             raise ValidationError("group", f"no item group named {group_name!r}")
         return self.create_group(group_name)
 
-    def groups(self) -> list[dict[str, Any]]:
-        return sorted(
-            self.scope.db.itemgroups.find({"clientId": self.scope.client_id}),
-            key=lambda g: g["name"].casefold(),
-        )
+    def groups(self) -> list[ItemGroup]:
+        """The shop's groups by name."""
+        groups = [
+            item_group_from_stored(doc)
+            for doc in self.scope.db.itemgroups.find({"clientId": self.scope.client_id})
+        ]
+        return sorted(groups, key=lambda g: g.name.casefold())
 
     def update_group(
         self, group_id: Any, *, name: Any = None, description: Any = None
-    ) -> dict[str, Any]:
-        group = self.group(group_id)
+    ) -> ItemGroup:
+        group = self._group_doc(group_id)
         changes: dict[str, Any] = {"updatedAt": self.scope.now()}
         if name is not None:
             new_name = v.name(name, "name", max_length=100)
@@ -105,7 +117,7 @@ class CatalogService:
         return self.group(group["_id"])
 
     def delete_group(self, group_id: Any) -> None:
-        group = self.group(group_id)
+        group = self._group_doc(group_id)
         used = self.scope.db.items.count_documents({"groupId": group["_id"]})
         if used:
             raise ValidationError(
@@ -135,7 +147,7 @@ class CatalogService:
             elif key == "hsnCode":
                 clean[key] = v.hsn_code(value, "hsnCode")
             elif key == "groupId":
-                clean[key] = None if value in (None, "") else self.group(value)["_id"]
+                clean[key] = None if value in (None, "") else self._group_doc(value)["_id"]
             elif key == "lowStockQuantity":
                 clean[key] = stored_quantity(
                     v.quantity(
@@ -170,7 +182,7 @@ class CatalogService:
         description: Any = "",
         dealer_ids: Any = (),
         group_name: Any = None,
-    ) -> dict[str, Any]:
+    ) -> Item:
         """Add an item. ``group_name`` (instead of ``group_id``) puts it in the group of
         that name, created with the item when there is none: every field is checked
         first, and the group and the item are saved in one unit of work, or neither."""
@@ -227,11 +239,15 @@ class CatalogService:
         try:
             yield
         except DuplicateKeyError:
-            owner = self.find_by_code(code, include_inactive=True)
+            owner = self._find_document_by_code(code, include_inactive=True)
             name = owner["name"] if owner else "another item"
             raise ValidationError("code", f"{code!r} is already used by {name}") from None
 
-    def item(self, item_id: Any) -> dict[str, Any]:
+    def item(self, item_id: Any) -> Item:
+        return item_from_stored(self.item_document(item_id))
+
+    def item_document(self, item_id: Any) -> dict[str, Any]:
+        """The stored item (for services that write it or copy it into their own)."""
         doc = self.scope.db.items.find_one(
             {"_id": v.object_id(item_id, "itemId"), "clientId": self.scope.client_id}
         )
@@ -239,7 +255,9 @@ class CatalogService:
             raise ValidationError("itemId", "no such item")
         return doc
 
-    def find_by_code(self, code: Any, *, include_inactive: bool = False) -> dict[str, Any] | None:
+    def _find_document_by_code(
+        self, code: Any, *, include_inactive: bool = False
+    ) -> dict[str, Any] | None:
         text = str(code or "").strip()
         if not text:
             return None
@@ -248,13 +266,24 @@ class CatalogService:
                 return doc
         return None
 
-    def item_by_code(self, code: Any) -> dict[str, Any]:
-        doc = self.find_by_code(code)
+    def find_by_code(self, code: Any, *, include_inactive: bool = False) -> Item | None:
+        """The item with exactly this code (active only, unless ``include_inactive``)."""
+        doc = self._find_document_by_code(code, include_inactive=include_inactive)
+        return None if doc is None else item_from_stored(doc)
+
+    def item_document_by_code(self, code: Any) -> dict[str, Any]:
+        """The stored active item with this code (for services, as :meth:`item_document`)."""
+        doc = self._find_document_by_code(code)
         if doc is None:
             raise ValidationError("code", f"no active item with code {str(code).strip()!r}")
         return doc
 
-    def items(self, *, include_inactive: bool = False, group_id: Any = None) -> list[dict]:
+    def item_by_code(self, code: Any) -> Item:
+        return item_from_stored(self.item_document_by_code(code))
+
+    def items(self, *, include_inactive: bool = False, group_id: Any = None) -> list[Item]:
+        """The shop's items by name (reads the whole catalogue: the Inventory screen pages
+        through :class:`~viveka_pos.services.item_list.ItemListing` instead)."""
         group = None if group_id in (None, "") else v.object_id(group_id, "groupId")
         result = []
         for doc in self.scope.store.iter_docs("items"):
@@ -264,16 +293,22 @@ class CatalogService:
                 continue
             if group is not None and doc.get("groupId") != group:
                 continue
-            result.append(dict(doc))
-        result.sort(key=lambda d: d["name"].casefold())
+            result.append(item_from_stored(doc))
+        result.sort(key=lambda item: item.name.casefold())
         return result
 
-    def update_item(self, item_id: Any, **fields: Any) -> dict[str, Any]:
-        if "stock" in fields:
+    def update_item(self, item_id: Any, **changes: Any) -> Item:
+        """Change some of an item's fields, named as :meth:`create_item` names them
+        (``gst_rate=5``); stock and the active flag have their own methods."""
+        if "stock" in changes:
             raise ValidationError("stock", "change stock with a stock adjustment, not an edit")
-        if "isActive" in fields:
+        if "is_active" in changes:
             raise ValidationError("isActive", "use deactivate or reactivate")
-        item = self.item(item_id)
+        unknown = next((key for key in changes if key not in ITEM_ARGUMENTS), None)
+        if unknown is not None:
+            raise ValidationError(unknown, "is not an item field")
+        fields = {ITEM_ARGUMENTS[key]: value for key, value in changes.items()}
+        item = self.item_document(item_id)
         unit_name = v.unit(fields.get("unit", item.get("unit", "nos")), "unit")
         clean = self._clean_item_fields(fields, unit_name)
         if "unit" in clean and clean["unit"] in ("nos", "pcs"):
@@ -288,9 +323,9 @@ class CatalogService:
             db.items.update_one({"_id": item["_id"]}, {"$set": clean})
         return self.item(item["_id"])
 
-    def set_active(self, item_id: Any, active: bool) -> dict[str, Any]:
+    def set_active(self, item_id: Any, active: bool) -> Item:
         """Soft delete (``active=False``) or bring an item back; items are never removed."""
-        item = self.item(item_id)
+        item = self.item_document(item_id)
         with self.scope.store.unit_of_work() as db:
             db.items.update_one(
                 {"_id": item["_id"]},
@@ -306,9 +341,9 @@ class CatalogService:
         delta: Any = None,
         reason: str = "adjustment",
         note: Any = "",
-    ) -> dict[str, Any]:
+    ) -> Item:
         """Correct stock after a count (``new_stock``) or by a signed ``delta``."""
-        item = self.item(item_id)
+        item = self.item_document(item_id)
         unit_name = item.get("unit", "nos")
         note_text = v.optional_text(note, "note", max_length=500)
         if (new_stock is None) == (delta is None):
@@ -319,12 +354,12 @@ class CatalogService:
         else:
             change = _signed_quantity(delta, unit_name)
         if change == 0:
-            return item
+            return item_from_stored(item)
         with self.scope.store.unit_of_work():
             record_movement(self.scope, item, change, reason, note=note_text, allow_negative=False)
         return self.item(item["_id"])
 
-    def low_stock(self) -> list[dict[str, Any]]:
+    def low_stock(self) -> list[Item]:
         """Active items at or below their low-stock threshold, lowest first (found on the
         stock ledger's index: a catalogue of 100k items is not read for the few low)."""
         store = self.scope.store
@@ -332,12 +367,9 @@ class CatalogService:
             store.get("items", key_to_id(key))
             for key in store.ledger.low_stock_keys(self.scope.client_id)
         )
-        low = [d for d in found if d is not None]
-        low.sort(key=lambda d: (quantity_of(d.get("stock")), d["name"].casefold()))
+        low = [item_from_stored(d) for d in found if d is not None]
+        low.sort(key=lambda item: (item.stock, item.name.casefold()))
         return low
-
-    def price_paise(self, item: dict[str, Any]) -> int:
-        return paise_of(item.get("price"))
 
 
 def _signed_quantity(value: Any, unit_name: str) -> Decimal:

@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import validation as v
+from ..domain.entities.item import Item
 from ..domain.errors import ValidationError
 from ..domain.money import to_decimal
 from ..files import write_file
 from ..store import new_id
 from .catalog import CatalogService
 from .context import ShopScope
-from .convert import paise_of, quantity_of, stored_quantity
+from .convert import quantity_of, stored_quantity
 from .item_list import ItemListing, ItemView
 from .stock import ensure_opening, record_movement
 
@@ -121,7 +122,7 @@ class ImportReport:
 class _Row:
     line: int
     values: dict[str, Any]
-    existing: dict[str, Any] | None
+    existing: Item | None
     stock: Decimal | None
     group: str
 
@@ -208,7 +209,7 @@ def import_items_text(
             report.rejected.append(RejectedRow(number, exc.field, exc.message))
     if report.rejected:
         return report
-    groups = {g["name"].casefold(): g["_id"] for g in catalog.groups()}
+    groups = {g.name.casefold(): g.id for g in catalog.groups()}
     total = len(checked)
     with scope.store.unit_of_work() as db:
         for done, row in enumerate(checked, start=1):
@@ -232,11 +233,11 @@ def import_items_text(
                 changes = {**row.values, "updatedAt": scope.now()}
                 if row.group:
                     changes["groupId"] = group_id
-                db.items.update_one({"_id": row.existing["_id"]}, {"$set": changes})
+                db.items.update_one({"_id": row.existing.id}, {"$set": changes})
                 if row.stock is not None:
-                    item = db.items.find_one({"_id": row.existing["_id"]})
+                    item = db.items.find_one({"_id": row.existing.id})
                     if item is None:  # updated a line above, in this unit of work
-                        raise RuntimeError(f"item {row.existing['_id']} vanished during import")
+                        raise RuntimeError(f"item {row.existing.id} vanished during import")
                     change = row.stock - quantity_of(item.get("stock"))
                     if change:
                         record_movement(
@@ -258,7 +259,7 @@ def _group_id(catalog: CatalogService, groups: dict[str, Any], name: str) -> Any
         return None
     key = name.casefold()
     if key not in groups:
-        groups[key] = catalog.create_group(name)["_id"]
+        groups[key] = catalog.create_group(name).id
     return groups[key]
 
 
@@ -273,7 +274,7 @@ def _check_row(
                 "code", f"{code!r} also appears on line {seen_codes[code.casefold()]}"
             )
         seen_codes[code.casefold()] = number
-    unit = v.unit(raw.get("unit") or (existing or {}).get("unit", "nos"), "unit")
+    unit = v.unit(raw.get("unit") or (existing.unit if existing else "nos"), "unit")
     fields: dict[str, Any] = {"name": raw.get("name", ""), "price": raw.get("price", "")}
     for key in ("code", "unit", "gstRate", "hsnCode", "lowStockQuantity", "description"):
         if raw.get(key, "") != "" or (key in ("code", "unit") and existing is None):
@@ -302,11 +303,11 @@ def export_items(scope: ShopScope, target: str | Path, *, include_inactive: bool
     """Write the shop's items as CSV (same columns the import reads), by name, read from
     the store a chunk at a time. Returns the row count."""
     catalog = CatalogService(scope)
-    groups = {g["_id"]: g["name"] for g in catalog.groups()}
+    groups: dict[Any, str] = {g.id: g.name for g in catalog.groups()}
     listing, view = ItemListing(scope), ItemView(include_inactive=include_inactive)
     written = 0
 
-    def items() -> Iterator[dict[str, Any]]:
+    def items() -> Iterator[Item]:
         nonlocal written
         offset = 0
         while page := listing.page(view, offset, EXPORT_CHUNK):
@@ -316,16 +317,16 @@ def export_items(scope: ShopScope, target: str | Path, *, include_inactive: bool
 
     rows = (
         [
-            item.get("code", ""),
-            item["name"],
-            f"{to_decimal(paise_of(item['price']))}",
-            f"{quantity_of(item.get('stock')):f}",
-            item.get("unit", "nos"),
-            item.get("gstRate", 0),
-            item.get("hsnCode", ""),
-            groups.get(item.get("groupId"), ""),
-            f"{quantity_of(item.get('lowStockQuantity', 5)):f}",
-            item.get("description", ""),
+            item.code,
+            item.name,
+            f"{to_decimal(item.price)}",
+            f"{item.stock:f}",
+            item.unit,
+            item.gst_rate,
+            item.hsn_code,
+            groups.get(item.group_id, ""),
+            f"{item.low_stock_quantity:f}",
+            item.description,
         ]
         for item in items()
     )

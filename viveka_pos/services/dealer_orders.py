@@ -91,9 +91,9 @@ def resolve_item(catalog: CatalogService, ref: Any, number: int) -> dict[str, An
         if isinstance(ref, ObjectId) or (
             as_id is not None and catalog.scope.store.get("items", as_id)
         ):
-            item = catalog.item(ref)
+            item = catalog.item_document(ref)
         else:
-            item = catalog.item_by_code(str(ref))
+            item = catalog.item_document_by_code(str(ref))
     except ValidationError as exc:
         raise ValidationError(exc.field, f"line {number}: {exc.message}") from None
     if not item.get("isActive", True):

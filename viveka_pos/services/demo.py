@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..domain.clock import FixedClock, shop_zone
 from ..domain.entities.customer import Customer
+from ..domain.entities.item import Item
 from ..domain.entities.shop import Shop
 from ..domain.validation import gstin_check_char
 from .context import ServiceContext
@@ -145,7 +146,7 @@ def _fill(ctx: ServiceContext, shop: Shop, rng: random.Random) -> None:
                     hsn_code=hsn,
                     unit=unit,
                     stock=stock,
-                    group_id=group["_id"],
+                    group_id=group.id,
                     low_stock_quantity=5,
                 )
             )
@@ -172,7 +173,7 @@ DEALERS = [
 ]
 
 
-def _dealers(ctx: ServiceContext, shop: Shop, items: list[dict[str, Any]]) -> None:
+def _dealers(ctx: ServiceContext, shop: Shop, items: list[Item]) -> None:
     """Three suppliers: one order delivered and billed (part paid), one urgent order open."""
     zone = shop_zone()
     week_ago = datetime.combine(ctx.today() - timedelta(days=7), time(11, 0), zone)
@@ -181,10 +182,10 @@ def _dealers(ctx: ServiceContext, shop: Shop, items: list[dict[str, Any]]) -> No
         past.dealers.create(name, contact_person=person, phone=phone, email=email, address=address)
         for name, person, phone, email, address in DEALERS
     ]
-    by_code = {item["code"]: item for item in items}
+    by_code = {item.code: item for item in items}
     delivered = past.dealers.create_order(
         dealers[0],
-        [(by_code["8902001"]["_id"], 20), (by_code["8901002"]["_id"], 50)],
+        [(by_code["8902001"].id, 20), (by_code["8901002"].id, 50)],
         delivery_instructions="Deliver before 10 am",
         notes="Monthly brake and plug stock",
     )
@@ -196,7 +197,7 @@ def _dealers(ctx: ServiceContext, shop: Shop, items: list[dict[str, Any]]) -> No
     today = ShopServices(ctx, shop.id)
     today.dealers.create_order(
         dealers[1],
-        [(by_code["8903006"]["_id"], 10), (by_code["8902004"]["_id"], 15)],
+        [(by_code["8903006"].id, 10), (by_code["8902004"].id, 15)],
         is_urgent=True,
         notes="Running out of tail lamps and brake cables",
     )
@@ -205,7 +206,7 @@ def _dealers(ctx: ServiceContext, shop: Shop, items: list[dict[str, Any]]) -> No
 def _past_bills(
     ctx: ServiceContext,
     shop: Shop,
-    items: list[dict[str, Any]],
+    items: list[Item],
     customers: list[Customer],
     rng: random.Random,
 ) -> None:
@@ -224,12 +225,12 @@ def _past_bills(
             customer = rng.choice([None, *customers])
             cart = services.carts.create(customer=customer.id if customer else None)
             for item in rng.sample(items, rng.randint(1, 4)):
-                quantity = "1.5" if item["unit"] in ("kg", "litre") else rng.randint(1, 3)
-                if item["unit"] == "meter":
+                quantity = "1.5" if item.unit in ("kg", "litre") else rng.randint(1, 3)
+                if item.unit == "meter":
                     quantity = rng.choice([5, 10, 15])
-                if float(services.catalog.item(item["_id"])["stock"]) < float(quantity):
+                if float(services.catalog.item(item.id).stock) < float(quantity):
                     continue
-                services.carts.add_item(cart.cart_id, item["_id"], quantity)
+                services.carts.add_item(cart.cart_id, item.id, quantity)
             view = services.carts.view(cart.cart_id)
             if view.is_empty:
                 services.carts.discard(cart.cart_id)

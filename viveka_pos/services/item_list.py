@@ -5,8 +5,10 @@ is never held whole."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from bson import ObjectId
+
+from ..domain.entities.item import Item, item_from_stored
 from ..store.item_list import ItemFilter
 from ..store.values import doc_key, key_to_id
 from .context import ShopScope
@@ -24,7 +26,7 @@ class ItemView:
     HSN or group name."""
 
     text: str = ""
-    group: Any = ALL_GROUPS
+    group: ObjectId | str = ALL_GROUPS
     low_only: bool = False
     include_inactive: bool = False
     sort: str = "name"
@@ -71,21 +73,21 @@ class ItemListing:
             tuple(doc_key(g["_id"]) for g in groups),
         )
 
-    def page(self, view: ItemView, offset: int, limit: int) -> list[dict[str, Any]]:
-        """Items ``offset`` to ``offset + limit`` of the list (copies of the documents)."""
+    def page(self, view: ItemView, offset: int, limit: int) -> list[Item]:
+        """Items ``offset`` to ``offset + limit`` of the list."""
         keys = self.scope.store.item_list.page(self._filter(view), offset, limit)
         ids = [key_to_id(key) for key in keys]
         found = {doc["_id"]: doc for doc in self.scope.db.items.find({"_id": {"$in": ids}})}
-        return [found[i] for i in ids if i in found]
+        return [item_from_stored(found[i]) for i in ids if i in found]
 
-    def position(self, view: ItemView, item_id: Any) -> int:
+    def position(self, view: ItemView, item_id: ObjectId) -> int:
         """The item's row in the list, -1 when the view leaves it out."""
         return self.scope.store.item_list.position(self._filter(view), doc_key(item_id))
 
     def counts(self, view: ItemView) -> ItemCounts:
         return ItemCounts(*self.scope.store.item_list.counts(self._filter(view)))
 
-    def by_group(self, *, include_inactive: bool) -> dict[Any, int]:
+    def by_group(self, *, include_inactive: bool) -> dict[ObjectId | None, int]:
         """group id (None: no group) -> items."""
         return {
             (None if key == "" else key_to_id(key)): count

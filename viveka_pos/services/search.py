@@ -13,10 +13,10 @@ term is found inside a word (numbers only by prefix); ties by name.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from bson import ObjectId
 
+from ..domain.entities.item import Item, item_from_stored
 from ..store import Store
 from ..store.item_search import WORD
 from ..store.values import key_to_id
@@ -38,24 +38,26 @@ class ItemSearchIndex:
         items, _low, _value = self._store.ledger.stock_summary(self._client_id)
         return items
 
-    def by_code(self, code: str) -> dict[str, Any] | None:
+    def by_code(self, code: str) -> Item | None:
         """The active item whose code or barcode is exactly ``code`` (case-insensitive)."""
         keys = self._store.item_search.by_code(self._client_id, code.strip().casefold())
         if not keys:
             return None
-        return self._store.get("items", key_to_id(keys[0]))
+        doc = self._store.get("items", key_to_id(keys[0]))
+        return None if doc is None else item_from_stored(doc)
 
-    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Up to ``limit`` matching active items, best first (copies of the documents)."""
+    def search(self, query: str, limit: int = 20) -> list[Item]:
+        """Up to ``limit`` matching active items, best first."""
         text = " ".join(query.casefold().split())
         if not text or limit <= 0:
             return []
-        docs = []
+        hits = []
+        get = self._store.get
         for key in self._ranked_keys(text, limit):
-            doc = self._store.get("items", key_to_id(key))
+            doc = get("items", key_to_id(key))
             if doc is not None:
-                docs.append(doc)
-        return docs
+                hits.append(item_from_stored(doc))
+        return hits
 
     def _ranked_keys(self, text: str, limit: int) -> list[str]:
         search, client = self._store.item_search, self._client_id

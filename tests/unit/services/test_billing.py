@@ -6,20 +6,21 @@ from datetime import timedelta
 
 import pytest
 
+from viveka_pos.domain.entities.item import Item
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.convert import paise_of
 from viveka_pos.services.facade import ShopServices
 
 
 @pytest.fixture
-def carb(svc: ShopServices) -> dict:
+def carb(svc: ShopServices) -> Item:
     group = svc.catalog.create_group("Engine Parts")
     return svc.catalog.create_item(
-        name="Carburetor", price=2500, code="CARB", stock=50, group_id=group["_id"], gst_rate=0
+        name="Carburetor", price=2500, code="CARB", stock=50, group_id=group.id, gst_rate=0
     )
 
 
-def test_spec_example_flow(svc: ShopServices, carb: dict) -> None:
+def test_spec_example_flow(svc: ShopServices, carb: Item) -> None:
     """Carburetor 2500 × 2 = 5000; pay 2000 → pending 3000; pay 3000 by UPI → finalized."""
     store = svc.ctx.store
     bob = svc.customers.create("9891112222", name="Bob Smith")
@@ -43,7 +44,7 @@ def test_spec_example_flow(svc: ShopServices, carb: dict) -> None:
     assert svc.customers.get(bob.id).last_purchase_at is None
     assert svc.customers.dues_paise(bob.id) == 300000
     assert store.count("carts") == 0 and store.count("cartitems") == 0  # cart cleared
-    assert svc.catalog.item(carb["_id"])["stock"] == 48
+    assert svc.catalog.item(carb.id).stock == 48
 
     after = svc.payments.record(
         invoice["invoiceNumber"], 3000, method="upi", note="Remainder payment via UPI"
@@ -58,9 +59,9 @@ def test_spec_example_flow(svc: ShopServices, carb: dict) -> None:
     assert methods == ["cash", "upi"]
 
 
-def test_invoice_dates_and_number(svc: ShopServices, carb: dict) -> None:
+def test_invoice_dates_and_number(svc: ShopServices, carb: Item) -> None:
     cart = svc.carts.create()
-    svc.carts.add_item(cart.cart_id, carb["_id"], 1)
+    svc.carts.add_item(cart.cart_id, carb.id, 1)
     invoice = svc.invoices.generate(cart.cart_id)
     assert invoice["invoiceDate"] == "2025-06-16" and invoice["dueDate"] == "2025-07-16"
     assert invoice["invoiceNumber"] == "A/2526/00001"
@@ -68,14 +69,14 @@ def test_invoice_dates_and_number(svc: ShopServices, carb: dict) -> None:
     assert invoice["paidAmount"] == 2500 and invoice["isFinalized"] is True
     svc.device.update(invoicePrefix="B2")
     cart = svc.carts.create()
-    svc.carts.add_item(cart.cart_id, carb["_id"], 1)
+    svc.carts.add_item(cart.cart_id, carb.id, 1)
     assert svc.invoices.generate(cart.cart_id)["invoiceNumber"] == "B2/2526/00001"
     cart = svc.carts.create()
-    svc.carts.add_item(cart.cart_id, carb["_id"], 1)
+    svc.carts.add_item(cart.cart_id, carb.id, 1)
     assert svc.invoices.generate(cart.cart_id)["invoiceNumber"] == "B2/2526/00002"
 
 
-def test_full_payment_at_billing_finalizes(svc: ShopServices, carb: dict) -> None:
+def test_full_payment_at_billing_finalizes(svc: ShopServices, carb: Item) -> None:
     bob = svc.customers.create("9891112222", name="Bob Smith")
     cart = svc.carts.create(customer="9891112222")
     svc.carts.add_item(cart.cart_id, "CARB", 1)
@@ -167,7 +168,7 @@ def test_cart_quantity_rules(svc: ShopServices) -> None:
     assert len(view.lines) == 1 and view.cart["itemCount"] == 1
 
 
-def test_parked_bills_and_expiry(svc: ShopServices, carb: dict, clock) -> None:
+def test_parked_bills_and_expiry(svc: ShopServices, carb: Item, clock) -> None:
     first = svc.carts.create(label="Ravi - waiting")
     svc.carts.add_item(first.cart_id, "CARB", 1)
     second = svc.carts.create()
@@ -181,7 +182,7 @@ def test_parked_bills_and_expiry(svc: ShopServices, carb: dict, clock) -> None:
         svc.carts.view(first.cart_id)
 
 
-def test_stock_is_checked_and_decremented_by_movements(svc: ShopServices, carb: dict) -> None:
+def test_stock_is_checked_and_decremented_by_movements(svc: ShopServices, carb: Item) -> None:
     # ₹1.25 lakh: the buyer is named with address and state (GST Rule 46)
     buyer = svc.customers.create(
         "9891112222", name="Bob Smith", address="4 Station Road", state_code="Maharashtra"
@@ -197,14 +198,14 @@ def test_stock_is_checked_and_decremented_by_movements(svc: ShopServices, carb: 
     assert svc.ctx.store.counts() == before  # nothing half-written
     svc.carts.set_quantity(cart.cart_id, svc.carts.view(cart.cart_id).lines[0]["_id"], 49)
     invoice = svc.invoices.generate(cart.cart_id)
-    assert svc.catalog.item(carb["_id"])["stock"] == 0
-    moves = list(svc.ctx.store.db.stockmovements.find({"itemId": carb["_id"]}))
+    assert svc.catalog.item(carb.id).stock == 0
+    moves = list(svc.ctx.store.db.stockmovements.find({"itemId": carb.id}))
     assert sorted(m["quantity"] for m in moves) == [-49, -1, 50]
     sale = next(m for m in moves if m["reason"] == "sale" and m["quantity"] == -49)
     assert sale["refId"] == invoice["_id"]
 
 
-def test_paid_more_than_total_is_refused(svc: ShopServices, carb: dict) -> None:
+def test_paid_more_than_total_is_refused(svc: ShopServices, carb: Item) -> None:
     cart = svc.carts.create()
     svc.carts.add_item(cart.cart_id, "CARB", 1)
     with pytest.raises(ValidationError) as err:
@@ -213,7 +214,7 @@ def test_paid_more_than_total_is_refused(svc: ShopServices, carb: dict) -> None:
     assert svc.ctx.store.count("invoices") == 0
 
 
-def test_payment_rules(svc: ShopServices, carb: dict) -> None:
+def test_payment_rules(svc: ShopServices, carb: Item) -> None:
     cart = svc.carts.create(customer=svc.customers.create("9891112222", name="Bob").id)
     svc.carts.add_item(cart.cart_id, "CARB", 1)
     invoice = svc.invoices.generate(cart.cart_id, paid_amount=500)
@@ -244,7 +245,7 @@ def test_free_item_invoice_is_finalized(svc: ShopServices) -> None:
     assert invoice["totalAmount"] == 0 and invoice["isFinalized"] is True
 
 
-def test_inactive_shop_cannot_bill(svc: ShopServices, carb: dict) -> None:
+def test_inactive_shop_cannot_bill(svc: ShopServices, carb: Item) -> None:
     cart = svc.carts.create()
     svc.carts.add_item(cart.cart_id, "CARB", 1)
     svc.shop.set_active(svc.client_id, False)
@@ -252,7 +253,7 @@ def test_inactive_shop_cannot_bill(svc: ShopServices, carb: dict) -> None:
         svc.invoices.generate(cart.cart_id)
 
 
-def test_hash_chain_detects_edits_and_gaps(svc: ShopServices, carb: dict, clock) -> None:
+def test_hash_chain_detects_edits_and_gaps(svc: ShopServices, carb: Item, clock) -> None:
     numbers = []
     bob = svc.customers.create("9891112222", name="Bob")
     for _ in range(4):
@@ -272,7 +273,7 @@ def test_hash_chain_detects_edits_and_gaps(svc: ShopServices, carb: dict, clock)
     assert any("00003" in p for p in problems)
 
 
-def test_invoice_numbers_never_reused(svc: ShopServices, carb: dict) -> None:
+def test_invoice_numbers_never_reused(svc: ShopServices, carb: Item) -> None:
     cart = svc.carts.create()
     svc.carts.add_item(cart.cart_id, "CARB", 1)
     first = svc.invoices.generate(cart.cart_id)["invoiceNumber"]
@@ -283,7 +284,7 @@ def test_invoice_numbers_never_reused(svc: ShopServices, carb: dict) -> None:
     assert first == "A/2526/00001" and second == "A/2526/00002"
 
 
-def test_outbox_gets_every_business_write_of_a_bill(svc: ShopServices, carb: dict) -> None:
+def test_outbox_gets_every_business_write_of_a_bill(svc: ShopServices, carb: Item) -> None:
     store = svc.ctx.store
     bob = svc.customers.create("9891112222", name="Bob")
     before = {(r["collection"], str(r["docId"])) for r in store.outbox_batch(10_000)}
@@ -299,7 +300,7 @@ def test_outbox_gets_every_business_write_of_a_bill(svc: ShopServices, carb: dic
 
 
 def test_rule_46_big_bill_to_unregistered_buyer_needs_name_address_state(
-    svc: ShopServices, carb: dict
+    svc: ShopServices, carb: Item
 ) -> None:
     """₹50,000 or more without GSTIN: the buyer, the address and the state are required."""
     cart = svc.carts.create()
@@ -327,7 +328,7 @@ def test_rule_46_big_bill_to_unregistered_buyer_needs_name_address_state(
     assert svc.invoices.generate(small.cart_id)["totalAmount"] == 47500
 
 
-def test_credit_needs_a_customer_on_the_bill(svc: ShopServices, carb: dict) -> None:
+def test_credit_needs_a_customer_on_the_bill(svc: ShopServices, carb: Item) -> None:
     cart = svc.carts.create()
     svc.carts.add_item(cart.cart_id, "CARB", 1)
     for paid in (0, "2000"):

@@ -13,16 +13,37 @@ from viveka_pos.services.shop import ShopService
 def test_item_defaults_and_fields(svc: ShopServices) -> None:
     svc.shop.update_settings(svc.client_id, defaultGstRate=18)
     item = svc.catalog.create_item(name="  Spark plug ", price="185", code="SP1")
-    assert item["name"] == "Spark plug" and item["price"] == 185
-    assert (item["stock"], item["lowStockQuantity"], item["unit"], item["gstRate"]) == (
+    assert item.name == "Spark plug" and item.price == 18500
+    assert (item.stock, item.low_stock_quantity, item.unit, item.gst_rate) == (0, 5, "nos", 18)
+    assert item.is_active is True and item.dealer_ids == () and item.description == ""
+    stored = svc.ctx.store.get("items", item.id)
+    assert stored is not None
+    assert (stored["price"], stored["stock"], stored["lowStockQuantity"], stored["gstRate"]) == (
+        185,
         0,
         5,
-        "nos",
         18,
     )
-    assert item["isActive"] is True and item["dealerIds"] == [] and item["description"] == ""
-    item = svc.catalog.update_item(item["_id"], price="190.50", description="Iridium")
-    assert item["price"] == 190.5 and item["description"] == "Iridium"
+    assert stored["isActive"] is True and stored["dealerIds"] == []
+    item = svc.catalog.update_item(item.id, price="190.50", description="Iridium")
+    assert item.price == 19050 and item.description == "Iridium"
+    assert svc.ctx.store.get("items", item.id)["price"] == 190.5
+
+
+def test_an_edit_names_fields_as_a_new_item_does(svc: ShopServices) -> None:
+    item = svc.catalog.create_item(name="Spark plug", price=185, code="SP1")
+    group = svc.catalog.create_group("Engine")
+    edited = svc.catalog.update_item(
+        item.id, gst_rate=5, hsn_code="8511", group_id=group.id, low_stock_quantity=2
+    )
+    assert (edited.gst_rate, edited.hsn_code, edited.group_id) == (5, "8511", group.id)
+    assert edited.low_stock_quantity == 2
+    with pytest.raises(ValidationError) as err:
+        svc.catalog.update_item(item.id, gstRate=12)
+    assert err.value.field == "gstRate" and "not an item field" in err.value.message
+    with pytest.raises(ValidationError, match="deactivate"):
+        svc.catalog.update_item(item.id, is_active=False)
+    assert svc.catalog.item(item.id) == edited  # refused edits change nothing
 
 
 @pytest.mark.parametrize(
@@ -52,47 +73,50 @@ def test_item_code_unique_per_shop(svc: ShopServices) -> None:
         svc.catalog.create_item(name="Other", price=1, code="8902001")
     other = svc.catalog.create_item(name="Other", price=1, code="X1")
     with pytest.raises(ValidationError, match="already used"):
-        svc.catalog.update_item(other["_id"], code="8902001")
-    assert svc.catalog.item(other["_id"])["code"] == "X1"
+        svc.catalog.update_item(other.id, code="8902001")
+    assert svc.catalog.item(other.id).code == "X1"
 
 
 def test_soft_delete_and_low_stock(svc: ShopServices) -> None:
     a = svc.catalog.create_item(name="Cable", price=145, code="C", stock=3)
     b = svc.catalog.create_item(name="Bulb", price=95, code="B", stock=150)
     svc.catalog.create_item(name="Fuse", price=5, code="F", stock=5)
-    assert [d["name"] for d in svc.catalog.low_stock()] == ["Cable", "Fuse"]
-    svc.catalog.set_active(a["_id"], False)
-    assert svc.ctx.store.get("items", a["_id"]) is not None  # never removed
-    assert [d["name"] for d in svc.catalog.low_stock()] == ["Fuse"]  # inactive: not listed
-    svc.catalog.adjust_stock(b["_id"], new_stock=4, note="count")  # falls to low: listed
-    assert [d["name"] for d in svc.catalog.low_stock()] == ["Bulb", "Fuse"]
-    svc.catalog.adjust_stock(b["_id"], new_stock=150, note="count")
-    assert [d["name"] for d in svc.catalog.low_stock()] == ["Fuse"]
-    assert [d["name"] for d in svc.catalog.items()] == ["Bulb", "Fuse"]
+    assert [d.name for d in svc.catalog.low_stock()] == ["Cable", "Fuse"]
+    svc.catalog.set_active(a.id, False)
+    assert svc.ctx.store.get("items", a.id) is not None  # never removed
+    assert [d.name for d in svc.catalog.low_stock()] == ["Fuse"]  # inactive: not listed
+    svc.catalog.adjust_stock(b.id, new_stock=4, note="count")  # falls to low: listed
+    assert [d.name for d in svc.catalog.low_stock()] == ["Bulb", "Fuse"]
+    svc.catalog.adjust_stock(b.id, new_stock=150, note="count")
+    assert [d.name for d in svc.catalog.low_stock()] == ["Fuse"]
+    assert [d.name for d in svc.catalog.items()] == ["Bulb", "Fuse"]
     assert len(svc.catalog.items(include_inactive=True)) == 3
     cart = svc.carts.create()
     with pytest.raises(ValidationError, match="no active item"):
         svc.carts.add_item(cart.cart_id, "C", 1)
-    svc.catalog.adjust_stock(b["_id"], new_stock=140, note="stock count")
-    svc.catalog.adjust_stock(b["_id"], delta="-5", note="damaged")
-    assert svc.catalog.item(b["_id"])["stock"] == 135
+    svc.catalog.adjust_stock(b.id, new_stock=140, note="stock count")
+    svc.catalog.adjust_stock(b.id, delta="-5", note="damaged")
+    assert svc.catalog.item(b.id).stock == 135
     with pytest.raises(ValidationError):
-        svc.catalog.adjust_stock(b["_id"], delta="-500")
+        svc.catalog.adjust_stock(b.id, delta="-500")
     with pytest.raises(ValidationError, match="stock adjustment"):
-        svc.catalog.update_item(b["_id"], stock=1)
+        svc.catalog.update_item(b.id, stock=1)
 
 
 def test_groups(svc: ShopServices) -> None:
     engine = svc.catalog.create_group("Engine Parts", "All engine-related parts")
     with pytest.raises(ValidationError, match="already exists"):
         svc.catalog.create_group("engine parts")
-    item = svc.catalog.create_item(name="Piston", price=1450, group_id=engine["_id"])
+    assert (engine.name, engine.description) == ("Engine Parts", "All engine-related parts")
+    item = svc.catalog.create_item(name="Piston", price=1450, group_id=engine.id)
     with pytest.raises(ValidationError, match="still has 1 item"):
-        svc.catalog.delete_group(engine["_id"])
+        svc.catalog.delete_group(engine.id)
     brakes = svc.catalog.create_group("Brake Parts")
-    svc.catalog.update_item(item["_id"], groupId=brakes["_id"])
-    svc.catalog.delete_group(engine["_id"])
-    assert [g["name"] for g in svc.catalog.groups()] == ["Brake Parts"]
+    svc.catalog.update_item(item.id, group_id=brakes.id)
+    svc.catalog.delete_group(engine.id)
+    assert [g.name for g in svc.catalog.groups()] == ["Brake Parts"]
+    assert svc.catalog.update_group(brakes.id, name="Brakes") == svc.catalog.group(brakes.id)
+    assert svc.catalog.group_named("brakes").name == "Brakes"
 
 
 def test_customer_phone_unique_and_optional_fields(svc: ShopServices, ctx) -> None:

@@ -48,7 +48,7 @@ def test_the_group_is_made_once_and_then_reused(svc: ShopServices) -> None:
     first = svc.catalog.create_item(name="Wiper", price=5, group_name="Rubber parts")
     second = svc.catalog.create_item(name="Gasket", price=9, group_name="rubber PARTS")
     groups = svc.catalog.groups()
-    assert [g["name"] for g in groups] == ["Rubber parts"]
-    assert first["groupId"] == second["groupId"] == groups[0]["_id"]
+    assert [g.name for g in groups] == ["Rubber parts"]
+    assert first.group_id == second.group_id == groups[0].id
     with pytest.raises(ValidationError, match="not both"):
-        svc.catalog.create_item(name="Seal", price=1, group_name="X", group_id=groups[0]["_id"])
+        svc.catalog.create_item(name="Seal", price=1, group_name="X", group_id=groups[0].id)

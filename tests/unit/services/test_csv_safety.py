@@ -53,17 +53,17 @@ def test_an_export_imports_back_into_the_same_items(svc: ShopServices, tmp_path:
             name=name,
             price=5,
             code=f"C{number}",
-            group_id=group["_id"],
+            group_id=group.id,
             description='=HYPERLINK("x")',
         )
-    before = {i["code"]: (i["name"], i["description"]) for i in svc.catalog.items()}
+    before = {i.code: (i.name, i.description) for i in svc.catalog.items()}
     out = tmp_path / "items.csv"
     export_items(svc.scope, out)
     assert "'=cmd" in out.read_text(encoding="utf-8")
     report = import_items_text(svc.scope, out.read_text(encoding="utf-8"))
     assert report.ok and report.updated == 4 and report.created == 0
-    assert {i["code"]: (i["name"], i["description"]) for i in svc.catalog.items()} == before
-    assert [g["name"] for g in svc.catalog.groups()] == ["+Offers"]
+    assert {i.code: (i.name, i.description) for i in svc.catalog.items()} == before
+    assert [g.name for g in svc.catalog.groups()] == ["+Offers"]
 
 
 def test_broken_csv_records_are_refused_by_line(svc: ShopServices) -> None:

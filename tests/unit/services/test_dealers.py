@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.domain.entities.dealer import Dealer
+from viveka_pos.domain.entities.item import Item
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
@@ -30,7 +31,7 @@ def refused(field: str, call: Any, *args: Any, **kwargs: Any) -> ValidationError
 
 
 @pytest.fixture
-def carb(svc: ShopServices) -> dict:
+def carb(svc: ShopServices) -> Item:
     return svc.catalog.create_item(
         name="Carburetor", price=2500, code="CARB", stock=5, gst_rate=18, hsn_code="8409"
     )
@@ -147,7 +148,7 @@ def test_spec_flow_order_ten_then_deliver_adds_stock(
     svc: ShopServices, carb: dict, dealer: Dealer, clock: FixedClock, store: Store
 ) -> None:
     order = svc.dealers.create_order(
-        dealer.id, [(carb["_id"], 10)], delivery_instructions="Back gate", notes="Monthly"
+        dealer.id, [(carb.id, 10)], delivery_instructions="Back gate", notes="Monthly"
     )
     assert order.order_number == "PO-A/2526/0001"
     assert order.status == "pending"
@@ -160,14 +161,14 @@ def test_spec_flow_order_ten_then_deliver_adds_stock(
     assert order.delivery_instructions == "Back gate"
     lines = svc.dealers.order_lines(order.id)
     assert [(ln.item_id, ln.item_name, ln.quantity) for ln in lines] == [
-        (carb["_id"], "Carburetor", 10)
+        (carb.id, "Carburetor", 10)
     ]
-    assert svc.catalog.item(carb["_id"])["stock"] == 5  # ordering moves no stock
+    assert svc.catalog.item(carb.id).stock == 5  # ordering moves no stock
 
     clock.advance(days=2)
     delivered = svc.dealers.mark_delivered(order.order_number, received_by="Ravi", note="2 boxes")
     when = datetime(2025, 6, 18, 5, 0)
-    assert svc.catalog.item(carb["_id"])["stock"] == 15
+    assert svc.catalog.item(carb.id).stock == 15
     assert delivered.status == "delivered"
     assert delivered.delivered_at == when
     assert store.db.dealerorders.find_one({"_id": order.id})["deliveryAudit"] == {
@@ -175,12 +176,10 @@ def test_spec_flow_order_ten_then_deliver_adds_stock(
         "receivedBy": "Ravi",
         "note": "2 boxes",
         "deviceId": "pc-test",
-        "lines": [{"itemId": carb["_id"], "quantity": 10}],
+        "lines": [{"itemId": carb.id, "quantity": 10}],
     }
     moves = [
-        m
-        for m in store.db.stockmovements.find({"itemId": carb["_id"]})
-        if m["reason"] == "purchase"
+        m for m in store.db.stockmovements.find({"itemId": carb.id}) if m["reason"] == "purchase"
     ]
     assert [(m["quantity"], m["refCollection"], m["refId"], m["note"]) for m in moves] == [
         (10, "dealerorders", order.id, "PO-A/2526/0001")
@@ -193,7 +192,7 @@ def test_order_fields_are_validated_and_stored(
     oil = svc.catalog.create_item(name="Engine Oil", price=350, code="OIL", unit="litre")
     order = svc.dealers.create_order(
         dealer,
-        [("CARB", 2), (oil["_id"], "2.5"), (str(carb["_id"]), 3)],
+        [("CARB", 2), (oil.id, "2.5"), (str(carb.id), 3)],
         is_urgent=True,
         total_amount="12,500.50",
         due_date="2025-07-15",
@@ -228,8 +227,8 @@ def test_order_fields_are_validated_and_stored(
     refused("dueDate", create, dealer, [("CARB", 1)], due_date=datetime(2025, 7, 1))
     refused("notes", create, dealer, [("CARB", 1)], notes="n" * 501)
     refused("dealerId", create, ObjectId(), [("CARB", 1)])
-    svc.catalog.set_active(oil["_id"], False)
-    refused("itemId", create, dealer, [(oil["_id"], 1)])
+    svc.catalog.set_active(oil.id, False)
+    refused("itemId", create, dealer, [(oil.id, 1)])
     svc.dealers.set_active(dealer, False)
     refused("dealerId", create, dealer, [("CARB", 1)])
 
@@ -273,7 +272,7 @@ def test_status_transitions(
     assert cancelled.cancelled_at == datetime(2025, 6, 16, 8, 0)
     assert cancelled.delivered_at is None
     svc.dealers.mark_delivered(first.id)
-    assert svc.catalog.item(carb["_id"])["stock"] == 9
+    assert svc.catalog.item(carb.id).stock == 9
     before, outbox = store.counts(), store.outbox_size()
     err = refused("status", svc.dealers.mark_delivered, first.id)
     assert "already delivered" in err.message
@@ -281,7 +280,7 @@ def test_status_transitions(
     refused("status", svc.dealers.mark_delivered, second.id)
     refused("status", svc.dealers.cancel_order, second.id)
     assert (store.counts(), store.outbox_size()) == (before, outbox)
-    assert svc.catalog.item(carb["_id"])["stock"] == 9
+    assert svc.catalog.item(carb.id).stock == 9
 
 
 def test_a_failed_delivery_changes_nothing(
@@ -290,11 +289,11 @@ def test_a_failed_delivery_changes_nothing(
     nut = svc.catalog.create_item(name="Nut", price=2, code="NUT", stock=1)
     order = svc.dealers.create_order(dealer, [("CARB", 2), ("NUT", 50)])
     with store.unit_of_work(record_outbox=False) as db:  # damaged data: the item vanished
-        db.items.delete_one({"_id": nut["_id"]})
+        db.items.delete_one({"_id": nut.id})
     before, outbox = store.counts(), store.outbox_size()
     refused("itemId", svc.dealers.mark_delivered, order.id)
     assert (store.counts(), store.outbox_size()) == (before, outbox)
-    assert svc.catalog.item(carb["_id"])["stock"] == 5
+    assert svc.catalog.item(carb.id).stock == 5
     assert svc.dealers.order(order.id).status == "pending"
 
 
@@ -616,7 +615,7 @@ def _calls(w: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
 @pytest.fixture
 def world(svc: ShopServices, carb: dict, dealer: Dealer) -> dict[str, Any]:
     svc.catalog.create_item(name="Gone Item", price=1, code="GONE")
-    svc.catalog.set_active(svc.catalog.item_by_code("GONE")["_id"], False)
+    svc.catalog.set_active(svc.catalog.item_by_code("GONE").id, False)
     d = svc.dealers
     inactive = d.create("Closed Dealer")
     d.set_active(inactive, False)
@@ -682,4 +681,4 @@ def test_quantities_keep_three_decimals(svc: ShopServices, dealer: Dealer) -> No
     )
     order = svc.dealers.create_order(dealer, [("WIRE", "12.125")])
     svc.dealers.mark_delivered(order)
-    assert Decimal(str(svc.catalog.item(wire["_id"])["stock"])) == Decimal("13.625")
+    assert svc.catalog.item(wire.id).stock == Decimal("13.625")

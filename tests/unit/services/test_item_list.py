@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from viveka_pos.domain.entities.item import Item
 from viveka_pos.services.context import ServiceContext
-from viveka_pos.services.convert import paise_of, quantity_of
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.services.item_list import (
     ALL_GROUPS,
@@ -46,54 +46,50 @@ def shelf(svc: ShopServices) -> dict[str, Any]:
             code=code,
             hsn_code=hsn,
             stock=stock,
-            group_id=group["_id"] if group else None,
+            group_id=group.id if group else None,
             unit=unit,
             gst_rate=rate,
         )
-    cat.set_active(cat.item_by_code("COOL")["_id"], False)
+    cat.set_active(cat.item_by_code("COOL").id, False)
     return {"brakes": brakes, "oils": oils}
 
 
 def _expected(svc: ShopServices, view: ItemView) -> list[str]:
     """The old screen's answer: every item in Python, filtered and sorted."""
-    names = {g["_id"]: g["name"] for g in svc.catalog.groups()}
+    names = {g.id: g.name for g in svc.catalog.groups()}
     items = svc.catalog.items(include_inactive=view.include_inactive or False)
 
-    def keep(d: dict[str, Any]) -> bool:
-        hay = " ".join(
-            [d["name"], d.get("code", ""), names.get(d.get("groupId"), ""), d.get("hsnCode", "")]
-        ).casefold()
+    def keep(d: Item) -> bool:
+        hay = " ".join([d.name, d.code, names.get(d.group_id, ""), d.hsn_code]).casefold()
         if not all(term in hay for term in view.text.casefold().split()):
             return False
-        if view.group == NO_GROUP and d.get("groupId") is not None:
+        if view.group == NO_GROUP and d.group_id is not None:
             return False
-        if view.group not in (ALL_GROUPS, NO_GROUP) and d.get("groupId") != view.group:
+        if view.group not in (ALL_GROUPS, NO_GROUP) and d.group_id != view.group:
             return False
-        low = quantity_of(d.get("stock")) <= quantity_of(d.get("lowStockQuantity", 5))
-        return not view.low_only or (d.get("isActive", True) and low)
+        return not view.low_only or (d.is_active and d.stock <= d.low_stock_quantity)
 
-    def status(d: dict[str, Any]) -> int:
-        stock = quantity_of(d.get("stock"))
-        if not d.get("isActive", True):
+    def status(d: Item) -> int:
+        if not d.is_active:
             return 1
-        return 3 if stock <= 0 else 2 if stock <= Decimal(5) else 0
+        return 3 if d.stock <= 0 else 2 if d.stock <= Decimal(5) else 0
 
-    group_rank = {g["_id"]: n for n, g in enumerate(svc.catalog.groups())}
-    sort = {
-        "name": lambda d: d["name"].casefold(),
-        "code": lambda d: d["code"].casefold(),
-        "group": lambda d: group_rank.get(d.get("groupId"), len(group_rank)),
-        "unit": lambda d: d["unit"],
-        "price": lambda d: paise_of(d["price"]),
-        "gst": lambda d: d["gstRate"],
-        "hsn": lambda d: d["hsnCode"],
-        "stock": lambda d: quantity_of(d["stock"]),
-        "low": lambda d: quantity_of(d.get("lowStockQuantity", 5)),
+    group_rank = {g.id: n for n, g in enumerate(svc.catalog.groups())}
+    sort: dict[str, Any] = {
+        "name": lambda d: d.name.casefold(),
+        "code": lambda d: d.code.casefold(),
+        "group": lambda d: group_rank.get(d.group_id, len(group_rank)),
+        "unit": lambda d: d.unit,
+        "price": lambda d: d.price,
+        "gst": lambda d: d.gst_rate,
+        "hsn": lambda d: d.hsn_code,
+        "stock": lambda d: d.stock,
+        "low": lambda d: d.low_stock_quantity,
         "status": status,
     }
-    shown = sorted((d for d in items if keep(d)), key=lambda d: d["name"].casefold())
+    shown = sorted((d for d in items if keep(d)), key=lambda d: d.name.casefold())
     shown.sort(key=sort[view.sort], reverse=view.descending)  # ties stay in name order
-    return [d["name"] for d in shown]
+    return [d.name for d in shown]
 
 
 VIEWS = [
@@ -114,7 +110,7 @@ def test_pages_counts_and_positions_agree_with_python(
     svc: ShopServices, shelf: dict[str, Any]
 ) -> None:
     listing = ItemListing(svc.scope)
-    views = [*VIEWS, ItemView(group=shelf["brakes"]["_id"])]
+    views = [*VIEWS, ItemView(group=shelf["brakes"].id)]
     views += [
         ItemView(include_inactive=True, sort=s, descending=d)
         for s in SORT_COLUMNS
@@ -122,18 +118,18 @@ def test_pages_counts_and_positions_agree_with_python(
     ]
     for view in views:
         expected = _expected(svc, view)
-        pages = [d["name"] for o in range(0, 8, 2) for d in listing.page(view, o, 2)]
+        pages = [d.name for o in range(0, 8, 2) for d in listing.page(view, o, 2)]
         assert pages == expected, view
         counts = listing.counts(view)
         assert counts.shown == len(expected), view
         for n, name in enumerate(expected):
-            item = next(d for d in svc.catalog.items(include_inactive=True) if d["name"] == name)
-            assert listing.position(view, item["_id"]) == n
+            item = next(d for d in svc.catalog.items(include_inactive=True) if d.name == name)
+            assert listing.position(view, item.id) == n
     everything = listing.counts(ItemView(include_inactive=True))
     assert (everything.shown, everything.out_of_stock, everything.low) == (6, 1, 3)
     assert listing.by_group(include_inactive=False) == {
-        shelf["brakes"]["_id"]: 2,
-        shelf["oils"]["_id"]: 1,
+        shelf["brakes"].id: 2,
+        shelf["oils"].id: 1,
         None: 2,
     }
 
@@ -143,9 +139,9 @@ def test_the_list_follows_edits_and_fills_an_older_store(
 ) -> None:
     listing = ItemListing(svc.scope)
     zinc = svc.catalog.item_by_code("ZW")
-    svc.catalog.update_item(zinc["_id"], name="Anchor washer", groupId=shelf["brakes"]["_id"])
-    svc.catalog.adjust_stock(zinc["_id"], new_stock=50)
-    svc.catalog.update_group(shelf["brakes"]["_id"], name="Stopping")
+    svc.catalog.update_item(zinc.id, name="Anchor washer", group_id=shelf["brakes"].id)
+    svc.catalog.adjust_stock(zinc.id, new_stock=50)
+    svc.catalog.update_group(shelf["brakes"].id, name="Stopping")
     for view in [
         *VIEWS,
         ItemView(text="stopping"),
@@ -153,7 +149,7 @@ def test_the_list_follows_edits_and_fills_an_older_store(
         ItemView(text="anchor"),
         ItemView(text="chor wash"),
     ]:
-        assert [d["name"] for d in listing.page(view, 0, 50)] == _expected(svc, view), view
+        assert [d.name for d in listing.page(view, 0, 50)] == _expected(svc, view), view
     copy = tmp_path / "older"
     store.backup(copy)
     with sqlite3.connect(copy / "viveka.sqlite3") as conn:
@@ -164,7 +160,7 @@ def test_the_list_follows_edits_and_fills_an_older_store(
         ctx = ServiceContext(older, "pc-test")
         again = ItemListing(ShopServices(ctx, ShopService(ctx).local_shop().id).scope)
         for view in VIEWS:
-            assert [d["name"] for d in again.page(view, 0, 50)] == _expected(svc, view)
+            assert [d.name for d in again.page(view, 0, 50)] == _expected(svc, view)
     finally:
         older.close()
 
@@ -195,12 +191,12 @@ def test_a_restored_backup_from_before_the_new_tables_gets_them(
     store.restore(copy, safety_copy_dir=tmp_path / "safety")
     listing = ItemListing(svc.scope)
     for view in VIEWS:
-        assert [d["name"] for d in listing.page(view, 0, 50)] == _expected(svc, view), view
+        assert [d.name for d in listing.page(view, 0, 50)] == _expected(svc, view), view
     svc.catalog.create_item(name="Bolt", price=2, code="BOLT", stock=9)
     svc.customers.create("9845012345", name="Asha")
     dealer = svc.dealers.create("Kumar Traders")
     svc.dealers.pay_dealer(dealer, 100)
-    assert "Bolt" in [d["name"] for d in listing.page(ItemView(), 0, 50)]
+    assert "Bolt" in [d.name for d in listing.page(ItemView(), 0, 50)]
     assert [c.name for c in svc.customers.search("ash")] == ["Asha"]
     assert svc.dealers.dues(dealer).paid == 10000
     assert svc.reports.stock_report().items == 6

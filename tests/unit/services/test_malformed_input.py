@@ -104,10 +104,10 @@ ENTRY_POINTS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
     "create_item.low": lambda w, x: w["svc"].catalog.create_item(
         name="Nut", price=1, low_stock_quantity=x
     ),
-    "update_item.price": lambda w, x: w["svc"].catalog.update_item(w["item"]["_id"], price=x),
+    "update_item.price": lambda w, x: w["svc"].catalog.update_item(w["item"].id, price=x),
     "update_item.id": lambda w, x: w["svc"].catalog.update_item(x, price=5),
-    "adjust_stock.new": lambda w, x: w["svc"].catalog.adjust_stock(w["item"]["_id"], new_stock=x),
-    "adjust_stock.delta": lambda w, x: w["svc"].catalog.adjust_stock(w["item"]["_id"], delta=x),
+    "adjust_stock.new": lambda w, x: w["svc"].catalog.adjust_stock(w["item"].id, new_stock=x),
+    "adjust_stock.delta": lambda w, x: w["svc"].catalog.adjust_stock(w["item"].id, delta=x),
     "create_group.name": lambda w, x: w["svc"].catalog.create_group(x),
     "customer.phone": lambda w, x: w["svc"].customers.create(x),
     "customer.name": lambda w, x: w["svc"].customers.create("9000000009", name=x),
@@ -150,7 +150,7 @@ def test_malformed_input_is_refused_cleanly(world: dict[str, Any], entry: str) -
         if entry.startswith("generate."):
             # a valid value saves the bill, so each example gets a bill of its own; earlier
             # entries (adjust_stock.*) may have left the item out of stock
-            world["svc"].catalog.adjust_stock(world["item"]["_id"], new_stock=100000)
+            world["svc"].catalog.adjust_stock(world["item"].id, new_stock=100000)
             fresh = world["svc"].carts.create()
             world["svc"].carts.add_item(fresh.cart_id, "CARB", 1)
             world["fresh"] = fresh.cart_id

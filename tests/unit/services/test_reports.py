@@ -45,7 +45,7 @@ def data(svc: ShopServices, clock: FixedClock) -> dict[str, Any]:
     )
     cat.create_item(name="Bolt", price=10, code="BOLT", stock=100, gst_rate=0, hsn_code="7318")
     old = cat.create_item(name="Old Horn", price=99, code="HORN", stock=1)
-    cat.set_active(old["_id"], False)
+    cat.set_active(old.id, False)
     bob = svc.customers.create("9891112222", name="Bob")
     kumar = svc.customers.create("9444455555", name="Kumar", state_code="33")
 
@@ -284,8 +284,8 @@ def test_stock_report(svc: ShopServices, data: dict[str, Any]) -> None:
     low_first = svc.reports.stock_report(low_stock_first=True)
     assert [r.name for r in low_first.rows] == ["Engine Oil", "Bolt", "Brake Pad"]
     bolt = svc.catalog.item_by_code("BOLT")
-    svc.catalog.adjust_stock(bolt["_id"], new_stock=3)
-    svc.catalog.update_item(svc.catalog.item_by_code("PAD")["_id"], name="Anchor Pad")
+    svc.catalog.adjust_stock(bolt.id, new_stock=3)
+    svc.catalog.update_item(svc.catalog.item_by_code("PAD").id, name="Anchor Pad")
     after = svc.reports.stock_report(low_stock_first=True)
     assert [(r.name, r.value) for r in after.rows] == [
         ("Bolt", 3000),
@@ -309,15 +309,15 @@ def test_the_stock_ledger_followed_write_by_write_equals_a_fresh_one(
         assert followed == fresh
         return [row.name for row in svc.reports.stock_report().rows]
 
-    bolt = svc.catalog.item_by_code("BOLT")["_id"]
-    pad = svc.catalog.item_by_code("PAD")["_id"]
+    bolt = svc.catalog.item_by_code("BOLT").id
+    pad = svc.catalog.item_by_code("PAD").id
     svc.catalog.adjust_stock(bolt, new_stock=2)  # now low
     same_as_fresh()
     svc.catalog.adjust_stock(bolt, delta=40)  # not low again
     same_as_fresh()
     svc.catalog.update_item(pad, name="aardvark pad")  # moves to the front
     # low without a stock change
-    svc.catalog.update_item(pad, lowStockQuantity=100)
+    svc.catalog.update_item(pad, low_stock_quantity=100)
     store.db.items.update_one({"_id": bolt}, {"$set": {"isActive": False}})
     store.db.items.update_one({"_id": bolt}, {"$set": {"isActive": True, "stock": 7}})
     assert same_as_fresh() == ["aardvark pad", "Bolt", "Engine Oil"]

@@ -118,8 +118,8 @@ def test_kept_sums_follow_every_write_and_a_new_time_zone(
 ) -> None:
     _sums_match_rows(store)
     item = svc.catalog.item_by_code("P03")
-    svc.catalog.adjust_stock(item["_id"], new_stock=40)
-    svc.catalog.set_active(svc.catalog.item_by_code("P04")["_id"], False)
+    svc.catalog.adjust_stock(item.id, new_stock=40)
+    svc.catalog.set_active(svc.catalog.item_by_code("P04").id, False)
     svc.shop.update_settings(svc.client_id, timeZone="America/New_York")
     _sums_match_rows(store)
     store.rebuild_derived()

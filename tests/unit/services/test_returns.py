@@ -10,13 +10,14 @@ import pytest
 
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.domain.entities.customer import Customer
+from viveka_pos.domain.entities.item import Item
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.convert import paise_of
 from viveka_pos.services.facade import ShopServices
 
 
 @pytest.fixture
-def parts(svc: ShopServices) -> dict[str, dict]:
+def parts(svc: ShopServices) -> dict[str, Item]:
     return {
         "BP": svc.catalog.create_item(
             name="Brake Pad Set", price=1000, code="BP", stock=20, gst_rate=18, hsn_code="87083000"
@@ -115,7 +116,7 @@ def test_partial_return_with_bill_discount_and_mixed_rates(svc: ShopServices, pa
     after = svc.returns.invoice(invoice["_id"])
     assert paise_of(after["totalAmount"]) - paise_of(after["paidAmount"]) == 507600 - 247950
     assert after["totalAmount"] == invoice["totalAmount"]  # the invoice itself never changes
-    stock = {code: svc.catalog.item(item["_id"])["stock"] for code, item in parts.items()}
+    stock = {code: svc.catalog.item(item.id).stock for code, item in parts.items()}
     assert stock == {"BP": 18, "HL": 19}
     moves = list(svc.ctx.store.db.stockmovements.find({"reason": "return"}))
     assert sorted(m["quantity"] for m in moves) == [1, 3]
@@ -215,7 +216,7 @@ def test_cancel_an_unpaid_bill_of_today(svc: ShopServices, parts) -> None:
     assert cancelled["isCancelled"] is True and cancelled["cancelReason"] == "billed twice"
     assert cancelled["isFinalized"] is True and cancelled["cancelRefund"] == 0
     assert svc.customers.dues_paise(customer.id) == 0
-    assert {c: svc.catalog.item(i["_id"])["stock"] for c, i in parts.items()} == {
+    assert {c: svc.catalog.item(i.id).stock for c, i in parts.items()} == {
         "BP": 20,
         "HL": 20,
     }

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
+from viveka_pos.domain.entities.item import Item
 from viveka_pos.services.csv_io import export_items, import_items, import_items_text
 from viveka_pos.services.facade import ShopServices
 
 
-def _names(results: list[dict]) -> list[str]:
-    return [d["name"] for d in results]
+def _names(results: list[Item]) -> list[str]:
+    return [item.name for item in results]
 
 
 def test_search_ranking_and_updates(svc: ShopServices) -> None:
@@ -32,14 +34,15 @@ def test_search_ranking_and_updates(svc: ShopServices) -> None:
     assert _names(search.search("brake puls")) == ["Brake pad set front (Pulsar)"]
     assert _names(search.search("sp")) == ["Spark plug"]  # code, then name prefix
     assert _names(search.search("p")) == ["Brake pad set front (Pulsar)", "Spark plug"]
-    assert search.by_code("br240")["name"] == "Disc brake rotor"
+    found = search.by_code("br240")
+    assert found is not None and found.name == "Disc brake rotor" and found.price == 165000
     # follows writes made anywhere
     item = svc.catalog.create_item(name="Brake cable", price=145, code="BC")
     assert "Brake cable" in _names(search.search("brake"))
-    svc.catalog.update_item(item["_id"], name="Clutch cable")
+    svc.catalog.update_item(item.id, name="Clutch cable")
     assert "Brake cable" not in _names(search.search("brake"))
     assert _names(search.search("clutch")) == ["Clutch cable"]
-    svc.catalog.set_active(item["_id"], False)
+    svc.catalog.set_active(item.id, False)
     assert search.search("clutch") == [] and search.by_code("BC") is None
     assert search.search("   ") == [] and search.search("zzz") == []
 
@@ -53,14 +56,14 @@ def test_csv_round_trip(svc: ShopServices, tmp_path: Path) -> None:
     report = import_items_text(svc.scope, csv_text)
     assert report.ok and report.created == 2
     wire = svc.catalog.item_by_code("8903004")
-    assert wire["price"] == 28.5 and wire["stock"] == 500.5 and wire["unit"] == "meter"
+    assert (wire.price, wire.stock, wire.unit) == (2850, Decimal("500.5"), "meter")
     target = tmp_path / "items.csv"
     assert export_items(svc.scope, target) == 2
     # re-import of the export updates, changes nothing
     report = import_items(svc.scope, target)
     assert report.ok and report.updated == 2 and report.created == 0
-    assert svc.catalog.item_by_code("8903004")["stock"] == 500.5
-    assert [g["name"] for g in svc.catalog.groups()] == ["Electricals", "Engine Parts"]
+    assert svc.catalog.item_by_code("8903004").stock == Decimal("500.5")
+    assert [g.name for g in svc.catalog.groups()] == ["Electricals", "Engine Parts"]
 
 
 def test_csv_with_bad_rows_imports_nothing(svc: ShopServices) -> None:

@@ -195,7 +195,7 @@ def test_search_matches_the_model(
                 db.items.delete_one({"_id": target["_id"]})
         current = list(db.items.find({}))
         for query in probes:
-            found = [str(d["_id"]) for d in index.search(query, limit)]
+            found = [str(d.id) for d in index.search(query, limit)]
             assert found == _reference(current, query, limit), query
         kept_up = [index.search(query, limit) for query in probes]
         store.rebuild_derived()  # a fresh build agrees with the kept-up one
@@ -228,6 +228,6 @@ def test_names_added_in_order_beside_one_neighbour_move_few_rows(tmp_path: Any) 
         store._engine._conn.set_trace_callback(None)
         assert len(written) < 300 * 3, f"{len(written)} rows written for 300 names"
         index = ItemSearchIndex(store, SHOP)
-        assert [d["name"] for d in index.search("m", 5)] == [f"m {n:05d}" for n in range(5)]
+        assert [d.name for d in index.search("m", 5)] == [f"m {n:05d}" for n in range(5)]
     finally:
         store.close()

@@ -56,7 +56,7 @@ def test_allowed_beyond_stock_adds_the_line_with_a_warning(items: ShopServices) 
     assert view.warning.startswith("Spark plug: only 3 nos in stock, the bill has 4")
     invoice = svc.invoices.generate(cart.cart_id)
     assert invoice["isFinalized"] is True
-    assert svc.catalog.item_by_code("HORN")["stock"] == -1
+    assert svc.catalog.item_by_code("HORN").stock == -1
 
 
 def test_lowering_an_over_stock_line_is_never_refused(items: ShopServices) -> None:

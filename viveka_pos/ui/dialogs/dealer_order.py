@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.entities.dealer import Dealer
 from ...domain.entities.dealer_order import DealerOrder
+from ...domain.entities.item import Item
 from ...domain.errors import ValidationError
 from ...services.convert import quantity_of
 from ...services.formatting import quantity
@@ -33,10 +34,9 @@ from .dealer_forms import DateChoice, _FormDialog
 CreateOrder = Callable[[list[tuple[Any, str]], bool, str, str, str, str], DealerOrder]
 
 
-def suggested_quantity(item: dict[str, Any]) -> Decimal:
+def suggested_quantity(item: Item) -> Decimal:
     """Enough to reach twice the low-stock level (at least one unit)."""
-    low = quantity_of(item.get("lowStockQuantity", 5))
-    need = low * 2 - quantity_of(item.get("stock"))
+    need = item.low_stock_quantity * 2 - item.stock
     whole = need.to_integral_value(rounding="ROUND_CEILING")
     return max(whole, Decimal(1))
 
@@ -47,7 +47,7 @@ class OrderDialog(_FormDialog):
         parent: QWidget | None,
         dealer: Dealer,
         search: ItemSearchIndex,
-        low_stock: list[dict[str, Any]],
+        low_stock: list[Item],
         create: CreateOrder,
     ):
         super().__init__(parent, f"New order to {dealer.name}", 720)
@@ -56,7 +56,7 @@ class OrderDialog(_FormDialog):
         self._create = create
         self._low_stock = low_stock
         self._dealer_id = dealer.id
-        self.lines: list[tuple[dict[str, Any], str]] = []
+        self.lines: list[tuple[Item, str]] = []
 
         pick = QHBoxLayout()
         self.query = QLineEdit()
@@ -83,11 +83,11 @@ class OrderDialog(_FormDialog):
         pick.addWidget(low)
         self.body.addLayout(pick)
 
-        self.found_model: RowTableModel[dict[str, Any]] = RowTableModel(
+        self.found_model: RowTableModel[Item] = RowTableModel(
             [
-                Column("Item", lambda d: d.get("name", "")),
-                Column("Code", lambda d: d.get("code", "")),
-                Column("Stock", lambda d: quantity(d.get("stock")), right=True),
+                Column("Item", lambda i: i.name),
+                Column("Code", lambda i: i.code),
+                Column("Stock", lambda i: quantity(i.stock), right=True),
             ]
         )
         self.found = record_table(self.found_model, row_height=None, word_wrap=True)
@@ -95,11 +95,11 @@ class OrderDialog(_FormDialog):
         self.found.doubleClicked.connect(lambda _i: self.add_highlighted())
         self.body.addWidget(self.found)
 
-        self.lines_model: RowTableModel[tuple[dict[str, Any], str]] = RowTableModel(
+        self.lines_model: RowTableModel[tuple[Item, str]] = RowTableModel(
             [
-                Column("Item", lambda r: r[0].get("name", "")),
-                Column("Unit", lambda r: r[0].get("unit", "nos")),
-                Column("In stock", lambda r: quantity(r[0].get("stock")), right=True),
+                Column("Item", lambda r: r[0].name),
+                Column("Unit", lambda r: r[0].unit),
+                Column("In stock", lambda r: quantity(r[0].stock), right=True),
                 Column("Order qty", lambda r: r[1], right=True),
             ]
         )
@@ -136,9 +136,9 @@ class OrderDialog(_FormDialog):
         if self.found_model.rowCount():
             self.found.selectRow(0)
 
-    def add_item(self, item: dict[str, Any], qty: str) -> None:
+    def add_item(self, item: Item, qty: str) -> None:
         for n, (existing, old) in enumerate(self.lines):
-            if existing["_id"] == item["_id"]:
+            if existing.id == item.id:
                 total = (
                     quantity_of(old) + quantity_of(qty or "0")
                     if _number(old) and _number(qty)
@@ -160,9 +160,9 @@ class OrderDialog(_FormDialog):
         self.query.setFocus()
 
     def add_low_stock(self) -> None:
-        linked = [i for i in self._low_stock if self._dealer_id in (i.get("dealerIds") or [])]
+        linked = [i for i in self._low_stock if self._dealer_id in i.dealer_ids]
         for item in linked or self._low_stock:
-            if not any(line[0]["_id"] == item["_id"] for line in self.lines):
+            if not any(line[0].id == item.id for line in self.lines):
                 self.add_item(item, f"{suggested_quantity(item):f}")
 
     def remove_line(self) -> None:
@@ -198,7 +198,7 @@ class OrderDialog(_FormDialog):
         if not self.lines:
             raise ValidationError("items", "add at least one item to the order")
         return self._create(
-            [(item["_id"], qty) for item, qty in self.lines],
+            [(item.id, qty) for item, qty in self.lines],
             self.urgent.isChecked(),
             self.instructions.text(),
             self.notes.text(),

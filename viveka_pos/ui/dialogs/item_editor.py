@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -16,10 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain import validation as v
+from ...domain.entities.item import Item
 from ...domain.errors import ValidationError
 from ...domain.money import MoneyError
 from ...services.catalog import CatalogService
-from ...services.convert import paise_of
 from ...services.formatting import quantity, rupees_text
 from ..scanner import mark_scan_field
 from ..widgets.fields import (
@@ -46,14 +47,14 @@ class ItemDialog(QDialog):
         self,
         parent: QWidget | None,
         catalog: CatalogService,
-        item: dict[str, Any] | None = None,
+        item: Item | None = None,
         *,
-        group_id: Any = None,
+        group_id: ObjectId | None = None,
     ):
         super().__init__(parent)
         self.catalog = catalog
         self.item = item
-        self.saved: dict[str, Any] | None = None
+        self.saved: Item | None = None
         self.setWindowTitle("Edit item" if item else "Add item")
         self.setMinimumWidth(520)
 
@@ -67,7 +68,7 @@ class ItemDialog(QDialog):
         self.group = QComboBox()
         self.group.addItem("— No group —", None)
         for group in catalog.groups():
-            self.group.addItem(group["name"], group["_id"])
+            self.group.addItem(group.name, group.id)
         self.unit = QComboBox()
         for unit in v.UNITS:
             self.unit.addItem(UNIT_LABELS.get(unit, unit), unit)
@@ -96,7 +97,7 @@ class ItemDialog(QDialog):
         self._fill(item, group_id)
         self.name.setFocus()
 
-    def _fill(self, item: dict[str, Any] | None, group_id: Any) -> None:
+    def _fill(self, item: Item | None, group_id: ObjectId | None) -> None:
         if item is None:
             settings = self.catalog.scope.shop_settings()
             select_data(self.group, group_id)
@@ -105,26 +106,27 @@ class ItemDialog(QDialog):
             self.low_stock.setText("5")
             self.stock.setText("0")
             return
-        self.name.setText(item.get("name", ""))
-        self.code.setText(item.get("code", ""))
-        select_data(self.group, item.get("groupId"))
-        select_data(self.unit, item.get("unit", "nos"))
-        self.price.setText(rupees_text(paise_of(item.get("price"))))
-        select_gst_rate(self.gst_rate, item.get("gstRate", 0))
-        self.hsn.setText(item.get("hsnCode", ""))
-        self.low_stock.setText(quantity(item.get("lowStockQuantity", 5)))
-        self.description.setPlainText(item.get("description", ""))
+        self.name.setText(item.name)
+        self.code.setText(item.code)
+        select_data(self.group, item.group_id)
+        select_data(self.unit, item.unit)
+        self.price.setText(rupees_text(item.price))
+        select_gst_rate(self.gst_rate, item.gst_rate)
+        self.hsn.setText(item.hsn_code)
+        self.low_stock.setText(quantity(item.low_stock_quantity))
+        self.description.setPlainText(item.description)
 
     def values(self) -> dict[str, Any]:
+        """The form, as the catalog's create and update take it."""
         return {
             "name": self.name.text(),
             "code": self.code.text(),
-            "groupId": self.group.currentData(),
+            "group_id": self.group.currentData(),
             "unit": self.unit.currentData(),
             "price": self.price.text().strip(),
-            "gstRate": self.gst_rate.currentData(),
-            "hsnCode": self.hsn.text(),
-            "lowStockQuantity": self.low_stock.text().strip() or "0",
+            "gst_rate": self.gst_rate.currentData(),
+            "hsn_code": self.hsn.text(),
+            "low_stock_quantity": self.low_stock.text().strip() or "0",
             "description": self.description.toPlainText(),
         }
 
@@ -133,19 +135,10 @@ class ItemDialog(QDialog):
         try:
             if self.item is None:
                 self.saved = self.catalog.create_item(
-                    name=values["name"],
-                    price=values["price"],
-                    code=values["code"],
-                    stock=self.stock.text().strip() or "0",
-                    unit=values["unit"],
-                    gst_rate=values["gstRate"],
-                    hsn_code=values["hsnCode"],
-                    group_id=values["groupId"],
-                    low_stock_quantity=values["lowStockQuantity"],
-                    description=values["description"],
+                    **values, stock=self.stock.text().strip() or "0"
                 )
             else:
-                self.saved = self.catalog.update_item(self.item["_id"], **values)
+                self.saved = self.catalog.update_item(self.item.id, **values)
         except (ValidationError, MoneyError) as exc:
             self.errors.show(
                 exc if isinstance(exc, ValidationError) else ValidationError("price", str(exc))

@@ -6,8 +6,6 @@ merge after sync.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -21,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.item import Item
 from ...domain.errors import ValidationError
 from ...services.catalog import CatalogService
 from ...services.formatting import quantity_with_unit
@@ -35,19 +34,17 @@ REASONS = (
 
 
 class StockDialog(QDialog):
-    def __init__(self, parent: QWidget | None, catalog: CatalogService, item: dict[str, Any]):
+    def __init__(self, parent: QWidget | None, catalog: CatalogService, item: Item):
         super().__init__(parent)
         self.catalog = catalog
         self.item = item
-        self.saved: dict[str, Any] | None = None
+        self.saved: Item | None = None
         self.setWindowTitle("Adjust stock")
         self.setMinimumWidth(480)
-        unit = item.get("unit", "nos")
+        unit = item.unit
 
         layout = QVBoxLayout(self)
-        title = QLabel(
-            f"{item.get('name', '')}\nIn stock now: {quantity_with_unit(item.get('stock'), unit)}"
-        )
+        title = QLabel(f"{item.name}\nIn stock now: {quantity_with_unit(item.stock, unit)}")
         title.setObjectName("dialogTitle")
         layout.addWidget(title)
 
@@ -92,11 +89,11 @@ class StockDialog(QDialog):
                         "choose “Add or remove” to change it by an amount",
                     )
                 self.saved = self.catalog.adjust_stock(
-                    self.item["_id"], new_stock=text, reason=reason, note=self.note.text()
+                    self.item.id, new_stock=text, reason=reason, note=self.note.text()
                 )
             else:
                 self.saved = self.catalog.adjust_stock(
-                    self.item["_id"], delta=text, reason=reason, note=self.note.text()
+                    self.item.id, delta=text, reason=reason, note=self.note.text()
                 )
         except ValidationError as exc:
             self.errors.show(exc)

@@ -12,15 +12,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bson import ObjectId
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+from ...domain.entities.item import Item
 from ...services.item_list import SORT_COLUMNS, ItemCounts, ItemListing, ItemView
 from .rows import AnyIndex, Column, RowStyle, RowTableModel
 
 PAGE = 100
 PAGES_KEPT = 12
-
-Item = dict[str, Any]
 
 
 class ItemPageModel(QAbstractTableModel):
@@ -79,7 +79,7 @@ class ItemPageModel(QAbstractTableModel):
     def find_row(self, match: Callable[[Item], bool]) -> int:
         return next((n for n, r in enumerate(self.rows()) if match(r)), -1)
 
-    def position(self, item_id: Any) -> int:
+    def position(self, item_id: ObjectId) -> int:
         return self.listing.position(self.view, item_id)
 
     # ------------------------------------------------------------ Qt model

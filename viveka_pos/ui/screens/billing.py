@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.entities.customer import Customer
+from ...domain.entities.item import Item
 from ...domain.errors import ValidationError
 from ...domain.money import MoneyError, percent_of, round_half_up
 from ...domain.states import state_by_code
@@ -43,7 +44,7 @@ from ...domain.tax import LineTotals
 from ...services.carts import CartView
 from ...services.convert import paise_of, quantity_of
 from ...services.facade import ShopServices
-from ...services.formatting import money, percent_or_amount, quantity, rupees_text, stored_money
+from ...services.formatting import money, percent_or_amount, quantity, rupees_text
 from ...services.invoices import WALK_IN_CREDIT
 from ..dialogs.customer_lookup import CustomerLookupDialog
 from ..dialogs.parked import ParkedBillsDialog
@@ -157,13 +158,13 @@ class BillingScreen(QWidget):
         top.addWidget(self.bill_label)
         left.addLayout(top)
 
-        self.results_model: RowTableModel[dict[str, Any]] = RowTableModel(
+        self.results_model: RowTableModel[Item] = RowTableModel(
             [
-                Column("Item", lambda d: d.get("name", "")),
-                Column("Code", lambda d: d.get("code", "")),
-                Column("Price", lambda d: stored_money(d.get("price")), right=True),
-                Column("GST", lambda d: f"{d.get('gstRate', 0)}%", right=True),
-                Column("Stock", lambda d: quantity(d.get("stock")), right=True),
+                Column("Item", lambda i: i.name),
+                Column("Code", lambda i: i.code),
+                Column("Price", lambda i: money(i.price), right=True),
+                Column("GST", lambda i: f"{i.gst_rate}%", right=True),
+                Column("Stock", lambda i: quantity(i.stock), right=True),
             ]
         )
         self.results = _table(QTableView())
@@ -354,7 +355,7 @@ class BillingScreen(QWidget):
         else:
             self.results_hint.setText("Type to search items, or scan a barcode.")
 
-    def highlighted_item(self) -> dict[str, Any] | None:
+    def highlighted_item(self) -> Item | None:
         row = self.results.currentIndex().row()
         return self.results_model.row_at(row if row >= 0 else 0)
 
@@ -385,18 +386,18 @@ class BillingScreen(QWidget):
             return
         self.add_item(item, scanned=True)
 
-    def add_item(self, item: dict[str, Any], *, scanned: bool = False) -> None:
+    def add_item(self, item: Item, *, scanned: bool = False) -> None:
         def add() -> CartView:
             cart_id = self._ensure_cart()
-            return self.services.carts.add_item(cart_id, item["_id"])
+            return self.services.carts.add_item(cart_id, item.id)
 
         view = self._attempt(add)
         if view is None:
             return
-        self._show_view(view, select_item=item["_id"])
+        self._show_view(view, select_item=item.id)
         if not scanned or self.search.text().strip() == "":
             self.search.clear()
-        added = f"Added {item.get('name', '')}" + (" (scanned)" if scanned else "")
+        added = f"Added {item.name}" + (" (scanned)" if scanned else "")
         self._say_change(view, added)
 
     def _say_change(self, view: CartView, text: str) -> None:

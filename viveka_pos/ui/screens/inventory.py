@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bson import ObjectId
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -26,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.item import Item, ItemGroup
 from ...domain.errors import ValidationError
 from ...services import csv_io
-from ...services.convert import paise_of, quantity_of
 from ...services.facade import ShopServices
-from ...services.formatting import quantity, stored_money
+from ...services.formatting import money, quantity
 from ...services.item_list import ALL_GROUPS, NO_GROUP, ItemListing, ItemView
 from ..dialogs.item_editor import ItemDialog
 from ..dialogs.stock_adjust import StockDialog
@@ -46,10 +47,6 @@ OUT_OF_STOCK_FOREGROUND = "#9b1c12"
 INACTIVE_FOREGROUND = "#9aa3ad"
 
 
-def is_low(item: dict[str, Any]) -> bool:
-    return quantity_of(item.get("stock")) <= quantity_of(item.get("lowStockQuantity", 5))
-
-
 class InventoryScreen(QWidget):
     title = "Inventory"
 
@@ -57,7 +54,7 @@ class InventoryScreen(QWidget):
         super().__init__(parent)
         self.services = services
         self.catalog = services.catalog
-        self.group_names: dict[Any, str] = {}
+        self.group_names: dict[ObjectId | None, str] = {}
         self.last_message = ""
         self._build()
         self.refresh()
@@ -133,43 +130,25 @@ class InventoryScreen(QWidget):
         self.model = ItemPageModel(
             self.listing,
             [
+                Column("Name", lambda i: i.name, searchable=True, tooltip=lambda i: i.name),
+                Column("Code", lambda i: i.code, searchable=True),
+                Column("Group", lambda i: self.group_names.get(i.group_id, ""), searchable=True),
+                Column("Unit", lambda i: i.unit),
+                Column("Price", lambda i: money(i.price), sort_key=lambda i: i.price, right=True),
                 Column(
-                    "Name",
-                    lambda d: d.get("name", ""),
-                    searchable=True,
-                    tooltip=lambda d: d.get("name", ""),
+                    "GST", lambda i: f"{i.gst_rate}%", sort_key=lambda i: i.gst_rate, right=True
                 ),
-                Column("Code", lambda d: d.get("code", ""), searchable=True),
+                Column("HSN", lambda i: i.hsn_code, searchable=True),
                 Column(
-                    "Group", lambda d: self.group_names.get(d.get("groupId"), ""), searchable=True
-                ),
-                Column("Unit", lambda d: d.get("unit", "nos")),
-                Column(
-                    "Price",
-                    lambda d: stored_money(d.get("price")),
-                    sort_key=lambda d: paise_of(d.get("price")),
-                    right=True,
-                ),
-                Column(
-                    "GST",
-                    lambda d: f"{d.get('gstRate', 0)}%",
-                    sort_key=lambda d: d.get("gstRate", 0),
-                    right=True,
-                ),
-                Column("HSN", lambda d: d.get("hsnCode", ""), searchable=True),
-                Column(
-                    "Stock",
-                    lambda d: quantity(d.get("stock")),
-                    sort_key=lambda d: quantity_of(d.get("stock")),
-                    right=True,
+                    "Stock", lambda i: quantity(i.stock), sort_key=lambda i: i.stock, right=True
                 ),
                 Column(
                     "Low at",
-                    lambda d: quantity(d.get("lowStockQuantity", 5)),
-                    sort_key=lambda d: quantity_of(d.get("lowStockQuantity", 5)),
+                    lambda i: quantity(i.low_stock_quantity),
+                    sort_key=lambda i: i.low_stock_quantity,
                     right=True,
                 ),
-                Column("Status", lambda d: _status(d)),
+                Column("Status", lambda i: _status(i)),
             ],
             style=_row_style,
         )  # sorted and filtered by the store (services/item_list.py)
@@ -220,22 +199,24 @@ class InventoryScreen(QWidget):
         if changed is not None and not changed & {"items", "itemgroups", "clients"}:
             return
         groups = self.catalog.groups()
-        self.group_names = {g["_id"]: g["name"] for g in groups}
+        self.group_names = {g.id: g.name for g in groups}
         selected_group = self._current_group()
         current = self.selected_item()
         counts = self.listing.by_group(include_inactive=self.show_inactive.isChecked())
         self._fill_groups(groups, counts, selected_group)
         self._apply_filter()
         if current is not None:
-            self.select_item(current["_id"])
+            self.select_item(current.id)
 
     def _fill_groups(
-        self, groups: list[dict[str, Any]], counts: dict[Any, int], selected: Any
+        self, groups: list[ItemGroup], counts: dict[ObjectId | None, int], selected: ObjectId | str
     ) -> None:
         self.groups.blockSignals(True)
         self.groups.clear()
-        entries = [(f"All items ({sum(counts.values())})", ALL_GROUPS)]
-        entries += [(f"{g['name']} ({counts.get(g['_id'], 0)})", g["_id"]) for g in groups]
+        entries: list[tuple[str, ObjectId | str]] = [
+            (f"All items ({sum(counts.values())})", ALL_GROUPS)
+        ]
+        entries += [(f"{g.name} ({counts.get(g.id, 0)})", g.id) for g in groups]
         if counts.get(None):
             entries.append((f"No group ({counts[None]})", NO_GROUP))
         for text, key in entries:
@@ -249,7 +230,8 @@ class InventoryScreen(QWidget):
             self.groups.setCurrentRow(0)
         self.groups.blockSignals(False)
 
-    def _current_group(self) -> Any:
+    def _current_group(self) -> ObjectId | str:
+        """The group id shown, or :data:`ALL_GROUPS` / :data:`NO_GROUP`."""
         entry = self.groups.currentItem()
         return entry.data(Qt.ItemDataRole.UserRole) if entry is not None else ALL_GROUPS
 
@@ -274,10 +256,10 @@ class InventoryScreen(QWidget):
         )
         self._update_buttons()
 
-    def selected_item(self) -> dict[str, Any] | None:
+    def selected_item(self) -> Item | None:
         return self.model.row_at(self.table.currentIndex().row())
 
-    def select_item(self, item_id: Any) -> bool:
+    def select_item(self, item_id: ObjectId) -> bool:
         row = self.model.position(item_id)
         if row >= 0:
             self.table.selectRow(row)
@@ -288,7 +270,7 @@ class InventoryScreen(QWidget):
         item = self.selected_item()
         for key in ("edit", "stock", "active"):
             self.buttons[key].setEnabled(item is not None)
-        active = item is None or item.get("isActive", True)
+        active = item is None or item.is_active
         self.buttons["active"].setText("Deactivate" if active else "Reactivate")
 
     def say(self, text: str) -> None:
@@ -296,16 +278,17 @@ class InventoryScreen(QWidget):
         self.summary.setText(text)
 
     # --------------------------------------------------------------- actions
-    def _group_for_new(self) -> Any:
+    def _one_group(self) -> ObjectId | None:
+        """The one group shown (not all items, nor those in no group)."""
         group = self._current_group()
-        return None if group in (ALL_GROUPS, NO_GROUP) else group
+        return group if isinstance(group, ObjectId) else None
 
     def add_item(self) -> None:
-        dialog = ItemDialog(self, self.catalog, group_id=self._group_for_new())
+        dialog = ItemDialog(self, self.catalog, group_id=self._one_group())
         if dialog.exec() and dialog.saved is not None:
             self.refresh()
-            self.select_item(dialog.saved["_id"])
-            self.say(f"Added {dialog.saved['name']}.")
+            self.select_item(dialog.saved.id)
+            self.say(f"Added {dialog.saved.name}.")
 
     def edit_item(self) -> None:
         item = self.selected_item()
@@ -314,8 +297,8 @@ class InventoryScreen(QWidget):
         dialog = ItemDialog(self, self.catalog, item)
         if dialog.exec() and dialog.saved is not None:
             self.refresh()
-            self.select_item(item["_id"])
-            self.say(f"Saved {dialog.saved['name']}.")
+            self.select_item(item.id)
+            self.say(f"Saved {dialog.saved.name}.")
 
     def adjust_stock(self) -> None:
         item = self.selected_item()
@@ -324,30 +307,30 @@ class InventoryScreen(QWidget):
         dialog = StockDialog(self, self.catalog, item)
         if dialog.exec() and dialog.saved is not None:
             self.refresh()
-            self.select_item(item["_id"])
-            self.say(f"{dialog.saved['name']}: stock is now {quantity(dialog.saved['stock'])}.")
+            self.select_item(item.id)
+            self.say(f"{dialog.saved.name}: stock is now {quantity(dialog.saved.stock)}.")
 
     def toggle_active(self) -> None:
         item = self.selected_item()
         if item is None:
             return
-        active = item.get("isActive", True)
+        active = item.is_active
         if active:
             answer = QMessageBox.question(
                 self,
                 "Deactivate item",
-                f"Stop selling {item['name']}? It disappears from billing and this list "
+                f"Stop selling {item.name}? It disappears from billing and this list "
                 "(tick “Show inactive” to see it again). Its bills and stock history stay.",
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         try:
-            self.catalog.set_active(item["_id"], not active)
+            self.catalog.set_active(item.id, not active)
         except ValidationError as exc:
             show_error(self, exc)
             return
         self.refresh()
-        self.say(f"{item['name']} is {'inactive' if active else 'active again'}.")
+        self.say(f"{item.name} is {'inactive' if active else 'active again'}.")
 
     # ----------------------------------------------------------------- groups
     def add_group(self) -> None:
@@ -356,8 +339,8 @@ class InventoryScreen(QWidget):
             self._group_action(lambda: self.catalog.create_group(name))
 
     def rename_group(self) -> None:
-        group = self._current_group()
-        if group in (ALL_GROUPS, NO_GROUP):
+        group = self._one_group()
+        if group is None:
             return
         name, ok = QInputDialog.getText(
             self, "Rename group", "New name", text=self.group_names.get(group, "")
@@ -366,8 +349,8 @@ class InventoryScreen(QWidget):
             self._group_action(lambda: self.catalog.update_group(group, name=name))
 
     def delete_group(self) -> None:
-        group = self._current_group()
-        if group in (ALL_GROUPS, NO_GROUP):
+        group = self._one_group()
+        if group is None:
             return
         self._group_action(lambda: self.catalog.delete_group(group))
 
@@ -465,23 +448,19 @@ class InventoryScreen(QWidget):
         show_error(self, exc, "Export items")
 
 
-def is_out(item: dict[str, Any]) -> bool:
-    return quantity_of(item.get("stock")) <= 0
-
-
-def _status(item: dict[str, Any]) -> str:
-    if not item.get("isActive", True):
+def _status(item: Item) -> str:
+    if not item.is_active:
         return "Inactive"
-    if is_out(item):
+    if item.is_out_of_stock:
         return "Out of stock"
-    return "Low stock" if is_low(item) else ""
+    return "Low stock" if item.is_low_on_stock else ""
 
 
-def _row_style(item: dict[str, Any]) -> RowStyle | None:
-    if not item.get("isActive", True):
+def _row_style(item: Item) -> RowStyle | None:
+    if not item.is_active:
         return RowStyle(foreground=INACTIVE_FOREGROUND)
-    if is_out(item):
+    if item.is_out_of_stock:
         return RowStyle(background=OUT_OF_STOCK_BACKGROUND, foreground=OUT_OF_STOCK_FOREGROUND)
-    if is_low(item):
+    if item.is_low_on_stock:
         return RowStyle(background=LOW_STOCK_BACKGROUND)
     return None

@@ -72,8 +72,11 @@ def state_combo(blank: str = "—") -> QComboBox:
 
 
 def select_data(combo: QComboBox, value: object) -> None:
-    index = combo.findData(value)
-    combo.setCurrentIndex(max(index, 0))
+    """Select the entry whose data equals ``value`` (none: the first). Compared in Python:
+    Qt's ``findData`` matches a Python object such as an ``ObjectId`` only when it is the
+    very same object, so a group id read again from the store was never found."""
+    index = next((n for n in range(combo.count()) if combo.itemData(n) == value), 0)
+    combo.setCurrentIndex(index)
 
 
 def gst_rate_combo() -> QComboBox:
