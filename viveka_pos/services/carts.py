@@ -6,7 +6,7 @@ can be open at once — a parked bill is simply a cart that is not on screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -15,6 +15,13 @@ from typing import Any
 from bson import ObjectId
 
 from ..domain import validation as v
+from ..domain.entities.cart import (
+    Cart,
+    CartCustomer,
+    CartView,
+    cart_from_stored,
+    cart_view_from_stored,
+)
 from ..domain.errors import ValidationError
 from ..domain.money import round_half_up
 from ..domain.tax import InvoiceTotals, LineInput, compute_invoice, supply_type_for
@@ -28,13 +35,14 @@ CART_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
-class CartView:
+class CartState:
+    """A cart as stored, with its lines, customer and totals: what checkout works on.
+    Public methods hand out :class:`CartView` (``CartState.public``), built at the end."""
+
     cart: dict[str, Any]
     lines: list[dict[str, Any]]
     customer: dict[str, Any] | None
     totals: InvoiceTotals
-    #: said when the change asked for more than the stock and the shop allows it
-    warning: str = ""
 
     @property
     def cart_id(self) -> ObjectId:
@@ -43,6 +51,9 @@ class CartView:
     @property
     def is_empty(self) -> bool:
         return not self.lines
+
+    def public(self, warning: str = "") -> CartView:
+        return cart_view_from_stored(self.cart, self.lines, self.customer, self.totals, warning)
 
 
 def line_input(line: dict[str, Any]) -> LineInput:
@@ -130,15 +141,20 @@ class CartService:
         )
 
     def view(self, cart_id: Any) -> CartView:
+        """The cart with its lines, customer and totals as of now."""
+        return self.state(cart_id).public()
+
+    def state(self, cart_id: Any) -> CartState:
+        """The cart as stored, for checkout (no views built)."""
         cart = self._cart(cart_id)
         lines = self._lines(cart["_id"])
         customer = None
         if cart.get("clientCustomerId") is not None:
             customer = self.scope.db.clientCustomers.find_one({"_id": cart["clientCustomerId"]})
         totals = self.totals_for(lines, paise_of(cart.get("billDiscount", 0)), customer)
-        return CartView(cart, lines, customer, totals)
+        return CartState(cart, lines, customer, totals)
 
-    def open_carts(self) -> list[dict[str, Any]]:
+    def open_carts(self) -> list[Cart]:
         """Bills in progress on this shop, newest first (parked bills included)."""
         carts = [
             c
@@ -146,7 +162,7 @@ class CartService:
             if not c.get("isFinalized")
         ]
         carts.sort(key=lambda c: c.get("updatedAt", c["createdAt"]), reverse=True)
-        return carts
+        return [cart_from_stored(c) for c in carts]
 
     # ----------------------------------------------------------------- writing
     def _scratch(self) -> Any:
@@ -182,6 +198,8 @@ class CartService:
             return None
         if isinstance(customer, dict):
             return self.customers.get(customer.get("_id"))
+        if isinstance(customer, CartCustomer) or not isinstance(customer, (str, ObjectId)):
+            return self.customers.get(getattr(customer, "id", customer))  # a typed view
         if isinstance(customer, ObjectId) or (
             isinstance(customer, str) and ObjectId.is_valid(customer)
         ):
@@ -199,7 +217,7 @@ class CartService:
         cart: dict[str, Any],
         changes: dict[str, Any] | None = None,
         lines: list[dict[str, Any]] | None = None,
-    ) -> CartView:
+    ) -> CartState:
         """Recompute the cart's stored totals after a change (inside the unit of work) and
         return the cart as it now is. ``lines``: the cart's lines after the change, when the
         caller has them already (else they are read).
@@ -223,7 +241,7 @@ class CartService:
             "expiresAt": now + CART_LIFETIME,
         }
         db.carts.update_one({"_id": cart["_id"]}, {"$set": update})
-        return CartView({**merged, **update}, lines, customer, totals)
+        return CartState({**merged, **update}, lines, customer, totals)
 
     def add_item(self, cart_id: Any, item: Any, quantity: Any = 1) -> CartView:
         """Add an item by id, code or barcode; adding it again raises its quantity."""
@@ -275,7 +293,7 @@ class CartService:
             else:
                 lines.append(stored)
             view = self._refresh(db, cart, lines=lines)
-        return replace(view, warning=warning)
+        return view.public(warning)
 
     def stock_warning(self, item: dict[str, Any], quantity: Decimal, *, more: bool = True) -> str:
         """'' when ``quantity`` of ``item`` is in stock. Beyond the stock: the warning to show
@@ -345,7 +363,7 @@ class CartService:
         with self._scratch() as db:
             db.cartitems.update_one({"_id": line["_id"]}, {"$set": self._qty_fields(line, qty)})
             view = self._refresh(db, cart)
-        return replace(view, warning=warning)
+        return view.public(warning)
 
     def change_quantity(self, cart_id: Any, line_id: Any, step: int) -> CartView:
         """+1 / −1 from the keyboard; going below the minimum removes nothing (say so)."""
@@ -364,7 +382,7 @@ class CartService:
         with self._scratch() as db:
             db.cartitems.delete_one({"_id": line["_id"]})
             view = self._refresh(db, cart)
-        return view
+        return view.public()
 
     def set_line_discount(self, cart_id: Any, line_id: Any, amount: Any) -> CartView:
         cart = self._cart(cart_id)
@@ -378,7 +396,7 @@ class CartService:
                 {"_id": line["_id"]}, {"$set": {"lineDiscount": rupees(discount)}}
             )
             view = self._refresh(db, cart)
-        return view
+        return view.public()
 
     def set_bill_discount(self, cart_id: Any, amount: Any) -> CartView:
         cart = self._cart(cart_id)
@@ -386,7 +404,7 @@ class CartService:
         with self._scratch() as db:
             db.carts.update_one({"_id": cart["_id"]}, {"$set": {"billDiscount": rupees(discount)}})
             view = self._refresh(db, cart)
-        return view
+        return view.public()
 
     def set_customer(self, cart_id: Any, customer: Any) -> CartView:
         cart = self._cart(cart_id)
@@ -400,14 +418,14 @@ class CartService:
                     "clientCustomerPhone": customer_doc["phoneNumber"] if customer_doc else None,
                 },
             )
-        return view
+        return view.public()
 
     def set_label(self, cart_id: Any, label: Any) -> CartView:
         cart = self._cart(cart_id)
         with self._scratch() as db:
             label_text = v.optional_text(label, "label", max_length=60)
             view = self._refresh(db, cart, {"label": label_text})
-        return view
+        return view.public()
 
     def discard(self, cart_id: Any) -> None:
         cart = self._cart(cart_id)
