@@ -10,6 +10,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from tests.fixtures.stored import stored
 from tests.gui.conftest import focused, on_dialog, press, type_text
 from tests.gui.keys import PERSON_GAP_MS, SCANNER_GAP_MS, send_keys
 from viveka_pos.services.convert import paise_of, quantity_of
@@ -83,7 +84,7 @@ def test_complete_bill_by_keyboard_only(window, services, qtbot):
     on_dialog(PaymentDialog, pay_part)
     press(Key.Key_F10)
 
-    invoice = services.invoices.recent(1)[0]
+    invoice = stored(services, services.invoices.recent(1))[0]
     assert paise_of(invoice["totalAmount"]) == total
     assert paise_of(invoice["paidAmount"]) == 50000
     assert invoice["isFinalized"] is False
@@ -230,7 +231,7 @@ def test_full_cash_payment_with_change_finalizes(window, services):
 
     on_dialog(PaymentDialog, cash)
     press(Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    invoice = services.invoices.recent(1)[0]
+    invoice = stored(services, services.invoices.recent(1))[0]
     assert invoice["isFinalized"] is True
     assert paise_of(invoice["paidAmount"]) == 1180
     assert "paid in full" in billing.last_message

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from tests.fixtures.stored import stored
 from tests.gui.conftest import on_dialog
 from tests.gui.keys import send_keys
 from viveka_pos.services.convert import paise_of
@@ -244,7 +245,7 @@ def test_scan_behind_the_payment_window_never_lands_in_the_amount(coded, window)
     on_dialog(PaymentDialog, scan_then_pay)
     QTest.keyClick(billing.search, Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert amounts == ["59"]  # the bill's total, untouched by the scan
-    invoice = coded.invoices.recent(1)[0]
+    invoice = stored(coded, coded.invoices.recent(1))[0]
     assert paise_of(invoice["totalAmount"]) == 5900  # one wiper blade, not the fuse
     QTest.qWait(3 * PENDING_POLL_MS)
     assert cart(billing) == {"Fuse 10A pack": 1}  # the next bill
