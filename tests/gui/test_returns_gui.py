@@ -84,7 +84,7 @@ def test_return_everything_from_customers(window, services, qtbot):
     screen.history.setFocus()
 
     def steps(dialog: ReturnDialog) -> None:
-        assert dialog.invoice is not None and dialog.invoice["_id"] == invoice["_id"]
+        assert dialog.invoice is not None and dialog.invoice.id == invoice["_id"]
         press(Key.Key_A)  # take everything back
         assert dialog.table.item(0, 6).text() == "2"
         assert f"₹575.20 set against dues ({invoice['invoiceNumber']} ₹575.20)" in (

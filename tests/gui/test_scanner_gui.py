@@ -84,10 +84,7 @@ def test_a_key_from_another_clock_starts_a_new_burst():
 
 # ------------------------------------------------------------- key events in Qt
 def cart(billing: Any) -> dict[str, float]:
-    return {
-        line["itemNameSnapshot"]: float(totals.quantity)
-        for line, totals in billing.cart_model.rows()
-    }
+    return {line.name: float(totals.quantity) for line, totals in billing.cart_model.rows()}
 
 
 @pytest.fixture
