@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 from bson import ObjectId
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from viveka_pos.domain.entities.cart import (
     cart_customer_from_stored,
@@ -20,6 +22,8 @@ from viveka_pos.domain.entities.cart import (
 from viveka_pos.domain.entities.credit_note import credit_note_from_stored
 from viveka_pos.domain.entities.invoice import invoice_from_stored
 from viveka_pos.domain.entities.payment import payment_from_stored
+from viveka_pos.domain.money import to_paise, to_rupees
+from viveka_pos.domain.stored import paise_of
 from viveka_pos.domain.tax import LineInput, compute_invoice
 
 CLIENT = ObjectId("507f1f77bcf86cd799439011")
@@ -388,3 +392,19 @@ def test_credit_note_with_optional_fields_missing_or_from_elsewhere() -> None:
     del backend["generatedAt"]
     note = credit_note_from_stored(backend)
     assert note.generated_at == WHEN and note.customer_id is None
+
+
+# ------------------------------------------------------------------ stored amounts
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e10, max_value=1e10),
+)
+def test_paise_of_a_stored_float_is_the_exact_half_up_paisa(paise: int, other: float) -> None:
+    """The float fast path gives what exact Decimal rounding gives: for amounts written
+    as stored (k/100) and for any other float (those with more decimals, half-up)."""
+    assert paise_of(to_rupees(paise)) == paise
+    assert paise_of(other) == to_paise(other, exact=False)
+    assert paise_of(0.125) == 13 and paise_of(-0.125) == -13 and paise_of(1.005) == 101

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ..money import Paise
@@ -98,19 +99,57 @@ def cart_from_stored(doc: Mapping[str, Any]) -> Cart:
 
 
 def cart_line_from_stored(doc: Mapping[str, Any]) -> CartLine:
+    raw = (
+        doc.get("_id"),
+        doc.get("itemId"),
+        doc.get("itemNameSnapshot"),
+        doc.get("itemGroupSnapshot"),
+        doc.get("itemCode"),
+        doc.get("unit"),
+        doc.get("hsnCode"),
+        doc.get("gstRate"),
+        doc.get("quantity"),
+        doc.get("unitPriceSnapshot"),
+        doc.get("lineDiscount"),
+        doc.get("position"),
+    )
+    try:
+        return _cart_line(*raw)
+    except TypeError:  # an unhashable (malformed) value: convert it without the cache
+        return _cart_line.__wrapped__(*raw)
+
+
+# Every change of a bill hands out all its lines again; a line that did not change has the
+# same stored values and gives the same (immutable) view, so it is converted once.
+# ``typed``: 1, 1.0 and True differ.
+@lru_cache(maxsize=4096, typed=True)
+def _cart_line(
+    line_id: Any,
+    item_id: Any,
+    name: Any,
+    group: Any,
+    code: Any,
+    unit: Any,
+    hsn_code: Any,
+    gst_rate: Any,
+    quantity: Any,
+    unit_price: Any,
+    line_discount: Any,
+    position: Any,
+) -> CartLine:
     return CartLine(
-        id=doc.get("_id"),
-        item_id=doc.get("itemId"),
-        name=_text(doc.get("itemNameSnapshot")),
-        group=_text(doc.get("itemGroupSnapshot")),
-        code=_text(doc.get("itemCode")),
-        unit=_text(doc.get("unit")) or "nos",
-        hsn_code=_text(doc.get("hsnCode")),
-        gst_rate=rate_of(doc.get("gstRate")),
-        quantity=quantity_of(doc.get("quantity")),
-        unit_price=paise_of(doc.get("unitPriceSnapshot")),
-        line_discount=paise_of(doc.get("lineDiscount")),
-        position=int(doc.get("position") or 0),
+        id=line_id,
+        item_id=item_id,
+        name=_text(name),
+        group=_text(group),
+        code=_text(code),
+        unit=_text(unit) or "nos",
+        hsn_code=_text(hsn_code),
+        gst_rate=rate_of(gst_rate),
+        quantity=quantity_of(quantity),
+        unit_price=paise_of(unit_price),
+        line_discount=paise_of(line_discount),
+        position=int(position or 0),
     )
 
 
