@@ -17,7 +17,6 @@ from bson import ObjectId
 from ..domain import validation as v
 from ..domain.entities.cart import (
     Cart,
-    CartCustomer,
     CartView,
     cart_from_stored,
     cart_view_from_stored,
@@ -32,6 +31,9 @@ from .convert import paise_of, quantity_of, rate_of, rupees, stored_quantity, st
 from .customers import CustomerService
 
 CART_LIFETIME = timedelta(hours=24)
+
+#: a cart named by its id (or the id's hex text, as typed or passed on a command line)
+CartId = ObjectId | str
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class CartService:
         self.customers = CustomerService(scope)
 
     # ----------------------------------------------------------------- reading
-    def _cart(self, cart_id: Any) -> dict[str, Any]:
+    def _cart(self, cart_id: CartId) -> dict[str, Any]:
         cart = self.scope.db.carts.find_one(
             {"_id": v.object_id(cart_id, "cartId"), "clientId": self.scope.client_id}
         )
@@ -140,11 +142,11 @@ class CartService:
             supply_type=self.supply_type(customer),
         )
 
-    def view(self, cart_id: Any) -> CartView:
+    def view(self, cart_id: CartId) -> CartView:
         """The cart with its lines, customer and totals as of now."""
         return self.state(cart_id).public()
 
-    def state(self, cart_id: Any) -> CartState:
+    def state(self, cart_id: CartId) -> CartState:
         """The cart as stored, for checkout (no views built)."""
         cart = self._cart(cart_id)
         lines = self._lines(cart["_id"])
@@ -173,8 +175,9 @@ class CartService:
     def create(self, *, customer: Any = None, label: Any = "") -> CartView:
         customer_doc = self._resolve_customer(customer)
         now = self.scope.now()
+        cart_id = new_id()
         cart = {
-            "_id": new_id(),
+            "_id": cart_id,
             "clientId": self.scope.client_id,
             "clientCustomerId": customer_doc["_id"] if customer_doc else None,
             "clientCustomerPhone": customer_doc["phoneNumber"] if customer_doc else None,
@@ -191,15 +194,15 @@ class CartService:
         }
         with self._scratch() as db:
             db.carts.insert_one(cart)
-        return self.view(cart["_id"])
+        return self.view(cart_id)
 
     def _resolve_customer(self, customer: Any) -> dict[str, Any] | None:
         if customer in (None, ""):
             return None
         if isinstance(customer, dict):
             return self.customers.get(customer.get("_id"))
-        if isinstance(customer, CartCustomer) or not isinstance(customer, (str, ObjectId)):
-            return self.customers.get(getattr(customer, "id", customer))  # a typed view
+        if hasattr(customer, "id"):  # a typed view of a customer (the bill's, or its own)
+            return self.customers.get(customer.id)
         if isinstance(customer, ObjectId) or (
             isinstance(customer, str) and ObjectId.is_valid(customer)
         ):
@@ -243,7 +246,7 @@ class CartService:
         db.carts.update_one({"_id": cart["_id"]}, {"$set": update})
         return CartState({**merged, **update}, lines, customer, totals)
 
-    def add_item(self, cart_id: Any, item: Any, quantity: Any = 1) -> CartView:
+    def add_item(self, cart_id: CartId, item: Any, quantity: Any = 1) -> CartView:
         """Add an item by id, code or barcode; adding it again raises its quantity."""
         cart = self._cart(cart_id)
         item_doc = self._resolve_item(item)
@@ -345,7 +348,7 @@ class CartService:
             "lineTotal": rupees(_gross(qty, paise_of(line["unitPriceSnapshot"]))),
         }
 
-    def _line(self, cart: dict[str, Any], line_id: Any) -> dict[str, Any]:
+    def _line(self, cart: dict[str, Any], line_id: ObjectId | str) -> dict[str, Any]:
         line = self.scope.db.cartitems.find_one(
             {"_id": v.object_id(line_id, "lineId"), "cartId": cart["_id"]}
         )
@@ -353,7 +356,7 @@ class CartService:
             raise ValidationError("lineId", "that line is not on this bill")
         return line
 
-    def set_quantity(self, cart_id: Any, line_id: Any, quantity: Any) -> CartView:
+    def set_quantity(self, cart_id: CartId, line_id: ObjectId | str, quantity: Any) -> CartView:
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
         qty = v.quantity(quantity, line.get("unit", "nos"), "quantity")
@@ -365,7 +368,7 @@ class CartService:
             view = self._refresh(db, cart)
         return view.public(warning)
 
-    def change_quantity(self, cart_id: Any, line_id: Any, step: int) -> CartView:
+    def change_quantity(self, cart_id: CartId, line_id: ObjectId | str, step: int) -> CartView:
         """+1 / −1 from the keyboard; going below the minimum removes nothing (say so)."""
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
@@ -376,7 +379,7 @@ class CartService:
             )
         return self.set_quantity(cart_id, line_id, new_qty)
 
-    def remove_line(self, cart_id: Any, line_id: Any) -> CartView:
+    def remove_line(self, cart_id: CartId, line_id: ObjectId | str) -> CartView:
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
         with self._scratch() as db:
@@ -384,7 +387,7 @@ class CartService:
             view = self._refresh(db, cart)
         return view.public()
 
-    def set_line_discount(self, cart_id: Any, line_id: Any, amount: Any) -> CartView:
+    def set_line_discount(self, cart_id: CartId, line_id: ObjectId | str, amount: Any) -> CartView:
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
         discount = v.amount(amount, "discount")
@@ -398,7 +401,7 @@ class CartService:
             view = self._refresh(db, cart)
         return view.public()
 
-    def set_bill_discount(self, cart_id: Any, amount: Any) -> CartView:
+    def set_bill_discount(self, cart_id: CartId, amount: Any) -> CartView:
         cart = self._cart(cart_id)
         discount = v.amount(amount, "discount")
         with self._scratch() as db:
@@ -406,7 +409,7 @@ class CartService:
             view = self._refresh(db, cart)
         return view.public()
 
-    def set_customer(self, cart_id: Any, customer: Any) -> CartView:
+    def set_customer(self, cart_id: CartId, customer: Any) -> CartView:
         cart = self._cart(cart_id)
         customer_doc = self._resolve_customer(customer)
         with self._scratch() as db:
@@ -420,14 +423,14 @@ class CartService:
             )
         return view.public()
 
-    def set_label(self, cart_id: Any, label: Any) -> CartView:
+    def set_label(self, cart_id: CartId, label: Any) -> CartView:
         cart = self._cart(cart_id)
         with self._scratch() as db:
             label_text = v.optional_text(label, "label", max_length=60)
             view = self._refresh(db, cart, {"label": label_text})
         return view.public()
 
-    def discard(self, cart_id: Any) -> None:
+    def discard(self, cart_id: CartId) -> None:
         cart = self._cart(cart_id)
         with self._scratch() as db:
             db.cartitems.delete_many({"cartId": cart["_id"]})

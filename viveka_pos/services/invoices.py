@@ -17,12 +17,12 @@ from ..domain.numbering import financial_year
 from ..domain.states import state_by_code, state_name
 from ..domain.words import amount_in_words
 from ..store import new_id
-from .carts import CartService, CartState
+from .carts import CartId, CartService, CartState
 from .chains import store_chain_report
 from .context import ShopScope
 from .convert import quantity_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
-from .payments import apply_payments, invoice_ref
+from .payments import InvoiceRef, apply_payments, invoice_ref
 from .series import INVOICE_SERIES, next_slot, seal_and_insert
 from .stock import record_movement
 
@@ -62,7 +62,7 @@ class InvoiceService:
 
     def generate(
         self,
-        cart_id: Any,
+        cart_id: CartId,
         *,
         paid_amount: Any = None,
         method: Any = "cash",
@@ -233,11 +233,11 @@ class InvoiceService:
             )
 
     # ---------------------------------------------------------------- reading
-    def get(self, invoice: Any) -> Invoice:
+    def get(self, invoice: InvoiceRef) -> Invoice:
         """An invoice of this shop by id, view or invoice number."""
         return invoice_from_stored(self.document(invoice))
 
-    def document(self, invoice: Any) -> dict[str, Any]:
+    def document(self, invoice: InvoiceRef) -> dict[str, Any]:
         """The stored invoice, for printing and export (which read the document as filed)."""
         return self.scope.lookup(
             "invoices",
@@ -260,7 +260,7 @@ class InvoiceService:
         found.sort(key=lambda d: d.get("generatedAt") or datetime.min, reverse=True)
         return [invoice_from_stored(doc) for doc in found[:limit]]
 
-    def for_customer(self, customer_id: Any) -> list[Invoice]:
+    def for_customer(self, customer_id: ObjectId | str) -> list[Invoice]:
         """A customer's invoices, newest first (their purchase history and dues)."""
         docs = self.scope.db.invoices.find(
             {"clientCustomerId": v.object_id(customer_id, "clientCustomerId")}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
+
 from ..domain import validation as v
 from ..domain.entities.invoice import Invoice, invoice_from_stored
 from ..domain.entities.payment import Payment, payment_from_stored
@@ -14,8 +16,11 @@ from .context import ShopScope, store_time
 from .convert import paise_of, rupees
 from .ids import purchase_history_id
 
+#: an invoice named by its view, id, number (``A/2526/00042``) or stored document
+InvoiceRef = Invoice | ObjectId | str | dict[str, Any]
 
-def invoice_ref(invoice: Any) -> Any:
+
+def invoice_ref(invoice: InvoiceRef) -> ObjectId | str | dict[str, Any]:
     """What ``ShopScope.lookup`` takes for an invoice given as a view, id or number."""
     return invoice.id if isinstance(invoice, Invoice) else invoice
 
@@ -100,7 +105,7 @@ class PaymentService:
     def __init__(self, scope: ShopScope):
         self.scope = scope
 
-    def _invoice(self, invoice: Any) -> dict[str, Any]:
+    def _invoice(self, invoice: InvoiceRef) -> dict[str, Any]:
         return self.scope.lookup(
             "invoices",
             invoice_ref(invoice),
@@ -109,7 +114,9 @@ class PaymentService:
             what="invoice",
         )
 
-    def record(self, invoice: Any, amount: Any, *, method: Any = "cash", note: Any = "") -> Invoice:
+    def record(
+        self, invoice: InvoiceRef, amount: Any, *, method: Any = "cash", note: Any = ""
+    ) -> Invoice:
         """Take a payment against an invoice. Returns the invoice after it."""
         doc = self._invoice(invoice)
         paise = v.amount(amount, "amount", allow_zero=False)
@@ -144,11 +151,11 @@ class PaymentService:
                 raise RuntimeError(f"invoice {doc['_id']} vanished while taking a payment")
             return invoice_from_stored(apply_payments(db, fresh, now))
 
-    def for_invoice(self, invoice: Any) -> list[Payment]:
+    def for_invoice(self, invoice: InvoiceRef) -> list[Payment]:
         """The invoice's payments, oldest first."""
         return [payment_from_stored(doc) for doc in self.documents_for_invoice(invoice)]
 
-    def documents_for_invoice(self, invoice: Any) -> list[dict[str, Any]]:
+    def documents_for_invoice(self, invoice: InvoiceRef) -> list[dict[str, Any]]:
         """The invoice's payments as stored, oldest first, for printing the invoice."""
         doc = self._invoice(invoice)
         return list(self.scope.db.payments.find({"invoiceId": doc["_id"]}, sort=[("paidAt", 1)]))

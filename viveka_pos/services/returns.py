@@ -30,6 +30,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bson import ObjectId
+
 from ..domain import validation as v
 from ..domain.entities.credit_note import (
     CreditNote,
@@ -47,9 +49,12 @@ from ..store import new_id
 from .context import ShopScope
 from .convert import paise_of, quantity_of, rate_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
-from .payments import apply_payments, invoice_ref
+from .payments import InvoiceRef, apply_payments, invoice_ref
 from .series import CREDIT_NOTE_SERIES, next_slot, seal_and_insert
 from .stock import record_movement
+
+#: a credit note named by its view, id or number (``CN-A/2526/00001``)
+CreditNoteRef = CreditNote | ObjectId | str
 
 #: invoice amounts a credit note carries back in proportion, per line
 _LINE_AMOUNTS = ("taxableValue", "cgst", "sgst", "igst")
@@ -105,11 +110,11 @@ class ReturnService:
         self.scope = scope
 
     # ---------------------------------------------------------------- reading
-    def invoice(self, ref: Any) -> Invoice:
+    def invoice(self, ref: InvoiceRef) -> Invoice:
         """The invoice to take goods back on, by id, view or number."""
         return invoice_from_stored(self._invoice(ref))
 
-    def _invoice(self, ref: Any) -> dict[str, Any]:
+    def _invoice(self, ref: InvoiceRef) -> dict[str, Any]:
         return self.scope.lookup(
             "invoices",
             invoice_ref(ref),
@@ -118,11 +123,11 @@ class ReturnService:
             what="invoice",
         )
 
-    def get(self, ref: Any) -> CreditNote:
+    def get(self, ref: CreditNoteRef) -> CreditNote:
         """A credit note of this shop by id, view or number."""
         return credit_note_from_stored(self.document(ref))
 
-    def document(self, ref: Any) -> dict[str, Any]:
+    def document(self, ref: CreditNoteRef) -> dict[str, Any]:
         """The stored credit note, for printing it as filed."""
         return self.scope.lookup(
             "creditnotes",
@@ -132,7 +137,7 @@ class ReturnService:
             what="credit note",
         )
 
-    def for_invoice(self, invoice: Any) -> list[CreditNote]:
+    def for_invoice(self, invoice: InvoiceRef) -> list[CreditNote]:
         """The credit notes made on an invoice, oldest first."""
         return [credit_note_from_stored(n) for n in self._notes_for(self._invoice(invoice))]
 
@@ -144,7 +149,7 @@ class ReturnService:
         ]
         return sorted(notes, key=lambda n: (n.get("generatedAt"), n.get("creditNoteNumber")))
 
-    def returnable(self, invoice: Any) -> list[ReturnableLine]:
+    def returnable(self, invoice: InvoiceRef) -> list[ReturnableLine]:
         """Every line of the invoice with what is left to return."""
         doc = self._invoice(invoice)
         returned = self._returned(self._notes_for(doc))
@@ -182,7 +187,9 @@ class ReturnService:
         return returned
 
     # ---------------------------------------------------------------- returning
-    def lines_by_code(self, invoice: Any, quantities: Mapping[str, Any]) -> dict[int, Decimal]:
+    def lines_by_code(
+        self, invoice: InvoiceRef, quantities: Mapping[str, Any]
+    ) -> dict[int, Decimal]:
         """``{"BP-01": 2}`` -> ``{line index: 2}``; an item on several lines fills the first
         lines with room first."""
         lines = self.returnable(invoice)
@@ -203,7 +210,7 @@ class ReturnService:
         return wanted
 
     def preview(
-        self, invoice: Any, lines: Mapping[int, Any], *, refund: Any = None
+        self, invoice: InvoiceRef, lines: Mapping[int, Any], *, refund: Any = None
     ) -> ReturnPreview:
         """The credit note ``create`` would make now, and how it would be settled; nothing
         is saved. Raises the same ValidationErrors."""
@@ -262,7 +269,7 @@ class ReturnService:
 
     def create(
         self,
-        invoice: Any,
+        invoice: InvoiceRef,
         lines: Mapping[int, Any],
         *,
         refund: Any = None,
@@ -511,7 +518,12 @@ class ReturnService:
 
     # ---------------------------------------------------------------- cancelling
     def cancel(
-        self, invoice: Any, *, reason: Any, refund: bool = False, refund_method: Any = "cash"
+        self,
+        invoice: InvoiceRef,
+        *,
+        reason: Any,
+        refund: bool = False,
+        refund_method: Any = "cash",
     ) -> Invoice:
         """Cancel a bill of today with no return on it; its number stays, marked cancelled.
 

@@ -345,3 +345,22 @@ def test_credit_needs_a_customer_on_the_bill(svc: ShopServices, carb: dict) -> N
         assert "would stay due from a walk-in customer: add the customer" in err.value.message
     assert svc.ctx.store.count("invoices") == 0 and svc.carts.view(cart.cart_id).lines
     assert stored(svc, svc.invoices.generate(cart.cart_id, paid_amount=2500))["isFinalized"] is True
+
+
+def test_saved_bill_and_its_views_agree_with_what_is_stored(svc: ShopServices, carb: dict) -> None:
+    """The invoice handed back at checkout (built before it is read back) is the invoice
+    read back; a bill's customer can be given again as the bill's own view of them."""
+    bob = svc.customers.create("9891112222", name="Bob Smith", state_code="27")
+    cart = svc.carts.create(customer=bob["_id"])
+    view = svc.carts.add_item(cart.cart_id, "CARB", 2)
+    assert view.customer is not None and view.customer.name == "Bob Smith"
+    again = svc.carts.set_customer(cart.cart_id, view.customer)
+    assert again.customer == view.customer and again.cart.customer_phone == "9891112222"
+    saved = svc.invoices.generate(cart.cart_id, paid_amount=1000, notes="first visit")
+    assert saved == svc.invoices.get(saved.id) == svc.invoices.get(saved.number)
+    assert svc.invoices.recent(1) == [saved] and svc.invoices.for_customer(bob["_id"]) == [saved]
+    (payment,) = svc.payments.for_invoice(saved)
+    assert (payment.invoice_id, payment.amount, payment.method) == (saved.id, 100000, "cash")
+    assert (saved.paid_amount, saved.balance, saved.notes) == (100000, 400000, "first visit")
+    after = svc.payments.record(saved, 500, method="upi")
+    assert after == svc.invoices.get(saved.id) and after.balance == 350000

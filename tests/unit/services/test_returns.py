@@ -368,3 +368,24 @@ def test_health_check_covers_credit_note_chains(svc: ShopServices, parts) -> Non
     assert not broken.ok and f"credit note {note['creditNoteNumber']} was changed" in (
         broken.detail
     )
+
+
+def test_credit_note_views_agree_with_what_is_stored(svc: ShopServices, parts) -> None:
+    """The credit note handed back (built before it is read back) is the one read back,
+    by id and by number; the preview's lines are the lines it then carries."""
+    invoice = _bill(svc, {"BP": 2, "HL": 1}, paid=0)
+    preview = svc.returns.preview(invoice["_id"], {0: 1, 1: 1})
+    note = svc.returns.create(invoice["_id"], {0: 1, 1: 1}, reason="wrong size")
+    assert note == svc.returns.get(note.id) == svc.returns.get(note.number)
+    assert svc.returns.for_invoice(invoice["_id"]) == [note]
+    assert preview.lines == note.lines and preview.total == note.total_amount
+    assert (note.reason, note.invoice_number, note.adjusted_amount) == (
+        "wrong size",
+        invoice["invoiceNumber"],
+        note.total_amount,  # unpaid bill: all of it set against its dues
+    )
+    (share,) = note.adjustments
+    assert (share.invoice_id, share.amount) == (invoice["_id"], note.total_amount)
+    assert svc.returns.invoice(invoice["_id"]).balance == paise_of(invoice["totalAmount"]) - (
+        note.total_amount
+    )
