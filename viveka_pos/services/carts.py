@@ -17,8 +17,10 @@ from bson import ObjectId
 from ..domain import validation as v
 from ..domain.entities.cart import (
     Cart,
+    CartLine,
     CartView,
     cart_from_stored,
+    cart_line_from_stored,
     cart_view_from_stored,
 )
 from ..domain.errors import ValidationError
@@ -59,47 +61,28 @@ class CartState:
 
 
 def line_input(line: dict[str, Any]) -> LineInput:
-    raw = (
-        line["itemId"],
-        line["itemNameSnapshot"],
-        line.get("itemGroupSnapshot", ""),
-        line.get("unit", "nos"),
-        line.get("hsnCode", ""),
-        line.get("gstRate", 0),
-        line["quantity"],
-        line["unitPriceSnapshot"],
-        line.get("lineDiscount", 0),
-    )
+    """A stored cart line as the tax arithmetic takes it, through the line's view."""
+    view = cart_line_from_stored(line)
     try:
-        return _line_input(*raw)
-    except TypeError:  # an unhashable (malformed) value: convert it without the cache
-        return _line_input.__wrapped__(*raw)
+        return _input_of(view)
+    except TypeError:  # an unhashable (malformed) item id: convert it without the cache
+        return _input_of.__wrapped__(view)
 
 
-# A cart's totals are recomputed over all its lines after every change; the stored form of
-# a line that did not change converts to the same input (``typed``: 1, 1.0 and True differ).
-@lru_cache(maxsize=4096, typed=True)
-def _line_input(
-    item_id: Any,
-    name: Any,
-    group: Any,
-    unit: Any,
-    hsn_code: Any,
-    gst_rate: Any,
-    quantity: Any,
-    unit_price: Any,
-    line_discount: Any,
-) -> LineInput:
+# A cart's totals are recomputed over all its lines after every change: a line that did
+# not change has the same (immutable, hashable) view and gives the same input.
+@lru_cache(maxsize=4096)
+def _input_of(view: CartLine) -> LineInput:
     return LineInput(
-        item_id=item_id,
-        name=name,
-        group=group,
-        unit=unit,
-        hsn_code=hsn_code,
-        gst_rate=rate_of(gst_rate),
-        quantity=quantity_of(quantity),
-        unit_price=paise_of(unit_price),
-        line_discount=paise_of(line_discount),
+        item_id=view.item_id,
+        name=view.name,
+        group=view.group,
+        unit=view.unit,
+        hsn_code=view.hsn_code,
+        gst_rate=view.gst_rate,
+        quantity=view.quantity,
+        unit_price=view.unit_price,
+        line_discount=view.line_discount,
     )
 
 
