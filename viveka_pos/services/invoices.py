@@ -265,7 +265,7 @@ class InvoiceService:
         docs = self.scope.db.invoices.find(
             {"clientCustomerId": v.object_id(customer_id, "clientCustomerId")}
         )
-        docs = sorted(docs, key=lambda d: d["generatedAt"], reverse=True)
+        docs = sorted(docs, key=lambda d: d.get("generatedAt") or datetime.min, reverse=True)
         return [invoice_from_stored(doc) for doc in docs]
 
     def verify(self) -> list[str]:
