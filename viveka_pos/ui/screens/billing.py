@@ -670,7 +670,9 @@ class BillingScreen(QWidget):
     # ---------------------------------------------------------- bill actions
     def choose_customer(self) -> None:
         on_bill = self.view.customer if self.view else None
-        current = self.services.customers.get(on_bill.id) if on_bill is not None else None
+        current = (
+            self._attempt(lambda: self.services.customers.get(on_bill.id)) if on_bill else None
+        )
         dialog = CustomerLookupDialog(self, self.services.customers, current=current)
         if dialog.exec():
             if dialog.walk_in:
