@@ -117,7 +117,7 @@ def _bill(
                 else rng.randint(1, 4)
             )
             svc.carts.add_item(cart.cart_id, item.id, qty)
-        total = paise_of(svc.carts.view(cart.cart_id).cart["totalAmount"])
+        total = svc.carts.view(cart.cart_id).cart.total_amount
         # credit and part payments only for a customer: a walk-in pays the whole bill
         paid = (rng.choice([0, total, total // 2]) if customer is not None else total) / 100
         _say("try", "bill")
@@ -129,26 +129,24 @@ def _bill(
     _say(
         "ack",
         "bill",
-        invoice["_id"],
-        invoice["invoiceNumber"],
-        invoice["hash"],
-        paise_of(invoice["totalAmount"]),
-        paise_of(invoice["paidAmount"]),
+        invoice.id,
+        invoice.number,
+        svc.invoices.document(invoice.id)["hash"],
+        invoice.total_amount,
+        invoice.paid_amount,
     )
 
 
 def _pay(svc: ShopServices, rng: random.Random) -> None:
-    unpaid = [
-        d for d in svc.invoices.recent(40) if paise_of(d["totalAmount"]) > paise_of(d["paidAmount"])
-    ]
+    unpaid = [d for d in svc.invoices.recent(40) if d.total_amount > d.paid_amount]
     if not unpaid:
         return
     invoice = rng.choice(unpaid)
-    balance = paise_of(invoice["totalAmount"]) - paise_of(invoice["paidAmount"])
+    balance = invoice.total_amount - invoice.paid_amount
     amount = max(1, rng.randint(1, balance))
-    _say("try", "pay", invoice["_id"])
-    after = svc.payments.record(invoice["_id"], amount / 100, method=rng.choice(["cash", "upi"]))
-    _say("ack", "pay", invoice["_id"], paise_of(after["paidAmount"]))
+    _say("try", "pay", invoice.id)
+    after = svc.payments.record(invoice.id, amount / 100, method=rng.choice(["cash", "upi"]))
+    _say("ack", "pay", invoice.id, after.paid_amount)
 
 
 def _edit(svc: ShopServices, rng: random.Random, items: list[Item]) -> None:

@@ -142,7 +142,7 @@ def step_demo_shop(run: Run) -> str:
 
 
 def step_bill(run: Run) -> str:
-    from .services.convert import paise_of, quantity_of
+    from .services.convert import quantity_of
 
     services = run.services
     db = services.ctx.store.db
@@ -164,22 +164,22 @@ def step_bill(run: Run) -> str:
     part = max(total // 2 // 100 * 100, 1)
     invoice = services.invoices.generate(cart.cart_id, paid_amount=part / 100, method="cash")
     check(
-        paise_of(invoice["totalAmount"]) == total,
-        f"invoice total {invoice['totalAmount']} differs from the cart total {rs(total)}",
+        invoice.total_amount == total,
+        f"invoice total {rs(invoice.total_amount)} differs from the cart total {rs(total)}",
     )
     check(
-        paise_of(invoice["paidAmount"]) == part,
-        f"paid amount {invoice['paidAmount']} after paying {rs(part)}",
+        invoice.paid_amount == part,
+        f"paid amount {rs(invoice.paid_amount)} after paying {rs(part)}",
     )
-    check(not invoice["isFinalized"], "a part-paid invoice was marked as fully paid")
+    check(not invoice.is_finalized, "a part-paid invoice was marked as fully paid")
     for item_id, before in stock_before.items():
         after = quantity_of(db.items.find_one({"_id": item_id})["stock"])
         check(
             after == before - sold[item_id],
             f"stock of an item went from {before} to {after}, expected {before - sold[item_id]}",
         )
-    run.bill.invoice = invoice
-    return f"invoice {invoice['invoiceNumber']} for {rs(total)}, {rs(part)} paid, stock taken"
+    run.bill.invoice = services.invoices.document(invoice.id)
+    return f"invoice {invoice.number} for {rs(total)}, {rs(part)} paid, stock taken"
 
 
 def step_payment(run: Run) -> str:
@@ -191,13 +191,13 @@ def step_payment(run: Run) -> str:
     after = services.payments.record(
         invoice["_id"], balance / 100, method="upi", note="self-test balance"
     )
-    check(bool(after["isFinalized"]), "the invoice is not finalized after the full payment")
+    check(after.is_finalized, "the invoice is not finalized after the full payment")
     check(
-        paise_of(after["paidAmount"]) == paise_of(after["totalAmount"]),
-        f"paid {after['paidAmount']} of {after['totalAmount']}",
+        after.paid_amount == after.total_amount,
+        f"paid {rs(after.paid_amount)} of {rs(after.total_amount)}",
     )
-    run.bill.invoice = services.invoices.get(invoice["_id"])
-    run.bill.payments = services.payments.for_invoice(invoice["_id"])
+    run.bill.invoice = services.invoices.document(invoice["_id"])
+    run.bill.payments = services.payments.documents_for_invoice(invoice["_id"])
     check(len(run.bill.payments) == 2, f"{len(run.bill.payments)} payments, expected 2")
     return f"balance {rs(balance)} by UPI; invoice fully paid"
 

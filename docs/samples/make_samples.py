@@ -56,10 +56,11 @@ def documents(svc: ShopServices) -> dict[str, bytes]:
     returned = _pick(
         invoices, lambda d: d["customerGstin"] and len(d["products"]) >= 2 and d is not b2b
     )
-    note = svc.returns.create(returned["_id"], {0: 1, 1: 1}, reason="Wrong model supplied")
+    made = svc.returns.create(returned["_id"], {0: 1, 1: 1}, reason="Wrong model supplied")
+    note = svc.returns.document(made.id)
 
     def payments(doc: dict[str, Any]) -> list[dict[str, Any]]:
-        return svc.payments.for_invoice(doc["_id"])
+        return svc.payments.documents_for_invoice(doc["_id"])
 
     order = next(o for o in svc.dealers.orders() if o.status == "delivered")
     detail = svc.dealers.order_for_print(order)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, QSettings, Qt, QThreadPool
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
+from tests.fixtures.stored import stored
 from tests.gui.conftest import on_dialog, type_text
 from viveka_pos.logging_setup import setup_logging, stop_logging
 from viveka_pos.services import backups
@@ -35,8 +36,11 @@ def sell(
     cart = services.carts.create(customer=customer)
     services.carts.add_item(cart.cart_id, code, quantity)
     total = services.carts.view(cart.cart_id).totals.total_amount
-    return services.invoices.generate(
-        cart.cart_id, paid_amount=paid if paid is not None else total / 100
+    return stored(
+        services,
+        services.invoices.generate(
+            cart.cart_id, paid_amount=paid if paid is not None else total / 100
+        ),
     )
 
 
@@ -319,7 +323,7 @@ def test_invoice_renders_for_the_chosen_paper(services):
     from viveka_pos.ui.print_jobs import paper_for, render_invoice
 
     invoice = sell(services, "8902001", 1)
-    payments = services.payments.for_invoice(invoice["_id"])
+    payments = services.payments.documents_for_invoice(invoice["_id"])
     shop = services.shop.document_for_print()
     assert paper_for(services) == "a4"
     services.device.update(paperSize="58mm")

@@ -10,9 +10,10 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from tests.fixtures.stored import stored
 from tests.gui.conftest import focused, on_dialog, press, type_text
 from tests.gui.keys import PERSON_GAP_MS, SCANNER_GAP_MS, send_keys
-from viveka_pos.services.convert import paise_of, quantity_of
+from viveka_pos.services.convert import paise_of
 from viveka_pos.ui.dialogs.customer_lookup import CustomerLookupDialog
 from viveka_pos.ui.dialogs.parked import ParkedBillsDialog
 from viveka_pos.ui.dialogs.payment import PaymentDialog
@@ -23,9 +24,7 @@ Key = Qt.Key
 
 
 def cart_lines(billing: BillingScreen) -> list[tuple[str, Decimal]]:
-    return [
-        (line["itemNameSnapshot"], totals.quantity) for line, totals in billing.cart_model.rows()
-    ]
+    return [(line.name, totals.quantity) for line, totals in billing.cart_model.rows()]
 
 
 def test_complete_bill_by_keyboard_only(window, services, qtbot):
@@ -63,7 +62,7 @@ def test_complete_bill_by_keyboard_only(window, services, qtbot):
 
     on_dialog(CustomerLookupDialog, new_customer)
     press(Key.Key_F2)
-    assert billing.view.customer["name"] == "Ravi Kumar"
+    assert billing.view.customer.name == "Ravi Kumar"
     assert "Ravi Kumar" in billing.customer_card.text()
 
     total = billing.view.totals.total_amount
@@ -83,7 +82,7 @@ def test_complete_bill_by_keyboard_only(window, services, qtbot):
     on_dialog(PaymentDialog, pay_part)
     press(Key.Key_F10)
 
-    invoice = services.invoices.recent(1)[0]
+    invoice = stored(services, services.invoices.recent(1))[0]
     assert paise_of(invoice["totalAmount"]) == total
     assert paise_of(invoice["paidAmount"]) == 50000
     assert invoice["isFinalized"] is False
@@ -177,14 +176,14 @@ def test_park_and_resume_a_bill(window, services):
 
     def resume(dialog: ParkedBillsDialog) -> None:
         assert dialog.model.rowCount() == 1
-        assert dialog.model.row_at(0)["label"] == "Mechanic Raju"
+        assert dialog.model.row_at(0).label == "Mechanic Raju"
         QTest.keyClick(dialog.table, Key.Key_Return)
 
     on_dialog(ParkedBillsDialog, resume)
     press(Key.Key_F9)
     assert billing.cart_id == first_cart
     assert cart_lines(billing) == [("Spark plug NGK", 1)]
-    open_ids = {c["_id"] for c in services.carts.open_carts()}
+    open_ids = {c.id for c in services.carts.open_carts()}
     assert open_ids == {first_cart, second_cart}  # the other bill waits, parked
 
 
@@ -210,11 +209,11 @@ def test_discounts_and_igst_for_another_state(window, services):
     on_dialog(CustomerLookupDialog, pick)
     press(Key.Key_F2)
     totals = billing.view.totals
-    assert billing.view.customer["_id"] == customer.id
+    assert billing.view.customer.id == customer.id
     assert totals.supply_type == "inter"
     assert (totals.total_cgst, totals.total_sgst, totals.total_igst) == (0, 0, 10584)
     assert "IGST" in billing.totals.supply.text()
-    assert quantity_of(billing.view.lines[0]["quantity"]) == 1
+    assert billing.view.lines[0].quantity == 1
 
 
 def test_full_cash_payment_with_change_finalizes(window, services):
@@ -230,7 +229,7 @@ def test_full_cash_payment_with_change_finalizes(window, services):
 
     on_dialog(PaymentDialog, cash)
     press(Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    invoice = services.invoices.recent(1)[0]
+    invoice = stored(services, services.invoices.recent(1))[0]
     assert invoice["isFinalized"] is True
     assert paise_of(invoice["paidAmount"]) == 1180
     assert "paid in full" in billing.last_message

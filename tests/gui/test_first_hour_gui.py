@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from tests.gui.conftest import on_dialog, press, type_text
 from tests.gui.keys import SCANNER_GAP_MS, send_keys
 from viveka_pos.services.context import ServiceContext
-from viveka_pos.services.convert import paise_of
 from viveka_pos.services.demo import create_demo_shop
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.ui.dialogs.customer_lookup import CustomerLookupDialog
@@ -66,8 +65,8 @@ def test_walk_in_credit_asks_who_owes_it(window, services, qtbot):
     press(Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: billing.last_invoice is not None)
     invoice = billing.last_invoice
-    assert invoice["clientCustomerName"] == "Ravi Kumar"
-    assert paise_of(invoice["paidAmount"]) == 0 and paise_of(invoice["totalAmount"]) == total
+    assert invoice.customer_name == "Ravi Kumar"
+    assert invoice.paid_amount == 0 and invoice.total_amount == total
     pending = services.reports.pending_invoices()
     assert [row.customer_name for row in pending.rows] == ["Ravi Kumar"]
 
@@ -91,7 +90,7 @@ def test_walk_in_credit_without_a_customer_is_refused_in_words(window, services,
     qtbot.waitUntil(lambda: bool(seen))
     assert "would stay due from a walk-in customer: add the customer" in seen[0]
     assert services.invoices.recent() == []
-    assert [line["itemNameSnapshot"] for line in billing.view.lines] == ["Brake pad set front"]
+    assert [line.name for line in billing.view.lines] == ["Brake pad set front"]
 
 
 # ------------------------------------------------------------ 4. stock at the counter
@@ -122,7 +121,7 @@ def test_beyond_stock_allowed_by_the_shop_is_added_with_a_warning(window, empty_
     empty_horn.shop.update_settings(empty_horn.client_id, allowNegativeStock=True)
     billing = billing_of(window)
     scan(qtbot, billing, "8903005")
-    assert [line["itemNameSnapshot"] for line in billing.view.lines] == ["Horn 12V dual tone"]
+    assert [line.name for line in billing.view.lines] == ["Horn 12V dual tone"]
     assert billing.last_message == (
         "Horn 12V dual tone is out of stock — selling beyond stock (allowed in Settings)"
     )
@@ -189,7 +188,7 @@ def test_closing_with_a_bill_parks_it_says_so_and_the_next_start_says_it_too(
     window.close()
     assert not window.isVisible()
     parked = services.carts.open_carts()
-    assert len(parked) == 1 and parked[0]["label"].startswith("Left open 16 Jun ")
+    assert len(parked) == 1 and parked[0].label.startswith("Left open 16 Jun ")
 
     again = MainWindow(
         services, settings=QSettings(str(tmp_path / "again.ini"), QSettings.Format.IniFormat)

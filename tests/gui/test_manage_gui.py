@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
+from tests.fixtures.stored import stored
 from tests.gui.conftest import on_dialog, type_text
 from viveka_pos.services.convert import paise_of, quantity_of
 from viveka_pos.ui.dialogs.dealer_forms import DeliveryDialog
@@ -123,7 +124,7 @@ def test_payment_of_a_pending_invoice_finalizes_it(window, services, qtbot):
     customer = services.customers.create("9845012345", name="Ravi Kumar")
     cart = services.carts.create(customer=customer.id)
     services.carts.add_item(cart.cart_id, "8902001", 2)
-    invoice = services.invoices.generate(cart.cart_id, paid_amount="500")
+    invoice = stored(services, services.invoices.generate(cart.cart_id, paid_amount="500"))
     assert invoice["isFinalized"] is False
     customers = window.show_screen("customers")
     assert customers.select_customer(customer.id)
@@ -136,7 +137,7 @@ def test_payment_of_a_pending_invoice_finalizes_it(window, services, qtbot):
 
     on_dialog(RecordPaymentDialog, pay)
     customers.record_payment()
-    after = services.invoices.get(invoice["_id"])
+    after = services.invoices.document(invoice["_id"])
     assert after["isFinalized"] is True
     assert paise_of(after["paidAmount"]) == paise_of(after["totalAmount"])
     assert "fully paid" in customers.last_message

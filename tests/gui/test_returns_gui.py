@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from tests.fixtures.stored import stored
 from tests.gui.conftest import on_dialog, press, type_text
 from viveka_pos.services.convert import paise_of
 from viveka_pos.ui.dialogs.sales_return import CancelBillDialog, ReturnDialog
@@ -28,7 +29,7 @@ def _bill(services, lines: dict[str, int], customer=None, paid: str = "0") -> di
             "9800000099", name="Counter Credit"
         )
         services.carts.set_customer(cart.cart_id, named.id)
-    return services.invoices.generate(cart.cart_id, paid_amount=paid)
+    return stored(services, services.invoices.generate(cart.cart_id, paid_amount=paid))
 
 
 def _key(key: Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
@@ -67,7 +68,7 @@ def test_return_from_billing_by_keyboard(window, services, qtbot):
     assert "only 2 left to return" in results["error"]
     assert results["summary"].startswith("Credit ₹537.60")  # 420 + 28 %, set against dues
     assert (results["reason"], results["second line"]) == ("damaged", "")
-    notes = services.returns.for_invoice(invoice["_id"])
+    notes = stored(services, services.returns.for_invoice(invoice["_id"]))
     assert [paise_of(n["totalAmount"]) for n in notes] == [53760]
     assert notes[0]["reason"] == "damaged"
     assert services.catalog.item_by_code("8902001").stock == 19
@@ -83,7 +84,7 @@ def test_return_everything_from_customers(window, services, qtbot):
     screen.history.setFocus()
 
     def steps(dialog: ReturnDialog) -> None:
-        assert dialog.invoice is not None and dialog.invoice["_id"] == invoice["_id"]
+        assert dialog.invoice is not None and dialog.invoice.id == invoice["_id"]
         press(Key.Key_A)  # take everything back
         assert dialog.table.item(0, 6).text() == "2"
         assert f"₹575.20 set against dues ({invoice['invoiceNumber']} ₹575.20)" in (
@@ -95,7 +96,7 @@ def test_return_everything_from_customers(window, services, qtbot):
 
     on_dialog(ReturnDialog, steps)
     press(Key.Key_R, CTRL)
-    (note,) = services.returns.for_invoice(invoice["_id"])
+    (note,) = stored(services, services.returns.for_invoice(invoice["_id"]))
     assert (paise_of(note["adjustedAmount"]), paise_of(note["refundAmount"])) == (57520, 50000)
     assert screen.dues.text() == "No dues"
     assert note["creditNoteNumber"] in screen.last_message
@@ -124,7 +125,7 @@ def test_cancel_a_bill_of_today_by_keyboard(window, services, qtbot):
 
     on_dialog(ReturnDialog, steps)
     press(Key.Key_R, CTRL)
-    after = services.invoices.get(invoice["_id"])
+    after = services.invoices.document(invoice["_id"])
     assert after["isCancelled"] is True and after["cancelReason"] == "billed twice"
     assert services.catalog.item_by_code("8901002").stock == 50
     assert "is cancelled" in window.screen("billing").last_message

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from tests.fixtures.stored import stored
 from tests.gui.conftest import on_dialog
 from tests.gui.keys import send_keys
 from viveka_pos.services.convert import paise_of
@@ -83,10 +84,7 @@ def test_a_key_from_another_clock_starts_a_new_burst():
 
 # ------------------------------------------------------------- key events in Qt
 def cart(billing: Any) -> dict[str, float]:
-    return {
-        line["itemNameSnapshot"]: float(totals.quantity)
-        for line, totals in billing.cart_model.rows()
-    }
+    return {line.name: float(totals.quantity) for line, totals in billing.cart_model.rows()}
 
 
 @pytest.fixture
@@ -244,7 +242,7 @@ def test_scan_behind_the_payment_window_never_lands_in_the_amount(coded, window)
     on_dialog(PaymentDialog, scan_then_pay)
     QTest.keyClick(billing.search, Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert amounts == ["59"]  # the bill's total, untouched by the scan
-    invoice = coded.invoices.recent(1)[0]
+    invoice = stored(coded, coded.invoices.recent(1))[0]
     assert paise_of(invoice["totalAmount"]) == 5900  # one wiper blade, not the fuse
     QTest.qWait(3 * PENDING_POLL_MS)
     assert cart(billing) == {"Fuse 10A pack": 1}  # the next bill

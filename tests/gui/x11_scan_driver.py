@@ -225,8 +225,7 @@ class Counter:
     def cart(self) -> dict[str, float]:
         """On the Qt thread: quantity by item name."""
         return {
-            line["itemNameSnapshot"]: float(totals.quantity)
-            for line, totals in self.billing.cart_model.rows()
+            line.name: float(totals.quantity) for line, totals in self.billing.cart_model.rows()
         }
 
     def quantities(self) -> dict[str, float]:

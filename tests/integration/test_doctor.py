@@ -16,6 +16,7 @@ import bson
 import pytest
 
 from tests.fixtures.safety_shop import CUSTOMER_PHONE, damage_invoice_page, make_shop, sell
+from tests.fixtures.stored import stored
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.services.backups import AutoBackup
 from viveka_pos.services.health import check_health
@@ -163,7 +164,7 @@ def test_verify_backup_finds_a_tampered_credit_note(data_dir: Path, tmp_path: Pa
     try:
         svc = make_shop(store)
         invoice = sell(svc, paid=100, customer=CUSTOMER_PHONE)
-        note = svc.returns.create(invoice["_id"], {0: 1})
+        note = stored(svc, svc.returns.create(invoice["_id"], {0: 1}))
         store.backup(tmp_path / "copy")
     finally:
         store.close()

@@ -32,6 +32,7 @@ from tests.fixtures.safety_shop import (
     sell,
     snapshot,
 )
+from tests.fixtures.stored import stored
 from viveka_pos.services.backups import AutoBackup, recovery
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
@@ -188,7 +189,7 @@ def test_a_full_disk_never_half_saves_a_bill(store: Store) -> None:
     assert len(svc.invoices.recent(5)) == 1  # only the first bill
 
     fill_to(store, 1 << 30)  # space again: the same cart saves, numbered next
-    saved_bill = svc.invoices.generate(cart.cart_id, paid_amount=500)
+    saved_bill = stored(svc, svc.invoices.generate(cart.cart_id, paid_amount=500))
     assert saved_bill["invoiceNumber"].endswith("/00002")
     assert svc.invoices.verify() == []
     carb = svc.catalog.find_by_code("CARB")

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.stored import stored
 from tests.integration.backend_writer import Backend
 from tests.integration.mongo_server import MongoServer, running_server
 from tests.integration.sync_shop import Device, remote_snapshot, shop_snapshot
@@ -371,7 +372,9 @@ def test_every_pushed_document_carries_updated_at_as_the_backend_saves_it(
         customer = services.customers.create("9800000001", name="Ravi")
         cart = services.carts.create(customer=customer.id)
         services.carts.add_item(cart.cart_id, "BP", 3)
-        sale = services.invoices.generate(cart.cart_id, paid_amount=3540)  # paid in full
+        sale = stored(
+            services, services.invoices.generate(cart.cart_id, paid_amount=3540)
+        )  # paid in full
         services.returns.create(sale["invoiceNumber"], {0: 1}, reason="one too many")
         dealer = services.dealers.create("Auto Parts Co")
         services.dealers.pay_dealer(dealer.id, 500)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from bson import ObjectId
 
+from tests.fixtures.stored import stored
 from tests.integration.mongo_server import MongoServer, running_server
 from tests.integration.sync_shop import Device
 from viveka_pos.gateways.remote import connect
@@ -47,29 +48,29 @@ def test_returns_and_cancellations_sync(server: MongoServer, tmp_path: Path) -> 
         customer = sa.customers.create("9800000001", name="Ravi")
         cart = sa.carts.create(customer=customer.id)
         sa.carts.add_item(cart.cart_id, "BP", 3)
-        sale = sa.invoices.generate(cart.cart_id, paid_amount=1180)  # ₹2,360 due
+        sale = stored(sa, sa.invoices.generate(cart.cart_id, paid_amount=1180))  # ₹2,360 due
         cart = sa.carts.create()
         sa.carts.add_item(cart.cart_id, "BP", 1)
-        doomed = sa.invoices.generate(cart.cart_id)
+        doomed = stored(sa, sa.invoices.generate(cart.cart_id))
         a.engine(remote).sync_once()
         b.engine(remote).sync_once()
 
         sb = _services(b)
-        note = sb.returns.create(sale["invoiceNumber"], {0: 2}, reason="two too many")
+        note = stored(sb, sb.returns.create(sale["invoiceNumber"], {0: 2}, reason="two too many"))
         assert note["creditNoteNumber"].startswith("CN-B/")  # B's own series
         sa.returns.cancel(doomed["_id"], reason="billed by mistake", refund=True)
         for device in (b, a, b):
             device.engine(remote).sync_once()
 
         for services in (sa, sb):
-            notes = services.returns.for_invoice(sale["_id"])
+            notes = stored(services, services.returns.for_invoice(sale["_id"]))
             assert [n["creditNoteNumber"] for n in notes] == [note["creditNoteNumber"]]
             assert services.returns.verify() == []
-            after = services.invoices.get(sale["_id"])
+            after = services.invoices.document(sale["_id"])
             assert after["isFinalized"] is True  # ₹2,360 credit: ₹2,360 set against dues
             assert services.customers.dues_paise(customer.id) == 0
             assert services.catalog.item(item.id).stock == 10 - 3 + 2  # cancelled: back
-            assert services.invoices.get(doomed["_id"])["isCancelled"] is True
+            assert services.invoices.document(doomed["_id"])["isCancelled"] is True
             assert services.invoices.verify() == []
         remote_notes = list(remote.db.creditnotes.find({"clientId": {"$in": [a.client_id]}}))
         assert [n["_id"] for n in remote_notes] == [note["_id"]]

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from ..config import resolve_data_dir
+from ..domain.entities.invoice import Invoice
 from ..domain.errors import ValidationError
 from ..domain.money import format_inr, to_rupees
 from ..files import destination
 from ..services.backups import restore_data_dir
 from ..services.context import ServiceContext
-from ..services.convert import paise_of
+from ..services.convert import stored_quantity, stored_rate
 from ..services.csv_io import export_items, import_items
 from ..services.demo import create_demo_shop, log_in_demo
 from ..services.facade import ShopServices
@@ -195,48 +196,48 @@ def _parse_line(text: str) -> tuple[str, str]:
     return code.strip(), qty.strip()
 
 
-def balance_paise(invoice: dict[str, Any]) -> int:
-    return paise_of(invoice["totalAmount"]) - paise_of(invoice["paidAmount"])
+def balance_paise(invoice: Invoice) -> int:
+    return invoice.total_amount - invoice.paid_amount
 
 
-def invoice_json(invoice: dict[str, Any]) -> dict[str, Any]:
+def invoice_json(invoice: Invoice) -> dict[str, Any]:
     """The stable JSON shape of an invoice (amounts in rupees as numbers)."""
     return {
-        "invoiceNumber": invoice["invoiceNumber"],
-        "invoiceDate": invoice["invoiceDate"],
-        "dueDate": invoice["dueDate"],
-        "customerPhone": invoice.get("clientCustomerPhone", ""),
-        "customerName": invoice.get("clientCustomerName", ""),
-        "subtotal": invoice["subtotal"],
-        "totalDiscount": invoice["totalDiscount"],
-        "totalTax": invoice["totalTax"],
-        "totalAmount": invoice["totalAmount"],
-        "paidAmount": invoice["paidAmount"],
+        "invoiceNumber": invoice.number,
+        "invoiceDate": invoice.invoice_date,
+        "dueDate": invoice.due_date,
+        "customerPhone": invoice.customer_phone,
+        "customerName": invoice.customer_name,
+        "subtotal": to_rupees(invoice.subtotal),
+        "totalDiscount": to_rupees(invoice.total_discount),
+        "totalTax": to_rupees(invoice.total_tax),
+        "totalAmount": to_rupees(invoice.total_amount),
+        "paidAmount": to_rupees(invoice.paid_amount),
         "balance": to_rupees(balance_paise(invoice)),
         # The spec's isFinalized means "paid in full"; "status" says it in words.
-        "isFinalized": invoice["isFinalized"],
+        "isFinalized": invoice.is_finalized,
         "status": payment_status(invoice),
-        "supplyType": invoice.get("supplyType", ""),
+        "supplyType": invoice.supply_type,
         "lines": [
             {
-                "code": p.get("itemCode", ""),
-                "name": p["itemName"],
-                "quantity": p["quantity"],
-                "rate": p["costPerUnit"],
-                "taxableValue": p.get("taxableValue"),
-                "gstRate": p.get("gstRate"),
-                "lineTotal": p.get("lineTotal"),
+                "code": line.code,
+                "name": line.name,
+                "quantity": stored_quantity(line.quantity),
+                "rate": to_rupees(line.unit_price),
+                "taxableValue": to_rupees(line.taxable),
+                "gstRate": stored_rate(line.gst_rate),
+                "lineTotal": to_rupees(line.line_total),
             }
-            for p in invoice.get("products", [])
+            for line in invoice.lines
         ],
     }
 
 
-def payment_status(invoice: dict[str, Any]) -> str:
+def payment_status(invoice: Invoice) -> str:
     """``paid``, ``part-paid`` or ``credit`` (nothing paid yet)."""
     if balance_paise(invoice) <= 0:
         return "paid"
-    return "part-paid" if paise_of(invoice["paidAmount"]) > 0 else "credit"
+    return "part-paid" if invoice.paid_amount > 0 else "credit"
 
 
 def cmd_bill(args: argparse.Namespace) -> int:
@@ -265,11 +266,11 @@ def cmd_bill(args: argparse.Namespace) -> int:
             if args.json:
                 print_json(invoice_json(invoice))
             else:
-                print(invoice["invoiceNumber"])
+                print(invoice.number)
                 if payment_status(invoice) != "paid":
                     print(
                         f"due {format_inr(balance_paise(invoice))} from "
-                        f"{invoice['clientCustomerName'] or invoice['clientCustomerPhone']}",
+                        f"{invoice.customer_name or invoice.customer_phone}",
                         file=sys.stderr,
                     )
         return 0
@@ -285,8 +286,8 @@ def cmd_pay(args: argparse.Namespace) -> int:
                 args.invoice_number, args.amount, method=args.method, note=args.note
             )
             balance = balance_paise(invoice)
-            state = "paid in full" if invoice["isFinalized"] else f"balance {format_inr(balance)}"
-            print(f"{invoice['invoiceNumber']}: {state}")
+            state = "paid in full" if invoice.is_finalized else f"balance {format_inr(balance)}"
+            print(f"{invoice.number}: {state}")
         return 0
 
     return run_command(body)

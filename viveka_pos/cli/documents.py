@@ -58,11 +58,12 @@ def _file_name(number: str) -> str:
 
 
 def render_invoice(
-    svc: Any, invoice: dict[str, Any], paper: str | None = None, copy: str | None = "original"
+    svc: Any, number: str, paper: str | None = None, copy: str | None = "original"
 ) -> bytes:
-    """The invoice as PDF bytes in the shop's (or the given) paper size."""
+    """The invoice of ``number`` as PDF bytes in the shop's (or the given) paper size."""
     shop = svc.shop.document_for_print()
-    payments = svc.payments.for_invoice(invoice["_id"])
+    invoice = svc.invoices.document(number)
+    payments = svc.payments.documents_for_invoice(number)
     return invoice_on(paper_of(shop, paper), invoice, shop, payments, copy=copy)
 
 
@@ -86,9 +87,7 @@ def cmd_invoice_pdf(args: argparse.Namespace) -> int:
     return pdf_command(
         args,
         args.invoice_number,
-        lambda svc: render_invoice(
-            svc, svc.invoices.get(args.invoice_number), args.format, args.copy
-        ),
+        lambda svc: render_invoice(svc, args.invoice_number, args.format, args.copy),
     )
 
 

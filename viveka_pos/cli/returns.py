@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..domain.money import format_inr
+from ..domain.entities.credit_note import CreditNote
+from ..domain.money import format_inr, to_rupees
 from ..files import write_file
 from ..printing.paper import credit_note_on, paper_of
-from ..services.convert import paise_of
+from ..services.convert import stored_quantity, stored_rate
 from ..services.gstr1 import portal_json
 from ..services.gstr1_sheets import write_csv
 from .common import CommandError, link_note, opened_store, print_json, run_command
@@ -69,43 +70,50 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_credit_note_pdf)
 
 
-def credit_note_json(note: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "creditNoteNumber",
-        "creditNoteDate",
-        "invoiceNumber",
-        "invoiceDate",
-        "clientCustomerName",
-        "reason",
-        "totalTaxable",
-        "totalCgst",
-        "totalSgst",
-        "totalIgst",
-        "totalTax",
-        "totalAmount",
-        "refundAmount",
-        "refundMethod",
-        "adjustedAmount",
-        "taxSummary",
-    )
-    lines = [
-        {
-            key: line.get(key)
-            for key in (
-                "itemCode",
-                "itemName",
-                "quantity",
-                "gstRate",
-                "taxableValue",
-                "cgst",
-                "sgst",
-                "igst",
-                "lineTotal",
-            )
-        }
-        for line in note.get("products") or []
-    ]
-    return {**{key: note.get(key) for key in keys}, "products": lines}
+def credit_note_json(note: CreditNote) -> dict[str, Any]:
+    """The stable JSON shape of a credit note (amounts in rupees as numbers)."""
+    return {
+        "creditNoteNumber": note.number,
+        "creditNoteDate": note.note_date,
+        "invoiceNumber": note.invoice_number,
+        "invoiceDate": note.invoice_date,
+        "clientCustomerName": note.customer_name,
+        "reason": note.reason,
+        "totalTaxable": to_rupees(note.total_taxable),
+        "totalCgst": to_rupees(note.total_cgst),
+        "totalSgst": to_rupees(note.total_sgst),
+        "totalIgst": to_rupees(note.total_igst),
+        "totalTax": to_rupees(note.total_tax),
+        "totalAmount": to_rupees(note.total_amount),
+        "refundAmount": to_rupees(note.refund_amount),
+        "refundMethod": note.refund_method,
+        "adjustedAmount": to_rupees(note.adjusted_amount),
+        "taxSummary": [
+            {
+                "hsnCode": row.hsn_code,
+                "gstRate": stored_rate(row.gst_rate),
+                "taxableValue": to_rupees(row.taxable),
+                "cgst": to_rupees(row.cgst),
+                "sgst": to_rupees(row.sgst),
+                "igst": to_rupees(row.igst),
+            }
+            for row in note.tax_summary
+        ],
+        "products": [
+            {
+                "itemCode": line.code,
+                "itemName": line.name,
+                "quantity": stored_quantity(line.quantity),
+                "gstRate": stored_rate(line.gst_rate),
+                "taxableValue": to_rupees(line.taxable),
+                "cgst": to_rupees(line.cgst),
+                "sgst": to_rupees(line.sgst),
+                "igst": to_rupees(line.igst),
+                "lineTotal": to_rupees(line.line_total),
+            }
+            for line in note.lines
+        ],
+    }
 
 
 def cmd_return(args: argparse.Namespace) -> int:
@@ -120,14 +128,13 @@ def cmd_return(args: argparse.Namespace) -> int:
         if args.json:
             print_json(credit_note_json(note))
             return 0
-        refund = paise_of(note["refundAmount"])
+        refund = note.refund_amount
         print(
-            f"{note['creditNoteNumber']}: {format_inr(paise_of(note['totalAmount']))} "
-            f"on {note['invoiceNumber']}"
-            + (f", refund {format_inr(refund)} by {note['refundMethod']}" if refund else "")
+            f"{note.number}: {format_inr(note.total_amount)} on {note.invoice_number}"
+            + (f", refund {format_inr(refund)} by {note.refund_method}" if refund else "")
             + (
-                f", {format_inr(paise_of(note['adjustedAmount']))} set against dues"
-                if paise_of(note["adjustedAmount"])
+                f", {format_inr(note.adjusted_amount)} set against dues"
+                if note.adjusted_amount
                 else ""
             )
         )
@@ -142,14 +149,10 @@ def cmd_cancel(args: argparse.Namespace) -> int:
             invoice = shop_services(store).returns.cancel(
                 args.invoice, reason=args.reason, refund=args.refund, refund_method=args.method
             )
-        refund = paise_of(invoice.get("cancelRefund"))
+        refund = invoice.cancel_refund
         print(
-            f"{invoice['invoiceNumber']}: cancelled"
-            + (
-                f", refund {format_inr(refund)} by {invoice['cancelRefundMethod']}"
-                if refund
-                else ""
-            )
+            f"{invoice.number}: cancelled"
+            + (f", refund {format_inr(refund)} by {invoice.cancel_refund_method}" if refund else "")
         )
         return 0
 
@@ -160,7 +163,7 @@ def cmd_credit_note_pdf(args: argparse.Namespace) -> int:
     def render(svc: Any) -> bytes:
         shop = svc.shop.document_for_print()
         return credit_note_on(
-            paper_of(shop, args.format), svc.returns.get(args.number), shop, copy=args.copy
+            paper_of(shop, args.format), svc.returns.document(args.number), shop, copy=args.copy
         )
 
     return pdf_command(args, args.number, render)

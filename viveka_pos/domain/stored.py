@@ -21,6 +21,11 @@ def paise_of(stored: Any) -> int:
         return 0
     if type(stored) is int:  # whole rupees, the commonest stored amount (not bool)
         return stored * 100
+    if type(stored) is float and -1e12 < stored < 1e12:  # as stored: the double nearest k/100
+        scaled = stored * 100
+        nearest = round(scaled)
+        if abs(scaled - nearest) < 1e-6:  # k itself; anything else is rounded exactly below
+            return nearest
     return to_paise(stored, exact=False)
 
 

@@ -6,7 +6,7 @@ can be open at once — a parked bill is simply a cart that is not on screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -15,6 +15,14 @@ from typing import Any
 from bson import ObjectId
 
 from ..domain import validation as v
+from ..domain.entities.cart import (
+    Cart,
+    CartLine,
+    CartView,
+    cart_from_stored,
+    cart_line_from_stored,
+    cart_view_from_stored,
+)
 from ..domain.errors import ValidationError
 from ..domain.money import round_half_up
 from ..domain.tax import InvoiceTotals, LineInput, compute_invoice, supply_type_for
@@ -26,15 +34,19 @@ from .customers import CustomerService
 
 CART_LIFETIME = timedelta(hours=24)
 
+#: a cart named by its id (or the id's hex text, as typed or passed on a command line)
+CartId = ObjectId | str
+
 
 @dataclass(frozen=True)
-class CartView:
+class CartState:
+    """A cart as stored, with its lines, customer and totals: what checkout works on.
+    Public methods hand out :class:`CartView` (``CartState.public``), built at the end."""
+
     cart: dict[str, Any]
     lines: list[dict[str, Any]]
     customer: dict[str, Any] | None
     totals: InvoiceTotals
-    #: said when the change asked for more than the stock and the shop allows it
-    warning: str = ""
 
     @property
     def cart_id(self) -> ObjectId:
@@ -44,49 +56,33 @@ class CartView:
     def is_empty(self) -> bool:
         return not self.lines
 
+    def public(self, warning: str = "") -> CartView:
+        return cart_view_from_stored(self.cart, self.lines, self.customer, self.totals, warning)
+
 
 def line_input(line: dict[str, Any]) -> LineInput:
-    raw = (
-        line["itemId"],
-        line["itemNameSnapshot"],
-        line.get("itemGroupSnapshot", ""),
-        line.get("unit", "nos"),
-        line.get("hsnCode", ""),
-        line.get("gstRate", 0),
-        line["quantity"],
-        line["unitPriceSnapshot"],
-        line.get("lineDiscount", 0),
-    )
+    """A stored cart line as the tax arithmetic takes it, through the line's view."""
+    view = cart_line_from_stored(line)
     try:
-        return _line_input(*raw)
-    except TypeError:  # an unhashable (malformed) value: convert it without the cache
-        return _line_input.__wrapped__(*raw)
+        return _input_of(view)
+    except TypeError:  # an unhashable (malformed) item id: convert it without the cache
+        return _input_of.__wrapped__(view)
 
 
-# A cart's totals are recomputed over all its lines after every change; the stored form of
-# a line that did not change converts to the same input (``typed``: 1, 1.0 and True differ).
-@lru_cache(maxsize=4096, typed=True)
-def _line_input(
-    item_id: Any,
-    name: Any,
-    group: Any,
-    unit: Any,
-    hsn_code: Any,
-    gst_rate: Any,
-    quantity: Any,
-    unit_price: Any,
-    line_discount: Any,
-) -> LineInput:
+# A cart's totals are recomputed over all its lines after every change: a line that did
+# not change has the same (immutable, hashable) view and gives the same input.
+@lru_cache(maxsize=4096)
+def _input_of(view: CartLine) -> LineInput:
     return LineInput(
-        item_id=item_id,
-        name=name,
-        group=group,
-        unit=unit,
-        hsn_code=hsn_code,
-        gst_rate=rate_of(gst_rate),
-        quantity=quantity_of(quantity),
-        unit_price=paise_of(unit_price),
-        line_discount=paise_of(line_discount),
+        item_id=view.item_id,
+        name=view.name,
+        group=view.group,
+        unit=view.unit,
+        hsn_code=view.hsn_code,
+        gst_rate=view.gst_rate,
+        quantity=view.quantity,
+        unit_price=view.unit_price,
+        line_discount=view.line_discount,
     )
 
 
@@ -97,7 +93,7 @@ class CartService:
         self.customers = CustomerService(scope)
 
     # ----------------------------------------------------------------- reading
-    def _cart(self, cart_id: Any) -> dict[str, Any]:
+    def _cart(self, cart_id: CartId) -> dict[str, Any]:
         cart = self.scope.db.carts.find_one(
             {"_id": v.object_id(cart_id, "cartId"), "clientId": self.scope.client_id}
         )
@@ -129,16 +125,21 @@ class CartService:
             supply_type=self.supply_type(customer),
         )
 
-    def view(self, cart_id: Any) -> CartView:
+    def view(self, cart_id: CartId) -> CartView:
+        """The cart with its lines, customer and totals as of now."""
+        return self.state(cart_id).public()
+
+    def state(self, cart_id: CartId) -> CartState:
+        """The cart as stored, for checkout (no views built)."""
         cart = self._cart(cart_id)
         lines = self._lines(cart["_id"])
         customer = None
         if cart.get("clientCustomerId") is not None:
             customer = self.scope.db.clientCustomers.find_one({"_id": cart["clientCustomerId"]})
         totals = self.totals_for(lines, paise_of(cart.get("billDiscount", 0)), customer)
-        return CartView(cart, lines, customer, totals)
+        return CartState(cart, lines, customer, totals)
 
-    def open_carts(self) -> list[dict[str, Any]]:
+    def open_carts(self) -> list[Cart]:
         """Bills in progress on this shop, newest first (parked bills included)."""
         carts = [
             c
@@ -146,7 +147,7 @@ class CartService:
             if not c.get("isFinalized")
         ]
         carts.sort(key=lambda c: c.get("updatedAt", c["createdAt"]), reverse=True)
-        return carts
+        return [cart_from_stored(c) for c in carts]
 
     # ----------------------------------------------------------------- writing
     def _scratch(self) -> Any:
@@ -157,8 +158,9 @@ class CartService:
     def create(self, *, customer: Any = None, label: Any = "") -> CartView:
         customer_doc = self._resolve_customer(customer)
         now = self.scope.now()
+        cart_id = new_id()
         cart = {
-            "_id": new_id(),
+            "_id": cart_id,
             "clientId": self.scope.client_id,
             "clientCustomerId": customer_doc["_id"] if customer_doc else None,
             "clientCustomerPhone": customer_doc["phoneNumber"] if customer_doc else None,
@@ -175,13 +177,15 @@ class CartService:
         }
         with self._scratch() as db:
             db.carts.insert_one(cart)
-        return self.view(cart["_id"])
+        return self.view(cart_id)
 
     def _resolve_customer(self, customer: Any) -> dict[str, Any] | None:
         if customer in (None, ""):
             return None
         if isinstance(customer, dict):
             return self.customers.document(customer.get("_id"))
+        if hasattr(customer, "id"):  # a typed view of a customer (the bill's, or its own)
+            return self.customers.document(customer.id)
         if isinstance(customer, ObjectId) or (
             isinstance(customer, str) and ObjectId.is_valid(customer)
         ):
@@ -199,7 +203,7 @@ class CartService:
         cart: dict[str, Any],
         changes: dict[str, Any] | None = None,
         lines: list[dict[str, Any]] | None = None,
-    ) -> CartView:
+    ) -> CartState:
         """Recompute the cart's stored totals after a change (inside the unit of work) and
         return the cart as it now is. ``lines``: the cart's lines after the change, when the
         caller has them already (else they are read).
@@ -223,9 +227,9 @@ class CartService:
             "expiresAt": now + CART_LIFETIME,
         }
         db.carts.update_one({"_id": cart["_id"]}, {"$set": update})
-        return CartView({**merged, **update}, lines, customer, totals)
+        return CartState({**merged, **update}, lines, customer, totals)
 
-    def add_item(self, cart_id: Any, item: Any, quantity: Any = 1) -> CartView:
+    def add_item(self, cart_id: CartId, item: Any, quantity: Any = 1) -> CartView:
         """Add an item by id, code or barcode; adding it again raises its quantity."""
         cart = self._cart(cart_id)
         item_doc = self._resolve_item(item)
@@ -275,7 +279,7 @@ class CartService:
             else:
                 lines.append(stored)
             view = self._refresh(db, cart, lines=lines)
-        return replace(view, warning=warning)
+        return view.public(warning)
 
     def stock_warning(self, item: dict[str, Any], quantity: Decimal, *, more: bool = True) -> str:
         """'' when ``quantity`` of ``item`` is in stock. Beyond the stock: the warning to show
@@ -327,7 +331,7 @@ class CartService:
             "lineTotal": rupees(_gross(qty, paise_of(line["unitPriceSnapshot"]))),
         }
 
-    def _line(self, cart: dict[str, Any], line_id: Any) -> dict[str, Any]:
+    def _line(self, cart: dict[str, Any], line_id: ObjectId | str) -> dict[str, Any]:
         line = self.scope.db.cartitems.find_one(
             {"_id": v.object_id(line_id, "lineId"), "cartId": cart["_id"]}
         )
@@ -335,7 +339,7 @@ class CartService:
             raise ValidationError("lineId", "that line is not on this bill")
         return line
 
-    def set_quantity(self, cart_id: Any, line_id: Any, quantity: Any) -> CartView:
+    def set_quantity(self, cart_id: CartId, line_id: ObjectId | str, quantity: Any) -> CartView:
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
         qty = v.quantity(quantity, line.get("unit", "nos"), "quantity")
@@ -345,9 +349,9 @@ class CartService:
         with self._scratch() as db:
             db.cartitems.update_one({"_id": line["_id"]}, {"$set": self._qty_fields(line, qty)})
             view = self._refresh(db, cart)
-        return replace(view, warning=warning)
+        return view.public(warning)
 
-    def change_quantity(self, cart_id: Any, line_id: Any, step: int) -> CartView:
+    def change_quantity(self, cart_id: CartId, line_id: ObjectId | str, step: int) -> CartView:
         """+1 / −1 from the keyboard; going below the minimum removes nothing (say so)."""
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
@@ -358,15 +362,15 @@ class CartService:
             )
         return self.set_quantity(cart_id, line_id, new_qty)
 
-    def remove_line(self, cart_id: Any, line_id: Any) -> CartView:
+    def remove_line(self, cart_id: CartId, line_id: ObjectId | str) -> CartView:
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
         with self._scratch() as db:
             db.cartitems.delete_one({"_id": line["_id"]})
             view = self._refresh(db, cart)
-        return view
+        return view.public()
 
-    def set_line_discount(self, cart_id: Any, line_id: Any, amount: Any) -> CartView:
+    def set_line_discount(self, cart_id: CartId, line_id: ObjectId | str, amount: Any) -> CartView:
         cart = self._cart(cart_id)
         line = self._line(cart, line_id)
         discount = v.amount(amount, "discount")
@@ -378,17 +382,17 @@ class CartService:
                 {"_id": line["_id"]}, {"$set": {"lineDiscount": rupees(discount)}}
             )
             view = self._refresh(db, cart)
-        return view
+        return view.public()
 
-    def set_bill_discount(self, cart_id: Any, amount: Any) -> CartView:
+    def set_bill_discount(self, cart_id: CartId, amount: Any) -> CartView:
         cart = self._cart(cart_id)
         discount = v.amount(amount, "discount")
         with self._scratch() as db:
             db.carts.update_one({"_id": cart["_id"]}, {"$set": {"billDiscount": rupees(discount)}})
             view = self._refresh(db, cart)
-        return view
+        return view.public()
 
-    def set_customer(self, cart_id: Any, customer: Any) -> CartView:
+    def set_customer(self, cart_id: CartId, customer: Any) -> CartView:
         cart = self._cart(cart_id)
         customer_doc = self._resolve_customer(customer)
         with self._scratch() as db:
@@ -400,16 +404,16 @@ class CartService:
                     "clientCustomerPhone": customer_doc["phoneNumber"] if customer_doc else None,
                 },
             )
-        return view
+        return view.public()
 
-    def set_label(self, cart_id: Any, label: Any) -> CartView:
+    def set_label(self, cart_id: CartId, label: Any) -> CartView:
         cart = self._cart(cart_id)
         with self._scratch() as db:
             label_text = v.optional_text(label, "label", max_length=60)
             view = self._refresh(db, cart, {"label": label_text})
-        return view
+        return view.public()
 
-    def discard(self, cart_id: Any) -> None:
+    def discard(self, cart_id: CartId) -> None:
         cart = self._cart(cart_id)
         with self._scratch() as db:
             db.cartitems.delete_many({"cartId": cart["_id"]})

@@ -250,5 +250,5 @@ def _past_bills(
                 )
                 balance = (total - paid) / 100
                 ShopServices(later, shop.id).payments.record(
-                    invoice["_id"], balance, method="upi", note="balance by UPI"
+                    invoice.id, balance, method="upi", note="balance by UPI"
                 )

@@ -10,18 +10,19 @@ from typing import Any
 from bson import ObjectId
 
 from ..domain import validation as v
+from ..domain.entities.invoice import Invoice, invoice_from_stored
 from ..domain.errors import ValidationError
 from ..domain.money import format_inr
 from ..domain.numbering import financial_year
 from ..domain.states import state_by_code, state_name
 from ..domain.words import amount_in_words
 from ..store import new_id
-from .carts import CartService, CartView
+from .carts import CartId, CartService, CartState
 from .chains import store_chain_report
 from .context import ShopScope
 from .convert import quantity_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
-from .payments import apply_payments
+from .payments import InvoiceRef, apply_payments, invoice_ref
 from .series import INVOICE_SERIES, issued_fields, next_slot, seal_and_insert
 from .stock import record_movement
 
@@ -61,13 +62,13 @@ class InvoiceService:
 
     def generate(
         self,
-        cart_id: Any,
+        cart_id: CartId,
         *,
         paid_amount: Any = None,
         method: Any = "cash",
         payment_note: Any = "",
         notes: Any = "",
-    ) -> dict[str, Any]:
+    ) -> Invoice:
         """Save the bill: invoice, first payment, stock, history — all or nothing.
 
         ``paid_amount`` may be 0 (credit), part of the total, or the total; the invoice is
@@ -75,7 +76,7 @@ class InvoiceService:
         None (not given) is the whole bill, as the payment dialog proposes.
         """
         shop = self.scope.require_active()
-        view = self.carts.view(cart_id)
+        view = self.carts.state(cart_id)
         if view.is_empty:
             raise ValidationError("cartId", "the bill has no items")
         total = view.totals.total_amount
@@ -119,10 +120,10 @@ class InvoiceService:
                         "deviceId": self.scope.ctx.device_id,
                     }
                 )
-            apply_payments(db, invoice, now)
+            saved = apply_payments(db, invoice, now)
             db.cartitems.delete_many({"cartId": view.cart_id})
             db.carts.delete_one({"_id": view.cart_id})
-        return self.get(invoice["_id"])
+        return invoice_from_stored(saved)
 
     def next_number(self, series: str | None = None) -> str:
         """The number the next bill of ``series`` (default: this PC's) gets today."""
@@ -133,7 +134,7 @@ class InvoiceService:
     def _invoice_doc(
         self,
         shop: dict[str, Any],
-        view: CartView,
+        view: CartState,
         number: str,
         series: str,
         fy: str,
@@ -214,7 +215,7 @@ class InvoiceService:
             "amountInWords": amount_in_words(totals.total_amount),
         }
 
-    def _take_stock(self, db: Any, view: CartView, invoice: dict[str, Any]) -> None:
+    def _take_stock(self, db: Any, view: CartState, invoice: dict[str, Any]) -> None:
         wanted: dict[ObjectId, Decimal] = defaultdict(Decimal)
         for line in view.lines:
             wanted[line["itemId"]] += quantity_of(line["quantity"])
@@ -227,13 +228,21 @@ class InvoiceService:
             )
 
     # ---------------------------------------------------------------- reading
-    def get(self, invoice: Any) -> dict[str, Any]:
-        """An invoice of this shop by id, document or invoice number."""
+    def get(self, invoice: InvoiceRef) -> Invoice:
+        """An invoice of this shop by id, view or invoice number."""
+        return invoice_from_stored(self.document(invoice))
+
+    def document(self, invoice: InvoiceRef) -> dict[str, Any]:
+        """The stored invoice, for printing and export (which read the document as filed)."""
         return self.scope.lookup(
-            "invoices", invoice, number_field="invoiceNumber", id_field="invoiceId", what="invoice"
+            "invoices",
+            invoice_ref(invoice),
+            number_field="invoiceNumber",
+            id_field="invoiceId",
+            what="invoice",
         )
 
-    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+    def recent(self, limit: int = 50) -> list[Invoice]:
         """The shop's newest invoices, newest first (read through the invoiceDate index:
         the newest days only, never the whole history)."""
         found: list[dict[str, Any]] = []
@@ -244,7 +253,15 @@ class InvoiceService:
                 break  # every invoice of the last day read is in: the order is complete
             found.append(doc)
         found.sort(key=lambda d: d.get("generatedAt") or datetime.min, reverse=True)
-        return found[:limit]
+        return [invoice_from_stored(doc) for doc in found[:limit]]
+
+    def for_customer(self, customer_id: ObjectId | str) -> list[Invoice]:
+        """A customer's invoices, newest first (their purchase history and dues)."""
+        docs = self.scope.db.invoices.find(
+            {"clientCustomerId": v.object_id(customer_id, "clientCustomerId")}
+        )
+        docs = sorted(docs, key=lambda d: d.get("generatedAt") or datetime.min, reverse=True)
+        return [invoice_from_stored(doc) for doc in docs]
 
     def verify(self) -> list[str]:
         """Tamper check: every series' hash chain of this shop, in order. Empty list: all

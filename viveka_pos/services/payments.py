@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
+
 from ..domain import validation as v
+from ..domain.entities.invoice import Invoice, invoice_from_stored
+from ..domain.entities.payment import Payment, payment_from_stored
 from ..domain.errors import ValidationError
 from ..domain.money import format_inr
 from ..store import Store, new_id
 from .context import ShopScope, store_time
 from .convert import paise_of, rupees
 from .ids import purchase_history_id
+
+#: an invoice named by its view, id, number (``A/2526/00042``) or stored document
+InvoiceRef = Invoice | ObjectId | str | dict[str, Any]
+
+
+def invoice_ref(invoice: InvoiceRef) -> ObjectId | str | dict[str, Any]:
+    """What ``ShopScope.lookup`` takes for an invoice given as a view, id or number."""
+    return invoice.id if isinstance(invoice, Invoice) else invoice
 
 
 def apply_payments(
@@ -93,14 +105,18 @@ class PaymentService:
     def __init__(self, scope: ShopScope):
         self.scope = scope
 
-    def _invoice(self, invoice: Any) -> dict[str, Any]:
+    def _invoice(self, invoice: InvoiceRef) -> dict[str, Any]:
         return self.scope.lookup(
-            "invoices", invoice, number_field="invoiceNumber", id_field="invoiceId", what="invoice"
+            "invoices",
+            invoice_ref(invoice),
+            number_field="invoiceNumber",
+            id_field="invoiceId",
+            what="invoice",
         )
 
     def record(
-        self, invoice: Any, amount: Any, *, method: Any = "cash", note: Any = ""
-    ) -> dict[str, Any]:
+        self, invoice: InvoiceRef, amount: Any, *, method: Any = "cash", note: Any = ""
+    ) -> Invoice:
         """Take a payment against an invoice. Returns the invoice after it."""
         doc = self._invoice(invoice)
         paise = v.amount(amount, "amount", allow_zero=False)
@@ -133,8 +149,13 @@ class PaymentService:
             fresh = db.invoices.find_one({"_id": doc["_id"]})
             if fresh is None:  # read back inside the same unit of work: cannot be gone
                 raise RuntimeError(f"invoice {doc['_id']} vanished while taking a payment")
-            return apply_payments(db, fresh, now)
+            return invoice_from_stored(apply_payments(db, fresh, now))
 
-    def for_invoice(self, invoice: Any) -> list[dict[str, Any]]:
+    def for_invoice(self, invoice: InvoiceRef) -> list[Payment]:
+        """The invoice's payments, oldest first."""
+        return [payment_from_stored(doc) for doc in self.documents_for_invoice(invoice)]
+
+    def documents_for_invoice(self, invoice: InvoiceRef) -> list[dict[str, Any]]:
+        """The invoice's payments as stored, oldest first, for printing the invoice."""
         doc = self._invoice(invoice)
         return list(self.scope.db.payments.find({"invoiceId": doc["_id"]}, sort=[("paidAt", 1)]))

@@ -30,7 +30,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bson import ObjectId
+
 from ..domain import validation as v
+from ..domain.entities.credit_note import (
+    CreditNote,
+    CreditNoteLine,
+    credit_note_from_stored,
+    credit_note_line_from_stored,
+)
+from ..domain.entities.invoice import Invoice, invoice_from_stored
 from ..domain.errors import ValidationError
 from ..domain.hashchain import CREDIT_NOTES, verify_chain
 from ..domain.money import format_inr, round_half_up
@@ -40,9 +49,12 @@ from ..store import new_id
 from .context import ShopScope
 from .convert import paise_of, quantity_of, rate_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
-from .payments import apply_payments
+from .payments import InvoiceRef, apply_payments, invoice_ref
 from .series import CREDIT_NOTE_SERIES, issued_fields, next_slot, seal_and_insert
 from .stock import record_movement
+
+#: a credit note named by its view, id or number (``CN-A/2526/00001``)
+CreditNoteRef = CreditNote | ObjectId | str
 
 #: invoice amounts a credit note carries back in proportion, per line
 _LINE_AMOUNTS = ("taxableValue", "cgst", "sgst", "igst")
@@ -68,7 +80,7 @@ class ReturnableLine:
 class ReturnPreview:
     """What a return would make, before it is saved (paise)."""
 
-    lines: list[dict[str, Any]]
+    lines: tuple[CreditNoteLine, ...]
     taxable: int
     tax: int
     total: int
@@ -98,23 +110,38 @@ class ReturnService:
         self.scope = scope
 
     # ---------------------------------------------------------------- reading
-    def invoice(self, ref: Any) -> dict[str, Any]:
+    def invoice(self, ref: InvoiceRef) -> Invoice:
+        """The invoice to take goods back on, by id, view or number."""
+        return invoice_from_stored(self._invoice(ref))
+
+    def _invoice(self, ref: InvoiceRef) -> dict[str, Any]:
         return self.scope.lookup(
-            "invoices", ref, number_field="invoiceNumber", id_field="invoiceId", what="invoice"
+            "invoices",
+            invoice_ref(ref),
+            number_field="invoiceNumber",
+            id_field="invoiceId",
+            what="invoice",
         )
 
-    def get(self, ref: Any) -> dict[str, Any]:
-        """A credit note of this shop by id, document or number."""
+    def get(self, ref: CreditNoteRef) -> CreditNote:
+        """A credit note of this shop by id, view or number."""
+        return credit_note_from_stored(self.document(ref))
+
+    def document(self, ref: CreditNoteRef) -> dict[str, Any]:
+        """The stored credit note, for printing it as filed."""
         return self.scope.lookup(
             "creditnotes",
-            ref,
+            ref.id if isinstance(ref, CreditNote) else ref,
             number_field="creditNoteNumber",
             id_field="creditNoteId",
             what="credit note",
         )
 
-    def for_invoice(self, invoice: Any) -> list[dict[str, Any]]:
-        doc = self.invoice(invoice)
+    def for_invoice(self, invoice: InvoiceRef) -> list[CreditNote]:
+        """The credit notes made on an invoice, oldest first."""
+        return [credit_note_from_stored(n) for n in self._notes_for(self._invoice(invoice))]
+
+    def _notes_for(self, doc: dict[str, Any]) -> list[dict[str, Any]]:
         notes = [
             n
             for n in self.scope.db.creditnotes.find({"invoiceId": doc["_id"]})
@@ -122,10 +149,10 @@ class ReturnService:
         ]
         return sorted(notes, key=lambda n: (n.get("generatedAt"), n.get("creditNoteNumber")))
 
-    def returnable(self, invoice: Any) -> list[ReturnableLine]:
+    def returnable(self, invoice: InvoiceRef) -> list[ReturnableLine]:
         """Every line of the invoice with what is left to return."""
-        doc = self.invoice(invoice)
-        returned = self._returned(self.for_invoice(doc))
+        doc = self._invoice(invoice)
+        returned = self._returned(self._notes_for(doc))
         return [
             ReturnableLine(
                 index,
@@ -160,7 +187,9 @@ class ReturnService:
         return returned
 
     # ---------------------------------------------------------------- returning
-    def lines_by_code(self, invoice: Any, quantities: Mapping[str, Any]) -> dict[int, Decimal]:
+    def lines_by_code(
+        self, invoice: InvoiceRef, quantities: Mapping[str, Any]
+    ) -> dict[int, Decimal]:
         """``{"BP-01": 2}`` -> ``{line index: 2}``; an item on several lines fills the first
         lines with room first."""
         lines = self.returnable(invoice)
@@ -170,7 +199,7 @@ class ReturnService:
                 line for line in lines if line.item_code.casefold() == str(code).strip().casefold()
             ]
             if not matches:
-                number = self.invoice(invoice)["invoiceNumber"]
+                number = self._invoice(invoice)["invoiceNumber"]
                 raise ValidationError("itemCode", f"{code!r} is not on invoice {number}")
             qty = v.quantity(raw, matches[0].unit, "quantity")
             for line in matches:
@@ -181,11 +210,11 @@ class ReturnService:
         return wanted
 
     def preview(
-        self, invoice: Any, lines: Mapping[int, Any], *, refund: Any = None
+        self, invoice: InvoiceRef, lines: Mapping[int, Any], *, refund: Any = None
     ) -> ReturnPreview:
         """The credit note ``create`` would make now, and how it would be settled; nothing
         is saved. Raises the same ValidationErrors."""
-        doc = self.invoice(invoice)
+        doc = self._invoice(invoice)
         self._check_returnable(doc)
         if not lines:
             raise ValidationError("quantity", "choose at least one item and quantity to return")
@@ -194,7 +223,7 @@ class ReturnService:
         total = sum(paise_of(line["lineTotal"]) for line in products)
         paid_out, shares = self._settle(total, self._open_dues(self.scope.db, doc), refund)
         return ReturnPreview(
-            products,
+            tuple(credit_note_line_from_stored(line) for line in products),
             taxable,
             total - taxable,
             total,
@@ -240,19 +269,19 @@ class ReturnService:
 
     def create(
         self,
-        invoice: Any,
+        invoice: InvoiceRef,
         lines: Mapping[int, Any],
         *,
         refund: Any = None,
         method: Any = "cash",
         reason: Any = "",
-    ) -> dict[str, Any]:
+    ) -> CreditNote:
         """Take back ``lines`` ({invoice line index: quantity}) of an invoice.
 
         ``refund`` is what is paid out to the customer; by default whatever the customer's
         dues do not absorb. Returns the saved credit note.
         """
-        doc = self.invoice(invoice)
+        doc = self._invoice(invoice)
         self._check_returnable(doc)
         if not lines:
             raise ValidationError("quantity", "choose at least one item and quantity to return")
@@ -303,7 +332,7 @@ class ReturnService:
                     }
                 )
                 apply_payments(db, target, now)
-        return self.get(note["_id"])
+        return credit_note_from_stored(note)
 
     def _check_returnable(self, invoice: dict[str, Any]) -> None:
         number = invoice.get("invoiceNumber")
@@ -484,14 +513,19 @@ class ReturnService:
 
     # ---------------------------------------------------------------- cancelling
     def cancel(
-        self, invoice: Any, *, reason: Any, refund: bool = False, refund_method: Any = "cash"
-    ) -> dict[str, Any]:
+        self,
+        invoice: InvoiceRef,
+        *,
+        reason: Any,
+        refund: bool = False,
+        refund_method: Any = "cash",
+    ) -> Invoice:
         """Cancel a bill of today with no return on it; its number stays, marked cancelled.
 
         A bill that was (partly) paid is cancelled only with ``refund``: everything paid on
         it is given back, by ``refund_method``. Returns the cancelled invoice.
         """
-        doc = self.invoice(invoice)
+        doc = self._invoice(invoice)
         number = doc["invoiceNumber"]
         reason_text = v.optional_text(reason, "cancelReason", max_length=200).strip()
         if not reason_text:

@@ -15,6 +15,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from ..domain.entities.credit_note import CreditNote
+from ..domain.entities.invoice import Invoice
 from ..services.facade import ShopServices
 from .errors import show_error
 from .workers import start_job
@@ -44,18 +46,19 @@ def render_credit_note(note: dict[str, Any], shop: dict[str, Any], paper: str) -
 def print_invoice(
     parent: QWidget,
     services: ShopServices,
-    invoice: dict[str, Any],
+    invoice: Invoice,
     *,
     ask: bool = False,
     on_finished: Callable[[str], None] | None = None,
 ) -> None:
     """Render and print one invoice; ``on_finished`` gets a line saying what happened."""
-    payments = services.payments.for_invoice(invoice["_id"])
+    document = services.invoices.document(invoice.id)
+    payments = services.payments.documents_for_invoice(invoice.id)
     _print(
         parent,
         services,
-        lambda shop, paper: render_invoice(invoice, shop, payments, paper),
-        str(invoice.get("invoiceNumber", "")),
+        lambda shop, paper: render_invoice(document, shop, payments, paper),
+        invoice.number,
         ask,
         on_finished,
     )
@@ -64,17 +67,18 @@ def print_invoice(
 def print_credit_note(
     parent: QWidget,
     services: ShopServices,
-    note: dict[str, Any],
+    note: CreditNote,
     *,
     ask: bool = False,
     on_finished: Callable[[str], None] | None = None,
 ) -> None:
     """Render and print one credit note, like an invoice."""
+    document = services.returns.document(note.id)
     _print(
         parent,
         services,
-        lambda shop, paper: render_credit_note(note, shop, paper),
-        str(note.get("creditNoteNumber", "")),
+        lambda shop, paper: render_credit_note(document, shop, paper),
+        note.number,
         ask,
         on_finished,
     )

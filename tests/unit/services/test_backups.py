@@ -13,6 +13,7 @@ import bson
 import pytest
 
 from tests.fixtures.safety_shop import CUSTOMER_PHONE, fixed_clock, make_shop, sell
+from tests.fixtures.stored import stored
 from viveka_pos.domain.clock import FixedClock, shop_zone
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services import backups
@@ -208,7 +209,7 @@ def test_a_tampered_credit_note_in_a_backup_is_reported(
     store: Store, svc: ShopServices, clock: FixedClock
 ) -> None:
     invoice = sell(svc)
-    note = svc.returns.create(invoice["_id"], {0: 1})
+    note = stored(svc, svc.returns.create(invoice["_id"], {0: 1}))
     first = AutoBackup(store, clock=clock).run()
     assert first.ok, first.error
     intact = chain_check.verify_copy(first.entry.folder)
@@ -226,7 +227,7 @@ def test_a_backup_of_a_tampered_credit_note_is_kept_but_not_good(
     store: Store, svc: ShopServices, clock: FixedClock
 ) -> None:
     invoice = sell(svc)
-    note = svc.returns.create(invoice["_id"], {0: 1})
+    note = stored(svc, svc.returns.create(invoice["_id"], {0: 1}))
     auto = AutoBackup(store, clock=clock)
     first = auto.run()
     assert first.ok, first.error

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fixtures.stored import stored
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.context import ServiceContext
@@ -62,12 +63,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
     view = svc.carts.add_item(cart.cart_id, "CARB", 1)
     other = svc.carts.create(customer=customer.id)
     svc.carts.add_item(other.cart_id, "CARB", 1)
-    invoice = svc.invoices.generate(other.cart_id, paid_amount=100)
+    invoice = stored(svc, svc.invoices.generate(other.cart_id, paid_amount=100))
     yield {
         "svc": svc,
         "item": item,
         "cart": cart.cart_id,
-        "line": view.lines[0]["_id"],
+        "line": view.lines[0].id,
         "invoice": invoice["_id"],
         "store": store,
         "group": svc.catalog.create_group("Group A"),

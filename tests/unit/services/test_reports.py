@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
+from tests.fixtures.stored import stored
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.context import ServiceContext
@@ -53,7 +54,7 @@ def data(svc: ShopServices, clock: FixedClock) -> dict[str, Any]:
         cart = svc.carts.create(customer=customer)
         for code, qty in lines:
             svc.carts.add_item(cart.cart_id, code, qty)
-        return svc.invoices.generate(cart.cart_id, paid_amount=paid, method=method)
+        return stored(svc, svc.invoices.generate(cart.cart_id, paid_amount=paid, method=method))
 
     clock.set(at(DAY1, 5))  # 10:30 IST
     inv1 = bill(bob.id, [("PAD", 2)], 500, "cash")

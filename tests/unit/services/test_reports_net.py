@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.fixtures.stored import stored
 from viveka_pos.services.facade import ShopServices
 
 
@@ -15,7 +16,7 @@ def _bill(svc: ShopServices, code: str, qty: int) -> dict[str, Any]:
     cart = svc.carts.create()
     svc.carts.add_item(cart.cart_id, code, qty)
     total = svc.carts.view(cart.cart_id).totals.total_amount
-    return svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="cash")
+    return stored(svc, svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="cash"))
 
 
 def test_a_return_and_a_cancellation_net_out_of_the_day_book_and_gst(svc: ShopServices) -> None:
@@ -28,7 +29,9 @@ def test_a_return_and_a_cancellation_net_out_of_the_day_book_and_gst(svc: ShopSe
     before = svc.reports.day_book(day, day).totals
     gst_before = svc.reports.gst_summary(day, day).totals
     assert before.bills == 2
-    note = svc.returns.create(first["invoiceNumber"], {0: 1}, method="cash", reason="damaged")
+    note = stored(
+        svc, svc.returns.create(first["invoiceNumber"], {0: 1}, method="cash", reason="damaged")
+    )
     svc.returns.cancel(
         second["invoiceNumber"], reason="wrong bill", refund=True, refund_method="cash"
     )
@@ -61,13 +64,13 @@ def test_purchase_history_is_net_of_a_partial_return(svc: ShopServices) -> None:
     cart = svc.carts.create(customer=asha.id)
     svc.carts.add_item(cart.cart_id, "PAD", 2)
     svc.carts.add_item(cart.cart_id, "BOLT", 1)
-    credit = svc.invoices.generate(cart.cart_id, paid_amount=500, method="cash")
+    credit = stored(svc, svc.invoices.generate(cart.cart_id, paid_amount=500, method="cash"))
     cart = svc.carts.create(customer=asha.id)
     svc.carts.add_item(cart.cart_id, "BOLT", 3)
-    cash = svc.invoices.generate(cart.cart_id, method="cash")
+    cash = stored(svc, svc.invoices.generate(cart.cart_id, method="cash"))
     billed = _paise(credit["totalAmount"])
     assert billed == 2 * 118000 + 1050
-    note = svc.returns.create(credit["invoiceNumber"], {0: 1}, method="cash")
+    note = stored(svc, svc.returns.create(credit["invoiceNumber"], {0: 1}, method="cash"))
     returned = _paise(note["totalAmount"])
     assert returned == 118000  # one pad with its 18 % tax
     due_before = billed - 50000
@@ -95,7 +98,7 @@ def test_purchase_history_is_net_of_a_partial_return(svc: ShopServices) -> None:
 
     # a return on the bill paid in full while the other still owes: the credit goes to
     # that bill's dues; the paid bill is bought less, the owing one owes less
-    back = svc.returns.create(cash["invoiceNumber"], {0: 1}, method="cash")
+    back = stored(svc, svc.returns.create(cash["invoiceNumber"], {0: 1}, method="cash"))
     assert _paise(back["refundAmount"]) == 0
     after = svc.reports.purchase_history("9845012345")
     again = {r.invoice_number: r for r in after.rows}

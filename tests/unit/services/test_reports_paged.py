@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from viveka_pos.domain.clock import FixedClock
+from viveka_pos.domain.entities.invoice import Invoice
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.services.report_tables import ReportRequest, payments, stock
@@ -24,7 +25,7 @@ METHODS = ("cash", "upi", "card", "bank")
 
 
 @pytest.fixture
-def busy(svc: ShopServices, clock: FixedClock) -> list[dict[str, Any]]:
+def busy(svc: ShopServices, clock: FixedClock) -> list[Invoice]:
     """23 items; 14 bills over a day, each paid by one of four methods, some in two
     parts; one returned in part and refunded, one cancelled and refunded."""
     for n in range(23):
@@ -44,12 +45,12 @@ def busy(svc: ShopServices, clock: FixedClock) -> list[dict[str, Any]]:
         )
         if first_part != total:
             svc.payments.record(
-                bills[-1]["invoiceNumber"], (total - first_part) / 100, method=METHODS[(n + 1) % 4]
+                bills[-1].number,
+                (total - first_part) / 100,
+                method=METHODS[(n + 1) % 4],
             )
-    svc.returns.create(bills[2]["invoiceNumber"], {0: 1}, method="cash", reason="damaged")
-    svc.returns.cancel(
-        bills[5]["invoiceNumber"], reason="wrong bill", refund=True, refund_method="cash"
-    )
+    svc.returns.create(bills[2].number, {0: 1}, method="cash", reason="damaged")
+    svc.returns.cancel(bills[5].number, reason="wrong bill", refund=True, refund_method="cash")
     return bills
 
 

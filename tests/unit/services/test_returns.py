@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.stored import stored
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.domain.entities.customer import Customer
 from viveka_pos.domain.entities.item import Item
@@ -43,7 +44,7 @@ def _bill(
         svc.carts.set_bill_discount(cart.cart_id, discount)
     if customer is None and paid < svc.carts.view(cart.cart_id).totals.total_amount / 100:
         svc.carts.set_customer(cart.cart_id, _on_credit(svc).id)  # credit has a name
-    return svc.invoices.generate(cart.cart_id, paid_amount=paid)
+    return stored(svc, svc.invoices.generate(cart.cart_id, paid_amount=paid))
 
 
 def _on_credit(svc: ShopServices) -> Customer:
@@ -76,10 +77,13 @@ def test_partial_return_with_bill_discount_and_mixed_rates(svc: ShopServices, pa
     invoice = _bill(svc, {"BP": 3, "HL": 4}, discount=500, paid=0)
     assert paise_of(invoice["totalAmount"]) == 270000 + 2 * 24300 + 180000 + 2 * 4500
 
-    note = svc.returns.create(
-        invoice["invoiceNumber"],
-        svc.returns.lines_by_code(invoice["invoiceNumber"], {"BP": 1, "HL": 3}),
-        reason="wrong size",
+    note = stored(
+        svc,
+        svc.returns.create(
+            invoice["invoiceNumber"],
+            svc.returns.lines_by_code(invoice["invoiceNumber"], {"BP": 1, "HL": 3}),
+            reason="wrong size",
+        ),
     )
     assert note["creditNoteNumber"] == "CN-A/2526/00001"
     assert (note["invoiceNumber"], note["invoiceDate"]) == (invoice["invoiceNumber"], "2025-06-16")
@@ -113,7 +117,7 @@ def test_partial_return_with_bill_discount_and_mixed_rates(svc: ShopServices, pa
     )
     # the invoice was unpaid: the whole credit note is set against its dues, nothing paid out
     assert _paise(note, "refundAmount", "adjustedAmount") == (0, 247950)
-    after = svc.returns.invoice(invoice["_id"])
+    after = svc.invoices.document(invoice["_id"])
     assert paise_of(after["totalAmount"]) - paise_of(after["paidAmount"]) == 507600 - 247950
     assert after["totalAmount"] == invoice["totalAmount"]  # the invoice itself never changes
     stock = {code: svc.catalog.item(item.id).stock for code, item in parts.items()}
@@ -123,11 +127,11 @@ def test_partial_return_with_bill_discount_and_mixed_rates(svc: ShopServices, pa
     assert all(m["refId"] == note["_id"] for m in moves)
 
     # the rest comes back too: the two notes add up to the invoice to the paisa
-    rest = svc.returns.create(invoice["_id"], {0: 2, 1: 1})
+    rest = stored(svc, svc.returns.create(invoice["_id"], {0: 2, 1: 1}))
     assert rest["creditNoteNumber"] == "CN-A/2526/00002"
     for key in ("totalTaxable", "totalCgst", "totalSgst", "totalAmount"):
         assert paise_of(note[key]) + paise_of(rest[key]) == paise_of(invoice[key])
-    assert svc.returns.invoice(invoice["_id"])["isFinalized"] is True  # nothing due now
+    assert svc.returns.invoice(invoice["_id"]).is_finalized is True  # nothing due now
     assert [line.left for line in svc.returns.returnable(invoice["_id"])] == [0, 0]
     assert svc.returns.verify() == []
 
@@ -145,7 +149,7 @@ def test_returns_in_parts_add_up_to_the_line(svc: ShopServices, parts) -> None:
         name="Wiper", price=Decimal("333.33"), code="WP", stock=9, gst_rate=18, hsn_code="85124000"
     )
     invoice = _bill(svc, {"WP": 3}, discount=1, paid=0)  # taxable ₹998.99: not in thirds
-    notes = [svc.returns.create(invoice["_id"], {0: 1}) for _ in range(3)]
+    notes = [stored(svc, svc.returns.create(invoice["_id"], {0: 1})) for _ in range(3)]
     for key in ("totalTaxable", "totalCgst", "totalSgst", "totalAmount"):
         assert sum(paise_of(n[key]) for n in notes) == paise_of(invoice[key])
     assert [paise_of(n["totalTaxable"]) for n in notes] == [33300, 33299, 33300]
@@ -154,7 +158,7 @@ def test_returns_in_parts_add_up_to_the_line(svc: ShopServices, parts) -> None:
 def test_refund_paid_out_when_the_bill_was_paid(svc: ShopServices, parts) -> None:
     customer = svc.customers.create("9891112222", name="Ravi")
     invoice = _bill(svc, {"BP": 2}, paid=2360, customer=customer.id)  # 2 × 1180, paid
-    note = svc.returns.create(invoice["_id"], {0: 1}, method="upi")
+    note = stored(svc, svc.returns.create(invoice["_id"], {0: 1}, method="upi"))
     assert _paise(note, "refundAmount", "adjustedAmount") == (118000, 0)
     assert note["refundMethod"] == "upi"
     assert svc.ctx.store.db.payments.count_documents({"creditNoteId": note["_id"]}) == 0
@@ -169,27 +173,43 @@ def test_part_paid_bill_sets_the_credit_against_dues_first(svc: ShopServices, pa
         svc.returns.create(invoice["_id"], {0: 1}, refund=100)
     assert err.value.field == "refundAmount" and "refund at least ₹320.00" in err.value.message
     assert _state(svc) == before
-    note = svc.returns.create(invoice["_id"], {0: 1})
+    note = stored(svc, svc.returns.create(invoice["_id"], {0: 1}))
     assert _paise(note, "refundAmount", "adjustedAmount") == (32000, 86000)
     adjustment = svc.ctx.store.db.payments.find_one({"creditNoteId": note["_id"]})
     assert adjustment["method"] == "other" and paise_of(adjustment["amount"]) == 86000
     assert svc.customers.dues_paise(customer.id) == 0
-    assert svc.returns.invoice(invoice["_id"])["isFinalized"] is True
+    assert svc.invoices.document(invoice["_id"])["isFinalized"] is True
 
 
 def test_bad_returns_name_the_field_and_change_nothing(svc: ShopServices, parts) -> None:
     invoice = _bill(svc, {"BP": 2, "HL": 1}, paid=0)
     before = _state(svc)
     cases = [
-        (lambda: svc.returns.create("A/2526/00099", {0: 1}), "invoiceNumber", "no invoice"),
-        (lambda: svc.returns.create(invoice["_id"], {0: 3}), "quantity", "only 2 left"),
+        (
+            lambda: svc.returns.create("A/2526/00099", {0: 1}),
+            "invoiceNumber",
+            "no invoice",
+        ),
+        (
+            lambda: svc.returns.create(invoice["_id"], {0: 3}),
+            "quantity",
+            "only 2 left",
+        ),
         (
             lambda: svc.returns.lines_by_code(invoice["_id"], {"XX": 1}),
             "itemCode",
             "not on invoice",
         ),
-        (lambda: svc.returns.create(invoice["_id"], {7: 1}), "invoiceLine", "no line 7"),
-        (lambda: svc.returns.create(invoice["_id"], {0: "1.5"}), "quantity", "whole number"),
+        (
+            lambda: svc.returns.create(invoice["_id"], {7: 1}),
+            "invoiceLine",
+            "no line 7",
+        ),
+        (
+            lambda: svc.returns.create(invoice["_id"], {0: "1.5"}),
+            "quantity",
+            "whole number",
+        ),
         (lambda: svc.returns.create(invoice["_id"], {}), "quantity", "at least one"),
         (
             lambda: svc.returns.create(invoice["_id"], {0: 1}, refund=5000),
@@ -211,7 +231,7 @@ def test_cancel_an_unpaid_bill_of_today(svc: ShopServices, parts) -> None:
     with pytest.raises(ValidationError) as err:
         svc.returns.cancel(invoice["_id"], reason="  ")
     assert err.value.field == "cancelReason"
-    cancelled = svc.returns.cancel(invoice["invoiceNumber"], reason="billed twice")
+    cancelled = stored(svc, svc.returns.cancel(invoice["invoiceNumber"], reason="billed twice"))
     assert cancelled["invoiceNumber"] == invoice["invoiceNumber"]  # the number stays
     assert cancelled["isCancelled"] is True and cancelled["cancelReason"] == "billed twice"
     assert cancelled["isFinalized"] is True and cancelled["cancelRefund"] == 0
@@ -230,7 +250,11 @@ def test_cancel_an_unpaid_bill_of_today(svc: ShopServices, parts) -> None:
             "invoiceNumber",
             "already cancelled",
         ),
-        (lambda: svc.returns.create(invoice["_id"], {0: 1}), "invoiceNumber", "is cancelled"),
+        (
+            lambda: svc.returns.create(invoice["_id"], {0: 1}),
+            "invoiceNumber",
+            "is cancelled",
+        ),
     ]:
         with pytest.raises(ValidationError) as err:
             call()
@@ -245,8 +269,11 @@ def test_cancel_a_paid_bill_only_with_its_refund(svc: ShopServices, parts) -> No
         svc.returns.cancel(invoice["_id"], reason="customer changed mind")
     assert err.value.field == "refund" and "₹1,050.00 was paid" in err.value.message
     assert _state(svc) == before
-    done = svc.returns.cancel(
-        invoice["_id"], reason="customer changed mind", refund=True, refund_method="upi"
+    done = stored(
+        svc,
+        svc.returns.cancel(
+            invoice["_id"], reason="customer changed mind", refund=True, refund_method="upi"
+        ),
     )
     assert done["cancelRefund"] == 1050 and done["cancelRefundMethod"] == "upi"
 
@@ -272,7 +299,7 @@ def test_credit_note_time_limit(svc: ShopServices, parts, clock: FixedClock) -> 
     """Sec. 34(2): for an invoice of FY 2025-26, credit notes until 30 November 2026."""
     invoice = _bill(svc, {"HL": 2})
     clock.advance(timedelta(days=530))  # 2026-11-28
-    assert svc.returns.create(invoice["_id"], {0: 1})["creditNoteNumber"] == "CN-A/2627/00001"
+    assert svc.returns.create(invoice["_id"], {0: 1}).number == "CN-A/2627/00001"
     clock.advance(timedelta(days=3))  # 2026-12-01
     with pytest.raises(ValidationError) as err:
         svc.returns.create(invoice["_id"], {0: 1})
@@ -281,7 +308,7 @@ def test_credit_note_time_limit(svc: ShopServices, parts, clock: FixedClock) -> 
 
 def test_tampered_credit_note_is_found(svc: ShopServices, parts) -> None:
     invoice = _bill(svc, {"HL": 2})
-    note = svc.returns.create(invoice["_id"], {0: 1})
+    note = stored(svc, svc.returns.create(invoice["_id"], {0: 1}))
     svc.returns.create(invoice["_id"], {0: 1})
     svc.ctx.store.db.creditnotes.update_one({"_id": note["_id"]}, {"$set": {"totalAmount": 1}})
     problems = svc.returns.verify()
@@ -295,7 +322,7 @@ def test_preview_matches_what_is_saved_and_saves_nothing(svc: ShopServices, part
     assert _state(svc) == before
     assert (preview.taxable, preview.tax, preview.total) == (225000, 22950, 247950)
     assert (preview.adjusted, preview.refund) == (207600, 40350)  # ₹2,076 due, rest paid out
-    note = svc.returns.create(invoice["_id"], {0: 1, 1: 3})
+    note = stored(svc, svc.returns.create(invoice["_id"], {0: 1, 1: 3}))
     assert _paise(note, "totalAmount", "adjustedAmount", "refundAmount") == (
         preview.total,
         preview.adjusted,
@@ -318,14 +345,14 @@ def test_credit_goes_against_the_customers_other_dues_before_a_refund(
     preview = svc.returns.preview(paid["_id"], {0: 1})  # ₹1,180 back
     assert preview.adjustments == [(older["invoiceNumber"], 52500), (newer["invoiceNumber"], 55000)]
     assert (preview.adjusted, preview.refund) == (107500, 10500)
-    note = svc.returns.create(paid["_id"], {0: 1})
+    note = stored(svc, svc.returns.create(paid["_id"], {0: 1}))
     assert [(a["invoiceNumber"], a["amount"]) for a in note["adjustments"]] == [
         (older["invoiceNumber"], 525),
         (newer["invoiceNumber"], 550),
     ]
     assert _paise(note, "adjustedAmount", "refundAmount") == (107500, 10500)
     assert svc.customers.dues_paise(customer.id) == 0
-    assert svc.returns.invoice(walk_in["_id"])["isFinalized"] is False
+    assert svc.invoices.document(walk_in["_id"])["isFinalized"] is False
     with pytest.raises(ValidationError) as err:  # the dues are gone: all of it is refunded
         svc.returns.create(paid["_id"], {0: 1}, refund=0)
     assert err.value.field == "refundAmount" and "only ₹0.00 is due" in err.value.message
@@ -335,11 +362,32 @@ def test_health_check_covers_credit_note_chains(svc: ShopServices, parts) -> Non
     from viveka_pos.services.health import check_chains
 
     invoice = _bill(svc, {"HL": 2})
-    note = svc.returns.create(invoice["_id"], {0: 1})
+    note = stored(svc, svc.returns.create(invoice["_id"], {0: 1}))
     healthy = check_chains(svc.ctx.store)
     assert healthy.ok and "all 1 credit notes intact" in healthy.detail
     svc.ctx.store.db.creditnotes.update_one({"_id": note["_id"]}, {"$set": {"reason": "x"}})
     broken = check_chains(svc.ctx.store)
     assert not broken.ok and f"credit note {note['creditNoteNumber']} was changed" in (
         broken.detail
+    )
+
+
+def test_credit_note_views_agree_with_what_is_stored(svc: ShopServices, parts) -> None:
+    """The credit note handed back (built before it is read back) is the one read back,
+    by id and by number; the preview's lines are the lines it then carries."""
+    invoice = _bill(svc, {"BP": 2, "HL": 1}, paid=0)
+    preview = svc.returns.preview(invoice["_id"], {0: 1, 1: 1})
+    note = svc.returns.create(invoice["_id"], {0: 1, 1: 1}, reason="wrong size")
+    assert note == svc.returns.get(note.id) == svc.returns.get(note.number)
+    assert svc.returns.for_invoice(invoice["_id"]) == [note]
+    assert preview.lines == note.lines and preview.total == note.total_amount
+    assert (note.reason, note.invoice_number, note.adjusted_amount) == (
+        "wrong size",
+        invoice["invoiceNumber"],
+        note.total_amount,  # unpaid bill: all of it set against its dues
+    )
+    (share,) = note.adjustments
+    assert (share.invoice_id, share.amount) == (invoice["_id"], note.total_amount)
+    assert svc.returns.invoice(invoice["_id"]).balance == paise_of(invoice["totalAmount"]) - (
+        note.total_amount
     )

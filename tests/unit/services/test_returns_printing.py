@@ -7,6 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from tests.fixtures.stored import stored
 from viveka_pos.printing.invoice_a4 import render_credit_note_a4, render_invoice_a4
 from viveka_pos.printing.receipt_thermal import render_credit_note_receipt, render_receipt
 from viveka_pos.services.facade import ShopServices
@@ -35,11 +36,11 @@ def b2b(svc: ShopServices) -> dict:
     cart = svc.carts.create(customer=buyer.id)
     svc.carts.add_item(cart.cart_id, "BP", 2)
     svc.carts.add_item(cart.cart_id, "HL", 1)
-    return svc.invoices.generate(cart.cart_id, paid_amount=2885)
+    return stored(svc, svc.invoices.generate(cart.cart_id, paid_amount=2885))
 
 
 def test_credit_note_a4_names_the_invoice_and_reverses_tax(svc: ShopServices, b2b: dict) -> None:
-    note = svc.returns.create(b2b["_id"], {0: 1}, reason="Damaged in transit")
+    note = stored(svc, svc.returns.create(b2b["_id"], {0: 1}, reason="Damaged in transit"))
     text = text_of(render_credit_note_a4(note, svc.scope.shop()))
     for words in (
         "Credit Note",
@@ -92,7 +93,7 @@ def test_b2b_receipt_is_a_full_tax_invoice(svc: ShopServices, b2b: dict) -> None
 def test_walk_in_receipt_stays_short(svc: ShopServices, b2b: dict) -> None:
     cart = svc.carts.create()
     svc.carts.add_item(cart.cart_id, "HL", 1)
-    invoice = svc.invoices.generate(cart.cart_id, paid_amount=525)
+    invoice = stored(svc, svc.invoices.generate(cart.cart_id, paid_amount=525))
     text = text_of(render_receipt(invoice, svc.scope.shop(), width_mm=80))
     assert "Original for Recipient" in text
     assert "HSN 65061010" not in text and "Authorised signatory" not in text
@@ -100,7 +101,7 @@ def test_walk_in_receipt_stays_short(svc: ShopServices, b2b: dict) -> None:
 
 def test_cancelled_invoice_prints_as_cancelled(svc: ShopServices, b2b: dict) -> None:
     svc.returns.cancel(b2b["_id"], reason="wrong buyer", refund=True)
-    cancelled = svc.invoices.get(b2b["_id"])
+    cancelled = svc.invoices.document(b2b["_id"])
     assert "CANCELLED — wrong buyer" in text_of(render_invoice_a4(cancelled, svc.scope.shop()))
     assert "*** CANCELLED: wrong buyer ***" in text_of(render_receipt(cancelled, svc.scope.shop()))
     assert "ORIGINAL" not in text_of(render_invoice_a4(cancelled, svc.scope.shop(), copy=None))
@@ -111,8 +112,10 @@ def test_cancelled_invoice_prints_as_cancelled(svc: ShopServices, b2b: dict) -> 
 def test_credit_note_lists_the_dues_it_was_set_against(svc: ShopServices, b2b: dict) -> None:
     cart = svc.carts.create(customer=b2b["clientCustomerId"])
     svc.carts.add_item(cart.cart_id, "HL", 1)
-    unpaid = svc.invoices.generate(cart.cart_id, paid_amount=0)  # ₹525 due
-    note = svc.returns.create(b2b["_id"], {0: 1})  # ₹1,180: ₹525 set off, ₹655 refunded
+    unpaid = stored(svc, svc.invoices.generate(cart.cart_id, paid_amount=0))  # ₹525 due
+    note = stored(
+        svc, svc.returns.create(b2b["_id"], {0: 1})
+    )  # ₹1,180: ₹525 set off, ₹655 refunded
     text = text_of(render_credit_note_a4(note, svc.scope.shop()))
     assert (
         f"Set against dues: ₹525.00 — {unpaid['invoiceNumber']} (₹525.00)" in text
@@ -136,8 +139,11 @@ def test_credit_note_and_b2b_rolls_stay_inside_the_paper(
     cart = svc.carts.create(customer=b2b["clientCustomerId"])
     svc.carts.add_item(cart.cart_id, "HL", 1)
     svc.invoices.generate(cart.cart_id)
-    note = svc.returns.create(
-        b2b["_id"], {0: 2, 1: 1}, reason="Customer ordered the wrong model for the Pulsar 150"
+    note = stored(
+        svc,
+        svc.returns.create(
+            b2b["_id"], {0: 2, 1: 1}, reason="Customer ordered the wrong model for the Pulsar 150"
+        ),
     )
     margin = (4 if width_mm >= 70 else 5) * mm
     for pdf in (

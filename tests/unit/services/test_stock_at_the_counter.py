@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.stored import stored
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.facade import ShopServices
 
@@ -38,12 +39,12 @@ def test_beyond_stock_is_refused_when_the_quantity_grows(items: ShopServices) ->
     assert view.warning == ""
     with pytest.raises(ValidationError, match=r"only 3 nos in stock, the bill has 4"):
         svc.carts.add_item(cart.cart_id, "PLUG")
-    line = view.lines[0]["_id"]
+    line = view.lines[0].id
     with pytest.raises(ValidationError, match="the bill has 5"):
         svc.carts.set_quantity(cart.cart_id, line, 5)
     with pytest.raises(ValidationError, match="the bill has 4"):
         svc.carts.change_quantity(cart.cart_id, line, 1)
-    assert svc.carts.view(cart.cart_id).lines[0]["quantity"] == 3
+    assert svc.carts.view(cart.cart_id).lines[0].quantity == 3
 
 
 def test_allowed_beyond_stock_adds_the_line_with_a_warning(items: ShopServices) -> None:
@@ -54,7 +55,7 @@ def test_allowed_beyond_stock_adds_the_line_with_a_warning(items: ShopServices) 
     assert view.warning == ("Horn 12V is out of stock — selling beyond stock (allowed in Settings)")
     view = svc.carts.add_item(cart.cart_id, "PLUG", 4)
     assert view.warning.startswith("Spark plug: only 3 nos in stock, the bill has 4")
-    invoice = svc.invoices.generate(cart.cart_id)
+    invoice = stored(svc, svc.invoices.generate(cart.cart_id))
     assert invoice["isFinalized"] is True
     assert svc.catalog.item_by_code("HORN").stock == -1
 
@@ -65,10 +66,10 @@ def test_lowering_an_over_stock_line_is_never_refused(items: ShopServices) -> No
     cart = svc.carts.create()
     view = svc.carts.add_item(cart.cart_id, "PLUG", 6)
     allow_beyond_stock(svc, False)  # the owner changes their mind
-    view = svc.carts.change_quantity(cart.cart_id, view.lines[0]["_id"], -1)
+    view = svc.carts.change_quantity(cart.cart_id, view.lines[0].id, -1)
     assert view.warning == (
         "Spark plug: only 3 nos in stock, the bill has 5 — lower the "
         "quantity or remove the line to save the bill"
     )
-    view = svc.carts.set_quantity(cart.cart_id, view.lines[0]["_id"], 3)
+    view = svc.carts.set_quantity(cart.cart_id, view.lines[0].id, 3)
     assert view.warning == ""

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...services.formatting import moment, stored_money
+from ...domain.entities.cart import Cart
+from ...services.formatting import moment, money
 from ..models.rows import Column, RowTableModel
 
 
@@ -25,7 +26,7 @@ class ParkedBillsDialog(QDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        carts: list[dict[str, Any]],
+        carts: list[Cart],
         discard: Callable[[Any], None],
         *,
         zone: str = "Asia/Kolkata",
@@ -37,13 +38,13 @@ class ParkedBillsDialog(QDialog):
         self._discard = discard
 
         layout = QVBoxLayout(self)
-        self.model: RowTableModel[dict[str, Any]] = RowTableModel(
+        self.model: RowTableModel[Cart] = RowTableModel(
             [
-                Column("Bill", lambda c: c.get("label") or "(no name)"),
-                Column("Customer", lambda c: c.get("clientCustomerPhone") or "Walk-in"),
-                Column("Items", lambda c: str(c.get("itemCount", 0)), right=True),
-                Column("Total", lambda c: stored_money(c.get("totalAmount")), right=True),
-                Column("Last change", lambda c: moment(c.get("updatedAt"), zone)),
+                Column("Bill", lambda c: c.label or "(no name)"),
+                Column("Customer", lambda c: c.customer_phone or "Walk-in"),
+                Column("Items", lambda c: str(c.item_count), right=True),
+                Column("Total", lambda c: money(c.total_amount), right=True),
+                Column("Last change", lambda c: moment(c.updated_at, zone)),
             ]
         )
         self.model.set_rows(carts)
@@ -85,14 +86,14 @@ class ParkedBillsDialog(QDialog):
             self.table.selectRow(0)
         self.table.setFocus()
 
-    def _selected(self) -> dict[str, Any] | None:
+    def _selected(self) -> Cart | None:
         return self.model.row_at(self.table.currentIndex().row())
 
     def accept(self) -> None:
         cart = self._selected()
         if cart is None:
             return
-        self.chosen = cart["_id"]
+        self.chosen = cart.id
         super().accept()
 
     def _discard_selected(self) -> None:
@@ -102,13 +103,13 @@ class ParkedBillsDialog(QDialog):
         answer = QMessageBox.question(
             self,
             "Discard bill",
-            f"Discard the parked bill {cart.get('label') or ''} with "
-            f"{cart.get('itemCount', 0)} item(s)? This cannot be undone.",
+            f"Discard the parked bill {cart.label} with "
+            f"{cart.item_count} item(s)? This cannot be undone.",
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self._discard(cart["_id"])
-        rows = [c for c in self.model.all_rows() if c["_id"] != cart["_id"]]
+        self._discard(cart.id)
+        rows = [c for c in self.model.all_rows() if c.id != cart.id]
         self.model.set_rows(rows)
         if rows:
             self.table.selectRow(0)

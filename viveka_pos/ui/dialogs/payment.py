@@ -8,7 +8,6 @@ error at the counter: the bill is paid in full and the change to return is shown
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain import validation as v
+from ...domain.entities.invoice import Invoice
 from ...domain.errors import ValidationError
 from ...domain.money import MoneyError
 from ...services.formatting import money, rupees_text
@@ -39,7 +39,7 @@ METHOD_LABELS = {
 }
 
 #: apply(paid_paise, method, note, print_after) -> saved invoice
-SaveFunction = Callable[[int, str, str, bool], Any]
+SaveFunction = Callable[[int, str, str, bool], Invoice]
 
 
 def method_combo() -> QComboBox:
@@ -66,7 +66,7 @@ class PaymentDialog(QDialog):
         self.total = total
         self.walk_in = walk_in
         self._save = save
-        self.invoice: Any = None
+        self.invoice: Invoice | None = None
         self.printed_requested = False
 
         layout = QVBoxLayout(self)

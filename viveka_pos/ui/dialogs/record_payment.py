@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from ...domain.entities.invoice import Invoice
 from ...domain.errors import ValidationError
-from ...services.convert import paise_of
 from ...services.formatting import day, money, rupees_text
 from ...services.payments import PaymentService
 from ..widgets.fields import FormErrors, amount_edit
@@ -16,21 +14,21 @@ from .payment import method_combo
 
 
 class RecordPaymentDialog(QDialog):
-    def __init__(self, parent: QWidget | None, payments: PaymentService, invoice: dict[str, Any]):
+    def __init__(self, parent: QWidget | None, payments: PaymentService, invoice: Invoice):
         super().__init__(parent)
         self.payments = payments
         self.invoice = invoice
-        self.updated: dict[str, Any] | None = None
+        self.updated: Invoice | None = None
         self.setWindowTitle("Record payment")
         self.setMinimumWidth(440)
-        total = paise_of(invoice.get("totalAmount"))
-        paid = paise_of(invoice.get("paidAmount"))
+        total = invoice.total_amount
+        paid = invoice.paid_amount
         self.balance = total - paid
 
         layout = QVBoxLayout(self)
         title = QLabel(
-            f"Invoice {invoice.get('invoiceNumber', '')} of "
-            f"{day(invoice.get('invoiceDate'))}\n"
+            f"Invoice {invoice.number} of "
+            f"{day(invoice.invoice_date)}\n"
             f"Total {money(total)} · paid {money(paid)} · "
             f"balance {money(self.balance)}"
         )
@@ -52,7 +50,7 @@ class RecordPaymentDialog(QDialog):
     def accept(self) -> None:
         try:
             self.updated = self.payments.record(
-                self.invoice["_id"],
+                self.invoice.id,
                 self.amount.text().strip() or "0",
                 method=self.method.currentData(),
                 note=self.note.text(),

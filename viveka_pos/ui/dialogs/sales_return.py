@@ -31,10 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.entities.credit_note import CreditNote
+from ...domain.entities.invoice import Invoice
 from ...domain.errors import ValidationError
-from ...services.convert import paise_of
 from ...services.facade import ShopServices
-from ...services.formatting import day, money, stored_money
+from ...services.formatting import day, money
 from ...services.returns import ReturnableLine
 from ..widgets.fields import FormErrors, amount_edit, headed_layout
 from .payment import method_combo
@@ -54,20 +55,20 @@ class ReturnDialog(QDialog):
         self,
         parent: QWidget | None,
         services: ShopServices,
-        invoice: dict[str, Any] | None = None,
+        invoice: Invoice | None = None,
         number: str = "",
     ):
         super().__init__(parent)
         self.services = services
-        self.invoice: dict[str, Any] | None = None
+        self.invoice: Invoice | None = None
         self.lines: list[ReturnableLine] = []
-        self.saved: dict[str, Any] | None = None
-        self.cancelled: dict[str, Any] | None = None
+        self.saved: CreditNote | None = None
+        self.cancelled: Invoice | None = None
         self.setWindowTitle("Return goods / cancel a bill")
         self.setMinimumSize(760, 520)
         self._build()
         if invoice is not None:
-            self.number.setText(str(invoice.get("invoiceNumber", "")))
+            self.number.setText(invoice.number)
             self.load()
         else:
             self.number.setText(number)
@@ -188,16 +189,16 @@ class ReturnDialog(QDialog):
             self._enable(False)
             return
         self.invoice, self.lines = invoice, lines
-        customer = invoice.get("clientCustomerName") or "Walk-in customer"
-        due = paise_of(invoice.get("totalAmount")) - paise_of(invoice.get("paidAmount"))
+        customer = invoice.customer_name or "Walk-in customer"
+        due = invoice.balance
         state = (
-            "CANCELLED — " + str(invoice.get("cancelReason", ""))
-            if invoice.get("isCancelled")
+            "CANCELLED — " + invoice.cancel_reason
+            if invoice.is_cancelled
             else (f"{money(due)} due" if due > 0 else "paid in full")
         )
         self.heading.setText(
-            f"Invoice {invoice['invoiceNumber']} of {day(invoice.get('invoiceDate'))} · "
-            f"{customer} · total {stored_money(invoice.get('totalAmount'))} · {state}"
+            f"Invoice {invoice.number} of {day(invoice.invoice_date)} · "
+            f"{customer} · total {money(invoice.total_amount)} · {state}"
         )
         self.table.blockSignals(True)
         self.table.setRowCount(len(lines))
@@ -221,9 +222,9 @@ class ReturnDialog(QDialog):
                     )
                 self.table.setItem(row, column, item)
         self.table.blockSignals(False)
-        self._enable(not invoice.get("isCancelled"))
-        self.cancel_bill_button.setEnabled(not invoice.get("isCancelled"))
-        if lines and not invoice.get("isCancelled"):
+        self._enable(not invoice.is_cancelled)
+        self.cancel_bill_button.setEnabled(not invoice.is_cancelled)
+        if lines and not invoice.is_cancelled:
             self.table.setFocus()
             self.table.setCurrentCell(0, _RETURN)
         self.update_preview()
@@ -253,7 +254,7 @@ class ReturnDialog(QDialog):
         return wanted
 
     def update_preview(self) -> None:
-        if self.invoice is None or self.invoice.get("isCancelled"):
+        if self.invoice is None or self.invoice.is_cancelled:
             self.summary.setText("")
             return
         wanted = self.wanted()
@@ -263,7 +264,7 @@ class ReturnDialog(QDialog):
             return
         try:
             preview = self.services.returns.preview(
-                self.invoice["_id"], wanted, refund=self.refund.text().strip() or None
+                self.invoice.id, wanted, refund=self.refund.text().strip() or None
             )
         except ValidationError as exc:
             self.errors.show(exc)
@@ -292,7 +293,7 @@ class ReturnDialog(QDialog):
             self.table.setFocus()  # commit the quantity being typed first
         try:
             self.saved = self.services.returns.create(
-                self.invoice["_id"],
+                self.invoice.id,
                 self.wanted(),
                 refund=self.refund.text().strip() or None,
                 method=self.method.currentData(),
@@ -304,7 +305,7 @@ class ReturnDialog(QDialog):
         super().accept()
 
     def cancel_bill(self) -> None:
-        if self.invoice is None or self.invoice.get("isCancelled"):
+        if self.invoice is None or self.invoice.is_cancelled:
             return
         dialog = CancelBillDialog(self, self.services, self.invoice)
         if dialog.exec() and dialog.cancelled is not None:
@@ -315,17 +316,17 @@ class ReturnDialog(QDialog):
 class CancelBillDialog(QDialog):
     """Why the bill is cancelled, and (when it was paid) the refund of all of it."""
 
-    def __init__(self, parent: QWidget | None, services: ShopServices, invoice: dict[str, Any]):
+    def __init__(self, parent: QWidget | None, services: ShopServices, invoice: Invoice):
         super().__init__(parent)
         self.services = services
         self.invoice = invoice
-        self.cancelled: dict[str, Any] | None = None
+        self.cancelled: Invoice | None = None
         self.setWindowTitle("Cancel a bill")
         self.setMinimumWidth(460)
-        paid = paise_of(invoice.get("paidAmount"))
+        paid = invoice.paid_amount
         layout = headed_layout(
             self,
-            f"Cancel invoice {invoice['invoiceNumber']}?",
+            f"Cancel invoice {invoice.number}?",
             "Its number stays in the books, marked cancelled; the goods go back into stock.",
         )
         general = QLabel()
@@ -354,7 +355,7 @@ class CancelBillDialog(QDialog):
     def accept(self) -> None:
         try:
             self.cancelled = self.services.returns.cancel(
-                self.invoice["_id"],
+                self.invoice.id,
                 reason=self.reason.text(),
                 refund=self.refund.isChecked(),
                 refund_method=self.method.currentData(),
@@ -369,7 +370,7 @@ def run_return(
     parent: QWidget,
     services: ShopServices,
     *,
-    invoice: dict[str, Any] | None = None,
+    invoice: Invoice | None = None,
     number: str = "",
     on_message: Any = None,
 ) -> str:
@@ -380,15 +381,15 @@ def run_return(
     if not dialog.exec():
         return ""
     if dialog.cancelled is not None:
-        return f"Invoice {dialog.cancelled['invoiceNumber']} is cancelled."
+        return f"Invoice {dialog.cancelled.number} is cancelled."
     note = dialog.saved
     if note is None:
         return ""
     if dialog.print_after.isChecked():
         print_credit_note(parent, services, note, on_finished=on_message)
-    refund = paise_of(note.get("refundAmount"))
+    refund = note.refund_amount
     return (
-        f"Credit note {note['creditNoteNumber']} for {stored_money(note['totalAmount'])}"
-        + (f"; pay back {money(refund)} by {note.get('refundMethod')}" if refund else "")
+        f"Credit note {note.number} for {money(note.total_amount)}"
+        + (f"; pay back {money(refund)} by {note.refund_method}" if refund else "")
         + "."
     )

@@ -35,14 +35,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain.entities.customer import Customer
+from ...domain.entities.cart import Cart, CartCustomer, CartLine, CartView
+from ...domain.entities.invoice import Invoice
 from ...domain.entities.item import Item
 from ...domain.errors import ValidationError
 from ...domain.money import MoneyError, percent_of, round_half_up
 from ...domain.states import state_by_code
 from ...domain.tax import LineTotals
-from ...services.carts import CartView
-from ...services.convert import paise_of, quantity_of
 from ...services.facade import ShopServices
 from ...services.formatting import money, percent_or_amount, quantity, rupees_text
 from ...services.invoices import WALK_IN_CREDIT
@@ -61,7 +60,7 @@ from ..widgets.totals import TotalsPanel
 
 T = TypeVar("T")
 RESULT_LIMIT = 40
-CartRow = tuple[dict[str, Any], LineTotals]
+CartRow = tuple[CartLine, LineTotals]
 
 HINTS = (
     ("F2", "Customer"),
@@ -122,7 +121,7 @@ class BillingScreen(QWidget):
         self.services = services
         self.cart_id: Any = None
         self.view: CartView | None = None
-        self.last_invoice: dict[str, Any] | None = None
+        self.last_invoice: Invoice | None = None
         self.last_message = ""
         self._build()
         self.scanner = ScannerFilter(self, self.search, self.scan)
@@ -181,8 +180,8 @@ class BillingScreen(QWidget):
 
         self.cart_model: RowTableModel[CartRow] = RowTableModel(
             [
-                Column("#", lambda r: str(r[0].get("position", "")), right=True),
-                Column("Item", lambda r: r[0].get("itemNameSnapshot", "")),
+                Column("#", lambda r: str(r[0].position or ""), right=True),
+                Column("Item", lambda r: r[0].name),
                 Column("Qty", lambda r: _quantity_text(r), right=True),
                 Column("Price", lambda r: money(r[1].unit_price), right=True),
                 Column(
@@ -452,7 +451,7 @@ class BillingScreen(QWidget):
         self.cart_model.set_rows(rows)
         if rows:
             if select_item is not None:
-                target = self.cart_model.find_row(lambda r: r[0]["itemId"] == select_item)
+                target = self.cart_model.find_row(lambda r: r[0].item_id == select_item)
             elif select_row is not None:
                 target = select_row
             else:
@@ -461,8 +460,8 @@ class BillingScreen(QWidget):
             self.cart_table.selectRow(target)
             self.cart_table.scrollTo(self.cart_model.index(target, 0))
         self.totals.show_totals(view.totals if view else None, supply_text=self._supply_text(view))
-        self._show_customer(self._bill_customer(view))
-        label = (view.cart.get("label") if view else "") or ""
+        self._show_customer(view.customer if view else None)
+        label = view.cart.label if view else ""
         self.bill_label.setText(
             f"Bill: {label}" if label else ("New bill" if not rows else "Bill in progress")
         )
@@ -470,24 +469,17 @@ class BillingScreen(QWidget):
     def _supply_text(self, view: CartView | None) -> str:
         if view is None or view.totals.supply_type == "intra":
             return "Within the state: CGST + SGST"
-        customer_state = state_by_code((view.customer or {}).get("stateCode") or "")
+        customer_state = state_by_code(view.customer.state_code if view.customer else "")
         where = f" to {customer_state.name}" if customer_state else ""
         return f"Inter-state supply{where}: IGST"
 
-    def _bill_customer(self, view: CartView | None) -> Customer | None:
-        """The customer on the bill, as the customers service has them (None: walk-in)."""
-        if view is None or view.customer is None:
-            return None
-        customer_id = view.customer["_id"]
-        return self._attempt(lambda: self.services.customers.get(customer_id))
-
-    def _show_customer(self, customer: Customer | None) -> None:
+    def _show_customer(self, customer: CartCustomer | None) -> None:
         if customer is None:
             self.customer_card.setText("Walk-in customer\nF2 to add a customer by phone")
             return
-        lines = [customer.name or "Customer", customer.phone_number]
-        if customer.gst_no:
-            lines.append(f"GSTIN {customer.gst_no}")
+        lines = [customer.name or "Customer", customer.phone]
+        if customer.gstin:
+            lines.append(f"GSTIN {customer.gstin}")
         state = state_by_code(customer.state_code)
         if state is not None:
             lines.append(state.name)
@@ -509,17 +501,15 @@ class BillingScreen(QWidget):
         if changed is None or "carts" in changed:
             self._update_parked_hint()
 
-    def _parked_carts(self) -> list[dict[str, Any]]:
+    def _parked_carts(self) -> list[Cart]:
         return [
-            c
-            for c in self.services.carts.open_carts()
-            if c["_id"] != self.cart_id and c.get("itemCount")
+            c for c in self.services.carts.open_carts() if c.id != self.cart_id and c.item_count
         ]
 
     def _say_parked_at_start(self) -> None:
         parked = self._parked_carts()
         if parked:
-            names = ", ".join(c.get("label") or "no name" for c in parked[:3])
+            names = ", ".join(c.label or "no name" for c in parked[:3])
             more = f" and {len(parked) - 3} more" if len(parked) > 3 else ""
             self.say(
                 f"{len(parked)} parked bill(s) waiting ({names}{more}) — F9 resumes one.", "warning"
@@ -554,7 +544,7 @@ class BillingScreen(QWidget):
             if box.clickedButton() is not keep:
                 self.focus_search()
                 return False
-        if not view.cart.get("label"):
+        if not view.cart.label:
             zone = self.services.shop.settings().time_zone
             at = self.services.scope.now().replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
             self._attempt(
@@ -573,7 +563,7 @@ class BillingScreen(QWidget):
             return
         index = self.cart_table.currentIndex().row()
         view = self._attempt(
-            lambda: self.services.carts.change_quantity(self.cart_id, row[0]["_id"], step)
+            lambda: self.services.carts.change_quantity(self.cart_id, row[0].id, step)
         )
         if view is not None:
             self._show_view(view, select_row=index)
@@ -582,8 +572,7 @@ class BillingScreen(QWidget):
     def _say_quantity(self, view: CartView, index: int, row: CartRow) -> None:
         self._say_change(
             view,
-            f"{row[0]['itemNameSnapshot']}: quantity "
-            f"{_quantity_text(self.cart_model.row_at(index) or row)}",
+            f"{row[0].name}: quantity {_quantity_text(self.cart_model.row_at(index) or row)}",
         )
 
     def ask_quantity(self) -> None:
@@ -595,11 +584,11 @@ class BillingScreen(QWidget):
         dialog = ValueDialog(
             self,
             "Quantity",
-            f"{line['itemNameSnapshot']} ({line.get('unit', 'nos')})",
+            f"{line.name} ({line.unit})",
             quantity_edit(),
-            lambda text: self.services.carts.set_quantity(self.cart_id, line["_id"], text),
+            lambda text: self.services.carts.set_quantity(self.cart_id, line.id, text),
             fields=("quantity",),
-            text=quantity(line["quantity"]),
+            text=quantity(line.quantity),
         )
         if dialog.exec() and dialog.result_value is not None:
             self._show_view(dialog.result_value, select_row=index)
@@ -611,10 +600,10 @@ class BillingScreen(QWidget):
         if row is None:
             return
         index = self.cart_table.currentIndex().row()
-        view = self._attempt(lambda: self.services.carts.remove_line(self.cart_id, row[0]["_id"]))
+        view = self._attempt(lambda: self.services.carts.remove_line(self.cart_id, row[0].id))
         if view is not None:
             self._show_view(view, select_row=max(0, index - 1) if index else 0)
-            self.say(f"Removed {row[0]['itemNameSnapshot']}")
+            self.say(f"Removed {row[0].name}")
 
     def ask_line_discount(self) -> None:
         row = self._selected_line()
@@ -622,31 +611,31 @@ class BillingScreen(QWidget):
             return
         index = self.cart_table.currentIndex().row()
         line = row[0]
-        gross = round_half_up(quantity_of(line["quantity"]) * paise_of(line["unitPriceSnapshot"]))
+        gross = round_half_up(line.quantity * line.unit_price)
 
         def apply(text: str) -> CartView:
             return self.services.carts.set_line_discount(
-                self.cart_id, line["_id"], _discount_amount(text, gross)
+                self.cart_id, line.id, _discount_amount(text, gross)
             )
 
         dialog = ValueDialog(
             self,
             "Line discount",
-            f"Discount on {line['itemNameSnapshot']}",
+            f"Discount on {line.name}",
             amount_edit(percent=True),
             apply,
             fields=("discount",),
-            text=rupees_text(paise_of(line.get("lineDiscount", 0))),
+            text=rupees_text(line.line_discount),
             note=f"Line amount {money(gross)}. Type an amount in ₹ or a percentage such as 10%.",
         )
         if dialog.exec() and dialog.result_value is not None:
             self._show_view(dialog.result_value, select_row=index)
             shown = self.cart_model.row_at(index)
-            discount = paise_of(shown[0].get("lineDiscount", 0)) if shown else 0
+            discount = shown[0].line_discount if shown else 0
             self.say(
-                f"{line['itemNameSnapshot']}: discount {money(discount)}"
+                f"{line.name}: discount {money(discount)}"
                 if discount
-                else f"{line['itemNameSnapshot']}: no discount"
+                else f"{line.name}: no discount"
             )
         self.focus_search()
 
@@ -655,8 +644,7 @@ class BillingScreen(QWidget):
             self.say("Add items before giving a bill discount.", "error")
             return
         base = sum(
-            round_half_up(quantity_of(line["quantity"]) * paise_of(line["unitPriceSnapshot"]))
-            - paise_of(line.get("lineDiscount", 0))
+            round_half_up(line.quantity * line.unit_price) - line.line_discount
             for line in self.view.lines
         )
 
@@ -670,19 +658,22 @@ class BillingScreen(QWidget):
             amount_edit(percent=True),
             apply,
             fields=("discount",),
-            text=rupees_text(paise_of(self.view.cart.get("billDiscount", 0))),
+            text=rupees_text(self.view.cart.bill_discount),
             note=f"Bill amount before tax {money(base)}. Type an amount in ₹ or a percentage "
             "such as 5%.",
         )
         if dialog.exec() and dialog.result_value is not None:
             self._show_view(dialog.result_value)
-            discount = paise_of(dialog.result_value.cart.get("billDiscount", 0))
+            discount = dialog.result_value.cart.bill_discount
             self.say(f"Bill discount {money(discount)}" if discount else "No bill discount")
         self.focus_search()
 
     # ---------------------------------------------------------- bill actions
     def choose_customer(self) -> None:
-        current = self.view.customer if self.view else None
+        on_bill = self.view.customer if self.view else None
+        current = (
+            self._attempt(lambda: self.services.customers.get(on_bill.id)) if on_bill else None
+        )
         dialog = CustomerLookupDialog(self, self.services.customers, current=current)
         if dialog.exec():
             if dialog.walk_in:
@@ -707,7 +698,7 @@ class BillingScreen(QWidget):
             self.say("Nothing to park: the bill is empty.", "error")
             return
         current = self.view
-        suggestion = current.cart.get("label") or (current.customer or {}).get("name", "")
+        suggestion = current.cart.label or (current.customer.name if current.customer else "")
         dialog = ValueDialog(
             self,
             "Park bill",
@@ -729,11 +720,7 @@ class BillingScreen(QWidget):
         self.focus_search()
 
     def resume(self) -> None:
-        carts = [
-            c
-            for c in self.services.carts.open_carts()
-            if c["_id"] != self.cart_id and c.get("itemCount")
-        ]
+        carts = self._parked_carts()
         zone = self.services.shop.settings().time_zone
         dialog = ParkedBillsDialog(self, carts, self.services.carts.discard, zone=zone)
         if dialog.exec() and dialog.chosen is not None:
@@ -771,13 +758,9 @@ class BillingScreen(QWidget):
             return
         view = self.view
         customer = view.customer
-        who = (
-            f"{customer.get('name') or ''} {customer.get('phoneNumber', '')}".strip()
-            if customer
-            else "Walk-in customer"
-        )
+        who = f"{customer.name} {customer.phone}".strip() if customer else "Walk-in customer"
 
-        def save(paid: int, method: str, note: str, _print: bool) -> dict[str, Any]:
+        def save(paid: int, method: str, note: str, _print: bool) -> Invoice:
             if paid < view.totals.total_amount and (
                 self.view is None or self.view.customer is None
             ):
@@ -811,20 +794,20 @@ class BillingScreen(QWidget):
             raise ValidationError("paidAmount", WALK_IN_CREDIT.format(due=money(due)))
         self._show_view(view)
 
-    def _saved(self, invoice: dict[str, Any], *, print_after: bool) -> None:
+    def _saved(self, invoice: Invoice, *, print_after: bool) -> None:
         self.last_invoice = invoice
         self._forget_cart()
-        total = paise_of(invoice.get("totalAmount"))
-        paid = paise_of(invoice.get("paidAmount"))
+        total = invoice.total_amount
+        paid = invoice.paid_amount
         due = total - paid
-        text = f"Saved {invoice['invoiceNumber']} · {money(total)}"
+        text = f"Saved {invoice.number} · {money(total)}"
         text += " · paid in full" if due <= 0 else f" · paid {money(paid)} · due {money(due)}"
         self.say(text, "success")
         self._update_parked_hint()
         if print_after:
             self._print(invoice, prefix=text)
 
-    def _print(self, invoice: dict[str, Any], *, prefix: str) -> None:
+    def _print(self, invoice: Invoice, *, prefix: str) -> None:
         print_invoice(
             self,
             self.services,
@@ -837,7 +820,7 @@ class BillingScreen(QWidget):
         the last bill's number is offered."""
         from ..dialogs.sales_return import run_return
 
-        last = str((self.last_invoice or {}).get("invoiceNumber", ""))
+        last = self.last_invoice.number if self.last_invoice is not None else ""
         message = run_return(self, self.services, number=last, on_message=self.say)
         if message:
             self.say(message)
@@ -848,11 +831,11 @@ class BillingScreen(QWidget):
             self.say("No bill saved yet in this session.", "error")
             return
         invoice = self.last_invoice
-        self._print(invoice, prefix=f"Reprint {invoice['invoiceNumber']}")
+        self._print(invoice, prefix=f"Reprint {invoice.number}")
 
 
 def _quantity_text(row: CartRow) -> str:
-    unit = row[0].get("unit", "nos")
+    unit = row[0].unit
     text = quantity(row[1].quantity)
     return text if unit in ("nos", "pcs") else f"{text} {unit}"
 

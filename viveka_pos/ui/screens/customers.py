@@ -3,6 +3,7 @@ goods back on an invoice (Ctrl+R: credit note, or cancel a bill of today)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -16,11 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.entities.customer import Customer
+from ...domain.entities.invoice import Invoice
 from ...domain.errors import ValidationError
 from ...domain.states import state_by_code
-from ...services.convert import paise_of
 from ...services.facade import ShopServices
-from ...services.formatting import day, moment, money, stored_money
+from ...services.formatting import day, moment, money
 from ..dialogs.customer_editor import CustomerDialog
 from ..dialogs.record_payment import RecordPaymentDialog
 from ..dialogs.sales_return import run_return
@@ -33,32 +34,23 @@ from .list_detail import ListDetailScreen, primary
 LIST_LIMIT = 500
 
 
-def balance(invoice: dict[str, Any]) -> int:
-    """What is still due on an invoice (nothing on a cancelled one)."""
-    if invoice.get("isCancelled"):
-        return 0
-    return paise_of(invoice.get("totalAmount")) - paise_of(invoice.get("paidAmount"))
-
-
-def status(invoice: dict[str, Any]) -> str:
-    if invoice.get("isCancelled"):
+def status(invoice: Invoice) -> str:
+    if invoice.is_cancelled:
         return "Cancelled"
-    if balance(invoice) <= 0:
+    if invoice.balance <= 0:
         return "Paid"
-    return "Unpaid" if paise_of(invoice.get("paidAmount")) == 0 else "Part paid"
+    return "Unpaid" if invoice.paid_amount == 0 else "Part paid"
 
 
-def invoice_columns() -> list[Column[dict[str, Any]]]:
+def invoice_columns() -> list[Column[Invoice]]:
     return [
-        Column("Invoice", lambda d: d.get("invoiceNumber", "")),
-        Column(
-            "Date", lambda d: day(d.get("invoiceDate")), sort_key=lambda d: d.get("invoiceDate", "")
-        ),
-        Column("Items", lambda d: str(len(d.get("products") or [])), right=True),
-        Column("Total", lambda d: stored_money(d.get("totalAmount")), right=True),
-        Column("Paid", lambda d: stored_money(d.get("paidAmount")), right=True),
-        Column("Balance", lambda d: money(balance(d)) if balance(d) > 0 else "—", right=True),
-        Column("Due date", lambda d: day(d.get("dueDate")) if balance(d) > 0 else ""),
+        Column("Invoice", lambda d: d.number),
+        Column("Date", lambda d: day(d.invoice_date), sort_key=lambda d: d.invoice_date),
+        Column("Items", lambda d: str(len(d.lines)), right=True),
+        Column("Total", lambda d: money(d.total_amount), right=True),
+        Column("Paid", lambda d: money(d.paid_amount), right=True),
+        Column("Balance", lambda d: money(d.balance) if d.balance > 0 else "—", right=True),
+        Column("Due date", lambda d: day(d.due_date) if d.balance > 0 else ""),
     ]
 
 
@@ -95,7 +87,7 @@ class CustomersScreen(ListDetailScreen[Customer]):
             figure=self.dues, buttons=[self.edit_button], placeholder="Pick a customer on the left."
         )
 
-        self.pending_model: RowTableModel[dict[str, Any]] = RowTableModel(invoice_columns())
+        self.pending_model: RowTableModel[Invoice] = RowTableModel(invoice_columns())
         self.pending = record_table(self.pending_model)
         self.pay_button = primary(QPushButton("Record payment…"))
         self.pay_button.clicked.connect(self.record_payment)
@@ -106,20 +98,18 @@ class CustomersScreen(ListDetailScreen[Customer]):
         self.add_tab("Pending invoices", self.pending, None, self.print_pending, self.pay_button)
 
         self.returned: dict[Any, int] = {}  # invoice id -> credit notes on it (paise)
-        self.history_model: RowTableModel[dict[str, Any]] = RowTableModel(
+        self.history_model: RowTableModel[Invoice] = RowTableModel(
             [
                 *invoice_columns()[:4],
                 Column(
                     "Returned",
-                    lambda d: (
-                        money(self.returned[d["_id"]]) if self.returned.get(d["_id"]) else "—"
-                    ),
+                    lambda d: money(self.returned[d.id]) if self.returned.get(d.id) else "—",
                     right=True,
                 ),
                 invoice_columns()[4],
                 Column("Status", status),
             ],
-            style=lambda d: RowStyle(foreground="#9a3412") if balance(d) > 0 else None,
+            style=lambda d: RowStyle(foreground="#9a3412") if d.balance > 0 else None,
         )
         self.history = record_table(self.history_model)
         self.return_button = QPushButton("Return / cancel…  Ctrl+R")
@@ -191,11 +181,12 @@ class CustomersScreen(ListDetailScreen[Customer]):
             lines.append(f"State: {state.name}")
         lines.append(f"Customer since {moment(customer.first_seen_at, self._zone())}")
         self.details.setText("\n".join(lines))
-        invoices = self.customers.invoices(customer.id)
+        invoices = self.services.invoices.for_customer(customer.id)
         pending = sorted(
-            (d for d in invoices if not d.get("isFinalized")), key=lambda d: d["generatedAt"]
+            (d for d in invoices if not d.is_finalized),
+            key=lambda d: d.generated_at or datetime.min,
         )
-        dues = sum(balance(d) for d in pending)
+        dues = sum(d.balance for d in pending)
         self.show_figure(self.dues, f"Dues\n{money(dues)}" if dues else "No dues", owing=bool(dues))
         self.pending_model.set_rows(pending)
         self.returned = self.customers.returns_by_invoice(customer.id)[0]
@@ -223,7 +214,7 @@ class CustomersScreen(ListDetailScreen[Customer]):
             self._search()
             self.select_customer(dialog.saved.id)
 
-    def record_payment(self, invoice: dict[str, Any] | None = None) -> None:
+    def record_payment(self, invoice: Invoice | None = None) -> None:
         invoice = invoice or self.pending_model.row_at(self.pending.currentIndex().row())
         if invoice is None:
             self.message.setText("No pending invoice selected.")
@@ -231,11 +222,11 @@ class CustomersScreen(ListDetailScreen[Customer]):
         dialog = RecordPaymentDialog(self, self.services.payments, invoice)
         if dialog.exec() and dialog.updated is not None:
             updated = dialog.updated
-            left = balance(updated)
+            left = updated.balance
             self.say(
-                f"Invoice {updated['invoiceNumber']} is now fully paid."
-                if updated.get("isFinalized")
-                else f"Payment recorded; {money(left)} still due on {updated['invoiceNumber']}."
+                f"Invoice {updated.number} is now fully paid."
+                if updated.is_finalized
+                else f"Payment recorded; {money(left)} still due on {updated.number}."
             )
             if self.current is not None:
                 self._show_customer(self.customers.get(self.current.id))
@@ -255,7 +246,7 @@ class CustomersScreen(ListDetailScreen[Customer]):
             self.say(message)
             self._show_customer(self.customers.get(self.current.id))
 
-    def print_selected(self, view: QTableView, model: RowTableModel[dict[str, Any]]) -> None:
+    def print_selected(self, view: QTableView, model: RowTableModel[Invoice]) -> None:
         invoice = model.row_at(view.currentIndex().row())
         if invoice is None:
             return
