@@ -27,7 +27,11 @@ def _stored_names() -> frozenset[str]:
 
 def _reads(tree: ast.AST) -> Iterator[tuple[int, str]]:
     for node in ast.walk(tree):
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and isinstance(node.slice, ast.Constant)
+        ):
             if isinstance(node.slice.value, str):
                 yield node.lineno, node.slice.value
         elif (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,18 +62,36 @@ RESTORE_HELPS = ("integrity", "chain")
 and an open that failed because the data is damaged or missing."""
 
 
-def restore_advice(folder: Path) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class RestoreAdvice:
+    """The newest good backup of a data folder and the command that restores it."""
+
+    folder: str
+    created_at: str
+    invoices: int
+    command: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "folder": self.folder,
+            "createdAt": self.created_at,
+            "invoices": self.invoices,
+            "command": self.command,
+        }
+
+
+def restore_advice(folder: Path) -> RestoreAdvice | None:
     """The newest good backup of the data in ``folder`` and the command that restores it
     (None when no backup is known)."""
     found = recovery.newest_restorable(folder, recovery.candidates(folder))
     if found is None:
         return None
-    return {
-        "folder": str(found.folder),
-        "createdAt": found.created_at.isoformat(),
-        "invoices": found.counts.get("invoices", 0),
-        "command": f"viveka-pos --data-dir {_quoted(folder)} restore {_quoted(found.folder)}",
-    }
+    return RestoreAdvice(
+        folder=str(found.folder),
+        created_at=found.created_at.isoformat(),
+        invoices=found.counts.get("invoices", 0),
+        command=f"viveka-pos --data-dir {_quoted(folder)} restore {_quoted(found.folder)}",
+    )
 
 
 def _quoted(path: Path) -> str:
@@ -100,16 +119,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     restore_helps = restore_helps or any(c.name in RESTORE_HELPS for c in report.problems)
     advice = restore_advice(folder) if restore_helps else None
     if args.json:
-        print_json({**report.as_dict(), "restore": advice})
+        print_json({**report.as_dict(), "restore": advice.as_json() if advice else None})
         return 0 if report.ok else 1
     for check in report.checks:
         print(f"{'ok' if check.ok else 'FAIL':<5} {check.title:<20} {check.detail}")
     if advice is not None:
         print(
-            f"      newest good backup: {advice['folder']} ({advice['createdAt'][:16]} "
-            f"UTC, {advice['invoices']} invoices)"
+            f"      newest good backup: {advice.folder} ({advice.created_at[:16]} "
+            f"UTC, {advice.invoices} invoices)"
         )
-        print(f"      restore it with: {advice['command']}")
+        print(f"      restore it with: {advice.command}")
     elif restore_helps:
         print(
             "      no backup of this data was found on this computer: look for one on a "

@@ -386,10 +386,10 @@ class RegisterDialog(_OtpDialog):
         return auth.start_register, lambda phone, code, values: auth.register(
             phone,
             code,
-            values["ownerName"],
-            values["businessName"],
-            shopName=values["shopName"],
-            gstin=values["gstin"],
+            values["owner_name"],
+            values["business_name"],
+            shopName=values["shop_name"],
+            gstin=values["gst_no"],
         )
 
     def _add_fields(self, form: QFormLayout) -> None:
@@ -411,10 +411,10 @@ class RegisterDialog(_OtpDialog):
 
     def _values(self) -> dict[str, str]:
         return {
-            "ownerName": self.owner_edit.text(),
-            "businessName": self.business_edit.text(),
-            "shopName": self.shop_name_edit.text(),
-            "gstin": self.gstin_edit.text(),
+            "owner_name": self.owner_edit.text(),
+            "business_name": self.business_edit.text(),
+            "shop_name": self.shop_name_edit.text(),
+            "gst_no": self.gstin_edit.text(),
         }
 
     def _keep_result(self, result: Any) -> None:
