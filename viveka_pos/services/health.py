@@ -16,7 +16,6 @@ normal for a shop, and sync shows its own state.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,8 +24,8 @@ from typing import Any
 
 from ..domain.clock import Clock, SystemClock
 from ..domain.hashchain import CREDIT_NOTES
-from ..store import SCHEMA_VERSION, Store
-from ..store.opening import read_only_uri
+from ..store import SCHEMA_VERSION, Store, StoreError
+from ..store.opening import integrity_problems
 from .backups import backup_dir, find_backups, known_backup_dirs, last_good_backup
 from .chains import chain_report, store_chain_report
 
@@ -97,29 +96,11 @@ def check_version(store: Store) -> Check:
 
 
 def check_integrity(store: Store) -> Check:
-    """SQLite's full integrity check, on a separate read-only connection (billing is not
-    held up: WAL lets it read while the store writes)."""
+    """SQLite's full integrity check, beside the store (billing is not held up)."""
     try:
-        conn = sqlite3.connect(
-            read_only_uri(store.db_path, writer_open=not store.read_only), uri=True
-        )
-    except sqlite3.Error as exc:
-        return Check(
-            "integrity",
-            "Store integrity",
-            False,
-            f"the database file could not be opened for the check: {exc}",
-            [str(exc)],
-        )
-    try:
-        rows = [
-            " ".join(str(row[0]).split())  # one line each (SQLite's may hold several)
-            for row in conn.execute("PRAGMA integrity_check(20)")
-        ]
-    except sqlite3.DatabaseError as exc:  # damage bad enough to stop the check itself
-        rows = [str(exc)]
-    finally:
-        conn.close()
+        rows = integrity_problems(store.db_path, writer_open=not store.read_only)
+    except StoreError as exc:
+        return Check("integrity", "Store integrity", False, str(exc), [str(exc)])
     ok = rows == ["ok"]
     detail = (
         "the database file is sound"

@@ -19,6 +19,7 @@ import errno
 import json
 import logging
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -189,6 +190,27 @@ def read_only_uri(db_path: Path, *, writer_open: bool = False) -> str:
     except OSError:
         has_log = False
     return uri if has_log else uri + "&immutable=1"
+
+
+def integrity_problems(db_path: Path, *, writer_open: bool, limit: int = 20) -> list[str]:
+    """SQLite's full integrity check on a read-only connection of its own (a writer in
+    the same process is not held up: WAL lets it read while the store writes).
+
+    ``["ok"]`` when the file is sound, else up to ``limit`` findings, one line each.
+    Raises :class:`StoreError` when the file cannot be opened for the check."""
+    try:
+        conn = sqlite3.connect(read_only_uri(db_path, writer_open=writer_open), uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"the database file could not be opened for the check: {exc}") from exc
+    try:
+        return [
+            " ".join(str(row[0]).split())  # one line each (SQLite's may hold several)
+            for row in conn.execute(f"PRAGMA integrity_check({int(limit)})")
+        ]
+    except sqlite3.DatabaseError as exc:  # damage bad enough to stop the check itself
+        return [str(exc)]
+    finally:
+        conn.close()
 
 
 def unmerged_log_error(db_path: Path) -> StoreError | None:
