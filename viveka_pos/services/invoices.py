@@ -22,7 +22,7 @@ from .chains import store_chain_report
 from .context import ShopScope
 from .convert import quantity_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
-from .payments import InvoiceRef, apply_payments, invoice_ref
+from .payments import InvoiceRef, apply_payments, invoice_document
 from .series import INVOICE_SERIES, issued_fields, next_slot, seal_and_insert
 from .stock import record_movement
 
@@ -234,13 +234,7 @@ class InvoiceService:
 
     def document(self, invoice: InvoiceRef) -> dict[str, Any]:
         """The stored invoice, for printing and export (which read the document as filed)."""
-        return self.scope.lookup(
-            "invoices",
-            invoice_ref(invoice),
-            number_field="invoiceNumber",
-            id_field="invoiceId",
-            what="invoice",
-        )
+        return invoice_document(self.scope, invoice)
 
     def recent(self, limit: int = 50) -> list[Invoice]:
         """The shop's newest invoices, newest first (read through the invoiceDate index:

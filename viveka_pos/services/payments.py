@@ -101,18 +101,23 @@ def _latest_payment_time(db: Any, invoice_id: Any) -> Any:
     return max(times) if times else None
 
 
+def invoice_document(scope: ShopScope, invoice: InvoiceRef) -> dict[str, Any]:
+    """The shop's stored invoice by id, view or invoice number (refused loudly if none)."""
+    return scope.lookup(
+        "invoices",
+        invoice_ref(invoice),
+        number_field="invoiceNumber",
+        id_field="invoiceId",
+        what="invoice",
+    )
+
+
 class PaymentService:
     def __init__(self, scope: ShopScope):
         self.scope = scope
 
     def _invoice(self, invoice: InvoiceRef) -> dict[str, Any]:
-        return self.scope.lookup(
-            "invoices",
-            invoice_ref(invoice),
-            number_field="invoiceNumber",
-            id_field="invoiceId",
-            what="invoice",
-        )
+        return invoice_document(self.scope, invoice)
 
     def record(
         self, invoice: InvoiceRef, amount: Any, *, method: Any = "cash", note: Any = ""

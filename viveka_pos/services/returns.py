@@ -49,7 +49,7 @@ from ..store import new_id
 from .context import ShopScope
 from .convert import paise_of, quantity_of, rate_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
-from .payments import InvoiceRef, apply_payments, invoice_ref
+from .payments import InvoiceRef, apply_payments, invoice_document
 from .series import CREDIT_NOTE_SERIES, issued_fields, next_slot, seal_and_insert
 from .stock import record_movement
 
@@ -115,13 +115,7 @@ class ReturnService:
         return invoice_from_stored(self._invoice(ref))
 
     def _invoice(self, ref: InvoiceRef) -> dict[str, Any]:
-        return self.scope.lookup(
-            "invoices",
-            invoice_ref(ref),
-            number_field="invoiceNumber",
-            id_field="invoiceId",
-            what="invoice",
-        )
+        return invoice_document(self.scope, ref)
 
     def get(self, ref: CreditNoteRef) -> CreditNote:
         """A credit note of this shop by id, view or number."""

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..money import Paise
-from ..stored import paise_of, quantity_of, rate_of
+from ..stored import paise_of, quantity_of, rate_of, text_of
 from ..tax import InvoiceTotals
 
 
@@ -80,16 +80,12 @@ class CartView:
         return not self.lines
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def cart_from_stored(doc: Mapping[str, Any]) -> Cart:
     return Cart(
         id=doc.get("_id"),
         customer_id=doc.get("clientCustomerId"),
-        customer_phone=_text(doc.get("clientCustomerPhone")),
-        label=_text(doc.get("label")),
+        customer_phone=text_of(doc.get("clientCustomerPhone")),
+        label=text_of(doc.get("label")),
         bill_discount=paise_of(doc.get("billDiscount")),
         total_amount=paise_of(doc.get("totalAmount")),
         item_count=int(doc.get("itemCount") or 0),
@@ -140,11 +136,11 @@ def _cart_line(
     return CartLine(
         id=line_id,
         item_id=item_id,
-        name=_text(name),
-        group=_text(group),
-        code=_text(code),
-        unit=_text(unit) or "nos",
-        hsn_code=_text(hsn_code),
+        name=text_of(name),
+        group=text_of(group),
+        code=text_of(code),
+        unit=text_of(unit) or "nos",
+        hsn_code=text_of(hsn_code),
         gst_rate=rate_of(gst_rate),
         quantity=quantity_of(quantity),
         unit_price=paise_of(unit_price),
@@ -157,11 +153,11 @@ def cart_customer_from_stored(doc: Mapping[str, Any]) -> CartCustomer:
     """The bill's part of a stored customer (``clientCustomers``)."""
     return CartCustomer(
         id=doc.get("_id"),
-        name=_text(doc.get("name")),
-        phone=_text(doc.get("phoneNumber")),
-        gstin=_text(doc.get("gstNo")),
-        state_code=_text(doc.get("stateCode")),
-        address=_text(doc.get("address")),
+        name=text_of(doc.get("name")),
+        phone=text_of(doc.get("phoneNumber")),
+        gstin=text_of(doc.get("gstNo")),
+        state_code=text_of(doc.get("stateCode")),
+        address=text_of(doc.get("address")),
     )
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..money import Paise
-from ..stored import paise_of, quantity_of, rate_of
+from ..stored import paise_of, quantity_of, rate_of, text_of
 from .invoice import TaxRow, tax_summary_from_stored
 
 
@@ -69,19 +69,15 @@ class CreditNote:
     generated_at: datetime | None
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def credit_note_line_from_stored(line: Mapping[str, Any]) -> CreditNoteLine:
     return CreditNoteLine(
         invoice_line=int(line.get("invoiceLine") or 0),
         item_id=line.get("productId"),
-        name=_text(line.get("itemName")),
-        code=_text(line.get("itemCode")),
-        hsn_code=_text(line.get("hsnCode")),
+        name=text_of(line.get("itemName")),
+        code=text_of(line.get("itemCode")),
+        hsn_code=text_of(line.get("hsnCode")),
         gst_rate=rate_of(line.get("gstRate")),
-        unit=_text(line.get("unit")) or "nos",
+        unit=text_of(line.get("unit")) or "nos",
         quantity=quantity_of(line.get("quantity")),
         unit_price=paise_of(line.get("costPerUnit")),
         taxable=paise_of(line.get("taxableValue")),
@@ -95,15 +91,15 @@ def credit_note_line_from_stored(line: Mapping[str, Any]) -> CreditNoteLine:
 def credit_note_from_stored(doc: Mapping[str, Any]) -> CreditNote:
     return CreditNote(
         id=doc.get("_id"),
-        number=_text(doc.get("creditNoteNumber")),
-        note_date=_text(doc.get("creditNoteDate")),
+        number=text_of(doc.get("creditNoteNumber")),
+        note_date=text_of(doc.get("creditNoteDate")),
         invoice_id=doc.get("invoiceId"),
-        invoice_number=_text(doc.get("invoiceNumber")),
-        invoice_date=_text(doc.get("invoiceDate")),
+        invoice_number=text_of(doc.get("invoiceNumber")),
+        invoice_date=text_of(doc.get("invoiceDate")),
         customer_id=doc.get("clientCustomerId") or None,
-        customer_name=_text(doc.get("clientCustomerName")),
-        customer_phone=_text(doc.get("clientCustomerPhone")),
-        reason=_text(doc.get("reason")),
+        customer_name=text_of(doc.get("clientCustomerName")),
+        customer_phone=text_of(doc.get("clientCustomerPhone")),
+        reason=text_of(doc.get("reason")),
         lines=tuple(
             credit_note_line_from_stored(line)
             for line in doc.get("products") or ()
@@ -116,12 +112,12 @@ def credit_note_from_stored(doc: Mapping[str, Any]) -> CreditNote:
         total_tax=paise_of(doc.get("totalTax")),
         total_amount=paise_of(doc.get("totalAmount")),
         refund_amount=paise_of(doc.get("refundAmount")),
-        refund_method=_text(doc.get("refundMethod")),
+        refund_method=text_of(doc.get("refundMethod")),
         adjusted_amount=paise_of(doc.get("adjustedAmount")),
         adjustments=tuple(
             CreditAdjustment(
                 invoice_id=share.get("invoiceId"),
-                invoice_number=_text(share.get("invoiceNumber")),
+                invoice_number=text_of(share.get("invoiceNumber")),
                 amount=paise_of(share.get("amount")),
             )
             for share in doc.get("adjustments") or ()

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..stored import text_of
+
 __all__ = ["DeviceConfig", "device_config_from_stored"]
 
 
@@ -33,10 +35,6 @@ class DeviceConfig:
     backup_every_bills: int
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _count(value: Any, default: int) -> int:
     if isinstance(value, bool):
         return default
@@ -49,15 +47,15 @@ def _count(value: Any, default: int) -> int:
 def device_config_from_stored(values: Mapping[str, Any]) -> DeviceConfig:
     """Device settings as ``DeviceSettings`` merges them (defaults, document, secrets)."""
     return DeviceConfig(
-        invoice_prefix=_text(values.get("invoicePrefix")),
-        printer_name=_text(values.get("printerName")),
-        paper_size=_text(values.get("paperSize")),
-        remote_url=_text(values.get("remoteUrl")),
-        remote_database=_text(values.get("remoteDatabase")),
-        otp_mode=_text(values.get("otpMode")),
-        two_factor_api_key=_text(values.get("twoFactorApiKey")),
-        two_factor_base_url=_text(values.get("twoFactorBaseUrl")),
-        two_factor_template=_text(values.get("twoFactorTemplate")),
-        backup_dir=_text(values.get("backupDir")),
+        invoice_prefix=text_of(values.get("invoicePrefix")),
+        printer_name=text_of(values.get("printerName")),
+        paper_size=text_of(values.get("paperSize")),
+        remote_url=text_of(values.get("remoteUrl")),
+        remote_database=text_of(values.get("remoteDatabase")),
+        otp_mode=text_of(values.get("otpMode")),
+        two_factor_api_key=text_of(values.get("twoFactorApiKey")),
+        two_factor_base_url=text_of(values.get("twoFactorBaseUrl")),
+        two_factor_template=text_of(values.get("twoFactorTemplate")),
+        backup_dir=text_of(values.get("backupDir")),
         backup_every_bills=_count(values.get("backupEveryBills"), 50),
     )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..money import Paise, round_half_up
-from ..stored import paise_of, quantity_of, rate_of
+from ..stored import paise_of, quantity_of, rate_of, text_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,15 +94,11 @@ class Invoice:
         return 0 if self.is_cancelled else self.total_amount - self.paid_amount
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def tax_summary_from_stored(rows: Any) -> tuple[TaxRow, ...]:
     """A stored ``taxSummary`` (empty on a document of the spec's backend)."""
     return tuple(
         TaxRow(
-            hsn_code=_text(row.get("hsnCode")),
+            hsn_code=text_of(row.get("hsnCode")),
             gst_rate=rate_of(row.get("gstRate")),
             taxable=paise_of(row.get("taxableValue")),
             cgst=paise_of(row.get("cgst")),
@@ -127,13 +123,13 @@ def invoice_line_from_stored(line: Mapping[str, Any]) -> InvoiceLine:
         total = value if total is None else total
     return InvoiceLine(
         item_id=line.get("productId"),
-        name=_text(line.get("itemName")),
-        group=_text(line.get("itemGroup")),
-        code=_text(line.get("itemCode")),
+        name=text_of(line.get("itemName")),
+        group=text_of(line.get("itemGroup")),
+        code=text_of(line.get("itemCode")),
         quantity=quantity,
-        unit=_text(line.get("unit")) or "nos",
+        unit=text_of(line.get("unit")) or "nos",
         unit_price=unit_price,
-        hsn_code=_text(line.get("hsnCode")),
+        hsn_code=text_of(line.get("hsnCode")),
         gst_rate=rate_of(line.get("gstRate")),
         gross=gross,
         discount=paise_of(line.get("discount")),
@@ -149,15 +145,15 @@ def invoice_from_stored(doc: Mapping[str, Any]) -> Invoice:
     total = paise_of(doc.get("totalAmount"))
     return Invoice(
         id=doc.get("_id"),
-        number=_text(doc.get("invoiceNumber")),
-        invoice_date=_text(doc.get("invoiceDate")),
-        due_date=_text(doc.get("dueDate")),
+        number=text_of(doc.get("invoiceNumber")),
+        invoice_date=text_of(doc.get("invoiceDate")),
+        due_date=text_of(doc.get("dueDate")),
         customer_id=doc.get("clientCustomerId"),
-        customer_name=_text(doc.get("clientCustomerName")),
-        customer_phone=_text(doc.get("clientCustomerPhone")),
-        customer_gstin=_text(doc.get("customerGstin")),
-        customer_address=_text(doc.get("customerAddress")),
-        customer_state=_text(doc.get("customerState")),
+        customer_name=text_of(doc.get("clientCustomerName")),
+        customer_phone=text_of(doc.get("clientCustomerPhone")),
+        customer_gstin=text_of(doc.get("customerGstin")),
+        customer_address=text_of(doc.get("customerAddress")),
+        customer_state=text_of(doc.get("customerState")),
         subtotal=paise_of(doc.get("subtotal")),
         total_discount=paise_of(doc.get("totalDiscount")),
         bill_discount=paise_of(doc.get("billDiscount")),
@@ -173,7 +169,7 @@ def invoice_from_stored(doc: Mapping[str, Any]) -> Invoice:
         total_amount=total,
         paid_amount=paise_of(doc.get("paidAmount")),
         is_finalized=bool(doc.get("isFinalized")),
-        notes=_text(doc.get("notes")),
+        notes=text_of(doc.get("notes")),
         lines=tuple(
             invoice_line_from_stored(line)
             for line in doc.get("products") or ()
@@ -181,15 +177,15 @@ def invoice_from_stored(doc: Mapping[str, Any]) -> Invoice:
         ),
         tax_summary=tax_summary_from_stored(doc.get("taxSummary")),
         generated_at=doc.get("generatedAt") or doc.get("createdAt"),
-        series=_text(doc.get("series")),
-        financial_year=_text(doc.get("financialYear")),
+        series=text_of(doc.get("series")),
+        financial_year=text_of(doc.get("financialYear")),
         sequence=int(doc.get("sequence") or 0),
-        supply_type=_text(doc.get("supplyType")) or "intra",
-        place_of_supply=_text(doc.get("placeOfSupply")),
-        place_of_supply_name=_text(doc.get("placeOfSupplyName")),
+        supply_type=text_of(doc.get("supplyType")) or "intra",
+        place_of_supply=text_of(doc.get("placeOfSupply")),
+        place_of_supply_name=text_of(doc.get("placeOfSupplyName")),
         is_cancelled=bool(doc.get("isCancelled")),
         cancelled_at=doc.get("cancelledAt"),
-        cancel_reason=_text(doc.get("cancelReason")),
+        cancel_reason=text_of(doc.get("cancelReason")),
         cancel_refund=paise_of(doc.get("cancelRefund")),
-        cancel_refund_method=_text(doc.get("cancelRefundMethod")),
+        cancel_refund_method=text_of(doc.get("cancelRefundMethod")),
     )

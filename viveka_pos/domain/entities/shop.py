@@ -17,7 +17,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..clock import DEFAULT_TIME_ZONE
-from ..stored import rate_of
+from ..stored import moment_of, rate_of, text_of
 
 __all__ = [
     "CustomerFields",
@@ -78,10 +78,6 @@ class Shop:
         return self.shop_name or self.business_name
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _switch(value: Any) -> bool:
     return bool(value) if value is not None else False
 
@@ -98,10 +94,6 @@ def _rate(value: Any) -> int | Decimal:
     return rate if isinstance(rate, int) or rate.is_finite() else 0
 
 
-def _moment(value: Any) -> datetime | None:
-    return value if isinstance(value, datetime) else None
-
-
 def customer_fields_from_stored(stored: Any) -> CustomerFields:
     fields = stored if isinstance(stored, Mapping) else {}
     return CustomerFields(
@@ -116,14 +108,14 @@ def shop_settings_from_stored(stored: Any) -> ShopSettings:
     settings = stored if isinstance(stored, Mapping) else {}
     return ShopSettings(
         customer_fields=customer_fields_from_stored(settings.get("customerFields")),
-        state_code=_text(settings.get("stateCode")),
+        state_code=text_of(settings.get("stateCode")),
         default_gst_rate=_rate(settings.get("defaultGstRate")),
         prices_include_tax=_switch(settings.get("pricesIncludeTax")),
-        paper_size=_text(settings.get("paperSize")) or "a4",
-        terms_text=_text(settings.get("termsText")),
-        upi_id=_text(settings.get("upiId")),
-        logo_path=_text(settings.get("logoPath")),
-        time_zone=_text(settings.get("timeZone")) or DEFAULT_TIME_ZONE,
+        paper_size=text_of(settings.get("paperSize")) or "a4",
+        terms_text=text_of(settings.get("termsText")),
+        upi_id=text_of(settings.get("upiId")),
+        logo_path=text_of(settings.get("logoPath")),
+        time_zone=text_of(settings.get("timeZone")) or DEFAULT_TIME_ZONE,
         allow_negative_stock=_switch(settings.get("allowNegativeStock")),
     )
 
@@ -132,17 +124,17 @@ def shop_from_stored(doc: Mapping[str, Any]) -> Shop:
     """A ``clients`` document as the UI and the CLI read it."""
     return Shop(
         id=doc["_id"],
-        phone_number=_text(doc.get("phoneNumber")),
-        owner_name=_text(doc.get("ownerName")),
-        business_name=_text(doc.get("businessName")),
-        shop_name=_text(doc.get("shopName")),
-        location=_text(doc.get("location")),
-        city=_text(doc.get("city")),
-        state=_text(doc.get("state")),
-        gstin=_text(doc.get("gstin")),
-        profile_url=_text(doc.get("profileUrl")),
+        phone_number=text_of(doc.get("phoneNumber")),
+        owner_name=text_of(doc.get("ownerName")),
+        business_name=text_of(doc.get("businessName")),
+        shop_name=text_of(doc.get("shopName")),
+        location=text_of(doc.get("location")),
+        city=text_of(doc.get("city")),
+        state=text_of(doc.get("state")),
+        gstin=text_of(doc.get("gstin")),
+        profile_url=text_of(doc.get("profileUrl")),
         settings=shop_settings_from_stored(doc.get("clientSettings")),
         is_active=bool(doc.get("isActive", True)),
-        created_at=_moment(doc.get("createdAt")),
-        last_login_at=_moment(doc.get("lastLoginAt")),
+        created_at=moment_of(doc.get("createdAt")),
+        last_login_at=moment_of(doc.get("lastLoginAt")),
     )
