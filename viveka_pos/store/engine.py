@@ -381,6 +381,12 @@ class SqliteEngine:
             defs = self._defs.get(location)
             return None if defs is None else _deep_copy(defs)
 
+    def has_collection(self, location: str) -> bool:
+        """Whether the collection was created (its definitions saved), without copying
+        them (asked before every insert)."""
+        self._check_open()
+        return location in self._defs
+
     def collections(self) -> list[str]:
         with self.lock:
             self._check_open()

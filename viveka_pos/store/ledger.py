@@ -588,12 +588,21 @@ class ReportLedger:
             and old.get("isActive", True)
             and all(old.get(f) == doc.get(f) for f in ("clientId", "name", "code", "unit"))
         ):
-            # a sale: the row is updated in place, its shop and name (the index) stay
-            engine.execute(
-                "UPDATE ledger_stock SET stock = ?, low_quantity = ?, price = ?, "
-                "value = ?, is_low = ? WHERE key = ?",
-                (str(stock), str(low), price, value, int(is_low), key),
-            )
+            # a sale: the row is updated in place, its shop and name (the index) stay; the
+            # low flag is set only when it changes (its index is rewritten when it is set)
+            was = stock_values(old)
+            if was[4] != is_low:
+                engine.execute(
+                    "UPDATE ledger_stock SET stock = ?, low_quantity = ?, price = ?, "
+                    "value = ?, is_low = ? WHERE key = ?",
+                    (str(stock), str(low), price, value, int(is_low), key),
+                )
+            elif was[:4] != (stock, low, price, value):
+                engine.execute(
+                    "UPDATE ledger_stock SET stock = ?, low_quantity = ?, price = ?, "
+                    "value = ? WHERE key = ?",
+                    (str(stock), str(low), price, value, key),
+                )
             return
         engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
         engine.execute(
