@@ -21,7 +21,7 @@ from .ledger import stock_values
 from .values import doc_key
 
 if TYPE_CHECKING:
-    from .engine import SqliteEngine
+    from .engine import Change, SqliteEngine
 
 ITEMS = "vivekaDB.items"
 
@@ -180,16 +180,8 @@ class ItemList:
         if not create_filled(cursor, "catalog_grams", _GRAMS, index_text) and made:
             index_text()
 
-    def write(
-        self,
-        engine: SqliteEngine,
-        collection: str,
-        key: str,
-        old: dict[str, Any] | None,
-        new: dict[str, Any] | None,
-        body: bytes | None = None,
-    ) -> None:
-        _put(engine, key, new)
+    def write(self, engine: SqliteEngine, change: Change) -> None:
+        _put(engine, change.key, change.new)
 
     def rebuild(self, engine: SqliteEngine) -> None:
         engine.execute("DELETE FROM catalog_rows")
