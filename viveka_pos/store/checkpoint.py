@@ -5,8 +5,7 @@ that one commit then writes and fsyncs the pages of the last thousand writes, an
 that normally saves in a few milliseconds takes ten times longer. The store's connection
 therefore checkpoints itself only as a safety net, at a much larger size, and this thread
 does the work on its own connection once the writer has been quiet for a moment (between
-bills), or every ``BUSY_COMMITS`` commits while it never is, with ``PASSIVE``: it never
-waits for, nor blocks, the writer or the readers.
+bills), with ``PASSIVE``: it never waits for, nor blocks, the writer or the readers.
 
 Checkpoints are crash-safe by SQLite's design; a kill in the middle leaves the WAL to be
 replayed at the next open. If this thread cannot do its work (the folder became read-only,
@@ -29,15 +28,9 @@ logger = logging.getLogger("viveka_pos.store")
 QUIET_SECONDS = 0.3
 #: the writer's own automatic checkpoint stays on at this size (pages, about 128 MB): see
 #: ``WalCheckpointer._checkpoint``. Reached only by writes without a 0.3 s pause (an import,
-#: a first sync, a benchmark): about 160 bills back to back at S5. Then one commit copies
-#: what this thread has not copied yet (see ``BUSY_COMMITS``) and the log starts again; a
-#: crash meanwhile replays up to this much at the next open.
+#: a first sync, a benchmark): about 250 bills back to back. Then one commit copies the log
+#: (about 0.1 s); a crash meanwhile replays up to this much at the next open.
 SAFETY_NET_PAGES = 32768
-#: while writes come without a pause, the log is copied after this many commits (about 10
-#: bills, 2,000 pages at S5, 20-40 ms of copying beside the writer) instead of waiting for
-#: one: the commit that reaches the safety net then has only those few to copy, not the
-#: whole log (measured at S5: 150 bills' log, 0.1 s; 16 bills', 40 ms)
-BUSY_COMMITS = 120
 #: SQLite's own default threshold for the fallback automatic checkpoint (pages)
 AUTOCHECKPOINT_PAGES: Final = 1000
 #: how long closing the store waits for a checkpoint in progress (seconds)
@@ -58,7 +51,6 @@ class WalCheckpointer:
         self._state = threading.Condition()
         self._last_commit = time.monotonic()
         self._nudged = False
-        self._commits = 0
         self._stopping = False
         self.failed = False
         #: checkpoints done (frames were waiting), for tests and diagnostics
@@ -70,8 +62,7 @@ class WalCheckpointer:
         """Something was committed: checkpoint once the writer is quiet."""
         with self._state:
             self._last_commit = time.monotonic()
-            self._commits += 1
-            if not self._nudged or self._commits == BUSY_COMMITS:
+            if not self._nudged:
                 # Already nudged: the thread is waiting for a pause and reads the time of
                 # this commit when its wait ends; waking it on every commit of a bill would
                 # only hand the interpreter over to it and back.
@@ -122,13 +113,12 @@ class WalCheckpointer:
                     self._state.wait()
                     continue
                 left = self._quiet - (time.monotonic() - self._last_commit)
-                if left > 0 and self._commits < BUSY_COMMITS:
+                if left > 0:
                     # Copying pages and syncing the database file while a bill is saved
                     # would slow that bill down (the same disk): wait for a pause.
                     self._state.wait(left)
                     continue
                 self._nudged = False
-                self._commits = 0
                 return True
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
