@@ -273,7 +273,7 @@ class ChainQueries:
         its invoice). Reads every invoice's bytes once, beside the rows in the same key
         order (one snapshot of both)."""
         fresh: dict[str, Placed | None] = {}
-        with self._engine.snapshot(mapped=True) as rows_of:
+        with self._engine.snapshot() as rows_of:
             filed = rows_of("SELECT key, digest FROM chain_entries ORDER BY key")
             row = next(filed, None)
             for key, body in rows_of(

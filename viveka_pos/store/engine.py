@@ -49,8 +49,6 @@ CACHE_DOCS = 4096
 PAGE_CACHE_KB = 16384
 #: rows read per statement when a collection or an index range is scanned
 SCAN_CHUNK = 500
-#: how much of the file a ``snapshot(mapped=True)`` maps (SQLite's own limit is 2 GB)
-MAP_BYTES = 1 << 31
 #: the on-disk layout of ``idx``/``uniq`` and the derived tables (store_info key)
 STORAGE_FORMAT = "3"
 
@@ -315,16 +313,12 @@ class SqliteEngine:
             yield from rows_of(sql, params)
 
     @contextmanager
-    def snapshot(self, *, mapped: bool = False) -> Iterator[Callable[..., Iterator[Any]]]:
+    def snapshot(self) -> Iterator[Callable[..., Iterator[Any]]]:
         """Several long reads of one snapshot of the committed data (a read transaction
         on its own read-only connection): gives ``rows_of(sql, params, ahead=False)``, the
         rows of a statement a chunk at a time; several may be read side by side. With
         ``ahead``, the next chunks are read on a helper thread while the caller works on
-        the ones before (SQLite reads pages without holding Python's lock).
-
-        ``mapped``: the file is memory-mapped instead of read page by page (reading every
-        invoice at S5 costs half the CPU). Only for a read of most of the file: a disk
-        that fails to read a mapped page stops the process instead of raising an error."""
+        the ones before (SQLite reads pages without holding Python's lock)."""
         self._check_open()
         reader = sqlite3.connect(
             read_only_uri(self.db_path, writer_open=not self.read_only),
@@ -332,8 +326,6 @@ class SqliteEngine:
             check_same_thread=False,
             isolation_level=None,
         )
-        if mapped:
-            reader.execute(f"PRAGMA mmap_size={MAP_BYTES}")
         helpers: list[_ReadAhead] = []
 
         def chunks(sql: str, params: tuple[Any, ...]) -> Iterator[list[Any]]:
