@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from measure import rss_mb
+from measure import full_collections, rss_mb
 
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
@@ -88,20 +88,28 @@ def main() -> None:
     stocked = [d for d in items if float(d.get("stock", 0)) >= 20 and d["unit"] == "nos"]
     customers = [c["phoneNumber"] for c in store.db.clientCustomers.find({}, limit=500)]
     checkout = []
-    for _ in range(args.checkouts):
-        lines = rng.sample(stocked, 10)
-        start = time.perf_counter()
-        cart = svc.carts.create(customer=rng.choice(customers))
-        for item in lines:
-            svc.carts.add_item(cart.cart_id, item["code"], 1)
-        total = svc.carts.view(cart.cart_id).totals.total_amount
-        svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="upi")
-        checkout.append(time.perf_counter() - start)
+    with full_collections() as collections:
+        for _ in range(args.checkouts):
+            lines = rng.sample(stocked, 10)
+            start = time.perf_counter()
+            cart = svc.carts.create(customer=rng.choice(customers))
+            for item in lines:
+                svc.carts.add_item(cart.cart_id, item["code"], 1)
+            total = svc.carts.view(cart.cart_id).totals.total_amount
+            svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="upi")
+            checkout.append(time.perf_counter() - start)
+    slowest = sorted(range(len(checkout)), key=checkout.__getitem__)[-4:]
     print(
         f"checkout (10 lines + payment, {args.checkouts} bills back to back): "
         f"p50 {_pct(checkout, 0.5):.1f} ms, p99 {_pct(checkout, 0.99):.1f} ms "
         f"(budget 15 ms), "
         f"max {max(checkout) * 1000:.1f} ms, {sum(t > 0.015 for t in checkout)} over 15 ms"
+    )
+    print(
+        "  slowest bills (number: ms): "
+        + ", ".join(f"{n}: {checkout[n] * 1000:.0f}" for n in reversed(slowest))
+        + f"; full GC passes meanwhile: {len(collections)}"
+        + (f", longest {max(collections) * 1000:.0f} ms" if collections else "")
     )
     generate_only = []
     for _ in range(min(50, args.checkouts)):

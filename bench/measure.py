@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 def rss_mb() -> float:
     """This process's resident memory now, in MB (Linux; NaN elsewhere)."""
@@ -13,3 +18,24 @@ def rss_mb() -> float:
     except OSError:
         pass
     return float("nan")
+
+
+@contextmanager
+def full_collections() -> Iterator[list[float]]:
+    """Durations (seconds) of the garbage collector's full passes while the block runs."""
+    found: list[float] = []
+    started = [0.0]
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            found.append(time.perf_counter() - started[0])
+
+    gc.callbacks.append(watch)
+    try:
+        yield found
+    finally:
+        gc.callbacks.remove(watch)

@@ -158,14 +158,19 @@ def write_backup(
     before declaring success. A failure leaves no part of the backup behind."""
     created = prepare_target(target_dir)
     try:
-        return _write_backup(
-            source,
-            target_dir,
-            counts=counts,
+        partial = _copy_checked(source, target_dir, counts)
+        manifest = BackupManifest(
+            format=FORMAT,
+            format_version=1,
+            created_at=utcnow().isoformat(),
             store_id=store_id,
             schema_version=schema_version,
+            counts=counts,
+            sha256=_sha256(partial),
             shops=shops,
         )
+        _seal(partial, target_dir, manifest)
+        return manifest
     except BaseException as exc:
         for name in (BACKUP_DB, BACKUP_DB + ".partial", MANIFEST, MANIFEST + ".partial"):
             with contextlib.suppress(OSError):
@@ -178,17 +183,9 @@ def write_backup(
         raise
 
 
-def _write_backup(
-    source: sqlite3.Connection,
-    target_dir: Path,
-    *,
-    counts: dict[str, int],
-    store_id: str,
-    schema_version: int,
-    shops: list[dict[str, Any]],
-) -> BackupManifest:
+def _copy_checked(source: sqlite3.Connection, target_dir: Path, counts: dict[str, int]) -> Path:
+    """The copy, not yet in its place, once it holds as many documents as ``counts``."""
     partial = target_dir / (BACKUP_DB + ".partial")
-    final = target_dir / BACKUP_DB
     dest = sqlite3.connect(str(partial))
     try:
         source.backup(dest)
@@ -213,16 +210,12 @@ def _write_backup(
             f"The backup in {target_dir} does not match the store (copied {copied}, "
             f"expected {expected}); it was discarded."
         )
-    manifest = BackupManifest(
-        format=FORMAT,
-        format_version=1,
-        created_at=utcnow().isoformat(),
-        store_id=store_id,
-        schema_version=schema_version,
-        counts=counts,
-        sha256=_sha256(partial),
-        shops=shops,
-    )
+    return partial
+
+
+def _seal(partial: Path, target_dir: Path, manifest: BackupManifest) -> None:
+    """Put the checked copy in its place, then its manifest, each synced to the disk."""
+    final = target_dir / BACKUP_DB
     with partial.open("rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(partial, final)
@@ -232,7 +225,6 @@ def _write_backup(
         os.fsync(handle.fileno())
     os.replace(manifest_tmp, target_dir / MANIFEST)
     fsync_dir(target_dir)
-    return manifest
 
 
 def shop_summary(doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import bson
 
 from ..domain.hashchain import GENESIS_HASH, ChainEntry, chain_entry, chain_order, series_of
+from .engine import Change
 from .values import doc_key
 
 if TYPE_CHECKING:
@@ -167,15 +168,8 @@ class InvoiceChains:
             cursor.execute("COMMIT")
         cursor.executescript(_SUSPECT_INDEX)
 
-    def write(
-        self,
-        engine: SqliteEngine,
-        collection: str,
-        key: str,
-        old: dict[str, Any] | None,
-        new: dict[str, Any] | None,
-        body: bytes | None = None,
-    ) -> None:
+    def write(self, engine: SqliteEngine, change: Change) -> None:
+        key, new, body = change.key, change.new, change.body
         was = engine.query(
             "SELECT client, series, fy, seq, number, stored FROM chain_entries WHERE key = ?",
             (key,),
@@ -235,7 +229,7 @@ class InvoiceChains:
     def rebuild(self, engine: SqliteEngine) -> None:
         engine.execute("DELETE FROM chain_entries")
         for key, body in engine.bodies(INVOICES):
-            self.write(engine, INVOICES, key, None, bson.decode(body), body)
+            self.write(engine, Change(INVOICES, key, None, bson.decode(body), body))
 
 
 class ChainQueries:

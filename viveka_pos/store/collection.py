@@ -342,7 +342,7 @@ class DurableCollection:
 
     # ------------------------------------------------------------ writing
     def _ensure_created(self) -> None:
-        if self._engine.definitions(self.full_name) is None:
+        if not self._engine.has_collection(self.full_name):
             self._engine.put_definitions(self.full_name, {"indexes": {}, "constraints": {}})
 
     def insert_one(self, document: dict[str, Any]) -> InsertOneResult:

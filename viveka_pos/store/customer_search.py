@@ -23,7 +23,7 @@ from .derived import create_filled, stored_docs
 from .values import doc_key
 
 if TYPE_CHECKING:
-    from .engine import SqliteEngine
+    from .engine import Change, SqliteEngine
 
 CUSTOMERS = "vivekaDB.clientCustomers"
 #: below this many characters a term is looked for by scanning the name-ordered index
@@ -70,21 +70,13 @@ class CustomerSearch:
 
         create_filled(cursor, "search_customers", _TABLES, fill)
 
-    def write(
-        self,
-        engine: SqliteEngine,
-        collection: str,
-        key: str,
-        old: dict[str, Any] | None,
-        new: dict[str, Any] | None,
-        body: bytes | None = None,
-    ) -> None:
-        entry = _entry(new)
-        if old is not None and new is not None and _entry(old) == entry:
+    def write(self, engine: SqliteEngine, change: Change) -> None:
+        entry = _entry(change.new)
+        if change.old is not None and change.new is not None and _entry(change.old) == entry:
             return  # a purchase moved lastPurchaseAt: nothing searchable changed
-        _remove(engine.execute, engine.query, key)
+        _remove(engine.execute, engine.query, change.key)
         if entry is not None:
-            _insert(engine.execute, key, *entry)
+            _insert(engine.execute, change.key, *entry)
 
     def rebuild(self, engine: SqliteEngine) -> None:
         engine.execute("DELETE FROM search_customers")

@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -78,12 +79,27 @@ CREATE TABLE IF NOT EXISTS uniq (
 """
 
 
+_INDEX_ROW = "INSERT OR IGNORE INTO idx (coll, field, rank, val, id) VALUES (?, ?, ?, ?, ?)"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One document's change, as each projection's ``write`` gets it."""
+
+    collection: str
+    key: str
+    #: the versions before and after (None: absent)
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    #: the new version's stored bytes (None: deleted)
+    body: bytes | None = None
+
+
 class Projection(Protocol):
     """A derived table kept in step with some collections, inside each write's transaction.
 
-    ``write`` gets the document's old and new versions (None when absent), and the new
-    version's stored bytes, and must only touch its own tables; ``rebuild`` fills them
-    again from the documents.
+    ``write`` gets a :class:`Change` and must only touch its own tables; ``rebuild`` fills
+    them again from the documents.
     """
 
     name: str
@@ -91,15 +107,7 @@ class Projection(Protocol):
 
     def create(self, cursor: sqlite3.Cursor) -> None: ...
 
-    def write(
-        self,
-        engine: SqliteEngine,
-        collection: str,
-        key: str,
-        old: dict[str, Any] | None,
-        new: dict[str, Any] | None,
-        body: bytes | None = None,
-    ) -> None: ...
+    def write(self, engine: SqliteEngine, change: Change) -> None: ...
 
     def rebuild(self, engine: SqliteEngine) -> None: ...
 
@@ -381,6 +389,12 @@ class SqliteEngine:
             defs = self._defs.get(location)
             return None if defs is None else _deep_copy(defs)
 
+    def has_collection(self, location: str) -> bool:
+        """Whether the collection was created (its definitions saved), without copying
+        them (asked before every insert)."""
+        self._check_open()
+        return location in self._defs
+
     def collections(self) -> list[str]:
         with self.lock:
             self._check_open()
@@ -437,13 +451,7 @@ class SqliteEngine:
                 added_uniques = {n: f for n, f in new_uniques.items() if old_uniques.get(n) != f}
                 if added_fields or added_uniques:
                     for key, doc in self._scan(location):
-                        for field in added_fields:
-                            for rank, val in index_rows(doc, field):
-                                self._execute(
-                                    "INSERT OR IGNORE INTO idx (coll, field, rank, val, id) "
-                                    "VALUES (?, ?, ?, ?, ?)",
-                                    (location, field, rank, val, key),
-                                )
+                        self._index_doc(location, key, doc, added_fields)
                         for name, fields in added_uniques.items():
                             self._claim_unique(location, name, fields, key, doc)
                 self._execute(
@@ -709,56 +717,35 @@ class SqliteEngine:
         for _key, doc in self._scan(location):
             yield doc
 
-    def index_keys(
-        self,
-        location: str,
-        field: str,
-        *,
-        rank: int | None = None,
-        low: tuple[Any, bool] | None = None,
-        high: tuple[Any, bool] | None = None,
-        descending: bool = False,
-        eq: Any = MISSING,
-    ) -> Iterator[str]:
-        """Document keys from the index of ``field``, in index order, a chunk at a time.
-
-        ``eq`` (a stored value of ``rank``) or ``low``/``high`` ((value, inclusive)) bound
-        the values; ``rank`` alone gives every value of that type; nothing gives all rows.
-        A document may come more than once (arrays); callers de-duplicate.
-        """
-        for key, _body in self._index_walk(
-            location, field, rank, low, high, descending, eq, with_docs=False
-        ):
+    def index_keys(self, location: str, field: str, **walk: Any) -> Iterator[str]:
+        """Document keys from the index of ``field``, in index order (``walk``: the
+        bounds of :meth:`_index_walk`). A document may come more than once (arrays);
+        callers de-duplicate."""
+        for key, _body in self._index_walk(location, field, with_docs=False, **walk):
             yield key
 
     def index_docs(
-        self,
-        location: str,
-        field: str,
-        *,
-        rank: int | None = None,
-        low: tuple[Any, bool] | None = None,
-        high: tuple[Any, bool] | None = None,
-        descending: bool = False,
-        eq: Any = MISSING,
+        self, location: str, field: str, **walk: Any
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """As :meth:`index_keys`, with each document (a fresh copy) read in the same query."""
-        for key, body in self._index_walk(
-            location, field, rank, low, high, descending, eq, with_docs=True
-        ):
+        for key, body in self._index_walk(location, field, with_docs=True, **walk):
             yield key, self._decode(body)
 
     def _index_walk(
         self,
         location: str,
         field: str,
-        rank: int | None,
-        low: tuple[Any, bool] | None,
-        high: tuple[Any, bool] | None,
-        descending: bool,
-        eq: Any,
+        *,
         with_docs: bool,
+        rank: int | None = None,
+        low: tuple[Any, bool] | None = None,
+        high: tuple[Any, bool] | None = None,
+        descending: bool = False,
+        eq: Any = MISSING,
     ) -> Iterator[tuple[str, Any]]:
+        """Index rows a chunk at a time: ``eq`` (a stored value of ``rank``) or
+        ``low``/``high`` ((value, inclusive)) bound the values; ``rank`` alone gives every
+        value of that type; nothing gives all rows."""
         where = ["i.coll = ?", "i.field = ?"]
         params: list[Any] = [location, field]
         if rank is not None:
@@ -906,9 +893,7 @@ class SqliteEngine:
         self._execute_many(
             "DELETE FROM idx WHERE coll = ? AND field = ? AND rank = ? AND val = ? AND id = ?", gone
         )
-        self._execute_many(
-            "INSERT OR IGNORE INTO idx (coll, field, rank, val, id) VALUES (?, ?, ?, ?, ?)", added
-        )
+        self._execute_many(_INDEX_ROW, added)
         for name, fields in self.unique_keys(location):
             had = unique_tokens(old, fields) if old is not None else set()
             has = unique_tokens(new, fields) if new is not None else set()
@@ -922,9 +907,19 @@ class SqliteEngine:
                     "INSERT OR REPLACE INTO uniq (coll, name, token, id) VALUES (?, ?, ?, ?)",
                     (location, name, token, key),
                 )
+        change = Change(location, key, old, new, body)
         for projection in self._projections:
             if location in projection.follows:
-                projection.write(self, location, key, old, new, body)
+                projection.write(self, change)
+
+    def _index_doc(
+        self, location: str, key: str, doc: dict[str, Any], fields: Iterable[str]
+    ) -> None:
+        """File a document in the index of each of ``fields``."""
+        self._execute_many(
+            _INDEX_ROW,
+            [(location, f, rank, val, key) for f in fields for rank, val in index_rows(doc, f)],
+        )
 
     def _claim_unique(
         self, location: str, name: str, fields: tuple[str, ...], key: str, doc: dict[str, Any]
@@ -957,13 +952,7 @@ class SqliteEngine:
                 count = 0
                 for key, doc in self._scan(location):
                     count += 1
-                    for field in fields:
-                        for rank, val in index_rows(doc, field):
-                            self._execute(
-                                "INSERT OR IGNORE INTO idx (coll, field, rank, val, "
-                                "id) VALUES (?, ?, ?, ?, ?)",
-                                (location, field, rank, val, key),
-                            )
+                    self._index_doc(location, key, doc, fields)
                     for name, unique_fields in uniques:
                         try:
                             self._claim_unique(location, name, unique_fields, key, doc)

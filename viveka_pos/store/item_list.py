@@ -21,7 +21,7 @@ from .ledger import stock_values
 from .values import doc_key
 
 if TYPE_CHECKING:
-    from .engine import SqliteEngine
+    from .engine import Change, SqliteEngine
 
 ITEMS = "vivekaDB.items"
 
@@ -112,6 +112,7 @@ def _row(key: str, doc: dict[str, Any] | None) -> tuple[Any, ...] | None:
 _COLUMNS = (
     "key, client, sort_name, code, hsn, haystack, group_key, unit, price, gst, stock, low, active"
 )
+_NAMES = _COLUMNS.split(", ")
 
 
 def _insert(execute: Any, row: tuple[Any, ...]) -> None:
@@ -129,21 +130,27 @@ def _grams(execute: Any, row_id: int, haystack: str, *, delete: bool = False) ->
 
 
 def _put(engine: SqliteEngine, key: str, doc: dict[str, Any] | None) -> None:
-    """File an item's row; a sale changes its stock in place (the row keeps its id, and
-    the text index is touched only when the name, code or HSN changed)."""
+    """File an item's row; a sale changes its stock in place. Only the columns whose values
+    changed are set: SQLite rewrites every index holding a column named in an UPDATE, and
+    a bill's ten items would otherwise rewrite every index of the list (about 70 pages of
+    log per bill). The text index is touched only when the name, code or HSN changed."""
     row = _row(key, doc)
-    found = engine.query("SELECT rowid, haystack FROM catalog_rows WHERE key = ?", (key,))
+    found = engine.query(f"SELECT rowid, {_COLUMNS} FROM catalog_rows WHERE key = ?", (key,))
     if found:
-        row_id, haystack = found[0]
+        row_id, *stored = found[0]
+        haystack = stored[5]
         if row is None or row[5] != haystack:
             _grams(engine.execute, row_id, haystack, delete=True)
         if row is None:
             engine.execute("DELETE FROM catalog_rows WHERE rowid = ?", (row_id,))
             return
-        engine.execute(
-            f"UPDATE catalog_rows SET ({_COLUMNS}) = ({', '.join('?' * 13)}) WHERE rowid = ?",
-            (*row, row_id),
-        )
+        changed = [n for n, (now, was) in enumerate(zip(row, stored, strict=True)) if now != was]
+        if changed:
+            names = ", ".join(f"{_NAMES[n]} = ?" for n in changed)
+            engine.execute(
+                f"UPDATE catalog_rows SET {names} WHERE rowid = ?",
+                (*(row[n] for n in changed), row_id),
+            )
         if row[5] != haystack:
             _grams(engine.execute, row_id, row[5])
     elif row is not None:
@@ -173,16 +180,8 @@ class ItemList:
         if not create_filled(cursor, "catalog_grams", _GRAMS, index_text) and made:
             index_text()
 
-    def write(
-        self,
-        engine: SqliteEngine,
-        collection: str,
-        key: str,
-        old: dict[str, Any] | None,
-        new: dict[str, Any] | None,
-        body: bytes | None = None,
-    ) -> None:
-        _put(engine, key, new)
+    def write(self, engine: SqliteEngine, change: Change) -> None:
+        _put(engine, change.key, change.new)
 
     def rebuild(self, engine: SqliteEngine) -> None:
         engine.execute("DELETE FROM catalog_rows")

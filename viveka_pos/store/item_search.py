@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .values import doc_key
 
 if TYPE_CHECKING:
-    from .engine import SqliteEngine
+    from .engine import Change, SqliteEngine
 
 ITEMS = "vivekaDB.items"
 WORD = re.compile(r"[0-9a-z\u0900-\u097f]+")
@@ -70,21 +70,13 @@ class ItemSearch:
     def create(self, cursor: sqlite3.Cursor) -> None:
         cursor.executescript(_TABLES)
 
-    def write(
-        self,
-        engine: SqliteEngine,
-        collection: str,
-        key: str,
-        old: dict[str, Any] | None,
-        new: dict[str, Any] | None,
-        body: bytes | None = None,
-    ) -> None:
-        entry = _entry(new)
-        if old is not None and new is not None and _entry(old) == entry:
+    def write(self, engine: SqliteEngine, change: Change) -> None:
+        entry = _entry(change.new)
+        if change.old is not None and change.new is not None and _entry(change.old) == entry:
             return  # a sale changed the stock: nothing searchable changed
-        self._remove(engine, key)
+        self._remove(engine, change.key)
         if entry is not None:
-            self._add(engine, key, *entry)
+            self._add(engine, change.key, *entry)
 
     @staticmethod
     def _remove(engine: SqliteEngine, key: str) -> None:
@@ -229,24 +221,19 @@ class SearchQueries:
         ]
 
     def code_prefix(self, client_id: Any, text: str, limit: int) -> list[str]:
-        client = doc_key(client_id)
-        return [
-            row[0]
-            for row in self._engine.query(
-                "SELECT key FROM search_items WHERE client = ? AND code >= ? AND code < ? "
-                "ORDER BY code, key LIMIT ?",
-                (client, text, text + "\uffff", limit),
-            )
-        ]
+        return self._prefix("code", client_id, text, limit)
 
     def name_prefix(self, client_id: Any, text: str, limit: int) -> list[str]:
-        client = doc_key(client_id)
+        return self._prefix("name", client_id, text, limit)
+
+    def _prefix(self, column: str, client_id: Any, text: str, limit: int) -> list[str]:
+        """Keys of the items whose ``column`` starts with ``text``, in that column's order."""
         return [
             row[0]
             for row in self._engine.query(
-                "SELECT key FROM search_items WHERE client = ? AND name >= ? AND name < ? "
-                "ORDER BY name, key LIMIT ?",
-                (client, text, text + "\uffff", limit),
+                f"SELECT key FROM search_items WHERE client = ? AND {column} >= ? AND "
+                f"{column} < ? ORDER BY {column}, key LIMIT ?",
+                (doc_key(client_id), text, text + "\uffff", limit),
             )
         ]
 

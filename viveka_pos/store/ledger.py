@@ -40,6 +40,7 @@ from ..domain.clock import DEFAULT_TIME_ZONE, shop_zone
 from ..domain.errors import ValidationError
 from ..domain.money import MoneyError, round_half_up, to_paise
 from .derived import create_filled, stored_docs
+from .engine import Change
 from .values import doc_key, millis
 
 if TYPE_CHECKING:
@@ -341,15 +342,8 @@ class ReportLedger:
         create_filled(cursor, "ledger_dealers", _DEALERS, fill_dealers)
 
     # --------------------------------------------------------------- upkeep
-    def write(
-        self,
-        engine: SqliteEngine,
-        collection: str,
-        key: str,
-        old: dict[str, Any] | None,
-        new: dict[str, Any] | None,
-        body: bytes | None = None,
-    ) -> None:
+    def write(self, engine: SqliteEngine, change: Change) -> None:
+        collection, key, old, new = change.collection, change.key, change.old, change.new
         if collection == INVOICES:
             self._invoice(engine, key, new)
         elif collection == PAYMENTS:
@@ -431,16 +425,26 @@ class ReportLedger:
             # spec's fields) counts as one untaxed row of its amount less its tax
             self._gst_row(engine, key, client, day, 0.0, "", [total - tax, 0, 0, 0])
             return
+        self._gst_rows(engine, key, client, day, summary, 1)
+
+    @classmethod
+    def _gst_rows(
+        cls, engine: SqliteEngine, key: str, client: str, day: str, summary: Any, sign: int
+    ) -> None:
+        """The GST lines of a bill (``sign`` 1) or of a credit note (-1)."""
         for entry in summary:
             if isinstance(entry, dict):
-                self._gst_row(
+                cls._gst_row(
                     engine,
                     key,
                     client,
                     day,
                     _rate(entry.get("gstRate")),
                     _text(entry.get("hsnCode")),
-                    [amount_paise(entry.get(f)) for f in ("taxableValue", "cgst", "sgst", "igst")],
+                    [
+                        sign * amount_paise(entry.get(f))
+                        for f in ("taxableValue", "cgst", "sgst", "igst")
+                    ],
                 )
 
     @staticmethod
@@ -481,17 +485,7 @@ class ReportLedger:
                 amount_paise(doc.get("totalTax")),
             ),
         )
-        for entry in doc.get("taxSummary") or []:
-            if isinstance(entry, dict):
-                self._gst_row(
-                    engine,
-                    key,
-                    client,
-                    day,
-                    _rate(entry.get("gstRate")),
-                    _text(entry.get("hsnCode")),
-                    [-amount_paise(entry.get(f)) for f in ("taxableValue", "cgst", "sgst", "igst")],
-                )
+        self._gst_rows(engine, key, client, day, doc.get("taxSummary") or [], -1)
         self._paid_out(
             engine,
             key,
@@ -588,12 +582,21 @@ class ReportLedger:
             and old.get("isActive", True)
             and all(old.get(f) == doc.get(f) for f in ("clientId", "name", "code", "unit"))
         ):
-            # a sale: the row is updated in place, its shop and name (the index) stay
-            engine.execute(
-                "UPDATE ledger_stock SET stock = ?, low_quantity = ?, price = ?, "
-                "value = ?, is_low = ? WHERE key = ?",
-                (str(stock), str(low), price, value, int(is_low), key),
-            )
+            # a sale: the row is updated in place, its shop and name (the index) stay; the
+            # low flag is set only when it changes (its index is rewritten when it is set)
+            was = stock_values(old)
+            if was[4] != is_low:
+                engine.execute(
+                    "UPDATE ledger_stock SET stock = ?, low_quantity = ?, price = ?, "
+                    "value = ?, is_low = ? WHERE key = ?",
+                    (str(stock), str(low), price, value, int(is_low), key),
+                )
+            elif was[:4] != (stock, low, price, value):
+                engine.execute(
+                    "UPDATE ledger_stock SET stock = ?, low_quantity = ?, price = ?, "
+                    "value = ? WHERE key = ?",
+                    (str(stock), str(low), price, value, key),
+                )
             return
         engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
         engine.execute(
@@ -649,7 +652,7 @@ class ReportLedger:
         # payments first: an invoice's row reads what was paid on its own day
         for location in (PAYMENTS, INVOICES, ITEMS, CREDIT_NOTES, DEALER_ORDERS, DEALER_PAYMENTS):
             for key, doc in engine._scan(location):
-                self.write(engine, location, key, None, doc)
+                self.write(engine, Change(location, key, None, doc))
 
 
 #: What a sums table holds, computed from its row table: read instead of the table by a

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..config import resolve_data_dir
 from .backup_file import (
@@ -46,6 +46,7 @@ from .projections import default_projections
 from .schema import BY_NAME, COLLECTIONS, DATABASE_NAME, HELD, SCHEMA_VERSION
 
 DB_FILE = "viveka.sqlite3"
+_Q = TypeVar("_Q")
 log = logging.getLogger("viveka_pos.store")
 
 
@@ -71,36 +72,34 @@ class Store:
     def collection(self, name: str) -> DurableCollection:
         return self.db[name]
 
+    def _queries(self, kind: Callable[[SqliteEngine], _Q]) -> _Q:
+        self._check_open()
+        return kind(self._engine)
+
     @property
     def ledger(self) -> LedgerQueries:
         """The reports' ledger tables (store/ledger.py)."""
-        self._check_open()
-        return LedgerQueries(self._engine)
+        return self._queries(LedgerQueries)
 
     @property
     def chains(self) -> ChainQueries:
-        """The invoice hash chains, checked against the stored invoices
-        (store/chain_ledger.py)."""
-        self._check_open()
-        return ChainQueries(self._engine)
+        """The invoice hash chains, checked against the invoices (store/chain_ledger.py)."""
+        return self._queries(ChainQueries)
 
     @property
     def item_search(self) -> SearchQueries:
         """The item search tables (store/item_search.py)."""
-        self._check_open()
-        return SearchQueries(self._engine)
+        return self._queries(SearchQueries)
 
     @property
     def customer_search(self) -> CustomerQueries:
         """The customer lookup tables (store/customer_search.py)."""
-        self._check_open()
-        return CustomerQueries(self._engine)
+        return self._queries(CustomerQueries)
 
     @property
     def item_list(self) -> ItemListQueries:
         """The Inventory screen's item list (store/item_list.py)."""
-        self._check_open()
-        return ItemListQueries(self._engine)
+        return self._queries(ItemListQueries)
 
     def rebuild_derived(self) -> dict[str, int]:
         """File every document again: indexes, unique keys, report ledgers and item search
