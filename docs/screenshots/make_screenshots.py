@@ -132,7 +132,7 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     customer = services.customers.by_phone("9880123456")
     for code in ("8901002", "8902001", "8903004", "8901005"):
         billing.scan(code)
-    view = services.carts.set_quantity(billing.cart_id, billing.view.lines[2]["_id"], 10)
+    view = services.carts.set_quantity(billing.cart_id, billing.view.lines[2].id, 10)
     view = services.carts.set_customer(billing.cart_id, customer.id)
     billing._show_view(view)
     billing.search.setText("brake")
@@ -186,8 +186,8 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
     settle(app)
     save(window.grab(), "customers")
 
-    invoices = sorted(services.customers.invoices(customer.id), key=lambda d: d["invoiceNumber"])
-    returned = next(d for d in invoices if len(d["products"]) >= 2)
+    invoices = sorted(services.invoices.for_customer(customer.id), key=lambda d: d.number)
+    returned = next(d for d in invoices if len(d.lines) >= 2)
     back = ReturnDialog(window, services, returned)
 
     def take_back(dialog: QDialog) -> None:
@@ -197,7 +197,7 @@ def shoot(app: QApplication, ctx: ServiceContext, out: Path) -> list[Path]:
         dialog.table.setCurrentCell(0, 6)
 
     save(with_dialog(window, back, take_back), "customers-return")
-    services.returns.create(returned["_id"], {0: 1}, reason="Wrong size")
+    services.returns.create(returned.id, {0: 1}, reason="Wrong size")
     today = [
         d
         for d in ctx.store.iter_docs("invoices")
