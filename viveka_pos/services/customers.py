@@ -179,7 +179,7 @@ class CustomerService:
         found.sort(key=lambda d: (str(d.get("name", "")).casefold(), d.get("phoneNumber", "")))
         return [dict(d) for d in found[:limit]]
 
-    def invoices(self, customer_id: ObjectId | str) -> list[dict[str, Any]]:
+    def _invoice_documents(self, customer_id: ObjectId | str) -> list[dict[str, Any]]:
         customer = self.get(customer_id)
         return sorted(
             self.scope.db.invoices.find({"clientCustomerId": customer.id}),
@@ -219,9 +219,9 @@ class CustomerService:
             reverse=True,
         )
 
-    def pending_invoices(self, customer_id: ObjectId | str) -> list[dict[str, Any]]:
+    def _pending_documents(self, customer_id: ObjectId | str) -> list[dict[str, Any]]:
         return sorted(
-            (d for d in self.invoices(customer_id) if not d.get("isFinalized")),
+            (d for d in self._invoice_documents(customer_id) if not d.get("isFinalized")),
             key=lambda d: d["generatedAt"],
         )
 
@@ -229,5 +229,5 @@ class CustomerService:
         """Outstanding amount: the sum of unpaid balances of the customer's invoices."""
         return sum(
             paise_of(d.get("totalAmount")) - paise_of(d.get("paidAmount"))
-            for d in self.pending_invoices(customer_id)
+            for d in self._pending_documents(customer_id)
         )
