@@ -38,6 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 from bson import ObjectId
+from pymongo.cursor import Cursor
 from pymongo.errors import PyMongoError
 
 from ..domain.ids import purchase_history_id
@@ -45,8 +46,9 @@ from ..domain.stored import paise_of, quantity_of, rupees
 from ..gateways.remote import TOMBSTONES, RemoteDatabase, remote_failure
 from ..store import DuplicateKeyError, Store
 from ..store.schema import DATABASE_NAME, SYNCED
+from .batches import batches
 from .deadletters import DeadLetters
-from .fields import UPDATED_AT, flat, merge, restore_app_settings, unflat
+from .fields import UPDATED_AT, flat, merge, restore_app_settings, unflat, version
 from .local import LocalRules
 from .merge import CustomerMerger
 from .prefetch import prefetch
@@ -62,12 +64,14 @@ from .rules import (
 )
 from .stamps import (
     HLC_FIELD,
+    SAVED_AT_FIELD,
     SYNC_FIELDS,
     SYNCED_AT_FIELD,
     floor_stamp,
     format_stamp,
     observe,
     outbox_writer,
+    stamp_device,
     stamp_value,
 )
 from .state import SyncState
@@ -182,7 +186,11 @@ class Puller:
     # ---------------------------------------------------------------- reading
     def _pages(self, collection: str, full: bool) -> Iterator[list[dict[str, Any]]]:
         """Pages of the shop's documents: all of them (by ``_id``), or those pushed after
-        the cursor (by ``_syncedAt``)."""
+        the cursor (by ``_syncedAt``).
+
+        One query per pass, read in batches of a page: a new sorted query per page makes
+        some servers (the test server among them) find and sort the rest of the
+        collection again for every page."""
         coll = self.remote.collection(collection)
         base = shop_filter(collection, self.client_id)
         cursor = self.state.cursor(collection)
@@ -191,37 +199,31 @@ class Puller:
                 if collection == "clients":
                     yield list(coll.find(base))
                     return
-                after: Any = None
-                while True:
-                    query = dict(base) if after is None else {**base, "_id": {"$gt": after}}
-                    page = list(coll.find(query).sort("_id", 1).limit(self.page_size))
-                    if page:
-                        yield page
-                    if len(page) < self.page_size:
-                        break
-                    after = page[-1]["_id"]
+                yield from self._batched(coll.find(base).sort("_id", 1))
                 if collection in PARENT_SCOPED:
                     yield from self._pages_by_parent(collection)
                 return
-            since = self._stamp_floor(cursor)
-            while True:
-                query = {**base, SYNCED_AT_FIELD: {"$gt": since}}
-                page = list(coll.find(query).sort(SYNCED_AT_FIELD, 1).limit(self.page_size))
-                if page:
-                    yield page
-                if len(page) < self.page_size:
-                    break
-                since = page[-1][SYNCED_AT_FIELD]
+            query = {**base, SYNCED_AT_FIELD: {"$gt": self._stamp_floor(cursor)}}
+            yield from self._batched(coll.find(query).sort(SYNCED_AT_FIELD, 1))
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
+
+    def _batched(self, found: Cursor[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        """The documents of one query, a page at a time (the server sends a page a batch)."""
+        yield from batches(found.batch_size(self.page_size), self.page_size)
 
     def _stamp_floor(self, cursor: str) -> str:
         """The stamp a pass by ``_syncedAt`` reads from: the cursor less the overlap."""
         return floor_stamp((stamp_value(cursor) or 0) - self.overlap_micros)
 
-    def _pages_by_update(self, collection: str) -> Iterator[list[dict[str, Any]]]:
+    def _pages_by_update(self, collection: str, floor: str) -> Iterator[list[dict[str, Any]]]:
         """Pages of the shop's documents saved (``updatedAt``) since the last pass less the
-        overlap, in (``updatedAt``, ``_id``) order: every writer's changes."""
+        overlap: every writer's changes, less what the pass by stamp has just read (stamped
+        after ``floor``).
+
+        Their stamps are read first (a projection), and only the documents the pass by
+        stamp did not read are then fetched whole: usually most of what changed was pushed
+        by PCs."""
         cursor = self.state.updated_cursor(collection)
         if cursor is None:
             return
@@ -229,22 +231,18 @@ class Puller:
         base = shop_filter(collection, self.client_id)
         since = cursor - timedelta(microseconds=self.overlap_micros)
         query: dict[str, Any] = {**base, UPDATED_AT: {"$gte": since}}
-        order = [(UPDATED_AT, 1), ("_id", 1)]
+        stamps = {"_id": 1, SYNCED_AT_FIELD: 1}
         try:
-            while True:
-                page = list(coll.find(query).sort(order).limit(self.page_size))
-                if page:
-                    yield page
-                if len(page) < self.page_size:
-                    break
-                last = page[-1]
-                query = {
-                    **base,
-                    "$or": [
-                        {UPDATED_AT: {"$gt": last.get(UPDATED_AT)}},
-                        {UPDATED_AT: last.get(UPDATED_AT), "_id": {"$gt": last["_id"]}},
-                    ],
-                }
+            for heads in self._batched(coll.find(query, stamps)):
+                unseen = [
+                    head["_id"]
+                    for head in heads
+                    if not (
+                        isinstance(head.get(SYNCED_AT_FIELD), str) and head[SYNCED_AT_FIELD] > floor
+                    )
+                ]
+                if unseen:
+                    yield list(coll.find({**base, "_id": {"$in": unseen}}))
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
@@ -295,21 +293,19 @@ class Puller:
         )
         for page in prefetch(self._pages(collection, full)):
             self._apply_page(
-                collection, page, merges, result, touched, advance_cursor=not full_pass
+                collection,
+                page,
+                merges,
+                result,
+                touched,
+                advance_cursor=not full_pass,
+                skip_seen=not full_pass,
             )
         if not full_pass:
-            for page in prefetch(self._pages_by_update(collection)):
-                unseen = [
-                    doc
-                    for doc in page
-                    if not (
-                        isinstance(doc.get(SYNCED_AT_FIELD), str) and doc[SYNCED_AT_FIELD] > floor
-                    )
-                ]
-                if unseen:
-                    self._apply_page(
-                        collection, unseen, merges, result, touched, advance_cursor=False
-                    )
+            for page in prefetch(self._pages_by_update(collection, floor)):
+                self._apply_page(
+                    collection, page, merges, result, touched, advance_cursor=False, skip_seen=True
+                )
         if full_pass:
             self._finish_full_pass(collection, mark)
         if self._server_time is not None:
@@ -327,14 +323,21 @@ class Puller:
             self.state.save_cursor(db, collection, mark or floor_stamp(0))
 
     def _set_aside_invalid(
-        self, db: Any, collection: str, doc: dict[str, Any], result: PullResult, now: datetime
+        self,
+        db: Any,
+        collection: str,
+        doc: dict[str, Any],
+        result: PullResult,
+        now: datetime,
+        letters: bool,
     ) -> bool:
         """Refuse a document that breaks the schema (``sync/validate.py``): it becomes a
         dead letter with the reason and is not used at all. True when refused; a good
-        version of a document refused before clears its dead letter."""
+        version of a document refused before clears its dead letter (``letters``: whether
+        there are any)."""
         problem = problem_of(collection, doc)
         if not problem:
-            if self.letters.count():
+            if letters:
                 self.letters.clear(db, "pull", collection, doc["_id"])
             return False
         set_aside(
@@ -343,6 +346,31 @@ class Puller:
         result.dead_lettered += 1
         log.warning("pull: refused a %s document: %s", collection, problem)
         return True
+
+    def _already_here(self, collection: str, remote: dict[str, Any]) -> bool:
+        """Whether this PC already has exactly this remote version (an incremental pass
+        reads again what its overlap window covers: mostly what it applied or pushed last
+        time). Compared before anything else is done with the document; a full pull
+        compares nothing.
+
+        The local copy has the same ``updatedAt`` (every writer moves it when it changes a
+        document). Master data also: only a version this PC wrote itself (its stamp, no
+        save by another writer since: ``updatedAt`` is still the ``_savedAt`` it wrote)
+        that is the base here; a version another writer made is always applied, as a push
+        that met it saved it as the base without what only a pull does with it (a stock
+        edit becomes a movement, an ended login is noticed)."""
+        when = remote.get(UPDATED_AT)
+        if not isinstance(when, datetime):
+            return False
+        if collection not in APPEND_ONLY and (
+            stamp_device(remote.get(HLC_FIELD)) != self.device_id
+            or when != remote.get(SAVED_AT_FIELD)
+            or (collection == "items" and RemoteStock.needs_conversion(remote))
+            or version(self.state.base(collection, remote.get("_id"))) != version(remote)
+        ):
+            return False
+        local = self.store.get(collection, remote.get("_id"))
+        return local is not None and local.get(UPDATED_AT) == when
 
     def _owned(self, collection: str, doc: dict[str, Any]) -> bool:
         if collection == "clients":
@@ -361,24 +389,33 @@ class Puller:
         touched: _Touched,
         *,
         advance_cursor: bool,
+        skip_seen: bool = False,
     ) -> None:
+        """Apply one page in one local unit of work; ``skip_seen``: leave out, before any
+        other work, the versions this PC already has (:meth:`_already_here`)."""
         writer = outbox_writer(self.store)
         clock = writer.clock
         newest = ""
         now = self.now()
+        letters = self.letters.count() > 0
         with self.store.unit_of_work(record_outbox=False) as db:
             for remote in page:
                 result.received += 1
-                if self._set_aside_invalid(db, collection, remote, result, now):
+                seen = skip_seen and self._already_here(collection, remote)
+                if not seen and self._set_aside_invalid(
+                    db, collection, remote, result, now, letters
+                ):
                     continue  # (its stamps move neither the clock nor the cursor)
                 synced_at = remote.get(SYNCED_AT_FIELD)
                 if isinstance(synced_at, str) and synced_at > newest:
                     newest = synced_at
                 observe(clock, remote.get(HLC_FIELD), synced_at)
-                if not self._owned(collection, remote):
+                if seen:
+                    result.unchanged += 1
+                elif not self._owned(collection, remote):
                     result.refused += 1
-                    continue
-                self._apply_one(db, collection, remote, merges, result, touched, now)
+                else:
+                    self._apply_one(db, collection, remote, merges, result, touched, now)
             if newest and advance_cursor:
                 self.state.save_cursor(db, collection, newest)
         if touched.stock_edits:  # page by page: a first pull of a large catalogue
@@ -544,10 +581,11 @@ class Puller:
         writer = outbox_writer(self.store)
         for page in prefetch(self._pages(TOMBSTONES, full)):
             newest = ""
+            letters = self.letters.count() > 0
             with self.store.unit_of_work(record_outbox=False) as db:
                 for tomb in page:
                     result.received += 1
-                    if self._set_aside_invalid(db, TOMBSTONES, tomb, result, self.now()):
+                    if self._set_aside_invalid(db, TOMBSTONES, tomb, result, self.now(), letters):
                         continue
                     stamp = tomb.get(HLC_FIELD)
                     synced_at = tomb.get(SYNCED_AT_FIELD)

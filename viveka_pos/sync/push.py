@@ -44,6 +44,7 @@ from ..gateways.remote import (
     unreachable,
 )
 from ..store import Store
+from .batches import batches
 from .deadletters import DeadLetters
 from .derived import RemoteInvoices
 from .fields import (
@@ -66,6 +67,7 @@ from .fields import (
 )
 from .local import LocalRules
 from .merge import CustomerMerger
+from .prefetch import prefetch
 from .remote_stock import RemoteStock
 from .rules import (
     APPEND_MUTABLE,
@@ -191,10 +193,18 @@ class Pusher:
         result = PushResult()
         self._observed = set()
         self.push_merges()
-        records = sorted((r["seq"], r["_id"]) for r in self.store.iter_docs("outbox"))
-        ids = [rid for _, rid in records]
-        for start in range(0, len(ids), self.batch_size):
-            self._push_batch(ids[start : start + self.batch_size], result)
+        records = sorted(
+            (r["seq"], r["_id"], r["collection"], r["docId"], r["op"])
+            for r in self.store.iter_docs("outbox")
+        )
+        plan = list(batches(records, self.batch_size))
+        # The remote versions of the next batch are read while this one is pushed.
+        heads = prefetch((self._heads_of(batch) for batch in plan), depth=1)
+        try:
+            for batch, known in zip(plan, heads, strict=True):
+                self._push_batch([record[1] for record in batch], result, known)
+        finally:
+            heads.close()
         if result.merged:
             self.push_merges()
         outbox_writer(self.store).save_clock()
@@ -298,7 +308,35 @@ class Pusher:
                 items.append(item)
         return items
 
-    def _push_batch(self, record_ids: list[Any], result: PushResult) -> None:
+    def _heads_of(self, records: list[tuple[Any, ...]]) -> dict[str, dict[Any, dict[str, Any]]]:
+        """The remote versions (the fields a push compares) of the documents a batch of
+        outbox records upserts, per collection: one query per collection.
+
+        Read ahead of the batch's writes; a write is still conditional on the version read
+        (a version that changed since is read again, merged and retried)."""
+        wanted: dict[str, list[Any]] = {}
+        for _seq, _rid, collection, doc_id, op in records:
+            if op == "upsert":
+                wanted.setdefault(collection, []).append(doc_id)
+        return {
+            collection: self._read_remote(collection, ids, self._head_fields(collection))
+            for collection, ids in wanted.items()
+        }
+
+    @staticmethod
+    def _head_fields(collection: str) -> dict[str, int]:
+        """What a push needs to know of a remote document before writing it."""
+        if collection not in APPEND_ONLY:
+            return _VERSION_PROJECTION
+        mutable = APPEND_MUTABLE.get(collection, ())
+        return {HLC_FIELD: 1, UPDATED_AT: 1, **{name: 1 for name in mutable}}
+
+    def _push_batch(
+        self,
+        record_ids: list[Any],
+        result: PushResult,
+        heads: dict[str, dict[Any, dict[str, Any]]],
+    ) -> None:
         items = self._read_batch(record_ids)
         outcome = _Outcome()
         by_collection: dict[str, list[_Item]] = {}
@@ -312,7 +350,7 @@ class Pusher:
                 by_collection.setdefault(item.collection, []).append(item)
         for collection, group in by_collection.items():
             self._observe_remote(collection)
-            self._push_collection(collection, group, outcome, result)
+            self._push_collection(collection, group, outcome, heads.get(collection))
         self._finish(outcome, result)
         result.batches += 1
 
@@ -334,7 +372,11 @@ class Pusher:
         return "foreign"
 
     def _push_collection(
-        self, collection: str, items: list[_Item], outcome: _Outcome, result: PushResult
+        self,
+        collection: str,
+        items: list[_Item],
+        outcome: _Outcome,
+        heads: dict[Any, dict[str, Any]] | None,
     ) -> None:
         first_done = len(outcome.done)
         upserts = [i for i in items if not i.is_delete]
@@ -343,9 +385,9 @@ class Pusher:
                 item.base = self.state.base(collection, item.doc_id)
         prepared = self._prepare(collection, upserts, outcome)
         if collection in APPEND_ONLY:
-            self._push_appends(collection, prepared, outcome)
+            self._push_appends(collection, prepared, outcome, heads)
         else:
-            self._push_master(collection, prepared, outcome, result)
+            self._push_master(collection, prepared, outcome, heads)
         self._push_deletes(collection, [i for i in items if i.is_delete], outcome)
         done = [i for i in outcome.done[first_done:] if not i.is_delete and i.doc is not None]
         self._enforce_single_device(collection, done)
@@ -464,10 +506,21 @@ class Pusher:
         return bool(found.matched_count)
 
     # ---------------------------------------------------------- append-only
-    def _push_appends(self, collection: str, items: list[_Item], outcome: _Outcome) -> None:
+    def _push_appends(
+        self,
+        collection: str,
+        items: list[_Item],
+        outcome: _Outcome,
+        known: dict[Any, dict[str, Any]] | None,
+    ) -> None:
+        """``known``: the remote heads (:meth:`_head_fields`) of the items, when read ahead."""
         mutable = APPEND_MUTABLE.get(collection, ())
-        projection = {HLC_FIELD: 1, UPDATED_AT: 1, **{name: 1 for name in mutable}}
-        heads = self._read_remote(collection, [i.doc_id for i in items], projection)
+        projection = self._head_fields(collection)
+        heads = (
+            dict(known)
+            if known is not None
+            else self._read_remote(collection, [i.doc_id for i in items], projection)
+        )
         fresh = [i for i in items if i.doc_id not in heads]
         existing = self._insert_new(collection, fresh, outcome)
         if existing:
@@ -513,22 +566,37 @@ class Pusher:
 
     # --------------------------------------------------------------- master
     def _push_master(
-        self, collection: str, items: list[_Item], outcome: _Outcome, result: PushResult
+        self,
+        collection: str,
+        items: list[_Item],
+        outcome: _Outcome,
+        known: dict[Any, dict[str, Any]] | None,
     ) -> None:
+        """``known``: the remote versions of the items, when read ahead (the first round
+        writes on them; later rounds read again)."""
         todo = items
         for _ in range(MASTER_ROUNDS):
             if not todo:
                 return
-            todo = self._master_round(collection, todo, outcome)
+            todo = self._master_round(collection, todo, outcome, known)
+            known = None
         for item in todo:
             log.info(
                 "%s %s kept changing on the remote: left for the next sync", collection, item.doc_id
             )
         outcome.deferred += len(todo)
 
-    def _master_round(self, collection: str, items: list[_Item], outcome: _Outcome) -> list[_Item]:
-        """One try of conditional writes; returns the items to try again."""
-        heads = self._read_remote(collection, [i.doc_id for i in items], _VERSION_PROJECTION)
+    def _master_round(
+        self,
+        collection: str,
+        items: list[_Item],
+        outcome: _Outcome,
+        heads: dict[Any, dict[str, Any]] | None,
+    ) -> list[_Item]:
+        """One try of conditional writes (on ``heads``, the remote versions, or those read
+        now); returns the items to try again."""
+        if heads is None:
+            heads = self._read_remote(collection, [i.doc_id for i in items], _VERSION_PROJECTION)
         fresh, plain, unknown = [], [], []
         for item in items:
             head = heads.get(item.doc_id)
