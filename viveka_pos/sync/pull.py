@@ -158,7 +158,7 @@ class Puller:
         result = PullResult(full=full)
         touched = _Touched()
         self._server_time = self.remote.server_time() or self.now()
-        self._pull_tombstones(full, result, touched)
+        self._pull_collection(TOMBSTONES, full, result, touched)
         self._settle(touched, result)
         for collection in PULL_ORDER:
             self._pull_collection(collection, full, result, touched)
@@ -280,6 +280,8 @@ class Puller:
     def _pull_collection(
         self, collection: str, full: bool, result: PullResult, touched: _Touched
     ) -> None:
+        """One collection (or the tombstones of deleted documents): the pass by stamp, then
+        the pass by ``updatedAt``; or the full pass."""
         full_pass = full or not self.state.cursor(collection)
         mark = self._newest_stamp(collection) if full_pass else ""
         # what the pass by stamp is about to read is not applied again by the pass by
@@ -299,12 +301,18 @@ class Puller:
                 result,
                 touched,
                 advance_cursor=not full_pass,
-                skip_seen=not full_pass,
+                skip_seen=not full_pass and collection != TOMBSTONES,
             )
         if not full_pass:
             for page in prefetch(self._pages_by_update(collection, floor)):
                 self._apply_page(
-                    collection, page, merges, result, touched, advance_cursor=False, skip_seen=True
+                    collection,
+                    page,
+                    merges,
+                    result,
+                    touched,
+                    advance_cursor=False,
+                    skip_seen=collection != TOMBSTONES,
                 )
         if full_pass:
             self._finish_full_pass(collection, mark)
@@ -414,6 +422,8 @@ class Puller:
                     result.unchanged += 1
                 elif not self._owned(collection, remote):
                     result.refused += 1
+                elif collection == TOMBSTONES:
+                    self._apply_tombstone(db, remote, result, touched)
                 else:
                     self._apply_one(db, collection, remote, merges, result, touched, now)
             if newest and advance_cursor:
@@ -575,32 +585,6 @@ class Puller:
         )
 
     # ----------------------------------------------------------- tombstones
-    def _pull_tombstones(self, full: bool, result: PullResult, touched: _Touched) -> None:
-        full_pass = full or not self.state.cursor(TOMBSTONES)
-        mark = self._newest_stamp(TOMBSTONES) if full_pass else ""
-        writer = outbox_writer(self.store)
-        for page in prefetch(self._pages(TOMBSTONES, full)):
-            newest = ""
-            letters = self.letters.count() > 0
-            with self.store.unit_of_work(record_outbox=False) as db:
-                for tomb in page:
-                    result.received += 1
-                    if self._set_aside_invalid(db, TOMBSTONES, tomb, result, self.now(), letters):
-                        continue
-                    stamp = tomb.get(HLC_FIELD)
-                    synced_at = tomb.get(SYNCED_AT_FIELD)
-                    if isinstance(synced_at, str) and synced_at > newest:
-                        newest = synced_at
-                    observe(writer.clock, stamp, synced_at)
-                    if tomb.get("clientId") != self.client_id:
-                        result.refused += 1
-                        continue
-                    self._apply_tombstone(db, tomb, result, touched)
-                if newest and not full_pass:
-                    self.state.save_cursor(db, TOMBSTONES, newest)
-        if full_pass:
-            self._finish_full_pass(TOMBSTONES, mark)
-
     def _apply_tombstone(
         self, db: Any, tomb: dict[str, Any], result: PullResult, touched: _Touched
     ) -> None:

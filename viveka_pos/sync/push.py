@@ -727,7 +727,10 @@ class Pusher:
     def _tombstone_op(
         self, collection: str, doc_id: Any, stamp: str, merged_into: Any
     ) -> ReplaceOne:
+        """The deletion record of a document: written like any pushed document, with
+        ``updatedAt`` (the pull's pass by ``updatedAt`` sees it too) and our stamps."""
         key = f"{collection}:{doc_id}"
+        synced_at = self._stamp()
         return ReplaceOne(
             {"_id": key, "clientId": {"$in": [self.client_id]}},
             {
@@ -738,8 +741,9 @@ class Pusher:
                 "mergedInto": merged_into,
                 "deletedAt": self.now(),
                 "deviceId": self.device_id,
+                UPDATED_AT: stamp_time(stamp_value(synced_at) or 0),
                 HLC_FIELD: stamp,
-                SYNCED_AT_FIELD: self._stamp(),
+                SYNCED_AT_FIELD: synced_at,
             },
             upsert=True,
         )

@@ -543,6 +543,7 @@ SCHEMAS: Final[dict[str, Schema]] = {
         docId=doc_id,
         mergedInto=_OID_OR_NONE,
         deletedAt=moment,
+        updatedAt=moment,
     ),
 }
 
