@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from bson import ObjectId
 from pymongo.cursor import Cursor
@@ -48,7 +48,7 @@ from ..store import DuplicateKeyError, Store
 from ..store.schema import DATABASE_NAME, SYNCED
 from .batches import batches
 from .deadletters import DeadLetters
-from .fields import UPDATED_AT, flat, merge, restore_app_settings, unflat, version
+from .fields import MISSING, UPDATED_AT, flat, merge, restore_app_settings, unflat, version
 from .local import LocalRules
 from .merge import CustomerMerger
 from .prefetch import prefetch
@@ -65,6 +65,7 @@ from .rules import (
 from .stamps import (
     HLC_FIELD,
     SAVED_AT_FIELD,
+    STOCK_SUM_FIELD,
     SYNC_FIELDS,
     SYNCED_AT_FIELD,
     floor_stamp,
@@ -80,6 +81,20 @@ from .validate import problem_of, set_aside
 log = logging.getLogger("viveka_pos.sync")
 
 _RECOMPUTE_CHUNK = 500
+#: What tells whether this PC has a remote version already (:meth:`Puller._already_here`).
+_HEAD_FIELDS: Final = {
+    name: 1
+    for name in (
+        "_id",
+        UPDATED_AT,
+        "__v",
+        HLC_FIELD,
+        SAVED_AT_FIELD,
+        SYNCED_AT_FIELD,
+        STOCK_SUM_FIELD,
+        "stock",
+    )
+}
 #: past this many invoices (items) touched by a pull, their payments (movements) are found by
 #: one scan of the collection rather than one indexed query each
 _SCAN_FROM_PARENTS = 2000
@@ -186,7 +201,7 @@ class Puller:
     # ---------------------------------------------------------------- reading
     def _pages(self, collection: str, full: bool) -> Iterator[list[dict[str, Any]]]:
         """Pages of the shop's documents: all of them (by ``_id``), or those pushed after
-        the cursor (by ``_syncedAt``).
+        the cursor (by ``_syncedAt``; the overlap before it is :meth:`_overlap_heads`').
 
         One query per pass, read in batches of a page: a new sorted query per page makes
         some servers (the test server among them) find and sort the rest of the
@@ -203,8 +218,32 @@ class Puller:
                 if collection in PARENT_SCOPED:
                     yield from self._pages_by_parent(collection)
                 return
-            query = {**base, SYNCED_AT_FIELD: {"$gt": self._stamp_floor(cursor)}}
+            query = {**base, SYNCED_AT_FIELD: {"$gt": cursor}}
             yield from self._batched(coll.find(query).sort(SYNCED_AT_FIELD, 1))
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+
+    def _overlap_heads(self, collection: str) -> Iterator[list[dict[str, Any]]]:
+        """The versions (:data:`_HEAD_FIELDS`) of what was pushed within the overlap before
+        the cursor: mostly what the last pull applied already, so only the rest is then
+        read whole."""
+        cursor = self.state.cursor(collection)
+        query = {
+            **shop_filter(collection, self.client_id),
+            SYNCED_AT_FIELD: {"$gt": self._stamp_floor(cursor), "$lte": cursor},
+        }
+        try:
+            yield from self._batched(self.remote.collection(collection).find(query, _HEAD_FIELDS))
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+
+    def _whole(self, collection: str, ids: list[Any]) -> list[dict[str, Any]]:
+        """The shop's remote documents of ``ids`` (one query)."""
+        if collection == "clients":
+            ids = [i for i in ids if i == self.client_id]  # (its shop filter is its _id)
+        query = {**shop_filter(collection, self.client_id), "_id": {"$in": ids}}
+        try:
+            return list(self.remote.collection(collection).find(query))
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
@@ -216,33 +255,17 @@ class Puller:
         """The stamp a pass by ``_syncedAt`` reads from: the cursor less the overlap."""
         return floor_stamp((stamp_value(cursor) or 0) - self.overlap_micros)
 
-    def _pages_by_update(self, collection: str, floor: str) -> Iterator[list[dict[str, Any]]]:
-        """Pages of the shop's documents saved (``updatedAt``) since the last pass less the
-        overlap: every writer's changes, less what the pass by stamp has just read (stamped
-        after ``floor``).
-
-        Their stamps are read first (a projection), and only the documents the pass by
-        stamp did not read are then fetched whole: usually most of what changed was pushed
-        by PCs."""
+    def _heads_by_update(self, collection: str) -> Iterator[list[dict[str, Any]]]:
+        """The versions (:data:`_HEAD_FIELDS`) of the shop's documents saved (``updatedAt``)
+        since the last pass less the overlap: every writer's changes. Usually most were
+        pushed by PCs and read by the pass by stamp, so only the rest is then read whole."""
         cursor = self.state.updated_cursor(collection)
         if cursor is None:
             return
-        coll = self.remote.collection(collection)
-        base = shop_filter(collection, self.client_id)
         since = cursor - timedelta(microseconds=self.overlap_micros)
-        query: dict[str, Any] = {**base, UPDATED_AT: {"$gte": since}}
-        stamps = {"_id": 1, SYNCED_AT_FIELD: 1}
+        query = {**shop_filter(collection, self.client_id), UPDATED_AT: {"$gte": since}}
         try:
-            for heads in self._batched(coll.find(query, stamps)):
-                unseen = [
-                    head["_id"]
-                    for head in heads
-                    if not (
-                        isinstance(head.get(SYNCED_AT_FIELD), str) and head[SYNCED_AT_FIELD] > floor
-                    )
-                ]
-                if unseen:
-                    yield list(coll.find({**base, "_id": {"$in": unseen}}))
+            yield from self._batched(self.remote.collection(collection).find(query, _HEAD_FIELDS))
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
@@ -293,6 +316,11 @@ class Puller:
             if collection in ("clientCustomers", "invoices", "creditnotes", "purchasehistories")
             else {}
         )
+        skip_seen = collection != TOMBSTONES
+        if not full_pass:
+            self._apply_heads(
+                collection, self._overlap_heads(collection), merges, result, touched, skip_seen
+            )
         for page in prefetch(self._pages(collection, full)):
             self._apply_page(
                 collection,
@@ -301,24 +329,41 @@ class Puller:
                 result,
                 touched,
                 advance_cursor=not full_pass,
-                skip_seen=not full_pass and collection != TOMBSTONES,
+                skip_seen=not full_pass and skip_seen,
             )
         if not full_pass:
-            for page in prefetch(self._pages_by_update(collection, floor)):
-                self._apply_page(
-                    collection,
-                    page,
-                    merges,
-                    result,
-                    touched,
-                    advance_cursor=False,
-                    skip_seen=collection != TOMBSTONES,
-                )
+            # what the pass by stamp read (stamped after the floor) is not read again
+            heads = (
+                [h for h in page if not _stamped_after(h, floor)]
+                for page in self._heads_by_update(collection)
+            )
+            self._apply_heads(collection, heads, merges, result, touched, skip_seen)
         if full_pass:
             self._finish_full_pass(collection, mark)
         if self._server_time is not None:
             with self.store.unit_of_work(record_outbox=False) as db:
                 self.state.save_updated_cursor(db, collection, self._server_time)
+
+    def _apply_heads(
+        self,
+        collection: str,
+        pages: Iterator[list[dict[str, Any]]],
+        merges: dict[Any, Any],
+        result: PullResult,
+        touched: _Touched,
+        skip_seen: bool,
+    ) -> None:
+        """Read whole and apply the documents of pages of versions that this PC does not
+        have yet (``skip_seen``: else all of them)."""
+        for heads in prefetch(pages):
+            wanted = [
+                h["_id"] for h in heads if not (skip_seen and self._already_here(collection, h))
+            ]
+            result.received += len(heads) - len(wanted)
+            result.unchanged += len(heads) - len(wanted)
+            if wanted:
+                page = self._whole(collection, wanted)
+                self._apply_page(collection, page, merges, result, touched, advance_cursor=False)
 
     def _finish_full_pass(self, collection: str, mark: str) -> None:
         """After reading everything, continue from the newest stamp seen before the pass.
@@ -460,7 +505,8 @@ class Puller:
         keep_pending = pending is not None and local is not None
         target = self._target(collection, clean, remote, local, pending, touched)
         if collection not in APPEND_ONLY:
-            self.state.save_base(db, collection, remote)
+            # (new here: no need to read the base first, it is written either way)
+            self.state.save_base(db, collection, remote, None if local is None else MISSING)
         if local is not None:
             for name in LOCAL_DERIVED.get(collection, ()):
                 if name in local:
@@ -492,7 +538,13 @@ class Puller:
                 # Straight to the store's engine (inside this unit of work): the same durable,
                 # indexed, unique-checked write Mongita's replace_one ends in, without its
                 # per-document deep copy and lookup, which dominate the cost of a large pull.
-                self.store.engine.put_doc(f"{DATABASE_NAME}.{collection}", target)
+                location = f"{DATABASE_NAME}.{collection}"
+                # (new here: inserted without reading a previous version first)
+                inserted = local is None and self.store.engine.put_doc(
+                    location, target, no_overwrite=True
+                )
+                if not inserted:
+                    self.store.engine.put_doc(location, target)
             except (DuplicateKeyError, ValueError) as exc:
                 self.letters.add(
                     db,
@@ -700,6 +752,11 @@ class Puller:
         if item is None or total is None:
             return True
         return quantity_of(item.get("stock")) == total
+
+
+def _stamped_after(doc: dict[str, Any], floor: str) -> bool:
+    synced_at = doc.get(SYNCED_AT_FIELD)
+    return isinstance(synced_at, str) and synced_at > floor
 
 
 def _unstorable(doc: dict[str, Any]) -> str:
