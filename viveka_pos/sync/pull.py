@@ -201,7 +201,7 @@ class Puller:
     # ---------------------------------------------------------------- reading
     def _pages(self, collection: str, full: bool) -> Iterator[list[dict[str, Any]]]:
         """Pages of the shop's documents: all of them (by ``_id``), or those pushed after
-        the cursor (by ``_syncedAt``; the overlap before it is :meth:`_overlap_heads`').
+        the cursor (by ``_syncedAt``; the overlap before it is :meth:`_window_heads`').
 
         One query per pass, read in batches of a page: a new sorted query per page makes
         some servers (the test server among them) find and sort the rest of the
@@ -223,17 +223,26 @@ class Puller:
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
-    def _overlap_heads(self, collection: str) -> Iterator[list[dict[str, Any]]]:
-        """The versions (:data:`_HEAD_FIELDS`) of what was pushed within the overlap before
-        the cursor: mostly what the last pull applied already, so only the rest is then
-        read whole."""
+    def _window_heads(self, collection: str) -> Iterator[list[dict[str, Any]]]:
+        """The versions (:data:`_HEAD_FIELDS`) of what the two overlap windows cover, in
+        one query: pushed (``_syncedAt``) within the overlap before the cursor, or saved by
+        any writer (``updatedAt``) since the last pass less the overlap. Mostly what this
+        PC has already, so only the rest is then read whole; what was pushed after the
+        cursor is left to the pass by stamp."""
         cursor = self.state.cursor(collection)
-        query = {
-            **shop_filter(collection, self.client_id),
-            SYNCED_AT_FIELD: {"$gt": self._stamp_floor(cursor), "$lte": cursor},
-        }
+        windows: list[dict[str, Any]] = [
+            {SYNCED_AT_FIELD: {"$gt": self._stamp_floor(cursor), "$lte": cursor}}
+        ]
+        updated = self.state.updated_cursor(collection)
+        if updated is not None:
+            since = updated - timedelta(microseconds=self.overlap_micros)
+            windows.append({UPDATED_AT: {"$gte": since}})
+        query = {**shop_filter(collection, self.client_id), "$or": windows}
         try:
-            yield from self._batched(self.remote.collection(collection).find(query, _HEAD_FIELDS))
+            for heads in self._batched(
+                self.remote.collection(collection).find(query, _HEAD_FIELDS)
+            ):
+                yield [h for h in heads if not _stamped_after(h, cursor)]
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
@@ -254,20 +263,6 @@ class Puller:
     def _stamp_floor(self, cursor: str) -> str:
         """The stamp a pass by ``_syncedAt`` reads from: the cursor less the overlap."""
         return floor_stamp((stamp_value(cursor) or 0) - self.overlap_micros)
-
-    def _heads_by_update(self, collection: str) -> Iterator[list[dict[str, Any]]]:
-        """The versions (:data:`_HEAD_FIELDS`) of the shop's documents saved (``updatedAt``)
-        since the last pass less the overlap: every writer's changes. Usually most were
-        pushed by PCs and read by the pass by stamp, so only the rest is then read whole."""
-        cursor = self.state.updated_cursor(collection)
-        if cursor is None:
-            return
-        since = cursor - timedelta(microseconds=self.overlap_micros)
-        query = {**shop_filter(collection, self.client_id), UPDATED_AT: {"$gte": since}}
-        try:
-            yield from self._batched(self.remote.collection(collection).find(query, _HEAD_FIELDS))
-        except PyMongoError as exc:
-            raise remote_failure(self.remote.masked_url, exc) from None
 
     def _pages_by_parent(self, collection: str) -> Iterator[list[dict[str, Any]]]:
         """Documents without ``clientId`` (written by other tools), found by parent id."""
@@ -303,14 +298,11 @@ class Puller:
     def _pull_collection(
         self, collection: str, full: bool, result: PullResult, touched: _Touched
     ) -> None:
-        """One collection (or the tombstones of deleted documents): the pass by stamp, then
-        the pass by ``updatedAt``; or the full pass."""
+        """One collection (or the tombstones of deleted documents): what the overlap
+        windows cover (:meth:`_window_heads`), then what was pushed after the cursor; or
+        the full pass."""
         full_pass = full or not self.state.cursor(collection)
         mark = self._newest_stamp(collection) if full_pass else ""
-        # what the pass by stamp is about to read is not applied again by the pass by
-        # ``updatedAt``: a document stamped after this floor is in it (or, pushed since, in
-        # the next pull's)
-        floor = "" if full_pass else self._stamp_floor(self.state.cursor(collection) or "")
         merges = (
             self.state.merges()
             if collection in ("clientCustomers", "invoices", "creditnotes", "purchasehistories")
@@ -319,7 +311,7 @@ class Puller:
         skip_seen = collection != TOMBSTONES
         if not full_pass:
             self._apply_heads(
-                collection, self._overlap_heads(collection), merges, result, touched, skip_seen
+                collection, self._window_heads(collection), merges, result, touched, skip_seen
             )
         for page in prefetch(self._pages(collection, full)):
             self._apply_page(
@@ -331,13 +323,6 @@ class Puller:
                 advance_cursor=not full_pass,
                 skip_seen=not full_pass and skip_seen,
             )
-        if not full_pass:
-            # what the pass by stamp read (stamped after the floor) is not read again
-            heads = (
-                [h for h in page if not _stamped_after(h, floor)]
-                for page in self._heads_by_update(collection)
-            )
-            self._apply_heads(collection, heads, merges, result, touched, skip_seen)
         if full_pass:
             self._finish_full_pass(collection, mark)
         if self._server_time is not None:
