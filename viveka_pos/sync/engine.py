@@ -92,7 +92,7 @@ class SyncEngine:
         device_id: str,
         *,
         clock: Clock | None = None,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         page_size: int = 1000,
         overlap: timedelta = timedelta(minutes=10),
         full_every: timedelta | None = timedelta(hours=6),

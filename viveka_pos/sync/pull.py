@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -164,6 +165,8 @@ class Puller:
             store, remote, client_id, device_id, self._stamp, state.record_written, rules
         )
         self._server_time: datetime | None = None
+        self._heads: dict[str, Future[list[list[dict[str, Any]]]]] = {}
+        """The windows' versions of each collection, being read ahead (during a pull)."""
 
     def _stamp(self) -> str:
         return format_stamp(outbox_writer(self.store).clock.tick(), self.device_id)
@@ -173,11 +176,25 @@ class Puller:
         result = PullResult(full=full)
         touched = _Touched()
         self._server_time = self.remote.server_time() or self.now()
-        self._pull_collection(TOMBSTONES, full, result, touched)
-        self._settle(touched, result)
-        for collection in PULL_ORDER:
-            self._pull_collection(collection, full, result, touched)
-            self._settle(touched, result)
+        with ThreadPoolExecutor(1, thread_name_prefix="viveka-sync-heads") as reader:
+            # The windows' versions of every collection are read in pull order by a helper
+            # while the collections before are applied here (they depend only on cursors,
+            # which move when their own collection is pulled).
+            self._heads = {
+                collection: reader.submit(self._read_window_heads, collection)
+                for collection in (TOMBSTONES, *PULL_ORDER)
+                if not full and self.state.cursor(collection)
+            }
+            try:
+                self._pull_collection(TOMBSTONES, full, result, touched)
+                self._settle(touched, result)
+                for collection in PULL_ORDER:
+                    self._pull_collection(collection, full, result, touched)
+                    self._settle(touched, result)
+            finally:
+                for waiting in self._heads.values():
+                    waiting.cancel()
+                self._heads = {}
         self._recompute(touched, result)
         if full:
             with self.store.unit_of_work(record_outbox=False) as db:
@@ -246,6 +263,9 @@ class Puller:
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
+    def _read_window_heads(self, collection: str) -> list[list[dict[str, Any]]]:
+        return list(self._window_heads(collection))
+
     def _whole(self, collection: str, ids: list[Any]) -> list[dict[str, Any]]:
         """The shop's remote documents of ``ids`` (one query)."""
         if collection == "clients":
@@ -310,9 +330,9 @@ class Puller:
         )
         skip_seen = collection != TOMBSTONES
         if not full_pass:
-            self._apply_heads(
-                collection, self._window_heads(collection), merges, result, touched, skip_seen
-            )
+            read = self._heads.get(collection)
+            heads = iter(read.result()) if read is not None else self._window_heads(collection)
+            self._apply_heads(collection, heads, merges, result, touched, skip_seen)
         for page in prefetch(self._pages(collection, full)):
             self._apply_page(
                 collection,
@@ -340,7 +360,7 @@ class Puller:
     ) -> None:
         """Read whole and apply the documents of pages of versions that this PC does not
         have yet (``skip_seen``: else all of them)."""
-        for heads in prefetch(pages):
+        for heads in pages:
             wanted = [
                 h["_id"] for h in heads if not (skip_seen and self._already_here(collection, h))
             ]

@@ -169,7 +169,7 @@ class Pusher:
         now: Callable[[], datetime],
         *,
         rules: LocalRules,
-        batch_size: int = 500,
+        batch_size: int = 1000,
     ):
         self.store = store
         self.remote = remote
