@@ -44,13 +44,13 @@ from pymongo.errors import PyMongoError
 
 from ..domain.ids import purchase_history_id
 from ..domain.stored import paise_of, quantity_of, rupees
-from ..gateways.remote import TOMBSTONES, RemoteDatabase, remote_failure
+from ..gateways.remote import TOMBSTONES, remote_failure
 from ..store import DuplicateKeyError, Store
 from ..store.schema import DATABASE_NAME, SYNCED
 from .batches import batches
 from .deadletters import DeadLetters
 from .fields import MISSING, UPDATED_AT, flat, merge, restore_app_settings, unflat, version
-from .local import LocalRules
+from .link import LinkedPart, ShopLink
 from .merge import CustomerMerger
 from .prefetch import prefetch
 from .remote_stock import RemoteStock
@@ -70,13 +70,11 @@ from .stamps import (
     SYNC_FIELDS,
     SYNCED_AT_FIELD,
     floor_stamp,
-    format_stamp,
     observe,
     outbox_writer,
     stamp_device,
     stamp_value,
 )
-from .state import SyncState
 from .validate import problem_of, set_aside
 
 log = logging.getLogger("viveka_pos.sync")
@@ -134,42 +132,27 @@ class _Touched:
     remote_merges: list[tuple[Any, Any]] = field(default_factory=list)
 
 
-class Puller:
+class Puller(LinkedPart):
     def __init__(
         self,
-        store: Store,
-        remote: RemoteDatabase,
-        client_id: ObjectId,
-        device_id: str,
-        state: SyncState,
+        link: ShopLink,
         letters: DeadLetters,
         merger: CustomerMerger,
         now: Callable[[], datetime],
         *,
-        rules: LocalRules,
         page_size: int = 1000,
         overlap_micros: int = 10 * 60 * 1_000_000,
     ):
-        self.store = store
-        self.rules = rules
-        self.remote = remote
-        self.client_id = client_id
-        self.device_id = device_id
-        self.state = state
+        super().__init__(link)
         self.letters = letters
         self.merger = merger
         self.now = now
         self.page_size = page_size
         self.overlap_micros = overlap_micros
-        self.stock = RemoteStock(
-            store, remote, client_id, device_id, self._stamp, state.record_written, rules
-        )
+        self.stock = RemoteStock(link)
         self._server_time: datetime | None = None
         self._heads: dict[str, Future[list[list[dict[str, Any]]]]] = {}
         """The windows' versions of each collection, being read ahead (during a pull)."""
-
-    def _stamp(self) -> str:
-        return format_stamp(outbox_writer(self.store).clock.tick(), self.device_id)
 
     # ------------------------------------------------------------------ entry
     def pull(self, *, full: bool = False) -> PullResult:
@@ -503,7 +486,7 @@ class Puller:
         local = self.store.get(collection, doc_id)
         if pending is not None and local is None:
             # Deleted here, not pushed yet: the later of the two wins.
-            mine = format_stamp(int(pending.get("hlc") or 0), self.device_id)
+            mine = self.link.stamp_of(pending)
             if mine > str(remote.get(HLC_FIELD) or ""):
                 result.kept_local += 1
                 return
@@ -595,7 +578,7 @@ class Puller:
                 },
             }
         if pending is not None:
-            mine = format_stamp(int(pending.get("hlc") or 0), self.device_id)
+            mine = self.link.stamp_of(pending)
             base = self.state.base(collection, clean["_id"])
             return unflat(collection, merge(collection, base, local, remote, mine), clean)
         fields = flat(collection, clean)
@@ -656,9 +639,7 @@ class Puller:
         if local is None or owner_of(collection, local, self.store.get) != self.client_id:
             return
         pending = outbox_writer(self.store).pending(collection, doc_id)
-        if pending is not None and format_stamp(int(pending.get("hlc") or 0), self.device_id) > str(
-            tomb.get(HLC_FIELD)
-        ):
+        if pending is not None and self.link.stamp_of(pending) > str(tomb.get(HLC_FIELD)):
             return
         db[collection].delete_one({"_id": doc_id})
         if pending is not None:

@@ -32,18 +32,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from bson import ObjectId
 from bson.errors import BSONError
 from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from ..gateways.remote import (
     TOMBSTONES,
-    RemoteDatabase,
     remote_failure,
     unreachable,
 )
-from ..store import Store
 from .batches import batches
 from .deadletters import DeadLetters
 from .derived import RemoteInvoices
@@ -65,7 +62,7 @@ from .fields import (
     version_query,
     versioned_replace,
 )
-from .local import LocalRules
+from .link import LinkedPart, ShopLink
 from .merge import CustomerMerger
 from .prefetch import prefetch
 from .remote_stock import RemoteStock
@@ -82,12 +79,10 @@ from .stamps import (
     SAVED_AT_FIELD,
     SYNC_FIELDS,
     SYNCED_AT_FIELD,
-    format_stamp,
     observe,
     outbox_writer,
     stamp_value,
 )
-from .state import SyncState
 
 log = logging.getLogger("viveka_pos.sync")
 
@@ -130,6 +125,9 @@ class _Item:
     """The remote document once the write landed (the next base of a master document)."""
     target: dict[str, Any] | None = None
     """What the local copy becomes once confirmed (merged fields, ``updatedAt``)."""
+    head: dict[str, Any] | None = None
+    """The remote version's fields a push compares (:meth:`Pusher._head_fields`), read
+    before the batch's writes (None: not on the remote)."""
     base: dict[str, Any] | None = None
     """The remote version this PC last saw of a master document (read once, before its
     collection's writes; saved again only when the batch finishes)."""
@@ -157,35 +155,25 @@ class _Outcome:
     merged: int = 0
 
 
-class Pusher:
+class Pusher(LinkedPart):
     def __init__(
         self,
-        store: Store,
-        remote: RemoteDatabase,
-        client_id: ObjectId,
-        device_id: str,
+        link: ShopLink,
         letters: DeadLetters,
         merger: CustomerMerger,
         now: Callable[[], datetime],
         *,
-        rules: LocalRules,
         batch_size: int = 1000,
     ):
-        self.store = store
-        self.remote = remote
-        self.client_id = client_id
-        self.device_id = device_id
+        super().__init__(link)
         self.letters = letters
         self.merger = merger
-        self.state: SyncState = merger.state
         self.now = now
         self.batch_size = batch_size
         self.last_matched = -1
         """Documents the last bulk write matched (-1: not known)."""
-        self.stock = RemoteStock(
-            store, remote, client_id, device_id, self._stamp, self.state.record_written, rules
-        )
-        self.invoices = RemoteInvoices(remote, client_id, self._stamp, self.state.record_written)
+        self.stock = RemoteStock(link)
+        self.invoices = RemoteInvoices(link)
         self._observed: set[str] = set()
 
     # ------------------------------------------------------------------ entry
@@ -209,10 +197,6 @@ class Pusher:
             self.push_merges()
         outbox_writer(self.store).save_clock()
         return result
-
-    def _stamp(self, value: int | None = None) -> str:
-        clock = outbox_writer(self.store).clock
-        return format_stamp(value if value else clock.tick(), self.device_id)
 
     # ---------------------------------------------------------- remote calls
     def _bulk(self, collection: str, ops: list[WriteOp]) -> dict[int, dict[str, Any]]:
@@ -304,7 +288,7 @@ class Pusher:
                 item = _Item(dict(record), doc)
                 if record["collection"] == "items" and doc is not None:
                     # Every movement of this PC already made counts in this stock value.
-                    item.stock_mark = self._stamp()
+                    item.stock_mark = self.link.stamp()
                 items.append(item)
         return items
 
@@ -384,10 +368,15 @@ class Pusher:
             for item in upserts:
                 item.base = self.state.base(collection, item.doc_id)
         prepared = self._prepare(collection, upserts, outcome)
+        if heads is None:  # (not read ahead)
+            ids = [i.doc_id for i in prepared]
+            heads = self._read_remote(collection, ids, self._head_fields(collection))
+        for item in prepared:
+            item.head = heads.get(item.doc_id)
         if collection in APPEND_ONLY:
-            self._push_appends(collection, prepared, outcome, heads)
+            self._push_appends(collection, prepared, outcome)
         else:
-            self._push_master(collection, prepared, outcome, heads)
+            self._push_master(collection, prepared, outcome)
         self._push_deletes(collection, [i for i in items if i.is_delete], outcome)
         done = [i for i in outcome.done[first_done:] if not i.is_delete and i.doc is not None]
         self._enforce_single_device(collection, done)
@@ -399,7 +388,7 @@ class Pusher:
         ready = []
         for item in upserts:
             assert item.doc is not None
-            item.stamp = self._stamp(item.record.get("hlc"))
+            item.stamp = self.link.stamp(item.record.get("hlc"))
             body = {k: v for k, v in item.doc.items() if k not in SYNC_FIELDS}
             if collection in PARENT_SCOPED and body.get("clientId") is None:
                 body["clientId"] = self.client_id  # additive: lets the remote filter by shop
@@ -414,7 +403,7 @@ class Pusher:
                 )
             body[SAVED_AT_FIELD] = body.get(UPDATED_AT)
             body[HLC_FIELD] = item.stamp
-            body[SYNCED_AT_FIELD] = self._stamp()
+            body[SYNCED_AT_FIELD] = self.link.stamp()
             if collection == "items":
                 body.update(self.stock.fields_of_new(body, item.stock_mark))
             try:
@@ -506,21 +495,10 @@ class Pusher:
         return bool(found.matched_count)
 
     # ---------------------------------------------------------- append-only
-    def _push_appends(
-        self,
-        collection: str,
-        items: list[_Item],
-        outcome: _Outcome,
-        known: dict[Any, dict[str, Any]] | None,
-    ) -> None:
-        """``known``: the remote heads (:meth:`_head_fields`) of the items, when read ahead."""
+    def _push_appends(self, collection: str, items: list[_Item], outcome: _Outcome) -> None:
         mutable = APPEND_MUTABLE.get(collection, ())
         projection = self._head_fields(collection)
-        heads = (
-            dict(known)
-            if known is not None
-            else self._read_remote(collection, [i.doc_id for i in items], projection)
-        )
+        heads = {i.doc_id: i.head for i in items if i.head is not None}
         fresh = [i for i in items if i.doc_id not in heads]
         existing = self._insert_new(collection, fresh, outcome)
         if existing:
@@ -565,21 +543,12 @@ class Pusher:
                 outcome.deferred += 1  # written meanwhile: pushed again next sync
 
     # --------------------------------------------------------------- master
-    def _push_master(
-        self,
-        collection: str,
-        items: list[_Item],
-        outcome: _Outcome,
-        known: dict[Any, dict[str, Any]] | None,
-    ) -> None:
-        """``known``: the remote versions of the items, when read ahead (the first round
-        writes on them; later rounds read again)."""
+    def _push_master(self, collection: str, items: list[_Item], outcome: _Outcome) -> None:
         todo = items
-        for _ in range(MASTER_ROUNDS):
+        for round_number in range(MASTER_ROUNDS):
             if not todo:
                 return
-            todo = self._master_round(collection, todo, outcome, known)
-            known = None
+            todo = self._master_round(collection, todo, outcome, reread=round_number > 0)
         for item in todo:
             log.info(
                 "%s %s kept changing on the remote: left for the next sync", collection, item.doc_id
@@ -587,16 +556,14 @@ class Pusher:
         outcome.deferred += len(todo)
 
     def _master_round(
-        self,
-        collection: str,
-        items: list[_Item],
-        outcome: _Outcome,
-        heads: dict[Any, dict[str, Any]] | None,
+        self, collection: str, items: list[_Item], outcome: _Outcome, *, reread: bool
     ) -> list[_Item]:
-        """One try of conditional writes (on ``heads``, the remote versions, or those read
-        now); returns the items to try again."""
-        if heads is None:
+        """One try of conditional writes, on the remote versions read before the batch's
+        writes (``reread``: read now); returns the items to try again."""
+        if reread:
             heads = self._read_remote(collection, [i.doc_id for i in items], _VERSION_PROJECTION)
+        else:
+            heads = {i.doc_id: i.head for i in items if i.head is not None}
         fresh, plain, unknown = [], [], []
         for item in items:
             head = heads.get(item.doc_id)
@@ -713,7 +680,7 @@ class Pusher:
             if error is not None:
                 outcome.dead.append((item, _reason(error), error.get("code")))
                 continue
-            item.stamp = self._stamp(item.record.get("hlc"))
+            item.stamp = self.link.stamp(item.record.get("hlc"))
             tombs.append(self._tombstone_op(collection, item.doc_id, item.stamp, None))
             tomb_items.append(item)
         tomb_errors = self._bulk(TOMBSTONES, tombs)
@@ -730,7 +697,7 @@ class Pusher:
         """The deletion record of a document: written like any pushed document, with
         ``updatedAt`` (the pull's pass by ``updatedAt`` sees it too) and our stamps."""
         key = f"{collection}:{doc_id}"
-        synced_at = self._stamp()
+        synced_at = self.link.stamp()
         return ReplaceOne(
             {"_id": key, "clientId": {"$in": [self.client_id]}},
             {
@@ -809,7 +776,7 @@ class Pusher:
         ]
         errors = self._bulk("clientCustomers", deletes)
         tombs: list[WriteOp] = [
-            self._tombstone_op("clientCustomers", m["drop"], self._stamp(), m["keep"])
+            self._tombstone_op("clientCustomers", m["drop"], self.link.stamp(), m["keep"])
             for m in merges
         ]
         tomb_errors = self._bulk(TOMBSTONES, tombs)
