@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -175,6 +176,10 @@ class Pusher(LinkedPart):
         self.stock = RemoteStock(link)
         self.invoices = RemoteInvoices(link)
         self._observed: set[str] = set()
+        self._sender: ThreadPoolExecutor | None = None
+        """Sends a batch's first bulk write while the batch before is finished here."""
+        self._pending: tuple[_Outcome, PushResult] | None = None
+        """A pushed batch whose local finishing (:meth:`_finish`) is still to do."""
 
     # ------------------------------------------------------------------ entry
     def push(self) -> PushResult:
@@ -188,11 +193,15 @@ class Pusher(LinkedPart):
         plan = list(batches(records, self.batch_size))
         # The remote versions of the next batch are read while this one is pushed.
         heads = prefetch((self._heads_of(batch) for batch in plan), depth=1)
+        self._sender = ThreadPoolExecutor(1, thread_name_prefix="viveka-sync-send")
         try:
             for batch, known in zip(plan, heads, strict=True):
                 self._push_batch([record[1] for record in batch], result, known)
         finally:
             heads.close()
+            self._sender.shutdown()
+            self._sender = None
+            self._finish_pending()  # what the remote confirmed leaves, even after a failure
         if result.merged:
             self.push_merges()
         outbox_writer(self.store).save_clock()
@@ -209,8 +218,14 @@ class Pusher(LinkedPart):
         if not ops:
             return {}
         coll = self.remote.collection(collection)
+        sending = None
+        if self._sender is not None and self._pending is not None:
+            # The server writes while the batch before is finished here (local work only).
+            sending = self._sender.submit(coll.bulk_write, ops, ordered=False)
+            self._finish_pending()
         try:
-            self.last_matched = coll.bulk_write(ops, ordered=False).matched_count
+            done = sending.result() if sending is not None else coll.bulk_write(ops, ordered=False)
+            self.last_matched = done.matched_count
             return {}
         except BulkWriteError as exc:
             details = exc.details or {}
@@ -335,7 +350,8 @@ class Pusher(LinkedPart):
         for collection, group in by_collection.items():
             self._observe_remote(collection)
             self._push_collection(collection, group, outcome, heads.get(collection))
-        self._finish(outcome, result)
+        # Finished here while the next batch's first write is with the server (or at the end).
+        self._pending = (outcome, result)
         result.batches += 1
 
     def _refusal(self, item: _Item) -> str:
@@ -787,6 +803,12 @@ class Pusher(LinkedPart):
         return len(pushed)
 
     # -------------------------------------------------------------- finish
+    def _finish_pending(self) -> None:
+        if self._pending is not None:
+            outcome, result = self._pending
+            self._pending = None
+            self._finish(outcome, result)
+
     def _finish(self, outcome: _Outcome, result: PushResult) -> None:
         """Forget confirmed records, remember the remote versions, bring local copies level
         with what the remote now holds, and file refusals: one local unit of work."""
