@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,16 @@ from tests.integration.sync_shop import Device, now
 from viveka_pos.gateways.remote import RemoteDatabase, connect
 from viveka_pos.store.outbox import HybridClock
 from viveka_pos.store.schema import SYNCED
+from viveka_pos.sync.fields import stamp_time
 from viveka_pos.sync.login import LoginRequiredError
 from viveka_pos.sync.rules import APPEND_ONLY, MASTER, PULL_ORDER
-from viveka_pos.sync.stamps import HLC_FIELD, format_stamp, outbox_writer, stamp_value
+from viveka_pos.sync.stamps import (
+    HLC_FIELD,
+    SYNCED_AT_FIELD,
+    format_stamp,
+    outbox_writer,
+    stamp_value,
+)
 
 HOUR_US = 3600 * 1_000_000
 
@@ -188,6 +196,36 @@ def test_deletions_travel_as_tombstones_and_lines_without_clientid_are_scoped_by
     assert remote.collection("dealerorderitems").find_one({"_id": line}) is None
     assert _sync(b, remote).pull.deleted == 1
     assert b.store.get("dealerorderitems", line) is None
+
+
+def test_deletion_records_carry_updated_at_and_the_pull_by_updated_at_finds_them(
+    pair: tuple[Device, Device, RemoteDatabase],
+) -> None:
+    a, b, remote = pair
+    item = a.add_item("Discontinued soap", 40, 0)
+    group = ObjectId()
+    with a.store.unit_of_work() as db:
+        db.itemgroups.insert_one({"_id": group, "clientId": a.client_id, "name": "Old shelf"})
+    _sync(a, remote)
+    _sync(b, remote)
+    assert b.store.get("items", item) is not None and b.store.get("itemgroups", group)
+    with a.store.unit_of_work() as db:
+        db.items.delete_one({"_id": item})
+        db.itemgroups.delete_one({"_id": group})
+    _sync(a, remote)
+    tombstones = remote.collection("synctombstones")
+    for key in (f"items:{item}", f"itemgroups:{group}"):
+        tomb = tombstones.find_one({"_id": key})
+        assert tomb is not None
+        assert isinstance(tomb["updatedAt"], datetime)
+        assert tomb["updatedAt"] == stamp_time(stamp_value(tomb[SYNCED_AT_FIELD]) or 0)
+    # Without its push stamp (as a writer that sets only updatedAt would leave it), the
+    # item's deletion is still found: by the pass by updatedAt alone.
+    tombstones.update_one({"_id": f"items:{item}"}, {"$unset": {SYNCED_AT_FIELD: ""}})
+    report = _sync(b, remote, full=False)
+    assert report.pull.deleted == 2
+    assert b.store.get("items", item) is None and b.store.get("itemgroups", group) is None
+    assert report.pull.dead_lettered == 0
 
 
 def test_documents_written_by_other_tools_arrive_with_a_full_pull_and_can_be_edited(

@@ -308,8 +308,8 @@ def remote_indexes() -> dict[str, list[RemoteIndex]]:
 
     Sync's own: on every synced collection but ``clients`` (one document per shop, read by
     ``_id``), ``{clientId, _syncedAt}`` (pull of what PCs pushed) and ``{clientId,
-    updatedAt}`` (pull of what any writer saved); ``{clientId, _syncedAt}`` on the tombstones
-    of deleted documents. ``stockmovements`` is ours and has no other.
+    updatedAt}`` (pull of what any writer saved); the same two on the tombstones of deleted
+    documents. ``stockmovements`` is ours and has no other.
     """
     result = {name: list(specs) for name, specs in SPEC_INDEXES.items()}
     for spec in COLLECTIONS:
@@ -317,7 +317,7 @@ def remote_indexes() -> dict[str, list[RemoteIndex]]:
             result.setdefault(spec.name, []).extend(
                 [_ix("clientId", SYNC_STAMP_FIELD), _ix("clientId", UPDATED_FIELD)]
             )
-    result[TOMBSTONES] = [_ix("clientId", SYNC_STAMP_FIELD)]
+    result[TOMBSTONES] = [_ix("clientId", SYNC_STAMP_FIELD), _ix("clientId", UPDATED_FIELD)]
     return result
 
 

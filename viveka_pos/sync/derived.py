@@ -10,34 +10,22 @@ meanwhile makes the write miss, and the sum is taken again).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Final
 
-from bson import ObjectId
 from pymongo.errors import PyMongoError
 
 from ..domain.stored import paise_of, rupees
-from ..gateways.remote import RemoteDatabase, remote_failure
+from ..gateways.remote import remote_failure
 from .fields import stamped_doc, versioned_replace
+from .link import LinkedPart
 from .rules import shop_filter
 from .stamps import HLC_FIELD
 
 ROUNDS: Final = 4
 
 
-class RemoteInvoices:
-    def __init__(
-        self,
-        remote: RemoteDatabase,
-        client_id: ObjectId,
-        stamp: Callable[[], str],
-        written: Callable[[str, dict[str, Any]], None],
-    ):
-        self.remote = remote
-        self.written = written
-        self.client_id = client_id
-        self.stamp = stamp
-
+class RemoteInvoices(LinkedPart):
     def settle(self, invoice_ids: Iterable[Any]) -> int:
         """Bring the remote invoices' paid amounts level with their remote payments.
         Returns how many were written."""
@@ -73,7 +61,7 @@ class RemoteInvoices:
                 and bool(invoice.get("isFinalized")) == finalized
             ):
                 continue
-            stamp = self.stamp()
+            stamp = self.link.stamp()
             stamps[invoice["_id"]] = stamp
             changes = {"paidAmount": rupees(total), "isFinalized": finalized}
             ops.append(versioned_replace(invoice, changes, stamp))
@@ -92,5 +80,5 @@ class RemoteInvoices:
             raise remote_failure(self.remote.masked_url, exc) from None
         missed = [i for i, stamp in stamps.items() if landed.get(i) != stamp]
         for invoice_id in set(stamps) - set(missed):
-            self.written("invoices", bodies[invoice_id])
+            self.state.record_written("invoices", bodies[invoice_id])
         return missed, len(stamps) - len(missed)

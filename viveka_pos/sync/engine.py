@@ -25,6 +25,7 @@ from ..domain.clock import Clock, SystemClock, store_time
 from ..gateways.remote import RemoteDatabase
 from ..store import Store
 from .deadletters import DeadLetters
+from .link import ShopLink
 from .local import LocalRules
 from .login import LOG_IN_AGAIN, LoginGate, LoginRequiredError
 from .merge import CustomerMerger
@@ -92,7 +93,7 @@ class SyncEngine:
         device_id: str,
         *,
         clock: Clock | None = None,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         page_size: int = 1000,
         overlap: timedelta = timedelta(minutes=10),
         full_every: timedelta | None = timedelta(hours=6),
@@ -110,27 +111,13 @@ class SyncEngine:
         self.state = SyncState(store, client_id)
         self.letters = DeadLetters(store)
         self.merger = CustomerMerger(store, client_id, self.state, self.now)
-        self.pusher = Pusher(
-            store,
-            remote,
-            client_id,
-            device_id,
-            self.letters,
-            self.merger,
-            self.now,
-            rules=rules,
-            batch_size=batch_size,
-        )
+        link = ShopLink(store, remote, client_id, device_id, rules, self.state)
+        self.pusher = Pusher(link, self.letters, self.merger, self.now, batch_size=batch_size)
         self.puller = Puller(
-            store,
-            remote,
-            client_id,
-            device_id,
-            self.state,
+            link,
             self.letters,
             self.merger,
             self.now,
-            rules=rules,
             page_size=page_size,
             overlap_micros=int(overlap.total_seconds() * 1_000_000),
         )

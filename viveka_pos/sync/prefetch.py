@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -13,7 +13,7 @@ T = TypeVar("T")
 _DONE = object()
 
 
-def prefetch(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
+def prefetch(pages: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
     """Iterate ``pages`` in a helper thread, at most ``depth`` items ahead.
 
     An exception raised by the source is raised here, in the consumer, at the point where the

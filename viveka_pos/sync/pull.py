@@ -32,22 +32,25 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from bson import ObjectId
+from pymongo.cursor import Cursor
 from pymongo.errors import PyMongoError
 
 from ..domain.ids import purchase_history_id
 from ..domain.stored import paise_of, quantity_of, rupees
-from ..gateways.remote import TOMBSTONES, RemoteDatabase, remote_failure
+from ..gateways.remote import TOMBSTONES, remote_failure
 from ..store import DuplicateKeyError, Store
 from ..store.schema import DATABASE_NAME, SYNCED
+from .batches import batches
 from .deadletters import DeadLetters
-from .fields import UPDATED_AT, flat, merge, restore_app_settings, unflat
-from .local import LocalRules
+from .fields import MISSING, UPDATED_AT, flat, merge, restore_app_settings, unflat, version
+from .link import LinkedPart, ShopLink
 from .merge import CustomerMerger
 from .prefetch import prefetch
 from .remote_stock import RemoteStock
@@ -62,20 +65,35 @@ from .rules import (
 )
 from .stamps import (
     HLC_FIELD,
+    SAVED_AT_FIELD,
+    STOCK_SUM_FIELD,
     SYNC_FIELDS,
     SYNCED_AT_FIELD,
     floor_stamp,
-    format_stamp,
     observe,
     outbox_writer,
+    stamp_device,
     stamp_value,
 )
-from .state import SyncState
 from .validate import problem_of, set_aside
 
 log = logging.getLogger("viveka_pos.sync")
 
 _RECOMPUTE_CHUNK = 500
+#: What tells whether this PC has a remote version already (:meth:`Puller._already_here`).
+_HEAD_FIELDS: Final = {
+    name: 1
+    for name in (
+        "_id",
+        UPDATED_AT,
+        "__v",
+        HLC_FIELD,
+        SAVED_AT_FIELD,
+        SYNCED_AT_FIELD,
+        STOCK_SUM_FIELD,
+        "stock",
+    )
+}
 #: past this many invoices (items) touched by a pull, their payments (movements) are found by
 #: one scan of the collection rather than one indexed query each
 _SCAN_FROM_PARENTS = 2000
@@ -114,51 +132,52 @@ class _Touched:
     remote_merges: list[tuple[Any, Any]] = field(default_factory=list)
 
 
-class Puller:
+class Puller(LinkedPart):
     def __init__(
         self,
-        store: Store,
-        remote: RemoteDatabase,
-        client_id: ObjectId,
-        device_id: str,
-        state: SyncState,
+        link: ShopLink,
         letters: DeadLetters,
         merger: CustomerMerger,
         now: Callable[[], datetime],
         *,
-        rules: LocalRules,
         page_size: int = 1000,
         overlap_micros: int = 10 * 60 * 1_000_000,
     ):
-        self.store = store
-        self.rules = rules
-        self.remote = remote
-        self.client_id = client_id
-        self.device_id = device_id
-        self.state = state
+        super().__init__(link)
         self.letters = letters
         self.merger = merger
         self.now = now
         self.page_size = page_size
         self.overlap_micros = overlap_micros
-        self.stock = RemoteStock(
-            store, remote, client_id, device_id, self._stamp, state.record_written, rules
-        )
+        self.stock = RemoteStock(link)
         self._server_time: datetime | None = None
-
-    def _stamp(self) -> str:
-        return format_stamp(outbox_writer(self.store).clock.tick(), self.device_id)
+        self._heads: dict[str, Future[list[list[dict[str, Any]]]]] = {}
+        """The windows' versions of each collection, being read ahead (during a pull)."""
 
     # ------------------------------------------------------------------ entry
     def pull(self, *, full: bool = False) -> PullResult:
         result = PullResult(full=full)
         touched = _Touched()
         self._server_time = self.remote.server_time() or self.now()
-        self._pull_tombstones(full, result, touched)
-        self._settle(touched, result)
-        for collection in PULL_ORDER:
-            self._pull_collection(collection, full, result, touched)
-            self._settle(touched, result)
+        with ThreadPoolExecutor(1, thread_name_prefix="viveka-sync-heads") as reader:
+            # The windows' versions of every collection are read in pull order by a helper
+            # while the collections before are applied here (they depend only on cursors,
+            # which move when their own collection is pulled).
+            self._heads = {
+                collection: reader.submit(self._read_window_heads, collection)
+                for collection in (TOMBSTONES, *PULL_ORDER)
+                if not full and self.state.cursor(collection)
+            }
+            try:
+                self._pull_collection(TOMBSTONES, full, result, touched)
+                self._settle(touched, result)
+                for collection in PULL_ORDER:
+                    self._pull_collection(collection, full, result, touched)
+                    self._settle(touched, result)
+            finally:
+                for waiting in self._heads.values():
+                    waiting.cancel()
+                self._heads = {}
         self._recompute(touched, result)
         if full:
             with self.store.unit_of_work(record_outbox=False) as db:
@@ -182,7 +201,11 @@ class Puller:
     # ---------------------------------------------------------------- reading
     def _pages(self, collection: str, full: bool) -> Iterator[list[dict[str, Any]]]:
         """Pages of the shop's documents: all of them (by ``_id``), or those pushed after
-        the cursor (by ``_syncedAt``)."""
+        the cursor (by ``_syncedAt``; the overlap before it is :meth:`_window_heads`').
+
+        One query per pass, read in batches of a page: a new sorted query per page makes
+        some servers (the test server among them) find and sort the rest of the
+        collection again for every page."""
         coll = self.remote.collection(collection)
         base = shop_filter(collection, self.client_id)
         cursor = self.state.cursor(collection)
@@ -191,62 +214,58 @@ class Puller:
                 if collection == "clients":
                     yield list(coll.find(base))
                     return
-                after: Any = None
-                while True:
-                    query = dict(base) if after is None else {**base, "_id": {"$gt": after}}
-                    page = list(coll.find(query).sort("_id", 1).limit(self.page_size))
-                    if page:
-                        yield page
-                    if len(page) < self.page_size:
-                        break
-                    after = page[-1]["_id"]
+                yield from self._batched(coll.find(base).sort("_id", 1))
                 if collection in PARENT_SCOPED:
                     yield from self._pages_by_parent(collection)
                 return
-            since = self._stamp_floor(cursor)
-            while True:
-                query = {**base, SYNCED_AT_FIELD: {"$gt": since}}
-                page = list(coll.find(query).sort(SYNCED_AT_FIELD, 1).limit(self.page_size))
-                if page:
-                    yield page
-                if len(page) < self.page_size:
-                    break
-                since = page[-1][SYNCED_AT_FIELD]
+            query = {**base, SYNCED_AT_FIELD: {"$gt": cursor}}
+            yield from self._batched(coll.find(query).sort(SYNCED_AT_FIELD, 1))
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
+
+    def _window_heads(self, collection: str) -> Iterator[list[dict[str, Any]]]:
+        """The versions (:data:`_HEAD_FIELDS`) of what the two overlap windows cover, in
+        one query: pushed (``_syncedAt``) within the overlap before the cursor, or saved by
+        any writer (``updatedAt``) since the last pass less the overlap. Mostly what this
+        PC has already, so only the rest is then read whole; what was pushed after the
+        cursor is left to the pass by stamp."""
+        cursor = self.state.cursor(collection)
+        windows: list[dict[str, Any]] = [
+            {SYNCED_AT_FIELD: {"$gt": self._stamp_floor(cursor), "$lte": cursor}}
+        ]
+        updated = self.state.updated_cursor(collection)
+        if updated is not None:
+            since = updated - timedelta(microseconds=self.overlap_micros)
+            windows.append({UPDATED_AT: {"$gte": since}})
+        query = {**shop_filter(collection, self.client_id), "$or": windows}
+        try:
+            for heads in self._batched(
+                self.remote.collection(collection).find(query, _HEAD_FIELDS)
+            ):
+                yield [h for h in heads if not _stamped_after(h, cursor)]
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+
+    def _read_window_heads(self, collection: str) -> list[list[dict[str, Any]]]:
+        return list(self._window_heads(collection))
+
+    def _whole(self, collection: str, ids: list[Any]) -> list[dict[str, Any]]:
+        """The shop's remote documents of ``ids`` (one query)."""
+        if collection == "clients":
+            ids = [i for i in ids if i == self.client_id]  # (its shop filter is its _id)
+        query = {**shop_filter(collection, self.client_id), "_id": {"$in": ids}}
+        try:
+            return list(self.remote.collection(collection).find(query))
+        except PyMongoError as exc:
+            raise remote_failure(self.remote.masked_url, exc) from None
+
+    def _batched(self, found: Cursor[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        """The documents of one query, a page at a time (the server sends a page a batch)."""
+        yield from batches(found.batch_size(self.page_size), self.page_size)
 
     def _stamp_floor(self, cursor: str) -> str:
         """The stamp a pass by ``_syncedAt`` reads from: the cursor less the overlap."""
         return floor_stamp((stamp_value(cursor) or 0) - self.overlap_micros)
-
-    def _pages_by_update(self, collection: str) -> Iterator[list[dict[str, Any]]]:
-        """Pages of the shop's documents saved (``updatedAt``) since the last pass less the
-        overlap, in (``updatedAt``, ``_id``) order: every writer's changes."""
-        cursor = self.state.updated_cursor(collection)
-        if cursor is None:
-            return
-        coll = self.remote.collection(collection)
-        base = shop_filter(collection, self.client_id)
-        since = cursor - timedelta(microseconds=self.overlap_micros)
-        query: dict[str, Any] = {**base, UPDATED_AT: {"$gte": since}}
-        order = [(UPDATED_AT, 1), ("_id", 1)]
-        try:
-            while True:
-                page = list(coll.find(query).sort(order).limit(self.page_size))
-                if page:
-                    yield page
-                if len(page) < self.page_size:
-                    break
-                last = page[-1]
-                query = {
-                    **base,
-                    "$or": [
-                        {UPDATED_AT: {"$gt": last.get(UPDATED_AT)}},
-                        {UPDATED_AT: last.get(UPDATED_AT), "_id": {"$gt": last["_id"]}},
-                    ],
-                }
-        except PyMongoError as exc:
-            raise remote_failure(self.remote.masked_url, exc) from None
 
     def _pages_by_parent(self, collection: str) -> Iterator[list[dict[str, Any]]]:
         """Documents without ``clientId`` (written by other tools), found by parent id."""
@@ -282,39 +301,57 @@ class Puller:
     def _pull_collection(
         self, collection: str, full: bool, result: PullResult, touched: _Touched
     ) -> None:
+        """One collection (or the tombstones of deleted documents): what the overlap
+        windows cover (:meth:`_window_heads`), then what was pushed after the cursor; or
+        the full pass."""
         full_pass = full or not self.state.cursor(collection)
         mark = self._newest_stamp(collection) if full_pass else ""
-        # what the pass by stamp is about to read is not applied again by the pass by
-        # ``updatedAt``: a document stamped after this floor is in it (or, pushed since, in
-        # the next pull's)
-        floor = "" if full_pass else self._stamp_floor(self.state.cursor(collection) or "")
         merges = (
             self.state.merges()
             if collection in ("clientCustomers", "invoices", "creditnotes", "purchasehistories")
             else {}
         )
+        skip_seen = collection != TOMBSTONES
+        if not full_pass:
+            read = self._heads.get(collection)
+            heads = iter(read.result()) if read is not None else self._window_heads(collection)
+            self._apply_heads(collection, heads, merges, result, touched, skip_seen)
         for page in prefetch(self._pages(collection, full)):
             self._apply_page(
-                collection, page, merges, result, touched, advance_cursor=not full_pass
+                collection,
+                page,
+                merges,
+                result,
+                touched,
+                advance_cursor=not full_pass,
+                skip_seen=not full_pass and skip_seen,
             )
-        if not full_pass:
-            for page in prefetch(self._pages_by_update(collection)):
-                unseen = [
-                    doc
-                    for doc in page
-                    if not (
-                        isinstance(doc.get(SYNCED_AT_FIELD), str) and doc[SYNCED_AT_FIELD] > floor
-                    )
-                ]
-                if unseen:
-                    self._apply_page(
-                        collection, unseen, merges, result, touched, advance_cursor=False
-                    )
         if full_pass:
             self._finish_full_pass(collection, mark)
         if self._server_time is not None:
             with self.store.unit_of_work(record_outbox=False) as db:
                 self.state.save_updated_cursor(db, collection, self._server_time)
+
+    def _apply_heads(
+        self,
+        collection: str,
+        pages: Iterator[list[dict[str, Any]]],
+        merges: dict[Any, Any],
+        result: PullResult,
+        touched: _Touched,
+        skip_seen: bool,
+    ) -> None:
+        """Read whole and apply the documents of pages of versions that this PC does not
+        have yet (``skip_seen``: else all of them)."""
+        for heads in pages:
+            wanted = [
+                h["_id"] for h in heads if not (skip_seen and self._already_here(collection, h))
+            ]
+            result.received += len(heads) - len(wanted)
+            result.unchanged += len(heads) - len(wanted)
+            if wanted:
+                page = self._whole(collection, wanted)
+                self._apply_page(collection, page, merges, result, touched, advance_cursor=False)
 
     def _finish_full_pass(self, collection: str, mark: str) -> None:
         """After reading everything, continue from the newest stamp seen before the pass.
@@ -327,14 +364,21 @@ class Puller:
             self.state.save_cursor(db, collection, mark or floor_stamp(0))
 
     def _set_aside_invalid(
-        self, db: Any, collection: str, doc: dict[str, Any], result: PullResult, now: datetime
+        self,
+        db: Any,
+        collection: str,
+        doc: dict[str, Any],
+        result: PullResult,
+        now: datetime,
+        letters: bool,
     ) -> bool:
         """Refuse a document that breaks the schema (``sync/validate.py``): it becomes a
         dead letter with the reason and is not used at all. True when refused; a good
-        version of a document refused before clears its dead letter."""
+        version of a document refused before clears its dead letter (``letters``: whether
+        there are any)."""
         problem = problem_of(collection, doc)
         if not problem:
-            if self.letters.count():
+            if letters:
                 self.letters.clear(db, "pull", collection, doc["_id"])
             return False
         set_aside(
@@ -343,6 +387,31 @@ class Puller:
         result.dead_lettered += 1
         log.warning("pull: refused a %s document: %s", collection, problem)
         return True
+
+    def _already_here(self, collection: str, remote: dict[str, Any]) -> bool:
+        """Whether this PC already has exactly this remote version (an incremental pass
+        reads again what its overlap window covers: mostly what it applied or pushed last
+        time). Compared before anything else is done with the document; a full pull
+        compares nothing.
+
+        The local copy has the same ``updatedAt`` (every writer moves it when it changes a
+        document). Master data also: only a version this PC wrote itself (its stamp, no
+        save by another writer since: ``updatedAt`` is still the ``_savedAt`` it wrote)
+        that is the base here; a version another writer made is always applied, as a push
+        that met it saved it as the base without what only a pull does with it (a stock
+        edit becomes a movement, an ended login is noticed)."""
+        when = remote.get(UPDATED_AT)
+        if not isinstance(when, datetime):
+            return False
+        if collection not in APPEND_ONLY and (
+            stamp_device(remote.get(HLC_FIELD)) != self.device_id
+            or when != remote.get(SAVED_AT_FIELD)
+            or (collection == "items" and RemoteStock.needs_conversion(remote))
+            or version(self.state.base(collection, remote.get("_id"))) != version(remote)
+        ):
+            return False
+        local = self.store.get(collection, remote.get("_id"))
+        return local is not None and local.get(UPDATED_AT) == when
 
     def _owned(self, collection: str, doc: dict[str, Any]) -> bool:
         if collection == "clients":
@@ -361,24 +430,35 @@ class Puller:
         touched: _Touched,
         *,
         advance_cursor: bool,
+        skip_seen: bool = False,
     ) -> None:
+        """Apply one page in one local unit of work; ``skip_seen``: leave out, before any
+        other work, the versions this PC already has (:meth:`_already_here`)."""
         writer = outbox_writer(self.store)
         clock = writer.clock
         newest = ""
         now = self.now()
+        letters = self.letters.count() > 0
         with self.store.unit_of_work(record_outbox=False) as db:
             for remote in page:
                 result.received += 1
-                if self._set_aside_invalid(db, collection, remote, result, now):
+                seen = skip_seen and self._already_here(collection, remote)
+                if not seen and self._set_aside_invalid(
+                    db, collection, remote, result, now, letters
+                ):
                     continue  # (its stamps move neither the clock nor the cursor)
                 synced_at = remote.get(SYNCED_AT_FIELD)
                 if isinstance(synced_at, str) and synced_at > newest:
                     newest = synced_at
                 observe(clock, remote.get(HLC_FIELD), synced_at)
-                if not self._owned(collection, remote):
+                if seen:
+                    result.unchanged += 1
+                elif not self._owned(collection, remote):
                     result.refused += 1
-                    continue
-                self._apply_one(db, collection, remote, merges, result, touched, now)
+                elif collection == TOMBSTONES:
+                    self._apply_tombstone(db, remote, result, touched)
+                else:
+                    self._apply_one(db, collection, remote, merges, result, touched, now)
             if newest and advance_cursor:
                 self.state.save_cursor(db, collection, newest)
         if touched.stock_edits:  # page by page: a first pull of a large catalogue
@@ -406,14 +486,15 @@ class Puller:
         local = self.store.get(collection, doc_id)
         if pending is not None and local is None:
             # Deleted here, not pushed yet: the later of the two wins.
-            mine = format_stamp(int(pending.get("hlc") or 0), self.device_id)
+            mine = self.link.stamp_of(pending)
             if mine > str(remote.get(HLC_FIELD) or ""):
                 result.kept_local += 1
                 return
         keep_pending = pending is not None and local is not None
         target = self._target(collection, clean, remote, local, pending, touched)
         if collection not in APPEND_ONLY:
-            self.state.save_base(db, collection, remote)
+            # (new here: no need to read the base first, it is written either way)
+            self.state.save_base(db, collection, remote, None if local is None else MISSING)
         if local is not None:
             for name in LOCAL_DERIVED.get(collection, ()):
                 if name in local:
@@ -445,7 +526,13 @@ class Puller:
                 # Straight to the store's engine (inside this unit of work): the same durable,
                 # indexed, unique-checked write Mongita's replace_one ends in, without its
                 # per-document deep copy and lookup, which dominate the cost of a large pull.
-                self.store.engine.put_doc(f"{DATABASE_NAME}.{collection}", target)
+                location = f"{DATABASE_NAME}.{collection}"
+                # (new here: inserted without reading a previous version first)
+                inserted = local is None and self.store.engine.put_doc(
+                    location, target, no_overwrite=True
+                )
+                if not inserted:
+                    self.store.engine.put_doc(location, target)
             except (DuplicateKeyError, ValueError) as exc:
                 self.letters.add(
                     db,
@@ -491,7 +578,7 @@ class Puller:
                 },
             }
         if pending is not None:
-            mine = format_stamp(int(pending.get("hlc") or 0), self.device_id)
+            mine = self.link.stamp_of(pending)
             base = self.state.base(collection, clean["_id"])
             return unflat(collection, merge(collection, base, local, remote, mine), clean)
         fields = flat(collection, clean)
@@ -538,31 +625,6 @@ class Puller:
         )
 
     # ----------------------------------------------------------- tombstones
-    def _pull_tombstones(self, full: bool, result: PullResult, touched: _Touched) -> None:
-        full_pass = full or not self.state.cursor(TOMBSTONES)
-        mark = self._newest_stamp(TOMBSTONES) if full_pass else ""
-        writer = outbox_writer(self.store)
-        for page in prefetch(self._pages(TOMBSTONES, full)):
-            newest = ""
-            with self.store.unit_of_work(record_outbox=False) as db:
-                for tomb in page:
-                    result.received += 1
-                    if self._set_aside_invalid(db, TOMBSTONES, tomb, result, self.now()):
-                        continue
-                    stamp = tomb.get(HLC_FIELD)
-                    synced_at = tomb.get(SYNCED_AT_FIELD)
-                    if isinstance(synced_at, str) and synced_at > newest:
-                        newest = synced_at
-                    observe(writer.clock, stamp, synced_at)
-                    if tomb.get("clientId") != self.client_id:
-                        result.refused += 1
-                        continue
-                    self._apply_tombstone(db, tomb, result, touched)
-                if newest and not full_pass:
-                    self.state.save_cursor(db, TOMBSTONES, newest)
-        if full_pass:
-            self._finish_full_pass(TOMBSTONES, mark)
-
     def _apply_tombstone(
         self, db: Any, tomb: dict[str, Any], result: PullResult, touched: _Touched
     ) -> None:
@@ -577,9 +639,7 @@ class Puller:
         if local is None or owner_of(collection, local, self.store.get) != self.client_id:
             return
         pending = outbox_writer(self.store).pending(collection, doc_id)
-        if pending is not None and format_stamp(int(pending.get("hlc") or 0), self.device_id) > str(
-            tomb.get(HLC_FIELD)
-        ):
+        if pending is not None and self.link.stamp_of(pending) > str(tomb.get(HLC_FIELD)):
             return
         db[collection].delete_one({"_id": doc_id})
         if pending is not None:
@@ -678,6 +738,11 @@ class Puller:
         if item is None or total is None:
             return True
         return quantity_of(item.get("stock")) == total
+
+
+def _stamped_after(doc: dict[str, Any], floor: str) -> bool:
+    synced_at = doc.get(SYNCED_AT_FIELD)
+    return isinstance(synced_at, str) and synced_at > floor
 
 
 def _unstorable(doc: dict[str, Any]) -> str:

@@ -28,22 +28,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from bson import ObjectId
 from bson.errors import BSONError
 from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from ..gateways.remote import (
     TOMBSTONES,
-    RemoteDatabase,
     remote_failure,
     unreachable,
 )
-from ..store import Store
+from .batches import batches
 from .deadletters import DeadLetters
 from .derived import RemoteInvoices
 from .fields import (
@@ -64,8 +63,9 @@ from .fields import (
     version_query,
     versioned_replace,
 )
-from .local import LocalRules
+from .link import LinkedPart, ShopLink
 from .merge import CustomerMerger
+from .prefetch import prefetch
 from .remote_stock import RemoteStock
 from .rules import (
     APPEND_MUTABLE,
@@ -80,12 +80,10 @@ from .stamps import (
     SAVED_AT_FIELD,
     SYNC_FIELDS,
     SYNCED_AT_FIELD,
-    format_stamp,
     observe,
     outbox_writer,
     stamp_value,
 )
-from .state import SyncState
 
 log = logging.getLogger("viveka_pos.sync")
 
@@ -128,6 +126,9 @@ class _Item:
     """The remote document once the write landed (the next base of a master document)."""
     target: dict[str, Any] | None = None
     """What the local copy becomes once confirmed (merged fields, ``updatedAt``)."""
+    head: dict[str, Any] | None = None
+    """The remote version's fields a push compares (:meth:`Pusher._head_fields`), read
+    before the batch's writes (None: not on the remote)."""
     base: dict[str, Any] | None = None
     """The remote version this PC last saw of a master document (read once, before its
     collection's writes; saved again only when the batch finishes)."""
@@ -155,54 +156,56 @@ class _Outcome:
     merged: int = 0
 
 
-class Pusher:
+class Pusher(LinkedPart):
     def __init__(
         self,
-        store: Store,
-        remote: RemoteDatabase,
-        client_id: ObjectId,
-        device_id: str,
+        link: ShopLink,
         letters: DeadLetters,
         merger: CustomerMerger,
         now: Callable[[], datetime],
         *,
-        rules: LocalRules,
-        batch_size: int = 500,
+        batch_size: int = 1000,
     ):
-        self.store = store
-        self.remote = remote
-        self.client_id = client_id
-        self.device_id = device_id
+        super().__init__(link)
         self.letters = letters
         self.merger = merger
-        self.state: SyncState = merger.state
         self.now = now
         self.batch_size = batch_size
         self.last_matched = -1
         """Documents the last bulk write matched (-1: not known)."""
-        self.stock = RemoteStock(
-            store, remote, client_id, device_id, self._stamp, self.state.record_written, rules
-        )
-        self.invoices = RemoteInvoices(remote, client_id, self._stamp, self.state.record_written)
+        self.stock = RemoteStock(link)
+        self.invoices = RemoteInvoices(link)
         self._observed: set[str] = set()
+        self._sender: ThreadPoolExecutor | None = None
+        """Sends a batch's first bulk write while the batch before is finished here."""
+        self._pending: tuple[_Outcome, PushResult] | None = None
+        """A pushed batch whose local finishing (:meth:`_finish`) is still to do."""
 
     # ------------------------------------------------------------------ entry
     def push(self) -> PushResult:
         result = PushResult()
         self._observed = set()
         self.push_merges()
-        records = sorted((r["seq"], r["_id"]) for r in self.store.iter_docs("outbox"))
-        ids = [rid for _, rid in records]
-        for start in range(0, len(ids), self.batch_size):
-            self._push_batch(ids[start : start + self.batch_size], result)
+        records = sorted(
+            (r["seq"], r["_id"], r["collection"], r["docId"], r["op"])
+            for r in self.store.iter_docs("outbox")
+        )
+        plan = list(batches(records, self.batch_size))
+        # The remote versions of the next batch are read while this one is pushed.
+        heads = prefetch((self._heads_of(batch) for batch in plan), depth=1)
+        self._sender = ThreadPoolExecutor(1, thread_name_prefix="viveka-sync-send")
+        try:
+            for batch, known in zip(plan, heads, strict=True):
+                self._push_batch([record[1] for record in batch], result, known)
+        finally:
+            heads.close()
+            self._sender.shutdown()
+            self._sender = None
+            self._finish_pending()  # what the remote confirmed leaves, even after a failure
         if result.merged:
             self.push_merges()
         outbox_writer(self.store).save_clock()
         return result
-
-    def _stamp(self, value: int | None = None) -> str:
-        clock = outbox_writer(self.store).clock
-        return format_stamp(value if value else clock.tick(), self.device_id)
 
     # ---------------------------------------------------------- remote calls
     def _bulk(self, collection: str, ops: list[WriteOp]) -> dict[int, dict[str, Any]]:
@@ -215,8 +218,14 @@ class Pusher:
         if not ops:
             return {}
         coll = self.remote.collection(collection)
+        sending = None
+        if self._sender is not None and self._pending is not None:
+            # The server writes while the batch before is finished here (local work only).
+            sending = self._sender.submit(coll.bulk_write, ops, ordered=False)
+            self._finish_pending()
         try:
-            self.last_matched = coll.bulk_write(ops, ordered=False).matched_count
+            done = sending.result() if sending is not None else coll.bulk_write(ops, ordered=False)
+            self.last_matched = done.matched_count
             return {}
         except BulkWriteError as exc:
             details = exc.details or {}
@@ -294,11 +303,39 @@ class Pusher:
                 item = _Item(dict(record), doc)
                 if record["collection"] == "items" and doc is not None:
                     # Every movement of this PC already made counts in this stock value.
-                    item.stock_mark = self._stamp()
+                    item.stock_mark = self.link.stamp()
                 items.append(item)
         return items
 
-    def _push_batch(self, record_ids: list[Any], result: PushResult) -> None:
+    def _heads_of(self, records: list[tuple[Any, ...]]) -> dict[str, dict[Any, dict[str, Any]]]:
+        """The remote versions (the fields a push compares) of the documents a batch of
+        outbox records upserts, per collection: one query per collection.
+
+        Read ahead of the batch's writes; a write is still conditional on the version read
+        (a version that changed since is read again, merged and retried)."""
+        wanted: dict[str, list[Any]] = {}
+        for _seq, _rid, collection, doc_id, op in records:
+            if op == "upsert":
+                wanted.setdefault(collection, []).append(doc_id)
+        return {
+            collection: self._read_remote(collection, ids, self._head_fields(collection))
+            for collection, ids in wanted.items()
+        }
+
+    @staticmethod
+    def _head_fields(collection: str) -> dict[str, int]:
+        """What a push needs to know of a remote document before writing it."""
+        if collection not in APPEND_ONLY:
+            return _VERSION_PROJECTION
+        mutable = APPEND_MUTABLE.get(collection, ())
+        return {HLC_FIELD: 1, UPDATED_AT: 1, **{name: 1 for name in mutable}}
+
+    def _push_batch(
+        self,
+        record_ids: list[Any],
+        result: PushResult,
+        heads: dict[str, dict[Any, dict[str, Any]]],
+    ) -> None:
         items = self._read_batch(record_ids)
         outcome = _Outcome()
         by_collection: dict[str, list[_Item]] = {}
@@ -312,8 +349,9 @@ class Pusher:
                 by_collection.setdefault(item.collection, []).append(item)
         for collection, group in by_collection.items():
             self._observe_remote(collection)
-            self._push_collection(collection, group, outcome, result)
-        self._finish(outcome, result)
+            self._push_collection(collection, group, outcome, heads.get(collection))
+        # Finished here while the next batch's first write is with the server (or at the end).
+        self._pending = (outcome, result)
         result.batches += 1
 
     def _refusal(self, item: _Item) -> str:
@@ -334,7 +372,11 @@ class Pusher:
         return "foreign"
 
     def _push_collection(
-        self, collection: str, items: list[_Item], outcome: _Outcome, result: PushResult
+        self,
+        collection: str,
+        items: list[_Item],
+        outcome: _Outcome,
+        heads: dict[Any, dict[str, Any]] | None,
     ) -> None:
         first_done = len(outcome.done)
         upserts = [i for i in items if not i.is_delete]
@@ -342,10 +384,15 @@ class Pusher:
             for item in upserts:
                 item.base = self.state.base(collection, item.doc_id)
         prepared = self._prepare(collection, upserts, outcome)
+        if heads is None:  # (not read ahead)
+            ids = [i.doc_id for i in prepared]
+            heads = self._read_remote(collection, ids, self._head_fields(collection))
+        for item in prepared:
+            item.head = heads.get(item.doc_id)
         if collection in APPEND_ONLY:
             self._push_appends(collection, prepared, outcome)
         else:
-            self._push_master(collection, prepared, outcome, result)
+            self._push_master(collection, prepared, outcome)
         self._push_deletes(collection, [i for i in items if i.is_delete], outcome)
         done = [i for i in outcome.done[first_done:] if not i.is_delete and i.doc is not None]
         self._enforce_single_device(collection, done)
@@ -357,7 +404,7 @@ class Pusher:
         ready = []
         for item in upserts:
             assert item.doc is not None
-            item.stamp = self._stamp(item.record.get("hlc"))
+            item.stamp = self.link.stamp(item.record.get("hlc"))
             body = {k: v for k, v in item.doc.items() if k not in SYNC_FIELDS}
             if collection in PARENT_SCOPED and body.get("clientId") is None:
                 body["clientId"] = self.client_id  # additive: lets the remote filter by shop
@@ -372,7 +419,7 @@ class Pusher:
                 )
             body[SAVED_AT_FIELD] = body.get(UPDATED_AT)
             body[HLC_FIELD] = item.stamp
-            body[SYNCED_AT_FIELD] = self._stamp()
+            body[SYNCED_AT_FIELD] = self.link.stamp()
             if collection == "items":
                 body.update(self.stock.fields_of_new(body, item.stock_mark))
             try:
@@ -466,8 +513,8 @@ class Pusher:
     # ---------------------------------------------------------- append-only
     def _push_appends(self, collection: str, items: list[_Item], outcome: _Outcome) -> None:
         mutable = APPEND_MUTABLE.get(collection, ())
-        projection = {HLC_FIELD: 1, UPDATED_AT: 1, **{name: 1 for name in mutable}}
-        heads = self._read_remote(collection, [i.doc_id for i in items], projection)
+        projection = self._head_fields(collection)
+        heads = {i.doc_id: i.head for i in items if i.head is not None}
         fresh = [i for i in items if i.doc_id not in heads]
         existing = self._insert_new(collection, fresh, outcome)
         if existing:
@@ -512,23 +559,27 @@ class Pusher:
                 outcome.deferred += 1  # written meanwhile: pushed again next sync
 
     # --------------------------------------------------------------- master
-    def _push_master(
-        self, collection: str, items: list[_Item], outcome: _Outcome, result: PushResult
-    ) -> None:
+    def _push_master(self, collection: str, items: list[_Item], outcome: _Outcome) -> None:
         todo = items
-        for _ in range(MASTER_ROUNDS):
+        for round_number in range(MASTER_ROUNDS):
             if not todo:
                 return
-            todo = self._master_round(collection, todo, outcome)
+            todo = self._master_round(collection, todo, outcome, reread=round_number > 0)
         for item in todo:
             log.info(
                 "%s %s kept changing on the remote: left for the next sync", collection, item.doc_id
             )
         outcome.deferred += len(todo)
 
-    def _master_round(self, collection: str, items: list[_Item], outcome: _Outcome) -> list[_Item]:
-        """One try of conditional writes; returns the items to try again."""
-        heads = self._read_remote(collection, [i.doc_id for i in items], _VERSION_PROJECTION)
+    def _master_round(
+        self, collection: str, items: list[_Item], outcome: _Outcome, *, reread: bool
+    ) -> list[_Item]:
+        """One try of conditional writes, on the remote versions read before the batch's
+        writes (``reread``: read now); returns the items to try again."""
+        if reread:
+            heads = self._read_remote(collection, [i.doc_id for i in items], _VERSION_PROJECTION)
+        else:
+            heads = {i.doc_id: i.head for i in items if i.head is not None}
         fresh, plain, unknown = [], [], []
         for item in items:
             head = heads.get(item.doc_id)
@@ -645,7 +696,7 @@ class Pusher:
             if error is not None:
                 outcome.dead.append((item, _reason(error), error.get("code")))
                 continue
-            item.stamp = self._stamp(item.record.get("hlc"))
+            item.stamp = self.link.stamp(item.record.get("hlc"))
             tombs.append(self._tombstone_op(collection, item.doc_id, item.stamp, None))
             tomb_items.append(item)
         tomb_errors = self._bulk(TOMBSTONES, tombs)
@@ -659,7 +710,10 @@ class Pusher:
     def _tombstone_op(
         self, collection: str, doc_id: Any, stamp: str, merged_into: Any
     ) -> ReplaceOne:
+        """The deletion record of a document: written like any pushed document, with
+        ``updatedAt`` (the pull's pass by ``updatedAt`` sees it too) and our stamps."""
         key = f"{collection}:{doc_id}"
+        synced_at = self.link.stamp()
         return ReplaceOne(
             {"_id": key, "clientId": {"$in": [self.client_id]}},
             {
@@ -670,8 +724,9 @@ class Pusher:
                 "mergedInto": merged_into,
                 "deletedAt": self.now(),
                 "deviceId": self.device_id,
+                UPDATED_AT: stamp_time(stamp_value(synced_at) or 0),
                 HLC_FIELD: stamp,
-                SYNCED_AT_FIELD: self._stamp(),
+                SYNCED_AT_FIELD: synced_at,
             },
             upsert=True,
         )
@@ -737,7 +792,7 @@ class Pusher:
         ]
         errors = self._bulk("clientCustomers", deletes)
         tombs: list[WriteOp] = [
-            self._tombstone_op("clientCustomers", m["drop"], self._stamp(), m["keep"])
+            self._tombstone_op("clientCustomers", m["drop"], self.link.stamp(), m["keep"])
             for m in merges
         ]
         tomb_errors = self._bulk(TOMBSTONES, tombs)
@@ -748,6 +803,12 @@ class Pusher:
         return len(pushed)
 
     # -------------------------------------------------------------- finish
+    def _finish_pending(self) -> None:
+        if self._pending is not None:
+            outcome, result = self._pending
+            self._pending = None
+            self._finish(outcome, result)
+
     def _finish(self, outcome: _Outcome, result: PushResult) -> None:
         """Forget confirmed records, remember the remote versions, bring local copies level
         with what the remote now holds, and file refusals: one local unit of work."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
@@ -37,10 +37,9 @@ from pymongo.errors import PyMongoError
 
 from ..domain.ids import derived_id, opening_movement_id
 from ..domain.stored import quantity_of, stored_quantity
-from ..gateways.remote import RemoteDatabase, remote_failure
-from ..store import Store
+from ..gateways.remote import remote_failure
 from .fields import UPDATED_AT, stamped_doc, versioned_replace
-from .local import LocalRules
+from .link import LinkedPart
 from .rules import shop_filter
 from .stamps import (
     HLC_FIELD,
@@ -68,25 +67,7 @@ def edit_movement_id(item_id: ObjectId, counted: Any, stock: Any, when: Any) -> 
     return derived_id(f"server-stock-edit:{counted}:{stock}:{when}", item_id)
 
 
-class RemoteStock:
-    def __init__(
-        self,
-        store: Store,
-        remote: RemoteDatabase,
-        client_id: ObjectId,
-        device_id: str,
-        stamp: Callable[[], str],
-        written: Callable[[str, dict[str, Any]], None],
-        rules: LocalRules,
-    ):
-        self.store = store
-        self.rules = rules
-        self.written = written
-        self.remote = remote
-        self.client_id = client_id
-        self.device_id = device_id
-        self.stamp = stamp
-
+class RemoteStock(LinkedPart):
     # ------------------------------------------------------------------ push
     def fields_of_new(self, body: dict[str, Any], mark: str) -> dict[str, Any]:
         """Bookkeeping of an item this PC inserts: its stock is all movements made here up
@@ -129,7 +110,7 @@ class RemoteStock:
             delta = sum((q for _, q in newer), Decimal(0))
             counted = item.get(STOCK_SUM_FIELD, item.get("stock"))
             marks[key] = max(s for s, _ in newer)
-            stamp = self.stamp()
+            stamp = self.link.stamp()
             stamps[item["_id"]] = stamp
             changes = {
                 "stock": stored_quantity(quantity_of(item.get("stock")) + delta),
@@ -150,7 +131,7 @@ class RemoteStock:
             raise remote_failure(self.remote.masked_url, exc) from None
         for item_id, stamp in stamps.items():
             if landed.get(item_id) == stamp:
-                self.written("items", bodies[item_id])
+                self.state.record_written("items", bodies[item_id])
         return [i for i, stamp in stamps.items() if landed.get(i) != stamp]
 
     # ------------------------------------------------------------------ pull
@@ -187,14 +168,14 @@ class RemoteStock:
         (a whole catalogue on the first pull after the upgrade)."""
         if not items:
             return
-        stamps = [self.stamp() for _ in items]
+        stamps = [self.link.stamp() for _ in items]
         ops = [
             versioned_replace(remote, {STOCK_SUM_FIELD: remote.get("stock")}, stamp)
             for remote, stamp in zip(items, stamps, strict=True)
         ]
         if self.remote.collection("items").bulk_write(ops, ordered=False).matched_count == len(ops):
             for remote, stamp in zip(items, stamps, strict=True):
-                self.written(
+                self.state.record_written(
                     "items", stamped_doc(remote, {STOCK_SUM_FIELD: remote.get("stock")}, stamp)
                 )
 
@@ -229,13 +210,13 @@ class RemoteStock:
 
     def _write(self, remote: dict[str, Any], changes: dict[str, Any]) -> bool:
         """Write ``changes`` onto the pulled version, if the remote still is that version."""
-        stamp = self.stamp()
+        stamp = self.link.stamp()
         result = self.remote.collection("items").bulk_write(
             [versioned_replace(remote, changes, stamp)]
         )
         if not result.matched_count:
             return False
-        self.written("items", stamped_doc(remote, changes, stamp))
+        self.state.record_written("items", stamped_doc(remote, changes, stamp))
         return True
 
     def _record(

@@ -23,21 +23,10 @@ from bson import ObjectId
 APPEND_ONLY: Final = frozenset(
     {"invoices", "creditnotes", "payments", "stockmovements", "dealerpayments", "purchasehistories"}
 )
-MASTER: Final = frozenset(
-    {
-        "clients",
-        "clientCustomers",
-        "itemgroups",
-        "items",
-        "dealers",
-        "dealerorders",
-        "dealerorderitems",
-        "devicesessions",
-    }
-)
 
-#: Pull order: a document's parents arrive before it (orders before their lines, invoices
-#: before payments), so references resolve and derived values are recomputed once.
+#: Every synced collection, in pull order: a document's parents arrive before it (orders
+#: before their lines, invoices before payments), so references resolve and derived values
+#: are recomputed once.
 PULL_ORDER: Final = (
     "clients",
     "devicesessions",
@@ -54,6 +43,8 @@ PULL_ORDER: Final = (
     "stockmovements",
     "dealerpayments",
 )
+#: Master data: every synced collection that is not append-only.
+MASTER: Final = frozenset(PULL_ORDER) - APPEND_ONLY
 
 #: Fields kept from the local document when a pulled version is applied (derived here).
 LOCAL_DERIVED: Final[dict[str, tuple[str, ...]]] = {"items": ("stock",)}

@@ -18,6 +18,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..store import Store
+from ..store.schema import DATABASE_NAME
 from .fields import MISSING, UPDATED_AT, flat
 from .rules import MASTER
 
@@ -85,18 +86,19 @@ class SyncState:
     ) -> None:
         """Remember a remote version (call in the unit of work that applied or pushed it).
 
-        ``known``: the base as the caller read it earlier in this unit of work's push (saves
-        reading it again)."""
+        ``known``: the base as the caller read it earlier in this unit of work (saves
+        reading it again; None: written without comparing)."""
         key = self._base_id(collection, remote["_id"])
         if known is MISSING:
             current = self.store.get("syncstate", key)
             known = current.get("doc") if current is not None else None
         if known == remote:
             return
-        db.syncstate.replace_one(
-            {"_id": key},
+        # Straight to the store's engine (inside the caller's unit of work): one base per
+        # document pulled or pushed, so Mongita's lookup and copy per write would dominate.
+        self.store.engine.put_doc(
+            f"{DATABASE_NAME}.syncstate",
             {"_id": key, "kind": "base", "clientId": self.client_id, "doc": remote},
-            upsert=True,
         )
 
     def record_written(self, collection: str, remote: dict[str, Any]) -> None:

@@ -1,0 +1,67 @@
+"""What every part of one shop's sync works with: this PC's store, the remote database, the
+shop, this PC, the shop's local rules and the sync's own state; and the stamps this PC
+writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+
+from ..gateways.remote import RemoteDatabase
+from ..store import Store
+from .local import LocalRules
+from .stamps import format_stamp, outbox_writer
+from .state import SyncState
+
+
+@dataclass(frozen=True)
+class ShopLink:
+    store: Store
+    remote: RemoteDatabase
+    client_id: ObjectId
+    device_id: str
+    rules: LocalRules
+    state: SyncState
+
+    def stamp(self, value: int | None = None) -> str:
+        """A new stamp of this PC's clock (or, given a clock value, the stamp of it)."""
+        return format_stamp(
+            value if value else outbox_writer(self.store).clock.tick(), self.device_id
+        )
+
+    def stamp_of(self, record: dict[str, Any]) -> str:
+        """The stamp of a write of this PC waiting in the outbox (its clock value then)."""
+        return format_stamp(int(record.get("hlc") or 0), self.device_id)
+
+
+class LinkedPart:
+    """A part of the sync (push, pull, remote stock, remote invoices) of one shop."""
+
+    def __init__(self, link: ShopLink):
+        self.link = link
+
+    @property
+    def store(self) -> Store:
+        return self.link.store
+
+    @property
+    def remote(self) -> RemoteDatabase:
+        return self.link.remote
+
+    @property
+    def client_id(self) -> ObjectId:
+        return self.link.client_id
+
+    @property
+    def device_id(self) -> str:
+        return self.link.device_id
+
+    @property
+    def rules(self) -> LocalRules:
+        return self.link.rules
+
+    @property
+    def state(self) -> SyncState:
+        return self.link.state
