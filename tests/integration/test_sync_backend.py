@@ -248,6 +248,42 @@ def test_3b_the_same_field_edited_on_both_sides_goes_to_the_later_edit(
     shop.check_equal_and_verified(report)
 
 
+def _same_second_save(shop: Shop, collection: str, doc_id: Any, **changes: Any) -> None:
+    """A backend save whose ``updatedAt`` falls in the same second as the version the PC
+    last pulled (some compatible servers, the test server among them, compare dates in a
+    filter to the whole second: a condition on ``updatedAt`` alone cannot tell the two
+    apart)."""
+    seen = shop.remote_doc(collection, doc_id)
+    at = seen["updatedAt"]
+    later = at.replace(microsecond=(at.microsecond + 1000) % 1_000_000)
+    assert later != at and later.replace(microsecond=0) == at.replace(microsecond=0)
+    shop.backend.db[collection].replace_one(
+        {"_id": doc_id}, {**seen, **changes, "updatedAt": later}
+    )
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_3c_a_backend_save_in_the_same_second_as_the_pulled_version_is_not_overwritten(
+    shop: Shop, order: str
+) -> None:
+    assert shop.sync().pull.full
+    item = shop.backend.create_item(shop.client_id, "Air filter", 240, 15)
+    shop.sync()  # the PC's base of the item: the backend's version, pulled
+    assert shop.local_doc("items", item)["price"] == 240
+
+    def pc() -> None:
+        with shop.pc.store.unit_of_work() as db:
+            db.items.update_one({"_id": item}, {"$set": {"description": "fits Activa 6G"}})
+
+    in_order(order, lambda: _same_second_save(shop, "items", item, price=265), pc)
+    report = shop.sync()
+    for doc in (shop.local_doc("items", item), shop.remote_doc("items", item)):
+        assert doc["price"] == 265  # the backend's save
+        assert doc["description"] == "fits Activa 6G"  # this PC's edit
+        assert doc["stock"] == 15
+    shop.check_equal_and_verified(report)
+
+
 @pytest.mark.parametrize("order", ORDERS)
 def test_4_a_stock_edit_on_the_backend_becomes_a_movement(shop: Shop, order: str) -> None:
     item = shop.pc.add_item("Wiper blade", 300, 53)
