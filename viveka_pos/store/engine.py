@@ -685,6 +685,13 @@ class SqliteEngine:
             doc = self._load(location, key)
             return None if doc is None else _deep_copy(doc)
 
+    def get_many(self, location: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Copies of the documents stored under ``keys`` (those that exist), read in a few
+        statements (a page of pulled documents' local versions)."""
+        with self.lock:
+            self._check_open()
+            return {key: _deep_copy(doc) for key, doc in self._load_many(location, keys).items()}
+
     def get_doc(self, location: str, doc_id: Any) -> dict[str, Any] | None:
         """A copy of the document whose ``_id`` is ``doc_id`` (type included)."""
         return self.get_by_key(location, doc_key(doc_id))

@@ -150,6 +150,22 @@ class _PageWrites:
     """(document, local version, its outbox record, whether that record stays)"""
     bases: list[dict[str, Any]] = field(default_factory=list)
     ids: set[Any] = field(default_factory=set)
+    known: dict[Any, tuple[dict[str, Any] | None, dict[str, Any] | None]] = field(
+        default_factory=dict
+    )
+    """The page's documents' local versions and outbox records, read together beforehand
+    (each used once: a document that comes twice is read again the second time)."""
+
+    def holds(self, doc_id: Any) -> bool:
+        """Whether a write of this document is held back already."""
+        return _keyable(doc_id) and doc_id in self.ids
+
+    def read_ahead(self, store: Store, page: list[dict[str, Any]]) -> None:
+        ids = list(dict.fromkeys(doc["_id"] for doc in page if _keyable(doc.get("_id"))))
+        keys = {doc_key(doc_id): doc_id for doc_id in ids}
+        local = store.engine.get_many(f"{DATABASE_NAME}.{self.collection}", list(keys))
+        pending = outbox_writer(store).pending_many(self.collection, ids)
+        self.known = {doc_id: (local.get(key), pending.get(doc_id)) for key, doc_id in keys.items()}
 
 
 class Puller(LinkedPart):
@@ -460,9 +476,11 @@ class Puller(LinkedPart):
         now = self.now()
         letters = self.letters.count() > 0
         writes = _PageWrites(collection) if collection not in _ONE_BY_ONE else None
+        if writes is not None:
+            writes.read_ahead(self.store, page)
         with self.store.unit_of_work(record_outbox=False) as db:
             for remote in page:
-                if writes is not None and remote.get("_id") in writes.ids:
+                if writes is not None and writes.holds(remote.get("_id")):
                     self._write_page(db, writes, merges, result, touched, now)  # (twice)
                 result.received += 1
                 seen = skip_seen and self._already_here(collection, remote)
@@ -509,9 +527,11 @@ class Puller(LinkedPart):
             self.state.mark_merge_pushed(db, doc_id, pushed=False)
             return
         clean = {k: v for k, v in remote.items() if k not in SYNC_FIELDS}
-        writer = outbox_writer(self.store)
-        pending = writer.pending(collection, doc_id)
-        local = self.store.get(collection, doc_id)
+        if writes is not None and _keyable(doc_id) and doc_id in writes.known:
+            local, pending = writes.known.pop(doc_id)
+        else:
+            pending = outbox_writer(self.store).pending(collection, doc_id)
+            local = self.store.get(collection, doc_id)
         if pending is not None and local is None:
             # Deleted here, not pushed yet: the later of the two wins.
             mine = self.link.stamp_of(pending)
@@ -818,8 +838,10 @@ class Puller(LinkedPart):
         )
 
     def _stock_settled(self, item_id: Any, total: Decimal | None) -> bool:
+        if total is None:
+            return True
         item = self.store.get("items", item_id)
-        if item is None or total is None:
+        if item is None:
             return True
         return quantity_of(item.get("stock")) == total
 
@@ -829,11 +851,16 @@ def _stamped_after(doc: dict[str, Any], floor: str) -> bool:
     return isinstance(synced_at, str) and synced_at > floor
 
 
+def _keyable(doc_id: Any) -> bool:
+    """Whether an ``_id`` is one a document here can have (an ObjectId or text)."""
+    return isinstance(doc_id, (ObjectId, str))
+
+
 def _unstorable(doc: dict[str, Any]) -> str:
     """Why the local store would refuse a document ('' when it takes it)."""
     for key in doc:
         if not key or key.startswith("$"):
             return f"field name {key!r} is not allowed here"
-    if not isinstance(doc.get("_id"), (ObjectId, str)):
+    if not _keyable(doc.get("_id")):
         return "its _id is neither an ObjectId nor text"
     return ""
