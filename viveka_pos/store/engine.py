@@ -692,6 +692,16 @@ class SqliteEngine:
             self._check_open()
             return {key: _deep_copy(doc) for key, doc in self._load_many(location, keys).items()}
 
+    def top_values(self, location: str, keys: list[str], field: str) -> dict[str, Any]:
+        """The value of one top-level field (a copy) in each of the documents stored under
+        ``keys`` that exist (MISSING where it lacks the field), without copying the rest."""
+        with self.lock:
+            self._check_open()
+            return {
+                key: _deep_copy(doc.get(field, MISSING))
+                for key, doc in self._load_many(location, keys).items()
+            }
+
     def get_doc(self, location: str, doc_id: Any) -> dict[str, Any] | None:
         """A copy of the document whose ``_id`` is ``doc_id`` (type included)."""
         return self.get_by_key(location, doc_key(doc_id))
@@ -884,10 +894,11 @@ class SqliteEngine:
             for key, body in zip(keys, bodies, strict=True):
                 stored = self._decode(body)
                 old = olds.get(key)
-                taken = self._unique_clash(location, uniques, key, old, stored, claimed)
-                if taken is not None:
-                    refused[key] = taken
-                    continue
+                if uniques:
+                    taken = self._unique_clash(location, uniques, key, old, stored, claimed)
+                    if taken is not None:
+                        refused[key] = taken
+                        continue
                 changes.append(Change(location, key, old, stored, body))
             if not changes:
                 return refused

@@ -380,8 +380,11 @@ class Puller(LinkedPart):
         """Read whole and apply the documents of pages of versions that this PC does not
         have yet (``skip_seen``: else all of them)."""
         for heads in pages:
+            here = self._updated_here(collection, heads) if skip_seen else {}
             wanted = [
-                h["_id"] for h in heads if not (skip_seen and self._already_here(collection, h))
+                h["_id"]
+                for h in heads
+                if not (skip_seen and self._already_here(collection, h, here))
             ]
             result.received += len(heads) - len(wanted)
             result.unchanged += len(heads) - len(wanted)
@@ -424,7 +427,16 @@ class Puller(LinkedPart):
         log.warning("pull: refused a %s document: %s", collection, problem)
         return True
 
-    def _already_here(self, collection: str, remote: dict[str, Any]) -> bool:
+    def _updated_here(self, collection: str, heads: list[dict[str, Any]]) -> dict[Any, Any]:
+        """``updatedAt`` of the local copies of a page of versions (by ``_id``; absent:
+        no local copy), read together."""
+        ids = {doc_key(h["_id"]): h["_id"] for h in heads if _keyable(h.get("_id"))}
+        found = self.store.engine.top_values(f"{DATABASE_NAME}.{collection}", list(ids), UPDATED_AT)
+        return {ids[key]: value for key, value in found.items()}
+
+    def _already_here(
+        self, collection: str, remote: dict[str, Any], here: dict[Any, Any] | None = None
+    ) -> bool:
         """Whether this PC already has exactly this remote version (an incremental pass
         reads again what its overlap window covers: mostly what it applied or pushed last
         time). Compared before anything else is done with the document; a full pull
@@ -435,7 +447,8 @@ class Puller(LinkedPart):
         save by another writer since: ``updatedAt`` is still the ``_savedAt`` it wrote)
         that is the base here; a version another writer made is always applied, as a push
         that met it saved it as the base without what only a pull does with it (a stock
-        edit becomes a movement, an ended login is noticed)."""
+        edit becomes a movement, an ended login is noticed). ``here``: the local copies'
+        ``updatedAt`` read beforehand (:meth:`_updated_here`)."""
         when = remote.get(UPDATED_AT)
         if not isinstance(when, datetime):
             return False
@@ -446,7 +459,10 @@ class Puller(LinkedPart):
             or version(self.state.base(collection, remote.get("_id"))) != version(remote)
         ):
             return False
-        local = self.store.get(collection, remote.get("_id"))
+        doc_id = remote.get("_id")
+        if here is not None and _keyable(doc_id):
+            return doc_id in here and here[doc_id] == when
+        local = self.store.get(collection, doc_id)
         return local is not None and local.get(UPDATED_AT) == when
 
     def _owned(self, collection: str, doc: dict[str, Any]) -> bool:
