@@ -99,7 +99,9 @@ class Projection(Protocol):
     """A derived table kept in step with some collections, inside each write's transaction.
 
     ``write`` gets a :class:`Change` and must only touch its own tables; ``rebuild`` fills
-    them again from the documents.
+    them again from the documents. One may also have ``write_many(engine, changes)``, given
+    a page of changes of one collection at once (``SqliteEngine.put_docs``), with the same
+    result as ``write`` of each in turn.
     """
 
     name: str
@@ -1001,17 +1003,7 @@ class SqliteEngine:
         body: bytes | None = None,
     ) -> None:
         """Index rows, unique keys and derived tables of one document's change."""
-        gone: list[tuple[Any, ...]] = []
-        added: list[tuple[Any, ...]] = []
-        for field in self.index_fields(location):
-            before = index_rows(old, field) if old is not None else set()
-            after = index_rows(new, field) if new is not None else set()
-            gone.extend((location, field, rank, val, key) for rank, val in before - after)
-            added.extend((location, field, rank, val, key) for rank, val in after - before)
-        self._execute_many(
-            "DELETE FROM idx WHERE coll = ? AND field = ? AND rank = ? AND val = ? AND id = ?", gone
-        )
-        self._execute_many(_INDEX_ROW, added)
+        self._refile([(location, key, old, new)])
         for name, fields in self.unique_keys(location):
             had = unique_tokens(old, fields) if old is not None else set()
             has = unique_tokens(new, fields) if new is not None else set()
@@ -1030,14 +1022,15 @@ class SqliteEngine:
             if location in projection.follows:
                 projection.write(self, change)
 
-    def _file_many(self, location: str, changes: list[Change]) -> None:
-        """:meth:`_file` of a page of changes: each table's rows in one statement."""
+    def _refile(
+        self, changes: list[tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]]
+    ) -> None:
+        """The index rows of documents' changes ((location, key, old, new)): the rows the
+        old versions had and the new ones lack go, the others come, in one statement each."""
         gone: list[tuple[Any, ...]] = []
         added: list[tuple[Any, ...]] = []
-        fields = self.index_fields(location)
-        for change in changes:
-            old, new, key = change.old, change.new, change.key
-            for field in fields:
+        for location, key, old, new in changes:
+            for field in self.index_fields(location):
                 before = index_rows(old, field) if old is not None else set()
                 after = index_rows(new, field) if new is not None else set()
                 gone.extend((location, field, rank, val, key) for rank, val in before - after)
@@ -1046,6 +1039,10 @@ class SqliteEngine:
             "DELETE FROM idx WHERE coll = ? AND field = ? AND rank = ? AND val = ? AND id = ?", gone
         )
         self._execute_many(_INDEX_ROW, added)
+
+    def _file_many(self, location: str, changes: list[Change]) -> None:
+        """:meth:`_file` of a page of changes: each table's rows in one statement."""
+        self._refile([(location, c.key, c.old, c.new) for c in changes])
         released: list[tuple[Any, ...]] = []
         taken: list[tuple[Any, ...]] = []
         for name, unique_fields in self.unique_keys(location):
