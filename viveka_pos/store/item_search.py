@@ -81,16 +81,15 @@ class ItemSearch:
     def write_many(self, engine: SqliteEngine, changes: list[Change]) -> None:
         """:meth:`write` of a page of changes (a pull): the rows that go and the rows that
         come each in one statement per table. New names are given ids in name order, spread
-        evenly over the room between their neighbours, so names arriving in order never
-        move rows already filed."""
+        evenly over the room between their neighbours (made once for a whole run where too
+        small), so names arriving in order move no filed row, or a few once per page."""
         going: list[str] = []
         coming: list[tuple[str, str, str, str]] = []
         for change in changes:
             entry = _entry(change.new)
-            if change.old is not None:
-                if change.new is not None and _entry(change.old) == entry:
-                    continue
-                going.append(change.key)
+            if change.old is not None and change.new is not None and _entry(change.old) == entry:
+                continue  # nothing searchable changed
+            going.append(change.key)  # (a new document's stale row, if any, goes too)
             if entry is not None:
                 client, name, code = entry
                 coming.append((name, change.key, client, code))
