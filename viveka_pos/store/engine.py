@@ -99,7 +99,9 @@ class Projection(Protocol):
     """A derived table kept in step with some collections, inside each write's transaction.
 
     ``write`` gets a :class:`Change` and must only touch its own tables; ``rebuild`` fills
-    them again from the documents.
+    them again from the documents. One may also have ``write_many(engine, changes)``, given
+    a page of changes of one collection at once (``SqliteEngine.put_docs``), with the same
+    result as ``write`` of each in turn.
     """
 
     name: str
@@ -305,6 +307,10 @@ class SqliteEngine:
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         """Run a write statement of a derived table inside the current transaction."""
         self._execute(sql, params)
+
+    def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run a write statement of a derived table once per row (none: not at all)."""
+        self._execute_many(sql, rows)
 
     def stream(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
         """Rows of a long read, a chunk at a time, from a snapshot of the committed data
@@ -681,6 +687,23 @@ class SqliteEngine:
             doc = self._load(location, key)
             return None if doc is None else _deep_copy(doc)
 
+    def get_many(self, location: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Copies of the documents stored under ``keys`` (those that exist), read in a few
+        statements (a page of pulled documents' local versions)."""
+        with self.lock:
+            self._check_open()
+            return {key: _deep_copy(doc) for key, doc in self._load_many(location, keys).items()}
+
+    def top_values(self, location: str, keys: list[str], field: str) -> dict[str, Any]:
+        """The value of one top-level field (a copy) in each of the documents stored under
+        ``keys`` that exist (MISSING where it lacks the field), without copying the rest."""
+        with self.lock:
+            self._check_open()
+            return {
+                key: _deep_copy(doc.get(field, MISSING))
+                for key, doc in self._load_many(location, keys).items()
+            }
+
     def get_doc(self, location: str, doc_id: Any) -> dict[str, Any] | None:
         """A copy of the document whose ``_id`` is ``doc_id`` (type included)."""
         return self.get_by_key(location, doc_key(doc_id))
@@ -849,6 +872,103 @@ class SqliteEngine:
                 self.on_write(location, stored["_id"], stored, old is None)
         return True
 
+    def put_docs(self, location: str, docs: list[dict[str, Any]]) -> dict[str, DuplicateKeyError]:
+        """Write a page of documents (insert or replace by ``_id``), as :meth:`put_doc`
+        one after the other would, inside the open unit of work: the document rows, index
+        rows and unique keys each in one ``executemany``, the derived tables given the
+        page's changes together (``Projection.write_many`` where one has it).
+
+        A document whose unique key another document holds (here, or one before it in the
+        page) is not written: its key -> error is returned, the others are written. Each
+        ``_id`` may come once only."""
+        if not self._depth:
+            raise StoreWriteError("put_docs runs inside a unit of work")
+        keys = [doc_key(doc["_id"]) for doc in docs]
+        if len(set(keys)) != len(keys):
+            raise ValueError("put_docs: a page names one document twice")
+        bodies = [bson.encode(doc) for doc in docs]
+        with self.lock:
+            olds = self._load_many(location, keys)
+            refused: dict[str, DuplicateKeyError] = {}
+            changes: list[Change] = []
+            claimed: dict[tuple[str, bytes], str | None] = {}
+            uniques = self.unique_keys(location)
+            for key, body in zip(keys, bodies, strict=True):
+                stored = self._decode(body)
+                old = olds.get(key)
+                if uniques:
+                    taken = self._unique_clash(location, uniques, key, old, stored, claimed)
+                    if taken is not None:
+                        refused[key] = taken
+                        continue
+                changes.append(Change(location, key, old, stored, body))
+            if not changes:
+                return refused
+            with self.single_write():
+                self._execute_many(
+                    "INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
+                    [(location, c.key, c.body) for c in changes],
+                )
+                self._file_many(location, changes)
+                touched = self._changed.setdefault(location, set())
+                for change in changes:
+                    assert change.new is not None
+                    self._remember(location, change.key, change.new)
+                    touched.add(change.key)
+                    if self.on_write is not None:
+                        self.on_write(location, change.new["_id"], change.new, change.old is None)
+        return refused
+
+    def _load_many(self, location: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored (cached, never handed out) documents of ``keys`` that exist, read in
+        a few statements."""
+        found: dict[str, dict[str, Any]] = {}
+        missing: list[str] = []
+        held = self._held_docs(location)
+        for key in keys:
+            doc = held.get(key) if held is not None else self._cache.get((location, key))
+            if doc is not None:
+                found[key] = doc
+            elif held is None:
+                missing.append(key)
+        for start in range(0, len(missing), SCAN_CHUNK):
+            chunk = missing[start : start + SCAN_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for key, body in self._read(
+                f"SELECT id, body FROM docs WHERE coll = ? AND id IN ({marks})",
+                (location, *chunk),
+            ):
+                found[key] = self._decode(body)
+        return found
+
+    def _unique_clash(
+        self,
+        location: str,
+        uniques: list[tuple[str, tuple[str, ...]]],
+        key: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any],
+        claimed: dict[tuple[str, bytes], str | None],
+    ) -> DuplicateKeyError | None:
+        """Whether ``new`` would take a unique key another document holds, counting the
+        keys the page's earlier documents took or let go (``claimed``, updated when not)."""
+        moves: list[tuple[str, set[bytes], set[bytes]]] = []
+        for name, fields in uniques:
+            has = unique_tokens(new, fields)
+            had = unique_tokens(old, fields) if old is not None else set()
+            for token in has - had:
+                if (name, token) in claimed:
+                    owner = claimed[(name, token)]
+                else:
+                    owner = self.unique_owner(location, name, token)
+                if owner is not None and owner != key:
+                    return DuplicateKeyError(location, fields, tuple(new.get(f) for f in fields))
+            moves.append((name, had - has, has - had))
+        for name, gone, added in moves:
+            claimed.update(((name, token), None) for token in gone)
+            claimed.update(((name, token), key) for token in added)
+        return None
+
     def _insert_new(self, location: str, key: str, body: bytes) -> bool:
         """Insert a document row; False (nothing written) when the key is taken."""
         try:
@@ -883,17 +1003,7 @@ class SqliteEngine:
         body: bytes | None = None,
     ) -> None:
         """Index rows, unique keys and derived tables of one document's change."""
-        gone: list[tuple[Any, ...]] = []
-        added: list[tuple[Any, ...]] = []
-        for field in self.index_fields(location):
-            before = index_rows(old, field) if old is not None else set()
-            after = index_rows(new, field) if new is not None else set()
-            gone.extend((location, field, rank, val, key) for rank, val in before - after)
-            added.extend((location, field, rank, val, key) for rank, val in after - before)
-        self._execute_many(
-            "DELETE FROM idx WHERE coll = ? AND field = ? AND rank = ? AND val = ? AND id = ?", gone
-        )
-        self._execute_many(_INDEX_ROW, added)
+        self._refile([(location, key, old, new)])
         for name, fields in self.unique_keys(location):
             had = unique_tokens(old, fields) if old is not None else set()
             has = unique_tokens(new, fields) if new is not None else set()
@@ -911,6 +1021,51 @@ class SqliteEngine:
         for projection in self._projections:
             if location in projection.follows:
                 projection.write(self, change)
+
+    def _refile(
+        self, changes: list[tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]]
+    ) -> None:
+        """The index rows of documents' changes ((location, key, old, new)): the rows the
+        old versions had and the new ones lack go, the others come, in one statement each."""
+        gone: list[tuple[Any, ...]] = []
+        added: list[tuple[Any, ...]] = []
+        for location, key, old, new in changes:
+            for field in self.index_fields(location):
+                before = index_rows(old, field) if old is not None else set()
+                after = index_rows(new, field) if new is not None else set()
+                gone.extend((location, field, rank, val, key) for rank, val in before - after)
+                added.extend((location, field, rank, val, key) for rank, val in after - before)
+        self._execute_many(
+            "DELETE FROM idx WHERE coll = ? AND field = ? AND rank = ? AND val = ? AND id = ?", gone
+        )
+        self._execute_many(_INDEX_ROW, added)
+
+    def _file_many(self, location: str, changes: list[Change]) -> None:
+        """:meth:`_file` of a page of changes: each table's rows in one statement."""
+        self._refile([(location, c.key, c.old, c.new) for c in changes])
+        released: list[tuple[Any, ...]] = []
+        taken: list[tuple[Any, ...]] = []
+        for name, unique_fields in self.unique_keys(location):
+            for change in changes:
+                old, new = change.old, change.new
+                had = unique_tokens(old, unique_fields) if old is not None else set()
+                has = unique_tokens(new, unique_fields) if new is not None else set()
+                released.extend((location, name, token, change.key) for token in had - has)
+                taken.extend((location, name, token, change.key) for token in has - had)
+        self._execute_many(
+            "DELETE FROM uniq WHERE coll = ? AND name = ? AND token = ? AND id = ?", released
+        )
+        self._execute_many(
+            "INSERT OR REPLACE INTO uniq (coll, name, token, id) VALUES (?, ?, ?, ?)", taken
+        )
+        for projection in self._projections:
+            if location in projection.follows:
+                write_many = getattr(projection, "write_many", None)
+                if write_many is not None:
+                    write_many(self, changes)
+                else:
+                    for change in changes:
+                        projection.write(self, change)
 
     def _index_doc(
         self, location: str, key: str, doc: dict[str, Any], fields: Iterable[str]

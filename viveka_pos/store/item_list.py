@@ -183,6 +183,46 @@ class ItemList:
     def write(self, engine: SqliteEngine, change: Change) -> None:
         _put(engine, change.key, change.new)
 
+    def write_many(self, engine: SqliteEngine, changes: list[Change]) -> None:
+        """:meth:`write` of a page of changes (a pull): items new to the list are filed
+        with one statement per table; the others as one write does."""
+        keys = [change.key for change in changes]
+        listed: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            listed.update(
+                row[0]
+                for row in engine.query(
+                    f"SELECT key FROM catalog_rows WHERE key IN ({', '.join('?' * len(chunk))})",
+                    tuple(chunk),
+                )
+            )
+        new_rows: list[tuple[Any, ...]] = []
+        for change in changes:
+            if change.key in listed:
+                _put(engine, change.key, change.new)
+            elif (row := _row(change.key, change.new)) is not None:
+                new_rows.append(row)
+        if not new_rows:
+            return
+        engine.execute_many(
+            f"INSERT INTO catalog_rows ({_COLUMNS}) VALUES ({', '.join('?' * 13)})", new_rows
+        )
+        haystacks = {row[0]: row[5] for row in new_rows}
+        filed: list[tuple[int, str]] = []
+        added = list(haystacks)
+        for start in range(0, len(added), 500):
+            chunk = added[start : start + 500]
+            filed += [
+                (row_id, haystacks[key])
+                for row_id, key in engine.query(
+                    "SELECT rowid, key FROM catalog_rows WHERE key IN "
+                    f"({', '.join('?' * len(chunk))})",
+                    tuple(chunk),
+                )
+            ]
+        engine.execute_many("INSERT INTO catalog_grams (rowid, haystack) VALUES (?, ?)", filed)
+
     def rebuild(self, engine: SqliteEngine) -> None:
         engine.execute("DELETE FROM catalog_rows")
         for key, doc in engine._scan(ITEMS):

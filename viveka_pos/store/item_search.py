@@ -78,6 +78,88 @@ class ItemSearch:
         if entry is not None:
             self._add(engine, change.key, *entry)
 
+    def write_many(self, engine: SqliteEngine, changes: list[Change]) -> None:
+        """:meth:`write` of a page of changes (a pull): the rows that go and the rows that
+        come each in one statement per table. New names are given ids in name order, spread
+        evenly over the room between their neighbours (made once for a whole run where too
+        small), so names arriving in order move no filed row, or a few once per page."""
+        going: list[str] = []
+        coming: list[tuple[str, str, str, str]] = []
+        for change in changes:
+            entry = _entry(change.new)
+            if change.old is not None and change.new is not None and _entry(change.old) == entry:
+                continue  # nothing searchable changed
+            going.append(change.key)  # (a new document's stale row, if any, goes too)
+            if entry is not None:
+                client, name, code = entry
+                coming.append((name, change.key, client, code))
+        rows: list[tuple[int, str]] = []
+        for start in range(0, len(going), 500):
+            chunk = going[start : start + 500]
+            rows += engine.query(
+                f"SELECT id, words FROM search_items WHERE key IN ({', '.join('?' * len(chunk))})",
+                tuple(chunk),
+            )
+        for table in ("search_words", "search_grams"):
+            engine.execute_many(
+                f"INSERT INTO {table} ({table}, rowid, words) VALUES ('delete', ?, ?)", rows
+            )
+        engine.execute_many("DELETE FROM search_items WHERE id = ?", [(r[0],) for r in rows])
+        coming.sort()
+        position = 0
+        while position < len(coming):
+            position = self._file_run(engine, coming, position)
+
+    def _file_run(
+        self, engine: SqliteEngine, coming: list[tuple[str, str, str, str]], position: int
+    ) -> int:
+        """File the run of new entries (sorted by (name, key), none filed yet) from
+        ``position`` that lies between the same two filed neighbours: they share the room
+        between them evenly (after the last name: :data:`SPACING` apart), made first where
+        it is too small. Returns where the next run starts."""
+        name, key = coming[position][:2]
+        before = engine.query(
+            "SELECT id FROM search_items WHERE (name, key) < (?, ?) "
+            "ORDER BY name DESC, key DESC LIMIT 1",
+            (name, key),
+        )
+        after = engine.query(
+            "SELECT id, name, key FROM search_items WHERE (name, key) > (?, ?) "
+            "ORDER BY name, key LIMIT 1",
+            (name, key),
+        )
+        end = position + 1
+        if after:
+            bound = (after[0][1], after[0][2])
+            while end < len(coming) and coming[end][:2] < bound:
+                end += 1
+        else:
+            end = len(coming)
+        count = end - position
+        low = before[0][0] if before else 0
+        if after:
+            step = (after[0][0] - low) // (count + 1)
+        else:
+            step = min(SPACING, (_LAST_ID - low) // (count + 1))
+        if step < max(2, SPACING >> 8):
+            ids = self._make_room(engine, name, key, count)
+        else:
+            ids = [low + step * n for n in range(1, count + 1)]
+        rows = [
+            (row_id, key, client, name, code, " ".join(words_of(name)))
+            for (name, key, client, code), row_id in zip(coming[position:end], ids, strict=True)
+        ]
+        engine.execute_many(
+            "INSERT INTO search_items (id, key, client, name, code, words) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        for table in ("search_words", "search_grams"):
+            engine.execute_many(
+                f"INSERT INTO {table} (rowid, words) VALUES (?, ?)", [(r[0], r[5]) for r in rows]
+            )
+        return end
+
     @staticmethod
     def _remove(engine: SqliteEngine, key: str) -> None:
         rows = engine.query("SELECT id, words FROM search_items WHERE key = ?", (key,))
@@ -97,7 +179,7 @@ class ItemSearch:
     def _add(self, engine: SqliteEngine, key: str, client: str, name: str, code: str) -> None:
         row_id = self._free_id(engine, name, key)
         if row_id is None:
-            row_id = self._make_room(engine, name, key)
+            row_id = self._make_room(engine, name, key)[0]
         self._insert(engine, row_id, key, client, name, code)
 
     @staticmethod
@@ -133,9 +215,10 @@ class ItemSearch:
             return low + SPACING if low + SPACING < _LAST_ID else (low + high) // 2
         return (low + high) // 2
 
-    def _make_room(self, engine: SqliteEngine, name: str, key: str) -> int:
-        """Deal out again, evenly, the ids of the rows around (name, key), leaving a slot for
-        it, and return the slot's id.
+    def _make_room(self, engine: SqliteEngine, name: str, key: str, count: int = 1) -> list[int]:
+        """Deal out again, evenly, the ids of the rows around (name, key), leaving ``count``
+        slots in a row there (for it, and the names just after it that are filed next and
+        have no row between them), and return the slots' ids.
 
         The window starts at a few rows each side and widens until its ids span enough room
         (each new gap at least ``SPACING >> 8``), so a run of names added in order next to
@@ -158,20 +241,20 @@ class ItemSearch:
             rows = before[::-1] + (after if at_end else after[:-1])
             if at_end:  # the window reaches the last name: the room after it is free
                 top = max((row[0] for row in rows), default=low)
-                high = min(_LAST_ID, top + SPACING * (len(rows) + 2))
+                high = min(_LAST_ID, top + SPACING * (len(rows) + count + 1))
             else:
                 high = after[-1][0]
-            step = (high - low) // (len(rows) + 2)
+            step = (high - low) // (len(rows) + count + 1)
             if step >= max(2, SPACING >> 8) or (at_start and at_end):
                 break
             reach *= 4
         for row_id, _key, _client, _name, _code, words in rows:
             self._delete_row(engine, row_id, words)
-        slot = low + step * (len(before) + 1)
+        first = len(before) + 1
         for position, (_id, row_key, client, row_name, code, _words) in enumerate(rows):
-            shift = 2 if position >= len(before) else 1
+            shift = count + 1 if position >= len(before) else 1
             self._insert(engine, low + step * (position + shift), row_key, client, row_name, code)
-        return slot
+        return [low + step * (first + n) for n in range(count)]
 
     @staticmethod
     def _clear(engine: SqliteEngine) -> None:

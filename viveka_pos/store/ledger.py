@@ -315,6 +315,41 @@ def stock_values(doc: dict[str, Any]) -> tuple[Decimal, Decimal, int, int, bool]
     return stock, low, price, round_half_up(stock * price), stock <= low
 
 
+_STOCK_ROW = (
+    "INSERT INTO ledger_stock (key, client, sort_name, name, code, unit, stock, "
+    "low_quantity, price, value, is_low) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _stock_row(key: str, doc: dict[str, Any]) -> tuple[Any, ...]:
+    """The ``ledger_stock`` row of an active item of a shop."""
+    stock, low, price, value, is_low = stock_values(doc)
+    name = _text(doc.get("name"))
+    return (
+        key,
+        doc_key(doc["clientId"]),
+        name.casefold(),
+        name,
+        _text(doc.get("code")),
+        _text(doc.get("unit") or "nos"),
+        str(stock),
+        str(low),
+        price,
+        value,
+        int(is_low),
+    )
+
+
+def _new_stock_row(change: Change) -> tuple[Any, ...] | None:
+    """The stock row of an item that is new here and listed (None: any other change)."""
+    doc = change.new
+    if change.old is not None or doc is None:
+        return None
+    if not _ref(doc.get("clientId")) or not doc.get("isActive", True):
+        return None
+    return _stock_row(change.key, doc)
+
+
 class ReportLedger:
     """The :class:`~.engine.Projection` of the report tables, and the queries on them."""
 
@@ -359,6 +394,19 @@ class ReportLedger:
             before = zone_of(old) if old is not None else None
             if new is not None and before is not None and zone_of(new) != before:
                 self._redate(engine, key, new)
+
+    def write_many(self, engine: SqliteEngine, changes: list[Change]) -> None:
+        """:meth:`write` of a page of changes (a pull): the stock rows of items new here
+        in one statement; everything else as one write does."""
+        stock_rows: list[tuple[Any, ...]] = []
+        for change in changes:
+            row = _new_stock_row(change) if change.collection == ITEMS else None
+            if row is None:
+                self.write(engine, change)
+            else:
+                stock_rows.append(row)
+        engine.execute_many("DELETE FROM ledger_stock WHERE key = ?", [(r[0],) for r in stock_rows])
+        engine.execute_many(_STOCK_ROW, stock_rows)
 
     def _zone(self, engine: SqliteEngine, client_id: Any) -> tzinfo:
         return self._zone_of_key(engine, _ref(client_id))
@@ -576,7 +624,6 @@ class ReportLedger:
             engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
             return
         stock, low, price, value, is_low = stock_values(doc)
-        name = _text(doc.get("name"))
         if (
             old is not None
             and old.get("isActive", True)
@@ -599,23 +646,7 @@ class ReportLedger:
                 )
             return
         engine.execute("DELETE FROM ledger_stock WHERE key = ?", (key,))
-        engine.execute(
-            "INSERT INTO ledger_stock (key, client, sort_name, name, code, unit, stock, "
-            "low_quantity, price, value, is_low) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                key,
-                doc_key(doc["clientId"]),
-                name.casefold(),
-                name,
-                _text(doc.get("code")),
-                _text(doc.get("unit") or "nos"),
-                str(stock),
-                str(low),
-                price,
-                value,
-                int(is_low),
-            ),
-        )
+        engine.execute(_STOCK_ROW, _stock_row(key, doc))
 
     def _redate(self, engine: SqliteEngine, client: str, doc: dict[str, Any]) -> None:
         """A shop's time zone changed: its payments (and invoices dated by their time of

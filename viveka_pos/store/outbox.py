@@ -159,6 +159,12 @@ class OutboxWriter:
         """The outbox record waiting for a document, if any (a copy)."""
         return self._engine.get_by_key(OUTBOX, str(record_id(collection, doc_id)))
 
+    def pending_many(self, collection: str, doc_ids: list[Any]) -> dict[Any, dict[str, Any]]:
+        """The outbox records waiting for some documents: doc id -> record (a copy)."""
+        keys = {str(record_id(collection, doc_id)): doc_id for doc_id in doc_ids}
+        found = self._engine.get_many(OUTBOX, list(keys))
+        return {keys[key]: record for key, record in found.items()}
+
     def save_clock(self) -> None:
         """Keep the clock's high-water mark (stamps seen from other devices included)."""
         self._engine.set_info(HLC_INFO_KEY, str(self.clock.last))

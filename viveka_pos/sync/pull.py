@@ -47,6 +47,7 @@ from ..domain.stored import paise_of, quantity_of, rupees
 from ..gateways.remote import TOMBSTONES, remote_failure
 from ..store import DuplicateKeyError, Store
 from ..store.schema import DATABASE_NAME, SYNCED
+from ..store.values import doc_key
 from .batches import batches
 from .deadletters import DeadLetters
 from .fields import MISSING, UPDATED_AT, flat, merge, restore_app_settings, unflat, version
@@ -75,6 +76,7 @@ from .stamps import (
     stamp_device,
     stamp_value,
 )
+from .state import BASES
 from .validate import problem_of, set_aside
 
 log = logging.getLogger("viveka_pos.sync")
@@ -94,6 +96,10 @@ _HEAD_FIELDS: Final = {
         "stock",
     )
 }
+#: collections whose pulled documents are written one at a time: applying one reads others
+#: of the same collection that one before it in the page may have written (a customer's
+#: twin by phone; the purchase history derived for the same invoice)
+_ONE_BY_ONE: Final = frozenset({TOMBSTONES, "clientCustomers", "purchasehistories"})
 #: past this many invoices (items) touched by a pull, their payments (movements) are found by
 #: one scan of the collection rather than one indexed query each
 _SCAN_FROM_PARENTS = 2000
@@ -130,6 +136,36 @@ class _Touched:
     """Purchase histories this PC derived for an invoice that has the backend's own."""
     repoints: list[tuple[str, Any, Any]] = field(default_factory=list)
     remote_merges: list[tuple[Any, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _PageWrites:
+    """The writes of a page held back to be made together (``SqliteEngine.put_docs``):
+    the documents (with what their write is followed by) and their bases."""
+
+    collection: str
+    docs: list[tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, bool]] = field(
+        default_factory=list
+    )
+    """(document, local version, its outbox record, whether that record stays)"""
+    bases: list[dict[str, Any]] = field(default_factory=list)
+    ids: set[Any] = field(default_factory=set)
+    known: dict[Any, tuple[dict[str, Any] | None, dict[str, Any] | None]] = field(
+        default_factory=dict
+    )
+    """The page's documents' local versions and outbox records, read together beforehand
+    (each used once: a document that comes twice is read again the second time)."""
+
+    def holds(self, doc_id: Any) -> bool:
+        """Whether a write of this document is held back already."""
+        return _keyable(doc_id) and doc_id in self.ids
+
+    def read_ahead(self, store: Store, page: list[dict[str, Any]]) -> None:
+        ids = list(dict.fromkeys(doc["_id"] for doc in page if _keyable(doc.get("_id"))))
+        keys = {doc_key(doc_id): doc_id for doc_id in ids}
+        local = store.engine.get_many(f"{DATABASE_NAME}.{self.collection}", list(keys))
+        pending = outbox_writer(store).pending_many(self.collection, ids)
+        self.known = {doc_id: (local.get(key), pending.get(doc_id)) for key, doc_id in keys.items()}
 
 
 class Puller(LinkedPart):
@@ -344,8 +380,11 @@ class Puller(LinkedPart):
         """Read whole and apply the documents of pages of versions that this PC does not
         have yet (``skip_seen``: else all of them)."""
         for heads in pages:
+            here = self._updated_here(collection, heads) if skip_seen else {}
             wanted = [
-                h["_id"] for h in heads if not (skip_seen and self._already_here(collection, h))
+                h["_id"]
+                for h in heads
+                if not (skip_seen and self._already_here(collection, h, here))
             ]
             result.received += len(heads) - len(wanted)
             result.unchanged += len(heads) - len(wanted)
@@ -388,7 +427,16 @@ class Puller(LinkedPart):
         log.warning("pull: refused a %s document: %s", collection, problem)
         return True
 
-    def _already_here(self, collection: str, remote: dict[str, Any]) -> bool:
+    def _updated_here(self, collection: str, heads: list[dict[str, Any]]) -> dict[Any, Any]:
+        """``updatedAt`` of the local copies of a page of versions (by ``_id``; absent:
+        no local copy), read together."""
+        ids = {doc_key(h["_id"]): h["_id"] for h in heads if _keyable(h.get("_id"))}
+        found = self.store.engine.top_values(f"{DATABASE_NAME}.{collection}", list(ids), UPDATED_AT)
+        return {ids[key]: value for key, value in found.items()}
+
+    def _already_here(
+        self, collection: str, remote: dict[str, Any], here: dict[Any, Any] | None = None
+    ) -> bool:
         """Whether this PC already has exactly this remote version (an incremental pass
         reads again what its overlap window covers: mostly what it applied or pushed last
         time). Compared before anything else is done with the document; a full pull
@@ -399,7 +447,8 @@ class Puller(LinkedPart):
         save by another writer since: ``updatedAt`` is still the ``_savedAt`` it wrote)
         that is the base here; a version another writer made is always applied, as a push
         that met it saved it as the base without what only a pull does with it (a stock
-        edit becomes a movement, an ended login is noticed)."""
+        edit becomes a movement, an ended login is noticed). ``here``: the local copies'
+        ``updatedAt`` read beforehand (:meth:`_updated_here`)."""
         when = remote.get(UPDATED_AT)
         if not isinstance(when, datetime):
             return False
@@ -410,7 +459,10 @@ class Puller(LinkedPart):
             or version(self.state.base(collection, remote.get("_id"))) != version(remote)
         ):
             return False
-        local = self.store.get(collection, remote.get("_id"))
+        doc_id = remote.get("_id")
+        if here is not None and _keyable(doc_id):
+            return doc_id in here and here[doc_id] == when
+        local = self.store.get(collection, doc_id)
         return local is not None and local.get(UPDATED_AT) == when
 
     def _owned(self, collection: str, doc: dict[str, Any]) -> bool:
@@ -439,8 +491,13 @@ class Puller(LinkedPart):
         newest = ""
         now = self.now()
         letters = self.letters.count() > 0
+        writes = _PageWrites(collection) if collection not in _ONE_BY_ONE else None
+        if writes is not None:
+            writes.read_ahead(self.store, page)
         with self.store.unit_of_work(record_outbox=False) as db:
             for remote in page:
+                if writes is not None and writes.holds(remote.get("_id")):
+                    self._write_page(db, writes, merges, result, touched, now)  # (twice)
                 result.received += 1
                 seen = skip_seen and self._already_here(collection, remote)
                 if not seen and self._set_aside_invalid(
@@ -458,7 +515,9 @@ class Puller(LinkedPart):
                 elif collection == TOMBSTONES:
                     self._apply_tombstone(db, remote, result, touched)
                 else:
-                    self._apply_one(db, collection, remote, merges, result, touched, now)
+                    self._apply_one(db, collection, remote, merges, result, touched, now, writes)
+            if writes is not None:
+                self._write_page(db, writes, merges, result, touched, now)
             if newest and advance_cursor:
                 self.state.save_cursor(db, collection, newest)
         if touched.stock_edits:  # page by page: a first pull of a large catalogue
@@ -474,16 +533,21 @@ class Puller(LinkedPart):
         result: PullResult,
         touched: _Touched,
         now: datetime,
+        writes: _PageWrites | None = None,
     ) -> None:
+        """Apply one pulled document; with ``writes``, its writes join the page's (made
+        by :meth:`_write_page`)."""
         doc_id = remote["_id"]
         if collection == "clientCustomers" and doc_id in merges:
             # A device that had not heard of the merge pushed the duplicate again.
             self.state.mark_merge_pushed(db, doc_id, pushed=False)
             return
         clean = {k: v for k, v in remote.items() if k not in SYNC_FIELDS}
-        writer = outbox_writer(self.store)
-        pending = writer.pending(collection, doc_id)
-        local = self.store.get(collection, doc_id)
+        if writes is not None and _keyable(doc_id) and doc_id in writes.known:
+            local, pending = writes.known.pop(doc_id)
+        else:
+            pending = outbox_writer(self.store).pending(collection, doc_id)
+            local = self.store.get(collection, doc_id)
         if pending is not None and local is None:
             # Deleted here, not pushed yet: the later of the two wins.
             mine = self.link.stamp_of(pending)
@@ -494,7 +558,11 @@ class Puller(LinkedPart):
         target = self._target(collection, clean, remote, local, pending, touched)
         if collection not in APPEND_ONLY:
             # (new here: no need to read the base first, it is written either way)
-            self.state.save_base(db, collection, remote, None if local is None else MISSING)
+            known = None if local is None else MISSING
+            if writes is None:
+                self.state.save_base(db, collection, remote, known)
+            elif (base := self.state.base_record(collection, remote, known)) is not None:
+                writes.bases.append(base)
         if local is not None:
             for name in LOCAL_DERIVED.get(collection, ()):
                 if name in local:
@@ -518,6 +586,10 @@ class Puller(LinkedPart):
                 return
         if local is not None and dict(local) == target:
             result.unchanged += 1
+        elif writes is not None and not _unstorable(target):
+            writes.docs.append((target, local, pending, keep_pending))
+            writes.ids.add(doc_id)
+            return  # the rest follows the page's write
         else:
             problem = _unstorable(target)
             try:
@@ -534,24 +606,72 @@ class Puller(LinkedPart):
                 if not inserted:
                     self.store.engine.put_doc(location, target)
             except (DuplicateKeyError, ValueError) as exc:
-                self.letters.add(
-                    db,
-                    client_id=self.client_id,
-                    direction="pull",
-                    collection=collection,
-                    doc_id=doc_id,
-                    op="upsert",
-                    reason=f"cannot be saved on this computer: {exc}",
-                    code=None,
-                    now=now,
-                )
-                result.dead_lettered += 1
+                self._refuse(db, collection, doc_id, exc, result, now)
                 return
             result.applied += 1
             self.letters.clear(db, "pull", collection, doc_id)
             self._track(collection, target, local, merges, result, touched)
         if pending is not None and not keep_pending:
             db.outbox.delete_one({"_id": pending["_id"]})
+
+    def _write_page(
+        self,
+        db: Any,
+        writes: _PageWrites,
+        merges: dict[Any, Any],
+        result: PullResult,
+        touched: _Touched,
+        now: datetime,
+    ) -> None:
+        """Make the page's held-back writes (:class:`_PageWrites`) together, then what
+        follows each document's: a document whose unique key is taken here goes to the dead
+        letters, as in :meth:`_apply_one`."""
+        collection = writes.collection
+        engine = self.store.engine
+        if writes.bases:
+            engine.put_docs(BASES, writes.bases)
+        refused = engine.put_docs(
+            f"{DATABASE_NAME}.{collection}", [target for target, *_ in writes.docs]
+        )
+        letters = self.letters.count() > 0
+        for target, local, pending, keep_pending in writes.docs:
+            doc_id = target["_id"]
+            problem = refused.get(doc_key(doc_id))
+            if problem is not None:
+                self._refuse(db, collection, doc_id, problem, result, now)
+                continue
+            result.applied += 1
+            if letters:
+                self.letters.clear(db, "pull", collection, doc_id)
+            self._track(collection, target, local, merges, result, touched)
+            if pending is not None and not keep_pending:
+                db.outbox.delete_one({"_id": pending["_id"]})
+        writes.docs.clear()
+        writes.bases.clear()
+        writes.ids.clear()
+
+    def _refuse(
+        self,
+        db: Any,
+        collection: str,
+        doc_id: Any,
+        exc: Exception,
+        result: PullResult,
+        now: datetime,
+    ) -> None:
+        """A pulled document this store cannot take: a dead letter with the reason."""
+        self.letters.add(
+            db,
+            client_id=self.client_id,
+            direction="pull",
+            collection=collection,
+            doc_id=doc_id,
+            op="upsert",
+            reason=f"cannot be saved on this computer: {exc}",
+            code=None,
+            now=now,
+        )
+        result.dead_lettered += 1
 
     def _target(
         self,
@@ -734,8 +854,10 @@ class Puller(LinkedPart):
         )
 
     def _stock_settled(self, item_id: Any, total: Decimal | None) -> bool:
+        if total is None:
+            return True
         item = self.store.get("items", item_id)
-        if item is None or total is None:
+        if item is None:
             return True
         return quantity_of(item.get("stock")) == total
 
@@ -745,11 +867,16 @@ def _stamped_after(doc: dict[str, Any], floor: str) -> bool:
     return isinstance(synced_at, str) and synced_at > floor
 
 
+def _keyable(doc_id: Any) -> bool:
+    """Whether an ``_id`` is one a document here can have (an ObjectId or text)."""
+    return isinstance(doc_id, (ObjectId, str))
+
+
 def _unstorable(doc: dict[str, Any]) -> str:
     """Why the local store would refuse a document ('' when it takes it)."""
     for key in doc:
         if not key or key.startswith("$"):
             return f"field name {key!r} is not allowed here"
-    if not isinstance(doc.get("_id"), (ObjectId, str)):
+    if not _keyable(doc.get("_id")):
         return "its _id is neither an ObjectId nor text"
     return ""

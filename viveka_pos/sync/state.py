@@ -22,6 +22,9 @@ from ..store.schema import DATABASE_NAME
 from .fields import MISSING, UPDATED_AT, flat
 from .rules import MASTER
 
+#: where the remote versions this PC last saw (the bases) are kept
+BASES = f"{DATABASE_NAME}.syncstate"
+
 
 class SyncState:
     def __init__(self, store: Store, client_id: ObjectId):
@@ -88,18 +91,26 @@ class SyncState:
 
         ``known``: the base as the caller read it earlier in this unit of work (saves
         reading it again; None: written without comparing)."""
+        base = self.base_record(collection, remote, known)
+        if base is not None:
+            # Straight to the store's engine (inside the caller's unit of work): one base
+            # per document pulled or pushed, so Mongita's lookup and copy per write would
+            # dominate.
+            self.store.engine.put_doc(BASES, base)
+
+    def base_record(
+        self, collection: str, remote: dict[str, Any], known: Any = MISSING
+    ) -> dict[str, Any] | None:
+        """The record :meth:`save_base` writes to remember ``remote`` (None: it is the
+        base already), for a caller that writes a page of them at once (into
+        :data:`BASES`, through the store's engine)."""
         key = self._base_id(collection, remote["_id"])
         if known is MISSING:
             current = self.store.get("syncstate", key)
             known = current.get("doc") if current is not None else None
         if known == remote:
-            return
-        # Straight to the store's engine (inside the caller's unit of work): one base per
-        # document pulled or pushed, so Mongita's lookup and copy per write would dominate.
-        self.store.engine.put_doc(
-            f"{DATABASE_NAME}.syncstate",
-            {"_id": key, "kind": "base", "clientId": self.client_id, "doc": remote},
-        )
+            return None
+        return {"_id": key, "kind": "base", "clientId": self.client_id, "doc": remote}
 
     def record_written(self, collection: str, remote: dict[str, Any]) -> None:
         """A write of this PC's sync bookkeeping landed on a master document (a stock count, a
