@@ -10,7 +10,8 @@ from typing import Any
 from bson import ObjectId
 
 from ..domain import validation as v
-from ..domain.entities.customer import CollectedFields, Customer, customer_from_stored
+from ..domain.entities.customer import Customer, customer_from_stored
+from ..domain.entities.shop import CustomerFields
 from ..domain.errors import ValidationError
 from ..domain.states import state_code_from_text, state_code_of_gstin
 from ..store import DuplicateKeyError, new_id
@@ -19,25 +20,22 @@ from ..store.values import key_to_id
 from .context import ShopScope
 from .convert import paise_of
 
-#: optional field -> the clientSettings.customerFields switch that allows it
-OPTIONAL_FIELDS = {"address": "address", "emailId": "emailId", "gstNo": "gstNo"}
+#: the customer fields a shop may switch off (Settings → Customer fields)
+OPTIONAL_FIELDS = frozenset({"address", "emailId", "gstNo"})
 
 
 class CustomerService:
     def __init__(self, scope: ShopScope):
         self.scope = scope
 
-    def enabled_fields(self) -> CollectedFields:
+    def enabled_fields(self) -> CustomerFields:
         """The optional details this shop collects, for the forms that ask for them."""
-        enabled = self._enabled()
-        return CollectedFields(
-            address=enabled["address"], email=enabled["emailId"], gst_no=enabled["gstNo"]
-        )
+        return self.scope.shop_settings().customer_fields
 
     def _enabled(self) -> dict[str, bool]:
         """Stored field name -> whether the shop collects it."""
-        switches = self.scope.settings().get("customerFields") or {}
-        return {field: bool(switches.get(switch)) for field, switch in OPTIONAL_FIELDS.items()}
+        fields = self.enabled_fields()
+        return {"address": fields.address, "emailId": fields.email_id, "gstNo": fields.gst_no}
 
     def _clean(self, fields: dict[str, Any]) -> dict[str, Any]:
         enabled = self._enabled()

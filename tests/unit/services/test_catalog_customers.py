@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from viveka_pos.domain.entities.customer import CollectedFields
+from viveka_pos.domain.entities.shop import CustomerFields
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.facade import ShopServices
 from viveka_pos.services.shop import ShopService
@@ -132,8 +132,8 @@ def test_customer_phone_unique_and_optional_fields(svc: ShopServices, ctx) -> No
     with pytest.raises(ValidationError, match="not collected by this shop") as err:
         svc.customers.create("9000000001", email="x@y.in")
     assert err.value.field == "emailId"
-    assert svc.customers.enabled_fields() == CollectedFields(
-        address=False, email=False, gst_no=False
+    assert svc.customers.enabled_fields() == CustomerFields(
+        address=False, email_id=False, gst_no=False
     )
     found = svc.customers.search("9891")
     assert [c.name for c in found] == ["Bob Smith"]

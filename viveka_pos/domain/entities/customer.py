@@ -10,7 +10,7 @@ from bson import ObjectId
 
 from ..stored import moment_of, text_of
 
-__all__ = ["CollectedFields", "Customer", "customer_from_stored"]
+__all__ = ["Customer", "customer_from_stored"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +28,6 @@ class Customer:
     state_code: str
     first_seen_at: datetime | None
     last_purchase_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class CollectedFields:
-    """Which optional customer details the shop collects (Settings → Customer fields, the
-    spec's ``clientSettings.customerFields``); the phone, name and state always are."""
-
-    address: bool
-    email: bool
-    gst_no: bool
 
 
 def customer_from_stored(doc: dict[str, Any]) -> Customer:

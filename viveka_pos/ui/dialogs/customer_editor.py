@@ -60,7 +60,7 @@ class CustomerDialog(QDialog):
         }
         if self.optional.address:
             fields["address"] = self.address.text()
-        if self.optional.email:
+        if self.optional.email_id:
             fields["email"] = self.email.text()
         if self.optional.gst_no:
             fields["gst_no"] = self.gst_no.text()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain.entities.customer import CollectedFields
+from ...domain.entities.shop import CustomerFields
 from ..widgets.fields import FormErrors
 
 Buttons = QDialogButtonBox.StandardButton
@@ -42,7 +42,7 @@ def finish_form(
 def add_customer_detail_rows(
     errors: FormErrors,
     form: QFormLayout,
-    enabled: CollectedFields,
+    enabled: CustomerFields,
     address: QWidget,
     email: QWidget,
     gst_no: QWidget,
@@ -51,7 +51,7 @@ def add_customer_detail_rows(
     """The address, e-mail and GSTIN rows the shop has switched on, then the state row."""
     if enabled.address:
         errors.add_row(form, "Address", "address", address)
-    if enabled.email:
+    if enabled.email_id:
         errors.add_row(form, "Email", "emailId", email)
     if enabled.gst_no:
         errors.add_row(form, "GSTIN", "gstNo", gst_no)
