@@ -196,10 +196,6 @@ def _parse_line(text: str) -> tuple[str, str]:
     return code.strip(), qty.strip()
 
 
-def balance_paise(invoice: Invoice) -> int:
-    return invoice.total_amount - invoice.paid_amount
-
-
 def invoice_json(invoice: Invoice) -> dict[str, Any]:
     """The stable JSON shape of an invoice (amounts in rupees as numbers)."""
     return {
@@ -213,7 +209,7 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "totalTax": to_rupees(invoice.total_tax),
         "totalAmount": to_rupees(invoice.total_amount),
         "paidAmount": to_rupees(invoice.paid_amount),
-        "balance": to_rupees(balance_paise(invoice)),
+        "balance": to_rupees(invoice.balance),
         # The spec's isFinalized means "paid in full"; "status" says it in words.
         "isFinalized": invoice.is_finalized,
         "status": payment_status(invoice),
@@ -235,7 +231,7 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
 
 def payment_status(invoice: Invoice) -> str:
     """``paid``, ``part-paid`` or ``credit`` (nothing paid yet)."""
-    if balance_paise(invoice) <= 0:
+    if invoice.balance <= 0:
         return "paid"
     return "part-paid" if invoice.paid_amount > 0 else "credit"
 
@@ -269,7 +265,7 @@ def cmd_bill(args: argparse.Namespace) -> int:
                 print(invoice.number)
                 if payment_status(invoice) != "paid":
                     print(
-                        f"due {format_inr(balance_paise(invoice))} from "
+                        f"due {format_inr(invoice.balance)} from "
                         f"{invoice.customer_name or invoice.customer_phone}",
                         file=sys.stderr,
                     )
@@ -285,7 +281,7 @@ def cmd_pay(args: argparse.Namespace) -> int:
             invoice = svc.payments.record(
                 args.invoice_number, args.amount, method=args.method, note=args.note
             )
-            balance = balance_paise(invoice)
+            balance = invoice.balance
             state = "paid in full" if invoice.is_finalized else f"balance {format_inr(balance)}"
             print(f"{invoice.number}: {state}")
         return 0

@@ -9,8 +9,16 @@ from typing import Any
 
 from .money import to_paise, to_rupees
 
-__all__ = ["paise_of", "quantity_of", "rate_of", "rupees", "stored_quantity", "stored_rate"]
-__all__ += ["moment_of", "text_of"]  # optional fields of typed views
+__all__ = [
+    "moment_of",
+    "paise_of",
+    "quantity_of",
+    "rate_of",
+    "rupees",
+    "stored_quantity",
+    "stored_rate",
+    "text_of",
+]
 
 rupees = to_rupees
 

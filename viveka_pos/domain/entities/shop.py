@@ -78,10 +78,6 @@ class Shop:
         return self.shop_name or self.business_name
 
 
-def _switch(value: Any) -> bool:
-    return bool(value) if value is not None else False
-
-
 def _rate(value: Any) -> int | Decimal:
     """A stored GST rate; one that is not a number (written by hand, or by another
     program) reads as 0, as a missing one does, rather than stopping the app."""
@@ -97,9 +93,9 @@ def _rate(value: Any) -> int | Decimal:
 def customer_fields_from_stored(stored: Any) -> CustomerFields:
     fields = stored if isinstance(stored, Mapping) else {}
     return CustomerFields(
-        address=_switch(fields.get("address")),
-        gst_no=_switch(fields.get("gstNo")),
-        email_id=_switch(fields.get("emailId")),
+        address=bool(fields.get("address")),
+        gst_no=bool(fields.get("gstNo")),
+        email_id=bool(fields.get("emailId")),
     )
 
 
@@ -110,13 +106,13 @@ def shop_settings_from_stored(stored: Any) -> ShopSettings:
         customer_fields=customer_fields_from_stored(settings.get("customerFields")),
         state_code=text_of(settings.get("stateCode")),
         default_gst_rate=_rate(settings.get("defaultGstRate")),
-        prices_include_tax=_switch(settings.get("pricesIncludeTax")),
+        prices_include_tax=bool(settings.get("pricesIncludeTax")),
         paper_size=text_of(settings.get("paperSize")) or "a4",
         terms_text=text_of(settings.get("termsText")),
         upi_id=text_of(settings.get("upiId")),
         logo_path=text_of(settings.get("logoPath")),
         time_zone=text_of(settings.get("timeZone")) or DEFAULT_TIME_ZONE,
-        allow_negative_stock=_switch(settings.get("allowNegativeStock")),
+        allow_negative_stock=bool(settings.get("allowNegativeStock")),
     )
 
 
