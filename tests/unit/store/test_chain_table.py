@@ -13,6 +13,7 @@ from viveka_pos.domain.hashchain import GENESIS_HASH, invoice_hash
 from viveka_pos.domain.numbering import format_invoice_number
 from viveka_pos.services.chains import store_chain_report
 from viveka_pos.store import Store, open_store
+from viveka_pos.store import engine as engine_module
 
 SHOP = bson.ObjectId()
 
@@ -151,3 +152,47 @@ def test_rows_read_ahead_are_the_rows_and_an_early_stop_ends_the_reading(store: 
     assert first[0]
     with pytest.raises(Exception, match="could not be read"), store.engine.snapshot() as rows_of:
         list(rows_of("SELECT nothing FROM nowhere", (), ahead=True))
+
+
+@pytest.mark.parametrize("where", [0, 3, 6])
+def test_what_changed_in_the_file_is_found_in_any_chunk(
+    data_dir: Path, where: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check compares whole chunks first; a change at the start, middle or end of the
+    invoices, of each kind, still leads to the invoice that changed."""
+    monkeypatch.setattr(engine_module, "SCAN_CHUNK", 1)  # chunks of two rows
+    store = open_store(data_dir)
+    docs = _chain(7)
+    store.db.invoices.insert_many(docs)
+    keys = sorted(str(doc["_id"]) for doc in docs)
+    assert store.chains.changed_outside() == {}
+    store.close()
+    target = next(doc for doc in docs if str(doc["_id"]) == keys[where])
+    conn = sqlite3.connect(data_dir / "viveka.sqlite3")
+    _edit_in_file(data_dir, target, totalAmount=1)
+    reopened = open_store(data_dir, read_only=True)
+    try:
+        assert set(reopened.chains.changed_outside()) == {keys[where]}
+    finally:
+        reopened.close()
+    with conn:  # the invoice gone from the file: its row is left without it
+        conn.execute("DELETE FROM docs WHERE coll = 'vivekaDB.invoices' AND id = ?", (keys[where],))
+    reopened = open_store(data_dir, read_only=True)
+    try:
+        assert reopened.chains.changed_outside() == {keys[where]: None}
+    finally:
+        reopened.close()
+    with conn:  # and an invoice without its row
+        conn.execute(
+            "INSERT INTO docs (coll, id, body) VALUES ('vivekaDB.invoices', ?, ?)",
+            (keys[where], bson.encode(target)),
+        )
+        conn.execute("DELETE FROM chain_entries WHERE key = ?", (keys[(where + 1) % 7],))
+    conn.close()
+    reopened = open_store(data_dir, read_only=True)
+    try:
+        fresh = reopened.chains.changed_outside()
+        assert set(fresh) == {keys[(where + 1) % 7]}
+        assert fresh[keys[(where + 1) % 7]] is not None
+    finally:
+        reopened.close()
