@@ -267,6 +267,11 @@ class InvoiceChains:
             self.write(engine, Change(INVOICES, key, None, bson.decode(body), body))
 
 
+def refill_follow_flags(engine: SqliteEngine) -> None:
+    """Set every row's ``ok`` again, in one statement."""
+    engine.execute(_FILL_OK, (GENESIS_HASH,))
+
+
 class ChainQueries:
     """The chains of one store, checked against the stored invoices (``store.chains``)."""
 

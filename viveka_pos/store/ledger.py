@@ -32,6 +32,7 @@ the reports always did: a report must not fail over one bad document.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -370,9 +371,7 @@ class ReportLedger:
             cursor.executescript(_SUM_TRIGGERS)
 
         def fill_dealers() -> None:
-            for location in (DEALER_ORDERS, DEALER_PAYMENTS):
-                for _key, doc in stored_docs(cursor, location):
-                    _add_dealer_share(cursor.execute, _dealer_share(location, doc), 1)
+            _fill_dealer_dues(cursor.execute, lambda location: stored_docs(cursor, location))
 
         create_filled(cursor, "ledger_dealers", _DEALERS, fill_dealers)
 
@@ -694,6 +693,20 @@ _SUMS_COMPUTED = {
     "ledger_stock_sums": "(SELECT client, COUNT(*) AS items, SUM(is_low) AS low, SUM(value) "
     "AS value FROM ledger_stock GROUP BY client)",
 }
+
+
+def refill_dealer_dues(engine: SqliteEngine) -> None:
+    """File every dealer's sums again from the dealer orders and payments."""
+    engine.execute("DELETE FROM ledger_dealers")
+    _fill_dealer_dues(engine.execute, engine._scan)
+
+
+def _fill_dealer_dues(
+    execute: Any, docs_of: Callable[[str], Iterable[tuple[str, dict[str, Any]]]]
+) -> None:
+    for location in (DEALER_ORDERS, DEALER_PAYMENTS):
+        for _key, doc in docs_of(location):
+            _add_dealer_share(execute, _dealer_share(location, doc), 1)
 
 
 def _dealer_share(

@@ -216,12 +216,35 @@ def file_in_sql_v3(store: Store, db: Database) -> dict[str, int]:
     return {"outbox": moved}
 
 
+def refile_derived_v4(store: Store, db: Database) -> dict[str, int]:
+    """Version 3 -> 4: the tables added while the data version was still 3 (the Inventory
+    list, the customer lookup, dealer dues, and whether each invoice follows the one before
+    it) are filed again from the documents. They filled themselves when a store was first
+    opened with them, but a version-3 program that did not know them may have written
+    documents since; from version 4 on, such a program refuses the data (written by a
+    newer version) instead. No document changes."""
+    from .chain_ledger import refill_follow_flags
+    from .customer_search import CustomerSearch
+    from .item_list import ItemList
+    from .ledger import refill_dealer_dues
+
+    engine = store.engine
+    ItemList().rebuild(engine)
+    CustomerSearch().rebuild(engine)
+    refill_dealer_dues(engine)
+    refill_follow_flags(engine)
+    return {}
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: Migration(
         1, "fill shop, customer and item fields older versions did not write", fill_defaults_v2
     ),
     2: Migration(
         2, "file documents in SQLite indexes, report ledgers and item search", file_in_sql_v3
+    ),
+    3: Migration(
+        3, "file the Inventory list, customer lookup and dealer dues again", refile_derived_v4
     ),
 }
 

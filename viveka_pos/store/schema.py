@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DATABASE_NAME = "vivekaDB"
-SCHEMA_VERSION = 3  # data versions and their upgrades: store/migrations.py
+SCHEMA_VERSION = 4  # data versions and their upgrades: store/migrations.py
 
 Keys = list[tuple[str, int]]
 

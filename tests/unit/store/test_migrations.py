@@ -77,7 +77,7 @@ def test_a_version_1_store_is_backed_up_then_upgraded(data_dir: Path) -> None:
     before = made["before"]
     store = open_store(data_dir)
     try:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         after = snapshot(store)
         # The backup holds the data exactly as it was, at version 1.
         backup = data_dir / "backups" / "before-migration-v1"
@@ -265,3 +265,43 @@ def test_existing_values_are_never_overwritten() -> None:
     # A shop without a GSTIN takes its state code from the state's name.
     named = {"gstin": "", "state": "Kerala", "clientSettings": {}}
     assert migrations._client_fixes(named)["clientSettings"]["stateCode"] == "32"
+
+
+def test_a_version_3_store_has_its_newer_tables_filed_again(data_dir: Path) -> None:
+    """Tables that came while the data version was 3 may be stale: a version-3 program
+    that did not know them could have written since they were filled. Upgrading to 4
+    files them again, after a backup."""
+    store = open_store(data_dir)
+    try:
+        svc = make_shop(store)
+        sell(svc, paid=1000, customer=CUSTOMER_PHONE)
+        sell(svc, {"OIL": "1.5"}, customer=CUSTOMER_PHONE, paid="518.25")
+    finally:
+        store.close()
+    tables = {
+        "catalog_rows": "SELECT * FROM catalog_rows ORDER BY key",
+        "search_customers": "SELECT * FROM search_customers ORDER BY 1",
+        "ledger_dealers": "SELECT * FROM ledger_dealers ORDER BY 1, 2",
+        "chain_entries": "SELECT * FROM chain_entries ORDER BY key",
+    }
+    conn = sqlite3.connect(data_dir / DB)
+    with conn:  # what an older program's writes leave behind
+        conn.execute("DELETE FROM catalog_rows")
+        conn.execute("DELETE FROM search_customers")
+        conn.execute("INSERT INTO ledger_dealers VALUES ('shop', 'dealer', 1, 0, 1, 0)")
+        conn.execute("UPDATE chain_entries SET ok = NULL")
+        conn.execute("UPDATE store_info SET value = '3' WHERE key = 'schema_version'")
+    conn.close()
+    store = open_store(data_dir)
+    try:
+        assert store.schema_version == SCHEMA_VERSION == 4
+        conn = store.engine.connection
+        upgraded = {name: conn.execute(sql).fetchall() for name, sql in tables.items()}
+        assert upgraded["catalog_rows"] and upgraded["search_customers"]
+        assert upgraded["ledger_dealers"] == []
+        assert all(row[-1] == 1 for row in upgraded["chain_entries"])
+        store.rebuild_derived()
+        assert {name: conn.execute(sql).fetchall() for name, sql in tables.items()} == upgraded
+    finally:
+        store.close()
+    assert (data_dir / "backups" / "before-migration-v3").is_dir()
