@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import bson
 from mongita.common import ASCENDING, DESCENDING
 from mongita.cursor import Cursor
 from mongita.errors import DuplicateKeyError as MongitaDuplicateKeyError
@@ -485,7 +486,7 @@ class DurableCollection:
                 before = copy_doc(doc)
                 apply_update(doc, update)
                 matched += 1
-                if doc != before:
+                if _differs(before, doc):
                     engine.put_doc(self.full_name, doc)
                     modified += 1
             if matched or not upsert:
@@ -516,8 +517,7 @@ class DurableCollection:
         apply_update(new, update)
         for fields in update.values():
             for field in fields:
-                was, now = current.get(field, MISSING), new.get(field, MISSING)
-                if was is not now and (was is MISSING or now is MISSING or was != now):
+                if _differs(current.get(field, MISSING), new.get(field, MISSING)):
                     self._engine.put_doc(self.full_name, new)
                     return UpdateResult(1, 1)
         return UpdateResult(1, 0)
@@ -620,6 +620,18 @@ def _names_its_fields(update: dict[str, Any]) -> bool:
         op in _FIELD_OPERATORS and all("." not in path for path in fields)
         for op, fields in update.items()
     )
+
+
+def _differs(was: Any, now: Any) -> bool:
+    """Whether an update changed a value, as MongoDB tells (by its BSON): ``1`` and
+    ``True``, or ``1`` and ``1.0``, are equal in Python but not the same stored value."""
+    if was is now:
+        return False
+    if was is MISSING or now is MISSING or was != now:
+        return True
+    if type(was) is type(now) and type(was) not in (dict, list):
+        return False
+    return bson.encode({"": was}) != bson.encode({"": now})
 
 
 def _index_keys(keys: IndexKeys) -> list[tuple[str, int]]:
