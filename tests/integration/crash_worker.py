@@ -1,8 +1,9 @@
 """Child process for the crash test: runs units of work forever, printing each commit.
 
-Each unit n writes an invoice, three payments and a stock movement, and bumps a counter,
-all in one unit of work. After ``commit`` returns it prints ``ack n``: from then on unit n
-must survive anything, including SIGKILL a microsecond later.
+Each unit n writes an invoice, three payments and two stock movements (pages of inserts
+among them), and bumps a counter, all in one unit of work. After ``commit`` returns it
+prints ``ack n``: from then on unit n must survive anything, including SIGKILL a
+microsecond later.
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ def main() -> None:
             invoice = db.invoices.insert_one(
                 {"unit": n, "invoiceNumber": f"C/{n}", "lines": list(range(20))}
             )
-            for part in range(3):
+            for part in range(2):
                 db.payments.insert_one({"unit": n, "part": part, "invoiceId": invoice.inserted_id})
-            db.stockmovements.insert_one({"unit": n, "quantity": -1})
+            # a page of inserts (one statement per table) inside the unit, as a bill's lines
+            db.payments.insert_many([{"unit": n, "part": 2, "invoiceId": invoice.inserted_id}])
+            db.stockmovements.insert_many(
+                [{"unit": n, "quantity": -1}, {"unit": n, "quantity": 0, "note": "page"}]
+            )
             db.counters.update_one({"_id": "crash"}, {"$inc": {"units": 1}})
         print(f"ack {n}", flush=True)
 

@@ -108,8 +108,13 @@ class CartService:
         lines.sort(key=lambda line: (line.get("position", 0), line["createdAt"]))
         return lines
 
-    def supply_type(self, customer: dict[str, Any] | None) -> str:
-        shop_state = self.scope.settings().get("stateCode") or ""
+    def supply_type(
+        self, customer: dict[str, Any] | None, settings: dict[str, Any] | None = None
+    ) -> str:
+        """``settings``: the shop's, when the caller has read them already."""
+        shop_state = (settings if settings is not None else self.scope.settings()).get(
+            "stateCode"
+        ) or ""
         customer_state = (customer or {}).get("stateCode") or None
         if not shop_state:
             return "intra"
@@ -118,11 +123,12 @@ class CartService:
     def totals_for(
         self, lines: list[dict[str, Any]], bill_discount: int, customer: dict[str, Any] | None
     ) -> InvoiceTotals:
+        settings = self.scope.settings()
         return compute_invoice(
             [line_input(line) for line in lines],
             bill_discount=bill_discount,
-            prices_include_tax=bool(self.scope.settings().get("pricesIncludeTax", False)),
-            supply_type=self.supply_type(customer),
+            prices_include_tax=bool(settings.get("pricesIncludeTax", False)),
+            supply_type=self.supply_type(customer, settings),
         )
 
     def view(self, cart_id: CartId) -> CartView:

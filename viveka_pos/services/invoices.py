@@ -24,7 +24,7 @@ from .convert import quantity_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
 from .payments import InvoiceRef, apply_payments, invoice_document
 from .series import INVOICE_SERIES, issued_fields, next_slot, seal_and_insert
-from .stock import record_movement
+from .stock import record_movements
 
 DUE_DAYS = 30
 RULE_46_UNREGISTERED_LIMIT = 50_000_00
@@ -219,13 +219,15 @@ class InvoiceService:
         wanted: dict[ObjectId, Decimal] = defaultdict(Decimal)
         for line in view.lines:
             wanted[line["itemId"]] += quantity_of(line["quantity"])
+        changes = []
         for item_id, qty in wanted.items():
             item = db.items.find_one({"_id": item_id})
             if item is None:
                 raise ValidationError("itemId", "an item on this bill was deleted")
-            record_movement(
-                self.scope, item, -qty, "sale", ref_collection="invoices", ref_id=invoice["_id"]
-            )
+            changes.append((item, -qty))
+        record_movements(
+            self.scope, changes, "sale", ref_collection="invoices", ref_id=invoice["_id"]
+        )
 
     # ---------------------------------------------------------------- reading
     def get(self, invoice: InvoiceRef) -> Invoice:

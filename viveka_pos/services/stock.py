@@ -27,25 +27,32 @@ def ensure_opening(scope: ShopScope, item: dict[str, Any]) -> None:
     first time it moves here; the id is derived from the item, so two PCs doing this
     offline create the same record instead of counting the stock twice.
     """
-    movement_id = opening_movement_id(item["_id"])
-    if scope.db.stockmovements.find_one({"_id": movement_id}) is not None:
-        return
+    ensure_openings(scope, [item])
+
+
+def ensure_openings(scope: ShopScope, items: list[dict[str, Any]]) -> None:
+    """:func:`ensure_opening` of several items, their openings looked up in one read."""
+    wanted = {opening_movement_id(item["_id"]): item for item in items}
+    found = scope.db.stockmovements.find({"_id": {"$in": list(wanted)}})
+    for movement in found:
+        wanted.pop(movement["_id"], None)
     now = scope.now()
-    scope.db.stockmovements.insert_one(
-        {
-            "_id": movement_id,
-            "clientId": scope.client_id,
-            "itemId": item["_id"],
-            "quantity": stored_quantity(quantity_of(item.get("stock"))),
-            "reason": "opening",
-            "refCollection": "",
-            "refId": None,
-            "note": "",
-            "createdAt": now,
-            "updatedAt": now,
-            "deviceId": scope.ctx.device_id,
-        }
-    )
+    for movement_id, item in wanted.items():
+        scope.db.stockmovements.insert_one(
+            {
+                "_id": movement_id,
+                "clientId": scope.client_id,
+                "itemId": item["_id"],
+                "quantity": stored_quantity(quantity_of(item.get("stock"))),
+                "reason": "opening",
+                "refCollection": "",
+                "refId": None,
+                "note": "",
+                "createdAt": now,
+                "updatedAt": now,
+                "deviceId": scope.ctx.device_id,
+            }
+        )
 
 
 def record_movement(
@@ -60,39 +67,72 @@ def record_movement(
     allow_negative: bool | None = None,
 ) -> dict[str, Any]:
     """Append a movement and update the item's cached stock. Call inside a unit of work."""
+    return record_movements(
+        scope,
+        [(item, delta)],
+        reason,
+        ref_collection=ref_collection,
+        ref_id=ref_id,
+        note=note,
+        allow_negative=allow_negative,
+    )[0]
+
+
+def record_movements(
+    scope: ShopScope,
+    changes: list[tuple[dict[str, Any], Decimal]],
+    reason: str,
+    *,
+    ref_collection: str = "",
+    ref_id: Any = None,
+    note: str = "",
+    allow_negative: bool | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`record_movement` of several items (each once), as one change: the stock of
+    every item is checked first, then the movements are inserted together and each item's
+    cached stock updated (a bill's lines). Call inside a unit of work."""
     if reason not in REASONS:
         raise ValidationError("reason", f"must be one of {', '.join(REASONS)}")
+    if len({item["_id"] for item, _delta in changes}) != len(changes):
+        raise ValueError("record_movements: an item comes twice")
     if allow_negative is None:
         allow_negative = bool(scope.settings().get("allowNegativeStock", False))
-    ensure_opening(scope, item)
-    current = quantity_of(item.get("stock"))
-    new_stock = current + delta
-    if new_stock < 0 and not allow_negative:
-        raise ValidationError(
-            "quantity",
-            f"{item.get('name', 'item')}: only {current.normalize():f} in stock "
-            f"(needs {(-delta).normalize():f})",
-        )
+    ensure_openings(scope, [item for item, _delta in changes])
     now = scope.now()
-    movement = {
-        "_id": new_id(),
-        "clientId": scope.client_id,
-        "itemId": item["_id"],
-        "quantity": stored_quantity(delta),
-        "reason": reason,
-        "refCollection": ref_collection,
-        "refId": ref_id,
-        "note": note,
-        "createdAt": now,
-        "updatedAt": now,
-        "deviceId": scope.ctx.device_id,
-    }
+    movements: list[dict[str, Any]] = []
+    stocks: list[Decimal] = []
+    for item, delta in changes:
+        current = quantity_of(item.get("stock"))
+        new_stock = current + delta
+        if new_stock < 0 and not allow_negative:
+            raise ValidationError(
+                "quantity",
+                f"{item.get('name', 'item')}: only {current.normalize():f} in stock "
+                f"(needs {(-delta).normalize():f})",
+            )
+        stocks.append(new_stock)
+        movements.append(
+            {
+                "_id": new_id(),
+                "clientId": scope.client_id,
+                "itemId": item["_id"],
+                "quantity": stored_quantity(delta),
+                "reason": reason,
+                "refCollection": ref_collection,
+                "refId": ref_id,
+                "note": note,
+                "createdAt": now,
+                "updatedAt": now,
+                "deviceId": scope.ctx.device_id,
+            }
+        )
     db = scope.db
-    db.stockmovements.insert_one(movement)
-    db.items.update_one(
-        {"_id": item["_id"]}, {"$set": {"stock": stored_quantity(new_stock), "updatedAt": now}}
-    )
-    return movement
+    db.stockmovements.insert_many(movements)
+    for (item, _delta), new_stock in zip(changes, stocks, strict=True):
+        db.items.update_one(
+            {"_id": item["_id"]}, {"$set": {"stock": stored_quantity(new_stock), "updatedAt": now}}
+        )
+    return movements
 
 
 def recompute_item_stock(store: Store, item_id: Any) -> bool:

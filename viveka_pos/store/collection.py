@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import bson
 from mongita.common import ASCENDING, DESCENDING
 from mongita.cursor import Cursor
 from mongita.errors import DuplicateKeyError as MongitaDuplicateKeyError
@@ -204,12 +205,16 @@ class DurableCollection:
         self, keys: list[str], filter: dict[str, Any]
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         engine, name = self._engine, self.full_name
-        with engine.lock:
-            found = []
-            for key in keys:
-                doc = engine.get_by_key(name, key)
-                if doc is not None and matches(doc, filter):
-                    found.append((key, doc))
+        if len(keys) == 1:
+            doc = engine.get_by_key(name, keys[0])
+            found = [] if doc is None or not matches(doc, filter) else [(keys[0], doc)]
+        else:  # read in one statement, given in the order of the keys
+            docs = engine.get_many(name, keys)
+            found = [
+                (key, doc)
+                for key in keys
+                if (doc := docs.get(key)) is not None and matches(doc, filter)
+            ]
         yield from found
 
     def _find(
@@ -360,18 +365,24 @@ class DurableCollection:
     ) -> InsertManyResult:
         """Insert in order. ``ordered``: stop at the first failure (those before it stay);
         else go on past failures. Either way failures raise :class:`BulkWriteError` listing
-        them, after the others were written (as pymongo does)."""
+        them, after the others were written (as pymongo does).
+
+        No savepoint per document: a duplicate (of ``_id`` or of a unique key) is refused
+        before its document writes anything. Any other failure after a write leaves the
+        unit of work unable to commit (``single_write``): it rolls back as a whole."""
         if not isinstance(documents, list) or not documents:
             raise MongitaError("insert_many needs a non-empty list of documents")
         docs = [_checked_doc(d) for d in documents]
         inserted: list[Any] = []
         errors: list[dict[str, Any]] = []
-        with self._engine.transaction():
+        engine = self._engine
+        with engine.single_write():
             self._ensure_created()
-            for position, doc in enumerate(docs):
+            paged = self._insert_page(docs, ordered, inserted, errors)
+            for position, doc in enumerate([] if paged else docs):
                 try:
-                    with self._engine.transaction():
-                        if not self._engine.put_doc(self.full_name, doc, no_overwrite=True):
+                    with engine.single_write():
+                        if not engine.put_doc(self.full_name, doc, no_overwrite=True):
                             raise DuplicateKeyError(self.full_name, ("_id",), (doc["_id"],))
                 except MongitaDuplicateKeyError as exc:
                     errors.append({"index": position, "code": 11000, "errmsg": str(exc), "op": doc})
@@ -384,6 +395,41 @@ class DurableCollection:
         if errors:
             raise BulkWriteError(errors, inserted)
         return InsertManyResult([{"_id": doc_id} for doc_id in inserted])
+
+    def _insert_page(
+        self,
+        docs: list[dict[str, Any]],
+        ordered: bool,
+        inserted: list[Any],
+        errors: list[dict[str, Any]],
+    ) -> bool:
+        """``insert_many`` inside a unit of work, of a collection without unique keys
+        (besides ``_id``): the documents already stored are found in one read, the others
+        written as one page (``engine.put_docs``: a statement per table, not per document).
+        False (nothing done) where that does not apply."""
+        engine, name = self._engine, self.full_name
+        keys = [doc_key(doc["_id"]) for doc in docs]
+        if (
+            not engine.in_transaction
+            or engine.unique_keys(name)
+            or engine.is_held(name)
+            or len(set(keys)) != len(keys)
+        ):
+            return False
+        stored = engine._load_many(name, keys)  # the lock is held (single_write)
+        page: list[dict[str, Any]] = []
+        for position, (key, doc) in enumerate(zip(keys, docs, strict=True)):
+            if key in stored:
+                error = DuplicateKeyError(name, ("_id",), (doc["_id"],))
+                errors.append({"index": position, "code": 11000, "errmsg": str(error), "op": doc})
+                if ordered:
+                    break
+                continue
+            page.append(doc)
+        if page:
+            engine.put_docs(name, page)
+            inserted.extend(doc["_id"] for doc in page)
+        return True
 
     def replace_one(
         self, filter: Any, replacement: dict[str, Any], upsert: bool = False
@@ -426,6 +472,10 @@ class DurableCollection:
         engine = self._engine
         context = engine.transaction() if many else engine.single_write()
         with context:
+            if not many and _names_its_fields(update):
+                found = self._stored_match(checked)
+                if found is not None:
+                    return self._update_stored(found, update)
             matched = modified = 0
             targets = (
                 list(self._matching(checked))
@@ -436,7 +486,7 @@ class DurableCollection:
                 before = copy_doc(doc)
                 apply_update(doc, update)
                 matched += 1
-                if doc != before:
+                if _differs(before, doc):
                     engine.put_doc(self.full_name, doc)
                     modified += 1
             if matched or not upsert:
@@ -447,6 +497,30 @@ class DurableCollection:
             self._ensure_created()
             engine.put_doc(self.full_name, _checked_doc(doc))
             return UpdateResult(0, 0, upserted_id=doc["_id"])
+
+    def _stored_match(self, filter: dict[str, Any]) -> dict[str, Any] | None:
+        """The stored (cached, never handed out) document a filter on ``_id`` matches,
+        without copying it; None when there is none or the filter names no single
+        ``_id``. Call with the engine's lock held."""
+        wanted = filter.get("_id", MISSING)
+        if wanted is MISSING or is_operator_doc(wanted) or not _indexable(wanted):
+            return None
+        doc = self._engine._load(self.full_name, doc_key(wanted))
+        return doc if doc is not None and matches(doc, filter) else None
+
+    def _update_stored(self, current: dict[str, Any], update: dict[str, Any]) -> UpdateResult:
+        """``update_one`` of a stored document by operators that name every top-level field
+        they change: the new version is a shallow copy with those fields replaced (the
+        stored one is not touched: nested values are shared, never changed in place), and it
+        was modified when one of them differs, so nothing else is copied or compared."""
+        new = dict(current)
+        apply_update(new, update)
+        for fields in update.values():
+            for field in fields:
+                if _differs(current.get(field, MISSING), new.get(field, MISSING)):
+                    self._engine.put_doc(self.full_name, new)
+                    return UpdateResult(1, 1)
+        return UpdateResult(1, 0)
 
     def delete_one(self, filter: Any) -> DeleteResult:
         checked = check_filter(filter)
@@ -459,11 +533,10 @@ class DurableCollection:
 
     def delete_many(self, filter: Any) -> DeleteResult:
         checked = check_filter(filter)
-        with self._engine.transaction():
+        with self._engine.single_write():
             keys = [key for key, _doc in self._matching(checked)]
-            for key in keys:
-                self._engine.delete_by_key(self.full_name, key)
-        return DeleteResult(len(keys))
+            deleted = self._engine.delete_by_keys(self.full_name, keys) if keys else 0
+        return DeleteResult(deleted)
 
     def bulk_write(self, requests: list[Any], ordered: bool = True) -> Any:
         raise MongitaError("bulk_write is not supported by the local store")
@@ -533,6 +606,32 @@ class DurableCollection:
         for name, spec in (defs.get("constraints") or {}).items():
             info[name] = {"key": [tuple(k) for k in spec["keys"]], "unique": spec["unique"]}
         return info
+
+
+#: operators that replace (or remove) the very fields they name
+_FIELD_OPERATORS = frozenset({"$set", "$unset", "$inc", "$setOnInsert"})
+
+
+def _names_its_fields(update: dict[str, Any]) -> bool:
+    """Whether an update changes only the top-level fields it names (``$set``, ``$unset``,
+    ``$inc`` of fields without a dot), so comparing those tells whether it changed the
+    document. ``$push`` appends in place; a dotted path changes a nested value."""
+    return all(
+        op in _FIELD_OPERATORS and all("." not in path for path in fields)
+        for op, fields in update.items()
+    )
+
+
+def _differs(was: Any, now: Any) -> bool:
+    """Whether an update changed a value, as MongoDB tells (by its BSON): ``1`` and
+    ``True``, or ``1`` and ``1.0``, are equal in Python but not the same stored value."""
+    if was is now:
+        return False
+    if was is MISSING or now is MISSING or was != now:
+        return True
+    if type(was) is type(now) and type(was) not in (dict, list):
+        return False
+    return bson.encode({"": was}) != bson.encode({"": now})
 
 
 def _index_keys(keys: IndexKeys) -> list[tuple[str, int]]:

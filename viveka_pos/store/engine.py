@@ -199,6 +199,26 @@ def unique_tokens(doc: dict[str, Any], fields: tuple[str, ...]) -> set[bytes]:
     return {bson.encode({"k": list(combo)}) for combo in itertools.product(*choices)}
 
 
+#: value types whose equality (same type and ``==``) means the same index rows and tokens
+_SCALARS = frozenset({str, int, float, bool, type(None), bson.ObjectId, bson.Int64, datetime})
+
+
+def same_at(old: dict[str, Any], new: dict[str, Any], fields: Iterable[str]) -> bool:
+    """Whether two versions of a document hold the same scalar values (type included)
+    at the top-level ``fields``, so that they are filed the same in an index or unique key
+    on them: a write then skips working those out (a sale changes an item's stock, not its
+    code). False where unsure (a dotted path, a sub-document, an array)."""
+    for field in fields:
+        if "." in field:
+            return False
+        was, now = old.get(field, MISSING), new.get(field, MISSING)
+        if was is now:
+            continue
+        if type(was) is not type(now) or type(was) not in _SCALARS or was != now:
+            return False
+    return True
+
+
 def unique_token(values: dict[str, Any], fields: tuple[str, ...]) -> bytes | None:
     """The one token of an equality filter on every field of a unique key (scalars)."""
     tokens = unique_tokens(values, fields)
@@ -673,6 +693,10 @@ class SqliteEngine:
             self._held_stale = False
         return held
 
+    def is_held(self, location: str) -> bool:
+        """Whether ``location`` is a held collection (whole in memory, in no index)."""
+        return location in self._held
+
     def held_matches(
         self, location: str, test: Callable[[dict[str, Any]], bool]
     ) -> list[tuple[str, dict[str, Any]]] | None:
@@ -852,9 +876,11 @@ class SqliteEngine:
                 return False
             stored = self._decode(body)
             for name, fields in self.unique_keys(location):
+                if old is not None and same_at(old, stored, fields):
+                    continue  # the document keeps its own values of the key
                 tokens = unique_tokens(stored, fields)
                 if old is not None and tokens == unique_tokens(old, fields):
-                    continue  # the document keeps its own values of the key
+                    continue
                 for token in tokens:
                     owner = self.unique_owner(location, name, token)
                     if owner is not None and owner != key:
@@ -998,6 +1024,28 @@ class SqliteEngine:
                 self.on_write(location, old["_id"], None, False)
         return True
 
+    def delete_by_keys(self, location: str, keys: list[str]) -> int:
+        """:meth:`delete_by_key` of several documents, their rows deleted in one statement
+        per chunk; returns how many there were."""
+        with self.single_write():
+            olds = self._load_many(location, keys)
+            gone = [key for key in dict.fromkeys(keys) if key in olds]
+            for start in range(0, len(gone), SCAN_CHUNK):
+                chunk = gone[start : start + SCAN_CHUNK]
+                self._execute(
+                    f"DELETE FROM docs WHERE coll = ? AND id IN ({', '.join('?' * len(chunk))})",
+                    (location, *chunk),
+                )
+            touched = self._changed.setdefault(location, set())
+            for key in gone:
+                old = olds[key]
+                self._forget(location, key)
+                self._file(location, key, old, None)
+                touched.add(key)
+                if self.on_write is not None:
+                    self.on_write(location, old["_id"], None, False)
+        return len(gone)
+
     def _file(
         self,
         location: str,
@@ -1009,6 +1057,8 @@ class SqliteEngine:
         """Index rows, unique keys and derived tables of one document's change."""
         self._refile([(location, key, old, new)])
         for name, fields in self.unique_keys(location):
+            if old is not None and new is not None and same_at(old, new, fields):
+                continue
             had = unique_tokens(old, fields) if old is not None else set()
             has = unique_tokens(new, fields) if new is not None else set()
             for token in had - has:
@@ -1035,6 +1085,8 @@ class SqliteEngine:
         added: list[tuple[Any, ...]] = []
         for location, key, old, new in changes:
             for field in self.index_fields(location):
+                if old is not None and new is not None and same_at(old, new, (field,)):
+                    continue
                 before = index_rows(old, field) if old is not None else set()
                 after = index_rows(new, field) if new is not None else set()
                 gone.extend((location, field, rank, val, key) for rank, val in before - after)

@@ -118,7 +118,8 @@ class OutboxWriter:
         op = "delete" if doc is None else "upsert"
         # A new document has a pending record only if it was deleted and made again: its
         # record is inserted without looking for one first (the database refuses a second).
-        existing = None if created else engine.get_by_key(OUTBOX, str(rid))
+        # (the stored record itself, not a copy: the lock is held, and it is only read)
+        existing = None if created else engine._load(OUTBOX, str(rid))
         if existing is None:
             if self._next_seq is None:
                 self._next_seq = self._last_seq() + 1
@@ -136,7 +137,7 @@ class OutboxWriter:
             if engine.put_doc(OUTBOX, record, no_overwrite=True):
                 self._next_seq += 1
                 return
-            existing = engine.get_by_key(OUTBOX, str(rid))
+            existing = engine._load(OUTBOX, str(rid))
             if existing is None:  # pragma: no cover - refused, yet not there
                 raise StoreWriteError("The outbox record of a change could not be saved.")
         engine.put_doc(
