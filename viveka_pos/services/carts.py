@@ -246,44 +246,39 @@ class CartService:
         on_bill = quantity_of(lines[at]["quantity"]) if at is not None else Decimal(0)
         warning = self.stock_warning(item_doc, on_bill + qty)
         with self._scratch() as db:
+            # the line as stored (what was written: no values BSON changes), in its place
+            # (lines stay in position order)
             if at is not None:
                 existing = lines[at]
                 new_qty = quantity_of(existing["quantity"]) + qty
-                db.cartitems.update_one(
-                    {"_id": existing["_id"]}, {"$set": self._qty_fields(existing, new_qty)}
-                )
-                line_id = existing["_id"]
+                fields = self._qty_fields(existing, new_qty)
+                db.cartitems.update_one({"_id": existing["_id"]}, {"$set": fields})
+                lines[at] = {**existing, **fields}
             else:
                 price = paise_of(item_doc.get("price"))
                 group = ""
                 if item_doc.get("groupId") is not None:
                     group_doc = db.itemgroups.find_one({"_id": item_doc["groupId"]})
                     group = group_doc["name"] if group_doc else ""
-                line_id = db.cartitems.insert_one(
-                    {
-                        "_id": new_id(),
-                        "cartId": cart["_id"],
-                        "itemId": item_doc["_id"],
-                        "itemNameSnapshot": item_doc["name"],
-                        "itemGroupSnapshot": group,
-                        "itemCode": item_doc.get("code", ""),
-                        "unitPriceSnapshot": rupees(price),
-                        "quantity": stored_quantity(qty),
-                        "lineTotal": rupees(_gross(qty, price)),
-                        "unit": unit,
-                        "hsnCode": item_doc.get("hsnCode", ""),
-                        "gstRate": stored_rate(rate_of(item_doc.get("gstRate", 0))),
-                        "lineDiscount": 0,
-                        "position": max((line.get("position", 0) for line in lines), default=0) + 1,
-                        "createdAt": self.scope.now(),
-                    }
-                ).inserted_id
-            # the line as stored, in its place (lines stay in position order)
-            stored = db.cartitems.find_one({"_id": line_id})
-            if at is not None:
-                lines[at] = stored
-            else:
-                lines.append(stored)
+                line = {
+                    "_id": new_id(),
+                    "cartId": cart["_id"],
+                    "itemId": item_doc["_id"],
+                    "itemNameSnapshot": item_doc["name"],
+                    "itemGroupSnapshot": group,
+                    "itemCode": item_doc.get("code", ""),
+                    "unitPriceSnapshot": rupees(price),
+                    "quantity": stored_quantity(qty),
+                    "lineTotal": rupees(_gross(qty, price)),
+                    "unit": unit,
+                    "hsnCode": item_doc.get("hsnCode", ""),
+                    "gstRate": stored_rate(rate_of(item_doc.get("gstRate", 0))),
+                    "lineDiscount": 0,
+                    "position": max((line.get("position", 0) for line in lines), default=0) + 1,
+                    "createdAt": self.scope.now(),
+                }
+                db.cartitems.insert_one(line)
+                lines.append(line)
             view = self._refresh(db, cart, lines=lines)
         return view.public(warning)
 

@@ -32,27 +32,34 @@ def ensure_opening(scope: ShopScope, item: dict[str, Any]) -> None:
 
 def ensure_openings(scope: ShopScope, items: list[dict[str, Any]]) -> None:
     """:func:`ensure_opening` of several items, their openings looked up in one read."""
+    missing = missing_openings(scope, items)
+    if missing:
+        scope.db.stockmovements.insert_many(missing)
+
+
+def missing_openings(scope: ShopScope, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The opening movements the items lack (see :func:`ensure_opening`), not yet saved."""
     wanted = {opening_movement_id(item["_id"]): item for item in items}
     found = scope.db.stockmovements.find({"_id": {"$in": list(wanted)}})
     for movement in found:
         wanted.pop(movement["_id"], None)
     now = scope.now()
-    for movement_id, item in wanted.items():
-        scope.db.stockmovements.insert_one(
-            {
-                "_id": movement_id,
-                "clientId": scope.client_id,
-                "itemId": item["_id"],
-                "quantity": stored_quantity(quantity_of(item.get("stock"))),
-                "reason": "opening",
-                "refCollection": "",
-                "refId": None,
-                "note": "",
-                "createdAt": now,
-                "updatedAt": now,
-                "deviceId": scope.ctx.device_id,
-            }
-        )
+    return [
+        {
+            "_id": movement_id,
+            "clientId": scope.client_id,
+            "itemId": item["_id"],
+            "quantity": stored_quantity(quantity_of(item.get("stock"))),
+            "reason": "opening",
+            "refCollection": "",
+            "refId": None,
+            "note": "",
+            "createdAt": now,
+            "updatedAt": now,
+            "deviceId": scope.ctx.device_id,
+        }
+        for movement_id, item in wanted.items()
+    ]
 
 
 def record_movement(
@@ -97,7 +104,8 @@ def record_movements(
         raise ValueError("record_movements: an item comes twice")
     if allow_negative is None:
         allow_negative = bool(scope.settings().get("allowNegativeStock", False))
-    ensure_openings(scope, [item for item, _delta in changes])
+    # saved with the movements, before them (one page: a statement per table)
+    openings = missing_openings(scope, [item for item, _delta in changes])
     now = scope.now()
     movements: list[dict[str, Any]] = []
     stocks: list[Decimal] = []
@@ -127,7 +135,7 @@ def record_movements(
             }
         )
     db = scope.db
-    db.stockmovements.insert_many(movements)
+    db.stockmovements.insert_many(openings + movements)
     for (item, _delta), new_stock in zip(changes, stocks, strict=True):
         db.items.update_one(
             {"_id": item["_id"]}, {"$set": {"stock": stored_quantity(new_stock), "updatedAt": now}}

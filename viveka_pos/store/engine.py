@@ -707,7 +707,8 @@ class SqliteEngine:
         with self.lock:
             self._check_open()
             held = self._held_docs(location) or {}
-            return [(key, _deep_copy(doc)) for key, doc in sorted(held.items()) if test(doc)]
+            found = sorted((key, doc) for key, doc in held.items() if test(doc))  # keys unique
+            return [(key, _deep_copy(doc)) for key, doc in found]
 
     def get_by_key(self, location: str, key: str) -> dict[str, Any] | None:
         """A copy of the document stored under ``key`` (see :func:`~.values.doc_key`)."""

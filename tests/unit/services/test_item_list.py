@@ -200,3 +200,86 @@ def test_a_restored_backup_from_before_the_new_tables_gets_them(
     assert [c.name for c in svc.customers.search("ash")] == ["Asha"]
     assert svc.dealers.dues(dealer).paid == 10000
     assert svc.reports.stock_report().items == 6
+
+
+def _marks(listing: ItemListing) -> tuple[int, int]:
+    counts = listing.counts(ItemView(include_inactive=True))
+    return counts.out_of_stock, counts.low
+
+
+def test_low_and_out_counts_follow_sales_and_an_older_list_gets_them(
+    svc: ShopServices, shelf: dict[str, Any], store: Store, tmp_path: Path
+) -> None:
+    """The low and out-of-stock counts come from each row's stock state: a sale that
+    crosses the low level or empties the shelf moves them; a list made before the state
+    was kept gets it at the next open, and rows written by a program that sets only the
+    stock (an older version) keep it right too."""
+    listing = ItemListing(svc.scope)
+    assert _marks(listing) == (1, 3)
+    cart = svc.carts.create()
+    svc.carts.add_item(cart.cart_id, "BP-F", 7)  # 12 -> 5: at the low level
+    svc.carts.add_item(cart.cart_id, "AF", 5)  # 5 -> 0: out
+    svc.invoices.generate(cart.cart_id)
+    assert _marks(listing) == (2, 3)
+    pad = svc.catalog.item_by_code("BP-F")
+    svc.catalog.adjust_stock(pad.id, new_stock=6)  # back above it
+    assert _marks(listing) == (2, 2)
+    assert [d.name for d in listing.page(ItemView(low_only=True), 0, 50)] == _expected(
+        svc, ItemView(low_only=True)
+    )
+
+    copy = tmp_path / "older"
+    store.backup(copy)
+    with sqlite3.connect(copy / "viveka.sqlite3") as conn:  # the list as it was made before
+        conn.execute("DROP INDEX catalog_rows_states")
+        conn.execute("DROP TRIGGER catalog_rows_state_new")
+        conn.execute("DROP TRIGGER catalog_rows_state")
+        conn.execute("ALTER TABLE catalog_rows DROP COLUMN state")
+        conn.execute(
+            "CREATE INDEX catalog_rows_counts ON catalog_rows (client, active, group_key, "
+            "stock, low)"
+        )
+    older = open_store(copy)
+    try:
+        ctx = ServiceContext(older, "pc-test")
+        again = ItemListing(ShopServices(ctx, ShopService(ctx).local_shop().id).scope)
+        assert _marks(again) == (2, 2)
+        plan = older.engine.query(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*), SUM(state = 1) FROM catalog_rows "
+            "WHERE client = ? AND active = 1",
+            ("x",),
+        )
+        assert "COVERING INDEX catalog_rows_states" in plan[0][-1]
+        assert not older.engine.query(
+            "SELECT 1 FROM sqlite_master WHERE name = 'catalog_rows_counts'"
+        )
+    finally:
+        older.close()
+    with sqlite3.connect(copy / "viveka.sqlite3") as conn:  # an older program's writes
+        conn.execute("UPDATE catalog_rows SET stock = 0 WHERE code = 'bs'")
+        conn.execute("UPDATE catalog_rows SET stock = 1 WHERE code = 'af'")
+        row = conn.execute("SELECT * FROM catalog_rows WHERE code = 'zw'").fetchone()
+        conn.execute("DELETE FROM catalog_rows WHERE code = 'zw'")
+        conn.execute(f"INSERT INTO catalog_rows VALUES ({', '.join('?' * 13)}, 0)", row[:13])
+    older = open_store(copy, read_only=True)
+    try:
+        ctx = ServiceContext(older, "pc-test")
+        again = ItemListing(ShopServices(ctx, ShopService(ctx).local_shop().id).scope)
+        # out: the brake shoe and the zinc washer (filed again as it was); low: oil, filter
+        assert _marks(again) == (2, 2)
+        assert dict(older.engine.query("SELECT code, state FROM catalog_rows")) == {
+            "bp-f": 0,
+            "bs": 3,
+            "oil1": 1,
+            "zw": 3,
+            "af": 1,
+            "cool": 0,
+        }
+        assert [d.name for d in again.page(ItemView(low_only=True), 0, 9)] == [
+            "Air filter",
+            "brake shoe",
+            "Engine oil 1 L",
+            "Zinc washer",
+        ]
+    finally:
+        older.close()
