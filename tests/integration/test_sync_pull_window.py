@@ -13,16 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo.monitoring import (
-    CommandFailedEvent,
-    CommandListener,
-    CommandStartedEvent,
-    CommandSucceededEvent,
-)
 
 from tests.integration.backend_writer import Backend
 from tests.integration.mongo_server import MongoServer, running_server
 from tests.integration.sync_shop import Device, remote_snapshot, shop_snapshot
+from tests.integration.test_sync_isolation import Recorder
 from viveka_pos.gateways.remote import RemoteDatabase, connect
 from viveka_pos.sync.stamps import SYNCED_AT_FIELD
 
@@ -33,36 +28,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServer]:
         yield running
 
 
-class Fetched(CommandListener):
-    """Every document the server hands back to ``find``/``getMore`` while ``on``, counted
-    by (collection, ``_id``): what a pull reads, versions and whole documents alike."""
-
-    def __init__(self) -> None:
-        self.on = False
-        self.count: Counter[tuple[str, Any]] = Counter()
-
-    def started(self, event: CommandStartedEvent) -> None:
-        pass
-
-    def succeeded(self, event: CommandSucceededEvent) -> None:
-        cursor = event.reply.get("cursor")
-        if not self.on or event.command_name not in ("find", "getMore") or not cursor:
-            return
-        collection = str(cursor.get("ns", "")).split(".", 1)[-1]
-        for doc in cursor.get("firstBatch", cursor.get("nextBatch", [])):
-            self.count[(collection, doc.get("_id"))] += 1
-
-    def failed(self, event: CommandFailedEvent) -> None:
-        pass
+def fetched(recorder: Recorder) -> Counter[tuple[str, Any]]:
+    """Every document the server handed back to ``find``/``getMore`` (versions and whole
+    documents alike) in the replies ``recorder`` holds, counted by (collection, ``_id``)."""
+    count: Counter[tuple[str, Any]] = Counter()
+    for reply in recorder.replies:
+        cursor = reply.get("cursor")
+        if isinstance(cursor, dict):
+            collection = str(cursor.get("ns", "")).split(".", 1)[-1]
+            for doc in cursor.get("firstBatch", cursor.get("nextBatch", [])):
+                count[(collection, doc.get("_id"))] += 1
+    return count
 
 
 class TwoPcs:
     """PC A and PC B of one shop on the remote, and the spec's backend beside them."""
 
     def __init__(self, server: MongoServer, tmp_path: Path, database: str):
-        self.fetched = Fetched()
+        self.recorder = Recorder()
         self.remote: RemoteDatabase = connect(
-            server.url, database, timeout_ms=2000, event_listeners=[self.fetched]
+            server.url, database, timeout_ms=2000, event_listeners=[self.recorder]
         )
         self.backend = Backend(server.url, database)
         self.a = Device(tmp_path / "a", "pc-a", "A1")
@@ -143,11 +128,10 @@ def test_a_pull_reads_each_document_once_and_not_the_versions_of_what_was_just_p
     assert a.pusher.push().pushed >= len(items)
 
     for engine, device in ((a, pcs.a), (b, pcs.b)):
-        pcs.fetched.count.clear()
-        pcs.fetched.on = True
+        pcs.recorder.replies.clear()
         pulled = engine.puller.pull()
-        pcs.fetched.on = False
         assert not pulled.full
-        reads = {doc_id: pcs.fetched.count[("items", doc_id)] for doc_id in items}
+        count = fetched(pcs.recorder)
+        reads = {doc_id: count[("items", doc_id)] for doc_id in items}
         assert reads == dict.fromkeys(items, 1), device.device_id
         assert all(device.store.get("items", doc_id) is not None for doc_id in items)

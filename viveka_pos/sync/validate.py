@@ -634,18 +634,26 @@ def _dict_problems(
             why = rule(inner) if callable(rule) else _rule_problem(rule, inner)
         else:
             where = f"{path}.{key}" if path else key
-            shape = _leaf_problem(inner, where)
-            if shape == "?":
-                shape, why = _container_problems(inner, where, depth + 1, rule)
-            elif shape or rule is None:
-                why = ""
-            else:
-                why = _rule_problem(rule, inner)
+            shape, why = _value_problems(inner, where, where, depth + 1, rule)
         if shape:
             return shape, ""
         if why:
             found, fields = f"{key}: {why}", None
     return "", found
+
+
+def _value_problems(
+    value: Any, path: str, container_path: str, depth: int, rule: Rule | None
+) -> tuple[str, str]:
+    """:func:`_dict_problems` of any value (``path`` names it, ``container_path`` where it
+    is an object or a list: a list's entries are named by the list's path, or by their
+    index where the walk goes into them)."""
+    shape = _leaf_problem(value, path)
+    if shape == "?":
+        return _container_problems(value, container_path, depth, rule)
+    if shape or rule is None:
+        return shape, ""
+    return "", _rule_problem(rule, value)
 
 
 def _container_problems(value: Any, path: str, depth: int, rule: Rule | None) -> tuple[str, str]:
@@ -673,14 +681,8 @@ def _container_problems(value: Any, path: str, depth: int, rule: Rule | None) ->
                     continue
                 shape, why = "", _rule_problem(entry_rule, inner)
             else:
-                shape = _leaf_problem(inner, path)
-                if shape == "?":
-                    where = f"{path}[{index}]"
-                    shape, why = _container_problems(inner, where, depth + 1, entry_rule)
-                elif shape or entry_rule is None:
-                    why = ""
-                else:
-                    why = _rule_problem(entry_rule, inner)
+                where = f"{path}[{index}]"
+                shape, why = _value_problems(inner, path, where, depth + 1, entry_rule)
             if shape:
                 return shape, ""
             if why:
