@@ -195,20 +195,22 @@ class Puller(LinkedPart):
         result = PullResult(full=full)
         touched = _Touched()
         self._server_time = self.remote.server_time() or self.now()
+        # One reading of the cursors for both windows of each collection (a cursor moves
+        # only while its own collection is pulled): a document cannot fall between a floor
+        # and a cursor of two readings.
+        cursors = self.state.cursors()
         with ThreadPoolExecutor(1, thread_name_prefix="viveka-sync-heads") as reader:
             # The windows' versions of every collection are read in pull order by a helper
-            # while the collections before are applied here (they depend only on cursors,
-            # which move when their own collection is pulled).
+            # while the collections before are applied here.
             self._heads = {
-                collection: reader.submit(self._read_window_heads, collection)
+                collection: reader.submit(self._read_window_heads, collection, cursor)
                 for collection in (TOMBSTONES, *PULL_ORDER)
-                if not full and self.state.cursor(collection)
+                if not full and (cursor := cursors.get(collection, ""))
             }
             try:
-                self._pull_collection(TOMBSTONES, full, result, touched)
-                self._settle(touched, result)
-                for collection in PULL_ORDER:
-                    self._pull_collection(collection, full, result, touched)
+                for collection in (TOMBSTONES, *PULL_ORDER):
+                    cursor = cursors.get(collection, "")
+                    self._pull_collection(collection, full, cursor, result, touched)
                     self._settle(touched, result)
             finally:
                 for waiting in self._heads.values():
@@ -235,7 +237,7 @@ class Puller(LinkedPart):
         return result
 
     # ---------------------------------------------------------------- reading
-    def _pages(self, collection: str, full: bool) -> Iterator[list[dict[str, Any]]]:
+    def _pages(self, collection: str, full: bool, cursor: str) -> Iterator[list[dict[str, Any]]]:
         """Pages of the shop's documents: all of them (by ``_id``), or those pushed after
         the cursor (by ``_syncedAt``; the overlap before it is :meth:`_window_heads`').
 
@@ -244,7 +246,6 @@ class Puller(LinkedPart):
         collection again for every page."""
         coll = self.remote.collection(collection)
         base = shop_filter(collection, self.client_id)
-        cursor = self.state.cursor(collection)
         try:
             if full or not cursor:
                 if collection == "clients":
@@ -259,31 +260,32 @@ class Puller(LinkedPart):
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
-    def _window_heads(self, collection: str) -> Iterator[list[dict[str, Any]]]:
+    def _window_heads(self, collection: str, cursor: str) -> Iterator[list[dict[str, Any]]]:
         """The versions (:data:`_HEAD_FIELDS`) of what the two overlap windows cover, in
         one query: pushed (``_syncedAt``) within the overlap before the cursor, or saved by
         any writer (``updatedAt``) since the last pass less the overlap. Mostly what this
-        PC has already, so only the rest is then read whole; what was pushed after the
-        cursor is left to the pass by stamp."""
-        cursor = self.state.cursor(collection)
-        windows: list[dict[str, Any]] = [
-            {SYNCED_AT_FIELD: {"$gt": self._stamp_floor(cursor), "$lte": cursor}}
-        ]
+        PC has already, so only the rest is then read whole.
+
+        The window by ``updatedAt`` leaves out what the window by stamp reads anyway: the
+        documents whose ``_syncedAt`` is past its floor (their versions here up to the
+        cursor, the whole documents after it by :meth:`_pages`). The exact complement of
+        that window's condition, so each document is in one window, and read once."""
+        floor = self._stamp_floor(cursor)
+        windows: list[dict[str, Any]] = [{SYNCED_AT_FIELD: {"$gt": floor, "$lte": cursor}}]
         updated = self.state.updated_cursor(collection)
         if updated is not None:
             since = updated - timedelta(microseconds=self.overlap_micros)
-            windows.append({UPDATED_AT: {"$gte": since}})
+            windows.append(
+                {UPDATED_AT: {"$gte": since}, "$nor": [{SYNCED_AT_FIELD: {"$gt": floor}}]}
+            )
         query = {**shop_filter(collection, self.client_id), "$or": windows}
         try:
-            for heads in self._batched(
-                self.remote.collection(collection).find(query, _HEAD_FIELDS)
-            ):
-                yield [h for h in heads if not _stamped_after(h, cursor)]
+            yield from self._batched(self.remote.collection(collection).find(query, _HEAD_FIELDS))
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
-    def _read_window_heads(self, collection: str) -> list[list[dict[str, Any]]]:
-        return list(self._window_heads(collection))
+    def _read_window_heads(self, collection: str, cursor: str) -> list[list[dict[str, Any]]]:
+        return list(self._window_heads(collection, cursor))
 
     def _whole(self, collection: str, ids: list[Any]) -> list[dict[str, Any]]:
         """The shop's remote documents of ``ids`` (one query)."""
@@ -335,12 +337,12 @@ class Puller(LinkedPart):
 
     # ------------------------------------------------------------- applying
     def _pull_collection(
-        self, collection: str, full: bool, result: PullResult, touched: _Touched
+        self, collection: str, full: bool, cursor: str, result: PullResult, touched: _Touched
     ) -> None:
         """One collection (or the tombstones of deleted documents): what the overlap
         windows cover (:meth:`_window_heads`), then what was pushed after the cursor; or
         the full pass."""
-        full_pass = full or not self.state.cursor(collection)
+        full_pass = full or not cursor
         mark = self._newest_stamp(collection) if full_pass else ""
         merges = (
             self.state.merges()
@@ -350,9 +352,11 @@ class Puller(LinkedPart):
         skip_seen = collection != TOMBSTONES
         if not full_pass:
             read = self._heads.get(collection)
-            heads = iter(read.result()) if read is not None else self._window_heads(collection)
+            heads = (
+                iter(read.result()) if read is not None else self._window_heads(collection, cursor)
+            )
             self._apply_heads(collection, heads, merges, result, touched, skip_seen)
-        for page in prefetch(self._pages(collection, full)):
+        for page in prefetch(self._pages(collection, full, cursor)):
             self._apply_page(
                 collection,
                 page,
@@ -860,11 +864,6 @@ class Puller(LinkedPart):
         if item is None:
             return True
         return quantity_of(item.get("stock")) == total
-
-
-def _stamped_after(doc: dict[str, Any], floor: str) -> bool:
-    synced_at = doc.get(SYNCED_AT_FIELD)
-    return isinstance(synced_at, str) and synced_at > floor
 
 
 def _keyable(doc_id: Any) -> bool:

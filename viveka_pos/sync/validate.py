@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Final
+from functools import cached_property
+from typing import Any, Final, TypeAlias
 
 from bson import ObjectId
 
@@ -52,7 +53,7 @@ _INT64: Final = 2**63
 #: on goods and in old bills): a pulled document may carry any of them.
 NOTIFIED_GST_RATES: Final = frozenset((0, 0.1, 0.25, 1, 1.5, 3, 5, 6, 7.5, 12, 18, 28, 40))
 
-Rule = Callable[[Any], str]
+Check: TypeAlias = Callable[[Any], str]
 """Checks one value: '' when it is good, else what it must be."""
 
 
@@ -68,6 +69,11 @@ def _type_name(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
+    kind = type(value)  # (the two plain types first: every amount of every bill comes here)
+    if kind is int:
+        return -_INT64 <= value < _INT64
+    if kind is float:
+        return math.isfinite(value)
     return (
         isinstance(value, int | float)
         and not isinstance(value, bool)
@@ -88,7 +94,7 @@ def doc_id(value: Any) -> str:
     return f"must be an ObjectId or text of 1-{MAX_ID_TEXT} characters (got {_type_name(value)})"
 
 
-def text(limit: int = MAX_TEXT, *, required: bool = False) -> Rule:
+def text(limit: int = MAX_TEXT, *, required: bool = False) -> Check:
     def rule(value: Any) -> str:
         if not isinstance(value, str):
             return f"must be text (got {_type_name(value)})"
@@ -158,7 +164,7 @@ def money(value: Any) -> str:
     return ""
 
 
-def quantity(*, minimum: int | None = None, exclusive: bool = False) -> Rule:
+def quantity(*, minimum: int | None = None, exclusive: bool = False) -> Check:
     """A finite number within ±MAX_QUANTITY (and above ``minimum`` when given)."""
 
     def rule(value: Any) -> str:
@@ -173,7 +179,7 @@ def quantity(*, minimum: int | None = None, exclusive: bool = False) -> Rule:
     return rule
 
 
-def whole(minimum: int = 0) -> Rule:
+def whole(minimum: int = 0) -> Check:
     def rule(value: Any) -> str:
         if not isinstance(value, int) or isinstance(value, bool):
             return f"must be a whole number (got {_type_name(value)})"
@@ -184,7 +190,7 @@ def whole(minimum: int = 0) -> Rule:
     return rule
 
 
-def one_of(choices: tuple[str, ...]) -> Rule:
+def one_of(choices: tuple[str, ...]) -> Check:
     def rule(value: Any) -> str:
         return (
             ""
@@ -201,33 +207,30 @@ def gst_rate(value: Any) -> str:
     return "must be a notified GST rate (0, 0.1, 0.25, 1.5, 3, 5, 6, 7.5, 12, 18, 28, 40)"
 
 
-def nullable(rule: Rule) -> Rule:
-    def check(value: Any) -> str:
-        return "" if value is None else rule(value)
+@dataclass(frozen=True, eq=False)
+class Nullable:
+    """None, or what ``rule`` takes."""
 
-    return check
-
-
-def list_of(rule: Rule) -> Rule:
-    def check(value: Any) -> str:
-        if not isinstance(value, list):
-            return f"must be a list (got {_type_name(value)})"
-        for index, entry in enumerate(value):
-            problem = rule(entry)
-            if problem:
-                return f"entry {index}: {problem}"
-        return ""
-
-    return check
+    rule: Rule
 
 
-def subdocument(schema: Schema) -> Rule:
-    def check(value: Any) -> str:
-        if not isinstance(value, dict):
-            return f"must be an object (got {_type_name(value)})"
-        return schema.problem(value)
+@dataclass(frozen=True, eq=False)
+class ListOf:
+    """A list whose every entry ``rule`` takes (the first that does not is named)."""
 
-    return check
+    rule: Rule
+
+
+@dataclass(frozen=True, eq=False)
+class Subdocument:
+    """An object that ``schema`` takes."""
+
+    schema: Schema
+
+
+Rule: TypeAlias = Check | Nullable | ListOf | Subdocument
+"""What a field must be: a check of its value, or one the walk over a pulled document
+(:func:`problem_of`) follows into the value."""
 
 
 # ----------------------------------------------------------------------------- schemas
@@ -240,22 +243,15 @@ class Schema:
     fields: Mapping[str, Rule]
     required: frozenset[str] = frozenset()
 
-    def problem(self, doc: dict[str, Any]) -> str:
-        for name in sorted(self.required):
+    @cached_property
+    def _required_in_order(self) -> tuple[str, ...]:
+        return tuple(sorted(self.required))
+
+    def missing(self, doc: dict[str, Any]) -> str:
+        """The first required field (by name) that ``doc`` lacks, as a problem ('' none)."""
+        for name in self._required_in_order:
             if doc.get(name) is None:
                 return f"{name}: is required"
-        fields = self.fields
-        for name, value in doc.items():
-            rule = fields.get(name)
-            if rule is None:
-                continue
-            if rule in _DATE_RULES and type(value) is str:
-                value = doc[name] = _date_from_text(value)
-            elif rule is flag and type(value) is int and value in (0, 1):
-                value = doc[name] = bool(value)
-            why = rule(value)
-            if why:
-                return f"{name}: {why}"
         return ""
 
 
@@ -266,8 +262,8 @@ def _schema(
     return Schema({**(base or {}), **fields}, frozenset(required))
 
 
-_OID_OR_NONE = nullable(object_id)
-_WHEN_OR_NONE = nullable(moment)
+_OID_OR_NONE = Nullable(object_id)
+_WHEN_OR_NONE = Nullable(moment)
 _SHORT = text(500)
 _NAME = text(500, required=True)
 _URL = text(2000)
@@ -287,7 +283,7 @@ _COUNT = quantity(minimum=0)
 
 _CLIENT_SETTINGS = _schema(
     (),
-    customerFields=subdocument(_schema((), address=flag, gstNo=flag, emailId=flag)),
+    customerFields=Subdocument(_schema((), address=flag, gstNo=flag, emailId=flag)),
     defaultGstRate=gst_rate,
     pricesIncludeTax=flag,
     allowNegativeStock=flag,
@@ -324,7 +320,7 @@ _TAX_ROW = _schema(
     (), hsnCode=text(20), gstRate=gst_rate, taxableValue=money, cgst=money, sgst=money, igst=money
 )
 
-_OWNED = {
+_OWNED: dict[str, Rule] = {
     "_id": doc_id,
     "clientId": object_id,
     "createdAt": moment,
@@ -337,7 +333,7 @@ _OWNED = {
 
 #: What invoices and credit notes share: chained GST bills of one shop (their own series,
 #: hash chain, tax totals and tax summary rows).
-_CHAINED_BILL = {
+_CHAINED_BILL: dict[str, Rule] = {
     **_OWNED,
     "clientCustomerId": _OID_OR_NONE,
     "invoiceDate": day,
@@ -348,7 +344,7 @@ _CHAINED_BILL = {
     "totalCgst": money,
     "totalSgst": money,
     "totalIgst": money,
-    "taxSummary": list_of(subdocument(_TAX_ROW)),
+    "taxSummary": ListOf(Subdocument(_TAX_ROW)),
     "financialYear": text(8),
     "sequence": whole(),
     "prevHash": text(128),
@@ -369,7 +365,7 @@ SCHEMAS: Final[dict[str, Schema]] = {
         state=_SHORT,
         gstin=text(20),
         profileUrl=_URL,
-        clientSettings=subdocument(_CLIENT_SETTINGS),
+        clientSettings=Subdocument(_CLIENT_SETTINGS),
         isActive=flag,
         lastLoginAt=_WHEN_OR_NONE,
     ),
@@ -399,7 +395,7 @@ SCHEMAS: Final[dict[str, Schema]] = {
         groupId=_OID_OR_NONE,
         name=_NAME,
         price=money,
-        dealerIds=list_of(object_id),
+        dealerIds=ListOf(object_id),
         stock=quantity(),
         lowStockQuantity=_COUNT,
         unit=one_of(UNITS),
@@ -421,7 +417,7 @@ SCHEMAS: Final[dict[str, Schema]] = {
         paidAmount=money,
         isFinalized=flag,
         notes=_SHORT,
-        products=list_of(subdocument(_PRODUCT)),
+        products=ListOf(Subdocument(_PRODUCT)),
         series=text(16),
         supplyType=text(10),
         shopStateCode=text(2),
@@ -446,7 +442,7 @@ SCHEMAS: Final[dict[str, Schema]] = {
         reason=_SHORT,
         refundAmount=money,
         refundMethod=text(16),
-        products=list_of(subdocument(_schema(()))),
+        products=ListOf(Subdocument(_schema(()))),
         series=text(32),
     ),
     "payments": _schema(
@@ -489,11 +485,11 @@ SCHEMAS: Final[dict[str, Schema]] = {
         deliveryInstructions=_SHORT,
         notes=_SHORT,
         pdfUrl=_URL,
-        totalAmount=nullable(money),
+        totalAmount=Nullable(money),
         dueDate=_WHEN_OR_NONE,
         deliveredAt=_WHEN_OR_NONE,
         cancelledAt=_WHEN_OR_NONE,
-        deliveryAudit=nullable(subdocument(_schema(()))),
+        deliveryAudit=Nullable(Subdocument(_schema(()))),
         series=text(16),
         financialYear=text(8),
         sequence=whole(),
@@ -525,7 +521,7 @@ SCHEMAS: Final[dict[str, Schema]] = {
         quantity=quantity(),
         reason=text(100),
         refCollection=text(64),
-        refId=nullable(doc_id),
+        refId=Nullable(doc_id),
         note=_SHORT,
     ),
     TOMBSTONES: _schema(
@@ -537,6 +533,22 @@ SCHEMAS: Final[dict[str, Schema]] = {
         deletedAt=moment,
     ),
 }
+
+
+def _schemas_within(rule: Rule) -> list[Schema]:
+    """The schemas a rule holds (a subdocument's, through lists and None)."""
+    if isinstance(rule, Nullable | ListOf):
+        return _schemas_within(rule.rule)
+    return [rule.schema] if isinstance(rule, Subdocument) else []
+
+
+def _field_names(schemas: Iterable[Schema]) -> set[str]:
+    names: set[str] = set()
+    for schema in schemas:
+        names.update(schema.fields)
+        for rule in schema.fields.values():
+            names |= _field_names(_schemas_within(rule))
+    return names
 
 
 # ------------------------------------------------------------------------ the checks
@@ -556,6 +568,12 @@ def _bad_key(key: Any) -> bool:
     )
 
 
+_KNOWN_KEYS: Final = frozenset(
+    name for name in _field_names(SCHEMAS.values()) if not _bad_key(name)
+)
+"""The field names of the schemas: allowed keys, known without looking at them."""
+
+
 def _leaf_problem(value: Any, path: str) -> str:
     """'' for a good scalar; why not for a bad one; None-like '?' for containers."""
     kind = type(value)
@@ -570,60 +588,127 @@ def _leaf_problem(value: Any, path: str) -> str:
     return "?"
 
 
-def _shape_problem(value: Any, path: str, depth: int) -> str:
-    """Generic rules for any value at any depth: keys, types, sizes.
+def _rule_problem(rule: Rule, value: Any) -> str:
+    """What ``rule`` says of a value the walk does not descend into with it (a scalar, or a
+    container of another kind than the rule wants)."""
+    if callable(rule):
+        return rule(value)
+    if isinstance(rule, Nullable):
+        return "" if value is None else _rule_problem(rule.rule, value)
+    if isinstance(rule, ListOf):
+        return f"must be a list (got {_type_name(value)})"
+    return f"must be an object (got {_type_name(value)})"
 
-    Written for speed (it sees every value of every pulled document): scalars are checked in
-    the loop, and a path is only spelled out when there is something to report or descend.
-    """
-    if isinstance(value, dict):
-        if depth >= MAX_DEPTH:
-            return f"{path or 'document'}: nested more than {MAX_DEPTH} levels"
-        for key, inner in value.items():
-            if _bad_key(key):
-                return f"{path + ': ' if path else ''}field name {repr(key)[:60]} is not allowed"
+
+def _dict_problems(
+    doc: dict[str, Any], path: str, depth: int, schema: Schema | None
+) -> tuple[str, str]:
+    """The problems of an object: (the first of the generic rules for any value at any
+    depth — keys, types, sizes — anywhere in it; the first of ``schema``'s, in its order:
+    required fields, then fields in the object's order, into subdocuments and lists).
+
+    One walk for both, written for speed (it sees every value of every pulled document):
+    scalars are checked in the loop, and a path is only spelled out when there is
+    something to report or descend. Once a rule of ``schema`` is broken no more are
+    checked (nor values corrected), as the generic rules still are."""
+    if depth >= MAX_DEPTH:
+        return f"{path or 'document'}: nested more than {MAX_DEPTH} levels", ""
+    found = schema.missing(doc) if schema is not None else ""
+    fields = schema.fields if schema is not None and not found else None
+    for key, inner in doc.items():
+        if key not in _KNOWN_KEYS and _bad_key(key):
+            return f"{path + ': ' if path else ''}field name {repr(key)[:60]} is not allowed", ""
+        rule = fields.get(key) if fields is not None else None
+        kind = type(inner)
+        if rule is not None:
+            if kind is str and rule in _DATE_RULES:
+                inner = doc[key] = _date_from_text(inner)
+                kind = type(inner)
+            elif kind is int and rule is flag and inner in (0, 1):
+                inner = doc[key] = bool(inner)
+                kind = bool
+        if kind in _LEAVES or (kind is str and len(inner) <= MAX_TEXT):
+            shape = ""
+            if rule is None:
+                continue
+            why = rule(inner) if callable(rule) else _rule_problem(rule, inner)
+        else:
             where = f"{path}.{key}" if path else key
-            problem = _leaf_problem(inner, where)
-            if problem == "?":
-                problem = _shape_problem(inner, where, depth + 1)
-            if problem:
-                return problem
-        return ""
+            shape, why = _value_problems(inner, where, where, depth + 1, rule)
+        if shape:
+            return shape, ""
+        if why:
+            found, fields = f"{key}: {why}", None
+    return "", found
+
+
+def _value_problems(
+    value: Any, path: str, container_path: str, depth: int, rule: Rule | None
+) -> tuple[str, str]:
+    """:func:`_dict_problems` of any value (``path`` names it, ``container_path`` where it
+    is an object or a list: a list's entries are named by the list's path, or by their
+    index where the walk goes into them)."""
+    shape = _leaf_problem(value, path)
+    if shape == "?":
+        return _container_problems(value, container_path, depth, rule)
+    if shape or rule is None:
+        return shape, ""
+    return "", _rule_problem(rule, value)
+
+
+def _container_problems(value: Any, path: str, depth: int, rule: Rule | None) -> tuple[str, str]:
+    """:func:`_dict_problems` of a value that is no scalar: an object, a list, or a value
+    of a type no document holds; ``rule``: what this field's rule says of it (None: no
+    rule)."""
+    want = rule.rule if isinstance(rule, Nullable) else rule
+    if isinstance(value, dict):
+        schema = want.schema if isinstance(want, Subdocument) else None
+        shape, why = _dict_problems(value, path, depth, schema)
+        if shape or rule is None or schema is not None:
+            return shape, why
+        return "", _rule_problem(rule, value)
     if isinstance(value, list):
         if depth >= MAX_DEPTH:
-            return f"{path}: nested more than {MAX_DEPTH} levels"
+            return f"{path}: nested more than {MAX_DEPTH} levels", ""
         if len(value) > MAX_LIST:
-            return f"{path}: a list of more than {MAX_LIST} entries"
+            return f"{path}: a list of more than {MAX_LIST} entries", ""
+        entry_rule = want.rule if isinstance(want, ListOf) else None
+        found = ""
         for index, inner in enumerate(value):
-            problem = _leaf_problem(inner, path)
-            if problem == "?":
-                problem = _shape_problem(inner, f"{path}[{index}]", depth + 1)
-            if problem:
-                return problem
-        return ""
-    problem = _leaf_problem(value, path)
-    return (
-        f"{path}: values of type {_type_name(value)} are not accepted"
-        if problem == "?"
-        else problem
-    )
+            kind = type(inner)
+            if kind in _LEAVES or (kind is str and len(inner) <= MAX_TEXT):
+                if entry_rule is None:
+                    continue
+                shape, why = "", _rule_problem(entry_rule, inner)
+            else:
+                where = f"{path}[{index}]"
+                shape, why = _value_problems(inner, path, where, depth + 1, entry_rule)
+            if shape:
+                return shape, ""
+            if why:
+                found, entry_rule = f"entry {index}: {why}", None
+        if rule is None or isinstance(want, ListOf):
+            return "", found
+        return "", _rule_problem(rule, value)
+    return f"{path}: values of type {_type_name(value)} are not accepted", ""
 
 
 def problem_of(collection: str, doc: Any) -> str:
     """Why ``doc``, pulled into ``collection``, must not be stored ('' when it may).
 
-    Two spellings are read as what they mean and corrected in ``doc``, as Mongoose casts
-    them (and as the test server returns a ``$set`` value): a date as ISO text, a flag as
-    0 or 1."""
+    A break of the generic rules is named before one of the collection's schema. Two
+    spellings are read as what they mean and corrected in ``doc``, as Mongoose casts them
+    (and as the test server returns a ``$set`` value): a date as ISO text, a flag as 0 or
+    1."""
     if not isinstance(doc, dict):
         return f"not a document (got {_type_name(doc)})"
-    shape = _shape_problem(doc, "", 0)
+    schema = SCHEMAS.get(collection)
+    shape, why = _dict_problems(doc, "", 0, schema)
     if shape:
         return shape
-    schema = SCHEMAS.get(collection)
     if schema is None:
         return f"{collection} is not a collection this program syncs"
-    return schema.problem(doc)
+    return why
 
 
 def check_pulled(collection: str, doc: Any) -> None:

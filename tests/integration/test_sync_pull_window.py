@@ -1,0 +1,137 @@
+"""The pull's two windows (by ``_syncedAt`` and by ``updatedAt``) split the shop between
+them: the ``updatedAt`` window leaves out what the stamp window reads anyway. Nothing a
+writer saved may fall between the two (a backend save after a PC's push keeps that PC's
+stamp and moves ``updatedAt`` alone), and nothing is read twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.backend_writer import Backend
+from tests.integration.mongo_server import MongoServer, running_server
+from tests.integration.sync_shop import Device, remote_snapshot, shop_snapshot
+from tests.integration.test_sync_isolation import Recorder
+from viveka_pos.gateways.remote import RemoteDatabase, connect
+from viveka_pos.sync.stamps import SYNCED_AT_FIELD
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServer]:
+    with running_server(tmp_path_factory.mktemp("remote")) as running:
+        yield running
+
+
+def fetched(recorder: Recorder) -> Counter[tuple[str, Any]]:
+    """Every document the server handed back to ``find``/``getMore`` (versions and whole
+    documents alike) in the replies ``recorder`` holds, counted by (collection, ``_id``)."""
+    count: Counter[tuple[str, Any]] = Counter()
+    for reply in recorder.replies:
+        cursor = reply.get("cursor")
+        if isinstance(cursor, dict):
+            collection = str(cursor.get("ns", "")).split(".", 1)[-1]
+            for doc in cursor.get("firstBatch", cursor.get("nextBatch", [])):
+                count[(collection, doc.get("_id"))] += 1
+    return count
+
+
+class TwoPcs:
+    """PC A and PC B of one shop on the remote, and the spec's backend beside them."""
+
+    def __init__(self, server: MongoServer, tmp_path: Path, database: str):
+        self.recorder = Recorder()
+        self.remote: RemoteDatabase = connect(
+            server.url, database, timeout_ms=2000, event_listeners=[self.recorder]
+        )
+        self.backend = Backend(server.url, database)
+        self.a = Device(tmp_path / "a", "pc-a", "A1")
+        self.a.register("9876512345", "Verma Traders")
+        self.b = Device(tmp_path / "b", "pc-b", "B1")
+        self.b.client_id = self.a.client_id
+
+    def close(self) -> None:
+        self.remote.close()
+        self.backend.close()
+        self.a.close()
+        self.b.close()
+
+
+@pytest.fixture
+def pcs(server: MongoServer, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[TwoPcs]:
+    name = "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[-50:]
+    made = TwoPcs(server, tmp_path, f"window_{name}")
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+PLACES = ["after the cursor", "inside the overlap", "before the floor"]
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_a_backend_save_after_a_pc_push_is_pulled_wherever_the_push_stamp_lies(
+    pcs: TwoPcs, place: str
+) -> None:
+    """The backend renames an item PC A pushed: the item keeps A's ``_syncedAt``, only
+    ``updatedAt`` moves. PC B's next plain pull must bring the new name whether A's stamp
+    is after B's cursor (the stamp pass reads it whole), within the overlap before it (its
+    version is read there and differs here), or before the floor (only the ``updatedAt``
+    window can see it: no overlap, and a later push moved B's cursor past it)."""
+    overlap = timedelta(0) if place == "before the floor" else timedelta(minutes=10)
+    a = pcs.a.engine(pcs.remote)
+    b = pcs.b.engine(pcs.remote, overlap=overlap)
+    a.sync_once()
+    assert b.sync_once().pull.full  # B's cursors start here
+    item = pcs.a.add_item("Brake pad", 100, 60)
+    a.sync_once()
+    stamp = pcs.remote.collection("items").find_one({"_id": item})[SYNCED_AT_FIELD]
+    if place == "before the floor":
+        pcs.a.add_item("Clutch plate", 850, 12)  # pushed later: B's cursor passes the stamp
+        a.sync_once()
+    if place != "after the cursor":
+        b.sync_once()
+        assert pcs.b.store.get("items", item)["name"] == "Brake pad"
+    cursor = b.state.cursor("items")
+    expected = {"after the cursor": stamp > cursor, "inside the overlap": stamp == cursor}
+    assert expected.get(place, stamp < cursor)
+
+    saved = pcs.backend.edit("items", item, name="Brake pad (ceramic)")
+    assert saved[SYNCED_AT_FIELD] == stamp  # the backend leaves our fields as they are
+
+    report = b.sync_once()
+    assert not report.pull.full
+    assert pcs.b.store.get("items", item)["name"] == "Brake pad (ceramic)"
+    assert report.pending == 0 and report.dead_letters == 0, report.summary()
+    assert shop_snapshot(pcs.b.store, pcs.b.client_id) == remote_snapshot(
+        pcs.remote, pcs.b.client_id
+    )
+
+
+def test_a_pull_reads_each_document_once_and_not_the_versions_of_what_was_just_pushed(
+    pcs: TwoPcs,
+) -> None:
+    """Items just pushed are in both windows (a push sets ``updatedAt`` too). The pulls of
+    the PC that pushed them and of another PC read each of them once, whole, by stamp —
+    not its version as well through the ``updatedAt`` window."""
+    a = pcs.a.engine(pcs.remote)
+    b = pcs.b.engine(pcs.remote)
+    a.sync_once()
+    b.sync_once()  # both PCs have cursors: the next pulls are plain (incremental)
+    items = {pcs.a.add_item(f"Item {n:02d}", 100 + n, 5) for n in range(30)}
+    assert a.pusher.push().pushed >= len(items)
+
+    for engine, device in ((a, pcs.a), (b, pcs.b)):
+        pcs.recorder.replies.clear()
+        pulled = engine.puller.pull()
+        assert not pulled.full
+        count = fetched(pcs.recorder)
+        reads = {doc_id: count[("items", doc_id)] for doc_id in items}
+        assert reads == dict.fromkeys(items, 1), device.device_id
+        assert all(device.store.get("items", doc_id) is not None for doc_id in items)
