@@ -142,3 +142,56 @@ def test_a_record_rewritten_during_the_push_is_not_dropped(
         assert remote.collection("items").find_one({"_id": item})["name"] == "Glue stick"
     finally:
         remote.close()
+
+
+def test_a_batch_leaves_the_outbox_together_but_keeps_what_was_edited_meanwhile(
+    server: MongoServer, device: Device
+) -> None:
+    """A batch's records leave in one go after the remote confirmed (a refused one too),
+    each only if no write bumped it since its batch was read: an edit made while its batch
+    was on the wire stays queued and goes with the next push; one made before its batch was
+    read goes with this one."""
+    remote = connect(server.url, "inflight-batch")
+    try:
+        items = [device.add_item(f"Pen {n}", 10 + n, 5) for n in range(5)]
+        engine = device.engine(remote, batch_size=3)
+        engine.sync_once()  # on the remote, with their versions seen here
+        orphan = ObjectId()
+        with device.store.unit_of_work() as db:
+            db.itemgroups.insert_one({"_id": orphan, "name": "No shop", "createdAt": now()})
+            for doc_id in items:
+                db.items.update_one({"_id": doc_id}, {"$inc": {"price": 100}})
+        read_revs: dict[ObjectId, int] = {}
+        pusher = engine.pusher
+        original = pusher._read_batch
+
+        def read_then_edit(record_ids):  # the counter saves while the first batch is pushed
+            batch = original(record_ids)
+            read_revs.update({i.doc_id: i.record["rev"] for i in batch})
+            if len(read_revs) == 3:
+                with device.store.unit_of_work() as db:
+                    for doc_id in (items[1], items[3]):
+                        db.items.update_one({"_id": doc_id}, {"$set": {"name": "Renamed"}})
+            return batch
+
+        pusher._read_batch = read_then_edit  # type: ignore[method-assign]
+        result = pusher.push()
+        pusher._read_batch = original  # type: ignore[method-assign]
+        assert (result.batches, result.pushed, result.dead_lettered) == (2, 5, 1)
+        assert set(read_revs) == {orphan, *items}
+        left = list(device.store.iter_docs("outbox"))
+        assert [(r["docId"], r["rev"]) for r in left] == [(items[1], read_revs[items[1]] + 1)]
+        pushed = {
+            d["_id"]: (d["name"], d["price"])
+            for d in remote.collection("items").find({"clientId": {"$in": [device.client_id]}})
+        }
+        assert pushed == {
+            **{doc_id: (f"Pen {n}", 110 + n) for n, doc_id in enumerate(items)},
+            items[3]: ("Renamed", 113),  # edited before its batch was read
+        }
+        assert [d.doc_id for d in DeadLetters(device.store).list()] == [orphan]
+        engine.sync_once()
+        assert device.store.outbox_size() == 0
+        assert remote.collection("items").find_one({"_id": items[1]})["name"] == "Renamed"
+    finally:
+        remote.close()

@@ -47,6 +47,8 @@ NESTED: Final[dict[str, tuple[str, frozenset[str]]]] = {
     "clients": ("clientSettings", frozenset({"customerFields"})),
 }
 _NOT_FIELDS: Final = frozenset({"_id", UPDATED_AT, "__v"}) | SYNC_FIELDS
+#: what :func:`unflat` takes from the version it keeps (besides derived values)
+_KEPT: Final = _NOT_FIELDS - SYNC_FIELDS
 
 
 def flat(collection: str, doc: dict[str, Any] | None) -> dict[str, Any]:
@@ -68,11 +70,8 @@ def flat(collection: str, doc: dict[str, Any] | None) -> dict[str, Any]:
 def unflat(collection: str, fields: dict[str, Any], keep: dict[str, Any]) -> dict[str, Any]:
     """A whole document from merged fields plus the non-field values of ``keep``
     (``_id``, version, derived values)."""
-    doc = {
-        k: v
-        for k, v in keep.items()
-        if k in _NOT_FIELDS - SYNC_FIELDS or k in DERIVED.get(collection, frozenset())
-    }
+    kept = _KEPT | DERIVED.get(collection, frozenset())
+    doc = {k: v for k, v in keep.items() if k in kept}
     nested = NESTED.get(collection)
     prefix = f"{nested[0]}." if nested is not None else None
     for key, value in fields.items():

@@ -42,6 +42,9 @@ from ..gateways.remote import (
     remote_failure,
     unreachable,
 )
+from ..store.outbox import OUTBOX
+from ..store.schema import DATABASE_NAME
+from ..store.values import doc_key
 from .batches import batches
 from .deadletters import DeadLetters
 from .derived import RemoteInvoices
@@ -84,6 +87,7 @@ from .stamps import (
     outbox_writer,
     stamp_value,
 )
+from .state import BASES
 
 log = logging.getLogger("viveka_pos.sync")
 
@@ -291,16 +295,28 @@ class Pusher(LinkedPart):
 
     # ------------------------------------------------------------- batches
     def _read_batch(self, record_ids: Iterable[Any]) -> list[_Item]:
-        items = []
+        """A batch's outbox records (in the order given) and the documents they upsert, as
+        they are now: one read of the records and one per collection, under the read lock
+        (a record and its document agree)."""
+        engine = self.store.engine
         with self.store.read_lock():
-            for rid in record_ids:
-                record = self.store.get("outbox", rid)
-                if record is None:
-                    continue
+            found = engine.read_copies(OUTBOX, [doc_key(rid) for rid in record_ids])
+            records = [found[key] for key in (doc_key(rid) for rid in record_ids) if key in found]
+            wanted: dict[str, dict[str, Any]] = {}
+            for record in records:
+                if record["op"] == "upsert":
+                    keys = wanted.setdefault(record["collection"], {})
+                    keys[doc_key(record["docId"])] = record["docId"]
+            docs = {
+                collection: engine.read_copies(f"{DATABASE_NAME}.{collection}", list(keys))
+                for collection, keys in wanted.items()
+            }
+            items = []
+            for record in records:
                 doc = None
                 if record["op"] == "upsert":
-                    doc = self.store.get(record["collection"], record["docId"])
-                item = _Item(dict(record), doc)
+                    doc = docs[record["collection"]].get(doc_key(record["docId"]))
+                item = _Item(record, doc)
                 if record["collection"] == "items" and doc is not None:
                     # Every movement of this PC already made counts in this stock value.
                     item.stock_mark = self.link.stamp()
@@ -381,8 +397,9 @@ class Pusher(LinkedPart):
         first_done = len(outcome.done)
         upserts = [i for i in items if not i.is_delete]
         if collection not in APPEND_ONLY:
+            bases = self.state.bases(collection, [i.doc_id for i in upserts])
             for item in upserts:
-                item.base = self.state.base(collection, item.doc_id)
+                item.base = bases.get(item.doc_id)
         prepared = self._prepare(collection, upserts, outcome)
         if heads is None:  # (not read ahead)
             ids = [i.doc_id for i in prepared]
@@ -815,14 +832,18 @@ class Pusher(LinkedPart):
         now = self.now()
         any_letters = self.letters.count() > 0
         with self.store.unit_of_work(record_outbox=False) as db:
+            bases: dict[Any, dict[str, Any]] = {}
             for item in outcome.done:
-                db.outbox.delete_one({"_id": item.record["_id"], "rev": item.record["rev"]})
                 if any_letters:
                     self.letters.clear(db, "push", item.collection, item.doc_id)
                 if item.base_after is not None and item.collection not in APPEND_ONLY:
-                    self.state.save_base(db, item.collection, item.base_after, item.base)
+                    base = self.state.base_record(item.collection, item.base_after, item.base)
+                    if base is not None:
+                        bases[base["_id"]] = base
                 if item.target is not None and item.target != item.doc:
                     _level_local(db, item)
+            if bases:
+                self.store.engine.put_plain_docs(BASES, list(bases.values()))
             for item, reason, code in outcome.dead:
                 log.warning("push refused: %s %s: %s", item.collection, item.doc_id, reason)
                 self.letters.add(
@@ -836,7 +857,10 @@ class Pusher(LinkedPart):
                     code=code,
                     now=now,
                 )
-                db.outbox.delete_one({"_id": item.record["_id"], "rev": item.record["rev"]})
+            # Each record leaves only if no write here bumped it since the batch read it.
+            outbox_writer(self.store).forget(
+                [i.record for i in outcome.done] + [i.record for i, _, _ in outcome.dead]
+            )
         result.pushed += len(outcome.done) - outcome.superseded
         result.superseded += outcome.superseded
         result.dead_lettered += len(outcome.dead)
