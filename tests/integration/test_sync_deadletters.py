@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from tests.integration.mongo_server import MongoServer, running_server
 from tests.integration.sync_shop import Device, now
 from viveka_pos.gateways.remote import connect
 from viveka_pos.sync import DeadLetters
+from viveka_pos.sync import push as push_module
 
 
 @pytest.fixture(scope="module")
@@ -193,5 +195,66 @@ def test_a_batch_leaves_the_outbox_together_but_keeps_what_was_edited_meanwhile(
         engine.sync_once()
         assert device.store.outbox_size() == 0
         assert remote.collection("items").find_one({"_id": items[1]})["name"] == "Renamed"
+    finally:
+        remote.close()
+
+
+def test_writes_sent_in_parts_answer_for_their_own_documents(
+    server: MongoServer, device: Device, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's writes go to the server in parts: a refusal in a later part names its own
+    document, and a condition that failed in one part is retried, never counted as landed."""
+    monkeypatch.setattr(push_module, "SEND_PART", 2)
+    remote = connect(server.url, "parts")
+    try:
+        remote.collection("invoices").insert_one(
+            {
+                "_id": ObjectId(),
+                "clientId": device.client_id,
+                "invoiceNumber": "A1/2526/00003",  # the third bill's number, taken
+                "totalAmount": 1,
+                "paidAmount": 0,
+            }
+        )
+        items = [device.add_item(f"Ink {n}", 20 + n, 50) for n in range(5)]
+        bills = [device.sell(items[0], 1) for _ in range(5)]
+        engine = device.engine(remote)
+        engine.sync_once()
+        letters = DeadLetters(device.store).list()
+        assert {(d.collection, d.doc_id) for d in letters if d.direction == "push"} == {
+            ("invoices", bills[2]["_id"])
+        }
+        on_remote = {d["_id"] for d in remote.collection("invoices").find({"deviceId": "pc-a"})}
+        assert on_remote == {b["_id"] for n, b in enumerate(bills) if n != 2}
+
+        with device.store.unit_of_work() as db:
+            for doc_id in items:
+                db.items.update_one({"_id": doc_id}, {"$inc": {"price": 100}})
+        pusher = engine.pusher
+        original = pusher._read_batch
+
+        def read_then_backend_saves(record_ids):  # after the versions were read
+            batch = original(record_ids)
+            saved = remote.collection("items").find_one({"_id": items[3]})
+            later = saved["updatedAt"] + timedelta(seconds=2)
+            remote.collection("items").replace_one(
+                {"_id": items[3]}, {**saved, "name": "Ink 3 (backend)", "updatedAt": later}
+            )
+            return batch
+
+        pusher._read_batch = read_then_backend_saves  # type: ignore[method-assign]
+        result = pusher.push()
+        pusher._read_batch = original  # type: ignore[method-assign]
+        assert (result.pushed, result.field_merges, result.deferred) == (5, 1, 0)
+        assert device.store.outbox_size() == 0
+        pushed = {
+            d["_id"]: (d["name"], d["price"])
+            for d in remote.collection("items").find({"_id": {"$in": items}})
+        }
+        assert pushed == {
+            **{doc_id: (f"Ink {n}", 120 + n) for n, doc_id in enumerate(items)},
+            items[3]: ("Ink 3 (backend)", 123),
+        }
+        assert device.store.get("items", items[3])["name"] == "Ink 3 (backend)"
     finally:
         remote.close()

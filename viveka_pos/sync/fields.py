@@ -85,7 +85,7 @@ def unflat(collection: str, fields: dict[str, Any], keep: dict[str, Any]) -> dic
 def version(doc: dict[str, Any] | None) -> tuple[Any, ...]:
     if doc is None:
         return (MISSING,)
-    return tuple(doc.get(name) for name in VERSION_FIELDS)
+    return tuple(map(doc.get, VERSION_FIELDS))
 
 
 def version_filter(doc: dict[str, Any]) -> dict[str, Any]:
@@ -216,7 +216,11 @@ def restore_app_settings(
 
 def update_of(target: dict[str, Any], remote: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """``$set`` and ``$unset`` (flat keys) that turn the remote fields into ``target``."""
-    sets = {k: v for k, v in target.items() if not same(v, remote.get(k, MISSING))}
+    sets = {
+        k: v
+        for k, v in target.items()
+        if (was := remote.get(k, MISSING)) is not v and not same(v, was)
+    }
     unsets = [k for k in remote if k not in target]
     return sets, unsets
 
