@@ -723,6 +723,19 @@ class SqliteEngine:
             self._check_open()
             return {key: _deep_copy(doc) for key, doc in self._load_many(location, keys).items()}
 
+    def read_copies(self, location: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """What :meth:`get_many` gives, for a long run of reads that memory must not keep
+        (a push reads every document it sends): a document in memory is copied, one that
+        is not is decoded straight into the copy handed out and not kept."""
+        with self.lock:
+            self._check_open()
+            held = self._held_docs(location)
+            found = self._load_many(location, keys)
+            return {
+                key: _deep_copy(doc) if held is not None or (location, key) in self._cache else doc
+                for key, doc in found.items()
+            }
+
     def top_values(self, location: str, keys: list[str], field: str) -> dict[str, Any]:
         """The value of one top-level field (a copy) in each of the documents stored under
         ``keys`` that exist (MISSING where it lacks the field), without copying the rest."""
@@ -949,6 +962,73 @@ class SqliteEngine:
                     if self.on_write is not None:
                         self.on_write(location, change.new["_id"], change.new, change.old is None)
         return refused
+
+    def put_plain_docs(self, location: str, docs: list[dict[str, Any]]) -> None:
+        """Write a page of documents (insert or replace by ``_id``) of a collection that
+        no index, unique key or derived table follows (sync's bookkeeping: the remote
+        versions last seen), inside the open unit of work, in one statement and without
+        reading the previous versions (nothing is filed from them). Memory forgets them;
+        the next read decodes the new ones. Each ``_id`` may come once only."""
+        if not self._depth:
+            raise StoreWriteError("put_plain_docs runs inside a unit of work")
+        if (
+            self.index_fields(location)
+            or self.unique_keys(location)
+            or location in self._held
+            or any(location in projection.follows for projection in self._projections)
+        ):
+            raise ValueError(f"put_plain_docs: {location} has what a write must file")
+        keys = [doc_key(doc["_id"]) for doc in docs]
+        if len(set(keys)) != len(keys):
+            raise ValueError("put_plain_docs: a page names one document twice")
+        rows = [(location, key, bson.encode(doc)) for key, doc in zip(keys, docs, strict=True)]
+        with self.lock, self.single_write():
+            self._execute_many(
+                "INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)", rows
+            )
+            touched = self._changed.setdefault(location, set())
+            for key, doc in zip(keys, docs, strict=True):
+                self._forget(location, key)
+                touched.add(key)
+                if self.on_write is not None:
+                    self.on_write(location, doc["_id"], doc, False)
+
+    def delete_unchanged(self, location: str, expected: dict[str, dict[str, Any]]) -> list[str]:
+        """Delete the documents stored under ``expected``'s keys whose stored versions
+        still hold the values given for them (key -> {field: value}, compared with ``==``),
+        as :meth:`delete_by_key` one after the other would, inside the open unit of work:
+        the versions are read in one statement and the document rows, index rows and unique
+        keys go in one statement each. A document that is gone or holds another value
+        (written since the caller read it) stays. Returns the keys deleted.
+
+        The check and the delete run under the engine's lock, so no write lands between
+        them (sync forgets pushed outbox records this way: never one bumped meanwhile)."""
+        if not self._depth:
+            raise StoreWriteError("delete_unchanged runs inside a unit of work")
+        with self.lock:
+            self._check_open()
+            olds = self._load_many(location, list(expected))
+            changes = [
+                Change(location, key, old, None)
+                for key, old in olds.items()
+                if all(old.get(name, MISSING) == value for name, value in expected[key].items())
+            ]
+            if not changes:
+                return []
+            with self.single_write():
+                self._execute_many(
+                    "DELETE FROM docs WHERE coll = ? AND id = ?",
+                    [(location, change.key) for change in changes],
+                )
+                self._file_many(location, changes)
+                touched = self._changed.setdefault(location, set())
+                for change in changes:
+                    assert change.old is not None
+                    self._forget(location, change.key)
+                    touched.add(change.key)
+                    if self.on_write is not None:
+                        self.on_write(location, change.old["_id"], None, False)
+        return [change.key for change in changes]
 
     def _load_many(self, location: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The stored (cached, never handed out) documents of ``keys`` that exist, read in

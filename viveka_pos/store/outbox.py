@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import bson
@@ -165,6 +165,14 @@ class OutboxWriter:
         keys = {str(record_id(collection, doc_id)): doc_id for doc_id in doc_ids}
         found = self._engine.get_many(OUTBOX, list(keys))
         return {keys[key]: record for key, record in found.items()}
+
+    def forget(self, records: Iterable[dict[str, Any]]) -> int:
+        """Remove pushed records (call in the unit of work that finishes their push), each
+        only if its ``rev`` is still the one the push read: a record that a write
+        made meanwhile bumped stays, and that write goes with the next push. One statement
+        per table for all of them; returns how many left."""
+        expected = {doc_key(record["_id"]): {"rev": record["rev"]} for record in records}
+        return len(self._engine.delete_unchanged(OUTBOX, expected)) if expected else 0
 
     def save_clock(self) -> None:
         """Keep the clock's high-water mark (stamps seen from other devices included)."""

@@ -47,6 +47,8 @@ NESTED: Final[dict[str, tuple[str, frozenset[str]]]] = {
     "clients": ("clientSettings", frozenset({"customerFields"})),
 }
 _NOT_FIELDS: Final = frozenset({"_id", UPDATED_AT, "__v"}) | SYNC_FIELDS
+#: what :func:`unflat` takes from the version it keeps (besides derived values)
+_KEPT: Final = _NOT_FIELDS - SYNC_FIELDS
 
 
 def flat(collection: str, doc: dict[str, Any] | None) -> dict[str, Any]:
@@ -68,11 +70,8 @@ def flat(collection: str, doc: dict[str, Any] | None) -> dict[str, Any]:
 def unflat(collection: str, fields: dict[str, Any], keep: dict[str, Any]) -> dict[str, Any]:
     """A whole document from merged fields plus the non-field values of ``keep``
     (``_id``, version, derived values)."""
-    doc = {
-        k: v
-        for k, v in keep.items()
-        if k in _NOT_FIELDS - SYNC_FIELDS or k in DERIVED.get(collection, frozenset())
-    }
+    kept = _KEPT | DERIVED.get(collection, frozenset())
+    doc = {k: v for k, v in keep.items() if k in kept}
     nested = NESTED.get(collection)
     prefix = f"{nested[0]}." if nested is not None else None
     for key, value in fields.items():
@@ -86,7 +85,7 @@ def unflat(collection: str, fields: dict[str, Any], keep: dict[str, Any]) -> dic
 def version(doc: dict[str, Any] | None) -> tuple[Any, ...]:
     if doc is None:
         return (MISSING,)
-    return tuple(doc.get(name) for name in VERSION_FIELDS)
+    return tuple(map(doc.get, VERSION_FIELDS))
 
 
 def version_filter(doc: dict[str, Any]) -> dict[str, Any]:
@@ -217,7 +216,11 @@ def restore_app_settings(
 
 def update_of(target: dict[str, Any], remote: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """``$set`` and ``$unset`` (flat keys) that turn the remote fields into ``target``."""
-    sets = {k: v for k, v in target.items() if not same(v, remote.get(k, MISSING))}
+    sets = {
+        k: v
+        for k, v in target.items()
+        if (was := remote.get(k, MISSING)) is not v and not same(v, was)
+    }
     unsets = [k for k in remote if k not in target]
     return sets, unsets
 

@@ -27,8 +27,8 @@ remote confirmed, and only if the document was not written again meanwhile (``re
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -42,6 +42,9 @@ from ..gateways.remote import (
     remote_failure,
     unreachable,
 )
+from ..store.outbox import OUTBOX
+from ..store.schema import DATABASE_NAME
+from ..store.values import doc_key
 from .batches import batches
 from .deadletters import DeadLetters
 from .derived import RemoteInvoices
@@ -84,6 +87,7 @@ from .stamps import (
     outbox_writer,
     stamp_value,
 )
+from .state import BASES
 
 log = logging.getLogger("viveka_pos.sync")
 
@@ -92,6 +96,11 @@ WriteOp = InsertOne[Any] | ReplaceOne[Any] | DeleteOne | UpdateOne
 
 #: Tries of a conditional master write within one push (then it waits for the next sync).
 MASTER_ROUNDS: Final = 4
+#: Writes per request while pushing: a batch's writes go in parts, each sent as soon as it is
+#: built, so the server writes one part while the next is built here.
+SEND_PART: Final = 250
+#: Writes per request outside a push's batches (the driver splits what a message cannot hold).
+MAX_PART: Final = 100_000
 _VERSION_PROJECTION: Final = {name: 1 for name in VERSION_FIELDS}
 
 
@@ -208,30 +217,61 @@ class Pusher(LinkedPart):
         return result
 
     # ---------------------------------------------------------- remote calls
-    def _bulk(self, collection: str, ops: list[WriteOp]) -> dict[int, dict[str, Any]]:
-        """Run ops unordered; returns the per-op errors by index.
+    def _bulk(self, collection: str, ops: Iterable[WriteOp]) -> dict[int, dict[str, Any]]:
+        """Run ops unordered; returns the per-op errors by index (and sets
+        :attr:`last_matched` when none failed).
 
-        A refusal of the whole request (a document the driver cannot encode, a message the
-        server rejects) is narrowed down by sending the operations one at a time.
+        During a push the operations go to the server in parts of :data:`SEND_PART`, each as
+        soon as it is built (``ops`` may be a generator): the server writes one part while
+        the next is built here, and while the batch before is finished here (local work
+        only). A refusal of a whole request (a document the driver cannot encode, a message
+        the server rejects) is narrowed down by sending its operations one at a time.
         """
         self.last_matched = -1
-        if not ops:
-            return {}
         coll = self.remote.collection(collection)
-        sending = None
-        if self._sender is not None and self._pending is not None:
-            # The server writes while the batch before is finished here (local work only).
-            sending = self._sender.submit(coll.bulk_write, ops, ordered=False)
-            self._finish_pending()
+        sender = self._sender
+        sent: list[tuple[list[WriteOp], Future[Any] | None]] = []
+        errors: dict[int, dict[str, Any]] = {}
+        matched: int | None = 0
+        try:
+            for part in batches(ops, SEND_PART if sender is not None else MAX_PART):
+                sending = sender.submit(coll.bulk_write, part, ordered=False) if sender else None
+                sent.append((part, sending))
+                self._finish_pending()
+            start = 0
+            for part, sending in sent:
+                part_errors, part_matched = self._outcome(collection, coll, part, sending)
+                errors.update((start + index, error) for index, error in part_errors.items())
+                matched = (
+                    None if part_matched is None or matched is None else matched + part_matched
+                )
+                start += len(part)
+        except BaseException:
+            for _part, sending in sent:  # not sent yet: never sent
+                if sending is not None:
+                    sending.cancel()
+            raise
+        if not errors and matched is not None:
+            self.last_matched = matched
+        return errors
+
+    def _outcome(
+        self,
+        collection: str,
+        coll: Any,
+        ops: list[WriteOp],
+        sending: Future[Any] | None,
+    ) -> tuple[dict[int, dict[str, Any]], int | None]:
+        """The per-op errors of one request (sent already, or sent now) and how many
+        documents it matched (None: not known)."""
         try:
             done = sending.result() if sending is not None else coll.bulk_write(ops, ordered=False)
-            self.last_matched = done.matched_count
-            return {}
+            return {}, int(done.matched_count)
         except BulkWriteError as exc:
             details = exc.details or {}
             if details.get("writeConcernErrors"):
                 raise unreachable(self.remote.masked_url, exc) from None
-            return {err["index"]: err for err in details.get("writeErrors", [])}
+            return {err["index"]: err for err in details.get("writeErrors", [])}, None
         except (BSONError, ValueError, TypeError) as exc:  # refused by the driver, here
             if len(ops) == 1:
                 return {
@@ -239,13 +279,13 @@ class Pusher(LinkedPart):
                         "code": getattr(exc, "code", None),
                         "errmsg": f"{type(exc).__name__}: {exc}"[:500],
                     }
-                }
+                }, None
             errors: dict[int, dict[str, Any]] = {}
             for index, op in enumerate(ops):
                 single = self._bulk(collection, [op])
                 if single:
                     errors[index] = single[0]
-            return errors
+            return errors, None
         except PyMongoError as exc:  # unreachable, or the whole request refused: retry later
             raise remote_failure(self.remote.masked_url, exc) from None
 
@@ -291,16 +331,28 @@ class Pusher(LinkedPart):
 
     # ------------------------------------------------------------- batches
     def _read_batch(self, record_ids: Iterable[Any]) -> list[_Item]:
-        items = []
+        """A batch's outbox records (in the order given) and the documents they upsert, as
+        they are now: one read of the records and one per collection, under the read lock
+        (a record and its document agree)."""
+        engine = self.store.engine
         with self.store.read_lock():
-            for rid in record_ids:
-                record = self.store.get("outbox", rid)
-                if record is None:
-                    continue
+            found = engine.read_copies(OUTBOX, [doc_key(rid) for rid in record_ids])
+            records = [found[key] for key in (doc_key(rid) for rid in record_ids) if key in found]
+            wanted: dict[str, dict[str, Any]] = {}
+            for record in records:
+                if record["op"] == "upsert":
+                    keys = wanted.setdefault(record["collection"], {})
+                    keys[doc_key(record["docId"])] = record["docId"]
+            docs = {
+                collection: engine.read_copies(f"{DATABASE_NAME}.{collection}", list(keys))
+                for collection, keys in wanted.items()
+            }
+            items = []
+            for record in records:
                 doc = None
                 if record["op"] == "upsert":
-                    doc = self.store.get(record["collection"], record["docId"])
-                item = _Item(dict(record), doc)
+                    doc = docs[record["collection"]].get(doc_key(record["docId"]))
+                item = _Item(record, doc)
                 if record["collection"] == "items" and doc is not None:
                     # Every movement of this PC already made counts in this stock value.
                     item.stock_mark = self.link.stamp()
@@ -381,8 +433,9 @@ class Pusher(LinkedPart):
         first_done = len(outcome.done)
         upserts = [i for i in items if not i.is_delete]
         if collection not in APPEND_ONLY:
+            bases = self.state.bases(collection, [i.doc_id for i in upserts])
             for item in upserts:
-                item.base = self.state.base(collection, item.doc_id)
+                item.base = bases.get(item.doc_id)
         prepared = self._prepare(collection, upserts, outcome)
         if heads is None:  # (not read ahead)
             ids = [i.doc_id for i in prepared]
@@ -600,18 +653,9 @@ class Pusher(LinkedPart):
                 outcome.field_merges += 1
                 plain.append(item)
         retry = self._insert_new(collection, fresh, outcome)
-        ops: list[WriteOp] = []
-        written = []
-        for item in plain:
-            op = self._conditional_update(collection, item)
-            if op is None:
-                outcome.superseded += 1
-                outcome.done.append(item)
-            else:
-                ops.append(op)
-                written.append(item)
-        errors = self._bulk(collection, ops)
-        if not errors and self.last_matched == len(ops):
+        written: list[_Item] = []
+        errors = self._bulk(collection, self._updates(collection, plain, outcome, written))
+        if not errors and self.last_matched == len(written):
             outcome.done.extend(written)  # every condition held: all landed
             return retry
         check = []
@@ -629,6 +673,20 @@ class Pusher(LinkedPart):
                 retry.append(item)  # another writer got there first: read, merge, again
         return retry
 
+    def _updates(
+        self, collection: str, items: list[_Item], outcome: _Outcome, written: list[_Item]
+    ) -> Iterator[WriteOp]:
+        """The conditional writes of ``items``, built as they are sent (those written go
+        to ``written``, in the order of their writes; those with nothing to write are done)."""
+        for item in items:
+            op = self._conditional_update(collection, item)
+            if op is None:
+                outcome.superseded += 1
+                outcome.done.append(item)
+            else:
+                written.append(item)
+                yield op
+
     def _conditional_update(self, collection: str, item: _Item) -> ReplaceOne[Any] | None:
         """The write of this PC's changes onto ``item.remote`` (None: nothing to write).
 
@@ -637,7 +695,7 @@ class Pusher(LinkedPart):
         assert item.doc is not None and item.remote is not None
         remote = item.remote
         base = item.base
-        if base is not None and version(base) == version(remote):
+        if base is not None and (remote is base or version(base) == version(remote)):
             fields = flat(collection, item.doc)
         else:
             fields = merge(collection, base, item.doc, remote, item.stamp)
@@ -815,14 +873,18 @@ class Pusher(LinkedPart):
         now = self.now()
         any_letters = self.letters.count() > 0
         with self.store.unit_of_work(record_outbox=False) as db:
+            bases: dict[Any, dict[str, Any]] = {}
             for item in outcome.done:
-                db.outbox.delete_one({"_id": item.record["_id"], "rev": item.record["rev"]})
                 if any_letters:
                     self.letters.clear(db, "push", item.collection, item.doc_id)
                 if item.base_after is not None and item.collection not in APPEND_ONLY:
-                    self.state.save_base(db, item.collection, item.base_after, item.base)
+                    base = self.state.base_record(item.collection, item.base_after, item.base)
+                    if base is not None:
+                        bases[base["_id"]] = base
                 if item.target is not None and item.target != item.doc:
                     _level_local(db, item)
+            if bases:
+                self.store.engine.put_plain_docs(BASES, list(bases.values()))
             for item, reason, code in outcome.dead:
                 log.warning("push refused: %s %s: %s", item.collection, item.doc_id, reason)
                 self.letters.add(
@@ -836,7 +898,10 @@ class Pusher(LinkedPart):
                     code=code,
                     now=now,
                 )
-                db.outbox.delete_one({"_id": item.record["_id"], "rev": item.record["rev"]})
+            # Each record leaves only if no write here bumped it since the batch read it.
+            outbox_writer(self.store).forget(
+                [i.record for i in outcome.done] + [i.record for i, _, _ in outcome.dead]
+            )
         result.pushed += len(outcome.done) - outcome.superseded
         result.superseded += outcome.superseded
         result.dead_lettered += len(outcome.dead)

@@ -19,6 +19,7 @@ from bson import ObjectId
 
 from ..store import Store
 from ..store.schema import DATABASE_NAME
+from ..store.values import doc_key
 from .fields import MISSING, UPDATED_AT, flat
 from .rules import MASTER
 
@@ -83,6 +84,13 @@ class SyncState:
         """The remote version of a master document this PC last saw (None: never)."""
         doc = self.store.get("syncstate", self._base_id(collection, doc_id))
         return dict(doc["doc"]) if doc is not None else None
+
+    def bases(self, collection: str, doc_ids: list[Any]) -> dict[Any, dict[str, Any]]:
+        """The bases of several master documents (those this PC has seen), by ``_id``:
+        read together (a push's batch)."""
+        keys = {doc_key(self._base_id(collection, doc_id)): doc_id for doc_id in doc_ids}
+        found = self.store.engine.read_copies(BASES, list(keys))
+        return {keys[key]: record["doc"] for key, record in found.items()}
 
     def save_base(
         self, db: Any, collection: str, remote: dict[str, Any], known: Any = MISSING
