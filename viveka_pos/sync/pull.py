@@ -633,7 +633,7 @@ class Puller(LinkedPart):
         collection = writes.collection
         engine = self.store.engine
         if writes.bases:
-            engine.put_docs(BASES, writes.bases)
+            engine.put_plain_docs(BASES, writes.bases)
         refused = engine.put_docs(
             f"{DATABASE_NAME}.{collection}", [target for target, *_ in writes.docs]
         )
