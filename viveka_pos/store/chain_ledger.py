@@ -20,8 +20,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import sqlite3
-from collections.abc import Callable, Iterator
-from operator import itemgetter, methodcaller
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import bson
@@ -86,40 +85,6 @@ Placed = tuple[str, str, tuple[str, int, str], ChainEntry]
 
 def digest_of(body: bytes) -> bytes:
     return hashlib.sha1(body).digest()
-
-
-def _all_digests_match(rows_of: Callable[..., Iterator[Any]]) -> bool:
-    """Whether the invoices and the chain rows have the same keys and every invoice's bytes
-    its row's digest: the usual answer of a check, found without a Python step per invoice
-    (lists compared whole; SHA-1 lets go of Python's lock, so the helper thread reads the
-    next chunk meanwhile)."""
-    filed = rows_of("SELECT key, digest FROM chain_entries ORDER BY key", chunked=True)
-    keys: list[str] = []
-    digests: list[bytes] = []
-    for chunk in rows_of(
-        "SELECT id, body FROM docs WHERE coll = ? ORDER BY id",
-        (INVOICES,),
-        ahead=True,
-        chunked=True,
-    ):
-        while len(keys) < len(chunk):
-            more = next(filed, None)
-            if more is None:
-                return False  # an invoice without its row
-            keys.extend(map(_FIRST, more))
-            digests.extend(map(_SECOND, more))
-        size = len(chunk)
-        if keys[:size] != list(map(_FIRST, chunk)):
-            return False
-        if digests[:size] != list(map(_DIGEST, map(hashlib.sha1, map(_SECOND, chunk)))):
-            return False
-        del keys[:size], digests[:size]
-    return not keys and next(filed, None) is None
-
-
-_FIRST = itemgetter(0)
-_SECOND = itemgetter(1)
-_DIGEST = methodcaller("digest")
 
 
 def _client(doc: dict[str, Any]) -> str:
@@ -310,12 +275,8 @@ class ChainQueries:
     def changed_outside(self) -> dict[str, Placed | None]:
         """Invoices whose stored bytes no longer match their row (edited outside the
         store), made afresh from the bytes (None: not in a chain, or gone: a row without
-        its invoice). Reads every invoice's bytes beside the rows in the same key order (one
-        snapshot of both): first a chunk at a time, compared whole; only when something
-        differs, again, one invoice at a time."""
-        with self._engine.snapshot() as rows_of:
-            if _all_digests_match(rows_of):
-                return {}
+        its invoice). Reads every invoice's bytes once, beside the rows in the same key
+        order (one snapshot of both)."""
         fresh: dict[str, Placed | None] = {}
         with self._engine.snapshot() as rows_of:
             filed = rows_of("SELECT key, digest FROM chain_entries ORDER BY key")

@@ -341,9 +341,8 @@ class SqliteEngine:
     @contextmanager
     def snapshot(self) -> Iterator[Callable[..., Iterator[Any]]]:
         """Several long reads of one snapshot of the committed data (a read transaction
-        on its own read-only connection): gives ``rows_of(sql, params, ahead=False,
-        chunked=False)``, the rows of a statement (read a chunk at a time; with ``chunked``,
-        handed out as lists of rows); several may be read side by side. With
+        on its own read-only connection): gives ``rows_of(sql, params, ahead=False)``, the
+        rows of a statement a chunk at a time; several may be read side by side. With
         ``ahead``, the next chunks are read on a helper thread while the caller works on
         the ones before (SQLite reads pages without holding Python's lock)."""
         self._check_open()
@@ -367,15 +366,12 @@ class SqliteEngine:
                 ) from exc
 
         def rows_of(
-            sql: str, params: tuple[Any, ...] = (), *, ahead: bool = False, chunked: bool = False
+            sql: str, params: tuple[Any, ...] = (), *, ahead: bool = False
         ) -> Iterator[Any]:
             source: Iterable[list[Any]] = chunks(sql, params)
             if ahead:
                 helpers.append(helper := _ReadAhead(iter(source)))
                 source = helper
-            if chunked:
-                yield from source
-                return
             for rows in source:
                 yield from rows
 

@@ -158,8 +158,8 @@ def test_rows_read_ahead_are_the_rows_and_an_early_stop_ends_the_reading(store: 
 def test_what_changed_in_the_file_is_found_in_any_chunk(
     data_dir: Path, where: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The check compares whole chunks first; a change at the start, middle or end of the
-    invoices, of each kind, still leads to the invoice that changed."""
+    """Invoices and their rows are read side by side a chunk at a time: a change at the
+    start, middle or end of the invoices, of each kind, leads to the invoice that changed."""
     monkeypatch.setattr(engine_module, "SCAN_CHUNK", 1)  # chunks of two rows
     store = open_store(data_dir)
     docs = _chain(7)
