@@ -4,13 +4,12 @@ them again from the documents (``rebuild_storage``) gives."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from bson import ObjectId
 
-from viveka_pos.store import DuplicateKeyError, Store, open_store
+from viveka_pos.store import DuplicateKeyError, Store
 from viveka_pos.store.item_search import SearchQueries
 
 ITEMS = "vivekaDB.items"
@@ -60,13 +59,6 @@ def _matches(store: Store, client: ObjectId, term: str, inside: bool) -> list[st
     return [
         key for key, _words in SearchQueries(store.engine).matching(client, [term], inside=inside)
     ]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    opened = open_store(tmp_path / "data")
-    yield opened
-    opened.close()
 
 
 def test_a_bulk_page_leaves_the_derived_tables_as_a_rebuild_does(store: Store) -> None:

@@ -16,13 +16,6 @@ BIG = 2**31
 MILLIS = 1_764_000_000_000  # an epoch-milliseconds stamp (December 2025)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    opened = open_store(tmp_path / "data")
-    yield opened
-    opened.close()
-
-
 def _reopen(store: Store) -> Store:
     folder = store.data_dir
     store.close()
