@@ -336,8 +336,9 @@ class Pusher(LinkedPart):
         (a record and its document agree)."""
         engine = self.store.engine
         with self.store.read_lock():
-            found = engine.read_copies(OUTBOX, [doc_key(rid) for rid in record_ids])
-            records = [found[key] for key in (doc_key(rid) for rid in record_ids) if key in found]
+            record_keys = [doc_key(rid) for rid in record_ids]
+            found = engine.read_copies(OUTBOX, record_keys)
+            records = [found[key] for key in record_keys if key in found]
             wanted: dict[str, dict[str, Any]] = {}
             for record in records:
                 if record["op"] == "upsert":
