@@ -282,7 +282,7 @@ class ChainQueries:
             filed = rows_of("SELECT key, digest FROM chain_entries ORDER BY key")
             row = next(filed, None)
             for key, body in rows_of(
-                "SELECT id, body FROM docs WHERE coll = ? ORDER BY id", (INVOICES,), ahead=True
+                "SELECT id, body FROM docs WHERE coll = ? ORDER BY id", (INVOICES,)
             ):
                 while row is not None and row[0] < key:
                     fresh[row[0]] = None

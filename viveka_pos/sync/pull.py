@@ -30,6 +30,7 @@ Applying a pulled document (without recording it in the outbox, so it is not pus
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -168,6 +169,45 @@ class _PageWrites:
         self.known = {doc_id: (local.get(key), pending.get(doc_id)) for key, doc_id in keys.items()}
 
 
+_Heads = tuple[list[dict[str, Any]], dict[Any, Any]]
+"""A page of versions (:data:`_HEAD_FIELDS`) and the ``updatedAt`` of their local copies."""
+
+
+class _Turns:
+    """When the helper may read the versions of a collection still to come: once the pull
+    reaches it, or while the collection being pulled streams its pages. Not while the pull
+    waits on the server for a collection's first page or for documents it asked for whole:
+    a server that answers one query at a time would make it wait for the helper's."""
+
+    def __init__(self) -> None:
+        self._state = threading.Condition()
+        self._at = -1
+        self._streaming = False
+        self._stopped = False
+
+    def begin(self, place: int) -> None:
+        with self._state:
+            self._at, self._streaming = place, False
+            self._state.notify_all()
+
+    def streaming(self) -> None:
+        with self._state:
+            if not self._streaming:
+                self._streaming = True
+                self._state.notify_all()
+
+    def stop(self) -> None:
+        with self._state:
+            self._stopped = True
+            self._state.notify_all()
+
+    def wait(self, place: int) -> bool:
+        """Wait for the turn of the collection at ``place``; False once the pull ended."""
+        with self._state:
+            self._state.wait_for(lambda: self._stopped or self._streaming or self._at >= place)
+            return not self._stopped
+
+
 class Puller(LinkedPart):
     def __init__(
         self,
@@ -187,7 +227,8 @@ class Puller(LinkedPart):
         self.overlap_micros = overlap_micros
         self.stock = RemoteStock(link)
         self._server_time: datetime | None = None
-        self._heads: dict[str, Future[list[list[dict[str, Any]]]]] = {}
+        self._turns = _Turns()
+        self._heads: dict[str, Future[list[_Heads]]] = {}
         """The windows' versions of each collection, being read ahead (during a pull)."""
 
     # ------------------------------------------------------------------ entry
@@ -201,18 +242,22 @@ class Puller(LinkedPart):
         cursors = self.state.cursors()
         with ThreadPoolExecutor(1, thread_name_prefix="viveka-sync-heads") as reader:
             # The windows' versions of every collection are read in pull order by a helper
-            # while the collections before are applied here.
+            # while the collections before are applied here, each in its turn (_Turns).
+            order = (TOMBSTONES, *PULL_ORDER)
+            self._turns = _Turns()
             self._heads = {
-                collection: reader.submit(self._read_window_heads, collection, cursor)
-                for collection in (TOMBSTONES, *PULL_ORDER)
+                collection: reader.submit(self._read_window_heads, collection, cursor, place)
+                for place, collection in enumerate(order)
                 if not full and (cursor := cursors.get(collection, ""))
             }
             try:
-                for collection in (TOMBSTONES, *PULL_ORDER):
+                for place, collection in enumerate(order):
                     cursor = cursors.get(collection, "")
+                    self._turns.begin(place)
                     self._pull_collection(collection, full, cursor, result, touched)
                     self._settle(touched, result)
             finally:
+                self._turns.stop()
                 for waiting in self._heads.values():
                     waiting.cancel()
                 self._heads = {}
@@ -284,8 +329,20 @@ class Puller(LinkedPart):
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
 
-    def _read_window_heads(self, collection: str, cursor: str) -> list[list[dict[str, Any]]]:
-        return list(self._window_heads(collection, cursor))
+    def _read_window_heads(self, collection: str, cursor: str, place: int) -> list[_Heads]:
+        """The windows' versions of a collection, each page with its local copies'
+        ``updatedAt`` (:meth:`_updated_here`), read on the helper thread in its turn."""
+        if not self._turns.wait(place):
+            return []
+        return [
+            self._with_here(collection, heads) for heads in self._window_heads(collection, cursor)
+        ]
+
+    def _with_here(self, collection: str, heads: list[dict[str, Any]]) -> _Heads:
+        """A page of versions with what is needed to tell the ones already here. Read
+        early, this stays right: a version this PC had then is one it has seen, whatever
+        was written here since (that is pushed or merged like any local edit)."""
+        return heads, (self._updated_here(collection, heads) if collection != TOMBSTONES else {})
 
     def _whole(self, collection: str, ids: list[Any]) -> list[dict[str, Any]]:
         """The shop's remote documents of ``ids`` (one query)."""
@@ -353,10 +410,16 @@ class Puller(LinkedPart):
         if not full_pass:
             read = self._heads.get(collection)
             heads = (
-                iter(read.result()) if read is not None else self._window_heads(collection, cursor)
+                iter(read.result())
+                if read is not None
+                else (
+                    self._with_here(collection, page)
+                    for page in self._window_heads(collection, cursor)
+                )
             )
             self._apply_heads(collection, heads, merges, result, touched, skip_seen)
         for page in prefetch(self._pages(collection, full, cursor)):
+            self._turns.streaming()
             self._apply_page(
                 collection,
                 page,
@@ -366,6 +429,7 @@ class Puller(LinkedPart):
                 advance_cursor=not full_pass,
                 skip_seen=not full_pass and skip_seen,
             )
+        self._turns.streaming()
         if full_pass:
             self._finish_full_pass(collection, mark)
         if self._server_time is not None:
@@ -375,7 +439,7 @@ class Puller(LinkedPart):
     def _apply_heads(
         self,
         collection: str,
-        pages: Iterator[list[dict[str, Any]]],
+        pages: Iterator[_Heads],
         merges: dict[Any, Any],
         result: PullResult,
         touched: _Touched,
@@ -383,8 +447,7 @@ class Puller(LinkedPart):
     ) -> None:
         """Read whole and apply the documents of pages of versions that this PC does not
         have yet (``skip_seen``: else all of them)."""
-        for heads in pages:
-            here = self._updated_here(collection, heads) if skip_seen else {}
+        for heads, here in pages:
             wanted = [
                 h["_id"]
                 for h in heads
