@@ -6,6 +6,9 @@ time would make the pull wait behind the helper)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+
+import pytest
 
 from viveka_pos.sync.pull import _Turns
 
@@ -34,13 +37,20 @@ def test_the_collection_the_pull_is_at_or_past_is_read_at_once() -> None:
     assert turns.wait(1) is True
 
 
-def test_a_later_collection_waits_until_the_current_one_streams() -> None:
+@pytest.mark.parametrize(
+    ("release", "answer"),
+    [(_Turns.streaming, True), (_Turns.stop, False)],
+    ids=["the current collection streams: read", "the pull ended: no read"],
+)
+def test_a_later_collection_waits_until_released(
+    release: Callable[[_Turns], None], answer: bool
+) -> None:
     turns = _Turns()
     turns.begin(2)
-    woke, answer = _waiter(turns, 5)
+    woke, answers = _waiter(turns, 5)
     assert not woke.wait(HELD)
-    turns.streaming()
-    assert woke.wait(SOON) and answer == [True]
+    release(turns)
+    assert woke.wait(SOON) and answers == [answer]
 
 
 def test_the_next_collection_holds_the_helper_again_until_it_streams() -> None:
@@ -52,12 +62,3 @@ def test_the_next_collection_holds_the_helper_again_until_it_streams() -> None:
     assert not woke.wait(HELD)
     turns.begin(6)  # the pull reached it: read it now, streaming or not
     assert woke.wait(SOON) and answer == [True]
-
-
-def test_a_pull_that_ended_releases_the_helper_without_a_read() -> None:
-    turns = _Turns()
-    turns.begin(0)
-    woke, answer = _waiter(turns, 4)
-    assert not woke.wait(HELD)
-    turns.stop()
-    assert woke.wait(SOON) and answer == [False]
