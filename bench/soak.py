@@ -44,7 +44,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from viveka_pos.domain.entities.item import Item
+from viveka_pos.domain.entities.item import Item, item_from_stored
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services import backups
 from viveka_pos.services.backups import AutoBackup
@@ -170,7 +170,7 @@ def worker(data_dir: Path, seed: int) -> None:
     store = open_store(data_dir)
     svc = shop_services(store)
     auto = AutoBackup(store)
-    items = svc.catalog.items()
+    items = [item_from_stored(d) for d in store.iter_docs("items") if d.get("isActive", True)]
     customers = list(store.db.clientCustomers.find({}))
     conn = store.engine.connection
     _say("ready")

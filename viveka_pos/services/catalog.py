@@ -281,22 +281,6 @@ class CatalogService:
     def item_by_code(self, code: Any) -> Item:
         return item_from_stored(self.item_document_by_code(code))
 
-    def items(self, *, include_inactive: bool = False, group_id: Any = None) -> list[Item]:
-        """The shop's items by name (reads the whole catalogue: the Inventory screen pages
-        through :class:`~viveka_pos.services.item_list.ItemListing` instead)."""
-        group = None if group_id in (None, "") else v.object_id(group_id, "groupId")
-        result = []
-        for doc in self.scope.store.iter_docs("items"):
-            if doc.get("clientId") != self.scope.client_id:
-                continue
-            if not include_inactive and not doc.get("isActive", True):
-                continue
-            if group is not None and doc.get("groupId") != group:
-                continue
-            result.append(item_from_stored(doc))
-        result.sort(key=lambda item: item.name.casefold())
-        return result
-
     def update_item(self, item_id: Any, **changes: Any) -> Item:
         """Change some of an item's fields, named as :meth:`create_item` names them
         (``gst_rate=5``); stock and the active flag have their own methods."""

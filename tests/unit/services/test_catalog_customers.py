@@ -7,6 +7,7 @@ import pytest
 from viveka_pos.domain.entities.shop import CustomerFields
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services.facade import ShopServices
+from viveka_pos.services.item_list import ItemListing, ItemView
 from viveka_pos.services.shop import ShopService
 
 
@@ -89,8 +90,9 @@ def test_soft_delete_and_low_stock(svc: ShopServices) -> None:
     assert [d.name for d in svc.catalog.low_stock()] == ["Bulb", "Fuse"]
     svc.catalog.adjust_stock(b.id, new_stock=150, note="count")
     assert [d.name for d in svc.catalog.low_stock()] == ["Fuse"]
-    assert [d.name for d in svc.catalog.items()] == ["Bulb", "Fuse"]
-    assert len(svc.catalog.items(include_inactive=True)) == 3
+    listing = ItemListing(svc.scope)
+    assert [d.name for d in listing.page(ItemView(), 0, 10)] == ["Bulb", "Fuse"]
+    assert len(listing.page(ItemView(include_inactive=True), 0, 10)) == 3
     cart = svc.carts.create()
     with pytest.raises(ValidationError, match="no active item"):
         svc.carts.add_item(cart.cart_id, "C", 1)
