@@ -146,6 +146,18 @@ def test_pages_counts_and_positions_agree_with_python(
     }
 
 
+def test_a_shop_without_groups_sorts_by_group_in_name_order(svc: ShopServices) -> None:
+    for name, code in [("Wiper blade", "WB"), ("air filter", "AF"), ("Horn", "HN")]:
+        svc.catalog.create_item(name=name, price=100, code=code, stock=5)
+    listing = ItemListing(svc.scope)
+    for descending in (False, True):
+        view = ItemView(sort="group", descending=descending)
+        assert [d.name for d in listing.page(view, 0, 10)] == ["air filter", "Horn", "Wiper blade"]
+        assert [d.name for d in listing.page(view, 0, 10)] == _expected(svc, view)
+        horn = svc.catalog.item_by_code("HN")
+        assert listing.position(view, horn.id) == 1
+
+
 def test_the_list_follows_edits_and_fills_an_older_store(
     svc: ShopServices, shelf: dict[str, Any], store: Store, tmp_path: Path
 ) -> None:
