@@ -329,13 +329,14 @@ class ItemFilter:
 
     def order(self) -> tuple[str, list[Any]]:
         direction = " DESC" if self.descending else ""
-        if self.sort == "group" and self.group_order:
+        if self.sort == "group":
+            if not self.group_order:
+                # one group: the name order (no rank; a bare 0 is read as a column number)
+                return "sort_name, key", []
             cases = " ".join("WHEN ? THEN ?" for _ in self.group_order)
             rank = f"CASE group_key {cases} ELSE {len(self.group_order)} END"
             params: list[Any] = [v for n, key in enumerate(self.group_order) for v in (key, n)]
             return f"{rank}{direction}, sort_name, key", params
-        if self.sort == "group":  # no groups: one group, by name (a bare 0 is a column number)
-            return "sort_name, key", []
         column = SORTS.get(self.sort) or "sort_name"
         return f"{column}{direction}, sort_name, key", []
 

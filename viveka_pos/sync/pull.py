@@ -334,15 +334,15 @@ class Puller(LinkedPart):
         ``updatedAt`` (:meth:`_updated_here`), read on the helper thread in its turn."""
         if not self._turns.wait(place):
             return []
-        return [
-            self._with_here(collection, heads) for heads in self._window_heads(collection, cursor)
-        ]
+        return list(self._heads_here(collection, cursor))
 
-    def _with_here(self, collection: str, heads: list[dict[str, Any]]) -> _Heads:
-        """A page of versions with what is needed to tell the ones already here. Read
-        early, this stays right: a version this PC had then is one it has seen, whatever
-        was written here since (that is pushed or merged like any local edit)."""
-        return heads, (self._updated_here(collection, heads) if collection != TOMBSTONES else {})
+    def _heads_here(self, collection: str, cursor: str) -> Iterator[_Heads]:
+        """The pages of :meth:`_window_heads`, each with what is needed to tell the versions
+        already here. Read early, this stays right: a version this PC had then is one it
+        has seen, whatever was written here since (that is pushed or merged like any local
+        edit)."""
+        for heads in self._window_heads(collection, cursor):
+            yield heads, (self._updated_here(collection, heads) if _skips_seen(collection) else {})
 
     def _whole(self, collection: str, ids: list[Any]) -> list[dict[str, Any]]:
         """The shop's remote documents of ``ids`` (one query)."""
@@ -406,16 +406,11 @@ class Puller(LinkedPart):
             if collection in ("clientCustomers", "invoices", "creditnotes", "purchasehistories")
             else {}
         )
-        skip_seen = collection != TOMBSTONES
+        skip_seen = _skips_seen(collection)
         if not full_pass:
             read = self._heads.get(collection)
             heads = (
-                iter(read.result())
-                if read is not None
-                else (
-                    self._with_here(collection, page)
-                    for page in self._window_heads(collection, cursor)
-                )
+                iter(read.result()) if read is not None else self._heads_here(collection, cursor)
             )
             self._apply_heads(collection, heads, merges, result, touched, skip_seen)
         for page in prefetch(self._pages(collection, full, cursor)):
@@ -927,6 +922,12 @@ class Puller(LinkedPart):
         if item is None:
             return True
         return quantity_of(item.get("stock")) == total
+
+
+def _skips_seen(collection: str) -> bool:
+    """Whether an incremental pass leaves out the versions this PC already has (every
+    collection but the tombstones, which are always applied)."""
+    return collection != TOMBSTONES
 
 
 def _keyable(doc_id: Any) -> bool:
