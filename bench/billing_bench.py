@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from measure import full_collections, rss_mb
+from measure import full_collections, rss_mb, thread_system_seconds
 
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
@@ -91,10 +91,12 @@ def main() -> None:
     # CPU of this thread per bill (user + system, without waiting for the disk or for the
     # other programs of a busy PC): what the code costs, beside what the PC made of it
     checkout_cpu = []
+    checkout_system = []  # of which in the kernel
     with full_collections() as collections:
         for _ in range(args.checkouts):
             lines = rng.sample(stocked, 10)
             cpu_start = time.thread_time()
+            system_start = thread_system_seconds()
             start = time.perf_counter()
             cart = svc.carts.create(customer=rng.choice(customers))
             for item in lines:
@@ -103,6 +105,7 @@ def main() -> None:
             svc.invoices.generate(cart.cart_id, paid_amount=total / 100, method="upi")
             checkout.append(time.perf_counter() - start)
             checkout_cpu.append(time.thread_time() - cpu_start)
+            checkout_system.append(thread_system_seconds() - system_start)
     slowest = sorted(range(len(checkout)), key=checkout.__getitem__)[-4:]
     print(
         f"checkout (10 lines + payment, {args.checkouts} bills back to back): "
@@ -113,6 +116,17 @@ def main() -> None:
     print(
         f"  CPU of a checkout (this thread): p50 {_pct(checkout_cpu, 0.5):.1f} ms, "
         f"p99 {_pct(checkout_cpu, 0.99):.1f} ms"
+    )
+    half = len(checkout) // 2
+    print(
+        "  by half (the log grows in the first bills until its first copy into the file, "
+        "near bill 160 at S5): "
+        + "; ".join(
+            f"bills {first}-{last - 1}: p50 {_pct(checkout[first:last], 0.5):.1f} ms, "
+            f"p99 {_pct(checkout[first:last], 0.99):.1f} ms, kernel time per bill "
+            f"{statistics.mean(checkout_system[first:last]) * 1000:.1f} ms"
+            for first, last in ((0, half), (half, len(checkout)))
+        )
     )
     print(
         "  slowest bills (number: ms): "
