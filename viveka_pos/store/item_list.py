@@ -331,7 +331,8 @@ class ItemFilter:
         direction = " DESC" if self.descending else ""
         if self.sort == "group":
             if not self.group_order:
-                # one group: the name order (no rank; a bare 0 is read as a column number)
+                # no groups: every item ranks alike, so the name order (a rank of a bare 0
+                # would be read as a column number)
                 return "sort_name, key", []
             cases = " ".join("WHEN ? THEN ?" for _ in self.group_order)
             rank = f"CASE group_key {cases} ELSE {len(self.group_order)} END"
