@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from measure import full_collections, rss_mb, thread_system_seconds
+from measure import fixed_work, full_collections, rss_mb, thread_system_seconds
 
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
@@ -92,6 +92,7 @@ def main() -> None:
     # other programs of a busy PC): what the code costs, beside what the PC made of it
     checkout_cpu = []
     checkout_system = []  # of which in the kernel
+    machine = []  # the same fixed work after each bill: the machine's own spread
     with full_collections() as collections:
         for _ in range(args.checkouts):
             lines = rng.sample(stocked, 10)
@@ -106,6 +107,7 @@ def main() -> None:
             checkout.append(time.perf_counter() - start)
             checkout_cpu.append(time.thread_time() - cpu_start)
             checkout_system.append(thread_system_seconds() - system_start)
+            machine.append(fixed_work())
     slowest = sorted(range(len(checkout)), key=checkout.__getitem__)[-4:]
     print(
         f"checkout (10 lines + payment, {args.checkouts} bills back to back): "
@@ -116,6 +118,12 @@ def main() -> None:
     print(
         f"  CPU of a checkout (this thread): p50 {_pct(checkout_cpu, 0.5):.1f} ms, "
         f"p99 {_pct(checkout_cpu, 0.99):.1f} ms"
+    )
+    print(
+        f"  the machine in the same run (a fixed piece of work after each bill): "
+        f"p50 {_pct(machine, 0.5):.2f} ms, p99 {_pct(machine, 0.99):.2f} ms, "
+        f"p99/p50 {_pct(machine, 0.99) / _pct(machine, 0.5):.2f}; the checkout's p99/p50 "
+        f"{_pct(checkout, 0.99) / _pct(checkout, 0.5):.2f}"
     )
     half = len(checkout) // 2
     print(

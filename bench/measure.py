@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,19 @@ def thread_system_seconds() -> float:
         return resource.getrusage(resource.RUSAGE_THREAD).ru_stime
     except (ImportError, AttributeError):
         return float("nan")
+
+
+def fixed_work() -> float:
+    """Do the same piece of CPU work as every other call (Python arithmetic and a hash,
+    a few milliseconds) and return its wall time in seconds. Timed beside the measured
+    operations in the same run, its spread is the machine's (other programs, a shared
+    host), not the code's."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(20_000):
+        total += number * number % 7
+    hashlib.sha256(bytes(100_000) + total.to_bytes(8, "little")).digest()
+    return time.perf_counter() - started
 
 
 @contextmanager
