@@ -13,7 +13,9 @@ conditional write, remembering the new version), against a raw insert_many of th
 items and against raw replaces of them by ``_id`` (what an edit costs the server at least).
 Pull is a second PC's first (full) pull of the invoices, applying to its store and recomputing
 paid amounts; "pull of items" is the same PC's next pull, of the N items (each enters the
-item search index), against the items' insert_many.
+item search index), against the items' insert_many. Each row also gives the CPU time the
+server and this process used in it: where the server's is most of the wall time, the server
+sets the pace (the test server runs one command at a time, in Python).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bson import ObjectId  # noqa: E402
 from pymongo import ReplaceOne  # noqa: E402
 
-from tests.integration.mongo_server import running_server  # noqa: E402
+from tests.integration.mongo_server import MongoServer, running_server  # noqa: E402
 from tests.integration.sync_shop import FY, Device, now  # noqa: E402
 from viveka_pos.domain.numbering import format_invoice_number  # noqa: E402
 from viveka_pos.gateways.remote import connect  # noqa: E402
@@ -107,6 +111,46 @@ def item_doc(client_id: ObjectId, index: int) -> dict[str, Any]:
     }
 
 
+def insert_all(coll: Any, docs: list[dict[str, Any]]) -> None:
+    """Raw ``insert_many`` of copies of ``docs``, a thousand a request."""
+    for start in range(0, len(docs), 1000):
+        coll.insert_many([dict(d) for d in docs[start : start + 1000]], ordered=False)
+
+
+def replace_all(coll: Any, docs: list[dict[str, Any]], price: int) -> None:
+    """The same documents saved again with another price: plain replaces by ``_id``, a
+    thousand a request (what an edit costs the server at least)."""
+    for start in range(0, len(docs), 1000):
+        page = docs[start : start + 1000]
+        coll.bulk_write(
+            [ReplaceOne({"_id": d["_id"]}, {**d, "price": price}) for d in page], ordered=False
+        )
+
+
+@dataclass
+class Step:
+    """One measured step: its wall time, and the CPU time the server and this process used
+    in it (where the server sets the pace, its CPU time is most of the wall time)."""
+
+    seconds: float
+    server_cpu: float
+    own_cpu: float
+
+    def costs(self) -> str:
+        return f"server CPU {self.server_cpu:.2f} s, this PC {self.own_cpu:.2f} s"
+
+
+def timed(server: MongoServer, step: Callable[[], Any]) -> tuple[Step, Any]:
+    """Run ``step``; what it took, and what it returned."""
+    server_start, own_start = server.cpu_seconds(), time.process_time()
+    started = time.perf_counter()
+    result = step()
+    seconds = time.perf_counter() - started
+    return Step(
+        seconds, server.cpu_seconds() - server_start, time.process_time() - own_start
+    ), result
+
+
 def run(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp) / "remote") as server:
         a = Device(Path(tmp) / "a", "pc-a", "A1")
@@ -123,21 +167,13 @@ def run(count: int) -> None:
         raw_db = connect(server.url, "bench_raw")
         raw_db.ensure_indexes()  # the same indexes as the synced collection: a fair race
         raw = raw_db.collection("invoices")
-        started = time.perf_counter()
-        for start in range(0, count, 1000):
-            raw.insert_many([dict(d) for d in docs[start : start + 1000]], ordered=False)
-        raw_seconds = time.perf_counter() - started
-
-        started = time.perf_counter()
-        pushed = engine.pusher.push()
-        push_seconds = time.perf_counter() - started
+        raw_step, _ = timed(server, lambda: insert_all(raw, docs))
+        push_step, pushed = timed(server, engine.pusher.push)
         assert pushed.pushed == count and a.store.outbox_size() == 0, pushed
 
         b = Device(Path(tmp) / "b", "pc-b", "B1")
         b.client_id = a.client_id
-        started = time.perf_counter()
-        pulled = b.engine(remote).puller.pull(full=True)
-        pull_seconds = time.perf_counter() - started
+        pull_step, pulled = timed(server, lambda: b.engine(remote).puller.pull(full=True))
         assert pulled.applied >= count, pulled
 
         # Master data edited here: field-level conditional writes of what changed.
@@ -147,63 +183,49 @@ def run(count: int) -> None:
                 db.items.insert_many([dict(d) for d in items[start : start + 500]])
         engine.pusher.push()  # the items reach the remote (not measured)
         raw_items = raw_db.collection("items")
-        started = time.perf_counter()
-        for start in range(0, count, 1000):
-            raw_items.insert_many([dict(d) for d in items[start : start + 1000]], ordered=False)
-        raw_items_seconds = time.perf_counter() - started
-        started = time.perf_counter()  # the same items saved again: plain replaces by _id
-        for start in range(0, count, 1000):
-            raw_items.bulk_write(
-                [
-                    ReplaceOne({"_id": d["_id"]}, {**d, "price": 135})
-                    for d in items[start : start + 1000]
-                ],
-                ordered=False,
-            )
-        raw_replace_seconds = time.perf_counter() - started
+        raw_items_step, _ = timed(server, lambda: insert_all(raw_items, items))
+        raw_replace_step, _ = timed(server, lambda: replace_all(raw_items, items, price=135))
         for start in range(0, count, 500):
             with a.store.unit_of_work() as db:
                 for doc in items[start : start + 500]:
                     db.items.update_one(
                         {"_id": doc["_id"]}, {"$set": {"price": 135, "updatedAt": now()}}
                     )  # as the catalogue saves it
-        started = time.perf_counter()
-        repushed = engine.pusher.push()
-        repush_seconds = time.perf_counter() - started
+        repush_step, repushed = timed(server, engine.pusher.push)
         assert repushed.pushed == count and a.store.outbox_size() == 0, repushed
         sample_item = remote.collection("items").find_one({"_id": items[0]["_id"]})
         assert sample_item["price"] == 135
 
-        started = time.perf_counter()  # the items, pulled by the same PC
-        pulled = b.engine(remote).puller.pull()
-        item_pull_seconds = time.perf_counter() - started
+        item_pull_step, pulled = timed(server, b.engine(remote).puller.pull)  # the same PC
         assert pulled.applied >= count, pulled
 
         print(f"documents: {count} invoices (3 lines each)")
-        print(f"raw insert_many: {raw_seconds:7.2f} s  ({count / raw_seconds:8.0f} docs/s)")
-        print(
-            f"sync push:       {push_seconds:7.2f} s  ({count / push_seconds:8.0f} docs/s)"
-            f"  ratio {raw_seconds / push_seconds:.2f}"
-        )
-        print(
-            f"raw insert_many: {raw_items_seconds:7.2f} s  ({count / raw_items_seconds:8.0f}"
-            f" docs/s)  of {count} items"
-        )
-        print(
-            f"push of edits:   {repush_seconds:7.2f} s  ({count / repush_seconds:8.0f} docs/s)"
-            f"  ratio {raw_items_seconds / repush_seconds:.2f} (vs the items' insert_many), "
-            f"{raw_replace_seconds / repush_seconds:.2f} (vs raw replaces by _id,"
-            f" {raw_replace_seconds:.2f} s)"
-        )
-        print(
-            f"sync pull:       {pull_seconds:7.2f} s  ({count / pull_seconds:8.0f} docs/s)"
-            f"  ratio {raw_seconds / pull_seconds:.2f}"
-        )
-        print(
-            f"pull of items:   {item_pull_seconds:7.2f} s  ({count / item_pull_seconds:8.0f}"
-            f" docs/s)  ratio {raw_items_seconds / item_pull_seconds:.2f} (vs the items'"
-            " insert_many)"
-        )
+        raw_seconds, raw_items_seconds = raw_step.seconds, raw_items_step.seconds
+        rows: list[tuple[str, Step, str]] = [
+            ("raw insert_many", raw_step, ""),
+            ("sync push", push_step, f"ratio {raw_seconds / push_step.seconds:.2f}"),
+            ("raw insert_many", raw_items_step, f"of {count} items"),
+            (
+                "push of edits",
+                repush_step,
+                f"ratio {raw_items_seconds / repush_step.seconds:.2f} (vs the items' "
+                f"insert_many), {raw_replace_step.seconds / repush_step.seconds:.2f} (vs raw "
+                f"replaces by _id, {raw_replace_step.seconds:.2f} s, server CPU "
+                f"{raw_replace_step.server_cpu:.2f} s)",
+            ),
+            ("sync pull", pull_step, f"ratio {raw_seconds / pull_step.seconds:.2f}"),
+            (
+                "pull of items",
+                item_pull_step,
+                f"ratio {raw_items_seconds / item_pull_step.seconds:.2f} (vs the items' "
+                "insert_many)",
+            ),
+        ]
+        for label, step, ratio in rows:
+            print(
+                f"{label + ':':16s} {step.seconds:7.2f} s  ({count / step.seconds:8.0f} docs/s)"
+                f"  {ratio}  [{step.costs()}]"
+            )
         remote.close()
         a.close()
         b.close()

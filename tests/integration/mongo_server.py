@@ -19,6 +19,7 @@ Quirks of NX-27017 0.8 that sync works around (and that these tests therefore co
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -108,6 +109,19 @@ class MongoServer:
             finally:
                 client.close()
         raise RuntimeError("the test MongoDB server did not start in time")
+
+    def cpu_seconds(self) -> float:
+        """The CPU time (user and system) the running server has used so far (Linux; NaN
+        elsewhere): what a measurement cost the server, beside what it cost this PC."""
+        if self.process is None:
+            return float("nan")
+        try:
+            with open(f"/proc/{self.process.pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     @property
     def running(self) -> bool:
