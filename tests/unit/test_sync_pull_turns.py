@@ -1,6 +1,7 @@
 """The pull's helper reads a later collection's versions only in its turn: once the pull
-reaches that collection, or while the collection being pulled streams its pages; never
-while the pull waits on the server for a first page (a server answering one query at a
+reaches that collection, or once the collection being pulled asks nothing more of the
+server for a while (its reader holds the pages it may read ahead, or has read them all);
+never while the pull waits on the server for a page (a server answering one query at a
 time would make the pull wait behind the helper)."""
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ def test_the_collection_the_pull_is_at_or_past_is_read_at_once() -> None:
 
 @pytest.mark.parametrize(
     ("release", "answer"),
-    [(_Turns.streaming, True), (_Turns.stop, False)],
-    ids=["the current collection streams: read", "the pull ended: no read"],
+    [(_Turns.server_free, True), (_Turns.stop, False)],
+    ids=["the current collection leaves the server free: read", "the pull ended: no read"],
 )
 def test_a_later_collection_waits_until_released(
     release: Callable[[_Turns], None], answer: bool
@@ -53,12 +54,12 @@ def test_a_later_collection_waits_until_released(
     assert woke.wait(SOON) and answers == [answer]
 
 
-def test_the_next_collection_holds_the_helper_again_until_it_streams() -> None:
+def test_the_next_collection_holds_the_helper_again_until_it_leaves_the_server_free() -> None:
     turns = _Turns()
     turns.begin(2)
-    turns.streaming()
+    turns.server_free()
     turns.begin(3)  # waiting on the server for collection 3's first page
     woke, answer = _waiter(turns, 6)
     assert not woke.wait(HELD)
-    turns.begin(6)  # the pull reached it: read it now, streaming or not
+    turns.begin(6)  # the pull reached it: read it now, whatever the reader does
     assert woke.wait(SOON) and answer == [True]

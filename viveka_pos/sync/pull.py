@@ -173,27 +173,37 @@ _Heads = tuple[list[dict[str, Any]], dict[Any, Any]]
 """A page of versions (:data:`_HEAD_FIELDS`) and the ``updatedAt`` of their local copies."""
 
 
+PAGES_AHEAD: Final = 8
+"""Pages of a collection read ahead of the one being applied. While the reader holds them,
+the server is free for the versions of the collections still to come (:class:`_Turns`),
+and the pages it holds keep this PC busy meanwhile (a page of items: about 2 MB)."""
+PAGES_AHEAD_LARGE: Final = 2
+"""The same, for collections of large documents (a page of invoices: about 13 MB)."""
+LARGE_DOCUMENTS: Final = frozenset({"invoices", "creditnotes"})
+
+
 class _Turns:
     """When the helper may read the versions of a collection still to come: once the pull
-    reaches it, or while the collection being pulled streams its pages. Not while the pull
-    waits on the server for a collection's first page or for documents it asked for whole:
-    a server that answers one query at a time would make it wait for the helper's."""
+    reaches it, or once the collection being pulled asks nothing more of the server for a
+    while (its reader holds all the pages it may read ahead, or has read them all). Not
+    while the pull waits on the server for a page or for documents it asked for whole: a
+    server that answers one query at a time would make it wait for the helper's."""
 
     def __init__(self) -> None:
         self._state = threading.Condition()
         self._at = -1
-        self._streaming = False
+        self._free = False
         self._stopped = False
 
     def begin(self, place: int) -> None:
         with self._state:
-            self._at, self._streaming = place, False
+            self._at, self._free = place, False
             self._state.notify_all()
 
-    def streaming(self) -> None:
+    def server_free(self) -> None:
         with self._state:
-            if not self._streaming:
-                self._streaming = True
+            if not self._free:
+                self._free = True
                 self._state.notify_all()
 
     def stop(self) -> None:
@@ -204,7 +214,7 @@ class _Turns:
     def wait(self, place: int) -> bool:
         """Wait for the turn of the collection at ``place``; False once the pull ended."""
         with self._state:
-            self._state.wait_for(lambda: self._stopped or self._streaming or self._at >= place)
+            self._state.wait_for(lambda: self._stopped or self._free or self._at >= place)
             return not self._stopped
 
 
@@ -413,8 +423,9 @@ class Puller(LinkedPart):
                 iter(read.result()) if read is not None else self._heads_here(collection, cursor)
             )
             self._apply_heads(collection, heads, merges, result, touched, skip_seen)
-        for page in prefetch(self._pages(collection, full, cursor)):
-            self._turns.streaming()
+        pages = self._pages(collection, full, cursor)
+        ahead = PAGES_AHEAD_LARGE if collection in LARGE_DOCUMENTS else PAGES_AHEAD
+        for page in prefetch(pages, depth=ahead, idle=self._turns.server_free):
             self._apply_page(
                 collection,
                 page,
@@ -424,7 +435,6 @@ class Puller(LinkedPart):
                 advance_cursor=not full_pass,
                 skip_seen=not full_pass and skip_seen,
             )
-        self._turns.streaming()
         if full_pass:
             self._finish_full_pass(collection, mark)
         if self._server_time is not None:
