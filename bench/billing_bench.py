@@ -5,6 +5,8 @@
 Prints: store open time, search latency p50/p99 over mixed queries, checkout (10 lines +
 payment, durable, through the services) p50/p99, each report's first call and median, and
 RSS, each beside its budget. It bills into the given data set (adds invoices): use a copy.
+Beside the checkout it times the same fixed piece of CPU work after each bill: its p50 says
+how fast the machine is in this run, its p99/p50 how much of a tail the machine alone makes.
 """
 
 from __future__ import annotations
