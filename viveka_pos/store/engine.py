@@ -4,8 +4,8 @@ SQLite is the truth and the query engine. A document is one row of ``docs`` (its
 each indexed field of it has rows in ``idx``, each unique key a row in ``uniq``, and the
 derived tables (report ledgers, item search: :class:`Projection`) their rows — all written
 in the same transaction as the document. Memory holds only a small, capped cache of
-decoded documents (:data:`CACHE_DOCS`), and the whole of the few collections that are
-bounded by design (``held``: the open carts), which are filed in no index (their queries
+documents as their BSON (:data:`CACHE_DOCS`), and the whole of the few collections that are
+bounded by design (``held``: the open carts), decoded and filed in no index (their queries
 are answered from memory); every reader gets its own copy.
 
 Transactions nest (savepoints). A write that fails half-way inside a unit of work leaves
@@ -42,7 +42,11 @@ log = logging.getLogger("viveka_pos.store")
 # Datetimes come back naive and in UTC (pymongo's default); filters are normalised to match.
 CODEC: CodecOptions[dict[str, Any]] = CodecOptions()
 
-#: decoded documents kept in memory at most (a few MB), whatever the size of the shop
+#: documents kept in memory at most, as their BSON (a few MB), whatever the size of the
+#: shop. Bytes, not decoded dicts: the garbage collector does not track bytes, so a cache
+#: that turns over with every bill adds nothing to its passes (decoded, the cache's churn
+#: made passes of 5-70 ms during bills at S5), and a hit decodes straight into the
+#: caller's own copy.
 CACHE_DOCS = 4096
 #: SQLite's page cache of the writing connection (KiB; SQLite's default is 2 MB)
 PAGE_CACHE_KB = 16384
@@ -260,7 +264,7 @@ class SqliteEngine:
                 ) from exc
         self._checkpointer: WalCheckpointer | None = None
         self._checkpoint_in_commits = False
-        self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._defs: dict[str, dict[str, Any]] = {}
         self._fields_of: dict[str, dict[str, int]] = {}
         self._uniques_of: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
@@ -628,27 +632,35 @@ class SqliteEngine:
 
     # ------------------------------------------------------------- reading
     def _load(self, location: str, key: str) -> dict[str, Any] | None:
-        """The cached decoded document (never handed out: callers copy it)."""
+        """The stored document: of a held collection the one in memory (shared: never
+        change it, hand out :meth:`_own` of it), else decoded for this call."""
         held = self._held_docs(location)
         if held is not None:
             return held.get(key)
         cached = self._cache.get((location, key))
         if cached is not None:
             self._cache.move_to_end((location, key))
-            return cached
+            return self._decode(cached)
         rows = self._read("SELECT body FROM docs WHERE coll = ? AND id = ?", (location, key))
         if not rows:
             return None
-        doc = self._decode(rows[0][0])
-        self._remember(location, key, doc)
-        return doc
+        body = rows[0][0]
+        self._remember(location, key, None, body)
+        return self._decode(body)
 
-    def _remember(self, location: str, key: str, doc: dict[str, Any]) -> None:
+    def _own(self, location: str, doc: Any) -> Any:
+        """``doc`` (or a value in it), read by :meth:`_load` or :meth:`_load_many`, as a
+        copy the caller may keep and change: only a held collection's is shared."""
+        return _deep_copy(doc) if location in self._held else doc
+
+    def _remember(self, location: str, key: str, doc: dict[str, Any] | None, body: bytes) -> None:
+        """Keep a document just read or written: a held collection's decoded (``doc``;
+        decoded from ``body`` when None), any other's BSON in the capped cache."""
         held = self._held.get(location)
         if held is not None:
-            held[key] = doc
+            held[key] = doc if doc is not None else self._decode(body)
             return
-        self._cache[(location, key)] = doc
+        self._cache[(location, key)] = body
         self._cache.move_to_end((location, key))
         if len(self._cache) > CACHE_DOCS:
             self._cache.popitem(last=False)
@@ -702,27 +714,17 @@ class SqliteEngine:
         """A copy of the document stored under ``key`` (see :func:`~.values.doc_key`)."""
         with self.lock:
             doc = self._load(location, key)
-            return None if doc is None else _deep_copy(doc)
+            return None if doc is None else self._own(location, doc)
 
     def get_many(self, location: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         """Copies of the documents stored under ``keys`` (those that exist), read in a few
-        statements (a page of pulled documents' local versions)."""
+        statements (a page of pulled documents' local versions). A document not in memory
+        is decoded straight into the copy handed out and not kept (a push reads every
+        document it sends: memory must not keep them)."""
         with self.lock:
             self._check_open()
-            return {key: _deep_copy(doc) for key, doc in self._load_many(location, keys).items()}
-
-    def read_copies(self, location: str, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """What :meth:`get_many` gives, for a long run of reads that memory must not keep
-        (a push reads every document it sends): a document in memory is copied, one that
-        is not is decoded straight into the copy handed out and not kept."""
-        with self.lock:
-            self._check_open()
-            held = self._held_docs(location)
             found = self._load_many(location, keys)
-            return {
-                key: _deep_copy(doc) if held is not None or (location, key) in self._cache else doc
-                for key, doc in found.items()
-            }
+            return {key: self._own(location, doc) for key, doc in found.items()}
 
     def top_values(self, location: str, keys: list[str], field: str) -> dict[str, Any]:
         """The value of one top-level field (a copy) in each of the documents stored under
@@ -730,7 +732,7 @@ class SqliteEngine:
         with self.lock:
             self._check_open()
             return {
-                key: _deep_copy(doc.get(field, MISSING))
+                key: self._own(location, doc.get(field, MISSING))
                 for key, doc in self._load_many(location, keys).items()
             }
 
@@ -897,7 +899,7 @@ class SqliteEngine:
                     "INSERT OR REPLACE INTO docs (coll, id, body) VALUES (?, ?, ?)",
                     (location, key, body),
                 )
-            self._remember(location, key, stored)
+            self._remember(location, key, stored, body)
             self._file(location, key, old, stored, body)
             self._changed.setdefault(location, set()).add(key)
             if self.on_write is not None:
@@ -945,7 +947,8 @@ class SqliteEngine:
                 touched = self._changed.setdefault(location, set())
                 for change in changes:
                     assert change.new is not None
-                    self._remember(location, change.key, change.new)
+                    assert change.body is not None
+                    self._remember(location, change.key, change.new, change.body)
                     touched.add(change.key)
                     if self.on_write is not None:
                         self.on_write(location, change.new["_id"], change.new, change.old is None)
@@ -1019,16 +1022,19 @@ class SqliteEngine:
         return [change.key for change in changes]
 
     def _load_many(self, location: str, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """The stored (cached, never handed out) documents of ``keys`` that exist, read in
-        a few statements."""
+        """The stored documents of ``keys`` that exist (as :meth:`_load` gives them), read
+        in a few statements."""
         found: dict[str, dict[str, Any]] = {}
         missing: list[str] = []
         held = self._held_docs(location)
         for key in keys:
-            doc = held.get(key) if held is not None else self._cache.get((location, key))
-            if doc is not None:
-                found[key] = doc
-            elif held is None:
+            if held is not None:
+                doc = held.get(key)
+                if doc is not None:
+                    found[key] = doc
+            elif (body := self._cache.get((location, key))) is not None:
+                found[key] = self._decode(body)
+            else:
                 missing.append(key)
         for start in range(0, len(missing), SCAN_CHUNK):
             chunk = missing[start : start + SCAN_CHUNK]

@@ -337,7 +337,7 @@ class Pusher(LinkedPart):
         engine = self.store.engine
         with self.store.read_lock():
             record_keys = [doc_key(rid) for rid in record_ids]
-            found = engine.read_copies(OUTBOX, record_keys)
+            found = engine.get_many(OUTBOX, record_keys)
             records = [found[key] for key in record_keys if key in found]
             wanted: dict[str, dict[str, Any]] = {}
             for record in records:
@@ -345,7 +345,7 @@ class Pusher(LinkedPart):
                     keys = wanted.setdefault(record["collection"], {})
                     keys[doc_key(record["docId"])] = record["docId"]
             docs = {
-                collection: engine.read_copies(f"{DATABASE_NAME}.{collection}", list(keys))
+                collection: engine.get_many(f"{DATABASE_NAME}.{collection}", list(keys))
                 for collection, keys in wanted.items()
             }
             items = []

@@ -89,7 +89,7 @@ class SyncState:
         """The bases of several master documents (those this PC has seen), by ``_id``:
         read together (a push's batch)."""
         keys = {doc_key(self._base_id(collection, doc_id)): doc_id for doc_id in doc_ids}
-        found = self.store.engine.read_copies(BASES, list(keys))
+        found = self.store.engine.get_many(BASES, list(keys))
         return {keys[key]: record["doc"] for key, record in found.items()}
 
     def save_base(

@@ -133,7 +133,7 @@ def test_plain_documents_are_refused_where_a_write_files_something(store: Store)
         store.engine.put_plain_docs(SYNCSTATE, [{"_id": "base:a"}, {"_id": "base:a"}])
 
 
-def test_read_copies_are_the_readers_own(store: Store) -> None:
+def test_get_many_copies_are_the_readers_own(store: Store) -> None:
     ids = _items(store, 2)
     with store.unit_of_work() as db:
         db.items.update_many({}, {"$set": {"tags": ["a"], "size": {"w": 1}}})
@@ -142,7 +142,7 @@ def test_read_copies_are_the_readers_own(store: Store) -> None:
     store = open_store(path)  # nothing in memory
     try:
         store.get("items", ids[0])  # one document in memory, the other not
-        copies = store.engine.read_copies(ITEMS, [doc_key(i) for i in ids] + ["missing"])
+        copies = store.engine.get_many(ITEMS, [doc_key(i) for i in ids] + ["missing"])
         assert set(copies) == {doc_key(i) for i in ids}
         for copy in copies.values():
             copy["tags"].append("mine")
