@@ -499,9 +499,9 @@ class DurableCollection:
             return UpdateResult(0, 0, upserted_id=doc["_id"])
 
     def _stored_match(self, filter: dict[str, Any]) -> dict[str, Any] | None:
-        """The stored (cached, never handed out) document a filter on ``_id`` matches,
-        without copying it; None when there is none or the filter names no single
-        ``_id``. Call with the engine's lock held."""
+        """The stored document a filter on ``_id`` matches, as the engine's ``_load``
+        gives it (a held collection's is shared: never change it); None when there is
+        none or the filter names no single ``_id``. Call with the engine's lock held."""
         wanted = filter.get("_id", MISSING)
         if wanted is MISSING or is_operator_doc(wanted) or not _indexable(wanted):
             return None

@@ -118,7 +118,7 @@ class OutboxWriter:
         op = "delete" if doc is None else "upsert"
         # A new document has a pending record only if it was deleted and made again: its
         # record is inserted without looking for one first (the database refuses a second).
-        # (the stored record itself, not a copy: the lock is held, and it is only read)
+        # (decoded for this call, not copied again: the lock is held, and it is only read)
         existing = None if created else engine._load(OUTBOX, str(rid))
         if existing is None:
             if self._next_seq is None:
