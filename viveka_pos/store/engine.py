@@ -879,18 +879,9 @@ class SqliteEngine:
             if no_overwrite and old is not None:
                 return False
             stored = self._decode(body)
-            for name, fields in self.unique_keys(location):
-                if old is not None and same_at(old, stored, fields):
-                    continue  # the document keeps its own values of the key
-                tokens = unique_tokens(stored, fields)
-                if old is not None and tokens == unique_tokens(old, fields):
-                    continue
-                for token in tokens:
-                    owner = self.unique_owner(location, name, token)
-                    if owner is not None and owner != key:
-                        raise DuplicateKeyError(
-                            location, fields, tuple(stored.get(f) for f in fields)
-                        )
+            clash = self._unique_clash(location, key, old, stored, {})
+            if clash is not None:
+                raise clash
             if inserting:
                 if not self._insert_new(location, key, body):
                     return False
@@ -926,15 +917,13 @@ class SqliteEngine:
             refused: dict[str, DuplicateKeyError] = {}
             changes: list[Change] = []
             claimed: dict[tuple[str, bytes], str | None] = {}
-            uniques = self.unique_keys(location)
             for key, body in zip(keys, bodies, strict=True):
                 stored = self._decode(body)
                 old = olds.get(key)
-                if uniques:
-                    taken = self._unique_clash(location, uniques, key, old, stored, claimed)
-                    if taken is not None:
-                        refused[key] = taken
-                        continue
+                taken = self._unique_clash(location, key, old, stored, claimed)
+                if taken is not None:
+                    refused[key] = taken
+                    continue
                 changes.append(Change(location, key, old, stored, body))
             if not changes:
                 return refused
@@ -1046,30 +1035,41 @@ class SqliteEngine:
                 found[key] = self._decode(body)
         return found
 
+    def _unique_moves(
+        self, location: str, old: dict[str, Any] | None, new: dict[str, Any] | None
+    ) -> list[tuple[str, tuple[str, ...], set[bytes], set[bytes]]]:
+        """Per unique key of ``location`` that a document's change moves: its name and
+        fields, the tokens let go and the tokens taken."""
+        moves = []
+        for name, fields in self.unique_keys(location):
+            if old is not None and new is not None and same_at(old, new, fields):
+                continue  # the document keeps its own values of the key
+            had = unique_tokens(old, fields) if old is not None else set()
+            has = unique_tokens(new, fields) if new is not None else set()
+            if had != has:
+                moves.append((name, fields, had - has, has - had))
+        return moves
+
     def _unique_clash(
         self,
         location: str,
-        uniques: list[tuple[str, tuple[str, ...]]],
         key: str,
         old: dict[str, Any] | None,
         new: dict[str, Any],
         claimed: dict[tuple[str, bytes], str | None],
     ) -> DuplicateKeyError | None:
         """Whether ``new`` would take a unique key another document holds, counting the
-        keys the page's earlier documents took or let go (``claimed``, updated when not)."""
-        moves: list[tuple[str, set[bytes], set[bytes]]] = []
-        for name, fields in uniques:
-            has = unique_tokens(new, fields)
-            had = unique_tokens(old, fields) if old is not None else set()
-            for token in has - had:
+        keys a page's earlier documents took or let go (``claimed``, updated when not)."""
+        moves = self._unique_moves(location, old, new)
+        for name, fields, _gone, added in moves:
+            for token in added:
                 if (name, token) in claimed:
                     owner = claimed[(name, token)]
                 else:
                     owner = self.unique_owner(location, name, token)
                 if owner is not None and owner != key:
                     return DuplicateKeyError(location, fields, tuple(new.get(f) for f in fields))
-            moves.append((name, had - has, has - had))
-        for name, gone, added in moves:
+        for name, _fields, gone, added in moves:
             claimed.update(((name, token), None) for token in gone)
             claimed.update(((name, token), key) for token in added)
         return None
@@ -1087,17 +1087,7 @@ class SqliteEngine:
         return True
 
     def delete_by_key(self, location: str, key: str) -> bool:
-        with self.single_write():
-            old = self._load(location, key)
-            if old is None:
-                return False
-            self._execute("DELETE FROM docs WHERE coll = ? AND id = ?", (location, key))
-            self._forget(location, key)
-            self._file(location, key, old, None)
-            self._changed.setdefault(location, set()).add(key)
-            if self.on_write is not None:
-                self.on_write(location, old["_id"], None, False)
-        return True
+        return self.delete_by_keys(location, [key]) == 1
 
     def delete_by_keys(self, location: str, keys: list[str]) -> int:
         """:meth:`delete_by_key` of several documents, their rows deleted in one statement
@@ -1131,21 +1121,7 @@ class SqliteEngine:
     ) -> None:
         """Index rows, unique keys and derived tables of one document's change."""
         self._refile([(location, key, old, new)])
-        for name, fields in self.unique_keys(location):
-            if old is not None and new is not None and same_at(old, new, fields):
-                continue
-            had = unique_tokens(old, fields) if old is not None else set()
-            has = unique_tokens(new, fields) if new is not None else set()
-            for token in had - has:
-                self._execute(
-                    "DELETE FROM uniq WHERE coll = ? AND name = ? AND token = ? AND id = ?",
-                    (location, name, token, key),
-                )
-            for token in has - had:
-                self._execute(
-                    "INSERT OR REPLACE INTO uniq (coll, name, token, id) VALUES (?, ?, ?, ?)",
-                    (location, name, token, key),
-                )
+        self._refile_unique(location, [(key, old, new)])
         change = Change(location, key, old, new, body)
         for projection in self._projections:
             if location in projection.follows:
@@ -1171,24 +1147,30 @@ class SqliteEngine:
         )
         self._execute_many(_INDEX_ROW, added)
 
-    def _file_many(self, location: str, changes: list[Change]) -> None:
-        """:meth:`_file` of a page of changes: each table's rows in one statement."""
-        self._refile([(location, c.key, c.old, c.new) for c in changes])
+    def _refile_unique(
+        self,
+        location: str,
+        changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]],
+    ) -> None:
+        """The unique-key rows of documents' changes ((key, old, new)): the tokens let go
+        and the tokens taken, in one statement each."""
         released: list[tuple[Any, ...]] = []
         taken: list[tuple[Any, ...]] = []
-        for name, unique_fields in self.unique_keys(location):
-            for change in changes:
-                old, new = change.old, change.new
-                had = unique_tokens(old, unique_fields) if old is not None else set()
-                has = unique_tokens(new, unique_fields) if new is not None else set()
-                released.extend((location, name, token, change.key) for token in had - has)
-                taken.extend((location, name, token, change.key) for token in has - had)
+        for key, old, new in changes:
+            for name, _fields, gone, added in self._unique_moves(location, old, new):
+                released.extend((location, name, token, key) for token in gone)
+                taken.extend((location, name, token, key) for token in added)
         self._execute_many(
             "DELETE FROM uniq WHERE coll = ? AND name = ? AND token = ? AND id = ?", released
         )
         self._execute_many(
             "INSERT OR REPLACE INTO uniq (coll, name, token, id) VALUES (?, ?, ?, ?)", taken
         )
+
+    def _file_many(self, location: str, changes: list[Change]) -> None:
+        """:meth:`_file` of a page of changes: each table's rows in one statement."""
+        self._refile([(location, c.key, c.old, c.new) for c in changes])
+        self._refile_unique(location, [(c.key, c.old, c.new) for c in changes])
         for projection in self._projections:
             if location in projection.follows:
                 write_many = getattr(projection, "write_many", None)
