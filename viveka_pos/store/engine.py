@@ -1087,11 +1087,13 @@ class SqliteEngine:
         return True
 
     def delete_by_key(self, location: str, key: str) -> bool:
+        """Delete one document (:meth:`delete_by_keys` of its key); False when absent."""
         return self.delete_by_keys(location, [key]) == 1
 
     def delete_by_keys(self, location: str, keys: list[str]) -> int:
-        """:meth:`delete_by_key` of several documents, their rows deleted in one statement
-        per chunk; returns how many there were."""
+        """Delete the documents of ``keys`` that exist, with their index rows, unique keys
+        and derived rows; their document rows go in one statement per chunk. Returns how
+        many there were."""
         with self.single_write():
             olds = self._load_many(location, keys)
             gone = [key for key in dict.fromkeys(keys) if key in olds]
