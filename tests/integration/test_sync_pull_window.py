@@ -6,20 +6,22 @@ stamp and moves ``updatedAt`` alone), and nothing is read twice.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bson import ObjectId
 
 from tests.integration.backend_writer import Backend
 from tests.integration.mongo_server import MongoServer, running_server
 from tests.integration.sync_shop import Device, remote_snapshot, shop_snapshot
 from tests.integration.test_sync_isolation import Recorder
 from viveka_pos.gateways.remote import RemoteDatabase, connect
-from viveka_pos.sync.stamps import SYNCED_AT_FIELD
+from viveka_pos.sync.stamps import SYNCED_AT_FIELD, format_stamp, stamp_value
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +137,59 @@ def test_a_pull_reads_each_document_once_and_not_the_versions_of_what_was_just_p
         reads = {doc_id: count[("items", doc_id)] for doc_id in items}
         assert reads == dict.fromkeys(items, 1), device.device_id
         assert all(device.store.get("items", doc_id) is not None for doc_id in items)
+
+
+def test_quiet_pulls_stop_reading_the_overlap_once_no_push_can_still_land_there(
+    pcs: TwoPcs,
+) -> None:
+    """After a push and no other, every pull used to read again what was pushed in the
+    overlap before its cursor. Once twice the overlap has passed on the
+    server's clock (and one more pull has read it), nothing a PC pushes can land there: a
+    quiet pull reads nothing. A backend save there is still pulled (``updatedAt``); and
+    once the cursor moves, the overlap is read again: a push landing late below the new
+    cursor (a PC whose clock is behind, still sending) is pulled."""
+    overlap = timedelta(seconds=1)
+    a = pcs.a.engine(pcs.remote)
+    b = pcs.b.engine(pcs.remote, overlap=overlap)
+    a.sync_once()
+    assert b.sync_once().pull.full
+    items = {pcs.a.add_item(f"Item {n:02d}", 100 + n, 5) for n in range(20)}
+    a.sync_once()
+
+    def items_read() -> dict[Any, int]:
+        pcs.recorder.replies.clear()
+        assert not b.puller.pull().full
+        count = fetched(pcs.recorder)
+        return {doc_id: count[("items", doc_id)] for doc_id in items if count[("items", doc_id)]}
+
+    # Read whole by stamp (the cursor moves past them); then their versions in the overlap
+    # before the cursor, and whole again: another PC's master data is always applied.
+    assert set(items_read()) == items
+    assert set(items_read()) == items
+    time.sleep(2 * overlap.total_seconds() + 0.2)
+    assert set(items_read()) == items  # the overlap's last read: it settles
+    assert items_read() == {}
+    assert items_read() == {}
+
+    renamed = sorted(items)[0]
+    pcs.backend.edit("items", renamed, name="Item 00 (renamed at the office)")
+    assert renamed in items_read()
+    assert pcs.b.store.get("items", renamed)["name"] == "Item 00 (renamed at the office)"
+
+    pcs.a.add_item("Clutch plate", 850, 12)
+    a.sync_once()
+    items_read()  # reads the new item: B's cursor moves
+    cursor = b.state.cursor("items")
+    late = pcs.backend.db["items"].find_one({"_id": renamed})
+    assert late is not None
+    late = {
+        **late,
+        "_id": ObjectId(),
+        "name": "Sent late by PC C",
+        SYNCED_AT_FIELD: format_stamp((stamp_value(cursor) or 0) - 500_000, "pc-c"),
+        "updatedAt": datetime(2026, 1, 2, 10, 0),  # made offline days ago
+    }
+    pcs.backend.db["items"].insert_one(late)
+    b.puller.pull()
+    arrived = pcs.b.store.get("items", late["_id"])
+    assert arrived is not None and arrived["name"] == "Sent late by PC C"

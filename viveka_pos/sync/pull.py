@@ -3,7 +3,8 @@
 Two passes per collection find what changed since the last pull:
 
 - by ``_syncedAt`` (our push stamp, on a clock that survives a wrong PC clock): what PCs
-  pushed, from a saved cursor less an overlap (two PCs' pushes land out of stamp order);
+  pushed, from a saved cursor less an overlap (two PCs' pushes land out of stamp order),
+  the overlap left out once no push can still land there (:mod:`.settled`);
 - by ``updatedAt`` (Mongoose's timestamp, set by the spec's backend on every save and by PCs
   too): what *any* writer changed, from the remote server's time at the start of the last
   pass less the same overlap (writers' clocks and in-flight saves).
@@ -65,6 +66,7 @@ from .rules import (
     owner_of,
     shop_filter,
 )
+from .settled import settling
 from .stamps import (
     HLC_FIELD,
     SAVED_AT_FIELD,
@@ -240,16 +242,22 @@ class Puller(LinkedPart):
         self._turns = _Turns()
         self._heads: dict[str, Future[list[_Heads]]] = {}
         """The windows' versions of each collection, being read ahead (during a pull)."""
+        self._settled: set[str] = set()
+        """Collections whose overlap before the cursor has settled (this pull, :mod:`.settled`)."""
+        self._settlings: dict[str, dict[str, Any]] = {}
+        """What to remember of each collection's overlap once its pass is done."""
 
     # ------------------------------------------------------------------ entry
     def pull(self, *, full: bool = False) -> PullResult:
         result = PullResult(full=full)
         touched = _Touched()
-        self._server_time = self.remote.server_time() or self.now()
+        server_now = self.remote.server_time()
+        self._server_time = server_now or self.now()
         # One reading of the cursors for both windows of each collection (a cursor moves
         # only while its own collection is pulled): a document cannot fall between a floor
         # and a cursor of two readings.
         cursors = self.state.cursors()
+        self._plan_settlings(cursors, server_now, full)
         with ThreadPoolExecutor(1, thread_name_prefix="viveka-sync-heads") as reader:
             # The windows' versions of every collection are read in pull order by a helper
             # while the collections before are applied here, each in its turn (_Turns).
@@ -277,6 +285,22 @@ class Puller(LinkedPart):
                 self.state.save_full_pull(db, self.now())
         outbox_writer(self.store).save_clock()
         return result
+
+    def _plan_settlings(
+        self, cursors: dict[str, str], server_now: datetime | None, full: bool
+    ) -> None:
+        """Which collections' overlaps this pull may leave unread (:mod:`.settled`)."""
+        self._settled, self._settlings = set(), {}
+        if full:
+            return
+        overlap = timedelta(microseconds=self.overlap_micros)
+        kept = self.state.settlings()
+        for collection, cursor in cursors.items():
+            settled, keep = settling(kept.get(collection), cursor, server_now, overlap)
+            if settled:
+                self._settled.add(collection)
+            if keep is not None:
+                self._settlings[collection] = keep
 
     def apply_documents(self, collection: str, docs: list[dict[str, Any]]) -> PullResult:
         """Apply documents the caller read from the remote exactly as a pull applies them
@@ -324,14 +348,22 @@ class Puller(LinkedPart):
         The window by ``updatedAt`` leaves out what the window by stamp reads anyway: the
         documents whose ``_syncedAt`` is past its floor (their versions here up to the
         cursor, the whole documents after it by :meth:`_pages`). The exact complement of
-        that window's condition, so each document is in one window, and read once."""
+        that window's condition, so each document is in one window, and read once.
+
+        Once the overlap has settled (:mod:`.settled`), the stamp window is left out and the
+        ``updatedAt`` window reaches up to the cursor instead: only a backend save can still
+        change a document there, and it moves ``updatedAt``."""
         floor = self._stamp_floor(cursor)
-        windows: list[dict[str, Any]] = [{SYNCED_AT_FIELD: {"$gt": floor, "$lte": cursor}}]
         updated = self.state.updated_cursor(collection)
+        settled = updated is not None and collection in self._settled
+        windows: list[dict[str, Any]] = (
+            [] if settled else [{SYNCED_AT_FIELD: {"$gt": floor, "$lte": cursor}}]
+        )
         if updated is not None:
             since = updated - timedelta(microseconds=self.overlap_micros)
+            edge = cursor if settled else floor
             windows.append(
-                {UPDATED_AT: {"$gte": since}, "$nor": [{SYNCED_AT_FIELD: {"$gt": floor}}]}
+                {UPDATED_AT: {"$gte": since}, "$nor": [{SYNCED_AT_FIELD: {"$gt": edge}}]}
             )
         query = {**shop_filter(collection, self.client_id), "$or": windows}
         try:
@@ -440,6 +472,8 @@ class Puller(LinkedPart):
         if self._server_time is not None:
             with self.store.unit_of_work(record_outbox=False) as db:
                 self.state.save_updated_cursor(db, collection, self._server_time)
+                if not full_pass and collection in self._settlings:
+                    self.state.save_settling(db, collection, self._settlings[collection])
 
     def _apply_heads(
         self,

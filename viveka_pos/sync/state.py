@@ -1,7 +1,8 @@
 """What sync remembers on this PC (collection ``syncstate``, never synced).
 
-- pull cursors per shop and collection: the highest ``_syncedAt`` applied (PCs' writes), and
-  the remote server's time when the last pass by ``updatedAt`` started (every writer's);
+- pull cursors per shop and collection: the highest ``_syncedAt`` applied (PCs' writes), the
+  remote server's time when the last pass by ``updatedAt`` started (every writer's), and
+  whether the overlap before the stamp cursor has settled (:mod:`.settled`);
 - per master document, the remote version this PC last saw (its *base*: what a push may
   overwrite, and what tells the fields this PC changed from the fields others changed);
 - customer merges (duplicate id -> kept id), so that documents still pointing at a merged
@@ -43,18 +44,24 @@ class SyncState:
     def cursor(self, collection: str) -> str:
         return self.cursors().get(collection, "")
 
+    def _cursor_doc(self, db: Any) -> dict[str, Any]:
+        """The shop's cursor record as this unit of work sees it (a new one if none)."""
+        found = db.syncstate.find_one({"_id": self._cursor_id})
+        return found or {"_id": self._cursor_id, "clientId": self.client_id, "cursors": {}}
+
+    def _keep(self, db: Any, key: str, collection: str, value: Any, *, above: Any = None) -> None:
+        """Keep ``value`` for ``collection`` under ``key`` of the cursor record; with
+        ``above``, only if it is later than the value kept (or than ``above`` if none)."""
+        doc = self._cursor_doc(db)
+        values = dict(doc.get(key) or {})
+        if above is not None and value <= values.get(collection, above):
+            return
+        values[collection] = value
+        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, key: values}, upsert=True)
+
     def save_cursor(self, db: Any, collection: str, stamp: str) -> None:
         """Advance one cursor (call inside the unit of work that applied the documents)."""
-        doc = db.syncstate.find_one({"_id": self._cursor_id}) or {
-            "_id": self._cursor_id,
-            "clientId": self.client_id,
-            "cursors": {},
-        }
-        cursors = dict(doc.get("cursors") or {})
-        if stamp <= cursors.get(collection, ""):
-            return
-        cursors[collection] = stamp
-        db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "cursors": cursors}, upsert=True)
+        self._keep(db, "cursors", collection, stamp, above="")
 
     def updated_cursor(self, collection: str) -> datetime | None:
         doc = self.store.get("syncstate", self._cursor_id) or {}
@@ -62,18 +69,16 @@ class SyncState:
         return value if isinstance(value, datetime) else None
 
     def save_updated_cursor(self, db: Any, collection: str, when: datetime) -> None:
-        doc = db.syncstate.find_one({"_id": self._cursor_id}) or {
-            "_id": self._cursor_id,
-            "clientId": self.client_id,
-            "cursors": {},
-        }
-        cursors = dict(doc.get("updatedCursors") or {})
-        if collection in cursors and cursors[collection] >= when:
-            return
-        cursors[collection] = when
-        db.syncstate.replace_one(
-            {"_id": self._cursor_id}, {**doc, "updatedCursors": cursors}, upsert=True
-        )
+        self._keep(db, "updatedCursors", collection, when, above=datetime.min)
+
+    def settlings(self) -> dict[str, dict[str, Any]]:
+        """Per collection, whether the overlap before its cursor has settled
+        (:mod:`.settled`)."""
+        doc = self.store.get("syncstate", self._cursor_id) or {}
+        return dict(doc.get("settlings") or {})
+
+    def save_settling(self, db: Any, collection: str, record: dict[str, Any]) -> None:
+        self._keep(db, "settlings", collection, record)
 
     # --------------------------------------------------------------- bases
     @staticmethod
@@ -146,11 +151,7 @@ class SyncState:
         return doc.get("fullPullAt")
 
     def save_full_pull(self, db: Any, when: datetime) -> None:
-        doc = db.syncstate.find_one({"_id": self._cursor_id}) or {
-            "_id": self._cursor_id,
-            "clientId": self.client_id,
-            "cursors": {},
-        }
+        doc = self._cursor_doc(db)
         db.syncstate.replace_one({"_id": self._cursor_id}, {**doc, "fullPullAt": when}, upsert=True)
 
     # -------------------------------------------------------------- merges
