@@ -6,6 +6,8 @@ stamp and moves ``updatedAt`` alone), and nothing is read twice.
 
 from __future__ import annotations
 
+import os
+import random
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -18,7 +20,15 @@ from bson import ObjectId
 
 from tests.integration.backend_writer import Backend
 from tests.integration.mongo_server import MongoServer, running_server
-from tests.integration.sync_shop import Device, remote_snapshot, shop_snapshot
+from tests.integration.sync_shop import (
+    Device,
+    Ledger,
+    check_converged,
+    offline_work,
+    remote_snapshot,
+    settle,
+    shop_snapshot,
+)
 from tests.integration.test_sync_isolation import Recorder
 from viveka_pos.gateways.remote import RemoteDatabase, connect
 from viveka_pos.sync.stamps import SYNCED_AT_FIELD, format_stamp, stamp_value
@@ -193,3 +203,59 @@ def test_quiet_pulls_stop_reading_the_overlap_once_no_push_can_still_land_there(
     b.puller.pull()
     arrived = pcs.b.store.get("items", late["_id"])
     assert arrived is not None and arrived["name"] == "Sent late by PC C"
+
+
+def test_two_pcs_and_the_backend_converge_when_overlaps_settle_between_bursts(
+    server: MongoServer, tmp_path: Path
+) -> None:
+    """Bursts of work on both counters and at the office (the backend), each PC syncing
+    after its own, with pauses between them long enough for the overlaps to settle (an
+    overlap of 1 s). Settled pulls leave the stamp window out; nothing is missed for that:
+    in the end every side holds the same shop, and it matches what was done."""
+    rng = random.Random(int(os.environ.get("VIVEKA_SYNC_SEED", "7")))
+    ledger = Ledger()
+    overlap = timedelta(seconds=1)
+    remote = connect(server.url, "settling", timeout_ms=2000)
+    backend = Backend(server.url, "settling")
+    a = Device(tmp_path / "a", "pc-a", "A1", ledger=ledger)
+    a.register("9876500004")
+    pen = a.add_item("Pen", 10, 1000)
+    b = Device(tmp_path / "b", "pc-b", "B1", ledger=ledger)
+    b.client_id = a.client_id
+    devices = [a, b]
+    engines = {d.device_id: d.engine(remote, overlap=overlap) for d in devices}
+    try:
+        settled_seen = set()
+        for round_no in range(4):
+            for dev in devices:
+                offline_work(dev, rng, rng.randint(2, 4))
+                engines[dev.device_id].sync_once()
+            if round_no == 1:
+                backend.edit("items", pen, description=f"Blue, 0.{round_no + 5} mm")
+            if round_no == 2:
+                ledger.initial_stock[backend.create_item(a.client_id, "Stapler", 120, 30)] = 30
+            time.sleep(2 * overlap.total_seconds() + 0.2)
+            for _ in range(2):  # the overlap's last read, then pulls that leave it out
+                for dev in devices:
+                    engines[dev.device_id].sync_once()
+            for dev in devices:
+                state = engines[dev.device_id].state
+                settled_seen |= {
+                    (dev.device_id, c) for c, kept in state.settlings().items() if kept["settled"]
+                }
+            if round_no == 2:  # a backend save while the overlaps are settled
+                backend.edit("items", pen, description="Blue, 0.7 mm")
+                for dev in devices:
+                    engines[dev.device_id].sync_once()
+                    assert dev.store.get("items", pen)["description"] == "Blue, 0.7 mm"
+        assert {device for device, _ in settled_seen} == {"pc-a", "pc-b"}
+        syncs: dict[str, Any] = {k: e.sync_once for k, e in engines.items()}
+        settle(devices, syncs)
+        check_converged(devices, remote, ledger)
+        for dev in devices:
+            assert dev.store.get("items", pen)["description"] == "Blue, 0.7 mm"
+    finally:
+        for dev in devices:
+            dev.close()
+        remote.close()
+        backend.close()
