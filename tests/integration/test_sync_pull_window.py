@@ -197,7 +197,7 @@ def test_quiet_pulls_stop_reading_the_overlap_once_no_push_can_still_land_there(
         "_id": ObjectId(),
         "name": "Sent late by PC C",
         SYNCED_AT_FIELD: format_stamp((stamp_value(cursor) or 0) - 500_000, "pc-c"),
-        "updatedAt": datetime(2026, 1, 2, 10, 0),  # made offline days ago
+        "updatedAt": datetime(2026, 1, 2, 10, 0),  # made long ago: outside the updatedAt window
     }
     pcs.backend.db["items"].insert_one(late)
     b.puller.pull()
