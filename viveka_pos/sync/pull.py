@@ -472,7 +472,7 @@ class Puller(LinkedPart):
         if self._server_time is not None:
             with self.store.unit_of_work(record_outbox=False) as db:
                 self.state.save_updated_cursor(db, collection, self._server_time)
-                if not full_pass and collection in self._settlings:
+                if collection in self._settlings:  # (never on a full pass: no plan)
                     self.state.save_settling(db, collection, self._settlings[collection])
 
     def _apply_heads(
