@@ -47,3 +47,11 @@ def test_a_server_clock_set_back_does_not_settle_the_overlap_early() -> None:
         False,
         {"cursor": CURSOR, "since": START, "settled": False},
     )
+
+
+def test_a_kept_record_that_is_not_one_starts_the_wait_again() -> None:
+    for damaged in ("settled", 5, ["cursor", CURSOR]):
+        assert settling(damaged, CURSOR, START, OVERLAP) == (  # type: ignore[arg-type]
+            False,
+            {"cursor": CURSOR, "since": START, "settled": False},
+        )

@@ -40,6 +40,8 @@ def settling(
     this pull (None when the server does not say)."""
     if server_now is None or not cursor:
         return False, None
+    if not isinstance(record, dict):
+        record = None  # none kept yet (or not one this code wrote): start waiting again
     since = None if record is None else record.get("since")
     if record is None or record.get("cursor") != cursor or not isinstance(since, datetime):
         # The cursor's document landed before this pull started (an earlier pull read it).
