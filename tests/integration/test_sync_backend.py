@@ -306,6 +306,36 @@ def test_4_a_stock_edit_on_the_backend_becomes_a_movement(shop: Shop, order: str
 
 
 @pytest.mark.parametrize("order", ORDERS)
+def test_4b_a_stock_edit_arrives_when_this_pc_s_push_found_nothing_left_to_write(
+    shop: Shop, order: str
+) -> None:
+    """The backend raises the price and the stock; this PC raises the price to the same
+    value before it has pulled. Its push then has nothing to write and keeps the backend's
+    version as its base, without the movement that only a pull makes of a stock edit: the
+    pull must still apply that version, though it is the base."""
+    item = shop.pc.add_item("Horn relay", 150, 53)
+    shop.sync()
+
+    def pc() -> None:
+        with shop.pc.store.unit_of_work() as db:
+            db.items.update_one({"_id": item}, {"$set": {"price": 175}})
+
+    in_order(order, lambda: shop.backend.edit("items", item, price=175, stock=100), pc)
+    report = shop.sync()
+    assert report.push.superseded == 1, report.summary()
+    assert report.pull.stock_edits == 1
+    for doc in (shop.local_doc("items", item), shop.remote_doc("items", item)):
+        assert doc["price"] == 175 and doc["stock"] == 100
+    edits = [
+        m["quantity"]
+        for m in shop.pc.store.db.stockmovements.find({"itemId": item})
+        if m["note"] == "edited on the server"
+    ]
+    assert edits == [47]
+    shop.check_equal_and_verified(report)
+
+
+@pytest.mark.parametrize("order", ORDERS)
 def test_5_app_settings_survive_a_backend_profile_save(shop: Shop, order: str) -> None:
     shops = ShopService(ServiceContext(shop.pc.store, shop.pc.device_id))
     shops.update_settings(
