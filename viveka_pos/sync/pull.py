@@ -127,6 +127,12 @@ class PullResult:
     full: bool = False
 
 
+#: the follow-up work a page keeps until the pull has done it (:meth:`_Touched.note`): the
+#: documents are append-only or may be this PC's own versions, so reading them again in
+#: the overlap finds them here and brings their follow-up back no more
+_KEPT_WORK: Final = ("invoices", "items", "history_twins", "repoints")
+
+
 @dataclass
 class _Touched:
     invoices: set[Any] = field(default_factory=set)
@@ -139,6 +145,28 @@ class _Touched:
     """Purchase histories this PC derived for an invoice that has the backend's own."""
     repoints: list[tuple[str, Any, Any]] = field(default_factory=list)
     remote_merges: list[tuple[Any, Any]] = field(default_factory=list)
+    fresh: dict[str, list[Any]] = field(default_factory=dict)
+    """The work of :data:`_KEPT_WORK` noted since the last page kept it."""
+
+    @classmethod
+    def kept(cls, records: list[dict[str, Any]]) -> _Touched:
+        """The follow-up work an earlier pull kept and did not do (``SyncState.followups``)."""
+        touched = cls()
+        for work in records:
+            touched.invoices.update(work.get("invoices") or ())
+            touched.items.update(work.get("items") or ())
+            touched.history_twins.extend(work.get("history_twins") or ())
+            touched.repoints.extend(tuple(r) for r in work.get("repoints") or ())
+        return touched
+
+    def note(self, kind: str, value: Any) -> None:
+        """Add work of ``kind`` (one of :data:`_KEPT_WORK`), to be kept with its page."""
+        work = getattr(self, kind)
+        if isinstance(work, set):
+            work.add(value)
+        else:
+            work.append(value)
+        self.fresh.setdefault(kind, []).append(value)
 
 
 @dataclass
@@ -250,7 +278,7 @@ class Puller(LinkedPart):
     # ------------------------------------------------------------------ entry
     def pull(self, *, full: bool = False) -> PullResult:
         result = PullResult(full=full)
-        touched = _Touched()
+        touched = _Touched.kept(self.state.followups())  # what a pull cut short left
         server_now = self.remote.server_time()
         self._server_time = server_now or self.now()
         # One reading of the cursors for both windows of each collection (a cursor moves
@@ -258,6 +286,22 @@ class Puller(LinkedPart):
         # and a cursor of two readings.
         cursors = self.state.cursors()
         self._plan_settlings(cursors, server_now, full)
+        try:
+            self._pull_all(full, cursors, result, touched)
+        except Exception:
+            self._follow_up_anyway(touched, result)
+            raise
+        self._follow_up(touched, result)
+        if full:
+            with self.store.unit_of_work(record_outbox=False) as db:
+                self.state.save_full_pull(db, self.now())
+        outbox_writer(self.store).save_clock()
+        return result
+
+    def _pull_all(
+        self, full: bool, cursors: dict[str, str], result: PullResult, touched: _Touched
+    ) -> None:
+        """Every collection in pull order, each followed by its merges and re-points."""
         with ThreadPoolExecutor(1, thread_name_prefix="viveka-sync-heads") as reader:
             # The windows' versions of every collection are read in pull order by a helper
             # while the collections before are applied here, each in its turn (_Turns).
@@ -279,12 +323,6 @@ class Puller(LinkedPart):
                 for waiting in self._heads.values():
                     waiting.cancel()
                 self._heads = {}
-        self._recompute(touched, result)
-        if full:
-            with self.store.unit_of_work(record_outbox=False) as db:
-                self.state.save_full_pull(db, self.now())
-        outbox_writer(self.store).save_clock()
-        return result
 
     def _plan_settlings(
         self, cursors: dict[str, str], server_now: datetime | None, full: bool
@@ -310,8 +348,7 @@ class Puller(LinkedPart):
         result = PullResult()
         touched = _Touched()
         self._apply_page(collection, docs, {}, result, touched, advance_cursor=False)
-        self._settle(touched, result)
-        self._recompute(touched, result)
+        self._follow_up(touched, result)
         outbox_writer(self.store).save_clock()
         return result
 
@@ -626,6 +663,9 @@ class Puller(LinkedPart):
                 self._write_page(db, writes, merges, result, touched, now)
             if newest and advance_cursor:
                 self.state.save_cursor(db, collection, newest)
+            if touched.fresh:
+                self.state.save_followups(db, touched.fresh)
+        touched.fresh = {}
         if touched.stock_edits:  # page by page: a first pull of a large catalogue
             result.stock_edits += self.stock.convert(touched.stock_edits, self.now())
             touched.stock_edits.clear()
@@ -826,21 +866,21 @@ class Puller(LinkedPart):
         if collection == "purchasehistories" and doc.get("invoiceId") is not None:
             derived = purchase_history_id(doc["invoiceId"])
             if derived != doc["_id"] and self.store.get("purchasehistories", derived):
-                touched.history_twins.append(derived)  # the backend's own came in
+                touched.note("history_twins", derived)  # the backend's own came in
         if collection == "invoices":
-            touched.invoices.add(doc["_id"])
+            touched.note("invoices", doc["_id"])
         elif collection == "payments":
-            touched.invoices.add(doc.get("invoiceId"))
+            touched.note("invoices", doc.get("invoiceId"))
         elif collection == "items":
-            touched.items.add(doc["_id"])
+            touched.note("items", doc["_id"])
         elif collection == "stockmovements":
-            touched.items.add(doc.get("itemId"))
+            touched.note("items", doc.get("itemId"))
         elif collection == "devicesessions" and self._ends_my_session(doc, local):
             result.session_revoked = True
         if collection in ("invoices", "creditnotes", "purchasehistories"):
             customer = doc.get("clientCustomerId")
             if customer in merges:
-                touched.repoints.append((collection, doc["_id"], merges[customer]))
+                touched.note("repoints", (collection, doc["_id"], merges[customer]))
 
     def _ends_my_session(self, doc: dict[str, Any], local: dict[str, Any] | None) -> bool:
         return (
@@ -899,6 +939,21 @@ class Puller(LinkedPart):
                 for collection, doc_id, keep in touched.repoints:
                     db[collection].update_one({"_id": doc_id}, {"$set": {"clientCustomerId": keep}})
             touched.repoints.clear()
+
+    def _follow_up(self, touched: _Touched, result: PullResult) -> None:
+        """The follow-up work of what was applied, then forget the work kept for it."""
+        self._settle(touched, result)
+        self._recompute(touched, result)
+        self.state.drop_followups()
+
+    def _follow_up_anyway(self, touched: _Touched, result: PullResult) -> None:
+        """After a pull failed part way (the connection lost): the follow-up work of the
+        pages it applied, so stock and balances here are right while the shop is offline.
+        Local work only; if it fails too, the kept work waits for the next pull."""
+        try:
+            self._follow_up(touched, result)
+        except Exception:
+            log.exception("the follow-up work of a failed pull waits for the next pull")
 
     def _recompute(self, touched: _Touched, result: PullResult) -> None:
         """Derived values of what arrived: invoice payments, item stock (pushed after).

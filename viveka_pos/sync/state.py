@@ -8,6 +8,9 @@
 - customer merges (duplicate id -> kept id), so that documents still pointing at a merged
   duplicate are re-pointed when they arrive, and so the remote deletion of the duplicate is
   pushed until it is confirmed;
+- the follow-up work of what pulls applied (derived values to recompute, documents to
+  re-point), kept with each page until the pull has done it: a pull cut short (a crash, a
+  lost connection) leaves it to the next one, as a page read again does not bring it back;
 - the outcome of the last sync, shown in the status bar after a restart.
 """
 
@@ -35,6 +38,7 @@ class SyncState:
         self._cursor_id = f"cursors:{client_id}"
         self._result_id = f"result:{client_id}"
         self._merges_id = f"merges:{client_id}"
+        self._followups_id = f"followups:{client_id}"
 
     # ------------------------------------------------------------- cursors
     def cursors(self) -> dict[str, str]:
@@ -222,6 +226,46 @@ class SyncState:
 
     def mark_merge_pushed(self, db: Any, drop: ObjectId, pushed: bool = True) -> None:
         db.syncstate.update_one({"_id": f"merge:{drop}"}, {"$set": {"pushed": pushed}})
+
+    # ---------------------------------------------------------- follow-ups
+    def followups(self) -> list[dict[str, Any]]:
+        """The follow-up work kept by pulls and not yet done, oldest first: one record a
+        page, each with its lists of work by kind (:meth:`save_followups`)."""
+        index = self.store.get("syncstate", self._followups_id)
+        pages = int(index.get("pages") or 0) if index is not None else 0
+        keys = [doc_key(f"{self._followups_id}:{page}") for page in range(pages)]
+        found = self.store.engine.get_many(BASES, keys)
+        return [dict(found[key]["work"]) for key in keys if key in found]
+
+    def save_followups(self, db: Any, work: dict[str, list[Any]]) -> None:
+        """Keep a page's follow-up work (call in the unit of work that applied the page)."""
+        index = db.syncstate.find_one({"_id": self._followups_id}) or {
+            "_id": self._followups_id,
+            "clientId": self.client_id,
+            "pages": 0,
+        }
+        page = int(index.get("pages") or 0)
+        db.syncstate.insert_one(
+            {
+                "_id": f"{self._followups_id}:{page}",
+                "kind": "followups",
+                "clientId": self.client_id,
+                "work": work,
+            }
+        )
+        db.syncstate.replace_one(
+            {"_id": self._followups_id}, {**index, "pages": page + 1}, upsert=True
+        )
+
+    def drop_followups(self) -> None:
+        """Forget the kept follow-up work, once done."""
+        with self.store.unit_of_work(record_outbox=False) as db:
+            index = db.syncstate.find_one({"_id": self._followups_id})
+            if index is None:
+                return
+            ids = [f"{self._followups_id}:{page}" for page in range(int(index.get("pages") or 0))]
+            db.syncstate.delete_many({"_id": {"$in": ids}})
+            db.syncstate.delete_one({"_id": self._followups_id})
 
     # -------------------------------------------------------------- result
     def last_result(self) -> dict[str, Any]:
