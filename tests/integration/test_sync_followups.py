@@ -140,3 +140,35 @@ def test_a_pull_that_lost_the_connection_after_the_movements_recomputes_before_i
     finally:
         b.close()
         remote.close()
+
+
+def test_kept_work_of_every_kind_comes_back_as_it_was_noted(tmp_path: Path) -> None:
+    from viveka_pos.sync.pull import _KEPT_WORK, _Touched
+    from viveka_pos.sync.state import SyncState
+
+    pc = Device(tmp_path / "pc", "pc-a", "A1")
+    try:
+        pc.register("9876500112")
+        assert pc.client_id is not None
+        state = SyncState(pc.store, pc.client_id)
+        invoice, item, keep, history = (ObjectId() for _ in range(4))
+        noted = _Touched()
+        noted.note("invoices", invoice)
+        noted.note("invoices", None)  # (a payment without its invoice id)
+        noted.note("items", item)
+        noted.note("history_twins", history)
+        noted.note("repoints", ("invoices", invoice, keep))
+        noted.note("restored", ("clients", pc.client_id))
+        assert set(noted.fresh) == set(_KEPT_WORK)
+        for page in ({"invoices": [invoice]}, noted.fresh):
+            with pc.store.unit_of_work(record_outbox=False) as db:
+                state.save_followups(db, page)
+        again = _Touched.kept(state.followups())
+        assert again.invoices == {invoice, None} and again.items == {item}
+        assert again.history_twins == [history]
+        assert again.repoints == [("invoices", invoice, keep)]
+        assert again.restored == [("clients", pc.client_id)]
+        state.drop_followups()
+        assert state.followups() == []
+    finally:
+        pc.close()

@@ -127,10 +127,10 @@ class PullResult:
     full: bool = False
 
 
-#: the follow-up work a page keeps until the pull has done it (:meth:`_Touched.note`): the
-#: documents are append-only or may be this PC's own versions, so reading them again in
-#: the overlap finds them here and brings their follow-up back no more
-_KEPT_WORK: Final = ("invoices", "items", "history_twins", "repoints")
+#: the follow-up work a page keeps until the pull has done it (:meth:`_Touched.note`). A
+#: later pull would not bring it back: it finds append-only documents already here, and a
+#: backend save whose app settings are to be put back may be out of its windows by then
+_KEPT_WORK: Final = ("invoices", "items", "history_twins", "repoints", "restored")
 
 
 @dataclass
@@ -153,10 +153,13 @@ class _Touched:
         """The follow-up work an earlier pull kept and did not do (``SyncState.followups``)."""
         touched = cls()
         for work in records:
-            touched.invoices.update(work.get("invoices") or ())
-            touched.items.update(work.get("items") or ())
-            touched.history_twins.extend(work.get("history_twins") or ())
-            touched.repoints.extend(tuple(r) for r in work.get("repoints") or ())
+            for kind in _KEPT_WORK:
+                kept = getattr(touched, kind)
+                values = work.get(kind) or ()
+                if isinstance(kept, set):
+                    kept.update(values)
+                else:  # (tuples are kept as lists)
+                    kept.extend(tuple(v) if isinstance(v, list) else v for v in values)
         return touched
 
     def note(self, kind: str, value: Any) -> None:
@@ -851,7 +854,7 @@ class Puller(LinkedPart):
         restored = restore_app_settings(collection, fields, flat(collection, local))
         if restored == fields:
             return dict(clean)
-        touched.restored.append((collection, clean["_id"]))
+        touched.note("restored", (collection, clean["_id"]))
         return unflat(collection, restored, clean)
 
     def _track(
