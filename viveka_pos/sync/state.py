@@ -259,6 +259,8 @@ class SyncState:
 
     def drop_followups(self) -> None:
         """Forget the kept follow-up work, once done."""
+        if self.store.get("syncstate", self._followups_id) is None:
+            return  # (a quiet pull keeps none: no unit of work for nothing)
         with self.store.unit_of_work(record_outbox=False) as db:
             index = db.syncstate.find_one({"_id": self._followups_id})
             if index is None:
