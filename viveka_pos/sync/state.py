@@ -231,11 +231,15 @@ class SyncState:
     def followups(self) -> list[dict[str, Any]]:
         """The follow-up work kept by pulls and not yet done, oldest first: one record a
         page, each with its lists of work by kind (:meth:`save_followups`)."""
-        index = self.store.get("syncstate", self._followups_id)
-        pages = int(index.get("pages") or 0) if index is not None else 0
-        keys = [doc_key(f"{self._followups_id}:{page}") for page in range(pages)]
+        keys = [doc_key(page) for page in self._followup_pages()]
         found = self.store.engine.get_many(BASES, keys)
         return [dict(found[key]["work"]) for key in keys if key in found]
+
+    def _followup_pages(self) -> list[str]:
+        """The ids of the kept follow-up records, from their list (none kept: empty)."""
+        index = self.store.get("syncstate", self._followups_id)
+        pages = int(index.get("pages") or 0) if index is not None else 0
+        return [f"{self._followups_id}:{page}" for page in range(pages)]
 
     def save_followups(self, db: Any, work: dict[str, list[Any]]) -> None:
         """Keep a page's follow-up work (call in the unit of work that applied the page)."""
@@ -259,14 +263,11 @@ class SyncState:
 
     def drop_followups(self) -> None:
         """Forget the kept follow-up work, once done."""
-        if self.store.get("syncstate", self._followups_id) is None:
+        pages = self._followup_pages()
+        if not pages:
             return  # (a quiet pull keeps none: no unit of work for nothing)
         with self.store.unit_of_work(record_outbox=False) as db:
-            index = db.syncstate.find_one({"_id": self._followups_id})
-            if index is None:
-                return
-            ids = [f"{self._followups_id}:{page}" for page in range(int(index.get("pages") or 0))]
-            db.syncstate.delete_many({"_id": {"$in": ids}})
+            db.syncstate.delete_many({"_id": {"$in": pages}})
             db.syncstate.delete_one({"_id": self._followups_id})
 
     # -------------------------------------------------------------- result
