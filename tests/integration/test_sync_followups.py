@@ -172,3 +172,26 @@ def test_kept_work_of_every_kind_comes_back_as_it_was_noted(tmp_path: Path) -> N
         assert state.followups() == []
     finally:
         pc.close()
+
+
+def test_a_damaged_kept_record_is_left_out_and_the_pull_goes_on(shop: Shop) -> None:
+    from viveka_pos.sync.state import SyncState
+
+    b = shop.open_b()
+    try:
+        assert b.client_id is not None
+        listed = f"followups:{b.client_id}"
+        with b.store.unit_of_work(record_outbox=False) as db:
+            db.syncstate.insert_one({"_id": listed, "pages": 2})
+            db.syncstate.insert_one({"_id": f"{listed}:0", "work": "not a record"})
+            db.syncstate.insert_one(
+                {"_id": f"{listed}:1", "work": {"items": 5, "invoices": [shop.invoice]}}
+            )
+        state = SyncState(b.store, b.client_id)
+        assert state.followups() == [{"items": 5, "invoices": [shop.invoice]}]
+        b.engine(shop.remote).sync_once()
+        _check_derived(shop, b)
+        assert state.followups() == []
+        assert b.store.get("syncstate", listed) is None
+    finally:
+        b.close()

@@ -155,7 +155,9 @@ class _Touched:
         for work in records:
             for kind in _KEPT_WORK:
                 kept = getattr(touched, kind)
-                values = work.get(kind) or ()
+                values = work.get(kind)
+                if not isinstance(values, list):
+                    continue  # (none of this kind, or not written by this code)
                 if isinstance(kept, set):
                     kept.update(values)
                 else:  # (tuples are kept as lists)

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,8 @@ from ..store.schema import DATABASE_NAME
 from ..store.values import doc_key
 from .fields import MISSING, UPDATED_AT, flat
 from .rules import MASTER
+
+log = logging.getLogger("viveka_pos.sync")
 
 #: where the remote versions this PC last saw (the bases) are kept
 BASES = f"{DATABASE_NAME}.syncstate"
@@ -233,7 +236,10 @@ class SyncState:
         page, each with its lists of work by kind (:meth:`save_followups`)."""
         keys = [doc_key(page) for page in self._followup_pages()]
         found = self.store.engine.get_many(BASES, keys)
-        return [dict(found[key]["work"]) for key in keys if key in found]
+        works = [found[key].get("work") for key in keys if key in found]
+        if not all(isinstance(work, dict) for work in works):
+            log.warning("a kept follow-up record of sync is damaged: its work is left out")
+        return [dict(work) for work in works if isinstance(work, dict)]
 
     def _followup_pages(self) -> list[str]:
         """The ids of the kept follow-up records, from their list (none kept: empty)."""
