@@ -41,7 +41,7 @@ class RemoteInvoices(LinkedPart):
     def _round(self, ids: list[Any]) -> tuple[list[Any], int]:
         scope = shop_filter("invoices", self.client_id)
         try:
-            invoices = list(self.remote.collection("invoices").find({"_id": {"$in": ids}, **scope}))
+            invoices = self.by_ids("invoices", ids)
             paid: dict[Any, int] = defaultdict(int)
             for payment in self.remote.collection("payments").find(
                 {"invoiceId": {"$in": ids}, **scope}, {"invoiceId": 1, "amount": 1}
@@ -70,14 +70,10 @@ class RemoteInvoices(LinkedPart):
             return [], 0
         try:
             self.remote.collection("invoices").bulk_write(ops, ordered=False)
-            landed = {
-                d["_id"]: d.get(HLC_FIELD)
-                for d in self.remote.collection("invoices").find(
-                    {"_id": {"$in": list(stamps)}, **scope}, {HLC_FIELD: 1}
-                )
-            }
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
+        written = self.by_ids("invoices", stamps, {HLC_FIELD: 1})
+        landed = {d["_id"]: d.get(HLC_FIELD) for d in written}
         missed = [i for i, stamp in stamps.items() if landed.get(i) != stamp]
         for invoice_id in set(stamps) - set(missed):
             self.state.record_written("invoices", bodies[invoice_id])

@@ -428,16 +428,6 @@ class Puller(LinkedPart):
         for heads in self._window_heads(collection, cursor):
             yield heads, (self._updated_here(collection, heads) if _skips_seen(collection) else {})
 
-    def _whole(self, collection: str, ids: list[Any]) -> list[dict[str, Any]]:
-        """The shop's remote documents of ``ids`` (one query)."""
-        if collection == "clients":
-            ids = [i for i in ids if i == self.client_id]  # (its shop filter is its _id)
-        query = {**shop_filter(collection, self.client_id), "_id": {"$in": ids}}
-        try:
-            return list(self.remote.collection(collection).find(query))
-        except PyMongoError as exc:
-            raise remote_failure(self.remote.masked_url, exc) from None
-
     def _batched(self, found: Cursor[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         """The documents of one query, a page at a time (the server sends a page a batch)."""
         yield from batches(found.batch_size(self.page_size), self.page_size)
@@ -537,7 +527,7 @@ class Puller(LinkedPart):
             result.received += len(heads) - len(wanted)
             result.unchanged += len(heads) - len(wanted)
             if wanted:
-                page = self._whole(collection, wanted)
+                page = self.by_ids(collection, wanted)
                 self._apply_page(collection, page, merges, result, touched, advance_cursor=False)
 
     def _finish_full_pass(self, collection: str, mark: str) -> None:

@@ -316,18 +316,7 @@ class Pusher(LinkedPart):
     ) -> dict[Any, dict[str, Any]]:
         """This shop's remote copies of ``ids`` (whole, or the projected fields), by ``_id``:
         one query."""
-        wanted = list(ids)
-        if not wanted:
-            return {}
-        query = (
-            {"_id": self.client_id}
-            if collection == "clients"
-            else {"_id": {"$in": wanted}, **shop_filter(collection, self.client_id)}
-        )
-        try:
-            return {d["_id"]: d for d in self.remote.collection(collection).find(query, projection)}
-        except PyMongoError as exc:
-            raise remote_failure(self.remote.masked_url, exc) from None
+        return {d["_id"]: d for d in self.by_ids(collection, ids, projection)}
 
     # ------------------------------------------------------------- batches
     def _read_batch(self, record_ids: Iterable[Any]) -> list[_Item]:

@@ -93,12 +93,7 @@ class RemoteStock(LinkedPart):
     def _count_round(
         self, item_ids: list[Any], moves: dict[Any, list[tuple[str, Decimal]]]
     ) -> list[Any]:
-        coll = self.remote.collection("items")
-        scope = shop_filter("items", self.client_id)
-        try:
-            items = list(coll.find({"_id": {"$in": item_ids}, **scope}))
-        except PyMongoError as exc:
-            raise remote_failure(self.remote.masked_url, exc) from None
+        items = self.by_ids("items", item_ids)
         ops, stamps, bodies = [], {}, {}
         key = device_key(self.device_id)
         for item in items:
@@ -122,13 +117,10 @@ class RemoteStock(LinkedPart):
         if not ops:
             return []
         try:
-            coll.bulk_write(ops, ordered=False)
-            landed = {
-                d["_id"]: d.get(HLC_FIELD)
-                for d in coll.find({"_id": {"$in": list(stamps)}, **scope}, {HLC_FIELD: 1})
-            }
+            self.remote.collection("items").bulk_write(ops, ordered=False)
         except PyMongoError as exc:
             raise remote_failure(self.remote.masked_url, exc) from None
+        landed = {d["_id"]: d.get(HLC_FIELD) for d in self.by_ids("items", stamps, {HLC_FIELD: 1})}
         for item_id, stamp in stamps.items():
             if landed.get(item_id) == stamp:
                 self.state.record_written("items", bodies[item_id])
