@@ -22,7 +22,7 @@ from viveka_pos.services.backups import AutoBackup
 from viveka_pos.services.health import check_health
 from viveka_pos.store import SCHEMA_VERSION, open_store
 
-CHECKS = ["version", "integrity", "chain", "outbox", "backup", "disk"]
+CHECKS = ["version", "integrity", "chain", "derived", "outbox", "backup", "disk"]
 
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -106,7 +106,10 @@ def test_a_changed_invoice_breaks_the_chain(data_dir: Path) -> None:
     assert done.returncode == 1
     assert "FAIL  Invoice hash chain" in done.stdout
     assert "invoice A/2526/00001 was changed after it was made" in done.stdout
-    assert "1 problem(s) found" in done.stderr
+    # its payments (₹100) now cover the changed total (₹1): its open balance is wrong too
+    assert "FAIL  Stock and balances" in done.stdout
+    assert "invoice A/2526/00001: paid ₹100.00 (open)" in done.stdout
+    assert "2 problem(s) found" in done.stderr
 
 
 def test_a_damaged_file_fails_the_integrity_check(data_dir: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import resolve_data_dir
-from ..services import backups
+from ..services import backups, consistency
 from ..services.backups import recovery, verify_copy, write_result
 from ..services.health import Check, HealthReport, check_health
 from ..store import StoreCorruptError, StoreError
@@ -27,7 +27,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--rebuild",
         action="store_true",
-        help="first file every document again: indexes, report ledgers, item search",
+        help="first file every document again (indexes, report ledgers, item search) and "
+        "set stock and balances again from their movements and payments",
     )
     p.set_defaults(func=cmd_doctor)
 
@@ -102,15 +103,23 @@ def _quoted(path: Path) -> str:
 def cmd_doctor(args: argparse.Namespace) -> int:
     folder = resolve_data_dir(args.data_dir)
     restore_helps = False
+    rederived: int | None = None
     try:
         with opened_store(args, read_only=not args.rebuild) as store:
             if args.rebuild:
                 filed = store.rebuild_derived()
+                found = consistency.disagreements(store)
+                rederived = consistency.repair(store, found)
                 if not args.json:
                     print(
                         f"{'ok':<5} {'Rebuild':<20} filed {sum(filed.values())} documents "
                         "again (indexes, report ledgers, item search)"
                     )
+                    if found:
+                        print(
+                            f"{'ok':<5} {'Re-derive':<20} {rederived} stock(s) and balance(s) "
+                            "set again from their movements and payments"
+                        )
             report = check_health(store)
     except (StoreError, CommandError) as exc:
         # The worst finding of all: say it the same way as the other checks.
@@ -119,7 +128,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     restore_helps = restore_helps or any(c.name in RESTORE_HELPS for c in report.problems)
     advice = restore_advice(folder) if restore_helps else None
     if args.json:
-        print_json({**report.as_dict(), "restore": advice.as_json() if advice else None})
+        print_json(
+            {
+                **report.as_dict(),
+                "rederived": rederived,
+                "restore": advice.as_json() if advice else None,
+            }
+        )
         return 0 if report.ok else 1
     for check in report.checks:
         print(f"{'ok' if check.ok else 'FAIL':<5} {check.title:<20} {check.detail}")

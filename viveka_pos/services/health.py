@@ -5,6 +5,8 @@ failed check with the reason. A problem is something that can cost the shop its 
 
 * the database fails SQLite's ``PRAGMA integrity_check``;
 * an invoice hash chain does not verify (an invoice was changed, removed or re-ordered);
+* an item's stock or a bill's balance disagrees with its movements or payments (the
+  counter would show it wrong; ``doctor --rebuild`` re-derives it);
 * the data version is not the one this program writes;
 * no good backup in the last 7 days (a shop set up less than 7 days ago may have none yet);
 * less than 200 MB free on the disk holding the data folder.
@@ -28,6 +30,7 @@ from ..store import SCHEMA_VERSION, Store, StoreError
 from ..store.opening import integrity_problems
 from .backups import backup_dir, find_backups, known_backup_dirs, last_good_backup
 from .chains import chain_report, store_chain_report
+from .consistency import disagreements
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
 MAX_BACKUP_AGE = timedelta(days=7)
@@ -137,6 +140,30 @@ def check_chains(store: Store) -> Check:
     )
 
 
+def check_derived(store: Store) -> Check:
+    found = disagreements(store)
+    if not found:
+        return Check(
+            "derived",
+            "Stock and balances",
+            True,
+            "every item's stock agrees with its movements, every bill's balance with its payments",
+            0,
+        )
+    items = sum(1 for one in found if one.collection == "items")
+    shown = "; ".join(one.describe() for one in found[:5]) + (
+        f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+    )
+    return Check(
+        "derived",
+        "Stock and balances",
+        False,
+        f"{items} item stock(s) and {len(found) - items} bill balance(s) disagree with "
+        f"their records: {shown} — put them right with: viveka-pos doctor --rebuild",
+        [one.describe() for one in found[:100]],
+    )
+
+
 def check_outbox(store: Store, now: datetime) -> Check:
     pending = store.outbox_size()
     dead = store.count("deadletters")
@@ -230,6 +257,7 @@ def check_health(
         ("version", "Data version", lambda: check_version(store)),
         ("integrity", "Store integrity", lambda: check_integrity(store)),
         ("chain", "Invoice hash chain", lambda: check_chains(store)),
+        ("derived", "Stock and balances", lambda: check_derived(store)),
         ("outbox", "Sync outbox", lambda: check_outbox(store, now)),
         ("backup", "Last backup", lambda: check_backup(store, now, max_backup_age)),
         ("disk", "Free disk space", lambda: check_disk(store, min_free_bytes)),

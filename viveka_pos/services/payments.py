@@ -11,6 +11,7 @@ from ..domain.entities.invoice import Invoice, invoice_from_stored
 from ..domain.entities.payment import Payment, payment_from_stored
 from ..domain.errors import ValidationError
 from ..domain.money import format_inr
+from ..domain.settlement import payment_changes
 from ..store import Store, new_id
 from .context import ShopScope, store_time
 from .convert import paise_of, rupees
@@ -36,20 +37,11 @@ def apply_payments(
     makes no purchase history. Returns the invoice as it now is.
     """
     paid = sum(paise_of(p.get("amount")) for p in db.payments.find({"invoiceId": invoice["_id"]}))
-    total = paise_of(invoice.get("totalAmount"))
-    cancelled = bool(invoice.get("isCancelled"))
-    finalized = paid >= total or cancelled
-    changes: dict[str, Any] = {}
-    if paise_of(invoice.get("paidAmount")) != paid or type(invoice.get("paidAmount")) is not type(
-        rupees(paid)
-    ):
-        changes["paidAmount"] = rupees(paid)
-    if bool(invoice.get("isFinalized")) != finalized:
-        changes["isFinalized"] = finalized
+    changes = payment_changes(invoice, paid)
     if changes:
         db.invoices.update_one({"_id": invoice["_id"]}, {"$set": changes})
         invoice = {**invoice, **changes}
-    if finalized and not cancelled:
+    if invoice.get("isFinalized") and not invoice.get("isCancelled"):
         _ensure_purchase_history(db, invoice, now, any_id=from_sync)
     return invoice
 

@@ -45,7 +45,8 @@ from pymongo.cursor import Cursor
 from pymongo.errors import PyMongoError
 
 from ..domain.ids import purchase_history_id
-from ..domain.stored import paise_of, quantity_of, rupees
+from ..domain.settlement import payment_changes
+from ..domain.stored import paise_of, quantity_of
 from ..gateways.remote import TOMBSTONES, remote_failure
 from ..store import DuplicateKeyError, Store
 from ..store.schema import DATABASE_NAME, SYNCED
@@ -997,14 +998,11 @@ class Puller(LinkedPart):
         invoice = self.store.get("invoices", invoice_id)
         if invoice is None:
             return True
-        stored = invoice.get("paidAmount")
-        if paise_of(stored) != paid or type(stored) is not type(rupees(paid)):
-            return False
-        finalized = paid >= paise_of(invoice.get("totalAmount"))
-        if bool(invoice.get("isFinalized")) != finalized:
+        if payment_changes(invoice, paid):
             return False
         return not (
-            finalized
+            invoice.get("isFinalized")
+            and not invoice.get("isCancelled")
             and invoice.get("clientCustomerId") is not None
             and self.store.get("purchasehistories", purchase_history_id(invoice_id)) is None
         )

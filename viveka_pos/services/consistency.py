@@ -1,0 +1,110 @@
+"""Cached values that disagree with the records they are kept from, found and put right.
+
+An item's ``stock`` is the sum of its stock movements; an invoice's ``paidAmount`` and
+``isFinalized`` come from its payments. Every write keeps them level, and a pull re-derives
+what it brought. A value left wrong all the same (data written by an older version, or by a
+tool beside the app) would show the counter a wrong stock or balance for good, because
+nothing else ever compares them: this is the comparison, for ``doctor``, and the repair,
+for ``doctor --rebuild``.
+
+One streamed pass over each collection (movements, items, payments, invoices): memory holds
+one sum per item and per paid invoice, never the documents.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..domain.money import format_inr
+from ..domain.settlement import payment_changes
+from ..store import Store
+from .convert import paise_of, quantity_of
+from .ids import opening_movement_id
+from .payments import recompute_invoice
+from .stock import recompute_item_stock
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One document whose cached value is not what its records make it."""
+
+    collection: str
+    doc_id: Any
+    name: str
+    """The item's name, or the invoice's number."""
+    stored: str
+    derived: str
+
+    def describe(self) -> str:
+        if self.collection == "items":
+            return f"item {self.name}: stock {self.stored}, its movements add up to {self.derived}"
+        return f"invoice {self.name}: paid {self.stored}, its payments make {self.derived}"
+
+
+def disagreements(store: Store) -> list[Disagreement]:
+    """Every item whose stock and every invoice whose payment state disagree with their
+    movements and payments, items first."""
+    return _stock_disagreements(store) + _payment_disagreements(store)
+
+
+def _stock_disagreements(store: Store) -> list[Disagreement]:
+    totals: dict[Any, Decimal] = defaultdict(Decimal)
+    opened: set[Any] = set()
+    for movement in store.iter_docs("stockmovements"):
+        item_id = movement.get("itemId")
+        totals[item_id] += quantity_of(movement.get("quantity"))
+        if item_id is not None and movement.get("_id") == opening_movement_id(item_id):
+            opened.add(item_id)
+    found = []
+    for item in store.iter_docs("items"):
+        item_id = item["_id"]
+        if item_id not in opened:
+            continue  # no movement history to derive from (see recompute_item_stock)
+        stored = quantity_of(item.get("stock"))
+        if stored != totals[item_id]:
+            name = str(item.get("name") or item_id)
+            found.append(Disagreement("items", item_id, name, f"{stored}", f"{totals[item_id]}"))
+    return found
+
+
+def _payment_disagreements(store: Store) -> list[Disagreement]:
+    paid: dict[Any, int] = defaultdict(int)
+    for payment in store.iter_docs("payments"):
+        paid[payment.get("invoiceId")] += paise_of(payment.get("amount"))
+    found = []
+    for invoice in store.iter_docs("invoices"):
+        total = paid.get(invoice["_id"], 0)
+        changes = payment_changes(invoice, total)
+        stored = paise_of(invoice.get("paidAmount"))
+        if stored == total and "isFinalized" not in changes:
+            continue  # agrees (at most stored as another type of number: not wrong)
+        finalized = changes.get("isFinalized", bool(invoice.get("isFinalized")))
+        found.append(
+            Disagreement(
+                "invoices",
+                invoice["_id"],
+                str(invoice.get("invoiceNumber") or invoice["_id"]),
+                _paid_state(stored, bool(invoice.get("isFinalized"))),
+                _paid_state(total, finalized),
+            )
+        )
+    return found
+
+
+def _paid_state(paise: int, finalized: bool) -> str:
+    return f"{format_inr(paise)} ({'finalized' if finalized else 'open'})"
+
+
+def repair(store: Store, found: list[Disagreement]) -> int:
+    """Re-derive each document found (each checked again in its own unit of work, so one
+    that a pull or a sale put right meanwhile is left as it is). The new values are
+    written like any edit, so sync takes them to the remote. Returns how many changed."""
+    changed = 0
+    for one in found:
+        recompute = recompute_item_stock if one.collection == "items" else recompute_invoice
+        if recompute(store, one.doc_id):
+            changed += 1
+    return changed
