@@ -8,8 +8,6 @@ that no later pull re-derived): here it is made directly in the store, as such d
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,24 +15,12 @@ from typing import Any
 from bson import ObjectId
 
 from tests.fixtures.safety_shop import CUSTOMER_PHONE, make_shop, sell
+from tests.integration.test_doctor import cli
 from viveka_pos.domain.stored import paise_of, quantity_of
 from viveka_pos.services.backups import AutoBackup
 from viveka_pos.services.consistency import disagreements
 from viveka_pos.store import Store, open_store
 from viveka_pos.sync.stamps import outbox_writer
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "viveka_pos", "--data-dir", str(data_dir), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
 
 
 def movements_sum(store: Store, item_id: Any) -> Decimal:
