@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from bson import ObjectId
+
 from ..domain.money import format_inr
 from ..domain.settlement import payment_changes
 from ..store import Store
@@ -56,7 +58,7 @@ def _stock_disagreements(store: Store) -> list[Disagreement]:
     for movement in store.iter_docs("stockmovements"):
         item_id = movement.get("itemId")
         totals[item_id] += quantity_of(movement.get("quantity"))
-        if item_id is not None and movement.get("_id") == opening_movement_id(item_id):
+        if isinstance(item_id, ObjectId) and movement.get("_id") == opening_movement_id(item_id):
             opened.add(item_id)
     found = []
     for item in store.iter_docs("items"):
