@@ -169,6 +169,8 @@ class _Touched:
         """Add work of ``kind`` (one of :data:`_KEPT_WORK`), to be kept with its page."""
         work = getattr(self, kind)
         if isinstance(work, set):
+            if value in work:
+                return  # kept already, with this page or an earlier one
             work.add(value)
         else:
             work.append(value)
