@@ -138,3 +138,42 @@ def test_an_item_without_movement_history_and_a_number_stored_as_text_are_no_pro
             # the same amount, kept as text by an older version: not a wrong balance
             db.invoices.update_one({"_id": bill["_id"]}, {"$set": {"paidAmount": "100"}})
         assert disagreements(store) == []
+
+
+def test_a_value_that_is_no_number_is_named_and_left_as_it_is(data_dir: Path) -> None:
+    """Written by another tool: a movement's quantity and a payment's amount as words.
+    Nothing can be derived from them: doctor names them, and --rebuild changes nothing
+    of those documents (and still finishes)."""
+    ids = make_damaged_shop(data_dir)
+    with open_store(data_dir) as store:
+        with store.unit_of_work(record_outbox=False) as db:
+            db.stockmovements.update_one(
+                {"itemId": ids["plug"], "reason": "sale"}, {"$set": {"quantity": "three"}}
+            )
+            db.payments.update_one({"invoiceId": ids["part"]}, {"$set": {"amount": "hundred"}})
+        movement = store.db.stockmovements.find_one({"quantity": "three"})
+        payment = store.db.payments.find_one({"amount": "hundred"})
+        assert movement is not None and payment is not None
+
+    done = cli(data_dir, "doctor", "--json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    derived = {c["name"]: c for c in json.loads(done.stdout)["checks"]}["derived"]
+    assert (
+        f"item Spark plug: the quantity of movement {movement['_id']} is not a number"
+        in (derived["detail"])
+    )
+    assert f"the amount of payment {payment['_id']} is not a number" in derived["detail"]
+    assert "doctor --rebuild" in derived["detail"]  # the credit bill can still be put right
+
+    rebuilt = cli(data_dir, "doctor", "--rebuild")
+    assert rebuilt.returncode == 1, rebuilt.stdout + rebuilt.stderr
+    assert "1 stock(s) and balance(s) set again" in rebuilt.stdout
+    assert "2 left to correct by hand" in rebuilt.stdout
+    assert "Traceback" not in rebuilt.stderr
+    with open_store(data_dir) as store:
+        plug = store.get("items", ids["plug"])
+        part = store.get("invoices", ids["part"])
+        credit = store.get("invoices", ids["credit"])
+        assert plug is not None and quantity_of(plug["stock"]) == 1000  # left as it was
+        assert part is not None and paise_of(part["paidAmount"]) == 10000
+        assert credit is not None and paise_of(credit["paidAmount"]) == 0  # put right

@@ -119,6 +119,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                         print(
                             f"{'ok':<5} {'Re-derive':<20} {rederived} stock(s) and balance(s) "
                             "set again from their movements and payments"
+                            + consistency.left_by_hand(found)
                         )
             report = check_health(store)
     except (StoreError, CommandError) as exc:

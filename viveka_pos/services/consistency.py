@@ -14,9 +14,10 @@ one sum per item and per paid invoice, never the documents.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from bson import ObjectId
 
@@ -27,6 +28,8 @@ from .convert import paise_of, quantity_of
 from .ids import opening_movement_id
 from .payments import recompute_invoice
 from .stock import recompute_item_stock
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -39,11 +42,17 @@ class Disagreement:
     """The item's name, or the invoice's number."""
     stored: str
     derived: str
+    unreadable: str = ""
+    """A value of the document or of its records that is no number (so nothing can be
+    derived, and ``repair`` leaves it for a person to correct)."""
 
     def describe(self) -> str:
+        what = f"item {self.name}" if self.collection == "items" else f"invoice {self.name}"
+        if self.unreadable:
+            return f"{what}: {self.unreadable} is not a number — correct it by hand"
         if self.collection == "items":
-            return f"item {self.name}: stock {self.stored}, its movements add up to {self.derived}"
-        return f"invoice {self.name}: paid {self.stored}, its payments make {self.derived}"
+            return f"{what}: stock {self.stored}, its movements add up to {self.derived}"
+        return f"{what}: paid {self.stored}, its payments make {self.derived}"
 
 
 def disagreements(store: Store) -> list[Disagreement]:
@@ -55,9 +64,14 @@ def disagreements(store: Store) -> list[Disagreement]:
 def _stock_disagreements(store: Store) -> list[Disagreement]:
     totals: dict[Any, Decimal] = defaultdict(Decimal)
     opened: set[Any] = set()
+    unreadable: dict[Any, str] = {}
     for movement in store.iter_docs("stockmovements"):
         item_id = movement.get("itemId")
-        totals[item_id] += quantity_of(movement.get("quantity"))
+        quantity = _read(quantity_of, movement.get("quantity"))
+        if quantity is None:
+            unreadable.setdefault(item_id, f"the quantity of movement {movement.get('_id')}")
+        else:
+            totals[item_id] += quantity
         if isinstance(item_id, ObjectId) and movement.get("_id") == opening_movement_id(item_id):
             opened.add(item_id)
     found = []
@@ -65,35 +79,62 @@ def _stock_disagreements(store: Store) -> list[Disagreement]:
         item_id = item["_id"]
         if item_id not in opened:
             continue  # no movement history to derive from (see recompute_item_stock)
-        stored = quantity_of(item.get("stock"))
-        if stored != totals[item_id]:
-            name = str(item.get("name") or item_id)
+        name = str(item.get("name") or item_id)
+        stored = _read(quantity_of, item.get("stock"))
+        if stored is None or item_id in unreadable:
+            bad = unreadable.get(item_id) or f"its stock {item.get('stock')!r}"
+            found.append(Disagreement("items", item_id, name, "", "", unreadable=bad))
+        elif stored != totals[item_id]:
             found.append(Disagreement("items", item_id, name, f"{stored}", f"{totals[item_id]}"))
     return found
 
 
 def _payment_disagreements(store: Store) -> list[Disagreement]:
     paid: dict[Any, int] = defaultdict(int)
+    unreadable: dict[Any, str] = {}
     for payment in store.iter_docs("payments"):
-        paid[payment.get("invoiceId")] += paise_of(payment.get("amount"))
+        invoice_id = payment.get("invoiceId")
+        amount = _read(paise_of, payment.get("amount"))
+        if amount is None:
+            unreadable.setdefault(invoice_id, f"the amount of payment {payment.get('_id')}")
+        else:
+            paid[invoice_id] += amount
     found = []
     for invoice in store.iter_docs("invoices"):
-        total = paid.get(invoice["_id"], 0)
+        invoice_id = invoice["_id"]
+        number = str(invoice.get("invoiceNumber") or invoice_id)
+        total = paid.get(invoice_id, 0)
+        stored = _read(paise_of, invoice.get("paidAmount"))
+        bad = unreadable.get(invoice_id) or (
+            f"its paid amount {invoice.get('paidAmount')!r}" if stored is None else ""
+        )
+        if not bad and _read(paise_of, invoice.get("totalAmount")) is None:
+            bad = f"its total {invoice.get('totalAmount')!r}"
+        if bad or stored is None:
+            found.append(Disagreement("invoices", invoice_id, number, "", "", unreadable=bad))
+            continue
         changes = payment_changes(invoice, total)
-        stored = paise_of(invoice.get("paidAmount"))
         if stored == total and "isFinalized" not in changes:
             continue  # agrees (at most stored as another type of number: not wrong)
         finalized = changes.get("isFinalized", bool(invoice.get("isFinalized")))
         found.append(
             Disagreement(
                 "invoices",
-                invoice["_id"],
-                str(invoice.get("invoiceNumber") or invoice["_id"]),
+                invoice_id,
+                number,
                 _paid_state(stored, bool(invoice.get("isFinalized"))),
                 _paid_state(total, finalized),
             )
         )
     return found
+
+
+def _read(convert: Callable[[Any], _T], value: Any) -> _T | None:
+    """``convert(value)``, or None where the value is no number (written by another tool)."""
+    try:
+        return convert(value)
+    except (ArithmeticError, TypeError, ValueError):
+        return None
 
 
 def _paid_state(paise: int, finalized: bool) -> str:
@@ -106,7 +147,15 @@ def repair(store: Store, found: list[Disagreement]) -> int:
     written like any edit, so sync takes them to the remote. Returns how many changed."""
     changed = 0
     for one in found:
+        if one.unreadable:
+            continue
         recompute = recompute_item_stock if one.collection == "items" else recompute_invoice
         if recompute(store, one.doc_id):
             changed += 1
     return changed
+
+
+def left_by_hand(found: list[Disagreement]) -> str:
+    """What ``repair`` left for a person (a value that is no number), as a clause."""
+    count = sum(1 for one in found if one.unreadable)
+    return f"; {count} left to correct by hand (a value that is no number)" if count else ""

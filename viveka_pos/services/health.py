@@ -154,12 +154,17 @@ def check_derived(store: Store) -> Check:
     shown = "; ".join(one.describe() for one in found[:5]) + (
         f" (and {len(found) - 5} more)" if len(found) > 5 else ""
     )
+    advice = (
+        " — put them right with: viveka-pos doctor --rebuild"
+        if any(not one.unreadable for one in found)
+        else ""
+    )
     return Check(
         "derived",
         "Stock and balances",
         False,
         f"{items} item stock(s) and {len(found) - items} bill balance(s) disagree with "
-        f"their records: {shown} — put them right with: viveka-pos doctor --rebuild",
+        f"their records: {shown}{advice}",
         [one.describe() for one in found[:100]],
     )
 
