@@ -13,8 +13,7 @@ one sum per item and per paid invoice, never the documents.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -30,6 +29,7 @@ from .payments import recompute_invoice
 from .stock import recompute_item_stock
 
 _T = TypeVar("_T")
+_N = TypeVar("_N", int, Decimal)
 
 
 @dataclass(frozen=True)
@@ -62,18 +62,17 @@ def disagreements(store: Store) -> list[Disagreement]:
 
 
 def _stock_disagreements(store: Store) -> list[Disagreement]:
-    totals: dict[Any, Decimal] = defaultdict(Decimal)
     opened: set[Any] = set()
-    unreadable: dict[Any, str] = {}
-    for movement in store.iter_docs("stockmovements"):
-        item_id = movement.get("itemId")
-        quantity = _read(quantity_of, movement.get("quantity"))
-        if quantity is None:
-            unreadable.setdefault(item_id, f"the quantity of movement {movement.get('_id')}")
-        else:
-            totals[item_id] += quantity
-        if isinstance(item_id, ObjectId) and movement.get("_id") == opening_movement_id(item_id):
-            opened.add(item_id)
+
+    def noting_openings(movements: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for movement in movements:
+            item_id = movement.get("itemId")
+            if isinstance(item_id, ObjectId) and movement["_id"] == opening_movement_id(item_id):
+                opened.add(item_id)
+            yield movement
+
+    movements = noting_openings(store.iter_docs("stockmovements"))
+    totals, unreadable = _sums(movements, "itemId", "quantity", quantity_of, "movement")
     found = []
     for item in store.iter_docs("items"):
         item_id = item["_id"]
@@ -81,24 +80,18 @@ def _stock_disagreements(store: Store) -> list[Disagreement]:
             continue  # no movement history to derive from (see recompute_item_stock)
         name = str(item.get("name") or item_id)
         stored = _read(quantity_of, item.get("stock"))
+        total = totals.get(item_id, Decimal(0))
         if stored is None or item_id in unreadable:
             bad = unreadable.get(item_id) or f"its stock {item.get('stock')!r}"
             found.append(Disagreement("items", item_id, name, "", "", unreadable=bad))
-        elif stored != totals[item_id]:
-            found.append(Disagreement("items", item_id, name, f"{stored}", f"{totals[item_id]}"))
+        elif stored != total:
+            found.append(Disagreement("items", item_id, name, f"{stored}", f"{total}"))
     return found
 
 
 def _payment_disagreements(store: Store) -> list[Disagreement]:
-    paid: dict[Any, int] = defaultdict(int)
-    unreadable: dict[Any, str] = {}
-    for payment in store.iter_docs("payments"):
-        invoice_id = payment.get("invoiceId")
-        amount = _read(paise_of, payment.get("amount"))
-        if amount is None:
-            unreadable.setdefault(invoice_id, f"the amount of payment {payment.get('_id')}")
-        else:
-            paid[invoice_id] += amount
+    payments = store.iter_docs("payments")
+    paid, unreadable = _sums(payments, "invoiceId", "amount", paise_of, "payment")
     found = []
     for invoice in store.iter_docs("invoices"):
         invoice_id = invoice["_id"]
@@ -127,6 +120,27 @@ def _payment_disagreements(store: Store) -> list[Disagreement]:
             )
         )
     return found
+
+
+def _sums(
+    records: Iterable[dict[str, Any]],
+    parent: str,
+    field: str,
+    convert: Callable[[Any], _N],
+    what: str,
+) -> tuple[dict[Any, _N], dict[Any, str]]:
+    """The sum of ``field`` over ``records`` by their ``parent``, and for each parent with a
+    record whose value is no number, which record (``what``: the record's name)."""
+    sums: dict[Any, _N] = {}
+    unreadable: dict[Any, str] = {}
+    for record in records:
+        owner = record.get(parent)
+        value = _read(convert, record.get(field))
+        if value is None:
+            unreadable.setdefault(owner, f"the {field} of {what} {record.get('_id')}")
+        else:
+            sums[owner] = sums[owner] + value if owner in sums else value
+    return sums, unreadable
 
 
 def _read(convert: Callable[[Any], _T], value: Any) -> _T | None:
