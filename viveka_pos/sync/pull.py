@@ -584,27 +584,39 @@ class Puller(LinkedPart):
         compares nothing.
 
         The local copy has the same ``updatedAt`` (every writer moves it when it changes a
-        document). Master data also: only a version this PC wrote itself (its stamp, no
-        save by another writer since: ``updatedAt`` is still the ``_savedAt`` it wrote)
-        that is the base here; a version another writer made is always applied, as a push
-        that met it saved it as the base without what only a pull does with it (a stock
-        edit becomes a movement, an ended login is noticed). ``here``: the local copies'
-        ``updatedAt`` read beforehand (:meth:`_updated_here`)."""
+        document). Master data also: the version is the base here, and either a pull
+        applied it (:meth:`SyncState.pulled_base`) or this PC wrote it (its stamp, no save by
+        another writer since: ``updatedAt`` is still the ``_savedAt`` it wrote). A version
+        another writer made that a push kept as its base without applying it is applied:
+        only a pull does the rest (a stock edit becomes a movement, an ended login is
+        noticed); so is an item whose stock edit is not a movement yet. ``here``: the local
+        copies' ``updatedAt`` read beforehand (:meth:`_updated_here`)."""
         when = remote.get(UPDATED_AT)
         if not isinstance(when, datetime):
             return False
-        if collection not in APPEND_ONLY and (
-            stamp_device(remote.get(HLC_FIELD)) != self.device_id
-            or when != remote.get(SAVED_AT_FIELD)
-            or (collection == "items" and RemoteStock.needs_conversion(remote))
-            or version(self.state.base(collection, remote.get("_id"))) != version(remote)
-        ):
+        if collection not in APPEND_ONLY and not self._base_here(collection, remote, when):
             return False
         doc_id = remote.get("_id")
         if here is not None and _keyable(doc_id):
             return doc_id in here and here[doc_id] == when
         local = self.store.get(collection, doc_id)
         return local is not None and local.get(UPDATED_AT) == when
+
+    def _base_here(self, collection: str, remote: dict[str, Any], when: datetime) -> bool:
+        """Whether a master document's remote version is its base here, applied by a pull
+        or written by this PC (see :meth:`_already_here`)."""
+        if collection == "items" and RemoteStock.needs_conversion(remote):
+            return False
+        doc_id = remote.get("_id")
+        mine = stamp_device(remote.get(HLC_FIELD)) == self.device_id and when == remote.get(
+            SAVED_AT_FIELD
+        )
+        base = (
+            self.state.base(collection, doc_id)
+            if mine
+            else self.state.pulled_base(collection, doc_id)
+        )
+        return base is not None and version(base) == version(remote)
 
     def _owned(self, collection: str, doc: dict[str, Any]) -> bool:
         if collection == "clients":
@@ -704,8 +716,10 @@ class Puller(LinkedPart):
             # (new here: no need to read the base first, it is written either way)
             known = None if local is None else MISSING
             if writes is None:
-                self.state.save_base(db, collection, remote, known)
-            elif (base := self.state.base_record(collection, remote, known)) is not None:
+                self.state.save_base(db, collection, remote, known, pulled=True)
+            elif (
+                base := self.state.base_record(collection, remote, known, pulled=True)
+            ) is not None:
                 writes.bases.append(base)
         if local is not None:
             for name in LOCAL_DERIVED.get(collection, ()):
@@ -726,6 +740,8 @@ class Puller(LinkedPart):
                 else None
             )
             if twin is not None and twin["_id"] != doc_id:
+                # Not written here until the merge after the page: never left out as
+                # already here, whatever its base says.
                 touched.customer_twins.append((twin, target))
                 return
         if local is not None and dict(local) == target:

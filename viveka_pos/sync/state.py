@@ -4,7 +4,9 @@
   remote server's time when the last pass by ``updatedAt`` started (every writer's), and
   whether the overlap before the stamp cursor has settled (:mod:`.settled`);
 - per master document, the remote version this PC last saw (its *base*: what a push may
-  overwrite, and what tells the fields this PC changed from the fields others changed);
+  overwrite, and what tells the fields this PC changed from the fields others changed), and
+  whether a pull applied that version with all that follows it (*pulled*: a later pull may
+  leave it out when it meets it again);
 - customer merges (duplicate id -> kept id), so that documents still pointing at a merged
   duplicate are re-pointed when they arrive, and so the remote deletion of the duplicate is
   pushed until it is confirmed;
@@ -97,6 +99,12 @@ class SyncState:
         doc = self.store.get("syncstate", self._base_id(collection, doc_id))
         return dict(doc["doc"]) if doc is not None else None
 
+    def pulled_base(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
+        """The base of a master document if a pull applied it, with everything a pull does
+        with a version (None: no base, or one a push kept without applying it here)."""
+        doc = self.store.get("syncstate", self._base_id(collection, doc_id))
+        return dict(doc["doc"]) if doc is not None and doc.get("pulled") is True else None
+
     def bases(self, collection: str, doc_ids: list[Any]) -> dict[Any, dict[str, Any]]:
         """The bases of several master documents (those this PC has seen), by ``_id``:
         read together (a push's batch)."""
@@ -105,13 +113,20 @@ class SyncState:
         return {keys[key]: record["doc"] for key, record in found.items()}
 
     def save_base(
-        self, db: Any, collection: str, remote: dict[str, Any], known: Any = MISSING
+        self,
+        db: Any,
+        collection: str,
+        remote: dict[str, Any],
+        known: Any = MISSING,
+        *,
+        pulled: bool = False,
     ) -> None:
         """Remember a remote version (call in the unit of work that applied or pushed it).
 
         ``known``: the base as the caller read it earlier in this unit of work (saves
-        reading it again; None: written without comparing)."""
-        base = self.base_record(collection, remote, known)
+        reading it again; None: written without comparing). ``pulled``: see
+        :meth:`base_record`."""
+        base = self.base_record(collection, remote, known, pulled=pulled)
         if base is not None:
             # Straight to the store's engine (inside the caller's unit of work): one base
             # per document pulled or pushed, so Mongita's lookup and copy per write would
@@ -119,18 +134,33 @@ class SyncState:
             self.store.engine.put_doc(BASES, base)
 
     def base_record(
-        self, collection: str, remote: dict[str, Any], known: Any = MISSING
+        self,
+        collection: str,
+        remote: dict[str, Any],
+        known: Any = MISSING,
+        *,
+        pulled: bool = False,
     ) -> dict[str, Any] | None:
         """The record :meth:`save_base` writes to remember ``remote`` (None: it is the
         base already), for a caller that writes a page of them at once (into
-        :data:`BASES`, through the store's engine)."""
+        :data:`BASES`, through the store's engine).
+
+        ``pulled``: a pull applied this version here, and what else it calls for is done or
+        kept to do in the same unit of work (:meth:`pulled_base`). The mark belongs to the
+        version: a record of the same version keeps it, a new version starts without it.
+        ``known`` given as a document (a push's) is compared as the version only."""
         key = self._base_id(collection, remote["_id"])
+        marked = False
         if known is MISSING:
             current = self.store.get("syncstate", key)
             known = current.get("doc") if current is not None else None
-        if known == remote:
+            marked = current is not None and current.get("pulled") is True
+        if known == remote and (marked or not pulled):
             return None
-        return {"_id": key, "kind": "base", "clientId": self.client_id, "doc": remote}
+        record = {"_id": key, "kind": "base", "clientId": self.client_id, "doc": remote}
+        if pulled:
+            record["pulled"] = True
+        return record
 
     def record_written(self, collection: str, remote: dict[str, Any]) -> None:
         """A write of this PC's sync bookkeeping landed on a master document (a stock count, a
