@@ -104,6 +104,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     folder = resolve_data_dir(args.data_dir)
     restore_helps = False
     rederived: int | None = None
+    unchanged: list[consistency.Disagreement] | None = None
     try:
         with opened_store(args, read_only=not args.rebuild) as store:
             if args.rebuild:
@@ -121,7 +122,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                             "set again from their movements and payments"
                             + consistency.left_by_hand(found)
                         )
-            report = check_health(store)
+                if not rederived:  # nothing written since the scan: what it found stands
+                    unchanged = found
+            report = check_health(store, derived=unchanged)
     except (StoreError, CommandError) as exc:
         # The worst finding of all: say it the same way as the other checks.
         report = HealthReport([Check("open", "Open the data", False, str(exc))])
