@@ -350,8 +350,8 @@ class Pusher(LinkedPart):
         return items
 
     def _heads_of(self, records: list[tuple[Any, ...]]) -> dict[str, dict[Any, dict[str, Any]]]:
-        """The remote versions (the fields a push compares) of the documents a batch of
-        outbox records upserts, per collection: one query per collection.
+        """The remote copies (what a push compares, :meth:`_head_fields`) of the documents
+        a batch of outbox records upserts, per collection: one query per collection.
 
         Read ahead of the batch's writes; a write is still conditional on the version read
         (a version that changed since is read again, merged and retried)."""
@@ -365,10 +365,14 @@ class Pusher(LinkedPart):
         }
 
     @staticmethod
-    def _head_fields(collection: str) -> dict[str, int]:
-        """What a push needs to know of a remote document before writing it."""
+    def _head_fields(collection: str) -> dict[str, int] | None:
+        """What a push needs to know of a remote document before writing it (None: all of
+        it). A master document is read whole: when its version is not the base here, the
+        push merges with it, so one read serves both (master documents are small; a
+        projection saved a few hundred bytes each, and cost a second round trip whenever a
+        version had moved, and the test server more CPU than the whole document)."""
         if collection not in APPEND_ONLY:
-            return _VERSION_PROJECTION
+            return None
         mutable = APPEND_MUTABLE.get(collection, ())
         return {HLC_FIELD: 1, UPDATED_AT: 1, **{name: 1 for name in mutable}}
 
@@ -620,28 +624,22 @@ class Pusher(LinkedPart):
         """One try of conditional writes, on the remote versions read before the batch's
         writes (``reread``: read now); returns the items to try again."""
         if reread:
-            heads = self._read_remote(collection, [i.doc_id for i in items], _VERSION_PROJECTION)
+            heads = self._read_remote(collection, [i.doc_id for i in items])
         else:
             heads = {i.doc_id: i.head for i in items if i.head is not None}
-        fresh, plain, unknown = [], [], []
+        fresh, plain = [], []
         for item in items:
             head = heads.get(item.doc_id)
             base = item.base
             if head is None:
                 fresh.append(item)
-            elif base is not None and version(base) == version(head):
+                continue
+            if base is not None and version(base) == version(head):
                 item.remote = base
-                plain.append(item)
-            else:
-                unknown.append(item)
-        whole = self._read_remote(collection, [i.doc_id for i in unknown])
-        for item in unknown:
-            item.remote = whole.get(item.doc_id)
-            if item.remote is None:
-                fresh.append(item)
-            else:
+            else:  # written by another writer since this PC saw it: merged field by field
+                item.remote = head
                 outcome.field_merges += 1
-                plain.append(item)
+            plain.append(item)
         retry = self._insert_new(collection, fresh, outcome)
         written: list[_Item] = []
         errors = self._bulk(collection, self._updates(collection, plain, outcome, written))
