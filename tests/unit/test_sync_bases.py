@@ -32,16 +32,16 @@ def test_the_pulled_mark_belongs_to_the_version_it_was_set_on(store: Store) -> N
     first, second = version_of(item, "Spark plug", 1), version_of(item, "Spark plug", 2)
 
     save(state, store, first, None, pulled=True)  # a pull applied it (new here)
-    assert state.pulled_base("items", item) == first
+    assert state.base("items", item, pulled_only=True) == first
 
     save(state, store, first, first, pulled=False)  # a push wrote nothing new on it
-    assert state.pulled_base("items", item) == first
+    assert state.base("items", item, pulled_only=True) == first
 
     save(state, store, second, first, pulled=False)  # a push kept another version
     assert state.base("items", item) == second
-    assert state.pulled_base("items", item) is None
+    assert state.base("items", item, pulled_only=True) is None
 
     assert state.base_record("items", second, MISSING, pulled=False) is None
     save(state, store, second, MISSING, pulled=True)  # a pull applied that version
-    assert state.pulled_base("items", item) == second
+    assert state.base("items", item, pulled_only=True) == second
     assert state.base_record("items", second, MISSING, pulled=True) is None  # (kept once)

@@ -585,12 +585,12 @@ class Puller(LinkedPart):
 
         The local copy has the same ``updatedAt`` (every writer moves it when it changes a
         document). Master data also: the version is the base here, and either a pull
-        applied it (:meth:`SyncState.pulled_base`) or this PC wrote it (its stamp, no save by
-        another writer since: ``updatedAt`` is still the ``_savedAt`` it wrote). A version
-        another writer made that a push kept as its base without applying it is applied:
-        only a pull does the rest (a stock edit becomes a movement, an ended login is
-        noticed); so is an item whose stock edit is not a movement yet. ``here``: the local
-        copies' ``updatedAt`` read beforehand (:meth:`_updated_here`)."""
+        applied it (:meth:`SyncState.base`, ``pulled_only``) or this PC wrote it (its
+        stamp, no save by another writer since: ``updatedAt`` is still the ``_savedAt`` it
+        wrote). A version another writer made that a push kept as its base without applying
+        it is applied: only a pull does the rest (a stock edit becomes a movement, an ended
+        login is noticed); so is an item whose stock edit is not a movement yet. ``here``:
+        the local copies' ``updatedAt`` read beforehand (:meth:`_updated_here`)."""
         when = remote.get(UPDATED_AT)
         if not isinstance(when, datetime):
             return False
@@ -611,11 +611,7 @@ class Puller(LinkedPart):
         mine = stamp_device(remote.get(HLC_FIELD)) == self.device_id and when == remote.get(
             SAVED_AT_FIELD
         )
-        base = (
-            self.state.base(collection, doc_id)
-            if mine
-            else self.state.pulled_base(collection, doc_id)
-        )
+        base = self.state.base(collection, doc_id, pulled_only=not mine)
         return base is not None and version(base) == version(remote)
 
     def _owned(self, collection: str, doc: dict[str, Any]) -> bool:

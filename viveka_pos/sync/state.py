@@ -94,16 +94,16 @@ class SyncState:
     def _base_id(collection: str, doc_id: Any) -> str:
         return f"base:{collection}:{doc_id}"
 
-    def base(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
-        """The remote version of a master document this PC last saw (None: never)."""
-        doc = self.store.get("syncstate", self._base_id(collection, doc_id))
-        return dict(doc["doc"]) if doc is not None else None
-
-    def pulled_base(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
-        """The base of a master document if a pull applied it, with everything a pull does
-        with a version (None: no base, or one a push kept without applying it here)."""
-        doc = self.store.get("syncstate", self._base_id(collection, doc_id))
-        return dict(doc["doc"]) if doc is not None and doc.get("pulled") is True else None
+    def base(
+        self, collection: str, doc_id: Any, *, pulled_only: bool = False
+    ) -> dict[str, Any] | None:
+        """The remote version of a master document this PC last saw (None: never).
+        ``pulled_only``: only if a pull applied it, with everything a pull does with a
+        version (None also for one a push kept without applying it here)."""
+        record = self.store.get("syncstate", self._base_id(collection, doc_id))
+        if record is None or (pulled_only and record.get("pulled") is not True):
+            return None
+        return dict(record["doc"])
 
     def bases(self, collection: str, doc_ids: list[Any]) -> dict[Any, dict[str, Any]]:
         """The bases of several master documents (those this PC has seen), by ``_id``:
@@ -146,7 +146,7 @@ class SyncState:
         :data:`BASES`, through the store's engine).
 
         ``pulled``: a pull applied this version here, and what else it calls for is done or
-        kept to do in the same unit of work (:meth:`pulled_base`). The mark belongs to the
+        kept to do in the same unit of work (:meth:`base`, ``pulled_only``). The mark belongs to the
         version: a record of the same version keeps it, a new version starts without it.
         ``known`` given as a document (a push's) is compared as the version only."""
         key = self._base_id(collection, remote["_id"])
