@@ -45,3 +45,19 @@ def test_the_pulled_mark_belongs_to_the_version_it_was_set_on(store: Store) -> N
     save(state, store, second, MISSING, pulled=True)  # a pull applied that version
     assert state.base("items", item, pulled_only=True) == second
     assert state.base_record("items", second, MISSING, pulled=True) is None  # (kept once)
+
+
+def test_a_damaged_base_record_is_treated_as_never_seen_and_written_again(store: Store) -> None:
+    state = SyncState(store, ObjectId())
+    item, other = ObjectId(), ObjectId()
+    save(state, store, version_of(other, "Fuse 10A", 1), None, pulled=True)
+    with store.unit_of_work(record_outbox=False):
+        store.engine.put_doc(BASES, {"_id": f"base:items:{item}", "doc": "garbled"})
+
+    assert state.base("items", item) is None
+    assert state.base("items", item, pulled_only=True) is None
+    assert list(state.bases("items", [item, other])) == [other]
+
+    pulled = version_of(item, "Spark plug", 3)
+    save(state, store, pulled, MISSING, pulled=True)
+    assert state.base("items", item, pulled_only=True) == pulled

@@ -103,14 +103,15 @@ class SyncState:
         record = self.store.get("syncstate", self._base_id(collection, doc_id))
         if record is None or (pulled_only and record.get("pulled") is not True):
             return None
-        return dict(record["doc"])
+        return _base_doc(record)
 
     def bases(self, collection: str, doc_ids: list[Any]) -> dict[Any, dict[str, Any]]:
         """The bases of several master documents (those this PC has seen), by ``_id``:
         read together (a push's batch)."""
         keys = {doc_key(self._base_id(collection, doc_id)): doc_id for doc_id in doc_ids}
         found = self.store.engine.get_many(BASES, list(keys))
-        return {keys[key]: record["doc"] for key, record in found.items()}
+        docs = {keys[key]: _base_doc(record) for key, record in found.items()}
+        return {doc_id: doc for doc_id, doc in docs.items() if doc is not None}
 
     def save_base(
         self,
@@ -318,3 +319,13 @@ class SyncState:
                 "clientId": self.client_id,
             }
             db.syncstate.replace_one({"_id": self._result_id}, {**doc, **fields}, upsert=True)
+
+
+def _base_doc(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The remote version a base record keeps; None for a damaged record (then the document
+    is treated as never seen, and the next pull or push writes its base again)."""
+    doc = record.get("doc")
+    if isinstance(doc, dict):
+        return dict(doc)
+    log.warning("a base record of sync is damaged (%s): treated as never seen", record.get("_id"))
+    return None
