@@ -19,11 +19,9 @@ def version_of(doc_id: ObjectId, name: str, minute: int) -> dict[str, Any]:
 
 
 def save(state: SyncState, store: Store, remote: dict[str, Any], known: Any, pulled: bool) -> None:
-    """As a pull (``pulled``) or a push keeps a base: the record, if any, in a unit of work."""
-    record = state.base_record("items", remote, known, pulled=pulled)
-    if record is not None:
-        with store.unit_of_work(record_outbox=False):
-            store.engine.put_doc(BASES, record)
+    """As a pull (``pulled``) or a push keeps a base, in a unit of work."""
+    with store.unit_of_work(record_outbox=False) as db:
+        state.save_base(db, "items", remote, known, pulled=pulled)
 
 
 def test_the_pulled_mark_belongs_to_the_version_it_was_set_on(store: Store) -> None:

@@ -147,9 +147,10 @@ class SyncState:
         :data:`BASES`, through the store's engine).
 
         ``pulled``: a pull applied this version here, and what else it calls for is done or
-        kept to do in the same unit of work (:meth:`base`, ``pulled_only``). The mark belongs to the
-        version: a record of the same version keeps it, a new version starts without it.
-        ``known`` given as a document (a push's) is compared as the version only."""
+        kept to do in the same unit of work (:meth:`base`, ``pulled_only``). The mark belongs
+        to the version: the record of the same version stays as it is (a push leaves the mark
+        there), a new version starts without it. A ``known`` the caller gives carries no
+        mark, so with ``pulled`` the record is written whether or not it was marked."""
         key = self._base_id(collection, remote["_id"])
         marked = False
         if known is MISSING:
