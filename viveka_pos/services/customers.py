@@ -153,29 +153,14 @@ class CustomerService:
         by name: from the store's lookup index (a keystroke reads the rows it shows)."""
         text = str(query or "").strip().casefold()
         digits = "".join(ch for ch in text if ch.isdigit())
-        lookup = self.scope.store.customer_search
-        if not lookup.ready():  # a read-only open of a store from before the index
-            return [customer_from_stored(doc) for doc in self._scan(text, digits, limit)]
-        keys = lookup.find(self.scope.client_id, digits=digits, text=text, limit=limit)
+        keys = self.scope.store.customer_search.find(
+            self.scope.client_id, digits=digits, text=text, limit=limit
+        )
         ids = [key_to_id(key) for key in keys]
         found = {
             doc["_id"]: doc for doc in self.scope.db.clientCustomers.find({"_id": {"$in": ids}})
         }
         return [customer_from_stored(found[i]) for i in ids if i in found]
-
-    def _scan(self, text: str, digits: str, limit: int) -> list[dict[str, Any]]:
-        found = []
-        for doc in self.scope.store.iter_docs("clientCustomers"):
-            if doc.get("clientId") != self.scope.client_id:
-                continue
-            if (
-                not text
-                or (digits and digits in doc.get("phoneNumber", ""))
-                or (not digits and text in str(doc.get("name", "")).casefold())
-            ):
-                found.append(doc)
-        found.sort(key=lambda d: (str(d.get("name", "")).casefold(), d.get("phoneNumber", "")))
-        return [dict(d) for d in found[:limit]]
 
     def _invoice_documents(self, customer_id: ObjectId | str) -> list[dict[str, Any]]:
         customer = self.get(customer_id)

@@ -157,15 +157,8 @@ class InvoiceChains:
     def create(self, cursor: sqlite3.Cursor) -> None:
         cursor.executescript(_TABLES)
         columns = {row[1] for row in cursor.execute("PRAGMA table_info(chain_entries)")}
-        if "ok" not in columns:  # made before ``ok``: one pass of window functions
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                cursor.execute("ALTER TABLE chain_entries ADD COLUMN ok INTEGER")
-                cursor.execute(_FILL_OK, (GENESIS_HASH,))
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
+        if "ok" not in columns:  # made before ``ok``: filled at the upgrade (NULL is walked)
+            cursor.execute("ALTER TABLE chain_entries ADD COLUMN ok INTEGER")
         cursor.executescript(_SUSPECT_INDEX)
 
     def write(self, engine: SqliteEngine, change: Change) -> None:
@@ -260,10 +253,7 @@ class ChainQueries:
         params: tuple[Any, ...] = () if client_id is None else (doc_key(client_id),)
         engine = self._engine
         total = engine.query(f"SELECT COUNT(*) FROM chain_entries WHERE {where}", params)[0][0]
-        if not any(row[1] == "ok" for row in engine.query("PRAGMA table_info(chain_entries)")):
-            where += " AND 1"  # read-only, not yet upgraded: every chain is walked
-        else:
-            where += " AND ok IS NOT 1"
+        where += " AND ok IS NOT 1"
         suspect = {
             (client, series)
             for client, series in engine.query(

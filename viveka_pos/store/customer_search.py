@@ -9,9 +9,6 @@ start-up and nothing scans every customer per keystroke.
   (shop, name, phone) order serves the list as it is shown and short queries;
 - ``search_customer_grams``: FTS5 trigram index over (name, phone), for queries of three
   characters or more.
-
-A store written before these tables existed fills them when it is next opened for
-writing (one pass over the customers); until then a read-only open answers by scanning.
 """
 
 from __future__ import annotations
@@ -19,7 +16,6 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from .derived import create_filled, stored_docs
 from .values import doc_key
 
 if TYPE_CHECKING:
@@ -31,15 +27,15 @@ CUSTOMERS = "vivekaDB.clientCustomers"
 TRIGRAM = 3
 
 _TABLES = """
-CREATE TABLE search_customers (
+CREATE TABLE IF NOT EXISTS search_customers (
     id INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,
     client TEXT NOT NULL,
     name TEXT NOT NULL,
     phone TEXT NOT NULL
 );
-CREATE INDEX search_customers_order ON search_customers (client, name, phone, key);
-CREATE VIRTUAL TABLE search_customer_grams USING fts5 (
+CREATE INDEX IF NOT EXISTS search_customers_order ON search_customers (client, name, phone, key);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_customer_grams USING fts5 (
     name, phone, content='search_customers', content_rowid='id', tokenize='trigram');
 """
 
@@ -62,13 +58,7 @@ class CustomerSearch:
     follows = frozenset({CUSTOMERS})
 
     def create(self, cursor: sqlite3.Cursor) -> None:
-        def fill() -> None:
-            for key, doc in stored_docs(cursor, CUSTOMERS):
-                entry = _entry(doc)
-                if entry is not None:
-                    _insert(cursor.execute, key, *entry)
-
-        create_filled(cursor, "search_customers", _TABLES, fill)
+        cursor.executescript(_TABLES)
 
     def write(self, engine: SqliteEngine, change: Change) -> None:
         entry = _entry(change.new)
@@ -125,12 +115,6 @@ class CustomerQueries:
 
     def __init__(self, engine: SqliteEngine):
         self._engine = engine
-
-    def ready(self) -> bool:
-        """False for a store not opened for writing since the tables were added."""
-        return bool(
-            self._engine.query("SELECT 1 FROM sqlite_master WHERE name = 'search_customers'")
-        )
 
     def find(
         self, client_id: Any, *, digits: str = "", text: str = "", limit: int = 50

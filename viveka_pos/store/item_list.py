@@ -7,8 +7,7 @@ holding every item.
 for "contains" filters), group, unit, price (paise), GST rate, stock and low-stock level
 (numbers, for sorting and the low/out marks), whether the item is active, and its stock
 ``state`` (low, out: kept by triggers from the stock and the low level, so whoever writes a
-row keeps it right). Filled from the items when an older store is next opened for writing;
-a read-only open of one has no list (the screen is never shown read-only).
+row keeps it right).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .derived import create_filled, stored_docs
 from .ledger import stock_values
 from .values import doc_key
 
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
 ITEMS = "vivekaDB.items"
 
 _TABLES = """
-CREATE TABLE catalog_rows (
+CREATE TABLE IF NOT EXISTS catalog_rows (
     key TEXT PRIMARY KEY,
     client TEXT NOT NULL,
     sort_name TEXT NOT NULL,
@@ -64,19 +62,10 @@ BEGIN
     UPDATE catalog_rows SET state = {_state()} WHERE rowid = new.rowid;
 END;
 """
-_FILL_STATE = f"UPDATE catalog_rows SET state = {_state()} WHERE state IS NOT {_state()}"
-#: a list made before the state column gets it, filled, in one transaction
-_ADD_STATE = f"""
-BEGIN;
-ALTER TABLE catalog_rows ADD COLUMN state INTEGER NOT NULL DEFAULT 0;
-{_FILL_STATE};
-{_STATE_TRIGGERS}
-COMMIT;
-"""
 #: a trigram index over the names, codes and HSN codes, for "contains" of 3 letters or more
 _GRAMS = """
-CREATE VIRTUAL TABLE catalog_grams USING fts5 (
-    haystack, content='catalog_rows', content_rowid='rowid', tokenize='trigram')
+CREATE VIRTUAL TABLE IF NOT EXISTS catalog_grams USING fts5 (
+    haystack, content='catalog_rows', content_rowid='rowid', tokenize='trigram');
 """
 #: the name order; counts per group and of low and out-of-stock items read from an index
 #: alone (by the state: a sale moves an item's entry only when its state changes); the
@@ -217,22 +206,11 @@ class ItemList:
     follows = frozenset({ITEMS})
 
     def create(self, cursor: sqlite3.Cursor) -> None:
-        def fill() -> None:
-            for key, doc in stored_docs(cursor, ITEMS):
-                row = _row(key, doc)
-                if row is not None:
-                    _insert(cursor.execute, row)
-            cursor.execute(_FILL_STATE)  # (the triggers come after the rows)
-
-        def index_text() -> None:
-            cursor.execute("INSERT INTO catalog_grams (catalog_grams) VALUES ('rebuild')")
-
-        made = create_filled(cursor, "catalog_rows", _TABLES, fill)
+        cursor.executescript(_TABLES)
         if not any(row[1] == "state" for row in cursor.execute("PRAGMA table_info(catalog_rows)")):
-            cursor.executescript(_ADD_STATE)
-        cursor.executescript(_STATE_TRIGGERS + _INDEXES)  # indexes made after the rows: faster
-        if not create_filled(cursor, "catalog_grams", _GRAMS, index_text) and made:
-            index_text()
+            # a list made before the state column: its rows are filed again at the upgrade
+            cursor.execute("ALTER TABLE catalog_rows ADD COLUMN state INTEGER NOT NULL DEFAULT 0")
+        cursor.executescript(_GRAMS + _STATE_TRIGGERS + _INDEXES)
 
     def write(self, engine: SqliteEngine, change: Change) -> None:
         _put(engine, change)

@@ -32,7 +32,6 @@ the reports always did: a report must not fail over one bad document.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -40,7 +39,6 @@ from typing import TYPE_CHECKING, Any
 from ..domain.clock import DEFAULT_TIME_ZONE, shop_zone
 from ..domain.errors import ValidationError
 from ..domain.money import MoneyError, round_half_up, to_paise
-from .derived import create_filled, stored_docs
 from .engine import Change
 from .values import doc_key, millis
 
@@ -135,11 +133,9 @@ CREATE INDEX IF NOT EXISTS ledger_credits_day ON ledger_credits (client, day);
 
 #: Sums kept by triggers on the row tables, so that every path that changes a row (a
 #: write, a time-zone change, a rebuild) keeps them right: a report's totals read a few
-#: rows, however long the period or the catalogue. Filled from the row tables when they
-#: are new (a store written before they existed).
-_SUMS = {
-    "ledger_collections": """
-CREATE TABLE ledger_collections (
+#: rows, however long the period or the catalogue.
+_SUMS = """
+CREATE TABLE IF NOT EXISTS ledger_collections (
     client TEXT NOT NULL,
     day TEXT NOT NULL,
     method TEXT NOT NULL,
@@ -147,24 +143,13 @@ CREATE TABLE ledger_collections (
     amount INTEGER NOT NULL,
     PRIMARY KEY (client, day, method)
 ) WITHOUT ROWID;
-INSERT INTO ledger_collections (client, day, method, payments, amount)
-    SELECT client, day, method, COUNT(*), SUM(amount) FROM ledger_payments
-    GROUP BY client, day, method;
-""",
-    "ledger_stock_sums": """
-CREATE TABLE ledger_stock_sums (
+CREATE TABLE IF NOT EXISTS ledger_stock_sums (
     client TEXT PRIMARY KEY,
     items INTEGER NOT NULL,
     low INTEGER NOT NULL,
     value INTEGER NOT NULL
 );
-INSERT INTO ledger_stock_sums (client, items, low, value)
-    SELECT client, COUNT(*), SUM(is_low), SUM(value) FROM ledger_stock GROUP BY client;
-""",
-}
-
-_DEALERS = """
-CREATE TABLE ledger_dealers (
+CREATE TABLE IF NOT EXISTS ledger_dealers (
     client TEXT NOT NULL,
     dealer TEXT NOT NULL,
     billed INTEGER NOT NULL,
@@ -172,7 +157,17 @@ CREATE TABLE ledger_dealers (
     pending INTEGER NOT NULL,
     unbilled INTEGER NOT NULL,
     PRIMARY KEY (client, dealer)
-) WITHOUT ROWID
+) WITHOUT ROWID;
+"""
+#: the sums computed again from their row tables (an upgrade, see ``migrations.py``)
+_REFILL_SUMS = """
+DELETE FROM ledger_collections;
+INSERT INTO ledger_collections (client, day, method, payments, amount)
+    SELECT client, day, method, COUNT(*), SUM(amount) FROM ledger_payments
+    GROUP BY client, day, method;
+DELETE FROM ledger_stock_sums;
+INSERT INTO ledger_stock_sums (client, items, low, value)
+    SELECT client, COUNT(*), SUM(is_low), SUM(value) FROM ledger_stock GROUP BY client
 """
 
 _PAYMENT_IN = """
@@ -360,20 +355,7 @@ class ReportLedger:
     )
 
     def create(self, cursor: sqlite3.Cursor) -> None:
-        cursor.executescript(_TABLES)
-        have = {
-            row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
-        script = "".join(sql for table, sql in _SUMS.items() if table not in have)
-        if script:
-            cursor.executescript(f"BEGIN; {script} {_SUM_TRIGGERS} COMMIT;")
-        else:
-            cursor.executescript(_SUM_TRIGGERS)
-
-        def fill_dealers() -> None:
-            _fill_dealer_dues(cursor.execute, lambda location: stored_docs(cursor, location))
-
-        create_filled(cursor, "ledger_dealers", _DEALERS, fill_dealers)
+        cursor.executescript(_TABLES + _SUMS + _SUM_TRIGGERS)
 
     # --------------------------------------------------------------- upkeep
     def write(self, engine: SqliteEngine, change: Change) -> None:
@@ -676,7 +658,8 @@ class ReportLedger:
             "ledger_stock",
             "ledger_credits",
             "ledger_dealers",
-            *_SUMS,
+            "ledger_collections",
+            "ledger_stock_sums",
         ):
             engine.execute(f"DELETE FROM {table}")
         # payments first: an invoice's row reads what was paid on its own day
@@ -685,28 +668,15 @@ class ReportLedger:
                 self.write(engine, Change(location, key, None, doc))
 
 
-#: What a sums table holds, computed from its row table: read instead of the table by a
-#: read-only open of a store last written before the table existed.
-_SUMS_COMPUTED = {
-    "ledger_collections": "(SELECT client, day, method, COUNT(*) AS payments, SUM(amount) "
-    "AS amount FROM ledger_payments GROUP BY client, day, method)",
-    "ledger_stock_sums": "(SELECT client, COUNT(*) AS items, SUM(is_low) AS low, SUM(value) "
-    "AS value FROM ledger_stock GROUP BY client)",
-}
-
-
-def refill_dealer_dues(engine: SqliteEngine) -> None:
-    """File every dealer's sums again from the dealer orders and payments."""
+def refill_sums(engine: SqliteEngine) -> None:
+    """File the sums again: daily collections and stock from their row tables, every
+    dealer's from the dealer orders and payments."""
+    for statement in _REFILL_SUMS.split(";"):
+        engine.execute(statement)
     engine.execute("DELETE FROM ledger_dealers")
-    _fill_dealer_dues(engine.execute, engine._scan)
-
-
-def _fill_dealer_dues(
-    execute: Any, docs_of: Callable[[str], Iterable[tuple[str, dict[str, Any]]]]
-) -> None:
     for location in (DEALER_ORDERS, DEALER_PAYMENTS):
-        for _key, doc in docs_of(location):
-            _add_dealer_share(execute, _dealer_share(location, doc), 1)
+        for _key, doc in engine._scan(location):
+            _add_dealer_share(engine.execute, _dealer_share(location, doc), 1)
 
 
 def _dealer_share(
@@ -753,14 +723,6 @@ class LedgerQueries:
     def __init__(self, engine: SqliteEngine):
         self._engine = engine
 
-    def _sums(self, table: str) -> str:
-        """The sums table, or (a store not yet opened for writing since it was added)
-        the same sums computed."""
-        found = self._engine.query(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-        )
-        return table if found else _SUMS_COMPUTED[table]
-
     def days(self, client_id: Any, first: str, last: str) -> list[str]:
         """Days from ``first`` to ``last`` with a bill or a payment, in order."""
         client = doc_key(client_id)
@@ -794,7 +756,7 @@ class LedgerQueries:
         client = doc_key(client_id)
         found: dict[str, dict[str, int]] = {}
         for day, method, amount in self._engine.query(
-            f"SELECT day, method, amount FROM {self._sums('ledger_collections')} "
+            "SELECT day, method, amount FROM ledger_collections "
             "WHERE client = ? AND day BETWEEN ? AND ?",
             (client, first, last),
         ):
@@ -869,8 +831,7 @@ class LedgerQueries:
         return {
             row[0]: (int(row[1]), int(row[2]))
             for row in self._engine.query(
-                f"SELECT method, SUM(payments), SUM(amount) FROM "
-                f"{self._sums('ledger_collections')} WHERE {where} "
+                f"SELECT method, SUM(payments), SUM(amount) FROM ledger_collections WHERE {where} "
                 "GROUP BY method HAVING SUM(payments) > 0",
                 tuple(params),
             )
@@ -930,38 +891,20 @@ class LedgerQueries:
         ]
 
     def dealer_sums(self, client_id: Any) -> dict[str, tuple[int, int, int, int]]:
-        """dealer key -> (billed, paid, pending orders, unbilled orders). A read-only open
-        of a store from before these sums adds up its orders and payments instead."""
-        client = doc_key(client_id)
-        if self._engine.query(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_dealers'"
-        ):
-            return {
-                row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
-                for row in self._engine.query(
-                    "SELECT dealer, billed, paid, pending, unbilled FROM ledger_dealers "
-                    "WHERE client = ?",
-                    (client,),
-                )
-            }
-        sums: dict[str, tuple[int, int, int, int]] = {}
-        for location in (DEALER_ORDERS, DEALER_PAYMENTS):
-            for _key, doc in self._engine._scan(location):
-                share = _dealer_share(location, doc)
-                if share is not None and share[0] == client:
-                    before = sums.get(share[1], (0, 0, 0, 0))
-                    sums[share[1]] = (
-                        before[0] + share[2],
-                        before[1] + share[3],
-                        before[2] + share[4],
-                        before[3] + share[5],
-                    )
-        return sums
+        """dealer key -> (billed, paid, pending orders, unbilled orders)."""
+        return {
+            row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+            for row in self._engine.query(
+                "SELECT dealer, billed, paid, pending, unbilled FROM ledger_dealers "
+                "WHERE client = ?",
+                (doc_key(client_id),),
+            )
+        }
 
     def stock_summary(self, client_id: Any) -> tuple[int, int, int]:
         """(active items, low ones, value at the selling price), from the kept sums."""
         rows = self._engine.query(
-            f"SELECT items, low, value FROM {self._sums('ledger_stock_sums')} WHERE client = ?",
+            "SELECT items, low, value FROM ledger_stock_sums WHERE client = ?",
             (doc_key(client_id),),
         )
         return (int(rows[0][0]), int(rows[0][1]), int(rows[0][2])) if rows else (0, 0, 0)

@@ -217,21 +217,21 @@ def file_in_sql_v3(store: Store, db: Database) -> dict[str, int]:
 
 
 def refile_derived_v4(store: Store, db: Database) -> dict[str, int]:
-    """Version 3 -> 4: the tables added while the data version was still 3 (the Inventory
-    list, the customer lookup, dealer dues, and whether each invoice follows the one before
-    it) are filed again from the documents. They filled themselves when a store was first
-    opened with them, but a version-3 program that did not know them may have written
-    documents since; from version 4 on, such a program refuses the data (written by a
-    newer version) instead. No document changes."""
+    """Version 3 -> 4: the tables and columns added while the data version was still 3
+    (the Inventory list, the customer lookup, the report sums, dealer dues, and whether
+    each invoice follows the one before it) are filed from the documents: a version-3
+    store may lack them, or hold them stale (a version-3 program that did not know them
+    may have written documents since; from version 4 on, such a program refuses the data,
+    written by a newer version). No document changes."""
     from .chain_ledger import refill_follow_flags
     from .customer_search import CustomerSearch
     from .item_list import ItemList
-    from .ledger import refill_dealer_dues
+    from .ledger import refill_sums
 
     engine = store.engine
     ItemList().rebuild(engine)
     CustomerSearch().rebuild(engine)
-    refill_dealer_dues(engine)
+    refill_sums(engine)
     refill_follow_flags(engine)
     return {}
 

@@ -12,6 +12,7 @@ from bson import ObjectId
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fixtures.older_store import as_version_3
 from viveka_pos.domain.clock import FixedClock
 from viveka_pos.domain.entities.dealer import Dealer
 from viveka_pos.domain.entities.item import Item
@@ -410,7 +411,6 @@ def test_dues_come_from_kept_sums_equal_to_adding_up_the_documents(
     """Orders move between pending, delivered and cancelled and get bills; the sums kept
     per dealer stay what adding up every order and payment gives (also after a rebuild,
     and in a store from before the sums, read-only or filled at its next open)."""
-    import sqlite3
 
     from viveka_pos.store import open_store
 
@@ -430,9 +430,8 @@ def test_dues_come_from_kept_sums_equal_to_adding_up_the_documents(
     assert svc.dealers.dues(dealer) == dues
     copy = tmp_path / "older"
     store.backup(copy)
-    with sqlite3.connect(copy / "viveka.sqlite3") as conn:
-        conn.execute("DROP TABLE ledger_dealers")
-    for read_only in (True, False):
+    as_version_3(copy / "viveka.sqlite3", "DROP TABLE ledger_dealers")
+    for read_only in (False, True):  # upgraded, then read as it is
         older = open_store(copy, read_only=read_only)
         try:
             assert older.ledger.dealer_sums(svc.client_id) == {doc_key(dealer.id): expected}

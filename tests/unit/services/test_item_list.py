@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.older_store import as_version_3
 from viveka_pos.domain.entities.item import Item, item_from_stored
 from viveka_pos.services.context import ServiceContext
 from viveka_pos.services.facade import ShopServices
@@ -158,7 +159,7 @@ def test_a_shop_without_groups_sorts_by_group_in_name_order(svc: ShopServices) -
         assert listing.position(view, horn.id) == 1
 
 
-def test_the_list_follows_edits_and_fills_an_older_store(
+def test_the_list_follows_edits_and_an_older_store_gets_it_at_its_upgrade(
     svc: ShopServices, shelf: dict[str, Any], store: Store, tmp_path: Path
 ) -> None:
     listing = ItemListing(svc.scope)
@@ -176,10 +177,8 @@ def test_the_list_follows_edits_and_fills_an_older_store(
         assert [d.name for d in listing.page(view, 0, 50)] == _expected(svc, view), view
     copy = tmp_path / "older"
     store.backup(copy)
-    with sqlite3.connect(copy / "viveka.sqlite3") as conn:
-        conn.execute("DROP TABLE catalog_grams")
-        conn.execute("DROP TABLE catalog_rows")
-    older = open_store(copy)
+    as_version_3(copy / "viveka.sqlite3", "DROP TABLE catalog_grams", "DROP TABLE catalog_rows")
+    older = open_store(copy)  # upgraded: the list is filed
     try:
         ctx = ServiceContext(older, "pc-test")
         again = ItemListing(ShopServices(ctx, ShopService(ctx).local_shop().id).scope)
@@ -196,19 +195,24 @@ def test_a_restored_backup_from_before_the_new_tables_gets_them(
     and dealer sums existed: they are made from its documents, and writes keep them."""
     copy = tmp_path / "older"
     store.backup(copy)
-    with sqlite3.connect(copy / "viveka.sqlite3") as conn:
-        for table in (
-            "catalog_grams",
-            "catalog_rows",
-            "search_customer_grams",
-            "search_customers",
-            "ledger_dealers",
-            "ledger_collections",
-            "ledger_stock_sums",
-        ):
-            conn.execute(f"DROP TABLE {table}")
-        conn.execute("DROP TRIGGER IF EXISTS ledger_stock_added")
+    as_version_3(
+        copy / "viveka.sqlite3",
+        *(
+            f"DROP TABLE {table}"
+            for table in (
+                "catalog_grams",
+                "catalog_rows",
+                "search_customer_grams",
+                "search_customers",
+                "ledger_dealers",
+                "ledger_collections",
+                "ledger_stock_sums",
+            )
+        ),
+        "DROP TRIGGER IF EXISTS ledger_stock_added",
+    )
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["schema_version"] = 3
     manifest["sha256"] = hashlib.sha256((copy / "viveka.sqlite3").read_bytes()).hexdigest()
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     svc.catalog.create_item(name="Made after the backup", price=5, code="NEW")
@@ -236,7 +240,7 @@ def test_low_and_out_counts_follow_sales_and_an_older_list_gets_them(
 ) -> None:
     """The low and out-of-stock counts come from each row's stock state: a sale that
     crosses the low level or empties the shelf moves them; a list made before the state
-    was kept gets it at the next open, and rows written by a program that sets only the
+    was kept gets it at the upgrade, and rows written by a program that sets only the
     stock (an older version) keep it right too."""
     listing = ItemListing(svc.scope)
     assert _marks(listing) == (1, 3)
@@ -254,15 +258,14 @@ def test_low_and_out_counts_follow_sales_and_an_older_list_gets_them(
 
     copy = tmp_path / "older"
     store.backup(copy)
-    with sqlite3.connect(copy / "viveka.sqlite3") as conn:  # the list as it was made before
-        conn.execute("DROP INDEX catalog_rows_states")
-        conn.execute("DROP TRIGGER catalog_rows_state_new")
-        conn.execute("DROP TRIGGER catalog_rows_state")
-        conn.execute("ALTER TABLE catalog_rows DROP COLUMN state")
-        conn.execute(
-            "CREATE INDEX catalog_rows_counts ON catalog_rows (client, active, group_key, "
-            "stock, low)"
-        )
+    as_version_3(  # the list as it was made before the state was kept
+        copy / "viveka.sqlite3",
+        "DROP INDEX catalog_rows_states",
+        "DROP TRIGGER catalog_rows_state_new",
+        "DROP TRIGGER catalog_rows_state",
+        "ALTER TABLE catalog_rows DROP COLUMN state",
+        "CREATE INDEX catalog_rows_counts ON catalog_rows (client, active, group_key, stock, low)",
+    )
     older = open_store(copy)
     try:
         ctx = ServiceContext(older, "pc-test")
