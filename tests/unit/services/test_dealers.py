@@ -430,7 +430,7 @@ def test_dues_come_from_kept_sums_equal_to_adding_up_the_documents(
     assert svc.dealers.dues(dealer) == dues
     copy = tmp_path / "older"
     store.backup(copy)
-    as_version_3(copy / "viveka.sqlite3", "DROP TABLE ledger_dealers")
+    as_version_3(copy, "DROP TABLE ledger_dealers")
     for read_only in (False, True):  # upgraded, then read as it is
         older = open_store(copy, read_only=read_only)
         try:

@@ -177,7 +177,7 @@ def test_the_list_follows_edits_and_an_older_store_gets_it_at_its_upgrade(
         assert [d.name for d in listing.page(view, 0, 50)] == _expected(svc, view), view
     copy = tmp_path / "older"
     store.backup(copy)
-    as_version_3(copy / "viveka.sqlite3", "DROP TABLE catalog_grams", "DROP TABLE catalog_rows")
+    as_version_3(copy, "DROP TABLE catalog_grams", "DROP TABLE catalog_rows")
     older = open_store(copy)  # upgraded: the list is filed
     try:
         ctx = ServiceContext(older, "pc-test")
@@ -196,7 +196,7 @@ def test_a_restored_backup_from_before_the_new_tables_gets_them(
     copy = tmp_path / "older"
     store.backup(copy)
     as_version_3(
-        copy / "viveka.sqlite3",
+        copy,
         *(
             f"DROP TABLE {table}"
             for table in (
@@ -259,7 +259,7 @@ def test_low_and_out_counts_follow_sales_and_an_older_list_gets_them(
     copy = tmp_path / "older"
     store.backup(copy)
     as_version_3(  # the list as it was made before the state was kept
-        copy / "viveka.sqlite3",
+        copy,
         "DROP INDEX catalog_rows_states",
         "DROP TRIGGER catalog_rows_state_new",
         "DROP TRIGGER catalog_rows_state",

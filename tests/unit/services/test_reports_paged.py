@@ -156,9 +156,7 @@ def test_a_store_from_before_the_sums_gets_them_at_its_upgrade(
     stock_before = svc.reports.stock_report()
     copy = tmp_path / "older"
     store.backup(copy)
-    as_version_3(
-        copy / "viveka.sqlite3", "DROP TABLE ledger_collections", "DROP TABLE ledger_stock_sums"
-    )
+    as_version_3(copy, "DROP TABLE ledger_collections", "DROP TABLE ledger_stock_sums")
     for read_only in (False, True):  # upgraded, then read as it is
         older = open_store(copy, read_only=read_only)
         try:

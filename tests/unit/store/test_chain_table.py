@@ -15,7 +15,6 @@ from viveka_pos.domain.numbering import format_invoice_number
 from viveka_pos.services.chains import store_chain_report
 from viveka_pos.store import Store, open_store
 from viveka_pos.store import engine as engine_module
-from viveka_pos.store.errors import StoreUpgradeNeededError
 
 SHOP = bson.ObjectId()
 
@@ -99,12 +98,10 @@ def test_a_chain_table_made_before_the_follow_flags_is_filled_at_its_upgrade(
     store.db.invoices.insert_many(docs)
     store.close()
     as_version_3(
-        data_dir / "viveka.sqlite3",
+        data_dir,
         "DROP INDEX chain_entries_suspect",
         "ALTER TABLE chain_entries DROP COLUMN ok",
     )
-    with pytest.raises(StoreUpgradeNeededError):
-        open_store(data_dir, read_only=True)
     store = open_store(data_dir)
     try:
         assert store.chains.suspect_chains() == (3, set())
