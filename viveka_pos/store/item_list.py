@@ -62,6 +62,12 @@ BEGIN
     UPDATE catalog_rows SET state = {_state()} WHERE rowid = new.rowid;
 END;
 """
+_ADD_STATE = f"""
+BEGIN;
+ALTER TABLE catalog_rows ADD COLUMN state INTEGER NOT NULL DEFAULT 0;
+UPDATE catalog_rows SET state = {_state()};
+COMMIT;
+"""
 #: a trigram index over the names, codes and HSN codes, for "contains" of 3 letters or more
 _GRAMS = """
 CREATE VIRTUAL TABLE IF NOT EXISTS catalog_grams USING fts5 (
@@ -208,8 +214,9 @@ class ItemList:
     def create(self, cursor: sqlite3.Cursor) -> None:
         cursor.executescript(_TABLES)
         if not any(row[1] == "state" for row in cursor.execute("PRAGMA table_info(catalog_rows)")):
-            # a list made before the state column: its rows are filed again at the upgrade
-            cursor.execute("ALTER TABLE catalog_rows ADD COLUMN state INTEGER NOT NULL DEFAULT 0")
+            # a list made before the state column (it came after data version 4): filled
+            # here, once, in one transaction
+            cursor.executescript(_ADD_STATE)
         cursor.executescript(_GRAMS + _STATE_TRIGGERS + _INDEXES)
 
     def write(self, engine: SqliteEngine, change: Change) -> None:
