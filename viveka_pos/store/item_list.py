@@ -62,10 +62,12 @@ BEGIN
     UPDATE catalog_rows SET state = {_state()} WHERE rowid = new.rowid;
 END;
 """
+#: the column added to a list made before it; it starts at 0, so only the rows of low and
+#: out-of-stock items are written
 _ADD_STATE = f"""
 BEGIN;
 ALTER TABLE catalog_rows ADD COLUMN state INTEGER NOT NULL DEFAULT 0;
-UPDATE catalog_rows SET state = {_state()};
+UPDATE catalog_rows SET state = {_state()} WHERE {_state()} != 0;
 COMMIT;
 """
 #: a trigram index over the names, codes and HSN codes, for "contains" of 3 letters or more
