@@ -5,7 +5,8 @@
 DATA_DIR must hold a shop (``bench/dataset.py`` makes one; the demo shop works too). Each
 run is a fresh process (``QT_QPA_PLATFORM=offscreen`` unless a platform is set), so the
 start-up figure is the whole cost a user waits for: interpreter, imports, opening the
-store, building the window and painting the billing screen with its search box focused.
+store, building the window and painting the billing screen with its search box focused;
+search ready adds the first search (the first letters of an item's name, its matches painted).
 
 Then the CPU the app uses in the two seconds after start (background work), and in the
 last run: keystroke latency (item names typed into the billing search box one key at a
@@ -64,10 +65,7 @@ def child(data_dir: str, queries: int, spawned_at: float, bills: int = 0) -> Non
     billing.repaint()
     assert QApplication.focusWidget() is billing.search
     marks["billing_ready"] = time.time()
-    while not billing.index_ready:  # search needs nothing built: ready at once
-        app.processEvents()
-        time.sleep(0.002)
-    app.processEvents()
+    _first_search(app, billing, store)
     marks["search_ready"] = time.time()
     rss = {"opened": rss_mb()}
     # background work after start: CPU used while the app sits idle for two seconds
@@ -100,6 +98,22 @@ def child(data_dir: str, queries: int, spawned_at: float, bills: int = 0) -> Non
             }
         )
     )
+
+
+def _first_search(app: object, billing: object, store: object) -> None:
+    """Search ready: the first letters of an item's name typed into the search box, and its
+    matches painted in the results table."""
+    item = store.db.items.find_one({"isActive": True})  # type: ignore[attr-defined]
+    if item is None:
+        raise SystemExit("the shop has no active item to search for")
+    billing.search.setText(item["name"][:3].lower())  # type: ignore[attr-defined]
+    give_up = time.monotonic() + 30
+    while billing.results_model.rowCount() == 0:  # type: ignore[attr-defined]
+        if time.monotonic() > give_up:
+            raise SystemExit(f"searching for {item['name'][:3]!r} showed nothing")
+        app.processEvents()  # type: ignore[attr-defined]
+    billing.results.repaint()  # type: ignore[attr-defined]
+    billing.search.clear()  # type: ignore[attr-defined]
 
 
 def _sample_names(store: object, size: int = 2000) -> list[str]:

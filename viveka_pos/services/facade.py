@@ -46,8 +46,3 @@ class ShopServices:
         if self._search is None:
             self._search = ItemSearchIndex(self.ctx.store, self.scope.client_id)
         return self._search
-
-    @property
-    def search_is_ready(self) -> bool:
-        """Always: search needs no preparation (kept for the screens that ask)."""
-        return True

@@ -161,7 +161,6 @@ class MainWindow(QMainWindow):
         self.backup_finished.connect(self._backup_finished)
         self._restore_geometry()
         self.show_screen("billing")
-        # Nothing to warm up: search and reports read tables the store keeps current.
         self.refresh_status()
 
     # ------------------------------------------------------------- status bar

@@ -325,22 +325,7 @@ class BillingScreen(QWidget):
         return row
 
     # ----------------------------------------------------------------- search
-    @property
-    def index_ready(self) -> bool:
-        """The item search index exists (the main window builds it on a worker at start)."""
-        return self.services.search_is_ready
-
-    def search_ready(self) -> None:
-        """The index became ready: search for what was typed while it was being built."""
-        self._search_changed(self.search.text())
-
     def _search_changed(self, text: str) -> None:
-        if text.strip() and not self.index_ready:
-            self.results_model.set_rows([])
-            self.results_hint.setText(
-                "Getting the item list ready… the matches follow in a moment."
-            )
-            return
         rows = self.services.search.search(text, RESULT_LIMIT) if text.strip() else []
         self.results_model.set_rows(rows)
         if rows:
@@ -361,11 +346,6 @@ class BillingScreen(QWidget):
     def add_highlighted(self) -> None:
         if not self.search.text().strip():
             return
-        if not self.index_ready:
-            self.say(
-                "The item list is still being prepared; press Enter again in a moment.", "error"
-            )
-            return
         item = self.highlighted_item()
         if item is None:
             QApplication.beep()
@@ -375,10 +355,7 @@ class BillingScreen(QWidget):
 
     def scan(self, code: str) -> None:
         """A code from the barcode scanner: exact match on code or barcode only."""
-        if self.index_ready:
-            item = self.services.search.by_code(code)
-        else:  # right after start: ask the store directly
-            item = self.services.catalog.find_by_code(code)
+        item = self.services.search.by_code(code)
         if item is None:
             QApplication.beep()
             self.say(f"No item has the code {code}. Add it in Inventory first.", "error")
