@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSize, QSizeF, QUrl
-from PySide6.QtGui import QDesktopServices, QPageLayout, QPageSize, QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSize, QSizeF
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QWidget
 
@@ -266,8 +266,3 @@ def save_pdf(pdf_bytes: bytes, path: str | os.PathLike[str], *, example: str = "
     ``OSError``) in one line naming the path; ``example`` is a file name to suggest when
     ``path`` is a folder."""
     return write_file(path, pdf_bytes, example=example)
-
-
-def open_pdf(path: str | os.PathLike[str]) -> bool:
-    """Open the file in the system's PDF viewer; False when no viewer could be started."""
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).resolve())))

@@ -131,10 +131,6 @@ class CustomerService:
             raise ValidationError("clientCustomerId", "no such customer")
         return doc
 
-    def find_or_create(self, phone: str, **fields: str) -> Customer:
-        found = self.by_phone(phone)
-        return found if found is not None else self.create(phone, **fields)
-
     def update(self, customer_id: ObjectId | str, **fields: str) -> Customer:
         if "phoneNumber" in fields or "phone" in fields:
             raise ValidationError(

@@ -58,7 +58,6 @@ DEALER_FIELDS = {
     "logoUrl": "logoUrl",
     "logo_url": "logoUrl",
 }
-ORDER_STATUSES = v.DEALER_ORDER_STATUSES
 
 #: a dealer as callers name one: its view, its id, or its name
 DealerRef = Dealer | ObjectId | str

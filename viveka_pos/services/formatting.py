@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain.clock import shop_zone
 from ..domain.money import format_inr, parse_decimal
-from .convert import paise_of, quantity_of
+from .convert import quantity_of
 
 DEFAULT_ZONE = "Asia/Kolkata"
 
@@ -16,11 +16,6 @@ DEFAULT_ZONE = "Asia/Kolkata"
 def money(paise: int) -> str:
     """₹ with Indian grouping: 123456789 → '₹12,34,567.89'."""
     return format_inr(paise)
-
-
-def stored_money(value: Any) -> str:
-    """A stored rupee amount (int/float, None = 0) as money."""
-    return format_inr(paise_of(value))
 
 
 def quantity(value: Any) -> str:
@@ -55,11 +50,6 @@ def moment(value: Any, zone: str = DEFAULT_ZONE) -> str:
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     local = aware.astimezone(shop_zone(zone or DEFAULT_ZONE))
     return f"{local.day:02d} {local.strftime('%b %Y, %H:%M')}"
-
-
-def to_local(value: datetime, zone: str = DEFAULT_ZONE) -> datetime:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(shop_zone(zone or DEFAULT_ZONE))
 
 
 def rupees_text(paise: int) -> str:

@@ -20,17 +20,6 @@ DEFAULT_TERMS = (
     "Goods once sold will be exchanged only with the bill. Subject to local jurisdiction."
 )
 
-PROFILE_FIELDS = (
-    "ownerName",
-    "businessName",
-    "shopName",
-    "location",
-    "city",
-    "state",
-    "gstin",
-    "profileUrl",
-)
-
 
 def default_settings() -> dict[str, Any]:
     return {

@@ -75,10 +75,6 @@ def outbox_writer(store: Store) -> OutboxWriter:
     return writer
 
 
-def store_clock(store: Store) -> HybridClock:
-    return outbox_writer(store).clock
-
-
 def observe(clock: HybridClock, *stamps: Any) -> None:
     """Move the clock past stamps seen on pulled documents."""
     for stamp in stamps:

@@ -182,9 +182,6 @@ class SyncState:
                     {"_id": remote["_id"]}, {"$set": {UPDATED_AT: remote.get(UPDATED_AT)}}
                 )
 
-    def drop_base(self, db: Any, collection: str, doc_id: Any) -> None:
-        db.syncstate.delete_one({"_id": self._base_id(collection, doc_id)})
-
     def full_pull_at(self) -> datetime | None:
         doc = self.store.get("syncstate", self._cursor_id) or {}
         return doc.get("fullPullAt")

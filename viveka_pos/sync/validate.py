@@ -57,10 +57,6 @@ Check: TypeAlias = Callable[[Any], str]
 """Checks one value: '' when it is good, else what it must be."""
 
 
-class PulledDocumentError(ValueError):
-    """A pulled document that must not be stored; ``str()`` names the field and the rule."""
-
-
 # ------------------------------------------------------------------------------ rules
 
 
@@ -709,13 +705,6 @@ def problem_of(collection: str, doc: Any) -> str:
     if schema is None:
         return f"{collection} is not a collection this program syncs"
     return why
-
-
-def check_pulled(collection: str, doc: Any) -> None:
-    """Raise :class:`PulledDocumentError` naming the field and the rule broken."""
-    problem = problem_of(collection, doc)
-    if problem:
-        raise PulledDocumentError(problem)
 
 
 def letter_doc_id(doc: Any) -> Any:

@@ -63,9 +63,6 @@ class SyncStatus:
         return "synced" if self.online else "not synced yet"
 
 
-EngineFactory = Callable[[RemoteDatabase], SyncEngine]
-
-
 class SyncWorker(threading.Thread):
     def __init__(
         self,

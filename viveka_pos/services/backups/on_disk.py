@@ -174,10 +174,6 @@ class BackupInfo:
     def total(self) -> int:
         return sum(self.counts.values())
 
-    def age(self, now: datetime) -> float:
-        """Seconds since the backup was made."""
-        return (now - self.at).total_seconds()
-
 
 def _status_path(data_dir: Path) -> Path:
     return data_dir / STATUS_FILE

@@ -279,10 +279,6 @@ class ReportsScreen(QWidget):
         self.preset.setCurrentText("Custom")
         self.preset.blockSignals(False)
 
-    def set_period(self, first: date, last: date) -> None:
-        self.date_from.setDate(_qdate(first))
-        self.date_to.setDate(_qdate(last))
-
     def request(self) -> ReportRequest:
         return ReportRequest(
             _pydate(self.date_from.date()),

@@ -178,11 +178,6 @@ class FormErrors:
         label = self._labels.get(field)
         return label.text() if label is not None and not label.isHidden() else ""
 
-    def general_message(self) -> str:
-        if self._general is None or self._general.isHidden():
-            return ""
-        return self._general.text()
-
     @staticmethod
     def _mark(widget: QWidget, invalid: bool) -> None:
         widget.setProperty("invalid", invalid)
