@@ -14,7 +14,7 @@ from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...domain.errors import ValidationError
-from ...domain.states import STATES
+from ...domain.states import current_states
 from ...domain.validation import GST_RATES, gst_rate
 from ..errors import user_message
 from ..theme import polish
@@ -66,7 +66,7 @@ def state_combo(blank: str = "—") -> QComboBox:
     """Indian states by name, with the GST code as item data ('' for the blank entry)."""
     combo = QComboBox()
     combo.addItem(blank, "")
-    for state in sorted((s for s in STATES if not s.legacy), key=lambda s: s.name):
+    for state in current_states():
         combo.addItem(f"{state.name} ({state.code})", state.code)
     return combo
 
