@@ -91,7 +91,8 @@ def step_environment(run: Run) -> str:
 
 
 def step_resources(run: Run) -> str:
-    from .printing.fonts import BOLD, REGULAR, font_path, register_fonts, resources_dir
+    from .printing.fonts import BOLD, REGULAR, font_path, register_fonts
+    from .resources import resources_dir
 
     folder = resources_dir()
     for name in (REGULAR, BOLD):

@@ -6,7 +6,6 @@ from PC to PC, so every document uses the DejaVu Sans files shipped in ``resourc
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 from typing import Literal
@@ -15,10 +14,11 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from ..resources import font_file
+
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
 
-_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
 _lock = threading.Lock()
 _registered = False
 
@@ -27,17 +27,9 @@ class FontsMissingError(RuntimeError):
     """The bundled font files are not where the application expects them."""
 
 
-def resources_dir() -> Path:
-    """The ``resources`` folder: inside a PyInstaller bundle, else at the checkout root."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
-
-
 def font_path(name: str) -> Path:
     """The file of one of the bundled fonts (``REGULAR`` or ``BOLD``)."""
-    return resources_dir() / "fonts" / _FILES[name]
+    return font_file(name)
 
 
 def register_fonts() -> None:

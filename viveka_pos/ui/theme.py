@@ -6,32 +6,23 @@ sign renders the same on every PC (many Windows fonts lack ``₹``).
 
 from __future__ import annotations
 
-import sys
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
-FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+from ..resources import FONT_FILES, font_file, resources_dir
+
 FALLBACK_FAMILY = "DejaVu Sans"
 BASE_POINT_SIZE = 10
 STYLESHEET = "viveka.qss"
 
 
-def resources_dir() -> Path:
-    """The ``resources`` folder: inside a PyInstaller bundle, else at the checkout root."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
-
-
 def load_fonts() -> str:
     """Register the bundled fonts with Qt; returns the family to use."""
     family = ""
-    for name in FONT_FILES:
-        path = resources_dir() / "fonts" / name
+    for face in FONT_FILES:
+        path = font_file(face)
         if not path.exists():
             continue
         font_id = QFontDatabase.addApplicationFont(str(path))
