@@ -49,6 +49,7 @@ from ..store import new_id
 from .context import ShopScope
 from .convert import paise_of, quantity_of, rate_of, rupees, stored_quantity, stored_rate
 from .device import DeviceSettings
+from .formatting import quantity as quantity_text
 from .payments import InvoiceRef, apply_payments, invoice_document
 from .series import CREDIT_NOTE_SERIES, issued_fields, next_slot, seal_and_insert
 from .stock import record_movement
@@ -88,10 +89,6 @@ class ReturnPreview:
     adjusted: int
     #: (invoice number, paise) the credit is set against, in order
     adjustments: list[tuple[str, int]]
-
-
-def _fmt(quantity: Decimal) -> str:
-    return f"{quantity.normalize():f}"
 
 
 def _share(amount: int, part: Decimal, whole: Decimal) -> int:
@@ -369,10 +366,13 @@ class ReturnService:
             sold = quantity_of(product.get("quantity"))
             before = returned.get(index, Decimal(0))
             if before + qty > sold:
+                left, sold_text, before_text, asked = map(
+                    quantity_text, (sold - before, sold, before, qty)
+                )
                 raise ValidationError(
                     "quantity",
-                    f"{product.get('itemName')}: only {_fmt(sold - before)} left to return "
-                    f"({_fmt(sold)} sold, {_fmt(before)} returned already), not {_fmt(qty)}",
+                    f"{product.get('itemName')}: only {left} left to return "
+                    f"({sold_text} sold, {before_text} returned already), not {asked}",
                 )
             amounts = {
                 key: _share(paise_of(product.get(key)), before + qty, sold)

@@ -9,7 +9,6 @@ Ctrl+D cancels the bill instead when it is of today and has no return yet.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -36,16 +35,13 @@ from ...domain.entities.invoice import Invoice
 from ...domain.errors import ValidationError
 from ...services.facade import ShopServices
 from ...services.formatting import day, money
+from ...services.formatting import quantity as quantity_text
 from ...services.returns import ReturnableLine
 from ..widgets.fields import FormErrors, amount_edit, headed_layout
 from .payment import method_combo
 
 _COLUMNS = ("#", "Item", "Code", "Sold", "Returned", "Can return", "Return now")
 _RETURN = 6
-
-
-def _quantity_text(quantity: Decimal) -> str:
-    return f"{quantity.normalize():f}"
 
 
 class ReturnDialog(QDialog):
@@ -207,9 +203,9 @@ class ReturnDialog(QDialog):
                 str(line.index + 1),
                 line.name,
                 line.item_code,
-                _quantity_text(line.sold),
-                _quantity_text(line.returned),
-                _quantity_text(line.left),
+                quantity_text(line.sold),
+                quantity_text(line.returned),
+                quantity_text(line.left),
                 "",
             ]
             for column, text in enumerate(cells):
@@ -239,7 +235,7 @@ class ReturnDialog(QDialog):
         for row, line in enumerate(self.lines):
             cell = self.table.item(row, _RETURN)
             if line.left > 0 and cell is not None:
-                cell.setText(_quantity_text(line.left))
+                cell.setText(quantity_text(line.left))
         self.table.blockSignals(False)
         self.update_preview()
 
