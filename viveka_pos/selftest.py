@@ -91,12 +91,12 @@ def step_environment(run: Run) -> str:
 
 
 def step_resources(run: Run) -> str:
-    from .printing.fonts import BOLD, REGULAR, font_path, register_fonts
-    from .resources import resources_dir
+    from .printing.fonts import BOLD, REGULAR, register_fonts
+    from .resources import font_file, resources_dir
 
     folder = resources_dir()
     for name in (REGULAR, BOLD):
-        check(font_path(name).is_file(), f"font file {font_path(name)} is missing")
+        check(font_file(name).is_file(), f"font file {font_file(name)} is missing")
     register_fonts()
     counts = {}
     for sub, pattern in (("styles", "*.qss"), ("icons", "*.svg")):
@@ -269,7 +269,8 @@ def step_qt(run: Run) -> str:
     from PySide6.QtGui import QFontDatabase
     from PySide6.QtWidgets import QApplication
 
-    from .printing.fonts import REGULAR, font_path
+    from .printing.fonts import REGULAR
+    from .resources import font_file
 
     existing = QApplication.instance()
     if existing is not None and not isinstance(existing, QApplication):
@@ -284,7 +285,7 @@ def step_qt(run: Run) -> str:
             f"the Qt platform plugin '{name}' is missing from {plugins / 'platforms'}",
         )
         app = QApplication([sys.argv[0]])
-    font_id = QFontDatabase.addApplicationFont(str(font_path(REGULAR)))
+    font_id = QFontDatabase.addApplicationFont(str(font_file(REGULAR)))
     check(font_id >= 0, "Qt could not load the bundled DejaVu font")
     try:
         from .ui.main_window import SCREENS, MainWindow

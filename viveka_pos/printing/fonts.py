@@ -7,7 +7,6 @@ from PC to PC, so every document uses the DejaVu Sans files shipped in ``resourc
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Literal
 
 from reportlab.lib.fonts import addMapping
@@ -27,11 +26,6 @@ class FontsMissingError(RuntimeError):
     """The bundled font files are not where the application expects them."""
 
 
-def font_path(name: str) -> Path:
-    """The file of one of the bundled fonts (``REGULAR`` or ``BOLD``)."""
-    return font_file(name)
-
-
 def register_fonts() -> None:
     """Register the bundled fonts with ReportLab; later calls do nothing.
 
@@ -45,7 +39,7 @@ def register_fonts() -> None:
         if _registered:
             return
         for name in (REGULAR, BOLD):
-            path = font_path(name)
+            path = font_file(name)
             if not path.is_file():
                 raise FontsMissingError(
                     f"The font file {path} is missing; reinstall Viveka POS to restore it."

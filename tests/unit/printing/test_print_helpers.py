@@ -24,7 +24,7 @@ from viveka_pos.printing.invoice_view import (
 from viveka_pos.printing.shop import ShopView, state_label
 from viveka_pos.printing.text import fit, format_number, wrap
 from viveka_pos.printing.upi import upi_payment_uri
-from viveka_pos.resources import resources_dir
+from viveka_pos.resources import font_file, resources_dir
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -33,7 +33,7 @@ def test_fonts_are_bundled_with_their_licence_and_have_the_rupee_sign():
     fonts.register_fonts()
     fonts.register_fonts()  # idempotent
     for name in (fonts.REGULAR, fonts.BOLD):
-        path = fonts.font_path(name)
+        path = font_file(name)
         assert path.parent == ROOT / "resources" / "fonts"
         assert path.is_file()
         face = pdfmetrics.getFont(name).face
@@ -44,7 +44,7 @@ def test_fonts_are_bundled_with_their_licence_and_have_the_rupee_sign():
 def test_resources_are_found_inside_a_pyinstaller_bundle(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     assert resources_dir() == tmp_path / "resources"
-    assert fonts.font_path(fonts.BOLD) == tmp_path / "resources" / "fonts" / "DejaVuSans-Bold.ttf"
+    assert font_file(fonts.BOLD) == tmp_path / "resources" / "fonts" / "DejaVuSans-Bold.ttf"
 
 
 def test_missing_font_files_give_a_clear_error(monkeypatch, tmp_path):
