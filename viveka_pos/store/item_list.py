@@ -172,12 +172,20 @@ def _put(engine: SqliteEngine, change: Change) -> None:
     if old is None or row is None or row[5] != old[5]:
         _refile(engine, key, row)  # new, gone, or its text changed
         return
-    changed = [n for n, (now, was) in enumerate(zip(row, old, strict=True)) if now != was]
+    _set_changed(engine, row, old, "key", key)
+
+
+def _set_changed(
+    engine: SqliteEngine, row: tuple[Any, ...], stored: Any, where: str, at: Any
+) -> None:
+    """Set the columns where ``row`` differs from ``stored``, in the row whose ``where``
+    column is ``at`` (no statement when none differs)."""
+    changed = [n for n, (now, was) in enumerate(zip(row, stored, strict=True)) if now != was]
     if changed:
         engine.execute(
             f"UPDATE catalog_rows SET {', '.join(f'{_NAMES[n]} = ?' for n in changed)} "
-            "WHERE key = ?",
-            (*(row[n] for n in changed), key),
+            f"WHERE {where} = ?",
+            (*(row[n] for n in changed), at),
         )
 
 
@@ -192,13 +200,7 @@ def _refile(engine: SqliteEngine, key: str, row: tuple[Any, ...] | None) -> None
         if row is None:
             engine.execute("DELETE FROM catalog_rows WHERE rowid = ?", (row_id,))
             return
-        changed = [n for n, (now, was) in enumerate(zip(row, stored, strict=True)) if now != was]
-        if changed:
-            names = ", ".join(f"{_NAMES[n]} = ?" for n in changed)
-            engine.execute(
-                f"UPDATE catalog_rows SET {names} WHERE rowid = ?",
-                (*(row[n] for n in changed), row_id),
-            )
+        _set_changed(engine, row, stored, "rowid", row_id)
         if row[5] != haystack:
             _grams(engine.execute, row_id, row[5])
     elif row is not None:

@@ -71,18 +71,14 @@ class ItemSearch:
         cursor.executescript(_TABLES)
 
     def write(self, engine: SqliteEngine, change: Change) -> None:
-        entry = _entry(change.new)
-        if change.old is not None and change.new is not None and _entry(change.old) == entry:
-            return  # a sale changed the stock: nothing searchable changed
-        self._remove(engine, change.key)
-        if entry is not None:
-            self._add(engine, change.key, *entry)
+        self.write_many(engine, [change])
 
     def write_many(self, engine: SqliteEngine, changes: list[Change]) -> None:
-        """:meth:`write` of a page of changes (a pull): the rows that go and the rows that
-        come each in one statement per table. New names are given ids in name order, spread
-        evenly over the room between their neighbours (made once for a whole run where too
-        small), so names arriving in order move no filed row, or a few once per page."""
+        """File a page of changes (one write's, or a pull's): the rows that go and the rows
+        that come each in one statement per table. New names are given ids in name order,
+        spread evenly over the room between their neighbours (made once for a whole run
+        where too small), so names arriving in order move no filed row, or a few once per
+        page."""
         going: list[str] = []
         coming: list[tuple[str, str, str, str]] = []
         for change in changes:
@@ -118,19 +114,10 @@ class ItemSearch:
         between them evenly (after the last name: :data:`SPACING` apart), made first where
         it is too small. Returns where the next run starts."""
         name, key = coming[position][:2]
-        before = engine.query(
-            "SELECT id FROM search_items WHERE (name, key) < (?, ?) "
-            "ORDER BY name DESC, key DESC LIMIT 1",
-            (name, key),
-        )
-        after = engine.query(
-            "SELECT id, name, key FROM search_items WHERE (name, key) > (?, ?) "
-            "ORDER BY name, key LIMIT 1",
-            (name, key),
-        )
+        before, after = _neighbours(engine, name, key, 1)
         end = position + 1
         if after:
-            bound = (after[0][1], after[0][2])
+            bound = (after[0][3], after[0][1])
             while end < len(coming) and coming[end][:2] < bound:
                 end += 1
         else:
@@ -141,7 +128,9 @@ class ItemSearch:
             step = (after[0][0] - low) // (count + 1)
         else:
             step = min(SPACING, (_LAST_ID - low) // (count + 1))
-        if step < max(2, SPACING >> 8):
+        # One name takes the middle of any gap, which halves it; a run of names is spread
+        # with wide gaps left between them for the names that come later.
+        if step < (1 if count == 1 else max(2, SPACING >> 8)):
             ids = self._make_room(engine, name, key, count)
         else:
             ids = [low + step * n for n in range(1, count + 1)]
@@ -161,13 +150,6 @@ class ItemSearch:
         return end
 
     @staticmethod
-    def _remove(engine: SqliteEngine, key: str) -> None:
-        rows = engine.query("SELECT id, words FROM search_items WHERE key = ?", (key,))
-        if not rows:
-            return
-        ItemSearch._delete_row(engine, *rows[0])
-
-    @staticmethod
     def _delete_row(engine: SqliteEngine, row_id: int, words: str) -> None:
         for table in ("search_words", "search_grams"):
             engine.execute(
@@ -175,12 +157,6 @@ class ItemSearch:
                 (row_id, words),
             )
         engine.execute("DELETE FROM search_items WHERE id = ?", (row_id,))
-
-    def _add(self, engine: SqliteEngine, key: str, client: str, name: str, code: str) -> None:
-        row_id = self._free_id(engine, name, key)
-        if row_id is None:
-            row_id = self._make_room(engine, name, key)[0]
-        self._insert(engine, row_id, key, client, name, code)
 
     @staticmethod
     def _insert(
@@ -195,26 +171,6 @@ class ItemSearch:
         for table in ("search_words", "search_grams"):
             engine.execute(f"INSERT INTO {table} (rowid, words) VALUES (?, ?)", (row_id, words))
 
-    @staticmethod
-    def _free_id(engine: SqliteEngine, name: str, key: str) -> int | None:
-        """A row id between the ids of the items just before and just after (name, key)."""
-        before = engine.query(
-            "SELECT id FROM search_items WHERE (name, key) < (?, ?) "
-            "ORDER BY name DESC, key DESC LIMIT 1",
-            (name, key),
-        )
-        after = engine.query(
-            "SELECT id FROM search_items WHERE (name, key) > (?, ?) ORDER BY name, key LIMIT 1",
-            (name, key),
-        )
-        low = before[0][0] if before else 0
-        high = after[0][0] if after else _LAST_ID
-        if high - low < 2:
-            return None
-        if not after:
-            return low + SPACING if low + SPACING < _LAST_ID else (low + high) // 2
-        return (low + high) // 2
-
     def _make_room(self, engine: SqliteEngine, name: str, key: str, count: int = 1) -> list[int]:
         """Deal out again, evenly, the ids of the rows around (name, key), leaving ``count``
         slots in a row there (for it, and the names just after it that are filed next and
@@ -225,17 +181,7 @@ class ItemSearch:
         one neighbour costs a few rows now and then, never the whole table each time."""
         reach = 8
         while True:
-            columns = "id, key, client, name, code, words"
-            before = engine.query(
-                f"SELECT {columns} FROM search_items WHERE (name, key) < "
-                "(?, ?) ORDER BY name DESC, key DESC LIMIT ?",
-                (name, key, reach + 1),
-            )
-            after = engine.query(
-                f"SELECT {columns} FROM search_items WHERE (name, key) > "
-                "(?, ?) ORDER BY name, key LIMIT ?",
-                (name, key, reach + 1),
-            )
+            before, after = _neighbours(engine, name, key, reach + 1)
             at_start, at_end = len(before) <= reach, len(after) <= reach
             low = 0 if at_start else before.pop()[0]
             rows = before[::-1] + (after if at_end else after[:-1])
@@ -256,22 +202,36 @@ class ItemSearch:
             self._insert(engine, low + step * (position + shift), row_key, client, row_name, code)
         return [low + step * (first + n) for n in range(count)]
 
-    @staticmethod
-    def _clear(engine: SqliteEngine) -> None:
+    def rebuild(self, engine: SqliteEngine) -> None:
         engine.execute("DELETE FROM search_items")
         for table in ("search_words", "search_grams"):
             engine.execute(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
-
-    def rebuild(self, engine: SqliteEngine) -> None:
-        self._clear(engine)
-        entries = []
+        coming = []
         for key, doc in engine._scan(ITEMS):
             entry = _entry(doc)
             if entry is not None:
-                entries.append((entry[1], key, entry[0], entry[2]))
-        entries.sort()
-        for position, (name, key, client, code) in enumerate(entries, start=1):
-            self._insert(engine, position * SPACING, key, client, name, code)
+                coming.append((entry[1], key, entry[0], entry[2]))
+        coming.sort()
+        if coming:  # one run: the table is empty, so the ids come SPACING apart
+            self._file_run(engine, coming, 0)
+
+
+def _neighbours(
+    engine: SqliteEngine, name: str, key: str, count: int
+) -> tuple[list[Any], list[Any]]:
+    """Up to ``count`` filed rows (id, key, client, name, code, words) each side of
+    (name, key): those before it nearest first, those after it in order."""
+    columns = "id, key, client, name, code, words"
+    before = engine.query(
+        f"SELECT {columns} FROM search_items WHERE (name, key) < (?, ?) "
+        "ORDER BY name DESC, key DESC LIMIT ?",
+        (name, key, count),
+    )
+    after = engine.query(
+        f"SELECT {columns} FROM search_items WHERE (name, key) > (?, ?) ORDER BY name, key LIMIT ?",
+        (name, key, count),
+    )
+    return before, after
 
 
 def _entry(doc: dict[str, Any] | None) -> tuple[str, str, str] | None:
