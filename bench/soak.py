@@ -19,7 +19,11 @@ was saved. After kills and restores, and at the end, the parent opens the store 
   acknowledged value), ``isFinalized`` agrees;
 * no partial units: each invoice's sale movements match its lines, and every invoice,
   payment and movement has its sync outbox record;
-* each item's price is the last acknowledged edit (or an edit in flight when killed).
+* each item's price is the last acknowledged edit (or an edit in flight when killed);
+* the tables the store derives from the documents (index rows, unique keys, report
+  ledgers and their sums, search, the item list, the invoice chains) hold what a rebuild
+  from the documents makes, and the full-text indexes match their rows
+  (``tests/integration/derived_check.py``).
 
 Prints figures at the end; exits non-zero if any invariant failed.
 """
@@ -44,6 +48,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' helpers
+
+from tests.integration.derived_check import derived_drift
 from viveka_pos.domain.entities.item import Item, item_from_stored
 from viveka_pos.domain.errors import ValidationError
 from viveka_pos.services import backups
@@ -325,6 +332,10 @@ def check_invariants(
         finally:
             conn.close()
         findings.check(integrity == "ok", f"integrity_check: {integrity}")
+        drift, derived_rows = derived_drift(store.db_path)
+        for problem in drift:
+            findings.check(False, f"derived tables: {problem}")
+        findings.facts += derived_rows
         invoices = {str(d["_id"]): d for d in store.iter_docs("invoices")}
         for problem in chain_problems(invoices.values()):
             findings.check(False, f"chain: {problem}")

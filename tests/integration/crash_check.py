@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from viveka_pos.store import open_store
+from viveka_pos.store.store import DB_FILE
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 
@@ -104,6 +105,11 @@ def main() -> None:
         f"slowest {slowest:.3f} s (budget 5 s)"
     )
     assert slowest < 5, "a reopen or close after a kill took more than 5 s"
+    from derived_check import derived_drift  # beside this file, as crash_worker.py
+
+    drift, rows = derived_drift(data_dir / DB_FILE)
+    assert not drift, "\n".join(drift)
+    print(f"derived tables after the kills: {rows} rows, as a rebuild makes them")
     print(f"crash test passed: {args.kills}/{args.kills}")
 
 

@@ -13,8 +13,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from crash_check import check_store, run_once
+from derived_check import derived_drift
 
 from viveka_pos.store import open_store
+from viveka_pos.store.store import DB_FILE
 
 KILLS = 30
 
@@ -29,6 +31,8 @@ def test_sigkill_never_loses_or_splits_a_unit_of_work(tmp_path: Path) -> None:
         assert units >= acked
         total_acked = max(total_acked, acked)
     assert total_acked > KILLS  # the worker made real progress between kills
+    drift, _rows = derived_drift(tmp_path / DB_FILE)
+    assert drift == []  # index rows and unique keys as a rebuild makes them
 
 
 #: adds cart lines as the till does: each its own unit of work, committed without waiting
@@ -36,6 +40,7 @@ def test_sigkill_never_loses_or_splits_a_unit_of_work(tmp_path: Path) -> None:
 _CART_WRITER = """
 import sys
 from viveka_pos.store import open_store
+from viveka_pos.store.store import DB_FILE
 store = open_store(sys.argv[1], sweep=False)
 n = store.db.cartitems.count_documents({})
 print("ready", flush=True)
