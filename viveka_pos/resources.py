@@ -6,8 +6,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-#: the bundled DejaVu Sans faces (they have the rupee sign) -> their files in ``fonts/``
-FONT_FILES = {"DejaVuSans": "DejaVuSans.ttf", "DejaVuSans-Bold": "DejaVuSans-Bold.ttf"}
+#: the bundled DejaVu Sans faces (they have the rupee sign), by the names the PDFs use
+REGULAR = "DejaVuSans"
+BOLD = "DejaVuSans-Bold"
+#: each face -> its file in ``fonts/``
+FONT_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
 
 
 def resources_dir() -> Path:

@@ -13,10 +13,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from ..resources import font_file
-
-REGULAR = "DejaVuSans"
-BOLD = "DejaVuSans-Bold"
+from ..resources import BOLD, REGULAR, font_file  # the faces' names live with their files
 
 _lock = threading.Lock()
 _registered = False
