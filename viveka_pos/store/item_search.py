@@ -96,11 +96,7 @@ class ItemSearch:
                 f"SELECT id, words FROM search_items WHERE key IN ({', '.join('?' * len(chunk))})",
                 tuple(chunk),
             )
-        for table in ("search_words", "search_grams"):
-            engine.execute_many(
-                f"INSERT INTO {table} ({table}, rowid, words) VALUES ('delete', ?, ?)", rows
-            )
-        engine.execute_many("DELETE FROM search_items WHERE id = ?", [(r[0],) for r in rows])
+        _delete_rows(engine, rows)
         coming.sort()
         position = 0
         while position < len(coming):
@@ -134,42 +130,14 @@ class ItemSearch:
             ids = self._make_room(engine, name, key, count)
         else:
             ids = [low + step * n for n in range(1, count + 1)]
-        rows = [
-            (row_id, key, client, name, code, " ".join(words_of(name)))
-            for (name, key, client, code), row_id in zip(coming[position:end], ids, strict=True)
-        ]
-        engine.execute_many(
-            "INSERT INTO search_items (id, key, client, name, code, words) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
+        _insert_rows(
+            engine,
+            [
+                (row_id, key, client, name, code, " ".join(words_of(name)))
+                for (name, key, client, code), row_id in zip(coming[position:end], ids, strict=True)
+            ],
         )
-        for table in ("search_words", "search_grams"):
-            engine.execute_many(
-                f"INSERT INTO {table} (rowid, words) VALUES (?, ?)", [(r[0], r[5]) for r in rows]
-            )
         return end
-
-    @staticmethod
-    def _delete_row(engine: SqliteEngine, row_id: int, words: str) -> None:
-        for table in ("search_words", "search_grams"):
-            engine.execute(
-                f"INSERT INTO {table} ({table}, rowid, words) VALUES ('delete', ?, ?)",
-                (row_id, words),
-            )
-        engine.execute("DELETE FROM search_items WHERE id = ?", (row_id,))
-
-    @staticmethod
-    def _insert(
-        engine: SqliteEngine, row_id: int, key: str, client: str, name: str, code: str
-    ) -> None:
-        words = " ".join(words_of(name))
-        engine.execute(
-            "INSERT INTO search_items (id, key, client, name, code, words) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (row_id, key, client, name, code, words),
-        )
-        for table in ("search_words", "search_grams"):
-            engine.execute(f"INSERT INTO {table} (rowid, words) VALUES (?, ?)", (row_id, words))
 
     def _make_room(self, engine: SqliteEngine, name: str, key: str, count: int = 1) -> list[int]:
         """Deal out again, evenly, the ids of the rows around (name, key), leaving ``count``
@@ -194,12 +162,15 @@ class ItemSearch:
             if step >= max(2, SPACING >> 8) or (at_start and at_end):
                 break
             reach *= 4
-        for row_id, _key, _client, _name, _code, words in rows:
-            self._delete_row(engine, row_id, words)
+        _delete_rows(engine, [(row[0], row[5]) for row in rows])
         first = len(before) + 1
-        for position, (_id, row_key, client, row_name, code, _words) in enumerate(rows):
-            shift = count + 1 if position >= len(before) else 1
-            self._insert(engine, low + step * (position + shift), row_key, client, row_name, code)
+        _insert_rows(
+            engine,
+            [
+                (low + step * (position + (count + 1 if position >= len(before) else 1)), *row[1:])
+                for position, row in enumerate(rows)
+            ],
+        )
         return [low + step * (first + n) for n in range(count)]
 
     def rebuild(self, engine: SqliteEngine) -> None:
@@ -214,6 +185,27 @@ class ItemSearch:
         coming.sort()
         if coming:  # one run: the table is empty, so the ids come SPACING apart
             self._file_run(engine, coming, 0)
+
+
+def _insert_rows(engine: SqliteEngine, rows: list[tuple[Any, ...]]) -> None:
+    """File rows (id, key, client, name, code, words) and their words in both text indexes."""
+    engine.execute_many(
+        "INSERT INTO search_items (id, key, client, name, code, words) VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    for table in ("search_words", "search_grams"):
+        engine.execute_many(
+            f"INSERT INTO {table} (rowid, words) VALUES (?, ?)", [(r[0], r[5]) for r in rows]
+        )
+
+
+def _delete_rows(engine: SqliteEngine, rows: list[tuple[int, str]]) -> None:
+    """Remove filed rows, given as (id, words), from the table and both text indexes."""
+    for table in ("search_words", "search_grams"):
+        engine.execute_many(
+            f"INSERT INTO {table} ({table}, rowid, words) VALUES ('delete', ?, ?)", rows
+        )
+    engine.execute_many("DELETE FROM search_items WHERE id = ?", [(r[0],) for r in rows])
 
 
 def _neighbours(
